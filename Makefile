@@ -1,0 +1,153 @@
+# bimi-engine — a boring Makefile (STYLE.md §11).
+#
+#   make                 libbimi.a, build/bimi, build/bimi-fcgi
+#   make check           build and run every test through prove (TAP)
+#   make check SANITIZE=1  the same, built with ASan + UBSan
+#   make fuzz            libFuzzer targets (clang) in build/fuzz/
+#   make checksrc        refuse banned C calls
+#   make run             the demo (see README)
+#   make DEBUG=1         -O0 -g3
+#
+# Every dependency comes from pkg-config. Objects of each variant (release, debug,
+# san, fuzz) live apart under build/obj/<variant>/, so switching never mixes them;
+# the programs are then copied to their fixed paths build/bimi and build/bimi-fcgi.
+
+VERSION := 0.1.0
+PKGS := glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 openssl libcurl libxml-2.0 \
+        librsvg-2.0 cairo libunbound libpsl libidn2 fcgi
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+ifeq ($(PKG_LIBS),)
+$(error pkg-config could not find the dependencies; run scripts/install-deps)
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wwrite-strings -Wundef -Wvla -Wcast-qual -Wold-style-definition \
+        -Wno-unused-parameter -Werror
+DEFS := -D_GNU_SOURCE -DBIMI_VERSION='"$(VERSION)"' \
+        -DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 -DG_LOG_DOMAIN='"bimi"'
+
+ifdef SANITIZE
+VARIANT := san
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDSAN := -fsanitize=address,undefined
+else ifdef DEBUG
+VARIANT := debug
+OPT := -O0 -g3
+else
+VARIANT := release
+OPT := -O2 -g -D_FORTIFY_SOURCE=2
+endif
+
+CC ?= cc
+CFLAGS := -std=c11 $(OPT) -fstack-protector-strong -fPIC $(WARN) $(DEFS) -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(LDSAN) $(EXTRA_LDFLAGS)
+LIBS := $(PKG_LIBS) -lm -lpthread
+
+O := build/obj/$(VARIANT)
+
+LIB_SRC := $(sort $(wildcard engine/*.c renderer/*.c cache/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+FCGI_SRC := $(sort $(wildcard fcgi/*.c))
+TEST_SRC := $(sort $(wildcard tests/test-*.c))
+TEST_SUPPORT := $(sort $(filter-out tests/test-%,$(wildcard tests/*.c)))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
+
+LIB := $(O)/libbimi.a
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
+FCGI_OBJ := $(FCGI_SRC:%.c=$(O)/%.o)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(O)/%.o)
+TEST_BIN := $(TEST_SRC:%.c=$(O)/%)
+# Every fuzz target is also linked with a plain main() that replays its seed
+# corpus, so `make check` proves the targets build and the seeds stay clean.
+FUZZ_REPLAY_BIN := $(FUZZ_SRC:fuzz/%.c=$(O)/fuzz-replay/%)
+
+PROVE ?= prove
+
+.PHONY: all check unit-check fuzz fuzz-run checksrc bench run clean install-deps FORCE
+all: build/bimi build/bimi-fcgi $(LIB)
+
+# The variant stamp makes build/bimi follow the last variant built.
+build/.variant: FORCE
+	@mkdir -p build
+	@echo $(VARIANT) | cmp -s - $@ || echo $(VARIANT) > $@
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"; $(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/bimi: $(CLI_OBJ) $(LIB)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(O)/bimi-fcgi: $(FCGI_OBJ) $(LIB)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(FCGI_OBJ) $(LIB) $(LIBS)
+
+build/bimi: $(O)/bimi build/.variant
+	cp $< $@
+build/bimi-fcgi: $(O)/bimi-fcgi build/.variant
+	cp $< $@
+
+$(O)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB) $(LIBS)
+
+$(O)/fuzz-replay/%: fuzz/%.c fuzz/replay-main.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< fuzz/replay-main.c $(LIB) $(LIBS)
+
+# Unit tests, suite runners and fuzz-seed replays, all TAP, all through prove.
+check: all $(TEST_BIN) $(FUZZ_REPLAY_BIN) checksrc
+	BIMI_BUILD=$(O) BIMI_UPSTREAM_DIR=$${BIMI_UPSTREAM_DIR:-$(CURDIR)/../shared/upstream} \
+	  $(PROVE) --exec '' $(TEST_BIN) $(FUZZ_REPLAY_BIN) $(sort $(wildcard tests/*.t))
+
+# libFuzzer builds: the library is compiled again with clang and coverage.
+FUZZ_CC := clang
+FUZZ_O := build/obj/fuzz
+FUZZ_CFLAGS := -std=c11 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+               $(WARN) $(DEFS) -I. $(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_O)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+
+$(FUZZ_O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+
+fuzz: $(FUZZ_BIN)
+
+# make fuzz-run FUZZ_SECONDS=60 runs every target for that long on its corpus.
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -n 4 || exit 1; done
+
+# STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
+BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
+checksrc:
+	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/*.[ch] renderer/*.[ch] cache/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c 2>/dev/null); then \
+	  echo "checksrc: banned call(s) above (STYLE.md §5)"; exit 1; fi
+	@echo "checksrc: ok"
+
+install-deps:
+	scripts/install-deps
+
+run: all
+	scripts/run-demo
+
+bench: all
+	@if [ -x bench/run ]; then bench/run; else echo "bench: no benchmarks yet (they arrive with DKIM, issue 4)"; fi
+
+clean:
+	rm -rf build
+
+-include $(shell find build/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,50 @@
+/* cli/commands.h — the `bimi` subcommands and the helpers they share.
+ *
+ * Each subcommand lives in cli/cmd-<name>.c and is one entry of the table in
+ * cli/main.c. Exit codes (DESIGN.md §5): 0 pass/valid, 1 fail/invalid,
+ * 2 usage or internal error, 3 temperror.
+ */
+#ifndef BIMI_CLI_COMMANDS_H
+#define BIMI_CLI_COMMANDS_H
+
+#include <glib.h>
+#include "engine/dns.h"
+
+enum {
+  BIMI_EXIT_PASS = 0,
+  BIMI_EXIT_FAIL = 1,
+  BIMI_EXIT_USAGE = 2,
+  BIMI_EXIT_TEMPERROR = 3,
+};
+
+/** A subcommand: argv[0] is the subcommand name. Returns an exit code. */
+typedef int (*BimiCliCommandFunc)(int argc, char **argv);
+
+int bimi_cli_cmd_dns(int argc, char **argv);
+int bimi_cli_cmd_headers(int argc, char **argv);
+
+/** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
+ * --forwarder ADDR[@PORT]..., --timeout-ms N. */
+typedef struct {
+  char **zone_files;
+  char **fault_names;
+  char **forwarders;
+  int timeout_ms;
+} BimiCliDnsOptions;
+
+/** Adds the DNS option group to @context; @opts must outlive the parse. */
+void bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts);
+/** Builds the resolver the options describe. (transfer full) or NULL + @error. */
+BimiDnsResolver *bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error);
+void bimi_cli_dns_options_clear(BimiCliDnsOptions *opts);
+
+/** Prints "bimi SUBCOMMAND: MESSAGE" on stderr and returns BIMI_EXIT_USAGE. */
+int bimi_cli_usage_error(const char *subcommand, const char *message);
+
+/** Parses --at: RFC 3339 ("2022-11-07T17:54:24Z") or "@EPOCH" into Unix seconds. */
+gboolean bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **error);
+
+/** Reads a whole file (or "-" = stdin), at most @max_bytes. (transfer full) */
+GBytes *bimi_cli_read_file(const char *path, gsize max_bytes, GError **error);
+
+#endif /* BIMI_CLI_COMMANDS_H */

@@ -1,0 +1,118 @@
+/* cli/common.c — option groups and helpers shared by the `bimi` subcommands. */
+#include "cli/commands.h"
+
+#include <stdio.h>
+#include <errno.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+void
+bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
+{
+  const GOptionEntry entries[] = {
+    { "zone", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->zone_files,
+      "Answer DNS from this RFC 1035 zone file only, offline (repeatable)", "FILE" },
+    { "dns-timeout", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->fault_names,
+      "Queries for NAME that the data cannot answer time out (repeatable)", "NAME" },
+    { "forwarder", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->forwarders,
+      "Send queries to this resolver, e.g. 127.0.0.1@5353 (repeatable)", "ADDR[@PORT]" },
+    { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &opts->timeout_ms,
+      "Per-query deadline in milliseconds (default 4000)", "MS" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionGroup *group = g_option_group_new("dns", "DNS options:", "Show DNS options", NULL, NULL);
+  g_option_group_add_entries(group, entries);
+  g_option_context_add_group(context, group);
+}
+
+BimiDnsResolver *
+bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error)
+{
+  BimiDnsConfig config = { 0 };
+
+  if (opts->timeout_ms < 0) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "--timeout-ms must not be negative");
+    return NULL;
+  }
+  config.zone_files = (const char *const *) opts->zone_files;
+  config.fault_names = (const char *const *) opts->fault_names;
+  config.forwarders = (const char *const *) opts->forwarders;
+  config.timeout_ms = (guint) opts->timeout_ms;
+  return bimi_dns_resolver_new(&config, error);
+}
+
+void
+bimi_cli_dns_options_clear(BimiCliDnsOptions *opts)
+{
+  g_clear_pointer(&opts->zone_files, g_strfreev);
+  g_clear_pointer(&opts->fault_names, g_strfreev);
+  g_clear_pointer(&opts->forwarders, g_strfreev);
+}
+
+int
+bimi_cli_usage_error(const char *subcommand, const char *message)
+{
+  fprintf(stderr, "bimi %s: %s\n", subcommand, message);
+  fprintf(stderr, "Try 'bimi %s --help'.\n", subcommand);
+  return BIMI_EXIT_USAGE;
+}
+
+gboolean
+bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **error)
+{
+  if (text[0] == '@') {
+    char *end = NULL;
+    gint64 v;
+    errno = 0;
+    v = g_ascii_strtoll(text + 1, &end, 10);
+    if (errno != 0 || end == text + 1 || *end != '\0') {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--at: '%s' is not @EPOCH", text);
+      return FALSE;
+    }
+    *out_seconds = v;
+    return TRUE;
+  } else {
+    g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(text, NULL);
+    if (dt == NULL) {
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  "--at: '%s' is not RFC 3339 (2022-11-07T17:54:24Z) nor @EPOCH", text);
+      return FALSE;
+    }
+    *out_seconds = g_date_time_to_unix(dt);
+    return TRUE;
+  }
+}
+
+GBytes *
+bimi_cli_read_file(const char *path, gsize max_bytes, GError **error)
+{
+  if (g_strcmp0(path, "-") == 0) {
+    GByteArray *buf = g_byte_array_new();
+    guint8 chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+      if (buf->len + n > max_bytes) {
+        g_byte_array_unref(buf);
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "stdin: larger than %" G_GSIZE_FORMAT " bytes", max_bytes);
+        return NULL;
+      }
+      g_byte_array_append(buf, chunk, (guint) n);
+    }
+    return g_byte_array_free_to_bytes(buf);
+  } else {
+    g_autofree char *contents = NULL;
+    gsize len = 0;
+    GStatBuf st;
+    if (g_stat(path, &st) == 0 && (guint64) st.st_size > max_bytes) {
+      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "%s: larger than %" G_GSIZE_FORMAT " bytes", path, max_bytes);
+      return NULL;
+    }
+    if (!g_file_get_contents(path, &contents, &len, error))
+      return NULL;
+    if (len > max_bytes) {
+      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "%s: larger than %" G_GSIZE_FORMAT " bytes", path, max_bytes);
+      return NULL;
+    }
+    return g_bytes_new_take(g_steal_pointer(&contents), len);
+  }
+}

@@ -1,0 +1,53 @@
+/* cli/main.c — `bimi`: subcommand dispatch over libbimi (DESIGN.md §5). */
+#include "cli/commands.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <locale.h>
+
+typedef struct {
+  const char *name;
+  BimiCliCommandFunc func;
+  const char *summary;
+} BimiCliCommand;
+
+static const BimiCliCommand commands[] = {
+  { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
+  { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
+};
+
+static void
+print_help(FILE *out)
+{
+  fprintf(out, "Usage: bimi COMMAND [OPTIONS...]\n\n"
+               "Receive-side mail authentication and BIMI, from the command line.\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'bimi COMMAND --help' shows a command's options.\n"
+               "Exit status: 0 pass/valid, 1 fail/invalid, 2 usage or internal error, 3 temperror.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  if (argc < 2) {
+    print_help(stderr);
+    return BIMI_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    print_help(stdout);
+    return BIMI_EXIT_PASS;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("bimi %s\n", BIMI_VERSION);
+    return BIMI_EXIT_PASS;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].func(argc - 1, argv + 1);
+  }
+  fprintf(stderr, "bimi: unknown command '%s'\n\n", argv[1]);
+  print_help(stderr);
+  return BIMI_EXIT_USAGE;
+}

@@ -1,0 +1,58 @@
+/* engine/limits.h — every bound on hostile input, in one place (STYLE.md §4).
+ *
+ * Each limit is checked *before* the allocation it guards (GLib aborts on
+ * out-of-memory), and each has a test that hits it. Later modules (SPF, DKIM,
+ * ARC, DMARC, BIMI, fetch, SVG, VMC, renderer) add their own section here.
+ */
+#ifndef BIMI_LIMITS_H
+#define BIMI_LIMITS_H
+
+/* ---- engine/message (RFC 5322 §2.1.1, §2.2) ---------------------------- */
+/** Largest raw message accepted, in bytes (headers + body). */
+#define BIMI_MAX_MESSAGE_BYTES        (64u * 1024u * 1024u)
+/** Most header fields indexed in one message. */
+#define BIMI_MAX_HEADER_FIELDS        1000u
+/** Longest single header field including folding, in bytes. */
+#define BIMI_MAX_HEADER_FIELD_BYTES   (64u * 1024u)
+/** Longest physical header line without CRLF (RFC 5322 §2.1.1 says 998). */
+#define BIMI_MAX_HEADER_LINE_BYTES    (16u * 1024u)
+/** Most mailboxes returned from one address header (From:). */
+#define BIMI_MAX_ADDRESSES            100u
+/** Longest decoded RFC 2047 encoded-word display name, in bytes. */
+#define BIMI_MAX_DISPLAY_NAME_BYTES   2048u
+
+/* ---- engine/taglist (RFC 6376 §3.2) ----------------------------------- */
+/** Most tags in one tag-list (DKIM-Signature, DMARC, BIMI, ARC records). */
+#define BIMI_MAX_TAGS                 64u
+/** Longest tag-list accepted, in bytes. */
+#define BIMI_MAX_TAGLIST_BYTES        (64u * 1024u)
+/** Longest tag name, in bytes. */
+#define BIMI_MAX_TAG_NAME_BYTES       64u
+
+/* ---- engine/authres (RFC 8601) ---------------------------------------- */
+/** Longest Authentication-Results value parsed, in bytes. */
+#define BIMI_MAX_AUTHRES_BYTES        (64u * 1024u)
+/** Most resinfo (method=result ...) entries in one A-R field. */
+#define BIMI_MAX_AUTHRES_RESULTS      64u
+/** Most ptype.property=value entries per resinfo. */
+#define BIMI_MAX_AUTHRES_PROPERTIES   32u
+/** Deepest nesting of comments "( ( ) )" accepted. */
+#define BIMI_MAX_COMMENT_DEPTH        16u
+
+/* ---- engine/dns --------------------------------------------------------- */
+/** Default per-query deadline, in milliseconds. */
+#define BIMI_DNS_DEFAULT_TIMEOUT_MS   4000u
+/** Most CNAMEs followed for one query before temperror (loop guard). */
+#define BIMI_DNS_MAX_CNAME_CHAIN      8u
+/** Longest zone file read, in bytes. */
+#define BIMI_MAX_ZONE_FILE_BYTES      (16u * 1024u * 1024u)
+/** Most records loaded from all zone files together. */
+#define BIMI_MAX_ZONE_RECORDS         200000u
+/** Longest domain name in presentation form (RFC 1035 §2.3.4), bytes. */
+#define BIMI_DNS_MAX_NAME_BYTES       253u
+/** Longest label (RFC 1035 §2.3.4), bytes. */
+#define BIMI_DNS_MAX_LABEL_BYTES      63u
+/** Most resource records kept from one answer. */
+#define BIMI_DNS_MAX_ANSWER_RECORDS   256u
+
+#endif /* BIMI_LIMITS_H */
