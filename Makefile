@@ -16,11 +16,16 @@ VERSION := 0.1.0
 PKGS := glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 openssl libcurl libxml-2.0 \
         librsvg-2.0 cairo libunbound libpsl libidn2 fcgi
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
 ifeq ($(PKG_LIBS),)
-$(error pkg-config could not find the dependencies; run scripts/install-deps)
-endif
+# A fresh machine: install the Debian packages first, then run the same goal again.
+.DEFAULT_GOAL := all
+all check run fuzz bench checksrc:
+	scripts/install-deps
+	$(MAKE) $@
+else
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wwrite-strings -Wundef -Wvla -Wcast-qual -Wold-style-definition \
@@ -102,7 +107,7 @@ $(O)/fuzz-replay/%: fuzz/%.c fuzz/replay-main.c $(LIB)
 	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< fuzz/replay-main.c $(LIB) $(LIBS)
 
 # Unit tests, suite runners and fuzz-seed replays, all TAP, all through prove.
-check: all $(TEST_BIN) $(FUZZ_REPLAY_BIN) checksrc
+check: install-deps all $(TEST_BIN) $(FUZZ_REPLAY_BIN) checksrc
 	BIMI_BUILD=$(O) BIMI_UPSTREAM_DIR=$${BIMI_UPSTREAM_DIR:-$(CURDIR)/../shared/upstream} \
 	  $(PROVE) --exec '' $(TEST_BIN) $(FUZZ_REPLAY_BIN) $(sort $(wildcard tests/*.t))
 
@@ -141,7 +146,7 @@ checksrc:
 install-deps:
 	scripts/install-deps
 
-run: all
+run: install-deps all
 	scripts/run-demo
 
 bench: all
@@ -151,3 +156,5 @@ clean:
 	rm -rf build
 
 -include $(shell find build/obj -name '*.d' 2>/dev/null)
+
+endif

@@ -55,4 +55,8 @@
 /** Most resource records kept from one answer. */
 #define BIMI_DNS_MAX_ANSWER_RECORDS   256u
 
+/* ---- engine/config (DESIGN.md §6) ------------------------------------ */
+/** Largest configuration file read, in bytes. */
+#define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)
+
 #endif /* BIMI_LIMITS_H */
