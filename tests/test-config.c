@@ -107,6 +107,22 @@ test_refcount(void)
   bimi_config_unref(r);
 }
 
+/* The shipped example documents every key with its default: it must parse to the defaults. */
+static void
+test_example_file(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = bimi_config_new_from_file("conf/bimi.conf.example", &error);
+  g_autoptr(BimiConfig) d = bimi_config_new_default();
+
+  g_assert_no_error(error);
+  g_assert_cmpuint(c->dns_timeout_ms, ==, d->dns_timeout_ms);
+  g_assert_null(c->dns_forwarders[0]);
+  g_assert_null(c->dns_zone_files[0]);
+  g_assert_null(c->dns_fault_names[0]);
+  g_assert_null(c->dns_trust_anchor);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -118,5 +134,6 @@ main(int argc, char **argv)
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);
   g_test_add_func("/config/strict/syntax-and-limits", test_syntax_and_limits);
   g_test_add_func("/config/refcount", test_refcount);
+  g_test_add_func("/config/example-file", test_example_file);
   return g_test_run();
 }
