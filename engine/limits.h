@@ -34,7 +34,8 @@
 #define BIMI_MAX_AUTHRES_BYTES        (64u * 1024u)
 /** Most resinfo (method=result ...) entries in one A-R field. */
 #define BIMI_MAX_AUTHRES_RESULTS      64u
-/** Most ptype.property=value entries per resinfo. */
+/** Most ptype.property=value entries kept per resinfo (dropped "name=value"
+ *  pairs without ptype are bounded by BIMI_MAX_AUTHRES_BYTES only). */
 #define BIMI_MAX_AUTHRES_PROPERTIES   32u
 /** Deepest nesting of comments "( ( ) )" accepted. */
 #define BIMI_MAX_COMMENT_DEPTH        16u

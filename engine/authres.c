@@ -1,0 +1,885 @@
+/* engine/authres.c — RFC 8601 Authentication-Results: writer and parser.
+ *
+ * Implements RFC 8601 §2.2 (authres-payload, resinfo, methodspec, reasonspec,
+ * propspec, pvalue), §2.3 (ptype.property), §2.5 (authserv-id), §2.7.6
+ * (unknown methods are kept, not rejected), with CFWS, quoted-string and
+ * comments from RFC 5322 §3.2.2-§3.2.4, "value" from RFC 2045 §5.1 and 8-bit
+ * UTF-8 inside quoted-strings and comments per RFC 6532 §3.2.
+ *
+ * Deliberate deviations when parsing (each met in real headers; all listed in
+ * authres.h):
+ *  - '/' is accepted in bare values (base64 "header.b=Qgi/FoC0"), although it
+ *    is an RFC 2045 tspecial; ':' and the other specials are not (an IPv6
+ *    address must be quoted, as the authres suite expects).
+ *  - A "name=value" without "ptype." among the properties is parsed and then
+ *    dropped, as the authres reference implementation does (RFC 8601 has no
+ *    such production; rejecting the whole field would lose the other results).
+ *    "reason=" is recognised there too, so a reason after properties counts.
+ *  - One ";" after the last resinfo (or after "none") is tolerated; a ";"
+ *    after the authserv-id with nothing after it is still an error.
+ *  - LF + WSP folds like CRLF + WSP; one CRLF (or LF) ending the input is ignored.
+ *  - A quoted local-part in a pvalue ("john doe"@example.com) is not supported.
+ * When writing, nothing deviates: values that are not RFC 2045 tokens or
+ * [local-part]@domain-name are quoted, so our own output is strict RFC 8601.
+ * The writer does not fold (one line); callers may fold at any space.
+ */
+#include "engine/authres.h"
+#include "engine/limits.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(bimi-authres-error-quark, bimi_authres_error)
+
+/* ---- plain data --------------------------------------------------------- */
+
+BimiAuthresProperty *
+bimi_authres_property_new(const char *ptype, const char *name, const char *value)
+{
+  g_return_val_if_fail(ptype != NULL && *ptype != '\0', NULL);
+  g_return_val_if_fail(name != NULL && *name != '\0', NULL);
+  g_return_val_if_fail(value != NULL, NULL);
+  BimiAuthresProperty *p = g_new0(BimiAuthresProperty, 1);
+  p->ptype = g_strdup(ptype);
+  p->name = g_strdup(name);
+  p->value = g_strdup(value);
+  return p;
+}
+
+void
+bimi_authres_property_free(BimiAuthresProperty *p)
+{
+  if (p == NULL)
+    return;
+  g_free(p->ptype);
+  g_free(p->name);
+  g_free(p->value);
+  g_free(p);
+}
+
+BimiAuthresResult *
+bimi_authres_result_new(const char *method, const char *result)
+{
+  g_return_val_if_fail(method != NULL && *method != '\0', NULL);
+  g_return_val_if_fail(result != NULL && *result != '\0', NULL);
+  BimiAuthresResult *r = g_new0(BimiAuthresResult, 1);
+  r->method = g_strdup(method);
+  r->method_version = -1;
+  r->result = g_strdup(result);
+  r->properties = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_authres_property_free);
+  return r;
+}
+
+void
+bimi_authres_result_free(BimiAuthresResult *r)
+{
+  if (r == NULL)
+    return;
+  g_free(r->method);
+  g_free(r->result);
+  g_free(r->reason);
+  if (r->properties != NULL)
+    g_ptr_array_unref(r->properties);
+  g_free(r);
+}
+
+BimiAuthres *
+bimi_authres_new(const char *authserv_id)
+{
+  g_return_val_if_fail(authserv_id != NULL && *authserv_id != '\0', NULL);
+  BimiAuthres *ar = g_new0(BimiAuthres, 1);
+  ar->authserv_id = g_strdup(authserv_id);
+  ar->version = -1;
+  ar->results = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_authres_result_free);
+  return ar;
+}
+
+void
+bimi_authres_free(BimiAuthres *ar)
+{
+  if (ar == NULL)
+    return;
+  g_free(ar->authserv_id);
+  if (ar->results != NULL)
+    g_ptr_array_unref(ar->results);
+  g_free(ar);
+}
+
+BimiAuthresResult *
+bimi_authres_add_result(BimiAuthres *ar, const char *method, const char *result)
+{
+  g_return_val_if_fail(ar != NULL, NULL);
+  BimiAuthresResult *r = bimi_authres_result_new(method, result);
+  g_return_val_if_fail(r != NULL, NULL);
+  g_ptr_array_add(ar->results, r);
+  return r;
+}
+
+void
+bimi_authres_result_set_reason(BimiAuthresResult *r, const char *reason)
+{
+  g_return_if_fail(r != NULL);
+  g_free(r->reason);
+  r->reason = g_strdup(reason);
+}
+
+BimiAuthresProperty *
+bimi_authres_result_add_property(BimiAuthresResult *r, const char *ptype, const char *name,
+                                 const char *value)
+{
+  g_return_val_if_fail(r != NULL, NULL);
+  BimiAuthresProperty *p = bimi_authres_property_new(ptype, name, value);
+  g_return_val_if_fail(p != NULL, NULL);
+  g_ptr_array_add(r->properties, p);
+  return p;
+}
+
+const BimiAuthresResult *
+bimi_authres_find_result(const BimiAuthres *ar, const char *method)
+{
+  g_return_val_if_fail(ar != NULL && method != NULL, NULL);
+  for (guint i = 0; i < ar->results->len; i++) {
+    const BimiAuthresResult *r = ar->results->pdata[i];
+    if (g_ascii_strcasecmp(r->method, method) == 0)
+      return r;
+  }
+  return NULL;
+}
+
+const char *
+bimi_authres_result_get_property(const BimiAuthresResult *r, const char *ptype, const char *name)
+{
+  g_return_val_if_fail(r != NULL && ptype != NULL && name != NULL, NULL);
+  for (guint i = 0; i < r->properties->len; i++) {
+    const BimiAuthresProperty *p = r->properties->pdata[i];
+    if (g_ascii_strcasecmp(p->ptype, ptype) == 0 && g_ascii_strcasecmp(p->name, name) == 0)
+      return p->value;
+  }
+  return NULL;
+}
+
+gboolean
+bimi_authres_equal(const BimiAuthres *a, const BimiAuthres *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (g_strcmp0(a->authserv_id, b->authserv_id) != 0 || a->version != b->version ||
+      a->results->len != b->results->len)
+    return FALSE;
+  for (guint i = 0; i < a->results->len; i++) {
+    const BimiAuthresResult *ra = a->results->pdata[i], *rb = b->results->pdata[i];
+    if (g_strcmp0(ra->method, rb->method) != 0 || ra->method_version != rb->method_version ||
+        g_strcmp0(ra->result, rb->result) != 0 || g_strcmp0(ra->reason, rb->reason) != 0 ||
+        ra->properties->len != rb->properties->len)
+      return FALSE;
+    for (guint j = 0; j < ra->properties->len; j++) {
+      const BimiAuthresProperty *pa = ra->properties->pdata[j], *pb = rb->properties->pdata[j];
+      if (g_strcmp0(pa->ptype, pb->ptype) != 0 || g_strcmp0(pa->name, pb->name) != 0 ||
+          g_strcmp0(pa->value, pb->value) != 0)
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* ---- character classes -------------------------------------------------- */
+
+static gboolean
+is_wsp(guchar c)
+{
+  return c == ' ' || c == '\t';
+}
+
+static gboolean
+is_digit(guchar c)
+{
+  return c >= '0' && c <= '9';
+}
+
+static gboolean
+is_alpha(guchar c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* RFC 8601 Keyword = ldh-str (RFC 5321): letters, digits, '-'. */
+static gboolean
+is_keyword_char(guchar c)
+{
+  return is_alpha(c) || is_digit(c) || c == '-';
+}
+
+/* RFC 2045 §5.1 token: any CHAR except SPACE, CTLs and tspecials. */
+static gboolean
+is_token_char(guchar c)
+{
+  if (c <= 0x20 || c >= 0x7f)
+    return FALSE;
+  return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+}
+
+/* RFC 5322 §3.2.3 atext. */
+static gboolean
+is_atext(guchar c)
+{
+  return is_alpha(c) || is_digit(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* Bytes a bare value may be made of when parsing (token plus our '/' leniency). */
+static gboolean
+is_bare_value_char(guchar c)
+{
+  return is_token_char(c) || c == '/';
+}
+
+/* Bytes a bare pvalue run may be made of: token, '/', and the atext specials
+ * plus '@' of "local-part@domain" (RFC 8601 §2.2 pvalue). */
+static gboolean
+is_bare_pvalue_char(guchar c)
+{
+  return is_token_char(c) || c == '/' || c == '=' || c == '?' || c == '@';
+}
+
+/* Domain part of a bare pvalue when parsing: LDH labels, dots, and '_' (found in
+ * real DKIM d= values; harmless). */
+static gboolean
+is_domain_char(guchar c)
+{
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_';
+}
+
+/* ---- the cursor --------------------------------------------------------- */
+
+typedef struct {
+  const char *s;
+  gsize n;
+  gsize pos;
+  gsize base; /* added to every offset in error messages */
+} Cursor;
+
+static gboolean
+at_end(const Cursor *c)
+{
+  return c->pos >= c->n;
+}
+
+static guchar
+peek(const Cursor *c)
+{
+  return c->pos < c->n ? (guchar) c->s[c->pos] : 0;
+}
+
+/* Length of the fold (CRLF WSP or LF WSP) at pos, without the WSP; 0 if none. */
+static gsize
+fold_len(const Cursor *c, gsize pos)
+{
+  if (pos + 2 < c->n && c->s[pos] == '\r' && c->s[pos + 1] == '\n' && is_wsp((guchar) c->s[pos + 2]))
+    return 2;
+  if (pos + 1 < c->n && c->s[pos] == '\n' && is_wsp((guchar) c->s[pos + 1]))
+    return 1;
+  return 0;
+}
+
+/* Describes the byte at the cursor for an error message, escaped. */
+static char *
+describe_here(const Cursor *c)
+{
+  if (at_end(c))
+    return g_strdup("the end");
+  guchar ch = peek(c);
+  if (ch > 0x20 && ch < 0x7f)
+    return g_strdup_printf("'%c'", ch);
+  if (ch == ' ')
+    return g_strdup("a space");
+  if (ch == '\r' || ch == '\n')
+    return g_strdup_printf("%s not followed by WSP (bad folding)", ch == '\r' ? "CR" : "LF");
+  return g_strdup_printf("byte 0x%02x", ch);
+}
+
+static gboolean G_GNUC_PRINTF(3, 4)
+fail_at(const Cursor *c, GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *what = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_autofree char *found = describe_here(c);
+  g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
+              "%s at byte %" G_GSIZE_FORMAT ", found %s", what, c->base + c->pos, found);
+  return FALSE;
+}
+
+/* A comment at the cursor ('('), nested up to BIMI_MAX_COMMENT_DEPTH. */
+static gboolean
+skip_comment(Cursor *c, GError **error)
+{
+  gsize start = c->pos;
+  guint depth = 0;
+  for (;;) {
+    if (at_end(c)) {
+      g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
+                  "unterminated comment opened at byte %" G_GSIZE_FORMAT, c->base + start);
+      return FALSE;
+    }
+    guchar ch = peek(c);
+    gsize fl;
+    if (ch == '(') {
+      if (++depth > BIMI_MAX_COMMENT_DEPTH) {
+        g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
+                    "comments nested deeper than %u at byte %" G_GSIZE_FORMAT,
+                    (unsigned) BIMI_MAX_COMMENT_DEPTH, c->base + c->pos);
+        return FALSE;
+      }
+      c->pos++;
+    } else if (ch == ')') {
+      c->pos++;
+      if (--depth == 0)
+        return TRUE;
+    } else if (ch == '\\') {
+      c->pos++;
+      guchar q = peek(c);
+      if (at_end(c) || !(is_wsp(q) || (q > 0x20 && q != 0x7f)))
+        return fail_at(c, error, "bad quoted-pair in comment");
+      c->pos++;
+    } else if (is_wsp(ch) || (ch > 0x20 && ch != 0x7f)) {
+      c->pos++; /* ctext, WSP, UTF-8 (validated up front) */
+    } else if ((fl = fold_len(c, c->pos)) > 0) {
+      c->pos += fl;
+    } else {
+      return fail_at(c, error, "byte not allowed in a comment");
+    }
+  }
+}
+
+/* [CFWS]: WSP, folding and comments. */
+static gboolean
+skip_cfws(Cursor *c, GError **error)
+{
+  for (;;) {
+    guchar ch = peek(c);
+    gsize fl;
+    if (at_end(c))
+      return TRUE;
+    if (is_wsp(ch)) {
+      c->pos++;
+    } else if ((fl = fold_len(c, c->pos)) > 0) {
+      c->pos += fl;
+    } else if (ch == '(') {
+      if (!skip_comment(c, error))
+        return FALSE;
+    } else {
+      return TRUE;
+    }
+  }
+}
+
+/* A quoted-string at the cursor ('"'); returns its content, unescaped and
+ * unfolded (RFC 5322 §3.2.4). */
+static char *
+read_quoted(Cursor *c, GError **error)
+{
+  gsize start = c->pos;
+  g_autoptr(GString) out = g_string_new(NULL);
+  c->pos++;
+  for (;;) {
+    if (at_end(c)) {
+      g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
+                  "unterminated quoted-string opened at byte %" G_GSIZE_FORMAT, c->base + start);
+      return NULL;
+    }
+    guchar ch = peek(c);
+    gsize fl;
+    if (ch == '"') {
+      c->pos++;
+      return g_string_free(g_steal_pointer(&out), FALSE);
+    }
+    if (ch == '\\') {
+      c->pos++;
+      guchar q = peek(c);
+      if (at_end(c) || !(is_wsp(q) || (q > 0x20 && q != 0x7f)))
+        return fail_at(c, error, "bad quoted-pair in quoted-string"), NULL;
+      g_string_append_c(out, (char) q);
+      c->pos++;
+    } else if (is_wsp(ch) || (ch > 0x20 && ch != 0x7f)) {
+      g_string_append_c(out, (char) ch);
+      c->pos++;
+    } else if ((fl = fold_len(c, c->pos)) > 0) {
+      c->pos += fl; /* unfold: drop the line break, keep the WSP */
+    } else {
+      return fail_at(c, error, "byte not allowed in a quoted-string"), NULL;
+    }
+  }
+}
+
+/* Reads a Keyword (RFC 8601 §2.2) at the cursor; returns it lower-cased, or
+ * NULL with @error naming @what was expected. */
+static char *
+read_keyword(Cursor *c, const char *what, GError **error)
+{
+  gsize start = c->pos;
+  while (!at_end(c) && is_keyword_char(peek(c)))
+    c->pos++;
+  if (c->pos == start) {
+    fail_at(c, error, "expected %s", what);
+    return NULL;
+  }
+  return g_ascii_strdown(c->s + start, (gssize) (c->pos - start));
+}
+
+/* Reads 1*DIGIT as a version number (RFC 8601 authres-version,
+ * method-version); a value that does not fit an int is a limit error. */
+static gboolean
+read_version(Cursor *c, const char *what, int *out, GError **error)
+{
+  gsize start = c->pos;
+  int v = 0;
+  if (!is_digit(peek(c)) || at_end(c))
+    return fail_at(c, error, "expected digits of the %s", what);
+  while (!at_end(c) && is_digit(peek(c))) {
+    int d = peek(c) - '0';
+    if (v > (G_MAXINT - d) / 10) {
+      g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
+                  "%s at byte %" G_GSIZE_FORMAT " is larger than %d", what,
+                  c->base + start, G_MAXINT);
+      return FALSE;
+    }
+    v = v * 10 + d;
+    c->pos++;
+  }
+  *out = v;
+  return TRUE;
+}
+
+/* value = token / quoted-string (RFC 2045 §5.1; '/' tolerated). @what names
+ * it in errors. Returns NULL on error. */
+static char *
+read_value(Cursor *c, const char *what, GError **error)
+{
+  if (peek(c) == '"' && !at_end(c))
+    return read_quoted(c, error);
+  gsize start = c->pos;
+  while (!at_end(c) && is_bare_value_char(peek(c)))
+    c->pos++;
+  if (c->pos == start) {
+    fail_at(c, error, "expected %s (a token or a quoted-string)", what);
+    return NULL;
+  }
+  return g_strndup(c->s + start, c->pos - start);
+}
+
+/* pvalue = [CFWS] ( value / [ [ local-part ] "@" ] domain-name ) [CFWS]
+ * (RFC 8601 §2.2). The surrounding CFWS is left to the caller. */
+static char *
+read_pvalue(Cursor *c, GError **error)
+{
+  if (peek(c) == '"' && !at_end(c))
+    return read_quoted(c, error);
+  gsize start = c->pos;
+  gsize at = G_MAXSIZE;
+  while (!at_end(c) && is_bare_pvalue_char(peek(c))) {
+    if (peek(c) == '@') {
+      if (at != G_MAXSIZE)
+        return fail_at(c, error, "second '@' in a property value (quote it)"), NULL;
+      at = c->pos;
+    }
+    c->pos++;
+  }
+  gsize end = c->pos;
+  if (end == start) {
+    fail_at(c, error, "expected a property value");
+    return NULL;
+  }
+  /* What ends a bare value must be CFWS, ';' or the end: "2001:db8::1" stops
+   * at ':', which needs quoting. */
+  guchar next = peek(c);
+  if (!at_end(c) && !is_wsp(next) && next != '\r' && next != '\n' && next != '(' && next != ';')
+    return fail_at(c, error, "character not allowed in a bare property value (quote it)"), NULL;
+  if (at == G_MAXSIZE) {
+    /* A bare value: no '=' or '?' (RFC 2045 tspecials) outside an address. */
+    for (gsize i = start; i < end; i++) {
+      if (c->s[i] == '=' || c->s[i] == '?') {
+        c->pos = i;
+        return fail_at(c, error, "special character in a bare property value (quote it)"), NULL;
+      }
+    }
+  } else {
+    /* [local-part] "@" domain-name: the domain must be there and be LDH + dots. */
+    if (at + 1 == end) {
+      c->pos = end;
+      return fail_at(c, error, "expected a domain name after '@'"), NULL;
+    }
+    for (gsize i = at + 1; i < end; i++) {
+      if (!is_domain_char((guchar) c->s[i])) {
+        c->pos = i;
+        return fail_at(c, error, "byte not allowed in the domain of a property value (quote it)"),
+               NULL;
+      }
+    }
+  }
+  return g_strndup(c->s + start, end - start);
+}
+
+/* ---- the parser (RFC 8601 §2.2) ----------------------------------------- */
+
+/* Properties and reason of one resinfo, after "method=result". */
+static gboolean
+parse_properties(Cursor *c, BimiAuthresResult *r, GError **error)
+{
+  for (;;) {
+    if (!skip_cfws(c, error))
+      return FALSE;
+    if (at_end(c) || peek(c) == ';')
+      return TRUE;
+    gsize kw_start = c->pos;
+    g_autofree char *kw = read_keyword(c, "a property (ptype.property=value) or ';'", error);
+    if (kw == NULL)
+      return FALSE;
+    if (!skip_cfws(c, error))
+      return FALSE;
+
+    if (peek(c) == '.' && !at_end(c)) {
+      /* propspec = ptype [CFWS] "." [CFWS] property [CFWS] "=" pvalue */
+      c->pos++;
+      if (!skip_cfws(c, error))
+        return FALSE;
+      g_autofree char *name = read_keyword(c, "a property name after '.'", error);
+      if (name == NULL || !skip_cfws(c, error))
+        return FALSE;
+      if (peek(c) != '=' || at_end(c))
+        return fail_at(c, error, "expected '=' after property '%s.%s'", kw, name);
+      c->pos++;
+      if (!skip_cfws(c, error))
+        return FALSE;
+      g_autofree char *value = read_pvalue(c, error);
+      if (value == NULL)
+        return FALSE;
+      if (r->properties->len >= BIMI_MAX_AUTHRES_PROPERTIES) {
+        g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
+                    "more than %u properties in one result: property at byte %" G_GSIZE_FORMAT
+                    " is one too many",
+                    (unsigned) BIMI_MAX_AUTHRES_PROPERTIES, c->base + kw_start);
+        return FALSE;
+      }
+      BimiAuthresProperty *p = g_new0(BimiAuthresProperty, 1);
+      p->ptype = g_steal_pointer(&kw);
+      p->name = g_steal_pointer(&name);
+      p->value = g_steal_pointer(&value);
+      g_ptr_array_add(r->properties, p);
+    } else if (peek(c) == '=' && !at_end(c)) {
+      c->pos++;
+      if (!skip_cfws(c, error))
+        return FALSE;
+      if (strcmp(kw, "reason") == 0) {
+        /* reasonspec = "reason" [CFWS] "=" [CFWS] value */
+        if (r->reason != NULL) {
+          c->pos = kw_start;
+          return fail_at(c, error, "second reason= in one result");
+        }
+        r->reason = read_value(c, "the reason", error);
+        if (r->reason == NULL)
+          return FALSE;
+      } else {
+        /* name=value without ptype: parsed, then dropped (see the top comment). */
+        g_autofree char *dropped = read_pvalue(c, error);
+        if (dropped == NULL)
+          return FALSE;
+      }
+    } else {
+      return fail_at(c, error, "expected '.' or '=' after '%s'", kw);
+    }
+  }
+}
+
+static BimiAuthres *
+parse_payload(Cursor *c, GError **error)
+{
+  if (c->n - c->pos > BIMI_MAX_AUTHRES_BYTES) {
+    g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
+                "Authentication-Results value of %" G_GSIZE_FORMAT
+                " bytes exceeds the limit of %u bytes",
+                c->n - c->pos, (unsigned) BIMI_MAX_AUTHRES_BYTES);
+    return NULL;
+  }
+  /* 8-bit only as UTF-8 (RFC 6532); where it may appear is checked below. */
+  const char *bad = NULL;
+  if (!g_utf8_validate_len(c->s + c->pos, c->n - c->pos, &bad)) {
+    g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
+                "invalid UTF-8 or NUL at byte %" G_GSIZE_FORMAT,
+                c->base + (gsize) (bad - c->s));
+    return NULL;
+  }
+  /* One line break ending the field. */
+  if (c->n - c->pos >= 2 && c->s[c->n - 2] == '\r' && c->s[c->n - 1] == '\n')
+    c->n -= 2;
+  else if (c->n - c->pos >= 1 && c->s[c->n - 1] == '\n')
+    c->n -= 1;
+
+  if (!skip_cfws(c, error))
+    return NULL;
+  /* authserv-id = value (RFC 8601 §2.5), never empty. */
+  gsize id_start = c->pos;
+  g_autofree char *id = read_value(c, "the authserv-id", error);
+  if (id == NULL)
+    return NULL;
+  if (*id == '\0') {
+    c->pos = id_start;
+    fail_at(c, error, "empty authserv-id");
+    return NULL;
+  }
+  g_autoptr(BimiAuthres) ar = bimi_authres_new(id);
+  if (!skip_cfws(c, error))
+    return NULL;
+  if (is_digit(peek(c)) && !at_end(c)) {
+    if (!read_version(c, "authres-version", &ar->version, error) || !skip_cfws(c, error))
+      return NULL;
+  }
+
+  gboolean none = FALSE;
+  for (;;) {
+    if (at_end(c)) {
+      if (!none && ar->results->len == 0) {
+        fail_at(c, error, "expected ';' and a result, or '; none' (RFC 8601 §2.2)");
+        return NULL;
+      }
+      break;
+    }
+    if (peek(c) != ';') {
+      fail_at(c, error, "expected ';'");
+      return NULL;
+    }
+    c->pos++;
+    if (!skip_cfws(c, error))
+      return NULL;
+    if (at_end(c)) {
+      if (none || ar->results->len > 0)
+        break; /* tolerated trailing ';' */
+      fail_at(c, error, "expected a method or 'none' after ';'");
+      return NULL;
+    }
+    if (none) {
+      fail_at(c, error, "nothing may follow 'none'");
+      return NULL;
+    }
+    gsize method_start = c->pos;
+    g_autofree char *method = read_keyword(c, "a method name (method=result) or 'none'", error);
+    if (method == NULL || !skip_cfws(c, error))
+      return NULL;
+    if (ar->results->len == 0 && strcmp(method, "none") == 0 && (at_end(c) || peek(c) == ';')) {
+      none = TRUE; /* no-result = [CFWS] ";" [CFWS] "none" */
+      continue;
+    }
+    int method_version = -1;
+    if (peek(c) == '/' && !at_end(c)) {
+      c->pos++;
+      if (!skip_cfws(c, error) || !read_version(c, "method-version", &method_version, error) ||
+          !skip_cfws(c, error))
+        return NULL;
+    }
+    if (peek(c) != '=' || at_end(c)) {
+      fail_at(c, error, "expected '=' after method '%s'", method);
+      return NULL;
+    }
+    c->pos++;
+    if (!skip_cfws(c, error))
+      return NULL;
+    g_autofree char *result = read_keyword(c, "a result keyword", error);
+    if (result == NULL)
+      return NULL;
+    if (ar->results->len >= BIMI_MAX_AUTHRES_RESULTS) {
+      g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
+                  "more than %u results: result at byte %" G_GSIZE_FORMAT " is one too many",
+                  (unsigned) BIMI_MAX_AUTHRES_RESULTS, c->base + method_start);
+      return NULL;
+    }
+    BimiAuthresResult *r = bimi_authres_add_result(ar, method, result);
+    r->method_version = method_version;
+    if (!parse_properties(c, r, error))
+      return NULL;
+  }
+  return g_steal_pointer(&ar);
+}
+
+BimiAuthres *
+bimi_authres_parse(const char *value, gsize len, GError **error)
+{
+  g_return_val_if_fail(value != NULL || len == 0, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+  Cursor c = { .s = value, .n = len, .pos = 0, .base = 0 };
+  return parse_payload(&c, error);
+}
+
+BimiAuthres *
+bimi_authres_parse_field(const char *field, gsize len, GError **error)
+{
+  static const char name[] = "Authentication-Results";
+  const gsize name_len = sizeof name - 1;
+  g_return_val_if_fail(field != NULL || len == 0, NULL);
+  g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+  if (len < name_len || g_ascii_strncasecmp(field, name, name_len) != 0) {
+    g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
+                "not an Authentication-Results header field (byte 0)");
+    return NULL;
+  }
+  gsize pos = name_len;
+  while (pos < len && is_wsp((guchar) field[pos]))
+    pos++;
+  if (pos >= len || field[pos] != ':') {
+    g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
+                "expected ':' after the field name at byte %" G_GSIZE_FORMAT, pos);
+    return NULL;
+  }
+  pos++;
+  /* The value starts after the colon; offsets stay relative to the field. */
+  Cursor c = { .s = field + pos, .n = len - pos, .pos = 0, .base = pos };
+  return parse_payload(&c, error);
+}
+
+/* ---- the writer --------------------------------------------------------- */
+
+/* Keywords: letters, digits, '-'; anything else becomes '-'. */
+static void
+append_keyword(GString *out, const char *kw)
+{
+  if (kw == NULL || *kw == '\0') {
+    g_string_append_c(out, '-');
+    return;
+  }
+  for (const char *p = kw; *p != '\0'; p++)
+    g_string_append_c(out, is_keyword_char((guchar) *p) ? *p : '-');
+}
+
+static void
+append_quoted(GString *out, const char *v)
+{
+  gboolean utf8 = g_utf8_validate(v, -1, NULL);
+  g_string_append_c(out, '"');
+  for (const char *p = v; *p != '\0'; p++) {
+    guchar ch = (guchar) *p;
+    if (ch == '"' || ch == '\\') {
+      g_string_append_c(out, '\\');
+      g_string_append_c(out, (char) ch);
+    } else if (ch == '\t' || (ch >= 0x20 && ch < 0x7f) || (ch >= 0x80 && utf8)) {
+      g_string_append_c(out, (char) ch);
+    } else {
+      g_string_append_c(out, '?');
+    }
+  }
+  g_string_append_c(out, '"');
+}
+
+static gboolean
+is_strict_token(const char *v)
+{
+  if (*v == '\0')
+    return FALSE;
+  for (const char *p = v; *p != '\0'; p++)
+    if (!is_token_char((guchar) *p))
+      return FALSE;
+  return TRUE;
+}
+
+/* RFC 5322 dot-atom-text (may be empty here: "@domain" has no local-part). */
+static gboolean
+is_dot_atom_or_empty(const char *v, gsize n)
+{
+  if (n == 0)
+    return TRUE;
+  if (v[0] == '.' || v[n - 1] == '.')
+    return FALSE;
+  for (gsize i = 0; i < n; i++) {
+    if (v[i] == '.') {
+      if (v[i + 1] == '.')
+        return FALSE;
+    } else if (!is_atext((guchar) v[i])) {
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* RFC 6376 domain-name = sub-domain 1*("." sub-domain), sub-domain = Let-dig [Ldh-str]. */
+static gboolean
+is_domain_name(const char *v)
+{
+  gsize labels = 0;
+  const char *p = v;
+  for (;;) {
+    const char *l = p;
+    while (is_alpha((guchar) *p) || is_digit((guchar) *p) || *p == '-')
+      p++;
+    if (p == l || l[0] == '-' || p[-1] == '-')
+      return FALSE;
+    labels++;
+    if (*p == '\0')
+      return labels >= 2;
+    if (*p != '.')
+      return FALSE;
+    p++;
+  }
+}
+
+static gboolean
+is_strict_pvalue(const char *v)
+{
+  if (is_strict_token(v))
+    return TRUE;
+  const char *at = strchr(v, '@');
+  if (at == NULL || strchr(at + 1, '@') != NULL)
+    return FALSE;
+  return is_dot_atom_or_empty(v, (gsize) (at - v)) && is_domain_name(at + 1);
+}
+
+char *
+bimi_authres_to_string(const BimiAuthres *ar)
+{
+  g_return_val_if_fail(ar != NULL, NULL);
+  g_return_val_if_fail(ar->authserv_id != NULL && *ar->authserv_id != '\0', NULL);
+  GString *out = g_string_new(NULL);
+
+  if (is_strict_token(ar->authserv_id))
+    g_string_append(out, ar->authserv_id);
+  else
+    append_quoted(out, ar->authserv_id);
+  if (ar->version >= 0)
+    g_string_append_printf(out, " %d", ar->version);
+  if (ar->results == NULL || ar->results->len == 0) {
+    g_string_append(out, "; none");
+    return g_string_free(out, FALSE);
+  }
+  for (guint i = 0; i < ar->results->len; i++) {
+    const BimiAuthresResult *r = ar->results->pdata[i];
+    g_string_append(out, "; ");
+    append_keyword(out, r->method);
+    if (r->method_version >= 0)
+      g_string_append_printf(out, "/%d", r->method_version);
+    g_string_append_c(out, '=');
+    append_keyword(out, r->result);
+    if (r->reason != NULL) {
+      g_string_append(out, " reason=");
+      append_quoted(out, r->reason);
+    }
+    for (guint j = 0; r->properties != NULL && j < r->properties->len; j++) {
+      const BimiAuthresProperty *p = r->properties->pdata[j];
+      const char *v = p->value != NULL ? p->value : "";
+      g_string_append_c(out, ' ');
+      append_keyword(out, p->ptype);
+      g_string_append_c(out, '.');
+      append_keyword(out, p->name);
+      g_string_append_c(out, '=');
+      if (is_strict_pvalue(v))
+        g_string_append(out, v);
+      else
+        append_quoted(out, v);
+    }
+  }
+  return g_string_free(out, FALSE);
+}
+
+char *
+bimi_authres_to_header(const BimiAuthres *ar)
+{
+  g_autofree char *v = bimi_authres_to_string(ar);
+  if (v == NULL)
+    return NULL;
+  return g_strconcat("Authentication-Results: ", v, NULL);
+}

@@ -1,0 +1,646 @@
+/* tests/test-authres.c — RFC 8601 Authentication-Results writer and parser. */
+#include "engine/authres.h"
+#include "engine/limits.h"
+
+#include <string.h>
+
+static BimiAuthres *
+parse_ok(const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  BimiAuthres *ar = bimi_authres_parse(value, strlen(value), &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(ar);
+  return ar;
+}
+
+static BimiAuthres *
+parse_field_ok(const char *field)
+{
+  g_autoptr(GError) error = NULL;
+  BimiAuthres *ar = bimi_authres_parse_field(field, strlen(field), &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(ar);
+  return ar;
+}
+
+static void
+parse_fail_len(const char *value, gsize len, int code, const char *needle)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiAuthres) ar = bimi_authres_parse(value, len, &error);
+  g_assert_null(ar);
+  g_assert_error(error, BIMI_AUTHRES_ERROR, code);
+  if (needle != NULL && strstr(error->message, needle) == NULL)
+    g_error("input \"%s\": message \"%s\" lacks \"%s\"", value, error->message, needle);
+}
+
+static void
+parse_fail(const char *value, const char *needle)
+{
+  parse_fail_len(value, strlen(value), BIMI_AUTHRES_ERROR_SYNTAX, needle);
+}
+
+static const BimiAuthresResult *
+result_at(const BimiAuthres *ar, guint i)
+{
+  g_assert_cmpuint(i, <, ar->results->len);
+  return ar->results->pdata[i];
+}
+
+static void
+assert_result(const BimiAuthresResult *r, const char *method, int version, const char *result,
+              const char *reason, guint n_props)
+{
+  g_assert_cmpstr(r->method, ==, method);
+  g_assert_cmpint(r->method_version, ==, version);
+  g_assert_cmpstr(r->result, ==, result);
+  g_assert_cmpstr(r->reason, ==, reason);
+  g_assert_cmpuint(r->properties->len, ==, n_props);
+}
+
+static void
+assert_prop(const BimiAuthresResult *r, guint i, const char *ptype, const char *name,
+            const char *value)
+{
+  g_assert_cmpuint(i, <, r->properties->len);
+  const BimiAuthresProperty *p = r->properties->pdata[i];
+  g_assert_cmpstr(p->ptype, ==, ptype);
+  g_assert_cmpstr(p->name, ==, name);
+  g_assert_cmpstr(p->value, ==, value);
+}
+
+/* Write → parse → equal, and the text is stable on a second round. */
+static void
+assert_roundtrip(const BimiAuthres *ar)
+{
+  g_autofree char *s = bimi_authres_to_string(ar);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiAuthres) back = bimi_authres_parse(s, strlen(s), &error);
+  g_assert_no_error(error);
+  if (!bimi_authres_equal(ar, back))
+    g_error("round trip changed the structure: \"%s\"", s);
+  g_autofree char *s2 = bimi_authres_to_string(back);
+  g_assert_cmpstr(s, ==, s2);
+}
+
+/* ---- RFC 8601 Appendix B ------------------------------------------------ */
+
+/* B.2: service provided, no authentication done. */
+static void
+test_rfc8601_b2(void)
+{
+  g_autoptr(BimiAuthres) ar = parse_field_ok("Authentication-Results: example.org 1; none");
+  g_assert_cmpstr(ar->authserv_id, ==, "example.org");
+  g_assert_cmpint(ar->version, ==, 1);
+  g_assert_cmpuint(ar->results->len, ==, 0);
+  assert_roundtrip(ar);
+  g_autofree char *s = bimi_authres_to_string(ar);
+  g_assert_cmpstr(s, ==, "example.org 1; none");
+}
+
+/* B.3: service provided, authentication done. */
+static void
+test_rfc8601_b3(void)
+{
+  g_autoptr(BimiAuthres) ar = parse_field_ok("Authentication-Results: example.com;\r\n"
+                                             "          spf=pass smtp.mailfrom=example.net");
+  g_assert_cmpstr(ar->authserv_id, ==, "example.com");
+  g_assert_cmpint(ar->version, ==, -1);
+  g_assert_cmpuint(ar->results->len, ==, 1);
+  assert_result(result_at(ar, 0), "spf", -1, "pass", NULL, 1);
+  assert_prop(result_at(ar, 0), 0, "smtp", "mailfrom", "example.net");
+  assert_roundtrip(ar);
+}
+
+/* B.4: several authentications done, single MTA (two fields). */
+static void
+test_rfc8601_b4(void)
+{
+  g_autoptr(BimiAuthres) a = parse_field_ok("Authentication-Results: example.com;\r\n"
+                                            "          auth=pass (cram-md5) smtp.auth=sender@example.net;\r\n"
+                                            "          spf=pass smtp.mailfrom=example.net");
+  g_assert_cmpuint(a->results->len, ==, 2);
+  assert_result(result_at(a, 0), "auth", -1, "pass", NULL, 1);
+  assert_prop(result_at(a, 0), 0, "smtp", "auth", "sender@example.net");
+  assert_result(result_at(a, 1), "spf", -1, "pass", NULL, 1);
+  assert_prop(result_at(a, 1), 0, "smtp", "mailfrom", "example.net");
+
+  g_autoptr(BimiAuthres) b = parse_field_ok("Authentication-Results: example.com; iprev=pass\r\n"
+                                            "          policy.iprev=192.0.2.200");
+  assert_result(result_at(b, 0), "iprev", -1, "pass", NULL, 1);
+  assert_prop(result_at(b, 0), 0, "policy", "iprev", "192.0.2.200");
+  assert_roundtrip(a);
+  assert_roundtrip(b);
+}
+
+/* B.5: several authentications done, different MTAs. */
+static void
+test_rfc8601_b5(void)
+{
+  g_autoptr(BimiAuthres) a = parse_field_ok("Authentication-Results: example.com;\r\n"
+                                            "          dkim=pass (good signature) header.d=example.com");
+  assert_result(result_at(a, 0), "dkim", -1, "pass", NULL, 1);
+  assert_prop(result_at(a, 0), 0, "header", "d", "example.com");
+
+  g_autoptr(BimiAuthres) b = parse_field_ok("Authentication-Results: example.com;\r\n"
+                                            "          auth=pass (cram-md5) smtp.auth=sender@example.com;\r\n"
+                                            "          spf=fail smtp.mailfrom=example.com");
+  g_assert_cmpuint(b->results->len, ==, 2);
+  assert_result(result_at(b, 0), "auth", -1, "pass", NULL, 1);
+  assert_prop(result_at(b, 0), 0, "smtp", "auth", "sender@example.com");
+  assert_result(result_at(b, 1), "spf", -1, "fail", NULL, 1);
+  assert_prop(result_at(b, 1), 0, "smtp", "mailfrom", "example.com");
+}
+
+/* B.6: multi-tiered authentication, reason= and header.i=@domain. */
+static void
+test_rfc8601_b6(void)
+{
+  g_autoptr(BimiAuthres) a = parse_field_ok("Authentication-Results: example.com;\r\n"
+                                            "      dkim=pass reason=\"good signature\"\r\n"
+                                            "        header.i=@mail-router.example.net;\r\n"
+                                            "      dkim=fail reason=\"bad signature\"\r\n"
+                                            "        header.i=@newyork.example.com");
+  g_assert_cmpuint(a->results->len, ==, 2);
+  assert_result(result_at(a, 0), "dkim", -1, "pass", "good signature", 1);
+  assert_prop(result_at(a, 0), 0, "header", "i", "@mail-router.example.net");
+  assert_result(result_at(a, 1), "dkim", -1, "fail", "bad signature", 1);
+  assert_prop(result_at(a, 1), 0, "header", "i", "@newyork.example.com");
+  assert_roundtrip(a);
+  g_autofree char *s = bimi_authres_to_string(a);
+  g_assert_cmpstr(s, ==,
+                  "example.com; dkim=pass reason=\"good signature\" header.i=@mail-router.example.net; "
+                  "dkim=fail reason=\"bad signature\" header.i=@newyork.example.com");
+
+  g_autoptr(BimiAuthres) b = parse_field_ok("Authentication-Results: example.net;\r\n"
+                                            "      dkim=pass (good signature) header.i=@newyork.example.com");
+  g_assert_cmpstr(b->authserv_id, ==, "example.net");
+  assert_result(result_at(b, 0), "dkim", -1, "pass", NULL, 1);
+  assert_prop(result_at(b, 0), 0, "header", "i", "@newyork.example.com");
+}
+
+/* B.7: comment-heavy example: comments between every token. */
+static void
+test_rfc8601_b7(void)
+{
+  g_autoptr(BimiAuthres) ar = parse_field_ok(
+    "Authentication-Results: foo.example.net (foobar) 1 (baz);\r\n"
+    "    dkim (Because I like it) / 1 (One yay) = (wait for it) fail\r\n"
+    "      policy (A dot can go here) . (like that) expired\r\n"
+    "      (this surprised me) = (as I wasn't expecting it) 1362471462");
+  g_assert_cmpstr(ar->authserv_id, ==, "foo.example.net");
+  g_assert_cmpint(ar->version, ==, 1);
+  g_assert_cmpuint(ar->results->len, ==, 1);
+  assert_result(result_at(ar, 0), "dkim", 1, "fail", NULL, 1);
+  assert_prop(result_at(ar, 0), 0, "policy", "expired", "1362471462");
+  assert_roundtrip(ar);
+  g_autofree char *s = bimi_authres_to_string(ar);
+  g_assert_cmpstr(s, ==, "foo.example.net 1; dkim/1=fail policy.expired=1362471462");
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void
+test_write_basic(void)
+{
+  g_autoptr(BimiAuthres) ar = bimi_authres_new("mx.example.org");
+  BimiAuthresResult *r = bimi_authres_add_result(ar, "iprev", "pass");
+  bimi_authres_result_add_property(r, "policy", "iprev", "192.0.2.1");
+  r = bimi_authres_add_result(ar, "spf", "pass");
+  bimi_authres_result_add_property(r, "smtp", "mailfrom", "user@example.com");
+  r = bimi_authres_add_result(ar, "dkim", "pass");
+  bimi_authres_result_set_reason(r, "good signature");
+  bimi_authres_result_add_property(r, "header", "d", "example.com");
+  bimi_authres_result_add_property(r, "header", "s", "sel1");
+  bimi_authres_result_add_property(r, "header", "b", "Qgi/FoC0");
+  r = bimi_authres_add_result(ar, "bimi", "pass");
+  bimi_authres_result_add_property(r, "header", "d", "example.com");
+  bimi_authres_result_add_property(r, "header", "selector", "default");
+  bimi_authres_result_add_property(r, "policy", "authority", "pass");
+
+  g_autofree char *s = bimi_authres_to_string(ar);
+  g_assert_cmpstr(s, ==,
+                  "mx.example.org; iprev=pass policy.iprev=192.0.2.1; "
+                  "spf=pass smtp.mailfrom=user@example.com; "
+                  "dkim=pass reason=\"good signature\" header.d=example.com header.s=sel1 "
+                  "header.b=\"Qgi/FoC0\"; "
+                  "bimi=pass header.d=example.com header.selector=default policy.authority=pass");
+  g_autofree char *h = bimi_authres_to_header(ar);
+  g_assert_cmpstr(h, ==, "Authentication-Results: mx.example.org; iprev=pass policy.iprev=192.0.2.1; "
+                  "spf=pass smtp.mailfrom=user@example.com; "
+                  "dkim=pass reason=\"good signature\" header.d=example.com header.s=sel1 "
+                  "header.b=\"Qgi/FoC0\"; "
+                  "bimi=pass header.d=example.com header.selector=default policy.authority=pass");
+  assert_roundtrip(ar);
+
+  g_assert_true(bimi_authres_find_result(ar, "DKIM") == ar->results->pdata[2]);
+  g_assert_null(bimi_authres_find_result(ar, "arc"));
+  g_assert_cmpstr(bimi_authres_result_get_property(bimi_authres_find_result(ar, "bimi"), "Header",
+                                                   "selector"),
+                  ==, "default");
+  g_assert_null(bimi_authres_result_get_property(r, "header", "b"));
+}
+
+static void
+test_write_none(void)
+{
+  g_autoptr(BimiAuthres) ar = bimi_authres_new("example.org");
+  g_autofree char *s = bimi_authres_to_string(ar);
+  g_assert_cmpstr(s, ==, "example.org; none");
+  ar->version = 1;
+  g_autofree char *v = bimi_authres_to_string(ar);
+  g_assert_cmpstr(v, ==, "example.org 1; none");
+  assert_roundtrip(ar);
+}
+
+static void
+test_write_quoting(void)
+{
+  static const struct {
+    const char *value, *written;
+  } cases[] = {
+    { "example.com", "example.com" },
+    { "user@example.com", "user@example.com" },
+    { "@example.com", "@example.com" },
+    { "first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk" },
+    { "SRS0=ab=cd=example.com=user@srs.example.net", "SRS0=ab=cd=example.com=user@srs.example.net" },
+    { "2001:db8::1", "\"2001:db8::1\"" },
+    { "Qgi/FoC0", "\"Qgi/FoC0\"" },
+    { "", "\"\"" },
+    { "two words", "\"two words\"" },
+    { "a\"b\\c", "\"a\\\"b\\\\c\"" },
+    { "user@localhost", "\"user@localhost\"" },
+    { "a@b@example.com", "\"a@b@example.com\"" },
+    { ".lead@example.com", "\".lead@example.com\"" },
+    { "user@-bad.example", "\"user@-bad.example\"" },
+    { "abc=", "\"abc=\"" },
+    { "tab\there", "\"tab\there\"" },
+    { "caf\xc3\xa9", "\"caf\xc3\xa9\"" },           /* valid UTF-8 kept (RFC 6532) */
+    { "bad\xff" "byte", "\"bad?byte\"" },             /* invalid UTF-8 replaced */
+    { "inj\r\nX-Evil: 1", "\"inj??X-Evil: 1\"" },     /* no header injection */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(BimiAuthres) ar = bimi_authres_new("mx.example");
+    BimiAuthresResult *r = bimi_authres_add_result(ar, "x-test", "pass");
+    bimi_authres_result_add_property(r, "header", "v", cases[i].value);
+    g_autofree char *s = bimi_authres_to_string(ar);
+    g_autofree char *expect = g_strconcat("mx.example; x-test=pass header.v=", cases[i].written, NULL);
+    g_assert_cmpstr(s, ==, expect);
+    /* Everything but the replaced bytes comes back exactly. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiAuthres) back = bimi_authres_parse(s, strlen(s), &error);
+    g_assert_no_error(error);
+    if (strchr(cases[i].written, '?') == NULL)
+      g_assert_true(bimi_authres_equal(ar, back));
+  }
+
+  /* authserv-id: token or quoted-string; reason always quoted. */
+  g_autoptr(BimiAuthres) ar = bimi_authres_new("mx example");
+  BimiAuthresResult *r = bimi_authres_add_result(ar, "dmarc", "fail");
+  bimi_authres_result_set_reason(r, "p=reject \"quoted\"");
+  g_autofree char *s = bimi_authres_to_string(ar);
+  g_assert_cmpstr(s, ==, "\"mx example\"; dmarc=fail reason=\"p=reject \\\"quoted\\\"\"");
+  assert_roundtrip(ar);
+}
+
+static void
+test_write_keywords(void)
+{
+  g_autoptr(BimiAuthres) ar = bimi_authres_new("mx.example");
+  BimiAuthresResult *r = bimi_authres_add_result(ar, "dk im\r\n", "pass;x");
+  r->method_version = 2;
+  bimi_authres_result_add_property(r, "hea.der", "d=", "ok");
+  g_autofree char *s = bimi_authres_to_string(ar);
+  g_assert_cmpstr(s, ==, "mx.example; dk-im--/2=pass-x hea-der.d-=ok");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiAuthres) back = bimi_authres_parse(s, strlen(s), &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(result_at(back, 0)->method, ==, "dk-im--");
+}
+
+static void
+test_roundtrip_built(void)
+{
+  g_autoptr(BimiAuthres) ar = bimi_authres_new("authserv.example.com");
+  ar->version = 3;
+  BimiAuthresResult *r = bimi_authres_add_result(ar, "dkim", "fail");
+  r->method_version = 1;
+  bimi_authres_result_set_reason(r, "");
+  bimi_authres_result_add_property(r, "header", "d", "");
+  bimi_authres_result_add_property(r, "header", "i", "\"quoted local\"@example.com");
+  bimi_authres_result_add_property(r, "reason", "x", "y");
+  r = bimi_authres_add_result(ar, "none", "pass");
+  bimi_authres_result_add_property(r, "policy", "iprev", "2001:db8::2");
+  bimi_authres_result_add_property(r, "smtp", "helo", "(not a comment)");
+  r = bimi_authres_add_result(ar, "arc", "none");
+  bimi_authres_result_set_reason(r, "caf\xc3\xa9 \\ ; ( ) \"");
+  assert_roundtrip(ar);
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static void
+test_parse_case(void)
+{
+  g_autoptr(BimiAuthres) ar =
+    parse_ok("Example.COM; DKIM=Pass Header.D=Example.Com REASON=\"Good Sig\"; SPF/2=SoftFail smtp.MailFrom=A@B.example");
+  g_assert_cmpstr(ar->authserv_id, ==, "Example.COM");
+  assert_result(result_at(ar, 0), "dkim", -1, "pass", "Good Sig", 1);
+  assert_prop(result_at(ar, 0), 0, "header", "d", "Example.Com");
+  assert_result(result_at(ar, 1), "spf", 2, "softfail", NULL, 1);
+  assert_prop(result_at(ar, 1), 0, "smtp", "mailfrom", "A@B.example");
+}
+
+static void
+test_parse_comments(void)
+{
+  g_autoptr(BimiAuthres) ar = parse_ok(
+    "(lead) mx.example (a (nested (deeper)) \\) comment) ; (x)spf(y)=(z)pass(\xc3\xa9t\xc3\xa9)"
+    "smtp.mailfrom=(c)u@example.com(d)(e) ;dkim=pass header.d=\"quoted (not a comment)\"");
+  g_assert_cmpstr(ar->authserv_id, ==, "mx.example");
+  g_assert_cmpuint(ar->results->len, ==, 2);
+  assert_result(result_at(ar, 0), "spf", -1, "pass", NULL, 1);
+  assert_prop(result_at(ar, 0), 0, "smtp", "mailfrom", "u@example.com");
+  assert_prop(result_at(ar, 1), 0, "header", "d", "quoted (not a comment)");
+
+  /* Folding inside comments and quoted-strings: the CRLF goes, the WSP stays. */
+  g_autoptr(BimiAuthres) f = parse_ok("mx.example; dkim=pass (a\r\n comment) reason=\"two\r\n\tlines\"");
+  g_assert_cmpstr(result_at(f, 0)->reason, ==, "two\tlines");
+  g_autoptr(BimiAuthres) lf = parse_ok("mx.example;\n dkim=pass\n\theader.d=example.com\n");
+  assert_prop(result_at(lf, 0), 0, "header", "d", "example.com");
+}
+
+static void
+test_parse_quoted(void)
+{
+  g_autoptr(BimiAuthres) ar = parse_ok(
+    "\"mx example\"; iprev=pass policy.iprev=\"2001:db8::1\" smtp.x=\"a\\\"b\\\\c\\d\" "
+    "header.y=\"caf\xc3\xa9\" header.z=\"\"");
+  g_assert_cmpstr(ar->authserv_id, ==, "mx example");
+  const BimiAuthresResult *r = result_at(ar, 0);
+  assert_prop(r, 0, "policy", "iprev", "2001:db8::1");
+  assert_prop(r, 1, "smtp", "x", "a\"b\\cd");
+  assert_prop(r, 2, "header", "y", "caf\xc3\xa9");
+  assert_prop(r, 3, "header", "z", "");
+}
+
+static void
+test_parse_unprefixed_dropped(void)
+{
+  /* authres reference: "version=TLSv1.2" without ptype is dropped, the rest kept. */
+  g_autoptr(BimiAuthres) ar = parse_ok(
+    "mail.example.org; x-tls=pass version=TLSv1.2 smtp.tlsversion=TLSv1.2 bits=256 "
+    "reason=late; compauth=pass reason=100");
+  assert_result(result_at(ar, 0), "x-tls", -1, "pass", "late", 1);
+  assert_prop(result_at(ar, 0), 0, "smtp", "tlsversion", "TLSv1.2");
+  assert_result(result_at(ar, 1), "compauth", -1, "pass", "100", 0);
+  /* ptype named "reason" is a property, not a reason. */
+  g_autoptr(BimiAuthres) p = parse_ok("mx; dkim=pass reason . code = 7");
+  assert_result(result_at(p, 0), "dkim", -1, "pass", NULL, 1);
+  assert_prop(result_at(p, 0), 0, "reason", "code", "7");
+}
+
+static void
+test_parse_addresses(void)
+{
+  g_autoptr(BimiAuthres) ar = parse_ok(
+    "mx; spf=pass smtp.mailfrom=SRS0=ab=cd=example.com=user@srs.example.net "
+    "smtp.helo=mail_1.example.com header.b=Qgi/FoC0 header.i=@d_k.example");
+  const BimiAuthresResult *r = result_at(ar, 0);
+  assert_prop(r, 0, "smtp", "mailfrom", "SRS0=ab=cd=example.com=user@srs.example.net");
+  assert_prop(r, 1, "smtp", "helo", "mail_1.example.com");
+  assert_prop(r, 2, "header", "b", "Qgi/FoC0");
+  assert_prop(r, 3, "header", "i", "@d_k.example");
+}
+
+static void
+test_parse_trailing_semicolon(void)
+{
+  g_autoptr(BimiAuthres) a = parse_ok("mx.example; dkim=pass;");
+  g_assert_cmpuint(a->results->len, ==, 1);
+  g_autoptr(BimiAuthres) b = parse_ok("mx.example; none ; (comment)\r\n");
+  g_assert_cmpuint(b->results->len, ==, 0);
+  parse_fail("mx.example;", "byte 11, found the end");
+  parse_fail("mx.example; dkim=pass;;", "byte 22");
+}
+
+static void
+test_parse_errors(void)
+{
+  parse_fail("", "expected the authserv-id");
+  parse_fail("; spf=pass", "authserv-id (a token or a quoted-string) at byte 0, found ';'");
+  parse_fail("\"\"; spf=pass", "empty authserv-id at byte 0");
+  parse_fail("mx.example", "expected ';' and a result, or '; none' (RFC 8601 §2.2) at byte 10");
+  parse_fail("mx.example none", "expected ';' at byte 11");
+  parse_fail("mx.example; spf", "expected '=' after method 'spf' at byte 15");
+  parse_fail("mx.example; spf=", "expected a result keyword at byte 16");
+  parse_fail("mx.example; spf=pass@x", "byte 20, found '@'");
+  parse_fail("mx.example; dkim/=pass", "method-version at byte 17");
+  parse_fail("mx.example; none; spf=pass", "nothing may follow 'none' at byte 18");
+  parse_fail("mx.example; spf=pass; none", "expected '=' after method 'none'");
+  /* authres suite: an unquoted IPv6 address; ':' is not allowed bare. */
+  parse_fail("mail.bmsi.com; iprev=pass policy.iprev=2001:748:100:40::2:2 (mout0.freenet.de)",
+             "not allowed in a bare property value (quote it) at byte 43, found ':'");
+  parse_fail("mx; dkim=pass header.d=", "expected a property value at byte 23");
+  parse_fail("mx; dkim=pass header.d=a=b", "special character in a bare property value (quote it) at byte 24");
+  parse_fail("mx; dkim=pass header.i=user@", "expected a domain name after '@' at byte 28");
+  parse_fail("mx; dkim=pass header.i=a@b@c", "second '@'");
+  parse_fail("mx; dkim=pass header.i=a@b/c", "domain of a property value");
+  parse_fail("mx; dkim=pass header", "expected '.' or '=' after 'header'");
+  parse_fail("mx; dkim=pass header.=x", "a property name after '.'");
+  parse_fail("mx; dkim=pass header.d x", "expected '=' after property 'header.d'");
+  parse_fail("mx; dkim=pass reason=a reason=b", "second reason= in one result at byte 23");
+  parse_fail("mx; dkim=pass reason=", "expected the reason");
+  parse_fail("mx; dkim=pass header.d=\"open", "unterminated quoted-string opened at byte 23");
+  parse_fail("mx; dkim=pass (open (nested)", "unterminated comment opened at byte 14");
+  parse_fail("mx; dkim=pass header.d=\"a\\\r\n b\"", "bad quoted-pair");
+  parse_fail("mx; dkim=pass header.d=caf\xc3\xa9", "found byte 0xc3");
+  parse_fail("mx; dkim=pass (\xff)", "invalid UTF-8 or NUL at byte 15");
+  parse_fail("mx; dkim=pass\rheader.d=x", "CR not followed by WSP");
+  parse_fail("mx; dkim=pass\r\nheader.d=x", "byte 13");
+  parse_fail("mx; dkim=pass header.d=\"a\x01\"", "byte 0x01");
+  parse_fail("mx; dkim=pass (a\x01)", "byte not allowed in a comment at byte 16");
+  parse_fail_len("mx; dkim=pass\0", 14, BIMI_AUTHRES_ERROR_SYNTAX, "NUL at byte 13");
+  /* authres suite: Microsoft's "header.d=none;thehesiod.com" */
+  parse_fail("thehesiod.com; dkim=none (message not signed) header.d=none;thehesiod.com; "
+             "dmarc=none action=none header.from=hotmail.com;",
+             "expected '=' after method 'thehesiod'");
+}
+
+static void
+test_parse_explicit_length(void)
+{
+  /* Bytes past len are never read, even if they would make the field invalid. */
+  static const char s[] = "mx; spf=pass;;;garbage";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiAuthres) ar = bimi_authres_parse(s, 12, &error);
+  g_assert_no_error(error);
+  assert_result(result_at(ar, 0), "spf", -1, "pass", NULL, 0);
+}
+
+static void
+test_parse_field(void)
+{
+  g_autoptr(BimiAuthres) a = parse_field_ok("authentication-results: mx; none");
+  g_assert_cmpstr(a->authserv_id, ==, "mx");
+  g_autoptr(BimiAuthres) b = parse_field_ok("AUTHENTICATION-RESULTS \t:mx; spf=pass\r\n");
+  assert_result(result_at(b, 0), "spf", -1, "pass", NULL, 0);
+
+  g_autoptr(GError) error = NULL;
+  static const char other[] = "ARC-Authentication-Results: i=1; mx; none";
+  g_assert_null(bimi_authres_parse_field(other, strlen(other), &error));
+  g_assert_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX);
+  g_clear_error(&error);
+  static const char noc[] = "Authentication-Results mx; none";
+  g_assert_null(bimi_authres_parse_field(noc, strlen(noc), &error));
+  g_assert_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX);
+  g_assert_nonnull(strstr(error->message, "byte 23"));
+  g_clear_error(&error);
+  /* Offsets count from the start of the field. */
+  static const char bad[] = "Authentication-Results: mx; spf";
+  g_assert_null(bimi_authres_parse_field(bad, strlen(bad), &error));
+  g_assert_nonnull(strstr(error->message, "at byte 31"));
+}
+
+static void
+test_equal(void)
+{
+  g_autoptr(BimiAuthres) a = parse_ok("mx; dkim=pass header.d=example.com");
+  g_autoptr(BimiAuthres) b = parse_ok("mx (c); DKIM = pass (x) header . d = \"example.com\"");
+  g_assert_true(bimi_authres_equal(a, b));
+  g_assert_true(bimi_authres_equal(NULL, NULL));
+  g_assert_false(bimi_authres_equal(a, NULL));
+  const char *different[] = {
+    "MX; dkim=pass header.d=example.com",
+    "mx 1; dkim=pass header.d=example.com",
+    "mx; dkim/1=pass header.d=example.com",
+    "mx; dkim=fail header.d=example.com",
+    "mx; dkim=pass reason=\"\" header.d=example.com",
+    "mx; dkim=pass header.d=Example.com",
+    "mx; dkim=pass header.i=example.com",
+    "mx; dkim=pass smtp.d=example.com",
+    "mx; dkim=pass header.d=example.com header.d=example.com",
+    "mx; dkim=pass header.d=example.com; dkim=pass header.d=example.com",
+    "mx; arc=pass header.d=example.com",
+    "mx; none",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(different); i++) {
+    g_autoptr(BimiAuthres) c = parse_ok(different[i]);
+    if (bimi_authres_equal(a, c))
+      g_error("\"%s\" compared equal", different[i]);
+  }
+}
+
+/* ---- limits ------------------------------------------------------------- */
+
+static void
+test_limit_bytes(void)
+{
+  /* A value exactly at the limit parses; one byte more is refused. */
+  gsize n = BIMI_MAX_AUTHRES_BYTES;
+  g_autofree char *s = g_malloc(n + 1);
+  memcpy(s, "mx; dkim=pass header.b=", 23);
+  memset(s + 23, 'A', n + 1 - 23);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiAuthres) ar = bimi_authres_parse(s, n, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(strlen(((BimiAuthresProperty *) result_at(ar, 0)->properties->pdata[0])->value), ==, n - 23);
+  parse_fail_len(s, n + 1, BIMI_AUTHRES_ERROR_LIMIT, "65537 bytes");
+}
+
+static void
+test_limit_results(void)
+{
+  g_autoptr(GString) s = g_string_new("mx");
+  for (guint i = 0; i < BIMI_MAX_AUTHRES_RESULTS; i++)
+    g_string_append(s, "; spf=pass");
+  {
+    g_autoptr(BimiAuthres) ar = parse_ok(s->str);
+    g_assert_cmpuint(ar->results->len, ==, BIMI_MAX_AUTHRES_RESULTS);
+  }
+  gsize where = s->len + 2;
+  g_string_append(s, "; dkim=pass");
+  g_autofree char *needle = g_strdup_printf("result at byte %" G_GSIZE_FORMAT " is one too many", where);
+  parse_fail_len(s->str, s->len, BIMI_AUTHRES_ERROR_LIMIT, needle);
+}
+
+static void
+test_limit_properties(void)
+{
+  g_autoptr(GString) s = g_string_new("mx; dkim=pass");
+  for (guint i = 0; i < BIMI_MAX_AUTHRES_PROPERTIES; i++)
+    g_string_append_printf(s, " header.p%u=v", i);
+  {
+    g_autoptr(BimiAuthres) ar = parse_ok(s->str);
+    g_assert_cmpuint(result_at(ar, 0)->properties->len, ==, BIMI_MAX_AUTHRES_PROPERTIES);
+  }
+  gsize where = s->len + 1;
+  g_string_append(s, " header.extra=v");
+  g_autofree char *needle = g_strdup_printf("property at byte %" G_GSIZE_FORMAT " is one too many", where);
+  parse_fail_len(s->str, s->len, BIMI_AUTHRES_ERROR_LIMIT, needle);
+}
+
+static void
+test_limit_comment_depth(void)
+{
+  g_autoptr(GString) ok = g_string_new("mx ");
+  for (guint i = 0; i < BIMI_MAX_COMMENT_DEPTH; i++)
+    g_string_append_c(ok, '(');
+  for (guint i = 0; i < BIMI_MAX_COMMENT_DEPTH; i++)
+    g_string_append_c(ok, ')');
+  g_string_append(ok, "; none");
+  {
+    g_autoptr(BimiAuthres) ar = parse_ok(ok->str);
+    g_assert_cmpstr(ar->authserv_id, ==, "mx");
+  }
+  g_autoptr(GString) deep = g_string_new("mx ");
+  for (guint i = 0; i <= BIMI_MAX_COMMENT_DEPTH; i++)
+    g_string_append_c(deep, '(');
+  g_autofree char *needle = g_strdup_printf("deeper than %u at byte %u", (unsigned) BIMI_MAX_COMMENT_DEPTH,
+                                            (unsigned) (3 + BIMI_MAX_COMMENT_DEPTH));
+  parse_fail_len(deep->str, deep->len, BIMI_AUTHRES_ERROR_LIMIT, needle);
+}
+
+static void
+test_limit_version(void)
+{
+  g_autoptr(BimiAuthres) a = parse_ok("mx 2147483647; dkim/0002147483647=pass");
+  g_assert_cmpint(a->version, ==, G_MAXINT);
+  g_assert_cmpint(result_at(a, 0)->method_version, ==, G_MAXINT);
+  parse_fail_len("mx 2147483648; none", 19, BIMI_AUTHRES_ERROR_LIMIT, "authres-version at byte 3 is larger");
+  parse_fail_len("mx; dkim/99999999999=pass", 25, BIMI_AUTHRES_ERROR_LIMIT, "method-version at byte 9");
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/authres/rfc8601/b2-none", test_rfc8601_b2);
+  g_test_add_func("/authres/rfc8601/b3-spf", test_rfc8601_b3);
+  g_test_add_func("/authres/rfc8601/b4-single-mta", test_rfc8601_b4);
+  g_test_add_func("/authres/rfc8601/b5-different-mtas", test_rfc8601_b5);
+  g_test_add_func("/authres/rfc8601/b6-multi-tiered", test_rfc8601_b6);
+  g_test_add_func("/authres/rfc8601/b7-comment-heavy", test_rfc8601_b7);
+  g_test_add_func("/authres/write/basic", test_write_basic);
+  g_test_add_func("/authres/write/none", test_write_none);
+  g_test_add_func("/authres/write/quoting", test_write_quoting);
+  g_test_add_func("/authres/write/keywords", test_write_keywords);
+  g_test_add_func("/authres/write/roundtrip", test_roundtrip_built);
+  g_test_add_func("/authres/parse/case", test_parse_case);
+  g_test_add_func("/authres/parse/comments-folding", test_parse_comments);
+  g_test_add_func("/authres/parse/quoted", test_parse_quoted);
+  g_test_add_func("/authres/parse/unprefixed-dropped", test_parse_unprefixed_dropped);
+  g_test_add_func("/authres/parse/addresses", test_parse_addresses);
+  g_test_add_func("/authres/parse/trailing-semicolon", test_parse_trailing_semicolon);
+  g_test_add_func("/authres/parse/errors", test_parse_errors);
+  g_test_add_func("/authres/parse/explicit-length", test_parse_explicit_length);
+  g_test_add_func("/authres/parse/field", test_parse_field);
+  g_test_add_func("/authres/equal", test_equal);
+  g_test_add_func("/authres/limit/bytes", test_limit_bytes);
+  g_test_add_func("/authres/limit/results", test_limit_results);
+  g_test_add_func("/authres/limit/properties", test_limit_properties);
+  g_test_add_func("/authres/limit/comment-depth", test_limit_comment_depth);
+  g_test_add_func("/authres/limit/version", test_limit_version);
+  return g_test_run();
+}
