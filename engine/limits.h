@@ -12,14 +12,16 @@
 #define BIMI_MAX_MESSAGE_BYTES        (64u * 1024u * 1024u)
 /** Most header fields indexed in one message. */
 #define BIMI_MAX_HEADER_FIELDS        1000u
-/** Longest single header field including folding, in bytes. */
+/** Longest single header field including folding and line breaks (canonical CRLF form), in bytes. */
 #define BIMI_MAX_HEADER_FIELD_BYTES   (64u * 1024u)
-/** Longest physical header line without CRLF (RFC 5322 §2.1.1 says 998). */
+/** Longest physical header line without its line break (RFC 5322 §2.1.1 says 998). */
 #define BIMI_MAX_HEADER_LINE_BYTES    (16u * 1024u)
-/** Most mailboxes returned from one address header (From:). */
+/** Most mailboxes returned from one address header, and from all From fields together. */
 #define BIMI_MAX_ADDRESSES            100u
-/** Longest decoded RFC 2047 encoded-word display name, in bytes. */
+/** Longest display name or group name after RFC 2047 decoding, in bytes. */
 #define BIMI_MAX_DISPLAY_NAME_BYTES   2048u
+/** Deepest nesting of comments "( ( ) )" in an address list. */
+#define BIMI_MAX_ADDRESS_COMMENT_DEPTH 16u
 
 /* ---- engine/taglist (RFC 6376 §3.2) ----------------------------------- */
 /** Most tags in one tag-list (DKIM-Signature, DMARC, BIMI, ARC records). */
