@@ -91,13 +91,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiSpfResult, bimi_spf_result_free)
  * @helo: (nullable): HELO/EHLO name for %{h}; NULL expands to "unknown"
  * @options: (nullable): settings, NULL = defaults
  * @error: BIMI_SPF_ERROR_INPUT when @domain, @sender or @helo is longer than
- *         BIMI_SPF_MAX_SENDER_BYTES or contains bytes outside printable ASCII
+ *         BIMI_SPF_MAX_SENDER_BYTES, is not UTF-8 or contains control bytes
  *
  * RFC 7208 §4: initial processing (§4.3: a malformed or single-label @domain
  * gives none before any query), record lookup and selection (§4.4, §4.5: TXT
  * only, exactly one "v=spf1" record), evaluation of mechanisms (§5) and
  * modifiers (§6), macros (§7), the limits of §4.6.4 and the explanation of a
- * fail (§6.2). DNS failures give temperror, exceeded limits permerror.
+ * fail (§6.2). DNS failures (also a failing resolver) give temperror,
+ * exceeded limits and syntax errors permerror. Thread-safe: no shared state
+ * besides @resolver.
  *
  * Returns: (transfer full): the result, or NULL with @error set.
  */
