@@ -82,8 +82,6 @@
 #define BIMI_SPF_MAX_EXPANSION_BYTES  8192u
 /** Longest explanation TXT text (§6.2) expanded, in bytes; longer ones are ignored. */
 #define BIMI_SPF_MAX_EXPLANATION_BYTES 2048u
-/** Most parts a macro value is split into by its delimiters (§7.3). */
-#define BIMI_SPF_MAX_MACRO_PARTS      256u
 /** Longest MAIL FROM address and HELO name accepted, in bytes (RFC 5321 §4.5.3.1). */
 #define BIMI_SPF_MAX_SENDER_BYTES     512u
 

@@ -701,6 +701,28 @@ test_check_limit_input(void)
 }
 
 static void
+test_check_limit_explanation(void)
+{
+  g_autoptr(BimiSpfResult) at = check("192.0.2.1", NULL, "x@okexp.example", NULL);
+  g_autoptr(BimiSpfResult) over = check("192.0.2.1", NULL, "x@longexp.example", NULL);
+  g_autoptr(BimiSpfResult) expanded = check("192.0.2.1", NULL, "x@longexp2.example", NULL);
+  g_autoptr(BimiSpfResult) fallback = NULL;
+  BimiSpfOptions options = { 0 };
+
+  g_assert_cmpint(at->result, ==, BIMI_SPF_RESULT_FAIL);
+  g_assert_cmpuint(strlen(at->explanation), ==, BIMI_SPF_MAX_EXPLANATION_BYTES);
+  /* §6.2: an unusable explanation is as if there were no exp= */
+  g_assert_cmpint(over->result, ==, BIMI_SPF_RESULT_FAIL);
+  g_assert_null(over->explanation);
+  g_assert_null(over->problem);
+  g_assert_cmpint(expanded->result, ==, BIMI_SPF_RESULT_FAIL);
+  g_assert_null(expanded->explanation);
+  options.default_explanation = "see https://example.com/spf?d=%{d}";
+  fallback = check("192.0.2.1", NULL, "x@longexp2.example", &options);
+  g_assert_cmpstr(fallback->explanation, ==, "see https://example.com/spf?d=longexp2.example");
+}
+
+static void
 test_result_names(void)
 {
   BimiSpfResultCode code;
@@ -737,6 +759,7 @@ main(int argc, char **argv)
   g_test_add_func("/spf/check/limit-mx-names", test_check_limit_mx);
   g_test_add_func("/spf/check/limit-ptr-names", test_check_limit_ptr);
   g_test_add_func("/spf/check/limit-input", test_check_limit_input);
+  g_test_add_func("/spf/check/limit-explanation", test_check_limit_explanation);
   g_test_add_func("/spf/result-names", test_result_names);
   return g_test_run();
 }
