@@ -72,4 +72,28 @@
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)
 
+/* ---- engine/spf (RFC 7208) --------------------------------------------- */
+/** Most DNS-querying terms (include a mx ptr exists redirect) per check_host() (§4.6.4). */
+#define BIMI_SPF_MAX_DNS_TERMS        10u
+/** Most "void" lookups (NXDOMAIN or no answer) per check_host() (§4.6.4). */
+#define BIMI_SPF_MAX_VOID_LOOKUPS     2u
+/** Most MX names one "mx" term may use; more is permerror (§4.6.4). */
+#define BIMI_SPF_MAX_MX_NAMES         10u
+/** Most PTR names one "ptr" term or %{p} looks at; the rest is ignored (§4.6.4). */
+#define BIMI_SPF_MAX_PTR_NAMES        10u
+/** Longest SPF record (TXT strings joined) parsed, in bytes; longer is permerror. */
+#define BIMI_SPF_MAX_RECORD_BYTES     8192u
+/** Most terms in one SPF record; more is permerror. */
+#define BIMI_SPF_MAX_TERMS            1024u
+/** Longest result of one macro expansion (§7), in bytes, before domain truncation. */
+#define BIMI_SPF_MAX_EXPANSION_BYTES  8192u
+/** Longest explanation TXT text (§6.2) expanded, in bytes; longer ones are ignored. */
+#define BIMI_SPF_MAX_EXPLANATION_BYTES 2048u
+/** Longest MAIL FROM address and HELO name accepted, in bytes (RFC 5321 §4.5.3.1). */
+#define BIMI_SPF_MAX_SENDER_BYTES     512u
+
+/* ---- engine/rdns (FCrDNS, M3AAWG Sender BCP) ---------------------------- */
+/** Most PTR names whose A/AAAA records are asked; the rest are reported, not tried. */
+#define BIMI_RDNS_MAX_PTR_NAMES       10u
+
 #endif /* BIMI_LIMITS_H */

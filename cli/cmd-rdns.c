@@ -1,0 +1,133 @@
+/* cli/cmd-rdns.c — `bimi rdns IP`: forward-confirmed reverse DNS of one address.
+ *
+ * Exit status (DESIGN.md §5): 0 pass; 1 fail or none; 2 usage or internal
+ * error; 3 temperror.
+ */
+#include "cli/commands.h"
+#include "engine/rdns.h"
+
+#include <stdio.h>
+#include <json-glib/json-glib.h>
+
+static void
+add_string(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static char *
+result_json(const BimiRdnsResult *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object(b);
+  add_string(b, "result", bimi_rdns_result_to_string(r->result));
+  add_string(b, "ip", r->ip);
+  add_string(b, "reverse_name", r->reverse_name);
+  json_builder_set_member_name(b, "ptr_names");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->ptr_names->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(r->ptr_names, i));
+  json_builder_end_array(b);
+  add_string(b, "confirmed_name", r->confirmed_name);
+  json_builder_set_member_name(b, "multiple_ptr");
+  json_builder_add_boolean_value(b, r->multiple_ptr);
+  json_builder_set_member_name(b, "generic_name");
+  json_builder_add_boolean_value(b, r->generic_name);
+  add_string(b, "generic_reason", r->generic_reason);
+  add_string(b, "action", bimi_rdns_action_to_string(r->action));
+  add_string(b, "problem", r->problem);
+  json_builder_set_member_name(b, "names_tried");
+  json_builder_add_int_value(b, r->names_tried);
+  json_builder_set_member_name(b, "dns_queries");
+  json_builder_add_int_value(b, r->dns_queries);
+  json_builder_end_object(b);
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  return json_generator_to_data(gen, NULL);
+}
+
+int
+bimi_cli_cmd_rdns(int argc, char **argv)
+{
+  gboolean json = FALSE;
+  g_autofree char *action_text = NULL;
+  BimiCliDnsOptions dns = { 0 };
+  const GOptionEntry entries[] = {
+    { "no-ptr-action", 0, 0, G_OPTION_ARG_STRING, &action_text,
+      "action advised without a confirmed name: accept|tag|greylist|reject (default tag)", "ACTION" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("IP - forward-confirmed reverse DNS");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  g_autoptr(BimiRdnsResult) r = NULL;
+  BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_dns_options(ctx, &dns);
+  g_option_context_set_description(ctx, "Exit status: 0 pass; 1 fail or none; 2 usage or internal error;\n"
+                                        "3 temperror.\n");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("rdns", error->message);
+  }
+  if (argc != 2) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("rdns", "expected one IP address");
+  }
+  ip = g_inet_address_new_from_string(argv[1]);
+  if (ip == NULL) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("rdns", "not an IPv4 or IPv6 address");
+  }
+  if (action_text != NULL && !bimi_rdns_action_from_string(action_text, &policy.no_ptr_action)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("rdns", "--no-ptr-action: expected accept, tag, greylist or reject");
+  }
+  resolver = bimi_cli_dns_resolver(&dns, &error);
+  bimi_cli_dns_options_clear(&dns);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi rdns: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  r = bimi_rdns_check(resolver, ip, &policy, &error);
+  if (r == NULL) {
+    fprintf(stderr, "bimi rdns: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (json) {
+    g_autofree char *text = result_json(r);
+    printf("%s\n", text);
+  } else {
+    printf("rdns=%s (ip %s, %s)\n", bimi_rdns_result_to_string(r->result), r->ip, r->reverse_name);
+    for (guint i = 0; i < r->ptr_names->len; i++)
+      printf("  ptr: %s\n", (const char *) g_ptr_array_index(r->ptr_names, i));
+    if (r->confirmed_name != NULL)
+      printf("  confirmed: %s\n", r->confirmed_name);
+    if (r->multiple_ptr)
+      printf("  note: more than one PTR name\n");
+    if (r->generic_name)
+      printf("  generic: %s\n", r->generic_reason);
+    if (r->problem != NULL)
+      printf("  problem: %s\n", r->problem);
+    printf("  action: %s\n", bimi_rdns_action_to_string(r->action));
+  }
+  switch (r->result) {
+  case BIMI_RDNS_RESULT_PASS:
+    return BIMI_EXIT_PASS;
+  case BIMI_RDNS_RESULT_TEMPERROR:
+    return BIMI_EXIT_TEMPERROR;
+  default:
+    return BIMI_EXIT_FAIL;
+  }
+}

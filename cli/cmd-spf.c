@@ -1,0 +1,149 @@
+/* cli/cmd-spf.c — `bimi spf`: RFC 7208 check_host() for one SMTP transaction.
+ *
+ * Exit status (DESIGN.md §5): 0 pass; 1 fail, softfail, neutral, none,
+ * permerror (anything that is not an authorization); 2 usage or internal
+ * error; 3 temperror.
+ */
+#include "cli/commands.h"
+#include "engine/spf.h"
+
+#include <stdio.h>
+#include <json-glib/json-glib.h>
+
+static void
+add_string(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static char *
+result_json(const BimiSpfResult *r, const char *helo)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object(b);
+  add_string(b, "result", bimi_spf_result_to_string(r->result));
+  add_string(b, "identity", bimi_spf_identity_to_string(r->identity));
+  add_string(b, "domain", r->domain);
+  add_string(b, "sender", r->sender);
+  add_string(b, "ip", r->ip);
+  add_string(b, "helo", helo);
+  add_string(b, "mechanism", r->mechanism);
+  add_string(b, "mechanism_domain", r->mechanism_domain);
+  add_string(b, "record", r->record);
+  add_string(b, "explanation", r->explanation);
+  add_string(b, "problem", r->problem);
+  json_builder_set_member_name(b, "lookups");
+  json_builder_add_int_value(b, r->dns_lookups);
+  json_builder_set_member_name(b, "void_lookups");
+  json_builder_add_int_value(b, r->void_lookups);
+  json_builder_set_member_name(b, "dns_queries");
+  json_builder_add_int_value(b, r->dns_queries);
+  json_builder_end_object(b);
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  return json_generator_to_data(gen, NULL);
+}
+
+int
+bimi_cli_cmd_spf(int argc, char **argv)
+{
+  g_autofree char *ip_text = NULL;
+  g_autofree char *helo = NULL;
+  g_autofree char *mail_from = NULL;
+  g_autofree char *receiver = NULL;
+  gboolean json = FALSE;
+  BimiCliDnsOptions dns = { 0 };
+  const GOptionEntry entries[] = {
+    { "ip", 0, 0, G_OPTION_ARG_STRING, &ip_text, "SMTP client address (IPv4 or IPv6)", "IP" },
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "HELO/EHLO name", "NAME" },
+    { "mail-from", 0, 0, G_OPTION_ARG_STRING, &mail_from,
+      "MAIL FROM address; empty or absent: the HELO identity is checked", "ADDR" },
+    { "receiver", 0, 0, G_OPTION_ARG_STRING, &receiver, "receiving host name for %{r} (default unknown)",
+      "NAME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- RFC 7208 SPF check_host()");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  g_autoptr(BimiSpfResult) r = NULL;
+  BimiSpfOptions options = { 0 };
+  int status;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_dns_options(ctx, &dns);
+  g_option_context_set_description(ctx,
+      "Exit status: 0 pass; 1 fail, softfail, neutral, none or permerror;\n"
+      "2 usage or internal error; 3 temperror.\n");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("spf", error->message);
+  }
+  if (argc > 1) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("spf", "unexpected argument");
+  }
+  if (ip_text == NULL) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("spf", "--ip is required");
+  }
+  ip = g_inet_address_new_from_string(ip_text);
+  if (ip == NULL) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("spf", "--ip: not an IPv4 or IPv6 address");
+  }
+  if ((helo == NULL || helo[0] == '\0') && (mail_from == NULL || mail_from[0] == '\0')) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("spf", "give --mail-from, --helo or both");
+  }
+  resolver = bimi_cli_dns_resolver(&dns, &error);
+  bimi_cli_dns_options_clear(&dns);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi spf: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  options.receiver = receiver;
+  r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
+  if (r == NULL) {
+    fprintf(stderr, "bimi spf: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (json) {
+    g_autofree char *text = result_json(r, helo);
+    printf("%s\n", text);
+  } else {
+    printf("spf=%s (%s %s, domain %s, ip %s)\n", bimi_spf_result_to_string(r->result),
+           bimi_spf_identity_to_string(r->identity), r->sender, r->domain, r->ip);
+    if (r->record != NULL)
+      printf("  record: %s\n", r->record);
+    if (r->mechanism != NULL)
+      printf("  mechanism: %s (in %s)\n", r->mechanism, r->mechanism_domain);
+    if (r->explanation != NULL)
+      printf("  explanation: %s\n", r->explanation);
+    if (r->problem != NULL)
+      printf("  problem: %s\n", r->problem);
+    printf("  lookups: %u DNS-querying terms, %u void, %u DNS queries\n", r->dns_lookups,
+           r->void_lookups, r->dns_queries);
+  }
+  switch (r->result) {
+  case BIMI_SPF_RESULT_PASS:
+    status = BIMI_EXIT_PASS;
+    break;
+  case BIMI_SPF_RESULT_TEMPERROR:
+    status = BIMI_EXIT_TEMPERROR;
+    break;
+  default:
+    status = BIMI_EXIT_FAIL;
+    break;
+  }
+  return status;
+}
