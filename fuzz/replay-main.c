@@ -11,6 +11,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0(*(const char *const *) a, *(const char *const *) b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -28,7 +34,7 @@ main(int argc, char **argv)
   }
   while ((n = g_dir_read_name(d)) != NULL)
     g_ptr_array_add(names, g_strdup(n));
-  g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort(names, compare_names);
   printf("1..%u\n", names->len + 1);
   for (guint i = 0; i < names->len; i++) {
     g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
