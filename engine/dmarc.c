@@ -1,7 +1,7 @@
 /* engine/dmarc.c — DMARC evaluation: RFC 9989 (default) and RFC 7489.
  *
  * Implements:
- *  - Author Domain: RFC 7489 §6.6.1, RFC 9989 §4.4 (exactly one From field,
+ *  - Author Domain: RFC 7489 §6.6.1, RFC 9989 §4.2 (exactly one From field,
  *    exactly one mailbox with a domain; otherwise permerror with the reason).
  *  - Policy discovery: RFC 9989 §4.10 and §4.10.1 (DNS tree walk: the Author
  *    Domain, then at most 7 labels, then one label less, at most 8 queries;
@@ -18,10 +18,10 @@
  *    record with the fewest labels; with no record at all, the domain itself)
  *    and RFC 7489 §3.2 (libpsl, Debian's list). The other method is computed
  *    too and a difference reported (org_domain_divergence).
- *  - Identifier Alignment: RFC 7489 §3.1.1, §3.1.2 and RFC 9989 §4.4 (strict:
+ *  - Identifier Alignment: RFC 7489 §3.1.1, §3.1.2 and RFC 9989 §4.4.1, §4.4.2 (strict:
  *    identical; relaxed: same Organizational Domain), SPF on the MAIL FROM
  *    identity, the HELO domain when MAIL FROM is null (RFC 7208 §2.4, as both
- *    RFC 7489 §4.1 and RFC 9989 §4.2 point there).
+ *    RFC 7489 §4.1 and RFC 9989 §4.3 point there).
  *  - Policy selection: RFC 9989 §4.10.1 (p when the record is the Author
  *    Domain's own, else np for a non-existent Author Domain — no A, AAAA or MX
  *    record, RFC 9989 §3.2.13 — else sp, each defaulting to the next); t=y
@@ -261,7 +261,7 @@ bimi_dmarc_org_domain_psl(const char *domain, GError **error)
   return out;
 }
 
-/* ---- Author Domain (RFC 7489 §6.6.1, RFC 9989 §4.4) --------------------- */
+/* ---- Author Domain (RFC 7489 §6.6.1, RFC 9989 §4.2) --------------------- */
 
 gboolean
 bimi_dmarc_author_domain(const BimiMessage *msg, char **out_domain, char **out_reason)
@@ -769,4 +769,124 @@ fatal:
   g_set_error(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_DNS, "DMARC: %s", ctx.fatal->message);
   g_clear_error(&ctx.fatal);
   return NULL;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void
+json_string_or_null(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+json_strv(JsonBuilder *b, const char *name, char **values)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_begin_array(b);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    json_builder_add_string_value(b, values[i]);
+  json_builder_end_array(b);
+}
+
+static const char *
+align_name(BimiDmarcAlignMode mode)
+{
+  return mode == BIMI_DMARC_ALIGN_STRICT ? "s" : "r";
+}
+
+static void
+build_record_json(const BimiDmarcRecord *r, JsonBuilder *b)
+{
+  static const char *const psd[] = { "u", "y", "n" };
+
+  json_builder_begin_object(b);
+  json_string_or_null(b, "p", r->has_p ? bimi_dmarc_policy_to_string(r->p) : NULL);
+  json_string_or_null(b, "sp", r->has_sp ? bimi_dmarc_policy_to_string(r->sp) : NULL);
+  if (r->mode == BIMI_DMARC_MODE_RFC9989) {
+    json_string_or_null(b, "np", r->has_np ? bimi_dmarc_policy_to_string(r->np) : NULL);
+    json_string_or_null(b, "psd", psd[r->psd]);
+    json_string_or_null(b, "t", r->testing ? "y" : "n");
+  }
+  json_string_or_null(b, "adkim", align_name(r->adkim));
+  json_string_or_null(b, "aspf", align_name(r->aspf));
+  json_strv(b, "rua", r->rua);
+  json_strv(b, "ruf", r->ruf);
+  json_string_or_null(b, "fo", r->fo);
+  if (r->mode == BIMI_DMARC_MODE_RFC7489) {
+    json_builder_set_member_name(b, "pct");
+    json_builder_add_int_value(b, r->pct);
+    json_string_or_null(b, "rf", r->rf);
+    json_builder_set_member_name(b, "ri");
+    json_builder_add_int_value(b, r->ri);
+  }
+  json_strv(b, "warnings", r->warnings);
+  json_builder_end_object(b);
+}
+
+void
+bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
+{
+  g_return_if_fail(ev != NULL && b != NULL);
+
+  json_builder_begin_object(b);
+  json_string_or_null(b, "result", bimi_dmarc_result_to_string(ev->result));
+  json_string_or_null(b, "reason", ev->reason);
+  json_string_or_null(b, "mode", bimi_dmarc_mode_to_string(ev->mode));
+  json_string_or_null(b, "author_domain", ev->author_domain);
+  json_string_or_null(b, "policy_domain", ev->policy_domain);
+  json_string_or_null(b, "policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->policy) : NULL);
+  json_string_or_null(b, "policy_source", ev->has_policy ? bimi_dmarc_policy_source_to_string(ev->policy_source) : NULL);
+  json_string_or_null(b, "requested_policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->requested_policy) : NULL);
+  json_builder_set_member_name(b, "p_defaulted");
+  json_builder_add_boolean_value(b, ev->p_defaulted);
+  json_string_or_null(b, "disposition", bimi_dmarc_policy_to_string(ev->disposition));
+  json_builder_set_member_name(b, "pct_sampled");
+  json_builder_add_boolean_value(b, ev->pct_sampled);
+  json_string_or_null(b, "override", ev->arc_override ? "arc" : NULL);
+  json_string_or_null(b, "arc_sealer", ev->arc_sealer);
+  json_builder_set_member_name(b, "author_domain_exists");
+  if (ev->author_domain_exists < 0)
+    json_builder_add_null_value(b);
+  else
+    json_builder_add_boolean_value(b, ev->author_domain_exists == 1);
+  json_string_or_null(b, "org_domain", ev->org_domain);
+  json_string_or_null(b, "org_domain_psl", ev->org_domain_psl);
+  json_string_or_null(b, "org_domain_tree_walk", ev->org_domain_tree_walk);
+  json_builder_set_member_name(b, "org_domain_divergence");
+  json_builder_add_boolean_value(b, ev->org_domain_divergence);
+
+  json_builder_set_member_name(b, "alignment");
+  json_builder_begin_object(b);
+  json_string_or_null(b, "adkim", align_name(ev->adkim));
+  json_string_or_null(b, "aspf", align_name(ev->aspf));
+  json_builder_set_member_name(b, "dkim_aligned");
+  json_builder_add_boolean_value(b, ev->dkim_aligned);
+  json_string_or_null(b, "dkim_domain", ev->dkim_aligned_domain);
+  json_builder_set_member_name(b, "dkim_signatures_aligned");
+  json_builder_begin_array(b);
+  for (guint i = 0; ev->dkim_signature_aligned != NULL && i < ev->dkim_signature_aligned->len; i++)
+    json_builder_add_boolean_value(b, g_array_index(ev->dkim_signature_aligned, gboolean, i));
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "spf_aligned");
+  json_builder_add_boolean_value(b, ev->spf_aligned);
+  json_string_or_null(b, "spf_domain", ev->spf_domain);
+  json_string_or_null(b, "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "record");
+  if (ev->record != NULL)
+    build_record_json(ev->record, b);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "queries");
+  json_builder_begin_array(b);
+  for (guint i = 0; ev->queries != NULL && i < ev->queries->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(ev->queries, i));
+  json_builder_end_array(b);
+  json_builder_end_object(b);
 }

@@ -17,6 +17,7 @@
 #define BIMI_DMARC_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "engine/dns.h"
 #include "engine/message.h"
 
@@ -149,7 +150,7 @@ char *bimi_dmarc_org_domain_psl(const char *domain, GError **error);
  * @out_domain: (out) (transfer full): the Author Domain (lower case, A-labels)
  * @out_reason: (out) (transfer full): why there is none
  *
- * RFC 7489 §6.6.1 and RFC 9989 §4.4: the Author Domain is the domain of the
+ * RFC 7489 §6.6.1 and RFC 9989 §4.2: the Author Domain is the domain of the
  * one mailbox of the one RFC5322.From field. No From field, several From
  * fields, a From field that does not parse, more or fewer than one mailbox,
  * a mailbox without a domain or with a domain literal: no Author Domain, and
@@ -183,7 +184,7 @@ typedef struct {
  * (transfer none), read during bimi_dmarc_evaluate() only.
  *
  * SPF: DMARC uses the SPF result of the MAIL FROM identity only (RFC 7489
- * §4.1; RFC 9989 §4.2, "relies solely on SPF authentication of the domain
+ * §4.1; RFC 9989 §4.3, "relies solely on SPF authentication of the domain
  * found in the SMTP MAIL FROM command"). When MAIL FROM is null, RFC 7208 §2.4
  * makes that identity postmaster@<HELO domain>: set @spf_mail_from_domain to
  * NULL and pass the result of that check as @spf_mail_from_result; the
@@ -305,6 +306,24 @@ typedef struct {
  */
 BimiDmarcEvaluation *bimi_dmarc_evaluate(BimiDnsResolver *resolver, const BimiDmarcOptions *options,
                                          const BimiDmarcInput *input, GError **error);
+
+/**
+ * bimi_dmarc_evaluation_build_json:
+ * @ev: an evaluation
+ * @builder: a JsonBuilder where a value is expected (transfer none)
+ *
+ * Adds one object, the "auth.dmarc" value of the service and of
+ * `bimi dmarc --json`: result, reason, mode, author_domain, policy_domain,
+ * policy (after t=y; null without a policy), policy_source ("p"/"sp"/"np"),
+ * requested_policy, disposition, pct_sampled, override ("arc" or null),
+ * arc_sealer, author_domain_exists (true/false/null), org_domain,
+ * org_domain_psl, org_domain_tree_walk, org_domain_divergence, alignment
+ * {adkim, aspf ("r"/"s"), dkim_aligned, dkim_domain, dkim_signatures_aligned
+ * [bool per input signature], spf_aligned, spf_domain, spf_identity
+ * ("mailfrom"/"helo"/null)}, record (null, or every tag of the record in
+ * force plus "warnings"), queries (the "_dmarc" names asked, in order).
+ */
+void bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *builder);
 
 G_END_DECLS
 

@@ -277,7 +277,7 @@ test_psl(void)
   g_assert_cmpstr(c, ==, "bank.example");
 }
 
-/* ---- Author Domain (RFC 7489 §6.6.1, RFC 9989 §4.4) -------------------- */
+/* ---- Author Domain (RFC 7489 §6.6.1, RFC 9989 §4.2) -------------------- */
 
 static void
 author_case(const char *raw, const char *want_domain, const char *want_reason)
@@ -367,7 +367,7 @@ assert_queries(const BimiDmarcEvaluation *ev, const char *const *want)
     g_assert_cmpstr(g_ptr_array_index(ev->queries, i), ==, want[i]);
 }
 
-/* RFC 7489 §4.1 and RFC 9989 §4.2 both say DMARC uses SPF's result for the
+/* RFC 7489 §4.1 and RFC 9989 §4.3 both say DMARC uses SPF's result for the
  * MAIL FROM identity only, and both point at RFC 7208 §2.4: with a null
  * MAIL FROM that identity is postmaster@<HELO domain>. So the HELO domain is
  * aligned exactly when the MAIL FROM check (run on postmaster@HELO) passed;
@@ -925,6 +925,45 @@ test_testing_mode(Fixture *f, gconstpointer data)
   }
 }
 
+/* The "auth.dmarc" JSON object: every member, exact values. */
+static void
+test_json(Fixture *f, gconstpointer data)
+{
+  (void) data;
+  stub_txt(f->stub, "_dmarc.bank.example", "v=DMARC1; p=reject; psd=y");
+  stub_txt(f->stub, "_dmarc.giant.bank.example",
+           "v=DMARC1; p=quarantine; sp=reject; np=reject; t=y; adkim=s; rua=mailto:d@giant.bank.example; fo=x");
+  stub_add(f->stub, "mail.giant.bank.example", BIMI_DNS_TYPE_MX, "mx", 2);
+  f->input.author_domain = "mail.giant.bank.example";
+  f->input.spf_mail_from_domain = NULL;
+  f->input.spf_helo_domain = "out.giant.bank.example";
+  f->input.spf_mail_from_result = BIMI_DMARC_AUTH_PASS;
+  add_dkim(f, "giant.bank.example", BIMI_DMARC_AUTH_PASS);
+  g_autoptr(BimiDmarcEvaluation) ev = evaluate(f);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  bimi_dmarc_evaluation_build_json(ev, b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_root(gen, root);
+  g_autofree char *text = json_generator_to_data(gen, NULL);
+  g_test_message("%s", text);
+  g_assert_cmpstr(text, ==,
+    "{\"result\":\"pass\",\"reason\":\"SPF aligned with mail.giant.bank.example (policy at _dmarc.giant.bank.example)\","
+    "\"mode\":\"rfc9989\",\"author_domain\":\"mail.giant.bank.example\",\"policy_domain\":\"giant.bank.example\","
+    "\"policy\":\"quarantine\",\"policy_source\":\"sp\",\"requested_policy\":\"reject\",\"p_defaulted\":false,"
+    "\"disposition\":\"none\",\"pct_sampled\":true,\"override\":null,\"arc_sealer\":null,"
+    "\"author_domain_exists\":true,\"org_domain\":\"giant.bank.example\",\"org_domain_psl\":\"bank.example\","
+    "\"org_domain_tree_walk\":\"giant.bank.example\",\"org_domain_divergence\":true,"
+    "\"alignment\":{\"adkim\":\"s\",\"aspf\":\"r\",\"dkim_aligned\":false,\"dkim_domain\":null,"
+    "\"dkim_signatures_aligned\":[false],\"spf_aligned\":true,\"spf_domain\":\"out.giant.bank.example\","
+    "\"spf_identity\":\"helo\"},"
+    "\"record\":{\"p\":\"quarantine\",\"sp\":\"reject\",\"np\":\"reject\",\"psd\":\"u\",\"t\":\"y\","
+    "\"adkim\":\"s\",\"aspf\":\"r\",\"rua\":[\"mailto:d@giant.bank.example\"],\"ruf\":[],\"fo\":\"0\","
+    "\"warnings\":[\"fo: invalid value \\\"x\\\" ignored (offset 96)\"]},"
+    "\"queries\":[\"_dmarc.mail.giant.bank.example\",\"_dmarc.giant.bank.example\",\"_dmarc.bank.example\","
+    "\"_dmarc.out.giant.bank.example\"]}");
+}
+
 #define ADD_F(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 
 int
@@ -959,6 +998,7 @@ main(int argc, char **argv)
   ADD_F("/dmarc/eval/psd-y-at-start", test_psd_y_at_start);
   ADD_F("/dmarc/eval/testing-mode", test_testing_mode);
   ADD_F("/dmarc/eval/limits", test_limits);
+  ADD_F("/dmarc/eval/json", test_json);
   for (gsize i = 0; i < G_N_ELEMENTS(table); i++) {
     const TableRow *r = &table[i];
     g_autofree char *path = g_strdup_printf("/dmarc/table/%s/%s/%c/%s/%s", bimi_dmarc_mode_to_string(r->mode),
