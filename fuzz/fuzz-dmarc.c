@@ -6,7 +6,8 @@
  * BIMI_DMARC_MAX_REPORT_URIS URIs each, RFC 9989 mode reports no pct/rf/ri,
  * RFC 7489 mode no np/psd/t, errors only from BIMI_DMARC_ERROR. Then it runs
  * the evaluator against an in-memory zone whose "_dmarc" records are the
- * input, so discovery, the tree walk and alignment see the hostile bytes too.
+ * input, so discovery, the tree walk, alignment and the JSON object see the
+ * hostile bytes too.
  * Any breach aborts.
  */
 #include "engine/dmarc.h"
@@ -112,6 +113,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ev->has_policy != (ev->record != NULL))
       abort();
     if (ev->result == BIMI_DMARC_RESULT_PASS && ev->disposition != BIMI_DMARC_POLICY_NONE)
+      abort();
+    /* The JSON object must serialize (warnings quote hostile bytes). */
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    bimi_dmarc_evaluation_build_json(ev, b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    g_autofree char *json = json_generator_to_data(gen, NULL);
+    if (json == NULL || json[0] != '{')
       abort();
   }
   return 0;
