@@ -31,7 +31,8 @@
  *
  * Deliberate choices (each tested):
  *  - A timeout in a policy query is temperror. A timeout while walking for an
- *    alignment Organizational Domain counts only when nothing aligned.
+ *    Organizational Domain (the Author Domain's or an identifier's, RFC 9989)
+ *    makes the result temperror only when nothing aligned.
  *  - A timeout in the np existence test is "exists" (sp applies), noted in
  *    the reason: the less specific policy, never a guess towards np.
  *  - "_dmarc.<name>" longer than 253 bytes is never asked: no record there.
@@ -678,6 +679,10 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
   if (ctx.fatal != NULL)
     goto fatal;
   ev->org_domain = g_strdup(ev->mode == BIMI_DMARC_MODE_RFC9989 ? ev->org_domain_tree_walk : ev->org_domain_psl);
+  /* Without the Author Domain's Organizational Domain no relaxed check can
+   * succeed: a failure to align is then a temperror, not a fail. */
+  if (ev->mode == BIMI_DMARC_MODE_RFC9989 && temp)
+    walk_temperror = TRUE;
   ev->org_domain_divergence = ev->org_domain_psl != NULL && ev->org_domain_tree_walk != NULL &&
                               !names_equal(ev->org_domain_psl, ev->org_domain_tree_walk);
 

@@ -576,6 +576,30 @@ test_temperror(Fixture *f, gconstpointer data)
     g_assert_true(ev->spf_aligned);
     g_assert_false(ev->dkim_aligned);
   }
+  /* The Author Domain's own Organizational Domain is hidden (a timeout above
+   * the policy record): a relaxed-only identifier gives temperror, an
+   * identical one still passes. */
+  {
+    Stub *other = stub_new();
+    BimiDmarcInput in = { 0 };
+    BimiDmarcDkimInput d = { "example.com", BIMI_DMARC_AUTH_PASS };
+    g_autoptr(GError) error = NULL;
+    stub_txt(other, "_dmarc.mail.example.com", "v=DMARC1; p=reject");
+    stub_timeout(other, "_dmarc.example.com");
+    in.author_domain = "mail.example.com";
+    in.dkim = &d;
+    in.n_dkim = 1;
+    g_autoptr(BimiDmarcEvaluation) ev = bimi_dmarc__evaluate_with_lookup(stub_lookup, other, &f->options, &in, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(ev->result, ==, BIMI_DMARC_RESULT_TEMPERROR);
+    g_assert_null(ev->org_domain);
+    g_assert_cmpstr(ev->policy_domain, ==, "mail.example.com");
+    d.domain = "mail.example.com";
+    g_autoptr(BimiDmarcEvaluation) ev2 = bimi_dmarc__evaluate_with_lookup(stub_lookup, other, &f->options, &in, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(ev2->result, ==, BIMI_DMARC_RESULT_PASS);
+    stub_free(other);
+  }
   /* A policy query that times out: temperror, discovery stops there. */
   f->input.author_domain = "mail.example.com";
   {
@@ -964,6 +988,71 @@ test_json(Fixture *f, gconstpointer data)
     "\"_dmarc.out.giant.bank.example\"]}");
 }
 
+/* End to end through engine/dns and a zone file: the Author Domain of the
+ * RFC 8463 A.3 message, fixtures/dmarc/football.zone, DKIM d= as the
+ * message's signatures say (verified elsewhere: engine/dkim). */
+static void
+test_resolver_fixture(void)
+{
+  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  g_autofree char *eml = g_build_filename(dir != NULL ? dir : "../shared/upstream", "rfc-dkim-examples",
+                                          "rfc8463-appendix-A3.eml", NULL);
+  const char *zones[] = { "fixtures/dmarc/football.zone", NULL };
+  BimiDnsConfig config = { .zone_files = zones };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) resolver = bimi_dns_resolver_new(&config, &error);
+  g_autofree char *raw = NULL;
+  gsize len = 0;
+  g_autofree char *author = NULL;
+  g_autofree char *why = NULL;
+
+  g_assert_no_error(error);
+  if (!g_file_get_contents(eml, &raw, &len, &error)) {
+    if (g_getenv("BIMI_ALLOW_MISSING_UPSTREAM") != NULL) {
+      g_test_skip(error->message);
+      return;
+    }
+    g_error("%s", error->message);
+  }
+  g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&raw), len);
+  g_autoptr(BimiMessage) msg = bimi_message_parse(bytes, &error);
+  g_assert_no_error(error);
+  g_assert_true(bimi_dmarc_author_domain(msg, &author, &why));
+  g_assert_cmpstr(author, ==, "football.example.com");
+
+  BimiDmarcDkimInput dkim[] = { { "football.example.com", BIMI_DMARC_AUTH_PASS },
+                                { "football.example.com", BIMI_DMARC_AUTH_PASS } };
+  BimiDmarcInput input = { .author_domain = author, .dkim = dkim, .n_dkim = 2,
+                           .spf_mail_from_domain = "football.example.com",
+                           .spf_mail_from_result = BIMI_DMARC_AUTH_FAIL };
+  for (guint m = 0; m < 2; m++) {
+    BimiDmarcOptions options = { .mode = m == 0 ? BIMI_DMARC_MODE_RFC9989 : BIMI_DMARC_MODE_RFC7489 };
+    g_autoptr(BimiDmarcEvaluation) ev = bimi_dmarc_evaluate(resolver, &options, &input, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(ev->result, ==, BIMI_DMARC_RESULT_PASS);
+    g_assert_true(ev->dkim_aligned);
+    g_assert_false(ev->spf_aligned);
+    g_assert_cmpstr(ev->policy_domain, ==, "example.com");
+    g_assert_cmpint(ev->policy_source, ==, BIMI_DMARC_POLICY_FROM_SP);
+    g_assert_cmpint(ev->policy, ==, BIMI_DMARC_POLICY_QUARANTINE);
+    g_assert_cmpstr(ev->org_domain, ==, "example.com");
+    g_assert_false(ev->org_domain_divergence);
+    /* np is present, so RFC 9989 asked whether football.example.com exists (it has an A) */
+    g_assert_cmpint(ev->author_domain_exists, ==, m == 0 ? 1 : -1);
+  }
+  /* A non-existent subdomain gets np=reject in RFC 9989, sp in RFC 7489. */
+  input.author_domain = "ghost.example.com";
+  input.n_dkim = 0;
+  for (guint m = 0; m < 2; m++) {
+    BimiDmarcOptions options = { .mode = m == 0 ? BIMI_DMARC_MODE_RFC9989 : BIMI_DMARC_MODE_RFC7489 };
+    g_autoptr(BimiDmarcEvaluation) ev = bimi_dmarc_evaluate(resolver, &options, &input, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(ev->result, ==, BIMI_DMARC_RESULT_FAIL);
+    g_assert_cmpint(ev->disposition, ==, m == 0 ? BIMI_DMARC_POLICY_REJECT : BIMI_DMARC_POLICY_QUARANTINE);
+    g_assert_cmpint(ev->policy_source, ==, m == 0 ? BIMI_DMARC_POLICY_FROM_NP : BIMI_DMARC_POLICY_FROM_SP);
+  }
+}
+
 #define ADD_F(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 
 int
@@ -999,6 +1088,7 @@ main(int argc, char **argv)
   ADD_F("/dmarc/eval/testing-mode", test_testing_mode);
   ADD_F("/dmarc/eval/limits", test_limits);
   ADD_F("/dmarc/eval/json", test_json);
+  g_test_add_func("/dmarc/resolver/rfc8463-football", test_resolver_fixture);
   for (gsize i = 0; i < G_N_ELEMENTS(table); i++) {
     const TableRow *r = &table[i];
     g_autofree char *path = g_strdup_printf("/dmarc/table/%s/%s/%c/%s/%s", bimi_dmarc_mode_to_string(r->mode),
