@@ -71,6 +71,10 @@ FUZZ_REPLAY_BIN := $(FUZZ_SRC:fuzz/%.c=$(O)/fuzz-replay/%)
 
 PROVE ?= prove
 
+# Keep every object: the fuzz objects are intermediates of a pattern chain and
+# would otherwise be deleted, forcing a full rebuild each time.
+.SECONDARY:
+
 .PHONY: all check unit-check fuzz fuzz-run checksrc bench run clean install-deps FORCE
 all: build/bimi build/bimi-fcgi $(LIB)
 
@@ -134,7 +138,9 @@ FUZZ_SECONDS ?= 60
 fuzz-run: fuzz
 	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -n 4 || exit 1; done
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus/$$n fuzz/corpus/$$n \
+	    > build/fuzz/$$n.log 2>&1 || { tail -n 40 build/fuzz/$$n.log; echo "fuzz-run: $$n FAILED"; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^Done' build/fuzz/$$n.log; done
 
 # STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
 BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
