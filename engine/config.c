@@ -24,8 +24,10 @@ typedef struct {
 } KnownGroup;
 
 static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
+static const char *const policy_keys[] = { "dmarc", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
+  { "policy", policy_keys },
 };
 
 BimiConfig *
@@ -37,6 +39,7 @@ bimi_config_new_default(void)
   box->config.dns_zone_files = g_new0(char *, 1);
   box->config.dns_fault_names = g_new0(char *, 1);
   box->config.dns_timeout_ms = BIMI_DNS_DEFAULT_TIMEOUT_MS;
+  box->config.policy_dmarc = BIMI_DMARC_MODE_RFC9989;
   return &box->config;
 }
 
@@ -133,6 +136,23 @@ get_uint_in_range(GKeyFile *kf, const char *group, const char *key, guint min, g
   return TRUE;
 }
 
+/* [policy] dmarc = rfc9989 | rfc7489 */
+static gboolean
+get_dmarc_mode(GKeyFile *kf, BimiDmarcMode *inout, const char *source, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_string(kf, "policy", "dmarc", NULL);
+
+  if (raw == NULL)
+    return TRUE;
+  g_strstrip(raw);
+  if (!bimi_dmarc_mode_from_string(raw, inout)) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [policy] dmarc = '%s': expected rfc9989 or rfc7489", source, raw);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 BimiConfig *
 bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
 {
@@ -168,6 +188,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
   if (anchor != NULL && *g_strstrip(anchor) != '\0')
     config->dns_trust_anchor = g_steal_pointer(&anchor);
   if (!get_uint_in_range(kf, "dns", "timeout_ms", 100, 60000, &config->dns_timeout_ms, source, error))
+    return NULL;
+  if (!get_dmarc_mode(kf, &config->policy_dmarc, source, error))
     return NULL;
   return g_steal_pointer(&config);
 }

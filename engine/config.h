@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include "engine/dns.h"
+#include "engine/dmarc.h"
 
 G_BEGIN_DECLS
 
@@ -32,13 +33,16 @@ typedef struct {
   char **dns_fault_names;    /**< owner names whose unanswerable queries time out */
   char *dns_trust_anchor;    /**< DNSSEC root anchor file, or NULL (no validation) */
   guint dns_timeout_ms;      /**< per-query deadline, 100..60000 ms, default 4000 */
+  /* [policy] */
+  BimiDmarcMode policy_dmarc; /**< "dmarc": rfc9989 (default) or rfc7489 — policy discovery and
+                               *   Organizational Domain method (engine/dmarc.h) */
 } BimiConfig;
 
 /**
  * bimi_config_new_default:
  *
  * Returns: (transfer full): the configuration with every default (system
- * resolver, 4 s DNS deadline). Free with bimi_config_unref().
+ * resolver, 4 s DNS deadline, DMARC by RFC 9989). Free with bimi_config_unref().
  */
 BimiConfig *bimi_config_new_default(void);
 

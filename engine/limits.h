@@ -68,6 +68,17 @@
  * (a default, not a bound; BIND uses the SOA minimum, which we may lack). */
 #define BIMI_DNS_ZONE_DEFAULT_TTL     3600u
 
+/* ---- engine/dmarc (RFC 9989, RFC 7489) -------------------------------- */
+/** Longest DMARC record parsed (one TXT RR, strings joined), in bytes. */
+#define BIMI_DMARC_MAX_RECORD_BYTES   4096u
+/** Most rua= (and, apart, ruf=) URIs kept from one record; the rest are dropped
+ *  with a warning (RFC 7489 §6.2 lets receivers cap them; at least two required). */
+#define BIMI_DMARC_MAX_REPORT_URIS    8u
+/** Most "_dmarc" TXT queries of one DNS tree walk (RFC 9989 §4.10: eight). */
+#define BIMI_DMARC_MAX_TREE_WALK_QUERIES 8u
+/** Most DKIM signature outcomes one evaluation accepts. */
+#define BIMI_DMARC_MAX_DKIM_INPUTS    64u
+
 /* ---- engine/config (DESIGN.md §6) ------------------------------------ */
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)

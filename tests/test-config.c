@@ -22,6 +22,26 @@ test_defaults(void)
   bimi_config_get_dns_config(c, &dns);
   g_assert_cmpuint(dns.timeout_ms, ==, 4000);
   g_assert_null(dns.zone_files[0]);
+  g_assert_cmpint(c->policy_dmarc, ==, BIMI_DMARC_MODE_RFC9989);
+}
+
+static void
+test_policy_dmarc(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = parse("[policy]\ndmarc = RFC7489 \n", &error);
+  g_autoptr(BimiConfig) d = NULL;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(c->policy_dmarc, ==, BIMI_DMARC_MODE_RFC7489);
+  d = parse("[policy]\ndmarc = dmarcbis\n", &error);
+  g_assert_null(d);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "[policy] dmarc = 'dmarcbis'"));
+  g_clear_error(&error);
+  d = parse("[policy]\ndmarc_mode = rfc7489\n", &error);
+  g_assert_null(d);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY);
 }
 
 static void
@@ -121,6 +141,7 @@ test_example_file(void)
   g_assert_null(c->dns_zone_files[0]);
   g_assert_null(c->dns_fault_names[0]);
   g_assert_null(c->dns_trust_anchor);
+  g_assert_cmpint(c->policy_dmarc, ==, d->policy_dmarc);
 }
 
 int
@@ -129,6 +150,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/dns/keys", test_dns_keys);
+  g_test_add_func("/config/policy/dmarc", test_policy_dmarc);
   g_test_add_func("/config/strict/unknown-key", test_unknown_key);
   g_test_add_func("/config/strict/unknown-group", test_unknown_group);
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);

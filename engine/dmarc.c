@@ -1,0 +1,897 @@
+/* engine/dmarc.c — DMARC evaluation: RFC 9989 (default) and RFC 7489.
+ *
+ * Implements:
+ *  - Author Domain: RFC 7489 §6.6.1, RFC 9989 §4.2 (exactly one From field,
+ *    exactly one mailbox with a domain; otherwise permerror with the reason).
+ *  - Policy discovery: RFC 9989 §4.10 and §4.10.1 (DNS tree walk: the Author
+ *    Domain, then at most 7 labels, then one label less, at most 8 queries;
+ *    the first DMARC record found is the policy record); RFC 7489 §6.6.3
+ *    (Author Domain, then the Organizational Domain). In both, a set holding
+ *    several DMARC records ends discovery with no policy (RFC 7489 §6.6.3
+ *    step 5; upstream scenario multiple-records-no-fallback for RFC 9989).
+ *  - A record without a valid p: treated as p=none when rua holds a valid URI,
+ *    otherwise no DMARC processing (result none) (RFC 7489 §6.6.3 step 6,
+ *    RFC 9989 §4.7 "p"). RFC 7489 mode applies the same to an invalid sp.
+ *  - Organizational Domain: RFC 9989 §4.10.2 (tree walk: a record with psd=n
+ *    is the Organizational Domain; a record with psd=y above the start makes
+ *    the name one label below it the Organizational Domain; otherwise the
+ *    record with the fewest labels; with no record at all, the domain itself)
+ *    and RFC 7489 §3.2 (libpsl, Debian's list). The other method is computed
+ *    too and a difference reported (org_domain_divergence).
+ *  - Identifier Alignment: RFC 7489 §3.1.1, §3.1.2 and RFC 9989 §4.4.1, §4.4.2 (strict:
+ *    identical; relaxed: same Organizational Domain), SPF on the MAIL FROM
+ *    identity, the HELO domain when MAIL FROM is null (RFC 7208 §2.4, as both
+ *    RFC 7489 §4.1 and RFC 9989 §4.3 point there).
+ *  - Policy selection: RFC 9989 §4.10.1 (p when the record is the Author
+ *    Domain's own, else np for a non-existent Author Domain — no A, AAAA or MX
+ *    record, RFC 9989 §3.2.13 — else sp, each defaulting to the next); t=y
+ *    downgrades reject→quarantine→none (RFC 9989 §4.7 "t", A.6). RFC 7489
+ *    §6.6.3: p at the Author Domain, else sp; pct sampling with the next lower
+ *    policy for unsampled messages (§6.6.4), deterministic per message.
+ *
+ * Deliberate choices (each tested):
+ *  - A timeout in a policy query is temperror. A timeout while walking for an
+ *    Organizational Domain (the Author Domain's or an identifier's, RFC 9989)
+ *    makes the result temperror only when nothing aligned.
+ *  - A timeout in the np existence test is "exists" (sp applies), noted in
+ *    the reason: the less specific policy, never a guess towards np.
+ *  - "_dmarc.<name>" longer than 253 bytes is never asked: no record there.
+ */
+#include "engine/dmarc.h"
+#include "engine/dmarc-private.h"
+#include "engine/limits.h"
+
+#include <libpsl.h>
+#include <string.h>
+
+#define DEBIAN_PSL_FILE "/usr/share/publicsuffix/public_suffix_list.dat"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+const char *
+bimi_dmarc_mode_to_string(BimiDmarcMode mode)
+{
+  return mode == BIMI_DMARC_MODE_RFC7489 ? "rfc7489" : "rfc9989";
+}
+
+gboolean
+bimi_dmarc_mode_from_string(const char *text, BimiDmarcMode *out_mode)
+{
+  if (text != NULL && g_ascii_strcasecmp(text, "rfc9989") == 0)
+    *out_mode = BIMI_DMARC_MODE_RFC9989;
+  else if (text != NULL && g_ascii_strcasecmp(text, "rfc7489") == 0)
+    *out_mode = BIMI_DMARC_MODE_RFC7489;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+const char *
+bimi_dmarc_policy_to_string(BimiDmarcPolicy policy)
+{
+  switch (policy) {
+  case BIMI_DMARC_POLICY_QUARANTINE: return "quarantine";
+  case BIMI_DMARC_POLICY_REJECT: return "reject";
+  case BIMI_DMARC_POLICY_NONE: default: return "none";
+  }
+}
+
+const char *
+bimi_dmarc_result_to_string(BimiDmarcResult result)
+{
+  switch (result) {
+  case BIMI_DMARC_RESULT_PASS: return "pass";
+  case BIMI_DMARC_RESULT_FAIL: return "fail";
+  case BIMI_DMARC_RESULT_TEMPERROR: return "temperror";
+  case BIMI_DMARC_RESULT_PERMERROR: return "permerror";
+  case BIMI_DMARC_RESULT_NONE: default: return "none";
+  }
+}
+
+const char *
+bimi_dmarc_policy_source_to_string(BimiDmarcPolicySource source)
+{
+  switch (source) {
+  case BIMI_DMARC_POLICY_FROM_P: return "p";
+  case BIMI_DMARC_POLICY_FROM_SP: return "sp";
+  case BIMI_DMARC_POLICY_FROM_NP: return "np";
+  case BIMI_DMARC_POLICY_FROM_NONE: default: return "";
+  }
+}
+
+void
+bimi_dmarc__dns_reply_clear(BimiDmarcDnsReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_clear_pointer(&reply->texts, g_ptr_array_unref);
+  g_clear_pointer(&reply->detail, g_free);
+  reply->status = BIMI_DNS_NOERROR;
+}
+
+void
+bimi_dmarc_evaluation_free(BimiDmarcEvaluation *ev)
+{
+  if (ev == NULL)
+    return;
+  g_free(ev->reason);
+  g_free(ev->author_domain);
+  g_free(ev->policy_domain);
+  bimi_dmarc_record_free(ev->record);
+  g_free(ev->arc_sealer);
+  g_free(ev->org_domain);
+  g_free(ev->org_domain_psl);
+  g_free(ev->org_domain_tree_walk);
+  g_free(ev->dkim_aligned_domain);
+  if (ev->dkim_signature_aligned != NULL)
+    g_array_unref(ev->dkim_signature_aligned);
+  g_free(ev->spf_domain);
+  if (ev->queries != NULL)
+    g_ptr_array_unref(ev->queries);
+  g_free(ev);
+}
+
+char *
+bimi_dmarc__normalize_domain(const char *domain)
+{
+  gsize len, label = 0;
+  g_autofree char *out = NULL;
+
+  if (domain == NULL)
+    return NULL;
+  len = strlen(domain);
+  if (len > 0 && domain[len - 1] == '.')
+    len--;
+  if (len == 0 || len > BIMI_DNS_MAX_NAME_BYTES)
+    return NULL;
+  out = g_ascii_strdown(domain, (gssize) len);
+  for (gsize i = 0; i < len; i++) {
+    char c = out[i];
+    if (c == '.') {
+      if (label == 0)
+        return NULL;
+      label = 0;
+      continue;
+    }
+    if (!(g_ascii_isalnum(c) || c == '-' || c == '_'))
+      return NULL;
+    if (++label > BIMI_DNS_MAX_LABEL_BYTES)
+      return NULL;
+  }
+  if (label == 0)
+    return NULL;
+  return g_steal_pointer(&out);
+}
+
+static guint
+count_labels(const char *domain)
+{
+  guint n = 1;
+  for (const char *p = domain; *p != '\0'; p++)
+    if (*p == '.')
+      n++;
+  return n;
+}
+
+/* The last @n labels of @domain (a pointer into it). */
+static const char *
+last_labels(const char *domain, guint n)
+{
+  guint total = count_labels(domain);
+  const char *p = domain;
+
+  while (total > n) {
+    p = strchr(p, '.') + 1;
+    total--;
+  }
+  return p;
+}
+
+char **
+bimi_dmarc__tree_walk_names(const char *domain)
+{
+  GPtrArray *out = g_ptr_array_new();
+  guint n = count_labels(domain);
+
+  g_ptr_array_add(out, g_strdup(domain));
+  for (guint k = MIN(n - 1, BIMI_DMARC_MAX_TREE_WALK_QUERIES - 1); k >= 1; k--)
+    g_ptr_array_add(out, g_strdup(last_labels(domain, k)));
+  g_ptr_array_add(out, NULL);
+  return (char **) g_ptr_array_free(out, FALSE);
+}
+
+guint
+bimi_dmarc__pct_bucket(const char *message_id, const char *date)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+  guint32 v;
+
+  if (message_id != NULL)
+    g_checksum_update(sum, (const guchar *) message_id, (gssize) strlen(message_id));
+  g_checksum_update(sum, (const guchar *) "\n", 1);
+  if (date != NULL)
+    g_checksum_update(sum, (const guchar *) date, (gssize) strlen(date));
+  g_checksum_get_digest(sum, digest, &digest_len);
+  v = ((guint32) digest[0] << 24) | ((guint32) digest[1] << 16) | ((guint32) digest[2] << 8) | digest[3];
+  return v % 100u;
+}
+
+/* ---- Public Suffix List (RFC 7489 §3.2) ---------------------------------- */
+
+static psl_ctx_t *
+get_psl(GError **error)
+{
+  static gsize once = 0;
+  static psl_ctx_t *psl = NULL;
+
+  if (g_once_init_enter(&once)) {
+    psl_ctx_t *ctx = psl_load_file(DEBIAN_PSL_FILE);
+    if (ctx == NULL)
+      ctx = psl_latest(NULL);
+    psl = ctx;
+    g_once_init_leave(&once, 1);
+  }
+  if (psl == NULL)
+    g_set_error(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_PSL,
+                "no Public Suffix List: %s unreadable and libpsl has no built-in list "
+                "(install the Debian package publicsuffix)", DEBIAN_PSL_FILE);
+  return psl;
+}
+
+char *
+bimi_dmarc_org_domain_psl(const char *domain, GError **error)
+{
+  psl_ctx_t *psl;
+  char *lower = NULL;
+  const char *reg;
+  char *out;
+
+  g_return_val_if_fail(domain != NULL, NULL);
+  psl = get_psl(error);
+  if (psl == NULL)
+    return NULL;
+  if (*domain == '\0' || *domain == '.')
+    return NULL;
+  if (psl_str_to_utf8lower(domain, "utf-8", NULL, &lower) != PSL_SUCCESS)
+    return NULL;
+  reg = psl_registrable_domain(psl, lower);
+  out = reg != NULL ? g_strdup(reg) : NULL;
+  psl_free_string(lower);
+  return out;
+}
+
+/* ---- Author Domain (RFC 7489 §6.6.1, RFC 9989 §4.2) --------------------- */
+
+gboolean
+bimi_dmarc_author_domain(const BimiMessage *msg, char **out_domain, char **out_reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) boxes = NULL;
+  guint n_fields = 0;
+  const BimiMailbox *box;
+
+  g_return_val_if_fail(msg != NULL && out_domain != NULL && out_reason != NULL, FALSE);
+  *out_domain = NULL;
+  *out_reason = NULL;
+  boxes = bimi_message_get_from_mailboxes(msg, &n_fields, &error);
+  if (n_fields == 0) {
+    *out_reason = g_strdup("no From field");
+    return FALSE;
+  }
+  if (n_fields > 1) {
+    *out_reason = g_strdup_printf("%u From fields (exactly one required)", n_fields);
+    return FALSE;
+  }
+  if (boxes == NULL) {
+    *out_reason = g_strdup_printf("From field does not parse: %s", error->message);
+    return FALSE;
+  }
+  if (boxes->len != 1) {
+    *out_reason = g_strdup_printf("From field holds %u mailboxes (exactly one required)", boxes->len);
+    return FALSE;
+  }
+  box = g_ptr_array_index(boxes, 0);
+  if (box->domain == NULL) {
+    *out_reason = g_strdup("From mailbox has no domain");
+    return FALSE;
+  }
+  if (box->domain_is_literal) {
+    *out_reason = g_strdup_printf("From mailbox has a domain literal %s", box->domain);
+    return FALSE;
+  }
+  *out_domain = bimi_dmarc__normalize_domain(box->domain);
+  if (*out_domain == NULL) {
+    *out_reason = g_strdup_printf("From domain \"%s\" is not a valid DNS name", box->domain);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- the evaluation context --------------------------------------------- */
+
+typedef struct {
+  BimiDmarcLookupFunc lookup;
+  gpointer user_data;
+  GHashTable *txt;       /* "_dmarc.<name>" → BimiDmarcDnsReply* (cache per evaluation) */
+  GPtrArray *queries;    /* names asked, in order */
+  GError *fatal;         /* a query could not be asked: stops the evaluation */
+} Ctx;
+
+static void
+reply_free(gpointer p)
+{
+  bimi_dmarc__dns_reply_clear(p);
+  g_free(p);
+}
+
+/* The TXT answer at "_dmarc.<domain>", asked once per evaluation. NULL only
+ * after a fatal error (ctx->fatal set). */
+static const BimiDmarcDnsReply *
+dmarc_txt(Ctx *ctx, const char *domain)
+{
+  g_autofree char *name = g_strconcat("_dmarc.", domain, NULL);
+  BimiDmarcDnsReply *reply = g_hash_table_lookup(ctx->txt, name);
+
+  if (reply != NULL)
+    return reply;
+  if (ctx->fatal != NULL)
+    return NULL;
+  reply = g_new0(BimiDmarcDnsReply, 1);
+  if (strlen(name) > BIMI_DNS_MAX_NAME_BYTES) {
+    reply->status = BIMI_DNS_NXDOMAIN;  /* cannot exist: never asked */
+  } else {
+    g_ptr_array_add(ctx->queries, g_strdup(name));
+    if (!ctx->lookup(ctx->user_data, name, BIMI_DNS_TYPE_TXT, reply, &ctx->fatal)) {
+      reply_free(reply);
+      return NULL;
+    }
+  }
+  g_hash_table_insert(ctx->txt, g_steal_pointer(&name), reply);
+  return reply;
+}
+
+/* What a "_dmarc" TXT set holds once non-DMARC records are discarded. */
+typedef struct {
+  BimiDnsStatus status;
+  guint n_dmarc;             /* records that start with v=DMARC1 */
+  BimiDmarcRecord *record;   /* the one record, parsed (n_dmarc == 1) */
+  char *problem;             /* why that one record is unusable (permerror) */
+  const char *detail;        /* temperror detail (transfer none) */
+} DmarcSet;
+
+static void
+dmarc_set_clear(DmarcSet *set)
+{
+  g_clear_pointer(&set->record, bimi_dmarc_record_free);
+  g_clear_pointer(&set->problem, g_free);
+}
+
+/* FALSE only on a fatal error. */
+static gboolean
+fetch_set(Ctx *ctx, const char *domain, BimiDmarcMode mode, DmarcSet *set)
+{
+  const BimiDmarcDnsReply *reply = dmarc_txt(ctx, domain);
+
+  memset(set, 0, sizeof *set);
+  if (reply == NULL)
+    return FALSE;
+  set->status = reply->status;
+  set->detail = reply->detail;
+  if (reply->status != BIMI_DNS_NOERROR || reply->texts == NULL)
+    return TRUE;
+  for (guint i = 0; i < reply->texts->len; i++) {
+    GBytes *b = g_ptr_array_index(reply->texts, i);
+    gsize len = 0;
+    const char *text = g_bytes_get_data(b, &len);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiDmarcRecord) rec = NULL;
+
+    rec = bimi_dmarc_record_parse(text != NULL ? text : "", len, mode, &error);
+    if (rec == NULL && g_error_matches(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_NOT_DMARC))
+      continue;
+    set->n_dmarc++;
+    if (set->n_dmarc > 1) {
+      dmarc_set_clear(set);
+      continue;
+    }
+    if (rec != NULL)
+      set->record = g_steal_pointer(&rec);
+    else
+      set->problem = g_strdup(error->message);
+  }
+  return TRUE;
+}
+
+/* RFC 9989 §4.10.2. Returns the Organizational Domain of @domain, or NULL
+ * with *@temperror set when a query timed out (or on a fatal error). */
+static char *
+org_domain_tree_walk(Ctx *ctx, const char *domain, gboolean *temperror)
+{
+  g_auto(GStrv) names = bimi_dmarc__tree_walk_names(domain);
+  const char *fewest = NULL;
+
+  *temperror = FALSE;
+  for (guint i = 0; names[i] != NULL; i++) {
+    DmarcSet set;
+    BimiDmarcPsd psd;
+
+    if (!fetch_set(ctx, names[i], BIMI_DMARC_MODE_RFC9989, &set))
+      return NULL;
+    if (set.status == BIMI_DNS_TEMPERROR) {
+      *temperror = TRUE;
+      return NULL;
+    }
+    if (set.record == NULL) {
+      dmarc_set_clear(&set);
+      continue;
+    }
+    psd = set.record->psd;
+    dmarc_set_clear(&set);
+    if (psd == BIMI_DMARC_PSD_N)
+      return g_strdup(names[i]);
+    if (psd == BIMI_DMARC_PSD_Y && i > 0)
+      return g_strdup(last_labels(domain, count_labels(names[i]) + 1));
+    fewest = names[i];
+  }
+  return g_strdup(fewest != NULL ? fewest : domain);
+}
+
+static BimiDmarcPolicy
+downgrade(BimiDmarcPolicy p)
+{
+  return p == BIMI_DMARC_POLICY_REJECT ? BIMI_DMARC_POLICY_QUARANTINE : BIMI_DMARC_POLICY_NONE;
+}
+
+/* RFC 9989 §3.2.13 / A.4: a domain exists when A, AAAA or MX has a record.
+ * Returns 1, 0, or -1 when a query timed out and none answered. */
+static int
+author_exists(Ctx *ctx, const char *domain)
+{
+  static const BimiDnsType types[] = { BIMI_DNS_TYPE_A, BIMI_DNS_TYPE_AAAA, BIMI_DNS_TYPE_MX };
+  gboolean temp = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS(types); i++) {
+    BimiDmarcDnsReply reply = { 0 };
+    BimiDnsStatus status;
+
+    if (!ctx->lookup(ctx->user_data, domain, types[i], &reply, &ctx->fatal))
+      return -1;
+    status = reply.status;
+    bimi_dmarc__dns_reply_clear(&reply);
+    if (status == BIMI_DNS_NOERROR)
+      return 1;
+    if (status == BIMI_DNS_TEMPERROR)
+      temp = TRUE;
+  }
+  return temp ? -1 : 0;
+}
+
+static gboolean
+names_equal(const char *a, const char *b)
+{
+  return a != NULL && b != NULL && g_ascii_strcasecmp(a, b) == 0;
+}
+
+/* Is @id aligned with the Author Domain? Sets *@temperror when a tree walk
+ * needed for the relaxed check timed out. */
+static gboolean
+aligned(Ctx *ctx, BimiDmarcMode mode, BimiDmarcAlignMode how, const char *author, const char *author_org,
+        const char *id_in, gboolean *temperror, GError **error)
+{
+  g_autofree char *id = bimi_dmarc__normalize_domain(id_in);
+  g_autofree char *org = NULL;
+  gboolean temp = FALSE;
+
+  if (id == NULL)
+    return FALSE;
+  if (names_equal(id, author))
+    return TRUE;
+  if (how == BIMI_DMARC_ALIGN_STRICT || author_org == NULL)
+    return FALSE;
+  if (mode == BIMI_DMARC_MODE_RFC7489) {
+    org = bimi_dmarc_org_domain_psl(id, error);
+  } else {
+    org = org_domain_tree_walk(ctx, id, &temp);
+    if (temp)
+      *temperror = TRUE;
+  }
+  return names_equal(org, author_org);
+}
+
+static void
+set_reason(BimiDmarcEvaluation *ev, BimiDmarcResult result, char *reason)
+{
+  ev->result = result;
+  g_free(ev->reason);
+  ev->reason = reason;
+}
+
+/* ---- policy discovery ---------------------------------------------------- */
+
+typedef enum { FOUND, NOT_FOUND, STOPPED } Discovery;
+
+/* Looks at one name; fills @ev and returns FOUND when a policy record is
+ * there, STOPPED when discovery ends with a result, NOT_FOUND to go on. */
+static Discovery
+discover_at(Ctx *ctx, BimiDmarcEvaluation *ev, const char *name)
+{
+  DmarcSet set;
+
+  if (!fetch_set(ctx, name, ev->mode, &set))
+    return STOPPED;
+  if (set.status == BIMI_DNS_TEMPERROR) {
+    set_reason(ev, BIMI_DMARC_RESULT_TEMPERROR,
+               g_strdup_printf("DNS error for _dmarc.%s: %s", name, set.detail ? set.detail : "temperror"));
+    return STOPPED;
+  }
+  if (set.n_dmarc == 0)
+    return NOT_FOUND;
+  if (set.n_dmarc > 1) {
+    set_reason(ev, BIMI_DMARC_RESULT_NONE,
+               g_strdup_printf("%u DMARC records at _dmarc.%s: discovery ends, no policy", set.n_dmarc, name));
+    return STOPPED;
+  }
+  ev->policy_domain = g_strdup(name);
+  if (set.record == NULL) {
+    set_reason(ev, BIMI_DMARC_RESULT_PERMERROR, g_strdup_printf("_dmarc.%s: %s", name, set.problem));
+    dmarc_set_clear(&set);
+    return STOPPED;
+  }
+  ev->record = g_steal_pointer(&set.record);
+  dmarc_set_clear(&set);
+  return FOUND;
+}
+
+static gboolean
+discover_policy(Ctx *ctx, BimiDmarcEvaluation *ev, GError **error)
+{
+  if (ev->mode == BIMI_DMARC_MODE_RFC9989) {
+    g_auto(GStrv) names = bimi_dmarc__tree_walk_names(ev->author_domain);
+    for (guint i = 0; names[i] != NULL; i++) {
+      Discovery d = discover_at(ctx, ev, names[i]);
+      if (d == FOUND)
+        return TRUE;
+      if (d == STOPPED)
+        return FALSE;
+    }
+  } else {
+    Discovery d = discover_at(ctx, ev, ev->author_domain);
+    if (d == FOUND)
+      return TRUE;
+    if (d == STOPPED)
+      return FALSE;
+    if (ev->org_domain_psl != NULL && !names_equal(ev->org_domain_psl, ev->author_domain)) {
+      d = discover_at(ctx, ev, ev->org_domain_psl);
+      if (d == FOUND)
+        return TRUE;
+      if (d == STOPPED)
+        return FALSE;
+    }
+  }
+  set_reason(ev, BIMI_DMARC_RESULT_NONE, g_strdup_printf("no DMARC record for %s", ev->author_domain));
+  return FALSE;
+}
+
+/* RFC 9989 §4.10.1 / RFC 7489 §6.6.3: which of p, sp, np applies. */
+static void
+select_policy(Ctx *ctx, BimiDmarcEvaluation *ev)
+{
+  const BimiDmarcRecord *r = ev->record;
+  BimiDmarcPolicy p = ev->p_defaulted ? BIMI_DMARC_POLICY_NONE : r->p;
+
+  ev->has_policy = TRUE;
+  if (names_equal(ev->policy_domain, ev->author_domain)) {
+    ev->policy_source = BIMI_DMARC_POLICY_FROM_P;
+    ev->requested_policy = p;
+  } else {
+    ev->policy_source = r->has_sp ? BIMI_DMARC_POLICY_FROM_SP : BIMI_DMARC_POLICY_FROM_P;
+    ev->requested_policy = r->has_sp ? r->sp : p;
+    if (ev->mode == BIMI_DMARC_MODE_RFC9989 && r->has_np) {
+      ev->author_domain_exists = author_exists(ctx, ev->author_domain);
+      if (ev->author_domain_exists == 0) {
+        ev->policy_source = BIMI_DMARC_POLICY_FROM_NP;
+        ev->requested_policy = r->np;
+      }
+    }
+  }
+  ev->policy = ev->requested_policy;
+  if (ev->mode == BIMI_DMARC_MODE_RFC9989 && r->testing)
+    ev->policy = downgrade(ev->policy);
+}
+
+/* ---- the evaluator -------------------------------------------------------- */
+
+BimiDmarcEvaluation *
+bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data, const BimiDmarcOptions *options,
+                                 const BimiDmarcInput *input, GError **error)
+{
+  g_autoptr(BimiDmarcEvaluation) ev = NULL;
+  g_autoptr(GHashTable) cache = NULL;
+  Ctx ctx = { 0 };
+  gboolean walk_temperror = FALSE;
+  GError *local = NULL;
+  const char *spf_id;
+  gboolean temp = FALSE;
+
+  g_return_val_if_fail(lookup != NULL && input != NULL, NULL);
+  g_return_val_if_fail(input->n_dkim == 0 || input->dkim != NULL, NULL);
+
+  if (input->n_dkim > BIMI_DMARC_MAX_DKIM_INPUTS) {
+    g_set_error(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_LIMIT,
+                "%u DKIM results exceed BIMI_DMARC_MAX_DKIM_INPUTS (%u)", input->n_dkim, BIMI_DMARC_MAX_DKIM_INPUTS);
+    return NULL;
+  }
+
+  cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, reply_free);
+  ev = g_new0(BimiDmarcEvaluation, 1);
+  ev->mode = options != NULL ? options->mode : BIMI_DMARC_MODE_RFC9989;
+  ev->queries = g_ptr_array_new_with_free_func(g_free);
+  ev->dkim_signature_aligned = g_array_sized_new(FALSE, TRUE, sizeof(gboolean), input->n_dkim);
+  g_array_set_size(ev->dkim_signature_aligned, input->n_dkim);
+  ev->author_domain_exists = -1;
+  ev->pct_sampled = TRUE;
+  ev->adkim = ev->aspf = BIMI_DMARC_ALIGN_RELAXED;
+  ctx.lookup = lookup;
+  ctx.user_data = user_data;
+  ctx.txt = cache;
+  ctx.queries = ev->queries;
+
+  /* Author Domain. */
+  if (input->author_domain == NULL) {
+    set_reason(ev, BIMI_DMARC_RESULT_PERMERROR,
+               g_strdup(input->author_domain_error != NULL ? input->author_domain_error : "no Author Domain"));
+    return g_steal_pointer(&ev);
+  }
+  ev->author_domain = bimi_dmarc__normalize_domain(input->author_domain);
+  if (ev->author_domain == NULL) {
+    set_reason(ev, BIMI_DMARC_RESULT_PERMERROR,
+               g_strdup_printf("Author Domain \"%s\" is not a valid DNS name", input->author_domain));
+    return g_steal_pointer(&ev);
+  }
+
+  /* Organizational Domain by the PSL first: RFC 7489 discovery needs it. */
+  ev->org_domain_psl = bimi_dmarc_org_domain_psl(ev->author_domain, &local);
+  if (local != NULL) {
+    g_propagate_error(error, local);
+    return NULL;
+  }
+
+  /* Policy discovery. */
+  if (discover_policy(&ctx, ev, error)) {
+    const BimiDmarcRecord *r = ev->record;
+    gboolean p_missing = !r->has_p || (ev->mode == BIMI_DMARC_MODE_RFC7489 && r->sp_invalid);
+    if (p_missing && r->rua[0] != NULL) {
+      ev->p_defaulted = TRUE;
+    } else if (p_missing) {
+      set_reason(ev, BIMI_DMARC_RESULT_NONE,
+                 g_strdup_printf("_dmarc.%s has no valid p and no valid rua: no DMARC processing", ev->policy_domain));
+      bimi_dmarc_record_free(g_steal_pointer(&ev->record));
+    }
+  }
+  if (ctx.fatal != NULL)
+    goto fatal;
+
+  /* Organizational Domain by the tree walk (always: BIMI and the divergence
+   * note need it), then the one of the mode in force. */
+  ev->org_domain_tree_walk = org_domain_tree_walk(&ctx, ev->author_domain, &temp);
+  if (ctx.fatal != NULL)
+    goto fatal;
+  ev->org_domain = g_strdup(ev->mode == BIMI_DMARC_MODE_RFC9989 ? ev->org_domain_tree_walk : ev->org_domain_psl);
+  /* Without the Author Domain's Organizational Domain no relaxed check can
+   * succeed: a failure to align is then a temperror, not a fail. */
+  if (ev->mode == BIMI_DMARC_MODE_RFC9989 && temp)
+    walk_temperror = TRUE;
+  ev->org_domain_divergence = ev->org_domain_psl != NULL && ev->org_domain_tree_walk != NULL &&
+                              !names_equal(ev->org_domain_psl, ev->org_domain_tree_walk);
+
+  if (ev->record == NULL)
+    return g_steal_pointer(&ev);
+
+  select_policy(&ctx, ev);
+  if (ctx.fatal != NULL)
+    goto fatal;
+  ev->adkim = ev->record->adkim;
+  ev->aspf = ev->record->aspf;
+
+  /* DKIM alignment: every passing signature. */
+  for (guint i = 0; i < input->n_dkim; i++) {
+    const BimiDmarcDkimInput *d = &input->dkim[i];
+    gboolean ok;
+
+    if (d->result != BIMI_DMARC_AUTH_PASS)
+      continue;
+    ok = aligned(&ctx, ev->mode, ev->adkim, ev->author_domain, ev->org_domain, d->domain, &walk_temperror, &local);
+    if (local != NULL) {
+      g_propagate_error(error, local);
+      return NULL;
+    }
+    if (ctx.fatal != NULL)
+      goto fatal;
+    g_array_index(ev->dkim_signature_aligned, gboolean, i) = ok;
+    if (ok && !ev->dkim_aligned) {
+      ev->dkim_aligned = TRUE;
+      ev->dkim_aligned_domain = bimi_dmarc__normalize_domain(d->domain);
+    }
+  }
+
+  /* SPF alignment: the MAIL FROM identity; postmaster@HELO when null (RFC 7208 §2.4). */
+  if (input->spf_mail_from_domain != NULL && *input->spf_mail_from_domain != '\0') {
+    spf_id = input->spf_mail_from_domain;
+  } else {
+    spf_id = input->spf_helo_domain;
+    ev->spf_domain_is_helo = spf_id != NULL;
+  }
+  ev->spf_domain = spf_id != NULL ? g_ascii_strdown(spf_id, -1) : NULL;
+  if (spf_id != NULL && input->spf_mail_from_result == BIMI_DMARC_AUTH_PASS) {
+    ev->spf_aligned = aligned(&ctx, ev->mode, ev->aspf, ev->author_domain, ev->org_domain, spf_id,
+                              &walk_temperror, &local);
+    if (local != NULL) {
+      g_propagate_error(error, local);
+      return NULL;
+    }
+    if (ctx.fatal != NULL)
+      goto fatal;
+  }
+
+  /* Result and disposition. */
+  if (ev->dkim_aligned || ev->spf_aligned) {
+    set_reason(ev, BIMI_DMARC_RESULT_PASS,
+               g_strdup_printf("%s aligned with %s (policy at _dmarc.%s)",
+                               ev->dkim_aligned ? "DKIM" : "SPF", ev->author_domain, ev->policy_domain));
+    ev->disposition = BIMI_DMARC_POLICY_NONE;
+    return g_steal_pointer(&ev);
+  }
+  if (walk_temperror) {
+    set_reason(ev, BIMI_DMARC_RESULT_TEMPERROR,
+               g_strdup("no aligned identifier, and a DNS error hid an Organizational Domain"));
+    ev->disposition = BIMI_DMARC_POLICY_NONE;
+    return g_steal_pointer(&ev);
+  }
+  set_reason(ev, BIMI_DMARC_RESULT_FAIL,
+             g_strdup_printf("no passing identifier aligned with %s", ev->author_domain));
+  ev->disposition = ev->policy;
+  if (ev->mode == BIMI_DMARC_MODE_RFC7489 && ev->record->pct < 100) {
+    ev->pct_sampled = bimi_dmarc__pct_bucket(input->message_id, input->date) < ev->record->pct;
+    if (!ev->pct_sampled)
+      ev->disposition = downgrade(ev->disposition);
+  }
+  if (input->arc_trusted_pass && ev->disposition != BIMI_DMARC_POLICY_NONE) {
+    ev->arc_override = TRUE;
+    ev->arc_sealer = g_strdup(input->arc_sealer);
+    ev->disposition = BIMI_DMARC_POLICY_NONE;
+  }
+  if (ev->author_domain_exists == -1 && ev->record->has_np && ev->policy_source != BIMI_DMARC_POLICY_FROM_P &&
+      ev->mode == BIMI_DMARC_MODE_RFC9989) {
+    char *r = g_strconcat(ev->reason, "; existence of the Author Domain unknown (DNS error): sp applied", NULL);
+    g_free(ev->reason);
+    ev->reason = r;
+  }
+  return g_steal_pointer(&ev);
+
+fatal:
+  g_set_error(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_DNS, "DMARC: %s", ctx.fatal->message);
+  g_clear_error(&ctx.fatal);
+  return NULL;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void
+json_string_or_null(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+json_strv(JsonBuilder *b, const char *name, char **values)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_begin_array(b);
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    json_builder_add_string_value(b, values[i]);
+  json_builder_end_array(b);
+}
+
+static const char *
+align_name(BimiDmarcAlignMode mode)
+{
+  return mode == BIMI_DMARC_ALIGN_STRICT ? "s" : "r";
+}
+
+static void
+build_record_json(const BimiDmarcRecord *r, JsonBuilder *b)
+{
+  static const char *const psd[] = { "u", "y", "n" };
+
+  json_builder_begin_object(b);
+  json_string_or_null(b, "p", r->has_p ? bimi_dmarc_policy_to_string(r->p) : NULL);
+  json_string_or_null(b, "sp", r->has_sp ? bimi_dmarc_policy_to_string(r->sp) : NULL);
+  if (r->mode == BIMI_DMARC_MODE_RFC9989) {
+    json_string_or_null(b, "np", r->has_np ? bimi_dmarc_policy_to_string(r->np) : NULL);
+    json_string_or_null(b, "psd", psd[r->psd]);
+    json_string_or_null(b, "t", r->testing ? "y" : "n");
+  }
+  json_string_or_null(b, "adkim", align_name(r->adkim));
+  json_string_or_null(b, "aspf", align_name(r->aspf));
+  json_strv(b, "rua", r->rua);
+  json_strv(b, "ruf", r->ruf);
+  json_string_or_null(b, "fo", r->fo);
+  if (r->mode == BIMI_DMARC_MODE_RFC7489) {
+    json_builder_set_member_name(b, "pct");
+    json_builder_add_int_value(b, r->pct);
+    json_string_or_null(b, "rf", r->rf);
+    json_builder_set_member_name(b, "ri");
+    json_builder_add_int_value(b, r->ri);
+  }
+  json_strv(b, "warnings", r->warnings);
+  json_builder_end_object(b);
+}
+
+void
+bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
+{
+  g_return_if_fail(ev != NULL && b != NULL);
+
+  json_builder_begin_object(b);
+  json_string_or_null(b, "result", bimi_dmarc_result_to_string(ev->result));
+  json_string_or_null(b, "reason", ev->reason);
+  json_string_or_null(b, "mode", bimi_dmarc_mode_to_string(ev->mode));
+  json_string_or_null(b, "author_domain", ev->author_domain);
+  json_string_or_null(b, "policy_domain", ev->policy_domain);
+  json_string_or_null(b, "policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->policy) : NULL);
+  json_string_or_null(b, "policy_source", ev->has_policy ? bimi_dmarc_policy_source_to_string(ev->policy_source) : NULL);
+  json_string_or_null(b, "requested_policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->requested_policy) : NULL);
+  json_builder_set_member_name(b, "p_defaulted");
+  json_builder_add_boolean_value(b, ev->p_defaulted);
+  json_string_or_null(b, "disposition", bimi_dmarc_policy_to_string(ev->disposition));
+  json_builder_set_member_name(b, "pct_sampled");
+  json_builder_add_boolean_value(b, ev->pct_sampled);
+  json_string_or_null(b, "override", ev->arc_override ? "arc" : NULL);
+  json_string_or_null(b, "arc_sealer", ev->arc_sealer);
+  json_builder_set_member_name(b, "author_domain_exists");
+  if (ev->author_domain_exists < 0)
+    json_builder_add_null_value(b);
+  else
+    json_builder_add_boolean_value(b, ev->author_domain_exists == 1);
+  json_string_or_null(b, "org_domain", ev->org_domain);
+  json_string_or_null(b, "org_domain_psl", ev->org_domain_psl);
+  json_string_or_null(b, "org_domain_tree_walk", ev->org_domain_tree_walk);
+  json_builder_set_member_name(b, "org_domain_divergence");
+  json_builder_add_boolean_value(b, ev->org_domain_divergence);
+
+  json_builder_set_member_name(b, "alignment");
+  json_builder_begin_object(b);
+  json_string_or_null(b, "adkim", align_name(ev->adkim));
+  json_string_or_null(b, "aspf", align_name(ev->aspf));
+  json_builder_set_member_name(b, "dkim_aligned");
+  json_builder_add_boolean_value(b, ev->dkim_aligned);
+  json_string_or_null(b, "dkim_domain", ev->dkim_aligned_domain);
+  json_builder_set_member_name(b, "dkim_signatures_aligned");
+  json_builder_begin_array(b);
+  for (guint i = 0; ev->dkim_signature_aligned != NULL && i < ev->dkim_signature_aligned->len; i++)
+    json_builder_add_boolean_value(b, g_array_index(ev->dkim_signature_aligned, gboolean, i));
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "spf_aligned");
+  json_builder_add_boolean_value(b, ev->spf_aligned);
+  json_string_or_null(b, "spf_domain", ev->spf_domain);
+  json_string_or_null(b, "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "record");
+  if (ev->record != NULL)
+    build_record_json(ev->record, b);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "queries");
+  json_builder_begin_array(b);
+  for (guint i = 0; ev->queries != NULL && i < ev->queries->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(ev->queries, i));
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+}
