@@ -65,6 +65,17 @@ GBytes *bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, con
  * the FWS around each removed. (transfer full) NULL-terminated. */
 char **bimi_dkim__split_colon_list(const char *value);
 
+/**
+ * bimi_dkim__header_data:
+ * @sig_field: the DKIM-Signature field whose value @p was parsed from
+ *
+ * The data the signature covers (RFC 6376 §3.7, §5.4.2): the h= fields
+ * chosen bottom-up and canonicalized, then @sig_field with the b= value
+ * deleted and without its final CRLF. Returns: (transfer full).
+ */
+GByteArray *bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field,
+                                   const BimiDkimSigParams *p);
+
 /* ---- key records (RFC 6376 §3.6.1, RFC 8463 §4), engine/dkim-key.c ---- */
 
 typedef enum {

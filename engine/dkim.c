@@ -565,10 +565,9 @@ body_slot_for(GArray *slots, const BimiDkimSigParams *p)
 }
 
 /* §5.4.2 + §3.7: the canonical header data the signature covers. */
-static GByteArray *
-header_data(const BimiMessage *msg, const Work *w)
+GByteArray *
+bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field, const BimiDkimSigParams *p)
 {
-  const BimiDkimSigParams *p = w->params;
   GByteArray *data = g_byte_array_new();
   g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
@@ -585,7 +584,7 @@ header_data(const BimiMessage *msg, const Work *w)
   }
 
   /* The signature field itself, b= value deleted, without its final CRLF. */
-  const BimiHeaderField *f = w->field;
+  const BimiHeaderField *f = sig_field;
   gsize vo = f->value_offset - f->field_offset;
   g_autoptr(GByteArray) field = g_byte_array_new();
   g_byte_array_append(field, (const guint8 *) f->field, (guint) (vo + p->b_raw_offset));
@@ -723,7 +722,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
       decide(w, BIMI_DKIM_RESULT_FAIL, "body hash mismatch");
       continue;
     }
-    g_autoptr(GByteArray) data = header_data(msg, w);
+    g_autoptr(GByteArray) data = bimi_dkim__header_data(msg, w->field, p);
     gboolean good = FALSE;
     if (!verify_signature(w, data->data, data->len, &good, error)) {
       ok = FALSE;

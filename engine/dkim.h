@@ -26,6 +26,7 @@
 #include <glib.h>
 #include "engine/message.h"
 #include "engine/dns.h"
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -115,6 +116,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimSignature, bimi_dkim_signature_free)
  * "does this passing signature cover BIMI-Selector".
  */
 gboolean bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const char *name);
+
+/**
+ * bimi_dkim_signature_build_json:
+ * @builder: a JsonBuilder where a value is expected (transfer none)
+ *
+ * Adds the signature as one JSON object, the shape of the service's
+ * auth.dkim[] and of `bimi dkim --json`: result, reason, d, i, s, a, c, h,
+ * t, x, key_bits, key_testing, body_length_limited, body_length (l=, or
+ * null), body_bytes_unsigned, header_b, and aligned_with_from (null: DMARC
+ * fills it). Absent values are null.
+ */
+void bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *builder);
 
 /** How a key lookup ended (RFC 6376 §6.1.2). */
 typedef enum {
