@@ -1,3 +1,237 @@
-/* placeholder until engine/dns lands (replaced in this session) */
+/* cli/cmd-dns.c — `bimi dns TYPE NAME`: one question to the engine's DNS layer.
+ *
+ * Shows what every protocol module sees: NOERROR with the records, NODATA,
+ * NXDOMAIN or TEMPERROR (with its cause), the TTL and the canonical name
+ * after CNAMEs. Useful against --zone files (offline, the same data the
+ * tests use) and against --forwarder servers.
+ *
+ * Exit: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.
+ */
 #include "cli/commands.h"
-int bimi_cli_cmd_dns(int argc, char **argv) { (void) argc; (void) argv; return bimi_cli_usage_error("dns", "not built yet"); }
+
+#include <stdio.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+/* A character-string for a terminal: printable ASCII as is, '"' and '\'
+ * escaped, anything else as \DDD (RFC 1035 §5.1 presentation form). */
+static char *
+escape_text(GBytes *bytes)
+{
+  gsize len = 0;
+  const guint8 *p = g_bytes_get_data(bytes, &len);
+  GString *s = g_string_sized_new(len + 2);
+  g_string_append_c(s, '"');
+  for (gsize i = 0; i < len; i++) {
+    if (p[i] == '"' || p[i] == '\\')
+      g_string_append_printf(s, "\\%c", p[i]);
+    else if (p[i] < 0x20 || p[i] > 0x7e)
+      g_string_append_printf(s, "\\%03u", (guint) p[i]);
+    else
+      g_string_append_c(s, (gchar) p[i]);
+  }
+  g_string_append_c(s, '"');
+  return g_string_free(s, FALSE);
+}
+
+static void
+print_human(const BimiDnsAnswer *answer)
+{
+  const char *type = bimi_dns_type_to_string(answer->type);
+
+  printf("%s %s: %s", answer->qname, type, bimi_dns_status_to_string(answer->status));
+  if (answer->detail != NULL)
+    printf(" (%s)", answer->detail);
+  printf("\nttl: %u\n", answer->ttl);
+  if (answer->canonical_name != NULL)
+    printf("canonical name: %s\n", answer->canonical_name);
+  for (guint i = 0; i < answer->records->len; i++) {
+    const BimiDnsRecord *rec = answer->records->pdata[i];
+    const char *rtype = bimi_dns_type_to_string(rec->type);
+    switch (rec->type) {
+    case BIMI_DNS_TYPE_TXT:
+    case BIMI_DNS_TYPE_SPF: {
+      g_autofree char *text = escape_text(rec->text);
+      printf("%s %u %s", rtype, rec->ttl, text);
+      if (rec->strings->len != 1)
+        printf("  (%u strings)", rec->strings->len);
+      printf("\n");
+      break;
+    }
+    case BIMI_DNS_TYPE_A:
+    case BIMI_DNS_TYPE_AAAA: {
+      g_autofree char *addr = g_inet_address_to_string(rec->address);
+      printf("%s %u %s\n", rtype, rec->ttl, addr);
+      break;
+    }
+    case BIMI_DNS_TYPE_MX:
+      printf("%s %u %u %s\n", rtype, rec->ttl, rec->preference, rec->name);
+      break;
+    default:
+      printf("%s %u %s\n", rtype, rec->ttl, rec->name);
+      break;
+    }
+  }
+}
+
+/* JSON strings must be UTF-8: invalid bytes become U+FFFD in @member and
+ * the exact bytes go to @member_base64. */
+static void
+add_bytes(JsonBuilder *b, const char *member, GBytes *bytes)
+{
+  gsize len = 0;
+  const char *p = g_bytes_get_data(bytes, &len);
+  g_autofree char *valid = g_utf8_make_valid(p ? p : "", (gssize) len);
+  json_builder_set_member_name(b, member);
+  json_builder_add_string_value(b, valid);
+  if (!g_utf8_validate_len(p ? p : "", len, NULL) || memchr(p ? p : "", '\0', len) != NULL) {
+    g_autofree char *b64 = g_base64_encode((const guchar *) p, len);
+    g_autofree char *name = g_strconcat(member, "_base64", NULL);
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, b64);
+  }
+}
+
+static void
+print_json(const BimiDnsAnswer *answer)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *out = NULL;
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "name");
+  json_builder_add_string_value(b, answer->qname);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, bimi_dns_type_to_string(answer->type));
+  json_builder_set_member_name(b, "status");
+  json_builder_add_string_value(b, bimi_dns_status_to_string(answer->status));
+  json_builder_set_member_name(b, "ttl");
+  json_builder_add_int_value(b, answer->ttl);
+  json_builder_set_member_name(b, "canonical_name");
+  if (answer->canonical_name != NULL)
+    json_builder_add_string_value(b, answer->canonical_name);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "detail");
+  if (answer->detail != NULL)
+    json_builder_add_string_value(b, answer->detail);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "records");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < answer->records->len; i++) {
+    const BimiDnsRecord *rec = answer->records->pdata[i];
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "type");
+    json_builder_add_string_value(b, bimi_dns_type_to_string(rec->type));
+    json_builder_set_member_name(b, "ttl");
+    json_builder_add_int_value(b, rec->ttl);
+    switch (rec->type) {
+    case BIMI_DNS_TYPE_TXT:
+    case BIMI_DNS_TYPE_SPF:
+      add_bytes(b, "text", rec->text);
+      json_builder_set_member_name(b, "strings");
+      json_builder_begin_array(b);
+      for (guint j = 0; j < rec->strings->len; j++) {
+        gsize len = 0;
+        const char *p = g_bytes_get_data(rec->strings->pdata[j], &len);
+        g_autofree char *valid = g_utf8_make_valid(p ? p : "", (gssize) len);
+        json_builder_add_string_value(b, valid);
+      }
+      json_builder_end_array(b);
+      break;
+    case BIMI_DNS_TYPE_A:
+    case BIMI_DNS_TYPE_AAAA: {
+      g_autofree char *addr = g_inet_address_to_string(rec->address);
+      json_builder_set_member_name(b, "address");
+      json_builder_add_string_value(b, addr);
+      break;
+    }
+    case BIMI_DNS_TYPE_MX:
+      json_builder_set_member_name(b, "preference");
+      json_builder_add_int_value(b, rec->preference);
+      json_builder_set_member_name(b, "name");
+      json_builder_add_string_value(b, rec->name);
+      break;
+    default:
+      json_builder_set_member_name(b, "name");
+      json_builder_add_string_value(b, rec->name);
+      break;
+    }
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  out = json_generator_to_data(gen, NULL);
+  printf("%s\n", out);
+}
+
+int
+bimi_cli_cmd_dns(int argc, char **argv)
+{
+  BimiCliDnsOptions dns_opts = { 0 };
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the answer as JSON", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new("TYPE NAME");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  g_autoptr(BimiDnsAnswer) answer = NULL;
+  BimiDnsType type;
+  int rc;
+
+  g_option_context_set_summary(context,
+                               "Ask the engine's DNS layer one question. TYPE is one of\n"
+                               "A AAAA CNAME MX NS PTR SPF TXT.\n\n"
+                               "Exit status: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.");
+  g_set_prgname("bimi dns");
+  g_option_context_add_main_entries(context, entries, NULL);
+  bimi_cli_add_dns_options(context, &dns_opts);
+  if (!g_option_context_parse(context, &argc, &argv, &error)) {
+    bimi_cli_dns_options_clear(&dns_opts);
+    return bimi_cli_usage_error("dns", error->message);
+  }
+  if (argc != 3) {
+    bimi_cli_dns_options_clear(&dns_opts);
+    return bimi_cli_usage_error("dns", "expected TYPE and NAME");
+  }
+  if (!bimi_dns_type_from_string(argv[1], &type)) {
+    g_autofree char *msg = g_strdup_printf("unknown type '%s' (A AAAA CNAME MX NS PTR SPF TXT)", argv[1]);
+    bimi_cli_dns_options_clear(&dns_opts);
+    return bimi_cli_usage_error("dns", msg);
+  }
+
+  resolver = bimi_cli_dns_resolver(&dns_opts, &error);
+  bimi_cli_dns_options_clear(&dns_opts);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi dns: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  answer = bimi_dns_lookup(resolver, argv[2], type, &error);
+  if (answer == NULL) {
+    fprintf(stderr, "bimi dns: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+
+  if (json)
+    print_json(answer);
+  else
+    print_human(answer);
+
+  switch (answer->status) {
+  case BIMI_DNS_NOERROR: rc = BIMI_EXIT_PASS; break;
+  case BIMI_DNS_NODATA:
+  case BIMI_DNS_NXDOMAIN: rc = BIMI_EXIT_FAIL; break;
+  case BIMI_DNS_TEMPERROR:
+  default: rc = BIMI_EXIT_TEMPERROR; break;
+  }
+  return rc;
+}

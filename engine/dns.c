@@ -1,5 +1,768 @@
-/* placeholder: engine/dns is being written (replaced in this session) */
+/* engine/dns.c — the DNS layer: one libunbound context shared by all threads.
+ *
+ * Implements:
+ *  - the four outcomes every protocol needs told apart: NOERROR with data,
+ *    NODATA (RFC 2308 §2.2), NXDOMAIN (RFC 1035 §4.1.1, RFC 2308 §2.1) and
+ *    temperror (SERVFAIL, other error RCODEs, timeout, DNSSEC bogus) — as
+ *    RFC 7208 §2.6/§4.4/§5, RFC 6376 §6.1.2 and RFC 7489 §6.6.3 use them;
+ *  - CNAME following (RFC 1034 §3.6.2, §4.3.2 step 3a) with a loop guard;
+ *  - TXT character-strings joined with nothing between them (RFC 7208 §3.3,
+ *    RFC 6376 §3.6.2.2) and kept one by one;
+ *  - reverse names (RFC 1035 §3.5 in-addr.arpa, RFC 3596 §2.5 ip6.arpa);
+ *  - offline zone data (RFC 1035 §5 master files, parsed by engine/zone.c)
+ *    served by libunbound as one "static" local zone at the root.
+ *
+ * Design: queries go out with ub_resolve_async() on a threaded context;
+ * one resolver thread polls ub_fd() and runs ub_process(), which calls the
+ * completion callback. A caller waits on its query's GCond until the
+ * deadline; on timeout it ub_cancel()s. The per-query state holds two
+ * references (caller and callback): when ub_cancel() succeeds libunbound
+ * promises never to call back, so the caller drops the callback's reference
+ * too; when it fails (UB_NOID) the callback has run or is running in the
+ * resolver thread and drops its own. Nothing is ever freed under a callback.
+ *
+ * Deliberate deviations and choices:
+ *  - Offline negative answers (NXDOMAIN, NODATA) have TTL 0: local data has
+ *    no SOA, so there is no RFC 2308 §5 negative TTL (libunbound reports a
+ *    meaningless 32768), and local data costs nothing to ask again.
+ *  - libunbound answers local CNAMEs without chasing them, and reports the
+ *    end of a chain only as lossy text (canonname turns unusual bytes into
+ *    '?'). So whenever a CNAME takes part we walk the chain ourselves, one
+ *    exact hop at a time (ask for the CNAME, continue at its wire-form
+ *    target), at most BIMI_DNS_MAX_CNAME_CHAIN hops, a loop being
+ *    temperror. Online libunbound has chased already: the hops are cache hits.
+ *  - The RFC 6303 (AS112) local zones of libunbound are switched off
+ *    ("unblock-lan-zones"): the engine wants the forwarder's view, and
+ *    reverse names of test nets (2.0.192.in-addr.arpa) must reach zone data
+ *    and test servers. Offline, libunbound's other built-in zones
+ *    (localhost, test, invalid, onion, home.arpa, ...) are removed too, so a
+ *    name absent from the zone data is NXDOMAIN, whatever it is.
+ *  - The fault list makes NXDOMAIN/NODATA answers for listed names
+ *    temperror "timeout" (the RFC 7208 test-suite TIMEOUT convention). A
+ *    name counts when it is the query name or any CNAME target on the way.
+ *  - Answers with more than BIMI_DNS_MAX_ANSWER_RECORDS records are
+ *    BIMI_DNS_ERROR_LIMIT rather than silently truncated: dropping records
+ *    could change an SPF or DMARC result.
+ *  - The trust anchor is read with ub_ctx_add_ta_file(): read-only, no
+ *    RFC 5011 rollover tracking (keep the file current with dns-root-data).
+ */
 #include "engine/dns.h"
+#include "engine/dns-private.h"
+#include "engine/zone.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+#include <unbound.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
 G_DEFINE_QUARK(bimi-dns-error-quark, bimi_dns_error)
-BimiDnsResolver *bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
-{ (void) config; g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "not built yet"); return NULL; }
+
+/* libunbound's built-in local zones besides the AS112 ones (RFC 6761,
+ * RFC 7686, RFC 8375; newer versions add the last two). Offline they are
+ * removed; removing an absent zone is harmless. */
+static const char *const builtin_zones[] = {
+  "localhost.",
+  "127.in-addr.arpa.",
+  "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+  "home.arpa.",
+  "onion.",
+  "test.",
+  "invalid.",
+  "resolver.arpa.",
+  "service.arpa.",
+};
+
+struct _BimiDnsResolver {
+  gatomicrefcount refs;
+  struct ub_ctx *ctx;
+  guint timeout_ms;
+  GThread *thread;          /* polls ub_fd(), runs ub_process() */
+  gint thread_failed;       /* atomic: the thread stopped on an error */
+  int wake[2];              /* the thread stops once wake[0] is readable */
+  GMutex lock;              /* protects the fields below */
+  gboolean offline;         /* local data only, "." is a static zone */
+  BimiDnsZone *zone;        /* what the zone data loaded so far holds */
+  GHashTable *fault_names;  /* lower-case name, no trailing dot */
+};
+
+/* ---- small tables --------------------------------------------------------- */
+
+const char *
+bimi_dns_status_to_string(BimiDnsStatus status)
+{
+  switch (status) {
+  case BIMI_DNS_NOERROR: return "NOERROR";
+  case BIMI_DNS_NODATA: return "NODATA";
+  case BIMI_DNS_NXDOMAIN: return "NXDOMAIN";
+  case BIMI_DNS_TEMPERROR: return "TEMPERROR";
+  default: return "?";
+  }
+}
+
+static const struct {
+  const char *name;
+  BimiDnsType type;
+} type_names[] = {
+  { "A", BIMI_DNS_TYPE_A },     { "NS", BIMI_DNS_TYPE_NS },   { "CNAME", BIMI_DNS_TYPE_CNAME },
+  { "PTR", BIMI_DNS_TYPE_PTR }, { "MX", BIMI_DNS_TYPE_MX },   { "TXT", BIMI_DNS_TYPE_TXT },
+  { "AAAA", BIMI_DNS_TYPE_AAAA }, { "SPF", BIMI_DNS_TYPE_SPF },
+};
+
+const char *
+bimi_dns_type_to_string(BimiDnsType type)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(type_names); i++) {
+    if (type_names[i].type == type)
+      return type_names[i].name;
+  }
+  return NULL;
+}
+
+gboolean
+bimi_dns_type_from_string(const char *text, BimiDnsType *out_type)
+{
+  g_return_val_if_fail(text != NULL, FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS(type_names); i++) {
+    if (g_ascii_strcasecmp(text, type_names[i].name) == 0) {
+      if (out_type != NULL)
+        *out_type = type_names[i].type;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+char *
+bimi_dns_reverse_name(GInetAddress *address)
+{
+  const guint8 *b;
+  GString *s;
+
+  g_return_val_if_fail(G_IS_INET_ADDRESS(address), NULL);
+  b = g_inet_address_to_bytes(address);
+  if (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV4)
+    return g_strdup_printf("%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+  s = g_string_sized_new(73);
+  for (int i = 15; i >= 0; i--)
+    g_string_append_printf(s, "%x.%x.", (guint) (b[i] & 0x0f), (guint) (b[i] >> 4));
+  g_string_append(s, "ip6.arpa");
+  return g_string_free(s, FALSE);
+}
+
+void
+bimi_dns_answer_free(BimiDnsAnswer *answer)
+{
+  if (answer == NULL)
+    return;
+  g_free(answer->qname);
+  g_free(answer->canonical_name);
+  g_clear_pointer(&answer->records, g_ptr_array_unref);
+  g_free(answer->detail);
+  g_free(answer);
+}
+
+/* Attacker-controlled text for a message: escaped, at most 80 bytes. */
+static char *
+display(const char *text)
+{
+  gsize n = strlen(text);
+  g_autofree char *head = g_strndup(text, MIN(n, 80));
+  g_autofree char *esc = g_strescape(head, NULL);
+  return g_strdup_printf("%s%s", esc, n > 80 ? "..." : "");
+}
+
+/* ---- the resolver thread and one asynchronous question ------------------- */
+
+static gpointer
+resolver_thread(gpointer data)
+{
+  BimiDnsResolver *r = data;
+  struct pollfd fds[2];
+
+  fds[0].fd = ub_fd(r->ctx);
+  fds[0].events = POLLIN;
+  fds[1].fd = r->wake[0];
+  fds[1].events = POLLIN;
+  for (;;) {
+    int n = poll(fds, 2, -1);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      g_debug("dns: poll failed: %s", g_strerror(errno));
+      g_atomic_int_set(&r->thread_failed, 1);
+      break;
+    }
+    if (fds[1].revents != 0)
+      break;
+    if (fds[0].revents != 0) {
+      int rc = ub_process(r->ctx);
+      if (rc != 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) {
+        g_debug("dns: libunbound result pipe failed: %s", ub_strerror(rc));
+        g_atomic_int_set(&r->thread_failed, 1);
+        break;
+      }
+    }
+  }
+  return NULL;
+}
+
+typedef struct {
+  gatomicrefcount refs;     /* the caller's and the callback's */
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  int err;
+  struct ub_result *result;
+} Pending;
+
+static void
+pending_unref(Pending *p)
+{
+  if (!g_atomic_ref_count_dec(&p->refs))
+    return;
+  if (p->result != NULL)
+    ub_resolve_free(p->result);
+  g_mutex_clear(&p->lock);
+  g_cond_clear(&p->cond);
+  g_free(p);
+}
+
+/* Runs in the resolver thread, inside ub_process(). */
+static void
+on_result(void *data, int err, struct ub_result *result)
+{
+  Pending *p = data;
+  g_mutex_lock(&p->lock);
+  p->err = err;
+  p->result = result;
+  p->done = TRUE;
+  g_cond_signal(&p->cond);
+  g_mutex_unlock(&p->lock);
+  pending_unref(p);
+}
+
+typedef enum { ASK_ANSWERED, ASK_TIMEOUT, ASK_FAILED } AskOutcome;
+
+/* One question to libunbound. ASK_ANSWERED: *out_result (may be NULL when
+ * *out_err says why). ASK_FAILED: @error is set. */
+static AskOutcome
+ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, struct ub_result **out_result,
+    int *out_err, GError **error)
+{
+  Pending *p;
+  int id = 0, rc;
+
+  if (g_atomic_int_get(&r->thread_failed)) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "the resolver thread has stopped on an error");
+    return ASK_FAILED;
+  }
+  p = g_new0(Pending, 1);
+  g_atomic_ref_count_init(&p->refs);
+  g_atomic_ref_count_inc(&p->refs);
+  g_mutex_init(&p->lock);
+  g_cond_init(&p->cond);
+  *out_result = NULL;
+  *out_err = 0;
+
+  rc = ub_resolve_async(r->ctx, qname, (int) type, 1 /* IN */, p, on_result, &id);
+  if (rc != 0) {
+    pending_unref(p);
+    pending_unref(p);
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "libunbound refused the query: %s", ub_strerror(rc));
+    return ASK_FAILED;
+  }
+  g_mutex_lock(&p->lock);
+  while (!p->done) {
+    if (!g_cond_wait_until(&p->cond, &p->lock, deadline))
+      break;
+  }
+  if (p->done) {
+    *out_result = g_steal_pointer(&p->result);
+    *out_err = p->err;
+    g_mutex_unlock(&p->lock);
+    pending_unref(p);
+    return ASK_ANSWERED;
+  }
+  g_mutex_unlock(&p->lock);
+  if (ub_cancel(r->ctx, id) == 0)
+    pending_unref(p); /* libunbound will never call back: drop the callback's reference */
+  pending_unref(p);
+  return ASK_TIMEOUT;
+}
+
+/* ---- the resolver ---------------------------------------------------------- */
+
+BimiDnsResolver *
+bimi_dns_resolver_ref(BimiDnsResolver *resolver)
+{
+  g_return_val_if_fail(resolver != NULL, NULL);
+  g_atomic_ref_count_inc(&resolver->refs);
+  return resolver;
+}
+
+void
+bimi_dns_resolver_unref(BimiDnsResolver *resolver)
+{
+  if (resolver == NULL || !g_atomic_ref_count_dec(&resolver->refs))
+    return;
+  if (resolver->thread != NULL) {
+    const char b = 'q';
+    while (write(resolver->wake[1], &b, 1) < 0 && errno == EINTR)
+      ;
+    g_thread_join(resolver->thread);
+  }
+  for (int i = 0; i < 2; i++) {
+    if (resolver->wake[i] >= 0)
+      close(resolver->wake[i]);
+  }
+  if (resolver->ctx != NULL)
+    ub_ctx_delete(resolver->ctx);
+  g_hash_table_unref(resolver->fault_names);
+  bimi_dns__zone_free(resolver->zone);
+  g_mutex_clear(&resolver->lock);
+  g_free(resolver);
+}
+
+/* "ADDR" or "ADDR@PORT" with ADDR an IPv4 or IPv6 literal. */
+static gboolean
+check_forwarder(const char *fwd, GError **error)
+{
+  const char *at = strrchr(fwd, '@');
+  g_autofree char *addr_text = g_strndup(fwd, at ? (gsize) (at - fwd) : strlen(fwd));
+  g_autoptr(GInetAddress) addr = NULL;
+
+  if (strchr(addr_text, '%') == NULL)
+    addr = g_inet_address_new_from_string(addr_text);
+  if (addr != NULL && at != NULL) {
+    guint64 port = 0;
+    if (!g_ascii_string_to_unsigned(at + 1, 10, 1, 65535, &port, NULL))
+      g_clear_object(&addr);
+  }
+  if (addr == NULL) {
+    g_autofree char *shown = display(fwd);
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG,
+                "forwarder '%s': expected ADDR or ADDR@PORT with an IP address (e.g. 127.0.0.1@5353)", shown);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Switches the context to local data only. Called with the lock held (or
+ * before the resolver is shared). */
+static gboolean
+go_offline(BimiDnsResolver *r, GError **error)
+{
+  int rc;
+  if (r->offline)
+    return TRUE;
+  rc = ub_ctx_zone_add(r->ctx, ".", "static");
+  if (rc != 0) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "cannot create the local zone: %s", ub_strerror(rc));
+    return FALSE;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(builtin_zones); i++)
+    (void) ub_ctx_zone_remove(r->ctx, builtin_zones[i]);
+  r->offline = TRUE;
+  return TRUE;
+}
+
+static gboolean
+load_zone_file(BimiDnsResolver *r, const char *path, GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  GStatBuf st;
+  GError *local = NULL;
+
+  if (g_stat(path, &st) == 0 && (guint64) st.st_size > BIMI_MAX_ZONE_FILE_BYTES) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_LIMIT, "%s: larger than %u bytes", path,
+                BIMI_MAX_ZONE_FILE_BYTES);
+    return FALSE;
+  }
+  if (!g_file_get_contents(path, &contents, &len, &local)) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_IO, "%s", local->message);
+    g_error_free(local);
+    return FALSE;
+  }
+  return bimi_dns_resolver_add_zone_data(r, contents, len, path, NULL, error);
+}
+
+BimiDnsResolver *
+bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
+{
+  static const BimiDnsConfig defaults = { 0 };
+  g_autoptr(BimiDnsResolver) r = NULL;
+  gboolean offline;
+  int rc;
+
+  if (config == NULL)
+    config = &defaults;
+  offline = config->offline || (config->zone_files != NULL && config->zone_files[0] != NULL);
+  for (gsize i = 0; config->forwarders != NULL && config->forwarders[i] != NULL; i++) {
+    if (!check_forwarder(config->forwarders[i], error))
+      return NULL;
+  }
+
+  r = g_new0(BimiDnsResolver, 1);
+  g_atomic_ref_count_init(&r->refs);
+  g_mutex_init(&r->lock);
+  r->wake[0] = r->wake[1] = -1;
+  r->timeout_ms = config->timeout_ms != 0 ? config->timeout_ms : BIMI_DNS_DEFAULT_TIMEOUT_MS;
+  r->fault_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  r->zone = bimi_dns__zone_new(BIMI_MAX_ZONE_RECORDS);
+
+  r->ctx = ub_ctx_create();
+  if (r->ctx == NULL) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "cannot create a libunbound context");
+    return NULL;
+  }
+  if ((rc = ub_ctx_async(r->ctx, 1)) != 0 || (rc = ub_ctx_set_option(r->ctx, "unblock-lan-zones:", "yes")) != 0) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "cannot configure libunbound: %s", ub_strerror(rc));
+    return NULL;
+  }
+
+  if (!offline) {
+    if (config->forwarders != NULL && config->forwarders[0] != NULL) {
+      for (gsize i = 0; config->forwarders[i] != NULL; i++) {
+        if ((rc = ub_ctx_set_fwd(r->ctx, config->forwarders[i])) != 0) {
+          g_autofree char *shown = display(config->forwarders[i]);
+          g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "forwarder '%s': %s", shown, ub_strerror(rc));
+          return NULL;
+        }
+      }
+    } else {
+      if ((rc = ub_ctx_resolvconf(r->ctx, NULL)) != 0) {
+        g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "system resolver (/etc/resolv.conf): %s",
+                    ub_strerror(rc));
+        return NULL;
+      }
+      rc = ub_ctx_hosts(r->ctx, NULL);
+      if (rc != 0 && rc != UB_READFILE) {
+        g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "/etc/hosts: %s", ub_strerror(rc));
+        return NULL;
+      }
+    }
+    if (config->trust_anchor_file != NULL) {
+      if (!g_file_test(config->trust_anchor_file, G_FILE_TEST_IS_REGULAR)) {
+        g_autofree char *shown = display(config->trust_anchor_file);
+        g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "trust anchor file '%s' does not exist", shown);
+        return NULL;
+      }
+      if ((rc = ub_ctx_add_ta_file(r->ctx, config->trust_anchor_file)) != 0) {
+        g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "trust anchor: %s", ub_strerror(rc));
+        return NULL;
+      }
+    }
+    /* Finalize now, so that a bad setting (an unreadable trust anchor)
+     * fails here and not at the first lookup: removing a zone that does
+     * not exist is the side-effect-free call that finalizes. */
+    if ((rc = ub_ctx_zone_remove(r->ctx, "bimi-engine-finalize.invalid.")) != 0) {
+      g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "libunbound rejected the configuration: %s%s",
+                  ub_strerror(rc), config->trust_anchor_file ? " (check the trust anchor file)" : "");
+      return NULL;
+    }
+  } else if (!go_offline(r, error)) {
+    return NULL;
+  }
+
+  for (gsize i = 0; config->fault_names != NULL && config->fault_names[i] != NULL; i++) {
+    if (!bimi_dns_resolver_add_fault_name(r, config->fault_names[i], error))
+      return NULL;
+  }
+  for (gsize i = 0; config->zone_files != NULL && config->zone_files[i] != NULL; i++) {
+    if (!load_zone_file(r, config->zone_files[i], error))
+      return NULL;
+  }
+
+  if (!g_unix_open_pipe(r->wake, FD_CLOEXEC, error)) {
+    g_prefix_error(error, "dns: ");
+    return NULL;
+  }
+  r->thread = g_thread_try_new("bimi-dns", resolver_thread, r, error);
+  if (r->thread == NULL)
+    return NULL;
+  return g_steal_pointer(&r);
+}
+
+gboolean
+bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsize len, const char *source,
+                                const char *default_origin, GError **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail(resolver != NULL, FALSE);
+  g_return_val_if_fail(text != NULL || len == 0, FALSE);
+  if (source == NULL)
+    source = "zone data";
+  if (len > BIMI_MAX_ZONE_FILE_BYTES) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_LIMIT, "%s: %" G_GSIZE_FORMAT " bytes, more than %u", source,
+                len, BIMI_MAX_ZONE_FILE_BYTES);
+    return FALSE;
+  }
+  g_mutex_lock(&resolver->lock);
+  records = bimi_dns__zone_parse(resolver->zone, text, len, source, default_origin, error);
+  if (records == NULL || !go_offline(resolver, error)) {
+    ok = FALSE;
+  } else {
+    for (guint i = 0; i < records->len; i++) {
+      const BimiDnsZoneRecord *rec = records->pdata[i];
+      g_autofree char *line = bimi_dns__zone_record_to_string(rec);
+      int rc = ub_ctx_data_add(resolver->ctx, line);
+      if (rc != 0) {
+        g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "%s:%u: libunbound refused the record: %s",
+                    source, rec->line, ub_strerror(rc));
+        ok = FALSE;
+        break;
+      }
+    }
+  }
+  g_mutex_unlock(&resolver->lock);
+  return ok;
+}
+
+gboolean
+bimi_dns_resolver_add_fault_name(BimiDnsResolver *resolver, const char *name, GError **error)
+{
+  BimiDnsName wire;
+  g_return_val_if_fail(resolver != NULL, FALSE);
+  g_return_val_if_fail(name != NULL, FALSE);
+  if (!bimi_dns__name_from_text(name, strlen(name), NULL, &wire, error)) {
+    g_autofree char *shown = display(name);
+    g_prefix_error(error, "fault name '%s': ", shown);
+    return FALSE;
+  }
+  g_mutex_lock(&resolver->lock);
+  g_hash_table_add(resolver->fault_names, bimi_dns__name_to_text(&wire, BIMI_DNS__NAME_LOWER));
+  g_mutex_unlock(&resolver->lock);
+  return TRUE;
+}
+
+/* ---- lookups --------------------------------------------------------------- */
+
+static const char *
+rcode_name(int rcode)
+{
+  switch (rcode) {
+  case 1: return "FORMERR";
+  case 2: return "SERVFAIL";
+  case 4: return "NOTIMP";
+  case 5: return "REFUSED";
+  default: return NULL;
+  }
+}
+
+static void
+set_temperror(BimiDnsAnswer *answer, char *detail /* transfer full */)
+{
+  answer->status = BIMI_DNS_TEMPERROR;
+  g_free(answer->detail);
+  answer->detail = detail;
+  g_ptr_array_set_size(answer->records, 0);
+}
+
+static guint32
+clamp_ttl(int ttl)
+{
+  if (ttl < 0)
+    return 0;
+  return (guint) ttl > BIMI_DNS_MAX_TTL ? BIMI_DNS_MAX_TTL : (guint32) ttl;
+}
+
+static gboolean
+chain_contains(const GPtrArray *chain, const char *name)
+{
+  for (guint i = 0; i < chain->len; i++) {
+    if (strcmp(chain->pdata[i], name) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The records of one answer; FALSE with @error only for the record limit,
+ * a malformed RDATA becomes temperror. */
+static gboolean
+take_records(BimiDnsAnswer *answer, const struct ub_result *res, BimiDnsType type, GError **error)
+{
+  guint n = 0;
+  guint32 ttl = clamp_ttl(res->ttl);
+
+  while (res->data != NULL && res->data[n] != NULL) {
+    if (n >= BIMI_DNS_MAX_ANSWER_RECORDS) {
+      g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_LIMIT, "%s %s: more than %u records in the answer",
+                  answer->qname, bimi_dns_type_to_string(type), BIMI_DNS_MAX_ANSWER_RECORDS);
+      return FALSE;
+    }
+    n++;
+  }
+  for (guint i = 0; i < n; i++) {
+    g_autoptr(GError) local = NULL;
+    BimiDnsRecord *rec;
+    if (res->len[i] < 0) {
+      set_temperror(answer, g_strdup("malformed answer: negative RDATA length"));
+      return TRUE;
+    }
+    rec = bimi_dns__record_from_rdata(type, ttl, (const guint8 *) res->data[i], (gsize) res->len[i], &local);
+    if (rec == NULL) {
+      set_temperror(answer, g_strdup_printf("malformed answer: %s", local->message));
+      return TRUE;
+    }
+    g_ptr_array_add(answer->records, rec);
+  }
+  answer->status = answer->records->len > 0 ? BIMI_DNS_NOERROR : BIMI_DNS_NODATA;
+  return TRUE;
+}
+
+/* One question. Returns the result when it is an answer (RCODE NOERROR or
+ * NXDOMAIN, not bogus); otherwise sets temperror on @answer and returns
+ * NULL, or returns NULL with *failed and @error when the query could not be
+ * asked at all. */
+static struct ub_result *
+ask_answer(BimiDnsResolver *r, const BimiDnsName *name, BimiDnsType type, gint64 deadline, BimiDnsAnswer *answer,
+           gboolean *failed, GError **error)
+{
+  g_autofree char *text = bimi_dns__name_to_text(name, BIMI_DNS__NAME_TRAILING_DOT | BIMI_DNS__NAME_MASTER);
+  struct ub_result *res = NULL;
+  int err = 0;
+
+  switch (ask(r, text, type, deadline, &res, &err, error)) {
+  case ASK_FAILED:
+    *failed = TRUE;
+    return NULL;
+  case ASK_TIMEOUT:
+    set_temperror(answer, g_strdup("timeout"));
+    return NULL;
+  case ASK_ANSWERED:
+  default:
+    break;
+  }
+  if (res == NULL || err != 0) {
+    set_temperror(answer, g_strdup_printf("resolver: %s", ub_strerror(err)));
+  } else if (res->bogus) {
+    set_temperror(answer, g_strdup_printf("bogus: %s", res->why_bogus ? res->why_bogus : "DNSSEC validation failed"));
+  } else if (res->rcode != 0 && res->rcode != 3) {
+    const char *rn = rcode_name(res->rcode);
+    set_temperror(answer, rn ? g_strdup(rn) : g_strdup_printf("RCODE %d", res->rcode));
+  } else {
+    return res;
+  }
+  if (res != NULL)
+    ub_resolve_free(res);
+  return NULL;
+}
+
+BimiDnsAnswer *
+bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type, GError **error)
+{
+  g_autoptr(BimiDnsAnswer) answer = NULL;
+  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
+  BimiDnsName cur;
+  gint64 deadline;
+  guint32 ttl = BIMI_DNS_MAX_TTL;
+  gboolean offline;
+
+  g_return_val_if_fail(resolver != NULL, NULL);
+  g_return_val_if_fail(name != NULL, NULL);
+  g_return_val_if_fail(bimi_dns_type_to_string(type) != NULL, NULL);
+
+  if (!bimi_dns__name_from_text(name, strlen(name), NULL, &cur, error)) {
+    g_autofree char *shown = display(name);
+    g_prefix_error(error, "query name '%s': ", shown);
+    return NULL;
+  }
+  deadline = g_get_monotonic_time() + (gint64) resolver->timeout_ms * G_TIME_SPAN_MILLISECOND;
+  g_mutex_lock(&resolver->lock);
+  offline = resolver->offline;
+  g_mutex_unlock(&resolver->lock);
+
+  answer = g_new0(BimiDnsAnswer, 1);
+  answer->qname = bimi_dns__name_to_text(&cur, BIMI_DNS__NAME_LOWER);
+  answer->type = type;
+  answer->records = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dns__record_free);
+  g_ptr_array_add(chain, g_strdup(answer->qname));
+
+  for (;;) {
+    gboolean failed = FALSE;
+    struct ub_result *res = ask_answer(resolver, &cur, type, deadline, answer, &failed, error);
+    struct ub_result *hop = NULL;
+    BimiDnsName target;
+    gsize used = 0;
+
+    if (res == NULL) {
+      if (failed)
+        return NULL;
+      break; /* temperror */
+    }
+    /* libunbound sets canonname only when a CNAME took part (libworker.c
+     * fill_res), but as lossy text. Walk the chain one exact hop at a time
+     * instead: ask for the CNAME at this name, continue at its target.
+     * Offline libunbound does not chase local CNAMEs at all; online the
+     * hops are cache hits. */
+    if (res->canonname != NULL) {
+      hop = ask_answer(resolver, &cur, BIMI_DNS_TYPE_CNAME, deadline, answer, &failed, error);
+      if (hop == NULL) {
+        ub_resolve_free(res);
+        if (failed)
+          return NULL;
+        break;
+      }
+      if (hop->rcode == 0 && hop->havedata && hop->data[0] != NULL && hop->len[0] > 0 &&
+          bimi_dns__name_from_wire((const guint8 *) hop->data[0], (gsize) hop->len[0], &used, &target) &&
+          used == (gsize) hop->len[0]) {
+        g_autofree char *text = bimi_dns__name_to_text(&target, BIMI_DNS__NAME_LOWER);
+        ttl = MIN(ttl, clamp_ttl(hop->ttl));
+        ub_resolve_free(hop);
+        ub_resolve_free(res);
+        g_free(answer->canonical_name);
+        answer->canonical_name = g_strdup(text);
+        if (chain_contains(chain, text)) {
+          set_temperror(answer, g_strdup_printf("CNAME loop at %s", text));
+          break;
+        }
+        if (chain->len > BIMI_DNS_MAX_CNAME_CHAIN) {
+          set_temperror(answer, g_strdup_printf("more than %u CNAMEs", BIMI_DNS_MAX_CNAME_CHAIN));
+          break;
+        }
+        g_ptr_array_add(chain, g_steal_pointer(&text));
+        cur = target;
+        continue;
+      }
+      ub_resolve_free(hop); /* no CNAME here after all: take the answer as it is */
+    }
+    if (res->rcode == 3) {
+      answer->status = BIMI_DNS_NXDOMAIN;
+      ttl = MIN(ttl, offline ? 0 : clamp_ttl(res->ttl));
+    } else if (res->havedata) {
+      if (!take_records(answer, res, type, error)) {
+        ub_resolve_free(res);
+        return NULL;
+      }
+      ttl = MIN(ttl, clamp_ttl(res->ttl));
+    } else {
+      answer->status = BIMI_DNS_NODATA;
+      ttl = MIN(ttl, offline ? 0 : clamp_ttl(res->ttl));
+    }
+    ub_resolve_free(res);
+    break;
+  }
+
+  if (answer->status == BIMI_DNS_NXDOMAIN || answer->status == BIMI_DNS_NODATA) {
+    gboolean faulted = FALSE;
+    g_mutex_lock(&resolver->lock);
+    if (g_hash_table_size(resolver->fault_names) > 0) {
+      for (guint i = 0; i < chain->len && !faulted; i++)
+        faulted = g_hash_table_contains(resolver->fault_names, chain->pdata[i]);
+      if (!faulted && answer->canonical_name != NULL)
+        faulted = g_hash_table_contains(resolver->fault_names, answer->canonical_name);
+    }
+    g_mutex_unlock(&resolver->lock);
+    if (faulted)
+      set_temperror(answer, g_strdup("timeout"));
+  }
+  answer->ttl = answer->status == BIMI_DNS_TEMPERROR ? 0 : ttl;
+  return g_steal_pointer(&answer);
+}

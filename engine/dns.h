@@ -18,7 +18,15 @@
  *
  * Thread-safety: one BimiDnsResolver is shared by all worker threads;
  * bimi_dns_lookup() may be called concurrently. Configuration (zone data,
- * fault names) is added before the first lookup.
+ * fault names) is added before the first lookup (adding later is safe but
+ * races with lookups in flight).
+ *
+ * Names are in presentation form (RFC 1035 §5.1): labels separated by '.',
+ * "\X" quotes X and "\DDD" is the octet DDD; a trailing dot is optional.
+ * Names handed out (qname, canonical_name, record names) are lower case,
+ * without the trailing dot, escaped the same way only where a label holds
+ * '.' ("\."), '\' ("\\") or a byte outside 0x21..0x7e ("\DDD", space
+ * included), so they can be asked again; "user@example.com" stays as is.
  */
 #ifndef BIMI_DNS_H
 #define BIMI_DNS_H
@@ -58,7 +66,9 @@ typedef enum {
   BIMI_DNS_NOERROR,   /**< NOERROR with at least one record of the asked type */
   BIMI_DNS_NODATA,    /**< NOERROR, the name exists, no record of that type */
   BIMI_DNS_NXDOMAIN,  /**< the name does not exist (RCODE 3) */
-  BIMI_DNS_TEMPERROR, /**< SERVFAIL, timeout, bogus DNSSEC, CNAME loop */
+  BIMI_DNS_TEMPERROR, /**< SERVFAIL (or FORMERR, NOTIMP, REFUSED), timeout,
+                           bogus DNSSEC, CNAME loop or chain too long,
+                           malformed answer, a name of the fault list */
 } BimiDnsStatus;
 
 /** One resource record of an answer. Which fields are set depends on type. */
@@ -79,10 +89,17 @@ typedef struct {
   char *qname;             /**< as asked: lower case, no trailing dot */
   BimiDnsType type;
   BimiDnsStatus status;
-  guint32 ttl;             /**< seconds: min TTL of the records, or the negative TTL */
+  /* seconds the answer may be cached: the smallest TTL met on the way
+   * (CNAMEs, records); online negative answers carry the RFC 2308 §5
+   * negative TTL; offline negative answers 0 (local data has no SOA);
+   * temperror 0 */
+  guint32 ttl;
   char *canonical_name;    /**< target after CNAMEs, NULL when no CNAME was followed */
   GPtrArray *records;      /**< of BimiDnsRecord*, empty unless status is NOERROR */
-  char *detail;            /**< temperror cause ("timeout", "SERVFAIL", "bogus: ..."), else NULL */
+  /* temperror cause, else NULL: "timeout", "SERVFAIL" (or another RCODE
+   * name), "bogus: <why>", "CNAME loop at <name>", "more than 8 CNAMEs",
+   * "malformed answer: <what>", "resolver: <libunbound error>" */
+  char *detail;
 } BimiDnsAnswer;
 
 void bimi_dns_answer_free(BimiDnsAnswer *answer);
@@ -90,11 +107,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDnsAnswer, bimi_dns_answer_free)
 
 /** Resolver configuration. All strings are copied by bimi_dns_resolver_new(). */
 typedef struct {
-  const char *const *forwarders;   /**< NULL-terminated "ADDR[@PORT]" list, or NULL */
+  /* NULL-terminated "ADDR[@PORT]" list (IPv4 or IPv6 literal, port 1..65535),
+   * or NULL for the system resolver (/etc/resolv.conf and /etc/hosts) */
+  const char *const *forwarders;
   const char *const *zone_files;   /**< NULL-terminated paths; non-empty means offline */
   const char *const *fault_names;  /**< NULL-terminated owner names that time out */
-  const char *trust_anchor_file;   /**< DNSSEC root anchor (RFC 5011 file), or NULL */
-  guint timeout_ms;                /**< per-query deadline; 0 = BIMI_DNS_DEFAULT_TIMEOUT_MS */
+  /* DNSSEC trust anchor file (DS or DNSKEY records of the root, e.g.
+   * /usr/share/dns/root.key), read once (no RFC 5011 rollover tracking),
+   * or NULL for no validation; ignored offline */
+  const char *trust_anchor_file;
+  guint timeout_ms;                /**< deadline per bimi_dns_lookup() call; 0 = BIMI_DNS_DEFAULT_TIMEOUT_MS */
   gboolean offline;                /**< no network even without zone files */
 } BimiDnsConfig;
 
@@ -103,10 +125,18 @@ typedef struct _BimiDnsResolver BimiDnsResolver;
 /**
  * bimi_dns_resolver_new:
  * @config: (nullable): settings; NULL = system resolver, 4 s deadline
- * @error: BIMI_DNS_ERROR_CONFIG, _IO, _ZONE_SYNTAX, _LIMIT, _RESOLVER
+ * @error: BIMI_DNS_ERROR_CONFIG (bad forwarder, unreadable trust anchor,
+ *         /etc/resolv.conf), _IO (zone file unreadable), _ZONE_SYNTAX,
+ *         _LIMIT (zone file or record limits), _INVALID_NAME (a fault
+ *         name), _RESOLVER (libunbound or thread creation failed)
  *
- * Creates the process-wide resolver: one libunbound context. With zone files
- * (or offline), the context answers only from local data, authoritatively.
+ * Creates the process-wide resolver: one libunbound context and one thread
+ * that collects its answers. With zone files (or offline), the context
+ * answers only from local data, authoritatively, and never touches the
+ * network; libunbound's built-in local zones (localhost, test, invalid,
+ * RFC 6303 reverse zones...) are then removed so that only the zone data
+ * counts. Online, the RFC 6303 (AS112) local zones are unblocked: reverse
+ * names of private and test networks go to the forwarders too.
  *
  * Returns: (transfer full): a new resolver (unref with bimi_dns_resolver_unref()), or NULL.
  */
@@ -123,11 +153,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDnsResolver, bimi_dns_resolver_unref)
  * @source: name used in error messages ("fixtures/dns/example.zone")
  * @default_origin: (nullable): origin before any $ORIGIN ("." when NULL)
  *
- * Parses master-format records ($ORIGIN, $TTL, @, relative names, ( ),
- * multi-string TXT, \" and \DDD escapes; types A AAAA MX PTR TXT SPF CNAME NS)
- * and adds them as authoritative local data. Switches the resolver offline.
+ * Parses master-format records (RFC 1035 §5.1: $ORIGIN, $TTL (RFC 2308),
+ * @, relative names, an omitted owner, omitted TTL/class, ( ), ; comments,
+ * multi-string TXT, \" and \DDD escapes, RFC 3597 \# generic RDATA; types
+ * A AAAA MX PTR TXT SPF CNAME NS, and SOA so that real zone files load) and
+ * adds them as authoritative local data. Switches the resolver offline.
+ * One text may hold records of any number of unrelated owner names.
+ * Refused: other types and classes, $INCLUDE, wildcard owners, a CNAME next
+ * to other data at its owner (RFC 2181 §10.1), more than
+ * BIMI_DNS_MAX_ANSWER_RECORDS records in one RRset. Identical records are
+ * stored once (RFC 2181 §5). A record without TTL gets $TTL, else the last
+ * explicit TTL, else BIMI_DNS_ZONE_DEFAULT_TTL. A text that fails adds nothing.
  *
- * Returns: FALSE with BIMI_DNS_ERROR_ZONE_SYNTAX ("SOURCE:LINE: what") or _LIMIT.
+ * Returns: FALSE with BIMI_DNS_ERROR_ZONE_SYNTAX ("SOURCE:LINE: what"),
+ * _LIMIT (@len above BIMI_MAX_ZONE_FILE_BYTES, more than
+ * BIMI_MAX_ZONE_RECORDS over all zone data, RDATA above
+ * BIMI_DNS_MAX_RDATA_BYTES, an RRset too large) or _RESOLVER.
  */
 gboolean bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsize len,
                                          const char *source, const char *default_origin,
@@ -136,6 +177,11 @@ gboolean bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *
 /**
  * bimi_dns_resolver_add_fault_name:
  * @name: owner name whose NXDOMAIN/NODATA answers become temperror ("timeout")
+ *
+ * The RFC 7208 test-suite "TIMEOUT" convention: a question about @name that
+ * the data cannot answer times out, a question that has records still
+ * answers. Applies online and offline, to the query name and to every CNAME
+ * target on the way.
  *
  * Returns: FALSE with BIMI_DNS_ERROR_INVALID_NAME.
  */
@@ -147,12 +193,17 @@ gboolean bimi_dns_resolver_add_fault_name(BimiDnsResolver *resolver, const char 
  * @name: domain name, presentation form, trailing dot optional, case-insensitive;
  *        A-labels expected (callers convert IDNs with libidn2)
  * @type: RR type
- * @error: BIMI_DNS_ERROR_INVALID_NAME (empty label, label > 63, name > 253)
- *         or BIMI_DNS_ERROR_RESOLVER (libunbound refused the query)
+ * @error: BIMI_DNS_ERROR_INVALID_NAME (empty name or label, label > 63
+ *         octets, name > 255 octets in wire form, i.e. 253 characters
+ *         without escapes; bad escape), BIMI_DNS_ERROR_LIMIT (more than
+ *         BIMI_DNS_MAX_ANSWER_RECORDS records: refused rather than
+ *         truncated) or BIMI_DNS_ERROR_RESOLVER (libunbound refused the query)
  *
- * Asks one question, follows CNAMEs as a resolver does (at most
- * BIMI_DNS_MAX_CNAME_CHAIN; a loop is temperror), and waits at most the
- * configured deadline (then temperror, detail "timeout").
+ * Asks one question, follows CNAMEs as a resolver does (RFC 1034 §3.6.2; at
+ * most BIMI_DNS_MAX_CNAME_CHAIN; a loop is temperror), and waits at most the
+ * configured deadline for the whole chain (then temperror, detail
+ * "timeout"). TXT/SPF records keep their character-strings apart and
+ * joined (RFC 7208 §3.3). Thread-safe.
  *
  * Returns: (transfer full): the answer — NXDOMAIN, NODATA and temperror are
  * answers, not errors — or NULL with @error set.

@@ -55,8 +55,18 @@
 #define BIMI_DNS_MAX_NAME_BYTES       253u
 /** Longest label (RFC 1035 §2.3.4), bytes. */
 #define BIMI_DNS_MAX_LABEL_BYTES      63u
-/** Most resource records kept from one answer. */
+/** Most resource records in one answer (a larger answer is
+ * BIMI_DNS_ERROR_LIMIT), and so most records of one RRset in zone data. */
 #define BIMI_DNS_MAX_ANSWER_RECORDS   256u
+/** Largest RDATA accepted from a zone file, in bytes: RDLENGTH is 16 bits
+ * (RFC 1035 §3.2.1); the margin keeps owner, header and question inside one
+ * 64 KiB message. */
+#define BIMI_DNS_MAX_RDATA_BYTES      65000u
+/** Largest TTL, seconds (RFC 2181 §8: 2^31 - 1). */
+#define BIMI_DNS_MAX_TTL              2147483647u
+/** TTL of a zone record with no TTL, no $TTL and no earlier TTL, seconds
+ * (a default, not a bound; BIND uses the SOA minimum, which we may lack). */
+#define BIMI_DNS_ZONE_DEFAULT_TTL     3600u
 
 /* ---- engine/dkim (RFC 6376, RFC 8301, RFC 8463) ------------------------ */
 /** DKIM-Signature fields verified per message unless configured ([auth] max_signatures). */

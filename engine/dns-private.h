@@ -1,0 +1,109 @@
+/* engine/dns-private.h — helpers shared by engine/dns.c and engine/zone.c
+ * (domain names in wire and presentation form, RDATA decoding). Library
+ * internal: only the DNS module, its tests and its fuzz target include it.
+ */
+#ifndef BIMI_DNS_PRIVATE_H
+#define BIMI_DNS_PRIVATE_H
+
+#include "engine/dns.h"
+#include "engine/limits.h"
+
+G_BEGIN_DECLS
+
+/** Longest domain name in wire form, including the root label (RFC 1035 §2.3.4). */
+#define BIMI_DNS__MAX_WIRE_NAME 255u
+
+/**
+ * BimiDnsName:
+ * A domain name in uncompressed wire form (RFC 1035 §3.1): length-prefixed
+ * labels ending with the zero-length root label. @len counts every byte
+ * including the final zero, so the root name has len 1.
+ */
+typedef struct {
+  guint8 wire[BIMI_DNS__MAX_WIRE_NAME];
+  gsize len;
+} BimiDnsName;
+
+/**
+ * bimi_dns__name_from_text:
+ * @text: (array length=len): presentation form (RFC 1035 §5.1): labels
+ *        separated by '.', "\X" quotes X, "\DDD" is the octet DDD (decimal)
+ * @len: bytes of @text (not NUL-terminated)
+ * @origin: (nullable): appended when @text does not end with an unescaped
+ *          '.'; NULL means the root, so "example.com" and "example.com."
+ *          are the same name
+ * @out: (out caller-allocates): the name
+ * @error: BIMI_DNS_ERROR_INVALID_NAME (empty name or label, label longer
+ *         than 63 octets, name longer than 255 octets in wire form, bad escape)
+ *
+ * "." alone is the root. "@" has no special meaning here (the zone parser
+ * handles it).
+ */
+gboolean bimi_dns__name_from_text(const char *text, gsize len, const BimiDnsName *origin,
+                                  BimiDnsName *out, GError **error);
+
+/** Flags of bimi_dns__name_to_text(). */
+typedef enum {
+  BIMI_DNS__NAME_LOWER = 1 << 0,        /**< ASCII letters to lower case */
+  BIMI_DNS__NAME_TRAILING_DOT = 1 << 1, /**< absolute form "a.b." (the root is "." either way) */
+  BIMI_DNS__NAME_MASTER = 1 << 2,       /**< also escape '"' '(' ')' ';' '@' '$' (master-file text) */
+} BimiDnsNameFlags;
+
+/**
+ * bimi_dns__name_to_text:
+ * @name: a valid wire name
+ *
+ * Presentation form: '.' and '\\' are written "\X", octets outside
+ * 0x21..0x7e (space included) "\DDD" (RFC 1035 §5.1), so the text parses
+ * back to the same name with bimi_dns__name_from_text(). With
+ * BIMI_DNS__NAME_MASTER the characters a master file gives a meaning to are
+ * escaped too, for text handed to a zone-file parser (ours, libunbound's).
+ *
+ * Returns: (transfer full): the text.
+ */
+char *bimi_dns__name_to_text(const BimiDnsName *name, BimiDnsNameFlags flags);
+
+/**
+ * bimi_dns__name_from_wire:
+ * @data: (array length=len): RDATA bytes holding an uncompressed wire name
+ * @len: bytes available
+ * @consumed: (out): bytes of @data that the name took
+ *
+ * Reads a name as it appears inside RDATA handed out by libunbound (which
+ * stores RRsets uncompressed). Compression pointers and extended label
+ * types are refused rather than followed: there is no message to follow
+ * them into.
+ *
+ * Returns: FALSE (no GError: the caller reports "malformed RDATA") when the
+ * name runs past @len, exceeds 255 octets or uses a pointer.
+ */
+gboolean bimi_dns__name_from_wire(const guint8 *data, gsize len, gsize *consumed, BimiDnsName *out);
+
+/** TRUE when both names are equal ignoring ASCII case (RFC 4343). */
+gboolean bimi_dns__name_equal(const BimiDnsName *a, const BimiDnsName *b);
+
+/**
+ * bimi_dns__record_from_rdata:
+ * @type: the RR type of the RDATA
+ * @ttl: seconds, copied into the record
+ * @rdata: (array length=len): RDATA in wire form (RFC 1035 §3.3, RFC 3596 §2.2)
+ * @len: bytes of @rdata (at most 65535)
+ * @error: BIMI_DNS_ERROR_RESOLVER with what is malformed (A not 4 bytes,
+ *         TXT character-string longer than what is left, trailing bytes...)
+ *
+ * TXT/SPF: zero or more character-strings (RFC 1035 §3.3.14); the joined
+ * text and each string. A/AAAA: the address. MX: preference and exchange.
+ * NS/CNAME/PTR: the target name. Names come out lower case, no trailing dot.
+ *
+ * Returns: (transfer full): the record, or NULL with @error.
+ */
+BimiDnsRecord *bimi_dns__record_from_rdata(BimiDnsType type, guint32 ttl, const guint8 *rdata,
+                                           gsize len, GError **error);
+
+/** Frees one record (the GPtrArray free function of BimiDnsAnswer.records). */
+void bimi_dns__record_free(BimiDnsRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDnsRecord, bimi_dns__record_free)
+
+G_END_DECLS
+
+#endif /* BIMI_DNS_PRIVATE_H */
