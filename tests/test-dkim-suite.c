@@ -283,6 +283,43 @@ test_rfc8463(void)
   g_assert_cmpuint(rsa->key_bits, ==, 1024);
 }
 
+/* The same through engine/dns and the zone file, offline (the production path). */
+static void
+test_rfc8463_dns(void)
+{
+  g_autofree char *zone = upstream_path("rfc-dkim-examples/rfc8463-keys.zone");
+  const char *zones[] = { zone, NULL };
+  const char *faults[] = { "nope._domainkey.football.example.com", NULL };
+  BimiDnsConfig cfg = { .zone_files = zones, .fault_names = faults };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) resolver = bimi_dns_resolver_new(&cfg, &error);
+  g_assert_no_error(error);
+  g_autoptr(GBytes) raw = read_upstream("rfc-dkim-examples/rfc8463-appendix-A3.eml");
+  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+  g_assert_no_error(error);
+  BimiDkimOptions opts = { .now = 1528637909, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
+  g_autoptr(GPtrArray) res = bimi_dkim_verify(msg, &opts, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(res->len, ==, 2);
+  assert_result(g_ptr_array_index(res, 0), BIMI_DKIM_RESULT_PASS, NULL);
+  assert_result(g_ptr_array_index(res, 1), BIMI_DKIM_RESULT_PASS, NULL);
+
+  g_autoptr(GPtrArray) recs = NULL;
+  g_autofree char *detail = NULL;
+  g_assert_cmpint(bimi_dkim_key_fetch_dns("test._domainkey.football.example.com", &recs, &detail, resolver), ==,
+                  BIMI_DKIM_KEY_FOUND);
+  g_assert_cmpuint(recs->len, ==, 1);
+  g_assert_cmpuint(g_bytes_get_size(g_ptr_array_index(recs, 0)), >, 200); /* the 4 strings joined */
+  g_autoptr(GPtrArray) r2 = NULL;
+  g_assert_cmpint(bimi_dkim_key_fetch_dns("other._domainkey.football.example.com", &r2, NULL, resolver), ==,
+                  BIMI_DKIM_KEY_NONE);
+  g_autoptr(GPtrArray) r3 = NULL;
+  g_autofree char *d3 = NULL;
+  g_assert_cmpint(bimi_dkim_key_fetch_dns("nope._domainkey.football.example.com", &r3, &d3, resolver), ==,
+                  BIMI_DKIM_KEY_TEMPERROR);
+  g_assert_nonnull(d3);
+}
+
 static void
 test_rfc6376_a2(void)
 {
@@ -625,6 +662,7 @@ main(int argc, char **argv)
   g_test_add_func("/dkim-suite/stalwart", test_stalwart);
   g_test_add_func("/dkim-suite/stalwart/expired-at-real-time", test_stalwart_expired);
   g_test_add_func("/dkim-suite/rfc8463-a3", test_rfc8463);
+  g_test_add_func("/dkim-suite/rfc8463-a3/dns", test_rfc8463_dns);
   g_test_add_func("/dkim-suite/rfc6376-a2", test_rfc6376_a2);
   g_test_add_func("/dkim-suite/dkimpy/messages", test_dkimpy);
   g_test_add_func("/dkim-suite/dkimpy/bad-keys", test_dkimpy_bad_keys);
