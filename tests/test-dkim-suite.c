@@ -506,6 +506,126 @@ test_mailauth_message(void)
     assert_result(g_ptr_array_index(res, i), BIMI_DKIM_RESULT_PASS, NULL);
 }
 
+/* ---- the dkimpy corpus (fixtures/dkim, made by fixtures/dkim/generate.py) ---- */
+
+static GPtrArray *
+verify_dns(const char *text, gsize len, BimiDnsResolver *resolver)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new(text, len);
+  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+  g_assert_no_error(error);
+  BimiDkimOptions opts = { .now = 1700000000, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
+  GPtrArray *res = bimi_dkim_verify(msg, &opts, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(res->len, ==, 1);
+  return res;
+}
+
+/* Replaces the first @from in @text by @to; the case must contain it. */
+static char *
+replace_once(const char *text, const char *from, const char *to)
+{
+  const char *at = strstr(text, from);
+  g_assert_nonnull(at);
+  return g_strdup_printf("%.*s%s%s", (int) (at - text), text, to, at + strlen(from));
+}
+
+static void
+check_variant(const char *name, const char *what, const char *text, BimiDnsResolver *r, BimiDkimResult want,
+              const char *reason)
+{
+  g_autoptr(GPtrArray) res = verify_dns(text, strlen(text), r);
+  const BimiDkimSignature *s = g_ptr_array_index(res, 0);
+  if (s->result != want || (reason != NULL && strstr(s->reason, reason) == NULL))
+    g_error("%s, %s: got %s (%s), want %s%s%s", name, what, bimi_dkim_result_to_string(s->result), s->reason,
+            bimi_dkim_result_to_string(want), reason ? " with " : "", reason ? reason : "");
+}
+
+static void
+test_dkimpy_corpus(void)
+{
+  const char *zones[] = { "fixtures/dkim/dkim.zone", NULL };
+  BimiDnsConfig cfg = { .zone_files = zones };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) r = bimi_dns_resolver_new(&cfg, &error);
+  g_assert_no_error(error);
+  g_autofree char *manifest = NULL;
+  g_assert_true(g_file_get_contents("fixtures/dkim/manifest.tsv", &manifest, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(manifest, "\n", -1);
+  guint cases = 0, checks = 0;
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (lines[i][0] == '#' || lines[i][0] == '\0')
+      continue;
+    g_auto(GStrv) col = g_strsplit(lines[i], "\t", -1);
+    g_assert_cmpuint(g_strv_length(col), ==, 6);
+    const char *name = col[0], *sel = col[1], *canon = col[3];
+    gboolean with_l = strcmp(col[4], "yes") == 0, over = strstr(name, "oversigned") != NULL;
+    gboolean relaxed_h = g_str_has_prefix(canon, "relaxed/"), relaxed_b = g_str_has_suffix(canon, "/relaxed");
+    g_autofree char *path = g_strdup_printf("fixtures/dkim/%s.eml", name);
+    g_autofree char *m = NULL;
+    gsize len;
+    g_assert_true(g_file_get_contents(path, &m, &len, NULL));
+    g_assert_cmpuint(strlen(m), ==, len);
+
+    /* as signed */
+    g_autoptr(GPtrArray) res = verify_dns(m, len, r);
+    const BimiDkimSignature *s = g_ptr_array_index(res, 0);
+    check_variant(name, "as signed", m, r, BIMI_DKIM_RESULT_PASS, NULL);
+    guint bits = g_str_has_prefix(sel, "rsa") ? (guint) g_ascii_strtoull(sel + 3, NULL, 10) : 256;
+    g_assert_cmpuint(s->key_bits, ==, bits);
+    g_assert_cmpstr(s->selector, ==, sel);
+    g_assert_cmpstr(s->algorithm_name, ==, col[2]);
+    g_assert_cmpint(s->body_length_limited, ==, with_l);
+    g_assert_cmpuint(s->body_bytes_unsigned, ==, 0);
+    g_assert_true(bimi_dkim_signature_covers_header(s, "BIMI-Selector"));
+    g_assert_cmpint(s->header_canon, ==, relaxed_h ? BIMI_DKIM_CANON_RELAXED : BIMI_DKIM_CANON_SIMPLE);
+    g_assert_cmpint(s->body_canon, ==, relaxed_b ? BIMI_DKIM_CANON_RELAXED : BIMI_DKIM_CANON_SIMPLE);
+
+    /* a body byte */
+    g_autofree char *t1 = replace_once(m, "hungry", "Hungry");
+    check_variant(name, "body byte", t1, r, BIMI_DKIM_RESULT_FAIL, "body hash mismatch");
+    /* a header byte of a signed field */
+    g_autofree char *t2 = replace_once(m, "Is dinner", "Is Dinner");
+    check_variant(name, "header byte", t2, r, BIMI_DKIM_RESULT_FAIL, "signature verification failed");
+    /* folded whitespace in a signed header: only relaxed survives */
+    g_autofree char *t3 = replace_once(m, "\t  subject   line \r\n", " subject\t line\t\t\r\n");
+    check_variant(name, "header folding whitespace", t3, r,
+                  relaxed_h ? BIMI_DKIM_RESULT_PASS : BIMI_DKIM_RESULT_FAIL,
+                  relaxed_h ? NULL : "signature verification failed");
+    /* whitespace inside and at the end of body lines */
+    g_autofree char *t4 = replace_once(m, "game.  Are you hungry yet?\t \r\n", "game. Are you\thungry yet?\r\n");
+    check_variant(name, "body whitespace", t4, r, relaxed_b ? BIMI_DKIM_RESULT_PASS : BIMI_DKIM_RESULT_FAIL,
+                  relaxed_b || with_l ? NULL : "body hash mismatch"); /* with l=: "l= exceeds the body" */
+    /* empty lines added at the end change nothing (both canonicalizations) */
+    g_autofree char *t5 = g_strconcat(m, "\r\n\r\n", NULL);
+    check_variant(name, "trailing empty lines", t5, r, BIMI_DKIM_RESULT_PASS, NULL);
+    /* content appended: with l= still pass but reported, else a body hash fail */
+    g_autofree char *t6 = g_strconcat(m, "Appended by a list.\r\n", NULL);
+    check_variant(name, "appended content", t6, r, with_l ? BIMI_DKIM_RESULT_PASS : BIMI_DKIM_RESULT_FAIL,
+                  with_l ? NULL : "body hash mismatch");
+    if (with_l) {
+      g_autoptr(GPtrArray) r6 = verify_dns(t6, strlen(t6), r);
+      const BimiDkimSignature *s6 = g_ptr_array_index(r6, 0);
+      g_assert_true(s6->body_length_limited);
+      /* canonical bytes after l=: the 4 empty lines kept before the new text + the text */
+      g_assert_cmpuint(s6->body_bytes_unsigned, ==, 4 + strlen("Appended by a list.\r\n"));
+    }
+    /* a second From on top: over-signing catches it, a single h=from does not
+     * (the bottom-most From is still the signed one, RFC 6376 §5.4.2) */
+    g_autofree char *t7 = g_strconcat("From: Evil <evil@example.org>\r\n", m, NULL);
+    check_variant(name, "From added on top", t7, r, over ? BIMI_DKIM_RESULT_FAIL : BIMI_DKIM_RESULT_PASS,
+                  over ? "signature verification failed" : NULL);
+    /* a Reply-To, listed in h= only by the over-signing cases */
+    g_autofree char *t8 = g_strconcat("Reply-To: evil@example.org\r\n", m, NULL);
+    check_variant(name, "Reply-To added", t8, r, over ? BIMI_DKIM_RESULT_FAIL : BIMI_DKIM_RESULT_PASS, NULL);
+    cases++;
+    checks += 9;
+  }
+  g_test_message("dkimpy corpus: %u messages, %u checks", cases, checks);
+  g_assert_cmpuint(cases, ==, 40);
+}
+
 /* ---- Mail::DKIM -------------------------------------------------------- */
 
 /* Where this verifier (RFC 6376 + RFC 8301 + RFC 8463) deliberately differs
@@ -668,6 +788,7 @@ main(int argc, char **argv)
   g_test_add_func("/dkim-suite/dkimpy/bad-keys", test_dkimpy_bad_keys);
   g_test_add_func("/dkim-suite/mailauth/body-hash", test_mailauth_body_hash);
   g_test_add_func("/dkim-suite/mailauth/rfc8463-message", test_mailauth_message);
+  g_test_add_func("/dkim-suite/dkimpy-corpus", test_dkimpy_corpus);
   g_test_add_func("/dkim-suite/mail-dkim/corpus", test_mail_dkim);
   g_test_add_func("/dkim-suite/mail-dkim/multiple-1", test_mail_dkim_multiple);
   return g_test_run();
