@@ -111,23 +111,79 @@ bimi_dkim__body_hasher_new(BimiDkimCanon canon, const EVP_MD *md, guint64 limit)
   return h;
 }
 
+/* A run of bytes that are neither CR nor (relaxed) WSP: copied as they are. */
+static inline void
+emit_run(BimiDkimBodyHasher *h, const guint8 *data, gsize n)
+{
+  if (G_LIKELY(h->limit - h->canon_len >= n && h->canon_len <= h->limit && h->buf_len + n <= BODY_BUF_BYTES)) {
+    memcpy(h->buf + h->buf_len, data, n); /* the common case: all of it hashed, room in the buffer */
+    h->buf_len += n;
+    h->canon_len += n;
+    return;
+  }
+  guint64 room = h->canon_len < h->limit ? h->limit - h->canon_len : 0;
+  gsize take = room < n ? (gsize) room : n;
+  h->canon_len += n;
+  if (take == 0)
+    return;
+  if (take >= BODY_BUF_BYTES) {
+    flush(h);
+    EVP_DigestUpdate(h->ctx, data, take);
+    return;
+  }
+  if (h->buf_len + take > BODY_BUF_BYTES)
+    flush(h);
+  memcpy(h->buf + h->buf_len, data, take);
+  h->buf_len += take;
+}
+
 void
 bimi_dkim__body_hasher_update(BimiDkimBodyHasher *h, const guint8 *data, gsize len)
 {
-  for (gsize i = 0; i < len; i++) {
+  const gboolean relaxed = h->canon == BIMI_DKIM_CANON_RELAXED;
+  gsize i = 0;
+
+  while (i < len) {
     guint8 c = data[i];
     if (h->pending_cr) {
       h->pending_cr = FALSE;
       if (c == '\n') {
         end_of_line(h);
+        i++;
         continue;
       }
       content(h, '\r');
     }
-    if (c == '\r')
+    if (c == '\r') {
       h->pending_cr = TRUE;
-    else
-      content(h, c);
+      i++;
+      continue;
+    }
+    if (relaxed && is_wsp(c)) {
+      h->pending_wsp = TRUE;
+      i++;
+      continue;
+    }
+    /* the longest run of ordinary bytes from i, emitted in one go */
+    gsize j;
+    if (relaxed) {
+      for (j = i + 1; j < len && data[j] != '\r' && data[j] != ' ' && data[j] != '\t'; j++)
+        ;
+    } else {
+      const guint8 *cr = memchr(data + i + 1, '\r', len - i - 1);
+      j = cr ? (gsize) (cr - data) : len;
+    }
+    /* what content() does for each byte, once for the run: withheld empty
+     * lines, then the withheld WSP as one SP (relaxed), then the bytes */
+    if (h->pending_crlf > 0)
+      emit_pending_crlf(h);
+    if (h->pending_wsp) {
+      emit(h, ' ');
+      h->pending_wsp = FALSE;
+    }
+    emit_run(h, data + i, j - i);
+    h->line_has_content = TRUE;
+    i = j;
   }
 }
 

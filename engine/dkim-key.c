@@ -21,7 +21,6 @@
 
 #include <string.h>
 #include <openssl/x509.h>
-#include <openssl/rsa.h>
 
 void
 bimi_dkim__key_free(BimiDkimKey *key)
@@ -42,17 +41,72 @@ list_has(char **items, const char *a, const char *b)
   return FALSE;
 }
 
+/* One DER TLV (X.690 §8.1) at *p, definite length, bounded by @end. */
+static gboolean
+der_read(const guint8 **p, const guint8 *end, guint8 tag, const guint8 **content, gsize *clen)
+{
+  const guint8 *q = *p;
+  gsize len;
+  if (end - q < 2 || q[0] != tag)
+    return FALSE;
+  len = q[1];
+  q += 2;
+  if (len & 0x80) {
+    guint n = len & 0x7f;
+    if (n == 0 || n > 3 || (gsize) (end - q) < n)
+      return FALSE;
+    len = 0;
+    for (guint i = 0; i < n; i++)
+      len = (len << 8) | *q++;
+  }
+  if ((gsize) (end - q) < len)
+    return FALSE;
+  *content = q;
+  *clen = len;
+  *p = q + len;
+  return TRUE;
+}
+
+/* The RSAPublicKey inside a SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) whose
+ * algorithm is rsaEncryption (RFC 8017 A.1). OpenSSL 3's generic decoder
+ * takes hundreds of microseconds per key; reading the two fixed layers here
+ * and handing the PKCS#1 part to d2i_PublicKey() costs a few. */
+static gboolean
+spki_rsa_key(const guint8 *der, gsize len, const guint8 **key, gsize *key_len)
+{
+  static const guint8 rsa_oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+  const guint8 *p = der, *end = der + len, *spki, *alg, *oid, *bits;
+  gsize spki_len, alg_len, oid_len, bits_len;
+  if (!der_read(&p, end, 0x30, &spki, &spki_len) || p != end)
+    return FALSE;
+  p = spki;
+  end = spki + spki_len;
+  if (!der_read(&p, end, 0x30, &alg, &alg_len) || !der_read(&p, end, 0x03, &bits, &bits_len) || p != end)
+    return FALSE;
+  const guint8 *a = alg;
+  if (!der_read(&a, alg + alg_len, 0x06, &oid, &oid_len) || oid_len != sizeof rsa_oid ||
+      memcmp(oid, rsa_oid, sizeof rsa_oid) != 0)
+    return FALSE;
+  if (bits_len < 2 || bits[0] != 0) /* no unused bits */
+    return FALSE;
+  *key = bits + 1;
+  *key_len = bits_len - 1;
+  return TRUE;
+}
+
 static EVP_PKEY *
 rsa_from_der(const guint8 *der, gsize len)
 {
-  const unsigned char *p = der;
-  EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long) len);
-  if (pkey != NULL && p == der + len)
-    return pkey;
-  EVP_PKEY_free(pkey);
-  p = der;
-  pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long) len);
-  if (pkey != NULL && p == der + len)
+  const guint8 *pkcs1 = der;
+  gsize pkcs1_len = len;
+  /* SPKI (the RFC 6376 form), else a bare RSAPublicKey (seen in the wild) */
+  if (!spki_rsa_key(der, len, &pkcs1, &pkcs1_len)) {
+    pkcs1 = der;
+    pkcs1_len = len;
+  }
+  const unsigned char *p = pkcs1;
+  EVP_PKEY *pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long) pkcs1_len);
+  if (pkey != NULL && p == pkcs1 + pkcs1_len)
     return pkey;
   EVP_PKEY_free(pkey);
   return NULL;
