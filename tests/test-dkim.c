@@ -367,6 +367,10 @@ test_key_records(void)
     { "v=DKIM1; k=ed25519; p=" K512, BIMI_DKIM_ERROR_INVALID, "not 32" },
     { "v=DKIM1; k=ed25519; p=MCowBQYDK2VwAyEA3SUqa9UbfciWkk7tlcJ9P1VD5pXAasg0JUn/OgjVbKE=", BIMI_DKIM_ERROR_INVALID, "not 32" },
     { "v=DKIM1; p=AAAAAAAA", BIMI_DKIM_ERROR_INVALID, "not an RSA public key" },
+    /* an Ed25519 SubjectPublicKeyInfo under k=rsa (wrong algorithm OID) */
+    { "v=DKIM1; k=rsa; p=MCowBQYDK2VwAyEA3SUqa9UbfciWkk7tlcJ9P1VD5pXAasg0JUn/OgjVbKE=", BIMI_DKIM_ERROR_INVALID, "not an RSA public key" },
+    /* the 512-bit SPKI cut short by one byte: the DER lengths no longer fit */
+    { "p=MFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBALgSoqXVSEmfcIsOzw7oRuCCOwsmtX/SJnTWxYyj2leFxfS/AVJ+dYfY+hXqMsT7l+MZvvh/R1WzN4MO/kI/7XsCAwEA", BIMI_DKIM_ERROR_INVALID, "not an RSA public key" },
     { "v=DKIM1; p=MFww!", BIMI_DKIM_ERROR_INVALID, "base64" },
     { "", BIMI_DKIM_ERROR_SYNTAX, NULL },
   };
