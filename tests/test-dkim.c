@@ -429,6 +429,25 @@ test_key_limits(void)
   g_autoptr(GError) e2 = NULL;
   g_autoptr(BimiDkimKey) k2 = bimi_dkim__key_parse(big->str, big->len, &e2);
   g_assert_error(e2, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT);
+
+  /* a 9000-bit RSA public key (PKCS#1, any odd modulus will do): small enough
+   * in DER to be decoded, then refused for its size */
+  GByteArray *der = g_byte_array_new();
+  const guint8 head[] = { 0x30, 0x82, 0x04, 0x6f, 0x02, 0x82, 0x04, 0x66, 0x00 };
+  g_byte_array_append(der, head, sizeof head);
+  for (guint i = 0; i < 1125; i++) {
+    guint8 b = i == 0 ? 0x80 : (i == 1124 ? 0x01 : 0x5a);
+    g_byte_array_append(der, &b, 1);
+  }
+  const guint8 tail[] = { 0x02, 0x03, 0x01, 0x00, 0x01 };
+  g_byte_array_append(der, tail, sizeof tail);
+  g_autofree char *b64 = g_base64_encode(der->data, der->len);
+  g_byte_array_unref(der);
+  g_autofree char *rec9000 = g_strconcat("v=DKIM1; k=rsa; p=", b64, NULL);
+  g_autoptr(GError) e3 = NULL;
+  g_autoptr(BimiDkimKey) k3 = bimi_dkim__key_parse(rec9000, strlen(rec9000), &e3);
+  g_assert_error(e3, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT);
+  g_assert_nonnull(strstr(e3->message, "9000 bits"));
 }
 
 /* ---- verification ------------------------------------------------------- */
