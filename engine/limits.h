@@ -79,6 +79,22 @@
 /** Most DKIM signature outcomes one evaluation accepts. */
 #define BIMI_DMARC_MAX_DKIM_INPUTS    64u
 
+/* ---- engine/dkim (RFC 6376, RFC 8301, RFC 8463) ------------------------ */
+/** DKIM-Signature fields verified per message unless configured ([auth] max_signatures). */
+#define BIMI_DKIM_DEFAULT_MAX_SIGNATURES 10u
+/** Highest max_signatures a configuration may ask for. */
+#define BIMI_DKIM_MAX_SIGNATURES      50u
+/** Smallest RSA key accepted, in bits (RFC 8301 §3.2: smaller keys fail). */
+#define BIMI_DKIM_MIN_RSA_BITS        1024u
+/** Largest public key accepted, in bits (verification cost grows with it). */
+#define BIMI_DKIM_MAX_KEY_BITS        8192u
+/** Longest key record (TXT strings joined) parsed, in bytes. */
+#define BIMI_DKIM_MAX_KEY_RECORD_BYTES 8192u
+/** Most names in one h= list (over-signing included). */
+#define BIMI_DKIM_MAX_SIGNED_HEADERS  256u
+/** Longest decoded b= signature, in bytes (an 8192-bit RSA signature is 1024). */
+#define BIMI_DKIM_MAX_SIGNATURE_BYTES 1024u
+
 /* ---- engine/config (DESIGN.md §6) ------------------------------------ */
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)

@@ -1,0 +1,133 @@
+/* cli/cmd-dkim.c — `bimi dkim MSG.eml [--zone F]... [--at TIME] [--json]`:
+ * verify every DKIM-Signature of a message (engine/dkim.h, RFC 6376/8463/8301).
+ *
+ * Exit: 0 at least one signature passes; 3 none passes and one is temperror;
+ * 1 otherwise (no signature, or all fail/permerror/policy/neutral);
+ * 2 usage, unreadable file, message that does not parse, resolver setup.
+ */
+#include "cli/commands.h"
+#include "engine/dkim.h"
+#include "engine/limits.h"
+
+#include <stdio.h>
+#include <json-glib/json-glib.h>
+
+static void
+print_text(const GPtrArray *sigs)
+{
+  if (sigs->len == 0) {
+    printf("dkim=none (no DKIM-Signature)\n");
+    return;
+  }
+  for (guint i = 0; i < sigs->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(sigs, i);
+    printf("dkim=%s header.d=%s header.s=%s header.a=%s", bimi_dkim_result_to_string(s->result),
+           s->domain ? s->domain : "?", s->selector ? s->selector : "?",
+           s->algorithm_name ? s->algorithm_name : "?");
+    if (s->b_prefix != NULL)
+      printf(" header.b=%s", s->b_prefix);
+    if (s->key_bits > 0)
+      printf(" key_bits=%u", s->key_bits);
+    if (s->key_testing)
+      printf(" key_testing");
+    if (s->body_length_limited)
+      printf(" l=%" G_GUINT64_FORMAT " unsigned_bytes=%" G_GUINT64_FORMAT, s->body_length, s->body_bytes_unsigned);
+    printf(" (%s)\n", s->reason);
+  }
+}
+
+static void
+print_json(const GPtrArray *sigs)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "signatures");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < sigs->len; i++)
+    bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  g_autofree char *text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+static int
+run(int argc, char **argv, BimiCliDnsOptions *dns)
+{
+  g_autofree char *at = NULL;
+  gboolean json = FALSE;
+  int max_signatures = 0;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Verify as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {\"signatures\": [...]} as JSON", NULL },
+    { "max-signatures", 0, 0, G_OPTION_ARG_INT, &max_signatures, "Verify at most N signatures (default 10)", "N" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - verify the DKIM signatures of a message");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_dns_options(ctx, dns);
+
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return bimi_cli_usage_error("dkim", error->message);
+  if (argc != 2)
+    return bimi_cli_usage_error("dkim", "expected exactly one message file (or - for stdin)");
+  if (max_signatures < 0 || (guint) max_signatures > BIMI_DKIM_MAX_SIGNATURES) {
+    g_autofree char *m = g_strdup_printf("--max-signatures must be 0..%u", BIMI_DKIM_MAX_SIGNATURES);
+    return bimi_cli_usage_error("dkim", m);
+  }
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
+    return bimi_cli_usage_error("dkim", error->message);
+  g_autoptr(GBytes) raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
+  if (raw == NULL) {
+    fprintf(stderr, "bimi dkim: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+  if (msg == NULL) {
+    fprintf(stderr, "bimi dkim: %s: %s\n", argv[1], error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(dns, &error);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi dkim: DNS: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  BimiDkimOptions opts = {
+    .now = now,
+    .max_signatures = (guint) max_signatures,
+    .key_fetch = bimi_dkim_key_fetch_dns,
+    .key_fetch_data = resolver,
+  };
+  g_autoptr(GPtrArray) sigs = bimi_dkim_verify(msg, &opts, &error);
+  if (sigs == NULL) {
+    fprintf(stderr, "bimi dkim: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (json)
+    print_json(sigs);
+  else
+    print_text(sigs);
+
+  gboolean any_pass = FALSE, any_temp = FALSE;
+  for (guint i = 0; i < sigs->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(sigs, i);
+    any_pass = any_pass || s->result == BIMI_DKIM_RESULT_PASS;
+    any_temp = any_temp || s->result == BIMI_DKIM_RESULT_TEMPERROR;
+  }
+  return any_pass ? BIMI_EXIT_PASS : any_temp ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_FAIL;
+}
+
+int
+bimi_cli_cmd_dkim(int argc, char **argv)
+{
+  BimiCliDnsOptions dns = { 0 };
+  int rc = run(argc, argv, &dns);
+  bimi_cli_dns_options_clear(&dns);
+  return rc;
+}

@@ -1,0 +1,76 @@
+/* engine/dkim-json.c — the JSON form of a DKIM result (DESIGN.md §4 auth.dkim[],
+ * §5 `bimi dkim --json`). Field names follow RFC 8601 / RFC 6376 tag names.
+ * Every string in a BimiDkimSignature is printable ASCII by construction
+ * (validated tags, generated reasons), so nothing needs escaping here beyond
+ * what json-glib does.
+ */
+#include "engine/dkim.h"
+
+static void
+member_string(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+member_time(JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name(b, name);
+  if (value >= 0)
+    json_builder_add_int_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+void
+bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *b)
+{
+  g_return_if_fail(sig != NULL && b != NULL);
+  json_builder_begin_object(b);
+  member_string(b, "result", bimi_dkim_result_to_string(sig->result));
+  member_string(b, "reason", sig->reason);
+  member_string(b, "d", sig->domain);
+  member_string(b, "i", sig->identity);
+  member_string(b, "s", sig->selector);
+  member_string(b, "a", sig->algorithm_name);
+  if (sig->signed_headers != NULL) {
+    g_autofree char *c = g_strdup_printf("%s/%s",
+                                         sig->header_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple",
+                                         sig->body_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple");
+    member_string(b, "c", c);
+    json_builder_set_member_name(b, "h");
+    json_builder_begin_array(b);
+    for (guint i = 0; sig->signed_headers[i] != NULL; i++)
+      json_builder_add_string_value(b, sig->signed_headers[i]);
+    json_builder_end_array(b);
+  } else {
+    member_string(b, "c", NULL);
+    member_string(b, "h", NULL);
+  }
+  member_time(b, "t", sig->timestamp);
+  member_time(b, "x", sig->expiration);
+  member_string(b, "header_b", sig->b_prefix);
+  json_builder_set_member_name(b, "key_bits");
+  if (sig->key_bits > 0)
+    json_builder_add_int_value(b, sig->key_bits);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "key_testing");
+  json_builder_add_boolean_value(b, sig->key_testing);
+  json_builder_set_member_name(b, "aligned_with_from");
+  json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "body_length_limited");
+  json_builder_add_boolean_value(b, sig->body_length_limited);
+  json_builder_set_member_name(b, "body_length");
+  if (sig->body_length_limited)
+    json_builder_add_int_value(b, (gint64) MIN(sig->body_length, (guint64) G_MAXINT64));
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "body_bytes_unsigned");
+  json_builder_add_int_value(b, (gint64) MIN(sig->body_bytes_unsigned, (guint64) G_MAXINT64));
+  json_builder_end_object(b);
+}

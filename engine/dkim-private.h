@@ -1,0 +1,150 @@
+/* engine/dkim-private.h — DKIM internals shared by engine/dkim*.c, tests and fuzzers. */
+#ifndef BIMI_DKIM_PRIVATE_H
+#define BIMI_DKIM_PRIVATE_H
+
+#include "engine/dkim.h"
+#include "engine/taglist.h"
+
+#include <openssl/evp.h>
+
+G_BEGIN_DECLS
+
+/* ---- DKIM-Signature (RFC 6376 §3.5), engine/dkim.c ------------------- */
+
+/** A DKIM-Signature value that passed every syntax and semantic rule of §3.5. */
+typedef struct {
+  BimiTagList *tags;         /* owns the strings below that point into it */
+  BimiDkimAlgorithm algorithm;
+  const char *algorithm_name;
+  BimiDkimCanon header_canon;
+  BimiDkimCanon body_canon;
+  char *domain;              /* d=, lower case */
+  char *identity;            /* i= or "@" d= */
+  char *identity_domain;     /* lower case */
+  const char *selector;      /* s= */
+  char **signed_headers;     /* h=, trimmed */
+  GBytes *b;                 /* decoded b= */
+  GBytes *bh;                /* decoded bh= */
+  char *b_prefix;
+  gboolean has_length;
+  guint64 length;            /* l= */
+  gint64 timestamp;          /* t= or -1 */
+  gint64 expiration;         /* x= or -1 */
+  gsize b_raw_offset;        /* raw b= value range within the parsed value */
+  gsize b_raw_len;
+} BimiDkimSigParams;
+
+void bimi_dkim__sig_params_free(BimiDkimSigParams *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimSigParams, bimi_dkim__sig_params_free)
+
+/**
+ * bimi_dkim__sig_parse:
+ * @value: the DKIM-Signature field value (after the colon), untrusted, @len bytes
+ * @error: BIMI_DKIM_ERROR_SYNTAX (tag-list), _INVALID (RFC 6376 §3.5 rule; the
+ *   message names the tag), _LIMIT
+ *
+ * Returns: (transfer full): the parameters, or NULL.
+ */
+BimiDkimSigParams *bimi_dkim__sig_parse(const char *value, gsize len, GError **error);
+
+/**
+ * bimi_dkim__base64_decode:
+ * @text: base64 (RFC 6376 §2.7 base64string) with the FWS already removed, @len bytes
+ * @max_out: most decoded bytes accepted
+ * @what: tag name for messages ("b=", "p=")
+ * @error: BIMI_DKIM_ERROR_INVALID (bad character, misplaced "=", impossible
+ *   length) or _LIMIT (more than @max_out bytes)
+ *
+ * Strict decoding: only A-Z a-z 0-9 + / and at most two final "="; padding
+ * may be omitted. Returns: (transfer full): the bytes, or NULL.
+ */
+GBytes *bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, const char *what,
+                                 GError **error);
+
+/** Splits a colon-separated tag value (h=, q=, s=, t=, key h=) into items with
+ * the FWS around each removed. (transfer full) NULL-terminated. */
+char **bimi_dkim__split_colon_list(const char *value);
+
+/**
+ * bimi_dkim__header_data:
+ * @sig_field: the DKIM-Signature field whose value @p was parsed from
+ *
+ * The data the signature covers (RFC 6376 §3.7, §5.4.2): the h= fields
+ * chosen bottom-up and canonicalized, then @sig_field with the b= value
+ * deleted and without its final CRLF. Returns: (transfer full).
+ */
+GByteArray *bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field,
+                                   const BimiDkimSigParams *p);
+
+/* ---- key records (RFC 6376 §3.6.1, RFC 8463 §4), engine/dkim-key.c ---- */
+
+typedef enum {
+  BIMI_DKIM_KEY_TYPE_RSA,
+  BIMI_DKIM_KEY_TYPE_ED25519,
+} BimiDkimKeyType;
+
+typedef struct {
+  BimiDkimKeyType type;
+  EVP_PKEY *pkey;            /* NULL when revoked */
+  gboolean revoked;          /* p= empty */
+  guint bits;
+  gboolean allows_sha1;      /* h= (absent = every hash) */
+  gboolean allows_sha256;
+  gboolean testing;          /* t=y */
+  gboolean strict;           /* t=s */
+} BimiDkimKey;
+
+void bimi_dkim__key_free(BimiDkimKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKey, bimi_dkim__key_free)
+
+/**
+ * bimi_dkim__key_parse:
+ * @text: one key record (TXT strings joined), untrusted, @len bytes, at most
+ *   BIMI_DKIM_MAX_KEY_RECORD_BYTES
+ * @error: BIMI_DKIM_ERROR_SYNTAX, _INVALID (v= not first or not DKIM1, unknown
+ *   k=, s= without email, bad base64, not a key of type k=, wrong Ed25519
+ *   length), _LIMIT (record size, key larger than BIMI_DKIM_MAX_KEY_BITS)
+ *
+ * A revoked key (empty p=) is returned with @revoked set and no pkey.
+ * Returns: (transfer full): the key, or NULL.
+ */
+BimiDkimKey *bimi_dkim__key_parse(const char *text, gsize len, GError **error);
+
+/* ---- canonicalization (RFC 6376 §3.4), engine/dkim-canon.c ------------ */
+
+/**
+ * bimi_dkim__canon_header:
+ * @out: bytes are appended here
+ * @name, @name_len: the field name (no WSP before the colon)
+ * @field, @field_len: the whole field as in the message (simple form)
+ * @value, @value_len: the value after the colon, without the final CRLF
+ *
+ * Appends the field in @canon form (RFC 6376 §3.4.1 / §3.4.2), ending in CRLF.
+ */
+void bimi_dkim__canon_header(GByteArray *out, BimiDkimCanon canon, const char *name, gsize name_len,
+                             const char *field, gsize field_len, const char *value, gsize value_len);
+
+/** Streaming body canonicalizer + hasher (RFC 6376 §3.4.3, §3.4.4, §3.7). */
+typedef struct _BimiDkimBodyHasher BimiDkimBodyHasher;
+
+/**
+ * bimi_dkim__body_hasher_new:
+ * @md: EVP_sha1() or EVP_sha256()
+ * @limit: l= value, or G_MAXUINT64 for none
+ */
+BimiDkimBodyHasher *bimi_dkim__body_hasher_new(BimiDkimCanon canon, const EVP_MD *md, guint64 limit);
+/** Feeds @len body bytes (CRLF line ends); any chunking gives the same hash. */
+void bimi_dkim__body_hasher_update(BimiDkimBodyHasher *h, const guint8 *data, gsize len);
+/**
+ * bimi_dkim__body_hasher_finish:
+ * @digest: (out caller-allocates): EVP_MAX_MD_SIZE bytes
+ * @canon_len: (out): canonical body length in bytes (before the l= cut)
+ * Returns: the digest length.
+ */
+guint bimi_dkim__body_hasher_finish(BimiDkimBodyHasher *h, guint8 *digest, guint64 *canon_len);
+void bimi_dkim__body_hasher_free(BimiDkimBodyHasher *h);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimBodyHasher, bimi_dkim__body_hasher_free)
+
+G_END_DECLS
+
+#endif /* BIMI_DKIM_PRIVATE_H */

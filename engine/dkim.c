@@ -1,0 +1,748 @@
+/* engine/dkim.c — DKIM verification, RFC 6376 §3.5, §3.7, §5.4.2, §6.1,
+ * RFC 8463 §3 (ed25519-sha256), RFC 8301 §3 (rsa-sha1, key sizes).
+ *
+ * bimi_dkim_verify() works in three phases so that the body is read once:
+ *  1. parse each DKIM-Signature (§3.5), check x= against the caller's now,
+ *     fetch and parse its key (§6.1.2, key rules in dkim-key.c);
+ *  2. one pass over the body feeding one streaming canonicalizer+hasher per
+ *     distinct (body canonicalization, hash, l=) of the signatures still alive
+ *     (§3.4.3-5, §3.7), straight from the message buffer;
+ *  3. per signature: compare bh=, hash the selected header fields (§5.4.2:
+ *     bottom-up, a name listed more often than present adds nothing) and the
+ *     signature field with b= emptied (§3.7), verify with OpenSSL EVP.
+ *
+ * Deliberate choices (each is reported through the reason string):
+ *  - v= must be "1" (§3.5 "MUST have the value 1"); drafts without v= are
+ *    permerror.
+ *  - x= must be greater than t= (§3.5 "MUST be greater"); x <= t is permerror.
+ *    A t= in the future is accepted (§3.5: verifiers MAY ignore such
+ *    signatures; the Stalwart vectors show real clock skew).
+ *  - i= is decoded as dkim-quoted-printable (§2.11) before its domain is taken
+ *    (older signers encode it; Mail::DKIM good_qp_*).
+ *  - rsa-sha1 (RFC 8301 §3.1 "MUST NOT consider ... valid"): verified anyway;
+ *    a correct one is "policy", an incorrect one "fail".
+ *  - RSA keys below BIMI_DKIM_MIN_RSA_BITS: "fail" "key too short" (RFC 8301
+ *    §3.2); above BIMI_DKIM_MAX_KEY_BITS: permerror.
+ *  - l= larger than the canonical body: "fail" (the signer hashed bytes that
+ *    are no longer there).
+ *  - Several TXT records at the key name: permerror (RFC 6376 leaves it open;
+ *    picking one would let the result depend on DNS order).
+ */
+#include "engine/dkim-private.h"
+#include "engine/limits.h"
+
+#include <string.h>
+#include <openssl/err.h>
+
+G_DEFINE_QUARK(bimi-dkim-error-quark, bimi_dkim_error)
+
+const char *
+bimi_dkim_result_to_string(BimiDkimResult result)
+{
+  switch (result) {
+  case BIMI_DKIM_RESULT_PASS: return "pass";
+  case BIMI_DKIM_RESULT_FAIL: return "fail";
+  case BIMI_DKIM_RESULT_NEUTRAL: return "neutral";
+  case BIMI_DKIM_RESULT_TEMPERROR: return "temperror";
+  case BIMI_DKIM_RESULT_PERMERROR: return "permerror";
+  case BIMI_DKIM_RESULT_POLICY: return "policy";
+  }
+  return "permerror";
+}
+
+void
+bimi_dkim_signature_free(BimiDkimSignature *sig)
+{
+  if (sig == NULL)
+    return;
+  g_free(sig->reason);
+  g_free(sig->domain);
+  g_free(sig->identity);
+  g_free(sig->identity_domain);
+  g_free(sig->selector);
+  g_free(sig->algorithm_name);
+  g_strfreev(sig->signed_headers);
+  g_free(sig->b_prefix);
+  g_free(sig);
+}
+
+gboolean
+bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const char *name)
+{
+  g_return_val_if_fail(sig != NULL && name != NULL, FALSE);
+  if (sig->signed_headers == NULL)
+    return FALSE;
+  for (guint i = 0; sig->signed_headers[i] != NULL; i++) {
+    if (g_ascii_strcasecmp(sig->signed_headers[i], name) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* ---- small parsers ----------------------------------------------------- */
+
+static int
+b64_value(guchar c)
+{
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+GBytes *
+bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, const char *what, GError **error)
+{
+  gsize pad = 0, n;
+  while (pad < 2 && len > pad && text[len - 1 - pad] == '=')
+    pad++;
+  n = len - pad;
+  if (n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0)) {
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, "%s is not valid base64 (length %" G_GSIZE_FORMAT ")",
+                what, len);
+    return NULL;
+  }
+  gsize out_len = n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
+  if (out_len > max_out) {
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
+                "%s decodes to %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " allowed",
+                what, out_len, max_out);
+    return NULL;
+  }
+  guint8 *out = g_malloc(out_len + 1);
+  gsize o = 0;
+  guint32 acc = 0;
+  guint bits = 0;
+  for (gsize i = 0; i < n; i++) {
+    int v = b64_value((guchar) text[i]);
+    if (v < 0) {
+      g_free(out);
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID,
+                  "%s is not valid base64 (bad character at offset %" G_GSIZE_FORMAT ")", what, i);
+      return NULL;
+    }
+    acc = (acc << 6) | (guint32) v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (guint8) (acc >> bits);
+      acc &= (1u << bits) - 1;
+    }
+  }
+  g_assert(o == out_len);
+  return g_bytes_new_take(out, out_len);
+}
+
+char **
+bimi_dkim__split_colon_list(const char *value)
+{
+  char **items = g_strsplit(value, ":", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    g_strstrip(items[i]);
+  return items;
+}
+
+/* Parses 1..@max_digits decimal digits (RFC 6376 §3.5 t= x= "12 digits",
+ * l= "76 digits"); saturates at G_MAXUINT64 for l=. */
+static gboolean
+parse_decimal(const char *v, guint max_digits, guint64 *out)
+{
+  gsize n = strlen(v);
+  guint64 acc = 0;
+  if (n == 0 || n > max_digits)
+    return FALSE;
+  for (gsize i = 0; i < n; i++) {
+    if (!g_ascii_isdigit(v[i]))
+      return FALSE;
+    guint d = (guint) (v[i] - '0');
+    if (acc > (G_MAXUINT64 - d) / 10)
+      acc = G_MAXUINT64;
+    else
+      acc = acc * 10 + d;
+  }
+  *out = acc;
+  return TRUE;
+}
+
+/* A domain name or selector: dot-separated labels of letters, digits, '-'
+ * and '_' (RFC 6376 §3.5 domain-name and selector, A-labels only). */
+static gboolean
+is_dns_name(const char *v)
+{
+  gsize n = strlen(v), label = 0;
+  if (n == 0 || n > BIMI_DNS_MAX_NAME_BYTES)
+    return FALSE;
+  for (gsize i = 0; i < n; i++) {
+    char c = v[i];
+    if (c == '.') {
+      if (label == 0)
+        return FALSE;
+      label = 0;
+    } else if (g_ascii_isalnum(c) || c == '-' || c == '_') {
+      if (++label > BIMI_DNS_MAX_LABEL_BYTES)
+        return FALSE;
+    } else {
+      return FALSE;
+    }
+  }
+  return label > 0;
+}
+
+/* dkim-quoted-printable (§2.11): "=HH" decodes, everything else stays. */
+static char *
+qp_decode(const char *v)
+{
+  GString *s = g_string_sized_new(strlen(v));
+  for (gsize i = 0; v[i] != '\0'; i++) {
+    if (v[i] == '=' && g_ascii_isxdigit(v[i + 1]) && g_ascii_isxdigit(v[i + 2])) {
+      char c = (char) (g_ascii_xdigit_value(v[i + 1]) * 16 + g_ascii_xdigit_value(v[i + 2]));
+      if (c == '\0' || (guchar) c < 0x21 || (guchar) c > 0x7e)
+        c = '?'; /* keep the identity printable */
+      g_string_append_c(s, c);
+      i += 2;
+    } else {
+      g_string_append_c(s, v[i]);
+    }
+  }
+  return g_string_free(s, FALSE);
+}
+
+static gboolean
+is_field_name(const char *v)
+{
+  if (v[0] == '\0')
+    return FALSE;
+  for (gsize i = 0; v[i] != '\0'; i++) {
+    if ((guchar) v[i] < 33 || (guchar) v[i] > 126 || v[i] == ':')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- DKIM-Signature (§3.5) -------------------------------------------- */
+
+void
+bimi_dkim__sig_params_free(BimiDkimSigParams *p)
+{
+  if (p == NULL)
+    return;
+  bimi_taglist_free(p->tags);
+  g_free(p->domain);
+  g_free(p->identity);
+  g_free(p->identity_domain);
+  g_strfreev(p->signed_headers);
+  g_clear_pointer(&p->b, g_bytes_unref);
+  g_clear_pointer(&p->bh, g_bytes_unref);
+  g_free(p->b_prefix);
+  g_free(p);
+}
+
+#define INVALID(...) \
+  do { \
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, __VA_ARGS__); \
+    return NULL; \
+  } while (0)
+
+static const char *
+required(const BimiTagList *tags, const char *name)
+{
+  return bimi_taglist_lookup_value(tags, name);
+}
+
+BimiDkimSigParams *
+bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(BimiDkimSigParams) p = g_new0(BimiDkimSigParams, 1);
+  const char *v;
+  const BimiTag *t;
+  guint64 num;
+
+  p->timestamp = p->expiration = -1;
+  p->tags = bimi_taglist_parse(value, len, BIMI_TAGLIST_FLAG_NONE, &local);
+  if (p->tags == NULL) {
+    g_set_error(error, BIMI_DKIM_ERROR,
+                local->code == BIMI_TAGLIST_ERROR_LIMIT ? BIMI_DKIM_ERROR_LIMIT : BIMI_DKIM_ERROR_SYNTAX,
+                "DKIM-Signature: %s", local->message);
+    return NULL;
+  }
+  static const char *const req[] = { "v", "a", "b", "bh", "d", "h", "s" };
+  for (guint i = 0; i < G_N_ELEMENTS(req); i++) {
+    if (required(p->tags, req[i]) == NULL)
+      INVALID("missing tag %s=", req[i]);
+  }
+  if (strcmp(required(p->tags, "v"), "1") != 0)
+    INVALID("v= is not 1");
+
+  v = required(p->tags, "a");
+  p->algorithm_name = v;
+  if (strcmp(v, "rsa-sha256") == 0)
+    p->algorithm = BIMI_DKIM_ALG_RSA_SHA256;
+  else if (strcmp(v, "ed25519-sha256") == 0)
+    p->algorithm = BIMI_DKIM_ALG_ED25519_SHA256;
+  else if (strcmp(v, "rsa-sha1") == 0)
+    p->algorithm = BIMI_DKIM_ALG_RSA_SHA1;
+  else
+    INVALID("unknown algorithm a=");
+
+  t = bimi_taglist_lookup(p->tags, "b");
+  {
+    g_autofree char *b64 = bimi_taglist_value_strip_ws(t);
+    if (b64[0] == '\0')
+      INVALID("empty b=");
+    p->b = bimi_dkim__base64_decode(b64, strlen(b64), BIMI_DKIM_MAX_SIGNATURE_BYTES, "b=", error);
+    if (p->b == NULL)
+      return NULL;
+    p->b_prefix = g_strndup(b64, 8);
+    p->b_raw_offset = t->raw_value_offset;
+    p->b_raw_len = t->raw_value_len;
+  }
+  t = bimi_taglist_lookup(p->tags, "bh");
+  {
+    g_autofree char *b64 = bimi_taglist_value_strip_ws(t);
+    if (b64[0] == '\0')
+      INVALID("empty bh=");
+    p->bh = bimi_dkim__base64_decode(b64, strlen(b64), EVP_MAX_MD_SIZE, "bh=", error);
+    if (p->bh == NULL)
+      return NULL;
+  }
+
+  v = bimi_taglist_lookup_value(p->tags, "c");
+  p->header_canon = p->body_canon = BIMI_DKIM_CANON_SIMPLE;
+  if (v != NULL) {
+    const char *slash = strchr(v, '/');
+    g_autofree char *hc = slash ? g_strndup(v, (gsize) (slash - v)) : g_strdup(v);
+    const char *bc = slash ? slash + 1 : "simple";
+    if (strcmp(hc, "relaxed") == 0)
+      p->header_canon = BIMI_DKIM_CANON_RELAXED;
+    else if (strcmp(hc, "simple") != 0)
+      INVALID("unknown header canonicalization in c=");
+    if (strcmp(bc, "relaxed") == 0)
+      p->body_canon = BIMI_DKIM_CANON_RELAXED;
+    else if (strcmp(bc, "simple") != 0)
+      INVALID("unknown body canonicalization in c=");
+  }
+
+  v = required(p->tags, "d");
+  if (!is_dns_name(v))
+    INVALID("d= is not a domain name");
+  p->domain = g_ascii_strdown(v, -1);
+
+  v = required(p->tags, "s");
+  if (!is_dns_name(v))
+    INVALID("s= is not a selector");
+  p->selector = v;
+
+  p->signed_headers = bimi_dkim__split_colon_list(required(p->tags, "h"));
+  {
+    guint n = g_strv_length(p->signed_headers);
+    gboolean from = FALSE;
+    if (n > BIMI_DKIM_MAX_SIGNED_HEADERS) {
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
+                  "h= lists %u names, more than BIMI_DKIM_MAX_SIGNED_HEADERS (%u)", n,
+                  BIMI_DKIM_MAX_SIGNED_HEADERS);
+      return NULL;
+    }
+    for (guint i = 0; i < n; i++) {
+      if (!is_field_name(p->signed_headers[i]))
+        INVALID("h= entry %u is not a header field name", i + 1);
+      if (g_ascii_strcasecmp(p->signed_headers[i], "from") == 0)
+        from = TRUE;
+    }
+    if (!from)
+      INVALID("h= lacks from");
+  }
+
+  v = bimi_taglist_lookup_value(p->tags, "i");
+  if (v != NULL) {
+    p->identity = qp_decode(v);
+    const char *at = strrchr(p->identity, '@');
+    if (at == NULL)
+      INVALID("i= has no @");
+    if (!is_dns_name(at + 1))
+      INVALID("i= domain is not a domain name");
+    p->identity_domain = g_ascii_strdown(at + 1, -1);
+    gsize il = strlen(p->identity_domain), dl = strlen(p->domain);
+    if (!(il == dl && strcmp(p->identity_domain, p->domain) == 0) &&
+        !(il > dl && p->identity_domain[il - dl - 1] == '.' &&
+          strcmp(p->identity_domain + il - dl, p->domain) == 0))
+      INVALID("i= not within d=");
+  } else {
+    p->identity = g_strconcat("@", p->domain, NULL);
+    p->identity_domain = g_strdup(p->domain);
+  }
+
+  v = bimi_taglist_lookup_value(p->tags, "l");
+  if (v != NULL) {
+    if (!parse_decimal(v, 76, &num))
+      INVALID("l= is not a decimal number");
+    p->has_length = TRUE;
+    p->length = num;
+  }
+  v = bimi_taglist_lookup_value(p->tags, "q");
+  if (v != NULL) {
+    g_auto(GStrv) items = bimi_dkim__split_colon_list(v);
+    gboolean ok = FALSE;
+    for (guint i = 0; items[i] != NULL; i++)
+      ok = ok || g_ascii_strcasecmp(items[i], "dns/txt") == 0;
+    if (!ok)
+      INVALID("q= does not offer dns/txt");
+  }
+  v = bimi_taglist_lookup_value(p->tags, "t");
+  if (v != NULL) {
+    if (!parse_decimal(v, 16, &num))
+      INVALID("t= is not a timestamp");
+    p->timestamp = (gint64) num;
+  }
+  v = bimi_taglist_lookup_value(p->tags, "x");
+  if (v != NULL) {
+    if (!parse_decimal(v, 16, &num))
+      INVALID("x= is not a timestamp");
+    p->expiration = (gint64) num;
+    if (p->timestamp >= 0 && p->expiration <= p->timestamp)
+      INVALID("x= is not after t=");
+  }
+  return g_steal_pointer(&p);
+}
+
+/* ---- verification ------------------------------------------------------ */
+
+typedef struct {
+  BimiDkimSignature *out;
+  BimiDkimSigParams *params;
+  BimiDkimKey *key;
+  const BimiHeaderField *field;
+  gint body_slot;     /* index into the body hashers, -1 = not needed */
+  gboolean done;      /* result already decided */
+} Work;
+
+static void
+decide(Work *w, BimiDkimResult result, const char *reason_fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void
+decide(Work *w, BimiDkimResult result, const char *reason_fmt, ...)
+{
+  va_list ap;
+  va_start(ap, reason_fmt);
+  g_free(w->out->reason);
+  w->out->reason = g_strdup_vprintf(reason_fmt, ap);
+  va_end(ap);
+  w->out->result = result;
+  w->done = TRUE;
+}
+
+/* When a signature does not parse, still report what can be read of it, so
+ * that the operator sees whose signature was broken. */
+static void
+salvage_tags(BimiDkimSignature *out, const BimiHeaderField *f)
+{
+  g_autoptr(BimiTagList) tags = bimi_taglist_parse(f->value, f->value_length,
+                                                   BIMI_TAGLIST_FLAG_ALLOW_EMPTY, NULL);
+  const char *v;
+  if (tags == NULL)
+    return;
+  if ((v = bimi_taglist_lookup_value(tags, "d")) != NULL && is_dns_name(v))
+    out->domain = g_ascii_strdown(v, -1);
+  if ((v = bimi_taglist_lookup_value(tags, "s")) != NULL && is_dns_name(v))
+    out->selector = g_strdup(v);
+  if ((v = bimi_taglist_lookup_value(tags, "a")) != NULL && strlen(v) < 64)
+    out->algorithm_name = g_strdup(v);
+}
+
+static void
+copy_params(BimiDkimSignature *out, const BimiDkimSigParams *p)
+{
+  out->domain = g_strdup(p->domain);
+  out->identity = g_strdup(p->identity);
+  out->identity_domain = g_strdup(p->identity_domain);
+  out->selector = g_strdup(p->selector);
+  out->algorithm_name = g_strdup(p->algorithm_name);
+  out->algorithm = p->algorithm;
+  out->header_canon = p->header_canon;
+  out->body_canon = p->body_canon;
+  out->signed_headers = g_strdupv(p->signed_headers);
+  out->b_prefix = g_strdup(p->b_prefix);
+  out->timestamp = p->timestamp;
+  out->expiration = p->expiration;
+  out->body_length_limited = p->has_length;
+  out->body_length = p->has_length ? p->length : 0;
+}
+
+static void
+fetch_key(Work *w, const BimiDkimOptions *options)
+{
+  BimiDkimSigParams *p = w->params;
+  g_autofree char *qname = g_strconcat(p->selector, "._domainkey.", p->domain, NULL);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autofree char *detail = NULL;
+  g_autoptr(GError) local = NULL;
+
+  for (char *c = qname; *c != '\0'; c++)
+    *c = g_ascii_tolower(*c);
+  if (strlen(qname) > BIMI_DNS_MAX_NAME_BYTES) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "no key (key name longer than 253 bytes)");
+    return;
+  }
+  switch (options->key_fetch(qname, &records, &detail, options->key_fetch_data)) {
+  case BIMI_DKIM_KEY_NONE:
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "no key");
+    return;
+  case BIMI_DKIM_KEY_TEMPERROR:
+    decide(w, BIMI_DKIM_RESULT_TEMPERROR, "key lookup failed (%s)", detail ? detail : "temporary DNS error");
+    return;
+  case BIMI_DKIM_KEY_FOUND:
+    break;
+  }
+  if (records == NULL || records->len == 0) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "no key");
+    return;
+  }
+  if (records->len > 1) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "several key records (%u)", records->len);
+    return;
+  }
+  gsize len;
+  const char *text = g_bytes_get_data(g_ptr_array_index(records, 0), &len);
+  w->key = bimi_dkim__key_parse(text ? text : "", len, &local);
+  if (w->key == NULL) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "%s", local->message);
+    return;
+  }
+  BimiDkimKey *key = w->key;
+  w->out->key_testing = key->testing;
+  w->out->key_strict = key->strict;
+  w->out->key_bits = key->bits;
+  if (key->revoked) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key revoked");
+    return;
+  }
+  gboolean ed = p->algorithm == BIMI_DKIM_ALG_ED25519_SHA256;
+  if (ed != (key->type == BIMI_DKIM_KEY_TYPE_ED25519)) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key type k= does not match a=");
+    return;
+  }
+  if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? !key->allows_sha1 : !key->allows_sha256) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key h= does not allow the hash of a=");
+    return;
+  }
+  if (key->strict && strcmp(p->identity_domain, p->domain) != 0) {
+    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key t=s requires the i= domain to equal d=");
+    return;
+  }
+  if (key->type == BIMI_DKIM_KEY_TYPE_RSA && key->bits < BIMI_DKIM_MIN_RSA_BITS) {
+    decide(w, BIMI_DKIM_RESULT_FAIL, "key too short (%u bits, RFC 8301 requires %u)", key->bits,
+           BIMI_DKIM_MIN_RSA_BITS);
+    return;
+  }
+}
+
+typedef struct {
+  BimiDkimCanon canon;
+  gboolean sha1;
+  guint64 limit;
+  BimiDkimBodyHasher *hasher;
+  guint8 digest[EVP_MAX_MD_SIZE];
+  guint digest_len;
+  guint64 canon_len;
+} BodySlot;
+
+static gint
+body_slot_for(GArray *slots, const BimiDkimSigParams *p)
+{
+  gboolean sha1 = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1;
+  guint64 limit = p->has_length ? p->length : G_MAXUINT64;
+  for (guint i = 0; i < slots->len; i++) {
+    BodySlot *s = &g_array_index(slots, BodySlot, i);
+    if (s->canon == p->body_canon && s->sha1 == sha1 && s->limit == limit)
+      return (gint) i;
+  }
+  BodySlot s = { .canon = p->body_canon, .sha1 = sha1, .limit = limit };
+  s.hasher = bimi_dkim__body_hasher_new(p->body_canon, sha1 ? EVP_sha1() : EVP_sha256(), limit);
+  g_array_append_val(slots, s);
+  return (gint) slots->len - 1;
+}
+
+/* §5.4.2 + §3.7: the canonical header data the signature covers. */
+GByteArray *
+bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field, const BimiDkimSigParams *p)
+{
+  GByteArray *data = g_byte_array_new();
+  g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; p->signed_headers[i] != NULL; i++) {
+    g_autofree char *key = g_ascii_strdown(p->signed_headers[i], -1);
+    g_autoptr(GArray) idx = bimi_message_find_fields(msg, key);
+    guint n_used = GPOINTER_TO_UINT(g_hash_table_lookup(used, key));
+    if (n_used >= idx->len)
+      continue; /* over-signed: a missing instance hashes as nothing */
+    const BimiHeaderField *f = bimi_message_get_field(msg, g_array_index(idx, guint, idx->len - 1 - n_used));
+    g_hash_table_replace(used, g_steal_pointer(&key), GUINT_TO_POINTER(n_used + 1));
+    bimi_dkim__canon_header(data, p->header_canon, f->name, f->name_length, f->field, f->field_length,
+                            f->value, f->value_length);
+  }
+
+  /* The signature field itself, b= value deleted, without its final CRLF. */
+  const BimiHeaderField *f = sig_field;
+  gsize vo = f->value_offset - f->field_offset;
+  g_autoptr(GByteArray) field = g_byte_array_new();
+  g_byte_array_append(field, (const guint8 *) f->field, (guint) (vo + p->b_raw_offset));
+  gsize after = vo + p->b_raw_offset + p->b_raw_len;
+  g_byte_array_append(field, (const guint8 *) f->field + after, (guint) (f->field_length - after));
+  /* field now ends with the CRLF of the original field */
+  gsize value_len = f->value_length - p->b_raw_len;
+  bimi_dkim__canon_header(data, p->header_canon, f->name, f->name_length, (const char *) field->data,
+                          field->len, (const char *) field->data + vo, value_len);
+  g_assert(data->len >= 2);
+  g_byte_array_set_size(data, data->len - 2);
+  return data;
+}
+
+static gboolean
+verify_signature(Work *w, const guint8 *data, gsize len, gboolean *ok, GError **error)
+{
+  const BimiDkimSigParams *p = w->params;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  gsize sig_len;
+  const guint8 *sig = g_bytes_get_data(p->b, &sig_len);
+  int rc;
+
+  if (ctx == NULL) {
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "EVP_MD_CTX_new failed");
+    return FALSE;
+  }
+  if (p->algorithm == BIMI_DKIM_ALG_ED25519_SHA256) {
+    /* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the header data. */
+    guint8 hash[32];
+    unsigned int hl = 0;
+    if (EVP_Digest(data, len, hash, &hl, EVP_sha256(), NULL) != 1 ||
+        EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, w->key->pkey) != 1) {
+      EVP_MD_CTX_free(ctx);
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up Ed25519 verification");
+      return FALSE;
+    }
+    rc = EVP_DigestVerify(ctx, sig, sig_len, hash, hl);
+  } else {
+    const EVP_MD *md = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256();
+    if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, w->key->pkey) != 1) {
+      EVP_MD_CTX_free(ctx);
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");
+      return FALSE;
+    }
+    rc = EVP_DigestVerify(ctx, sig, sig_len, data, len);
+  }
+  EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  *ok = rc == 1;
+  return TRUE;
+}
+
+GPtrArray *
+bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError **error)
+{
+  g_return_val_if_fail(msg != NULL && options != NULL && options->key_fetch != NULL, NULL);
+  guint max = options->max_signatures ? options->max_signatures : BIMI_DKIM_DEFAULT_MAX_SIGNATURES;
+  if (max > BIMI_DKIM_MAX_SIGNATURES) {
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
+                "max_signatures %u exceeds BIMI_DKIM_MAX_SIGNATURES (%u)", max, BIMI_DKIM_MAX_SIGNATURES);
+    return NULL;
+  }
+  g_autoptr(GArray) idx = bimi_message_find_fields(msg, "DKIM-Signature");
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dkim_signature_free);
+  g_autofree Work *work = g_new0(Work, MAX(idx->len, 1));
+  g_autoptr(GArray) slots = g_array_new(FALSE, TRUE, sizeof(BodySlot));
+  gboolean ok = TRUE;
+
+  /* Phase 1: parse, check times, fetch keys. */
+  for (guint i = 0; i < idx->len; i++) {
+    Work *w = &work[i];
+    g_autoptr(GError) local = NULL;
+    w->field = bimi_message_get_field(msg, g_array_index(idx, guint, i));
+    w->out = g_new0(BimiDkimSignature, 1);
+    w->out->field_index = g_array_index(idx, guint, i);
+    w->out->signature_number = i;
+    w->out->timestamp = w->out->expiration = -1;
+    w->body_slot = -1;
+    g_ptr_array_add(results, w->out);
+    if (i >= max) {
+      salvage_tags(w->out, w->field);
+      decide(w, BIMI_DKIM_RESULT_PERMERROR, "too many signatures (only the first %u are verified)", max);
+      continue;
+    }
+    w->params = bimi_dkim__sig_parse(w->field->value, w->field->value_length, &local);
+    if (w->params == NULL) {
+      salvage_tags(w->out, w->field);
+      decide(w, BIMI_DKIM_RESULT_PERMERROR, "%s", local->message);
+      continue;
+    }
+    copy_params(w->out, w->params);
+    if (w->params->expiration >= 0 && options->now > w->params->expiration) {
+      decide(w, BIMI_DKIM_RESULT_PERMERROR, "signature expired");
+      continue;
+    }
+    fetch_key(w, options);
+    if (!w->done)
+      w->body_slot = body_slot_for(slots, w->params);
+  }
+
+  /* Phase 2: the body, once, through every distinct canonicalizer. */
+  if (slots->len > 0) {
+    gsize body_len;
+    const guint8 *body = bimi_message_get_body(msg, &body_len);
+    const gsize chunk = 64 * 1024;
+    for (gsize off = 0; off < body_len; off += chunk) {
+      gsize n = MIN(chunk, body_len - off);
+      for (guint s = 0; s < slots->len; s++)
+        bimi_dkim__body_hasher_update(g_array_index(slots, BodySlot, s).hasher, body + off, n);
+    }
+    for (guint s = 0; s < slots->len; s++) {
+      BodySlot *slot = &g_array_index(slots, BodySlot, s);
+      slot->digest_len = bimi_dkim__body_hasher_finish(slot->hasher, slot->digest, &slot->canon_len);
+    }
+  }
+
+  /* Phase 3: body hash comparison, header hash, signature. */
+  for (guint i = 0; i < idx->len && ok; i++) {
+    Work *w = &work[i];
+    if (w->done)
+      continue;
+    BodySlot *slot = &g_array_index(slots, BodySlot, w->body_slot);
+    const BimiDkimSigParams *p = w->params;
+    if (p->has_length)
+      w->out->body_bytes_unsigned = slot->canon_len > p->length ? slot->canon_len - p->length : 0;
+    if (p->has_length && p->length > slot->canon_len) {
+      decide(w, BIMI_DKIM_RESULT_FAIL, "l= exceeds the body length (%" G_GUINT64_FORMAT " canonical bytes)",
+             slot->canon_len);
+      continue;
+    }
+    gsize bh_len;
+    const guint8 *bh = g_bytes_get_data(p->bh, &bh_len);
+    if (bh_len != slot->digest_len || memcmp(bh, slot->digest, bh_len) != 0) {
+      decide(w, BIMI_DKIM_RESULT_FAIL, "body hash mismatch");
+      continue;
+    }
+    g_autoptr(GByteArray) data = bimi_dkim__header_data(msg, w->field, p);
+    gboolean good = FALSE;
+    if (!verify_signature(w, data->data, data->len, &good, error)) {
+      ok = FALSE;
+      break;
+    }
+    if (!good)
+      decide(w, BIMI_DKIM_RESULT_FAIL, "signature verification failed");
+    else if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA1)
+      decide(w, BIMI_DKIM_RESULT_POLICY, "rsa-sha1 is not accepted (RFC 8301)");
+    else
+      decide(w, BIMI_DKIM_RESULT_PASS, "signature verified");
+  }
+
+  for (guint i = 0; i < idx->len; i++) {
+    bimi_dkim__sig_params_free(work[i].params);
+    bimi_dkim__key_free(work[i].key);
+  }
+  for (guint s = 0; s < slots->len; s++)
+    bimi_dkim__body_hasher_free(g_array_index(slots, BodySlot, s).hasher);
+  if (!ok)
+    return NULL;
+  return g_steal_pointer(&results);
+}
