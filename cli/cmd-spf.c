@@ -10,16 +10,6 @@
 #include <stdio.h>
 #include <json-glib/json-glib.h>
 
-static void
-add_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
 static char *
 result_json(const BimiSpfResult *r, const char *helo)
 {
@@ -27,25 +17,7 @@ result_json(const BimiSpfResult *r, const char *helo)
   g_autoptr(JsonGenerator) gen = json_generator_new();
   g_autoptr(JsonNode) root = NULL;
 
-  json_builder_begin_object(b);
-  add_string(b, "result", bimi_spf_result_to_string(r->result));
-  add_string(b, "identity", bimi_spf_identity_to_string(r->identity));
-  add_string(b, "domain", r->domain);
-  add_string(b, "sender", r->sender);
-  add_string(b, "ip", r->ip);
-  add_string(b, "helo", helo);
-  add_string(b, "mechanism", r->mechanism);
-  add_string(b, "mechanism_domain", r->mechanism_domain);
-  add_string(b, "record", r->record);
-  add_string(b, "explanation", r->explanation);
-  add_string(b, "problem", r->problem);
-  json_builder_set_member_name(b, "lookups");
-  json_builder_add_int_value(b, r->dns_lookups);
-  json_builder_set_member_name(b, "void_lookups");
-  json_builder_add_int_value(b, r->void_lookups);
-  json_builder_set_member_name(b, "dns_queries");
-  json_builder_add_int_value(b, r->dns_queries);
-  json_builder_end_object(b);
+  bimi_spf_result_build_json(r, helo, b);
   root = json_builder_get_root(b);
   json_generator_set_root(gen, root);
   json_generator_set_pretty(gen, TRUE);

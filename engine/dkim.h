@@ -129,6 +129,16 @@ gboolean bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const c
  */
 void bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *builder);
 
+/**
+ * bimi_dkim_signature_build_json_aligned:
+ * @aligned_with_from: -1 unknown (null), 0 false, 1 true — DMARC's Identifier
+ *   Alignment of d= with the Author Domain (RFC 7489 §3.1.1, RFC 9989 §4.4.1)
+ *
+ * As bimi_dkim_signature_build_json(), with aligned_with_from filled.
+ */
+void bimi_dkim_signature_build_json_aligned(const BimiDkimSignature *sig, int aligned_with_from,
+                                            JsonBuilder *builder);
+
 /** How a key lookup ended (RFC 6376 §6.1.2). */
 typedef enum {
   BIMI_DKIM_KEY_FOUND,     /**< NOERROR with TXT records in *out_records */

@@ -895,3 +895,32 @@ bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
   json_builder_end_array(b);
   json_builder_end_object(b);
 }
+
+BimiDmarcAuthResult
+bimi_dmarc_auth_result_from_spf(BimiSpfResultCode result)
+{
+  switch (result) {
+  case BIMI_SPF_RESULT_PASS: return BIMI_DMARC_AUTH_PASS;
+  case BIMI_SPF_RESULT_FAIL: return BIMI_DMARC_AUTH_FAIL;
+  case BIMI_SPF_RESULT_SOFTFAIL: return BIMI_DMARC_AUTH_SOFTFAIL;
+  case BIMI_SPF_RESULT_NEUTRAL: return BIMI_DMARC_AUTH_NEUTRAL;
+  case BIMI_SPF_RESULT_TEMPERROR: return BIMI_DMARC_AUTH_TEMPERROR;
+  case BIMI_SPF_RESULT_PERMERROR: return BIMI_DMARC_AUTH_PERMERROR;
+  case BIMI_SPF_RESULT_NONE:
+  default: return BIMI_DMARC_AUTH_NONE;
+  }
+}
+
+BimiDmarcAuthResult
+bimi_dmarc_auth_result_from_dkim(BimiDkimResult result)
+{
+  switch (result) {
+  case BIMI_DKIM_RESULT_PASS: return BIMI_DMARC_AUTH_PASS;
+  case BIMI_DKIM_RESULT_FAIL: return BIMI_DMARC_AUTH_FAIL;
+  case BIMI_DKIM_RESULT_NEUTRAL: return BIMI_DMARC_AUTH_NEUTRAL;
+  case BIMI_DKIM_RESULT_TEMPERROR: return BIMI_DMARC_AUTH_TEMPERROR;
+  case BIMI_DKIM_RESULT_PERMERROR: return BIMI_DMARC_AUTH_PERMERROR;
+  case BIMI_DKIM_RESULT_POLICY: return BIMI_DMARC_AUTH_POLICY;
+  default: return BIMI_DMARC_AUTH_NONE;
+  }
+}

@@ -20,6 +20,8 @@
 #include <json-glib/json-glib.h>
 #include "engine/dns.h"
 #include "engine/message.h"
+#include "engine/spf.h"
+#include "engine/dkim.h"
 
 G_BEGIN_DECLS
 
@@ -171,6 +173,11 @@ typedef enum {
   BIMI_DMARC_AUTH_PERMERROR,
   BIMI_DMARC_AUTH_POLICY,
 } BimiDmarcAuthResult;
+
+/** SPF's RFC 7208 result as DMARC sees it (RFC 8601 names map one to one). */
+BimiDmarcAuthResult bimi_dmarc_auth_result_from_spf(BimiSpfResultCode result);
+/** DKIM's RFC 6376 result as DMARC sees it (only pass can align). */
+BimiDmarcAuthResult bimi_dmarc_auth_result_from_dkim(BimiDkimResult result);
 
 /** One verified DKIM signature as DMARC needs it. Strings (transfer none). */
 typedef struct {

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "engine/dns.h"
 
@@ -126,6 +127,19 @@ BimiSpfResult *bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, 
  */
 BimiSpfResult *bimi_spf_check(BimiDnsResolver *resolver, GInetAddress *ip, const char *helo,
                               const char *mail_from, const BimiSpfOptions *options, GError **error);
+
+/**
+ * bimi_spf_result_build_json:
+ * @result: an SPF result (transfer none)
+ * @helo: (nullable): the HELO name given to the check, reported as "helo"
+ * @builder: a JsonBuilder where a value is expected (transfer none)
+ *
+ * Adds one object, the auth.spf value of the service and of `bimi spf --json`:
+ * result, identity ("mailfrom"/"helo"), domain, sender, ip, helo, mechanism,
+ * mechanism_domain, record, explanation, problem (strings or null), lookups,
+ * void_lookups, dns_queries (integers).
+ */
+void bimi_spf_result_build_json(const BimiSpfResult *result, const char *helo, JsonBuilder *builder);
 
 /** "none" "neutral" "pass" "fail" "softfail" "temperror" "permerror". (transfer none) */
 const char *bimi_spf_result_to_string(BimiSpfResultCode result);

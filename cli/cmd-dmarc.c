@@ -1,0 +1,270 @@
+/* cli/cmd-dmarc.c — `bimi dmarc MSG.eml [--ip IP] [--helo NAME] [--mail-from ADDR]
+ * [--zone F]... [--at TIME] [--rfc7489] [--json]`: SPF (RFC 7208) + DKIM (RFC 6376)
+ * + DMARC (RFC 9989, or RFC 7489) for one message, as the receiving MX saw it,
+ * with the RFC 8601 Authentication-Results value that sums it up.
+ *
+ * Without --ip, SPF is not evaluated (spf=none): DMARC can then pass only
+ * through an aligned DKIM signature.
+ *
+ * Exit: 0 dmarc=pass; 1 fail, none or permerror; 3 temperror; 2 usage, an
+ * unreadable message or a resolver that cannot start.
+ */
+#include "cli/commands.h"
+#include "engine/authres.h"
+#include "engine/dkim.h"
+#include "engine/dmarc.h"
+#include "engine/limits.h"
+#include "engine/message.h"
+#include "engine/spf.h"
+
+#include <stdio.h>
+#include <json-glib/json-glib.h>
+
+/* RFC 8601 §2.7: one resinfo per method, with the properties a reader needs. */
+static char *
+build_authres(const char *authserv_id, const BimiSpfResult *spf, const GPtrArray *sigs,
+              const BimiDmarcEvaluation *ev)
+{
+  g_autoptr(BimiAuthres) ar = bimi_authres_new(authserv_id);
+  BimiAuthresResult *r;
+
+  if (spf != NULL) {
+    r = bimi_authres_add_result(ar, "spf", bimi_spf_result_to_string(spf->result));
+    if (spf->identity == BIMI_SPF_IDENTITY_MAILFROM)
+      bimi_authres_result_add_property(r, "smtp", "mailfrom", spf->sender);
+    else
+      bimi_authres_result_add_property(r, "smtp", "helo", spf->domain);
+  } else {
+    bimi_authres_add_result(ar, "spf", "none");
+  }
+  if (sigs->len == 0)
+    bimi_authres_add_result(ar, "dkim", "none");
+  for (guint i = 0; i < sigs->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(sigs, i);
+    r = bimi_authres_add_result(ar, "dkim", bimi_dkim_result_to_string(s->result));
+    if (s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL)
+      bimi_authres_result_set_reason(r, s->reason);
+    if (s->domain != NULL)
+      bimi_authres_result_add_property(r, "header", "d", s->domain);
+    if (s->selector != NULL)
+      bimi_authres_result_add_property(r, "header", "s", s->selector);
+    if (s->b_prefix != NULL)
+      bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
+  }
+  r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(ev->result));
+  if (ev->author_domain != NULL)
+    bimi_authres_result_add_property(r, "header", "from", ev->author_domain);
+  if (ev->has_policy)
+    bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(ev->disposition));
+  return bimi_authres_to_string(ar);
+}
+
+static void
+print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs,
+           const BimiDmarcEvaluation *ev, const char *authres)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "spf");
+  if (spf != NULL)
+    bimi_spf_result_build_json(spf, helo, b);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "dkim");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < sigs->len; i++) {
+    int aligned = -1;
+    if (ev->dkim_signature_aligned != NULL && i < ev->dkim_signature_aligned->len)
+      aligned = g_array_index(ev->dkim_signature_aligned, gboolean, i) ? 1 : 0;
+    bimi_dkim_signature_build_json_aligned(g_ptr_array_index(sigs, i), aligned, b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "dmarc");
+  bimi_dmarc_evaluation_build_json(ev, b);
+  json_builder_set_member_name(b, "authentication_results");
+  json_builder_add_string_value(b, authres);
+  json_builder_end_object(b);
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+static void
+print_text(const BimiDmarcEvaluation *ev, const char *authres)
+{
+  printf("dmarc=%s (%s)\n", bimi_dmarc_result_to_string(ev->result), ev->reason ? ev->reason : "");
+  if (ev->author_domain != NULL)
+    printf("  author domain: %s (organizational domain %s)\n", ev->author_domain,
+           ev->org_domain ? ev->org_domain : "unknown");
+  if (ev->policy_domain != NULL)
+    printf("  policy: %s at _dmarc.%s, disposition %s\n",
+           ev->has_policy ? bimi_dmarc_policy_to_string(ev->policy) : "none", ev->policy_domain,
+           bimi_dmarc_policy_to_string(ev->disposition));
+  printf("  alignment: dkim %s%s%s, spf %s%s%s\n", ev->dkim_aligned ? "aligned" : "not aligned",
+         ev->dkim_aligned_domain ? " via d=" : "", ev->dkim_aligned_domain ? ev->dkim_aligned_domain : "",
+         ev->spf_aligned ? "aligned" : "not aligned", ev->spf_domain ? " via " : "",
+         ev->spf_domain ? ev->spf_domain : "");
+  if (ev->org_domain_divergence)
+    printf("  note: the PSL says %s, the DNS tree walk says %s\n", ev->org_domain_psl, ev->org_domain_tree_walk);
+  printf("Authentication-Results: %s\n", authres);
+}
+
+int
+bimi_cli_cmd_dmarc(int argc, char **argv)
+{
+  BimiCliDnsOptions dns = { 0 };
+  g_autofree char *ip_text = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *authserv_id = NULL;
+  gboolean json = FALSE, rfc7489 = FALSE;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "ip", 0, 0, G_OPTION_ARG_STRING, &ip_text, "SMTP client address (enables SPF)", "IP" },
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "HELO/EHLO name", "NAME" },
+    { "mail-from", 0, 0, G_OPTION_ARG_STRING, &mail_from, "MAIL FROM address (empty = null reverse-path)", "ADDR" },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Evaluate as if now were TIME (RFC 3339 or @EPOCH)", "TIME" },
+    { "rfc7489", 0, 0, G_OPTION_ARG_NONE, &rfc7489, "RFC 7489 DMARC (PSL, pct) instead of RFC 9989", NULL },
+    { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id, "authserv-id of the A-R value (default: host name)", "ID" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {spf, dkim[], dmarc, authentication_results} as JSON", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - SPF, DKIM and DMARC of one message");
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(BimiMessage) msg = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autoptr(BimiSpfResult) spf = NULL;
+  g_autoptr(GPtrArray) sigs = NULL;
+  g_autoptr(GArray) dkim_inputs = NULL;
+  g_autoptr(BimiDmarcEvaluation) ev = NULL;
+  g_autofree char *author = NULL, *author_reason = NULL, *authres = NULL;
+  g_autofree char *message_id = NULL, *date = NULL;
+  BimiDkimOptions dkim_options = { 0 };
+  BimiDmarcOptions dmarc_options = { 0 };
+  BimiDmarcInput input = { 0 };
+  gint64 now;
+  int status;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_dns_options(ctx, &dns);
+  g_option_context_set_description(ctx, "Exit status: 0 dmarc=pass; 1 fail, none or permerror;\n"
+                                         "2 usage or internal error; 3 temperror.\n");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("dmarc", error->message);
+  }
+  if (argc != 2) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("dmarc", "expected exactly one message file (or - for stdin)");
+  }
+  now = g_get_real_time() / G_USEC_PER_SEC;
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("dmarc", error->message);
+  }
+  if (ip_text != NULL) {
+    ip = g_inet_address_new_from_string(ip_text);
+    if (ip == NULL) {
+      bimi_cli_dns_options_clear(&dns);
+      return bimi_cli_usage_error("dmarc", "--ip: not an IPv4 or IPv6 address");
+    }
+    if ((helo == NULL || *helo == '\0') && (mail_from == NULL || *mail_from == '\0')) {
+      bimi_cli_dns_options_clear(&dns);
+      return bimi_cli_usage_error("dmarc", "--ip needs --mail-from, --helo or both");
+    }
+  }
+  raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
+  if (raw == NULL || (msg = bimi_message_parse(raw, &error)) == NULL) {
+    bimi_cli_dns_options_clear(&dns);
+    fprintf(stderr, "bimi dmarc: %s: %s\n", argv[1], error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  resolver = bimi_cli_dns_resolver(&dns, &error);
+  bimi_cli_dns_options_clear(&dns);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi dmarc: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+
+  /* SPF of the MAIL FROM identity (postmaster@HELO for a null path, RFC 7208 §2.4). */
+  if (ip != NULL) {
+    BimiSpfOptions spf_options = { 0 };
+    spf_options.now = now;
+    spf = bimi_spf_check(resolver, ip, helo, mail_from, &spf_options, &error);
+    if (spf == NULL) {
+      fprintf(stderr, "bimi dmarc: SPF: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+  }
+
+  dkim_options.now = now;
+  dkim_options.key_fetch = bimi_dkim_key_fetch_dns;
+  dkim_options.key_fetch_data = resolver;
+  sigs = bimi_dkim_verify(msg, &dkim_options, &error);
+  if (sigs == NULL) {
+    fprintf(stderr, "bimi dmarc: DKIM: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+
+  if (bimi_dmarc_author_domain(msg, &author, &author_reason)) {
+    input.author_domain = author;
+  } else {
+    input.author_domain_error = author_reason;
+  }
+  if (spf != NULL) {
+    input.spf_mail_from_domain = spf->identity == BIMI_SPF_IDENTITY_MAILFROM ? spf->domain : NULL;
+    input.spf_mail_from_result = bimi_dmarc_auth_result_from_spf(spf->result);
+  } else {
+    input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  }
+  input.spf_helo_domain = helo;
+  dkim_inputs = g_array_new(FALSE, TRUE, sizeof(BimiDmarcDkimInput));
+  for (guint i = 0; i < sigs->len && i < BIMI_DMARC_MAX_DKIM_INPUTS; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(sigs, i);
+    BimiDmarcDkimInput d = { s->domain, bimi_dmarc_auth_result_from_dkim(s->result) };
+    g_array_append_val(dkim_inputs, d);
+  }
+  input.dkim = (const BimiDmarcDkimInput *) (void *) dkim_inputs->data;
+  input.n_dkim = dkim_inputs->len;
+  {
+    g_autoptr(GArray) idx = bimi_message_find_fields(msg, "Message-ID");
+    if (idx != NULL && idx->len > 0)
+      message_id = bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
+  }
+  {
+    g_autoptr(GArray) idx = bimi_message_find_fields(msg, "Date");
+    if (idx != NULL && idx->len > 0)
+      date = bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
+  }
+  input.message_id = message_id;
+  input.date = date;
+  dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
+  ev = bimi_dmarc_evaluate(resolver, &dmarc_options, &input, &error);
+  if (ev == NULL) {
+    fprintf(stderr, "bimi dmarc: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+
+  authres = build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, sigs, ev);
+  if (json)
+    print_json(spf, helo, sigs, ev, authres);
+  else
+    print_text(ev, authres);
+
+  switch (ev->result) {
+  case BIMI_DMARC_RESULT_PASS:
+    status = BIMI_EXIT_PASS;
+    break;
+  case BIMI_DMARC_RESULT_TEMPERROR:
+    status = BIMI_EXIT_TEMPERROR;
+    break;
+  default:
+    status = BIMI_EXIT_FAIL;
+    break;
+  }
+  return status;
+}
