@@ -75,6 +75,8 @@ G_DEFINE_QUARK(bimi-svg-error-quark, bimi_svg_error)
 
 /* Longest attacker text quoted in one message, in bytes. */
 #define QUOTE_MAX 64u
+/* Longest message kept (libxml2's own messages quote names in full), bytes. */
+#define MESSAGE_MAX 512u
 
 /* ---- results ------------------------------------------------------------ */
 
@@ -143,6 +145,16 @@ add_issue_v(BimiSvgResult *r, gboolean is_error, const char *code, guint line, c
     return;
   }
   g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  gsize n = strlen(msg);
+  if (n > MESSAGE_MAX) {
+    gsize cut = MESSAGE_MAX;
+    while (cut > 0 && ((guchar) msg[cut] & 0xc0) == 0x80)
+      cut--;
+    msg[cut] = '\0';
+    char *shorter = g_strconcat(msg, "...", NULL);
+    g_free(msg);
+    msg = shorter;
+  }
   BimiSvgIssue *issue = g_new0(BimiSvgIssue, 1);
   issue->code = code;
   issue->line = line;
@@ -669,22 +681,14 @@ attr_value(const xmlAttr *a)
   return copy;
 }
 
-static const char *
-attr_display_name(const xmlAttr *a, char *buf, gsize size)
-{
-  if (a->ns != NULL && a->ns->prefix != NULL)
-    g_snprintf(buf, size, "%s:%s", (const char *) a->ns->prefix, (const char *) a->name);
-  else
-    g_snprintf(buf, size, "%s", (const char *) a->name);
-  return buf;
-}
-
-/* Every url(...) in @value must be url(#...) (optionally quoted). */
+/* Every url(...) in @value must be url(#...) (optionally quoted). CSS
+ * function names are ASCII case-insensitive, so URL( counts too. */
 static gboolean
 urls_are_internal(const char *value)
 {
-  const char *p = value;
-  while ((p = strstr(p, "url(")) != NULL) {
+  for (const char *p = value; *p != '\0'; p++) {
+    if (g_ascii_strncasecmp(p, "url(", 4) != 0)
+      continue;
     p += 4;
     while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
       p++;
@@ -700,29 +704,29 @@ static void
 check_attributes(xmlNode *el, BimiSvgResult *r)
 {
   guint line = node_line(el);
-  char name[160];
+  g_autofree char *qe = quote(el->name);
 
   for (xmlAttr *a = el->properties; a != NULL; a = a->next) {
     g_autofree char *v = attr_value(a);
     g_autofree char *qn = quote(a->name);
     g_autofree char *qv = quote((const xmlChar *) v);
-    attr_display_name(a, name, sizeof name);
+    gboolean xlink = a->ns != NULL && a->ns->href != NULL && strcmp((const char *) a->ns->href, XLINK_NS) == 0;
+    const char *prefix = a->ns != NULL && a->ns->prefix != NULL ? (const char *) a->ns->prefix : NULL;
+    g_autofree char *name = prefix != NULL ? g_strdup_printf("%.32s:%s", prefix, qn) : g_strdup(qn);
+
     if (a->ns == NULL && strcmp((const char *) a->name, "style") == 0)
-      add_error(r, BIMI_SVG_CODE_STYLE, line, "<%s> has a style attribute; CSS is not allowed (§6 rule 6)",
-                (const char *) el->name);
+      add_error(r, BIMI_SVG_CODE_STYLE, line, "<%s> has a style attribute; CSS is not allowed (§6 rule 6)", qe);
     if (a->ns == NULL && g_ascii_strncasecmp((const char *) a->name, "on", 2) == 0 && a->name[2] != '\0')
       add_error(r, BIMI_SVG_CODE_EVENT_ATTRIBUTE, line, "<%s> has the event attribute %s (no scripting, §6 rule 6)",
-                (const char *) el->name, qn);
-    gboolean xlink = a->ns != NULL && a->ns->href != NULL && strcmp((const char *) a->ns->href, XLINK_NS) == 0;
-    if (strcmp((const char *) a->name, "href") == 0 && (a->ns == NULL || xlink) &&
-        v[0] != '#')
+                qe, qn);
+    if (strcmp((const char *) a->name, "href") == 0 && (a->ns == NULL || xlink) && v[0] != '#')
       add_error(r, BIMI_SVG_CODE_EXTERNAL_REF, line,
-                "<%s %s=\"%s\">: only references inside the document (\"#id\") are allowed (§6 rule 8)",
-                (const char *) el->name, name, qv);
+                "<%s %s=\"%s\">: only references inside the document (\"#id\") are allowed (§6 rule 8)", qe, name,
+                qv);
     if (!urls_are_internal(v))
       add_error(r, BIMI_SVG_CODE_EXTERNAL_REF, line,
-                "<%s %s=\"%s\">: url() must name an element of the document (\"url(#id)\", §6 rule 8)",
-                (const char *) el->name, name, qv);
+                "<%s %s=\"%s\">: url() must name an element of the document (\"url(#id)\", §6 rule 8)", qe, name,
+                qv);
   }
 }
 
@@ -759,8 +763,10 @@ check_tree(xmlNode *el, BimiSvgResult *r)
     if (n->type != XML_ELEMENT_NODE)
       continue;
     if (is_ns(n, XINCLUDE_NS) || is_ns(n, XINCLUDE_OLD_NS))
-      add_error(r, BIMI_SVG_CODE_EXTERNAL_REF, node_line(n), "XInclude <%s> is not allowed (§6 rule 12)",
-                (const char *) n->name);
+    {
+      g_autofree char *q = quote(n->name);
+      add_error(r, BIMI_SVG_CODE_EXTERNAL_REF, node_line(n), "XInclude <%s> is not allowed (§6 rule 12)", q);
+    }
     if (is_ns(n, SVG_NS)) {
       for (gsize i = 0; i < G_N_ELEMENTS(forbidden_elements); i++) {
         if (strcmp((const char *) n->name, forbidden_elements[i].name) == 0) {
@@ -902,10 +908,12 @@ check_title(xmlNode *root, BimiSvgResult *r)
               "the root <svg> has no <title> child; it is required and becomes the logo's alt text (§6 rule 4)");
     return;
   }
-  if (title != first_element)
+  if (title != first_element) {
+    g_autofree char *q = quote(first_element->name);
     add_error(r, BIMI_SVG_CODE_TITLE_NOT_FIRST, node_line(title),
-              "<title> must be the first child element of <svg>, but <%s> (line %u) comes first (§6 rule 4)",
-              (const char *) first_element->name, node_line(first_element));
+              "<title> must be the first child element of <svg>, but <%s> (line %u) comes first (§6 rule 4)", q,
+              node_line(first_element));
+  }
   g_autofree char *text = title_text(title);
   if (text[0] == '\0') {
     add_error(r, BIMI_SVG_CODE_TITLE_EMPTY, node_line(title), "<title> is empty (§6 rule 4)");

@@ -164,6 +164,29 @@ test_schema_embedded_shipped(void)
 }
 
 static void
+test_schema_generator_reproducible(void)
+{
+  /* engine/svg-schema.c is exactly what scripts/gen-svg-schema makes of the shipped schema. */
+  char path[] = "/tmp/test-svg-schema-XXXXXX";
+  int fd = g_mkstemp(path);
+  char script[] = "scripts/gen-svg-schema";
+  char input[] = "data/schema/SVG_PS-latest.rng";
+  char *argv[] = { script, input, path, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_cmpint(fd, >=, 0);
+  close(fd);
+  if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error))
+    g_error("spawn: %s", error->message);
+  g_assert_true(g_spawn_check_wait_status(status, NULL));
+  g_autoptr(GBytes) generated = read_file(path);
+  g_autoptr(GBytes) committed = read_file("engine/svg-schema.c");
+  g_unlink(path);
+  g_assert_true(g_bytes_equal(generated, committed));
+}
+
+static void
 test_schema_compiles(void)
 {
   g_autoptr(GError) error = NULL;
@@ -464,6 +487,8 @@ test_rules_forbidden(void)
     { "<use href=\"logo.svg#a\"/>", BIMI_SVG_CODE_EXTERNAL_REF },
     { "<rect width=\"1\" height=\"1\" fill=\"url(http://x/#g)\"/>", BIMI_SVG_CODE_EXTERNAL_REF },
     { "<rect width=\"1\" height=\"1\" fill=\"url(&quot;//x/#g&quot;)\"/>", BIMI_SVG_CODE_EXTERNAL_REF },
+    { "<rect width=\"1\" height=\"1\" stroke=\"URL(//x/#g)\"/>", BIMI_SVG_CODE_EXTERNAL_REF },
+    { "<rect width=\"1\" height=\"1\" fill=\"url(#a) url(x)\"/>", BIMI_SVG_CODE_EXTERNAL_REF },
     { "<xi:include xmlns:xi=\"http://www.w3.org/2001/XInclude\" href=\"/etc/passwd\"/>", BIMI_SVG_CODE_EXTERNAL_REF },
     { "<switch/>", BIMI_SVG_CODE_SCHEMA },
     { "<clipPath/>", BIMI_SVG_CODE_SCHEMA },
@@ -480,6 +505,25 @@ test_rules_forbidden(void)
     if (strcmp(cases[i].code, BIMI_SVG_CODE_EXTERNAL_REF) != 0 || strstr(cases[i].body, "xi:include") != NULL)
       assert_error(r, BIMI_SVG_CODE_SCHEMA, 2);
   }
+}
+
+static void
+test_rules_quoted_text_bounded(void)
+{
+  /* Attacker names and values are quoted at most 64 bytes long in messages. */
+  g_autofree char *name = g_strnfill(5000, 'n');
+  g_autofree char *value = g_strnfill(5000, 'v');
+  g_autofree char *svg = g_strdup_printf(HEAD TITLE "<%s style=\"%s\" on%s=\"x\" href=\"%s\"/></svg>", name, value,
+                                         name, value);
+  g_autoptr(BimiSvgResult) r = validate(svg);
+  g_assert_cmpuint(r->errors->len, >=, 4);
+  for (guint i = 0; i < r->errors->len; i++) {
+    const BimiSvgIssue *e = r->errors->pdata[i];
+    g_assert_cmpuint(strlen(e->message), <, strcmp(e->code, BIMI_SVG_CODE_SCHEMA) != 0 ? 400 : 520);
+  }
+  assert_error(r, BIMI_SVG_CODE_STYLE, 1);
+  assert_error(r, BIMI_SVG_CODE_EVENT_ATTRIBUTE, 1);
+  assert_error(r, BIMI_SVG_CODE_EXTERNAL_REF, 1);
 }
 
 static void
@@ -566,6 +610,8 @@ static void
 test_handlers_restored(void)
 {
   guint calls = 0;
+  xmlGenericErrorFunc generic = xmlGenericError;
+  void *generic_ctx = xmlGenericErrorContext;
   xmlSetStructuredErrorFunc(&calls, caller_structured);
   for (gsize i = 0; i < G_N_ELEMENTS(noisy); i++) {
     g_autoptr(BimiSvgResult) r = validate(noisy[i]);
@@ -575,6 +621,8 @@ test_handlers_restored(void)
   g_assert_true(xmlStructuredError == caller_structured);
   g_assert_true(xmlStructuredErrorContext == &calls);
   g_assert_cmpuint(calls, ==, 0);
+  g_assert_true(xmlGenericError == generic);
+  g_assert_true(xmlGenericErrorContext == generic_ctx);
   xmlSetStructuredErrorFunc(NULL, NULL);
 }
 
@@ -855,6 +903,7 @@ main(int argc, char **argv)
 
   g_test_add_func("/svg/schema/embedded-equals-upstream", test_schema_embedded_upstream);
   g_test_add_func("/svg/schema/embedded-equals-shipped", test_schema_embedded_shipped);
+  g_test_add_func("/svg/schema/generator-reproducible", test_schema_generator_reproducible);
   g_test_add_func("/svg/schema/compiles", test_schema_compiles);
   g_test_add_func("/svg/limit/size", test_limit_size);
   g_test_add_func("/svg/limit/depth", test_limit_depth);
@@ -869,6 +918,7 @@ main(int argc, char **argv)
   g_test_add_func("/svg/rules/title", test_rules_title);
   g_test_add_func("/svg/rules/forbidden", test_rules_forbidden);
   g_test_add_func("/svg/rules/internal-references", test_rules_internal_references);
+  g_test_add_func("/svg/rules/quoted-text-bounded", test_rules_quoted_text_bounded);
   g_test_add_func("/svg/rules/viewbox", test_rules_viewbox);
   g_test_add_func("/svg/xlink-href", test_xlink_href);
   g_test_add_func("/svg/handlers/restored", test_handlers_restored);
