@@ -18,6 +18,7 @@ static const BimiCliCommand commands[] = {
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
   { "spf", bimi_cli_cmd_spf, "RFC 7208 SPF check_host() (--ip --helo --mail-from)" },
   { "rdns", bimi_cli_cmd_rdns, "forward-confirmed reverse DNS of an address (IP)" },
+  { "svg", bimi_cli_cmd_svg, "check LOGO.svg: validate an indicator against SVG Tiny PS" },
 };
 
 static void

@@ -95,6 +95,21 @@
 /** Longest decoded b= signature, in bytes (an 8192-bit RSA signature is 1024). */
 #define BIMI_DKIM_MAX_SIGNATURE_BYTES 1024u
 
+/* ---- engine/svg (spec/bimi-receiver.md §6, draft-svg-tiny-ps §2.4) ------ */
+/** Largest SVG indicator, uncompressed, in bytes ("SHOULD NOT exceed 32
+ *  kilobytes", treated as a hard limit; checked before parsing). */
+#define BIMI_SVG_MAX_BYTES            32768u
+/** Deepest element nesting (the root is depth 1); real logos use < 10. */
+#define BIMI_SVG_MAX_DEPTH            32u
+/** Most elements + comments + processing instructions + CDATA sections in one
+ *  SVG (real logos: < 200); counted while parsing. */
+#define BIMI_SVG_MAX_NODES            4096u
+/** Most errors, and most warnings, kept per SVG; the rest are counted out
+ *  (BimiSvgResult.truncated). */
+#define BIMI_SVG_MAX_ISSUES           64u
+/** Recommended longest <title>, in characters (a SHOULD: longer only warns). */
+#define BIMI_SVG_TITLE_RECOMMENDED_CHARS 64u
+
 /* ---- engine/config (DESIGN.md §6) ------------------------------------ */
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)
