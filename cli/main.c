@@ -13,6 +13,7 @@ typedef struct {
 
 static const BimiCliCommand commands[] = {
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
+  { "fetch", bimi_cli_cmd_fetch, "fetch a logo or Evidence Document URL over hardened HTTPS" },
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
 };
 
