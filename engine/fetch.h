@@ -113,6 +113,7 @@ typedef struct {
   guint redirects;           /**< redirects followed */
 } BimiFetchResult;
 
+/** Frees @result and everything it owns; NULL is accepted. */
 void bimi_fetch_result_free(BimiFetchResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiFetchResult, bimi_fetch_result_free)
 
@@ -131,6 +132,7 @@ typedef struct _BimiFetcher BimiFetcher;
  * Returns: (transfer full): the fetcher, or NULL with @error set.
  */
 BimiFetcher *bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error);
+/** Frees @fetcher (NULL is accepted). No fetch may be running on it. */
 void bimi_fetch_fetcher_free(BimiFetcher *fetcher);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiFetcher, bimi_fetch_fetcher_free)
 

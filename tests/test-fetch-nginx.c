@@ -588,6 +588,74 @@ test_rogue(void)
   assert_failed(stall, BIMI_FETCH_REASON_TIMEOUT);
 }
 
+static void
+test_rogue_more(void)
+{
+  g_autoptr(BimiFetcher) f = fetcher_full(TRUE, "fixtures/tls/ca.pem", 3000);
+  g_autoptr(BimiFetchResult) wire = get_kind(f, "rogue.origin.test", port_rogue, "/wire", BIMI_FETCH_KIND_LOGO);
+  g_autoptr(BimiFetchResult) noloc = get_kind(f, "rogue.origin.test", port_rogue, "/noloc", BIMI_FETCH_KIND_LOGO);
+  g_autoptr(BimiFetchResult) notype = get_kind(f, "rogue.origin.test", port_rogue, "/notype", BIMI_FETCH_KIND_LOGO);
+  g_autoptr(BimiFetchResult) notype_ev = get_kind(f, "rogue.origin.test", port_rogue, "/notype",
+                                                  BIMI_FETCH_KIND_EVIDENCE);
+  g_autoptr(BimiFetchResult) expires = get_kind(f, "rogue.origin.test", port_rogue, "/expires", BIMI_FETCH_KIND_LOGO);
+  g_autoptr(BimiFetchResult) badexp = get_kind(f, "rogue.origin.test", port_rogue, "/badexp", BIMI_FETCH_KIND_LOGO);
+
+  /* Decoded it is tiny; on the wire it passes 2 × 32 KiB: the progress callback stops it. */
+  assert_failed(wire, BIMI_FETCH_REASON_TOO_LARGE);
+  g_assert_nonnull(strstr(wire->detail, "more than 65536 bytes received"));
+  assert_failed(noloc, BIMI_FETCH_REASON_REDIRECT);
+  g_assert_nonnull(strstr(noloc->detail, "Location"));
+  assert_failed(notype, BIMI_FETCH_REASON_CONTENT_TYPE);
+  g_assert_nonnull(strstr(notype->detail, "no Content-Type"));
+  g_assert_cmpint(notype_ev->status, ==, BIMI_FETCH_STATUS_OK);   /* evidence: PEM is checked by engine/vmc */
+  g_assert_null(notype_ev->content_type);
+  g_assert_cmpint(expires->status, ==, BIMI_FETCH_STATUS_OK);
+  g_assert_cmpint(expires->max_age, ==, 120);                      /* Expires − Date */
+  g_assert_cmpint(badexp->status, ==, BIMI_FETCH_STATUS_OK);
+  g_assert_cmpint(badexp->max_age, ==, 0);                         /* RFC 9111 §5.3 */
+}
+
+typedef struct {
+  BimiFetcher *f;
+  guint ok;
+} Worker;
+
+static gpointer
+worker_thread(gpointer data)
+{
+  Worker *w = data;
+  for (int i = 0; i < 3; i++) {
+    g_autoptr(BimiFetchResult) r = get(w->f, "/logo.svg");
+    if (r->status == BIMI_FETCH_STATUS_OK && g_bytes_equal(r->body, logo_svg))
+      w->ok++;
+  }
+  return NULL;
+}
+
+/* One fetcher shared by threads, two slots per host: every fetch still succeeds. */
+static void
+test_threads(void)
+{
+  g_autoptr(GError) error = NULL;
+  BimiFetchConfig c = { .allow_private_addresses = TRUE, .ca_file = "fixtures/tls/ca.pem",
+                        .resolve = (const char *const *) pins, .max_per_host = 2 };
+  g_autoptr(BimiFetcher) f = bimi_fetch_fetcher_new(&c, &error);
+  Worker workers[6];
+  GThread *threads[6];
+  guint total = 0;
+
+  g_assert_no_error(error);
+  for (gsize i = 0; i < G_N_ELEMENTS(threads); i++) {
+    workers[i] = (Worker) { f, 0 };
+    threads[i] = g_thread_new("fetch", worker_thread, &workers[i]);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(threads); i++) {
+    g_thread_join(threads[i]);
+    total += workers[i].ok;
+  }
+  g_assert_cmpuint(total, ==, 18);
+}
+
 /* `bimi fetch` (cli/cmd-fetch.c) prints the same result as JSON. */
 static void
 test_cli(void)
@@ -665,6 +733,8 @@ main(int argc, char **argv)
   g_test_add_func("/fetch-nginx/tls", test_tls);
   g_test_add_func("/fetch-nginx/timeout/slow-origin", test_slow_origin);
   g_test_add_func("/fetch-nginx/rogue-origin", test_rogue);
+  g_test_add_func("/fetch-nginx/rogue-origin/more", test_rogue_more);
+  g_test_add_func("/fetch-nginx/threads", test_threads);
   g_test_add_func("/fetch-nginx/cli", test_cli);
   rc = g_test_run();
   teardown_origin();
