@@ -28,7 +28,7 @@
 
 static char *tmp;
 static char *root;
-static guint port, port_untrusted, port_rogue, port_slow;
+static guint port, port_untrusted, port_rogue, port_slow, port_closed;
 static GPid nginx_pid, rogue_pid;
 static int rogue_stdin = -1;
 static GSocket *slow_socket;
@@ -214,13 +214,24 @@ setup_origin(void)
     bound = g_socket_get_local_address(slow_socket, NULL);
     port_slow = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
   }
-  pins = g_new0(char *, 8);
+  pins = g_new0(char *, 10);
   pins[0] = g_strdup_printf("origin.test:%u:127.0.0.1", port);
   pins[1] = g_strdup_printf("origin.test:%u:127.0.0.1", port_untrusted);
   pins[2] = g_strdup_printf("private.origin.test:%u:127.0.0.2", port);
   pins[3] = g_strdup_printf("wrong.example:%u:127.0.0.1", port);
   pins[4] = g_strdup_printf("rogue.origin.test:%u:127.0.0.1", port_rogue);
   pins[5] = g_strdup_printf("slow.origin.test:%u:127.0.0.1", port_slow);
+  pins[6] = g_strdup_printf("v6.origin.test:%u:[::1]", port);
+  pins[8] = g_strdup_printf("mapped.origin.test:%u:[::ffff:127.0.0.1]", port);
+  {
+    /* Nothing listens there: the port was only bound for a moment. */
+    guint closed;
+    do
+      closed = free_port();
+    while (closed == port || closed == port_untrusted || closed == port_rogue || closed == port_slow);
+    pins[7] = g_strdup_printf("closed.origin.test:%u:127.0.0.1", closed);
+    port_closed = closed;
+  }
   wait_port(port);
   wait_port(port_untrusted);
   wait_port(port_rogue);
@@ -544,6 +555,23 @@ test_dns_private(void)
   g_assert_nonnull(strstr(r->detail, "127.0.0.1"));
   g_assert_nonnull(strstr(r->detail, "127.0.0.0/8"));
   g_assert_cmpuint(r->http_status, ==, 0);
+  {
+    /* AAAA answers: ::1, and 127.0.0.1 in its IPv4-mapped form. */
+    g_autoptr(BimiFetchResult) v6 = get_kind(f, "v6.origin.test", port, "/logo.svg", BIMI_FETCH_KIND_LOGO);
+    g_autoptr(BimiFetchResult) mapped = get_kind(f, "mapped.origin.test", port, "/logo.svg", BIMI_FETCH_KIND_LOGO);
+    assert_failed(v6, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+    g_assert_nonnull(strstr(v6->detail, "::1: loopback address (::1/128)"));
+    assert_failed(mapped, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+    g_assert_nonnull(strstr(mapped->detail, "::ffff:127.0.0.1: loopback address (127.0.0.0/8)"));
+  }
+}
+
+static void
+test_connect_refused(void)
+{
+  g_autoptr(BimiFetcher) f = fetcher(TRUE);
+  g_autoptr(BimiFetchResult) r = get_kind(f, "closed.origin.test", port_closed, "/logo.svg", BIMI_FETCH_KIND_LOGO);
+  assert_failed(r, BIMI_FETCH_REASON_CONNECT);
 }
 
 static void
@@ -730,6 +758,7 @@ main(int argc, char **argv)
   g_test_add_func("/fetch-nginx/redirect/limits-and-scheme", test_redirects);
   g_test_add_func("/fetch-nginx/redirect/private-address", test_redirect_private);
   g_test_add_func("/fetch-nginx/dns/private-address", test_dns_private);
+  g_test_add_func("/fetch-nginx/connect/refused", test_connect_refused);
   g_test_add_func("/fetch-nginx/tls", test_tls);
   g_test_add_func("/fetch-nginx/timeout/slow-origin", test_slow_origin);
   g_test_add_func("/fetch-nginx/rogue-origin", test_rogue);
