@@ -21,6 +21,7 @@ enum {
 typedef int (*BimiCliCommandFunc)(int argc, char **argv);
 
 int bimi_cli_cmd_dns(int argc, char **argv);
+int bimi_cli_cmd_fetch(int argc, char **argv);
 int bimi_cli_cmd_headers(int argc, char **argv);
 int bimi_cli_cmd_spf(int argc, char **argv);
 int bimi_cli_cmd_rdns(int argc, char **argv);

@@ -25,9 +25,13 @@ typedef struct {
 
 static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
 static const char *const policy_keys[] = { "dmarc", NULL };
+static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "max_redirects", "logo_max_bytes",
+                                          "evidence_max_bytes", "max_per_host", "allow_private_addresses",
+                                          "ca_file", "resolve", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
   { "policy", policy_keys },
+  { "fetch", fetch_keys },
 };
 
 BimiConfig *
@@ -40,6 +44,13 @@ bimi_config_new_default(void)
   box->config.dns_fault_names = g_new0(char *, 1);
   box->config.dns_timeout_ms = BIMI_DNS_DEFAULT_TIMEOUT_MS;
   box->config.policy_dmarc = BIMI_DMARC_MODE_RFC9989;
+  box->config.fetch_connect_timeout_ms = BIMI_FETCH_CONNECT_TIMEOUT_MS;
+  box->config.fetch_timeout_ms = BIMI_FETCH_TOTAL_TIMEOUT_MS;
+  box->config.fetch_max_redirects = BIMI_FETCH_MAX_REDIRECTS;
+  box->config.fetch_logo_max_bytes = BIMI_FETCH_LOGO_MAX_BYTES;
+  box->config.fetch_evidence_max_bytes = BIMI_FETCH_EVIDENCE_MAX_BYTES;
+  box->config.fetch_max_per_host = BIMI_FETCH_MAX_PER_HOST;
+  box->config.fetch_resolve = g_new0(char *, 1);
   return &box->config;
 }
 
@@ -65,6 +76,8 @@ bimi_config_unref(BimiConfig *config)
   g_strfreev(config->dns_zone_files);
   g_strfreev(config->dns_fault_names);
   g_free(config->dns_trust_anchor);
+  g_free(config->fetch_ca_file);
+  g_strfreev(config->fetch_resolve);
   g_free(box);
 }
 
@@ -153,6 +166,57 @@ get_dmarc_mode(GKeyFile *kf, BimiDmarcMode *inout, const char *source, GError **
   return TRUE;
 }
 
+static gboolean
+get_bool(GKeyFile *kf, const char *group, const char *key, gboolean *inout, const char *source, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
+
+  if (raw == NULL)
+    return TRUE;
+  g_strstrip(raw);
+  if (strcmp(raw, "true") == 0)
+    *inout = TRUE;
+  else if (strcmp(raw, "false") == 0)
+    *inout = FALSE;
+  else {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [%s] %s = '%s': expected true or false", source, group, key, raw);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* [fetch]: engine/fetch.h; ranges from engine/limits.h. */
+static gboolean
+parse_fetch(GKeyFile *kf, BimiConfig *config, const char *source, GError **error)
+{
+  g_autofree char *ca = NULL;
+
+  if (!get_uint_in_range(kf, "fetch", "connect_timeout_ms", 100, 60000, &config->fetch_connect_timeout_ms,
+                         source, error) ||
+      !get_uint_in_range(kf, "fetch", "timeout_ms", 100, 120000, &config->fetch_timeout_ms, source, error) ||
+      !get_uint_in_range(kf, "fetch", "max_redirects", 0, BIMI_FETCH_MAX_REDIRECTS_LIMIT,
+                         &config->fetch_max_redirects, source, error) ||
+      !get_uint_in_range(kf, "fetch", "logo_max_bytes", 1024, BIMI_FETCH_MAX_BODY_BYTES,
+                         &config->fetch_logo_max_bytes, source, error) ||
+      !get_uint_in_range(kf, "fetch", "evidence_max_bytes", 1024, BIMI_FETCH_MAX_BODY_BYTES,
+                         &config->fetch_evidence_max_bytes, source, error) ||
+      !get_uint_in_range(kf, "fetch", "max_per_host", 1, 256, &config->fetch_max_per_host, source, error) ||
+      !get_bool(kf, "fetch", "allow_private_addresses", &config->fetch_allow_private_addresses, source, error))
+    return FALSE;
+  ca = g_key_file_get_string(kf, "fetch", "ca_file", NULL);
+  if (ca != NULL && *g_strstrip(ca) != '\0')
+    config->fetch_ca_file = g_steal_pointer(&ca);
+  g_strfreev(config->fetch_resolve);
+  config->fetch_resolve = get_list(kf, "fetch", "resolve");
+  if (g_strv_length(config->fetch_resolve) > BIMI_FETCH_MAX_RESOLVE_PINS) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [fetch] resolve: more than %u pins", source, BIMI_FETCH_MAX_RESOLVE_PINS);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 BimiConfig *
 bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
 {
@@ -191,6 +255,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
     return NULL;
   if (!get_dmarc_mode(kf, &config->policy_dmarc, source, error))
     return NULL;
+  if (!parse_fetch(kf, config, source, error))
+    return NULL;
   return g_steal_pointer(&config);
 }
 
@@ -217,4 +283,20 @@ bimi_config_get_dns_config(const BimiConfig *config, BimiDnsConfig *out)
   out->fault_names = (const char *const *) config->dns_fault_names;
   out->trust_anchor_file = config->dns_trust_anchor;
   out->timeout_ms = config->dns_timeout_ms;
+}
+
+void
+bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out)
+{
+  memset(out, 0, sizeof *out);
+  out->connect_timeout_ms = config->fetch_connect_timeout_ms;
+  out->timeout_ms = config->fetch_timeout_ms;
+  out->max_redirects = config->fetch_max_redirects;
+  out->redirects_set = TRUE;
+  out->logo_max_bytes = config->fetch_logo_max_bytes;
+  out->evidence_max_bytes = config->fetch_evidence_max_bytes;
+  out->max_per_host = config->fetch_max_per_host;
+  out->allow_private_addresses = config->fetch_allow_private_addresses;
+  out->ca_file = config->fetch_ca_file;
+  out->resolve = (const char *const *) config->fetch_resolve;
 }

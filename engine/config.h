@@ -12,6 +12,7 @@
 #include <glib.h>
 #include "engine/dns.h"
 #include "engine/dmarc.h"
+#include "engine/fetch.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,17 @@ typedef struct {
   /* [policy] */
   BimiDmarcMode policy_dmarc; /**< "dmarc": rfc9989 (default) or rfc7489 — policy discovery and
                                *   Organizational Domain method (engine/dmarc.h) */
+
+  /* [fetch] (engine/fetch.h) */
+  guint fetch_connect_timeout_ms;   /**< 100..60000 ms, default 2000 */
+  guint fetch_timeout_ms;           /**< whole fetch, 100..120000 ms, default 5000 */
+  guint fetch_max_redirects;        /**< 0..5, default 2 */
+  guint fetch_logo_max_bytes;       /**< 1024..1048576, default 32768 (after decompression) */
+  guint fetch_evidence_max_bytes;   /**< 1024..1048576, default 65536 */
+  guint fetch_max_per_host;         /**< 1..256 concurrent fetches per host name, default 4 */
+  gboolean fetch_allow_private_addresses; /**< tests and demo only, default false */
+  char *fetch_ca_file;              /**< PEM roots replacing the system store, or NULL */
+  char **fetch_resolve;             /**< "HOST:PORT:ADDR" pins (tests, demo), NULL-terminated, maybe empty */
 } BimiConfig;
 
 /**
@@ -81,6 +93,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiConfig, bimi_config_unref)
  * The [dns] settings in the shape bimi_dns_resolver_new() takes.
  */
 void bimi_config_get_dns_config(const BimiConfig *config, BimiDnsConfig *out);
+
+/**
+ * bimi_config_get_fetch_config:
+ * @config: the configuration
+ * @out: (out caller-allocates): filled with pointers into @config (transfer none;
+ *       valid while @config lives)
+ *
+ * The [fetch] settings in the shape bimi_fetch_fetcher_new() takes.
+ */
+void bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out);
 
 G_END_DECLS
 

@@ -110,6 +110,37 @@
 /** Recommended longest <title>, in characters (a SHOULD: longer only warns). */
 #define BIMI_SVG_TITLE_RECOMMENDED_CHARS 64u
 
+/* ---- engine/fetch (spec/bimi-receiver.md §5, §7.1, §13 item 6) -------- */
+/** Default cap on a logo (l=) after decompression, bytes: the SVG Tiny PS
+ *  32 KiB limit, "evaluated uncompressed" (spec §6 item 9). */
+#define BIMI_FETCH_LOGO_MAX_BYTES       32768u
+/** Default cap on an Evidence Document (a=), bytes (issue 6; Mail::BIMI uses 65 535). */
+#define BIMI_FETCH_EVIDENCE_MAX_BYTES   65536u
+/** Largest cap the configuration may set for either kind, bytes. */
+#define BIMI_FETCH_MAX_BODY_BYTES       (1024u * 1024u)
+/** Bytes on the wire may be at most this many times the decoded cap (the
+ *  "SVG ≤64 KiB raw / 32 KiB uncompressed" rule, spec §13 item 6). */
+#define BIMI_FETCH_WIRE_FACTOR          2u
+/** Default connect deadline, milliseconds. */
+#define BIMI_FETCH_CONNECT_TIMEOUT_MS   2000u
+/** Default deadline for the whole fetch (all redirect hops, waiting for a
+ *  per-host slot included), milliseconds. */
+#define BIMI_FETCH_TOTAL_TIMEOUT_MS     5000u
+/** Default and largest number of redirects followed. */
+#define BIMI_FETCH_MAX_REDIRECTS        2u
+#define BIMI_FETCH_MAX_REDIRECTS_LIMIT  5u
+/** Default concurrent fetches to one host name per fetcher. */
+#define BIMI_FETCH_MAX_PER_HOST         4u
+/** Longest URL fetched (initial or redirect target), bytes. */
+#define BIMI_FETCH_MAX_URL_BYTES        2048u
+/** Longest response header value kept (ETag, Last-Modified, Content-Type,
+ *  Cache-Control), bytes; a longer one is treated as absent. */
+#define BIMI_FETCH_MAX_HEADER_VALUE_BYTES 1024u
+/** Largest freshness lifetime returned, seconds (RFC 9111 §1.2.2: 2^31). */
+#define BIMI_FETCH_MAX_AGE_LIMIT        2147483647
+/** Most `resolve` (test/demo) pins in the configuration. */
+#define BIMI_FETCH_MAX_RESOLVE_PINS     64u
+
 /* ---- engine/config (DESIGN.md §6) ------------------------------------ */
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)

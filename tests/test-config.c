@@ -62,6 +62,92 @@ test_dns_keys(void)
 }
 
 static void
+test_fetch_defaults(void)
+{
+  g_autoptr(BimiConfig) c = bimi_config_new_default();
+  BimiFetchConfig f;
+
+  g_assert_cmpuint(c->fetch_connect_timeout_ms, ==, 2000);
+  g_assert_cmpuint(c->fetch_timeout_ms, ==, 5000);
+  g_assert_cmpuint(c->fetch_max_redirects, ==, 2);
+  g_assert_cmpuint(c->fetch_logo_max_bytes, ==, 32768);
+  g_assert_cmpuint(c->fetch_evidence_max_bytes, ==, 65536);
+  g_assert_cmpuint(c->fetch_max_per_host, ==, 4);
+  g_assert_false(c->fetch_allow_private_addresses);
+  g_assert_null(c->fetch_ca_file);
+  g_assert_null(c->fetch_resolve[0]);
+  bimi_config_get_fetch_config(c, &f);
+  g_assert_cmpuint(f.timeout_ms, ==, 5000);
+  g_assert_true(f.redirects_set);
+  g_assert_cmpuint(f.max_redirects, ==, 2);
+  g_assert_false(f.allow_private_addresses);
+  g_assert_null(f.resolve[0]);
+}
+
+static void
+test_fetch_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = parse("[fetch]\nconnect_timeout_ms = 500\ntimeout_ms = 1500\nmax_redirects = 0\n"
+                                  "logo_max_bytes = 1024\nevidence_max_bytes = 1048576\nmax_per_host = 1\n"
+                                  "allow_private_addresses = true\nca_file = fixtures/tls/ca.pem\n"
+                                  "resolve = origin.test:443:127.0.0.1, v6.origin.test:443:[::1]\n", &error);
+  BimiFetchConfig f;
+
+  g_assert_no_error(error);
+  g_assert_cmpuint(c->fetch_connect_timeout_ms, ==, 500);
+  g_assert_cmpuint(c->fetch_timeout_ms, ==, 1500);
+  g_assert_cmpuint(c->fetch_max_redirects, ==, 0);
+  g_assert_cmpuint(c->fetch_logo_max_bytes, ==, 1024);
+  g_assert_cmpuint(c->fetch_evidence_max_bytes, ==, 1048576);
+  g_assert_cmpuint(c->fetch_max_per_host, ==, 1);
+  g_assert_true(c->fetch_allow_private_addresses);
+  g_assert_cmpstr(c->fetch_ca_file, ==, "fixtures/tls/ca.pem");
+  g_assert_cmpuint(g_strv_length(c->fetch_resolve), ==, 2);
+  g_assert_cmpstr(c->fetch_resolve[1], ==, "v6.origin.test:443:[::1]");
+  bimi_config_get_fetch_config(c, &f);
+  g_assert_cmpuint(f.max_redirects, ==, 0);
+  g_assert_true(f.redirects_set);
+  g_assert_cmpstr(f.ca_file, ==, "fixtures/tls/ca.pem");
+  {
+    /* The settings build a fetcher as they are. */
+    g_autoptr(BimiFetcher) fetcher = bimi_fetch_fetcher_new(&f, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(fetcher);
+  }
+}
+
+static void
+test_fetch_out_of_range(void)
+{
+  const char *bad[] = { "[fetch]\nconnect_timeout_ms = 99\n", "[fetch]\ntimeout_ms = 120001\n",
+                        "[fetch]\nmax_redirects = 6\n", "[fetch]\nlogo_max_bytes = 1048577\n",
+                        "[fetch]\nevidence_max_bytes = 1023\n", "[fetch]\nmax_per_host = 0\n",
+                        "[fetch]\nmax_per_host = 257\n", "[fetch]\nallow_private_addresses = yes\n",
+                        "[fetch]\nallow_private_addresses = 1\n" };
+  g_autoptr(GString) pins = g_string_new("[fetch]\nresolve = ");
+
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse(bad[i], &error);
+    if (c != NULL)
+      g_error("accepted: %s", bad[i]);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  }
+  /* BIMI_FETCH_MAX_RESOLVE_PINS + 1 pins. */
+  for (guint i = 0; i <= BIMI_FETCH_MAX_RESOLVE_PINS; i++)
+    g_string_append_printf(pins, "h%u.test:443:127.0.0.1,", i);
+  g_string_append_c(pins, '\n');
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse(pins->str, &error);
+    g_assert_null(c);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+    g_assert_nonnull(strstr(error->message, "pins"));
+  }
+}
+
+static void
 test_unknown_key(void)
 {
   g_autoptr(GError) error = NULL;
@@ -142,6 +228,15 @@ test_example_file(void)
   g_assert_null(c->dns_fault_names[0]);
   g_assert_null(c->dns_trust_anchor);
   g_assert_cmpint(c->policy_dmarc, ==, d->policy_dmarc);
+  g_assert_cmpuint(c->fetch_connect_timeout_ms, ==, d->fetch_connect_timeout_ms);
+  g_assert_cmpuint(c->fetch_timeout_ms, ==, d->fetch_timeout_ms);
+  g_assert_cmpuint(c->fetch_max_redirects, ==, d->fetch_max_redirects);
+  g_assert_cmpuint(c->fetch_logo_max_bytes, ==, d->fetch_logo_max_bytes);
+  g_assert_cmpuint(c->fetch_evidence_max_bytes, ==, d->fetch_evidence_max_bytes);
+  g_assert_cmpuint(c->fetch_max_per_host, ==, d->fetch_max_per_host);
+  g_assert_false(c->fetch_allow_private_addresses);
+  g_assert_null(c->fetch_ca_file);
+  g_assert_null(c->fetch_resolve[0]);
 }
 
 int
@@ -151,6 +246,9 @@ main(int argc, char **argv)
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/dns/keys", test_dns_keys);
   g_test_add_func("/config/policy/dmarc", test_policy_dmarc);
+  g_test_add_func("/config/fetch/defaults", test_fetch_defaults);
+  g_test_add_func("/config/fetch/keys", test_fetch_keys);
+  g_test_add_func("/config/fetch/out-of-range", test_fetch_out_of_range);
   g_test_add_func("/config/strict/unknown-key", test_unknown_key);
   g_test_add_func("/config/strict/unknown-group", test_unknown_group);
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);

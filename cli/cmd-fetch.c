@@ -1,0 +1,197 @@
+/* cli/cmd-fetch.c — `bimi fetch URL`: one fetch through engine/fetch.
+ *
+ * The same hardened GET the engine uses for l= and a= (https only, caps,
+ * deadlines, redirects, SSRF guard), with the outcome as text or JSON:
+ * status, reason code, HTTP status, media type, validators, freshness,
+ * final URL, peer address, and the body's size and SHA-256 (-o writes it).
+ *
+ * Exit: 0 ok or not-modified, 1 failed, 3 failed for a reason that may pass
+ * later (timeout, dns, connect, busy), 2 usage or internal error.
+ */
+#include "cli/commands.h"
+#include "engine/fetch.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+static char *
+body_sha256(const BimiFetchResult *r)
+{
+  if (r->body == NULL)
+    return NULL;
+  return g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, r->body);
+}
+
+static void
+add_string(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+print_json(const BimiFetchResult *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *sha = body_sha256(r);
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object(b);
+  add_string(b, "status", bimi_fetch_status_to_string(r->status));
+  add_string(b, "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL);
+  add_string(b, "detail", r->detail);
+  json_builder_set_member_name(b, "http_status");
+  json_builder_add_int_value(b, r->http_status);
+  add_string(b, "content_type", r->content_type);
+  add_string(b, "etag", r->etag);
+  add_string(b, "last_modified", r->last_modified);
+  json_builder_set_member_name(b, "max_age");
+  if (r->max_age >= 0)
+    json_builder_add_int_value(b, r->max_age);
+  else
+    json_builder_add_null_value(b);
+  add_string(b, "final_url", r->final_url);
+  add_string(b, "remote_ip", r->remote_ip);
+  json_builder_set_member_name(b, "redirects");
+  json_builder_add_int_value(b, r->redirects);
+  json_builder_set_member_name(b, "body_bytes");
+  if (r->body != NULL)
+    json_builder_add_int_value(b, (gint64) g_bytes_get_size(r->body));
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "inflated");
+  json_builder_add_boolean_value(b, r->inflated);
+  add_string(b, "sha256", sha);
+  json_builder_end_object(b);
+
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+/* Server-controlled text for a terminal: control characters escaped. */
+static void
+print_field(const char *name, const char *value)
+{
+  g_autofree char *shown = NULL;
+
+  if (value == NULL)
+    return;
+  shown = g_strescape(value, NULL);
+  printf("%s: %s\n", name, shown);
+}
+
+static void
+print_human(const BimiFetchResult *r)
+{
+  g_autofree char *sha = body_sha256(r);
+
+  printf("status: %s", bimi_fetch_status_to_string(r->status));
+  if (r->status == BIMI_FETCH_STATUS_FAILED)
+    printf(" (%s)", bimi_fetch_reason_to_string(r->reason));
+  printf("\n");
+  print_field("detail", r->detail);
+  if (r->http_status != 0)
+    printf("http status: %u\n", r->http_status);
+  print_field("content type", r->content_type);
+  print_field("etag", r->etag);
+  print_field("last modified", r->last_modified);
+  if (r->max_age >= 0)
+    printf("max age: %" G_GINT64_FORMAT " s\n", r->max_age);
+  print_field("final url", r->final_url);
+  print_field("remote ip", r->remote_ip);
+  if (r->redirects > 0)
+    printf("redirects: %u\n", r->redirects);
+  if (r->body != NULL)
+    printf("body: %" G_GSIZE_FORMAT " bytes%s, sha256 %s\n", g_bytes_get_size(r->body),
+           r->inflated ? " (inflated from SVGZ)" : "", sha);
+}
+
+int
+bimi_cli_cmd_fetch(int argc, char **argv)
+{
+  g_autofree char *kind = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *etag = NULL;
+  g_autofree char *last_modified = NULL;
+  g_autofree char *output = NULL;
+  g_auto(GStrv) resolve = NULL;
+  gboolean allow_private = FALSE, json = FALSE;
+  int timeout_ms = 0;
+  const GOptionEntry entries[] = {
+    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind, "logo (default: l=, SVG/SVGZ) or evidence (a=, PEM)", "KIND" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "Trust these TLS roots instead of the system's", "FILE" },
+    { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private,
+      "Allow loopback/private/special addresses, any port, IP literals (tests, demo)", NULL },
+    { "resolve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resolve, "Pin HOST:PORT:ADDRESS (repeatable)", "PIN" },
+    { "if-none-match", 0, 0, G_OPTION_ARG_STRING, &etag, "Conditional request on this ETag", "ETAG" },
+    { "if-modified-since", 0, 0, G_OPTION_ARG_STRING, &last_modified, "Conditional request on this date", "DATE" },
+    { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &timeout_ms, "Deadline of the whole fetch (default 5000)", "MS" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the body to FILE", "FILE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new("URL - fetch a BIMI logo or Evidence Document over HTTPS");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiFetcher) fetcher = NULL;
+  g_autoptr(BimiFetchResult) r = NULL;
+  BimiFetchConfig config = { 0 };
+  BimiFetchRequest req = { .kind = BIMI_FETCH_KIND_LOGO };
+
+  g_option_context_add_main_entries(context, entries, NULL);
+  if (!g_option_context_parse(context, &argc, &argv, &error))
+    return bimi_cli_usage_error("fetch", error->message);
+  if (argc != 2)
+    return bimi_cli_usage_error("fetch", "expected exactly one URL");
+  if (kind != NULL && strcmp(kind, "evidence") == 0)
+    req.kind = BIMI_FETCH_KIND_EVIDENCE;
+  else if (kind != NULL && strcmp(kind, "logo") != 0)
+    return bimi_cli_usage_error("fetch", "--kind must be logo or evidence");
+  if (timeout_ms < 0)
+    return bimi_cli_usage_error("fetch", "--timeout-ms must not be negative");
+  req.if_none_match = etag;
+  req.if_modified_since = last_modified;
+
+  config.allow_private_addresses = allow_private;
+  config.ca_file = ca_file;
+  config.resolve = (const char *const *) resolve;
+  config.timeout_ms = (guint) timeout_ms;
+  fetcher = bimi_fetch_fetcher_new(&config, &error);
+  if (fetcher == NULL) {
+    fprintf(stderr, "bimi fetch: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  r = bimi_fetch_url(fetcher, argv[1], &req, &error);
+  if (r == NULL) {
+    fprintf(stderr, "bimi fetch: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (output != NULL && r->body != NULL &&
+      !g_file_set_contents(output, g_bytes_get_data(r->body, NULL), (gssize) g_bytes_get_size(r->body), &error)) {
+    fprintf(stderr, "bimi fetch: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (json)
+    print_json(r);
+  else
+    print_human(r);
+  if (r->status != BIMI_FETCH_STATUS_FAILED)
+    return BIMI_EXIT_PASS;
+  switch (r->reason) {
+  case BIMI_FETCH_REASON_TIMEOUT:
+  case BIMI_FETCH_REASON_DNS:
+  case BIMI_FETCH_REASON_CONNECT:
+  case BIMI_FETCH_REASON_BUSY:
+    return BIMI_EXIT_TEMPERROR;
+  default:
+    return BIMI_EXIT_FAIL;
+  }
+}

@@ -1,0 +1,70 @@
+/* engine/fetch-private.h — engine/fetch internals shared with tests and fuzzers. */
+#ifndef BIMI_FETCH_PRIVATE_H
+#define BIMI_FETCH_PRIVATE_H
+
+#include "engine/fetch.h"
+
+#include <sys/socket.h>
+
+G_BEGIN_DECLS
+
+/**
+ * bimi_fetch__cache_control_max_age:
+ * @value: (array length=len): Cache-Control field value(s) joined by ",", untrusted
+ * @len: bytes of @value
+ *
+ * RFC 9111 §5.2: `s-maxage` (we are a shared cache) wins over `max-age`;
+ * `no-store` and `no-cache` (without field names) give 0; the first valid
+ * occurrence of a directive counts (§4.2.1); a delta-seconds larger than
+ * BIMI_FETCH_MAX_AGE_LIMIT is that limit (§1.2.2); malformed directives are
+ * skipped.
+ *
+ * Returns: seconds, or -1 when the value says nothing about freshness.
+ */
+gint64 bimi_fetch__cache_control_max_age(const char *value, gsize len);
+
+/**
+ * bimi_fetch__media_type:
+ * @value: (array length=len): a Content-Type value, untrusted
+ * @len: bytes of @value, at most BIMI_FETCH_MAX_HEADER_VALUE_BYTES
+ *
+ * RFC 9110 §8.3.1: `type "/" subtype` before any parameters, lower-cased.
+ *
+ * Returns: (transfer full) (nullable): "type/subtype", or NULL when @value is
+ *   not a media type.
+ */
+char *bimi_fetch__media_type(const char *value, gsize len);
+
+/**
+ * bimi_fetch__exempt_endpoint:
+ * @fetcher: a fetcher not yet in use
+ * @ip: an IP address in text form
+ * @port: a TCP port
+ *
+ * Tests only: connections to exactly @ip:@port skip the address and port
+ * checks, so that a local origin can redirect to another local (refused)
+ * address while allow_private_addresses is off.
+ */
+void bimi_fetch__exempt_endpoint(BimiFetcher *fetcher, const char *ip, guint port);
+
+/**
+ * bimi_fetch__endpoint_allowed:
+ * @fetcher: the fetcher (its allow_private_addresses and test exemption)
+ * @sa: the socket address about to be connected
+ * @salen: its length
+ * @detail: (out) (transfer full): why it is refused, set only on FALSE
+ *
+ * The open-socket check: a public address (engine/netaddr) and port 443.
+ *
+ * Returns: TRUE when a connection may be opened.
+ */
+gboolean bimi_fetch__endpoint_allowed(BimiFetcher *fetcher, const struct sockaddr *sa, gsize salen, char **detail);
+
+/** Per-host slot: wait until @deadline (g_get_monotonic_time() µs); FALSE = none freed. */
+gboolean bimi_fetch__slot_acquire(BimiFetcher *fetcher, const char *host, gint64 deadline);
+/** Gives back a slot taken by bimi_fetch__slot_acquire(). */
+void bimi_fetch__slot_release(BimiFetcher *fetcher, const char *host);
+
+G_END_DECLS
+
+#endif /* BIMI_FETCH_PRIVATE_H */

@@ -1,0 +1,171 @@
+/* engine/fetch.h — HTTPS GET of attacker-chosen URLs (BIMI l= and a=).
+ *
+ * spec/bimi-receiver.md §5 (indicator retrieval), §7.1 (evidence fetch),
+ * §12 item 15 and §13 item 6 (SSRF/DoS). One BimiFetcher is built from the
+ * configuration and shared by all threads; each bimi_fetch_url() is one
+ * blocking transfer (libcurl easy API, one handle per call) that returns its
+ * outcome as data: a failure is a BimiFetchResult with a reason code, never a
+ * GError.
+ *
+ * What every fetch enforces:
+ *  - https only, on the first URL and on every redirect hop (followed by this
+ *    module, at most max_redirects), a DNS host name (IP literals only with
+ *    allow_private_addresses), GET, TLS ≥ 1.2 verified against the system web
+ *    PKI or the configured ca_file, no proxy from the environment;
+ *  - the socket's actual peer address (after DNS, on every hop) must be public
+ *    (engine/netaddr) and the port 443, unless allow_private_addresses;
+ *  - connect and total deadlines; the body cap after content decoding, plus a
+ *    cap on bytes received (BIMI_FETCH_WIRE_FACTOR × the body cap); a
+ *    Content-Length over the cap stops the transfer before the body;
+ *  - SVGZ (spec §5: allowed for l=): a logo whose body is gzip (with or
+ *    without Content-Encoding) is inflated with the same cap;
+ *  - the media type the caller accepts;
+ *  - at most max_per_host concurrent fetches per host name.
+ */
+#ifndef BIMI_FETCH_H
+#define BIMI_FETCH_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define BIMI_FETCH_ERROR (bimi_fetch_error_quark())
+GQuark bimi_fetch_error_quark(void);
+
+/** Errors that stop a fetcher from being built or a fetch from being tried. */
+typedef enum {
+  BIMI_FETCH_ERROR_CONFIG,     /**< a bad setting (cap, resolve pin, unreadable ca_file) */
+  BIMI_FETCH_ERROR_INTERNAL,   /**< libcurl could not be initialised */
+} BimiFetchError;
+
+/** What is fetched: selects the default cap and the accepted media types. */
+typedef enum {
+  BIMI_FETCH_KIND_LOGO,        /**< l=: SVG or SVGZ, image/svg+xml */
+  BIMI_FETCH_KIND_EVIDENCE,    /**< a=: PEM Evidence Document */
+} BimiFetchKind;
+
+typedef enum {
+  BIMI_FETCH_STATUS_OK,            /**< 200 with an acceptable body */
+  BIMI_FETCH_STATUS_NOT_MODIFIED,  /**< 304 to a conditional request: the caller's copy is current */
+  BIMI_FETCH_STATUS_FAILED,        /**< see reason */
+} BimiFetchStatus;
+
+/** Why a fetch failed; the token of each is what bimi_fetch_reason_to_string() returns. */
+typedef enum {
+  BIMI_FETCH_REASON_NONE = 0,         /**< "none": not failed */
+  BIMI_FETCH_REASON_URL,              /**< "url": unparsable, too long, userinfo, IP literal host */
+  BIMI_FETCH_REASON_SCHEME,           /**< "scheme": not https (first URL or a redirect hop) */
+  BIMI_FETCH_REASON_DNS,              /**< "dns": the host name did not resolve */
+  BIMI_FETCH_REASON_CONNECT,          /**< "connect": no TCP connection */
+  BIMI_FETCH_REASON_FORBIDDEN_ADDRESS,/**< "forbidden-address": a special-purpose address or a port other than 443 */
+  BIMI_FETCH_REASON_TLS,              /**< "tls": handshake or certificate verification failed */
+  BIMI_FETCH_REASON_TIMEOUT,          /**< "timeout": connect or total deadline passed */
+  BIMI_FETCH_REASON_TOO_LARGE,        /**< "too-large": Content-Length, wire bytes or decoded bytes over the cap */
+  BIMI_FETCH_REASON_HTTP_STATUS,      /**< "http-status": a status other than 200 (or 304 when conditional) */
+  BIMI_FETCH_REASON_CONTENT_TYPE,     /**< "content-type": a media type the caller does not accept */
+  BIMI_FETCH_REASON_REDIRECT,         /**< "redirect": too many redirects, or a redirect without a usable Location */
+  BIMI_FETCH_REASON_PROTOCOL,         /**< "protocol": malformed or truncated response, bad gzip */
+  BIMI_FETCH_REASON_BUSY,             /**< "busy": no per-host slot freed before the deadline */
+} BimiFetchReason;
+
+/** Fetcher settings (the [fetch] group of the configuration). Pointers are
+ * borrowed during bimi_fetch_fetcher_new() only. Zero means "default" for
+ * every number. */
+typedef struct {
+  guint connect_timeout_ms;      /**< default BIMI_FETCH_CONNECT_TIMEOUT_MS */
+  guint timeout_ms;              /**< whole fetch; default BIMI_FETCH_TOTAL_TIMEOUT_MS */
+  guint max_redirects;           /**< see redirects_set; default BIMI_FETCH_MAX_REDIRECTS */
+  gboolean redirects_set;        /**< TRUE: max_redirects is meant even when 0 */
+  guint logo_max_bytes;          /**< decoded cap for logos; default BIMI_FETCH_LOGO_MAX_BYTES */
+  guint evidence_max_bytes;      /**< cap for evidence; default BIMI_FETCH_EVIDENCE_MAX_BYTES */
+  guint max_per_host;            /**< default BIMI_FETCH_MAX_PER_HOST */
+  gboolean allow_private_addresses; /**< tests and the demo only: no address, port or IP-literal checks */
+  const char *ca_file;           /**< PEM bundle replacing the system roots, or NULL */
+  const char *const *resolve;    /**< NULL-terminated "HOST:PORT:ADDR" pins (curl's CURLOPT_RESOLVE
+                                      form; tests and demo), or NULL. The SSRF guard still applies. */
+} BimiFetchConfig;
+
+/** One request. */
+typedef struct {
+  BimiFetchKind kind;
+  const char *if_none_match;      /**< ETag of the caller's copy (sent as If-None-Match), or NULL */
+  const char *if_modified_since;  /**< Last-Modified of the caller's copy, or NULL */
+  const char *const *accept_types;/**< NULL-terminated lower-case media types accepted, or NULL for
+                                       the kind's defaults (bimi_fetch_default_types()) */
+  gboolean accept_missing_type;   /**< with accept_types: also accept a response without Content-Type */
+} BimiFetchRequest;
+
+/** The outcome of one fetch. Plain data; free with bimi_fetch_result_free(). */
+typedef struct {
+  BimiFetchStatus status;
+  BimiFetchReason reason;    /**< BIMI_FETCH_REASON_NONE unless status is FAILED */
+  char *detail;              /**< human text: what exactly failed (may quote the server), or NULL */
+  guint http_status;         /**< last HTTP status seen, 0 if none */
+  GBytes *body;              /**< decoded (and, for SVGZ, inflated) body when OK; else NULL */
+  gboolean inflated;         /**< TRUE: body was SVGZ (gzip content) and was inflated here */
+  char *content_type;        /**< Content-Type as sent (parameters included), or NULL */
+  char *etag;                /**< ETag, or NULL */
+  char *last_modified;       /**< Last-Modified, or NULL */
+  gint64 max_age;            /**< freshness lifetime in seconds from Cache-Control s-maxage/max-age
+                                  (no-store/no-cache → 0) or Expires − Date; -1 when not given */
+  char *final_url;           /**< the URL of the last hop tried, or NULL */
+  char *remote_ip;           /**< peer address of the last hop, or NULL */
+  guint redirects;           /**< redirects followed */
+} BimiFetchResult;
+
+/** Frees @result and everything it owns; NULL is accepted. */
+void bimi_fetch_result_free(BimiFetchResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiFetchResult, bimi_fetch_result_free)
+
+typedef struct _BimiFetcher BimiFetcher;
+
+/**
+ * bimi_fetch_fetcher_new:
+ * @config: the settings (copied)
+ * @error: BIMI_FETCH_ERROR_CONFIG (cap over BIMI_FETCH_MAX_BODY_BYTES,
+ *   redirects over BIMI_FETCH_MAX_REDIRECTS_LIMIT, more than
+ *   BIMI_FETCH_MAX_RESOLVE_PINS pins, ca_file unreadable),
+ *   BIMI_FETCH_ERROR_INTERNAL (curl_global_init failed)
+ *
+ * Initialises libcurl once per process. The fetcher is thread-safe.
+ *
+ * Returns: (transfer full): the fetcher, or NULL with @error set.
+ */
+BimiFetcher *bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error);
+/** Frees @fetcher (NULL is accepted). No fetch may be running on it. */
+void bimi_fetch_fetcher_free(BimiFetcher *fetcher);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiFetcher, bimi_fetch_fetcher_free)
+
+/**
+ * bimi_fetch_url:
+ * @fetcher: the fetcher
+ * @url: the absolute https URL, untrusted (NUL-terminated)
+ * @request: kind and conditional-request inputs
+ * @error: BIMI_FETCH_ERROR_INTERNAL only (no curl handle could be made)
+ *
+ * Blocks for at most the total deadline (plus the time to notice it).
+ * A fetch that fails for any reason the URL or the server is responsible for
+ * returns a result with status FAILED and a reason; only an internal failure
+ * returns NULL.
+ *
+ * Returns: (transfer full): the result, or NULL with @error set.
+ */
+BimiFetchResult *bimi_fetch_url(BimiFetcher *fetcher, const char *url, const BimiFetchRequest *request,
+                                GError **error);
+
+/** The default accepted media types of @kind, NULL-terminated. (transfer none)
+ * Logo: image/svg+xml. Evidence: application/pem-certificate-chain (RFC 8555
+ * §9.1), application/x-pem-file, application/x-x509-ca-cert (what nginx's and
+ * Apache's mime.types give .pem), text/plain, application/octet-stream; a
+ * missing Content-Type is accepted for evidence only (its content is checked
+ * as PEM by engine/vmc; spec §7.1 names no media type, only the .pem suffix). */
+const char *const *bimi_fetch_default_types(BimiFetchKind kind);
+
+/** Stable token of a reason ("too-large", "forbidden-address", ...). (transfer none) */
+const char *bimi_fetch_reason_to_string(BimiFetchReason reason);
+/** "ok", "not-modified" or "failed". (transfer none) */
+const char *bimi_fetch_status_to_string(BimiFetchStatus status);
+
+G_END_DECLS
+
+#endif /* BIMI_FETCH_H */
