@@ -12,6 +12,7 @@ typedef struct {
 } BimiCliCommand;
 
 static const BimiCliCommand commands[] = {
+  { "cert", bimi_cli_cmd_cert, "validate a VMC/CMC Evidence Document (verify), extract its logo (logo)" },
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
 };

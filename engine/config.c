@@ -24,8 +24,10 @@ typedef struct {
 } KnownGroup;
 
 static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
+static const char *const trust_keys[] = { "bimi_roots", "ct_logs", "revocation", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
+  { "trust", trust_keys },
 };
 
 BimiConfig *
@@ -37,6 +39,9 @@ bimi_config_new_default(void)
   box->config.dns_zone_files = g_new0(char *, 1);
   box->config.dns_fault_names = g_new0(char *, 1);
   box->config.dns_timeout_ms = BIMI_DNS_DEFAULT_TIMEOUT_MS;
+  box->config.trust_bimi_roots = g_strdup(BIMI_CONFIG_DEFAULT_BIMI_ROOTS);
+  box->config.trust_ct_logs = g_strdup(BIMI_CONFIG_DEFAULT_CT_LOGS);
+  box->config.trust_revocation = BIMI_VMC_REVOCATION_SOFT;
   return &box->config;
 }
 
@@ -62,6 +67,8 @@ bimi_config_unref(BimiConfig *config)
   g_strfreev(config->dns_zone_files);
   g_strfreev(config->dns_fault_names);
   g_free(config->dns_trust_anchor);
+  g_free(config->trust_bimi_roots);
+  g_free(config->trust_ct_logs);
   g_free(box);
 }
 
@@ -133,6 +140,36 @@ get_uint_in_range(GKeyFile *kf, const char *group, const char *key, guint min, g
   return TRUE;
 }
 
+/* [trust]: file paths (non-empty when given) and the revocation mode. */
+static gboolean
+get_trust(GKeyFile *kf, BimiConfig *config, const char *source, GError **error)
+{
+  static const char *const path_keys[] = { "bimi_roots", "ct_logs" };
+  char **slots[] = { &config->trust_bimi_roots, &config->trust_ct_logs };
+  g_autofree char *mode = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(path_keys); i++) {
+    g_autofree char *v = g_key_file_get_string(kf, "trust", path_keys[i], NULL);
+    if (v == NULL)
+      continue;
+    g_strstrip(v);
+    if (*v == '\0') {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [trust] %s: empty (the BIMI trust configuration cannot be disabled)", source, path_keys[i]);
+      return FALSE;
+    }
+    g_free(*slots[i]);
+    *slots[i] = g_steal_pointer(&v);
+  }
+  mode = g_key_file_get_string(kf, "trust", "revocation", NULL);
+  if (mode != NULL && !bimi_vmc_revocation_mode_from_string(g_strstrip(mode), &config->trust_revocation)) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [trust] revocation = '%s': expected require, soft or off", source, mode);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 BimiConfig *
 bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
 {
@@ -168,6 +205,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
   if (anchor != NULL && *g_strstrip(anchor) != '\0')
     config->dns_trust_anchor = g_steal_pointer(&anchor);
   if (!get_uint_in_range(kf, "dns", "timeout_ms", 100, 60000, &config->dns_timeout_ms, source, error))
+    return NULL;
+  if (!get_trust(kf, config, source, error))
     return NULL;
   return g_steal_pointer(&config);
 }

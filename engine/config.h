@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include "engine/dns.h"
+#include "engine/vmc.h"
 
 G_BEGIN_DECLS
 
@@ -32,7 +33,15 @@ typedef struct {
   char **dns_fault_names;    /**< owner names whose unanswerable queries time out */
   char *dns_trust_anchor;    /**< DNSSEC root anchor file, or NULL (no validation) */
   guint dns_timeout_ms;      /**< per-query deadline, 100..60000 ms, default 4000 */
+  /* [trust] (engine/vmc) */
+  char *trust_bimi_roots;    /**< BIMI trust anchors (PEM), default BIMI_CONFIG_DEFAULT_BIMI_ROOTS */
+  char *trust_ct_logs;       /**< CT log list (ct_log_list.cnf), default BIMI_CONFIG_DEFAULT_CT_LOGS */
+  BimiVmcRevocationMode trust_revocation; /**< require | soft | off, default soft */
 } BimiConfig;
+
+/** Default [trust] files, relative to the working directory (the repository's data/). */
+#define BIMI_CONFIG_DEFAULT_BIMI_ROOTS "data/bimi-roots.pem"
+#define BIMI_CONFIG_DEFAULT_CT_LOGS    "data/ct-logs.cnf"
 
 /**
  * bimi_config_new_default:

@@ -144,6 +144,34 @@ bimi_vmc_revocation_status_to_string(BimiVmcRevocationStatus s)
   }
 }
 
+/* MCR v1.7 §7.1.4.2 subject attributes get names, so RFC 2253 output reads
+ * "markType=Registered Mark" instead of a hex dump. Registered once per process. */
+static gpointer
+register_oids(gpointer unused)
+{
+  static const char *const oids[][2] = {
+    { "1.3.6.1.4.1.53087.1.13", "markType" },
+    { "1.3.6.1.4.1.53087.1.2", "trademarkOfficeName" },
+    { "1.3.6.1.4.1.53087.1.3", "trademarkCountryOrRegionName" },
+    { "1.3.6.1.4.1.53087.1.4", "trademarkIdentifier" },
+    { "1.3.6.1.4.1.53087.1.5", "legalEntityIdentifier" },
+    { "1.3.6.1.4.1.53087.1.6", "wordMark" },
+    { "1.3.6.1.4.1.53087.3.2", "statuteCountryName" },
+    { "1.3.6.1.4.1.53087.3.3", "statuteStateOrProvinceName" },
+    { "1.3.6.1.4.1.53087.3.4", "statuteLocalityName" },
+    { "1.3.6.1.4.1.53087.3.5", "statuteCitation" },
+    { "1.3.6.1.4.1.53087.3.6", "statuteURL" },
+    { "1.3.6.1.4.1.53087.5.1", "priorUseMarkSourceURL" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(oids); i++)
+    if (OBJ_txt2nid(oids[i][0]) == NID_undef)
+      OBJ_create(oids[i][0], oids[i][1], oids[i][1]);
+  ERR_clear_error();
+  return NULL;
+}
+
+static GOnce oids_once = G_ONCE_INIT;
+
 /* ------------------------------------------------------------------ trust */
 
 typedef struct {
@@ -257,6 +285,7 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
     return NULL;
   }
 
+  g_once(&oids_once, register_oids, NULL);
   trust = g_new0(BimiVmcTrust, 1);
   g_atomic_ref_count_init(&trust->ref);
   g_mutex_init(&trust->lock);
@@ -1235,6 +1264,7 @@ bimi_vmc_extract_logo(GBytes *pem, GError **error)
   const guint8 *data = g_bytes_get_data(pem, &len);
   BimiVmcCheck why;
 
+  g_once(&oids_once, register_oids, NULL);
   certs = bimi_vmc__pem_chain_parse(data, len, error);
   if (certs == NULL)
     return NULL;
