@@ -735,6 +735,7 @@ check_san(BimiVmcResult *r, X509 *leaf, const BimiVmcOptions *opts)
   }
   GENERAL_NAMES_free(gens);
   g_ptr_array_add(sans, NULL);
+  g_strfreev(r->sans);
   r->sans = g_strdupv((char **) sans->pdata);
   if (sans->len == 1) {
     fail(r, BIMI_VMC_CHECK_SAN_MISSING, "the leaf has no subjectAltName dNSName");
@@ -832,6 +833,7 @@ check_scts(BimiVmcResult *r, BimiVmcTrust *trust, X509 *leaf, X509 *issuer, gint
   SCT_LIST_free(scts);
   CT_POLICY_EVAL_CTX_free(ctx);
   g_ptr_array_add(names, NULL);
+  g_strfreev(r->sct_logs);
   r->sct_logs = g_strdupv((char **) names->pdata);
   if (names->len > 1)
     return;
@@ -956,6 +958,8 @@ check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, c
   gboolean unavailable = FALSE, revoked = FALSE;
   g_autoptr(GPtrArray) leaf_urls = NULL;
 
+  if (opts->revocation == BIMI_VMC_REVOCATION_OFF)
+    return;
   if (n >= 1) {
     leaf_urls = crl_urls(sk_X509_value(chain, 0));
     if (leaf_urls->len == 0)
@@ -963,6 +967,17 @@ check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, c
   }
   if (opts->revocation == BIMI_VMC_REVOCATION_OFF || n < 2)
     return;
+  /* Only a chain that reached a configured anchor is worth a CRL fetch: URLs of
+   * an untrusted chain are attacker-chosen, and its verdict is already "fail". */
+  {
+    X509 *top = sk_X509_value(chain, n - 1);
+    gboolean anchored = FALSE;
+    for (guint i = 0; i < trust->anchors->len; i++)
+      if (X509_cmp(g_array_index(trust->anchors, Anchor, i).cert, top) == 0)
+        anchored = TRUE;
+    if (!anchored)
+      return;
+  }
   /* Every certificate below the anchor, against its issuer's CRL (RFC 5280 §6.3). */
   for (int i = 0; i + 1 < n && !revoked; i++) {
     X509 *x = sk_X509_value(chain, i), *issuer = sk_X509_value(chain, i + 1);
@@ -971,9 +986,10 @@ check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, c
     g_autofree char *subj = short_name(x);
 
     if (urls->len == 0) {
-      if (i > 0)
+      if (i > 0) { /* the leaf's case is the "crldp-missing" failure above */
         warn(r, "revocation: %s has no CRL distribution point", subj);
-      unavailable = TRUE;
+        unavailable = TRUE;
+      }
       continue;
     }
     for (guint u = 0; u < urls->len && !decided; u++) {
