@@ -23,6 +23,7 @@ typedef int (*BimiCliCommandFunc)(int argc, char **argv);
 int bimi_cli_cmd_dns(int argc, char **argv);
 int bimi_cli_cmd_headers(int argc, char **argv);
 int bimi_cli_cmd_cert(int argc, char **argv);
+int bimi_cli_cmd_svg(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
  * --forwarder ADDR[@PORT]..., --timeout-ms N. */

@@ -15,6 +15,7 @@ static const BimiCliCommand commands[] = {
   { "cert", bimi_cli_cmd_cert, "validate a VMC/CMC Evidence Document (verify), extract its logo (logo)" },
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
+  { "svg", bimi_cli_cmd_svg, "check LOGO.svg: validate an indicator against SVG Tiny PS" },
 };
 
 static void

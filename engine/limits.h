@@ -68,6 +68,21 @@
  * (a default, not a bound; BIND uses the SOA minimum, which we may lack). */
 #define BIMI_DNS_ZONE_DEFAULT_TTL     3600u
 
+/* ---- engine/svg (spec/bimi-receiver.md §6, draft-svg-tiny-ps §2.4) ------ */
+/** Largest SVG indicator, uncompressed, in bytes ("SHOULD NOT exceed 32
+ *  kilobytes", treated as a hard limit; checked before parsing). */
+#define BIMI_SVG_MAX_BYTES            32768u
+/** Deepest element nesting (the root is depth 1); real logos use < 10. */
+#define BIMI_SVG_MAX_DEPTH            32u
+/** Most elements + comments + processing instructions + CDATA sections in one
+ *  SVG (real logos: < 200); counted while parsing. */
+#define BIMI_SVG_MAX_NODES            4096u
+/** Most errors, and most warnings, kept per SVG; the rest are counted out
+ *  (BimiSvgResult.truncated). */
+#define BIMI_SVG_MAX_ISSUES           64u
+/** Recommended longest <title>, in characters (a SHOULD: longer only warns). */
+#define BIMI_SVG_TITLE_RECOMMENDED_CHARS 64u
+
 /* ---- engine/vmc (draft-fetch-validation-vmc-wchuang-11, MCR v1.7) ------ */
 /** Largest Evidence Document (PEM chain) accepted, in bytes (spec §13 rule 6: PEM <= 256 KiB). */
 #define BIMI_VMC_MAX_PEM_BYTES        (256u * 1024u)
@@ -91,7 +106,7 @@
 #define BIMI_VMC_MAX_SCTS             16u
 /** Largest CRL accepted from the fetcher, in bytes. */
 #define BIMI_VMC_MAX_CRL_BYTES        (4u * 1024u * 1024u)
-/** Most CRLs kept in the trust object's cache (evicted on nextUpdate, then oldest). */
+/** Most CRLs kept in the trust object's cache (stale entries are refetched; a full cache is emptied). */
 #define BIMI_VMC_MAX_CACHED_CRLS      64u
 /** Most SAN dNSNames reported from the leaf. */
 #define BIMI_VMC_MAX_SANS             100u

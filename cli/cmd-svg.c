@@ -1,0 +1,175 @@
+/* cli/cmd-svg.c — `bimi svg check LOGO.svg [--json]`: validate an indicator
+ * against the SVG Tiny Portable/Secure profile (engine/svg.h,
+ * spec/bimi-receiver.md §6).
+ *
+ * Every violation is listed with its line and stable code, errors first, then
+ * warnings, then the <title> (the logo's alt text). Attacker text in messages
+ * is escaped for the terminal; --json prints one object:
+ *   {"file", "valid", "size", "title", "truncated",
+ *    "errors": [{"code", "line", "message"}...], "warnings": [...]}
+ *
+ * Exit: 0 valid (warnings allowed), 1 invalid, 2 usage, an unreadable file,
+ * or a logo that could not be evaluated.
+ */
+#include "cli/commands.h"
+#include "engine/svg.h"
+#include "engine/limits.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+/* The file read is bounded well above BIMI_SVG_MAX_BYTES so that an oversized
+ * logo is reported as the "too-large" violation, not as an unreadable file. */
+#define SVG_CLI_MAX_FILE_BYTES (16u * 1024u * 1024u)
+
+/* Valid UTF-8 kept, except controls (C0, DEL, C1) and backslash, escaped. */
+static char *
+escape_text(const char *s)
+{
+  GString *out = g_string_sized_new(strlen(s) + 8);
+  for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    if (c == '\\')
+      g_string_append(out, "\\\\");
+    else if (c == '\n')
+      g_string_append(out, "\\n");
+    else if (c == '\t')
+      g_string_append(out, "\\t");
+    else if (c == '\r')
+      g_string_append(out, "\\r");
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", (guint) c);
+    else if (c >= 0x80 && c <= 0x9f)
+      g_string_append_printf(out, "\\u%04x", (guint) c);
+    else
+      g_string_append_unichar(out, c);
+  }
+  return g_string_free(out, FALSE);
+}
+
+static void
+add_issues(JsonBuilder *b, const char *member, const GPtrArray *issues)
+{
+  json_builder_set_member_name(b, member);
+  json_builder_begin_array(b);
+  for (guint i = 0; i < issues->len; i++) {
+    const BimiSvgIssue *issue = issues->pdata[i];
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "code");
+    json_builder_add_string_value(b, issue->code);
+    json_builder_set_member_name(b, "line");
+    json_builder_add_int_value(b, issue->line);
+    json_builder_set_member_name(b, "message");
+    json_builder_add_string_value(b, issue->message);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+static void
+print_json(const char *file, const BimiSvgResult *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "file");
+  json_builder_add_string_value(b, file);
+  json_builder_set_member_name(b, "valid");
+  json_builder_add_boolean_value(b, r->valid);
+  json_builder_set_member_name(b, "size");
+  json_builder_add_int_value(b, (gint64) r->size);
+  json_builder_set_member_name(b, "title");
+  if (r->title != NULL)
+    json_builder_add_string_value(b, r->title);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "truncated");
+  json_builder_add_boolean_value(b, r->truncated);
+  add_issues(b, "errors", r->errors);
+  add_issues(b, "warnings", r->warnings);
+  json_builder_end_object(b);
+
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+static void
+print_issues(const char *kind, const GPtrArray *issues)
+{
+  for (guint i = 0; i < issues->len; i++) {
+    const BimiSvgIssue *issue = issues->pdata[i];
+    g_autofree char *m = escape_text(issue->message);
+    if (issue->line > 0)
+      printf("  %s line %u [%s] %s\n", kind, issue->line, issue->code, m);
+    else
+      printf("  %s [%s] %s\n", kind, issue->code, m);
+  }
+}
+
+static void
+print_text(const char *file, const BimiSvgResult *r)
+{
+  g_autofree char *f = escape_text(file);
+  printf("%s: %s, %" G_GSIZE_FORMAT " bytes, %u error%s, %u warning%s%s\n", f,
+         r->valid ? "valid SVG Tiny PS" : "INVALID", r->size, r->errors->len, r->errors->len == 1 ? "" : "s",
+         r->warnings->len, r->warnings->len == 1 ? "" : "s",
+         r->truncated ? " (more were found and dropped)" : "");
+  print_issues("error  ", r->errors);
+  print_issues("warning", r->warnings);
+  if (r->title != NULL) {
+    g_autofree char *t = escape_text(r->title);
+    printf("  title: \"%s\"\n", t);
+  } else {
+    printf("  title: none\n");
+  }
+}
+
+int
+bimi_cli_cmd_svg(int argc, char **argv)
+{
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new("check LOGO.svg");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(BimiSvgResult) result = NULL;
+
+  g_option_context_set_summary(context,
+                               "Validate a BIMI indicator against the SVG Tiny Portable/Secure profile: size,\n"
+                               "safe XML, the BIMI Group RelaxNG schema and the rules it cannot express.\n"
+                               "Lists every violation with its line and code (\"-\" reads stdin).\n"
+                               "Exit: 0 valid, 1 invalid, 2 usage or unreadable file.");
+  g_option_context_add_main_entries(context, entries, NULL);
+  if (!g_option_context_parse(context, &argc, &argv, &error))
+    return bimi_cli_usage_error("svg", error->message);
+  if (argc < 2 || strcmp(argv[1], "check") != 0)
+    return bimi_cli_usage_error("svg", "expected: bimi svg check LOGO.svg [--json]");
+  if (argc != 3)
+    return bimi_cli_usage_error("svg", "expected exactly one SVG file (or - for stdin)");
+
+  bytes = bimi_cli_read_file(argv[2], SVG_CLI_MAX_FILE_BYTES, &error);
+  if (bytes == NULL) {
+    fprintf(stderr, "bimi svg: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  result = bimi_svg_validate(bytes, &error);
+  if (result == NULL) {
+    fprintf(stderr, "bimi svg: %s: could not evaluate: %s\n", argv[2], error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (json)
+    print_json(argv[2], result);
+  else
+    print_text(argv[2], result);
+  return result->valid ? BIMI_EXIT_PASS : BIMI_EXIT_FAIL;
+}
