@@ -11,6 +11,7 @@
  * program (../data from build/bimi), else in the working directory: only BIMI
  * roots, never the system TLS store. CRLs are not fetched from here yet (no
  * fetcher): with the default revocation=soft an unknown status is a warning.
+ * The certificate's SVG is checked by engine/svg (SVG Tiny PS).
  */
 #include "cli/commands.h"
 #include "engine/vmc.h"

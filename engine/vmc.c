@@ -26,6 +26,7 @@
 #include "engine/vmc.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
+#include "engine/svg.h"
 
 #include <string.h>
 #include <idn2.h>
@@ -1108,15 +1109,39 @@ check_logo(BimiVmcResult *r, X509 *leaf, const BimiVmcOptions *opts)
   else if (!all_ok)
     fail(r, BIMI_VMC_CHECK_LOGO_HASH, "logotypeHash does not match the uncompressed SVG");
 
-  if (opts->svg_check != NULL) {
+  {
     g_autofree char *detail = NULL;
-    if (!opts->svg_check(r->svg, opts->svg_user_data, &detail))
+    BimiVmcSvgCheckFunc check = opts->svg_check ? opts->svg_check : bimi_vmc_svg_check_default;
+    if (!check(r->svg, opts->svg_user_data, &detail))
       fail(r, BIMI_VMC_CHECK_LOGO_SVG, "the certificate's SVG is not SVG Tiny PS: %s", detail ? detail : "invalid");
-  } else {
-    warn(r, "the certificate's SVG was not checked against the SVG Tiny PS profile here");
   }
   if (opts->location_svg != NULL && !bimi_vmc_svg_equal(opts->location_svg, r->svg))
     fail(r, BIMI_VMC_CHECK_LOGO_MISMATCH, "the l= SVG differs from the certificate's SVG");
+}
+
+gboolean
+bimi_vmc_svg_check_default(GBytes *svg, gpointer user_data, char **detail)
+{
+  g_autoptr(GError) error = NULL;
+  BimiSvgResult *res = bimi_svg_validate(svg, &error);
+  gboolean ok;
+
+  if (res == NULL) { /* could not evaluate: fail closed */
+    *detail = g_strdup_printf("SVG validator unavailable: %s", error->message);
+    return FALSE;
+  }
+  ok = res->valid;
+  if (!ok && res->errors->len > 0) {
+    const BimiSvgIssue *i = g_ptr_array_index(res->errors, 0);
+    g_autofree char *msg = g_strdup(i->message);
+    for (char *c = msg; *c; c++) /* attacker text: no control characters in reports */
+      if ((unsigned char) *c < 0x20 || *c == 0x7f)
+        *c = ' ';
+    *detail = g_strdup_printf("%s at line %u: %s%s", i->code, i->line, msg,
+                              res->errors->len > 1 ? " (and more)" : "");
+  }
+  bimi_svg_result_free(res);
+  return ok;
 }
 
 /* ----------------------------------------------------------------- verify */

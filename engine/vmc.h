@@ -110,6 +110,15 @@ typedef GBytes *(*BimiVmcFetchCrlFunc)(const char *url, gpointer user_data, GErr
  */
 typedef gboolean (*BimiVmcSvgCheckFunc)(GBytes *svg, gpointer user_data, char **detail);
 
+/**
+ * bimi_vmc_svg_check_default:
+ *
+ * The default BimiVmcSvgCheckFunc: engine/svg's bimi_svg_validate() (SVG Tiny
+ * PS, spec §6). @detail gets the first violation ("code at line N: message").
+ * An SVG that cannot be evaluated fails (closed).
+ */
+gboolean bimi_vmc_svg_check_default(GBytes *svg, gpointer user_data, char **detail);
+
 /** Trust configuration: BIMI roots, CT logs and the CRL cache. Opaque, thread-safe, refcounted. */
 typedef struct BimiVmcTrust BimiVmcTrust;
 
@@ -144,7 +153,7 @@ typedef struct {
   BimiVmcRevocationMode revocation;
   BimiVmcFetchCrlFunc fetch_crl;   /**< NULL: CRLs unavailable */
   gpointer fetch_user_data;
-  BimiVmcSvgCheckFunc svg_check;   /**< NULL: the SVG profile is not checked here (warning) */
+  BimiVmcSvgCheckFunc svg_check;   /**< NULL: bimi_vmc_svg_check_default() (engine/svg) */
   gpointer svg_user_data;
   GBytes *location_svg;         /**< the l= SVG (uncompressed) to compare, or NULL */
 } BimiVmcOptions;

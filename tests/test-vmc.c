@@ -48,20 +48,6 @@ fetch_fixture_crl(const char *url, gpointer user_data, GError **error)
   return g_bytes_new_take(data, len);
 }
 
-/* Stand-in for engine/svg (being written in parallel): the two rules the
- * broken fixture logo breaks (baseProfile="tiny-ps", no <script>). */
-static gboolean
-svg_check_stub(GBytes *svg, gpointer user_data, char **detail)
-{
-  g_autofree char *s = g_strndup(g_bytes_get_data(svg, NULL), g_bytes_get_size(svg));
-
-  if (strstr(s, "baseProfile=\"tiny-ps\"") == NULL || strstr(s, "<script") != NULL) {
-    *detail = g_strdup("not SVG Tiny PS (baseProfile / script)");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static BimiVmcOptions
 pki_options(void)
 {
@@ -70,7 +56,6 @@ pki_options(void)
   o.now = pki_now;
   o.revocation = BIMI_VMC_REVOCATION_REQUIRE;
   o.fetch_crl = fetch_fixture_crl;
-  o.svg_check = svg_check_stub;
   return o;
 }
 
@@ -348,6 +333,33 @@ test_location_svg(void)
   c = verify_file("good-vmc-registered", &o);
   g_assert_true(bimi_vmc_result_has_failure(c, BIMI_VMC_CHECK_LOGO_MISMATCH));
   g_assert_cmpuint(c->failures->len, ==, 1);
+}
+
+static gboolean
+reject_all(GBytes *svg, gpointer user_data, char **detail)
+{
+  (*(guint *) user_data)++;
+  *detail = g_strdup("rejected by the caller's validator");
+  return FALSE;
+}
+
+/* The SVG validator is engine/svg by default and replaceable by the caller. */
+static void
+test_svg_check_callback(void)
+{
+  BimiVmcOptions o = pki_options();
+  guint calls = 0;
+  g_autoptr(BimiVmcResult) r = NULL, d = NULL;
+
+  o.svg_check = reject_all;
+  o.svg_user_data = &calls;
+  r = verify_file("good-vmc-registered", &o);
+  g_assert_cmpuint(calls, ==, 1);
+  g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_LOGO_SVG));
+  g_assert_nonnull(strstr(((BimiVmcFailure *) g_ptr_array_index(r->failures, 0))->detail, "caller's validator"));
+  o = pki_options();
+  d = verify_file("bad-logo-not-tiny-ps", &o);
+  g_assert_nonnull(strstr(((BimiVmcFailure *) g_ptr_array_index(d->failures, 0))->detail, "version at line 2"));
 }
 
 static void
@@ -882,6 +894,7 @@ main(int argc, char **argv)
   g_test_add_func("/vmc/revocation/mode-strings", test_revocation_mode_strings);
   g_test_add_func("/vmc/logo/location-svg", test_location_svg);
   g_test_add_func("/vmc/logo/svg-equal", test_svg_equal);
+  g_test_add_func("/vmc/logo/svg-check-callback", test_svg_check_callback);
   g_test_add_func("/vmc/logo/extract", test_extract_logo);
   g_test_add_func("/vmc/trust/distrust-after", test_distrust_after);
   g_test_add_func("/vmc/trust/errors", test_trust_errors);
