@@ -121,6 +121,24 @@ GPtrArray *bimi_vmc__sct_list_parse(const guint8 *data, gsize len, GError **erro
  */
 GPtrArray *bimi_vmc__sct_list_from_extension(const guint8 *data, gsize len, GError **error);
 
+/* ---- engine/vmc.c ----------------------------------------------------- */
+
+struct BimiVmcTrust;
+
+/**
+ * bimi_vmc__crl_cache_put:
+ * @trust: the trust object whose CRL cache gets the entry
+ * @url: the distribution point URL (key)
+ * @crl: (transfer none): a verified CRL (a reference is taken)
+ * @next_update: its nextUpdate, Unix seconds (entries are used while now < this)
+ *
+ * At most BIMI_VMC_MAX_CACHED_CRLS entries: inserting a new URL into a full
+ * cache empties it first.
+ *
+ * Returns: the number of cached CRLs after the insertion.
+ */
+guint bimi_vmc__crl_cache_put(struct BimiVmcTrust *trust, const char *url, X509_CRL *crl, gint64 next_update);
+
 G_END_DECLS
 
 #endif /* BIMI_VMC_PRIVATE_H */

@@ -183,7 +183,6 @@ typedef struct {
 typedef struct {
   X509_CRL *crl;
   gint64 next_update;
-  gint64 inserted;
 } CachedCrl;
 
 struct BimiVmcTrust {
@@ -874,6 +873,24 @@ crl_urls(X509 *x)
   return urls;
 }
 
+guint
+bimi_vmc__crl_cache_put(BimiVmcTrust *trust, const char *url, X509_CRL *crl, gint64 next_update)
+{
+  CachedCrl *c = g_new0(CachedCrl, 1);
+  guint n;
+
+  c->crl = crl;
+  X509_CRL_up_ref(crl);
+  c->next_update = next_update;
+  g_mutex_lock(&trust->lock);
+  if (g_hash_table_size(trust->crls) >= BIMI_VMC_MAX_CACHED_CRLS && !g_hash_table_contains(trust->crls, url))
+    g_hash_table_remove_all(trust->crls); /* bounded and simple: a BIMI deployment sees a handful of CRLs */
+  g_hash_table_replace(trust->crls, g_strdup(url), c);
+  n = g_hash_table_size(trust->crls);
+  g_mutex_unlock(&trust->lock);
+  return n;
+}
+
 /* A verified, current CRL for @url issued by @issuer (cached), or NULL + why. */
 static X509_CRL *
 get_crl(BimiVmcTrust *trust, const BimiVmcOptions *opts, const char *url, X509 *issuer, char **why)
@@ -939,16 +956,7 @@ get_crl(BimiVmcTrust *trust, const BimiVmcOptions *opts, const char *url, X509 *
     *why = g_strdup_printf("%s: CRL not current at the evaluation time", url);
     return NULL;
   }
-  g_mutex_lock(&trust->lock);
-  if (g_hash_table_size(trust->crls) >= BIMI_VMC_MAX_CACHED_CRLS)
-    g_hash_table_remove_all(trust->crls); /* crude but bounded; CRLs are few */
-  c = g_new0(CachedCrl, 1);
-  c->crl = crl;
-  X509_CRL_up_ref(crl);
-  c->next_update = next_update;
-  c->inserted = opts->now;
-  g_hash_table_replace(trust->crls, g_strdup(url), c);
-  g_mutex_unlock(&trust->lock);
+  bimi_vmc__crl_cache_put(trust, url, crl, next_update);
   return crl;
 }
 
@@ -1202,6 +1210,11 @@ classify(BimiVmcResult *r, gboolean bimi_eku)
     r->cert_type = BIMI_VMC_CERT_CMC;
     break;
   }
+  /* MCR v1.7 §7.1.2.7: the pilot identifier belongs to Prior Use / Modified
+   * Registered Mark certificates only; elsewhere it is an unknown critical extension. */
+  if (r->pilot && r->mark_type != BIMI_VMC_MARK_PRIOR_USE && r->mark_type != BIMI_VMC_MARK_MODIFIED_REGISTERED)
+    fail(r, BIMI_VMC_CHECK_CRITICAL_EXTENSION, "critical pilot identifier extension %s on a %s certificate",
+         OID_PILOT, r->mark_type_text ? r->mark_type_text : "non-CMC");
 }
 
 static void

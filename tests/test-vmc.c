@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
+#include <openssl/x509.h>
 
 #define PKI "fixtures/pki/"
 #define END BIMI_VMC_N_CHECKS
@@ -106,6 +107,8 @@ static const PkiCase pki_cases[] = {
   { "bad-wrong-intermediate", BIMI_VMC_CERT_VMC, BIMI_VMC_MARK_REGISTERED, { BIMI_VMC_CHECK_CHAIN_INCOMPLETE, END } },
   { "bad-untrusted-root", BIMI_VMC_CERT_VMC, BIMI_VMC_MARK_REGISTERED, { BIMI_VMC_CHECK_CHAIN_UNTRUSTED, END } },
   { "bad-chain-order", BIMI_VMC_CERT_VMC, BIMI_VMC_MARK_REGISTERED, { BIMI_VMC_CHECK_CHAIN_ORDER, END } },
+  { "bad-pilot-on-vmc", BIMI_VMC_CERT_VMC, BIMI_VMC_MARK_REGISTERED, { BIMI_VMC_CHECK_CRITICAL_EXTENSION, END } },
+  { "edge-many-sans", BIMI_VMC_CERT_VMC, BIMI_VMC_MARK_REGISTERED, { BIMI_VMC_CHECK_SAN_MISMATCH, END } },
   { "bad-tls-certificate", BIMI_VMC_CERT_NONE, BIMI_VMC_MARK_ABSENT,
     { BIMI_VMC_CHECK_EKU_LEAF, BIMI_VMC_CHECK_POLICY, BIMI_VMC_CHECK_LOGOTYPE_MISSING, END } },
 };
@@ -856,6 +859,69 @@ test_extract_logo(void)
   g_assert_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE);
 }
 
+/* BIMI_VMC_MAX_SANS: names past the limit are not read (fail closed) and a warning says so. */
+static void
+test_san_limit(void)
+{
+  BimiVmcOptions o = pki_options();
+  g_autoptr(BimiVmcResult) r = verify_file("edge-many-sans", &o);
+  gboolean warned = FALSE;
+
+  g_assert_cmpuint(g_strv_length(r->sans), ==, BIMI_VMC_MAX_SANS);
+  for (guint i = 0; i < r->warnings->len; i++)
+    if (strstr(g_ptr_array_index(r->warnings, i), "SAN") != NULL)
+      warned = TRUE;
+  g_assert_true(warned);
+  g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_SAN_MISMATCH));
+}
+
+/* BIMI_VMC_MAX_CRL_BYTES: a larger CRL is not parsed; the status is unknown. */
+static GBytes *
+fetch_huge_crl(const char *url, gpointer user_data, GError **error)
+{
+  return g_bytes_new_take(g_malloc0(BIMI_VMC_MAX_CRL_BYTES + 1), BIMI_VMC_MAX_CRL_BYTES + 1);
+}
+
+static void
+test_crl_size_limit(void)
+{
+  g_autoptr(BimiVmcTrust) t2 = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL);
+  BimiVmcTrust *saved = trust;
+  BimiVmcOptions o = pki_options();
+  g_autoptr(BimiVmcResult) r = NULL;
+  gboolean warned = FALSE;
+
+  trust = t2;
+  o.fetch_crl = fetch_huge_crl;
+  r = verify_file("bad-revoked", &o);
+  g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_REVOCATION_UNKNOWN));
+  for (guint i = 0; i < r->warnings->len; i++)
+    if (strstr(g_ptr_array_index(r->warnings, i), "CRL larger than") != NULL)
+      warned = TRUE;
+  g_assert_true(warned);
+  trust = saved;
+}
+
+/* BIMI_VMC_MAX_CACHED_CRLS: a new URL into a full cache empties it first. */
+static void
+test_crl_cache_limit(void)
+{
+  g_autoptr(BimiVmcTrust) t2 = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL);
+  g_autoptr(GBytes) der = read_bytes(PKI "root.crl");
+  const unsigned char *p = g_bytes_get_data(der, NULL);
+  X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long) g_bytes_get_size(der));
+
+  g_assert_nonnull(crl);
+  for (guint i = 0; i < BIMI_VMC_MAX_CACHED_CRLS; i++) {
+    g_autofree char *url = g_strdup_printf("http://crl.pki.test/%u.crl", i);
+    g_assert_cmpuint(bimi_vmc__crl_cache_put(t2, url, crl, pki_now + 1), ==, i + 1);
+  }
+  /* replacing a cached URL keeps the size */
+  g_assert_cmpuint(bimi_vmc__crl_cache_put(t2, "http://crl.pki.test/0.crl", crl, pki_now + 1), ==, BIMI_VMC_MAX_CACHED_CRLS);
+  g_assert_cmpuint(bimi_vmc__crl_cache_put(t2, "http://crl.pki.test/new.crl", crl, pki_now + 1), ==, 1);
+  X509_CRL_free(crl);
+}
+
 static void
 test_revocation_mode_strings(void)
 {
@@ -887,6 +953,9 @@ main(int argc, char **argv)
   g_test_add_func("/vmc/subject-fields", test_subject_fields);
   g_test_add_func("/vmc/san/selector-and-idn", test_san_selector_and_idn);
   g_test_add_func("/vmc/san/no-domain", test_san_no_domain_warns);
+  g_test_add_func("/vmc/san/limit", test_san_limit);
+  g_test_add_func("/vmc/revocation/crl-size-limit", test_crl_size_limit);
+  g_test_add_func("/vmc/revocation/cache-limit", test_crl_cache_limit);
   g_test_add_func("/vmc/revocation/modes", test_revocation_modes);
   g_test_add_func("/vmc/revocation/time", test_revocation_time);
   g_test_add_func("/vmc/revocation/cache", test_crl_cache);
