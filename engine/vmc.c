@@ -145,6 +145,8 @@ bimi_vmc_revocation_status_to_string(BimiVmcRevocationStatus s)
   }
 }
 
+static char *name_to_string(const X509_NAME *name);
+
 /* MCR v1.7 §7.1.4.2 subject attributes get names, so RFC 2253 output reads
  * "markType=Registered Mark" instead of a hex dump. Registered once per process. */
 static gpointer
@@ -305,6 +307,14 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
       BIO_free(bio);
       bimi_vmc_trust_unref(trust);
       g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_LIMIT, "%s: more than %u anchors", roots_path, BIMI_VMC_MAX_TRUST_ANCHORS);
+      return NULL;
+    }
+    if (X509_check_ca(x) == 0) {
+      g_autofree char *subj = name_to_string(X509_get_subject_name(x));
+      X509_free(x);
+      BIO_free(bio);
+      bimi_vmc_trust_unref(trust);
+      g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE, "%s: %s is not a CA certificate", roots_path, subj);
       return NULL;
     }
     a.cert = x;

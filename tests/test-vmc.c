@@ -418,6 +418,12 @@ test_trust_errors(void)
   g_assert_error(e1, BIMI_VMC_ERROR, BIMI_VMC_ERROR_IO);
   g_assert_null(bimi_vmc_trust_new_from_files(PKI "logo.svg", PKI "ct-logs.cnf", &e2));
   g_assert_error(e2, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE);
+  {
+    g_autoptr(GError) e6 = NULL;
+    g_assert_null(bimi_vmc_trust_new_from_files(PKI "bad-tls-certificate.pem", PKI "ct-logs.cnf", &e6));
+    g_assert_error(e6, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE);
+    g_assert_nonnull(strstr(e6->message, "not a CA"));
+  }
   g_assert_null(bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "logo.svg", &e3));
   g_assert_error(e3, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE);
   /* BIMI_VMC_MAX_TRUST_ANCHORS + 1 anchors */
