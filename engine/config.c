@@ -28,10 +28,12 @@ static const char *const policy_keys[] = { "dmarc", NULL };
 static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "max_redirects", "logo_max_bytes",
                                           "evidence_max_bytes", "max_per_host", "allow_private_addresses",
                                           "ca_file", "resolve", NULL };
+static const char *const trust_keys[] = { "bimi_roots", "ct_logs", "revocation", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
   { "policy", policy_keys },
   { "fetch", fetch_keys },
+  { "trust", trust_keys },
 };
 
 BimiConfig *
@@ -51,6 +53,9 @@ bimi_config_new_default(void)
   box->config.fetch_evidence_max_bytes = BIMI_FETCH_EVIDENCE_MAX_BYTES;
   box->config.fetch_max_per_host = BIMI_FETCH_MAX_PER_HOST;
   box->config.fetch_resolve = g_new0(char *, 1);
+  box->config.trust_bimi_roots = g_strdup(BIMI_CONFIG_DEFAULT_BIMI_ROOTS);
+  box->config.trust_ct_logs = g_strdup(BIMI_CONFIG_DEFAULT_CT_LOGS);
+  box->config.trust_revocation = BIMI_VMC_REVOCATION_SOFT;
   return &box->config;
 }
 
@@ -76,6 +81,8 @@ bimi_config_unref(BimiConfig *config)
   g_strfreev(config->dns_zone_files);
   g_strfreev(config->dns_fault_names);
   g_free(config->dns_trust_anchor);
+  g_free(config->trust_bimi_roots);
+  g_free(config->trust_ct_logs);
   g_free(config->fetch_ca_file);
   g_strfreev(config->fetch_resolve);
   g_free(box);
@@ -217,6 +224,36 @@ parse_fetch(GKeyFile *kf, BimiConfig *config, const char *source, GError **error
   return TRUE;
 }
 
+/* [trust]: file paths (non-empty when given) and the revocation mode. */
+static gboolean
+get_trust(GKeyFile *kf, BimiConfig *config, const char *source, GError **error)
+{
+  static const char *const path_keys[] = { "bimi_roots", "ct_logs" };
+  char **slots[] = { &config->trust_bimi_roots, &config->trust_ct_logs };
+  g_autofree char *mode = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(path_keys); i++) {
+    g_autofree char *v = g_key_file_get_string(kf, "trust", path_keys[i], NULL);
+    if (v == NULL)
+      continue;
+    g_strstrip(v);
+    if (*v == '\0') {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [trust] %s: empty (the BIMI trust configuration cannot be disabled)", source, path_keys[i]);
+      return FALSE;
+    }
+    g_free(*slots[i]);
+    *slots[i] = g_steal_pointer(&v);
+  }
+  mode = g_key_file_get_string(kf, "trust", "revocation", NULL);
+  if (mode != NULL && !bimi_vmc_revocation_mode_from_string(g_strstrip(mode), &config->trust_revocation)) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [trust] revocation = '%s': expected require, soft or off", source, mode);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 BimiConfig *
 bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
 {
@@ -256,6 +293,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
   if (!get_dmarc_mode(kf, &config->policy_dmarc, source, error))
     return NULL;
   if (!parse_fetch(kf, config, source, error))
+    return NULL;
+  if (!get_trust(kf, config, source, error))
     return NULL;
   return g_steal_pointer(&config);
 }

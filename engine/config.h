@@ -13,6 +13,7 @@
 #include "engine/dns.h"
 #include "engine/dmarc.h"
 #include "engine/fetch.h"
+#include "engine/vmc.h"
 
 G_BEGIN_DECLS
 
@@ -48,7 +49,15 @@ typedef struct {
   gboolean fetch_allow_private_addresses; /**< tests and demo only, default false */
   char *fetch_ca_file;              /**< PEM roots replacing the system store, or NULL */
   char **fetch_resolve;             /**< "HOST:PORT:ADDR" pins (tests, demo), NULL-terminated, maybe empty */
+  /* [trust] (engine/vmc) */
+  char *trust_bimi_roots;    /**< BIMI trust anchors (PEM), default BIMI_CONFIG_DEFAULT_BIMI_ROOTS */
+  char *trust_ct_logs;       /**< CT log list (ct_log_list.cnf), default BIMI_CONFIG_DEFAULT_CT_LOGS */
+  BimiVmcRevocationMode trust_revocation; /**< require | soft | off, default soft */
 } BimiConfig;
+
+/** Default [trust] files, relative to the working directory (the repository's data/). */
+#define BIMI_CONFIG_DEFAULT_BIMI_ROOTS "data/bimi-roots.pem"
+#define BIMI_CONFIG_DEFAULT_CT_LOGS    "data/ct-logs.cnf"
 
 /**
  * bimi_config_new_default:

@@ -141,6 +141,34 @@
 /** Most `resolve` (test/demo) pins in the configuration. */
 #define BIMI_FETCH_MAX_RESOLVE_PINS     64u
 
+/* ---- engine/vmc (draft-fetch-validation-vmc-wchuang-11, MCR v1.7) ------ */
+/** Largest Evidence Document (PEM chain) accepted, in bytes (spec §13 rule 6: PEM <= 256 KiB). */
+#define BIMI_VMC_MAX_PEM_BYTES        (256u * 1024u)
+/** Most certificates in one Evidence Document (leaf, intermediates, optional root). */
+#define BIMI_VMC_MAX_CHAIN_CERTS      8u
+/** Largest single DER certificate decoded from the PEM, in bytes. */
+#define BIMI_VMC_MAX_CERT_BYTES       (64u * 1024u)
+/** Longest PEM line (RFC 7468 writes 64 columns; lax readers accept longer), in bytes. */
+#define BIMI_VMC_MAX_PEM_LINE_BYTES   1024u
+/** Largest trust store / CT log list file read, in bytes. */
+#define BIMI_VMC_MAX_TRUST_FILE_BYTES (1024u * 1024u)
+/** Most trust anchors loaded from the trust store file. */
+#define BIMI_VMC_MAX_TRUST_ANCHORS    64u
+/** Most images / hashes / URIs read from one LogotypeDetails (RFC 9399 §4.1). */
+#define BIMI_VMC_MAX_LOGOTYPE_ITEMS   16u
+/** Longest logotype URI (the data: URI carrying the gzipped SVG), in bytes. */
+#define BIMI_VMC_MAX_LOGO_URI_BYTES   (64u * 1024u)
+/** Largest uncompressed SVG from a certificate, in bytes (spec §6 rule 9: 32 KiB). */
+#define BIMI_VMC_MAX_SVG_BYTES        (32u * 1024u)
+/** Most SCTs parsed from one SCT list (RFC 6962 §3.3). */
+#define BIMI_VMC_MAX_SCTS             16u
+/** Largest CRL accepted from the fetcher, in bytes. */
+#define BIMI_VMC_MAX_CRL_BYTES        (4u * 1024u * 1024u)
+/** Most CRLs kept in the trust object's cache (stale entries are refetched; a full cache is emptied). */
+#define BIMI_VMC_MAX_CACHED_CRLS      64u
+/** Most SAN dNSNames reported from the leaf. */
+#define BIMI_VMC_MAX_SANS             100u
+
 /* ---- engine/config (DESIGN.md §6) ------------------------------------ */
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)

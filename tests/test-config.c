@@ -237,6 +237,60 @@ test_example_file(void)
   g_assert_false(c->fetch_allow_private_addresses);
   g_assert_null(c->fetch_ca_file);
   g_assert_null(c->fetch_resolve[0]);
+  g_assert_cmpstr(c->trust_bimi_roots, ==, d->trust_bimi_roots);
+  g_assert_cmpstr(c->trust_ct_logs, ==, d->trust_ct_logs);
+  g_assert_cmpint(c->trust_revocation, ==, d->trust_revocation);
+}
+
+static void
+test_trust_defaults(void)
+{
+  g_autoptr(BimiConfig) c = bimi_config_new_default();
+
+  g_assert_cmpstr(c->trust_bimi_roots, ==, "data/bimi-roots.pem");
+  g_assert_cmpstr(c->trust_ct_logs, ==, "data/ct-logs.cnf");
+  g_assert_cmpint(c->trust_revocation, ==, BIMI_VMC_REVOCATION_SOFT);
+}
+
+static void
+test_trust_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = parse("[trust]\nbimi_roots = /etc/bimi/roots.pem \nct_logs=/etc/bimi/ct.cnf\n"
+                                  "revocation = require\n", &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpstr(c->trust_bimi_roots, ==, "/etc/bimi/roots.pem");
+  g_assert_cmpstr(c->trust_ct_logs, ==, "/etc/bimi/ct.cnf");
+  g_assert_cmpint(c->trust_revocation, ==, BIMI_VMC_REVOCATION_REQUIRE);
+  bimi_config_unref(g_steal_pointer(&c));
+  c = parse("[trust]\nrevocation = off\n", &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(c->trust_revocation, ==, BIMI_VMC_REVOCATION_OFF);
+  g_assert_cmpstr(c->trust_bimi_roots, ==, "data/bimi-roots.pem");
+}
+
+static void
+test_trust_bad_values(void)
+{
+  static const char *const bad[] = {
+    "[trust]\nrevocation = hard\n",
+    "[trust]\nrevocation =\n",
+    "[trust]\nbimi_roots =\n",
+    "[trust]\nct_logs =  \n",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse(bad[i], &error);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+    g_assert_null(c);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse("[trust]\nsystem_store = yes\n", &error);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY);
+    g_assert_null(c);
+  }
 }
 
 int
@@ -255,5 +309,8 @@ main(int argc, char **argv)
   g_test_add_func("/config/strict/syntax-and-limits", test_syntax_and_limits);
   g_test_add_func("/config/refcount", test_refcount);
   g_test_add_func("/config/example-file", test_example_file);
+  g_test_add_func("/config/trust/defaults", test_trust_defaults);
+  g_test_add_func("/config/trust/keys", test_trust_keys);
+  g_test_add_func("/config/trust/bad-values", test_trust_bad_values);
   return g_test_run();
 }

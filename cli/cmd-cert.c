@@ -1,0 +1,300 @@
+/* cli/cmd-cert.c — `bimi cert verify` and `bimi cert logo`: the Evidence
+ * Document (VMC/CMC) validator of engine/vmc from the command line
+ * (draft-fetch-validation-vmc-wchuang-11; spec/bimi-receiver.md §7–§8).
+ *
+ *   bimi cert verify CHAIN.pem [--domain D] [--selector S] [--svg LOGO.svg] [--at TIME]
+ *        [--trust-store F] [--ct-logs F] [--revocation require|soft|off] [--json]
+ *   bimi cert logo CHAIN.pem -o LOGO.svg
+ *
+ * Exit: 0 valid, 1 invalid, 2 usage or internal error.
+ * The trust store defaults to data/bimi-roots.pem and data/ct-logs.cnf next to the
+ * program (../data from build/bimi), else in the working directory: only BIMI
+ * roots, never the system TLS store. CRLs are not fetched from here yet (no
+ * fetcher): with the default revocation=soft an unknown status is a warning.
+ * The certificate's SVG is checked by engine/svg (SVG Tiny PS).
+ */
+#include "cli/commands.h"
+#include "engine/vmc.h"
+#include "engine/limits.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+static char *
+default_data_file(const char *name)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  const char *env = g_getenv("BIMI_DATA_DIR");
+
+  if (env != NULL)
+    return g_build_filename(env, name, NULL);
+  if (exe != NULL) {
+    g_autofree char *dir = g_path_get_dirname(exe);
+    char *p = g_build_filename(dir, "..", "data", name, NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+      return p;
+    g_free(p);
+  }
+  return g_build_filename("data", name, NULL);
+}
+
+static char *
+iso_time(gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
+  return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
+}
+
+static void
+add_strv(JsonBuilder *b, const char *member, char **v)
+{
+  json_builder_set_member_name(b, member);
+  json_builder_begin_array(b);
+  for (guint i = 0; v != NULL && v[i] != NULL; i++)
+    json_builder_add_string_value(b, v[i]);
+  json_builder_end_array(b);
+}
+
+static void
+add_str(JsonBuilder *b, const char *member, const char *v)
+{
+  json_builder_set_member_name(b, member);
+  if (v == NULL)
+    json_builder_add_null_value(b);
+  else if (g_utf8_validate(v, -1, NULL))
+    json_builder_add_string_value(b, v);
+  else {
+    g_autofree char *ok = g_utf8_make_valid(v, -1);
+    json_builder_add_string_value(b, ok);
+  }
+}
+
+static void
+print_json(const BimiVmcResult *r)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after), *out = NULL;
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "valid");
+  json_builder_add_boolean_value(b, r->valid);
+  add_str(b, "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type));
+  add_str(b, "mark_type", bimi_vmc_mark_type_to_string(r->mark_type));
+  add_str(b, "mark_type_text", r->mark_type_text);
+  json_builder_set_member_name(b, "pilot");
+  json_builder_add_boolean_value(b, r->pilot);
+  add_str(b, "subject", r->subject);
+  add_str(b, "organization", r->organization);
+  add_str(b, "trademark_country", r->trademark_country);
+  add_str(b, "trademark_office", r->trademark_office);
+  add_str(b, "trademark_id", r->trademark_id);
+  add_str(b, "issuer", r->issuer);
+  add_str(b, "serial", r->serial_hex);
+  add_str(b, "sha256", r->leaf_sha256);
+  add_str(b, "not_before", nb);
+  add_str(b, "not_after", na);
+  add_strv(b, "sans", r->sans);
+  add_strv(b, "chain", r->chain);
+  add_strv(b, "sct_logs", r->sct_logs);
+  add_str(b, "revocation", bimi_vmc_revocation_status_to_string(r->revocation));
+  add_str(b, "logo_hash_alg", r->logo_hash_alg);
+  add_str(b, "logo_hash", r->logo_hash_hex);
+  json_builder_set_member_name(b, "logo_hash_ok");
+  json_builder_add_boolean_value(b, r->logo_hash_ok);
+  add_str(b, "svg_sha256", r->svg_sha256);
+  json_builder_set_member_name(b, "failures");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->failures->len; i++) {
+    const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
+    json_builder_begin_object(b);
+    add_str(b, "check", bimi_vmc_check_code(f->check));
+    add_str(b, "detail", f->detail);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "warnings");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->warnings->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(r->warnings, i));
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  out = json_generator_to_data(gen, NULL);
+  printf("%s\n", out);
+}
+
+static void
+print_human(const BimiVmcResult *r)
+{
+  g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after);
+  const char *mark = bimi_vmc_mark_type_to_string(r->mark_type);
+
+  printf("verdict:      %s\n", r->valid ? "VALID" : "INVALID");
+  printf("type:         %s\n", bimi_vmc_cert_type_to_string(r->cert_type));
+  printf("mark type:    %s\n", mark ? mark : "(absent: pre-2022 VMC)");
+  if (r->pilot)
+    printf("pilot:        yes (critical pilot identifier extension)\n");
+  printf("organization: %s\n", r->organization ? r->organization : "-");
+  if (r->trademark_id != NULL || r->trademark_country != NULL)
+    printf("trademark:    %s %s%s%s\n", r->trademark_country ? r->trademark_country : "-",
+           r->trademark_id ? r->trademark_id : "-", r->trademark_office ? ", " : "",
+           r->trademark_office ? r->trademark_office : "");
+  printf("subject:      %s\n", r->subject ? r->subject : "-");
+  printf("issuer:       %s\n", r->issuer ? r->issuer : "-");
+  printf("serial:       %s\n", r->serial_hex ? r->serial_hex : "-");
+  printf("validity:     %s .. %s\n", nb, na);
+  printf("SANs:        ");
+  for (guint i = 0; r->sans[i] != NULL; i++)
+    printf(" %s", r->sans[i]);
+  printf("\nchain:\n");
+  for (guint i = 0; r->chain[i] != NULL; i++)
+    printf("  %u: %s\n", i, r->chain[i]);
+  printf("SCTs:         %s\n", r->sct_logs[0] ? "" : "(none verified)");
+  for (guint i = 0; r->sct_logs[i] != NULL; i++)
+    printf("  verified by %s\n", r->sct_logs[i]);
+  printf("revocation:   %s\n", bimi_vmc_revocation_status_to_string(r->revocation));
+  if (r->logo_hash_alg != NULL)
+    printf("logo hash:    %s %s (%s)\n", r->logo_hash_alg, r->logo_hash_hex, r->logo_hash_ok ? "matches" : "MISMATCH");
+  if (r->svg_sha256 != NULL)
+    printf("logo sha256:  %s (%" G_GSIZE_FORMAT " bytes)\n", r->svg_sha256, g_bytes_get_size(r->svg));
+  for (guint i = 0; i < r->failures->len; i++) {
+    const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
+    printf("FAIL %s: %s\n", bimi_vmc_check_code(f->check), f->detail);
+  }
+  for (guint i = 0; i < r->warnings->len; i++)
+    printf("warning: %s\n", (const char *) g_ptr_array_index(r->warnings, i));
+}
+
+static int
+cert_verify(int argc, char **argv)
+{
+  g_autofree char *domain = NULL, *selector = NULL, *svg = NULL, *at = NULL, *trust_store = NULL, *ct_logs = NULL,
+                  *revocation = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, "record domain the SAN must cover", "D" },
+    { "selector", 0, 0, G_OPTION_ARG_STRING, &selector, "BIMI selector (default: default)", "S" },
+    { "svg", 0, 0, G_OPTION_ARG_FILENAME, &svg, "the l= logo to compare with the certificate's", "LOGO.svg" },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, "evaluation time, RFC 3339 or @EPOCH (default: now)", "TIME" },
+    { "trust-store", 0, 0, G_OPTION_ARG_FILENAME, &trust_store, "BIMI roots, PEM", "F" },
+    { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list (OpenSSL ct_log_list.cnf format)", "F" },
+    { "revocation", 0, 0, G_OPTION_ARG_STRING, &revocation, "require | soft | off (default soft)", "MODE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("CHAIN.pem — validate a VMC/CMC Evidence Document");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pem = NULL, logo = NULL;
+  g_autoptr(BimiVmcTrust) trust = NULL;
+  g_autoptr(BimiVmcResult) r = NULL;
+  g_autofree char *roots_path = NULL, *logs_path = NULL;
+  BimiVmcOptions opts = { 0 };
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return bimi_cli_usage_error("cert verify", error->message);
+  if (argc != 2)
+    return bimi_cli_usage_error("cert verify", "expected exactly one CHAIN.pem");
+  if (revocation != NULL && !bimi_vmc_revocation_mode_from_string(revocation, &opts.revocation))
+    return bimi_cli_usage_error("cert verify", "--revocation takes require, soft or off");
+  if (at != NULL) {
+    if (!bimi_cli_parse_time(at, &opts.now, &error))
+      return bimi_cli_usage_error("cert verify", error->message);
+  } else {
+    opts.now = g_get_real_time() / G_USEC_PER_SEC;
+  }
+  roots_path = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
+  logs_path = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+  trust = bimi_vmc_trust_new_from_files(roots_path, logs_path, &error);
+  if (trust == NULL) {
+    fprintf(stderr, "bimi cert verify: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);
+  if (pem == NULL) {
+    fprintf(stderr, "bimi cert verify: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (svg != NULL) {
+    logo = bimi_cli_read_file(svg, BIMI_VMC_MAX_SVG_BYTES, &error);
+    if (logo == NULL) {
+      fprintf(stderr, "bimi cert verify: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+    opts.location_svg = logo;
+  }
+  opts.domain = domain;
+  opts.selector = selector;
+  r = bimi_vmc_verify(pem, trust, &opts, &error);
+  if (r == NULL) {
+    fprintf(stderr, "bimi cert verify: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (json)
+    print_json(r);
+  else
+    print_human(r);
+  return r->valid ? BIMI_EXIT_PASS : BIMI_EXIT_FAIL;
+}
+
+static int
+cert_logo(int argc, char **argv)
+{
+  g_autofree char *output = NULL;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "where to write the SVG (- for stdout)", "LOGO.svg" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("CHAIN.pem — extract the certificate's SVG logo");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) pem = NULL, svg = NULL;
+  gsize n;
+  const char *p;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return bimi_cli_usage_error("cert logo", error->message);
+  if (argc != 2 || output == NULL)
+    return bimi_cli_usage_error("cert logo", "usage: bimi cert logo CHAIN.pem -o LOGO.svg");
+  pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);
+  if (pem == NULL) {
+    fprintf(stderr, "bimi cert logo: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  svg = bimi_vmc_extract_logo(pem, &error);
+  if (svg == NULL) {
+    fprintf(stderr, "bimi cert logo: %s\n", error->message);
+    return BIMI_EXIT_FAIL;
+  }
+  p = g_bytes_get_data(svg, &n);
+  if (strcmp(output, "-") == 0) {
+    if (fwrite(p, 1, n, stdout) != n)
+      return BIMI_EXIT_USAGE;
+  } else if (!g_file_set_contents(output, p, (gssize) n, &error)) {
+    fprintf(stderr, "bimi cert logo: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  return BIMI_EXIT_PASS;
+}
+
+int
+bimi_cli_cmd_cert(int argc, char **argv)
+{
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    FILE *out = argc < 2 ? stderr : stdout;
+    fprintf(out, "Usage: bimi cert verify CHAIN.pem [--domain D] [--selector S] [--svg LOGO.svg] [--at TIME]\n"
+                 "                        [--trust-store F] [--ct-logs F] [--revocation require|soft|off] [--json]\n"
+                 "       bimi cert logo CHAIN.pem -o LOGO.svg\n");
+    return argc < 2 ? BIMI_EXIT_USAGE : BIMI_EXIT_PASS;
+  }
+  if (strcmp(argv[1], "verify") == 0)
+    return cert_verify(argc - 1, argv + 1);
+  if (strcmp(argv[1], "logo") == 0)
+    return cert_logo(argc - 1, argv + 1);
+  return bimi_cli_usage_error("cert", "expected 'verify' or 'logo'");
+}
