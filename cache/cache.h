@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 
 #define BIMI_CACHE_ERROR (bimi_cache_error_quark())
 GQuark bimi_cache_error_quark(void);
+/* G_DEFINE_QUARK registers lazily through a plain static: a benign race that
+ * ThreadSanitizer reports. Every constructor of cache/ calls this first, so the
+ * quark exists before any thread that may use the object is started. */
+#define BIMI_CACHE_REGISTER_QUARK() ((void) bimi_cache_error_quark())
 
 /** Why a cache operation could not be carried out (a miss is a result, never an error). */
 typedef enum {

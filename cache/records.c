@@ -204,6 +204,7 @@ bimi_record_cache_new(BimiRecordCacheBackend *backend, const BimiRecordCacheConf
   BimiRecordCache *c;
 
   g_return_val_if_fail(backend != NULL && config != NULL, NULL);
+  BIMI_CACHE_REGISTER_QUARK();
   c = g_new0(BimiRecordCache, 1);
   c->backend = backend;
   c->config = *config;
@@ -221,10 +222,17 @@ bimi_record_cache_free(BimiRecordCache *cache)
   g_free(cache);
 }
 
-static gboolean
+static inline gboolean
 name_char_ok(char ch)
 {
-  return g_ascii_isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+         ch == '_' || ch == '.';
+}
+
+static inline char
+ascii_lower(char ch)
+{
+  return ch >= 'A' && ch <= 'Z' ? (char) (ch + ('a' - 'A')) : ch;
 }
 
 /* "<selector>._bimi.<domain>" lowercased into @key (BIMI_CACHE_MAX_KEY_BYTES + 1). */
@@ -247,26 +255,26 @@ make_key(const char *selector, const char *domain, char *key, GError **error)
                 "cache key: domain must be 1 to %u bytes", BIMI_DNS_MAX_NAME_BYTES);
     return FALSE;
   }
-  for (gsize i = 0; i < slen; i++)
+  for (gsize i = 0; i < slen; i++) {
     if (!name_char_ok(selector[i])) {
       g_set_error(error, BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_INVALID,
                   "cache key: selector byte 0x%02x at offset %" G_GSIZE_FORMAT " is not LDH, '_' or '.'",
                   (guchar) selector[i], i);
       return FALSE;
     }
-  for (gsize i = 0; i < dlen; i++)
+    key[k++] = ascii_lower(selector[i]);
+  }
+  memcpy(key + k, "._bimi.", 7);
+  k += 7;
+  for (gsize i = 0; i < dlen; i++) {
     if (!name_char_ok(domain[i])) {
       g_set_error(error, BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_INVALID,
                   "cache key: domain byte 0x%02x at offset %" G_GSIZE_FORMAT " is not LDH, '_' or '.' "
                   "(A-labels only)", (guchar) domain[i], i);
       return FALSE;
     }
-  for (gsize i = 0; i < slen; i++)
-    key[k++] = g_ascii_tolower(selector[i]);
-  memcpy(key + k, "._bimi.", 7);
-  k += 7;
-  for (gsize i = 0; i < dlen; i++)
-    key[k++] = g_ascii_tolower(domain[i]);
+    key[k++] = ascii_lower(domain[i]);
+  }
   key[k] = '\0';
   return TRUE;
 }

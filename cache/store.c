@@ -95,8 +95,8 @@ check_hash_px(const char *hash, guint px, gboolean with_px, GError **error)
   return TRUE;
 }
 
-static gboolean
-png_is_valid(const guchar *p, gsize len, guint px)
+gboolean
+bimi_logo_store__png_is_valid(const guchar *p, gsize len, guint px)
 {
   guint32 w, h;
 
@@ -223,8 +223,8 @@ is_hex_lower(const char *p, gsize n)
 }
 
 /* Does @name (in subdirectory @sub of @kind) name a store file? */
-static gboolean
-name_is_store_file(const char *kind, const char *sub, const char *name)
+gboolean
+bimi_logo_store__name_is_store_file(const char *kind, const char *sub, const char *name)
 {
   gsize len = strlen(name);
 
@@ -302,7 +302,7 @@ scan_kind(BimiLogoStore *s, const char *kind, GPtrArray *found, gint64 now, GErr
           g_debug("cache: removed dead temp file %s", path);
         continue;
       }
-      if (!name_is_store_file(kind, sub, name))
+      if (!bimi_logo_store__name_is_store_file(kind, sub, name))
         continue;
       if (found->len >= BIMI_CACHE_MAX_FILES) {
         g_set_error(error, BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_LIMIT,
@@ -329,6 +329,7 @@ bimi_logo_store_open(const char *dir, guint64 max_bytes, BimiCacheClockFunc cloc
   gint64 now;
 
   g_return_val_if_fail(dir != NULL && max_bytes >= 1, NULL);
+  BIMI_CACHE_REGISTER_QUARK();
   s = g_new0(BimiLogoStore, 1);
   s->dir = g_strdup(dir);
   s->max_bytes = max_bytes;
@@ -485,6 +486,20 @@ bimi_logo_store_put_svg(BimiLogoStore *store, GBytes *svg, char *hash_out, GErro
   if (hash_out != NULL)
     memcpy(hash_out, hash, sizeof hash);
   rel = svg_rel(hash);
+  /* Content-addressed: an indexed file of that name holds these bytes (reads
+   * verify it), so it is only marked recently used. */
+  pthread_mutex_lock(&store->lock);
+  if (g_hash_table_contains(store->items, rel)) {
+    g_autofree char *path = g_build_filename(store->dir, rel, NULL);
+    gint64 now = bimi_cache_now(store->clock, store->clock_data);
+    if (g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+      index_put_locked(store, rel, len, now);
+      pthread_mutex_unlock(&store->lock);
+      set_atime(path, now);
+      return TRUE;
+    }
+  }
+  pthread_mutex_unlock(&store->lock);
   return store_file(store, rel, data, len, error);
 }
 
@@ -504,7 +519,7 @@ bimi_logo_store_put_png(BimiLogoStore *store, const char *hash, guint px, GBytes
                 " bytes exceeds %u", len, BIMI_CACHE_MAX_OBJECT_BYTES);
     return FALSE;
   }
-  if (data == NULL || !png_is_valid(data, len, px)) {
+  if (data == NULL || !bimi_logo_store__png_is_valid(data, len, px)) {
     g_set_error(error, BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_INVALID,
                 "not a complete %u x %u PNG (signature, IHDR, IEND)", px, px);
     return FALSE;
@@ -665,7 +680,7 @@ bimi_logo_store_get_png(BimiLogoStore *store, const char *hash, guint px, GError
     return NULL;
   }
   data = g_bytes_get_data(bytes, &len);
-  if (!png_is_valid(data, len, px)) {
+  if (!bimi_logo_store__png_is_valid(data, len, px)) {
     discard_corrupt(store, rel, path);
     return NULL;
   }

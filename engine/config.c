@@ -25,9 +25,12 @@ typedef struct {
 
 static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
 static const char *const policy_keys[] = { "dmarc", NULL };
+static const char *const cache_keys[] = { "dir", "max_bytes", "min_ttl", "max_ttl", "negative_ttl",
+                                          "max_entries", "max_stale", "wait_ms", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
   { "policy", policy_keys },
+  { "cache", cache_keys },
 };
 
 BimiConfig *
@@ -40,6 +43,14 @@ bimi_config_new_default(void)
   box->config.dns_fault_names = g_new0(char *, 1);
   box->config.dns_timeout_ms = BIMI_DNS_DEFAULT_TIMEOUT_MS;
   box->config.policy_dmarc = BIMI_DMARC_MODE_RFC9989;
+  box->config.cache_dir = g_strdup(BIMI_CACHE_DEFAULT_DIR);
+  box->config.cache_max_bytes = BIMI_CACHE_DEFAULT_MAX_BYTES;
+  box->config.cache_min_ttl = BIMI_CACHE_DEFAULT_MIN_TTL;
+  box->config.cache_max_ttl = BIMI_CACHE_DEFAULT_MAX_TTL;
+  box->config.cache_negative_ttl = BIMI_CACHE_DEFAULT_NEGATIVE_TTL;
+  box->config.cache_max_entries = BIMI_CACHE_DEFAULT_MAX_ENTRIES;
+  box->config.cache_max_stale = BIMI_CACHE_DEFAULT_MAX_STALE;
+  box->config.cache_wait_ms = BIMI_CACHE_DEFAULT_WAIT_MS;
   return &box->config;
 }
 
@@ -65,6 +76,7 @@ bimi_config_unref(BimiConfig *config)
   g_strfreev(config->dns_zone_files);
   g_strfreev(config->dns_fault_names);
   g_free(config->dns_trust_anchor);
+  g_free(config->cache_dir);
   g_free(box);
 }
 
@@ -136,6 +148,61 @@ get_uint_in_range(GKeyFile *kf, const char *group, const char *key, guint min, g
   return TRUE;
 }
 
+static gboolean
+get_uint64_in_range(GKeyFile *kf, const char *group, const char *key, guint64 min, guint64 max,
+                    guint64 *inout, const char *source, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
+  guint64 v = 0;
+
+  if (raw == NULL)
+    return TRUE;
+  g_strstrip(raw);
+  if (!g_ascii_string_to_unsigned(raw, 10, min, max, &v, NULL)) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [%s] %s = '%s': expected an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                source, group, key, raw, min, max);
+    return FALSE;
+  }
+  *inout = v;
+  return TRUE;
+}
+
+/* [cache] (cache/store.h, cache/records.h) */
+static gboolean
+get_cache(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
+{
+  g_autofree char *dir = g_key_file_get_string(kf, "cache", "dir", NULL);
+
+  if (dir != NULL) {
+    g_strstrip(dir);
+    if (*dir == '\0') {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [cache] dir: must not be empty", source);
+      return FALSE;
+    }
+    g_free(c->cache_dir);
+    c->cache_dir = g_steal_pointer(&dir);
+  }
+  if (!get_uint64_in_range(kf, "cache", "max_bytes", 1024u * 1024u, (guint64) 1 << 40, &c->cache_max_bytes,
+                           source, error) ||
+      !get_uint_in_range(kf, "cache", "min_ttl", 0, 604800, &c->cache_min_ttl, source, error) ||
+      !get_uint_in_range(kf, "cache", "max_ttl", 60, 2592000, &c->cache_max_ttl, source, error) ||
+      !get_uint_in_range(kf, "cache", "negative_ttl", 0, 86400, &c->cache_negative_ttl, source, error) ||
+      !get_uint_in_range(kf, "cache", "max_entries", 1, BIMI_CACHE_MAX_ENTRIES, &c->cache_max_entries,
+                         source, error) ||
+      !get_uint_in_range(kf, "cache", "max_stale", 0, 604800, &c->cache_max_stale, source, error) ||
+      !get_uint_in_range(kf, "cache", "wait_ms", 0, 60000, &c->cache_wait_ms, source, error))
+    return FALSE;
+  if (c->cache_min_ttl > c->cache_max_ttl) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [cache] min_ttl = %u is larger than max_ttl = %u", source, c->cache_min_ttl,
+                c->cache_max_ttl);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* [policy] dmarc = rfc9989 | rfc7489 */
 static gboolean
 get_dmarc_mode(GKeyFile *kf, BimiDmarcMode *inout, const char *source, GError **error)
@@ -191,6 +258,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
     return NULL;
   if (!get_dmarc_mode(kf, &config->policy_dmarc, source, error))
     return NULL;
+  if (!get_cache(kf, config, source, error))
+    return NULL;
   return g_steal_pointer(&config);
 }
 
@@ -217,4 +286,19 @@ bimi_config_get_dns_config(const BimiConfig *config, BimiDnsConfig *out)
   out->fault_names = (const char *const *) config->dns_fault_names;
   out->trust_anchor_file = config->dns_trust_anchor;
   out->timeout_ms = config->dns_timeout_ms;
+}
+
+void
+bimi_config_get_record_cache_config(const BimiConfig *config, BimiRecordCacheConfig *out,
+                                    BimiCacheTtlBounds *bounds)
+{
+  memset(out, 0, sizeof *out);
+  out->max_ttl = config->cache_max_ttl;
+  out->negative_ttl = config->cache_negative_ttl;
+  out->max_stale = config->cache_max_stale;
+  out->wait_ms = config->cache_wait_ms;
+  if (bounds != NULL) {
+    bounds->min_ttl = config->cache_min_ttl;
+    bounds->max_ttl = config->cache_max_ttl;
+  }
 }

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include "engine/dns.h"
 #include "engine/dmarc.h"
+#include "cache/records.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,15 @@ typedef struct {
   /* [policy] */
   BimiDmarcMode policy_dmarc; /**< "dmarc": rfc9989 (default) or rfc7489 — policy discovery and
                                *   Organizational Domain method (engine/dmarc.h) */
+  /* [cache] (cache/store.h, cache/records.h) */
+  char *cache_dir;            /**< logo store directory, default BIMI_CACHE_DEFAULT_DIR */
+  guint64 cache_max_bytes;    /**< logo store bound, 1 MiB..1 TiB, default 1 GiB */
+  guint cache_min_ttl;        /**< smallest TTL an HTTP max-age is raised to, 0..604800 s, default 3600 */
+  guint cache_max_ttl;        /**< largest TTL of a record-cache entry, 60..2592000 s (>= min_ttl), default 86400 */
+  guint cache_negative_ttl;   /**< TTL of negative entries, 0..86400 s, default 300 */
+  guint cache_max_entries;    /**< record-cache entries, 1..BIMI_CACHE_MAX_ENTRIES, default 100000 */
+  guint cache_max_stale;      /**< stale-while-revalidate window, 0..604800 s, default 3600 */
+  guint cache_wait_ms;        /**< single-flight wait bound, 0..60000 ms, default 10000 */
 } BimiConfig;
 
 /**
@@ -81,6 +91,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiConfig, bimi_config_unref)
  * The [dns] settings in the shape bimi_dns_resolver_new() takes.
  */
 void bimi_config_get_dns_config(const BimiConfig *config, BimiDnsConfig *out);
+
+/**
+ * bimi_config_get_record_cache_config:
+ * @config: the configuration
+ * @out: (out caller-allocates): the [cache] policy of the record cache
+ * @bounds: (out caller-allocates) (optional): min_ttl/max_ttl for bimi_cache_compute_ttl()
+ *
+ * The [cache] settings in the shapes bimi_record_cache_new() and
+ * bimi_cache_compute_ttl() take.
+ */
+void bimi_config_get_record_cache_config(const BimiConfig *config, BimiRecordCacheConfig *out,
+                                         BimiCacheTtlBounds *bounds);
 
 G_END_DECLS
 

@@ -138,6 +138,12 @@ test_svg_roundtrip(void)
   g_assert_cmpint(stat(path, &st), ==, 0);
   g_assert_cmpint((gint64) st.st_atim.tv_sec * G_USEC_PER_SEC, ==, clock.now);
 
+  /* Storing the same bytes again writes nothing, it only marks the file used. */
+  clock.now += 10 * G_USEC_PER_SEC;
+  g_assert_true(bimi_logo_store_put_svg(store, abc, NULL, &error));
+  g_assert_cmpint(stat(path, &st), ==, 0);
+  g_assert_cmpint((gint64) st.st_atim.tv_sec * G_USEC_PER_SEC, ==, clock.now);
+
   /* An absent hash is a miss without error. */
   g_assert_null(bimi_logo_store_get_svg(store, "000016bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", &error));
   g_assert_no_error(error);
