@@ -29,11 +29,14 @@ static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "m
                                           "evidence_max_bytes", "max_per_host", "allow_private_addresses",
                                           "ca_file", "resolve", NULL };
 static const char *const trust_keys[] = { "bimi_roots", "ct_logs", "revocation", NULL };
+static const char *const cache_keys[] = { "dir", "max_bytes", "min_ttl", "max_ttl", "negative_ttl",
+                                          "max_entries", "max_stale", "wait_ms", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
   { "policy", policy_keys },
   { "fetch", fetch_keys },
   { "trust", trust_keys },
+  { "cache", cache_keys },
 };
 
 BimiConfig *
@@ -56,6 +59,14 @@ bimi_config_new_default(void)
   box->config.trust_bimi_roots = g_strdup(BIMI_CONFIG_DEFAULT_BIMI_ROOTS);
   box->config.trust_ct_logs = g_strdup(BIMI_CONFIG_DEFAULT_CT_LOGS);
   box->config.trust_revocation = BIMI_VMC_REVOCATION_SOFT;
+  box->config.cache_dir = g_strdup(BIMI_CACHE_DEFAULT_DIR);
+  box->config.cache_max_bytes = BIMI_CACHE_DEFAULT_MAX_BYTES;
+  box->config.cache_min_ttl = BIMI_CACHE_DEFAULT_MIN_TTL;
+  box->config.cache_max_ttl = BIMI_CACHE_DEFAULT_MAX_TTL;
+  box->config.cache_negative_ttl = BIMI_CACHE_DEFAULT_NEGATIVE_TTL;
+  box->config.cache_max_entries = BIMI_CACHE_DEFAULT_MAX_ENTRIES;
+  box->config.cache_max_stale = BIMI_CACHE_DEFAULT_MAX_STALE;
+  box->config.cache_wait_ms = BIMI_CACHE_DEFAULT_WAIT_MS;
   return &box->config;
 }
 
@@ -85,6 +96,7 @@ bimi_config_unref(BimiConfig *config)
   g_free(config->trust_ct_logs);
   g_free(config->fetch_ca_file);
   g_strfreev(config->fetch_resolve);
+  g_free(config->cache_dir);
   g_free(box);
 }
 
@@ -153,6 +165,61 @@ get_uint_in_range(GKeyFile *kf, const char *group, const char *key, guint min, g
     return FALSE;
   }
   *inout = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+get_uint64_in_range(GKeyFile *kf, const char *group, const char *key, guint64 min, guint64 max,
+                    guint64 *inout, const char *source, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
+  guint64 v = 0;
+
+  if (raw == NULL)
+    return TRUE;
+  g_strstrip(raw);
+  if (!g_ascii_string_to_unsigned(raw, 10, min, max, &v, NULL)) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [%s] %s = '%s': expected an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                source, group, key, raw, min, max);
+    return FALSE;
+  }
+  *inout = v;
+  return TRUE;
+}
+
+/* [cache] (cache/store.h, cache/records.h) */
+static gboolean
+get_cache(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
+{
+  g_autofree char *dir = g_key_file_get_string(kf, "cache", "dir", NULL);
+
+  if (dir != NULL) {
+    g_strstrip(dir);
+    if (*dir == '\0') {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [cache] dir: must not be empty", source);
+      return FALSE;
+    }
+    g_free(c->cache_dir);
+    c->cache_dir = g_steal_pointer(&dir);
+  }
+  if (!get_uint64_in_range(kf, "cache", "max_bytes", 1024u * 1024u, (guint64) 1 << 40, &c->cache_max_bytes,
+                           source, error) ||
+      !get_uint_in_range(kf, "cache", "min_ttl", 0, 604800, &c->cache_min_ttl, source, error) ||
+      !get_uint_in_range(kf, "cache", "max_ttl", 60, 2592000, &c->cache_max_ttl, source, error) ||
+      !get_uint_in_range(kf, "cache", "negative_ttl", 0, 86400, &c->cache_negative_ttl, source, error) ||
+      !get_uint_in_range(kf, "cache", "max_entries", 1, BIMI_CACHE_MAX_ENTRIES, &c->cache_max_entries,
+                         source, error) ||
+      !get_uint_in_range(kf, "cache", "max_stale", 0, 604800, &c->cache_max_stale, source, error) ||
+      !get_uint_in_range(kf, "cache", "wait_ms", 0, 60000, &c->cache_wait_ms, source, error))
+    return FALSE;
+  if (c->cache_min_ttl > c->cache_max_ttl) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [cache] min_ttl = %u is larger than max_ttl = %u", source, c->cache_min_ttl,
+                c->cache_max_ttl);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -296,6 +363,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
     return NULL;
   if (!get_trust(kf, config, source, error))
     return NULL;
+  if (!get_cache(kf, config, source, error))
+    return NULL;
   return g_steal_pointer(&config);
 }
 
@@ -338,4 +407,19 @@ bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out)
   out->allow_private_addresses = config->fetch_allow_private_addresses;
   out->ca_file = config->fetch_ca_file;
   out->resolve = (const char *const *) config->fetch_resolve;
+}
+
+void
+bimi_config_get_record_cache_config(const BimiConfig *config, BimiRecordCacheConfig *out,
+                                    BimiCacheTtlBounds *bounds)
+{
+  memset(out, 0, sizeof *out);
+  out->max_ttl = config->cache_max_ttl;
+  out->negative_ttl = config->cache_negative_ttl;
+  out->max_stale = config->cache_max_stale;
+  out->wait_ms = config->cache_wait_ms;
+  if (bounds != NULL) {
+    bounds->min_ttl = config->cache_min_ttl;
+    bounds->max_ttl = config->cache_max_ttl;
+  }
 }

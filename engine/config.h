@@ -14,6 +14,7 @@
 #include "engine/dmarc.h"
 #include "engine/fetch.h"
 #include "engine/vmc.h"
+#include "cache/records.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +54,15 @@ typedef struct {
   char *trust_bimi_roots;    /**< BIMI trust anchors (PEM), default BIMI_CONFIG_DEFAULT_BIMI_ROOTS */
   char *trust_ct_logs;       /**< CT log list (ct_log_list.cnf), default BIMI_CONFIG_DEFAULT_CT_LOGS */
   BimiVmcRevocationMode trust_revocation; /**< require | soft | off, default soft */
+  /* [cache] (cache/store.h, cache/records.h) */
+  char *cache_dir;            /**< logo store directory, default BIMI_CACHE_DEFAULT_DIR */
+  guint64 cache_max_bytes;    /**< logo store bound, 1 MiB..1 TiB, default 1 GiB */
+  guint cache_min_ttl;        /**< smallest TTL an HTTP max-age is raised to, 0..604800 s, default 3600 */
+  guint cache_max_ttl;        /**< largest TTL of a record-cache entry, 60..2592000 s (>= min_ttl), default 86400 */
+  guint cache_negative_ttl;   /**< TTL of negative entries, 0..86400 s, default 300 */
+  guint cache_max_entries;    /**< record-cache entries, 1..BIMI_CACHE_MAX_ENTRIES, default 100000 */
+  guint cache_max_stale;      /**< stale-while-revalidate window, 0..604800 s, default 3600 */
+  guint cache_wait_ms;        /**< single-flight wait bound, 0..60000 ms, default 10000 */
 } BimiConfig;
 
 /** Default [trust] files, relative to the working directory (the repository's data/). */
@@ -112,6 +122,18 @@ void bimi_config_get_dns_config(const BimiConfig *config, BimiDnsConfig *out);
  * The [fetch] settings in the shape bimi_fetch_fetcher_new() takes.
  */
 void bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out);
+
+/**
+ * bimi_config_get_record_cache_config:
+ * @config: the configuration
+ * @out: (out caller-allocates): the [cache] policy of the record cache
+ * @bounds: (out caller-allocates) (optional): min_ttl/max_ttl for bimi_cache_compute_ttl()
+ *
+ * The [cache] settings in the shapes bimi_record_cache_new() and
+ * bimi_cache_compute_ttl() take.
+ */
+void bimi_config_get_record_cache_config(const BimiConfig *config, BimiRecordCacheConfig *out,
+                                         BimiCacheTtlBounds *bounds);
 
 G_END_DECLS
 

@@ -197,4 +197,31 @@
 /** Most PTR names whose A/AAAA records are asked; the rest are reported, not tried. */
 #define BIMI_RDNS_MAX_PTR_NAMES       10u
 
+/* ---- cache/ (issue 8, DESIGN.md §8) ------------------------------------ */
+/** Longest BIMI selector used in a record-cache key, bytes (one DNS label). */
+#define BIMI_CACHE_MAX_SELECTOR_BYTES 63u
+/** Longest record-cache key "<selector>._bimi.<domain>", bytes (63 + 7 + 253). */
+#define BIMI_CACHE_MAX_KEY_BYTES      323u
+/** Largest serialized value of one record-cache entry, bytes. */
+#define BIMI_CACHE_MAX_VALUE_BYTES    (256u * 1024u)
+/** Most entries of the memory record cache ([cache] max_entries upper bound). */
+#define BIMI_CACHE_MAX_ENTRIES        10000000u
+/** Largest file the logo store writes or reads (an SVG or one PNG), bytes. */
+#define BIMI_CACHE_MAX_OBJECT_BYTES   (4u * 1024u * 1024u)
+/** Largest PNG edge the logo store names, pixels. */
+#define BIMI_CACHE_MAX_PNG_PX         4096u
+/** Most files the logo store indexes (scan at start and inserts); more is BIMI_CACHE_ERROR_LIMIT. */
+#define BIMI_CACHE_MAX_FILES          1000000u
+/** A temp file of the logo store older than this (seconds) is a dead writer's: deleted at open. */
+#define BIMI_CACHE_TEMP_MAX_AGE_S     300u
+/** Defaults of [cache]: dir, max_bytes, min_ttl, max_ttl, negative_ttl, max_entries, max_stale (s), wait_ms. */
+#define BIMI_CACHE_DEFAULT_DIR        "/var/cache/bimi"
+#define BIMI_CACHE_DEFAULT_MAX_BYTES  (1024ull * 1024u * 1024u)
+#define BIMI_CACHE_DEFAULT_MIN_TTL    3600u
+#define BIMI_CACHE_DEFAULT_MAX_TTL    86400u
+#define BIMI_CACHE_DEFAULT_NEGATIVE_TTL 300u
+#define BIMI_CACHE_DEFAULT_MAX_ENTRIES 100000u
+#define BIMI_CACHE_DEFAULT_MAX_STALE  3600u
+#define BIMI_CACHE_DEFAULT_WAIT_MS    10000u
+
 #endif /* BIMI_LIMITS_H */

@@ -23,6 +23,14 @@ test_defaults(void)
   g_assert_cmpuint(dns.timeout_ms, ==, 4000);
   g_assert_null(dns.zone_files[0]);
   g_assert_cmpint(c->policy_dmarc, ==, BIMI_DMARC_MODE_RFC9989);
+  g_assert_cmpstr(c->cache_dir, ==, "/var/cache/bimi");
+  g_assert_cmpuint(c->cache_max_bytes, ==, G_GUINT64_CONSTANT(1) << 30);
+  g_assert_cmpuint(c->cache_min_ttl, ==, 3600);
+  g_assert_cmpuint(c->cache_max_ttl, ==, 86400);
+  g_assert_cmpuint(c->cache_negative_ttl, ==, 300);
+  g_assert_cmpuint(c->cache_max_entries, ==, 100000);
+  g_assert_cmpuint(c->cache_max_stale, ==, 3600);
+  g_assert_cmpuint(c->cache_wait_ms, ==, 10000);
 }
 
 static void
@@ -203,6 +211,67 @@ test_syntax_and_limits(void)
 }
 
 static void
+test_cache_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = parse("[cache]\ndir = /srv/bimi \nmax_bytes = 1048576\nmin_ttl = 0\n"
+                                  "max_ttl = 60\nnegative_ttl = 86400\nmax_entries = 10000000\n"
+                                  "max_stale = 0\nwait_ms = 0\n", &error);
+  BimiRecordCacheConfig rc;
+  BimiCacheTtlBounds b;
+
+  g_assert_no_error(error);
+  g_assert_cmpstr(c->cache_dir, ==, "/srv/bimi");
+  g_assert_cmpuint(c->cache_max_bytes, ==, 1048576);
+  g_assert_cmpuint(c->cache_min_ttl, ==, 0);
+  g_assert_cmpuint(c->cache_max_ttl, ==, 60);
+  g_assert_cmpuint(c->cache_negative_ttl, ==, 86400);
+  g_assert_cmpuint(c->cache_max_entries, ==, BIMI_CACHE_MAX_ENTRIES);
+  g_assert_cmpuint(c->cache_max_stale, ==, 0);
+  g_assert_cmpuint(c->cache_wait_ms, ==, 0);
+  bimi_config_get_record_cache_config(c, &rc, &b);
+  g_assert_cmpuint(rc.max_ttl, ==, 60);
+  g_assert_cmpuint(rc.negative_ttl, ==, 86400);
+  g_assert_cmpuint(rc.max_stale, ==, 0);
+  g_assert_cmpuint(rc.wait_ms, ==, 0);
+  g_assert_cmpuint(b.min_ttl, ==, 0);
+  g_assert_cmpuint(b.max_ttl, ==, 60);
+  g_clear_pointer(&c, bimi_config_unref);
+
+  /* The upper bounds are accepted. */
+  c = parse("[cache]\nmax_bytes = 1099511627776\nmin_ttl = 604800\nmax_ttl = 2592000\n"
+            "max_stale = 604800\nwait_ms = 60000\n", &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(c->cache_max_bytes, ==, G_GUINT64_CONSTANT(1) << 40);
+  g_assert_cmpuint(c->cache_max_ttl, ==, 2592000);
+}
+
+static void
+test_cache_out_of_range(void)
+{
+  const char *bad[] = { "[cache]\nmax_bytes = 1048575\n", "[cache]\nmax_bytes = 1099511627777\n",
+                        "[cache]\nmax_bytes = 1G\n", "[cache]\nmin_ttl = 604801\n",
+                        "[cache]\nmax_ttl = 59\n", "[cache]\nmax_ttl = 2592001\n",
+                        "[cache]\nnegative_ttl = 86401\n", "[cache]\nmax_entries = 0\n",
+                        "[cache]\nmax_entries = 10000001\n", "[cache]\nmax_stale = 604801\n",
+                        "[cache]\nwait_ms = 60001\n", "[cache]\nwait_ms = -1\n", "[cache]\ndir =  \n",
+                        "[cache]\nmin_ttl = 7200\nmax_ttl = 3600\n" };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse(bad[i], &error);
+    g_assert_null(c);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+    g_assert_nonnull(strstr(error->message, "[cache]"));
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse("[cache]\nmax_size = 5\n", &error);
+    g_assert_null(c);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY);
+  }
+}
+
+static void
 test_refcount(void)
 {
   BimiConfig *c = bimi_config_new_default();
@@ -240,6 +309,14 @@ test_example_file(void)
   g_assert_cmpstr(c->trust_bimi_roots, ==, d->trust_bimi_roots);
   g_assert_cmpstr(c->trust_ct_logs, ==, d->trust_ct_logs);
   g_assert_cmpint(c->trust_revocation, ==, d->trust_revocation);
+  g_assert_cmpstr(c->cache_dir, ==, d->cache_dir);
+  g_assert_cmpuint(c->cache_max_bytes, ==, d->cache_max_bytes);
+  g_assert_cmpuint(c->cache_min_ttl, ==, d->cache_min_ttl);
+  g_assert_cmpuint(c->cache_max_ttl, ==, d->cache_max_ttl);
+  g_assert_cmpuint(c->cache_negative_ttl, ==, d->cache_negative_ttl);
+  g_assert_cmpuint(c->cache_max_entries, ==, d->cache_max_entries);
+  g_assert_cmpuint(c->cache_max_stale, ==, d->cache_max_stale);
+  g_assert_cmpuint(c->cache_wait_ms, ==, d->cache_wait_ms);
 }
 
 static void
@@ -307,6 +384,8 @@ main(int argc, char **argv)
   g_test_add_func("/config/strict/unknown-group", test_unknown_group);
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);
   g_test_add_func("/config/strict/syntax-and-limits", test_syntax_and_limits);
+  g_test_add_func("/config/cache/keys", test_cache_keys);
+  g_test_add_func("/config/cache/out-of-range", test_cache_out_of_range);
   g_test_add_func("/config/refcount", test_refcount);
   g_test_add_func("/config/example-file", test_example_file);
   g_test_add_func("/config/trust/defaults", test_trust_defaults);
