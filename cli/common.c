@@ -1,10 +1,10 @@
 /* cli/common.c — option groups and helpers shared by the `bimi` subcommands. */
 #include "cli/commands.h"
+#include "engine/util.h"
 
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
-#include <glib/gstdio.h>
 
 void
 bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
@@ -83,36 +83,12 @@ bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **error)
   }
 }
 
+/* One bounded loop for files, devices, FIFOs and stdin (engine/util.h): the
+ * limit holds whatever stat() says. */
 GBytes *
 bimi_cli_read_file(const char *path, gsize max_bytes, GError **error)
 {
-  if (g_strcmp0(path, "-") == 0) {
-    GByteArray *buf = g_byte_array_new();
-    guint8 chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
-      if (buf->len + n > max_bytes) {
-        g_byte_array_unref(buf);
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "stdin: larger than %" G_GSIZE_FORMAT " bytes", max_bytes);
-        return NULL;
-      }
-      g_byte_array_append(buf, chunk, (guint) n);
-    }
-    return g_byte_array_free_to_bytes(buf);
-  } else {
-    g_autofree char *contents = NULL;
-    gsize len = 0;
-    GStatBuf st;
-    if (g_stat(path, &st) == 0 && (guint64) st.st_size > max_bytes) {
-      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "%s: larger than %" G_GSIZE_FORMAT " bytes", path, max_bytes);
-      return NULL;
-    }
-    if (!g_file_get_contents(path, &contents, &len, error))
-      return NULL;
-    if (len > max_bytes) {
-      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "%s: larger than %" G_GSIZE_FORMAT " bytes", path, max_bytes);
-      return NULL;
-    }
-    return g_bytes_new_take(g_steal_pointer(&contents), len);
-  }
+  if (g_strcmp0(path, "-") == 0)
+    return bimi_util_read_fd(STDIN_FILENO, "stdin", max_bytes, error);
+  return bimi_util_read_file(path, max_bytes, error);
 }

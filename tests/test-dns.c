@@ -710,6 +710,46 @@ test_config_errors(void)
   }
 }
 
+/* A file of @size bytes that reads as NULs (sparse); the path is returned. */
+static char *
+sparse_file(gsize size)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp("bimi-dns-XXXXXX", &path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(ftruncate(fd, (off_t) size), ==, 0);
+  close(fd);
+  return path;
+}
+
+/* BIMI_MAX_ZONE_FILE_BYTES holds on the bytes read: /dev/zero (st_size 0)
+ * and a file one byte over are _LIMIT; a file at the limit is read and
+ * parsed (its NULs are a syntax error, not a limit). */
+static void
+test_zone_file_limit(void)
+{
+  g_autofree char *over = sparse_file(BIMI_MAX_ZONE_FILE_BYTES + 1);
+  g_autofree char *at = sparse_file(BIMI_MAX_ZONE_FILE_BYTES);
+  g_autofree char *limit_text = g_strdup_printf("more than %u bytes", BIMI_MAX_ZONE_FILE_BYTES);
+  const char *paths[] = { "/dev/zero", over, at, "/nonexistent/x.zone" };
+  const int codes[] = { BIMI_DNS_ERROR_LIMIT, BIMI_DNS_ERROR_LIMIT, BIMI_DNS_ERROR_ZONE_SYNTAX, BIMI_DNS_ERROR_IO };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
+    const char *files[] = { paths[i], NULL };
+    BimiDnsConfig config = { 0 };
+    g_autoptr(GError) error = NULL;
+    config.zone_files = files;
+    g_assert_null(bimi_dns_resolver_new(&config, &error));
+    g_assert_error(error, BIMI_DNS_ERROR, codes[i]);
+    g_assert_nonnull(strstr(error->message, paths[i]));
+    if (codes[i] == BIMI_DNS_ERROR_LIMIT)
+      g_assert_nonnull(strstr(error->message, limit_text));
+  }
+  g_unlink(over);
+  g_unlink(at);
+}
+
 /* RFC 1035 §3.5 and RFC 3596 §2.5 (the RFC's own example). */
 static void
 test_reverse_names(void)
@@ -959,6 +999,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/types/strings", test_type_strings);
   g_test_add_func("/dns/errors/zone", test_zone_errors);
   g_test_add_func("/dns/errors/config", test_config_errors);
+  g_test_add_func("/dns/limits/zone-file", test_zone_file_limit);
   g_test_add_func("/dns/threads/lookups", test_concurrent_lookups);
   g_test_add_func("/dns/threads/timeouts", test_concurrent_timeouts);
   g_test_add_func("/dns/online/deadline", test_deadline);

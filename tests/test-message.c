@@ -6,6 +6,8 @@
 
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1503,6 +1505,50 @@ test_cli_exit_codes(void)
   }
 }
 
+/* BIMI_MAX_MESSAGE_BYTES holds on the bytes read: /dev/zero (st_size 0) and
+ * a file one byte over are refused (exit 2, the path and limit on stderr);
+ * a file at the limit is read and parsed. */
+static void
+test_cli_size_limit(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *over = NULL;
+  g_autofree char *at = NULL;
+  g_autofree char *limit_text = g_strdup_printf("more than %u bytes", BIMI_MAX_MESSAGE_BYTES);
+  int fd;
+
+  fd = g_file_open_tmp("bimi-msg-XXXXXX", &over, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(ftruncate(fd, (off_t) BIMI_MAX_MESSAGE_BYTES + 1), ==, 0);
+  close(fd);
+  fd = g_file_open_tmp("bimi-msg-XXXXXX", &at, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(ftruncate(fd, (off_t) BIMI_MAX_MESSAGE_BYTES), ==, 0);
+  close(fd);
+  {
+    const char *paths[] = { "/dev/zero", over };
+    for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      const char *args[] = { paths[i], NULL };
+      g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+      g_assert_nonnull(strstr(err, paths[i]));
+      if (strstr(err, limit_text) == NULL)
+        g_error("%s: stderr '%s' lacks '%s'", paths[i], err, limit_text);
+    }
+  }
+  {
+    /* read whole, then refused by the parser (a NUL byte), not by the reader */
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *args[] = { at, NULL };
+    g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+    g_assert_null(strstr(err, limit_text));
+  }
+  g_unlink(over);
+  g_unlink(at);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1546,5 +1592,6 @@ main(int argc, char **argv)
   g_test_add_func("/message/cli/text", test_cli_text);
   g_test_add_func("/message/cli/json", test_cli_json);
   g_test_add_func("/message/cli/exit-codes", test_cli_exit_codes);
+  g_test_add_func("/message/cli/size-limit", test_cli_size_limit);
   return g_test_run();
 }
