@@ -43,7 +43,7 @@ escape_bytes(const char *s, gsize n)
       g_string_append_printf(out, "\\u%04x", (guint) c);
     else
       g_string_append_unichar(out, c);
-    i = (gsize) (g_utf8_next_char(s + i) - s);
+    i += (gsize) g_utf8_skip[(guchar) s[i]]; /* not g_utf8_next_char: it casts const away */
   }
   return g_string_free(out, FALSE);
 }

@@ -387,6 +387,7 @@ test_across_sources(void)
   g_autoptr(GPtrArray) r3 = NULL;
 
   g_assert_no_error(error);
+  g_assert_cmpuint(r1->len, ==, 1);
   r2 = bimi_dns__zone_parse(zone, second, strlen(second), "two.zone", NULL, &error);
   g_assert_null(r2);
   g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_ZONE_SYNTAX);
@@ -396,6 +397,7 @@ test_across_sources(void)
   /* ok.example was not committed by the failed source, so a CNAME is fine */
   r3 = bimi_dns__zone_parse(zone, third, strlen(third), "three.zone", NULL, &error);
   g_assert_no_error(error);
+  g_assert_cmpuint(r3->len, ==, 1);
   g_assert_cmpuint(bimi_dns__zone_record_count(zone), ==, 2);
 }
 
