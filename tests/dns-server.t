@@ -12,7 +12,10 @@
 # clear) as they are: no stub zone is needed.
 #
 # Prints TAP; run by `make check` through prove. nsd is stopped by PID in an
-# EXIT trap, also when a check fails. Skips only when nsd is not installed.
+# EXIT trap, also when a check fails. Skips only when the nsd binary is not
+# installed; an nsd that is installed but does not start (or a bimi that is
+# not built) is a failure, not a skip: a broken test server must not hide
+# the online checks.
 set -u
 
 cd "$(dirname "$0")/.." || exit 1
@@ -26,8 +29,8 @@ if [ -z "$NSD" ]; then
   exit 0
 fi
 if [ ! -x "$BIMI" ]; then
-  echo "1..0 # SKIP $BIMI is not built"
-  exit 0
+  echo "Bail out! $BIMI is not built"
+  exit 1
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bimi-nsd.XXXXXX")
@@ -116,9 +119,10 @@ for attempt in 1 2 3 4 5; do
   [ -n "$nsd_pid" ] && { kill "$nsd_pid" 2>/dev/null; wait "$nsd_pid" 2>/dev/null; nsd_pid=""; }
 done
 if [ -z "$started" ]; then
-  echo "1..0 # SKIP nsd did not start (see below)"
+  echo "1..1"
+  echo "not ok 1 - nsd ($NSD) is installed but did not start (its log below)"
   sed 's/^/# /' "$tmp/nsd.log" 2>/dev/null
-  exit 0
+  exit 1
 fi
 
 # --- the questions -----------------------------------------------------------
