@@ -18,6 +18,9 @@ bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
       "Send queries to this resolver, e.g. 127.0.0.1@5353 (repeatable)", "ADDR[@PORT]" },
     { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &opts->timeout_ms,
       "Per-query deadline in milliseconds (default 4000)", "MS" },
+    { "trust-anchor", 0, 0, G_OPTION_ARG_FILENAME, &opts->trust_anchor,
+      "Validate DNSSEC from these DS/DNSKEY records (e.g. /usr/share/dns/root.key); bogus answers are TEMPERROR",
+      "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   GOptionGroup *group = g_option_group_new("dns", "DNS options:", "Show DNS options", NULL, NULL);
@@ -38,6 +41,7 @@ bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error)
   config.fault_names = (const char *const *) opts->fault_names;
   config.forwarders = (const char *const *) opts->forwarders;
   config.timeout_ms = (guint) opts->timeout_ms;
+  config.trust_anchor_file = opts->trust_anchor;
   return bimi_dns_resolver_new(&config, error);
 }
 
@@ -47,6 +51,7 @@ bimi_cli_dns_options_clear(BimiCliDnsOptions *opts)
   g_clear_pointer(&opts->zone_files, g_strfreev);
   g_clear_pointer(&opts->fault_names, g_strfreev);
   g_clear_pointer(&opts->forwarders, g_strfreev);
+  g_clear_pointer(&opts->trust_anchor, g_free);
 }
 
 int

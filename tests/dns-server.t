@@ -151,7 +151,7 @@ queries=(
   "PTR 99.2.0.192.in-addr.arpa"
   "A 25.2.0.192.in-addr.arpa"
 )
-echo "1..$(( ${#queries[@]} + 3 ))"
+echo "1..$(( ${#queries[@]} + 5 ))"
 n=0
 fail=0
 
@@ -213,6 +213,31 @@ if printf '%s\n' "$out" | grep -Eq '^A (300|29[0-9]) 192\.0\.2\.25$'; then
   echo "ok $n - TTL of mail.example.com A is the zone's 300 s"
 else
   echo "not ok $n - TTL of mail.example.com A is the zone's 300 s"
+  printf '%s\n' "$out" | sed 's/^/# /'
+  fail=1
+fi
+
+# DNSSEC: a trust anchor for example.com (a made-up DS: no key of the zone
+# matches it) makes nsd's unsigned answers bogus, which is TEMPERROR with a
+# "bogus: ..." detail (exit 3); without an anchor the same question is NOERROR.
+printf '%s\n' 'example.com. 3600 IN DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF' \
+  > "$tmp/bogus.ds"
+n=$((n + 1))
+out=$("$BIMI" dns TXT _dmarc.example.com --forwarder "127.0.0.1@$port" --trust-anchor "$tmp/bogus.ds" 2>&1); rc=$?
+if [ "$rc" = 3 ] && printf '%s\n' "$out" | head -n 1 | grep -q '^_dmarc.example.com TXT: TEMPERROR (bogus: '; then
+  echo "ok $n - --trust-anchor with a DS the zone does not match: TEMPERROR (bogus), exit 3"
+  printf "%s\n" "$out" | head -n 1 | sed "s/^/# /"
+else
+  echo "not ok $n - --trust-anchor with a DS the zone does not match: TEMPERROR (bogus), exit 3 (got exit $rc)"
+  printf '%s\n' "$out" | sed 's/^/# /'
+  fail=1
+fi
+n=$((n + 1))
+out=$("$BIMI" dns TXT _dmarc.example.com --forwarder "127.0.0.1@$port" 2>&1); rc=$?
+if [ "$rc" = 0 ] && printf '%s\n' "$out" | head -n 1 | grep -q '^_dmarc.example.com TXT: NOERROR$'; then
+  echo "ok $n - the same question without the anchor: NOERROR"
+else
+  echo "not ok $n - the same question without the anchor: NOERROR (got exit $rc)"
   printf '%s\n' "$out" | sed 's/^/# /'
   fail=1
 fi

@@ -947,6 +947,51 @@ test_servfail(void)
   fake_stop(fs);
 }
 
+/* DNSSEC (RFC 4035 §5): with a trust anchor for example. (a made-up DS) the
+ * responder's unsigned answers cannot be validated — it has no DNSKEY — so
+ * they are bogus, which is temperror "bogus: ..."; without the anchor the
+ * same answer is NOERROR. */
+static void
+test_bogus_dnssec(void)
+{
+  FakeServer *fs = fake_start(FAKE_ANSWER, 0);
+  g_autofree char *fwd = g_strdup_printf("127.0.0.1@%u", fs->port);
+  const char *fwds[] = { fwd, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *anchor = NULL;
+  int fd = g_file_open_tmp("bimi-anchor-XXXXXX", &anchor, &error);
+  static const char ds[] =
+    "example. 3600 IN DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n";
+  BimiDnsConfig config = { 0 };
+  g_autoptr(BimiDnsResolver) r = NULL;
+  g_autoptr(BimiDnsResolver) plain = NULL;
+  g_autoptr(BimiDnsAnswer) a = NULL;
+  g_autoptr(BimiDnsAnswer) b = NULL;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(write(fd, ds, strlen(ds)), ==, (gssize) strlen(ds));
+  close(fd);
+  config.forwarders = fwds;
+  config.timeout_ms = 3000;
+  config.trust_anchor_file = anchor;
+  r = bimi_dns_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  a = lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
+  g_assert_cmpint(a->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_true(g_str_has_prefix(a->detail, "bogus: "));
+  g_assert_nonnull(strstr(a->detail, "DNSKEY"));
+  g_assert_cmpuint(a->records->len, ==, 0);
+  g_assert_cmpuint(a->ttl, ==, 0);
+
+  plain = forwarding_resolver(fs->port, 3000);
+  b = lookup(plain, "host.example", BIMI_DNS_TYPE_TXT);
+  g_assert_cmpint(b->status, ==, BIMI_DNS_NOERROR);
+  g_clear_pointer(&r, bimi_dns_resolver_unref);
+  g_clear_pointer(&plain, bimi_dns_resolver_unref);
+  fake_stop(fs);
+  g_unlink(anchor);
+}
+
 /* BIMI_DNS_MAX_ANSWER_RECORDS: a larger answer is an error, not truncated. */
 static void
 test_answer_limit(void)
@@ -1005,6 +1050,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/online/deadline", test_deadline);
   g_test_add_func("/dns/online/late-answers", test_late_answers);
   g_test_add_func("/dns/online/servfail", test_servfail);
+  g_test_add_func("/dns/online/bogus-dnssec", test_bogus_dnssec);
   g_test_add_func("/dns/limits/answer-records", test_answer_limit);
   return g_test_run();
 }
