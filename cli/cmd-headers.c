@@ -236,6 +236,7 @@ bimi_cli_cmd_headers(int argc, char **argv)
                                "message (\"-\" reads stdin).\n"
                                "Exit: 0 parsed with a From mailbox, 1 From missing or unparseable, 2 usage or\n"
                                "a message that does not parse.");
+  g_set_prgname("bimi headers"); /* usage line "bimi headers [OPTION…] MSG.eml" */
   g_option_context_add_main_entries(context, entries, NULL);
   if (!g_option_context_parse(context, &argc, &argv, &error))
     return bimi_cli_usage_error("headers", error->message);

@@ -23,9 +23,9 @@ bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
       "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  GOptionGroup *group = g_option_group_new("dns", "DNS options:", "Show DNS options", NULL, NULL);
-  g_option_group_add_entries(group, entries);
-  g_option_context_add_group(context, group);
+  /* In the main group, so that plain --help lists them (a separate group
+   * shows only under --help-dns or --help-all). The entries are copied. */
+  g_option_context_add_main_entries(context, entries, NULL);
 }
 
 BimiDnsResolver *

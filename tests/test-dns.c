@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <glib/gstdio.h>
 
 #define FIXTURE "fixtures/dns/example.zone"
@@ -296,6 +297,46 @@ forwarding_resolver(guint16 port, guint timeout_ms)
   r = bimi_dns_resolver_new(&config, &error);
   g_assert_no_error(error);
   return r;
+}
+
+/* `build/bimi dns ARGS...`: the exit code, stdout and stderr. */
+static int
+run_cli(const char *const *args, char **out, char **err)
+{
+  const char *build = g_getenv("BIMI_BUILD");
+  g_autofree char *bin = g_build_filename(build != NULL ? build : "build", "bimi", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
+    g_error("%s not built", bin);
+  g_ptr_array_add(argv, g_strdup(bin));
+  g_ptr_array_add(argv, g_strdup("dns"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add(argv, g_strdup(args[i]));
+  g_ptr_array_add(argv, NULL);
+  if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error))
+    g_error("spawn: %s", error->message);
+  g_assert_true(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+/* Plain --help lists the DNS options (not only --help-dns) under "bimi dns". */
+static void
+test_cli_help(void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--help", NULL };
+  const char *expected[] = { "Usage:\n  bimi dns [OPTION", "--json", "--zone=FILE", "--dns-timeout=NAME",
+                             "--forwarder=ADDR[@PORT]", "--timeout-ms=MS", "--trust-anchor=FILE" };
+
+  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS(expected); i++) {
+    if (strstr(out, expected[i]) == NULL)
+      g_error("--help output lacks '%s':\n%s", expected[i], out);
+  }
 }
 
 /* ---- offline answers ---------------------------------------------------------- */
@@ -1045,6 +1086,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/errors/zone", test_zone_errors);
   g_test_add_func("/dns/errors/config", test_config_errors);
   g_test_add_func("/dns/limits/zone-file", test_zone_file_limit);
+  g_test_add_func("/dns/cli/help", test_cli_help);
   g_test_add_func("/dns/threads/lookups", test_concurrent_lookups);
   g_test_add_func("/dns/threads/timeouts", test_concurrent_timeouts);
   g_test_add_func("/dns/online/deadline", test_deadline);

@@ -1505,6 +1505,19 @@ test_cli_exit_codes(void)
   }
 }
 
+/* The usage line names the subcommand as typed. */
+static void
+test_cli_help(void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--help", NULL };
+
+  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+  g_assert_nonnull(strstr(out, "Usage:\n  bimi headers [OPTION"));
+  g_assert_nonnull(strstr(out, "--json"));
+}
+
 /* BIMI_MAX_MESSAGE_BYTES holds on the bytes read: /dev/zero (st_size 0) and
  * a file one byte over are refused (exit 2, the path and limit on stderr);
  * a file at the limit is read and parsed. */
@@ -1593,5 +1606,6 @@ main(int argc, char **argv)
   g_test_add_func("/message/cli/json", test_cli_json);
   g_test_add_func("/message/cli/exit-codes", test_cli_exit_codes);
   g_test_add_func("/message/cli/size-limit", test_cli_size_limit);
+  g_test_add_func("/message/cli/help", test_cli_help);
   return g_test_run();
 }
