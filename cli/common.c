@@ -6,9 +6,15 @@
 #include <errno.h>
 #include <unistd.h>
 
+/* --timeout-ms not given (0 and negative values given are refused). An int
+ * option cannot say whether it was given, so it starts at this value; the
+ * one value it hides is an explicit --timeout-ms -2147483648. */
+#define TIMEOUT_UNSET G_MININT
+
 void
 bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
 {
+  opts->timeout_ms = TIMEOUT_UNSET;
   const GOptionEntry entries[] = {
     { "zone", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->zone_files,
       "Answer DNS from this RFC 1035 zone file only, offline (repeatable)", "FILE" },
@@ -17,7 +23,7 @@ bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
     { "forwarder", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->forwarders,
       "Send queries to this resolver, e.g. 127.0.0.1@5353 (repeatable)", "ADDR[@PORT]" },
     { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &opts->timeout_ms,
-      "Per-query deadline in milliseconds (default 4000)", "MS" },
+      "Deadline of each question in milliseconds, at least 1 (default 4000)", "MS" },
     { "trust-anchor", 0, 0, G_OPTION_ARG_FILENAME, &opts->trust_anchor,
       "Validate DNSSEC from these DS/DNSKEY records (e.g. /usr/share/dns/root.key); bogus answers are TEMPERROR",
       "FILE" },
@@ -33,14 +39,21 @@ bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error)
 {
   BimiDnsConfig config = { 0 };
 
-  if (opts->timeout_ms < 0) {
-    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "--timeout-ms must not be negative");
+  if (opts->timeout_ms != TIMEOUT_UNSET && opts->timeout_ms < 1) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--timeout-ms must be at least 1 (got %d)",
+                opts->timeout_ms);
+    return NULL;
+  }
+  if (opts->zone_files != NULL && opts->zone_files[0] != NULL && opts->forwarders != NULL &&
+      opts->forwarders[0] != NULL) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                "--zone and --forwarder are exclusive (zone files answer offline, without any server)");
     return NULL;
   }
   config.zone_files = (const char *const *) opts->zone_files;
   config.fault_names = (const char *const *) opts->fault_names;
   config.forwarders = (const char *const *) opts->forwarders;
-  config.timeout_ms = (guint) opts->timeout_ms;
+  config.timeout_ms = opts->timeout_ms == TIMEOUT_UNSET ? 0 : (guint) opts->timeout_ms;
   config.trust_anchor_file = opts->trust_anchor;
   return bimi_dns_resolver_new(&config, error);
 }

@@ -43,6 +43,8 @@
  *  - Answers with more than BIMI_DNS_MAX_ANSWER_RECORDS records are
  *    BIMI_DNS_ERROR_LIMIT rather than silently truncated: dropping records
  *    could change an SPF or DMARC result.
+ *  - Forwarders together with zone files (or offline) are a configuration
+ *    error: offline means no network, so they could only be ignored.
  *  - The trust anchor is read with ub_ctx_add_ta_file(): read-only, no
  *    RFC 5011 rollover tracking (keep the file current with dns-root-data).
  */
@@ -399,6 +401,13 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
   if (config == NULL)
     config = &defaults;
   offline = config->offline || (config->zone_files != NULL && config->zone_files[0] != NULL);
+  if (offline && config->forwarders != NULL && config->forwarders[0] != NULL) {
+    /* Offline answers come from the zone data only: a forwarder would be
+     * silently ignored, which hides a mistaken configuration. */
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG,
+                "forwarders and offline zone data are exclusive: give zone files or forwarders, not both");
+    return NULL;
+  }
   for (gsize i = 0; config->forwarders != NULL && config->forwarders[i] != NULL; i++) {
     if (!check_forwarder(config->forwarders[i], error))
       return NULL;

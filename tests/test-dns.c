@@ -339,6 +339,34 @@ test_cli_help(void)
   }
 }
 
+/* Inputs refused rather than silently taken: --zone with --forwarder (offline
+ * has no server to forward to) and a --timeout-ms below 1. */
+static void
+test_cli_refused(void)
+{
+  static const struct { const char *args[8]; const char *in_err; } cases[] = {
+    { { "A", "mail.example.com", "--zone", FIXTURE, "--forwarder", "127.0.0.1@53", NULL },
+      "--zone and --forwarder are exclusive" },
+    { { "A", "mail.example.com", "--zone", FIXTURE, "--timeout-ms", "0", NULL }, "--timeout-ms must be at least 1" },
+    { { "A", "mail.example.com", "--zone", FIXTURE, "--timeout-ms", "-5", NULL }, "--timeout-ms must be at least 1" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_assert_cmpint(run_cli(cases[i].args, &out, &err), ==, 2);
+    if (strstr(err, cases[i].in_err) == NULL || strstr(err, "Try 'bimi dns --help'") == NULL)
+      g_error("case %" G_GSIZE_FORMAT ": stderr '%s' lacks '%s'", i, err, cases[i].in_err);
+    g_assert_cmpstr(out, ==, "");
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *args[] = { "A", "mail.example.com", "--zone", FIXTURE, "--timeout-ms", "2000", NULL };
+    g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+    g_assert_nonnull(strstr(out, "A 300 192.0.2.25"));
+  }
+}
+
 /* ---- offline answers ---------------------------------------------------------- */
 
 /* The three non-error outcomes, told apart (RFC 2308 §2.1, §2.2). */
@@ -741,6 +769,21 @@ test_config_errors(void)
     g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG);
   }
   {
+    /* offline (zone files, or offline = TRUE) and forwarders are exclusive */
+    const char *fwds[] = { "127.0.0.1@5353", NULL };
+    const char *zones[] = { FIXTURE, NULL };
+    for (int offline = 0; offline <= 1; offline++) {
+      BimiDnsConfig config = { 0 };
+      g_autoptr(GError) error = NULL;
+      config.forwarders = fwds;
+      config.zone_files = offline ? NULL : zones;
+      config.offline = offline;
+      g_assert_null(bimi_dns_resolver_new(&config, &error));
+      g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG);
+      g_assert_nonnull(strstr(error->message, "exclusive"));
+    }
+  }
+  {
     const char *faults[] = { "ok.example", "a..b", NULL };
     BimiDnsConfig config = { 0 };
     g_autoptr(GError) error = NULL;
@@ -1087,6 +1130,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/errors/config", test_config_errors);
   g_test_add_func("/dns/limits/zone-file", test_zone_file_limit);
   g_test_add_func("/dns/cli/help", test_cli_help);
+  g_test_add_func("/dns/cli/refused", test_cli_refused);
   g_test_add_func("/dns/threads/lookups", test_concurrent_lookups);
   g_test_add_func("/dns/threads/timeouts", test_concurrent_timeouts);
   g_test_add_func("/dns/online/deadline", test_deadline);
