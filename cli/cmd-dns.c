@@ -212,6 +212,8 @@ bimi_cli_cmd_dns(int argc, char **argv)
   resolver = bimi_cli_dns_resolver(&dns_opts, &error);
   bimi_cli_dns_options_clear(&dns_opts);
   if (resolver == NULL) {
+    if (error->domain == G_OPTION_ERROR)
+      return bimi_cli_usage_error("dns", error->message);
     fprintf(stderr, "bimi dns: %s\n", error->message);
     return BIMI_EXIT_USAGE;
   }

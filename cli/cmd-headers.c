@@ -4,16 +4,22 @@
  * Exit: 0 the message parses and From yields at least one mailbox; 1 the
  * index is printed but From is missing, empty or does not parse; 2 usage, an
  * unreadable file, or a header section that does not parse (the error, with
- * line and byte offset, on stderr).
+ * line and byte offset, on stderr; with --json also as {"error": {"message",
+ * "line", "offset"}} on stdout).
+ *
+ * Text output escapes attacker bytes for a terminal (escape_bytes()); JSON
+ * output carries header values as they are (JSON-escaped by json-glib), with
+ * "value_base64" holding the exact bytes when they are not UTF-8.
  */
 #include "cli/commands.h"
 #include "engine/message.h"
 #include "engine/limits.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <json-glib/json-glib.h>
 
-/* Attacker bytes made safe for a terminal and for JSON: valid UTF-8 kept,
+/* Attacker bytes made safe for a terminal (text output only): valid UTF-8 kept,
  * except control characters (C0, DEL, C1) and backslash, which are escaped;
  * invalid bytes become \xNN. */
 static char *
@@ -43,7 +49,7 @@ escape_bytes(const char *s, gsize n)
       g_string_append_printf(out, "\\u%04x", (guint) c);
     else
       g_string_append_unichar(out, c);
-    i = (gsize) (g_utf8_next_char(s + i) - s);
+    i += (gsize) g_utf8_skip[(guchar) s[i]]; /* not g_utf8_next_char: it casts const away */
   }
   return g_string_free(out, FALSE);
 }
@@ -60,19 +66,100 @@ static void
 add_nullable_string(JsonBuilder *b, const char *member, const char *value)
 {
   json_builder_set_member_name(b, member);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
+  if (value != NULL) {
+    g_autofree char *valid = g_utf8_make_valid(value, -1); /* JSON text is UTF-8 */
+    json_builder_add_string_value(b, valid);
+  } else {
+    json_builder_add_null_value(b);
+  }
+}
+
+/* A header value in JSON: the bytes as they are when they are UTF-8 (JSON
+ * escapes what it must, a consumer gets the real text); otherwise invalid
+ * sequences become U+FFFD in @member and the exact bytes go to
+ * @member_base64. A NUL byte counts as not UTF-8 here: json-glib strings
+ * end at NUL. */
+static void
+add_bytes(JsonBuilder *b, const char *member, const char *p, gsize len)
+{
+  g_autofree char *valid = g_utf8_make_valid(p != NULL ? p : "", (gssize) len);
+  json_builder_set_member_name(b, member);
+  json_builder_add_string_value(b, valid);
+  if (len > 0 && (!g_utf8_validate_len(p, len, NULL) || memchr(p, '\0', len) != NULL)) {
+    g_autofree char *b64 = g_base64_encode((const guchar *) p, len);
+    g_autofree char *name = g_strconcat(member, "_base64", NULL);
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, b64);
+  }
+}
+
+/* The number after @prefix in @text ("line 3: ...", "(byte offset 34)"), or -1. */
+static gint64
+number_after(const char *text, const char *prefix)
+{
+  const char *p = strstr(text, prefix);
+  gsize n = 0;
+  g_autofree char *digits = NULL;
+  guint64 v = 0;
+
+  if (p == NULL)
+    return -1;
+  p += strlen(prefix);
+  while (g_ascii_isdigit(p[n]))
+    n++;
+  digits = g_strndup(p, n);
+  if (!g_ascii_string_to_unsigned(digits, 10, 0, G_MAXINT64, &v, NULL))
+    return -1;
+  return (gint64) v;
+}
+
+static void
+print_json_node(JsonBuilder *b)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+/* --json and the header section does not parse: {"error": {"message": ...,
+ * "line": N, "offset": N}} on stdout; line (1-based) and offset (bytes into
+ * the raw input) are null when the error has none (engine/message.h puts
+ * them in the text as "line N: ... (byte offset N)"). */
+static void
+print_json_error(const GError *error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  gint64 line = g_str_has_prefix(error->message, "line ") ? number_after(error->message, "line ") : -1;
+  gint64 offset = number_after(error->message, "(byte offset ");
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "error");
+  json_builder_begin_object(b);
+  add_nullable_string(b, "message", error->message);
+  json_builder_set_member_name(b, "line");
+  if (line >= 0)
+    json_builder_add_int_value(b, line);
   else
     json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "offset");
+  if (offset >= 0)
+    json_builder_add_int_value(b, offset);
+  else
+    json_builder_add_null_value(b);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  print_json_node(b);
 }
 
 static void
 print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GError *from_error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
   gsize body_len = 0;
 
   json_builder_begin_object(b);
@@ -88,7 +175,8 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
   for (guint i = 0; i < bimi_message_get_n_fields(msg); i++) {
     const BimiHeaderField *f = bimi_message_get_field(msg, i);
     g_autofree char *name = g_strndup(f->name, f->name_length);
-    g_autofree char *value = field_value(f);
+    gsize value_len = 0;
+    g_autofree char *value = bimi_header_field_dup_unfolded_value(f, &value_len);
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "index");
     json_builder_add_int_value(b, i);
@@ -110,8 +198,7 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
     json_builder_add_int_value(b, (gint64) f->raw_offset);
     json_builder_set_member_name(b, "raw_length");
     json_builder_add_int_value(b, (gint64) f->raw_length);
-    json_builder_set_member_name(b, "value");
-    json_builder_add_string_value(b, value);
+    add_bytes(b, "value", value, value_len);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -149,12 +236,7 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
   add_nullable_string(b, "error", from_error != NULL ? from_error->message : NULL);
   json_builder_end_object(b);
   json_builder_end_object(b);
-
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  print_json_node(b);
 }
 
 static void
@@ -236,6 +318,7 @@ bimi_cli_cmd_headers(int argc, char **argv)
                                "message (\"-\" reads stdin).\n"
                                "Exit: 0 parsed with a From mailbox, 1 From missing or unparseable, 2 usage or\n"
                                "a message that does not parse.");
+  g_set_prgname("bimi headers"); /* usage line "bimi headers [OPTION…] MSG.eml" */
   g_option_context_add_main_entries(context, entries, NULL);
   if (!g_option_context_parse(context, &argc, &argv, &error))
     return bimi_cli_usage_error("headers", error->message);
@@ -249,6 +332,8 @@ bimi_cli_cmd_headers(int argc, char **argv)
   }
   msg = bimi_message_parse(raw, &error);
   if (msg == NULL) {
+    if (json)
+      print_json_error(error);
     fprintf(stderr, "bimi headers: %s: %s\n", argv[1], error->message);
     return BIMI_EXIT_USAGE;
   }

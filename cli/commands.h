@@ -31,12 +31,13 @@ int bimi_cli_cmd_cert(int argc, char **argv);
 int bimi_cli_cmd_svg(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
- * --forwarder ADDR[@PORT]..., --timeout-ms N. */
+ * --forwarder ADDR[@PORT]..., --timeout-ms N, --trust-anchor FILE. */
 typedef struct {
   char **zone_files;
   char **fault_names;
   char **forwarders;
   int timeout_ms;
+  char *trust_anchor;  /**< DNSSEC trust anchor file (DS/DNSKEY), or NULL: no validation */
 } BimiCliDnsOptions;
 
 /** Adds the DNS option group to @context; @opts must outlive the parse. */

@@ -1,14 +1,20 @@
 /* cli/common.c — option groups and helpers shared by the `bimi` subcommands. */
 #include "cli/commands.h"
+#include "engine/util.h"
 
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
-#include <glib/gstdio.h>
+
+/* --timeout-ms not given (0 and negative values given are refused). An int
+ * option cannot say whether it was given, so it starts at this value; the
+ * one value it hides is an explicit --timeout-ms -2147483648. */
+#define TIMEOUT_UNSET G_MININT
 
 void
 bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
 {
+  opts->timeout_ms = TIMEOUT_UNSET;
   const GOptionEntry entries[] = {
     { "zone", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->zone_files,
       "Answer DNS from this RFC 1035 zone file only, offline (repeatable)", "FILE" },
@@ -17,12 +23,15 @@ bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
     { "forwarder", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->forwarders,
       "Send queries to this resolver, e.g. 127.0.0.1@5353 (repeatable)", "ADDR[@PORT]" },
     { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &opts->timeout_ms,
-      "Per-query deadline in milliseconds (default 4000)", "MS" },
+      "Deadline of each question in milliseconds, at least 1 (default 4000)", "MS" },
+    { "trust-anchor", 0, 0, G_OPTION_ARG_FILENAME, &opts->trust_anchor,
+      "Validate DNSSEC from these DS/DNSKEY records (e.g. /usr/share/dns/root.key); bogus answers are TEMPERROR",
+      "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  GOptionGroup *group = g_option_group_new("dns", "DNS options:", "Show DNS options", NULL, NULL);
-  g_option_group_add_entries(group, entries);
-  g_option_context_add_group(context, group);
+  /* In the main group, so that plain --help lists them (a separate group
+   * shows only under --help-dns or --help-all). The entries are copied. */
+  g_option_context_add_main_entries(context, entries, NULL);
 }
 
 BimiDnsResolver *
@@ -30,14 +39,22 @@ bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error)
 {
   BimiDnsConfig config = { 0 };
 
-  if (opts->timeout_ms < 0) {
-    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG, "--timeout-ms must not be negative");
+  if (opts->timeout_ms != TIMEOUT_UNSET && opts->timeout_ms < 1) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--timeout-ms must be at least 1 (got %d)",
+                opts->timeout_ms);
+    return NULL;
+  }
+  if (opts->zone_files != NULL && opts->zone_files[0] != NULL && opts->forwarders != NULL &&
+      opts->forwarders[0] != NULL) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                "--zone and --forwarder are exclusive (zone files answer offline, without any server)");
     return NULL;
   }
   config.zone_files = (const char *const *) opts->zone_files;
   config.fault_names = (const char *const *) opts->fault_names;
   config.forwarders = (const char *const *) opts->forwarders;
-  config.timeout_ms = (guint) opts->timeout_ms;
+  config.timeout_ms = opts->timeout_ms == TIMEOUT_UNSET ? 0 : (guint) opts->timeout_ms;
+  config.trust_anchor_file = opts->trust_anchor;
   return bimi_dns_resolver_new(&config, error);
 }
 
@@ -47,6 +64,7 @@ bimi_cli_dns_options_clear(BimiCliDnsOptions *opts)
   g_clear_pointer(&opts->zone_files, g_strfreev);
   g_clear_pointer(&opts->fault_names, g_strfreev);
   g_clear_pointer(&opts->forwarders, g_strfreev);
+  g_clear_pointer(&opts->trust_anchor, g_free);
 }
 
 int
@@ -83,36 +101,12 @@ bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **error)
   }
 }
 
+/* One bounded loop for files, devices, FIFOs and stdin (engine/util.h): the
+ * limit holds whatever stat() says. */
 GBytes *
 bimi_cli_read_file(const char *path, gsize max_bytes, GError **error)
 {
-  if (g_strcmp0(path, "-") == 0) {
-    GByteArray *buf = g_byte_array_new();
-    guint8 chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
-      if (buf->len + n > max_bytes) {
-        g_byte_array_unref(buf);
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "stdin: larger than %" G_GSIZE_FORMAT " bytes", max_bytes);
-        return NULL;
-      }
-      g_byte_array_append(buf, chunk, (guint) n);
-    }
-    return g_byte_array_free_to_bytes(buf);
-  } else {
-    g_autofree char *contents = NULL;
-    gsize len = 0;
-    GStatBuf st;
-    if (g_stat(path, &st) == 0 && (guint64) st.st_size > max_bytes) {
-      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "%s: larger than %" G_GSIZE_FORMAT " bytes", path, max_bytes);
-      return NULL;
-    }
-    if (!g_file_get_contents(path, &contents, &len, error))
-      return NULL;
-    if (len > max_bytes) {
-      g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOSPC, "%s: larger than %" G_GSIZE_FORMAT " bytes", path, max_bytes);
-      return NULL;
-    }
-    return g_bytes_new_take(g_steal_pointer(&contents), len);
-  }
+  if (g_strcmp0(path, "-") == 0)
+    return bimi_util_read_fd(STDIN_FILENO, "stdin", max_bytes, error);
+  return bimi_util_read_file(path, max_bytes, error);
 }

@@ -5,6 +5,7 @@
  */
 #include "engine/config.h"
 #include "engine/limits.h"
+#include "engine/util.h"
 
 #include <string.h>
 
@@ -371,15 +372,21 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
 BimiConfig *
 bimi_config_new_from_file(const char *path, GError **error)
 {
-  g_autofree char *contents = NULL;
-  gsize len = 0;
+  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local = NULL;
+  gsize len = 0;
+  const char *data;
 
-  if (!g_file_get_contents(path, &contents, &len, &local)) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_IO, "%s", local->message);
+  bytes = bimi_util_read_file(path, BIMI_MAX_CONFIG_BYTES, &local);
+  if (bytes == NULL) {
+    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOSPC))
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE, "%s", local->message);
+    else
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_IO, "%s", local->message);
     return NULL;
   }
-  return bimi_config_new_from_data(contents, len, path, error);
+  data = g_bytes_get_data(bytes, &len);
+  return bimi_config_new_from_data(data != NULL ? data : "", len, path, error);
 }
 
 void

@@ -43,12 +43,15 @@
  *  - Answers with more than BIMI_DNS_MAX_ANSWER_RECORDS records are
  *    BIMI_DNS_ERROR_LIMIT rather than silently truncated: dropping records
  *    could change an SPF or DMARC result.
+ *  - Forwarders together with zone files (or offline) are a configuration
+ *    error: offline means no network, so they could only be ignored.
  *  - The trust anchor is read with ub_ctx_add_ta_file(): read-only, no
  *    RFC 5011 rollover tracking (keep the file current with dns-root-data).
  */
 #include "engine/dns.h"
 #include "engine/dns-private.h"
 #include "engine/zone.h"
+#include "engine/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +60,6 @@
 #include <unistd.h>
 #include <unbound.h>
 #include <glib-unix.h>
-#include <glib/gstdio.h>
 
 G_DEFINE_QUARK(bimi-dns-error-quark, bimi_dns_error)
 
@@ -373,22 +375,19 @@ go_offline(BimiDnsResolver *r, GError **error)
 static gboolean
 load_zone_file(BimiDnsResolver *r, const char *path, GError **error)
 {
-  g_autofree char *contents = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local = NULL;
   gsize len = 0;
-  GStatBuf st;
-  GError *local = NULL;
+  const char *text;
 
-  if (g_stat(path, &st) == 0 && (guint64) st.st_size > BIMI_MAX_ZONE_FILE_BYTES) {
-    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_LIMIT, "%s: larger than %u bytes", path,
-                BIMI_MAX_ZONE_FILE_BYTES);
+  bytes = bimi_util_read_file(path, BIMI_MAX_ZONE_FILE_BYTES, &local);
+  if (bytes == NULL) {
+    gboolean too_big = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
+    g_set_error(error, BIMI_DNS_ERROR, too_big ? BIMI_DNS_ERROR_LIMIT : BIMI_DNS_ERROR_IO, "%s", local->message);
     return FALSE;
   }
-  if (!g_file_get_contents(path, &contents, &len, &local)) {
-    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_IO, "%s", local->message);
-    g_error_free(local);
-    return FALSE;
-  }
-  return bimi_dns_resolver_add_zone_data(r, contents, len, path, NULL, error);
+  text = g_bytes_get_data(bytes, &len);
+  return bimi_dns_resolver_add_zone_data(r, text, len, path, NULL, error);
 }
 
 BimiDnsResolver *
@@ -402,6 +401,13 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
   if (config == NULL)
     config = &defaults;
   offline = config->offline || (config->zone_files != NULL && config->zone_files[0] != NULL);
+  if (offline && config->forwarders != NULL && config->forwarders[0] != NULL) {
+    /* Offline answers come from the zone data only: a forwarder would be
+     * silently ignored, which hides a mistaken configuration. */
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG,
+                "forwarders and offline zone data are exclusive: give zone files or forwarders, not both");
+    return NULL;
+  }
   for (gsize i = 0; config->forwarders != NULL && config->forwarders[i] != NULL; i++) {
     if (!check_forwarder(config->forwarders[i], error))
       return NULL;

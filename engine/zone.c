@@ -24,6 +24,9 @@
  *  - Wildcard owners ("*.example.com") are refused: libunbound's local data
  *    would serve them only under the literal name "*", silently unlike a
  *    real server (RFC 4592), so we say so instead.
+ *  - A UTF-8 byte order mark (EF BB BF) at the very start of a text is
+ *    skipped (editors add one; it is never part of a name); anywhere else
+ *    those bytes are data as usual.
  *  - TXT/SPF RDATA with no character-string at all ("\# 0") is refused:
  *    RFC 1035 §3.3.14 wants one or more, and libunbound cannot serve it.
  *
@@ -1293,6 +1296,11 @@ bimi_dns__zone_parse(BimiDnsZone *zone, const char *text, gsize len, const char 
   if (source == NULL)
     source = "zone";
 
+  /* A UTF-8 byte order mark (editors add one) is not part of the text. */
+  if (text != NULL && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+    text += 3;
+    len -= 3;
+  }
   memset(&ps, 0, sizeof ps);
   ps.lx.text = text ? text : "";
   ps.lx.len = len;

@@ -3,6 +3,8 @@
 #include "engine/limits.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 static BimiConfig *
 parse(const char *text, GError **error)
@@ -210,6 +212,57 @@ test_syntax_and_limits(void)
   g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
 }
 
+/* A file of @size bytes that reads as NULs (sparse); the path is returned. */
+static char *
+sparse_file(gsize size)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp("bimi-config-XXXXXX", &path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(ftruncate(fd, (off_t) size), ==, 0);
+  close(fd);
+  return path;
+}
+
+/* The file limit holds on the bytes read: a device (st_size 0) and a file
+ * one byte over BIMI_MAX_CONFIG_BYTES are refused; at the limit the file is
+ * read and parsed (and its NULs refused as syntax). */
+static void
+test_file_limit(void)
+{
+  g_autofree char *over = sparse_file(BIMI_MAX_CONFIG_BYTES + 1);
+  g_autofree char *at = sparse_file(BIMI_MAX_CONFIG_BYTES);
+  g_autofree char *limit_text = g_strdup_printf("more than %u bytes", BIMI_MAX_CONFIG_BYTES);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = bimi_config_new_from_file("/dev/zero", &error);
+
+  g_assert_null(c);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "/dev/zero"));
+  g_assert_nonnull(strstr(error->message, limit_text));
+  g_clear_error(&error);
+
+  c = bimi_config_new_from_file(over, &error);
+  g_assert_null(c);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, limit_text));
+  g_clear_error(&error);
+
+  c = bimi_config_new_from_file(at, &error);
+  g_assert_null(c);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_SYNTAX);
+  g_assert_nonnull(strstr(error->message, "NUL"));
+  g_clear_error(&error);
+
+  c = bimi_config_new_from_file("/nonexistent/bimi.conf", &error);
+  g_assert_null(c);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_IO);
+  g_assert_nonnull(strstr(error->message, "/nonexistent/bimi.conf"));
+  g_unlink(over);
+  g_unlink(at);
+}
+
 static void
 test_cache_keys(void)
 {
@@ -386,6 +439,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/strict/syntax-and-limits", test_syntax_and_limits);
   g_test_add_func("/config/cache/keys", test_cache_keys);
   g_test_add_func("/config/cache/out-of-range", test_cache_out_of_range);
+  g_test_add_func("/config/strict/file-limit", test_file_limit);
   g_test_add_func("/config/refcount", test_refcount);
   g_test_add_func("/config/example-file", test_example_file);
   g_test_add_func("/config/trust/defaults", test_trust_defaults);

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <glib/gstdio.h>
 
 #define FIXTURE "fixtures/dns/example.zone"
@@ -296,6 +297,74 @@ forwarding_resolver(guint16 port, guint timeout_ms)
   r = bimi_dns_resolver_new(&config, &error);
   g_assert_no_error(error);
   return r;
+}
+
+/* `build/bimi dns ARGS...`: the exit code, stdout and stderr. */
+static int
+run_cli(const char *const *args, char **out, char **err)
+{
+  const char *build = g_getenv("BIMI_BUILD");
+  g_autofree char *bin = g_build_filename(build != NULL ? build : "build", "bimi", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (!g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
+    g_error("%s not built", bin);
+  g_ptr_array_add(argv, g_strdup(bin));
+  g_ptr_array_add(argv, g_strdup("dns"));
+  for (gsize i = 0; args[i] != NULL; i++)
+    g_ptr_array_add(argv, g_strdup(args[i]));
+  g_ptr_array_add(argv, NULL);
+  if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error))
+    g_error("spawn: %s", error->message);
+  g_assert_true(WIFEXITED(status));
+  return WEXITSTATUS(status);
+}
+
+/* Plain --help lists the DNS options (not only --help-dns) under "bimi dns". */
+static void
+test_cli_help(void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--help", NULL };
+  const char *expected[] = { "Usage:\n  bimi dns [OPTION", "--json", "--zone=FILE", "--dns-timeout=NAME",
+                             "--forwarder=ADDR[@PORT]", "--timeout-ms=MS", "--trust-anchor=FILE" };
+
+  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS(expected); i++) {
+    if (strstr(out, expected[i]) == NULL)
+      g_error("--help output lacks '%s':\n%s", expected[i], out);
+  }
+}
+
+/* Inputs refused rather than silently taken: --zone with --forwarder (offline
+ * has no server to forward to) and a --timeout-ms below 1. */
+static void
+test_cli_refused(void)
+{
+  static const struct { const char *args[8]; const char *in_err; } cases[] = {
+    { { "A", "mail.example.com", "--zone", FIXTURE, "--forwarder", "127.0.0.1@53", NULL },
+      "--zone and --forwarder are exclusive" },
+    { { "A", "mail.example.com", "--zone", FIXTURE, "--timeout-ms", "0", NULL }, "--timeout-ms must be at least 1" },
+    { { "A", "mail.example.com", "--zone", FIXTURE, "--timeout-ms", "-5", NULL }, "--timeout-ms must be at least 1" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_assert_cmpint(run_cli(cases[i].args, &out, &err), ==, 2);
+    if (strstr(err, cases[i].in_err) == NULL || strstr(err, "Try 'bimi dns --help'") == NULL)
+      g_error("case %" G_GSIZE_FORMAT ": stderr '%s' lacks '%s'", i, err, cases[i].in_err);
+    g_assert_cmpstr(out, ==, "");
+  }
+  {
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *args[] = { "A", "mail.example.com", "--zone", FIXTURE, "--timeout-ms", "2000", NULL };
+    g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+    g_assert_nonnull(strstr(out, "A 300 192.0.2.25"));
+  }
 }
 
 /* ---- offline answers ---------------------------------------------------------- */
@@ -700,6 +769,21 @@ test_config_errors(void)
     g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG);
   }
   {
+    /* offline (zone files, or offline = TRUE) and forwarders are exclusive */
+    const char *fwds[] = { "127.0.0.1@5353", NULL };
+    const char *zones[] = { FIXTURE, NULL };
+    for (int offline = 0; offline <= 1; offline++) {
+      BimiDnsConfig config = { 0 };
+      g_autoptr(GError) error = NULL;
+      config.forwarders = fwds;
+      config.zone_files = offline ? NULL : zones;
+      config.offline = offline;
+      g_assert_null(bimi_dns_resolver_new(&config, &error));
+      g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_CONFIG);
+      g_assert_nonnull(strstr(error->message, "exclusive"));
+    }
+  }
+  {
     const char *faults[] = { "ok.example", "a..b", NULL };
     BimiDnsConfig config = { 0 };
     g_autoptr(GError) error = NULL;
@@ -708,6 +792,46 @@ test_config_errors(void)
     g_assert_null(bimi_dns_resolver_new(&config, &error));
     g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME);
   }
+}
+
+/* A file of @size bytes that reads as NULs (sparse); the path is returned. */
+static char *
+sparse_file(gsize size)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp("bimi-dns-XXXXXX", &path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(ftruncate(fd, (off_t) size), ==, 0);
+  close(fd);
+  return path;
+}
+
+/* BIMI_MAX_ZONE_FILE_BYTES holds on the bytes read: /dev/zero (st_size 0)
+ * and a file one byte over are _LIMIT; a file at the limit is read and
+ * parsed (its NULs are a syntax error, not a limit). */
+static void
+test_zone_file_limit(void)
+{
+  g_autofree char *over = sparse_file(BIMI_MAX_ZONE_FILE_BYTES + 1);
+  g_autofree char *at = sparse_file(BIMI_MAX_ZONE_FILE_BYTES);
+  g_autofree char *limit_text = g_strdup_printf("more than %u bytes", BIMI_MAX_ZONE_FILE_BYTES);
+  const char *paths[] = { "/dev/zero", over, at, "/nonexistent/x.zone" };
+  const int codes[] = { BIMI_DNS_ERROR_LIMIT, BIMI_DNS_ERROR_LIMIT, BIMI_DNS_ERROR_ZONE_SYNTAX, BIMI_DNS_ERROR_IO };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
+    const char *files[] = { paths[i], NULL };
+    BimiDnsConfig config = { 0 };
+    g_autoptr(GError) error = NULL;
+    config.zone_files = files;
+    g_assert_null(bimi_dns_resolver_new(&config, &error));
+    g_assert_error(error, BIMI_DNS_ERROR, codes[i]);
+    g_assert_nonnull(strstr(error->message, paths[i]));
+    if (codes[i] == BIMI_DNS_ERROR_LIMIT)
+      g_assert_nonnull(strstr(error->message, limit_text));
+  }
+  g_unlink(over);
+  g_unlink(at);
 }
 
 /* RFC 1035 §3.5 and RFC 3596 §2.5 (the RFC's own example). */
@@ -907,6 +1031,51 @@ test_servfail(void)
   fake_stop(fs);
 }
 
+/* DNSSEC (RFC 4035 §5): with a trust anchor for example. (a made-up DS) the
+ * responder's unsigned answers cannot be validated — it has no DNSKEY — so
+ * they are bogus, which is temperror "bogus: ..."; without the anchor the
+ * same answer is NOERROR. */
+static void
+test_bogus_dnssec(void)
+{
+  FakeServer *fs = fake_start(FAKE_ANSWER, 0);
+  g_autofree char *fwd = g_strdup_printf("127.0.0.1@%u", fs->port);
+  const char *fwds[] = { fwd, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *anchor = NULL;
+  int fd = g_file_open_tmp("bimi-anchor-XXXXXX", &anchor, &error);
+  static const char ds[] =
+    "example. 3600 IN DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF\n";
+  BimiDnsConfig config = { 0 };
+  g_autoptr(BimiDnsResolver) r = NULL;
+  g_autoptr(BimiDnsResolver) plain = NULL;
+  g_autoptr(BimiDnsAnswer) a = NULL;
+  g_autoptr(BimiDnsAnswer) b = NULL;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(write(fd, ds, strlen(ds)), ==, (gssize) strlen(ds));
+  close(fd);
+  config.forwarders = fwds;
+  config.timeout_ms = 3000;
+  config.trust_anchor_file = anchor;
+  r = bimi_dns_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  a = lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
+  g_assert_cmpint(a->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_true(g_str_has_prefix(a->detail, "bogus: "));
+  g_assert_nonnull(strstr(a->detail, "DNSKEY"));
+  g_assert_cmpuint(a->records->len, ==, 0);
+  g_assert_cmpuint(a->ttl, ==, 0);
+
+  plain = forwarding_resolver(fs->port, 3000);
+  b = lookup(plain, "host.example", BIMI_DNS_TYPE_TXT);
+  g_assert_cmpint(b->status, ==, BIMI_DNS_NOERROR);
+  g_clear_pointer(&r, bimi_dns_resolver_unref);
+  g_clear_pointer(&plain, bimi_dns_resolver_unref);
+  fake_stop(fs);
+  g_unlink(anchor);
+}
+
 /* BIMI_DNS_MAX_ANSWER_RECORDS: a larger answer is an error, not truncated. */
 static void
 test_answer_limit(void)
@@ -959,11 +1128,15 @@ main(int argc, char **argv)
   g_test_add_func("/dns/types/strings", test_type_strings);
   g_test_add_func("/dns/errors/zone", test_zone_errors);
   g_test_add_func("/dns/errors/config", test_config_errors);
+  g_test_add_func("/dns/limits/zone-file", test_zone_file_limit);
+  g_test_add_func("/dns/cli/help", test_cli_help);
+  g_test_add_func("/dns/cli/refused", test_cli_refused);
   g_test_add_func("/dns/threads/lookups", test_concurrent_lookups);
   g_test_add_func("/dns/threads/timeouts", test_concurrent_timeouts);
   g_test_add_func("/dns/online/deadline", test_deadline);
   g_test_add_func("/dns/online/late-answers", test_late_answers);
   g_test_add_func("/dns/online/servfail", test_servfail);
+  g_test_add_func("/dns/online/bogus-dnssec", test_bogus_dnssec);
   g_test_add_func("/dns/limits/answer-records", test_answer_limit);
   return g_test_run();
 }

@@ -6,6 +6,8 @@
 
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1503,6 +1505,143 @@ test_cli_exit_codes(void)
   }
 }
 
+static JsonObject *
+json_field(JsonParser *parser, guint index)
+{
+  JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+  return json_array_get_object_element(json_object_get_array_member(root, "fields"), index);
+}
+
+/* --json gives header values as they are (JSON-escaped by the generator,
+ * not C-escaped first); bytes that are not UTF-8 become U+FFFD in "value"
+ * and the exact bytes are in "value_base64", which is absent otherwise. */
+static void
+test_cli_json_values(void)
+{
+  static const char msg[] = "Subject: a\tb \"q\" \\ caf\xc3\xa9 \xff\xfe!\r\n"
+                            "X-Ctl: tab\there\r\n"
+                            "From: a@b.example\r\n\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autofree guchar *bytes = NULL;
+  gsize n = 0;
+  int fd = g_file_open_tmp("bimi-msg-XXXXXX", &path, &error);
+  JsonObject *subject, *ctl, *from;
+  const char *args[] = { "--json", NULL, NULL };
+
+  g_assert_no_error(error);
+  g_assert_cmpint(write(fd, msg, sizeof msg - 1), ==, (gssize) (sizeof msg - 1));
+  close(fd);
+  args[1] = path;
+  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  g_assert_no_error(error);
+
+  subject = json_field(parser, 0);
+  g_assert_cmpstr(json_object_get_string_member(subject, "value"), ==,
+                  "a\tb \"q\" \\ caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd!");
+  bytes = g_base64_decode(json_object_get_string_member(subject, "value_base64"), &n);
+  g_assert_cmpmem(bytes, n, "a\tb \"q\" \\ caf\xc3\xa9 \xff\xfe!", 19);
+  ctl = json_field(parser, 1);
+  g_assert_cmpstr(json_object_get_string_member(ctl, "value"), ==, "tab\there");
+  g_assert_false(json_object_has_member(ctl, "value_base64"));
+  from = json_field(parser, 2);
+  g_assert_cmpstr(json_object_get_string_member(from, "value"), ==, "a@b.example");
+  g_assert_false(json_object_has_member(from, "value_base64"));
+  /* the text output still escapes for a terminal */
+  g_clear_pointer(&out, g_free);
+  g_clear_pointer(&err, g_free);
+  args[0] = path;
+  args[1] = NULL;
+  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+  g_assert_nonnull(strstr(out, "a\\tb \"q\" \\\\ caf\xc3\xa9 \\xff\\xfe!"));
+  g_unlink(path);
+}
+
+/* --json and a header section that does not parse: an error object on
+ * stdout with the line and byte offset, exit 2. */
+static void
+test_cli_json_error(void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  const char *args[] = { "--json", "fixtures/messages/no-colon.eml", NULL };
+  JsonObject *e;
+
+  g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  g_assert_no_error(error);
+  e = json_object_get_object_member(json_node_get_object(json_parser_get_root(parser)), "error");
+  g_assert_nonnull(e);
+  g_assert_cmpstr(json_object_get_string_member(e, "message"), ==,
+                  "line 3: not a header field, no colon (byte offset 34)");
+  g_assert_cmpint(json_object_get_int_member(e, "line"), ==, 3);
+  g_assert_cmpint(json_object_get_int_member(e, "offset"), ==, 34);
+  g_assert_nonnull(strstr(err, "line 3"));
+}
+
+/* The usage line names the subcommand as typed. */
+static void
+test_cli_help(void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *args[] = { "--help", NULL };
+
+  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
+  g_assert_nonnull(strstr(out, "Usage:\n  bimi headers [OPTION"));
+  g_assert_nonnull(strstr(out, "--json"));
+}
+
+/* BIMI_MAX_MESSAGE_BYTES holds on the bytes read: /dev/zero (st_size 0) and
+ * a file one byte over are refused (exit 2, the path and limit on stderr);
+ * a file at the limit is read and parsed. */
+static void
+test_cli_size_limit(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *over = NULL;
+  g_autofree char *at = NULL;
+  g_autofree char *limit_text = g_strdup_printf("more than %u bytes", BIMI_MAX_MESSAGE_BYTES);
+  int fd;
+
+  fd = g_file_open_tmp("bimi-msg-XXXXXX", &over, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(ftruncate(fd, (off_t) BIMI_MAX_MESSAGE_BYTES + 1), ==, 0);
+  close(fd);
+  fd = g_file_open_tmp("bimi-msg-XXXXXX", &at, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(ftruncate(fd, (off_t) BIMI_MAX_MESSAGE_BYTES), ==, 0);
+  close(fd);
+  {
+    const char *paths[] = { "/dev/zero", over };
+    for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      const char *args[] = { paths[i], NULL };
+      g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+      g_assert_nonnull(strstr(err, paths[i]));
+      if (strstr(err, limit_text) == NULL)
+        g_error("%s: stderr '%s' lacks '%s'", paths[i], err, limit_text);
+    }
+  }
+  {
+    /* read whole, then refused by the parser (a NUL byte), not by the reader */
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *args[] = { at, NULL };
+    g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
+    g_assert_null(strstr(err, limit_text));
+  }
+  g_unlink(over);
+  g_unlink(at);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1546,5 +1685,9 @@ main(int argc, char **argv)
   g_test_add_func("/message/cli/text", test_cli_text);
   g_test_add_func("/message/cli/json", test_cli_json);
   g_test_add_func("/message/cli/exit-codes", test_cli_exit_codes);
+  g_test_add_func("/message/cli/size-limit", test_cli_size_limit);
+  g_test_add_func("/message/cli/help", test_cli_help);
+  g_test_add_func("/message/cli/json-values", test_cli_json_values);
+  g_test_add_func("/message/cli/json-error", test_cli_json_error);
   return g_test_run();
 }
