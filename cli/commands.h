@@ -40,7 +40,7 @@ typedef struct {
   char *trust_anchor;  /**< DNSSEC trust anchor file (DS/DNSKEY), or NULL: no validation */
 } BimiCliDnsOptions;
 
-/** Adds the DNS option group to @context; @opts must outlive the parse. */
+/** Adds the DNS options to the main entries of @context; @opts must outlive the parse. */
 void bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts);
 /** Builds the resolver the options describe. (transfer full) or NULL + @error. */
 BimiDnsResolver *bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error);

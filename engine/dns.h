@@ -44,7 +44,7 @@ typedef enum {
   BIMI_DNS_ERROR_INVALID_NAME,   /**< query name not a valid domain name */
   BIMI_DNS_ERROR_ZONE_SYNTAX,    /**< zone file/data does not parse (message names file:line) */
   BIMI_DNS_ERROR_LIMIT,          /**< a limit of engine/limits.h was exceeded */
-  BIMI_DNS_ERROR_CONFIG,         /**< bad forwarder, trust anchor, option */
+  BIMI_DNS_ERROR_CONFIG,         /**< bad forwarder, trust anchor, option; forwarders together with zone files or offline */
   BIMI_DNS_ERROR_IO,             /**< zone file could not be read */
   BIMI_DNS_ERROR_RESOLVER,       /**< libunbound itself failed (not a DNS answer) */
 } BimiDnsError;
