@@ -44,6 +44,7 @@ bimi_cli_cmd_render(int argc, char **argv)
   g_autofree char *sizes_text = NULL;
   g_autofree char *output = NULL;
   gboolean isolated = FALSE;
+  gint repeat = 1;
   const GOptionEntry entries[] = {
     { "size", 's', 0, G_OPTION_ARG_INT, &size, "Side of the square PNG in pixels (16 24 32 48 64 96 128 256 512)",
       "PX" },
@@ -53,6 +54,8 @@ bimi_cli_cmd_render(int argc, char **argv)
     { "deadline-ms", 0, 0, G_OPTION_ARG_INT, &deadline_ms, "Render deadline per size (default 2000)", "MS" },
     { "isolated", 0, 0, G_OPTION_ARG_NONE, &isolated,
       "Render in a worker process with the service's resource limits", NULL },
+    { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
+      "Render each size N times and print the mean time per render (benchmarks)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("LOGO.svg - rasterise a validated SVG logo to PNG");
@@ -77,6 +80,8 @@ bimi_cli_cmd_render(int argc, char **argv)
     return bimi_cli_usage_error("render", "give exactly one of --size PX and --sizes LIST");
   if (deadline_ms < 0)
     return bimi_cli_usage_error("render", "--deadline-ms must not be negative");
+  if (repeat < 1 || repeat > 100000)
+    return bimi_cli_usage_error("render", "--repeat must be in 1..100000");
   options.deadline_ms = (guint) deadline_ms;
   if (sizes_text != NULL) {
     sizes = bimi_render_parse_sizes(sizes_text, &error);
@@ -130,7 +135,16 @@ bimi_cli_cmd_render(int argc, char **argv)
     g_autofree char *path = NULL;
     g_autoptr(GError) e = NULL;
 
-    png = pool != NULL ? bimi_render_pool_render(pool, svg, s, &e) : bimi_render_png(svg, s, &options, &e);
+    gint64 t0 = g_get_monotonic_time();
+    for (gint r = 0; r < repeat; r++) {
+      g_clear_pointer(&png, g_bytes_unref);
+      png = pool != NULL ? bimi_render_pool_render(pool, svg, s, &e) : bimi_render_png(svg, s, &options, &e);
+      if (png == NULL)
+        break;
+    }
+    if (png != NULL && repeat > 1)
+      fprintf(stderr, "bimi render: %u px: %d renders, %.1f us per render (%s)\n", s, repeat,
+              (double) (g_get_monotonic_time() - t0) / repeat, pool != NULL ? "worker" : "in process");
     if (png == NULL) {
       fprintf(stderr, "bimi render: %s at %u px: %s\n", argv[1], s, e->message);
       status = MAX(status, render_exit_code(e));
