@@ -20,7 +20,9 @@
  *  - SIGXFSZ is ignored so that a write to a file fails with EFBIG (fontconfig
  *    may try to update its cache) instead of killing the worker;
  *  - fonts are warmed up (fontconfig, pango) with a built-in SVG before the
- *    limits apply, so the CPU budget pays for the logo only.
+ *    limits apply, so the CPU budget pays for the logo only;
+ *  - seccomp is a hand-built BPF deny list (libseccomp would be a new link
+ *    dependency); see install_seccomp().
  */
 #include "renderer/worker.h"
 #include "engine/limits.h"
@@ -32,6 +34,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -261,6 +269,143 @@ cpu_seconds_used(void)
          ((double) ru.ru_utime.tv_usec + (double) ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* ---- seccomp filter (no libseccomp: the build links no extra library) ----------
+ *
+ * A deny list on top of the rlimits, installed after the warm-up and before
+ * the first request: what a compromised librsvg would need to do harm —
+ * run programs, open sockets, debug other processes, create processes, make
+ * or change files, open files for writing — is refused (EPERM/EACCES) or kills
+ * the worker (exec, ptrace, cross-process memory). An allow list would be
+ * tighter but breaks with every libc, pango, fontconfig and sanitizer
+ * release; this one only refuses calls a renderer never needs.
+ */
+#if defined(__x86_64__)
+#define BIMI_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define BIMI_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef BIMI_AUDIT_ARCH
+#define FILTER_ADD(arr, stmt)                          \
+  do {                                                 \
+    struct sock_filter f_ = stmt;                      \
+    g_array_append_val(arr, f_);                       \
+  } while (0)
+
+static void
+deny(GArray *prog, long nr, guint32 action)
+{
+  FILTER_ADD(prog, ((struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (guint32) nr, 0, 1)));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_RET | BPF_K, action)));
+}
+
+/* nr with flags in argument @arg: @action when any of @bits is set (@when_set) or clear. */
+static void
+deny_flags(GArray *prog, long nr, guint arg, guint32 bits, gboolean when_set, guint32 action)
+{
+  FILTER_ADD(prog, ((struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (guint32) nr, 0, 4)));
+  /* Low 32 bits of the argument (little-endian: x86_64 and aarch64). */
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                  (guint32) offsetof(struct seccomp_data, args[arg]))));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, bits, when_set ? 0 : 1,
+                                                  when_set ? 1 : 0)));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_RET | BPF_K, action)));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)));
+}
+
+static gboolean
+install_seccomp(void)
+{
+  static const long killed[] = {
+    __NR_execve, __NR_execveat, __NR_ptrace, __NR_process_vm_readv, __NR_process_vm_writev,
+  };
+  static const long refused[] = {
+    __NR_socket, __NR_socketpair, __NR_connect, __NR_bind, __NR_listen, __NR_accept, __NR_accept4,
+    __NR_kill, __NR_unlinkat, __NR_renameat, __NR_renameat2, __NR_mkdirat, __NR_linkat, __NR_symlinkat,
+    __NR_fchmod, __NR_fchmodat, __NR_fchown, __NR_fchownat, __NR_truncate, __NR_mknodat, __NR_memfd_create,
+    __NR_io_uring_setup, __NR_bpf, __NR_perf_event_open, __NR_userfaultfd, __NR_keyctl, __NR_add_key,
+    __NR_request_key, __NR_unshare, __NR_setns, __NR_mount, __NR_umount2, __NR_pivot_root, __NR_chroot,
+    __NR_reboot, __NR_kexec_load, __NR_init_module, __NR_finit_module, __NR_delete_module, __NR_swapon,
+    __NR_swapoff, __NR_sethostname, __NR_setdomainname, __NR_acct,
+#ifdef __NR_fork
+    __NR_fork, __NR_vfork, __NR_unlink, __NR_rename, __NR_mkdir, __NR_rmdir, __NR_link, __NR_symlink,
+    __NR_chmod, __NR_chown, __NR_lchown, __NR_mknod, __NR_creat,
+#endif
+  };
+  const guint32 write_flags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+  g_autoptr(GArray) prog = g_array_new(FALSE, FALSE, sizeof(struct sock_filter));
+  struct sock_fprog fprog;
+
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                  (guint32) offsetof(struct seccomp_data, arch))));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, BIMI_AUDIT_ARCH, 1, 0)));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                  (guint32) offsetof(struct seccomp_data, nr))));
+#if defined(__x86_64__)
+  /* x32 system calls share the architecture value: refuse them all. */
+  FILTER_ADD(prog, ((struct sock_filter) BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1)));
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)));
+#endif
+  for (gsize i = 0; i < G_N_ELEMENTS(killed); i++)
+    deny(prog, killed[i], SECCOMP_RET_KILL_PROCESS);
+  for (gsize i = 0; i < G_N_ELEMENTS(refused); i++)
+    deny(prog, refused[i], SECCOMP_RET_ERRNO | EPERM);
+  /* clone3 passes its flags in memory, out of the filter's sight: ENOSYS makes
+   * glibc fall back to clone, whose flags we can see. */
+  deny(prog, __NR_clone3, SECCOMP_RET_ERRNO | ENOSYS);
+  deny(prog, __NR_openat2, SECCOMP_RET_ERRNO | ENOSYS);
+  /* Threads yes, new processes no. */
+  deny_flags(prog, __NR_clone, 0, CLONE_THREAD, FALSE, SECCOMP_RET_ERRNO | EPERM);
+  /* Files open for reading only (fonts, fontconfig configuration). */
+  deny_flags(prog, __NR_openat, 2, write_flags, TRUE, SECCOMP_RET_ERRNO | EACCES);
+#ifdef __NR_open
+  deny_flags(prog, __NR_open, 1, write_flags, TRUE, SECCOMP_RET_ERRNO | EACCES);
+#endif
+  FILTER_ADD(prog, ((struct sock_filter) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)));
+
+  fprog.len = (unsigned short) prog->len;
+  fprog.filter = (struct sock_filter *) (void *) prog->data;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) != 0) {
+    g_printerr("bimi __render-worker: seccomp: %s\n", g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+#else
+static gboolean
+install_seccomp(void)
+{
+  g_printerr("bimi __render-worker: seccomp filter not available on this architecture; rlimits only\n");
+  return TRUE;
+}
+#endif
+
+/* `--seccomp-self-test`: proves the filter is in force (tests/test-render.c).
+ * Exits 0 never: the final execve must kill the process with SIGSYS. */
+static int
+seccomp_self_test(void)
+{
+  int fd;
+  pid_t pid;
+  static char true_path[] = "/bin/true";
+  char *const argv[] = { true_path, NULL };
+
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd >= 0 || errno != EPERM)
+    return 10;
+  fd = open("/tmp/bimi-seccomp-self-test", O_WRONLY | O_CREAT, 0600);
+  if (fd >= 0 || errno != EACCES)
+    return 11;
+  pid = fork();
+  if (pid == 0)
+    _exit(0);
+  if (pid > 0 || errno != EPERM)
+    return 12;
+  execv(argv[0], argv);
+  return 13;
+}
+
 static const char warmup_svg[] =
   "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.2\" baseProfile=\"tiny-ps\" viewBox=\"0 0 16 16\">"
   "<title>warm-up</title><text x=\"1\" y=\"12\" font-size=\"10\">Ag</text></svg>";
@@ -271,7 +416,9 @@ worker_serve(int argc, char **argv)
   gint as_mb = BIMI_RENDER_DEFAULT_WORKER_AS_MB, cpu_s = BIMI_RENDER_DEFAULT_WORKER_CPU_S;
   gint nofile = BIMI_RENDER_DEFAULT_WORKER_NOFILE, deadline_ms = BIMI_RENDER_DEFAULT_DEADLINE_MS;
   g_autofree char *sizes_text = NULL;
+  gboolean self_test = FALSE;
   const GOptionEntry entries[] = {
+    { "seccomp-self-test", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &self_test, "check the filter", NULL },
     { "as-mb", 0, 0, G_OPTION_ARG_INT, &as_mb, "RLIMIT_AS in MiB", "N" },
     { "cpu-s", 0, 0, G_OPTION_ARG_INT, &cpu_s, "CPU seconds per request", "N" },
     { "nofile", 0, 0, G_OPTION_ARG_INT, &nofile, "RLIMIT_NOFILE", "N" },
@@ -338,6 +485,11 @@ worker_serve(int argc, char **argv)
   if (!set_limit(RLIMIT_AS, (rlim_t) as_mb * 1024 * 1024, (rlim_t) as_mb * 1024 * 1024, "RLIMIT_AS"))
     return 2;
 #endif
+
+  if (!install_seccomp())
+    return 2;
+  if (self_test)
+    return seccomp_self_test();
 
   /* Ready: the pool starts the request deadline only after this hello. */
   if (!write_full(out_fd, (const guint8 *) HELLO_FRAME, sizeof HELLO_FRAME - 1))

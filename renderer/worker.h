@@ -6,8 +6,10 @@
  * itself started as `bimi __render-worker [OPTIONS]` (a hidden subcommand);
  * the pool takes that argv from its caller. The worker sets its rlimits
  * (RLIMIT_AS, RLIMIT_CPU per request, RLIMIT_FSIZE 0, RLIMIT_NOFILE small,
- * RLIMIT_CORE 0) and closes every inherited descriptor before it reads any
- * request. A worker that dies, breaks the protocol or overruns the deadline is
+ * RLIMIT_CORE 0), closes every inherited descriptor and installs a seccomp
+ * filter (no exec, sockets, new processes, ptrace, file creation or opening
+ * for writing; x86_64 and aarch64) before it reads any request, then sends a
+ * hello frame (body "H"). A worker that dies, breaks the protocol or overruns the deadline is
  * killed (SIGKILL + waitpid) and replaced on the next request; the request gets
  * a BIMI_RENDER_ERROR, the caller lives on.
  *

@@ -8,6 +8,7 @@
 #include "renderer/worker.h"
 #include "engine/limits.h"
 
+#include <signal.h>
 #include <string.h>
 #include <cairo.h>
 #include <gio/gio.h>
@@ -857,6 +858,50 @@ test_worker_rejects_bad_frame(void)
   g_assert_cmpmem(g_bytes_get_data(out, NULL), 5, "\0\0\0\1H", 5);
 }
 
+/* The worker's seccomp filter is in force: socket → EPERM, open for writing →
+ * EACCES, fork → EPERM, then execve kills it with SIGSYS. */
+static void
+test_worker_seccomp(void)
+{
+  g_autofree char *path = worker_path();
+  const char *argv[] = { path, "__render-worker", "--seccomp-self-test", NULL };
+  g_autoptr(GSubprocess) p = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL) {
+    g_test_skip("BIMI_BUILD unset");
+    return;
+  }
+  p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+  g_assert_no_error(error);
+  g_assert_true(g_subprocess_wait(p, NULL, &error));
+  g_assert_no_error(error);
+  if (g_subprocess_get_if_exited(p))
+    g_test_message("self-test exit status %d (10 socket, 11 open, 12 fork, 13 exec allowed)",
+                   g_subprocess_get_exit_status(p));
+  g_assert_true(g_subprocess_get_if_signaled(p));
+  g_assert_cmpint(g_subprocess_get_term_sig(p), ==, SIGSYS);
+}
+
+/* Text (pango, fontconfig) renders under the worker's limits and filter, as in process. */
+static void
+test_pool_text(void)
+{
+  BimiRenderPoolConfig config = { .n_workers = 1 };
+  g_autoptr(BimiRenderPool) pool = make_pool(&config);
+  g_autoptr(GBytes) svg = read_fixture("fixtures/svg/text.svg");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GBytes) local = NULL;
+
+  NEED_POOL(pool);
+  png = bimi_render_pool_render(pool, svg, 256, &error);
+  g_assert_no_error(error);
+  local = bimi_render_png(svg, 256, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_true(g_bytes_equal(png, local));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -885,5 +930,7 @@ main(int argc, char **argv)
   g_test_add_func("/render/pool/concurrent", test_pool_concurrent);
   g_test_add_func("/render/pool/spawn-failure", test_pool_spawn_failure);
   g_test_add_func("/render/worker/bad-frame", test_worker_rejects_bad_frame);
+  g_test_add_func("/render/worker/seccomp", test_worker_seccomp);
+  g_test_add_func("/render/pool/text", test_pool_text);
   return g_test_run();
 }
