@@ -902,6 +902,76 @@ test_pool_text(void)
   g_assert_true(g_bytes_equal(png, local));
 }
 
+/* `bimi render`: one size, several sizes into a directory, and a failed render
+ * that leaves no file behind. */
+static int
+run_cli(const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                       G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error(error);
+  g_assert_true(g_subprocess_wait(p, NULL, &error));
+  g_assert_true(g_subprocess_get_if_exited(p));
+  return g_subprocess_get_exit_status(p);
+}
+
+static void
+test_cli(void)
+{
+  const char *build = g_getenv("BIMI_BUILD");
+  g_autofree char *bimi = build != NULL ? g_build_filename(build, "bimi", NULL) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("bimi-render-cli-XXXXXX", &error);
+  g_autofree char *one = NULL, *bad_svg = NULL, *bad_png = NULL, *sub = NULL, *p32 = NULL, *p128 = NULL;
+  char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_no_error(error);
+  if (bimi == NULL || !g_file_test(bimi, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip("BIMI_BUILD unset");
+    return;
+  }
+  one = g_build_filename(dir, "wide.png", NULL);
+  {
+    const char *argv[] = { bimi, "render", "fixtures/svg/wide.svg", "--size", "64", "-o", one, NULL };
+    g_autoptr(GBytes) svg = read_fixture("fixtures/svg/wide.svg");
+    g_autoptr(GBytes) expect = bimi_render_png(svg, 64, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(run_cli(argv), ==, 0);
+    g_assert_true(g_file_get_contents(one, &contents, &len, NULL));
+    g_assert_cmpmem(contents, len, g_bytes_get_data(expect, NULL), g_bytes_get_size(expect));
+    g_free(contents);
+  }
+  sub = g_build_filename(dir, "out", NULL);
+  {
+    const char *argv[] = { bimi, "render", "fixtures/svg/text.svg", "--sizes", "128,32", "-o", sub, "--isolated",
+                           NULL };
+    g_assert_cmpint(run_cli(argv), ==, 0);
+    p32 = g_build_filename(sub, "text-32.png", NULL);
+    p128 = g_build_filename(sub, "text-128.png", NULL);
+    g_assert_true(g_file_test(p32, G_FILE_TEST_IS_REGULAR));
+    g_assert_true(g_file_test(p128, G_FILE_TEST_IS_REGULAR));
+  }
+  bad_svg = g_build_filename(dir, "bad.svg", NULL);
+  bad_png = g_build_filename(dir, "bad.png", NULL);
+  g_assert_true(g_file_set_contents(bad_svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect", -1, NULL));
+  {
+    const char *argv[] = { bimi, "render", bad_svg, "--size", "64", "-o", bad_png, NULL };
+    const char *usage[] = { bimi, "render", "fixtures/svg/wide.svg", "--size", "100", "-o", bad_png, NULL };
+    g_assert_cmpint(run_cli(argv), ==, 1);
+    g_assert_false(g_file_test(bad_png, G_FILE_TEST_EXISTS));
+    g_assert_cmpint(run_cli(usage), ==, 2);
+    g_assert_false(g_file_test(bad_png, G_FILE_TEST_EXISTS));
+  }
+  g_unlink(p32);
+  g_unlink(p128);
+  g_rmdir(sub);
+  g_unlink(one);
+  g_unlink(bad_svg);
+  g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -932,5 +1002,6 @@ main(int argc, char **argv)
   g_test_add_func("/render/worker/bad-frame", test_worker_rejects_bad_frame);
   g_test_add_func("/render/worker/seccomp", test_worker_seccomp);
   g_test_add_func("/render/pool/text", test_pool_text);
+  g_test_add_func("/render/cli", test_cli);
   return g_test_run();
 }
