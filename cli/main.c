@@ -21,6 +21,7 @@ static const BimiCliCommand commands[] = {
   { "spf", bimi_cli_cmd_spf, "RFC 7208 SPF check_host() (--ip --helo --mail-from)" },
   { "rdns", bimi_cli_cmd_rdns, "forward-confirmed reverse DNS of an address (IP)" },
   { "svg", bimi_cli_cmd_svg, "check LOGO.svg: validate an indicator against SVG Tiny PS" },
+  { "render", bimi_cli_cmd_render, "rasterise a validated SVG logo to PNG (--size PX -o OUT.png)" },
 };
 
 static void
@@ -50,6 +51,9 @@ main(int argc, char **argv)
     printf("bimi %s\n", BIMI_VERSION);
     return BIMI_EXIT_PASS;
   }
+  /* Hidden: the render worker a render pool spawns (renderer/worker.h); not in the help. */
+  if (strcmp(argv[1], "__render-worker") == 0)
+    return bimi_cli_cmd_render_worker(argc - 1, argv + 1);
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
     if (strcmp(argv[1], commands[i].name) == 0)
       return commands[i].func(argc - 1, argv + 1);

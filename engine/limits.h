@@ -224,4 +224,31 @@
 #define BIMI_CACHE_DEFAULT_MAX_STALE  3600u
 #define BIMI_CACHE_DEFAULT_WAIT_MS    10000u
 
+/* ---- renderer (SVG -> PNG, librsvg + cairo; DESIGN.md §1, STYLE.md §6) ---- */
+/** Largest SVG handed to the renderer, in bytes (engine/svg allows 32 KiB; margin for later drafts). */
+#define BIMI_RENDER_MAX_SVG_BYTES     (64u * 1024u)
+/** Largest output square side, in pixels, whatever the configured size set says. */
+#define BIMI_RENDER_MAX_SIZE_PX       1024u
+/** Most pixels of one output image (size x size); the cap on cairo's surface. */
+#define BIMI_RENDER_MAX_PIXELS        (1024u * 1024u)
+/** Most sizes in a configured size set. */
+#define BIMI_RENDER_MAX_SIZES         32u
+/** Default render deadline (wall clock, per request), in milliseconds. */
+#define BIMI_RENDER_DEFAULT_DEADLINE_MS 2000u
+/** Largest worker protocol frame body, in bytes (a PNG of BIMI_RENDER_MAX_PIXELS
+ * ARGB pixels stored uncompressed is 4 MiB plus row filters and chunk headers). */
+#define BIMI_RENDER_MAX_FRAME_BYTES   (5u * 1024u * 1024u)
+/** Longest error message a worker may send back, in bytes. */
+#define BIMI_RENDER_MAX_ERROR_BYTES   1024u
+/** Most worker processes in one pool. */
+#define BIMI_RENDER_MAX_WORKERS       64u
+/** Default worker address-space limit (RLIMIT_AS), in MiB. */
+#define BIMI_RENDER_DEFAULT_WORKER_AS_MB 512u
+/** Default worker CPU time per request (RLIMIT_CPU soft limit above the time used so far), in s. */
+#define BIMI_RENDER_DEFAULT_WORKER_CPU_S 2u
+/** Default worker RLIMIT_NOFILE (fontconfig opens a few files to render text). */
+#define BIMI_RENDER_DEFAULT_WORKER_NOFILE 32u
+/** Requests a worker serves before it exits and is replaced (bounds leaks and the CPU hard limit). */
+#define BIMI_RENDER_WORKER_MAX_REQUESTS 500u
+
 #endif /* BIMI_LIMITS_H */
