@@ -1,6 +1,6 @@
 /* tests/test-render.c — renderer/: in-process rendering (size set, limits,
  * geometry, transparency, no external resources), pixel comparison with
- * rsvg-convert on the upstream fixture logos and fixtures/svg/, the worker
+ * rsvg-convert on the upstream fixture logos and fixtures/render/, the worker
  * protocol codec, and the worker pool (a worker over its CPU limit, a worker
  * over the deadline, a busy pool, a worker that cannot start, concurrency).
  */
@@ -271,7 +271,7 @@ test_errors(void)
 static void
 test_deadline(void)
 {
-  g_autoptr(GBytes) svg = read_fixture("fixtures/svg/cpu-burner.svg");
+  g_autoptr(GBytes) svg = read_fixture("fixtures/render/cpu-burner.svg");
   BimiRenderOptions opts = { .deadline_ms = 1 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) png = NULL;
@@ -295,8 +295,8 @@ test_deadline(void)
 static void
 test_geometry(void)
 {
-  g_autoptr(GBytes) wide = read_fixture("fixtures/svg/wide.svg");
-  g_autoptr(GBytes) tall = read_fixture("fixtures/svg/tall-width-height.svg");
+  g_autoptr(GBytes) wide = read_fixture("fixtures/render/wide.svg");
+  g_autoptr(GBytes) tall = read_fixture("fixtures/render/tall-width-height.svg");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) png = bimi_render_png(wide, 64, NULL, &error);
   cairo_surface_t *s;
@@ -380,9 +380,9 @@ static const Logo logos[] = {
   { "u:extracted-from-vmc/xometry_cmc.svg", 1, 1 },
   { "u:synthetic/valid-minimal.svg", 1, 1 },
   { "u:synthetic/valid-defs-use-href.svg", 1, 1 },
-  { "fixtures/svg/wide.svg", 2, 1 },
-  { "fixtures/svg/tall-width-height.svg", 1, 2 },
-  { "fixtures/svg/text.svg", 1, 1 },
+  { "fixtures/render/wide.svg", 2, 1 },
+  { "fixtures/render/tall-width-height.svg", 1, 2 },
+  { "fixtures/render/text.svg", 1, 1 },
 };
 
 static GBytes *
@@ -458,7 +458,7 @@ test_comparison_detects_difference(void)
     g_test_skip("rsvg-convert not installed");
     return;
   }
-  other = rsvg_convert("fixtures/svg/text.svg", 64, 1, 1);
+  other = rsvg_convert("fixtures/render/text.svg", 64, 1, 1);
   a = decode_png(ours);
   b = decode_png(other);
   g_assert_cmpuint(max_channel_diff(a, b, &differing), >, 2);
@@ -680,7 +680,7 @@ test_pool_cpu_limit(void)
 {
   BimiRenderPoolConfig config = { .n_workers = 1, .cpu_s = 1, .deadline_ms = 120000 };
   g_autoptr(BimiRenderPool) pool = make_pool(&config);
-  g_autoptr(GBytes) burner = read_fixture("fixtures/svg/cpu-burner.svg");
+  g_autoptr(GBytes) burner = read_fixture("fixtures/render/cpu-burner.svg");
   g_autoptr(GError) error = NULL;
   BimiRenderPoolStats st;
   gint64 t0 = g_get_monotonic_time();
@@ -703,7 +703,7 @@ test_pool_deadline(void)
 {
   BimiRenderPoolConfig config = { .n_workers = 1, .cpu_s = 600, .deadline_ms = 300 };
   g_autoptr(BimiRenderPool) pool = make_pool(&config);
-  g_autoptr(GBytes) burner = read_fixture("fixtures/svg/cpu-burner.svg");
+  g_autoptr(GBytes) burner = read_fixture("fixtures/render/cpu-burner.svg");
   g_autoptr(GError) error = NULL;
   BimiRenderPoolStats st;
   gint64 t0 = g_get_monotonic_time(), elapsed;
@@ -751,7 +751,7 @@ test_pool_busy(void)
 {
   BimiRenderPoolConfig config = { .n_workers = 1, .cpu_s = 600, .deadline_ms = 1500, .wait_ms = 100 };
   g_autoptr(BimiRenderPool) pool = make_pool(&config);
-  g_autoptr(GBytes) burner = read_fixture("fixtures/svg/cpu-burner.svg");
+  g_autoptr(GBytes) burner = read_fixture("fixtures/render/cpu-burner.svg");
   g_autoptr(GBytes) svg = bytes_str(minimal_svg);
   g_autoptr(GError) error = NULL;
   Job job = { 0 };
@@ -889,7 +889,7 @@ test_pool_text(void)
 {
   BimiRenderPoolConfig config = { .n_workers = 1 };
   g_autoptr(BimiRenderPool) pool = make_pool(&config);
-  g_autoptr(GBytes) svg = read_fixture("fixtures/svg/text.svg");
+  g_autoptr(GBytes) svg = read_fixture("fixtures/render/text.svg");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) png = NULL;
   g_autoptr(GBytes) local = NULL;
@@ -934,8 +934,8 @@ test_cli(void)
   }
   one = g_build_filename(dir, "wide.png", NULL);
   {
-    const char *argv[] = { bimi, "render", "fixtures/svg/wide.svg", "--size", "64", "-o", one, NULL };
-    g_autoptr(GBytes) svg = read_fixture("fixtures/svg/wide.svg");
+    const char *argv[] = { bimi, "render", "fixtures/render/wide.svg", "--size", "64", "-o", one, NULL };
+    g_autoptr(GBytes) svg = read_fixture("fixtures/render/wide.svg");
     g_autoptr(GBytes) expect = bimi_render_png(svg, 64, NULL, &error);
     g_assert_no_error(error);
     g_assert_cmpint(run_cli(argv), ==, 0);
@@ -945,7 +945,7 @@ test_cli(void)
   }
   sub = g_build_filename(dir, "out", NULL);
   {
-    const char *argv[] = { bimi, "render", "fixtures/svg/text.svg", "--sizes", "128,32", "-o", sub, "--isolated",
+    const char *argv[] = { bimi, "render", "fixtures/render/text.svg", "--sizes", "128,32", "-o", sub, "--isolated",
                            NULL };
     g_assert_cmpint(run_cli(argv), ==, 0);
     p32 = g_build_filename(sub, "text-32.png", NULL);
@@ -958,7 +958,7 @@ test_cli(void)
   g_assert_true(g_file_set_contents(bad_svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect", -1, NULL));
   {
     const char *argv[] = { bimi, "render", bad_svg, "--size", "64", "-o", bad_png, NULL };
-    const char *usage[] = { bimi, "render", "fixtures/svg/wide.svg", "--size", "100", "-o", bad_png, NULL };
+    const char *usage[] = { bimi, "render", "fixtures/render/wide.svg", "--size", "100", "-o", bad_png, NULL };
     g_assert_cmpint(run_cli(argv), ==, 1);
     g_assert_false(g_file_test(bad_png, G_FILE_TEST_EXISTS));
     g_assert_cmpint(run_cli(usage), ==, 2);
