@@ -14,6 +14,7 @@ typedef struct {
 static const BimiCliCommand commands[] = {
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
   { "dkim", bimi_cli_cmd_dkim, "verify the DKIM signatures of a message (MSG.eml)" },
+  { "arc", bimi_cli_cmd_arc, "validate the ARC chain of a message (MSG.eml), RFC 8617" },
   { "dmarc", bimi_cli_cmd_dmarc, "SPF + DKIM + DMARC of a message (MSG.eml --ip --helo --mail-from)" },
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
   { "spf", bimi_cli_cmd_spf, "RFC 7208 SPF check_host() (--ip --helo --mail-from)" },
