@@ -198,15 +198,17 @@ static gboolean
 collect(Ctx *c)
 {
   guint n_fields = bimi_message_get_n_fields(c->msg), n_arc = 0;
+  for (guint fi = 0; fi < n_fields; fi++)
+    n_arc += arc_kind(bimi_message_get_field(c->msg, fi)) >= 0;
+  if (n_arc > BIMI_ARC_MAX_FIELDS) {
+    finish(c, BIMI_ARC_RESULT_FAIL, "%u ARC header fields, more than %u", n_arc, BIMI_ARC_MAX_FIELDS);
+    return FALSE;
+  }
   for (guint fi = 0; fi < n_fields; fi++) {
     const BimiHeaderField *f = bimi_message_get_field(c->msg, fi);
     int k = arc_kind(f);
     if (k < 0)
       continue;
-    if (++n_arc > BIMI_ARC_MAX_FIELDS) {
-      finish(c, BIMI_ARC_RESULT_FAIL, "more than %u ARC header fields", BIMI_ARC_MAX_FIELDS);
-      return FALSE;
-    }
     guint inst = 0;
     gsize payload = 0;
     g_autoptr(GError) local = NULL;

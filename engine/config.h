@@ -36,6 +36,12 @@ typedef struct {
   /* [policy] */
   BimiDmarcMode policy_dmarc; /**< "dmarc": rfc9989 (default) or rfc7489 — policy discovery and
                                *   Organizational Domain method (engine/dmarc.h) */
+  char **policy_trusted_arc_sealers; /**< "trusted_arc_sealers": ARC sealer domains (AS d=) whose
+                                      *   AAR may relax a DMARC fail (RFC 8617 §7.2.1); lower case,
+                                      *   NULL-terminated, empty by default */
+  gboolean policy_bimi_accept_arc_override; /**< "bimi_accept_arc_override" (default false): let a
+                                             *   DMARC fail relaxed by a trusted ARC sealer count as
+                                             *   a pass for BIMI (see bimi_arc_trusted_pass()) */
 } BimiConfig;
 
 /**
