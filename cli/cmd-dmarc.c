@@ -6,10 +6,19 @@
  * Without --ip, SPF is not evaluated (spf=none): DMARC can then pass only
  * through an aligned DKIM signature.
  *
+ * ARC (RFC 8617): the chain is validated and reported as arc= in the A-R
+ * (header.oldest-pass, smtp.remote-ip, §10.1). With --trusted-arc-sealer
+ * DOMAIN (repeatable; the service reads [policy] trusted_arc_sealers), a
+ * DMARC fail whose chain passes and whose newest sealer is trusted and
+ * vouches for the From domain gets disposition none, reported as
+ * policy.override=arc (and policy.arc-sealer) on the dmarc= resinfo. The
+ * result stays fail.
+ *
  * Exit: 0 dmarc=pass; 1 fail, none or permerror; 3 temperror; 2 usage, an
  * unreadable message or a resolver that cannot start.
  */
 #include "cli/commands.h"
+#include "engine/arc.h"
 #include "engine/authres.h"
 #include "engine/dkim.h"
 #include "engine/dmarc.h"
@@ -23,7 +32,7 @@
 /* RFC 8601 §2.7: one resinfo per method, with the properties a reader needs. */
 static char *
 build_authres(const char *authserv_id, const BimiSpfResult *spf, const GPtrArray *sigs,
-              const BimiDmarcEvaluation *ev)
+              const BimiArcChain *arc, const char *remote_ip, const BimiDmarcEvaluation *ev)
 {
   g_autoptr(BimiAuthres) ar = bimi_authres_new(authserv_id);
   BimiAuthresResult *r;
@@ -51,16 +60,22 @@ build_authres(const char *authserv_id, const BimiSpfResult *spf, const GPtrArray
     if (s->b_prefix != NULL)
       bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
   }
+  bimi_arc_chain_add_authres(arc, ar, remote_ip);
   r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(ev->result));
   if (ev->author_domain != NULL)
     bimi_authres_result_add_property(r, "header", "from", ev->author_domain);
   if (ev->has_policy)
     bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(ev->disposition));
+  if (ev->arc_override) {
+    bimi_authres_result_add_property(r, "policy", "override", "arc");
+    if (ev->arc_sealer != NULL)
+      bimi_authres_result_add_property(r, "policy", "arc-sealer", ev->arc_sealer);
+  }
   return bimi_authres_to_string(ar);
 }
 
 static void
-print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs,
+print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs, const BimiArcChain *arc,
            const BimiDmarcEvaluation *ev, const char *authres)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
@@ -83,6 +98,8 @@ print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs,
     bimi_dkim_signature_build_json_aligned(g_ptr_array_index(sigs, i), aligned, b);
   }
   json_builder_end_array(b);
+  json_builder_set_member_name(b, "arc");
+  bimi_arc_chain_build_json(arc, b);
   json_builder_set_member_name(b, "dmarc");
   bimi_dmarc_evaluation_build_json(ev, b);
   json_builder_set_member_name(b, "authentication_results");
@@ -112,6 +129,8 @@ print_text(const BimiDmarcEvaluation *ev, const char *authres)
          ev->spf_domain ? ev->spf_domain : "");
   if (ev->org_domain_divergence)
     printf("  note: the PSL says %s, the DNS tree walk says %s\n", ev->org_domain_psl, ev->org_domain_tree_walk);
+  if (ev->arc_override)
+    printf("  override: arc (trusted sealer %s), disposition none\n", ev->arc_sealer ? ev->arc_sealer : "?");
   printf("Authentication-Results: %s\n", authres);
 }
 
@@ -121,6 +140,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   BimiCliDnsOptions dns = { 0 };
   g_autofree char *ip_text = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *authserv_id = NULL;
   gboolean json = FALSE, rfc7489 = FALSE;
+  g_auto(GStrv) trusted_sealers = NULL;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip_text, "SMTP client address (enables SPF)", "IP" },
@@ -129,7 +149,9 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Evaluate as if now were TIME (RFC 3339 or @EPOCH)", "TIME" },
     { "rfc7489", 0, 0, G_OPTION_ARG_NONE, &rfc7489, "RFC 7489 DMARC (PSL, pct) instead of RFC 9989", NULL },
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id, "authserv-id of the A-R value (default: host name)", "ID" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {spf, dkim[], dmarc, authentication_results} as JSON", NULL },
+    { "trusted-arc-sealer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted_sealers,
+      "ARC sealer trusted to relax a DMARC fail (repeatable)", "DOMAIN" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {spf, dkim[], arc, dmarc, authentication_results} as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - SPF, DKIM and DMARC of one message");
@@ -141,6 +163,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   g_autoptr(GPtrArray) sigs = NULL;
   g_autoptr(GArray) dkim_inputs = NULL;
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
+  g_autoptr(BimiArcChain) arc = NULL;
   g_autofree char *author = NULL, *author_reason = NULL, *authres = NULL;
   g_autofree char *message_id = NULL, *date = NULL;
   BimiDkimOptions dkim_options = { 0 };
@@ -210,6 +233,15 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     return BIMI_EXIT_USAGE;
   }
 
+  {
+    BimiArcOptions arc_options = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
+    arc = bimi_arc_validate(msg, &arc_options, &error);
+    if (arc == NULL) {
+      fprintf(stderr, "bimi dmarc: ARC: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+  }
+
   if (bimi_dmarc_author_domain(msg, &author, &author_reason)) {
     input.author_domain = author;
   } else {
@@ -242,6 +274,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   }
   input.message_id = message_id;
   input.date = date;
+  input.arc_trusted_pass = bimi_arc_trusted_pass(arc, (const char *const *) trusted_sealers, author, &input.arc_sealer);
   dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
   ev = bimi_dmarc_evaluate(resolver, &dmarc_options, &input, &error);
   if (ev == NULL) {
@@ -249,9 +282,9 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     return BIMI_EXIT_USAGE;
   }
 
-  authres = build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, sigs, ev);
+  authres = build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, sigs, arc, ip_text, ev);
   if (json)
-    print_json(spf, helo, sigs, ev, authres);
+    print_json(spf, helo, sigs, arc, ev, authres);
   else
     print_text(ev, authres);
 

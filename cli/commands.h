@@ -28,6 +28,7 @@ int bimi_cli_cmd_rdns(int argc, char **argv);
 int bimi_cli_cmd_dkim(int argc, char **argv);
 int bimi_cli_cmd_dmarc(int argc, char **argv);
 int bimi_cli_cmd_cert(int argc, char **argv);
+int bimi_cli_cmd_arc(int argc, char **argv);
 int bimi_cli_cmd_svg(int argc, char **argv);
 int bimi_cli_cmd_render(int argc, char **argv);
 /** Hidden: `bimi __render-worker`, the process a render pool spawns (renderer/worker.h). */

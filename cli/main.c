@@ -15,6 +15,7 @@ static const BimiCliCommand commands[] = {
   { "cert", bimi_cli_cmd_cert, "validate a VMC/CMC Evidence Document (verify), extract its logo (logo)" },
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
   { "dkim", bimi_cli_cmd_dkim, "verify the DKIM signatures of a message (MSG.eml)" },
+  { "arc", bimi_cli_cmd_arc, "validate the ARC chain of a message (MSG.eml), RFC 8617" },
   { "dmarc", bimi_cli_cmd_dmarc, "SPF + DKIM + DMARC of a message (MSG.eml --ip --helo --mail-from)" },
   { "fetch", bimi_cli_cmd_fetch, "fetch a logo or Evidence Document URL over hardened HTTPS" },
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },

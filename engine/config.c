@@ -25,7 +25,7 @@ typedef struct {
 } KnownGroup;
 
 static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
-static const char *const policy_keys[] = { "dmarc", NULL };
+static const char *const policy_keys[] = { "dmarc", "trusted_arc_sealers", "bimi_accept_arc_override", NULL };
 static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "max_redirects", "logo_max_bytes",
                                           "evidence_max_bytes", "max_per_host", "allow_private_addresses",
                                           "ca_file", "resolve", NULL };
@@ -68,6 +68,7 @@ bimi_config_new_default(void)
   box->config.cache_max_entries = BIMI_CACHE_DEFAULT_MAX_ENTRIES;
   box->config.cache_max_stale = BIMI_CACHE_DEFAULT_MAX_STALE;
   box->config.cache_wait_ms = BIMI_CACHE_DEFAULT_WAIT_MS;
+  box->config.policy_trusted_arc_sealers = g_new0(char *, 1);
   return &box->config;
 }
 
@@ -98,6 +99,7 @@ bimi_config_unref(BimiConfig *config)
   g_free(config->fetch_ca_file);
   g_strfreev(config->fetch_resolve);
   g_free(config->cache_dir);
+  g_strfreev(config->policy_trusted_arc_sealers);
   g_free(box);
 }
 
@@ -366,6 +368,29 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
     return NULL;
   if (!get_cache(kf, config, source, error))
     return NULL;
+  g_strfreev(config->policy_trusted_arc_sealers);
+  config->policy_trusted_arc_sealers = get_list(kf, "policy", "trusted_arc_sealers");
+  for (guint i = 0; config->policy_trusted_arc_sealers[i] != NULL; i++) {
+    char *d = config->policy_trusted_arc_sealers[i];
+    for (char *c = d; *c != '\0'; c++) {
+      if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') {
+        g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                    "%s: [policy] trusted_arc_sealers: '%s' is not a domain name", source, d);
+        return NULL;
+      }
+      *c = g_ascii_tolower(*c);
+    }
+  }
+  if (g_key_file_has_key(kf, "policy", "bimi_accept_arc_override", NULL)) {
+    g_autoptr(GError) bad = NULL;
+    config->policy_bimi_accept_arc_override =
+      g_key_file_get_boolean(kf, "policy", "bimi_accept_arc_override", &bad);
+    if (bad != NULL) {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [policy] bimi_accept_arc_override: expected true or false", source);
+      return NULL;
+    }
+  }
   return g_steal_pointer(&config);
 }
 

@@ -63,6 +63,12 @@ typedef struct {
   guint cache_max_entries;    /**< record-cache entries, 1..BIMI_CACHE_MAX_ENTRIES, default 100000 */
   guint cache_max_stale;      /**< stale-while-revalidate window, 0..604800 s, default 3600 */
   guint cache_wait_ms;        /**< single-flight wait bound, 0..60000 ms, default 10000 */
+  char **policy_trusted_arc_sealers; /**< "trusted_arc_sealers": ARC sealer domains (AS d=) whose
+                                      *   AAR may relax a DMARC fail (RFC 8617 §7.2.1); lower case,
+                                      *   NULL-terminated, empty by default */
+  gboolean policy_bimi_accept_arc_override; /**< "bimi_accept_arc_override" (default false): let a
+                                             *   DMARC fail relaxed by a trusted ARC sealer count as
+                                             *   a pass for BIMI (see bimi_arc_trusted_pass()) */
 } BimiConfig;
 
 /** Default [trust] files, relative to the working directory (the repository's data/). */

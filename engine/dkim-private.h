@@ -11,6 +11,18 @@ G_BEGIN_DECLS
 
 /* ---- DKIM-Signature (RFC 6376 §3.5), engine/dkim.c ------------------- */
 
+/** Which signature header a tag-list is read as. ARC (RFC 8617 §4.1.2,
+ * §4.1.3) reuses the DKIM-Signature rules with these differences:
+ *  - AMS: no v=; i= is the ARC instance (1..50), not an identity; h= need not
+ *    list From and may hold empty entries (they select nothing).
+ *  - SEAL: no v=, no bh=, no c= (relaxed header canonicalization), h= is
+ *    forbidden; cv= is required (its value is checked by engine/arc.c). */
+typedef enum {
+  BIMI_DKIM_SIG_KIND_DKIM,
+  BIMI_DKIM_SIG_KIND_ARC_AMS,
+  BIMI_DKIM_SIG_KIND_ARC_SEAL,
+} BimiDkimSigKind;
+
 /** A DKIM-Signature value that passed every syntax and semantic rule of §3.5. */
 typedef struct {
   BimiTagList *tags;         /* owns the strings below that point into it */
@@ -32,6 +44,7 @@ typedef struct {
   gint64 expiration;         /* x= or -1 */
   gsize b_raw_offset;        /* raw b= value range within the parsed value */
   gsize b_raw_len;
+  guint instance;            /* ARC i= (1..BIMI_ARC_MAX_SETS); 0 for DKIM */
 } BimiDkimSigParams;
 
 void bimi_dkim__sig_params_free(BimiDkimSigParams *p);
@@ -46,6 +59,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimSigParams, bimi_dkim__sig_params_free)
  * Returns: (transfer full): the parameters, or NULL.
  */
 BimiDkimSigParams *bimi_dkim__sig_parse(const char *value, gsize len, GError **error);
+
+/**
+ * bimi_dkim__sig_parse_kind:
+ * @kind: DKIM-Signature, ARC-Message-Signature or ARC-Seal rules (see
+ *   BimiDkimSigKind)
+ *
+ * As bimi_dkim__sig_parse(), for any of the three signature fields. For
+ * SEAL, @signed_headers is an empty list, @bh NULL and @header_canon relaxed.
+ * Errors as bimi_dkim__sig_parse() (messages name the field).
+ */
+BimiDkimSigParams *bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind,
+                                             GError **error);
+
 
 /**
  * bimi_dkim__base64_decode:
@@ -75,6 +101,18 @@ char **bimi_dkim__split_colon_list(const char *value);
  */
 GByteArray *bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field,
                                    const BimiDkimSigParams *p);
+
+/**
+ * bimi_dkim__header_data_skip:
+ * @skip: (nullable): one gboolean per header field of @msg (indexed like
+ *   bimi_message_get_field()); TRUE fields are treated as absent
+ *
+ * As bimi_dkim__header_data(), on the message as it was before the @skip
+ * fields were added (ARC: an older AMS is checked without the ARC sets that
+ * later hops added, RFC 8617 §5.2 step 5). Returns: (transfer full).
+ */
+GByteArray *bimi_dkim__header_data_skip(const BimiMessage *msg, const BimiHeaderField *sig_field,
+                                        const BimiDkimSigParams *p, const gboolean *skip);
 
 /* ---- key records (RFC 6376 §3.6.1, RFC 8463 §4), engine/dkim-key.c ---- */
 
@@ -144,6 +182,35 @@ void bimi_dkim__body_hasher_update(BimiDkimBodyHasher *h, const guint8 *data, gs
 guint bimi_dkim__body_hasher_finish(BimiDkimBodyHasher *h, guint8 *digest, guint64 *canon_len);
 void bimi_dkim__body_hasher_free(BimiDkimBodyHasher *h);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimBodyHasher, bimi_dkim__body_hasher_free)
+
+/* ---- shared with engine/arc.c (RFC 8617 reuses DKIM verification) ---- */
+
+/**
+ * bimi_dkim__fetch_key:
+ * @options: key_fetch and key_fetch_data are used (transfer none)
+ * @p: a parsed signature (selector, domain, algorithm, identity)
+ * @out_key: (out) (transfer full): the key, set whenever a record parsed
+ *   (also when it is unusable), else NULL
+ * @out_result: (out): the verdict when the key is unusable
+ * @out_reason: (out) (transfer full): why, when unusable
+ *
+ * Looks up and checks the key of @p (RFC 6376 §6.1.2, §3.6.1; RFC 8301 §3.2
+ * minimum RSA size). Returns: TRUE when the key can verify @p.
+ */
+gboolean bimi_dkim__fetch_key(const BimiDkimOptions *options, const BimiDkimSigParams *p,
+                              BimiDkimKey **out_key, BimiDkimResult *out_result, char **out_reason);
+
+/**
+ * bimi_dkim__verify_data:
+ * @data, @len: the header data (bimi_dkim__header_data())
+ * @ok: (out): TRUE when b= verifies under @key
+ * @error: BIMI_DKIM_ERROR_INTERNAL when OpenSSL cannot set up
+ *
+ * RSA PKCS#1 v1.5 with the hash of a=, or Ed25519 over SHA-256(data) (RFC
+ * 8463 §3). Returns: FALSE only with @error set.
+ */
+gboolean bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key,
+                                const guint8 *data, gsize len, gboolean *ok, GError **error);
 
 G_END_DECLS
 

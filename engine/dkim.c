@@ -254,7 +254,36 @@ required(const BimiTagList *tags, const char *name)
 BimiDkimSigParams *
 bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
 {
+  return bimi_dkim__sig_parse_kind(value, len, BIMI_DKIM_SIG_KIND_DKIM, error);
+}
+
+static const char *
+kind_name(BimiDkimSigKind kind)
+{
+  switch (kind) {
+  case BIMI_DKIM_SIG_KIND_ARC_AMS: return "ARC-Message-Signature";
+  case BIMI_DKIM_SIG_KIND_ARC_SEAL: return "ARC-Seal";
+  case BIMI_DKIM_SIG_KIND_DKIM: default: return "DKIM-Signature";
+  }
+}
+
+/* RFC 8617 §4.2.1: instance 1..50, decimal. */
+static gboolean
+parse_instance(const char *v, guint *out)
+{
+  guint64 num;
+  if (!parse_decimal(v, 2, &num) || num < 1 || num > BIMI_ARC_MAX_SETS)
+    return FALSE;
+  *out = (guint) num;
+  return TRUE;
+}
+
+BimiDkimSigParams *
+bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GError **error)
+{
   g_autoptr(GError) local = NULL;
+  const gboolean arc = kind != BIMI_DKIM_SIG_KIND_DKIM;
+  const gboolean seal = kind == BIMI_DKIM_SIG_KIND_ARC_SEAL;
   g_autoptr(BimiDkimSigParams) p = g_new0(BimiDkimSigParams, 1);
   const char *v;
   const BimiTag *t;
@@ -265,16 +294,23 @@ bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
   if (p->tags == NULL) {
     g_set_error(error, BIMI_DKIM_ERROR,
                 local->code == BIMI_TAGLIST_ERROR_LIMIT ? BIMI_DKIM_ERROR_LIMIT : BIMI_DKIM_ERROR_SYNTAX,
-                "DKIM-Signature: %s", local->message);
+                "%s: %s", kind_name(kind), local->message);
     return NULL;
   }
-  static const char *const req[] = { "v", "a", "b", "bh", "d", "h", "s" };
-  for (guint i = 0; i < G_N_ELEMENTS(req); i++) {
+  static const char *const req_dkim[] = { "v", "a", "b", "bh", "d", "h", "s", NULL };
+  static const char *const req_ams[] = { "i", "a", "b", "bh", "d", "h", "s", NULL };
+  static const char *const req_seal[] = { "i", "a", "b", "cv", "d", "s", NULL };
+  const char *const *req = seal ? req_seal : arc ? req_ams : req_dkim;
+  for (guint i = 0; req[i] != NULL; i++) {
     if (required(p->tags, req[i]) == NULL)
       INVALID("missing tag %s=", req[i]);
   }
-  if (strcmp(required(p->tags, "v"), "1") != 0)
+  if (!arc && strcmp(required(p->tags, "v"), "1") != 0)
     INVALID("v= is not 1");
+  if (arc && !parse_instance(required(p->tags, "i"), &p->instance))
+    INVALID("i= is not an ARC instance (1..%u)", BIMI_ARC_MAX_SETS);
+  if (seal && bimi_taglist_lookup(p->tags, "h") != NULL)
+    INVALID("h= is not allowed in an ARC-Seal (RFC 8617 §4.1.3)");
 
   v = required(p->tags, "a");
   p->algorithm_name = v;
@@ -300,7 +336,7 @@ bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
     p->b_raw_len = t->raw_value_len;
   }
   t = bimi_taglist_lookup(p->tags, "bh");
-  {
+  if (!seal) {
     g_autofree char *b64 = bimi_taglist_value_strip_ws(t);
     if (b64[0] == '\0')
       INVALID("empty bh=");
@@ -309,8 +345,10 @@ bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
       return NULL;
   }
 
-  v = bimi_taglist_lookup_value(p->tags, "c");
+  v = seal ? NULL : bimi_taglist_lookup_value(p->tags, "c");
   p->header_canon = p->body_canon = BIMI_DKIM_CANON_SIMPLE;
+  if (seal)
+    p->header_canon = BIMI_DKIM_CANON_RELAXED; /* RFC 8617 §5.1.1 */
   if (v != NULL) {
     const char *slash = strchr(v, '/');
     g_autofree char *hc = slash ? g_strndup(v, (gsize) (slash - v)) : g_strdup(v);
@@ -335,8 +373,11 @@ bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
     INVALID("s= is not a selector");
   p->selector = v;
 
-  p->signed_headers = bimi_dkim__split_colon_list(required(p->tags, "h"));
-  {
+  if (seal)
+    p->signed_headers = g_new0(char *, 1);
+  else
+    p->signed_headers = bimi_dkim__split_colon_list(required(p->tags, "h"));
+  if (!seal) {
     guint n = g_strv_length(p->signed_headers);
     gboolean from = FALSE;
     if (n > BIMI_DKIM_MAX_SIGNED_HEADERS) {
@@ -346,16 +387,20 @@ bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
       return NULL;
     }
     for (guint i = 0; i < n; i++) {
+      /* An AMS may hold empty entries ("h=from::to", "h="): they name no
+       * field and select nothing (ValiMail ams_fields_h_mis_hdr, _h_empty). */
+      if (arc && p->signed_headers[i][0] == '\0')
+        continue;
       if (!is_field_name(p->signed_headers[i]))
         INVALID("h= entry %u is not a header field name", i + 1);
       if (g_ascii_strcasecmp(p->signed_headers[i], "from") == 0)
         from = TRUE;
     }
-    if (!from)
+    if (!from && !arc)
       INVALID("h= lacks from");
   }
 
-  v = bimi_taglist_lookup_value(p->tags, "i");
+  v = arc ? NULL : bimi_taglist_lookup_value(p->tags, "i");
   if (v != NULL) {
     p->identity = qp_decode(v);
     const char *at = strrchr(p->identity, '@');
@@ -374,14 +419,14 @@ bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
     p->identity_domain = g_strdup(p->domain);
   }
 
-  v = bimi_taglist_lookup_value(p->tags, "l");
+  v = arc ? NULL : bimi_taglist_lookup_value(p->tags, "l");
   if (v != NULL) {
     if (!parse_decimal(v, 76, &num))
       INVALID("l= is not a decimal number");
     p->has_length = TRUE;
     p->length = num;
   }
-  v = bimi_taglist_lookup_value(p->tags, "q");
+  v = arc ? NULL : bimi_taglist_lookup_value(p->tags, "q");
   if (v != NULL) {
     g_auto(GStrv) items = bimi_dkim__split_colon_list(v);
     gboolean ok = FALSE;
@@ -470,72 +515,78 @@ copy_params(BimiDkimSignature *out, const BimiDkimSigParams *p)
   out->body_length = p->has_length ? p->length : 0;
 }
 
-static void
-fetch_key(Work *w, const BimiDkimOptions *options)
+#define KEY_BAD(res, ...) \
+  do { \
+    *out_result = (res); \
+    *out_reason = g_strdup_printf(__VA_ARGS__); \
+    return FALSE; \
+  } while (0)
+
+gboolean
+bimi_dkim__fetch_key(const BimiDkimOptions *options, const BimiDkimSigParams *p, BimiDkimKey **out_key,
+                     BimiDkimResult *out_result, char **out_reason)
 {
-  BimiDkimSigParams *p = w->params;
   g_autofree char *qname = g_strconcat(p->selector, "._domainkey.", p->domain, NULL);
   g_autoptr(GPtrArray) records = NULL;
   g_autofree char *detail = NULL;
   g_autoptr(GError) local = NULL;
 
+  *out_key = NULL;
+  *out_reason = NULL;
   for (char *c = qname; *c != '\0'; c++)
     *c = g_ascii_tolower(*c);
-  if (strlen(qname) > BIMI_DNS_MAX_NAME_BYTES) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "no key (key name longer than 253 bytes)");
-    return;
-  }
+  if (strlen(qname) > BIMI_DNS_MAX_NAME_BYTES)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key (key name longer than 253 bytes)");
   switch (options->key_fetch(qname, &records, &detail, options->key_fetch_data)) {
   case BIMI_DKIM_KEY_NONE:
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "no key");
-    return;
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key");
   case BIMI_DKIM_KEY_TEMPERROR:
-    decide(w, BIMI_DKIM_RESULT_TEMPERROR, "key lookup failed (%s)", detail ? detail : "temporary DNS error");
-    return;
+    KEY_BAD(BIMI_DKIM_RESULT_TEMPERROR, "key lookup failed (%s)", detail ? detail : "temporary DNS error");
   case BIMI_DKIM_KEY_FOUND:
     break;
   }
-  if (records == NULL || records->len == 0) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "no key");
-    return;
-  }
-  if (records->len > 1) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "several key records (%u)", records->len);
-    return;
-  }
+  if (records == NULL || records->len == 0)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key");
+  if (records->len > 1)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "several key records (%u)", records->len);
   gsize len;
   const char *text = g_bytes_get_data(g_ptr_array_index(records, 0), &len);
-  w->key = bimi_dkim__key_parse(text ? text : "", len, &local);
-  if (w->key == NULL) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "%s", local->message);
-    return;
-  }
-  BimiDkimKey *key = w->key;
-  w->out->key_testing = key->testing;
-  w->out->key_strict = key->strict;
-  w->out->key_bits = key->bits;
-  if (key->revoked) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key revoked");
-    return;
-  }
+  BimiDkimKey *key = bimi_dkim__key_parse(text ? text : "", len, &local);
+  if (key == NULL)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "%s", local->message);
+  *out_key = key;
+  if (key->revoked)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "key revoked");
   gboolean ed = p->algorithm == BIMI_DKIM_ALG_ED25519_SHA256;
-  if (ed != (key->type == BIMI_DKIM_KEY_TYPE_ED25519)) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key type k= does not match a=");
+  if (ed != (key->type == BIMI_DKIM_KEY_TYPE_ED25519))
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "key type k= does not match a=");
+  if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? !key->allows_sha1 : !key->allows_sha256)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "key h= does not allow the hash of a=");
+  if (key->strict && strcmp(p->identity_domain, p->domain) != 0)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "key t=s requires the i= domain to equal d=");
+  if (key->type == BIMI_DKIM_KEY_TYPE_RSA && key->bits < BIMI_DKIM_MIN_RSA_BITS)
+    KEY_BAD(BIMI_DKIM_RESULT_FAIL, "key too short (%u bits, RFC 8301 requires %u)", key->bits,
+            BIMI_DKIM_MIN_RSA_BITS);
+  return TRUE;
+}
+
+static void
+fetch_key(Work *w, const BimiDkimOptions *options)
+{
+  BimiDkimResult res;
+  g_autofree char *reason = NULL;
+  if (!bimi_dkim__fetch_key(options, w->params, &w->key, &res, &reason)) {
+    if (w->key != NULL) {
+      w->out->key_testing = w->key->testing;
+      w->out->key_strict = w->key->strict;
+      w->out->key_bits = w->key->bits;
+    }
+    decide(w, res, "%s", reason);
     return;
   }
-  if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? !key->allows_sha1 : !key->allows_sha256) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key h= does not allow the hash of a=");
-    return;
-  }
-  if (key->strict && strcmp(p->identity_domain, p->domain) != 0) {
-    decide(w, BIMI_DKIM_RESULT_PERMERROR, "key t=s requires the i= domain to equal d=");
-    return;
-  }
-  if (key->type == BIMI_DKIM_KEY_TYPE_RSA && key->bits < BIMI_DKIM_MIN_RSA_BITS) {
-    decide(w, BIMI_DKIM_RESULT_FAIL, "key too short (%u bits, RFC 8301 requires %u)", key->bits,
-           BIMI_DKIM_MIN_RSA_BITS);
-    return;
-  }
+  w->out->key_testing = w->key->testing;
+  w->out->key_strict = w->key->strict;
+  w->out->key_bits = w->key->bits;
 }
 
 typedef struct {
@@ -568,12 +619,25 @@ body_slot_for(GArray *slots, const BimiDkimSigParams *p)
 GByteArray *
 bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field, const BimiDkimSigParams *p)
 {
+  return bimi_dkim__header_data_skip(msg, sig_field, p, NULL);
+}
+
+GByteArray *
+bimi_dkim__header_data_skip(const BimiMessage *msg, const BimiHeaderField *sig_field, const BimiDkimSigParams *p,
+                            const gboolean *skip)
+{
   GByteArray *data = g_byte_array_new();
   g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; p->signed_headers[i] != NULL; i++) {
     g_autofree char *key = g_ascii_strdown(p->signed_headers[i], -1);
     g_autoptr(GArray) idx = bimi_message_find_fields(msg, key);
+    if (skip != NULL) {
+      for (guint k = idx->len; k-- > 0;) {
+        if (skip[g_array_index(idx, guint, k)])
+          g_array_remove_index(idx, k);
+      }
+    }
     guint n_used = GPOINTER_TO_UINT(g_hash_table_lookup(used, key));
     if (n_used >= idx->len)
       continue; /* over-signed: a missing instance hashes as nothing */
@@ -599,10 +663,10 @@ bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field,
   return data;
 }
 
-static gboolean
-verify_signature(Work *w, const guint8 *data, gsize len, gboolean *ok, GError **error)
+gboolean
+bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const guint8 *data, gsize len,
+                       gboolean *ok, GError **error)
 {
-  const BimiDkimSigParams *p = w->params;
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   gsize sig_len;
   const guint8 *sig = g_bytes_get_data(p->b, &sig_len);
@@ -617,7 +681,7 @@ verify_signature(Work *w, const guint8 *data, gsize len, gboolean *ok, GError **
     guint8 hash[32];
     unsigned int hl = 0;
     if (EVP_Digest(data, len, hash, &hl, EVP_sha256(), NULL) != 1 ||
-        EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, w->key->pkey) != 1) {
+        EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) != 1) {
       EVP_MD_CTX_free(ctx);
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up Ed25519 verification");
       return FALSE;
@@ -625,7 +689,7 @@ verify_signature(Work *w, const guint8 *data, gsize len, gboolean *ok, GError **
     rc = EVP_DigestVerify(ctx, sig, sig_len, hash, hl);
   } else {
     const EVP_MD *md = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256();
-    if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, w->key->pkey) != 1) {
+    if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, key->pkey) != 1) {
       EVP_MD_CTX_free(ctx);
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");
       return FALSE;
@@ -724,7 +788,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
     }
     g_autoptr(GByteArray) data = bimi_dkim__header_data(msg, w->field, p);
     gboolean good = FALSE;
-    if (!verify_signature(w, data->data, data->len, &good, error)) {
+    if (!bimi_dkim__verify_data(p, w->key, data->data, data->len, &good, error)) {
       ok = FALSE;
       break;
     }

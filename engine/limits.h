@@ -68,6 +68,13 @@
  * (a default, not a bound; BIND uses the SOA minimum, which we may lack). */
 #define BIMI_DNS_ZONE_DEFAULT_TTL     3600u
 
+/* ---- engine/arc (RFC 8617) --------------------------------------------- */
+/** Most ARC sets (instances) in one chain: i= is 1..50 (RFC 8617 §4.2.1). */
+#define BIMI_ARC_MAX_SETS             50u
+/** Most ARC header fields (AAR + AMS + AS) collected from one message; more
+ *  is a "fail" chain without looking further (3 per set). */
+#define BIMI_ARC_MAX_FIELDS           (3u * BIMI_ARC_MAX_SETS)
+
 /* ---- engine/dmarc (RFC 9989, RFC 7489) -------------------------------- */
 /** Longest DMARC record parsed (one TXT RR, strings joined), in bytes. */
 #define BIMI_DMARC_MAX_RECORD_BYTES   4096u

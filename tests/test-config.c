@@ -55,6 +55,34 @@ test_policy_dmarc(void)
 }
 
 static void
+test_policy_arc(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) def = parse("", &error);
+  g_assert_no_error(error);
+  g_assert_null(def->policy_trusted_arc_sealers[0]);
+  g_assert_false(def->policy_bimi_accept_arc_override);
+
+  g_autoptr(BimiConfig) c = parse("[policy]\ntrusted_arc_sealers = Google.com, lists.example.org\n"
+                                  "bimi_accept_arc_override = true\n", &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(c->policy_trusted_arc_sealers), ==, 2);
+  g_assert_cmpstr(c->policy_trusted_arc_sealers[0], ==, "google.com");
+  g_assert_cmpstr(c->policy_trusted_arc_sealers[1], ==, "lists.example.org");
+  g_assert_true(c->policy_bimi_accept_arc_override);
+
+  g_autoptr(BimiConfig) d = parse("[policy]\nbimi_accept_arc_override = yes\n", &error);
+  g_assert_null(d);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "bimi_accept_arc_override"));
+  g_clear_error(&error);
+  g_autoptr(BimiConfig) e = parse("[policy]\ntrusted_arc_sealers = good.example, bad domain\n", &error);
+  g_assert_null(e);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "'bad domain'"));
+}
+
+static void
 test_dns_keys(void)
 {
   g_autoptr(GError) error = NULL;
@@ -433,6 +461,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/fetch/defaults", test_fetch_defaults);
   g_test_add_func("/config/fetch/keys", test_fetch_keys);
   g_test_add_func("/config/fetch/out-of-range", test_fetch_out_of_range);
+  g_test_add_func("/config/policy/arc", test_policy_arc);
   g_test_add_func("/config/strict/unknown-key", test_unknown_key);
   g_test_add_func("/config/strict/unknown-group", test_unknown_group);
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);

@@ -1,0 +1,104 @@
+/* cli/cmd-arc.c — `bimi arc MSG.eml [--zone F]... [--at TIME] [--json]`:
+ * ARC chain validation of a message (engine/arc.h, RFC 8617 §5.2).
+ *
+ * Output: one line "arc=pass|fail|none (reason)" then one line per set, or
+ * with --json {"result","instances","oldest_pass","reason","sets":[...]}.
+ * Exit: 0 pass; 1 fail or none; 2 usage, unreadable file, message that does
+ * not parse, resolver setup, internal error.
+ */
+#include "cli/commands.h"
+#include "engine/arc.h"
+#include "engine/limits.h"
+
+#include <stdio.h>
+#include <json-glib/json-glib.h>
+
+static void
+print_text(const BimiArcChain *chain)
+{
+  printf("arc=%s", bimi_arc_result_to_string(chain->result));
+  if (chain->result == BIMI_ARC_RESULT_PASS)
+    printf(" header.oldest-pass=%u", chain->oldest_pass);
+  printf(" (%s)\n", chain->reason ? chain->reason : "");
+  for (guint i = 0; i < chain->sets->len; i++) {
+    const BimiArcSet *s = g_ptr_array_index(chain->sets, i);
+    printf("  i=%u seal d=%s s=%s cv=%s seal=%s; ams d=%s s=%s ams=%s; aar=%s\n", s->instance,
+           s->seal_domain ? s->seal_domain : "?", s->seal_selector ? s->seal_selector : "?", s->cv ? s->cv : "?",
+           s->seal_result ? s->seal_result : "-", s->ams_domain ? s->ams_domain : "?",
+           s->ams_selector ? s->ams_selector : "?", s->ams_result ? s->ams_result : "-",
+           s->aar ? s->aar->authserv_id : "(unparsed)");
+  }
+}
+
+static void
+print_json(const BimiArcChain *chain)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  bimi_arc_chain_build_json(chain, b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  g_autofree char *text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+static int
+run(int argc, char **argv, BimiCliDnsOptions *dns)
+{
+  g_autofree char *at = NULL;
+  gboolean json = FALSE;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Validate as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the chain as JSON", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - validate the ARC chain of a message");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_description(ctx, "Exit status: 0 arc=pass; 1 fail or none; 2 usage or internal error.");
+  bimi_cli_add_dns_options(ctx, dns);
+
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
+    return bimi_cli_usage_error("arc", error->message);
+  if (argc != 2)
+    return bimi_cli_usage_error("arc", "expected exactly one message file (or - for stdin)");
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
+    return bimi_cli_usage_error("arc", error->message);
+  g_autoptr(GBytes) raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
+  if (raw == NULL) {
+    fprintf(stderr, "bimi arc: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+  if (msg == NULL) {
+    fprintf(stderr, "bimi arc: %s: %s\n", argv[1], error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(dns, &error);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi arc: DNS: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
+  g_autoptr(BimiArcChain) chain = bimi_arc_validate(msg, &opts, &error);
+  if (chain == NULL) {
+    fprintf(stderr, "bimi arc: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  if (json)
+    print_json(chain);
+  else
+    print_text(chain);
+  return chain->result == BIMI_ARC_RESULT_PASS ? BIMI_EXIT_PASS : BIMI_EXIT_FAIL;
+}
+
+int
+bimi_cli_cmd_arc(int argc, char **argv)
+{
+  BimiCliDnsOptions dns = { 0 };
+  int rc = run(argc, argv, &dns);
+  bimi_cli_dns_options_clear(&dns);
+  return rc;
+}

@@ -1,0 +1,197 @@
+/* tests/test-arc-suite.c — engine/arc against the public ARC data:
+ *
+ *   arc-valimail/arc-draft-validation-tests.json   171 cases: the chain
+ *     validation status equals cv (empty cv = fail, FORMAT.md). Each
+ *     scenario's txt-records become zone text for engine/dns (offline); the
+ *     folded p= keeps its spaces, which the key parser strips (RFC 6376
+ *     §3.6.1 allows FWS in base64). Expected failures: none.
+ *   stalwart-mail-auth/arc/001-002.txt   real Gmail-sealed (RSA) and
+ *     Stalwart-sealed (Ed25519) messages: ARC pass.
+ *
+ * Sealing (arc-draft-sign-tests) is not run: engine/arc only validates.
+ */
+#include "engine/arc.h"
+#include "engine/dns.h"
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+static JsonArray *scenarios;
+static guint n_passed, n_failed, n_total;
+
+static char *
+upstream_path(const char *rel)
+{
+  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
+}
+
+/* One TXT record as zone text: split into character-strings of at most 200
+ * bytes (RFC 1035 limits each to 255), '"' and '\' escaped. */
+static void
+append_txt(GString *zone, const char *name, const char *value)
+{
+  gsize len = strlen(value);
+  g_string_append_printf(zone, "%s. IN TXT", name);
+  for (gsize off = 0; off < len || off == 0; off += 200) {
+    g_string_append(zone, " \"");
+    for (gsize i = off; i < len && i < off + 200; i++) {
+      if (value[i] == '"' || value[i] == '\\')
+        g_string_append_c(zone, '\\');
+      g_string_append_c(zone, value[i]);
+    }
+    g_string_append_c(zone, '"');
+    if (len == 0)
+      break;
+  }
+  g_string_append_c(zone, '\n');
+}
+
+static BimiDnsResolver *
+resolver_from_zone(const char *zone, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  BimiDnsConfig config = { .offline = TRUE };
+  BimiDnsResolver *r = bimi_dns_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  bimi_dns_resolver_add_zone_data(r, zone, len, "arc.zone", NULL, &error);
+  g_assert_no_error(error);
+  return r;
+}
+
+static BimiArcChain *
+validate(const char *text, gsize len, BimiDnsResolver *r, gint64 now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new(text, len);
+  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+  if (msg == NULL) {
+    /* cv_empty: an empty message has no ARC field. */
+    g_test_message("message does not parse: %s", error->message);
+    BimiArcChain *none = g_new0(BimiArcChain, 1);
+    none->sets = g_ptr_array_new();
+    none->reason = g_strdup("message does not parse");
+    return none;
+  }
+  BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = r };
+  BimiArcChain *chain = bimi_arc_validate(msg, &opts, &error);
+  g_assert_no_error(error);
+  return chain;
+}
+
+static void
+run_scenario(gconstpointer data)
+{
+  guint index = GPOINTER_TO_UINT(data);
+  JsonObject *sc = json_array_get_object_element(scenarios, index);
+  JsonObject *txt = json_object_get_object_member(sc, "txt-records");
+  JsonObject *tests = json_object_get_object_member(sc, "tests");
+  g_autoptr(GString) zone = g_string_new("$TTL 300\n");
+  g_autoptr(GList) names = json_object_get_members(txt);
+  for (GList *l = names; l != NULL; l = l->next)
+    append_txt(zone, l->data, json_object_get_string_member(txt, l->data));
+  g_autoptr(BimiDnsResolver) r = resolver_from_zone(zone->str, zone->len);
+
+  g_autoptr(GList) cases = json_object_get_members(tests);
+  guint failed = 0;
+  for (GList *l = cases; l != NULL; l = l->next) {
+    JsonObject *t = json_object_get_object_member(tests, l->data);
+    const char *message = json_object_get_string_member(t, "message");
+    const char *cv = json_object_get_string_member(t, "cv");
+    const char *expect = cv[0] == '\0' ? "fail" : cv;
+    g_autoptr(BimiArcChain) chain = validate(message, strlen(message), r, 1500000000);
+    const char *got = bimi_arc_result_to_string(chain->result);
+    n_total++;
+    /* RFC 8617 §5.2 step 5 on the suite's multi-set chains: the AMS of i=1
+     * broken by a From edit leaves oldest-pass at 2; intact chains give 0. */
+    gint want_oldest = -1;
+    if (strcmp(l->data, "cv_pass_i2_1_ams1_invalid") == 0)
+      want_oldest = 2;
+    else if (g_str_has_prefix(l->data, "cv_pass_i"))
+      want_oldest = 0;
+    if (want_oldest >= 0 && chain->result == BIMI_ARC_RESULT_PASS && chain->oldest_pass != (guint) want_oldest) {
+      n_failed++;
+      failed++;
+      g_test_message("FAILED %s: oldest_pass %u, expected %d", (const char *) l->data, chain->oldest_pass,
+                     want_oldest);
+    } else if (g_ascii_strcasecmp(got, expect) == 0) {
+      n_passed++;
+    } else {
+      n_failed++;
+      failed++;
+      g_test_message("FAILED %s: expected %s, got %s (%s)", (const char *) l->data, expect, got, chain->reason);
+    }
+  }
+  if (failed > 0)
+    g_test_fail();
+}
+
+static void
+test_summary(void)
+{
+  g_test_message("arc-valimail: %u passed, %u failed", n_passed, n_failed);
+  g_print("# arc-valimail: %u passed, %u failed\n", n_passed, n_failed);
+  g_assert_cmpuint(n_total, ==, 171);
+  g_assert_cmpuint(n_passed, ==, 171);
+}
+
+/* Stalwart: "name value" DNS lines, a blank line, the message. */
+static void
+test_stalwart(void)
+{
+  for (guint n = 1; n <= 2; n++) {
+    g_autofree char *rel = g_strdup_printf("stalwart-mail-auth/arc/%03u.txt", n);
+    g_autofree char *path = upstream_path(rel);
+    g_autofree char *contents = NULL;
+    gsize len = 0;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_file_get_contents(path, &contents, &len, &error));
+    g_autoptr(GString) zone = g_string_new("$TTL 300\n");
+    gsize pos = 0;
+    while (pos < len) {
+      const char *nl = memchr(contents + pos, '\n', len - pos);
+      gsize le = nl ? (gsize) (nl - contents) : len;
+      gsize next = nl ? le + 1 : len;
+      gsize ce = le > pos && contents[le - 1] == '\r' ? le - 1 : le;
+      if (ce == pos) {
+        pos = next;
+        break;
+      }
+      const char *sp = memchr(contents + pos, ' ', ce - pos);
+      g_assert_nonnull(sp);
+      g_autofree char *name = g_strndup(contents + pos, (gsize) (sp - (contents + pos)));
+      g_autofree char *value = g_strndup(sp + 1, ce - (gsize) (sp + 1 - contents));
+      append_txt(zone, name, value);
+      pos = next;
+    }
+    g_autoptr(BimiDnsResolver) r = resolver_from_zone(zone->str, zone->len);
+    g_autoptr(BimiArcChain) chain = validate(contents + pos, len - pos, r, 1667843664);
+    g_test_message("%s: %s (%s) instances=%u oldest_pass=%u", rel, bimi_arc_result_to_string(chain->result),
+                   chain->reason, chain->instances, chain->oldest_pass);
+    g_assert_cmpstr(bimi_arc_result_to_string(chain->result), ==, "pass");
+    g_assert_cmpuint(chain->instances, >=, 1);
+    g_assert_cmpuint(chain->sets->len, ==, chain->instances);
+  }
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_autofree char *path = upstream_path("arc-valimail/arc-draft-validation-tests.json");
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  if (!json_parser_load_from_file(parser, path, &error))
+    g_error("%s: %s", path, error->message);
+  scenarios = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "scenarios");
+  for (guint i = 0; i < json_array_get_length(scenarios); i++) {
+    JsonObject *sc = json_array_get_object_element(scenarios, i);
+    g_autofree char *slug = g_ascii_strdown(json_object_get_string_member(sc, "description"), -1);
+    g_strdelimit(slug, " ", '-');
+    g_autofree char *name = g_strdup_printf("/arc-suite/valimail/%s", slug);
+    g_test_add_data_func(name, GUINT_TO_POINTER(i), run_scenario);
+  }
+  g_test_add_func("/arc-suite/valimail/summary", test_summary);
+  g_test_add_func("/arc-suite/stalwart", test_stalwart);
+  return g_test_run();
+}
