@@ -27,6 +27,7 @@ int bimi_cli_cmd_rdns(int argc, char **argv);
 int bimi_cli_cmd_dkim(int argc, char **argv);
 int bimi_cli_cmd_dmarc(int argc, char **argv);
 int bimi_cli_cmd_svg(int argc, char **argv);
+int bimi_cli_cmd_lookup(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
  * --forwarder ADDR[@PORT]..., --timeout-ms N. */

@@ -15,6 +15,7 @@ static const BimiCliCommand commands[] = {
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
   { "dkim", bimi_cli_cmd_dkim, "verify the DKIM signatures of a message (MSG.eml)" },
   { "dmarc", bimi_cli_cmd_dmarc, "SPF + DKIM + DMARC of a message (MSG.eml --ip --helo --mail-from)" },
+  { "lookup", bimi_cli_cmd_lookup, "BIMI Assertion Record and DMARC gate of a domain (DOMAIN [--selector S])" },
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
   { "spf", bimi_cli_cmd_spf, "RFC 7208 SPF check_host() (--ip --helo --mail-from)" },
   { "rdns", bimi_cli_cmd_rdns, "forward-confirmed reverse DNS of an address (IP)" },
