@@ -33,7 +33,7 @@ print_policy(const char *who, const BimiBimiDmarcPolicy *p)
 static void
 print_text(const BimiBimiResult *r)
 {
-  printf("bimi=%s (%s)\n", bimi_bimi_result_code_to_string(r->code), r->reason);
+  printf("discovery: %s (%s)\n", bimi_bimi_result_code_to_string(r->code), r->reason);
   if (r->record_text != NULL) {
     g_autofree char *escaped = g_strescape(r->record_text, NULL);
     printf("  record: %s\n", escaped);
@@ -54,7 +54,7 @@ print_text(const BimiBimiResult *r)
       printf("  warning: %s\n", r->record->warnings[i]);
   }
   if (r->gate != NULL) {
-    printf("DMARC gate: %s%s%s\n", r->gate->ok ? "enforcing" : "not enforcing",
+    printf("DMARC gate: %s%s%s\n", r->gate->ok ? "enforcing" : (r->gate->temperror ? "temperror" : "not enforcing"),
            r->gate->reason ? ": " : "", r->gate->reason ? r->gate->reason : "");
     print_policy("author", &r->gate->author);
     if (g_strcmp0(r->gate->org.domain, r->gate->author.domain) != 0)
@@ -182,7 +182,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     r->gate->author.domain = g_strdup(domain);
     r->gate->org.domain = g_strdup(r->org_domain);
   } else {
-    r->gate = bimi_bimi_dmarc_gate(resolver, NULL, ev, &error);
+    r->gate = bimi_bimi_dmarc_gate(resolver, NULL, ev, r->queries, &error);
     if (r->gate == NULL) {
       fprintf(stderr, "bimi lookup: %s\n", error->message);
       return BIMI_EXIT_USAGE;

@@ -358,10 +358,10 @@ org_of(const BimiDmarcEvaluation *dmarc, const char *author)
 
 BimiBimiGate *
 bimi_bimi_dmarc_gate(BimiDnsResolver *resolver, const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc,
-                     GError **error)
+                     GPtrArray *queries, GError **error)
 {
   g_return_val_if_fail(resolver != NULL && dmarc != NULL && dmarc->author_domain != NULL, NULL);
-  return dmarc_gate(resolver, options, dmarc, dmarc->author_domain, org_of(dmarc, dmarc->author_domain), NULL,
+  return dmarc_gate(resolver, options, dmarc, dmarc->author_domain, org_of(dmarc, dmarc->author_domain), queries,
                     NULL, error);
 }
 
@@ -634,6 +634,19 @@ bimi_bimi_evaluate(BimiDnsResolver *resolver, const BimiBimiOptions *options, co
 }
 
 /* ---- output (spec §9) --------------------------------------------------- */
+
+gboolean
+bimi_bimi_is_receiver_header(const char *name, gsize len)
+{
+  static const char *const names[] = { "BIMI-Location", "BIMI-Indicator", "BIMI-Logo-Preference" };
+
+  g_return_val_if_fail(name != NULL || len == 0, FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    if (strlen(names[i]) == len && g_ascii_strncasecmp(name, names[i], len) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
 
 static const char *
 authority_to_string(BimiBimiAuthority a)

@@ -184,6 +184,8 @@ typedef struct {
  * @options: (nullable): settings; NULL = defaults.
  * @dmarc: the DMARC evaluation of the message (author_domain and org_domain
  *   set); its policy is the effective policy.
+ * @queries: (nullable) (element-type utf8): "NAME STATUS" of each DNS query
+ *   made is appended here (transfer full of the strings).
  * @error: BIMI_BIMI_ERROR_DNS when the resolver refuses a query name.
  *
  * Spec §4 steps 7–9: the records of the Author Domain and of the
@@ -198,7 +200,7 @@ typedef struct {
  * Returns: (transfer full) the gate, or NULL with @error set.
  */
 BimiBimiGate *bimi_bimi_dmarc_gate(BimiDnsResolver *resolver, const BimiBimiOptions *options,
-                                   const BimiDmarcEvaluation *dmarc, GError **error);
+                                   const BimiDmarcEvaluation *dmarc, GPtrArray *queries, GError **error);
 
 /* ---- Discovery and the result (spec §3, §9) ------------------------------ */
 
@@ -359,6 +361,20 @@ char *bimi_bimi_location_header_value(const BimiBimiResult *result, gboolean svg
  * Returns: (transfer full) the folded value (no trailing CRLF), or NULL.
  */
 char *bimi_bimi_indicator_header_value(GBytes *svg, GError **error);
+
+/**
+ * bimi_bimi_is_receiver_header:
+ * @name: (array length=len): a header field name (compared case-insensitively).
+ *
+ * Spec §9.2: BIMI-Location, BIMI-Indicator and BIMI-Logo-Preference are set
+ * by the receiver only. engine/evaluate calls this on every field of an
+ * inbound message and removes (or ignores) the matching ones before the
+ * message is stored or shown, whatever the BIMI outcome; nothing in the
+ * engine reads them.
+ *
+ * Returns: TRUE for one of those three names.
+ */
+gboolean bimi_bimi_is_receiver_header(const char *name, gsize len);
 
 /**
  * bimi_bimi_result_build_json:

@@ -367,6 +367,12 @@ test_pre_dmarc(void)
   assert_result(other, BIMI_BIMI_RESULT_SKIPPED, "dmarc-not-pass");
   g_assert_cmpstr(other->reason, ==, "message failed DMARC");
   assert_result(overridden, BIMI_BIMI_RESULT_PASS, "record-found"); /* §4 step 5: local policy */
+  {
+    /* _dmarc.dmarcslow.example times out: DMARC temperror, BIMI not attempted */
+    g_autoptr(BimiBimiResult) slow = run_simple("a@dmarcslow.example", "dmarcslow.example");
+    assert_result(slow, BIMI_BIMI_RESULT_SKIPPED, "dmarc-temperror");
+    g_assert_cmpuint(slow->queries->len, ==, 0);
+  }
 }
 
 static void
@@ -652,6 +658,17 @@ test_output_json(void)
   g_assert_cmpstr(json_object_get_string_member(gate, "effective_policy"), ==, "quarantine");
 }
 
+static void
+test_output_receiver_headers(void)
+{
+  g_assert_true(bimi_bimi_is_receiver_header("BIMI-Location", 13));
+  g_assert_true(bimi_bimi_is_receiver_header("bimi-indicator", 14));
+  g_assert_true(bimi_bimi_is_receiver_header("BIMI-LOGO-PREFERENCE", 20));
+  g_assert_false(bimi_bimi_is_receiver_header("BIMI-Selector", 13)); /* sender-set, DKIM-covered */
+  g_assert_false(bimi_bimi_is_receiver_header("BIMI-Locations", 14));
+  g_assert_false(bimi_bimi_is_receiver_header("BIMI-Location", 12));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -683,5 +700,6 @@ main(int argc, char **argv)
   g_test_add_func("/bimi/output/location", test_output_location);
   g_test_add_func("/bimi/output/indicator", test_output_indicator);
   g_test_add_func("/bimi/output/json", test_output_json);
+  g_test_add_func("/bimi/output/receiver-headers", test_output_receiver_headers);
   return g_test_run();
 }
