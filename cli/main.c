@@ -12,16 +12,17 @@ typedef struct {
 } BimiCliCommand;
 
 static const BimiCliCommand commands[] = {
-  { "cert", bimi_cli_cmd_cert, "validate a VMC/CMC Evidence Document (verify), extract its logo (logo)" },
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
+  { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
+  { "rdns", bimi_cli_cmd_rdns, "forward-confirmed reverse DNS of an address (IP)" },
+  { "spf", bimi_cli_cmd_spf, "RFC 7208 SPF check_host() (--ip --helo --mail-from)" },
   { "dkim", bimi_cli_cmd_dkim, "verify the DKIM signatures of a message (MSG.eml)" },
   { "arc", bimi_cli_cmd_arc, "validate the ARC chain of a message (MSG.eml), RFC 8617" },
   { "dmarc", bimi_cli_cmd_dmarc, "SPF + DKIM + DMARC of a message (MSG.eml --ip --helo --mail-from)" },
+  { "lookup", bimi_cli_cmd_lookup, "BIMI Assertion Record and DMARC gate of a domain (DOMAIN [--selector S])" },
   { "fetch", bimi_cli_cmd_fetch, "fetch a logo or Evidence Document URL over hardened HTTPS" },
-  { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
-  { "spf", bimi_cli_cmd_spf, "RFC 7208 SPF check_host() (--ip --helo --mail-from)" },
-  { "rdns", bimi_cli_cmd_rdns, "forward-confirmed reverse DNS of an address (IP)" },
   { "svg", bimi_cli_cmd_svg, "check LOGO.svg: validate an indicator against SVG Tiny PS" },
+  { "cert", bimi_cli_cmd_cert, "validate a VMC/CMC Evidence Document (verify), extract its logo (logo)" },
   { "render", bimi_cli_cmd_render, "rasterise a validated SVG logo to PNG (--size PX -o OUT.png)" },
 };
 

@@ -258,4 +258,27 @@
 /** Requests a worker serves before it exits and is replaced (bounds leaks and the CPU hard limit). */
 #define BIMI_RENDER_WORKER_MAX_REQUESTS 500u
 
+/* ---- engine/bimi (spec/bimi-receiver.md §2, §3, §9) --------------------- */
+/** Longest Assertion Record (TXT strings joined) parsed, in bytes (DNS allows
+ *  more; real records are < 300 bytes). Longer is an invalid record. */
+#define BIMI_BIMI_MAX_RECORD_BYTES    2048u
+/** Longest l= or a= URI, in bytes. */
+#define BIMI_BIMI_MAX_URI_BYTES       1024u
+/** Longest BIMI-Selector field value parsed, in bytes. */
+#define BIMI_BIMI_MAX_SELECTOR_HEADER_BYTES 1024u
+/** Longest selector, in bytes (it and "._bimi." and the domain must still fit
+ *  BIMI_DNS_MAX_NAME_BYTES). */
+#define BIMI_BIMI_MAX_SELECTOR_BYTES  128u
+/** Most lps= prefixes in one record; more is an invalid record. */
+#define BIMI_BIMI_MAX_LPS_PREFIXES    32u
+/** Longest local-part selector (one DNS label, spec §2.2). */
+#define BIMI_BIMI_MAX_LPS_BYTES       63u
+/** Most TXT records looked at at one Assertion Record name. */
+#define BIMI_BIMI_MAX_TXT_RECORDS     32u
+/** BIMI-Indicator folding: base64 characters on the first line (after
+ *  "BIMI-Indicator: ", 16 characters) and on each continuation line (after one
+ *  SP), so no line exceeds 78 characters (RFC 5322 §2.1.1). */
+#define BIMI_BIMI_INDICATOR_FIRST_LINE_CHARS 60u
+#define BIMI_BIMI_INDICATOR_LINE_CHARS 76u
+
 #endif /* BIMI_LIMITS_H */

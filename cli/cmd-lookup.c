@@ -1,0 +1,212 @@
+/* cli/cmd-lookup.c — `bimi lookup DOMAIN [--selector S] [--zone F]... [--json]`:
+ * the BIMI Assertion Record of a domain without a message (spec/bimi-receiver.md
+ * §2, §3), where it was found (author domain or Organizational Domain, CNAME),
+ * and the DMARC gate (§4) as it would apply to a message from DOMAIN whose
+ * DMARC evaluation passed through an aligned DKIM signature of DOMAIN.
+ *
+ * Exit: 0 a usable record (not declined) was found and the gate holds;
+ * 1 none, declined, invalid record or DMARC not enforcing; 3 temperror;
+ * 2 usage or a resolver that cannot start.
+ */
+#include "cli/commands.h"
+#include "engine/bimi.h"
+#include "engine/dmarc.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+static void
+print_policy(const char *who, const BimiBimiDmarcPolicy *p)
+{
+  if (!p->found) {
+    printf("  %s %s: no DMARC record\n", who, p->domain ? p->domain : "?");
+    return;
+  }
+  g_autofree char *pct = p->has_pct ? g_strdup_printf("%u", p->pct) : g_strdup("-");
+  printf("  %s %s: p=%s sp=%s np=%s pct=%s t=%s\n", who, p->domain,
+         p->has_p ? bimi_dmarc_policy_to_string(p->p) : "(invalid or absent)",
+         p->has_sp ? bimi_dmarc_policy_to_string(p->sp) : "-", p->has_np ? bimi_dmarc_policy_to_string(p->np) : "-",
+         pct, p->testing ? "y" : "n");
+}
+
+static void
+print_text(const BimiBimiResult *r)
+{
+  printf("discovery: %s (%s)\n", bimi_bimi_result_code_to_string(r->code), r->reason);
+  if (r->record_text != NULL) {
+    g_autofree char *escaped = g_strescape(r->record_text, NULL);
+    printf("  record: %s\n", escaped);
+    printf("  found at: %s (%s)%s%s\n", r->record_name ? r->record_name : "?",
+           r->org_fallback ? "Organizational Domain fallback" : "author domain",
+           r->canonical_name ? " via CNAME " : "", r->canonical_name ? r->canonical_name : "");
+  }
+  if (r->record != NULL) {
+    printf("  l=: %s\n  a=: %s\n", r->record->location ? r->record->location : "(empty)",
+           r->record->evidence ? r->record->evidence : "(empty)");
+    if (r->record->has_avp)
+      printf("  avp=: %s\n", bimi_bimi_avp_to_string(r->record->avp));
+    if (r->record->has_lps) {
+      g_autofree char *joined = g_strjoinv(",", r->record->lps);
+      printf("  lps=: %s\n", *joined ? joined : "(empty: every local part)");
+    }
+    for (guint i = 0; r->record->warnings != NULL && r->record->warnings[i] != NULL; i++)
+      printf("  warning: %s\n", r->record->warnings[i]);
+  }
+  if (r->gate != NULL) {
+    printf("DMARC gate: %s%s%s\n", r->gate->ok ? "enforcing" : (r->gate->temperror ? "temperror" : "not enforcing"),
+           r->gate->reason ? ": " : "", r->gate->reason ? r->gate->reason : "");
+    print_policy("author", &r->gate->author);
+    if (g_strcmp0(r->gate->org.domain, r->gate->author.domain) != 0)
+      print_policy("org", &r->gate->org);
+    if (r->gate->has_effective)
+      printf("  policy applied to %s: %s\n", r->author_domain, bimi_dmarc_policy_to_string(r->gate->effective));
+  }
+  for (guint i = 0; i < r->queries->len; i++)
+    printf("  query: %s\n", (const char *) g_ptr_array_index(r->queries, i));
+}
+
+static void
+print_json(const BimiBimiResult *r, const BimiDmarcEvaluation *ev)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "bimi");
+  bimi_bimi_result_build_json(r, b);
+  json_builder_set_member_name(b, "dmarc");
+  bimi_dmarc_evaluation_build_json(ev, b);
+  json_builder_end_object(b);
+  root = json_builder_get_root(b);
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+int
+bimi_cli_cmd_lookup(int argc, char **argv)
+{
+  BimiCliDnsOptions dns = { 0 };
+  g_autofree char *selector = NULL;
+  gboolean json = FALSE, rfc7489 = FALSE;
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "selector", 0, 0, G_OPTION_ARG_STRING, &selector, "Selector (default: \"default\")", "S" },
+    { "rfc7489", 0, 0, G_OPTION_ARG_NONE, &rfc7489, "RFC 7489 DMARC (PSL) instead of RFC 9989", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {bimi, dmarc} as JSON", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("DOMAIN - BIMI Assertion Record and DMARC gate of a domain");
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  g_autoptr(BimiDmarcEvaluation) ev = NULL;
+  g_autoptr(BimiBimiResult) r = NULL;
+  g_autofree char *domain = NULL;
+  BimiDmarcOptions dmarc_options = { 0 };
+  BimiDmarcInput input = { 0 };
+  BimiDmarcDkimInput dkim = { 0 };
+  gsize dlen;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_dns_options(ctx, &dns);
+  g_option_context_set_description(ctx, "Exit status: 0 record found and DMARC enforcing; 1 none, declined,\n"
+                                         "invalid or DMARC not enforcing; 2 usage or internal error; 3 temperror.\n");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("lookup", error->message);
+  }
+  if (argc != 2) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("lookup", "expected exactly one DOMAIN");
+  }
+  domain = g_hostname_to_ascii(argv[1]);
+  if (domain == NULL || *domain == '\0' || g_hostname_is_ip_address(domain)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("lookup", "DOMAIN is not a domain name");
+  }
+  {
+    char *lower = g_ascii_strdown(domain, -1);
+    g_free(domain);
+    domain = lower;
+  }
+  dlen = strlen(domain);
+  if (dlen > 1 && domain[dlen - 1] == '.')
+    domain[dlen - 1] = '\0';
+  if (selector == NULL)
+    selector = g_strdup("default");
+  if (!bimi_bimi_selector_is_valid(selector, strlen(selector))) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("lookup", "--selector: not a selector (dot-separated LDH labels)");
+  }
+  {
+    char *lower = g_ascii_strdown(selector, -1);
+    g_free(selector);
+    selector = lower;
+  }
+  resolver = bimi_cli_dns_resolver(&dns, &error);
+  bimi_cli_dns_options_clear(&dns);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi lookup: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+
+  /* A hypothetical message From: DOMAIN that DMARC passes through an aligned
+   * DKIM signature d=DOMAIN: what policy would apply, at which domains. */
+  input.author_domain = domain;
+  dkim.domain = domain;
+  dkim.result = BIMI_DMARC_AUTH_PASS;
+  input.dkim = &dkim;
+  input.n_dkim = 1;
+  input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
+  ev = bimi_dmarc_evaluate(resolver, &dmarc_options, &input, &error);
+  if (ev == NULL) {
+    fprintf(stderr, "bimi lookup: DMARC: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+
+  r = bimi_bimi_result_new();
+  r->author_domain = g_strdup(domain);
+  r->org_domain = g_strdup(ev->org_domain ? ev->org_domain : (ev->org_domain_psl ? ev->org_domain_psl : domain));
+  g_free(r->selector);
+  r->selector = g_strdup(selector);
+  r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
+  if (ev->result == BIMI_DMARC_RESULT_TEMPERROR) {
+    r->gate = g_new0(BimiBimiGate, 1);
+    r->gate->temperror = TRUE;
+    r->gate->reason_code = g_strdup("dmarc-record-temperror");
+    r->gate->reason = g_strdup_printf("DMARC temperror: %s", ev->reason ? ev->reason : "");
+    r->gate->author.domain = g_strdup(domain);
+    r->gate->org.domain = g_strdup(r->org_domain);
+  } else {
+    r->gate = bimi_bimi_dmarc_gate(resolver, NULL, ev, r->queries, &error);
+    if (r->gate == NULL) {
+      fprintf(stderr, "bimi lookup: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+    if (r->gate->ok && ev->result != BIMI_DMARC_RESULT_PASS) {
+      r->gate->ok = FALSE;
+      r->gate->reason_code = g_strdup("dmarc-not-pass");
+      r->gate->reason = g_strdup_printf("an aligned DKIM pass does not give dmarc=pass: %s",
+                                        ev->reason ? ev->reason : "");
+    }
+  }
+  if (!bimi_bimi_discover(resolver, selector, domain, r->org_domain, NULL, r, &error)) {
+    fprintf(stderr, "bimi lookup: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+
+  if (json)
+    print_json(r, ev);
+  else
+    print_text(r);
+
+  if (r->code == BIMI_BIMI_RESULT_TEMPERROR || r->gate->temperror)
+    return BIMI_EXIT_TEMPERROR;
+  if (r->code == BIMI_BIMI_RESULT_PASS && r->gate->ok)
+    return BIMI_EXIT_PASS;
+  return BIMI_EXIT_FAIL;
+}

@@ -1,0 +1,858 @@
+/* engine/bimi.c — BIMI preconditions, selector choice, Assertion Record
+ * discovery, and the receiver's output (A-R entry, BIMI-Location,
+ * BIMI-Indicator, JSON).
+ *
+ * Implements draft-brand-indicators-for-message-identification-12 §7.1
+ * (preconditions), §7.2 (discovery), §5.1/§5.5 (BIMI-Selector), §7.7 and §6
+ * (headers, A-R), as read in spec/bimi-receiver.md §1, §3, §4 and §9.
+ *
+ * Decisions and deviations (each from the spec's "Decision" notes or issue 6):
+ * - Fallback to the Organizational Domain uses the SAME selector (spec §3
+ *   Decision, draft §7.2), never `default._bimi.<org>`.
+ * - Two or more v=BIMI1 records at a name → fail "multiple-records" (spec §3
+ *   step 5 "stop"; Mail::BIMI reports it as fail).
+ * - A BIMI-Selector header is used only when it parses, is the only one, and
+ *   the passing, DMARC-aligned DKIM signature's h= covers it (spec §3, §12
+ *   item 12); else "default", with the reason in selector_note. Two headers
+ *   give "default" (issue 6), not fail as mailauth does.
+ * - DMARC gate (spec §4): author AND org record must enforce; absent/invalid
+ *   p = none; any sp=none; t=y (RFC 9989) skips; pct is read as RFC 7489 reads
+ *   it even when DMARC runs in RFC 9989 mode (which ignores pct) and must be
+ *   100 where present (issue 6), unless BimiBimiOptions.allow_reject_partial_pct
+ *   lets p=reject through with any pct (draft overview). The Organizational
+ *   Domain must publish a record. A DMARC temperror on the message skips
+ *   (reason "dmarc-temperror"); a DNS temperror on the gate's own record
+ *   queries gives bimi=temperror.
+ * - lps= (spec §2.2): a DNS temperror on the local-part name gives temperror
+ *   (the outcome is unknown), any other outcome keeps the original record.
+ * - Inbound BIMI-Location / BIMI-Indicator / BIMI-Logo-Preference are never
+ *   read (spec §9.2); engine/evaluate strips them from what it shows.
+ */
+#include "engine/bimi.h"
+#include "engine/bimi-private.h"
+#include "engine/limits.h"
+#include "engine/taglist.h"
+
+#include <string.h>
+
+/* ---- result ------------------------------------------------------------- */
+
+const char *
+bimi_bimi_result_code_to_string(BimiBimiResultCode code)
+{
+  switch (code) {
+  case BIMI_BIMI_RESULT_NONE:
+    return "none";
+  case BIMI_BIMI_RESULT_PASS:
+    return "pass";
+  case BIMI_BIMI_RESULT_FAIL:
+    return "fail";
+  case BIMI_BIMI_RESULT_TEMPERROR:
+    return "temperror";
+  case BIMI_BIMI_RESULT_DECLINED:
+    return "declined";
+  case BIMI_BIMI_RESULT_SKIPPED:
+    return "skipped";
+  }
+  return "none";
+}
+
+static void
+policy_clear(BimiBimiDmarcPolicy *p)
+{
+  g_free(p->domain);
+  p->domain = NULL;
+}
+
+void
+bimi_bimi_gate_free(BimiBimiGate *gate)
+{
+  if (gate == NULL)
+    return;
+  g_free(gate->reason_code);
+  g_free(gate->reason);
+  policy_clear(&gate->author);
+  policy_clear(&gate->org);
+  g_free(gate);
+}
+
+BimiBimiResult *
+bimi_bimi_result_new(void)
+{
+  BimiBimiResult *r = g_new0(BimiBimiResult, 1);
+  r->code = BIMI_BIMI_RESULT_NONE;
+  r->reason_code = g_strdup("no-record");
+  r->reason = g_strdup("no BIMI record");
+  r->selector = g_strdup("default");
+  r->queries = g_ptr_array_new_with_free_func(g_free);
+  r->ttl = G_MAXUINT32;
+  return r;
+}
+
+void
+bimi_bimi_result_free(BimiBimiResult *r)
+{
+  if (r == NULL)
+    return;
+  g_free(r->reason_code);
+  g_free(r->reason);
+  g_free(r->author_domain);
+  g_free(r->org_domain);
+  g_free(r->local_part);
+  g_free(r->selector);
+  g_free(r->selector_note);
+  bimi_bimi_gate_free(r->gate);
+  bimi_bimi_record_free(r->record);
+  g_free(r->record_text);
+  g_free(r->record_domain);
+  g_free(r->record_selector);
+  g_free(r->record_name);
+  g_free(r->canonical_name);
+  if (r->queries != NULL)
+    g_ptr_array_unref(r->queries);
+  g_free(r);
+}
+
+static void
+set_code(BimiBimiResult *r, BimiBimiResultCode code, const char *reason_code, const char *reason)
+{
+  r->code = code;
+  g_free(r->reason_code);
+  r->reason_code = g_strdup(reason_code);
+  g_free(r->reason);
+  r->reason = g_strdup(reason);
+}
+
+void
+bimi_bimi_result_set_fail(BimiBimiResult *result, const char *reason_code, const char *reason)
+{
+  g_return_if_fail(result != NULL && reason_code != NULL && reason != NULL);
+  set_code(result, BIMI_BIMI_RESULT_FAIL, reason_code, reason);
+}
+
+/* ---- DNS ---------------------------------------------------------------- */
+
+typedef struct {
+  BimiDnsStatus status;
+  GPtrArray *texts;     /* of GBytes*: TXT texts starting with the wanted version */
+  char *canonical;
+  char *detail;
+} Query;
+
+static void
+query_clear(Query *q)
+{
+  if (q->texts != NULL)
+    g_ptr_array_unref(q->texts);
+  g_free(q->canonical);
+  g_free(q->detail);
+  memset(q, 0, sizeof *q);
+}
+
+typedef gboolean (*TextFilter)(const char *text, gsize len);
+
+static gboolean
+is_dmarc_text(const char *text, gsize len)
+{
+  /* RFC 7489 §6.6.3 / RFC 9989: records not starting with v=DMARC1 are
+   * discarded; bimi_dmarc_record_parse() decides (NOT_DMARC), so keep all. */
+  (void) text;
+  return len > 0;
+}
+
+/* One TXT question. A name the resolver refuses (too long, bad label) cannot
+ * hold a record: NXDOMAIN. Logs "NAME STATUS" into @queries. */
+static gboolean
+txt_query(BimiDnsResolver *resolver, const char *name, TextFilter filter, Query *q, GPtrArray *queries,
+          guint32 *ttl, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(BimiDnsAnswer) answer = bimi_dns_lookup(resolver, name, BIMI_DNS_TYPE_TXT, &local);
+
+  memset(q, 0, sizeof *q);
+  q->texts = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+  if (answer == NULL) {
+    if (g_error_matches(local, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME)) {
+      q->status = BIMI_DNS_NXDOMAIN;
+      if (queries != NULL)
+        g_ptr_array_add(queries, g_strdup_printf("%s NXDOMAIN (not a valid name)", name));
+      return TRUE;
+    }
+    g_set_error(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_DNS, "%s: %s", name, local->message);
+    return FALSE;
+  }
+  q->status = answer->status;
+  q->canonical = g_strdup(answer->canonical_name);
+  q->detail = g_strdup(answer->detail);
+  if (ttl != NULL && answer->ttl < *ttl)
+    *ttl = answer->ttl;
+  if (answer->status == BIMI_DNS_NOERROR && answer->records != NULL) {
+    for (guint i = 0; i < answer->records->len && i < BIMI_BIMI_MAX_TXT_RECORDS; i++) {
+      const BimiDnsRecord *rr = g_ptr_array_index(answer->records, i);
+      gsize len = 0;
+      const char *text;
+      if (rr->type != BIMI_DNS_TYPE_TXT || rr->text == NULL)
+        continue;
+      text = g_bytes_get_data(rr->text, &len);
+      if (text != NULL && filter(text, len))
+        g_ptr_array_add(q->texts, g_bytes_ref(rr->text));
+    }
+  }
+  if (queries != NULL) {
+    if (answer->status == BIMI_DNS_TEMPERROR)
+      g_ptr_array_add(queries, g_strdup_printf("%s TEMPERROR (%s)", name,
+                                               answer->detail ? answer->detail : "no detail"));
+    else
+      g_ptr_array_add(queries, g_strdup_printf("%s %s%s%s (%u matching)", name,
+                                               bimi_dns_status_to_string(answer->status),
+                                               answer->canonical_name ? " via CNAME " : "",
+                                               answer->canonical_name ? answer->canonical_name : "",
+                                               q->texts->len));
+  }
+  return TRUE;
+}
+
+/* ---- DMARC gate (spec §4) ----------------------------------------------- */
+
+static gboolean
+fetch_dmarc_policy(BimiDnsResolver *resolver, const char *domain, BimiBimiDmarcPolicy *out, gboolean *temperror,
+                   GPtrArray *queries, guint32 *ttl, GError **error)
+{
+  g_autofree char *name = g_strconcat("_dmarc.", domain, NULL);
+  Query q;
+  g_autoptr(BimiDmarcRecord) rec9989 = NULL;
+  g_autoptr(BimiDmarcRecord) rec7489 = NULL;
+  const char *text = NULL;
+  gsize len = 0;
+  guint valid = 0;
+
+  out->domain = g_strdup(domain);
+  out->pct = 100;
+  if (!txt_query(resolver, name, is_dmarc_text, &q, queries, ttl, error))
+    return FALSE;
+  if (q.status == BIMI_DNS_TEMPERROR) {
+    *temperror = TRUE;
+    query_clear(&q);
+    return TRUE;
+  }
+  for (guint i = 0; i < q.texts->len; i++) {
+    gsize l = 0;
+    const char *t = g_bytes_get_data(g_ptr_array_index(q.texts, i), &l);
+    g_autoptr(BimiDmarcRecord) r = bimi_dmarc_record_parse(t, l, BIMI_DMARC_MODE_RFC9989, NULL);
+    if (r != NULL) {
+      valid++;
+      text = t;
+      len = l;
+    }
+  }
+  /* RFC 7489 §6.6.3 / RFC 9989: more than one record = no record. */
+  if (valid == 1) {
+    rec9989 = bimi_dmarc_record_parse(text, len, BIMI_DMARC_MODE_RFC9989, NULL);
+    rec7489 = bimi_dmarc_record_parse(text, len, BIMI_DMARC_MODE_RFC7489, NULL);
+  }
+  if (rec9989 != NULL) {
+    g_autoptr(BimiTagList) tags = bimi_taglist_parse(text, len, BIMI_TAGLIST_FLAG_ALLOW_EMPTY, NULL);
+    out->found = TRUE;
+    out->has_p = rec9989->has_p;
+    out->p = rec9989->p;
+    out->has_sp = rec9989->has_sp;
+    out->sp = rec9989->sp;
+    out->has_np = rec9989->has_np;
+    out->np = rec9989->np;
+    out->testing = rec9989->testing;
+    out->has_pct = tags != NULL && bimi_taglist_lookup(tags, "pct") != NULL;
+    /* an invalid pct value: RFC 7489 §6.3 default 100 (record parser decides) */
+    out->pct = rec7489 != NULL ? rec7489->pct : 100;
+  }
+  query_clear(&q);
+  return TRUE;
+}
+
+static gboolean
+gate_check(BimiBimiGate *gate, const BimiBimiDmarcPolicy *p, const char *who, const BimiBimiOptions *options)
+{
+  const char *code = NULL;
+  g_autofree char *why = NULL;
+
+  if (!p->found)
+    return TRUE;
+  if (!p->has_p || p->p == BIMI_DMARC_POLICY_NONE) {
+    code = "p-none";
+    why = g_strdup_printf("DMARC record of %s has %s", p->domain, p->has_p ? "p=none" : "no valid p= (= none)");
+  } else if (p->has_sp && p->sp == BIMI_DMARC_POLICY_NONE) {
+    code = "sp-none";
+    why = g_strdup_printf("DMARC record of %s has sp=none", p->domain);
+  } else if (p->testing) {
+    code = "testing";
+    why = g_strdup_printf("DMARC record of %s has t=y (testing)", p->domain);
+  } else if (p->pct < 100 && (p->p == BIMI_DMARC_POLICY_QUARANTINE || options == NULL ||
+                              !options->allow_reject_partial_pct)) {
+    code = "pct";
+    why = g_strdup_printf("DMARC record of %s has pct=%u", p->domain, p->pct);
+  }
+  if (code == NULL)
+    return TRUE;
+  gate->reason_code = g_strdup_printf("%s-%s", who, code);
+  gate->reason = g_strdup_printf("too lax DMARC policy: %s", why);
+  return FALSE;
+}
+
+static void
+copy_policy(BimiBimiDmarcPolicy *dst, const BimiBimiDmarcPolicy *src)
+{
+  *dst = *src;
+  dst->domain = g_strdup(src->domain);
+}
+
+static BimiBimiGate *
+dmarc_gate(BimiDnsResolver *resolver, const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc,
+           const char *author, const char *org, GPtrArray *queries, guint32 *ttl, GError **error)
+{
+  g_autoptr(BimiBimiGate) gate = g_new0(BimiBimiGate, 1);
+  gboolean temperror = FALSE;
+
+  if (!fetch_dmarc_policy(resolver, author, &gate->author, &temperror, queries, ttl, error))
+    return NULL;
+  if (org != NULL && g_ascii_strcasecmp(org, author) != 0) {
+    if (!fetch_dmarc_policy(resolver, org, &gate->org, &temperror, queries, ttl, error))
+      return NULL;
+  } else {
+    copy_policy(&gate->org, &gate->author);
+  }
+  if (dmarc != NULL && dmarc->has_policy) {
+    gate->has_effective = TRUE;
+    gate->effective = dmarc->policy;
+  }
+  if (temperror) {
+    gate->temperror = TRUE;
+    gate->reason_code = g_strdup("dmarc-record-temperror");
+    gate->reason = g_strdup("DNS temperror on a DMARC record");
+    return g_steal_pointer(&gate);
+  }
+  if (!gate_check(gate, &gate->author, "author", options) || !gate_check(gate, &gate->org, "org", options))
+    return g_steal_pointer(&gate);
+  if (!gate->org.found) {
+    gate->reason_code = g_strdup("org-no-record");
+    gate->reason = g_strdup_printf("DMARC not enabled: no DMARC record at the Organizational Domain %s",
+                                   gate->org.domain);
+    return g_steal_pointer(&gate);
+  }
+  if (gate->has_effective && gate->effective == BIMI_DMARC_POLICY_NONE) {
+    gate->reason_code = g_strdup("effective-policy-none");
+    gate->reason = g_strdup("too lax DMARC policy: the policy applied to the Author Domain is none");
+    return g_steal_pointer(&gate);
+  }
+  gate->ok = TRUE;
+  return g_steal_pointer(&gate);
+}
+
+static const char *
+org_of(const BimiDmarcEvaluation *dmarc, const char *author)
+{
+  if (dmarc->org_domain != NULL)
+    return dmarc->org_domain;
+  if (dmarc->org_domain_psl != NULL)
+    return dmarc->org_domain_psl;
+  return author;
+}
+
+BimiBimiGate *
+bimi_bimi_dmarc_gate(BimiDnsResolver *resolver, const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc,
+                     GPtrArray *queries, GError **error)
+{
+  g_return_val_if_fail(resolver != NULL && dmarc != NULL && dmarc->author_domain != NULL, NULL);
+  return dmarc_gate(resolver, options, dmarc, dmarc->author_domain, org_of(dmarc, dmarc->author_domain), queries,
+                    NULL, error);
+}
+
+/* ---- discovery (spec §3, §2.2) ------------------------------------------ */
+
+/* Exactly one v=BIMI1 record in @q that parses → (transfer full) it. */
+static BimiBimiRecord *
+single_record(const Query *q, char **out_text)
+{
+  gsize len = 0;
+  const char *t;
+
+  if (q->status != BIMI_DNS_NOERROR || q->texts->len != 1)
+    return NULL;
+  t = g_bytes_get_data(g_ptr_array_index(q->texts, 0), &len);
+  *out_text = g_strndup(t, len);
+  return bimi_bimi_record_parse(t, len, NULL);
+}
+
+gboolean
+bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *author_domain,
+                   const char *org_domain, const char *local_part, BimiBimiResult *r, GError **error)
+{
+  const char *levels[2] = { author_domain, NULL };
+
+  g_return_val_if_fail(resolver != NULL && selector != NULL && author_domain != NULL && r != NULL, FALSE);
+  if (org_domain != NULL && g_ascii_strcasecmp(org_domain, author_domain) != 0)
+    levels[1] = org_domain;
+
+  for (guint level = 0; level < 2 && levels[level] != NULL; level++) {
+    g_autofree char *name = g_strdup_printf("%s._bimi.%s", selector, levels[level]);
+    g_autofree char *text = NULL;
+    g_autofree char *used_selector = g_strdup(selector);
+    g_autofree char *used_name = NULL;
+    g_autofree char *canonical = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(BimiBimiRecord) rec = NULL;
+    Query q;
+    gsize len = 0;
+    const char *t;
+
+    if (!txt_query(resolver, name, bimi_bimi__has_version_prefix, &q, r->queries, &r->ttl, error))
+      return FALSE;
+    if (q.status == BIMI_DNS_TEMPERROR) {
+      g_autofree char *why = g_strdup_printf("DNS temperror at %s: %s", name, q.detail ? q.detail : "no detail");
+      set_code(r, BIMI_BIMI_RESULT_TEMPERROR, "dns-temperror", why);
+      query_clear(&q);
+      return TRUE;
+    }
+    if (q.texts->len == 0) { /* NXDOMAIN, NODATA, or no v=BIMI1 text: next level */
+      query_clear(&q);
+      continue;
+    }
+    g_free(r->record_domain);
+    r->record_domain = g_strdup(levels[level]);
+    g_free(r->record_name);
+    r->record_name = g_strdup(name);
+    r->org_fallback = level == 1;
+    if (q.texts->len > 1) {
+      g_autofree char *why = g_strdup_printf("%u BIMI records at %s", q.texts->len, name);
+      set_code(r, BIMI_BIMI_RESULT_FAIL, "multiple-records", why);
+      query_clear(&q);
+      return TRUE;
+    }
+    t = g_bytes_get_data(g_ptr_array_index(q.texts, 0), &len);
+    text = g_strndup(t, len);
+    canonical = g_steal_pointer(&q.canonical);
+    used_name = g_strdup(name);
+    query_clear(&q);
+    rec = bimi_bimi_record_parse(text, len, &local);
+    if (rec == NULL) {
+      g_autofree char *why = g_strdup_printf("invalid BIMI record at %s: %s", name, local->message);
+      g_free(r->record_text);
+      r->record_text = g_steal_pointer(&text);
+      set_code(r, BIMI_BIMI_RESULT_FAIL, "invalid-record", why);
+      return TRUE;
+    }
+    /* Spec §2.2: local-part selectors, at the level the record was found. */
+    if (rec->has_lps && local_part != NULL) {
+      g_autofree char *lsel = bimi_bimi_local_part_selector(local_part, (const char *const *) rec->lps);
+      if (lsel != NULL && g_ascii_strcasecmp(lsel, selector) != 0) {
+        g_autofree char *lname = g_strdup_printf("%s._bimi.%s", lsel, levels[level]);
+        g_autofree char *ltext = NULL;
+        g_autoptr(BimiBimiRecord) lrec = NULL;
+        Query lq;
+        if (!txt_query(resolver, lname, bimi_bimi__has_version_prefix, &lq, r->queries, &r->ttl, error))
+          return FALSE;
+        if (lq.status == BIMI_DNS_TEMPERROR) {
+          g_autofree char *why = g_strdup_printf("DNS temperror at %s: %s", lname,
+                                                 lq.detail ? lq.detail : "no detail");
+          set_code(r, BIMI_BIMI_RESULT_TEMPERROR, "dns-temperror", why);
+          query_clear(&lq);
+          return TRUE;
+        }
+        lrec = single_record(&lq, &ltext);
+        if (lrec != NULL) {
+          bimi_bimi_record_free(rec);
+          rec = g_steal_pointer(&lrec);
+          g_free(text);
+          text = g_steal_pointer(&ltext);
+          g_free(canonical);
+          canonical = g_steal_pointer(&lq.canonical);
+          g_free(used_selector);
+          used_selector = g_steal_pointer(&lsel);
+          g_free(used_name);
+          used_name = g_steal_pointer(&lname);
+          r->lps_used = TRUE;
+        }
+        query_clear(&lq);
+      }
+    }
+    g_free(r->record_text);
+    r->record_text = g_steal_pointer(&text);
+    g_free(r->record_selector);
+    r->record_selector = g_steal_pointer(&used_selector);
+    g_free(r->record_name);
+    r->record_name = g_steal_pointer(&used_name);
+    g_free(r->canonical_name);
+    r->canonical_name = g_steal_pointer(&canonical);
+    bimi_bimi_record_free(r->record);
+    r->record = g_steal_pointer(&rec);
+    if (r->record->declined) {
+      g_autofree char *why = g_strdup_printf("declination record at %s", r->record_name);
+      set_code(r, BIMI_BIMI_RESULT_DECLINED, "declined", why);
+    } else {
+      g_autofree char *why = g_strdup_printf("BIMI record at %s", r->record_name);
+      set_code(r, BIMI_BIMI_RESULT_PASS, "record-found", why);
+    }
+    return TRUE;
+  }
+  {
+    g_autofree char *why = g_strdup_printf("no BIMI record at %s._bimi.%s%s%s%s", selector, author_domain,
+                                           levels[1] ? " nor " : "", levels[1] ? selector : "",
+                                           levels[1] ? "._bimi." : "");
+    g_autofree char *full = levels[1] ? g_strconcat(why, levels[1], NULL) : g_strdup(why);
+    set_code(r, BIMI_BIMI_RESULT_NONE, "no-record", full);
+  }
+  return TRUE;
+}
+
+/* ---- selector (spec §3) ------------------------------------------------- */
+
+static void
+choose_selector(const BimiBimiInput *input, BimiBimiResult *r)
+{
+  g_autoptr(GArray) idx = bimi_message_find_fields(input->message, "BIMI-Selector");
+  g_autofree char *value = NULL;
+  g_autofree char *sel = NULL;
+  g_autoptr(GError) local = NULL;
+  const BimiDmarcEvaluation *dmarc = input->dmarc;
+  const BimiDkimSignature *covering = NULL;
+  const BimiDkimSignature *aligned = NULL;
+  gsize len = 0;
+
+  r->selector_source = BIMI_BIMI_SELECTOR_DEFAULT;
+  if (idx == NULL || idx->len == 0) {
+    r->selector_note = g_strdup("no BIMI-Selector header");
+    return;
+  }
+  if (idx->len > 1) {
+    r->selector_note = g_strdup_printf("%u BIMI-Selector headers: all ignored", idx->len);
+    return;
+  }
+  value = bimi_header_field_dup_unfolded_value(bimi_message_get_field(input->message, g_array_index(idx, guint, 0)),
+                                               &len);
+  if (value == NULL || !bimi_bimi_selector_parse(value, len, &sel, &local)) {
+    r->selector_note = g_strdup_printf("BIMI-Selector ignored: %s", local ? local->message : "unreadable");
+    return;
+  }
+  for (guint i = 0; input->dkim != NULL && i < input->dkim->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(input->dkim, i);
+    gboolean is_aligned = dmarc->dkim_signature_aligned != NULL && i < dmarc->dkim_signature_aligned->len &&
+                          g_array_index(dmarc->dkim_signature_aligned, gboolean, i);
+    if (s->result != BIMI_DKIM_RESULT_PASS || !is_aligned)
+      continue;
+    if (aligned == NULL)
+      aligned = s;
+    if (bimi_dkim_signature_covers_header(s, "BIMI-Selector")) {
+      covering = s;
+      break;
+    }
+  }
+  if (covering == NULL) {
+    if (aligned == NULL)
+      r->selector_note = g_strdup("BIMI-Selector ignored: no passing DMARC-aligned DKIM signature");
+    else
+      r->selector_note = g_strdup_printf("BIMI-Selector ignored: not in h= of the aligned signature d=%s",
+                                         aligned->domain ? aligned->domain : "?");
+    return;
+  }
+  g_free(r->selector);
+  r->selector = g_steal_pointer(&sel);
+  r->selector_source = BIMI_BIMI_SELECTOR_HEADER;
+  r->selector_note = g_strdup_printf("BIMI-Selector covered by the aligned signature d=%s",
+                                     covering->domain ? covering->domain : "?");
+}
+
+/* ---- evaluate (spec §1) ------------------------------------------------- */
+
+BimiBimiResult *
+bimi_bimi_evaluate(BimiDnsResolver *resolver, const BimiBimiOptions *options, const BimiBimiInput *input,
+                   GError **error)
+{
+  g_autoptr(BimiBimiResult) r = bimi_bimi_result_new();
+  g_autoptr(GPtrArray) mailboxes = NULL;
+  g_autoptr(GError) local = NULL;
+  const BimiDmarcEvaluation *dmarc;
+  const BimiMailbox *mb;
+  guint n_from = 0;
+
+  g_return_val_if_fail(resolver != NULL && input != NULL && input->message != NULL && input->dmarc != NULL, NULL);
+  dmarc = input->dmarc;
+
+  /* §4 step 1: exactly one From field with exactly one mailbox. */
+  mailboxes = bimi_message_get_from_mailboxes(input->message, &n_from, &local);
+  if (n_from == 0) {
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "no-from", "no From field");
+    return g_steal_pointer(&r);
+  }
+  if (n_from > 1) {
+    g_autofree char *why = g_strdup_printf("%u From fields", n_from);
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "multiple-from-fields", why);
+    return g_steal_pointer(&r);
+  }
+  if (mailboxes == NULL) {
+    g_autofree char *why = g_strdup_printf("From does not parse: %s", local->message);
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "from-invalid", why);
+    return g_steal_pointer(&r);
+  }
+  if (mailboxes->len != 1) {
+    g_autofree char *why = g_strdup_printf("From holds %u mailboxes", mailboxes->len);
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, mailboxes->len == 0 ? "no-from" : "multiple-from-mailboxes", why);
+    return g_steal_pointer(&r);
+  }
+  mb = g_ptr_array_index(mailboxes, 0);
+  if (mb->domain == NULL || mb->domain_is_literal) {
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "from-no-domain", "the From mailbox has no domain name");
+    return g_steal_pointer(&r);
+  }
+  r->author_domain = g_strdup(mb->domain);
+  r->local_part = g_strdup(mb->local_part);
+  r->org_domain = g_strdup(org_of(dmarc, r->author_domain));
+
+  /* §4 steps 4–6: DMARC pass for the Author Domain. */
+  if (dmarc->result != BIMI_DMARC_RESULT_PASS && !input->dmarc_pass_override) {
+    if (dmarc->result == BIMI_DMARC_RESULT_TEMPERROR)
+      set_code(r, BIMI_BIMI_RESULT_SKIPPED, "dmarc-temperror", "DMARC temperror");
+    else
+      set_code(r, BIMI_BIMI_RESULT_SKIPPED, "dmarc-not-pass", "message failed DMARC");
+    return g_steal_pointer(&r);
+  }
+
+  /* §4 steps 7–9: enforcement on both records. */
+  r->gate = dmarc_gate(resolver, options, dmarc, r->author_domain, r->org_domain, r->queries, &r->ttl, error);
+  if (r->gate == NULL)
+    return NULL;
+  if (r->gate->temperror) {
+    set_code(r, BIMI_BIMI_RESULT_TEMPERROR, r->gate->reason_code, r->gate->reason);
+    return g_steal_pointer(&r);
+  }
+  if (!r->gate->ok) {
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, r->gate->reason_code, r->gate->reason);
+    return g_steal_pointer(&r);
+  }
+
+  choose_selector(input, r);
+  if (!bimi_bimi_discover(resolver, r->selector, r->author_domain, r->org_domain, r->local_part, r, error))
+    return NULL;
+  return g_steal_pointer(&r);
+}
+
+/* ---- output (spec §9) --------------------------------------------------- */
+
+gboolean
+bimi_bimi_is_receiver_header(const char *name, gsize len)
+{
+  static const char *const names[] = { "BIMI-Location", "BIMI-Indicator", "BIMI-Logo-Preference" };
+
+  g_return_val_if_fail(name != NULL || len == 0, FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    if (strlen(names[i]) == len && g_ascii_strncasecmp(name, names[i], len) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static const char *
+authority_to_string(BimiBimiAuthority a)
+{
+  switch (a) {
+  case BIMI_BIMI_AUTHORITY_PASS:
+    return "pass";
+  case BIMI_BIMI_AUTHORITY_FAIL:
+    return "fail";
+  case BIMI_BIMI_AUTHORITY_NONE:
+    break;
+  }
+  return "none";
+}
+
+BimiAuthresResult *
+bimi_bimi_result_add_authres(const BimiBimiResult *r, BimiAuthres *ar)
+{
+  BimiAuthresResult *res;
+
+  g_return_val_if_fail(r != NULL && ar != NULL, NULL);
+  res = bimi_authres_add_result(ar, "bimi", bimi_bimi_result_code_to_string(r->code));
+  if (r->code != BIMI_BIMI_RESULT_PASS && r->code != BIMI_BIMI_RESULT_DECLINED && r->reason != NULL)
+    bimi_authres_result_set_reason(res, r->reason);
+  if ((r->code == BIMI_BIMI_RESULT_PASS || r->code == BIMI_BIMI_RESULT_DECLINED) && r->record_domain != NULL) {
+    bimi_authres_result_add_property(res, "header", "d", r->record_domain);
+    bimi_authres_result_add_property(res, "header", "selector",
+                                     r->record_selector ? r->record_selector : r->selector);
+  }
+  if (r->code == BIMI_BIMI_RESULT_PASS && r->record != NULL) {
+    bimi_authres_result_add_property(res, "policy", "authority", authority_to_string(r->authority));
+    if (r->record->evidence != NULL)
+      bimi_authres_result_add_property(res, "policy", "authority-uri", r->record->evidence);
+    if (r->record->location != NULL)
+      bimi_authres_result_add_property(res, "policy", "indicator-uri", r->record->location);
+    if (r->record->has_avp)
+      bimi_authres_result_add_property(res, "policy", "logo-preference", bimi_bimi_avp_to_string(r->record->avp));
+  }
+  return res;
+}
+
+char *
+bimi_bimi_location_header_value(const BimiBimiResult *r, gboolean svg_from_evidence)
+{
+  g_return_val_if_fail(r != NULL, NULL);
+  if (r->code != BIMI_BIMI_RESULT_PASS || r->record == NULL)
+    return NULL;
+  if (svg_from_evidence && r->record->evidence != NULL)
+    return g_strdup_printf("v=BIMI1; a=%s", r->record->evidence);
+  if (r->record->location != NULL)
+    return g_strdup_printf("v=BIMI1; l=%s", r->record->location);
+  return NULL;
+}
+
+char *
+bimi_bimi_indicator_header_value(GBytes *svg, GError **error)
+{
+  gsize len = 0, b64len, pos;
+  const guint8 *data;
+  g_autofree char *b64 = NULL;
+  GString *out;
+
+  g_return_val_if_fail(svg != NULL, NULL);
+  data = g_bytes_get_data(svg, &len);
+  if (len > BIMI_SVG_MAX_BYTES) {
+    g_set_error(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_LIMIT,
+                "SVG is %" G_GSIZE_FORMAT " bytes, more than BIMI_SVG_MAX_BYTES (%u)", len, BIMI_SVG_MAX_BYTES);
+    return NULL;
+  }
+  b64 = g_base64_encode(data, len);
+  b64len = strlen(b64);
+  out = g_string_sized_new(b64len + b64len / 20 + 8);
+  pos = MIN(b64len, (gsize) BIMI_BIMI_INDICATOR_FIRST_LINE_CHARS);
+  g_string_append_len(out, b64, (gssize) pos);
+  while (pos < b64len) {
+    gsize n = MIN(b64len - pos, (gsize) BIMI_BIMI_INDICATOR_LINE_CHARS);
+    g_string_append(out, "\r\n ");
+    g_string_append_len(out, b64 + pos, (gssize) n);
+    pos += n;
+  }
+  return g_string_free(out, FALSE);
+}
+
+static void
+add_str(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value != NULL)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+add_policy_json(JsonBuilder *b, const char *name, const BimiBimiDmarcPolicy *p)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_begin_object(b);
+  add_str(b, "domain", p->domain);
+  json_builder_set_member_name(b, "found");
+  json_builder_add_boolean_value(b, p->found);
+  add_str(b, "p", p->found && p->has_p ? bimi_dmarc_policy_to_string(p->p) : NULL);
+  add_str(b, "sp", p->found && p->has_sp ? bimi_dmarc_policy_to_string(p->sp) : NULL);
+  add_str(b, "np", p->found && p->has_np ? bimi_dmarc_policy_to_string(p->np) : NULL);
+  json_builder_set_member_name(b, "pct");
+  if (p->found && p->has_pct)
+    json_builder_add_int_value(b, p->pct);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "testing");
+  json_builder_add_boolean_value(b, p->testing);
+  json_builder_end_object(b);
+}
+
+static const char *
+selector_source_to_string(BimiBimiSelectorSource s)
+{
+  switch (s) {
+  case BIMI_BIMI_SELECTOR_HEADER:
+    return "header";
+  case BIMI_BIMI_SELECTOR_ARGUMENT:
+    return "argument";
+  case BIMI_BIMI_SELECTOR_DEFAULT:
+    break;
+  }
+  return "default";
+}
+
+void
+bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
+{
+  g_return_if_fail(r != NULL && b != NULL);
+  json_builder_begin_object(b);
+  add_str(b, "result", bimi_bimi_result_code_to_string(r->code));
+  add_str(b, "reason_code", r->reason_code);
+  add_str(b, "reason", r->reason);
+  add_str(b, "author_domain", r->author_domain);
+  add_str(b, "org_domain", r->org_domain);
+
+  json_builder_set_member_name(b, "selector");
+  json_builder_begin_object(b);
+  add_str(b, "name", r->selector);
+  add_str(b, "source", selector_source_to_string(r->selector_source));
+  add_str(b, "note", r->selector_note);
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "gate");
+  if (r->gate != NULL) {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ok");
+    json_builder_add_boolean_value(b, r->gate->ok);
+    add_str(b, "reason_code", r->gate->reason_code);
+    add_str(b, "reason", r->gate->reason);
+    add_policy_json(b, "author", &r->gate->author);
+    add_policy_json(b, "org", &r->gate->org);
+    add_str(b, "effective_policy", r->gate->has_effective ? bimi_dmarc_policy_to_string(r->gate->effective) : NULL);
+    json_builder_end_object(b);
+  } else {
+    json_builder_add_null_value(b);
+  }
+
+  json_builder_set_member_name(b, "record");
+  if (r->record_text != NULL || r->record != NULL) {
+    json_builder_begin_object(b);
+    add_str(b, "text", r->record_text);
+    add_str(b, "domain", r->record_domain);
+    add_str(b, "selector", r->record_selector);
+    add_str(b, "name", r->record_name);
+    add_str(b, "canonical_name", r->canonical_name);
+    json_builder_set_member_name(b, "org_fallback");
+    json_builder_add_boolean_value(b, r->org_fallback);
+    json_builder_set_member_name(b, "local_part_selector");
+    json_builder_add_boolean_value(b, r->lps_used);
+    if (r->record != NULL) {
+      add_str(b, "l", r->record->location);
+      add_str(b, "a", r->record->evidence);
+      json_builder_set_member_name(b, "declined");
+      json_builder_add_boolean_value(b, r->record->declined);
+      add_str(b, "avp", r->record->has_avp ? bimi_bimi_avp_to_string(r->record->avp) : NULL);
+      json_builder_set_member_name(b, "lps");
+      if (r->record->has_lps) {
+        json_builder_begin_array(b);
+        for (guint i = 0; r->record->lps[i] != NULL; i++)
+          json_builder_add_string_value(b, r->record->lps[i]);
+        json_builder_end_array(b);
+      } else {
+        json_builder_add_null_value(b);
+      }
+      json_builder_set_member_name(b, "warnings");
+      json_builder_begin_array(b);
+      for (guint i = 0; r->record->warnings != NULL && r->record->warnings[i] != NULL; i++)
+        json_builder_add_string_value(b, r->record->warnings[i]);
+      json_builder_end_array(b);
+    }
+    json_builder_end_object(b);
+  } else {
+    json_builder_add_null_value(b);
+  }
+
+  json_builder_set_member_name(b, "queries");
+  json_builder_begin_array(b);
+  for (guint i = 0; r->queries != NULL && i < r->queries->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(r->queries, i));
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "ttl");
+  json_builder_add_int_value(b, r->ttl == G_MAXUINT32 ? 0 : r->ttl);
+  add_str(b, "authority", authority_to_string(r->authority));
+  json_builder_end_object(b);
+}
