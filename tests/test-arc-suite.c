@@ -59,6 +59,26 @@ resolver_from_zone(const char *zone, gsize len)
   return r;
 }
 
+/* Cases we believe the suite gets wrong. Each must really fail (so the list
+ * cannot rot) and is reported in the summary. */
+static const struct {
+  const char *name;
+  const char *why;
+} expected_failures[] = {
+  { "ams_fields_c_na", "no c= means simple/simple (RFC 6376 §3.5, inherited by RFC 8617 §4.1.2); "
+                       "the suite signed relaxed/relaxed, the default of an ARC draft" },
+};
+static guint n_expected_failures;
+
+static const char *
+expected_failure(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(expected_failures); i++)
+    if (strcmp(expected_failures[i].name, name) == 0)
+      return expected_failures[i].why;
+  return NULL;
+}
+
 static BimiArcChain *
 validate(const char *text, gsize len, BimiDnsResolver *r, gint64 now)
 {
@@ -114,6 +134,15 @@ run_scenario(gconstpointer data)
       failed++;
       g_test_message("FAILED %s: oldest_pass %u, expected %d", (const char *) l->data, chain->oldest_pass,
                      want_oldest);
+    } else if (expected_failure(l->data) != NULL) {
+      if (g_ascii_strcasecmp(got, expect) == 0) {
+        n_failed++;
+        failed++;
+        g_test_message("FAILED %s: listed as an expected failure but passes", (const char *) l->data);
+      } else {
+        n_expected_failures++;
+        g_test_message("expected failure %s: %s", (const char *) l->data, expected_failure(l->data));
+      }
     } else if (g_ascii_strcasecmp(got, expect) == 0) {
       n_passed++;
     } else {
@@ -129,10 +158,13 @@ run_scenario(gconstpointer data)
 static void
 test_summary(void)
 {
-  g_test_message("arc-valimail: %u passed, %u failed", n_passed, n_failed);
-  g_print("# arc-valimail: %u passed, %u failed\n", n_passed, n_failed);
+  g_test_message("arc-valimail: %u passed, %u failed, %u expected failures", n_passed, n_failed,
+                 n_expected_failures);
+  g_printerr("arc-valimail: %u passed, %u failed, %u expected failures (see tests/test-arc-suite.c)\n",
+             n_passed, n_failed, n_expected_failures);
   g_assert_cmpuint(n_total, ==, 171);
-  g_assert_cmpuint(n_passed, ==, 171);
+  g_assert_cmpuint(n_expected_failures, ==, G_N_ELEMENTS(expected_failures));
+  g_assert_cmpuint(n_passed, ==, 171 - G_N_ELEMENTS(expected_failures));
 }
 
 /* Stalwart: "name value" DNS lines, a blank line, the message. */
