@@ -1,0 +1,39 @@
+#!/bin/bash
+# tests/lookup-cli.t — `bimi lookup` end to end on fixtures/bimi/bimi.zone through the
+# real resolver: discovery outcomes (pass, org-domain fallback, selector, declined,
+# several records, none, temperror), the DMARC gate, JSON, and the exit codes of
+# DESIGN.md §5 (0 record found and gate ok, 1 none/declined/fail/not enforcing,
+# 3 temperror, 2 usage). TAP, run by make check.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BIMI=build/bimi
+Z=(--zone fixtures/bimi/bimi.zone)
+if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
+
+n=0; fails=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+check() {
+  local name=$1 want=$2 pattern=$3; shift 3
+  local out rc
+  out=$("$BIMI" lookup "$@" 2>&1); rc=$?
+  if [ "$rc" != "$want" ]; then echo "# $name: exit $rc, want $want; output: $out"; ok 1 "$name"; return; fi
+  if [ -n "$pattern" ] && ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
+    echo "# $name: output lacks /$pattern/: $out"; ok 1 "$name"; return
+  fi
+  ok 0 "$name"
+}
+
+echo "1..9"
+check "record at the Author Domain, gate enforcing" 0 \
+  '^discovery: pass \(BIMI record at default._bimi.brand.example\)' brand.example "${Z[@]}"
+check "JSON: l= and a= of the record" 0 '"result" : "pass"' --json brand.example "${Z[@]}"
+check "selector promo" 0 'record: v=BIMI1; l=https://brand.example/promo.svg' brand.example --selector promo "${Z[@]}"
+check "v=bimi1 is not v=BIMI1: fallback to the Organizational Domain" 0 \
+  'BIMI record at default._bimi.brand.example' noise.brand.example "${Z[@]}"
+check "declination record" 1 '^discovery: declined' optout.brand.example "${Z[@]}"
+check "two records: fail" 1 '^discovery: fail \(2 BIMI records' multi.example "${Z[@]}"
+check "no record: none" 1 '^discovery: none' nosuch.example "${Z[@]}"
+check "record lookup times out: temperror" 3 'temperror' nosuch.example "${Z[@]}" \
+  --dns-timeout default._bimi.nosuch.example
+check "usage: no domain" 2 '' "${Z[@]}"
+exit $((fails > 0))
