@@ -45,6 +45,13 @@
  *    could change an SPF or DMARC result.
  *  - The trust anchor is read with ub_ctx_add_ta_file(): read-only, no
  *    RFC 5011 rollover tracking (keep the file current with dns-root-data).
+ *  - Records keep their order: "rrset-roundrobin: no" (libunbound rotates
+ *    RRsets by default, so which MX or PTR name is tried first varied from
+ *    run to run), and zone data is handed to libunbound last record first
+ *    because it inserts each record at the head of its RRset. Offline, an
+ *    RRset answers in zone-file order (records of one RRset added by a
+ *    later text come before those of an earlier one); online, in the
+ *    order the forwarder sent.
  */
 #include "engine/dns.h"
 #include "engine/dns-private.h"
@@ -420,7 +427,8 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "cannot create a libunbound context");
     return NULL;
   }
-  if ((rc = ub_ctx_async(r->ctx, 1)) != 0 || (rc = ub_ctx_set_option(r->ctx, "unblock-lan-zones:", "yes")) != 0) {
+  if ((rc = ub_ctx_async(r->ctx, 1)) != 0 || (rc = ub_ctx_set_option(r->ctx, "unblock-lan-zones:", "yes")) != 0 ||
+      (rc = ub_ctx_set_option(r->ctx, "rrset-roundrobin:", "no")) != 0) {
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "cannot configure libunbound: %s", ub_strerror(rc));
     return NULL;
   }
@@ -509,7 +517,9 @@ bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsi
   if (records == NULL || !go_offline(resolver, error)) {
     ok = FALSE;
   } else {
-    for (guint i = 0; i < records->len; i++) {
+    /* libunbound inserts each record at the head of its RRset: adding them
+     * last to first keeps the zone-file order within every RRset. */
+    for (guint i = records->len; i-- > 0;) {
       const BimiDnsZoneRecord *rec = records->pdata[i];
       g_autofree char *line = bimi_dns__zone_record_to_string(rec);
       int rc = ub_ctx_data_add(resolver->ctx, line);

@@ -942,6 +942,44 @@ test_fault_list_online(void)
   fake_stop(fs);
 }
 
+/* Answers keep the zone-file order of an RRset, every time: libunbound's
+ * rrset-roundrobin is off and zone data reaches it in an order that survives
+ * its head insertion. Records of one RRset are interleaved with others. */
+static void
+test_offline_record_order(void)
+{
+  static const char zone[] =
+    "$ORIGIN order.example.\n"
+    "mx  MX 10 m3.order.example.\n"
+    "ptr PTR n5.order.example.\n"
+    "mx  MX 10 m1.order.example.\n"
+    "ptr PTR n1.order.example.\n"
+    "other A 192.0.2.1\n"
+    "mx  MX 20 m2.order.example.\n"
+    "ptr PTR n4.order.example.\n"
+    "ptr PTR n2.order.example.\n"
+    "ptr PTR n3.order.example.\n"
+    "mx  MX 5 m4.order.example.\n";
+  static const char *const ptrs[] = { "n5", "n1", "n4", "n2", "n3" };
+  static const char *const mxs[] = { "m3", "m1", "m2", "m4" };
+  g_autoptr(BimiDnsResolver) r = offline_resolver(zone);
+
+  for (guint round = 0; round < 20; round++) {
+    g_autoptr(BimiDnsAnswer) ptr = lookup(r, "ptr.order.example", BIMI_DNS_TYPE_PTR);
+    g_autoptr(BimiDnsAnswer) mx = lookup(r, "mx.order.example", BIMI_DNS_TYPE_MX);
+    g_assert_cmpuint(ptr->records->len, ==, G_N_ELEMENTS(ptrs));
+    g_assert_cmpuint(mx->records->len, ==, G_N_ELEMENTS(mxs));
+    for (guint i = 0; i < G_N_ELEMENTS(ptrs); i++) {
+      g_autofree char *want = g_strconcat(ptrs[i], ".order.example", NULL);
+      g_assert_cmpstr(record(ptr, i)->name, ==, want);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(mxs); i++) {
+      g_autofree char *want = g_strconcat(mxs[i], ".order.example", NULL);
+      g_assert_cmpstr(record(mx, i)->name, ==, want);
+    }
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -952,6 +990,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/offline/txt", test_offline_txt);
   g_test_add_func("/dns/offline/spf-and-binary", test_offline_spf_and_binary);
   g_test_add_func("/dns/offline/cname", test_offline_cname);
+  g_test_add_func("/dns/offline/record-order", test_offline_record_order);
   g_test_add_func("/dns/fault-list/offline", test_fault_list);
   g_test_add_func("/dns/fault-list/online", test_fault_list_online);
   g_test_add_func("/dns/names/invalid", test_invalid_names);
