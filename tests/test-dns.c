@@ -7,6 +7,7 @@
  */
 #include "engine/dns.h"
 #include "engine/dns-private.h"
+#include "tests/silent-dns.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -825,6 +826,45 @@ test_deadline(void)
   close(fd);
 }
 
+/* bimi_dns_lookup_deadline(): the caller's deadline wins when it is earlier
+ * ("deadline"), the per-query one when it is ("timeout"); a deadline already
+ * passed asks nothing. */
+static void
+test_overall_deadline(void)
+{
+  SilentDns *s = silent_dns_start(0, NULL); /* drops every A question */
+  g_autoptr(BimiDnsResolver) r = forwarding_resolver(silent_dns_port(s), 3000);
+  g_autoptr(BimiDnsResolver) quick = forwarding_resolver(silent_dns_port(s), 100);
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time();
+  g_autoptr(BimiDnsAnswer) soon =
+    bimi_dns_lookup_deadline(r, "soon.example", BIMI_DNS_TYPE_A, now + 150 * G_TIME_SPAN_MILLISECOND, &error);
+  g_autoptr(BimiDnsAnswer) past = bimi_dns_lookup_deadline(r, "past.example", BIMI_DNS_TYPE_A, now, &error);
+  g_autoptr(BimiDnsAnswer) later = bimi_dns_lookup_deadline(quick, "later.example", BIMI_DNS_TYPE_A,
+                                                            G_MAXINT64, &error);
+  g_autoptr(BimiDnsAnswer) bad = NULL;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(soon->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_cmpstr(soon->detail, ==, "deadline");
+  g_assert_cmpint(past->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_cmpstr(past->detail, ==, "deadline");
+  g_assert_cmpstr(past->qname, ==, "past.example");
+  g_assert_cmpuint(past->ttl, ==, 0);
+  g_assert_cmpint(later->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_cmpstr(later->detail, ==, "timeout");
+  /* soon and later were asked, past never was */
+  g_assert_cmpuint(silent_dns_names_asked(s, BIMI_DNS_TYPE_A), ==, 2);
+  /* a bad name is still an error, deadline or not */
+  bad = bimi_dns_lookup_deadline(r, "a..b", BIMI_DNS_TYPE_A, now, &error);
+  g_assert_null(bad);
+  g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME);
+  g_assert_cmpuint(bimi_dns_resolver_get_timeout_ms(r), ==, 3000);
+  g_clear_pointer(&r, bimi_dns_resolver_unref);
+  g_clear_pointer(&quick, bimi_dns_resolver_unref);
+  silent_dns_stop(s);
+}
+
 /* Answers that arrive after the caller gave up are dropped safely, and the
  * resolver keeps working; a prompt answer is parsed. */
 static void
@@ -1001,6 +1041,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/threads/lookups", test_concurrent_lookups);
   g_test_add_func("/dns/threads/timeouts", test_concurrent_timeouts);
   g_test_add_func("/dns/online/deadline", test_deadline);
+  g_test_add_func("/dns/online/overall-deadline", test_overall_deadline);
   g_test_add_func("/dns/online/late-answers", test_late_answers);
   g_test_add_func("/dns/online/servfail", test_servfail);
   g_test_add_func("/dns/limits/answer-records", test_answer_limit);
