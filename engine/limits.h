@@ -137,5 +137,8 @@
 /* ---- engine/rdns (FCrDNS, M3AAWG Sender BCP) ---------------------------- */
 /** Most PTR names whose A/AAAA records are asked; the rest are reported, not tried. */
 #define BIMI_RDNS_MAX_PTR_NAMES       10u
+/** Default elapsed-time budget of one FCrDNS check, in per-query timeouts
+ *  (BimiRdnsPolicy.budget_ms = 0): bounds a check whose PTR names all time out. */
+#define BIMI_RDNS_BUDGET_QUERIES      2u
 
 #endif /* BIMI_LIMITS_H */
