@@ -133,6 +133,9 @@
 #define BIMI_SPF_MAX_EXPLANATION_BYTES 2048u
 /** Longest MAIL FROM address and HELO name accepted, in bytes (RFC 5321 §4.5.3.1). */
 #define BIMI_SPF_MAX_SENDER_BYTES     512u
+/** Default elapsed-time limit of one check_host(), in milliseconds (§4.6.4:
+ *  "SHOULD allow at least 20 seconds"; exceeded → temperror). */
+#define BIMI_SPF_DEFAULT_TIME_LIMIT_MS 20000u
 
 /* ---- engine/rdns (FCrDNS, M3AAWG Sender BCP) ---------------------------- */
 /** Most PTR names whose A/AAAA records are asked; the rest are reported, not tried. */

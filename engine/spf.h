@@ -57,6 +57,11 @@ typedef struct {
   const char *default_explanation;
   /** Void-lookup limit (§4.6.4 "MAY be configurable"); 0 = BIMI_SPF_MAX_VOID_LOOKUPS. */
   guint max_void_lookups;
+  /** Elapsed-time limit of the whole check_host(), exp= included, in
+   * milliseconds (§4.6.4: "SHOULD impose a limit on the maximum amount of
+   * elapsed time ... SHOULD allow at least 20 seconds"; exceeded →
+   * temperror); 0 = BIMI_SPF_DEFAULT_TIME_LIMIT_MS. */
+  guint time_limit_ms;
 } BimiSpfOptions;
 
 /** The outcome of one check_host(). All strings (transfer full, owned by the result). */
@@ -99,8 +104,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiSpfResult, bimi_spf_result_free)
  * only, exactly one "v=spf1" record), evaluation of mechanisms (§5) and
  * modifiers (§6), macros (§7), the limits of §4.6.4 and the explanation of a
  * fail (§6.2). DNS failures (also a failing resolver) give temperror,
- * exceeded limits and syntax errors permerror. Thread-safe: no shared state
- * besides @resolver.
+ * exceeded limits and syntax errors permerror. Every DNS query shares one
+ * deadline, @options->time_limit_ms from the call (§4.6.4): once it passes
+ * nothing more is asked and the result is temperror with a problem that
+ * starts "deadline" (also when the ptr mechanism or %{p} ran out of time,
+ * whose DNS errors otherwise only skip names, §5.5); a fail whose exp= runs
+ * out of time keeps its result, without the explanation. Thread-safe: no
+ * shared state besides @resolver.
  *
  * Returns: (transfer full): the result, or NULL with @error set.
  */
