@@ -23,6 +23,39 @@ test_defaults(void)
   g_assert_cmpuint(dns.timeout_ms, ==, 4000);
   g_assert_null(dns.zone_files[0]);
   g_assert_cmpint(c->policy_dmarc, ==, BIMI_DMARC_MODE_RFC9989);
+  g_assert_cmpint(c->policy_no_ptr_action, ==, BIMI_RDNS_ACTION_TAG);
+}
+
+static void
+test_policy_no_ptr_action(void)
+{
+  static const struct {
+    const char *text;
+    BimiRdnsAction action;
+  } ok[] = {
+    { "accept", BIMI_RDNS_ACTION_ACCEPT },
+    { "tag", BIMI_RDNS_ACTION_TAG },
+    { " Greylist ", BIMI_RDNS_ACTION_GREYLIST },
+    { "reject", BIMI_RDNS_ACTION_REJECT },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) bad = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
+    g_autofree char *text = g_strdup_printf("[policy]\nno_ptr_action = %s\n", ok[i].text);
+    g_autoptr(BimiConfig) c = parse(text, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(c->policy_no_ptr_action, ==, ok[i].action);
+    g_assert_cmpint(c->policy_dmarc, ==, BIMI_DMARC_MODE_RFC9989);
+  }
+  bad = parse("[policy]\nno_ptr_action = drop\n", &error);
+  g_assert_null(bad);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "[policy] no_ptr_action = 'drop'"));
+  g_clear_error(&error);
+  bad = parse("[policy]\nno-ptr-action = tag\n", &error);
+  g_assert_null(bad);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY);
 }
 
 static void
@@ -142,6 +175,7 @@ test_example_file(void)
   g_assert_null(c->dns_fault_names[0]);
   g_assert_null(c->dns_trust_anchor);
   g_assert_cmpint(c->policy_dmarc, ==, d->policy_dmarc);
+  g_assert_cmpint(c->policy_no_ptr_action, ==, d->policy_no_ptr_action);
 }
 
 int
@@ -151,6 +185,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/dns/keys", test_dns_keys);
   g_test_add_func("/config/policy/dmarc", test_policy_dmarc);
+  g_test_add_func("/config/policy/no-ptr-action", test_policy_no_ptr_action);
   g_test_add_func("/config/strict/unknown-key", test_unknown_key);
   g_test_add_func("/config/strict/unknown-group", test_unknown_group);
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);
