@@ -21,6 +21,9 @@
  *
  * The explanation "DEFAULT" is the receiver's default explanation: the runner
  * sets BimiSpfOptions.default_explanation to "DEFAULT", as the pyspf harness.
+ *
+ * The counts are printed at the end as TAP comments and on stderr, which
+ * prove passes through (it hides comments), so `make check` shows them.
  */
 #include "engine/spf.h"
 #include "engine/dns.h"
@@ -465,8 +468,15 @@ main(int argc, char **argv)
   if (g_file_test(p4408, G_FILE_TEST_EXISTS))
     load_suite("rfc4408", p4408, keep);
   status = g_test_run();
-  printf("# spf-rfc7208: %u passed, %u failed\n", counts_7208.passed, counts_7208.failed);
-  printf("# spf-rfc4408: %u passed, %u failed, %u skipped (answers changed by RFC 7208)\n",
-         counts_4408.passed, counts_4408.failed, counts_4408.skipped);
+  /* On stdout as TAP comments, and on stderr too: prove hides the comments
+   * but passes stderr through, so `make check` shows the counts. */
+  for (int fd = 0; fd < 2; fd++) {
+    FILE *out = fd == 0 ? stdout : stderr;
+    fprintf(out, "%sspf-rfc7208: %u passed, %u failed\n", fd == 0 ? "# " : "", counts_7208.passed,
+            counts_7208.failed);
+    fprintf(out, "%sspf-rfc4408: %u passed, %u failed, %u skipped (answers changed by RFC 7208)\n",
+            fd == 0 ? "# " : "", counts_4408.passed, counts_4408.failed, counts_4408.skipped);
+    fflush(out);
+  }
   return status;
 }
