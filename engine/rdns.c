@@ -10,7 +10,9 @@
  *  - "none" covers both NXDOMAIN and NODATA; RFC 8601 iprev would say
  *    "permerror" for NXDOMAIN: the CLI/JSON keep the engine's name.
  *  - A forward-query failure only yields temperror when no other name
- *    confirms; an invalid PTR name (not a DNS name) is skipped.
+ *    confirms; an invalid PTR name (not a DNS name) is skipped. A PTR to
+ *    the root (".") names no host: it is neither reported nor tried, so
+ *    an address whose only PTR is "." has no PTR name: none.
  *  - The recommended action never rejects on a temporary failure.
  *  - One elapsed-time budget for the whole check, by default
  *    BIMI_RDNS_BUDGET_QUERIES (2) per-query timeouts: the PTR query may use
@@ -309,8 +311,8 @@ bimi_rdns_check(BimiDnsResolver *resolver, GInetAddress *ip, const BimiRdnsPolic
     for (guint i = 0; i < ptr->records->len; i++) {
       const BimiDnsRecord *r = g_ptr_array_index(ptr->records, i);
       gboolean seen = FALSE;
-      if (r->name == NULL || r->name[0] == '\0')
-        continue;
+      if (r->name == NULL || r->name[0] == '\0' || strcmp(r->name, ".") == 0)
+        continue; /* a PTR to the root names no host: no usable name */
       for (guint j = 0; j < res->ptr_names->len && !seen; j++)
         seen = g_ascii_strcasecmp(g_ptr_array_index(res->ptr_names, j), r->name) == 0;
       if (!seen)

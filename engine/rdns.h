@@ -56,7 +56,7 @@ typedef struct {
   BimiRdnsResultCode result;
   char *ip;               /**< the address as text (IPv4-mapped IPv6 shown as IPv4) */
   char *reverse_name;     /**< "4.3.2.1.in-addr.arpa" / nibble ".ip6.arpa" name asked */
-  GPtrArray *ptr_names;   /**< of char*: every PTR name, answer order, lower case, no trailing dot */
+  GPtrArray *ptr_names;   /**< of char*: every PTR name, answer order, lower case, no trailing dot ("." left out) */
   guint names_tried;      /**< PTR names whose addresses were asked (≤ BIMI_RDNS_MAX_PTR_NAMES) */
   char *confirmed_name;   /**< pass: the first name that resolves back; else NULL */
   gboolean multiple_ptr;  /**< more than one PTR name (M3AAWG: exactly one) */

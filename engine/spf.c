@@ -311,8 +311,8 @@ validated_names(Check *c)
   for (guint i = 0, tried = 0; i < ptr->records->len && tried < BIMI_SPF_MAX_PTR_NAMES; i++) {
     const BimiDnsRecord *r = g_ptr_array_index(ptr->records, i);
     g_autoptr(BimiDnsAnswer) a = NULL;
-    if (r->name == NULL || r->name[0] == '\0')
-      continue;
+    if (r->name == NULL || r->name[0] == '\0' || strcmp(r->name, ".") == 0)
+      continue; /* the root is no host name */
     tried++;
     if (dns_query(c, r->name, c->v4 ? BIMI_DNS_TYPE_A : BIMI_DNS_TYPE_AAAA, &a) != BIMI_DNS_NOERROR)
       continue; /* §5.5: an error on the address lookup skips that name */
@@ -784,9 +784,13 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   g_return_val_if_fail(G_IS_INET_ADDRESS(ip), NULL);
   g_return_val_if_fail(domain != NULL && sender != NULL, NULL);
 
-  if (!check_input("domain", domain, error) || !check_input("sender", sender, error) ||
-      !check_input("HELO", helo, error))
+  if (!check_input("domain", domain, error) || !check_input("sender", sender, error))
     return NULL;
+  /* HELO only feeds %{h} here (the HELO identity passes it as @domain too,
+   * where it was checked above): an unusable one expands as "unknown", as
+   * an absent one does, instead of stopping the MAIL FROM check. */
+  if (!check_input("HELO", helo, NULL))
+    helo = NULL;
 
   c.resolver = resolver;
   c.helo = helo;
@@ -819,11 +823,11 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   res->ip = g_strdup(c.ip_text);
 
   {
-    g_autofree char *d = g_strdup(domain);
-    gsize dl = strlen(d);
-    if (dl > 1 && d[dl - 1] == '.')
-      d[dl - 1] = '\0';
-    res->result = evaluate(&c, d, &out, 0);
+    /* §4.3: the domain without its root label, as evaluated and reported */
+    gsize dl = strlen(res->domain);
+    if (dl > 1 && res->domain[dl - 1] == '.')
+      res->domain[dl - 1] = '\0';
+    res->result = evaluate(&c, res->domain, &out, 0);
   }
   if (res->result == BIMI_SPF_RESULT_FAIL) {
     res->explanation = explain(&c, &out);

@@ -68,7 +68,7 @@ typedef struct {
 typedef struct {
   BimiSpfResultCode result;
   BimiSpfIdentity identity;
-  char *domain;           /**< the <domain> checked (MAIL FROM domain or HELO name), as given */
+  char *domain;           /**< the <domain> checked (MAIL FROM domain or HELO name), without a trailing dot (§4.3) */
   char *sender;           /**< the <sender>: MAIL FROM, or "postmaster@" + HELO / the domain */
   char *ip;               /**< client address text (IPv4-mapped IPv6 shown as IPv4) */
   char *record;           /**< the SPF record of @domain, NULL when none was selected */
@@ -94,9 +94,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiSpfResult, bimi_spf_result_free)
  * @domain: <domain>, the domain whose policy is checked (presentation form, trailing dot optional)
  * @sender: <sender>, "local-part@domain" as received; a missing local-part
  *          becomes "postmaster" (§4.3)
- * @helo: (nullable): HELO/EHLO name for %{h}; NULL expands to "unknown"
+ * @helo: (nullable): HELO/EHLO name for %{h}; NULL expands to "unknown", and
+ *        so does a HELO that is longer than BIMI_SPF_MAX_SENDER_BYTES, not
+ *        UTF-8 or has a control byte: it only feeds %{h} (RFC 7208 §7.3), so
+ *        it does not stop the check of another identity
  * @options: (nullable): settings, NULL = defaults
- * @error: BIMI_SPF_ERROR_INPUT when @domain, @sender or @helo is longer than
+ * @error: BIMI_SPF_ERROR_INPUT when @domain or @sender is longer than
  *         BIMI_SPF_MAX_SENDER_BYTES, is not UTF-8 or contains control bytes
  *
  * RFC 7208 §4: initial processing (§4.3: a malformed or single-label @domain
@@ -126,8 +129,9 @@ BimiSpfResult *bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, 
  * @mail_from: (nullable): MAIL FROM reverse-path without angle brackets
  *             (brackets are tolerated); NULL or "" = null reverse-path
  * @options: (nullable): settings
- * @error: as bimi_spf_check_host(); also BIMI_SPF_ERROR_INPUT when both
- *         @helo and @mail_from are empty
+ * @error: as bimi_spf_check_host() (for the HELO identity, an unusable
+ *         @helo is the unusable <domain>); also BIMI_SPF_ERROR_INPUT when
+ *         both @helo and @mail_from are empty
  *
  * Chooses the identity as an MTA does (RFC 7208 §2.4): the MAIL FROM
  * identity, or with a null reverse-path the HELO identity with

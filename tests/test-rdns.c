@@ -156,6 +156,16 @@ test_none(void)
   g_assert_null(nx->problem);
   g_assert_cmpint(nx->action, ==, BIMI_RDNS_ACTION_TAG);
   g_assert_cmpint(nodata->result, ==, BIMI_RDNS_RESULT_NONE);
+  /* a PTR to the root is no name: none, nothing reported, nothing tried */
+  {
+    g_autoptr(BimiRdnsResult) root = check("192.0.2.13");
+    g_assert_cmpint(root->result, ==, BIMI_RDNS_RESULT_NONE);
+    g_assert_cmpuint(root->ptr_names->len, ==, 0);
+    g_assert_cmpuint(root->names_tried, ==, 0);
+    g_assert_cmpuint(root->dns_queries, ==, 1);
+    g_assert_false(root->multiple_ptr);
+    g_assert_null(root->problem);
+  }
   g_assert_cmpint(rejected->action, ==, BIMI_RDNS_ACTION_REJECT);
 }
 

@@ -565,6 +565,51 @@ test_check_identities(void)
 
   g_assert_null(bimi_spf_check(resolver, addr, NULL, "", NULL, &error));
   g_assert_error(error, BIMI_SPF_ERROR, BIMI_SPF_ERROR_INPUT);
+  g_clear_error(&error);
+
+  /* §4.3: the reported domain drops the root label's dot */
+  {
+    g_autoptr(BimiSpfResult) dot = check("192.0.2.1", NULL, "bob@fail.example.", NULL);
+    g_autoptr(BimiSpfResult) helo_dot = check("192.0.2.20", "helo.example.", "", NULL);
+    g_assert_cmpint(dot->result, ==, BIMI_SPF_RESULT_FAIL);
+    g_assert_cmpstr(dot->domain, ==, "fail.example");
+    g_assert_cmpstr(dot->mechanism_domain, ==, "fail.example");
+    g_assert_cmpint(helo_dot->result, ==, BIMI_SPF_RESULT_PASS);
+    g_assert_cmpstr(helo_dot->domain, ==, "helo.example");
+  }
+}
+
+/* HELO only feeds %{h} when MAIL FROM is checked: an unusable one (too long,
+ * a control byte) expands as "unknown" instead of stopping the check; as the
+ * HELO identity it is the unusable <domain>: an input error. */
+static void
+test_check_unusable_helo(void)
+{
+  g_autoptr(BimiDnsResolver) resolver = fixture_resolver();
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string("192.0.2.1");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) long_helo = g_string_new(NULL);
+  const char *helos[2];
+
+  while (long_helo->len <= BIMI_SPF_MAX_SENDER_BYTES)
+    g_string_append(long_helo, "a.");
+  g_string_append(long_helo, "example");
+  helos[0] = long_helo->str;
+  helos[1] = "mx\001.example.org";
+  for (gsize i = 0; i < G_N_ELEMENTS(helos); i++) {
+    g_autoptr(BimiSpfResult) r = bimi_spf_check(resolver, addr, helos[i], "bob@fail.example", NULL, &error);
+    g_autoptr(BimiSpfResult) as_helo = NULL;
+    g_assert_no_error(error);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->result, ==, BIMI_SPF_RESULT_FAIL);
+    g_assert_cmpstr(r->explanation, ==,
+                    "192.0.2.1 is not one of fail.example's designated mail servers "
+                    "(bob@fail.example, helo unknown).");
+    as_helo = bimi_spf_check(resolver, addr, helos[i], NULL, NULL, &error);
+    g_assert_null(as_helo);
+    g_assert_error(error, BIMI_SPF_ERROR, BIMI_SPF_ERROR_INPUT);
+    g_clear_error(&error);
+  }
 }
 
 static void
@@ -802,6 +847,7 @@ main(int argc, char **argv)
   g_test_add_func("/spf/check/basic", test_check_basic);
   g_test_add_func("/spf/check/errors", test_check_errors);
   g_test_add_func("/spf/check/identities", test_check_identities);
+  g_test_add_func("/spf/check/unusable-helo", test_check_unusable_helo);
   g_test_add_func("/spf/check/mechanisms", test_check_mechanisms);
   g_test_add_func("/spf/check/p-macro", test_check_p_macro);
   g_test_add_func("/spf/check/limit-dns-terms", test_check_limit_terms);
