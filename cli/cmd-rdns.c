@@ -58,11 +58,14 @@ int
 bimi_cli_cmd_rdns(int argc, char **argv)
 {
   gboolean json = FALSE;
+  gint budget_ms = 0;
   g_autofree char *action_text = NULL;
   BimiCliDnsOptions dns = { 0 };
   const GOptionEntry entries[] = {
     { "no-ptr-action", 0, 0, G_OPTION_ARG_STRING, &action_text,
       "action advised without a confirmed name: accept|tag|greylist|reject (default tag)", "ACTION" },
+    { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
+      "elapsed-time limit of the whole check, PTR and forward lookups (default 2 x --timeout-ms)", "MS" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -94,6 +97,11 @@ bimi_cli_cmd_rdns(int argc, char **argv)
     bimi_cli_dns_options_clear(&dns);
     return bimi_cli_usage_error("rdns", "--no-ptr-action: expected accept, tag, greylist or reject");
   }
+  if (budget_ms < 0) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("rdns", "--budget-ms must not be negative");
+  }
+  policy.budget_ms = (guint) budget_ms;
   resolver = bimi_cli_dns_resolver(&dns, &error);
   bimi_cli_dns_options_clear(&dns);
   if (resolver == NULL) {

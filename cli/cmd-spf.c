@@ -32,6 +32,7 @@ bimi_cli_cmd_spf(int argc, char **argv)
   g_autofree char *mail_from = NULL;
   g_autofree char *receiver = NULL;
   gboolean json = FALSE;
+  gint budget_ms = 0;
   BimiCliDnsOptions dns = { 0 };
   const GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip_text, "SMTP client address (IPv4 or IPv6)", "IP" },
@@ -40,6 +41,8 @@ bimi_cli_cmd_spf(int argc, char **argv)
       "MAIL FROM address; empty or absent: the HELO identity is checked", "ADDR" },
     { "receiver", 0, 0, G_OPTION_ARG_STRING, &receiver, "receiving host name for %{r} (default unknown)",
       "NAME" },
+    { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
+      "elapsed-time limit of the whole check_host() (RFC 7208 4.6.4; default 20000)", "MS" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -77,6 +80,10 @@ bimi_cli_cmd_spf(int argc, char **argv)
     bimi_cli_dns_options_clear(&dns);
     return bimi_cli_usage_error("spf", "give --mail-from, --helo or both");
   }
+  if (budget_ms < 0) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("spf", "--budget-ms must not be negative");
+  }
   resolver = bimi_cli_dns_resolver(&dns, &error);
   bimi_cli_dns_options_clear(&dns);
   if (resolver == NULL) {
@@ -84,6 +91,7 @@ bimi_cli_cmd_spf(int argc, char **argv)
     return BIMI_EXIT_USAGE;
   }
   options.receiver = receiver;
+  options.time_limit_ms = (guint) budget_ms;
   r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
   if (r == NULL) {
     fprintf(stderr, "bimi spf: %s\n", error->message);

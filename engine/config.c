@@ -25,7 +25,7 @@ typedef struct {
 } KnownGroup;
 
 static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
-static const char *const policy_keys[] = { "dmarc", "trusted_arc_sealers", "bimi_accept_arc_override", NULL };
+static const char *const policy_keys[] = { "dmarc", "no_ptr_action", "trusted_arc_sealers", "bimi_accept_arc_override", NULL };
 static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "max_redirects", "logo_max_bytes",
                                           "evidence_max_bytes", "max_per_host", "allow_private_addresses",
                                           "ca_file", "resolve", NULL };
@@ -50,6 +50,7 @@ bimi_config_new_default(void)
   box->config.dns_fault_names = g_new0(char *, 1);
   box->config.dns_timeout_ms = BIMI_DNS_DEFAULT_TIMEOUT_MS;
   box->config.policy_dmarc = BIMI_DMARC_MODE_RFC9989;
+  box->config.policy_no_ptr_action = BIMI_RDNS_ACTION_TAG;
   box->config.fetch_connect_timeout_ms = BIMI_FETCH_CONNECT_TIMEOUT_MS;
   box->config.fetch_timeout_ms = BIMI_FETCH_TOTAL_TIMEOUT_MS;
   box->config.fetch_max_redirects = BIMI_FETCH_MAX_REDIRECTS;
@@ -324,6 +325,23 @@ get_trust(GKeyFile *kf, BimiConfig *config, const char *source, GError **error)
   return TRUE;
 }
 
+/* [policy] no_ptr_action = accept | tag | greylist | reject */
+static gboolean
+get_no_ptr_action(GKeyFile *kf, BimiRdnsAction *inout, const char *source, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_string(kf, "policy", "no_ptr_action", NULL);
+
+  if (raw == NULL)
+    return TRUE;
+  g_strstrip(raw);
+  if (!bimi_rdns_action_from_string(raw, inout)) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [policy] no_ptr_action = '%s': expected accept, tag, greylist or reject", source, raw);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 BimiConfig *
 bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
 {
@@ -361,6 +379,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
   if (!get_uint_in_range(kf, "dns", "timeout_ms", 100, 60000, &config->dns_timeout_ms, source, error))
     return NULL;
   if (!get_dmarc_mode(kf, &config->policy_dmarc, source, error))
+    return NULL;
+  if (!get_no_ptr_action(kf, &config->policy_no_ptr_action, source, error))
     return NULL;
   if (!parse_fetch(kf, config, source, error))
     return NULL;

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include "engine/dns.h"
 #include "engine/dmarc.h"
+#include "engine/rdns.h"
 #include "engine/fetch.h"
 #include "engine/vmc.h"
 #include "cache/records.h"
@@ -39,6 +40,8 @@ typedef struct {
   /* [policy] */
   BimiDmarcMode policy_dmarc; /**< "dmarc": rfc9989 (default) or rfc7489 — policy discovery and
                                *   Organizational Domain method (engine/dmarc.h) */
+  BimiRdnsAction policy_no_ptr_action; /**< "no_ptr_action": accept|tag (default)|greylist|reject,
+                                        *   advised when FCrDNS finds no confirmed name (engine/rdns.h) */
 
   /* [fetch] (engine/fetch.h) */
   guint fetch_connect_timeout_ms;   /**< 100..60000 ms, default 2000 */

@@ -47,6 +47,13 @@
  *    error: offline means no network, so they could only be ignored.
  *  - The trust anchor is read with ub_ctx_add_ta_file(): read-only, no
  *    RFC 5011 rollover tracking (keep the file current with dns-root-data).
+ *  - Records keep their order: "rrset-roundrobin: no" (libunbound rotates
+ *    RRsets by default, so which MX or PTR name is tried first varied from
+ *    run to run), and zone data is handed to libunbound last record first
+ *    because it inserts each record at the head of its RRset. Offline, an
+ *    RRset answers in zone-file order (records of one RRset added by a
+ *    later text come before those of an earlier one); online, in the
+ *    order the forwarder sent.
  */
 #include "engine/dns.h"
 #include "engine/dns-private.h"
@@ -426,7 +433,8 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "cannot create a libunbound context");
     return NULL;
   }
-  if ((rc = ub_ctx_async(r->ctx, 1)) != 0 || (rc = ub_ctx_set_option(r->ctx, "unblock-lan-zones:", "yes")) != 0) {
+  if ((rc = ub_ctx_async(r->ctx, 1)) != 0 || (rc = ub_ctx_set_option(r->ctx, "unblock-lan-zones:", "yes")) != 0 ||
+      (rc = ub_ctx_set_option(r->ctx, "rrset-roundrobin:", "no")) != 0) {
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "cannot configure libunbound: %s", ub_strerror(rc));
     return NULL;
   }
@@ -515,7 +523,9 @@ bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsi
   if (records == NULL || !go_offline(resolver, error)) {
     ok = FALSE;
   } else {
-    for (guint i = 0; i < records->len; i++) {
+    /* libunbound inserts each record at the head of its RRset: adding them
+     * last to first keeps the zone-file order within every RRset. */
+    for (guint i = records->len; i-- > 0;) {
       const BimiDnsZoneRecord *rec = records->pdata[i];
       g_autofree char *line = bimi_dns__zone_record_to_string(rec);
       int rc = ub_ctx_data_add(resolver->ctx, line);
@@ -628,8 +638,8 @@ take_records(BimiDnsAnswer *answer, const struct ub_result *res, BimiDnsType typ
  * NULL, or returns NULL with *failed and @error when the query could not be
  * asked at all. */
 static struct ub_result *
-ask_answer(BimiDnsResolver *r, const BimiDnsName *name, BimiDnsType type, gint64 deadline, BimiDnsAnswer *answer,
-           gboolean *failed, GError **error)
+ask_answer(BimiDnsResolver *r, const BimiDnsName *name, BimiDnsType type, gint64 deadline, const char *expired,
+           BimiDnsAnswer *answer, gboolean *failed, GError **error)
 {
   g_autofree char *text = bimi_dns__name_to_text(name, BIMI_DNS__NAME_TRAILING_DOT | BIMI_DNS__NAME_MASTER);
   struct ub_result *res = NULL;
@@ -640,7 +650,7 @@ ask_answer(BimiDnsResolver *r, const BimiDnsName *name, BimiDnsType type, gint64
     *failed = TRUE;
     return NULL;
   case ASK_TIMEOUT:
-    set_temperror(answer, g_strdup("timeout"));
+    set_temperror(answer, g_strdup(expired));
     return NULL;
   case ASK_ANSWERED:
   default:
@@ -661,13 +671,28 @@ ask_answer(BimiDnsResolver *r, const BimiDnsName *name, BimiDnsType type, gint64
   return NULL;
 }
 
+guint
+bimi_dns_resolver_get_timeout_ms(BimiDnsResolver *resolver)
+{
+  g_return_val_if_fail(resolver != NULL, 0);
+  return resolver->timeout_ms;
+}
+
 BimiDnsAnswer *
 bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type, GError **error)
+{
+  return bimi_dns_lookup_deadline(resolver, name, type, G_MAXINT64, error);
+}
+
+BimiDnsAnswer *
+bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
+                         gint64 deadline_monotonic_us, GError **error)
 {
   g_autoptr(BimiDnsAnswer) answer = NULL;
   g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
   BimiDnsName cur;
-  gint64 deadline;
+  gint64 now, deadline;
+  const char *expired = "timeout"; /* the detail when the effective deadline passes */
   guint32 ttl = BIMI_DNS_MAX_TTL;
   gboolean offline;
 
@@ -680,7 +705,12 @@ bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type, G
     g_prefix_error(error, "query name '%s': ", shown);
     return NULL;
   }
-  deadline = g_get_monotonic_time() + (gint64) resolver->timeout_ms * G_TIME_SPAN_MILLISECOND;
+  now = g_get_monotonic_time();
+  deadline = now + (gint64) resolver->timeout_ms * G_TIME_SPAN_MILLISECOND;
+  if (deadline_monotonic_us < deadline) {
+    deadline = deadline_monotonic_us;
+    expired = "deadline";
+  }
   g_mutex_lock(&resolver->lock);
   offline = resolver->offline;
   g_mutex_unlock(&resolver->lock);
@@ -690,10 +720,14 @@ bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type, G
   answer->type = type;
   answer->records = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dns__record_free);
   g_ptr_array_add(chain, g_strdup(answer->qname));
+  if (deadline <= now) {
+    set_temperror(answer, g_strdup(expired)); /* the caller's budget is spent: not asked */
+    return g_steal_pointer(&answer);
+  }
 
   for (;;) {
     gboolean failed = FALSE;
-    struct ub_result *res = ask_answer(resolver, &cur, type, deadline, answer, &failed, error);
+    struct ub_result *res = ask_answer(resolver, &cur, type, deadline, expired, answer, &failed, error);
     struct ub_result *hop = NULL;
     BimiDnsName target;
     gsize used = 0;
@@ -709,7 +743,7 @@ bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type, G
      * Offline libunbound does not chase local CNAMEs at all; online the
      * hops are cache hits. */
     if (res->canonname != NULL) {
-      hop = ask_answer(resolver, &cur, BIMI_DNS_TYPE_CNAME, deadline, answer, &failed, error);
+      hop = ask_answer(resolver, &cur, BIMI_DNS_TYPE_CNAME, deadline, expired, answer, &failed, error);
       if (hop == NULL) {
         ub_resolve_free(res);
         if (failed)

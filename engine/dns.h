@@ -98,7 +98,8 @@ typedef struct {
   GPtrArray *records;      /**< of BimiDnsRecord*, empty unless status is NOERROR */
   /* temperror cause, else NULL: "timeout", "SERVFAIL" (or another RCODE
    * name), "bogus: <why>", "CNAME loop at <name>", "more than 8 CNAMEs",
-   * "malformed answer: <what>", "resolver: <libunbound error>" */
+   * "malformed answer: <what>", "resolver: <libunbound error>", "deadline"
+   * (the caller's overall deadline of bimi_dns_lookup_deadline() passed) */
   char *detail;
 } BimiDnsAnswer;
 
@@ -210,6 +211,32 @@ gboolean bimi_dns_resolver_add_fault_name(BimiDnsResolver *resolver, const char 
  */
 BimiDnsAnswer *bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
                                GError **error);
+
+/**
+ * bimi_dns_lookup_deadline:
+ * @resolver: the shared resolver
+ * @name: as bimi_dns_lookup()
+ * @type: RR type
+ * @deadline_monotonic_us: absolute deadline on the g_get_monotonic_time()
+ *        clock (microseconds), shared by the several lookups of one check;
+ *        G_MAXINT64 = none
+ * @error: as bimi_dns_lookup()
+ *
+ * bimi_dns_lookup() with an overall budget: waits until the earlier of the
+ * per-query deadline (now + the configured timeout) and
+ * @deadline_monotonic_us. When the caller's deadline is the one that passes,
+ * the answer is temperror with detail "deadline" (not "timeout"); when it has
+ * already passed, nothing is asked and the answer is at once temperror
+ * "deadline" (the name is still checked: a bad name is an error). This is how
+ * SPF (RFC 7208 §4.6.4 elapsed-time limit) and FCrDNS bound a whole check.
+ *
+ * Returns: (transfer full): the answer, or NULL with @error set.
+ */
+BimiDnsAnswer *bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
+                                        gint64 deadline_monotonic_us, GError **error);
+
+/** The per-query deadline of @resolver, in milliseconds (the configured value or the default). */
+guint bimi_dns_resolver_get_timeout_ms(BimiDnsResolver *resolver);
 
 /** "NOERROR" "NODATA" "NXDOMAIN" "TEMPERROR". (transfer none) */
 const char *bimi_dns_status_to_string(BimiDnsStatus status);

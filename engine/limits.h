@@ -199,10 +199,16 @@
 #define BIMI_SPF_MAX_EXPLANATION_BYTES 2048u
 /** Longest MAIL FROM address and HELO name accepted, in bytes (RFC 5321 §4.5.3.1). */
 #define BIMI_SPF_MAX_SENDER_BYTES     512u
+/** Default elapsed-time limit of one check_host(), in milliseconds (§4.6.4:
+ *  "SHOULD allow at least 20 seconds"; exceeded → temperror). */
+#define BIMI_SPF_DEFAULT_TIME_LIMIT_MS 20000u
 
 /* ---- engine/rdns (FCrDNS, M3AAWG Sender BCP) ---------------------------- */
 /** Most PTR names whose A/AAAA records are asked; the rest are reported, not tried. */
 #define BIMI_RDNS_MAX_PTR_NAMES       10u
+/** Default elapsed-time budget of one FCrDNS check, in per-query timeouts
+ *  (BimiRdnsPolicy.budget_ms = 0): bounds a check whose PTR names all time out. */
+#define BIMI_RDNS_BUDGET_QUERIES      2u
 
 /* ---- cache/ (issue 8, DESIGN.md §8) ------------------------------------ */
 /** Longest BIMI selector used in a record-cache key, bytes (one DNS label). */

@@ -10,8 +10,20 @@
  *  - "none" covers both NXDOMAIN and NODATA; RFC 8601 iprev would say
  *    "permerror" for NXDOMAIN: the CLI/JSON keep the engine's name.
  *  - A forward-query failure only yields temperror when no other name
- *    confirms; an invalid PTR name (not a DNS name) is skipped.
+ *    confirms; an invalid PTR name (not a DNS name) is skipped. A PTR to
+ *    the root (".") names no host: it is neither reported nor tried, so
+ *    an address whose only PTR is "." has no PTR name: none.
  *  - The recommended action never rejects on a temporary failure.
+ *  - One elapsed-time budget for the whole check, by default
+ *    BIMI_RDNS_BUDGET_QUERIES (2) per-query timeouts: the PTR query may use
+ *    a whole timeout and the forward lookups share what is left, asked one
+ *    after the other in answer order. Without it, ten PTR names on dead
+ *    servers cost ten timeouts. Asking the forward lookups concurrently
+ *    would bound the time by one timeout too, but costs every query even
+ *    when the first name confirms (the common case: M3AAWG asks for one
+ *    PTR), and makes names_tried and dns_queries depend on timing. A
+ *    budget that runs out gives temperror, never fail: the names not
+ *    asked might have confirmed.
  */
 #include "engine/rdns.h"
 #include "engine/limits.h"
@@ -223,17 +235,18 @@ recommend(BimiRdnsResultCode result, const BimiRdnsPolicy *policy)
   }
 }
 
-/* Looks up @name/@type; NULL with *problem set on failure (temperror), or the answer. */
+/* Looks up @name/@type before @deadline; NULL with *problem set on failure
+ * (temperror), or the answer. */
 static BimiDnsAnswer *
 ask(BimiDnsResolver *resolver, BimiRdnsResult *res, const char *name, BimiDnsType type,
-    gboolean *temperror)
+    gint64 deadline, gboolean *temperror)
 {
   g_autoptr(GError) error = NULL;
   BimiDnsAnswer *answer;
 
   *temperror = FALSE;
   res->dns_queries++;
-  answer = bimi_dns_lookup(resolver, name, type, &error);
+  answer = bimi_dns_lookup_deadline(resolver, name, type, deadline, &error);
   if (answer == NULL) {
     if (!g_error_matches(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME)) {
       *temperror = TRUE;
@@ -260,13 +273,18 @@ bimi_rdns_check(BimiDnsResolver *resolver, GInetAddress *ip, const BimiRdnsPolic
   g_autoptr(GInetAddress) addr = NULL;
   g_autoptr(BimiRdnsResult) res = NULL;
   g_autoptr(BimiDnsAnswer) ptr = NULL;
-  gboolean temperror = FALSE, forward_temperror = FALSE;
+  gboolean temperror = FALSE, forward_temperror = FALSE, out_of_time = FALSE;
   GSocketFamily family;
+  gint64 deadline;
+  guint budget_ms;
 
   g_return_val_if_fail(resolver != NULL, NULL);
   g_return_val_if_fail(G_IS_INET_ADDRESS(ip), NULL);
   if (policy == NULL)
     policy = &default_policy;
+  budget_ms = policy->budget_ms != 0 ? policy->budget_ms
+                                     : BIMI_RDNS_BUDGET_QUERIES * bimi_dns_resolver_get_timeout_ms(resolver);
+  deadline = g_get_monotonic_time() + (gint64) budget_ms * G_TIME_SPAN_MILLISECOND;
 
   family = g_inet_address_get_family(ip);
   if (family == G_SOCKET_FAMILY_IPV6 && memcmp(g_inet_address_to_bytes(ip), mapped, 12) == 0)
@@ -284,7 +302,7 @@ bimi_rdns_check(BimiDnsResolver *resolver, GInetAddress *ip, const BimiRdnsPolic
   res->reverse_name = bimi_dns_reverse_name(addr);
   res->ptr_names = g_ptr_array_new_with_free_func(g_free);
 
-  ptr = ask(resolver, res, res->reverse_name, BIMI_DNS_TYPE_PTR, &temperror);
+  ptr = ask(resolver, res, res->reverse_name, BIMI_DNS_TYPE_PTR, deadline, &temperror);
   if (temperror) {
     res->result = BIMI_RDNS_RESULT_TEMPERROR;
   } else if (ptr == NULL || ptr->status != BIMI_DNS_NOERROR || ptr->records->len == 0) {
@@ -293,8 +311,8 @@ bimi_rdns_check(BimiDnsResolver *resolver, GInetAddress *ip, const BimiRdnsPolic
     for (guint i = 0; i < ptr->records->len; i++) {
       const BimiDnsRecord *r = g_ptr_array_index(ptr->records, i);
       gboolean seen = FALSE;
-      if (r->name == NULL || r->name[0] == '\0')
-        continue;
+      if (r->name == NULL || r->name[0] == '\0' || strcmp(r->name, ".") == 0)
+        continue; /* a PTR to the root names no host: no usable name */
       for (guint j = 0; j < res->ptr_names->len && !seen; j++)
         seen = g_ascii_strcasecmp(g_ptr_array_index(res->ptr_names, j), r->name) == 0;
       if (!seen)
@@ -305,14 +323,27 @@ bimi_rdns_check(BimiDnsResolver *resolver, GInetAddress *ip, const BimiRdnsPolic
       const char *name = g_ptr_array_index(res->ptr_names, i);
       g_autoptr(BimiDnsAnswer) fwd = NULL;
       gboolean t = FALSE;
+      if (g_get_monotonic_time() >= deadline) {
+        forward_temperror = out_of_time = TRUE; /* the budget is spent: the rest is not asked */
+        break;
+      }
       res->names_tried++;
       fwd = ask(resolver, res, name,
-                family == G_SOCKET_FAMILY_IPV4 ? BIMI_DNS_TYPE_A : BIMI_DNS_TYPE_AAAA, &t);
+                family == G_SOCKET_FAMILY_IPV4 ? BIMI_DNS_TYPE_A : BIMI_DNS_TYPE_AAAA, deadline, &t);
       forward_temperror |= t;
+      out_of_time |= t && fwd != NULL && g_strcmp0(fwd->detail, "deadline") == 0;
       if (fwd != NULL && fwd->status == BIMI_DNS_NOERROR && answer_has(fwd, addr)) {
         res->confirmed_name = g_strdup(name);
         break;
       }
+    }
+    if (res->confirmed_name == NULL && out_of_time) {
+      /* the budget, not one name, is why nothing confirmed: say so first */
+      char *first = res->problem;
+      res->problem = g_strdup_printf("deadline: the %u ms budget ran out after %u of %u names%s%s%s", budget_ms,
+                                     res->names_tried, MIN(res->ptr_names->len, BIMI_RDNS_MAX_PTR_NAMES),
+                                     first != NULL ? " (" : "", first != NULL ? first : "", first != NULL ? ")" : "");
+      g_free(first);
     }
     if (res->confirmed_name != NULL)
       res->result = BIMI_RDNS_RESULT_PASS;

@@ -44,15 +44,19 @@ typedef enum {
 typedef struct {
   /** Action when the address has no forward-confirmed name (none or fail). Default tag. */
   BimiRdnsAction no_ptr_action;
+  /** Elapsed-time budget of the whole check (PTR + forward lookups), in
+   * milliseconds; 0 = BIMI_RDNS_BUDGET_QUERIES × the resolver's per-query
+   * timeout. Passed → temperror with "deadline" in problem. */
+  guint budget_ms;
 } BimiRdnsPolicy;
 
-#define BIMI_RDNS_POLICY_DEFAULT { BIMI_RDNS_ACTION_TAG }
+#define BIMI_RDNS_POLICY_DEFAULT { BIMI_RDNS_ACTION_TAG, 0 }
 
 typedef struct {
   BimiRdnsResultCode result;
   char *ip;               /**< the address as text (IPv4-mapped IPv6 shown as IPv4) */
   char *reverse_name;     /**< "4.3.2.1.in-addr.arpa" / nibble ".ip6.arpa" name asked */
-  GPtrArray *ptr_names;   /**< of char*: every PTR name, answer order, lower case, no trailing dot */
+  GPtrArray *ptr_names;   /**< of char*: every PTR name, answer order, lower case, no trailing dot ("." left out) */
   guint names_tried;      /**< PTR names whose addresses were asked (≤ BIMI_RDNS_MAX_PTR_NAMES) */
   char *confirmed_name;   /**< pass: the first name that resolves back; else NULL */
   gboolean multiple_ptr;  /**< more than one PTR name (M3AAWG: exactly one) */
@@ -76,7 +80,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiRdnsResult, bimi_rdns_result_free)
  * PTR lookup of bimi_dns_reverse_name(@ip) (RFC 1035 §3.5, RFC 3596 §2.5;
  * CNAMEs such as RFC 2317 classless delegation are followed by the DNS
  * layer), then A (IPv4) or AAAA (IPv6) of at most BIMI_RDNS_MAX_PTR_NAMES
- * names in answer order, stopping at the first that contains @ip.
+ * names in answer order, stopping at the first that contains @ip. All
+ * lookups share one deadline (@policy->budget_ms from the start, see
+ * bimi_dns_lookup_deadline()): once it passes, no more names are asked and,
+ * unless a name confirmed already, the result is temperror whose problem
+ * names the "deadline".
  *
  * Results: pass (confirmed); fail (PTRs but none confirmed, no DNS error on
  * any tried name); temperror (PTR query failed, or nothing confirmed and a

@@ -25,6 +25,11 @@
  *    (§4.6.4); a null MX exchange (".") is skipped.
  *  - exp= is looked up once, after the result is known, and only for fail
  *    (§6.2); any problem with it falls back to the default explanation.
+ *  - §4.6.4 elapsed-time limit: one deadline for every query of the check
+ *    (default 20 s, the least the RFC allows; BimiSpfOptions.time_limit_ms).
+ *    Passed → temperror "deadline...", also inside "ptr"/%{p}, where a DNS
+ *    error would otherwise only skip a name (§5.5): ten PTR names on dead
+ *    servers must not cost ten timeouts and then look like a clean no-match.
  */
 #include "engine/spf-private.h"
 #include "engine/limits.h"
@@ -102,6 +107,9 @@ typedef struct {
   guint dns_terms;
   guint void_lookups;
   guint dns_queries;
+  gint64 deadline;             /* monotonic µs: §4.6.4 elapsed-time limit */
+  guint time_limit_ms;
+  gboolean expired;            /* the deadline passed: the result is temperror */
   GPtrArray *validated;        /* %{p}/ptr: validated names, NULL until asked */
   char *problem;               /* first problem found */
   gboolean quiet;              /* problems are not recorded (exp=, validated names) */
@@ -172,6 +180,19 @@ printable(const char *data, gsize len)
   return g_string_free(s, FALSE);
 }
 
+/* §4.6.4: the elapsed-time limit ended the check. Recorded even when quiet
+ * (inside ptr/%{p}): it is the cause of the temperror that follows. */
+static void
+expire(Check *c, BimiDnsType type, const char *name)
+{
+  if (!c->expired) {
+    g_free(c->problem);
+    c->problem = g_strdup_printf("deadline: the elapsed-time limit of %u ms passed at %s %s (RFC 7208 4.6.4)",
+                                 c->time_limit_ms, bimi_dns_type_to_string(type), name);
+  }
+  c->expired = TRUE;
+}
+
 /* One DNS question. Returns the status; *out_answer is set for NOERROR only. */
 static BimiDnsStatus
 dns_query(Check *c, const char *name, BimiDnsType type, BimiDnsAnswer **out_answer)
@@ -180,8 +201,12 @@ dns_query(Check *c, const char *name, BimiDnsType type, BimiDnsAnswer **out_answ
   BimiDnsAnswer *answer;
 
   *out_answer = NULL;
+  if (c->expired || g_get_monotonic_time() >= c->deadline) {
+    expire(c, type, name); /* nothing more is asked */
+    return BIMI_DNS_TEMPERROR;
+  }
   c->dns_queries++;
-  answer = bimi_dns_lookup(c->resolver, name, type, &error);
+  answer = bimi_dns_lookup_deadline(c->resolver, name, type, c->deadline, &error);
   if (answer == NULL) {
     if (g_error_matches(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME))
       return BIMI_DNS_NXDOMAIN; /* no query can be composed: non-existent (§4.3) */
@@ -194,7 +219,9 @@ dns_query(Check *c, const char *name, BimiDnsType type, BimiDnsAnswer **out_answ
   }
   {
     BimiDnsStatus status = answer->status == BIMI_DNS_NOERROR ? BIMI_DNS_NODATA : answer->status;
-    if (status == BIMI_DNS_TEMPERROR)
+    if (status == BIMI_DNS_TEMPERROR && g_strcmp0(answer->detail, "deadline") == 0)
+      expire(c, type, name);
+    else if (status == BIMI_DNS_TEMPERROR)
       problem(c, "DNS temperror for %s %s (%s)", bimi_dns_type_to_string(type), name,
               answer->detail != NULL ? answer->detail : "no answer");
     bimi_dns_answer_free(answer);
@@ -284,8 +311,8 @@ validated_names(Check *c)
   for (guint i = 0, tried = 0; i < ptr->records->len && tried < BIMI_SPF_MAX_PTR_NAMES; i++) {
     const BimiDnsRecord *r = g_ptr_array_index(ptr->records, i);
     g_autoptr(BimiDnsAnswer) a = NULL;
-    if (r->name == NULL || r->name[0] == '\0')
-      continue;
+    if (r->name == NULL || r->name[0] == '\0' || strcmp(r->name, ".") == 0)
+      continue; /* the root is no host name */
     tried++;
     if (dns_query(c, r->name, c->v4 ? BIMI_DNS_TYPE_A : BIMI_DNS_TYPE_AAAA, &a) != BIMI_DNS_NOERROR)
       continue; /* §5.5: an error on the address lookup skips that name */
@@ -517,6 +544,8 @@ eval_mechanism(Check *c, const char *domain, const BimiSpfMechanism *m, guint de
   }
   case BIMI_SPF_MECH_PTR: {
     GPtrArray *names = validated_names(c);
+    if (c->expired)
+      return MECH_TEMPERROR;
     for (guint i = 0; i < names->len; i++) {
       if (name_within(g_ptr_array_index(names, i), target))
         return MECH_MATCH;
@@ -577,7 +606,10 @@ evaluate(Check *c, const char *domain, Outcome *out, guint depth)
 
   for (guint i = 0; i < rec->mechanisms->len; i++) {
     const BimiSpfMechanism *m = g_ptr_array_index(rec->mechanisms, i);
-    switch (eval_mechanism(c, domain, m, depth)) {
+    MechOutcome o = eval_mechanism(c, domain, m, depth);
+    if (c->expired)
+      return BIMI_SPF_RESULT_TEMPERROR; /* §4.6.4, also when %{p} ran out of time */
+    switch (o) {
     case MECH_NO_MATCH:
       continue;
     case MECH_MATCH:
@@ -752,9 +784,13 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   g_return_val_if_fail(G_IS_INET_ADDRESS(ip), NULL);
   g_return_val_if_fail(domain != NULL && sender != NULL, NULL);
 
-  if (!check_input("domain", domain, error) || !check_input("sender", sender, error) ||
-      !check_input("HELO", helo, error))
+  if (!check_input("domain", domain, error) || !check_input("sender", sender, error))
     return NULL;
+  /* HELO only feeds %{h} here (the HELO identity passes it as @domain too,
+   * where it was checked above): an unusable one expands as "unknown", as
+   * an absent one does, instead of stopping the MAIL FROM check. */
+  if (!check_input("HELO", helo, NULL))
+    helo = NULL;
 
   c.resolver = resolver;
   c.helo = helo;
@@ -762,6 +798,9 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   c.now = options != NULL && options->now != 0 ? options->now : g_get_real_time() / G_USEC_PER_SEC;
   c.max_void = options != NULL && options->max_void_lookups != 0 ? options->max_void_lookups
                                                                  : BIMI_SPF_MAX_VOID_LOOKUPS;
+  c.time_limit_ms = options != NULL && options->time_limit_ms != 0 ? options->time_limit_ms
+                                                                   : BIMI_SPF_DEFAULT_TIME_LIMIT_MS;
+  c.deadline = g_get_monotonic_time() + (gint64) c.time_limit_ms * G_TIME_SPAN_MILLISECOND;
   setup_ip(&c, ip);
 
   /* §4.3: a sender without local-part gets "postmaster". */
@@ -784,11 +823,11 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   res->ip = g_strdup(c.ip_text);
 
   {
-    g_autofree char *d = g_strdup(domain);
-    gsize dl = strlen(d);
-    if (dl > 1 && d[dl - 1] == '.')
-      d[dl - 1] = '\0';
-    res->result = evaluate(&c, d, &out, 0);
+    /* §4.3: the domain without its root label, as evaluated and reported */
+    gsize dl = strlen(res->domain);
+    if (dl > 1 && res->domain[dl - 1] == '.')
+      res->domain[dl - 1] = '\0';
+    res->result = evaluate(&c, res->domain, &out, 0);
   }
   if (res->result == BIMI_SPF_RESULT_FAIL) {
     res->explanation = explain(&c, &out);

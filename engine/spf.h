@@ -57,13 +57,18 @@ typedef struct {
   const char *default_explanation;
   /** Void-lookup limit (§4.6.4 "MAY be configurable"); 0 = BIMI_SPF_MAX_VOID_LOOKUPS. */
   guint max_void_lookups;
+  /** Elapsed-time limit of the whole check_host(), exp= included, in
+   * milliseconds (§4.6.4: "SHOULD impose a limit on the maximum amount of
+   * elapsed time ... SHOULD allow at least 20 seconds"; exceeded →
+   * temperror); 0 = BIMI_SPF_DEFAULT_TIME_LIMIT_MS. */
+  guint time_limit_ms;
 } BimiSpfOptions;
 
 /** The outcome of one check_host(). All strings (transfer full, owned by the result). */
 typedef struct {
   BimiSpfResultCode result;
   BimiSpfIdentity identity;
-  char *domain;           /**< the <domain> checked (MAIL FROM domain or HELO name), as given */
+  char *domain;           /**< the <domain> checked (MAIL FROM domain or HELO name), without a trailing dot (§4.3) */
   char *sender;           /**< the <sender>: MAIL FROM, or "postmaster@" + HELO / the domain */
   char *ip;               /**< client address text (IPv4-mapped IPv6 shown as IPv4) */
   char *record;           /**< the SPF record of @domain, NULL when none was selected */
@@ -89,9 +94,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiSpfResult, bimi_spf_result_free)
  * @domain: <domain>, the domain whose policy is checked (presentation form, trailing dot optional)
  * @sender: <sender>, "local-part@domain" as received; a missing local-part
  *          becomes "postmaster" (§4.3)
- * @helo: (nullable): HELO/EHLO name for %{h}; NULL expands to "unknown"
+ * @helo: (nullable): HELO/EHLO name for %{h}; NULL expands to "unknown", and
+ *        so does a HELO that is longer than BIMI_SPF_MAX_SENDER_BYTES, not
+ *        UTF-8 or has a control byte: it only feeds %{h} (RFC 7208 §7.3), so
+ *        it does not stop the check of another identity
  * @options: (nullable): settings, NULL = defaults
- * @error: BIMI_SPF_ERROR_INPUT when @domain, @sender or @helo is longer than
+ * @error: BIMI_SPF_ERROR_INPUT when @domain or @sender is longer than
  *         BIMI_SPF_MAX_SENDER_BYTES, is not UTF-8 or contains control bytes
  *
  * RFC 7208 §4: initial processing (§4.3: a malformed or single-label @domain
@@ -99,8 +107,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiSpfResult, bimi_spf_result_free)
  * only, exactly one "v=spf1" record), evaluation of mechanisms (§5) and
  * modifiers (§6), macros (§7), the limits of §4.6.4 and the explanation of a
  * fail (§6.2). DNS failures (also a failing resolver) give temperror,
- * exceeded limits and syntax errors permerror. Thread-safe: no shared state
- * besides @resolver.
+ * exceeded limits and syntax errors permerror. Every DNS query shares one
+ * deadline, @options->time_limit_ms from the call (§4.6.4): once it passes
+ * nothing more is asked and the result is temperror with a problem that
+ * starts "deadline" (also when the ptr mechanism or %{p} ran out of time,
+ * whose DNS errors otherwise only skip names, §5.5); a fail whose exp= runs
+ * out of time keeps its result, without the explanation. Thread-safe: no
+ * shared state besides @resolver.
  *
  * Returns: (transfer full): the result, or NULL with @error set.
  */
@@ -116,8 +129,9 @@ BimiSpfResult *bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, 
  * @mail_from: (nullable): MAIL FROM reverse-path without angle brackets
  *             (brackets are tolerated); NULL or "" = null reverse-path
  * @options: (nullable): settings
- * @error: as bimi_spf_check_host(); also BIMI_SPF_ERROR_INPUT when both
- *         @helo and @mail_from are empty
+ * @error: as bimi_spf_check_host() (for the HELO identity, an unusable
+ *         @helo is the unusable <domain>); also BIMI_SPF_ERROR_INPUT when
+ *         both @helo and @mail_from are empty
  *
  * Chooses the identity as an MTA does (RFC 7208 §2.4): the MAIL FROM
  * identity, or with a null reverse-path the HELO identity with

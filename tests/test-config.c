@@ -33,6 +33,39 @@ test_defaults(void)
   g_assert_cmpuint(c->cache_max_entries, ==, 100000);
   g_assert_cmpuint(c->cache_max_stale, ==, 3600);
   g_assert_cmpuint(c->cache_wait_ms, ==, 10000);
+  g_assert_cmpint(c->policy_no_ptr_action, ==, BIMI_RDNS_ACTION_TAG);
+}
+
+static void
+test_policy_no_ptr_action(void)
+{
+  static const struct {
+    const char *text;
+    BimiRdnsAction action;
+  } ok[] = {
+    { "accept", BIMI_RDNS_ACTION_ACCEPT },
+    { "tag", BIMI_RDNS_ACTION_TAG },
+    { " Greylist ", BIMI_RDNS_ACTION_GREYLIST },
+    { "reject", BIMI_RDNS_ACTION_REJECT },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) bad = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
+    g_autofree char *text = g_strdup_printf("[policy]\nno_ptr_action = %s\n", ok[i].text);
+    g_autoptr(BimiConfig) c = parse(text, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(c->policy_no_ptr_action, ==, ok[i].action);
+    g_assert_cmpint(c->policy_dmarc, ==, BIMI_DMARC_MODE_RFC9989);
+  }
+  bad = parse("[policy]\nno_ptr_action = drop\n", &error);
+  g_assert_null(bad);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  g_assert_nonnull(strstr(error->message, "[policy] no_ptr_action = 'drop'"));
+  g_clear_error(&error);
+  bad = parse("[policy]\nno-ptr-action = tag\n", &error);
+  g_assert_null(bad);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY);
 }
 
 static void
@@ -378,6 +411,7 @@ test_example_file(void)
   g_assert_null(c->dns_fault_names[0]);
   g_assert_null(c->dns_trust_anchor);
   g_assert_cmpint(c->policy_dmarc, ==, d->policy_dmarc);
+  g_assert_cmpint(c->policy_no_ptr_action, ==, d->policy_no_ptr_action);
   g_assert_cmpuint(c->fetch_connect_timeout_ms, ==, d->fetch_connect_timeout_ms);
   g_assert_cmpuint(c->fetch_timeout_ms, ==, d->fetch_timeout_ms);
   g_assert_cmpuint(c->fetch_max_redirects, ==, d->fetch_max_redirects);
@@ -458,6 +492,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/dns/keys", test_dns_keys);
   g_test_add_func("/config/policy/dmarc", test_policy_dmarc);
+  g_test_add_func("/config/policy/no-ptr-action", test_policy_no_ptr_action);
   g_test_add_func("/config/fetch/defaults", test_fetch_defaults);
   g_test_add_func("/config/fetch/keys", test_fetch_keys);
   g_test_add_func("/config/fetch/out-of-range", test_fetch_out_of_range);

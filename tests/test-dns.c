@@ -7,6 +7,7 @@
  */
 #include "engine/dns.h"
 #include "engine/dns-private.h"
+#include "tests/silent-dns.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -949,6 +950,45 @@ test_deadline(void)
   close(fd);
 }
 
+/* bimi_dns_lookup_deadline(): the caller's deadline wins when it is earlier
+ * ("deadline"), the per-query one when it is ("timeout"); a deadline already
+ * passed asks nothing. */
+static void
+test_overall_deadline(void)
+{
+  SilentDns *s = silent_dns_start(0, NULL); /* drops every A question */
+  g_autoptr(BimiDnsResolver) r = forwarding_resolver(silent_dns_port(s), 3000);
+  g_autoptr(BimiDnsResolver) quick = forwarding_resolver(silent_dns_port(s), 100);
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_monotonic_time();
+  g_autoptr(BimiDnsAnswer) soon =
+    bimi_dns_lookup_deadline(r, "soon.example", BIMI_DNS_TYPE_A, now + 150 * G_TIME_SPAN_MILLISECOND, &error);
+  g_autoptr(BimiDnsAnswer) past = bimi_dns_lookup_deadline(r, "past.example", BIMI_DNS_TYPE_A, now, &error);
+  g_autoptr(BimiDnsAnswer) later = bimi_dns_lookup_deadline(quick, "later.example", BIMI_DNS_TYPE_A,
+                                                            G_MAXINT64, &error);
+  g_autoptr(BimiDnsAnswer) bad = NULL;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(soon->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_cmpstr(soon->detail, ==, "deadline");
+  g_assert_cmpint(past->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_cmpstr(past->detail, ==, "deadline");
+  g_assert_cmpstr(past->qname, ==, "past.example");
+  g_assert_cmpuint(past->ttl, ==, 0);
+  g_assert_cmpint(later->status, ==, BIMI_DNS_TEMPERROR);
+  g_assert_cmpstr(later->detail, ==, "timeout");
+  /* soon and later were asked, past never was */
+  g_assert_cmpuint(silent_dns_names_asked(s, BIMI_DNS_TYPE_A), ==, 2);
+  /* a bad name is still an error, deadline or not */
+  bad = bimi_dns_lookup_deadline(r, "a..b", BIMI_DNS_TYPE_A, now, &error);
+  g_assert_null(bad);
+  g_assert_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME);
+  g_assert_cmpuint(bimi_dns_resolver_get_timeout_ms(r), ==, 3000);
+  g_clear_pointer(&r, bimi_dns_resolver_unref);
+  g_clear_pointer(&quick, bimi_dns_resolver_unref);
+  silent_dns_stop(s);
+}
+
 /* Answers that arrive after the caller gave up are dropped safely, and the
  * resolver keeps working; a prompt answer is parsed. */
 static void
@@ -1111,6 +1151,44 @@ test_fault_list_online(void)
   fake_stop(fs);
 }
 
+/* Answers keep the zone-file order of an RRset, every time: libunbound's
+ * rrset-roundrobin is off and zone data reaches it in an order that survives
+ * its head insertion. Records of one RRset are interleaved with others. */
+static void
+test_offline_record_order(void)
+{
+  static const char zone[] =
+    "$ORIGIN order.example.\n"
+    "mx  MX 10 m3.order.example.\n"
+    "ptr PTR n5.order.example.\n"
+    "mx  MX 10 m1.order.example.\n"
+    "ptr PTR n1.order.example.\n"
+    "other A 192.0.2.1\n"
+    "mx  MX 20 m2.order.example.\n"
+    "ptr PTR n4.order.example.\n"
+    "ptr PTR n2.order.example.\n"
+    "ptr PTR n3.order.example.\n"
+    "mx  MX 5 m4.order.example.\n";
+  static const char *const ptrs[] = { "n5", "n1", "n4", "n2", "n3" };
+  static const char *const mxs[] = { "m3", "m1", "m2", "m4" };
+  g_autoptr(BimiDnsResolver) r = offline_resolver(zone);
+
+  for (guint round = 0; round < 20; round++) {
+    g_autoptr(BimiDnsAnswer) ptr = lookup(r, "ptr.order.example", BIMI_DNS_TYPE_PTR);
+    g_autoptr(BimiDnsAnswer) mx = lookup(r, "mx.order.example", BIMI_DNS_TYPE_MX);
+    g_assert_cmpuint(ptr->records->len, ==, G_N_ELEMENTS(ptrs));
+    g_assert_cmpuint(mx->records->len, ==, G_N_ELEMENTS(mxs));
+    for (guint i = 0; i < G_N_ELEMENTS(ptrs); i++) {
+      g_autofree char *want = g_strconcat(ptrs[i], ".order.example", NULL);
+      g_assert_cmpstr(record(ptr, i)->name, ==, want);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(mxs); i++) {
+      g_autofree char *want = g_strconcat(mxs[i], ".order.example", NULL);
+      g_assert_cmpstr(record(mx, i)->name, ==, want);
+    }
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1121,6 +1199,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/offline/txt", test_offline_txt);
   g_test_add_func("/dns/offline/spf-and-binary", test_offline_spf_and_binary);
   g_test_add_func("/dns/offline/cname", test_offline_cname);
+  g_test_add_func("/dns/offline/record-order", test_offline_record_order);
   g_test_add_func("/dns/fault-list/offline", test_fault_list);
   g_test_add_func("/dns/fault-list/online", test_fault_list_online);
   g_test_add_func("/dns/names/invalid", test_invalid_names);
@@ -1134,6 +1213,7 @@ main(int argc, char **argv)
   g_test_add_func("/dns/threads/lookups", test_concurrent_lookups);
   g_test_add_func("/dns/threads/timeouts", test_concurrent_timeouts);
   g_test_add_func("/dns/online/deadline", test_deadline);
+  g_test_add_func("/dns/online/overall-deadline", test_overall_deadline);
   g_test_add_func("/dns/online/late-answers", test_late_answers);
   g_test_add_func("/dns/online/servfail", test_servfail);
   g_test_add_func("/dns/online/bogus-dnssec", test_bogus_dnssec);

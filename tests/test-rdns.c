@@ -5,6 +5,7 @@
  */
 #include "engine/rdns.h"
 #include "engine/limits.h"
+#include "tests/silent-dns.h"
 
 #include <string.h>
 
@@ -130,7 +131,7 @@ test_temperror(void)
 {
   g_autoptr(BimiRdnsResult) reverse = check("192.0.2.7");
   g_autoptr(BimiRdnsResult) forward = check("192.0.2.8");
-  BimiRdnsPolicy accept = { BIMI_RDNS_ACTION_ACCEPT };
+  BimiRdnsPolicy accept = { BIMI_RDNS_ACTION_ACCEPT, 0 };
   g_autoptr(BimiRdnsResult) accepted = check_with("192.0.2.7", &accept);
 
   g_assert_cmpint(reverse->result, ==, BIMI_RDNS_RESULT_TEMPERROR);
@@ -147,7 +148,7 @@ test_none(void)
 {
   g_autoptr(BimiRdnsResult) nx = check("192.0.2.9");
   g_autoptr(BimiRdnsResult) nodata = check("192.0.2.10");
-  BimiRdnsPolicy reject = { BIMI_RDNS_ACTION_REJECT };
+  BimiRdnsPolicy reject = { BIMI_RDNS_ACTION_REJECT, 0 };
   g_autoptr(BimiRdnsResult) rejected = check_with("192.0.2.9", &reject);
 
   g_assert_cmpint(nx->result, ==, BIMI_RDNS_RESULT_NONE);
@@ -155,6 +156,16 @@ test_none(void)
   g_assert_null(nx->problem);
   g_assert_cmpint(nx->action, ==, BIMI_RDNS_ACTION_TAG);
   g_assert_cmpint(nodata->result, ==, BIMI_RDNS_RESULT_NONE);
+  /* a PTR to the root is no name: none, nothing reported, nothing tried */
+  {
+    g_autoptr(BimiRdnsResult) root = check("192.0.2.13");
+    g_assert_cmpint(root->result, ==, BIMI_RDNS_RESULT_NONE);
+    g_assert_cmpuint(root->ptr_names->len, ==, 0);
+    g_assert_cmpuint(root->names_tried, ==, 0);
+    g_assert_cmpuint(root->dns_queries, ==, 1);
+    g_assert_false(root->multiple_ptr);
+    g_assert_null(root->problem);
+  }
   g_assert_cmpint(rejected->action, ==, BIMI_RDNS_ACTION_REJECT);
 }
 
@@ -233,6 +244,64 @@ test_names(void)
   g_assert_false(bimi_rdns_action_from_string("drop", &a));
 }
 
+/* The elapsed-time budget: ten PTR names whose forward lookups never get an
+ * answer cost at most the budget, not ten timeouts. Checked by the result
+ * and by the number of names asked, never by the clock. */
+static BimiRdnsResult *
+check_silent(SilentDns *server, guint timeout_ms, guint budget_ms)
+{
+  g_autofree char *fwd = g_strdup_printf("127.0.0.1@%u", silent_dns_port(server));
+  const char *fwds[] = { fwd, NULL };
+  BimiDnsConfig config = { 0 };
+  BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string("192.0.2.1");
+  BimiRdnsResult *r;
+
+  config.forwarders = fwds;
+  config.timeout_ms = timeout_ms;
+  resolver = bimi_dns_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  policy.budget_ms = budget_ms;
+  r = bimi_rdns_check(resolver, ip, &policy, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(r);
+  g_test_message("%s: names_tried %u, dns_queries %u, problem %s", bimi_rdns_result_to_string(r->result),
+                 r->names_tried, r->dns_queries, r->problem);
+  return r;
+}
+
+static void
+test_budget(void)
+{
+  SilentDns *server = silent_dns_start(10, NULL);
+  {
+    /* default budget: 2 per-query timeouts, so at most 3 names are asked */
+    g_autoptr(BimiRdnsResult) r = check_silent(server, 300, 0);
+    g_assert_cmpint(r->result, ==, BIMI_RDNS_RESULT_TEMPERROR);
+    g_assert_nonnull(strstr(r->problem, "deadline"));
+    g_assert_cmpuint(r->ptr_names->len, ==, 10);
+    g_assert_cmpuint(r->names_tried, >=, 1);
+    g_assert_cmpuint(r->names_tried, <=, 3);
+    g_assert_cmpuint(r->dns_queries, ==, 1 + r->names_tried);
+    g_assert_cmpuint(silent_dns_names_asked(server, BIMI_DNS_TYPE_A), ==, r->names_tried);
+    g_assert_cmpint(r->action, ==, BIMI_RDNS_ACTION_GREYLIST);
+  }
+  silent_dns_stop(server);
+  server = silent_dns_start(10, NULL);
+  {
+    /* a budget shorter than one query: the first forward lookup ends at the
+     * deadline and no other name is asked */
+    g_autoptr(BimiRdnsResult) r = check_silent(server, 5000, 400);
+    g_assert_cmpint(r->result, ==, BIMI_RDNS_RESULT_TEMPERROR);
+    g_assert_nonnull(strstr(r->problem, "deadline"));
+    g_assert_cmpuint(r->names_tried, <=, 1);
+    g_assert_cmpuint(silent_dns_names_asked(server, BIMI_DNS_TYPE_A), <=, 1);
+  }
+  silent_dns_stop(server);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -246,6 +315,7 @@ main(int argc, char **argv)
   g_test_add_func("/rdns/none", test_none);
   g_test_add_func("/rdns/generic-result", test_generic_result);
   g_test_add_func("/rdns/limit-ptr-names", test_limit_names);
+  g_test_add_func("/rdns/budget", test_budget);
   g_test_add_func("/rdns/generic-heuristic", test_generic_heuristic);
   g_test_add_func("/rdns/names", test_names);
   return g_test_run();

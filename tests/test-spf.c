@@ -5,6 +5,7 @@
  */
 #include "engine/spf-private.h"
 #include "engine/limits.h"
+#include "tests/silent-dns.h"
 
 #include <string.h>
 
@@ -564,6 +565,51 @@ test_check_identities(void)
 
   g_assert_null(bimi_spf_check(resolver, addr, NULL, "", NULL, &error));
   g_assert_error(error, BIMI_SPF_ERROR, BIMI_SPF_ERROR_INPUT);
+  g_clear_error(&error);
+
+  /* §4.3: the reported domain drops the root label's dot */
+  {
+    g_autoptr(BimiSpfResult) dot = check("192.0.2.1", NULL, "bob@fail.example.", NULL);
+    g_autoptr(BimiSpfResult) helo_dot = check("192.0.2.20", "helo.example.", "", NULL);
+    g_assert_cmpint(dot->result, ==, BIMI_SPF_RESULT_FAIL);
+    g_assert_cmpstr(dot->domain, ==, "fail.example");
+    g_assert_cmpstr(dot->mechanism_domain, ==, "fail.example");
+    g_assert_cmpint(helo_dot->result, ==, BIMI_SPF_RESULT_PASS);
+    g_assert_cmpstr(helo_dot->domain, ==, "helo.example");
+  }
+}
+
+/* HELO only feeds %{h} when MAIL FROM is checked: an unusable one (too long,
+ * a control byte) expands as "unknown" instead of stopping the check; as the
+ * HELO identity it is the unusable <domain>: an input error. */
+static void
+test_check_unusable_helo(void)
+{
+  g_autoptr(BimiDnsResolver) resolver = fixture_resolver();
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string("192.0.2.1");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) long_helo = g_string_new(NULL);
+  const char *helos[2];
+
+  while (long_helo->len <= BIMI_SPF_MAX_SENDER_BYTES)
+    g_string_append(long_helo, "a.");
+  g_string_append(long_helo, "example");
+  helos[0] = long_helo->str;
+  helos[1] = "mx\001.example.org";
+  for (gsize i = 0; i < G_N_ELEMENTS(helos); i++) {
+    g_autoptr(BimiSpfResult) r = bimi_spf_check(resolver, addr, helos[i], "bob@fail.example", NULL, &error);
+    g_autoptr(BimiSpfResult) as_helo = NULL;
+    g_assert_no_error(error);
+    g_assert_nonnull(r);
+    g_assert_cmpint(r->result, ==, BIMI_SPF_RESULT_FAIL);
+    g_assert_cmpstr(r->explanation, ==,
+                    "192.0.2.1 is not one of fail.example's designated mail servers "
+                    "(bob@fail.example, helo unknown).");
+    as_helo = bimi_spf_check(resolver, addr, helos[i], NULL, NULL, &error);
+    g_assert_null(as_helo);
+    g_assert_error(error, BIMI_SPF_ERROR, BIMI_SPF_ERROR_INPUT);
+    g_clear_error(&error);
+  }
 }
 
 static void
@@ -676,6 +722,55 @@ test_check_limit_ptr(void)
   g_assert_cmpuint(r->dns_queries, ==, 2 + BIMI_SPF_MAX_PTR_NAMES);
 }
 
+/* §4.6.4 elapsed-time limit: ten PTR names whose address lookups are never
+ * answered end the check with temperror "deadline" once the limit passes,
+ * instead of ten timeouts and a fail. Checked by the result and by how many
+ * names were asked, never by the clock. */
+static BimiSpfResult *
+check_silent(SilentDns *server, guint time_limit_ms)
+{
+  g_autofree char *fwd = g_strdup_printf("127.0.0.1@%u", silent_dns_port(server));
+  const char *fwds[] = { fwd, NULL };
+  BimiDnsConfig config = { 0 };
+  BimiSpfOptions options = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string("192.0.2.1");
+  BimiSpfResult *r;
+
+  config.forwarders = fwds;
+  config.timeout_ms = 300;
+  resolver = bimi_dns_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  options.time_limit_ms = time_limit_ms;
+  r = bimi_spf_check(resolver, ip, "helo.example", "x@slow.example", &options, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(r);
+  g_test_message("%s: problem %s, %u queries", bimi_spf_result_to_string(r->result), r->problem, r->dns_queries);
+  return r;
+}
+
+static void
+test_check_limit_time(void)
+{
+  static const char *const records[] = { "v=spf1 ptr -all", "v=spf1 exists:%{p}.x.example -all" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(records); i++) {
+    SilentDns *server = silent_dns_start(10, records[i]);
+    g_autoptr(BimiSpfResult) r = check_silent(server, 700);
+    guint asked = silent_dns_names_asked(server, BIMI_DNS_TYPE_A);
+
+    g_assert_cmpint(r->result, ==, BIMI_SPF_RESULT_TEMPERROR);
+    g_assert_true(g_str_has_prefix(r->problem, "deadline: "));
+    g_assert_nonnull(strstr(r->problem, "700 ms"));
+    /* 300 ms per query, 700 ms in all: at most 3 of the 10 names asked */
+    g_assert_cmpuint(asked, >=, 1);
+    g_assert_cmpuint(asked, <=, 3);
+    g_assert_cmpuint(r->dns_queries, ==, 2 + asked); /* TXT, PTR, the names asked */
+    silent_dns_stop(server);
+  }
+}
+
 static void
 test_check_limit_input(void)
 {
@@ -752,6 +847,7 @@ main(int argc, char **argv)
   g_test_add_func("/spf/check/basic", test_check_basic);
   g_test_add_func("/spf/check/errors", test_check_errors);
   g_test_add_func("/spf/check/identities", test_check_identities);
+  g_test_add_func("/spf/check/unusable-helo", test_check_unusable_helo);
   g_test_add_func("/spf/check/mechanisms", test_check_mechanisms);
   g_test_add_func("/spf/check/p-macro", test_check_p_macro);
   g_test_add_func("/spf/check/limit-dns-terms", test_check_limit_terms);
@@ -759,6 +855,7 @@ main(int argc, char **argv)
   g_test_add_func("/spf/check/limit-mx-names", test_check_limit_mx);
   g_test_add_func("/spf/check/limit-ptr-names", test_check_limit_ptr);
   g_test_add_func("/spf/check/limit-input", test_check_limit_input);
+  g_test_add_func("/spf/check/limit-time", test_check_limit_time);
   g_test_add_func("/spf/check/limit-explanation", test_check_limit_explanation);
   g_test_add_func("/spf/result-names", test_result_names);
   return g_test_run();
