@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 now_ns() { date +%s%N; }
 
 printf '%-22s %5s %14s %14s %14s %7s\n' logo px "ours-inproc-us" "ours-proc-us" "rsvg-proc-us" ratio
-for logo in "$UP"/bimi/svg/extracted-from-vmc/*.svg fixtures/svg/wide.svg fixtures/svg/text.svg; do
+for logo in "$UP"/bimi/svg/extracted-from-vmc/*.svg fixtures/render/wide.svg fixtures/render/text.svg; do
   name=$(basename "$logo" .svg)
   for px in $SIZES; do
     inproc=$("$BIMI" render "$logo" --size "$px" -o "$tmp/in.png" --repeat "$REPEAT" 2>&1 >/dev/null |

@@ -2,19 +2,22 @@
  * `bimi render LOGO.svg --sizes 32,64,128 -o DIR/` (DESIGN.md §5), plus the
  * hidden `bimi __render-worker` that renderer/worker.c pools spawn.
  *
- * The SVG is expected to have passed `bimi svg check` (engine/svg): renderer
- * precondition, see renderer/render.h. Rendering is in process by default;
+ * The SVG must pass the SVG Tiny PS profile (engine/svg, as `bimi svg check`)
+ * before librsvg sees it: the renderer's precondition (renderer/render.h) is
+ * enforced here. Rendering is in process by default;
  * --isolated renders through one worker process with the service's limits.
  * Output files are written atomically (temporary file + rename): a failed
  * render leaves no file behind.
  *
- * Exit status: 0 every PNG written; 1 the SVG could not be rendered; 2 usage or
+ * Exit status: 0 every PNG written; 1 the SVG is not SVG Tiny PS or could not be
+ * rendered; 2 usage or
  * internal error (bad size, unreadable input, unwritable output).
  */
 #include "cli/commands.h"
 #include "renderer/render.h"
 #include "renderer/worker.h"
 #include "engine/limits.h"
+#include "engine/svg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +106,20 @@ bimi_cli_cmd_render(int argc, char **argv)
   if (svg == NULL) {
     fprintf(stderr, "bimi render: %s\n", error->message);
     return BIMI_EXIT_USAGE;
+  }
+  /* Only SVGs that pass the SVG Tiny PS profile reach librsvg (DESIGN.md §3, issue 8). */
+  {
+    g_autoptr(BimiSvgResult) check = bimi_svg_validate(svg, &error);
+    if (check == NULL) {
+      fprintf(stderr, "bimi render: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+    if (!check->valid) {
+      const BimiSvgIssue *first = g_ptr_array_index(check->errors, 0);
+      fprintf(stderr, "bimi render: %s is not SVG Tiny PS (%u error%s; first: line %u: %s); see bimi svg check\n",
+              argv[1], check->errors->len, check->errors->len == 1 ? "" : "s", first->line, first->code);
+      return BIMI_EXIT_FAIL;
+    }
   }
   if (sizes_text != NULL) {
     g_autofree char *base = g_path_get_basename(argv[1]);

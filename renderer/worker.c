@@ -327,6 +327,14 @@ install_seccomp(void)
     __NR_request_key, __NR_unshare, __NR_setns, __NR_mount, __NR_umount2, __NR_pivot_root, __NR_chroot,
     __NR_reboot, __NR_kexec_load, __NR_init_module, __NR_finit_module, __NR_delete_module, __NR_swapon,
     __NR_swapoff, __NR_sethostname, __NR_setdomainname, __NR_acct,
+    /* Signals to other processes. tgkill stays: abort() signals the worker itself through it. */
+    __NR_tkill, __NR_rt_sigqueueinfo, __NR_rt_tgsigqueueinfo,
+#ifdef __NR_pidfd_open
+    __NR_pidfd_open,
+#endif
+#ifdef __NR_pidfd_send_signal
+    __NR_pidfd_send_signal,
+#endif
 #ifdef __NR_fork
     __NR_fork, __NR_vfork, __NR_unlink, __NR_rename, __NR_mkdir, __NR_rmdir, __NR_link, __NR_symlink,
     __NR_chmod, __NR_chown, __NR_lchown, __NR_mknod, __NR_creat,
