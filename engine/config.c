@@ -32,12 +32,14 @@ static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "m
 static const char *const trust_keys[] = { "bimi_roots", "ct_logs", "revocation", NULL };
 static const char *const cache_keys[] = { "dir", "max_bytes", "min_ttl", "max_ttl", "negative_ttl",
                                           "max_entries", "max_stale", "wait_ms", NULL };
+static const char *const auth_keys[] = { "authserv_id", "max_signatures", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
   { "policy", policy_keys },
   { "fetch", fetch_keys },
   { "trust", trust_keys },
   { "cache", cache_keys },
+  { "auth", auth_keys },
 };
 
 BimiConfig *
@@ -51,6 +53,7 @@ bimi_config_new_default(void)
   box->config.dns_timeout_ms = BIMI_DNS_DEFAULT_TIMEOUT_MS;
   box->config.policy_dmarc = BIMI_DMARC_MODE_RFC9989;
   box->config.policy_no_ptr_action = BIMI_RDNS_ACTION_TAG;
+  box->config.auth_max_signatures = BIMI_DKIM_DEFAULT_MAX_SIGNATURES;
   box->config.fetch_connect_timeout_ms = BIMI_FETCH_CONNECT_TIMEOUT_MS;
   box->config.fetch_timeout_ms = BIMI_FETCH_TOTAL_TIMEOUT_MS;
   box->config.fetch_max_redirects = BIMI_FETCH_MAX_REDIRECTS;
@@ -95,6 +98,7 @@ bimi_config_unref(BimiConfig *config)
   g_strfreev(config->dns_zone_files);
   g_strfreev(config->dns_fault_names);
   g_free(config->dns_trust_anchor);
+  g_free(config->auth_authserv_id);
   g_free(config->trust_bimi_roots);
   g_free(config->trust_ct_logs);
   g_free(config->fetch_ca_file);
@@ -382,6 +386,23 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
     return NULL;
   if (!get_no_ptr_action(kf, &config->policy_no_ptr_action, source, error))
     return NULL;
+  /* [auth] */
+  if (!get_uint_in_range(kf, "auth", "max_signatures", 1, BIMI_DKIM_MAX_SIGNATURES, &config->auth_max_signatures,
+                         source, error))
+    return NULL;
+  {
+    g_autofree char *id = g_key_file_get_string(kf, "auth", "authserv_id", NULL);
+    if (id != NULL && *g_strstrip(id) != '\0') {
+      for (const char *p = id; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_') {
+          g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                      "%s: [auth] authserv_id = '%s': expected a host name (RFC 8601 §2.5)", source, id);
+          return NULL;
+        }
+      }
+      config->auth_authserv_id = g_steal_pointer(&id);
+    }
+  }
   if (!parse_fetch(kf, config, source, error))
     return NULL;
   if (!get_trust(kf, config, source, error))

@@ -12,6 +12,7 @@
 #include <glib.h>
 #include "engine/dns.h"
 #include "engine/dmarc.h"
+#include "engine/dkim.h"
 #include "engine/rdns.h"
 #include "engine/fetch.h"
 #include "engine/vmc.h"
@@ -40,6 +41,9 @@ typedef struct {
   /* [policy] */
   BimiDmarcMode policy_dmarc; /**< "dmarc": rfc9989 (default) or rfc7489 — policy discovery and
                                *   Organizational Domain method (engine/dmarc.h) */
+  /* [auth] */
+  guint auth_max_signatures;  /**< DKIM signatures verified per message, 1..BIMI_DKIM_MAX_SIGNATURES, default 10 */
+  char *auth_authserv_id;     /**< authserv-id of the Authentication-Results written (RFC 8601 §2.5), NULL = host name */
   BimiRdnsAction policy_no_ptr_action; /**< "no_ptr_action": accept|tag (default)|greylist|reject,
                                         *   advised when FCrDNS finds no confirmed name (engine/rdns.h) */
 

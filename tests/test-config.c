@@ -37,6 +37,28 @@ test_defaults(void)
 }
 
 static void
+test_auth_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) d = bimi_config_new_default();
+  g_autoptr(BimiConfig) c = parse("[auth]\nauthserv_id = mx.example.net\nmax_signatures = 3\n", &error);
+
+  g_assert_cmpuint(d->auth_max_signatures, ==, 10);
+  g_assert_null(d->auth_authserv_id);
+  g_assert_no_error(error);
+  g_assert_cmpstr(c->auth_authserv_id, ==, "mx.example.net");
+  g_assert_cmpuint(c->auth_max_signatures, ==, 3);
+  for (guint i = 0; i < 3; i++) {
+    static const char *const bad[] = { "[auth]\nmax_signatures = 0\n", "[auth]\nmax_signatures = 51\n",
+                                       "[auth]\nauthserv_id = mx;evil\n" };
+    g_autoptr(GError) e = NULL;
+    g_autoptr(BimiConfig) b = parse(bad[i], &e);
+    g_assert_null(b);
+    g_assert_error(e, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  }
+}
+
+static void
 test_policy_no_ptr_action(void)
 {
   static const struct {
@@ -412,6 +434,8 @@ test_example_file(void)
   g_assert_null(c->dns_trust_anchor);
   g_assert_cmpint(c->policy_dmarc, ==, d->policy_dmarc);
   g_assert_cmpint(c->policy_no_ptr_action, ==, d->policy_no_ptr_action);
+  g_assert_cmpuint(c->auth_max_signatures, ==, d->auth_max_signatures);
+  g_assert_null(c->auth_authserv_id);
   g_assert_cmpuint(c->fetch_connect_timeout_ms, ==, d->fetch_connect_timeout_ms);
   g_assert_cmpuint(c->fetch_timeout_ms, ==, d->fetch_timeout_ms);
   g_assert_cmpuint(c->fetch_max_redirects, ==, d->fetch_max_redirects);
@@ -493,6 +517,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/dns/keys", test_dns_keys);
   g_test_add_func("/config/policy/dmarc", test_policy_dmarc);
   g_test_add_func("/config/policy/no-ptr-action", test_policy_no_ptr_action);
+  g_test_add_func("/config/auth/keys", test_auth_keys);
   g_test_add_func("/config/fetch/defaults", test_fetch_defaults);
   g_test_add_func("/config/fetch/keys", test_fetch_keys);
   g_test_add_func("/config/fetch/out-of-range", test_fetch_out_of_range);
