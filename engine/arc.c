@@ -33,6 +33,11 @@
  *  - An AAR whose payload does not parse as RFC 8601 does not fail the chain
  *    (the seal covers the bytes, not their meaning); the set reports
  *    aar_error and DMARC local policy cannot use it.
+ *  - Local policy (§7.2.1, bimi_arc_trusted_pass()): a trusted sealer's
+ *    dmarc= entry for the From domain decides alone; otherwise its dkim=/spf=
+ *    pass must align with the From domain in the DMARC record's adkim/aspf
+ *    mode (RFC 7489 §3.1.1, §3.1.2). Relaxed uses the PSL Organizational
+ *    Domain, not the RFC 9989 tree walk (an AAR identifier is not looked up).
  */
 #include "engine/arc.h"
 #include "engine/dkim-private.h"
