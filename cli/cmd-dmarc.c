@@ -274,12 +274,17 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   }
   input.message_id = message_id;
   input.date = date;
-  input.arc_trusted_pass = bimi_arc_trusted_pass(arc, (const char *const *) trusted_sealers, author, &input.arc_sealer);
   dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
   ev = bimi_dmarc_evaluate(resolver, &dmarc_options, &input, &error);
   if (ev == NULL) {
     fprintf(stderr, "bimi dmarc: %s\n", error->message);
     return BIMI_EXIT_USAGE;
+  }
+  if (ev->result == BIMI_DMARC_RESULT_FAIL) {
+    const char *sealer = NULL;
+    if (bimi_arc_trusted_pass(arc, (const char *const *) trusted_sealers, ev->author_domain, ev->adkim, ev->aspf,
+                              &sealer))
+      bimi_dmarc_evaluation_apply_arc_override(ev, sealer);
   }
 
   authres = build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, sigs, arc, ip_text, ev);

@@ -33,6 +33,11 @@
  *  - An AAR whose payload does not parse as RFC 8601 does not fail the chain
  *    (the seal covers the bytes, not their meaning); the set reports
  *    aar_error and DMARC local policy cannot use it.
+ *  - Local policy (§7.2.1, bimi_arc_trusted_pass()): a trusted sealer's
+ *    dmarc= entry for the From domain decides alone; otherwise its dkim=/spf=
+ *    pass must align with the From domain in the DMARC record's adkim/aspf
+ *    mode (RFC 7489 §3.1.1, §3.1.2). Relaxed uses the PSL Organizational
+ *    Domain, not the RFC 9989 tree walk (an AAR identifier is not looked up).
  */
 #include "engine/arc.h"
 #include "engine/dkim-private.h"
@@ -122,7 +127,7 @@ bimi_arc_aar_parse(const char *value, gsize len, guint *out_instance, gsize *out
   i = skip_fws(value, len, i + 1);
   gsize start = i;
   guint n = 0;
-  while (i < len && g_ascii_isdigit(value[i]) && i - start < 3) {
+  while (i < len && g_ascii_isdigit(value[i]) && i - start < 2) { /* i-value = 1*2DIGIT */
     n = n * 10 + (guint) (value[i] - '0');
     i++;
   }
@@ -330,18 +335,10 @@ body_digest(Ctx *c, BimiDkimCanon canon, guint *out_len)
 }
 
 /* Verifies the AMS of instance @i on the header without the ARC fields of
- * newer instances. Returns FALSE only with @error; ok and why give the verdict. */
-static gboolean verify_ams_once(Ctx *c, guint i, gboolean *ok, char **why, GError **error);
-
-/* An AMS without c= is simple/simple (RFC 6376 §3.5 via RFC 8617 §4.1.2). */
+ * newer instances. An AMS without c= is simple/simple (RFC 6376 §3.5 via
+ * RFC 8617 §4.1.2). Returns FALSE only with @error; ok and why give the verdict. */
 static gboolean
 verify_ams(Ctx *c, guint i, gboolean *ok, char **why, GError **error)
-{
-  return verify_ams_once(c, i, ok, why, error);
-}
-
-static gboolean
-verify_ams_once(Ctx *c, guint i, gboolean *ok, char **why, GError **error)
 {
   Slot *s = &c->slots[i - 1];
   const BimiDkimSigParams *p = s->ams;
@@ -564,15 +561,20 @@ bimi_arc_chain_add_authres(const BimiArcChain *chain, BimiAuthres *ar, const cha
 
 /* ---- DMARC local policy (§7.2.1) ---------------------------------------- */
 
+/* Identifier Alignment of an AAR-reported identifier with the Author Domain,
+ * in the mode of the DMARC record in force (RFC 7489 §3.1.1/§3.1.2):
+ * strict = identical, relaxed = same Organizational Domain (PSL). */
 static gboolean
-same_org_domain(const char *a, const char *b)
+aar_aligned(const char *id, const char *author, BimiDmarcAlignMode mode)
 {
-  if (a == NULL || b == NULL)
+  if (id == NULL || *id == '\0' || author == NULL)
     return FALSE;
-  if (g_ascii_strcasecmp(a, b) == 0)
+  if (g_ascii_strcasecmp(id, author) == 0)
     return TRUE;
-  g_autofree char *oa = bimi_dmarc_org_domain_psl(a, NULL);
-  g_autofree char *ob = bimi_dmarc_org_domain_psl(b, NULL);
+  if (mode == BIMI_DMARC_ALIGN_STRICT)
+    return FALSE;
+  g_autofree char *oa = bimi_dmarc_org_domain_psl(id, NULL);
+  g_autofree char *ob = bimi_dmarc_org_domain_psl(author, NULL);
   return oa != NULL && ob != NULL && g_ascii_strcasecmp(oa, ob) == 0;
 }
 
@@ -599,7 +601,7 @@ domain_of(const char *v)
  */
 gboolean
 bimi_arc_trusted_pass(const BimiArcChain *chain, const char *const *trusted_sealers, const char *author_domain,
-                      const char **out_sealer)
+                      BimiDmarcAlignMode adkim, BimiDmarcAlignMode aspf, const char **out_sealer)
 {
   if (chain == NULL || chain->result != BIMI_ARC_RESULT_PASS || chain->sets->len == 0 ||
       trusted_sealers == NULL || author_domain == NULL)
@@ -610,24 +612,34 @@ bimi_arc_trusted_pass(const BimiArcChain *chain, const char *const *trusted_seal
     trusted = trusted || g_ascii_strcasecmp(trusted_sealers[i], newest->seal_domain) == 0;
   if (!trusted || newest->aar == NULL)
     return FALSE;
-  gboolean pass = FALSE;
-  for (guint i = 0; i < newest->aar->results->len && !pass; i++) {
+  /* The sealer's own DMARC verdict for this From domain decides when it
+   * recorded one: every dmarc= entry for it must be pass. */
+  gboolean has_dmarc = FALSE, dmarc_pass = TRUE, aligned_pass = FALSE;
+  for (guint i = 0; i < newest->aar->results->len; i++) {
     const BimiAuthresResult *r = g_ptr_array_index(newest->aar->results, i);
-    if (g_ascii_strcasecmp(r->result, "pass") != 0)
-      continue;
     if (g_ascii_strcasecmp(r->method, "dmarc") == 0) {
       const char *from = bimi_authres_result_get_property(r, "header", "from");
-      pass = from != NULL && g_ascii_strcasecmp(domain_of(from), author_domain) == 0;
-    } else if (g_ascii_strcasecmp(r->method, "dkim") == 0) {
+      if (from == NULL || g_ascii_strcasecmp(domain_of(from), author_domain) != 0)
+        continue;
+      has_dmarc = TRUE;
+      dmarc_pass = dmarc_pass && g_ascii_strcasecmp(r->result, "pass") == 0;
+      continue;
+    }
+    if (g_ascii_strcasecmp(r->result, "pass") != 0)
+      continue;
+    if (g_ascii_strcasecmp(r->method, "dkim") == 0) {
       const char *d = bimi_authres_result_get_property(r, "header", "d");
       if (d == NULL)
         d = domain_of(bimi_authres_result_get_property(r, "header", "i"));
-      pass = same_org_domain(d, author_domain);
+      aligned_pass = aligned_pass || aar_aligned(d, author_domain, adkim);
     } else if (g_ascii_strcasecmp(r->method, "spf") == 0) {
       const char *mf = bimi_authres_result_get_property(r, "smtp", "mailfrom");
-      pass = same_org_domain(domain_of(mf), author_domain);
+      if (mf == NULL)
+        mf = bimi_authres_result_get_property(r, "smtp", "mfrom");
+      aligned_pass = aligned_pass || aar_aligned(domain_of(mf), author_domain, aspf);
     }
   }
+  gboolean pass = has_dmarc ? dmarc_pass : aligned_pass;
   if (pass && out_sealer != NULL)
     *out_sealer = newest->seal_domain;
   return pass;

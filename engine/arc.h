@@ -7,8 +7,9 @@
  * The result is plain data (BimiArcChain). Sealing is not implemented.
  *
  * How DMARC uses it (local policy, RFC 8617 §7.2.1): bimi_arc_trusted_pass()
- * reads the AAR of the newest set when its sealer is trusted; the caller sets
- * BimiDmarcInput.arc_trusted_pass. See that function for why BIMI still needs
+ * reads the AAR of the newest set when its sealer is trusted, with the
+ * alignment modes of the DMARC evaluation; the caller then applies a TRUE with
+ * bimi_dmarc_evaluation_apply_arc_override(). See that function for why BIMI still needs
  * a real DMARC pass.
  *
  * Thread-safety: no global state.
@@ -20,6 +21,7 @@
 #include <json-glib/json-glib.h>
 #include "engine/authres.h"
 #include "engine/dkim.h"
+#include "engine/dmarc.h"
 #include "engine/message.h"
 
 G_BEGIN_DECLS
@@ -147,16 +149,28 @@ void bimi_arc_chain_add_authres(const BimiArcChain *chain, BimiAuthres *ar, cons
  * @trusted_sealers: (nullable): NULL-terminated domains ([policy]
  *   trusted_arc_sealers), compared case-insensitively
  * @author_domain: the RFC5322.From domain of the message
+ * @adkim: DKIM Identifier Alignment mode of the DMARC record in force
+ *   (BimiDmarcEvaluation.adkim)
+ * @aspf: SPF Identifier Alignment mode of that record (BimiDmarcEvaluation.aspf)
  * @out_sealer: (out) (optional) (transfer none): the sealer's d= on TRUE
  *
  * RFC 8617 §7.2.1 local policy: TRUE when the chain passes, the newest set's
- * AS d= is in @trusted_sealers, and that set's AAR records dmarc=pass with
- * header.from equal to @author_domain, or dkim=pass whose header.d (or
- * header.i domain), or spf=pass whose smtp.mailfrom domain, has the same
- * Organizational Domain (Public Suffix List) as @author_domain.
+ * AS d= is in @trusted_sealers, and that set's AAR vouches for @author_domain:
+ * - if the AAR has dmarc= entries whose header.from domain equals
+ *   @author_domain, they decide: all pass → TRUE, anything else → FALSE;
+ * - otherwise a dkim=pass whose header.d (or the domain of header.i when
+ *   header.d is absent) aligns per @adkim, or an spf=pass whose
+ *   smtp.mailfrom (or smtp.mfrom) domain aligns per @aspf, gives TRUE.
+ * Alignment follows RFC 7489 §3.1: strict = the same domain (ASCII
+ * case-insensitive), relaxed = the same Organizational Domain (Public Suffix
+ * List; the RFC 9989 tree walk is not used for AAR identifiers).
+ *
+ * Call it after bimi_dmarc_evaluate() (which knows the record's modes) and
+ * apply a TRUE with bimi_dmarc_evaluation_apply_arc_override().
  */
 gboolean bimi_arc_trusted_pass(const BimiArcChain *chain, const char *const *trusted_sealers,
-                               const char *author_domain, const char **out_sealer);
+                               const char *author_domain, BimiDmarcAlignMode adkim, BimiDmarcAlignMode aspf,
+                               const char **out_sealer);
 
 G_END_DECLS
 

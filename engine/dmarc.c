@@ -757,11 +757,8 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
     if (!ev->pct_sampled)
       ev->disposition = downgrade(ev->disposition);
   }
-  if (input->arc_trusted_pass && ev->disposition != BIMI_DMARC_POLICY_NONE) {
-    ev->arc_override = TRUE;
-    ev->arc_sealer = g_strdup(input->arc_sealer);
-    ev->disposition = BIMI_DMARC_POLICY_NONE;
-  }
+  if (input->arc_trusted_pass)
+    bimi_dmarc_evaluation_apply_arc_override(ev, input->arc_sealer);
   if (ev->author_domain_exists == -1 && ev->record->has_np && ev->policy_source != BIMI_DMARC_POLICY_FROM_P &&
       ev->mode == BIMI_DMARC_MODE_RFC9989) {
     char *r = g_strconcat(ev->reason, "; existence of the Author Domain unknown (DNS error): sp applied", NULL);
@@ -774,6 +771,19 @@ fatal:
   g_set_error(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_DNS, "DMARC: %s", ctx.fatal->message);
   g_clear_error(&ctx.fatal);
   return NULL;
+}
+
+gboolean
+bimi_dmarc_evaluation_apply_arc_override(BimiDmarcEvaluation *evaluation, const char *sealer)
+{
+  g_return_val_if_fail(evaluation != NULL, FALSE);
+  if (evaluation->result != BIMI_DMARC_RESULT_FAIL || evaluation->disposition == BIMI_DMARC_POLICY_NONE)
+    return FALSE;
+  evaluation->arc_override = TRUE;
+  g_free(evaluation->arc_sealer);
+  evaluation->arc_sealer = g_strdup(sealer);
+  evaluation->disposition = BIMI_DMARC_POLICY_NONE;
+  return TRUE;
 }
 
 /* ---- JSON ------------------------------------------------------------------ */

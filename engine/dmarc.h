@@ -209,7 +209,8 @@ typedef struct {
   guint n_dkim;                      /**< at most BIMI_DMARC_MAX_DKIM_INPUTS */
   const char *message_id;            /**< Message-ID field value as written, or NULL: pct sampling key */
   const char *date;                  /**< Date field value as written, or NULL: pct sampling key */
-  /* ARC hook (issue: ARC). TRUE when a configured trusted ARC sealer's
+  /* ARC hook (issue: ARC). Prefer bimi_dmarc_evaluation_apply_arc_override()
+   * after the evaluation, which knows adkim/aspf. TRUE when a configured trusted ARC sealer's
    * ARC-Authentication-Results say the original DMARC evaluation passed
    * (RFC 8617 §7.2.1, local policy). A "fail" result then gets disposition
    * none and override "arc"; the result itself stays fail. */
@@ -281,6 +282,18 @@ typedef struct {
 } BimiDmarcEvaluation;
 
 void bimi_dmarc_evaluation_free(BimiDmarcEvaluation *evaluation);
+
+/**
+ * bimi_dmarc_evaluation_apply_arc_override:
+ * @evaluation: a finished evaluation (modified in place)
+ * @sealer: (nullable) (transfer none): the trusted ARC sealer's d=, copied
+ *
+ * RFC 8617 §7.2.1 local policy, after bimi_arc_trusted_pass() said TRUE for
+ * this evaluation's Author Domain and adkim/aspf: a "fail" whose disposition
+ * is not none gets disposition none, arc_override TRUE and @sealer. The
+ * result stays fail. Returns whether it changed anything. No error.
+ */
+gboolean bimi_dmarc_evaluation_apply_arc_override(BimiDmarcEvaluation *evaluation, const char *sealer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free)
 
 /** Evaluator settings ([policy] of the configuration). */

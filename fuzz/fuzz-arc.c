@@ -110,6 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (strstr(text, "; arc=") == NULL)
     abort();
   static const char *const trusted[] = { "lists.trusted.example", NULL };
-  (void) bimi_arc_trusted_pass(chain, trusted, "brand.example", NULL);
+  (void) bimi_arc_trusted_pass(chain, trusted, "brand.example", BIMI_DMARC_ALIGN_RELAXED, BIMI_DMARC_ALIGN_STRICT,
+                               NULL);
   return 0;
 }

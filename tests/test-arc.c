@@ -82,6 +82,7 @@ test_aar_prefix(void)
     { "i=1; lists.example.org; spf=pass", 1, 4 },
     { " i = 12 ;x; none", 12, 9 },
     { "\r\n\ti=50;a; none", 50, 8 },
+    { "i=01; a; none", 1, 5 }, /* i-value = 1*2DIGIT (RFC 8617 §4.1.1) */
   };
   for (guint k = 0; k < G_N_ELEMENTS(good); k++) {
     guint inst = 0;
@@ -98,6 +99,7 @@ test_aar_prefix(void)
     { "i=0; a; none", "not an instance" },
     { "i=51; a; none", "not an instance" },
     { "i=123; a; none", "not an instance" },
+    { "i=001; a; none", "not an instance" }, /* three digits */
     { "i=; a; none", "not an instance" },
     { "i 1; a; none", "expected '='" },
     { "", "does not start with i=" },
@@ -295,11 +297,12 @@ dmarc_of(const char *fixture, const char *const *trusted, gboolean *out_trusted)
     .n_dkim = 1,
     .spf_mail_from_result = BIMI_DMARC_AUTH_NONE,
   };
-  in.arc_trusted_pass = bimi_arc_trusted_pass(chain, trusted, author, &sealer);
-  in.arc_sealer = sealer;
-  *out_trusted = in.arc_trusted_pass;
   BimiDmarcEvaluation *ev = bimi_dmarc_evaluate(resolver, NULL, &in, &error);
   g_assert_no_error(error);
+  g_assert_cmpint(ev->adkim, ==, BIMI_DMARC_ALIGN_RELAXED); /* _dmarc.brand.example: p=reject */
+  *out_trusted = bimi_arc_trusted_pass(chain, trusted, ev->author_domain, ev->adkim, ev->aspf, &sealer);
+  if (*out_trusted)
+    g_assert_true(bimi_dmarc_evaluation_apply_arc_override(ev, sealer));
   return ev;
 }
 
@@ -333,7 +336,38 @@ test_dmarc_override(void)
   g_autoptr(BimiDmarcEvaluation) d = dmarc_of("list-trusted-fwd.eml", fwd, &t);
   g_assert_false(t);
   g_assert_cmpint(d->disposition, ==, BIMI_DMARC_POLICY_REJECT);
+
+  /* The trusted sealer recorded dmarc=fail itself: no override. */
+  g_autoptr(BimiDmarcEvaluation) e = dmarc_of("list-trusted-dmarc-fail.eml", trusted, &t);
+  g_assert_false(t);
+  g_assert_false(e->arc_override);
+  g_assert_cmpint(e->disposition, ==, BIMI_DMARC_POLICY_REJECT);
+
+  /* Only an aligned spf=pass (smtp.mfrom of a subdomain; record is relaxed): override. */
+  g_autoptr(BimiDmarcEvaluation) f = dmarc_of("list-trusted-spf-mfrom.eml", trusted, &t);
+  g_assert_true(t);
+  g_assert_true(f->arc_override);
+  g_assert_cmpint(f->disposition, ==, BIMI_DMARC_POLICY_NONE);
+
+  /* An evaluation that passed, or already has disposition none, is left alone. */
+  g_assert_false(bimi_dmarc_evaluation_apply_arc_override(f, "x.example"));
+  g_assert_cmpstr(f->arc_sealer, ==, "lists.trusted.example");
 }
+
+static gboolean
+trusted_pass_of(const char *fixture, const char *author, BimiDmarcAlignMode adkim, BimiDmarcAlignMode aspf)
+{
+  static const char *const trusted[] = { "lists.trusted.example", NULL };
+  g_autoptr(BimiArcChain) c = validate_fixture(fixture, NULL, NULL);
+  g_assert_cmpint(c->result, ==, BIMI_ARC_RESULT_PASS);
+  const char *sealer = NULL;
+  gboolean ok = bimi_arc_trusted_pass(c, trusted, author, adkim, aspf, &sealer);
+  g_assert_cmpstr(sealer, ==, ok ? "lists.trusted.example" : NULL);
+  return ok;
+}
+
+#define R BIMI_DMARC_ALIGN_RELAXED
+#define S BIMI_DMARC_ALIGN_STRICT
 
 static void
 test_trusted_pass_rules(void)
@@ -341,14 +375,56 @@ test_trusted_pass_rules(void)
   static const char *const trusted[] = { "lists.trusted.example", NULL };
   const char *sealer = NULL;
   g_autoptr(BimiArcChain) a = validate_fixture("list-trusted.eml", NULL, NULL);
-  g_assert_true(bimi_arc_trusted_pass(a, trusted, "brand.example", &sealer));
+  g_assert_true(bimi_arc_trusted_pass(a, trusted, "brand.example", R, R, &sealer));
   g_assert_cmpstr(sealer, ==, "lists.trusted.example");
-  /* another From domain: the AAR vouches for brand.example only */
-  g_assert_false(bimi_arc_trusted_pass(a, trusted, "other.example", NULL));
+  /* another From domain: the AAR vouches for brand.example only (its dkim=/spf=
+   * identifiers are brand.example: relaxed-aligned with a subdomain From) */
+  g_assert_false(bimi_arc_trusted_pass(a, trusted, "other.example", R, R, NULL));
+  g_assert_true(bimi_arc_trusted_pass(a, trusted, "news.brand.example", R, R, NULL));
+  g_assert_false(bimi_arc_trusted_pass(a, trusted, "news.brand.example", S, S, NULL));
   /* a chain that fails is never used */
   g_autoptr(BimiArcChain) b = validate_fixture("list-trusted.eml", "spring collection is out", "spring collection is in");
-  g_assert_false(bimi_arc_trusted_pass(b, trusted, "brand.example", NULL));
+  g_assert_false(bimi_arc_trusted_pass(b, trusted, "brand.example", R, R, NULL));
 }
+
+/* dkim= path: header.d, or header.i's domain, aligned per adkim (aspf irrelevant). */
+static void
+test_trusted_pass_dkim(void)
+{
+  g_assert_true(trusted_pass_of("list-trusted-dkim-sub.eml", "brand.example", R, S));
+  g_assert_false(trusted_pass_of("list-trusted-dkim-sub.eml", "brand.example", S, R));
+  g_assert_true(trusted_pass_of("list-trusted-dkim-sub.eml", "news.brand.example", S, S));
+  g_assert_true(trusted_pass_of("list-trusted-dkim-i.eml", "brand.example", S, S));
+  g_assert_true(trusted_pass_of("list-trusted-dkim-i.eml", "BRAND.example", R, R));
+  /* its dmarc=pass is for other.example: it decides there, not for brand.example */
+  g_assert_true(trusted_pass_of("list-trusted-dkim-i.eml", "other.example", S, S));
+  g_assert_false(trusted_pass_of("list-trusted-dkim-i.eml", "sub.other.example", R, R));
+}
+
+/* spf= path: smtp.mailfrom or smtp.mfrom domain aligned per aspf (adkim irrelevant). */
+static void
+test_trusted_pass_spf(void)
+{
+  g_assert_true(trusted_pass_of("list-trusted-spf-mfrom.eml", "brand.example", S, R));
+  g_assert_false(trusted_pass_of("list-trusted-spf-mfrom.eml", "brand.example", R, S));
+  g_assert_true(trusted_pass_of("list-trusted-spf-mfrom.eml", "mail.brand.example", R, S));
+  g_assert_true(trusted_pass_of("list-trusted-spf.eml", "brand.example", S, S));
+  g_assert_false(trusted_pass_of("list-trusted-spf.eml", "other.example", R, R));
+}
+
+/* A dmarc= entry for the From domain decides, even against aligned passes. */
+static void
+test_trusted_pass_dmarc_fail(void)
+{
+  g_assert_false(trusted_pass_of("list-trusted-dmarc-fail.eml", "brand.example", R, R));
+  g_assert_false(trusted_pass_of("list-trusted-dmarc-fail.eml", "brand.example", S, S));
+  /* for another From domain the entry is silent: aligned dkim/spf pass counts */
+  g_assert_true(trusted_pass_of("list-trusted-dmarc-fail.eml", "news.brand.example", R, R));
+  g_assert_true(trusted_pass_of("list-trusted.eml", "brand.example", S, S));
+}
+
+#undef R
+#undef S
 
 int
 main(int argc, char **argv)
@@ -363,6 +439,9 @@ main(int argc, char **argv)
   g_test_add_func("/arc/limits/sets-and-fields", test_limits);
   g_test_add_func("/arc/output/json-and-authres", test_json_and_authres);
   g_test_add_func("/arc/policy/trusted-pass-rules", test_trusted_pass_rules);
+  g_test_add_func("/arc/policy/trusted-pass-dkim", test_trusted_pass_dkim);
+  g_test_add_func("/arc/policy/trusted-pass-spf", test_trusted_pass_spf);
+  g_test_add_func("/arc/policy/trusted-pass-dmarc-fail", test_trusted_pass_dmarc_fail);
   g_test_add_func("/arc/policy/dmarc-override", test_dmarc_override);
   int rc = g_test_run();
   bimi_dns_resolver_unref(resolver);
