@@ -66,12 +66,7 @@ run(int argc, char **argv, BimiCliDnsOptions *dns)
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("arc", error->message);
-  g_autoptr(GBytes) raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
-  if (raw == NULL) {
-    fprintf(stderr, "bimi arc: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
-  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+  g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
   if (msg == NULL) {
     fprintf(stderr, "bimi arc: %s: %s\n", argv[1], error->message);
     return BIMI_EXIT_USAGE;

@@ -155,7 +155,6 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - SPF, DKIM and DMARC of one message");
-  g_autoptr(GBytes) raw = NULL;
   g_autoptr(BimiMessage) msg = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(GInetAddress) ip = NULL;
@@ -200,8 +199,8 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
       return bimi_cli_usage_error("dmarc", "--ip needs --mail-from, --helo or both");
     }
   }
-  raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
-  if (raw == NULL || (msg = bimi_message_parse(raw, &error)) == NULL) {
+  msg = bimi_cli_read_message(argv[1], &error);
+  if (msg == NULL) {
     bimi_cli_dns_options_clear(&dns);
     fprintf(stderr, "bimi dmarc: %s: %s\n", argv[1], error->message);
     return BIMI_EXIT_USAGE;

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 #include "engine/dns.h"
+#include "engine/message.h"
 
 enum {
   BIMI_EXIT_PASS = 0,
@@ -56,6 +57,18 @@ int bimi_cli_usage_error(const char *subcommand, const char *message);
 
 /** Parses --at: RFC 3339 ("2022-11-07T17:54:24Z") or "@EPOCH" into Unix seconds. */
 gboolean bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **error);
+
+/**
+ * bimi_cli_read_message:
+ * @path: a message file, or "-" for stdin
+ * @error: G_FILE_ERROR (unreadable, larger than BIMI_MAX_MESSAGE_BYTES) or
+ *   BIMI_MESSAGE_ERROR (the header section does not parse; the message names line and offset)
+ *
+ * Reads and parses one raw RFC 5322 message, as `bimi dkim|arc|dmarc` take it.
+ *
+ * Returns: (transfer full): the parsed message, or NULL with @error set.
+ */
+BimiMessage *bimi_cli_read_message(const char *path, GError **error);
 
 /** Reads a whole file (or "-" = stdin), at most @max_bytes. (transfer full) */
 GBytes *bimi_cli_read_file(const char *path, gsize max_bytes, GError **error);

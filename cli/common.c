@@ -1,5 +1,7 @@
 /* cli/common.c — option groups and helpers shared by the `bimi` subcommands. */
 #include "cli/commands.h"
+#include "engine/limits.h"
+#include "engine/message.h"
 #include "engine/util.h"
 
 #include <stdio.h>
@@ -109,4 +111,14 @@ bimi_cli_read_file(const char *path, gsize max_bytes, GError **error)
   if (g_strcmp0(path, "-") == 0)
     return bimi_util_read_fd(STDIN_FILENO, "stdin", max_bytes, error);
   return bimi_util_read_file(path, max_bytes, error);
+}
+
+BimiMessage *
+bimi_cli_read_message(const char *path, GError **error)
+{
+  g_autoptr(GBytes) raw = bimi_cli_read_file(path, BIMI_MAX_MESSAGE_BYTES, error);
+
+  if (raw == NULL)
+    return NULL;
+  return bimi_message_parse(raw, error);
 }
