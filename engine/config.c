@@ -25,14 +25,20 @@ typedef struct {
 } KnownGroup;
 
 static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
-static const char *const policy_keys[] = { "dmarc", "no_ptr_action", "trusted_arc_sealers", "bimi_accept_arc_override", NULL };
+static const char *const policy_keys[] = { "dmarc", "no_ptr_action", "trusted_arc_sealers", "bimi_accept_arc_override",
+                                           "logo_without_evidence", "cmc", "fcrdns", NULL };
 static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "max_redirects", "logo_max_bytes",
                                           "evidence_max_bytes", "max_per_host", "allow_private_addresses",
                                           "ca_file", "resolve", NULL };
 static const char *const trust_keys[] = { "bimi_roots", "ct_logs", "revocation", NULL };
 static const char *const cache_keys[] = { "dir", "max_bytes", "min_ttl", "max_ttl", "negative_ttl",
                                           "max_entries", "max_stale", "wait_ms", NULL };
-static const char *const auth_keys[] = { "authserv_id", "max_signatures", NULL };
+static const char *const auth_keys[] = { "authserv_id", "max_signatures", "trusted_receivers", "trust_own_authres",
+                                         "own_signing_domain", "mta_strips_authres", NULL };
+static const char *const server_keys[] = { "listen", "socket_mode", "threads", "max_message_bytes", "max_queue",
+                                           "shutdown_timeout_ms", "log_level", "logo_url_prefix", NULL };
+static const char *const render_keys[] = { "sizes", "workers", "deadline_ms", "worker_path", NULL };
+static const char *const testing_keys[] = { "now", NULL };
 static const KnownGroup known_groups[] = {
   { "dns", dns_keys },
   { "policy", policy_keys },
@@ -40,6 +46,9 @@ static const KnownGroup known_groups[] = {
   { "trust", trust_keys },
   { "cache", cache_keys },
   { "auth", auth_keys },
+  { "server", server_keys },
+  { "render", render_keys },
+  { "testing", testing_keys },
 };
 
 BimiConfig *
@@ -73,6 +82,21 @@ bimi_config_new_default(void)
   box->config.cache_max_stale = BIMI_CACHE_DEFAULT_MAX_STALE;
   box->config.cache_wait_ms = BIMI_CACHE_DEFAULT_WAIT_MS;
   box->config.policy_trusted_arc_sealers = g_new0(char *, 1);
+  box->config.policy_show_cmc = TRUE;
+  box->config.policy_require_fcrdns = TRUE;
+  box->config.auth_trusted_receivers = g_new0(char *, 1);
+  box->config.server_listen = g_strdup(BIMI_CONFIG_DEFAULT_LISTEN);
+  box->config.server_socket_mode = 0660;
+  box->config.server_threads = BIMI_SERVER_DEFAULT_THREADS;
+  box->config.server_max_message_bytes = BIMI_SERVER_DEFAULT_MAX_MESSAGE_BYTES;
+  box->config.server_max_queue = BIMI_SERVER_DEFAULT_MAX_QUEUE;
+  box->config.server_shutdown_timeout_ms = BIMI_SERVER_DEFAULT_SHUTDOWN_MS;
+  box->config.server_log_level = g_strdup("info");
+  box->config.server_logo_url_prefix = g_strdup("/bimi/v1/logo");
+  box->config.render_n_sizes = G_N_ELEMENTS(bimi_render_default_sizes);
+  box->config.render_sizes = g_memdup2(bimi_render_default_sizes, sizeof bimi_render_default_sizes);
+  box->config.render_workers = 2;
+  box->config.render_deadline_ms = BIMI_RENDER_DEFAULT_DEADLINE_MS;
   return &box->config;
 }
 
@@ -105,6 +129,13 @@ bimi_config_unref(BimiConfig *config)
   g_strfreev(config->fetch_resolve);
   g_free(config->cache_dir);
   g_strfreev(config->policy_trusted_arc_sealers);
+  g_strfreev(config->auth_trusted_receivers);
+  g_free(config->auth_own_signing_domain);
+  g_free(config->server_listen);
+  g_free(config->server_log_level);
+  g_free(config->server_logo_url_prefix);
+  g_free(config->render_sizes);
+  g_free(config->render_worker_path);
   g_free(box);
 }
 
@@ -346,6 +377,233 @@ get_no_ptr_action(GKeyFile *kf, BimiRdnsAction *inout, const char *source, GErro
   return TRUE;
 }
 
+/* A string key with a fixed set of spellings; *inout is set to the index in @choices. */
+static gboolean
+get_choice(GKeyFile *kf, const char *group, const char *key, const char *const *choices, guint *inout,
+           const char *source, GError **error)
+{
+  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
+  g_autoptr(GString) list = g_string_new(NULL);
+
+  if (raw == NULL)
+    return TRUE;
+  g_strstrip(raw);
+  for (guint i = 0; choices[i] != NULL; i++) {
+    if (strcmp(raw, choices[i]) == 0) {
+      *inout = i;
+      return TRUE;
+    }
+  }
+  for (guint i = 0; choices[i] != NULL; i++)
+    g_string_append_printf(list, "%s%s", i > 0 ? ", " : "", choices[i]);
+  g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+              "%s: [%s] %s = '%s': expected one of %s", source, group, key, raw, list->str);
+  return FALSE;
+}
+
+/* A two-way choice stored as a gboolean: @choices[0] is FALSE, @choices[1] TRUE. */
+static gboolean
+get_flag_choice(GKeyFile *kf, const char *group, const char *key, const char *off, const char *on,
+                gboolean *inout, const char *source, GError **error)
+{
+  const char *const choices[] = { off, on, NULL };
+  guint v = *inout ? 1 : 0;
+
+  if (!get_choice(kf, group, key, choices, &v, source, error))
+    return FALSE;
+  *inout = v == 1;
+  return TRUE;
+}
+
+/* A lower-cased list of host names; @what names the key in errors. */
+static gboolean
+get_domain_list(GKeyFile *kf, const char *group, const char *key, char ***inout, const char *source, GError **error)
+{
+  char **list = get_list(kf, group, key);
+
+  for (guint i = 0; list[i] != NULL; i++) {
+    for (char *c = list[i]; *c != '\0'; c++) {
+      if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') {
+        g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                    "%s: [%s] %s: '%s' is not a domain name", source, group, key, list[i]);
+        g_strfreev(list);
+        return FALSE;
+      }
+      *c = g_ascii_tolower(*c);
+    }
+  }
+  g_strfreev(*inout);
+  *inout = list;
+  return TRUE;
+}
+
+/* A non-empty string key replacing *inout when present. */
+static gboolean
+get_nonempty_string(GKeyFile *kf, const char *group, const char *key, char **inout, const char *source,
+                    GError **error)
+{
+  g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
+
+  if (v == NULL)
+    return TRUE;
+  g_strstrip(v);
+  if (*v == '\0') {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE, "%s: [%s] %s: must not be empty", source, group, key);
+    return FALSE;
+  }
+  g_free(*inout);
+  *inout = g_steal_pointer(&v);
+  return TRUE;
+}
+
+/* A string key where empty means unset (NULL). */
+static gboolean
+get_optional_path(GKeyFile *kf, const char *group, const char *key, char **inout)
+{
+  g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
+
+  if (v == NULL)
+    return TRUE;
+  g_strstrip(v);
+  g_free(*inout);
+  *inout = *v != '\0' ? g_steal_pointer(&v) : NULL;
+  return TRUE;
+}
+
+/* [policy] decision keys and [auth] envelope/A-R trust keys. */
+static gboolean
+get_decision_policy(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
+{
+  g_autofree char *own = NULL;
+
+  if (!get_flag_choice(kf, "policy", "logo_without_evidence", "none", "logo", &c->policy_logo_without_evidence,
+                       source, error) ||
+      !get_flag_choice(kf, "policy", "cmc", "none", "logo", &c->policy_show_cmc, source, error) ||
+      !get_flag_choice(kf, "policy", "fcrdns", "ignore", "require", &c->policy_require_fcrdns, source, error) ||
+      !get_domain_list(kf, "auth", "trusted_receivers", &c->auth_trusted_receivers, source, error) ||
+      !get_bool(kf, "auth", "trust_own_authres", &c->auth_trust_own_authres, source, error) ||
+      !get_bool(kf, "auth", "mta_strips_authres", &c->auth_mta_strips_authres, source, error))
+    return FALSE;
+  {
+    char **one = NULL;
+    if (!get_domain_list(kf, "auth", "own_signing_domain", &one, source, error))
+      return FALSE;
+    if (one != NULL && one[0] != NULL) {
+      if (one[1] != NULL) {
+        g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                    "%s: [auth] own_signing_domain: one domain expected", source);
+        g_strfreev(one);
+        return FALSE;
+      }
+      own = g_strdup(one[0]);
+    }
+    g_strfreev(one);
+  }
+  if (own != NULL) {
+    g_free(c->auth_own_signing_domain);
+    c->auth_own_signing_domain = g_steal_pointer(&own);
+  }
+  if (c->auth_trust_own_authres && c->auth_own_signing_domain == NULL && !c->auth_mta_strips_authres) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [auth] trust_own_authres = true needs own_signing_domain or mta_strips_authres = true "
+                "(else a sender could forge the Authentication-Results)", source);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* [server], [render], [testing] */
+static gboolean
+get_service(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
+{
+  static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
+  guint level = 2;
+  g_autofree char *mode = NULL;
+  g_autofree char *sizes = NULL;
+  g_autofree char *now = NULL;
+
+  if (!get_nonempty_string(kf, "server", "listen", &c->server_listen, source, error) ||
+      !get_uint_in_range(kf, "server", "threads", 1, BIMI_SERVER_MAX_THREADS, &c->server_threads, source, error) ||
+      !get_uint_in_range(kf, "server", "max_message_bytes", 1024, BIMI_MAX_MESSAGE_BYTES,
+                         &c->server_max_message_bytes, source, error) ||
+      !get_uint_in_range(kf, "server", "max_queue", 1, 65536, &c->server_max_queue, source, error) ||
+      !get_uint_in_range(kf, "server", "shutdown_timeout_ms", 0, 600000, &c->server_shutdown_timeout_ms, source,
+                         error) ||
+      !get_choice(kf, "server", "log_level", levels, &level, source, error) ||
+      !get_nonempty_string(kf, "server", "logo_url_prefix", &c->server_logo_url_prefix, source, error) ||
+      !get_uint_in_range(kf, "render", "workers", 1, BIMI_RENDER_MAX_WORKERS, &c->render_workers, source, error) ||
+      !get_uint_in_range(kf, "render", "deadline_ms", 100, 60000, &c->render_deadline_ms, source, error) ||
+      !get_optional_path(kf, "render", "worker_path", &c->render_worker_path))
+    return FALSE;
+  g_free(c->server_log_level);
+  c->server_log_level = g_strdup(levels[level]);
+  mode = g_key_file_get_string(kf, "server", "socket_mode", NULL);
+  if (mode != NULL) {
+    guint64 v = 0;
+    g_strstrip(mode);
+    if (!g_ascii_string_to_unsigned(mode, 8, 0, 0777, &v, NULL)) {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [server] socket_mode = '%s': expected octal permission bits such as 0660", source, mode);
+      return FALSE;
+    }
+    c->server_socket_mode = (guint) v;
+  }
+  {
+    const char *l = c->server_listen;
+    const char *colon = strrchr(l, ':');
+    guint64 port = 0;
+    gboolean ok;
+    if (g_str_has_prefix(l, "unix:"))
+      ok = l[5] == '/';
+    else if (l[0] == '/')
+      ok = TRUE;
+    else
+      ok = colon != NULL && colon != l && g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL);
+    if (!ok) {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [server] listen = '%s': expected unix:/PATH, /PATH or HOST:PORT", source, l);
+      return FALSE;
+    }
+  }
+  if (c->server_logo_url_prefix[0] != '/' && !g_str_has_prefix(c->server_logo_url_prefix, "https://")) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [server] logo_url_prefix = '%s': expected an absolute path or an https URL", source,
+                c->server_logo_url_prefix);
+    return FALSE;
+  }
+  sizes = g_key_file_get_string(kf, "render", "sizes", NULL);
+  if (sizes != NULL) {
+    g_autoptr(GError) bad = NULL;
+    g_autoptr(GArray) arr = bimi_render_parse_sizes(sizes, &bad);
+    if (arr == NULL) {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE, "%s: [render] sizes: %s", source, bad->message);
+      return FALSE;
+    }
+    g_free(c->render_sizes);
+    c->render_n_sizes = arr->len;
+    c->render_sizes = g_memdup2(arr->data, sizeof(guint) * arr->len);
+  }
+  now = g_key_file_get_string(kf, "testing", "now", NULL);
+  if (now != NULL && *g_strstrip(now) != '\0') {
+    guint64 epoch = 0;
+    if (now[0] == '@') {
+      if (!g_ascii_string_to_unsigned(now + 1, 10, 1, G_MAXINT64, &epoch, NULL))
+        epoch = 0;
+    } else {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(now, NULL);
+      if (dt != NULL && g_date_time_to_unix(dt) > 0)
+        epoch = (guint64) g_date_time_to_unix(dt);
+    }
+    if (epoch == 0) {
+      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                  "%s: [testing] now = '%s': expected RFC 3339 (2026-06-01T00:00:00Z) or @EPOCH", source, now);
+      return FALSE;
+    }
+    c->testing_now = (gint64) epoch;
+  }
+  return TRUE;
+}
+
 BimiConfig *
 bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
 {
@@ -422,6 +680,8 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
       *c = g_ascii_tolower(*c);
     }
   }
+  if (!get_decision_policy(kf, config, source, error) || !get_service(kf, config, source, error))
+    return NULL;
   if (g_key_file_has_key(kf, "policy", "bimi_accept_arc_override", NULL)) {
     g_autoptr(GError) bad = NULL;
     config->policy_bimi_accept_arc_override =

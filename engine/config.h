@@ -17,6 +17,7 @@
 #include "engine/fetch.h"
 #include "engine/vmc.h"
 #include "cache/records.h"
+#include "renderer/render.h"
 
 G_BEGIN_DECLS
 
@@ -76,7 +77,42 @@ typedef struct {
   gboolean policy_bimi_accept_arc_override; /**< "bimi_accept_arc_override" (default false): let a
                                              *   DMARC fail relaxed by a trusted ARC sealer count as
                                              *   a pass for BIMI (see bimi_arc_trusted_pass()) */
+  /* [policy], the decision (DESIGN.md §3 "decision"; engine/evaluate.h) */
+  gboolean policy_logo_without_evidence; /**< "logo_without_evidence": none (FALSE, default) or logo (TRUE):
+                                          *   a valid logo with no a= Evidence Document is shown without a checkmark */
+  gboolean policy_show_cmc;          /**< "cmc": logo (TRUE, default) or none: a valid CMC earns a logo */
+  gboolean policy_require_fcrdns;    /**< "fcrdns": require (TRUE, default) or ignore: when the client IP is known,
+                                      *   FCrDNS none/fail means no indicator (reason "no-fcrdns") */
+  /* [auth], the A-R this service may trust (DESIGN.md §3 "authres") and the envelope */
+  char **auth_trusted_receivers;     /**< "trusted_receivers": host names (lower case) whose Received fields give the
+                                      *   envelope when the request has none; NULL-terminated, empty by default */
+  gboolean auth_trust_own_authres;   /**< "trust_own_authres" (default false) */
+  char *auth_own_signing_domain;     /**< "own_signing_domain": DKIM d= that vouches for our A-R, or NULL */
+  gboolean auth_mta_strips_authres;  /**< "mta_strips_authres" (default false): the topmost A-R is ours */
+
+  /* [server] (fcgi/) */
+  char *server_listen;               /**< "listen": "unix:/path", "/path" or "HOST:PORT"; default BIMI_CONFIG_DEFAULT_LISTEN */
+  guint server_socket_mode;          /**< "socket_mode": octal permission bits of a unix socket, default 0660 */
+  guint server_threads;              /**< "threads": worker threads 1..BIMI_SERVER_MAX_THREADS, default 8 */
+  guint server_max_message_bytes;    /**< "max_message_bytes": 1024..BIMI_MAX_MESSAGE_BYTES, default 10 MiB */
+  guint server_max_queue;            /**< "max_queue": accepted connections waiting for a worker, 1..65536, default 256 */
+  guint server_shutdown_timeout_ms;  /**< "shutdown_timeout_ms": SIGTERM grace for requests in flight, 0..600000, default 10000 */
+  char *server_log_level;            /**< "log_level": error | warning | info (default) | debug */
+  char *server_logo_url_prefix;      /**< "logo_url_prefix": URL prefix of logo links in decisions, default "/bimi/v1/logo" */
+  /* [render] (renderer/) */
+  guint *render_sizes;               /**< "sizes": PNG sizes, ascending; default bimi_render_default_sizes */
+  guint render_n_sizes;
+  guint render_workers;              /**< "workers": render worker processes, 1..BIMI_RENDER_MAX_WORKERS, default 2 */
+  guint render_deadline_ms;          /**< "deadline_ms": 100..60000, default BIMI_RENDER_DEFAULT_DEADLINE_MS */
+  char *render_worker_path;          /**< "worker_path": the `bimi` binary run as `bimi __render-worker`; NULL =
+                                      *   `bimi` next to the running program */
+  /* [testing] */
+  gint64 testing_now;                /**< "now": RFC 3339 or @EPOCH evaluation time replacing the clock (tests and the
+                                      *   demo replaying old certificates); 0 = the clock */
 } BimiConfig;
+
+/** Default [server] listen address. */
+#define BIMI_CONFIG_DEFAULT_LISTEN "unix:/run/bimi/bimi-fcgi.sock"
 
 /** Default [trust] files, relative to the working directory (the repository's data/). */
 #define BIMI_CONFIG_DEFAULT_BIMI_ROOTS "data/bimi-roots.pem"

@@ -287,4 +287,16 @@
 #define BIMI_BIMI_INDICATOR_FIRST_LINE_CHARS 60u
 #define BIMI_BIMI_INDICATOR_LINE_CHARS 76u
 
+/* ---- fcgi/ the service (DESIGN.md §4, conf [server]) -------------------- */
+/** Most worker threads of bimi-fcgi. */
+#define BIMI_SERVER_MAX_THREADS       256u
+/** Default worker threads. */
+#define BIMI_SERVER_DEFAULT_THREADS   8u
+/** Default largest message body accepted by POST /bimi/v1/evaluate, bytes (more: 413). */
+#define BIMI_SERVER_DEFAULT_MAX_MESSAGE_BYTES (10u * 1024u * 1024u)
+/** Default accepted connections waiting for a worker before new ones get 503. */
+#define BIMI_SERVER_DEFAULT_MAX_QUEUE 256u
+/** Default SIGTERM grace for requests in flight, ms. */
+#define BIMI_SERVER_DEFAULT_SHUTDOWN_MS 10000u
+
 #endif /* BIMI_LIMITS_H */

@@ -456,6 +456,104 @@ test_example_file(void)
   g_assert_cmpuint(c->cache_max_entries, ==, d->cache_max_entries);
   g_assert_cmpuint(c->cache_max_stale, ==, d->cache_max_stale);
   g_assert_cmpuint(c->cache_wait_ms, ==, d->cache_wait_ms);
+  g_assert_cmpint(c->policy_logo_without_evidence, ==, d->policy_logo_without_evidence);
+  g_assert_cmpint(c->policy_show_cmc, ==, d->policy_show_cmc);
+  g_assert_cmpint(c->policy_require_fcrdns, ==, d->policy_require_fcrdns);
+  g_assert_null(c->auth_trusted_receivers[0]);
+  g_assert_false(c->auth_trust_own_authres);
+  g_assert_null(c->auth_own_signing_domain);
+  g_assert_false(c->auth_mta_strips_authres);
+  g_assert_cmpstr(c->server_listen, ==, d->server_listen);
+  g_assert_cmpuint(c->server_socket_mode, ==, d->server_socket_mode);
+  g_assert_cmpuint(c->server_threads, ==, d->server_threads);
+  g_assert_cmpuint(c->server_max_message_bytes, ==, d->server_max_message_bytes);
+  g_assert_cmpuint(c->server_max_queue, ==, d->server_max_queue);
+  g_assert_cmpuint(c->server_shutdown_timeout_ms, ==, d->server_shutdown_timeout_ms);
+  g_assert_cmpstr(c->server_log_level, ==, d->server_log_level);
+  g_assert_cmpstr(c->server_logo_url_prefix, ==, d->server_logo_url_prefix);
+  g_assert_cmpuint(c->render_n_sizes, ==, d->render_n_sizes);
+  g_assert_cmpmem(c->render_sizes, c->render_n_sizes * sizeof(guint), d->render_sizes, d->render_n_sizes * sizeof(guint));
+  g_assert_cmpuint(c->render_workers, ==, d->render_workers);
+  g_assert_cmpuint(c->render_deadline_ms, ==, d->render_deadline_ms);
+  g_assert_null(c->render_worker_path);
+  g_assert_cmpint(c->testing_now, ==, 0);
+}
+
+/* [policy] decision keys, [auth] A-R trust, [server], [render], [testing]: values and refusals. */
+static void
+test_service_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) d = bimi_config_new_default();
+  g_autoptr(BimiConfig) c = parse("[policy]\nlogo_without_evidence = logo\ncmc = none\nfcrdns = ignore\n"
+                                  "[auth]\ntrusted_receivers = MX1.Example.net, mx2.example.net\n"
+                                  "trust_own_authres = true\nown_signing_domain = Example.net\n"
+                                  "[server]\nlisten = 127.0.0.1:9000\nsocket_mode = 0600\nthreads = 4\n"
+                                  "max_message_bytes = 2048\nmax_queue = 3\nshutdown_timeout_ms = 500\n"
+                                  "log_level = debug\nlogo_url_prefix = https://cdn.example/bimi\n"
+                                  "[render]\nsizes = 64, 32\nworkers = 3\ndeadline_ms = 900\nworker_path = /usr/bin/bimi\n"
+                                  "[testing]\nnow = 2026-06-01T00:00:00Z\n", &error);
+
+  g_assert_no_error(error);
+  g_assert_true(d->policy_show_cmc);
+  g_assert_true(d->policy_require_fcrdns);
+  g_assert_false(d->policy_logo_without_evidence);
+  g_assert_cmpstr(d->server_listen, ==, "unix:/run/bimi/bimi-fcgi.sock");
+  g_assert_cmpuint(d->server_socket_mode, ==, 0660);
+  g_assert_cmpuint(d->server_threads, ==, 8);
+  g_assert_cmpuint(d->render_n_sizes, ==, 9);
+  g_assert_true(c->policy_logo_without_evidence);
+  g_assert_false(c->policy_show_cmc);
+  g_assert_false(c->policy_require_fcrdns);
+  g_assert_cmpstr(c->auth_trusted_receivers[0], ==, "mx1.example.net");
+  g_assert_cmpstr(c->auth_trusted_receivers[1], ==, "mx2.example.net");
+  g_assert_true(c->auth_trust_own_authres);
+  g_assert_cmpstr(c->auth_own_signing_domain, ==, "example.net");
+  g_assert_cmpstr(c->server_listen, ==, "127.0.0.1:9000");
+  g_assert_cmpuint(c->server_socket_mode, ==, 0600);
+  g_assert_cmpuint(c->server_threads, ==, 4);
+  g_assert_cmpuint(c->server_max_message_bytes, ==, 2048);
+  g_assert_cmpuint(c->server_max_queue, ==, 3);
+  g_assert_cmpuint(c->server_shutdown_timeout_ms, ==, 500);
+  g_assert_cmpstr(c->server_log_level, ==, "debug");
+  g_assert_cmpstr(c->server_logo_url_prefix, ==, "https://cdn.example/bimi");
+  g_assert_cmpuint(c->render_n_sizes, ==, 2);
+  g_assert_cmpuint(c->render_sizes[0], ==, 32);
+  g_assert_cmpuint(c->render_sizes[1], ==, 64);
+  g_assert_cmpuint(c->render_workers, ==, 3);
+  g_assert_cmpuint(c->render_deadline_ms, ==, 900);
+  g_assert_cmpstr(c->render_worker_path, ==, "/usr/bin/bimi");
+  g_assert_cmpint(c->testing_now, ==, 1780272000);
+
+  static const char *const bad[] = {
+    "[policy]\ncmc = maybe\n",
+    "[policy]\nlogo_without_evidence = yes\n",
+    "[auth]\ntrust_own_authres = true\n",            /* forgeable: no signing domain, no stripping MTA */
+    "[auth]\nown_signing_domain = a.example, b.example\n",
+    "[auth]\ntrusted_receivers = mx example\n",
+    "[server]\nlisten = nowhere\n",
+    "[server]\nlisten = host:99999\n",
+    "[server]\nsocket_mode = 0999\n",
+    "[server]\nthreads = 0\n",
+    "[server]\nmax_message_bytes = 10\n",
+    "[server]\nlog_level = loud\n",
+    "[server]\nlogo_url_prefix = http://cdn.example\n",
+    "[render]\nsizes = 0\n",
+    "[render]\nworkers = 1000\n",
+    "[testing]\nnow = yesterday\n",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) e = NULL;
+    g_autoptr(BimiConfig) b = parse(bad[i], &e);
+    g_assert_null(b);
+    g_assert_error(e, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+  }
+  {
+    g_autoptr(GError) e = NULL;
+    g_autoptr(BimiConfig) b = parse("[auth]\ntrust_own_authres = true\nmta_strips_authres = true\n", &e);
+    g_assert_no_error(e);
+    g_assert_true(b->auth_mta_strips_authres);
+  }
 }
 
 static void
@@ -531,6 +629,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/strict/file-limit", test_file_limit);
   g_test_add_func("/config/refcount", test_refcount);
   g_test_add_func("/config/example-file", test_example_file);
+  g_test_add_func("/config/service-keys", test_service_keys);
   g_test_add_func("/config/trust/defaults", test_trust_defaults);
   g_test_add_func("/config/trust/keys", test_trust_keys);
   g_test_add_func("/config/trust/bad-values", test_trust_bad_values);

@@ -1,0 +1,168 @@
+/* engine/evaluate.h — the pipeline and the decision (DESIGN.md §1, §3 "decision", §4).
+ *
+ * One BimiEvaluator per process holds everything long-lived: the configuration,
+ * the one DNS resolver, the HTTPS fetcher, the BIMI trust store, the record and
+ * evidence cache (single-flight), the content-addressed logo store and the
+ * render worker pool. It is thread-safe: any number of threads may call
+ * bimi_evaluator_evaluate() at once (bimi-fcgi's workers do).
+ *
+ * bimi_evaluator_evaluate() runs, for one received message:
+ *   rdns → spf → dkim → arc → dmarc → bimi discovery → Evidence Document and
+ *   logo (through the record cache) → decision
+ * and returns the decision object of DESIGN.md §4 as JSON plus the few fields
+ * the service needs for its headers.
+ *
+ * Decision reasons (BimiDecision.reason), stable codes:
+ *   logo+checkmark: "vmc"                 valid VMC, Registered/Government Mark (or absent on pre-2022 VMCs)
+ *   logo:           "cmc"                 valid CMC and [policy] cmc = logo
+ *                   "logo-without-evidence"  no a=, [policy] logo_without_evidence = logo
+ *   none:           "no-from" (no usable RFC5322.From), "dmarc-fail", "dmarc-not-enforcing",
+ *                   "no-fcrdns", "no-record", "declined", "invalid-record", "svg-invalid",
+ *                   "logo-fetch-failed", "evidence-fetch-failed", "evidence-invalid",
+ *                   "evidence-missing", "logo-mismatch", "cmc-not-shown", "temperror"
+ */
+#ifndef BIMI_EVALUATE_H
+#define BIMI_EVALUATE_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "engine/config.h"
+
+G_BEGIN_DECLS
+
+#define BIMI_EVALUATE_ERROR (bimi_evaluate_error_quark())
+GQuark bimi_evaluate_error_quark(void);
+
+typedef enum {
+  BIMI_EVALUATE_ERROR_MESSAGE = 1, /**< not an RFC 5322 message, or over the header limits (→ HTTP 400, field "message") */
+  BIMI_EVALUATE_ERROR_ENVELOPE,    /**< bad client IP, HELO or MAIL FROM (→ 400; the message names the field) */
+  BIMI_EVALUATE_ERROR_ARGUMENT,    /**< bad domain, selector, logo hash or size (→ 400 / 404) */
+  BIMI_EVALUATE_ERROR_NOT_FOUND,   /**< logo hash not in the store (→ 404) */
+  BIMI_EVALUATE_ERROR_SETUP,       /**< bimi_evaluator_new(): a component could not be built (trust store, cache dir...) */
+  BIMI_EVALUATE_ERROR_INTERNAL,    /**< a component failed for a reason that is not the input's fault (→ 500 / 503) */
+} BimiEvaluateError;
+
+/** The SMTP envelope as the receiving MX saw it. Every field optional (NULL). (transfer none) */
+typedef struct {
+  const char *client_ip;  /**< IPv4 or IPv6 literal */
+  const char *helo;       /**< HELO/EHLO identity */
+  const char *mail_from;  /**< MAIL FROM address; "" is the null reverse-path */
+} BimiEnvelope;
+
+/** What to show. */
+typedef enum {
+  BIMI_DECISION_NONE,
+  BIMI_DECISION_LOGO,
+  BIMI_DECISION_LOGO_CHECKMARK,
+} BimiDecisionKind;
+
+/** "none", "logo", "logo+checkmark". (transfer none) */
+const char *bimi_decision_kind_to_string(BimiDecisionKind kind);
+
+/** One answer. Plain data, owned by the caller; free with bimi_decision_free(). */
+typedef struct {
+  BimiDecisionKind kind;
+  char *reason;                 /**< stable code (see the top of this file); never NULL */
+  char *logo_sha256;            /**< lowercase hex SHA-256 of the displayed SVG, NULL for none */
+  guint ttl;                    /**< seconds the answer may be cached (Cache-Control max-age) */
+  gboolean temperror;           /**< some input could not be evaluated now (DNS, fetch): retry later */
+  char *authentication_results; /**< RFC 8601 value written for the whole evaluation; NULL for domain status */
+  JsonNode *json;               /**< the whole DESIGN.md §4 object (decision, reason, indicator, mark, auth,
+                                 *   authentication_results, ttl) */
+} BimiDecision;
+
+void bimi_decision_free(BimiDecision *decision);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDecision, bimi_decision_free)
+
+typedef struct _BimiEvaluator BimiEvaluator;
+
+/**
+ * bimi_evaluator_new:
+ * @config: (transfer none): referenced for the evaluator's life
+ * @error: BIMI_EVALUATE_ERROR_SETUP naming the component ([dns], [fetch], [trust], [cache], [render])
+ *
+ * Builds the resolver, fetcher, trust store, record cache, logo store (creating
+ * [cache] dir) and render pool (started lazily) from @config.
+ *
+ * Returns: (transfer full): the evaluator, or NULL with @error set.
+ */
+BimiEvaluator *bimi_evaluator_new(BimiConfig *config, GError **error);
+/* Reference counted, so that a SIGHUP reload can swap in a new evaluator while
+ * requests in flight finish on the old one. Thread-safe. */
+BimiEvaluator *bimi_evaluator_ref(BimiEvaluator *evaluator);
+void bimi_evaluator_unref(BimiEvaluator *evaluator);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiEvaluator, bimi_evaluator_unref)
+
+/** The configuration in use. (transfer none) */
+BimiConfig *bimi_evaluator_get_config(BimiEvaluator *evaluator);
+
+/**
+ * bimi_evaluator_now:
+ * Returns: [testing] now when set, else the wall clock; seconds since the epoch.
+ */
+gint64 bimi_evaluator_now(BimiEvaluator *evaluator);
+
+/**
+ * bimi_evaluator_evaluate:
+ * @evaluator: the evaluator
+ * @message: (transfer none): the raw RFC 5322 message, LF or CRLF, untrusted
+ * @envelope: (nullable): the envelope; NULL or all-NULL = unknown (then, when
+ *   [auth] trusted_receivers is set, taken from the topmost Received field added
+ *   by one of them; else rdns and spf are none)
+ * @now: evaluation time, seconds since the epoch (certificate validity, DKIM x=, cache)
+ * @error: BIMI_EVALUATE_ERROR_MESSAGE, _ENVELOPE (bad input: never a crash);
+ *   _INTERNAL
+ *
+ * Returns: (transfer full): the decision, or NULL with @error set.
+ */
+BimiDecision *bimi_evaluator_evaluate(BimiEvaluator *evaluator, GBytes *message, const BimiEnvelope *envelope,
+                                      gint64 now, GError **error);
+
+/**
+ * bimi_evaluator_domain_status:
+ * @domain: the Author Domain to look up (U-label or A-label)
+ * @selector: (nullable): the selector, NULL = "default"
+ * @now: evaluation time
+ * @error: BIMI_EVALUATE_ERROR_ARGUMENT (not a domain / selector), _INTERNAL
+ *
+ * GET /bimi/v1/domain/<domain>: the BIMI status of a domain without a message:
+ * DMARC enforcement gate, Assertion Record, logo and Evidence Document, as if a
+ * message from @domain had passed DMARC. authentication_results is NULL.
+ *
+ * Returns: (transfer full): the decision, or NULL with @error set.
+ */
+BimiDecision *bimi_evaluator_domain_status(BimiEvaluator *evaluator, const char *domain, const char *selector,
+                                           gint64 now, GError **error);
+
+/**
+ * bimi_evaluator_logo_svg:
+ * @hash: 64 lowercase hex characters (anything else: BIMI_EVALUATE_ERROR_ARGUMENT)
+ * @error: _ARGUMENT, _NOT_FOUND
+ *
+ * Returns: (transfer full): the validated SVG from the logo store.
+ */
+GBytes *bimi_evaluator_logo_svg(BimiEvaluator *evaluator, const char *hash, GError **error);
+
+/**
+ * bimi_evaluator_logo_png:
+ * @hash: 64 lowercase hex characters
+ * @px: square size in pixels, one of [render] sizes (else _ARGUMENT)
+ * @error: _ARGUMENT, _NOT_FOUND (no such SVG), _INTERNAL (render failed)
+ *
+ * The PNG from the store, rendered by the worker pool and stored atomically on a
+ * miss (single-flight per hash and size).
+ *
+ * Returns: (transfer full): PNG bytes.
+ */
+GBytes *bimi_evaluator_logo_png(BimiEvaluator *evaluator, const char *hash, guint px, GError **error);
+
+/**
+ * bimi_evaluator_append_metrics:
+ * @out: Prometheus text exposition lines are appended (cache, fetch, render,
+ *   decision counters); the service adds its own request metrics.
+ */
+void bimi_evaluator_append_metrics(BimiEvaluator *evaluator, GString *out);
+
+G_END_DECLS
+
+#endif /* BIMI_EVALUATE_H */
