@@ -12,6 +12,7 @@
  * Evaluated at 2026-06-01T00:00:00Z, the test PKI's time. Skips when nginx is
  * not installed; nginx is stopped by PID (and dies with us: PR_SET_PDEATHSIG).
  */
+#include "engine/config.h"
 #include "engine/fetch.h"
 #include "engine/fetch-private.h"
 #include "engine/limits.h"
@@ -478,6 +479,29 @@ test_connect_to_config(void)
   }
 }
 
+/* [fetch] connect_to and resolve from the configuration reach the fetcher. */
+static void
+test_fetch_from_config(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_strdup_printf("[fetch]\nallow_private_addresses = true\n"
+                                          "connect_to = crl.pki.test:80::%u, other.test:80::1\n"
+                                          "resolve = crl.pki.test:%u:127.0.0.1\n", port_good, port_good);
+  g_autoptr(BimiConfig) config = bimi_config_new_from_data(text, strlen(text), "test", &error);
+  g_autoptr(BimiFetcher) f = NULL;
+  g_autoptr(BimiFetchResult) r = NULL;
+  BimiFetchConfig fc;
+
+  g_assert_no_error(error);
+  g_assert_cmpuint(g_strv_length(config->fetch_connect_to), ==, 2);
+  bimi_config_get_fetch_config(config, &fc);
+  f = bimi_fetch_fetcher_new(&fc, &error);
+  g_assert_no_error(error);
+  r = fetch(f, CRL_URL);
+  g_assert_cmpint(r->status, ==, BIMI_FETCH_STATUS_OK);
+  g_assert_cmpuint(r->http_status, ==, 200);
+}
+
 /* ---- engine/vmc through the fetcher ------------------------------------------ */
 
 static void
@@ -574,6 +598,7 @@ main(int argc, char **argv)
   g_test_add_func("/fetch-crl/fetch/too-large", test_fetch_too_large);
   g_test_add_func("/fetch-crl/fetch/redirects", test_fetch_redirects);
   g_test_add_func("/fetch-crl/fetch/ssrf", test_fetch_ssrf);
+  g_test_add_func("/fetch-crl/fetch/from-config", test_fetch_from_config);
   g_test_add_func("/fetch-crl/vmc/good", test_vmc_good);
   g_test_add_func("/fetch-crl/vmc/revoked", test_vmc_revoked);
   g_test_add_func("/fetch-crl/vmc/server-down", test_vmc_server_down);
