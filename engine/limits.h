@@ -318,4 +318,20 @@
 /** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
 #define BIMI_EVALUATE_MAX_HELO_BYTES  255u
 
+/* ---- engine/received (RFC 5321 §4.4 trace fields) and authres-trust ------ */
+/** Longest Received field value parsed, in bytes (real ones stay under 1 KiB;
+ *  Exchange's with their TLS comments under 2 KiB). */
+#define BIMI_RECEIVED_MAX_BYTES       (8u * 1024u)
+/** Most tokens (words, literals, angle-addrs, comments) before the ";" of one Received value. */
+#define BIMI_RECEIVED_MAX_TOKENS      256u
+/** Deepest nesting of comments "( ( ) )" in a Received value. */
+#define BIMI_RECEIVED_MAX_COMMENT_DEPTH 16u
+/** Most Received fields walked from the top looking for a trusted hop (RFC 5321
+ *  §6.3 suggests treating 100 hops as a loop). */
+#define BIMI_RECEIVED_MAX_HOPS        100u
+/** Longest Return-Path value read, in bytes (RFC 5321 §4.5.3.1.3: a path is at most 256 octets). */
+#define BIMI_RECEIVED_MAX_PATH_BYTES  1024u
+/** Most Authentication-Results fields looked at for our own A-R (engine/authres-trust). */
+#define BIMI_AUTHRES_TRUST_MAX_FIELDS 64u
+
 #endif /* BIMI_LIMITS_H */
