@@ -58,7 +58,7 @@ clean_text(const char *text)
   g_autofree char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
   GString *out = g_string_new(NULL);
 
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+  for (char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
     gunichar c = g_utf8_get_char(p);
     gsize n = (gsize) (g_utf8_next_char(p) - p);
     if (out->len + n > BIMI_EVALUATE_MAX_DETAIL_BYTES)
