@@ -256,7 +256,8 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     opts.selector = selector;
     opts.now = now;
     opts.revocation = ev->config->trust_revocation;
-    opts.fetch_crl = NULL; /* no CRL fetcher in engine/fetch yet: soft → warning, require → fails */
+    opts.fetch_crl = bimi_vmc_fetch_crl_with_fetcher; /* CRLs through engine/fetch; cached by the trust store */
+    opts.fetch_user_data = ev->fetcher;
     opts.svg_check = svg_check;
     opts.svg_user_data = &check;
     opts.location_svg = logo ? logo->body : NULL;

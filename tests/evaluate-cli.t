@@ -19,9 +19,12 @@ NGINX_PID=
 cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+PORT_CRL=$(free_port)
+while [ "$PORT_CRL" = "$PORT" ]; do PORT_CRL=$(free_port); done
 USER_LINE=; [ "$(id -u)" = 0 ] && USER_LINE="user root;"
-sed -e "s|@TMP@|$T|g" -e "s|@REPO@|$PWD|g" -e "s|@PORT@|$PORT|g" -e "s|@USER@|$USER_LINE|" \
+sed -e "s|@TMP@|$T|g" -e "s|@REPO@|$PWD|g" -e "s|@PORT_CRL@|$PORT_CRL|g" -e "s|@PORT@|$PORT|g" -e "s|@USER@|$USER_LINE|" \
   fixtures/evaluate/nginx.conf.in > "$T/nginx.conf"
 sed -e "s|@PORT@|$PORT|g" fixtures/evaluate/evaluate.zone.in > "$T/evaluate.zone"
 "$NGINX" -p "$T" -e "$T/error.log" -c "$T/nginx.conf" -g "daemon off;" &
@@ -35,6 +38,7 @@ mkdir -p "$T/tmpdir"
 export TMPDIR="$T/tmpdir"
 O=(--zone "$T/evaluate.zone" --timeout-ms 300 --at 2026-06-01T00:00:00Z --ca-file fixtures/tls/ca.pem
    --allow-private-addresses --resolve "origin.test:$PORT:127.0.0.1"
+   --connect-to "crl.pki.test:80::$PORT_CRL" --resolve "crl.pki.test:$PORT_CRL:127.0.0.1"
    --trust-store fixtures/pki/root.pem --ct-logs fixtures/pki/ct-logs.cnf)
 
 n=0; fails=0
@@ -59,7 +63,7 @@ bimi_accept_arc_override = true
 authserv_id = mx.webmail.test
 CONF
 
-echo "1..16"
+echo "1..17"
 check "VMC: logo and checkmark" 0 '^decision: logo\+checkmark \(vmc\)' "$F/vmc.eml" "${O[@]}"
 check "VMC, JSON: decision and mark" 0 '"mark_type" : "Registered Mark"' "$F/vmc.eml" "${O[@]}" --json
 check "VMC, JSON: A-R with bimi=pass" 0 '"authentication_results" : ".*bimi=pass header.d=brand.test' \
@@ -69,6 +73,7 @@ check "no a=: none by default" 1 '^decision: none \(evidence-missing\)' "$F/noev
 check "DMARC p=none: not enforcing" 1 '^decision: none \(dmarc-not-enforcing\)' "$F/lax.eml" "${O[@]}"
 check "DMARC fail" 1 '^decision: none \(dmarc-fail\)' "$F/dmarc-fail.eml" "${O[@]}"
 check "expired certificate" 1 '^decision: none \(evidence-invalid\)' "$F/expired.eml" "${O[@]}"
+check "revoked certificate (CRL fetched)" 1 'revoked' "$F/revoked.eml" "${O[@]}"
 check "bad SVG" 1 '^decision: none \(svg-invalid\)' "$F/badsvg.eml" "${O[@]}"
 check "sender without FCrDNS" 1 '^decision: none \(no-fcrdns\)' "$F/vmc.eml" "${O[@]}" \
   --ip 192.0.2.66 --helo mail.brand.test --mail-from news@brand.test

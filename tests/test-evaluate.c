@@ -26,7 +26,7 @@
 #define NOW ((gint64) 1780272000) /* 2026-06-01T00:00:00Z */
 
 static char *tmp, *repo, *zone_path, *worker;
-static guint port;
+static guint port, port_crl;
 static GPid nginx_pid;
 static guint n_cache_dirs;
 
@@ -68,10 +68,12 @@ fill(const char *path)
   g_autofree char *text = NULL;
   g_autoptr(GString) s = NULL;
   g_autofree char *p = g_strdup_printf("%u", port);
+  g_autofree char *pc = g_strdup_printf("%u", port_crl);
 
   g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
   s = g_string_new(text);
   g_string_replace(s, "@USER@", getuid() == 0 ? "user root;" : "", 0);
+  g_string_replace(s, "@PORT_CRL@", pc, 0);
   g_string_replace(s, "@PORT@", p, 0);
   g_string_replace(s, "@TMP@", tmp, 0);
   g_string_replace(s, "@REPO@", repo, 0);
@@ -89,6 +91,9 @@ setup(void)
   tmp = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
   g_assert_no_error(error);
   port = free_port();
+  do
+    port_crl = free_port();
+  while (port_crl == port);
   conf = fill("fixtures/evaluate/nginx.conf.in");
   conf_path = g_build_filename(tmp, "nginx.conf", NULL);
   g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
@@ -105,6 +110,7 @@ setup(void)
     g_assert_no_error(error);
   }
   wait_port(port);
+  wait_port(port_crl);
 }
 
 static void
@@ -134,24 +140,25 @@ teardown(void)
   remove_tree(tmp);
 }
 
-/* An evaluator from the base configuration plus @extra (INI lines; a group
- * named again in @extra adds keys to it). */
+/* An evaluator from the base configuration plus @extra: INI lines added to
+ * [policy], or to any group they name again (GKeyFile merges a repeated group).
+ * Each evaluator gets its own cache directory. */
 static BimiEvaluator *
 evaluator_with(const char *extra)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiConfig) config = NULL;
   g_autofree char *cache = g_strdup_printf("%s/cache-%u", tmp, ++n_cache_dirs);
-  g_autofree char *text = g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n%s\n"
+  g_autofree char *text = g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
                                           "[fetch]\nca_file = fixtures/tls/ca.pem\nallow_private_addresses = true\n"
-                                          "resolve = origin.test:%u:127.0.0.1\n"
+                                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1\n"
+                                          "connect_to = crl.pki.test:80::%u\n"
                                           "[trust]\nbimi_roots = fixtures/pki/root.pem\n"
                                           "ct_logs = fixtures/pki/ct-logs.cnf\n"
                                           "[cache]\ndir = %s\n[render]\nworker_path = %s\nsizes = 32, 64\n"
                                           "[auth]\nauthserv_id = mx.webmail.test\n"
                                           "[testing]\nnow = 2026-06-01T00:00:00Z\n[policy]\n%s\n",
-                                          zone_path, extra && strstr(extra, "fault_names") ? extra : "", port,
-                                          cache, worker, extra && !strstr(extra, "fault_names") ? extra : "");
+                                          zone_path, port, port_crl, port_crl, cache, worker, extra ? extra : "");
   BimiEvaluator *ev;
 
   config = bimi_config_new_from_data(text, strlen(text), "test", &error);
@@ -400,6 +407,7 @@ test_indicator_failures(void)
     { "expired.eml", "evidence-invalid", "expired" },
     { "missing-evidence.eml", "evidence-fetch-failed", "404" },
     { "missing-logo.eml", "logo-fetch-failed", "404" },
+    { "revoked.eml", "evidence-invalid", "revoked" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -413,6 +421,23 @@ test_indicator_failures(void)
     g_assert_nonnull(strstr(d->authentication_results, cases[i].detail));
     g_assert_cmpuint(d->ttl, <=, 300); /* [cache] negative_ttl */
   }
+}
+
+/* [trust] revocation = require: the CRLs of the chain are fetched (through
+ * connect_to, from the CRL server) and verified; a good VMC still passes. */
+static void
+test_revocation_required(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[trust]\nrevocation = require");
+  g_autoptr(BimiDecision) good = eval(ev, "vmc.eml", NULL);
+  g_autoptr(BimiDecision) revoked = eval(ev, "revoked.eml", NULL);
+  g_autofree char *log = g_build_filename(tmp, "crl-access.log", NULL);
+  g_autofree char *text = NULL;
+
+  check(good, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  check(revoked, BIMI_DECISION_NONE, "evidence-invalid", "fail");
+  g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+  g_assert_nonnull(strstr(text, "GET /intermediate.crl"));
 }
 
 static void
@@ -449,7 +474,7 @@ test_fcrdns(void)
 static void
 test_temperror(void)
 {
-  g_autoptr(BimiEvaluator) ev = evaluator_with("fault_names = default._bimi.norecord.test");
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[dns]\nfault_names = default._bimi.norecord.test");
   g_autoptr(BimiDecision) d = eval(ev, "norecord.eml", NULL);
 
   check(d, BIMI_DECISION_NONE, "temperror", "temperror");
@@ -724,6 +749,7 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/dmarc", test_dmarc);
   g_test_add_func("/evaluate/discovery", test_discovery);
   g_test_add_func("/evaluate/indicator-failures", test_indicator_failures);
+  g_test_add_func("/evaluate/revocation-required", test_revocation_required);
   g_test_add_func("/evaluate/fcrdns", test_fcrdns);
   g_test_add_func("/evaluate/temperror", test_temperror);
   g_test_add_func("/evaluate/arc", test_arc);
