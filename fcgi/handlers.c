@@ -10,6 +10,7 @@
  */
 #include "fcgi/handlers.h"
 #include "fcgi/http.h"
+#include "fcgi/log.h"
 #include "engine/limits.h"
 
 #include <json-glib/json-glib.h>
@@ -388,6 +389,11 @@ begin(Exchange *ex, FCGX_Request *req, const BimiFcgiContext *ctx)
     ex->path_len = q != NULL ? (gsize) (q - ex->path) : strlen(ex->path);
   }
   ex->head = ex->method != NULL && strcmp(ex->method, "HEAD") == 0;
+  if (bimi_fcgi_log_enabled(G_LOG_LEVEL_DEBUG)) {
+    g_autofree char *m = bimi_fcgi_log_escape(ex->method, 16);
+    g_autofree char *p = bimi_fcgi_log_escape(ex->path, 200);
+    g_debug("%s %s: started", m, p);
+  }
 }
 
 static void

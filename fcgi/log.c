@@ -37,6 +37,7 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer u
   /* Lower bits are more severe in GLib: print when the level is at most the limit. */
   if (bit > (guint) limit)
     return G_LOG_WRITER_HANDLED;
+  (void) user_data;
   for (gsize i = 0; i < n_fields; i++)
     if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
       message = fields[i].value;
@@ -80,4 +81,10 @@ bimi_fcgi_log_set_level(const char *level)
     return FALSE;
   g_atomic_int_set(&max_level, value);
   return TRUE;
+}
+
+gboolean
+bimi_fcgi_log_enabled(GLogLevelFlags level)
+{
+  return (guint) (level & G_LOG_LEVEL_MASK) <= (guint) g_atomic_int_get(&max_level);
 }

@@ -22,6 +22,9 @@ void bimi_fcgi_log_init(void);
  */
 gboolean bimi_fcgi_log_set_level(const char *level);
 
+/** Returns: whether a message at @level would be printed now (to skip building it). */
+gboolean bimi_fcgi_log_enabled(GLogLevelFlags level);
+
 G_END_DECLS
 
 #endif /* BIMI_FCGI_LOG_H */

@@ -416,9 +416,11 @@ dispatch(BimiFcgiServer *s, int fd)
   c->fd = fd;
   c->ready_us = g_get_monotonic_time();
   gint max_queue = g_atomic_int_get(&s->max_queue);
-  if (g_async_queue_length(s->work) < max_queue) {
+  gint waiting = g_async_queue_length(s->work);
+  if (waiting < max_queue) {
     g_atomic_int_inc(&s->pending);
     g_async_queue_push(s->work, c);
+    g_debug("connection %d: request queued (%d waiting before it)", fd, MAX(waiting, 0));
     return;
   }
   /* More than max_queue waiting: answer 503 quickly, without evaluating. */
