@@ -111,6 +111,19 @@ $(O)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB) $(LIBS)
 
+# fcgi/ helpers (everything but main.c) in their own archive, so that
+# tests/test-fcgi-*.c and fuzz/fuzz-fcgi-*.c can link them (issue 9).
+FCGI_LIB := $(O)/libbimi-fcgi.a
+$(FCGI_LIB): $(filter-out $(O)/fcgi/main.o,$(FCGI_OBJ))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(O)/tests/test-fcgi-%: tests/test-fcgi-%.c $(TEST_SUPPORT_OBJ) $(FCGI_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(FCGI_LIB) $(LIB) $(LIBS)
+$(O)/fuzz-replay/fuzz-fcgi-%: fuzz/fuzz-fcgi-%.c fuzz/replay-main.c $(FCGI_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< fuzz/replay-main.c $(FCGI_LIB) $(LIB) $(LIBS)
+
 $(O)/fuzz-replay/%: fuzz/%.c fuzz/replay-main.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< fuzz/replay-main.c $(LIB) $(LIBS)
@@ -157,6 +170,11 @@ $(FUZZ_O)/%.o: %.c
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
+
+# The fcgi fuzz targets need fcgi/http.c, compiled for fuzzing too.
+build/fuzz/fuzz-fcgi-%: fuzz/fuzz-fcgi-%.c $(FUZZ_LIB_OBJ) $(FUZZ_O)/fcgi/http.o
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_O)/fcgi/http.o $(FUZZ_LIB_OBJ) $(LIBS)
 
 fuzz: $(FUZZ_BIN)
 
