@@ -244,7 +244,14 @@ else
   echo "evaluate  not available: $missing"
 fi
 if [ -n "$logo_url" ]; then
+  # bimi-fcgi logs one line per request: none for this path during the run means nginx served every hit.
+  fcgi_log=$stack/bimi-fcgi.log
+  logo_path=${logo_url#"$base"}
+  before=$(grep -c -F "$logo_path" "$fcgi_log" 2>/dev/null || true)
   run_case logo "$logo_url"
+  after=$(grep -c -F "$logo_path" "$fcgi_log" 2>/dev/null || true)
+  [ -f "$fcgi_log" ] && echo "          (bimi-fcgi log lines for this path: ${before:-0} before the case (the miss" \
+    "that rendered it), $(( ${after:-0} - ${before:-0} )) during it)"
 else
   echo "logo      not available: $logo_missing"
 fi
