@@ -31,7 +31,7 @@ n=0; fails=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
 note() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
-echo "1..16"
+echo "1..17"
 
 # 1. the committed zone is the template rendered with 8443
 if sed 's/@ORIGIN_PORT@/8443/g' "$D/demo.zone.in" | cmp -s - "$D/demo.zone"; then
@@ -158,7 +158,17 @@ done
 ok "$([ -z "$bad" ] && echo 0 || echo 1)" "cmc, noevidence, pnone, badsvg, expired: everything passes (their cases are BIMI's)"
 [ -z "$bad" ] || note "$bad"
 
-# 15-16. nsd serving the demo zones; .test names through a forwarder
+# 15. the ARC row is the demo's policy choice: without bimi_accept_arc_override the forwarded message gets none
+printf '[dns]\nzone_files = %s\n[policy]\ntrusted_arc_sealers = lists.demo.test\nbimi_accept_arc_override = false\n[cache]\ndir = %s\n' \
+  "$D/demo.zone" "$tmp/cache" > "$tmp/no-override.conf"
+out=$("$BIMI" evaluate -c "$tmp/no-override.conf" --json "$D/messages/arc-forwarded.eml" --ip 192.0.2.50 \
+  --helo mail.lists.demo.test --mail-from rocket-fans-bounces@lists.demo.test 2>&1 |
+  "$PY" -c 'import json, sys; d = json.load(sys.stdin); print(d["decision"], d["reason"], d["auth"]["dmarc"].get("override"))' 2>&1)
+[ "$out" = "none dmarc-fail arc" ]
+ok $? "arc-forwarded.eml with bimi_accept_arc_override = false: none (dmarc-fail), the ARC override noted"
+[ "$out" = "none dmarc-fail arc" ] || note "got: $out"
+
+# 16-17. nsd serving the demo zones; .test names through a forwarder
 NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
 free_port() {
   "$PY" -c 'import socket
