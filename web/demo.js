@@ -2,7 +2,7 @@
 // decision API about each message through bimi-client.js.
 //
 // The manifest /demo/messages/index.json is a list of
-//   {"file", "label", "from", "subject", "ip", "helo", "mail_from", "expect": {"decision", "reason"}}.
+//   {"file", "label", "note", "from", "subject", "ip", "helo", "mail_from", "expect": {"decision", "reason"}}.
 // Each row carries data-file, and once the answer is in data-decision, data-reason and
 // data-state="done" (or data-state="error"); <body data-ready="true"> when every row is settled.
 // tests/web-demo.t reads those attributes from headless Chromium's DOM.
@@ -61,8 +61,10 @@ function newRow(entry) {
     address.textContent = from.address;
     fromCell.append(' ', address);
   }
-  row.querySelector('.subject').textContent = text(entry.subject) || '(no subject)';
-  if (entry.label) row.title = text(entry.label);
+  row.querySelector('.subject-text').textContent = text(entry.subject) || '(no subject)';
+  row.querySelector('.case').textContent = text(entry.label);
+  const title = [text(entry.label), text(entry.note)].filter(Boolean).join(': ');
+  if (title) row.title = title;
   return row;
 }
 
