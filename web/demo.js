@@ -4,7 +4,8 @@
 // The manifest /demo/messages/index.json is a list of
 //   {"file", "label", "note", "from", "subject", "ip", "helo", "mail_from", "expect": {"decision", "reason"}}.
 // Each row carries data-file, and once the answer is in data-decision, data-reason and
-// data-state="done" (or data-state="error"); <body data-ready="true"> when every row is settled.
+// data-state="done" (or data-state="error"), a row with a logo data-logo="loaded" (data-logo-px = the
+// decoded PNG's width) or "failed"; <body data-ready="true"> when every row and logo is settled.
 // tests/web-demo.t reads those attributes from headless Chromium's DOM.
 //
 // Query parameters (all optional): size=<px> logo edge (default 32), manifest=<path> (same origin).
@@ -72,14 +73,35 @@ function showDecision(row, decision) {
   row.dataset.decision = decision.decision;
   row.dataset.reason = decision.reason;
   const indicator = renderIndicator(decision, { size: LOGO_SIZE });
+  let logo = Promise.resolve();
   if (indicator) {
     const avatar = row.querySelector('.avatar');
     avatar.replaceChildren(indicator);
     avatar.classList.add('has-logo');
+    logo = logoSettled(row, indicator.querySelector('img'));
   }
   row.querySelector('.decision').textContent = decision.decision;
   row.querySelector('.reason').textContent = decision.reason ? `(${decision.reason})` : '';
   row.dataset.state = 'done';
+  return logo;
+}
+
+/** Resolves once the logo has loaded or failed; data-logo="loaded" (with data-logo-px, the
+ *  decoded width) or "failed", so a page test sees what the browser really displayed. */
+function logoSettled(row, img) {
+  return new Promise((resolve) => {
+    const done = (ok) => {
+      row.dataset.logo = ok ? 'loaded' : 'failed';
+      if (ok) row.dataset.logoPx = String(img.naturalWidth);
+      resolve();
+    };
+    if (img.complete) {
+      done(img.naturalWidth > 0);
+      return;
+    }
+    img.addEventListener('load', () => done(true), { once: true });
+    img.addEventListener('error', () => done(false), { once: true });
+  });
 }
 
 function showError(row, error) {
@@ -100,7 +122,7 @@ async function evaluateRow(row, entry) {
     for (const key of ['ip', 'helo', 'mail_from']) {
       if (typeof entry[key] === 'string') envelope[key] = entry[key];
     }
-    showDecision(row, await evaluateMessage(raw, envelope));
+    await showDecision(row, await evaluateMessage(raw, envelope));
   } catch (error) {
     showError(row, error);
   }
