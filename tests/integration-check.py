@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""tests/integration-check.py — checks of the tests/integration-*.t scripts (python3 stdlib +
+python3-authres). Each subcommand prints what differs on stdout and exits 1 on a mismatch:
+
+  decision JSON --decision D --reason R [--check C] [--svg FILE] [--value S]
+      the decision object of DESIGN.md §4: decision and reason exact; --check: the certificate
+      failure code C appears in the object (a string value equal to C); --svg: indicator.sha256
+      equals the SHA-256 of FILE; a none decision has no indicator sha256; --value: some string
+      member equals S (e.g. the certificate's organization).
+  field JSON PATH VALUE       the member at PATH (dots, [i] for arrays) equals VALUE (JSON text)
+  get JSON PATH               prints the member at PATH (strings bare, else JSON)
+  png FILE PX                 FILE is a PNG whose IHDR says PX x PX
+  authres VALUE HELPER [METHOD=RESULT...]  python3-authres and the C helper (engine/authres)
+                              parse VALUE to the same structure, whose first METHOD result is RESULT
+  load URL SECONDS CLIENTS MSG...   CLIENTS threads post the messages round robin for SECONDS
+                              (keep-alive http.client); prints "sent N answered N status:count..."
+                              and exits 1 on any 5xx, transport error, or sent != answered
+"""
+import hashlib
+import http.client
+import json
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+
+def fail(msg):
+    print(msg)
+    sys.exit(1)
+
+
+def load_json(path):
+    try:
+        with open(path, "rb") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        fail("%s: not JSON: %s" % (path, e))
+
+
+def walk(node):
+    if isinstance(node, dict):
+        for v in node.values():
+            yield from walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from walk(v)
+    else:
+        yield node
+
+
+def member(obj, path):
+    cur = obj
+    for part in path.split("."):
+        name, _, rest = part.partition("[")
+        if name:
+            if not isinstance(cur, dict) or name not in cur:
+                raise KeyError(path)
+            cur = cur[name]
+        while rest:
+            idx, _, rest = rest.partition("]")
+            cur = cur[int(idx)]
+            rest = rest.lstrip("[")
+    return cur
+
+
+def cmd_decision(args):
+    path = args[0]
+    opts = dict(zip(args[1::2], args[2::2]))
+    d = load_json(path)
+    problems = []
+    if d.get("decision") != opts["--decision"]:
+        problems.append("decision %r, want %r" % (d.get("decision"), opts["--decision"]))
+    if d.get("reason") != opts["--reason"]:
+        problems.append("reason %r, want %r" % (d.get("reason"), opts["--reason"]))
+    check = opts.get("--check", "-")
+    if check != "-" and check not in set(v for v in walk(d) if isinstance(v, str)):
+        problems.append("certificate failure %r not reported" % check)
+    if "--value" in opts and opts["--value"] not in set(v for v in walk(d) if isinstance(v, str)):
+        problems.append("no member equals %r" % opts["--value"])
+    ind = d.get("indicator") or {}
+    if "--svg" in opts:
+        want = hashlib.sha256(open(opts["--svg"], "rb").read()).hexdigest()
+        if ind.get("sha256") != want:
+            problems.append("indicator.sha256 %r, want sha256 of %s = %s" % (ind.get("sha256"), opts["--svg"], want))
+    elif opts["--decision"] == "none" and ind.get("sha256"):
+        problems.append("a none decision with an indicator %r" % ind.get("sha256"))
+    if problems:
+        print("; ".join(problems))
+        print(json.dumps({k: d.get(k) for k in ("decision", "reason", "indicator", "mark")}, sort_keys=True)[:1500])
+        for k in ("auth",):
+            print(json.dumps(d.get(k), sort_keys=True)[:3000])
+        sys.exit(1)
+
+
+def cmd_field(args):
+    d = load_json(args[0])
+    try:
+        got = member(d, args[1])
+    except (KeyError, IndexError, TypeError):
+        fail("%s: no member %s" % (args[0], args[1]))
+    want = json.loads(args[2])
+    if got != want:
+        fail("%s = %s, want %s" % (args[1], json.dumps(got), json.dumps(want)))
+
+
+def cmd_get(args):
+    d = load_json(args[0])
+    try:
+        got = member(d, args[1])
+    except (KeyError, IndexError, TypeError):
+        fail("")
+    print(got if isinstance(got, str) else json.dumps(got))
+
+
+def cmd_png(args):
+    data = open(args[0], "rb").read()
+    px = int(args[1])
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        fail("%s: not a PNG (starts %r)" % (args[0], data[:16]))
+    w, h = struct.unpack(">II", data[16:24])
+    if (w, h) != (px, px):
+        fail("%s: IHDR %dx%d, want %dx%d" % (args[0], w, h, px, px))
+
+
+def py_authres(value):
+    import authres
+    ar = authres.AuthenticationResultsHeader.parse_value(value)
+    ver = lambda v: None if v is None else int(v)
+    return {
+        "authserv_id": ar.authserv_id,
+        "version": ver(ar.version),
+        "results": [{
+            "method": r.method.lower(),
+            "version": ver(r.version),
+            "result": r.result.lower(),
+            "reason": r.reason,
+            "properties": [[p.type.lower(), p.name.lower(), p.value] for p in r.properties],
+        } for r in ar.results],
+    }
+
+
+def cmd_authres(args):
+    value, helper = args[0], args[1]
+    try:
+        peer = py_authres(value)
+    except Exception as e:  # the peer's errors are of many classes
+        fail("python3-authres rejects %r: %s" % (value, e))
+    out = subprocess.run([helper, value], capture_output=True, text=True)
+    if out.returncode != 0:
+        fail("engine/authres rejects %r: %s" % (value, out.stdout.strip() + out.stderr.strip()))
+    ours = json.loads(out.stdout)
+    if ours != peer:
+        fail("parsers differ on %r:\n engine/authres  %s\n python3-authres %s"
+             % (value, json.dumps(ours, sort_keys=True), json.dumps(peer, sort_keys=True)))
+    if not peer["results"]:
+        fail("no results in %r" % value)
+    for want in args[2:]:
+        method, _, result = want.partition("=")
+        got = [r["result"] for r in ours["results"] if r["method"] == method]
+        if got[:1] != [result]:
+            fail("%s=%s wanted, got %s in %r" % (method, result, got, value))
+
+
+def cmd_load(args):
+    url, seconds, clients = args[0], float(args[1]), int(args[2])
+    bodies = [open(p, "rb").read() for p in args[3:]]
+    u = urllib.parse.urlsplit(url)
+    target = u.path + ("?" + u.query if u.query else "")
+    lock = threading.Lock()
+    stats = {"sent": 0, "answered": 0, "errors": [], "status": {}}
+    deadline = time.monotonic() + seconds
+
+    def client(k):
+        conn = None
+        i = k
+        while time.monotonic() < deadline:
+            body = bodies[i % len(bodies)]
+            i += 1
+            with lock:
+                stats["sent"] += 1
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+                conn.request("POST", target, body=body, headers={"Content-Type": "message/rfc822"})
+                resp = conn.getresponse()
+                data = resp.read()
+                ok = resp.status == 200 and data[:1] == b"{"
+                with lock:
+                    stats["answered"] += 1
+                    stats["status"][resp.status] = stats["status"].get(resp.status, 0) + 1
+                    if not ok and len(stats["errors"]) < 10:
+                        stats["errors"].append("%d %r" % (resp.status, data[:200]))
+                if resp.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException) as e:
+                with lock:
+                    if len(stats["errors"]) < 10:
+                        stats["errors"].append("transport: %r" % e)
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 60)
+    status = " ".join("%d:%d" % kv for kv in sorted(stats["status"].items()))
+    print("sent %d answered %d status %s" % (stats["sent"], stats["answered"], status))
+    bad = [s for s in stats["status"] if s != 200]
+    if stats["errors"] or bad or stats["sent"] != stats["answered"] or stats["answered"] == 0:
+        for e in stats["errors"]:
+            print(e)
+        sys.exit(1)
+
+
+def main():
+    if len(sys.argv) < 2:
+        fail(__doc__)
+    cmd = {"decision": cmd_decision, "field": cmd_field, "get": cmd_get, "png": cmd_png,
+           "authres": cmd_authres, "load": cmd_load}.get(sys.argv[1])
+    if cmd is None:
+        fail("unknown subcommand %s" % sys.argv[1])
+    cmd(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
