@@ -9,6 +9,7 @@ python3-authres). Each subcommand prints what differs on stdout and exits 1 on a
       member equals S (e.g. the certificate's organization).
   field JSON PATH VALUE       the member at PATH (dots, [i] for arrays) equals VALUE (JSON text)
   get JSON PATH               prints the member at PATH (strings bare, else JSON)
+  results JSON PATH           the "result" members of the array at PATH, sorted, comma-separated
   png FILE PX                 FILE is a PNG whose IHDR says PX x PX
   authres VALUE HELPER [METHOD=RESULT...]  python3-authres and the C helper (engine/authres)
                               parse VALUE to the same structure, whose first METHOD result is RESULT
@@ -113,6 +114,15 @@ def cmd_get(args):
     except (KeyError, IndexError, TypeError):
         fail("")
     print(got if isinstance(got, str) else json.dumps(got))
+
+
+def cmd_results(args):
+    d = load_json(args[0])
+    try:
+        got = member(d, args[1])
+        print(",".join(sorted(str(x.get("result")) for x in got)))
+    except (KeyError, IndexError, TypeError, AttributeError):
+        fail("")
 
 
 def cmd_png(args):
@@ -223,7 +233,7 @@ def cmd_load(args):
 def main():
     if len(sys.argv) < 2:
         fail(__doc__)
-    cmd = {"decision": cmd_decision, "field": cmd_field, "get": cmd_get, "png": cmd_png,
+    cmd = {"decision": cmd_decision, "field": cmd_field, "get": cmd_get, "results": cmd_results, "png": cmd_png,
            "authres": cmd_authres, "load": cmd_load}.get(sys.argv[1])
     if cmd is None:
         fail("unknown subcommand %s" % sys.argv[1])

@@ -110,7 +110,8 @@ int_zone_dir() {
   done
 }
 
-# int_start_nsd ZONEDIR: nsd on 127.0.0.1:$NSD_PORT (UDP and TCP), one zone per ZONEDIR/*.zone.
+# int_start_nsd ZONEDIR: nsd on 127.0.0.1:$NSD_PORT (UDP and TCP), one zone per ZONEDIR/*.zone
+# (root.zone is the zone "."; with one, every name outside the others is NXDOMAIN, not REFUSED).
 int_start_nsd() {
   local dir=$1 f z attempt conf=$INT_TMP/nsd.conf
   for attempt in 1 2 3 4 5; do
@@ -122,6 +123,7 @@ int_start_nsd() {
       printf 'remote-control:\n  control-enable: no\n'
       for f in "$dir"/*.zone; do
         z=$(basename "$f" .zone)
+        [ "$z" = root ] && z=.
         printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' "$z" "$f"
       done
     } > "$conf"
@@ -131,7 +133,7 @@ int_start_nsd() {
     local i
     for i in $(seq 1 50); do
       kill -0 "$NSD_PID" 2>/dev/null || break
-      if "$INT_ROOT/build/bimi" dns NS "$(basename "$(ls "$dir"/*.zone | head -n 1)" .zone)" \
+      if "$INT_ROOT/build/bimi" dns NS "$(basename "$(ls "$dir"/*.zone | head -n 1)" .zone | sed 's/^root$/./')" \
            --forwarder "127.0.0.1@$NSD_PORT" --timeout-ms 300 >/dev/null 2>&1; then
         return 0
       fi
