@@ -299,4 +299,19 @@
 /** Default SIGTERM grace for requests in flight, ms. */
 #define BIMI_SERVER_DEFAULT_SHUTDOWN_MS 10000u
 
+/* ---- engine/evaluate (the pipeline, DESIGN.md §3 "decision") ----------- */
+/** Largest record-cache value engine/evaluate decodes (its own GKeyFile
+ *  serialization of a validated verdict), bytes; larger is a corrupt entry. */
+#define BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES 16384u
+/** Longest string field of a cached verdict (URIs, detail, names), bytes. */
+#define BIMI_EVALUATE_MAX_CACHE_STRING_BYTES 2048u
+/** Longest human detail of a verdict (why a logo or certificate failed), bytes; longer is cut. */
+#define BIMI_EVALUATE_MAX_DETAIL_BYTES 512u
+/** Version of the cached-verdict format; another version is a miss. */
+#define BIMI_EVALUATE_CACHE_FORMAT    1
+/** Seconds a temperror decision may be cached by the client (retry soon). */
+#define BIMI_EVALUATE_TEMPERROR_TTL_S 30u
+/** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
+#define BIMI_EVALUATE_MAX_HELO_BYTES  255u
+
 #endif /* BIMI_LIMITS_H */
