@@ -4,7 +4,7 @@ python3-authres). Each subcommand prints what differs on stdout and exits 1 on a
 
   decision JSON --decision D --reason R [--check C] [--svg FILE] [--value S]
       the decision object of DESIGN.md §4: decision and reason exact; --check: the certificate
-      failure code C appears in the object (a string value equal to C); --svg: indicator.sha256
+      failure code C appears in the object (a string value that is C, or lists "C: detail"); --svg: indicator.sha256
       equals the SHA-256 of FILE; a none decision has no indicator sha256; --value: some string
       member equals S (e.g. the certificate's organization).
   field JSON PATH VALUE       the member at PATH (dots, [i] for arrays) equals VALUE (JSON text)
@@ -18,6 +18,7 @@ python3-authres). Each subcommand prints what differs on stdout and exits 1 on a
                               and exits 1 on any 5xx, transport error, or sent != answered
 """
 import hashlib
+import re
 import http.client
 import json
 import struct
@@ -77,7 +78,8 @@ def cmd_decision(args):
     if d.get("reason") != opts["--reason"]:
         problems.append("reason %r, want %r" % (d.get("reason"), opts["--reason"]))
     check = opts.get("--check", "-")
-    if check != "-" and check not in set(v for v in walk(d) if isinstance(v, str)):
+    code = re.compile(r"(^|[\s;])" + re.escape(check) + r"(:|$)")
+    if check != "-" and not any(isinstance(v, str) and code.search(v) for v in walk(d)):
         problems.append("certificate failure %r not reported" % check)
     if "--value" in opts and opts["--value"] not in set(v for v in walk(d) if isinstance(v, str)):
         problems.append("no member equals %r" % opts["--value"])
@@ -152,6 +154,29 @@ def py_authres(value):
     }
 
 
+def peer_quirk_only(value, ours, peer):
+    """True when the two parses differ only by properties python3-authres 1.2.0 loses: a
+    property whose value is a quoted-string directly followed by another property with a
+    quoted-string value (`a.b="x" c.d="y"`: the first is dropped, a bug of its pvalue rule)."""
+    if len(ours["results"]) != len(peer["results"]):
+        return False
+    for o, p in zip(ours["results"], peer["results"]):
+        if {k: v for k, v in o.items() if k != "properties"} != {k: v for k, v in p.items() if k != "properties"}:
+            return False
+        it = iter(p["properties"])
+        expected = next(it, None)
+        for prop in o["properties"]:
+            if prop == expected:
+                expected = next(it, None)
+                continue
+            quoted = '%s.%s="%s"' % (prop[0], prop[1], prop[2].replace("\\", "\\\\").replace('"', '\\"'))
+            if not re.search(re.escape(quoted) + r'\s+[A-Za-z0-9-]+\.[A-Za-z0-9-]+="', value):
+                return False
+        if expected is not None:
+            return False
+    return True
+
+
 def cmd_authres(args):
     value, helper = args[0], args[1]
     try:
@@ -162,7 +187,10 @@ def cmd_authres(args):
     if out.returncode != 0:
         fail("engine/authres rejects %r: %s" % (value, out.stdout.strip() + out.stderr.strip()))
     ours = json.loads(out.stdout)
-    if ours != peer:
+    if ours != peer and peer_quirk_only(value, ours, peer):
+        print("# python3-authres 1.2.0 drops a quoted property value followed by another quoted one;"
+              " compared without those")
+    elif ours != peer:
         fail("parsers differ on %r:\n engine/authres  %s\n python3-authres %s"
              % (value, json.dumps(ours, sort_keys=True), json.dumps(peer, sort_keys=True)))
     if not peer["results"]:
