@@ -147,6 +147,10 @@
 #define BIMI_FETCH_MAX_AGE_LIMIT        2147483647
 /** Most `resolve` (test/demo) pins in the configuration. */
 #define BIMI_FETCH_MAX_RESOLVE_PINS     64u
+/** Default cap on a CRL (BIMI_FETCH_KIND_CRL), bytes. The CRLs of BIMI issuing
+ *  CAs are a few KiB; 1 MiB leaves room for years of revocations. At most
+ *  BIMI_FETCH_MAX_BODY_BYTES (and so below BIMI_VMC_MAX_CRL_BYTES). */
+#define BIMI_FETCH_CRL_MAX_BYTES        (1024u * 1024u)
 
 /* ---- engine/vmc (draft-fetch-validation-vmc-wchuang-11, MCR v1.7) ------ */
 /** Largest Evidence Document (PEM chain) accepted, in bytes (spec §13 rule 6: PEM <= 256 KiB). */
