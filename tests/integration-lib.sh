@@ -207,10 +207,12 @@ EOF
 
 # int_fcgi_conf OUT NOW [EXTRA...]: a bimi-fcgi configuration: unix socket in INT_TMP, DNS
 # forwarded to nsd, the TLS origin pinned to 127.0.0.1 with the test CA, the real BIMI roots,
-# the Gorgon CT log, soft revocation, [testing] now = NOW (empty: the clock).
+# the Gorgon CT log, soft revocation (CRL hosts sent to a dead loopback port), [testing] now = NOW
+# (empty: the clock).
 int_fcgi_conf() {
   local out=$1 now=$2
   shift 2
+  [ -n "${INT_DEAD_PORT:-}" ] || INT_DEAD_PORT=$(int_free_port)
   cat > "$out" <<EOF
 [server]
 listen = unix:$INT_TMP/fcgi.sock
@@ -227,6 +229,10 @@ timeout_ms = 3000
 allow_private_addresses = true
 ca_file = $INT_ROOT/fixtures/tls/ca.pem
 resolve = origin.test:$ORIGIN_PORT:127.0.0.1
+# The real chains name their CRLs on the Internet; the tests stay offline and deterministic:
+# every CRL host goes to a loopback port where nothing listens (unavailable → soft: a warning).
+connect_to = $(for h in crl3.digicert.com crl4.digicert.com crl.entrust.net crl.globalsign.com \
+                 crl.identrust.com x1.c.lencr.org; do printf '%s:80:127.0.0.1:%s,' "$h" "$INT_DEAD_PORT"; done | sed 's/,$//')
 
 [trust]
 bimi_roots = $INT_ROOT/data/bimi-roots.pem
