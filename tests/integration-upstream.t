@@ -8,7 +8,8 @@
 #   - the DKIM vectors with a clear result (Stalwart dkim/001-006, RFC 8463 A.3, RFC 6376 A.2,
 #     dkimpy's two signed messages): the sorted auth.dkim[].result list equals the vectors', the
 #     DMARC result is the one the zone implies, and the decision is none with the pipeline's
-#     reason (no-record after a DMARC pass — nobody publishes BIMI —, dmarc-fail otherwise).
+#     reason (no-record after a DMARC pass — nobody publishes BIMI —, dmarc-not-enforcing without a
+#     policy, dmarc-fail).
 # bimi-fcgi runs at [testing] now = @1667843664 (the Stalwart vectors' time; their signatures
 # expire), behind the nginx front of conf/nginx/bimi.conf; no envelope is given (SPF none).
 # Every authentication_results parses with engine/authres as with python3-authres (sampled:
