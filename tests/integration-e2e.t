@@ -84,7 +84,9 @@ run_time() { # COLUMN-OFFSET LABEL
     fi
     d=$($CHECK decision "$out" "${args[@]}" 2>&1)
     [ "$status" = 200 ] && [ -z "$d" ]
-    int_ok $? "$label $name ($domain): $want${reason:+ $reason}${check#-}" "HTTP $status" "$d" "$(head -c 600 "$out")"
+    local what="$want $reason"
+    [ "$check" != - ] && what="$what ($check)"
+    int_ok $? "$label $name ($domain): $what" "HTTP $status" "$d" "$(head -c 600 "$out")"
 
     local ar
     ar=$($CHECK get "$out" authentication_results 2>&1)

@@ -275,7 +275,7 @@ int_start_front() {
   [ -f "$site" ] || int_bail "conf/nginx/bimi.conf missing"
   for attempt in 1 2 3 4 5; do
     FRONT_PORT=$(int_free_port)
-    sed -e "s#listen[[:space:]][^;]*;#listen 127.0.0.1:$FRONT_PORT;#" \
+    sed -e '/^[[:space:]]*listen[[:space:]]*\[::\]/d' -e "s#listen[[:space:]][^;]*;#listen 127.0.0.1:$FRONT_PORT;#" \
         -e "s#unix:[^;[:space:]]*bimi-fcgi.sock#unix:$INT_TMP/fcgi.sock#g" \
         -e "s#/var/cache/bimi#$INT_TMP/cache#g" "$site" > "$INT_TMP/front-site.conf"
     {
