@@ -3,16 +3,19 @@
 python3-authres). Each subcommand prints what differs on stdout and exits 1 on a mismatch:
 
   decision JSON --decision D --reason R [--check C] [--svg FILE] [--value S]
+           [--authres HELPER [--ar M=R,...]] [--print-sha]
       the decision object of DESIGN.md §4: decision and reason exact; --check: the certificate
       failure code C appears in the object (a string value that is C, or lists "C: detail"); --svg: indicator.sha256
       equals the SHA-256 of FILE; a none decision has no indicator sha256; --value: some string
-      member equals S (e.g. the certificate's organization).
+      member equals S (e.g. the certificate's organization); --authres: as the authres subcommand
+      on authentication_results; --print-sha: print indicator.sha256 when all is well.
   field JSON PATH VALUE       the member at PATH (dots, [i] for arrays) equals VALUE (JSON text)
   get JSON PATH               prints the member at PATH (strings bare, else JSON)
   results JSON PATH           the "result" members of the array at PATH, sorted, comma-separated
   png FILE PX                 FILE is a PNG whose IHDR says PX x PX
   authres VALUE HELPER [METHOD=RESULT...]  python3-authres and the C helper (engine/authres)
                               parse VALUE to the same structure, whose first METHOD result is RESULT
+  upstream CASES OUTDIR HELPER FIRST   TAP lines from FIRST for tests/integration-upstream.t
   load URL SECONDS CLIENTS MSG...   CLIENTS threads post the messages round robin for SECONDS
                               (keep-alive http.client); prints "sent N answered N status:count..."
                               and exits 1 on any 5xx, transport error, or sent != answered
@@ -21,6 +24,7 @@ import hashlib
 import re
 import http.client
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -70,7 +74,8 @@ def member(obj, path):
 
 def cmd_decision(args):
     path = args[0]
-    opts = dict(zip(args[1::2], args[2::2]))
+    rest = [a for a in args[1:] if a != "--print-sha"]
+    opts = dict(zip(rest[0::2], rest[1::2]))
     d = load_json(path)
     problems = []
     if d.get("decision") != opts["--decision"]:
@@ -90,12 +95,20 @@ def cmd_decision(args):
             problems.append("indicator.sha256 %r, want sha256 of %s = %s" % (ind.get("sha256"), opts["--svg"], want))
     elif opts["--decision"] == "none" and ind.get("sha256"):
         problems.append("a none decision with an indicator %r" % ind.get("sha256"))
+    if "--authres" in opts:
+        ar = d.get("authentication_results")
+        wants = [w for w in opts.get("--ar", "").split(",") if w]
+        msg = authres_problem(ar if isinstance(ar, str) else "", opts["--authres"], wants)
+        if msg:
+            problems.append(msg)
     if problems:
         print("; ".join(problems))
         print(json.dumps({k: d.get(k) for k in ("decision", "reason", "indicator", "mark")}, sort_keys=True)[:1500])
         for k in ("auth",):
             print(json.dumps(d.get(k), sort_keys=True)[:3000])
         sys.exit(1)
+    if "--print-sha" in args:
+        print(ind.get("sha256") or "")
 
 
 def cmd_field(args):
@@ -177,29 +190,95 @@ def peer_quirk_only(value, ours, peer):
     return True
 
 
-def cmd_authres(args):
-    value, helper = args[0], args[1]
+def authres_problem(value, helper, wants):
+    """None when python3-authres and engine/authres (the helper) parse VALUE alike and the first
+    result of each METHOD=RESULT in wants matches; else what differs."""
     try:
         peer = py_authres(value)
     except Exception as e:  # the peer's errors are of many classes
-        fail("python3-authres rejects %r: %s" % (value, e))
+        return "python3-authres rejects %r: %s" % (value, e)
     out = subprocess.run([helper, value], capture_output=True, text=True)
     if out.returncode != 0:
-        fail("engine/authres rejects %r: %s" % (value, out.stdout.strip() + out.stderr.strip()))
+        return "engine/authres rejects %r: %s" % (value, out.stdout.strip() + out.stderr.strip())
     ours = json.loads(out.stdout)
-    if ours != peer and peer_quirk_only(value, ours, peer):
-        print("# python3-authres 1.2.0 drops a quoted property value followed by another quoted one;"
-              " compared without those")
-    elif ours != peer:
-        fail("parsers differ on %r:\n engine/authres  %s\n python3-authres %s"
-             % (value, json.dumps(ours, sort_keys=True), json.dumps(peer, sort_keys=True)))
+    if ours != peer and not peer_quirk_only(value, ours, peer):
+        return ("parsers differ on %r:\n engine/authres  %s\n python3-authres %s"
+                % (value, json.dumps(ours, sort_keys=True), json.dumps(peer, sort_keys=True)))
     if not peer["results"]:
-        fail("no results in %r" % value)
-    for want in args[2:]:
+        return "no results in %r" % value
+    for want in wants:
         method, _, result = want.partition("=")
         got = [r["result"] for r in ours["results"] if r["method"] == method]
         if got[:1] != [result]:
-            fail("%s=%s wanted, got %s in %r" % (method, result, got, value))
+            return "%s=%s wanted, got %s in %r" % (method, result, got, value)
+    return None
+
+
+def cmd_authres(args):
+    msg = authres_problem(args[0], args[1], args[2:])
+    if msg:
+        fail(msg)
+
+
+def cmd_upstream(args):
+    """upstream CASES.tsv OUTDIR HELPER FIRST: TAP lines numbered from FIRST for the
+    tests/integration-upstream.t cases whose responses are OUTDIR/<file>.json (+ .status)."""
+    cases, outdir, helper, n = args[0], args[1], args[2], int(args[3])
+    fails = arc_total = arc_ok = 0
+    for i, line in enumerate(open(cases).read().splitlines()):
+        c = line.split("\t")
+        kind, name = c[0], c[1]
+        status = open(os.path.join(outdir, name + ".status")).read().strip()
+        try:
+            d = json.load(open(os.path.join(outdir, name + ".json")))
+        except ValueError:
+            d = {}
+        diag = "HTTP %s %s" % (status, json.dumps(d)[:400])
+        checks = []
+        if kind == "arc-empty":
+            ok = status == "400" and d.get("field") == "message"
+            checks.append((ok, "ARC suite %s: the empty message is refused, 400 naming the field message" % name, diag))
+        elif kind == "arc":
+            want, todo = c[2], c[3]
+            got = (d.get("auth") or {}).get("arc", {}).get("result")
+            ok = status == "200" and got == want and d.get("decision") == "none"
+            arc_total += 1
+            arc_ok += ok
+            text = "ARC suite %s: arc=%s, decision none" % (name, want)
+            if not ok and todo == "todo":
+                text = "ARC suite %s: arc=%s, suite says %s # TODO tests/test-arc-suite.c expected failure" % (name, got, want)
+            checks.append((ok, text, diag))
+        else:
+            want, dmarc, reason = c[2], c[3], c[4]
+            auth = d.get("auth") or {}
+            got = ",".join(sorted(str(x.get("result")) for x in auth.get("dkim") or []))
+            gd = (auth.get("dmarc") or {}).get("result")
+            ok = (status == "200" and got == want and gd == dmarc and d.get("decision") == "none"
+                  and d.get("reason") == reason)
+            checks.append((ok, "DKIM vector %s: dkim=%s, dmarc=%s, none (%s)" % (name, want, dmarc, reason),
+                           "got dkim=%s dmarc=%s %s reason %s; %s" % (got, gd, d.get("decision"), d.get("reason"), diag)))
+        if kind == "dkim" or (kind == "arc" and i % 10 == 0):
+            ar = d.get("authentication_results")
+            msg = authres_problem(ar if isinstance(ar, str) else "", helper, [])
+            checks.append((msg is None, "%s: authentication_results parses alike in engine/authres and python3-authres"
+                           % name, msg or ""))
+        for ok, text, why in checks:
+            if ok:
+                print("ok %d - %s" % (n, text))
+            else:
+                print("not ok %d - %s" % (n, text))
+                if "# TODO" not in text:
+                    fails += 1
+                    for l in why.splitlines():
+                        print("# " + l)
+            n += 1
+    ok = arc_ok >= arc_total - 1
+    print("%s %d - ARC suite through the service: %d of %d as the suite says (at most the one documented exception)"
+          % ("ok" if ok else "not ok", n, arc_ok, arc_total))
+    sys.stderr.write("# ARC suite through POST /bimi/v1/evaluate: %d/%d\n" % (arc_ok, arc_total))
+    fails += not ok
+    print("# next %d fails %d" % (n + 1, fails))
+    sys.exit(1 if fails else 0)
 
 
 def cmd_load(args):
@@ -262,7 +341,8 @@ def main():
     if len(sys.argv) < 2:
         fail(__doc__)
     cmd = {"decision": cmd_decision, "field": cmd_field, "get": cmd_get, "results": cmd_results, "png": cmd_png,
-           "authres": cmd_authres, "load": cmd_load}.get(sys.argv[1])
+           "authres": cmd_authres, "load": cmd_load,
+           "upstream": cmd_upstream}.get(sys.argv[1])
     if cmd is None:
         fail("unknown subcommand %s" % sys.argv[1])
     cmd(sys.argv[2:])

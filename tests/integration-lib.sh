@@ -13,7 +13,7 @@
 
 INT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$INT_ROOT" || exit 1
-INT_BUILD=${BIMI_BUILD:-build}
+INT_BUILD=${BIMI_BUILD:-build/obj/$(cat build/.variant 2>/dev/null || echo release)}
 BIMI_UPSTREAM_DIR=${BIMI_UPSTREAM_DIR:-$INT_ROOT/../shared/upstream}
 PY=/usr/bin/python3
 NGINX=/usr/sbin/nginx
@@ -288,6 +288,17 @@ int_start_front() {
   done
   sed 's/^/# /' "$INT_TMP/front-error.log"
   int_bail "front nginx did not start"
+}
+
+# int_png_size FILE: "WIDTHxHEIGHT" from the IHDR of a PNG, or "not a PNG".
+int_png_size() {
+  local head
+  head=$(od -An -tx1 -N24 "$1" 2>/dev/null | tr -d ' \n')
+  if [ "${head:0:16}" != 89504e470d0a1a0a ] || [ "${head:24:8}" != 49484452 ]; then
+    echo "not a PNG"
+    return 1
+  fi
+  echo "$((16#${head:32:8}))x$((16#${head:40:8}))"
 }
 
 # int_post MSG OUT [QUERY]: POST /bimi/v1/evaluate; body to OUT, prints the HTTP status.

@@ -12,6 +12,7 @@ Writes, for tests/integration-upstream.t:
   OUTDIR/cases.tsv         kind, file, expectation:
                              arc   FILE CV                   auth.arc result = the suite's cv
                                                              (lower case, empty = fail)
+                             arc-empty FILE CV               the suite's empty message: HTTP 400
                              dkim  FILE R1,R2.. DMARC REASON  auth.dkim[] results (sorted) as the
                                                              vectors say; auth.dmarc result; reason:
                                                              no-record after a DMARC pass (nobody
@@ -80,6 +81,10 @@ def main():
         for test, t in scen["tests"].items():
             cv = (t.get("cv") or "fail").strip().lower() or "fail"
             f = write_msg("arc-%s.eml" % test, t["message"].encode())
+            if not t["message"].strip():
+                # cv_empty: no message at all, which the service refuses (400, field "message").
+                cases.append(("arc-empty", f, cv, "-"))
+                continue
             cases.append(("arc", f, cv, "todo" if test in ARC_EXPECTED_FAILURES else "-"))
 
     # Stalwart DKIM: "name value" lines, blank line, message
