@@ -190,7 +190,7 @@ fuzz-run: fuzz
 # STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
 BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
 checksrc:
-	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/*.[ch] renderer/*.[ch] cache/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c 2>/dev/null); then \
+	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/*.[ch] renderer/*.[ch] cache/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/helpers/*.c 2>/dev/null); then \
 	  echo "checksrc: banned call(s) above (STYLE.md §5)"; exit 1; fi
 	@echo "checksrc: ok"
 
@@ -205,6 +205,11 @@ bench: all
 
 clean:
 	rm -rf build
+
+# Helper programs of the integration tests (tests/helpers/*.c, each with its own main),
+# linked by the $(O)/tests/% rule above and built before the TAP scripts run.
+HELPER_BIN := $(patsubst %.c,$(O)/%,$(sort $(wildcard tests/helpers/*.c)))
+check: $(HELPER_BIN)
 
 -include $(shell find build/obj -name '*.d' 2>/dev/null)
 
