@@ -4,17 +4,25 @@
  *
  *   bimi cert verify CHAIN.pem [--domain D] [--selector S] [--svg LOGO.svg] [--at TIME]
  *        [--trust-store F] [--ct-logs F] [--revocation require|soft|off] [--json]
+ *        [--ca-file F] [--allow-private-addresses] [--resolve HOST:PORT:ADDR]...
+ *        [--connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT]...
  *   bimi cert logo CHAIN.pem -o LOGO.svg
  *
  * Exit: 0 valid, 1 invalid, 2 usage or internal error.
  * The trust store defaults to data/bimi-roots.pem and data/ct-logs.cnf next to the
  * program (../data from build/bimi), else in the working directory: only BIMI
- * roots, never the system TLS store. CRLs are not fetched from here yet (no
- * fetcher): with the default revocation=soft an unknown status is a warning.
+ * roots, never the system TLS store. Revocation (unless --revocation off): the
+ * CRL distribution points of the chain are fetched through engine/fetch
+ * (bimi_fetch_crl(): http or https, public addresses on port 80/443 unless
+ * --allow-private-addresses, caps, deadlines) and verified by engine/vmc; the
+ * report lists each CRL with good / revoked / unavailable and why. With the
+ * default revocation=soft an unavailable CRL is a warning, with require a
+ * "revocation-unknown" failure; a listed serial always fails.
  * The certificate's SVG is checked by engine/svg (SVG Tiny PS).
  */
 #include "cli/commands.h"
 #include "engine/vmc.h"
+#include "engine/fetch.h"
 #include "engine/limits.h"
 
 #include <stdio.h>
@@ -100,6 +108,7 @@ print_json(const BimiVmcResult *r)
   add_strv(b, "chain", r->chain);
   add_strv(b, "sct_logs", r->sct_logs);
   add_str(b, "revocation", bimi_vmc_revocation_status_to_string(r->revocation));
+  add_strv(b, "revocation_crls", r->revocation_crls);
   add_str(b, "logo_hash_alg", r->logo_hash_alg);
   add_str(b, "logo_hash", r->logo_hash_hex);
   json_builder_set_member_name(b, "logo_hash_ok");
@@ -158,6 +167,8 @@ print_human(const BimiVmcResult *r)
   for (guint i = 0; r->sct_logs[i] != NULL; i++)
     printf("  verified by %s\n", r->sct_logs[i]);
   printf("revocation:   %s\n", bimi_vmc_revocation_status_to_string(r->revocation));
+  for (guint i = 0; r->revocation_crls[i] != NULL; i++)
+    printf("  CRL %s\n", r->revocation_crls[i]);
   if (r->logo_hash_alg != NULL)
     printf("logo hash:    %s %s (%s)\n", r->logo_hash_alg, r->logo_hash_hex, r->logo_hash_ok ? "matches" : "MISMATCH");
   if (r->svg_sha256 != NULL)
@@ -194,8 +205,11 @@ cert_verify(int argc, char **argv)
   g_autoptr(BimiVmcResult) r = NULL;
   g_autofree char *roots_path = NULL, *logs_path = NULL;
   BimiVmcOptions opts = { 0 };
+  g_auto(BimiCliFetchOptions) fetch_opts = { 0 };
+  g_autoptr(BimiFetcher) fetcher = NULL;
 
   g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_fetch_options(ctx, &fetch_opts);
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return bimi_cli_usage_error("cert verify", error->message);
   if (argc != 2)
@@ -227,6 +241,13 @@ cert_verify(int argc, char **argv)
       return BIMI_EXIT_USAGE;
     }
     opts.location_svg = logo;
+  }
+  if (opts.revocation != BIMI_VMC_REVOCATION_OFF) {
+    fetcher = bimi_cli_fetcher(&fetch_opts, &error);
+    if (fetcher == NULL)
+      return bimi_cli_usage_error("cert verify", error->message);
+    opts.fetch_crl = bimi_vmc_fetch_crl_with_fetcher;
+    opts.fetch_user_data = fetcher;
   }
   opts.domain = domain;
   opts.selector = selector;
@@ -289,6 +310,8 @@ bimi_cli_cmd_cert(int argc, char **argv)
     FILE *out = argc < 2 ? stderr : stdout;
     fprintf(out, "Usage: bimi cert verify CHAIN.pem [--domain D] [--selector S] [--svg LOGO.svg] [--at TIME]\n"
                  "                        [--trust-store F] [--ct-logs F] [--revocation require|soft|off] [--json]\n"
+                 "                        [--ca-file F] [--allow-private-addresses] [--resolve HOST:PORT:ADDR]...\n"
+                 "                        [--connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT]...\n"
                  "       bimi cert logo CHAIN.pem -o LOGO.svg\n");
     return argc < 2 ? BIMI_EXIT_USAGE : BIMI_EXIT_PASS;
   }

@@ -10,6 +10,7 @@
 #include <glib.h>
 #include "engine/dns.h"
 #include "engine/message.h"
+#include "engine/fetch.h"
 
 enum {
   BIMI_EXIT_PASS = 0,
@@ -35,6 +36,7 @@ int bimi_cli_cmd_render(int argc, char **argv);
 /** Hidden: `bimi __render-worker`, the process a render pool spawns (renderer/worker.h). */
 int bimi_cli_cmd_render_worker(int argc, char **argv);
 int bimi_cli_cmd_lookup(int argc, char **argv);
+int bimi_cli_cmd_evaluate(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
  * --forwarder ADDR[@PORT]..., --timeout-ms N, --trust-anchor FILE. */
@@ -51,6 +53,24 @@ void bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts);
 /** Builds the resolver the options describe. (transfer full) or NULL + @error. */
 BimiDnsResolver *bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error);
 void bimi_cli_dns_options_clear(BimiCliDnsOptions *opts);
+
+/** Options of a subcommand that fetches (a CRL for `bimi cert verify`):
+ * --ca-file FILE, --allow-private-addresses, --resolve HOST:PORT:ADDR...,
+ * --connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT... (engine/fetch.h BimiFetchConfig). */
+typedef struct {
+  char *ca_file;
+  gboolean allow_private_addresses;
+  char **resolve;
+  char **connect_to;
+} BimiCliFetchOptions;
+
+/** Adds the fetch options to the main entries of @context; @opts must outlive the parse. */
+void bimi_cli_add_fetch_options(GOptionContext *context, BimiCliFetchOptions *opts);
+/** Builds the fetcher the options describe (other settings: defaults). (transfer full)
+ * or NULL + @error (BIMI_FETCH_ERROR_CONFIG for a bad pin, an unreadable --ca-file). */
+BimiFetcher *bimi_cli_fetcher(const BimiCliFetchOptions *opts, GError **error);
+void bimi_cli_fetch_options_clear(BimiCliFetchOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliFetchOptions, bimi_cli_fetch_options_clear)
 
 /** Prints "bimi SUBCOMMAND: MESSAGE" on stderr and returns BIMI_EXIT_USAGE. */
 int bimi_cli_usage_error(const char *subcommand, const char *message);

@@ -69,6 +69,45 @@ bimi_cli_dns_options_clear(BimiCliDnsOptions *opts)
   g_clear_pointer(&opts->trust_anchor, g_free);
 }
 
+void
+bimi_cli_add_fetch_options(GOptionContext *context, BimiCliFetchOptions *opts)
+{
+  const GOptionEntry entries[] = {
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->ca_file,
+      "Trust these TLS roots instead of the system's (https fetches)", "FILE" },
+    { "allow-private-addresses", 0, 0, G_OPTION_ARG_NONE, &opts->allow_private_addresses,
+      "Allow loopback/private/special addresses, any port, IP literals (tests, demo)", NULL },
+    { "allow-private", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &opts->allow_private_addresses,
+      "Same as --allow-private-addresses (the spelling of bimi fetch)", NULL },
+    { "resolve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->resolve, "Pin HOST:PORT:ADDRESS (repeatable)", "PIN" },
+    { "connect-to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->connect_to,
+      "Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT (repeatable; tests, demo)",
+      "HOST:PORT:CONNECT-HOST:CONNECT-PORT" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_option_context_add_main_entries(context, entries, NULL);
+}
+
+BimiFetcher *
+bimi_cli_fetcher(const BimiCliFetchOptions *opts, GError **error)
+{
+  BimiFetchConfig config = { 0 };
+
+  config.ca_file = opts->ca_file;
+  config.allow_private_addresses = opts->allow_private_addresses;
+  config.resolve = (const char *const *) opts->resolve;
+  config.connect_to = (const char *const *) opts->connect_to;
+  return bimi_fetch_fetcher_new(&config, error);
+}
+
+void
+bimi_cli_fetch_options_clear(BimiCliFetchOptions *opts)
+{
+  g_clear_pointer(&opts->ca_file, g_free);
+  g_clear_pointer(&opts->resolve, g_strfreev);
+  g_clear_pointer(&opts->connect_to, g_strfreev);
+}
+
 int
 bimi_cli_usage_error(const char *subcommand, const char *message)
 {

@@ -29,7 +29,7 @@ static const char *const policy_keys[] = { "dmarc", "no_ptr_action", "trusted_ar
                                            "logo_without_evidence", "cmc", "fcrdns", NULL };
 static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "max_redirects", "logo_max_bytes",
                                           "evidence_max_bytes", "max_per_host", "allow_private_addresses",
-                                          "ca_file", "resolve", NULL };
+                                          "ca_file", "resolve", "connect_to", NULL };
 static const char *const trust_keys[] = { "bimi_roots", "ct_logs", "revocation", NULL };
 static const char *const cache_keys[] = { "dir", "max_bytes", "min_ttl", "max_ttl", "negative_ttl",
                                           "max_entries", "max_stale", "wait_ms", NULL };
@@ -70,6 +70,7 @@ bimi_config_new_default(void)
   box->config.fetch_evidence_max_bytes = BIMI_FETCH_EVIDENCE_MAX_BYTES;
   box->config.fetch_max_per_host = BIMI_FETCH_MAX_PER_HOST;
   box->config.fetch_resolve = g_new0(char *, 1);
+  box->config.fetch_connect_to = g_new0(char *, 1);
   box->config.trust_bimi_roots = g_strdup(BIMI_CONFIG_DEFAULT_BIMI_ROOTS);
   box->config.trust_ct_logs = g_strdup(BIMI_CONFIG_DEFAULT_CT_LOGS);
   box->config.trust_revocation = BIMI_VMC_REVOCATION_SOFT;
@@ -127,6 +128,7 @@ bimi_config_unref(BimiConfig *config)
   g_free(config->trust_ct_logs);
   g_free(config->fetch_ca_file);
   g_strfreev(config->fetch_resolve);
+  g_strfreev(config->fetch_connect_to);
   g_free(config->cache_dir);
   g_strfreev(config->policy_trusted_arc_sealers);
   g_strfreev(config->auth_trusted_receivers);
@@ -320,6 +322,13 @@ parse_fetch(GKeyFile *kf, BimiConfig *config, const char *source, GError **error
   ca = g_key_file_get_string(kf, "fetch", "ca_file", NULL);
   if (ca != NULL && *g_strstrip(ca) != '\0')
     config->fetch_ca_file = g_steal_pointer(&ca);
+  g_strfreev(config->fetch_connect_to);
+  config->fetch_connect_to = get_list(kf, "fetch", "connect_to");
+  if (g_strv_length(config->fetch_connect_to) > BIMI_FETCH_MAX_RESOLVE_PINS) {
+    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                "%s: [fetch] connect_to: more than %u entries", source, BIMI_FETCH_MAX_RESOLVE_PINS);
+    return FALSE;
+  }
   g_strfreev(config->fetch_resolve);
   config->fetch_resolve = get_list(kf, "fetch", "resolve");
   if (g_strv_length(config->fetch_resolve) > BIMI_FETCH_MAX_RESOLVE_PINS) {
@@ -740,6 +749,7 @@ bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out)
   out->allow_private_addresses = config->fetch_allow_private_addresses;
   out->ca_file = config->fetch_ca_file;
   out->resolve = (const char *const *) config->fetch_resolve;
+  out->connect_to = (const char *const *) config->fetch_connect_to;
 }
 
 void

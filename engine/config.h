@@ -58,6 +58,8 @@ typedef struct {
   gboolean fetch_allow_private_addresses; /**< tests and demo only, default false */
   char *fetch_ca_file;              /**< PEM roots replacing the system store, or NULL */
   char **fetch_resolve;             /**< "HOST:PORT:ADDR" pins (tests, demo), NULL-terminated, maybe empty */
+  char **fetch_connect_to;          /**< "HOST:PORT:CONNECT-HOST:CONNECT-PORT" (tests, demo: a CRL server
+                                         on another port than 80), NULL-terminated, maybe empty */
   /* [trust] (engine/vmc) */
   char *trust_bimi_roots;    /**< BIMI trust anchors (PEM), default BIMI_CONFIG_DEFAULT_BIMI_ROOTS */
   char *trust_ct_logs;       /**< CT log list (ct_log_list.cnf), default BIMI_CONFIG_DEFAULT_CT_LOGS */

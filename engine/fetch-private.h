@@ -60,6 +60,21 @@ void bimi_fetch__exempt_endpoint(BimiFetcher *fetcher, const char *ip, guint por
  */
 gboolean bimi_fetch__endpoint_allowed(BimiFetcher *fetcher, const struct sockaddr *sa, gsize salen, char **detail);
 
+/**
+ * bimi_fetch__endpoint_allowed_port:
+ * @fetcher: the fetcher
+ * @sa: the socket address about to be connected
+ * @salen: its length
+ * @allowed_port: the one port the hop's scheme allows (443 https, 80 http for CRLs)
+ * @detail: (out) (transfer full): why it is refused, set only on FALSE
+ *
+ * bimi_fetch__endpoint_allowed() with the port of the hop's scheme.
+ *
+ * Returns: TRUE when a connection may be opened.
+ */
+gboolean bimi_fetch__endpoint_allowed_port(BimiFetcher *fetcher, const struct sockaddr *sa, gsize salen,
+                                           guint allowed_port, char **detail);
+
 /** Per-host slot: wait until @deadline (g_get_monotonic_time() µs); FALSE = none freed. */
 gboolean bimi_fetch__slot_acquire(BimiFetcher *fetcher, const char *host, gint64 deadline);
 /** Gives back a slot taken by bimi_fetch__slot_acquire(). */

@@ -28,6 +28,10 @@
  *  - Status: only 200 is a success (304 when the request was conditional).
  *  - Cache-Control: s-maxage, then max-age, then Expires − Date; no-store and
  *    no-cache → 0. The caller applies its own bounds.
+ *  - CRLs (BIMI_FETCH_KIND_CRL): http or https on every hop, port 80 for an
+ *    http hop and 443 for an https one (checked on the socket, like above), any
+ *    media type: the CRL's signature, verified by engine/vmc against the issuing
+ *    CA, is what protects it (RFC 5280 §5); see bimi_fetch_crl() in fetch.h.
  */
 #include "engine/fetch.h"
 #include "engine/fetch-private.h"
@@ -55,10 +59,12 @@ struct _BimiFetcher {
   guint max_redirects;
   guint logo_max_bytes;
   guint evidence_max_bytes;
+  guint crl_max_bytes;
   guint max_per_host;
   gboolean allow_private_addresses;
   char *ca_file;
   struct curl_slist *resolve;
+  struct curl_slist *connect_to;
 
   GMutex lock;
   GCond cond;
@@ -124,10 +130,17 @@ static const char *const evidence_types[] = {
   "text/plain", "application/octet-stream", NULL,
 };
 
+/* CRLs: any media type (see bimi_fetch_crl()); the list is empty. */
+static const char *const crl_types[] = { NULL };
+
 const char *const *
 bimi_fetch_default_types(BimiFetchKind kind)
 {
-  return kind == BIMI_FETCH_KIND_EVIDENCE ? evidence_types : logo_types;
+  switch (kind) {
+  case BIMI_FETCH_KIND_EVIDENCE: return evidence_types;
+  case BIMI_FETCH_KIND_CRL: return crl_types;
+  case BIMI_FETCH_KIND_LOGO: default: return logo_types;
+  }
 }
 
 /* ---- header value parsers (hostile text, explicit lengths) ------------- */
@@ -311,6 +324,28 @@ global_init(GError **error)
   return TRUE;
 }
 
+/* "HOST:PORT:CONNECT-HOST:CONNECT-PORT": HOST a name, both ports 1..65535,
+ * CONNECT-HOST empty, a name, or a bracketed IPv6 address (curl's syntax). */
+static gboolean
+connect_to_valid(const char *entry)
+{
+  const char *c1 = strchr(entry, ':');
+  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  const char *c3 = strrchr(entry, ':');
+  g_autofree char *port = NULL, *chost = NULL;
+
+  if (c1 == NULL || c2 == NULL || c3 == c2 || c1 == entry || strlen(entry) > BIMI_FETCH_MAX_URL_BYTES)
+    return FALSE;
+  port = g_strndup(c1 + 1, (gsize) (c2 - c1 - 1));
+  chost = g_strndup(c2 + 1, (gsize) (c3 - c2 - 1));
+  if (!g_ascii_string_to_unsigned(port, 10, 1, 65535, NULL, NULL) ||
+      !g_ascii_string_to_unsigned(c3 + 1, 10, 1, 65535, NULL, NULL))
+    return FALSE;
+  if (chost[0] == '[')
+    return chost[strlen(chost) - 1] == ']';
+  return strchr(chost, ':') == NULL;
+}
+
 BimiFetcher *
 bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
 {
@@ -331,10 +366,12 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
   f->logo_max_bytes = config->logo_max_bytes ? config->logo_max_bytes : BIMI_FETCH_LOGO_MAX_BYTES;
   f->evidence_max_bytes = config->evidence_max_bytes ? config->evidence_max_bytes
                                                      : BIMI_FETCH_EVIDENCE_MAX_BYTES;
+  f->crl_max_bytes = config->crl_max_bytes ? config->crl_max_bytes : BIMI_FETCH_CRL_MAX_BYTES;
   f->max_per_host = config->max_per_host ? config->max_per_host : BIMI_FETCH_MAX_PER_HOST;
   f->allow_private_addresses = config->allow_private_addresses;
 
-  if (f->logo_max_bytes > BIMI_FETCH_MAX_BODY_BYTES || f->evidence_max_bytes > BIMI_FETCH_MAX_BODY_BYTES) {
+  if (f->logo_max_bytes > BIMI_FETCH_MAX_BODY_BYTES || f->evidence_max_bytes > BIMI_FETCH_MAX_BODY_BYTES ||
+      f->crl_max_bytes > BIMI_FETCH_MAX_BODY_BYTES) {
     g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
                 "body cap larger than %u bytes", BIMI_FETCH_MAX_BODY_BYTES);
     return NULL;
@@ -376,6 +413,28 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
     }
     f->resolve = next;
   }
+  pins = 0;
+  for (gsize i = 0; config->connect_to != NULL && config->connect_to[i] != NULL; i++) {
+    const char *entry = config->connect_to[i];
+    struct curl_slist *next;
+
+    if (++pins > BIMI_FETCH_MAX_RESOLVE_PINS) {
+      g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
+                  "more than %u connect_to entries", BIMI_FETCH_MAX_RESOLVE_PINS);
+      return NULL;
+    }
+    if (!connect_to_valid(entry)) {
+      g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
+                  "connect_to '%s': expected HOST:PORT:CONNECT-HOST:CONNECT-PORT", entry);
+      return NULL;
+    }
+    next = curl_slist_append(f->connect_to, entry);
+    if (next == NULL) {
+      g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_INTERNAL, "out of memory");
+      return NULL;
+    }
+    f->connect_to = next;
+  }
   return g_steal_pointer(&f);
 }
 
@@ -389,6 +448,7 @@ bimi_fetch_fetcher_free(BimiFetcher *f)
   g_hash_table_unref(f->per_host);
   g_free(f->ca_file);
   curl_slist_free_all(f->resolve);
+  curl_slist_free_all(f->connect_to);
   g_free(f->exempt_ip);
   g_free(f);
 }
@@ -449,6 +509,7 @@ typedef struct {
   gboolean keep;             /* status 200: keep the body */
   char *too_large;           /* detail when a cap was hit */
   char *forbidden;           /* detail of the last refused socket */
+  guint port;                /* the port this hop's scheme allows: 443 (https) or 80 (http, CRLs) */
 } Transfer;
 
 static void
@@ -516,6 +577,13 @@ on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ulto
 gboolean
 bimi_fetch__endpoint_allowed(BimiFetcher *f, const struct sockaddr *sa, gsize salen, char **detail)
 {
+  return bimi_fetch__endpoint_allowed_port(f, sa, salen, 443, detail);
+}
+
+gboolean
+bimi_fetch__endpoint_allowed_port(BimiFetcher *f, const struct sockaddr *sa, gsize salen, guint allowed_port,
+                                  char **detail)
+{
   char ip[INET6_ADDRSTRLEN] = "?";
   guint port = 0;
   const char *range = NULL;
@@ -544,8 +612,8 @@ bimi_fetch__endpoint_allowed(BimiFetcher *f, const struct sockaddr *sa, gsize sa
     *detail = g_strdup_printf("refused to connect to %s: %s address (%s)", ip, bimi_netaddr_class_to_string(k), range);
     return FALSE;
   }
-  if (port != 443) {
-    *detail = g_strdup_printf("refused to connect to %s port %u: only port 443 is fetched", ip, port);
+  if (port != allowed_port) {
+    *detail = g_strdup_printf("refused to connect to %s port %u: only port %u is fetched", ip, port, allowed_port);
     return FALSE;
   }
   return TRUE;
@@ -565,7 +633,7 @@ on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
     t->forbidden = g_strdup("refused a socket that is not a plain IP connection");
     return CURL_SOCKET_BAD;
   }
-  if (!bimi_fetch__endpoint_allowed(t->fetcher, &a->addr, a->addrlen, &detail)) {
+  if (!bimi_fetch__endpoint_allowed_port(t->fetcher, &a->addr, a->addrlen, t->port, &detail)) {
     g_free(t->forbidden);
     t->forbidden = detail;
     return CURL_SOCKET_BAD;
@@ -576,8 +644,10 @@ on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 
 /* ---- URL checks (every hop) ---------------------------------------------- */
 
+/* The hop's URL: length, scheme (https; CRLs also http), no userinfo, a DNS
+ * host name. *out_port gets the port the scheme allows on the socket. */
 static BimiFetchReason
-check_url(BimiFetcher *f, const char *url, char **out_host, char **detail)
+check_url(BimiFetcher *f, BimiFetchKind kind, const char *url, char **out_host, guint *out_port, char **detail)
 {
   g_autoptr(CURLU) u = NULL;
   g_autofree char *scheme = NULL;
@@ -601,8 +671,14 @@ check_url(BimiFetcher *f, const char *url, char **out_host, char **detail)
   }
   scheme = g_ascii_strdown(part, -1);
   curl_free(part);
-  if (strcmp(scheme, "https") != 0) {
-    *detail = g_strdup_printf("scheme '%s' is not https", scheme);
+  if (strcmp(scheme, "https") == 0) {
+    *out_port = 443;
+  } else if (kind == BIMI_FETCH_KIND_CRL && strcmp(scheme, "http") == 0) {
+    *out_port = 80;
+  } else {
+    g_autofree char *shown = g_strescape(scheme, NULL);
+    *detail = g_strdup_printf(kind == BIMI_FETCH_KIND_CRL ? "scheme '%s' is neither http nor https"
+                                                          : "scheme '%s' is not https", shown);
     return BIMI_FETCH_REASON_SCHEME;
   }
   if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
@@ -699,9 +775,11 @@ type_accepted(const BimiFetchRequest *req, const char *content_type, char **deta
 {
   const char *const *types = req->accept_types != NULL ? req->accept_types : bimi_fetch_default_types(req->kind);
   gboolean missing_ok = req->accept_types != NULL ? req->accept_missing_type
-                                                  : req->kind == BIMI_FETCH_KIND_EVIDENCE;
+                                                  : req->kind != BIMI_FETCH_KIND_LOGO;
   g_autofree char *media = NULL;
 
+  if (req->accept_types == NULL && req->kind == BIMI_FETCH_KIND_CRL)
+    return TRUE; /* the CRL's signature protects it, not its label (bimi_fetch_crl()) */
   if (content_type == NULL) {
     if (!missing_ok)
       *detail = g_strdup("no Content-Type");
@@ -809,12 +887,13 @@ fail(BimiFetchResult *r, BimiFetchReason reason, char *detail)
 }
 
 static void
-set_common_options(CURL *curl, BimiFetcher *f, Transfer *t, char *errbuf)
+set_common_options(CURL *curl, BimiFetcher *f, BimiFetchKind kind, Transfer *t, char *errbuf)
 {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  /* Every hop's URL is checked by check_url() first; this is the second lock. */
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, kind == BIMI_FETCH_KIND_CRL ? "http,https" : "https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, kind == BIMI_FETCH_KIND_CRL ? "http,https" : "https");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, USER_AGENT);
@@ -827,6 +906,8 @@ set_common_options(CURL *curl, BimiFetcher *f, Transfer *t, char *errbuf)
     curl_easy_setopt(curl, CURLOPT_CAINFO, f->ca_file);
   if (f->resolve != NULL)
     curl_easy_setopt(curl, CURLOPT_RESOLVE, f->resolve);
+  if (f->connect_to != NULL)
+    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, f->connect_to);
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
   curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, t->wire_cap);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
@@ -862,9 +943,11 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
   t.fetcher = f;
   t.curl = curl;
   t.body = g_byte_array_new();
-  t.cap = req->kind == BIMI_FETCH_KIND_EVIDENCE ? f->evidence_max_bytes : f->logo_max_bytes;
+  t.cap = req->kind == BIMI_FETCH_KIND_EVIDENCE ? f->evidence_max_bytes
+        : req->kind == BIMI_FETCH_KIND_CRL    ? f->crl_max_bytes
+                                              : f->logo_max_bytes;
   t.wire_cap = (curl_off_t) t.cap * BIMI_FETCH_WIRE_FACTOR;
-  set_common_options(curl, f, &t, errbuf);
+  set_common_options(curl, f, req->kind, &t, errbuf);
 
   conditional = req->if_none_match != NULL || req->if_modified_since != NULL;
   if (req->if_none_match != NULL && strpbrk(req->if_none_match, "\r\n") == NULL &&
@@ -893,7 +976,7 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
 
     g_free(r->final_url);
     r->final_url = g_strdup(current);
-    reason = check_url(f, current, &host, &detail);
+    reason = check_url(f, req->kind, current, &host, &t.port, &detail);
     if (reason != BIMI_FETCH_REASON_NONE) {
       fail(r, reason, hop > 0 ? g_strdup_printf("redirect %u: %s", hop, detail) : g_steal_pointer(&detail));
       break;

@@ -21,6 +21,13 @@
  *    without Content-Encoding) is inflated with the same cap;
  *  - the media type the caller accepts;
  *  - at most max_per_host concurrent fetches per host name.
+ *
+ * One exception to "https only": Certificate Revocation Lists
+ * (BIMI_FETCH_KIND_CRL, bimi_fetch_crl()) may be fetched over plain http on
+ * port 80, because CRL distribution points of Mark Certificates are http
+ * URLs and a CRL is signed by its issuing CA and verified by engine/vmc
+ * (RFC 5280 §5, §6.3.3; RFC 5280 §4.2.1.13 says http is the expected scheme).
+ * Every other rule (SSRF guard, caps, deadlines, redirects, pins) holds.
  */
 #ifndef BIMI_FETCH_H
 #define BIMI_FETCH_H
@@ -42,6 +49,7 @@ typedef enum {
 typedef enum {
   BIMI_FETCH_KIND_LOGO,        /**< l=: SVG or SVGZ, image/svg+xml */
   BIMI_FETCH_KIND_EVIDENCE,    /**< a=: PEM Evidence Document */
+  BIMI_FETCH_KIND_CRL,         /**< a CRL distribution point: http or https, port 80 / 443, any media type */
 } BimiFetchKind;
 
 typedef enum {
@@ -54,10 +62,11 @@ typedef enum {
 typedef enum {
   BIMI_FETCH_REASON_NONE = 0,         /**< "none": not failed */
   BIMI_FETCH_REASON_URL,              /**< "url": unparsable, too long, userinfo, IP literal host */
-  BIMI_FETCH_REASON_SCHEME,           /**< "scheme": not https (first URL or a redirect hop) */
+  BIMI_FETCH_REASON_SCHEME,           /**< "scheme": not https (CRL: not http or https), first URL or a redirect hop */
   BIMI_FETCH_REASON_DNS,              /**< "dns": the host name did not resolve */
   BIMI_FETCH_REASON_CONNECT,          /**< "connect": no TCP connection */
-  BIMI_FETCH_REASON_FORBIDDEN_ADDRESS,/**< "forbidden-address": a special-purpose address or a port other than 443 */
+  BIMI_FETCH_REASON_FORBIDDEN_ADDRESS,/**< "forbidden-address": a special-purpose address, or a port other than
+                                           443 (http CRL hops: 80) */
   BIMI_FETCH_REASON_TLS,              /**< "tls": handshake or certificate verification failed */
   BIMI_FETCH_REASON_TIMEOUT,          /**< "timeout": connect or total deadline passed */
   BIMI_FETCH_REASON_TOO_LARGE,        /**< "too-large": Content-Length, wire bytes or decoded bytes over the cap */
@@ -83,6 +92,14 @@ typedef struct {
   const char *ca_file;           /**< PEM bundle replacing the system roots, or NULL */
   const char *const *resolve;    /**< NULL-terminated "HOST:PORT:ADDR" pins (curl's CURLOPT_RESOLVE
                                       form; tests and demo), or NULL. The SSRF guard still applies. */
+  guint crl_max_bytes;           /**< cap for CRLs; default BIMI_FETCH_CRL_MAX_BYTES */
+  const char *const *connect_to; /**< NULL-terminated "HOST:PORT:CONNECT-HOST:CONNECT-PORT" redirections
+                                      (curl's CURLOPT_CONNECT_TO form; an empty CONNECT-HOST keeps the
+                                      host, whose address `resolve` may pin), or NULL. Tests and demo:
+                                      a CRL URL of a certificate names port 80, a test server listens
+                                      elsewhere. The SSRF guard still checks the socket actually opened,
+                                      so a redirected port passes only with allow_private_addresses
+                                      (or the test exemption). At most BIMI_FETCH_MAX_RESOLVE_PINS. */
 } BimiFetchConfig;
 
 /** One request. */
@@ -124,7 +141,8 @@ typedef struct _BimiFetcher BimiFetcher;
  * @config: the settings (copied)
  * @error: BIMI_FETCH_ERROR_CONFIG (cap over BIMI_FETCH_MAX_BODY_BYTES,
  *   redirects over BIMI_FETCH_MAX_REDIRECTS_LIMIT, more than
- *   BIMI_FETCH_MAX_RESOLVE_PINS pins, ca_file unreadable),
+ *   BIMI_FETCH_MAX_RESOLVE_PINS pins or connect_to entries, a malformed
+ *   pin or connect_to entry, ca_file unreadable),
  *   BIMI_FETCH_ERROR_INTERNAL (curl_global_init failed)
  *
  * Initialises libcurl once per process. The fetcher is thread-safe.
@@ -158,8 +176,57 @@ BimiFetchResult *bimi_fetch_url(BimiFetcher *fetcher, const char *url, const Bim
  * §9.1), application/x-pem-file, application/x-x509-ca-cert (what nginx's and
  * Apache's mime.types give .pem), text/plain, application/octet-stream; a
  * missing Content-Type is accepted for evidence only (its content is checked
- * as PEM by engine/vmc; spec §7.1 names no media type, only the .pem suffix). */
+ * as PEM by engine/vmc; spec §7.1 names no media type, only the .pem suffix).
+ * CRL: an empty list, meaning any media type or none — see bimi_fetch_crl(). */
 const char *const *bimi_fetch_default_types(BimiFetchKind kind);
+
+/**
+ * bimi_fetch_crl:
+ * @fetcher: the fetcher
+ * @url: an absolute http or https URL of a CRL distribution point (RFC 5280
+ *   §4.2.1.13), untrusted (NUL-terminated)
+ * @error: BIMI_FETCH_ERROR_INTERNAL only (no curl handle could be made)
+ *
+ * bimi_fetch_url() with BIMI_FETCH_KIND_CRL: GET; the first URL and every
+ * redirect hop (at most max_redirects) must be http or https with a DNS host
+ * name; the socket must reach a public address on port 80 (http) or 443
+ * (https) unless allow_private_addresses; body at most crl_max_bytes
+ * (default BIMI_FETCH_CRL_MAX_BYTES, ≤ BIMI_VMC_MAX_CRL_BYTES), the same
+ * deadlines, per-host slots, resolve pins and connect_to redirections.
+ *
+ * Plain http and any Content-Type are accepted on purpose: the body is only
+ * ever parsed as a CRL by OpenSSL and used after engine/vmc verified its
+ * signature with the issuing CA's key, its issuer name and its
+ * thisUpdate/nextUpdate (RFC 5280 §5, §6.3.3), so neither TLS nor the media
+ * type adds integrity; servers label CRLs application/pkix-crl (RFC 2585 §4.2),
+ * application/x-pkcs7-crl, application/octet-stream or worse, and refusing a
+ * label would only turn a signed answer into "revocation unavailable".
+ * Confidentiality is not needed (the CRL is public; the URL comes from a
+ * certificate of a chain that already reached a configured BIMI root).
+ *
+ * Returns: (transfer full): the result (status FAILED with a reason when the
+ *   fetch failed), or NULL with @error set.
+ */
+BimiFetchResult *bimi_fetch_crl(BimiFetcher *fetcher, const char *url, GError **error);
+
+/**
+ * bimi_vmc_fetch_crl_with_fetcher:
+ * @url: the CRL distribution point URL engine/vmc asks for
+ * @user_data: (type BimiFetcher*): the fetcher, borrowed
+ * @error: BIMI_VMC_ERROR_FETCH when the fetch failed; its message is
+ *   "REASON: DETAIL" (REASON a bimi_fetch_reason_to_string() token, e.g.
+ *   "connect", "too-large", "forbidden-address", "scheme", "http-status"),
+ *   which engine/vmc puts into its revocation warning or failure after the URL
+ *
+ * The BimiVmcFetchCrlFunc (engine/vmc.h) backed by engine/fetch: set
+ * `BimiVmcOptions.fetch_crl = bimi_vmc_fetch_crl_with_fetcher` and
+ * `.fetch_user_data = fetcher`. Calls bimi_fetch_crl(); thread-safe as the
+ * fetcher is.
+ *
+ * Returns: (transfer full): the CRL body (DER or PEM, not yet verified: that
+ *   is engine/vmc's job), or NULL with @error set.
+ */
+GBytes *bimi_vmc_fetch_crl_with_fetcher(const char *url, gpointer user_data, GError **error);
 
 /** Stable token of a reason ("too-large", "forbidden-address", ...). (transfer none) */
 const char *bimi_fetch_reason_to_string(BimiFetchReason reason);

@@ -147,6 +147,10 @@
 #define BIMI_FETCH_MAX_AGE_LIMIT        2147483647
 /** Most `resolve` (test/demo) pins in the configuration. */
 #define BIMI_FETCH_MAX_RESOLVE_PINS     64u
+/** Default cap on a CRL (BIMI_FETCH_KIND_CRL), bytes. The CRLs of BIMI issuing
+ *  CAs are a few KiB; 1 MiB leaves room for years of revocations. At most
+ *  BIMI_FETCH_MAX_BODY_BYTES (and so below BIMI_VMC_MAX_CRL_BYTES). */
+#define BIMI_FETCH_CRL_MAX_BYTES        (1024u * 1024u)
 
 /* ---- engine/vmc (draft-fetch-validation-vmc-wchuang-11, MCR v1.7) ------ */
 /** Largest Evidence Document (PEM chain) accepted, in bytes (spec §13 rule 6: PEM <= 256 KiB). */
@@ -323,5 +327,20 @@
 #define BIMI_SERVER_RETRY_AFTER_S     1u
 /** How long a closed connection is drained after our last byte (so the peer reads the answer, not a reset), ms. */
 #define BIMI_SERVER_LINGER_MS         1000u
+
+/* ---- engine/evaluate (the pipeline, DESIGN.md §3 "decision") ----------- */
+/** Largest record-cache value engine/evaluate decodes (its own GKeyFile
+ *  serialization of a validated verdict), bytes; larger is a corrupt entry. */
+#define BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES 16384u
+/** Longest string field of a cached verdict (URIs, detail, names), bytes. */
+#define BIMI_EVALUATE_MAX_CACHE_STRING_BYTES 2048u
+/** Longest human detail of a verdict (why a logo or certificate failed), bytes; longer is cut. */
+#define BIMI_EVALUATE_MAX_DETAIL_BYTES 512u
+/** Version of the cached-verdict format; another version is a miss. */
+#define BIMI_EVALUATE_CACHE_FORMAT    1
+/** Seconds a temperror decision may be cached by the client (retry soon). */
+#define BIMI_EVALUATE_TEMPERROR_TTL_S 30u
+/** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
+#define BIMI_EVALUATE_MAX_HELO_BYTES  255u
 
 #endif /* BIMI_LIMITS_H */

@@ -398,6 +398,7 @@ bimi_vmc_result_free(BimiVmcResult *r)
   g_strfreev(r->sans);
   g_strfreev(r->chain);
   g_strfreev(r->sct_logs);
+  g_strfreev(r->revocation_crls);
   g_clear_pointer(&r->svg, g_bytes_unref);
   g_free(r->logo_hash_alg);
   g_free(r->logo_hash_hex);
@@ -976,6 +977,7 @@ check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, c
   int n = chain ? sk_X509_num(chain) : 0;
   gboolean unavailable = FALSE, revoked = FALSE;
   g_autoptr(GPtrArray) leaf_urls = NULL;
+  g_autoptr(GPtrArray) tried = g_ptr_array_new_with_free_func(g_free);
 
   if (opts->revocation == BIMI_VMC_REVOCATION_OFF)
     return;
@@ -1015,23 +1017,33 @@ check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, c
       g_autofree char *why = NULL;
       X509_CRL *crl = get_crl(trust, opts, g_ptr_array_index(urls, u), issuer, &why);
       X509_REVOKED *rev = NULL;
+      const char *url = g_ptr_array_index(urls, u);
+      gboolean listed = FALSE;
       if (crl == NULL) {
-        warn(r, "revocation: %s", why);
+        warn(r, "revocation unavailable: %s", why);
+        /* @why starts with the URL */
+        g_ptr_array_add(tried, g_strdup_printf("%s (%s): unavailable: %s", url, subj,
+                                               g_str_has_prefix(why, url) && why[strlen(url)] == ':'
+                                                 ? why + strlen(url) + 2 : why));
         continue;
       }
       decided = TRUE;
       if (X509_CRL_get0_by_serial(crl, &rev, X509_get0_serialNumber(x)) == 1) {
         gint64 when = asn1_time_to_unix(X509_REVOKED_get0_revocationDate(rev));
         if (when <= opts->now) {
-          revoked = TRUE;
-          fail(r, BIMI_VMC_CHECK_REVOKED, "%s is revoked (CRL %s)", subj, (const char *) g_ptr_array_index(urls, u));
+          revoked = listed = TRUE;
+          fail(r, BIMI_VMC_CHECK_REVOKED, "%s is revoked (CRL %s)", subj, url);
         }
       }
+      g_ptr_array_add(tried, g_strdup_printf("%s (%s): %s", url, subj, listed ? "revoked" : "good"));
       X509_CRL_free(crl);
     }
     if (!decided)
       unavailable = TRUE;
   }
+  g_ptr_array_add(tried, NULL);
+  g_strfreev(r->revocation_crls);
+  r->revocation_crls = (char **) g_ptr_array_steal(tried, NULL);
   if (revoked)
     r->revocation = BIMI_VMC_REVOCATION_REVOKED;
   else if (unavailable) {
@@ -1258,6 +1270,7 @@ bimi_vmc_verify(GBytes *pem, BimiVmcTrust *trust, const BimiVmcOptions *opts, GE
   r->warnings = g_ptr_array_new_with_free_func(g_free);
   r->sans = g_new0(char *, 1);
   r->sct_logs = g_new0(char *, 1);
+  r->revocation_crls = g_new0(char *, 1);
   r->chain = g_new0(char *, 1);
 
   certs = bimi_vmc__pem_chain_parse(data, len, &local);

@@ -96,7 +96,9 @@ const char *bimi_vmc_revocation_status_to_string(BimiVmcRevocationStatus s); /* 
  * @error: any error (its message goes into the warning / failure detail)
  *
  * Returns: (transfer full): the CRL bytes (DER or PEM), or NULL with @error.
- * Called synchronously from bimi_vmc_verify(); engine/fetch plugs in here.
+ * Called synchronously from bimi_vmc_verify(); engine/fetch plugs in here:
+ * bimi_vmc_fetch_crl_with_fetcher() (engine/fetch.h) with the BimiFetcher as
+ * user data.
  */
 typedef GBytes *(*BimiVmcFetchCrlFunc)(const char *url, gpointer user_data, GError **error);
 
@@ -151,7 +153,7 @@ typedef struct {
   const char *selector;         /**< BIMI selector; NULL means "default" */
   gint64 now;                   /**< evaluation time, Unix seconds (required) */
   BimiVmcRevocationMode revocation;
-  BimiVmcFetchCrlFunc fetch_crl;   /**< NULL: CRLs unavailable */
+  BimiVmcFetchCrlFunc fetch_crl;   /**< NULL: CRLs unavailable; engine/fetch: bimi_vmc_fetch_crl_with_fetcher */
   gpointer fetch_user_data;
   BimiVmcSvgCheckFunc svg_check;   /**< NULL: bimi_vmc_svg_check_default() (engine/svg) */
   gpointer svg_user_data;
@@ -183,6 +185,10 @@ typedef struct {
   char **chain;                 /**< subjects of the validated (or file) chain, leaf first */
   char **sct_logs;              /**< names of the logs whose SCT verified */
   BimiVmcRevocationStatus revocation;
+  char **revocation_crls;       /**< one line per CRL distribution point tried, leaf's first, NULL-terminated:
+                                     "URL (SUBJECT): good", "URL (SUBJECT): revoked" or
+                                     "URL (SUBJECT): unavailable: WHY" (WHY from the fetch callback or the
+                                     CRL checks, e.g. "connect: ...", "CRL not signed by the issuing CA") */
   GBytes *svg;                  /**< the certificate's SVG (uncompressed), or NULL */
   char *logo_hash_alg;          /**< "sha1" "sha256" ..., or NULL */
   char *logo_hash_hex;          /**< the logotypeHash value in hex, or NULL */

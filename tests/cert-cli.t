@@ -2,7 +2,10 @@
 # tests/cert-cli.t — `bimi cert verify` / `bimi cert logo` end to end: exit codes
 # (0 valid, 1 invalid, 2 usage), the reason codes in --json, the extracted logos.
 # Real chains from $BIMI_UPSTREAM_DIR/bimi/vmc-fixtures with the default trust store
-# (data/), the test PKI of fixtures/pki with its own root and CT log. Prints TAP.
+# (data/), the test PKI of fixtures/pki with its own root and CT log. Revocation for
+# real: nginx (fixtures/fetch/nginx-crl.conf.in) serves the test PKI's CRLs over plain
+# http on free ports; --connect-to maps the certificates' crl.pki.test:80 there and
+# --resolve pins crl.pki.test to 127.0.0.1. Prints TAP.
 set -u
 
 cd "$(dirname "$0")/.." || exit 1
@@ -13,7 +16,12 @@ if [ ! -x "$BIMI" ]; then
   exit 0
 fi
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+NGINX_PID=
+cleanup() {
+  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; }
@@ -27,7 +35,7 @@ expect_in() { # NEEDLE DESC
   if grep -qF -- "$1" "$TMP/out"; then ok "$2"; else notok "$2: '$1' not in output"; sed 's/^/# /' "$TMP/out"; fi
 }
 
-echo "1..22"
+echo "1..37"
 V=$UP/vmc-fixtures
 expect_rc 0 "cnn.pem valid at 2022-01-01" $BIMI cert verify "$V/postalsys-vmc/cnn.pem" --domain cnn.com --at 2022-01-01T00:00:00Z --revocation soft
 expect_in "verified by DigiCert Gorgon" "cnn SCT verified against Gorgon"
@@ -52,3 +60,57 @@ expect_rc 1 "test PKI unknown log" $BIMI cert verify fixtures/pki/bad-sct-unknow
 expect_in "FAIL sct-unknown-log" "sct-unknown-log reason"
 expect_rc 2 "bad --revocation" $BIMI cert verify fixtures/pki/good-vmc-registered.pem --revocation maybe
 expect_rc 2 "missing file" $BIMI cert verify /nonexistent.pem
+
+# ---- revocation against a real CRL server (nginx) ----------------------------
+REV_TESTS=15
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_nginx() {
+  [ -x /usr/sbin/nginx ] && command -v python3 > /dev/null || return 1
+  local ports=() p
+  while [ ${#ports[@]} -lt 8 ]; do
+    p=$(free_port) || return 1
+    case " ${ports[*]} " in *" $p "*) ;; *) ports+=("$p") ;; esac
+  done
+  GOOD=${ports[0]} FORGED=${ports[1]} CLOSED=${ports[7]}
+  head -c 16 /dev/zero > "$TMP/big.crl"
+  sed -e "s|@USER@|$([ "$(id -u)" = 0 ] && echo 'user root;')|" -e "s|@TMP@|$TMP|g" -e "s|@PKI@|$PWD/fixtures/pki|g" \
+      -e "s|@TLS@|$PWD/fixtures/tls|g" -e "s|@PORT_GOOD@|$GOOD|g" -e "s|@PORT_FORGED@|$FORGED|g" \
+      -e "s|@PORT_BIG@|${ports[2]}|g" -e "s|@PORT_PRIVATE@|${ports[3]}|g" -e "s|@PORT_FTP@|${ports[4]}|g" \
+      -e "s|@PORT_HTTPS@|${ports[5]}|g" -e "s|@PORT_TLS@|${ports[6]}|g" \
+      fixtures/fetch/nginx-crl.conf.in > "$TMP/nginx.conf"
+  /usr/sbin/nginx -p "$TMP" -e "$TMP/error.log" -c "$TMP/nginx.conf" -g 'daemon off;' > /dev/null 2>&1 &
+  NGINX_PID=$!
+  for _ in $(seq 100); do
+    if (exec 3<> "/dev/tcp/127.0.0.1/$GOOD") 2> /dev/null && (exec 3<> "/dev/tcp/127.0.0.1/$FORGED") 2> /dev/null; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+via() { # PORT: the fetch options that send crl.pki.test:80 to nginx's PORT
+  echo "--allow-private-addresses --connect-to crl.pki.test:80::$1 --resolve crl.pki.test:$1:127.0.0.1"
+}
+if ! start_nginx; then
+  for _ in $(seq $REV_TESTS); do n=$((n + 1)); echo "ok $n # SKIP nginx (or python3) not available"; done
+  exit 0
+fi
+CRL=http://crl.pki.test
+# shellcheck disable=SC2086
+{
+expect_rc 0 "revocation=require, CRLs served: good VMC valid" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation require $(via "$GOOD")
+expect_in "revocation:   good" "revocation status good"
+expect_in "CRL $CRL/intermediate.crl (Test Brand, Inc.): good" "report names the leaf's CRL and its outcome"
+expect_in "CRL $CRL/root.crl (Test BIMI Issuing CA): good" "report names the Issuing CA's CRL"
+expect_rc 1 "revoked leaf invalid" $BIMI cert verify fixtures/pki/bad-revoked.pem $P --revocation require $(via "$GOOD")
+expect_in "FAIL revoked: Test Brand, Inc. is revoked (CRL $CRL/intermediate.crl)" "revoked reason with the CRL URL"
+expect_rc 0 "CRL server down, revocation=soft: valid" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation soft $(via "$CLOSED")
+expect_in "warning: revocation unavailable: $CRL/intermediate.crl: connect:" "soft: warning names the URL and the reason"
+expect_rc 1 "CRL server down, revocation=require: invalid" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation require $(via "$CLOSED")
+expect_in "FAIL revocation-unknown" "require: revocation-unknown"
+expect_rc 1 "forged CRL (another key) not used" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation require $(via "$FORGED")
+expect_in "CRL $CRL/intermediate.crl (Test Brand, Inc.): unavailable: CRL not signed by the issuing CA" "forged CRL reason"
+expect_rc 1 "SSRF guard: loopback CRL server refused without --allow-private-addresses" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation require --connect-to "crl.pki.test:80::$GOOD" --resolve "crl.pki.test:$GOOD:127.0.0.1" --json
+expect_in "unavailable: forbidden-address: refused to connect to 127.0.0.1" "forbidden-address in the JSON revocation_crls"
+expect_rc 2 "malformed --connect-to" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --connect-to crl.pki.test:80
+}

@@ -1,0 +1,259 @@
+/* cli/cmd-evaluate.c — `bimi evaluate MSG.eml [--ip IP --helo NAME --mail-from ADDR]
+ * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--json]`:
+ * the whole pipeline of engine/evaluate for one message — FCrDNS, SPF, DKIM,
+ * ARC, DMARC, BIMI discovery, logo and Evidence Document, the decision — and
+ * the same JSON object the service answers (DESIGN.md §4, §5).
+ *
+ * The configuration is FILE (or the defaults) with the options on top. For
+ * offline runs against a local origin: --zone (DNS from zone files),
+ * --ca-file (TLS roots of the origin), --allow-private-addresses,
+ * --resolve HOST:PORT:ADDR, --trust-store / --ct-logs (the BIMI roots and CT
+ * logs; default data/ next to the program), --cache-dir (default: a fresh
+ * temporary directory, removed at exit). --at sets the evaluation time (and
+ * [testing] now, so the caches agree).
+ *
+ * Exit: 0 a logo is shown (logo or logo+checkmark); 1 none; 3 temperror;
+ * 2 usage, an unreadable message or a component that cannot start.
+ */
+#include "cli/commands.h"
+#include "engine/config.h"
+#include "engine/evaluate.h"
+#include "engine/limits.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+static char *
+default_data_file(const char *name)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  const char *env = g_getenv("BIMI_DATA_DIR");
+
+  if (env != NULL)
+    return g_build_filename(env, name, NULL);
+  if (exe != NULL) {
+    g_autofree char *dir = g_path_get_dirname(exe);
+    char *p = g_build_filename(dir, "..", "data", name, NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+      return p;
+    g_free(p);
+  }
+  return g_build_filename("data", name, NULL);
+}
+
+/* Removes the temporary cache directory and what the run put there. */
+static void
+remove_tree(const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name(dir)) != NULL) {
+      g_autofree char *child = g_build_filename(path, name, NULL);
+      if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree(child);
+      else
+        g_unlink(child);
+    }
+  }
+  g_rmdir(path);
+}
+
+static void
+replace_strv(char ***field, char **value)
+{
+  if (value == NULL || value[0] == NULL)
+    return;
+  g_strfreev(*field);
+  *field = g_strdupv(value);
+}
+
+static void
+replace_string(char **field, const char *value)
+{
+  if (value == NULL)
+    return;
+  g_free(*field);
+  *field = g_strdup(value);
+}
+
+static void
+print_human(const BimiDecision *d)
+{
+  JsonObject *o = json_node_get_object(d->json);
+  JsonObject *auth = json_object_get_object_member(o, "auth");
+  JsonNode *ind = json_object_get_member(o, "indicator");
+  JsonNode *mark = json_object_get_member(o, "mark");
+  JsonObject *bimi = auth ? json_object_get_object_member(auth, "bimi") : NULL;
+
+  printf("decision: %s (%s)%s\n", bimi_decision_kind_to_string(d->kind), d->reason,
+         d->temperror ? " — temporary, try again later" : "");
+  if (ind != NULL && JSON_NODE_HOLDS_OBJECT(ind)) {
+    JsonObject *i = json_node_get_object(ind);
+    printf("  logo: %s \"%s\"\n", json_object_get_string_member_with_default(i, "sha256", "?"),
+           json_object_get_string_member_with_default(i, "alt", ""));
+  }
+  if (mark != NULL && JSON_NODE_HOLDS_OBJECT(mark)) {
+    JsonObject *m = json_node_get_object(mark);
+    printf("  mark: %s, %s, %s (issuer %s, until %s)\n",
+           json_object_get_string_member_with_default(m, "certificate_type", "?"),
+           json_object_get_string_member_with_default(m, "mark_type", "no mark type"),
+           json_object_get_string_member_with_default(m, "organization", "?"),
+           json_object_get_string_member_with_default(m, "issuer", "?"),
+           json_object_get_string_member_with_default(m, "not_after", "?"));
+  }
+  if (bimi != NULL) {
+    JsonNode *iv = json_object_get_member(bimi, "indicator_validation");
+    printf("  bimi: %s (%s)\n", json_object_get_string_member_with_default(bimi, "result", "?"),
+           json_object_get_string_member_with_default(bimi, "reason", ""));
+    if (iv != NULL && JSON_NODE_HOLDS_OBJECT(iv))
+      printf("  indicator: %s\n", json_object_get_string_member_with_default(json_node_get_object(iv), "detail", ""));
+  }
+  printf("Authentication-Results: %s\n", d->authentication_results);
+  printf("ttl: %u s\n", d->ttl);
+}
+
+static void
+print_json(const BimiDecision *d)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root(gen, d->json);
+  json_generator_set_pretty(gen, TRUE);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+int
+bimi_cli_cmd_evaluate(int argc, char **argv)
+{
+  BimiCliDnsOptions dns = { 0 };
+  g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
+  g_autofree char *ca_file = NULL, *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL;
+  g_auto(GStrv) resolve = NULL;
+  gboolean json = FALSE, allow_private = FALSE;
+  const GOptionEntry entries[] = {
+    { "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "SMTP client address (enables FCrDNS and SPF)", "IP" },
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "HELO/EHLO name", "NAME" },
+    { "mail-from", 0, 0, G_OPTION_ARG_STRING, &mail_from, "MAIL FROM address (empty = null reverse-path)", "ADDR" },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Evaluate as if now were TIME (RFC 3339 or @EPOCH)", "TIME" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (default: built-in defaults)",
+      "FILE" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "TLS roots for logo and evidence fetches ([fetch] ca_file)",
+      "FILE" },
+    { "allow-private-addresses", 0, 0, G_OPTION_ARG_NONE, &allow_private,
+      "Fetch from loopback/private addresses and any port (tests, demo)", NULL },
+    { "resolve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resolve, "Pin HOST:PORT to ADDR for fetches (repeatable)",
+      "HOST:PORT:ADDR" },
+    { "trust-store", 0, 0, G_OPTION_ARG_FILENAME, &trust_store, "BIMI roots, PEM ([trust] bimi_roots)", "FILE" },
+    { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list ([trust] ct_logs)", "FILE" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
+      "Logo store directory (default: a temporary directory removed at exit)", "DIR" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - the BIMI decision for one message");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) config = NULL;
+  g_autoptr(BimiEvaluator) ev = NULL;
+  g_autoptr(BimiDecision) d = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  BimiEnvelope env = { 0 };
+  gint64 now = 0;
+  int status;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_dns_options(ctx, &dns);
+  g_option_context_set_description(ctx, "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
+                                         "3 temperror.\n");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("evaluate", error->message);
+  }
+  if (argc != 2) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("evaluate", "expected exactly one message file (or - for stdin)");
+  }
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("evaluate", error->message);
+  }
+  if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
+  }
+  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
+  if (config == NULL) {
+    bimi_cli_dns_options_clear(&dns);
+    fprintf(stderr, "bimi evaluate: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  /* the options over the file: this process owns the configuration until
+   * the evaluator takes its reference */
+  replace_strv(&config->dns_zone_files, dns.zone_files);
+  replace_strv(&config->dns_fault_names, dns.fault_names);
+  replace_strv(&config->dns_forwarders, dns.forwarders);
+  if (dns.timeout_ms != G_MININT)
+    config->dns_timeout_ms = (guint) dns.timeout_ms;
+  replace_string(&config->dns_trust_anchor, dns.trust_anchor);
+  bimi_cli_dns_options_clear(&dns);
+  if (at != NULL)
+    config->testing_now = now;
+  replace_string(&config->fetch_ca_file, ca_file);
+  if (allow_private)
+    config->fetch_allow_private_addresses = TRUE;
+  replace_strv(&config->fetch_resolve, resolve);
+  if (trust_store != NULL || config_path == NULL) {
+    g_autofree char *p = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
+    replace_string(&config->trust_bimi_roots, p);
+  }
+  if (ct_logs != NULL || config_path == NULL) {
+    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+    replace_string(&config->trust_ct_logs, p);
+  }
+  if (cache_dir == NULL) {
+    tmp_dir = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
+    if (tmp_dir == NULL) {
+      fprintf(stderr, "bimi evaluate: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+  }
+  replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
+
+  raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
+  if (raw == NULL) {
+    fprintf(stderr, "bimi evaluate: %s: %s\n", argv[1], error->message);
+    status = BIMI_EXIT_USAGE;
+    goto out;
+  }
+  ev = bimi_evaluator_new(config, &error);
+  if (ev == NULL) {
+    fprintf(stderr, "bimi evaluate: %s\n", error->message);
+    status = BIMI_EXIT_USAGE;
+    goto out;
+  }
+  env.client_ip = ip;
+  env.helo = helo;
+  env.mail_from = mail_from;
+  d = bimi_evaluator_evaluate(ev, raw, &env, at != NULL ? now : bimi_evaluator_now(ev), &error);
+  if (d == NULL) {
+    fprintf(stderr, "bimi evaluate: %s: %s\n", argv[1], error->message);
+    status = BIMI_EXIT_USAGE;
+    goto out;
+  }
+  if (json)
+    print_json(d);
+  else
+    print_human(d);
+  status = d->temperror ? BIMI_EXIT_TEMPERROR : d->kind == BIMI_DECISION_NONE ? BIMI_EXIT_FAIL : BIMI_EXIT_PASS;
+
+out:
+  g_clear_pointer(&ev, bimi_evaluator_unref);
+  if (tmp_dir != NULL)
+    remove_tree(tmp_dir);
+  return status;
+}

@@ -1,0 +1,566 @@
+/* engine/evaluate-evidence.c — the indicator and the Evidence Document of one
+ * Assertion Record, validated once and cached (spec/bimi-receiver.md §5, §7,
+ * §7.5; DESIGN.md §1 "cache").
+ *
+ * For an (l=, a=) pair found at <selector>._bimi.<record domain>:
+ *   1. a= present: fetch the Evidence Document (engine/fetch, evidence kind);
+ *   2. l= present: fetch the logo (logo kind, SVGZ inflated) and validate it
+ *      as SVG Tiny PS (engine/svg);
+ *   3. a= present: bimi_vmc_verify() with the l= logo to compare (§7.5:
+ *      line-ending-normalised equality, else "logo-mismatch"); the
+ *      certificate's SVG is the one displayed (the trusted one);
+ *   4. the displayed SVG goes into the content-addressed logo store, whose
+ *      SHA-256 names it from then on; its <title> is the alt text.
+ * The outcome (a BimiEvaluateVerdict) is stored in the record cache under
+ * (selector, record domain), single-flighted, with the TTL of
+ * bimi_cache_compute_ttl() (DNS TTL, HTTP max-age, certificate notAfter);
+ * failures are negative entries ([cache] negative_ttl); a failure that may
+ * pass on retry (DNS, connect, timeout, 5xx, a busy host, the store's disk)
+ * is a temperror and is never cached.
+ *
+ * The cached value is this file's own GKeyFile serialization; the decoder
+ * treats it as untrusted (a shared backend holds bytes other processes
+ * wrote) and has a libFuzzer target, fuzz/fuzz-evaluate-cache.c.
+ */
+#include "engine/evaluate-private.h"
+#include "engine/limits.h"
+#include "engine/svg.h"
+
+#include <string.h>
+
+void
+bimi_evaluate__verdict_free(BimiEvaluateVerdict *v)
+{
+  if (v == NULL)
+    return;
+  g_free(v->reason);
+  g_free(v->detail);
+  g_free(v->location);
+  g_free(v->evidence);
+  g_free(v->sha256);
+  g_free(v->title);
+  g_free(v->cert_type);
+  g_free(v->mark_type);
+  g_free(v->organization);
+  g_free(v->issuer);
+  g_free(v->trademark_country);
+  g_free(v->trademark_office);
+  g_free(v->trademark_id);
+  g_free(v);
+}
+
+/* Valid UTF-8, no control characters, at most BIMI_EVALUATE_MAX_DETAIL_BYTES
+ * (cut at a character boundary): attacker text (servers, certificates) made
+ * safe for JSON, logs and A-R comments. */
+static char *
+clean_text(const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
+  GString *out = g_string_new(NULL);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    gsize n = (gsize) (g_utf8_next_char(p) - p);
+    if (out->len + n > BIMI_EVALUATE_MAX_DETAIL_BYTES)
+      break;
+    if (g_unichar_iscntrl(c))
+      g_string_append_c(out, '?');
+    else
+      g_string_append_len(out, p, (gssize) n);
+  }
+  return g_string_free(out, FALSE);
+}
+
+static void G_GNUC_PRINTF(4, 5)
+set_fail(BimiEvaluateVerdict *v, const char *reason, gboolean temperror, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *text = NULL;
+
+  va_start(ap, format);
+  text = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  v->kind = BIMI_EVALUATE_VERDICT_FAIL;
+  g_free(v->reason);
+  v->reason = g_strdup(temperror ? "temperror" : reason);
+  g_free(v->detail);
+  v->detail = clean_text(text);
+  v->temperror = temperror;
+}
+
+/* DNS, connect, timeout, a busy host and server errors may pass on retry. */
+static gboolean
+fetch_is_temporary(const BimiFetchResult *r)
+{
+  switch (r->reason) {
+  case BIMI_FETCH_REASON_DNS:
+  case BIMI_FETCH_REASON_CONNECT:
+  case BIMI_FETCH_REASON_TIMEOUT:
+  case BIMI_FETCH_REASON_BUSY:
+    return TRUE;
+  case BIMI_FETCH_REASON_HTTP_STATUS:
+    return r->http_status >= 500;
+  default:
+    return FALSE;
+  }
+}
+
+static BimiFetchResult *
+fetch(BimiEvaluator *ev, const char *url, BimiFetchKind kind, gint64 *max_age)
+{
+  BimiFetchRequest request = { 0 };
+  g_autoptr(GError) error = NULL;
+  BimiFetchResult *r;
+
+  request.kind = kind;
+  g_atomic_int_inc(&ev->n_fetches);
+  r = bimi_fetch_url(ev->fetcher, url, &request, &error);
+  if (r == NULL) {
+    r = g_new0(BimiFetchResult, 1);
+    r->status = BIMI_FETCH_STATUS_FAILED;
+    r->reason = BIMI_FETCH_REASON_BUSY;
+    r->detail = g_strdup(error->message);
+    r->max_age = -1;
+    return r;
+  }
+  if (r->status == BIMI_FETCH_STATUS_OK && r->max_age >= 0 && (*max_age < 0 || r->max_age < *max_age))
+    *max_age = r->max_age;
+  return r;
+}
+
+typedef struct {
+  char *title;
+} SvgCheck;
+
+/* engine/vmc's SVG hook: engine/svg, keeping the <title> for the alt text. */
+static gboolean
+svg_check(GBytes *svg, gpointer user_data, char **detail)
+{
+  SvgCheck *check = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiSvgResult) r = bimi_svg_validate(svg, &error);
+
+  if (r == NULL) {
+    *detail = g_strdup(error->message);
+    return FALSE;
+  }
+  if (!r->valid) {
+    const BimiSvgIssue *i = r->errors->len > 0 ? g_ptr_array_index(r->errors, 0) : NULL;
+    *detail = i ? g_strdup_printf("%s at line %u: %s", i->code, i->line, i->message) : g_strdup("invalid");
+    return FALSE;
+  }
+  g_free(check->title);
+  check->title = g_strdup(r->title);
+  return TRUE;
+}
+
+static void
+take_certificate(BimiEvaluateVerdict *v, const BimiVmcResult *r)
+{
+  const char *mark = bimi_vmc_mark_type_to_string(r->mark_type);
+
+  v->kind = r->cert_type == BIMI_VMC_CERT_VMC ? BIMI_EVALUATE_VERDICT_VMC : BIMI_EVALUATE_VERDICT_CMC;
+  g_free(v->reason);
+  v->reason = g_strdup(r->cert_type == BIMI_VMC_CERT_VMC ? "vmc" : "cmc");
+  v->cert_type = g_strdup(bimi_vmc_cert_type_to_string(r->cert_type));
+  v->mark_type = mark ? g_strdup(mark) : (r->mark_type_text ? clean_text(r->mark_type_text) : NULL);
+  v->organization = r->organization ? clean_text(r->organization) : NULL;
+  v->issuer = r->issuer ? clean_text(r->issuer) : NULL;
+  v->trademark_country = r->trademark_country ? clean_text(r->trademark_country) : NULL;
+  v->trademark_office = r->trademark_office ? clean_text(r->trademark_office) : NULL;
+  v->trademark_id = r->trademark_id ? clean_text(r->trademark_id) : NULL;
+  v->pilot = r->pilot;
+  v->not_after = r->not_after;
+  v->authority = BIMI_BIMI_AUTHORITY_PASS;
+  v->svg_from_evidence = TRUE;
+}
+
+/* The failure codes of @r, "code: detail; ..." for the verdict detail. */
+static char *
+vmc_failures(const BimiVmcResult *r, gboolean *only_mismatch)
+{
+  GString *s = g_string_new(NULL);
+
+  *only_mismatch = r->failures->len > 0;
+  for (guint i = 0; i < r->failures->len; i++) {
+    const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
+    if (f->check != BIMI_VMC_CHECK_LOGO_MISMATCH)
+      *only_mismatch = FALSE;
+    g_string_append_printf(s, "%s%s: %s", i ? "; " : "", bimi_vmc_check_code(f->check), f->detail);
+  }
+  return g_string_free(s, FALSE);
+}
+
+/* The whole validation, without the cache. *@out_ttl: the positive TTL. */
+static BimiEvaluateVerdict *
+validate(BimiEvaluator *ev, const char *domain, const char *selector, const char *location, const char *evidence,
+         guint dns_ttl, gint64 now, guint *out_ttl)
+{
+  g_autoptr(BimiEvaluateVerdict) v = g_new0(BimiEvaluateVerdict, 1);
+  g_autoptr(BimiFetchResult) logo = NULL, pem = NULL;
+  g_autoptr(BimiVmcResult) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  GBytes *display = NULL;
+  SvgCheck check = { NULL };
+  gint64 max_age = -1;
+  char hash[BIMI_LOGO_HASH_HEX_LEN + 1];
+
+  g_atomic_int_inc(&ev->n_validations);
+  *out_ttl = 0;
+  v->location = g_strdup(location);
+  v->evidence = g_strdup(evidence);
+  v->kind = BIMI_EVALUATE_VERDICT_FAIL;
+  v->reason = g_strdup("temperror");
+  v->detail = g_strdup("");
+
+  /* 1. the Evidence Document (spec §7.1) */
+  if (evidence != NULL) {
+    pem = fetch(ev, evidence, BIMI_FETCH_KIND_EVIDENCE, &max_age);
+    if (pem->status != BIMI_FETCH_STATUS_OK) {
+      gboolean temp = fetch_is_temporary(pem);
+      set_fail(v, "evidence-fetch-failed", temp, "a= %s: %s (%s)", evidence, bimi_fetch_reason_to_string(pem->reason),
+               pem->detail ? pem->detail : "");
+      v->authority = temp ? BIMI_BIMI_AUTHORITY_NONE : BIMI_BIMI_AUTHORITY_FAIL;
+      return g_steal_pointer(&v);
+    }
+  }
+  /* 2. the indicator (spec §5) */
+  if (location != NULL) {
+    g_autoptr(BimiSvgResult) svg = NULL;
+    logo = fetch(ev, location, BIMI_FETCH_KIND_LOGO, &max_age);
+    if (logo->status != BIMI_FETCH_STATUS_OK) {
+      set_fail(v, "logo-fetch-failed", fetch_is_temporary(logo), "l= %s: %s (%s)", location,
+               bimi_fetch_reason_to_string(logo->reason), logo->detail ? logo->detail : "");
+      return g_steal_pointer(&v);
+    }
+    svg = bimi_svg_validate(logo->body, &error);
+    if (svg == NULL) {
+      set_fail(v, "svg-invalid", TRUE, "l= %s: %s", location, error->message);
+      return g_steal_pointer(&v);
+    }
+    if (!svg->valid) {
+      const BimiSvgIssue *i = svg->errors->len > 0 ? g_ptr_array_index(svg->errors, 0) : NULL;
+      set_fail(v, "svg-invalid", FALSE, "l= is not SVG Tiny PS: %s at line %u: %s", i ? i->code : "?",
+               i ? i->line : 0, i ? i->message : "");
+      if (evidence != NULL)
+        v->authority = BIMI_BIMI_AUTHORITY_NONE;
+      return g_steal_pointer(&v);
+    }
+    check.title = g_strdup(svg->title);
+    display = logo->body;
+  }
+  /* 3. the certificate, compared with the l= logo (spec §7.2, §7.5) */
+  if (evidence != NULL) {
+    BimiVmcOptions opts = { 0 };
+    opts.domain = domain;
+    opts.selector = selector;
+    opts.now = now;
+    opts.revocation = ev->config->trust_revocation;
+    opts.fetch_crl = NULL; /* no CRL fetcher in engine/fetch yet: soft → warning, require → fails */
+    opts.svg_check = svg_check;
+    opts.svg_user_data = &check;
+    opts.location_svg = logo ? logo->body : NULL;
+    cert = bimi_vmc_verify(pem->body, ev->trust, &opts, &error);
+    if (cert == NULL) {
+      set_fail(v, "evidence-invalid", FALSE, "a= %s: %s", evidence, error->message);
+      v->authority = BIMI_BIMI_AUTHORITY_FAIL;
+      g_free(check.title);
+      return g_steal_pointer(&v);
+    }
+    if (!cert->valid || cert->svg == NULL) {
+      gboolean only_mismatch = FALSE;
+      g_autofree char *why = vmc_failures(cert, &only_mismatch);
+      set_fail(v, only_mismatch ? "logo-mismatch" : "evidence-invalid", FALSE, "a= %s: %s", evidence,
+               *why ? why : "no logo");
+      v->authority = BIMI_BIMI_AUTHORITY_FAIL;
+      g_free(check.title);
+      return g_steal_pointer(&v);
+    }
+    take_certificate(v, cert);
+    display = cert->svg;
+  } else {
+    v->kind = BIMI_EVALUATE_VERDICT_NO_EVIDENCE;
+    g_free(v->reason);
+    v->reason = g_strdup("evidence-missing");
+    v->authority = BIMI_BIMI_AUTHORITY_NONE;
+  }
+  g_free(v->detail);
+  v->detail = g_strdup(v->kind == BIMI_EVALUATE_VERDICT_NO_EVIDENCE ? "valid SVG Tiny PS logo, no evidence"
+                       : v->kind == BIMI_EVALUATE_VERDICT_VMC  ? "valid VMC"
+                                                               : "valid CMC");
+  v->title = check.title ? clean_text(check.title) : NULL;
+  g_free(check.title);
+
+  /* 4. the displayed SVG in the logo store */
+  if (!bimi_logo_store_put_svg(ev->store, display, hash, &error)) {
+    set_fail(v, "temperror", TRUE, "logo store: %s", error->message);
+    return g_steal_pointer(&v);
+  }
+  v->sha256 = g_strdup(hash);
+  *out_ttl = bimi_cache_compute_ttl(&ev->ttl_bounds, now, dns_ttl, max_age, v->not_after);
+  return g_steal_pointer(&v);
+}
+
+typedef struct {
+  BimiEvaluator *ev;
+  const char *location;
+  const char *evidence;
+  guint dns_ttl;
+  gint64 now;
+  BimiEvaluateVerdict *fresh;
+  guint ttl;
+} FetchContext;
+
+static gboolean
+cache_fetch(const char *selector, const char *domain, gpointer user_data, GBytes **value, gboolean *negative,
+            guint *ttl_s, GError **error)
+{
+  FetchContext *c = user_data;
+
+  g_clear_pointer(&c->fresh, bimi_evaluate__verdict_free);
+  c->fresh = validate(c->ev, domain, selector, c->location, c->evidence, c->dns_ttl, c->now, &c->ttl);
+  if (c->fresh->temperror) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "temperror: %s", c->fresh->detail);
+    return FALSE;
+  }
+  *value = bimi_evaluate__verdict_encode(c->fresh);
+  *negative = c->fresh->kind == BIMI_EVALUATE_VERDICT_FAIL;
+  *ttl_s = *negative ? c->ev->config->cache_negative_ttl : c->ttl;
+  return TRUE;
+}
+
+static gboolean
+same_uri(const char *a, const char *b)
+{
+  return g_strcmp0(a, b) == 0;
+}
+
+BimiEvaluateVerdict *
+bimi_evaluate__evidence(BimiEvaluator *ev, const char *record_domain, const char *selector, const char *location,
+                        const char *evidence, guint dns_ttl, gint64 now)
+{
+  FetchContext c = { ev, location, evidence, dns_ttl, now, NULL, 0 };
+  BimiCacheEntry entry = { 0 };
+  BimiRecordCacheStatus status;
+  g_autoptr(GError) error = NULL;
+  BimiEvaluateVerdict *v = NULL;
+
+  g_return_val_if_fail(ev != NULL && record_domain != NULL && selector != NULL, NULL);
+  g_return_val_if_fail(location != NULL || evidence != NULL, NULL);
+
+  if (!bimi_record_cache_get(ev->records, selector, record_domain, cache_fetch, &c, &entry, &status, &error)) {
+    if (c.fresh != NULL)
+      return c.fresh; /* this caller led and hit a temperror: not cached */
+    if (g_error_matches(error, BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_INVALID)) {
+      /* a selector the cache cannot key (longer than a label): validate uncached */
+      guint ttl;
+      return validate(ev, record_domain, selector, location, evidence, dns_ttl, now, &ttl);
+    }
+    v = g_new0(BimiEvaluateVerdict, 1);
+    v->location = g_strdup(location);
+    v->evidence = g_strdup(evidence);
+    set_fail(v, "temperror", TRUE, "record cache: %s", error->message);
+    return v;
+  }
+  if (status == BIMI_RECORD_CACHE_REFRESHED && c.fresh != NULL) {
+    v = g_steal_pointer(&c.fresh);
+  } else {
+    g_clear_pointer(&c.fresh, bimi_evaluate__verdict_free);
+    v = bimi_evaluate__verdict_decode(entry.value, &error);
+    if (v == NULL)
+      g_debug("evaluate: %s._bimi.%s: %s; validating again", selector, record_domain, error->message);
+    else
+      v->cached = TRUE;
+  }
+  if (v != NULL) {
+    v->expires_at = entry.expires_at / G_USEC_PER_SEC;
+    if (!same_uri(v->location, location) || !same_uri(v->evidence, evidence)) {
+      /* The record changed within the cached verdict's life (its TTL is at
+       * most the record's DNS TTL): judge the new pair, uncached. */
+      g_clear_pointer(&v, bimi_evaluate__verdict_free);
+    }
+  }
+  bimi_cache_entry_clear(&entry);
+  if (v == NULL) {
+    guint ttl;
+    v = validate(ev, record_domain, selector, location, evidence, dns_ttl, now, &ttl);
+    v->expires_at = now + (v->kind == BIMI_EVALUATE_VERDICT_FAIL ? ev->config->cache_negative_ttl : ttl);
+  }
+  return v;
+}
+
+/* ---- the cached value -------------------------------------------------- */
+
+#define GROUP "verdict"
+
+static const char *const kind_names[] = { "vmc", "cmc", "no-evidence", "fail" };
+static const char *const authority_names[] = { "none", "pass", "fail" };
+static const char *const reason_names[] = { "vmc", "cmc", "evidence-missing", "svg-invalid", "logo-fetch-failed",
+                                            "evidence-fetch-failed", "evidence-invalid", "logo-mismatch", NULL };
+
+static void
+put_string(GKeyFile *kf, const char *key, const char *value)
+{
+  if (value != NULL)
+    g_key_file_set_string(kf, GROUP, key, value);
+}
+
+GBytes *
+bimi_evaluate__verdict_encode(const BimiEvaluateVerdict *v)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  gsize len = 0;
+  char *text;
+
+  g_key_file_set_integer(kf, GROUP, "format", BIMI_EVALUATE_CACHE_FORMAT);
+  g_key_file_set_string(kf, GROUP, "kind", kind_names[v->kind]);
+  g_key_file_set_string(kf, GROUP, "reason", v->reason);
+  g_key_file_set_string(kf, GROUP, "detail", v->detail);
+  g_key_file_set_string(kf, GROUP, "authority", authority_names[v->authority]);
+  put_string(kf, "location", v->location);
+  put_string(kf, "evidence", v->evidence);
+  put_string(kf, "sha256", v->sha256);
+  put_string(kf, "title", v->title);
+  g_key_file_set_boolean(kf, GROUP, "svg_from_evidence", v->svg_from_evidence);
+  put_string(kf, "cert_type", v->cert_type);
+  put_string(kf, "mark_type", v->mark_type);
+  put_string(kf, "organization", v->organization);
+  put_string(kf, "issuer", v->issuer);
+  put_string(kf, "trademark_country", v->trademark_country);
+  put_string(kf, "trademark_office", v->trademark_office);
+  put_string(kf, "trademark_id", v->trademark_id);
+  g_key_file_set_boolean(kf, GROUP, "pilot", v->pilot);
+  g_key_file_set_int64(kf, GROUP, "not_after", v->not_after);
+  text = g_key_file_to_data(kf, &len, NULL);
+  return g_bytes_new_take(text, len);
+}
+
+static gboolean G_GNUC_PRINTF(2, 3)
+decode_error(GError **error, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *text = NULL;
+
+  va_start(ap, format);
+  text = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "cache value: %s", text);
+  return FALSE;
+}
+
+/* A string key: absent → NULL (unless @required); present → valid UTF-8
+ * (g_key_file_get_string checks) of at most BIMI_EVALUATE_MAX_CACHE_STRING_BYTES. */
+static gboolean
+get_string(GKeyFile *kf, const char *key, gboolean required, char **out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  char *s;
+
+  *out = NULL;
+  if (!g_key_file_has_key(kf, GROUP, key, NULL))
+    return required ? decode_error(error, "%s: missing", key) : TRUE;
+  s = g_key_file_get_string(kf, GROUP, key, &local);
+  if (s == NULL)
+    return decode_error(error, "%s: %s", key, local->message);
+  if (strlen(s) > BIMI_EVALUATE_MAX_CACHE_STRING_BYTES) {
+    g_free(s);
+    return decode_error(error, "%s: longer than BIMI_EVALUATE_MAX_CACHE_STRING_BYTES", key);
+  }
+  *out = s;
+  return TRUE;
+}
+
+static gboolean
+get_name(GKeyFile *kf, const char *key, const char *const *names, gsize n_names, guint *out, GError **error)
+{
+  g_autofree char *s = NULL;
+
+  if (!get_string(kf, key, TRUE, &s, error))
+    return FALSE;
+  for (gsize i = 0; i < n_names && names[i] != NULL; i++) {
+    if (strcmp(s, names[i]) == 0) {
+      *out = (guint) i;
+      return TRUE;
+    }
+  }
+  return decode_error(error, "%s: unknown value", key);
+}
+
+static gboolean
+get_flag(GKeyFile *kf, const char *key, gboolean *out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  *out = g_key_file_get_boolean(kf, GROUP, key, &local);
+  if (local != NULL)
+    return decode_error(error, "%s: %s", key, local->message);
+  return TRUE;
+}
+
+BimiEvaluateVerdict *
+bimi_evaluate__verdict_decode(GBytes *value, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(BimiEvaluateVerdict) v = g_new0(BimiEvaluateVerdict, 1);
+  g_autoptr(GError) local = NULL;
+  gsize len = 0;
+  const char *data = value ? g_bytes_get_data(value, &len) : NULL;
+  guint kind = 0, authority = 0, reason = 0;
+  gint64 format;
+
+  if (data == NULL || len == 0)
+    return decode_error(error, "empty"), NULL;
+  if (len > BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES)
+    return decode_error(error, "%" G_GSIZE_FORMAT " bytes, more than BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES", len), NULL;
+  if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &local))
+    return decode_error(error, "%s", local->message), NULL;
+  format = g_key_file_get_int64(kf, GROUP, "format", &local);
+  if (local != NULL || format != BIMI_EVALUATE_CACHE_FORMAT)
+    return decode_error(error, "format: not %d", BIMI_EVALUATE_CACHE_FORMAT), NULL;
+  if (!get_name(kf, "kind", kind_names, G_N_ELEMENTS(kind_names), &kind, error) ||
+      !get_name(kf, "authority", authority_names, G_N_ELEMENTS(authority_names), &authority, error) ||
+      !get_name(kf, "reason", reason_names, G_N_ELEMENTS(reason_names), &reason, error))
+    return NULL;
+  v->kind = (BimiEvaluateVerdictKind) kind;
+  v->authority = (BimiBimiAuthority) authority;
+  v->reason = g_strdup(reason_names[reason]);
+  if (!get_string(kf, "detail", TRUE, &v->detail, error) || !get_string(kf, "location", FALSE, &v->location, error) ||
+      !get_string(kf, "evidence", FALSE, &v->evidence, error) || !get_string(kf, "sha256", FALSE, &v->sha256, error) ||
+      !get_string(kf, "title", FALSE, &v->title, error) || !get_string(kf, "cert_type", FALSE, &v->cert_type, error) ||
+      !get_string(kf, "mark_type", FALSE, &v->mark_type, error) ||
+      !get_string(kf, "organization", FALSE, &v->organization, error) ||
+      !get_string(kf, "issuer", FALSE, &v->issuer, error) ||
+      !get_string(kf, "trademark_country", FALSE, &v->trademark_country, error) ||
+      !get_string(kf, "trademark_office", FALSE, &v->trademark_office, error) ||
+      !get_string(kf, "trademark_id", FALSE, &v->trademark_id, error) ||
+      !get_flag(kf, "svg_from_evidence", &v->svg_from_evidence, error) || !get_flag(kf, "pilot", &v->pilot, error))
+    return NULL;
+  v->not_after = g_key_file_get_int64(kf, GROUP, "not_after", &local);
+  if (local != NULL || v->not_after < 0)
+    return decode_error(error, "not_after: not a time"), NULL;
+  if (v->location == NULL && v->evidence == NULL)
+    return decode_error(error, "neither location nor evidence"), NULL;
+  /* consistency: the kind and its reason, a valid verdict names its logo */
+  switch (v->kind) {
+  case BIMI_EVALUATE_VERDICT_VMC:
+  case BIMI_EVALUATE_VERDICT_CMC:
+    if (strcmp(v->reason, kind_names[v->kind]) != 0 || v->evidence == NULL ||
+        g_strcmp0(v->cert_type, kind_names[v->kind]) != 0 || v->authority != BIMI_BIMI_AUTHORITY_PASS)
+      return decode_error(error, "kind %s: inconsistent reason, cert_type, evidence or authority",
+                          kind_names[v->kind]), NULL;
+    break;
+  case BIMI_EVALUATE_VERDICT_NO_EVIDENCE:
+    if (strcmp(v->reason, "evidence-missing") != 0 || v->evidence != NULL || v->location == NULL)
+      return decode_error(error, "kind no-evidence: inconsistent reason or URIs"), NULL;
+    break;
+  case BIMI_EVALUATE_VERDICT_FAIL:
+    if (reason < 3)
+      return decode_error(error, "kind fail: reason %s", v->reason), NULL;
+    break;
+  }
+  if (v->kind != BIMI_EVALUATE_VERDICT_FAIL && !bimi_logo_store_hash_is_valid(v->sha256))
+    return decode_error(error, "sha256: not 64 lowercase hex digits"), NULL;
+  if (v->kind == BIMI_EVALUATE_VERDICT_FAIL && v->sha256 != NULL)
+    return decode_error(error, "sha256: set on a failure"), NULL;
+  return g_steal_pointer(&v);
+}

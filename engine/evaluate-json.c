@@ -1,0 +1,250 @@
+/* engine/evaluate-json.c — the decision object of DESIGN.md §4, built with
+ * json-glib from one evaluation:
+ *
+ *   { "decision": "logo+checkmark" | "logo" | "none",
+ *     "reason": stable code (engine/evaluate.h),
+ *     "indicator": null | { "sha256", "alt", "svg": URL, "png": { "<px>": URL, ... } },
+ *     "mark": null | { "certificate_type", "mark_type", "organization", "issuer", "not_after",
+ *                      "trademark_country", "trademark_office", "trademark_id", "pilot" },
+ *     "auth": { "rdns", "spf", "spf_helo", "dkim": [...], "arc", "dmarc", "bimi" },
+ *     "authentication_results": RFC 8601 value | null (domain status),
+ *     "ttl": seconds }
+ *
+ * Logo URLs are [server] logo_url_prefix + "/<sha256>.svg" and
+ * "/<sha256>/<px>.png" for each [render] size. The auth members reuse the
+ * modules' own *_build_json helpers (the shapes of `bimi spf|dkim|arc|dmarc
+ * --json`); auth.bimi gets an "indicator_validation" member with the verdict.
+ */
+#include "engine/evaluate-private.h"
+
+static void
+add_string(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value == NULL) {
+    json_builder_add_null_value(b);
+  } else if (g_utf8_validate(value, -1, NULL)) {
+    json_builder_add_string_value(b, value);
+  } else {
+    g_autofree char *valid = g_utf8_make_valid(value, -1);
+    json_builder_add_string_value(b, valid);
+  }
+}
+
+static char *
+iso_time(gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
+  return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+}
+
+static void
+build_rdns(JsonBuilder *b, const BimiRdnsResult *r)
+{
+  if (r == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  json_builder_begin_object(b);
+  add_string(b, "result", bimi_rdns_result_to_string(r->result));
+  add_string(b, "ip", r->ip);
+  add_string(b, "reverse_name", r->reverse_name);
+  json_builder_set_member_name(b, "ptr_names");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->ptr_names->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(r->ptr_names, i));
+  json_builder_end_array(b);
+  add_string(b, "confirmed_name", r->confirmed_name);
+  json_builder_set_member_name(b, "multiple_ptr");
+  json_builder_add_boolean_value(b, r->multiple_ptr);
+  json_builder_set_member_name(b, "generic_name");
+  json_builder_add_boolean_value(b, r->generic_name);
+  add_string(b, "generic_reason", r->generic_reason);
+  add_string(b, "action", bimi_rdns_action_to_string(r->action));
+  add_string(b, "problem", r->problem);
+  json_builder_end_object(b);
+}
+
+static const char *
+verdict_kind_to_string(BimiEvaluateVerdictKind kind)
+{
+  switch (kind) {
+  case BIMI_EVALUATE_VERDICT_VMC:
+    return "vmc";
+  case BIMI_EVALUATE_VERDICT_CMC:
+    return "cmc";
+  case BIMI_EVALUATE_VERDICT_NO_EVIDENCE:
+    return "no-evidence";
+  case BIMI_EVALUATE_VERDICT_FAIL:
+    break;
+  }
+  return "fail";
+}
+
+/* auth.bimi: the module's object plus the indicator validation. */
+static void
+build_bimi(JsonBuilder *b, const BimiEvaluateRun *run)
+{
+  g_autoptr(JsonBuilder) inner = json_builder_new();
+  g_autoptr(JsonNode) node = NULL;
+  const BimiEvaluateVerdict *v = run->verdict;
+
+  if (run->bimi == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  bimi_bimi_result_build_json(run->bimi, inner);
+  node = json_builder_get_root(inner);
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
+    JsonObject *o = json_node_get_object(node);
+    if (v == NULL) {
+      json_object_set_null_member(o, "indicator_validation");
+    } else {
+      JsonObject *iv = json_object_new();
+      json_object_set_string_member(iv, "verdict", verdict_kind_to_string(v->kind));
+      json_object_set_string_member(iv, "reason", v->reason);
+      json_object_set_string_member(iv, "detail", v->detail);
+      json_object_set_boolean_member(iv, "cached", v->cached);
+      json_object_set_boolean_member(iv, "temperror", v->temperror);
+      json_object_set_boolean_member(iv, "svg_from_evidence", v->svg_from_evidence);
+      json_object_set_object_member(o, "indicator_validation", iv);
+    }
+  }
+  json_builder_add_value(b, g_steal_pointer(&node));
+}
+
+static void
+build_indicator(BimiEvaluator *ev, JsonBuilder *b, const BimiEvaluateRun *run)
+{
+  const BimiConfig *config = ev->config;
+  const BimiEvaluateVerdict *v = run->verdict;
+  const char *prefix = config->server_logo_url_prefix;
+  g_autofree char *svg = NULL;
+
+  json_builder_set_member_name(b, "indicator");
+  if (run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  svg = g_strdup_printf("%s/%s.svg", prefix, v->sha256);
+  json_builder_begin_object(b);
+  add_string(b, "sha256", v->sha256);
+  add_string(b, "alt", v->title);
+  add_string(b, "svg", svg);
+  json_builder_set_member_name(b, "png");
+  json_builder_begin_object(b);
+  for (guint i = 0; i < config->render_n_sizes; i++) {
+    g_autofree char *px = g_strdup_printf("%u", config->render_sizes[i]);
+    g_autofree char *url = g_strdup_printf("%s/%s/%u.png", prefix, v->sha256, config->render_sizes[i]);
+    add_string(b, px, url);
+  }
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+}
+
+static void
+build_mark(JsonBuilder *b, const BimiEvaluateRun *run)
+{
+  const BimiEvaluateVerdict *v = run->verdict;
+  g_autofree char *not_after = NULL;
+
+  json_builder_set_member_name(b, "mark");
+  if (v == NULL || v->cert_type == NULL) {
+    json_builder_add_null_value(b);
+    return;
+  }
+  not_after = iso_time(v->not_after);
+  json_builder_begin_object(b);
+  add_string(b, "certificate_type", v->cert_type);
+  add_string(b, "mark_type", v->mark_type);
+  add_string(b, "organization", v->organization);
+  add_string(b, "issuer", v->issuer);
+  add_string(b, "not_after", not_after);
+  add_string(b, "trademark_country", v->trademark_country);
+  add_string(b, "trademark_office", v->trademark_office);
+  add_string(b, "trademark_id", v->trademark_id);
+  json_builder_set_member_name(b, "pilot");
+  json_builder_add_boolean_value(b, v->pilot);
+  json_builder_end_object(b);
+}
+
+static void
+build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
+{
+  json_builder_set_member_name(b, "auth");
+  json_builder_begin_object(b);
+  if (!run->domain_status) {
+    json_builder_set_member_name(b, "envelope");
+    json_builder_begin_object(b);
+    add_string(b, "ip", run->client_ip);
+    add_string(b, "helo", run->helo);
+    add_string(b, "mail_from", run->mail_from);
+    add_string(b, "source", run->envelope_source);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "rdns");
+    build_rdns(b, run->rdns);
+    json_builder_set_member_name(b, "spf");
+    if (run->spf != NULL)
+      bimi_spf_result_build_json(run->spf, run->helo, b);
+    else
+      json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "spf_helo");
+    if (run->spf_helo != NULL)
+      bimi_spf_result_build_json(run->spf_helo, run->helo, b);
+    else
+      json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "dkim");
+    json_builder_begin_array(b);
+    for (guint i = 0; run->dkim != NULL && i < run->dkim->len; i++) {
+      int aligned = -1;
+      const GArray *al = run->dmarc ? run->dmarc->dkim_signature_aligned : NULL;
+      if (al != NULL && i < al->len)
+        aligned = g_array_index(al, gboolean, i) ? 1 : 0;
+      bimi_dkim_signature_build_json_aligned(g_ptr_array_index(run->dkim, i), aligned, b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "arc");
+    if (run->arc != NULL)
+      bimi_arc_chain_build_json(run->arc, b);
+    else
+      json_builder_add_null_value(b);
+  }
+  json_builder_set_member_name(b, "dmarc");
+  if (run->dmarc != NULL) {
+    g_autoptr(JsonBuilder) inner = json_builder_new();
+    g_autoptr(JsonNode) node = NULL;
+    bimi_dmarc_evaluation_build_json(run->dmarc, inner);
+    node = json_builder_get_root(inner);
+    if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
+      JsonObject *o = json_node_get_object(node);
+      if (run->dmarc_source != NULL)
+        json_object_set_string_member(o, "source", run->dmarc_source);
+      else
+        json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");
+    }
+    json_builder_add_value(b, g_steal_pointer(&node));
+  } else {
+    json_builder_add_null_value(b);
+  }
+  json_builder_set_member_name(b, "bimi");
+  build_bimi(b, run);
+  json_builder_end_object(b);
+}
+
+JsonNode *
+bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+
+  json_builder_begin_object(b);
+  add_string(b, "decision", bimi_decision_kind_to_string(run->kind));
+  add_string(b, "reason", run->reason);
+  build_indicator(ev, b, run);
+  build_mark(b, run);
+  build_auth(b, run);
+  add_string(b, "authentication_results", run->authres);
+  json_builder_set_member_name(b, "ttl");
+  json_builder_add_int_value(b, run->ttl);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}

@@ -1,0 +1,161 @@
+/* engine/evaluate-private.h — what the files of engine/evaluate share
+ * (evaluate.c: the evaluator, the pipeline and the decision;
+ * evaluate-evidence.c: logo and Evidence Document validation through the
+ * record cache, and the cached-verdict codec; evaluate-json.c: the DESIGN.md
+ * §4 object). Library-internal: tests and fuzz/fuzz-evaluate-cache.c may
+ * include it.
+ */
+#ifndef BIMI_EVALUATE_PRIVATE_H
+#define BIMI_EVALUATE_PRIVATE_H
+
+#include "engine/evaluate.h"
+#include "engine/arc.h"
+#include "engine/bimi.h"
+#include "engine/dkim.h"
+#include "engine/dmarc.h"
+#include "engine/fetch.h"
+#include "engine/message.h"
+#include "engine/rdns.h"
+#include "engine/spf.h"
+#include "engine/vmc.h"
+#include "cache/records.h"
+#include "cache/store.h"
+#include "renderer/worker.h"
+
+G_BEGIN_DECLS
+
+struct _BimiEvaluator {
+  gatomicrefcount ref;
+  BimiConfig *config;
+  BimiDnsResolver *resolver;
+  BimiFetcher *fetcher;
+  BimiVmcTrust *trust;
+  BimiRecordCache *records;
+  BimiLogoStore *store;
+  BimiRenderPool *pool;
+  BimiCacheTtlBounds ttl_bounds;
+  BimiRenderOptions render_options;
+  /* decision counters (metrics), updated atomically */
+  gint n_evaluations;
+  gint n_domain_status;
+  gint n_decisions[3];      /**< indexed by BimiDecisionKind */
+  gint n_temperror;
+  gint n_validations;       /**< logo/evidence validations run (cache misses and uncached) */
+  gint n_fetches;           /**< HTTPS fetches made by validations */
+};
+
+/** What the logo/evidence validation of one Assertion Record concluded. */
+typedef enum {
+  BIMI_EVALUATE_VERDICT_VMC,          /**< valid VMC: its SVG is displayed */
+  BIMI_EVALUATE_VERDICT_CMC,          /**< valid CMC: its SVG is displayed */
+  BIMI_EVALUATE_VERDICT_NO_EVIDENCE,  /**< no a=; the l= logo is valid SVG Tiny PS */
+  BIMI_EVALUATE_VERDICT_FAIL,         /**< see reason */
+} BimiEvaluateVerdictKind;
+
+/**
+ * BimiEvaluateVerdict:
+ * The validated outcome of an (l=, a=) pair, what the record cache holds
+ * (serialized by bimi_evaluate__verdict_encode()). Plain data, strings owned.
+ */
+typedef struct {
+  BimiEvaluateVerdictKind kind;
+  char *reason;          /**< decision reason code: "vmc", "cmc", "evidence-missing", or for FAIL one of
+                          *   "svg-invalid", "logo-fetch-failed", "evidence-fetch-failed",
+                          *   "evidence-invalid", "logo-mismatch", "temperror"; never NULL */
+  char *detail;          /**< one line, human: why (A-R comment); never NULL */
+  char *location;        /**< the l= URI validated, or NULL */
+  char *evidence;        /**< the a= URI validated, or NULL */
+  char *sha256;          /**< displayed SVG in the logo store (lowercase hex), NULL unless valid */
+  char *title;           /**< its <title> (alt text), or NULL */
+  gboolean svg_from_evidence; /**< the displayed SVG is the certificate's */
+  BimiBimiAuthority authority; /**< policy.authority: none (no a=), pass, fail */
+  /* the mark certificate, when one validated (VMC/CMC); else NULL / 0 */
+  char *cert_type;       /**< "vmc" | "cmc" */
+  char *mark_type;       /**< MCR text ("Registered Mark"...), NULL when absent */
+  char *organization;
+  char *issuer;
+  char *trademark_country;
+  char *trademark_office;
+  char *trademark_id;
+  gboolean pilot;
+  gint64 not_after;      /**< leaf notAfter, Unix seconds; 0 without a certificate */
+  /* not serialized: how this evaluation got it */
+  gboolean temperror;    /**< a fetch failed for a reason that may pass (never cached) */
+  gboolean cached;       /**< read from the record cache */
+  gint64 expires_at;     /**< Unix seconds the verdict stays fresh (cache entry), 0 = unknown */
+} BimiEvaluateVerdict;
+
+void bimi_evaluate__verdict_free(BimiEvaluateVerdict *verdict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiEvaluateVerdict, bimi_evaluate__verdict_free)
+
+/**
+ * bimi_evaluate__verdict_encode:
+ * Returns: (transfer full): @verdict as a GKeyFile text ([verdict] group,
+ *   format BIMI_EVALUATE_CACHE_FORMAT), the record-cache value.
+ */
+GBytes *bimi_evaluate__verdict_encode(const BimiEvaluateVerdict *verdict);
+
+/**
+ * bimi_evaluate__verdict_decode:
+ * @value: a record-cache value, untrusted (a shared backend may hold bytes
+ *   another process wrote), at most BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES
+ * @error: BIMI_EVALUATE_ERROR_INTERNAL "cache value: ..." naming the key at fault
+ *   (too large, not a key file, another format version, unknown kind or
+ *   authority, a string over BIMI_EVALUATE_MAX_CACHE_STRING_BYTES or not
+ *   UTF-8, a sha256 that is not 64 lowercase hex, a valid verdict without one)
+ *
+ * Returns: (transfer full): the verdict, or NULL with @error set.
+ */
+BimiEvaluateVerdict *bimi_evaluate__verdict_decode(GBytes *value, GError **error);
+
+/**
+ * bimi_evaluate__evidence:
+ * @evaluator: the evaluator (fetcher, trust store, logo store, record cache)
+ * @record_domain: header.d, the domain the Assertion Record was found at
+ * @selector: header.selector
+ * @location: (nullable): l=; @evidence: (nullable): a= (not both NULL)
+ * @dns_ttl: TTL of the Assertion Record, seconds
+ * @now: evaluation time, Unix seconds
+ *
+ * The logo flow of spec §5 and §7 through the record cache (single-flight,
+ * key = @selector at @record_domain). Never fails: a failure is a verdict.
+ *
+ * Returns: (transfer full): the verdict.
+ */
+BimiEvaluateVerdict *bimi_evaluate__evidence(BimiEvaluator *evaluator, const char *record_domain,
+                                             const char *selector, const char *location, const char *evidence,
+                                             guint dns_ttl, gint64 now);
+
+/** Everything one evaluation produced, for the decision and the JSON. */
+typedef struct {
+  gboolean domain_status;     /**< bimi_evaluator_domain_status(): no message */
+  char *client_ip;            /**< envelope as used (given or from Received), or NULL */
+  char *helo;
+  char *mail_from;
+  char *envelope_source;      /**< "request", "received" or NULL (none) */
+  BimiRdnsResult *rdns;       /**< NULL without a client IP */
+  BimiSpfResult *spf;         /**< MAIL FROM identity (HELO for a null path); NULL without IP */
+  BimiSpfResult *spf_helo;    /**< HELO identity, when checked separately; else NULL */
+  GPtrArray *dkim;            /**< of BimiDkimSignature*; NULL for domain status */
+  BimiArcChain *arc;          /**< NULL for domain status */
+  BimiDmarcEvaluation *dmarc;
+  char *dmarc_source;         /**< "trusted-authres" when our own A-R vouched, else NULL */
+  BimiBimiResult *bimi;
+  BimiEvaluateVerdict *verdict; /**< NULL unless discovery passed */
+  guint ignored_receiver_headers; /**< inbound BIMI-Location/-Indicator/-Logo-Preference fields ignored */
+  /* the decision */
+  BimiDecisionKind kind;
+  char *reason;
+  gboolean temperror;
+  guint ttl;
+  char *authres;              /**< NULL for domain status */
+} BimiEvaluateRun;
+
+void bimi_evaluate__run_clear(BimiEvaluateRun *run);
+
+/** The DESIGN.md §4 object of @run. (transfer full) */
+JsonNode *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run);
+
+G_END_DECLS
+
+#endif /* BIMI_EVALUATE_PRIVATE_H */

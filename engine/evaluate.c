@@ -1,0 +1,860 @@
+/* engine/evaluate.c — the pipeline and the decision (DESIGN.md §1, §3
+ * "decision", §4; spec/bimi-receiver.md §1).
+ *
+ * One message: RFC 5322 parse → FCrDNS of the client (RFC 8601 §2.7.3
+ * iprev) → SPF of the MAIL FROM and HELO identities (RFC 7208 §2.3, §2.4) →
+ * DKIM (RFC 6376) → ARC (RFC 8617) → DMARC (RFC 9989 / 7489, with the
+ * trusted-sealer override of RFC 8617 §7.2.1) → BIMI discovery and the DMARC
+ * gate (spec §3, §4) → logo and Evidence Document through the record cache
+ * (evaluate-evidence.c) → the decision of [policy] → one RFC 8601
+ * Authentication-Results value and the JSON of DESIGN.md §4
+ * (evaluate-json.c).
+ *
+ * Every DNS question goes through the one resolver (libunbound caches
+ * answers, so the DMARC records the gate reads again are not asked twice on
+ * the wire); every fetch goes through the record cache, so a second
+ * evaluation of the same brand fetches nothing.
+ *
+ * Inbound BIMI-Location, BIMI-Indicator and BIMI-Logo-Preference fields
+ * (spec §9.2) are counted and ignored: nothing here reads them, and the
+ * decision is this evaluation's own.
+ *
+ * Decision (DESIGN.md §3), first match wins:
+ *   no usable RFC5322.From                          → none "no-from"
+ *   DMARC temperror (no override)                   → none "temperror"
+ *   DMARC none (no policy) / gate not enforcing     → none "dmarc-not-enforcing"
+ *   DMARC fail or permerror (no override)           → none "dmarc-fail"
+ *   client IP known, [policy] fcrdns = require,
+ *     FCrDNS none or fail                           → none "no-fcrdns" (temperror → "temperror")
+ *   discovery none / declined / fail / temperror    → "no-record" / "declined" / "invalid-record" / "temperror"
+ *   valid VMC                                       → logo+checkmark "vmc"
+ *   valid CMC                                       → logo "cmc" ([policy] cmc = none: none "cmc-not-shown")
+ *   no a=, valid logo                               → none "evidence-missing"
+ *                                                     ([policy] logo_without_evidence = logo: logo "logo-without-evidence")
+ *   logo or evidence failure                        → none with the verdict's code
+ */
+#include "engine/evaluate-private.h"
+#include "engine/authres.h"
+#include "engine/limits.h"
+#include "engine/svg.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(bimi-evaluate-error-quark, bimi_evaluate_error)
+
+const char *
+bimi_decision_kind_to_string(BimiDecisionKind kind)
+{
+  switch (kind) {
+  case BIMI_DECISION_LOGO:
+    return "logo";
+  case BIMI_DECISION_LOGO_CHECKMARK:
+    return "logo+checkmark";
+  case BIMI_DECISION_NONE:
+    break;
+  }
+  return "none";
+}
+
+void
+bimi_decision_free(BimiDecision *d)
+{
+  if (d == NULL)
+    return;
+  g_free(d->reason);
+  g_free(d->logo_sha256);
+  g_free(d->authentication_results);
+  if (d->json != NULL)
+    json_node_unref(d->json);
+  g_free(d);
+}
+
+void
+bimi_evaluate__run_clear(BimiEvaluateRun *run)
+{
+  g_free(run->client_ip);
+  g_free(run->helo);
+  g_free(run->mail_from);
+  g_free(run->envelope_source);
+  g_clear_pointer(&run->rdns, bimi_rdns_result_free);
+  g_clear_pointer(&run->spf, bimi_spf_result_free);
+  g_clear_pointer(&run->spf_helo, bimi_spf_result_free);
+  g_clear_pointer(&run->dkim, g_ptr_array_unref);
+  g_clear_pointer(&run->arc, bimi_arc_chain_free);
+  g_clear_pointer(&run->dmarc, bimi_dmarc_evaluation_free);
+  g_free(run->dmarc_source);
+  g_clear_pointer(&run->bimi, bimi_bimi_result_free);
+  g_clear_pointer(&run->verdict, bimi_evaluate__verdict_free);
+  g_free(run->reason);
+  g_free(run->authres);
+  memset(run, 0, sizeof *run);
+}
+
+/* ---- the evaluator ----------------------------------------------------- */
+
+/* The caches' clock: [testing] now when set (tests, the demo replaying old
+ * certificates), else the wall clock. */
+static gint64
+evaluator_clock(gpointer user_data)
+{
+  const BimiEvaluator *ev = user_data;
+
+  if (ev->config->testing_now != 0)
+    return ev->config->testing_now * G_USEC_PER_SEC;
+  return g_get_real_time();
+}
+
+gint64
+bimi_evaluator_now(BimiEvaluator *ev)
+{
+  g_return_val_if_fail(ev != NULL, 0);
+  return evaluator_clock(ev) / G_USEC_PER_SEC;
+}
+
+/* [render] worker_path, else `bimi` next to the running program. */
+static char *
+worker_path(const BimiConfig *config)
+{
+  g_autofree char *exe = NULL, *dir = NULL;
+
+  if (config->render_worker_path != NULL)
+    return g_canonicalize_filename(config->render_worker_path, NULL);
+  exe = g_file_read_link("/proc/self/exe", NULL);
+  if (exe == NULL)
+    return g_strdup("/usr/bin/bimi");
+  dir = g_path_get_dirname(exe);
+  return g_build_filename(dir, "bimi", NULL);
+}
+
+static BimiEvaluator *
+setup_failed(BimiEvaluator *ev, GError **error, const char *component, GError *cause)
+{
+  g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_SETUP, "%s: %s", component, cause->message);
+  g_error_free(cause);
+  bimi_evaluator_unref(ev);
+  return NULL;
+}
+
+BimiEvaluator *
+bimi_evaluator_new(BimiConfig *config, GError **error)
+{
+  BimiEvaluator *ev;
+  BimiDnsConfig dns = { 0 };
+  BimiFetchConfig fetch = { 0 };
+  BimiRecordCacheConfig cache = { 0 };
+  BimiRenderPoolConfig render = { 0 };
+  GError *local = NULL;
+  g_autofree char *worker = NULL;
+  const char *argv[3];
+
+  g_return_val_if_fail(config != NULL, NULL);
+  ev = g_new0(BimiEvaluator, 1);
+  g_atomic_ref_count_init(&ev->ref);
+  ev->config = bimi_config_ref(config);
+  (void) bimi_evaluate_error_quark();
+
+  if (!bimi_svg_init(&local))
+    return setup_failed(ev, error, "[svg]", local);
+  bimi_config_get_dns_config(config, &dns);
+  ev->resolver = bimi_dns_resolver_new(&dns, &local);
+  if (ev->resolver == NULL)
+    return setup_failed(ev, error, "[dns]", local);
+  bimi_config_get_fetch_config(config, &fetch);
+  ev->fetcher = bimi_fetch_fetcher_new(&fetch, &local);
+  if (ev->fetcher == NULL)
+    return setup_failed(ev, error, "[fetch]", local);
+  ev->trust = bimi_vmc_trust_new_from_files(config->trust_bimi_roots, config->trust_ct_logs, &local);
+  if (ev->trust == NULL)
+    return setup_failed(ev, error, "[trust]", local);
+  bimi_config_get_record_cache_config(config, &cache, &ev->ttl_bounds);
+  ev->records = bimi_record_cache_new(bimi_record_cache_backend_new_memory(config->cache_max_entries), &cache,
+                                      evaluator_clock, ev);
+  ev->store = bimi_logo_store_open(config->cache_dir, config->cache_max_bytes, evaluator_clock, ev, &local);
+  if (ev->store == NULL)
+    return setup_failed(ev, error, "[cache]", local);
+  worker = worker_path(config);
+  argv[0] = worker;
+  argv[1] = "__render-worker";
+  argv[2] = NULL;
+  render.worker_argv = argv;
+  render.n_workers = config->render_workers;
+  render.deadline_ms = config->render_deadline_ms;
+  render.sizes = config->render_sizes;
+  render.n_sizes = config->render_n_sizes;
+  ev->pool = bimi_render_pool_new(&render, &local);
+  if (ev->pool == NULL)
+    return setup_failed(ev, error, "[render]", local);
+  ev->render_options.sizes = config->render_sizes;
+  ev->render_options.n_sizes = config->render_n_sizes;
+  ev->render_options.deadline_ms = config->render_deadline_ms;
+  return ev;
+}
+
+BimiEvaluator *
+bimi_evaluator_ref(BimiEvaluator *ev)
+{
+  g_return_val_if_fail(ev != NULL, NULL);
+  g_atomic_ref_count_inc(&ev->ref);
+  return ev;
+}
+
+void
+bimi_evaluator_unref(BimiEvaluator *ev)
+{
+  if (ev == NULL || !g_atomic_ref_count_dec(&ev->ref))
+    return;
+  g_clear_pointer(&ev->pool, bimi_render_pool_free);
+  g_clear_pointer(&ev->store, bimi_logo_store_free);
+  g_clear_pointer(&ev->records, bimi_record_cache_free);
+  g_clear_pointer(&ev->trust, bimi_vmc_trust_unref);
+  g_clear_pointer(&ev->fetcher, bimi_fetch_fetcher_free);
+  g_clear_pointer(&ev->resolver, bimi_dns_resolver_unref);
+  bimi_config_unref(ev->config);
+  g_free(ev);
+}
+
+BimiConfig *
+bimi_evaluator_get_config(BimiEvaluator *ev)
+{
+  g_return_val_if_fail(ev != NULL, NULL);
+  return ev->config;
+}
+
+/* ---- the decision ------------------------------------------------------ */
+
+static void
+set_decision(BimiEvaluateRun *run, BimiDecisionKind kind, const char *reason)
+{
+  run->kind = kind;
+  g_free(run->reason);
+  run->reason = g_strdup(reason);
+  run->temperror = strcmp(reason, "temperror") == 0;
+}
+
+static gboolean
+is_from_code(const char *code)
+{
+  static const char *const codes[] = { "no-from", "multiple-from-fields", "multiple-from-mailboxes", "from-invalid",
+                                       "from-no-domain" };
+  for (gsize i = 0; code != NULL && i < G_N_ELEMENTS(codes); i++)
+    if (strcmp(code, codes[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The verdict into the decision, and into the bimi= result of the A-R
+ * (spec §9.1: pass only when the indicator validated; policy.authority). */
+static void
+decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
+{
+  const BimiConfig *c = ev->config;
+  BimiEvaluateVerdict *v = run->verdict;
+  BimiBimiResult *r = run->bimi;
+
+  r->authority = v->authority;
+  switch (v->kind) {
+  case BIMI_EVALUATE_VERDICT_VMC:
+    set_decision(run, BIMI_DECISION_LOGO_CHECKMARK, "vmc");
+    return;
+  case BIMI_EVALUATE_VERDICT_CMC:
+    if (c->policy_show_cmc)
+      set_decision(run, BIMI_DECISION_LOGO, "cmc");
+    else
+      set_decision(run, BIMI_DECISION_NONE, "cmc-not-shown");
+    return;
+  case BIMI_EVALUATE_VERDICT_NO_EVIDENCE:
+    if (c->policy_logo_without_evidence)
+      set_decision(run, BIMI_DECISION_LOGO, "logo-without-evidence");
+    else
+      set_decision(run, BIMI_DECISION_NONE, "evidence-missing");
+    return;
+  case BIMI_EVALUATE_VERDICT_FAIL:
+    break;
+  }
+  set_decision(run, BIMI_DECISION_NONE, v->reason);
+  if (v->temperror) {
+    r->code = BIMI_BIMI_RESULT_TEMPERROR;
+    g_free(r->reason_code);
+    r->reason_code = g_strdup("fetch-temperror");
+    g_free(r->reason);
+    r->reason = g_strdup(v->detail);
+  } else {
+    gboolean indicator = g_str_equal(v->reason, "svg-invalid") || g_str_equal(v->reason, "logo-fetch-failed");
+    bimi_bimi_result_set_fail(r, indicator ? "indicator" : "evidence", v->detail);
+  }
+}
+
+static void
+decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_overridden)
+{
+  const BimiConfig *c = ev->config;
+  const BimiDmarcEvaluation *d = run->dmarc;
+  const BimiBimiResult *r = run->bimi;
+  gint64 clock_now = bimi_evaluator_now(ev);
+  guint ttl = c->cache_max_ttl;
+
+  if (d->author_domain == NULL || is_from_code(r->reason_code)) {
+    set_decision(run, BIMI_DECISION_NONE, "no-from");
+  } else if (d->result == BIMI_DMARC_RESULT_TEMPERROR && !dmarc_overridden) {
+    set_decision(run, BIMI_DECISION_NONE, "temperror");
+  } else if (d->result == BIMI_DMARC_RESULT_NONE && !dmarc_overridden) {
+    set_decision(run, BIMI_DECISION_NONE, "dmarc-not-enforcing");
+  } else if (d->result != BIMI_DMARC_RESULT_PASS && !dmarc_overridden) {
+    set_decision(run, BIMI_DECISION_NONE, "dmarc-fail");
+  } else if (r->code == BIMI_BIMI_RESULT_TEMPERROR) {
+    set_decision(run, BIMI_DECISION_NONE, "temperror");
+  } else if (r->code == BIMI_BIMI_RESULT_SKIPPED) {
+    /* what is left of skipped: the enforcement gate (spec §4 steps 7–9) */
+    set_decision(run, BIMI_DECISION_NONE,
+                 g_strcmp0(r->reason_code, "dmarc-temperror") == 0 ? "temperror" : "dmarc-not-enforcing");
+  } else if (run->rdns != NULL && c->policy_require_fcrdns && run->rdns->result != BIMI_RDNS_RESULT_PASS) {
+    set_decision(run, BIMI_DECISION_NONE,
+                 run->rdns->result == BIMI_RDNS_RESULT_TEMPERROR ? "temperror" : "no-fcrdns");
+  } else if (r->code == BIMI_BIMI_RESULT_NONE) {
+    set_decision(run, BIMI_DECISION_NONE, "no-record");
+  } else if (r->code == BIMI_BIMI_RESULT_DECLINED) {
+    set_decision(run, BIMI_DECISION_NONE, "declined");
+  } else if (r->code == BIMI_BIMI_RESULT_FAIL || run->verdict == NULL) {
+    set_decision(run, BIMI_DECISION_NONE, "invalid-record");
+  } else {
+    decide_verdict(ev, run);
+  }
+
+  /* ttl: the smallest life of what the answer rests on */
+  if (run->temperror) {
+    ttl = MIN(ttl, BIMI_EVALUATE_TEMPERROR_TTL_S);
+  } else {
+    if (r->ttl > 0)
+      ttl = MIN(ttl, r->ttl);
+    if (run->verdict != NULL && run->verdict->expires_at > 0)
+      ttl = (guint) MIN((gint64) ttl, MAX(run->verdict->expires_at - clock_now, 0));
+    else if (run->kind == BIMI_DECISION_NONE)
+      ttl = MIN(ttl, c->cache_negative_ttl);
+  }
+  run->ttl = ttl;
+}
+
+/* ---- the Authentication-Results value (RFC 8601 §2.7) ------------------ */
+
+static void
+add_spf(BimiAuthres *ar, const BimiSpfResult *spf)
+{
+  BimiAuthresResult *r = bimi_authres_add_result(ar, "spf", bimi_spf_result_to_string(spf->result));
+
+  if (spf->identity == BIMI_SPF_IDENTITY_MAILFROM)
+    bimi_authres_result_add_property(r, "smtp", "mailfrom", spf->sender);
+  else
+    bimi_authres_result_add_property(r, "smtp", "helo", spf->domain);
+}
+
+static char *
+build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
+{
+  const char *id = ev->config->auth_authserv_id ? ev->config->auth_authserv_id : g_get_host_name();
+  g_autoptr(BimiAuthres) ar = bimi_authres_new(id);
+  const BimiDmarcEvaluation *d = run->dmarc;
+  BimiAuthresResult *r;
+
+  if (run->rdns != NULL) {
+    /* RFC 8601 §2.7.3: no PTR is permerror; no forward match is fail */
+    const char *res = run->rdns->result == BIMI_RDNS_RESULT_PASS        ? "pass"
+                      : run->rdns->result == BIMI_RDNS_RESULT_TEMPERROR ? "temperror"
+                      : run->rdns->result == BIMI_RDNS_RESULT_NONE      ? "permerror"
+                                                                        : "fail";
+    r = bimi_authres_add_result(ar, "iprev", res);
+    bimi_authres_result_add_property(r, "policy", "iprev", run->rdns->ip);
+  }
+  if (run->spf != NULL)
+    add_spf(ar, run->spf);
+  else
+    bimi_authres_add_result(ar, "spf", "none");
+  if (run->spf_helo != NULL)
+    add_spf(ar, run->spf_helo);
+  if (run->dkim->len == 0)
+    bimi_authres_add_result(ar, "dkim", "none");
+  for (guint i = 0; i < run->dkim->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
+    r = bimi_authres_add_result(ar, "dkim", bimi_dkim_result_to_string(s->result));
+    if (s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL)
+      bimi_authres_result_set_reason(r, s->reason);
+    if (s->domain != NULL)
+      bimi_authres_result_add_property(r, "header", "d", s->domain);
+    if (s->selector != NULL)
+      bimi_authres_result_add_property(r, "header", "s", s->selector);
+    if (s->b_prefix != NULL)
+      bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
+  }
+  bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
+  r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(d->result));
+  if (d->author_domain != NULL)
+    bimi_authres_result_add_property(r, "header", "from", d->author_domain);
+  if (d->has_policy)
+    bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(d->disposition));
+  if (d->arc_override) {
+    bimi_authres_result_add_property(r, "policy", "override", "arc");
+    if (d->arc_sealer != NULL)
+      bimi_authres_result_add_property(r, "policy", "arc-sealer", d->arc_sealer);
+  }
+  bimi_bimi_result_add_authres(run->bimi, ar);
+  return bimi_authres_to_string(ar);
+}
+
+static BimiDecision *
+finish(BimiEvaluator *ev, BimiEvaluateRun *run)
+{
+  BimiDecision *d = g_new0(BimiDecision, 1);
+
+  d->kind = run->kind;
+  d->reason = g_strdup(run->reason);
+  d->ttl = run->ttl;
+  d->temperror = run->temperror;
+  if (run->kind != BIMI_DECISION_NONE && run->verdict != NULL)
+    d->logo_sha256 = g_strdup(run->verdict->sha256);
+  d->authentication_results = g_strdup(run->authres);
+  d->json = bimi_evaluate__build_json(ev, run);
+  g_atomic_int_inc(&ev->n_decisions[run->kind]);
+  if (run->temperror)
+    g_atomic_int_inc(&ev->n_temperror);
+  bimi_evaluate__run_clear(run);
+  return d;
+}
+
+static BimiDecision *
+internal_error(BimiEvaluateRun *run, GError **error, const char *what, const GError *cause)
+{
+  g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "%s: %s", what, cause->message);
+  bimi_evaluate__run_clear(run);
+  return NULL;
+}
+
+/* The logo flow when discovery found a usable record. */
+static void
+run_evidence(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
+{
+  const BimiBimiResult *r = run->bimi;
+
+  if (r->code != BIMI_BIMI_RESULT_PASS || r->record == NULL || r->record_domain == NULL)
+    return;
+  if (r->record->location == NULL && r->record->evidence == NULL)
+    return;
+  run->verdict = bimi_evaluate__evidence(ev, r->record_domain, r->record_selector ? r->record_selector : r->selector,
+                                         r->record->location, r->record->evidence, r->ttl, now);
+}
+
+/* ---- one message ------------------------------------------------------- */
+
+static gboolean
+envelope_text_ok(const char *s, gsize max)
+{
+  gsize n = strlen(s);
+
+  if (n > max || !g_utf8_validate(s, (gssize) n, NULL))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if ((guchar) s[i] <= 0x20 || s[i] == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_envelope(BimiEvaluateRun *run, const BimiEnvelope *env, GInetAddress **out_ip, GError **error)
+{
+  if (env == NULL)
+    return TRUE;
+  if (env->client_ip != NULL) {
+    *out_ip = g_inet_address_new_from_string(env->client_ip);
+    if (*out_ip == NULL) {
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
+                  "ip: not an IPv4 or IPv6 address");
+      return FALSE;
+    }
+    run->client_ip = g_inet_address_to_string(*out_ip);
+  }
+  if (env->helo != NULL && *env->helo != '\0') {
+    if (!envelope_text_ok(env->helo, BIMI_EVALUATE_MAX_HELO_BYTES)) {
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
+                  "helo: not a host name or address literal of at most %u bytes", BIMI_EVALUATE_MAX_HELO_BYTES);
+      return FALSE;
+    }
+    run->helo = g_strdup(env->helo);
+  }
+  if (env->mail_from != NULL) {
+    if (!envelope_text_ok(env->mail_from, BIMI_SPF_MAX_SENDER_BYTES)) {
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
+                  "mail_from: not an address of at most %u bytes without spaces or controls",
+                  BIMI_SPF_MAX_SENDER_BYTES);
+      return FALSE;
+    }
+    run->mail_from = g_strdup(env->mail_from);
+  }
+  if (run->client_ip != NULL || run->helo != NULL || run->mail_from != NULL)
+    run->envelope_source = g_strdup("request");
+  return TRUE;
+}
+
+static char *
+first_value(const BimiMessage *msg, const char *name)
+{
+  g_autoptr(GArray) idx = bimi_message_find_fields(msg, name);
+
+  if (idx->len == 0)
+    return NULL;
+  return bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
+}
+
+/* SPF (RFC 7208 §2.3, §2.4): the MAIL FROM identity (HELO's postmaster for a
+ * null path) for DMARC, and the HELO identity on its own when both are known. */
+static gboolean
+run_spf(BimiEvaluator *ev, BimiEvaluateRun *run, GInetAddress *ip, gint64 now, GError **error)
+{
+  BimiSpfOptions opts = { 0 };
+  g_autoptr(GError) local = NULL;
+
+  opts.now = now;
+  opts.receiver = ev->config->auth_authserv_id;
+  if (run->helo == NULL && (run->mail_from == NULL || *run->mail_from == '\0'))
+    return TRUE; /* nothing to check: spf=none */
+  run->spf = bimi_spf_check(ev->resolver, ip, run->helo, run->mail_from, &opts, &local);
+  if (run->spf == NULL) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE, "%s: %s",
+                run->mail_from && *run->mail_from ? "mail_from" : "helo", local->message);
+    return FALSE;
+  }
+  if (run->helo != NULL && run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM) {
+    g_autofree char *sender = g_strconcat("postmaster@", run->helo, NULL);
+    g_clear_error(&local);
+    run->spf_helo = bimi_spf_check_host(ev->resolver, ip, run->helo, sender, run->helo, &opts, &local);
+    if (run->spf_helo != NULL)
+      run->spf_helo->identity = BIMI_SPF_IDENTITY_HELO;
+  }
+  return TRUE;
+}
+
+static BimiDmarcEvaluation *
+run_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, GError **error)
+{
+  g_autofree char *author = NULL, *author_reason = NULL, *message_id = NULL, *date = NULL;
+  g_autoptr(GArray) dkim_inputs = g_array_new(FALSE, TRUE, sizeof(BimiDmarcDkimInput));
+  BimiDmarcOptions opts = { ev->config->policy_dmarc };
+  BimiDmarcInput input = { 0 };
+
+  if (bimi_dmarc_author_domain(msg, &author, &author_reason))
+    input.author_domain = author;
+  else
+    input.author_domain_error = author_reason;
+  if (run->spf != NULL) {
+    input.spf_mail_from_domain = run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM ? run->spf->domain : NULL;
+    input.spf_mail_from_result = bimi_dmarc_auth_result_from_spf(run->spf->result);
+  } else {
+    input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  }
+  if (run->spf_helo != NULL)
+    input.spf_helo_result = bimi_dmarc_auth_result_from_spf(run->spf_helo->result);
+  input.spf_helo_domain = run->helo;
+  for (guint i = 0; i < run->dkim->len && i < BIMI_DMARC_MAX_DKIM_INPUTS; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
+    BimiDmarcDkimInput d = { s->domain, bimi_dmarc_auth_result_from_dkim(s->result) };
+    g_array_append_val(dkim_inputs, d);
+  }
+  input.dkim = (const BimiDmarcDkimInput *) (void *) dkim_inputs->data;
+  input.n_dkim = dkim_inputs->len;
+  message_id = first_value(msg, "Message-ID");
+  date = first_value(msg, "Date");
+  input.message_id = message_id;
+  input.date = date;
+  return bimi_dmarc_evaluate(ev->resolver, &opts, &input, error);
+}
+
+BimiDecision *
+bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *envelope, gint64 now,
+                        GError **error)
+{
+  BimiEvaluateRun run = { 0 };
+  g_autoptr(BimiMessage) msg = NULL;
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean arc_trusted = FALSE, overridden;
+  BimiBimiInput bimi_input = { 0 };
+
+  g_return_val_if_fail(ev != NULL && message != NULL, NULL);
+  g_atomic_int_inc(&ev->n_evaluations);
+
+  msg = bimi_message_parse(message, &local);
+  if (msg == NULL) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
+    return NULL;
+  }
+  if (!check_envelope(&run, envelope, &ip, error)) {
+    bimi_evaluate__run_clear(&run);
+    return NULL;
+  }
+  for (guint i = 0; i < bimi_message_get_n_fields(msg); i++) {
+    const BimiHeaderField *f = bimi_message_get_field(msg, i);
+    if (bimi_bimi_is_receiver_header(f->name, f->name_length))
+      run.ignored_receiver_headers++;
+  }
+
+  /* FCrDNS and SPF need the client address */
+  if (ip != NULL) {
+    BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
+    policy.no_ptr_action = ev->config->policy_no_ptr_action;
+    run.rdns = bimi_rdns_check(ev->resolver, ip, &policy, &local);
+    if (run.rdns == NULL)
+      return internal_error(&run, error, "rdns", local);
+    if (!run_spf(ev, &run, ip, now, error)) {
+      bimi_evaluate__run_clear(&run);
+      return NULL;
+    }
+  }
+  {
+    BimiDkimOptions opts = { 0 };
+    opts.now = now;
+    opts.max_signatures = ev->config->auth_max_signatures;
+    opts.key_fetch = bimi_dkim_key_fetch_dns;
+    opts.key_fetch_data = ev->resolver;
+    run.dkim = bimi_dkim_verify(msg, &opts, &local);
+    if (run.dkim == NULL)
+      return internal_error(&run, error, "dkim", local);
+  }
+  {
+    BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = ev->resolver };
+    run.arc = bimi_arc_validate(msg, &opts, &local);
+    if (run.arc == NULL)
+      return internal_error(&run, error, "arc", local);
+  }
+  run.dmarc = run_dmarc(ev, &run, msg, &local);
+  if (run.dmarc == NULL)
+    return internal_error(&run, error, "dmarc", local);
+  if (run.dmarc->result == BIMI_DMARC_RESULT_FAIL) {
+    const char *sealer = NULL;
+    if (bimi_arc_trusted_pass(run.arc, (const char *const *) ev->config->policy_trusted_arc_sealers,
+                              run.dmarc->author_domain, run.dmarc->adkim, run.dmarc->aspf, &sealer)) {
+      bimi_dmarc_evaluation_apply_arc_override(run.dmarc, sealer);
+      arc_trusted = TRUE;
+    }
+  }
+  overridden = arc_trusted && ev->config->policy_bimi_accept_arc_override;
+
+  bimi_input.message = msg;
+  bimi_input.dmarc = run.dmarc;
+  bimi_input.dkim = run.dkim;
+  bimi_input.dmarc_pass_override = overridden;
+  run.bimi = bimi_bimi_evaluate(ev->resolver, NULL, &bimi_input, &local);
+  if (run.bimi == NULL) {
+    /* the resolver refused a name derived from the message: a result, not our failure */
+    run.bimi = bimi_bimi_result_new();
+    run.bimi->code = BIMI_BIMI_RESULT_FAIL;
+    g_free(run.bimi->reason_code);
+    run.bimi->reason_code = g_strdup("invalid-record");
+    g_free(run.bimi->reason);
+    run.bimi->reason = g_strdup(local->message);
+    g_clear_error(&local);
+  }
+  run_evidence(ev, &run, now);
+  decide(ev, &run, overridden);
+  run.authres = build_authres(ev, &run);
+  return finish(ev, &run);
+}
+
+/* ---- a domain without a message ---------------------------------------- */
+
+static char *
+normalise_domain(const char *domain)
+{
+  g_autofree char *ascii = NULL;
+  char *lower;
+  gsize n;
+
+  if (domain == NULL || *domain == '\0' || strlen(domain) > 253 * 4)
+    return NULL;
+  ascii = g_hostname_to_ascii(domain);
+  if (ascii == NULL || *ascii == '\0' || g_hostname_is_ip_address(ascii))
+    return NULL;
+  lower = g_ascii_strdown(ascii, -1);
+  n = strlen(lower);
+  if (n > 1 && lower[n - 1] == '.')
+    lower[--n] = '\0';
+  if (n == 0 || n > 253 || strchr(lower, '.') == NULL || lower[0] == '.') {
+    g_free(lower);
+    return NULL;
+  }
+  return lower;
+}
+
+BimiDecision *
+bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const char *selector_in, gint64 now,
+                             GError **error)
+{
+  BimiEvaluateRun run = { 0 };
+  g_autofree char *domain = normalise_domain(domain_in);
+  g_autofree char *selector = NULL;
+  g_autoptr(GError) local = NULL;
+  BimiDmarcOptions opts = { ev->config->policy_dmarc };
+  BimiDmarcInput input = { 0 };
+  BimiDmarcDkimInput dkim = { 0 };
+  BimiBimiResult *r;
+  const BimiDmarcEvaluation *d;
+
+  g_return_val_if_fail(ev != NULL, NULL);
+  if (domain == NULL) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "domain: not a domain name");
+    return NULL;
+  }
+  selector = g_ascii_strdown(selector_in ? selector_in : "default", -1);
+  if (!bimi_bimi_selector_is_valid(selector, strlen(selector))) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT,
+                "selector: not a selector (dot-separated LDH labels)");
+    return NULL;
+  }
+  g_atomic_int_inc(&ev->n_domain_status);
+  run.domain_status = TRUE;
+
+  /* a message From: @domain whose DMARC passed through an aligned DKIM d=@domain */
+  input.author_domain = domain;
+  dkim.domain = domain;
+  dkim.result = BIMI_DMARC_AUTH_PASS;
+  input.dkim = &dkim;
+  input.n_dkim = 1;
+  input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  run.dmarc = bimi_dmarc_evaluate(ev->resolver, &opts, &input, &local);
+  if (run.dmarc == NULL)
+    return internal_error(&run, error, "dmarc", local);
+  d = run.dmarc;
+  r = run.bimi = bimi_bimi_result_new();
+  r->author_domain = g_strdup(domain);
+  r->org_domain = g_strdup(d->org_domain ? d->org_domain : (d->org_domain_psl ? d->org_domain_psl : domain));
+  g_free(r->selector);
+  r->selector = g_strdup(selector);
+  r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
+  if (d->result == BIMI_DMARC_RESULT_PASS) {
+    r->gate = bimi_bimi_dmarc_gate(ev->resolver, NULL, d, r->queries, &local);
+    if (r->gate == NULL) {
+      r->code = BIMI_BIMI_RESULT_FAIL;
+      g_free(r->reason);
+      r->reason = g_strdup(local->message);
+    } else if (r->gate->temperror || !r->gate->ok) {
+      r->code = r->gate->temperror ? BIMI_BIMI_RESULT_TEMPERROR : BIMI_BIMI_RESULT_SKIPPED;
+      g_free(r->reason_code);
+      r->reason_code = g_strdup(r->gate->reason_code);
+      g_free(r->reason);
+      r->reason = g_strdup(r->gate->reason);
+    } else if (!bimi_bimi_discover(ev->resolver, selector, domain, r->org_domain, NULL, r, &local)) {
+      r->code = BIMI_BIMI_RESULT_FAIL;
+      g_free(r->reason);
+      r->reason = g_strdup(local->message);
+    }
+  }
+  run_evidence(ev, &run, now);
+  decide(ev, &run, FALSE);
+  return finish(ev, &run);
+}
+
+/* ---- logos ------------------------------------------------------------- */
+
+GBytes *
+bimi_evaluator_logo_svg(BimiEvaluator *ev, const char *hash, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  GBytes *svg;
+
+  g_return_val_if_fail(ev != NULL, NULL);
+  if (!bimi_logo_store_hash_is_valid(hash)) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "hash: not 64 lowercase hex digits");
+    return NULL;
+  }
+  svg = bimi_logo_store_get_svg(ev->store, hash, &local);
+  if (svg == NULL) {
+    if (local != NULL)
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "logo store: %s", local->message);
+    else
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND, "no logo %s", hash);
+  }
+  return svg;
+}
+
+static GBytes *
+render_in_pool(GBytes *svg, guint px, gpointer user_data, GError **error)
+{
+  BimiEvaluator *ev = user_data;
+  return bimi_render_pool_render(ev->pool, svg, px, error);
+}
+
+GBytes *
+bimi_evaluator_logo_png(BimiEvaluator *ev, const char *hash, guint px, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  GBytes *png;
+
+  g_return_val_if_fail(ev != NULL, NULL);
+  if (!bimi_logo_store_hash_is_valid(hash)) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "hash: not 64 lowercase hex digits");
+    return NULL;
+  }
+  if (!bimi_render_size_allowed(&ev->render_options, px)) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "size: %u is not one of [render] sizes",
+                px);
+    return NULL;
+  }
+  png = bimi_logo_store_get_or_render_png(ev->store, hash, px, render_in_pool, ev,
+                                          2 * ev->config->render_deadline_ms, &local);
+  if (png == NULL) {
+    if (local != NULL)
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "render: %s", local->message);
+    else
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND, "no logo %s", hash);
+  }
+  return png;
+}
+
+/* ---- metrics (Prometheus text exposition format 0.0.4) ----------------- */
+
+static void
+metric(GString *out, const char *name, const char *type, const char *help, guint64 value)
+{
+  g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", name, help, name, type,
+                         name, value);
+}
+
+void
+bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
+{
+  BimiRecordCacheStats rc;
+  BimiLogoStoreStats ls;
+  BimiRenderPoolStats rp;
+
+  g_return_if_fail(ev != NULL && out != NULL);
+  metric(out, "bimi_evaluations_total", "counter", "Messages evaluated.",
+         (guint64) g_atomic_int_get(&ev->n_evaluations));
+  metric(out, "bimi_domain_status_total", "counter", "Domain status requests evaluated.",
+         (guint64) g_atomic_int_get(&ev->n_domain_status));
+  g_string_append(out, "# HELP bimi_decisions_total Decisions by kind.\n# TYPE bimi_decisions_total counter\n");
+  for (guint k = BIMI_DECISION_NONE; k <= BIMI_DECISION_LOGO_CHECKMARK; k++)
+    g_string_append_printf(out, "bimi_decisions_total{decision=\"%s\"} %d\n", bimi_decision_kind_to_string(k),
+                           g_atomic_int_get(&ev->n_decisions[k]));
+  metric(out, "bimi_decision_temperrors_total", "counter", "Decisions that were temperror.",
+         (guint64) g_atomic_int_get(&ev->n_temperror));
+  metric(out, "bimi_indicator_validations_total", "counter", "Logo and evidence validations run (cache misses).",
+         (guint64) g_atomic_int_get(&ev->n_validations));
+  metric(out, "bimi_fetches_total", "counter", "HTTPS fetches of logos and evidence documents.",
+         (guint64) g_atomic_int_get(&ev->n_fetches));
+  bimi_record_cache_get_stats(ev->records, &rc);
+  metric(out, "bimi_record_cache_hits_total", "counter", "Fresh positive record-cache hits.", rc.hits);
+  metric(out, "bimi_record_cache_negative_hits_total", "counter", "Fresh negative record-cache hits.",
+         rc.negative_hits);
+  metric(out, "bimi_record_cache_stale_hits_total", "counter", "Stale record-cache entries served.", rc.stale_hits);
+  metric(out, "bimi_record_cache_misses_total", "counter", "Record-cache misses.", rc.misses);
+  metric(out, "bimi_record_cache_waits_total", "counter", "Single-flight waits.", rc.waits);
+  metric(out, "bimi_record_cache_entries", "gauge", "Record-cache entries.", rc.entries);
+  metric(out, "bimi_record_cache_evictions_total", "counter", "Record-cache LRU evictions.", rc.evictions);
+  bimi_logo_store_get_stats(ev->store, &ls);
+  metric(out, "bimi_logo_store_hits_total", "counter", "Logo store reads served.", ls.hits);
+  metric(out, "bimi_logo_store_misses_total", "counter", "Logo store misses.", ls.misses);
+  metric(out, "bimi_logo_store_writes_total", "counter", "Logo store files written.", ls.writes);
+  metric(out, "bimi_logo_store_files", "gauge", "Logo store files.", ls.files);
+  metric(out, "bimi_logo_store_bytes", "gauge", "Logo store bytes.", ls.bytes);
+  bimi_render_pool_get_stats(ev->pool, &rp);
+  metric(out, "bimi_render_requests_total", "counter", "PNG renders requested from the worker pool.", rp.requests);
+  metric(out, "bimi_render_failures_total", "counter", "PNG renders that failed.", rp.failures);
+  metric(out, "bimi_render_workers_spawned_total", "counter", "Render worker processes started.", rp.spawned);
+  metric(out, "bimi_render_worker_deaths_total", "counter", "Render workers found dead and replaced.", rp.deaths);
+}
