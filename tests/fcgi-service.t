@@ -413,6 +413,12 @@ try:
        "domain status: 200 JSON, public max-age, weak ETag", (st, h, body))
     st2, h2, _ = curl("/bimi/v1/domain/brand.example", headers=["If-None-Match: " + h.get("etag", "x")])
     ok(st2 == 304 and h2.get("etag") == h.get("etag"), "domain status: If-None-Match gives 304", (st2, h2))
+    st, h, body = curl("/bimi/v1/domain/brand.example?selector=no_such!")
+    ok(st == 400 and json.loads(body).get("field") == "selector", "domain status: bad selector, 400 naming it",
+       (st, body))
+    st, h, body = curl("/bimi/v1/domain/not..a..domain")
+    ok(st == 400 and json.loads(body).get("field") == "domain", "domain status: not a domain, 400 naming it",
+       (st, body))
     st, h, body = curl("/bimi/v1/domain/brand.example?selectr=x")
     ok(st == 400 and json.loads(body).get("field") == "query", "domain status: unknown parameter, 400", (st, body))
 
