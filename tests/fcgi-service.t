@@ -17,6 +17,8 @@
 # with Retry-After while a slow request runs and another waits, and SIGTERM
 # with a slow request in flight: it is answered and the process exits 0.
 #
+# Also: systemd-analyze verify of conf/bimi-fcgi.service (when installed).
+#
 # TAP on stdout. Every process started here is stopped by PID at exit, also
 # when a check fails or the script is interrupted.
 import hashlib
@@ -287,6 +289,18 @@ try:
     ok(out.returncode == 1 and "threads" in out.stderr, "--check-config refuses threads = 0 and names the key", out)
     out = subprocess.run([FCGI], capture_output=True, text=True)
     ok(out.returncode == 2 and "usage" in out.stderr, "no -c: usage, exit 2", out)
+
+    # The systemd unit: systemd-analyze verify, ExecStart pointed at the built binary.
+    analyze = "/usr/bin/systemd-analyze"
+    if os.access(analyze, os.X_OK):
+        os.makedirs(os.path.join(tmp, "unit"))
+        unit = os.path.join(tmp, "unit", "bimi-fcgi.service")
+        with open(unit, "w") as f:
+            f.write(open("conf/bimi-fcgi.service").read().replace("/usr/local/bin/bimi-fcgi", os.path.abspath(FCGI)))
+        out = subprocess.run([analyze, "verify", unit], capture_output=True, text=True)
+        ok(out.returncode == 0 and out.stderr.strip() == "", "systemd-analyze verify conf/bimi-fcgi.service", out)
+    else:
+        ok(True, "systemd-analyze verify conf/bimi-fcgi.service # SKIP no systemd-analyze")
 
     # The logo store: the demo logo placed in the layout of cache/store.h.
     svg = open("fixtures/pki/logo.svg", "rb").read()
