@@ -334,7 +334,7 @@
 /** Most Authentication-Results fields looked at for our own A-R (engine/authres-trust). */
 #define BIMI_AUTHRES_TRUST_MAX_FIELDS 64u
 
-/* ---- fcgi/ requests -------------------------------------------------- */
+/* ---- fcgi/ requests --------------------------------------------------- */
 /** Longest request path (REQUEST_URI before '?') routed, bytes; longer: 404. */
 #define BIMI_SERVER_MAX_PATH_BYTES    2048u
 /** Longest query string parsed, bytes; longer: 400 (field "query"). */

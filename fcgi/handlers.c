@@ -106,17 +106,15 @@ respond_unavailable(Exchange *ex, const char *message)
   respond_error(ex, 503, message, NULL, retry);
 }
 
-/* Which envelope field an evaluator ENVELOPE error is about (its message names it). */
+/* The field an evaluator error is about: engine/evaluate.c starts its
+ * messages with it ("ip: ...", "selector: ..."). */
 static const char *
-envelope_field(const char *message)
+error_field(const char *message, const char *const *fields, const char *fallback)
 {
-  if (message == NULL)
-    return "ip";
-  if (strstr(message, "mail_from") != NULL || strstr(message, "MAIL FROM") != NULL)
-    return "mail_from";
-  if (strstr(message, "helo") != NULL || strstr(message, "HELO") != NULL)
-    return "helo";
-  return "ip";
+  for (guint i = 0; message != NULL && fields[i] != NULL; i++)
+    if (g_str_has_prefix(message, fields[i]) && message[strlen(fields[i])] == ':')
+      return fields[i];
+  return fallback;
 }
 
 /* Maps an evaluator error to its answer (engine/evaluate.h says which code means what). */
@@ -128,12 +126,16 @@ respond_gerror(Exchange *ex, const GError *error, const char *argument_field)
     case BIMI_EVALUATE_ERROR_MESSAGE:
       respond_error(ex, 400, error->message, "message", NULL);
       return;
-    case BIMI_EVALUATE_ERROR_ENVELOPE:
-      respond_error(ex, 400, error->message, envelope_field(error->message), NULL);
+    case BIMI_EVALUATE_ERROR_ENVELOPE: {
+      static const char *const envelope[] = { "ip", "helo", "mail_from", NULL };
+      respond_error(ex, 400, error->message, error_field(error->message, envelope, "ip"), NULL);
       return;
-    case BIMI_EVALUATE_ERROR_ARGUMENT:
-      respond_error(ex, 400, error->message, argument_field, NULL);
+    }
+    case BIMI_EVALUATE_ERROR_ARGUMENT: {
+      static const char *const arguments[] = { "domain", "selector", "hash", "size", NULL };
+      respond_error(ex, 400, error->message, error_field(error->message, arguments, argument_field), NULL);
       return;
+    }
     case BIMI_EVALUATE_ERROR_NOT_FOUND:
       respond_error(ex, 404, error->message, NULL, NULL);
       return;
@@ -272,8 +274,7 @@ handle_domain(Exchange *ex, const BimiFcgiRoute *route, const char *query)
   g_autoptr(BimiDecision) d =
     bimi_evaluator_domain_status(ex->ctx->evaluator, route->domain, selector, evaluation_now(ex), &error);
   if (d == NULL) {
-    const char *arg = error != NULL && error->message != NULL && strstr(error->message, "selector") != NULL ? "selector" : "domain";
-    respond_gerror(ex, error, arg);
+    respond_gerror(ex, error, "domain");
     return;
   }
   respond_decision(ex, d, TRUE);

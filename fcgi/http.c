@@ -127,6 +127,31 @@ take_px(const char *p, gsize len, BimiFcgiRoute *out, const char **field, GError
   return TRUE;
 }
 
+/* The shape of a domain name (RFC 1035 §2.3.1, RFC 5890 U-labels): labels of
+ * 1..63 bytes, ASCII letters, digits, '-' or '_' (DNS allows it, e.g. in
+ * service names) or any non-ASCII UTF-8 (IDNA is the evaluator's job), one
+ * optional trailing dot. */
+static gboolean
+domain_shape_ok(const char *d)
+{
+  gsize label = 0;
+
+  for (const char *p = d; *p != '\0'; p++) {
+    guchar c = (guchar) *p;
+    if (c == '.') {
+      if (label == 0)
+        return FALSE;
+      label = 0;
+      continue;
+    }
+    if (c < 0x80 && !g_ascii_isalnum(c) && c != '-' && c != '_')
+      return FALSE;
+    if (++label > 63)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 bimi_fcgi_route_parse(const char *path, gsize len, BimiFcgiRoute *out, const char **field, GError **error)
 {
@@ -168,6 +193,8 @@ bimi_fcgi_route_parse(const char *path, gsize len, BimiFcgiRoute *out, const cha
       return bad(error, field, "domain", "domain is empty or too long");
     if (!g_utf8_validate(decoded, -1, NULL))
       return bad(error, field, "domain", "domain is not UTF-8");
+    if (!domain_shape_ok(decoded))
+      return bad(error, field, "domain", "domain is not a domain name (dot-separated labels of letters, digits and hyphens)");
     out->domain = g_steal_pointer(&decoded);
     return TRUE;
   }

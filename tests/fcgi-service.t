@@ -17,6 +17,8 @@
 # with Retry-After while a slow request runs and another waits, and SIGTERM
 # with a slow request in flight: it is answered and the process exits 0.
 #
+# Also: systemd-analyze verify of conf/bimi-fcgi.service (when installed).
+#
 # TAP on stdout. Every process started here is stopped by PID at exit, also
 # when a check fails or the script is interrupted.
 import hashlib
@@ -288,6 +290,18 @@ try:
     out = subprocess.run([FCGI], capture_output=True, text=True)
     ok(out.returncode == 2 and "usage" in out.stderr, "no -c: usage, exit 2", out)
 
+    # The systemd unit: systemd-analyze verify, ExecStart pointed at the built binary.
+    analyze = "/usr/bin/systemd-analyze"
+    if os.access(analyze, os.X_OK):
+        os.makedirs(os.path.join(tmp, "unit"))
+        unit = os.path.join(tmp, "unit", "bimi-fcgi.service")
+        with open(unit, "w") as f:
+            f.write(open("conf/bimi-fcgi.service").read().replace("/usr/local/bin/bimi-fcgi", os.path.abspath(FCGI)))
+        out = subprocess.run([analyze, "verify", unit], capture_output=True, text=True)
+        ok(out.returncode == 0 and out.stderr.strip() == "", "systemd-analyze verify conf/bimi-fcgi.service", out)
+    else:
+        ok(True, "systemd-analyze verify conf/bimi-fcgi.service # SKIP no systemd-analyze")
+
     # The logo store: the demo logo placed in the layout of cache/store.h.
     svg = open("fixtures/pki/logo.svg", "rb").read()
     H = hashlib.sha256(svg).hexdigest()
@@ -413,6 +427,12 @@ try:
        "domain status: 200 JSON, public max-age, weak ETag", (st, h, body))
     st2, h2, _ = curl("/bimi/v1/domain/brand.example", headers=["If-None-Match: " + h.get("etag", "x")])
     ok(st2 == 304 and h2.get("etag") == h.get("etag"), "domain status: If-None-Match gives 304", (st2, h2))
+    st, h, body = curl("/bimi/v1/domain/brand.example?selector=no_such!")
+    ok(st == 400 and json.loads(body).get("field") == "selector", "domain status: bad selector, 400 naming it",
+       (st, body))
+    st, h, body = curl("/bimi/v1/domain/not..a..domain")
+    ok(st == 400 and json.loads(body).get("field") == "domain", "domain status: not a domain, 400 naming it",
+       (st, body))
     st, h, body = curl("/bimi/v1/domain/brand.example?selectr=x")
     ok(st == 400 and json.loads(body).get("field") == "query", "domain status: unknown parameter, 400", (st, body))
 

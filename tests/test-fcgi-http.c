@@ -127,10 +127,15 @@ test_route_domain(void)
   g_assert_true(route("/bimi/v1/domain/b%C3%BCcher.example", &r, NULL, &error));
   g_assert_cmpstr(r.domain, ==, "b\xc3\xbc" "cher.example");
   bimi_fcgi_route_clear(&r);
+  g_assert_true(route("/bimi/v1/domain/Brand-1.example.", &r, NULL, &error));
+  g_assert_cmpstr(r.domain, ==, "Brand-1.example.");
+  bimi_fcgi_route_clear(&r);
 
   static const char *const bad[] = {
     "/bimi/v1/domain/", "/bimi/v1/domain/a%2Fb", "/bimi/v1/domain/a%00b", "/bimi/v1/domain/%zz",
-    "/bimi/v1/domain/%ff.example", "/bimi/v1/domain/a%",
+    "/bimi/v1/domain/%ff.example", "/bimi/v1/domain/a%", "/bimi/v1/domain/not..a..domain",
+    "/bimi/v1/domain/.example", "/bimi/v1/domain/a%20b.example", "/bimi/v1/domain/a@b.example",
+    "/bimi/v1/domain/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
   };
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_clear_error(&error);
