@@ -7,7 +7,8 @@
  * The configuration is FILE (or the defaults) with the options on top. For
  * offline runs against a local origin: --zone (DNS from zone files),
  * --ca-file (TLS roots of the origin), --allow-private-addresses,
- * --resolve HOST:PORT:ADDR, --trust-store / --ct-logs (the BIMI roots and CT
+ * --resolve HOST:PORT:ADDR, --connect-to HOST:PORT:CHOST:CPORT (CRLs on
+ * another port), --trust-store / --ct-logs (the BIMI roots and CT
  * logs; default data/ next to the program), --cache-dir (default: a fresh
  * temporary directory, removed at exit). --at sets the evaluation time (and
  * [testing] now, so the caches agree).
@@ -133,9 +134,9 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
 {
   BimiCliDnsOptions dns = { 0 };
   g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
-  g_autofree char *ca_file = NULL, *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL;
-  g_auto(GStrv) resolve = NULL;
-  gboolean json = FALSE, allow_private = FALSE;
+  g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL;
+  g_auto(BimiCliFetchOptions) fetch = { 0 };
+  gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "SMTP client address (enables FCrDNS and SPF)", "IP" },
     { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "HELO/EHLO name", "NAME" },
@@ -143,12 +144,6 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Evaluate as if now were TIME (RFC 3339 or @EPOCH)", "TIME" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (default: built-in defaults)",
       "FILE" },
-    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "TLS roots for logo and evidence fetches ([fetch] ca_file)",
-      "FILE" },
-    { "allow-private-addresses", 0, 0, G_OPTION_ARG_NONE, &allow_private,
-      "Fetch from loopback/private addresses and any port (tests, demo)", NULL },
-    { "resolve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resolve, "Pin HOST:PORT to ADDR for fetches (repeatable)",
-      "HOST:PORT:ADDR" },
     { "trust-store", 0, 0, G_OPTION_ARG_FILENAME, &trust_store, "BIMI roots, PEM ([trust] bimi_roots)", "FILE" },
     { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list ([trust] ct_logs)", "FILE" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
@@ -168,6 +163,7 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
 
   g_option_context_add_main_entries(ctx, entries, NULL);
   bimi_cli_add_dns_options(ctx, &dns);
+  bimi_cli_add_fetch_options(ctx, &fetch);
   g_option_context_set_description(ctx, "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
                                          "3 temperror.\n");
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -203,10 +199,11 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   bimi_cli_dns_options_clear(&dns);
   if (at != NULL)
     config->testing_now = now;
-  replace_string(&config->fetch_ca_file, ca_file);
-  if (allow_private)
+  replace_string(&config->fetch_ca_file, fetch.ca_file);
+  if (fetch.allow_private_addresses)
     config->fetch_allow_private_addresses = TRUE;
-  replace_strv(&config->fetch_resolve, resolve);
+  replace_strv(&config->fetch_resolve, fetch.resolve);
+  replace_strv(&config->fetch_connect_to, fetch.connect_to);
   if (trust_store != NULL || config_path == NULL) {
     g_autofree char *p = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
     replace_string(&config->trust_bimi_roots, p);

@@ -58,7 +58,7 @@ clean_text(const char *text)
   g_autofree char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
   GString *out = g_string_new(NULL);
 
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+  for (char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
     gunichar c = g_utf8_get_char(p);
     gsize n = (gsize) (g_utf8_next_char(p) - p);
     if (out->len + n > BIMI_EVALUATE_MAX_DETAIL_BYTES)
@@ -256,7 +256,8 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     opts.selector = selector;
     opts.now = now;
     opts.revocation = ev->config->trust_revocation;
-    opts.fetch_crl = NULL; /* no CRL fetcher in engine/fetch yet: soft → warning, require → fails */
+    opts.fetch_crl = bimi_vmc_fetch_crl_with_fetcher; /* CRLs through engine/fetch; cached by the trust store */
+    opts.fetch_user_data = ev->fetcher;
     opts.svg_check = svg_check;
     opts.svg_user_data = &check;
     opts.location_svg = logo ? logo->body : NULL;

@@ -33,6 +33,7 @@ struct _BimiEvaluator {
   BimiRecordCache *records;
   BimiLogoStore *store;
   BimiRenderPool *pool;
+  GThreadPool *envelope_pool;  /**< FCrDNS + SPF of one message, run while DKIM and ARC verify */
   BimiCacheTtlBounds ttl_bounds;
   BimiRenderOptions render_options;
   /* decision counters (metrics), updated atomically */
@@ -152,6 +153,19 @@ typedef struct {
 } BimiEvaluateRun;
 
 void bimi_evaluate__run_clear(BimiEvaluateRun *run);
+
+/* evaluate.c: the decision of [policy] into run->kind/reason/temperror/ttl,
+ * and the bimi= result adjusted to the verdict (spec §9.1). */
+void bimi_evaluate__decide(BimiEvaluator *evaluator, BimiEvaluateRun *run, gboolean dmarc_overridden);
+/* evaluate.c: the logo flow when discovery passed (sets run->verdict). */
+void bimi_evaluate__run_evidence(BimiEvaluator *evaluator, BimiEvaluateRun *run, gint64 now);
+/* evaluate.c: the BimiDecision of @run (JSON built, counters, @run cleared). (transfer full) */
+BimiDecision *bimi_evaluate__finish(BimiEvaluator *evaluator, BimiEvaluateRun *run);
+/* evaluate.c: sets BIMI_EVALUATE_ERROR_INTERNAL "@what: cause", clears @run, returns NULL. */
+BimiDecision *bimi_evaluate__internal_error(BimiEvaluateRun *run, GError **error, const char *what,
+                                            const GError *cause);
+/* evaluate-message.c: the GThreadPool function of the envelope pool (FCrDNS + SPF). */
+void bimi_evaluate__envelope_task_run(gpointer data, gpointer pool_data);
 
 /** The DESIGN.md §4 object of @run. (transfer full) */
 JsonNode *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run);

@@ -8,7 +8,8 @@
  * gate (spec §3, §4) → logo and Evidence Document through the record cache
  * (evaluate-evidence.c) → the decision of [policy] → one RFC 8601
  * Authentication-Results value and the JSON of DESIGN.md §4
- * (evaluate-json.c).
+ * (evaluate-json.c). This file: the evaluator, the decision, domain status,
+ * logos and metrics; evaluate-message.c runs one message through the pipeline.
  *
  * Every DNS question goes through the one resolver (libunbound caches
  * answers, so the DMARC records the gate reads again are not asked twice on
@@ -184,6 +185,9 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   ev->pool = bimi_render_pool_new(&render, &local);
   if (ev->pool == NULL)
     return setup_failed(ev, error, "[render]", local);
+  ev->envelope_pool = g_thread_pool_new(bimi_evaluate__envelope_task_run, NULL, (gint) config->server_threads, FALSE, &local);
+  if (ev->envelope_pool == NULL)
+    return setup_failed(ev, error, "[server] threads", local);
   ev->render_options.sizes = config->render_sizes;
   ev->render_options.n_sizes = config->render_n_sizes;
   ev->render_options.deadline_ms = config->render_deadline_ms;
@@ -203,6 +207,8 @@ bimi_evaluator_unref(BimiEvaluator *ev)
 {
   if (ev == NULL || !g_atomic_ref_count_dec(&ev->ref))
     return;
+  if (ev->envelope_pool != NULL)
+    g_thread_pool_free(g_steal_pointer(&ev->envelope_pool), FALSE, TRUE);
   g_clear_pointer(&ev->pool, bimi_render_pool_free);
   g_clear_pointer(&ev->store, bimi_logo_store_free);
   g_clear_pointer(&ev->records, bimi_record_cache_free);
@@ -284,8 +290,8 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
   }
 }
 
-static void
-decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_overridden)
+void
+bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_overridden)
 {
   const BimiConfig *c = ev->config;
   const BimiDmarcEvaluation *d = run->dmarc;
@@ -334,73 +340,8 @@ decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_overridden)
   run->ttl = ttl;
 }
 
-/* ---- the Authentication-Results value (RFC 8601 §2.7) ------------------ */
-
-static void
-add_spf(BimiAuthres *ar, const BimiSpfResult *spf)
-{
-  BimiAuthresResult *r = bimi_authres_add_result(ar, "spf", bimi_spf_result_to_string(spf->result));
-
-  if (spf->identity == BIMI_SPF_IDENTITY_MAILFROM)
-    bimi_authres_result_add_property(r, "smtp", "mailfrom", spf->sender);
-  else
-    bimi_authres_result_add_property(r, "smtp", "helo", spf->domain);
-}
-
-static char *
-build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
-{
-  const char *id = ev->config->auth_authserv_id ? ev->config->auth_authserv_id : g_get_host_name();
-  g_autoptr(BimiAuthres) ar = bimi_authres_new(id);
-  const BimiDmarcEvaluation *d = run->dmarc;
-  BimiAuthresResult *r;
-
-  if (run->rdns != NULL) {
-    /* RFC 8601 §2.7.3: no PTR is permerror; no forward match is fail */
-    const char *res = run->rdns->result == BIMI_RDNS_RESULT_PASS        ? "pass"
-                      : run->rdns->result == BIMI_RDNS_RESULT_TEMPERROR ? "temperror"
-                      : run->rdns->result == BIMI_RDNS_RESULT_NONE      ? "permerror"
-                                                                        : "fail";
-    r = bimi_authres_add_result(ar, "iprev", res);
-    bimi_authres_result_add_property(r, "policy", "iprev", run->rdns->ip);
-  }
-  if (run->spf != NULL)
-    add_spf(ar, run->spf);
-  else
-    bimi_authres_add_result(ar, "spf", "none");
-  if (run->spf_helo != NULL)
-    add_spf(ar, run->spf_helo);
-  if (run->dkim->len == 0)
-    bimi_authres_add_result(ar, "dkim", "none");
-  for (guint i = 0; i < run->dkim->len; i++) {
-    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
-    r = bimi_authres_add_result(ar, "dkim", bimi_dkim_result_to_string(s->result));
-    if (s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL)
-      bimi_authres_result_set_reason(r, s->reason);
-    if (s->domain != NULL)
-      bimi_authres_result_add_property(r, "header", "d", s->domain);
-    if (s->selector != NULL)
-      bimi_authres_result_add_property(r, "header", "s", s->selector);
-    if (s->b_prefix != NULL)
-      bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
-  }
-  bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
-  r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(d->result));
-  if (d->author_domain != NULL)
-    bimi_authres_result_add_property(r, "header", "from", d->author_domain);
-  if (d->has_policy)
-    bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(d->disposition));
-  if (d->arc_override) {
-    bimi_authres_result_add_property(r, "policy", "override", "arc");
-    if (d->arc_sealer != NULL)
-      bimi_authres_result_add_property(r, "policy", "arc-sealer", d->arc_sealer);
-  }
-  bimi_bimi_result_add_authres(run->bimi, ar);
-  return bimi_authres_to_string(ar);
-}
-
-static BimiDecision *
-finish(BimiEvaluator *ev, BimiEvaluateRun *run)
+BimiDecision *
+bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
 {
   BimiDecision *d = g_new0(BimiDecision, 1);
 
@@ -419,8 +360,8 @@ finish(BimiEvaluator *ev, BimiEvaluateRun *run)
   return d;
 }
 
-static BimiDecision *
-internal_error(BimiEvaluateRun *run, GError **error, const char *what, const GError *cause)
+BimiDecision *
+bimi_evaluate__internal_error(BimiEvaluateRun *run, GError **error, const char *what, const GError *cause)
 {
   g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "%s: %s", what, cause->message);
   bimi_evaluate__run_clear(run);
@@ -428,8 +369,8 @@ internal_error(BimiEvaluateRun *run, GError **error, const char *what, const GEr
 }
 
 /* The logo flow when discovery found a usable record. */
-static void
-run_evidence(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
+void
+bimi_evaluate__run_evidence(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
 {
   const BimiBimiResult *r = run->bimi;
 
@@ -439,221 +380,6 @@ run_evidence(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
     return;
   run->verdict = bimi_evaluate__evidence(ev, r->record_domain, r->record_selector ? r->record_selector : r->selector,
                                          r->record->location, r->record->evidence, r->ttl, now);
-}
-
-/* ---- one message ------------------------------------------------------- */
-
-static gboolean
-envelope_text_ok(const char *s, gsize max)
-{
-  gsize n = strlen(s);
-
-  if (n > max || !g_utf8_validate(s, (gssize) n, NULL))
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    if ((guchar) s[i] <= 0x20 || s[i] == 0x7f)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-check_envelope(BimiEvaluateRun *run, const BimiEnvelope *env, GInetAddress **out_ip, GError **error)
-{
-  if (env == NULL)
-    return TRUE;
-  if (env->client_ip != NULL) {
-    *out_ip = g_inet_address_new_from_string(env->client_ip);
-    if (*out_ip == NULL) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "ip: not an IPv4 or IPv6 address");
-      return FALSE;
-    }
-    run->client_ip = g_inet_address_to_string(*out_ip);
-  }
-  if (env->helo != NULL && *env->helo != '\0') {
-    if (!envelope_text_ok(env->helo, BIMI_EVALUATE_MAX_HELO_BYTES)) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "helo: not a host name or address literal of at most %u bytes", BIMI_EVALUATE_MAX_HELO_BYTES);
-      return FALSE;
-    }
-    run->helo = g_strdup(env->helo);
-  }
-  if (env->mail_from != NULL) {
-    if (!envelope_text_ok(env->mail_from, BIMI_SPF_MAX_SENDER_BYTES)) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "mail_from: not an address of at most %u bytes without spaces or controls",
-                  BIMI_SPF_MAX_SENDER_BYTES);
-      return FALSE;
-    }
-    run->mail_from = g_strdup(env->mail_from);
-  }
-  if (run->client_ip != NULL || run->helo != NULL || run->mail_from != NULL)
-    run->envelope_source = g_strdup("request");
-  return TRUE;
-}
-
-static char *
-first_value(const BimiMessage *msg, const char *name)
-{
-  g_autoptr(GArray) idx = bimi_message_find_fields(msg, name);
-
-  if (idx->len == 0)
-    return NULL;
-  return bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
-}
-
-/* SPF (RFC 7208 §2.3, §2.4): the MAIL FROM identity (HELO's postmaster for a
- * null path) for DMARC, and the HELO identity on its own when both are known. */
-static gboolean
-run_spf(BimiEvaluator *ev, BimiEvaluateRun *run, GInetAddress *ip, gint64 now, GError **error)
-{
-  BimiSpfOptions opts = { 0 };
-  g_autoptr(GError) local = NULL;
-
-  opts.now = now;
-  opts.receiver = ev->config->auth_authserv_id;
-  if (run->helo == NULL && (run->mail_from == NULL || *run->mail_from == '\0'))
-    return TRUE; /* nothing to check: spf=none */
-  run->spf = bimi_spf_check(ev->resolver, ip, run->helo, run->mail_from, &opts, &local);
-  if (run->spf == NULL) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE, "%s: %s",
-                run->mail_from && *run->mail_from ? "mail_from" : "helo", local->message);
-    return FALSE;
-  }
-  if (run->helo != NULL && run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM) {
-    g_autofree char *sender = g_strconcat("postmaster@", run->helo, NULL);
-    g_clear_error(&local);
-    run->spf_helo = bimi_spf_check_host(ev->resolver, ip, run->helo, sender, run->helo, &opts, &local);
-    if (run->spf_helo != NULL)
-      run->spf_helo->identity = BIMI_SPF_IDENTITY_HELO;
-  }
-  return TRUE;
-}
-
-static BimiDmarcEvaluation *
-run_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, GError **error)
-{
-  g_autofree char *author = NULL, *author_reason = NULL, *message_id = NULL, *date = NULL;
-  g_autoptr(GArray) dkim_inputs = g_array_new(FALSE, TRUE, sizeof(BimiDmarcDkimInput));
-  BimiDmarcOptions opts = { ev->config->policy_dmarc };
-  BimiDmarcInput input = { 0 };
-
-  if (bimi_dmarc_author_domain(msg, &author, &author_reason))
-    input.author_domain = author;
-  else
-    input.author_domain_error = author_reason;
-  if (run->spf != NULL) {
-    input.spf_mail_from_domain = run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM ? run->spf->domain : NULL;
-    input.spf_mail_from_result = bimi_dmarc_auth_result_from_spf(run->spf->result);
-  } else {
-    input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
-  }
-  if (run->spf_helo != NULL)
-    input.spf_helo_result = bimi_dmarc_auth_result_from_spf(run->spf_helo->result);
-  input.spf_helo_domain = run->helo;
-  for (guint i = 0; i < run->dkim->len && i < BIMI_DMARC_MAX_DKIM_INPUTS; i++) {
-    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
-    BimiDmarcDkimInput d = { s->domain, bimi_dmarc_auth_result_from_dkim(s->result) };
-    g_array_append_val(dkim_inputs, d);
-  }
-  input.dkim = (const BimiDmarcDkimInput *) (void *) dkim_inputs->data;
-  input.n_dkim = dkim_inputs->len;
-  message_id = first_value(msg, "Message-ID");
-  date = first_value(msg, "Date");
-  input.message_id = message_id;
-  input.date = date;
-  return bimi_dmarc_evaluate(ev->resolver, &opts, &input, error);
-}
-
-BimiDecision *
-bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *envelope, gint64 now,
-                        GError **error)
-{
-  BimiEvaluateRun run = { 0 };
-  g_autoptr(BimiMessage) msg = NULL;
-  g_autoptr(GInetAddress) ip = NULL;
-  g_autoptr(GError) local = NULL;
-  gboolean arc_trusted = FALSE, overridden;
-  BimiBimiInput bimi_input = { 0 };
-
-  g_return_val_if_fail(ev != NULL && message != NULL, NULL);
-  g_atomic_int_inc(&ev->n_evaluations);
-
-  msg = bimi_message_parse(message, &local);
-  if (msg == NULL) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
-    return NULL;
-  }
-  if (!check_envelope(&run, envelope, &ip, error)) {
-    bimi_evaluate__run_clear(&run);
-    return NULL;
-  }
-  for (guint i = 0; i < bimi_message_get_n_fields(msg); i++) {
-    const BimiHeaderField *f = bimi_message_get_field(msg, i);
-    if (bimi_bimi_is_receiver_header(f->name, f->name_length))
-      run.ignored_receiver_headers++;
-  }
-
-  /* FCrDNS and SPF need the client address */
-  if (ip != NULL) {
-    BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
-    policy.no_ptr_action = ev->config->policy_no_ptr_action;
-    run.rdns = bimi_rdns_check(ev->resolver, ip, &policy, &local);
-    if (run.rdns == NULL)
-      return internal_error(&run, error, "rdns", local);
-    if (!run_spf(ev, &run, ip, now, error)) {
-      bimi_evaluate__run_clear(&run);
-      return NULL;
-    }
-  }
-  {
-    BimiDkimOptions opts = { 0 };
-    opts.now = now;
-    opts.max_signatures = ev->config->auth_max_signatures;
-    opts.key_fetch = bimi_dkim_key_fetch_dns;
-    opts.key_fetch_data = ev->resolver;
-    run.dkim = bimi_dkim_verify(msg, &opts, &local);
-    if (run.dkim == NULL)
-      return internal_error(&run, error, "dkim", local);
-  }
-  {
-    BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = ev->resolver };
-    run.arc = bimi_arc_validate(msg, &opts, &local);
-    if (run.arc == NULL)
-      return internal_error(&run, error, "arc", local);
-  }
-  run.dmarc = run_dmarc(ev, &run, msg, &local);
-  if (run.dmarc == NULL)
-    return internal_error(&run, error, "dmarc", local);
-  if (run.dmarc->result == BIMI_DMARC_RESULT_FAIL) {
-    const char *sealer = NULL;
-    if (bimi_arc_trusted_pass(run.arc, (const char *const *) ev->config->policy_trusted_arc_sealers,
-                              run.dmarc->author_domain, run.dmarc->adkim, run.dmarc->aspf, &sealer)) {
-      bimi_dmarc_evaluation_apply_arc_override(run.dmarc, sealer);
-      arc_trusted = TRUE;
-    }
-  }
-  overridden = arc_trusted && ev->config->policy_bimi_accept_arc_override;
-
-  bimi_input.message = msg;
-  bimi_input.dmarc = run.dmarc;
-  bimi_input.dkim = run.dkim;
-  bimi_input.dmarc_pass_override = overridden;
-  run.bimi = bimi_bimi_evaluate(ev->resolver, NULL, &bimi_input, &local);
-  if (run.bimi == NULL) {
-    /* the resolver refused a name derived from the message: a result, not our failure */
-    run.bimi = bimi_bimi_result_new();
-    run.bimi->code = BIMI_BIMI_RESULT_FAIL;
-    g_free(run.bimi->reason_code);
-    run.bimi->reason_code = g_strdup("invalid-record");
-    g_free(run.bimi->reason);
-    run.bimi->reason = g_strdup(local->message);
-    g_clear_error(&local);
-  }
-  run_evidence(ev, &run, now);
-  decide(ev, &run, overridden);
-  run.authres = build_authres(ev, &run);
-  return finish(ev, &run);
 }
 
 /* ---- a domain without a message ---------------------------------------- */
@@ -718,7 +444,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
   run.dmarc = bimi_dmarc_evaluate(ev->resolver, &opts, &input, &local);
   if (run.dmarc == NULL)
-    return internal_error(&run, error, "dmarc", local);
+    return bimi_evaluate__internal_error(&run, error, "dmarc", local);
   d = run.dmarc;
   r = run.bimi = bimi_bimi_result_new();
   r->author_domain = g_strdup(domain);
@@ -744,9 +470,9 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
       r->reason = g_strdup(local->message);
     }
   }
-  run_evidence(ev, &run, now);
-  decide(ev, &run, FALSE);
-  return finish(ev, &run);
+  bimi_evaluate__run_evidence(ev, &run, now);
+  bimi_evaluate__decide(ev, &run, FALSE);
+  return bimi_evaluate__finish(ev, &run);
 }
 
 /* ---- logos ------------------------------------------------------------- */

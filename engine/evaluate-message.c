@@ -1,0 +1,373 @@
+/* engine/evaluate-message.c — one message through the pipeline (DESIGN.md §1;
+ * the decision rules are in evaluate.c's header comment).
+ *
+ * RFC 5322 parse (engine/message) and the envelope checks → FCrDNS of the
+ * client (RFC 8601 §2.7.3 iprev) and SPF of the MAIL FROM and HELO
+ * identities (RFC 7208 §2.3, §2.4), on the evaluator's envelope pool while
+ * this thread verifies DKIM (RFC 6376) and ARC (RFC 8617) → DMARC (RFC 9989 /
+ * RFC 7489) with the trusted-sealer override (RFC 8617 §7.2.1) → BIMI
+ * discovery (spec §3, §4; the override counts as a pass only with [policy]
+ * bimi_accept_arc_override) → logo and evidence (evaluate-evidence.c) → the
+ * decision → one Authentication-Results value (RFC 8601 §2.2, §2.7; bimi= per
+ * spec §9.1).
+ *
+ * Inbound BIMI-Location, BIMI-Indicator and BIMI-Logo-Preference fields (spec
+ * §9.2) are counted and otherwise ignored: nothing reads them.
+ */
+#include "engine/evaluate-private.h"
+#include "engine/authres.h"
+#include "engine/limits.h"
+
+#include <string.h>
+
+/* ---- the Authentication-Results value (RFC 8601 §2.7) ------------------ */
+
+static void
+add_spf(BimiAuthres *ar, const BimiSpfResult *spf)
+{
+  BimiAuthresResult *r = bimi_authres_add_result(ar, "spf", bimi_spf_result_to_string(spf->result));
+
+  if (spf->identity == BIMI_SPF_IDENTITY_MAILFROM)
+    bimi_authres_result_add_property(r, "smtp", "mailfrom", spf->sender);
+  else
+    bimi_authres_result_add_property(r, "smtp", "helo", spf->domain);
+}
+
+static char *
+build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
+{
+  const char *id = ev->config->auth_authserv_id ? ev->config->auth_authserv_id : g_get_host_name();
+  g_autoptr(BimiAuthres) ar = bimi_authres_new(id);
+  const BimiDmarcEvaluation *d = run->dmarc;
+  BimiAuthresResult *r;
+
+  if (run->rdns != NULL) {
+    /* RFC 8601 §2.7.3: no PTR is permerror; no forward match is fail */
+    const char *res = run->rdns->result == BIMI_RDNS_RESULT_PASS        ? "pass"
+                      : run->rdns->result == BIMI_RDNS_RESULT_TEMPERROR ? "temperror"
+                      : run->rdns->result == BIMI_RDNS_RESULT_NONE      ? "permerror"
+                                                                        : "fail";
+    r = bimi_authres_add_result(ar, "iprev", res);
+    bimi_authres_result_add_property(r, "policy", "iprev", run->rdns->ip);
+  }
+  if (run->spf != NULL)
+    add_spf(ar, run->spf);
+  else
+    bimi_authres_add_result(ar, "spf", "none");
+  if (run->spf_helo != NULL)
+    add_spf(ar, run->spf_helo);
+  if (run->dkim->len == 0)
+    bimi_authres_add_result(ar, "dkim", "none");
+  for (guint i = 0; i < run->dkim->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
+    r = bimi_authres_add_result(ar, "dkim", bimi_dkim_result_to_string(s->result));
+    if (s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL)
+      bimi_authres_result_set_reason(r, s->reason);
+    if (s->domain != NULL)
+      bimi_authres_result_add_property(r, "header", "d", s->domain);
+    if (s->selector != NULL)
+      bimi_authres_result_add_property(r, "header", "s", s->selector);
+    if (s->b_prefix != NULL)
+      bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
+  }
+  bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
+  r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(d->result));
+  if (d->author_domain != NULL)
+    bimi_authres_result_add_property(r, "header", "from", d->author_domain);
+  if (d->has_policy)
+    bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(d->disposition));
+  if (d->arc_override) {
+    bimi_authres_result_add_property(r, "policy", "override", "arc");
+    if (d->arc_sealer != NULL)
+      bimi_authres_result_add_property(r, "policy", "arc-sealer", d->arc_sealer);
+  }
+  bimi_bimi_result_add_authres(run->bimi, ar);
+  return bimi_authres_to_string(ar);
+}
+
+
+/* ---- one message ------------------------------------------------------- */
+
+static gboolean
+envelope_text_ok(const char *s, gsize max)
+{
+  gsize n = strlen(s);
+
+  if (n > max || !g_utf8_validate(s, (gssize) n, NULL))
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if ((guchar) s[i] <= 0x20 || s[i] == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_envelope(BimiEvaluateRun *run, const BimiEnvelope *env, GInetAddress **out_ip, GError **error)
+{
+  if (env == NULL)
+    return TRUE;
+  if (env->client_ip != NULL) {
+    *out_ip = g_inet_address_new_from_string(env->client_ip);
+    if (*out_ip == NULL) {
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
+                  "ip: not an IPv4 or IPv6 address");
+      return FALSE;
+    }
+    run->client_ip = g_inet_address_to_string(*out_ip);
+  }
+  if (env->helo != NULL && *env->helo != '\0') {
+    if (!envelope_text_ok(env->helo, BIMI_EVALUATE_MAX_HELO_BYTES)) {
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
+                  "helo: not a host name or address literal of at most %u bytes", BIMI_EVALUATE_MAX_HELO_BYTES);
+      return FALSE;
+    }
+    run->helo = g_strdup(env->helo);
+  }
+  if (env->mail_from != NULL) {
+    if (!envelope_text_ok(env->mail_from, BIMI_SPF_MAX_SENDER_BYTES)) {
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
+                  "mail_from: not an address of at most %u bytes without spaces or controls",
+                  BIMI_SPF_MAX_SENDER_BYTES);
+      return FALSE;
+    }
+    run->mail_from = g_strdup(env->mail_from);
+  }
+  if (run->client_ip != NULL || run->helo != NULL || run->mail_from != NULL)
+    run->envelope_source = g_strdup("request");
+  return TRUE;
+}
+
+static char *
+first_value(const BimiMessage *msg, const char *name)
+{
+  g_autoptr(GArray) idx = bimi_message_find_fields(msg, name);
+
+  if (idx->len == 0)
+    return NULL;
+  return bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
+}
+
+/* SPF (RFC 7208 §2.3, §2.4): the MAIL FROM identity (HELO's postmaster for a
+ * null path) for DMARC, and the HELO identity on its own when both are known. */
+static gboolean
+run_spf(BimiEvaluator *ev, BimiEvaluateRun *run, GInetAddress *ip, gint64 now, GError **error)
+{
+  BimiSpfOptions opts = { 0 };
+  g_autoptr(GError) local = NULL;
+
+  opts.now = now;
+  opts.receiver = ev->config->auth_authserv_id;
+  if (run->helo == NULL && (run->mail_from == NULL || *run->mail_from == '\0'))
+    return TRUE; /* nothing to check: spf=none */
+  run->spf = bimi_spf_check(ev->resolver, ip, run->helo, run->mail_from, &opts, &local);
+  if (run->spf == NULL) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE, "%s: %s",
+                run->mail_from && *run->mail_from ? "mail_from" : "helo", local->message);
+    return FALSE;
+  }
+  if (run->helo != NULL && run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM) {
+    g_autofree char *sender = g_strconcat("postmaster@", run->helo, NULL);
+    g_clear_error(&local);
+    run->spf_helo = bimi_spf_check_host(ev->resolver, ip, run->helo, sender, run->helo, &opts, &local);
+    if (run->spf_helo != NULL)
+      run->spf_helo->identity = BIMI_SPF_IDENTITY_HELO;
+  }
+  return TRUE;
+}
+
+static BimiDmarcEvaluation *
+run_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, GError **error)
+{
+  g_autofree char *author = NULL, *author_reason = NULL, *message_id = NULL, *date = NULL;
+  g_autoptr(GArray) dkim_inputs = g_array_new(FALSE, TRUE, sizeof(BimiDmarcDkimInput));
+  BimiDmarcOptions opts = { ev->config->policy_dmarc };
+  BimiDmarcInput input = { 0 };
+
+  if (bimi_dmarc_author_domain(msg, &author, &author_reason))
+    input.author_domain = author;
+  else
+    input.author_domain_error = author_reason;
+  if (run->spf != NULL) {
+    input.spf_mail_from_domain = run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM ? run->spf->domain : NULL;
+    input.spf_mail_from_result = bimi_dmarc_auth_result_from_spf(run->spf->result);
+  } else {
+    input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  }
+  if (run->spf_helo != NULL)
+    input.spf_helo_result = bimi_dmarc_auth_result_from_spf(run->spf_helo->result);
+  input.spf_helo_domain = run->helo;
+  for (guint i = 0; i < run->dkim->len && i < BIMI_DMARC_MAX_DKIM_INPUTS; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
+    BimiDmarcDkimInput d = { s->domain, bimi_dmarc_auth_result_from_dkim(s->result) };
+    g_array_append_val(dkim_inputs, d);
+  }
+  input.dkim = (const BimiDmarcDkimInput *) (void *) dkim_inputs->data;
+  input.n_dkim = dkim_inputs->len;
+  message_id = first_value(msg, "Message-ID");
+  date = first_value(msg, "Date");
+  input.message_id = message_id;
+  input.date = date;
+  return bimi_dmarc_evaluate(ev->resolver, &opts, &input, error);
+}
+
+/* FCrDNS and SPF need only the envelope and the resolver: they run on the
+ * evaluator's envelope pool while this thread verifies DKIM and ARC, so the
+ * two sets of DNS questions overlap. The task writes run->rdns, ->spf and
+ * ->spf_helo; the caller reads them only after envelope_task_wait(). */
+typedef struct {
+  BimiEvaluator *ev;
+  BimiEvaluateRun *run;
+  GInetAddress *ip;
+  gint64 now;
+  GError *error;
+  gboolean done;
+  GMutex lock;
+  GCond cond;
+} EnvelopeTask;
+
+void
+bimi_evaluate__envelope_task_run(gpointer data, gpointer pool_data)
+{
+  EnvelopeTask *t = data;
+  BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
+  GError *error = NULL;
+
+  policy.no_ptr_action = t->ev->config->policy_no_ptr_action;
+  t->run->rdns = bimi_rdns_check(t->ev->resolver, t->ip, &policy, &error);
+  if (t->run->rdns == NULL) {
+    GError *wrapped = g_error_new(BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "rdns: %s", error->message);
+    g_error_free(error);
+    error = wrapped;
+  } else {
+    (void) run_spf(t->ev, t->run, t->ip, t->now, &error);
+  }
+  g_mutex_lock(&t->lock);
+  t->error = error;
+  t->done = TRUE;
+  g_cond_signal(&t->cond);
+  g_mutex_unlock(&t->lock);
+}
+
+static gboolean
+envelope_task_wait(EnvelopeTask *t, GError **error)
+{
+  g_mutex_lock(&t->lock);
+  while (!t->done)
+    g_cond_wait(&t->cond, &t->lock);
+  g_mutex_unlock(&t->lock);
+  g_mutex_clear(&t->lock);
+  g_cond_clear(&t->cond);
+  if (t->error != NULL) {
+    g_propagate_error(error, t->error);
+    t->error = NULL;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+BimiDecision *
+bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *envelope, gint64 now,
+                        GError **error)
+{
+  BimiEvaluateRun run = { 0 };
+  g_autoptr(BimiMessage) msg = NULL;
+  g_autoptr(GInetAddress) ip = NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean arc_trusted = FALSE, overridden, task_pending = FALSE;
+  BimiBimiInput bimi_input = { 0 };
+  EnvelopeTask task = { 0 };
+
+  g_return_val_if_fail(ev != NULL && message != NULL, NULL);
+  g_atomic_int_inc(&ev->n_evaluations);
+
+  msg = bimi_message_parse(message, &local);
+  if (msg == NULL) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
+    return NULL;
+  }
+  if (!check_envelope(&run, envelope, &ip, error)) {
+    bimi_evaluate__run_clear(&run);
+    return NULL;
+  }
+  for (guint i = 0; i < bimi_message_get_n_fields(msg); i++) {
+    const BimiHeaderField *f = bimi_message_get_field(msg, i);
+    if (bimi_bimi_is_receiver_header(f->name, f->name_length))
+      run.ignored_receiver_headers++;
+  }
+
+  /* FCrDNS and SPF need the client address; they overlap with DKIM and ARC */
+  if (ip != NULL) {
+    task.ev = ev;
+    task.run = &run;
+    task.ip = ip;
+    task.now = now;
+    g_mutex_init(&task.lock);
+    g_cond_init(&task.cond);
+    if (!g_thread_pool_push(ev->envelope_pool, &task, &local)) {
+      bimi_evaluate__envelope_task_run(&task, NULL); /* no thread: run it here */
+      g_clear_error(&local);
+    }
+    task_pending = TRUE;
+  }
+  {
+    BimiDkimOptions opts = { 0 };
+    opts.now = now;
+    opts.max_signatures = ev->config->auth_max_signatures;
+    opts.key_fetch = bimi_dkim_key_fetch_dns;
+    opts.key_fetch_data = ev->resolver;
+    run.dkim = bimi_dkim_verify(msg, &opts, &local);
+  }
+  if (run.dkim != NULL) {
+    BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = ev->resolver };
+    run.arc = bimi_arc_validate(msg, &opts, &local);
+  }
+  /* join the envelope task before anything can leave (it writes into run) */
+  if (task_pending) {
+    GError *envelope_error = NULL;
+    if (!envelope_task_wait(&task, &envelope_error)) {
+      if (local == NULL) {
+        g_propagate_error(error, envelope_error);
+        bimi_evaluate__run_clear(&run);
+        return NULL;
+      }
+      g_error_free(envelope_error);
+    }
+  }
+  if (run.dkim == NULL)
+    return bimi_evaluate__internal_error(&run, error, "dkim", local);
+  if (run.arc == NULL)
+    return bimi_evaluate__internal_error(&run, error, "arc", local);
+  run.dmarc = run_dmarc(ev, &run, msg, &local);
+  if (run.dmarc == NULL)
+    return bimi_evaluate__internal_error(&run, error, "dmarc", local);
+  if (run.dmarc->result == BIMI_DMARC_RESULT_FAIL) {
+    const char *sealer = NULL;
+    if (bimi_arc_trusted_pass(run.arc, (const char *const *) ev->config->policy_trusted_arc_sealers,
+                              run.dmarc->author_domain, run.dmarc->adkim, run.dmarc->aspf, &sealer)) {
+      bimi_dmarc_evaluation_apply_arc_override(run.dmarc, sealer);
+      arc_trusted = TRUE;
+    }
+  }
+  overridden = arc_trusted && ev->config->policy_bimi_accept_arc_override;
+
+  bimi_input.message = msg;
+  bimi_input.dmarc = run.dmarc;
+  bimi_input.dkim = run.dkim;
+  bimi_input.dmarc_pass_override = overridden;
+  run.bimi = bimi_bimi_evaluate(ev->resolver, NULL, &bimi_input, &local);
+  if (run.bimi == NULL) {
+    /* the resolver refused a name derived from the message: a result, not our failure */
+    run.bimi = bimi_bimi_result_new();
+    run.bimi->code = BIMI_BIMI_RESULT_FAIL;
+    g_free(run.bimi->reason_code);
+    run.bimi->reason_code = g_strdup("invalid-record");
+    g_free(run.bimi->reason);
+    run.bimi->reason = g_strdup(local->message);
+    g_clear_error(&local);
+  }
+  bimi_evaluate__run_evidence(ev, &run, now);
+  bimi_evaluate__decide(ev, &run, overridden);
+  run.authres = build_authres(ev, &run);
+  return bimi_evaluate__finish(ev, &run);
+}
+
