@@ -170,10 +170,19 @@ ok $? "arc-forwarded.eml with bimi_accept_arc_override = false: none (dmarc-fail
 
 # 16-17. nsd serving the demo zones; .test names through a forwarder
 NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
-free_port() {
+free_port() {  # a port free for both TCP and UDP on 127.0.0.1 (nsd needs both; nginx TCP)
   "$PY" -c 'import socket
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
-t = socket.socket(); t.bind(("127.0.0.1", p)); print(p)'
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+else:
+    raise SystemExit("no free port")'
 }
 mkdir -p "$tmp/nsd"
 awk -v out="$tmp/nsd" '/^\$ORIGIN / { name = $2; sub(/\.$/, "", name); file = out "/" name ".zone"; print "$TTL 300" > file
