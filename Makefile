@@ -111,6 +111,19 @@ $(O)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(LIB) $(LIBS)
 
+# fcgi/ helpers (everything but main.c) in their own archive, so that
+# tests/test-fcgi-*.c and fuzz/fuzz-fcgi-*.c can link them (issue 9).
+FCGI_LIB := $(O)/libbimi-fcgi.a
+$(FCGI_LIB): $(filter-out $(O)/fcgi/main.o,$(FCGI_OBJ))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(O)/tests/test-fcgi-%: tests/test-fcgi-%.c $(TEST_SUPPORT_OBJ) $(FCGI_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(FCGI_LIB) $(LIB) $(LIBS)
+$(O)/fuzz-replay/fuzz-fcgi-%: fuzz/fuzz-fcgi-%.c fuzz/replay-main.c $(FCGI_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< fuzz/replay-main.c $(FCGI_LIB) $(LIB) $(LIBS)
+
 $(O)/fuzz-replay/%: fuzz/%.c fuzz/replay-main.c $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< fuzz/replay-main.c $(LIB) $(LIBS)
@@ -158,6 +171,11 @@ build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
 
+# The fcgi fuzz targets need fcgi/http.c, compiled for fuzzing too.
+build/fuzz/fuzz-fcgi-%: fuzz/fuzz-fcgi-%.c $(FUZZ_LIB_OBJ) $(FUZZ_O)/fcgi/http.o
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_O)/fcgi/http.o $(FUZZ_LIB_OBJ) $(LIBS)
+
 fuzz: $(FUZZ_BIN)
 
 # make fuzz-run FUZZ_SECONDS=60 runs every target for that long on its corpus.
@@ -172,7 +190,7 @@ fuzz-run: fuzz
 # STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
 BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
 checksrc:
-	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/*.[ch] renderer/*.[ch] cache/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c 2>/dev/null); then \
+	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/*.[ch] renderer/*.[ch] cache/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/helpers/*.c 2>/dev/null); then \
 	  echo "checksrc: banned call(s) above (STYLE.md §5)"; exit 1; fi
 	@echo "checksrc: ok"
 
@@ -187,6 +205,11 @@ bench: all
 
 clean:
 	rm -rf build
+
+# Helper programs of the integration tests (tests/helpers/*.c, each with its own main),
+# linked by the $(O)/tests/% rule above and built before the TAP scripts run.
+HELPER_BIN := $(patsubst %.c,$(O)/%,$(sort $(wildcard tests/helpers/*.c)))
+check: $(HELPER_BIN)
 
 -include $(shell find build/obj -name '*.d' 2>/dev/null)
 

@@ -748,17 +748,22 @@ append_keyword(GString *out, const char *kw)
     g_string_append_c(out, is_keyword_char((guchar) *p) ? *p : '-');
 }
 
+/* Our own output is ASCII: RFC 6532 UTF-8 is allowed only in internationalized
+ * messages, and this field is added to any message, so non-ASCII text (a reason
+ * quoting an SVG, "§" in our own messages) is transliterated by GLib (unknown → '?'). */
 static void
 append_quoted(GString *out, const char *v)
 {
-  gboolean utf8 = g_utf8_validate(v, -1, NULL);
+  g_autofree char *ascii = g_utf8_validate(v, -1, NULL) ? g_str_to_ascii(v, "C") : NULL;
+  const char *src = ascii != NULL ? ascii : v;
+
   g_string_append_c(out, '"');
-  for (const char *p = v; *p != '\0'; p++) {
+  for (const char *p = src; *p != '\0'; p++) {
     guchar ch = (guchar) *p;
     if (ch == '"' || ch == '\\') {
       g_string_append_c(out, '\\');
       g_string_append_c(out, (char) ch);
-    } else if (ch == '\t' || (ch >= 0x20 && ch < 0x7f) || (ch >= 0x80 && utf8)) {
+    } else if (ch == '\t' || (ch >= 0x20 && ch < 0x7f)) {
       g_string_append_c(out, (char) ch);
     } else {
       g_string_append_c(out, '?');

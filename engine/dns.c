@@ -479,6 +479,11 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
                   ub_strerror(rc), config->trust_anchor_file ? " (check the trust anchor file)" : "");
       return NULL;
     }
+    /* libunbound answers RFC 6761 §6.2 "test." names itself (NXDOMAIN) by
+     * default. With explicit forwarders the configured server answers them:
+     * test setups serve such zones (the demo's nsd serves demo.test). */
+    if (config->forwarders != NULL && config->forwarders[0] != NULL)
+      (void) ub_ctx_zone_remove(r->ctx, "test.");
   } else if (!go_offline(r, error)) {
     return NULL;
   }

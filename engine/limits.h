@@ -318,4 +318,46 @@
 /** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
 #define BIMI_EVALUATE_MAX_HELO_BYTES  255u
 
+/* ---- engine/received (RFC 5321 §4.4 trace fields) and authres-trust ------ */
+/** Longest Received field value parsed, in bytes (real ones stay under 1 KiB;
+ *  Exchange's with their TLS comments under 2 KiB). */
+#define BIMI_RECEIVED_MAX_BYTES       (8u * 1024u)
+/** Most tokens (words, literals, angle-addrs, comments) before the ";" of one Received value. */
+#define BIMI_RECEIVED_MAX_TOKENS      256u
+/** Deepest nesting of comments "( ( ) )" in a Received value. */
+#define BIMI_RECEIVED_MAX_COMMENT_DEPTH 16u
+/** Most Received fields walked from the top looking for a trusted hop (RFC 5321
+ *  §6.3 suggests treating 100 hops as a loop). */
+#define BIMI_RECEIVED_MAX_HOPS        100u
+/** Longest Return-Path value read, in bytes (RFC 5321 §4.5.3.1.3: a path is at most 256 octets). */
+#define BIMI_RECEIVED_MAX_PATH_BYTES  1024u
+/** Most Authentication-Results fields looked at for our own A-R (engine/authres-trust). */
+#define BIMI_AUTHRES_TRUST_MAX_FIELDS 64u
+
+/* ---- fcgi/ requests -------------------------------------------------- */
+/** Longest request path (REQUEST_URI before '?') routed, bytes; longer: 404. */
+#define BIMI_SERVER_MAX_PATH_BYTES    2048u
+/** Longest query string parsed, bytes; longer: 400 (field "query"). */
+#define BIMI_SERVER_MAX_QUERY_BYTES   4096u
+/** Most name=value pairs in one query string. */
+#define BIMI_SERVER_MAX_QUERY_PARAMS  16u
+/** Longest HELO identity accepted in the query (a domain or an address literal), bytes. */
+#define BIMI_SERVER_MAX_HELO_BYTES    255u
+/** Longest MAIL FROM accepted in the query, bytes (RFC 5321 §4.5.3.1.3: a path is at most 256 octets). */
+#define BIMI_SERVER_MAX_MAIL_FROM_BYTES 256u
+/** Longest Author Domain in GET /bimi/v1/domain/<domain> after percent-decoding, bytes
+ *  (U-labels in UTF-8 may be longer than their 253-byte A-label form). */
+#define BIMI_SERVER_MAX_DOMAIN_BYTES  1024u
+/** Request body read and thrown away on routes that take none (and for a 503), bytes;
+ *  more and the connection is closed instead of kept. */
+#define BIMI_SERVER_MAX_DRAIN_BYTES   (64u * 1024u)
+/** Open FastCGI connections (idle, queued and busy together); more are closed at once. */
+#define BIMI_SERVER_MAX_CONNECTIONS   4096u
+/** Send/receive timeout of one FastCGI connection, seconds: a stalled peer costs a worker this long at most. */
+#define BIMI_SERVER_IO_TIMEOUT_S      30u
+/** Retry-After of a 503, seconds. */
+#define BIMI_SERVER_RETRY_AFTER_S     1u
+/** How long a closed connection is drained after our last byte (so the peer reads the answer, not a reset), ms. */
+#define BIMI_SERVER_LINGER_MS         1000u
+
 #endif /* BIMI_LIMITS_H */

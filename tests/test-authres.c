@@ -276,7 +276,8 @@ test_write_quoting(void)
     { "user@-bad.example", "\"user@-bad.example\"" },
     { "abc=", "\"abc=\"" },
     { "tab\there", "\"tab\there\"" },
-    { "caf\xc3\xa9", "\"caf\xc3\xa9\"" },           /* valid UTF-8 kept (RFC 6532) */
+    { "caf\xc3\xa9", "\"cafe\"" },                   /* ASCII output: GLib transliterates (RFC 6532 only for SMTPUTF8 mail) */
+    { "\xc2\xa7" "6", "\"?6\"" },                      /* no ASCII form: ? */
     { "bad\xff" "byte", "\"bad?byte\"" },             /* invalid UTF-8 replaced */
     { "inj\r\nX-Evil: 1", "\"inj??X-Evil: 1\"" },     /* no header injection */
   };
@@ -287,11 +288,11 @@ test_write_quoting(void)
     g_autofree char *s = bimi_authres_to_string(ar);
     g_autofree char *expect = g_strconcat("mx.example; x-test=pass header.v=", cases[i].written, NULL);
     g_assert_cmpstr(s, ==, expect);
-    /* Everything but the replaced bytes comes back exactly. */
+    /* Everything but the replaced or transliterated bytes comes back exactly. */
     g_autoptr(GError) error = NULL;
     g_autoptr(BimiAuthres) back = bimi_authres_parse(s, strlen(s), &error);
     g_assert_no_error(error);
-    if (strchr(cases[i].written, '?') == NULL)
+    if (strchr(cases[i].written, '?') == NULL && g_str_is_ascii(cases[i].value))
       g_assert_true(bimi_authres_equal(ar, back));
   }
 

@@ -1,0 +1,760 @@
+/* fcgi/server.c — listener, dispatcher, work queue, workers, signals.
+ *
+ * Threads and who owns a connection (its fd) when:
+ *   main (dispatcher)  accepts, polls idle connections with epoll (EPOLLONESHOT),
+ *                      and hands a readable one to the work queue — or, when
+ *                      more than [server] max_queue are already waiting, to the
+ *                      overload queue. Reads signals from a signalfd.
+ *   workers            pop a connection, run ONE request on it with libfcgi
+ *                      (FCGX_InitRequest once, then per request: set ipcFd,
+ *                      FCGX_Accept_r reads the request from that open fd),
+ *                      FCGX_Finish_r, then give a kept connection back to the
+ *                      dispatcher through a pipe, or close it.
+ *   overload           the same for the overload queue: 503 + Retry-After.
+ *   reload             SIGHUP: reads the configuration, builds a new evaluator,
+ *                      swaps it in; requests in flight finish on the old one.
+ * The dispatcher never blocks on a peer: nothing is read on its thread
+ * except one MSG_PEEK byte to tell a closed idle connection from a request.
+ *
+ * FastCGI 1.0 (fastcgi-spec §3.5): FCGI_KEEP_CONN in FCGI_BEGIN_REQUEST says
+ * whether the web server wants the connection kept; we keep it only when the
+ * request's FCGI_STDIN was read to its end, so the next request starts on a
+ * record boundary.
+ */
+#include "fcgi/server.h"
+#include "fcgi/handlers.h"
+#include "fcgi/log.h"
+#include "fcgi/metrics.h"
+#include "engine/limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <fcgiapp.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK(bimi-fcgi-server-error-quark, bimi_fcgi_server_error)
+
+/* Events taken from epoll per wait. */
+#define EPOLL_BATCH 64
+/* While draining on SIGTERM, how often the dispatcher checks the count, ms. */
+#define DRAIN_TICK_MS 20
+/* After accept(2) fails for lack of descriptors, the listener rests this long, ms. */
+#define ACCEPT_BACKOFF_MS 100
+
+typedef struct {
+  int fd;
+  gint64 ready_us; /* when the dispatcher saw the request arrive */
+} Conn;
+
+/* Popped by a worker: stop. */
+static Conn stop_item;
+
+struct _BimiFcgiServer {
+  char *config_path;
+  GMutex lock;                /* guards evaluator */
+  BimiEvaluator *evaluator;
+  char *listen_spec;          /* in force; a reload cannot move the socket */
+  guint n_workers;
+  guint shutdown_timeout_ms;
+
+  int listen_fd;
+  char *unix_path;            /* to unlink at exit */
+  int epoll_fd;
+  int signal_fd;
+  int handback[2];            /* workers write kept fds, the dispatcher reads */
+
+  GAsyncQueue *work;
+  GAsyncQueue *overload;
+  GThread **workers;
+  GThread *overload_thread;
+  BimiFcgiMetrics *metrics;
+
+  gint max_queue;             /* atomic: [server] max_queue in force */
+  gint n_conns;               /* atomic: open connections */
+  gint busy;                  /* atomic: requests running */
+  gint pending;               /* atomic: requests queued or running */
+  gint stopping;              /* atomic */
+  GHashTable *idle;           /* dispatcher only: fd → fd, connections polled */
+  gint64 accept_resume_us;    /* dispatcher only: listener paused until then (0: armed) */
+
+  GMutex reload_lock;         /* guards the three below */
+  GThread *reload_thread;
+  gboolean reload_running;
+  gboolean reload_again;
+};
+
+/* ---- [server] listen --------------------------------------------------- */
+
+void
+bimi_fcgi_listen_clear(BimiFcgiListen *listen)
+{
+  g_clear_pointer(&listen->unix_path, g_free);
+  g_clear_pointer(&listen->host, g_free);
+  g_clear_pointer(&listen->port, g_free);
+}
+
+static gboolean
+listen_error(GError **error, const char *spec, const char *why)
+{
+  g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN, "[server] listen = %s: %s", spec, why);
+  return FALSE;
+}
+
+gboolean
+bimi_fcgi_listen_parse(const char *spec, BimiFcgiListen *out, GError **error)
+{
+  const char *path = NULL;
+  const char *colon;
+  guint64 port;
+
+  memset(out, 0, sizeof *out);
+  if (spec == NULL || spec[0] == '\0')
+    return listen_error(error, "", "empty");
+  if (g_str_has_prefix(spec, "unix:"))
+    path = spec + 5;
+  else if (spec[0] == '/')
+    path = spec;
+  if (path != NULL) {
+    if (path[0] != '/')
+      return listen_error(error, spec, "a unix socket path must be absolute");
+    if (strlen(path) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
+      return listen_error(error, spec, "unix socket path too long");
+    out->unix_path = g_strdup(path);
+    return TRUE;
+  }
+  if (spec[0] == '[') {
+    const char *close = strchr(spec, ']');
+    if (close == NULL || close[1] != ':')
+      return listen_error(error, spec, "expected [IPV6]:PORT");
+    out->host = g_strndup(spec + 1, (gsize) (close - spec - 1));
+    colon = close + 1;
+  } else {
+    colon = strrchr(spec, ':');
+    if (colon == NULL || colon == spec || memchr(spec, ':', (gsize) (colon - spec)) != NULL)
+      return listen_error(error, spec, "expected unix:/PATH, HOST:PORT or [IPV6]:PORT");
+    out->host = g_strndup(spec, (gsize) (colon - spec));
+  }
+  if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL)) {
+    bimi_fcgi_listen_clear(out);
+    return listen_error(error, spec, "port must be 1..65535");
+  }
+  out->port = g_strdup(colon + 1);
+  return TRUE;
+}
+
+static int
+listen_unix(const char *path, guint mode, GError **error)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  struct stat st;
+  int fd;
+
+  memcpy(sa.sun_path, path, strlen(path) + 1);
+  if (lstat(path, &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN, "%s exists and is not a socket", path);
+      return -1;
+    }
+    /* A socket someone answers on belongs to a running instance; a dead one is ours to replace. */
+    int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe >= 0 && connect(probe, (struct sockaddr *) &sa, sizeof sa) == 0) {
+      close(probe);
+      g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN,
+                  "%s: another process is listening there", path);
+      return -1;
+    }
+    if (probe >= 0)
+      close(probe);
+    unlink(path);
+  }
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0 || bind(fd, (struct sockaddr *) &sa, sizeof sa) != 0 || chmod(path, mode) != 0 ||
+      listen(fd, SOMAXCONN) != 0) {
+    int e = errno;
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN, "%s: %s", path, g_strerror(e));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int
+listen_tcp(const BimiFcgiListen *l, GError **error)
+{
+  struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                            .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+  struct addrinfo *res = NULL;
+  int rc = getaddrinfo(l->host, l->port, &hints, &res);
+  int fd = -1, e = 0;
+
+  if (rc != 0) {
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN, "%s:%s: %s", l->host, l->port,
+                gai_strerror(rc));
+    return -1;
+  }
+  for (struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+    int one = 1;
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    if (fd < 0) {
+      e = errno;
+      continue;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
+      e = errno;
+      close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(res);
+  if (fd < 0)
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN, "%s:%s: %s", l->host, l->port,
+                g_strerror(e));
+  return fd;
+}
+
+/* ---- evaluator (swapped by SIGHUP) ------------------------------------- */
+
+static BimiEvaluator *
+current_evaluator(BimiFcgiServer *s)
+{
+  g_mutex_lock(&s->lock);
+  BimiEvaluator *e = bimi_evaluator_ref(s->evaluator);
+  g_mutex_unlock(&s->lock);
+  return e;
+}
+
+static void
+gauges(gpointer data, BimiFcgiGauges *out)
+{
+  BimiFcgiServer *s = data;
+  gint queued = g_async_queue_length(s->work);
+
+  out->workers = s->n_workers;
+  out->in_flight = (guint) MAX(0, g_atomic_int_get(&s->busy));
+  out->queued = (guint) MAX(0, queued);
+  out->connections = (guint) MAX(0, g_atomic_int_get(&s->n_conns));
+  out->max_queue = (guint) g_atomic_int_get(&s->max_queue);
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+/* Closes a connection. @linger: the peer may still be sending (a 413, a 503 with
+ * a body we did not read): stop writing, read and drop what comes for a short
+ * while, so it reads our answer rather than a reset. */
+static void
+close_conn(BimiFcgiServer *s, int fd, gboolean linger)
+{
+  if (linger && shutdown(fd, SHUT_WR) == 0) {
+    gint64 deadline = g_get_monotonic_time() + (gint64) BIMI_SERVER_LINGER_MS * 1000;
+    gsize dropped = 0;
+    char buf[8192];
+    for (;;) {
+      gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      if (left_ms <= 0 || poll(&p, 1, (int) left_ms) <= 0)
+        break;
+      ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+        break;
+      dropped += n > 0 ? (gsize) n : 0;
+      if (dropped > BIMI_MAX_MESSAGE_BYTES)
+        break;
+    }
+  }
+  close(fd);
+  g_atomic_int_add(&s->n_conns, -1);
+}
+
+static void
+hand_back(BimiFcgiServer *s, int fd)
+{
+  ssize_t n;
+  do
+    n = write(s->handback[1], &fd, sizeof fd);
+  while (n < 0 && errno == EINTR);
+  if (n != (ssize_t) sizeof fd)
+    close_conn(s, fd, FALSE);
+}
+
+/* One request on @c with @req; then the connection goes back to the dispatcher or is closed. */
+static void
+serve(BimiFcgiServer *s, FCGX_Request *req, Conn *c, gboolean overload)
+{
+  /* FCGX_Accept_r first "finishes" the previous request and would close ipcFd
+   * unless keepConnection is set; then it reads BEGIN_REQUEST and PARAMS from
+   * the open fd. With listen_sock -1 it never blocks in accept(): a peer that
+   * closed or spoke garbage makes it close the fd and return < 0. */
+  req->ipcFd = c->fd;
+  req->keepConnection = 1;
+  if (FCGX_Accept_r(req) < 0) {
+    req->ipcFd = -1;
+    g_atomic_int_add(&s->n_conns, -1);
+    return;
+  }
+  gboolean peer_keeps = req->keepConnection != 0;
+  g_autoptr(BimiEvaluator) evaluator = current_evaluator(s);
+  BimiFcgiContext ctx = { .evaluator = evaluator, .metrics = s->metrics, .gauges = gauges, .gauges_data = s };
+  gboolean body_done = overload ? bimi_fcgi_handle_overload(req, &ctx, c->ready_us)
+                                : bimi_fcgi_handle_request(req, &ctx, c->ready_us);
+
+  /* Finish (flush FCGI_STDOUT, FCGI_END_REQUEST) but keep the fd ourselves;
+   * libfcgi still closes it after a stream error (ipcFd is then -1). */
+  req->keepConnection = 1;
+  FCGX_Finish_r(req);
+  int fd = req->ipcFd;
+  req->ipcFd = -1;
+  if (fd < 0)
+    g_atomic_int_add(&s->n_conns, -1);
+  else if (body_done && peer_keeps && !g_atomic_int_get(&s->stopping))
+    hand_back(s, fd);
+  else
+    close_conn(s, fd, !body_done);
+}
+
+typedef struct {
+  BimiFcgiServer *server;
+  GAsyncQueue *queue;
+  gboolean overload;
+} WorkerArgs;
+
+static gpointer
+worker_main(gpointer data)
+{
+  WorkerArgs *args = data;
+  BimiFcgiServer *s = args->server;
+  FCGX_Request req;
+
+  FCGX_InitRequest(&req, -1, 0);
+  for (;;) {
+    Conn *c = g_async_queue_pop(args->queue);
+    if (c == &stop_item)
+      break;
+    g_atomic_int_inc(&s->busy);
+    serve(s, &req, c, args->overload);
+    g_atomic_int_add(&s->busy, -1);
+    g_atomic_int_add(&s->pending, -1);
+    g_free(c);
+  }
+  g_free(args);
+  return NULL;
+}
+
+/* ---- the dispatcher ----------------------------------------------------- */
+
+static void
+watch(BimiFcgiServer *s, int fd, int op)
+{
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.fd = fd };
+  if (epoll_ctl(s->epoll_fd, op, fd, &ev) != 0) {
+    g_warning("epoll_ctl(%d): %s", fd, g_strerror(errno));
+    close_conn(s, fd, FALSE);
+    return;
+  }
+  g_hash_table_add(s->idle, GINT_TO_POINTER(fd));
+}
+
+static void
+accept_all(BimiFcgiServer *s)
+{
+  for (;;) {
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+        continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        /* Level-triggered: pause the listener instead of spinning on it. */
+        g_warning("accept: %s; pausing the listener %u ms", g_strerror(errno), ACCEPT_BACKOFF_MS);
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+        s->accept_resume_us = g_get_monotonic_time() + ACCEPT_BACKOFF_MS * 1000;
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        g_warning("accept: %s", g_strerror(errno));
+      }
+      return;
+    }
+    if ((guint) g_atomic_int_get(&s->n_conns) >= BIMI_SERVER_MAX_CONNECTIONS) {
+      close(fd);
+      bimi_fcgi_metrics_count_dropped(s->metrics);
+      continue;
+    }
+    /* Blocking I/O for libfcgi, bounded: a stalled peer costs a worker at most this long. */
+    struct timeval tv = { .tv_sec = BIMI_SERVER_IO_TIMEOUT_S };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    g_atomic_int_inc(&s->n_conns);
+    watch(s, fd, EPOLL_CTL_ADD);
+  }
+}
+
+static void
+dispatch(BimiFcgiServer *s, int fd)
+{
+  char byte;
+  ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  g_hash_table_remove(s->idle, GINT_TO_POINTER(fd));
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    close_conn(s, fd, FALSE); /* the peer closed an idle connection */
+    return;
+  }
+  if (n < 0) {
+    watch(s, fd, EPOLL_CTL_MOD); /* spurious wake-up */
+    return;
+  }
+  Conn *c = g_new(Conn, 1);
+  c->fd = fd;
+  c->ready_us = g_get_monotonic_time();
+  gint max_queue = g_atomic_int_get(&s->max_queue);
+  gint waiting = g_async_queue_length(s->work);
+  if (waiting < max_queue) {
+    g_atomic_int_inc(&s->pending);
+    g_async_queue_push(s->work, c);
+    g_debug("connection %d: request queued (%d waiting before it)", fd, MAX(waiting, 0));
+    return;
+  }
+  /* More than max_queue waiting: answer 503 quickly, without evaluating. */
+  bimi_fcgi_metrics_count_rejected(s->metrics);
+  if (g_async_queue_length(s->overload) >= max_queue) {
+    bimi_fcgi_metrics_count_dropped(s->metrics);
+    g_free(c);
+    close_conn(s, fd, FALSE);
+    return;
+  }
+  g_atomic_int_inc(&s->pending);
+  g_async_queue_push(s->overload, c);
+}
+
+static void
+take_back(BimiFcgiServer *s)
+{
+  int fds[64];
+  ssize_t n;
+
+  while ((n = read(s->handback[0], fds, sizeof fds)) > 0) {
+    for (gsize i = 0; i < (gsize) n / sizeof fds[0]; i++) {
+      if (g_atomic_int_get(&s->stopping))
+        close_conn(s, fds[i], FALSE);
+      else
+        watch(s, fds[i], EPOLL_CTL_MOD);
+    }
+  }
+}
+
+/* ---- SIGHUP: reload ----------------------------------------------------- */
+
+static gboolean
+reload_once(BimiFcgiServer *s)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) config = bimi_config_new_from_file(s->config_path, &error);
+
+  if (config == NULL) {
+    g_warning("reload: %s; keeping the running configuration", error->message);
+    return FALSE;
+  }
+  if (g_strcmp0(config->server_listen, s->listen_spec) != 0 || config->server_threads != s->n_workers)
+    g_warning("reload: [server] listen and threads take effect at the next restart only");
+  g_autoptr(BimiEvaluator) fresh = bimi_evaluator_new(config, &error);
+  if (fresh == NULL) {
+    g_warning("reload: %s; keeping the running configuration", error->message);
+    return FALSE;
+  }
+  g_mutex_lock(&s->lock);
+  BimiEvaluator *old = s->evaluator;
+  s->evaluator = g_steal_pointer(&fresh);
+  g_mutex_unlock(&s->lock);
+  /* Requests in flight hold their own reference: the old evaluator goes when the last one ends. */
+  bimi_evaluator_unref(old);
+  g_atomic_int_set(&s->max_queue, (gint) config->server_max_queue);
+  s->shutdown_timeout_ms = config->server_shutdown_timeout_ms;
+  bimi_fcgi_log_set_level(config->server_log_level);
+  g_message("reload: %s in force", s->config_path);
+  return TRUE;
+}
+
+static gpointer
+reload_main(gpointer data)
+{
+  BimiFcgiServer *s = data;
+
+  for (;;) {
+    bimi_fcgi_metrics_count_reload(s->metrics, reload_once(s));
+    g_mutex_lock(&s->reload_lock);
+    if (!s->reload_again) {
+      s->reload_running = FALSE;
+      g_mutex_unlock(&s->reload_lock);
+      return NULL;
+    }
+    s->reload_again = FALSE;
+    g_mutex_unlock(&s->reload_lock);
+  }
+}
+
+static void
+request_reload(BimiFcgiServer *s)
+{
+  g_mutex_lock(&s->reload_lock);
+  if (s->reload_running) {
+    s->reload_again = TRUE; /* a SIGHUP during a reload: read the file once more after it */
+  } else {
+    if (s->reload_thread != NULL)
+      g_thread_join(s->reload_thread);
+    s->reload_running = TRUE;
+    s->reload_thread = g_thread_new("bimi-reload", reload_main, s);
+  }
+  g_mutex_unlock(&s->reload_lock);
+}
+
+/* ---- setup, run, teardown ----------------------------------------------- */
+
+void
+bimi_fcgi_server_block_signals(void)
+{
+  sigset_t set;
+
+  signal(SIGPIPE, SIG_IGN); /* a peer gone mid-answer is EPIPE, not death */
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+BimiFcgiServer *
+bimi_fcgi_server_new(const char *config_path, BimiEvaluator *evaluator, GError **error)
+{
+  BimiConfig *config = bimi_evaluator_get_config(evaluator);
+  g_autoptr(BimiFcgiServer) s = g_new0(BimiFcgiServer, 1);
+  BimiFcgiListen l;
+  sigset_t set;
+
+  s->listen_fd = s->epoll_fd = s->signal_fd = s->handback[0] = s->handback[1] = -1;
+  g_mutex_init(&s->lock);
+  g_mutex_init(&s->reload_lock);
+  s->config_path = g_strdup(config_path);
+  s->evaluator = bimi_evaluator_ref(evaluator);
+  s->listen_spec = g_strdup(config->server_listen);
+  s->n_workers = config->server_threads;
+  s->shutdown_timeout_ms = config->server_shutdown_timeout_ms;
+  s->max_queue = (gint) config->server_max_queue;
+  s->metrics = bimi_fcgi_metrics_new();
+  s->idle = g_hash_table_new(g_direct_hash, g_direct_equal);
+  s->work = g_async_queue_new();
+  s->overload = g_async_queue_new();
+
+  if (!bimi_fcgi_listen_parse(config->server_listen, &l, error))
+    return NULL;
+  if (l.unix_path != NULL) {
+    s->listen_fd = listen_unix(l.unix_path, config->server_socket_mode, error);
+    s->unix_path = g_strdup(l.unix_path);
+  } else {
+    s->listen_fd = listen_tcp(&l, error);
+  }
+  bimi_fcgi_listen_clear(&l);
+  if (s->listen_fd < 0) {
+    g_clear_pointer(&s->unix_path, g_free); /* not ours to unlink */
+    return NULL;
+  }
+
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (s->signal_fd < 0 || s->epoll_fd < 0 || pipe2(s->handback, O_CLOEXEC | O_NONBLOCK) != 0) {
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_SYSTEM, "signalfd/epoll/pipe: %s",
+                g_strerror(errno));
+    return NULL;
+  }
+  /* The write end blocks (a worker must not lose a connection to EAGAIN); it
+   * never has to: the pipe holds 16k descriptors, more than MAX_CONNECTIONS. */
+  fcntl(s->handback[1], F_SETFL, 0);
+  int fds[] = { s->listen_fd, s->signal_fd, s->handback[0] };
+  for (guint i = 0; i < G_N_ELEMENTS(fds); i++) {
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fds[i], &ev) != 0) {
+      g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_SYSTEM, "epoll_ctl: %s", g_strerror(errno));
+      return NULL;
+    }
+  }
+  if (FCGX_Init() != 0) {
+    g_set_error_literal(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_SYSTEM, "FCGX_Init failed");
+    return NULL;
+  }
+  return g_steal_pointer(&s);
+}
+
+static GThread *
+start_worker(BimiFcgiServer *s, GAsyncQueue *queue, gboolean overload, const char *name)
+{
+  WorkerArgs *args = g_new(WorkerArgs, 1);
+  args->server = s;
+  args->queue = queue;
+  args->overload = overload;
+  return g_thread_new(name, worker_main, args);
+}
+
+static void
+begin_shutdown(BimiFcgiServer *s)
+{
+  GHashTableIter it;
+  gpointer key;
+
+  g_atomic_int_set(&s->stopping, 1);
+  epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+  close(s->listen_fd);
+  s->listen_fd = -1;
+  if (s->unix_path != NULL)
+    unlink(s->unix_path);
+  g_clear_pointer(&s->unix_path, g_free);
+  /* Idle kept-alive connections carry no request: close them now. */
+  g_hash_table_iter_init(&it, s->idle);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    close_conn(s, GPOINTER_TO_INT(key), FALSE);
+    g_hash_table_iter_remove(&it);
+  }
+}
+
+static gboolean
+read_signals(BimiFcgiServer *s)
+{
+  struct signalfd_siginfo si;
+  gboolean stop = FALSE;
+
+  while (read(s->signal_fd, &si, sizeof si) == (ssize_t) sizeof si) {
+    if (si.ssi_signo == SIGHUP && !g_atomic_int_get(&s->stopping)) {
+      g_message("SIGHUP: reloading %s", s->config_path);
+      request_reload(s);
+    } else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+      stop = TRUE;
+    }
+  }
+  return stop;
+}
+
+int
+bimi_fcgi_server_run(BimiFcgiServer *s)
+{
+  struct epoll_event events[EPOLL_BATCH];
+  gint64 deadline = 0;
+  g_autofree char *name = NULL;
+
+  s->workers = g_new0(GThread *, s->n_workers);
+  for (guint i = 0; i < s->n_workers; i++) {
+    g_free(name);
+    name = g_strdup_printf("bimi-worker-%u", i);
+    s->workers[i] = start_worker(s, s->work, FALSE, name);
+  }
+  s->overload_thread = start_worker(s, s->overload, TRUE, "bimi-overload");
+  g_message("listening on %s with %u workers (max_queue %d)", s->listen_spec, s->n_workers,
+            g_atomic_int_get(&s->max_queue));
+
+  for (;;) {
+    int timeout = -1;
+    if (deadline != 0)
+      timeout = DRAIN_TICK_MS;
+    else if (s->accept_resume_us != 0)
+      timeout = ACCEPT_BACKOFF_MS;
+    int n = epoll_wait(s->epoll_fd, events, EPOLL_BATCH, timeout);
+    if (n < 0 && errno != EINTR) {
+      g_critical("epoll_wait: %s", g_strerror(errno));
+      break;
+    }
+    for (int i = 0; i < n; i++) {
+      int fd = events[i].data.fd;
+      if (fd == s->listen_fd)
+        accept_all(s);
+      else if (fd == s->handback[0])
+        take_back(s);
+      else if (fd == s->signal_fd) {
+        if (read_signals(s) && deadline == 0) {
+          g_message("SIGTERM: no new connections; finishing %d request(s), at most %u ms",
+                    g_atomic_int_get(&s->pending), s->shutdown_timeout_ms);
+          begin_shutdown(s);
+          deadline = g_get_monotonic_time() + (gint64) s->shutdown_timeout_ms * 1000;
+        }
+      } else if (g_hash_table_contains(s->idle, GINT_TO_POINTER(fd)))
+        dispatch(s, fd);
+    }
+    if (s->accept_resume_us != 0 && deadline == 0 && g_get_monotonic_time() >= s->accept_resume_us) {
+      struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->listen_fd };
+      epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->listen_fd, &ev);
+      s->accept_resume_us = 0;
+    }
+    if (deadline != 0) {
+      if (g_atomic_int_get(&s->pending) == 0)
+        break;
+      if (g_get_monotonic_time() >= deadline) {
+        /* Workers are still inside requests: freeing what they use is not an
+         * option, so the process ends here. */
+        g_warning("shutdown: %d request(s) still running after %u ms; exiting", g_atomic_int_get(&s->pending),
+                  s->shutdown_timeout_ms);
+        _exit(0);
+      }
+    }
+  }
+
+  for (guint i = 0; i < s->n_workers; i++)
+    g_async_queue_push(s->work, &stop_item);
+  g_async_queue_push(s->overload, &stop_item);
+  for (guint i = 0; i < s->n_workers; i++)
+    g_thread_join(s->workers[i]);
+  g_thread_join(s->overload_thread);
+  g_clear_pointer(&s->workers, g_free);
+  s->overload_thread = NULL;
+  g_mutex_lock(&s->reload_lock);
+  GThread *reload = g_steal_pointer(&s->reload_thread);
+  g_mutex_unlock(&s->reload_lock);
+  if (reload != NULL)
+    g_thread_join(reload);
+  g_message("stopped");
+  return 0;
+}
+
+void
+bimi_fcgi_server_free(BimiFcgiServer *s)
+{
+  if (s == NULL)
+    return;
+  if (s->listen_fd >= 0)
+    close(s->listen_fd);
+  if (s->unix_path != NULL)
+    unlink(s->unix_path);
+  if (s->idle != NULL) {
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, s->idle);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+      close(GPOINTER_TO_INT(key));
+    g_hash_table_unref(s->idle);
+  }
+  int fds[] = { s->epoll_fd, s->signal_fd, s->handback[0], s->handback[1] };
+  for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  if (s->work != NULL)
+    g_async_queue_unref(s->work);
+  if (s->overload != NULL)
+    g_async_queue_unref(s->overload);
+  bimi_fcgi_metrics_free(s->metrics);
+  if (s->evaluator != NULL)
+    bimi_evaluator_unref(s->evaluator);
+  g_mutex_clear(&s->lock);
+  g_mutex_clear(&s->reload_lock);
+  g_free(s->config_path);
+  g_free(s->listen_spec);
+  g_free(s->unix_path);
+  g_free(s);
+}

@@ -1,0 +1,139 @@
+# tests/web/harness.py — what tests/web-demo.t and tests/web-client.t share: TAP output,
+# free loopback ports, PNG sizes, a parser for the dumped DOM, and headless Chromium.
+import html.parser
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+
+CHROMIUM = os.environ.get('BIMI_CHROMIUM', '/usr/bin/chromium')
+CHROMIUM_SECONDS = 120       # wall-clock bound on one Chromium run
+VIRTUAL_TIME_MS = 15000      # virtual time a page gets (waiting on the network does not use it)
+
+
+class Tap:
+    """Numbered TAP lines; diagnostics as '#' lines under a failure."""
+
+    def __init__(self):
+        self.n = 0
+        self.fails = 0
+
+    def plan(self, count):
+        print(f'1..{count}', flush=True)
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}")
+        if not cond:
+            self.fails += 1
+            for line in str(diag or '').splitlines():
+                print(f'#   {line}')
+        sys.stdout.flush()
+        return cond
+
+
+def bail(msg):
+    print(f'Bail out! {msg}', flush=True)
+    sys.exit(1)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def png_size(data):
+    """(width, height) from a PNG's IHDR chunk (PNG spec §11.2.2), or None when not a PNG."""
+    if len(data) < 24 or data[:8] != b'\x89PNG\r\n\x1a\n' or data[12:16] != b'IHDR':
+        return None
+    return struct.unpack('>II', data[16:24])
+
+
+class Dom(html.parser.HTMLParser):
+    """Collects <body>'s attributes and every element that has attribute `key` (the "rows"):
+    its attributes, its text, and the <img>s and checkmark badges (class bimi-checkmark) in it."""
+
+    VOID = {'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta',
+            'source', 'track', 'wbr'}
+
+    def __init__(self, key):
+        super().__init__(convert_charrefs=True)
+        self.key = key
+        self.body = {}
+        self.rows = []
+        self.row = None
+        self.depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'body':
+            self.body = a
+        if self.row is None:
+            if self.key in a and tag not in self.VOID:
+                self.row = {'tag': tag, 'attrs': a, 'imgs': [], 'badges': [], 'text': ''}
+                self.rows.append(self.row)
+                self.depth = 1
+            return
+        if tag == 'img':
+            self.row['imgs'].append(a)
+        if 'bimi-checkmark' in (a.get('class') or '').split():
+            self.row['badges'].append(a)
+        if tag not in self.VOID:
+            self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if self.row is not None and tag not in self.VOID:
+            self.depth -= 1
+
+    def handle_endtag(self, tag):
+        if self.row is None or tag in self.VOID:
+            return
+        self.depth -= 1
+        if self.depth == 0:
+            self.row = None
+
+    def handle_data(self, data):
+        if self.row is not None:
+            self.row['text'] += data
+
+
+def parse_dom(text, key):
+    dom = Dom(key)
+    dom.feed(text)
+    dom.close()
+    return dom
+
+
+def chromium(args, tmp, name, window=(1100, 800)):
+    """Runs Debian's Chromium headless (no display), as root (--no-sandbox), with a private
+    throw-away profile under `tmp`. Returns (exit code or None on timeout, stdout bytes,
+    stderr text)."""
+    profile = tempfile.mkdtemp(prefix=f'chromium-{name}-', dir=tmp)
+    cmd = [CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+           '--no-first-run', '--no-default-browser-check', '--disable-extensions',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync',
+           '--mute-audio', f'--user-data-dir={profile}', '--hide-scrollbars',
+           f'--window-size={window[0]},{window[1]}', f'--virtual-time-budget={VIRTUAL_TIME_MS}',
+           '--run-all-compositor-stages-before-draw'] + args
+    env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=tmp, XDG_CACHE_HOME=tmp)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=CHROMIUM_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return None, out, err.decode(errors='replace')
+    return proc.returncode, out, err.decode(errors='replace')
+
+
+def chromium_noise_free(text):
+    """Chromium's stderr without the D-Bus chatter of a machine without a session bus."""
+    keep = [l for l in text.splitlines()
+            if l.strip() and 'dbus' not in l and 'unexpected operator' not in l]
+    return '\n'.join(keep[-20:])
