@@ -221,6 +221,8 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
         json_object_set_string_member(o, "source", run->dmarc_source);
       else
         json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");
+      if (run->own_authres_note != NULL)
+        json_object_set_string_member(o, "trusted_authres", run->own_authres_note);
     }
     json_builder_add_value(b, g_steal_pointer(&node));
   } else {

@@ -141,6 +141,7 @@ typedef struct {
   BimiArcChain *arc;          /**< NULL for domain status */
   BimiDmarcEvaluation *dmarc;
   char *dmarc_source;         /**< "trusted-authres" when our own A-R vouched, else NULL */
+  char *own_authres_note;     /**< [auth] trust_own_authres: which A-R was trusted, or why none */
   BimiBimiResult *bimi;
   BimiEvaluateVerdict *verdict; /**< NULL unless discovery passed */
   guint ignored_receiver_headers; /**< inbound BIMI-Location/-Indicator/-Logo-Preference fields ignored */

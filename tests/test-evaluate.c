@@ -660,6 +660,63 @@ test_logos(void)
   g_assert_nonnull(strstr(metrics->str, "bimi_render_requests_total 1\n"));
 }
 
+/* [auth] trusted_receivers: the envelope from our MX's Received field. */
+static void
+test_received_envelope(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrusted_receivers = MX.webmail.test");
+  g_autoptr(BimiEvaluator) plain = evaluator_with(NULL);
+  BimiEnvelope given = { "192.0.2.66", NULL, "news@brand.test" };
+  g_autoptr(BimiDecision) d1 = eval(ev, "received.eml", NULL);
+  g_autoptr(BimiDecision) d2 = eval(ev, "received-spoofed.eml", NULL);
+  g_autoptr(BimiDecision) d3 = eval(plain, "received-spoofed.eml", NULL);
+  g_autoptr(BimiDecision) d4 = eval(ev, "received.eml", &given);
+  JsonObject *env;
+
+  check(d1, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  env = member(d1, "auth", "envelope", NULL);
+  g_assert_cmpstr(json_object_get_string_member(env, "source"), ==, "received");
+  g_assert_cmpstr(json_object_get_string_member(env, "ip"), ==, "192.0.2.10");
+  g_assert_cmpstr(json_object_get_string_member(env, "helo"), ==, "mail.brand.test");
+  g_assert_cmpstr(json_object_get_string_member(env, "mail_from"), ==, "news@brand.test");
+  g_assert_cmpstr(authres_property(d1, "iprev", NULL, NULL), ==, "pass");
+  g_assert_cmpstr(authres_property(d1, "spf", NULL, NULL), ==, "pass");
+  check(d2, BIMI_DECISION_NONE, "no-fcrdns", "pass");
+  g_assert_cmpstr(authres_property(d2, "spf", NULL, NULL), ==, "fail");
+  /* no trusted receiver configured: no envelope, rdns and spf none */
+  check(d3, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  g_assert_true(json_object_get_null_member(member(d3, "auth", NULL), "rdns"));
+  g_assert_null(json_object_get_string_member(member(d3, "auth", "envelope", NULL), "source"));
+  /* an envelope in the request wins over the Received field */
+  check(d4, BIMI_DECISION_NONE, "no-fcrdns", "pass");
+  g_assert_cmpstr(json_object_get_string_member(member(d4, "auth", "envelope", NULL), "source"), ==, "request");
+}
+
+/* [auth] trust_own_authres: our MTA's dmarc=pass, signed by our own domain,
+ * counts although brand.test's signature no longer verifies; the same A-R
+ * without our signature is what a sender can write and is ignored. */
+static void
+test_own_authres(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrust_own_authres = true\nown_signing_domain = webmail.test");
+  g_autoptr(BimiEvaluator) off = evaluator_with(NULL);
+  g_autoptr(BimiDecision) own = eval(ev, "own-authres.eml", NULL);
+  g_autoptr(BimiDecision) forged = eval(ev, "forged-authres.eml", NULL);
+  g_autoptr(BimiDecision) untrusted = eval(off, "own-authres.eml", NULL);
+  JsonObject *dmarc;
+
+  check(own, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  dmarc = member(own, "auth", "dmarc", NULL);
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "trusted-authres");
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "result"), ==, "fail");
+  g_assert_nonnull(json_object_get_string_member(dmarc, "trusted_authres"));
+  check(forged, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
+  dmarc = member(forged, "auth", "dmarc", NULL);
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "evaluated");
+  g_test_message("forged: %s", json_object_get_string_member(dmarc, "trusted_authres"));
+  check(untrusted, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
+}
+
 /* ---- the cached verdict codec ------------------------------------------- */
 
 static void
@@ -753,6 +810,8 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/fcrdns", test_fcrdns);
   g_test_add_func("/evaluate/temperror", test_temperror);
   g_test_add_func("/evaluate/arc", test_arc);
+  g_test_add_func("/evaluate/received-envelope", test_received_envelope);
+  g_test_add_func("/evaluate/own-authres", test_own_authres);
   g_test_add_func("/evaluate/cache", test_cache);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
   g_test_add_func("/evaluate/bad-input", test_bad_input);
