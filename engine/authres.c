@@ -750,24 +750,30 @@ append_keyword(GString *out, const char *kw)
 
 /* Our own output is ASCII: RFC 6532 UTF-8 is allowed only in internationalized
  * messages, and this field is added to any message, so non-ASCII text (a reason
- * quoting an SVG, "§" in our own messages) is transliterated by GLib (unknown → '?'). */
+ * quoting an SVG, "§" in our own messages) is transliterated by GLib (unknown
+ * → '?'); invalid UTF-8 and controls become '?'. Returns the printable ASCII form. */
+static char *
+to_ascii(const char *v)
+{
+  char *a = g_utf8_validate(v, -1, NULL) ? g_str_to_ascii(v, "C") : g_strdup(v);
+
+  for (char *p = a; *p != '\0'; p++) {
+    guchar ch = (guchar) *p;
+    if (ch != '\t' && (ch < 0x20 || ch >= 0x7f))
+      *p = '?';
+  }
+  return a;
+}
+
+/* @v must be to_ascii() output. */
 static void
 append_quoted(GString *out, const char *v)
 {
-  g_autofree char *ascii = g_utf8_validate(v, -1, NULL) ? g_str_to_ascii(v, "C") : NULL;
-  const char *src = ascii != NULL ? ascii : v;
-
   g_string_append_c(out, '"');
-  for (const char *p = src; *p != '\0'; p++) {
-    guchar ch = (guchar) *p;
-    if (ch == '"' || ch == '\\') {
+  for (const char *p = v; *p != '\0'; p++) {
+    if (*p == '"' || *p == '\\')
       g_string_append_c(out, '\\');
-      g_string_append_c(out, (char) ch);
-    } else if (ch == '\t' || (ch >= 0x20 && ch < 0x7f)) {
-      g_string_append_c(out, (char) ch);
-    } else {
-      g_string_append_c(out, '?');
-    }
+    g_string_append_c(out, *p);
   }
   g_string_append_c(out, '"');
 }
@@ -841,10 +847,12 @@ bimi_authres_to_string(const BimiAuthres *ar)
   g_return_val_if_fail(ar->authserv_id != NULL && *ar->authserv_id != '\0', NULL);
   GString *out = g_string_new(NULL);
 
-  if (is_strict_token(ar->authserv_id))
-    g_string_append(out, ar->authserv_id);
+  g_autofree char *id = to_ascii(ar->authserv_id);
+
+  if (is_strict_token(id))
+    g_string_append(out, id);
   else
-    append_quoted(out, ar->authserv_id);
+    append_quoted(out, id);
   if (ar->version >= 0)
     g_string_append_printf(out, " %d", ar->version);
   if (ar->results == NULL || ar->results->len == 0) {
@@ -860,12 +868,13 @@ bimi_authres_to_string(const BimiAuthres *ar)
     g_string_append_c(out, '=');
     append_keyword(out, r->result);
     if (r->reason != NULL) {
+      g_autofree char *reason = to_ascii(r->reason);
       g_string_append(out, " reason=");
-      append_quoted(out, r->reason);
+      append_quoted(out, reason);
     }
     for (guint j = 0; r->properties != NULL && j < r->properties->len; j++) {
       const BimiAuthresProperty *p = r->properties->pdata[j];
-      const char *v = p->value != NULL ? p->value : "";
+      g_autofree char *v = to_ascii(p->value != NULL ? p->value : "");
       g_string_append_c(out, ' ');
       append_keyword(out, p->ptype);
       g_string_append_c(out, '.');

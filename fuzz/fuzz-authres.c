@@ -4,7 +4,9 @@
  * must be written back by bimi_authres_to_string(), parse again to an equal
  * structure, and be written identically a second time; otherwise abort. (A
  * re-serialisation may only be refused for size, when quoting pushed it past
- * BIMI_MAX_AUTHRES_BYTES.)
+ * BIMI_MAX_AUTHRES_BYTES.) Our output is ASCII: UTF-8 input (RFC 6532) is
+ * transliterated, so there the first round may change the text; the written
+ * form must then be a fixed point: parse it, write it, get the same bytes.
  */
 #include "engine/authres.h"
 #include "engine/limits.h"
@@ -16,7 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-roundtrip(const BimiAuthres *ar)
+roundtrip(const BimiAuthres *ar, gboolean ascii_input)
 {
   g_autofree char *s = bimi_authres_to_string(ar);
   if (s == NULL)
@@ -29,19 +31,19 @@ roundtrip(const BimiAuthres *ar)
       return;
     abort();
   }
-  if (!bimi_authres_equal(ar, back))
+  if (ascii_input && !bimi_authres_equal(ar, back))
     abort();
   g_autofree char *s2 = bimi_authres_to_string(back);
   if (strcmp(s, s2) != 0)
     abort();
   g_autofree char *h = bimi_authres_to_header(ar);
   g_autoptr(BimiAuthres) field = bimi_authres_parse_field(h, strlen(h), NULL);
-  if (field != NULL && !bimi_authres_equal(ar, field))
+  if (ascii_input && field != NULL && !bimi_authres_equal(ar, field))
     abort();
 }
 
 static void
-check(BimiAuthres *ar, GError *error)
+check(BimiAuthres *ar, GError *error, gboolean ascii_input)
 {
   if (ar == NULL) {
     if (error == NULL || error->domain != BIMI_AUTHRES_ERROR)
@@ -56,22 +58,26 @@ check(BimiAuthres *ar, GError *error)
     if (r->properties->len > BIMI_MAX_AUTHRES_PROPERTIES)
       abort();
   }
-  roundtrip(ar);
+  roundtrip(ar, ascii_input);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   const char *in = (const char *) data;
+  gboolean ascii = TRUE;
+
+  for (size_t i = 0; i < size; i++)
+    ascii = ascii && data[i] < 0x80;
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(BimiAuthres) ar = bimi_authres_parse(in, size, &error);
-    check(ar, error);
+    check(ar, error, ascii);
   }
   {
     g_autoptr(GError) error = NULL;
     g_autoptr(BimiAuthres) ar = bimi_authres_parse_field(in, size, &error);
-    check(ar, error);
+    check(ar, error, ascii);
   }
   return 0;
 }
