@@ -151,7 +151,7 @@ evaluator_with(const char *extra)
   g_autofree char *cache = g_strdup_printf("%s/cache-%u", tmp, ++n_cache_dirs);
   g_autofree char *text = g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
                                           "[fetch]\nca_file = fixtures/tls/ca.pem\nallow_private_addresses = true\n"
-                                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1\n"
+                                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1, origin.test:1:127.0.0.1\n"
                                           "connect_to = crl.pki.test:80::%u\n"
                                           "[trust]\nbimi_roots = fixtures/pki/root.pem\n"
                                           "ct_logs = fixtures/pki/ct-logs.cnf\n"
@@ -537,6 +537,26 @@ test_cache(void)
   g_assert_cmpuint(stats.negative_hits, ==, 1);
 }
 
+/* A fetch that may pass later (connection refused) is a temperror, cached
+ * for BIMI_EVALUATE_TEMPERROR_TTL_S only. */
+static void
+test_fetch_temperror(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(BimiDecision) d1 = eval(ev, "origin-down.eml", NULL);
+  g_autoptr(BimiDecision) d2 = eval(ev, "origin-down.eml", NULL);
+  JsonObject *iv;
+
+  check(d1, BIMI_DECISION_NONE, "temperror", "temperror");
+  g_assert_true(d1->temperror);
+  g_assert_cmpuint(d1->ttl, <=, BIMI_EVALUATE_TEMPERROR_TTL_S);
+  iv = member(d1, "auth", "bimi", "indicator_validation", NULL);
+  g_assert_nonnull(strstr(json_object_get_string_member(iv, "detail"), "connect"));
+  check(d2, BIMI_DECISION_NONE, "temperror", "temperror");
+  g_assert_true(json_object_get_boolean_member(member(d2, "auth", "bimi", "indicator_validation", NULL), "cached"));
+  g_assert_cmpint(g_atomic_int_get(&ev->n_fetches), ==, 1);
+}
+
 /* Concurrent first evaluations of one brand share one validation. */
 static gpointer
 eval_thread(gpointer data)
@@ -813,6 +833,7 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/received-envelope", test_received_envelope);
   g_test_add_func("/evaluate/own-authres", test_own_authres);
   g_test_add_func("/evaluate/cache", test_cache);
+  g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
   g_test_add_func("/evaluate/bad-input", test_bad_input);
   g_test_add_func("/evaluate/domain-status", test_domain_status);
