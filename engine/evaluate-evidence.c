@@ -16,7 +16,9 @@
  * bimi_cache_compute_ttl() (DNS TTL, HTTP max-age, certificate notAfter);
  * failures are negative entries ([cache] negative_ttl); a failure that may
  * pass on retry (DNS, connect, timeout, 5xx, a busy host, the store's disk)
- * is a temperror and is never cached.
+ * is a temperror, cached for BIMI_EVALUATE_TEMPERROR_TTL_S only (at most
+ * negative_ttl): long enough that a burst of messages from one brand does not
+ * refetch from a struggling origin, short enough to retry soon.
  *
  * The cached value is this file's own GKeyFile serialization; the decoder
  * treats it as untrusted (a shared backend holds bytes other processes
@@ -320,13 +322,15 @@ cache_fetch(const char *selector, const char *domain, gpointer user_data, GBytes
 
   g_clear_pointer(&c->fresh, bimi_evaluate__verdict_free);
   c->fresh = validate(c->ev, domain, selector, c->location, c->evidence, c->dns_ttl, c->now, &c->ttl);
-  if (c->fresh->temperror) {
+  if (c->fresh->temperror && c->ev->config->cache_negative_ttl == 0) {
     g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "temperror: %s", c->fresh->detail);
-    return FALSE;
+    return FALSE; /* negative caching off: not cached at all */
   }
   *value = bimi_evaluate__verdict_encode(c->fresh);
   *negative = c->fresh->kind == BIMI_EVALUATE_VERDICT_FAIL;
-  *ttl_s = *negative ? c->ev->config->cache_negative_ttl : c->ttl;
+  *ttl_s = c->fresh->temperror ? MIN(BIMI_EVALUATE_TEMPERROR_TTL_S, c->ev->config->cache_negative_ttl)
+           : *negative     ? c->ev->config->cache_negative_ttl
+                           : c->ttl;
   return TRUE;
 }
 
@@ -385,7 +389,9 @@ bimi_evaluate__evidence(BimiEvaluator *ev, const char *record_domain, const char
   if (v == NULL) {
     guint ttl;
     v = validate(ev, record_domain, selector, location, evidence, dns_ttl, now, &ttl);
-    v->expires_at = now + (v->kind == BIMI_EVALUATE_VERDICT_FAIL ? ev->config->cache_negative_ttl : ttl);
+    v->expires_at = now + (v->temperror                          ? BIMI_EVALUATE_TEMPERROR_TTL_S
+                           : v->kind == BIMI_EVALUATE_VERDICT_FAIL ? ev->config->cache_negative_ttl
+                                                                   : ttl);
   }
   return v;
 }
@@ -397,7 +403,8 @@ bimi_evaluate__evidence(BimiEvaluator *ev, const char *record_domain, const char
 static const char *const kind_names[] = { "vmc", "cmc", "no-evidence", "fail" };
 static const char *const authority_names[] = { "none", "pass", "fail" };
 static const char *const reason_names[] = { "vmc", "cmc", "evidence-missing", "svg-invalid", "logo-fetch-failed",
-                                            "evidence-fetch-failed", "evidence-invalid", "logo-mismatch", NULL };
+                                            "evidence-fetch-failed", "evidence-invalid", "logo-mismatch", "temperror",
+                                            NULL };
 
 static void
 put_string(GKeyFile *kf, const char *key, const char *value)
@@ -431,6 +438,7 @@ bimi_evaluate__verdict_encode(const BimiEvaluateVerdict *v)
   put_string(kf, "trademark_office", v->trademark_office);
   put_string(kf, "trademark_id", v->trademark_id);
   g_key_file_set_boolean(kf, GROUP, "pilot", v->pilot);
+  g_key_file_set_boolean(kf, GROUP, "temperror", v->temperror);
   g_key_file_set_int64(kf, GROUP, "not_after", v->not_after);
   text = g_key_file_to_data(kf, &len, NULL);
   return g_bytes_new_take(text, len);
@@ -534,7 +542,8 @@ bimi_evaluate__verdict_decode(GBytes *value, GError **error)
       !get_string(kf, "trademark_country", FALSE, &v->trademark_country, error) ||
       !get_string(kf, "trademark_office", FALSE, &v->trademark_office, error) ||
       !get_string(kf, "trademark_id", FALSE, &v->trademark_id, error) ||
-      !get_flag(kf, "svg_from_evidence", &v->svg_from_evidence, error) || !get_flag(kf, "pilot", &v->pilot, error))
+      !get_flag(kf, "svg_from_evidence", &v->svg_from_evidence, error) || !get_flag(kf, "pilot", &v->pilot, error) ||
+      !get_flag(kf, "temperror", &v->temperror, error))
     return NULL;
   v->not_after = g_key_file_get_int64(kf, GROUP, "not_after", &local);
   if (local != NULL || v->not_after < 0)
@@ -559,6 +568,8 @@ bimi_evaluate__verdict_decode(GBytes *value, GError **error)
       return decode_error(error, "kind fail: reason %s", v->reason), NULL;
     break;
   }
+  if (v->temperror != (strcmp(v->reason, "temperror") == 0))
+    return decode_error(error, "temperror: inconsistent with reason %s", v->reason), NULL;
   if (v->kind != BIMI_EVALUATE_VERDICT_FAIL && !bimi_logo_store_hash_is_valid(v->sha256))
     return decode_error(error, "sha256: not 64 lowercase hex digits"), NULL;
   if (v->kind == BIMI_EVALUATE_VERDICT_FAIL && v->sha256 != NULL)

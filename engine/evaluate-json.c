@@ -104,7 +104,6 @@ build_bimi(JsonBuilder *b, const BimiEvaluateRun *run)
       json_object_set_string_member(iv, "verdict", verdict_kind_to_string(v->kind));
       json_object_set_string_member(iv, "reason", v->reason);
       json_object_set_string_member(iv, "detail", v->detail);
-      json_object_set_boolean_member(iv, "cached", v->cached);
       json_object_set_boolean_member(iv, "temperror", v->temperror);
       json_object_set_boolean_member(iv, "svg_from_evidence", v->svg_from_evidence);
       json_object_set_object_member(o, "indicator_validation", iv);
@@ -221,6 +220,8 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
         json_object_set_string_member(o, "source", run->dmarc_source);
       else
         json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");
+      if (run->own_authres_note != NULL)
+        json_object_set_string_member(o, "trusted_authres", run->own_authres_note);
     }
     json_builder_add_value(b, g_steal_pointer(&node));
   } else {

@@ -11,12 +11,24 @@
  * decision → one Authentication-Results value (RFC 8601 §2.2, §2.7; bimi= per
  * spec §9.1).
  *
+ * Envelope: the request's; when it has none and [auth] trusted_receivers is
+ * set, the topmost Received field written by one of them (engine/received).
+ *
+ * [auth] trust_own_authres: when engine/authres-trust finds our own A-R that
+ * the sender cannot have forged and it says dmarc=pass for the Author Domain,
+ * that verdict counts as a DMARC pass for BIMI (the message may have been
+ * verified at delivery, before a DKIM key rotated); DMARC is still evaluated
+ * (the enforcement gate needs the records) and reported, with
+ * auth.dmarc.source = "trusted-authres".
+ *
  * Inbound BIMI-Location, BIMI-Indicator and BIMI-Logo-Preference fields (spec
  * §9.2) are counted and otherwise ignored: nothing reads them.
  */
 #include "engine/evaluate-private.h"
 #include "engine/authres.h"
+#include "engine/authres-trust.h"
 #include "engine/limits.h"
+#include "engine/received.h"
 
 #include <string.h>
 
@@ -265,6 +277,63 @@ envelope_task_wait(EnvelopeTask *t, GError **error)
   return TRUE;
 }
 
+/* The envelope of the topmost hop of one of our own receivers, when the
+ * request brought none (DESIGN.md §4 "Envelope"). */
+static gboolean
+envelope_from_received(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, GInetAddress **ip,
+                       GError **error)
+{
+  g_autofree char *rip = NULL, *rhelo = NULL, *rfrom = NULL;
+  g_autoptr(GError) local = NULL;
+  BimiEnvelope env;
+
+  if (ev->config->auth_trusted_receivers == NULL || ev->config->auth_trusted_receivers[0] == NULL)
+    return TRUE;
+  if (!bimi_received_envelope(msg, (const char *const *) ev->config->auth_trusted_receivers, &rip, &rhelo, &rfrom,
+                              &local)) {
+    if (local == NULL)
+      return TRUE; /* no trusted hop: rdns and spf stay none */
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
+    return FALSE;
+  }
+  env.client_ip = rip;
+  env.helo = rhelo;
+  env.mail_from = rfrom;
+  if (!check_envelope(run, &env, ip, &local)) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: Received envelope: %s",
+                local->message);
+    return FALSE;
+  }
+  g_free(run->envelope_source);
+  run->envelope_source = g_strdup("received");
+  return TRUE;
+}
+
+/* Our own A-R (one the sender cannot forge) says dmarc=pass for @author. */
+static gboolean
+own_authres_dmarc_pass(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, const char *author)
+{
+  const BimiConfig *c = ev->config;
+  const char *id = c->auth_authserv_id ? c->auth_authserv_id : g_get_host_name();
+  g_autoptr(BimiAuthres) own = NULL;
+  gboolean pass = FALSE;
+
+  if (!c->auth_trust_own_authres || author == NULL)
+    return FALSE;
+  own = bimi_authres_trusted_own(msg, id, c->auth_own_signing_domain, c->auth_mta_strips_authres, run->dkim,
+                                 &run->own_authres_note);
+  for (guint i = 0; own != NULL && i < own->results->len; i++) {
+    const BimiAuthresResult *r = g_ptr_array_index(own->results, i);
+    const char *from = bimi_authres_result_get_property(r, "header", "from");
+    if (g_ascii_strcasecmp(r->method, "dmarc") != 0 || from == NULL || g_ascii_strcasecmp(from, author) != 0)
+      continue;
+    if (g_ascii_strcasecmp(r->result, "pass") != 0)
+      return FALSE; /* any verdict for the Author Domain that is not pass decides */
+    pass = TRUE;
+  }
+  return pass;
+}
+
 BimiDecision *
 bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *envelope, gint64 now,
                         GError **error)
@@ -273,7 +342,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
   g_autoptr(BimiMessage) msg = NULL;
   g_autoptr(GInetAddress) ip = NULL;
   g_autoptr(GError) local = NULL;
-  gboolean arc_trusted = FALSE, overridden, task_pending = FALSE;
+  gboolean arc_trusted = FALSE, own_pass, overridden, task_pending = FALSE;
   BimiBimiInput bimi_input = { 0 };
   EnvelopeTask task = { 0 };
 
@@ -285,7 +354,8 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
     g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
     return NULL;
   }
-  if (!check_envelope(&run, envelope, &ip, error)) {
+  if (!check_envelope(&run, envelope, &ip, error) ||
+      (run.envelope_source == NULL && !envelope_from_received(ev, &run, msg, &ip, error))) {
     bimi_evaluate__run_clear(&run);
     return NULL;
   }
@@ -348,7 +418,10 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
       arc_trusted = TRUE;
     }
   }
-  overridden = arc_trusted && ev->config->policy_bimi_accept_arc_override;
+  own_pass = own_authres_dmarc_pass(ev, &run, msg, run.dmarc->author_domain);
+  if (own_pass)
+    run.dmarc_source = g_strdup("trusted-authres");
+  overridden = (arc_trusted && ev->config->policy_bimi_accept_arc_override) || own_pass;
 
   bimi_input.message = msg;
   bimi_input.dmarc = run.dmarc;

@@ -80,8 +80,9 @@ typedef struct {
   char *trademark_id;
   gboolean pilot;
   gint64 not_after;      /**< leaf notAfter, Unix seconds; 0 without a certificate */
+  gboolean temperror;    /**< a fetch failed for a reason that may pass (reason "temperror"; cached
+                          *   BIMI_EVALUATE_TEMPERROR_TTL_S only) */
   /* not serialized: how this evaluation got it */
-  gboolean temperror;    /**< a fetch failed for a reason that may pass (never cached) */
   gboolean cached;       /**< read from the record cache */
   gint64 expires_at;     /**< Unix seconds the verdict stays fresh (cache entry), 0 = unknown */
 } BimiEvaluateVerdict;
@@ -101,8 +102,8 @@ GBytes *bimi_evaluate__verdict_encode(const BimiEvaluateVerdict *verdict);
  * @value: a record-cache value, untrusted (a shared backend may hold bytes
  *   another process wrote), at most BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES
  * @error: BIMI_EVALUATE_ERROR_INTERNAL "cache value: ..." naming the key at fault
- *   (too large, not a key file, another format version, unknown kind or
- *   authority, a string over BIMI_EVALUATE_MAX_CACHE_STRING_BYTES or not
+ *   (too large, not a key file, another format version, unknown kind, reason or
+ *   authority, a temperror flag that disagrees with the reason, a string over BIMI_EVALUATE_MAX_CACHE_STRING_BYTES or not
  *   UTF-8, a sha256 that is not 64 lowercase hex, a valid verdict without one)
  *
  * Returns: (transfer full): the verdict, or NULL with @error set.
@@ -141,6 +142,7 @@ typedef struct {
   BimiArcChain *arc;          /**< NULL for domain status */
   BimiDmarcEvaluation *dmarc;
   char *dmarc_source;         /**< "trusted-authres" when our own A-R vouched, else NULL */
+  char *own_authres_note;     /**< [auth] trust_own_authres: which A-R was trusted, or why none */
   BimiBimiResult *bimi;
   BimiEvaluateVerdict *verdict; /**< NULL unless discovery passed */
   guint ignored_receiver_headers; /**< inbound BIMI-Location/-Indicator/-Logo-Preference fields ignored */

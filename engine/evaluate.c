@@ -84,6 +84,7 @@ bimi_evaluate__run_clear(BimiEvaluateRun *run)
   g_clear_pointer(&run->arc, bimi_arc_chain_free);
   g_clear_pointer(&run->dmarc, bimi_dmarc_evaluation_free);
   g_free(run->dmarc_source);
+  g_free(run->own_authres_note);
   g_clear_pointer(&run->bimi, bimi_bimi_result_free);
   g_clear_pointer(&run->verdict, bimi_evaluate__verdict_free);
   g_free(run->reason);
@@ -248,6 +249,23 @@ is_from_code(const char *code)
   return FALSE;
 }
 
+/* The verdict's detail as an A-R reason: '"' and '\\' become "'" and '/', so
+ * the quoted-string needs no quoted-pair (RFC 5322 §3.2.4), which some
+ * readers (python3-authres) keep escaped instead of unquoting. (transfer full) */
+static char *
+authres_reason(const char *detail)
+{
+  char *r = g_strdup(detail);
+
+  for (char *p = r; *p != '\0'; p++) {
+    if (*p == '"')
+      *p = '\'';
+    else if (*p == '\\')
+      *p = '/';
+  }
+  return r;
+}
+
 /* The verdict into the decision, and into the bimi= result of the A-R
  * (spec §9.1: pass only when the indicator validated; policy.authority). */
 static void
@@ -283,10 +301,11 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
     g_free(r->reason_code);
     r->reason_code = g_strdup("fetch-temperror");
     g_free(r->reason);
-    r->reason = g_strdup(v->detail);
+    r->reason = authres_reason(v->detail);
   } else {
     gboolean indicator = g_str_equal(v->reason, "svg-invalid") || g_str_equal(v->reason, "logo-fetch-failed");
-    bimi_bimi_result_set_fail(r, indicator ? "indicator" : "evidence", v->detail);
+    g_autofree char *reason = authres_reason(v->detail);
+    bimi_bimi_result_set_fail(r, indicator ? "indicator" : "evidence", reason);
   }
 }
 

@@ -151,7 +151,7 @@ evaluator_with(const char *extra)
   g_autofree char *cache = g_strdup_printf("%s/cache-%u", tmp, ++n_cache_dirs);
   g_autofree char *text = g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
                                           "[fetch]\nca_file = fixtures/tls/ca.pem\nallow_private_addresses = true\n"
-                                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1\n"
+                                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1, origin.test:1:127.0.0.1\n"
                                           "connect_to = crl.pki.test:80::%u\n"
                                           "[trust]\nbimi_roots = fixtures/pki/root.pem\n"
                                           "ct_logs = fixtures/pki/ct-logs.cnf\n"
@@ -517,13 +517,18 @@ test_cache(void)
 
   after_first = access_log_lines();
   g_assert_cmpuint(after_first - before, ==, 2); /* the PEM and the logo */
-  g_assert_false(json_object_get_boolean_member(member(d1, "auth", "bimi", "indicator_validation", NULL), "cached"));
+  g_assert_cmpint(g_atomic_int_get(&ev->n_validations), ==, 1);
   d2 = eval(ev, "vmc.eml", NULL);
   after_second = access_log_lines();
   g_assert_cmpuint(after_second, ==, after_first);
   check(d2, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  g_assert_true(json_object_get_boolean_member(member(d2, "auth", "bimi", "indicator_validation", NULL), "cached"));
+  g_assert_cmpint(g_atomic_int_get(&ev->n_validations), ==, 1);
   g_assert_cmpstr(d2->logo_sha256, ==, d1->logo_sha256);
+  /* the same question, the same bytes (the service's ETag) */
+  {
+    g_autofree char *a = json_to_string(d1->json, FALSE), *b = json_to_string(d2->json, FALSE);
+    g_assert_cmpstr(a, ==, b);
+  }
   g_assert_cmpstr(json_object_get_string_member(member(d2, "mark", NULL), "organization"), ==, "Test Brand, Inc.");
   /* failures are cached too (negative entries) */
   f1 = eval(ev, "badsvg.eml", NULL);
@@ -535,6 +540,26 @@ test_cache(void)
   g_assert_cmpuint(stats.fetches, ==, 2);
   g_assert_cmpuint(stats.hits, ==, 1);
   g_assert_cmpuint(stats.negative_hits, ==, 1);
+}
+
+/* A fetch that may pass later (connection refused) is a temperror, cached
+ * for BIMI_EVALUATE_TEMPERROR_TTL_S only. */
+static void
+test_fetch_temperror(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(BimiDecision) d1 = eval(ev, "origin-down.eml", NULL);
+  g_autoptr(BimiDecision) d2 = eval(ev, "origin-down.eml", NULL);
+  JsonObject *iv;
+
+  check(d1, BIMI_DECISION_NONE, "temperror", "temperror");
+  g_assert_true(d1->temperror);
+  g_assert_cmpuint(d1->ttl, <=, BIMI_EVALUATE_TEMPERROR_TTL_S);
+  iv = member(d1, "auth", "bimi", "indicator_validation", NULL);
+  g_assert_nonnull(strstr(json_object_get_string_member(iv, "detail"), "connect"));
+  check(d2, BIMI_DECISION_NONE, "temperror", "temperror");
+  g_assert_cmpint(g_atomic_int_get(&ev->n_fetches), ==, 1);
+  g_assert_cmpint(g_atomic_int_get(&ev->n_validations), ==, 1);
 }
 
 /* Concurrent first evaluations of one brand share one validation. */
@@ -660,6 +685,63 @@ test_logos(void)
   g_assert_nonnull(strstr(metrics->str, "bimi_render_requests_total 1\n"));
 }
 
+/* [auth] trusted_receivers: the envelope from our MX's Received field. */
+static void
+test_received_envelope(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrusted_receivers = MX.webmail.test");
+  g_autoptr(BimiEvaluator) plain = evaluator_with(NULL);
+  BimiEnvelope given = { "192.0.2.66", NULL, "news@brand.test" };
+  g_autoptr(BimiDecision) d1 = eval(ev, "received.eml", NULL);
+  g_autoptr(BimiDecision) d2 = eval(ev, "received-spoofed.eml", NULL);
+  g_autoptr(BimiDecision) d3 = eval(plain, "received-spoofed.eml", NULL);
+  g_autoptr(BimiDecision) d4 = eval(ev, "received.eml", &given);
+  JsonObject *env;
+
+  check(d1, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  env = member(d1, "auth", "envelope", NULL);
+  g_assert_cmpstr(json_object_get_string_member(env, "source"), ==, "received");
+  g_assert_cmpstr(json_object_get_string_member(env, "ip"), ==, "192.0.2.10");
+  g_assert_cmpstr(json_object_get_string_member(env, "helo"), ==, "mail.brand.test");
+  g_assert_cmpstr(json_object_get_string_member(env, "mail_from"), ==, "news@brand.test");
+  g_assert_cmpstr(authres_property(d1, "iprev", NULL, NULL), ==, "pass");
+  g_assert_cmpstr(authres_property(d1, "spf", NULL, NULL), ==, "pass");
+  check(d2, BIMI_DECISION_NONE, "no-fcrdns", "pass");
+  g_assert_cmpstr(authres_property(d2, "spf", NULL, NULL), ==, "fail");
+  /* no trusted receiver configured: no envelope, rdns and spf none */
+  check(d3, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  g_assert_true(json_object_get_null_member(member(d3, "auth", NULL), "rdns"));
+  g_assert_null(json_object_get_string_member(member(d3, "auth", "envelope", NULL), "source"));
+  /* an envelope in the request wins over the Received field */
+  check(d4, BIMI_DECISION_NONE, "no-fcrdns", "pass");
+  g_assert_cmpstr(json_object_get_string_member(member(d4, "auth", "envelope", NULL), "source"), ==, "request");
+}
+
+/* [auth] trust_own_authres: our MTA's dmarc=pass, signed by our own domain,
+ * counts although brand.test's signature no longer verifies; the same A-R
+ * without our signature is what a sender can write and is ignored. */
+static void
+test_own_authres(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrust_own_authres = true\nown_signing_domain = webmail.test");
+  g_autoptr(BimiEvaluator) off = evaluator_with(NULL);
+  g_autoptr(BimiDecision) own = eval(ev, "own-authres.eml", NULL);
+  g_autoptr(BimiDecision) forged = eval(ev, "forged-authres.eml", NULL);
+  g_autoptr(BimiDecision) untrusted = eval(off, "own-authres.eml", NULL);
+  JsonObject *dmarc;
+
+  check(own, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  dmarc = member(own, "auth", "dmarc", NULL);
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "trusted-authres");
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "result"), ==, "fail");
+  g_assert_nonnull(json_object_get_string_member(dmarc, "trusted_authres"));
+  check(forged, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
+  dmarc = member(forged, "auth", "dmarc", NULL);
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "evaluated");
+  g_test_message("forged: %s", json_object_get_string_member(dmarc, "trusted_authres"));
+  check(untrusted, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
+}
+
 /* ---- the cached verdict codec ------------------------------------------- */
 
 static void
@@ -753,7 +835,10 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/fcrdns", test_fcrdns);
   g_test_add_func("/evaluate/temperror", test_temperror);
   g_test_add_func("/evaluate/arc", test_arc);
+  g_test_add_func("/evaluate/received-envelope", test_received_envelope);
+  g_test_add_func("/evaluate/own-authres", test_own_authres);
   g_test_add_func("/evaluate/cache", test_cache);
+  g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
   g_test_add_func("/evaluate/bad-input", test_bad_input);
   g_test_add_func("/evaluate/domain-status", test_domain_status);
