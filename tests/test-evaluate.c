@@ -267,7 +267,7 @@ pki_logo_sha256(void)
 }
 
 static guint
-access_log_lines(void)
+count_access_log_lines(void)
 {
   g_autofree char *path = g_build_filename(tmp, "access.log", NULL);
   g_autofree char *text = NULL;
@@ -277,6 +277,24 @@ access_log_lines(void)
     return 0;
   for (const char *p = text; *p; p++)
     n += *p == '\n';
+  return n;
+}
+
+/* nginx writes the access log line after the response has gone out, so the
+ * client may look before it is there: count once the file has stopped growing
+ * for 300 ms (at most 5 s). */
+static guint
+access_log_lines(void)
+{
+  guint n = count_access_log_lines();
+  guint stable_ms = 0;
+
+  for (guint waited = 0; stable_ms < 300 && waited < 5000; waited += 50) {
+    g_usleep(50 * 1000);
+    guint m = count_access_log_lines();
+    stable_ms = m == n ? stable_ms + 50 : 0;
+    n = m;
+  }
   return n;
 }
 
