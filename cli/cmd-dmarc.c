@@ -66,6 +66,11 @@ build_authres(const char *authserv_id, const BimiSpfResult *spf, const GPtrArray
     bimi_authres_result_add_property(r, "header", "from", ev->author_domain);
   if (ev->has_policy)
     bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(ev->disposition));
+  /* RFC 9989 §11.3 (IANA): the p= of the policy record and where it was found when not at the Author Domain. */
+  if (ev->record != NULL && ev->record->has_p)
+    bimi_authres_result_add_property(r, "polrec", "p", bimi_dmarc_policy_to_string(ev->record->p));
+  if (ev->policy_domain != NULL && ev->author_domain != NULL && g_ascii_strcasecmp(ev->policy_domain, ev->author_domain) != 0)
+    bimi_authres_result_add_property(r, "polrec", "domain", ev->policy_domain);
   if (ev->arc_override) {
     bimi_authres_result_add_property(r, "policy", "override", "arc");
     if (ev->arc_sealer != NULL)

@@ -88,6 +88,11 @@ build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
     bimi_authres_result_add_property(r, "header", "from", d->author_domain);
   if (d->has_policy)
     bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(d->disposition));
+  /* RFC 9989 §11.3 (IANA): the p= of the policy record and where it was found when not at the Author Domain. */
+  if (d->record != NULL && d->record->has_p)
+    bimi_authres_result_add_property(r, "polrec", "p", bimi_dmarc_policy_to_string(d->record->p));
+  if (d->policy_domain != NULL && d->author_domain != NULL && g_ascii_strcasecmp(d->policy_domain, d->author_domain) != 0)
+    bimi_authres_result_add_property(r, "polrec", "domain", d->policy_domain);
   if (d->arc_override) {
     bimi_authres_result_add_property(r, "policy", "override", "arc");
     if (d->arc_sealer != NULL)
