@@ -167,12 +167,15 @@ $(FUZZ_O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC  $< (fuzz)"; $(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
-build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
+# Static pattern rules (not implicit ones): make must never pick the generic
+# rule for an fcgi target because fcgi/http.o is not built yet.
+FUZZ_FCGI_BIN := $(filter build/fuzz/fuzz-fcgi-%,$(FUZZ_BIN))
+$(filter-out $(FUZZ_FCGI_BIN),$(FUZZ_BIN)): build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LIBS)
 
 # The fcgi fuzz targets need fcgi/http.c, compiled for fuzzing too.
-build/fuzz/fuzz-fcgi-%: fuzz/fuzz-fcgi-%.c $(FUZZ_LIB_OBJ) $(FUZZ_O)/fcgi/http.o
+$(FUZZ_FCGI_BIN): build/fuzz/fuzz-fcgi-%: fuzz/fuzz-fcgi-%.c $(FUZZ_LIB_OBJ) $(FUZZ_O)/fcgi/http.o
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"; $(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_O)/fcgi/http.o $(FUZZ_LIB_OBJ) $(LIBS)
 
