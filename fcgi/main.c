@@ -12,6 +12,7 @@
 #include "fcgi/server.h"
 #include "engine/config.h"
 #include "engine/evaluate.h"
+#include "engine/vmc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,14 @@ main(int argc, char **argv)
   }
   bimi_fcgi_listen_clear(&listen);
   if (check_only) {
+    /* The files the configuration names must load too: a missing trust store is
+     * caught before systemd starts the service, not at the first Evidence Document. */
+    g_autoptr(BimiVmcTrust) trust = bimi_vmc_trust_new_from_files(config->trust_bimi_roots, config->trust_ct_logs,
+                                                                  &error);
+    if (trust == NULL) {
+      fprintf(stderr, "bimi-fcgi: %s: [trust]: %s\n", config_path, error->message);
+      return 1;
+    }
     printf("bimi-fcgi: %s: configuration ok\n", config_path);
     return 0;
   }
