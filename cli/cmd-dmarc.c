@@ -35,47 +35,14 @@ build_authres(const char *authserv_id, const BimiSpfResult *spf, const GPtrArray
               const BimiArcChain *arc, const char *remote_ip, const BimiDmarcEvaluation *ev)
 {
   g_autoptr(BimiAuthres) ar = bimi_authres_new(authserv_id);
-  BimiAuthresResult *r;
 
-  if (spf != NULL) {
-    r = bimi_authres_add_result(ar, "spf", bimi_spf_result_to_string(spf->result));
-    if (spf->identity == BIMI_SPF_IDENTITY_MAILFROM)
-      bimi_authres_result_add_property(r, "smtp", "mailfrom", spf->sender);
-    else
-      bimi_authres_result_add_property(r, "smtp", "helo", spf->domain);
-  } else {
+  if (spf != NULL)
+    bimi_spf_result_add_authres(spf, ar);
+  else
     bimi_authres_add_result(ar, "spf", "none");
-  }
-  if (sigs->len == 0)
-    bimi_authres_add_result(ar, "dkim", "none");
-  for (guint i = 0; i < sigs->len; i++) {
-    const BimiDkimSignature *s = g_ptr_array_index(sigs, i);
-    r = bimi_authres_add_result(ar, "dkim", bimi_dkim_result_to_string(s->result));
-    if (s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL)
-      bimi_authres_result_set_reason(r, s->reason);
-    if (s->domain != NULL)
-      bimi_authres_result_add_property(r, "header", "d", s->domain);
-    if (s->selector != NULL)
-      bimi_authres_result_add_property(r, "header", "s", s->selector);
-    if (s->b_prefix != NULL)
-      bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
-  }
+  bimi_dkim_signatures_add_authres(sigs, ar);
   bimi_arc_chain_add_authres(arc, ar, remote_ip);
-  r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(ev->result));
-  if (ev->author_domain != NULL)
-    bimi_authres_result_add_property(r, "header", "from", ev->author_domain);
-  if (ev->has_policy)
-    bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(ev->disposition));
-  /* RFC 9989 §11.3 (IANA): the p= of the policy record and where it was found when not at the Author Domain. */
-  if (ev->record != NULL && ev->record->has_p)
-    bimi_authres_result_add_property(r, "polrec", "p", bimi_dmarc_policy_to_string(ev->record->p));
-  if (ev->policy_domain != NULL && ev->author_domain != NULL && g_ascii_strcasecmp(ev->policy_domain, ev->author_domain) != 0)
-    bimi_authres_result_add_property(r, "polrec", "domain", ev->policy_domain);
-  if (ev->arc_override) {
-    bimi_authres_result_add_property(r, "policy", "override", "arc");
-    if (ev->arc_sealer != NULL)
-      bimi_authres_result_add_property(r, "policy", "arc-sealer", ev->arc_sealer);
-  }
+  bimi_dmarc_evaluation_add_authres(ev, ar);
   return bimi_authres_to_string(ar);
 }
 

@@ -83,3 +83,23 @@ bimi_dkim_signature_build_json_aligned(const BimiDkimSignature *sig, int aligned
   json_builder_add_int_value(b, (gint64) MIN(sig->body_bytes_unsigned, (guint64) G_MAXINT64));
   json_builder_end_object(b);
 }
+
+void
+bimi_dkim_signatures_add_authres(const GPtrArray *sigs, BimiAuthres *ar)
+{
+  g_return_if_fail(sigs != NULL && ar != NULL);
+  if (sigs->len == 0)
+    bimi_authres_add_result(ar, "dkim", "none");
+  for (guint i = 0; i < sigs->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(sigs, i);
+    BimiAuthresResult *r = bimi_authres_add_result(ar, "dkim", bimi_dkim_result_to_string(s->result));
+    if (s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL)
+      bimi_authres_result_set_reason(r, s->reason);
+    if (s->domain != NULL)
+      bimi_authres_result_add_property(r, "header", "d", s->domain);
+    if (s->selector != NULL)
+      bimi_authres_result_add_property(r, "header", "s", s->selector);
+    if (s->b_prefix != NULL)
+      bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
+  }
+}

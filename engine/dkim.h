@@ -26,6 +26,7 @@
 #include <glib.h>
 #include "engine/message.h"
 #include "engine/dns.h"
+#include "engine/authres.h"
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -194,6 +195,17 @@ typedef struct {
  * with @error set.
  */
 GPtrArray *bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError **error);
+
+/**
+ * bimi_dkim_signatures_add_authres:
+ * @signatures: (element-type BimiDkimSignature): the results of bimi_dkim_verify() (transfer none)
+ * @ar: where to append (transfer none)
+ *
+ * Appends one "dkim=<result>" per signature (RFC 8601 §2.7.1) with header.d,
+ * header.s and header.b (RFC 6008 prefix), and the reason when not pass; a
+ * lone "dkim=none" when there is no signature.
+ */
+void bimi_dkim_signatures_add_authres(const GPtrArray *signatures, BimiAuthres *ar);
 
 G_END_DECLS
 

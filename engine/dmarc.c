@@ -934,3 +934,26 @@ bimi_dmarc_auth_result_from_dkim(BimiDkimResult result)
   default: return BIMI_DMARC_AUTH_NONE;
   }
 }
+
+void
+bimi_dmarc_evaluation_add_authres(const BimiDmarcEvaluation *ev, BimiAuthres *ar)
+{
+  BimiAuthresResult *r;
+
+  g_return_if_fail(ev != NULL && ar != NULL);
+  r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(ev->result));
+  if (ev->author_domain != NULL)
+    bimi_authres_result_add_property(r, "header", "from", ev->author_domain);
+  if (ev->has_policy)
+    bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(ev->disposition));
+  if (ev->record != NULL && ev->record->has_p)
+    bimi_authres_result_add_property(r, "polrec", "p", bimi_dmarc_policy_to_string(ev->record->p));
+  if (ev->policy_domain != NULL && ev->author_domain != NULL &&
+      g_ascii_strcasecmp(ev->policy_domain, ev->author_domain) != 0)
+    bimi_authres_result_add_property(r, "polrec", "domain", ev->policy_domain);
+  if (ev->arc_override) {
+    bimi_authres_result_add_property(r, "policy", "override", "arc");
+    if (ev->arc_sealer != NULL)
+      bimi_authres_result_add_property(r, "policy", "arc-sealer", ev->arc_sealer);
+  }
+}

@@ -22,6 +22,7 @@
 #include "engine/message.h"
 #include "engine/spf.h"
 #include "engine/dkim.h"
+#include "engine/authres.h"
 
 G_BEGIN_DECLS
 
@@ -344,6 +345,18 @@ BimiDmarcEvaluation *bimi_dmarc_evaluate(BimiDnsResolver *resolver, const BimiDm
  * force plus "warnings"), queries (the "_dmarc" names asked, in order).
  */
 void bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *builder);
+
+/**
+ * bimi_dmarc_evaluation_add_authres:
+ * @evaluation: a DMARC evaluation (transfer none)
+ * @ar: where to append (transfer none)
+ *
+ * Appends "dmarc=<result>" with header.from (the Author Domain),
+ * policy.dmarc (the disposition), polrec.p and polrec.domain (RFC 9989 IANA:
+ * the record's p= and, when not the Author Domain, where it was found), and
+ * policy.override=arc + policy.arc-sealer for a trusted-sealer override.
+ */
+void bimi_dmarc_evaluation_add_authres(const BimiDmarcEvaluation *evaluation, BimiAuthres *ar);
 
 G_END_DECLS
 

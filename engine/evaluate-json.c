@@ -38,33 +38,6 @@ iso_time(gint64 t)
   return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
 }
 
-static void
-build_rdns(JsonBuilder *b, const BimiRdnsResult *r)
-{
-  if (r == NULL) {
-    json_builder_add_null_value(b);
-    return;
-  }
-  json_builder_begin_object(b);
-  add_string(b, "result", bimi_rdns_result_to_string(r->result));
-  add_string(b, "ip", r->ip);
-  add_string(b, "reverse_name", r->reverse_name);
-  json_builder_set_member_name(b, "ptr_names");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < r->ptr_names->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(r->ptr_names, i));
-  json_builder_end_array(b);
-  add_string(b, "confirmed_name", r->confirmed_name);
-  json_builder_set_member_name(b, "multiple_ptr");
-  json_builder_add_boolean_value(b, r->multiple_ptr);
-  json_builder_set_member_name(b, "generic_name");
-  json_builder_add_boolean_value(b, r->generic_name);
-  add_string(b, "generic_reason", r->generic_reason);
-  add_string(b, "action", bimi_rdns_action_to_string(r->action));
-  add_string(b, "problem", r->problem);
-  json_builder_end_object(b);
-}
-
 static const char *
 verdict_kind_to_string(BimiEvaluateVerdictKind kind)
 {
@@ -181,7 +154,10 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
     add_string(b, "source", run->envelope_source);
     json_builder_end_object(b);
     json_builder_set_member_name(b, "rdns");
-    build_rdns(b, run->rdns);
+    if (run->rdns != NULL)
+      bimi_rdns_result_build_json(run->rdns, b);
+    else
+      json_builder_add_null_value(b);
     json_builder_set_member_name(b, "spf");
     if (run->spf != NULL)
       bimi_spf_result_build_json(run->spf, run->helo, b);

@@ -34,17 +34,6 @@
 
 /* ---- the Authentication-Results value (RFC 8601 §2.7) ------------------ */
 
-static void
-add_spf(BimiAuthres *ar, const BimiSpfResult *spf)
-{
-  BimiAuthresResult *r = bimi_authres_add_result(ar, "spf", bimi_spf_result_to_string(spf->result));
-
-  if (spf->identity == BIMI_SPF_IDENTITY_MAILFROM)
-    bimi_authres_result_add_property(r, "smtp", "mailfrom", spf->sender);
-  else
-    bimi_authres_result_add_property(r, "smtp", "helo", spf->domain);
-}
-
 static char *
 build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
 {
@@ -63,41 +52,14 @@ build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
     bimi_authres_result_add_property(r, "policy", "iprev", run->rdns->ip);
   }
   if (run->spf != NULL)
-    add_spf(ar, run->spf);
+    bimi_spf_result_add_authres(run->spf, ar);
   else
     bimi_authres_add_result(ar, "spf", "none");
   if (run->spf_helo != NULL)
-    add_spf(ar, run->spf_helo);
-  if (run->dkim->len == 0)
-    bimi_authres_add_result(ar, "dkim", "none");
-  for (guint i = 0; i < run->dkim->len; i++) {
-    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
-    r = bimi_authres_add_result(ar, "dkim", bimi_dkim_result_to_string(s->result));
-    if (s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL)
-      bimi_authres_result_set_reason(r, s->reason);
-    if (s->domain != NULL)
-      bimi_authres_result_add_property(r, "header", "d", s->domain);
-    if (s->selector != NULL)
-      bimi_authres_result_add_property(r, "header", "s", s->selector);
-    if (s->b_prefix != NULL)
-      bimi_authres_result_add_property(r, "header", "b", s->b_prefix);
-  }
+    bimi_spf_result_add_authres(run->spf_helo, ar);
+  bimi_dkim_signatures_add_authres(run->dkim, ar);
   bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
-  r = bimi_authres_add_result(ar, "dmarc", bimi_dmarc_result_to_string(d->result));
-  if (d->author_domain != NULL)
-    bimi_authres_result_add_property(r, "header", "from", d->author_domain);
-  if (d->has_policy)
-    bimi_authres_result_add_property(r, "policy", "dmarc", bimi_dmarc_policy_to_string(d->disposition));
-  /* RFC 9989 §11.3 (IANA): the p= of the policy record and where it was found when not at the Author Domain. */
-  if (d->record != NULL && d->record->has_p)
-    bimi_authres_result_add_property(r, "polrec", "p", bimi_dmarc_policy_to_string(d->record->p));
-  if (d->policy_domain != NULL && d->author_domain != NULL && g_ascii_strcasecmp(d->policy_domain, d->author_domain) != 0)
-    bimi_authres_result_add_property(r, "polrec", "domain", d->policy_domain);
-  if (d->arc_override) {
-    bimi_authres_result_add_property(r, "policy", "override", "arc");
-    if (d->arc_sealer != NULL)
-      bimi_authres_result_add_property(r, "policy", "arc-sealer", d->arc_sealer);
-  }
+  bimi_dmarc_evaluation_add_authres(d, ar);
   bimi_bimi_result_add_authres(run->bimi, ar);
   return bimi_authres_to_string(ar);
 }

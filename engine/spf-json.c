@@ -37,3 +37,16 @@ bimi_spf_result_build_json(const BimiSpfResult *r, const char *helo, JsonBuilder
   json_builder_add_int_value(b, r->dns_queries);
   json_builder_end_object(b);
 }
+
+void
+bimi_spf_result_add_authres(const BimiSpfResult *r, BimiAuthres *ar)
+{
+  BimiAuthresResult *res;
+
+  g_return_if_fail(r != NULL && ar != NULL);
+  res = bimi_authres_add_result(ar, "spf", bimi_spf_result_to_string(r->result));
+  if (r->identity == BIMI_SPF_IDENTITY_MAILFROM)
+    bimi_authres_result_add_property(res, "smtp", "mailfrom", r->sender);
+  else
+    bimi_authres_result_add_property(res, "smtp", "helo", r->domain);
+}

@@ -16,6 +16,7 @@
 #include <json-glib/json-glib.h>
 
 #include "engine/dns.h"
+#include "engine/authres.h"
 
 G_BEGIN_DECLS
 
@@ -154,6 +155,16 @@ BimiSpfResult *bimi_spf_check(BimiDnsResolver *resolver, GInetAddress *ip, const
  * void_lookups, dns_queries (integers).
  */
 void bimi_spf_result_build_json(const BimiSpfResult *result, const char *helo, JsonBuilder *builder);
+
+/**
+ * bimi_spf_result_add_authres:
+ * @result: an SPF result (transfer none)
+ * @ar: where to append (transfer none)
+ *
+ * Appends "spf=<result>" with smtp.mailfrom (the MAIL FROM identity) or
+ * smtp.helo (the HELO identity), RFC 8601 §2.7.2.
+ */
+void bimi_spf_result_add_authres(const BimiSpfResult *result, BimiAuthres *ar);
 
 /** "none" "neutral" "pass" "fail" "softfail" "temperror" "permerror". (transfer none) */
 const char *bimi_spf_result_to_string(BimiSpfResultCode result);
