@@ -192,8 +192,12 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
     node = json_builder_get_root(inner);
     if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
       JsonObject *o = json_node_get_object(node);
-      if (run->dmarc_source != NULL)
+      if (run->dmarc_source != NULL) {
+        /* our own MTA's verdict at delivery is the result; the re-verification is kept beside it */
         json_object_set_string_member(o, "source", run->dmarc_source);
+        json_object_set_string_member(o, "reverified_result", bimi_dmarc_result_to_string(run->dmarc->result));
+        json_object_set_string_member(o, "result", "pass");
+      }
       else
         json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");
       if (run->own_authres_note != NULL)

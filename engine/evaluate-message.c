@@ -60,6 +60,16 @@ build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
   bimi_dkim_signatures_add_authres(run->dkim, ar);
   bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
   bimi_dmarc_evaluation_add_authres(d, ar);
+  if (run->dmarc_source != NULL && d->result != BIMI_DMARC_RESULT_PASS) {
+    /* trust_own_authres: our MTA's dmarc=pass at delivery is the verdict this A-R reports, so
+     * that it agrees with bimi=; the reason says so and what re-verifying found now. */
+    BimiAuthresResult *dm = g_ptr_array_index(ar->results, ar->results->len - 1);
+    g_autofree char *why = g_strdup_printf("pass reported by our own Authentication-Results (%s); re-verified now: %s",
+                                           id, bimi_dmarc_result_to_string(d->result));
+    g_free(dm->result);
+    dm->result = g_strdup("pass");
+    bimi_authres_result_set_reason(dm, why);
+  }
   bimi_bimi_result_add_authres(run->bimi, ar);
   return bimi_authres_to_string(ar);
 }

@@ -751,8 +751,12 @@ test_own_authres(void)
   check(own, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
   dmarc = member(own, "auth", "dmarc", NULL);
   g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "trusted-authres");
-  g_assert_cmpstr(json_object_get_string_member(dmarc, "result"), ==, "fail");
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "result"), ==, "pass");
+  g_assert_cmpstr(json_object_get_string_member(dmarc, "reverified_result"), ==, "fail");
   g_assert_nonnull(json_object_get_string_member(dmarc, "trusted_authres"));
+  /* the A-R written agrees with the decision: dmarc=pass (with why) beside bimi=pass */
+  g_assert_cmpstr(authres_property(own, "dmarc", NULL, NULL), ==, "pass");
+  g_assert_cmpstr(authres_property(own, "bimi", NULL, NULL), ==, "pass");
   check(forged, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
   dmarc = member(forged, "auth", "dmarc", NULL);
   g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "evaluated");
