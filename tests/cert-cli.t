@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.." || exit 1
 BIMI=build/bimi
 UP=${BIMI_UPSTREAM_DIR:-../shared/upstream}/bimi
 if [ ! -x "$BIMI" ]; then
-  echo "1..0 # SKIP $BIMI is not built"
-  exit 0
+  echo "Bail out! $BIMI is not built"
+  exit 1
 fi
 TMP=$(mktemp -d)
 NGINX_PID=
@@ -92,8 +92,8 @@ via() { # PORT: the fetch options that send crl.pki.test:80 to nginx's PORT
   echo "--allow-private-addresses --connect-to crl.pki.test:80::$1 --resolve crl.pki.test:$1:127.0.0.1"
 }
 if ! start_nginx; then
-  for _ in $(seq $REV_TESTS); do n=$((n + 1)); echo "ok $n # SKIP nginx (or python3) not available"; done
-  exit 0
+  for _ in $(seq $REV_TESTS); do n=$((n + 1)); echo "not ok $n - the CRL server (nginx) did not start"; done
+  exit 1
 fi
 CRL=http://crl.pki.test
 # shellcheck disable=SC2086

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.." || exit 1
 BIMI=build/bimi
 UP=${BIMI_UPSTREAM_DIR:-../shared/upstream}
 RFC=$UP/rfc-dkim-examples
-if [ ! -x "$BIMI" ]; then echo "1..0 # SKIP $BIMI is not built"; exit 0; fi
+if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
 
 n=0
 fails=0

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.." || exit 1
 BIMI=build/bimi
 NGINX=/usr/sbin/nginx
 if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
-if [ ! -x "$NGINX" ]; then echo "1..0 # SKIP $NGINX is not installed"; exit 0; fi
+if [ ! -x "$NGINX" ]; then echo "Bail out! $NGINX is not installed (scripts/install-deps installs it)"; exit 1; fi
 
 T=$(mktemp -d) || exit 1
 NGINX_PID=
