@@ -87,8 +87,15 @@ int_done() { exit $((INT_FAILS > 0)); }
 
 int_free_port() {
   "$PY" -c 'import socket
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
-t = socket.socket(); t.bind(("127.0.0.1", p)); print(p)'
+for _ in range(100):  # a port free for both UDP and TCP (nsd takes both); retry when TCP is taken
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break'
 }
 
 int_wait_tcp() { # PORT PID
