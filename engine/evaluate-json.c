@@ -195,8 +195,9 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
       if (run->dmarc_source != NULL) {
         /* our own MTA's verdict at delivery is the result; the re-verification is kept beside it */
         json_object_set_string_member(o, "source", run->dmarc_source);
-        json_object_set_string_member(o, "reverified_result", bimi_dmarc_result_to_string(run->dmarc->result));
-        json_object_set_string_member(o, "result", "pass");
+        json_object_set_string_member(o, "reverified_result",
+                                      bimi_dmarc_result_to_string((BimiDmarcResult) run->dmarc_reverified));
+        json_object_set_string_member(o, "reverified_reason", run->dmarc_reverified_reason);
       }
       else
         json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");

@@ -60,14 +60,12 @@ build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
   bimi_dkim_signatures_add_authres(run->dkim, ar);
   bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
   bimi_dmarc_evaluation_add_authres(d, ar);
-  if (run->dmarc_source != NULL && d->result != BIMI_DMARC_RESULT_PASS) {
-    /* trust_own_authres: our MTA's dmarc=pass at delivery is the verdict this A-R reports, so
-     * that it agrees with bimi=; the reason says so and what re-verifying found now. */
+  if (run->dmarc_source != NULL) {
+    /* trust_own_authres: the verdict is our MTA's, from delivery time; say so, and what
+     * re-verifying found now (DKIM keys may have rotated since). */
     BimiAuthresResult *dm = g_ptr_array_index(ar->results, ar->results->len - 1);
-    g_autofree char *why = g_strdup_printf("pass reported by our own Authentication-Results (%s); re-verified now: %s",
-                                           id, bimi_dmarc_result_to_string(d->result));
-    g_free(dm->result);
-    dm->result = g_strdup("pass");
+    g_autofree char *why = g_strdup_printf("reported by our own Authentication-Results (%s); re-verified now: %s",
+                                           id, bimi_dmarc_result_to_string((BimiDmarcResult) run->dmarc_reverified));
     bimi_authres_result_set_reason(dm, why);
   }
   bimi_bimi_result_add_authres(run->bimi, ar);
@@ -287,13 +285,21 @@ envelope_from_received(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessag
 }
 
 /* Our own A-R (one the sender cannot forge) says dmarc=pass for @author. */
+/* [auth] trust_own_authres: our own A-R's dmarc= verdict for the Author Domain, when
+ * engine/authres-trust finds one the sender cannot have forged. Returns FALSE when
+ * there is none (then the fresh evaluation stands); with several, a non-pass wins. */
 static gboolean
-own_authres_dmarc_pass(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, const char *author)
+own_authres_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, const char *author,
+                  BimiDmarcResult *out)
 {
+  static const struct { const char *name; BimiDmarcResult result; } names[] = {
+    { "pass", BIMI_DMARC_RESULT_PASS }, { "fail", BIMI_DMARC_RESULT_FAIL }, { "none", BIMI_DMARC_RESULT_NONE },
+    { "temperror", BIMI_DMARC_RESULT_TEMPERROR }, { "permerror", BIMI_DMARC_RESULT_PERMERROR },
+  };
   const BimiConfig *c = ev->config;
   const char *id = c->auth_authserv_id ? c->auth_authserv_id : g_get_host_name();
   g_autoptr(BimiAuthres) own = NULL;
-  gboolean pass = FALSE;
+  gboolean found = FALSE;
 
   if (!c->auth_trust_own_authres || author == NULL)
     return FALSE;
@@ -304,11 +310,14 @@ own_authres_dmarc_pass(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessag
     const char *from = bimi_authres_result_get_property(r, "header", "from");
     if (g_ascii_strcasecmp(r->method, "dmarc") != 0 || from == NULL || g_ascii_strcasecmp(from, author) != 0)
       continue;
-    if (g_ascii_strcasecmp(r->result, "pass") != 0)
-      return FALSE; /* any verdict for the Author Domain that is not pass decides */
-    pass = TRUE;
+    for (gsize k = 0; k < G_N_ELEMENTS(names); k++) {
+      if (g_ascii_strcasecmp(r->result, names[k].name) == 0 && (!found || *out == BIMI_DMARC_RESULT_PASS)) {
+        *out = names[k].result;
+        found = TRUE;
+      }
+    }
   }
-  return pass;
+  return found;
 }
 
 BimiDecision *
@@ -395,9 +404,26 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
       arc_trusted = TRUE;
     }
   }
-  own_pass = own_authres_dmarc_pass(ev, &run, msg, run.dmarc->author_domain);
-  if (own_pass)
-    run.dmarc_source = g_strdup("trusted-authres");
+  {
+    BimiDmarcResult own = BIMI_DMARC_RESULT_NONE;
+    own_pass = FALSE;
+    if (own_authres_dmarc(ev, &run, msg, run.dmarc->author_domain, &own)) {
+      /* The verdict our MTA stamped at delivery replaces the re-verification (issue 9:
+       * "instead of re-verifying"); the policy records still come from DNS for the gate. */
+      run.dmarc_source = g_strdup("trusted-authres");
+      run.dmarc_reverified = run.dmarc->result;
+      run.dmarc_reverified_reason = g_strdup(run.dmarc->reason);
+      run.dmarc->result = own;
+      g_free(run.dmarc->reason);
+      run.dmarc->reason = g_strdup_printf("%s by our own Authentication-Results at delivery",
+                                          bimi_dmarc_result_to_string(own));
+      if (own == BIMI_DMARC_RESULT_FAIL && run.dmarc->has_policy && !run.dmarc->arc_override)
+        run.dmarc->disposition = run.dmarc->policy;
+      else if (own != BIMI_DMARC_RESULT_FAIL)
+        run.dmarc->disposition = BIMI_DMARC_POLICY_NONE;
+      own_pass = own == BIMI_DMARC_RESULT_PASS;
+    }
+  }
   overridden = (arc_trusted && ev->config->policy_bimi_accept_arc_override) || own_pass;
 
   bimi_input.message = msg;

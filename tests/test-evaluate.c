@@ -764,6 +764,44 @@ test_own_authres(void)
   check(untrusted, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
 }
 
+/* mta_strips_authres: the topmost A-R is ours and its dmarc= verdict replaces the
+ * re-verification both ways — a fail there hides a logo that re-verifying would show. */
+static void
+test_own_authres_stripped(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrust_own_authres = true\nmta_strips_authres = true");
+  g_autofree char *path = g_build_filename("fixtures", "evaluate", "vmc.eml", NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize len;
+
+  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+  {
+    g_autofree char *msg = g_strconcat("Authentication-Results: mx.webmail.test; dmarc=fail header.from=brand.test\r\n",
+                                       data, NULL);
+    g_autoptr(GBytes) raw = g_bytes_new(msg, strlen(msg));
+    g_autoptr(BimiDecision) d = bimi_evaluator_evaluate(ev, raw, NULL, NOW, &error);
+    g_assert_no_error(error);
+    check(d, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
+    JsonObject *dmarc = member(d, "auth", "dmarc", NULL);
+    g_assert_cmpstr(json_object_get_string_member(dmarc, "result"), ==, "fail");
+    g_assert_cmpstr(json_object_get_string_member(dmarc, "reverified_result"), ==, "pass");
+    g_assert_cmpstr(json_object_get_string_member(dmarc, "disposition"), ==, "reject");
+    g_assert_cmpstr(authres_property(d, "dmarc", NULL, NULL), ==, "fail");
+    g_assert_cmpstr(authres_property(d, "dmarc", "policy", "dmarc"), ==, "reject");
+  }
+  {
+    g_autofree char *msg = g_strconcat("Authentication-Results: mx.webmail.test; dmarc=pass header.from=brand.test\r\n",
+                                       data, NULL);
+    g_autoptr(GBytes) raw = g_bytes_new(msg, strlen(msg));
+    g_autoptr(BimiDecision) d = bimi_evaluator_evaluate(ev, raw, NULL, NOW, &error);
+    g_assert_no_error(error);
+    check(d, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+    g_assert_cmpstr(authres_property(d, "dmarc", NULL, NULL), ==, "pass");
+    g_assert_cmpstr(authres_property(d, "dmarc", "policy", "dmarc"), ==, "none");
+  }
+}
+
 /* ---- the cached verdict codec ------------------------------------------- */
 
 static void
@@ -859,6 +897,7 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/arc", test_arc);
   g_test_add_func("/evaluate/received-envelope", test_received_envelope);
   g_test_add_func("/evaluate/own-authres", test_own_authres);
+  g_test_add_func("/evaluate/own-authres-stripped", test_own_authres_stripped);
   g_test_add_func("/evaluate/cache", test_cache);
   g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
