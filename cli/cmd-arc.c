@@ -34,13 +34,8 @@ static void
 print_json(const BimiArcChain *chain)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
   bimi_arc_chain_build_json(chain, b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  g_autofree char *text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  bimi_cli_print_builder(b);
 }
 
 static int

@@ -82,9 +82,7 @@ static void
 print_json(const BimiVmcResult *r)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after), *out = NULL;
+  g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after);
 
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "valid");
@@ -130,11 +128,7 @@ print_json(const BimiVmcResult *r)
     json_builder_add_string_value(b, g_ptr_array_index(r->warnings, i));
   json_builder_end_array(b);
   json_builder_end_object(b);
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  out = json_generator_to_data(gen, NULL);
-  printf("%s\n", out);
+  bimi_cli_print_builder(b);
 }
 
 static void

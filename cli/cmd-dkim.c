@@ -40,7 +40,6 @@ static void
 print_json(const GPtrArray *sigs)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "signatures");
   json_builder_begin_array(b);
@@ -48,11 +47,7 @@ print_json(const GPtrArray *sigs)
     bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
   json_builder_end_array(b);
   json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  g_autofree char *text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  bimi_cli_print_builder(b);
 }
 
 static int

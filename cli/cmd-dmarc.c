@@ -51,9 +51,6 @@ print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs, co
            const BimiDmarcEvaluation *ev, const char *authres)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "spf");
@@ -77,11 +74,7 @@ print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs, co
   json_builder_set_member_name(b, "authentication_results");
   json_builder_add_string_value(b, authres);
   json_builder_end_object(b);
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  bimi_cli_print_builder(b);
 }
 
 static void

@@ -96,9 +96,6 @@ static void
 print_json(const BimiDnsAnswer *answer)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *out = NULL;
 
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "name");
@@ -165,11 +162,7 @@ print_json(const BimiDnsAnswer *answer)
   json_builder_end_array(b);
   json_builder_end_object(b);
 
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  out = json_generator_to_data(gen, NULL);
-  printf("%s\n", out);
+  bimi_cli_print_builder(b);
 }
 
 int

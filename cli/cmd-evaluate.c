@@ -120,13 +120,7 @@ print_human(const BimiDecision *d)
 static void
 print_json(const BimiDecision *d)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autofree char *text = NULL;
-
-  json_generator_set_root(gen, d->json);
-  json_generator_set_pretty(gen, TRUE);
-  text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  bimi_cli_print_json(d->json);
 }
 
 int

@@ -37,10 +37,7 @@ static void
 print_json(const BimiFetchResult *r)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
   g_autofree char *sha = body_sha256(r);
-  g_autofree char *text = NULL;
 
   json_builder_begin_object(b);
   add_string(b, "status", bimi_fetch_status_to_string(r->status));
@@ -70,11 +67,7 @@ print_json(const BimiFetchResult *r)
   add_string(b, "sha256", sha);
   json_builder_end_object(b);
 
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  bimi_cli_print_builder(b);
 }
 
 /* Server-controlled text for a terminal: control characters escaped. */

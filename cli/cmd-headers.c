@@ -116,14 +116,7 @@ number_after(const char *text, const char *prefix)
 static void
 print_json_node(JsonBuilder *b)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autofree char *text = NULL;
-
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  bimi_cli_print_builder(b);
 }
 
 /* --json and the header section does not parse: {"error": {"message": ...,

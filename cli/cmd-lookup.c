@@ -70,9 +70,6 @@ static void
 print_json(const BimiBimiResult *r, const BimiDmarcEvaluation *ev)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *text = NULL;
 
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "bimi");
@@ -80,11 +77,7 @@ print_json(const BimiBimiResult *r, const BimiDmarcEvaluation *ev)
   json_builder_set_member_name(b, "dmarc");
   bimi_dmarc_evaluation_build_json(ev, b);
   json_builder_end_object(b);
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  text = json_generator_to_data(gen, NULL);
-  printf("%s\n", text);
+  bimi_cli_print_builder(b);
 }
 
 int

@@ -8,6 +8,7 @@
 #define BIMI_CLI_COMMANDS_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "engine/dns.h"
 #include "engine/message.h"
 #include "engine/fetch.h"
@@ -92,5 +93,22 @@ BimiMessage *bimi_cli_read_message(const char *path, GError **error);
 
 /** Reads a whole file (or "-" = stdin), at most @max_bytes. (transfer full) */
 GBytes *bimi_cli_read_file(const char *path, gsize max_bytes, GError **error);
+
+/**
+ * bimi_cli_print_json:
+ * @root: (transfer none): the value to print
+ *
+ * Prints @root as pretty JSON and a newline on stdout: the `--json` output of
+ * every subcommand (the same objects as the service, DESIGN.md §5).
+ */
+void bimi_cli_print_json(JsonNode *root);
+
+/**
+ * bimi_cli_print_builder:
+ * @builder: (transfer none): a JsonBuilder holding one complete value
+ *
+ * bimi_cli_print_json() of the builder's root.
+ */
+void bimi_cli_print_builder(JsonBuilder *builder);
 
 #endif /* BIMI_CLI_COMMANDS_H */

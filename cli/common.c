@@ -161,3 +161,23 @@ bimi_cli_read_message(const char *path, GError **error)
     return NULL;
   return bimi_message_parse(raw, error);
 }
+
+void
+bimi_cli_print_json(JsonNode *root)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root(gen, root);
+  json_generator_set_pretty(gen, TRUE);
+  text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+void
+bimi_cli_print_builder(JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+
+  bimi_cli_print_json(root);
+}
