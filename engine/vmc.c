@@ -1346,6 +1346,10 @@ bimi_vmc_extract_logo(GBytes *pem, GError **error)
   if (certs == NULL)
     return NULL;
   g_ptr_array_set_free_func(certs, x509_free_cb);
+  /* the leaf as bimi_vmc_verify() finds it: the first end-entity certificate, even out of order */
+  for (guint i = 0; i < certs->len; i++)
+    if (X509_check_ca(g_ptr_array_index(certs, i)) == 0)
+      return decode_logo(g_ptr_array_index(certs, i), NULL, &why, error);
   return decode_logo(g_ptr_array_index(certs, 0), NULL, &why, error);
 }
 

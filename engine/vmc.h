@@ -223,7 +223,8 @@ BimiVmcResult *bimi_vmc_verify(GBytes *pem, BimiVmcTrust *trust, const BimiVmcOp
  * @pem: the Evidence Document
  * @error: BIMI_VMC_ERROR_PARSE / _LIMIT
  *
- * Decodes the leaf's logotype without any trust decision (for `bimi cert logo`).
+ * Decodes the leaf's logotype without any trust decision (for `bimi cert logo`):
+ * the first end-entity certificate of the document, wherever it stands (else the first).
  *
  * Returns: (transfer full): the uncompressed SVG, or NULL with @error.
  */

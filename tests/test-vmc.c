@@ -863,6 +863,27 @@ test_extract_logo(void)
   g_assert_true(g_bytes_equal(got, want));
   g_assert_null(bimi_vmc_extract_logo(tls, &error));
   g_assert_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE);
+
+  /* out of order (issuing CA first): the logo is still the leaf's */
+  {
+    gsize len;
+    const char *text = g_bytes_get_data(pem, &len);
+    g_autofree char *copy = g_strndup(text, len);
+    const char *second = strstr(copy + 1, "-----BEGIN CERTIFICATE-----");
+    const char *third = second != NULL ? strstr(second + 1, "-----BEGIN CERTIFICATE-----") : NULL;
+    g_autofree char *leaf = NULL, *ca = NULL, *swapped = NULL;
+    g_autoptr(GBytes) doc = NULL, again = NULL;
+    g_autoptr(GError) e2 = NULL;
+
+    g_assert_nonnull(second);
+    leaf = g_strndup(copy, (gsize) (second - copy));
+    ca = third != NULL ? g_strndup(second, (gsize) (third - second)) : g_strdup(second);
+    swapped = g_strconcat(ca, leaf, third != NULL ? third : "", NULL);
+    doc = g_bytes_new(swapped, strlen(swapped));
+    again = bimi_vmc_extract_logo(doc, &e2);
+    g_assert_no_error(e2);
+    g_assert_true(g_bytes_equal(again, want));
+  }
 }
 
 /* BIMI_VMC_MAX_SANS: names past the limit are not read (fail closed) and a warning says so. */
