@@ -264,23 +264,6 @@ get_cache(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
   return TRUE;
 }
 
-/* [policy] dmarc = rfc9989 | rfc7489 */
-static gboolean
-get_dmarc_mode(GKeyFile *kf, BimiDmarcMode *inout, const char *source, GError **error)
-{
-  g_autofree char *raw = g_key_file_get_string(kf, "policy", "dmarc", NULL);
-
-  if (raw == NULL)
-    return TRUE;
-  g_strstrip(raw);
-  if (!bimi_dmarc_mode_from_string(raw, inout)) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [policy] dmarc = '%s': expected rfc9989 or rfc7489", source, raw);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static gboolean
 get_bool(GKeyFile *kf, const char *group, const char *key, gboolean *inout, const char *source, GError **error)
 {
@@ -369,24 +352,7 @@ get_trust(GKeyFile *kf, BimiConfig *config, const char *source, GError **error)
   return TRUE;
 }
 
-/* [policy] no_ptr_action = accept | tag | greylist | reject */
-static gboolean
-get_no_ptr_action(GKeyFile *kf, BimiRdnsAction *inout, const char *source, GError **error)
-{
-  g_autofree char *raw = g_key_file_get_string(kf, "policy", "no_ptr_action", NULL);
-
-  if (raw == NULL)
-    return TRUE;
-  g_strstrip(raw);
-  if (!bimi_rdns_action_from_string(raw, inout)) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [policy] no_ptr_action = '%s': expected accept, tag, greylist or reject", source, raw);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* A string key with a fixed set of spellings; *inout is set to the index in @choices. */
+/* A string key with a fixed set of spellings (ASCII case-insensitive); *inout is set to the index in @choices. */
 static gboolean
 get_choice(GKeyFile *kf, const char *group, const char *key, const char *const *choices, guint *inout,
            const char *source, GError **error)
@@ -398,7 +364,7 @@ get_choice(GKeyFile *kf, const char *group, const char *key, const char *const *
     return TRUE;
   g_strstrip(raw);
   for (guint i = 0; choices[i] != NULL; i++) {
-    if (strcmp(raw, choices[i]) == 0) {
+    if (g_ascii_strcasecmp(raw, choices[i]) == 0) {
       *inout = i;
       return TRUE;
     }
@@ -421,6 +387,35 @@ get_flag_choice(GKeyFile *kf, const char *group, const char *key, const char *of
   if (!get_choice(kf, group, key, choices, &v, source, error))
     return FALSE;
   *inout = v == 1;
+  return TRUE;
+}
+
+/* [policy] dmarc = rfc9989 | rfc7489 (engine/dmarc.h spellings, in enum order) */
+static gboolean
+get_dmarc_mode(GKeyFile *kf, BimiDmarcMode *inout, const char *source, GError **error)
+{
+  static const char *const modes[] = { "rfc9989", "rfc7489", NULL };
+  guint v = (guint) *inout;
+
+  G_STATIC_ASSERT(BIMI_DMARC_MODE_RFC9989 == 0 && BIMI_DMARC_MODE_RFC7489 == 1);
+  if (!get_choice(kf, "policy", "dmarc", modes, &v, source, error))
+    return FALSE;
+  *inout = (BimiDmarcMode) v;
+  return TRUE;
+}
+
+/* [policy] no_ptr_action = accept | tag | greylist | reject (engine/rdns.h, in enum order) */
+static gboolean
+get_no_ptr_action(GKeyFile *kf, BimiRdnsAction *inout, const char *source, GError **error)
+{
+  static const char *const actions[] = { "accept", "tag", "greylist", "reject", NULL };
+  guint v = (guint) *inout;
+
+  G_STATIC_ASSERT(BIMI_RDNS_ACTION_ACCEPT == 0 && BIMI_RDNS_ACTION_TAG == 1 && BIMI_RDNS_ACTION_GREYLIST == 2 &&
+                  BIMI_RDNS_ACTION_REJECT == 3);
+  if (!get_choice(kf, "policy", "no_ptr_action", actions, &v, source, error))
+    return FALSE;
+  *inout = (BimiRdnsAction) v;
   return TRUE;
 }
 
