@@ -10,6 +10,11 @@
  * wrote it is ours, the check is against truncation, not forgery).
  * Recency: the access time, set explicitly with utimensat(2) on every hit
  * (the mtime keeps the write time, so nginx's ETag/Last-Modified stay stable).
+ * Orphans: a writer holds flock(2) LOCK_EX on its temp file from creation
+ * until the rename; the kernel drops the lock when the writer dies (even by
+ * SIGKILL), so at open a temp file whose lock can be taken has no writer and
+ * is deleted at once, whatever its age, while a live writer's (another
+ * process sharing the directory) stays.
  */
 #include "cache/store.h"
 #include "cache/store-private.h"
@@ -22,6 +27,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -261,8 +267,23 @@ item_cmp_used(gconstpointer a, gconstpointer b)
   return strcmp(x->rel, y->rel);
 }
 
+/* Deletes the temp file @path when no writer holds its lock (the writer died
+ * between mkstemp and rename). The unlink happens while we hold the lock, so a
+ * writer that locks after us sees st_nlink == 0 and starts over (store_file). */
+static void
+remove_orphan(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+  if (fd < 0)
+    return;
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+    g_debug("cache: removed the orphan temp file %s", path);
+  close(fd);
+}
+
 static gboolean
-scan_kind(BimiLogoStore *s, const char *kind, GPtrArray *found, gint64 now, GError **error)
+scan_kind(BimiLogoStore *s, const char *kind, GPtrArray *found, GError **error)
 {
   g_autofree char *top = g_build_filename(s->dir, kind, NULL);
   g_autoptr(GDir) d = NULL;
@@ -297,9 +318,7 @@ scan_kind(BimiLogoStore *s, const char *kind, GPtrArray *found, gint64 now, GErr
       if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
         continue;
       if (g_str_has_prefix(name, ".tmp-")) {
-        gint64 mtime = (gint64) st.st_mtim.tv_sec * G_USEC_PER_SEC + st.st_mtim.tv_nsec / 1000;
-        if (now - mtime > (gint64) BIMI_CACHE_TEMP_MAX_AGE_S * G_USEC_PER_SEC && unlink(path) == 0)
-          g_debug("cache: removed dead temp file %s", path);
+        remove_orphan(path);
         continue;
       }
       if (!bimi_logo_store__name_is_store_file(kind, sub, name))
@@ -326,7 +345,6 @@ bimi_logo_store_open(const char *dir, guint64 max_bytes, BimiCacheClockFunc cloc
 {
   BimiLogoStore *s;
   g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func((GDestroyNotify) item_free);
-  gint64 now;
 
   g_return_val_if_fail(dir != NULL && max_bytes >= 1, NULL);
   BIMI_CACHE_REGISTER_QUARK();
@@ -340,8 +358,7 @@ bimi_logo_store_open(const char *dir, guint64 max_bytes, BimiCacheClockFunc cloc
   s->items = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) item_free);
   g_queue_init(&s->lru);
 
-  now = bimi_cache_now(clock, clock_data);
-  if (!scan_kind(s, "svg", found, now, error) || !scan_kind(s, "png", found, now, error)) {
+  if (!scan_kind(s, "svg", found, error) || !scan_kind(s, "png", found, error)) {
     bimi_logo_store_free(s);
     return NULL;
   }
@@ -422,34 +439,53 @@ store_file(BimiLogoStore *s, const char *rel, const guchar *data, gsize len, GEr
     set_io_error(error, "cannot create", parent, errno);
     return FALSE;
   }
-  fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    set_io_error(error, "cannot create temp file in", parent, errno);
-    return FALSE;
+  /* Locked from creation to rename (see the top of the file): a store opening
+   * meanwhile leaves it alone. If one removed it between mkstemp and flock
+   * (its link count is then 0), take a new name. */
+  for (guint attempt = 0;; attempt++) {
+    struct stat st;
+    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      set_io_error(error, "cannot create temp file in", parent, errno);
+      return FALSE;
+    }
+    if (flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
+      int err = errno;
+      close(fd);
+      unlink(tmp);
+      set_io_error(error, "cannot lock", tmp, err);
+      return FALSE;
+    }
+    if (st.st_nlink > 0)
+      break;
+    close(fd);
+    if (attempt == 1) {
+      set_io_error(error, "temp file removed under us in", parent, ENOENT);
+      return FALSE;
+    }
+    memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);
   }
   if (fchmod(fd, 0644) != 0 || !write_all(fd, data, len) || fsync(fd) != 0) {
     int err = errno;
-    close(fd);
     unlink(tmp);
+    close(fd);
     set_io_error(error, "cannot write", tmp, err);
     return FALSE;
   }
-  if (close(fd) != 0) {
-    int err = errno;
-    unlink(tmp);
-    set_io_error(error, "cannot close", tmp, err);
-    return FALSE;
-  }
   if (s->crash_before_rename) {
+    /* As a writer killed here: the descriptor (and with it the lock) goes, the file stays. */
+    close(fd);
     g_set_error(error, BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_IO, "%s: simulated crash before rename", tmp);
     return FALSE;
   }
   if (rename(tmp, path) != 0) {
     int err = errno;
     unlink(tmp);
+    close(fd);
     set_io_error(error, "cannot rename into", path, err);
     return FALSE;
   }
+  close(fd); /* fsync succeeded: the bytes are on disk */
   if (!fsync_dir(parent))
     g_debug("cache: fsync of %s: %s", parent, g_strerror(errno));
   now = bimi_cache_now(s->clock, s->clock_data);

@@ -50,9 +50,10 @@ typedef struct {
  * @error: BIMI_CACHE_ERROR_IO (the directory cannot be made or read),
  *   BIMI_CACHE_ERROR_LIMIT (more than BIMI_CACHE_MAX_FILES files)
  *
- * Scans DIR: indexes every well-named file by its access time, deletes temp
- * files older than BIMI_CACHE_TEMP_MAX_AGE_S (by the cache clock: a writer that
- * died), ignores anything else, then evicts down to @max_bytes.
+ * Scans DIR: indexes every well-named file by its access time, deletes the
+ * temp files of writers that died (no process holds their flock(2) lock: a
+ * writer killed mid-write, even by SIGKILL; a live writer's stay), ignores
+ * anything else, then evicts down to @max_bytes.
  *
  * Returns: (transfer full): the store, or NULL with @error.
  */

@@ -229,8 +229,6 @@
 #define BIMI_CACHE_MAX_PNG_PX         4096u
 /** Most files the logo store indexes (scan at start and inserts); more is BIMI_CACHE_ERROR_LIMIT. */
 #define BIMI_CACHE_MAX_FILES          1000000u
-/** A temp file of the logo store older than this (seconds) is a dead writer's: deleted at open. */
-#define BIMI_CACHE_TEMP_MAX_AGE_S     300u
 /** Defaults of [cache]: dir, max_bytes, min_ttl, max_ttl, negative_ttl, max_entries, max_stale (s), wait_ms. */
 #define BIMI_CACHE_DEFAULT_DIR        "/var/cache/bimi"
 #define BIMI_CACHE_DEFAULT_MAX_BYTES  (1024ull * 1024u * 1024u)

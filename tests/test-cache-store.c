@@ -7,10 +7,12 @@
 #include "engine/limits.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,8 +228,8 @@ test_png(void)
   rm_rf(dir);
 }
 
-/* A crash between write and rename: nothing visible under the final name; the
- * dead temp file is removed at the next open once it is old enough. */
+/* A crash between write and rename (kill -9 mid-write): nothing visible under
+ * the final name, and the orphan temp file is removed at the very next open. */
 static void
 test_crash_before_rename(void)
 {
@@ -251,22 +253,52 @@ test_crash_before_rename(void)
   g_assert_cmpuint(stats.files, ==, 0);
   bimi_logo_store_free(store);
 
-  /* Restart at once: the temp may be a live writer's, it stays; it is not indexed. */
-  store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(count_temps(subdir), ==, 1);
-  bimi_logo_store_get_stats(store, &stats);
-  g_assert_cmpuint(stats.files, ==, 0);
-  bimi_logo_store_free(store);
-
-  /* Restart after BIMI_CACHE_TEMP_MAX_AGE_S: the dead writer's temp is removed. */
-  clock.now += (gint64) (BIMI_CACHE_TEMP_MAX_AGE_S + 5) * G_USEC_PER_SEC;
+  /* Restart at once, same clock: the dead writer holds no lock, its temp goes. */
   store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(count_temps(subdir), ==, 0);
+  bimi_logo_store_get_stats(store, &stats);
+  g_assert_cmpuint(stats.files, ==, 0);
   /* And writing works again. */
   g_assert_true(bimi_logo_store_put_svg(store, abc, NULL, &error));
   g_assert_true(exists(dir, "svg/ba/" ABC_SHA256 ".svg"));
+  g_assert_cmpuint(count_temps(subdir), ==, 0);
+  bimi_logo_store_free(store);
+  rm_rf(dir);
+}
+
+/* A temp file whose writer is alive (it holds the flock) stays at open, even an
+ * old one; the same file without the lock is an orphan and goes. */
+static void
+test_live_writer_temp_kept(void)
+{
+  g_autofree char *dir = make_dir();
+  g_autofree char *subdir = g_build_filename(dir, "png", "0a", NULL);
+  g_autofree char *live = g_build_filename(subdir, ".tmp-live01", NULL);
+  g_autofree char *dead = g_build_filename(subdir, ".tmp-dead01", NULL);
+  FakeClock clock = clock_at_real_now();
+  GError *error = NULL;
+  BimiLogoStore *store;
+  int fd;
+
+  g_assert_cmpint(g_mkdir_with_parents(subdir, 0755), ==, 0);
+  g_assert_true(g_file_set_contents(dead, "half a png", -1, &error));
+  fd = open(live, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  g_assert_cmpint(fd, >=, 0);
+  g_assert_cmpint(flock(fd, LOCK_EX), ==, 0);
+  g_assert_cmpuint(count_temps(subdir), ==, 2);
+
+  clock.now += (gint64) 3600 * G_USEC_PER_SEC; /* age plays no part */
+  store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
+  g_assert_no_error(error);
+  g_assert_true(g_file_test(live, G_FILE_TEST_EXISTS));
+  g_assert_false(g_file_test(dead, G_FILE_TEST_EXISTS));
+  bimi_logo_store_free(store);
+
+  close(fd); /* the writer dies */
+  store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(count_temps(subdir), ==, 0);
   bimi_logo_store_free(store);
   rm_rf(dir);
 }
@@ -527,6 +559,7 @@ main(int argc, char **argv)
   g_test_add_func("/cache/store/svg/hash-mismatch", test_svg_hash_mismatch);
   g_test_add_func("/cache/store/png", test_png);
   g_test_add_func("/cache/store/atomic/crash-before-rename", test_crash_before_rename);
+  g_test_add_func("/cache/store/atomic/live-writer-temp-kept", test_live_writer_temp_kept);
   g_test_add_func("/cache/store/lru/eviction-and-restart", test_eviction_and_restart);
   g_test_add_func("/cache/store/scan/foreign-files", test_foreign_files_ignored);
   g_test_add_func("/cache/store/limits", test_limits);
