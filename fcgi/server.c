@@ -68,7 +68,10 @@ struct _BimiFcgiServer {
   guint shutdown_timeout_ms;
 
   int listen_fd;
-  char *unix_path;            /* to unlink at exit */
+  gboolean inherited;         /* listen_fd came from the service manager (LISTEN_FDS) */
+  char *unix_path;            /* to unlink at exit, if it is still our socket */
+  dev_t unix_dev;             /* the socket file we bound, to tell it from a successor's */
+  ino_t unix_ino;
   int epoll_fd;
   int signal_fd;
   int handback[2];            /* workers write kept fds, the dispatcher reads */
@@ -221,6 +224,52 @@ listen_tcp(const BimiFcgiListen *l, GError **error)
   if (fd < 0)
     g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN, "%s:%s: %s", l->host, l->port,
                 g_strerror(e));
+  return fd;
+}
+
+/* systemd socket activation, sd_listen_fds(3): the service manager passes the
+ * listening socket as fd 3 (SD_LISTEN_FDS_START) with LISTEN_PID = our pid and
+ * LISTEN_FDS = 1. The socket then outlives us: connections made while no
+ * instance runs wait in its backlog for the next one. Returns the fd, -1 with
+ * @error when the variables are there but wrong, or -1 without @error when
+ * there is no activation. The variables are removed (the render workers must
+ * not see them). */
+#define LISTEN_FDS_START 3
+
+static int
+listen_inherited(GError **error)
+{
+  const char *pid_text = g_getenv("LISTEN_PID");
+  const char *fds_text = g_getenv("LISTEN_FDS");
+  guint64 pid = 0, n = 0;
+  int fd = LISTEN_FDS_START, accepting = 0, type = 0;
+  socklen_t len = sizeof accepting;
+
+  if (pid_text == NULL || fds_text == NULL)
+    return -1;
+  gboolean for_us = g_ascii_string_to_unsigned(pid_text, 10, 1, G_MAXINT, &pid, NULL) && (pid_t) pid == getpid();
+  g_unsetenv("LISTEN_PID");
+  g_unsetenv("LISTEN_FDS");
+  g_unsetenv("LISTEN_FDNAMES");
+  if (!for_us)
+    return -1; /* meant for another process (a parent that exec'd us without them) */
+  if (!g_ascii_string_to_unsigned(fds_text, 10, 0, G_MAXINT, &n, NULL) || n != 1) {
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN,
+                "socket activation: LISTEN_FDS=%s, expected exactly 1 socket", fds_text);
+    return -1;
+  }
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting ||
+      (len = sizeof type, getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) || type != SOCK_STREAM) {
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN,
+                "socket activation: fd %d is not a listening stream socket", fd);
+    return -1;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_LISTEN, "socket activation: fd %d: %s", fd,
+                g_strerror(errno));
+    return -1;
+  }
   return fd;
 }
 
@@ -555,9 +604,22 @@ bimi_fcgi_server_new(const char *config_path, BimiEvaluator *evaluator, GError *
 
   if (!bimi_fcgi_listen_parse(config->server_listen, &l, error))
     return NULL;
-  if (l.unix_path != NULL) {
+  GError *activation = NULL;
+  s->listen_fd = listen_inherited(&activation);
+  if (s->listen_fd >= 0) {
+    s->inherited = TRUE;
+  } else if (activation != NULL) {
+    g_propagate_error(error, activation);
+    bimi_fcgi_listen_clear(&l);
+    return NULL;
+  } else if (l.unix_path != NULL) {
+    struct stat st;
     s->listen_fd = listen_unix(l.unix_path, config->server_socket_mode, error);
     s->unix_path = g_strdup(l.unix_path);
+    if (s->listen_fd >= 0 && stat(l.unix_path, &st) == 0) {
+      s->unix_dev = st.st_dev;
+      s->unix_ino = st.st_ino;
+    }
   } else {
     s->listen_fd = listen_tcp(&l, error);
   }
@@ -606,6 +668,25 @@ start_worker(BimiFcgiServer *s, GAsyncQueue *queue, gboolean overload, const cha
   return g_thread_new(name, worker_main, args);
 }
 
+/* Removes the socket file, unless a successor has put its own in its place. */
+static void
+unlink_own_socket(BimiFcgiServer *s)
+{
+  struct stat st;
+
+  if (s->unix_path != NULL && lstat(s->unix_path, &st) == 0 && st.st_dev == s->unix_dev && st.st_ino == s->unix_ino)
+    unlink(s->unix_path);
+  g_clear_pointer(&s->unix_path, g_free);
+}
+
+/* Whether a request has started to arrive on the idle connection @fd. */
+static gboolean
+has_input(int fd)
+{
+  char byte;
+  return recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
 static void
 begin_shutdown(BimiFcgiServer *s)
 {
@@ -614,15 +695,25 @@ begin_shutdown(BimiFcgiServer *s)
 
   g_atomic_int_set(&s->stopping, 1);
   epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+  if (!s->inherited) {
+    /* Our own socket dies with us: what is already in its backlog (nginx
+     * connected, the request may be on its way) is served, not reset. An
+     * inherited socket stays with the service manager, and its backlog
+     * with the next instance. */
+    accept_all(s);
+  }
   close(s->listen_fd);
   s->listen_fd = -1;
-  if (s->unix_path != NULL)
-    unlink(s->unix_path);
-  g_clear_pointer(&s->unix_path, g_free);
-  /* Idle kept-alive connections carry no request: close them now. */
+  unlink_own_socket(s);
+  /* Idle kept-alive connections that carry no request are closed now; one
+   * whose request has started to arrive is served (then closed). */
   g_hash_table_iter_init(&it, s->idle);
   while (g_hash_table_iter_next(&it, &key, NULL)) {
-    close_conn(s, GPOINTER_TO_INT(key), FALSE);
+    int fd = GPOINTER_TO_INT(key);
+    if (has_input(fd))
+      continue;
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+    close_conn(s, fd, FALSE);
     g_hash_table_iter_remove(&it);
   }
 }
@@ -658,7 +749,8 @@ bimi_fcgi_server_run(BimiFcgiServer *s)
     s->workers[i] = start_worker(s, s->work, FALSE, name);
   }
   s->overload_thread = start_worker(s, s->overload, TRUE, "bimi-overload");
-  g_message("listening on %s with %u workers (max_queue %d)", s->listen_spec, s->n_workers,
+  g_message("listening on %s with %u workers (max_queue %d)",
+            s->inherited ? "the socket passed by the service manager (fd 3)" : s->listen_spec, s->n_workers,
             g_atomic_int_get(&s->max_queue));
 
   for (;;) {
@@ -694,7 +786,8 @@ bimi_fcgi_server_run(BimiFcgiServer *s)
       s->accept_resume_us = 0;
     }
     if (deadline != 0) {
-      if (g_atomic_int_get(&s->pending) == 0)
+      /* Done when nothing runs or waits, and no connection kept for its request is left. */
+      if (g_atomic_int_get(&s->pending) == 0 && g_hash_table_size(s->idle) == 0)
         break;
       if (g_get_monotonic_time() >= deadline) {
         /* Workers are still inside requests: freeing what they use is not an
@@ -730,8 +823,7 @@ bimi_fcgi_server_free(BimiFcgiServer *s)
     return;
   if (s->listen_fd >= 0)
     close(s->listen_fd);
-  if (s->unix_path != NULL)
-    unlink(s->unix_path);
+  unlink_own_socket(s);
   if (s->idle != NULL) {
     GHashTableIter it;
     gpointer key;

@@ -49,10 +49,14 @@ typedef struct _BimiFcgiServer BimiFcgiServer;
  * bimi_fcgi_server_new:
  * @config_path: the file SIGHUP reloads
  * @evaluator: (transfer none): referenced; its configuration's [server] group is used
- * @error: BIMI_FCGI_SERVER_ERROR_LISTEN, _SYSTEM
+ * @error: BIMI_FCGI_SERVER_ERROR_LISTEN (bad listen address, the socket cannot
+ *   be made, or LISTEN_FDS is not 1 / fd 3 is not a listening stream socket), _SYSTEM
  *
- * Opens the listening socket (a unix socket gets [server] socket_mode; a
- * stale socket file is replaced, a live one is an error) and the signalfd.
+ * Takes the listening socket from the service manager when LISTEN_PID is our
+ * pid and LISTEN_FDS is 1 (systemd socket activation, sd_listen_fds(3): fd 3;
+ * [server] listen is then not used), else opens [server] listen (a unix socket
+ * gets [server] socket_mode; a stale socket file is replaced, a live one is an
+ * error). Opens the signalfd.
  * SIGTERM, SIGINT and SIGHUP must already be blocked in every thread
  * (bimi_fcgi_server_block_signals() before any thread starts).
  *
@@ -66,8 +70,11 @@ void bimi_fcgi_server_block_signals(void);
 /**
  * bimi_fcgi_server_run:
  *
- * Serves until SIGTERM or SIGINT, then stops accepting, closes idle
- * connections, lets queued and running requests finish for at most
+ * Serves until SIGTERM or SIGINT, then stops accepting (an own socket: what
+ * is already in its backlog is still accepted and served, and its file is
+ * removed unless a successor replaced it; an inherited socket is left to the
+ * service manager, its backlog to the next instance), closes idle connections
+ * that carry no request, lets queued and running requests finish for at most
  * [server] shutdown_timeout_ms, and returns.
  *
  * Returns: the process exit status, 0. When requests are still running at
@@ -76,7 +83,7 @@ void bimi_fcgi_server_block_signals(void);
  */
 int bimi_fcgi_server_run(BimiFcgiServer *server);
 
-/** Frees a server whose run has returned (or never started). Removes the unix socket. */
+/** Frees a server whose run has returned (or never started). Removes its own unix socket file (not an inherited one). */
 void bimi_fcgi_server_free(BimiFcgiServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiFcgiServer, bimi_fcgi_server_free)
 
