@@ -349,8 +349,22 @@
 /** Request body read and thrown away on routes that take none (and for a 503), bytes;
  *  more and the connection is closed instead of kept. */
 #define BIMI_SERVER_MAX_DRAIN_BYTES   (64u * 1024u)
-/** Open FastCGI connections (idle, queued and busy together); more are closed at once. */
+/** Open FastCGI connections (idle, queued and busy together; fewer when RLIMIT_NOFILE cannot be raised
+ *  this far). A new one past it closes the connection idle the longest; only when every one is
+ *  queued or busy is the new one closed. */
 #define BIMI_SERVER_MAX_CONNECTIONS   4096u
+/** Bytes of a connection the dispatcher looks at (peeks) while it waits for a whole request; when this
+ *  much is waiting the sender is not slow, and a worker takes the request (bodies larger than this). */
+#define BIMI_SERVER_READAHEAD_BYTES   (64u * 1024u)
+/** Most FastCGI records before a request is complete within BIMI_SERVER_READAHEAD_BYTES (nginx sends
+ *  3 to 5); more and the connection is closed. */
+#define BIMI_SERVER_MAX_SCAN_RECORDS  256u
+/** A request that has begun to arrive must be whole (or BIMI_SERVER_READAHEAD_BYTES long) within this,
+ *  seconds; else the connection is closed. Until then it waits in the dispatcher, not in a worker. */
+#define BIMI_SERVER_REQUEST_TIMEOUT_S 10u
+/** Descriptors kept for everything but FastCGI connections (render workers, the logo store, DNS,
+ *  fetches, logs): connections may use RLIMIT_NOFILE minus this. */
+#define BIMI_SERVER_FD_RESERVE        256u
 /** Send/receive timeout of one FastCGI connection, seconds: a stalled peer costs a worker this long at most. */
 #define BIMI_SERVER_IO_TIMEOUT_S      30u
 /** Retry-After of a 503, seconds. */

@@ -385,6 +385,120 @@ bimi_fcgi_parse_content_length(const char *text, guint64 *out)
   return g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, out, NULL);
 }
 
+/* ---- a whole request waiting on the connection (fastcgi-spec §3, §5) ---- */
+
+#define FCGI_HEADER_LEN 8
+#define FCGI_VERSION_1 1
+#define FCGI_BEGIN_REQUEST 1
+#define FCGI_PARAMS 4
+#define FCGI_STDIN 5
+
+/* One name-value length (fastcgi-spec §3.4): 1 byte < 128, or 4 bytes with the top bit set. */
+static gboolean
+nv_length(const guchar *p, gsize len, gsize *at, guint32 *out)
+{
+  if (*at >= len)
+    return FALSE;
+  if (p[*at] < 0x80) {
+    *out = p[(*at)++];
+    return TRUE;
+  }
+  if (len - *at < 4)
+    return FALSE;
+  *out = ((guint32) (p[*at] & 0x7f) << 24) | ((guint32) p[*at + 1] << 16) | ((guint32) p[*at + 2] << 8) | p[*at + 3];
+  *at += 4;
+  return TRUE;
+}
+
+/* CONTENT_LENGTH among the pairs of the PARAMS stream @p; G_MAXUINT64 when absent or bad. */
+static guint64
+params_content_length(const guchar *p, gsize len)
+{
+  static const char key[] = "CONTENT_LENGTH";
+  gsize at = 0;
+
+  while (at < len) {
+    guint32 nlen, vlen;
+    if (!nv_length(p, len, &at, &nlen) || !nv_length(p, len, &at, &vlen) || nlen > len - at ||
+        vlen > len - at - nlen)
+      break;
+    if (nlen == sizeof key - 1 && memcmp(p + at, key, nlen) == 0) {
+      char text[24];
+      guint64 n;
+      if (vlen == 0 || vlen >= sizeof text)
+        return G_MAXUINT64;
+      memcpy(text, p + at + nlen, vlen);
+      text[vlen] = '\0';
+      return bimi_fcgi_parse_content_length(text, &n) ? n : G_MAXUINT64;
+    }
+    at += (gsize) nlen + vlen;
+  }
+  return G_MAXUINT64;
+}
+
+static BimiFcgiScan
+scan_bad(GError **error, const char *why)
+{
+  g_set_error(error, BIMI_FCGI_ERROR, BIMI_FCGI_ERROR_BAD_REQUEST, "FastCGI: %s", why);
+  return BIMI_FCGI_SCAN_MORE;
+}
+
+BimiFcgiScan
+bimi_fcgi_scan_request(const guchar *p, gsize len, gsize *need, guint64 *content_length, GError **error)
+{
+  g_autoptr(GByteArray) params = NULL;
+  gsize at = 0;
+  guint records = 0, id = 0;
+  gboolean params_done = FALSE;
+
+  g_return_val_if_fail(p != NULL || len == 0, BIMI_FCGI_SCAN_MORE);
+  *need = 0;
+  *content_length = G_MAXUINT64;
+  for (;;) {
+    if (len - at < FCGI_HEADER_LEN) {
+      *need = at + FCGI_HEADER_LEN;
+      break;
+    }
+    const guchar *h = p + at;
+    guint type = h[1], rid = ((guint) h[2] << 8) | h[3];
+    gsize clen = ((gsize) h[4] << 8) | h[5], plen = h[6];
+    if (h[0] != FCGI_VERSION_1)
+      return scan_bad(error, "not a FastCGI 1.0 record");
+    if (++records > BIMI_SERVER_MAX_SCAN_RECORDS)
+      return scan_bad(error, "too many records before the request is complete");
+    if (len - at - FCGI_HEADER_LEN < clen + plen) {
+      *need = at + FCGI_HEADER_LEN + clen + plen;
+      break;
+    }
+    const guchar *content = h + FCGI_HEADER_LEN;
+    at += FCGI_HEADER_LEN + clen + plen;
+    if (type == FCGI_BEGIN_REQUEST && rid != 0) {
+      if (id != 0)
+        return scan_bad(error, "a second FCGI_BEGIN_REQUEST");
+      if (clen != 8)
+        return scan_bad(error, "FCGI_BEGIN_REQUEST body is not 8 bytes");
+      id = rid;
+      params = g_byte_array_new();
+      continue;
+    }
+    if (rid == 0 || rid != id)
+      continue; /* a management record, or another request's: libfcgi answers or ignores it */
+    if (type == FCGI_PARAMS && !params_done) {
+      if (clen == 0) {
+        params_done = TRUE;
+        *content_length = params_content_length(params->data, params->len);
+      } else if (params->len + clen > BIMI_SERVER_READAHEAD_BYTES) {
+        return scan_bad(error, "parameters too long");
+      } else {
+        g_byte_array_append(params, content, (guint) clen);
+      }
+    } else if (type == FCGI_STDIN && params_done && clen == 0) {
+      return BIMI_FCGI_SCAN_READY;
+    }
+  }
+  return params_done ? BIMI_FCGI_SCAN_HEADERS : BIMI_FCGI_SCAN_MORE;
+}
+
 /* The opaque-tag of an entity-tag: without W/ (weak comparison, RFC 9110 §8.8.3.2). */
 static void
 opaque_tag(const char *p, gsize len, const char **tag, gsize *tag_len)

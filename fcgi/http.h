@@ -125,6 +125,37 @@ gboolean bimi_fcgi_envelope_from_query(GHashTable *query, BimiEnvelope *out, con
  */
 gboolean bimi_fcgi_parse_content_length(const char *text, guint64 *out);
 
+/** What bimi_fcgi_scan_request() found in the first bytes of a connection. */
+typedef enum {
+  BIMI_FCGI_SCAN_MORE = 0,  /**< the request is not all there yet: wait for *need bytes */
+  BIMI_FCGI_SCAN_READY,     /**< BEGIN_REQUEST, PARAMS to their end and FCGI_STDIN to its end are all there */
+  BIMI_FCGI_SCAN_HEADERS,   /**< BEGIN_REQUEST and PARAMS to their end are there, FCGI_STDIN is not */
+} BimiFcgiScan;
+
+/**
+ * bimi_fcgi_scan_request:
+ * @p: (array length=len): the bytes waiting on a FastCGI connection (peeked, not consumed), untrusted
+ * @len: bytes of @p
+ * @need: (out): on BIMI_FCGI_SCAN_MORE, how many bytes from the start the next step needs (> @len)
+ * @content_length: (out): on _READY and _HEADERS, the CONTENT_LENGTH parameter in bytes
+ *   (G_MAXUINT64 when absent or not a number: the handler will say 400)
+ * @error: BIMI_FCGI_ERROR_BAD_REQUEST: not FastCGI 1.0 (a version byte other than 1), a
+ *   BEGIN_REQUEST that is not 8 bytes or has request id 0, a second BEGIN_REQUEST, more than
+ *   BIMI_SERVER_MAX_SCAN_RECORDS records, or PARAMS longer than BIMI_SERVER_READAHEAD_BYTES
+ *
+ * FastCGI 1.0 (fastcgi-spec §3.3 records, §3.4 name-value pairs, §5.1 FCGI_BEGIN_REQUEST,
+ * §5.2 the PARAMS and STDIN streams, each ended by an empty record): tells whether one whole
+ * request has arrived, so that a worker reading it never waits on the peer. Management
+ * records (request id 0) and records of other request ids are skipped (libfcgi answers or
+ * ignores them). Returns _READY once the empty FCGI_STDIN record of the request is there,
+ * _HEADERS when only the parameters are complete.
+ *
+ * Returns: what was found, or BIMI_FCGI_SCAN_MORE with @error set when the bytes can never
+ *   become a request (close the connection).
+ */
+BimiFcgiScan bimi_fcgi_scan_request(const guchar *p, gsize len, gsize *need, guint64 *content_length,
+                                    GError **error);
+
 /**
  * bimi_fcgi_etag_matches:
  * @if_none_match: (nullable): the If-None-Match field value, untrusted: "*" or a list of entity-tags

@@ -13,8 +13,17 @@
  *   overload           the same for the overload queue: 503 + Retry-After.
  *   reload             SIGHUP: reads the configuration, builds a new evaluator,
  *                      swaps it in; requests in flight finish on the old one.
- * The dispatcher never blocks on a peer: nothing is read on its thread
- * except one MSG_PEEK byte to tell a closed idle connection from a request.
+ * The dispatcher never blocks on a peer, and a worker never waits for one: the
+ * dispatcher peeks (MSG_PEEK, nothing consumed) at what has arrived on a
+ * connection and hands it to a worker only once a whole request is there
+ * (BEGIN_REQUEST, PARAMS and FCGI_STDIN each to its end, fcgi/http.c
+ * bimi_fcgi_scan_request), or its parameters announce a body over
+ * max_message_bytes (413, unread), or BIMI_SERVER_READAHEAD_BYTES are waiting
+ * (a sender that fast is not trickling). A request still incomplete after
+ * BIMI_SERVER_REQUEST_TIMEOUT_S is closed. So clients that trickle a request
+ * hold a descriptor, never a worker. Connections are bounded (RLIMIT_NOFILE
+ * raised for BIMI_SERVER_MAX_CONNECTIONS): past the bound a new connection
+ * closes the one idle the longest, so idle connections cannot lock out new ones.
  *
  * FastCGI 1.0 (fastcgi-spec §3.5): FCGI_KEEP_CONN in FCGI_BEGIN_REQUEST says
  * whether the web server wants the connection kept; we keep it only when the
@@ -36,6 +45,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -55,6 +66,14 @@ typedef struct {
   int fd;
   gint64 ready_us; /* when the dispatcher saw the request arrive */
 } Conn;
+
+/* A connection in the dispatcher's hands: kept alive between requests, or a request arriving. */
+typedef struct {
+  int fd;
+  gint64 started_us; /* first byte of a request seen (monotonic), 0: none yet */
+  gsize need;        /* bytes that must be waiting before the next look */
+  GList link;        /* in lru: head = in the dispatcher's hands the longest */
+} Idle;
 
 /* Popped by a worker: stop. */
 static Conn stop_item;
@@ -87,7 +106,12 @@ struct _BimiFcgiServer {
   gint busy;                  /* atomic: requests running */
   gint pending;               /* atomic: requests queued or running */
   gint stopping;              /* atomic */
-  GHashTable *idle;           /* dispatcher only: fd → fd, connections polled */
+  GHashTable *idle;           /* dispatcher only: fd → Idle, connections polled */
+  GQueue lru;                 /* dispatcher only: the Idle, oldest first */
+  guchar *peek;               /* dispatcher only: BIMI_SERVER_READAHEAD_BYTES */
+  gint64 sweep_us;            /* dispatcher only: last look for overdue requests */
+  guint max_conns;            /* BIMI_SERVER_MAX_CONNECTIONS, or less when RLIMIT_NOFILE is lower */
+  gint max_message_bytes;     /* atomic: [server] max_message_bytes in force */
   gint64 accept_resume_us;    /* dispatcher only: listener paused until then (0: armed) */
 
   GMutex reload_lock;         /* guards the three below */
@@ -402,16 +426,39 @@ worker_main(gpointer data)
 
 /* ---- the dispatcher ----------------------------------------------------- */
 
+/* Takes @fd into the dispatcher's hands. Edge-triggered: a request that is
+ * not all there wakes the dispatcher again only when more bytes arrive. */
 static void
-watch(BimiFcgiServer *s, int fd, int op)
+watch(BimiFcgiServer *s, int fd)
 {
-  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.fd = fd };
-  if (epoll_ctl(s->epoll_fd, op, fd, &ev) != 0) {
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.fd = fd };
+  if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     g_warning("epoll_ctl(%d): %s", fd, g_strerror(errno));
     close_conn(s, fd, FALSE);
     return;
   }
-  g_hash_table_add(s->idle, GINT_TO_POINTER(fd));
+  Idle *it = g_new0(Idle, 1);
+  it->fd = fd;
+  it->link.data = it;
+  g_queue_push_tail_link(&s->lru, &it->link);
+  g_hash_table_insert(s->idle, GINT_TO_POINTER(fd), it);
+}
+
+/* Out of the dispatcher's hands (to a worker, or to be closed). */
+static void
+forget(BimiFcgiServer *s, Idle *it)
+{
+  epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, it->fd, NULL);
+  g_queue_unlink(&s->lru, &it->link);
+  g_hash_table_remove(s->idle, GINT_TO_POINTER(it->fd)); /* frees it */
+}
+
+static void
+forget_and_close(BimiFcgiServer *s, Idle *it)
+{
+  int fd = it->fd;
+  forget(s, it);
+  close_conn(s, fd, FALSE);
 }
 
 static void
@@ -432,35 +479,90 @@ accept_all(BimiFcgiServer *s)
       }
       return;
     }
-    if ((guint) g_atomic_int_get(&s->n_conns) >= BIMI_SERVER_MAX_CONNECTIONS) {
-      close(fd);
+    if ((guint) g_atomic_int_get(&s->n_conns) >= s->max_conns) {
+      /* Full: the connection idle the longest makes room (nginx opens another
+       * when it needs one); only when none is idle is the new one refused. */
+      Idle *oldest = g_queue_peek_head(&s->lru);
       bimi_fcgi_metrics_count_dropped(s->metrics);
-      continue;
+      if (oldest == NULL) {
+        close(fd);
+        continue;
+      }
+      g_debug("connection %d: closed to make room (%u connections)", oldest->fd, s->max_conns);
+      forget_and_close(s, oldest);
     }
-    /* Blocking I/O for libfcgi, bounded: a stalled peer costs a worker at most this long. */
+    /* Blocking I/O for libfcgi (a worker reads a request that is all there, or
+     * one over BIMI_SERVER_READAHEAD_BYTES), bounded per call. */
     struct timeval tv = { .tv_sec = BIMI_SERVER_IO_TIMEOUT_S };
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     g_atomic_int_inc(&s->n_conns);
-    watch(s, fd, EPOLL_CTL_ADD);
+    watch(s, fd);
   }
 }
 
-static void
-dispatch(BimiFcgiServer *s, int fd)
+/* Whether the request waiting on @it is ready for a worker (see the top of the
+ * file); closes the connection when it never can be. */
+static gboolean
+request_ready(BimiFcgiServer *s, Idle *it, guint32 events)
 {
-  char byte;
-  ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  int waiting = 0;
+  gboolean peer_done = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
 
-  g_hash_table_remove(s->idle, GINT_TO_POINTER(fd));
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-    close_conn(s, fd, FALSE); /* the peer closed an idle connection */
-    return;
+  if (ioctl(it->fd, FIONREAD, &waiting) != 0 || waiting <= 0) {
+    char byte;
+    ssize_t n = recv(it->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || (n < 0 && peer_done)) {
+      forget_and_close(s, it); /* the peer closed (an idle connection, or mid-request) */
+      return FALSE;
+    }
+    if (n < 0)
+      return FALSE; /* spurious */
+    waiting = 1;
   }
-  if (n < 0) {
-    watch(s, fd, EPOLL_CTL_MOD); /* spurious wake-up */
-    return;
+  if (it->started_us == 0)
+    it->started_us = g_get_monotonic_time();
+  if ((gsize) waiting < it->need) {
+    if (peer_done)
+      forget_and_close(s, it); /* it stopped sending before the request was whole */
+    return FALSE;
   }
+  ssize_t got = recv(it->fd, s->peek, MIN((gsize) waiting, BIMI_SERVER_READAHEAD_BYTES), MSG_PEEK | MSG_DONTWAIT);
+  if (got <= 0) {
+    if (got == 0 || (errno != EAGAIN && errno != EINTR))
+      forget_and_close(s, it);
+    return FALSE;
+  }
+  g_autoptr(GError) error = NULL;
+  gsize need = 0;
+  guint64 content_length = 0;
+  BimiFcgiScan scan = bimi_fcgi_scan_request(s->peek, (gsize) got, &need, &content_length, &error);
+  if (error != NULL) {
+    g_debug("connection %d: %s; closed", it->fd, error->message);
+    bimi_fcgi_metrics_count_dropped(s->metrics);
+    forget_and_close(s, it);
+    return FALSE;
+  }
+  if (scan == BIMI_FCGI_SCAN_READY || (gsize) got >= BIMI_SERVER_READAHEAD_BYTES ||
+      (scan == BIMI_FCGI_SCAN_HEADERS && content_length != G_MAXUINT64 &&
+       content_length > (guint64) g_atomic_int_get(&s->max_message_bytes)))
+    return TRUE;
+  if (peer_done) {
+    forget_and_close(s, it);
+    return FALSE;
+  }
+  it->need = MAX(need, (gsize) got + 1);
+  return FALSE;
+}
+
+static void
+dispatch(BimiFcgiServer *s, int fd, guint32 events)
+{
+  Idle *it = g_hash_table_lookup(s->idle, GINT_TO_POINTER(fd));
+
+  if (it == NULL || !request_ready(s, it, events))
+    return;
+  forget(s, it);
   Conn *c = g_new(Conn, 1);
   c->fd = fd;
   c->ready_us = g_get_monotonic_time();
@@ -495,7 +597,29 @@ take_back(BimiFcgiServer *s)
       if (g_atomic_int_get(&s->stopping))
         close_conn(s, fds[i], FALSE);
       else
-        watch(s, fds[i], EPOLL_CTL_MOD);
+        watch(s, fds[i]);
+    }
+  }
+}
+
+/* Closes connections whose request began more than BIMI_SERVER_REQUEST_TIMEOUT_S ago
+ * and is still not whole (a trickle), at most once a second. */
+static void
+sweep_overdue(BimiFcgiServer *s, gint64 now)
+{
+  gint64 limit = (gint64) BIMI_SERVER_REQUEST_TIMEOUT_S * G_USEC_PER_SEC;
+  GList *l = s->lru.head;
+
+  if (now - s->sweep_us < G_USEC_PER_SEC)
+    return;
+  s->sweep_us = now;
+  while (l != NULL) {
+    Idle *it = l->data;
+    l = l->next;
+    if (it->started_us != 0 && now - it->started_us > limit) {
+      g_message("connection %d: request not complete after %u s; closed", it->fd, BIMI_SERVER_REQUEST_TIMEOUT_S);
+      bimi_fcgi_metrics_count_dropped(s->metrics);
+      forget_and_close(s, it);
     }
   }
 }
@@ -526,6 +650,7 @@ reload_once(BimiFcgiServer *s)
   /* Requests in flight hold their own reference: the old evaluator goes when the last one ends. */
   bimi_evaluator_unref(old);
   g_atomic_int_set(&s->max_queue, (gint) config->server_max_queue);
+  g_atomic_int_set(&s->max_message_bytes, (gint) config->server_max_message_bytes);
   s->shutdown_timeout_ms = config->server_shutdown_timeout_ms;
   bimi_fcgi_log_set_level(config->server_log_level);
   g_message("reload: %s in force", s->config_path);
@@ -580,6 +705,32 @@ bimi_fcgi_server_block_signals(void)
   pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+/* Raises RLIMIT_NOFILE (soft, up to the hard limit) so that BIMI_SERVER_MAX_CONNECTIONS
+ * connections fit beside BIMI_SERVER_FD_RESERVE other descriptors; returns the bound
+ * on connections that the limit in force allows. */
+static guint
+connection_bound(void)
+{
+  struct rlimit rl;
+  rlim_t want = (rlim_t) BIMI_SERVER_MAX_CONNECTIONS + BIMI_SERVER_FD_RESERVE + 64; /* + listener, epoll, pipes, stdio */
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    return BIMI_SERVER_MAX_CONNECTIONS;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    struct rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : MIN(want, rl.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+      rl = raised;
+  }
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+    return BIMI_SERVER_MAX_CONNECTIONS;
+  guint bound = rl.rlim_cur > (rlim_t) BIMI_SERVER_FD_RESERVE + 64 + 16
+                  ? (guint) (rl.rlim_cur - BIMI_SERVER_FD_RESERVE - 64) : 16;
+  g_warning("RLIMIT_NOFILE is %lu: at most %u FastCGI connections (raise the hard limit for %u)",
+            (unsigned long) rl.rlim_cur, bound, BIMI_SERVER_MAX_CONNECTIONS);
+  return bound;
+}
+
 BimiFcgiServer *
 bimi_fcgi_server_new(const char *config_path, BimiEvaluator *evaluator, GError **error)
 {
@@ -597,8 +748,12 @@ bimi_fcgi_server_new(const char *config_path, BimiEvaluator *evaluator, GError *
   s->n_workers = config->server_threads;
   s->shutdown_timeout_ms = config->server_shutdown_timeout_ms;
   s->max_queue = (gint) config->server_max_queue;
+  s->max_message_bytes = (gint) config->server_max_message_bytes;
+  s->max_conns = connection_bound();
   s->metrics = bimi_fcgi_metrics_new();
-  s->idle = g_hash_table_new(g_direct_hash, g_direct_equal);
+  s->idle = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  g_queue_init(&s->lru);
+  s->peek = g_malloc(BIMI_SERVER_READAHEAD_BYTES);
   s->work = g_async_queue_new();
   s->overload = g_async_queue_new();
 
@@ -690,9 +845,6 @@ has_input(int fd)
 static void
 begin_shutdown(BimiFcgiServer *s)
 {
-  GHashTableIter it;
-  gpointer key;
-
   g_atomic_int_set(&s->stopping, 1);
   epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
   if (!s->inherited) {
@@ -707,14 +859,11 @@ begin_shutdown(BimiFcgiServer *s)
   unlink_own_socket(s);
   /* Idle kept-alive connections that carry no request are closed now; one
    * whose request has started to arrive is served (then closed). */
-  g_hash_table_iter_init(&it, s->idle);
-  while (g_hash_table_iter_next(&it, &key, NULL)) {
-    int fd = GPOINTER_TO_INT(key);
-    if (has_input(fd))
-      continue;
-    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-    close_conn(s, fd, FALSE);
-    g_hash_table_iter_remove(&it);
+  for (GList *l = s->lru.head; l != NULL;) {
+    Idle *idle = l->data;
+    l = l->next;
+    if (!has_input(idle->fd))
+      forget_and_close(s, idle);
   }
 }
 
@@ -759,6 +908,8 @@ bimi_fcgi_server_run(BimiFcgiServer *s)
       timeout = DRAIN_TICK_MS;
     else if (s->accept_resume_us != 0)
       timeout = ACCEPT_BACKOFF_MS;
+    else if (s->lru.length > 0)
+      timeout = 1000; /* sweep_overdue() */
     int n = epoll_wait(s->epoll_fd, events, EPOLL_BATCH, timeout);
     if (n < 0 && errno != EINTR) {
       g_critical("epoll_wait: %s", g_strerror(errno));
@@ -777,9 +928,12 @@ bimi_fcgi_server_run(BimiFcgiServer *s)
           begin_shutdown(s);
           deadline = g_get_monotonic_time() + (gint64) s->shutdown_timeout_ms * 1000;
         }
-      } else if (g_hash_table_contains(s->idle, GINT_TO_POINTER(fd)))
-        dispatch(s, fd);
+      } else {
+        dispatch(s, fd, events[i].events);
+      }
     }
+    if (s->lru.length > 0)
+      sweep_overdue(s, g_get_monotonic_time());
     if (s->accept_resume_us != 0 && deadline == 0 && g_get_monotonic_time() >= s->accept_resume_us) {
       struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->listen_fd };
       epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->listen_fd, &ev);
@@ -824,14 +978,11 @@ bimi_fcgi_server_free(BimiFcgiServer *s)
   if (s->listen_fd >= 0)
     close(s->listen_fd);
   unlink_own_socket(s);
-  if (s->idle != NULL) {
-    GHashTableIter it;
-    gpointer key;
-    g_hash_table_iter_init(&it, s->idle);
-    while (g_hash_table_iter_next(&it, &key, NULL))
-      close(GPOINTER_TO_INT(key));
-    g_hash_table_unref(s->idle);
-  }
+  for (GList *l = s->lru.head; l != NULL; l = l->next)
+    close(((Idle *) l->data)->fd);
+  if (s->idle != NULL)
+    g_hash_table_unref(s->idle); /* frees the Idle */
+  g_free(s->peek);
   int fds[] = { s->epoll_fd, s->signal_fd, s->handback[0], s->handback[1] };
   for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
     if (fds[i] >= 0)
