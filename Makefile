@@ -4,7 +4,7 @@
 #   make check           build and run every test through prove (TAP)
 #   make check SANITIZE=1  the same, built with ASan + UBSan
 #   make fuzz            libFuzzer targets (clang) in build/fuzz/
-#   make checksrc        refuse banned C calls
+#   make checksrc        refuse banned C calls and includes against the layer order
 #   make run             the demo (see README)
 #   make DEBUG=1         -O0 -g3
 #
@@ -57,7 +57,7 @@ LIBS := $(PKG_LIBS) -lm -lpthread
 
 O := build/obj/$(VARIANT)
 
-LIB_SRC := $(sort $(wildcard engine/*.c renderer/*.c cache/*.c))
+LIB_SRC := $(sort $(wildcard engine/base/*.c engine/*.c renderer/*.c cache/*.c evaluate/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 TEST_SRC := $(sort $(wildcard tests/test-*.c))
@@ -193,9 +193,10 @@ fuzz-run: fuzz
 # STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
 BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
 checksrc:
-	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/*.[ch] renderer/*.[ch] cache/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/helpers/*.c 2>/dev/null); then \
+	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/base/*.[ch] engine/*.[ch] renderer/*.[ch] cache/*.[ch] evaluate/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/helpers/*.c 2>/dev/null); then \
 	  echo "checksrc: banned call(s) above (STYLE.md §5)"; exit 1; fi
 	@echo "checksrc: ok"
+	@mkdir -p build && scripts/check-layers
 
 install-deps:
 	scripts/install-deps

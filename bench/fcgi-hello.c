@@ -5,7 +5,7 @@
  * A trivial libfcgi responder: every request gets the same small JSON object
  * (HELLO_BODY below, 200, application/json). It takes its worker thread count,
  * listen address, unix-socket mode and accept backlog from the [server] group of
- * the same bimi.conf that bimi-fcgi runs with (engine/config), so the two are
+ * the same bimi.conf that bimi-fcgi runs with (evaluate/config), so the two are
  * measured with the same pool; --listen overrides the address only.
  *
  * Connection model: nginx keeps FastCGI connections open (fastcgi_keep_conn on,
@@ -25,7 +25,7 @@
  *
  * Runs until SIGTERM or SIGINT (bench/service.sh stops it by PID). Exit 2 on usage or setup errors.
  */
-#include "engine/config.h"
+#include "evaluate/config.h"
 
 #include <errno.h>
 #include <fcgiapp.h>

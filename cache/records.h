@@ -92,7 +92,7 @@ BimiRecordCacheBackend *bimi_record_cache_backend_new_memory(guint max_entries);
 void bimi_record_cache_backend_free(BimiRecordCacheBackend *backend);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiRecordCacheBackend, bimi_record_cache_backend_free)
 
-/** Policy of a BimiRecordCache ([cache] keys of engine/config.h), seconds unless named. */
+/** Policy of a BimiRecordCache ([cache] keys of evaluate/config.h), seconds unless named. */
 typedef struct {
   guint max_ttl;      /**< cap of every positive TTL */
   guint negative_ttl; /**< TTL of negative entries (a smaller given TTL wins) */

@@ -1,6 +1,6 @@
 /* cli/cmd-evaluate.c — `bimi evaluate MSG.eml [--ip IP --helo NAME --mail-from ADDR]
  * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--json]`:
- * the whole pipeline of engine/evaluate for one message — FCrDNS, SPF, DKIM,
+ * the whole pipeline of evaluate/ for one message — FCrDNS, SPF, DKIM,
  * ARC, DMARC, BIMI discovery, logo and Evidence Document, the decision — and
  * the same JSON object the service answers (DESIGN.md §4, §5).
  *
@@ -17,8 +17,8 @@
  * 2 usage, an unreadable message or a component that cannot start.
  */
 #include "cli/commands.h"
-#include "engine/config.h"
-#include "engine/evaluate.h"
+#include "evaluate/config.h"
+#include "evaluate/evaluate.h"
 #include "engine/limits.h"
 
 #include <stdio.h>

@@ -26,7 +26,7 @@
  * - lps= (spec §2.2): a DNS temperror on the local-part name gives temperror
  *   (the outcome is unknown), any other outcome keeps the original record.
  * - Inbound BIMI-Location / BIMI-Indicator / BIMI-Logo-Preference are never
- *   read (spec §9.2); engine/evaluate strips them from what it shows.
+ *   read (spec §9.2); evaluate/ strips them from what it shows.
  */
 #include "engine/bimi.h"
 #include "engine/bimi-private.h"

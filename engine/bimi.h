@@ -7,7 +7,7 @@
  * found (§2, §3), and the Authentication-Results `bimi=` entry plus the
  * BIMI-Location / BIMI-Indicator values an MTA adds (§9). It does not fetch
  * or validate the indicator (engine/fetch, engine/svg) nor the evidence
- * document (engine/vmc): the pipeline (engine/evaluate) does that after a
+ * document (engine/vmc): the pipeline (evaluate/) does that after a
  * BIMI_BIMI_RESULT_PASS and downgrades the result with
  * bimi_bimi_result_set_fail() when they do not validate.
  *
@@ -367,7 +367,7 @@ char *bimi_bimi_indicator_header_value(GBytes *svg, GError **error);
  * @name: (array length=len): a header field name (compared case-insensitively).
  *
  * Spec §9.2: BIMI-Location, BIMI-Indicator and BIMI-Logo-Preference are set
- * by the receiver only. engine/evaluate calls this on every field of an
+ * by the receiver only. evaluate/ calls this on every field of an
  * inbound message and removes (or ignores) the matching ones before the
  * message is stored or shown, whatever the BIMI outcome; nothing in the
  * engine reads them.

@@ -1,4 +1,4 @@
-/* engine/dns-private.h — helpers shared by engine/dns.c and engine/zone.c
+/* engine/dns-private.h — helpers shared by engine/dns.c and engine/dns-zone.c
  * (domain names in wire and presentation form, RDATA decoding). Library
  * internal: only the DNS module, its tests and its fuzz target include it.
  */

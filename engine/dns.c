@@ -9,7 +9,7 @@
  *  - TXT character-strings joined with nothing between them (RFC 7208 §3.3,
  *    RFC 6376 §3.6.2.2) and kept one by one;
  *  - reverse names (RFC 1035 §3.5 in-addr.arpa, RFC 3596 §2.5 ip6.arpa);
- *  - offline zone data (RFC 1035 §5 master files, parsed by engine/zone.c)
+ *  - offline zone data (RFC 1035 §5 master files, parsed by engine/dns-zone.c)
  *    served by libunbound as one "static" local zone at the root.
  *
  * Design: queries go out with ub_resolve_async() on a threaded context;
@@ -57,7 +57,7 @@
  */
 #include "engine/dns.h"
 #include "engine/dns-private.h"
-#include "engine/zone.h"
+#include "engine/dns-zone.h"
 #include "engine/util.h"
 
 #include <errno.h>

@@ -54,7 +54,7 @@ void bimi_fetch__exempt_endpoint(BimiFetcher *fetcher, const char *ip, guint por
  * @salen: its length
  * @detail: (out) (transfer full): why it is refused, set only on FALSE
  *
- * The open-socket check: a public address (engine/netaddr) and port 443.
+ * The open-socket check: a public address (engine/fetch-netaddr.c) and port 443.
  *
  * Returns: TRUE when a connection may be opened.
  */

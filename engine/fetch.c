@@ -36,7 +36,7 @@
 #include "engine/fetch.h"
 #include "engine/fetch-private.h"
 #include "engine/limits.h"
-#include "engine/netaddr.h"
+#include "engine/fetch-netaddr.h"
 
 #include <string.h>
 #include <unistd.h>

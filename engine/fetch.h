@@ -13,7 +13,7 @@
  *    allow_private_addresses), GET, TLS ≥ 1.2 verified against the system web
  *    PKI or the configured ca_file, no proxy from the environment;
  *  - the socket's actual peer address (after DNS, on every hop) must be public
- *    (engine/netaddr) and the port 443, unless allow_private_addresses;
+ *    (engine/fetch-netaddr.c) and the port 443, unless allow_private_addresses;
  *  - connect and total deadlines; the body cap after content decoding, plus a
  *    cap on bytes received (BIMI_FETCH_WIRE_FACTOR × the body cap); a
  *    Content-Length over the cap stops the transfer before the body;

@@ -180,7 +180,7 @@
 /** Most SAN dNSNames reported from the leaf. */
 #define BIMI_VMC_MAX_SANS             100u
 
-/* ---- engine/config (DESIGN.md §6) ------------------------------------ */
+/* ---- evaluate/config (DESIGN.md §6) ------------------------------------ */
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)
 
@@ -301,8 +301,8 @@
 /** Default SIGTERM grace for requests in flight, ms. */
 #define BIMI_SERVER_DEFAULT_SHUTDOWN_MS 10000u
 
-/* ---- engine/evaluate (the pipeline, DESIGN.md §3 "decision") ----------- */
-/** Largest record-cache value engine/evaluate decodes (its own GKeyFile
+/* ---- evaluate/ (the pipeline, DESIGN.md §3 "decision") ----------- */
+/** Largest record-cache value evaluate/ decodes (its own GKeyFile
  *  serialization of a validated verdict), bytes; larger is a corrupt entry. */
 #define BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES 16384u
 /** Longest string field of a cached verdict (URIs, detail, names), bytes. */

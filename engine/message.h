@@ -29,7 +29,7 @@
  *
  * The From parser (RFC 5322 §3.4 with the obsolete forms of §4.4, RFC 2047
  * encoded words in display names, RFC 6532 UTF-8, IDNA via libidn2) lives in
- * engine/address.c and is declared here: it is part of this module.
+ * engine/message-address.c and is declared here: it is part of this module.
  *
  * Thread-safety: a BimiMessage is immutable after parsing; it may be read from
  * several threads at once.
@@ -195,7 +195,7 @@ gboolean bimi_header_field_has_name(const BimiHeaderField *field, const char *na
  */
 char *bimi_header_field_dup_unfolded_value(const BimiHeaderField *field, gsize *out_len);
 
-/* ---- addresses (engine/address.c) ------------------------------------- */
+/* ---- addresses (engine/message-address.c) ------------------------------------- */
 
 /**
  * BimiMailbox:

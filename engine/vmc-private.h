@@ -10,7 +10,7 @@
 
 G_BEGIN_DECLS
 
-/* ---- engine/pemchain.c ------------------------------------------------ */
+/* ---- engine/vmc-pem.c ------------------------------------------------ */
 
 /**
  * bimi_vmc__pem_chain_parse:
@@ -27,7 +27,7 @@ G_BEGIN_DECLS
  */
 GPtrArray *bimi_vmc__pem_chain_parse(const guint8 *data, gsize len, GError **error);
 
-/* ---- engine/logotype.c ------------------------------------------------ */
+/* ---- engine/vmc-logotype.c ------------------------------------------------ */
 
 /** Hash algorithms the logotype may name (RFC 9399 §4.1 HashAlgAndValue). */
 typedef enum {
@@ -80,7 +80,7 @@ BimiLogotypeDetails *bimi_vmc__logotype_parse(const guint8 *der, gsize len, GErr
  */
 GBytes *bimi_vmc__logo_data_uri_decode(const char *uri, GError **error);
 
-/* ---- engine/sct.c ----------------------------------------------------- */
+/* ---- engine/vmc-sct.c ----------------------------------------------------- */
 
 /** One SignedCertificateTimestamp (RFC 6962 §3.2), structure only. */
 typedef struct {

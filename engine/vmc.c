@@ -9,7 +9,7 @@
  * nextUpdate); RFC 6962 §3 SCT verification with OpenSSL's CT API; EKU
  * id-kp-BIMI (1.3.6.1.5.5.7.3.31) on leaf and issuing CA; policy
  * 1.3.6.1.4.1.53087.1.1; SAN ↔ record domain (§7.3, A-label comparison);
- * RFC 3709/9399 logotype (engine/logotype.c).
+ * RFC 3709/9399 logotype (engine/vmc-logotype.c).
  *
  * Deliberate deviations / decisions:
  *  - All checks run and every failure is reported (the draft stops at the

@@ -106,7 +106,7 @@ respond_unavailable(Exchange *ex, const char *message)
   respond_error(ex, 503, message, NULL, retry);
 }
 
-/* The field an evaluator error is about: engine/evaluate.c starts its
+/* The field an evaluator error is about: evaluate/evaluate.c starts its
  * messages with it ("ip: ...", "selector: ..."). */
 static const char *
 error_field(const char *message, const char *const *fields, const char *fallback)
@@ -117,7 +117,7 @@ error_field(const char *message, const char *const *fields, const char *fallback
   return fallback;
 }
 
-/* Maps an evaluator error to its answer (engine/evaluate.h says which code means what). */
+/* Maps an evaluator error to its answer (evaluate/evaluate.h says which code means what). */
 static void
 respond_gerror(Exchange *ex, const GError *error, const char *argument_field)
 {

@@ -11,7 +11,7 @@
 
 #include <fcgiapp.h>
 #include <glib.h>
-#include "engine/evaluate.h"
+#include "evaluate/evaluate.h"
 #include "fcgi/metrics.h"
 
 G_BEGIN_DECLS

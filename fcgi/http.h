@@ -11,7 +11,7 @@
 #define BIMI_FCGI_HTTP_H
 
 #include <glib.h>
-#include "engine/evaluate.h"
+#include "evaluate/evaluate.h"
 
 G_BEGIN_DECLS
 

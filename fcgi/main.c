@@ -10,8 +10,8 @@
  */
 #include "fcgi/log.h"
 #include "fcgi/server.h"
-#include "engine/config.h"
-#include "engine/evaluate.h"
+#include "evaluate/config.h"
+#include "evaluate/evaluate.h"
 #include "engine/vmc.h"
 
 #include <stdio.h>

@@ -12,8 +12,8 @@
 #define BIMI_FCGI_SERVER_H
 
 #include <glib.h>
-#include "engine/config.h"
-#include "engine/evaluate.h"
+#include "evaluate/config.h"
+#include "evaluate/evaluate.h"
 
 G_BEGIN_DECLS
 

@@ -1,5 +1,5 @@
 /* fuzz/fuzz-evaluate-cache.c — libFuzzer target for the record-cache value
- * decoder of engine/evaluate (bimi_evaluate__verdict_decode): the cached
+ * decoder of evaluate/ (bimi_evaluate__verdict_decode): the cached
  * verdict of a logo and Evidence Document validation, which a shared cache
  * backend may hold from another process, so it is untrusted input.
  *
@@ -8,7 +8,7 @@
  * BIMI_EVALUATE_MAX_CACHE_STRING_BYTES and UTF-8) and must round-trip:
  * encode(decode(x)) decodes to the same fields. Any breach aborts.
  */
-#include "engine/evaluate-private.h"
+#include "evaluate/evaluate-private.h"
 #include "engine/limits.h"
 
 #include <stdint.h>

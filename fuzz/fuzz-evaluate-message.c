@@ -1,5 +1,5 @@
 /* fuzz/fuzz-evaluate-message.c — libFuzzer target for the whole pipeline of
- * engine/evaluate-message.c on one hostile message.
+ * evaluate/evaluate-message.c on one hostile message.
  *
  * The input is the message POSTed to /bimi/v1/evaluate. One evaluator, built
  * once, answers DNS offline from a small zone (example.: a DMARC record, a BIMI
@@ -13,8 +13,8 @@
  * root (the [trust] files are data/...).
  */
 #include "engine/authres.h"
-#include "engine/config.h"
-#include "engine/evaluate.h"
+#include "evaluate/config.h"
+#include "evaluate/evaluate.h"
 
 #include <glib/gstdio.h>
 #include <stdint.h>

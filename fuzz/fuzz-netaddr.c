@@ -1,4 +1,4 @@
-/* fuzz/fuzz-netaddr.c — libFuzzer target for engine/netaddr (address text and classification).
+/* fuzz/fuzz-netaddr.c — libFuzzer target for engine/fetch-netaddr.c (address text and classification).
  *
  * Parses the input as address text; when it parses, classifies it and checks
  * the promises of netaddr.h: a range text always, "global" exactly for public
@@ -6,7 +6,7 @@
  * IPv4-compatible form never public. Also classifies the raw bytes when the
  * input is 4 or 16 bytes long. Any breach aborts.
  */
-#include "engine/netaddr.h"
+#include "engine/fetch-netaddr.h"
 
 #include <stdint.h>
 #include <stdlib.h>

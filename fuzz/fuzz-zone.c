@@ -1,12 +1,12 @@
 /* fuzz/fuzz-zone.c — libFuzzer target for the RFC 1035 master-file parser
- * (engine/zone.c), the code behind bimi_dns_resolver_add_zone_data().
+ * (engine/dns-zone.c), the code behind bimi_dns_resolver_add_zone_data().
  *
  * Parse-only: a fresh BimiDnsZone per input, no libunbound context (which
  * would cost a thread per input). Every record produced is re-parsed from
  * its canonical text, which must succeed and give the same text: the form
  * handed to libunbound is always one our own parser accepts unchanged.
  */
-#include "engine/zone.h"
+#include "engine/dns-zone.h"
 
 #include <stdint.h>
 #include <string.h>

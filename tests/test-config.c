@@ -1,5 +1,5 @@
-/* tests/test-config.c — engine/config: defaults, [dns] keys, strictness. */
-#include "engine/config.h"
+/* tests/test-config.c — evaluate/config: defaults, [dns] keys, strictness. */
+#include "evaluate/config.h"
 #include "engine/limits.h"
 
 #include <string.h>

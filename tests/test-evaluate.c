@@ -1,4 +1,4 @@
-/* tests/test-evaluate.c — engine/evaluate end to end, offline: every decision
+/* tests/test-evaluate.c — evaluate/ end to end, offline: every decision
  * of DESIGN.md §3 on the dkimpy-signed messages of fixtures/evaluate/, DNS
  * from fixtures/evaluate/evaluate.zone.in (port filled in), logos and
  * Evidence Documents (the test PKI of fixtures/pki, evaluated at
@@ -10,8 +10,8 @@
  * with engine/authres; the cache test counts the origin's access-log lines.
  * nginx is a child with PR_SET_PDEATHSIG and is stopped by PID at the end.
  */
-#include "engine/evaluate.h"
-#include "engine/evaluate-private.h"
+#include "evaluate/evaluate.h"
+#include "evaluate/evaluate-private.h"
 #include "engine/authres.h"
 #include "engine/limits.h"
 

@@ -12,7 +12,7 @@
  * Evaluated at 2026-06-01T00:00:00Z, the test PKI's time. Skips when nginx is
  * not installed; nginx is stopped by PID (and dies with us: PR_SET_PDEATHSIG).
  */
-#include "engine/config.h"
+#include "evaluate/config.h"
 #include "engine/fetch.h"
 #include "engine/fetch-private.h"
 #include "engine/limits.h"

@@ -1,4 +1,4 @@
-/* tests/test-fetch.c — engine/netaddr and the network-free parts of engine/fetch.
+/* tests/test-fetch.c — engine/fetch-netaddr.c and the network-free parts of engine/fetch.
  *
  * The address classification table (IANA special-purpose registries, with the
  * IPv4-mapped, IPv4-compatible, NAT64 and 6to4 forms), address text parsing,
@@ -10,7 +10,7 @@
 #include "engine/fetch.h"
 #include "engine/fetch-private.h"
 #include "engine/limits.h"
-#include "engine/netaddr.h"
+#include "engine/fetch-netaddr.h"
 
 #include <string.h>
 #include <arpa/inet.h>

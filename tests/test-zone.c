@@ -1,6 +1,6 @@
 /* tests/test-zone.c — RFC 1035 §5 master-file parser and domain names
- * (engine/zone.c), without a resolver. */
-#include "engine/zone.h"
+ * (engine/dns-zone.c), without a resolver. */
+#include "engine/dns-zone.h"
 
 #include <string.h>
 

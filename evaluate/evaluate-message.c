@@ -1,4 +1,4 @@
-/* engine/evaluate-message.c — one message through the pipeline (DESIGN.md §1;
+/* evaluate/evaluate-message.c — one message through the pipeline (DESIGN.md §1;
  * the decision rules are in evaluate.c's header comment).
  *
  * RFC 5322 parse (engine/message) and the envelope checks → FCrDNS of the
@@ -24,7 +24,7 @@
  * Inbound BIMI-Location, BIMI-Indicator and BIMI-Logo-Preference fields (spec
  * §9.2) are counted and otherwise ignored: nothing reads them.
  */
-#include "engine/evaluate-private.h"
+#include "evaluate/evaluate-private.h"
 #include "engine/authres.h"
 #include "engine/authres-trust.h"
 #include "engine/limits.h"

@@ -1,4 +1,4 @@
-/* engine/sct.c — the SignedCertificateTimestampList (RFC 6962 §3.3) parser.
+/* engine/vmc-sct.c — the SignedCertificateTimestampList (RFC 6962 §3.3) parser.
  *
  * RFC 6962 §3.2 SCT structure (TLS presentation language, RFC 5246 §4):
  *   opaque SerializedSCT<1..2^16-1>; SerializedSCT sct_list<1..2^16-1>;

@@ -1,9 +1,9 @@
-/* engine/config.c — GKeyFile → immutable BimiConfig (DESIGN.md §6, STYLE.md §8).
+/* evaluate/config.c — GKeyFile → immutable BimiConfig (DESIGN.md §6, STYLE.md §8).
  *
  * Strict by design: unknown groups and keys are errors, numbers are range
  * checked, so that a misspelt security knob is reported instead of ignored.
  */
-#include "engine/config.h"
+#include "evaluate/config.h"
 #include "engine/limits.h"
 #include "engine/util.h"
 

@@ -1,4 +1,4 @@
-/* engine/netaddr.c — address classification for the fetcher's SSRF guard.
+/* engine/fetch-netaddr.c — address classification for the fetcher's SSRF guard.
  *
  * Implements: the IANA IPv4 and IPv6 Special-Purpose Address Registries
  * (RFC 6890 and updates: RFC 1122 §3.2.1.3, RFC 1918, RFC 3927, RFC 5737,
@@ -16,7 +16,7 @@
  *  - IPv4-compatible addresses (::a.b.c.d, deprecated) are never public.
  *  - 192.88.99.0/24 (deprecated 6to4 relay anycast, RFC 7526) is refused.
  */
-#include "engine/netaddr.h"
+#include "engine/fetch-netaddr.h"
 
 #include <string.h>
 #include <arpa/inet.h>

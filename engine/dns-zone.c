@@ -1,4 +1,4 @@
-/* engine/zone.c — domain names and RFC 1035 master files for engine/dns.
+/* engine/dns-zone.c — domain names and RFC 1035 master files for engine/dns.
  *
  * Implements:
  *  - RFC 1035 §2.3.4 (size limits), §3.1 (wire names), §5.1 (presentation
@@ -33,7 +33,7 @@
  * Every reader works on (pointer, length) with explicit bounds; nothing
  * assumes NUL termination of the input.
  */
-#include "engine/zone.h"
+#include "engine/dns-zone.h"
 
 #include <string.h>
 

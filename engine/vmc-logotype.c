@@ -1,4 +1,4 @@
-/* engine/logotype.c — the logotype extension (id-pe-logotype, 1.3.6.1.5.5.7.1.12).
+/* engine/vmc-logotype.c — the logotype extension (id-pe-logotype, 1.3.6.1.5.5.7.1.12).
  *
  * RFC 3709 §4.1 / RFC 9399 §4.1 (LogotypeExtn, LogotypeInfo, LogotypeData,
  * LogotypeImage, LogotypeDetails, HashAlgAndValue), RFC 2397 (data: URI),

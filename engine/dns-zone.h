@@ -1,10 +1,10 @@
-/* engine/zone.h — RFC 1035 §5 master-file parser of the DNS module (internal).
+/* engine/dns-zone.h — RFC 1035 §5 master-file parser of the DNS module (internal).
  *
  * bimi_dns_resolver_add_zone_data() is the public way in; this header exists
  * so the parser can be tested and fuzzed without a libunbound context.
  */
-#ifndef BIMI_ZONE_H
-#define BIMI_ZONE_H
+#ifndef BIMI_DNS_ZONE_H
+#define BIMI_DNS_ZONE_H
 
 #include "engine/dns-private.h"
 
@@ -83,4 +83,4 @@ GPtrArray *bimi_dns__zone_parse(BimiDnsZone *zone, const char *text, gsize len, 
 
 G_END_DECLS
 
-#endif /* BIMI_ZONE_H */
+#endif /* BIMI_DNS_ZONE_H */

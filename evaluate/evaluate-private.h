@@ -1,4 +1,4 @@
-/* engine/evaluate-private.h — what the files of engine/evaluate share
+/* evaluate/evaluate-private.h — what the files of evaluate/ share
  * (evaluate.c: the evaluator, the pipeline and the decision;
  * evaluate-evidence.c: logo and Evidence Document validation through the
  * record cache, and the cached-verdict codec; evaluate-json.c: the DESIGN.md
@@ -8,7 +8,7 @@
 #ifndef BIMI_EVALUATE_PRIVATE_H
 #define BIMI_EVALUATE_PRIVATE_H
 
-#include "engine/evaluate.h"
+#include "evaluate/evaluate.h"
 #include "engine/arc.h"
 #include "engine/bimi.h"
 #include "engine/dkim.h"

@@ -1,4 +1,4 @@
-/* engine/config.h — the one configuration file (DESIGN.md §6), parsed once.
+/* evaluate/config.h — the one configuration file (DESIGN.md §6), parsed once.
  *
  * An INI file read with GKeyFile into an immutable BimiConfig. Unknown groups,
  * unknown keys and out-of-range values are errors (STYLE.md §8): a typo in a
@@ -79,7 +79,7 @@ typedef struct {
   gboolean policy_bimi_accept_arc_override; /**< "bimi_accept_arc_override" (default false): let a
                                              *   DMARC fail relaxed by a trusted ARC sealer count as
                                              *   a pass for BIMI (see bimi_arc_trusted_pass()) */
-  /* [policy], the decision (DESIGN.md §3 "decision"; engine/evaluate.h) */
+  /* [policy], the decision (DESIGN.md §3 "decision"; evaluate/evaluate.h) */
   gboolean policy_logo_without_evidence; /**< "logo_without_evidence": none (FALSE, default) or logo (TRUE):
                                           *   a valid logo with no a= Evidence Document is shown without a checkmark */
   gboolean policy_show_cmc;          /**< "cmc": logo (TRUE, default) or none: a valid CMC earns a logo */

@@ -1,4 +1,4 @@
-/* engine/evaluate-evidence.c — the indicator and the Evidence Document of one
+/* evaluate/evaluate-evidence.c — the indicator and the Evidence Document of one
  * Assertion Record, validated once and cached (spec/bimi-receiver.md §5, §7,
  * §7.5; DESIGN.md §1 "cache").
  *
@@ -24,7 +24,7 @@
  * treats it as untrusted (a shared backend holds bytes other processes
  * wrote) and has a libFuzzer target, fuzz/fuzz-evaluate-cache.c.
  */
-#include "engine/evaluate-private.h"
+#include "evaluate/evaluate-private.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
 

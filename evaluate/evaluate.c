@@ -1,4 +1,4 @@
-/* engine/evaluate.c — the pipeline and the decision (DESIGN.md §1, §3
+/* evaluate/evaluate.c — the pipeline and the decision (DESIGN.md §1, §3
  * "decision", §4; spec/bimi-receiver.md §1).
  *
  * One message: RFC 5322 parse → FCrDNS of the client (RFC 8601 §2.7.3
@@ -34,7 +34,7 @@
  *                                                     ([policy] logo_without_evidence = logo: logo "logo-without-evidence")
  *   logo or evidence failure                        → none with the verdict's code
  */
-#include "engine/evaluate-private.h"
+#include "evaluate/evaluate-private.h"
 #include "engine/authres.h"
 #include "engine/limits.h"
 #include "engine/svg.h"

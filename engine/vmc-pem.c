@@ -1,4 +1,4 @@
-/* engine/pemchain.c — the Evidence Document's PEM chain loader.
+/* engine/vmc-pem.c — the Evidence Document's PEM chain loader.
  *
  * RFC 7468 §2/§5 (textual encoding of certificates): "-----BEGIN CERTIFICATE-----"
  * ... base64 ... "-----END CERTIFICATE-----", explanatory text between blocks

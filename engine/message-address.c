@@ -1,4 +1,4 @@
-/* engine/address.c — RFC 5322 address lists (the From field), part of the
+/* engine/message-address.c — RFC 5322 address lists (the From field), part of the
  * message module (declared in engine/message.h).
  *
  * Implements: RFC 5322 §3.2.2 (CFWS, nested comments), §3.2.3 (atoms),

@@ -1,4 +1,4 @@
-/* engine/evaluate.h — the pipeline and the decision (DESIGN.md §1, §3 "decision", §4).
+/* evaluate/evaluate.h — the pipeline and the decision (DESIGN.md §1, §3 "decision", §4).
  *
  * One BimiEvaluator per process holds everything long-lived: the configuration,
  * the one DNS resolver, the HTTPS fetcher, the BIMI trust store, the record and
@@ -26,7 +26,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
-#include "engine/config.h"
+#include "evaluate/config.h"
 
 G_BEGIN_DECLS
 

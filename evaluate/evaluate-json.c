@@ -1,8 +1,8 @@
-/* engine/evaluate-json.c — the decision object of DESIGN.md §4, built with
+/* evaluate/evaluate-json.c — the decision object of DESIGN.md §4, built with
  * json-glib from one evaluation:
  *
  *   { "decision": "logo+checkmark" | "logo" | "none",
- *     "reason": stable code (engine/evaluate.h),
+ *     "reason": stable code (evaluate/evaluate.h),
  *     "indicator": null | { "sha256", "alt", "svg": URL, "png": { "<px>": URL, ... } },
  *     "mark": null | { "certificate_type", "mark_type", "organization", "issuer", "not_after",
  *                      "trademark_country", "trademark_office", "trademark_id", "pilot" },
@@ -15,7 +15,7 @@
  * modules' own *_build_json helpers (the shapes of `bimi spf|dkim|arc|dmarc
  * --json`); auth.bimi gets an "indicator_validation" member with the verdict.
  */
-#include "engine/evaluate-private.h"
+#include "evaluate/evaluate-private.h"
 
 static void
 add_string(JsonBuilder *b, const char *name, const char *value)

@@ -1,4 +1,4 @@
-/* engine/netaddr.h — is this IP address one the fetcher may connect to?
+/* engine/fetch-netaddr.h — is this IP address one the fetcher may connect to?
  *
  * The SSRF guard of engine/fetch (spec/bimi-receiver.md §12 item 15, §13
  * item 6): `l=` and `a=` URLs are chosen by the sender of a message, so the
@@ -9,8 +9,8 @@
  * (IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96,
  * 6to4 2002::/16) are classified by the IPv4 address they carry.
  */
-#ifndef BIMI_NETADDR_H
-#define BIMI_NETADDR_H
+#ifndef BIMI_FETCH_NETADDR_H
+#define BIMI_FETCH_NETADDR_H
 
 #include <glib.h>
 #include <sys/socket.h>
@@ -87,4 +87,4 @@ const char *bimi_netaddr_class_to_string(BimiNetaddrClass klass);
 
 G_END_DECLS
 
-#endif /* BIMI_NETADDR_H */
+#endif /* BIMI_FETCH_NETADDR_H */
