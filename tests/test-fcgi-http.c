@@ -1,6 +1,7 @@
 /* tests/test-fcgi-http.c — the pure parts of bimi-fcgi: routing, query
  * strings, the envelope, Content-Length, ETags, error bodies, log escaping,
- * the metrics text and the [server] listen syntax. */
+ * the metrics text, the [server] listen syntax and the scan for a whole
+ * FastCGI request. */
 #include "fcgi/http.h"
 #include "fcgi/metrics.h"
 #include "fcgi/server.h"
@@ -376,6 +377,169 @@ test_listen(void)
   }
 }
 
+/* ---- bimi_fcgi_scan_request (fastcgi-spec §3.3, §3.4, §5) ---------------- */
+
+static void
+put_record(GByteArray *b, guint type, guint id, const void *content, gsize len)
+{
+  guchar h[8] = { 1, (guchar) type, (guchar) (id >> 8), (guchar) id, (guchar) (len >> 8), (guchar) len, 0, 0 };
+  g_byte_array_append(b, h, 8);
+  if (len > 0)
+    g_byte_array_append(b, content, (guint) len);
+}
+
+static void
+put_pair(GByteArray *b, const char *name, const char *value)
+{
+  guchar n = (guchar) strlen(name), v = (guchar) strlen(value);
+  g_byte_array_append(b, &n, 1);
+  g_byte_array_append(b, &v, 1);
+  g_byte_array_append(b, (const guchar *) name, n);
+  g_byte_array_append(b, (const guchar *) value, v);
+}
+
+/* BEGIN_REQUEST (id 1, keep), PARAMS with CONTENT_LENGTH = @cl (none when NULL), empty PARAMS. */
+static GByteArray *
+request_head(const char *cl)
+{
+  static const guchar begin[8] = { 0, 1, 1, 0, 0, 0, 0, 0 };
+  g_autoptr(GByteArray) pairs = g_byte_array_new();
+  GByteArray *b = g_byte_array_new();
+
+  put_pair(pairs, "REQUEST_METHOD", "POST");
+  if (cl != NULL)
+    put_pair(pairs, "CONTENT_LENGTH", cl);
+  put_record(b, 1, 1, begin, 8);
+  put_record(b, 4, 1, pairs->data, pairs->len);
+  put_record(b, 4, 1, NULL, 0);
+  return b;
+}
+
+static BimiFcgiScan
+scan(GByteArray *b, gsize len, gsize *need, guint64 *cl, GError **error)
+{
+  return bimi_fcgi_scan_request(b->data, len, need, cl, error);
+}
+
+static void
+test_scan_whole_request(void)
+{
+  g_autoptr(GByteArray) b = request_head("5");
+  gsize head_len = b->len, need = 0;
+  guint64 cl = 0;
+  GError *error = NULL;
+
+  put_record(b, 5, 1, "hello", 5);
+  put_record(b, 5, 1, NULL, 0);
+  g_assert_cmpint(scan(b, b->len, &need, &cl, &error), ==, BIMI_FCGI_SCAN_READY);
+  g_assert_no_error(error);
+  g_assert_cmpuint(cl, ==, 5);
+  /* Every proper prefix is not ready, and says how much more the next step needs. */
+  for (gsize len = 0; len < b->len; len++) {
+    BimiFcgiScan r = scan(b, len, &need, &cl, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(r, ==, len >= head_len ? BIMI_FCGI_SCAN_HEADERS : BIMI_FCGI_SCAN_MORE);
+    g_assert_cmpuint(need, >, len);
+    g_assert_cmpuint(need, <=, b->len);
+  }
+  /* The header of the first record: 8 bytes; then the whole BEGIN_REQUEST: 16. */
+  scan(b, 3, &need, &cl, &error);
+  g_assert_cmpuint(need, ==, 8);
+  scan(b, 9, &need, &cl, &error);
+  g_assert_cmpuint(need, ==, 16);
+  /* Parameters complete, body not: HEADERS with the announced length. */
+  g_assert_cmpint(scan(b, head_len + 8 + 5, &need, &cl, &error), ==, BIMI_FCGI_SCAN_HEADERS);
+  g_assert_cmpuint(cl, ==, 5);
+  g_assert_cmpuint(need, ==, b->len);
+}
+
+static void
+test_scan_skips_and_lengths(void)
+{
+  static const guchar begin2[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+  g_autoptr(GByteArray) b = g_byte_array_new();
+  g_autoptr(GByteArray) head = request_head(NULL);
+  gsize need;
+  guint64 cl;
+  GError *error = NULL;
+
+  /* A management record (FCGI_GET_VALUES, id 0) first, then the request; STDIN of id 7 is not ours. */
+  put_record(b, 9, 0, "\x0e\x00" "FCGI_MAX_CONNS", 16);
+  g_byte_array_append(b, head->data, head->len);
+  put_record(b, 5, 7, NULL, 0);
+  g_assert_cmpint(scan(b, b->len, &need, &cl, &error), ==, BIMI_FCGI_SCAN_HEADERS);
+  g_assert_no_error(error);
+  g_assert_cmpuint(cl, ==, G_MAXUINT64); /* no CONTENT_LENGTH */
+  put_record(b, 5, 1, NULL, 0);
+  g_assert_cmpint(scan(b, b->len, &need, &cl, &error), ==, BIMI_FCGI_SCAN_READY);
+
+  /* A CONTENT_LENGTH that is not a number is "unknown". */
+  g_autoptr(GByteArray) bad_cl = request_head("12x");
+  g_assert_cmpint(scan(bad_cl, bad_cl->len, &need, &cl, &error), ==, BIMI_FCGI_SCAN_HEADERS);
+  g_assert_cmpuint(cl, ==, G_MAXUINT64);
+
+  /* Not FastCGI: an HTTP request on the socket. */
+  g_autoptr(GByteArray) http = g_byte_array_new();
+  g_byte_array_append(http, (const guchar *) "GET / HTTP/1.1\r\n", 16);
+  scan(http, http->len, &need, &cl, &error);
+  g_assert_error(error, BIMI_FCGI_ERROR, BIMI_FCGI_ERROR_BAD_REQUEST);
+  g_clear_error(&error);
+
+  /* A second BEGIN_REQUEST. */
+  g_autoptr(GByteArray) twice = request_head("0");
+  put_record(twice, 1, 2, begin2, 8);
+  scan(twice, twice->len, &need, &cl, &error);
+  g_assert_error(error, BIMI_FCGI_ERROR, BIMI_FCGI_ERROR_BAD_REQUEST);
+  g_clear_error(&error);
+
+  /* A BEGIN_REQUEST body of the wrong size. */
+  g_autoptr(GByteArray) short_begin = g_byte_array_new();
+  put_record(short_begin, 1, 1, begin2, 4);
+  scan(short_begin, short_begin->len, &need, &cl, &error);
+  g_assert_error(error, BIMI_FCGI_ERROR, BIMI_FCGI_ERROR_BAD_REQUEST);
+  g_clear_error(&error);
+}
+
+static void
+test_scan_limits(void)
+{
+  static const guchar begin[8] = { 0, 1, 0, 0, 0, 0, 0, 0 };
+  static guchar chunk[32768];
+  gsize need;
+  guint64 cl;
+  GError *error = NULL;
+
+  /* BIMI_SERVER_MAX_SCAN_RECORDS: that many empty records of another id pass, one more does not. */
+  g_autoptr(GByteArray) many = g_byte_array_new();
+  for (guint i = 0; i < BIMI_SERVER_MAX_SCAN_RECORDS; i++)
+    put_record(many, 5, 9, NULL, 0);
+  g_assert_cmpint(scan(many, many->len, &need, &cl, &error), ==, BIMI_FCGI_SCAN_MORE);
+  g_assert_no_error(error);
+  put_record(many, 5, 9, NULL, 0);
+  scan(many, many->len, &need, &cl, &error);
+  g_assert_error(error, BIMI_FCGI_ERROR, BIMI_FCGI_ERROR_BAD_REQUEST);
+  g_assert_nonnull(strstr(error->message, "too many records"));
+  g_clear_error(&error);
+
+  /* BIMI_SERVER_READAHEAD_BYTES of parameters pass; a byte more does not. */
+  g_autoptr(GByteArray) params = g_byte_array_new();
+  put_record(params, 1, 1, begin, 8);
+  memset(chunk, 'a', sizeof chunk);
+  for (gsize left = BIMI_SERVER_READAHEAD_BYTES; left > 0;) {
+    gsize n = MIN(left, (gsize) 65535);
+    n = MIN(n, sizeof chunk);
+    put_record(params, 4, 1, chunk, n);
+    left -= n;
+  }
+  g_assert_cmpint(scan(params, params->len, &need, &cl, &error), ==, BIMI_FCGI_SCAN_MORE);
+  g_assert_no_error(error);
+  put_record(params, 4, 1, chunk, 1);
+  scan(params, params->len, &need, &cl, &error);
+  g_assert_error(error, BIMI_FCGI_ERROR, BIMI_FCGI_ERROR_BAD_REQUEST);
+  g_assert_nonnull(strstr(error->message, "parameters too long"));
+  g_clear_error(&error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -391,5 +555,8 @@ main(int argc, char **argv)
   g_test_add_func("/fcgi/error-json-and-log-escape", test_error_json_and_escape);
   g_test_add_func("/fcgi/metrics/text", test_metrics_text);
   g_test_add_func("/fcgi/listen", test_listen);
+  g_test_add_func("/fcgi/scan/whole-request", test_scan_whole_request);
+  g_test_add_func("/fcgi/scan/skips-and-lengths", test_scan_skips_and_lengths);
+  g_test_add_func("/fcgi/scan/limits", test_scan_limits);
   return g_test_run();
 }
