@@ -6,7 +6,8 @@
  * Why a dispatcher: with nginx `fastcgi_keep_conn on`, a worker that loops
  * on FCGX_Accept_r() stays pinned to its connection between requests, so
  * more nginx connections than workers starve in the listen backlog. Here a
- * worker holds a connection only while one request runs on it.
+ * worker holds a connection only while one request runs on it, and gets it
+ * only once that request has arrived whole (a slow client holds no worker).
  */
 #ifndef BIMI_FCGI_SERVER_H
 #define BIMI_FCGI_SERVER_H
@@ -56,7 +57,10 @@ typedef struct _BimiFcgiServer BimiFcgiServer;
  * pid and LISTEN_FDS is 1 (systemd socket activation, sd_listen_fds(3): fd 3;
  * [server] listen is then not used), else opens [server] listen (a unix socket
  * gets [server] socket_mode; a stale socket file is replaced, a live one is an
- * error). Opens the signalfd.
+ * error). Opens the signalfd. Raises the RLIMIT_NOFILE soft limit (up to the
+ * hard limit) for BIMI_SERVER_MAX_CONNECTIONS connections beside
+ * BIMI_SERVER_FD_RESERVE other descriptors; when it cannot, connections are
+ * bounded lower (a warning says to what).
  * SIGTERM, SIGINT and SIGHUP must already be blocked in every thread
  * (bimi_fcgi_server_block_signals() before any thread starts).
  *
