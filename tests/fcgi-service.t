@@ -17,7 +17,7 @@
 # with Retry-After while a slow request runs and another waits, and SIGTERM
 # with a slow request in flight: it is answered and the process exits 0.
 #
-# Also: systemd-analyze verify of conf/bimi-fcgi.service (when installed).
+# Also: systemd-analyze verify of conf/bimi-fcgi.socket and conf/bimi-fcgi.service (when installed).
 #
 # TAP on stdout. Every process started here is stopped by PID at exit, also
 # when a check fails or the script is interrupted.
@@ -300,8 +300,12 @@ try:
         unit = os.path.join(tmp, "unit", "bimi-fcgi.service")
         with open(unit, "w") as f:
             f.write(open("conf/bimi-fcgi.service").read().replace("/usr/local/bin/bimi-fcgi", os.path.abspath(FCGI)))
-        out = subprocess.run([analyze, "verify", unit], capture_output=True, text=True)
-        ok(out.returncode == 0 and out.stderr.strip() == "", "systemd-analyze verify conf/bimi-fcgi.service", out)
+        sock_unit = os.path.join(tmp, "unit", "bimi-fcgi.socket")
+        with open(sock_unit, "w") as f:
+            f.write(open("conf/bimi-fcgi.socket").read())
+        out = subprocess.run([analyze, "verify", sock_unit, unit], capture_output=True, text=True)
+        ok(out.returncode == 0 and out.stderr.strip() == "",
+           "systemd-analyze verify conf/bimi-fcgi.socket and conf/bimi-fcgi.service", out)
     else:
         ok(True, "systemd-analyze verify conf/bimi-fcgi.service # SKIP no systemd-analyze")
 
