@@ -215,17 +215,9 @@ def metric(text, name):
 
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ------------------------------------------
-BEGIN, END, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
-
-
-def record(rtype, content, rid=1):
-    return struct.pack(">BBHHBB", 1, rtype, rid, len(content), 0, 0) + content
-
-
-def nv(name, value):
-    def ln(x):
-        return bytes([len(x)]) if len(x) < 128 else struct.pack(">I", len(x) | 0x80000000)
-    return ln(name) + ln(value) + name + value
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
+from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 
 def fcgi_send(s, params, stdin=b"", send_stdin=True, keep=True):
@@ -233,28 +225,6 @@ def fcgi_send(s, params, stdin=b"", send_stdin=True, keep=True):
     s.sendall(record(BEGIN, struct.pack(">HB5x", 1, 1 if keep else 0)) + record(PARAMS, body) + record(PARAMS, b""))
     if send_stdin:
         s.sendall((record(STDIN, stdin) if stdin else b"") + record(STDIN, b""))
-
-
-def fcgi_read(s):
-    """Reads records up to FCGI_END_REQUEST; returns the FCGI_STDOUT bytes, or None on EOF first."""
-    out, buf = b"", b""
-    while True:
-        while len(buf) < 8:
-            chunk = s.recv(65536)
-            if not chunk:
-                return None
-            buf += chunk
-        _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", buf[:8])
-        while len(buf) < 8 + clen + plen:
-            chunk = s.recv(65536)
-            if not chunk:
-                return None
-            buf += chunk
-        content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
-        if rtype == STDOUT:
-            out += content
-        if rtype == END:
-            return out
 
 
 def fcgi_connect():

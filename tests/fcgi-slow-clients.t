@@ -102,17 +102,9 @@ def start_fcgi(name, sock, nofile=None, **server):
 
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ----------------------------------------------------
-BEGIN, END, PARAMS, STDIN, STDOUT = 1, 3, 4, 5, 6
-
-
-def record(rtype, content, rid=1):
-    return struct.pack(">BBHHBB", 1, rtype, rid, len(content), 0, 0) + content
-
-
-def nv(name, value):
-    def ln(x):
-        return bytes([len(x)]) if len(x) < 128 else struct.pack(">I", len(x) | 0x80000000)
-    return ln(name) + ln(value) + name + value
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
+from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 
 def head(params):
@@ -121,25 +113,9 @@ def head(params):
 
 
 def read_status(s):
-    """FCGI_STDOUT up to FCGI_END_REQUEST; returns the Status line, or None on EOF first."""
-    out, buf = b"", b""
-    while True:
-        while len(buf) < 8:
-            chunk = s.recv(65536)
-            if not chunk:
-                return None
-            buf += chunk
-        _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", buf[:8])
-        while len(buf) < 8 + clen + plen:
-            chunk = s.recv(65536)
-            if not chunk:
-                return None
-            buf += chunk
-        content, buf = buf[8:8 + clen], buf[8 + clen + plen:]
-        if rtype == STDOUT:
-            out += content
-        if rtype == END:
-            return out.split(b"\r\n", 1)[0].decode("latin-1")
+    """The Status line of the answer, or None on EOF first."""
+    out = fcgi_read(s)
+    return None if out is None else out.split(b"\r\n", 1)[0].decode("latin-1")
 
 
 def connect(sock, timeout=30):

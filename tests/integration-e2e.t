@@ -43,12 +43,7 @@ int_plan $(( ${#BRANDS[@]} * 2 + shown * 4 + 3 ))
 
 # --- the TLS origin: docroot from upstream -------------------------------------
 docroot=$INT_TMP/docroot
-for row in "${BRANDS[@]}"; do
-  IFS=$'\t' read -r name _ evidence logo _ <<< "$row"
-  mkdir -p "$docroot/$name"
-  cp "$VMCDIR/$evidence" "$docroot/$name/evidence.pem" || int_bail "missing $VMCDIR/$evidence"
-  cp "$SVGDIR/$logo" "$docroot/$name/logo.svg" || int_bail "missing $SVGDIR/$logo"
-done
+int_e2e_docroot "$docroot"
 int_start_origin "$docroot"
 
 # --- DNS: nsd with the brand zones ---------------------------------------------

@@ -117,6 +117,18 @@ int_zone_dir() {
   done
 }
 
+# int_e2e_docroot DIR: the TLS origin's files for the brands of fixtures/e2e/brands.tsv (BRANDS):
+# DIR/<name>/evidence.pem and DIR/<name>/logo.svg from the upstream VMC fixtures and SVGs.
+int_e2e_docroot() {
+  local row name evidence logo
+  for row in "${BRANDS[@]}"; do
+    IFS=$'\t' read -r name _ evidence logo _ <<< "$row"
+    mkdir -p "$1/$name"
+    cp "$BIMI_UPSTREAM_DIR/bimi/vmc-fixtures/$evidence" "$1/$name/evidence.pem" || int_bail "missing $evidence"
+    cp "$BIMI_UPSTREAM_DIR/bimi/svg/$logo" "$1/$name/logo.svg" || int_bail "missing $logo"
+  done
+}
+
 # int_start_nsd ZONEDIR: nsd on 127.0.0.1:$NSD_PORT (UDP and TCP), one zone per ZONEDIR/*.zone
 # (root.zone is the zone "."; with one, every name outside the others is NXDOMAIN, not REFUSED).
 int_start_nsd() {

@@ -17,7 +17,6 @@
 set -u
 . "$(dirname "$0")/integration-lib.sh"
 int_require
-VMCDIR=$BIMI_UPSTREAM_DIR/bimi/vmc-fixtures
 SVGDIR=$BIMI_UPSTREAM_DIR/bimi/svg
 CLIENTS=64
 SECONDS_LOAD=10
@@ -27,12 +26,7 @@ mapfile -t BRANDS < <(grep -v '^#' fixtures/e2e/brands.tsv)
 int_plan $(( 3 + ${#BRANDS[@]} ))
 
 docroot=$INT_TMP/docroot
-for row in "${BRANDS[@]}"; do
-  IFS=$'\t' read -r name _ evidence logo _ <<< "$row"
-  mkdir -p "$docroot/$name"
-  cp "$VMCDIR/$evidence" "$docroot/$name/evidence.pem" || int_bail "missing $VMCDIR/$evidence"
-  cp "$SVGDIR/$logo" "$docroot/$name/logo.svg" || int_bail "missing $SVGDIR/$logo"
-done
+int_e2e_docroot "$docroot"
 int_start_origin "$docroot"
 int_zone_dir fixtures/e2e/zones "$INT_TMP/zones"
 int_start_nsd "$INT_TMP/zones"
