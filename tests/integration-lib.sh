@@ -5,6 +5,7 @@
 #   int_start_origin DOCROOT         nginx TLS origin (fixtures/tls/server.pem, SAN origin.test) → $ORIGIN_PORT
 #   int_start_fcgi CONF              build/bimi-fcgi -c CONF (listen from CONF)  → $FCGI_PID
 #   int_start_front                  nginx front with fastcgi_pass to bimi-fcgi  → $FRONT_PORT
+#   int_start_e2e_backends           the origin and nsd for the brands of fixtures/e2e/brands.tsv
 # Every PID goes to INT_PIDS; the EXIT trap stops them all by PID (TERM, then KILL after 5 s),
 # also when a check fails or the script is interrupted. A missing component (nginx, nsd, curl,
 # python3 modules, build/bimi-fcgi) is a failure, never a skip: int_require prints "Bail out!".
@@ -127,6 +128,15 @@ int_e2e_docroot() {
     cp "$BIMI_UPSTREAM_DIR/bimi/vmc-fixtures/$evidence" "$1/$name/evidence.pem" || int_bail "missing $evidence"
     cp "$BIMI_UPSTREAM_DIR/bimi/svg/$logo" "$1/$name/logo.svg" || int_bail "missing $logo"
   done
+}
+
+# int_start_e2e_backends: the TLS origin with int_e2e_docroot's files and nsd with the zones of
+# fixtures/e2e/zones (ports filled in): the back ends of the e2e brands (BRANDS).
+int_start_e2e_backends() {
+  int_e2e_docroot "$INT_TMP/docroot"
+  int_start_origin "$INT_TMP/docroot"
+  int_zone_dir fixtures/e2e/zones "$INT_TMP/zones"
+  int_start_nsd "$INT_TMP/zones"
 }
 
 # int_start_nsd ZONEDIR: nsd on 127.0.0.1:$NSD_PORT (UDP and TCP), one zone per ZONEDIR/*.zone

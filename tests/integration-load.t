@@ -25,11 +25,7 @@ int_setup
 mapfile -t BRANDS < <(grep -v '^#' fixtures/e2e/brands.tsv)
 int_plan $(( 3 + ${#BRANDS[@]} ))
 
-docroot=$INT_TMP/docroot
-int_e2e_docroot "$docroot"
-int_start_origin "$docroot"
-int_zone_dir fixtures/e2e/zones "$INT_TMP/zones"
-int_start_nsd "$INT_TMP/zones"
+int_start_e2e_backends
 conf=$INT_TMP/bimi.conf
 int_fcgi_conf "$conf" 2025-06-01T00:00:00Z
 int_start_fcgi "$conf"

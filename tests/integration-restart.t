@@ -25,11 +25,7 @@ int_setup
 int_plan 5
 
 mapfile -t BRANDS < <(grep -v '^#' fixtures/e2e/brands.tsv)
-docroot=$INT_TMP/docroot
-int_e2e_docroot "$docroot"
-int_start_origin "$docroot"
-int_zone_dir fixtures/e2e/zones "$INT_TMP/zones"
-int_start_nsd "$INT_TMP/zones"
+int_start_e2e_backends
 conf=$INT_TMP/bimi.conf
 int_fcgi_conf "$conf" 2025-06-01T00:00:00Z
 
