@@ -81,7 +81,8 @@ static const char *const ignore_require[] = { "ignore", "require", NULL }; /* FA
 static const ConfigKey config_keys[] = {
   { "server", "listen", KEY_STRING, AT(server_listen), 0, 0, 0, BIMI_CONFIG_DEFAULT_LISTEN, NULL, NULL,
     "bimi-fcgi: where the FastCGI socket listens: \"unix:/PATH\" (or \"/PATH\") for a unix socket, or \"HOST:PORT\" "
-    "for TCP." },
+    "for TCP.\n"
+    "Not used when systemd passes the socket (conf/bimi-fcgi.socket, LISTEN_FDS=1): then that socket is served." },
   { "server", "socket_mode", KEY_OCTAL, AT(server_socket_mode), 0, 0777, 0660, NULL, NULL, NULL,
     "Permission bits of a unix socket (octal); nginx's user must be able to connect." },
   { "server", "threads", KEY_UINT, AT(server_threads), 1, BIMI_SERVER_MAX_THREADS, BIMI_SERVER_DEFAULT_THREADS,
