@@ -247,7 +247,7 @@ test_crash_before_rename(void)
   g_assert_true(exists(dir, "svg/ba/" ABC_SHA256 ".svg"));
   g_assert_cmpuint(count_temps(subdir), ==, 0);
   bimi_logo_store_free(store);
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 /* A temp file whose writer is alive (it holds the flock) stays at open, even an
