@@ -8,6 +8,7 @@
 #include "engine/dns.h"
 #include "engine/dns-private.h"
 #include "tests/silent-dns.h"
+#include "tests/lib/cli.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +17,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <glib/gstdio.h>
 
 #define FIXTURE "fixtures/dns/example.zone"
@@ -304,23 +304,7 @@ forwarding_resolver(guint16 port, guint timeout_ms)
 static int
 run_cli(const char *const *args, char **out, char **err)
 {
-  const char *build = g_getenv("BIMI_BUILD");
-  g_autofree char *bin = g_build_filename(build != NULL ? build : "build", "bimi", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  if (!g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
-    g_error("%s not built", bin);
-  g_ptr_array_add(argv, g_strdup(bin));
-  g_ptr_array_add(argv, g_strdup("dns"));
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add(argv, g_strdup(args[i]));
-  g_ptr_array_add(argv, NULL);
-  if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error))
-    g_error("spawn: %s", error->message);
-  g_assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
+  return bimi_test_cli_run("dns", args, out, err);
 }
 
 /* Plain --help lists the DNS options (not only --help-dns) under "bimi dns". */
