@@ -9,6 +9,7 @@
 #include "engine/dns-private.h"
 #include "tests/silent-dns.h"
 #include "tests/lib/cli.h"
+#include "tests/lib/data.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -26,33 +27,14 @@
 static BimiDnsResolver *
 offline_resolver(const char *zone_text)
 {
-  BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.offline = TRUE;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  if (zone_text != NULL) {
-    bimi_dns_resolver_add_zone_data(r, zone_text, strlen(zone_text), "inline.zone", NULL, &error);
-    g_assert_no_error(error);
-  }
-  return r;
+  return bimi_test_resolver_zone_text(zone_text, zone_text ? strlen(zone_text) : 0, "inline.zone");
 }
 
 static BimiDnsResolver *
 fixture_resolver(const char *const *fault_names)
 {
   const char *zones[] = { FIXTURE, NULL };
-  BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.zone_files = zones;
-  config.fault_names = fault_names;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return r;
+  return bimi_test_resolver_zone_files(zones, fault_names);
 }
 
 static BimiDnsAnswer *

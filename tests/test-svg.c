@@ -7,6 +7,7 @@
 #include "engine/svg-private.h"
 #include "engine/limits.h"
 #include "tests/lib/cli.h"
+#include "tests/lib/data.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -125,12 +126,7 @@ assert_error(const BimiSvgResult *r, const char *code, guint line)
 static GBytes *
 read_file(const char *path)
 {
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-  if (!g_file_get_contents(path, &contents, &len, &error))
-    g_error("%s", error->message);
-  return g_bytes_new_take(g_steal_pointer(&contents), len);
+  return bimi_test_read_bytes(path);
 }
 
 static const char *
