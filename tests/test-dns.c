@@ -272,14 +272,10 @@ forwarding_resolver(guint16 port, guint timeout_ms)
   g_autofree char *fwd = g_strdup_printf("127.0.0.1@%u", port);
   const char *fwds[] = { fwd, NULL };
   BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
 
   config.forwarders = fwds;
   config.timeout_ms = timeout_ms;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return r;
+  return bimi_test_resolver_new(&config);
 }
 
 /* `build/bimi dns ARGS...`: the exit code, stdout and stderr. */

@@ -14,30 +14,33 @@ bimi_test_read_bytes(const char *path)
 }
 
 BimiDnsResolver *
-bimi_test_resolver_zone_files(const char *const *zones, const char *const *fault_names)
+bimi_test_resolver_new(const BimiDnsConfig *config)
 {
-  BimiDnsConfig config = { 0 };
   g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
+  BimiDnsResolver *r = bimi_dns_resolver_new(config, &error);
 
-  config.zone_files = zones;
-  config.fault_names = fault_names;
-  r = bimi_dns_resolver_new(&config, &error);
   g_assert_no_error(error);
   g_assert_nonnull(r);
   return r;
 }
 
 BimiDnsResolver *
-bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name)
+bimi_test_resolver_zone_files(const char *const *zones, const char *const *fault_names)
 {
   BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
 
-  config.offline = TRUE;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
+  config.zone_files = zones;
+  config.fault_names = fault_names;
+  return bimi_test_resolver_new(&config);
+}
+
+BimiDnsResolver *
+bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name)
+{
+  BimiDnsConfig config = { .offline = TRUE };
+  g_autoptr(GError) error = NULL;
+  BimiDnsResolver *r = bimi_test_resolver_new(&config);
+
   if (zone_text != NULL) {
     bimi_dns_resolver_add_zone_data(r, zone_text, len, name, NULL, &error);
     g_assert_no_error(error);

@@ -11,6 +11,9 @@
  * Aborts the test (g_error, naming the file) when it cannot be read. (transfer full) */
 GBytes *bimi_test_read_bytes(const char *path);
 
+/** bimi_dns_resolver_new(@config), asserting that it builds. (transfer full) */
+BimiDnsResolver *bimi_test_resolver_new(const BimiDnsConfig *config);
+
 /** A resolver answering only from the zone files @zones (NULL-terminated), with
  * @fault_names (NULL-terminated, may be NULL) timing out. Asserts it builds. (transfer full) */
 BimiDnsResolver *bimi_test_resolver_zone_files(const char *const *zones, const char *const *fault_names);
