@@ -175,11 +175,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     r->gate->author.domain = g_strdup(domain);
     r->gate->org.domain = g_strdup(r->org_domain);
   } else {
-    r->gate = bimi_bimi_dmarc_gate(resolver, NULL, ev, r->queries, &error);
-    if (r->gate == NULL) {
-      fprintf(stderr, "bimi lookup: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    r->gate = bimi_bimi_dmarc_gate(NULL, ev);
     if (r->gate->ok && ev->result != BIMI_DMARC_RESULT_PASS) {
       r->gate->ok = FALSE;
       r->gate->reason_code = g_strdup("dmarc-not-pass");

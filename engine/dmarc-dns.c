@@ -20,6 +20,7 @@ resolver_lookup(gpointer user_data, const char *name, BimiDnsType type, BimiDmar
     /* A name the resolver refuses cannot hold a record: no record there. */
     if (g_error_matches(local, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME)) {
       out->status = BIMI_DNS_NXDOMAIN;
+      out->ttl = G_MAXUINT32;
       return TRUE;
     }
     g_propagate_error(error, g_steal_pointer(&local));
@@ -27,6 +28,7 @@ resolver_lookup(gpointer user_data, const char *name, BimiDnsType type, BimiDmar
   }
   out->status = answer->status;
   out->detail = g_strdup(answer->detail);
+  out->ttl = answer->ttl;
   if (answer->status == BIMI_DNS_NOERROR && answer->records != NULL) {
     guint kept = 0;
     for (guint i = 0; i < answer->records->len; i++) {

@@ -473,12 +473,8 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   r->selector = g_strdup(selector);
   r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
   if (d->result == BIMI_DMARC_RESULT_PASS) {
-    r->gate = bimi_bimi_dmarc_gate(ev->resolver, NULL, d, r->queries, &local);
-    if (r->gate == NULL) {
-      r->code = BIMI_BIMI_RESULT_FAIL;
-      g_free(r->reason);
-      r->reason = g_strdup(local->message);
-    } else if (r->gate->temperror || !r->gate->ok) {
+    r->gate = bimi_bimi_dmarc_gate(NULL, d);
+    if (r->gate->temperror || !r->gate->ok) {
       r->code = r->gate->temperror ? BIMI_BIMI_RESULT_TEMPERROR : BIMI_BIMI_RESULT_SKIPPED;
       g_free(r->reason_code);
       r->reason_code = g_strdup(r->gate->reason_code);
