@@ -478,7 +478,6 @@ choose_selector(const BimiBimiInput *input, BimiBimiResult *r)
   g_autofree char *value = NULL;
   g_autofree char *sel = NULL;
   g_autoptr(GError) local = NULL;
-  const BimiDmarcEvaluation *dmarc = input->dmarc;
   const BimiDkimSignature *covering = NULL;
   const BimiDkimSignature *aligned = NULL;
   gsize len = 0;
@@ -500,9 +499,7 @@ choose_selector(const BimiBimiInput *input, BimiBimiResult *r)
   }
   for (guint i = 0; input->dkim != NULL && i < input->dkim->len; i++) {
     const BimiDkimSignature *s = g_ptr_array_index(input->dkim, i);
-    gboolean is_aligned = dmarc->dkim_signature_aligned != NULL && i < dmarc->dkim_signature_aligned->len &&
-                          g_array_index(dmarc->dkim_signature_aligned, gboolean, i);
-    if (s->result != BIMI_DKIM_RESULT_PASS || !is_aligned)
+    if (s->result != BIMI_DKIM_RESULT_PASS || s->aligned_with_from != BIMI_DKIM_ALIGNMENT_ALIGNED)
       continue;
     if (aligned == NULL)
       aligned = s;

@@ -373,6 +373,72 @@ BimiDmarcEvaluation *bimi_dmarc_evaluate(BimiDnsResolver *resolver, const BimiDm
                                          const BimiDmarcInput *input, GError **error);
 
 /**
+ * BimiDmarcMessageInput:
+ * The one way a DMARC input is built (engine/dmarc-input.c): from a message
+ * and what SPF and DKIM found (bimi_dmarc_message_input_init()), or for a
+ * bare domain (bimi_dmarc_message_input_init_domain()). Initialise, evaluate
+ * with bimi_dmarc_evaluate_message(), clear with
+ * bimi_dmarc_message_input_clear(). The arguments must outlive it.
+ */
+typedef struct {
+  BimiDmarcInput input;   /**< what bimi_dmarc_evaluate() takes; points into this struct and the arguments */
+  /*< private >*/
+  char *author, *author_reason, *message_id, *date;
+  GArray *dkim;           /* of BimiDmarcDkimInput, one per signature (at most BIMI_DMARC_MAX_DKIM_INPUTS) */
+  GPtrArray *signatures;  /* the BimiDkimSignature* they came from, same order (a reference) */
+  BimiDmarcDkimInput domain_dkim;
+} BimiDmarcMessageInput;
+
+/**
+ * bimi_dmarc_message_input_init:
+ * @in: (out caller-allocates): the input to fill
+ * @msg: the message (the Author Domain, Message-ID and Date come from it)
+ * @spf: (nullable): SPF of the MAIL FROM identity (postmaster@HELO for a null
+ *   path, RFC 7208 §2.4) from bimi_spf_check(); NULL = none (no client address)
+ * @spf_helo: (nullable): SPF of the HELO identity on its own (RFC 7208 §2.3,
+ *   bimi_spf_check_helo()), reported only
+ * @helo: (nullable): the HELO/EHLO name
+ * @signatures: (nullable) (element-type BimiDkimSignature): every DKIM
+ *   signature bimi_dkim_verify() returned; bimi_dmarc_evaluate_message()
+ *   records each one's alignment in it (a reference is kept)
+ *
+ * RFC 7489 §4.1, RFC 9989 §4.3: what DMARC needs, from the layers that
+ * verified it. At most BIMI_DMARC_MAX_DKIM_INPUTS signatures go to DMARC.
+ */
+void bimi_dmarc_message_input_init(BimiDmarcMessageInput *in, const BimiMessage *msg, const BimiSpfResult *spf,
+                                   const BimiSpfResult *spf_helo, const char *helo, GPtrArray *signatures);
+
+/**
+ * bimi_dmarc_message_input_init_domain:
+ * @in: (out caller-allocates): the input to fill
+ * @domain: a domain (A-labels), copied
+ *
+ * The input of a message From: @domain whose one DKIM signature d=@domain
+ * passed and no SPF: what policy would apply to a sender that authenticates,
+ * at which domains (`bimi lookup` and the service's domain endpoint).
+ */
+void bimi_dmarc_message_input_init_domain(BimiDmarcMessageInput *in, const char *domain);
+
+/** Frees what bimi_dmarc_message_input_init*() allocated (not @in itself). */
+void bimi_dmarc_message_input_clear(BimiDmarcMessageInput *in);
+
+/**
+ * bimi_dmarc_evaluate_message:
+ * @resolver: as bimi_dmarc_evaluate()
+ * @options: (nullable): as bimi_dmarc_evaluate()
+ * @in: a filled input
+ * @error: as bimi_dmarc_evaluate()
+ *
+ * bimi_dmarc_evaluate() of @in->input, then the Identifier Alignment found
+ * for each signature written into its BimiDkimSignature.aligned_with_from
+ * (signatures past BIMI_DMARC_MAX_DKIM_INPUTS stay UNKNOWN).
+ *
+ * Returns: (transfer full): the evaluation, or NULL with @error set.
+ */
+BimiDmarcEvaluation *bimi_dmarc_evaluate_message(BimiDnsResolver *resolver, const BimiDmarcOptions *options,
+                                                 BimiDmarcMessageInput *in, GError **error);
+
+/**
  * bimi_dmarc_evaluation_build_json:
  * @ev: an evaluation
  * @builder: a JsonBuilder where a value is expected (transfer none)

@@ -436,8 +436,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   g_autofree char *selector = NULL;
   g_autoptr(GError) local = NULL;
   BimiDmarcOptions opts = { ev->config->policy_dmarc };
-  BimiDmarcInput input = { 0 };
-  BimiDmarcDkimInput dkim = { 0 };
+  BimiDmarcMessageInput input;
   BimiBimiResult *r;
   const BimiDmarcEvaluation *d;
 
@@ -456,13 +455,9 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   run.domain_status = TRUE;
 
   /* a message From: @domain whose DMARC passed through an aligned DKIM d=@domain */
-  input.author_domain = domain;
-  dkim.domain = domain;
-  dkim.result = BIMI_DMARC_AUTH_PASS;
-  input.dkim = &dkim;
-  input.n_dkim = 1;
-  input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
-  run.dmarc = bimi_dmarc_evaluate(ev->resolver, &opts, &input, &local);
+  bimi_dmarc_message_input_init_domain(&input, domain);
+  run.dmarc = bimi_dmarc_evaluate_message(ev->resolver, &opts, &input, &local);
+  bimi_dmarc_message_input_clear(&input);
   if (run.dmarc == NULL)
     return bimi_evaluate__internal_error(&run, error, "dmarc", local);
   d = run.dmarc;

@@ -62,28 +62,19 @@ run_with(const char *message_text, const Run *run)
   g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
   g_autoptr(GPtrArray) sigs = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dkim_signature_free);
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
-  g_autofree char *author = NULL, *author_reason = NULL;
-  BimiDmarcDkimInput dkim[1];
-  BimiDmarcInput input = { 0 };
+  BimiDmarcMessageInput input;
   BimiDmarcOptions options = { 0 };
   BimiBimiInput bin = { 0 };
   BimiBimiResult *r;
 
   g_assert_no_error(error);
-  if (bimi_dmarc_author_domain(msg, &author, &author_reason))
-    input.author_domain = author;
-  else
-    input.author_domain_error = author_reason;
-  if (run->dkim_domain != NULL) {
+  if (run->dkim_domain != NULL)
     g_ptr_array_add(sigs, fake_sig(run->dkim_domain, run->dkim_result, run->h ? run->h : "from:to:subject"));
-    dkim[0].domain = run->dkim_domain;
-    dkim[0].result = bimi_dmarc_auth_result_from_dkim(run->dkim_result);
-    input.dkim = dkim;
-    input.n_dkim = 1;
-  }
-  input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  /* DMARC records each signature's alignment in it, which BIMI reads */
+  bimi_dmarc_message_input_init(&input, msg, NULL, NULL, NULL, sigs);
   options.mode = run->mode;
-  ev = bimi_dmarc_evaluate(resolver, &options, &input, &error);
+  ev = bimi_dmarc_evaluate_message(resolver, &options, &input, &error);
+  bimi_dmarc_message_input_clear(&input);
   g_assert_no_error(error);
   bin.message = msg;
   bin.dmarc = ev;
