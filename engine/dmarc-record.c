@@ -191,6 +191,7 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
   rec->adkim = BIMI_DMARC_ALIGN_RELAXED;
   rec->aspf = BIMI_DMARC_ALIGN_RELAXED;
   rec->pct = 100;
+  rec->pct_rfc7489 = 100;
   rec->psd = BIMI_DMARC_PSD_U;
   if (mode == BIMI_DMARC_MODE_RFC7489) {
     rec->rf = g_strdup("afrf");
@@ -258,11 +259,16 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
         rec->fo = g_ascii_strdown(v, -1);
       else
         warn_invalid(warnings, tag);
-    } else if (strcmp(name, "pct") == 0 && !bis) {
+    } else if (strcmp(name, "pct") == 0) {
+      /* RFC 7489's tag; RFC 9989 ignores it, but BIMI's gate reads it either way (spec §4). */
       guint64 pct = 0;
-      if (g_ascii_string_to_unsigned(v, 10, 0, 100, &pct, NULL))
+      gboolean valid = g_ascii_string_to_unsigned(v, 10, 0, 100, &pct, NULL);
+      rec->has_pct = TRUE;
+      if (valid)
+        rec->pct_rfc7489 = (guint) pct;
+      if (!bis && valid)
         rec->pct = (guint) pct;
-      else
+      else if (!bis)
         warn_invalid(warnings, tag);
     } else if (strcmp(name, "rf") == 0 && !bis) {
       if (*v != '\0') {

@@ -882,3 +882,22 @@ bimi_spf_check(BimiDnsResolver *resolver, GInetAddress *ip, const char *helo, co
     res->identity = BIMI_SPF_IDENTITY_HELO;
   return res;
 }
+
+BimiSpfResult *
+bimi_spf_check_helo(BimiDnsResolver *resolver, GInetAddress *ip, const char *helo, const BimiSpfResult *mail_from,
+                    const BimiSpfOptions *options)
+{
+  g_autofree char *sender = NULL;
+  g_autoptr(GError) ignored = NULL;
+  BimiSpfResult *res;
+
+  g_return_val_if_fail(resolver != NULL, NULL);
+  g_return_val_if_fail(G_IS_INET_ADDRESS(ip), NULL);
+  if (helo == NULL || helo[0] == '\0' || mail_from == NULL || mail_from->identity != BIMI_SPF_IDENTITY_MAILFROM)
+    return NULL;
+  sender = g_strconcat("postmaster@", helo, NULL);
+  res = bimi_spf_check_host(resolver, ip, helo, sender, helo, options, &ignored);
+  if (res != NULL)
+    res->identity = BIMI_SPF_IDENTITY_HELO;
+  return res;
+}
