@@ -1119,6 +1119,50 @@ test_cli(void)
   g_rmdir(dir);
 }
 
+/* `bimi render` runs with the service's limits by default: a <use>
+ * amplification that validates as SVG Tiny PS ends at the deadline with exit 1
+ * and a clear error (issue 13; in process it ran for 46-53 s). */
+static void
+test_cli_limits_by_default(void)
+{
+  const char *build = g_getenv("BIMI_BUILD");
+  g_autofree char *bimi = build != NULL ? g_build_filename(build, "bimi", NULL) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("bimi-render-cli-XXXXXX", &error);
+  g_autofree char *out = NULL;
+  const char *hostile[] = { "fixtures/render/use-bomb.svg", "fixtures/render/heavy-path.svg" };
+
+  g_assert_no_error(error);
+  if (bimi == NULL || !g_file_test(bimi, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip("BIMI_BUILD unset");
+    return;
+  }
+  out = g_build_filename(dir, "out.png", NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(hostile); i++) {
+    const char *argv[] = { bimi, "render", hostile[i], "--size", "512", "--deadline-ms", "1000", "-o", out, NULL };
+    g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                 &error);
+    g_autofree char *err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+
+    g_assert_no_error(error);
+    g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &error));
+    g_assert_no_error(error);
+    g_test_message("%s: %.2f s (deadline 1 s + worker start): %s", hostile[i],
+                   (double) (g_get_monotonic_time() - t0) / 1e6, err);
+    g_assert_true(g_subprocess_get_if_exited(p));
+    g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 1);
+    g_assert_nonnull(strstr(err, "render deadline of 1000 ms exceeded"));
+    g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  }
+  {
+    const char *both[] = { bimi, "render", "fixtures/render/wide.svg", "--size", "64", "--in-process", "--isolated",
+                           "-o", out, NULL };
+    g_assert_cmpint(run_cli(both), ==, 2);
+  }
+  g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1153,5 +1197,6 @@ main(int argc, char **argv)
   g_test_add_func("/render/worker/seccomp", test_worker_seccomp);
   g_test_add_func("/render/pool/text", test_pool_text);
   g_test_add_func("/render/cli", test_cli);
+  g_test_add_func("/render/cli/limits-by-default", test_cli_limits_by_default);
   return g_test_run();
 }
