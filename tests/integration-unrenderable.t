@@ -23,17 +23,10 @@ DEMO=$INT_TMP/demo
 LOAD_PIDS=()
 
 unrenderable_cleanup() {
-  local pid f
+  local pid
   touch "$INT_TMP/stop" 2>/dev/null
   for pid in "${LOAD_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  if [ -d "$DEMO" ]; then
-    scripts/demo-stack stop "$DEMO" >/dev/null 2>&1
-    for f in "$DEMO"/*.pid; do
-      [ -f "$f" ] || continue
-      pid=$(cat "$f" 2>/dev/null)
-      [[ "$pid" =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null
-    done
-  fi
+  int_demo_stop "$DEMO"
   int_cleanup
 }
 trap unrenderable_cleanup EXIT

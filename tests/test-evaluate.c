@@ -559,6 +559,22 @@ test_codec(void)
   g_assert_null(back->issuer);
   g_assert_cmpint(back->not_after, ==, v->not_after);
   g_assert_true(back->svg_from_evidence);
+  {
+    /* the issue 13 reason round-trips as a failure */
+    g_autofree char *path = g_build_filename("fuzz", "corpus", "fuzz-evaluate-cache", "svg-unrenderable", NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_autoptr(GBytes) b = NULL;
+    g_autoptr(BimiEvaluateVerdict) u = NULL;
+    g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+    b = g_bytes_new(text, len);
+    u = bimi_evaluate__verdict_decode(b, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(u->kind, ==, BIMI_EVALUATE_VERDICT_FAIL);
+    g_assert_cmpstr(u->reason, ==, "svg-unrenderable");
+    g_assert_false(u->temperror);
+    g_assert_null(u->sha256);
+  }
   for (gsize i = 0; i < G_N_ELEMENTS(corrupt); i++) {
     g_autoptr(GBytes) b = g_bytes_new_static(corrupt[i], strlen(corrupt[i]));
     g_assert_null(bimi_evaluate__verdict_decode(b, &error));
