@@ -104,6 +104,13 @@ $(O)/bimi-fcgi: $(FCGI_OBJ) $(LIB)
 
 build/bimi: $(O)/bimi build/.variant
 	cp $< $@
+
+# The example configuration is generated from the key table in evaluate/config.c
+# (tests/test-config.c fails when the committed file differs): after adding or
+# changing a key, `make conf/bimi.conf.example` and commit the result.
+.PHONY: conf/bimi.conf.example
+conf/bimi.conf.example: build/bimi
+	build/bimi config example > $@.tmp && mv $@.tmp $@
 build/bimi-fcgi: $(O)/bimi-fcgi build/.variant
 	cp $< $@
 
