@@ -55,9 +55,9 @@
 /** Most records loaded from all zone files together. */
 #define BIMI_MAX_ZONE_RECORDS         200000u
 /** Longest domain name in presentation form (RFC 1035 §2.3.4), bytes. */
-#define BIMI_DNS_MAX_NAME_BYTES       253u
+#define BIMI_DNS_MAX_NAME_BYTES       BIMI_BASE_DNS_MAX_NAME_BYTES
 /** Longest label (RFC 1035 §2.3.4), bytes. */
-#define BIMI_DNS_MAX_LABEL_BYTES      63u
+#define BIMI_DNS_MAX_LABEL_BYTES      BIMI_BASE_DNS_MAX_LABEL_BYTES
 /** Most resource records in one answer (a larger answer is
  * BIMI_DNS_ERROR_LIMIT), and so most records of one RRset in zone data. */
 #define BIMI_DNS_MAX_ANSWER_RECORDS   256u

@@ -439,8 +439,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   g_autofree char *selector = NULL;
   g_autoptr(GError) local = NULL;
   BimiDmarcOptions opts = { ev->config->policy_dmarc };
-  BimiDmarcInput input = { 0 };
-  BimiDmarcDkimInput dkim = { 0 };
+  BimiDmarcMessageInput input;
   BimiBimiResult *r;
   const BimiDmarcEvaluation *d;
 
@@ -459,13 +458,9 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   run.domain_status = TRUE;
 
   /* a message From: @domain whose DMARC passed through an aligned DKIM d=@domain */
-  input.author_domain = domain;
-  dkim.domain = domain;
-  dkim.result = BIMI_DMARC_AUTH_PASS;
-  input.dkim = &dkim;
-  input.n_dkim = 1;
-  input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
-  run.dmarc = bimi_dmarc_evaluate(ev->resolver, &opts, &input, &local);
+  bimi_dmarc_message_input_init_domain(&input, domain);
+  run.dmarc = bimi_dmarc_evaluate_message(ev->resolver, &opts, &input, &local);
+  bimi_dmarc_message_input_clear(&input);
   if (run.dmarc == NULL)
     return bimi_evaluate__internal_error(&run, error, "dmarc", local);
   d = run.dmarc;
@@ -476,12 +471,8 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   r->selector = g_strdup(selector);
   r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
   if (d->result == BIMI_DMARC_RESULT_PASS) {
-    r->gate = bimi_bimi_dmarc_gate(ev->resolver, NULL, d, r->queries, &local);
-    if (r->gate == NULL) {
-      r->code = BIMI_BIMI_RESULT_FAIL;
-      g_free(r->reason);
-      r->reason = g_strdup(local->message);
-    } else if (r->gate->temperror || !r->gate->ok) {
+    r->gate = bimi_bimi_dmarc_gate(NULL, d);
+    if (r->gate->temperror || !r->gate->ok) {
       r->code = r->gate->temperror ? BIMI_BIMI_RESULT_TEMPERROR : BIMI_BIMI_RESULT_SKIPPED;
       g_free(r->reason_code);
       r->reason_code = g_strdup(r->gate->reason_code);

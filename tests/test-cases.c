@@ -295,16 +295,39 @@ finish(Report *r)
 
 /* ---- the two runs ------------------------------------------------------------ */
 
+/* What a run reads of its case folder. */
+typedef struct {
+  JsonNode *expect;   /* expect.json */
+  JsonNode *envelope; /* envelope.json, or NULL */
+  JsonObject *eo;     /* its object, or NULL */
+  char *config;       /* the evaluator configuration (case_config()) */
+} Loaded;
+
+static void
+load(const Case *c, Loaded *l)
+{
+  l->expect = read_json(c->dir, "expect.json", TRUE);
+  l->envelope = read_json(c->dir, "envelope.json", FALSE);
+  l->eo = l->envelope ? json_node_get_object(l->envelope) : NULL;
+  l->config = case_config(c);
+}
+
+static void
+loaded_clear(Loaded *l)
+{
+  g_clear_pointer(&l->expect, json_node_unref);
+  g_clear_pointer(&l->envelope, json_node_unref);
+  g_clear_pointer(&l->config, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Loaded, loaded_clear)
+
 static void
 run_library(gconstpointer data)
 {
   const Case *c = data;
   Report r = { c, "library", 0 };
-  g_autoptr(JsonNode) expect = read_json(c->dir, "expect.json", TRUE);
-  g_autoptr(JsonNode) envelope = read_json(c->dir, "envelope.json", FALSE);
-  JsonObject *eo = envelope ? json_node_get_object(envelope) : NULL;
-  JsonObject *want = json_node_get_object(expect);
-  g_autofree char *config_text = case_config(c);
+  g_auto(Loaded) l = { 0 };
+  JsonObject *want, *eo;
   g_autofree char *path = g_build_filename(c->dir, "message.eml", NULL);
   g_autofree char *data_text = NULL;
   g_autoptr(GError) error = NULL;
@@ -312,10 +335,14 @@ run_library(gconstpointer data)
   g_autoptr(BimiEvaluator) ev = NULL;
   g_autoptr(BimiDecision) d = NULL;
   g_autoptr(GBytes) raw = NULL;
-  BimiEnvelope env = { string_member(eo, "ip"), string_member(eo, "helo"), string_member(eo, "mail_from") };
+  BimiEnvelope env;
   gsize len;
 
-  config = bimi_config_new_from_data(config_text, strlen(config_text), "test", &error);
+  load(c, &l);
+  want = json_node_get_object(l.expect);
+  eo = l.eo;
+  env = (BimiEnvelope){ string_member(eo, "ip"), string_member(eo, "helo"), string_member(eo, "mail_from") };
+  config = bimi_config_new_from_data(l.config, strlen(l.config), "test", &error);
   g_assert_no_error(error);
   ev = bimi_evaluator_new(config, &error);
   g_assert_no_error(error);
@@ -365,11 +392,8 @@ run_cli(gconstpointer data)
 {
   const Case *c = data;
   Report r = { c, "cli", 0 };
-  g_autoptr(JsonNode) expect = read_json(c->dir, "expect.json", TRUE);
-  g_autoptr(JsonNode) envelope = read_json(c->dir, "envelope.json", FALSE);
-  JsonObject *eo = envelope ? json_node_get_object(envelope) : NULL;
-  g_autofree char *config_text = case_config(c);
-  g_autofree char *config_path = g_strdup_printf("%s/case-%u.conf", origin->tmp, origin->n_cache_dirs);
+  g_auto(Loaded) l = { 0 };
+  g_autofree char *config_path = NULL;
   g_autofree char *message = g_build_filename(c->dir, "message.eml", NULL);
   g_autofree char *out = NULL, *err = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -377,9 +401,12 @@ run_cli(gconstpointer data)
   g_autoptr(GError) error = NULL;
   static const char *const envelope_options[][2] = { { "ip", "--ip" }, { "helo", "--helo" },
                                                      { "mail_from", "--mail-from" } };
-  int status, want_exit = expected_exit(json_node_get_object(expect));
+  int status, want_exit;
 
-  g_assert_true(g_file_set_contents(config_path, config_text, -1, NULL));
+  load(c, &l);
+  want_exit = expected_exit(json_node_get_object(l.expect));
+  config_path = g_strdup_printf("%s/case-%u.conf", origin->tmp, origin->n_cache_dirs);
+  g_assert_true(g_file_set_contents(config_path, l.config, -1, NULL));
   g_ptr_array_add(argv, g_strdup(origin->worker));
   g_ptr_array_add(argv, g_strdup("evaluate"));
   g_ptr_array_add(argv, g_strdup(message));
@@ -387,9 +414,9 @@ run_cli(gconstpointer data)
   g_ptr_array_add(argv, g_strdup(config_path));
   g_ptr_array_add(argv, g_strdup("--json"));
   for (gsize i = 0; i < G_N_ELEMENTS(envelope_options); i++)
-    if (string_member(eo, envelope_options[i][0]) != NULL) {
+    if (string_member(l.eo, envelope_options[i][0]) != NULL) {
       g_ptr_array_add(argv, g_strdup(envelope_options[i][1]));
-      g_ptr_array_add(argv, g_strdup(string_member(eo, envelope_options[i][0])));
+      g_ptr_array_add(argv, g_strdup(string_member(l.eo, envelope_options[i][0])));
     }
   g_ptr_array_add(argv, NULL);
   g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
@@ -400,7 +427,7 @@ run_cli(gconstpointer data)
   if (!json_parser_load_from_data(parser, out, -1, &error) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
     mismatch(&r, "stdout", "not a JSON object: %s (stderr: %s)", out, err);
   else
-    check_json(&r, json_parser_get_root(parser), json_node_get_object(expect));
+    check_json(&r, json_parser_get_root(parser), json_node_get_object(l.expect));
   finish(&r);
 }
 

@@ -4,9 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <gio/gio.h>
 
 #define NGINX "/usr/sbin/nginx"
 
@@ -14,55 +12,6 @@ gboolean
 bimi_test_origin_available(void)
 {
   return g_file_test(NGINX, G_FILE_TEST_IS_EXECUTABLE);
-}
-
-static void
-die_with_parent(gpointer data)
-{
-  (void) data;
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-guint
-bimi_test_free_port(void)
-{
-  g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true(g_socket_bind(s, any, TRUE, NULL));
-  bound = g_socket_get_local_address(s, NULL);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-}
-
-gboolean
-bimi_test_wait_port(guint port)
-{
-  for (int i = 0; i < 200; i++) {
-    g_autoptr(GSocketClient) c = g_socket_client_new();
-    g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host(c, "127.0.0.1", (guint16) port, NULL, NULL);
-    if (conn != NULL)
-      return TRUE;
-    g_usleep(25000);
-  }
-  return FALSE;
-}
-
-void
-bimi_test_remove_tree(const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-      bimi_test_remove_tree(child);
-    else
-      (void) unlink(child);
-  }
-  (void) rmdir(path);
 }
 
 /* @path with @USER@, @PORT_CRL@, @PORT@, @TMP@ and @REPO@ filled in. */
@@ -97,10 +46,12 @@ bimi_test_origin_start(void)
   o->repo = g_get_current_dir();
   o->tmp = g_dir_make_tmp("bimi-origin-XXXXXX", &error);
   g_assert_no_error(error);
-  o->port = bimi_test_free_port();
-  do
-    o->port_crl = bimi_test_free_port();
-  while (o->port_crl == o->port);
+  {
+    guint ports[2];
+    bimi_test_free_ports(ports, 2);
+    o->port = ports[0];
+    o->port_crl = ports[1];
+  }
   conf = fill(o, "fixtures/evaluate/nginx.conf.in");
   conf_path = g_build_filename(o->tmp, "nginx.conf", NULL);
   g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
@@ -112,7 +63,7 @@ bimi_test_origin_start(void)
   {
     const char *args[] = { NGINX, "-p", o->tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL };
     g_auto(GStrv) argv = g_strdupv((char **) (void *) args);
-    g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, die_with_parent, NULL,
+    g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, bimi_test_die_with_parent, NULL,
                   &pid, &error);
     g_assert_no_error(error);
     o->pid = pid;

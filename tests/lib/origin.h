@@ -10,7 +10,7 @@
 #ifndef BIMI_TESTS_LIB_ORIGIN_H
 #define BIMI_TESTS_LIB_ORIGIN_H
 
-#include <glib.h>
+#include "tests/lib/net.h"
 
 /** The evaluation time of the test PKI: 2026-06-01T00:00:00Z, in seconds since the epoch. */
 #define BIMI_TEST_ORIGIN_NOW ((gint64) 1780272000)
@@ -50,14 +50,5 @@ guint bimi_test_origin_log_lines(BimiTestOrigin *origin, const char *name);
 
 /** Stops nginx (by PID), removes the directory, frees @origin. NULL is a no-op. */
 void bimi_test_origin_stop(BimiTestOrigin *origin);
-
-/** Removes @path and everything under it (symlinks are not followed). */
-void bimi_test_remove_tree(const char *path);
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-guint bimi_test_free_port(void);
-
-/** Waits until something accepts on 127.0.0.1:@port (at most 5 s); FALSE when nothing does. */
-gboolean bimi_test_wait_port(guint port);
 
 #endif /* BIMI_TESTS_LIB_ORIGIN_H */
