@@ -163,6 +163,7 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   if (ev->resolver == NULL)
     return setup_failed(ev, error, "[dns]", local);
   bimi_config_get_fetch_config(config, &fetch);
+  fetch.resolver = ev->resolver;  /* fetch hosts resolve through [dns] too (zone files, forwarders) */
   ev->fetcher = bimi_fetch_fetcher_new(&fetch, &local);
   if (ev->fetcher == NULL)
     return setup_failed(ev, error, "[fetch]", local);
