@@ -24,6 +24,8 @@
  * The writer does not fold (one line); callers may fold at any space.
  */
 #include "engine/authres.h"
+#include "engine/base/base-chars.h"
+#include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -183,52 +185,18 @@ bimi_authres_equal(const BimiAuthres *a, const BimiAuthres *b)
 
 /* ---- character classes -------------------------------------------------- */
 
-static gboolean
-is_wsp(guchar c)
-{
-  return c == ' ' || c == '\t';
-}
-
-static gboolean
-is_digit(guchar c)
-{
-  return c >= '0' && c <= '9';
-}
-
-static gboolean
-is_alpha(guchar c)
-{
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 /* RFC 8601 Keyword = ldh-str (RFC 5321): letters, digits, '-'. */
 static gboolean
 is_keyword_char(guchar c)
 {
-  return is_alpha(c) || is_digit(c) || c == '-';
-}
-
-/* RFC 2045 §5.1 token: any CHAR except SPACE, CTLs and tspecials. */
-static gboolean
-is_token_char(guchar c)
-{
-  if (c <= 0x20 || c >= 0x7f)
-    return FALSE;
-  return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
-}
-
-/* RFC 5322 §3.2.3 atext. */
-static gboolean
-is_atext(guchar c)
-{
-  return is_alpha(c) || is_digit(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+  return bimi_char_is_alpha(c) || bimi_char_is_digit(c) || c == '-';
 }
 
 /* Bytes a bare value may be made of when parsing (token plus our '/' leniency). */
 static gboolean
 is_bare_value_char(guchar c)
 {
-  return is_token_char(c) || c == '/';
+  return bimi_char_is_token(c) || c == '/';
 }
 
 /* Bytes a bare pvalue run may be made of: token, '/', and the atext specials
@@ -236,7 +204,7 @@ is_bare_value_char(guchar c)
 static gboolean
 is_bare_pvalue_char(guchar c)
 {
-  return is_token_char(c) || c == '/' || c == '=' || c == '?' || c == '@';
+  return bimi_char_is_token(c) || c == '/' || c == '=' || c == '?' || c == '@';
 }
 
 /* Domain part of a bare pvalue when parsing: LDH labels, dots, and '_' (found in
@@ -244,7 +212,7 @@ is_bare_pvalue_char(guchar c)
 static gboolean
 is_domain_char(guchar c)
 {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_';
+  return bimi_char_is_alpha(c) || bimi_char_is_digit(c) || c == '-' || c == '.' || c == '_';
 }
 
 /* ---- the cursor --------------------------------------------------------- */
@@ -266,17 +234,6 @@ static guchar
 peek(const Cursor *c)
 {
   return c->pos < c->n ? (guchar) c->s[c->pos] : 0;
-}
-
-/* Length of the fold (CRLF WSP or LF WSP) at pos, without the WSP; 0 if none. */
-static gsize
-fold_len(const Cursor *c, gsize pos)
-{
-  if (pos + 2 < c->n && c->s[pos] == '\r' && c->s[pos + 1] == '\n' && is_wsp((guchar) c->s[pos + 2]))
-    return 2;
-  if (pos + 1 < c->n && c->s[pos] == '\n' && is_wsp((guchar) c->s[pos + 1]))
-    return 1;
-  return 0;
 }
 
 /* Describes the byte at the cursor for an error message, escaped. */
@@ -308,68 +265,41 @@ fail_at(const Cursor *c, GError **error, const char *fmt, ...)
   return FALSE;
 }
 
-/* A comment at the cursor ('('), nested up to BIMI_MAX_COMMENT_DEPTH. */
+/* Runs a base lexer reader on the cursor's text; on a lexical error the cursor
+ * moves to the offending byte and the error is worded for A-R. */
 static gboolean
-skip_comment(Cursor *c, GError **error)
+lex_error(Cursor *c, const BimiLexError *lex, const char *where, GError **error)
 {
-  gsize start = c->pos;
-  guint depth = 0;
-  for (;;) {
-    if (at_end(c)) {
-      g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
-                  "unterminated comment opened at byte %" G_GSIZE_FORMAT, c->base + start);
-      return FALSE;
-    }
-    guchar ch = peek(c);
-    gsize fl;
-    if (ch == '(') {
-      if (++depth > BIMI_MAX_COMMENT_DEPTH) {
-        g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
-                    "comments nested deeper than %u at byte %" G_GSIZE_FORMAT,
-                    (unsigned) BIMI_MAX_COMMENT_DEPTH, c->base + c->pos);
-        return FALSE;
-      }
-      c->pos++;
-    } else if (ch == ')') {
-      c->pos++;
-      if (--depth == 0)
-        return TRUE;
-    } else if (ch == '\\') {
-      c->pos++;
-      guchar q = peek(c);
-      if (at_end(c) || !(is_wsp(q) || (q > 0x20 && q != 0x7f)))
-        return fail_at(c, error, "bad quoted-pair in comment");
-      c->pos++;
-    } else if (is_wsp(ch) || (ch > 0x20 && ch != 0x7f)) {
-      c->pos++; /* ctext, WSP, UTF-8 (validated up front) */
-    } else if ((fl = fold_len(c, c->pos)) > 0) {
-      c->pos += fl;
-    } else {
-      return fail_at(c, error, "byte not allowed in a comment");
-    }
+  switch (lex->status) {
+  case BIMI_LEX_UNTERMINATED:
+    g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX, "unterminated %s opened at byte %" G_GSIZE_FORMAT,
+                where, c->base + lex->offset);
+    return FALSE;
+  case BIMI_LEX_TOO_DEEP:
+    g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
+                "comments nested deeper than %u at byte %" G_GSIZE_FORMAT, (unsigned) BIMI_MAX_COMMENT_DEPTH,
+                c->base + lex->offset);
+    return FALSE;
+  case BIMI_LEX_BAD_QUOTED_PAIR:
+    c->pos = lex->offset;
+    return fail_at(c, error, "bad quoted-pair in %s", where);
+  default:
+    c->pos = lex->offset;
+    return fail_at(c, error, "byte not allowed in a %s", where);
   }
 }
 
-/* [CFWS]: WSP, folding and comments. */
+/* [CFWS]: WSP, folding (CRLF or LF before WSP) and comments nested up to
+ * BIMI_MAX_COMMENT_DEPTH. */
 static gboolean
 skip_cfws(Cursor *c, GError **error)
 {
-  for (;;) {
-    guchar ch = peek(c);
-    gsize fl;
-    if (at_end(c))
-      return TRUE;
-    if (is_wsp(ch)) {
-      c->pos++;
-    } else if ((fl = fold_len(c, c->pos)) > 0) {
-      c->pos += fl;
-    } else if (ch == '(') {
-      if (!skip_comment(c, error))
-        return FALSE;
-    } else {
-      return TRUE;
-    }
-  }
+  BimiCursor bc = { c->s, c->n, c->pos };
+  BimiLexError lex;
+  if (!bimi_rfc5322_skip_cfws(&bc, BIMI_MAX_COMMENT_DEPTH, BIMI_LEX_STRICT | BIMI_LEX_BARE_LF, &lex))
+    return lex_error(c, &lex, "comment", error);
+  c->pos = bc.pos;
+  return TRUE;
 }
 
 /* A quoted-string at the cursor ('"'); returns its content, unescaped and
@@ -377,37 +307,13 @@ skip_cfws(Cursor *c, GError **error)
 static char *
 read_quoted(Cursor *c, GError **error)
 {
-  gsize start = c->pos;
-  g_autoptr(GString) out = g_string_new(NULL);
-  c->pos++;
-  for (;;) {
-    if (at_end(c)) {
-      g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
-                  "unterminated quoted-string opened at byte %" G_GSIZE_FORMAT, c->base + start);
-      return NULL;
-    }
-    guchar ch = peek(c);
-    gsize fl;
-    if (ch == '"') {
-      c->pos++;
-      return g_string_free(g_steal_pointer(&out), FALSE);
-    }
-    if (ch == '\\') {
-      c->pos++;
-      guchar q = peek(c);
-      if (at_end(c) || !(is_wsp(q) || (q > 0x20 && q != 0x7f)))
-        return fail_at(c, error, "bad quoted-pair in quoted-string"), NULL;
-      g_string_append_c(out, (char) q);
-      c->pos++;
-    } else if (is_wsp(ch) || (ch > 0x20 && ch != 0x7f)) {
-      g_string_append_c(out, (char) ch);
-      c->pos++;
-    } else if ((fl = fold_len(c, c->pos)) > 0) {
-      c->pos += fl; /* unfold: drop the line break, keep the WSP */
-    } else {
-      return fail_at(c, error, "byte not allowed in a quoted-string"), NULL;
-    }
-  }
+  BimiCursor bc = { c->s, c->n, c->pos };
+  BimiLexError lex;
+  char *out = bimi_rfc5322_read_quoted(&bc, c->n, BIMI_LEX_STRICT | BIMI_LEX_BARE_LF, &lex);
+  if (out == NULL)
+    return lex_error(c, &lex, "quoted-string", error), NULL;
+  c->pos = bc.pos;
+  return out;
 }
 
 /* Reads a Keyword (RFC 8601 §2.2) at the cursor; returns it lower-cased, or
@@ -432,9 +338,9 @@ read_version(Cursor *c, const char *what, int *out, GError **error)
 {
   gsize start = c->pos;
   int v = 0;
-  if (!is_digit(peek(c)) || at_end(c))
+  if (!bimi_char_is_digit(peek(c)) || at_end(c))
     return fail_at(c, error, "expected digits of the %s", what);
-  while (!at_end(c) && is_digit(peek(c))) {
+  while (!at_end(c) && bimi_char_is_digit(peek(c))) {
     int d = peek(c) - '0';
     if (v > (G_MAXINT - d) / 10) {
       g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
@@ -491,7 +397,7 @@ read_pvalue(Cursor *c, GError **error)
   /* What ends a bare value must be CFWS, ';' or the end: "2001:db8::1" stops
    * at ':', which needs quoting. */
   guchar next = peek(c);
-  if (!at_end(c) && !is_wsp(next) && next != '\r' && next != '\n' && next != '(' && next != ';')
+  if (!at_end(c) && !bimi_char_is_wsp(next) && next != '\r' && next != '\n' && next != '(' && next != ';')
     return fail_at(c, error, "character not allowed in a bare property value (quote it)"), NULL;
   if (at == G_MAXSIZE) {
     /* A bare value: no '=' or '?' (RFC 2045 tspecials) outside an address. */
@@ -628,7 +534,7 @@ parse_payload(Cursor *c, GError **error)
   g_autoptr(BimiAuthres) ar = bimi_authres_new(id);
   if (!skip_cfws(c, error))
     return NULL;
-  if (is_digit(peek(c)) && !at_end(c)) {
+  if (bimi_char_is_digit(peek(c)) && !at_end(c)) {
     if (!read_version(c, "authres-version", &ar->version, error) || !skip_cfws(c, error))
       return NULL;
   }
@@ -721,7 +627,7 @@ bimi_authres_parse_field(const char *field, gsize len, GError **error)
     return NULL;
   }
   gsize pos = name_len;
-  while (pos < len && is_wsp((guchar) field[pos]))
+  while (pos < len && bimi_char_is_wsp((guchar) field[pos]))
     pos++;
   if (pos >= len || field[pos] != ':') {
     g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
@@ -784,7 +690,7 @@ is_strict_token(const char *v)
   if (*v == '\0')
     return FALSE;
   for (const char *p = v; *p != '\0'; p++)
-    if (!is_token_char((guchar) *p))
+    if (!bimi_char_is_token((guchar) *p))
       return FALSE;
   return TRUE;
 }
@@ -801,7 +707,7 @@ is_dot_atom_or_empty(const char *v, gsize n)
     if (v[i] == '.') {
       if (v[i + 1] == '.')
         return FALSE;
-    } else if (!is_atext((guchar) v[i])) {
+    } else if (!bimi_char_is_atext((guchar) v[i])) {
       return FALSE;
     }
   }
@@ -816,7 +722,7 @@ is_domain_name(const char *v)
   const char *p = v;
   for (;;) {
     const char *l = p;
-    while (is_alpha((guchar) *p) || is_digit((guchar) *p) || *p == '-')
+    while (bimi_char_is_alpha((guchar) *p) || bimi_char_is_digit((guchar) *p) || *p == '-')
       p++;
     if (p == l || l[0] == '-' || p[-1] == '-')
       return FALSE;

@@ -28,6 +28,7 @@
  */
 #include "engine/bimi.h"
 #include "engine/bimi-private.h"
+#include "engine/base/base-chars.h"
 #include "engine/limits.h"
 #include "engine/taglist.h"
 
@@ -53,12 +54,6 @@ bimi_bimi_record_free(BimiBimiRecord *record)
   g_free(record);
 }
 
-static gboolean
-is_wsp(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /* "v" *WSP "=" *WSP "BIMI1" followed by the end, WSP, CR/LF or ";".
  * Leading FWS is tolerated (the tag-list allows it). */
 gboolean
@@ -66,22 +61,22 @@ bimi_bimi__has_version_prefix(const char *text, gsize len)
 {
   gsize i = 0;
 
-  while (i < len && (is_wsp(text[i]) || text[i] == '\r' || text[i] == '\n'))
+  while (i < len && (bimi_char_is_wsp(text[i]) || text[i] == '\r' || text[i] == '\n'))
     i++;
   if (i >= len || text[i] != 'v')
     return FALSE;
   i++;
-  while (i < len && is_wsp(text[i]))
+  while (i < len && bimi_char_is_wsp(text[i]))
     i++;
   if (i >= len || text[i] != '=')
     return FALSE;
   i++;
-  while (i < len && is_wsp(text[i]))
+  while (i < len && bimi_char_is_wsp(text[i]))
     i++;
   if (len - i < 5 || memcmp(text + i, "BIMI1", 5) != 0)
     return FALSE;
   i += 5;
-  return i == len || is_wsp(text[i]) || text[i] == ';' || text[i] == '\r' || text[i] == '\n';
+  return i == len || bimi_char_is_wsp(text[i]) || text[i] == ';' || text[i] == '\r' || text[i] == '\n';
 }
 
 static gboolean
@@ -220,7 +215,7 @@ parse_lps(const char *value, gsize offset, GError **error)
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
   gsize len = strlen(value), i = 0;
 
-  while (i < len && is_wsp(value[i]))
+  while (i < len && bimi_char_is_wsp(value[i]))
     i++;
   if (i == len) {
     g_ptr_array_add(out, NULL);
@@ -228,13 +223,13 @@ parse_lps(const char *value, gsize offset, GError **error)
   }
   for (;;) {
     gsize start, end;
-    while (i < len && (is_wsp(value[i]) || value[i] == '\r' || value[i] == '\n'))
+    while (i < len && (bimi_char_is_wsp(value[i]) || value[i] == '\r' || value[i] == '\n'))
       i++;
     start = i;
     while (i < len && value[i] != ',')
       i++;
     end = i;
-    while (end > start && (is_wsp(value[end - 1]) || value[end - 1] == '\r' || value[end - 1] == '\n'))
+    while (end > start && (bimi_char_is_wsp(value[end - 1]) || value[end - 1] == '\r' || value[end - 1] == '\n'))
       end--;
     if (end == start || end - start > BIMI_BIMI_MAX_LPS_BYTES) {
       g_set_error(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_INVALID,

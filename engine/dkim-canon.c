@@ -14,6 +14,7 @@
  * corrected by erratum 1384, which all implementations follow).
  */
 #include "engine/dkim-private.h"
+#include "engine/base/base-chars.h"
 
 #include <string.h>
 
@@ -31,12 +32,6 @@ struct _BimiDkimBodyHasher {
   gsize buf_len;
   guint8 buf[BODY_BUF_BYTES];
 };
-
-static inline gboolean
-is_wsp(guint8 c)
-{
-  return c == ' ' || c == '\t';
-}
 
 static void
 flush(BimiDkimBodyHasher *h)
@@ -70,7 +65,7 @@ static inline void
 content(BimiDkimBodyHasher *h, guint8 c)
 {
   if (h->canon == BIMI_DKIM_CANON_RELAXED) {
-    if (is_wsp(c)) {
+    if (bimi_char_is_wsp(c)) {
       h->pending_wsp = TRUE;
       return;
     }
@@ -159,7 +154,7 @@ bimi_dkim__body_hasher_update(BimiDkimBodyHasher *h, const guint8 *data, gsize l
       i++;
       continue;
     }
-    if (relaxed && is_wsp(c)) {
+    if (relaxed && bimi_char_is_wsp(c)) {
       h->pending_wsp = TRUE;
       i++;
       continue;
@@ -243,7 +238,7 @@ bimi_dkim__canon_header(GByteArray *out, BimiDkimCanon canon, const char *name, 
       i++; /* unfold: the CRLF goes, the WSP after it counts as WSP */
       continue;
     }
-    if (is_wsp(c)) {
+    if (bimi_char_is_wsp(c)) {
       pending_sp = TRUE;
       continue;
     }

@@ -27,6 +27,7 @@
  *    lets a receiver cap them); invalid URIs are dropped with a warning.
  */
 #include "engine/dmarc.h"
+#include "engine/base/base-chars.h"
 #include "engine/limits.h"
 #include "engine/taglist.h"
 
@@ -47,12 +48,6 @@ bimi_dmarc_record_free(BimiDmarcRecord *record)
   g_free(record);
 }
 
-static gboolean
-is_wsp(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /* The dmarc-version check on the raw bytes, before any tag-list parsing, so
  * that "some other txt record" is NOT_DMARC and not a syntax error. */
 static gboolean
@@ -61,22 +56,22 @@ starts_with_version(const char *text, gsize len)
   static const char version[] = "DMARC1";
   gsize i = 0;
 
-  while (i < len && is_wsp(text[i]))
+  while (i < len && bimi_char_is_wsp(text[i]))
     i++;
   if (i >= len || (text[i] != 'v' && text[i] != 'V'))
     return FALSE;
   i++;
-  while (i < len && is_wsp(text[i]))
+  while (i < len && bimi_char_is_wsp(text[i]))
     i++;
   if (i >= len || text[i] != '=')
     return FALSE;
   i++;
-  while (i < len && is_wsp(text[i]))
+  while (i < len && bimi_char_is_wsp(text[i]))
     i++;
   if (len - i < sizeof version - 1 || memcmp(text + i, version, sizeof version - 1) != 0)
     return FALSE;
   i += sizeof version - 1;
-  while (i < len && is_wsp(text[i]))
+  while (i < len && bimi_char_is_wsp(text[i]))
     i++;
   return i == len || text[i] == ';';
 }

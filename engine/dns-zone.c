@@ -34,16 +34,11 @@
  * assumes NUL termination of the input.
  */
 #include "engine/dns-zone.h"
+#include "engine/base/base-chars.h"
 
 #include <string.h>
 
 /* ---- domain names -------------------------------------------------------- */
-
-static gboolean
-is_digit(char c)
-{
-  return c >= '0' && c <= '9';
-}
 
 gboolean
 bimi_dns__name_from_text(const char *text, gsize len, const BimiDnsName *origin,
@@ -94,9 +89,9 @@ bimi_dns__name_from_text(const char *text, gsize len, const BimiDnsName *origin,
         g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME, "backslash at end of name");
         return FALSE;
       }
-      if (is_digit(text[i])) {
+      if (bimi_char_is_digit(text[i])) {
         guint v;
-        if (i + 2 >= len || !is_digit(text[i + 1]) || !is_digit(text[i + 2])) {
+        if (i + 2 >= len || !bimi_char_is_digit(text[i + 1]) || !bimi_char_is_digit(text[i + 2])) {
           g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME,
                       "\\DDD escape needs three digits at offset %" G_GSIZE_FORMAT, i - 1);
           return FALSE;
@@ -637,9 +632,9 @@ unescape(const Token *t, guint8 *out, gsize cap, gsize *out_len)
       i++;
       if (i >= t->len)
         return UNESC_BAD;
-      if (is_digit(t->p[i])) {
+      if (bimi_char_is_digit(t->p[i])) {
         guint v;
-        if (i + 2 >= t->len || !is_digit(t->p[i + 1]) || !is_digit(t->p[i + 2]))
+        if (i + 2 >= t->len || !bimi_char_is_digit(t->p[i + 1]) || !bimi_char_is_digit(t->p[i + 2]))
           return UNESC_BAD;
         v = (guint) (t->p[i] - '0') * 100u + (guint) (t->p[i + 1] - '0') * 10u + (guint) (t->p[i + 2] - '0');
         if (v > 255)
@@ -709,11 +704,11 @@ parse_ttl(const Token *t, guint32 *out)
   guint64 total = 0, cur = 0;
   gboolean digits = FALSE, any_unit = FALSE;
 
-  if (t->kind != TOK_WORD || t->len == 0 || !is_digit(t->p[0]))
+  if (t->kind != TOK_WORD || t->len == 0 || !bimi_char_is_digit(t->p[0]))
     return TTL_NOT;
   for (gsize i = 0; i < t->len; i++) {
     char c = t->p[i];
-    if (is_digit(c)) {
+    if (bimi_char_is_digit(c)) {
       cur = cur * 10u + (guint64) (c - '0');
       if (cur > BIMI_DNS_MAX_TTL)
         return TTL_RANGE;
@@ -779,7 +774,7 @@ parse_u32(const Token *t, guint64 max, guint64 *out)
   if (t->kind != TOK_WORD || t->len == 0)
     return FALSE;
   for (gsize i = 0; i < t->len; i++) {
-    if (!is_digit(t->p[i]))
+    if (!bimi_char_is_digit(t->p[i]))
       return FALSE;
     v = v * 10u + (guint64) (t->p[i] - '0');
     if (v > max)
@@ -1102,7 +1097,7 @@ is_class(const Token *t)
   static const char *const others[] = { "CH", "CS", "HS", "NONE", "ANY" };
   if (t->kind != TOK_WORD)
     return FALSE;
-  if (t->len > 5 && g_ascii_strncasecmp(t->p, "CLASS", 5) == 0 && is_digit(t->p[5]))
+  if (t->len > 5 && g_ascii_strncasecmp(t->p, "CLASS", 5) == 0 && bimi_char_is_digit(t->p[5]))
     return TRUE;
   for (gsize i = 0; i < G_N_ELEMENTS(others); i++) {
     if (tok_is(t, others[i]))
@@ -1216,7 +1211,7 @@ parse_entry(Parser *ps, const Token *first, GError **error)
 
   /* [TTL] [class] or [class] [TTL] (RFC 1035 §5.1) */
   for (int i = 0; i < 2; i++) {
-    if (!have_ttl && t.kind == TOK_WORD && t.len > 0 && is_digit(t.p[0])) {
+    if (!have_ttl && t.kind == TOK_WORD && t.len > 0 && bimi_char_is_digit(t.p[0])) {
       if (!expect_ttl(ps, &t, &ttl, "TTL", error))
         return FALSE;
       have_ttl = TRUE;

@@ -7,6 +7,8 @@
 #ifndef BIMI_LIMITS_H
 #define BIMI_LIMITS_H
 
+#include "engine/base/base-limits.h"
+
 /* ---- engine/message (RFC 5322 §2.1.1, §2.2) ---------------------------- */
 /** Largest raw message accepted, in bytes (headers + body). */
 #define BIMI_MAX_MESSAGE_BYTES        (64u * 1024u * 1024u)
@@ -20,8 +22,9 @@
 #define BIMI_MAX_ADDRESSES            100u
 /** Longest display name or group name after RFC 2047 decoding, in bytes. */
 #define BIMI_MAX_DISPLAY_NAME_BYTES   2048u
-/** Deepest nesting of comments "( ( ) )" in an address list. */
-#define BIMI_MAX_ADDRESS_COMMENT_DEPTH 16u
+/** Deepest nesting of comments "( ( ) )" in an address list: the one RFC 5322
+ *  lexer limit (engine/base/base-limits.h). */
+#define BIMI_MAX_ADDRESS_COMMENT_DEPTH BIMI_BASE_MAX_COMMENT_DEPTH
 
 /* ---- engine/taglist (RFC 6376 §3.2) ----------------------------------- */
 /** Most tags in one tag-list (DKIM-Signature, DMARC, BIMI, ARC records). */
@@ -39,8 +42,8 @@
 /** Most ptype.property=value entries kept per resinfo (dropped "name=value"
  *  pairs without ptype are bounded by BIMI_MAX_AUTHRES_BYTES only). */
 #define BIMI_MAX_AUTHRES_PROPERTIES   32u
-/** Deepest nesting of comments "( ( ) )" accepted. */
-#define BIMI_MAX_COMMENT_DEPTH        16u
+/** Deepest nesting of comments "( ( ) )" accepted: the one RFC 5322 lexer limit. */
+#define BIMI_MAX_COMMENT_DEPTH        BIMI_BASE_MAX_COMMENT_DEPTH
 
 /* ---- engine/dns --------------------------------------------------------- */
 /** Default per-query deadline, in milliseconds. */
@@ -327,8 +330,8 @@
 #define BIMI_RECEIVED_MAX_BYTES       (8u * 1024u)
 /** Most tokens (words, literals, angle-addrs, comments) before the ";" of one Received value. */
 #define BIMI_RECEIVED_MAX_TOKENS      256u
-/** Deepest nesting of comments "( ( ) )" in a Received value. */
-#define BIMI_RECEIVED_MAX_COMMENT_DEPTH 16u
+/** Deepest nesting of comments "( ( ) )" in a Received value: the one RFC 5322 lexer limit. */
+#define BIMI_RECEIVED_MAX_COMMENT_DEPTH BIMI_BASE_MAX_COMMENT_DEPTH
 /** Most Received fields walked from the top looking for a trusted hop (RFC 5321
  *  §6.3 suggests treating 100 hops as a loop). */
 #define BIMI_RECEIVED_MAX_HOPS        100u

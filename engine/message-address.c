@@ -25,6 +25,8 @@
  * not part of a fold, NUL and other control bytes outside comments.
  */
 #include "engine/message.h"
+#include "engine/base/base-chars.h"
+#include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -70,21 +72,11 @@ bimi_mailbox_free(BimiMailbox *mailbox)
   g_free(mailbox);
 }
 
-static gboolean
-is_wsp(guchar c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /* RFC 5322 §3.2.3 atext, plus UTF8-non-ascii (RFC 6532 §3.2). */
 static gboolean
 is_atext(guchar c)
 {
-  if (c >= 0x80)
-    return TRUE;
-  if (g_ascii_isalnum(c))
-    return TRUE;
-  return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+  return c >= 0x80 || bimi_char_is_atext(c);
 }
 
 static gboolean G_GNUC_PRINTF(4, 5)
@@ -104,39 +96,27 @@ fail(GError **error, gint code, gsize offset, const char *fmt, ...)
 static gboolean
 is_fold(const char *s, gsize len, gsize i)
 {
-  return i + 2 < len && s[i] == '\r' && s[i + 1] == '\n' && is_wsp((guchar) s[i + 2]);
+  return i + 2 < len && s[i] == '\r' && s[i + 1] == '\n' && bimi_char_is_wsp((guchar) s[i + 2]);
 }
 
 /* ---- tokenizer -------------------------------------------------------- */
 
+/* A comment at s[*pos] == '(', nested up to BIMI_MAX_ADDRESS_COMMENT_DEPTH; its
+ * content is dropped, so any byte and any quoted-pair (obs-qp) passes. */
 static gboolean
 skip_comment(const char *s, gsize len, gsize *pos, GError **error)
 {
-  gsize start = *pos;
-  gsize i = *pos;
-  guint depth = 0;
+  BimiCursor c = { s, len, *pos };
+  BimiLexError lex;
 
-  while (i < len) {
-    char c = s[i];
-    if (c == '(') {
-      if (++depth > BIMI_MAX_ADDRESS_COMMENT_DEPTH)
-        return fail(error, BIMI_MESSAGE_ERROR_LIMIT, i,
-                    "comments nested deeper than BIMI_MAX_ADDRESS_COMMENT_DEPTH (%u)",
-                    BIMI_MAX_ADDRESS_COMMENT_DEPTH);
-      i++;
-    } else if (c == ')') {
-      i++;
-      if (--depth == 0) {
-        *pos = i;
-        return TRUE;
-      }
-    } else if (c == '\\' && i + 1 < len) {
-      i += 2;           /* quoted-pair (obs-qp allows any byte) */
-    } else {
-      i++;              /* ctext, folds, 8-bit: the content is dropped anyway */
-    }
+  if (bimi_rfc5322_skip_comment(&c, BIMI_MAX_ADDRESS_COMMENT_DEPTH, BIMI_LEX_LAX, &lex)) {
+    *pos = c.pos;
+    return TRUE;
   }
-  return fail(error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, start, "unterminated comment");
+  if (lex.status == BIMI_LEX_TOO_DEEP)
+    return fail(error, BIMI_MESSAGE_ERROR_LIMIT, lex.offset,
+                "comments nested deeper than BIMI_MAX_ADDRESS_COMMENT_DEPTH (%u)", BIMI_MAX_ADDRESS_COMMENT_DEPTH);
+  return fail(error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, lex.offset, "unterminated comment");
 }
 
 /* Scans a quoted string (@close '"') or a domain literal (@close ']') from the
@@ -189,7 +169,7 @@ tokenize(const char *s, gsize len, GError **error)
     guchar c = (guchar) s[i];
     Token t = { 0 };
 
-    if (is_wsp(c)) {
+    if (bimi_char_is_wsp(c)) {
       space = TRUE;
       i++;
       continue;
@@ -305,7 +285,7 @@ append_delimited_content(GString *out, const Parser *p, const Token *t, gboolean
       g_string_append_c(out, s[++i]);
     } else if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') {
       i++;
-    } else if (drop_wsp && is_wsp((guchar) s[i])) {
+    } else if (drop_wsp && bimi_char_is_wsp((guchar) s[i])) {
       continue;
     } else {
       g_string_append_c(out, s[i]);

@@ -21,6 +21,7 @@
  *    section, which is taken as the final line break.
  */
 #include "engine/message.h"
+#include "engine/base/base-chars.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -35,12 +36,6 @@ struct _BimiMessage {
   gboolean has_separator;
 };
 
-static gboolean
-is_wsp(guchar c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /* RFC 5322 §3.6.8: ftext = %d33-57 / %d59-126 */
 static gboolean
 is_ftext(guchar c)
@@ -54,7 +49,7 @@ set_name_error(const guint8 *data, gsize pos, gsize content_end, gsize name_end,
 {
   gsize q = name_end;
 
-  while (q < content_end && is_wsp(data[q]))
+  while (q < content_end && bimi_char_is_wsp(data[q]))
     q++;
   if (name_end == pos && pos < content_end && data[pos] == ':') {
     g_set_error(error, BIMI_MESSAGE_ERROR, BIMI_MESSAGE_ERROR_SYNTAX,
@@ -66,7 +61,7 @@ set_name_error(const guint8 *data, gsize pos, gsize content_end, gsize name_end,
   } else if (memchr(data + pos, ':', content_end - pos) == NULL) {
     g_set_error(error, BIMI_MESSAGE_ERROR, BIMI_MESSAGE_ERROR_SYNTAX,
                 "line %u: not a header field, no colon (byte offset %" G_GSIZE_FORMAT ")", line, pos);
-  } else if (name_end < content_end && !is_wsp(data[name_end])) {
+  } else if (name_end < content_end && !bimi_char_is_wsp(data[name_end])) {
     g_set_error(error, BIMI_MESSAGE_ERROR, BIMI_MESSAGE_ERROR_SYNTAX,
                 "line %u: byte 0x%02x not allowed in a header field name (byte offset %" G_GSIZE_FORMAT ")",
                 line, data[name_end], name_end);
@@ -194,7 +189,7 @@ bimi_message_parse(GBytes *raw, GError **error)
       break;
     }
 
-    if (is_wsp(data[pos])) {
+    if (bimi_char_is_wsp(data[pos])) {
       if (!in_field) {
         g_set_error(error, BIMI_MESSAGE_ERROR, BIMI_MESSAGE_ERROR_SYNTAX,
                     "line %u: starts with whitespace, but no header field precedes it to continue "
@@ -218,7 +213,7 @@ bimi_message_parse(GBytes *raw, GError **error)
       while (name_end < content_end && is_ftext(data[name_end]))
         name_end++;
       q = name_end;
-      while (q < content_end && is_wsp(data[q]))
+      while (q < content_end && bimi_char_is_wsp(data[q]))
         q++;
       if (name_end == pos || q >= content_end || data[q] != ':') {
         set_name_error(data, pos, content_end, name_end, line, error);
@@ -408,9 +403,9 @@ bimi_header_field_dup_unfolded_value(const BimiHeaderField *field, gsize *out_le
     out[o++] = v[i];
   }
   end = o;
-  while (start < end && is_wsp((guchar) out[start]))
+  while (start < end && bimi_char_is_wsp((guchar) out[start]))
     start++;
-  while (end > start && is_wsp((guchar) out[end - 1]))
+  while (end > start && bimi_char_is_wsp((guchar) out[end - 1]))
     end--;
   memmove(out, out + start, end - start);
   out[end - start] = '\0';

@@ -24,6 +24,8 @@
  *  - The date-time is not parsed: nothing here needs it.
  */
 #include "engine/received.h"
+#include "engine/base/base-chars.h"
+#include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
 #include <gio/gio.h>
@@ -47,16 +49,11 @@ typedef struct {
   gsize len; /* whole token, delimiters included */
 } Tok;
 
-static gboolean
-is_wsp(guchar c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
+/* WSP, CR and LF separate tokens; the other controls are errors. */
 static gboolean
 is_ctl(guchar c)
 {
-  return (c < 0x20 && !is_wsp(c)) || c == 0x7f;
+  return bimi_char_is_ctl(c) && !bimi_char_is_lwsp(c);
 }
 
 static gboolean
@@ -67,42 +64,31 @@ ctl_error(const char *v, gsize i, GError **error)
   return FALSE;
 }
 
-/* A comment starting at v[*i] == '('; on return *i is past its ')'. */
+/* A comment starting at v[*i] == '(', nested up to BIMI_RECEIVED_MAX_COMMENT_DEPTH;
+ * on return *i is past its ')'. */
 static gboolean
 scan_comment(const char *v, gsize len, gsize *i, GError **error)
 {
-  gsize start = *i;
-  guint depth = 0;
-  while (*i < len) {
-    guchar c = v[*i];
-    if (is_ctl(c))
-      return ctl_error(v, *i, error);
-    if (c == '\\') {
-      if (*i + 1 < len && is_ctl((guchar) v[*i + 1]))
-        return ctl_error(v, *i + 1, error);
-      *i += 2;
-      continue;
-    }
-    if (c == '(') {
-      if (depth == BIMI_RECEIVED_MAX_COMMENT_DEPTH) {
-        g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_LIMIT,
-                    "comments nested deeper than BIMI_RECEIVED_MAX_COMMENT_DEPTH (%u) at offset %" G_GSIZE_FORMAT,
-                    BIMI_RECEIVED_MAX_COMMENT_DEPTH, *i);
-        return FALSE;
-      }
-      depth++;
-    } else if (c == ')') {
-      depth--;
-      if (depth == 0) {
-        (*i)++;
-        return TRUE;
-      }
-    }
-    (*i)++;
+  BimiCursor c = { v, len, *i };
+  BimiLexError lex;
+
+  if (bimi_rfc5322_skip_comment(&c, BIMI_RECEIVED_MAX_COMMENT_DEPTH, BIMI_LEX_NO_CTL, &lex)) {
+    *i = c.pos;
+    return TRUE;
   }
-  g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-              "unterminated comment opened at offset %" G_GSIZE_FORMAT, start);
-  return FALSE;
+  switch (lex.status) {
+  case BIMI_LEX_TOO_DEEP:
+    g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_LIMIT,
+                "comments nested deeper than BIMI_RECEIVED_MAX_COMMENT_DEPTH (%u) at offset %" G_GSIZE_FORMAT,
+                BIMI_RECEIVED_MAX_COMMENT_DEPTH, lex.offset);
+    return FALSE;
+  case BIMI_LEX_BAD_BYTE:
+    return ctl_error(v, lex.offset, error);
+  default:
+    g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
+                "unterminated comment opened at offset %" G_GSIZE_FORMAT, lex.offset);
+    return FALSE;
+  }
 }
 
 /* A domain literal at v[*i] == '[': dtext only (RFC 5321 §4.1.3), no WSP. */
@@ -118,10 +104,10 @@ scan_literal(const char *v, gsize len, gsize *i, GError **error)
     }
     if (is_ctl(c))
       return ctl_error(v, *i, error);
-    if (is_wsp(c) || strchr("[()<>;\"\\", c) != NULL) {
+    if (bimi_char_is_lwsp(c) || strchr("[()<>;\"\\", c) != NULL) {
       g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
                   "'%c' inside the address literal opened at offset %" G_GSIZE_FORMAT " (offset %" G_GSIZE_FORMAT ")",
-                  is_wsp(c) ? ' ' : c, start, *i);
+                  bimi_char_is_lwsp(c) ? ' ' : c, start, *i);
       return FALSE;
     }
     (*i)++;
@@ -193,7 +179,7 @@ tokenize(const char *v, gsize len, GArray *toks, GError **error)
   gsize i = 0;
   while (i < len) {
     guchar c = v[i];
-    if (is_wsp(c)) {
+    if (bimi_char_is_lwsp(c)) {
       i++;
       continue;
     }
@@ -236,7 +222,7 @@ tokenize(const char *v, gsize len, GArray *toks, GError **error)
       break;
     default:
       t.kind = TOK_WORD;
-      while (i < len && !is_wsp((guchar) v[i]) && !is_ctl((guchar) v[i]) && strchr("()[]<>;\"", v[i]) == NULL)
+      while (i < len && !bimi_char_is_lwsp((guchar) v[i]) && !is_ctl((guchar) v[i]) && strchr("()[]<>;\"", v[i]) == NULL)
         i++;
       break;
     }
@@ -354,7 +340,7 @@ tcp_info_literal(TcpInfo *t, const char *v, gsize off, gsize len, GError **error
 static gboolean
 is_comment_sep(guchar c)
 {
-  return is_wsp(c) || c == '(' || c == ')' || c == ',';
+  return bimi_char_is_lwsp(c) || c == '(' || c == ')' || c == ',';
 }
 
 /* Reads one comment (with its nested comments) for addresses and a HELO. */
@@ -643,7 +629,7 @@ skip_cfws(const char *v, gsize len, gsize i, GError **error, gboolean *ok)
 {
   *ok = TRUE;
   while (i < len) {
-    if (is_wsp((guchar) v[i])) {
+    if (bimi_char_is_lwsp((guchar) v[i])) {
       i++;
     } else if (v[i] == '(') {
       if (!scan_comment(v, len, &i, error)) {
@@ -686,9 +672,9 @@ parse_return_path(const char *v, gsize len, char **out, GError **error)
     s = open + 1;
     e = i - 1;
     /* "< >" (CFWS inside, RFC 5322 §3.6.7) is the null path too. */
-    while (s < e && is_wsp((guchar) v[s]))
+    while (s < e && bimi_char_is_lwsp((guchar) v[s]))
       s++;
-    while (e > s && is_wsp((guchar) v[e - 1]))
+    while (e > s && bimi_char_is_lwsp((guchar) v[e - 1]))
       e--;
     /* Obsolete source route "@a,@b:user@d" (RFC 5321 §4.1.2, App. C). */
     if (s < e && v[s] == '@') {
@@ -704,7 +690,7 @@ parse_return_path(const char *v, gsize len, char **out, GError **error)
     }
   } else {
     s = i;
-    while (i < len && !is_wsp((guchar) v[i]) && !is_ctl((guchar) v[i]) && strchr("()<>;\"[]", v[i]) == NULL)
+    while (i < len && !bimi_char_is_lwsp((guchar) v[i]) && !is_ctl((guchar) v[i]) && strchr("()<>;\"[]", v[i]) == NULL)
       i++;
     e = i;
     if (s == e) {
@@ -723,7 +709,7 @@ parse_return_path(const char *v, gsize len, char **out, GError **error)
     return FALSE;
   }
   for (gsize k = s; k < e; k++)
-    if (is_wsp((guchar) v[k]) || is_ctl((guchar) v[k])) {
+    if (bimi_char_is_lwsp((guchar) v[k]) || is_ctl((guchar) v[k])) {
       gboolean quoted = FALSE; /* whitespace is fine inside a quoted local part */
       for (gsize q = s; q < k; q++)
         if (v[q] == '"' && (q == s || v[q - 1] != '\\'))

@@ -16,6 +16,7 @@
  *    syntax errors wherever they occur: VALCHAR is %x21-3A / %x3C-7E.
  */
 #include "engine/taglist.h"
+#include "engine/base/base-chars.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -37,38 +38,14 @@ bimi_taglist_free(BimiTagList *list)
   g_free(list);
 }
 
-static gboolean
-is_alpha(guchar c)
-{
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static gboolean
-is_alnumpunc(guchar c)
-{
-  return is_alpha(c) || (c >= '0' && c <= '9') || c == '_';
-}
-
-static gboolean
-is_valchar(guchar c)
-{
-  return (c >= 0x21 && c <= 0x3a) || (c >= 0x3c && c <= 0x7e);
-}
-
-static gboolean
-is_wsp(guchar c)
-{
-  return c == ' ' || c == '\t';
-}
-
 /* Skips [FWS]: WSP, and CRLF only when a WSP follows (RFC 5322 §3.2.2). */
 static gsize
 skip_fws(const char *s, gsize n, gsize pos)
 {
   for (;;) {
-    if (pos < n && is_wsp((guchar) s[pos]))
+    if (pos < n && bimi_char_is_wsp((guchar) s[pos]))
       pos++;
-    else if (pos + 2 < n && s[pos] == '\r' && s[pos + 1] == '\n' && is_wsp((guchar) s[pos + 2]))
+    else if (pos + 2 < n && s[pos] == '\r' && s[pos + 1] == '\n' && bimi_char_is_wsp((guchar) s[pos + 2]))
       pos += 3;
     else
       return pos;
@@ -140,14 +117,14 @@ bimi_taglist_parse(const char *input, gsize len, BimiTaglistFlags flags, GError 
 
     /* tag-name = ALPHA *ALNUMPUNC */
     gsize name_start = pos;
-    if (!is_alpha((guchar) s[pos])) {
+    if (!bimi_char_is_alpha((guchar) s[pos])) {
       g_autofree char *what = describe_byte((guchar) s[pos]);
       g_set_error(error, BIMI_TAGLIST_ERROR, BIMI_TAGLIST_ERROR_SYNTAX,
                   "expected a tag name (a letter) at byte %" G_GSIZE_FORMAT ", found %s",
                   pos, what);
       return NULL;
     }
-    while (pos < n && is_alnumpunc((guchar) s[pos]))
+    while (pos < n && bimi_char_is_alnumpunc((guchar) s[pos]))
       pos++;
     gsize name_len = pos - name_start;
     if (name_len > BIMI_MAX_TAG_NAME_BYTES) {
@@ -180,7 +157,7 @@ bimi_taglist_parse(const char *input, gsize len, BimiTaglistFlags flags, GError 
     pos = skip_fws(s, n, pos);
     gsize value_start = pos, value_end = pos;
     while (pos < n && s[pos] != ';') {
-      if (is_valchar((guchar) s[pos])) {
+      if (bimi_char_is_valchar((guchar) s[pos])) {
         pos++;
         value_end = pos;
         continue;
