@@ -38,6 +38,7 @@
 #include "engine/limits.h"
 #include "engine/fetch-netaddr.h"
 #include "engine/dns.h"
+#include "engine/base/base-chars.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -690,12 +691,6 @@ on_resolver_start(void *resolver_state, void *reserved, void *userdata)
 
 /* ---- URL checks (every hop) ---------------------------------------------- */
 
-static gboolean
-is_host_label_byte(char c)
-{
-  return g_ascii_isalnum(c) || c == '-' || c == '_';
-}
-
 gboolean
 bimi_fetch__host_check(const char *host, gboolean allow_private, char **out_host, char **detail)
 {
@@ -766,7 +761,7 @@ bimi_fetch__host_check(const char *host, gboolean allow_private, char **out_host
   }
   for (gsize i = 0; i <= len; i++) {
     if (i < len && mapped[i] != '.') {
-      if (!is_host_label_byte(mapped[i])) {
+      if (!bimi_char_is_ldh((guchar) mapped[i]) && mapped[i] != '_') {
         *detail = g_strdup_printf("host %s has a byte that is not a letter, digit, '-' or '_'", shown);
         return FALSE;
       }
@@ -778,7 +773,7 @@ bimi_fetch__host_check(const char *host, gboolean allow_private, char **out_host
     }
     numeric = TRUE;
     for (gsize k = start; k < i; k++)
-      numeric = numeric && g_ascii_isdigit(mapped[k]);
+      numeric = numeric && bimi_char_is_digit((guchar) mapped[k]);
     labels++;
     start = i + 1;
   }
