@@ -61,7 +61,7 @@ LIB_SRC := $(sort $(wildcard engine/base/*.c engine/*.c renderer/*.c cache/*.c e
 CLI_SRC := $(sort $(wildcard cli/*.c))
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 TEST_SRC := $(sort $(wildcard tests/test-*.c))
-TEST_SUPPORT := $(sort $(filter-out tests/test-%,$(wildcard tests/*.c)))
+TEST_SUPPORT := $(sort $(filter-out tests/test-%,$(wildcard tests/*.c)) $(wildcard tests/lib/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 
 LIB := $(O)/libbimi.a
@@ -104,6 +104,13 @@ $(O)/bimi-fcgi: $(FCGI_OBJ) $(LIB)
 
 build/bimi: $(O)/bimi build/.variant
 	cp $< $@
+
+# The example configuration is generated from the key table in evaluate/config.c
+# (tests/test-config.c fails when the committed file differs): after adding or
+# changing a key, `make conf/bimi.conf.example` and commit the result.
+.PHONY: conf/bimi.conf.example
+conf/bimi.conf.example: build/bimi
+	build/bimi config example > $@.tmp && mv $@.tmp $@
 build/bimi-fcgi: $(O)/bimi-fcgi build/.variant
 	cp $< $@
 
@@ -193,7 +200,7 @@ fuzz-run: fuzz
 # STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
 BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
 checksrc:
-	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/base/*.[ch] engine/*.[ch] renderer/*.[ch] cache/*.[ch] evaluate/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/helpers/*.c 2>/dev/null); then \
+	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/base/*.[ch] engine/*.[ch] renderer/*.[ch] cache/*.[ch] evaluate/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/lib/*.c tests/helpers/*.c 2>/dev/null); then \
 	  echo "checksrc: banned call(s) above (STYLE.md §5)"; exit 1; fi
 	@echo "checksrc: ok"
 	@mkdir -p build && scripts/check-layers

@@ -21,6 +21,7 @@
  * The certificate's SVG is checked by engine/svg (SVG Tiny PS).
  */
 #include "cli/commands.h"
+#include "engine/base/base-json.h"
 #include "engine/vmc.h"
 #include "engine/fetch.h"
 #include "engine/limits.h"
@@ -65,20 +66,6 @@ add_strv(JsonBuilder *b, const char *member, char **v)
 }
 
 static void
-add_str(JsonBuilder *b, const char *member, const char *v)
-{
-  json_builder_set_member_name(b, member);
-  if (v == NULL)
-    json_builder_add_null_value(b);
-  else if (g_utf8_validate(v, -1, NULL))
-    json_builder_add_string_value(b, v);
-  else {
-    g_autofree char *ok = g_utf8_make_valid(v, -1);
-    json_builder_add_string_value(b, ok);
-  }
-}
-
-static void
 print_json(const BimiVmcResult *r)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
@@ -87,38 +74,38 @@ print_json(const BimiVmcResult *r)
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "valid");
   json_builder_add_boolean_value(b, r->valid);
-  add_str(b, "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type));
-  add_str(b, "mark_type", bimi_vmc_mark_type_to_string(r->mark_type));
-  add_str(b, "mark_type_text", r->mark_type_text);
+  bimi_json_add_string_or_null(b, "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type));
+  bimi_json_add_string_or_null(b, "mark_type", bimi_vmc_mark_type_to_string(r->mark_type));
+  bimi_json_add_string_or_null(b, "mark_type_text", r->mark_type_text);
   json_builder_set_member_name(b, "pilot");
   json_builder_add_boolean_value(b, r->pilot);
-  add_str(b, "subject", r->subject);
-  add_str(b, "organization", r->organization);
-  add_str(b, "trademark_country", r->trademark_country);
-  add_str(b, "trademark_office", r->trademark_office);
-  add_str(b, "trademark_id", r->trademark_id);
-  add_str(b, "issuer", r->issuer);
-  add_str(b, "serial", r->serial_hex);
-  add_str(b, "sha256", r->leaf_sha256);
-  add_str(b, "not_before", nb);
-  add_str(b, "not_after", na);
+  bimi_json_add_string_or_null(b, "subject", r->subject);
+  bimi_json_add_string_or_null(b, "organization", r->organization);
+  bimi_json_add_string_or_null(b, "trademark_country", r->trademark_country);
+  bimi_json_add_string_or_null(b, "trademark_office", r->trademark_office);
+  bimi_json_add_string_or_null(b, "trademark_id", r->trademark_id);
+  bimi_json_add_string_or_null(b, "issuer", r->issuer);
+  bimi_json_add_string_or_null(b, "serial", r->serial_hex);
+  bimi_json_add_string_or_null(b, "sha256", r->leaf_sha256);
+  bimi_json_add_string_or_null(b, "not_before", nb);
+  bimi_json_add_string_or_null(b, "not_after", na);
   add_strv(b, "sans", r->sans);
   add_strv(b, "chain", r->chain);
   add_strv(b, "sct_logs", r->sct_logs);
-  add_str(b, "revocation", bimi_vmc_revocation_status_to_string(r->revocation));
+  bimi_json_add_string_or_null(b, "revocation", bimi_vmc_revocation_status_to_string(r->revocation));
   add_strv(b, "revocation_crls", r->revocation_crls);
-  add_str(b, "logo_hash_alg", r->logo_hash_alg);
-  add_str(b, "logo_hash", r->logo_hash_hex);
+  bimi_json_add_string_or_null(b, "logo_hash_alg", r->logo_hash_alg);
+  bimi_json_add_string_or_null(b, "logo_hash", r->logo_hash_hex);
   json_builder_set_member_name(b, "logo_hash_ok");
   json_builder_add_boolean_value(b, r->logo_hash_ok);
-  add_str(b, "svg_sha256", r->svg_sha256);
+  bimi_json_add_string_or_null(b, "svg_sha256", r->svg_sha256);
   json_builder_set_member_name(b, "failures");
   json_builder_begin_array(b);
   for (guint i = 0; i < r->failures->len; i++) {
     const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
     json_builder_begin_object(b);
-    add_str(b, "check", bimi_vmc_check_code(f->check));
-    add_str(b, "detail", f->detail);
+    bimi_json_add_string_or_null(b, "check", bimi_vmc_check_code(f->check));
+    bimi_json_add_string_or_null(b, "detail", f->detail);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

@@ -9,6 +9,7 @@
  * later (timeout, dns, connect, busy), 2 usage or internal error.
  */
 #include "cli/commands.h"
+#include "engine/base/base-json.h"
 #include "engine/fetch.h"
 
 #include <stdio.h>
@@ -24,37 +25,27 @@ body_sha256(const BimiFetchResult *r)
 }
 
 static void
-add_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
-static void
 print_json(const BimiFetchResult *r)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
   g_autofree char *sha = body_sha256(r);
 
   json_builder_begin_object(b);
-  add_string(b, "status", bimi_fetch_status_to_string(r->status));
-  add_string(b, "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL);
-  add_string(b, "detail", r->detail);
+  bimi_json_add_string_or_null(b, "status", bimi_fetch_status_to_string(r->status));
+  bimi_json_add_string_or_null(b, "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL);
+  bimi_json_add_string_or_null(b, "detail", r->detail);
   json_builder_set_member_name(b, "http_status");
   json_builder_add_int_value(b, r->http_status);
-  add_string(b, "content_type", r->content_type);
-  add_string(b, "etag", r->etag);
-  add_string(b, "last_modified", r->last_modified);
+  bimi_json_add_string_or_null(b, "content_type", r->content_type);
+  bimi_json_add_string_or_null(b, "etag", r->etag);
+  bimi_json_add_string_or_null(b, "last_modified", r->last_modified);
   json_builder_set_member_name(b, "max_age");
   if (r->max_age >= 0)
     json_builder_add_int_value(b, r->max_age);
   else
     json_builder_add_null_value(b);
-  add_string(b, "final_url", r->final_url);
-  add_string(b, "remote_ip", r->remote_ip);
+  bimi_json_add_string_or_null(b, "final_url", r->final_url);
+  bimi_json_add_string_or_null(b, "remote_ip", r->remote_ip);
   json_builder_set_member_name(b, "redirects");
   json_builder_add_int_value(b, r->redirects);
   json_builder_set_member_name(b, "body_bytes");
@@ -64,7 +55,7 @@ print_json(const BimiFetchResult *r)
     json_builder_add_null_value(b);
   json_builder_set_member_name(b, "inflated");
   json_builder_add_boolean_value(b, r->inflated);
-  add_string(b, "sha256", sha);
+  bimi_json_add_string_or_null(b, "sha256", sha);
   json_builder_end_object(b);
 
   bimi_cli_print_builder(b);

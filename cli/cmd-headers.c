@@ -12,6 +12,7 @@
  * "value_base64" holding the exact bytes when they are not UTF-8.
  */
 #include "cli/commands.h"
+#include "engine/base/base-json.h"
 #include "engine/message.h"
 #include "engine/limits.h"
 
@@ -60,18 +61,6 @@ field_value(const BimiHeaderField *f)
   gsize len = 0;
   g_autofree char *v = bimi_header_field_dup_unfolded_value(f, &len);
   return escape_bytes(v, len);
-}
-
-static void
-add_nullable_string(JsonBuilder *b, const char *member, const char *value)
-{
-  json_builder_set_member_name(b, member);
-  if (value != NULL) {
-    g_autofree char *valid = g_utf8_make_valid(value, -1); /* JSON text is UTF-8 */
-    json_builder_add_string_value(b, valid);
-  } else {
-    json_builder_add_null_value(b);
-  }
 }
 
 /* A header value in JSON: the bytes as they are when they are UTF-8 (JSON
@@ -133,7 +122,7 @@ print_json_error(const GError *error)
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "error");
   json_builder_begin_object(b);
-  add_nullable_string(b, "message", error->message);
+  bimi_json_add_string_or_null(b, "message", error->message);
   json_builder_set_member_name(b, "line");
   if (line >= 0)
     json_builder_add_int_value(b, line);
@@ -216,17 +205,17 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
   for (guint i = 0; from != NULL && i < from->len; i++) {
     const BimiMailbox *m = from->pdata[i];
     json_builder_begin_object(b);
-    add_nullable_string(b, "display_name", m->display_name);
-    add_nullable_string(b, "local_part", m->local_part);
-    add_nullable_string(b, "domain", m->domain);
-    add_nullable_string(b, "domain_utf8", m->domain_utf8);
-    add_nullable_string(b, "group", m->group);
+    bimi_json_add_string_or_null(b, "display_name", m->display_name);
+    bimi_json_add_string_or_null(b, "local_part", m->local_part);
+    bimi_json_add_string_or_null(b, "domain", m->domain);
+    bimi_json_add_string_or_null(b, "domain_utf8", m->domain_utf8);
+    bimi_json_add_string_or_null(b, "group", m->group);
     json_builder_set_member_name(b, "domain_literal");
     json_builder_add_boolean_value(b, m->domain_is_literal);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
-  add_nullable_string(b, "error", from_error != NULL ? from_error->message : NULL);
+  bimi_json_add_string_or_null(b, "error", from_error != NULL ? from_error->message : NULL);
   json_builder_end_object(b);
   json_builder_end_object(b);
   print_json_node(b);

@@ -38,6 +38,7 @@ int bimi_cli_cmd_render(int argc, char **argv);
 int bimi_cli_cmd_render_worker(int argc, char **argv);
 int bimi_cli_cmd_lookup(int argc, char **argv);
 int bimi_cli_cmd_evaluate(int argc, char **argv);
+int bimi_cli_cmd_config(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
  * --forwarder ADDR[@PORT]..., --timeout-ms N, --trust-anchor FILE. */

@@ -24,6 +24,7 @@ static const BimiCliCommand commands[] = {
   { "svg", bimi_cli_cmd_svg, "check LOGO.svg: validate an indicator against SVG Tiny PS" },
   { "cert", bimi_cli_cmd_cert, "validate a VMC/CMC Evidence Document (verify), extract its logo (logo)" },
   { "render", bimi_cli_cmd_render, "rasterise a validated SVG logo to PNG (--size PX -o OUT.png)" },
+  { "config", bimi_cli_cmd_config, "the configuration keys: example (every key and default), check FILE" },
   { "evaluate", bimi_cli_cmd_evaluate, "the whole pipeline and the decision for a message (MSG.eml [--ip ...])" },
 };
 

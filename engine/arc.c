@@ -40,6 +40,7 @@
  *    Domain, not the RFC 9989 tree walk (an AAR identifier is not looked up).
  */
 #include "engine/arc.h"
+#include "engine/base/base-json.h"
 #include "engine/dkim-private.h"
 #include "engine/dmarc.h"
 #include "engine/limits.h"
@@ -498,21 +499,11 @@ bimi_arc_validate(const BimiMessage *msg, const BimiArcOptions *options, GError 
 
 /* ---- output ------------------------------------------------------------ */
 
-static void
-member_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value == NULL)
-    json_builder_add_null_value(b);
-  else
-    json_builder_add_string_value(b, value);
-}
-
 void
 bimi_arc_chain_build_json(const BimiArcChain *chain, JsonBuilder *b)
 {
   json_builder_begin_object(b);
-  member_string(b, "result", bimi_arc_result_to_string(chain->result));
+  bimi_json_add_string_or_null(b, "result", bimi_arc_result_to_string(chain->result));
   json_builder_set_member_name(b, "instances");
   json_builder_add_int_value(b, chain->instances);
   json_builder_set_member_name(b, "oldest_pass");
@@ -520,7 +511,7 @@ bimi_arc_chain_build_json(const BimiArcChain *chain, JsonBuilder *b)
     json_builder_add_int_value(b, chain->oldest_pass);
   else
     json_builder_add_null_value(b);
-  member_string(b, "reason", chain->reason);
+  bimi_json_add_string_or_null(b, "reason", chain->reason);
   json_builder_set_member_name(b, "sets");
   json_builder_begin_array(b);
   for (guint i = 0; i < chain->sets->len; i++) {
@@ -528,19 +519,19 @@ bimi_arc_chain_build_json(const BimiArcChain *chain, JsonBuilder *b)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "i");
     json_builder_add_int_value(b, s->instance);
-    member_string(b, "d", s->seal_domain);
-    member_string(b, "s", s->seal_selector);
-    member_string(b, "cv", s->cv);
-    member_string(b, "seal_result", s->seal_result);
+    bimi_json_add_string_or_null(b, "d", s->seal_domain);
+    bimi_json_add_string_or_null(b, "s", s->seal_selector);
+    bimi_json_add_string_or_null(b, "cv", s->cv);
+    bimi_json_add_string_or_null(b, "seal_result", s->seal_result);
     json_builder_set_member_name(b, "ams");
     json_builder_begin_object(b);
-    member_string(b, "d", s->ams_domain);
-    member_string(b, "s", s->ams_selector);
-    member_string(b, "result", s->ams_result);
+    bimi_json_add_string_or_null(b, "d", s->ams_domain);
+    bimi_json_add_string_or_null(b, "s", s->ams_selector);
+    bimi_json_add_string_or_null(b, "result", s->ams_result);
     json_builder_end_object(b);
     g_autofree char *aar = s->aar ? bimi_authres_to_string(s->aar) : NULL;
-    member_string(b, "aar", aar);
-    member_string(b, "aar_error", s->aar_error);
+    bimi_json_add_string_or_null(b, "aar", aar);
+    bimi_json_add_string_or_null(b, "aar_error", s->aar_error);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

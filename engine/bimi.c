@@ -29,6 +29,7 @@
  *   read (spec §9.2); evaluate/ strips them from what it shows.
  */
 #include "engine/bimi.h"
+#include "engine/base/base-json.h"
 #include "engine/bimi-private.h"
 #include "engine/limits.h"
 #include "engine/taglist.h"
@@ -167,17 +168,18 @@ txt_query(BimiDnsResolver *resolver, const char *name, TextFilter filter, Query 
           guint32 *ttl, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(BimiDnsAnswer) answer = bimi_dns_lookup(resolver, name, BIMI_DNS_TYPE_TXT, &local);
+  gboolean invalid_name = FALSE;
+  g_autoptr(BimiDnsAnswer) answer = bimi_dns_lookup_record(resolver, name, BIMI_DNS_TYPE_TXT, &invalid_name, &local);
 
   memset(q, 0, sizeof *q);
   q->texts = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+  if (invalid_name) {
+    q->status = BIMI_DNS_NXDOMAIN;
+    if (queries != NULL)
+      g_ptr_array_add(queries, g_strdup_printf("%s NXDOMAIN (not a valid name)", name));
+    return TRUE;
+  }
   if (answer == NULL) {
-    if (g_error_matches(local, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME)) {
-      q->status = BIMI_DNS_NXDOMAIN;
-      if (queries != NULL)
-        g_ptr_array_add(queries, g_strdup_printf("%s NXDOMAIN (not a valid name)", name));
-      return TRUE;
-    }
     g_set_error(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_DNS, "%s: %s", name, local->message);
     return FALSE;
   }
@@ -731,26 +733,16 @@ bimi_bimi_indicator_header_value(GBytes *svg, GError **error)
 }
 
 static void
-add_str(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
-static void
 add_policy_json(JsonBuilder *b, const char *name, const BimiBimiDmarcPolicy *p)
 {
   json_builder_set_member_name(b, name);
   json_builder_begin_object(b);
-  add_str(b, "domain", p->domain);
+  bimi_json_add_string_or_null(b, "domain", p->domain);
   json_builder_set_member_name(b, "found");
   json_builder_add_boolean_value(b, p->found);
-  add_str(b, "p", p->found && p->has_p ? bimi_dmarc_policy_to_string(p->p) : NULL);
-  add_str(b, "sp", p->found && p->has_sp ? bimi_dmarc_policy_to_string(p->sp) : NULL);
-  add_str(b, "np", p->found && p->has_np ? bimi_dmarc_policy_to_string(p->np) : NULL);
+  bimi_json_add_string_or_null(b, "p", p->found && p->has_p ? bimi_dmarc_policy_to_string(p->p) : NULL);
+  bimi_json_add_string_or_null(b, "sp", p->found && p->has_sp ? bimi_dmarc_policy_to_string(p->sp) : NULL);
+  bimi_json_add_string_or_null(b, "np", p->found && p->has_np ? bimi_dmarc_policy_to_string(p->np) : NULL);
   json_builder_set_member_name(b, "pct");
   if (p->found && p->has_pct)
     json_builder_add_int_value(b, p->pct);
@@ -780,17 +772,17 @@ bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
 {
   g_return_if_fail(r != NULL && b != NULL);
   json_builder_begin_object(b);
-  add_str(b, "result", bimi_bimi_result_code_to_string(r->code));
-  add_str(b, "reason_code", r->reason_code);
-  add_str(b, "reason", r->reason);
-  add_str(b, "author_domain", r->author_domain);
-  add_str(b, "org_domain", r->org_domain);
+  bimi_json_add_string_or_null(b, "result", bimi_bimi_result_code_to_string(r->code));
+  bimi_json_add_string_or_null(b, "reason_code", r->reason_code);
+  bimi_json_add_string_or_null(b, "reason", r->reason);
+  bimi_json_add_string_or_null(b, "author_domain", r->author_domain);
+  bimi_json_add_string_or_null(b, "org_domain", r->org_domain);
 
   json_builder_set_member_name(b, "selector");
   json_builder_begin_object(b);
-  add_str(b, "name", r->selector);
-  add_str(b, "source", selector_source_to_string(r->selector_source));
-  add_str(b, "note", r->selector_note);
+  bimi_json_add_string_or_null(b, "name", r->selector);
+  bimi_json_add_string_or_null(b, "source", selector_source_to_string(r->selector_source));
+  bimi_json_add_string_or_null(b, "note", r->selector_note);
   json_builder_end_object(b);
 
   json_builder_set_member_name(b, "gate");
@@ -798,11 +790,11 @@ bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "ok");
     json_builder_add_boolean_value(b, r->gate->ok);
-    add_str(b, "reason_code", r->gate->reason_code);
-    add_str(b, "reason", r->gate->reason);
+    bimi_json_add_string_or_null(b, "reason_code", r->gate->reason_code);
+    bimi_json_add_string_or_null(b, "reason", r->gate->reason);
     add_policy_json(b, "author", &r->gate->author);
     add_policy_json(b, "org", &r->gate->org);
-    add_str(b, "effective_policy", r->gate->has_effective ? bimi_dmarc_policy_to_string(r->gate->effective) : NULL);
+    bimi_json_add_string_or_null(b, "effective_policy", r->gate->has_effective ? bimi_dmarc_policy_to_string(r->gate->effective) : NULL);
     json_builder_end_object(b);
   } else {
     json_builder_add_null_value(b);
@@ -811,21 +803,21 @@ bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
   json_builder_set_member_name(b, "record");
   if (r->record_text != NULL || r->record != NULL) {
     json_builder_begin_object(b);
-    add_str(b, "text", r->record_text);
-    add_str(b, "domain", r->record_domain);
-    add_str(b, "selector", r->record_selector);
-    add_str(b, "name", r->record_name);
-    add_str(b, "canonical_name", r->canonical_name);
+    bimi_json_add_string_or_null(b, "text", r->record_text);
+    bimi_json_add_string_or_null(b, "domain", r->record_domain);
+    bimi_json_add_string_or_null(b, "selector", r->record_selector);
+    bimi_json_add_string_or_null(b, "name", r->record_name);
+    bimi_json_add_string_or_null(b, "canonical_name", r->canonical_name);
     json_builder_set_member_name(b, "org_fallback");
     json_builder_add_boolean_value(b, r->org_fallback);
     json_builder_set_member_name(b, "local_part_selector");
     json_builder_add_boolean_value(b, r->lps_used);
     if (r->record != NULL) {
-      add_str(b, "l", r->record->location);
-      add_str(b, "a", r->record->evidence);
+      bimi_json_add_string_or_null(b, "l", r->record->location);
+      bimi_json_add_string_or_null(b, "a", r->record->evidence);
       json_builder_set_member_name(b, "declined");
       json_builder_add_boolean_value(b, r->record->declined);
-      add_str(b, "avp", r->record->has_avp ? bimi_bimi_avp_to_string(r->record->avp) : NULL);
+      bimi_json_add_string_or_null(b, "avp", r->record->has_avp ? bimi_bimi_avp_to_string(r->record->avp) : NULL);
       json_builder_set_member_name(b, "lps");
       if (r->record->has_lps) {
         json_builder_begin_array(b);
@@ -853,6 +845,6 @@ bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
   json_builder_end_array(b);
   json_builder_set_member_name(b, "ttl");
   json_builder_add_int_value(b, r->ttl == G_MAXUINT32 ? 0 : r->ttl);
-  add_str(b, "authority", authority_to_string(r->authority));
+  bimi_json_add_string_or_null(b, "authority", authority_to_string(r->authority));
   json_builder_end_object(b);
 }

@@ -13,12 +13,10 @@ bimi_dkim_key_fetch_dns(const char *qname, GPtrArray **out_records, char **out_d
 {
   BimiDnsResolver *resolver = user_data;
   g_autoptr(GError) local = NULL;
-  g_autoptr(BimiDnsAnswer) answer = bimi_dns_lookup(resolver, qname, BIMI_DNS_TYPE_TXT, &local);
+  g_autoptr(BimiDnsAnswer) answer = bimi_dns_lookup_record(resolver, qname, BIMI_DNS_TYPE_TXT, NULL, &local);
 
   *out_records = NULL;
   if (answer == NULL) {
-    if (local->domain == BIMI_DNS_ERROR && local->code == BIMI_DNS_ERROR_INVALID_NAME)
-      return BIMI_DKIM_KEY_NONE;
     if (out_detail != NULL)
       *out_detail = g_strdup(local->message);
     return BIMI_DKIM_KEY_TEMPERROR;

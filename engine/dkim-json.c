@@ -5,16 +5,7 @@
  * what json-glib does.
  */
 #include "engine/dkim.h"
-
-static void
-member_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
+#include "engine/base/base-json.h"
 
 static void
 member_time(JsonBuilder *b, const char *name, gint64 value)
@@ -37,29 +28,29 @@ bimi_dkim_signature_build_json_aligned(const BimiDkimSignature *sig, int aligned
 {
   g_return_if_fail(sig != NULL && b != NULL);
   json_builder_begin_object(b);
-  member_string(b, "result", bimi_dkim_result_to_string(sig->result));
-  member_string(b, "reason", sig->reason);
-  member_string(b, "d", sig->domain);
-  member_string(b, "i", sig->identity);
-  member_string(b, "s", sig->selector);
-  member_string(b, "a", sig->algorithm_name);
+  bimi_json_add_string_or_null(b, "result", bimi_dkim_result_to_string(sig->result));
+  bimi_json_add_string_or_null(b, "reason", sig->reason);
+  bimi_json_add_string_or_null(b, "d", sig->domain);
+  bimi_json_add_string_or_null(b, "i", sig->identity);
+  bimi_json_add_string_or_null(b, "s", sig->selector);
+  bimi_json_add_string_or_null(b, "a", sig->algorithm_name);
   if (sig->signed_headers != NULL) {
     g_autofree char *c = g_strdup_printf("%s/%s",
                                          sig->header_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple",
                                          sig->body_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple");
-    member_string(b, "c", c);
+    bimi_json_add_string_or_null(b, "c", c);
     json_builder_set_member_name(b, "h");
     json_builder_begin_array(b);
     for (guint i = 0; sig->signed_headers[i] != NULL; i++)
       json_builder_add_string_value(b, sig->signed_headers[i]);
     json_builder_end_array(b);
   } else {
-    member_string(b, "c", NULL);
-    member_string(b, "h", NULL);
+    bimi_json_add_string_or_null(b, "c", NULL);
+    bimi_json_add_string_or_null(b, "h", NULL);
   }
   member_time(b, "t", sig->timestamp);
   member_time(b, "x", sig->expiration);
-  member_string(b, "header_b", sig->b_prefix);
+  bimi_json_add_string_or_null(b, "header_b", sig->b_prefix);
   json_builder_set_member_name(b, "key_bits");
   if (sig->key_bits > 0)
     json_builder_add_int_value(b, sig->key_bits);

@@ -17,10 +17,33 @@
  *    DER length before OpenSSL parses it, and on the parsed modulus after.
  */
 #include "engine/dkim-private.h"
+#include "engine/base/base-base64.h"
+#include "engine/base/base-text.h"
 #include "engine/limits.h"
 
 #include <string.h>
 #include <openssl/x509.h>
+
+GBytes *
+bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, const char *what, GError **error)
+{
+  BimiBase64Error e;
+  GBytes *out = bimi_base64_decode(text, len, max_out, BIMI_BASE64_STRICT, &e);
+
+  if (out != NULL)
+    return out;
+  if (e.status == BIMI_BASE64_TOO_LONG)
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
+                "%s decodes to %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " allowed", what, e.out_len,
+                max_out);
+  else if (e.status == BIMI_BASE64_BAD_CHAR)
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID,
+                "%s is not valid base64 (bad character at offset %" G_GSIZE_FORMAT ")", what, e.offset);
+  else
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, "%s is not valid base64 (length %" G_GSIZE_FORMAT ")",
+                what, len);
+  return NULL;
+}
 
 void
 bimi_dkim__key_free(BimiDkimKey *key)
@@ -148,7 +171,7 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
   }
   v = bimi_taglist_lookup_value(tags, "h");
   if (v != NULL) {
-    g_auto(GStrv) items = bimi_dkim__split_colon_list(v);
+    g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
     key->allows_sha1 = list_has(items, "sha1", NULL);
     key->allows_sha256 = list_has(items, "sha256", NULL);
   }
@@ -163,7 +186,7 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
   }
   v = bimi_taglist_lookup_value(tags, "s");
   if (v != NULL) {
-    g_auto(GStrv) items = bimi_dkim__split_colon_list(v);
+    g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
     if (!list_has(items, "*", "email")) {
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID,
                   "key record: service types s= exclude email");
@@ -172,7 +195,7 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
   }
   v = bimi_taglist_lookup_value(tags, "t");
   if (v != NULL) {
-    g_auto(GStrv) items = bimi_dkim__split_colon_list(v);
+    g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
     key->testing = list_has(items, "y", NULL);
     key->strict = list_has(items, "s", NULL);
   }

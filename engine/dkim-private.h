@@ -72,9 +72,8 @@ BimiDkimSigParams *bimi_dkim__sig_parse(const char *value, gsize len, GError **e
 BimiDkimSigParams *bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind,
                                              GError **error);
 
-
 /**
- * bimi_dkim__base64_decode:
+ * bimi_dkim__base64_decode: (in dkim-key.c, over bimi_base64_decode() of engine/base)
  * @text: base64 (RFC 6376 §2.7 base64string) with the FWS already removed, @len bytes
  * @max_out: most decoded bytes accepted
  * @what: tag name for messages ("b=", "p=")
@@ -86,10 +85,6 @@ BimiDkimSigParams *bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiD
  */
 GBytes *bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, const char *what,
                                  GError **error);
-
-/** Splits a colon-separated tag value (h=, q=, s=, t=, key h=) into items with
- * the FWS around each removed. (transfer full) NULL-terminated. */
-char **bimi_dkim__split_colon_list(const char *value);
 
 /**
  * bimi_dkim__header_data:

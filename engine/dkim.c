@@ -29,6 +29,7 @@
  *    picking one would let the result depend on DNS order).
  */
 #include "engine/dkim-private.h"
+#include "engine/base/base-text.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -80,69 +81,6 @@ bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const char *name
 }
 
 /* ---- small parsers ----------------------------------------------------- */
-
-static int
-b64_value(guchar c)
-{
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-GBytes *
-bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, const char *what, GError **error)
-{
-  gsize pad = 0, n;
-  while (pad < 2 && len > pad && text[len - 1 - pad] == '=')
-    pad++;
-  n = len - pad;
-  if (n % 4 == 1 || (pad > 0 && (n + pad) % 4 != 0)) {
-    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, "%s is not valid base64 (length %" G_GSIZE_FORMAT ")",
-                what, len);
-    return NULL;
-  }
-  gsize out_len = n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1);
-  if (out_len > max_out) {
-    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
-                "%s decodes to %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " allowed",
-                what, out_len, max_out);
-    return NULL;
-  }
-  guint8 *out = g_malloc(out_len + 1);
-  gsize o = 0;
-  guint32 acc = 0;
-  guint bits = 0;
-  for (gsize i = 0; i < n; i++) {
-    int v = b64_value((guchar) text[i]);
-    if (v < 0) {
-      g_free(out);
-      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID,
-                  "%s is not valid base64 (bad character at offset %" G_GSIZE_FORMAT ")", what, i);
-      return NULL;
-    }
-    acc = (acc << 6) | (guint32) v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (guint8) (acc >> bits);
-      acc &= (1u << bits) - 1;
-    }
-  }
-  g_assert(o == out_len);
-  return g_bytes_new_take(out, out_len);
-}
-
-char **
-bimi_dkim__split_colon_list(const char *value)
-{
-  char **items = g_strsplit(value, ":", -1);
-  for (guint i = 0; items[i] != NULL; i++)
-    g_strstrip(items[i]);
-  return items;
-}
 
 /* Parses 1..@max_digits decimal digits (RFC 6376 §3.5 t= x= "12 digits",
  * l= "76 digits"); saturates at G_MAXUINT64 for l=. */
@@ -376,7 +314,7 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
   if (seal)
     p->signed_headers = g_new0(char *, 1);
   else
-    p->signed_headers = bimi_dkim__split_colon_list(required(p->tags, "h"));
+    p->signed_headers = bimi_text_split_trimmed(required(p->tags, "h"), ':');
   if (!seal) {
     guint n = g_strv_length(p->signed_headers);
     gboolean from = FALSE;
@@ -428,7 +366,7 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
   }
   v = arc ? NULL : bimi_taglist_lookup_value(p->tags, "q");
   if (v != NULL) {
-    g_auto(GStrv) items = bimi_dkim__split_colon_list(v);
+    g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
     gboolean ok = FALSE;
     for (guint i = 0; items[i] != NULL; i++)
       ok = ok || g_ascii_strcasecmp(items[i], "dns/txt") == 0;

@@ -14,14 +14,10 @@ resolver_lookup(gpointer user_data, const char *name, BimiDnsType type, BimiDmar
 {
   BimiDnsResolver *resolver = user_data;
   g_autoptr(GError) local = NULL;
-  g_autoptr(BimiDnsAnswer) answer = bimi_dns_lookup(resolver, name, type, &local);
+  /* A name the resolver refuses cannot hold a record: NXDOMAIN. */
+  g_autoptr(BimiDnsAnswer) answer = bimi_dns_lookup_record(resolver, name, type, NULL, &local);
 
   if (answer == NULL) {
-    /* A name the resolver refuses cannot hold a record: no record there. */
-    if (g_error_matches(local, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME)) {
-      out->status = BIMI_DNS_NXDOMAIN;
-      return TRUE;
-    }
     g_propagate_error(error, g_steal_pointer(&local));
     return FALSE;
   }

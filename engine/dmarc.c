@@ -38,6 +38,7 @@
  *  - "_dmarc.<name>" longer than 253 bytes is never asked: no record there.
  */
 #include "engine/dmarc.h"
+#include "engine/base/base-json.h"
 #include "engine/dmarc-private.h"
 #include "engine/limits.h"
 
@@ -788,26 +789,6 @@ bimi_dmarc_evaluation_apply_arc_override(BimiDmarcEvaluation *evaluation, const 
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static void
-json_string_or_null(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
-static void
-json_strv(JsonBuilder *b, const char *name, char **values)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_begin_array(b);
-  for (guint i = 0; values != NULL && values[i] != NULL; i++)
-    json_builder_add_string_value(b, values[i]);
-  json_builder_end_array(b);
-}
-
 static const char *
 align_name(BimiDmarcAlignMode mode)
 {
@@ -820,26 +801,26 @@ build_record_json(const BimiDmarcRecord *r, JsonBuilder *b)
   static const char *const psd[] = { "u", "y", "n" };
 
   json_builder_begin_object(b);
-  json_string_or_null(b, "p", r->has_p ? bimi_dmarc_policy_to_string(r->p) : NULL);
-  json_string_or_null(b, "sp", r->has_sp ? bimi_dmarc_policy_to_string(r->sp) : NULL);
+  bimi_json_add_string_or_null(b, "p", r->has_p ? bimi_dmarc_policy_to_string(r->p) : NULL);
+  bimi_json_add_string_or_null(b, "sp", r->has_sp ? bimi_dmarc_policy_to_string(r->sp) : NULL);
   if (r->mode == BIMI_DMARC_MODE_RFC9989) {
-    json_string_or_null(b, "np", r->has_np ? bimi_dmarc_policy_to_string(r->np) : NULL);
-    json_string_or_null(b, "psd", psd[r->psd]);
-    json_string_or_null(b, "t", r->testing ? "y" : "n");
+    bimi_json_add_string_or_null(b, "np", r->has_np ? bimi_dmarc_policy_to_string(r->np) : NULL);
+    bimi_json_add_string_or_null(b, "psd", psd[r->psd]);
+    bimi_json_add_string_or_null(b, "t", r->testing ? "y" : "n");
   }
-  json_string_or_null(b, "adkim", align_name(r->adkim));
-  json_string_or_null(b, "aspf", align_name(r->aspf));
-  json_strv(b, "rua", r->rua);
-  json_strv(b, "ruf", r->ruf);
-  json_string_or_null(b, "fo", r->fo);
+  bimi_json_add_string_or_null(b, "adkim", align_name(r->adkim));
+  bimi_json_add_string_or_null(b, "aspf", align_name(r->aspf));
+  bimi_json_add_strv(b, "rua", r->rua);
+  bimi_json_add_strv(b, "ruf", r->ruf);
+  bimi_json_add_string_or_null(b, "fo", r->fo);
   if (r->mode == BIMI_DMARC_MODE_RFC7489) {
     json_builder_set_member_name(b, "pct");
     json_builder_add_int_value(b, r->pct);
-    json_string_or_null(b, "rf", r->rf);
+    bimi_json_add_string_or_null(b, "rf", r->rf);
     json_builder_set_member_name(b, "ri");
     json_builder_add_int_value(b, r->ri);
   }
-  json_strv(b, "warnings", r->warnings);
+  bimi_json_add_strv(b, "warnings", r->warnings);
   json_builder_end_object(b);
 }
 
@@ -849,39 +830,39 @@ bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
   g_return_if_fail(ev != NULL && b != NULL);
 
   json_builder_begin_object(b);
-  json_string_or_null(b, "result", bimi_dmarc_result_to_string(ev->result));
-  json_string_or_null(b, "reason", ev->reason);
-  json_string_or_null(b, "mode", bimi_dmarc_mode_to_string(ev->mode));
-  json_string_or_null(b, "author_domain", ev->author_domain);
-  json_string_or_null(b, "policy_domain", ev->policy_domain);
-  json_string_or_null(b, "policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->policy) : NULL);
-  json_string_or_null(b, "policy_source", ev->has_policy ? bimi_dmarc_policy_source_to_string(ev->policy_source) : NULL);
-  json_string_or_null(b, "requested_policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->requested_policy) : NULL);
+  bimi_json_add_string_or_null(b, "result", bimi_dmarc_result_to_string(ev->result));
+  bimi_json_add_string_or_null(b, "reason", ev->reason);
+  bimi_json_add_string_or_null(b, "mode", bimi_dmarc_mode_to_string(ev->mode));
+  bimi_json_add_string_or_null(b, "author_domain", ev->author_domain);
+  bimi_json_add_string_or_null(b, "policy_domain", ev->policy_domain);
+  bimi_json_add_string_or_null(b, "policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->policy) : NULL);
+  bimi_json_add_string_or_null(b, "policy_source", ev->has_policy ? bimi_dmarc_policy_source_to_string(ev->policy_source) : NULL);
+  bimi_json_add_string_or_null(b, "requested_policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->requested_policy) : NULL);
   json_builder_set_member_name(b, "p_defaulted");
   json_builder_add_boolean_value(b, ev->p_defaulted);
-  json_string_or_null(b, "disposition", bimi_dmarc_policy_to_string(ev->disposition));
+  bimi_json_add_string_or_null(b, "disposition", bimi_dmarc_policy_to_string(ev->disposition));
   json_builder_set_member_name(b, "pct_sampled");
   json_builder_add_boolean_value(b, ev->pct_sampled);
-  json_string_or_null(b, "override", ev->arc_override ? "arc" : NULL);
-  json_string_or_null(b, "arc_sealer", ev->arc_sealer);
+  bimi_json_add_string_or_null(b, "override", ev->arc_override ? "arc" : NULL);
+  bimi_json_add_string_or_null(b, "arc_sealer", ev->arc_sealer);
   json_builder_set_member_name(b, "author_domain_exists");
   if (ev->author_domain_exists < 0)
     json_builder_add_null_value(b);
   else
     json_builder_add_boolean_value(b, ev->author_domain_exists == 1);
-  json_string_or_null(b, "org_domain", ev->org_domain);
-  json_string_or_null(b, "org_domain_psl", ev->org_domain_psl);
-  json_string_or_null(b, "org_domain_tree_walk", ev->org_domain_tree_walk);
+  bimi_json_add_string_or_null(b, "org_domain", ev->org_domain);
+  bimi_json_add_string_or_null(b, "org_domain_psl", ev->org_domain_psl);
+  bimi_json_add_string_or_null(b, "org_domain_tree_walk", ev->org_domain_tree_walk);
   json_builder_set_member_name(b, "org_domain_divergence");
   json_builder_add_boolean_value(b, ev->org_domain_divergence);
 
   json_builder_set_member_name(b, "alignment");
   json_builder_begin_object(b);
-  json_string_or_null(b, "adkim", align_name(ev->adkim));
-  json_string_or_null(b, "aspf", align_name(ev->aspf));
+  bimi_json_add_string_or_null(b, "adkim", align_name(ev->adkim));
+  bimi_json_add_string_or_null(b, "aspf", align_name(ev->aspf));
   json_builder_set_member_name(b, "dkim_aligned");
   json_builder_add_boolean_value(b, ev->dkim_aligned);
-  json_string_or_null(b, "dkim_domain", ev->dkim_aligned_domain);
+  bimi_json_add_string_or_null(b, "dkim_domain", ev->dkim_aligned_domain);
   json_builder_set_member_name(b, "dkim_signatures_aligned");
   json_builder_begin_array(b);
   for (guint i = 0; ev->dkim_signature_aligned != NULL && i < ev->dkim_signature_aligned->len; i++)
@@ -889,8 +870,8 @@ bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
   json_builder_end_array(b);
   json_builder_set_member_name(b, "spf_aligned");
   json_builder_add_boolean_value(b, ev->spf_aligned);
-  json_string_or_null(b, "spf_domain", ev->spf_domain);
-  json_string_or_null(b, "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
+  bimi_json_add_string_or_null(b, "spf_domain", ev->spf_domain);
+  bimi_json_add_string_or_null(b, "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
   json_builder_end_object(b);
 
   json_builder_set_member_name(b, "record");

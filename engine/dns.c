@@ -690,6 +690,31 @@ bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type, G
 }
 
 BimiDnsAnswer *
+bimi_dns_lookup_record(BimiDnsResolver *resolver, const char *name, BimiDnsType type, gboolean *out_invalid_name,
+                       GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  BimiDnsAnswer *answer = bimi_dns_lookup(resolver, name, type, &local);
+
+  if (out_invalid_name != NULL)
+    *out_invalid_name = FALSE;
+  if (answer != NULL)
+    return answer;
+  if (!g_error_matches(local, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME)) {
+    g_propagate_error(error, g_steal_pointer(&local));
+    return NULL;
+  }
+  if (out_invalid_name != NULL)
+    *out_invalid_name = TRUE;
+  answer = g_new0(BimiDnsAnswer, 1);
+  answer->qname = g_ascii_strdown(name, -1);
+  answer->type = type;
+  answer->status = BIMI_DNS_NXDOMAIN;
+  answer->records = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dns__record_free);
+  return answer;
+}
+
+BimiDnsAnswer *
 bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
                          gint64 deadline_monotonic_us, GError **error)
 {

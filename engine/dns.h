@@ -213,6 +213,26 @@ BimiDnsAnswer *bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, Bimi
                                GError **error);
 
 /**
+ * bimi_dns_lookup_record:
+ * @resolver: the shared resolver
+ * @name: as bimi_dns_lookup()
+ * @type: RR type
+ * @out_invalid_name: (out) (optional): TRUE when @name is not a valid domain name
+ * @error: as bimi_dns_lookup(), except BIMI_DNS_ERROR_INVALID_NAME
+ *
+ * bimi_dns_lookup() for a record lookup built from hostile input (a
+ * selector, a From domain): a name the resolver refuses (too long, empty
+ * label) cannot hold a record, so it is answered NXDOMAIN (TTL 0, no
+ * records) with @out_invalid_name set, instead of an error. DKIM key
+ * (RFC 6376 §6.1.2), DMARC (RFC 9989 §4.10) and BIMI (RFC 9 draft §4.6)
+ * discovery all treat it so.
+ *
+ * Returns: (transfer full): the answer, or NULL with @error set.
+ */
+BimiDnsAnswer *bimi_dns_lookup_record(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
+                                      gboolean *out_invalid_name, GError **error);
+
+/**
  * bimi_dns_lookup_deadline:
  * @resolver: the shared resolver
  * @name: as bimi_dns_lookup()

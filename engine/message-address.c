@@ -25,6 +25,7 @@
  * not part of a fold, NUL and other control bytes outside comments.
  */
 #include "engine/message.h"
+#include "engine/base/base-base64.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
@@ -383,31 +384,16 @@ decode_encoded_text(const EncodedWord *ew, GByteArray *out)
     }
     return TRUE;
   } else {
-    gsize n = ew->text_len, pad = 0, data_len;
-    g_autofree char *padded = NULL;
-    g_autofree guchar *bin = NULL;
+    /* The decoded bytes are never more than the encoded ones. */
+    BimiBase64Error e;
+    g_autoptr(GBytes) bin = bimi_base64_decode(ew->text, ew->text_len, ew->text_len, BIMI_BASE64_LOOSE_PADDING, &e);
     gsize bin_len = 0;
+    const guint8 *bin_data;
 
-    while (n > 0 && ew->text[n - 1] == '=' && pad < 2) {
-      n--;
-      pad++;
-    }
-    for (gsize i = 0; i < n; i++) {
-      char c = ew->text[i];
-      if (!g_ascii_isalnum(c) && c != '+' && c != '/')
-        return FALSE;
-    }
-    if (n % 4 == 1)
+    if (bin == NULL)
       return FALSE;
-    data_len = n + (4 - n % 4) % 4;
-    padded = g_malloc(data_len + 1);
-    memcpy(padded, ew->text, n);
-    memset(padded + n, '=', data_len - n);
-    padded[data_len] = '\0';
-    if (data_len == 0)
-      return TRUE;
-    bin = g_base64_decode(padded, &bin_len);
-    g_byte_array_append(out, bin, (guint) bin_len);
+    bin_data = g_bytes_get_data(bin, &bin_len);
+    g_byte_array_append(out, bin_data, (guint) bin_len);
     return TRUE;
   }
 }

@@ -2,33 +2,24 @@
  * §5 `bimi spf --json`). Names follow RFC 7208 / RFC 8601 (smtp.mailfrom,
  * smtp.helo). */
 #include "engine/spf.h"
-
-static void
-add_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
+#include "engine/base/base-json.h"
 
 void
 bimi_spf_result_build_json(const BimiSpfResult *r, const char *helo, JsonBuilder *b)
 {
   g_return_if_fail(r != NULL && b != NULL);
   json_builder_begin_object(b);
-  add_string(b, "result", bimi_spf_result_to_string(r->result));
-  add_string(b, "identity", bimi_spf_identity_to_string(r->identity));
-  add_string(b, "domain", r->domain);
-  add_string(b, "sender", r->sender);
-  add_string(b, "ip", r->ip);
-  add_string(b, "helo", helo);
-  add_string(b, "mechanism", r->mechanism);
-  add_string(b, "mechanism_domain", r->mechanism_domain);
-  add_string(b, "record", r->record);
-  add_string(b, "explanation", r->explanation);
-  add_string(b, "problem", r->problem);
+  bimi_json_add_string_or_null(b, "result", bimi_spf_result_to_string(r->result));
+  bimi_json_add_string_or_null(b, "identity", bimi_spf_identity_to_string(r->identity));
+  bimi_json_add_string_or_null(b, "domain", r->domain);
+  bimi_json_add_string_or_null(b, "sender", r->sender);
+  bimi_json_add_string_or_null(b, "ip", r->ip);
+  bimi_json_add_string_or_null(b, "helo", helo);
+  bimi_json_add_string_or_null(b, "mechanism", r->mechanism);
+  bimi_json_add_string_or_null(b, "mechanism_domain", r->mechanism_domain);
+  bimi_json_add_string_or_null(b, "record", r->record);
+  bimi_json_add_string_or_null(b, "explanation", r->explanation);
+  bimi_json_add_string_or_null(b, "problem", r->problem);
   json_builder_set_member_name(b, "lookups");
   json_builder_add_int_value(b, r->dns_lookups);
   json_builder_set_member_name(b, "void_lookups");

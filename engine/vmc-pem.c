@@ -11,6 +11,7 @@
 #include "engine/vmc.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
+#include "engine/base/base-base64.h"
 
 #include <string.h>
 #include <openssl/x509.h>
@@ -45,11 +46,9 @@ GPtrArray *
 bimi_vmc__pem_chain_parse(const guint8 *data, gsize len, GError **error)
 {
   g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func(x509_free_cb);
-  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GString) b64 = NULL; /* the block's base64, blanks removed */
   gsize pos = 0, lineno = 0, block_line = 0;
   gboolean in_block = FALSE;
-  gint state = 0;
-  guint save = 0;
 
   if (len > BIMI_VMC_MAX_PEM_BYTES) {
     g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_LIMIT,
@@ -78,9 +77,7 @@ bimi_vmc__pem_chain_parse(const guint8 *data, gsize len, GError **error)
         }
         in_block = TRUE;
         block_line = lineno;
-        der = g_byte_array_new();
-        state = 0;
-        save = 0;
+        b64 = g_string_new(NULL);
       } else if (line_has_prefix(line, n, pem_begin)) {
         g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE,
                     "line %" G_GSIZE_FORMAT ": a PEM block that is not a CERTIFICATE", lineno);
@@ -90,6 +87,10 @@ bimi_vmc__pem_chain_parse(const guint8 *data, gsize len, GError **error)
     }
     if (line_has_prefix(line, n, "-----")) {
       const unsigned char *p;
+      const guint8 *der_data;
+      gsize der_len;
+      BimiBase64Error e;
+      g_autoptr(GBytes) der = NULL;
       X509 *x;
 
       if (n != strlen(pem_end_cert) || !line_has_prefix(line, n, pem_end_cert)) {
@@ -97,35 +98,42 @@ bimi_vmc__pem_chain_parse(const guint8 *data, gsize len, GError **error)
                     "line %" G_GSIZE_FORMAT ": expected '%s'", lineno, pem_end_cert);
         return NULL;
       }
-      if (state != 0) {
+      if (b64->len % 4 != 0) {
         g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE,
                     "certificate at line %" G_GSIZE_FORMAT ": base64 not padded to a multiple of 4", block_line);
         return NULL;
       }
-      p = der->data;
-      x = d2i_X509(NULL, &p, (long) der->len);
-      if (x == NULL || p != der->data + der->len) {
+      der = bimi_base64_decode(b64->str, b64->len, BIMI_VMC_MAX_CERT_BYTES, BIMI_BASE64_STRICT, &e);
+      if (der == NULL) {
+        g_set_error(error, BIMI_VMC_ERROR, e.status == BIMI_BASE64_TOO_LONG ? BIMI_VMC_ERROR_LIMIT : BIMI_VMC_ERROR_PARSE,
+                    "certificate at line %" G_GSIZE_FORMAT ": %s", block_line,
+                    e.status == BIMI_BASE64_TOO_LONG ? "larger than the certificate limit" : "'=' inside base64 data");
+        return NULL;
+      }
+      der_data = g_bytes_get_data(der, &der_len);
+      p = der_data;
+      x = d2i_X509(NULL, &p, (long) der_len);
+      if (x == NULL || p != der_data + der_len) {
         X509_free(x);
         g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE,
                     "certificate at line %" G_GSIZE_FORMAT ": not a DER X.509 certificate", block_line);
         return NULL;
       }
       g_ptr_array_add(certs, x);
-      g_clear_pointer(&der, g_byte_array_unref);
+      g_string_free(g_steal_pointer(&b64), TRUE);
       in_block = FALSE;
       continue;
     }
     /* Base64 body line: only the alphabet, '=' and blanks. */
     {
-      guint8 out[BIMI_VMC_MAX_PEM_LINE_BYTES];
-      gsize w, chars = 0;
+      gsize chars = 0;
       char clean[BIMI_VMC_MAX_PEM_LINE_BYTES];
 
       for (gsize i = 0; i < n; i++) {
         guint8 c = line[i];
         if (c == ' ' || c == '\t')
           continue;
-        if (!g_ascii_isalnum(c) && c != '+' && c != '/' && c != '=') {
+        if (!bimi_base64_is_alphabet(c) && c != '=') {
           g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE,
                       "line %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT ": not base64 (0x%02x)", lineno, i + 1, c);
           return NULL;
@@ -140,13 +148,12 @@ bimi_vmc__pem_chain_parse(const guint8 *data, gsize len, GError **error)
           return NULL;
         }
       }
-      if (der->len + chars > BIMI_VMC_MAX_CERT_BYTES) {
+      if (b64->len / 4 * 3 + chars > BIMI_VMC_MAX_CERT_BYTES) {
         g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_LIMIT,
                     "certificate at line %" G_GSIZE_FORMAT ": larger than %u bytes", block_line, BIMI_VMC_MAX_CERT_BYTES);
         return NULL;
       }
-      w = g_base64_decode_step(clean, chars, out, &state, &save);
-      g_byte_array_append(der, out, (guint) w);
+      g_string_append_len(b64, clean, (gssize) chars);
     }
   }
   if (in_block) {

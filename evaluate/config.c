@@ -7,6 +7,7 @@
 #include "engine/limits.h"
 #include "engine/util.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 G_DEFINE_QUARK(bimi-config-error-quark, bimi_config_error)
@@ -19,85 +20,288 @@ typedef struct {
 
 #define BOX_OF(c) ((BimiConfigBox *) ((char *) (c) - G_STRUCT_OFFSET(BimiConfigBox, config)))
 
+/* ---- the key table ------------------------------------------------------------
+ *
+ * Every key is one row: group, name, type, where it lives in BimiConfig, its
+ * default, its range or choices, and its documentation. The row drives the
+ * default (bimi_config_new_default()), the parse, the refusal of unknown keys,
+ * the example file (bimi_config_example_text(), checked against
+ * conf/bimi.conf.example by tests/test-config.c) and the effective-value dump
+ * of `bimi-fcgi --check-config`. Checks that span keys (min_ttl <= max_ttl,
+ * trust_own_authres needs a signer) and the value syntax of listen,
+ * logo_url_prefix and authserv_id follow the table in check_values().
+ */
+
+typedef enum {
+  KEY_UINT,         /* guint, min..max */
+  KEY_UINT64,       /* guint64, min..max */
+  KEY_BOOL,         /* gboolean: true | false */
+  KEY_CHOICE,       /* an enum (or gboolean) = the index of the spelling in choices (enum order asserted) */
+  KEY_CHOICE_TEXT,  /* char *: one of choices, stored as its spelling */
+  KEY_STRING,       /* char *: non-empty when given */
+  KEY_OPTIONAL,     /* char *: empty means unset (NULL) */
+  KEY_LIST,         /* char **: comma list, at most max entries (0: no bound) */
+  KEY_DOMAIN_LIST,  /* char **: comma list of host names, lower-cased */
+  KEY_DOMAIN,       /* char *: one host name, lower-cased, or NULL */
+  KEY_HOSTNAME,     /* char *: letters, digits, '.', '-', '_' (authserv-id), empty = NULL */
+  KEY_OCTAL,        /* guint: octal permission bits 0..max */
+  KEY_SIZES,        /* render_sizes/render_n_sizes (bimi_render_parse_sizes()) */
+  KEY_TIME,         /* gint64 epoch seconds: RFC 3339 or @EPOCH, empty = 0 (the clock) */
+} KeyType;
+
 typedef struct {
   const char *group;
-  const char *const *keys;
-} KnownGroup;
+  const char *name;
+  KeyType type;
+  gsize offset;                /* of the field in BimiConfig */
+  guint64 min, max;            /* KEY_UINT, KEY_UINT64, KEY_OCTAL (max), KEY_LIST (max entries) */
+  guint64 def;                 /* numeric default: value, choice index, or boolean */
+  const char *def_text;        /* string default, or NULL */
+  const char *const *choices;  /* KEY_CHOICE, KEY_CHOICE_TEXT: NULL-terminated spellings */
+  const char *empty_hint;      /* KEY_STRING: why empty is refused, or NULL */
+  const char *doc;             /* the comment above the key in the example, lines split by '\n', or NULL */
+} ConfigKey;
 
-static const char *const dns_keys[] = { "forwarders", "zone_files", "fault_names", "trust_anchor", "timeout_ms", NULL };
-static const char *const policy_keys[] = { "dmarc", "no_ptr_action", "trusted_arc_sealers", "bimi_accept_arc_override",
-                                           "logo_without_evidence", "cmc", "fcrdns", NULL };
-static const char *const fetch_keys[] = { "connect_timeout_ms", "timeout_ms", "max_redirects", "logo_max_bytes",
-                                          "evidence_max_bytes", "max_per_host", "allow_private_addresses",
-                                          "ca_file", "resolve", "connect_to", NULL };
-static const char *const trust_keys[] = { "bimi_roots", "ct_logs", "revocation", NULL };
-static const char *const cache_keys[] = { "dir", "max_bytes", "min_ttl", "max_ttl", "negative_ttl",
-                                          "max_entries", "max_stale", "wait_ms", NULL };
-static const char *const auth_keys[] = { "authserv_id", "max_signatures", "trusted_receivers", "trust_own_authres",
-                                         "own_signing_domain", "mta_strips_authres", NULL };
-static const char *const server_keys[] = { "listen", "socket_mode", "threads", "max_message_bytes", "max_queue",
-                                           "shutdown_timeout_ms", "log_level", "logo_url_prefix", NULL };
-static const char *const render_keys[] = { "sizes", "workers", "deadline_ms", "worker_path", NULL };
-static const char *const testing_keys[] = { "now", NULL };
-static const KnownGroup known_groups[] = {
-  { "dns", dns_keys },
-  { "policy", policy_keys },
-  { "fetch", fetch_keys },
-  { "trust", trust_keys },
-  { "cache", cache_keys },
-  { "auth", auth_keys },
-  { "server", server_keys },
-  { "render", render_keys },
-  { "testing", testing_keys },
+#define AT(field) G_STRUCT_OFFSET(BimiConfig, field)
+#define FIELD(c, k, T) ((T *) (void *) ((char *) (c) + (k)->offset))
+#define CFIELD(c, k, T) ((T const *) (const void *) ((const char *) (c) + (k)->offset))
+
+static const char *const dmarc_modes[] = { "rfc9989", "rfc7489", NULL };
+G_STATIC_ASSERT(BIMI_DMARC_MODE_RFC9989 == 0 && BIMI_DMARC_MODE_RFC7489 == 1);
+static const char *const no_ptr_actions[] = { "accept", "tag", "greylist", "reject", NULL };
+G_STATIC_ASSERT(BIMI_RDNS_ACTION_ACCEPT == 0 && BIMI_RDNS_ACTION_TAG == 1 && BIMI_RDNS_ACTION_GREYLIST == 2 &&
+                BIMI_RDNS_ACTION_REJECT == 3);
+static const char *const revocation_modes[] = { "soft", "require", "off", NULL };
+G_STATIC_ASSERT(BIMI_VMC_REVOCATION_SOFT == 0 && BIMI_VMC_REVOCATION_REQUIRE == 1 && BIMI_VMC_REVOCATION_OFF == 2);
+static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
+static const char *const none_logo[] = { "none", "logo", NULL };        /* FALSE, TRUE */
+static const char *const ignore_require[] = { "ignore", "require", NULL }; /* FALSE, TRUE */
+
+/* Rows in the order of the example file. */
+static const ConfigKey config_keys[] = {
+  { "server", "listen", KEY_STRING, AT(server_listen), 0, 0, 0, BIMI_CONFIG_DEFAULT_LISTEN, NULL, NULL,
+    "bimi-fcgi: where the FastCGI socket listens: \"unix:/PATH\" (or \"/PATH\") for a unix socket, or \"HOST:PORT\" "
+    "for TCP." },
+  { "server", "socket_mode", KEY_OCTAL, AT(server_socket_mode), 0, 0777, 0660, NULL, NULL, NULL,
+    "Permission bits of a unix socket (octal); nginx's user must be able to connect." },
+  { "server", "threads", KEY_UINT, AT(server_threads), 1, BIMI_SERVER_MAX_THREADS, BIMI_SERVER_DEFAULT_THREADS,
+    NULL, NULL, NULL, "Worker threads, each serving one request at a time, 1..256." },
+  { "server", "max_message_bytes", KEY_UINT, AT(server_max_message_bytes), 1024, BIMI_MAX_MESSAGE_BYTES,
+    BIMI_SERVER_DEFAULT_MAX_MESSAGE_BYTES, NULL, NULL, NULL,
+    "Largest message accepted by POST /bimi/v1/evaluate, bytes, 1024..67108864. Larger bodies get 413 unread." },
+  { "server", "max_queue", KEY_UINT, AT(server_max_queue), 1, 65536, BIMI_SERVER_DEFAULT_MAX_QUEUE, NULL, NULL, NULL,
+    "Accepted connections waiting for a free worker, 1..65536; past it new requests get 503 with Retry-After." },
+  { "server", "shutdown_timeout_ms", KEY_UINT, AT(server_shutdown_timeout_ms), 0, 600000,
+    BIMI_SERVER_DEFAULT_SHUTDOWN_MS, NULL, NULL, NULL,
+    "On SIGTERM: how long requests in flight may still run, milliseconds, 0..600000." },
+  { "server", "log_level", KEY_CHOICE_TEXT, AT(server_log_level), 0, 0, 2, NULL, log_levels, NULL,
+    "Log level of the per-request lines and diagnostics on stderr: error, warning, info or debug." },
+  { "server", "logo_url_prefix", KEY_STRING, AT(server_logo_url_prefix), 0, 0, 0, "/bimi/v1/logo", NULL, NULL,
+    "Prefix of the logo links in decisions: an absolute path (same origin as the API) or an https URL (a CDN)." },
+
+  { "render", "sizes", KEY_SIZES, AT(render_sizes), 0, 0, 0, NULL, NULL, NULL,
+    "PNG sizes served at /bimi/v1/logo/<sha256>/<px>.png, pixels (square), 1..2048, at most 32 sizes." },
+  { "render", "workers", KEY_UINT, AT(render_workers), 1, BIMI_RENDER_MAX_WORKERS, 2, NULL, NULL, NULL,
+    "Render worker processes (librsvg runs there, under resource limits and seccomp), 1..64." },
+  { "render", "deadline_ms", KEY_UINT, AT(render_deadline_ms), 100, 60000, BIMI_RENDER_DEFAULT_DEADLINE_MS, NULL,
+    NULL, NULL, "Deadline of one render, milliseconds, 100..60000; a worker past it is killed." },
+  { "render", "worker_path", KEY_OPTIONAL, AT(render_worker_path), 0, 0, 0, NULL, NULL, NULL,
+    "The bimi binary started as \"bimi __render-worker\". Empty: the bimi next to the running program." },
+
+  { "dns", "forwarders", KEY_LIST, AT(dns_forwarders), 0, 0, 0, NULL, NULL, NULL,
+    "Resolvers to forward every query to, \"ADDR\" or \"ADDR@PORT\". Empty: the system resolver (/etc/resolv.conf)." },
+  { "dns", "zone_files", KEY_LIST, AT(dns_zone_files), 0, 0, 0, NULL, NULL, NULL,
+    "RFC 1035 zone files answered as authoritative local data, with no network at all (offline mode:\n"
+    "tests, the demo, reproducible bug reports). Empty: online." },
+  { "dns", "fault_names", KEY_LIST, AT(dns_fault_names), 0, 0, 0, NULL, NULL, NULL,
+    "Owner names whose NXDOMAIN/NODATA answers become a timeout (temperror) instead; types with records\n"
+    "at the name still answer (the RFC 7208 test-suite convention)." },
+  { "dns", "trust_anchor", KEY_OPTIONAL, AT(dns_trust_anchor), 0, 0, 0, NULL, NULL, NULL,
+    "DNSSEC root trust anchor (RFC 5011 file, e.g. /usr/share/dns/root.key). Empty: no validation." },
+  { "dns", "timeout_ms", KEY_UINT, AT(dns_timeout_ms), 100, 60000, BIMI_DNS_DEFAULT_TIMEOUT_MS, NULL, NULL, NULL,
+    "Per-query deadline in milliseconds, 100..60000." },
+
+  { "policy", "dmarc", KEY_CHOICE, AT(policy_dmarc), 0, 0, BIMI_DMARC_MODE_RFC9989, NULL, dmarc_modes, NULL,
+    "DMARC specification: rfc9989 (DMARCbis: policy discovery and Organizational Domain by the DNS tree walk,\n"
+    "psd/np/t honoured, pct/rf/ri ignored) or rfc7489 (Organizational Domain from the Public Suffix List of\n"
+    "the Debian package publicsuffix, pct honoured). Either way the other method's Organizational Domain is\n"
+    "computed too and reported as org_domain_divergence when they differ." },
+  { "policy", "no_ptr_action", KEY_CHOICE, AT(policy_no_ptr_action), 0, 0, BIMI_RDNS_ACTION_TAG, NULL,
+    no_ptr_actions, NULL,
+    "Action advised (in the rdns result) when the client address has no forward-confirmed reverse name (FCrDNS none\n"
+    "or fail): accept, tag, greylist or reject. A DNS failure (temperror) never rejects: it advises greylist, or\n"
+    "accept when this is accept." },
+  { "policy", "trusted_arc_sealers", KEY_DOMAIN_LIST, AT(policy_trusted_arc_sealers), 0, 0, 0, NULL, NULL, NULL,
+    "ARC sealers (the d= of ARC-Seal) trusted to report the original authentication (RFC 8617 §7.2.1).\n"
+    "When DMARC fails, the ARC chain passes and the newest set was sealed by one of these domains, its\n"
+    "ARC-Authentication-Results are read: dmarc=pass for the same From domain (or aligned dkim=/spf=pass)\n"
+    "relaxes the disposition to none, reported as policy.override=arc. The DMARC result stays fail." },
+  { "policy", "bimi_accept_arc_override", KEY_BOOL, AT(policy_bimi_accept_arc_override), 0, 0, FALSE, NULL, NULL,
+    NULL,
+    "Whether such an ARC override also counts as a DMARC pass for BIMI. Default false: a logo is an\n"
+    "identity claim of the brand and needs the brand's own DMARC pass, not an intermediary's word." },
+  { "policy", "logo_without_evidence", KEY_CHOICE, AT(policy_logo_without_evidence), 0, 0, FALSE, NULL, none_logo,
+    NULL,
+    "The decision (DESIGN.md §3). A valid VMC with a Registered or Government Mark earns logo+checkmark.\n"
+    "A valid logo whose record has no Evidence Document (no a=): none (default) or logo." },
+  { "policy", "cmc", KEY_CHOICE, AT(policy_show_cmc), 0, 0, TRUE, NULL, none_logo, NULL,
+    "A valid CMC (Prior Use or Modified Registered Mark): logo (default) or none." },
+  { "policy", "fcrdns", KEY_CHOICE, AT(policy_require_fcrdns), 0, 0, TRUE, NULL, ignore_require, NULL,
+    "Forward-confirmed reverse DNS of the client IP, when the envelope gives one: require (a sender without a\n"
+    "confirmed PTR name gets no indicator, reason no-fcrdns) or ignore." },
+
+  { "fetch", "connect_timeout_ms", KEY_UINT, AT(fetch_connect_timeout_ms), 100, 60000, BIMI_FETCH_CONNECT_TIMEOUT_MS,
+    NULL, NULL, NULL,
+    "HTTPS fetches of BIMI logos (l=) and Evidence Documents (a=): attacker-chosen URLs. Only https (also on\n"
+    "redirects), TLS 1.2+ verified, a public address on port 443 (checked on the socket actually opened).\n"
+    "Connect deadline, milliseconds, 100..60000." },
+  { "fetch", "timeout_ms", KEY_UINT, AT(fetch_timeout_ms), 100, 120000, BIMI_FETCH_TOTAL_TIMEOUT_MS, NULL, NULL,
+    NULL,
+    "Deadline of a whole fetch (redirects and waiting for a per-host slot included), milliseconds, 100..120000." },
+  { "fetch", "max_redirects", KEY_UINT, AT(fetch_max_redirects), 0, BIMI_FETCH_MAX_REDIRECTS_LIMIT,
+    BIMI_FETCH_MAX_REDIRECTS, NULL, NULL, NULL,
+    "Redirects followed, 0..5. Every hop must be https with a DNS host name." },
+  { "fetch", "logo_max_bytes", KEY_UINT, AT(fetch_logo_max_bytes), 1024, BIMI_FETCH_MAX_BODY_BYTES,
+    BIMI_FETCH_LOGO_MAX_BYTES, NULL, NULL, NULL,
+    "Largest logo after decompression (SVGZ and Content-Encoding), bytes, 1024..1048576. Bytes received may be\n"
+    "at most twice the cap." },
+  { "fetch", "evidence_max_bytes", KEY_UINT, AT(fetch_evidence_max_bytes), 1024, BIMI_FETCH_MAX_BODY_BYTES,
+    BIMI_FETCH_EVIDENCE_MAX_BYTES, NULL, NULL, NULL,
+    "Largest Evidence Document (PEM VMC/CMC chain), bytes, 1024..1048576." },
+  { "fetch", "max_per_host", KEY_UINT, AT(fetch_max_per_host), 1, 256, BIMI_FETCH_MAX_PER_HOST, NULL, NULL, NULL,
+    "Concurrent fetches to one host name, 1..256; more wait (within timeout_ms)." },
+  { "fetch", "allow_private_addresses", KEY_BOOL, AT(fetch_allow_private_addresses), 0, 0, FALSE, NULL, NULL, NULL,
+    "true lets fetches reach loopback, private, link-local and other special addresses, any port, and IP-literal\n"
+    "hosts. For tests and the demo ONLY: on a real service it opens the internal network to every sender." },
+  { "fetch", "ca_file", KEY_OPTIONAL, AT(fetch_ca_file), 0, 0, 0, NULL, NULL, NULL,
+    "PEM file of TLS roots replacing the system web PKI (tests, the demo, a private mirror). Empty: system roots." },
+  { "fetch", "resolve", KEY_LIST, AT(fetch_resolve), 0, BIMI_FETCH_MAX_RESOLVE_PINS, 0, NULL, NULL, "pins",
+    "Pin host names to addresses, \"HOST:PORT:ADDRESS\" (tests and the demo), at most 64. The address rules above\n"
+    "still apply. Empty: DNS." },
+  { "fetch", "connect_to", KEY_LIST, AT(fetch_connect_to), 0, BIMI_FETCH_MAX_RESOLVE_PINS, 0, NULL, NULL, "entries",
+    "Connect elsewhere than the URL says, \"HOST:PORT:CONNECT-HOST:CONNECT-PORT\" (tests and the demo: certificates\n"
+    "name their CRLs on port 80), at most 64. The address rules above still apply to the socket opened. Empty: none." },
+
+  { "trust", "bimi_roots", KEY_STRING, AT(trust_bimi_roots), 0, 0, 0, BIMI_CONFIG_DEFAULT_BIMI_ROOTS, NULL,
+    "empty (the BIMI trust configuration cannot be disabled)",
+    "BIMI trust anchors for Evidence Documents (VMC/CMC), PEM. Only these roots are trusted, never the\n"
+    "system TLS store. A \"# distrust-after: YYYY-MM-DD\" line before a certificate distrusts leaves issued\n"
+    "after that day under it. Relative paths are relative to the working directory." },
+  { "trust", "ct_logs", KEY_STRING, AT(trust_ct_logs), 0, 0, 0, BIMI_CONFIG_DEFAULT_CT_LOGS, NULL,
+    "empty (the BIMI trust configuration cannot be disabled)",
+    "Certificate Transparency logs whose SCTs are accepted, OpenSSL ct_log_list.cnf format\n"
+    "(enabled_logs = NAME,... then [NAME] description = ..., key = base64 SPKI). Default: DigiCert Gorgon." },
+  { "trust", "revocation", KEY_CHOICE, AT(trust_revocation), 0, 0, BIMI_VMC_REVOCATION_SOFT, NULL, revocation_modes,
+    NULL,
+    "Revocation of the certificate chain through its CRL distribution points:\n"
+    "  require  an unavailable CRL fails the certificate\n"
+    "  soft     an unavailable CRL is a warning; a revoked serial still fails\n"
+    "  off      CRLs are not consulted (the CRL distribution point is not required either)" },
+
+  { "cache", "dir", KEY_STRING, AT(cache_dir), 0, 0, 0, BIMI_CACHE_DEFAULT_DIR, NULL, NULL,
+    "Directory of the content-addressed logo store: svg/ab/<sha256>.svg and png/ab/<sha256>-<px>.png.\n"
+    "nginx serves it directly (try_files); bimi-fcgi writes it. Created when missing." },
+  { "cache", "max_bytes", KEY_UINT64, AT(cache_max_bytes), 1024u * 1024u, G_GUINT64_CONSTANT(1) << 40,
+    BIMI_CACHE_DEFAULT_MAX_BYTES, NULL, NULL, NULL,
+    "Bound of the logo store in bytes, 1048576..1099511627776; the least recently used files are deleted\n"
+    "beyond it (recency is kept in the files' access times, so it survives restarts)." },
+  { "cache", "min_ttl", KEY_UINT, AT(cache_min_ttl), 0, 604800, BIMI_CACHE_DEFAULT_MIN_TTL, NULL, NULL, NULL,
+    "Record/evidence cache TTL = min(DNS TTL, HTTP max-age raised to min_ttl and lowered to max_ttl,\n"
+    "seconds until the certificate's notAfter), never above max_ttl. Seconds; min_ttl 0..604800,\n"
+    "max_ttl 60..2592000, min_ttl <= max_ttl." },
+  { "cache", "max_ttl", KEY_UINT, AT(cache_max_ttl), 60, 2592000, BIMI_CACHE_DEFAULT_MAX_TTL, NULL, NULL, NULL,
+    NULL },
+  { "cache", "negative_ttl", KEY_UINT, AT(cache_negative_ttl), 0, 86400, BIMI_CACHE_DEFAULT_NEGATIVE_TTL, NULL, NULL,
+    NULL, "TTL of negative entries (no record, declined, invalid), seconds, 0..86400." },
+  { "cache", "max_entries", KEY_UINT, AT(cache_max_entries), 1, BIMI_CACHE_MAX_ENTRIES,
+    BIMI_CACHE_DEFAULT_MAX_ENTRIES, NULL, NULL, NULL,
+    "Most record/evidence entries kept in memory (least recently used evicted), 1..10000000." },
+  { "cache", "max_stale", KEY_UINT, AT(cache_max_stale), 0, 604800, BIMI_CACHE_DEFAULT_MAX_STALE, NULL, NULL, NULL,
+    "Stale-while-revalidate: seconds past expiry that a positive entry may still be served while one\n"
+    "refresh runs, 0..604800 (0: never serve stale). Negative entries are never served stale." },
+  { "cache", "wait_ms", KEY_UINT, AT(cache_wait_ms), 0, 60000, BIMI_CACHE_DEFAULT_WAIT_MS, NULL, NULL, NULL,
+    "Longest wait, in milliseconds, for another request's lookup or render of the same key\n"
+    "(single-flight), 0..60000; past it the request gets a temporary error." },
+
+  { "auth", "authserv_id", KEY_HOSTNAME, AT(auth_authserv_id), 0, 0, 0, NULL, NULL, NULL,
+    "authserv-id of the Authentication-Results this engine writes (RFC 8601 §2.5). Empty: the host name." },
+  { "auth", "max_signatures", KEY_UINT, AT(auth_max_signatures), 1, BIMI_DKIM_MAX_SIGNATURES,
+    BIMI_DKIM_DEFAULT_MAX_SIGNATURES, NULL, NULL, NULL,
+    "DKIM-Signature fields verified per message, 1..50; the rest get permerror \"too many signatures\"." },
+  { "auth", "trusted_receivers", KEY_DOMAIN_LIST, AT(auth_trusted_receivers), 0, 0, 0, NULL, NULL, NULL,
+    "Receivers (the \"by\" host of a Received field) trusted to record the envelope: when a request gives no\n"
+    "ip/helo/mail_from, they come from the topmost Received field added by one of these hosts (and MAIL FROM\n"
+    "from Return-Path). Empty: no envelope, so rDNS and SPF are none." },
+  { "auth", "trust_own_authres", KEY_BOOL, AT(auth_trust_own_authres), 0, 0, FALSE, NULL, NULL, NULL,
+    "Use the Authentication-Results stamped by our own MTA (authserv_id above) instead of re-verifying DKIM,\n"
+    "SPF and DMARC; BIMI discovery and the evidence are still checked live. Needs own_signing_domain or\n"
+    "mta_strips_authres, else a sender could forge it." },
+  { "auth", "own_signing_domain", KEY_DOMAIN, AT(auth_own_signing_domain), 0, 0, 0, NULL, NULL, NULL,
+    "DKIM d= our MTA signs with after stamping its Authentication-Results (Apple Mail's model): only an A-R\n"
+    "covered by a passing signature of this domain is trusted." },
+  { "auth", "mta_strips_authres", KEY_BOOL, AT(auth_mta_strips_authres), 0, 0, FALSE, NULL, NULL, NULL,
+    "true: our MTA removes inbound Authentication-Results carrying our authserv_id, so the topmost one is ours." },
+
+  { "testing", "now", KEY_TIME, AT(testing_now), 0, 0, 0, NULL, NULL, NULL,
+    "Evaluation time replacing the clock, RFC 3339 or @EPOCH, for tests and demos that replay certificates\n"
+    "outside their validity. Empty: the clock. Never set on a real service." },
 };
+
+/* The top of the example file. */
+static const char example_header[] =
+  "# bimi-engine configuration (GKeyFile / INI). Every key is shown with its default.\n"
+  "# Unknown groups or keys and out-of-range values are errors, so a typo is reported, never ignored.\n"
+  "# Lists take commas (or semicolons).\n";
+
+/* Sets the default of one key in a zeroed configuration. */
+static void
+set_default(BimiConfig *c, const ConfigKey *k)
+{
+  switch (k->type) {
+  case KEY_UINT:
+  case KEY_OCTAL:
+    *FIELD(c, k, guint) = (guint) k->def;
+    break;
+  case KEY_UINT64:
+    *FIELD(c, k, guint64) = k->def;
+    break;
+  case KEY_BOOL:
+    *FIELD(c, k, gboolean) = k->def != 0;
+    break;
+  case KEY_CHOICE:
+    *FIELD(c, k, int) = (int) k->def;
+    break;
+  case KEY_CHOICE_TEXT:
+    *FIELD(c, k, char *) = g_strdup(k->choices[k->def]);
+    break;
+  case KEY_STRING:
+  case KEY_OPTIONAL:
+  case KEY_DOMAIN:
+  case KEY_HOSTNAME:
+    *FIELD(c, k, char *) = g_strdup(k->def_text);
+    break;
+  case KEY_LIST:
+  case KEY_DOMAIN_LIST:
+    *FIELD(c, k, char **) = g_new0(char *, 1);
+    break;
+  case KEY_SIZES:
+    c->render_n_sizes = G_N_ELEMENTS(bimi_render_default_sizes);
+    c->render_sizes = g_memdup2(bimi_render_default_sizes, sizeof bimi_render_default_sizes);
+    break;
+  case KEY_TIME:
+    *FIELD(c, k, gint64) = 0;
+    break;
+  }
+}
 
 BimiConfig *
 bimi_config_new_default(void)
 {
   BimiConfigBox *box = g_new0(BimiConfigBox, 1);
+
   g_atomic_ref_count_init(&box->ref);
-  box->config.dns_forwarders = g_new0(char *, 1);
-  box->config.dns_zone_files = g_new0(char *, 1);
-  box->config.dns_fault_names = g_new0(char *, 1);
-  box->config.dns_timeout_ms = BIMI_DNS_DEFAULT_TIMEOUT_MS;
-  box->config.policy_dmarc = BIMI_DMARC_MODE_RFC9989;
-  box->config.policy_no_ptr_action = BIMI_RDNS_ACTION_TAG;
-  box->config.auth_max_signatures = BIMI_DKIM_DEFAULT_MAX_SIGNATURES;
-  box->config.fetch_connect_timeout_ms = BIMI_FETCH_CONNECT_TIMEOUT_MS;
-  box->config.fetch_timeout_ms = BIMI_FETCH_TOTAL_TIMEOUT_MS;
-  box->config.fetch_max_redirects = BIMI_FETCH_MAX_REDIRECTS;
-  box->config.fetch_logo_max_bytes = BIMI_FETCH_LOGO_MAX_BYTES;
-  box->config.fetch_evidence_max_bytes = BIMI_FETCH_EVIDENCE_MAX_BYTES;
-  box->config.fetch_max_per_host = BIMI_FETCH_MAX_PER_HOST;
-  box->config.fetch_resolve = g_new0(char *, 1);
-  box->config.fetch_connect_to = g_new0(char *, 1);
-  box->config.trust_bimi_roots = g_strdup(BIMI_CONFIG_DEFAULT_BIMI_ROOTS);
-  box->config.trust_ct_logs = g_strdup(BIMI_CONFIG_DEFAULT_CT_LOGS);
-  box->config.trust_revocation = BIMI_VMC_REVOCATION_SOFT;
-  box->config.cache_dir = g_strdup(BIMI_CACHE_DEFAULT_DIR);
-  box->config.cache_max_bytes = BIMI_CACHE_DEFAULT_MAX_BYTES;
-  box->config.cache_min_ttl = BIMI_CACHE_DEFAULT_MIN_TTL;
-  box->config.cache_max_ttl = BIMI_CACHE_DEFAULT_MAX_TTL;
-  box->config.cache_negative_ttl = BIMI_CACHE_DEFAULT_NEGATIVE_TTL;
-  box->config.cache_max_entries = BIMI_CACHE_DEFAULT_MAX_ENTRIES;
-  box->config.cache_max_stale = BIMI_CACHE_DEFAULT_MAX_STALE;
-  box->config.cache_wait_ms = BIMI_CACHE_DEFAULT_WAIT_MS;
-  box->config.policy_trusted_arc_sealers = g_new0(char *, 1);
-  box->config.policy_show_cmc = TRUE;
-  box->config.policy_require_fcrdns = TRUE;
-  box->config.auth_trusted_receivers = g_new0(char *, 1);
-  box->config.server_listen = g_strdup(BIMI_CONFIG_DEFAULT_LISTEN);
-  box->config.server_socket_mode = 0660;
-  box->config.server_threads = BIMI_SERVER_DEFAULT_THREADS;
-  box->config.server_max_message_bytes = BIMI_SERVER_DEFAULT_MAX_MESSAGE_BYTES;
-  box->config.server_max_queue = BIMI_SERVER_DEFAULT_MAX_QUEUE;
-  box->config.server_shutdown_timeout_ms = BIMI_SERVER_DEFAULT_SHUTDOWN_MS;
-  box->config.server_log_level = g_strdup("info");
-  box->config.server_logo_url_prefix = g_strdup("/bimi/v1/logo");
-  box->config.render_n_sizes = G_N_ELEMENTS(bimi_render_default_sizes);
-  box->config.render_sizes = g_memdup2(bimi_render_default_sizes, sizeof bimi_render_default_sizes);
-  box->config.render_workers = 2;
-  box->config.render_deadline_ms = BIMI_RENDER_DEFAULT_DEADLINE_MS;
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++)
+    set_default(&box->config, &config_keys[i]);
   return &box->config;
 }
 
@@ -119,26 +323,37 @@ bimi_config_unref(BimiConfig *config)
   box = BOX_OF(config);
   if (!g_atomic_ref_count_dec(&box->ref))
     return;
-  g_strfreev(config->dns_forwarders);
-  g_strfreev(config->dns_zone_files);
-  g_strfreev(config->dns_fault_names);
-  g_free(config->dns_trust_anchor);
-  g_free(config->auth_authserv_id);
-  g_free(config->trust_bimi_roots);
-  g_free(config->trust_ct_logs);
-  g_free(config->fetch_ca_file);
-  g_strfreev(config->fetch_resolve);
-  g_strfreev(config->fetch_connect_to);
-  g_free(config->cache_dir);
-  g_strfreev(config->policy_trusted_arc_sealers);
-  g_strfreev(config->auth_trusted_receivers);
-  g_free(config->auth_own_signing_domain);
-  g_free(config->server_listen);
-  g_free(config->server_log_level);
-  g_free(config->server_logo_url_prefix);
-  g_free(config->render_sizes);
-  g_free(config->render_worker_path);
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+    const ConfigKey *k = &config_keys[i];
+    switch (k->type) {
+    case KEY_CHOICE_TEXT:
+    case KEY_STRING:
+    case KEY_OPTIONAL:
+    case KEY_DOMAIN:
+    case KEY_HOSTNAME:
+      g_free(*FIELD(config, k, char *));
+      break;
+    case KEY_LIST:
+    case KEY_DOMAIN_LIST:
+      g_strfreev(*FIELD(config, k, char **));
+      break;
+    case KEY_SIZES:
+      g_free(config->render_sizes);
+      break;
+    default:
+      break;
+    }
+  }
   g_free(box);
+}
+
+static const ConfigKey *
+find_key(const char *group, const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++)
+    if (strcmp(config_keys[i].group, group) == 0 && (name == NULL || strcmp(config_keys[i].name, name) == 0))
+      return &config_keys[i];
+  return NULL;
 }
 
 static gboolean
@@ -147,20 +362,16 @@ check_known_keys(GKeyFile *kf, const char *source, GError **error)
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 
   for (guint i = 0; groups[i] != NULL; i++) {
-    const KnownGroup *known = NULL;
     g_auto(GStrv) keys = NULL;
 
-    for (gsize g = 0; g < G_N_ELEMENTS(known_groups); g++)
-      if (strcmp(groups[i], known_groups[g].group) == 0)
-        known = &known_groups[g];
-    if (known == NULL) {
+    if (find_key(groups[i], NULL) == NULL) {
       g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY,
                   "%s: [%s]: unknown group", source, groups[i]);
       return FALSE;
     }
     keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
     for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
-      if (!g_strv_contains(known->keys, keys[k])) {
+      if (find_key(groups[i], keys[k]) == NULL) {
         g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY,
                     "%s: [%s] %s: unknown key", source, groups[i], keys[k]);
         return FALSE;
@@ -170,17 +381,13 @@ check_known_keys(GKeyFile *kf, const char *source, GError **error)
   return TRUE;
 }
 
-/* A list key: "a, b, c" (GKeyFile's ';' separator is accepted too). */
+/* A list value: "a, b, c" (GKeyFile's ';' separator is accepted too). */
 static char **
-get_list(GKeyFile *kf, const char *group, const char *key)
+split_list(const char *raw)
 {
-  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
   g_autoptr(GPtrArray) out = g_ptr_array_new();
-  g_auto(GStrv) parts = NULL;
+  g_auto(GStrv) parts = g_strsplit_set(raw, ",;", -1);
 
-  if (raw == NULL)
-    return g_new0(char *, 1);
-  parts = g_strsplit_set(raw, ",;", -1);
   for (guint i = 0; parts[i] != NULL; i++) {
     char *item = g_strstrip(parts[i]);
     if (*item != '\0')
@@ -190,421 +397,182 @@ get_list(GKeyFile *kf, const char *group, const char *key)
   return (char **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Lower-cases @name in place; FALSE when it holds a character no host name has. */
 static gboolean
-get_uint_in_range(GKeyFile *kf, const char *group, const char *key, guint min, guint max,
-                  guint *inout, const char *source, GError **error)
+lower_domain(char *name)
 {
-  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
-  guint64 v = 0;
-
-  if (raw == NULL)
-    return TRUE;
-  g_strstrip(raw);
-  if (!g_ascii_string_to_unsigned(raw, 10, min, max, &v, NULL)) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [%s] %s = '%s': expected an integer from %u to %u", source, group, key, raw, min, max);
-    return FALSE;
-  }
-  *inout = (guint) v;
-  return TRUE;
-}
-
-static gboolean
-get_uint64_in_range(GKeyFile *kf, const char *group, const char *key, guint64 min, guint64 max,
-                    guint64 *inout, const char *source, GError **error)
-{
-  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
-  guint64 v = 0;
-
-  if (raw == NULL)
-    return TRUE;
-  g_strstrip(raw);
-  if (!g_ascii_string_to_unsigned(raw, 10, min, max, &v, NULL)) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [%s] %s = '%s': expected an integer from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
-                source, group, key, raw, min, max);
-    return FALSE;
-  }
-  *inout = v;
-  return TRUE;
-}
-
-/* [cache] (cache/store.h, cache/records.h) */
-static gboolean
-get_cache(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
-{
-  g_autofree char *dir = g_key_file_get_string(kf, "cache", "dir", NULL);
-
-  if (dir != NULL) {
-    g_strstrip(dir);
-    if (*dir == '\0') {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                  "%s: [cache] dir: must not be empty", source);
+  for (char *c = name; *c != '\0'; c++) {
+    if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_')
       return FALSE;
-    }
-    g_free(c->cache_dir);
-    c->cache_dir = g_steal_pointer(&dir);
-  }
-  if (!get_uint64_in_range(kf, "cache", "max_bytes", 1024u * 1024u, (guint64) 1 << 40, &c->cache_max_bytes,
-                           source, error) ||
-      !get_uint_in_range(kf, "cache", "min_ttl", 0, 604800, &c->cache_min_ttl, source, error) ||
-      !get_uint_in_range(kf, "cache", "max_ttl", 60, 2592000, &c->cache_max_ttl, source, error) ||
-      !get_uint_in_range(kf, "cache", "negative_ttl", 0, 86400, &c->cache_negative_ttl, source, error) ||
-      !get_uint_in_range(kf, "cache", "max_entries", 1, BIMI_CACHE_MAX_ENTRIES, &c->cache_max_entries,
-                         source, error) ||
-      !get_uint_in_range(kf, "cache", "max_stale", 0, 604800, &c->cache_max_stale, source, error) ||
-      !get_uint_in_range(kf, "cache", "wait_ms", 0, 60000, &c->cache_wait_ms, source, error))
-    return FALSE;
-  if (c->cache_min_ttl > c->cache_max_ttl) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [cache] min_ttl = %u is larger than max_ttl = %u", source, c->cache_min_ttl,
-                c->cache_max_ttl);
-    return FALSE;
+    *c = g_ascii_tolower(*c);
   }
   return TRUE;
 }
 
 static gboolean
-get_bool(GKeyFile *kf, const char *group, const char *key, gboolean *inout, const char *source, GError **error)
-{
-  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
+value_error(GError **error, const char *source, const ConfigKey *k, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
-  if (raw == NULL)
-    return TRUE;
-  g_strstrip(raw);
-  if (strcmp(raw, "true") == 0)
-    *inout = TRUE;
-  else if (strcmp(raw, "false") == 0)
-    *inout = FALSE;
-  else {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [%s] %s = '%s': expected true or false", source, group, key, raw);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* [fetch]: engine/fetch.h; ranges from engine/limits.h. */
 static gboolean
-parse_fetch(GKeyFile *kf, BimiConfig *config, const char *source, GError **error)
+value_error(GError **error, const char *source, const ConfigKey *k, const char *fmt, ...)
 {
-  g_autofree char *ca = NULL;
+  va_list ap;
+  g_autofree char *what = NULL;
 
-  if (!get_uint_in_range(kf, "fetch", "connect_timeout_ms", 100, 60000, &config->fetch_connect_timeout_ms,
-                         source, error) ||
-      !get_uint_in_range(kf, "fetch", "timeout_ms", 100, 120000, &config->fetch_timeout_ms, source, error) ||
-      !get_uint_in_range(kf, "fetch", "max_redirects", 0, BIMI_FETCH_MAX_REDIRECTS_LIMIT,
-                         &config->fetch_max_redirects, source, error) ||
-      !get_uint_in_range(kf, "fetch", "logo_max_bytes", 1024, BIMI_FETCH_MAX_BODY_BYTES,
-                         &config->fetch_logo_max_bytes, source, error) ||
-      !get_uint_in_range(kf, "fetch", "evidence_max_bytes", 1024, BIMI_FETCH_MAX_BODY_BYTES,
-                         &config->fetch_evidence_max_bytes, source, error) ||
-      !get_uint_in_range(kf, "fetch", "max_per_host", 1, 256, &config->fetch_max_per_host, source, error) ||
-      !get_bool(kf, "fetch", "allow_private_addresses", &config->fetch_allow_private_addresses, source, error))
-    return FALSE;
-  ca = g_key_file_get_string(kf, "fetch", "ca_file", NULL);
-  if (ca != NULL && *g_strstrip(ca) != '\0')
-    config->fetch_ca_file = g_steal_pointer(&ca);
-  g_strfreev(config->fetch_connect_to);
-  config->fetch_connect_to = get_list(kf, "fetch", "connect_to");
-  if (g_strv_length(config->fetch_connect_to) > BIMI_FETCH_MAX_RESOLVE_PINS) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [fetch] connect_to: more than %u entries", source, BIMI_FETCH_MAX_RESOLVE_PINS);
-    return FALSE;
-  }
-  g_strfreev(config->fetch_resolve);
-  config->fetch_resolve = get_list(kf, "fetch", "resolve");
-  if (g_strv_length(config->fetch_resolve) > BIMI_FETCH_MAX_RESOLVE_PINS) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [fetch] resolve: more than %u pins", source, BIMI_FETCH_MAX_RESOLVE_PINS);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* [trust]: file paths (non-empty when given) and the revocation mode. */
-static gboolean
-get_trust(GKeyFile *kf, BimiConfig *config, const char *source, GError **error)
-{
-  static const char *const path_keys[] = { "bimi_roots", "ct_logs" };
-  char **slots[] = { &config->trust_bimi_roots, &config->trust_ct_logs };
-  g_autofree char *mode = NULL;
-
-  for (gsize i = 0; i < G_N_ELEMENTS(path_keys); i++) {
-    g_autofree char *v = g_key_file_get_string(kf, "trust", path_keys[i], NULL);
-    if (v == NULL)
-      continue;
-    g_strstrip(v);
-    if (*v == '\0') {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                  "%s: [trust] %s: empty (the BIMI trust configuration cannot be disabled)", source, path_keys[i]);
-      return FALSE;
-    }
-    g_free(*slots[i]);
-    *slots[i] = g_steal_pointer(&v);
-  }
-  mode = g_key_file_get_string(kf, "trust", "revocation", NULL);
-  if (mode != NULL && !bimi_vmc_revocation_mode_from_string(g_strstrip(mode), &config->trust_revocation)) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [trust] revocation = '%s': expected require, soft or off", source, mode);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* A string key with a fixed set of spellings (ASCII case-insensitive); *inout is set to the index in @choices. */
-static gboolean
-get_choice(GKeyFile *kf, const char *group, const char *key, const char *const *choices, guint *inout,
-           const char *source, GError **error)
-{
-  g_autofree char *raw = g_key_file_get_string(kf, group, key, NULL);
-  g_autoptr(GString) list = g_string_new(NULL);
-
-  if (raw == NULL)
-    return TRUE;
-  g_strstrip(raw);
-  for (guint i = 0; choices[i] != NULL; i++) {
-    if (g_ascii_strcasecmp(raw, choices[i]) == 0) {
-      *inout = i;
-      return TRUE;
-    }
-  }
-  for (guint i = 0; choices[i] != NULL; i++)
-    g_string_append_printf(list, "%s%s", i > 0 ? ", " : "", choices[i]);
-  g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-              "%s: [%s] %s = '%s': expected one of %s", source, group, key, raw, list->str);
+  va_start(ap, fmt);
+  what = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE, "%s: [%s] %s%s", source, k->group, k->name, what);
   return FALSE;
 }
 
-/* A two-way choice stored as a gboolean: @choices[0] is FALSE, @choices[1] TRUE. */
-static gboolean
-get_flag_choice(GKeyFile *kf, const char *group, const char *key, const char *off, const char *on,
-                gboolean *inout, const char *source, GError **error)
+/* Epoch seconds of "@EPOCH" or an RFC 3339 date-time; 0 when neither. */
+static gint64
+parse_time(const char *text)
 {
-  const char *const choices[] = { off, on, NULL };
-  guint v = *inout ? 1 : 0;
+  guint64 epoch = 0;
 
-  if (!get_choice(kf, group, key, choices, &v, source, error))
-    return FALSE;
-  *inout = v == 1;
-  return TRUE;
-}
-
-/* [policy] dmarc = rfc9989 | rfc7489 (engine/dmarc.h spellings, in enum order) */
-static gboolean
-get_dmarc_mode(GKeyFile *kf, BimiDmarcMode *inout, const char *source, GError **error)
-{
-  static const char *const modes[] = { "rfc9989", "rfc7489", NULL };
-  guint v = (guint) *inout;
-
-  G_STATIC_ASSERT(BIMI_DMARC_MODE_RFC9989 == 0 && BIMI_DMARC_MODE_RFC7489 == 1);
-  if (!get_choice(kf, "policy", "dmarc", modes, &v, source, error))
-    return FALSE;
-  *inout = (BimiDmarcMode) v;
-  return TRUE;
-}
-
-/* [policy] no_ptr_action = accept | tag | greylist | reject (engine/rdns.h, in enum order) */
-static gboolean
-get_no_ptr_action(GKeyFile *kf, BimiRdnsAction *inout, const char *source, GError **error)
-{
-  static const char *const actions[] = { "accept", "tag", "greylist", "reject", NULL };
-  guint v = (guint) *inout;
-
-  G_STATIC_ASSERT(BIMI_RDNS_ACTION_ACCEPT == 0 && BIMI_RDNS_ACTION_TAG == 1 && BIMI_RDNS_ACTION_GREYLIST == 2 &&
-                  BIMI_RDNS_ACTION_REJECT == 3);
-  if (!get_choice(kf, "policy", "no_ptr_action", actions, &v, source, error))
-    return FALSE;
-  *inout = (BimiRdnsAction) v;
-  return TRUE;
-}
-
-/* A lower-cased list of host names; @what names the key in errors. */
-static gboolean
-get_domain_list(GKeyFile *kf, const char *group, const char *key, char ***inout, const char *source, GError **error)
-{
-  char **list = get_list(kf, group, key);
-
-  for (guint i = 0; list[i] != NULL; i++) {
-    for (char *c = list[i]; *c != '\0'; c++) {
-      if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') {
-        g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                    "%s: [%s] %s: '%s' is not a domain name", source, group, key, list[i]);
-        g_strfreev(list);
-        return FALSE;
-      }
-      *c = g_ascii_tolower(*c);
-    }
+  if (text[0] == '@') {
+    if (!g_ascii_string_to_unsigned(text + 1, 10, 1, G_MAXINT64, &epoch, NULL))
+      return 0;
+    return (gint64) epoch;
+  } else {
+    g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(text, NULL);
+    return dt != NULL && g_date_time_to_unix(dt) > 0 ? g_date_time_to_unix(dt) : 0;
   }
-  g_strfreev(*inout);
-  *inout = list;
-  return TRUE;
 }
 
-/* A non-empty string key replacing *inout when present. */
+/* Parses the (stripped) value @raw of key @k into @c. */
 static gboolean
-get_nonempty_string(GKeyFile *kf, const char *group, const char *key, char **inout, const char *source,
-                    GError **error)
+parse_value(BimiConfig *c, const ConfigKey *k, char *raw, const char *source, GError **error)
 {
-  g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
+  guint64 v = 0;
 
-  if (v == NULL)
-    return TRUE;
-  g_strstrip(v);
-  if (*v == '\0') {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE, "%s: [%s] %s: must not be empty", source, group, key);
-    return FALSE;
-  }
-  g_free(*inout);
-  *inout = g_steal_pointer(&v);
-  return TRUE;
-}
-
-/* A string key where empty means unset (NULL). */
-static gboolean
-get_optional_path(GKeyFile *kf, const char *group, const char *key, char **inout)
-{
-  g_autofree char *v = g_key_file_get_string(kf, group, key, NULL);
-
-  if (v == NULL)
-    return TRUE;
-  g_strstrip(v);
-  g_free(*inout);
-  *inout = *v != '\0' ? g_steal_pointer(&v) : NULL;
-  return TRUE;
-}
-
-/* [policy] decision keys and [auth] envelope/A-R trust keys. */
-static gboolean
-get_decision_policy(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
-{
-  g_autofree char *own = NULL;
-
-  if (!get_flag_choice(kf, "policy", "logo_without_evidence", "none", "logo", &c->policy_logo_without_evidence,
-                       source, error) ||
-      !get_flag_choice(kf, "policy", "cmc", "none", "logo", &c->policy_show_cmc, source, error) ||
-      !get_flag_choice(kf, "policy", "fcrdns", "ignore", "require", &c->policy_require_fcrdns, source, error) ||
-      !get_domain_list(kf, "auth", "trusted_receivers", &c->auth_trusted_receivers, source, error) ||
-      !get_bool(kf, "auth", "trust_own_authres", &c->auth_trust_own_authres, source, error) ||
-      !get_bool(kf, "auth", "mta_strips_authres", &c->auth_mta_strips_authres, source, error))
-    return FALSE;
-  {
-    char **one = NULL;
-    if (!get_domain_list(kf, "auth", "own_signing_domain", &one, source, error))
-      return FALSE;
-    if (one != NULL && one[0] != NULL) {
-      if (one[1] != NULL) {
-        g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                    "%s: [auth] own_signing_domain: one domain expected", source);
-        g_strfreev(one);
-        return FALSE;
-      }
-      own = g_strdup(one[0]);
-    }
-    g_strfreev(one);
-  }
-  if (own != NULL) {
-    g_free(c->auth_own_signing_domain);
-    c->auth_own_signing_domain = g_steal_pointer(&own);
-  }
-  if (c->auth_trust_own_authres && c->auth_own_signing_domain == NULL && !c->auth_mta_strips_authres) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [auth] trust_own_authres = true needs own_signing_domain or mta_strips_authres = true "
-                "(else a sender could forge the Authentication-Results)", source);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* [server], [render], [testing] */
-static gboolean
-get_service(GKeyFile *kf, BimiConfig *c, const char *source, GError **error)
-{
-  static const char *const levels[] = { "error", "warning", "info", "debug", NULL };
-  guint level = 2;
-  g_autofree char *mode = NULL;
-  g_autofree char *sizes = NULL;
-  g_autofree char *now = NULL;
-
-  if (!get_nonempty_string(kf, "server", "listen", &c->server_listen, source, error) ||
-      !get_uint_in_range(kf, "server", "threads", 1, BIMI_SERVER_MAX_THREADS, &c->server_threads, source, error) ||
-      !get_uint_in_range(kf, "server", "max_message_bytes", 1024, BIMI_MAX_MESSAGE_BYTES,
-                         &c->server_max_message_bytes, source, error) ||
-      !get_uint_in_range(kf, "server", "max_queue", 1, 65536, &c->server_max_queue, source, error) ||
-      !get_uint_in_range(kf, "server", "shutdown_timeout_ms", 0, 600000, &c->server_shutdown_timeout_ms, source,
-                         error) ||
-      !get_choice(kf, "server", "log_level", levels, &level, source, error) ||
-      !get_nonempty_string(kf, "server", "logo_url_prefix", &c->server_logo_url_prefix, source, error) ||
-      !get_uint_in_range(kf, "render", "workers", 1, BIMI_RENDER_MAX_WORKERS, &c->render_workers, source, error) ||
-      !get_uint_in_range(kf, "render", "deadline_ms", 100, 60000, &c->render_deadline_ms, source, error) ||
-      !get_optional_path(kf, "render", "worker_path", &c->render_worker_path))
-    return FALSE;
-  g_free(c->server_log_level);
-  c->server_log_level = g_strdup(levels[level]);
-  mode = g_key_file_get_string(kf, "server", "socket_mode", NULL);
-  if (mode != NULL) {
-    guint64 v = 0;
-    g_strstrip(mode);
-    if (!g_ascii_string_to_unsigned(mode, 8, 0, 0777, &v, NULL)) {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                  "%s: [server] socket_mode = '%s': expected octal permission bits such as 0660", source, mode);
-      return FALSE;
-    }
-    c->server_socket_mode = (guint) v;
-  }
-  {
-    const char *l = c->server_listen;
-    const char *colon = strrchr(l, ':');
-    guint64 port = 0;
-    gboolean ok;
-    if (g_str_has_prefix(l, "unix:"))
-      ok = l[5] == '/';
-    else if (l[0] == '/')
-      ok = TRUE;
+  switch (k->type) {
+  case KEY_UINT:
+  case KEY_UINT64:
+    if (!g_ascii_string_to_unsigned(raw, 10, k->min, k->max, &v, NULL))
+      return value_error(error, source, k, " = '%s': expected an integer from %" G_GUINT64_FORMAT
+                         " to %" G_GUINT64_FORMAT, raw, k->min, k->max);
+    if (k->type == KEY_UINT)
+      *FIELD(c, k, guint) = (guint) v;
     else
-      ok = colon != NULL && colon != l && g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL);
-    if (!ok) {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                  "%s: [server] listen = '%s': expected unix:/PATH, /PATH or HOST:PORT", source, l);
-      return FALSE;
+      *FIELD(c, k, guint64) = v;
+    return TRUE;
+  case KEY_OCTAL:
+    if (!g_ascii_string_to_unsigned(raw, 8, 0, k->max, &v, NULL))
+      return value_error(error, source, k, " = '%s': expected octal permission bits such as 0%" G_GINT64_MODIFIER "o",
+                         raw, k->def);
+    *FIELD(c, k, guint) = (guint) v;
+    return TRUE;
+  case KEY_BOOL:
+    if (strcmp(raw, "true") != 0 && strcmp(raw, "false") != 0)
+      return value_error(error, source, k, " = '%s': expected true or false", raw);
+    *FIELD(c, k, gboolean) = raw[0] == 't';
+    return TRUE;
+  case KEY_CHOICE:
+  case KEY_CHOICE_TEXT: {
+    g_autoptr(GString) list = g_string_new(NULL);
+    for (guint i = 0; k->choices[i] != NULL; i++) {
+      if (g_ascii_strcasecmp(raw, k->choices[i]) != 0)
+        continue;
+      if (k->type == KEY_CHOICE) {
+        *FIELD(c, k, int) = (int) i;
+      } else {
+        g_free(*FIELD(c, k, char *));
+        *FIELD(c, k, char *) = g_strdup(k->choices[i]);
+      }
+      return TRUE;
     }
+    for (guint i = 0; k->choices[i] != NULL; i++)
+      g_string_append_printf(list, "%s%s", i > 0 ? ", " : "", k->choices[i]);
+    return value_error(error, source, k, " = '%s': expected one of %s", raw, list->str);
   }
-  if (c->server_logo_url_prefix[0] != '/' && !g_str_has_prefix(c->server_logo_url_prefix, "https://")) {
-    g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                "%s: [server] logo_url_prefix = '%s': expected an absolute path or an https URL", source,
-                c->server_logo_url_prefix);
-    return FALSE;
+  case KEY_STRING:
+    if (*raw == '\0')
+      return value_error(error, source, k, ": %s", k->empty_hint != NULL ? k->empty_hint : "must not be empty");
+    g_free(*FIELD(c, k, char *));
+    *FIELD(c, k, char *) = g_strdup(raw);
+    return TRUE;
+  case KEY_OPTIONAL:
+    g_free(*FIELD(c, k, char *));
+    *FIELD(c, k, char *) = *raw != '\0' ? g_strdup(raw) : NULL;
+    return TRUE;
+  case KEY_HOSTNAME:
+    for (const char *p = raw; *p != '\0'; p++)
+      if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+        return value_error(error, source, k, " = '%s': expected a host name (RFC 8601 §2.5)", raw);
+    g_free(*FIELD(c, k, char *));
+    *FIELD(c, k, char *) = *raw != '\0' ? g_strdup(raw) : NULL;
+    return TRUE;
+  case KEY_LIST:
+  case KEY_DOMAIN_LIST:
+  case KEY_DOMAIN: {
+    g_auto(GStrv) list = split_list(raw);
+    if (k->max > 0 && g_strv_length(list) > k->max)
+      return value_error(error, source, k, ": more than %" G_GUINT64_FORMAT " %s", k->max, k->empty_hint);
+    for (guint i = 0; k->type != KEY_LIST && list[i] != NULL; i++)
+      if (!lower_domain(list[i]))
+        return value_error(error, source, k, ": '%s' is not a domain name", list[i]);
+    if (k->type == KEY_DOMAIN) {
+      if (list[0] != NULL && list[1] != NULL)
+        return value_error(error, source, k, ": one domain expected");
+      g_free(*FIELD(c, k, char *));
+      *FIELD(c, k, char *) = g_strdup(list[0]);
+      return TRUE;
+    }
+    g_strfreev(*FIELD(c, k, char **));
+    *FIELD(c, k, char **) = g_steal_pointer(&list);
+    return TRUE;
   }
-  sizes = g_key_file_get_string(kf, "render", "sizes", NULL);
-  if (sizes != NULL) {
+  case KEY_SIZES: {
     g_autoptr(GError) bad = NULL;
-    g_autoptr(GArray) arr = bimi_render_parse_sizes(sizes, &bad);
-    if (arr == NULL) {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE, "%s: [render] sizes: %s", source, bad->message);
-      return FALSE;
-    }
+    g_autoptr(GArray) arr = bimi_render_parse_sizes(raw, &bad);
+    if (arr == NULL)
+      return value_error(error, source, k, ": %s", bad->message);
     g_free(c->render_sizes);
     c->render_n_sizes = arr->len;
     c->render_sizes = g_memdup2(arr->data, sizeof(guint) * arr->len);
+    return TRUE;
   }
-  now = g_key_file_get_string(kf, "testing", "now", NULL);
-  if (now != NULL && *g_strstrip(now) != '\0') {
-    guint64 epoch = 0;
-    if (now[0] == '@') {
-      if (!g_ascii_string_to_unsigned(now + 1, 10, 1, G_MAXINT64, &epoch, NULL))
-        epoch = 0;
-    } else {
-      g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(now, NULL);
-      if (dt != NULL && g_date_time_to_unix(dt) > 0)
-        epoch = (guint64) g_date_time_to_unix(dt);
-    }
-    if (epoch == 0) {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                  "%s: [testing] now = '%s': expected RFC 3339 (2026-06-01T00:00:00Z) or @EPOCH", source, now);
-      return FALSE;
-    }
-    c->testing_now = (gint64) epoch;
+  case KEY_TIME:
+    if (*raw == '\0')
+      return TRUE;
+    *FIELD(c, k, gint64) = parse_time(raw);
+    if (*FIELD(c, k, gint64) == 0)
+      return value_error(error, source, k, " = '%s': expected RFC 3339 (2026-06-01T00:00:00Z) or @EPOCH", raw);
+    return TRUE;
   }
+  g_return_val_if_reached(FALSE);
+}
+
+/* The checks a single row cannot express: value syntax of listen and logo_url_prefix, and rules between keys. */
+static gboolean
+check_values(const BimiConfig *c, const char *source, GError **error)
+{
+  const char *l = c->server_listen;
+  const char *colon = strrchr(l, ':');
+  guint64 port = 0;
+  gboolean ok;
+
+  if (g_str_has_prefix(l, "unix:"))
+    ok = l[5] == '/';
+  else if (l[0] == '/')
+    ok = TRUE;
+  else
+    ok = colon != NULL && colon != l && g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL);
+  if (!ok)
+    return value_error(error, source, find_key("server", "listen"),
+                       " = '%s': expected unix:/PATH, /PATH or HOST:PORT", l);
+  if (c->server_logo_url_prefix[0] != '/' && !g_str_has_prefix(c->server_logo_url_prefix, "https://"))
+    return value_error(error, source, find_key("server", "logo_url_prefix"),
+                       " = '%s': expected an absolute path or an https URL", c->server_logo_url_prefix);
+  if (c->cache_min_ttl > c->cache_max_ttl)
+    return value_error(error, source, find_key("cache", "min_ttl"), " = %u is larger than max_ttl = %u",
+                       c->cache_min_ttl, c->cache_max_ttl);
+  if (c->auth_trust_own_authres && c->auth_own_signing_domain == NULL && !c->auth_mta_strips_authres)
+    return value_error(error, source, find_key("auth", "trust_own_authres"),
+                       " = true needs own_signing_domain or mta_strips_authres = true "
+                       "(else a sender could forge the Authentication-Results)");
   return TRUE;
 }
 
@@ -614,7 +582,6 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) local = NULL;
   g_autoptr(BimiConfig) config = NULL;
-  g_autofree char *anchor = NULL;
 
   if (len > BIMI_MAX_CONFIG_BYTES) {
     g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
@@ -633,70 +600,110 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
     return NULL;
 
   config = bimi_config_new_default();
-  g_strfreev(config->dns_forwarders);
-  config->dns_forwarders = get_list(kf, "dns", "forwarders");
-  g_strfreev(config->dns_zone_files);
-  config->dns_zone_files = get_list(kf, "dns", "zone_files");
-  g_strfreev(config->dns_fault_names);
-  config->dns_fault_names = get_list(kf, "dns", "fault_names");
-  anchor = g_key_file_get_string(kf, "dns", "trust_anchor", NULL);
-  if (anchor != NULL && *g_strstrip(anchor) != '\0')
-    config->dns_trust_anchor = g_steal_pointer(&anchor);
-  if (!get_uint_in_range(kf, "dns", "timeout_ms", 100, 60000, &config->dns_timeout_ms, source, error))
-    return NULL;
-  if (!get_dmarc_mode(kf, &config->policy_dmarc, source, error))
-    return NULL;
-  if (!get_no_ptr_action(kf, &config->policy_no_ptr_action, source, error))
-    return NULL;
-  /* [auth] */
-  if (!get_uint_in_range(kf, "auth", "max_signatures", 1, BIMI_DKIM_MAX_SIGNATURES, &config->auth_max_signatures,
-                         source, error))
-    return NULL;
-  {
-    g_autofree char *id = g_key_file_get_string(kf, "auth", "authserv_id", NULL);
-    if (id != NULL && *g_strstrip(id) != '\0') {
-      for (const char *p = id; *p != '\0'; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_') {
-          g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                      "%s: [auth] authserv_id = '%s': expected a host name (RFC 8601 §2.5)", source, id);
-          return NULL;
-        }
-      }
-      config->auth_authserv_id = g_steal_pointer(&id);
-    }
-  }
-  if (!parse_fetch(kf, config, source, error))
-    return NULL;
-  if (!get_trust(kf, config, source, error))
-    return NULL;
-  if (!get_cache(kf, config, source, error))
-    return NULL;
-  g_strfreev(config->policy_trusted_arc_sealers);
-  config->policy_trusted_arc_sealers = get_list(kf, "policy", "trusted_arc_sealers");
-  for (guint i = 0; config->policy_trusted_arc_sealers[i] != NULL; i++) {
-    char *d = config->policy_trusted_arc_sealers[i];
-    for (char *c = d; *c != '\0'; c++) {
-      if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') {
-        g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                    "%s: [policy] trusted_arc_sealers: '%s' is not a domain name", source, d);
-        return NULL;
-      }
-      *c = g_ascii_tolower(*c);
-    }
-  }
-  if (!get_decision_policy(kf, config, source, error) || !get_service(kf, config, source, error))
-    return NULL;
-  if (g_key_file_has_key(kf, "policy", "bimi_accept_arc_override", NULL)) {
-    g_autoptr(GError) bad = NULL;
-    config->policy_bimi_accept_arc_override =
-      g_key_file_get_boolean(kf, "policy", "bimi_accept_arc_override", &bad);
-    if (bad != NULL) {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
-                  "%s: [policy] bimi_accept_arc_override: expected true or false", source);
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+    const ConfigKey *k = &config_keys[i];
+    g_autofree char *raw = g_key_file_get_string(kf, k->group, k->name, NULL);
+    if (raw != NULL && !parse_value(config, k, g_strstrip(raw), source, error))
       return NULL;
-    }
   }
+  if (!check_values(config, source, error))
+    return NULL;
   return g_steal_pointer(&config);
+}
+
+/* Appends the value of @k in @c as the configuration file spells it. */
+static void
+append_value(GString *out, const BimiConfig *c, const ConfigKey *k)
+{
+  const char *text = NULL;
+
+  switch (k->type) {
+  case KEY_UINT:
+    g_string_append_printf(out, "%u", *CFIELD(c, k, guint));
+    return;
+  case KEY_UINT64:
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT, *CFIELD(c, k, guint64));
+    return;
+  case KEY_OCTAL:
+    g_string_append_printf(out, "0%o", *CFIELD(c, k, guint));
+    return;
+  case KEY_BOOL:
+    text = *CFIELD(c, k, gboolean) ? "true" : "false";
+    break;
+  case KEY_CHOICE:
+    text = k->choices[*CFIELD(c, k, int)];
+    break;
+  case KEY_CHOICE_TEXT:
+  case KEY_STRING:
+  case KEY_OPTIONAL:
+  case KEY_DOMAIN:
+  case KEY_HOSTNAME:
+    text = *CFIELD(c, k, char *);
+    break;
+  case KEY_LIST:
+  case KEY_DOMAIN_LIST:
+    for (char **p = *CFIELD(c, k, char **); *p != NULL; p++)
+      g_string_append_printf(out, "%s%s", p != *CFIELD(c, k, char **) ? ", " : "", *p);
+    return;
+  case KEY_SIZES:
+    for (guint i = 0; i < c->render_n_sizes; i++)
+      g_string_append_printf(out, "%s%u", i > 0 ? ", " : "", c->render_sizes[i]);
+    return;
+  case KEY_TIME:
+    if (*CFIELD(c, k, gint64) != 0)
+      g_string_append_printf(out, "@%" G_GINT64_FORMAT, *CFIELD(c, k, gint64));
+    return;
+  }
+  if (text != NULL)
+    g_string_append(out, text);
+}
+
+/* "[group]" lines and "key = value" lines of @c; with @docs the comments of the example too;
+ * with @only_changed only the keys whose value differs from the default. */
+static char *
+format_config(const BimiConfig *c, gboolean docs, gboolean only_changed)
+{
+  g_autoptr(BimiConfig) defaults = bimi_config_new_default();
+  GString *out = g_string_new(docs ? example_header : NULL);
+  const char *group = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
+    const ConfigKey *k = &config_keys[i];
+    g_autoptr(GString) value = g_string_new(NULL);
+
+    append_value(value, c, k);
+    if (only_changed) {
+      g_autoptr(GString) def = g_string_new(NULL);
+      append_value(def, defaults, k);
+      if (g_string_equal(value, def))
+        continue;
+    }
+    if (group == NULL || strcmp(group, k->group) != 0) {
+      g_string_append_printf(out, "%s[%s]\n", out->len > 0 ? "\n" : "", k->group);
+      group = k->group;
+    }
+    if (docs && k->doc != NULL) {
+      g_auto(GStrv) lines = g_strsplit(k->doc, "\n", -1);
+      for (guint l = 0; lines[l] != NULL; l++)
+        g_string_append_printf(out, "# %s\n", lines[l]);
+    }
+    g_string_append_printf(out, "%s =%s%s\n", k->name, value->len > 0 ? " " : "", value->str);
+  }
+  return g_string_free(out, FALSE);
+}
+
+char *
+bimi_config_example_text(void)
+{
+  g_autoptr(BimiConfig) defaults = bimi_config_new_default();
+
+  return format_config(defaults, TRUE, FALSE);
+}
+
+char *
+bimi_config_format_changed(const BimiConfig *config)
+{
+  return format_config(config, FALSE, TRUE);
 }
 
 BimiConfig *

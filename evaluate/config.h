@@ -2,9 +2,13 @@
  *
  * An INI file read with GKeyFile into an immutable BimiConfig. Unknown groups,
  * unknown keys and out-of-range values are errors (STYLE.md §8): a typo in a
- * security setting must not silently fall back to a default. Every key and its
- * default is documented in conf/bimi.conf.example; each issue that adds a
- * section adds its keys here and there.
+ * security setting must not silently fall back to a default. Every key is one
+ * row of the key table in evaluate/config.c (group, name, type, field, default,
+ * range or choices, documentation): the row drives the default, the parse, the
+ * refusal of unknown keys, `bimi-fcgi --check-config` and the example file.
+ * conf/bimi.conf.example is `bimi config example` (tests/test-config.c asserts
+ * that it is byte for byte; `make conf/bimi.conf.example` regenerates it).
+ * A new key is a field here and a row there.
  */
 #ifndef BIMI_CONFIG_H
 #define BIMI_CONFIG_H
@@ -185,6 +189,28 @@ void bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out
  */
 void bimi_config_get_record_cache_config(const BimiConfig *config, BimiRecordCacheConfig *out,
                                          BimiCacheTtlBounds *bounds);
+
+/**
+ * bimi_config_example_text:
+ *
+ * The example configuration: every key of the table with its documentation
+ * and its default, in the file's syntax (conf/bimi.conf.example).
+ *
+ * Returns: (transfer full): UTF-8 text, free with g_free().
+ */
+char *bimi_config_example_text(void);
+
+/**
+ * bimi_config_format_changed:
+ * @config: a configuration
+ *
+ * The keys of @config whose value differs from the default, as "[group]" and
+ * "key = value" lines that parse back to the same values (an empty string
+ * when everything is the default). `bimi-fcgi --check-config` prints it.
+ *
+ * Returns: (transfer full): UTF-8 text, free with g_free().
+ */
+char *bimi_config_format_changed(const BimiConfig *config);
 
 G_END_DECLS
 

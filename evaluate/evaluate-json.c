@@ -16,20 +16,7 @@
  * --json`); auth.bimi gets an "indicator_validation" member with the verdict.
  */
 #include "evaluate/evaluate-private.h"
-
-static void
-add_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value == NULL) {
-    json_builder_add_null_value(b);
-  } else if (g_utf8_validate(value, -1, NULL)) {
-    json_builder_add_string_value(b, value);
-  } else {
-    g_autofree char *valid = g_utf8_make_valid(value, -1);
-    json_builder_add_string_value(b, valid);
-  }
-}
+#include "engine/base/base-json.h"
 
 static char *
 iso_time(gint64 t)
@@ -100,15 +87,15 @@ build_indicator(BimiEvaluator *ev, JsonBuilder *b, const BimiEvaluateRun *run)
   }
   svg = g_strdup_printf("%s/%s.svg", prefix, v->sha256);
   json_builder_begin_object(b);
-  add_string(b, "sha256", v->sha256);
-  add_string(b, "alt", v->title);
-  add_string(b, "svg", svg);
+  bimi_json_add_string_or_null(b, "sha256", v->sha256);
+  bimi_json_add_string_or_null(b, "alt", v->title);
+  bimi_json_add_string_or_null(b, "svg", svg);
   json_builder_set_member_name(b, "png");
   json_builder_begin_object(b);
   for (guint i = 0; i < config->render_n_sizes; i++) {
     g_autofree char *px = g_strdup_printf("%u", config->render_sizes[i]);
     g_autofree char *url = g_strdup_printf("%s/%s/%u.png", prefix, v->sha256, config->render_sizes[i]);
-    add_string(b, px, url);
+    bimi_json_add_string_or_null(b, px, url);
   }
   json_builder_end_object(b);
   json_builder_end_object(b);
@@ -127,14 +114,14 @@ build_mark(JsonBuilder *b, const BimiEvaluateRun *run)
   }
   not_after = iso_time(v->not_after);
   json_builder_begin_object(b);
-  add_string(b, "certificate_type", v->cert_type);
-  add_string(b, "mark_type", v->mark_type);
-  add_string(b, "organization", v->organization);
-  add_string(b, "issuer", v->issuer);
-  add_string(b, "not_after", not_after);
-  add_string(b, "trademark_country", v->trademark_country);
-  add_string(b, "trademark_office", v->trademark_office);
-  add_string(b, "trademark_id", v->trademark_id);
+  bimi_json_add_string_or_null(b, "certificate_type", v->cert_type);
+  bimi_json_add_string_or_null(b, "mark_type", v->mark_type);
+  bimi_json_add_string_or_null(b, "organization", v->organization);
+  bimi_json_add_string_or_null(b, "issuer", v->issuer);
+  bimi_json_add_string_or_null(b, "not_after", not_after);
+  bimi_json_add_string_or_null(b, "trademark_country", v->trademark_country);
+  bimi_json_add_string_or_null(b, "trademark_office", v->trademark_office);
+  bimi_json_add_string_or_null(b, "trademark_id", v->trademark_id);
   json_builder_set_member_name(b, "pilot");
   json_builder_add_boolean_value(b, v->pilot);
   json_builder_end_object(b);
@@ -148,10 +135,10 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
   if (!run->domain_status) {
     json_builder_set_member_name(b, "envelope");
     json_builder_begin_object(b);
-    add_string(b, "ip", run->client_ip);
-    add_string(b, "helo", run->helo);
-    add_string(b, "mail_from", run->mail_from);
-    add_string(b, "source", run->envelope_source);
+    bimi_json_add_string_or_null(b, "ip", run->client_ip);
+    bimi_json_add_string_or_null(b, "helo", run->helo);
+    bimi_json_add_string_or_null(b, "mail_from", run->mail_from);
+    bimi_json_add_string_or_null(b, "source", run->envelope_source);
     json_builder_end_object(b);
     json_builder_set_member_name(b, "rdns");
     if (run->rdns != NULL)
@@ -219,12 +206,12 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run)
   g_autoptr(JsonBuilder) b = json_builder_new();
 
   json_builder_begin_object(b);
-  add_string(b, "decision", bimi_decision_kind_to_string(run->kind));
-  add_string(b, "reason", run->reason);
+  bimi_json_add_string_or_null(b, "decision", bimi_decision_kind_to_string(run->kind));
+  bimi_json_add_string_or_null(b, "reason", run->reason);
   build_indicator(ev, b, run);
   build_mark(b, run);
   build_auth(b, run);
-  add_string(b, "authentication_results", run->authres);
+  bimi_json_add_string_or_null(b, "authentication_results", run->authres);
   json_builder_set_member_name(b, "ttl");
   json_builder_add_int_value(b, run->ttl);
   json_builder_end_object(b);

@@ -70,7 +70,10 @@ main(int argc, char **argv)
       fprintf(stderr, "bimi-fcgi: %s: [trust]: %s\n", config_path, error->message);
       return 1;
     }
+    g_autofree char *changed = bimi_config_format_changed(config);
     printf("bimi-fcgi: %s: configuration ok\n", config_path);
+    /* The keys the file sets away from their defaults (evaluate/config.c's key table). */
+    fputs(changed, stdout);
     return 0;
   }
   bimi_fcgi_log_set_level(config->server_log_level);

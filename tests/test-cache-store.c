@@ -5,6 +5,7 @@
 #include "cache/store.h"
 #include "cache/store-private.h"
 #include "engine/limits.h"
+#include "tests/lib/net.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -32,24 +33,6 @@ clock_at_real_now(void)
 {
   FakeClock c = { (g_get_real_time() / G_USEC_PER_SEC) * G_USEC_PER_SEC };
   return c;
-}
-
-static void
-rm_rf(const char *path)
-{
-  GDir *d = g_dir_open(path, 0, NULL);
-  const char *name;
-
-  if (d != NULL) {
-    while ((name = g_dir_read_name(d)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      rm_rf(child);
-    }
-    g_dir_close(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
 }
 
 static char *
@@ -157,7 +140,7 @@ test_svg_roundtrip(void)
     g_autofree char *parent = g_path_get_dirname(path);
     g_assert_cmpuint(count_temps(parent), ==, 0);
   }
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 static void
@@ -187,7 +170,7 @@ test_svg_hash_mismatch(void)
   g_assert_cmpint(symlink("/etc/hostname", path), ==, 0);
   g_assert_null(bimi_logo_store_get_svg(store, ABC_SHA256, &error));
   g_assert_no_error(error);
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 static void
@@ -223,7 +206,7 @@ test_png(void)
   g_assert_cmpuint(stats.corrupt, ==, 1);
   g_assert_cmpuint(stats.misses, ==, 2);
   g_assert_cmpuint(stats.hits, ==, 1);
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 /* A crash between write and rename: nothing visible under the final name; the
@@ -268,7 +251,7 @@ test_crash_before_rename(void)
   g_assert_true(bimi_logo_store_put_svg(store, abc, NULL, &error));
   g_assert_true(exists(dir, "svg/ba/" ABC_SHA256 ".svg"));
   bimi_logo_store_free(store);
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 static void
@@ -338,7 +321,7 @@ test_eviction_and_restart(void)
   g_assert_false(has_svg(dir, a));
   g_assert_true(has_svg(dir, d));
   bimi_logo_store_free(store);
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 static void
@@ -369,7 +352,7 @@ test_foreign_files_ignored(void)
   g_assert_true(g_file_test(misplaced, G_FILE_TEST_EXISTS));
   g_assert_true(g_file_test(badpx, G_FILE_TEST_EXISTS));
   bimi_logo_store_free(store);
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 static void
@@ -413,7 +396,7 @@ test_limits(void)
   g_assert_true(bimi_logo_store_put_png(store, ABC_SHA256, BIMI_CACHE_MAX_PNG_PX, png, &error));
   g_assert_no_error(error);
   g_assert_null(bimi_logo_store_png_path(store, ABC_SHA256, BIMI_CACHE_MAX_PNG_PX + 1));
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 /* ---- render single-flight ----------------------------------------------- */
@@ -516,7 +499,7 @@ test_render_single_flight(void)
   g_assert_true(exists(dir, "png/ba/" ABC_SHA256 "-64.png"));
   bimi_logo_store_get_stats(store, &stats);
   g_assert_cmpuint(stats.renders, >=, 2); /* at least one failed and one good */
-  rm_rf(dir);
+  bimi_test_remove_tree(dir);
 }
 
 int

@@ -607,11 +607,65 @@ test_trust_bad_values(void)
   }
 }
 
+/* conf/bimi.conf.example is the key table's example text byte for byte: every key, no other, each with its
+ * real default (`make conf/bimi.conf.example` regenerates it). */
+static void
+test_example_generated(void)
+{
+  g_autofree char *want = bimi_config_example_text();
+  g_autofree char *have = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) parsed = NULL;
+  g_autoptr(BimiConfig) d = bimi_config_new_default();
+  g_autofree char *changed = NULL;
+
+  g_assert_true(g_file_get_contents("conf/bimi.conf.example", &have, NULL, &error));
+  g_assert_no_error(error);
+  if (strcmp(have, want) != 0)
+    g_test_message("conf/bimi.conf.example differs from `bimi config example`; run make conf/bimi.conf.example");
+  g_assert_cmpstr(have, ==, want);
+  g_assert_nonnull(strstr(want, "\nlisten = unix:/run/bimi/bimi-fcgi.sock\n"));
+  g_assert_nonnull(strstr(want, "\nsizes = 16, 24, 32, 48, 64, 96, 128, 256, 512\n"));
+  g_assert_nonnull(strstr(want, "\nsocket_mode = 0660\n"));
+  /* It parses back to the defaults. */
+  parsed = parse(want, &error);
+  g_assert_no_error(error);
+  changed = bimi_config_format_changed(parsed);
+  g_assert_cmpstr(changed, ==, "");
+  g_assert_cmpuint(parsed->cache_max_bytes, ==, d->cache_max_bytes);
+  g_assert_cmpstr(parsed->server_log_level, ==, "info");
+}
+
+/* --check-config's dump: only the keys set away from their default, in the file's syntax, parsing back. */
+static void
+test_format_changed(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = parse("[render]\nsizes = 32,64\n[server]\nsocket_mode = 600\nthreads = 8\n"
+                                  "[auth]\ntrusted_receivers = MX.example, b.example\n[testing]\nnow = @1700000000\n"
+                                  "[policy]\ncmc = none\n", &error);
+  g_autofree char *text = NULL;
+  g_autoptr(BimiConfig) again = NULL;
+  g_autofree char *text2 = NULL;
+
+  g_assert_no_error(error);
+  text = bimi_config_format_changed(c);
+  g_assert_cmpstr(text, ==,
+                  "[server]\nsocket_mode = 0600\n\n[render]\nsizes = 32, 64\n\n[policy]\ncmc = none\n\n"
+                  "[auth]\ntrusted_receivers = mx.example, b.example\n\n[testing]\nnow = @1700000000\n");
+  again = parse(text, &error);
+  g_assert_no_error(error);
+  text2 = bimi_config_format_changed(again);
+  g_assert_cmpstr(text2, ==, text);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/config/defaults", test_defaults);
+  g_test_add_func("/config/example-generated", test_example_generated);
+  g_test_add_func("/config/format-changed", test_format_changed);
   g_test_add_func("/config/dns/keys", test_dns_keys);
   g_test_add_func("/config/policy/dmarc", test_policy_dmarc);
   g_test_add_func("/config/policy/no-ptr-action", test_policy_no_ptr_action);

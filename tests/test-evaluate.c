@@ -1,144 +1,28 @@
-/* tests/test-evaluate.c — evaluate/ end to end, offline: every decision
- * of DESIGN.md §3 on the dkimpy-signed messages of fixtures/evaluate/, DNS
- * from fixtures/evaluate/evaluate.zone.in (port filled in), logos and
- * Evidence Documents (the test PKI of fixtures/pki, evaluated at
- * 2026-06-01T00:00:00Z) from a real nginx TLS origin on a free loopback port,
- * reached as origin.test through the fetcher's resolve pin and the test CA.
+/* tests/test-evaluate.c — evaluate/ beyond the single message: the record
+ * cache (fetches counted in the origin's access log, negative entries, the
+ * same bytes for the same question), fetch temperrors, single-flight under
+ * threads, CRLs fetched when [trust] revocation = require, bad input, the
+ * domain status, the logo store and renderer, metrics, and the cached verdict
+ * codec. The decisions of single messages are data: tests/cases/ (run by
+ * tests/test-cases.c through the library and the CLI).
  *
- * Each test builds its evaluator from INI text (the real config parser) with
- * its own cache directory. The A-R value of every decision is parsed back
- * with engine/authres; the cache test counts the origin's access-log lines.
- * nginx is a child with PR_SET_PDEATHSIG and is stopped by PID at the end.
+ * The offline world is tests/lib/origin.h: DNS from
+ * fixtures/evaluate/evaluate.zone.in, a real nginx TLS origin serving the test
+ * PKI of fixtures/pki, evaluated at 2026-06-01T00:00:00Z. Each test builds its
+ * evaluator from INI text (the real config parser) with its own cache directory.
  */
 #include "evaluate/evaluate.h"
 #include "evaluate/evaluate-private.h"
 #include "engine/authres.h"
 #include "engine/limits.h"
+#include "tests/lib/origin.h"
 
-#include <signal.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <gio/gio.h>
 
-#define NGINX "/usr/sbin/nginx"
-#define NOW ((gint64) 1780272000) /* 2026-06-01T00:00:00Z */
+#define NOW BIMI_TEST_ORIGIN_NOW
 
-static char *tmp, *repo, *zone_path, *worker;
-static guint port, port_crl;
-static GPid nginx_pid;
-static guint n_cache_dirs;
-
-static void
-die_with_parent(gpointer data)
-{
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static guint
-free_port(void)
-{
-  g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true(g_socket_bind(s, any, TRUE, NULL));
-  bound = g_socket_get_local_address(s, NULL);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-}
-
-static void
-wait_port(guint p)
-{
-  for (int i = 0; i < 200; i++) {
-    g_autoptr(GSocketClient) c = g_socket_client_new();
-    g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host(c, "127.0.0.1", (guint16) p, NULL, NULL);
-    if (conn != NULL)
-      return;
-    g_usleep(25000);
-  }
-  g_error("nothing listens on 127.0.0.1:%u (see %s)", p, tmp);
-}
-
-static char *
-fill(const char *path)
-{
-  g_autofree char *text = NULL;
-  g_autoptr(GString) s = NULL;
-  g_autofree char *p = g_strdup_printf("%u", port);
-  g_autofree char *pc = g_strdup_printf("%u", port_crl);
-
-  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-  s = g_string_new(text);
-  g_string_replace(s, "@USER@", getuid() == 0 ? "user root;" : "", 0);
-  g_string_replace(s, "@PORT_CRL@", pc, 0);
-  g_string_replace(s, "@PORT@", p, 0);
-  g_string_replace(s, "@TMP@", tmp, 0);
-  g_string_replace(s, "@REPO@", repo, 0);
-  return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
-static void
-setup(void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *conf = NULL, *conf_path = NULL, *zone = NULL, *errlog = NULL;
-  const char *build = g_getenv("BIMI_BUILD");
-
-  repo = g_get_current_dir();
-  tmp = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
-  g_assert_no_error(error);
-  port = free_port();
-  do
-    port_crl = free_port();
-  while (port_crl == port);
-  conf = fill("fixtures/evaluate/nginx.conf.in");
-  conf_path = g_build_filename(tmp, "nginx.conf", NULL);
-  g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
-  zone = fill("fixtures/evaluate/evaluate.zone.in");
-  zone_path = g_build_filename(tmp, "evaluate.zone", NULL);
-  g_assert_true(g_file_set_contents(zone_path, zone, -1, NULL));
-  worker = g_build_filename(repo, build ? build : "build", "bimi", NULL);
-  errlog = g_build_filename(tmp, "error.log", NULL);
-  {
-    const char *args[] = { NGINX, "-p", tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL };
-    g_auto(GStrv) argv = g_strdupv((char **) (void *) args);
-    g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, die_with_parent, NULL,
-                  &nginx_pid, &error);
-    g_assert_no_error(error);
-  }
-  wait_port(port);
-  wait_port(port_crl);
-}
-
-static void
-remove_tree(const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-    g_autofree char *child = g_build_filename(path, name, NULL);
-    if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree(child);
-    else
-      (void) unlink(child);
-  }
-  (void) rmdir(path);
-}
-
-static void
-teardown(void)
-{
-  if (nginx_pid > 0) {
-    kill(nginx_pid, SIGTERM);
-    waitpid(nginx_pid, NULL, 0);
-    nginx_pid = 0;
-  }
-  remove_tree(tmp);
-}
+static BimiTestOrigin *origin;
 
 /* An evaluator from the base configuration plus @extra: INI lines added to
  * [policy], or to any group they name again (GKeyFile merges a repeated group).
@@ -148,17 +32,7 @@ evaluator_with(const char *extra)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiConfig) config = NULL;
-  g_autofree char *cache = g_strdup_printf("%s/cache-%u", tmp, ++n_cache_dirs);
-  g_autofree char *text = g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
-                                          "[fetch]\nca_file = fixtures/tls/ca.pem\nallow_private_addresses = true\n"
-                                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1, origin.test:1:127.0.0.1\n"
-                                          "connect_to = crl.pki.test:80::%u\n"
-                                          "[trust]\nbimi_roots = fixtures/pki/root.pem\n"
-                                          "ct_logs = fixtures/pki/ct-logs.cnf\n"
-                                          "[cache]\ndir = %s\n[render]\nworker_path = %s\nsizes = 32, 64\n"
-                                          "[auth]\nauthserv_id = mx.webmail.test\n"
-                                          "[testing]\nnow = 2026-06-01T00:00:00Z\n[policy]\n%s\n",
-                                          zone_path, port, port_crl, port_crl, cache, worker, extra ? extra : "");
+  g_autofree char *text = bimi_test_origin_config(origin, NULL, extra);
   BimiEvaluator *ev;
 
   config = bimi_config_new_from_data(text, strlen(text), "test", &error);
@@ -242,204 +116,13 @@ check(const BimiDecision *d, BimiDecisionKind kind, const char *reason, const ch
   g_assert_cmpstr(json_object_get_string_member(member(d, "auth", "bimi", NULL), "result"), ==, bimi_result);
 }
 
-static const char *
-authres_property(const BimiDecision *d, const char *method, const char *ptype, const char *name)
-{
-  static char value[256];
-  g_autoptr(BimiAuthres) ar = bimi_authres_parse(d->authentication_results, strlen(d->authentication_results), NULL);
-  const BimiAuthresResult *r = ar ? bimi_authres_find_result(ar, method) : NULL;
-  const char *v = r ? (name ? bimi_authres_result_get_property(r, ptype, name) : r->result) : NULL;
-
-  if (v == NULL)
-    return NULL;
-  g_strlcpy(value, v, sizeof value);
-  return value;
-}
-
-static char *
-pki_logo_sha256(void)
-{
-  g_autofree char *svg = NULL;
-  gsize len;
-
-  g_assert_true(g_file_get_contents("fixtures/pki/logo.svg", &svg, &len, NULL));
-  return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) svg, len);
-}
-
-static guint
-count_access_log_lines(void)
-{
-  g_autofree char *path = g_build_filename(tmp, "access.log", NULL);
-  g_autofree char *text = NULL;
-  guint n = 0;
-
-  if (!g_file_get_contents(path, &text, NULL, NULL))
-    return 0;
-  for (const char *p = text; *p; p++)
-    n += *p == '\n';
-  return n;
-}
-
-/* nginx writes the access log line after the response has gone out, so the
- * client may look before it is there: count once the file has stopped growing
- * for 300 ms (at most 5 s). */
 static guint
 access_log_lines(void)
 {
-  guint n = count_access_log_lines();
-  guint stable_ms = 0;
-
-  for (guint waited = 0; stable_ms < 300 && waited < 5000; waited += 50) {
-    g_usleep(50 * 1000);
-    guint m = count_access_log_lines();
-    stable_ms = m == n ? stable_ms + 50 : 0;
-    n = m;
-  }
-  return n;
+  return bimi_test_origin_log_lines(origin, "access.log");
 }
 
-/* ---- the decisions ------------------------------------------------------ */
-
-static void
-test_vmc(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  g_autoptr(BimiDecision) d = eval(ev, "vmc.eml", NULL);
-  g_autofree char *sha = pki_logo_sha256();
-  JsonObject *ind, *mark, *png;
-
-  check(d, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  g_assert_false(d->temperror);
-  g_assert_cmpstr(d->logo_sha256, ==, sha);
-  g_assert_cmpuint(d->ttl, >, 0);
-  g_assert_cmpuint(d->ttl, <=, 3600);
-  ind = member(d, "indicator", NULL);
-  g_assert_cmpstr(json_object_get_string_member(ind, "alt"), ==, "Test Brand");
-  {
-    g_autofree char *svg = g_strdup_printf("/bimi/v1/logo/%s.svg", sha);
-    g_autofree char *p64 = g_strdup_printf("/bimi/v1/logo/%s/64.png", sha);
-    g_assert_cmpstr(json_object_get_string_member(ind, "svg"), ==, svg);
-    png = member(d, "indicator", "png", NULL);
-    g_assert_cmpuint(json_object_get_size(png), ==, 2);
-    g_assert_cmpstr(json_object_get_string_member(png, "64"), ==, p64);
-  }
-  mark = member(d, "mark", NULL);
-  g_assert_cmpstr(json_object_get_string_member(mark, "certificate_type"), ==, "vmc");
-  g_assert_cmpstr(json_object_get_string_member(mark, "mark_type"), ==, "Registered Mark");
-  g_assert_cmpstr(json_object_get_string_member(mark, "organization"), ==, "Test Brand, Inc.");
-  g_assert_cmpstr(json_object_get_string_member(mark, "not_after"), ==, "2026-12-31T23:59:59Z");
-  g_assert_cmpstr(authres_property(d, "bimi", "header", "d"), ==, "brand.test");
-  g_assert_cmpstr(authres_property(d, "bimi", "header", "selector"), ==, "default");
-  g_assert_cmpstr(authres_property(d, "bimi", "policy", "authority"), ==, "pass");
-  g_assert_cmpstr(authres_property(d, "dmarc", NULL, NULL), ==, "pass");
-  g_assert_cmpstr(authres_property(d, "dkim", NULL, NULL), ==, "pass");
-  g_assert_cmpstr(authres_property(d, "spf", NULL, NULL), ==, "none");
-  g_assert_null(authres_property(d, "iprev", NULL, NULL));
-  g_assert_true(json_object_get_null_member(member(d, "auth", NULL), "rdns"));
-}
-
-static void
-test_vmc_government(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  g_autoptr(BimiDecision) d = eval(ev, "gov.eml", NULL);
-
-  check(d, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  g_assert_cmpstr(json_object_get_string_member(member(d, "mark", NULL), "mark_type"), ==, "Government Mark");
-  g_assert_cmpstr(authres_property(d, "bimi", "header", "selector"), ==, "gov");
-}
-
-static void
-test_cmc(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  g_autoptr(BimiDecision) d = eval(ev, "cmc.eml", NULL);
-  g_autoptr(BimiEvaluator) ev2 = evaluator_with("cmc = none");
-  g_autoptr(BimiDecision) d2 = eval(ev2, "cmc.eml", NULL);
-
-  check(d, BIMI_DECISION_LOGO, "cmc", "pass");
-  g_assert_cmpstr(json_object_get_string_member(member(d, "mark", NULL), "certificate_type"), ==, "cmc");
-  g_assert_cmpstr(json_object_get_string_member(member(d, "mark", NULL), "mark_type"), ==, "Prior Use Mark");
-  g_assert_true(json_object_get_boolean_member(member(d, "mark", NULL), "pilot"));
-  /* [policy] cmc = none: BIMI still passed, nothing is shown */
-  check(d2, BIMI_DECISION_NONE, "cmc-not-shown", "pass");
-  g_assert_cmpstr(authres_property(d2, "bimi", "policy", "authority"), ==, "pass");
-}
-
-static void
-test_no_evidence(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  g_autoptr(BimiDecision) d = eval(ev, "noevidence.eml", NULL);
-  g_autoptr(BimiEvaluator) ev2 = evaluator_with("logo_without_evidence = logo");
-  g_autoptr(BimiDecision) d2 = eval(ev2, "noevidence.eml", NULL);
-  g_autofree char *sha = pki_logo_sha256();
-
-  check(d, BIMI_DECISION_NONE, "evidence-missing", "pass");
-  g_assert_cmpstr(authres_property(d, "bimi", "policy", "authority"), ==, "none");
-  check(d2, BIMI_DECISION_LOGO, "logo-without-evidence", "pass");
-  g_assert_cmpstr(d2->logo_sha256, ==, sha);
-  g_assert_true(json_object_get_null_member(json_node_get_object(d2->json), "mark"));
-  g_assert_cmpstr(json_object_get_string_member(member(d2, "indicator", NULL), "alt"), ==, "Test Brand");
-}
-
-static void
-test_dmarc(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  g_autoptr(BimiDecision) lax = eval(ev, "lax.eml", NULL);
-  g_autoptr(BimiDecision) fail = eval(ev, "dmarc-fail.eml", NULL);
-
-  check(lax, BIMI_DECISION_NONE, "dmarc-not-enforcing", "skipped");
-  g_assert_cmpstr(authres_property(lax, "dmarc", NULL, NULL), ==, "pass");
-  check(fail, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
-  g_assert_cmpstr(authres_property(fail, "dmarc", NULL, NULL), ==, "fail");
-  g_assert_cmpstr(authres_property(fail, "dkim", NULL, NULL), ==, "fail");
-}
-
-static void
-test_discovery(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  g_autoptr(BimiDecision) none = eval(ev, "norecord.eml", NULL);
-  g_autoptr(BimiDecision) declined = eval(ev, "declined.eml", NULL);
-  g_autoptr(BimiDecision) forged = eval(ev, "forged-location.eml", NULL);
-
-  check(none, BIMI_DECISION_NONE, "no-record", "none");
-  check(declined, BIMI_DECISION_NONE, "declined", "declined");
-  g_assert_cmpstr(authres_property(declined, "bimi", "header", "d"), ==, "declined.test");
-  /* sender-supplied BIMI-Location / BIMI-Indicator change nothing (spec §9.2) */
-  check(forged, BIMI_DECISION_NONE, "no-record", "none");
-  g_assert_cmpuint(forged->ttl, <=, 300);
-}
-
-static void
-test_indicator_failures(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  static const struct {
-    const char *file, *reason, *detail;
-  } cases[] = {
-    { "badsvg.eml", "svg-invalid", "version" },
-    { "mismatch.eml", "logo-mismatch", "logo-mismatch" },
-    { "expired.eml", "evidence-invalid", "expired" },
-    { "missing-evidence.eml", "evidence-fetch-failed", "404" },
-    { "missing-logo.eml", "logo-fetch-failed", "404" },
-    { "revoked.eml", "evidence-invalid", "revoked" },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autoptr(BimiDecision) d = eval(ev, cases[i].file, NULL);
-    JsonObject *iv = member(d, "auth", "bimi", "indicator_validation", NULL);
-    g_test_message("%s", cases[i].file);
-    check(d, BIMI_DECISION_NONE, cases[i].reason, "fail");
-    g_assert_false(d->temperror);
-    g_assert_cmpstr(json_object_get_string_member(iv, "verdict"), ==, "fail");
-    g_assert_nonnull(strstr(json_object_get_string_member(iv, "detail"), cases[i].detail));
-    g_assert_nonnull(strstr(d->authentication_results, cases[i].detail));
-    g_assert_cmpuint(d->ttl, <=, 300); /* [cache] negative_ttl */
-  }
-}
+/* ---- the evaluator beyond one message ----------------------------------- */
 
 /* [trust] revocation = require: the CRLs of the chain are fetched (through
  * connect_to, from the CRL server) and verified; a good VMC still passes. */
@@ -449,79 +132,13 @@ test_revocation_required(void)
   g_autoptr(BimiEvaluator) ev = evaluator_with("[trust]\nrevocation = require");
   g_autoptr(BimiDecision) good = eval(ev, "vmc.eml", NULL);
   g_autoptr(BimiDecision) revoked = eval(ev, "revoked.eml", NULL);
-  g_autofree char *log = g_build_filename(tmp, "crl-access.log", NULL);
+  g_autofree char *log = g_build_filename(origin->tmp, "crl-access.log", NULL);
   g_autofree char *text = NULL;
 
   check(good, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
   check(revoked, BIMI_DECISION_NONE, "evidence-invalid", "fail");
   g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
   g_assert_nonnull(strstr(text, "GET /intermediate.crl"));
-}
-
-static void
-test_fcrdns(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
-  g_autoptr(BimiEvaluator) lenient = evaluator_with("fcrdns = ignore");
-  BimiEnvelope good = { "192.0.2.10", "mail.brand.test", "news@brand.test" };
-  BimiEnvelope spoofed = { "192.0.2.66", "mail.brand.test", "news@brand.test" };
-  BimiEnvelope no_ptr = { "192.0.2.99", NULL, "news@brand.test" };
-  g_autoptr(BimiDecision) d1 = eval(ev, "vmc.eml", &good);
-  g_autoptr(BimiDecision) d2 = eval(ev, "vmc.eml", &spoofed);
-  g_autoptr(BimiDecision) d3 = eval(ev, "vmc.eml", &no_ptr);
-  g_autoptr(BimiDecision) d4 = eval(lenient, "vmc.eml", &no_ptr);
-
-  check(d1, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  g_assert_cmpstr(authres_property(d1, "iprev", NULL, NULL), ==, "pass");
-  g_assert_cmpstr(authres_property(d1, "iprev", "policy", "iprev"), ==, "192.0.2.10");
-  g_assert_cmpstr(authres_property(d1, "spf", NULL, NULL), ==, "pass");
-  g_assert_cmpstr(authres_property(d1, "spf", "smtp", "mailfrom"), ==, "news@brand.test");
-  g_assert_cmpstr(json_object_get_string_member(member(d1, "auth", "rdns", NULL), "confirmed_name"), ==,
-                  "mail.brand.test");
-  g_assert_cmpstr(json_object_get_string_member(member(d1, "auth", "spf_helo", NULL), "identity"), ==, "helo");
-  /* a PTR that does not resolve back, and no PTR at all */
-  check(d2, BIMI_DECISION_NONE, "no-fcrdns", "pass");
-  g_assert_cmpstr(authres_property(d2, "iprev", NULL, NULL), ==, "fail");
-  g_assert_cmpstr(authres_property(d2, "spf", NULL, NULL), ==, "fail");
-  check(d3, BIMI_DECISION_NONE, "no-fcrdns", "pass");
-  g_assert_cmpstr(authres_property(d3, "iprev", NULL, NULL), ==, "permerror");
-  /* [policy] fcrdns = ignore */
-  check(d4, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-}
-
-static void
-test_temperror(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with("[dns]\nfault_names = default._bimi.norecord.test");
-  g_autoptr(BimiDecision) d = eval(ev, "norecord.eml", NULL);
-
-  check(d, BIMI_DECISION_NONE, "temperror", "temperror");
-  g_assert_true(d->temperror);
-  g_assert_cmpuint(d->ttl, <=, 30);
-  g_assert_cmpuint(d->ttl, >, 0);
-}
-
-static void
-test_arc(void)
-{
-  g_autoptr(BimiEvaluator) accept = evaluator_with("trusted_arc_sealers = lists.trusted.test\n"
-                                                    "bimi_accept_arc_override = true");
-  g_autoptr(BimiEvaluator) refuse = evaluator_with("trusted_arc_sealers = lists.trusted.test");
-  g_autoptr(BimiEvaluator) untrusted = evaluator_with("trusted_arc_sealers = lists.other.test\n"
-                                                       "bimi_accept_arc_override = true");
-  g_autoptr(BimiDecision) d1 = eval(accept, "arc-forwarded.eml", NULL);
-  g_autoptr(BimiDecision) d2 = eval(refuse, "arc-forwarded.eml", NULL);
-  g_autoptr(BimiDecision) d3 = eval(untrusted, "arc-forwarded.eml", NULL);
-
-  check(d1, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  g_assert_cmpstr(authres_property(d1, "dmarc", NULL, NULL), ==, "fail");
-  g_assert_cmpstr(authres_property(d1, "dmarc", "policy", "override"), ==, "arc");
-  g_assert_cmpstr(authres_property(d1, "arc", NULL, NULL), ==, "pass");
-  /* the override relaxes the disposition, but BIMI does not accept it */
-  check(d2, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
-  g_assert_cmpstr(authres_property(d2, "dmarc", "policy", "override"), ==, "arc");
-  check(d3, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
-  g_assert_null(authres_property(d3, "dmarc", "policy", "override"));
 }
 
 static void
@@ -703,105 +320,6 @@ test_logos(void)
   g_assert_nonnull(strstr(metrics->str, "bimi_render_requests_total 1\n"));
 }
 
-/* [auth] trusted_receivers: the envelope from our MX's Received field. */
-static void
-test_received_envelope(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrusted_receivers = MX.webmail.test");
-  g_autoptr(BimiEvaluator) plain = evaluator_with(NULL);
-  BimiEnvelope given = { "192.0.2.66", NULL, "news@brand.test" };
-  g_autoptr(BimiDecision) d1 = eval(ev, "received.eml", NULL);
-  g_autoptr(BimiDecision) d2 = eval(ev, "received-spoofed.eml", NULL);
-  g_autoptr(BimiDecision) d3 = eval(plain, "received-spoofed.eml", NULL);
-  g_autoptr(BimiDecision) d4 = eval(ev, "received.eml", &given);
-  JsonObject *env;
-
-  check(d1, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  env = member(d1, "auth", "envelope", NULL);
-  g_assert_cmpstr(json_object_get_string_member(env, "source"), ==, "received");
-  g_assert_cmpstr(json_object_get_string_member(env, "ip"), ==, "192.0.2.10");
-  g_assert_cmpstr(json_object_get_string_member(env, "helo"), ==, "mail.brand.test");
-  g_assert_cmpstr(json_object_get_string_member(env, "mail_from"), ==, "news@brand.test");
-  g_assert_cmpstr(authres_property(d1, "iprev", NULL, NULL), ==, "pass");
-  g_assert_cmpstr(authres_property(d1, "spf", NULL, NULL), ==, "pass");
-  check(d2, BIMI_DECISION_NONE, "no-fcrdns", "pass");
-  g_assert_cmpstr(authres_property(d2, "spf", NULL, NULL), ==, "fail");
-  /* no trusted receiver configured: no envelope, rdns and spf none */
-  check(d3, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  g_assert_true(json_object_get_null_member(member(d3, "auth", NULL), "rdns"));
-  g_assert_null(json_object_get_string_member(member(d3, "auth", "envelope", NULL), "source"));
-  /* an envelope in the request wins over the Received field */
-  check(d4, BIMI_DECISION_NONE, "no-fcrdns", "pass");
-  g_assert_cmpstr(json_object_get_string_member(member(d4, "auth", "envelope", NULL), "source"), ==, "request");
-}
-
-/* [auth] trust_own_authres: our MTA's dmarc=pass, signed by our own domain,
- * counts although brand.test's signature no longer verifies; the same A-R
- * without our signature is what a sender can write and is ignored. */
-static void
-test_own_authres(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrust_own_authres = true\nown_signing_domain = webmail.test");
-  g_autoptr(BimiEvaluator) off = evaluator_with(NULL);
-  g_autoptr(BimiDecision) own = eval(ev, "own-authres.eml", NULL);
-  g_autoptr(BimiDecision) forged = eval(ev, "forged-authres.eml", NULL);
-  g_autoptr(BimiDecision) untrusted = eval(off, "own-authres.eml", NULL);
-  JsonObject *dmarc;
-
-  check(own, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-  dmarc = member(own, "auth", "dmarc", NULL);
-  g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "trusted-authres");
-  g_assert_cmpstr(json_object_get_string_member(dmarc, "result"), ==, "pass");
-  g_assert_cmpstr(json_object_get_string_member(dmarc, "reverified_result"), ==, "fail");
-  g_assert_nonnull(json_object_get_string_member(dmarc, "trusted_authres"));
-  /* the A-R written agrees with the decision: dmarc=pass (with why) beside bimi=pass */
-  g_assert_cmpstr(authres_property(own, "dmarc", NULL, NULL), ==, "pass");
-  g_assert_cmpstr(authres_property(own, "bimi", NULL, NULL), ==, "pass");
-  check(forged, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
-  dmarc = member(forged, "auth", "dmarc", NULL);
-  g_assert_cmpstr(json_object_get_string_member(dmarc, "source"), ==, "evaluated");
-  g_test_message("forged: %s", json_object_get_string_member(dmarc, "trusted_authres"));
-  check(untrusted, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
-}
-
-/* mta_strips_authres: the topmost A-R is ours and its dmarc= verdict replaces the
- * re-verification both ways — a fail there hides a logo that re-verifying would show. */
-static void
-test_own_authres_stripped(void)
-{
-  g_autoptr(BimiEvaluator) ev = evaluator_with("[auth]\ntrust_own_authres = true\nmta_strips_authres = true");
-  g_autofree char *path = g_build_filename("fixtures", "evaluate", "vmc.eml", NULL);
-  g_autofree char *data = NULL;
-  g_autoptr(GError) error = NULL;
-  gsize len;
-
-  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-  {
-    g_autofree char *msg = g_strconcat("Authentication-Results: mx.webmail.test; dmarc=fail header.from=brand.test\r\n",
-                                       data, NULL);
-    g_autoptr(GBytes) raw = g_bytes_new(msg, strlen(msg));
-    g_autoptr(BimiDecision) d = bimi_evaluator_evaluate(ev, raw, NULL, NOW, &error);
-    g_assert_no_error(error);
-    check(d, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
-    JsonObject *dmarc = member(d, "auth", "dmarc", NULL);
-    g_assert_cmpstr(json_object_get_string_member(dmarc, "result"), ==, "fail");
-    g_assert_cmpstr(json_object_get_string_member(dmarc, "reverified_result"), ==, "pass");
-    g_assert_cmpstr(json_object_get_string_member(dmarc, "disposition"), ==, "reject");
-    g_assert_cmpstr(authres_property(d, "dmarc", NULL, NULL), ==, "fail");
-    g_assert_cmpstr(authres_property(d, "dmarc", "policy", "dmarc"), ==, "reject");
-  }
-  {
-    g_autofree char *msg = g_strconcat("Authentication-Results: mx.webmail.test; dmarc=pass header.from=brand.test\r\n",
-                                       data, NULL);
-    g_autoptr(GBytes) raw = g_bytes_new(msg, strlen(msg));
-    g_autoptr(BimiDecision) d = bimi_evaluator_evaluate(ev, raw, NULL, NOW, &error);
-    g_assert_no_error(error);
-    check(d, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
-    g_assert_cmpstr(authres_property(d, "dmarc", NULL, NULL), ==, "pass");
-    g_assert_cmpstr(authres_property(d, "dmarc", "policy", "dmarc"), ==, "none");
-  }
-}
-
 /* ---- the cached verdict codec ------------------------------------------- */
 
 static void
@@ -869,7 +387,7 @@ test_codec(void)
 static void
 test_skipped(void)
 {
-  g_test_skip(NGINX " is not installed");
+  g_test_skip("/usr/sbin/nginx is not installed");
 }
 
 int
@@ -879,25 +397,12 @@ main(int argc, char **argv)
 
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/evaluate/codec", test_codec);
-  if (!g_file_test(NGINX, G_FILE_TEST_IS_EXECUTABLE)) {
+  if (!bimi_test_origin_available()) {
     g_test_add_func("/evaluate/skipped", test_skipped);
     return g_test_run();
   }
-  setup();
-  g_test_add_func("/evaluate/vmc", test_vmc);
-  g_test_add_func("/evaluate/vmc-government", test_vmc_government);
-  g_test_add_func("/evaluate/cmc", test_cmc);
-  g_test_add_func("/evaluate/no-evidence", test_no_evidence);
-  g_test_add_func("/evaluate/dmarc", test_dmarc);
-  g_test_add_func("/evaluate/discovery", test_discovery);
-  g_test_add_func("/evaluate/indicator-failures", test_indicator_failures);
+  origin = bimi_test_origin_start();
   g_test_add_func("/evaluate/revocation-required", test_revocation_required);
-  g_test_add_func("/evaluate/fcrdns", test_fcrdns);
-  g_test_add_func("/evaluate/temperror", test_temperror);
-  g_test_add_func("/evaluate/arc", test_arc);
-  g_test_add_func("/evaluate/received-envelope", test_received_envelope);
-  g_test_add_func("/evaluate/own-authres", test_own_authres);
-  g_test_add_func("/evaluate/own-authres-stripped", test_own_authres_stripped);
   g_test_add_func("/evaluate/cache", test_cache);
   g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
@@ -905,6 +410,6 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/domain-status", test_domain_status);
   g_test_add_func("/evaluate/logos", test_logos);
   rc = g_test_run();
-  teardown();
+  bimi_test_origin_stop(origin);
   return rc;
 }

@@ -17,6 +17,7 @@
 #include "engine/fetch-private.h"
 #include "engine/limits.h"
 #include "engine/vmc.h"
+#include "tests/lib/net.h"
 
 #include <stdarg.h>
 #include <signal.h>
@@ -24,7 +25,6 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -39,45 +39,6 @@ static GPid nginx_pid;
 static guint port_good, port_forged, port_big, port_private, port_ftp, port_https, port_tls, port_closed;
 
 /* ---- the server ------------------------------------------------------------ */
-
-static void
-die_with_parent(gpointer data)
-{
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/* A port that was free a moment ago, different from the ones already taken. */
-static guint
-free_port(void)
-{
-  for (;;) {
-    g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-    g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-    g_autoptr(GSocketAddress) bound = NULL;
-    guint p;
-
-    g_assert_true(g_socket_bind(s, any, TRUE, NULL));
-    bound = g_socket_get_local_address(s, NULL);
-    p = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-    if (p != port_good && p != port_forged && p != port_big && p != port_private && p != port_ftp &&
-        p != port_https && p != port_tls && p != port_closed)
-      return p;
-  }
-}
-
-static void
-wait_port(guint p)
-{
-  for (int i = 0; i < 200; i++) {
-    g_autoptr(GSocketClient) c = g_socket_client_new();
-    g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host(c, "127.0.0.1", (guint16) p, NULL, NULL);
-    if (conn != NULL)
-      return;
-    g_usleep(25000);
-  }
-  g_error("nothing listens on 127.0.0.1:%u (see %s)", p, tmp);
-}
 
 static void
 replace_port(GString *conf, const char *name, guint p)
@@ -103,14 +64,18 @@ setup_server(void)
   big[0] = 0x30; /* looks like DER; only the size matters */
   g_assert_true(g_file_set_contents(big_path, big, BIMI_FETCH_CRL_MAX_BYTES + 1, NULL));
 
-  port_good = free_port();
-  port_forged = free_port();
-  port_big = free_port();
-  port_private = free_port();
-  port_ftp = free_port();
-  port_https = free_port();
-  port_tls = free_port();
-  port_closed = free_port(); /* nothing will listen there */
+  {
+    guint ports[8];
+    bimi_test_free_ports(ports, G_N_ELEMENTS(ports));
+    port_good = ports[0];
+    port_forged = ports[1];
+    port_big = ports[2];
+    port_private = ports[3];
+    port_ftp = ports[4];
+    port_https = ports[5];
+    port_tls = ports[6];
+    port_closed = ports[7]; /* nothing will listen there */
+  }
 
   g_assert_true(g_file_get_contents("fixtures/fetch/nginx-crl.conf.in", &conf_in, NULL, NULL));
   conf = g_string_new(conf_in);
@@ -135,16 +100,15 @@ setup_server(void)
     g_strv_builder_add_many(b, NGINX, "-p", tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL);
     argv = g_strv_builder_end(b);
     g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                  die_with_parent, NULL, &nginx_pid, &error);
+                  bimi_test_die_with_parent, NULL, &nginx_pid, &error);
     g_assert_no_error(error);
   }
-  wait_port(port_good);
-  wait_port(port_forged);
-  wait_port(port_big);
-  wait_port(port_private);
-  wait_port(port_ftp);
-  wait_port(port_https);
-  wait_port(port_tls);
+  {
+    const guint listening[] = { port_good, port_forged, port_big, port_private, port_ftp, port_https, port_tls };
+    for (gsize i = 0; i < G_N_ELEMENTS(listening); i++)
+      if (!bimi_test_wait_port(listening[i]))
+        g_error("nothing listens on 127.0.0.1:%u (see %s)", listening[i], tmp);
+  }
 }
 
 static void

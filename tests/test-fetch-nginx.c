@@ -12,13 +12,13 @@
  */
 #include "engine/fetch.h"
 #include "engine/fetch-private.h"
+#include "tests/lib/net.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -35,12 +35,6 @@ static GSocket *slow_socket;
 static GBytes *logo_svg;
 static char **pins;
 
-static void
-die_with_parent(gpointer data)
-{
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
 /* A NULL-terminated argv of copies (spawn wants char **). */
 static GStrv
 make_argv(const char *first, ...)
@@ -55,36 +49,11 @@ make_argv(const char *first, ...)
   return g_strv_builder_end(b);
 }
 
-static guint
-free_port(void)
-{
-  g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true(g_socket_bind(s, any, TRUE, NULL));
-  bound = g_socket_get_local_address(s, NULL);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-}
-
-static gboolean
-port_open(guint p)
-{
-  g_autoptr(GSocketClient) c = g_socket_client_new();
-  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host(c, "127.0.0.1", (guint16) p, NULL, NULL);
-  return conn != NULL;
-}
-
 static void
 wait_port(guint p)
 {
-  for (int i = 0; i < 200; i++) {
-    if (port_open(p))
-      return;
-    g_usleep(25000);
-  }
-  g_error("nothing listens on 127.0.0.1:%u (see %s)", p, tmp);
+  if (!bimi_test_wait_port(p))
+    g_error("nothing listens on 127.0.0.1:%u (see %s)", p, tmp);
 }
 
 static void
@@ -162,13 +131,13 @@ setup_origin(void)
     write_file("page.html", page, len);
   }
 
-  port = free_port();
-  do
-    port_untrusted = free_port();
-  while (port_untrusted == port);
-  do
-    port_rogue = free_port();
-  while (port_rogue == port || port_rogue == port_untrusted);
+  {
+    guint ports[3];
+    bimi_test_free_ports(ports, G_N_ELEMENTS(ports));
+    port = ports[0];
+    port_untrusted = ports[1];
+    port_rogue = ports[2];
+  }
 
   g_assert_true(g_file_get_contents("fixtures/fetch/nginx.conf.in", &conf_in, NULL, NULL));
   conf = g_string_new(conf_in);
@@ -188,7 +157,7 @@ setup_origin(void)
     g_autofree char *errlog = g_build_filename(tmp, "error.log", NULL);
     g_auto(GStrv) argv = make_argv(NGINX, "-p", tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL);
     g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                  die_with_parent, NULL, &nginx_pid, &error);
+                  bimi_test_die_with_parent, NULL, &nginx_pid, &error);
     g_assert_no_error(error);
   }
   {
@@ -198,7 +167,7 @@ setup_origin(void)
     g_auto(GStrv) argv = make_argv("python3", "fixtures/fetch/rogue-origin.py", p, cert, key, NULL);
     g_spawn_async_with_pipes(NULL, argv, NULL,
                              G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                             die_with_parent, NULL, &rogue_pid, &rogue_stdin, NULL, NULL, &error);
+                             bimi_test_die_with_parent, NULL, &rogue_pid, &rogue_stdin, NULL, NULL, &error);
     g_assert_no_error(error);
   }
   /* The slow origin: the kernel completes the TCP handshake (backlog), nobody
@@ -227,7 +196,7 @@ setup_origin(void)
     /* Nothing listens there: the port was only bound for a moment. */
     guint closed;
     do
-      closed = free_port();
+      closed = bimi_test_free_port();
     while (closed == port || closed == port_untrusted || closed == port_rogue || closed == port_slow);
     pins[7] = g_strdup_printf("closed.origin.test:%u:127.0.0.1", closed);
     port_closed = closed;

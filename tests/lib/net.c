@@ -1,0 +1,78 @@
+/* tests/lib/net.c — see net.h. */
+#include "tests/lib/net.h"
+
+#include <signal.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <gio/gio.h>
+
+void
+bimi_test_die_with_parent(gpointer data)
+{
+  (void) data;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+guint
+bimi_test_free_port(void)
+{
+  g_autoptr(GSocket) s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true(g_socket_bind(s, any, TRUE, NULL));
+  bound = g_socket_get_local_address(s, NULL);
+  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+void
+bimi_test_free_ports(guint *ports, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    gboolean taken;
+    do {
+      ports[i] = bimi_test_free_port();
+      taken = FALSE;
+      for (guint j = 0; j < i; j++)
+        taken = taken || ports[j] == ports[i];
+    } while (taken);
+  }
+}
+
+gboolean
+bimi_test_port_open(guint port)
+{
+  g_autoptr(GSocketClient) c = g_socket_client_new();
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_to_host(c, "127.0.0.1", (guint16) port, NULL, NULL);
+  return conn != NULL;
+}
+
+gboolean
+bimi_test_wait_port(guint port)
+{
+  for (int i = 0; i < 200; i++) {
+    if (bimi_test_port_open(port))
+      return TRUE;
+    g_usleep(25000);
+  }
+  return FALSE;
+}
+
+void
+bimi_test_remove_tree(const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (g_file_test(path, G_FILE_TEST_IS_SYMLINK) || !g_file_test(path, G_FILE_TEST_IS_DIR)) {
+    (void) unlink(path);
+    return;
+  }
+  dir = g_dir_open(path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+    g_autofree char *child = g_build_filename(path, name, NULL);
+    bimi_test_remove_tree(child);
+  }
+  (void) rmdir(path);
+}

@@ -1,0 +1,30 @@
+/* tests/lib/net.h — the small helpers every test with a loopback server
+ * needs (linked into every test binary; see the Makefile's TEST_SUPPORT):
+ * free ports, waiting for a listener, children that die with the test, and
+ * removing a temporary tree.
+ */
+#ifndef BIMI_TESTS_LIB_NET_H
+#define BIMI_TESTS_LIB_NET_H
+
+#include <glib.h>
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+guint bimi_test_free_port(void);
+
+/** Fills @ports with @n different ports that were free a moment ago. */
+void bimi_test_free_ports(guint *ports, guint n);
+
+/** TRUE when something accepts a TCP connection on 127.0.0.1:@port now. */
+gboolean bimi_test_port_open(guint port);
+
+/** Waits until something accepts on 127.0.0.1:@port (at most 5 s); FALSE when nothing does. */
+gboolean bimi_test_wait_port(guint port);
+
+/** A GSpawnChildSetupFunc: the child gets SIGTERM when the test process dies
+ * (PR_SET_PDEATHSIG), so no server outlives a crashed test. */
+void bimi_test_die_with_parent(gpointer data);
+
+/** Removes @path: a file, or a directory and everything under it (symlinks are removed, not followed). */
+void bimi_test_remove_tree(const char *path);
+
+#endif /* BIMI_TESTS_LIB_NET_H */

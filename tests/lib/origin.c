@@ -1,0 +1,140 @@
+/* tests/lib/origin.c — see origin.h. */
+#include "tests/lib/origin.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#define NGINX "/usr/sbin/nginx"
+
+gboolean
+bimi_test_origin_available(void)
+{
+  return g_file_test(NGINX, G_FILE_TEST_IS_EXECUTABLE);
+}
+
+/* @path with @USER@, @PORT_CRL@, @PORT@, @TMP@ and @REPO@ filled in. */
+static char *
+fill(const BimiTestOrigin *o, const char *path)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GString) s = NULL;
+  g_autofree char *p = g_strdup_printf("%u", o->port);
+  g_autofree char *pc = g_strdup_printf("%u", o->port_crl);
+
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    g_error("cannot read %s", path);
+  s = g_string_new(text);
+  g_string_replace(s, "@USER@", getuid() == 0 ? "user root;" : "", 0);
+  g_string_replace(s, "@PORT_CRL@", pc, 0);
+  g_string_replace(s, "@PORT@", p, 0);
+  g_string_replace(s, "@TMP@", o->tmp, 0);
+  g_string_replace(s, "@REPO@", o->repo, 0);
+  return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+BimiTestOrigin *
+bimi_test_origin_start(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conf = NULL, *conf_path = NULL, *zone = NULL, *errlog = NULL;
+  const char *build = g_getenv("BIMI_BUILD");
+  BimiTestOrigin *o = g_new0(BimiTestOrigin, 1);
+  GPid pid;
+
+  o->repo = g_get_current_dir();
+  o->tmp = g_dir_make_tmp("bimi-origin-XXXXXX", &error);
+  g_assert_no_error(error);
+  {
+    guint ports[2];
+    bimi_test_free_ports(ports, 2);
+    o->port = ports[0];
+    o->port_crl = ports[1];
+  }
+  conf = fill(o, "fixtures/evaluate/nginx.conf.in");
+  conf_path = g_build_filename(o->tmp, "nginx.conf", NULL);
+  g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
+  zone = fill(o, "fixtures/evaluate/evaluate.zone.in");
+  o->zone_path = g_build_filename(o->tmp, "evaluate.zone", NULL);
+  g_assert_true(g_file_set_contents(o->zone_path, zone, -1, NULL));
+  o->worker = g_build_filename(o->repo, build ? build : "build", "bimi", NULL);
+  errlog = g_build_filename(o->tmp, "error.log", NULL);
+  {
+    const char *args[] = { NGINX, "-p", o->tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL };
+    g_auto(GStrv) argv = g_strdupv((char **) (void *) args);
+    g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, bimi_test_die_with_parent, NULL,
+                  &pid, &error);
+    g_assert_no_error(error);
+    o->pid = pid;
+  }
+  if (!bimi_test_wait_port(o->port) || !bimi_test_wait_port(o->port_crl))
+    g_error("nginx does not listen on 127.0.0.1:%u and :%u (see %s)", o->port, o->port_crl, o->tmp);
+  return o;
+}
+
+char *
+bimi_test_origin_config(BimiTestOrigin *o, const char *const *extra_zones, const char *extra)
+{
+  g_autofree char *cache = g_strdup_printf("%s/cache-%u", o->tmp, ++o->n_cache_dirs);
+  g_autoptr(GString) zones = g_string_new(o->zone_path);
+
+  for (guint i = 0; extra_zones != NULL && extra_zones[i] != NULL; i++)
+    g_string_append_printf(zones, ", %s", extra_zones[i]);
+  return g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
+                         "[fetch]\nca_file = fixtures/tls/ca.pem\nallow_private_addresses = true\n"
+                         "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1, origin.test:1:127.0.0.1\n"
+                         "connect_to = crl.pki.test:80::%u\n"
+                         "[trust]\nbimi_roots = fixtures/pki/root.pem\n"
+                         "ct_logs = fixtures/pki/ct-logs.cnf\n"
+                         "[cache]\ndir = %s\n[render]\nworker_path = %s\nsizes = 32, 64\n"
+                         "[auth]\nauthserv_id = " BIMI_TEST_ORIGIN_AUTHSERV_ID "\n"
+                         "[testing]\nnow = 2026-06-01T00:00:00Z\n[policy]\n%s\n",
+                         zones->str, o->port, o->port_crl, o->port_crl, cache, o->worker, extra ? extra : "");
+}
+
+static guint
+count_lines(const char *path)
+{
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; *p; p++)
+    n += *p == '\n';
+  return n;
+}
+
+guint
+bimi_test_origin_log_lines(BimiTestOrigin *o, const char *name)
+{
+  g_autofree char *path = g_build_filename(o->tmp, name, NULL);
+  guint n = count_lines(path);
+  guint stable_ms = 0;
+
+  for (guint waited = 0; stable_ms < 300 && waited < 5000; waited += 50) {
+    g_usleep(50 * 1000);
+    guint m = count_lines(path);
+    stable_ms = m == n ? stable_ms + 50 : 0;
+    n = m;
+  }
+  return n;
+}
+
+void
+bimi_test_origin_stop(BimiTestOrigin *o)
+{
+  if (o == NULL)
+    return;
+  if (o->pid > 0) {
+    kill(o->pid, SIGTERM);
+    waitpid(o->pid, NULL, 0);
+  }
+  bimi_test_remove_tree(o->tmp);
+  g_free(o->tmp);
+  g_free(o->repo);
+  g_free(o->zone_path);
+  g_free(o->worker);
+  g_free(o);
+}
