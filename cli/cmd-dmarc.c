@@ -31,7 +31,7 @@
 
 /* RFC 8601 §2.7: one resinfo per method, with the properties a reader needs. */
 static char *
-build_authres(const char *authserv_id, const BimiSpfResult *spf, const GPtrArray *sigs,
+build_authres(const char *authserv_id, const BimiSpfResult *spf, const BimiSpfResult *spf_helo, const GPtrArray *sigs,
               const BimiArcChain *arc, const char *remote_ip, const BimiDmarcEvaluation *ev)
 {
   g_autoptr(BimiAuthres) ar = bimi_authres_new(authserv_id);
@@ -40,6 +40,8 @@ build_authres(const char *authserv_id, const BimiSpfResult *spf, const GPtrArray
     bimi_spf_result_add_authres(spf, ar);
   else
     bimi_authres_add_result(ar, "spf", "none");
+  if (spf_helo != NULL)
+    bimi_spf_result_add_authres(spf_helo, ar);
   bimi_dkim_signatures_add_authres(sigs, ar);
   bimi_arc_chain_add_authres(arc, ar, remote_ip);
   bimi_dmarc_evaluation_add_authres(ev, ar);
@@ -60,12 +62,8 @@ print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs, co
     json_builder_add_null_value(b);
   json_builder_set_member_name(b, "dkim");
   json_builder_begin_array(b);
-  for (guint i = 0; i < sigs->len; i++) {
-    int aligned = -1;
-    if (ev->dkim_signature_aligned != NULL && i < ev->dkim_signature_aligned->len)
-      aligned = g_array_index(ev->dkim_signature_aligned, gboolean, i) ? 1 : 0;
-    bimi_dkim_signature_build_json_aligned(g_ptr_array_index(sigs, i), aligned, b);
-  }
+  for (guint i = 0; i < sigs->len; i++)
+    bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
   json_builder_end_array(b);
   json_builder_set_member_name(b, "arc");
   bimi_arc_chain_build_json(arc, b);
@@ -124,15 +122,14 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(GInetAddress) ip = NULL;
   g_autoptr(BimiSpfResult) spf = NULL;
+  g_autoptr(BimiSpfResult) spf_helo = NULL;
   g_autoptr(GPtrArray) sigs = NULL;
-  g_autoptr(GArray) dkim_inputs = NULL;
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
   g_autoptr(BimiArcChain) arc = NULL;
-  g_autofree char *author = NULL, *author_reason = NULL, *authres = NULL;
-  g_autofree char *message_id = NULL, *date = NULL;
+  g_autofree char *authres = NULL;
   BimiDkimOptions dkim_options = { 0 };
   BimiDmarcOptions dmarc_options = { 0 };
-  BimiDmarcInput input = { 0 };
+  BimiDmarcMessageInput input;
   gint64 now;
   int status;
 
@@ -181,11 +178,14 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   if (ip != NULL) {
     BimiSpfOptions spf_options = { 0 };
     spf_options.now = now;
+    spf_options.receiver = authserv_id;
     spf = bimi_spf_check(resolver, ip, helo, mail_from, &spf_options, &error);
     if (spf == NULL) {
       fprintf(stderr, "bimi dmarc: SPF: %s\n", error->message);
       return BIMI_EXIT_USAGE;
     }
+    /* the HELO identity on its own, as the service reports it (RFC 7208 §2.3) */
+    spf_helo = bimi_spf_check_helo(resolver, ip, helo, spf, &spf_options);
   }
 
   dkim_options.now = now;
@@ -206,40 +206,10 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     }
   }
 
-  if (bimi_dmarc_author_domain(msg, &author, &author_reason)) {
-    input.author_domain = author;
-  } else {
-    input.author_domain_error = author_reason;
-  }
-  if (spf != NULL) {
-    input.spf_mail_from_domain = spf->identity == BIMI_SPF_IDENTITY_MAILFROM ? spf->domain : NULL;
-    input.spf_mail_from_result = bimi_dmarc_auth_result_from_spf(spf->result);
-  } else {
-    input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
-  }
-  input.spf_helo_domain = helo;
-  dkim_inputs = g_array_new(FALSE, TRUE, sizeof(BimiDmarcDkimInput));
-  for (guint i = 0; i < sigs->len && i < BIMI_DMARC_MAX_DKIM_INPUTS; i++) {
-    const BimiDkimSignature *s = g_ptr_array_index(sigs, i);
-    BimiDmarcDkimInput d = { s->domain, bimi_dmarc_auth_result_from_dkim(s->result) };
-    g_array_append_val(dkim_inputs, d);
-  }
-  input.dkim = (const BimiDmarcDkimInput *) (void *) dkim_inputs->data;
-  input.n_dkim = dkim_inputs->len;
-  {
-    g_autoptr(GArray) idx = bimi_message_find_fields(msg, "Message-ID");
-    if (idx != NULL && idx->len > 0)
-      message_id = bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
-  }
-  {
-    g_autoptr(GArray) idx = bimi_message_find_fields(msg, "Date");
-    if (idx != NULL && idx->len > 0)
-      date = bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
-  }
-  input.message_id = message_id;
-  input.date = date;
+  bimi_dmarc_message_input_init(&input, msg, spf, spf_helo, helo != NULL && *helo != '\0' ? helo : NULL, sigs);
   dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
-  ev = bimi_dmarc_evaluate(resolver, &dmarc_options, &input, &error);
+  ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
+  bimi_dmarc_message_input_clear(&input);
   if (ev == NULL) {
     fprintf(stderr, "bimi dmarc: %s\n", error->message);
     return BIMI_EXIT_USAGE;
@@ -251,7 +221,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
       bimi_dmarc_evaluation_apply_arc_override(ev, sealer);
   }
 
-  authres = build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, sigs, arc, ip_text, ev);
+  authres = build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, spf_helo, sigs, arc, ip_text, ev);
   if (json)
     print_json(spf, helo, sigs, arc, ev, authres);
   else

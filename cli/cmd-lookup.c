@@ -99,8 +99,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   g_autoptr(BimiBimiResult) r = NULL;
   g_autofree char *domain = NULL;
   BimiDmarcOptions dmarc_options = { 0 };
-  BimiDmarcInput input = { 0 };
-  BimiDmarcDkimInput dkim = { 0 };
+  BimiDmarcMessageInput input;
   gsize dlen;
 
   g_option_context_add_main_entries(ctx, entries, NULL);
@@ -148,14 +147,10 @@ bimi_cli_cmd_lookup(int argc, char **argv)
 
   /* A hypothetical message From: DOMAIN that DMARC passes through an aligned
    * DKIM signature d=DOMAIN: what policy would apply, at which domains. */
-  input.author_domain = domain;
-  dkim.domain = domain;
-  dkim.result = BIMI_DMARC_AUTH_PASS;
-  input.dkim = &dkim;
-  input.n_dkim = 1;
-  input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  bimi_dmarc_message_input_init_domain(&input, domain);
   dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
-  ev = bimi_dmarc_evaluate(resolver, &dmarc_options, &input, &error);
+  ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
+  bimi_dmarc_message_input_clear(&input);
   if (ev == NULL) {
     fprintf(stderr, "bimi lookup: DMARC: %s\n", error->message);
     return BIMI_EXIT_USAGE;
@@ -175,11 +170,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     r->gate->author.domain = g_strdup(domain);
     r->gate->org.domain = g_strdup(r->org_domain);
   } else {
-    r->gate = bimi_bimi_dmarc_gate(resolver, NULL, ev, r->queries, &error);
-    if (r->gate == NULL) {
-      fprintf(stderr, "bimi lookup: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    r->gate = bimi_bimi_dmarc_gate(NULL, ev);
     if (r->gate->ok && ev->result != BIMI_DMARC_RESULT_PASS) {
       r->gate->ok = FALSE;
       r->gate->reason_code = g_strdup("dmarc-not-pass");

@@ -21,8 +21,9 @@
  *   100 where present (issue 6), unless BimiBimiOptions.allow_reject_partial_pct
  *   lets p=reject through with any pct (draft overview). The Organizational
  *   Domain must publish a record. A DMARC temperror on the message skips
- *   (reason "dmarc-temperror"); a DNS temperror on the gate's own record
- *   queries gives bimi=temperror.
+ *   (reason "dmarc-temperror"); a DNS temperror on one of those records gives
+ *   bimi=temperror. The gate reads the records the DMARC evaluation already
+ *   fetched and parsed (BimiDmarcEvaluation.policy_records): no query of its own.
  * - lps= (spec §2.2): a DNS temperror on the local-part name gives temperror
  *   (the outcome is unknown), any other outcome keeps the original record.
  * - Inbound BIMI-Location / BIMI-Indicator / BIMI-Logo-Preference are never
@@ -152,15 +153,6 @@ query_clear(Query *q)
 
 typedef gboolean (*TextFilter)(const char *text, gsize len);
 
-static gboolean
-is_dmarc_text(const char *text, gsize len)
-{
-  /* RFC 7489 §6.6.3 / RFC 9989: records not starting with v=DMARC1 are
-   * discarded; bimi_dmarc_record_parse() decides (NOT_DMARC), so keep all. */
-  (void) text;
-  return len > 0;
-}
-
 /* One TXT question. A name the resolver refuses (too long, bad label) cannot
  * hold a record: NXDOMAIN. Logs "NAME STATUS" into @queries. */
 static gboolean
@@ -216,58 +208,38 @@ txt_query(BimiDnsResolver *resolver, const char *name, TextFilter filter, Query 
 
 /* ---- DMARC gate (spec §4) ----------------------------------------------- */
 
-static gboolean
-fetch_dmarc_policy(BimiDnsResolver *resolver, const char *domain, BimiBimiDmarcPolicy *out, gboolean *temperror,
-                   GPtrArray *queries, guint32 *ttl, GError **error)
+/* The record at "_dmarc.<domain>" as the DMARC evaluation read it (one query, one parse, RFC 9989 tags plus
+ * pct read as RFC 7489 reads it). An answer DMARC never got (it stopped on a DNS temperror) is a temperror. */
+static void
+read_dmarc_policy(const BimiDmarcEvaluation *dmarc, const char *domain, BimiBimiDmarcPolicy *out,
+                  gboolean *temperror, guint32 *ttl)
 {
-  g_autofree char *name = g_strconcat("_dmarc.", domain, NULL);
-  Query q;
-  g_autoptr(BimiDmarcRecord) rec9989 = NULL;
-  g_autoptr(BimiDmarcRecord) rec7489 = NULL;
-  const char *text = NULL;
-  gsize len = 0;
-  guint valid = 0;
+  const BimiDmarcPolicyRecord *pr = bimi_dmarc_evaluation_find_policy_record(dmarc, domain);
+  const BimiDmarcRecord *rec;
 
   out->domain = g_strdup(domain);
   out->pct = 100;
-  if (!txt_query(resolver, name, is_dmarc_text, &q, queries, ttl, error))
-    return FALSE;
-  if (q.status == BIMI_DNS_TEMPERROR) {
+  if (pr == NULL || pr->status == BIMI_DNS_TEMPERROR) {
     *temperror = TRUE;
-    query_clear(&q);
-    return TRUE;
+    return;
   }
-  for (guint i = 0; i < q.texts->len; i++) {
-    gsize l = 0;
-    const char *t = g_bytes_get_data(g_ptr_array_index(q.texts, i), &l);
-    g_autoptr(BimiDmarcRecord) r = bimi_dmarc_record_parse(t, l, BIMI_DMARC_MODE_RFC9989, NULL);
-    if (r != NULL) {
-      valid++;
-      text = t;
-      len = l;
-    }
-  }
+  if (ttl != NULL && pr->ttl < *ttl)
+    *ttl = pr->ttl;
   /* RFC 7489 §6.6.3 / RFC 9989: more than one record = no record. */
-  if (valid == 1) {
-    rec9989 = bimi_dmarc_record_parse(text, len, BIMI_DMARC_MODE_RFC9989, NULL);
-    rec7489 = bimi_dmarc_record_parse(text, len, BIMI_DMARC_MODE_RFC7489, NULL);
-  }
-  if (rec9989 != NULL) {
-    g_autoptr(BimiTagList) tags = bimi_taglist_parse(text, len, BIMI_TAGLIST_FLAG_ALLOW_EMPTY, NULL);
-    out->found = TRUE;
-    out->has_p = rec9989->has_p;
-    out->p = rec9989->p;
-    out->has_sp = rec9989->has_sp;
-    out->sp = rec9989->sp;
-    out->has_np = rec9989->has_np;
-    out->np = rec9989->np;
-    out->testing = rec9989->testing;
-    out->has_pct = tags != NULL && bimi_taglist_lookup(tags, "pct") != NULL;
-    /* an invalid pct value: RFC 7489 §6.3 default 100 (record parser decides) */
-    out->pct = rec7489 != NULL ? rec7489->pct : 100;
-  }
-  query_clear(&q);
-  return TRUE;
+  rec = pr->record;
+  if (rec == NULL)
+    return;
+  out->found = TRUE;
+  out->has_p = rec->has_p;
+  out->p = rec->p;
+  out->has_sp = rec->has_sp;
+  out->sp = rec->sp;
+  out->has_np = rec->has_np;
+  out->np = rec->np;
+  out->testing = rec->testing;
+  out->has_pct = rec->has_pct;
+  /* an invalid pct value: RFC 7489 §6.3 default 100 (record parser decides) */
+  out->pct = rec->pct_rfc7489;
 }
 
 static gboolean
@@ -307,20 +279,17 @@ copy_policy(BimiBimiDmarcPolicy *dst, const BimiBimiDmarcPolicy *src)
 }
 
 static BimiBimiGate *
-dmarc_gate(BimiDnsResolver *resolver, const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc,
-           const char *author, const char *org, GPtrArray *queries, guint32 *ttl, GError **error)
+dmarc_gate(const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc, const char *author, const char *org,
+           guint32 *ttl)
 {
   g_autoptr(BimiBimiGate) gate = g_new0(BimiBimiGate, 1);
   gboolean temperror = FALSE;
 
-  if (!fetch_dmarc_policy(resolver, author, &gate->author, &temperror, queries, ttl, error))
-    return NULL;
-  if (org != NULL && g_ascii_strcasecmp(org, author) != 0) {
-    if (!fetch_dmarc_policy(resolver, org, &gate->org, &temperror, queries, ttl, error))
-      return NULL;
-  } else {
+  read_dmarc_policy(dmarc, author, &gate->author, &temperror, ttl);
+  if (org != NULL && g_ascii_strcasecmp(org, author) != 0)
+    read_dmarc_policy(dmarc, org, &gate->org, &temperror, ttl);
+  else
     copy_policy(&gate->org, &gate->author);
-  }
   if (dmarc != NULL && dmarc->has_policy) {
     gate->has_effective = TRUE;
     gate->effective = dmarc->policy;
@@ -359,12 +328,10 @@ org_of(const BimiDmarcEvaluation *dmarc, const char *author)
 }
 
 BimiBimiGate *
-bimi_bimi_dmarc_gate(BimiDnsResolver *resolver, const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc,
-                     GPtrArray *queries, GError **error)
+bimi_bimi_dmarc_gate(const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc)
 {
-  g_return_val_if_fail(resolver != NULL && dmarc != NULL && dmarc->author_domain != NULL, NULL);
-  return dmarc_gate(resolver, options, dmarc, dmarc->author_domain, org_of(dmarc, dmarc->author_domain), queries,
-                    NULL, error);
+  g_return_val_if_fail(dmarc != NULL && dmarc->author_domain != NULL, NULL);
+  return dmarc_gate(options, dmarc, dmarc->author_domain, org_of(dmarc, dmarc->author_domain), NULL);
 }
 
 /* ---- discovery (spec §3, §2.2) ------------------------------------------ */
@@ -513,7 +480,6 @@ choose_selector(const BimiBimiInput *input, BimiBimiResult *r)
   g_autofree char *value = NULL;
   g_autofree char *sel = NULL;
   g_autoptr(GError) local = NULL;
-  const BimiDmarcEvaluation *dmarc = input->dmarc;
   const BimiDkimSignature *covering = NULL;
   const BimiDkimSignature *aligned = NULL;
   gsize len = 0;
@@ -535,9 +501,7 @@ choose_selector(const BimiBimiInput *input, BimiBimiResult *r)
   }
   for (guint i = 0; input->dkim != NULL && i < input->dkim->len; i++) {
     const BimiDkimSignature *s = g_ptr_array_index(input->dkim, i);
-    gboolean is_aligned = dmarc->dkim_signature_aligned != NULL && i < dmarc->dkim_signature_aligned->len &&
-                          g_array_index(dmarc->dkim_signature_aligned, gboolean, i);
-    if (s->result != BIMI_DKIM_RESULT_PASS || !is_aligned)
+    if (s->result != BIMI_DKIM_RESULT_PASS || s->aligned_with_from != BIMI_DKIM_ALIGNMENT_ALIGNED)
       continue;
     if (aligned == NULL)
       aligned = s;
@@ -617,9 +581,7 @@ bimi_bimi_evaluate(BimiDnsResolver *resolver, const BimiBimiOptions *options, co
   }
 
   /* §4 steps 7–9: enforcement on both records. */
-  r->gate = dmarc_gate(resolver, options, dmarc, r->author_domain, r->org_domain, r->queries, &r->ttl, error);
-  if (r->gate == NULL)
-    return NULL;
+  r->gate = dmarc_gate(options, dmarc, r->author_domain, r->org_domain, &r->ttl);
   if (r->gate->temperror) {
     set_code(r, BIMI_BIMI_RESULT_TEMPERROR, r->gate->reason_code, r->gate->reason);
     return g_steal_pointer(&r);

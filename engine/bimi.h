@@ -180,13 +180,11 @@ typedef struct {
 
 /**
  * bimi_bimi_dmarc_gate:
- * @resolver: DNS for `_dmarc.<author>` and `_dmarc.<org>` TXT.
  * @options: (nullable): settings; NULL = defaults.
  * @dmarc: the DMARC evaluation of the message (author_domain and org_domain
- *   set); its policy is the effective policy.
- * @queries: (nullable) (element-type utf8): "NAME STATUS" of each DNS query
- *   made is appended here (transfer full of the strings).
- * @error: BIMI_BIMI_ERROR_DNS when the resolver refuses a query name.
+ *   set); its policy is the effective policy, and its policy_records hold the
+ *   records the gate reads: the gate makes no DNS query of its own (one query
+ *   and one parse per record per evaluation).
  *
  * Spec §4 steps 7–9: the records of the Author Domain and of the
  * Organizational Domain must both enforce: p not none (absent/invalid p counts
@@ -195,12 +193,12 @@ typedef struct {
  * Organizational Domain must publish a record. Reason codes: "author-p-none",
  * "author-sp-none", "author-pct", "author-testing", "org-p-none",
  * "org-sp-none", "org-pct", "org-testing", "org-no-record",
- * "effective-policy-none", "dmarc-record-temperror".
+ * "effective-policy-none", "dmarc-record-temperror" (a record DMARC could not
+ * read, see bimi_dmarc_evaluation_find_policy_record()).
  *
- * Returns: (transfer full) the gate, or NULL with @error set.
+ * Returns: (transfer full) the gate. No error.
  */
-BimiBimiGate *bimi_bimi_dmarc_gate(BimiDnsResolver *resolver, const BimiBimiOptions *options,
-                                   const BimiDmarcEvaluation *dmarc, GPtrArray *queries, GError **error);
+BimiBimiGate *bimi_bimi_dmarc_gate(const BimiBimiOptions *options, const BimiDmarcEvaluation *dmarc);
 
 /* ---- Discovery and the result (spec §3, §9) ------------------------------ */
 
@@ -280,7 +278,7 @@ typedef struct {
 
 /**
  * bimi_bimi_evaluate:
- * @resolver: DNS for the Assertion Records and DMARC records.
+ * @resolver: DNS for the Assertion Records (the DMARC records come from @input->dmarc).
  * @options: (nullable): gate settings; NULL = defaults.
  * @input: the message and its authentication results.
  * @error: BIMI_BIMI_ERROR_DNS (resolver refused a query), _LIMIT.

@@ -20,12 +20,6 @@ member_time(JsonBuilder *b, const char *name, gint64 value)
 void
 bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *b)
 {
-  bimi_dkim_signature_build_json_aligned(sig, -1, b);
-}
-
-void
-bimi_dkim_signature_build_json_aligned(const BimiDkimSignature *sig, int aligned_with_from, JsonBuilder *b)
-{
   g_return_if_fail(sig != NULL && b != NULL);
   json_builder_begin_object(b);
   bimi_json_add_string_or_null(b, "result", bimi_dkim_result_to_string(sig->result));
@@ -59,10 +53,10 @@ bimi_dkim_signature_build_json_aligned(const BimiDkimSignature *sig, int aligned
   json_builder_set_member_name(b, "key_testing");
   json_builder_add_boolean_value(b, sig->key_testing);
   json_builder_set_member_name(b, "aligned_with_from");
-  if (aligned_with_from < 0)
+  if (sig->aligned_with_from == BIMI_DKIM_ALIGNMENT_UNKNOWN)
     json_builder_add_null_value(b);
   else
-    json_builder_add_boolean_value(b, aligned_with_from != 0);
+    json_builder_add_boolean_value(b, sig->aligned_with_from == BIMI_DKIM_ALIGNMENT_ALIGNED);
   json_builder_set_member_name(b, "body_length_limited");
   json_builder_add_boolean_value(b, sig->body_length_limited);
   json_builder_set_member_name(b, "body_length");

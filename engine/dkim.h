@@ -76,6 +76,13 @@ typedef enum {
  * the struct, NUL-terminated, NULL when the tag was absent or the signature
  * did not parse far enough. Free with bimi_dkim_signature_free().
  */
+/** Whether DMARC found a signature's d= aligned with the Author Domain. */
+typedef enum {
+  BIMI_DKIM_ALIGNMENT_UNKNOWN,  /**< DMARC has not looked at it (zero: the initial value) */
+  BIMI_DKIM_ALIGNMENT_ALIGNED,
+  BIMI_DKIM_ALIGNMENT_NOT_ALIGNED,
+} BimiDkimAlignment;
+
 typedef struct {
   BimiDkimResult result;
   /** Why (human-readable, ASCII, no attacker bytes unescaped): "body hash
@@ -103,6 +110,10 @@ typedef struct {
   gboolean body_length_limited; /**< l= present: content after l bytes is unsigned (RFC 6376 §8.2) */
   guint64 body_length;        /**< l= value (canonical bytes signed) when body_length_limited */
   guint64 body_bytes_unsigned; /**< canonical body bytes after l= (0 without l=) */
+  /** DMARC's Identifier Alignment of d= with the Author Domain (RFC 7489 §3.1.1, RFC 9989 §4.4.1), recorded
+   * by bimi_dmarc_evaluate_message(); UNKNOWN until DMARC has looked at this signature. BIMI reads it to find
+   * the aligned signature that must cover BIMI-Selector. */
+  BimiDkimAlignment aligned_with_from;
 } BimiDkimSignature;
 
 void bimi_dkim_signature_free(BimiDkimSignature *sig);
@@ -125,20 +136,10 @@ gboolean bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const c
  * Adds the signature as one JSON object, the shape of the service's
  * auth.dkim[] and of `bimi dkim --json`: result, reason, d, i, s, a, c, h,
  * t, x, key_bits, key_testing, body_length_limited, body_length (l=, or
- * null), body_bytes_unsigned, header_b, and aligned_with_from (null: DMARC
- * fills it). Absent values are null.
+ * null), body_bytes_unsigned, header_b, and aligned_with_from (true/false
+ * once DMARC has recorded it in the signature, else null). Absent values are null.
  */
 void bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *builder);
-
-/**
- * bimi_dkim_signature_build_json_aligned:
- * @aligned_with_from: -1 unknown (null), 0 false, 1 true — DMARC's Identifier
- *   Alignment of d= with the Author Domain (RFC 7489 §3.1.1, RFC 9989 §4.4.1)
- *
- * As bimi_dkim_signature_build_json(), with aligned_with_from filled.
- */
-void bimi_dkim_signature_build_json_aligned(const BimiDkimSignature *sig, int aligned_with_from,
-                                            JsonBuilder *builder);
 
 /** How a key lookup ended (RFC 6376 §6.1.2). */
 typedef enum {

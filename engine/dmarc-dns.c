@@ -23,6 +23,7 @@ resolver_lookup(gpointer user_data, const char *name, BimiDnsType type, BimiDmar
   }
   out->status = answer->status;
   out->detail = g_strdup(answer->detail);
+  out->ttl = answer->ttl;
   if (answer->status == BIMI_DNS_NOERROR && answer->records != NULL) {
     guint kept = 0;
     for (guint i = 0; i < answer->records->len; i++) {

@@ -17,6 +17,7 @@ typedef struct {
   BimiDnsStatus status;
   GPtrArray *texts;   /**< of GBytes*: TXT records, strings joined (status NOERROR, type TXT); else NULL */
   char *detail;       /**< temperror cause, or NULL */
+  guint32 ttl;        /**< seconds the answer may be cached (0 when the lookup does not say) */
 } BimiDmarcDnsReply;
 
 /** Frees the members of @reply (not @reply itself) and zeroes it. */

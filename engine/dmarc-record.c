@@ -53,27 +53,7 @@ bimi_dmarc_record_free(BimiDmarcRecord *record)
 static gboolean
 starts_with_version(const char *text, gsize len)
 {
-  static const char version[] = "DMARC1";
-  gsize i = 0;
-
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (i >= len || (text[i] != 'v' && text[i] != 'V'))
-    return FALSE;
-  i++;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (i >= len || text[i] != '=')
-    return FALSE;
-  i++;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (len - i < sizeof version - 1 || memcmp(text + i, version, sizeof version - 1) != 0)
-    return FALSE;
-  i += sizeof version - 1;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  return i == len || text[i] == ';';
+  return bimi_taglist_has_version(text, len, "DMARC1", BIMI_TAGLIST_VERSION_V_ANY_CASE | BIMI_TAGLIST_VERSION_END_STRICT);
 }
 
 static gboolean
@@ -211,6 +191,7 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
   rec->adkim = BIMI_DMARC_ALIGN_RELAXED;
   rec->aspf = BIMI_DMARC_ALIGN_RELAXED;
   rec->pct = 100;
+  rec->pct_rfc7489 = 100;
   rec->psd = BIMI_DMARC_PSD_U;
   if (mode == BIMI_DMARC_MODE_RFC7489) {
     rec->rf = g_strdup("afrf");
@@ -278,11 +259,16 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
         rec->fo = g_ascii_strdown(v, -1);
       else
         warn_invalid(warnings, tag);
-    } else if (strcmp(name, "pct") == 0 && !bis) {
+    } else if (strcmp(name, "pct") == 0) {
+      /* RFC 7489's tag; RFC 9989 ignores it, but BIMI's gate reads it either way (spec §4). */
       guint64 pct = 0;
-      if (g_ascii_string_to_unsigned(v, 10, 0, 100, &pct, NULL))
+      gboolean valid = g_ascii_string_to_unsigned(v, 10, 0, 100, &pct, NULL);
+      rec->has_pct = TRUE;
+      if (valid)
+        rec->pct_rfc7489 = (guint) pct;
+      if (!bis && valid)
         rec->pct = (guint) pct;
-      else
+      else if (!bis)
         warn_invalid(warnings, tag);
     } else if (strcmp(name, "rf") == 0 && !bis) {
       if (*v != '\0') {

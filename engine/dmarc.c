@@ -118,7 +118,6 @@ bimi_dmarc_evaluation_free(BimiDmarcEvaluation *ev)
   g_free(ev->reason);
   g_free(ev->author_domain);
   g_free(ev->policy_domain);
-  bimi_dmarc_record_free(ev->record);
   g_free(ev->arc_sealer);
   g_free(ev->org_domain);
   g_free(ev->org_domain_psl);
@@ -129,7 +128,39 @@ bimi_dmarc_evaluation_free(BimiDmarcEvaluation *ev)
   g_free(ev->spf_domain);
   if (ev->queries != NULL)
     g_ptr_array_unref(ev->queries);
+  if (ev->policy_records != NULL)
+    g_ptr_array_unref(ev->policy_records);
   g_free(ev);
+}
+
+static void
+policy_record_free(gpointer p)
+{
+  BimiDmarcPolicyRecord *r = p;
+
+  g_free(r->domain);
+  g_free(r->detail);
+  bimi_dmarc_record_free(r->record);
+  g_free(r->problem);
+  if (r->valid_text != NULL)
+    g_bytes_unref(r->valid_text);
+  bimi_dmarc_record_free(r->record_rfc7489);
+  g_free(r);
+}
+
+const BimiDmarcPolicyRecord *
+bimi_dmarc_evaluation_find_policy_record(const BimiDmarcEvaluation *evaluation, const char *domain)
+{
+  g_autofree char *want = NULL;
+
+  g_return_val_if_fail(evaluation != NULL && domain != NULL, NULL);
+  want = bimi_dmarc__normalize_domain(domain);
+  for (guint i = 0; want != NULL && evaluation->policy_records != NULL && i < evaluation->policy_records->len; i++) {
+    const BimiDmarcPolicyRecord *r = g_ptr_array_index(evaluation->policy_records, i);
+    if (g_ascii_strcasecmp(r->domain, want) == 0)
+      return r;
+  }
+  return NULL;
 }
 
 char *
@@ -315,93 +346,125 @@ bimi_dmarc_author_domain(const BimiMessage *msg, char **out_domain, char **out_r
 typedef struct {
   BimiDmarcLookupFunc lookup;
   gpointer user_data;
-  GHashTable *txt;       /* "_dmarc.<name>" → BimiDmarcDnsReply* (cache per evaluation) */
+  GHashTable *txt;       /* "_dmarc.<name>" → BimiDmarcPolicyRecord* in @records (transfer none) */
+  GPtrArray *records;    /* of BimiDmarcPolicyRecord*, in query order (the evaluation's policy_records) */
   GPtrArray *queries;    /* names asked, in order */
   GError *fatal;         /* a query could not be asked: stops the evaluation */
 } Ctx;
 
+/* Reads the TXT set of one answer into @r: the v=DMARC1 records, each parsed once under RFC 9989. */
 static void
-reply_free(gpointer p)
+read_policy_record(BimiDmarcPolicyRecord *r, const BimiDmarcDnsReply *reply)
 {
-  bimi_dmarc__dns_reply_clear(p);
-  g_free(p);
-}
-
-/* The TXT answer at "_dmarc.<domain>", asked once per evaluation. NULL only
- * after a fatal error (ctx->fatal set). */
-static const BimiDmarcDnsReply *
-dmarc_txt(Ctx *ctx, const char *domain)
-{
-  g_autofree char *name = g_strconcat("_dmarc.", domain, NULL);
-  BimiDmarcDnsReply *reply = g_hash_table_lookup(ctx->txt, name);
-
-  if (reply != NULL)
-    return reply;
-  if (ctx->fatal != NULL)
-    return NULL;
-  reply = g_new0(BimiDmarcDnsReply, 1);
-  if (strlen(name) > BIMI_DNS_MAX_NAME_BYTES) {
-    reply->status = BIMI_DNS_NXDOMAIN;  /* cannot exist: never asked */
-  } else {
-    g_ptr_array_add(ctx->queries, g_strdup(name));
-    if (!ctx->lookup(ctx->user_data, name, BIMI_DNS_TYPE_TXT, reply, &ctx->fatal)) {
-      reply_free(reply);
-      return NULL;
-    }
-  }
-  g_hash_table_insert(ctx->txt, g_steal_pointer(&name), reply);
-  return reply;
-}
-
-/* What a "_dmarc" TXT set holds once non-DMARC records are discarded. */
-typedef struct {
-  BimiDnsStatus status;
-  guint n_dmarc;             /* records that start with v=DMARC1 */
-  BimiDmarcRecord *record;   /* the one record, parsed (n_dmarc == 1) */
-  char *problem;             /* why that one record is unusable (permerror) */
-  const char *detail;        /* temperror detail (transfer none) */
-} DmarcSet;
-
-static void
-dmarc_set_clear(DmarcSet *set)
-{
-  g_clear_pointer(&set->record, bimi_dmarc_record_free);
-  g_clear_pointer(&set->problem, g_free);
-}
-
-/* FALSE only on a fatal error. */
-static gboolean
-fetch_set(Ctx *ctx, const char *domain, BimiDmarcMode mode, DmarcSet *set)
-{
-  const BimiDmarcDnsReply *reply = dmarc_txt(ctx, domain);
-
-  memset(set, 0, sizeof *set);
-  if (reply == NULL)
-    return FALSE;
-  set->status = reply->status;
-  set->detail = reply->detail;
+  r->status = reply->status;
+  r->detail = g_strdup(reply->detail);
   if (reply->status != BIMI_DNS_NOERROR || reply->texts == NULL)
-    return TRUE;
+    return;
   for (guint i = 0; i < reply->texts->len; i++) {
     GBytes *b = g_ptr_array_index(reply->texts, i);
     gsize len = 0;
     const char *text = g_bytes_get_data(b, &len);
     g_autoptr(GError) error = NULL;
-    g_autoptr(BimiDmarcRecord) rec = NULL;
+    g_autoptr(BimiDmarcRecord) rec = bimi_dmarc_record_parse(text != NULL ? text : "", len, BIMI_DMARC_MODE_RFC9989,
+                                                             &error);
 
-    rec = bimi_dmarc_record_parse(text != NULL ? text : "", len, mode, &error);
     if (rec == NULL && g_error_matches(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_NOT_DMARC))
       continue;
-    set->n_dmarc++;
-    if (set->n_dmarc > 1) {
-      dmarc_set_clear(set);
+    r->n_dmarc++;
+    if (rec == NULL) {
+      if (r->n_dmarc == 1)
+        r->problem = g_strdup(error->message);
       continue;
     }
-    if (rec != NULL)
-      set->record = g_steal_pointer(&rec);
-    else
-      set->problem = g_strdup(error->message);
+    r->n_valid++;
+    if (r->n_valid == 1) {
+      r->record = g_steal_pointer(&rec);
+      r->valid_text = g_bytes_ref(b);
+    }
   }
+  if (r->n_dmarc > 1)
+    g_clear_pointer(&r->problem, g_free);
+  if (r->n_valid > 1) {
+    g_clear_pointer(&r->record, bimi_dmarc_record_free);
+    g_clear_pointer(&r->valid_text, g_bytes_unref);
+  }
+}
+
+/* The TXT answer at "_dmarc.<domain>", asked once per evaluation. NULL only
+ * after a fatal error (ctx->fatal set). */
+static BimiDmarcPolicyRecord *
+dmarc_txt(Ctx *ctx, const char *domain)
+{
+  g_autofree char *name = g_strconcat("_dmarc.", domain, NULL);
+  BimiDmarcPolicyRecord *r = g_hash_table_lookup(ctx->txt, name);
+  BimiDmarcDnsReply reply = { 0 };
+
+  if (r != NULL)
+    return r;
+  if (ctx->fatal != NULL)
+    return NULL;
+  if (strlen(name) > BIMI_DNS_MAX_NAME_BYTES) {
+    reply.status = BIMI_DNS_NXDOMAIN;  /* cannot exist: never asked */
+    reply.ttl = G_MAXUINT32;
+  } else {
+    g_ptr_array_add(ctx->queries, g_strdup(name));
+    if (!ctx->lookup(ctx->user_data, name, BIMI_DNS_TYPE_TXT, &reply, &ctx->fatal)) {
+      bimi_dmarc__dns_reply_clear(&reply);
+      return NULL;
+    }
+  }
+  r = g_new0(BimiDmarcPolicyRecord, 1);
+  r->domain = g_ascii_strdown(domain, -1);
+  r->ttl = reply.ttl;
+  read_policy_record(r, &reply);
+  bimi_dmarc__dns_reply_clear(&reply);
+  g_ptr_array_add(ctx->records, r);
+  g_hash_table_insert(ctx->txt, g_steal_pointer(&name), r);
+  return r;
+}
+
+/* What a "_dmarc" TXT set holds for DMARC (RFC 7489 §6.6.3, RFC 9989 §4.10). */
+typedef struct {
+  BimiDnsStatus status;
+  guint n_dmarc;                 /* records that start with v=DMARC1 */
+  const BimiDmarcRecord *record; /* the one record, parsed under the mode asked (n_dmarc == 1) */
+  const char *problem;           /* why that one record is unusable (permerror) */
+  const char *detail;            /* temperror detail */
+} DmarcSet;
+
+/* FALSE only on a fatal error. Everything in @set is (transfer none), owned by the evaluation. */
+static gboolean
+fetch_set(Ctx *ctx, const char *domain, BimiDmarcMode mode, DmarcSet *set)
+{
+  BimiDmarcPolicyRecord *r = dmarc_txt(ctx, domain);
+
+  memset(set, 0, sizeof *set);
+  if (r == NULL)
+    return FALSE;
+  set->status = r->status;
+  set->detail = r->detail;
+  set->n_dmarc = r->n_dmarc;
+  if (r->n_dmarc != 1)
+    return TRUE;
+  if (r->record == NULL) {
+    set->problem = r->problem;
+    return TRUE;
+  }
+  if (mode == BIMI_DMARC_MODE_RFC9989) {
+    set->record = r->record;
+    return TRUE;
+  }
+  if (r->record_rfc7489 == NULL) {
+    gsize len = 0;
+    const char *text = g_bytes_get_data(r->valid_text, &len);
+    g_autoptr(GError) error = NULL;
+    r->record_rfc7489 = bimi_dmarc_record_parse(text != NULL ? text : "", len, BIMI_DMARC_MODE_RFC7489, &error);
+    if (r->record_rfc7489 == NULL) {
+      set->problem = r->problem = g_strdup(error->message);
+      return TRUE;
+    }
+  }
+  set->record = r->record_rfc7489;
   return TRUE;
 }
 
@@ -424,12 +487,9 @@ org_domain_tree_walk(Ctx *ctx, const char *domain, gboolean *temperror)
       *temperror = TRUE;
       return NULL;
     }
-    if (set.record == NULL) {
-      dmarc_set_clear(&set);
+    if (set.record == NULL)
       continue;
-    }
     psd = set.record->psd;
-    dmarc_set_clear(&set);
     if (psd == BIMI_DMARC_PSD_N)
       return g_strdup(names[i]);
     if (psd == BIMI_DMARC_PSD_Y && i > 0)
@@ -537,11 +597,9 @@ discover_at(Ctx *ctx, BimiDmarcEvaluation *ev, const char *name)
   ev->policy_domain = g_strdup(name);
   if (set.record == NULL) {
     set_reason(ev, BIMI_DMARC_RESULT_PERMERROR, g_strdup_printf("_dmarc.%s: %s", name, set.problem));
-    dmarc_set_clear(&set);
     return STOPPED;
   }
-  ev->record = g_steal_pointer(&set.record);
-  dmarc_set_clear(&set);
+  ev->record = set.record;
   return FOUND;
 }
 
@@ -604,12 +662,25 @@ select_policy(Ctx *ctx, BimiDmarcEvaluation *ev)
 
 /* ---- the evaluator -------------------------------------------------------- */
 
+/* The records of the Author Domain and of its Organizational Domain (org_domain, else org_domain_psl), which
+ * BIMI's enforcement gate reads from the evaluation: discovery and the tree walk have almost always asked for
+ * them already (then no query is made). FALSE on a fatal error. */
+static gboolean
+ask_gate_records(Ctx *ctx, const BimiDmarcEvaluation *ev)
+{
+  const char *org = ev->org_domain != NULL ? ev->org_domain : ev->org_domain_psl;
+
+  if (dmarc_txt(ctx, ev->author_domain) == NULL)
+    return FALSE;
+  return org == NULL || dmarc_txt(ctx, org) != NULL;
+}
+
 BimiDmarcEvaluation *
 bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data, const BimiDmarcOptions *options,
                                  const BimiDmarcInput *input, GError **error)
 {
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
-  g_autoptr(GHashTable) cache = NULL;
+  g_autoptr(GHashTable) cache = NULL;  /* "_dmarc.<name>" → its entry in ev->policy_records */
   Ctx ctx = { 0 };
   gboolean walk_temperror = FALSE;
   GError *local = NULL;
@@ -625,7 +696,7 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
     return NULL;
   }
 
-  cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, reply_free);
+  cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   ev = g_new0(BimiDmarcEvaluation, 1);
   ev->mode = options != NULL ? options->mode : BIMI_DMARC_MODE_RFC9989;
   ev->queries = g_ptr_array_new_with_free_func(g_free);
@@ -637,6 +708,8 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
   ctx.lookup = lookup;
   ctx.user_data = user_data;
   ctx.txt = cache;
+  ev->policy_records = g_ptr_array_new_with_free_func(policy_record_free);
+  ctx.records = ev->policy_records;
   ctx.queries = ev->queries;
 
   /* Author Domain. */
@@ -668,7 +741,7 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
     } else if (p_missing) {
       set_reason(ev, BIMI_DMARC_RESULT_NONE,
                  g_strdup_printf("_dmarc.%s has no valid p and no valid rua: no DMARC processing", ev->policy_domain));
-      bimi_dmarc_record_free(g_steal_pointer(&ev->record));
+      ev->record = NULL;
     }
   }
   if (ctx.fatal != NULL)
@@ -687,8 +760,12 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
   ev->org_domain_divergence = ev->org_domain_psl != NULL && ev->org_domain_tree_walk != NULL &&
                               !names_equal(ev->org_domain_psl, ev->org_domain_tree_walk);
 
-  if (ev->record == NULL)
+  if (ev->record == NULL) {
+    /* BIMI's gate may still run (our own A-R's verdict can replace this one): it reads the records from here. */
+    if (ev->result != BIMI_DMARC_RESULT_TEMPERROR && !ask_gate_records(&ctx, ev))
+      goto fatal;
     return g_steal_pointer(&ev);
+  }
 
   select_policy(&ctx, ev);
   if (ctx.fatal != NULL)
@@ -736,7 +813,9 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
       goto fatal;
   }
 
-  /* Result and disposition. */
+  /* Result and disposition. A pass or a fail has asked for the records BIMI's gate reads (spec §4). */
+  if ((ev->dkim_aligned || ev->spf_aligned || !walk_temperror) && !ask_gate_records(&ctx, ev))
+    goto fatal;
   if (ev->dkim_aligned || ev->spf_aligned) {
     set_reason(ev, BIMI_DMARC_RESULT_PASS,
                g_strdup_printf("%s aligned with %s (policy at _dmarc.%s)",

@@ -99,6 +99,9 @@ typedef struct {
   guint pct;               /**< 0..100, default 100 (RFC 7489 only; 100 in RFC 9989 mode) */
   char *rf;                /**< RFC 7489 only, default "afrf"; NULL in RFC 9989 mode */
   guint32 ri;              /**< RFC 7489 only, seconds, default 86400; 0 in RFC 9989 mode */
+  gboolean has_pct;        /**< a pct= tag was present, in either mode */
+  guint pct_rfc7489;       /**< pct= read as RFC 7489 §6.3 reads it (absent or invalid: 100), in either mode:
+                            *   BIMI's gate reads it (spec §4) whatever the DMARC mode */
   char **warnings;         /**< NULL-terminated "tag: what was wrong (offset N)" list, maybe empty */
 } BimiDmarcRecord;
 
@@ -251,7 +254,7 @@ typedef struct {
   char *reason;                 /**< one line: why this result */
   char *author_domain;          /**< NULL on author permerror */
   char *policy_domain;          /**< where the policy record was found, or NULL */
-  BimiDmarcRecord *record;      /**< that record, or NULL */
+  const BimiDmarcRecord *record; /**< that record, or NULL (transfer none: owned by @policy_records) */
   gboolean p_defaulted;         /**< p absent/invalid, rua valid: acting as p=none */
   gboolean has_policy;          /**< @policy/@policy_source are meaningful */
   BimiDmarcPolicySource policy_source;
@@ -280,7 +283,48 @@ typedef struct {
   /* Every "_dmarc.<name>" TXT query made, in order, each once (answers cached
    * per evaluation), tree walks for alignment and divergence included. */
   GPtrArray *queries;           /**< of char* */
+  /* What those queries found, one entry per name, in the same order, each record parsed once: BIMI's
+   * enforcement gate (bimi_bimi_dmarc_gate()) reads the records of the Author Domain and the Organizational
+   * Domain from here instead of asking again. Look up with bimi_dmarc_evaluation_find_policy_record(). */
+  GPtrArray *policy_records;    /**< of BimiDmarcPolicyRecord* */
 } BimiDmarcEvaluation;
+
+/**
+ * BimiDmarcPolicyRecord:
+ * One "_dmarc.<domain>" TXT answer as an evaluation read it. Plain data, owned
+ * by the evaluation. Records not starting with v=DMARC1 are discarded; each
+ * other one is parsed once, under RFC 9989 (RFC 7489 evaluations parse the
+ * valid one a second time under RFC 7489 when they use it).
+ */
+typedef struct {
+  char *domain;              /**< lower case, no trailing dot: the name asked is "_dmarc." + this */
+  BimiDnsStatus status;      /**< NOERROR, NXDOMAIN/NODATA (no record), TEMPERROR; NXDOMAIN when the
+                              *   name is longer than a DNS name may be (never asked) */
+  char *detail;              /**< temperror detail, or NULL */
+  guint32 ttl;               /**< seconds the answer may be cached (G_MAXUINT32: not asked) */
+  guint n_dmarc;             /**< records starting with v=DMARC1 */
+  guint n_valid;             /**< of those, the ones that parse */
+  BimiDmarcRecord *record;   /**< the one record that parses (n_valid == 1), read under RFC 9989; else NULL */
+  char *problem;             /**< n_dmarc == 1 and it does not parse: why; else NULL */
+  /*< private >*/
+  GBytes *valid_text;        /**< the text of @record */
+  BimiDmarcRecord *record_rfc7489; /**< @record read under RFC 7489, parsed when first needed */
+} BimiDmarcPolicyRecord;
+
+/**
+ * bimi_dmarc_evaluation_find_policy_record:
+ * @evaluation: a finished evaluation
+ * @domain: a domain (any case, trailing dot ignored)
+ *
+ * The answer at "_dmarc.<domain>" this evaluation asked for. An evaluation
+ * whose result is pass or fail has asked for the Author Domain and for its
+ * Organizational Domain (org_domain, else org_domain_psl), so that BIMI's
+ * gate (spec §4) needs no query of its own.
+ *
+ * Returns: (transfer none) (nullable): the entry, or NULL when never asked.
+ */
+const BimiDmarcPolicyRecord *bimi_dmarc_evaluation_find_policy_record(const BimiDmarcEvaluation *evaluation,
+                                                                      const char *domain);
 
 void bimi_dmarc_evaluation_free(BimiDmarcEvaluation *evaluation);
 
@@ -327,6 +371,72 @@ typedef struct {
  */
 BimiDmarcEvaluation *bimi_dmarc_evaluate(BimiDnsResolver *resolver, const BimiDmarcOptions *options,
                                          const BimiDmarcInput *input, GError **error);
+
+/**
+ * BimiDmarcMessageInput:
+ * The one way a DMARC input is built (engine/dmarc-input.c): from a message
+ * and what SPF and DKIM found (bimi_dmarc_message_input_init()), or for a
+ * bare domain (bimi_dmarc_message_input_init_domain()). Initialise, evaluate
+ * with bimi_dmarc_evaluate_message(), clear with
+ * bimi_dmarc_message_input_clear(). The arguments must outlive it.
+ */
+typedef struct {
+  BimiDmarcInput input;   /**< what bimi_dmarc_evaluate() takes; points into this struct and the arguments */
+  /*< private >*/
+  char *author, *author_reason, *message_id, *date;
+  GArray *dkim;           /* of BimiDmarcDkimInput, one per signature (at most BIMI_DMARC_MAX_DKIM_INPUTS) */
+  GPtrArray *signatures;  /* the BimiDkimSignature* they came from, same order (a reference) */
+  BimiDmarcDkimInput domain_dkim;
+} BimiDmarcMessageInput;
+
+/**
+ * bimi_dmarc_message_input_init:
+ * @in: (out caller-allocates): the input to fill
+ * @msg: the message (the Author Domain, Message-ID and Date come from it)
+ * @spf: (nullable): SPF of the MAIL FROM identity (postmaster@HELO for a null
+ *   path, RFC 7208 §2.4) from bimi_spf_check(); NULL = none (no client address)
+ * @spf_helo: (nullable): SPF of the HELO identity on its own (RFC 7208 §2.3,
+ *   bimi_spf_check_helo()), reported only
+ * @helo: (nullable): the HELO/EHLO name
+ * @signatures: (nullable) (element-type BimiDkimSignature): every DKIM
+ *   signature bimi_dkim_verify() returned; bimi_dmarc_evaluate_message()
+ *   records each one's alignment in it (a reference is kept)
+ *
+ * RFC 7489 §4.1, RFC 9989 §4.3: what DMARC needs, from the layers that
+ * verified it. At most BIMI_DMARC_MAX_DKIM_INPUTS signatures go to DMARC.
+ */
+void bimi_dmarc_message_input_init(BimiDmarcMessageInput *in, const BimiMessage *msg, const BimiSpfResult *spf,
+                                   const BimiSpfResult *spf_helo, const char *helo, GPtrArray *signatures);
+
+/**
+ * bimi_dmarc_message_input_init_domain:
+ * @in: (out caller-allocates): the input to fill
+ * @domain: a domain (A-labels), copied
+ *
+ * The input of a message From: @domain whose one DKIM signature d=@domain
+ * passed and no SPF: what policy would apply to a sender that authenticates,
+ * at which domains (`bimi lookup` and the service's domain endpoint).
+ */
+void bimi_dmarc_message_input_init_domain(BimiDmarcMessageInput *in, const char *domain);
+
+/** Frees what bimi_dmarc_message_input_init*() allocated (not @in itself). */
+void bimi_dmarc_message_input_clear(BimiDmarcMessageInput *in);
+
+/**
+ * bimi_dmarc_evaluate_message:
+ * @resolver: as bimi_dmarc_evaluate()
+ * @options: (nullable): as bimi_dmarc_evaluate()
+ * @in: a filled input
+ * @error: as bimi_dmarc_evaluate()
+ *
+ * bimi_dmarc_evaluate() of @in->input, then the Identifier Alignment found
+ * for each signature written into its BimiDkimSignature.aligned_with_from
+ * (signatures past BIMI_DMARC_MAX_DKIM_INPUTS stay UNKNOWN).
+ *
+ * Returns: (transfer full): the evaluation, or NULL with @error set.
+ */
+BimiDmarcEvaluation *bimi_dmarc_evaluate_message(BimiDnsResolver *resolver, const BimiDmarcOptions *options,
+                                                 BimiDmarcMessageInput *in, GError **error);
 
 /**
  * bimi_dmarc_evaluation_build_json:

@@ -96,6 +96,8 @@ struct _BimiDnsResolver {
   gboolean offline;         /* local data only, "." is a static zone */
   BimiDnsZone *zone;        /* what the zone data loaded so far holds */
   GHashTable *fault_names;  /* lower-case name, no trailing dot */
+  GHashTable *asked;        /* with bimi_dns_resolver_count_queries(): lower-case name → questions asked */
+  guint n_asked;            /* with bimi_dns_resolver_count_queries(): every question */
 };
 
 /* ---- small tables --------------------------------------------------------- */
@@ -331,6 +333,8 @@ bimi_dns_resolver_unref(BimiDnsResolver *resolver)
   if (resolver->ctx != NULL)
     ub_ctx_delete(resolver->ctx);
   g_hash_table_unref(resolver->fault_names);
+  if (resolver->asked != NULL)
+    g_hash_table_unref(resolver->asked);
   bimi_dns__zone_free(resolver->zone);
   g_mutex_clear(&resolver->lock);
   g_free(resolver);
@@ -743,6 +747,15 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
   }
   g_mutex_lock(&resolver->lock);
   offline = resolver->offline;
+  if (resolver->asked != NULL) {
+    char *key = g_ascii_strdown(name, -1);
+    gsize n = strlen(key);
+    if (n > 1 && key[n - 1] == '.')
+      key[n - 1] = '\0';
+    g_hash_table_insert(resolver->asked, key,
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(resolver->asked, key)) + 1));
+    resolver->n_asked++;
+  }
   g_mutex_unlock(&resolver->lock);
 
   answer = g_new0(BimiDnsAnswer, 1);
@@ -835,4 +848,35 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
   }
   answer->ttl = answer->status == BIMI_DNS_TEMPERROR ? 0 : ttl;
   return g_steal_pointer(&answer);
+}
+
+void
+bimi_dns_resolver_count_queries(BimiDnsResolver *resolver)
+{
+  g_return_if_fail(resolver != NULL);
+  g_mutex_lock(&resolver->lock);
+  if (resolver->asked == NULL)
+    resolver->asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_remove_all(resolver->asked);
+  resolver->n_asked = 0;
+  g_mutex_unlock(&resolver->lock);
+}
+
+guint
+bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name)
+{
+  guint n;
+
+  g_return_val_if_fail(resolver != NULL, 0);
+  g_mutex_lock(&resolver->lock);
+  if (resolver->asked == NULL) {
+    n = 0;
+  } else if (name == NULL) {
+    n = resolver->n_asked;
+  } else {
+    g_autofree char *key = g_ascii_strdown(name, -1);
+    n = GPOINTER_TO_UINT(g_hash_table_lookup(resolver->asked, key));
+  }
+  g_mutex_unlock(&resolver->lock);
+  return n;
 }

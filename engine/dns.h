@@ -255,6 +255,28 @@ BimiDnsAnswer *bimi_dns_lookup_record(BimiDnsResolver *resolver, const char *nam
 BimiDnsAnswer *bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
                                         gint64 deadline_monotonic_us, GError **error);
 
+/**
+ * bimi_dns_resolver_count_queries:
+ * @resolver: a resolver
+ *
+ * Starts (or restarts from zero) counting the questions bimi_dns_lookup() and
+ * bimi_dns_lookup_deadline() are asked, per name: tests and diagnostics
+ * (how many queries one evaluation makes). Off by default: the table grows
+ * with every distinct name. Thread-safe.
+ */
+void bimi_dns_resolver_count_queries(BimiDnsResolver *resolver);
+
+/**
+ * bimi_dns_resolver_get_query_count:
+ * @resolver: a resolver
+ * @name: (nullable): a query name (any case, no trailing dot), or NULL for all names
+ *
+ * Returns: the questions asked for @name (every type; CNAME targets followed
+ * are not counted apart) since bimi_dns_resolver_count_queries(); 0 when
+ * counting is off.
+ */
+guint bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name);
+
 /** The per-query deadline of @resolver, in milliseconds (the configured value or the default). */
 guint bimi_dns_resolver_get_timeout_ms(BimiDnsResolver *resolver);
 

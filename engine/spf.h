@@ -173,6 +173,25 @@ gboolean bimi_spf_result_from_string(const char *text, BimiSpfResultCode *out_re
 /** "mailfrom" or "helo" (RFC 7208 §9.1 identity names). (transfer none) */
 const char *bimi_spf_identity_to_string(BimiSpfIdentity identity);
 
+/**
+ * bimi_spf_check_helo:
+ * @resolver: the shared DNS resolver (transfer none)
+ * @ip: the SMTP client address
+ * @helo: (nullable): HELO/EHLO name
+ * @mail_from: (nullable): the result of bimi_spf_check() for the same session
+ * @options: (nullable): settings
+ *
+ * RFC 7208 §2.3: the HELO identity checked on its own (<sender> =
+ * "postmaster@" HELO), reported as smtp.helo next to the MAIL FROM result.
+ * Only when @mail_from checked the MAIL FROM identity: with a null path that
+ * check already was the HELO identity (§2.4). DMARC never aligns it.
+ *
+ * Returns: (transfer full) (nullable): the result (identity HELO), or NULL
+ * when there is no separate HELO check to make or @helo is unusable.
+ */
+BimiSpfResult *bimi_spf_check_helo(BimiDnsResolver *resolver, GInetAddress *ip, const char *helo,
+                                   const BimiSpfResult *mail_from, const BimiSpfOptions *options);
+
 G_END_DECLS
 
 #endif /* BIMI_SPF_H */

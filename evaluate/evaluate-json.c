@@ -157,13 +157,8 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
       json_builder_add_null_value(b);
     json_builder_set_member_name(b, "dkim");
     json_builder_begin_array(b);
-    for (guint i = 0; run->dkim != NULL && i < run->dkim->len; i++) {
-      int aligned = -1;
-      const GArray *al = run->dmarc ? run->dmarc->dkim_signature_aligned : NULL;
-      if (al != NULL && i < al->len)
-        aligned = g_array_index(al, gboolean, i) ? 1 : 0;
-      bimi_dkim_signature_build_json_aligned(g_ptr_array_index(run->dkim, i), aligned, b);
-    }
+    for (guint i = 0; run->dkim != NULL && i < run->dkim->len; i++)
+      bimi_dkim_signature_build_json(g_ptr_array_index(run->dkim, i), b);
     json_builder_end_array(b);
     json_builder_set_member_name(b, "arc");
     if (run->arc != NULL)

@@ -124,16 +124,6 @@ check_envelope(BimiEvaluateRun *run, const BimiEnvelope *env, GInetAddress **out
   return TRUE;
 }
 
-static char *
-first_value(const BimiMessage *msg, const char *name)
-{
-  g_autoptr(GArray) idx = bimi_message_find_fields(msg, name);
-
-  if (idx->len == 0)
-    return NULL;
-  return bimi_header_field_dup_unfolded_value(bimi_message_get_field(msg, g_array_index(idx, guint, 0)), NULL);
-}
-
 /* SPF (RFC 7208 §2.3, §2.4): the MAIL FROM identity (HELO's postmaster for a
  * null path) for DMARC, and the HELO identity on its own when both are known. */
 static gboolean
@@ -152,49 +142,21 @@ run_spf(BimiEvaluator *ev, BimiEvaluateRun *run, GInetAddress *ip, gint64 now, G
                 run->mail_from && *run->mail_from ? "mail_from" : "helo", local->message);
     return FALSE;
   }
-  if (run->helo != NULL && run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM) {
-    g_autofree char *sender = g_strconcat("postmaster@", run->helo, NULL);
-    g_clear_error(&local);
-    run->spf_helo = bimi_spf_check_host(ev->resolver, ip, run->helo, sender, run->helo, &opts, &local);
-    if (run->spf_helo != NULL)
-      run->spf_helo->identity = BIMI_SPF_IDENTITY_HELO;
-  }
+  run->spf_helo = bimi_spf_check_helo(ev->resolver, ip, run->helo, run->spf, &opts);
   return TRUE;
 }
 
 static BimiDmarcEvaluation *
 run_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, GError **error)
 {
-  g_autofree char *author = NULL, *author_reason = NULL, *message_id = NULL, *date = NULL;
-  g_autoptr(GArray) dkim_inputs = g_array_new(FALSE, TRUE, sizeof(BimiDmarcDkimInput));
   BimiDmarcOptions opts = { ev->config->policy_dmarc };
-  BimiDmarcInput input = { 0 };
+  BimiDmarcMessageInput input;
+  BimiDmarcEvaluation *d;
 
-  if (bimi_dmarc_author_domain(msg, &author, &author_reason))
-    input.author_domain = author;
-  else
-    input.author_domain_error = author_reason;
-  if (run->spf != NULL) {
-    input.spf_mail_from_domain = run->spf->identity == BIMI_SPF_IDENTITY_MAILFROM ? run->spf->domain : NULL;
-    input.spf_mail_from_result = bimi_dmarc_auth_result_from_spf(run->spf->result);
-  } else {
-    input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
-  }
-  if (run->spf_helo != NULL)
-    input.spf_helo_result = bimi_dmarc_auth_result_from_spf(run->spf_helo->result);
-  input.spf_helo_domain = run->helo;
-  for (guint i = 0; i < run->dkim->len && i < BIMI_DMARC_MAX_DKIM_INPUTS; i++) {
-    const BimiDkimSignature *s = g_ptr_array_index(run->dkim, i);
-    BimiDmarcDkimInput d = { s->domain, bimi_dmarc_auth_result_from_dkim(s->result) };
-    g_array_append_val(dkim_inputs, d);
-  }
-  input.dkim = (const BimiDmarcDkimInput *) (void *) dkim_inputs->data;
-  input.n_dkim = dkim_inputs->len;
-  message_id = first_value(msg, "Message-ID");
-  date = first_value(msg, "Date");
-  input.message_id = message_id;
-  input.date = date;
-  return bimi_dmarc_evaluate(ev->resolver, &opts, &input, error);
+  bimi_dmarc_message_input_init(&input, msg, run->spf, run->spf_helo, run->helo, run->dkim);
+  d = bimi_dmarc_evaluate_message(ev->resolver, &opts, &input, error);
+  bimi_dmarc_message_input_clear(&input);
+  return d;
 }
 
 /* FCrDNS and SPF need only the envelope and the resolver: they run on the

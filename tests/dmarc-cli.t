@@ -30,8 +30,9 @@ check() {
 }
 
 echo "1..8"
+# The HELO identity is checked on its own too (RFC 7208 §2.3), as the service does: the same A-R (issue 14).
 check "RFC 8463 message, aligned SPF and DKIM: pass" 0 \
-  '^Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=joe@football.example.com; dkim=pass header.d=football.example.com header.s=brisbane .*; dmarc=pass header.from=football.example.com' \
+  '^Authentication-Results: mx.example.net; spf=pass smtp.mailfrom=joe@football.example.com; spf=none smtp.helo=mail.football.example.com; dkim=pass header.d=football.example.com header.s=brisbane .*; dmarc=pass header.from=football.example.com' \
   "${ZONES[@]}" --ip 192.0.2.25 --helo mail.football.example.com --mail-from joe@football.example.com \
   --authserv-id mx.example.net "$A3"
 check "SPF fails, aligned DKIM still passes DMARC" 0 'dmarc=pass' \

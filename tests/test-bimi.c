@@ -62,28 +62,19 @@ run_with(const char *message_text, const Run *run)
   g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
   g_autoptr(GPtrArray) sigs = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dkim_signature_free);
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
-  g_autofree char *author = NULL, *author_reason = NULL;
-  BimiDmarcDkimInput dkim[1];
-  BimiDmarcInput input = { 0 };
+  BimiDmarcMessageInput input;
   BimiDmarcOptions options = { 0 };
   BimiBimiInput bin = { 0 };
   BimiBimiResult *r;
 
   g_assert_no_error(error);
-  if (bimi_dmarc_author_domain(msg, &author, &author_reason))
-    input.author_domain = author;
-  else
-    input.author_domain_error = author_reason;
-  if (run->dkim_domain != NULL) {
+  if (run->dkim_domain != NULL)
     g_ptr_array_add(sigs, fake_sig(run->dkim_domain, run->dkim_result, run->h ? run->h : "from:to:subject"));
-    dkim[0].domain = run->dkim_domain;
-    dkim[0].result = bimi_dmarc_auth_result_from_dkim(run->dkim_result);
-    input.dkim = dkim;
-    input.n_dkim = 1;
-  }
-  input.spf_mail_from_result = BIMI_DMARC_AUTH_NONE;
+  /* DMARC records each signature's alignment in it, which BIMI reads */
+  bimi_dmarc_message_input_init(&input, msg, NULL, NULL, NULL, sigs);
   options.mode = run->mode;
-  ev = bimi_dmarc_evaluate(resolver, &options, &input, &error);
+  ev = bimi_dmarc_evaluate_message(resolver, &options, &input, &error);
+  bimi_dmarc_message_input_clear(&input);
   g_assert_no_error(error);
   bin.message = msg;
   bin.dmarc = ev;
@@ -537,6 +528,68 @@ test_selector_invalid_or_unaligned(void)
 
 /* ---- discovery (spec §3) ------------------------------------------------------------ */
 
+/* One evaluation asks each "_dmarc" name once, and BIMI's gate asks none of its own: it reads the records
+ * the DMARC evaluation found (issue 14). The resolver counts every question. */
+static void
+test_gate_uses_dmarc_records(void)
+{
+  static const BimiDmarcMode modes[] = { BIMI_DMARC_MODE_RFC9989, BIMI_DMARC_MODE_RFC7489 };
+
+  for (gsize m = 0; m < G_N_ELEMENTS(modes); m++) {
+    g_autoptr(BimiDnsResolver) resolver = zone_resolver();
+    g_autoptr(GError) error = NULL;
+    const char *text = "From: news@mail.brand.example\r\nTo: u@example.net\r\nSubject: hi\r\n\r\nbody\r\n";
+    g_autoptr(GBytes) raw = g_bytes_new_static(text, strlen(text));
+    g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+    g_autoptr(GPtrArray) sigs = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dkim_signature_free);
+    g_autoptr(BimiDmarcEvaluation) ev = NULL;
+    g_autoptr(BimiBimiResult) r = NULL;
+    BimiDmarcDkimInput dkim = { "brand.example", BIMI_DMARC_AUTH_PASS };
+    BimiDmarcInput input = { 0 };
+    BimiDmarcOptions options = { modes[m] };
+    BimiBimiInput bin = { 0 };
+    guint dmarc_queries = 0, after_dmarc;
+
+    g_assert_no_error(error);
+    g_ptr_array_add(sigs, fake_sig("brand.example", BIMI_DKIM_RESULT_PASS, "from:to:subject"));
+    input.author_domain = "mail.brand.example";
+    input.dkim = &dkim;
+    input.n_dkim = 1;
+    bimi_dns_resolver_count_queries(resolver);
+    ev = bimi_dmarc_evaluate(resolver, &options, &input, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(ev->result, ==, BIMI_DMARC_RESULT_PASS);
+    after_dmarc = bimi_dns_resolver_get_query_count(resolver, NULL);
+    bin.message = msg;
+    bin.dmarc = ev;
+    bin.dkim = sigs;
+    r = bimi_bimi_evaluate(resolver, NULL, &bin, &error);
+    g_assert_no_error(error);
+    assert_result(r, BIMI_BIMI_RESULT_PASS, "record-found");
+    g_assert_true(r->gate->ok);
+    g_assert_false(r->gate->author.found);       /* no _dmarc.mail.brand.example: sp of the org applies */
+    g_assert_cmpstr(r->gate->org.domain, ==, "brand.example");
+    g_assert_true(r->gate->org.found);
+    g_assert_cmpint(r->gate->org.sp, ==, BIMI_DMARC_POLICY_QUARANTINE);
+    /* each "_dmarc" name once in the whole evaluation, all of them asked by DMARC */
+    for (guint i = 0; i < ev->queries->len; i++) {
+      const char *name = g_ptr_array_index(ev->queries, i);
+      g_assert_cmpuint(bimi_dns_resolver_get_query_count(resolver, name), ==, 1);
+      dmarc_queries++;
+    }
+    g_assert_cmpuint(bimi_dns_resolver_get_query_count(resolver, "_dmarc.mail.brand.example"), ==, 1);
+    g_assert_cmpuint(bimi_dns_resolver_get_query_count(resolver, "_dmarc.brand.example"), ==, 1);
+    /* BIMI asked only its own names: default._bimi.mail.brand.example, then the org's */
+    g_assert_cmpuint(bimi_dns_resolver_get_query_count(resolver, NULL) - after_dmarc, ==, 2);
+    g_assert_cmpuint(r->queries->len, ==, 2);
+    for (guint i = 0; i < r->queries->len; i++)
+      g_assert_false(g_str_has_prefix(g_ptr_array_index(r->queries, i), "_dmarc."));
+    g_test_message("%s: %u DNS queries in all, %u of them _dmarc (DMARC's), %u by BIMI",
+                   bimi_dmarc_mode_to_string(modes[m]), bimi_dns_resolver_get_query_count(resolver, NULL),
+                   dmarc_queries, bimi_dns_resolver_get_query_count(resolver, NULL) - after_dmarc);
+  }
+}
+
 static void
 test_discovery_org_fallback(void)
 {
@@ -753,6 +806,7 @@ main(int argc, char **argv)
   g_test_add_func("/bimi/selector/two-headers", test_selector_two_headers);
   g_test_add_func("/bimi/selector/invalid-or-unaligned", test_selector_invalid_or_unaligned);
   g_test_add_func("/bimi/discovery/org-fallback", test_discovery_org_fallback);
+  g_test_add_func("/bimi/gate/uses-dmarc-records", test_gate_uses_dmarc_records);
   g_test_add_func("/bimi/discovery/same-selector", test_discovery_same_selector);
   g_test_add_func("/bimi/discovery/declined", test_discovery_declined);
   g_test_add_func("/bimi/discovery/noise-multi-cname-invalid", test_discovery_noise_multi_cname_invalid);
