@@ -39,6 +39,7 @@
 #include "engine/fetch-netaddr.h"
 #include "engine/dns.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-domain.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -696,10 +697,11 @@ bimi_fetch__host_check(const char *host, gboolean allow_private, char **out_host
 {
   g_autofree char *mapped = NULL;
   g_autofree char *shown = NULL;
-  gsize len, start = 0, labels = 0;
+  gsize len;
   guint8 addr[16];
   gsize addr_len;
-  gboolean numeric = TRUE, ascii = TRUE;
+  gboolean numeric, ascii = TRUE;
+  BimiDomainInfo info = { 0 };
 
   *out_host = NULL;
   len = strlen(host);
@@ -755,38 +757,34 @@ bimi_fetch__host_check(const char *host, gboolean allow_private, char **out_host
     *out_host = g_steal_pointer(&mapped);
     return TRUE;
   }
-  if (len > BIMI_DNS_MAX_NAME_BYTES) {
-    *detail = g_strdup_printf("host name of %" G_GSIZE_FORMAT " bytes (at most %u)", len, BIMI_DNS_MAX_NAME_BYTES);
+  /* Letters, digits, '-' (also at a label's ends, as libcurl accepts) and
+   * '_' (seen in real host names); two labels at least unless @allow_private. */
+  if (!bimi_domain_check(mapped, len, BIMI_DNS_MAX_NAME_BYTES, allow_private ? 1 : 2,
+                         BIMI_DOMAIN_UNDERSCORE | BIMI_DOMAIN_HYPHEN_EDGES, &info)) {
+    switch (info.status) {
+    case BIMI_DOMAIN_TOO_LONG:
+      *detail = g_strdup_printf("host name of %" G_GSIZE_FORMAT " bytes (at most %u)", len, BIMI_DNS_MAX_NAME_BYTES);
+      break;
+    case BIMI_DOMAIN_TOO_FEW_LABELS:
+      *detail = g_strdup_printf("host %s is not a fully qualified domain name", shown);
+      break;
+    case BIMI_DOMAIN_BAD_BYTE:
+      *detail = g_strdup_printf("host %s has a byte that is not a letter, digit, '-' or '_' (offset %" G_GSIZE_FORMAT
+                                " of %s)", shown, info.offset, mapped);
+      break;
+    default:
+      *detail = g_strdup_printf("host %s has an empty label or one longer than 63 bytes", shown);
+      break;
+    }
     return FALSE;
   }
-  for (gsize i = 0; i <= len; i++) {
-    if (i < len && mapped[i] != '.') {
-      if (!bimi_char_is_ldh((guchar) mapped[i]) && mapped[i] != '_') {
-        *detail = g_strdup_printf("host %s has a byte that is not a letter, digit, '-' or '_'", shown);
-        return FALSE;
-      }
-      continue;
-    }
-    if (i == start || i - start > 63) {
-      *detail = g_strdup_printf("host %s has an empty label or one longer than 63 bytes", shown);
-      return FALSE;
-    }
-    numeric = TRUE;
-    for (gsize k = start; k < i; k++)
-      numeric = numeric && bimi_char_is_digit((guchar) mapped[k]);
-    labels++;
-    start = i + 1;
-  }
-  if (!allow_private) {
-    if (labels < 2) {
-      *detail = g_strdup_printf("host %s is not a fully qualified domain name", shown);
-      return FALSE;
-    }
-    if (numeric) {
-      /* "127.1", "10.0.1": libcurl and inet_aton() read these as addresses. */
-      *detail = g_strdup_printf("host %s ends in a numeric label (an address, not a domain name)", shown);
-      return FALSE;
-    }
+  numeric = TRUE;
+  for (gsize k = 0; k < info.last_label_len; k++)
+    numeric = numeric && bimi_char_is_digit((guchar) mapped[info.last_label_offset + k]);
+  if (!allow_private && numeric) {
+    /* "127.1", "10.0.1": libcurl and inet_aton() read these as addresses. */
+    *detail = g_strdup_printf("host %s ends in a numeric label (an address, not a domain name)", shown);
+    return FALSE;
   }
   *out_host = g_steal_pointer(&mapped);
   return TRUE;
