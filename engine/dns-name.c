@@ -51,6 +51,22 @@ bimi_dns_type_from_string(const char *text, BimiDnsType *out_type)
 
 /* ---- domain names -------------------------------------------------------- */
 
+/* Appends one label (its length octet and @llen bytes) at *wpos; the label
+ * and the root label after it must fit in BIMI_DNS__MAX_WIRE_NAME. */
+static gboolean
+append_label(BimiDnsName *out, gsize *wpos, const guint8 *label, gsize llen, GError **error)
+{
+  if (*wpos + 1 + llen + 1 > BIMI_DNS__MAX_WIRE_NAME) {
+    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME, "domain name longer than %u octets",
+                BIMI_DNS__MAX_WIRE_NAME);
+    return FALSE;
+  }
+  out->wire[(*wpos)++] = (guint8) llen;
+  memcpy(out->wire + *wpos, label, llen);
+  *wpos += llen;
+  return TRUE;
+}
+
 gboolean
 bimi_dns__name_from_text(const char *text, gsize len, const BimiDnsName *origin,
                          BimiDnsName *out, GError **error)
@@ -79,15 +95,8 @@ bimi_dns__name_from_text(const char *text, gsize len, const BimiDnsName *origin,
                     "empty label at offset %" G_GSIZE_FORMAT, i);
         return FALSE;
       }
-      /* this label, its length octet, and the root label must fit */
-      if (wpos + 1 + llen + 1 > BIMI_DNS__MAX_WIRE_NAME) {
-        g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME,
-                    "domain name longer than %u octets", BIMI_DNS__MAX_WIRE_NAME);
+      if (!append_label(out, &wpos, label, llen, error))
         return FALSE;
-      }
-      out->wire[wpos++] = (guint8) llen;
-      memcpy(out->wire + wpos, label, llen);
-      wpos += llen;
       llen = 0;
       i++;
       if (i == len)
@@ -136,14 +145,8 @@ bimi_dns__name_from_text(const char *text, gsize len, const BimiDnsName *origin,
     return TRUE;
   }
   /* relative: close the last label, then append the origin (or the root) */
-  if (wpos + 1 + llen + 1 > BIMI_DNS__MAX_WIRE_NAME) {
-    g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME,
-                "domain name longer than %u octets", BIMI_DNS__MAX_WIRE_NAME);
+  if (!append_label(out, &wpos, label, llen, error))
     return FALSE;
-  }
-  out->wire[wpos++] = (guint8) llen;
-  memcpy(out->wire + wpos, label, llen);
-  wpos += llen;
   if (origin == NULL || origin->len <= 1) {
     out->wire[wpos++] = 0;
   } else {
