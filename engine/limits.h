@@ -270,6 +270,9 @@
 #define BIMI_RENDER_DEFAULT_WORKER_NOFILE 32u
 /** Requests a worker serves before it exits and is replaced (bounds leaks and the CPU hard limit). */
 #define BIMI_RENDER_WORKER_MAX_REQUESTS 500u
+/** Times a request is retried on a fresh worker after its worker died before
+ *  answering (a second death of the same input is the input's fault: a render failure). */
+#define BIMI_RENDER_MAX_RETRIES       1u
 
 /* ---- engine/bimi (spec/bimi-receiver.md §2, §3, §9) --------------------- */
 /** Longest Assertion Record (TXT strings joined) parsed, in bytes (DNS allows
@@ -318,6 +321,9 @@
 #define BIMI_EVALUATE_CACHE_FORMAT    1
 /** Seconds a temperror decision may be cached by the client (retry soon). */
 #define BIMI_EVALUATE_TEMPERROR_TTL_S 30u
+/** Most logo hashes remembered as unrenderable (the negative render cache);
+ *  when full, expired entries go first, then the entry closest to expiry. */
+#define BIMI_EVALUATE_MAX_UNRENDERABLE 4096u
 /** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
 #define BIMI_EVALUATE_MAX_HELO_BYTES  255u
 
