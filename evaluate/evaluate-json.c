@@ -18,8 +18,8 @@
 #include "evaluate/evaluate-private.h"
 #include "engine/base/base-json.h"
 
-static char *
-iso_time(gint64 t)
+char *
+bimi_evaluate__iso_time(gint64 t)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
   return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
@@ -112,7 +112,7 @@ build_mark(JsonBuilder *b, const BimiEvaluateRun *run)
     json_builder_add_null_value(b);
     return;
   }
-  not_after = iso_time(v->not_after);
+  not_after = bimi_evaluate__iso_time(v->not_after);
   json_builder_begin_object(b);
   bimi_json_add_string_or_null(b, "certificate_type", v->cert_type);
   bimi_json_add_string_or_null(b, "mark_type", v->mark_type);
@@ -202,7 +202,7 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run)
 
   json_builder_begin_object(b);
   bimi_json_add_string_or_null(b, "decision", bimi_decision_kind_to_string(run->kind));
-  bimi_json_add_string_or_null(b, "reason", run->reason);
+  bimi_json_add_string_or_null(b, "reason", bimi_decision_reason_to_string(run->reason));
   build_indicator(ev, b, run);
   build_mark(b, run);
   build_auth(b, run);

@@ -37,7 +37,7 @@
 static char *
 build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
 {
-  const char *id = ev->config->auth_authserv_id ? ev->config->auth_authserv_id : g_get_host_name();
+  const char *id = ev->authserv_id;
   g_autoptr(BimiAuthres) ar = bimi_authres_new(id);
   const BimiDmarcEvaluation *d = run->dmarc;
   BimiAuthresResult *r;
@@ -96,24 +96,25 @@ check_envelope(BimiEvaluateRun *run, const BimiEnvelope *env, GInetAddress **out
   if (env->client_ip != NULL) {
     *out_ip = g_inet_address_new_from_string(env->client_ip);
     if (*out_ip == NULL) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "ip: not an IPv4 or IPv6 address");
+      bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE, BIMI_EVALUATE_FIELD_IP,
+                                     "not an IPv4 or IPv6 address");
       return FALSE;
     }
     run->client_ip = g_inet_address_to_string(*out_ip);
   }
   if (env->helo != NULL && *env->helo != '\0') {
     if (!envelope_text_ok(env->helo, BIMI_EVALUATE_MAX_HELO_BYTES)) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "helo: not a host name or address literal of at most %u bytes", BIMI_EVALUATE_MAX_HELO_BYTES);
+      bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE, BIMI_EVALUATE_FIELD_HELO,
+                                     "not a host name or address literal of at most %u bytes",
+                                     BIMI_EVALUATE_MAX_HELO_BYTES);
       return FALSE;
     }
     run->helo = g_strdup(env->helo);
   }
   if (env->mail_from != NULL) {
     if (!envelope_text_ok(env->mail_from, BIMI_SPF_MAX_SENDER_BYTES)) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "mail_from: not an address of at most %u bytes without spaces or controls",
+      bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE, BIMI_EVALUATE_FIELD_MAIL_FROM,
+                                     "not an address of at most %u bytes without spaces or controls",
                   BIMI_SPF_MAX_SENDER_BYTES);
       return FALSE;
     }
@@ -138,8 +139,10 @@ run_spf(BimiEvaluator *ev, BimiEvaluateRun *run, GInetAddress *ip, gint64 now, G
     return TRUE; /* nothing to check: spf=none */
   run->spf = bimi_spf_check(ev->resolver, ip, run->helo, run->mail_from, &opts, &local);
   if (run->spf == NULL) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE, "%s: %s",
-                run->mail_from && *run->mail_from ? "mail_from" : "helo", local->message);
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE,
+                                   run->mail_from && *run->mail_from ? BIMI_EVALUATE_FIELD_MAIL_FROM
+                                                                     : BIMI_EVALUATE_FIELD_HELO,
+                                   "%s", local->message);
     return FALSE;
   }
   run->spf_helo = bimi_spf_check_helo(ev->resolver, ip, run->helo, run->spf, &opts);
@@ -230,14 +233,14 @@ envelope_from_received(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessag
                               &local)) {
     if (local == NULL)
       return TRUE; /* no trusted hop: rdns and spf stay none */
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_MESSAGE, BIMI_EVALUATE_FIELD_MESSAGE, "%s", local->message);
     return FALSE;
   }
   env.client_ip = rip;
   env.helo = rhelo;
   env.mail_from = rfrom;
   if (!check_envelope(run, &env, ip, &local)) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: Received envelope: %s",
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_MESSAGE, BIMI_EVALUATE_FIELD_MESSAGE, "Received envelope: %s",
                 local->message);
     return FALSE;
   }
@@ -259,7 +262,7 @@ own_authres_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *ms
     { "temperror", BIMI_DMARC_RESULT_TEMPERROR }, { "permerror", BIMI_DMARC_RESULT_PERMERROR },
   };
   const BimiConfig *c = ev->config;
-  const char *id = c->auth_authserv_id ? c->auth_authserv_id : g_get_host_name();
+  const char *id = ev->authserv_id;
   g_autoptr(BimiAuthres) own = NULL;
   gboolean found = FALSE;
 
@@ -299,7 +302,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
 
   msg = bimi_message_parse(message, &local);
   if (msg == NULL) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_MESSAGE, BIMI_EVALUATE_FIELD_MESSAGE, "%s", local->message);
     return NULL;
   }
   if (!check_envelope(&run, envelope, &ip, error) ||
