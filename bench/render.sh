@@ -26,10 +26,10 @@ printf '%-22s %5s %14s %14s %14s %7s\n' logo px "ours-inproc-us" "ours-proc-us" 
 for logo in "$UP"/bimi/svg/extracted-from-vmc/*.svg fixtures/render/wide.svg fixtures/render/text.svg; do
   name=$(basename "$logo" .svg)
   for px in $SIZES; do
-    inproc=$("$BIMI" render "$logo" --size "$px" -o "$tmp/in.png" --repeat "$REPEAT" 2>&1 >/dev/null |
+    inproc=$("$BIMI" render "$logo" --in-process --size "$px" -o "$tmp/in.png" --repeat "$REPEAT" 2>&1 >/dev/null |
              awk '/per render/ { for (i = 1; i <= NF; i++) if ($i == "us") print $(i - 1) }')
     t0=$(now_ns)
-    for _ in $(seq "$RUNS"); do "$BIMI" render "$logo" --size "$px" -o "$tmp/ours.png" >/dev/null; done
+    for _ in $(seq "$RUNS"); do "$BIMI" render "$logo" --in-process --size "$px" -o "$tmp/ours.png" >/dev/null; done
     t1=$(now_ns)
     for _ in $(seq "$RUNS"); do rsvg-convert -w "$px" -h "$px" "$logo" -o "$tmp/ref.png"; done
     t2=$(now_ns)

@@ -4,8 +4,13 @@
  *
  * The SVG must pass the SVG Tiny PS profile (engine/svg, as `bimi svg check`)
  * before librsvg sees it: the renderer's precondition (renderer/render.h) is
- * enforced here. Rendering is in process by default;
- * --isolated renders through one worker process with the service's limits.
+ * enforced here. Rendering runs, by default, in one worker process with the
+ * service's limits (renderer/worker.h: the deadline kills it, RLIMIT_AS caps
+ * its memory, seccomp): a logo that validates but cannot be rendered (a <use>
+ * amplification, a CPU-heavy path) ends at the deadline with exit 1 instead
+ * of running for a minute and taking a gigabyte (issue 13). --in-process
+ * renders in this process (benchmarks, debugging): the deadline is then only
+ * checked between phases and no memory cap applies.
  * Output files are written atomically (temporary file + rename): a failed
  * render leaves no file behind.
  *
@@ -46,7 +51,7 @@ bimi_cli_cmd_render(int argc, char **argv)
   gint size = 0, deadline_ms = 0;
   g_autofree char *sizes_text = NULL;
   g_autofree char *output = NULL;
-  gboolean isolated = FALSE;
+  gboolean isolated = FALSE, in_process = FALSE;
   gint repeat = 1;
   const GOptionEntry entries[] = {
     { "size", 's', 0, G_OPTION_ARG_INT, &size, "Side of the square PNG in pixels (16 24 32 48 64 96 128 256 512)",
@@ -56,7 +61,9 @@ bimi_cli_cmd_render(int argc, char **argv)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Output PNG file (--size) or directory (--sizes)", "PATH" },
     { "deadline-ms", 0, 0, G_OPTION_ARG_INT, &deadline_ms, "Render deadline per size (default 2000)", "MS" },
     { "isolated", 0, 0, G_OPTION_ARG_NONE, &isolated,
-      "Render in a worker process with the service's resource limits", NULL },
+      "Render in a worker process with the service's resource limits (the default)", NULL },
+    { "in-process", 0, 0, G_OPTION_ARG_NONE, &in_process,
+      "Render in this process: no memory cap, the deadline checked only between phases", NULL },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
       "Render each size N times and print the mean time per render (benchmarks)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -71,7 +78,8 @@ bimi_cli_cmd_render(int argc, char **argv)
   int status = BIMI_EXIT_PASS;
 
   g_option_context_add_main_entries(ctx, entries, NULL);
-  g_option_context_set_description(ctx, "The SVG should have passed 'bimi svg check' first.\n"
+  g_option_context_set_description(ctx, "The SVG must pass 'bimi svg check' first. It is rendered in a worker process\n"
+                                        "with the service's limits (deadline, memory cap, seccomp) unless --in-process.\n"
                                         "Exit status: 0 written; 1 could not render; 2 usage or internal error.\n");
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return bimi_cli_usage_error("render", error->message);
@@ -83,6 +91,8 @@ bimi_cli_cmd_render(int argc, char **argv)
     return bimi_cli_usage_error("render", "give exactly one of --size PX and --sizes LIST");
   if (deadline_ms < 0)
     return bimi_cli_usage_error("render", "--deadline-ms must not be negative");
+  if (isolated && in_process)
+    return bimi_cli_usage_error("render", "give at most one of --isolated and --in-process");
   if (repeat < 1 || repeat > 100000)
     return bimi_cli_usage_error("render", "--repeat must be in 1..100000");
   options.deadline_ms = (guint) deadline_ms;
@@ -131,7 +141,7 @@ bimi_cli_cmd_render(int argc, char **argv)
       return BIMI_EXIT_USAGE;
     }
   }
-  if (isolated) {
+  if (!in_process) {
     g_autofree char *self = g_file_read_link("/proc/self/exe", &error);
     const char *wargv[] = { self, "__render-worker", NULL };
     BimiRenderPoolConfig config = { .worker_argv = wargv, .n_workers = 1, .deadline_ms = options.deadline_ms };

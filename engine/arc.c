@@ -335,6 +335,22 @@ body_digest(Ctx *c, BimiDkimCanon canon, guint *out_len)
   return c->body_digest[k];
 }
 
+/* Verifies @p's b= over @data with @key; a mismatch is a result (*ok FALSE,
+ * @why set), an OpenSSL failure an error. */
+static gboolean
+verify_signed_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const GByteArray *data, gboolean *ok, char **why,
+                   GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!bimi_dkim__verify_data(p, key, data->data, data->len, ok, &local)) {
+    g_set_error(error, BIMI_ARC_ERROR, BIMI_ARC_ERROR_INTERNAL, "%s", local->message);
+    return FALSE;
+  }
+  if (!*ok)
+    *why = g_strdup("signature verification failed");
+  return TRUE;
+}
+
 /* Verifies the AMS of instance @i on the header without the ARC fields of
  * newer instances. An AMS without c= is simple/simple (RFC 6376 §3.5 via
  * RFC 8617 §4.1.2). Returns FALSE only with @error; ok and why give the verdict. */
@@ -369,14 +385,7 @@ verify_ams(Ctx *c, guint i, gboolean *ok, char **why, GError **error)
   }
   const BimiHeaderField *f = bimi_message_get_field(c->msg, s->field[K_AMS] - 1);
   g_autoptr(GByteArray) data = bimi_dkim__header_data_skip(c->msg, f, p, skip);
-  g_autoptr(GError) local = NULL;
-  if (!bimi_dkim__verify_data(p, key, data->data, data->len, ok, &local)) {
-    g_set_error(error, BIMI_ARC_ERROR, BIMI_ARC_ERROR_INTERNAL, "%s", local->message);
-    return FALSE;
-  }
-  if (!*ok)
-    *why = g_strdup("signature verification failed");
-  return TRUE;
+  return verify_signed_data(p, key, data, ok, why, error);
 }
 
 /* §5.1.1: the AS of instance @i signs sets 1..i (AAR, AMS, AS in that order,
@@ -403,14 +412,7 @@ verify_as(Ctx *c, guint i, gboolean *ok, char **why, GError **error)
   const BimiHeaderField *f = bimi_message_get_field(c->msg, s->field[K_AS] - 1);
   g_autoptr(GByteArray) own = bimi_dkim__header_data(c->msg, f, p); /* h= is empty: the seal alone */
   g_byte_array_append(data, own->data, own->len);
-  g_autoptr(GError) local = NULL;
-  if (!bimi_dkim__verify_data(p, key, data->data, data->len, ok, &local)) {
-    g_set_error(error, BIMI_ARC_ERROR, BIMI_ARC_ERROR_INTERNAL, "%s", local->message);
-    return FALSE;
-  }
-  if (!*ok)
-    *why = g_strdup("signature verification failed");
-  return TRUE;
+  return verify_signed_data(p, key, data, ok, why, error);
 }
 
 static gboolean

@@ -18,6 +18,7 @@
  *    instance when h= is matched bottom up (the signer hashed it).
  */
 #include "engine/authres-trust.h"
+#include "engine/base/base-domain.h"
 #include "engine/dkim.h"
 #include "engine/limits.h"
 
@@ -36,18 +37,6 @@ set_why(char **out_why, const char *fmt, ...)
   g_free(*out_why);
   *out_why = g_strdup_vprintf(fmt, ap);
   va_end(ap);
-}
-
-/* Domain names equal, ASCII case-insensitively, one trailing dot ignored. */
-static gboolean
-domain_equal(const char *a, const char *b)
-{
-  gsize la = strlen(a), lb = strlen(b);
-  if (la > 1 && a[la - 1] == '.')
-    la--;
-  if (lb > 1 && b[lb - 1] == '.')
-    lb--;
-  return la == lb && la > 0 && g_ascii_strncasecmp(a, b, la) == 0;
 }
 
 /* How many times h= lists "authentication-results" (RFC 6376 §3.5 h=). */
@@ -119,7 +108,7 @@ decide(const BimiMessage *msg, ArField *f, guint m, guint n_ours, const char *id
   g_autofree char *last_why = NULL;
   for (guint s = 0; dkim_signatures != NULL && s < dkim_signatures->len; s++) {
     const BimiDkimSignature *sig = dkim_signatures->pdata[s];
-    if (sig->result != BIMI_DKIM_RESULT_PASS || sig->domain == NULL || !domain_equal(sig->domain, own_signing_domain))
+    if (sig->result != BIMI_DKIM_RESULT_PASS || sig->domain == NULL || !bimi_domain_equal(sig->domain, own_signing_domain))
       continue;
     n_passing++;
     g_autofree char *sel = g_strescape(sig->selector ? sig->selector : "?", NULL);

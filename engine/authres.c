@@ -25,6 +25,7 @@
  */
 #include "engine/authres.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-domain.h"
 #include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
@@ -714,27 +715,6 @@ is_dot_atom_or_empty(const char *v, gsize n)
   return TRUE;
 }
 
-/* RFC 6376 domain-name = sub-domain 1*("." sub-domain), sub-domain = Let-dig [Ldh-str]. */
-static gboolean
-is_domain_name(const char *v)
-{
-  gsize labels = 0;
-  const char *p = v;
-  for (;;) {
-    const char *l = p;
-    while (bimi_char_is_alpha((guchar) *p) || bimi_char_is_digit((guchar) *p) || *p == '-')
-      p++;
-    if (p == l || l[0] == '-' || p[-1] == '-')
-      return FALSE;
-    labels++;
-    if (*p == '\0')
-      return labels >= 2;
-    if (*p != '.')
-      return FALSE;
-    p++;
-  }
-}
-
 static gboolean
 is_strict_pvalue(const char *v)
 {
@@ -743,7 +723,8 @@ is_strict_pvalue(const char *v)
   const char *at = strchr(v, '@');
   if (at == NULL || strchr(at + 1, '@') != NULL)
     return FALSE;
-  return is_dot_atom_or_empty(v, (gsize) (at - v)) && is_domain_name(at + 1);
+  return is_dot_atom_or_empty(v, (gsize) (at - v)) &&
+         bimi_domain_check(at + 1, strlen(at + 1), G_MAXSIZE, 2, BIMI_DOMAIN_NO_LABEL_LIMIT, NULL);
 }
 
 char *

@@ -24,6 +24,7 @@
 #include "engine/bimi.h"
 #include "engine/bimi-private.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-domain.h"
 #include "engine/limits.h"
 #include "engine/taglist.h"
 
@@ -54,64 +55,7 @@ bimi_bimi_record_free(BimiBimiRecord *record)
 gboolean
 bimi_bimi__has_version_prefix(const char *text, gsize len)
 {
-  gsize i = 0;
-
-  while (i < len && (bimi_char_is_wsp(text[i]) || text[i] == '\r' || text[i] == '\n'))
-    i++;
-  if (i >= len || text[i] != 'v')
-    return FALSE;
-  i++;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (i >= len || text[i] != '=')
-    return FALSE;
-  i++;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (len - i < 5 || memcmp(text + i, "BIMI1", 5) != 0)
-    return FALSE;
-  i += 5;
-  return i == len || bimi_char_is_wsp(text[i]) || text[i] == ';' || text[i] == '\r' || text[i] == '\n';
-}
-
-static gboolean
-is_ldh_label(const char *s, gsize len)
-{
-  if (len == 0 || len > 63)
-    return FALSE;
-  if (!g_ascii_isalnum(s[0]) || !g_ascii_isalnum(s[len - 1]))
-    return FALSE;
-  for (gsize i = 0; i < len; i++) {
-    if (!g_ascii_isalnum(s[i]) && s[i] != '-')
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* RFC 5321 Domain (sub-domain *("." sub-domain)), @min_labels labels at least. */
-static gboolean
-is_dns_name(const char *s, gsize len, guint min_labels, guint *out_labels, const char **out_last, gsize *out_last_len)
-{
-  gsize start = 0;
-  guint labels = 0;
-
-  if (len == 0 || len > BIMI_DNS_MAX_NAME_BYTES)
-    return FALSE;
-  for (gsize i = 0; i <= len; i++) {
-    if (i == len || s[i] == '.') {
-      if (!is_ldh_label(s + start, i - start))
-        return FALSE;
-      labels++;
-      if (out_last != NULL) {
-        *out_last = s + start;
-        *out_last_len = i - start;
-      }
-      start = i + 1;
-    }
-  }
-  if (out_labels != NULL)
-    *out_labels = labels;
-  return labels >= min_labels;
+  return bimi_taglist_has_version(text, len, "BIMI1", BIMI_TAGLIST_VERSION_SKIP_LINES);
 }
 
 gboolean
@@ -121,9 +65,9 @@ bimi_bimi_uri_check(const char *uri, GError **error)
   g_autoptr(GUri) parsed = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *host = NULL;
-  const char *h, *last = NULL;
-  gsize hlen, last_len = 0;
-  guint labels = 0;
+  const char *h;
+  gsize hlen;
+  BimiDomainInfo info;
   gboolean numeric = TRUE;
 
   g_return_val_if_fail(uri != NULL, FALSE);
@@ -174,13 +118,13 @@ bimi_bimi_uri_check(const char *uri, GError **error)
   hlen = strlen(host);
   if (hlen > 1 && host[hlen - 1] == '.')
     hlen--;
-  if (!is_dns_name(host, hlen, 2, &labels, &last, &last_len)) {
+  if (!bimi_domain_check(host, hlen, BIMI_DNS_MAX_NAME_BYTES, 2, BIMI_DOMAIN_LDH, &info)) {
     g_set_error_literal(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_INVALID,
                         "URI host is not a fully qualified DNS name");
     return FALSE;
   }
-  for (gsize i = 0; i < last_len; i++) {
-    if (!g_ascii_isdigit(last[i]))
+  for (gsize i = 0; i < info.last_label_len; i++) {
+    if (!g_ascii_isdigit(host[info.last_label_offset + i]))
       numeric = FALSE;
   }
   if (numeric) {
@@ -342,7 +286,7 @@ bimi_bimi_selector_is_valid(const char *s, gsize len)
 {
   if (len == 0 || len > BIMI_BIMI_MAX_SELECTOR_BYTES)
     return FALSE;
-  return is_dns_name(s, len, 1, NULL, NULL, NULL);
+  return bimi_domain_check(s, len, BIMI_DNS_MAX_NAME_BYTES, 1, BIMI_DOMAIN_LDH, NULL);
 }
 
 gboolean

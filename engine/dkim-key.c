@@ -18,6 +18,7 @@
  */
 #include "engine/dkim-private.h"
 #include "engine/base/base-base64.h"
+#include "engine/base/base-der.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 
@@ -64,29 +65,16 @@ list_has(char **items, const char *a, const char *b)
   return FALSE;
 }
 
-/* One DER TLV (X.690 §8.1) at *p, definite length, bounded by @end. */
+/* One DER TLV (X.690 §8.1) of @tag at *p, at most 3 length octets, bounded by @end. */
 static gboolean
 der_read(const guint8 **p, const guint8 *end, guint8 tag, const guint8 **content, gsize *clen)
 {
-  const guint8 *q = *p;
-  gsize len;
-  if (end - q < 2 || q[0] != tag)
+  BimiDerTlv tlv;
+  if (!bimi_der_read_tlv(*p, (gsize) (end - *p), 3, &tlv, NULL) || tlv.tag != tag)
     return FALSE;
-  len = q[1];
-  q += 2;
-  if (len & 0x80) {
-    guint n = len & 0x7f;
-    if (n == 0 || n > 3 || (gsize) (end - q) < n)
-      return FALSE;
-    len = 0;
-    for (guint i = 0; i < n; i++)
-      len = (len << 8) | *q++;
-  }
-  if ((gsize) (end - q) < len)
-    return FALSE;
-  *content = q;
-  *clen = len;
-  *p = q + len;
+  *content = *p + tlv.header_len;
+  *clen = tlv.body_len;
+  *p = *content + tlv.body_len;
   return TRUE;
 }
 

@@ -29,6 +29,7 @@
  *    picking one would let the result depend on DNS order).
  */
 #include "engine/dkim-private.h"
+#include "engine/base/base-domain.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 
@@ -109,23 +110,8 @@ parse_decimal(const char *v, guint max_digits, guint64 *out)
 static gboolean
 is_dns_name(const char *v)
 {
-  gsize n = strlen(v), label = 0;
-  if (n == 0 || n > BIMI_DNS_MAX_NAME_BYTES)
-    return FALSE;
-  for (gsize i = 0; i < n; i++) {
-    char c = v[i];
-    if (c == '.') {
-      if (label == 0)
-        return FALSE;
-      label = 0;
-    } else if (g_ascii_isalnum(c) || c == '-' || c == '_') {
-      if (++label > BIMI_DNS_MAX_LABEL_BYTES)
-        return FALSE;
-    } else {
-      return FALSE;
-    }
-  }
-  return label > 0;
+  return bimi_domain_check(v, strlen(v), BIMI_DNS_MAX_NAME_BYTES, 1, BIMI_DOMAIN_UNDERSCORE | BIMI_DOMAIN_HYPHEN_EDGES,
+                           NULL);
 }
 
 /* dkim-quoted-printable (§2.11): "=HH" decodes, everything else stays. */

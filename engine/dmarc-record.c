@@ -53,27 +53,7 @@ bimi_dmarc_record_free(BimiDmarcRecord *record)
 static gboolean
 starts_with_version(const char *text, gsize len)
 {
-  static const char version[] = "DMARC1";
-  gsize i = 0;
-
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (i >= len || (text[i] != 'v' && text[i] != 'V'))
-    return FALSE;
-  i++;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (i >= len || text[i] != '=')
-    return FALSE;
-  i++;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  if (len - i < sizeof version - 1 || memcmp(text + i, version, sizeof version - 1) != 0)
-    return FALSE;
-  i += sizeof version - 1;
-  while (i < len && bimi_char_is_wsp(text[i]))
-    i++;
-  return i == len || text[i] == ';';
+  return bimi_taglist_has_version(text, len, "DMARC1", BIMI_TAGLIST_VERSION_V_ANY_CASE | BIMI_TAGLIST_VERSION_END_STRICT);
 }
 
 static gboolean

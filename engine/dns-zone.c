@@ -467,6 +467,19 @@ lex_blank(char c)
   return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* The backslash at lx->pos escapes the next byte (RFC 1035 §5.1 \X and \DDD),
+ * which must be on the same line; on return lx->pos is on that byte. */
+static gboolean
+lex_escape(Lexer *lx, const Token *tok, GError **error)
+{
+  lx->pos++;
+  if (lx->pos >= lx->len || lx->text[lx->pos] == '\n') {
+    zone_error(error, BIMI_DNS_ERROR_ZONE_SYNTAX, lx->source, tok->line, "backslash at the end of a line");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 lex_read(Lexer *lx, Token *tok, GError **error)
 {
@@ -548,14 +561,8 @@ lex_read(Lexer *lx, Token *tok, GError **error)
                      "quoted string is not closed on its line");
           return FALSE;
         }
-        if (q == '\\') {
-          lx->pos++;
-          if (lx->pos >= lx->len || lx->text[lx->pos] == '\n') {
-            zone_error(error, BIMI_DNS_ERROR_ZONE_SYNTAX, lx->source, tok->line,
-                       "backslash at the end of a line");
-            return FALSE;
-          }
-        }
+        if (q == '\\' && !lex_escape(lx, tok, error))
+          return FALSE;
         lx->pos++;
       }
       tok->kind = TOK_QUOTED;
@@ -569,14 +576,8 @@ lex_read(Lexer *lx, Token *tok, GError **error)
         char w = lx->text[lx->pos];
         if (lex_blank(w) || w == '\n' || w == ';' || w == '(' || w == ')' || w == '"')
           break;
-        if (w == '\\') {
-          lx->pos++;
-          if (lx->pos >= lx->len || lx->text[lx->pos] == '\n') {
-            zone_error(error, BIMI_DNS_ERROR_ZONE_SYNTAX, lx->source, tok->line,
-                       "backslash at the end of a line");
-            return FALSE;
-          }
-        }
+        if (w == '\\' && !lex_escape(lx, tok, error))
+          return FALSE;
         lx->pos++;
       }
       tok->kind = TOK_WORD;

@@ -55,9 +55,9 @@
 /** Most records loaded from all zone files together. */
 #define BIMI_MAX_ZONE_RECORDS         200000u
 /** Longest domain name in presentation form (RFC 1035 §2.3.4), bytes. */
-#define BIMI_DNS_MAX_NAME_BYTES       253u
+#define BIMI_DNS_MAX_NAME_BYTES       BIMI_BASE_DNS_MAX_NAME_BYTES
 /** Longest label (RFC 1035 §2.3.4), bytes. */
-#define BIMI_DNS_MAX_LABEL_BYTES      63u
+#define BIMI_DNS_MAX_LABEL_BYTES      BIMI_BASE_DNS_MAX_LABEL_BYTES
 /** Most resource records in one answer (a larger answer is
  * BIMI_DNS_ERROR_LIMIT), and so most records of one RRset in zone data. */
 #define BIMI_DNS_MAX_ANSWER_RECORDS   256u
@@ -270,6 +270,9 @@
 #define BIMI_RENDER_DEFAULT_WORKER_NOFILE 32u
 /** Requests a worker serves before it exits and is replaced (bounds leaks and the CPU hard limit). */
 #define BIMI_RENDER_WORKER_MAX_REQUESTS 500u
+/** Times a request is retried on a fresh worker after its worker died before
+ *  answering (a second death of the same input is the input's fault: a render failure). */
+#define BIMI_RENDER_MAX_RETRIES       1u
 
 /* ---- engine/bimi (spec/bimi-receiver.md §2, §3, §9) --------------------- */
 /** Longest Assertion Record (TXT strings joined) parsed, in bytes (DNS allows
@@ -318,6 +321,9 @@
 #define BIMI_EVALUATE_CACHE_FORMAT    1
 /** Seconds a temperror decision may be cached by the client (retry soon). */
 #define BIMI_EVALUATE_TEMPERROR_TTL_S 30u
+/** Most logo hashes remembered as unrenderable (the negative render cache);
+ *  when full, expired entries go first, then the entry closest to expiry. */
+#define BIMI_EVALUATE_MAX_UNRENDERABLE 4096u
 /** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
 #define BIMI_EVALUATE_MAX_HELO_BYTES  255u
 

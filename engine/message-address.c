@@ -27,6 +27,7 @@
 #include "engine/message.h"
 #include "engine/base/base-base64.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-domain.h"
 #include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
@@ -107,13 +108,10 @@ is_fold(const char *s, gsize len, gsize i)
 static gboolean
 skip_comment(const char *s, gsize len, gsize *pos, GError **error)
 {
-  BimiCursor c = { s, len, *pos };
   BimiLexError lex;
 
-  if (bimi_rfc5322_skip_comment(&c, BIMI_MAX_ADDRESS_COMMENT_DEPTH, BIMI_LEX_LAX, &lex)) {
-    *pos = c.pos;
+  if (bimi_rfc5322_skip_comment_at(s, len, pos, BIMI_MAX_ADDRESS_COMMENT_DEPTH, BIMI_LEX_LAX, &lex))
     return TRUE;
-  }
   if (lex.status == BIMI_LEX_TOO_DEEP)
     return fail(error, BIMI_MESSAGE_ERROR_LIMIT, lex.offset,
                 "comments nested deeper than BIMI_MAX_ADDRESS_COMMENT_DEPTH (%u)", BIMI_MAX_ADDRESS_COMMENT_DEPTH);
@@ -539,20 +537,17 @@ build_local_part(const Parser *p, guint start, guint end, char **out)
 static gboolean
 check_dns_lengths(const Parser *p, gsize offset, const char *domain)
 {
-  const char *label = domain;
+  BimiDomainInfo info;
+  gsize n = strlen(domain);
 
-  if (strlen(domain) > BIMI_DNS_MAX_NAME_BYTES)
+  if (n == 0 || bimi_domain_check(domain, n, BIMI_DNS_MAX_NAME_BYTES, 0, BIMI_DOMAIN_ANY_BYTES | BIMI_DOMAIN_EMPTY_LABELS,
+                                  &info))
+    return TRUE;
+  if (info.status == BIMI_DOMAIN_TOO_LONG)
     return fail(p->error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, offset,
                 "domain longer than %u bytes", BIMI_DNS_MAX_NAME_BYTES);
-  while (label != NULL) {
-    const char *dot = strchr(label, '.');
-    gsize n = dot != NULL ? (gsize) (dot - label) : strlen(label);
-    if (n > BIMI_DNS_MAX_LABEL_BYTES)
-      return fail(p->error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, offset,
-                  "domain label longer than %u bytes", BIMI_DNS_MAX_LABEL_BYTES);
-    label = dot != NULL ? dot + 1 : NULL;
-  }
-  return TRUE;
+  return fail(p->error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, offset,
+              "domain label longer than %u bytes", BIMI_DNS_MAX_LABEL_BYTES);
 }
 
 /* @name (dot-joined atoms, maybe UTF-8) → A-label lower-case form and

@@ -25,6 +25,7 @@
  */
 #include "engine/received.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-domain.h"
 #include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
@@ -69,13 +70,10 @@ ctl_error(const char *v, gsize i, GError **error)
 static gboolean
 scan_comment(const char *v, gsize len, gsize *i, GError **error)
 {
-  BimiCursor c = { v, len, *i };
   BimiLexError lex;
 
-  if (bimi_rfc5322_skip_comment(&c, BIMI_RECEIVED_MAX_COMMENT_DEPTH, BIMI_LEX_NO_CTL, &lex)) {
-    *i = c.pos;
+  if (bimi_rfc5322_skip_comment_at(v, len, i, BIMI_RECEIVED_MAX_COMMENT_DEPTH, BIMI_LEX_NO_CTL, &lex))
     return TRUE;
-  }
   switch (lex.status) {
   case BIMI_LEX_TOO_DEEP:
     g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_LIMIT,
@@ -726,23 +724,11 @@ parse_return_path(const char *v, gsize len, char **out, GError **error)
 
 /* ---- the envelope ------------------------------------------------------- */
 
-/* Host names equal, ASCII case-insensitively, one trailing root dot ignored. */
-static gboolean
-host_equal(const char *a, const char *b)
-{
-  gsize la = strlen(a), lb = strlen(b);
-  if (la > 1 && a[la - 1] == '.')
-    la--;
-  if (lb > 1 && b[lb - 1] == '.')
-    lb--;
-  return la == lb && la > 0 && g_ascii_strncasecmp(a, b, la) == 0;
-}
-
 static gboolean
 is_trusted(const char *host, const char *const *trusted)
 {
   for (gsize k = 0; trusted[k] != NULL; k++)
-    if (host_equal(host, trusted[k]))
+    if (bimi_domain_equal(host, trusted[k]))
       return TRUE;
   return FALSE;
 }

@@ -15,6 +15,7 @@
  *    no bound before the 253-byte truncation of §7.3); beyond it: _LIMIT.
  */
 #include "engine/spf-private.h"
+#include "engine/base/base-domain.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -368,24 +369,11 @@ bimi_spf__macro_expand(const char *text, gsize len, BimiSpfMacroMode mode,
 static gboolean
 labels_ok(const char *name, gsize len, guint *out_labels)
 {
-  gsize label = 0;
-  guint labels = 1;
-  if (len == 0)
-    return FALSE;
-  for (gsize i = 0; i < len; i++) {
-    if (name[i] == '.') {
-      if (label == 0)
-        return FALSE;
-      label = 0;
-      labels++;
-    } else if (++label > BIMI_DNS_MAX_LABEL_BYTES) {
-      return FALSE;
-    }
-  }
-  if (label == 0)
+  BimiDomainInfo info;
+  if (!bimi_domain_check(name, len, G_MAXSIZE, 1, BIMI_DOMAIN_ANY_BYTES, &info))
     return FALSE;
   if (out_labels != NULL)
-    *out_labels = labels;
+    *out_labels = info.labels;
   return TRUE;
 }
 

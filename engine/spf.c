@@ -32,6 +32,7 @@
  *    servers must not cost ten timeouts and then look like a clean no-match.
  */
 #include "engine/spf-private.h"
+#include "engine/base/base-domain.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -323,22 +324,6 @@ validated_names(Check *c)
   return c->validated;
 }
 
-/* Whether @name is @target or a subdomain of it, ignoring case and a trailing dot. */
-static gboolean
-name_within(const char *name, const char *target)
-{
-  gsize nl = strlen(name), tl = strlen(target);
-  if (nl > 0 && name[nl - 1] == '.')
-    nl--;
-  if (tl > 0 && target[tl - 1] == '.')
-    tl--;
-  if (tl == 0 || nl < tl)
-    return FALSE;
-  if (g_ascii_strncasecmp(name + nl - tl, target, tl) != 0)
-    return FALSE;
-  return nl == tl || name[nl - tl - 1] == '.';
-}
-
 typedef struct {
   Check *check;
   const char *domain;
@@ -358,7 +343,7 @@ validated_name_for(gpointer user_data, GError **error)
   }
   for (guint i = 0; i < names->len && pick == NULL; i++) {
     const char *n = g_ptr_array_index(names, i);
-    if (name_within(n, pc->domain))
+    if (bimi_domain_is_within(n, pc->domain))
       pick = n;
   }
   if (pick == NULL && names->len > 0)
@@ -547,7 +532,7 @@ eval_mechanism(Check *c, const char *domain, const BimiSpfMechanism *m, guint de
     if (c->expired)
       return MECH_TEMPERROR;
     for (guint i = 0; i < names->len; i++) {
-      if (name_within(g_ptr_array_index(names, i), target))
+      if (bimi_domain_is_within(g_ptr_array_index(names, i), target))
         return MECH_MATCH;
     }
     return MECH_NO_MATCH;

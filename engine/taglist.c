@@ -17,6 +17,7 @@
  */
 #include "engine/taglist.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-cursor.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -262,4 +263,40 @@ bimi_taglist_value_strip_ws(const BimiTag *tag)
   }
   out[o] = '\0';
   return out;
+}
+
+gboolean
+bimi_taglist_has_version(const char *text, gsize len, const char *version, guint flags)
+{
+  BimiCursor c = bimi_cursor_init(text, len);
+  gsize vlen;
+  guchar ch;
+
+  g_return_val_if_fail((text != NULL || len == 0) && version != NULL, FALSE);
+  vlen = strlen(version);
+  while (!bimi_cursor_at_end(&c) && (bimi_char_is_wsp(bimi_cursor_peek(&c)) ||
+                                     ((flags & BIMI_TAGLIST_VERSION_SKIP_LINES) &&
+                                      (bimi_cursor_peek(&c) == '\r' || bimi_cursor_peek(&c) == '\n'))))
+    c.pos++;
+  ch = bimi_cursor_peek(&c);
+  if (bimi_cursor_at_end(&c) || !(ch == 'v' || (ch == 'V' && (flags & BIMI_TAGLIST_VERSION_V_ANY_CASE))))
+    return FALSE;
+  c.pos++;
+  while (bimi_char_is_wsp(bimi_cursor_peek(&c)) && !bimi_cursor_at_end(&c))
+    c.pos++;
+  if (bimi_cursor_at_end(&c) || bimi_cursor_peek(&c) != '=')
+    return FALSE;
+  c.pos++;
+  while (bimi_char_is_wsp(bimi_cursor_peek(&c)) && !bimi_cursor_at_end(&c))
+    c.pos++;
+  if (bimi_cursor_left(&c) < vlen || memcmp(text + c.pos, version, vlen) != 0)
+    return FALSE;
+  c.pos += vlen;
+  ch = bimi_cursor_peek(&c);
+  if (flags & BIMI_TAGLIST_VERSION_END_STRICT) {
+    while (bimi_char_is_wsp(bimi_cursor_peek(&c)) && !bimi_cursor_at_end(&c))
+      c.pos++;
+    return bimi_cursor_at_end(&c) || bimi_cursor_peek(&c) == ';';
+  }
+  return bimi_cursor_at_end(&c) || bimi_char_is_wsp(ch) || ch == ';' || ch == '\r' || ch == '\n';
 }

@@ -135,6 +135,29 @@ const char *bimi_taglist_lookup_value(const BimiTagList *list, const char *name)
  */
 char *bimi_taglist_value_strip_ws(const BimiTag *tag);
 
+/** Flags of bimi_taglist_has_version(). */
+typedef enum {
+  BIMI_TAGLIST_VERSION_DEFAULT = 0,
+  BIMI_TAGLIST_VERSION_SKIP_LINES = 1u << 0, /* CR and LF before "v" are skipped too */
+  BIMI_TAGLIST_VERSION_V_ANY_CASE = 1u << 1, /* "V=" as well as "v=" */
+  BIMI_TAGLIST_VERSION_END_STRICT = 1u << 2, /* after the version only WSP, then the end or ';' */
+} BimiTaglistVersionFlags;
+
+/**
+ * bimi_taglist_has_version:
+ * @text: a record's raw bytes (transfer none), not NUL-terminated
+ * @len: bytes in @text
+ * @version: the version value, e.g. "DMARC1" (RFC 7489 §6.4), "BIMI1"
+ * @flags: #BimiTaglistVersionFlags
+ *
+ * Whether @text starts with the "v=@version" tag (WSP allowed around "="),
+ * checked on the raw bytes before any tag-list parsing, so that another TXT
+ * record is "not ours" rather than a syntax error. Without
+ * %BIMI_TAGLIST_VERSION_END_STRICT the version may be followed by the end,
+ * WSP, ';', CR or LF.
+ */
+gboolean bimi_taglist_has_version(const char *text, gsize len, const char *version, guint flags);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiTagList, bimi_taglist_free)
 
 G_END_DECLS

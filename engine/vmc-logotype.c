@@ -12,6 +12,7 @@
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
 #include "engine/base/base-base64.h"
+#include "engine/base/base-der.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -32,45 +33,39 @@ static gboolean
 der_next(DerCursor *c, DerTlv *out, GError **error)
 {
   gsize off = (gsize) (c->p - c->base);
-  gsize n, hdr = 2;
+  BimiDerTlv tlv;
+  BimiDerStatus st;
 
-  if (c->len < 2) {
-    g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE, "logotype DER: truncated TLV at offset %" G_GSIZE_FORMAT, off);
-    return FALSE;
-  }
-  out->tag = c->p[0];
-  out->offset = off;
-  if ((out->tag & 0x1f) == 0x1f) {
-    g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE, "logotype DER: multi-byte tag at offset %" G_GSIZE_FORMAT, off);
-    return FALSE;
-  }
-  n = c->p[1];
-  if (n & 0x80) {
-    gsize k = n & 0x7f;
-    if (k == 0 || k > 4) {
+  if (!bimi_der_read_tlv(c->p, c->len, 4, &tlv, &st)) {
+    switch (st) {
+    case BIMI_DER_TRUNCATED:
+      g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE, "logotype DER: truncated TLV at offset %" G_GSIZE_FORMAT, off);
+      break;
+    case BIMI_DER_MULTIBYTE_TAG:
+      g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE, "logotype DER: multi-byte tag at offset %" G_GSIZE_FORMAT, off);
+      break;
+    case BIMI_DER_LENGTH_FORM:
       g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE,
                   "logotype DER: unsupported length form at offset %" G_GSIZE_FORMAT, off);
-      return FALSE;
-    }
-    if (c->len < 2 + k) {
+      break;
+    case BIMI_DER_TRUNCATED_LENGTH:
       g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE, "logotype DER: truncated length at offset %" G_GSIZE_FORMAT, off);
-      return FALSE;
+      break;
+    default:
+      g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE,
+                  "logotype DER: length %" G_GSIZE_FORMAT " at offset %" G_GSIZE_FORMAT " runs past its container",
+                  tlv.body_len, off);
+      break;
     }
-    n = 0;
-    for (gsize i = 0; i < k; i++)
-      n = (n << 8) | c->p[2 + i];
-    hdr += k;
-  }
-  if (n > c->len - hdr) {
-    g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_PARSE,
-                "logotype DER: length %" G_GSIZE_FORMAT " at offset %" G_GSIZE_FORMAT " runs past its container", n, off);
     return FALSE;
   }
+  out->tag = tlv.tag;
+  out->offset = off;
   out->body.base = c->base;
-  out->body.p = c->p + hdr;
-  out->body.len = n;
-  c->p += hdr + n;
-  c->len -= hdr + n;
+  out->body.p = c->p + tlv.header_len;
+  out->body.len = tlv.body_len;
+  c->p += tlv.header_len + tlv.body_len;
+  c->len -= tlv.header_len + tlv.body_len;
   return TRUE;
 }
 

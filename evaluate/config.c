@@ -100,9 +100,13 @@ static const ConfigKey config_keys[] = {
     "Prefix of the logo links in decisions: an absolute path (same origin as the API) or an https URL (a CDN)." },
 
   { "render", "sizes", KEY_SIZES, AT(render_sizes), 0, 0, 0, NULL, NULL, NULL,
-    "PNG sizes served at /bimi/v1/logo/<sha256>/<px>.png, pixels (square), 1..2048, at most 32 sizes." },
+    "PNG sizes served at /bimi/v1/logo/<sha256>/<px>.png, pixels (square), 1..2048, at most 32 sizes.\n"
+    "Before a decision shows a logo, it is rendered once at the largest size (a probe); a logo that cannot\n"
+    "be rendered within deadline_ms and the workers' memory cap gets none (svg-unrenderable), cached per logo\n"
+    "for [cache] negative_ttl." },
   { "render", "workers", KEY_UINT, AT(render_workers), 1, BIMI_RENDER_MAX_WORKERS, 2, NULL, NULL, NULL,
-    "Render worker processes (librsvg runs there, under resource limits and seccomp), 1..64." },
+    "Render worker processes (librsvg runs there, under resource limits and seccomp), 1..64. Probes hold at\n"
+    "most half of them, so that hostile logos cannot starve the renders of logos known to be good." },
   { "render", "deadline_ms", KEY_UINT, AT(render_deadline_ms), 100, 60000, BIMI_RENDER_DEFAULT_DEADLINE_MS, NULL,
     NULL, NULL, "Deadline of one render, milliseconds, 100..60000; a worker past it is killed." },
   { "render", "worker_path", KEY_OPTIONAL, AT(render_worker_path), 0, 0, 0, NULL, NULL, NULL,

@@ -9,8 +9,14 @@
  *   3. a= present: bimi_vmc_verify() with the l= logo to compare (§7.5:
  *      line-ending-normalised equality, else "logo-mismatch"); the
  *      certificate's SVG is the one displayed (the trusted one);
- *   4. the displayed SVG goes into the content-addressed logo store, whose
- *      SHA-256 names it from then on; its <title> is the alt text.
+ *   4. a logo that no decision would show ([policy] cmc = none, or no a= and
+ *      logo_without_evidence = none) stops here: its hash names it, nothing
+ *      is stored (the public store hosts only what a decision shows);
+ *   5. the displayed SVG must render (evaluate-logo.c: one probe render at the
+ *      largest [render] size, single-flight per hash, failures remembered):
+ *      else "svg-unrenderable"; then it goes into the content-addressed logo
+ *      store with the probe's PNG, the SHA-256 names it from then on; its
+ *      <title> is the alt text.
  * The outcome (a BimiEvaluateVerdict) is stored in the record cache under
  * (selector, record domain), single-flighted, with the TTL of
  * bimi_cache_compute_ttl() (DNS TTL, HTTP max-age, certificate notAfter);
@@ -193,6 +199,23 @@ vmc_failures(const BimiVmcResult *r, gboolean *only_mismatch)
   return g_string_free(s, FALSE);
 }
 
+/* Whether a decision would show the logo of a verdict of @kind ([policy] cmc, logo_without_evidence). */
+static gboolean
+verdict_is_shown(const BimiConfig *c, BimiEvaluateVerdictKind kind)
+{
+  switch (kind) {
+  case BIMI_EVALUATE_VERDICT_VMC:
+    return TRUE;
+  case BIMI_EVALUATE_VERDICT_CMC:
+    return c->policy_show_cmc;
+  case BIMI_EVALUATE_VERDICT_NO_EVIDENCE:
+    return c->policy_logo_without_evidence;
+  case BIMI_EVALUATE_VERDICT_FAIL:
+    break;
+  }
+  return FALSE;
+}
+
 /* The whole validation, without the cache. *@out_ttl: the positive TTL. */
 static BimiEvaluateVerdict *
 validate(BimiEvaluator *ev, const char *domain, const char *selector, const char *location, const char *evidence,
@@ -294,10 +317,40 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
   v->title = check.title ? clean_text(check.title) : NULL;
   g_free(check.title);
 
-  /* 4. the displayed SVG in the logo store */
-  if (!bimi_logo_store_put_svg(ev->store, display, hash, &error)) {
-    set_fail(v, "temperror", TRUE, "logo store: %s", error->message);
+  /* 4. a logo no decision would show stays out of the public store (its hash
+   * is computable offline: the store must not host what anyone can post) */
+  if (!verdict_is_shown(ev->config, v->kind)) {
+    v->sha256 = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, display);
+    *out_ttl = bimi_cache_compute_ttl(&ev->ttl_bounds, now, dns_ttl, max_age, v->not_after);
     return g_steal_pointer(&v);
+  }
+  /* 5. shown only if it renders (evaluate-logo.c), then the displayed SVG and
+   * the probe's PNG into the logo store */
+  {
+    g_autofree char *sum = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, display);
+    g_autofree char *why = NULL;
+    g_autoptr(GBytes) png = NULL;
+    const BimiConfig *c = ev->config;
+
+    switch (bimi_evaluate__probe(ev, display, sum, now, &png, &why)) {
+    case BIMI_EVALUATE_PROBE_OK:
+      break;
+    case BIMI_EVALUATE_PROBE_UNRENDERABLE:
+      set_fail(v, "svg-unrenderable", FALSE, "%s %s %s", v->svg_from_evidence ? "a= logo" : "l=",
+               v->svg_from_evidence ? evidence : location, why);
+      return g_steal_pointer(&v);
+    case BIMI_EVALUATE_PROBE_TEMPORARY:
+      set_fail(v, "temperror", TRUE, "%s", why);
+      return g_steal_pointer(&v);
+    }
+    if (!bimi_logo_store_put_svg(ev->store, display, hash, &error)) {
+      set_fail(v, "temperror", TRUE, "logo store: %s", error->message);
+      return g_steal_pointer(&v);
+    }
+    if (png != NULL && !bimi_logo_store_put_png(ev->store, hash, c->render_sizes[c->render_n_sizes - 1], png, &error)) {
+      g_debug("evaluate: logo store: %s (the PNG is rendered again on request)", error->message);
+      g_clear_error(&error);
+    }
   }
   v->sha256 = g_strdup(hash);
   *out_ttl = bimi_cache_compute_ttl(&ev->ttl_bounds, now, dns_ttl, max_age, v->not_after);
@@ -404,7 +457,7 @@ static const char *const kind_names[] = { "vmc", "cmc", "no-evidence", "fail" };
 static const char *const authority_names[] = { "none", "pass", "fail" };
 static const char *const reason_names[] = { "vmc", "cmc", "evidence-missing", "svg-invalid", "logo-fetch-failed",
                                             "evidence-fetch-failed", "evidence-invalid", "logo-mismatch", "temperror",
-                                            NULL };
+                                            "svg-unrenderable", NULL };
 
 static void
 put_string(GKeyFile *kf, const char *key, const char *value)

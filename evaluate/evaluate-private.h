@@ -20,6 +20,7 @@
 #include "engine/vmc.h"
 #include "cache/records.h"
 #include "cache/store.h"
+#include "cache/flight.h"
 #include "renderer/worker.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,13 @@ struct _BimiEvaluator {
   gint n_temperror;
   gint n_validations;       /**< logo/evidence validations run (cache misses and uncached) */
   gint n_fetches;           /**< HTTPS fetches made by validations */
+  /* evaluate-logo.c: logos that cannot be rendered (issue 13) */
+  GMutex unrenderable_lock;
+  GHashTable *unrenderable; /**< hash (lowercase hex) → expiry and detail; at most BIMI_EVALUATE_MAX_UNRENDERABLE */
+  BimiFlightGroup *probes;  /**< single flight of probe renders, keyed by hash */
+  gint n_probes;            /**< probe renders run */
+  gint n_unrenderable;      /**< logos judged unrenderable (probe or PNG request) */
+  gint n_unrenderable_hits; /**< validations and PNG requests answered from the unrenderable table */
 };
 
 /** What the logo/evidence validation of one Assertion Record concluded. */
@@ -64,11 +72,12 @@ typedef struct {
   BimiEvaluateVerdictKind kind;
   char *reason;          /**< decision reason code: "vmc", "cmc", "evidence-missing", or for FAIL one of
                           *   "svg-invalid", "logo-fetch-failed", "evidence-fetch-failed",
-                          *   "evidence-invalid", "logo-mismatch", "temperror"; never NULL */
+                          *   "evidence-invalid", "logo-mismatch", "svg-unrenderable", "temperror"; never NULL */
   char *detail;          /**< one line, human: why (A-R comment); never NULL */
   char *location;        /**< the l= URI validated, or NULL */
   char *evidence;        /**< the a= URI validated, or NULL */
-  char *sha256;          /**< displayed SVG in the logo store (lowercase hex), NULL unless valid */
+  char *sha256;          /**< SHA-256 of the displayed SVG (lowercase hex), NULL unless valid; in the logo
+                          *   store only when a decision shows it ([policy]) */
   char *title;           /**< its <title> (alt text), or NULL */
   gboolean svg_from_evidence; /**< the displayed SVG is the certificate's */
   BimiBimiAuthority authority; /**< policy.authority: none (no a=), pass, fail */
@@ -129,6 +138,40 @@ BimiEvaluateVerdict *bimi_evaluate__verdict_decode(GBytes *value, GError **error
 BimiEvaluateVerdict *bimi_evaluate__evidence(BimiEvaluator *evaluator, const char *record_domain,
                                              const char *selector, const char *location, const char *evidence,
                                              guint dns_ttl, gint64 now);
+
+/* ---- evaluate-logo.c: a logo is shown only if it renders ---- */
+
+/** What a probe render found. */
+typedef enum {
+  BIMI_EVALUATE_PROBE_OK,           /**< it renders at the largest configured size */
+  BIMI_EVALUATE_PROBE_UNRENDERABLE, /**< it cannot, by its own fault (remembered) */
+  BIMI_EVALUATE_PROBE_TEMPORARY,    /**< no verdict now (no worker free, none could start) */
+} BimiEvaluateProbe;
+
+/* Sets up / tears down the unrenderable table and the probe flight group. */
+void bimi_evaluate__logo_init(BimiEvaluator *evaluator);
+void bimi_evaluate__logo_clear(BimiEvaluator *evaluator);
+
+/**
+ * bimi_evaluate__probe:
+ * @svg: (transfer none): the validated SVG; @hash: its SHA-256, lowercase hex
+ * @now: Unix seconds (the table's expiry clock)
+ * @png_out: (out) (transfer full): the PNG at the largest [render] size when this call rendered it, else NULL
+ * @detail: (out) (transfer full): why not, for UNRENDERABLE and TEMPORARY; else NULL
+ *
+ * Renders @svg once at the largest configured size in the worker pool (a
+ * probe), single-flight per @hash, unless the unrenderable table or the store
+ * already answers. An input failure is noted in the table.
+ */
+BimiEvaluateProbe bimi_evaluate__probe(BimiEvaluator *evaluator, GBytes *svg, const char *hash, gint64 now,
+                                       GBytes **png_out, char **detail);
+
+/** Whether @hash is remembered as unrenderable at @now; *@detail (nullable) gets why. */
+gboolean bimi_evaluate__unrenderable_lookup(BimiEvaluator *evaluator, const char *hash, gint64 now, char **detail);
+/** Remembers @hash as unrenderable until @now + max([cache] negative_ttl, BIMI_EVALUATE_TEMPERROR_TTL_S). */
+void bimi_evaluate__unrenderable_note(BimiEvaluator *evaluator, const char *hash, gint64 now, const char *detail);
+/** Entries in the unrenderable table (tests). */
+guint bimi_evaluate__unrenderable_size(BimiEvaluator *evaluator);
 
 /** Everything one evaluation produced, for the decision and the JSON. */
 typedef struct {

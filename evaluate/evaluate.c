@@ -227,6 +227,7 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   g_atomic_ref_count_init(&ev->ref);
   ev->config = bimi_config_ref(config);
   ev->authserv_id = g_strdup(config->auth_authserv_id != NULL ? config->auth_authserv_id : g_get_host_name());
+  bimi_evaluate__logo_init(ev);
   (void) bimi_evaluate_error_quark();
 
   if (!bimi_svg_init(&local))
@@ -286,6 +287,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
     g_thread_pool_free(g_steal_pointer(&ev->envelope_pool), FALSE, TRUE);
   g_clear_pointer(&ev->pool, bimi_render_pool_free);
   g_clear_pointer(&ev->store, bimi_logo_store_free);
+  bimi_evaluate__logo_clear(ev);
   g_clear_pointer(&ev->records, bimi_record_cache_free);
   g_clear_pointer(&ev->trust, bimi_vmc_trust_unref);
   g_clear_pointer(&ev->fetcher, bimi_fetch_fetcher_free);
@@ -317,6 +319,7 @@ static const char *const reason_names[] = {
   [BIMI_DECISION_REASON_DECLINED] = "declined",
   [BIMI_DECISION_REASON_INVALID_RECORD] = "invalid-record",
   [BIMI_DECISION_REASON_SVG_INVALID] = "svg-invalid",
+  [BIMI_DECISION_REASON_SVG_UNRENDERABLE] = "svg-unrenderable",
   [BIMI_DECISION_REASON_LOGO_FETCH_FAILED] = "logo-fetch-failed",
   [BIMI_DECISION_REASON_EVIDENCE_FETCH_FAILED] = "evidence-fetch-failed",
   [BIMI_DECISION_REASON_EVIDENCE_INVALID] = "evidence-invalid",
@@ -423,7 +426,8 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
     g_free(r->reason);
     r->reason = authres_reason(v->detail);
   } else {
-    gboolean indicator = reason == BIMI_DECISION_REASON_SVG_INVALID || reason == BIMI_DECISION_REASON_LOGO_FETCH_FAILED;
+    gboolean indicator = reason == BIMI_DECISION_REASON_SVG_INVALID || reason == BIMI_DECISION_REASON_LOGO_FETCH_FAILED ||
+                         reason == BIMI_DECISION_REASON_SVG_UNRENDERABLE;
     g_autofree char *comment = authres_reason(v->detail);
     bimi_bimi_result_set_fail(r, indicator ? "indicator" : "evidence", comment);
   }
@@ -662,6 +666,8 @@ GBytes *
 bimi_evaluator_logo_png(BimiEvaluator *ev, const char *hash, guint px, GError **error)
 {
   g_autoptr(GError) local = NULL;
+  g_autofree char *why = NULL;
+  gint64 now;
   GBytes *png;
 
   g_return_val_if_fail(ev != NULL, NULL);
@@ -675,13 +681,28 @@ bimi_evaluator_logo_png(BimiEvaluator *ev, const char *hash, guint px, GError **
                                    "%u is not one of [render] sizes", px);
     return NULL;
   }
+  /* A logo that failed to render is a cached verdict: not rendered again
+   * (each attempt costs a worker up to its deadline) until it expires. */
+  now = bimi_evaluator_now(ev);
+  if (bimi_evaluate__unrenderable_lookup(ev, hash, now, &why)) {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND, "logo %s %s", hash, why);
+    return NULL;
+  }
   png = bimi_logo_store_get_or_render_png(ev->store, hash, px, render_in_pool, ev,
                                           2 * ev->config->render_deadline_ms, &local);
   if (png == NULL) {
-    if (local != NULL)
+    if (bimi_render_error_is_input(local)) {
+      why = g_strdup_printf("cannot be rendered at %u px: %s", px, local->message);
+      bimi_evaluate__unrenderable_note(ev, hash, now, why);
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND, "logo %s %s", hash, why);
+    } else if (local != NULL && bimi_evaluate__unrenderable_lookup(ev, hash, now, &why)) {
+      /* we waited for another request's render of it, which failed */
+      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND, "logo %s %s", hash, why);
+    } else if (local != NULL) {
       g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "render: %s", local->message);
-    else
+    } else {
       g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND, "no logo %s", hash);
+    }
   }
   return png;
 }
@@ -737,4 +758,18 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   metric(out, "bimi_render_failures_total", "counter", "PNG renders that failed.", rp.failures);
   metric(out, "bimi_render_workers_spawned_total", "counter", "Render worker processes started.", rp.spawned);
   metric(out, "bimi_render_worker_deaths_total", "counter", "Render workers found dead and replaced.", rp.deaths);
+  metric(out, "bimi_render_worker_idle_deaths_total", "counter",
+         "Render workers that died while idle, reaped and replaced at once.", rp.idle_deaths);
+  metric(out, "bimi_render_deadline_kills_total", "counter", "Render workers killed at the render deadline.",
+         rp.deadline_kills);
+  metric(out, "bimi_render_retries_total", "counter", "Renders sent again to a fresh worker after a worker death.",
+         rp.retries);
+  metric(out, "bimi_render_probes_total", "counter", "First renders of a logo before a decision shows it.",
+         (guint64) g_atomic_int_get(&ev->n_probes));
+  metric(out, "bimi_logos_unrenderable_total", "counter",
+         "Logos judged unrenderable (deadline, memory, librsvg error): decision none, svg-unrenderable.",
+         (guint64) g_atomic_int_get(&ev->n_unrenderable));
+  metric(out, "bimi_logos_unrenderable_cached_total", "counter",
+         "Validations and PNG requests answered from the unrenderable cache without a render.",
+         (guint64) g_atomic_int_get(&ev->n_unrenderable_hits));
 }

@@ -19,7 +19,9 @@
  *   none:           "no-from" (no usable RFC5322.From), "dmarc-fail", "dmarc-not-enforcing",
  *                   "no-fcrdns", "no-record", "declined", "invalid-record", "svg-invalid",
  *                   "logo-fetch-failed", "evidence-fetch-failed", "evidence-invalid",
- *                   "evidence-missing", "logo-mismatch", "cmc-not-shown", "temperror"
+ *                   "evidence-missing", "logo-mismatch", "cmc-not-shown", "svg-unrenderable"
+ *                   (valid SVG Tiny PS that the renderer cannot draw within its deadline and
+ *                   memory limits; issue 13), "temperror"
  */
 #ifndef BIMI_EVALUATE_H
 #define BIMI_EVALUATE_H
@@ -101,6 +103,7 @@ typedef enum {
   BIMI_DECISION_REASON_DECLINED,
   BIMI_DECISION_REASON_INVALID_RECORD,
   BIMI_DECISION_REASON_SVG_INVALID,
+  BIMI_DECISION_REASON_SVG_UNRENDERABLE,
   BIMI_DECISION_REASON_LOGO_FETCH_FAILED,
   BIMI_DECISION_REASON_EVIDENCE_FETCH_FAILED,
   BIMI_DECISION_REASON_EVIDENCE_INVALID,
@@ -220,7 +223,9 @@ GBytes *bimi_evaluator_logo_svg(BimiEvaluator *evaluator, const char *hash, GErr
  * bimi_evaluator_logo_png:
  * @hash: 64 lowercase hex characters
  * @px: square size in pixels, one of [render] sizes (else _ARGUMENT)
- * @error: _ARGUMENT, _NOT_FOUND (no such SVG), _INTERNAL (render failed)
+ * @error: _ARGUMENT, _NOT_FOUND (no such SVG, or the SVG cannot be rendered: a
+ *   cached verdict, not retried for [cache] negative_ttl), _INTERNAL (the render
+ *   failed for a reason that may pass: no worker free or none could start)
  *
  * The PNG from the store, rendered by the worker pool and stored atomically on a
  * miss (single-flight per hash and size).

@@ -24,6 +24,28 @@
 
 G_DEFINE_QUARK(bimi-render-error-quark, bimi_render_error)
 
+gboolean
+bimi_render_error_is_input(const GError *error)
+{
+  if (error == NULL || error->domain != BIMI_RENDER_ERROR)
+    return FALSE;
+  switch ((BimiRenderErrorCode) error->code) {
+  case BIMI_RENDER_ERROR_TOO_LARGE:
+  case BIMI_RENDER_ERROR_PARSE:
+  case BIMI_RENDER_ERROR_NO_DIMENSIONS:
+  case BIMI_RENDER_ERROR_RENDER:
+  case BIMI_RENDER_ERROR_DEADLINE:
+  case BIMI_RENDER_ERROR_WORKER:
+    return TRUE;
+  case BIMI_RENDER_ERROR_SIZE:
+  case BIMI_RENDER_ERROR_BUSY:
+  case BIMI_RENDER_ERROR_CONFIG:
+  case BIMI_RENDER_ERROR_UNAVAILABLE:
+    return FALSE;
+  }
+  return FALSE;
+}
+
 /* LeakSanitizer hook (only called in SANITIZE builds): pango keeps its
  * fontconfig font map, patterns and caches until exit, by design. Any program
  * that links this file renders text and would otherwise report them. */

@@ -37,7 +37,20 @@ typedef enum {
   BIMI_RENDER_ERROR_BUSY,
   /** Bad configuration (size set, pool parameters). */
   BIMI_RENDER_ERROR_CONFIG,
+  /** No worker could be started (spawn failed, no hello): the pool's fault, never the input's. */
+  BIMI_RENDER_ERROR_UNAVAILABLE,
 } BimiRenderErrorCode;
+
+/**
+ * bimi_render_error_is_input:
+ * @error: (nullable): an error from bimi_render_png() or bimi_render_pool_render()
+ *
+ * Returns: TRUE when @error says the SVG itself cannot be rendered within the
+ * limits (_TOO_LARGE, _PARSE, _NO_DIMENSIONS, _RENDER, _DEADLINE, or _WORKER:
+ * the worker died on it twice), FALSE for what may pass on retry (_BUSY,
+ * _UNAVAILABLE) and for misuse (_SIZE, _CONFIG, another domain).
+ */
+gboolean bimi_render_error_is_input(const GError *error);
 
 /** The default size set, pixels, ascending: 16 24 32 48 64 96 128 256 512. */
 extern const guint bimi_render_default_sizes[9];

@@ -565,10 +565,17 @@ struct _BimiRenderPool {
   BimiRenderOptions check;     /* size checks before a worker is used */
   GArray *sizes;
   GMutex lock;
-  GCond idle;
+  GCond idle;    /* broadcast when a worker or a probe slot becomes free */
   Worker *workers;
   BimiRenderPoolStats stats;
+  guint probe_cap;      /* most workers probes may hold at once */
+  guint probes_running;
+  int wake[2];          /* the monitor's wake-up pipe: [0] read, [1] write (both non-blocking) */
+  GThread *monitor;     /* reaps and replaces workers that die while idle */
+  gboolean stopping;    /* under @lock: bimi_render_pool_free() asked the monitor to end */
 };
+
+static gpointer monitor_run(gpointer data);
 
 BimiRenderPool *
 bimi_render_pool_new(const BimiRenderPoolConfig *config, GError **error)
@@ -636,7 +643,30 @@ bimi_render_pool_new(const BimiRenderPoolConfig *config, GError **error)
   pool->workers = g_new0(Worker, c.n_workers);
   for (guint i = 0; i < c.n_workers; i++)
     pool->workers[i].fd = -1;
+  /* Probes (first renders of a logo nobody has seen render) may hold at most
+   * half the workers, so a stream of hostile logos leaves the other half to
+   * logos known to render. */
+  pool->probe_cap = MAX(1u, c.n_workers / 2);
+  if (pipe2(pool->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+    g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE, "render pool: monitor pipe: %s",
+                g_strerror(errno));
+    pool->wake[0] = pool->wake[1] = -1;
+    bimi_render_pool_free(pool);
+    return NULL;
+  }
+  pool->monitor = g_thread_new("bimi-render-monitor", monitor_run, pool);
   return pool;
+}
+
+/* Tells the monitor that the set of idle workers changed. */
+static void
+wake_monitor(BimiRenderPool *pool)
+{
+  ssize_t r;
+  do
+    r = write(pool->wake[1], "w", 1);
+  while (r < 0 && errno == EINTR);
+  /* EAGAIN: the pipe is full, so the monitor wakes anyway. */
 }
 
 typedef enum { IO_OK, IO_TIMEOUT, IO_CLOSED } IoResult;
@@ -684,7 +714,7 @@ worker_start(BimiRenderPool *pool, Worker *w, GError **error)
   gboolean ok;
 
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_WORKER, "socketpair: %s", g_strerror(errno));
+    g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE, "socketpair: %s", g_strerror(errno));
     return FALSE;
   }
   ok = g_spawn_async_with_pipes_and_fds("/", (const char *const *) pool->argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
@@ -693,7 +723,7 @@ worker_start(BimiRenderPool *pool, Worker *w, GError **error)
   close(sv[1]);
   if (!ok) {
     close(sv[0]);
-    g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_WORKER, "cannot start render worker %s: %s",
+    g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE, "cannot start render worker %s: %s",
                 pool->argv[0], local->message);
     return FALSE;
   }
@@ -706,7 +736,7 @@ worker_start(BimiRenderPool *pool, Worker *w, GError **error)
     if (recv_all(w->fd, hello, sizeof hello, g_get_monotonic_time() + (gint64) WORKER_START_MS * 1000) != IO_OK ||
         memcmp(hello, HELLO_FRAME, sizeof hello) != 0) {
       worker_stop(w, &how);
-      g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_WORKER, "render worker %s did not start: %s",
+      g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE, "render worker %s did not start: %s",
                   pool->argv[0], how != NULL ? how : "no hello");
       return FALSE;
     }
@@ -769,10 +799,11 @@ recv_all(int fd, guint8 *buf, gsize len, gint64 deadline_us)
 }
 
 /* One exchange with a running worker. On failure the worker must be stopped;
- * *@fatal says so, *@timed_out tells a deadline kill from a death. */
+ * *@fatal says so, *@timed_out tells a deadline kill from a death, *@died a
+ * worker that closed the channel before it answered. */
 static GBytes *
 exchange(BimiRenderPool *pool, Worker *w, GBytes *request, gint64 deadline_us, gboolean *fatal,
-         gboolean *timed_out, GError **error)
+         gboolean *timed_out, gboolean *died, GError **error)
 {
   guint8 hdr[4];
   gsize len;
@@ -781,6 +812,7 @@ exchange(BimiRenderPool *pool, Worker *w, GBytes *request, gint64 deadline_us, g
 
   *fatal = TRUE;
   *timed_out = FALSE;
+  *died = FALSE;
   r = send_all(w->fd, g_bytes_get_data(request, NULL), g_bytes_get_size(request), deadline_us);
   if (r == IO_OK)
     r = recv_all(w->fd, hdr, 4, deadline_us);
@@ -797,6 +829,7 @@ exchange(BimiRenderPool *pool, Worker *w, GBytes *request, gint64 deadline_us, g
     return NULL;
   }
   if (r == IO_CLOSED) {
+    *died = TRUE;
     g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_WORKER, "render worker %d died", (int) w->pid);
     return NULL;
   }
@@ -813,20 +846,55 @@ exchange(BimiRenderPool *pool, Worker *w, GBytes *request, gint64 deadline_us, g
   }
 }
 
-GBytes *
-bimi_render_pool_render(BimiRenderPool *pool, GBytes *svg, guint size, GError **error)
+/* Takes an idle worker (prefer one that is running) and marks it busy; NULL
+ * with _BUSY when none became free by @wait_until. Called with @pool->lock held. */
+static Worker *
+take_worker(BimiRenderPool *pool, gint64 wait_until, GError **error)
+{
+  Worker *w = NULL;
+
+  while (w == NULL) {
+    for (guint i = 0; i < pool->config.n_workers; i++) {
+      Worker *c = &pool->workers[i];
+      if (!c->busy && (w == NULL || (w->pid == 0 && c->pid != 0)))
+        w = c;
+    }
+    if (w == NULL && !g_cond_wait_until(&pool->idle, &pool->lock, wait_until)) {
+      g_set_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_BUSY, "no render worker became free within %u ms",
+                  pool->config.wait_ms);
+      return NULL;
+    }
+  }
+  w->busy = TRUE;
+  return w;
+}
+
+/* Gives @w back (idle) and wakes a waiter and the monitor. */
+static void
+release_worker(BimiRenderPool *pool, Worker *w)
+{
+  g_mutex_lock(&pool->lock);
+  w->busy = FALSE;
+  g_cond_broadcast(&pool->idle);
+  g_mutex_unlock(&pool->lock);
+  wake_monitor(pool);
+}
+
+static GBytes *
+pool_render(BimiRenderPool *pool, GBytes *svg, guint size, gboolean probe, GError **error)
 {
   gint64 wait_until;
-  Worker *w = NULL;
   g_autoptr(GBytes) request = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *first_death = NULL;
   GBytes *png = NULL;
-  gboolean fatal = FALSE, timed_out = FALSE;
-  gboolean retire;
+  gboolean holds_probe_slot = FALSE;
 
   g_return_val_if_fail(pool != NULL && svg != NULL, NULL);
   g_mutex_lock(&pool->lock);
   pool->stats.requests++;
+  if (probe)
+    pool->stats.probes++;
   g_mutex_unlock(&pool->lock);
 
   if (!bimi_render_size_allowed(&pool->check, size)) {
@@ -841,62 +909,84 @@ bimi_render_pool_render(BimiRenderPool *pool, GBytes *svg, guint size, GError **
     goto out;
   }
   request = bimi_render__request_encode(size, svg);
-
-  /* Take an idle worker (prefer one that is running). */
   wait_until = g_get_monotonic_time() + (gint64) pool->config.wait_ms * 1000;
-  g_mutex_lock(&pool->lock);
-  while (w == NULL) {
-    for (guint i = 0; i < pool->config.n_workers; i++) {
-      Worker *c = &pool->workers[i];
-      if (!c->busy && (w == NULL || (w->pid == 0 && c->pid != 0)))
-        w = c;
-    }
-    if (w == NULL && !g_cond_wait_until(&pool->idle, &pool->lock, wait_until)) {
-      g_mutex_unlock(&pool->lock);
-      g_set_error(&local, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_BUSY,
-                  "no render worker became free within %u ms", pool->config.wait_ms);
-      goto out;
-    }
-  }
-  w->busy = TRUE;
-  g_mutex_unlock(&pool->lock);
 
-  if (w->pid == 0) {
-    if (!worker_start(pool, w, &local)) {
-      g_mutex_lock(&pool->lock);
-      w->busy = FALSE;
-      g_cond_signal(&pool->idle);
-      g_mutex_unlock(&pool->lock);
-      goto out;
-    }
+  if (probe) {
     g_mutex_lock(&pool->lock);
-    pool->stats.spawned++;
+    while (pool->probes_running >= pool->probe_cap) {
+      if (!g_cond_wait_until(&pool->idle, &pool->lock, wait_until)) {
+        g_mutex_unlock(&pool->lock);
+        g_set_error(&local, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_BUSY,
+                    "no probe slot (%u of %u workers) became free within %u ms", pool->probe_cap,
+                    pool->config.n_workers, pool->config.wait_ms);
+        goto out;
+      }
+    }
+    pool->probes_running++;
+    holds_probe_slot = TRUE;
     g_mutex_unlock(&pool->lock);
   }
 
-  png = exchange(pool, w, request, g_get_monotonic_time() + (gint64) pool->config.deadline_ms * 1000, &fatal,
-                 &timed_out, &local);
-  w->served++;
-  retire = !fatal && w->served >= BIMI_RENDER_WORKER_MAX_REQUESTS;
-  if (fatal || retire) {
+  for (guint attempt = 0;; attempt++) {
+    Worker *w;
+    gboolean fatal = FALSE, timed_out = FALSE, died = FALSE, retire;
     g_autofree char *how = NULL;
-    worker_stop(w, fatal && !timed_out ? &how : NULL);
-    if (how != NULL) {
-      g_prefix_error(&local, "%s: ", how);
+
+    g_mutex_lock(&pool->lock);
+    w = take_worker(pool, wait_until, &local);
+    g_mutex_unlock(&pool->lock);
+    if (w == NULL)
+      goto out;
+    if (w->pid == 0) {
+      if (!worker_start(pool, w, &local)) {
+        release_worker(pool, w);
+        goto out;
+      }
+      g_mutex_lock(&pool->lock);
+      pool->stats.spawned++;
+      g_mutex_unlock(&pool->lock);
     }
+
+    png = exchange(pool, w, request, g_get_monotonic_time() + (gint64) pool->config.deadline_ms * 1000, &fatal,
+                   &timed_out, &died, &local);
+    w->served++;
+    retire = !fatal && w->served >= BIMI_RENDER_WORKER_MAX_REQUESTS;
+    if (fatal || retire)
+      worker_stop(w, fatal && !timed_out ? &how : NULL);
+    g_mutex_lock(&pool->lock);
+    if (fatal && timed_out)
+      pool->stats.deadline_kills++;
+    else if (fatal)
+      pool->stats.deaths++;
+    else if (retire)
+      pool->stats.retired++;
+    g_mutex_unlock(&pool->lock);
+    release_worker(pool, w);
+
+    if (png == NULL && died && attempt < BIMI_RENDER_MAX_RETRIES) {
+      /* The worker may have died of something else (the OOM killer, an
+       * operator, a leak over many requests): once more on a fresh one. */
+      first_death = g_strdup(how != NULL ? how : "died");
+      g_clear_error(&local);
+      g_mutex_lock(&pool->lock);
+      pool->stats.retries++;
+      g_mutex_unlock(&pool->lock);
+      continue;
+    }
+    if (how != NULL)
+      g_prefix_error(&local, "%s: ", how);
+    if (png == NULL && died && first_death != NULL)
+      g_prefix_error(&local, "the SVG killed two workers (first %s): ", first_death);
+    break;
   }
-  g_mutex_lock(&pool->lock);
-  if (fatal && timed_out)
-    pool->stats.deadline_kills++;
-  else if (fatal)
-    pool->stats.deaths++;
-  else if (retire)
-    pool->stats.retired++;
-  w->busy = FALSE;
-  g_cond_signal(&pool->idle);
-  g_mutex_unlock(&pool->lock);
 
 out:
+  if (holds_probe_slot) {
+    g_mutex_lock(&pool->lock);
+    pool->probes_running--;
+    g_cond_broadcast(&pool->idle);
+    g_mutex_unlock(&pool->lock);
+  }
   if (png == NULL) {
     g_mutex_lock(&pool->lock);
     pool->stats.failures++;
@@ -904,6 +994,113 @@ out:
     g_propagate_error(error, g_steal_pointer(&local));
   }
   return png;
+}
+
+GBytes *
+bimi_render_pool_render(BimiRenderPool *pool, GBytes *svg, guint size, GError **error)
+{
+  return pool_render(pool, svg, size, FALSE, error);
+}
+
+GBytes *
+bimi_render_pool_probe(BimiRenderPool *pool, GBytes *svg, guint size, GError **error)
+{
+  return pool_render(pool, svg, size, TRUE, error);
+}
+
+/* ---- the monitor: workers that die while idle ------------------------------------ */
+
+/* Called by the monitor when the channel of worker @i (process @pid) became
+ * readable while it was idle: an idle worker never speaks, so EOF, an error or
+ * stray bytes mean it is gone or broken. Reaps it at once and starts a
+ * replacement, so no request ever meets a dead worker. */
+static void
+reap_if_dead(BimiRenderPool *pool, guint i, GPid pid)
+{
+  Worker *w = &pool->workers[i];
+  g_autofree char *how = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean dead = FALSE, started;
+
+  g_mutex_lock(&pool->lock);
+  if (w->pid == pid && !w->busy && !pool->stopping) {
+    struct pollfd p = { .fd = w->fd, .events = POLLIN };
+    if (poll(&p, 1, 0) > 0) {
+      dead = TRUE;
+      w->busy = TRUE; /* ours until replaced */
+    }
+  }
+  g_mutex_unlock(&pool->lock);
+  if (!dead)
+    return;
+  worker_stop(w, &how);
+  g_debug("render pool: idle worker %d %s; replacing it", (int) pid, how != NULL ? how : "closed its channel");
+  started = worker_start(pool, w, &error);
+  if (!started)
+    g_debug("render pool: %s (a later request starts one)", error->message);
+  g_mutex_lock(&pool->lock);
+  pool->stats.deaths++;
+  pool->stats.idle_deaths++;
+  if (started)
+    pool->stats.spawned++;
+  w->busy = FALSE;
+  g_cond_broadcast(&pool->idle);
+  g_mutex_unlock(&pool->lock);
+}
+
+static gpointer
+monitor_run(gpointer data)
+{
+  BimiRenderPool *pool = data;
+  guint n = pool->config.n_workers;
+  g_autofree struct pollfd *fds = g_new0(struct pollfd, n + 1);
+  g_autofree GPid *pids = g_new0(GPid, n + 1);
+  g_autofree guint *index = g_new0(guint, n + 1);
+
+  for (;;) {
+    guint m = 1;
+    int r;
+
+    fds[0] = (struct pollfd) { .fd = pool->wake[0], .events = POLLIN };
+    g_mutex_lock(&pool->lock);
+    if (pool->stopping) {
+      g_mutex_unlock(&pool->lock);
+      return NULL;
+    }
+    for (guint i = 0; i < n; i++) {
+      const Worker *w = &pool->workers[i];
+      if (w->pid > 0 && !w->busy) {
+        fds[m] = (struct pollfd) { .fd = w->fd, .events = POLLIN };
+        pids[m] = w->pid;
+        index[m] = i;
+        m++;
+      }
+    }
+    g_mutex_unlock(&pool->lock);
+    r = poll(fds, m, -1);
+    if (r < 0)
+      continue; /* EINTR; poll(2) reports nothing else for a valid set */
+    if (fds[0].revents != 0) {
+      char buf[64];
+      while (read(pool->wake[0], buf, sizeof buf) > 0) {
+      }
+    }
+    for (guint j = 1; j < m; j++)
+      if (fds[j].revents != 0)
+        reap_if_dead(pool, index[j], pids[j]);
+  }
+}
+
+GPid
+bimi_render__pool_worker_pid(BimiRenderPool *pool, guint i)
+{
+  GPid pid;
+
+  g_return_val_if_fail(pool != NULL && i < pool->config.n_workers, 0);
+  g_mutex_lock(&pool->lock);
+  pid = pool->workers[i].pid;
+  g_mutex_unlock(&pool->lock);
+  return pid;
 }
 
 void
@@ -920,6 +1117,17 @@ bimi_render_pool_free(BimiRenderPool *pool)
 {
   if (pool == NULL)
     return;
+  if (pool->monitor != NULL) {
+    g_mutex_lock(&pool->lock);
+    pool->stopping = TRUE;
+    g_mutex_unlock(&pool->lock);
+    wake_monitor(pool);
+    g_thread_join(pool->monitor);
+  }
+  if (pool->wake[0] >= 0) {
+    close(pool->wake[0]);
+    close(pool->wake[1]);
+  }
   for (guint i = 0; i < pool->config.n_workers; i++)
     worker_stop(&pool->workers[i], NULL);
   g_free(pool->workers);

@@ -11,7 +11,12 @@
  * for writing; x86_64 and aarch64) before it reads any request, then sends a
  * hello frame (body "H"). A worker that dies, breaks the protocol or overruns the deadline is
  * killed (SIGKILL + waitpid) and replaced on the next request; the request gets
- * a BIMI_RENDER_ERROR, the caller lives on.
+ * a BIMI_RENDER_ERROR, the caller lives on. A request whose worker died
+ * before answering is sent once more to a fresh worker (BIMI_RENDER_MAX_RETRIES):
+ * a second death is the input's fault. A monitor thread polls the channels of
+ * idle workers: one that dies while idle (EOF on its channel) is reaped at once
+ * and replaced, so no zombie waits for the next request and no request meets
+ * a dead worker.
  *
  * Protocol (one request, one response, in order, over the worker's stdin and
  * stdout, which are one AF_UNIX stream socket):
@@ -61,6 +66,9 @@ typedef struct {
   guint64 deaths;        /**< workers found dead (signal, exit, protocol break) and replaced */
   guint64 deadline_kills; /**< workers killed for overrunning the deadline */
   guint64 retired;       /**< workers stopped after BIMI_RENDER_WORKER_MAX_REQUESTS */
+  guint64 idle_deaths;   /**< of @deaths: workers that died while idle, reaped and replaced at once */
+  guint64 retries;       /**< requests sent again to a fresh worker after their worker died */
+  guint64 probes;        /**< bimi_render_pool_probe() calls (first renders of a logo) */
 } BimiRenderPoolStats;
 
 /**
@@ -80,15 +88,34 @@ BimiRenderPool *bimi_render_pool_new(const BimiRenderPoolConfig *config, GError 
  * @size: output square side, pixels, from the configured set
  * @error: BIMI_RENDER_ERROR_SIZE and _TOO_LARGE (checked before any worker is
  *   used), any code a worker reports (_PARSE, _NO_DIMENSIONS, _RENDER, _DEADLINE),
- *   _DEADLINE (worker killed after @config->deadline_ms), _WORKER (worker could not
- *   start, died — e.g. a resource limit — or broke the protocol), _BUSY (no
- *   worker became free within @config->wait_ms).
+ *   _DEADLINE (worker killed after @config->deadline_ms), _WORKER (the worker
+ *   died twice on this SVG — e.g. a resource limit — or broke the protocol),
+ *   _UNAVAILABLE (no worker could be started), _BUSY (no worker became free
+ *   within @config->wait_ms).
  *
  * Renders in a worker process; same output as bimi_render_png().
- * Blocks for at most wait_ms + deadline_ms (plus the time to start a worker).
+ * Blocks for at most wait_ms + 2 x deadline_ms (one retry after a worker
+ * death; plus the time to start workers).
  * Returns: (transfer full): PNG bytes, or NULL with @error set.
  */
 GBytes *bimi_render_pool_render(BimiRenderPool *pool, GBytes *svg, guint size, GError **error);
+
+/**
+ * bimi_render_pool_probe:
+ * @pool: the pool
+ * @svg: (transfer none): as for bimi_render_pool_render()
+ * @size: as for bimi_render_pool_render()
+ * @error: as for bimi_render_pool_render(); _BUSY also when no probe slot
+ *   became free within @config->wait_ms
+ *
+ * A first render of a logo not yet known to render (the evaluator's check
+ * before it promises PNG URLs). Probes hold at most half the workers (at least
+ * one) at a time, so that hostile logos, which run to the deadline, cannot
+ * starve the renders of logos known to be good.
+ *
+ * Returns: (transfer full): PNG bytes, or NULL with @error set.
+ */
+GBytes *bimi_render_pool_probe(BimiRenderPool *pool, GBytes *svg, guint size, GError **error);
 
 /** Copies the pool's counters into @out. */
 void bimi_render_pool_get_stats(BimiRenderPool *pool, BimiRenderPoolStats *out);
@@ -108,6 +135,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiRenderPool, bimi_render_pool_free)
  * _exit(2) on a protocol or setup error.
  */
 G_GNUC_NORETURN void bimi_render_worker_main(int argc, char **argv);
+
+/* ---- library-internal: test hooks ---- */
+
+/** The process id of worker @i (0..n_workers-1), 0 when it has no process (tests). */
+GPid bimi_render__pool_worker_pid(BimiRenderPool *pool, guint i);
 
 /* ---- library-internal: the protocol codec (tests and fuzz/fuzz-render-protocol.c) ---- */
 

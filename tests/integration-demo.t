@@ -24,15 +24,7 @@ int_setup
 DEMO=$INT_TMP/demo
 
 demo_cleanup() {
-  if [ -d "$DEMO" ]; then
-    scripts/demo-stack stop "$DEMO" >/dev/null 2>&1
-    local f pid
-    for f in "$DEMO"/*.pid; do
-      [ -f "$f" ] || continue
-      pid=$(cat "$f" 2>/dev/null)
-      [[ "$pid" =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null
-    done
-  fi
+  int_demo_stop "$DEMO"
   int_cleanup
 }
 trap demo_cleanup EXIT

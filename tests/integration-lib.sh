@@ -55,6 +55,18 @@ int_stop_all() {
   INT_PIDS=()
 }
 
+# int_demo_stop DIR: scripts/demo-stack stop DIR, then KILL by PID whatever DIR/*.pid still names.
+int_demo_stop() {
+  local f pid
+  [ -d "$1" ] || return 0
+  scripts/demo-stack stop "$1" >/dev/null 2>&1
+  for f in "$1"/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null)
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -KILL "$pid" 2>/dev/null
+  done
+}
+
 int_cleanup() {
   int_stop_all
   if [ -n "${INT_TMP:-}" ] && [ -z "${INT_KEEP:-}" ]; then rm -rf "$INT_TMP"; fi

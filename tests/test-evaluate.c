@@ -355,6 +355,200 @@ test_logos(void)
   g_assert_nonnull(strstr(metrics->str, "bimi_render_requests_total 1\n"));
 }
 
+static char *
+file_sha256(const char *path)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+  return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) data, len);
+}
+
+static gboolean
+metric_is(BimiEvaluator *ev, const char *name, guint64 value)
+{
+  g_autoptr(GString) m = g_string_new(NULL);
+  g_autofree char *line = g_strdup_printf("\n%s %" G_GUINT64_FORMAT "\n", name, value);
+
+  bimi_evaluator_append_metrics(ev, m);
+  if (strstr(m->str, line) == NULL) {
+    g_test_message("metrics: want%s", line);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  BimiEvaluator *ev;
+  const char *selector;
+  BimiDecision *d;
+} StatusJob;
+
+static gpointer
+status_job(gpointer data)
+{
+  StatusJob *j = data;
+  j->d = bimi_evaluator_domain_status(j->ev, "brand.test", j->selector, NOW, NULL);
+  return NULL;
+}
+
+/* Issue 13: valid SVG Tiny PS that librsvg cannot render within the worker's
+ * limits (<use> amplification, NaN and 1e308 viewBoxes, a CPU-heavy path) is
+ * never promised: decision none, reason svg-unrenderable, nothing in the logo
+ * store, the verdict cached, the PNG URL a 404 without a render; probes of one
+ * hash are single-flight, failures included. */
+static void
+test_unrenderable(void)
+{
+  g_autoptr(BimiEvaluator) ev =
+    evaluator_with("logo_without_evidence = logo\n[render]\nsizes = 32, 64, 512\ndeadline_ms = 1000");
+  static const struct {
+    const char *selector, *file;
+  } cases[] = {
+    { "nanbox", "fixtures/render/nan-viewbox.svg" },
+    { "hugebox", "fixtures/render/huge-viewbox.svg" },
+    { "heavy", "fixtures/render/heavy-path.svg" },
+  };
+  StatusJob jobs[2] = { { ev, "usebomb", NULL }, { ev, "usebomb2", NULL } };
+  GThread *threads[2];
+  g_autofree char *bomb = file_sha256("fixtures/render/use-bomb.svg");
+  g_autofree char *good = file_sha256("fixtures/pki/logo.svg");
+  g_autoptr(BimiDecision) fine = NULL;
+  g_autoptr(GBytes) png = NULL;
+  GError *error = NULL;
+
+  /* two records, one <use> bomb, at once: one probe */
+  for (int i = 0; i < 2; i++)
+    threads[i] = g_thread_new("status", status_job, &jobs[i]);
+  for (int i = 0; i < 2; i++) {
+    g_thread_join(threads[i]);
+    g_assert_nonnull(jobs[i].d);
+    check(jobs[i].d, BIMI_DECISION_NONE, "svg-unrenderable", NULL);
+    g_test_message("%s: %s", jobs[i].selector,
+                   json_object_get_string_member(member(jobs[i].d, "auth", "bimi", NULL), "reason"));
+    bimi_decision_free(jobs[i].d);
+  }
+  g_assert_true(metric_is(ev, "bimi_render_probes_total", 1));
+  g_assert_true(metric_is(ev, "bimi_logos_unrenderable_total", 1));
+  g_assert_null(bimi_evaluator_logo_svg(ev, bomb, &error));
+  g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(BimiDecision) d = bimi_evaluator_domain_status(ev, "brand.test", cases[i].selector, NOW, NULL);
+    g_autoptr(BimiDecision) again = bimi_evaluator_domain_status(ev, "brand.test", cases[i].selector, NOW, NULL);
+    g_autofree char *hash = file_sha256(cases[i].file);
+
+    check(d, BIMI_DECISION_NONE, "svg-unrenderable", NULL);
+    check(again, BIMI_DECISION_NONE, "svg-unrenderable", NULL);
+    g_assert_cmpuint(again->ttl, <=, 300); /* the negative TTL */
+    /* not in the public store; its PNG URL is a 404 from the cached verdict */
+    g_assert_null(bimi_evaluator_logo_svg(ev, hash, &error));
+    g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    g_assert_null(bimi_evaluator_logo_png(ev, hash, 64, &error));
+    g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
+    g_assert_nonnull(strstr(error->message, "cannot be rendered"));
+    g_clear_error(&error);
+  }
+  g_assert_true(metric_is(ev, "bimi_render_probes_total", 4));
+  g_assert_true(metric_is(ev, "bimi_logos_unrenderable_total", 4));
+  g_assert_true(metric_is(ev, "bimi_indicator_validations_total", 5));
+  g_assert_true(metric_is(ev, "bimi_render_requests_total", 4)); /* the PNG requests rendered nothing */
+
+  /* a logo that renders: shown, its SVG and the probe's PNG in the store */
+  fine = bimi_evaluator_domain_status(ev, "brand.test", "noevidence", NOW, NULL);
+  check(fine, BIMI_DECISION_LOGO, "logo-without-evidence", NULL);
+  g_assert_cmpstr(fine->logo_sha256, ==, good);
+  png = bimi_evaluator_logo_png(ev, good, 512, &error);
+  g_assert_no_error(error);
+  g_assert_true(metric_is(ev, "bimi_render_requests_total", 5)); /* the probe only */
+}
+
+/* An SVG in the store that cannot be rendered (stored before issue 13): the
+ * first PNG request fails once, a 404 (not 503), and is cached. */
+static void
+test_unrenderable_in_store(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autofree char *data = NULL;
+  g_autoptr(GBytes) svg = NULL;
+  char hash[BIMI_LOGO_HASH_HEX_LEN + 1];
+  GError *error = NULL;
+  gsize len;
+
+  g_assert_true(g_file_get_contents("fixtures/render/nan-viewbox.svg", &data, &len, NULL));
+  svg = g_bytes_new_take(g_steal_pointer(&data), len);
+  g_assert_true(bimi_logo_store_put_svg(ev->store, svg, hash, NULL));
+  for (int i = 0; i < 3; i++) {
+    g_assert_null(bimi_evaluator_logo_png(ev, hash, 32, &error));
+    g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+  }
+  g_assert_true(metric_is(ev, "bimi_render_requests_total", 1));
+  g_assert_true(metric_is(ev, "bimi_logos_unrenderable_total", 1));
+  g_assert_true(metric_is(ev, "bimi_logos_unrenderable_cached_total", 2));
+}
+
+/* The default policy (logo_without_evidence = none) shows nothing for a
+ * logo without evidence, so nothing enters the public store: an anonymous
+ * domain-status request cannot make the service host an SVG at a URL whose
+ * hash anyone can compute. Nothing is rendered either. */
+static void
+test_not_shown_not_stored(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(BimiEvaluator) no_cmc = evaluator_with("cmc = none");
+  g_autoptr(BimiDecision) d = bimi_evaluator_domain_status(ev, "brand.test", "noevidence", NOW, NULL);
+  g_autoptr(BimiDecision) bomb = bimi_evaluator_domain_status(ev, "brand.test", "usebomb", NOW, NULL);
+  g_autoptr(BimiDecision) cmc = bimi_evaluator_domain_status(no_cmc, "brand.test", "cmc", NOW, NULL);
+  g_autofree char *good = file_sha256("fixtures/pki/logo.svg");
+  GError *error = NULL;
+
+  check(d, BIMI_DECISION_NONE, "evidence-missing", NULL);
+  check(bomb, BIMI_DECISION_NONE, "evidence-missing", NULL);
+  check(cmc, BIMI_DECISION_NONE, "cmc-not-shown", NULL);
+  g_assert_null(bimi_evaluator_logo_svg(ev, good, &error));
+  g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  g_assert_null(bimi_evaluator_logo_svg(no_cmc, good, &error));
+  g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
+  g_clear_error(&error);
+  g_assert_true(metric_is(ev, "bimi_render_probes_total", 0));
+  g_assert_true(metric_is(ev, "bimi_logo_store_writes_total", 0));
+  g_assert_true(metric_is(no_cmc, "bimi_logo_store_writes_total", 0));
+}
+
+/* BIMI_EVALUATE_MAX_UNRENDERABLE bounds the table: expired entries go first,
+ * then the one closest to expiry. */
+static void
+test_unrenderable_limit(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  char hash[65];
+
+  for (guint i = 0; i < BIMI_EVALUATE_MAX_UNRENDERABLE; i++) {
+    g_snprintf(hash, sizeof hash, "%064x", i);
+    bimi_evaluate__unrenderable_note(ev, hash, NOW + (i == 7 ? -1000 : (gint64) i), "test");
+  }
+  g_assert_cmpuint(bimi_evaluate__unrenderable_size(ev), ==, BIMI_EVALUATE_MAX_UNRENDERABLE);
+  g_snprintf(hash, sizeof hash, "%064x", BIMI_EVALUATE_MAX_UNRENDERABLE);
+  bimi_evaluate__unrenderable_note(ev, hash, NOW + 10, "test");
+  g_assert_cmpuint(bimi_evaluate__unrenderable_size(ev), ==, BIMI_EVALUATE_MAX_UNRENDERABLE);
+  /* entry 7 had expired (noted 1000 s in the past): it went, entry 0 stays */
+  g_snprintf(hash, sizeof hash, "%064x", 7u);
+  g_assert_false(bimi_evaluate__unrenderable_lookup(ev, hash, NOW + 10, NULL));
+  g_snprintf(hash, sizeof hash, "%064x", 0u);
+  g_assert_true(bimi_evaluate__unrenderable_lookup(ev, hash, NOW + 10, NULL));
+  /* nothing expired now: the entry closest to expiry (0) goes */
+  g_snprintf(hash, sizeof hash, "%064x", BIMI_EVALUATE_MAX_UNRENDERABLE + 1);
+  bimi_evaluate__unrenderable_note(ev, hash, NOW + 10, "test");
+  g_assert_cmpuint(bimi_evaluate__unrenderable_size(ev), ==, BIMI_EVALUATE_MAX_UNRENDERABLE);
+  g_snprintf(hash, sizeof hash, "%064x", 0u);
+  g_assert_false(bimi_evaluate__unrenderable_lookup(ev, hash, NOW + 10, NULL));
+}
+
 /* ---- the cached verdict codec ------------------------------------------- */
 
 static void
@@ -400,6 +594,22 @@ test_codec(void)
   g_assert_null(back->issuer);
   g_assert_cmpint(back->not_after, ==, v->not_after);
   g_assert_true(back->svg_from_evidence);
+  {
+    /* the issue 13 reason round-trips as a failure */
+    g_autofree char *path = g_build_filename("fuzz", "corpus", "fuzz-evaluate-cache", "svg-unrenderable", NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_autoptr(GBytes) b = NULL;
+    g_autoptr(BimiEvaluateVerdict) u = NULL;
+    g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+    b = g_bytes_new(text, len);
+    u = bimi_evaluate__verdict_decode(b, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(u->kind, ==, BIMI_EVALUATE_VERDICT_FAIL);
+    g_assert_cmpstr(u->reason, ==, "svg-unrenderable");
+    g_assert_false(u->temperror);
+    g_assert_null(u->sha256);
+  }
   for (gsize i = 0; i < G_N_ELEMENTS(corrupt); i++) {
     g_autoptr(GBytes) b = g_bytes_new_static(corrupt[i], strlen(corrupt[i]));
     g_assert_null(bimi_evaluate__verdict_decode(b, &error));
@@ -445,6 +655,10 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/domain-status", test_domain_status);
   g_test_add_func("/evaluate/reason-names", test_reason_names);
   g_test_add_func("/evaluate/logos", test_logos);
+  g_test_add_func("/evaluate/unrenderable", test_unrenderable);
+  g_test_add_func("/evaluate/unrenderable-in-store", test_unrenderable_in_store);
+  g_test_add_func("/evaluate/not-shown-not-stored", test_not_shown_not_stored);
+  g_test_add_func("/evaluate/limit/unrenderable", test_unrenderable_limit);
   rc = g_test_run();
   bimi_test_origin_stop(origin);
   return rc;

@@ -8,6 +8,7 @@
 #include "renderer/worker.h"
 #include "engine/limits.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <cairo.h>
@@ -674,7 +675,8 @@ assert_next_request_succeeds(BimiRenderPool *pool)
   assert_png_square(png, 64);
 }
 
-/* A worker over its CPU limit (RLIMIT_CPU → SIGXCPU) dies; the request errors, the next one works. */
+/* A worker over its CPU limit (RLIMIT_CPU → SIGXCPU) dies; the request is sent
+ * once more to a fresh worker, which dies too: a render failure; the next request works. */
 static void
 test_pool_cpu_limit(void)
 {
@@ -690,11 +692,155 @@ test_pool_cpu_limit(void)
   g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_WORKER);
   g_test_message("after %.2f s: %s", (double) (g_get_monotonic_time() - t0) / 1e6, error->message);
   g_assert_nonnull(strstr(error->message, "CPU time limit"));
+  g_assert_nonnull(strstr(error->message, "killed two workers"));
+  g_assert_true(bimi_render_error_is_input(error));
   assert_next_request_succeeds(pool);
   bimi_render_pool_get_stats(pool, &st);
+  g_assert_cmpuint(st.deaths, ==, 2);
+  g_assert_cmpuint(st.retries, ==, 1);
+  g_assert_cmpuint(st.spawned, ==, 3);
+  g_assert_cmpuint(st.failures, ==, 1);
+}
+
+/* Waits up to 20 s for @pred; FALSE on timeout. */
+static gboolean
+wait_for(gboolean (*pred)(BimiRenderPool *), BimiRenderPool *pool)
+{
+  for (int i = 0; i < 2000; i++) {
+    if (pred(pool))
+      return TRUE;
+    g_usleep(10000);
+  }
+  return pred(pool);
+}
+
+static gboolean
+idle_death_seen(BimiRenderPool *pool)
+{
+  BimiRenderPoolStats st;
+  bimi_render_pool_get_stats(pool, &st);
+  return st.idle_deaths == 1 && bimi_render__pool_worker_pid(pool, 0) != 0;
+}
+
+/* A worker that dies while idle is reaped at once (no zombie waits for the
+ * next request) and replaced; the next request does not notice. */
+static void
+test_pool_idle_death(void)
+{
+  BimiRenderPoolConfig config = { .n_workers = 1 };
+  g_autoptr(BimiRenderPool) pool = make_pool(&config);
+  BimiRenderPoolStats st;
+  GPid pid, fresh;
+
+  NEED_POOL(pool);
+  assert_next_request_succeeds(pool);
+  pid = bimi_render__pool_worker_pid(pool, 0);
+  g_assert_cmpint(pid, >, 0);
+  g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+  g_assert_true(wait_for(idle_death_seen, pool));
+  /* reaped: not even a zombie is left */
+  g_assert_cmpint(kill(pid, 0), ==, -1);
+  g_assert_cmpint(errno, ==, ESRCH);
+  fresh = bimi_render__pool_worker_pid(pool, 0);
+  g_assert_cmpint(fresh, !=, pid);
+  assert_next_request_succeeds(pool);
+  g_assert_cmpint(bimi_render__pool_worker_pid(pool, 0), ==, fresh);
+  bimi_render_pool_get_stats(pool, &st);
+  g_assert_cmpuint(st.failures, ==, 0);
   g_assert_cmpuint(st.deaths, ==, 1);
   g_assert_cmpuint(st.spawned, ==, 2);
-  g_assert_cmpuint(st.failures, ==, 1);
+  g_assert_cmpuint(st.retries, ==, 0);
+}
+
+typedef struct {
+  BimiRenderPool *pool;
+  GBytes *svg;
+  GBytes *png;
+  GError *error;
+} RenderJob;
+
+static gpointer
+render_job(gpointer data)
+{
+  RenderJob *j = data;
+  j->png = bimi_render_pool_render(j->pool, j->svg, 512, &j->error);
+  return NULL;
+}
+
+/* A worker killed from outside while it renders (not the input's fault): the
+ * request is retried once on a fresh worker and succeeds. */
+static void
+test_pool_retry_after_death(void)
+{
+  BimiRenderPoolConfig config = { .n_workers = 1, .deadline_ms = 120000, .cpu_s = 600 };
+  g_autoptr(BimiRenderPool) pool = make_pool(&config);
+  g_autoptr(GBytes) heavy = read_fixture("fixtures/render/heavy-path.svg");
+  RenderJob job = { 0 };
+  BimiRenderPoolStats st;
+  GThread *t;
+  GPid pid;
+
+  NEED_POOL(pool);
+  assert_next_request_succeeds(pool);
+  pid = bimi_render__pool_worker_pid(pool, 0);
+  job.pool = pool;
+  job.svg = heavy;
+  t = g_thread_new("heavy", render_job, &job);
+  g_usleep(300000); /* the heavy path takes seconds at 512 px */
+  g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
+  g_thread_join(t);
+  g_assert_no_error(job.error);
+  assert_png_square(job.png, 512);
+  g_bytes_unref(job.png);
+  bimi_render_pool_get_stats(pool, &st);
+  g_assert_cmpuint(st.retries, ==, 1);
+  g_assert_cmpuint(st.deaths, ==, 1);
+  g_assert_cmpuint(st.failures, ==, 0);
+}
+
+static gpointer
+probe_job(gpointer data)
+{
+  RenderJob *j = data;
+  j->png = bimi_render_pool_probe(j->pool, j->svg, 64, &j->error);
+  return NULL;
+}
+
+/* Probes hold at most half the workers: with two workers, a probe that runs
+ * to its deadline leaves a second probe waiting (then _BUSY) while a normal
+ * render still gets the other worker at once. */
+static void
+test_pool_probe_cap(void)
+{
+  BimiRenderPoolConfig config = { .n_workers = 2, .cpu_s = 600, .deadline_ms = 3000, .wait_ms = 300 };
+  g_autoptr(BimiRenderPool) pool = make_pool(&config);
+  g_autoptr(GBytes) burner = read_fixture("fixtures/render/cpu-burner.svg");
+  g_autoptr(GBytes) svg = bytes_str(minimal_svg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = NULL;
+  RenderJob job = { 0 };
+  BimiRenderPoolStats st;
+  GThread *t;
+
+  NEED_POOL(pool);
+  job.pool = pool;
+  job.svg = burner;
+  t = g_thread_new("probe", probe_job, &job);
+  g_usleep(500000); /* the first probe holds its slot until the deadline */
+  g_assert_null(bimi_render_pool_probe(pool, svg, 64, &error));
+  g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_BUSY);
+  g_assert_nonnull(strstr(error->message, "probe slot"));
+  g_assert_false(bimi_render_error_is_input(error));
+  png = bimi_render_pool_render(pool, svg, 64, NULL);
+  assert_png_square(png, 64);
+  g_thread_join(t);
+  g_assert_null(job.png);
+  g_assert_error(job.error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_DEADLINE);
+  g_assert_true(bimi_render_error_is_input(job.error));
+  g_clear_error(&job.error);
+  bimi_render_pool_get_stats(pool, &st);
+  g_assert_cmpuint(st.probes, ==, 2);
+  g_assert_cmpuint(st.deadline_kills, ==, 1);
 }
 
 /* A worker over the wall-clock deadline is killed; the request errors, the next one works. */
@@ -811,13 +957,14 @@ test_pool_spawn_failure(void)
 
   g_assert_nonnull(pool);
   g_assert_null(bimi_render_pool_render(pool, svg, 64, &error));
-  g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_WORKER);
+  g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE);
+  g_assert_false(bimi_render_error_is_input(error));
   g_clear_error(&error);
   /* A program that exits instead of saying hello. */
   config.worker_argv = bad_argv;
   pool2 = bimi_render_pool_new(&config, NULL);
   g_assert_null(bimi_render_pool_render(pool2, svg, 64, &error));
-  g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_WORKER);
+  g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE);
   g_assert_nonnull(strstr(error->message, "did not start"));
   g_clear_error(&error);
   /* Configuration bounds. */
@@ -972,6 +1119,50 @@ test_cli(void)
   g_rmdir(dir);
 }
 
+/* `bimi render` runs with the service's limits by default: a <use>
+ * amplification that validates as SVG Tiny PS ends at the deadline with exit 1
+ * and a clear error (issue 13; in process it ran for 46-53 s). */
+static void
+test_cli_limits_by_default(void)
+{
+  const char *build = g_getenv("BIMI_BUILD");
+  g_autofree char *bimi = build != NULL ? g_build_filename(build, "bimi", NULL) : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("bimi-render-cli-XXXXXX", &error);
+  g_autofree char *out = NULL;
+  const char *hostile[] = { "fixtures/render/use-bomb.svg", "fixtures/render/heavy-path.svg" };
+
+  g_assert_no_error(error);
+  if (bimi == NULL || !g_file_test(bimi, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip("BIMI_BUILD unset");
+    return;
+  }
+  out = g_build_filename(dir, "out.png", NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(hostile); i++) {
+    const char *argv[] = { bimi, "render", hostile[i], "--size", "512", "--deadline-ms", "1000", "-o", out, NULL };
+    g_autoptr(GSubprocess) p = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                                                 &error);
+    g_autofree char *err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+
+    g_assert_no_error(error);
+    g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, NULL, &err, &error));
+    g_assert_no_error(error);
+    g_test_message("%s: %.2f s (deadline 1 s + worker start): %s", hostile[i],
+                   (double) (g_get_monotonic_time() - t0) / 1e6, err);
+    g_assert_true(g_subprocess_get_if_exited(p));
+    g_assert_cmpint(g_subprocess_get_exit_status(p), ==, 1);
+    g_assert_nonnull(strstr(err, "render deadline of 1000 ms exceeded"));
+    g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+  }
+  {
+    const char *both[] = { bimi, "render", "fixtures/render/wide.svg", "--size", "64", "--in-process", "--isolated",
+                           "-o", out, NULL };
+    g_assert_cmpint(run_cli(both), ==, 2);
+  }
+  g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -996,6 +1187,9 @@ main(int argc, char **argv)
   g_test_add_func("/render/pool/size-set", test_pool_size_set);
   g_test_add_func("/render/pool/cpu-limit", test_pool_cpu_limit);
   g_test_add_func("/render/pool/deadline", test_pool_deadline);
+  g_test_add_func("/render/pool/idle-death-reaped", test_pool_idle_death);
+  g_test_add_func("/render/pool/retry-after-death", test_pool_retry_after_death);
+  g_test_add_func("/render/pool/probe-cap", test_pool_probe_cap);
   g_test_add_func("/render/pool/busy", test_pool_busy);
   g_test_add_func("/render/pool/concurrent", test_pool_concurrent);
   g_test_add_func("/render/pool/spawn-failure", test_pool_spawn_failure);
@@ -1003,5 +1197,6 @@ main(int argc, char **argv)
   g_test_add_func("/render/worker/seccomp", test_worker_seccomp);
   g_test_add_func("/render/pool/text", test_pool_text);
   g_test_add_func("/render/cli", test_cli);
+  g_test_add_func("/render/cli/limits-by-default", test_cli_limits_by_default);
   return g_test_run();
 }

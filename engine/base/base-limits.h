@@ -10,3 +10,9 @@
 /** Deepest nesting of RFC 5322 comments "( ( ) )" any reader accepts
  *  (address lists, Authentication-Results, Received). Real mail nests < 3. */
 #define BIMI_BASE_MAX_COMMENT_DEPTH 16u
+
+/** Longest domain name in presentation form without the trailing dot, in
+ *  bytes (RFC 1035 §2.3.4: 255 octets in wire form). */
+#define BIMI_BASE_DNS_MAX_NAME_BYTES 253u
+/** Longest label, in bytes (RFC 1035 §2.3.4). */
+#define BIMI_BASE_DNS_MAX_LABEL_BYTES 63u

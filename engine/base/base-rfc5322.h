@@ -59,6 +59,28 @@ typedef struct {
 gboolean bimi_rfc5322_skip_comment(BimiCursor *c, guint max_depth, guint flags, BimiLexError *err);
 
 /**
+ * bimi_rfc5322_skip_comment_at:
+ * @s: the text (transfer none), not NUL-terminated
+ * @len: bytes in @s
+ * @pos: (inout): the offset of a '('; past the balancing ')' on success
+ * @max_depth: as bimi_rfc5322_skip_comment()
+ * @flags: #BimiLexFlags
+ * @err: (out): set when FALSE is returned
+ *
+ * bimi_rfc5322_skip_comment() for parsers that keep an offset, not a cursor.
+ */
+static inline gboolean
+bimi_rfc5322_skip_comment_at(const char *s, gsize len, gsize *pos, guint max_depth, guint flags, BimiLexError *err)
+{
+  BimiCursor c = bimi_cursor_init(s, len);
+  c.pos = *pos;
+  if (!bimi_rfc5322_skip_comment(&c, max_depth, flags, err))
+    return FALSE;
+  *pos = c.pos;
+  return TRUE;
+}
+
+/**
  * bimi_rfc5322_skip_cfws:
  * @c: the cursor
  * @max_depth: the deepest comment nesting accepted

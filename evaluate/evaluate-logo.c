@@ -1,0 +1,176 @@
+/* evaluate/evaluate-logo.c — a logo is shown only if it renders (issue 13).
+ *
+ * SVG Tiny PS validation (engine/svg) accepts documents that librsvg cannot
+ * render within the worker's limits: <use> amplification through internal
+ * references, a viewBox of NaN or 1e308, CPU-heavy paths. Before a verdict
+ * promises PNG URLs, the logo is rendered once by the worker pool at the
+ * largest configured size (a probe: bimi_render_pool_probe(), which holds at
+ * most half the workers). A render failure that is the input's fault
+ * (bimi_render_error_is_input(): deadline, memory, librsvg error, two worker
+ * deaths) makes the logo unrenderable: the verdict is "svg-unrenderable"
+ * (decision none), nothing enters the public logo store, and the hash is
+ * remembered for [cache] negative_ttl (at least BIMI_EVALUATE_TEMPERROR_TTL_S)
+ * in a table of at most BIMI_EVALUATE_MAX_UNRENDERABLE entries, so neither a
+ * new validation nor a PNG request renders it again meanwhile. Probes of one
+ * hash are single-flight (cache/flight.h), failures included: waiters read the
+ * leader's verdict from the table.
+ *
+ * No RFC governs this; the BIMI draft's security considerations (§8: the SVG
+ * is attacker-supplied) and spec/bimi-receiver.md §5 (a receiver MAY decline to
+ * show an indicator it cannot display) do.
+ */
+#include "evaluate/evaluate-private.h"
+#include "engine/limits.h"
+
+#include <string.h>
+
+typedef struct {
+  gint64 expires_at; /* Unix seconds */
+  char *detail;
+} Unrenderable;
+
+static void
+unrenderable_free(gpointer data)
+{
+  Unrenderable *u = data;
+  g_free(u->detail);
+  g_free(u);
+}
+
+void
+bimi_evaluate__logo_init(BimiEvaluator *ev)
+{
+  g_mutex_init(&ev->unrenderable_lock);
+  ev->unrenderable = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, unrenderable_free);
+  ev->probes = bimi_flight_group_new();
+}
+
+void
+bimi_evaluate__logo_clear(BimiEvaluator *ev)
+{
+  g_clear_pointer(&ev->unrenderable, g_hash_table_unref);
+  g_clear_pointer(&ev->probes, bimi_flight_group_free);
+  g_mutex_clear(&ev->unrenderable_lock);
+}
+
+gboolean
+bimi_evaluate__unrenderable_lookup(BimiEvaluator *ev, const char *hash, gint64 now, char **detail)
+{
+  Unrenderable *u;
+  gboolean hit = FALSE;
+
+  g_mutex_lock(&ev->unrenderable_lock);
+  u = g_hash_table_lookup(ev->unrenderable, hash);
+  if (u != NULL && u->expires_at > now) {
+    hit = TRUE;
+    if (detail != NULL)
+      *detail = g_strdup(u->detail);
+  } else if (u != NULL) {
+    g_hash_table_remove(ev->unrenderable, hash);
+  }
+  g_mutex_unlock(&ev->unrenderable_lock);
+  if (hit)
+    g_atomic_int_inc(&ev->n_unrenderable_hits);
+  return hit;
+}
+
+void
+bimi_evaluate__unrenderable_note(BimiEvaluator *ev, const char *hash, gint64 now, const char *detail)
+{
+  guint ttl = MAX(ev->config->cache_negative_ttl, BIMI_EVALUATE_TEMPERROR_TTL_S);
+  Unrenderable *u = g_new0(Unrenderable, 1);
+
+  u->expires_at = now + (gint64) ttl;
+  u->detail = g_strdup(detail);
+  g_mutex_lock(&ev->unrenderable_lock);
+  if (!g_hash_table_contains(ev->unrenderable, hash) &&
+      g_hash_table_size(ev->unrenderable) >= BIMI_EVALUATE_MAX_UNRENDERABLE) {
+    /* Full: drop what expired; if nothing did, the entry closest to expiry. */
+    GHashTableIter it;
+    gpointer key, value;
+    const char *oldest = NULL;
+    gint64 oldest_at = G_MAXINT64;
+
+    g_hash_table_iter_init(&it, ev->unrenderable);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+      const Unrenderable *e = value;
+      if (e->expires_at <= now)
+        g_hash_table_iter_remove(&it);
+      else if (e->expires_at < oldest_at) {
+        oldest_at = e->expires_at;
+        oldest = key;
+      }
+    }
+    if (g_hash_table_size(ev->unrenderable) >= BIMI_EVALUATE_MAX_UNRENDERABLE && oldest != NULL)
+      g_hash_table_remove(ev->unrenderable, oldest);
+  }
+  g_hash_table_replace(ev->unrenderable, g_strdup(hash), u);
+  g_mutex_unlock(&ev->unrenderable_lock);
+  g_atomic_int_inc(&ev->n_unrenderable);
+}
+
+guint
+bimi_evaluate__unrenderable_size(BimiEvaluator *ev)
+{
+  guint n;
+
+  g_mutex_lock(&ev->unrenderable_lock);
+  n = g_hash_table_size(ev->unrenderable);
+  g_mutex_unlock(&ev->unrenderable_lock);
+  return n;
+}
+
+BimiEvaluateProbe
+bimi_evaluate__probe(BimiEvaluator *ev, GBytes *svg, const char *hash, gint64 now, GBytes **png_out,
+                     char **detail)
+{
+  const BimiConfig *c = ev->config;
+  guint px = c->render_sizes[c->render_n_sizes - 1];
+  g_autoptr(GError) error = NULL;
+  GBytes *png;
+  gboolean ok;
+
+  *png_out = NULL;
+  *detail = NULL;
+  for (int round = 0; round < 2; round++) {
+    if (bimi_evaluate__unrenderable_lookup(ev, hash, now, detail))
+      return BIMI_EVALUATE_PROBE_UNRENDERABLE;
+    /* A PNG in the store means a probe (or a PNG request) rendered it before. */
+    png = bimi_logo_store_get_png(ev->store, hash, px, NULL);
+    if (png != NULL) {
+      g_bytes_unref(png);
+      return BIMI_EVALUATE_PROBE_OK;
+    }
+    switch (bimi_flight_group_claim(ev->probes, hash, 2 * c->render_deadline_ms + c->cache_wait_ms)) {
+    case BIMI_FLIGHT_LEADER:
+      break;
+    case BIMI_FLIGHT_DONE:
+    case BIMI_FLIGHT_FAILED:
+      continue; /* the leader's outcome is in the store or the table */
+    case BIMI_FLIGHT_BUSY:
+    case BIMI_FLIGHT_TIMEOUT:
+    default:
+      *detail = g_strdup("another render of this logo did not finish in time");
+      return BIMI_EVALUATE_PROBE_TEMPORARY;
+    }
+    g_atomic_int_inc(&ev->n_probes);
+    png = bimi_render_pool_probe(ev->pool, svg, px, &error);
+    ok = png != NULL;
+    if (!ok && bimi_render_error_is_input(error)) {
+      /* noted before the release: the waiters read it from the table */
+      *detail = g_strdup_printf("cannot be rendered at %u px: %s", px, error->message);
+      bimi_evaluate__unrenderable_note(ev, hash, now, *detail);
+    }
+    bimi_flight_group_release(ev->probes, hash, ok);
+    if (ok) {
+      *png_out = png;
+      return BIMI_EVALUATE_PROBE_OK;
+    }
+    if (*detail != NULL)
+      return BIMI_EVALUATE_PROBE_UNRENDERABLE;
+    *detail = g_strdup_printf("render: %s", error->message);
+    return BIMI_EVALUATE_PROBE_TEMPORARY;
+  }
+  *detail = g_strdup("the render of this logo by another request failed for a reason that may pass");
+  return BIMI_EVALUATE_PROBE_TEMPORARY;
+}

@@ -1,0 +1,101 @@
+/* tests/test-base-domain.c — engine/base/base-domain: validation with flags,
+ * RFC 4343 comparison, is-within (RFC 1035 §2.3.1, §2.3.4). */
+#include "engine/base/base-domain.h"
+
+#include <string.h>
+
+static BimiDomainInfo
+check(const char *s, gsize max_len, guint min_labels, guint flags, gboolean want)
+{
+  BimiDomainInfo info;
+  gboolean ok = bimi_domain_check(s, strlen(s), max_len, min_labels, flags, &info);
+  if (ok != want)
+    g_error("bimi_domain_check(\"%s\", 0x%x) = %d, status %d at %" G_GSIZE_FORMAT, s, flags, ok, info.status,
+            info.offset);
+  return info;
+}
+
+static void
+test_ldh(void)
+{
+  BimiDomainInfo i = check("mail.Example-1.com", 253, 2, BIMI_DOMAIN_LDH, TRUE);
+  g_assert_cmpuint(i.labels, ==, 3);
+  g_assert_cmpuint(i.last_label_offset, ==, 15);
+  g_assert_cmpuint(i.last_label_len, ==, 3);
+
+  i = check("-a.example", 253, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_HYPHEN_EDGE);
+  g_assert_cmpuint(i.offset, ==, 0);
+  i = check("a.b-.example", 253, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_HYPHEN_EDGE);
+  g_assert_cmpuint(i.offset, ==, 2);
+  check("a.b-.example", 253, 1, BIMI_DOMAIN_HYPHEN_EDGES, TRUE);
+  i = check("a_b.example", 253, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_BAD_BYTE);
+  g_assert_cmpuint(i.offset, ==, 1);
+  check("_dmarc.example", 253, 1, BIMI_DOMAIN_UNDERSCORE, TRUE);
+  i = check("a..example", 253, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_EMPTY_LABEL);
+  g_assert_cmpuint(i.offset, ==, 2);
+  i = check("example.", 253, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_EMPTY_LABEL);
+  i = check("example", 253, 2, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_TOO_FEW_LABELS);
+  g_assert_cmpuint(i.labels, ==, 1);
+  i = check("", 253, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_EMPTY);
+  /* Lengths only: any byte, empty labels. */
+  check("a b..c", 253, 1, BIMI_DOMAIN_ANY_BYTES | BIMI_DOMAIN_EMPTY_LABELS, TRUE);
+}
+
+/* The limits: a 63-byte label and a 253-byte name pass, one more byte fails. */
+static void
+test_limits(void)
+{
+  g_autoptr(GString) s = g_string_new(NULL);
+  for (guint i = 0; i < BIMI_BASE_DNS_MAX_LABEL_BYTES; i++)
+    g_string_append_c(s, 'a');
+  g_string_append(s, ".example");
+  check(s->str, BIMI_BASE_DNS_MAX_NAME_BYTES, 1, BIMI_DOMAIN_LDH, TRUE);
+  g_string_prepend_c(s, 'a');
+  BimiDomainInfo i = check(s->str, BIMI_BASE_DNS_MAX_NAME_BYTES, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_LABEL_TOO_LONG);
+  check(s->str, BIMI_BASE_DNS_MAX_NAME_BYTES, 1, BIMI_DOMAIN_NO_LABEL_LIMIT, TRUE);
+
+  g_string_truncate(s, 0);
+  while (s->len + 2 <= BIMI_BASE_DNS_MAX_NAME_BYTES)
+    g_string_append(s, "a.");
+  g_string_append_c(s, 'b');
+  g_assert_cmpuint(s->len, ==, BIMI_BASE_DNS_MAX_NAME_BYTES);
+  check(s->str, BIMI_BASE_DNS_MAX_NAME_BYTES, 1, BIMI_DOMAIN_LDH, TRUE);
+  g_string_prepend_c(s, 'c');
+  i = check(s->str, BIMI_BASE_DNS_MAX_NAME_BYTES, 1, BIMI_DOMAIN_LDH, FALSE);
+  g_assert_cmpint(i.status, ==, BIMI_DOMAIN_TOO_LONG);
+  g_assert_cmpuint(i.offset, ==, BIMI_BASE_DNS_MAX_NAME_BYTES);
+}
+
+static void
+test_compare(void)
+{
+  g_assert_true(bimi_domain_equal("Example.COM", "example.com."));
+  g_assert_true(bimi_domain_equal("a.example.", "A.EXAMPLE"));
+  g_assert_false(bimi_domain_equal("a.example", "b.example"));
+  g_assert_false(bimi_domain_equal("", ""));
+  g_assert_false(bimi_domain_equal("a.example", "a.example.."));
+
+  g_assert_true(bimi_domain_is_within("mail.Example.com", "example.COM."));
+  g_assert_true(bimi_domain_is_within("example.com", "example.com"));
+  g_assert_false(bimi_domain_is_within("badexample.com", "example.com"));
+  g_assert_false(bimi_domain_is_within("com", "example.com"));
+  g_assert_false(bimi_domain_is_within("example.com", ""));
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/base/domain/ldh-flags", test_ldh);
+  g_test_add_func("/base/domain/limits", test_limits);
+  g_test_add_func("/base/domain/compare-within", test_compare);
+  return g_test_run();
+}
