@@ -174,12 +174,13 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
     node = json_builder_get_root(inner);
     if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
       JsonObject *o = json_node_get_object(node);
-      if (run->dmarc_source != NULL) {
+      const BimiDmarcOverride *own =
+        bimi_dmarc_evaluation_find_override(run->dmarc, BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES);
+      if (own != NULL) {
         /* our own MTA's verdict at delivery is the result; the re-verification is kept beside it */
-        json_object_set_string_member(o, "source", run->dmarc_source);
-        json_object_set_string_member(o, "reverified_result",
-                                      bimi_dmarc_result_to_string((BimiDmarcResult) run->dmarc_reverified));
-        json_object_set_string_member(o, "reverified_reason", run->dmarc_reverified_reason);
+        json_object_set_string_member(o, "source", "trusted-authres");
+        json_object_set_string_member(o, "reverified_result", bimi_dmarc_result_to_string(own->reverified));
+        json_object_set_string_member(o, "reverified_reason", own->reverified_reason);
       }
       else
         json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");

@@ -60,14 +60,6 @@ build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
   bimi_dkim_signatures_add_authres(run->dkim, ar);
   bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
   bimi_dmarc_evaluation_add_authres(d, ar);
-  if (run->dmarc_source != NULL) {
-    /* trust_own_authres: the verdict is our MTA's, from delivery time; say so, and what
-     * re-verifying found now (DKIM keys may have rotated since). */
-    BimiAuthresResult *dm = g_ptr_array_index(ar->results, ar->results->len - 1);
-    g_autofree char *why = g_strdup_printf("reported by our own Authentication-Results (%s); re-verified now: %s",
-                                           id, bimi_dmarc_result_to_string((BimiDmarcResult) run->dmarc_reverified));
-    bimi_authres_result_set_reason(dm, why);
-  }
   bimi_bimi_result_add_authres(run->bimi, ar);
   return bimi_authres_to_string(ar);
 }
@@ -375,17 +367,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
     if (own_authres_dmarc(ev, &run, msg, run.dmarc->author_domain, &own)) {
       /* The verdict our MTA stamped at delivery replaces the re-verification (issue 9:
        * "instead of re-verifying"); the policy records still come from DNS for the gate. */
-      run.dmarc_source = g_strdup("trusted-authres");
-      run.dmarc_reverified = run.dmarc->result;
-      run.dmarc_reverified_reason = g_strdup(run.dmarc->reason);
-      run.dmarc->result = own;
-      g_free(run.dmarc->reason);
-      run.dmarc->reason = g_strdup_printf("%s by our own Authentication-Results at delivery",
-                                          bimi_dmarc_result_to_string(own));
-      if (own == BIMI_DMARC_RESULT_FAIL && run.dmarc->has_policy && !run.dmarc->arc_override)
-        run.dmarc->disposition = run.dmarc->policy;
-      else if (own != BIMI_DMARC_RESULT_FAIL)
-        run.dmarc->disposition = BIMI_DMARC_POLICY_NONE;
+      bimi_dmarc_evaluation_apply_trusted_authres(run.dmarc, own, ev->authserv_id);
       own_pass = own == BIMI_DMARC_RESULT_PASS;
     }
   }

@@ -186,9 +186,6 @@ typedef struct {
   GPtrArray *dkim;            /**< of BimiDkimSignature*; NULL for domain status */
   BimiArcChain *arc;          /**< NULL for domain status */
   BimiDmarcEvaluation *dmarc;
-  char *dmarc_source;         /**< "trusted-authres" when our own A-R gave the DMARC verdict, else NULL */
-  int dmarc_reverified;       /**< with dmarc_source: the BimiDmarcResult re-verification found */
-  char *dmarc_reverified_reason; /**< with dmarc_source: its reason (transfer full) */
   char *own_authres_note;     /**< [auth] trust_own_authres: which A-R was trusted, or why none */
   BimiBimiResult *bimi;
   BimiEvaluateVerdict *verdict; /**< NULL unless discovery passed */

@@ -156,8 +156,6 @@ bimi_evaluate__run_clear(BimiEvaluateRun *run)
   g_clear_pointer(&run->dkim, g_ptr_array_unref);
   g_clear_pointer(&run->arc, bimi_arc_chain_free);
   g_clear_pointer(&run->dmarc, bimi_dmarc_evaluation_free);
-  g_free(run->dmarc_source);
-  g_free(run->dmarc_reverified_reason);
   g_free(run->own_authres_note);
   g_clear_pointer(&run->bimi, bimi_bimi_result_free);
   g_clear_pointer(&run->verdict, bimi_evaluate__verdict_free);
