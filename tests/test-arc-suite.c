@@ -13,6 +13,7 @@
  */
 #include "engine/arc.h"
 #include "engine/dns.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -51,13 +52,7 @@ append_txt(GString *zone, const char *name, const char *value)
 static BimiDnsResolver *
 resolver_from_zone(const char *zone, gsize len)
 {
-  g_autoptr(GError) error = NULL;
-  BimiDnsConfig config = { .offline = TRUE };
-  BimiDnsResolver *r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  bimi_dns_resolver_add_zone_data(r, zone, len, "arc.zone", NULL, &error);
-  g_assert_no_error(error);
-  return r;
+  return bimi_test_resolver_zone_text(zone, len, "arc.zone");
 }
 
 /* Cases we believe the suite gets wrong. Each must really fail (so the list

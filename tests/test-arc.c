@@ -7,6 +7,7 @@
 #include "engine/dmarc.h"
 #include "engine/dns.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -16,11 +17,7 @@ static BimiDnsResolver *
 fixture_resolver(void)
 {
   static const char *const zones[] = { "fixtures/arc/arc.zone", NULL };
-  BimiDnsConfig config = { .zone_files = zones };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return r;
+  return bimi_test_resolver_zone_files(zones, NULL);
 }
 
 static BimiDnsResolver *resolver;
@@ -29,11 +26,7 @@ static GBytes *
 read_fixture(const char *name)
 {
   g_autofree char *path = g_build_filename("fixtures/arc", name, NULL);
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-  g_assert_true(g_file_get_contents(path, &contents, &len, &error));
-  return g_bytes_new_take(g_steal_pointer(&contents), len);
+  return bimi_test_read_bytes(path);
 }
 
 static BimiArcChain *

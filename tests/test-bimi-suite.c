@@ -14,6 +14,7 @@
  */
 #include "engine/bimi.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -38,16 +39,7 @@ read_upstream(const char *rel)
 static BimiDnsResolver *
 resolver_for(const char *zone_text)
 {
-  BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.offline = TRUE;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  bimi_dns_resolver_add_zone_data(r, zone_text, strlen(zone_text), "suite.zone", NULL, &error);
-  g_assert_no_error(error);
-  return r;
+  return bimi_test_resolver_zone_text(zone_text, strlen(zone_text), "suite.zone");
 }
 
 /* "owner TXT "a" "b" ; comment" → rdata (the quoted strings as written),

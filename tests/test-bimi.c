@@ -9,6 +9,7 @@
 #include "engine/bimi.h"
 #include "engine/bimi-private.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -19,17 +20,9 @@
 static BimiDnsResolver *
 zone_resolver(void)
 {
-  const char *zones[] = { ZONE, NULL };
-  const char *faults[] = { "default._bimi.slow.example", "_dmarc.dmarcslow.example", NULL };
-  BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.zone_files = zones;
-  config.fault_names = faults;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return r;
+  static const char *const zones[] = { ZONE, NULL };
+  static const char *const faults[] = { "default._bimi.slow.example", "_dmarc.dmarcslow.example", NULL };
+  return bimi_test_resolver_zone_files(zones, faults);
 }
 
 static BimiDkimSignature *

@@ -19,10 +19,10 @@
  */
 #include "evaluate/evaluate.h"
 #include "engine/authres.h"
+#include "tests/lib/cli.h"
 #include "tests/lib/origin.h"
 
 #include <string.h>
-#include <sys/wait.h>
 #include <json-glib/json-glib.h>
 
 typedef struct {
@@ -396,7 +396,8 @@ run_cli(gconstpointer data)
   g_autofree char *config_path = NULL;
   g_autofree char *message = g_build_filename(c->dir, "message.eml", NULL);
   g_autofree char *out = NULL, *err = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  const char *args[4 + 2 * 3 + 1];
+  guint n = 0;
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
   static const char *const envelope_options[][2] = { { "ip", "--ip" }, { "helo", "--helo" },
@@ -407,23 +408,19 @@ run_cli(gconstpointer data)
   want_exit = expected_exit(json_node_get_object(l.expect));
   config_path = g_strdup_printf("%s/case-%u.conf", origin->tmp, origin->n_cache_dirs);
   g_assert_true(g_file_set_contents(config_path, l.config, -1, NULL));
-  g_ptr_array_add(argv, g_strdup(origin->worker));
-  g_ptr_array_add(argv, g_strdup("evaluate"));
-  g_ptr_array_add(argv, g_strdup(message));
-  g_ptr_array_add(argv, g_strdup("--config"));
-  g_ptr_array_add(argv, g_strdup(config_path));
-  g_ptr_array_add(argv, g_strdup("--json"));
+  args[n++] = message;
+  args[n++] = "--config";
+  args[n++] = config_path;
+  args[n++] = "--json";
   for (gsize i = 0; i < G_N_ELEMENTS(envelope_options); i++)
     if (string_member(l.eo, envelope_options[i][0]) != NULL) {
-      g_ptr_array_add(argv, g_strdup(envelope_options[i][1]));
-      g_ptr_array_add(argv, g_strdup(string_member(l.eo, envelope_options[i][0])));
+      args[n++] = envelope_options[i][1];
+      args[n++] = string_member(l.eo, envelope_options[i][0]);
     }
-  g_ptr_array_add(argv, NULL);
-  g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-  g_assert_no_error(error);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != want_exit)
-    mismatch(&r, "exit", "got %d, want %d (stderr: %s)", WIFEXITED(status) ? WEXITSTATUS(status) : -1, want_exit,
-             err);
+  args[n] = NULL;
+  status = bimi_test_cli_run("evaluate", args, &out, &err);
+  if (status != want_exit)
+    mismatch(&r, "exit", "got %d, want %d (stderr: %s)", status, want_exit, err);
   if (!json_parser_load_from_data(parser, out, -1, &error) || !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
     mismatch(&r, "stdout", "not a JSON object: %s (stderr: %s)", out, err);
   else

@@ -8,6 +8,8 @@
 #include "engine/dns.h"
 #include "engine/dns-private.h"
 #include "tests/silent-dns.h"
+#include "tests/lib/cli.h"
+#include "tests/lib/data.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +18,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <glib/gstdio.h>
 
 #define FIXTURE "fixtures/dns/example.zone"
@@ -26,33 +27,14 @@
 static BimiDnsResolver *
 offline_resolver(const char *zone_text)
 {
-  BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.offline = TRUE;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  if (zone_text != NULL) {
-    bimi_dns_resolver_add_zone_data(r, zone_text, strlen(zone_text), "inline.zone", NULL, &error);
-    g_assert_no_error(error);
-  }
-  return r;
+  return bimi_test_resolver_zone_text(zone_text, zone_text ? strlen(zone_text) : 0, "inline.zone");
 }
 
 static BimiDnsResolver *
 fixture_resolver(const char *const *fault_names)
 {
   const char *zones[] = { FIXTURE, NULL };
-  BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.zone_files = zones;
-  config.fault_names = fault_names;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return r;
+  return bimi_test_resolver_zone_files(zones, fault_names);
 }
 
 static BimiDnsAnswer *
@@ -290,37 +272,17 @@ forwarding_resolver(guint16 port, guint timeout_ms)
   g_autofree char *fwd = g_strdup_printf("127.0.0.1@%u", port);
   const char *fwds[] = { fwd, NULL };
   BimiDnsConfig config = { 0 };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
 
   config.forwarders = fwds;
   config.timeout_ms = timeout_ms;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  return r;
+  return bimi_test_resolver_new(&config);
 }
 
 /* `build/bimi dns ARGS...`: the exit code, stdout and stderr. */
 static int
 run_cli(const char *const *args, char **out, char **err)
 {
-  const char *build = g_getenv("BIMI_BUILD");
-  g_autofree char *bin = g_build_filename(build != NULL ? build : "build", "bimi", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  if (!g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
-    g_error("%s not built", bin);
-  g_ptr_array_add(argv, g_strdup(bin));
-  g_ptr_array_add(argv, g_strdup("dns"));
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add(argv, g_strdup(args[i]));
-  g_ptr_array_add(argv, NULL);
-  if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error))
-    g_error("spawn: %s", error->message);
-  g_assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
+  return bimi_test_cli_run("dns", args, out, err);
 }
 
 /* Plain --help lists the DNS options (not only --help-dns) under "bimi dns". */

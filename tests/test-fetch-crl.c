@@ -18,6 +18,7 @@
 #include "engine/limits.h"
 #include "engine/vmc.h"
 #include "tests/lib/net.h"
+#include "tests/lib/data.h"
 
 #include <stdarg.h>
 #include <signal.h>
@@ -192,10 +193,7 @@ assert_failed(const BimiFetchResult *r, BimiFetchReason reason)
 static GBytes *
 read_bytes(const char *path)
 {
-  char *data = NULL;
-  gsize len = 0;
-  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-  return g_bytes_new_take(data, len);
+  return bimi_test_read_bytes(path);
 }
 
 /* engine/vmc on fixtures/pki/NAME.pem with a fresh trust (empty CRL cache). */

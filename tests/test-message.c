@@ -3,9 +3,9 @@
  * RFC 2047, IDN), every upstream message, and the `bimi headers` CLI. */
 #include "engine/message.h"
 #include "engine/limits.h"
+#include "tests/lib/cli.h"
 
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -1391,32 +1391,10 @@ test_fixtures(void)
   g_assert_cmpuint(bimi_message_get_n_fields(nobody), ==, 3);
 }
 
-static char *
-bimi_binary(void)
-{
-  const char *build = g_getenv("BIMI_BUILD");
-  return g_build_filename(build != NULL ? build : "build", "bimi", NULL);
-}
-
 static int
 run_cli(const char *const *args, char **out, char **err)
 {
-  g_autofree char *bin = bimi_binary();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  if (!g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
-    g_error("%s not built", bin);
-  g_ptr_array_add(argv, g_strdup(bin));
-  g_ptr_array_add(argv, g_strdup("headers"));
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add(argv, g_strdup(args[i]));
-  g_ptr_array_add(argv, NULL);
-  if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error))
-    g_error("spawn: %s", error->message);
-  g_assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
+  return bimi_test_cli_run("headers", args, out, err);
 }
 
 static void

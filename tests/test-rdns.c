@@ -6,24 +6,16 @@
 #include "engine/rdns.h"
 #include "engine/limits.h"
 #include "tests/silent-dns.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
 static BimiDnsResolver *
 fixture_resolver(void)
 {
-  BimiDnsConfig config = { 0 };
   static const char *const zones[] = { "fixtures/dns/rdns.zone", NULL };
   static const char *const faults[] = { "7.2.0.192.in-addr.arpa", "slow.rdns.example", NULL };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.zone_files = zones;
-  config.fault_names = faults;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(r);
-  return r;
+  return bimi_test_resolver_zone_files(zones, faults);
 }
 
 static BimiRdnsResult *

@@ -7,6 +7,7 @@
 #include "renderer/render.h"
 #include "renderer/worker.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -32,12 +33,7 @@ bytes_str(const char *s)
 static GBytes *
 read_fixture(const char *path)
 {
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(path, &contents, &len, &error))
-    g_error("%s", error->message);
-  return g_bytes_new_take(contents, len);
+  return bimi_test_read_bytes(path);
 }
 
 static char *

@@ -6,6 +6,7 @@
 #include "engine/spf-private.h"
 #include "engine/limits.h"
 #include "tests/silent-dns.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -448,18 +449,9 @@ test_macro_domain_rules(void)
 static BimiDnsResolver *
 fixture_resolver(void)
 {
-  BimiDnsConfig config = { 0 };
   static const char *const zones[] = { "fixtures/dns/spf-unit.zone", NULL };
   static const char *const faults[] = { "slow.example", NULL };
-  g_autoptr(GError) error = NULL;
-  BimiDnsResolver *r;
-
-  config.zone_files = zones;
-  config.fault_names = faults;
-  r = bimi_dns_resolver_new(&config, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(r);
-  return r;
+  return bimi_test_resolver_zone_files(zones, faults);
 }
 
 static BimiSpfResult *

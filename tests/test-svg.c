@@ -6,11 +6,12 @@
 #include "engine/svg.h"
 #include "engine/svg-private.h"
 #include "engine/limits.h"
+#include "tests/lib/cli.h"
+#include "tests/lib/data.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libxml/xmlerror.h>
@@ -125,12 +126,7 @@ assert_error(const BimiSvgResult *r, const char *code, guint line)
 static GBytes *
 read_file(const char *path)
 {
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-  if (!g_file_get_contents(path, &contents, &len, &error))
-    g_error("%s", error->message);
-  return g_bytes_new_take(g_steal_pointer(&contents), len);
+  return bimi_test_read_bytes(path);
 }
 
 static const char *
@@ -788,23 +784,7 @@ test_fixtures_listed(void)
 static int
 run_cli(const char *const *args, char **out, char **err)
 {
-  const char *build = g_getenv("BIMI_BUILD");
-  g_autofree char *bin = g_build_filename(build != NULL ? build : "build", "bimi", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  if (!g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
-    g_error("%s not built", bin);
-  g_ptr_array_add(argv, g_strdup(bin));
-  g_ptr_array_add(argv, g_strdup("svg"));
-  for (gsize i = 0; args[i] != NULL; i++)
-    g_ptr_array_add(argv, g_strdup(args[i]));
-  g_ptr_array_add(argv, NULL);
-  if (!g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error))
-    g_error("spawn: %s", error->message);
-  g_assert_true(WIFEXITED(status));
-  return WEXITSTATUS(status);
+  return bimi_test_cli_run("svg", args, out, err);
 }
 
 static void

@@ -4,6 +4,7 @@
  * CRLs are not reachable offline: revocation=soft, no fetcher.
  */
 #include "engine/vmc.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -61,10 +62,7 @@ upstream(const char *rel)
 static GBytes *
 read_bytes(const char *path)
 {
-  char *data = NULL;
-  gsize len = 0;
-  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-  return g_bytes_new_take(data, len);
+  return bimi_test_read_bytes(path);
 }
 
 static gint64

@@ -6,6 +6,7 @@
 #include "engine/vmc.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -22,10 +23,7 @@ static gint64 pki_now; /* 2026-06-01T00:00:00Z */
 static GBytes *
 read_bytes(const char *path)
 {
-  char *data = NULL;
-  gsize len = 0;
-  g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-  return g_bytes_new_take(data, len);
+  return bimi_test_read_bytes(path);
 }
 
 /* Serves http://crl.pki.test/NAME from fixtures/pki/NAME; counts calls. */

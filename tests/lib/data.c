@@ -1,0 +1,49 @@
+/* tests/lib/data.c — see data.h. */
+#include "tests/lib/data.h"
+
+GBytes *
+bimi_test_read_bytes(const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents(path, &contents, &len, &error))
+    g_error("%s", error->message);
+  return g_bytes_new_take(contents, len);
+}
+
+BimiDnsResolver *
+bimi_test_resolver_new(const BimiDnsConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  BimiDnsResolver *r = bimi_dns_resolver_new(config, &error);
+
+  g_assert_no_error(error);
+  g_assert_nonnull(r);
+  return r;
+}
+
+BimiDnsResolver *
+bimi_test_resolver_zone_files(const char *const *zones, const char *const *fault_names)
+{
+  BimiDnsConfig config = { 0 };
+
+  config.zone_files = zones;
+  config.fault_names = fault_names;
+  return bimi_test_resolver_new(&config);
+}
+
+BimiDnsResolver *
+bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name)
+{
+  BimiDnsConfig config = { .offline = TRUE };
+  g_autoptr(GError) error = NULL;
+  BimiDnsResolver *r = bimi_test_resolver_new(&config);
+
+  if (zone_text != NULL) {
+    bimi_dns_resolver_add_zone_data(r, zone_text, len, name, NULL, &error);
+    g_assert_no_error(error);
+  }
+  return r;
+}

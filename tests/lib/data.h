@@ -1,0 +1,25 @@
+/* tests/lib/data.h — test data in: files as bytes, and resolvers over zone files
+ * or zone text (linked into every test binary; see the Makefile's TEST_SUPPORT).
+ */
+#ifndef BIMI_TESTS_LIB_DATA_H
+#define BIMI_TESTS_LIB_DATA_H
+
+#include <glib.h>
+#include "engine/dns.h"
+
+/** The whole file at @path (relative to the repository root, where tests run).
+ * Aborts the test (g_error, naming the file) when it cannot be read. (transfer full) */
+GBytes *bimi_test_read_bytes(const char *path);
+
+/** bimi_dns_resolver_new(@config), asserting that it builds. (transfer full) */
+BimiDnsResolver *bimi_test_resolver_new(const BimiDnsConfig *config);
+
+/** A resolver answering only from the zone files @zones (NULL-terminated), with
+ * @fault_names (NULL-terminated, may be NULL) timing out. Asserts it builds. (transfer full) */
+BimiDnsResolver *bimi_test_resolver_zone_files(const char *const *zones, const char *const *fault_names);
+
+/** An offline resolver answering only from @zone_text (@len bytes; NULL: no data),
+ * loaded under the file name @name (error messages cite it). Asserts it builds. (transfer full) */
+BimiDnsResolver *bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name);
+
+#endif /* BIMI_TESTS_LIB_DATA_H */
