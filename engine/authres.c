@@ -218,23 +218,22 @@ is_domain_char(guchar c)
 
 /* ---- the cursor --------------------------------------------------------- */
 
+/* The base cursor over the value, and where the value starts in the field. */
 typedef struct {
-  const char *s;
-  gsize n;
-  gsize pos;
+  BimiCursor b;
   gsize base; /* added to every offset in error messages */
 } Cursor;
 
 static gboolean
 at_end(const Cursor *c)
 {
-  return c->pos >= c->n;
+  return bimi_cursor_at_end(&c->b);
 }
 
 static guchar
 peek(const Cursor *c)
 {
-  return c->pos < c->n ? (guchar) c->s[c->pos] : 0;
+  return bimi_cursor_peek(&c->b);
 }
 
 /* Describes the byte at the cursor for an error message, escaped. */
@@ -262,7 +261,7 @@ fail_at(const Cursor *c, GError **error, const char *fmt, ...)
   va_end(ap);
   g_autofree char *found = describe_here(c);
   g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
-              "%s at byte %" G_GSIZE_FORMAT ", found %s", what, c->base + c->pos, found);
+              "%s at byte %" G_GSIZE_FORMAT ", found %s", what, c->base + c->b.pos, found);
   return FALSE;
 }
 
@@ -282,10 +281,10 @@ lex_error(Cursor *c, const BimiLexError *lex, const char *where, GError **error)
                 c->base + lex->offset);
     return FALSE;
   case BIMI_LEX_BAD_QUOTED_PAIR:
-    c->pos = lex->offset;
+    c->b.pos = lex->offset;
     return fail_at(c, error, "bad quoted-pair in %s", where);
   default:
-    c->pos = lex->offset;
+    c->b.pos = lex->offset;
     return fail_at(c, error, "byte not allowed in a %s", where);
   }
 }
@@ -295,11 +294,9 @@ lex_error(Cursor *c, const BimiLexError *lex, const char *where, GError **error)
 static gboolean
 skip_cfws(Cursor *c, GError **error)
 {
-  BimiCursor bc = { c->s, c->n, c->pos };
   BimiLexError lex;
-  if (!bimi_rfc5322_skip_cfws(&bc, BIMI_MAX_COMMENT_DEPTH, BIMI_LEX_STRICT | BIMI_LEX_BARE_LF, &lex))
+  if (!bimi_rfc5322_skip_cfws(&c->b, BIMI_MAX_COMMENT_DEPTH, BIMI_LEX_STRICT | BIMI_LEX_BARE_LF, &lex))
     return lex_error(c, &lex, "comment", error);
-  c->pos = bc.pos;
   return TRUE;
 }
 
@@ -308,12 +305,10 @@ skip_cfws(Cursor *c, GError **error)
 static char *
 read_quoted(Cursor *c, GError **error)
 {
-  BimiCursor bc = { c->s, c->n, c->pos };
   BimiLexError lex;
-  char *out = bimi_rfc5322_read_quoted(&bc, c->n, BIMI_LEX_STRICT | BIMI_LEX_BARE_LF, &lex);
+  char *out = bimi_rfc5322_read_quoted(&c->b, c->b.len, BIMI_LEX_STRICT | BIMI_LEX_BARE_LF, &lex);
   if (out == NULL)
     return lex_error(c, &lex, "quoted-string", error), NULL;
-  c->pos = bc.pos;
   return out;
 }
 
@@ -322,14 +317,14 @@ read_quoted(Cursor *c, GError **error)
 static char *
 read_keyword(Cursor *c, const char *what, GError **error)
 {
-  gsize start = c->pos;
+  gsize start = c->b.pos;
   while (!at_end(c) && is_keyword_char(peek(c)))
-    c->pos++;
-  if (c->pos == start) {
+    c->b.pos++;
+  if (c->b.pos == start) {
     fail_at(c, error, "expected %s", what);
     return NULL;
   }
-  return g_ascii_strdown(c->s + start, (gssize) (c->pos - start));
+  return g_ascii_strdown(c->b.p + start, (gssize) (c->b.pos - start));
 }
 
 /* Reads 1*DIGIT as a version number (RFC 8601 authres-version,
@@ -337,7 +332,7 @@ read_keyword(Cursor *c, const char *what, GError **error)
 static gboolean
 read_version(Cursor *c, const char *what, int *out, GError **error)
 {
-  gsize start = c->pos;
+  gsize start = c->b.pos;
   int v = 0;
   if (!bimi_char_is_digit(peek(c)) || at_end(c))
     return fail_at(c, error, "expected digits of the %s", what);
@@ -350,7 +345,7 @@ read_version(Cursor *c, const char *what, int *out, GError **error)
       return FALSE;
     }
     v = v * 10 + d;
-    c->pos++;
+    c->b.pos++;
   }
   *out = v;
   return TRUE;
@@ -363,14 +358,14 @@ read_value(Cursor *c, const char *what, GError **error)
 {
   if (peek(c) == '"' && !at_end(c))
     return read_quoted(c, error);
-  gsize start = c->pos;
+  gsize start = c->b.pos;
   while (!at_end(c) && is_bare_value_char(peek(c)))
-    c->pos++;
-  if (c->pos == start) {
+    c->b.pos++;
+  if (c->b.pos == start) {
     fail_at(c, error, "expected %s (a token or a quoted-string)", what);
     return NULL;
   }
-  return g_strndup(c->s + start, c->pos - start);
+  return g_strndup(c->b.p + start, c->b.pos - start);
 }
 
 /* pvalue = [CFWS] ( value / [ [ local-part ] "@" ] domain-name ) [CFWS]
@@ -380,17 +375,17 @@ read_pvalue(Cursor *c, GError **error)
 {
   if (peek(c) == '"' && !at_end(c))
     return read_quoted(c, error);
-  gsize start = c->pos;
+  gsize start = c->b.pos;
   gsize at = G_MAXSIZE;
   while (!at_end(c) && is_bare_pvalue_char(peek(c))) {
     if (peek(c) == '@') {
       if (at != G_MAXSIZE)
         return fail_at(c, error, "second '@' in a property value (quote it)"), NULL;
-      at = c->pos;
+      at = c->b.pos;
     }
-    c->pos++;
+    c->b.pos++;
   }
-  gsize end = c->pos;
+  gsize end = c->b.pos;
   if (end == start) {
     fail_at(c, error, "expected a property value");
     return NULL;
@@ -403,26 +398,26 @@ read_pvalue(Cursor *c, GError **error)
   if (at == G_MAXSIZE) {
     /* A bare value: no '=' or '?' (RFC 2045 tspecials) outside an address. */
     for (gsize i = start; i < end; i++) {
-      if (c->s[i] == '=' || c->s[i] == '?') {
-        c->pos = i;
+      if (c->b.p[i] == '=' || c->b.p[i] == '?') {
+        c->b.pos = i;
         return fail_at(c, error, "special character in a bare property value (quote it)"), NULL;
       }
     }
   } else {
     /* [local-part] "@" domain-name: the domain must be there and be LDH + dots. */
     if (at + 1 == end) {
-      c->pos = end;
+      c->b.pos = end;
       return fail_at(c, error, "expected a domain name after '@'"), NULL;
     }
     for (gsize i = at + 1; i < end; i++) {
-      if (!is_domain_char((guchar) c->s[i])) {
-        c->pos = i;
+      if (!is_domain_char((guchar) c->b.p[i])) {
+        c->b.pos = i;
         return fail_at(c, error, "byte not allowed in the domain of a property value (quote it)"),
                NULL;
       }
     }
   }
-  return g_strndup(c->s + start, end - start);
+  return g_strndup(c->b.p + start, end - start);
 }
 
 /* ---- the parser (RFC 8601 §2.2) ----------------------------------------- */
@@ -436,7 +431,7 @@ parse_properties(Cursor *c, BimiAuthresResult *r, GError **error)
       return FALSE;
     if (at_end(c) || peek(c) == ';')
       return TRUE;
-    gsize kw_start = c->pos;
+    gsize kw_start = c->b.pos;
     g_autofree char *kw = read_keyword(c, "a property (ptype.property=value) or ';'", error);
     if (kw == NULL)
       return FALSE;
@@ -445,7 +440,7 @@ parse_properties(Cursor *c, BimiAuthresResult *r, GError **error)
 
     if (peek(c) == '.' && !at_end(c)) {
       /* propspec = ptype [CFWS] "." [CFWS] property [CFWS] "=" pvalue */
-      c->pos++;
+      c->b.pos++;
       if (!skip_cfws(c, error))
         return FALSE;
       g_autofree char *name = read_keyword(c, "a property name after '.'", error);
@@ -453,7 +448,7 @@ parse_properties(Cursor *c, BimiAuthresResult *r, GError **error)
         return FALSE;
       if (peek(c) != '=' || at_end(c))
         return fail_at(c, error, "expected '=' after property '%s.%s'", kw, name);
-      c->pos++;
+      c->b.pos++;
       if (!skip_cfws(c, error))
         return FALSE;
       g_autofree char *value = read_pvalue(c, error);
@@ -472,13 +467,13 @@ parse_properties(Cursor *c, BimiAuthresResult *r, GError **error)
       p->value = g_steal_pointer(&value);
       g_ptr_array_add(r->properties, p);
     } else if (peek(c) == '=' && !at_end(c)) {
-      c->pos++;
+      c->b.pos++;
       if (!skip_cfws(c, error))
         return FALSE;
       if (strcmp(kw, "reason") == 0) {
         /* reasonspec = "reason" [CFWS] "=" [CFWS] value */
         if (r->reason != NULL) {
-          c->pos = kw_start;
+          c->b.pos = kw_start;
           return fail_at(c, error, "second reason= in one result");
         }
         r->reason = read_value(c, "the reason", error);
@@ -499,36 +494,36 @@ parse_properties(Cursor *c, BimiAuthresResult *r, GError **error)
 static BimiAuthres *
 parse_payload(Cursor *c, GError **error)
 {
-  if (c->n - c->pos > BIMI_MAX_AUTHRES_BYTES) {
+  if (c->b.len - c->b.pos > BIMI_MAX_AUTHRES_BYTES) {
     g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_LIMIT,
                 "Authentication-Results value of %" G_GSIZE_FORMAT
                 " bytes exceeds the limit of %u bytes",
-                c->n - c->pos, (unsigned) BIMI_MAX_AUTHRES_BYTES);
+                c->b.len - c->b.pos, (unsigned) BIMI_MAX_AUTHRES_BYTES);
     return NULL;
   }
   /* 8-bit only as UTF-8 (RFC 6532); where it may appear is checked below. */
   const char *bad = NULL;
-  if (!g_utf8_validate_len(c->s + c->pos, c->n - c->pos, &bad)) {
+  if (!g_utf8_validate_len(c->b.p + c->b.pos, c->b.len - c->b.pos, &bad)) {
     g_set_error(error, BIMI_AUTHRES_ERROR, BIMI_AUTHRES_ERROR_SYNTAX,
                 "invalid UTF-8 or NUL at byte %" G_GSIZE_FORMAT,
-                c->base + (gsize) (bad - c->s));
+                c->base + (gsize) (bad - c->b.p));
     return NULL;
   }
   /* One line break ending the field. */
-  if (c->n - c->pos >= 2 && c->s[c->n - 2] == '\r' && c->s[c->n - 1] == '\n')
-    c->n -= 2;
-  else if (c->n - c->pos >= 1 && c->s[c->n - 1] == '\n')
-    c->n -= 1;
+  if (c->b.len - c->b.pos >= 2 && c->b.p[c->b.len - 2] == '\r' && c->b.p[c->b.len - 1] == '\n')
+    c->b.len -= 2;
+  else if (c->b.len - c->b.pos >= 1 && c->b.p[c->b.len - 1] == '\n')
+    c->b.len -= 1;
 
   if (!skip_cfws(c, error))
     return NULL;
   /* authserv-id = value (RFC 8601 §2.5), never empty. */
-  gsize id_start = c->pos;
+  gsize id_start = c->b.pos;
   g_autofree char *id = read_value(c, "the authserv-id", error);
   if (id == NULL)
     return NULL;
   if (*id == '\0') {
-    c->pos = id_start;
+    c->b.pos = id_start;
     fail_at(c, error, "empty authserv-id");
     return NULL;
   }
@@ -553,7 +548,7 @@ parse_payload(Cursor *c, GError **error)
       fail_at(c, error, "expected ';'");
       return NULL;
     }
-    c->pos++;
+    c->b.pos++;
     if (!skip_cfws(c, error))
       return NULL;
     if (at_end(c)) {
@@ -566,7 +561,7 @@ parse_payload(Cursor *c, GError **error)
       fail_at(c, error, "nothing may follow 'none'");
       return NULL;
     }
-    gsize method_start = c->pos;
+    gsize method_start = c->b.pos;
     g_autofree char *method = read_keyword(c, "a method name (method=result) or 'none'", error);
     if (method == NULL || !skip_cfws(c, error))
       return NULL;
@@ -576,7 +571,7 @@ parse_payload(Cursor *c, GError **error)
     }
     int method_version = -1;
     if (peek(c) == '/' && !at_end(c)) {
-      c->pos++;
+      c->b.pos++;
       if (!skip_cfws(c, error) || !read_version(c, "method-version", &method_version, error) ||
           !skip_cfws(c, error))
         return NULL;
@@ -585,7 +580,7 @@ parse_payload(Cursor *c, GError **error)
       fail_at(c, error, "expected '=' after method '%s'", method);
       return NULL;
     }
-    c->pos++;
+    c->b.pos++;
     if (!skip_cfws(c, error))
       return NULL;
     g_autofree char *result = read_keyword(c, "a result keyword", error);
@@ -610,7 +605,7 @@ bimi_authres_parse(const char *value, gsize len, GError **error)
 {
   g_return_val_if_fail(value != NULL || len == 0, NULL);
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
-  Cursor c = { .s = value, .n = len, .pos = 0, .base = 0 };
+  Cursor c = { bimi_cursor_init(value, len), 0 };
   return parse_payload(&c, error);
 }
 
@@ -637,7 +632,7 @@ bimi_authres_parse_field(const char *field, gsize len, GError **error)
   }
   pos++;
   /* The value starts after the colon; offsets stay relative to the field. */
-  Cursor c = { .s = field + pos, .n = len - pos, .pos = 0, .base = pos };
+  Cursor c = { bimi_cursor_init(field + pos, len - pos), pos };
   return parse_payload(&c, error);
 }
 

@@ -114,39 +114,6 @@ bimi_dns_status_to_string(BimiDnsStatus status)
   }
 }
 
-static const struct {
-  const char *name;
-  BimiDnsType type;
-} type_names[] = {
-  { "A", BIMI_DNS_TYPE_A },     { "NS", BIMI_DNS_TYPE_NS },   { "CNAME", BIMI_DNS_TYPE_CNAME },
-  { "PTR", BIMI_DNS_TYPE_PTR }, { "MX", BIMI_DNS_TYPE_MX },   { "TXT", BIMI_DNS_TYPE_TXT },
-  { "AAAA", BIMI_DNS_TYPE_AAAA }, { "SPF", BIMI_DNS_TYPE_SPF },
-};
-
-const char *
-bimi_dns_type_to_string(BimiDnsType type)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(type_names); i++) {
-    if (type_names[i].type == type)
-      return type_names[i].name;
-  }
-  return NULL;
-}
-
-gboolean
-bimi_dns_type_from_string(const char *text, BimiDnsType *out_type)
-{
-  g_return_val_if_fail(text != NULL, FALSE);
-  for (gsize i = 0; i < G_N_ELEMENTS(type_names); i++) {
-    if (g_ascii_strcasecmp(text, type_names[i].name) == 0) {
-      if (out_type != NULL)
-        *out_type = type_names[i].type;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 char *
 bimi_dns_reverse_name(GInetAddress *address)
 {

@@ -18,6 +18,8 @@
  *    ("//N", "/N//M" or "/N"), so a '/' inside a domain-spec stays legal.
  */
 #include "engine/spf-private.h"
+#include "engine/base/base-chars.h"
+#include "engine/base/base-domain.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -69,18 +71,15 @@ bimi_spf__record_is_spf(const char *text, gsize len)
 static gboolean
 is_toplabel(const char *s, gsize len)
 {
-  gboolean alpha = FALSE, dash = FALSE;
-  if (len == 0 || !g_ascii_isalnum(s[0]) || !g_ascii_isalnum(s[len - 1]))
+  /* An LDH label (RFC 1035 §2.3.1) that is not all digits. */
+  if (memchr(s, '.', len) != NULL ||
+      !bimi_domain_check(s, len, G_MAXSIZE, 1, BIMI_DOMAIN_LDH | BIMI_DOMAIN_NO_LABEL_LIMIT, NULL))
     return FALSE;
   for (gsize i = 0; i < len; i++) {
-    if (g_ascii_isalpha(s[i]))
-      alpha = TRUE;
-    else if (s[i] == '-')
-      dash = TRUE;
-    else if (!g_ascii_isdigit(s[i]))
-      return FALSE;
+    if (!bimi_char_is_digit((guchar) s[i]))
+      return TRUE;
   }
-  return alpha || dash;
+  return FALSE;
 }
 
 /* domain-spec = macro-string domain-end; domain-end = ( "." toplabel [ "." ] ) / macro-expand */
@@ -119,7 +118,7 @@ parse_cidr_number(const char *s, gsize len, guint max, guint *out)
   if (len == 0 || len > 3 || (len > 1 && s[0] == '0'))
     return FALSE;
   for (gsize i = 0; i < len; i++) {
-    if (!g_ascii_isdigit(s[i]))
+    if (!bimi_char_is_digit((guchar) s[i]))
       return FALSE;
     v = v * 10u + (guint) (s[i] - '0');
   }
@@ -134,7 +133,7 @@ static gsize
 trailing_digits(const char *s, gsize len)
 {
   gsize n = 0;
-  while (n < len && g_ascii_isdigit(s[len - 1 - n]))
+  while (n < len && bimi_char_is_digit((guchar) s[len - 1 - n]))
     n++;
   return n;
 }
@@ -174,7 +173,7 @@ parse_ip4(const char *s, gsize len, guint8 out[4])
         return FALSE;
       start = ++pos;
     }
-    while (pos < len && g_ascii_isdigit(s[pos]) && pos - start < 3) {
+    while (pos < len && bimi_char_is_digit((guchar) s[pos]) && pos - start < 3) {
       v = v * 10u + (guint) (s[pos] - '0');
       pos++;
     }
@@ -211,7 +210,7 @@ parse_ip6(const char *s, gsize len, guint8 out[16])
 static gboolean
 name_char(char c)
 {
-  return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
+  return bimi_char_is_ldh((guchar) c) || c == '_' || c == '.';
 }
 
 static gboolean

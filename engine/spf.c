@@ -33,6 +33,7 @@
  */
 #include "engine/spf-private.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-text.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -170,15 +171,7 @@ wrap_problem(Check *c, const char *domain, const char *term, const char *why)
 static char *
 printable(const char *data, gsize len)
 {
-  GString *s = g_string_sized_new(len);
-  for (gsize i = 0; i < len; i++) {
-    guint8 b = (guint8) data[i];
-    if (b >= 0x20 && b < 0x7f && b != '\\')
-      g_string_append_c(s, (char) b);
-    else
-      g_string_append_printf(s, "\\x%02x", b);
-  }
-  return g_string_free(s, FALSE);
+  return bimi_text_escape_ascii(data, len, len, BIMI_TEXT_ESCAPE_DEFAULT);
 }
 
 /* §4.6.4: the elapsed-time limit ended the check. Recorded even when quiet
@@ -780,7 +773,7 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   c.resolver = resolver;
   c.helo = helo;
   c.receiver = options != NULL && options->receiver != NULL ? options->receiver : "unknown";
-  c.now = options != NULL && options->now != 0 ? options->now : g_get_real_time() / G_USEC_PER_SEC;
+  c.now = options != NULL ? options->now : 0;
   c.max_void = options != NULL && options->max_void_lookups != 0 ? options->max_void_lookups
                                                                  : BIMI_SPF_MAX_VOID_LOOKUPS;
   c.time_limit_ms = options != NULL && options->time_limit_ms != 0 ? options->time_limit_ms

@@ -6,6 +6,7 @@
  * which refuses escapes of NUL. CONTENT_LENGTH is RFC 3875 §4.1.2.
  */
 #include "fcgi/http.h"
+#include "engine/base/base-text.h"
 #include "engine/limits.h"
 #include "cache/store.h"
 
@@ -570,20 +571,8 @@ bimi_fcgi_error_json(const char *message, const char *field)
 char *
 bimi_fcgi_log_escape(const char *text, gsize max)
 {
-  GString *out;
-  gsize i;
-
   if (text == NULL)
     return g_strdup("-");
-  out = g_string_sized_new(MIN(strlen(text), max) + 8);
-  for (i = 0; text[i] != '\0' && i < max; i++) {
-    guchar c = (guchar) text[i];
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"')
-      g_string_append_c(out, (char) c);
-    else
-      g_string_append_printf(out, "\\x%02x", c);
-  }
-  if (text[i] != '\0')
-    g_string_append(out, "...");
-  return g_string_free(out, FALSE);
+  /* One byte past @max is enough to know that "..." follows. */
+  return bimi_text_escape_ascii(text, strnlen(text, max < G_MAXSIZE ? max + 1 : max), max, BIMI_TEXT_ESCAPE_QUOTE);
 }

@@ -1,5 +1,26 @@
-/* engine/base/base-text.c — list splitting for tag values (RFC 6376 §3.5 colon lists). */
+/* engine/base/base-text.c — list splitting for tag values (RFC 6376 §3.5 colon
+ * lists) and escaping of hostile bytes for logs and messages. */
 #include "engine/base/base-text.h"
+
+char *
+bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags)
+{
+  gsize n = MIN(len, max);
+  GString *out;
+
+  g_return_val_if_fail(data != NULL || len == 0, NULL);
+  out = g_string_sized_new(n + 8);
+  for (gsize i = 0; i < n; i++) {
+    guchar c = (guchar) data[i];
+    if (c >= 0x20 && c < 0x7f && c != '\\' && !(c == '"' && (flags & BIMI_TEXT_ESCAPE_QUOTE)))
+      g_string_append_c(out, (char) c);
+    else
+      g_string_append_printf(out, "\\x%02x", c);
+  }
+  if (len > max)
+    g_string_append(out, "...");
+  return g_string_free(out, FALSE);
+}
 
 char **
 bimi_text_split_trimmed(const char *value, char sep)

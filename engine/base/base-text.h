@@ -11,6 +11,26 @@
  *
  * Splits @value at every @sep and strips ASCII white space from each item;
  * empty items are kept ("a::b" has three).
- * Returns: (transfer full): a NULL-terminated vector, at least one item.
+ * Returns: (transfer full): a NULL-terminated vector (empty for "").
  */
 char **bimi_text_split_trimmed(const char *value, char sep);
+
+/** Flags of bimi_text_escape_ascii(). */
+typedef enum {
+  BIMI_TEXT_ESCAPE_DEFAULT = 0,
+  BIMI_TEXT_ESCAPE_QUOTE = 1u << 0, /* '"' as \x22 too (inside a quoted log field) */
+} BimiTextEscapeFlags;
+
+/**
+ * bimi_text_escape_ascii:
+ * @data: the bytes (transfer none), not NUL-terminated; hostile
+ * @len: bytes in @data
+ * @max: the most input bytes shown; "..." follows when @len is more
+ * @flags: #BimiTextEscapeFlags
+ *
+ * Text for a log line or a message: printable ASCII (0x20-0x7e) kept, '\'
+ * and every other byte (controls, DEL, 8-bit) written as \xHH, so that an
+ * attacker cannot forge or break lines (STYLE.md §7).
+ * Returns: (transfer full): the escaped text.
+ */
+char *bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags);

@@ -1,0 +1,42 @@
+/* tests/test-base-text.c — engine/base/base-text: list splitting and escaping
+ * of hostile bytes for logs (STYLE.md §7). */
+#include "engine/base/base-text.h"
+
+#include <string.h>
+
+static void
+test_split(void)
+{
+  g_auto(GStrv) v = bimi_text_split_trimmed(" from : to\t:: subject ", ':');
+  g_assert_cmpuint(g_strv_length(v), ==, 4);
+  g_assert_cmpstr(v[0], ==, "from");
+  g_assert_cmpstr(v[1], ==, "to");
+  g_assert_cmpstr(v[2], ==, "");
+  g_assert_cmpstr(v[3], ==, "subject");
+  g_auto(GStrv) one = bimi_text_split_trimmed("", ':');
+  g_assert_cmpuint(g_strv_length(one), ==, 0); /* g_strsplit(): "" has no item */
+}
+
+static void
+test_escape(void)
+{
+  static const char raw[] = "a\"b\\c\r\nd\x7f\xc3\xa9\0z";
+  g_autofree char *plain = bimi_text_escape_ascii(raw, sizeof raw - 1, 64, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(plain, ==, "a\"b\\x5cc\\x0d\\x0ad\\x7f\\xc3\\xa9\\x00z");
+  g_autofree char *quoted = bimi_text_escape_ascii(raw, 3, 64, BIMI_TEXT_ESCAPE_QUOTE);
+  g_assert_cmpstr(quoted, ==, "a\\x22b");
+  /* The maximum: exactly max bytes shown as they are, one more adds "...". */
+  g_autofree char *exact = bimi_text_escape_ascii("abcd", 4, 4, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(exact, ==, "abcd");
+  g_autofree char *cut = bimi_text_escape_ascii("abcde", 5, 4, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(cut, ==, "abcd...");
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/base/text/split-trimmed", test_split);
+  g_test_add_func("/base/text/escape-ascii", test_escape);
+  return g_test_run();
+}
