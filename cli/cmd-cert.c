@@ -224,7 +224,7 @@ cert_verify(int argc, char **argv)
     opts.location_svg = logo;
   }
   if (opts.revocation != BIMI_VMC_REVOCATION_OFF) {
-    fetcher = bimi_cli_fetcher(&fetch_opts, &error);
+    fetcher = bimi_cli_fetcher(&fetch_opts, NULL, &error);
     if (fetcher == NULL)
       return bimi_cli_usage_error("cert verify", error->message);
     opts.fetch_crl = bimi_vmc_fetch_crl_with_fetcher;

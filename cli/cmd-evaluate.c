@@ -81,37 +81,24 @@ replace_string(char **field, const char *value)
   *field = g_strdup(value);
 }
 
+/* The summary, from the typed decision (the JSON is for --json). */
 static void
 print_human(const BimiDecision *d)
 {
-  JsonObject *o = json_node_get_object(d->json);
-  JsonObject *auth = json_object_get_object_member(o, "auth");
-  JsonNode *ind = json_object_get_member(o, "indicator");
-  JsonNode *mark = json_object_get_member(o, "mark");
-  JsonObject *bimi = auth ? json_object_get_object_member(auth, "bimi") : NULL;
-
   printf("decision: %s (%s)%s\n", bimi_decision_kind_to_string(d->kind), d->reason,
          d->temperror ? " — temporary, try again later" : "");
-  if (ind != NULL && JSON_NODE_HOLDS_OBJECT(ind)) {
-    JsonObject *i = json_node_get_object(ind);
-    printf("  logo: %s \"%s\"\n", json_object_get_string_member_with_default(i, "sha256", "?"),
-           json_object_get_string_member_with_default(i, "alt", ""));
-  }
-  if (mark != NULL && JSON_NODE_HOLDS_OBJECT(mark)) {
-    JsonObject *m = json_node_get_object(mark);
-    printf("  mark: %s, %s, %s (issuer %s, until %s)\n",
-           json_object_get_string_member_with_default(m, "certificate_type", "?"),
-           json_object_get_string_member_with_default(m, "mark_type", "no mark type"),
-           json_object_get_string_member_with_default(m, "organization", "?"),
-           json_object_get_string_member_with_default(m, "issuer", "?"),
-           json_object_get_string_member_with_default(m, "not_after", "?"));
-  }
-  if (bimi != NULL) {
-    JsonNode *iv = json_object_get_member(bimi, "indicator_validation");
-    printf("  bimi: %s (%s)\n", json_object_get_string_member_with_default(bimi, "result", "?"),
-           json_object_get_string_member_with_default(bimi, "reason", ""));
-    if (iv != NULL && JSON_NODE_HOLDS_OBJECT(iv))
-      printf("  indicator: %s\n", json_object_get_string_member_with_default(json_node_get_object(iv), "detail", ""));
+  if (d->logo_sha256 != NULL)
+    printf("  logo: %s \"%s\"\n", d->logo_sha256, d->logo_alt != NULL ? d->logo_alt : "");
+  if (d->mark != NULL)
+    printf("  mark: %s, %s, %s (issuer %s, until %s)\n", d->mark->certificate_type,
+           d->mark->mark_type != NULL ? d->mark->mark_type : "no mark type",
+           d->mark->organization != NULL ? d->mark->organization : "?",
+           d->mark->issuer != NULL ? d->mark->issuer : "?", d->mark->not_after != NULL ? d->mark->not_after : "?");
+  if (d->has_bimi) {
+    printf("  bimi: %s (%s)\n", bimi_bimi_result_code_to_string(d->bimi_result),
+           d->bimi_reason != NULL ? d->bimi_reason : "");
+    if (d->indicator_detail != NULL)
+      printf("  indicator: %s\n", d->indicator_detail);
   }
   printf("Authentication-Results: %s\n", d->authentication_results);
   printf("ttl: %u s\n", d->ttl);

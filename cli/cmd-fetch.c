@@ -108,6 +108,7 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   g_autofree char *last_modified = NULL;
   g_autofree char *output = NULL;
   g_auto(GStrv) resolve = NULL;
+  g_auto(GStrv) zone_files = NULL;
   gboolean allow_private = FALSE, json = FALSE;
   int timeout_ms = 0;
   const GOptionEntry entries[] = {
@@ -116,6 +117,8 @@ bimi_cli_cmd_fetch(int argc, char **argv)
     { "allow-private", 0, 0, G_OPTION_ARG_NONE, &allow_private,
       "Allow loopback/private/special addresses, any port, IP literals (tests, demo)", NULL },
     { "resolve", 0, 0, G_OPTION_ARG_STRING_ARRAY, &resolve, "Pin HOST:PORT:ADDRESS (repeatable)", "PIN" },
+    { "zone", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &zone_files,
+      "Resolve host names from this RFC 1035 zone file only, offline (repeatable)", "FILE" },
     { "if-none-match", 0, 0, G_OPTION_ARG_STRING, &etag, "Conditional request on this ETag", "ETAG" },
     { "if-modified-since", 0, 0, G_OPTION_ARG_STRING, &last_modified, "Conditional request on this date", "DATE" },
     { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &timeout_ms, "Deadline of the whole fetch (default 5000)", "MS" },
@@ -125,6 +128,7 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   };
   g_autoptr(GOptionContext) context = g_option_context_new("URL - fetch a BIMI logo or Evidence Document over HTTPS");
   g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiFetcher) fetcher = NULL;
   g_autoptr(BimiFetchResult) r = NULL;
   BimiFetchConfig config = { 0 };
@@ -148,6 +152,17 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   config.ca_file = ca_file;
   config.resolve = (const char *const *) resolve;
   config.timeout_ms = (guint) timeout_ms;
+  if (zone_files != NULL && zone_files[0] != NULL) {
+    BimiDnsConfig dns_config = { .zone_files = (const char *const *) zone_files };
+    resolver = bimi_dns_resolver_new(&dns_config, &error);
+  } else {
+    resolver = bimi_dns_resolver_new(NULL, &error);
+  }
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi fetch: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  config.resolver = resolver;
   fetcher = bimi_fetch_fetcher_new(&config, &error);
   if (fetcher == NULL) {
     fprintf(stderr, "bimi fetch: %s\n", error->message);

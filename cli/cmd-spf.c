@@ -92,6 +92,8 @@ bimi_cli_cmd_spf(int argc, char **argv)
   }
   options.receiver = receiver;
   options.time_limit_ms = (guint) budget_ms;
+  if (options.now == 0)
+    options.now = g_get_real_time() / G_USEC_PER_SEC; /* %{t}: the CLI knows the clock */
   r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
   if (r == NULL) {
     fprintf(stderr, "bimi spf: %s\n", error->message);

@@ -68,9 +68,12 @@ typedef struct {
 
 /** Adds the fetch options to the main entries of @context; @opts must outlive the parse. */
 void bimi_cli_add_fetch_options(GOptionContext *context, BimiCliFetchOptions *opts);
-/** Builds the fetcher the options describe (other settings: defaults). (transfer full)
- * or NULL + @error (BIMI_FETCH_ERROR_CONFIG for a bad pin, an unreadable --ca-file). */
-BimiFetcher *bimi_cli_fetcher(const BimiCliFetchOptions *opts, GError **error);
+/** Builds the fetcher the options describe (other settings: defaults), resolving
+ * fetch hosts through @resolver (borrowed; NULL: a new system resolver of
+ * engine/dns, bimi_dns_resolver_new(NULL)). (transfer full) or NULL + @error
+ * (BIMI_FETCH_ERROR_CONFIG for a bad pin, an unreadable --ca-file; BIMI_DNS_ERROR
+ * when the system resolver cannot be set up). */
+BimiFetcher *bimi_cli_fetcher(const BimiCliFetchOptions *opts, BimiDnsResolver *resolver, GError **error);
 void bimi_cli_fetch_options_clear(BimiCliFetchOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliFetchOptions, bimi_cli_fetch_options_clear)
 

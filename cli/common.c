@@ -89,9 +89,18 @@ bimi_cli_add_fetch_options(GOptionContext *context, BimiCliFetchOptions *opts)
 }
 
 BimiFetcher *
-bimi_cli_fetcher(const BimiCliFetchOptions *opts, GError **error)
+bimi_cli_fetcher(const BimiCliFetchOptions *opts, BimiDnsResolver *resolver, GError **error)
 {
   BimiFetchConfig config = { 0 };
+  g_autoptr(BimiDnsResolver) system = NULL;
+
+  if (resolver == NULL) {
+    system = bimi_dns_resolver_new(NULL, error);
+    if (system == NULL)
+      return NULL;
+    resolver = system;
+  }
+  config.resolver = resolver;
 
   config.ca_file = opts->ca_file;
   config.allow_private_addresses = opts->allow_private_addresses;

@@ -3,7 +3,9 @@
  * Implements draft-brand-indicators-for-message-identification-12 §4.2/§4.3
  * (record), §5.1 (BIMI-Selector), the -11 `lps=` local-part selectors, as
  * read in spec/bimi-receiver.md §2, §2.1, §2.2 and §3. The tag-list itself is
- * RFC 6376 §3.2 (engine/taglist, lenient about empty tag-specs).
+ * RFC 6376 §3.2 (engine/taglist): strict for the record (an empty tag-spec
+ * such as ";;" makes it invalid), lenient about empty tag-specs in the
+ * BIMI-Selector header field (a header we only read a selector from).
  *
  * Decisions and deviations:
  * - `v=BIMI1` is matched exactly, as the draft says ("MUST match precisely");
@@ -11,6 +13,9 @@
  *   we do not, such a TXT record is discarded like any non-BIMI text.
  * - BIMI-Selector: the ABNF allows `"BIMI" 1DIGIT`, but BIMI1 is the only
  *   version; any other is treated as an invalid header (NOT_BIMI).
+ * - l= (spec §2): a URI whose last path segment ends in another image suffix
+ *   (.png, .jpg, .gif, .ico, .webp, ...) is a permanent error before any fetch;
+ *   .svg, .svgz, no suffix and a query after .svg are fine.
  * - l=/a= (spec §2, §13 rule 6): one absolute https URI with a DNS host name
  *   of at least two labels whose last label is not numeric; IP literals,
  *   "localhost", user info, whitespace, non-ASCII and unencoded commas are
@@ -196,10 +201,44 @@ parse_lps(const char *value, gsize offset, GError **error)
   return (char **) g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }
 
+/* Image formats other than SVG by the suffixes they are served under (the
+ * IANA "BIMI formats" registry holds SVG only; spec §2 `l=`). */
+static const char *const raster_suffixes[] = {
+  "apng", "avif", "bmp", "gif", "heic", "heif", "ico", "jfif", "jpe", "jpeg", "jpg", "jxl", "pjp", "pjpeg",
+  "png", "tif", "tiff", "webp", NULL,
+};
+
+const char *
+bimi_bimi__location_image_suffix(const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse(uri, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *path = NULL;
+  const char *base, *dot;
+
+  if (parsed == NULL)
+    return NULL;
+  /* The suffix of the last path segment after percent-decoding ("%2Epng"
+   * ends in .png too); the query and fragment do not count. */
+  path = g_uri_unescape_string(g_uri_get_path(parsed), NULL);
+  if (path == NULL)
+    return NULL;
+  base = strrchr(path, '/');
+  base = base != NULL ? base + 1 : path;
+  dot = strrchr(base, '.');
+  if (dot == NULL)
+    return NULL;
+  for (gsize i = 0; raster_suffixes[i] != NULL; i++) {
+    if (g_ascii_strcasecmp(dot + 1, raster_suffixes[i]) == 0)
+      return raster_suffixes[i];
+  }
+  return NULL;
+}
+
 static gboolean
 parse_uri_tag(const BimiTag *tag, char **out, GError **error)
 {
   g_autoptr(GError) local = NULL;
+  const char *suffix;
 
   *out = NULL;
   if (tag == NULL || tag->value[0] == '\0')
@@ -207,6 +246,14 @@ parse_uri_tag(const BimiTag *tag, char **out, GError **error)
   if (!bimi_bimi_uri_check(tag->value, &local)) {
     g_set_error(error, BIMI_BIMI_ERROR, (int) local->code, "%s= (offset %" G_GSIZE_FORMAT "): %s", tag->name,
                 tag->value_offset, local->message);
+    return FALSE;
+  }
+  /* Spec §2 `l=`: the target must be SVG or SVGZ; a URI ending in another
+   * image suffix is a permanent error, before any fetch. */
+  if (strcmp(tag->name, "l") == 0 && (suffix = bimi_bimi__location_image_suffix(tag->value)) != NULL) {
+    g_set_error(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_INVALID,
+                "l= (offset %" G_GSIZE_FORMAT "): the URI names a .%s image; the indicator must be SVG or SVGZ",
+                tag->value_offset, suffix);
     return FALSE;
   }
   *out = g_strdup(tag->value);
@@ -234,7 +281,10 @@ bimi_bimi_record_parse(const char *text, gsize len, GError **error)
                         "does not start with v=BIMI1 (offset 0)");
     return NULL;
   }
-  list = bimi_taglist_parse(text, len, BIMI_TAGLIST_FLAG_ALLOW_EMPTY, &local);
+  /* RFC 6376 §3.2: tag-list = tag-spec *( ";" tag-spec ) [ ";" ] and a
+   * tag-spec has a tag-name: one trailing ";" ends the list, an empty
+   * tag-spec (";;", "; ;") is a syntax error (spec §2: no auto-correction). */
+  list = bimi_taglist_parse(text, len, 0, &local);
   if (list == NULL) {
     taglist_error(local, "record", error);
     return NULL;

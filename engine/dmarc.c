@@ -130,7 +130,46 @@ bimi_dmarc_evaluation_free(BimiDmarcEvaluation *ev)
     g_ptr_array_unref(ev->queries);
   if (ev->policy_records != NULL)
     g_ptr_array_unref(ev->policy_records);
+  if (ev->overrides != NULL)
+    g_ptr_array_unref(ev->overrides);
   g_free(ev);
+}
+
+static void
+override_free(gpointer p)
+{
+  BimiDmarcOverride *o = p;
+
+  g_free(o->by);
+  g_free(o->reverified_reason);
+  g_free(o);
+}
+
+/* Records an override of @kind with what the evaluation said before it. */
+static void
+add_override(BimiDmarcEvaluation *ev, BimiDmarcOverrideKind kind, const char *by)
+{
+  BimiDmarcOverride *o = g_new0(BimiDmarcOverride, 1);
+
+  o->kind = kind;
+  o->by = g_strdup(by);
+  o->reverified = ev->result;
+  o->reverified_reason = g_strdup(ev->reason);
+  if (ev->overrides == NULL)
+    ev->overrides = g_ptr_array_new_with_free_func(override_free);
+  g_ptr_array_add(ev->overrides, o);
+}
+
+const BimiDmarcOverride *
+bimi_dmarc_evaluation_find_override(const BimiDmarcEvaluation *evaluation, BimiDmarcOverrideKind kind)
+{
+  g_return_val_if_fail(evaluation != NULL, NULL);
+  for (guint i = 0; evaluation->overrides != NULL && i < evaluation->overrides->len; i++) {
+    const BimiDmarcOverride *o = g_ptr_array_index(evaluation->overrides, i);
+    if (o->kind == kind)
+      return o;
+  }
+  return NULL;
 }
 
 static void
@@ -859,11 +898,28 @@ bimi_dmarc_evaluation_apply_arc_override(BimiDmarcEvaluation *evaluation, const 
   g_return_val_if_fail(evaluation != NULL, FALSE);
   if (evaluation->result != BIMI_DMARC_RESULT_FAIL || evaluation->disposition == BIMI_DMARC_POLICY_NONE)
     return FALSE;
+  add_override(evaluation, BIMI_DMARC_OVERRIDE_ARC, sealer);
   evaluation->arc_override = TRUE;
   g_free(evaluation->arc_sealer);
   evaluation->arc_sealer = g_strdup(sealer);
   evaluation->disposition = BIMI_DMARC_POLICY_NONE;
   return TRUE;
+}
+
+void
+bimi_dmarc_evaluation_apply_trusted_authres(BimiDmarcEvaluation *evaluation, BimiDmarcResult verdict,
+                                            const char *authserv_id)
+{
+  g_return_if_fail(evaluation != NULL);
+  add_override(evaluation, BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES, authserv_id);
+  evaluation->result = verdict;
+  g_free(evaluation->reason);
+  evaluation->reason = g_strdup_printf("%s by our own Authentication-Results at delivery",
+                                       bimi_dmarc_result_to_string(verdict));
+  if (verdict == BIMI_DMARC_RESULT_FAIL && evaluation->has_policy && !evaluation->arc_override)
+    evaluation->disposition = evaluation->policy;
+  else if (verdict != BIMI_DMARC_RESULT_FAIL)
+    evaluation->disposition = BIMI_DMARC_POLICY_NONE;
 }
 
 /* ---- JSON ------------------------------------------------------------------ */
@@ -1015,5 +1071,16 @@ bimi_dmarc_evaluation_add_authres(const BimiDmarcEvaluation *ev, BimiAuthres *ar
     bimi_authres_result_add_property(r, "policy", "override", "arc");
     if (ev->arc_sealer != NULL)
       bimi_authres_result_add_property(r, "policy", "arc-sealer", ev->arc_sealer);
+  }
+  {
+    /* trust_own_authres: the verdict is our MTA's, from delivery time; say so, and what
+     * re-verifying found now (DKIM keys may have rotated since). */
+    const BimiDmarcOverride *own = bimi_dmarc_evaluation_find_override(ev, BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES);
+    if (own != NULL) {
+      g_autofree char *why = g_strdup_printf("reported by our own Authentication-Results (%s); re-verified now: %s",
+                                             own->by != NULL ? own->by : "?",
+                                             bimi_dmarc_result_to_string(own->reverified));
+      bimi_authres_result_set_reason(r, why);
+    }
   }
 }

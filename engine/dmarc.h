@@ -244,6 +244,20 @@ typedef enum {
 /** "" "p" "sp" "np". (transfer none) */
 const char *bimi_dmarc_policy_source_to_string(BimiDmarcPolicySource source);
 
+/** What changed an evaluation after the evaluator's own verdict (bimi_dmarc_evaluation_apply_*()). */
+typedef enum {
+  BIMI_DMARC_OVERRIDE_ARC,              /**< RFC 8617 §7.2.1: a trusted ARC sealer relaxed a fail's disposition */
+  BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES,  /**< our own A-R's dmarc= verdict replaced the re-verification */
+} BimiDmarcOverrideKind;
+
+/** One override, the one report shape of both kinds. Plain data, owned by the evaluation. */
+typedef struct {
+  BimiDmarcOverrideKind kind;
+  char *by;                       /**< ARC: the sealer's d= (or NULL); TRUSTED_AUTHRES: the authserv-id of our A-R */
+  BimiDmarcResult reverified;     /**< the result the evaluator itself found (before this override) */
+  char *reverified_reason;        /**< and its reason */
+} BimiDmarcOverride;
+
 /**
  * BimiDmarcEvaluation:
  * The outcome, plain data, every string owned. Free with bimi_dmarc_evaluation_free().
@@ -287,7 +301,38 @@ typedef struct {
    * enforcement gate (bimi_bimi_dmarc_gate()) reads the records of the Author Domain and the Organizational
    * Domain from here instead of asking again. Look up with bimi_dmarc_evaluation_find_policy_record(). */
   GPtrArray *policy_records;    /**< of BimiDmarcPolicyRecord* */
+  GPtrArray *overrides;         /**< of BimiDmarcOverride*, in the order applied (maybe empty) */
 } BimiDmarcEvaluation;
+
+/**
+ * bimi_dmarc_evaluation_find_override:
+ * @evaluation: an evaluation
+ * @kind: the override asked for
+ *
+ * Returns: (transfer none) (nullable): the override of @kind applied to @evaluation, or NULL.
+ */
+const BimiDmarcOverride *bimi_dmarc_evaluation_find_override(const BimiDmarcEvaluation *evaluation,
+                                                             BimiDmarcOverrideKind kind);
+
+/**
+ * bimi_dmarc_evaluation_apply_trusted_authres:
+ * @evaluation: a finished evaluation (modified in place)
+ * @verdict: the dmarc= result our own Authentication-Results gave the Author
+ *   Domain at delivery (engine/authres-trust found an A-R the sender cannot
+ *   have forged)
+ * @authserv_id: our authserv-id (RFC 8601 §2.5), copied
+ *
+ * Local policy ([auth] trust_own_authres): the verdict our MTA stamped at
+ * delivery replaces the re-verification (DKIM keys may have rotated since).
+ * The result becomes @verdict with the reason "<verdict> by our own
+ * Authentication-Results at delivery"; a fail takes the policy's disposition
+ * (unless an ARC override relaxed it), anything else disposition none. The
+ * policy records stay (BIMI's gate reads them). Recorded as an override of
+ * kind TRUSTED_AUTHRES with what re-verification found; the A-R says so in
+ * the dmarc= comment (bimi_dmarc_evaluation_add_authres()). No error.
+ */
+void bimi_dmarc_evaluation_apply_trusted_authres(BimiDmarcEvaluation *evaluation, BimiDmarcResult verdict,
+                                                 const char *authserv_id);
 
 /**
  * BimiDmarcPolicyRecord:

@@ -37,6 +37,9 @@
 #include "engine/fetch-private.h"
 #include "engine/limits.h"
 #include "engine/fetch-netaddr.h"
+#include "engine/dns.h"
+#include "engine/base/base-chars.h"
+#include "engine/base/base-domain.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +49,7 @@
 #include <curl/curl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <idn2.h>
 
 G_DEFINE_QUARK(bimi-fetch-error-quark, bimi_fetch_error)
 
@@ -63,8 +67,10 @@ struct _BimiFetcher {
   guint max_per_host;
   gboolean allow_private_addresses;
   char *ca_file;
-  struct curl_slist *resolve;
   struct curl_slist *connect_to;
+  GPtrArray *resolve_pins;   /* the configured "HOST:PORT:ADDR" pins (char *) */
+  GArray *redirections;      /* the configured connect_to entries, parsed (Redirection) */
+  BimiDnsResolver *resolver; /* ref; NULL: only pinned names and IP literals are fetched */
 
   GMutex lock;
   GCond cond;
@@ -324,10 +330,26 @@ global_init(GError **error)
   return TRUE;
 }
 
+/* One connect_to entry: connections for host:port go to chost:cport. */
+typedef struct {
+  char *host;                /* lower case */
+  guint port;
+  char *chost;               /* lower case; empty keeps the host */
+  guint cport;
+} Redirection;
+
+static void
+redirection_clear(gpointer data)
+{
+  Redirection *r = data;
+  g_free(r->host);
+  g_free(r->chost);
+}
+
 /* "HOST:PORT:CONNECT-HOST:CONNECT-PORT": HOST a name, both ports 1..65535,
  * CONNECT-HOST empty, a name, or a bracketed IPv6 address (curl's syntax). */
 static gboolean
-connect_to_valid(const char *entry)
+connect_to_valid(const char *entry, Redirection *out)
 {
   const char *c1 = strchr(entry, ':');
   const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -341,9 +363,13 @@ connect_to_valid(const char *entry)
   if (!g_ascii_string_to_unsigned(port, 10, 1, 65535, NULL, NULL) ||
       !g_ascii_string_to_unsigned(c3 + 1, 10, 1, 65535, NULL, NULL))
     return FALSE;
-  if (chost[0] == '[')
-    return chost[strlen(chost) - 1] == ']';
-  return strchr(chost, ':') == NULL;
+  if (chost[0] == '[' ? chost[strlen(chost) - 1] != ']' : strchr(chost, ':') != NULL)
+    return FALSE;
+  out->host = g_ascii_strdown(entry, (gssize) (c1 - entry));
+  out->port = (guint) g_ascii_strtoull(port, NULL, 10);
+  out->chost = g_ascii_strdown(chost, -1);
+  out->cport = (guint) g_ascii_strtoull(c3 + 1, NULL, 10);
+  return TRUE;
 }
 
 BimiFetcher *
@@ -359,6 +385,11 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
   g_mutex_init(&f->lock);
   g_cond_init(&f->cond);
   f->per_host = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  f->resolve_pins = g_ptr_array_new_with_free_func(g_free);
+  f->redirections = g_array_new(FALSE, TRUE, sizeof(Redirection));
+  g_array_set_clear_func(f->redirections, redirection_clear);
+  if (config->resolver != NULL)
+    f->resolver = bimi_dns_resolver_ref(config->resolver);
   f->connect_timeout_ms = config->connect_timeout_ms ? config->connect_timeout_ms : BIMI_FETCH_CONNECT_TIMEOUT_MS;
   f->timeout_ms = config->timeout_ms ? config->timeout_ms : BIMI_FETCH_TOTAL_TIMEOUT_MS;
   f->max_redirects = config->redirects_set || config->max_redirects ? config->max_redirects
@@ -392,7 +423,6 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
   for (gsize i = 0; config->resolve != NULL && config->resolve[i] != NULL; i++) {
     const char *pin = config->resolve[i];
     g_auto(GStrv) parts = NULL;
-    struct curl_slist *next;
 
     if (++pins > BIMI_FETCH_MAX_RESOLVE_PINS) {
       g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
@@ -406,24 +436,20 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
                   "resolve pin '%s': expected HOST:PORT:ADDRESS", pin);
       return NULL;
     }
-    next = curl_slist_append(f->resolve, pin);
-    if (next == NULL) {
-      g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_INTERNAL, "out of memory");
-      return NULL;
-    }
-    f->resolve = next;
+    g_ptr_array_add(f->resolve_pins, g_strdup(pin));
   }
   pins = 0;
   for (gsize i = 0; config->connect_to != NULL && config->connect_to[i] != NULL; i++) {
     const char *entry = config->connect_to[i];
     struct curl_slist *next;
+    Redirection parsed = { 0 };
 
     if (++pins > BIMI_FETCH_MAX_RESOLVE_PINS) {
       g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
                   "more than %u connect_to entries", BIMI_FETCH_MAX_RESOLVE_PINS);
       return NULL;
     }
-    if (!connect_to_valid(entry)) {
+    if (!connect_to_valid(entry, &parsed)) {
       g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
                   "connect_to '%s': expected HOST:PORT:CONNECT-HOST:CONNECT-PORT", entry);
       return NULL;
@@ -434,6 +460,7 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
       return NULL;
     }
     f->connect_to = next;
+    g_array_append_val(f->redirections, parsed);
   }
   return g_steal_pointer(&f);
 }
@@ -447,8 +474,10 @@ bimi_fetch_fetcher_free(BimiFetcher *f)
   g_cond_clear(&f->cond);
   g_hash_table_unref(f->per_host);
   g_free(f->ca_file);
-  curl_slist_free_all(f->resolve);
   curl_slist_free_all(f->connect_to);
+  g_ptr_array_unref(f->resolve_pins);
+  g_array_unref(f->redirections);
+  g_clear_pointer(&f->resolver, bimi_dns_resolver_unref);
   g_free(f->exempt_ip);
   g_free(f);
 }
@@ -510,6 +539,8 @@ typedef struct {
   char *too_large;           /* detail when a cap was hit */
   char *forbidden;           /* detail of the last refused socket */
   guint port;                /* the port this hop's scheme allows: 443 (https) or 80 (http, CRLs) */
+  gboolean literal_target;   /* this hop connects to an IP literal: libcurl resolves nothing */
+  gboolean resolve_refused;  /* libcurl wanted to resolve a name itself, and was refused */
 } Transfer;
 
 static void
@@ -520,6 +551,8 @@ transfer_reset(Transfer *t)
   t->keep = FALSE;
   g_clear_pointer(&t->too_large, g_free);
   g_clear_pointer(&t->forbidden, g_free);
+  t->literal_target = FALSE;
+  t->resolve_refused = FALSE;
 }
 
 static gboolean
@@ -642,18 +675,132 @@ on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
   return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
+/* libcurl calls this when a name is not in its DNS cache, i.e. when it is
+ * about to ask the system resolver. Every name a hop connects to was resolved
+ * by engine/dns (or pinned) and is in the cache, so this only lets IP
+ * literals through (libcurl reaches its literal check after this call). */
+static int
+on_resolver_start(void *resolver_state, void *reserved, void *userdata)
+{
+  Transfer *t = userdata;
+
+  if (t->literal_target)
+    return 0;
+  t->resolve_refused = TRUE;
+  return 1;
+}
+
 /* ---- URL checks (every hop) ---------------------------------------------- */
 
+gboolean
+bimi_fetch__host_check(const char *host, gboolean allow_private, char **out_host, char **detail)
+{
+  g_autofree char *mapped = NULL;
+  g_autofree char *shown = NULL;
+  gsize len;
+  guint8 addr[16];
+  gsize addr_len;
+  gboolean numeric, ascii = TRUE;
+  BimiDomainInfo info = { 0 };
+
+  *out_host = NULL;
+  len = strlen(host);
+  if (len == 0 || len > BIMI_FETCH_MAX_URL_BYTES) {
+    *detail = g_strdup("URL without a usable host");
+    return FALSE;
+  }
+  /* Shown as is when it is printable UTF-8 (callers escape what they print). */
+  shown = g_utf8_validate(host, -1, NULL) ? g_strdup(host) : g_strescape(host, NULL);
+  for (gsize i = 0; i < len; i++) {
+    if ((guchar) host[i] < 0x20 || host[i] == 0x7f) {
+      g_free(shown);
+      shown = g_strescape(host, NULL);
+      break;
+    }
+  }
+  if (host[0] == '[') {
+    /* An IPv6 literal (libcurl's parser checked its syntax). */
+    if (!allow_private) {
+      *detail = g_strdup_printf("host %s is an IP literal, not a domain name", shown);
+      return FALSE;
+    }
+    *out_host = g_ascii_strdown(host, -1);
+    return TRUE;
+  }
+  for (gsize i = 0; i < len; i++)
+    ascii = ascii && (guchar) host[i] < 0x80;
+  if (ascii) {
+    mapped = g_ascii_strdown(host, -1);
+  } else {
+    /* What libcurl would connect to: the UTS #46 mapping of an IDN (RFC 5891,
+     * non-transitional, NFC input; full-width digits and ideographic full
+     * stops become ASCII here), so the checks below see the final form. */
+    char *alabel = NULL;
+    int rc = idn2_to_ascii_8z(host, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+    if (rc != IDN2_OK) {
+      *detail = g_strdup_printf("host %s is not a valid internationalized domain name (%s)", shown,
+                                idn2_strerror(rc));
+      return FALSE;
+    }
+    mapped = g_ascii_strdown(alabel, -1);
+    idn2_free(alabel);
+  }
+  len = strlen(mapped);
+  if (len > 1 && mapped[len - 1] == '.')
+    mapped[--len] = '\0';
+  if (bimi_netaddr_parse(mapped, len, addr, &addr_len, NULL)) {
+    if (!allow_private) {
+      *detail = ascii ? g_strdup_printf("host %s is an IP literal, not a domain name", mapped)
+                      : g_strdup_printf("host %s maps to the IP literal %s, not a domain name", shown, mapped);
+      return FALSE;
+    }
+    *out_host = g_steal_pointer(&mapped);
+    return TRUE;
+  }
+  /* Letters, digits, '-' (also at a label's ends, as libcurl accepts) and
+   * '_' (seen in real host names); two labels at least unless @allow_private. */
+  if (!bimi_domain_check(mapped, len, BIMI_DNS_MAX_NAME_BYTES, allow_private ? 1 : 2,
+                         BIMI_DOMAIN_UNDERSCORE | BIMI_DOMAIN_HYPHEN_EDGES, &info)) {
+    switch (info.status) {
+    case BIMI_DOMAIN_TOO_LONG:
+      *detail = g_strdup_printf("host name of %" G_GSIZE_FORMAT " bytes (at most %u)", len, BIMI_DNS_MAX_NAME_BYTES);
+      break;
+    case BIMI_DOMAIN_TOO_FEW_LABELS:
+      *detail = g_strdup_printf("host %s is not a fully qualified domain name", shown);
+      break;
+    case BIMI_DOMAIN_BAD_BYTE:
+      *detail = g_strdup_printf("host %s has a byte that is not a letter, digit, '-' or '_' (offset %" G_GSIZE_FORMAT
+                                " of %s)", shown, info.offset, mapped);
+      break;
+    default:
+      *detail = g_strdup_printf("host %s has an empty label or one longer than 63 bytes", shown);
+      break;
+    }
+    return FALSE;
+  }
+  numeric = TRUE;
+  for (gsize k = 0; k < info.last_label_len; k++)
+    numeric = numeric && bimi_char_is_digit((guchar) mapped[info.last_label_offset + k]);
+  if (!allow_private && numeric) {
+    /* "127.1", "10.0.1": libcurl and inet_aton() read these as addresses. */
+    *detail = g_strdup_printf("host %s ends in a numeric label (an address, not a domain name)", shown);
+    return FALSE;
+  }
+  *out_host = g_steal_pointer(&mapped);
+  return TRUE;
+}
+
 /* The hop's URL: length, scheme (https; CRLs also http), no userinfo, a DNS
- * host name. *out_port gets the port the scheme allows on the socket. */
+ * host name checked in its final (IDNA-mapped) form. *out_url is the URL with
+ * that host, the one handed to libcurl; *out_port the port the scheme allows
+ * on the socket, *out_url_port the port the URL names. */
 static BimiFetchReason
-check_url(BimiFetcher *f, BimiFetchKind kind, const char *url, char **out_host, guint *out_port, char **detail)
+check_url(BimiFetcher *f, BimiFetchKind kind, const char *url, char **out_url, char **out_host, guint *out_port,
+          guint *out_url_port, char **detail)
 {
   g_autoptr(CURLU) u = NULL;
   g_autofree char *scheme = NULL;
   char *part = NULL;
-  guint8 addr[16];
-  gsize addr_len;
   gsize len = strlen(url);
 
   if (len > BIMI_FETCH_MAX_URL_BYTES) {
@@ -690,18 +837,145 @@ check_url(BimiFetcher *f, BimiFetchKind kind, const char *url, char **out_host, 
     *detail = g_strdup("URL without a host");
     return BIMI_FETCH_REASON_URL;
   }
-  *out_host = g_ascii_strdown(part, -1);
+  {
+    g_autofree char *host = g_strdup(part);
+    curl_free(part);
+    if (!bimi_fetch__host_check(host, f->allow_private_addresses, out_host, detail))
+      return BIMI_FETCH_REASON_URL;
+  }
+  if (curl_url_set(u, CURLUPART_HOST, *out_host, 0) != CURLUE_OK ||
+      curl_url_get(u, CURLUPART_URL, &part, 0) != CURLUE_OK) {
+    *detail = g_strdup("URL does not take its mapped host back");
+    return BIMI_FETCH_REASON_URL;
+  }
+  *out_url = g_strdup(part);
   curl_free(part);
-  if (!f->allow_private_addresses) {
-    if (bimi_netaddr_parse(*out_host, strlen(*out_host), addr, &addr_len, NULL)) {
-      *detail = g_strdup_printf("host %s is an IP literal, not a domain name", *out_host);
-      return BIMI_FETCH_REASON_URL;
-    }
-    if (strchr(*out_host, '.') == NULL) {
-      *detail = g_strdup_printf("host %s is not a fully qualified domain name", *out_host);
-      return BIMI_FETCH_REASON_URL;
+  if (curl_url_get(u, CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+    *detail = g_strdup("URL without a port");
+    return BIMI_FETCH_REASON_URL;
+  }
+  *out_url_port = (guint) g_ascii_strtoull(part, NULL, 10);
+  curl_free(part);
+  return BIMI_FETCH_REASON_NONE;
+}
+
+/* ---- name resolution through engine/dns (every hop) ----------------------- */
+
+static gboolean
+is_ip_literal(const char *host)
+{
+  guint8 addr[16];
+  gsize addr_len;
+
+  return host[0] == '[' || bimi_netaddr_parse(host, strlen(host), addr, &addr_len, NULL);
+}
+
+/* Appends up to BIMI_FETCH_MAX_ADDRESSES_PER_FAMILY addresses of @a to @pin. */
+static guint
+append_addresses(GString *pin, const BimiDnsAnswer *a)
+{
+  guint n = 0;
+
+  if (a == NULL || a->status != BIMI_DNS_NOERROR)
+    return 0;
+  for (guint i = 0; i < a->records->len && n < BIMI_FETCH_MAX_ADDRESSES_PER_FAMILY; i++) {
+    const BimiDnsRecord *rec = g_ptr_array_index(a->records, i);
+    g_autofree char *text = NULL;
+    if (rec->address == NULL)
+      continue;
+    text = g_inet_address_to_string(rec->address);
+    if (pin->str[pin->len - 1] != ':')
+      g_string_append_c(pin, ',');
+    if (g_inet_address_get_family(rec->address) == G_SOCKET_FAMILY_IPV6)
+      g_string_append_printf(pin, "[%s]", text);
+    else
+      g_string_append(pin, text);
+    n++;
+  }
+  return n;
+}
+
+BimiFetchReason
+bimi_fetch__resolve_pin(BimiFetcher *f, const char *host, guint port, gint64 deadline, char **out_pin,
+                        char **detail)
+{
+  g_autoptr(BimiDnsAnswer) a = NULL;
+  g_autoptr(BimiDnsAnswer) aaaa = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) pin = NULL;
+  const BimiDnsAnswer *failed = NULL;
+
+  *out_pin = NULL;
+  if (f->resolver == NULL) {
+    *detail = g_strdup_printf("%s is neither pinned nor resolvable (the fetcher has no DNS resolver)", host);
+    return BIMI_FETCH_REASON_DNS;
+  }
+  a = bimi_dns_lookup_deadline(f->resolver, host, BIMI_DNS_TYPE_A, deadline, &error);
+  if (a != NULL)
+    aaaa = bimi_dns_lookup_deadline(f->resolver, host, BIMI_DNS_TYPE_AAAA, deadline, &error);
+  if (a == NULL || aaaa == NULL) {
+    *detail = g_strdup_printf("%s: %s", host, error->message);
+    return BIMI_FETCH_REASON_DNS;
+  }
+  pin = g_string_new(NULL);
+  g_string_append_printf(pin, "%s:%u:", host, port);
+  if (append_addresses(pin, a) + append_addresses(pin, aaaa) > 0) {
+    *out_pin = g_string_free(g_steal_pointer(&pin), FALSE);
+    return BIMI_FETCH_REASON_NONE;
+  }
+  failed = a->status == BIMI_DNS_TEMPERROR ? a : aaaa->status == BIMI_DNS_TEMPERROR ? aaaa : NULL;
+  if (failed != NULL && g_strcmp0(failed->detail, "deadline") == 0) {
+    *detail = g_strdup_printf("the fetch deadline passed while resolving %s", host);
+    return BIMI_FETCH_REASON_TIMEOUT;
+  }
+  if (failed != NULL) {
+    *detail = g_strdup_printf("%s %s: TEMPERROR (%s)", host, bimi_dns_type_to_string(failed->type),
+                              failed->detail != NULL ? failed->detail : "?");
+    return BIMI_FETCH_REASON_DNS;
+  }
+  *detail = g_strdup_printf("%s has no address: A %s, AAAA %s", host, bimi_dns_status_to_string(a->status),
+                            bimi_dns_status_to_string(aaaa->status));
+  return BIMI_FETCH_REASON_DNS;
+}
+
+/* The CURLOPT_RESOLVE list of one hop to @host:@port: the configured pins,
+ * plus the addresses engine/dns gives for the name libcurl will connect to
+ * (after connect_to), unless that is an IP literal or already pinned. */
+static BimiFetchReason
+hop_resolve_list(BimiFetcher *f, Transfer *t, const char *host, guint port, gint64 deadline,
+                 struct curl_slist **out_list, char **detail)
+{
+  const char *chost = host;
+  guint cport = port;
+  g_autofree char *key = NULL;
+  g_autofree char *pin = NULL;
+  struct curl_slist *list = NULL;
+  BimiFetchReason reason;
+  gboolean pinned = FALSE;
+
+  *out_list = NULL;
+  for (guint i = 0; i < f->redirections->len; i++) {
+    const Redirection *r = &g_array_index(f->redirections, Redirection, i);
+    if (r->port == port && strcmp(r->host, host) == 0) {
+      chost = r->chost[0] != '\0' ? r->chost : host;
+      cport = r->cport;
+      break;
     }
   }
+  key = g_strdup_printf("%s:%u:", chost, cport);
+  for (guint i = 0; i < f->resolve_pins->len && !pinned; i++)
+    pinned = g_ascii_strncasecmp(g_ptr_array_index(f->resolve_pins, i), key, strlen(key)) == 0;
+  t->literal_target = is_ip_literal(chost);
+  if (!pinned && !t->literal_target) {
+    reason = bimi_fetch__resolve_pin(f, chost, cport, deadline, &pin, detail);
+    if (reason != BIMI_FETCH_REASON_NONE)
+      return reason;
+  }
+  for (guint i = 0; i < f->resolve_pins->len; i++)
+    list = curl_slist_append(list, g_ptr_array_index(f->resolve_pins, i));
+  if (pin != NULL)
+    list = curl_slist_append(list, pin);
+  *out_list = list;
   return BIMI_FETCH_REASON_NONE;
 }
 
@@ -842,6 +1116,8 @@ map_curl_error(CURLcode rc, const Transfer *t, const char *remote_ip)
 {
   if (t->too_large != NULL)
     return BIMI_FETCH_REASON_TOO_LARGE;
+  if (t->resolve_refused)
+    return BIMI_FETCH_REASON_DNS;
   if (t->forbidden != NULL && (rc == CURLE_COULDNT_CONNECT || remote_ip == NULL || *remote_ip == '\0'))
     return BIMI_FETCH_REASON_FORBIDDEN_ADDRESS;
   switch (rc) {
@@ -856,6 +1132,7 @@ map_curl_error(CURLcode rc, const Transfer *t, const char *remote_ip)
   case CURLE_OPERATION_TIMEDOUT:
     return BIMI_FETCH_REASON_TIMEOUT;
   case CURLE_FILESIZE_EXCEEDED:
+  case CURLE_OUT_OF_MEMORY:   /* libcurl's code for a header line over its CURL_MAX_HTTP_HEADER */
     return BIMI_FETCH_REASON_TOO_LARGE;
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_PEER_FAILED_VERIFICATION:
@@ -904,8 +1181,9 @@ set_common_options(CURL *curl, BimiFetcher *f, BimiFetchKind kind, Transfer *t, 
   curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
   if (f->ca_file != NULL)
     curl_easy_setopt(curl, CURLOPT_CAINFO, f->ca_file);
-  if (f->resolve != NULL)
-    curl_easy_setopt(curl, CURLOPT_RESOLVE, f->resolve);
+  /* CURLOPT_RESOLVE is set per hop (hop_resolve_list()): engine/dns answers. */
+  curl_easy_setopt(curl, CURLOPT_RESOLVER_START_FUNCTION, on_resolver_start);
+  curl_easy_setopt(curl, CURLOPT_RESOLVER_START_DATA, t);
   if (f->connect_to != NULL)
     curl_easy_setopt(curl, CURLOPT_CONNECT_TO, f->connect_to);
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
@@ -925,6 +1203,7 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
   g_autoptr(BimiFetchResult) r = g_new0(BimiFetchResult, 1);
   g_autofree char *current = NULL;
   struct curl_slist *headers = NULL;
+  struct curl_slist *hop_resolve = NULL;
   gint64 deadline;
   char errbuf[CURL_ERROR_SIZE];
   Transfer t = { 0 };
@@ -966,8 +1245,11 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
   current = g_strdup(url);
   for (guint hop = 0;; hop++) {
     g_autofree char *host = NULL;
+    g_autofree char *hop_url = NULL;
     g_autofree char *detail = NULL;
+    struct curl_slist *resolve = NULL;
     BimiFetchReason reason;
+    guint url_port = 0;
     gint64 remaining_ms;
     CURLcode rc;
     long code = 0;
@@ -976,7 +1258,7 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
 
     g_free(r->final_url);
     r->final_url = g_strdup(current);
-    reason = check_url(f, req->kind, current, &host, &t.port, &detail);
+    reason = check_url(f, req->kind, current, &hop_url, &host, &t.port, &url_port, &detail);
     if (reason != BIMI_FETCH_REASON_NONE) {
       fail(r, reason, hop > 0 ? g_strdup_printf("redirect %u: %s", hop, detail) : g_steal_pointer(&detail));
       break;
@@ -993,8 +1275,17 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
       break;
     }
     transfer_reset(&t);
+    reason = hop_resolve_list(f, &t, host, url_port, deadline, &resolve, &detail);
+    if (reason != BIMI_FETCH_REASON_NONE) {
+      bimi_fetch__slot_release(f, host);
+      fail(r, reason, hop > 0 ? g_strdup_printf("redirect %u: %s", hop, detail) : g_steal_pointer(&detail));
+      break;
+    }
+    curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
+    curl_slist_free_all(hop_resolve);
+    hop_resolve = resolve;
     errbuf[0] = '\0';
-    curl_easy_setopt(curl, CURLOPT_URL, current);
+    curl_easy_setopt(curl, CURLOPT_URL, hop_url);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) remaining_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long) MIN((gint64) f->connect_timeout_ms, remaining_ms));
     rc = curl_easy_perform(curl);
@@ -1014,9 +1305,16 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
     }
     if (rc != CURLE_OK) {
       BimiFetchReason why = map_curl_error(rc, &t, ip);
+      g_autofree char *own = NULL;
       const char *text = t.too_large != NULL ? t.too_large
                        : why == BIMI_FETCH_REASON_FORBIDDEN_ADDRESS ? t.forbidden
                        : errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+      if (t.resolve_refused)
+        text = own = g_strdup_printf("libcurl wanted to resolve a name for %s itself; refused (engine/dns resolves)",
+                                     host);
+      else if (rc == CURLE_OUT_OF_MEMORY && t.too_large == NULL)
+        text = own = g_strdup_printf("response header larger than libcurl accepts (%u bytes a line): %s",
+                                     (guint) CURL_MAX_HTTP_HEADER, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
       fail(r, why, hop > 0 ? g_strdup_printf("redirect %u: %s", hop, text) : g_strdup(text));
       break;
     }
@@ -1077,6 +1375,7 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
   }
 
   curl_easy_cleanup(curl);
+  curl_slist_free_all(hop_resolve);
   curl_slist_free_all(headers);
   g_byte_array_unref(t.body);
   g_free(t.too_large);

@@ -9,9 +9,14 @@
  *
  * What every fetch enforces:
  *  - https only, on the first URL and on every redirect hop (followed by this
- *    module, at most max_redirects), a DNS host name (IP literals only with
- *    allow_private_addresses), GET, TLS ≥ 1.2 verified against the system web
- *    PKI or the configured ca_file, no proxy from the environment;
+ *    module, at most max_redirects), a DNS host name checked in its final
+ *    form (after the UTS #46 mapping of an IDN: "１２７.０.０.１" is the IP
+ *    literal 127.0.0.1; IP literals only with allow_private_addresses), GET,
+ *    TLS ≥ 1.2 verified against the system web PKI or the configured ca_file,
+ *    no proxy from the environment;
+ *  - every host name is resolved by engine/dns (BimiFetchConfig.resolver:
+ *    A and AAAA, offline zone data included) and its addresses are pinned for
+ *    libcurl, on every hop; libcurl never asks the system resolver;
  *  - the socket's actual peer address (after DNS, on every hop) must be public
  *    (engine/fetch-netaddr.c) and the port 443, unless allow_private_addresses;
  *  - connect and total deadlines; the body cap after content decoding, plus a
@@ -33,6 +38,8 @@
 #define BIMI_FETCH_H
 
 #include <glib.h>
+
+#include "engine/dns.h"
 
 G_BEGIN_DECLS
 
@@ -61,15 +68,18 @@ typedef enum {
 /** Why a fetch failed; the token of each is what bimi_fetch_reason_to_string() returns. */
 typedef enum {
   BIMI_FETCH_REASON_NONE = 0,         /**< "none": not failed */
-  BIMI_FETCH_REASON_URL,              /**< "url": unparsable, too long, userinfo, IP literal host */
+  BIMI_FETCH_REASON_URL,              /**< "url": unparsable, too long, userinfo, IP literal host (also one
+                                           an IDN maps to), not a valid (internationalized) host name */
   BIMI_FETCH_REASON_SCHEME,           /**< "scheme": not https (CRL: not http or https), first URL or a redirect hop */
-  BIMI_FETCH_REASON_DNS,              /**< "dns": the host name did not resolve */
+  BIMI_FETCH_REASON_DNS,              /**< "dns": the host name did not resolve through engine/dns
+                                           (NXDOMAIN, no A/AAAA, temperror, no resolver) */
   BIMI_FETCH_REASON_CONNECT,          /**< "connect": no TCP connection */
   BIMI_FETCH_REASON_FORBIDDEN_ADDRESS,/**< "forbidden-address": a special-purpose address, or a port other than
                                            443 (http CRL hops: 80) */
   BIMI_FETCH_REASON_TLS,              /**< "tls": handshake or certificate verification failed */
   BIMI_FETCH_REASON_TIMEOUT,          /**< "timeout": connect or total deadline passed */
-  BIMI_FETCH_REASON_TOO_LARGE,        /**< "too-large": Content-Length, wire bytes or decoded bytes over the cap */
+  BIMI_FETCH_REASON_TOO_LARGE,        /**< "too-large": Content-Length, wire bytes or decoded bytes over the cap,
+                                           a response header line over libcurl's CURL_MAX_HTTP_HEADER */
   BIMI_FETCH_REASON_HTTP_STATUS,      /**< "http-status": a status other than 200 (or 304 when conditional) */
   BIMI_FETCH_REASON_CONTENT_TYPE,     /**< "content-type": a media type the caller does not accept */
   BIMI_FETCH_REASON_REDIRECT,         /**< "redirect": too many redirects, or a redirect without a usable Location */
@@ -93,6 +103,12 @@ typedef struct {
   const char *const *resolve;    /**< NULL-terminated "HOST:PORT:ADDR" pins (curl's CURLOPT_RESOLVE
                                       form; tests and demo), or NULL. The SSRF guard still applies. */
   guint crl_max_bytes;           /**< cap for CRLs; default BIMI_FETCH_CRL_MAX_BYTES */
+  /* The resolver of every fetch host name, on every hop (A and AAAA, with
+   * its forwarders, zone files, trust anchor and per-query deadline, bounded
+   * by the fetch deadline); the fetcher takes a reference. libcurl never
+   * resolves a name itself: a name that is neither pinned by `resolve` nor
+   * resolvable here (NULL) fails with reason "dns". */
+  BimiDnsResolver *resolver;
   const char *const *connect_to; /**< NULL-terminated "HOST:PORT:CONNECT-HOST:CONNECT-PORT" redirections
                                       (curl's CURLOPT_CONNECT_TO form; an empty CONNECT-HOST keeps the
                                       host, whose address `resolve` may pin), or NULL. Tests and demo:

@@ -150,6 +150,9 @@
 #define BIMI_FETCH_MAX_AGE_LIMIT        2147483647
 /** Most `resolve` (test/demo) pins in the configuration. */
 #define BIMI_FETCH_MAX_RESOLVE_PINS     64u
+/** Most addresses of one family (A, AAAA) that engine/dns gives for a fetch
+ *  host and that are pinned for libcurl to try, in answer order. */
+#define BIMI_FETCH_MAX_ADDRESSES_PER_FAMILY 8u
 /** Default cap on a CRL (BIMI_FETCH_KIND_CRL), bytes. The CRLs of BIMI issuing
  *  CAs are a few KiB; 1 MiB leaves room for years of revocations. At most
  *  BIMI_FETCH_MAX_BODY_BYTES (and so below BIMI_VMC_MAX_CRL_BYTES). */

@@ -772,7 +772,7 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   c.resolver = resolver;
   c.helo = helo;
   c.receiver = options != NULL && options->receiver != NULL ? options->receiver : "unknown";
-  c.now = options != NULL && options->now != 0 ? options->now : g_get_real_time() / G_USEC_PER_SEC;
+  c.now = options != NULL ? options->now : 0;
   c.max_void = options != NULL && options->max_void_lookups != 0 ? options->max_void_lookups
                                                                  : BIMI_SPF_MAX_VOID_LOOKUPS;
   c.time_limit_ms = options != NULL && options->time_limit_ms != 0 ? options->time_limit_ms

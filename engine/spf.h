@@ -51,7 +51,7 @@ typedef enum {
 typedef struct {
   /** %{r}: domain name of the receiving host (RFC 7208 §7.3); NULL = "unknown". */
   const char *receiver;
-  /** %{t}: the current time in Unix seconds; 0 = the wall clock at the call. */
+  /** %{t}: the current time in Unix seconds, from the caller (the engine reads no clock, STYLE.md §7). */
   gint64 now;
   /** Macro-string (§6.2 explain-string) used when the record has no usable exp=;
    * NULL = no explanation (result->explanation stays NULL). */

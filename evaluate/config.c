@@ -116,7 +116,7 @@ static const ConfigKey config_keys[] = {
     "Resolvers to forward every query to, \"ADDR\" or \"ADDR@PORT\". Empty: the system resolver (/etc/resolv.conf)." },
   { "dns", "zone_files", KEY_LIST, AT(dns_zone_files), 0, 0, 0, NULL, NULL, NULL,
     "RFC 1035 zone files answered as authoritative local data, with no network at all (offline mode:\n"
-    "tests, the demo, reproducible bug reports). Empty: online." },
+    "tests, the demo, reproducible bug reports); fetch hosts resolve from them too. Empty: online." },
   { "dns", "fault_names", KEY_LIST, AT(dns_fault_names), 0, 0, 0, NULL, NULL, NULL,
     "Owner names whose NXDOMAIN/NODATA answers become a timeout (temperror) instead; types with records\n"
     "at the name still answer (the RFC 7208 test-suite convention)." },
@@ -181,7 +181,8 @@ static const ConfigKey config_keys[] = {
     "PEM file of TLS roots replacing the system web PKI (tests, the demo, a private mirror). Empty: system roots." },
   { "fetch", "resolve", KEY_LIST, AT(fetch_resolve), 0, BIMI_FETCH_MAX_RESOLVE_PINS, 0, NULL, NULL, "pins",
     "Pin host names to addresses, \"HOST:PORT:ADDRESS\" (tests and the demo), at most 64. The address rules above\n"
-    "still apply. Empty: DNS." },
+    "still apply. Empty: DNS — every fetch host (l=, a=, CRLs, each redirect hop) is resolved by [dns] (its\n"
+    "forwarders, zone files, trust anchor and deadline; A and AAAA), never by the system resolver of libcurl." },
   { "fetch", "connect_to", KEY_LIST, AT(fetch_connect_to), 0, BIMI_FETCH_MAX_RESOLVE_PINS, 0, NULL, NULL, "entries",
     "Connect elsewhere than the URL says, \"HOST:PORT:CONNECT-HOST:CONNECT-PORT\" (tests and the demo: certificates\n"
     "name their CRLs on port 80), at most 64. The address rules above still apply to the socket opened. Empty: none." },

@@ -18,8 +18,8 @@
 #include "evaluate/evaluate-private.h"
 #include "engine/base/base-json.h"
 
-static char *
-iso_time(gint64 t)
+char *
+bimi_evaluate__iso_time(gint64 t)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
   return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
@@ -112,7 +112,7 @@ build_mark(JsonBuilder *b, const BimiEvaluateRun *run)
     json_builder_add_null_value(b);
     return;
   }
-  not_after = iso_time(v->not_after);
+  not_after = bimi_evaluate__iso_time(v->not_after);
   json_builder_begin_object(b);
   bimi_json_add_string_or_null(b, "certificate_type", v->cert_type);
   bimi_json_add_string_or_null(b, "mark_type", v->mark_type);
@@ -174,12 +174,13 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
     node = json_builder_get_root(inner);
     if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
       JsonObject *o = json_node_get_object(node);
-      if (run->dmarc_source != NULL) {
+      const BimiDmarcOverride *own =
+        bimi_dmarc_evaluation_find_override(run->dmarc, BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES);
+      if (own != NULL) {
         /* our own MTA's verdict at delivery is the result; the re-verification is kept beside it */
-        json_object_set_string_member(o, "source", run->dmarc_source);
-        json_object_set_string_member(o, "reverified_result",
-                                      bimi_dmarc_result_to_string((BimiDmarcResult) run->dmarc_reverified));
-        json_object_set_string_member(o, "reverified_reason", run->dmarc_reverified_reason);
+        json_object_set_string_member(o, "source", "trusted-authres");
+        json_object_set_string_member(o, "reverified_result", bimi_dmarc_result_to_string(own->reverified));
+        json_object_set_string_member(o, "reverified_reason", own->reverified_reason);
       }
       else
         json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");
@@ -202,7 +203,7 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run)
 
   json_builder_begin_object(b);
   bimi_json_add_string_or_null(b, "decision", bimi_decision_kind_to_string(run->kind));
-  bimi_json_add_string_or_null(b, "reason", run->reason);
+  bimi_json_add_string_or_null(b, "reason", bimi_decision_reason_to_string(run->reason));
   build_indicator(ev, b, run);
   build_mark(b, run);
   build_auth(b, run);

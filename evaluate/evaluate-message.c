@@ -37,7 +37,7 @@
 static char *
 build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
 {
-  const char *id = ev->config->auth_authserv_id ? ev->config->auth_authserv_id : g_get_host_name();
+  const char *id = ev->authserv_id;
   g_autoptr(BimiAuthres) ar = bimi_authres_new(id);
   const BimiDmarcEvaluation *d = run->dmarc;
   BimiAuthresResult *r;
@@ -60,14 +60,6 @@ build_authres(BimiEvaluator *ev, const BimiEvaluateRun *run)
   bimi_dkim_signatures_add_authres(run->dkim, ar);
   bimi_arc_chain_add_authres(run->arc, ar, run->client_ip);
   bimi_dmarc_evaluation_add_authres(d, ar);
-  if (run->dmarc_source != NULL) {
-    /* trust_own_authres: the verdict is our MTA's, from delivery time; say so, and what
-     * re-verifying found now (DKIM keys may have rotated since). */
-    BimiAuthresResult *dm = g_ptr_array_index(ar->results, ar->results->len - 1);
-    g_autofree char *why = g_strdup_printf("reported by our own Authentication-Results (%s); re-verified now: %s",
-                                           id, bimi_dmarc_result_to_string((BimiDmarcResult) run->dmarc_reverified));
-    bimi_authres_result_set_reason(dm, why);
-  }
   bimi_bimi_result_add_authres(run->bimi, ar);
   return bimi_authres_to_string(ar);
 }
@@ -96,24 +88,25 @@ check_envelope(BimiEvaluateRun *run, const BimiEnvelope *env, GInetAddress **out
   if (env->client_ip != NULL) {
     *out_ip = g_inet_address_new_from_string(env->client_ip);
     if (*out_ip == NULL) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "ip: not an IPv4 or IPv6 address");
+      bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE, BIMI_EVALUATE_FIELD_IP,
+                                     "not an IPv4 or IPv6 address");
       return FALSE;
     }
     run->client_ip = g_inet_address_to_string(*out_ip);
   }
   if (env->helo != NULL && *env->helo != '\0') {
     if (!envelope_text_ok(env->helo, BIMI_EVALUATE_MAX_HELO_BYTES)) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "helo: not a host name or address literal of at most %u bytes", BIMI_EVALUATE_MAX_HELO_BYTES);
+      bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE, BIMI_EVALUATE_FIELD_HELO,
+                                     "not a host name or address literal of at most %u bytes",
+                                     BIMI_EVALUATE_MAX_HELO_BYTES);
       return FALSE;
     }
     run->helo = g_strdup(env->helo);
   }
   if (env->mail_from != NULL) {
     if (!envelope_text_ok(env->mail_from, BIMI_SPF_MAX_SENDER_BYTES)) {
-      g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE,
-                  "mail_from: not an address of at most %u bytes without spaces or controls",
+      bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE, BIMI_EVALUATE_FIELD_MAIL_FROM,
+                                     "not an address of at most %u bytes without spaces or controls",
                   BIMI_SPF_MAX_SENDER_BYTES);
       return FALSE;
     }
@@ -138,8 +131,10 @@ run_spf(BimiEvaluator *ev, BimiEvaluateRun *run, GInetAddress *ip, gint64 now, G
     return TRUE; /* nothing to check: spf=none */
   run->spf = bimi_spf_check(ev->resolver, ip, run->helo, run->mail_from, &opts, &local);
   if (run->spf == NULL) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE, "%s: %s",
-                run->mail_from && *run->mail_from ? "mail_from" : "helo", local->message);
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ENVELOPE,
+                                   run->mail_from && *run->mail_from ? BIMI_EVALUATE_FIELD_MAIL_FROM
+                                                                     : BIMI_EVALUATE_FIELD_HELO,
+                                   "%s", local->message);
     return FALSE;
   }
   run->spf_helo = bimi_spf_check_helo(ev->resolver, ip, run->helo, run->spf, &opts);
@@ -230,14 +225,14 @@ envelope_from_received(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessag
                               &local)) {
     if (local == NULL)
       return TRUE; /* no trusted hop: rdns and spf stay none */
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_MESSAGE, BIMI_EVALUATE_FIELD_MESSAGE, "%s", local->message);
     return FALSE;
   }
   env.client_ip = rip;
   env.helo = rhelo;
   env.mail_from = rfrom;
   if (!check_envelope(run, &env, ip, &local)) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: Received envelope: %s",
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_MESSAGE, BIMI_EVALUATE_FIELD_MESSAGE, "Received envelope: %s",
                 local->message);
     return FALSE;
   }
@@ -259,7 +254,7 @@ own_authres_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *ms
     { "temperror", BIMI_DMARC_RESULT_TEMPERROR }, { "permerror", BIMI_DMARC_RESULT_PERMERROR },
   };
   const BimiConfig *c = ev->config;
-  const char *id = c->auth_authserv_id ? c->auth_authserv_id : g_get_host_name();
+  const char *id = ev->authserv_id;
   g_autoptr(BimiAuthres) own = NULL;
   gboolean found = FALSE;
 
@@ -299,7 +294,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
 
   msg = bimi_message_parse(message, &local);
   if (msg == NULL) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE, "message: %s", local->message);
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_MESSAGE, BIMI_EVALUATE_FIELD_MESSAGE, "%s", local->message);
     return NULL;
   }
   if (!check_envelope(&run, envelope, &ip, error) ||
@@ -372,17 +367,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
     if (own_authres_dmarc(ev, &run, msg, run.dmarc->author_domain, &own)) {
       /* The verdict our MTA stamped at delivery replaces the re-verification (issue 9:
        * "instead of re-verifying"); the policy records still come from DNS for the gate. */
-      run.dmarc_source = g_strdup("trusted-authres");
-      run.dmarc_reverified = run.dmarc->result;
-      run.dmarc_reverified_reason = g_strdup(run.dmarc->reason);
-      run.dmarc->result = own;
-      g_free(run.dmarc->reason);
-      run.dmarc->reason = g_strdup_printf("%s by our own Authentication-Results at delivery",
-                                          bimi_dmarc_result_to_string(own));
-      if (own == BIMI_DMARC_RESULT_FAIL && run.dmarc->has_policy && !run.dmarc->arc_override)
-        run.dmarc->disposition = run.dmarc->policy;
-      else if (own != BIMI_DMARC_RESULT_FAIL)
-        run.dmarc->disposition = BIMI_DMARC_POLICY_NONE;
+      bimi_dmarc_evaluation_apply_trusted_authres(run.dmarc, own, ev->authserv_id);
       own_pass = own == BIMI_DMARC_RESULT_PASS;
     }
   }

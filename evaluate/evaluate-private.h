@@ -28,6 +28,8 @@ G_BEGIN_DECLS
 struct _BimiEvaluator {
   gatomicrefcount ref;
   BimiConfig *config;
+  char *authserv_id;           /**< of the A-R written and trusted: [auth] authserv_id, else the host name (read once,
+                                *   when the evaluator is built: the pipeline reads no host name) */
   BimiDnsResolver *resolver;
   BimiFetcher *fetcher;
   BimiVmcTrust *trust;
@@ -184,22 +186,23 @@ typedef struct {
   GPtrArray *dkim;            /**< of BimiDkimSignature*; NULL for domain status */
   BimiArcChain *arc;          /**< NULL for domain status */
   BimiDmarcEvaluation *dmarc;
-  char *dmarc_source;         /**< "trusted-authres" when our own A-R gave the DMARC verdict, else NULL */
-  int dmarc_reverified;       /**< with dmarc_source: the BimiDmarcResult re-verification found */
-  char *dmarc_reverified_reason; /**< with dmarc_source: its reason (transfer full) */
   char *own_authres_note;     /**< [auth] trust_own_authres: which A-R was trusted, or why none */
   BimiBimiResult *bimi;
   BimiEvaluateVerdict *verdict; /**< NULL unless discovery passed */
   guint ignored_receiver_headers; /**< inbound BIMI-Location/-Indicator/-Logo-Preference fields ignored */
   /* the decision */
   BimiDecisionKind kind;
-  char *reason;
+  BimiDecisionReason reason;
   gboolean temperror;
   guint ttl;
   char *authres;              /**< NULL for domain status */
 } BimiEvaluateRun;
 
 void bimi_evaluate__run_clear(BimiEvaluateRun *run);
+
+/* evaluate.c: sets a BIMI_EVALUATE_ERROR @code about @field, message "<field>: <format...>". */
+void bimi_evaluate__set_field_error(GError **error, BimiEvaluateError code, BimiEvaluateField field,
+                                    const char *format, ...) G_GNUC_PRINTF(4, 5);
 
 /* evaluate.c: the decision of [policy] into run->kind/reason/temperror/ttl,
  * and the bimi= result adjusted to the verdict (spec §9.1). */
@@ -213,6 +216,9 @@ BimiDecision *bimi_evaluate__internal_error(BimiEvaluateRun *run, GError **error
                                             const GError *cause);
 /* evaluate-message.c: the GThreadPool function of the envelope pool (FCrDNS + SPF). */
 void bimi_evaluate__envelope_task_run(gpointer data, gpointer pool_data);
+
+/** @t (Unix seconds) as RFC 3339 UTC "2026-06-01T00:00:00Z", the JSON's spelling. (transfer full) */
+char *bimi_evaluate__iso_time(gint64 t);
 
 /** The DESIGN.md §4 object of @run. (transfer full) */
 JsonNode *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run);

@@ -39,9 +39,71 @@
 #include "engine/limits.h"
 #include "engine/svg.h"
 
+#include <stdarg.h>
 #include <string.h>
 
-G_DEFINE_QUARK(bimi-evaluate-error-quark, bimi_evaluate_error)
+/* The GError carries the request field it is about (fcgi/ maps it to the error JSON's "field"). */
+typedef struct {
+  BimiEvaluateField field;
+} BimiEvaluateErrorPrivate;
+
+static void
+bimi_evaluate_error_private_init(BimiEvaluateErrorPrivate *priv)
+{
+  priv->field = BIMI_EVALUATE_FIELD_NONE;
+}
+
+static void
+bimi_evaluate_error_private_copy(const BimiEvaluateErrorPrivate *src, BimiEvaluateErrorPrivate *dest)
+{
+  dest->field = src->field;
+}
+
+static void
+bimi_evaluate_error_private_clear(BimiEvaluateErrorPrivate *priv)
+{
+  (void) priv;
+}
+
+G_DEFINE_EXTENDED_ERROR(BimiEvaluateError, bimi_evaluate_error)
+
+static const char *const field_names[] = {
+  [BIMI_EVALUATE_FIELD_NONE] = NULL,          [BIMI_EVALUATE_FIELD_MESSAGE] = "message",
+  [BIMI_EVALUATE_FIELD_IP] = "ip",            [BIMI_EVALUATE_FIELD_HELO] = "helo",
+  [BIMI_EVALUATE_FIELD_MAIL_FROM] = "mail_from", [BIMI_EVALUATE_FIELD_DOMAIN] = "domain",
+  [BIMI_EVALUATE_FIELD_SELECTOR] = "selector", [BIMI_EVALUATE_FIELD_HASH] = "hash",
+  [BIMI_EVALUATE_FIELD_SIZE] = "size",
+};
+
+const char *
+bimi_evaluate_field_to_string(BimiEvaluateField field)
+{
+  return (guint) field < G_N_ELEMENTS(field_names) ? field_names[field] : NULL;
+}
+
+BimiEvaluateField
+bimi_evaluate_error_get_field(const GError *error)
+{
+  const BimiEvaluateErrorPrivate *priv = error != NULL ? bimi_evaluate_error_get_private(error) : NULL;
+
+  return priv != NULL ? priv->field : BIMI_EVALUATE_FIELD_NONE;
+}
+
+void
+bimi_evaluate__set_field_error(GError **error, BimiEvaluateError code, BimiEvaluateField field, const char *format,
+                               ...)
+{
+  va_list ap;
+  g_autofree char *text = NULL;
+
+  if (error == NULL)
+    return;
+  va_start(ap, format);
+  text = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_set_error(error, BIMI_EVALUATE_ERROR, code, "%s: %s", bimi_evaluate_field_to_string(field), text);
+  bimi_evaluate_error_get_private(*error)->field = field;
+}
 
 const char *
 bimi_decision_kind_to_string(BimiDecisionKind kind)
@@ -67,6 +129,17 @@ bimi_decision_free(BimiDecision *d)
   g_free(d->authentication_results);
   if (d->json != NULL)
     json_node_unref(d->json);
+  g_free(d->logo_alt);
+  if (d->mark != NULL) {
+    g_free(d->mark->certificate_type);
+    g_free(d->mark->mark_type);
+    g_free(d->mark->organization);
+    g_free(d->mark->issuer);
+    g_free(d->mark->not_after);
+    g_free(d->mark);
+  }
+  g_free(d->bimi_reason);
+  g_free(d->indicator_detail);
   g_free(d);
 }
 
@@ -83,12 +156,9 @@ bimi_evaluate__run_clear(BimiEvaluateRun *run)
   g_clear_pointer(&run->dkim, g_ptr_array_unref);
   g_clear_pointer(&run->arc, bimi_arc_chain_free);
   g_clear_pointer(&run->dmarc, bimi_dmarc_evaluation_free);
-  g_free(run->dmarc_source);
-  g_free(run->dmarc_reverified_reason);
   g_free(run->own_authres_note);
   g_clear_pointer(&run->bimi, bimi_bimi_result_free);
   g_clear_pointer(&run->verdict, bimi_evaluate__verdict_free);
-  g_free(run->reason);
   g_free(run->authres);
   memset(run, 0, sizeof *run);
 }
@@ -154,6 +224,7 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   ev = g_new0(BimiEvaluator, 1);
   g_atomic_ref_count_init(&ev->ref);
   ev->config = bimi_config_ref(config);
+  ev->authserv_id = g_strdup(config->auth_authserv_id != NULL ? config->auth_authserv_id : g_get_host_name());
   bimi_evaluate__logo_init(ev);
   (void) bimi_evaluate_error_quark();
 
@@ -164,6 +235,7 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   if (ev->resolver == NULL)
     return setup_failed(ev, error, "[dns]", local);
   bimi_config_get_fetch_config(config, &fetch);
+  fetch.resolver = ev->resolver;  /* fetch hosts resolve through [dns] too (zone files, forwarders) */
   ev->fetcher = bimi_fetch_fetcher_new(&fetch, &local);
   if (ev->fetcher == NULL)
     return setup_failed(ev, error, "[fetch]", local);
@@ -220,6 +292,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->fetcher, bimi_fetch_fetcher_free);
   g_clear_pointer(&ev->resolver, bimi_dns_resolver_unref);
   bimi_config_unref(ev->config);
+  g_free(ev->authserv_id);
   g_free(ev);
 }
 
@@ -232,13 +305,55 @@ bimi_evaluator_get_config(BimiEvaluator *ev)
 
 /* ---- the decision ------------------------------------------------------ */
 
+/* The stable codes, in BimiDecisionReason order (the JSON and the API spell them so). */
+static const char *const reason_names[] = {
+  [BIMI_DECISION_REASON_VMC] = "vmc",
+  [BIMI_DECISION_REASON_CMC] = "cmc",
+  [BIMI_DECISION_REASON_LOGO_WITHOUT_EVIDENCE] = "logo-without-evidence",
+  [BIMI_DECISION_REASON_NO_FROM] = "no-from",
+  [BIMI_DECISION_REASON_DMARC_FAIL] = "dmarc-fail",
+  [BIMI_DECISION_REASON_DMARC_NOT_ENFORCING] = "dmarc-not-enforcing",
+  [BIMI_DECISION_REASON_NO_FCRDNS] = "no-fcrdns",
+  [BIMI_DECISION_REASON_NO_RECORD] = "no-record",
+  [BIMI_DECISION_REASON_DECLINED] = "declined",
+  [BIMI_DECISION_REASON_INVALID_RECORD] = "invalid-record",
+  [BIMI_DECISION_REASON_SVG_INVALID] = "svg-invalid",
+  [BIMI_DECISION_REASON_SVG_UNRENDERABLE] = "svg-unrenderable",
+  [BIMI_DECISION_REASON_LOGO_FETCH_FAILED] = "logo-fetch-failed",
+  [BIMI_DECISION_REASON_EVIDENCE_FETCH_FAILED] = "evidence-fetch-failed",
+  [BIMI_DECISION_REASON_EVIDENCE_INVALID] = "evidence-invalid",
+  [BIMI_DECISION_REASON_EVIDENCE_MISSING] = "evidence-missing",
+  [BIMI_DECISION_REASON_LOGO_MISMATCH] = "logo-mismatch",
+  [BIMI_DECISION_REASON_CMC_NOT_SHOWN] = "cmc-not-shown",
+  [BIMI_DECISION_REASON_TEMPERROR] = "temperror",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(reason_names) == BIMI_DECISION_REASON_TEMPERROR + 1);
+
+const char *
+bimi_decision_reason_to_string(BimiDecisionReason reason)
+{
+  g_return_val_if_fail((guint) reason < G_N_ELEMENTS(reason_names), "temperror");
+  return reason_names[reason];
+}
+
+gboolean
+bimi_decision_reason_from_string(const char *text, BimiDecisionReason *out_reason)
+{
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS(reason_names); i++) {
+    if (strcmp(text, reason_names[i]) == 0) {
+      *out_reason = (BimiDecisionReason) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 static void
-set_decision(BimiEvaluateRun *run, BimiDecisionKind kind, const char *reason)
+set_decision(BimiEvaluateRun *run, BimiDecisionKind kind, BimiDecisionReason reason)
 {
   run->kind = kind;
-  g_free(run->reason);
-  run->reason = g_strdup(reason);
-  run->temperror = strcmp(reason, "temperror") == 0;
+  run->reason = reason;
+  run->temperror = reason == BIMI_DECISION_REASON_TEMPERROR;
 }
 
 static gboolean
@@ -277,28 +392,32 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
   const BimiConfig *c = ev->config;
   BimiEvaluateVerdict *v = run->verdict;
   BimiBimiResult *r = run->bimi;
+  BimiDecisionReason reason;
 
   r->authority = v->authority;
   switch (v->kind) {
   case BIMI_EVALUATE_VERDICT_VMC:
-    set_decision(run, BIMI_DECISION_LOGO_CHECKMARK, "vmc");
+    set_decision(run, BIMI_DECISION_LOGO_CHECKMARK, BIMI_DECISION_REASON_VMC);
     return;
   case BIMI_EVALUATE_VERDICT_CMC:
     if (c->policy_show_cmc)
-      set_decision(run, BIMI_DECISION_LOGO, "cmc");
+      set_decision(run, BIMI_DECISION_LOGO, BIMI_DECISION_REASON_CMC);
     else
-      set_decision(run, BIMI_DECISION_NONE, "cmc-not-shown");
+      set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_CMC_NOT_SHOWN);
     return;
   case BIMI_EVALUATE_VERDICT_NO_EVIDENCE:
     if (c->policy_logo_without_evidence)
-      set_decision(run, BIMI_DECISION_LOGO, "logo-without-evidence");
+      set_decision(run, BIMI_DECISION_LOGO, BIMI_DECISION_REASON_LOGO_WITHOUT_EVIDENCE);
     else
-      set_decision(run, BIMI_DECISION_NONE, "evidence-missing");
+      set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_EVIDENCE_MISSING);
     return;
   case BIMI_EVALUATE_VERDICT_FAIL:
     break;
   }
-  set_decision(run, BIMI_DECISION_NONE, v->reason);
+  /* the verdict's reason is one of the codes (bimi_evaluate__verdict_decode() refuses others) */
+  if (!bimi_decision_reason_from_string(v->reason, &reason))
+    reason = BIMI_DECISION_REASON_EVIDENCE_INVALID;
+  set_decision(run, BIMI_DECISION_NONE, reason);
   if (v->temperror) {
     r->code = BIMI_BIMI_RESULT_TEMPERROR;
     g_free(r->reason_code);
@@ -306,10 +425,10 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
     g_free(r->reason);
     r->reason = authres_reason(v->detail);
   } else {
-    gboolean indicator = g_str_equal(v->reason, "svg-invalid") || g_str_equal(v->reason, "logo-fetch-failed") ||
-                         g_str_equal(v->reason, "svg-unrenderable");
-    g_autofree char *reason = authres_reason(v->detail);
-    bimi_bimi_result_set_fail(r, indicator ? "indicator" : "evidence", reason);
+    gboolean indicator = reason == BIMI_DECISION_REASON_SVG_INVALID || reason == BIMI_DECISION_REASON_LOGO_FETCH_FAILED ||
+                         reason == BIMI_DECISION_REASON_SVG_UNRENDERABLE;
+    g_autofree char *comment = authres_reason(v->detail);
+    bimi_bimi_result_set_fail(r, indicator ? "indicator" : "evidence", comment);
   }
 }
 
@@ -323,28 +442,30 @@ bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_ov
   guint ttl = c->cache_max_ttl;
 
   if (d->author_domain == NULL || is_from_code(r->reason_code)) {
-    set_decision(run, BIMI_DECISION_NONE, "no-from");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_NO_FROM);
   } else if (d->result == BIMI_DMARC_RESULT_TEMPERROR && !dmarc_overridden) {
-    set_decision(run, BIMI_DECISION_NONE, "temperror");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_TEMPERROR);
   } else if (d->result == BIMI_DMARC_RESULT_NONE && !dmarc_overridden) {
-    set_decision(run, BIMI_DECISION_NONE, "dmarc-not-enforcing");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_DMARC_NOT_ENFORCING);
   } else if (d->result != BIMI_DMARC_RESULT_PASS && !dmarc_overridden) {
-    set_decision(run, BIMI_DECISION_NONE, "dmarc-fail");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_DMARC_FAIL);
   } else if (r->code == BIMI_BIMI_RESULT_TEMPERROR) {
-    set_decision(run, BIMI_DECISION_NONE, "temperror");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_TEMPERROR);
   } else if (r->code == BIMI_BIMI_RESULT_SKIPPED) {
     /* what is left of skipped: the enforcement gate (spec §4 steps 7–9) */
     set_decision(run, BIMI_DECISION_NONE,
-                 g_strcmp0(r->reason_code, "dmarc-temperror") == 0 ? "temperror" : "dmarc-not-enforcing");
+                 g_strcmp0(r->reason_code, "dmarc-temperror") == 0 ? BIMI_DECISION_REASON_TEMPERROR
+                                                                   : BIMI_DECISION_REASON_DMARC_NOT_ENFORCING);
   } else if (run->rdns != NULL && c->policy_require_fcrdns && run->rdns->result != BIMI_RDNS_RESULT_PASS) {
     set_decision(run, BIMI_DECISION_NONE,
-                 run->rdns->result == BIMI_RDNS_RESULT_TEMPERROR ? "temperror" : "no-fcrdns");
+                 run->rdns->result == BIMI_RDNS_RESULT_TEMPERROR ? BIMI_DECISION_REASON_TEMPERROR
+                                                                 : BIMI_DECISION_REASON_NO_FCRDNS);
   } else if (r->code == BIMI_BIMI_RESULT_NONE) {
-    set_decision(run, BIMI_DECISION_NONE, "no-record");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_NO_RECORD);
   } else if (r->code == BIMI_BIMI_RESULT_DECLINED) {
-    set_decision(run, BIMI_DECISION_NONE, "declined");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_DECLINED);
   } else if (r->code == BIMI_BIMI_RESULT_FAIL || run->verdict == NULL) {
-    set_decision(run, BIMI_DECISION_NONE, "invalid-record");
+    set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_INVALID_RECORD);
   } else {
     decide_verdict(ev, run);
   }
@@ -369,12 +490,32 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
   BimiDecision *d = g_new0(BimiDecision, 1);
 
   d->kind = run->kind;
-  d->reason = g_strdup(run->reason);
+  d->reason = g_strdup(bimi_decision_reason_to_string(run->reason));
+  d->reason_id = run->reason;
   d->ttl = run->ttl;
   d->temperror = run->temperror;
   if (run->kind != BIMI_DECISION_NONE && run->verdict != NULL)
     d->logo_sha256 = g_strdup(run->verdict->sha256);
   d->authentication_results = g_strdup(run->authres);
+  if (run->verdict != NULL) {
+    const BimiEvaluateVerdict *v = run->verdict;
+    if (d->logo_sha256 != NULL)
+      d->logo_alt = g_strdup(v->title);
+    d->indicator_detail = g_strdup(v->detail);
+    if (v->cert_type != NULL) {
+      d->mark = g_new0(BimiDecisionMark, 1);
+      d->mark->certificate_type = g_strdup(v->cert_type);
+      d->mark->mark_type = g_strdup(v->mark_type);
+      d->mark->organization = g_strdup(v->organization);
+      d->mark->issuer = g_strdup(v->issuer);
+      d->mark->not_after = bimi_evaluate__iso_time(v->not_after);
+    }
+  }
+  if (run->bimi != NULL) {
+    d->has_bimi = TRUE;
+    d->bimi_result = run->bimi->code;
+    d->bimi_reason = g_strdup(run->bimi->reason);
+  }
   d->json = bimi_evaluate__build_json(ev, run);
   g_atomic_int_inc(&ev->n_decisions[run->kind]);
   if (run->temperror)
@@ -445,13 +586,13 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
 
   g_return_val_if_fail(ev != NULL, NULL);
   if (domain == NULL) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "domain: not a domain name");
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ARGUMENT, BIMI_EVALUATE_FIELD_DOMAIN, "not a domain name");
     return NULL;
   }
   selector = g_ascii_strdown(selector_in ? selector_in : "default", -1);
   if (!bimi_bimi_selector_is_valid(selector, strlen(selector))) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT,
-                "selector: not a selector (dot-separated LDH labels)");
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ARGUMENT, BIMI_EVALUATE_FIELD_SELECTOR,
+                                   "not a selector (dot-separated LDH labels)");
     return NULL;
   }
   g_atomic_int_inc(&ev->n_domain_status);
@@ -499,7 +640,8 @@ bimi_evaluator_logo_svg(BimiEvaluator *ev, const char *hash, GError **error)
 
   g_return_val_if_fail(ev != NULL, NULL);
   if (!bimi_logo_store_hash_is_valid(hash)) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "hash: not 64 lowercase hex digits");
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ARGUMENT, BIMI_EVALUATE_FIELD_HASH,
+                                   "not 64 lowercase hex digits");
     return NULL;
   }
   svg = bimi_logo_store_get_svg(ev->store, hash, &local);
@@ -529,12 +671,13 @@ bimi_evaluator_logo_png(BimiEvaluator *ev, const char *hash, guint px, GError **
 
   g_return_val_if_fail(ev != NULL, NULL);
   if (!bimi_logo_store_hash_is_valid(hash)) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "hash: not 64 lowercase hex digits");
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ARGUMENT, BIMI_EVALUATE_FIELD_HASH,
+                                   "not 64 lowercase hex digits");
     return NULL;
   }
   if (!bimi_render_size_allowed(&ev->render_options, px)) {
-    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT, "size: %u is not one of [render] sizes",
-                px);
+    bimi_evaluate__set_field_error(error, BIMI_EVALUATE_ERROR_ARGUMENT, BIMI_EVALUATE_FIELD_SIZE,
+                                   "%u is not one of [render] sizes", px);
     return NULL;
   }
   /* A logo that failed to render is a cached verdict: not rendered again

@@ -29,6 +29,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include "evaluate/config.h"
+#include "engine/bimi.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,34 @@ typedef enum {
   BIMI_EVALUATE_ERROR_SETUP,       /**< bimi_evaluator_new(): a component could not be built (trust store, cache dir...) */
   BIMI_EVALUATE_ERROR_INTERNAL,    /**< a component failed for a reason that is not the input's fault (→ 500 / 503) */
 } BimiEvaluateError;
+
+/** The request field a BIMI_EVALUATE_ERROR is about (the "field" of the service's error JSON). */
+typedef enum {
+  BIMI_EVALUATE_FIELD_NONE,      /**< no one field (_SETUP, _INTERNAL, _NOT_FOUND) */
+  BIMI_EVALUATE_FIELD_MESSAGE,   /**< the message body */
+  BIMI_EVALUATE_FIELD_IP,        /**< envelope client IP */
+  BIMI_EVALUATE_FIELD_HELO,
+  BIMI_EVALUATE_FIELD_MAIL_FROM,
+  BIMI_EVALUATE_FIELD_DOMAIN,    /**< domain status: the domain */
+  BIMI_EVALUATE_FIELD_SELECTOR,
+  BIMI_EVALUATE_FIELD_HASH,      /**< logo: the SHA-256 */
+  BIMI_EVALUATE_FIELD_SIZE,      /**< logo: the PNG size */
+} BimiEvaluateField;
+
+/** "message", "ip", "helo", "mail_from", "domain", "selector", "hash", "size"; NULL for NONE. (transfer none) */
+const char *bimi_evaluate_field_to_string(BimiEvaluateField field);
+
+/**
+ * bimi_evaluate_error_get_field:
+ * @error: (nullable): an error from this module
+ *
+ * BIMI_EVALUATE_ERROR is an extended GError (G_DEFINE_EXTENDED_ERROR) that
+ * carries the request field at fault; its message starts with the field's
+ * name ("ip: not an IPv4 or IPv6 address").
+ *
+ * Returns: the field, NONE for another domain or an error about no one field.
+ */
+BimiEvaluateField bimi_evaluate_error_get_field(const GError *error);
 
 /** The SMTP envelope as the receiving MX saw it. Every field optional (NULL). (transfer none) */
 typedef struct {
@@ -61,16 +90,61 @@ typedef enum {
 /** "none", "logo", "logo+checkmark". (transfer none) */
 const char *bimi_decision_kind_to_string(BimiDecisionKind kind);
 
+/** Why: the stable reason codes of the top of this file, in a fixed order (bimi_decision_reason_to_string()). */
+typedef enum {
+  BIMI_DECISION_REASON_VMC,
+  BIMI_DECISION_REASON_CMC,
+  BIMI_DECISION_REASON_LOGO_WITHOUT_EVIDENCE,
+  BIMI_DECISION_REASON_NO_FROM,
+  BIMI_DECISION_REASON_DMARC_FAIL,
+  BIMI_DECISION_REASON_DMARC_NOT_ENFORCING,
+  BIMI_DECISION_REASON_NO_FCRDNS,
+  BIMI_DECISION_REASON_NO_RECORD,
+  BIMI_DECISION_REASON_DECLINED,
+  BIMI_DECISION_REASON_INVALID_RECORD,
+  BIMI_DECISION_REASON_SVG_INVALID,
+  BIMI_DECISION_REASON_SVG_UNRENDERABLE,
+  BIMI_DECISION_REASON_LOGO_FETCH_FAILED,
+  BIMI_DECISION_REASON_EVIDENCE_FETCH_FAILED,
+  BIMI_DECISION_REASON_EVIDENCE_INVALID,
+  BIMI_DECISION_REASON_EVIDENCE_MISSING,
+  BIMI_DECISION_REASON_LOGO_MISMATCH,
+  BIMI_DECISION_REASON_CMC_NOT_SHOWN,
+  BIMI_DECISION_REASON_TEMPERROR,
+} BimiDecisionReason;
+
+/** The stable code: "vmc", "no-record", "temperror"... (transfer none) */
+const char *bimi_decision_reason_to_string(BimiDecisionReason reason);
+/** Parses a stable code (exact spelling). FALSE when unknown. */
+gboolean bimi_decision_reason_from_string(const char *text, BimiDecisionReason *out_reason);
+
+/** The mark certificate of a decision (the JSON's "mark"). Strings owned. */
+typedef struct {
+  char *certificate_type;  /**< "vmc" | "cmc" */
+  char *mark_type;         /**< MCR text ("Registered Mark"...), or NULL */
+  char *organization;      /**< or NULL */
+  char *issuer;            /**< or NULL */
+  char *not_after;         /**< leaf notAfter, RFC 3339 UTC, or NULL */
+} BimiDecisionMark;
+
 /** One answer. Plain data, owned by the caller; free with bimi_decision_free(). */
 typedef struct {
   BimiDecisionKind kind;
   char *reason;                 /**< stable code (see the top of this file); never NULL */
+  BimiDecisionReason reason_id; /**< the same, as the enum */
   char *logo_sha256;            /**< lowercase hex SHA-256 of the displayed SVG, NULL for none */
   guint ttl;                    /**< seconds the answer may be cached (Cache-Control max-age) */
   gboolean temperror;           /**< some input could not be evaluated now (DNS, fetch): retry later */
   char *authentication_results; /**< RFC 8601 value written for the whole evaluation; NULL for domain status */
   JsonNode *json;               /**< the whole DESIGN.md §4 object (decision, reason, indicator, mark, auth,
                                  *   authentication_results, ttl) */
+  /* The same answer typed, for callers that print it (`bimi evaluate`): */
+  char *logo_alt;               /**< the indicator's alt text (its <title>), or NULL */
+  BimiDecisionMark *mark;       /**< the mark certificate, NULL when the JSON's mark is null */
+  gboolean has_bimi;            /**< auth.bimi is not null: @bimi_result and @bimi_reason are set */
+  BimiBimiResultCode bimi_result; /**< the bimi= result (spec §9.1) */
+  char *bimi_reason;            /**< its human reason */
+  char *indicator_detail;       /**< the logo/evidence validation's one-line detail, NULL when none ran */
 } BimiDecision;
 
 void bimi_decision_free(BimiDecision *decision);

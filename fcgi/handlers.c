@@ -106,15 +106,13 @@ respond_unavailable(Exchange *ex, const char *message)
   respond_error(ex, 503, message, NULL, retry);
 }
 
-/* The field an evaluator error is about: evaluate/evaluate.c starts its
- * messages with it ("ip: ...", "selector: ..."). */
+/* The request field an evaluator error is about (carried by the error, evaluate/evaluate.h), or @fallback. */
 static const char *
-error_field(const char *message, const char *const *fields, const char *fallback)
+error_field(const GError *error, const char *fallback)
 {
-  for (guint i = 0; message != NULL && fields[i] != NULL; i++)
-    if (g_str_has_prefix(message, fields[i]) && message[strlen(fields[i])] == ':')
-      return fields[i];
-  return fallback;
+  const char *name = bimi_evaluate_field_to_string(bimi_evaluate_error_get_field(error));
+
+  return name != NULL ? name : fallback;
 }
 
 /* Maps an evaluator error to its answer (evaluate/evaluate.h says which code means what). */
@@ -126,16 +124,12 @@ respond_gerror(Exchange *ex, const GError *error, const char *argument_field)
     case BIMI_EVALUATE_ERROR_MESSAGE:
       respond_error(ex, 400, error->message, "message", NULL);
       return;
-    case BIMI_EVALUATE_ERROR_ENVELOPE: {
-      static const char *const envelope[] = { "ip", "helo", "mail_from", NULL };
-      respond_error(ex, 400, error->message, error_field(error->message, envelope, "ip"), NULL);
+    case BIMI_EVALUATE_ERROR_ENVELOPE:
+      respond_error(ex, 400, error->message, error_field(error, "ip"), NULL);
       return;
-    }
-    case BIMI_EVALUATE_ERROR_ARGUMENT: {
-      static const char *const arguments[] = { "domain", "selector", "hash", "size", NULL };
-      respond_error(ex, 400, error->message, error_field(error->message, arguments, argument_field), NULL);
+    case BIMI_EVALUATE_ERROR_ARGUMENT:
+      respond_error(ex, 400, error->message, error_field(error, argument_field), NULL);
       return;
-    }
     case BIMI_EVALUATE_ERROR_NOT_FOUND:
       respond_error(ex, 404, error->message, NULL, NULL);
       return;

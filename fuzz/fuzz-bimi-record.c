@@ -3,11 +3,12 @@
  *
  * Parses the input and checks the promises of bimi.h for every record that
  * parses: declined iff l= and a= are both empty, each URI passes
- * bimi_bimi_uri_check() and is bounded, avp flags consistent, lps prefixes
+ * bimi_bimi_uri_check() and is bounded, l= names no raster image suffix, avp flags consistent, lps prefixes
  * lower-case LDH within BIMI_BIMI_MAX_LPS_BYTES and at most
  * BIMI_BIMI_MAX_LPS_PREFIXES. Errors must be BIMI_BIMI_ERROR. Any breach aborts.
  */
 #include "engine/bimi.h"
+#include "engine/bimi-private.h"
 #include "engine/limits.h"
 
 #include <stdint.h>
@@ -42,6 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     abort();
   check_uri(rec->location);
   check_uri(rec->evidence);
+  if (rec->location != NULL && bimi_bimi__location_image_suffix(rec->location) != NULL)
+    abort();
   if (rec->has_avp && rec->avp_invalid)
     abort();
   if (rec->has_lps != (rec->lps != NULL))

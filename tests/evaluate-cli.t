@@ -18,24 +18,12 @@ if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
 if [ ! -x "$NGINX" ]; then echo "Bail out! $NGINX is not installed (scripts/install-deps installs it)"; exit 1; fi
 
 T=$(mktemp -d) || exit 1
-NGINX_PID=
-cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; rm -rf "$T"; }
+. tests/evaluate-origin.sh
+cleanup() { evaluate_origin_stop; rm -rf "$T"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-PORT_CRL=$(free_port)
-while [ "$PORT_CRL" = "$PORT" ]; do PORT_CRL=$(free_port); done
-USER_LINE=; [ "$(id -u)" = 0 ] && USER_LINE="user root;"
-sed -e "s|@TMP@|$T|g" -e "s|@REPO@|$PWD|g" -e "s|@PORT_CRL@|$PORT_CRL|g" -e "s|@PORT@|$PORT|g" -e "s|@USER@|$USER_LINE|" \
-  fixtures/evaluate/nginx.conf.in > "$T/nginx.conf"
+evaluate_origin_start "$T"
 sed -e "s|@PORT@|$PORT|g" fixtures/evaluate/evaluate.zone.in > "$T/evaluate.zone"
-"$NGINX" -p "$T" -e "$T/error.log" -c "$T/nginx.conf" -g "daemon off;" &
-NGINX_PID=$!
-for _ in $(seq 200); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.05
-done
 
 mkdir -p "$T/tmpdir"
 export TMPDIR="$T/tmpdir"

@@ -23,7 +23,7 @@ check() {
   ok 0 "$name"
 }
 
-echo "1..9"
+echo "1..12"
 check "record at the Author Domain, gate enforcing" 0 \
   '^discovery: pass \(BIMI record at default._bimi.brand.example\)' brand.example "${Z[@]}"
 check "JSON: l= and a= of the record" 0 '"result" : "pass"' --json brand.example "${Z[@]}"
@@ -36,4 +36,10 @@ check "no record: none" 1 '^discovery: none' nosuch.example "${Z[@]}"
 check "record lookup times out: temperror" 3 'temperror' nosuch.example "${Z[@]}" \
   --dns-timeout default._bimi.nosuch.example
 check "usage: no domain" 2 '' "${Z[@]}"
+check "l= ending in .png: permanent error naming the suffix" 1 \
+  '^discovery: fail \(invalid BIMI record at default._bimi.png.example: l= .*\.png image' png.example "${Z[@]}"
+check "l= ending in .png: JSON result fail" 1 '"result" : "fail"' --json png.example "${Z[@]}"
+check "an empty tag-spec (;;) makes the record invalid" 1 \
+  '^discovery: fail \(invalid BIMI record at default._bimi.emptytag.example: record: empty tag-spec' \
+  emptytag.example "${Z[@]}"
 exit $((fails > 0))

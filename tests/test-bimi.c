@@ -166,6 +166,66 @@ test_record_errors(void)
   parse_fails("v=BIMI1; l=https://example.com/logo.svg; lps=a_b", BIMI_BIMI_ERROR_INVALID);
 }
 
+/* Spec §2 `l=`: another image suffix is a permanent error before any fetch,
+ * the message names the suffix; SVG, SVGZ, no suffix and a query stay fine. */
+static void
+test_record_image_suffix(void)
+{
+  static const struct { const char *uri; const char *suffix; } bad[] = {
+    { "https://images.example.com/brand.png", "png" },
+    { "https://images.example.com/brand.jpg", "jpg" },
+    { "https://images.example.com/brand.JPEG", "jpeg" },
+    { "https://images.example.com/brand.gif", "gif" },
+    { "https://images.example.com/favicon.ico", "ico" },
+    { "https://images.example.com/brand.webp", "webp" },
+    { "https://images.example.com/brand.png?v=2", "png" },
+    { "https://images.example.com/brand.png#x", "png" },
+    { "https://images.example.com/brand%2Epng", "png" },
+  };
+  static const char *const good[] = {
+    "https://images.example.com/brand.svg", "https://images.example.com/brand.svgz",
+    "https://images.example.com/brand", "https://images.example.com/brand.svg?v=2",
+    "https://images.example.com/png", "https://images.example.com/brand.png/logo.svg",
+    "https://images.example.com/logo.svg?f=brand.png", "https://png.example.com/",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autofree char *rec = g_strdup_printf("v=BIMI1; l=%s; a=", bad[i].uri);
+    g_autofree char *dot = g_strdup_printf(".%s image", bad[i].suffix);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiBimiRecord) r = bimi_bimi_record_parse(rec, strlen(rec), &error);
+    g_assert_null(r);
+    g_assert_error(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, dot));
+    g_assert_cmpstr(bimi_bimi__location_image_suffix(bad[i].uri), ==, bad[i].suffix);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autofree char *rec = g_strdup_printf("v=BIMI1; l=%s; a=", good[i]);
+    g_autoptr(BimiBimiRecord) r = parse_ok(rec);
+    g_assert_cmpstr(r->location, ==, good[i]);
+    g_assert_null(bimi_bimi__location_image_suffix(good[i]));
+  }
+  /* a= is an Evidence Document: the suffix rule is about the indicator only */
+  {
+    g_autoptr(BimiBimiRecord) r = parse_ok("v=BIMI1; l=; a=https://example.com/vmc.pem");
+    g_assert_cmpstr(r->evidence, ==, "https://example.com/vmc.pem");
+  }
+}
+
+/* RFC 6376 §3.2 tag-list = tag-spec *( ";" tag-spec ) [ ";" ]: one trailing
+ * ";" is allowed, an empty tag-spec (";;") is not. */
+static void
+test_record_empty_tag_spec(void)
+{
+  g_autoptr(BimiBimiRecord) one = parse_ok("v=BIMI1; l=https://x.example/l.svg;");
+  g_autoptr(BimiBimiRecord) wsp = parse_ok("v=BIMI1; l=https://x.example/l.svg; ");
+  g_assert_cmpstr(one->location, ==, "https://x.example/l.svg");
+  g_assert_cmpstr(wsp->location, ==, "https://x.example/l.svg");
+  parse_fails("v=BIMI1; l=https://x.example/l.svg;;", BIMI_BIMI_ERROR_SYNTAX);
+  parse_fails("v=BIMI1; l=https://x.example/l.svg; ; ", BIMI_BIMI_ERROR_SYNTAX);
+  parse_fails("v=BIMI1;; l=https://x.example/l.svg", BIMI_BIMI_ERROR_SYNTAX);
+}
+
 static void
 test_record_lps_avp(void)
 {
@@ -722,6 +782,8 @@ main(int argc, char **argv)
   g_test_add_func("/bimi/record/full", test_record_full);
   g_test_add_func("/bimi/record/declined", test_record_declined);
   g_test_add_func("/bimi/record/errors", test_record_errors);
+  g_test_add_func("/bimi/record/image-suffix", test_record_image_suffix);
+  g_test_add_func("/bimi/record/empty-tag-spec", test_record_empty_tag_spec);
   g_test_add_func("/bimi/record/lps-avp", test_record_lps_avp);
   g_test_add_func("/bimi/record/limits", test_record_limits);
   g_test_add_func("/bimi/record/txt-records-limit", test_txt_records_limit);

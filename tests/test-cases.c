@@ -376,7 +376,7 @@ run_library(gconstpointer data)
 }
 
 /* The CLI's exit code for @expect: "exit" when given, else 0 for a logo, 3 for
- * a temperror, 1 for none (DESIGN.md §5). */
+ * a temperror, 1 for none (docs/api.md, the CLI). */
 static int
 expected_exit(JsonObject *expect)
 {

@@ -1055,6 +1055,47 @@ test_resolver_fixture(void)
 
 #define ADD_F(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
 
+/* Both overrides are DMARC operations with one report shape (issue 14): the ARC relaxation and our own
+ * A-R's verdict are recorded as BimiDmarcOverride, and the A-R says what re-verification found. */
+static void
+test_overrides(void)
+{
+  g_autoptr(BimiDmarcEvaluation) ev = g_new0(BimiDmarcEvaluation, 1);
+  g_autoptr(BimiAuthres) ar = bimi_authres_new("mx.example");
+  g_autofree char *text = NULL;
+  const BimiDmarcOverride *arc, *own;
+
+  ev->result = BIMI_DMARC_RESULT_FAIL;
+  ev->reason = g_strdup("no passing identifier aligned with brand.example");
+  ev->author_domain = g_strdup("brand.example");
+  ev->has_policy = TRUE;
+  ev->policy = ev->disposition = BIMI_DMARC_POLICY_REJECT;
+  g_assert_null(bimi_dmarc_evaluation_find_override(ev, BIMI_DMARC_OVERRIDE_ARC));
+  g_assert_true(bimi_dmarc_evaluation_apply_arc_override(ev, "forwarder.example"));
+  arc = bimi_dmarc_evaluation_find_override(ev, BIMI_DMARC_OVERRIDE_ARC);
+  g_assert_nonnull(arc);
+  g_assert_cmpstr(arc->by, ==, "forwarder.example");
+  g_assert_cmpint(arc->reverified, ==, BIMI_DMARC_RESULT_FAIL);
+  g_assert_cmpint(ev->disposition, ==, BIMI_DMARC_POLICY_NONE);
+  bimi_dmarc_evaluation_apply_trusted_authres(ev, BIMI_DMARC_RESULT_PASS, "mx.example");
+  own = bimi_dmarc_evaluation_find_override(ev, BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES);
+  g_assert_nonnull(own);
+  g_assert_cmpstr(own->by, ==, "mx.example");
+  g_assert_cmpint(own->reverified, ==, BIMI_DMARC_RESULT_FAIL);
+  g_assert_cmpstr(own->reverified_reason, ==, "no passing identifier aligned with brand.example");
+  g_assert_cmpint(ev->result, ==, BIMI_DMARC_RESULT_PASS);
+  g_assert_cmpstr(ev->reason, ==, "pass by our own Authentication-Results at delivery");
+  g_assert_cmpuint(ev->overrides->len, ==, 2);
+  bimi_dmarc_evaluation_add_authres(ev, ar);
+  text = bimi_authres_to_string(ar);
+  g_assert_nonnull(strstr(text, "dmarc=pass"));
+  g_assert_nonnull(strstr(text, "reported by our own Authentication-Results (mx.example); re-verified now: fail"));
+  g_assert_nonnull(strstr(text, "policy.override=arc"));
+  /* a fail verdict takes the policy's disposition back, unless ARC relaxed it */
+  bimi_dmarc_evaluation_apply_trusted_authres(ev, BIMI_DMARC_RESULT_FAIL, "mx.example");
+  g_assert_cmpint(ev->disposition, ==, BIMI_DMARC_POLICY_NONE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1072,6 +1113,7 @@ main(int argc, char **argv)
   g_test_add_func("/dmarc/helpers/strings", test_strings);
   g_test_add_func("/dmarc/helpers/psl", test_psl);
   g_test_add_func("/dmarc/author-domain", test_author_domain);
+  g_test_add_func("/dmarc/overrides", test_overrides);
   ADD_F("/dmarc/eval/spf-helo-identity", test_spf_helo_identity);
   ADD_F("/dmarc/eval/dkim-per-signature", test_dkim_per_signature);
   ADD_F("/dmarc/eval/pct-sampling", test_pct_sampling);

@@ -240,6 +240,7 @@ test_bad_input(void)
 
   g_assert_null(bimi_evaluator_evaluate(ev, junk, NULL, NOW, &error));
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_MESSAGE);
+  g_assert_cmpint(bimi_evaluate_error_get_field(error), ==, BIMI_EVALUATE_FIELD_MESSAGE);
   g_clear_error(&error);
   g_assert_true(g_file_get_contents("fixtures/evaluate/vmc.eml", &vmc, &len, NULL));
   good = g_bytes_new(vmc, len);
@@ -247,8 +248,30 @@ test_bad_input(void)
     g_assert_null(bimi_evaluator_evaluate(ev, good, &bad[i], NOW, &error));
     g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ENVELOPE);
     g_assert_true(g_str_has_prefix(error->message, field[i]));
+    /* the field travels in the error, not only in its text (fcgi/ reads it so) */
+    g_assert_cmpstr(bimi_evaluate_field_to_string(bimi_evaluate_error_get_field(error)), ==, field[i]);
     g_clear_error(&error);
   }
+}
+
+/* The reason codes: one name per enum value, each parsing back; the JSON spells them so. */
+static void
+test_reason_names(void)
+{
+  BimiDecisionReason back;
+
+  for (guint r = BIMI_DECISION_REASON_VMC; r <= BIMI_DECISION_REASON_TEMPERROR; r++) {
+    const char *name = bimi_decision_reason_to_string((BimiDecisionReason) r);
+    g_assert_nonnull(name);
+    g_assert_true(bimi_decision_reason_from_string(name, &back));
+    g_assert_cmpint(back, ==, r);
+  }
+  g_assert_cmpstr(bimi_decision_reason_to_string(BIMI_DECISION_REASON_LOGO_WITHOUT_EVIDENCE), ==,
+                  "logo-without-evidence");
+  g_assert_false(bimi_decision_reason_from_string("VMC", &back));
+  g_assert_false(bimi_decision_reason_from_string(NULL, &back));
+  g_assert_null(bimi_evaluate_field_to_string(BIMI_EVALUATE_FIELD_NONE));
+  g_assert_cmpstr(bimi_evaluate_field_to_string(BIMI_EVALUATE_FIELD_MAIL_FROM), ==, "mail_from");
 }
 
 static void
@@ -263,6 +286,16 @@ test_domain_status(void)
   GError *error = NULL;
 
   check(brand, BIMI_DECISION_LOGO_CHECKMARK, "vmc", NULL);
+  /* the typed decision: the reason as the enum, the mark and the bimi= result (what `bimi evaluate` prints) */
+  g_assert_cmpint(brand->reason_id, ==, BIMI_DECISION_REASON_VMC);
+  g_assert_nonnull(brand->mark);
+  g_assert_cmpstr(brand->mark->certificate_type, ==, "vmc");
+  g_assert_true(brand->has_bimi);
+  g_assert_cmpint(brand->bimi_result, ==, BIMI_BIMI_RESULT_PASS);
+  g_assert_nonnull(brand->indicator_detail);
+  g_assert_cmpint(none->reason_id, ==, BIMI_DECISION_REASON_NO_RECORD);
+  g_assert_null(none->mark);
+  g_assert_null(none->indicator_detail);
   g_assert_cmpstr(json_object_get_string_member(member(brand, "auth", "dmarc", NULL), "source"), ==, "assumed-pass");
   check(cmc, BIMI_DECISION_LOGO, "cmc", NULL);
   check(lax, BIMI_DECISION_NONE, "dmarc-not-enforcing", NULL);
@@ -270,12 +303,14 @@ test_domain_status(void)
   check(nodmarc, BIMI_DECISION_NONE, "dmarc-not-enforcing", NULL);
   g_assert_null(bimi_evaluator_domain_status(ev, "not a domain", NULL, NOW, &error));
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT);
+  g_assert_cmpint(bimi_evaluate_error_get_field(error), ==, BIMI_EVALUATE_FIELD_DOMAIN);
   g_clear_error(&error);
   g_assert_null(bimi_evaluator_domain_status(ev, "192.0.2.1", NULL, NOW, &error));
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT);
   g_clear_error(&error);
   g_assert_null(bimi_evaluator_domain_status(ev, "brand.test", "bad selector!", NOW, &error));
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_ARGUMENT);
+  g_assert_cmpint(bimi_evaluate_error_get_field(error), ==, BIMI_EVALUATE_FIELD_SELECTOR);
   g_clear_error(&error);
 }
 
@@ -618,6 +653,7 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/single-flight", test_single_flight);
   g_test_add_func("/evaluate/bad-input", test_bad_input);
   g_test_add_func("/evaluate/domain-status", test_domain_status);
+  g_test_add_func("/evaluate/reason-names", test_reason_names);
   g_test_add_func("/evaluate/logos", test_logos);
   g_test_add_func("/evaluate/unrenderable", test_unrenderable);
   g_test_add_func("/evaluate/unrenderable-in-store", test_unrenderable_in_store);

@@ -535,6 +535,56 @@ test_dns_private(void)
   }
 }
 
+/* No pins: every host (and every redirect hop) resolves through engine/dns,
+ * here an offline zone; a name the zone lacks is reason dns. */
+static void
+test_dns_zone(void)
+{
+  static const char zone[] = "origin.test. A 127.0.0.1\n"
+                             "private.origin.test. A 127.0.0.1\n"
+                             "v6.origin.test. AAAA ::1\n";
+  g_autoptr(GError) error = NULL;
+  BimiDnsConfig dc = { .offline = TRUE, .timeout_ms = 500 };
+  g_autoptr(BimiDnsResolver) dns = bimi_dns_resolver_new(&dc, &error);
+  BimiFetchConfig c = { .allow_private_addresses = TRUE, .ca_file = "fixtures/tls/ca.pem" };
+  g_autoptr(BimiFetcher) f = NULL;
+
+  g_assert_no_error(error);
+  g_assert_true(bimi_dns_resolver_add_zone_data(dns, zone, sizeof zone - 1, "origin.zone", NULL, &error));
+  c.resolver = dns;
+  f = bimi_fetch_fetcher_new(&c, &error);
+  g_assert_no_error(error);
+  {
+    g_autoptr(BimiFetchResult) good = get(f, "/logo.svg");
+    g_autoptr(BimiFetchResult) hop = get(f, "/redirect/private");   /* → private.origin.test, from the zone */
+    g_autoptr(BimiFetchResult) nx = get_kind(f, "nx.origin.test", port, "/logo.svg", BIMI_FETCH_KIND_LOGO);
+    g_autofree char *final = g_strdup_printf("https://private.origin.test:%u/logo.svg", port);
+
+    g_assert_cmpint(good->status, ==, BIMI_FETCH_STATUS_OK);
+    g_assert_cmpstr(good->remote_ip, ==, "127.0.0.1");
+    g_assert_true(g_bytes_equal(good->body, logo_svg));
+    g_assert_cmpint(hop->status, ==, BIMI_FETCH_STATUS_OK);
+    g_assert_cmpuint(hop->redirects, ==, 1);
+    g_assert_cmpstr(hop->final_url, ==, final);
+    assert_failed(nx, BIMI_FETCH_REASON_DNS);
+    g_assert_nonnull(strstr(nx->detail, "nx.origin.test has no address: A NXDOMAIN"));
+  }
+  {
+    /* A name pinned by `resolve` keeps its pin (tests, demo): nginx listens
+     * on 127.0.0.1 only, the zone says 127.0.0.1, the pin 127.0.0.3. */
+    const char *pin[] = { NULL, NULL };
+    g_autofree char *p = g_strdup_printf("origin.test:%u:127.0.0.3", port);
+    g_autoptr(BimiFetcher) pinned = NULL;
+    g_autoptr(BimiFetchResult) r = NULL;
+    pin[0] = p;
+    c.resolve = pin;
+    pinned = bimi_fetch_fetcher_new(&c, &error);
+    g_assert_no_error(error);
+    r = get(pinned, "/logo.svg");
+    assert_failed(r, BIMI_FETCH_REASON_CONNECT);
+  }
+}
+
 static void
 test_connect_refused(void)
 {
@@ -582,6 +632,12 @@ test_rogue(void)
   assert_failed(chunked, BIMI_FETCH_REASON_TOO_LARGE);   /* no Content-Length: the write callback stops it */
   assert_failed(closed, BIMI_FETCH_REASON_TOO_LARGE);
   assert_failed(shortr, BIMI_FETCH_REASON_PROTOCOL);     /* Content-Length says 5000, 100 arrive */
+  {
+    /* One header line of 1 MiB: libcurl gives up with "Out of memory". */
+    g_autoptr(BimiFetchResult) bighead = get_kind(f, "rogue.origin.test", port_rogue, "/bighead", BIMI_FETCH_KIND_LOGO);
+    assert_failed(bighead, BIMI_FETCH_REASON_TOO_LARGE);
+    g_assert_nonnull(strstr(bighead->detail, "response header larger than libcurl accepts"));
+  }
   assert_failed(stall, BIMI_FETCH_REASON_TIMEOUT);
 }
 
@@ -722,6 +778,7 @@ main(int argc, char **argv)
   g_test_add_func("/fetch-nginx/cap/decoded", test_too_large_decoded);
   g_test_add_func("/fetch-nginx/cap/evidence", test_evidence_caps);
   g_test_add_func("/fetch-nginx/svgz", test_svgz);
+  g_test_add_func("/fetch-nginx/dns/zone", test_dns_zone);
   g_test_add_func("/fetch-nginx/content-type", test_content_type);
   g_test_add_func("/fetch-nginx/http-status", test_http_status);
   g_test_add_func("/fetch-nginx/redirect/limits-and-scheme", test_redirects);

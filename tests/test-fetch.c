@@ -300,6 +300,17 @@ test_url_checks(void)
     { "not a url", BIMI_FETCH_REASON_URL, "absolute URL" },
     { "/logo.svg", BIMI_FETCH_REASON_URL, "absolute URL" },
     { "https://example.com:99999/", BIMI_FETCH_REASON_URL, "absolute URL" },
+    /* issue 13: the host is judged in its IDNA-mapped form (full-width digits,
+     * ideographic full stops), not as libcurl's URL parser hands it out */
+    { "https://\xef\xbc\x91\xef\xbc\x92\xef\xbc\x97.\xef\xbc\x90.\xef\xbc\x90.\xef\xbc\x91/",
+      BIMI_FETCH_REASON_URL, "maps to the IP literal 127.0.0.1" },
+    { "https://127\xe3\x80\x82" "0\xe3\x80\x82" "0.1/", BIMI_FETCH_REASON_URL, "maps to the IP literal 127.0.0.1" },
+    { "https://169\xef\xbc\x8e" "254.169.254/latest/", BIMI_FETCH_REASON_URL, "maps to the IP literal 169.254.169.254" },
+    { "https://example.\xef\xbc\x91/", BIMI_FETCH_REASON_URL, "numeric label" },
+    { "https://127.0.0.1./logo.svg", BIMI_FETCH_REASON_URL, "IP literal" },
+    { "https://10.0.1/logo.svg", BIMI_FETCH_REASON_URL, "IP literal" },
+    { "https://\xe2\x80\x8b.example/", BIMI_FETCH_REASON_URL, "empty label" },
+    { "https://exa$mple.com/", BIMI_FETCH_REASON_URL, "" },
   };
   g_autoptr(BimiFetcher) f = new_fetcher(FALSE);
   BimiFetchRequest req = { .kind = BIMI_FETCH_KIND_LOGO };
@@ -326,6 +337,162 @@ test_url_checks(void)
     r = bimi_fetch_url(f, url->str, &req, NULL);
     g_assert_cmpint(r->reason, ==, BIMI_FETCH_REASON_URL);
     g_assert_nonnull(strstr(r->detail, "2049 bytes"));
+  }
+}
+
+/* bimi_fetch__host_check(): the final form of a host, and what is refused in it. */
+static void
+test_host_final_form(void)
+{
+  static const struct {
+    const char *host;
+    gboolean allow_private;
+    const char *want;        /* NULL: refused */
+  } cases[] = {
+    { "Example.COM", FALSE, "example.com" },
+    { "example.com.", FALSE, "example.com" },
+    { "b\xc3\xbc" "cher.example", FALSE, "xn--bcher-kva.example" },
+    { "\xef\xbd\x85\xef\xbd\x98\xef\xbd\x81\xef\xbd\x8d\xef\xbd\x90\xef\xbd\x8c\xef\xbd\x85.com", FALSE,
+      "example.com" },                                             /* full-width letters */
+    { "logo\xe3\x80\x82" "example\xe3\x80\x82" "com", FALSE, "logo.example.com" }, /* ideographic full stops */
+    { "img_cdn.example.com", FALSE, "img_cdn.example.com" },
+    { "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x97.\xef\xbc\x90.\xef\xbc\x90.\xef\xbc\x91", FALSE, NULL },
+    { "\xef\xbc\x91\xef\xbc\x92\xef\xbc\x97.\xef\xbc\x90.\xef\xbc\x90.\xef\xbc\x91", TRUE, "127.0.0.1" },
+    { "127\xe3\x80\x82" "0\xe3\x80\x82" "0.1", FALSE, NULL },
+    { "[::1]", FALSE, NULL },
+    { "[::1]", TRUE, "[::1]" },
+    { "localhost", FALSE, NULL },
+    { "localhost", TRUE, "localhost" },
+    { "example.123", FALSE, NULL },
+    { "a..example", FALSE, NULL },
+    { "-\xff.example", FALSE, NULL },                            /* not UTF-8: no valid IDN */
+    { "ex ample.com", FALSE, NULL },
+    { "xn--a.example\xc3\xbc", FALSE, NULL },                    /* an invalid A-label inside an IDN */
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *out = NULL;
+    g_autofree char *detail = NULL;
+    gboolean ok = bimi_fetch__host_check(cases[i].host, cases[i].allow_private, &out, &detail);
+    if (ok != (cases[i].want != NULL) || g_strcmp0(out, cases[i].want) != 0)
+      g_error("host %s: expected %s, got %s (%s)", cases[i].host, cases[i].want ? cases[i].want : "refusal",
+              out ? out : "refusal", detail ? detail : "");
+    g_assert_true(ok || detail != NULL);
+  }
+  {
+    /* BIMI_DNS_MAX_NAME_BYTES: a mapped name one byte over is refused. */
+    g_autoptr(GString) name = g_string_new(NULL);
+    g_autofree char *out = NULL, *detail = NULL;
+    while (name->len < BIMI_DNS_MAX_NAME_BYTES - 4)
+      g_string_append(name, "abcdefghi.");
+    g_string_truncate(name, BIMI_DNS_MAX_NAME_BYTES - 4);
+    g_string_append(name, ".com");
+    g_assert_cmpuint(name->len, ==, BIMI_DNS_MAX_NAME_BYTES);
+    g_assert_true(bimi_fetch__host_check(name->str, FALSE, &out, &detail));
+    g_clear_pointer(&out, g_free);
+    g_string_prepend_c(name, 'x');
+    g_assert_false(bimi_fetch__host_check(name->str, FALSE, &out, &detail));
+    g_assert_nonnull(strstr(detail, "at most 253"));
+  }
+}
+
+static BimiDnsResolver *
+zone_resolver(void)
+{
+  static const char zone[] =
+    "logo.example.     A     192.0.2.1\n"
+    "logo.example.     AAAA  2001:db8::1\n"
+    "alias.example.    CNAME logo.example.\n"
+    "v6only.example.   AAAA  2001:db8::6\n"
+    "txtonly.example.  TXT   \"not an address\"\n"
+    "many.example.     A     192.0.2.10\nmany.example. A 192.0.2.11\nmany.example. A 192.0.2.12\n"
+    "many.example.     A     192.0.2.13\nmany.example. A 192.0.2.14\nmany.example. A 192.0.2.15\n"
+    "many.example.     A     192.0.2.16\nmany.example. A 192.0.2.17\nmany.example. A 192.0.2.18\n";
+  g_autoptr(GError) error = NULL;
+  BimiDnsConfig c = { .offline = TRUE, .timeout_ms = 200 };
+  BimiDnsResolver *r = bimi_dns_resolver_new(&c, &error);
+
+  g_assert_no_error(error);
+  g_assert_true(bimi_dns_resolver_add_zone_data(r, zone, sizeof zone - 1, "fetch.zone", NULL, &error));
+  g_assert_true(bimi_dns_resolver_add_fault_name(r, "slow.example", &error));
+  g_assert_no_error(error);
+  return r;
+}
+
+static guint
+count_char(const char *s, char c)
+{
+  guint n = 0;
+  for (; *s != '\0'; s++)
+    n += *s == c;
+  return n;
+}
+
+/* Fetch hosts resolve through engine/dns (A and AAAA), pinned for libcurl. */
+static void
+test_resolve_pin(void)
+{
+  g_autoptr(BimiDnsResolver) dns = zone_resolver();
+  BimiFetchConfig c = { .resolver = dns };
+  g_autoptr(BimiFetcher) f = bimi_fetch_fetcher_new(&c, NULL);
+  g_autoptr(BimiFetcher) no_dns = new_fetcher(FALSE);
+  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+  static const struct {
+    const char *host;
+    BimiFetchReason reason;
+    const char *want;        /* the pin, or a piece of the detail */
+  } cases[] = {
+    { "logo.example", BIMI_FETCH_REASON_NONE, "logo.example:443:192.0.2.1,[2001:db8::1]" },
+    { "alias.example", BIMI_FETCH_REASON_NONE, "alias.example:443:192.0.2.1,[2001:db8::1]" },
+    { "v6only.example", BIMI_FETCH_REASON_NONE, "v6only.example:443:[2001:db8::6]" },
+    { "nx.example", BIMI_FETCH_REASON_DNS, "A NXDOMAIN, AAAA NXDOMAIN" },
+    { "txtonly.example", BIMI_FETCH_REASON_DNS, "A NODATA, AAAA NODATA" },
+    { "slow.example", BIMI_FETCH_REASON_DNS, "TEMPERROR" },
+  };
+
+  g_assert_nonnull(f);
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *pin = NULL, *detail = NULL;
+    BimiFetchReason reason = bimi_fetch__resolve_pin(f, cases[i].host, 443, deadline, &pin, &detail);
+    if (reason != cases[i].reason ||
+        (reason == BIMI_FETCH_REASON_NONE ? g_strcmp0(pin, cases[i].want) != 0
+                                          : detail == NULL || strstr(detail, cases[i].want) == NULL))
+      g_error("%s: expected %s %s, got %s %s", cases[i].host, bimi_fetch_reason_to_string(cases[i].reason),
+              cases[i].want, bimi_fetch_reason_to_string(reason), pin ? pin : detail);
+  }
+  {
+    /* BIMI_FETCH_MAX_ADDRESSES_PER_FAMILY: 9 A records, 8 pinned. */
+    g_autofree char *pin = NULL, *detail = NULL;
+    g_assert_cmpint(bimi_fetch__resolve_pin(f, "many.example", 443, deadline, &pin, &detail), ==,
+                    BIMI_FETCH_REASON_NONE);
+    g_assert_cmpuint(count_char(pin, ',') + 1, ==, BIMI_FETCH_MAX_ADDRESSES_PER_FAMILY);
+  }
+  {
+    /* The fetch deadline bounds the lookups: already passed → timeout. */
+    g_autofree char *pin = NULL, *detail = NULL;
+    g_assert_cmpint(bimi_fetch__resolve_pin(f, "logo.example", 443, g_get_monotonic_time() - 1, &pin, &detail), ==,
+                    BIMI_FETCH_REASON_TIMEOUT);
+  }
+  {
+    /* Without a resolver a name that is not pinned is not fetched at all. */
+    g_autofree char *pin = NULL, *detail = NULL;
+    g_assert_cmpint(bimi_fetch__resolve_pin(no_dns, "logo.example", 443, deadline, &pin, &detail), ==,
+                    BIMI_FETCH_REASON_DNS);
+    g_assert_nonnull(strstr(detail, "no DNS resolver"));
+  }
+  {
+    /* Whole fetches: NXDOMAIN from the zone is reason dns; the zone's
+     * documentation address reaches the socket guard (and is refused there). */
+    BimiFetchRequest req = { .kind = BIMI_FETCH_KIND_LOGO };
+    g_autoptr(BimiFetchResult) nx = bimi_fetch_url(f, "https://nx.example/logo.svg", &req, NULL);
+    g_autoptr(BimiFetchResult) doc = bimi_fetch_url(f, "https://logo.example/logo.svg", &req, NULL);
+    g_autoptr(BimiFetchResult) unpinned = bimi_fetch_url(no_dns, "https://logo.example/logo.svg", &req, NULL);
+    g_assert_cmpint(nx->reason, ==, BIMI_FETCH_REASON_DNS);
+    g_assert_nonnull(strstr(nx->detail, "NXDOMAIN"));
+    g_assert_cmpint(doc->reason, ==, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+    g_assert_true(strstr(doc->detail, "192.0.2.1: documentation") != NULL ||
+                  strstr(doc->detail, "2001:db8::1: documentation") != NULL);
+    g_assert_cmpint(unpinned->reason, ==, BIMI_FETCH_REASON_DNS);
   }
 }
 
@@ -510,6 +677,8 @@ main(int argc, char **argv)
   g_test_add_func("/fetch/header/cache-control", test_cache_control);
   g_test_add_func("/fetch/header/media-type", test_media_type);
   g_test_add_func("/fetch/url/refused-before-network", test_url_checks);
+  g_test_add_func("/fetch/url/host-final-form", test_host_final_form);
+  g_test_add_func("/fetch/dns/resolve-pin", test_resolve_pin);
   g_test_add_func("/fetch/socket/endpoint-rule", test_endpoint_rule);
   g_test_add_func("/fetch/per-host/limit", test_per_host_slots);
   g_test_add_func("/fetch/per-host/wakeup", test_per_host_wakeup);
