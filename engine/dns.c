@@ -664,8 +664,15 @@ BimiDnsAnswer *
 bimi_dns_lookup_record(BimiDnsResolver *resolver, const char *name, BimiDnsType type, gboolean *out_invalid_name,
                        GError **error)
 {
+  return bimi_dns_lookup_record_deadline(resolver, name, type, G_MAXINT64, out_invalid_name, error);
+}
+
+BimiDnsAnswer *
+bimi_dns_lookup_record_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
+                                gint64 deadline_monotonic_us, gboolean *out_invalid_name, GError **error)
+{
   g_autoptr(GError) local = NULL;
-  BimiDnsAnswer *answer = bimi_dns_lookup(resolver, name, type, &local);
+  BimiDnsAnswer *answer = bimi_dns_lookup_deadline(resolver, name, type, deadline_monotonic_us, &local);
 
   if (out_invalid_name != NULL)
     *out_invalid_name = FALSE;

@@ -233,6 +233,18 @@ BimiDnsAnswer *bimi_dns_lookup_record(BimiDnsResolver *resolver, const char *nam
                                       gboolean *out_invalid_name, GError **error);
 
 /**
+ * bimi_dns_lookup_record_deadline:
+ * @deadline_monotonic_us: as bimi_dns_lookup_deadline()
+ *
+ * bimi_dns_lookup_record() under an overall deadline (SPF's RFC 7208 §4.6.4
+ * elapsed-time limit; §4.3: a name that cannot be queried does not exist).
+ * Other parameters, errors and the return value as bimi_dns_lookup_record().
+ */
+BimiDnsAnswer *bimi_dns_lookup_record_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsType type,
+                                               gint64 deadline_monotonic_us, gboolean *out_invalid_name,
+                                               GError **error);
+
+/**
  * bimi_dns_lookup_deadline:
  * @resolver: the shared resolver
  * @name: as bimi_dns_lookup()

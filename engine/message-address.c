@@ -201,9 +201,13 @@ tokenize(const char *s, gsize len, GError **error)
       t.special = (char) c;
       i++;
     } else if (is_atext(c)) {
+      BimiCursor cur = bimi_cursor_init(s, len);
+      BimiLexError lex;
+      gsize n;
       t.type = TOK_ATOM;
-      while (i < len && is_atext((guchar) s[i]))
-        i++;
+      cur.pos = i;
+      (void) bimi_rfc5322_read_atom(&cur, len, BIMI_LEX_UTF8, &n, &lex); /* len: the field bounds it already */
+      i = cur.pos;
     } else if (c == ')') {
       fail(error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, i, "')' without a matching '('");
       return NULL;

@@ -200,10 +200,9 @@ dns_query(Check *c, const char *name, BimiDnsType type, BimiDnsAnswer **out_answ
     return BIMI_DNS_TEMPERROR;
   }
   c->dns_queries++;
-  answer = bimi_dns_lookup_deadline(c->resolver, name, type, c->deadline, &error);
+  /* A name no query can be composed for is NXDOMAIN (§4.3). */
+  answer = bimi_dns_lookup_record_deadline(c->resolver, name, type, c->deadline, NULL, &error);
   if (answer == NULL) {
-    if (g_error_matches(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_INVALID_NAME))
-      return BIMI_DNS_NXDOMAIN; /* no query can be composed: non-existent (§4.3) */
     problem(c, "%s %s: %s", bimi_dns_type_to_string(type), name, error->message);
     return BIMI_DNS_TEMPERROR;
   }

@@ -42,8 +42,8 @@ check_ip(const char *ip)
   g_autofree char *again = g_inet_address_to_string(a);
   if (strcmp(again, ip) != 0)
     abort();
-  /* IPv4-mapped means ::ffff:0:0/96 (RFC 4291 §2.5.5.2), by the bytes: text that
-   * merely starts "::ffff:" can be another address (::ffff:19ff:c000:209). */
+  /* An IPv4-mapped address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) must have become
+   * IPv4; "::ffff:192:c000:209" is another IPv6 address that only starts alike. */
   if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6) {
     static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
     if (memcmp(g_inet_address_to_bytes(a), mapped, sizeof mapped) == 0)

@@ -190,6 +190,41 @@ test_quoted(void)
   g_assert_cmpstr(lf, ==, "a b");
 }
 
+static void
+test_atom(void)
+{
+  BimiCursor c = cur("J.Doe+tag@example");
+  BimiLexError lex;
+  gsize n = 99;
+  g_assert_true(bimi_rfc5322_read_atom(&c, 64, BIMI_LEX_LAX, &n, &lex));
+  g_assert_cmpuint(n, ==, 1);
+  g_assert_cmpuint(bimi_cursor_peek(&c), ==, '.');
+  c.pos = 2;
+  g_assert_true(bimi_rfc5322_read_atom(&c, 64, BIMI_LEX_LAX, &n, &lex));
+  g_assert_cmpuint(n, ==, 7);
+  g_assert_cmpuint(bimi_cursor_peek(&c), ==, '@');
+  /* 8-bit bytes only with BIMI_LEX_UTF8 (RFC 6532). */
+  c = cur("caf\xc3\xa9 x");
+  g_assert_true(bimi_rfc5322_read_atom(&c, 64, BIMI_LEX_LAX, &n, &lex));
+  g_assert_cmpuint(n, ==, 3);
+  c.pos = 0;
+  g_assert_true(bimi_rfc5322_read_atom(&c, 64, BIMI_LEX_UTF8, &n, &lex));
+  g_assert_cmpuint(n, ==, 5);
+  /* The maximum: 4 bytes pass at 4, fail at 3 on the fourth byte. */
+  c = cur("abcd;");
+  g_assert_true(bimi_rfc5322_read_atom(&c, 4, BIMI_LEX_LAX, &n, &lex));
+  g_assert_cmpuint(n, ==, 4);
+  c.pos = 0;
+  g_assert_false(bimi_rfc5322_read_atom(&c, 3, BIMI_LEX_LAX, &n, &lex));
+  g_assert_cmpint(lex.status, ==, BIMI_LEX_TOO_LONG);
+  g_assert_cmpuint(lex.offset, ==, 3);
+  /* Not on atext: an empty atom. */
+  c = cur("(x)");
+  g_assert_true(bimi_rfc5322_read_atom(&c, 4, BIMI_LEX_LAX, &n, &lex));
+  g_assert_cmpuint(n, ==, 0);
+  g_assert_cmpuint(c.pos, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -200,5 +235,6 @@ main(int argc, char **argv)
   g_test_add_func("/base/rfc5322/comment-depth-limit", test_comment_depth);
   g_test_add_func("/base/rfc5322/cfws", test_cfws);
   g_test_add_func("/base/rfc5322/quoted-string", test_quoted);
+  g_test_add_func("/base/rfc5322/atom", test_atom);
   return g_test_run();
 }

@@ -94,6 +94,26 @@ bimi_rfc5322_skip_cfws(BimiCursor *c, guint max_depth, guint flags, BimiLexError
   }
 }
 
+gboolean
+bimi_rfc5322_read_atom(BimiCursor *c, gsize max, guint flags, gsize *out_len, BimiLexError *err)
+{
+  gsize start = c->pos;
+
+  g_return_val_if_fail(c != NULL && out_len != NULL && err != NULL, FALSE);
+  while (!bimi_cursor_at_end(c)) {
+    guchar ch = bimi_cursor_peek(c);
+    if (!bimi_char_is_atext(ch) && !(ch >= 0x80 && (flags & BIMI_LEX_UTF8)))
+      break;
+    if (c->pos - start == max) {
+      *out_len = max;
+      return lex_fail(err, BIMI_LEX_TOO_LONG, c->pos);
+    }
+    c->pos++;
+  }
+  *out_len = c->pos - start;
+  return TRUE;
+}
+
 char *
 bimi_rfc5322_read_quoted(BimiCursor *c, gsize max, guint flags, BimiLexError *err)
 {

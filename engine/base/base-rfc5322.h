@@ -29,6 +29,7 @@ typedef enum {
   BIMI_LEX_BARE_LF = BIMI_FOLD_BARE_LF, /* 1 << 0 */
   BIMI_LEX_STRICT = 1u << 1,
   BIMI_LEX_NO_CTL = 1u << 2,
+  BIMI_LEX_UTF8 = 1u << 3, /* atoms: bytes >= 0x80 are atext too (RFC 6532 §3.2 UTF8-non-ascii) */
 } BimiLexFlags;
 
 typedef enum {
@@ -91,6 +92,20 @@ bimi_rfc5322_skip_comment_at(const char *s, gsize len, gsize *pos, guint max_dep
  * Returns: TRUE, or FALSE with @err set by bimi_rfc5322_skip_comment().
  */
 gboolean bimi_rfc5322_skip_cfws(BimiCursor *c, guint max_depth, guint flags, BimiLexError *err);
+
+/**
+ * bimi_rfc5322_read_atom:
+ * @c: the cursor
+ * @max: the longest atom accepted, in bytes
+ * @flags: #BimiLexFlags (%BIMI_LEX_UTF8 honoured)
+ * @out_len: (out): the atom's length (0 when the cursor is not on atext)
+ * @err: (out): set when FALSE is returned
+ *
+ * Reads the atext run of an atom (RFC 5322 §3.2.3, without its CFWS) and
+ * moves the cursor past it.
+ * Returns: TRUE, or FALSE with @err TOO_LONG (the cursor on the first byte past @max).
+ */
+gboolean bimi_rfc5322_read_atom(BimiCursor *c, gsize max, guint flags, gsize *out_len, BimiLexError *err);
 
 /**
  * bimi_rfc5322_read_quoted:
