@@ -65,6 +65,20 @@ list_has(char **items, const char *a, const char *b)
   return FALSE;
 }
 
+/* The colon-separated lists of RFC 6376 §3.6.1 whose items set a flag:
+ * h= (acceptable hash algorithms; absent = every one) and t= (y testing,
+ * s strict). A tag present sets each of its flags to whether it lists the item. */
+static const struct {
+  const char *tag;
+  const char *item;
+  glong offset; /* of a gboolean in BimiDkimKey */
+} key_flags[] = {
+  { "h", "sha1", G_STRUCT_OFFSET(BimiDkimKey, allows_sha1) },
+  { "h", "sha256", G_STRUCT_OFFSET(BimiDkimKey, allows_sha256) },
+  { "t", "y", G_STRUCT_OFFSET(BimiDkimKey, testing) },
+  { "t", "s", G_STRUCT_OFFSET(BimiDkimKey, strict) },
+};
+
 /* One DER TLV (X.690 §8.1) of @tag at *p, at most 3 length octets, bounded by @end. */
 static gboolean
 der_read(const guint8 **p, const guint8 *end, guint8 tag, const guint8 **content, gsize *clen)
@@ -157,11 +171,12 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
       return NULL;
     }
   }
-  v = bimi_taglist_lookup_value(tags, "h");
-  if (v != NULL) {
-    g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
-    key->allows_sha1 = list_has(items, "sha1", NULL);
-    key->allows_sha256 = list_has(items, "sha256", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(key_flags); i++) {
+    v = bimi_taglist_lookup_value(tags, key_flags[i].tag);
+    if (v != NULL) {
+      g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
+      G_STRUCT_MEMBER(gboolean, key, key_flags[i].offset) = list_has(items, key_flags[i].item, NULL);
+    }
   }
   v = bimi_taglist_lookup_value(tags, "k");
   if (v == NULL || strcmp(v, "rsa") == 0) {
@@ -180,12 +195,6 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
                   "key record: service types s= exclude email");
       return NULL;
     }
-  }
-  v = bimi_taglist_lookup_value(tags, "t");
-  if (v != NULL) {
-    g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
-    key->testing = list_has(items, "y", NULL);
-    key->strict = list_has(items, "s", NULL);
   }
 
   t = bimi_taglist_lookup(tags, "p");

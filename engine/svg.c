@@ -162,26 +162,21 @@ add_issue_v(BimiSvgResult *r, gboolean is_error, const char *code, guint line, c
   g_ptr_array_add(list, issue);
 }
 
-static void add_error(BimiSvgResult *r, const char *code, guint line, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-static void add_warning(BimiSvgResult *r, const char *code, guint line, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+static void add_issue(BimiSvgResult *r, gboolean is_error, const char *code, guint line, const char *fmt, ...)
+  G_GNUC_PRINTF(5, 6);
 
 static void
-add_error(BimiSvgResult *r, const char *code, guint line, const char *fmt, ...)
+add_issue(BimiSvgResult *r, gboolean is_error, const char *code, guint line, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  add_issue_v(r, TRUE, code, line, fmt, ap);
+  add_issue_v(r, is_error, code, line, fmt, ap);
   va_end(ap);
 }
 
-static void
-add_warning(BimiSvgResult *r, const char *code, guint line, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  add_issue_v(r, FALSE, code, line, fmt, ap);
-  va_end(ap);
-}
+/* One varargs path; the names say which list an issue lands in. */
+#define add_error(r, ...) add_issue((r), TRUE, __VA_ARGS__)
+#define add_warning(r, ...) add_issue((r), FALSE, __VA_ARGS__)
 
 /* Attacker text for a message: at most QUOTE_MAX bytes, cut on a character
  * boundary, "..." appended when cut. Invalid UTF-8 is repaired later. */

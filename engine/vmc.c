@@ -499,33 +499,27 @@ name_attr(const X509_NAME *name, const char *oid)
   return out;
 }
 
+/* Whether extension @nid of @x lists @want: extKeyUsage (RFC 5280 §4.2.1.12)
+ * is a SEQUENCE OF KeyPurposeId, certificatePolicies (§4.2.1.4) a SEQUENCE OF
+ * PolicyInformation compared by policyIdentifier. One walk for both. */
 static gboolean
-has_eku(X509 *x, const ASN1_OBJECT *want)
+ext_lists_oid(X509 *x, int nid, const ASN1_OBJECT *want)
 {
-  EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
+  void *ext = X509_get_ext_d2i(x, nid, NULL, NULL);
+  const OPENSSL_STACK *sk = ext;
   gboolean found = FALSE;
 
-  if (eku == NULL)
+  if (ext == NULL)
     return FALSE;
-  for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++)
-    if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0)
-      found = TRUE;
-  EXTENDED_KEY_USAGE_free(eku);
-  return found;
-}
-
-static gboolean
-has_policy(X509 *x, const ASN1_OBJECT *want)
-{
-  CERTIFICATEPOLICIES *pol = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
-  gboolean found = FALSE;
-
-  if (pol == NULL)
-    return FALSE;
-  for (int i = 0; i < sk_POLICYINFO_num(pol); i++)
-    if (OBJ_cmp(sk_POLICYINFO_value(pol, i)->policyid, want) == 0)
-      found = TRUE;
-  CERTIFICATEPOLICIES_free(pol);
+  for (int i = 0; i < OPENSSL_sk_num(sk) && !found; i++) {
+    const void *item = OPENSSL_sk_value(sk, i);
+    const ASN1_OBJECT *oid = nid == NID_certificate_policies ? ((const POLICYINFO *) item)->policyid : item;
+    found = OBJ_cmp(oid, want) == 0;
+  }
+  if (nid == NID_certificate_policies)
+    CERTIFICATEPOLICIES_free(ext);
+  else
+    EXTENDED_KEY_USAGE_free(ext);
   return found;
 }
 
@@ -1308,14 +1302,14 @@ bimi_vmc_verify(GBytes *pem, BimiVmcTrust *trust, const BimiVmcOptions *opts, GE
 
   eku_bimi = OBJ_txt2obj(OID_EKU_BIMI, 1);
   mark_policy = OBJ_txt2obj(OID_MARK_POLICY, 1);
-  leaf_eku = has_eku(leaf, eku_bimi);
+  leaf_eku = ext_lists_oid(leaf, NID_ext_key_usage, eku_bimi);
   if (!leaf_eku)
     fail(r, BIMI_VMC_CHECK_EKU_LEAF, "the leaf lacks EKU id-kp-BrandIndicatorforMessageIdentification (%s)", OID_EKU_BIMI);
-  if (issuer != NULL && !has_eku(issuer, eku_bimi)) {
+  if (issuer != NULL && !ext_lists_oid(issuer, NID_ext_key_usage, eku_bimi)) {
     g_autofree char *in = short_name(issuer);
     fail(r, BIMI_VMC_CHECK_EKU_ISSUER, "the issuing CA (%s) lacks EKU %s", in, OID_EKU_BIMI);
   }
-  if (!has_policy(leaf, mark_policy))
+  if (!ext_lists_oid(leaf, NID_certificate_policies, mark_policy))
     fail(r, BIMI_VMC_CHECK_POLICY, "the leaf lacks certificate policy %s", OID_MARK_POLICY);
   ASN1_OBJECT_free(eku_bimi);
   ASN1_OBJECT_free(mark_policy);
