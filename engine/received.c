@@ -89,85 +89,58 @@ scan_comment(const char *v, gsize len, gsize *i, GError **error)
   }
 }
 
-/* A domain literal at v[*i] == '[': dtext only (RFC 5321 §4.1.3), no WSP. */
+/* The three bracketed runs of a Received field, scanned by one loop:
+ * an address literal (RFC 5321 §4.1.3: dtext only, no WSP), a quoted-string
+ * (RFC 5322 §3.2.4, with quoted-pairs) and an angle-addr (a path, with quoted
+ * local parts and domain literals; no comment, no second '<', no ';'). */
+typedef struct {
+  const char *name;       /* in messages */
+  guchar close;           /* the byte that ends the run */
+  const char *refused;    /* bytes refused inside; NULL: none */
+  gboolean refuse_wsp;    /* WSP refused inside */
+  gboolean quoted_pair;   /* '\\' takes the next byte along (RFC 5322 §3.2.1) */
+  gboolean quoted_inside; /* a quoted-string may stand inside */
+} Bracketed;
+
+static const Bracketed LITERAL = { "address literal", ']', "[()<>;\"\\", TRUE, FALSE, FALSE };
+static const Bracketed QUOTED = { "quoted-string", '"', NULL, FALSE, TRUE, FALSE };
+static const Bracketed ANGLE = { "angle-addr", '>', "<();\\", FALSE, FALSE, TRUE };
+
+/* The run of kind @k whose opening byte is v[*i]; on return *i is past its
+ * closing byte. Control bytes and @k's refused bytes are syntax errors. */
 static gboolean
-scan_literal(const char *v, gsize len, gsize *i, GError **error)
+scan_bracketed(const Bracketed *k, const char *v, gsize len, gsize *i, GError **error)
 {
   gsize start = (*i)++;
   while (*i < len) {
     guchar c = v[*i];
-    if (c == ']') {
+    if (c == k->close) {
       (*i)++;
       return TRUE;
     }
     if (is_ctl(c))
       return ctl_error(v, *i, error);
-    if (bimi_char_is_lwsp(c) || strchr("[()<>;\"\\", c) != NULL) {
-      g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-                  "'%c' inside the address literal opened at offset %" G_GSIZE_FORMAT " (offset %" G_GSIZE_FORMAT ")",
-                  bimi_char_is_lwsp(c) ? ' ' : c, start, *i);
-      return FALSE;
-    }
-    (*i)++;
-  }
-  g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-              "unterminated address literal opened at offset %" G_GSIZE_FORMAT, start);
-  return FALSE;
-}
-
-/* A quoted-string at v[*i] == '"' (RFC 5322 §3.2.4). */
-static gboolean
-scan_quoted(const char *v, gsize len, gsize *i, GError **error)
-{
-  gsize start = (*i)++;
-  while (*i < len) {
-    guchar c = v[*i];
-    if (is_ctl(c))
-      return ctl_error(v, *i, error);
-    if (c == '\\') {
+    if (k->quoted_pair && c == '\\') {
       if (*i + 1 < len && is_ctl((guchar) v[*i + 1]))
         return ctl_error(v, *i + 1, error);
       *i += 2;
       continue;
     }
-    (*i)++;
-    if (c == '"')
-      return TRUE;
-  }
-  g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-              "unterminated quoted-string opened at offset %" G_GSIZE_FORMAT, start);
-  return FALSE;
-}
-
-/* An angle-addr at v[*i] == '<': a path, with quoted local parts and domain
- * literals; no comment, no second '<', no ';'. */
-static gboolean
-scan_angle(const char *v, gsize len, gsize *i, GError **error)
-{
-  gsize start = (*i)++;
-  while (*i < len) {
-    guchar c = v[*i];
-    if (c == '>') {
-      (*i)++;
-      return TRUE;
-    }
-    if (is_ctl(c))
-      return ctl_error(v, *i, error);
-    if (c == '"') {
-      if (!scan_quoted(v, len, i, error))
+    if (k->quoted_inside && c == '"') {
+      if (!scan_bracketed(&QUOTED, v, len, i, error))
         return FALSE;
       continue;
     }
-    if (strchr("<();\\", c) != NULL) {
+    if ((k->refuse_wsp && bimi_char_is_lwsp(c)) || (k->refused != NULL && strchr(k->refused, c) != NULL)) {
       g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-                  "'%c' inside the angle-addr opened at offset %" G_GSIZE_FORMAT " (offset %" G_GSIZE_FORMAT ")", c,
-                  start, *i);
+                  "'%c' inside the %s opened at offset %" G_GSIZE_FORMAT " (offset %" G_GSIZE_FORMAT ")",
+                  bimi_char_is_lwsp(c) ? ' ' : c, k->name, start, *i);
       return FALSE;
     }
     (*i)++;
   }
-  g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-              "unterminated angle-addr opened at offset %" G_GSIZE_FORMAT, start);
+  g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX, "unterminated %s opened at offset %" G_GSIZE_FORMAT,
+              k->name, start);
   return FALSE;
 }
 
@@ -208,11 +181,11 @@ tokenize(const char *v, gsize len, GArray *toks, GError **error)
       break;
     case '[':
       t.kind = TOK_LITERAL;
-      ok = scan_literal(v, len, &i, error);
+      ok = scan_bracketed(&LITERAL, v, len, &i, error);
       break;
     case '<':
       t.kind = TOK_ANGLE;
-      ok = scan_angle(v, len, &i, error);
+      ok = scan_bracketed(&ANGLE, v, len, &i, error);
       break;
     case ';':
       t.kind = TOK_SEMI;
@@ -665,7 +638,7 @@ parse_return_path(const char *v, gsize len, char **out, GError **error)
   gsize s, e;
   if (i < len && v[i] == '<') {
     gsize open = i;
-    if (!scan_angle(v, len, &i, error))
+    if (!scan_bracketed(&ANGLE, v, len, &i, error))
       return FALSE;
     s = open + 1;
     e = i - 1;
