@@ -147,6 +147,7 @@ bimi_cli_cmd_fetch(int argc, char **argv)
     return bimi_cli_usage_error("fetch", "--timeout-ms must not be negative");
   req.if_none_match = etag;
   req.if_modified_since = last_modified;
+  req.now = g_get_real_time() / G_USEC_PER_SEC; /* the CLI owns the clock (STYLE §7) */
 
   config.allow_private_addresses = allow_private;
   config.ca_file = ca_file;

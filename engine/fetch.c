@@ -26,8 +26,9 @@
  *  - SVGZ: allowed for logos (spec §5). A logo body that starts with the gzip
  *    magic after HTTP decoding is inflated here, capped the same way.
  *  - Status: only 200 is a success (304 when the request was conditional).
- *  - Cache-Control: s-maxage, then max-age, then Expires − Date; no-store and
- *    no-cache → 0. The caller applies its own bounds.
+ *  - Cache-Control: s-maxage, then max-age, then Expires − Date (without a
+ *    Date, Expires − the request's now: the engine reads no clock, STYLE §7);
+ *    no-store and no-cache → 0. The caller applies its own bounds.
  *  - CRLs (BIMI_FETCH_KIND_CRL): http or https on every hop, port 80 for an
  *    http hop and 443 for an https one (checked on the socket, like above), any
  *    media type: the CRL's signature, verified by engine/vmc against the issuing
@@ -995,7 +996,7 @@ header_value(CURL *curl, const char *name)
 }
 
 static gint64
-freshness(CURL *curl)
+freshness(CURL *curl, gint64 now)
 {
   struct curl_header *h = NULL;
   size_t count;
@@ -1024,10 +1025,14 @@ freshness(CURL *curl)
     time_t d;
     date = header_value(curl, "Date");
     d = date != NULL ? curl_getdate(date, NULL) : -1;
-    if (d < 0)
-      d = (time_t) (g_get_real_time() / G_USEC_PER_SEC);
     /* RFC 9111 §5.3: an invalid Expires means "already expired". */
-    if (e < 0 || e <= d)
+    if (e < 0)
+      return 0;
+    if (d < 0 && now <= 0)
+      return -1; /* no Date and no caller clock: nothing to subtract from */
+    if (d < 0)
+      d = (time_t) now; /* RFC 9111 §4.2.1: the time the response was received */
+    if (e <= d)
       return 0;
     return MIN((gint64) (e - d), (gint64) BIMI_FETCH_MAX_AGE_LIMIT);
   }
@@ -1035,13 +1040,13 @@ freshness(CURL *curl)
 }
 
 static void
-take_cache_headers(CURL *curl, BimiFetchResult *r)
+take_cache_headers(CURL *curl, gint64 now, BimiFetchResult *r)
 {
   g_free(r->etag);
   r->etag = header_value(curl, "ETag");
   g_free(r->last_modified);
   r->last_modified = header_value(curl, "Last-Modified");
-  r->max_age = freshness(curl);
+  r->max_age = freshness(curl, now);
 }
 
 static gboolean
@@ -1334,7 +1339,7 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
     }
     if (code == 304 && conditional) {
       r->status = BIMI_FETCH_STATUS_NOT_MODIFIED;
-      take_cache_headers(curl, r);
+      take_cache_headers(curl, req->now, r);
       break;
     }
     if (code != 200) {
@@ -1356,7 +1361,7 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
         break;
       }
     }
-    take_cache_headers(curl, r);
+    take_cache_headers(curl, req->now, r);
     if (req->kind == BIMI_FETCH_KIND_LOGO && t.body->len >= 2 && t.body->data[0] == 0x1f && t.body->data[1] == 0x8b) {
       g_autofree char *why = NULL;
       BimiFetchReason bad = BIMI_FETCH_REASON_NONE;

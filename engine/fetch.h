@@ -126,6 +126,9 @@ typedef struct {
   const char *const *accept_types;/**< NULL-terminated lower-case media types accepted, or NULL for
                                        the kind's defaults (bimi_fetch_default_types()) */
   gboolean accept_missing_type;   /**< with accept_types: also accept a response without Content-Type */
+  gint64 now;                     /**< Unix seconds, the caller's clock: the receive time that stands in
+                                       for a missing Date when freshness comes from Expires (RFC 9111
+                                       §4.2.1); 0 or less: Expires without Date gives max_age -1 */
 } BimiFetchRequest;
 
 /** The outcome of one fetch. Plain data; free with bimi_fetch_result_free(). */
@@ -140,7 +143,8 @@ typedef struct {
   char *etag;                /**< ETag, or NULL */
   char *last_modified;       /**< Last-Modified, or NULL */
   gint64 max_age;            /**< freshness lifetime in seconds from Cache-Control s-maxage/max-age
-                                  (no-store/no-cache → 0) or Expires − Date; -1 when not given */
+                                  (no-store/no-cache → 0) or Expires − Date (Date missing:
+                                  Expires − the request's now); -1 when not given */
   char *final_url;           /**< the URL of the last hop tried, or NULL */
   char *remote_ip;           /**< peer address of the last hop, or NULL */
   guint redirects;           /**< redirects followed */

@@ -41,7 +41,6 @@ bimi_evaluate__verdict_free(BimiEvaluateVerdict *v)
 {
   if (v == NULL)
     return;
-  g_free(v->reason);
   g_free(v->detail);
   g_free(v->location);
   g_free(v->evidence);
@@ -80,7 +79,7 @@ clean_text(const char *text)
 }
 
 static void G_GNUC_PRINTF(4, 5)
-set_fail(BimiEvaluateVerdict *v, const char *reason, gboolean temperror, const char *format, ...)
+set_fail(BimiEvaluateVerdict *v, BimiDecisionReason reason, gboolean temperror, const char *format, ...)
 {
   va_list ap;
   g_autofree char *text = NULL;
@@ -89,8 +88,7 @@ set_fail(BimiEvaluateVerdict *v, const char *reason, gboolean temperror, const c
   text = g_strdup_vprintf(format, ap);
   va_end(ap);
   v->kind = BIMI_EVALUATE_VERDICT_FAIL;
-  g_free(v->reason);
-  v->reason = g_strdup(temperror ? "temperror" : reason);
+  v->reason = temperror ? BIMI_DECISION_REASON_TEMPERROR : reason;
   g_free(v->detail);
   v->detail = clean_text(text);
   v->temperror = temperror;
@@ -114,13 +112,14 @@ fetch_is_temporary(const BimiFetchResult *r)
 }
 
 static BimiFetchResult *
-fetch(BimiEvaluator *ev, const char *url, BimiFetchKind kind, gint64 *max_age)
+fetch(BimiEvaluator *ev, const char *url, BimiFetchKind kind, gint64 now, gint64 *max_age)
 {
   BimiFetchRequest request = { 0 };
   g_autoptr(GError) error = NULL;
   BimiFetchResult *r;
 
   request.kind = kind;
+  request.now = now;
   g_atomic_int_inc(&ev->n_fetches);
   r = bimi_fetch_url(ev->fetcher, url, &request, &error);
   if (r == NULL) {
@@ -168,8 +167,7 @@ take_certificate(BimiEvaluateVerdict *v, const BimiVmcResult *r)
   const char *mark = bimi_vmc_mark_type_to_string(r->mark_type);
 
   v->kind = r->cert_type == BIMI_VMC_CERT_VMC ? BIMI_EVALUATE_VERDICT_VMC : BIMI_EVALUATE_VERDICT_CMC;
-  g_free(v->reason);
-  v->reason = g_strdup(r->cert_type == BIMI_VMC_CERT_VMC ? "vmc" : "cmc");
+  v->reason = r->cert_type == BIMI_VMC_CERT_VMC ? BIMI_DECISION_REASON_VMC : BIMI_DECISION_REASON_CMC;
   v->cert_type = g_strdup(bimi_vmc_cert_type_to_string(r->cert_type));
   v->mark_type = mark ? g_strdup(mark) : (r->mark_type_text ? clean_text(r->mark_type_text) : NULL);
   v->organization = r->organization ? clean_text(r->organization) : NULL;
@@ -235,15 +233,15 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
   v->location = g_strdup(location);
   v->evidence = g_strdup(evidence);
   v->kind = BIMI_EVALUATE_VERDICT_FAIL;
-  v->reason = g_strdup("temperror");
+  v->reason = BIMI_DECISION_REASON_TEMPERROR;
   v->detail = g_strdup("");
 
   /* 1. the Evidence Document (spec §7.1) */
   if (evidence != NULL) {
-    pem = fetch(ev, evidence, BIMI_FETCH_KIND_EVIDENCE, &max_age);
+    pem = fetch(ev, evidence, BIMI_FETCH_KIND_EVIDENCE, now, &max_age);
     if (pem->status != BIMI_FETCH_STATUS_OK) {
       gboolean temp = fetch_is_temporary(pem);
-      set_fail(v, "evidence-fetch-failed", temp, "a= %s: %s (%s)", evidence, bimi_fetch_reason_to_string(pem->reason),
+      set_fail(v, BIMI_DECISION_REASON_EVIDENCE_FETCH_FAILED, temp, "a= %s: %s (%s)", evidence, bimi_fetch_reason_to_string(pem->reason),
                pem->detail ? pem->detail : "");
       v->authority = temp ? BIMI_BIMI_AUTHORITY_NONE : BIMI_BIMI_AUTHORITY_FAIL;
       return g_steal_pointer(&v);
@@ -252,20 +250,20 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
   /* 2. the indicator (spec §5) */
   if (location != NULL) {
     g_autoptr(BimiSvgResult) svg = NULL;
-    logo = fetch(ev, location, BIMI_FETCH_KIND_LOGO, &max_age);
+    logo = fetch(ev, location, BIMI_FETCH_KIND_LOGO, now, &max_age);
     if (logo->status != BIMI_FETCH_STATUS_OK) {
-      set_fail(v, "logo-fetch-failed", fetch_is_temporary(logo), "l= %s: %s (%s)", location,
+      set_fail(v, BIMI_DECISION_REASON_LOGO_FETCH_FAILED, fetch_is_temporary(logo), "l= %s: %s (%s)", location,
                bimi_fetch_reason_to_string(logo->reason), logo->detail ? logo->detail : "");
       return g_steal_pointer(&v);
     }
     svg = bimi_svg_validate(logo->body, &error);
     if (svg == NULL) {
-      set_fail(v, "svg-invalid", TRUE, "l= %s: %s", location, error->message);
+      set_fail(v, BIMI_DECISION_REASON_SVG_INVALID, TRUE, "l= %s: %s", location, error->message);
       return g_steal_pointer(&v);
     }
     if (!svg->valid) {
       const BimiSvgIssue *i = svg->errors->len > 0 ? g_ptr_array_index(svg->errors, 0) : NULL;
-      set_fail(v, "svg-invalid", FALSE, "l= is not SVG Tiny PS: %s at line %u: %s", i ? i->code : "?",
+      set_fail(v, BIMI_DECISION_REASON_SVG_INVALID, FALSE, "l= is not SVG Tiny PS: %s at line %u: %s", i ? i->code : "?",
                i ? i->line : 0, i ? i->message : "");
       if (evidence != NULL)
         v->authority = BIMI_BIMI_AUTHORITY_NONE;
@@ -288,7 +286,7 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     opts.location_svg = logo ? logo->body : NULL;
     cert = bimi_vmc_verify(pem->body, ev->trust, &opts, &error);
     if (cert == NULL) {
-      set_fail(v, "evidence-invalid", FALSE, "a= %s: %s", evidence, error->message);
+      set_fail(v, BIMI_DECISION_REASON_EVIDENCE_INVALID, FALSE, "a= %s: %s", evidence, error->message);
       v->authority = BIMI_BIMI_AUTHORITY_FAIL;
       g_free(check.title);
       return g_steal_pointer(&v);
@@ -296,7 +294,7 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     if (!cert->valid || cert->svg == NULL) {
       gboolean only_mismatch = FALSE;
       g_autofree char *why = vmc_failures(cert, &only_mismatch);
-      set_fail(v, only_mismatch ? "logo-mismatch" : "evidence-invalid", FALSE, "a= %s: %s", evidence,
+      set_fail(v, only_mismatch ? BIMI_DECISION_REASON_LOGO_MISMATCH : BIMI_DECISION_REASON_EVIDENCE_INVALID, FALSE, "a= %s: %s", evidence,
                *why ? why : "no logo");
       v->authority = BIMI_BIMI_AUTHORITY_FAIL;
       g_free(check.title);
@@ -306,8 +304,7 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     display = cert->svg;
   } else {
     v->kind = BIMI_EVALUATE_VERDICT_NO_EVIDENCE;
-    g_free(v->reason);
-    v->reason = g_strdup("evidence-missing");
+      v->reason = BIMI_DECISION_REASON_EVIDENCE_MISSING;
     v->authority = BIMI_BIMI_AUTHORITY_NONE;
   }
   g_free(v->detail);
@@ -336,15 +333,15 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     case BIMI_EVALUATE_PROBE_OK:
       break;
     case BIMI_EVALUATE_PROBE_UNRENDERABLE:
-      set_fail(v, "svg-unrenderable", FALSE, "%s %s %s", v->svg_from_evidence ? "a= logo" : "l=",
+      set_fail(v, BIMI_DECISION_REASON_SVG_UNRENDERABLE, FALSE, "%s %s %s", v->svg_from_evidence ? "a= logo" : "l=",
                v->svg_from_evidence ? evidence : location, why);
       return g_steal_pointer(&v);
     case BIMI_EVALUATE_PROBE_TEMPORARY:
-      set_fail(v, "temperror", TRUE, "%s", why);
+      set_fail(v, BIMI_DECISION_REASON_TEMPERROR, TRUE, "%s", why);
       return g_steal_pointer(&v);
     }
     if (!bimi_logo_store_put_svg(ev->store, display, hash, &error)) {
-      set_fail(v, "temperror", TRUE, "logo store: %s", error->message);
+      set_fail(v, BIMI_DECISION_REASON_TEMPERROR, TRUE, "logo store: %s", error->message);
       return g_steal_pointer(&v);
     }
     if (png != NULL && !bimi_logo_store_put_png(ev->store, hash, c->render_sizes[c->render_n_sizes - 1], png, &error)) {
@@ -417,7 +414,7 @@ bimi_evaluate__evidence(BimiEvaluator *ev, const char *record_domain, const char
     v = g_new0(BimiEvaluateVerdict, 1);
     v->location = g_strdup(location);
     v->evidence = g_strdup(evidence);
-    set_fail(v, "temperror", TRUE, "record cache: %s", error->message);
+    set_fail(v, BIMI_DECISION_REASON_TEMPERROR, TRUE, "record cache: %s", error->message);
     return v;
   }
   if (status == BIMI_RECORD_CACHE_REFRESHED && c.fresh != NULL) {
@@ -455,9 +452,21 @@ bimi_evaluate__evidence(BimiEvaluator *ev, const char *record_domain, const char
 
 static const char *const kind_names[] = { "vmc", "cmc", "no-evidence", "fail" };
 static const char *const authority_names[] = { "none", "pass", "fail" };
-static const char *const reason_names[] = { "vmc", "cmc", "evidence-missing", "svg-invalid", "logo-fetch-failed",
-                                            "evidence-fetch-failed", "evidence-invalid", "logo-mismatch", "temperror",
-                                            "svg-unrenderable", NULL };
+/* The decision reasons a verdict may carry (BimiEvaluateVerdict.reason); the
+ * first three belong to a kind, the rest to a failure. */
+static const BimiDecisionReason verdict_reasons[] = {
+  BIMI_DECISION_REASON_VMC,           BIMI_DECISION_REASON_CMC,
+  BIMI_DECISION_REASON_EVIDENCE_MISSING, BIMI_DECISION_REASON_SVG_INVALID,
+  BIMI_DECISION_REASON_LOGO_FETCH_FAILED, BIMI_DECISION_REASON_EVIDENCE_FETCH_FAILED,
+  BIMI_DECISION_REASON_EVIDENCE_INVALID, BIMI_DECISION_REASON_LOGO_MISMATCH,
+  BIMI_DECISION_REASON_TEMPERROR,     BIMI_DECISION_REASON_SVG_UNRENDERABLE,
+};
+/* The reason that goes with each verdict kind but FAIL. */
+static const BimiDecisionReason kind_reasons[] = {
+  [BIMI_EVALUATE_VERDICT_VMC] = BIMI_DECISION_REASON_VMC,
+  [BIMI_EVALUATE_VERDICT_CMC] = BIMI_DECISION_REASON_CMC,
+  [BIMI_EVALUATE_VERDICT_NO_EVIDENCE] = BIMI_DECISION_REASON_EVIDENCE_MISSING,
+};
 
 static void
 put_string(GKeyFile *kf, const char *key, const char *value)
@@ -475,7 +484,7 @@ bimi_evaluate__verdict_encode(const BimiEvaluateVerdict *v)
 
   g_key_file_set_integer(kf, GROUP, "format", BIMI_EVALUATE_CACHE_FORMAT);
   g_key_file_set_string(kf, GROUP, "kind", kind_names[v->kind]);
-  g_key_file_set_string(kf, GROUP, "reason", v->reason);
+  g_key_file_set_string(kf, GROUP, "reason", bimi_decision_reason_to_string(v->reason));
   g_key_file_set_string(kf, GROUP, "detail", v->detail);
   g_key_file_set_string(kf, GROUP, "authority", authority_names[v->authority]);
   put_string(kf, "location", v->location);
@@ -548,6 +557,22 @@ get_name(GKeyFile *kf, const char *key, const char *const *names, gsize n_names,
   return decode_error(error, "%s: unknown value", key);
 }
 
+/* The "reason" key: a decision reason name (bimi_decision_reason_from_string())
+ * that a verdict may carry. */
+static gboolean
+get_reason(GKeyFile *kf, BimiDecisionReason *out, GError **error)
+{
+  g_autofree char *s = NULL;
+
+  if (!get_string(kf, "reason", TRUE, &s, error))
+    return FALSE;
+  if (bimi_decision_reason_from_string(s, out))
+    for (gsize i = 0; i < G_N_ELEMENTS(verdict_reasons); i++)
+      if (*out == verdict_reasons[i])
+        return TRUE;
+  return decode_error(error, "reason: unknown value");
+}
+
 static gboolean
 get_flag(GKeyFile *kf, const char *key, gboolean *out, GError **error)
 {
@@ -567,7 +592,7 @@ bimi_evaluate__verdict_decode(GBytes *value, GError **error)
   g_autoptr(GError) local = NULL;
   gsize len = 0;
   const char *data = value ? g_bytes_get_data(value, &len) : NULL;
-  guint kind = 0, authority = 0, reason = 0;
+  guint kind = 0, authority = 0;
   gint64 format;
 
   if (data == NULL || len == 0)
@@ -581,11 +606,10 @@ bimi_evaluate__verdict_decode(GBytes *value, GError **error)
     return decode_error(error, "format: not %d", BIMI_EVALUATE_CACHE_FORMAT), NULL;
   if (!get_name(kf, "kind", kind_names, G_N_ELEMENTS(kind_names), &kind, error) ||
       !get_name(kf, "authority", authority_names, G_N_ELEMENTS(authority_names), &authority, error) ||
-      !get_name(kf, "reason", reason_names, G_N_ELEMENTS(reason_names), &reason, error))
+      !get_reason(kf, &v->reason, error))
     return NULL;
   v->kind = (BimiEvaluateVerdictKind) kind;
   v->authority = (BimiBimiAuthority) authority;
-  v->reason = g_strdup(reason_names[reason]);
   if (!get_string(kf, "detail", TRUE, &v->detail, error) || !get_string(kf, "location", FALSE, &v->location, error) ||
       !get_string(kf, "evidence", FALSE, &v->evidence, error) || !get_string(kf, "sha256", FALSE, &v->sha256, error) ||
       !get_string(kf, "title", FALSE, &v->title, error) || !get_string(kf, "cert_type", FALSE, &v->cert_type, error) ||
@@ -607,22 +631,24 @@ bimi_evaluate__verdict_decode(GBytes *value, GError **error)
   switch (v->kind) {
   case BIMI_EVALUATE_VERDICT_VMC:
   case BIMI_EVALUATE_VERDICT_CMC:
-    if (strcmp(v->reason, kind_names[v->kind]) != 0 || v->evidence == NULL ||
+    if (v->reason != kind_reasons[v->kind] || v->evidence == NULL ||
         g_strcmp0(v->cert_type, kind_names[v->kind]) != 0 || v->authority != BIMI_BIMI_AUTHORITY_PASS)
       return decode_error(error, "kind %s: inconsistent reason, cert_type, evidence or authority",
                           kind_names[v->kind]), NULL;
     break;
   case BIMI_EVALUATE_VERDICT_NO_EVIDENCE:
-    if (strcmp(v->reason, "evidence-missing") != 0 || v->evidence != NULL || v->location == NULL)
+    if (v->reason != kind_reasons[v->kind] || v->evidence != NULL || v->location == NULL)
       return decode_error(error, "kind no-evidence: inconsistent reason or URIs"), NULL;
     break;
   case BIMI_EVALUATE_VERDICT_FAIL:
-    if (reason < 3)
-      return decode_error(error, "kind fail: reason %s", v->reason), NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(kind_reasons); i++)
+      if (v->reason == kind_reasons[i])
+        return decode_error(error, "kind fail: reason %s", bimi_decision_reason_to_string(v->reason)), NULL;
     break;
   }
-  if (v->temperror != (strcmp(v->reason, "temperror") == 0))
-    return decode_error(error, "temperror: inconsistent with reason %s", v->reason), NULL;
+  if (v->temperror != (v->reason == BIMI_DECISION_REASON_TEMPERROR))
+    return decode_error(error, "temperror: inconsistent with reason %s", bimi_decision_reason_to_string(v->reason)),
+           NULL;
   if (v->kind != BIMI_EVALUATE_VERDICT_FAIL && !bimi_logo_store_hash_is_valid(v->sha256))
     return decode_error(error, "sha256: not 64 lowercase hex digits"), NULL;
   if (v->kind == BIMI_EVALUATE_VERDICT_FAIL && v->sha256 != NULL)

@@ -62,7 +62,7 @@ build_bimi(JsonBuilder *b, const BimiEvaluateRun *run)
     } else {
       JsonObject *iv = json_object_new();
       json_object_set_string_member(iv, "verdict", verdict_kind_to_string(v->kind));
-      json_object_set_string_member(iv, "reason", v->reason);
+      json_object_set_string_member(iv, "reason", bimi_decision_reason_to_string(v->reason));
       json_object_set_string_member(iv, "detail", v->detail);
       json_object_set_boolean_member(iv, "temperror", v->temperror);
       json_object_set_boolean_member(iv, "svg_from_evidence", v->svg_from_evidence);

@@ -389,7 +389,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
     g_clear_error(&local);
   }
   bimi_evaluate__run_evidence(ev, &run, now);
-  bimi_evaluate__decide(ev, &run, overridden);
+  bimi_evaluate__decide(ev, &run, overridden, now);
   run.authres = build_authres(ev, &run);
   return bimi_evaluate__finish(ev, &run);
 }

@@ -70,9 +70,9 @@ typedef enum {
  */
 typedef struct {
   BimiEvaluateVerdictKind kind;
-  char *reason;          /**< decision reason code: "vmc", "cmc", "evidence-missing", or for FAIL one of
-                          *   "svg-invalid", "logo-fetch-failed", "evidence-fetch-failed",
-                          *   "evidence-invalid", "logo-mismatch", "svg-unrenderable", "temperror"; never NULL */
+  BimiDecisionReason reason; /**< VMC, CMC, EVIDENCE_MISSING, or for FAIL one of SVG_INVALID,
+                          *   LOGO_FETCH_FAILED, EVIDENCE_FETCH_FAILED, EVIDENCE_INVALID, LOGO_MISMATCH,
+                          *   SVG_UNRENDERABLE, TEMPERROR (named by bimi_decision_reason_to_string()) */
   char *detail;          /**< one line, human: why (A-R comment); never NULL */
   char *location;        /**< the l= URI validated, or NULL */
   char *evidence;        /**< the a= URI validated, or NULL */
@@ -205,8 +205,9 @@ void bimi_evaluate__set_field_error(GError **error, BimiEvaluateError code, Bimi
                                     const char *format, ...) G_GNUC_PRINTF(4, 5);
 
 /* evaluate.c: the decision of [policy] into run->kind/reason/temperror/ttl,
- * and the bimi= result adjusted to the verdict (spec §9.1). */
-void bimi_evaluate__decide(BimiEvaluator *evaluator, BimiEvaluateRun *run, gboolean dmarc_overridden);
+ * and the bimi= result adjusted to the verdict (spec §9.1). @now: the
+ * evaluation's Unix seconds (the same clock that set the verdict's expires_at). */
+void bimi_evaluate__decide(BimiEvaluator *evaluator, BimiEvaluateRun *run, gboolean dmarc_overridden, gint64 now);
 /* evaluate.c: the logo flow when discovery passed (sets run->verdict). */
 void bimi_evaluate__run_evidence(BimiEvaluator *evaluator, BimiEvaluateRun *run, gint64 now);
 /* evaluate.c: the BimiDecision of @run (JSON built, counters, @run cleared). (transfer full) */

@@ -419,9 +419,7 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
   case BIMI_EVALUATE_VERDICT_FAIL:
     break;
   }
-  /* the verdict's reason is one of the codes (bimi_evaluate__verdict_decode() refuses others) */
-  if (!bimi_decision_reason_from_string(v->reason, &reason))
-    reason = BIMI_DECISION_REASON_EVIDENCE_INVALID;
+  reason = v->reason;
   set_decision(run, BIMI_DECISION_NONE, reason);
   if (v->temperror) {
     r->code = BIMI_BIMI_RESULT_TEMPERROR;
@@ -438,12 +436,11 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
 }
 
 void
-bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_overridden)
+bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_overridden, gint64 now)
 {
   const BimiConfig *c = ev->config;
   const BimiDmarcEvaluation *d = run->dmarc;
   const BimiBimiResult *r = run->bimi;
-  gint64 clock_now = bimi_evaluator_now(ev);
   guint ttl = c->cache_max_ttl;
 
   if (d->author_domain == NULL || is_from_code(r->reason_code)) {
@@ -482,7 +479,7 @@ bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_ov
     if (r->ttl > 0)
       ttl = MIN(ttl, r->ttl);
     if (run->verdict != NULL && run->verdict->expires_at > 0)
-      ttl = (guint) MIN((gint64) ttl, MAX(run->verdict->expires_at - clock_now, 0));
+      ttl = (guint) MIN((gint64) ttl, MAX(run->verdict->expires_at - now, 0));
     else if (run->kind == BIMI_DECISION_NONE)
       ttl = MIN(ttl, c->cache_negative_ttl);
   }
@@ -631,7 +628,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
     }
   }
   bimi_evaluate__run_evidence(ev, &run, now);
-  bimi_evaluate__decide(ev, &run, FALSE);
+  bimi_evaluate__decide(ev, &run, FALSE, now);
   return bimi_evaluate__finish(ev, &run);
 }
 

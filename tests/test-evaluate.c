@@ -571,7 +571,7 @@ test_codec(void)
   };
 
   v->kind = BIMI_EVALUATE_VERDICT_VMC;
-  v->reason = g_strdup("vmc");
+  v->reason = BIMI_DECISION_REASON_VMC;
   v->detail = g_strdup("valid VMC; with = and \n newline");
   v->location = g_strdup("https://origin.test/logo.svg");
   v->evidence = g_strdup("https://origin.test/vmc.pem");
@@ -606,7 +606,7 @@ test_codec(void)
     u = bimi_evaluate__verdict_decode(b, &error);
     g_assert_no_error(error);
     g_assert_cmpint(u->kind, ==, BIMI_EVALUATE_VERDICT_FAIL);
-    g_assert_cmpstr(u->reason, ==, "svg-unrenderable");
+    g_assert_cmpint(u->reason, ==, BIMI_DECISION_REASON_SVG_UNRENDERABLE);
     g_assert_false(u->temperror);
     g_assert_null(u->sha256);
   }

@@ -260,18 +260,24 @@ fetcher(gboolean allow_private)
 }
 
 static BimiFetchResult *
-get_kind(BimiFetcher *f, const char *host, guint p, const char *path, BimiFetchKind kind)
+get_request(BimiFetcher *f, const char *host, guint p, const char *path, const BimiFetchRequest *req)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *url = g_strdup_printf("https://%s:%u%s", host, p, path);
-  BimiFetchRequest req = { .kind = kind };
-  BimiFetchResult *r = bimi_fetch_url(f, url, &req, &error);
+  BimiFetchResult *r = bimi_fetch_url(f, url, req, &error);
   g_assert_no_error(error);
   g_assert_nonnull(r);
   if (g_test_verbose())
     g_test_message("%s → %s %s (%s)", url, bimi_fetch_status_to_string(r->status),
                    bimi_fetch_reason_to_string(r->reason), r->detail ? r->detail : "");
   return r;
+}
+
+static BimiFetchResult *
+get_kind(BimiFetcher *f, const char *host, guint p, const char *path, BimiFetchKind kind)
+{
+  BimiFetchRequest req = { .kind = kind };
+  return get_request(f, host, p, path, &req);
 }
 
 static BimiFetchResult *
@@ -652,6 +658,12 @@ test_rogue_more(void)
                                                   BIMI_FETCH_KIND_EVIDENCE);
   g_autoptr(BimiFetchResult) expires = get_kind(f, "rogue.origin.test", port_rogue, "/expires", BIMI_FETCH_KIND_LOGO);
   g_autoptr(BimiFetchResult) badexp = get_kind(f, "rogue.origin.test", port_rogue, "/badexp", BIMI_FETCH_KIND_LOGO);
+  /* Expires without Date: the request's now (08:49:37 GMT, 120 s before it) stands in for Date;
+   * without a now the engine reads no clock and reports no freshness. */
+  BimiFetchRequest at = { .kind = BIMI_FETCH_KIND_LOGO, .now = 784111777 };
+  BimiFetchRequest no_clock = { .kind = BIMI_FETCH_KIND_LOGO };
+  g_autoptr(BimiFetchResult) nodate = get_request(f, "rogue.origin.test", port_rogue, "/nodate", &at);
+  g_autoptr(BimiFetchResult) nodate_noclock = get_request(f, "rogue.origin.test", port_rogue, "/nodate", &no_clock);
 
   /* Decoded it is tiny; on the wire it passes 2 × 32 KiB: the progress callback stops it. */
   assert_failed(wire, BIMI_FETCH_REASON_TOO_LARGE);
@@ -666,6 +678,10 @@ test_rogue_more(void)
   g_assert_cmpint(expires->max_age, ==, 120);                      /* Expires − Date */
   g_assert_cmpint(badexp->status, ==, BIMI_FETCH_STATUS_OK);
   g_assert_cmpint(badexp->max_age, ==, 0);                         /* RFC 9111 §5.3 */
+  g_assert_cmpint(nodate->status, ==, BIMI_FETCH_STATUS_OK);
+  g_assert_cmpint(nodate->max_age, ==, 120);                       /* Expires − now (RFC 9111 §4.2.1) */
+  g_assert_cmpint(nodate_noclock->status, ==, BIMI_FETCH_STATUS_OK);
+  g_assert_cmpint(nodate_noclock->max_age, ==, -1);
 }
 
 typedef struct {
