@@ -560,43 +560,21 @@ static gboolean
 normalise_domain(const Parser *p, gsize offset, const char *name, gsize name_len,
                  char **out_ascii, char **out_utf8)
 {
-  gboolean ascii = TRUE;
   g_autofree char *a = NULL;
+  const char *why = NULL;
 
-  for (gsize i = 0; i < name_len; i++) {
-    if ((guchar) name[i] >= 0x80)
-      ascii = FALSE;
-  }
-  if (ascii) {
-    a = g_ascii_strdown(name, (gssize) name_len);
-  } else {
-    char *idn = NULL;
-    int rc;
-    if (!g_utf8_validate_len(name, name_len, NULL))
-      return fail(p->error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, offset, "domain is not valid UTF-8");
-    rc = idn2_lookup_u8((const uint8_t *) name, (uint8_t **) &idn, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-    if (rc != IDN2_OK) {
-      int rc2 = idn2_lookup_u8((const uint8_t *) name, (uint8_t **) &idn, IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
-      if (rc2 != IDN2_OK)
-        return fail(p->error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, offset,
-                    "domain is not a valid internationalized domain name (%s)", idn2_strerror(rc));
-    }
-    a = g_ascii_strdown(idn, -1);
-    idn2_free(idn);
+  switch (bimi_domain_to_ascii(name, name_len, &a, &why)) {
+  case BIMI_DOMAIN_IDN_OK:
+    break;
+  case BIMI_DOMAIN_IDN_BAD_UTF8:
+    return fail(p->error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, offset, "domain is not valid UTF-8");
+  case BIMI_DOMAIN_IDN_INVALID:
+    return fail(p->error, BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX, offset,
+                "domain is not a valid internationalized domain name (%s)", why);
   }
   if (!check_dns_lengths(p, offset, a))
     return FALSE;
-  if (strstr(a, "xn--") != NULL) {
-    char *u = NULL;
-    if (idn2_to_unicode_8z8z(a, &u, 0) == IDN2_OK && u != NULL && g_utf8_validate(u, -1, NULL)) {
-      *out_utf8 = g_strdup(u);
-    } else {
-      *out_utf8 = g_strdup(a);
-    }
-    idn2_free(u);
-  } else {
-    *out_utf8 = g_strdup(a);
-  }
+  *out_utf8 = bimi_domain_to_unicode(a);
   *out_ascii = g_steal_pointer(&a);
   return TRUE;
 }

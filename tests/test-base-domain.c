@@ -90,6 +90,36 @@ test_compare(void)
   g_assert_false(bimi_domain_is_within("example.com", ""));
 }
 
+/* RFC 5891 §4/§5 through libidn2: U-labels in, lower-case A-labels out, and back. */
+static void
+test_idn(void)
+{
+  static const char bad_utf8[] = "b\xc3r.example";
+  static const char umlaut[] = "B\xc3\xbc" "cher.Example";
+  g_autofree char *a = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *u = NULL;
+  g_autofree char *same = NULL;
+  g_autofree char *untouched = NULL;
+  const char *why = "unset";
+
+  g_assert_cmpint(bimi_domain_to_ascii(umlaut, strlen(umlaut), &a, &why), ==, BIMI_DOMAIN_IDN_OK);
+  g_assert_cmpstr(a, ==, "xn--bcher-kva.example");
+  g_assert_null(why);
+  g_assert_cmpint(bimi_domain_to_ascii("Mail.EXAMPLE.com", 11, &plain, NULL), ==, BIMI_DOMAIN_IDN_OK);
+  g_assert_cmpstr(plain, ==, "mail.exampl");   /* @len bounds the read */
+  g_assert_cmpint(bimi_domain_to_ascii(bad_utf8, strlen(bad_utf8), &untouched, &why), ==, BIMI_DOMAIN_IDN_BAD_UTF8);
+  g_assert_null(untouched);
+  g_assert_cmpint(bimi_domain_to_ascii("\xe2\x80\x8f.example", 11, &untouched, &why), ==, BIMI_DOMAIN_IDN_INVALID);
+  g_assert_nonnull(why);
+  g_assert_null(untouched);
+
+  u = bimi_domain_to_unicode("xn--bcher-kva.example");
+  g_assert_cmpstr(u, ==, "b\xc3\xbc" "cher.example");
+  same = bimi_domain_to_unicode("mail.example");
+  g_assert_cmpstr(same, ==, "mail.example");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -97,5 +127,6 @@ main(int argc, char **argv)
   g_test_add_func("/base/domain/ldh-flags", test_ldh);
   g_test_add_func("/base/domain/limits", test_limits);
   g_test_add_func("/base/domain/compare-within", test_compare);
+  g_test_add_func("/base/domain/idn", test_idn);
   return g_test_run();
 }

@@ -3,6 +3,7 @@
 #include "engine/base/base-domain.h"
 #include "engine/base/base-chars.h"
 
+#include <idn2.h>
 #include <string.h>
 
 static gboolean
@@ -94,4 +95,54 @@ bimi_domain_is_within(const char *name, const char *parent)
   if (g_ascii_strncasecmp(name + nl - tl, parent, tl) != 0)
     return FALSE;
   return nl == tl || name[nl - tl - 1] == '.';
+}
+
+BimiDomainIdnStatus
+bimi_domain_to_ascii(const char *name, gsize len, char **out_ascii, const char **out_reason)
+{
+  g_autofree char *z = NULL;
+  char *idn = NULL;
+  gboolean ascii = TRUE;
+  int rc;
+
+  g_return_val_if_fail(name != NULL && out_ascii != NULL, BIMI_DOMAIN_IDN_INVALID);
+  if (out_reason != NULL)
+    *out_reason = NULL;
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) name[i] >= 0x80)
+      ascii = FALSE;
+  if (ascii) {
+    *out_ascii = g_ascii_strdown(name, (gssize) len);
+    return BIMI_DOMAIN_IDN_OK;
+  }
+  if (!g_utf8_validate_len(name, len, NULL))
+    return BIMI_DOMAIN_IDN_BAD_UTF8;
+  z = g_strndup(name, len);
+  rc = idn2_lookup_u8((const uint8_t *) z, (uint8_t **) &idn, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  if (rc != IDN2_OK &&
+      idn2_lookup_u8((const uint8_t *) z, (uint8_t **) &idn, IDN2_NFC_INPUT | IDN2_TRANSITIONAL) != IDN2_OK) {
+    if (out_reason != NULL)
+      *out_reason = idn2_strerror(rc);
+    return BIMI_DOMAIN_IDN_INVALID;
+  }
+  *out_ascii = g_ascii_strdown(idn, -1);
+  idn2_free(idn);
+  return BIMI_DOMAIN_IDN_OK;
+}
+
+char *
+bimi_domain_to_unicode(const char *ascii)
+{
+  char *u = NULL;
+  char *out;
+
+  g_return_val_if_fail(ascii != NULL, NULL);
+  if (strstr(ascii, "xn--") == NULL)
+    return g_strdup(ascii);
+  if (idn2_to_unicode_8z8z(ascii, &u, 0) == IDN2_OK && u != NULL && g_utf8_validate(u, -1, NULL))
+    out = g_strdup(u);
+  else
+    out = g_strdup(ascii);
+  idn2_free(u);
+  return out;
 }

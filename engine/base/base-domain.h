@@ -4,8 +4,8 @@
  * ends), §2.3.4 (63-byte labels, 255-octet names = 253 characters), RFC 5321
  * §4.1.2 (Domain = sub-domain *("." sub-domain)), RFC 6376 §3.5 (selectors and
  * d= may hold '_' and underscore-led labels), RFC 4343 (ASCII case-insensitive
- * comparison). Only A-labels: IDNs are converted with libidn2 by the callers
- * that take U-labels (engine/message-address).
+ * comparison). Checks and comparisons take A-labels; bimi_domain_to_ascii() and
+ * bimi_domain_to_unicode() convert IDNs with libidn2 (RFC 5890/5891, UTS #46).
  */
 #pragma once
 
@@ -76,3 +76,36 @@ gboolean bimi_domain_equal(const char *a, const char *b);
  * is not within "a.example"), ASCII case-insensitive, one trailing dot ignored.
  */
 gboolean bimi_domain_is_within(const char *name, const char *parent);
+
+/** Why bimi_domain_to_ascii() refused a name. */
+typedef enum {
+  BIMI_DOMAIN_IDN_OK = 0,
+  BIMI_DOMAIN_IDN_BAD_UTF8, /* a byte ≥ 0x80 and the name is not valid UTF-8 */
+  BIMI_DOMAIN_IDN_INVALID,  /* libidn2 refused it in nontransitional and transitional processing */
+} BimiDomainIdnStatus;
+
+/**
+ * bimi_domain_to_ascii:
+ * @name: the name (transfer none), not NUL-terminated: ASCII, or U-labels in UTF-8
+ * @len: bytes in @name
+ * @out_ascii: (out) (transfer full): on success, the lower-case A-label form
+ * @out_reason: (out) (optional) (transfer none): for BIMI_DOMAIN_IDN_INVALID,
+ *   libidn2's words (idn2_strerror() of the nontransitional attempt), else NULL
+ *
+ * The U-label → A-label normalisation (RFC 5891 §4 via idn2_lookup_u8() with
+ * NFC input, UTS #46 nontransitional, then transitional as a fallback). An
+ * all-ASCII name is only lower-cased; lengths and LDH are not checked here
+ * (bimi_domain_check() does that on the result).
+ * Returns: BIMI_DOMAIN_IDN_OK, or why not (*@out_ascii untouched).
+ */
+BimiDomainIdnStatus bimi_domain_to_ascii(const char *name, gsize len, char **out_ascii, const char **out_reason);
+
+/**
+ * bimi_domain_to_unicode:
+ * @ascii: a NUL-terminated A-label form (transfer none)
+ *
+ * The U-label form for display (RFC 5891 §5 via idn2_to_unicode_8z8z()): a
+ * copy of @ascii when it holds no "xn--" label or does not decode to valid UTF-8.
+ * Returns: (transfer full): the name.
+ */
+char *bimi_domain_to_unicode(const char *ascii);
