@@ -41,6 +41,7 @@
  */
 #include "engine/arc.h"
 #include "engine/base/base-json.h"
+#include "engine/base/base-text.h"
 #include "engine/dkim-private.h"
 #include "engine/dmarc.h"
 #include "engine/limits.h"
@@ -174,19 +175,8 @@ typedef struct {
   guint body_digest_len[2];
 } Ctx;
 
-static void
-finish(Ctx *c, BimiArcResult result, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static void
-finish(Ctx *c, BimiArcResult result, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_free(c->chain->reason);
-  c->chain->reason = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  c->chain->result = result;
-}
+/* Sets the chain's result and its reason (printf-style, checked by bimi_text_set_printf()). */
+#define finish(c, res, ...) ((c)->chain->result = (res), bimi_text_set_printf(&(c)->chain->reason, __VA_ARGS__))
 
 static int
 arc_kind(const BimiHeaderField *f)

@@ -19,25 +19,12 @@
  */
 #include "engine/authres-trust.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-text.h"
 #include "engine/dkim.h"
 #include "engine/limits.h"
 
 #include <string.h>
 
-static void
-set_why(char **out_why, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-set_why(char **out_why, const char *fmt, ...)
-{
-  if (out_why == NULL)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  g_free(*out_why);
-  *out_why = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-}
 
 /* How many times h= lists "authentication-results" (RFC 6376 §3.5 h=). */
 static guint
@@ -82,24 +69,24 @@ decide(const BimiMessage *msg, ArField *f, guint m, guint n_ours, const char *id
        gboolean mta_strips_authres, const GPtrArray *dkim_signatures, char **out_why)
 {
   if (n_ours == 0) {
-    set_why(out_why, "no A-R from %s among the %u Authentication-Results field%s", id_esc, m, m == 1 ? "" : "s");
+    bimi_text_set_printf(out_why, "no A-R from %s among the %u Authentication-Results field%s", id_esc, m, m == 1 ? "" : "s");
     return NULL;
   }
 
   if (mta_strips_authres && !f[0].ours) {
     if (f[0].ar == NULL) {
-      set_why(out_why, "the topmost A-R (line %u) does not parse; the MTA strips inbound A-R, so only it may be ours",
+      bimi_text_set_printf(out_why, "the topmost A-R (line %u) does not parse; the MTA strips inbound A-R, so only it may be ours",
               f[0].line);
     } else {
       g_autofree char *other = g_strescape(f[0].ar->authserv_id, NULL);
-      set_why(out_why, "the topmost A-R (line %u) is from %s, not from %s; the MTA strips inbound A-R, so only it may be ours",
+      bimi_text_set_printf(out_why, "the topmost A-R (line %u) is from %s, not from %s; the MTA strips inbound A-R, so only it may be ours",
               f[0].line, other, id_esc);
     }
     return NULL;
   }
 
   if (own_signing_domain == NULL) {
-    set_why(out_why, "the topmost A-R (line %u) is from %s and the MTA strips inbound A-R", f[0].line, id_esc);
+    bimi_text_set_printf(out_why, "the topmost A-R (line %u) is from %s and the MTA strips inbound A-R", f[0].line, id_esc);
     return g_steal_pointer(&f[0].ar);
   }
 
@@ -151,15 +138,15 @@ decide(const BimiMessage *msg, ArField *f, guint m, guint n_ours, const char *id
                                  dom_esc, f[use].line);
       continue;
     }
-    set_why(out_why, "the A-R from %s at line %u is covered by the passing signature of d=%s s=%s (line %u)", id_esc,
+    bimi_text_set_printf(out_why, "the A-R from %s at line %u is covered by the passing signature of d=%s s=%s (line %u)", id_esc,
             f[use].line, dom_esc, sel,
             sig->field_index < bimi_message_get_n_fields(msg) ? bimi_message_get_field(msg, sig->field_index)->line : 0);
     return g_steal_pointer(&f[use].ar);
   }
   if (n_passing == 0)
-    set_why(out_why, "not covered by a passing signature of d=%s: the message has none", dom_esc);
+    bimi_text_set_printf(out_why, "not covered by a passing signature of d=%s: the message has none", dom_esc);
   else
-    set_why(out_why, "not covered by a passing signature of d=%s: %s", dom_esc, last_why);
+    bimi_text_set_printf(out_why, "not covered by a passing signature of d=%s: %s", dom_esc, last_why);
 
   return NULL;
 }
@@ -175,7 +162,7 @@ bimi_authres_trusted_own(const BimiMessage *msg, const char *authserv_id, const 
 
   g_autofree char *id_esc = g_strescape(authserv_id, NULL);
   if (own_signing_domain == NULL && !mta_strips_authres) {
-    set_why(out_why,
+    bimi_text_set_printf(out_why,
             "neither own_signing_domain nor mta_strips_authres is set: any A-R from %s could be the sender's",
             id_esc);
     return NULL;
@@ -184,11 +171,11 @@ bimi_authres_trusted_own(const BimiMessage *msg, const char *authserv_id, const 
   g_autoptr(GArray) idx = bimi_message_find_fields(msg, "Authentication-Results");
   guint m = idx->len;
   if (m == 0) {
-    set_why(out_why, "no A-R from %s: the message has no Authentication-Results field", id_esc);
+    bimi_text_set_printf(out_why, "no A-R from %s: the message has no Authentication-Results field", id_esc);
     return NULL;
   }
   if (m > BIMI_AUTHRES_TRUST_MAX_FIELDS) {
-    set_why(out_why, "%u Authentication-Results fields, more than BIMI_AUTHRES_TRUST_MAX_FIELDS (%u)", m,
+    bimi_text_set_printf(out_why, "%u Authentication-Results fields, more than BIMI_AUTHRES_TRUST_MAX_FIELDS (%u)", m,
             BIMI_AUTHRES_TRUST_MAX_FIELDS);
     return NULL;
   }

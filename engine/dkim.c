@@ -387,20 +387,9 @@ typedef struct {
   gboolean done;      /* result already decided */
 } Work;
 
-static void
-decide(Work *w, BimiDkimResult result, const char *reason_fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static void
-decide(Work *w, BimiDkimResult result, const char *reason_fmt, ...)
-{
-  va_list ap;
-  va_start(ap, reason_fmt);
-  g_free(w->out->reason);
-  w->out->reason = g_strdup_vprintf(reason_fmt, ap);
-  va_end(ap);
-  w->out->result = result;
-  w->done = TRUE;
-}
+/* Decides the signature: its result and reason (printf-style, checked by bimi_text_set_printf()). */
+#define decide(w, res, ...) \
+  ((w)->out->result = (res), (w)->done = TRUE, bimi_text_set_printf(&(w)->out->reason, __VA_ARGS__))
 
 /* When a signature does not parse, still report what can be read of it, so
  * that the operator sees whose signature was broken. */

@@ -32,11 +32,25 @@ test_escape(void)
   g_assert_cmpstr(cut, ==, "abcd...");
 }
 
+/* The setter replaces what the slot held; a NULL slot is ignored. */
+static void
+test_set_printf(void)
+{
+  g_autofree char *reason = g_strdup("old");
+
+  bimi_text_set_printf(&reason, "line %u: %s", 7u, "bad tag");
+  g_assert_cmpstr(reason, ==, "line 7: bad tag");
+  bimi_text_set_printf(&reason, "%s", reason); /* formatted before the old text is freed */
+  g_assert_cmpstr(reason, ==, "line 7: bad tag");
+  bimi_text_set_printf(NULL, "ignored %d", 1);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/base/text/split-trimmed", test_split);
   g_test_add_func("/base/text/escape-ascii", test_escape);
+  g_test_add_func("/base/text/set-printf", test_set_printf);
   return g_test_run();
 }

@@ -34,3 +34,19 @@ bimi_text_split_trimmed(const char *value, char sep)
     g_strstrip(items[i]);
   return items;
 }
+
+void
+bimi_text_set_printf(char **slot, const char *format, ...)
+{
+  va_list ap;
+  char *text;
+
+  g_return_if_fail(format != NULL);
+  if (slot == NULL)
+    return;
+  va_start(ap, format);
+  text = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  g_free(*slot);
+  *slot = text;
+}

@@ -34,3 +34,13 @@ typedef enum {
  * Returns: (transfer full): the escaped text.
  */
 char *bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags);
+
+/**
+ * bimi_text_set_printf:
+ * @slot: (nullable) (inout): where a string owned by the caller lives; NULL: nothing happens
+ * @format: printf-style format, then its arguments
+ *
+ * Formats the text, then frees *@slot and stores the text there (transfer
+ * full): the one path of the engine's "result with a reason" setters.
+ */
+void bimi_text_set_printf(char **slot, const char *format, ...) G_GNUC_PRINTF(2, 3);
