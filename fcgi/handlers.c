@@ -169,6 +169,27 @@ evaluation_now(Exchange *ex)
   return bimi_evaluator_now(ex->ctx->evaluator);
 }
 
+/* A weak tag of a decision (RFC 9110 §8.8.1): every member but "ttl", which counts down
+ * with the clock and is sent as max-age anyway; the same status of a domain gets the same
+ * tag in the next second too. (transfer full) "W/\"<32 hex>\"". */
+static char *
+decision_weak_etag(JsonNode *json)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  JsonObject *o = json_node_get_object(json);
+  g_autoptr(GList) names = json_object_get_members(o);
+
+  for (GList *l = names; l != NULL; l = l->next) {
+    const char *name = l->data;
+    if (strcmp(name, "ttl") == 0)
+      continue;
+    g_autofree char *value = json_to_string(json_object_get_member(o, name), FALSE);
+    g_checksum_update(sum, (const guchar *) name, (gssize) strlen(name) + 1);
+    g_checksum_update(sum, (const guchar *) value, (gssize) strlen(value) + 1);
+  }
+  return g_strdup_printf("W/\"%.32s\"", g_checksum_get_string(sum));
+}
+
 static void
 respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
 {
@@ -178,9 +199,7 @@ respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
 
   ex->decision = bimi_decision_kind_to_string(d->kind);
   if (is_public) {
-    /* A weak tag of the body: the same status of a domain gets the same tag (RFC 9110 §8.8.1). */
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, json, -1);
-    etag = g_strdup_printf("W/\"%.32s\"", sum);
+    etag = decision_weak_etag(d->json);
     if (bimi_fcgi_etag_matches(FCGX_GetParam("HTTP_IF_NONE_MATCH", ex->req->envp), etag)) {
       respond(ex, 304, NULL, cc, etag, NULL, NULL, 0);
       return;

@@ -88,5 +88,8 @@ main(int argc, char **argv)
     g_critical("%s", error->message);
     return 1;
   }
+  /* The server holds its own reference; ours would keep this first evaluator and its
+   * render pool alive past every SIGHUP. */
+  g_clear_pointer(&evaluator, bimi_evaluator_unref);
   return bimi_fcgi_server_run(server);
 }

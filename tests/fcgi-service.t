@@ -404,6 +404,12 @@ try:
        "domain status: 200 JSON, public max-age, weak ETag", (st, h, body))
     st2, h2, _ = curl("/bimi/v1/domain/brand.example", headers=["If-None-Match: " + h.get("etag", "x")])
     ok(st2 == 304 and h2.get("etag") == h.get("etag"), "domain status: If-None-Match gives 304", (st2, h2))
+    time.sleep(1.1)  # the ttl counts down; the weak tag names the status, not its age
+    st3, h3, body3 = curl("/bimi/v1/domain/brand.example")
+    st4, h4, _ = curl("/bimi/v1/domain/brand.example", headers=["If-None-Match: " + h.get("etag", "x")])
+    ok(st3 == 200 and h3.get("etag") == h.get("etag") and st4 == 304,
+       "domain status: a second later the same tag (ttl %s then %s), If-None-Match still 304"
+       % (json.loads(body).get("ttl"), json.loads(body3).get("ttl") if st3 == 200 else "-"), (st3, h3, st4, body, body3))
     st, h, body = curl("/bimi/v1/domain/brand.example?selector=no_such!")
     ok(st == 400 and json.loads(body).get("field") == "selector", "domain status: bad selector, 400 naming it",
        (st, body))
@@ -484,6 +490,14 @@ try:
        "log: method, path, status, decision, ms", lg[-2000:])
 
     # ---- SIGHUP ---------------------------------------------------------------------------
+    def children(pid):
+        kids = set()
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                kids.update(int(k) for k in f.read().split())
+        return kids
+    # The render workers of the PNG misses above belong to the evaluator that a reload replaces.
+    old_workers = children(fcgi.pid)
     stop = threading.Event()
     results = []
 
@@ -514,6 +528,13 @@ try:
        m[-1500:])
     ok(len(results) >= 4 and all(r == 200 for r in results),
        "SIGHUP: %d requests during two reloads, all answered 200" % len(results), results)
+    for _ in range(100):  # the old evaluator goes with its last request, its pool with it
+        left = old_workers & children(fcgi.pid)
+        if not left:
+            break
+        time.sleep(0.05)
+    ok(old_workers and not left, "SIGHUP: the render workers of the replaced evaluator are gone (%d before, %d left)"
+       % (len(old_workers), len(left)), (old_workers, left))
     with open(conf, "w") as f:
         f.write("[server]\nthreads = many\n")
     os.kill(fcgi.pid, signal.SIGHUP)
