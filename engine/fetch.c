@@ -542,6 +542,7 @@ typedef struct {
   guint port;                /* the port this hop's scheme allows: 443 (https) or 80 (http, CRLs) */
   gboolean literal_target;   /* this hop connects to an IP literal: libcurl resolves nothing */
   gboolean resolve_refused;  /* libcurl wanted to resolve a name itself, and was refused */
+  gsize header_bytes;        /* of this hop's response header section(s) */
 } Transfer;
 
 static void
@@ -554,6 +555,26 @@ transfer_reset(Transfer *t)
   g_clear_pointer(&t->forbidden, g_free);
   t->literal_target = FALSE;
   t->resolve_refused = FALSE;
+  t->header_bytes = 0;
+}
+
+/* CURLOPT_HEADERFUNCTION: bounds the whole header section (BIMI_FETCH_MAX_HEADER_BYTES),
+ * so that many long lines are too-large like one over-long line. Returning less than
+ * given makes libcurl stop the transfer (CURLE_WRITE_ERROR), mapped by t->too_large. */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+  Transfer *t = userdata;
+  gsize n = size * nmemb;   /* size is always 1 for header data */
+
+  (void) data;
+  if (n > BIMI_FETCH_MAX_HEADER_BYTES - MIN(t->header_bytes, BIMI_FETCH_MAX_HEADER_BYTES)) {
+    if (t->too_large == NULL)
+      t->too_large = g_strdup_printf("response header section over %u bytes", BIMI_FETCH_MAX_HEADER_BYTES);
+    return 0;
+  }
+  t->header_bytes += n;
+  return n;
 }
 
 static gboolean
@@ -1195,6 +1216,8 @@ set_common_options(CURL *curl, BimiFetcher *f, BimiFetchKind kind, Transfer *t, 
   curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE, t->wire_cap);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, t);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, t);

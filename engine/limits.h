@@ -146,6 +146,11 @@
 /** Longest response header value kept (ETag, Last-Modified, Content-Type,
  *  Cache-Control), bytes; a longer one is treated as absent. */
 #define BIMI_FETCH_MAX_HEADER_VALUE_BYTES 1024u
+/** Most bytes of one response's header section (every line, per hop), checked line by
+ *  line as libcurl hands them over: many long lines are refused as too-large before
+ *  libcurl's own 300 KiB total; one line over libcurl's CURL_MAX_HTTP_HEADER (100 KiB)
+ *  is refused by libcurl itself, also reported as too-large. */
+#define BIMI_FETCH_MAX_HEADER_BYTES     (64u * 1024u)
 /** Largest freshness lifetime returned, seconds (RFC 9111 §1.2.2: 2^31). */
 #define BIMI_FETCH_MAX_AGE_LIMIT        2147483647
 /** Most `resolve` (test/demo) pins in the configuration. */

@@ -643,6 +643,15 @@ test_rogue(void)
     g_autoptr(BimiFetchResult) bighead = get_kind(f, "rogue.origin.test", port_rogue, "/bighead", BIMI_FETCH_KIND_LOGO);
     assert_failed(bighead, BIMI_FETCH_REASON_TOO_LARGE);
     g_assert_nonnull(strstr(bighead->detail, "response header larger than libcurl accepts"));
+    /* Many lines, each under libcurl's line limit, over BIMI_FETCH_MAX_HEADER_BYTES in all. */
+    g_autoptr(BimiFetchResult) manyhead = get_kind(f, "rogue.origin.test", port_rogue, "/manyhead",
+                                                   BIMI_FETCH_KIND_LOGO);
+    assert_failed(manyhead, BIMI_FETCH_REASON_TOO_LARGE);
+    g_assert_nonnull(strstr(manyhead->detail, "response header section over 65536 bytes"));
+    /* Just under the cap: fetched. */
+    g_autoptr(BimiFetchResult) fullhead = get_kind(f, "rogue.origin.test", port_rogue, "/fullhead",
+                                                   BIMI_FETCH_KIND_LOGO);
+    g_assert_cmpint(fullhead->status, ==, BIMI_FETCH_STATUS_OK);
   }
   assert_failed(stall, BIMI_FETCH_REASON_TIMEOUT);
 }
