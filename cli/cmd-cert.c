@@ -274,10 +274,8 @@ cert_logo(int argc, char **argv)
     return BIMI_EXIT_FAIL;
   }
   p = g_bytes_get_data(svg, &n);
-  if (strcmp(output, "-") == 0) {
-    if (fwrite(p, 1, n, stdout) != n)
-      return BIMI_EXIT_USAGE;
-  } else if (!g_file_set_contents(output, p, (gssize) n, &error)) {
+  fflush(stdout);
+  if (!bimi_cli_write_output(output, p, n, &error)) {
     fprintf(stderr, "bimi cert logo: %s\n", error->message);
     return BIMI_EXIT_USAGE;
   }

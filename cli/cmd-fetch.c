@@ -175,7 +175,7 @@ bimi_cli_cmd_fetch(int argc, char **argv)
     return BIMI_EXIT_USAGE;
   }
   if (output != NULL && r->body != NULL &&
-      !g_file_set_contents(output, g_bytes_get_data(r->body, NULL), (gssize) g_bytes_get_size(r->body), &error)) {
+      !bimi_cli_write_output(output, g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body), &error)) {
     fprintf(stderr, "bimi fetch: %s\n", error->message);
     return BIMI_EXIT_USAGE;
   }

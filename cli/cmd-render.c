@@ -183,8 +183,8 @@ bimi_cli_cmd_render(int argc, char **argv)
     } else {
       path = g_strdup(output);
     }
-    /* g_file_set_contents writes a temporary file and renames it: no half-written PNG. */
-    if (!g_file_set_contents(path, g_bytes_get_data(png, NULL), (gssize) g_bytes_get_size(png), &e)) {
+    /* A temporary file renamed over a regular file: no half-written PNG. */
+    if (!bimi_cli_write_output(path, g_bytes_get_data(png, NULL), g_bytes_get_size(png), &e)) {
       fprintf(stderr, "bimi render: %s\n", e->message);
       status = BIMI_EXIT_USAGE;
       continue;

@@ -115,4 +115,19 @@ void bimi_cli_print_json(JsonNode *root);
  */
 void bimi_cli_print_builder(JsonBuilder *builder);
 
+/**
+ * bimi_cli_write_output:
+ * @path: where the output goes: "-" for stdout, a regular file (written to a
+ *   temporary file and renamed over it: never half-written), or an existing
+ *   file that is not a regular one (a FIFO, a terminal, /dev/null), which is
+ *   opened and written in place, never replaced
+ * @data: (transfer none): the bytes
+ * @len: their length in bytes
+ * @error: G_FILE_ERROR from opening, writing or renaming, naming @path
+ *
+ * The output file of `bimi fetch -o`, `bimi render -o` and `bimi cert logo -o`.
+ * Returns: TRUE when every byte was written.
+ */
+gboolean bimi_cli_write_output(const char *path, const void *data, gsize len, GError **error);
+
 #endif /* BIMI_CLI_COMMANDS_H */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 /* --timeout-ms not given (0 and negative values given are refused). An int
  * option cannot say whether it was given, so it starts at this value; the
@@ -189,4 +191,48 @@ bimi_cli_print_builder(JsonBuilder *builder)
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
 
   bimi_cli_print_json(root);
+}
+
+gboolean
+bimi_cli_write_output(const char *path, const void *data, gsize len, GError **error)
+{
+  struct stat st;
+  const guint8 *p = data;
+  gsize done = 0;
+  int fd;
+
+  if (strcmp(path, "-") == 0) {
+    fd = STDOUT_FILENO;
+  } else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    /* A device or a FIFO: a rename over it would replace /dev/null with a file (as root). */
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int saved = errno;
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: %s", path, g_strerror(saved));
+      return FALSE;
+    }
+  } else {
+    return g_file_set_contents(path, data, (gssize) len, error);
+  }
+  while (done < len) {
+    ssize_t n = write(fd, p + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int saved = n < 0 ? errno : EIO;
+      if (fd != STDOUT_FILENO)
+        close(fd);
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: %s", path, g_strerror(saved));
+      return FALSE;
+    }
+    done += (gsize) n;
+  }
+  if (fd == STDOUT_FILENO)
+    return TRUE;
+  if (close(fd) != 0) {
+    int saved = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "%s: %s", path, g_strerror(saved));
+    return FALSE;
+  }
+  return TRUE;
 }
