@@ -1,4 +1,4 @@
-/* fuzz/fuzz-netaddr.c — libFuzzer target for engine/fetch-netaddr.c (address text and classification).
+/* fuzz/fuzz-fetch-netaddr.c — libFuzzer target for engine/fetch-netaddr.c (address text and classification).
  *
  * Parses the input as address text; when it parses, classifies it and checks
  * the promises of netaddr.h: a range text always, "global" exactly for public

@@ -1,4 +1,4 @@
-/* fuzz/fuzz-logotype.c — libFuzzer target for engine/vmc-logotype.c: the RFC 3709 /
+/* fuzz/fuzz-vmc-logotype.c — libFuzzer target for engine/vmc-logotype.c: the RFC 3709 /
  * RFC 9399 LogotypeExtn DER parser and the data: URI → base64 → gunzip decoder.
  *
  * For every extension that parses: a media type, 1..BIMI_VMC_MAX_LOGOTYPE_ITEMS

@@ -1,4 +1,4 @@
-/* fuzz/fuzz-sct.c — libFuzzer target for engine/vmc-sct.c, the RFC 6962 §3.3
+/* fuzz/fuzz-vmc-sct.c — libFuzzer target for engine/vmc-sct.c, the RFC 6962 §3.3
  * SignedCertificateTimestampList parser (raw TLS list, and wrapped in the DER
  * OCTET STRING of the certificate extension).
  *

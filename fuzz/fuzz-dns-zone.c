@@ -1,4 +1,4 @@
-/* fuzz/fuzz-zone.c — libFuzzer target for the RFC 1035 master-file parser
+/* fuzz/fuzz-dns-zone.c — libFuzzer target for the RFC 1035 master-file parser
  * (engine/dns-zone.c), the code behind bimi_dns_resolver_add_zone_data().
  *
  * Parse-only: a fresh BimiDnsZone per input, no libunbound context (which

@@ -1,4 +1,4 @@
-/* fuzz/fuzz-address.c — libFuzzer target for engine/message-address.c: RFC 5322
+/* fuzz/fuzz-message-address.c — libFuzzer target for engine/message-address.c: RFC 5322
  * address lists (comments, quoted strings, groups, obs-route, RFC 2047
  * encoded words, IDN domains). Checks that every string returned is valid
  * UTF-8. */

@@ -1,4 +1,4 @@
-/* fuzz/fuzz-pemchain.c — libFuzzer target for engine/vmc-pem.c (RFC 7468 PEM
+/* fuzz/fuzz-vmc-pem.c — libFuzzer target for engine/vmc-pem.c (RFC 7468 PEM
  * certificate chains, the Evidence Document loader of engine/vmc).
  *
  * Checks the loader's promises: a result is never empty and never larger than
