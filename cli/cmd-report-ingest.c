@@ -183,6 +183,8 @@ filter_options_clear(FilterOptions *f)
   bimi_cli_dns_options_clear(&f->dns);
 }
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FilterOptions, filter_options_clear)
+
 static void
 add_filter_options(GOptionContext *ctx, FilterOptions *f)
 {
@@ -233,29 +235,37 @@ summary_from_options(const char *cmd, FilterOptions *f)
   return s;
 }
 
+/* Parses @extra and the filter options into @f; FALSE after printing a usage error. */
+static gboolean
+parse_filter(const char *cmd, const char *what, const GOptionEntry *extra, int argc, char **argv, FilterOptions *f)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new(what);
+  g_autoptr(GError) error = NULL;
+  g_option_context_add_main_entries(ctx, extra, NULL);
+  add_filter_options(ctx, f);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 1) {
+    bimi_cli_usage_error(cmd, error != NULL ? error->message : "unexpected argument");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 int
 bimi_cli_cmd_report_summary(int argc, char **argv)
 {
-  FilterOptions f = { 0 };
+  g_auto(FilterOptions) f = { 0 };
   gboolean json = FALSE, csv = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "print the sources as CSV", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- per policy domain: messages, DMARC pass share, sources "
-                                                       "by group, a recommendation");
-  g_autoptr(GError) error = NULL;
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  add_filter_options(ctx, &f);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 1 || (json && csv)) {
-    filter_options_clear(&f);
-    return bimi_cli_usage_error("report summary", error != NULL ? error->message
-                                                  : argc != 1 ? "unexpected argument"
-                                                              : "--json and --csv exclude each other");
-  }
+  if (!parse_filter("report summary", "- per policy domain: messages, DMARC pass share, sources by group, "
+                    "a recommendation", entries, argc, argv, &f))
+    return BIMI_EXIT_USAGE;
+  if (json && csv)
+    return bimi_cli_usage_error("report summary", "--json and --csv exclude each other");
   g_autoptr(BimiIngestSummary) s = summary_from_options("report summary", &f);
-  filter_options_clear(&f);
   if (s == NULL)
     return BIMI_EXIT_USAGE;
   if (json) {
@@ -272,25 +282,19 @@ bimi_cli_cmd_report_summary(int argc, char **argv)
 int
 bimi_cli_cmd_report_html(int argc, char **argv)
 {
-  FilterOptions f = { 0 };
+  g_auto(FilterOptions) f = { 0 };
   g_autofree char *out = NULL;
   const GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "the HTML file to write (- for stdout)", "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- one self-contained HTML page: per domain messages per "
-                                                       "day (DMARC pass/fail) and the sources");
   g_autoptr(GError) error = NULL;
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  add_filter_options(ctx, &f);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 1 || out == NULL) {
-    filter_options_clear(&f);
-    return bimi_cli_usage_error("report html", error != NULL ? error->message
-                                               : out == NULL ? "--out FILE is required"
-                                                             : "unexpected argument");
-  }
+  if (!parse_filter("report html", "- one self-contained HTML page: per domain messages per day (DMARC pass/fail) "
+                    "and the sources", entries, argc, argv, &f))
+    return BIMI_EXIT_USAGE;
+  if (out == NULL)
+    return bimi_cli_usage_error("report html", "--out FILE is required");
   g_autoptr(BimiIngestSummary) s = summary_from_options("report html", &f);
-  filter_options_clear(&f);
   if (s == NULL)
     return BIMI_EXIT_USAGE;
   g_autofree char *page = bimi_ingest_summary_to_html(s, g_get_real_time() / G_USEC_PER_SEC);
