@@ -22,9 +22,14 @@
  * resolver thread and drops its own. Nothing is ever freed under a callback.
  *
  * Deliberate deviations and choices:
- *  - Offline negative answers (NXDOMAIN, NODATA) have TTL 0: local data has
- *    no SOA, so there is no RFC 2308 §5 negative TTL (libunbound reports a
- *    meaningless 32768), and local data costs nothing to ask again.
+ *  - Offline negative answers (NXDOMAIN, NODATA) take the RFC 2308 §5
+ *    negative TTL of the closest SOA of the zone data at or above the name
+ *    (libunbound reports a meaningless 32768 for local data), and TTL 0 when
+ *    no SOA covers it.
+ *  - Final answers are kept in an in-process cache (engine/dns-cache.c) for
+ *    their TTL: a hit is answered on the calling thread without touching
+ *    libunbound or the resolver thread. Temperror is never kept. Adding zone
+ *    data or a fault name empties it.
  *  - libunbound answers local CNAMEs without chasing them, and reports the
  *    end of a chain only as lossy text (canonname turns unusual bytes into
  *    '?'). So whenever a CNAME takes part we walk the chain ourselves, one
@@ -98,6 +103,12 @@ struct _BimiDnsResolver {
   GHashTable *fault_names;  /* lower-case name, no trailing dot */
   GHashTable *asked;        /* with bimi_dns_resolver_count_queries(): lower-case name → questions asked */
   guint n_asked;            /* with bimi_dns_resolver_count_queries(): every question */
+  /* offline: SOA owner (lower-case wire name) → RFC 2308 §5 negative TTL, min(SOA TTL, MINIMUM) */
+  GHashTable *negative_ttls;
+  BimiDnsCache *cache;      /* final answers; locks of its own */
+  BimiDnsClock clock;       /* the cache's clock, set before the first lookup */
+  gpointer clock_data;
+  guint64 questions;        /* atomic: questions handed to libunbound */
 };
 
 /* ---- small tables --------------------------------------------------------- */
@@ -238,6 +249,7 @@ ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, st
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "the resolver thread has stopped on an error");
     return ASK_FAILED;
   }
+  __atomic_fetch_add(&r->questions, 1, __ATOMIC_RELAXED);
   p = g_new0(Pending, 1);
   g_atomic_ref_count_init(&p->refs);
   g_atomic_ref_count_inc(&p->refs);
@@ -302,6 +314,8 @@ bimi_dns_resolver_unref(BimiDnsResolver *resolver)
   g_hash_table_unref(resolver->fault_names);
   if (resolver->asked != NULL)
     g_hash_table_unref(resolver->asked);
+  g_hash_table_unref(resolver->negative_ttls);
+  bimi_dns__cache_free(resolver->cache);
   bimi_dns__zone_free(resolver->zone);
   g_mutex_clear(&resolver->lock);
   g_free(resolver);
@@ -398,6 +412,8 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
   r->timeout_ms = config->timeout_ms != 0 ? config->timeout_ms : BIMI_DNS_DEFAULT_TIMEOUT_MS;
   r->fault_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   r->zone = bimi_dns__zone_new(BIMI_MAX_ZONE_RECORDS);
+  r->negative_ttls = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
+  r->cache = bimi_dns__cache_new(BIMI_DNS_CACHE_MAX_ENTRIES, BIMI_DNS_CACHE_MAX_BYTES);
 
   r->ctx = ub_ctx_create();
   if (r->ctx == NULL) {
@@ -478,6 +494,47 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
   return g_steal_pointer(&r);
 }
 
+/* An SOA of the zone data: its owner's negative TTL (RFC 2308 §5: the
+ * smaller of the SOA record's TTL and its MINIMUM field, the last one of the
+ * canonical RDATA). Called with the lock held. */
+static void
+add_negative_ttl(BimiDnsResolver *r, const BimiDnsZoneRecord *rec)
+{
+  const char *last = strrchr(rec->rdata, ' ');
+  guint64 minimum = 0;
+  guint8 lower[BIMI_DNS__MAX_WIRE_NAME];
+
+  if (last == NULL || !g_ascii_string_to_unsigned(last + 1, 10, 0, G_MAXUINT32, &minimum, NULL))
+    return; /* RFC 3597 generic RDATA: no negative TTL, negative answers are not cached */
+  for (gsize i = 0; i < rec->owner.len; i++)
+    lower[i] = (guint8) g_ascii_tolower((gchar) rec->owner.wire[i]);
+  g_hash_table_insert(r->negative_ttls, g_bytes_new(lower, rec->owner.len),
+                      GUINT_TO_POINTER(MIN(MIN(rec->ttl, (guint32) minimum), BIMI_DNS_MAX_TTL)));
+}
+
+/* Offline: the negative TTL of the closest SOA at or above @name, 0 when no
+ * SOA of the zone data covers it (RFC 2308 §5: then the answer is not cached). */
+static guint32
+offline_negative_ttl(BimiDnsResolver *r, const BimiDnsName *name)
+{
+  guint8 lower[BIMI_DNS__MAX_WIRE_NAME];
+  guint32 ttl = 0;
+
+  for (gsize i = 0; i < name->len; i++)
+    lower[i] = (guint8) g_ascii_tolower((gchar) name->wire[i]);
+  g_mutex_lock(&r->lock);
+  for (gsize at = 0; at < name->len; at += 1u + lower[at]) {
+    g_autoptr(GBytes) suffix = g_bytes_new_static(lower + at, name->len - at);
+    gpointer found = NULL;
+    if (g_hash_table_lookup_extended(r->negative_ttls, suffix, NULL, &found)) {
+      ttl = GPOINTER_TO_UINT(found);
+      break;
+    }
+  }
+  g_mutex_unlock(&r->lock);
+  return ttl;
+}
+
 gboolean
 bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsize len, const char *source,
                                 const char *default_origin, GError **error)
@@ -511,9 +568,12 @@ bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsi
         ok = FALSE;
         break;
       }
+      if (rec->type == BIMI_DNS__TYPE_SOA)
+        add_negative_ttl(resolver, rec);
     }
   }
   g_mutex_unlock(&resolver->lock);
+  bimi_dns__cache_clear(resolver->cache); /* answers may differ now */
   return ok;
 }
 
@@ -531,10 +591,13 @@ bimi_dns_resolver_add_fault_name(BimiDnsResolver *resolver, const char *name, GE
   g_mutex_lock(&resolver->lock);
   g_hash_table_add(resolver->fault_names, bimi_dns__name_to_text(&wire, BIMI_DNS__NAME_LOWER));
   g_mutex_unlock(&resolver->lock);
+  bimi_dns__cache_clear(resolver->cache); /* answers may differ now */
   return TRUE;
 }
 
 /* ---- lookups --------------------------------------------------------------- */
+
+static gint64 cache_clock(BimiDnsResolver *r);
 
 static const char *
 rcode_name(int rcode)
@@ -698,8 +761,8 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
 {
   g_autoptr(BimiDnsAnswer) answer = NULL;
   g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
-  BimiDnsName cur;
-  gint64 now, deadline;
+  BimiDnsName cur, qname;
+  gint64 now, deadline, cache_now = 0;
   const char *expired = "timeout"; /* the detail when the effective deadline passes */
   guint32 ttl = BIMI_DNS_MAX_TTL;
   gboolean offline;
@@ -719,18 +782,28 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
     deadline = deadline_monotonic_us;
     expired = "deadline";
   }
-  g_mutex_lock(&resolver->lock);
-  offline = resolver->offline;
-  if (resolver->asked != NULL) {
+  if (g_atomic_pointer_get(&resolver->asked) != NULL) {
     char *key = g_ascii_strdown(name, -1);
     gsize n = strlen(key);
     if (n > 1 && key[n - 1] == '.')
       key[n - 1] = '\0';
+    g_mutex_lock(&resolver->lock);
     g_hash_table_insert(resolver->asked, key,
                         GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(resolver->asked, key)) + 1));
     resolver->n_asked++;
+    g_mutex_unlock(&resolver->lock);
   }
+  if (deadline > now) {
+    /* the answer cache: a hit never leaves this thread */
+    cache_now = cache_clock(resolver);
+    answer = bimi_dns__cache_lookup(resolver->cache, &cur, type, cache_now);
+    if (answer != NULL)
+      return g_steal_pointer(&answer);
+  }
+  g_mutex_lock(&resolver->lock);
+  offline = resolver->offline;
   g_mutex_unlock(&resolver->lock);
+  qname = cur;
 
   answer = g_new0(BimiDnsAnswer, 1);
   answer->qname = bimi_dns__name_to_text(&cur, BIMI_DNS__NAME_LOWER);
@@ -792,7 +865,7 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
     }
     if (res->rcode == 3) {
       answer->status = BIMI_DNS_NXDOMAIN;
-      ttl = MIN(ttl, offline ? 0 : clamp_ttl(res->ttl));
+      ttl = MIN(ttl, offline ? offline_negative_ttl(resolver, &cur) : clamp_ttl(res->ttl));
     } else if (res->havedata) {
       if (!take_records(answer, res, type, error)) {
         ub_resolve_free(res);
@@ -801,7 +874,7 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
       ttl = MIN(ttl, clamp_ttl(res->ttl));
     } else {
       answer->status = BIMI_DNS_NODATA;
-      ttl = MIN(ttl, offline ? 0 : clamp_ttl(res->ttl));
+      ttl = MIN(ttl, offline ? offline_negative_ttl(resolver, &cur) : clamp_ttl(res->ttl));
     }
     ub_resolve_free(res);
     break;
@@ -821,6 +894,7 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
       set_temperror(answer, g_strdup("timeout"));
   }
   answer->ttl = answer->status == BIMI_DNS_TEMPERROR ? 0 : ttl;
+  bimi_dns__cache_insert(resolver->cache, &qname, answer, cache_now);
   return g_steal_pointer(&answer);
 }
 
@@ -853,4 +927,40 @@ bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name)
   }
   g_mutex_unlock(&resolver->lock);
   return n;
+}
+
+/* ---- the answer cache ------------------------------------------------------- */
+
+static gint64
+cache_clock(BimiDnsResolver *r)
+{
+  return r->clock != NULL ? r->clock(r->clock_data) : g_get_monotonic_time();
+}
+
+void
+bimi_dns_resolver_set_clock(BimiDnsResolver *resolver, BimiDnsClock clock, gpointer data)
+{
+  g_return_if_fail(resolver != NULL);
+  resolver->clock = clock;
+  resolver->clock_data = data;
+  bimi_dns__cache_clear(resolver->cache); /* expiry times were on the other clock */
+}
+
+void
+bimi_dns_resolver_get_cache_stats(BimiDnsResolver *resolver, BimiDnsCacheStats *out)
+{
+  g_return_if_fail(resolver != NULL && out != NULL);
+  bimi_dns__cache_get_stats(resolver->cache, out);
+  out->questions = __atomic_load_n(&resolver->questions, __ATOMIC_RELAXED);
+}
+
+gboolean
+bimi_dns_resolver_is_cached(BimiDnsResolver *resolver, const char *name, BimiDnsType type)
+{
+  BimiDnsName wire;
+
+  g_return_val_if_fail(resolver != NULL && name != NULL, FALSE);
+  if (!bimi_dns__name_from_text(name, strlen(name), NULL, &wire, NULL))
+    return FALSE;
+  return bimi_dns__cache_contains(resolver->cache, &wire, type, cache_clock(resolver));
 }
