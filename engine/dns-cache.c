@@ -10,7 +10,8 @@
  *    wire name with type and class.
  *
  * Design: BIMI_DNS_CACHE_STRIPES stripes chosen by the key's hash, each a
- * GHashTable under its own GMutex, plus a FIFO of its entries (embedded
+ * GHashTable under its own pthread mutex (GLib's futex locks are invisible to
+ * ThreadSanitizer, which runs tests/test-cache-dns.c), plus a FIFO of its entries (embedded
  * links: no allocation to queue). A stripe holds at most max_entries/STRIPES
  * answers and max_bytes/STRIPES bytes; to make room the oldest entries go
  * first. An entry past its TTL is dropped when it is met. A hit copies the
@@ -31,6 +32,7 @@
  */
 #include "engine/dns-private.h"
 
+#include <pthread.h>
 #include <string.h>
 
 /* Fixed bytes counted per entry besides names and RDATA: the entry, the
@@ -60,7 +62,7 @@ typedef struct {
 } Entry;
 
 typedef struct {
-  GMutex lock;
+  pthread_mutex_t lock;
   GHashTable *table;   /* Key* → Entry* */
   GQueue fifo;         /* oldest at the head */
   gsize bytes;
@@ -115,6 +117,7 @@ entry_free(Entry *e)
 {
   g_free(e->qname);
   g_free(e->canonical_name);
+  BIMI_DNS__SHARED_UNREF_FENCE(e->records);
   g_ptr_array_unref(e->records);
   g_free(e);
 }
@@ -137,7 +140,7 @@ bimi_dns__cache_new(guint max_entries, gsize max_bytes)
   cache->max_entries = MAX(max_entries / BIMI_DNS_CACHE_STRIPES, 1u);
   cache->max_bytes = MAX(max_bytes / BIMI_DNS_CACHE_STRIPES, (gsize) ENTRY_OVERHEAD);
   for (guint i = 0; i < BIMI_DNS_CACHE_STRIPES; i++) {
-    g_mutex_init(&cache->stripes[i].lock);
+    pthread_mutex_init(&cache->stripes[i].lock, NULL);
     cache->stripes[i].table = g_hash_table_new(key_hash, key_equal);
     g_queue_init(&cache->stripes[i].fifo);
   }
@@ -160,7 +163,7 @@ bimi_dns__cache_free(BimiDnsCache *cache)
   for (guint i = 0; i < BIMI_DNS_CACHE_STRIPES; i++) {
     stripe_clear(&cache->stripes[i]);
     g_hash_table_unref(cache->stripes[i].table);
-    g_mutex_clear(&cache->stripes[i].lock);
+    pthread_mutex_destroy(&cache->stripes[i].lock);
   }
   g_free(cache);
 }
@@ -169,9 +172,9 @@ void
 bimi_dns__cache_clear(BimiDnsCache *cache)
 {
   for (guint i = 0; i < BIMI_DNS_CACHE_STRIPES; i++) {
-    g_mutex_lock(&cache->stripes[i].lock);
+    pthread_mutex_lock(&cache->stripes[i].lock);
     stripe_clear(&cache->stripes[i]);
-    g_mutex_unlock(&cache->stripes[i].lock);
+    pthread_mutex_unlock(&cache->stripes[i].lock);
   }
 }
 
@@ -199,7 +202,7 @@ bimi_dns__cache_lookup(BimiDnsCache *cache, const BimiDnsName *qname, BimiDnsTyp
 
   key_init(&k, lower, qname, type);
   s = stripe_of(cache, &k);
-  g_mutex_lock(&s->lock);
+  pthread_mutex_lock(&s->lock);
   e = stripe_find(s, &k, now_us);
   if (e != NULL) {
     answer = g_new0(BimiDnsAnswer, 1);
@@ -213,7 +216,7 @@ bimi_dns__cache_lookup(BimiDnsCache *cache, const BimiDnsName *qname, BimiDnsTyp
   } else {
     s->misses++;
   }
-  g_mutex_unlock(&s->lock);
+  pthread_mutex_unlock(&s->lock);
   return answer;
 }
 
@@ -227,9 +230,9 @@ bimi_dns__cache_contains(BimiDnsCache *cache, const BimiDnsName *qname, BimiDnsT
 
   key_init(&k, lower, qname, type);
   s = stripe_of(cache, &k);
-  g_mutex_lock(&s->lock);
+  pthread_mutex_lock(&s->lock);
   found = stripe_find(s, &k, now_us) != NULL;
-  g_mutex_unlock(&s->lock);
+  pthread_mutex_unlock(&s->lock);
   return found;
 }
 
@@ -283,7 +286,7 @@ bimi_dns__cache_insert(BimiDnsCache *cache, const BimiDnsName *qname, const Bimi
   e->records = g_ptr_array_ref(answer->records);
 
   s = stripe_of(cache, &k);
-  g_mutex_lock(&s->lock);
+  pthread_mutex_lock(&s->lock);
   old = g_hash_table_lookup(s->table, &k);
   if (old != NULL)
     stripe_drop(s, old);
@@ -295,7 +298,7 @@ bimi_dns__cache_insert(BimiDnsCache *cache, const BimiDnsName *qname, const Bimi
   g_queue_push_tail_link(&s->fifo, &e->link);
   s->bytes += bytes;
   s->insertions++;
-  g_mutex_unlock(&s->lock);
+  pthread_mutex_unlock(&s->lock);
 }
 
 void
@@ -304,7 +307,7 @@ bimi_dns__cache_get_stats(BimiDnsCache *cache, BimiDnsCacheStats *out)
   memset(out, 0, sizeof *out);
   for (guint i = 0; i < BIMI_DNS_CACHE_STRIPES; i++) {
     Stripe *s = &cache->stripes[i];
-    g_mutex_lock(&s->lock);
+    pthread_mutex_lock(&s->lock);
     out->hits += s->hits;
     out->misses += s->misses;
     out->insertions += s->insertions;
@@ -312,6 +315,6 @@ bimi_dns__cache_get_stats(BimiDnsCache *cache, BimiDnsCacheStats *out)
     out->expirations += s->expirations;
     out->entries += s->fifo.length;
     out->bytes += s->bytes;
-    g_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->lock);
   }
 }

@@ -119,6 +119,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDnsRecord, bimi_dns__record_free)
  */
 typedef struct _BimiDnsCache BimiDnsCache;
 
+/* BIMI_DNS__SHARED_UNREF_FENCE(p): called just before dropping a reference to
+ * @p, an object shared across threads whose reference count lives in GLib
+ * (the records array of cached answers). GLib is not instrumented, so
+ * ThreadSanitizer cannot see that the last unref — which frees — comes after
+ * every other thread's reads; a release then an acquire on @p at every unref
+ * tells it. Nothing outside a -fsanitize=thread build. */
+#if defined(__SANITIZE_THREAD__)
+#define BIMI_DNS__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BIMI_DNS__TSAN 1
+#endif
+#endif
+#ifdef BIMI_DNS__TSAN
+#include <sanitizer/tsan_interface.h>
+#define BIMI_DNS__SHARED_UNREF_FENCE(p) (__tsan_release(p), __tsan_acquire(p))
+#else
+#define BIMI_DNS__SHARED_UNREF_FENCE(p) ((void) (p))
+#endif
+
 /**
  * bimi_dns__cache_new:
  * @max_entries: most answers held (BIMI_DNS_CACHE_MAX_ENTRIES in production)

@@ -14,7 +14,7 @@
  *
  * Design: queries go out with ub_resolve_async() on a threaded context;
  * one resolver thread polls ub_fd() and runs ub_process(), which calls the
- * completion callback. A caller waits on its query's GCond until the
+ * completion callback. A caller waits on its query's condition variable until the
  * deadline; on timeout it ub_cancel()s. The per-query state holds two
  * references (caller and callback): when ub_cancel() succeeds libunbound
  * promises never to call back, so the caller drops the callback's reference
@@ -68,7 +68,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <unbound.h>
 #include <glib-unix.h>
@@ -97,7 +99,7 @@ struct _BimiDnsResolver {
   GThread *thread;          /* polls ub_fd(), runs ub_process() */
   gint thread_failed;       /* atomic: the thread stopped on an error */
   int wake[2];              /* the thread stops once wake[0] is readable */
-  GMutex lock;              /* protects the fields below */
+  pthread_mutex_t lock;     /* protects the fields below (pthread: visible to ThreadSanitizer) */
   gboolean offline;         /* local data only, "." is a static zone */
   BimiDnsZone *zone;        /* what the zone data loaded so far holds */
   GHashTable *fault_names;  /* lower-case name, no trailing dot */
@@ -149,6 +151,8 @@ bimi_dns_answer_free(BimiDnsAnswer *answer)
     return;
   g_free(answer->qname);
   g_free(answer->canonical_name);
+  if (answer->records != NULL)
+    BIMI_DNS__SHARED_UNREF_FENCE(answer->records); /* may be shared with the answer cache */
   g_clear_pointer(&answer->records, g_ptr_array_unref);
   g_free(answer->detail);
   g_free(answer);
@@ -200,9 +204,9 @@ resolver_thread(gpointer data)
 }
 
 typedef struct {
-  gatomicrefcount refs;     /* the caller's and the callback's */
-  GMutex lock;
-  GCond cond;
+  gint refs;                /* the caller's and the callback's; g_atomic_int (inline atomics ThreadSanitizer sees) */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;      /* on CLOCK_MONOTONIC, the clock of g_get_monotonic_time() */
   gboolean done;
   int err;
   struct ub_result *result;
@@ -211,12 +215,12 @@ typedef struct {
 static void
 pending_unref(Pending *p)
 {
-  if (!g_atomic_ref_count_dec(&p->refs))
+  if (!g_atomic_int_dec_and_test(&p->refs))
     return;
   if (p->result != NULL)
     ub_resolve_free(p->result);
-  g_mutex_clear(&p->lock);
-  g_cond_clear(&p->cond);
+  pthread_mutex_destroy(&p->lock);
+  pthread_cond_destroy(&p->cond);
   g_free(p);
 }
 
@@ -225,12 +229,12 @@ static void
 on_result(void *data, int err, struct ub_result *result)
 {
   Pending *p = data;
-  g_mutex_lock(&p->lock);
+  pthread_mutex_lock(&p->lock);
   p->err = err;
   p->result = result;
   p->done = TRUE;
-  g_cond_signal(&p->cond);
-  g_mutex_unlock(&p->lock);
+  pthread_cond_signal(&p->cond);
+  pthread_mutex_unlock(&p->lock);
   pending_unref(p);
 }
 
@@ -251,10 +255,15 @@ ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, st
   }
   __atomic_fetch_add(&r->questions, 1, __ATOMIC_RELAXED);
   p = g_new0(Pending, 1);
-  g_atomic_ref_count_init(&p->refs);
-  g_atomic_ref_count_inc(&p->refs);
-  g_mutex_init(&p->lock);
-  g_cond_init(&p->cond);
+  p->refs = 2;
+  pthread_mutex_init(&p->lock, NULL);
+  {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cond, &attr);
+    pthread_condattr_destroy(&attr);
+  }
   *out_result = NULL;
   *out_err = 0;
 
@@ -265,19 +274,21 @@ ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, st
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "libunbound refused the query: %s", ub_strerror(rc));
     return ASK_FAILED;
   }
-  g_mutex_lock(&p->lock);
+  pthread_mutex_lock(&p->lock);
   while (!p->done) {
-    if (!g_cond_wait_until(&p->cond, &p->lock, deadline))
+    struct timespec ts = { .tv_sec = (time_t) (deadline / G_USEC_PER_SEC),
+                           .tv_nsec = (long) (deadline % G_USEC_PER_SEC) * 1000 };
+    if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) == ETIMEDOUT)
       break;
   }
   if (p->done) {
     *out_result = g_steal_pointer(&p->result);
     *out_err = p->err;
-    g_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->lock);
     pending_unref(p);
     return ASK_ANSWERED;
   }
-  g_mutex_unlock(&p->lock);
+  pthread_mutex_unlock(&p->lock);
   if (ub_cancel(r->ctx, id) == 0)
     pending_unref(p); /* libunbound will never call back: drop the callback's reference */
   pending_unref(p);
@@ -317,7 +328,7 @@ bimi_dns_resolver_unref(BimiDnsResolver *resolver)
   g_hash_table_unref(resolver->negative_ttls);
   bimi_dns__cache_free(resolver->cache);
   bimi_dns__zone_free(resolver->zone);
-  g_mutex_clear(&resolver->lock);
+  pthread_mutex_destroy(&resolver->lock);
   g_free(resolver);
 }
 
@@ -407,7 +418,7 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
 
   r = g_new0(BimiDnsResolver, 1);
   g_atomic_ref_count_init(&r->refs);
-  g_mutex_init(&r->lock);
+  pthread_mutex_init(&r->lock, NULL);
   r->wake[0] = r->wake[1] = -1;
   r->timeout_ms = config->timeout_ms != 0 ? config->timeout_ms : BIMI_DNS_DEFAULT_TIMEOUT_MS;
   r->fault_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -522,7 +533,7 @@ offline_negative_ttl(BimiDnsResolver *r, const BimiDnsName *name)
 
   for (gsize i = 0; i < name->len; i++)
     lower[i] = (guint8) g_ascii_tolower((gchar) name->wire[i]);
-  g_mutex_lock(&r->lock);
+  pthread_mutex_lock(&r->lock);
   for (gsize at = 0; at < name->len; at += 1u + lower[at]) {
     g_autoptr(GBytes) suffix = g_bytes_new_static(lower + at, name->len - at);
     gpointer found = NULL;
@@ -531,7 +542,7 @@ offline_negative_ttl(BimiDnsResolver *r, const BimiDnsName *name)
       break;
     }
   }
-  g_mutex_unlock(&r->lock);
+  pthread_mutex_unlock(&r->lock);
   return ttl;
 }
 
@@ -551,7 +562,7 @@ bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsi
                 len, BIMI_MAX_ZONE_FILE_BYTES);
     return FALSE;
   }
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   records = bimi_dns__zone_parse(resolver->zone, text, len, source, default_origin, error);
   if (records == NULL || !go_offline(resolver, error)) {
     ok = FALSE;
@@ -572,7 +583,7 @@ bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsi
         add_negative_ttl(resolver, rec);
     }
   }
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
   bimi_dns__cache_clear(resolver->cache); /* answers may differ now */
   return ok;
 }
@@ -588,9 +599,9 @@ bimi_dns_resolver_add_fault_name(BimiDnsResolver *resolver, const char *name, GE
     g_prefix_error(error, "fault name '%s': ", shown);
     return FALSE;
   }
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   g_hash_table_add(resolver->fault_names, bimi_dns__name_to_text(&wire, BIMI_DNS__NAME_LOWER));
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
   bimi_dns__cache_clear(resolver->cache); /* answers may differ now */
   return TRUE;
 }
@@ -787,11 +798,11 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
     gsize n = strlen(key);
     if (n > 1 && key[n - 1] == '.')
       key[n - 1] = '\0';
-    g_mutex_lock(&resolver->lock);
+    pthread_mutex_lock(&resolver->lock);
     g_hash_table_insert(resolver->asked, key,
                         GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(resolver->asked, key)) + 1));
     resolver->n_asked++;
-    g_mutex_unlock(&resolver->lock);
+    pthread_mutex_unlock(&resolver->lock);
   }
   if (deadline > now) {
     /* the answer cache: a hit never leaves this thread */
@@ -800,9 +811,9 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
     if (answer != NULL)
       return g_steal_pointer(&answer);
   }
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   offline = resolver->offline;
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
   qname = cur;
 
   answer = g_new0(BimiDnsAnswer, 1);
@@ -882,14 +893,14 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
 
   if (answer->status == BIMI_DNS_NXDOMAIN || answer->status == BIMI_DNS_NODATA) {
     gboolean faulted = FALSE;
-    g_mutex_lock(&resolver->lock);
+    pthread_mutex_lock(&resolver->lock);
     if (g_hash_table_size(resolver->fault_names) > 0) {
       for (guint i = 0; i < chain->len && !faulted; i++)
         faulted = g_hash_table_contains(resolver->fault_names, chain->pdata[i]);
       if (!faulted && answer->canonical_name != NULL)
         faulted = g_hash_table_contains(resolver->fault_names, answer->canonical_name);
     }
-    g_mutex_unlock(&resolver->lock);
+    pthread_mutex_unlock(&resolver->lock);
     if (faulted)
       set_temperror(answer, g_strdup("timeout"));
   }
@@ -902,12 +913,12 @@ void
 bimi_dns_resolver_count_queries(BimiDnsResolver *resolver)
 {
   g_return_if_fail(resolver != NULL);
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   if (resolver->asked == NULL)
     resolver->asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_remove_all(resolver->asked);
   resolver->n_asked = 0;
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
 }
 
 guint
@@ -916,7 +927,7 @@ bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name)
   guint n;
 
   g_return_val_if_fail(resolver != NULL, 0);
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   if (resolver->asked == NULL) {
     n = 0;
   } else if (name == NULL) {
@@ -925,7 +936,7 @@ bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name)
     g_autofree char *key = g_ascii_strdown(name, -1);
     n = GPOINTER_TO_UINT(g_hash_table_lookup(resolver->asked, key));
   }
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
   return n;
 }
 
