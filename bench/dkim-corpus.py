@@ -21,7 +21,6 @@ bytes (RSASSA-PKCS1-v1_5 is deterministic).
 import base64
 import os
 import random
-import subprocess
 import sys
 import time
 
@@ -30,7 +29,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KEYDIR = os.path.join(ROOT, "fixtures", "dkim", "keys")
+sys.path.insert(0, os.path.join(ROOT, "fixtures", "dkim"))
+import generate as fixture_keys  # noqa: E402  (the fixture corpus generator: key paths, dkimpy key form)
+from generate import dkimpy_private  # noqa: E402
 DOMAIN = b"example.com"
 T = 1700000000
 # (selector, weight) and (canonicalization, weight), the mix of a receiving MX
@@ -61,14 +62,9 @@ def openssl_rsa_sign(h, pk):
 
 
 def private_key(name):
-    """dkimpy wants PKCS#1 PEM for RSA and the base64 32-byte seed for Ed25519."""
-    pem = open(os.path.join(KEYDIR, name + ".pem"), "rb").read()
-    if name.startswith("rsa"):
-        return subprocess.run(["openssl", "pkey", "-traditional"], input=pem, check=True,
-                              capture_output=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-outform", "DER"], input=pem, check=True,
-                         capture_output=True).stdout
-    return base64.b64encode(der[-32:])
+    """dkimpy's form of a fixture key (fixtures/dkim/generate.py)."""
+    kind = "rsa" if name.startswith("rsa") else "ed25519"
+    return dkimpy_private(open(fixture_keys.key_path(name), "rb").read(), kind)
 
 
 def pick(rng, weighted):
