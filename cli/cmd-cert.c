@@ -206,21 +206,15 @@ cert_verify(int argc, char **argv)
   roots_path = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
   logs_path = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
   trust = bimi_vmc_trust_new_from_files(roots_path, logs_path, &error);
-  if (trust == NULL) {
-    fprintf(stderr, "bimi cert verify: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (trust == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
   pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);
-  if (pem == NULL) {
-    fprintf(stderr, "bimi cert verify: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (pem == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
   if (svg != NULL) {
     logo = bimi_cli_read_file(svg, BIMI_VMC_MAX_SVG_BYTES, &error);
-    if (logo == NULL) {
-      fprintf(stderr, "bimi cert verify: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (logo == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
     opts.location_svg = logo;
   }
   if (opts.revocation != BIMI_VMC_REVOCATION_OFF) {
@@ -233,10 +227,8 @@ cert_verify(int argc, char **argv)
   opts.domain = domain;
   opts.selector = selector;
   r = bimi_vmc_verify(pem, trust, &opts, &error);
-  if (r == NULL) {
-    fprintf(stderr, "bimi cert verify: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (r == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
   if (json)
     print_json(r);
   else
@@ -264,21 +256,15 @@ cert_logo(int argc, char **argv)
   if (argc != 2 || output == NULL)
     return bimi_cli_usage_error("cert logo", "usage: bimi cert logo CHAIN.pem -o LOGO.svg");
   pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);
-  if (pem == NULL) {
-    fprintf(stderr, "bimi cert logo: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (pem == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert logo: %s", error->message);
   svg = bimi_vmc_extract_logo(pem, &error);
-  if (svg == NULL) {
-    fprintf(stderr, "bimi cert logo: %s\n", error->message);
-    return BIMI_EXIT_FAIL;
-  }
+  if (svg == NULL)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "cert logo: %s", error->message);
   p = g_bytes_get_data(svg, &n);
   fflush(stdout);
-  if (!bimi_cli_write_output(output, p, n, &error)) {
-    fprintf(stderr, "bimi cert logo: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (!bimi_cli_write_output(output, p, n, &error))
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert logo: %s", error->message);
   return BIMI_EXIT_PASS;
 }
 

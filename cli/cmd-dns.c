@@ -168,7 +168,7 @@ print_json(const BimiDnsAnswer *answer)
 int
 bimi_cli_cmd_dns(int argc, char **argv)
 {
-  BimiCliDnsOptions dns_opts = { 0 };
+  g_auto(BimiCliDnsOptions) dns_opts = { 0 };
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the answer as JSON", NULL },
@@ -188,33 +188,24 @@ bimi_cli_cmd_dns(int argc, char **argv)
   g_set_prgname("bimi dns");
   g_option_context_add_main_entries(context, entries, NULL);
   bimi_cli_add_dns_options(context, &dns_opts);
-  if (!g_option_context_parse(context, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns_opts);
+  if (!g_option_context_parse(context, &argc, &argv, &error))
     return bimi_cli_usage_error("dns", error->message);
-  }
-  if (argc != 3) {
-    bimi_cli_dns_options_clear(&dns_opts);
+  if (argc != 3)
     return bimi_cli_usage_error("dns", "expected TYPE and NAME");
-  }
   if (!bimi_dns_type_from_string(argv[1], &type)) {
     g_autofree char *msg = g_strdup_printf("unknown type '%s' (A AAAA CNAME MX NS PTR SPF TXT)", argv[1]);
-    bimi_cli_dns_options_clear(&dns_opts);
     return bimi_cli_usage_error("dns", msg);
   }
 
   resolver = bimi_cli_dns_resolver(&dns_opts, &error);
-  bimi_cli_dns_options_clear(&dns_opts);
   if (resolver == NULL) {
     if (error->domain == G_OPTION_ERROR)
       return bimi_cli_usage_error("dns", error->message);
-    fprintf(stderr, "bimi dns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dns: %s", error->message);
   }
   answer = bimi_dns_lookup(resolver, argv[2], type, &error);
-  if (answer == NULL) {
-    fprintf(stderr, "bimi dns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (answer == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dns: %s", error->message);
 
   if (json)
     print_json(answer);

@@ -113,7 +113,7 @@ print_json(const BimiDecision *d)
 int
 bimi_cli_cmd_evaluate(int argc, char **argv)
 {
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
   g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL;
   g_auto(BimiCliFetchOptions) fetch = { 0 };
@@ -147,28 +147,17 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   bimi_cli_add_fetch_options(ctx, &fetch);
   g_option_context_set_description(ctx, "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
                                          "3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return bimi_cli_usage_error("evaluate", error->message);
-  }
-  if (argc != 2) {
-    bimi_cli_dns_options_clear(&dns);
+  if (argc != 2)
     return bimi_cli_usage_error("evaluate", "expected exactly one message file (or - for stdin)");
-  }
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("evaluate", error->message);
-  }
-  if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1) {
-    bimi_cli_dns_options_clear(&dns);
+  if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1)
     return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
-  }
   config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
-  if (config == NULL) {
-    bimi_cli_dns_options_clear(&dns);
-    fprintf(stderr, "bimi evaluate: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (config == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   /* the options over the file: this process owns the configuration until
    * the evaluator takes its reference */
   replace_strv(&config->dns_zone_files, dns.zone_files);
@@ -177,7 +166,6 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   if (dns.timeout_ms != G_MININT)
     config->dns_timeout_ms = (guint) dns.timeout_ms;
   replace_string(&config->dns_trust_anchor, dns.trust_anchor);
-  bimi_cli_dns_options_clear(&dns);
   if (at != NULL)
     config->testing_now = now;
   replace_string(&config->fetch_ca_file, fetch.ca_file);
@@ -195,10 +183,8 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   }
   if (cache_dir == NULL) {
     tmp_dir = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
-    if (tmp_dir == NULL) {
-      fprintf(stderr, "bimi evaluate: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (tmp_dir == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   }
   replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
 

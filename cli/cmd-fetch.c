@@ -159,25 +159,18 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   } else {
     resolver = bimi_dns_resolver_new(NULL, &error);
   }
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   config.resolver = resolver;
   fetcher = bimi_fetch_fetcher_new(&config, &error);
-  if (fetcher == NULL) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (fetcher == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   r = bimi_fetch_url(fetcher, argv[1], &req, &error);
-  if (r == NULL) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (r == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   if (output != NULL && r->body != NULL &&
       !bimi_cli_write_output(output, g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body), &error)) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   }
   if (json)
     print_json(r);

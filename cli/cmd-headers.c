@@ -308,16 +308,13 @@ bimi_cli_cmd_headers(int argc, char **argv)
     return bimi_cli_usage_error("headers", "expected exactly one message file (or - for stdin)");
 
   raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
-  if (raw == NULL) {
-    fprintf(stderr, "bimi headers: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (raw == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "headers: %s", error->message);
   msg = bimi_message_parse(raw, &error);
   if (msg == NULL) {
     if (json)
       print_json_error(error);
-    fprintf(stderr, "bimi headers: %s: %s\n", argv[1], error->message);
-    return BIMI_EXIT_USAGE;
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "headers: %s: %s", argv[1], error->message);
   }
   from = bimi_message_get_from_mailboxes(msg, &n_from, &from_error);
   if (json)
@@ -325,17 +322,11 @@ bimi_cli_cmd_headers(int argc, char **argv)
   else
     print_text(msg, from, n_from, from_error);
 
-  if (from_error != NULL) {
-    fprintf(stderr, "bimi headers: %s: %s\n", argv[1], from_error->message);
-    return BIMI_EXIT_FAIL;
-  }
-  if (n_from == 0) {
-    fprintf(stderr, "bimi headers: %s: no From field\n", argv[1]);
-    return BIMI_EXIT_FAIL;
-  }
-  if (from->len == 0) {
-    fprintf(stderr, "bimi headers: %s: the From field lists no mailbox\n", argv[1]);
-    return BIMI_EXIT_FAIL;
-  }
+  if (from_error != NULL)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "headers: %s: %s", argv[1], from_error->message);
+  if (n_from == 0)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "headers: %s: no From field", argv[1]);
+  if (from->len == 0)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "headers: %s: the From field lists no mailbox", argv[1]);
   return BIMI_EXIT_PASS;
 }

@@ -29,7 +29,7 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   gboolean json = FALSE;
   gint budget_ms = 0;
   g_autofree char *action_text = NULL;
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   const GOptionEntry entries[] = {
     { "no-ptr-action", 0, 0, G_OPTION_ARG_STRING, &action_text,
       "action advised without a confirmed name: accept|tag|greylist|reject (default tag)", "ACTION" },
@@ -49,39 +49,24 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   bimi_cli_add_dns_options(ctx, &dns);
   g_option_context_set_description(ctx, "Exit status: 0 pass; 1 fail or none; 2 usage or internal error;\n"
                                         "3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (!g_option_context_parse(ctx, &argc, &argv, &error))
     return bimi_cli_usage_error("rdns", error->message);
-  }
-  if (argc != 2) {
-    bimi_cli_dns_options_clear(&dns);
+  if (argc != 2)
     return bimi_cli_usage_error("rdns", "expected one IP address");
-  }
   ip = g_inet_address_new_from_string(argv[1]);
-  if (ip == NULL) {
-    bimi_cli_dns_options_clear(&dns);
+  if (ip == NULL)
     return bimi_cli_usage_error("rdns", "not an IPv4 or IPv6 address");
-  }
-  if (action_text != NULL && !bimi_rdns_action_from_string(action_text, &policy.no_ptr_action)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (action_text != NULL && !bimi_rdns_action_from_string(action_text, &policy.no_ptr_action))
     return bimi_cli_usage_error("rdns", "--no-ptr-action: expected accept, tag, greylist or reject");
-  }
-  if (budget_ms < 0) {
-    bimi_cli_dns_options_clear(&dns);
+  if (budget_ms < 0)
     return bimi_cli_usage_error("rdns", "--budget-ms must not be negative");
-  }
   policy.budget_ms = (guint) budget_ms;
   resolver = bimi_cli_dns_resolver(&dns, &error);
-  bimi_cli_dns_options_clear(&dns);
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi rdns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
   r = bimi_rdns_check(resolver, ip, &policy, &error);
-  if (r == NULL) {
-    fprintf(stderr, "bimi rdns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (r == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
   if (json) {
     g_autofree char *text = result_json(r);
     printf("%s\n", text);

@@ -151,15 +151,11 @@ bimi_cli_cmd_svg(int argc, char **argv)
     return bimi_cli_usage_error("svg", "expected exactly one SVG file (or - for stdin)");
 
   bytes = bimi_cli_read_file(argv[2], SVG_CLI_MAX_FILE_BYTES, &error);
-  if (bytes == NULL) {
-    fprintf(stderr, "bimi svg: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (bytes == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "svg: %s", error->message);
   result = bimi_svg_validate(bytes, &error);
-  if (result == NULL) {
-    fprintf(stderr, "bimi svg: %s: could not evaluate: %s\n", argv[2], error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (result == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "svg: %s: could not evaluate: %s", argv[2], error->message);
   if (json)
     print_json(argv[2], result);
   else

@@ -55,6 +55,7 @@ void bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts);
 /** Builds the resolver the options describe. (transfer full) or NULL + @error. */
 BimiDnsResolver *bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error);
 void bimi_cli_dns_options_clear(BimiCliDnsOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliDnsOptions, bimi_cli_dns_options_clear)
 
 /** Options of a subcommand that fetches (a CRL for `bimi cert verify`):
  * --ca-file FILE, --allow-private-addresses, --resolve HOST:PORT:ADDR...,
@@ -79,6 +80,17 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliFetchOptions, bimi_cli_fetch_options_cle
 
 /** Prints "bimi SUBCOMMAND: MESSAGE" on stderr and returns BIMI_EXIT_USAGE. */
 int bimi_cli_usage_error(const char *subcommand, const char *message);
+
+/**
+ * bimi_cli_fail:
+ * @status: the exit code to return (BIMI_EXIT_*)
+ * @format: printf format of what went wrong, starting with the subcommand ("arc: %s")
+ *
+ * Prints "bimi " + the formatted text + a newline on stderr (the one spelling of a
+ * subcommand's error line) and returns @status, so that a failure is one
+ * `return bimi_cli_fail(...)`.
+ */
+int bimi_cli_fail(int status, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 /** Parses --at: RFC 3339 ("2022-11-07T17:54:24Z") or "@EPOCH" into Unix seconds. */
 gboolean bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **error);

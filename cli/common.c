@@ -4,6 +4,7 @@
 #include "engine/message.h"
 #include "engine/util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
@@ -125,6 +126,19 @@ bimi_cli_usage_error(const char *subcommand, const char *message)
   fprintf(stderr, "bimi %s: %s\n", subcommand, message);
   fprintf(stderr, "Try 'bimi %s --help'.\n", subcommand);
   return BIMI_EXIT_USAGE;
+}
+
+int
+bimi_cli_fail(int status, const char *format, ...)
+{
+  va_list ap;
+
+  fputs("bimi ", stderr);
+  va_start(ap, format);
+  vfprintf(stderr, format, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return status;
 }
 
 gboolean
