@@ -27,8 +27,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 note() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
 echo "1..17"

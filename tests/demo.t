@@ -34,8 +34,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 echo "1..2"
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 
 for dns in zones; do
   d="$tmp/stack-$dns"
