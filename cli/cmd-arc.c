@@ -50,15 +50,14 @@ bimi_cli_cmd_arc(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the chain as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - validate the ARC chain of a message");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  g_option_context_set_description(ctx, "Exit status: 0 arc=pass; 1 fail or none; 2 usage or internal error.");
-  bimi_cli_add_dns_options(ctx, &dns);
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("arc", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("arc", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "arc", .parameters = "MSG.eml - validate the ARC chain of a message",
+    .description = "Exit status: 0 arc=pass; 1 fail or none; 2 usage or internal error.",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("arc", error->message);

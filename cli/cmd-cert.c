@@ -179,7 +179,6 @@ cert_verify(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("CHAIN.pem — validate a VMC/CMC Evidence Document");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pem = NULL, logo = NULL;
   g_autoptr(BimiVmcTrust) trust = NULL;
@@ -189,12 +188,12 @@ cert_verify(int argc, char **argv)
   g_auto(BimiCliFetchOptions) fetch_opts = { 0 };
   g_autoptr(BimiFetcher) fetcher = NULL;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_fetch_options(ctx, &fetch_opts);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("cert verify", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("cert verify", "expected exactly one CHAIN.pem");
+  const BimiCliSpec spec = {
+    .name = "cert verify", .parameters = "CHAIN.pem — validate a VMC/CMC Evidence Document",
+    .entries = entries, .fetch = &fetch_opts, .n_args = 1, .args_usage = "expected exactly one CHAIN.pem",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (revocation != NULL && !bimi_vmc_revocation_mode_from_string(revocation, &opts.revocation))
     return bimi_cli_usage_error("cert verify", "--revocation takes require, soft or off");
   if (at != NULL) {
@@ -244,15 +243,17 @@ cert_logo(int argc, char **argv)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "where to write the SVG (- for stdout)", "LOGO.svg" },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("CHAIN.pem — extract the certificate's SVG logo");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pem = NULL, svg = NULL;
   gsize n;
   const char *p;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("cert logo", error->message);
+  const BimiCliSpec spec = {
+    .name = "cert logo", .parameters = "CHAIN.pem — extract the certificate's SVG logo",
+    .entries = entries, .n_args = -1,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (argc != 2 || output == NULL)
     return bimi_cli_usage_error("cert logo", "usage: bimi cert logo CHAIN.pem -o LOGO.svg");
   pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);

@@ -64,14 +64,13 @@ bimi_cli_cmd_dkim(int argc, char **argv)
     { "max-signatures", 0, 0, G_OPTION_ARG_INT, &max_signatures, "Verify at most N signatures (default 10)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - verify the DKIM signatures of a message");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("dkim", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("dkim", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "dkim", .parameters = "MSG.eml - verify the DKIM signatures of a message",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (max_signatures < 0 || (guint) max_signatures > BIMI_DKIM_MAX_SIGNATURES) {
     g_autofree char *m = g_strdup_printf("--max-signatures must be 0..%u", BIMI_DKIM_MAX_SIGNATURES);
     return bimi_cli_usage_error("dkim", m);

@@ -117,7 +117,6 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {spf, dkim[], arc, dmarc, authentication_results} as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - SPF, DKIM and DMARC of one message");
   g_autoptr(BimiMessage) msg = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(GInetAddress) ip = NULL;
@@ -133,14 +132,14 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   gint64 now;
   int status;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx, "Exit status: 0 dmarc=pass; 1 fail, none or permerror;\n"
-                                         "2 usage or internal error; 3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("dmarc", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("dmarc", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "dmarc", .parameters = "MSG.eml - SPF, DKIM and DMARC of one message",
+    .description = "Exit status: 0 dmarc=pass; 1 fail, none or permerror;\n"
+                   "2 usage or internal error; 3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   now = g_get_real_time() / G_USEC_PER_SEC;
   if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("dmarc", error->message);

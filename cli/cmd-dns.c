@@ -174,24 +174,22 @@ bimi_cli_cmd_dns(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the answer as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("TYPE NAME");
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiDnsAnswer) answer = NULL;
   BimiDnsType type;
   int rc;
 
-  g_option_context_set_summary(context,
-                               "Ask the engine's DNS layer one question. TYPE is one of\n"
-                               "A AAAA CNAME MX NS PTR SPF TXT.\n\n"
-                               "Exit status: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.");
   g_set_prgname("bimi dns");
-  g_option_context_add_main_entries(context, entries, NULL);
-  bimi_cli_add_dns_options(context, &dns_opts);
-  if (!g_option_context_parse(context, &argc, &argv, &error))
-    return bimi_cli_usage_error("dns", error->message);
-  if (argc != 3)
-    return bimi_cli_usage_error("dns", "expected TYPE and NAME");
+  const BimiCliSpec spec = {
+    .name = "dns", .parameters = "TYPE NAME",
+    .summary = "Ask the engine's DNS layer one question. TYPE is one of\n"
+               "A AAAA CNAME MX NS PTR SPF TXT.\n\n"
+               "Exit status: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.",
+    .entries = entries, .dns = &dns_opts, .n_args = 2, .args_usage = "expected TYPE and NAME",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (!bimi_dns_type_from_string(argv[1], &type)) {
     g_autofree char *msg = g_strdup_printf("unknown type '%s' (A AAAA CNAME MX NS PTR SPF TXT)", argv[1]);
     return bimi_cli_usage_error("dns", msg);

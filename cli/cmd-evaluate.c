@@ -132,7 +132,6 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - the BIMI decision for one message");
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiConfig) config = NULL;
   g_autoptr(BimiEvaluator) ev = NULL;
@@ -142,15 +141,14 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   gint64 now = 0;
   int status;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  bimi_cli_add_fetch_options(ctx, &fetch);
-  g_option_context_set_description(ctx, "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
-                                         "3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("evaluate", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("evaluate", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "evaluate", .parameters = "MSG.eml - the BIMI decision for one message",
+    .description = "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
+                   "3 temperror.\n",
+    .entries = entries, .dns = &dns, .fetch = &fetch, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("evaluate", error->message);
   if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1)

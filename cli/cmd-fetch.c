@@ -126,7 +126,6 @@ bimi_cli_cmd_fetch(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("URL - fetch a BIMI logo or Evidence Document over HTTPS");
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiFetcher) fetcher = NULL;
@@ -134,11 +133,12 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   BimiFetchConfig config = { 0 };
   BimiFetchRequest req = { .kind = BIMI_FETCH_KIND_LOGO };
 
-  g_option_context_add_main_entries(context, entries, NULL);
-  if (!g_option_context_parse(context, &argc, &argv, &error))
-    return bimi_cli_usage_error("fetch", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("fetch", "expected exactly one URL");
+  const BimiCliSpec spec = {
+    .name = "fetch", .parameters = "URL - fetch a BIMI logo or Evidence Document over HTTPS",
+    .entries = entries, .n_args = 1, .args_usage = "expected exactly one URL",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (kind != NULL && strcmp(kind, "evidence") == 0)
     req.kind = BIMI_FETCH_KIND_EVIDENCE;
   else if (kind != NULL && strcmp(kind, "logo") != 0)

@@ -287,7 +287,6 @@ bimi_cli_cmd_headers(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("MSG.eml");
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) from_error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -295,17 +294,17 @@ bimi_cli_cmd_headers(int argc, char **argv)
   g_autoptr(GPtrArray) from = NULL;
   guint n_from = 0;
 
-  g_option_context_set_summary(context,
-                               "Show the header index (byte offsets in the CRLF form) and the parsed From of a\n"
-                               "message (\"-\" reads stdin).\n"
-                               "Exit: 0 parsed with a From mailbox, 1 From missing or unparseable, 2 usage or\n"
-                               "a message that does not parse.");
   g_set_prgname("bimi headers"); /* usage line "bimi headers [OPTION…] MSG.eml" */
-  g_option_context_add_main_entries(context, entries, NULL);
-  if (!g_option_context_parse(context, &argc, &argv, &error))
-    return bimi_cli_usage_error("headers", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("headers", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "headers", .parameters = "MSG.eml",
+    .summary = "Show the header index (byte offsets in the CRLF form) and the parsed From of a\n"
+               "message (\"-\" reads stdin).\n"
+               "Exit: 0 parsed with a From mailbox, 1 From missing or unparseable, 2 usage or\n"
+               "a message that does not parse.",
+    .entries = entries, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
 
   raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
   if (raw == NULL)

@@ -93,7 +93,6 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {bimi, dmarc} as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("DOMAIN - BIMI Assertion Record and DMARC gate of a domain");
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
   g_autoptr(BimiBimiResult) r = NULL;
@@ -102,14 +101,14 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   BimiDmarcMessageInput input;
   gsize dlen;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx, "Exit status: 0 record found and DMARC enforcing; 1 none, declined,\n"
-                                         "invalid or DMARC not enforcing; 2 usage or internal error; 3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("lookup", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("lookup", "expected exactly one DOMAIN");
+  const BimiCliSpec spec = {
+    .name = "lookup", .parameters = "DOMAIN - BIMI Assertion Record and DMARC gate of a domain",
+    .description = "Exit status: 0 record found and DMARC enforcing; 1 none, declined,\n"
+                   "invalid or DMARC not enforcing; 2 usage or internal error; 3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = "expected exactly one DOMAIN",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   domain = g_hostname_to_ascii(argv[1]);
   if (domain == NULL || *domain == '\0' || g_hostname_is_ip_address(domain))
     return bimi_cli_usage_error("lookup", "DOMAIN is not a domain name");

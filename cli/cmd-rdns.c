@@ -38,21 +38,20 @@ bimi_cli_cmd_rdns(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("IP - forward-confirmed reverse DNS");
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) ip = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiRdnsResult) r = NULL;
   BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx, "Exit status: 0 pass; 1 fail or none; 2 usage or internal error;\n"
-                                        "3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("rdns", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("rdns", "expected one IP address");
+  const BimiCliSpec spec = {
+    .name = "rdns", .parameters = "IP - forward-confirmed reverse DNS",
+    .description = "Exit status: 0 pass; 1 fail or none; 2 usage or internal error;\n"
+                   "3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = "expected one IP address",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   ip = g_inet_address_new_from_string(argv[1]);
   if (ip == NULL)
     return bimi_cli_usage_error("rdns", "not an IPv4 or IPv6 address");

@@ -68,7 +68,6 @@ bimi_cli_cmd_render(int argc, char **argv)
       "Render each size N times and print the mean time per render (benchmarks)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("LOGO.svg - rasterise a validated SVG logo to PNG");
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) sizes = NULL;
   g_autoptr(GBytes) svg = NULL;
@@ -77,14 +76,15 @@ bimi_cli_cmd_render(int argc, char **argv)
   BimiRenderOptions options = { 0 };
   int status = BIMI_EXIT_PASS;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  g_option_context_set_description(ctx, "The SVG must pass 'bimi svg check' first. It is rendered in a worker process\n"
-                                        "with the service's limits (deadline, memory cap, seccomp) unless --in-process.\n"
-                                        "Exit status: 0 written; 1 could not render; 2 usage or internal error.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("render", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("render", "expected one SVG file");
+  const BimiCliSpec spec = {
+    .name = "render", .parameters = "LOGO.svg - rasterise a validated SVG logo to PNG",
+    .description = "The SVG must pass 'bimi svg check' first. It is rendered in a worker process\n"
+                   "with the service's limits (deadline, memory cap, seccomp) unless --in-process.\n"
+                   "Exit status: 0 written; 1 could not render; 2 usage or internal error.\n",
+    .entries = entries, .n_args = 1, .args_usage = "expected one SVG file",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (output == NULL)
     return bimi_cli_usage_error("render", "-o PATH is required");
   if ((size != 0) == (sizes_text != NULL))

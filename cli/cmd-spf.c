@@ -46,7 +46,6 @@ bimi_cli_cmd_spf(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- RFC 7208 SPF check_host()");
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) ip = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
@@ -54,15 +53,14 @@ bimi_cli_cmd_spf(int argc, char **argv)
   BimiSpfOptions options = { 0 };
   int status;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx,
-      "Exit status: 0 pass; 1 fail, softfail, neutral, none or permerror;\n"
-      "2 usage or internal error; 3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("spf", error->message);
-  if (argc > 1)
-    return bimi_cli_usage_error("spf", "unexpected argument");
+  const BimiCliSpec spec = {
+    .name = "spf", .parameters = "- RFC 7208 SPF check_host()",
+    .description = "Exit status: 0 pass; 1 fail, softfail, neutral, none or permerror;\n"
+                   "2 usage or internal error; 3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 0, .args_usage = "unexpected argument",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (ip_text == NULL)
     return bimi_cli_usage_error("spf", "--ip is required");
   ip = g_inet_address_new_from_string(ip_text);

@@ -132,19 +132,20 @@ bimi_cli_cmd_svg(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("check LOGO.svg");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(BimiSvgResult) result = NULL;
 
-  g_option_context_set_summary(context,
-                               "Validate a BIMI indicator against the SVG Tiny Portable/Secure profile: size,\n"
-                               "safe XML, the BIMI Group RelaxNG schema and the rules it cannot express.\n"
-                               "Lists every violation with its line and code (\"-\" reads stdin).\n"
-                               "Exit: 0 valid, 1 invalid, 2 usage or unreadable file.");
-  g_option_context_add_main_entries(context, entries, NULL);
-  if (!g_option_context_parse(context, &argc, &argv, &error))
-    return bimi_cli_usage_error("svg", error->message);
+  const BimiCliSpec spec = {
+    .name = "svg", .parameters = "check LOGO.svg",
+    .summary = "Validate a BIMI indicator against the SVG Tiny Portable/Secure profile: size,\n"
+               "safe XML, the BIMI Group RelaxNG schema and the rules it cannot express.\n"
+               "Lists every violation with its line and code (\"-\" reads stdin).\n"
+               "Exit: 0 valid, 1 invalid, 2 usage or unreadable file.",
+    .entries = entries, .n_args = -1,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (argc < 2 || strcmp(argv[1], "check") != 0)
     return bimi_cli_usage_error("svg", "expected: bimi svg check LOGO.svg [--json]");
   if (argc != 3)

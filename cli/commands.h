@@ -81,6 +81,36 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliFetchOptions, bimi_cli_fetch_options_cle
 /** Prints "bimi SUBCOMMAND: MESSAGE" on stderr and returns BIMI_EXIT_USAGE. */
 int bimi_cli_usage_error(const char *subcommand, const char *message);
 
+/** The usage error of a subcommand that reads one message. */
+#define BIMI_CLI_USAGE_ONE_MESSAGE "expected exactly one message file (or - for stdin)"
+
+/** The command line of a subcommand, as bimi_cli_parse() reads it. */
+typedef struct {
+  const char *name;            /**< "dmarc", "cert verify": the error lines say "bimi NAME: ..." */
+  const char *parameters;      /**< after the options on the usage line, e.g. "MSG.eml - what it does" */
+  const char *summary;         /**< (nullable) text above the options */
+  const char *description;     /**< (nullable) text below the options (the exit status) */
+  const GOptionEntry *entries; /**< the subcommand's own options, { NULL } terminated */
+  BimiCliDnsOptions *dns;      /**< (nullable) also take the DNS options into this */
+  BimiCliFetchOptions *fetch;  /**< (nullable) also take the fetch options into this */
+  int n_args;                  /**< arguments after the options (argc - 1 after parsing); -1: the caller checks */
+  const char *args_usage;      /**< the usage error when there are not @n_args of them */
+} BimiCliSpec;
+
+/**
+ * bimi_cli_parse:
+ * @spec: the subcommand's command line
+ * @argc: (inout): argument count; the options are removed
+ * @argv: (inout): arguments, argv[0] the subcommand
+ *
+ * Parses the options of @spec (GOption; --help prints the usage and exits 0)
+ * and checks the number of arguments left.
+ *
+ * Returns: TRUE, or FALSE after printing the usage error (bimi_cli_usage_error()):
+ *   the caller returns BIMI_EXIT_USAGE.
+ */
+gboolean bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv);
+
 /**
  * bimi_cli_fail:
  * @status: the exit code to return (BIMI_EXIT_*)

@@ -128,6 +128,30 @@ bimi_cli_usage_error(const char *subcommand, const char *message)
   return BIMI_EXIT_USAGE;
 }
 
+gboolean
+bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new(spec->parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries(ctx, spec->entries, NULL);
+  if (spec->dns != NULL)
+    bimi_cli_add_dns_options(ctx, spec->dns);
+  if (spec->fetch != NULL)
+    bimi_cli_add_fetch_options(ctx, spec->fetch);
+  g_option_context_set_summary(ctx, spec->summary);
+  g_option_context_set_description(ctx, spec->description);
+  if (!g_option_context_parse(ctx, argc, argv, &error)) {
+    bimi_cli_usage_error(spec->name, error->message);
+    return FALSE;
+  }
+  if (spec->n_args >= 0 && *argc - 1 != spec->n_args) {
+    bimi_cli_usage_error(spec->name, spec->args_usage);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 int
 bimi_cli_fail(int status, const char *format, ...)
 {
