@@ -31,24 +31,6 @@
 #include <json-glib/json-glib.h>
 
 static char *
-default_data_file(const char *name)
-{
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  const char *env = g_getenv("BIMI_DATA_DIR");
-
-  if (env != NULL)
-    return g_build_filename(env, name, NULL);
-  if (exe != NULL) {
-    g_autofree char *dir = g_path_get_dirname(exe);
-    char *p = g_build_filename(dir, "..", "data", name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free(p);
-  }
-  return g_build_filename("data", name, NULL);
-}
-
-static char *
 iso_time(gint64 t)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
@@ -202,8 +184,8 @@ cert_verify(int argc, char **argv)
   } else {
     opts.now = g_get_real_time() / G_USEC_PER_SEC;
   }
-  roots_path = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
-  logs_path = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+  roots_path = trust_store ? g_strdup(trust_store) : bimi_cli_data_file("bimi-roots.pem");
+  logs_path = ct_logs ? g_strdup(ct_logs) : bimi_cli_data_file("ct-logs.cnf");
   trust = bimi_vmc_trust_new_from_files(roots_path, logs_path, &error);
   if (trust == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);

@@ -104,5 +104,5 @@ bimi_cli_cmd_dkim(int argc, char **argv)
     any_pass = any_pass || s->result == BIMI_DKIM_RESULT_PASS;
     any_temp = any_temp || s->result == BIMI_DKIM_RESULT_TEMPERROR;
   }
-  return any_pass ? BIMI_EXIT_PASS : any_temp ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_FAIL;
+  return bimi_cli_exit_status(any_pass, any_temp);
 }

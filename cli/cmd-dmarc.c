@@ -130,7 +130,6 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   BimiDmarcOptions dmarc_options = { 0 };
   BimiDmarcMessageInput input;
   gint64 now;
-  int status;
 
   const BimiCliSpec spec = {
     .name = "dmarc", .parameters = "MSG.eml - SPF, DKIM and DMARC of one message",
@@ -202,16 +201,5 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   else
     print_text(ev, authres);
 
-  switch (ev->result) {
-  case BIMI_DMARC_RESULT_PASS:
-    status = BIMI_EXIT_PASS;
-    break;
-  case BIMI_DMARC_RESULT_TEMPERROR:
-    status = BIMI_EXIT_TEMPERROR;
-    break;
-  default:
-    status = BIMI_EXIT_FAIL;
-    break;
-  }
-  return status;
+  return bimi_cli_exit_status(ev->result == BIMI_DMARC_RESULT_PASS, ev->result == BIMI_DMARC_RESULT_TEMPERROR);
 }

@@ -83,12 +83,5 @@ bimi_cli_cmd_rdns(int argc, char **argv)
       printf("  problem: %s\n", r->problem);
     printf("  action: %s\n", bimi_rdns_action_to_string(r->action));
   }
-  switch (r->result) {
-  case BIMI_RDNS_RESULT_PASS:
-    return BIMI_EXIT_PASS;
-  case BIMI_RDNS_RESULT_TEMPERROR:
-    return BIMI_EXIT_TEMPERROR;
-  default:
-    return BIMI_EXIT_FAIL;
-  }
+  return bimi_cli_exit_status(r->result == BIMI_RDNS_RESULT_PASS, r->result == BIMI_RDNS_RESULT_TEMPERROR);
 }

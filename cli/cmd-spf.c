@@ -51,7 +51,6 @@ bimi_cli_cmd_spf(int argc, char **argv)
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiSpfResult) r = NULL;
   BimiSpfOptions options = { 0 };
-  int status;
 
   const BimiCliSpec spec = {
     .name = "spf", .parameters = "- RFC 7208 SPF check_host()",
@@ -97,16 +96,5 @@ bimi_cli_cmd_spf(int argc, char **argv)
     printf("  lookups: %u DNS-querying terms, %u void, %u DNS queries\n", r->dns_lookups,
            r->void_lookups, r->dns_queries);
   }
-  switch (r->result) {
-  case BIMI_SPF_RESULT_PASS:
-    status = BIMI_EXIT_PASS;
-    break;
-  case BIMI_SPF_RESULT_TEMPERROR:
-    status = BIMI_EXIT_TEMPERROR;
-    break;
-  default:
-    status = BIMI_EXIT_FAIL;
-    break;
-  }
-  return status;
+  return bimi_cli_exit_status(r->result == BIMI_SPF_RESULT_PASS, r->result == BIMI_SPF_RESULT_TEMPERROR);
 }

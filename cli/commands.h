@@ -112,6 +112,21 @@ typedef struct {
 gboolean bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv);
 
 /**
+ * bimi_cli_data_file:
+ * @name: a file of data/ (bimi-roots.pem, ct-logs.cnf)
+ *
+ * Where the default trust data lives: $BIMI_DATA_DIR/@name when set, else
+ * ../data/@name next to the program (build/bimi → data/) when it exists, else
+ * data/@name in the working directory.
+ *
+ * Returns: (transfer full): the path
+ */
+char *bimi_cli_data_file(const char *name);
+
+/** The exit code of a verdict (DESIGN.md §5): 0 pass, else 3 on a temperror, else 1. */
+int bimi_cli_exit_status(gboolean pass, gboolean temperror);
+
+/**
  * bimi_cli_fail:
  * @status: the exit code to return (BIMI_EXIT_*)
  * @format: printf format of what went wrong, starting with the subcommand ("arc: %s")

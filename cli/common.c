@@ -152,6 +152,30 @@ bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
   return TRUE;
 }
 
+char *
+bimi_cli_data_file(const char *name)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  const char *env = g_getenv("BIMI_DATA_DIR");
+
+  if (env != NULL)
+    return g_build_filename(env, name, NULL);
+  if (exe != NULL) {
+    g_autofree char *dir = g_path_get_dirname(exe);
+    char *p = g_build_filename(dir, "..", "data", name, NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+      return p;
+    g_free(p);
+  }
+  return g_build_filename("data", name, NULL);
+}
+
+int
+bimi_cli_exit_status(gboolean pass, gboolean temperror)
+{
+  return pass ? BIMI_EXIT_PASS : temperror ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_FAIL;
+}
+
 int
 bimi_cli_fail(int status, const char *format, ...)
 {
