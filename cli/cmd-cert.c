@@ -38,64 +38,33 @@ iso_time(gint64 t)
 }
 
 static void
-add_strv(JsonBuilder *b, const char *member, char **v)
-{
-  json_builder_set_member_name(b, member);
-  json_builder_begin_array(b);
-  for (guint i = 0; v != NULL && v[i] != NULL; i++)
-    json_builder_add_string_value(b, v[i]);
-  json_builder_end_array(b);
-}
-
-static void
 print_json(const BimiVmcResult *r)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
   g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after);
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "valid");
-  json_builder_add_boolean_value(b, r->valid);
-  bimi_json_add_string_or_null(b, "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type));
-  bimi_json_add_string_or_null(b, "mark_type", bimi_vmc_mark_type_to_string(r->mark_type));
-  bimi_json_add_string_or_null(b, "mark_type_text", r->mark_type_text);
-  json_builder_set_member_name(b, "pilot");
-  json_builder_add_boolean_value(b, r->pilot);
-  bimi_json_add_string_or_null(b, "subject", r->subject);
-  bimi_json_add_string_or_null(b, "organization", r->organization);
-  bimi_json_add_string_or_null(b, "trademark_country", r->trademark_country);
-  bimi_json_add_string_or_null(b, "trademark_office", r->trademark_office);
-  bimi_json_add_string_or_null(b, "trademark_id", r->trademark_id);
-  bimi_json_add_string_or_null(b, "issuer", r->issuer);
-  bimi_json_add_string_or_null(b, "serial", r->serial_hex);
-  bimi_json_add_string_or_null(b, "sha256", r->leaf_sha256);
-  bimi_json_add_string_or_null(b, "not_before", nb);
-  bimi_json_add_string_or_null(b, "not_after", na);
-  add_strv(b, "sans", r->sans);
-  add_strv(b, "chain", r->chain);
-  add_strv(b, "sct_logs", r->sct_logs);
-  bimi_json_add_string_or_null(b, "revocation", bimi_vmc_revocation_status_to_string(r->revocation));
-  add_strv(b, "revocation_crls", r->revocation_crls);
-  bimi_json_add_string_or_null(b, "logo_hash_alg", r->logo_hash_alg);
-  bimi_json_add_string_or_null(b, "logo_hash", r->logo_hash_hex);
-  json_builder_set_member_name(b, "logo_hash_ok");
-  json_builder_add_boolean_value(b, r->logo_hash_ok);
-  bimi_json_add_string_or_null(b, "svg_sha256", r->svg_sha256);
+  bimi_json_add_members(b, "bsssb sssss sssss vvvsv ssbs", "valid", r->valid,
+                        "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type),
+                        "mark_type", bimi_vmc_mark_type_to_string(r->mark_type), "mark_type_text", r->mark_type_text,
+                        "pilot", r->pilot, "subject", r->subject, "organization", r->organization,
+                        "trademark_country", r->trademark_country, "trademark_office", r->trademark_office,
+                        "trademark_id", r->trademark_id, "issuer", r->issuer, "serial", r->serial_hex,
+                        "sha256", r->leaf_sha256, "not_before", nb, "not_after", na, "sans", r->sans,
+                        "chain", r->chain, "sct_logs", r->sct_logs,
+                        "revocation", bimi_vmc_revocation_status_to_string(r->revocation),
+                        "revocation_crls", r->revocation_crls, "logo_hash_alg", r->logo_hash_alg,
+                        "logo_hash", r->logo_hash_hex, "logo_hash_ok", r->logo_hash_ok, "svg_sha256", r->svg_sha256);
   json_builder_set_member_name(b, "failures");
   json_builder_begin_array(b);
   for (guint i = 0; i < r->failures->len; i++) {
     const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
     json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "check", bimi_vmc_check_code(f->check));
-    bimi_json_add_string_or_null(b, "detail", f->detail);
+    bimi_json_add_members(b, "ss", "check", bimi_vmc_check_code(f->check), "detail", f->detail);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
-  json_builder_set_member_name(b, "warnings");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < r->warnings->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(r->warnings, i));
-  json_builder_end_array(b);
+  bimi_json_add_members(b, "p", "warnings", r->warnings);
   json_builder_end_object(b);
   bimi_cli_print_builder(b);
 }

@@ -31,31 +31,13 @@ print_json(const BimiFetchResult *r)
   g_autofree char *sha = body_sha256(r);
 
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "status", bimi_fetch_status_to_string(r->status));
-  bimi_json_add_string_or_null(b, "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL);
-  bimi_json_add_string_or_null(b, "detail", r->detail);
-  json_builder_set_member_name(b, "http_status");
-  json_builder_add_int_value(b, r->http_status);
-  bimi_json_add_string_or_null(b, "content_type", r->content_type);
-  bimi_json_add_string_or_null(b, "etag", r->etag);
-  bimi_json_add_string_or_null(b, "last_modified", r->last_modified);
-  json_builder_set_member_name(b, "max_age");
-  if (r->max_age >= 0)
-    json_builder_add_int_value(b, r->max_age);
-  else
-    json_builder_add_null_value(b);
-  bimi_json_add_string_or_null(b, "final_url", r->final_url);
-  bimi_json_add_string_or_null(b, "remote_ip", r->remote_ip);
-  json_builder_set_member_name(b, "redirects");
-  json_builder_add_int_value(b, r->redirects);
-  json_builder_set_member_name(b, "body_bytes");
-  if (r->body != NULL)
-    json_builder_add_int_value(b, (gint64) g_bytes_get_size(r->body));
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "inflated");
-  json_builder_add_boolean_value(b, r->inflated);
-  bimi_json_add_string_or_null(b, "sha256", sha);
+  bimi_json_add_members(b, "sssu sss?I ssu?I bs", "status", bimi_fetch_status_to_string(r->status),
+                        "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL,
+                        "detail", r->detail, "http_status", r->http_status, "content_type", r->content_type,
+                        "etag", r->etag, "last_modified", r->last_modified, "max_age", r->max_age >= 0, r->max_age,
+                        "final_url", r->final_url, "remote_ip", r->remote_ip, "redirects", r->redirects,
+                        "body_bytes", r->body != NULL, (gint64) (r->body != NULL ? g_bytes_get_size(r->body) : 0),
+                        "inflated", r->inflated, "sha256", sha);
   json_builder_end_object(b);
 
   bimi_cli_print_builder(b);

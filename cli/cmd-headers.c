@@ -63,25 +63,6 @@ field_value(const BimiHeaderField *f)
   return escape_bytes(v, len);
 }
 
-/* A header value in JSON: the bytes as they are when they are UTF-8 (JSON
- * escapes what it must, a consumer gets the real text); otherwise invalid
- * sequences become U+FFFD in @member and the exact bytes go to
- * @member_base64. A NUL byte counts as not UTF-8 here: json-glib strings
- * end at NUL. */
-static void
-add_bytes(JsonBuilder *b, const char *member, const char *p, gsize len)
-{
-  g_autofree char *valid = g_utf8_make_valid(p != NULL ? p : "", (gssize) len);
-  json_builder_set_member_name(b, member);
-  json_builder_add_string_value(b, valid);
-  if (len > 0 && (!g_utf8_validate_len(p, len, NULL) || memchr(p, '\0', len) != NULL)) {
-    g_autofree char *b64 = g_base64_encode((const guchar *) p, len);
-    g_autofree char *name = g_strconcat(member, "_base64", NULL);
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, b64);
-  }
-}
-
 /* The number after @prefix in @text ("line 3: ...", "(byte offset 34)"), or -1. */
 static gint64
 number_after(const char *text, const char *prefix)
@@ -120,20 +101,8 @@ print_json_error(const GError *error)
   gint64 offset = number_after(error->message, "(byte offset ");
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "error");
-  json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "message", error->message);
-  json_builder_set_member_name(b, "line");
-  if (line >= 0)
-    json_builder_add_int_value(b, line);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "offset");
-  if (offset >= 0)
-    json_builder_add_int_value(b, offset);
-  else
-    json_builder_add_null_value(b);
-  json_builder_end_object(b);
+  bimi_json_add_members(b, "{s?I?I}", "error", "message", error->message, "line", line >= 0, line,
+                        "offset", offset >= 0, offset);
   json_builder_end_object(b);
   print_json_node(b);
 }
@@ -145,12 +114,9 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
   gsize body_len = 0;
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "size");
-  json_builder_add_int_value(b, (gint64) g_bytes_get_size(bimi_message_get_raw(msg)));
-  json_builder_set_member_name(b, "canonical_size");
-  json_builder_add_int_value(b, (gint64) g_bytes_get_size(bimi_message_get_canonical(msg)));
-  json_builder_set_member_name(b, "normalised");
-  json_builder_add_boolean_value(b, bimi_message_was_normalised(msg));
+  bimi_json_add_members(b, "IIb", "size", (gint64) g_bytes_get_size(bimi_message_get_raw(msg)),
+                        "canonical_size", (gint64) g_bytes_get_size(bimi_message_get_canonical(msg)),
+                        "normalised", bimi_message_was_normalised(msg));
 
   json_builder_set_member_name(b, "fields");
   json_builder_begin_array(b);
@@ -160,58 +126,29 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
     gsize value_len = 0;
     g_autofree char *value = bimi_header_field_dup_unfolded_value(f, &value_len);
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "index");
-    json_builder_add_int_value(b, i);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, name);
-    json_builder_set_member_name(b, "line");
-    json_builder_add_int_value(b, f->line);
-    json_builder_set_member_name(b, "lines");
-    json_builder_add_int_value(b, f->n_lines);
-    json_builder_set_member_name(b, "offset");
-    json_builder_add_int_value(b, (gint64) f->field_offset);
-    json_builder_set_member_name(b, "length");
-    json_builder_add_int_value(b, (gint64) f->field_length);
-    json_builder_set_member_name(b, "value_offset");
-    json_builder_add_int_value(b, (gint64) f->value_offset);
-    json_builder_set_member_name(b, "value_length");
-    json_builder_add_int_value(b, (gint64) f->value_length);
-    json_builder_set_member_name(b, "raw_offset");
-    json_builder_add_int_value(b, (gint64) f->raw_offset);
-    json_builder_set_member_name(b, "raw_length");
-    json_builder_add_int_value(b, (gint64) f->raw_length);
-    add_bytes(b, "value", value, value_len);
+    bimi_json_add_members(b, "usuu IIII II", "index", i, "name", name, "line", f->line, "lines", f->n_lines,
+                          "offset", (gint64) f->field_offset, "length", (gint64) f->field_length,
+                          "value_offset", (gint64) f->value_offset, "value_length", (gint64) f->value_length,
+                          "raw_offset", (gint64) f->raw_offset, "raw_length", (gint64) f->raw_length);
+    bimi_json_add_bytes(b, "value", value, value_len);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
 
   bimi_message_get_body(msg, &body_len);
-  json_builder_set_member_name(b, "body");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "separator");
-  json_builder_add_boolean_value(b, bimi_message_has_body_separator(msg));
-  json_builder_set_member_name(b, "offset");
-  json_builder_add_int_value(b, (gint64) bimi_message_get_body_offset(msg));
-  json_builder_set_member_name(b, "length");
-  json_builder_add_int_value(b, (gint64) body_len);
-  json_builder_end_object(b);
-
+  bimi_json_add_members(b, "{bII}", "body", "separator", bimi_message_has_body_separator(msg),
+                        "offset", (gint64) bimi_message_get_body_offset(msg), "length", (gint64) body_len);
   json_builder_set_member_name(b, "from");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "fields");
-  json_builder_add_int_value(b, n_from);
+  bimi_json_add_members(b, "u", "fields", n_from);
   json_builder_set_member_name(b, "mailboxes");
   json_builder_begin_array(b);
   for (guint i = 0; from != NULL && i < from->len; i++) {
     const BimiMailbox *m = from->pdata[i];
     json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "display_name", m->display_name);
-    bimi_json_add_string_or_null(b, "local_part", m->local_part);
-    bimi_json_add_string_or_null(b, "domain", m->domain);
-    bimi_json_add_string_or_null(b, "domain_utf8", m->domain_utf8);
-    bimi_json_add_string_or_null(b, "group", m->group);
-    json_builder_set_member_name(b, "domain_literal");
-    json_builder_add_boolean_value(b, m->domain_is_literal);
+    bimi_json_add_members(b, "sssss b", "display_name", m->display_name, "local_part", m->local_part,
+                          "domain", m->domain, "domain_utf8", m->domain_utf8, "group", m->group,
+                          "domain_literal", m->domain_is_literal);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

@@ -12,6 +12,7 @@
  * or a logo that could not be evaluated.
  */
 #include "cli/commands.h"
+#include "engine/base/base-json.h"
 #include "engine/svg.h"
 #include "engine/limits.h"
 
@@ -56,12 +57,7 @@ add_issues(JsonBuilder *b, const char *member, const GPtrArray *issues)
   for (guint i = 0; i < issues->len; i++) {
     const BimiSvgIssue *issue = issues->pdata[i];
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "code");
-    json_builder_add_string_value(b, issue->code);
-    json_builder_set_member_name(b, "line");
-    json_builder_add_int_value(b, issue->line);
-    json_builder_set_member_name(b, "message");
-    json_builder_add_string_value(b, issue->message);
+    bimi_json_add_members(b, "sus", "code", issue->code, "line", issue->line, "message", issue->message);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -73,19 +69,8 @@ print_json(const char *file, const BimiSvgResult *r)
   g_autoptr(JsonBuilder) b = json_builder_new();
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "file");
-  json_builder_add_string_value(b, file);
-  json_builder_set_member_name(b, "valid");
-  json_builder_add_boolean_value(b, r->valid);
-  json_builder_set_member_name(b, "size");
-  json_builder_add_int_value(b, (gint64) r->size);
-  json_builder_set_member_name(b, "title");
-  if (r->title != NULL)
-    json_builder_add_string_value(b, r->title);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "truncated");
-  json_builder_add_boolean_value(b, r->truncated);
+  bimi_json_add_members(b, "sbIsb", "file", file, "valid", r->valid, "size", (gint64) r->size, "title", r->title,
+                        "truncated", r->truncated);
   add_issues(b, "errors", r->errors);
   add_issues(b, "warnings", r->warnings);
   json_builder_end_object(b);

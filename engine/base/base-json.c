@@ -1,6 +1,8 @@
 /* engine/base/base-json.c — JSON member helpers (RFC 8259 §8.1 UTF-8). */
 #include "engine/base/base-json.h"
 
+#include <string.h>
+
 static void
 add_valid(JsonBuilder *b, const char *value)
 {
@@ -32,6 +34,23 @@ bimi_json_add_strv(JsonBuilder *b, const char *name, char *const *values)
   for (guint i = 0; values != NULL && values[i] != NULL; i++)
     add_valid(b, values[i]);
   json_builder_end_array(b);
+}
+
+void
+bimi_json_add_bytes(JsonBuilder *b, const char *name, const char *data, gsize len)
+{
+  const char *p = data != NULL ? data : "";
+  g_autofree char *valid = g_utf8_make_valid(p, (gssize) len);
+
+  g_return_if_fail(b != NULL && name != NULL);
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, valid);
+  if (len > 0 && (!g_utf8_validate_len(p, len, NULL) || memchr(p, '\0', len) != NULL)) {
+    g_autofree char *b64 = g_base64_encode((const guchar *) p, len);
+    g_autofree char *b64_name = g_strconcat(name, "_base64", NULL);
+    json_builder_set_member_name(b, b64_name);
+    json_builder_add_string_value(b, b64);
+  }
 }
 
 static void

@@ -26,6 +26,20 @@ void bimi_json_add_string_or_null(JsonBuilder *b, const char *name, const char *
 void bimi_json_add_strv(JsonBuilder *b, const char *name, char *const *values);
 
 /**
+ * bimi_json_add_bytes:
+ * @b: a builder inside an object
+ * @name: the member name
+ * @data: (nullable) (array length=len): bytes, not NUL-terminated (transfer none)
+ * @len: their length in bytes
+ *
+ * Adds "@name": the bytes as a string when they are UTF-8 (a consumer gets the
+ * real text); otherwise invalid sequences become U+FFFD in "@name" and the
+ * exact bytes go to "@name_base64" as well (RFC 4648 §4). A NUL byte counts as
+ * not UTF-8: json-glib strings end at NUL.
+ */
+void bimi_json_add_bytes(JsonBuilder *b, const char *name, const char *data, gsize len);
+
+/**
  * bimi_json_add_members:
  * @b: a builder inside an object
  * @format: one letter a member (white space between them is ignored), in the
