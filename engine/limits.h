@@ -70,6 +70,14 @@
 /** TTL of a zone record with no TTL, no $TTL and no earlier TTL, seconds
  * (a default, not a bound; BIND uses the SOA minimum, which we may lack). */
 #define BIMI_DNS_ZONE_DEFAULT_TTL     3600u
+/* ---- engine/dns-cache (the in-process answer cache) ---------------------- */
+/** Most answers held by one resolver's answer cache; the oldest go first. */
+#define BIMI_DNS_CACHE_MAX_ENTRIES    65536u
+/** Most bytes of answers held (names, RDATA and per-entry overhead as
+ *  bimi_dns__cache_answer_bytes() counts them); a single larger answer is not kept. */
+#define BIMI_DNS_CACHE_MAX_BYTES      (64u * 1024u * 1024u)
+/** Independently locked parts of the cache (each holds 1/16 of both bounds). */
+#define BIMI_DNS_CACHE_STRIPES        16u
 
 /* ---- engine/arc (RFC 8617) --------------------------------------------- */
 /** Most ARC sets (instances) in one chain: i= is 1..50 (RFC 8617 §4.2.1). */
