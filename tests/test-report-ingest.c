@@ -130,7 +130,7 @@ test_invalid(void)
                                           "<spf>pass</spf></policy_evaluated></row><identifiers><header_from>a"
                                           "</header_from></identifiers></record>");
   assert_refused(bad_enum, BIMI_INGEST_ERROR_INVALID, "<disposition> is \"maybe\", not one of none, pass, quarantine, reject");
-  g_autofree char *backwards = g_strdup(report_with("", ""));
+  g_autofree char *backwards = report_with("", "");
   char *pos = strstr(backwards, "<begin>1000");
   memcpy(pos + 7, "3000", 4);
   assert_refused(backwards, BIMI_INGEST_ERROR_INVALID, "ends (2000) before it begins (3000)");
