@@ -274,6 +274,9 @@
 /** Largest single item read from a mailbox (one mbox message, one Maildir or
  *  directory file), in bytes: the engine's message cap. */
 #define BIMI_MAIL_SOURCE_MAX_ITEM_BYTES    BIMI_MAX_MESSAGE_BYTES
+/** Most sources of one domain whose PTR and FCrDNS `bimi report summary` asks
+ *  (the largest by messages; a report names any number of source IPs). */
+#define BIMI_INGEST_SUMMARY_MAX_RDNS   64u
 /** Deepest directory nesting walked below a directory given as input. */
 #define BIMI_MAIL_SOURCE_MAX_DIR_DEPTH     8u
 

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "engine/dmarc.h"
+#include "engine/limits.h"
 #include "engine/rdns.h"
 
 const char *

@@ -32,8 +32,6 @@ G_BEGIN_DECLS
 /** Share of a domain's mail (per mille) that authorised-but-failing sources may
  *  send for the summary to call the domain ready for a stricter policy. */
 #define BIMI_INGEST_READY_MAX_FAIL_PERMILLE 5u
-/** Most sources whose PTR/FCrDNS the summary asks, per domain, by volume. */
-#define BIMI_INGEST_SUMMARY_MAX_RDNS 64u
 
 typedef enum {
   BIMI_INGEST_GROUP_AUTHORISED_PASSING,
@@ -109,7 +107,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiIngestSummary, bimi_ingest_summary_free)
  * @from: Unix seconds: only reports whose date range ends after it; -1: no bound
  * @to: Unix seconds: only reports whose date range begins before it; -1: no bound
  * @resolver: (nullable) (transfer none): PTR and FCrDNS of the sources through
- *   engine/rdns (at most BIMI_INGEST_SUMMARY_MAX_RDNS per domain); NULL: none asked
+ *   engine/rdns (the BIMI_INGEST_SUMMARY_MAX_RDNS largest per domain, engine/limits.h); NULL: none asked
  * @error: BIMI_REPORT_DB_ERROR_*
  *
  * Returns: (transfer full): the summary, or NULL with @error.

@@ -227,7 +227,8 @@ bimi_mail_source_open_mbox_stream(GInputStream *stream, const char *name)
 static gboolean
 fill(Source *s, GError **error)
 {
-  while (!s->eof && memchr(s->buf->data, '\n', s->buf->len) == NULL && s->buf->len < READ_BLOCK) {
+  while (!s->eof && (s->buf->len == 0 || memchr(s->buf->data, '\n', s->buf->len) == NULL) &&
+         s->buf->len < READ_BLOCK) {
     guint8 block[4096];
     gssize n = g_input_stream_read(s->stream, block, sizeof block, NULL, error);
     if (n < 0) {

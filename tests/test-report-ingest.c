@@ -14,7 +14,10 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "engine/dns.h"
 #include "engine/limits.h"
+#include "report/ingest-store.h"
+#include "report/ingest-summary.h"
 #include "report/ingest-mime.h"
 #include "report/ingest-payload.h"
 #include "report/ingest-xml.h"
@@ -127,7 +130,7 @@ test_invalid(void)
                                           "<spf>pass</spf></policy_evaluated></row><identifiers><header_from>a"
                                           "</header_from></identifiers></record>");
   assert_refused(bad_enum, BIMI_INGEST_ERROR_INVALID, "<disposition> is \"maybe\", not one of none, pass, quarantine, reject");
-  g_autofree char *backwards = g_strdup(report_with("", ""));
+  g_autofree char *backwards = report_with("", "");
   char *pos = strstr(backwards, "<begin>1000");
   memcpy(pos + 7, "3000", 4);
   assert_refused(backwards, BIMI_INGEST_ERROR_INVALID, "ends (2000) before it begins (3000)");
@@ -881,6 +884,89 @@ test_mailbox_item_limit(void)
   g_assert_cmpstr(item_text(g_ptr_array_index(items, 1)), ==, "Subject: small\n\nok\n");
 }
 
+/* ---- store and summary ------------------------------------------------------ */
+
+/* A report of @n sources 10.0.0.1.. (source i sends i + 1 messages, all passing)
+ * plus one spoofer; stored twice (the second time a duplicate); the summary asks
+ * PTR/FCrDNS of only the BIMI_INGEST_SUMMARY_MAX_RDNS largest sources. */
+static void
+test_store_summary(void)
+{
+  guint n = BIMI_INGEST_SUMMARY_MAX_RDNS + 2;
+  g_autoptr(GString) records = g_string_new(NULL);
+  g_autoptr(GString) zone = g_string_new("$TTL 60\n");
+  guint64 total = 0;
+  for (guint i = 0; i < n; i++) {
+    g_string_append_printf(records, "<record><row><source_ip>10.0.0.%u</source_ip><count>%u</count>"
+                           "<policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf>"
+                           "</policy_evaluated></row><identifiers><header_from>example.com</header_from>"
+                           "</identifiers><auth_results><dkim><domain>example.com</domain><result>pass</result>"
+                           "</dkim></auth_results></record>", i + 1, i + 1);
+    g_string_append_printf(zone, "%u.0.0.10.in-addr.arpa. IN PTR mx%u.example.com.\nmx%u.example.com. IN A 10.0.0.%u\n",
+                           i + 1, i + 1, i + 1, i + 1);
+    total += i + 1;
+  }
+  /* The spoofer: nothing passes, no DKIM signature at all. */
+  g_string_append(records, "<record><row><source_ip>192.0.2.66</source_ip><count>1</count><policy_evaluated>"
+                           "<disposition>reject</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated>"
+                           "</row><identifiers><header_from>example.com</header_from></identifiers><auth_results>"
+                           "<spf><domain>example.com</domain><result>fail</result></spf></auth_results></record>");
+  g_autofree char *xml = report_with("", records->str);
+  total += 1;
+
+  g_autofree char *tmp = g_dir_make_tmp("ingest-db-XXXXXX", NULL);
+  g_autofree char *db_path = g_build_filename(tmp, "r.db", NULL);
+  g_autofree char *zone_path = g_build_filename(tmp, "z.zone", NULL);
+  write_file(zone_path, zone->str);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiReportDb) db = bimi_report_db_open(db_path, &error);
+  g_assert_no_error(error);
+  g_assert_true(bimi_ingest_store_migrate(db, &error));
+  g_autoptr(BimiIngestReport) r = parse_text(xml, &error);
+  g_assert_no_error(error);
+  gboolean dup = TRUE;
+  g_assert_true(bimi_ingest_store_report(db, r, "test", 5000, &dup, &error));
+  g_assert_false(dup);
+  g_assert_true(bimi_ingest_store_report(db, r, "test again", 5001, &dup, &error));
+  g_assert_true(dup);
+
+  const char *zones[] = { zone_path, NULL };
+  BimiDnsConfig config = { .zone_files = zones };
+  g_autoptr(BimiDnsResolver) resolver = bimi_dns_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  g_autoptr(BimiIngestSummary) s = bimi_ingest_summary_build(db, "EXAMPLE.com", -1, -1, resolver, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(s->reports, ==, 1);
+  g_assert_cmpuint(s->messages, ==, total);
+  BimiIngestDomain *d = g_ptr_array_index(s->domains, 0);
+  g_assert_cmpstr(d->domain, ==, "example.com");
+  g_assert_cmpuint(d->dmarc_pass, ==, total - 1);
+  g_assert_cmpuint(d->sources->len, ==, n + 1);
+  g_assert_cmpuint(d->group_messages[BIMI_INGEST_GROUP_UNKNOWN_FAILING], ==, 1);
+  guint asked = 0;
+  for (guint i = 0; i < d->sources->len; i++) {
+    BimiIngestSource *src = g_ptr_array_index(d->sources, i);
+    if (src->fcrdns != NULL)
+      asked++;
+    /* Largest first: the first BIMI_INGEST_SUMMARY_MAX_RDNS are asked, the rest not. */
+    g_assert_true((src->fcrdns != NULL) == (i < BIMI_INGEST_SUMMARY_MAX_RDNS));
+  }
+  g_assert_cmpuint(asked, ==, BIMI_INGEST_SUMMARY_MAX_RDNS);
+  BimiIngestSource *top = g_ptr_array_index(d->sources, 0);
+  g_autofree char *top_ptr = g_strdup_printf("mx%u.example.com", n);
+  g_assert_cmpstr(top->ptr_name, ==, top_ptr);
+  g_assert_cmpstr(top->fcrdns, ==, "pass");
+  g_assert_cmpstr(d->verdict, ==, "enforcing");
+  g_assert_true(g_str_has_prefix(d->recommendation, "p=reject already: 100 % of your authenticated mail passes; "
+                                                    "the failing < 0.1 % comes from sources that are not yours"));
+  /* A time filter that excludes the report (its range is 1000..2000). */
+  g_autoptr(BimiIngestSummary) none = bimi_ingest_summary_build(db, NULL, 2000, -1, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(none->domains->len, ==, 0);
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
+  g_assert_cmpint(system(cmd), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -901,6 +987,7 @@ main(int argc, char **argv)
   g_test_add_func("/report/ingest/payload/limit-entries", test_payload_entries);
   g_test_add_func("/report/ingest/payload/limit-size", test_payload_size);
   g_test_add_func("/report/ingest/mime", test_mime);
+  g_test_add_func("/report/ingest/store-summary", test_store_summary);
   g_test_add_func("/report/mail-source/read", test_mailbox);
   g_test_add_func("/report/mail-source/limit-item", test_mailbox_item_limit);
   return g_test_run();
