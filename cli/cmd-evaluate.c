@@ -46,24 +46,6 @@ remove_tree(const char *path)
   g_rmdir(path);
 }
 
-static void
-replace_strv(char ***field, char **value)
-{
-  if (value == NULL || value[0] == NULL)
-    return;
-  g_strfreev(*field);
-  *field = g_strdupv(value);
-}
-
-static void
-replace_string(char **field, const char *value)
-{
-  if (value == NULL)
-    return;
-  g_free(*field);
-  *field = g_strdup(value);
-}
-
 /* The summary, from the typed decision (the JSON is for --json). */
 static void
 print_human(const BimiDecision *d)
@@ -143,35 +125,30 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   /* the options over the file: this process owns the configuration until
    * the evaluator takes its reference */
-  replace_strv(&config->dns_zone_files, dns.zone_files);
-  replace_strv(&config->dns_fault_names, dns.fault_names);
-  replace_strv(&config->dns_forwarders, dns.forwarders);
-  if (dns.timeout_ms != G_MININT)
-    config->dns_timeout_ms = (guint) dns.timeout_ms;
-  replace_string(&config->dns_trust_anchor, dns.trust_anchor);
+  bimi_cli_config_apply_dns(config, &dns);
   if (at != NULL)
     config->testing_now = now;
-  replace_string(&config->fetch_ca_file, fetch.ca_file);
+  bimi_cli_replace_string(&config->fetch_ca_file, fetch.ca_file);
   if (fetch.allow_private_addresses)
     config->fetch_allow_private_addresses = TRUE;
-  replace_strv(&config->fetch_resolve, fetch.resolve);
-  replace_strv(&config->fetch_connect_to, fetch.connect_to);
+  bimi_cli_replace_strv(&config->fetch_resolve, fetch.resolve);
+  bimi_cli_replace_strv(&config->fetch_connect_to, fetch.connect_to);
   if (trust_store != NULL || config_path == NULL) {
     g_autofree char *p = trust_store ? g_strdup(trust_store) : bimi_cli_data_file("bimi-roots.pem");
-    replace_string(&config->trust_bimi_roots, p);
+    bimi_cli_replace_string(&config->trust_bimi_roots, p);
   }
   if (ct_logs != NULL || config_path == NULL) {
     g_autofree char *p = ct_logs ? g_strdup(ct_logs) : bimi_cli_data_file("ct-logs.cnf");
-    replace_string(&config->trust_ct_logs, p);
+    bimi_cli_replace_string(&config->trust_ct_logs, p);
   }
   if (cache_dir == NULL) {
     tmp_dir = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
     if (tmp_dir == NULL)
       return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   }
-  replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
+  bimi_cli_replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
   if (report_db != NULL)
-    replace_string(&config->report_db, report_db);
+    bimi_cli_replace_string(&config->report_db, report_db);
 
   raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
   if (raw == NULL) {

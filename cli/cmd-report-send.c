@@ -24,24 +24,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void
-replace_string(char **field, const char *value)
-{
-  if (value == NULL)
-    return;
-  g_free(*field);
-  *field = g_strdup(value);
-}
-
-static void
-replace_strv(char ***field, char **value)
-{
-  if (value == NULL || value[0] == NULL)
-    return;
-  g_strfreev(*field);
-  *field = g_strdupv(value);
-}
-
 /* The configuration (FILE or defaults) and the report database it or --db names. */
 static BimiReportDb *
 open_db(const char *cmd, BimiConfig *config, const char *db_path, int *status)
@@ -124,15 +106,10 @@ bimi_cli_cmd_report_build(int argc, char **argv)
     fprintf(stderr, "bimi report build: %s\n", error->message);
     return BIMI_EXIT_USAGE;
   }
-  replace_strv(&config->dns_zone_files, dns.zone_files);
-  replace_strv(&config->dns_fault_names, dns.fault_names);
-  replace_strv(&config->dns_forwarders, dns.forwarders);
-  if (dns.timeout_ms != G_MININT && dns.timeout_ms > 0)
-    config->dns_timeout_ms = (guint) dns.timeout_ms;
-  replace_string(&config->dns_trust_anchor, dns.trust_anchor);
+  bimi_cli_config_apply_dns(config, &dns);
   bimi_cli_dns_options_clear(&dns);
-  replace_string(&config->report_org_name, org_name);
-  replace_string(&config->report_org_email, org_email);
+  bimi_cli_replace_string(&config->report_org_name, org_name);
+  bimi_cli_replace_string(&config->report_org_email, org_email);
 
   db = open_db("report build", config, db_path, &status);
   if (db == NULL)
@@ -200,7 +177,7 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     fprintf(stderr, "bimi report send: %s\n", error->message);
     return BIMI_EXIT_USAGE;
   }
-  replace_string(&config->report_smtp_url, smtp_url);
+  bimi_cli_replace_string(&config->report_smtp_url, smtp_url);
   if (config->report_dkim_key != NULL) {
     g_autofree char *pem = NULL;
     gsize len = 0;

@@ -12,6 +12,7 @@
 #include "engine/dns.h"
 #include "engine/message.h"
 #include "engine/fetch.h"
+#include "evaluate/config.h"
 
 enum {
   BIMI_EXIT_PASS = 0,
@@ -65,6 +66,14 @@ void bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts);
 BimiDnsResolver *bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error);
 void bimi_cli_dns_options_clear(BimiCliDnsOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliDnsOptions, bimi_cli_dns_options_clear)
+
+/** Sets *@field to a copy of @value; nothing when @value is NULL (an option not given). */
+void bimi_cli_replace_string(char **field, const char *value);
+/** Sets *@field to a copy of @value; nothing when @value is NULL or empty (a list option not given). */
+void bimi_cli_replace_strv(char ***field, char **value);
+/** Puts the DNS options given over the [dns] keys of @config (a BimiConfig * the caller still owns
+ * alone): zone files, fault names, forwarders, timeout (when set), trust anchor. */
+void bimi_cli_config_apply_dns(BimiConfig *config, const BimiCliDnsOptions *opts);
 
 /** Options of a subcommand that fetches (a CRL for `bimi cert verify`):
  * --ca-file FILE, --allow-private-addresses, --resolve HOST:PORT:ADDR...,

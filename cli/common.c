@@ -298,3 +298,32 @@ bimi_cli_write_output(const char *path, const void *data, gsize len, GError **er
   }
   return TRUE;
 }
+
+void
+bimi_cli_replace_string(char **field, const char *value)
+{
+  if (value == NULL)
+    return;
+  g_free(*field);
+  *field = g_strdup(value);
+}
+
+void
+bimi_cli_replace_strv(char ***field, char **value)
+{
+  if (value == NULL || value[0] == NULL)
+    return;
+  g_strfreev(*field);
+  *field = g_strdupv(value);
+}
+
+void
+bimi_cli_config_apply_dns(BimiConfig *config, const BimiCliDnsOptions *opts)
+{
+  bimi_cli_replace_strv(&config->dns_zone_files, opts->zone_files);
+  bimi_cli_replace_strv(&config->dns_fault_names, opts->fault_names);
+  bimi_cli_replace_strv(&config->dns_forwarders, opts->forwarders);
+  if (opts->timeout_ms != G_MININT && opts->timeout_ms > 0)
+    config->dns_timeout_ms = (guint) opts->timeout_ms;
+  bimi_cli_replace_string(&config->dns_trust_anchor, opts->trust_anchor);
+}

@@ -1,10 +1,14 @@
 /* tests/test-report-db.c — report/report-db: the SQLite file, WAL, migrations per module. */
 #include "report/report-db.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
+#include "tests/lib/net.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define QUERY_INT(db, sql) bimi_test_sqlite_int(bimi_report_db_handle(db), (sql))
 
 typedef struct {
   char *dir;
@@ -23,22 +27,9 @@ fx_setup(Fixture *fx, gconstpointer data)
 static void
 fx_teardown(Fixture *fx, gconstpointer data)
 {
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
-  g_assert_cmpint(system(cmd), ==, 0);
+  bimi_test_remove_tree(fx->dir);
   g_free(fx->path);
   g_free(fx->dir);
-}
-
-static gint64
-query_int(BimiReportDb *db, const char *sql)
-{
-  sqlite3_stmt *st = NULL;
-  gint64 v;
-  g_assert_cmpint(sqlite3_prepare_v2(bimi_report_db_handle(db), sql, -1, &st, NULL), ==, SQLITE_OK);
-  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-  v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
 }
 
 static char *
@@ -71,9 +62,9 @@ test_open_wal(Fixture *fx, gconstpointer data)
   g_assert_no_error(error);
   mode = query_text(db, "PRAGMA journal_mode");
   g_assert_cmpstr(mode, ==, "wal");
-  g_assert_cmpint(query_int(db, "PRAGMA synchronous"), ==, 2); /* FULL */
-  g_assert_cmpint(query_int(db, "PRAGMA foreign_keys"), ==, 1);
-  g_assert_cmpint(query_int(db, "SELECT count(*) FROM schema_version"), ==, 0);
+  g_assert_cmpint(QUERY_INT(db, "PRAGMA synchronous"), ==, 2); /* FULL */
+  g_assert_cmpint(QUERY_INT(db, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM schema_version"), ==, 0);
   g_assert_cmpstr(bimi_report_db_path(db), ==, fx->path);
   g_assert_cmpint(g_stat(fx->path, &st), ==, 0);
   g_assert_cmpint(st.st_mode & 0777, ==, 0640);
@@ -95,7 +86,7 @@ test_migrate_in_order(Fixture *fx, gconstpointer data)
     g_assert_cmpint(v, ==, 1);
     /* Idempotent. */
     g_assert_true(bimi_report_db_migrate(db, &alpha1, &error));
-    g_assert_cmpint(query_int(db, "SELECT count(*) FROM pragma_table_info('alpha')"), ==, 2);
+    g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM pragma_table_info('alpha')"), ==, 2);
   }
   {
     /* A later program appends migration 2: only it runs. */
@@ -105,10 +96,10 @@ test_migrate_in_order(Fixture *fx, gconstpointer data)
     g_assert_no_error(error);
     g_assert_true(bimi_report_db_get_version(db, "alpha", &v, &error));
     g_assert_cmpint(v, ==, 2);
-    g_assert_cmpint(query_int(db, "SELECT count(*) FROM pragma_table_info('alpha')"), ==, 3);
-    g_assert_cmpint(query_int(db, "SELECT count(*) FROM alpha WHERE note = 'v2'"), ==, 1);
+    g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM pragma_table_info('alpha')"), ==, 3);
+    g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM alpha WHERE note = 'v2'"), ==, 1);
     g_assert_true(bimi_report_db_migrate(db, &alpha2, &error));
-    g_assert_cmpint(query_int(db, "SELECT count(*) FROM alpha"), ==, 1);
+    g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM alpha"), ==, 1);
   }
   {
     /* An older program (knows version 1 only) refuses the newer database. */
@@ -132,7 +123,7 @@ test_two_modules(Fixture *fx, gconstpointer data)
   g_assert_true(bimi_report_db_migrate(db, &alpha2, &error));
   g_assert_true(bimi_report_db_migrate(db, &beta, &error));
   g_assert_no_error(error);
-  g_assert_cmpint(query_int(db, "SELECT count(*) FROM schema_version"), ==, 2);
+  g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM schema_version"), ==, 2);
   g_assert_true(bimi_report_db_get_version(db, "beta", &v, &error));
   g_assert_cmpint(v, ==, 1);
 }
@@ -157,8 +148,8 @@ test_failed_migration_rolls_back(Fixture *fx, gconstpointer data)
   /* Version 1 stays; nothing of the failed version 2 remains. */
   g_assert_true(bimi_report_db_get_version(db, "gamma", &v, &error));
   g_assert_cmpint(v, ==, 1);
-  g_assert_cmpint(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'gamma'"), ==, 1);
-  g_assert_cmpint(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'gamma_two'"), ==, 0);
+  g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'gamma'"), ==, 1);
+  g_assert_cmpint(QUERY_INT(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'gamma_two'"), ==, 0);
 }
 
 static void
@@ -230,7 +221,7 @@ test_busy_timeout(Fixture *fx, gconstpointer data)
   gint64 t0, waited_ms;
 
   g_assert_no_error(error);
-  g_assert_cmpint(query_int(b, "PRAGMA busy_timeout"), ==, BIMI_REPORT_DB_BUSY_TIMEOUT_MS);
+  g_assert_cmpint(QUERY_INT(b, "PRAGMA busy_timeout"), ==, BIMI_REPORT_DB_BUSY_TIMEOUT_MS);
 
   /* Released while b waits: b gets the lock. */
   g_assert_true(bimi_report_db_begin(a, &error));

@@ -11,12 +11,15 @@
 #include "engine/limits.h"
 #include "engine/message.h"
 #include "tests/lib/data.h"
+#include "tests/lib/net.h"
 
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <string.h>
+
+#define QUERY_INT(db, sql) bimi_test_sqlite_int(bimi_report_db_handle(db), (sql))
 #include <zlib.h>
 
 #define T0 G_GINT64_CONSTANT(1767225600) /* 2026-01-01T00:00:00Z */
@@ -42,23 +45,10 @@ fx_setup(Fixture *fx, gconstpointer data)
 static void
 fx_teardown(Fixture *fx, gconstpointer data)
 {
-  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", fx->dir);
   bimi_report_db_close(fx->db);
-  g_assert_cmpint(system(cmd), ==, 0);
+  bimi_test_remove_tree(fx->dir);
   g_free(fx->path);
   g_free(fx->dir);
-}
-
-static gint64
-query_int(BimiReportDb *db, const char *sql)
-{
-  sqlite3_stmt *st = NULL;
-  gint64 v;
-  g_assert_cmpint(sqlite3_prepare_v2(bimi_report_db_handle(db), sql, -1, &st, NULL), ==, SQLITE_OK);
-  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
-  v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
 }
 
 /* A record as an evaluation of a message from @from's domain, sent from @ip, makes it. */
@@ -140,9 +130,9 @@ test_record_dedup(Fixture *fx, gconstpointer data)
   g_assert_true(inserted);
   g_assert_true(bimi_report_record_insert(fx->db, r, &inserted, &error));
   g_assert_false(inserted);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM evaluation"), ==, 1);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM evaluation_dkim"), ==, 1);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM evaluation_reason WHERE type = 'local_policy'"), ==, 1);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 1);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation_dkim"), ==, 1);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation_reason WHERE type = 'local_policy'"), ==, 1);
 }
 
 /* ---- the recorder ----------------------------------------------------------- */
@@ -174,7 +164,7 @@ test_recorder_queue_limit(Fixture *fx, gconstpointer data)
   bimi_report_recorder_get_stats(rec, &s);
   g_assert_cmpuint(s.written, ==, 3);
   g_assert_cmpuint(s.queued, ==, 0);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM evaluation"), ==, 3);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 3);
   bimi_report_recorder_append_metrics(rec, metrics);
   g_assert_nonnull(strstr(metrics->str, "bimi_report_records_total{outcome=\"dropped\"} 2\n"));
   g_assert_nonnull(strstr(metrics->str, "bimi_report_records_total{outcome=\"written\"} 3\n"));
@@ -222,7 +212,7 @@ test_recorder_threads(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(s.dropped, ==, 0);
   g_assert_cmpuint(s.written, ==, 800);
   g_assert_cmpuint(s.duplicates, ==, 800);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM evaluation"), ==, 800);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 800);
 }
 
 /* ---- rua= ------------------------------------------------------------------ */
@@ -456,7 +446,7 @@ check_format(Fixture *fx, BimiReportFormat format)
                                     "<type>local_policy</type>"));
     }
   }
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'pending'"), ==, 1);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'pending'"), ==, 1);
   bimi_report_build_summary_clear(&s);
 
   /* A second run builds nothing. */
@@ -502,14 +492,14 @@ test_build_destinations(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(s.built, ==, 1);
   g_assert_cmpuint(s.deferred, ==, 1);
   g_assert_cmpuint(s.skipped, ==, 2);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'pending'"
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'pending'"
                                     " AND address = 'x@reports.example'"), ==, 1);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'skipped'"
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'skipped'"
                                     " AND address = 'y@other.example' AND note LIKE '%not verified%'"), ==, 1);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'skipped'"
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'skipped'"
                                     " AND address = 'z@example.com' AND note LIKE '%limit%'"), ==, 1);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report WHERE policy_domain = 'example.org'"), ==, 0);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report_note WHERE final = 1"), ==, 2);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report WHERE policy_domain = 'example.org'"), ==, 0);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report_note WHERE final = 1"), ==, 2);
   bimi_report_build_summary_clear(&s);
   /* Next run: only the deferred domain is tried again (and deferred again). */
   g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
@@ -537,9 +527,9 @@ test_limit_rows(Fixture *fx, gconstpointer data)
   g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
   g_assert_no_error(error);
   g_assert_cmpuint(s.built, ==, 2);
-  g_assert_cmpint(query_int(fx->db, "SELECT max(records) FROM report"), ==, BIMI_REPORT_MAX_ROWS_PER_REPORT);
-  g_assert_cmpint(query_int(fx->db, "SELECT sum(records) FROM report"), ==, BIMI_REPORT_MAX_ROWS_PER_REPORT + 1);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(DISTINCT report_id) FROM report"), ==, 2);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT max(records) FROM report"), ==, BIMI_REPORT_MAX_ROWS_PER_REPORT);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT sum(records) FROM report"), ==, BIMI_REPORT_MAX_ROWS_PER_REPORT + 1);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(DISTINCT report_id) FROM report"), ==, 2);
   bimi_report_build_summary_clear(&s);
 }
 
@@ -568,7 +558,7 @@ test_limit_reports(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(s.built, ==, 1);
   g_assert_cmpuint(s.deferred, ==, 0);
   bimi_report_build_summary_clear(&s);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report"), ==, BIMI_REPORT_MAX_REPORTS_PER_RUN + 1);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report"), ==, BIMI_REPORT_MAX_REPORTS_PER_RUN + 1);
 }
 
 /* ---- DKIM signer ------------------------------------------------------------- */
@@ -721,7 +711,7 @@ test_send_dry_run(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(ss.sent, ==, 0);
   g_assert_nonnull(strstr(g_ptr_array_index(ss.lines, 0), "to d@example.com"));
   bimi_report_send_summary_clear(&ss);
-  g_assert_cmpint(query_int(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'pending'"
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report_destination WHERE state = 'pending'"
                                     " AND attempts = 0"), ==, 1);
   /* Without a server and not dry: a configuration error, nothing touched. */
   so.dry_run = FALSE;

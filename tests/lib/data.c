@@ -47,3 +47,16 @@ bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name)
   }
   return r;
 }
+
+gint64
+bimi_test_sqlite_int(sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *st = NULL;
+  gint64 v;
+
+  g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+  v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}

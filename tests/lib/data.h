@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include "engine/dns.h"
+#include <sqlite3.h>
 
 /** The whole file at @path (relative to the repository root, where tests run).
  * Aborts the test (g_error, naming the file) when it cannot be read. (transfer full) */
@@ -21,5 +22,9 @@ BimiDnsResolver *bimi_test_resolver_zone_files(const char *const *zones, const c
 /** An offline resolver answering only from @zone_text (@len bytes; NULL: no data),
  * loaded under the file name @name (error messages cite it). Asserts it builds. (transfer full) */
 BimiDnsResolver *bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name);
+
+/** The first column of the first row of @sql on @db, as an integer; asserts that @sql
+ * prepares and returns a row (the report database tests). */
+gint64 bimi_test_sqlite_int(sqlite3 *db, const char *sql);
 
 #endif /* BIMI_TESTS_LIB_DATA_H */
