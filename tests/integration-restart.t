@@ -47,12 +47,24 @@ msgs=(fixtures/e2e/messages/*.eml)
 url="http://127.0.0.1:$FRONT_PORT/bimi/v1/evaluate?ip=192.0.2.10&helo=mta.relay.example.net"
 timeout 120 $CHECK load "$url" "$SECONDS_LOAD" "$CLIENTS" "${msgs[@]}" > "$INT_TMP/load.out" 2>&1 &
 LOAD_PID=$!
+# Each restart waits until the new instance says it listens (a loaded machine may take
+# seconds to start one): a SIGTERM before that would test start-up, not the hand-over.
+wait_listening() { # N: until N instances have logged that they serve the inherited socket
+  for _ in $(seq 1 600); do
+    [ "$(grep -c "listening on the socket passed by the service manager" "$INT_TMP/fcgi.log")" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 sleep 2
 kill -USR1 "$SUP_PID"
-sleep 3
+wait_listening 2
+sleep 1
 kill -USR1 "$SUP_PID"
-sleep 2
+wait_listening 3
+sleep 1
 kill -USR2 "$SUP_PID"
+wait_listening 4
 wait "$LOAD_PID"
 rc=$?
 summary=$(head -n 1 "$INT_TMP/load.out")
