@@ -10,7 +10,7 @@
  *
  * Exit: 0 valid, 1 invalid, 2 usage or internal error.
  * The trust store defaults to data/bimi-roots.pem and data/ct-logs.cnf next to the
- * program (../data from build/bimi), else in the working directory: only BIMI
+ * program (../data from build/bimi, ../share/bimi when installed), else in the working directory: only BIMI
  * roots, never the system TLS store. Revocation (unless --revocation off): the
  * CRL distribution points of the chain are fetched through engine/fetch
  * (bimi_fetch_crl(): http or https, public addresses on port 80/443 unless
@@ -29,24 +29,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
-
-static char *
-default_data_file(const char *name)
-{
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  const char *env = g_getenv("BIMI_DATA_DIR");
-
-  if (env != NULL)
-    return g_build_filename(env, name, NULL);
-  if (exe != NULL) {
-    g_autofree char *dir = g_path_get_dirname(exe);
-    char *p = g_build_filename(dir, "..", "data", name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free(p);
-  }
-  return g_build_filename("data", name, NULL);
-}
 
 static char *
 iso_time(gint64 t)
@@ -203,8 +185,8 @@ cert_verify(int argc, char **argv)
   } else {
     opts.now = g_get_real_time() / G_USEC_PER_SEC;
   }
-  roots_path = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
-  logs_path = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+  roots_path = trust_store ? g_strdup(trust_store) : bimi_cli_default_data_file("bimi-roots.pem");
+  logs_path = ct_logs ? g_strdup(ct_logs) : bimi_cli_default_data_file("ct-logs.cnf");
   trust = bimi_vmc_trust_new_from_files(roots_path, logs_path, &error);
   if (trust == NULL) {
     fprintf(stderr, "bimi cert verify: %s\n", error->message);

@@ -26,24 +26,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-static char *
-default_data_file(const char *name)
-{
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  const char *env = g_getenv("BIMI_DATA_DIR");
-
-  if (env != NULL)
-    return g_build_filename(env, name, NULL);
-  if (exe != NULL) {
-    g_autofree char *dir = g_path_get_dirname(exe);
-    char *p = g_build_filename(dir, "..", "data", name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free(p);
-  }
-  return g_build_filename("data", name, NULL);
-}
-
 /* Removes the temporary cache directory and what the run put there. */
 static void
 remove_tree(const char *path)
@@ -186,11 +168,11 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   replace_strv(&config->fetch_resolve, fetch.resolve);
   replace_strv(&config->fetch_connect_to, fetch.connect_to);
   if (trust_store != NULL || config_path == NULL) {
-    g_autofree char *p = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
+    g_autofree char *p = trust_store ? g_strdup(trust_store) : bimi_cli_default_data_file("bimi-roots.pem");
     replace_string(&config->trust_bimi_roots, p);
   }
   if (ct_logs != NULL || config_path == NULL) {
-    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : bimi_cli_default_data_file("ct-logs.cnf");
     replace_string(&config->trust_ct_logs, p);
   }
   if (cache_dir == NULL) {

@@ -130,4 +130,17 @@ void bimi_cli_print_builder(JsonBuilder *builder);
  */
 gboolean bimi_cli_write_output(const char *path, const void *data, gsize len, GError **error);
 
+/**
+ * bimi_cli_default_data_file:
+ * @name: a file of data/, e.g. "bimi-roots.pem" or "ct-logs.cnf"
+ *
+ * Where the CLI finds a data file when no option names one: $BIMI_DATA_DIR/@name, else
+ * data/@name beside the program's directory (build/bimi: the source tree), else
+ * share/bimi/@name beside it (PREFIX/bin/bimi after `make install`: PREFIX/share/bimi),
+ * else data/@name relative to the working directory.
+ *
+ * Returns: (transfer full): the path (it may not exist; opening it reports that).
+ */
+char *bimi_cli_default_data_file(const char *name);
+
 #endif /* BIMI_CLI_COMMANDS_H */

@@ -236,3 +236,26 @@ bimi_cli_write_output(const char *path, const void *data, gsize len, GError **er
   }
   return TRUE;
 }
+
+char *
+bimi_cli_default_data_file(const char *name)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  const char *env = g_getenv("BIMI_DATA_DIR");
+
+  g_return_val_if_fail(name != NULL, NULL);
+  if (env != NULL)
+    return g_build_filename(env, name, NULL);
+  if (exe != NULL) {
+    g_autofree char *dir = g_path_get_dirname(exe);
+    /* build/bimi → data/ (the tree); PREFIX/bin/bimi → PREFIX/share/bimi (make install) */
+    const char *const relative[] = { "../data", "../share/bimi" };
+    for (gsize i = 0; i < G_N_ELEMENTS(relative); i++) {
+      char *p = g_build_filename(dir, relative[i], name, NULL);
+      if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+        return p;
+      g_free(p);
+    }
+  }
+  return g_build_filename("data", name, NULL);
+}

@@ -189,11 +189,13 @@ bimi_evaluator_now(BimiEvaluator *ev)
   return evaluator_clock(ev) / G_USEC_PER_SEC;
 }
 
-/* [render] worker_path, else `bimi` next to the running program. */
+/* [render] worker_path, else `bimi` next to the running program (build/, or
+ * PREFIX/bin for both programs), else in ../bin beside it: `make install` puts
+ * bimi-fcgi in PREFIX/sbin and bimi in PREFIX/bin. */
 static char *
 worker_path(const BimiConfig *config)
 {
-  g_autofree char *exe = NULL, *dir = NULL;
+  g_autofree char *exe = NULL, *dir = NULL, *beside = NULL, *bin = NULL;
 
   if (config->render_worker_path != NULL)
     return g_canonicalize_filename(config->render_worker_path, NULL);
@@ -201,7 +203,13 @@ worker_path(const BimiConfig *config)
   if (exe == NULL)
     return g_strdup("/usr/bin/bimi");
   dir = g_path_get_dirname(exe);
-  return g_build_filename(dir, "bimi", NULL);
+  beside = g_build_filename(dir, "bimi", NULL);
+  if (g_file_test(beside, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer(&beside);
+  bin = g_build_filename(dir, "..", "bin", "bimi", NULL);
+  if (g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
+    return g_canonicalize_filename(bin, NULL);
+  return g_steal_pointer(&beside); /* the render pool reports that it cannot start it */
 }
 
 static BimiEvaluator *

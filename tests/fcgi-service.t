@@ -269,7 +269,7 @@ try:
         os.makedirs(os.path.join(tmp, "unit"))
         unit = os.path.join(tmp, "unit", "bimi-fcgi.service")
         with open(unit, "w") as f:
-            f.write(open("conf/bimi-fcgi.service").read().replace("/usr/local/bin/bimi-fcgi", os.path.abspath(FCGI)))
+            f.write(open("conf/bimi-fcgi.service").read().replace("/usr/local/sbin/bimi-fcgi", os.path.abspath(FCGI)))
         sock_unit = os.path.join(tmp, "unit", "bimi-fcgi.socket")
         with open(sock_unit, "w") as f:
             f.write(open("conf/bimi-fcgi.socket").read())
