@@ -260,8 +260,19 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   if (ev->trust == NULL)
     return setup_failed(ev, error, "[trust]", local);
   bimi_config_get_record_cache_config(config, &cache, &ev->ttl_bounds);
-  ev->records = bimi_record_cache_new(bimi_record_cache_backend_new_memory(config->cache_max_entries), &cache,
-                                      evaluator_clock, ev);
+  ev->records_backend = bimi_record_cache_backend_new_memory(config->cache_max_entries);
+  if (config->cache_backend == BIMI_CONFIG_CACHE_REDIS) {
+    BimiRedisConfig redis;
+    bimi_config_get_redis_config(config, &redis);
+    ev->redis = bimi_redis_new(&redis, &local);
+    if (ev->redis == NULL) {
+      bimi_record_cache_backend_free(ev->records_backend);
+      return setup_failed(ev, error, "[cache] redis", local);
+    }
+    ev->records_backend = bimi_record_cache_backend_new_redis(ev->redis, ev->records_backend,
+                                                              config->cache_redis_lock_ms);
+  }
+  ev->records = bimi_record_cache_new(ev->records_backend, &cache, evaluator_clock, ev);
   ev->store = bimi_logo_store_open(config->cache_dir, config->cache_max_bytes, evaluator_clock, ev, &local);
   if (ev->store == NULL)
     return setup_failed(ev, error, "[cache]", local);
@@ -365,6 +376,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->store, bimi_logo_store_free);
   bimi_evaluate__logo_clear(ev);
   g_clear_pointer(&ev->records, bimi_record_cache_free);
+  g_clear_pointer(&ev->redis, bimi_redis_unref);
   g_clear_pointer(&ev->trust, bimi_vmc_trust_unref);
   g_clear_pointer(&ev->fetcher, bimi_fetch_fetcher_free);
   g_clear_pointer(&ev->resolver, bimi_dns_resolver_unref);
@@ -719,6 +731,8 @@ bimi_evaluator_logo_svg(BimiEvaluator *ev, const char *hash, GError **error)
     return NULL;
   }
   svg = bimi_logo_store_get_svg(ev->store, hash, &local);
+  if (svg == NULL && local == NULL && bimi_evaluate__logo_from_fleet(ev, hash))
+    svg = bimi_logo_store_get_svg(ev->store, hash, &local);
   if (svg == NULL) {
     if (local != NULL)
       g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "logo store: %s", local->message);
@@ -763,6 +777,9 @@ bimi_evaluator_logo_png(BimiEvaluator *ev, const char *hash, guint px, GError **
   }
   png = bimi_logo_store_get_or_render_png(ev->store, hash, px, render_in_pool, ev,
                                           2 * ev->config->render_deadline_ms, &local);
+  if (png == NULL && local == NULL && bimi_evaluate__logo_from_fleet(ev, hash))
+    png = bimi_logo_store_get_or_render_png(ev->store, hash, px, render_in_pool, ev,
+                                            2 * ev->config->render_deadline_ms, &local);
   if (png == NULL) {
     if (bimi_render_error_is_input(local)) {
       why = g_strdup_printf("cannot be rendered at %u px: %s", px, local->message);
@@ -789,6 +806,36 @@ metric(GString *out, const char *name, const char *type, const char *help, guint
                          name, value);
 }
 
+/* [cache] backend = redis (issue 18): the fleet cache's state and fallbacks. */
+static void
+append_redis_metrics(BimiEvaluator *ev, GString *out)
+{
+  BimiRedisStats rs;
+  BimiRedisBackendStats bs;
+
+  bimi_redis_get_stats(ev->redis, &rs);
+  bimi_record_cache_backend_redis_stats(ev->records_backend, &bs);
+  metric(out, "bimi_cache_redis_up", "gauge", "1 while the shared Redis answers, 0 while this node serves from memory.",
+         rs.up ? 1 : 0);
+  metric(out, "bimi_cache_redis_down_total", "counter", "Times Redis became unavailable (fallback to node memory).",
+         rs.downs);
+  metric(out, "bimi_cache_redis_recoveries_total", "counter", "Times Redis became reachable again.", rs.recoveries);
+  metric(out, "bimi_cache_redis_fallbacks_total", "counter",
+         "Cache operations served from node memory because Redis was unavailable.", rs.fallbacks);
+  metric(out, "bimi_cache_redis_errors_total", "counter", "Redis connects or commands that failed.", rs.errors);
+  metric(out, "bimi_cache_redis_commands_total", "counter", "Redis commands sent.", rs.commands);
+  metric(out, "bimi_cache_redis_invalid_values_total", "counter",
+         "Values in Redis that were truncated or not ours, treated as misses.", rs.invalid_values);
+  metric(out, "bimi_cache_redis_remote_hits_total", "counter",
+         "Record-cache entries read from Redis (stored by another node or fresher there).", bs.remote_hits);
+  metric(out, "bimi_cache_redis_lock_waits_total", "counter",
+         "Cold lookups that waited for another node's single-flight lock.", bs.lock_waits);
+  metric(out, "bimi_cache_redis_wait_timeouts_total", "counter",
+         "Waits for another node that ran past [cache] wait_ms (this node fetched itself).", bs.wait_timeouts);
+  metric(out, "bimi_cache_redis_logos_total", "counter", "Logo SVGs taken from Redis into this node's store.",
+         (guint64) g_atomic_int_get(&ev->n_fleet_logos));
+}
+
 void
 bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
 {
@@ -799,6 +846,17 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   g_return_if_fail(ev != NULL && out != NULL);
   metric(out, "bimi_evaluations_total", "counter", "Messages evaluated.",
          (guint64) g_atomic_int_get(&ev->n_evaluations));
+  metric(out, "bimi_envelope_inline_total", "counter",
+         "Envelope checks (FCrDNS, SPF) run inline because their DNS answers were cached.",
+         (guint64) g_atomic_int_get(&ev->n_envelope_inline));
+  {
+    BimiDnsCacheStats dc;
+    bimi_dns_resolver_get_cache_stats(ev->resolver, &dc);
+    metric(out, "bimi_dns_cache_hits_total", "counter", "DNS lookups answered from the in-process cache.", dc.hits);
+    metric(out, "bimi_dns_cache_misses_total", "counter", "DNS lookups not in the in-process cache.", dc.misses);
+    metric(out, "bimi_dns_questions_total", "counter", "Questions handed to libunbound.", dc.questions);
+    metric(out, "bimi_dns_cache_entries", "gauge", "Answers held by the in-process DNS cache.", dc.entries);
+  }
   metric(out, "bimi_domain_status_total", "counter", "Domain status requests evaluated.",
          (guint64) g_atomic_int_get(&ev->n_domain_status));
   g_string_append(out, "# HELP bimi_decisions_total Decisions by kind.\n# TYPE bimi_decisions_total counter\n");
@@ -820,6 +878,8 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   metric(out, "bimi_record_cache_waits_total", "counter", "Single-flight waits.", rc.waits);
   metric(out, "bimi_record_cache_entries", "gauge", "Record-cache entries.", rc.entries);
   metric(out, "bimi_record_cache_evictions_total", "counter", "Record-cache LRU evictions.", rc.evictions);
+  if (ev->redis != NULL)
+    append_redis_metrics(ev, out);
   bimi_logo_store_get_stats(ev->store, &ls);
   metric(out, "bimi_logo_store_hits_total", "counter", "Logo store reads served.", ls.hits);
   metric(out, "bimi_logo_store_misses_total", "counter", "Logo store misses.", ls.misses);
