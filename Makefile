@@ -15,7 +15,8 @@
 
 VERSION := 0.1.0
 PKGS := glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 openssl libcurl libxml-2.0 \
-        librsvg-2.0 cairo libunbound libpsl libidn2 fcgi sqlite3 zlib hiredis
+        librsvg-2.0 cairo libunbound libpsl libidn2 fcgi sqlite3 zlib hiredis \
+        libarchive gmime-3.0
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -239,6 +240,7 @@ INSTALL_SED := -e 's|/usr/local/sbin/bimi-fcgi|$(SBINDIR)/bimi-fcgi|g' \
                -e 's|/usr/local/bin/bimi|$(BINDIR)/bimi|g' \
                -e 's|/usr/local/share/bimi|$(DATADIR)|g' \
                -e 's|/usr/local/share/doc/bimi-engine|$(DOCDIR)|g' \
+               -e 's|/usr/local/share/doc/bimi/|$(DOCDIR)/|g' \
                -e 's|/etc/bimi/|$(SYSCONFDIR)/bimi/|g' \
                -e 's|^bimi_roots = .*|bimi_roots = $(DATADIR)/bimi-roots.pem|' \
                -e 's|^ct_logs = .*|ct_logs = $(DATADIR)/ct-logs.cnf|' \
@@ -259,7 +261,7 @@ install: build/bimi build/bimi-fcgi $(MAN_PAGES)
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/bimi/bimi.conf
 	sed $(INSTALL_SED) conf/nginx/bimi.conf > $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/bimi.conf
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/bimi.conf
-	for u in bimi-fcgi.service bimi-fcgi.socket; do \
+	for u in bimi-fcgi.service bimi-fcgi.socket bimi-report.service bimi-report.timer; do \
 	  sed $(INSTALL_SED) conf/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
 	$(INSTALL) -m 0644 build/man/bimi.1 $(DESTDIR)$(MANDIR)/man1/bimi.1
 	$(INSTALL) -m 0644 build/man/bimi.conf.5 $(DESTDIR)$(MANDIR)/man5/bimi.conf.5
@@ -271,6 +273,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bimi $(DESTDIR)$(SBINDIR)/bimi-fcgi \
 	  $(DESTDIR)$(MANDIR)/man1/bimi.1 $(DESTDIR)$(MANDIR)/man5/bimi.conf.5 $(DESTDIR)$(MANDIR)/man8/bimi-fcgi.8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-fcgi.service $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-fcgi.socket \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-report.service $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-report.timer \
 	  $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/bimi.conf
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/bimi/bimi.conf kept (your configuration)"
