@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # tests/man-pages.t — the man pages (man/*.scd, scdoc) kept true to the programs (issue 22):
 #   bimi(1):      every command of `bimi --help` has a "## bimi COMMAND" section, and every long option of
-#                 `bimi COMMAND --help` appears in that section (or in DNS OPTIONS, when the section says it
-#                 takes them); every "## bimi X" section names a command that exists;
+#                 `bimi COMMAND --help` (and of `bimi COMMAND SUB --help` for each "## bimi COMMAND SUB" the
+#                 page has) appears in those sections (or in DNS OPTIONS, when the section says it takes
+#                 them); every "## bimi X" section names a command that exists;
 #   bimi-fcgi(8): every option of `bimi-fcgi --help`;
 #   bimi.conf(5): every [group] and key of `bimi config example`, each key under its own group's section,
 #                 and no key that the example does not have;
@@ -72,7 +73,10 @@ for c in commands:
         continue
     body = by_command[c]
     text = body + (common if "DNS OPTIONS" in " ".join(body.split()) else "")
-    opts = long_options(run(BIMI, c, "--help"))
+    # A command with subcommands (bimi report build, ...): the options of each subcommand the page names.
+    subcommands = sorted(set(re.findall(r"^bimi %s ([a-z]+)(?: |$)" % c, body, re.M)))
+    opts = sorted(set(long_options(run(BIMI, c, "--help"))).union(
+        *[long_options(run(BIMI, c, s, "--help")) for s in subcommands]))
     missing = [o for o in opts if not re.search(r"\*%s\*" % re.escape(o), text)]
     ok(not missing, "bimi(1) 'bimi %s' documents its %d options" % (c, len(opts)), "missing: %s" % missing)
 extra = sorted(set(by_command) - set(commands))
