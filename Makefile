@@ -7,6 +7,7 @@
 #   make checksrc        refuse banned C calls and includes against the layer order
 #   make run             the demo (see README)
 #   make DEBUG=1         -O0 -g3
+#   make install         PREFIX=/usr/local, DESTDIR=; programs, data, configuration, units, man pages
 #
 # Every dependency comes from pkg-config. Objects of each variant (release, debug,
 # san, fuzz) live apart under build/obj/<variant>/, so switching never mixes them;
@@ -81,7 +82,7 @@ PROVE ?= prove
 # would otherwise be deleted, forcing a full rebuild each time.
 .SECONDARY:
 
-.PHONY: all check unit-check fuzz fuzz-run checksrc bench run clean install-deps FORCE
+.PHONY: all check unit-check fuzz fuzz-run checksrc bench run clean install-deps install uninstall man FORCE
 all: build/bimi build/bimi-fcgi $(LIB)
 
 # The variant stamp makes build/bimi follow the last variant built.
@@ -208,6 +209,74 @@ checksrc:
 
 install-deps:
 	scripts/install-deps
+
+# ---- make install (issue 22) -------------------------------------------------
+#   make install PREFIX=/usr DESTDIR=/tmp/stage
+# bimi in BINDIR, bimi-fcgi in SBINDIR (bimi-fcgi finds its render worker, bimi, beside it
+# or in ../bin: evaluate/evaluate.c), data in DATADIR, the configuration (the example with
+# the installed paths) in SYSCONFDIR/bimi, the systemd units and the nginx site with these
+# paths, the man pages built from man/*.scd by scdoc. PREFIX=/usr puts the configuration
+# in /etc and the units in /lib/systemd/system (Debian's layout).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/bimi
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/bimi-engine
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+CACHEDIR ?= /var/cache/bimi
+INSTALL ?= install
+MAN_SRC := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(MAN_SRC:man/%.scd=build/man/%)
+
+build/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+man: $(MAN_PAGES)
+
+# The installed files name the installed paths.
+INSTALL_SED := -e 's|/usr/local/sbin/bimi-fcgi|$(SBINDIR)/bimi-fcgi|g' \
+               -e 's|/usr/local/bin/bimi|$(BINDIR)/bimi|g' \
+               -e 's|/usr/local/share/bimi|$(DATADIR)|g' \
+               -e 's|/usr/local/share/doc/bimi-engine|$(DOCDIR)|g' \
+               -e 's|/usr/local/share/doc/bimi/|$(DOCDIR)/|g' \
+               -e 's|/etc/bimi/|$(SYSCONFDIR)/bimi/|g' \
+               -e 's|^bimi_roots = .*|bimi_roots = $(DATADIR)/bimi-roots.pem|' \
+               -e 's|^ct_logs = .*|ct_logs = $(DATADIR)/ct-logs.cnf|' \
+               -e 's|^dir = /var/cache/bimi$$|dir = $(CACHEDIR)|'
+
+install: build/bimi build/bimi-fcgi $(MAN_PAGES)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/schema \
+	  $(DESTDIR)$(SYSCONFDIR)/bimi $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 build/bimi $(DESTDIR)$(BINDIR)/bimi
+	$(INSTALL) -m 0755 build/bimi-fcgi $(DESTDIR)$(SBINDIR)/bimi-fcgi
+	$(INSTALL) -m 0644 data/bimi-roots.pem data/ct-logs.cnf $(DESTDIR)$(DATADIR)/
+	$(INSTALL) -m 0644 data/schema/SVG_PS-latest.rng data/schema/README.md data/schema/SHA256SUMS \
+	  $(DESTDIR)$(DATADIR)/schema/
+	$(INSTALL) -m 0644 conf/bimi.conf.example $(DESTDIR)$(DATADIR)/bimi.conf.example
+	sed $(INSTALL_SED) conf/bimi.conf.example > $(DESTDIR)$(SYSCONFDIR)/bimi/bimi.conf
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/bimi/bimi.conf
+	sed $(INSTALL_SED) conf/nginx/bimi.conf > $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/bimi.conf
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/bimi.conf
+	for u in bimi-fcgi.service bimi-fcgi.socket bimi-report.service bimi-report.timer; do \
+	  sed $(INSTALL_SED) conf/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
+	$(INSTALL) -m 0644 build/man/bimi.1 $(DESTDIR)$(MANDIR)/man1/bimi.1
+	$(INSTALL) -m 0644 build/man/bimi.conf.5 $(DESTDIR)$(MANDIR)/man5/bimi.conf.5
+	$(INSTALL) -m 0644 build/man/bimi-fcgi.8 $(DESTDIR)$(MANDIR)/man8/bimi-fcgi.8
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 0644 docs/api.md $(DESTDIR)$(DOCDIR)/api.md
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bimi $(DESTDIR)$(SBINDIR)/bimi-fcgi \
+	  $(DESTDIR)$(MANDIR)/man1/bimi.1 $(DESTDIR)$(MANDIR)/man5/bimi.conf.5 $(DESTDIR)$(MANDIR)/man8/bimi-fcgi.8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-fcgi.service $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-fcgi.socket \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-report.service $(DESTDIR)$(SYSTEMDUNITDIR)/bimi-report.timer \
+	  $(DESTDIR)$(SYSCONFDIR)/nginx/sites-available/bimi.conf
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	@echo "uninstall: $(DESTDIR)$(SYSCONFDIR)/bimi/bimi.conf kept (your configuration)"
 
 run: install-deps all
 	scripts/run-demo

@@ -109,7 +109,7 @@ mkdir -p "$tmp/bench" && mv "$tmp/static.json" "$tmp/bench/static.json"
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"
 python3 - "$tmp" "$port" "$user" "$SITE" "${stack:-$tmp/no-stack}" <<'EOF'
-import os, sys
+import os, re, sys
 tmp, port, user, site_path, stack = sys.argv[1:6]
 locations = open("bench/nginx-service-locations.conf.in").read().replace("@TMP@", tmp)
 if os.path.exists(site_path):
@@ -117,11 +117,12 @@ if os.path.exists(site_path):
     site = open(site_path).read()
     for old, new in (("unix:/run/bimi/bimi-fcgi.sock", "unix:" + stack + "/bimi-fcgi.sock"),
                      ("/var/cache/bimi", stack + "/cache"),
-                     ("listen [::]:80;", ""),
-                     ("listen 80;", "listen 127.0.0.1:%s;" % port)):
+                     ("listen [::]:443 ssl;", ""),
+                     ("listen 443 ssl;", "listen 127.0.0.1:%s;" % port)):
         if old not in site:
             sys.exit("service: %s no longer contains %r" % (site_path, old))
         site = site.replace(old, new)
+    site = re.sub(r"(?m)^[ \t]*ssl_.*\n", "", site)  # plain HTTP on loopback
     at = site.index("\n    location ")
     site = site[:at] + "\n" + locations + site[at:]
 else:

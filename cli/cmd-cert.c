@@ -10,7 +10,7 @@
  *
  * Exit: 0 valid, 1 invalid, 2 usage or internal error.
  * The trust store defaults to data/bimi-roots.pem and data/ct-logs.cnf next to the
- * program (../data from build/bimi), else in the working directory: only BIMI
+ * program (../data from build/bimi, ../share/bimi when installed), else in the working directory: only BIMI
  * roots, never the system TLS store. Revocation (unless --revocation off): the
  * CRL distribution points of the chain are fetched through engine/fetch
  * (bimi_fetch_crl(): http or https, public addresses on port 80/443 unless

@@ -135,7 +135,8 @@ gboolean bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv);
  *
  * Where the default trust data lives: $BIMI_DATA_DIR/@name when set, else
  * ../data/@name next to the program (build/bimi → data/) when it exists, else
- * data/@name in the working directory.
+ * ../share/bimi/@name next to it (PREFIX/bin/bimi after `make install` →
+ * PREFIX/share/bimi) when it exists, else data/@name in the working directory.
  *
  * Returns: (transfer full): the path
  */

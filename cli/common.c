@@ -162,10 +162,14 @@ bimi_cli_data_file(const char *name)
     return g_build_filename(env, name, NULL);
   if (exe != NULL) {
     g_autofree char *dir = g_path_get_dirname(exe);
-    char *p = g_build_filename(dir, "..", "data", name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free(p);
+    /* build/bimi → data/ (the tree); PREFIX/bin/bimi → PREFIX/share/bimi (make install) */
+    const char *const relative[] = { "../data", "../share/bimi" };
+    for (gsize i = 0; i < G_N_ELEMENTS(relative); i++) {
+      char *p = g_build_filename(dir, relative[i], name, NULL);
+      if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+        return p;
+      g_free(p);
+    }
   }
   return g_build_filename("data", name, NULL);
 }

@@ -371,6 +371,21 @@ bimi_vmc_trust_n_roots(const BimiVmcTrust *trust)
   return trust->anchors->len;
 }
 
+guint
+bimi_vmc_trust_n_roots_valid_at(const BimiVmcTrust *trust, gint64 now)
+{
+  guint n = 0;
+
+  g_return_val_if_fail(trust != NULL, 0);
+  for (guint i = 0; i < trust->anchors->len; i++) {
+    const X509 *cert = g_array_index(trust->anchors, Anchor, i).cert;
+    if (ASN1_TIME_cmp_time_t(X509_get0_notBefore(cert), (time_t) now) <= 0 &&
+        ASN1_TIME_cmp_time_t(X509_get0_notAfter(cert), (time_t) now) >= 0)
+      n++;
+  }
+  return n;
+}
+
 /* ----------------------------------------------------------------- result */
 
 static void

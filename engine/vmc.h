@@ -146,6 +146,17 @@ void bimi_vmc_trust_unref(BimiVmcTrust *trust);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiVmcTrust, bimi_vmc_trust_unref)
 /** Number of trust anchors loaded. */
 guint bimi_vmc_trust_n_roots(const BimiVmcTrust *trust);
+/**
+ * bimi_vmc_trust_n_roots_valid_at:
+ * @trust: (transfer none): the trust store
+ * @now: Unix seconds
+ *
+ * Counts the trust anchors whose validity (notBefore..notAfter, RFC 5280 §4.1.2.5) covers @now: with
+ * none, no Evidence Document can validate (the service's health check reports the trust store).
+ *
+ * Returns: the number of anchors valid at @now, 0..bimi_vmc_trust_n_roots().
+ */
+guint bimi_vmc_trust_n_roots_valid_at(const BimiVmcTrust *trust, gint64 now);
 
 /** Inputs of one validation. Zero-initialise, then set what applies. */
 typedef struct {

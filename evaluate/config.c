@@ -112,7 +112,8 @@ static const ConfigKey config_keys[] = {
   { "render", "deadline_ms", KEY_UINT, AT(render_deadline_ms), 100, 60000, BIMI_RENDER_DEFAULT_DEADLINE_MS, NULL,
     NULL, NULL, "Deadline of one render, milliseconds, 100..60000; a worker past it is killed." },
   { "render", "worker_path", KEY_OPTIONAL, AT(render_worker_path), 0, 0, 0, NULL, NULL, NULL,
-    "The bimi binary started as \"bimi __render-worker\". Empty: the bimi next to the running program." },
+    "The bimi binary started as \"bimi __render-worker\". Empty: the bimi next to the running program, else\n"
+    "../bin/bimi beside it (make install puts bimi-fcgi in PREFIX/sbin, bimi in PREFIX/bin)." },
 
   { "dns", "forwarders", KEY_LIST, AT(dns_forwarders), 0, 0, 0, NULL, NULL, NULL,
     "Resolvers to forward every query to, \"ADDR\" or \"ADDR@PORT\". Empty: the system resolver (/etc/resolv.conf)." },

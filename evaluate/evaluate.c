@@ -39,8 +39,12 @@
 #include "engine/limits.h"
 #include "engine/svg.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 /* The GError carries the request field it is about (fcgi/ maps it to the error JSON's "field"). */
 typedef struct {
@@ -189,11 +193,13 @@ bimi_evaluator_now(BimiEvaluator *ev)
   return evaluator_clock(ev) / G_USEC_PER_SEC;
 }
 
-/* [render] worker_path, else `bimi` next to the running program. */
+/* [render] worker_path, else `bimi` next to the running program (build/, or
+ * PREFIX/bin for both programs), else in ../bin beside it: `make install` puts
+ * bimi-fcgi in PREFIX/sbin and bimi in PREFIX/bin. */
 static char *
 worker_path(const BimiConfig *config)
 {
-  g_autofree char *exe = NULL, *dir = NULL;
+  g_autofree char *exe = NULL, *dir = NULL, *beside = NULL, *bin = NULL;
 
   if (config->render_worker_path != NULL)
     return g_canonicalize_filename(config->render_worker_path, NULL);
@@ -201,7 +207,13 @@ worker_path(const BimiConfig *config)
   if (exe == NULL)
     return g_strdup("/usr/bin/bimi");
   dir = g_path_get_dirname(exe);
-  return g_build_filename(dir, "bimi", NULL);
+  beside = g_build_filename(dir, "bimi", NULL);
+  if (g_file_test(beside, G_FILE_TEST_IS_EXECUTABLE))
+    return g_steal_pointer(&beside);
+  bin = g_build_filename(dir, "..", "bin", "bimi", NULL);
+  if (g_file_test(bin, G_FILE_TEST_IS_EXECUTABLE))
+    return g_canonicalize_filename(bin, NULL);
+  return g_steal_pointer(&beside); /* the render pool reports that it cannot start it */
 }
 
 static BimiEvaluator *
@@ -289,6 +301,66 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
       return setup_failed(ev, error, "[report] db", local);
   }
   return ev;
+}
+
+/* ---- health (GET /bimi/v1/health) ---- */
+
+static gboolean
+cache_dir_writable(const char *dir, char **detail)
+{
+  g_autofree char *path = g_build_filename(dir, ".health-XXXXXX", NULL);
+  int fd = g_mkstemp_full(path, O_RDWR | O_CLOEXEC, 0600);
+
+  if (fd < 0) {
+    *detail = g_strdup_printf("%s is not writable: %s", dir, g_strerror(errno));
+    return FALSE;
+  }
+  close(fd);
+  if (g_unlink(path) != 0) {
+    *detail = g_strdup_printf("%s: cannot remove %s: %s", dir, path, g_strerror(errno));
+    return FALSE;
+  }
+  *detail = g_strdup_printf("%s writable", dir);
+  return TRUE;
+}
+
+gboolean
+bimi_evaluator_check_health(BimiEvaluator *ev, BimiHealthResult out[BIMI_HEALTH_N_CHECKS])
+{
+  g_autoptr(GError) error = NULL;
+  BimiHealthResult *r;
+  guint n_roots, n_valid;
+  gboolean all = TRUE;
+
+  g_return_val_if_fail(ev != NULL && out != NULL, FALSE);
+
+  r = &out[BIMI_HEALTH_RENDER_WORKER];
+  r->name = "render_worker";
+  r->ok = bimi_render_pool_check(ev->pool, &error);
+  r->detail = r->ok ? g_strdup("a render worker runs") : g_strdup(error->message);
+  g_clear_error(&error);
+
+  r = &out[BIMI_HEALTH_TRUST_STORE];
+  r->name = "trust_store";
+  n_roots = bimi_vmc_trust_n_roots(ev->trust);
+  n_valid = bimi_vmc_trust_n_roots_valid_at(ev->trust, bimi_evaluator_now(ev));
+  r->ok = n_valid > 0;
+  r->detail = g_strdup_printf("%u of %u trust anchors (%s) valid now", n_valid, n_roots, ev->config->trust_bimi_roots);
+
+  r = &out[BIMI_HEALTH_CACHE_DIR];
+  r->name = "cache_dir";
+  r->ok = cache_dir_writable(ev->config->cache_dir, &r->detail);
+
+  for (guint i = 0; i < BIMI_HEALTH_N_CHECKS; i++)
+    all = all && out[i].ok;
+  return all;
+}
+
+void
+bimi_health_results_clear(BimiHealthResult *results, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer(&results[i].detail, g_free);
 }
 
 BimiEvaluator *

@@ -234,6 +234,39 @@ GBytes *bimi_evaluator_logo_svg(BimiEvaluator *evaluator, const char *hash, GErr
  */
 GBytes *bimi_evaluator_logo_png(BimiEvaluator *evaluator, const char *hash, guint px, GError **error);
 
+/** The components the service's health check looks at (GET /bimi/v1/health, docs/api.md). */
+typedef enum {
+  BIMI_HEALTH_RENDER_WORKER, /**< a render worker (`bimi __render-worker`) runs or can be started */
+  BIMI_HEALTH_TRUST_STORE,   /**< at least one BIMI trust anchor is valid now */
+  BIMI_HEALTH_CACHE_DIR,     /**< [cache] dir exists and a file can be created in it */
+  BIMI_HEALTH_N_CHECKS
+} BimiHealthCheck;
+
+/** One check's outcome. */
+typedef struct {
+  const char *name;  /**< "render_worker", "trust_store", "cache_dir" (static) */
+  gboolean ok;
+  char *detail;      /**< what was found, e.g. "5 of 5 anchors valid" or the error; (transfer full) */
+} BimiHealthResult;
+
+/**
+ * bimi_evaluator_check_health:
+ * @evaluator: the evaluator
+ * @out: (out caller-allocates): one result per BimiHealthCheck, indexed by it; free the details with
+ *   bimi_health_results_clear()
+ *
+ * Runs the checks now: the render pool can run a worker (bimi_render_pool_check(): starts one when none
+ * runs, at most WORKER_START_MS), the trust store has an anchor valid at bimi_evaluator_now(), and a file
+ * can be created and removed in [cache] dir (a real write, so that a read-only mount, a removed
+ * directory or lost permissions count, also for root).
+ *
+ * Returns: TRUE when every check passed (the service is "ok"), FALSE when one failed ("degraded").
+ */
+gboolean bimi_evaluator_check_health(BimiEvaluator *evaluator, BimiHealthResult out[BIMI_HEALTH_N_CHECKS]);
+
+/** Frees the details of @n results filled by bimi_evaluator_check_health(). */
+void bimi_health_results_clear(BimiHealthResult *results, guint n);
+
 /**
  * bimi_evaluator_append_metrics:
  * @out: Prometheus text exposition lines are appended (cache, fetch, render,

@@ -350,17 +350,22 @@ handle_logo_png(Exchange *ex, const BimiFcgiRoute *route)
   respond(ex, 200, "image/png", IMMUTABLE, etag, NULL, data, len);
 }
 
+/* GET /bimi/v1/health: "ok" (200) when every component the service depends on works, else "degraded"
+ * (503, so that a load balancer takes the instance out) with the failing check's detail
+ * (bimi_evaluator_check_health(); docs/api.md). */
 static void
 handle_health(Exchange *ex)
 {
   BimiFcgiGauges g = { 0 };
+  BimiHealthResult checks[BIMI_HEALTH_N_CHECKS] = { 0 };
   g_autoptr(JsonBuilder) b = json_builder_new();
+  gboolean healthy = bimi_evaluator_check_health(ex->ctx->evaluator, checks);
 
   if (ex->ctx->gauges != NULL)
     ex->ctx->gauges(ex->ctx->gauges_data, &g);
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "status");
-  json_builder_add_string_value(b, "ok");
+  json_builder_add_string_value(b, healthy ? "ok" : "degraded");
   json_builder_set_member_name(b, "version");
   json_builder_add_string_value(b, BIMI_VERSION);
   json_builder_set_member_name(b, "workers");
@@ -369,10 +374,40 @@ handle_health(Exchange *ex)
   json_builder_add_int_value(b, g.in_flight);
   json_builder_set_member_name(b, "queued");
   json_builder_add_int_value(b, g.queued);
+  json_builder_set_member_name(b, "checks");
+  json_builder_begin_object(b);
+  for (guint i = 0; i < BIMI_HEALTH_N_CHECKS; i++) {
+    json_builder_set_member_name(b, checks[i].name);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "ok");
+    json_builder_add_boolean_value(b, checks[i].ok);
+    json_builder_set_member_name(b, "detail");
+    json_builder_add_string_value(b, checks[i].detail);
+    json_builder_end_object(b);
+  }
   json_builder_end_object(b);
+  json_builder_end_object(b);
+  bimi_health_results_clear(checks, BIMI_HEALTH_N_CHECKS);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autofree char *json = json_to_string(root, FALSE);
-  respond_json(ex, 200, NO_STORE, NULL, NULL, json);
+  respond_json(ex, healthy ? 200 : 503, NO_STORE, NULL, NULL, json);
+}
+
+/* The health check as gauges: bimi_health_ok (1 ok, 0 degraded) and one bimi_health_check_ok per check. */
+static void
+append_health_metrics(BimiEvaluator *evaluator, GString *out)
+{
+  BimiHealthResult checks[BIMI_HEALTH_N_CHECKS] = { 0 };
+  gboolean healthy = bimi_evaluator_check_health(evaluator, checks);
+
+  g_string_append(out, "# HELP bimi_health_ok 1 when every health check passes (GET /bimi/v1/health is ok), "
+                       "0 when degraded.\n# TYPE bimi_health_ok gauge\n");
+  g_string_append_printf(out, "bimi_health_ok %d\n", healthy ? 1 : 0);
+  g_string_append(out, "# HELP bimi_health_check_ok 1 when this health check passes, 0 when it fails.\n"
+                       "# TYPE bimi_health_check_ok gauge\n");
+  for (guint i = 0; i < BIMI_HEALTH_N_CHECKS; i++)
+    g_string_append_printf(out, "bimi_health_check_ok{check=\"%s\"} %d\n", checks[i].name, checks[i].ok ? 1 : 0);
+  bimi_health_results_clear(checks, BIMI_HEALTH_N_CHECKS);
 }
 
 static void
@@ -385,6 +420,7 @@ handle_metrics(Exchange *ex)
     ex->ctx->gauges(ex->ctx->gauges_data, &g);
   bimi_fcgi_metrics_render(ex->ctx->metrics, &g, out);
   bimi_evaluator_append_metrics(ex->ctx->evaluator, out);
+  append_health_metrics(ex->ctx->evaluator, out);
   respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", NO_STORE, NULL, NULL, out->str, out->len);
 }
 

@@ -996,6 +996,35 @@ out:
   return png;
 }
 
+gboolean
+bimi_render_pool_check(BimiRenderPool *pool, GError **error)
+{
+  Worker *w;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail(pool != NULL, FALSE);
+  g_mutex_lock(&pool->lock);
+  for (guint i = 0; i < pool->config.n_workers; i++)
+    if (pool->workers[i].pid != 0) {
+      g_mutex_unlock(&pool->lock); /* a worker started and still runs (busy or idle) */
+      return TRUE;
+    }
+  w = take_worker(pool, g_get_monotonic_time() + (gint64) pool->config.wait_ms * 1000, error);
+  g_mutex_unlock(&pool->lock);
+  if (w == NULL)
+    return FALSE;
+  if (w->pid == 0) {
+    ok = worker_start(pool, w, error);
+    if (ok) {
+      g_mutex_lock(&pool->lock);
+      pool->stats.spawned++;
+      g_mutex_unlock(&pool->lock);
+    }
+  }
+  release_worker(pool, w);
+  return ok;
+}
+
 GBytes *
 bimi_render_pool_render(BimiRenderPool *pool, GBytes *svg, guint size, GError **error)
 {

@@ -117,6 +117,21 @@ GBytes *bimi_render_pool_render(BimiRenderPool *pool, GBytes *svg, guint size, G
  */
 GBytes *bimi_render_pool_probe(BimiRenderPool *pool, GBytes *svg, guint size, GError **error);
 
+/**
+ * bimi_render_pool_check:
+ * @pool: the pool
+ * @error: BIMI_RENDER_ERROR_UNAVAILABLE (the worker program cannot be started, or it exited before its
+ *   hello frame: a missing or wrong `bimi`, a seccomp or rlimit failure), _BUSY (every worker is being
+ *   started by requests and none became free within the wait)
+ *
+ * Whether the pool can run a worker: TRUE at once when a worker process runs; otherwise starts one (it
+ * stays in the pool, ready for the next request) and reports whether it said hello within
+ * WORKER_START_MS. The service's health check (GET /bimi/v1/health) calls it.
+ *
+ * Returns: TRUE when a worker runs or could be started.
+ */
+gboolean bimi_render_pool_check(BimiRenderPool *pool, GError **error);
+
 /** Copies the pool's counters into @out. */
 void bimi_render_pool_get_stats(BimiRenderPool *pool, BimiRenderPoolStats *out);
 

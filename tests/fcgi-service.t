@@ -269,11 +269,20 @@ try:
         os.makedirs(os.path.join(tmp, "unit"))
         unit = os.path.join(tmp, "unit", "bimi-fcgi.service")
         with open(unit, "w") as f:
-            f.write(open("conf/bimi-fcgi.service").read().replace("/usr/local/bin/bimi-fcgi", os.path.abspath(FCGI)))
+            f.write(open("conf/bimi-fcgi.service").read().replace("/usr/local/sbin/bimi-fcgi", os.path.abspath(FCGI)))
         sock_unit = os.path.join(tmp, "unit", "bimi-fcgi.socket")
         with open(sock_unit, "w") as f:
             f.write(open("conf/bimi-fcgi.socket").read())
-        out = subprocess.run([analyze, "verify", sock_unit, unit], capture_output=True, text=True)
+        # Documentation= names man:bimi-fcgi(8) and man:bimi.conf(5), which verify looks up with man(1):
+        # the pages of man/, built with scdoc into a MANPATH of this test.
+        env = dict(os.environ)
+        mandir = os.path.join(tmp, "man")
+        for src, sect in (("man/bimi-fcgi.8.scd", "8"), ("man/bimi.conf.5.scd", "5")):
+            os.makedirs(os.path.join(mandir, "man" + sect), exist_ok=True)
+            page = os.path.join(mandir, "man" + sect, os.path.basename(src)[:-4])
+            subprocess.run(["scdoc"], stdin=open(src), stdout=open(page, "w"), check=True)
+        env["MANPATH"] = mandir
+        out = subprocess.run([analyze, "verify", sock_unit, unit], capture_output=True, text=True, env=env)
         ok(out.returncode == 0 and out.stderr.strip() == "",
            "systemd-analyze verify conf/bimi-fcgi.socket and conf/bimi-fcgi.service", out)
     else:
@@ -290,7 +299,8 @@ try:
 
     site = os.path.join(tmp, "site.conf")
     subprocess.run(["sed", "-e", "s#unix:/run/bimi/bimi-fcgi.sock#unix:%s#" % SOCK, "-e", "s#/var/cache/bimi#%s#" % CACHE,
-                    "-e", "s#listen 80;#listen 127.0.0.1:%d;#" % PORT, "-e", r"/listen \[::\]:80;/d",
+                    "-e", "s#listen 443 ssl;#listen 127.0.0.1:%d;#" % PORT, "-e", r"/listen \[::\]:443 ssl;/d",
+                    "-e", r"/^\s*ssl_/d",
                     "conf/nginx/bimi.conf"], stdout=open(site, "w"), check=True)
     for d in ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"):
         os.makedirs(os.path.join(tmp, d))

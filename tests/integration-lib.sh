@@ -297,15 +297,17 @@ int_start_fcgi() {
 }
 
 # int_start_front: nginx on 127.0.0.1:$FRONT_PORT in front of bimi-fcgi: the shipped site
-# conf/nginx/bimi.conf with its socket and cache paths pointed at this test's.
+# conf/nginx/bimi.conf with its socket and cache paths pointed at this test's, plain HTTP (its ssl_
+# lines dropped); INT_FRONT_SED, when set, is one more sed expression applied to the site.
 int_start_front() {
   local attempt site=$INT_ROOT/conf/nginx/bimi.conf
   [ -f "$site" ] || int_bail "conf/nginx/bimi.conf missing"
   for attempt in 1 2 3 4 5; do
     FRONT_PORT=$(int_free_port)
     sed -e '/^[[:space:]]*listen[[:space:]]*\[::\]/d' -e "s#listen[[:space:]][^;]*;#listen 127.0.0.1:$FRONT_PORT;#" \
+        -e '/^[[:space:]]*ssl_/d' \
         -e "s#unix:[^;[:space:]]*bimi-fcgi.sock#unix:$INT_TMP/fcgi.sock#g" \
-        -e "s#/var/cache/bimi#$INT_TMP/cache#g" "$site" > "$INT_TMP/front-site.conf"
+        -e "s#/var/cache/bimi#$INT_TMP/cache#g" -e "${INT_FRONT_SED:-}" "$site" > "$INT_TMP/front-site.conf"
     {
       int_nginx_head front
       printf '  access_log %s/front-access.log;\n  include %s/front-site.conf;\n}\n' "$INT_TMP" "$INT_TMP"

@@ -974,6 +974,45 @@ test_pool_spawn_failure(void)
   g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_CONFIG);
 }
 
+/* bimi_render_pool_check() (the service's health check): a missing program and one that exits before its
+ * hello fail with UNAVAILABLE; the real worker is started once and then found running. */
+static void
+test_pool_check(void)
+{
+  const char *missing[] = { "/nonexistent/bimi", "__render-worker", NULL };
+  const char *exits[] = { "/bin/false", NULL };
+  BimiRenderPoolConfig config = { .worker_argv = missing, .n_workers = 2 };
+  g_autoptr(BimiRenderPool) bad = bimi_render_pool_new(&config, NULL);
+  g_autoptr(BimiRenderPool) silent = NULL;
+  g_autoptr(BimiRenderPool) good = NULL;
+  g_autoptr(GError) error = NULL;
+  BimiRenderPoolStats stats;
+
+  g_assert_false(bimi_render_pool_check(bad, &error));
+  g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE);
+  g_assert_nonnull(strstr(error->message, "/nonexistent/bimi"));
+  g_clear_error(&error);
+  config.worker_argv = exits;
+  silent = bimi_render_pool_new(&config, NULL);
+  g_assert_false(bimi_render_pool_check(silent, &error));
+  g_assert_error(error, BIMI_RENDER_ERROR, BIMI_RENDER_ERROR_UNAVAILABLE);
+  g_assert_nonnull(strstr(error->message, "did not start"));
+  g_clear_error(&error);
+
+  config.worker_argv = NULL;
+  good = make_pool(&config);
+  if (good == NULL) {
+    g_test_skip("the bimi program is not built");
+    return;
+  }
+  g_assert_true(bimi_render_pool_check(good, &error));
+  g_assert_no_error(error);
+  g_assert_true(bimi_render_pool_check(good, &error)); /* already running: no second start */
+  bimi_render_pool_get_stats(good, &stats);
+  g_assert_cmpuint(stats.spawned, ==, 1);
+  g_assert_cmpint(bimi_render__pool_worker_pid(good, 0) + bimi_render__pool_worker_pid(good, 1), >, 0);
+}
+
 /* The worker refuses a protocol break (frame too long) and the pool never sees a PNG from it. */
 static void
 test_worker_rejects_bad_frame(void)
@@ -1180,6 +1219,7 @@ main(int argc, char **argv)
   g_test_add_func("/render/protocol/roundtrip", test_protocol_roundtrip);
   g_test_add_func("/render/protocol/malformed", test_protocol_malformed);
   g_test_add_func("/render/pool/basic", test_pool_basic);
+  g_test_add_func("/render/pool/check", test_pool_check);
   g_test_add_func("/render/pool/size-set", test_pool_size_set);
   g_test_add_func("/render/pool/cpu-limit", test_pool_cpu_limit);
   g_test_add_func("/render/pool/deadline", test_pool_deadline);

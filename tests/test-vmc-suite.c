@@ -171,6 +171,18 @@ test_valimail_san(void)
   g_assert_true(g_strv_contains((const char *const *) r->sans, "valigov.com"));
 }
 
+/* The anchors valid at a time (the service's health check): the five roots' validity runs from 2019-09-23
+ * (the earliest notBefore) to 2049-09-23 (the latest notAfter); two end in 2040 and 2042. */
+static void
+test_trust_valid_at(void)
+{
+  g_assert_cmpuint(bimi_vmc_trust_n_roots_valid_at(trust, 1546300800), ==, 0);  /* 2019-01-01: none yet */
+  g_assert_cmpuint(bimi_vmc_trust_n_roots_valid_at(trust, 1577836800), ==, 1);  /* 2020-01-01 */
+  g_assert_cmpuint(bimi_vmc_trust_n_roots_valid_at(trust, 1893456000), ==, 5);  /* 2030-01-01 */
+  g_assert_cmpuint(bimi_vmc_trust_n_roots_valid_at(trust, 2366841600), ==, 3);  /* 2045-01-01 */
+  g_assert_cmpuint(bimi_vmc_trust_n_roots_valid_at(trust, 2524608000), ==, 0);  /* 2050-01-01: all expired */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,6 +200,7 @@ main(int argc, char **argv)
   g_test_add_func("/vmc-suite/real/cnn-expired-now", test_cnn_expired);
   g_test_add_func("/vmc-suite/real/paypal-before-issuance", test_paypal_before_issuance);
   g_test_add_func("/vmc-suite/real/valimail-san-subdomain", test_valimail_san);
+  g_test_add_func("/vmc-suite/trust/valid-at", test_trust_valid_at);
   rc = g_test_run();
   bimi_vmc_trust_unref(trust);
   return rc;
