@@ -26,24 +26,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-static char *
-default_data_file(const char *name)
-{
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  const char *env = g_getenv("BIMI_DATA_DIR");
-
-  if (env != NULL)
-    return g_build_filename(env, name, NULL);
-  if (exe != NULL) {
-    g_autofree char *dir = g_path_get_dirname(exe);
-    char *p = g_build_filename(dir, "..", "data", name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free(p);
-  }
-  return g_build_filename("data", name, NULL);
-}
-
 /* Removes the temporary cache directory and what the run put there. */
 static void
 remove_tree(const char *path)
@@ -113,7 +95,7 @@ print_json(const BimiDecision *d)
 int
 bimi_cli_cmd_evaluate(int argc, char **argv)
 {
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
   g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL;
   g_auto(BimiCliFetchOptions) fetch = { 0 };
@@ -132,7 +114,6 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - the BIMI decision for one message");
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiConfig) config = NULL;
   g_autoptr(BimiEvaluator) ev = NULL;
@@ -142,33 +123,21 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   gint64 now = 0;
   int status;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  bimi_cli_add_fetch_options(ctx, &fetch);
-  g_option_context_set_description(ctx, "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
-                                         "3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", error->message);
-  }
-  if (argc != 2) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", "expected exactly one message file (or - for stdin)");
-  }
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", error->message);
-  }
-  if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
-  }
-  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
-  if (config == NULL) {
-    bimi_cli_dns_options_clear(&dns);
-    fprintf(stderr, "bimi evaluate: %s\n", error->message);
+  const BimiCliSpec spec = {
+    .name = "evaluate", .parameters = "MSG.eml - the BIMI decision for one message",
+    .description = "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
+                   "3 temperror.\n",
+    .entries = entries, .dns = &dns, .fetch = &fetch, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  }
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
+    return bimi_cli_usage_error("evaluate", error->message);
+  if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1)
+    return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
+  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
+  if (config == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   /* the options over the file: this process owns the configuration until
    * the evaluator takes its reference */
   replace_strv(&config->dns_zone_files, dns.zone_files);
@@ -177,7 +146,6 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   if (dns.timeout_ms != G_MININT)
     config->dns_timeout_ms = (guint) dns.timeout_ms;
   replace_string(&config->dns_trust_anchor, dns.trust_anchor);
-  bimi_cli_dns_options_clear(&dns);
   if (at != NULL)
     config->testing_now = now;
   replace_string(&config->fetch_ca_file, fetch.ca_file);
@@ -186,19 +154,17 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   replace_strv(&config->fetch_resolve, fetch.resolve);
   replace_strv(&config->fetch_connect_to, fetch.connect_to);
   if (trust_store != NULL || config_path == NULL) {
-    g_autofree char *p = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
+    g_autofree char *p = trust_store ? g_strdup(trust_store) : bimi_cli_data_file("bimi-roots.pem");
     replace_string(&config->trust_bimi_roots, p);
   }
   if (ct_logs != NULL || config_path == NULL) {
-    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : bimi_cli_data_file("ct-logs.cnf");
     replace_string(&config->trust_ct_logs, p);
   }
   if (cache_dir == NULL) {
     tmp_dir = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
-    if (tmp_dir == NULL) {
-      fprintf(stderr, "bimi evaluate: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (tmp_dir == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   }
   replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
 
