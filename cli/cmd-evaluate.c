@@ -1,5 +1,5 @@
 /* cli/cmd-evaluate.c — `bimi evaluate MSG.eml [--ip IP --helo NAME --mail-from ADDR]
- * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--json]`:
+ * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--report-db FILE] [--json]`:
  * the whole pipeline of evaluate/ for one message — FCrDNS, SPF, DKIM,
  * ARC, DMARC, BIMI discovery, logo and Evidence Document, the decision — and
  * the same JSON object the service answers (DESIGN.md §4, §5).
@@ -11,7 +11,8 @@
  * another port), --trust-store / --ct-logs (the BIMI roots and CT
  * logs; default data/ next to the program), --cache-dir (default: a fresh
  * temporary directory, removed at exit). --at sets the evaluation time (and
- * [testing] now, so the caches agree).
+ * [testing] now, so the caches agree). --report-db ([report] db) records the
+ * DMARC outcome for the aggregate reports (`bimi report build`).
  *
  * Exit: 0 a logo is shown (logo or logo+checkmark); 1 none; 3 temperror;
  * 2 usage, an unreadable message or a component that cannot start.
@@ -97,7 +98,7 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
 {
   g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
-  g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL;
+  g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL, *report_db = NULL;
   g_auto(BimiCliFetchOptions) fetch = { 0 };
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
@@ -111,6 +112,8 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list ([trust] ct_logs)", "FILE" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
       "Logo store directory (default: a temporary directory removed at exit)", "DIR" },
+    { "report-db", 0, 0, G_OPTION_ARG_FILENAME, &report_db,
+      "Record the DMARC outcome in this report database ([report] db) for `bimi report build`", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -167,6 +170,8 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
       return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   }
   replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
+  if (report_db != NULL)
+    replace_string(&config->report_db, report_db);
 
   raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
   if (raw == NULL) {

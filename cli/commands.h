@@ -39,12 +39,15 @@ int bimi_cli_cmd_render_worker(int argc, char **argv);
 int bimi_cli_cmd_lookup(int argc, char **argv);
 int bimi_cli_cmd_evaluate(int argc, char **argv);
 int bimi_cli_cmd_config(int argc, char **argv);
-/** `bimi report build|send`: DMARC aggregate reports (report/). */
+/** `bimi report SUBCOMMAND`: DMARC aggregate reports (report/; cli/cmd-report.c dispatches). */
 int bimi_cli_cmd_report(int argc, char **argv);
 /** `bimi report ingest|summary|html`: received aggregate reports (cli/cmd-report-ingest.c). */
 int bimi_cli_cmd_report_ingest(int argc, char **argv);
 int bimi_cli_cmd_report_summary(int argc, char **argv);
 int bimi_cli_cmd_report_html(int argc, char **argv);
+/** `bimi report build|send`: reports this receiver sends (cli/cmd-report-send.c). */
+int bimi_cli_cmd_report_build(int argc, char **argv);
+int bimi_cli_cmd_report_send(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
  * --forwarder ADDR[@PORT]..., --timeout-ms N, --trust-anchor FILE. */
