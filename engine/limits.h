@@ -257,6 +257,10 @@
 #define BIMI_INGEST_RATIO_FLOOR_BYTES  (1024u * 1024u)
 /** Most <record> elements in one report. */
 #define BIMI_INGEST_MAX_RECORDS        100000u
+/** Largest <count> of one <record> (messages from one source in one period): with
+ *  BIMI_INGEST_MAX_RECORDS it bounds a report's total far below 2^63, so sums over many
+ *  reports in `bimi report summary` cannot overflow (a sender controls these numbers). */
+#define BIMI_INGEST_MAX_RECORD_COUNT   4294967295u
 /** Most DKIM, and most SPF, <auth_results> entries kept per record. */
 #define BIMI_INGEST_MAX_AUTH_RESULTS   32u
 /** Most <reason>, <error> and <extension> entries kept per record or report. */

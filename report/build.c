@@ -5,8 +5,11 @@
  * into one <record> with a <count>: the row_key of report/record.c is that tuple.
  * Period: [begin, end) in UTC seconds; date_range is begin .. end - 1 (the RFC 9990
  * sample's "302832000 .. 302918399" form). report_id: the first 32 hex digits of
- * SHA-256("bimi-report-id-v1", receiver, policy domain, begin, end, part, format), so
- * a rebuilt report keeps its id. XML only through libxml2's xmlTextWriter (escaping).
+ * SHA-256("bimi-report-id-v2", database instance, receiver, policy domain, begin, end,
+ * part, format): a rebuilt report keeps its id, and the random instance id (table
+ * report_instance, made with the database) keeps two databases from ever giving one id
+ * to two different reports. A period that overlaps one already built for the domain
+ * is skipped with a note: each message is reported once. XML only through libxml2's xmlTextWriter (escaping).
  *
  * RFC 7489 deviations forced by its schema: disposition "pass" is written "none",
  * PolicyOverrideType policy_test_mode is "other", sp/pct/fo/envelope_from/spf are
@@ -414,13 +417,15 @@ gzip_bytes(GBytes *data)
 }
 
 static void
-make_report_id(const char *receiver, const char *domain, gint64 begin, gint64 end, guint part,
+make_report_id(const char *instance, const char *receiver, const char *domain, gint64 begin, gint64 end, guint part,
                BimiReportFormat fmt, char out[33])
 {
-  g_autoptr(GString) s = g_string_new("bimi-report-id-v1");
+  g_autoptr(GString) s = g_string_new("bimi-report-id-v2");
   g_autofree char *hex = NULL;
 
   /* NUL-separated fields: no two inputs give the same bytes. */
+  g_string_append_c(s, '\0');
+  g_string_append(s, instance);
   g_string_append_c(s, '\0');
   g_string_append(s, receiver);
   g_string_append_c(s, '\0');
@@ -514,6 +519,30 @@ resolve_destinations(const BimiReportBuildOptions *o, const char *domain, const 
 }
 
 /* ---- the run ---------------------------------------------------------------- */
+
+/* The database's random identity (report_instance, schema version 2) into out. */
+static gboolean
+load_instance(BimiReportDb *db, char out[33], GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  const unsigned char *id;
+  int rc;
+
+  if (sqlite3_prepare_v2(bimi_report_db_handle(db), "SELECT id FROM report_instance LIMIT 1", -1, &st, NULL) !=
+      SQLITE_OK)
+    return bimi_report_db_set_error(db, error, "read report_instance");
+  rc = sqlite3_step(st);
+  id = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+  if (id == NULL || strlen((const char *) id) != 32) {
+    sqlite3_finalize(st);
+    g_set_error(error, BIMI_REPORT_DB_ERROR, BIMI_REPORT_DB_ERROR_INVALID,
+                "%s: table report_instance holds no 32-digit instance id", bimi_report_db_path(db));
+    return FALSE;
+  }
+  memcpy(out, id, 33);
+  sqlite3_finalize(st);
+  return TRUE;
+}
 
 static gboolean
 exists(BimiReportDb *db, const char *sql, const char *domain, const BimiReportBuildOptions *o, gboolean *found,
@@ -671,8 +700,8 @@ fail:
 
 /* Builds the reports (parts) of one policy domain. */
 static gboolean
-build_domain(BimiReportDb *db, const BimiReportBuildOptions *o, const char *receiver, const char *domain,
-             gint64 latest_id, BimiReportBuildSummary *s, GError **error)
+build_domain(BimiReportDb *db, const BimiReportBuildOptions *o, const char *instance, const char *receiver,
+             const char *domain, gint64 latest_id, BimiReportBuildSummary *s, GError **error)
 {
   g_autoptr(BimiReportRecord) policy = load_record(db, latest_id, error);
   g_autoptr(GPtrArray) dests = g_ptr_array_new_with_free_func((GDestroyNotify) dest_free);
@@ -718,7 +747,7 @@ build_domain(BimiReportDb *db, const BimiReportBuildOptions *o, const char *rece
       s->deferred++;
       return TRUE;
     }
-    make_report_id(receiver, domain, o->begin, o->end, part, o->format, report_id);
+    make_report_id(instance, receiver, domain, o->begin, o->end, part, o->format, report_id);
     xml = write_xml(db, &hd, groups, from, to, &messages, error);
     if (xml == NULL)
       return FALSE;
@@ -742,6 +771,7 @@ bimi_report_build(BimiReportDb *db, const BimiReportBuildOptions *o, BimiReportB
   g_autoptr(GArray) latest = g_array_new(FALSE, FALSE, sizeof(gint64));
   const char *at;
   g_autofree char *receiver = NULL;
+  char instance[33];
   int rc;
 
   g_return_val_if_fail(db != NULL && o != NULL && s != NULL && o->resolver != NULL, FALSE);
@@ -765,6 +795,9 @@ bimi_report_build(BimiReportDb *db, const BimiReportBuildOptions *o, BimiReportB
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s: %s", o->out_dir, g_strerror(e));
     return FALSE;
   }
+
+  if (!load_instance(db, instance, error))
+    return FALSE;
 
   /* Policy domains that asked for reports, per their latest record in the period. */
   if (sqlite3_prepare_v2(bimi_report_db_handle(db),
@@ -811,7 +844,17 @@ bimi_report_build(BimiReportDb *db, const BimiReportBuildOptions *o, BimiReportB
       s->deferred++;
       continue;
     }
-    if (!build_domain(db, o, receiver, domain, g_array_index(latest, gint64, i), s, error))
+    if (!exists(db, "SELECT 1 FROM report WHERE policy_domain = ?1 AND begin_time < ?3 AND end_time > ?2"
+                    " AND format = ?4 LIMIT 1",
+                domain, o, &found, error))
+      return FALSE;
+    if (found) {
+      note(s, "%s: skipped: the period overlaps a report already built for this domain"
+              " (each message is reported once)", domain);
+      s->skipped++;
+      continue;
+    }
+    if (!build_domain(db, o, instance, receiver, domain, g_array_index(latest, gint64, i), s, error))
       return FALSE;
   }
   return TRUE;

@@ -649,7 +649,7 @@ leaf_record(BimiIngestXmlParser *p, const char *path, char *text)
   } else if (strcmp(path, "record/row/count") == 0) {
     if (rec->count > 0)
       fail(p, BIMI_INGEST_ERROR_INVALID, "<count> given twice");
-    else if (parse_uint(p, text, G_MAXINT64, FALSE, &n, "count")) {
+    else if (parse_uint(p, text, BIMI_INGEST_MAX_RECORD_COUNT, FALSE, &n, "count")) {
       if (n == 0)
         fail(p, BIMI_INGEST_ERROR_INVALID, "<count> is 0");
       rec->count = n;

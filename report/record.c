@@ -338,6 +338,11 @@ static const char *const report_migrations[] = {
   "  at INTEGER NOT NULL,"
   "  PRIMARY KEY (policy_domain, begin_time, end_time, format)"
   ") STRICT;",
+  /* version 2: a random identity per database, part of every report_id, so that two
+   * receivers (or two databases of one receiver) never give the same report_id to
+   * different reports of one domain and period. */
+  "CREATE TABLE report_instance (id TEXT NOT NULL) STRICT;"
+  "INSERT INTO report_instance (id) VALUES (lower(hex(randomblob(16))));",
 };
 
 const BimiReportDbSchema bimi_report_schema = { "report", report_migrations, G_N_ELEMENTS(report_migrations) };

@@ -117,6 +117,14 @@ test_invalid(void)
   assert_refused(bad_count, BIMI_INGEST_ERROR_INVALID, "<count> \"-1\" is not a non-negative integer");
   g_autofree char *big_count = report_with("", RECORD("192.0.2.1", "99999999999999999999"));
   assert_refused(big_count, BIMI_INGEST_ERROR_INVALID, "is larger than");
+  /* BIMI_INGEST_MAX_RECORD_COUNT: the limit itself is taken, one more is refused. */
+  g_autofree char *max_count = report_with("", RECORD("192.0.2.1", "4294967295"));
+  g_autoptr(GError) max_error = NULL;
+  g_autoptr(BimiIngestReport) max_report = parse_text(max_count, &max_error);
+  g_assert_no_error(max_error);
+  g_assert_cmpuint(max_report->message_count, ==, BIMI_INGEST_MAX_RECORD_COUNT);
+  g_autofree char *over_count = report_with("", RECORD("192.0.2.1", "4294967296"));
+  assert_refused(over_count, BIMI_INGEST_ERROR_INVALID, "<count> 4294967296 is larger than 4294967295");
   g_autofree char *twice = report_with("<report_id>id-2</report_id>", "");
   assert_refused(twice, BIMI_INGEST_ERROR_INVALID, "<report_id> given twice");
   assert_refused("<feedback><report_metadata><org_name>x</org_name></report_metadata></feedback>",

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #define QUERY_INT(db, sql) bimi_test_sqlite_int(bimi_report_db_handle(db), (sql))
+#define QUERY_TEXT(db, sql) bimi_test_sqlite_text(bimi_report_db_handle(db), (sql))
 #include <zlib.h>
 
 #define T0 G_GINT64_CONSTANT(1767225600) /* 2026-01-01T00:00:00Z */
@@ -533,6 +534,55 @@ test_limit_rows(Fixture *fx, gconstpointer data)
   bimi_report_build_summary_clear(&s);
 }
 
+/* Two databases (two receivers, or one receiver's two hosts) never give one report_id to
+ * two reports of the same domain and period; a rebuild in one database keeps its id; a
+ * period overlapping a built one is skipped (each message is reported once). */
+static void
+test_build_report_ids(Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
+  g_autofree char *path2 = g_build_filename(fx->dir, "other.sqlite", NULL);
+  g_autofree char *id1 = NULL, *id2 = NULL, *id1_again = NULL;
+  BimiReportDb *db2 = bimi_report_db_open(path2, &error);
+  BimiReportBuildOptions o;
+  BimiReportBuildSummary s;
+
+  g_assert_no_error(error);
+  g_assert_true(bimi_report_db_migrate(db2, &bimi_report_schema, &error));
+  insert(fx->db, mk_record("a", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE));
+  insert(db2, mk_record("b", "example.com", "192.0.2.2", "example.com", "mailto:d@example.com", FALSE));
+  build_opts(&o, r, NULL, BIMI_REPORT_FORMAT_RFC9990);
+  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(s.built, ==, 1);
+  bimi_report_build_summary_clear(&s);
+  g_assert_true(bimi_report_build(db2, &o, &s, &error));
+  g_assert_cmpuint(s.built, ==, 1);
+  bimi_report_build_summary_clear(&s);
+  id1 = QUERY_TEXT(fx->db, "SELECT report_id FROM report");
+  id2 = QUERY_TEXT(db2, "SELECT report_id FROM report");
+  g_assert_cmpuint(strlen(id1), ==, 32);
+  g_assert_cmpstr(id1, !=, id2);
+  /* The same period again: already built, same id. */
+  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  g_assert_cmpuint(s.already, ==, 1);
+  bimi_report_build_summary_clear(&s);
+  id1_again = QUERY_TEXT(fx->db, "SELECT report_id FROM report");
+  g_assert_cmpstr(id1, ==, id1_again);
+  /* A period overlapping the built day: skipped with a note, nothing new stored. */
+  o.begin = T0 + 3600;
+  o.end = T0 + 86400 + 3600;
+  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  g_assert_no_error(error);
+  g_assert_cmpuint(s.built, ==, 0);
+  g_assert_cmpuint(s.skipped, ==, 1);
+  g_assert_nonnull(strstr(g_ptr_array_index(s.notes, 0), "overlaps a report already built"));
+  bimi_report_build_summary_clear(&s);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report"), ==, 1);
+  bimi_report_db_close(db2);
+}
+
 static void
 test_limit_reports(Fixture *fx, gconstpointer data)
 {
@@ -734,6 +784,7 @@ main(int argc, char **argv)
   ADD("/report/build/rfc9990-xsd", test_build_rfc9990);
   ADD("/report/build/rfc7489-xsd", test_build_rfc7489);
   ADD("/report/build/destinations", test_build_destinations);
+  ADD("/report/build/report-ids", test_build_report_ids);
   ADD("/report/limit/rows-per-report", test_limit_rows);
   ADD("/report/limit/reports-per-run", test_limit_reports);
   g_test_add_func("/report/dkim/sign-rsa", test_dkim_sign_rsa);

@@ -60,3 +60,16 @@ bimi_test_sqlite_int(sqlite3 *db, const char *sql)
   sqlite3_finalize(st);
   return v;
 }
+
+char *
+bimi_test_sqlite_text(sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *st = NULL;
+  char *v;
+
+  g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &st, NULL), ==, SQLITE_OK);
+  g_assert_cmpint(sqlite3_step(st), ==, SQLITE_ROW);
+  v = g_strdup((const char *) sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return v;
+}

@@ -27,4 +27,8 @@ BimiDnsResolver *bimi_test_resolver_zone_text(const char *zone_text, gsize len, 
  * prepares and returns a row (the report database tests). */
 gint64 bimi_test_sqlite_int(sqlite3 *db, const char *sql);
 
+/** The first column of the first row of @sql on @db, as a string (NULL for SQL NULL);
+ * asserts that @sql prepares and returns a row. (transfer full) */
+char *bimi_test_sqlite_text(sqlite3 *db, const char *sql);
+
 #endif /* BIMI_TESTS_LIB_DATA_H */
