@@ -40,6 +40,7 @@
 #include "engine/svg.h"
 
 #include <stdarg.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 /* The GError carries the request field it is about (fcgi/ maps it to the error JSON's "field"). */
@@ -272,6 +273,143 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   ev->render_options.n_sizes = config->render_n_sizes;
   ev->render_options.deadline_ms = config->render_deadline_ms;
   return ev;
+}
+
+/* ---- --check-config ----------------------------------------------------- */
+
+/* One problem of a component: "SOURCE: [group] message". */
+static void
+component_problem(GPtrArray *problems, const char *source, const char *group, GError *cause)
+{
+  g_ptr_array_add(problems, g_strdup_printf("%s: [%s] %s", source, group, cause->message));
+}
+
+/* TRUE when @path is a file this process can open for reading (else
+ * bimi_config_check_paths() has reported it, and building on it would say the same twice). */
+static gboolean
+readable(const char *path)
+{
+  return path == NULL || (g_file_test(path, G_FILE_TEST_IS_REGULAR) && g_access(path, R_OK) == 0);
+}
+
+/* Builds a resolver from @dns; on failure adds the problem (when @report) and returns FALSE. */
+static gboolean
+try_resolver(const BimiDnsConfig *dns, const char *source, GPtrArray *problems, gboolean report)
+{
+  g_autoptr(GError) e = NULL;
+  g_autoptr(BimiDnsResolver) r = bimi_dns_resolver_new(dns, &e);
+
+  if (r == NULL && report)
+    component_problem(problems, source, "dns", e);
+  return r != NULL;
+}
+
+/* [dns]: the resolver as the start builds it; when that fails, each forwarder,
+ * zone file and the trust anchor alone, so that every bad one is named. */
+static void
+check_dns(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  BimiDnsConfig all, one;
+  guint before = problems->len;
+  gboolean files_ok = readable(config->dns_trust_anchor);
+
+  bimi_config_get_dns_config(config, &all);
+  for (gsize i = 0; all.zone_files != NULL && all.zone_files[i] != NULL; i++)
+    files_ok = files_ok && readable(all.zone_files[i]);
+  if (files_ok && try_resolver(&all, source, problems, FALSE))
+    return;
+  for (gsize i = 0; all.forwarders != NULL && all.forwarders[i] != NULL; i++) {
+    const char *only[] = { all.forwarders[i], NULL };
+    one = (BimiDnsConfig){ .forwarders = only, .timeout_ms = all.timeout_ms };
+    try_resolver(&one, source, problems, TRUE);
+  }
+  for (gsize i = 0; all.zone_files != NULL && all.zone_files[i] != NULL; i++) {
+    const char *only[] = { all.zone_files[i], NULL };
+    one = (BimiDnsConfig){ .zone_files = only, .timeout_ms = all.timeout_ms };
+    if (readable(all.zone_files[i]))
+      try_resolver(&one, source, problems, TRUE);
+  }
+  if (all.trust_anchor_file != NULL && readable(all.trust_anchor_file)) {
+    one = (BimiDnsConfig){ .trust_anchor_file = all.trust_anchor_file, .timeout_ms = all.timeout_ms };
+    try_resolver(&one, source, problems, TRUE);
+  }
+  if (files_ok && problems->len == before) /* each alone is fine: the combination is the problem */
+    try_resolver(&all, source, problems, TRUE);
+}
+
+static gboolean
+try_fetcher(const BimiFetchConfig *fetch, const char *source, GPtrArray *problems, gboolean report)
+{
+  g_autoptr(GError) e = NULL;
+  BimiFetcher *f = bimi_fetch_fetcher_new(fetch, &e);
+  gboolean ok = f != NULL;
+
+  if (!ok && report)
+    component_problem(problems, source, "fetch", e);
+  g_clear_pointer(&f, bimi_fetch_fetcher_free);
+  return ok;
+}
+
+/* [fetch]: the fetcher as the start builds it; when that fails, each resolve
+ * pin and connect_to entry alone. */
+static void
+check_fetch(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  BimiFetchConfig all, one;
+  guint before = problems->len;
+  gboolean files_ok = readable(config->fetch_ca_file);
+
+  bimi_config_get_fetch_config(config, &all);
+  if (!files_ok)
+    all.ca_file = NULL; /* reported by bimi_config_check_paths() */
+  if (try_fetcher(&all, source, problems, FALSE))
+    return;
+  for (gsize i = 0; all.resolve != NULL && all.resolve[i] != NULL; i++) {
+    const char *only[] = { all.resolve[i], NULL };
+    one = all;
+    one.resolve = only;
+    one.connect_to = NULL;
+    try_fetcher(&one, source, problems, TRUE);
+  }
+  for (gsize i = 0; all.connect_to != NULL && all.connect_to[i] != NULL; i++) {
+    const char *only[] = { all.connect_to[i], NULL };
+    one = all;
+    one.resolve = NULL;
+    one.connect_to = only;
+    try_fetcher(&one, source, problems, TRUE);
+  }
+  if (problems->len == before)
+    try_fetcher(&all, source, problems, TRUE);
+}
+
+gboolean
+bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  g_autoptr(GError) e = NULL;
+  guint before;
+
+  g_return_val_if_fail(config != NULL && source != NULL && problems != NULL, FALSE);
+  before = problems->len;
+  bimi_config_check_paths(config, source, problems);
+  if (!bimi_svg_init(&e))
+    component_problem(problems, source, "svg", e);
+  g_clear_error(&e);
+  check_dns(config, source, problems);
+  check_fetch(config, source, problems);
+  if (readable(config->trust_bimi_roots) && readable(config->trust_ct_logs)) {
+    g_autoptr(BimiVmcTrust) trust = bimi_vmc_trust_new_from_files(config->trust_bimi_roots, config->trust_ct_logs, &e);
+    if (trust == NULL)
+      component_problem(problems, source, "trust", e);
+    g_clear_error(&e);
+  }
+  if (config->render_worker_path == NULL) {
+    /* The default worker, `bimi` next to this program (bimi_config_check_paths() checks a configured one). */
+    g_autofree char *worker = worker_path(config);
+    if (!g_file_test(worker, G_FILE_TEST_IS_EXECUTABLE))
+      g_ptr_array_add(problems, g_strdup_printf("%s: [render] worker_path is empty and %s (the render worker) is "
+                                                "not an executable file: set worker_path", source, worker));
+  }
+  return problems->len == before;
 }
 
 BimiEvaluator *

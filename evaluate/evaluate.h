@@ -163,6 +163,24 @@ typedef struct _BimiEvaluator BimiEvaluator;
  * Returns: (transfer full): the evaluator, or NULL with @error set.
  */
 BimiEvaluator *bimi_evaluator_new(BimiConfig *config, GError **error);
+
+/**
+ * bimi_evaluator_check_config:
+ * @config: a parsed configuration
+ * @source: the configuration file's name, for the messages
+ * @problems: (element-type utf8): gets one message per problem, appended
+ *
+ * Runs every check bimi_evaluator_new() runs, without stopping at the first
+ * problem and without opening anything for writing (no cache directory is
+ * created, no render worker started): the paths (bimi_config_check_paths()),
+ * the SVG schema, the resolver (each forwarder, zone file and trust anchor),
+ * the fetcher (CA file, each resolve pin and connect_to entry), the trust
+ * store and the render worker. `bimi-fcgi --check-config` runs it.
+ *
+ * Returns: TRUE when no problem was found.
+ */
+gboolean bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrArray *problems);
+
 /* Reference counted, so that a SIGHUP reload can swap in a new evaluator while
  * requests in flight finish on the old one. Thread-safe. */
 BimiEvaluator *bimi_evaluator_ref(BimiEvaluator *evaluator);

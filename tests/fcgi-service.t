@@ -107,7 +107,7 @@ BASE = "http://127.0.0.1:%d" % PORT
 def write_config(path, **over):
     server = {"listen": "unix:" + SOCK, "threads": "4", "max_message_bytes": "4096", "max_queue": "8",
               "shutdown_timeout_ms": "20000", "log_level": "info"}
-    dns = {"zone_files": "fixtures/bimi/bimi.zone", "timeout_ms": "1000"}
+    dns = {"zone_files": os.path.abspath("fixtures/bimi/bimi.zone"), "timeout_ms": "1000"}
     for k, v in over.items():
         group, key = k.split("__")
         (server if group == "server" else dns)[key] = v
