@@ -78,19 +78,27 @@ bimi_test_origin_config(BimiTestOrigin *o, const char *const *extra_zones, const
 {
   g_autofree char *cache = g_strdup_printf("%s/cache-%u", o->tmp, ++o->n_cache_dirs);
   g_autoptr(GString) zones = g_string_new(o->zone_path);
+  /* Absolute: the text is also written to a file, where a relative path would be resolved against
+   * the file's directory (bimi_config_new_from_file()). */
+  g_autofree char *ca = g_canonicalize_filename("fixtures/tls/ca.pem", NULL);
+  g_autofree char *roots = g_canonicalize_filename("fixtures/pki/root.pem", NULL);
+  g_autofree char *ct_logs = g_canonicalize_filename("fixtures/pki/ct-logs.cnf", NULL);
 
-  for (guint i = 0; extra_zones != NULL && extra_zones[i] != NULL; i++)
-    g_string_append_printf(zones, ", %s", extra_zones[i]);
+  for (guint i = 0; extra_zones != NULL && extra_zones[i] != NULL; i++) {
+    g_autofree char *abs = g_canonicalize_filename(extra_zones[i], NULL);
+    g_string_append_printf(zones, ", %s", abs);
+  }
   return g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
-                         "[fetch]\nca_file = fixtures/tls/ca.pem\nallow_private_addresses = true\n"
+                         "[fetch]\nca_file = %s\nallow_private_addresses = true\n"
                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1, origin.test:1:127.0.0.1\n"
                          "connect_to = crl.pki.test:80::%u\n"
-                         "[trust]\nbimi_roots = fixtures/pki/root.pem\n"
-                         "ct_logs = fixtures/pki/ct-logs.cnf\n"
+                         "[trust]\nbimi_roots = %s\n"
+                         "ct_logs = %s\n"
                          "[cache]\ndir = %s\n[render]\nworker_path = %s\nsizes = 32, 64\n"
                          "[auth]\nauthserv_id = " BIMI_TEST_ORIGIN_AUTHSERV_ID "\n"
                          "[testing]\nnow = 2026-06-01T00:00:00Z\n[policy]\n%s\n",
-                         zones->str, o->port, o->port_crl, o->port_crl, cache, o->worker, extra ? extra : "");
+                         zones->str, ca, o->port, o->port_crl, o->port_crl, roots, ct_logs, cache, o->worker,
+                         extra ? extra : "");
 }
 
 static guint
