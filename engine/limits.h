@@ -330,6 +330,10 @@
 /** Most logo hashes remembered as unrenderable (the negative render cache);
  *  when full, expired entries go first, then the entry closest to expiry. */
 #define BIMI_EVALUATE_MAX_UNRENDERABLE 4096u
+/* ---- operator logs (evaluate, issue 22) ---- */
+/** Most brands (record domain, selector) whose last state is remembered, so that a brand-side failure is
+ *  logged once per state change; past it the table starts empty again (a state may be logged twice). */
+#define BIMI_EVALUATE_MAX_BRAND_STATES 16384u
 /** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
 #define BIMI_EVALUATE_MAX_HELO_BYTES  255u
 

@@ -145,6 +145,15 @@ typedef struct {
   BimiBimiResultCode bimi_result; /**< the bimi= result (spec §9.1) */
   char *bimi_reason;            /**< its human reason */
   char *indicator_detail;       /**< the logo/evidence validation's one-line detail, NULL when none ran */
+  /* For the request log line (fcgi) and --headers: */
+  char *author_domain;          /**< RFC5322.From domain, NULL without a usable From */
+  char *selector;               /**< BIMI selector used, NULL when discovery did not run */
+  char *bimi_location;          /**< BIMI-Location value ("v=BIMI1; l=...; a=..."), NULL unless a logo is shown
+                                 *   (draft §7.7, spec/bimi-receiver.md §9.2) */
+  char *bimi_indicator;         /**< BIMI-Indicator value: base64 of the shown SVG, unfolded; NULL likewise */
+  double dns_ms;                /**< milliseconds before the logo/evidence step: authentication and BIMI
+                                 *   discovery, DNS-bound */
+  double fetch_ms;              /**< milliseconds in the logo/evidence step: fetches (or cache) and validation */
 } BimiDecision;
 
 void bimi_decision_free(BimiDecision *decision);
@@ -180,6 +189,27 @@ BimiEvaluator *bimi_evaluator_new(BimiConfig *config, GError **error);
  * Returns: TRUE when no problem was found.
  */
 gboolean bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrArray *problems);
+
+/**
+ * BimiEvaluatorBrandFunc:
+ * @domain: the record domain, @selector: its selector (both escaped for a log)
+ * @failure: (nullable): the brand-side failure ("VMC expired 2026-11-30T00:00:00Z",
+ *   "logo-fetch-failed: ..."), escaped; NULL when the brand's indicator validates again
+ * @user_data: as given to bimi_evaluator_set_brand_func()
+ *
+ * Called once per brand (domain, selector) per change of state, from the
+ * evaluating thread: the first failure, another failure, the recovery.
+ */
+typedef void (*BimiEvaluatorBrandFunc)(const char *domain, const char *selector, const char *failure,
+                                       gpointer user_data);
+
+/**
+ * bimi_evaluator_set_brand_func:
+ * @func: (nullable): where brand state changes go (bimi-fcgi logs them at warning level); NULL: nowhere
+ *
+ * Set before the evaluator is shared between threads.
+ */
+void bimi_evaluator_set_brand_func(BimiEvaluator *evaluator, BimiEvaluatorBrandFunc func, gpointer user_data);
 
 /* Reference counted, so that a SIGHUP reload can swap in a new evaluator while
  * requests in flight finish on the old one. Thread-safe. */

@@ -141,6 +141,7 @@ main(int argc, char **argv)
   }
   bimi_fcgi_listen_clear(&listen);
   bimi_fcgi_log_set_level(config->server_log_level);
+  bimi_fcgi_log_set_format(config->server_log_format);
   for (guint i = 0; warnings[i] != NULL; i++)
     g_warning("%s: %s", config_path, warnings[i]);
 
@@ -149,6 +150,7 @@ main(int argc, char **argv)
     g_critical("%s", error->message);
     return 1;
   }
+  bimi_evaluator_set_brand_func(evaluator, bimi_fcgi_log_brand, NULL);
   g_autoptr(BimiFcgiServer) server = bimi_fcgi_server_new(config_path, evaluator, &error);
   if (server == NULL) {
     g_critical("%s", error->message);
