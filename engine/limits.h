@@ -303,6 +303,13 @@
 #define BIMI_BIMI_INDICATOR_FIRST_LINE_CHARS 60u
 #define BIMI_BIMI_INDICATOR_LINE_CHARS 76u
 
+/* ---- report/ DMARC aggregate reporting (issue 15, RFC 9990) ----------- */
+/** How long a connection to the report database waits for another connection's
+ *  write lock before BIMI_REPORT_DB_ERROR_BUSY, ms (SQLite busy timeout). */
+#define BIMI_REPORT_DB_BUSY_TIMEOUT_MS 5000u
+/** Longest module name in the schema_version table, bytes. */
+#define BIMI_REPORT_DB_MAX_MODULE_BYTES 32u
+
 /* ---- fcgi/ the service (DESIGN.md §4, conf [server]) -------------------- */
 /** Most worker threads of bimi-fcgi. */
 #define BIMI_SERVER_MAX_THREADS       256u

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/check-layers.t — scripts/check-layers (run by make checksrc) accepts this
 # tree and refuses an include against the layer order
-# engine/base -> engine -> cache, renderer -> evaluate -> fcgi, cli. TAP.
+# engine/base -> engine -> cache, renderer, report -> evaluate -> fcgi, cli. TAP.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 n=0; fails=0
@@ -29,6 +29,11 @@ mk f cli/main.c fcgi/http.h;             refused f cli/main.c fcgi/http.h
 mk g evaluate/evaluate.c cache/records.h; accepted g evaluate/evaluate.c cache/records.h
 mk h engine/dkim.c engine/base/cursor.h; accepted h engine/dkim.c engine/base/cursor.h
 mk i fcgi/main.c evaluate/evaluate.h;    accepted i fcgi/main.c evaluate/evaluate.h
+mk j report/report-db.c evaluate/config.h; refused j report/report-db.c evaluate/config.h
+mk k cache/store.c report/report-db.h;   refused k cache/store.c report/report-db.h
+mk l engine/dkim.c report/report-db.h;   refused l engine/dkim.c report/report-db.h
+mk m report/recorder.c cache/cache.h;    accepted m report/recorder.c cache/cache.h
+mk n evaluate/evaluate.c report/report-db.h; accepted n evaluate/evaluate.c report/report-db.h
 
 echo "1..$n"
 [ "$fails" = 0 ]
