@@ -211,6 +211,19 @@ typedef void (*BimiEvaluatorBrandFunc)(const char *domain, const char *selector,
  */
 void bimi_evaluator_set_brand_func(BimiEvaluator *evaluator, BimiEvaluatorBrandFunc func, gpointer user_data);
 
+/**
+ * bimi_evaluate_dmarc_status_build_json:
+ * @dmarc: the DMARC evaluation of a domain without a message (bimi_dmarc_message_input_init_domain())
+ * @gate: (nullable): BIMI's enforcement gate over it, NULL when it did not run
+ * @b: a builder where a value is expected
+ *
+ * The "dmarc" member of domain status and `bimi lookup --json`: what was checked — the policy record
+ * found and whether it enforces — never a DMARC result, since no message was evaluated:
+ * {"checked": "policy", "mode", "author_domain", "org_domain", "record_found", "policy_domain",
+ *  "policy", "enforcing" (null on a DNS temperror), "reason", "queries"}.
+ */
+void bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *dmarc, const BimiBimiGate *gate, JsonBuilder *b);
+
 /* Reference counted, so that a SIGHUP reload can swap in a new evaluator while
  * requests in flight finish on the old one. Thread-safe. */
 BimiEvaluator *bimi_evaluator_ref(BimiEvaluator *evaluator);

@@ -360,7 +360,20 @@ test_domain_status(void)
   g_assert_cmpint(none->reason_id, ==, BIMI_DECISION_REASON_NO_RECORD);
   g_assert_null(none->mark);
   g_assert_null(none->indicator_detail);
-  g_assert_cmpstr(json_object_get_string_member(member(brand, "auth", "dmarc", NULL), "source"), ==, "assumed-pass");
+  /* no message was evaluated: the DMARC member says what was checked (the policy), never an invented result */
+  {
+    JsonObject *dm = member(brand, "auth", "dmarc", NULL);
+    JsonObject *dn = member(nodmarc, "auth", "dmarc", NULL);
+    g_assert_cmpstr(json_object_get_string_member(dm, "checked"), ==, "policy");
+    g_assert_false(json_object_has_member(dm, "result"));
+    g_assert_true(json_object_get_boolean_member(dm, "record_found"));
+    g_assert_true(json_object_get_boolean_member(dm, "enforcing"));
+    g_assert_cmpstr(json_object_get_string_member(dm, "policy"), ==, "reject");
+    g_assert_false(json_object_has_member(dn, "result"));
+    g_assert_false(json_object_get_boolean_member(dn, "record_found"));
+    g_assert_false(json_object_get_boolean_member(dn, "enforcing"));
+    g_assert_true(g_str_has_prefix(json_object_get_string_member(dn, "reason"), "no DMARC policy record for nothing.test"));
+  }
   check(cmc, BIMI_DECISION_LOGO, "cmc", NULL);
   check(lax, BIMI_DECISION_NONE, "dmarc-not-enforcing", NULL);
   check(none, BIMI_DECISION_NONE, "no-record", NULL);
