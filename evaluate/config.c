@@ -773,6 +773,18 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
   return parse_config(data, len, source, NULL, NULL, error);
 }
 
+/* @prefix, then @text escaped as GKeyFile reads it back (g_key_file_get_string() unescapes "\\"). */
+static void
+append_text(GString *out, const char *text, const char *prefix)
+{
+  g_string_append(out, prefix);
+  for (const char *p = text; *p != '\0'; p++) {
+    if (*p == '\\')
+      g_string_append_c(out, '\\');
+    g_string_append_c(out, *p);
+  }
+}
+
 /* Appends the value of @k in @c as the configuration file spells it. */
 static void
 append_value(GString *out, const BimiConfig *c, const ConfigKey *k)
@@ -805,7 +817,7 @@ append_value(GString *out, const BimiConfig *c, const ConfigKey *k)
   case KEY_LIST:
   case KEY_DOMAIN_LIST:
     for (char **p = *CFIELD(c, k, char **); *p != NULL; p++)
-      g_string_append_printf(out, "%s%s", p != *CFIELD(c, k, char **) ? ", " : "", *p);
+      append_text(out, *p, p != *CFIELD(c, k, char **) ? ", " : "");
     return;
   case KEY_SIZES:
     for (guint i = 0; i < c->render_n_sizes; i++)
@@ -817,7 +829,7 @@ append_value(GString *out, const BimiConfig *c, const ConfigKey *k)
     return;
   }
   if (text != NULL)
-    g_string_append(out, text);
+    append_text(out, text, "");
 }
 
 /* Whether @k is a path key (path_keys) and @value a relative path. */

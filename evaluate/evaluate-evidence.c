@@ -306,8 +306,12 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     if (!cert->valid || cert->svg == NULL) {
       gboolean only_mismatch = FALSE;
       g_autofree char *why = vmc_failures(cert, &only_mismatch);
-      set_fail(v, only_mismatch ? BIMI_DECISION_REASON_LOGO_MISMATCH : BIMI_DECISION_REASON_EVIDENCE_INVALID, FALSE, "a= %s: %s", evidence,
-               *why ? why : "no logo");
+      /* revocation = require and the CRLs out of reach for a reason that passes: no verdict on the
+       * certificate yet, a temperror (retry), as `bimi cert verify` exits 3 */
+      gboolean crl_temp = cert->revocation_transient && cert->failures->len == 1 &&
+        ((const BimiVmcFailure *) g_ptr_array_index(cert->failures, 0))->check == BIMI_VMC_CHECK_REVOCATION_UNKNOWN;
+      set_fail(v, only_mismatch ? BIMI_DECISION_REASON_LOGO_MISMATCH : BIMI_DECISION_REASON_EVIDENCE_INVALID, crl_temp,
+               "a= %s: %s", evidence, *why ? why : "no logo");
       v->not_after = cert->not_after; /* for the brand's warning: "VMC expired <notAfter>" */
       v->authority = BIMI_BIMI_AUTHORITY_FAIL;
       g_free(check.title);
@@ -464,12 +468,7 @@ bimi_evaluator_set_brand_func(BimiEvaluator *ev, BimiEvaluatorBrandFunc func, gp
 guint
 bimi_evaluate__brand_states_size(BimiEvaluator *ev)
 {
-  guint n;
-
-  g_mutex_lock(&ev->brands_lock);
-  n = g_hash_table_size(ev->brand_states);
-  g_mutex_unlock(&ev->brands_lock);
-  return n;
+  return bimi_evaluate__locked_size(&ev->brands_lock, ev->brand_states);
 }
 
 /* The verdict for the record, and the brand's state change logged (bimi_evaluate__note_brand()). */

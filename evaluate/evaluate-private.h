@@ -94,6 +94,8 @@ void bimi_evaluate__count(BimiEvaluator *ev, BimiEvaluateMetric metric, const ch
  * failure, a different failure, and the recovery. The table is bounded by BIMI_EVALUATE_MAX_BRAND_STATES. Thread-safe.
  */
 void bimi_evaluate__note_brand(BimiEvaluator *ev, const char *domain, const char *selector, const char *failure);
+/** g_hash_table_size() of @table under @lock (the sizes tests read). */
+guint bimi_evaluate__locked_size(GMutex *lock, GHashTable *table);
 /** Brands in the table of bimi_evaluate__note_brand() (tests). */
 guint bimi_evaluate__brand_states_size(BimiEvaluator *ev);
 

@@ -158,6 +158,18 @@ test_revocation_required(void)
   g_assert_nonnull(strstr(text, "GET /intermediate.crl"));
 }
 
+/* revocation = require with the CRL server out of reach: a temperror (retry), not evidence-invalid. */
+static void
+test_revocation_unreachable(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[trust]\nrevocation = require\n[fetch]\nconnect_to = crl.pki.test:80::1");
+  g_autoptr(BimiDecision) d = eval(ev, "vmc.eml", NULL);
+
+  check(d, BIMI_DECISION_NONE, "temperror", "temperror");
+  g_assert_true(d->temperror);
+  g_assert_cmpuint(d->ttl, <=, BIMI_EVALUATE_TEMPERROR_TTL_S);
+}
+
 static void
 test_cache(void)
 {
@@ -755,6 +767,7 @@ main(int argc, char **argv)
   }
   origin = bimi_test_origin_start();
   g_test_add_func("/evaluate/revocation-required", test_revocation_required);
+  g_test_add_func("/evaluate/revocation-unreachable", test_revocation_unreachable);
   g_test_add_func("/evaluate/cache", test_cache);
   g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
