@@ -11,6 +11,7 @@
  * are C11 relaxed atomics.
  */
 #include "cache/records.h"
+#include "cache/records-private.h"
 #include "engine/limits.h"
 
 #include <pthread.h>
@@ -92,20 +93,19 @@ memory_get(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheE
   return TRUE;
 }
 
-static gboolean
-memory_put(BimiRecordCacheBackend *self, const char *key, GBytes *value, gboolean negative,
-           gint64 now, guint ttl_s, guint stale_s, GError **error)
+static void
+memory_insert(MemoryBackend *m, const char *key, GBytes *value, gboolean negative, gint64 stored_at,
+              gint64 expires_at, gint64 stale_until)
 {
-  MemoryBackend *m = (MemoryBackend *) self;
   Node *n = g_new0(Node, 1);
   Node *old;
 
   n->key = g_strdup(key);
   n->value = g_bytes_ref(value);
   n->negative = negative;
-  n->stored_at = now;
-  n->expires_at = now + (gint64) ttl_s * G_USEC_PER_SEC;
-  n->stale_until = n->expires_at + (gint64) stale_s * G_USEC_PER_SEC;
+  n->stored_at = stored_at;
+  n->expires_at = expires_at;
+  n->stale_until = stale_until;
   n->link.data = n;
 
   pthread_mutex_lock(&m->lock);
@@ -119,11 +119,21 @@ memory_put(BimiRecordCacheBackend *self, const char *key, GBytes *value, gboolea
   g_hash_table_insert(m->table, n->key, n);
   g_queue_push_head_link(&m->lru, &n->link);
   pthread_mutex_unlock(&m->lock);
+}
+
+static gboolean
+memory_put(BimiRecordCacheBackend *self, const char *key, GBytes *value, gboolean negative,
+           gint64 now, guint ttl_s, guint stale_s, GError **error)
+{
+  gint64 expires_at = now + (gint64) ttl_s * G_USEC_PER_SEC;
+
+  memory_insert((MemoryBackend *) self, key, value, negative, now, expires_at,
+                expires_at + (gint64) stale_s * G_USEC_PER_SEC);
   return TRUE;
 }
 
 static BimiFlightClaim
-memory_claim(BimiRecordCacheBackend *self, const char *key, guint wait_ms)
+memory_claim(BimiRecordCacheBackend *self, const char *key, gint64 now, guint wait_ms)
 {
   return bimi_flight_group_claim(((MemoryBackend *) self)->flights, key, wait_ms);
 }
@@ -175,6 +185,14 @@ bimi_record_cache_backend_new_memory(guint max_entries)
   m->max_entries = max_entries;
   m->flights = bimi_flight_group_new();
   return &m->base;
+}
+
+void
+bimi_record_cache__memory_put_entry(BimiRecordCacheBackend *memory, const char *key, const BimiCacheEntry *entry)
+{
+  g_return_if_fail(memory != NULL && memory->vtable == &memory_vtable && entry != NULL && entry->value != NULL);
+  memory_insert((MemoryBackend *) memory, key, entry->value, entry->negative, entry->stored_at, entry->expires_at,
+                entry->stale_until);
 }
 
 void
@@ -310,7 +328,7 @@ bimi_record_cache_lookup(BimiRecordCache *cache, const char *selector, const cha
     }
     /* Stale: serve it; whoever wins the (non-waiting) claim refreshes. */
     COUNT(cache, stale_hits);
-    if (b->vtable->claim(b, key, 0) == BIMI_FLIGHT_LEADER) {
+    if (b->vtable->claim(b, key, now, 0) == BIMI_FLIGHT_LEADER) {
       COUNT(cache, refreshes);
       *status = BIMI_RECORD_CACHE_STALE_REFRESH;
     } else {
@@ -320,7 +338,7 @@ bimi_record_cache_lookup(BimiRecordCache *cache, const char *selector, const cha
   }
 
   for (guint round = 0; round < MAX_CLAIM_ROUNDS; round++) {
-    BimiFlightClaim claim = b->vtable->claim(b, key, cache->config.wait_ms);
+    BimiFlightClaim claim = b->vtable->claim(b, key, now, cache->config.wait_ms);
 
     switch (claim) {
     case BIMI_FLIGHT_LEADER:

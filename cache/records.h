@@ -12,7 +12,8 @@
  * Two layers:
  *  - BimiRecordCacheBackend: the storage interface of DESIGN.md §8 (get, put
  *    with TTL, single-flight claim/release); bimi_record_cache_backend_new_memory()
- *    is the embedded LRU;
+ *    is the embedded LRU, bimi_record_cache_backend_new_redis() (cache/redis.h)
+ *    the fleet's shared one;
  *  - BimiRecordCache: the policy on top (TTL caps, negative TTL, staleness,
  *    single-flight protocol, counters). Time comes from the injected clock.
  * Every function is thread-safe.
@@ -56,7 +57,8 @@ typedef struct {
  * @put_with_ttl: store @value under @key: fresh until now + @ttl_s, servable
  *   stale until that + @stale_s. Replaces any entry. @error: BIMI_CACHE_ERROR_*.
  * @claim: single-flight claim (cache/flight.h semantics; a shared backend
- *   implements it with an expiring lock key).
+ *   implements it with an expiring lock key, and may answer DONE when a fresh
+ *   entry at @now (the cache clock, microseconds) appeared meanwhile).
  * @release: end a flight that @claim made the caller lead.
  * @stats: fill the backend's counters.
  * @free: destroy the backend.
@@ -68,7 +70,7 @@ typedef struct {
   gboolean (*get)(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheEntry *out);
   gboolean (*put_with_ttl)(BimiRecordCacheBackend *self, const char *key, GBytes *value, gboolean negative,
                            gint64 now, guint ttl_s, guint stale_s, GError **error);
-  BimiFlightClaim (*claim)(BimiRecordCacheBackend *self, const char *key, guint wait_ms);
+  BimiFlightClaim (*claim)(BimiRecordCacheBackend *self, const char *key, gint64 now, guint wait_ms);
   void (*release)(BimiRecordCacheBackend *self, const char *key, gboolean ok);
   void (*stats)(BimiRecordCacheBackend *self, BimiRecordCacheBackendStats *out);
   void (*free)(BimiRecordCacheBackend *self);

@@ -250,6 +250,31 @@
 #define BIMI_CACHE_DEFAULT_MAX_STALE  3600u
 #define BIMI_CACHE_DEFAULT_WAIT_MS    10000u
 
+/* ---- cache/redis (the shared fleet cache, issue 18) ---------------------- */
+/** Longest [cache] redis_url, bytes. */
+#define BIMI_CACHE_REDIS_MAX_URL_BYTES    1024u
+/** Longest [cache] redis_prefix, bytes. */
+#define BIMI_CACHE_REDIS_MAX_PREFIX_BYTES 64u
+/** Highest logical database number of a redis_url (Redis' default "databases 16" minus one; larger
+ *  servers exist, but a bigger number is more likely a typo). */
+#define BIMI_CACHE_REDIS_MAX_DB           255u
+/** Idle connections a node keeps open to Redis; more are closed when returned. */
+#define BIMI_CACHE_REDIS_MAX_IDLE         64u
+/** First and last backoff between reconnect attempts while Redis is down, ms (doubling). */
+#define BIMI_CACHE_REDIS_BACKOFF_MIN_MS   100u
+#define BIMI_CACHE_REDIS_BACKOFF_MAX_MS   5000u
+/** First and last interval between polls of a single-flight wait on another node, ms (doubling). */
+#define BIMI_CACHE_REDIS_POLL_MIN_MS      5u
+#define BIMI_CACHE_REDIS_POLL_MAX_MS      50u
+/** Largest logo (SVG) kept in Redis for the other nodes, bytes (the SVG limit of the renderer). */
+#define BIMI_CACHE_REDIS_MAX_SVG_BYTES    (64u * 1024u)
+/** Defaults of [cache] redis_*: url, prefix, connect_timeout_ms, timeout_ms, lock_ms. */
+#define BIMI_CACHE_REDIS_DEFAULT_URL      "redis://127.0.0.1:6379/0"
+#define BIMI_CACHE_REDIS_DEFAULT_PREFIX   "bimi:"
+#define BIMI_CACHE_REDIS_DEFAULT_CONNECT_TIMEOUT_MS 200u
+#define BIMI_CACHE_REDIS_DEFAULT_TIMEOUT_MS 100u
+#define BIMI_CACHE_REDIS_DEFAULT_LOCK_MS  30000u
+
 /* ---- renderer (SVG -> PNG, librsvg + cairo; DESIGN.md §1, STYLE.md §6) ---- */
 /** Largest SVG handed to the renderer, in bytes (engine/svg allows 32 KiB; margin for later drafts). */
 #define BIMI_RENDER_MAX_SVG_BYTES     (64u * 1024u)

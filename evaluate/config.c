@@ -89,6 +89,7 @@ static const char *const log_levels[] = { "error", "warning", "info", "debug", N
 static const char *const log_formats[] = { "text", "json", NULL };
 static const char *const none_logo[] = { "none", "logo", NULL };        /* FALSE, TRUE */
 static const char *const ignore_require[] = { "ignore", "require", NULL }; /* FALSE, TRUE */
+static const char *const cache_backends[] = { "memory", "redis", NULL }; /* BimiConfigCacheBackend */
 
 /* Rows in the order of the example file. */
 static const ConfigKey config_keys[] = {
@@ -244,6 +245,32 @@ static const ConfigKey config_keys[] = {
   { "cache", "wait_ms", KEY_UINT, AT(cache_wait_ms), 0, 60000, BIMI_CACHE_DEFAULT_WAIT_MS, NULL, NULL, NULL,
     "Longest wait, in milliseconds, for another request's lookup or render of the same key\n"
     "(single-flight), 0..60000; past it the request gets a temporary error." },
+  { "cache", "backend", KEY_CHOICE, AT(cache_backend), 0, 0, BIMI_CONFIG_CACHE_MEMORY, NULL, cache_backends, NULL,
+    "Where the record/evidence cache lives: memory (this process, default) or redis (one Redis or Valkey\n"
+    "shared by a fleet of bimi-fcgi nodes: each brand's logo and Evidence Document are fetched, validated and\n"
+    "rendered once for the fleet; node memory stays a first level and the fallback while Redis is away).\n"
+    "With redis, wait_ms also bounds the wait for another node's lookup; past it this node fetches itself." },
+  { "cache", "redis_url", KEY_STRING, AT(cache_redis_url), 0, 0, 0, BIMI_CACHE_REDIS_DEFAULT_URL, NULL,
+    "empty (write redis://HOST:PORT/DB or unix:/PATH)",
+    "The Redis server of backend = redis: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:/PATH[?db=N].\n"
+    "No TLS (rediss://) with the hiredis of Debian 12: use a unix socket or a local TLS tunnel." },
+  { "cache", "redis_password", KEY_OPTIONAL, AT(cache_redis_password), 0, 0, 0, NULL, NULL, NULL,
+    "AUTH password (replaces one in redis_url). Empty: the URL's, or none." },
+  { "cache", "redis_prefix", KEY_STRING, AT(cache_redis_prefix), 0, 0, 0, BIMI_CACHE_REDIS_DEFAULT_PREFIX, NULL,
+    "empty (the fleet's keys need a namespace)",
+    "Prefix of every key this service writes (PREFIX rec:..., PREFIX svg:...), at most 64 bytes. Nodes of one\n"
+    "fleet use the same prefix; another application's keys under it are treated as misses." },
+  { "cache", "redis_connect_timeout_ms", KEY_UINT, AT(cache_redis_connect_timeout_ms), 1, 10000,
+    BIMI_CACHE_REDIS_DEFAULT_CONNECT_TIMEOUT_MS, NULL, NULL, NULL,
+    "Deadline of a connect to Redis (with AUTH and SELECT), milliseconds, 1..10000." },
+  { "cache", "redis_timeout_ms", KEY_UINT, AT(cache_redis_timeout_ms), 1, 10000, BIMI_CACHE_REDIS_DEFAULT_TIMEOUT_MS,
+    NULL, NULL, NULL,
+    "Deadline of one Redis command, milliseconds, 1..10000. A slower Redis counts as down: the node serves\n"
+    "from its memory and tries again with backoff (100 ms doubling to 5 s)." },
+  { "cache", "redis_lock_ms", KEY_UINT, AT(cache_redis_lock_ms), 100, 600000, BIMI_CACHE_REDIS_DEFAULT_LOCK_MS,
+    NULL, NULL, NULL,
+    "Life of a fleet single-flight lock (SET KEY:lock NX PX), milliseconds, 100..600000: the longest a\n"
+    "crashed node's lock can hold the others back (each waits at most wait_ms anyway)." },
 
   { "auth", "authserv_id", KEY_HOSTNAME, AT(auth_authserv_id), 0, 0, 0, NULL, NULL, NULL,
     "authserv-id of the Authentication-Results this engine writes (RFC 8601 §2.5). Empty: the host name." },
@@ -668,6 +695,21 @@ check_values(const BimiConfig *c, const char *source, Problems *p)
                 " = '%s': expected an absolute path or an https URL", c->server_logo_url_prefix);
     problems_take(p, g_steal_pointer(&e));
   }
+  if (c->cache_backend == BIMI_CONFIG_CACHE_REDIS) {
+    BimiRedisAddress addr;
+    g_autoptr(GError) local = NULL;
+    if (!bimi_redis_url_parse(c->cache_redis_url, &addr, &local)) {
+      value_error(&e, source, find_key("cache", "redis_url"), " = '%s': %s", c->cache_redis_url, local->message);
+      problems_take(p, g_steal_pointer(&e));
+    } else {
+      bimi_redis_address_clear(&addr);
+    }
+  }
+  if (strlen(c->cache_redis_prefix) > BIMI_CACHE_REDIS_MAX_PREFIX_BYTES) {
+    value_error(&e, source, find_key("cache", "redis_prefix"), ": longer than %u bytes",
+                BIMI_CACHE_REDIS_MAX_PREFIX_BYTES);
+    problems_take(p, g_steal_pointer(&e));
+  }
   if (c->cache_min_ttl > c->cache_max_ttl) {
     value_error(&e, source, find_key("cache", "min_ttl"), " = %u is larger than max_ttl = %u",
                 c->cache_min_ttl, c->cache_max_ttl);
@@ -1051,6 +1093,17 @@ bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out)
   out->ca_file = config->fetch_ca_file;
   out->resolve = (const char *const *) config->fetch_resolve;
   out->connect_to = (const char *const *) config->fetch_connect_to;
+}
+
+void
+bimi_config_get_redis_config(const BimiConfig *config, BimiRedisConfig *out)
+{
+  memset(out, 0, sizeof *out);
+  out->url = config->cache_redis_url;
+  out->password = config->cache_redis_password;
+  out->prefix = config->cache_redis_prefix;
+  out->connect_timeout_ms = config->cache_redis_connect_timeout_ms;
+  out->timeout_ms = config->cache_redis_timeout_ms;
 }
 
 void

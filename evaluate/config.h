@@ -21,12 +21,19 @@
 #include "engine/fetch.h"
 #include "engine/vmc.h"
 #include "cache/records.h"
+#include "cache/redis.h"
 #include "renderer/render.h"
 
 G_BEGIN_DECLS
 
 #define BIMI_CONFIG_ERROR (bimi_config_error_quark())
 GQuark bimi_config_error_quark(void);
+
+/** [cache] backend: where the record/evidence cache lives (issue 18). */
+typedef enum {
+  BIMI_CONFIG_CACHE_MEMORY, /**< this process' LRU (default) */
+  BIMI_CONFIG_CACHE_REDIS,  /**< a Redis/Valkey shared by the fleet, node memory in front */
+} BimiConfigCacheBackend;
 
 typedef enum {
   BIMI_CONFIG_ERROR_SYNTAX,       /**< not a valid key file (GKeyFile's message, with the line) */
@@ -77,6 +84,13 @@ typedef struct {
   guint cache_max_entries;    /**< record-cache entries, 1..BIMI_CACHE_MAX_ENTRIES, default 100000 */
   guint cache_max_stale;      /**< stale-while-revalidate window, 0..604800 s, default 3600 */
   guint cache_wait_ms;        /**< single-flight wait bound, 0..60000 ms, default 10000 */
+  BimiConfigCacheBackend cache_backend; /**< "backend": memory (default) | redis (issue 18) */
+  char *cache_redis_url;      /**< "redis_url": redis://HOST:PORT/DB or unix:/PATH, default BIMI_CACHE_REDIS_DEFAULT_URL */
+  char *cache_redis_password; /**< "redis_password": AUTH password, or NULL */
+  char *cache_redis_prefix;   /**< "redis_prefix": key namespace, default BIMI_CACHE_REDIS_DEFAULT_PREFIX */
+  guint cache_redis_connect_timeout_ms; /**< 1..10000 ms, default BIMI_CACHE_REDIS_DEFAULT_CONNECT_TIMEOUT_MS */
+  guint cache_redis_timeout_ms;         /**< 1..10000 ms per command, default BIMI_CACHE_REDIS_DEFAULT_TIMEOUT_MS */
+  guint cache_redis_lock_ms;            /**< single-flight lock life, 100..600000 ms, default 30000 */
   char **policy_trusted_arc_sealers; /**< "trusted_arc_sealers": ARC sealer domains (AS d=) whose
                                       *   AAR may relax a DMARC fail (RFC 8617 §7.2.1); lower case,
                                       *   NULL-terminated, empty by default */
@@ -230,6 +244,14 @@ void bimi_config_get_dns_config(const BimiConfig *config, BimiDnsConfig *out);
  * The [fetch] settings in the shape bimi_fetch_fetcher_new() takes.
  */
 void bimi_config_get_fetch_config(const BimiConfig *config, BimiFetchConfig *out);
+
+/**
+ * bimi_config_get_redis_config:
+ * @config: the configuration
+ * @out: (out caller-allocates): the [cache] redis_* settings in the shape
+ *   bimi_redis_new() takes (pointers into @config, valid while it lives)
+ */
+void bimi_config_get_redis_config(const BimiConfig *config, BimiRedisConfig *out);
 
 /**
  * bimi_config_get_record_cache_config:

@@ -361,6 +361,7 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
       set_fail(v, BIMI_DECISION_REASON_TEMPERROR, TRUE, "logo store: %s", error->message);
       return g_steal_pointer(&v);
     }
+    bimi_evaluate__logo_share(ev, hash, display);
     if (png != NULL && !bimi_logo_store_put_png(ev->store, hash, c->render_sizes[c->render_n_sizes - 1], png, &error)) {
       g_debug("evaluate: logo store: %s (the PNG is rendered again on request)", error->message);
       g_clear_error(&error);

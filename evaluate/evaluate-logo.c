@@ -180,3 +180,55 @@ bimi_evaluate__probe(BimiEvaluator *ev, GBytes *svg, const char *hash, gint64 no
   *detail = g_strdup("the render of this logo by another request failed for a reason that may pass");
   return BIMI_EVALUATE_PROBE_TEMPORARY;
 }
+
+/* ---- the fleet's logos (issue 18) ------------------------------------- */
+
+void
+bimi_evaluate__logo_share(BimiEvaluator *ev, const char *hash, GBytes *svg)
+{
+  g_autofree char *key = NULL;
+  guint64 px_ms;
+
+  if (ev->redis == NULL || g_bytes_get_size(svg) > BIMI_CACHE_REDIS_MAX_SVG_BYTES)
+    return;
+  key = g_strconcat("svg:", hash, NULL);
+  px_ms = ((guint64) ev->config->cache_max_ttl + ev->config->cache_max_stale) * 1000u;
+  if (bimi_redis_set(ev->redis, key, svg, px_ms, FALSE) == BIMI_REDIS_UNAVAILABLE)
+    bimi_redis_note_fallback(ev->redis);
+}
+
+gboolean
+bimi_evaluate__logo_from_fleet(BimiEvaluator *ev, const char *hash)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *sum = NULL;
+  g_autoptr(GBytes) svg = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (ev->redis == NULL)
+    return FALSE;
+  key = g_strconcat("svg:", hash, NULL);
+  switch (bimi_redis_get(ev->redis, key, BIMI_CACHE_REDIS_MAX_SVG_BYTES, &svg)) {
+  case BIMI_REDIS_OK:
+    break;
+  case BIMI_REDIS_UNAVAILABLE:
+    bimi_redis_note_fallback(ev->redis);
+    return FALSE;
+  case BIMI_REDIS_NONE:
+  default:
+    return FALSE;
+  }
+  /* content-addressed: bytes that do not hash to the key are not ours */
+  sum = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, svg);
+  if (g_strcmp0(sum, hash) != 0) {
+    g_debug("evaluate: redis %s holds bytes of another hash: a miss", key);
+    bimi_redis_note_invalid(ev->redis);
+    return FALSE;
+  }
+  if (!bimi_logo_store_put_svg(ev->store, svg, NULL, &error)) {
+    g_debug("evaluate: logo store: %s", error->message);
+    return FALSE;
+  }
+  g_atomic_int_inc(&ev->n_fleet_logos);
+  return TRUE;
+}

@@ -19,6 +19,7 @@
 #include "engine/spf.h"
 #include "engine/vmc.h"
 #include "cache/records.h"
+#include "cache/redis.h"
 #include "cache/store.h"
 #include "cache/flight.h"
 #include "renderer/worker.h"
@@ -34,6 +35,8 @@ struct _BimiEvaluator {
   BimiFetcher *fetcher;
   BimiVmcTrust *trust;
   BimiRecordCache *records;
+  BimiRedis *redis;            /**< [cache] backend = redis: the fleet's shared cache, else NULL */
+  BimiRecordCacheBackend *records_backend; /**< the backend of records (owned by it), for its counters */
   BimiLogoStore *store;
   BimiRenderPool *pool;
   GThreadPool *envelope_pool;  /**< FCrDNS + SPF of one message, run while DKIM and ARC verify */
@@ -55,6 +58,7 @@ struct _BimiEvaluator {
   gint n_probes;            /**< probe renders run */
   gint n_unrenderable;      /**< logos judged unrenderable (probe or PNG request) */
   gint n_unrenderable_hits; /**< validations and PNG requests answered from the unrenderable table */
+  gint n_fleet_logos;       /**< logo SVGs this node took from Redis (another node validated them) */
 };
 
 /** The metric families of bimi_evaluator_append_metrics() (evaluate.c's metric_families table). */
@@ -77,6 +81,17 @@ typedef enum {
   BIMI_EVALUATE_METRIC_RENDER_PROBES,
   BIMI_EVALUATE_METRIC_RENDER_WORKERS,
   BIMI_EVALUATE_METRIC_UNRENDERABLE,
+  BIMI_EVALUATE_METRIC_REDIS_UP,
+  BIMI_EVALUATE_METRIC_REDIS_DOWNS,
+  BIMI_EVALUATE_METRIC_REDIS_RECOVERIES,
+  BIMI_EVALUATE_METRIC_REDIS_FALLBACKS,
+  BIMI_EVALUATE_METRIC_REDIS_ERRORS,
+  BIMI_EVALUATE_METRIC_REDIS_COMMANDS,
+  BIMI_EVALUATE_METRIC_REDIS_INVALID_VALUES,
+  BIMI_EVALUATE_METRIC_REDIS_REMOTE_HITS,
+  BIMI_EVALUATE_METRIC_REDIS_LOCK_WAITS,
+  BIMI_EVALUATE_METRIC_REDIS_WAIT_TIMEOUTS,
+  BIMI_EVALUATE_METRIC_REDIS_LOGOS,
   BIMI_EVALUATE_N_METRICS
 } BimiEvaluateMetric;
 
@@ -269,6 +284,31 @@ char *bimi_evaluate__iso_time(gint64 t);
 
 /** The DESIGN.md §4 object of @run. (transfer full) */
 JsonNode *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run);
+
+/**
+ * bimi_evaluate__logo_share:
+ * @ev: the evaluator
+ * @hash: SHA-256 (lowercase hex) of @svg
+ * @svg: (transfer none): a displayed SVG this node just put into its logo store
+ *
+ * [cache] backend = redis: also SET PREFIX "svg:" HASH in Redis, so that any
+ * node can serve the hash (PX = max_ttl + max_stale, the longest a verdict
+ * naming it lives). Redis unavailable: nothing (counted by the client).
+ */
+void bimi_evaluate__logo_share(BimiEvaluator *ev, const char *hash, GBytes *svg);
+
+/**
+ * bimi_evaluate__logo_from_fleet:
+ * @ev: the evaluator
+ * @hash: a valid hash missing from this node's logo store
+ *
+ * [cache] backend = redis: GET PREFIX "svg:" HASH; an SVG whose SHA-256 is
+ * @hash goes into this node's store (anything else is an invalid value,
+ * counted). PNGs are rendered locally from it on request.
+ *
+ * Returns: TRUE when the store holds the SVG now.
+ */
+gboolean bimi_evaluate__logo_from_fleet(BimiEvaluator *ev, const char *hash);
 
 G_END_DECLS
 

@@ -257,8 +257,19 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   if (ev->trust == NULL)
     return setup_failed(ev, error, "[trust]", local);
   bimi_config_get_record_cache_config(config, &cache, &ev->ttl_bounds);
-  ev->records = bimi_record_cache_new(bimi_record_cache_backend_new_memory(config->cache_max_entries), &cache,
-                                      evaluator_clock, ev);
+  ev->records_backend = bimi_record_cache_backend_new_memory(config->cache_max_entries);
+  if (config->cache_backend == BIMI_CONFIG_CACHE_REDIS) {
+    BimiRedisConfig redis;
+    bimi_config_get_redis_config(config, &redis);
+    ev->redis = bimi_redis_new(&redis, &local);
+    if (ev->redis == NULL) {
+      bimi_record_cache_backend_free(ev->records_backend);
+      return setup_failed(ev, error, "[cache] redis", local);
+    }
+    ev->records_backend = bimi_record_cache_backend_new_redis(ev->redis, ev->records_backend,
+                                                              config->cache_redis_lock_ms);
+  }
+  ev->records = bimi_record_cache_new(ev->records_backend, &cache, evaluator_clock, ev);
   ev->store = bimi_logo_store_open(config->cache_dir, config->cache_max_bytes, evaluator_clock, ev, &local);
   if (ev->store == NULL)
     return setup_failed(ev, error, "[cache]", local);
@@ -439,6 +450,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->store, bimi_logo_store_free);
   bimi_evaluate__logo_clear(ev);
   g_clear_pointer(&ev->records, bimi_record_cache_free);
+  g_clear_pointer(&ev->redis, bimi_redis_unref);
   g_clear_pointer(&ev->trust, bimi_vmc_trust_unref);
   g_clear_pointer(&ev->fetcher, bimi_fetch_fetcher_free);
   g_clear_pointer(&ev->resolver, bimi_dns_resolver_unref);
@@ -873,6 +885,8 @@ bimi_evaluator_logo_svg(BimiEvaluator *ev, const char *hash, GError **error)
     return NULL;
   }
   svg = bimi_logo_store_get_svg(ev->store, hash, &local);
+  if (svg == NULL && local == NULL && bimi_evaluate__logo_from_fleet(ev, hash))
+    svg = bimi_logo_store_get_svg(ev->store, hash, &local);
   if (svg == NULL) {
     if (local != NULL)
       g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL, "logo store: %s", local->message);
@@ -917,6 +931,9 @@ bimi_evaluator_logo_png(BimiEvaluator *ev, const char *hash, guint px, GError **
   }
   png = bimi_logo_store_get_or_render_png(ev->store, hash, px, render_in_pool, ev,
                                           2 * ev->config->render_deadline_ms, &local);
+  if (png == NULL && local == NULL && bimi_evaluate__logo_from_fleet(ev, hash))
+    png = bimi_logo_store_get_or_render_png(ev->store, hash, px, render_in_pool, ev,
+                                            2 * ev->config->render_deadline_ms, &local);
   if (png == NULL) {
     if (bimi_render_error_is_input(local)) {
       why = g_strdup_printf("cannot be rendered at %u px: %s", px, local->message);
@@ -991,6 +1008,29 @@ static const MetricFamily metric_families[BIMI_EVALUATE_N_METRICS] = {
     { "event", NULL } },
   [BIMI_EVALUATE_METRIC_UNRENDERABLE] = { "bimi_logos_unrenderable_total", "counter",
     "Logos judged unrenderable (deadline, memory, librsvg error): decision none, svg-unrenderable.", { NULL, NULL } },
+  /* [cache] backend = redis (issue 18): samples only with that backend */
+  [BIMI_EVALUATE_METRIC_REDIS_UP] = { "bimi_cache_redis_up", "gauge",
+    "1 while the shared Redis answers, 0 while this node serves from memory.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_DOWNS] = { "bimi_cache_redis_down_total", "counter",
+    "Times Redis became unavailable (fallback to node memory).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_RECOVERIES] = { "bimi_cache_redis_recoveries_total", "counter",
+    "Times Redis became reachable again.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_FALLBACKS] = { "bimi_cache_redis_fallbacks_total", "counter",
+    "Cache operations served from node memory because Redis was unavailable.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_ERRORS] = { "bimi_cache_redis_errors_total", "counter",
+    "Redis connects or commands that failed.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_COMMANDS] = { "bimi_cache_redis_commands_total", "counter", "Redis commands sent.",
+    { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_INVALID_VALUES] = { "bimi_cache_redis_invalid_values_total", "counter",
+    "Values in Redis that were truncated or not ours, treated as misses.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_REMOTE_HITS] = { "bimi_cache_redis_remote_hits_total", "counter",
+    "Record-cache entries read from Redis (stored by another node or fresher there).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_LOCK_WAITS] = { "bimi_cache_redis_lock_waits_total", "counter",
+    "Cold lookups that waited for another node's single-flight lock.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_WAIT_TIMEOUTS] = { "bimi_cache_redis_wait_timeouts_total", "counter",
+    "Waits for another node that ran past [cache] wait_ms (this node fetched itself).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_LOGOS] = { "bimi_cache_redis_logos_total", "counter",
+    "Logo SVGs taken from Redis into this node's store.", { NULL, NULL } },
 };
 
 /* The key of one series in ev->counters: family index, then the label values, 0x1f-separated. */
@@ -1061,6 +1101,28 @@ add_series(GArray *all, BimiEvaluateMetric m, const char *l1, const char *l2, gu
   g_array_append_val(all, s);
 }
 
+/* [cache] backend = redis (issue 18): the fleet cache's state and fallbacks. */
+static void
+add_redis_series(BimiEvaluator *ev, GArray *all)
+{
+  BimiRedisStats rs;
+  BimiRedisBackendStats bs;
+
+  bimi_redis_get_stats(ev->redis, &rs);
+  bimi_record_cache_backend_redis_stats(ev->records_backend, &bs);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_UP, NULL, NULL, rs.up ? 1 : 0);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_DOWNS, NULL, NULL, rs.downs);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_RECOVERIES, NULL, NULL, rs.recoveries);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_FALLBACKS, NULL, NULL, rs.fallbacks);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_ERRORS, NULL, NULL, rs.errors);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_COMMANDS, NULL, NULL, rs.commands);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_INVALID_VALUES, NULL, NULL, rs.invalid_values);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_REMOTE_HITS, NULL, NULL, bs.remote_hits);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_LOCK_WAITS, NULL, NULL, bs.lock_waits);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_WAIT_TIMEOUTS, NULL, NULL, bs.wait_timeouts);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_LOGOS, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_fleet_logos));
+}
+
 void
 bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
 {
@@ -1099,6 +1161,8 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "record", "wait", rc.waits);
   add_series(all, BIMI_EVALUATE_METRIC_CACHE_ENTRIES, "record", NULL, rc.entries);
   add_series(all, BIMI_EVALUATE_METRIC_CACHE_EVICTIONS, "record", NULL, rc.evictions);
+  if (ev->redis != NULL)
+    add_redis_series(ev, all);
   bimi_logo_store_get_stats(ev->store, &ls);
   add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "logo_store", "hit", ls.hits);
   add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "logo_store", "miss", ls.misses);

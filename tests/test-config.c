@@ -346,6 +346,52 @@ test_file_limit(void)
   g_unlink(at);
 }
 
+/* [cache] backend = redis and its keys (issue 18); a bad redis_url is refused at load. */
+static void
+test_cache_redis_keys(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) d = parse("", &error);
+  g_autoptr(BimiConfig) c = parse("[cache]\nbackend = redis\nredis_url = unix:/run/redis/r.sock?db=2\n"
+                                  "redis_password = s3cret\nredis_prefix = fleet1:\nredis_connect_timeout_ms = 50\n"
+                                  "redis_timeout_ms = 20\nredis_lock_ms = 1000\n", &error);
+  BimiRedisConfig rc;
+
+  g_assert_no_error(error);
+  g_assert_cmpint(d->cache_backend, ==, BIMI_CONFIG_CACHE_MEMORY);
+  g_assert_cmpstr(d->cache_redis_url, ==, "redis://127.0.0.1:6379/0");
+  g_assert_cmpstr(d->cache_redis_prefix, ==, "bimi:");
+  g_assert_null(d->cache_redis_password);
+  g_assert_cmpint(c->cache_backend, ==, BIMI_CONFIG_CACHE_REDIS);
+  bimi_config_get_redis_config(c, &rc);
+  g_assert_cmpstr(rc.url, ==, "unix:/run/redis/r.sock?db=2");
+  g_assert_cmpstr(rc.password, ==, "s3cret");
+  g_assert_cmpstr(rc.prefix, ==, "fleet1:");
+  g_assert_cmpuint(rc.connect_timeout_ms, ==, 50);
+  g_assert_cmpuint(rc.timeout_ms, ==, 20);
+  g_assert_cmpuint(c->cache_redis_lock_ms, ==, 1000);
+
+  static const struct {
+    const char *text, *says;
+  } bad[] = {
+    { "[cache]\nbackend = memcached\n", "backend" },
+    { "[cache]\nbackend = redis\nredis_url = rediss://h/0\n", "TLS" },
+    { "[cache]\nbackend = redis\nredis_url = redis://h/999\n", "database" },
+    { "[cache]\nredis_prefix = 0123456789012345678901234567890123456789012345678901234567890123456789\n",
+      "redis_prefix" },
+    { "[cache]\nredis_timeout_ms = 0\n", "redis_timeout_ms" },
+    { "[cache]\nredis_lock_ms = 99\n", "redis_lock_ms" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) e = NULL;
+    g_autoptr(BimiConfig) x = parse(bad[i].text, &e);
+    g_assert_null(x);
+    g_assert_nonnull(e);
+    g_test_message("%s", e->message);
+    g_assert_nonnull(strstr(e->message, bad[i].says));
+  }
+}
+
 static void
 test_cache_keys(void)
 {
@@ -775,6 +821,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);
   g_test_add_func("/config/strict/syntax-and-limits", test_syntax_and_limits);
   g_test_add_func("/config/cache/keys", test_cache_keys);
+  g_test_add_func("/config/cache/redis-keys", test_cache_redis_keys);
   g_test_add_func("/config/cache/out-of-range", test_cache_out_of_range);
   g_test_add_func("/config/strict/file-limit", test_file_limit);
   g_test_add_func("/config/refcount", test_refcount);
