@@ -23,6 +23,7 @@
 #include "cache/store.h"
 #include "cache/flight.h"
 #include "renderer/worker.h"
+#include "report/recorder.h"
 
 G_BEGIN_DECLS
 
@@ -40,11 +41,13 @@ struct _BimiEvaluator {
   BimiLogoStore *store;
   BimiRenderPool *pool;
   GThreadPool *envelope_pool;  /**< FCrDNS + SPF of one message, run while DKIM and ARC verify */
+  BimiReportRecorder *recorder; /**< [report] db: DMARC evaluations recorded for aggregate reports, or NULL */
   BimiCacheTtlBounds ttl_bounds;
   BimiRenderOptions render_options;
   /* metrics: labelled counters (bimi_evaluate__count()), and atomics */
   GMutex counters_lock;
   GHashTable *counters;     /**< series key (family, label values) → guint64 count */
+  gint n_envelope_inline;   /**< envelope tasks run inline: their DNS answers were cached */
   gint n_validations;       /**< logo/evidence validations run (cache misses and uncached) */
   /* brand-side failures logged once per state change (bimi_evaluate__note_brand()) */
   GMutex brands_lock;
@@ -69,6 +72,8 @@ typedef enum {
   BIMI_EVALUATE_METRIC_AUTH_RESULTS,
   BIMI_EVALUATE_METRIC_DNS_ANSWERS,
   BIMI_EVALUATE_METRIC_DNS_TIMEOUTS,
+  BIMI_EVALUATE_METRIC_DNS_QUESTIONS,
+  BIMI_EVALUATE_METRIC_ENVELOPE_INLINE,
   BIMI_EVALUATE_METRIC_VALIDATIONS,
   BIMI_EVALUATE_METRIC_FETCHES,
   BIMI_EVALUATE_METRIC_CERT_VERDICTS,

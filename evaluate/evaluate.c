@@ -291,6 +291,11 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   ev->render_options.sizes = config->render_sizes;
   ev->render_options.n_sizes = config->render_n_sizes;
   ev->render_options.deadline_ms = config->render_deadline_ms;
+  if (config->report_db != NULL) {
+    ev->recorder = bimi_report_recorder_new(config->report_db, config->report_queue_size, &local);
+    if (ev->recorder == NULL)
+      return setup_failed(ev, error, "[report] db", local);
+  }
   return ev;
 }
 
@@ -444,6 +449,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
 {
   if (ev == NULL || !g_atomic_ref_count_dec(&ev->ref))
     return;
+  g_clear_pointer(&ev->recorder, bimi_report_recorder_free); /* writes what is queued */
   if (ev->envelope_pool != NULL)
     g_thread_pool_free(g_steal_pointer(&ev->envelope_pool), FALSE, TRUE);
   g_clear_pointer(&ev->pool, bimi_render_pool_free);
@@ -981,6 +987,10 @@ static const MetricFamily metric_families[BIMI_EVALUATE_N_METRICS] = {
     "DNS answers by result (noerror, nodata, nxdomain, temperror).", { "result", NULL } },
   [BIMI_EVALUATE_METRIC_DNS_TIMEOUTS] = { "bimi_dns_timeouts_total", "counter",
     "DNS questions that timed out (a temperror answer).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_DNS_QUESTIONS] = { "bimi_dns_questions_total", "counter",
+    "Questions handed to libunbound (answers not in the in-process cache).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_ENVELOPE_INLINE] = { "bimi_envelope_inline_total", "counter",
+    "Envelope checks (FCrDNS, SPF) run inline because their DNS answers were cached.", { NULL, NULL } },
   [BIMI_EVALUATE_METRIC_VALIDATIONS] = { "bimi_indicator_validations_total", "counter",
     "Logo and evidence validations run (record-cache misses).", { NULL, NULL } },
   [BIMI_EVALUATE_METRIC_FETCHES] = { "bimi_fetches_total", "counter",
@@ -990,7 +1000,7 @@ static const MetricFamily metric_families[BIMI_EVALUATE_N_METRICS] = {
     "Evidence Document verdicts by certificate type and verdict (valid, or the first failed check).",
     { "type", "verdict" } },
   [BIMI_EVALUATE_METRIC_CACHE_LOOKUPS] = { "bimi_cache_lookups_total", "counter",
-    "Cache lookups by cache (record, logo_store, unrenderable) and result (hit, negative_hit, stale, miss, wait).",
+    "Cache lookups by cache (record, logo_store, unrenderable, dns) and result (hit, negative_hit, stale, miss, wait).",
     { "cache", "result" } },
   [BIMI_EVALUATE_METRIC_CACHE_ENTRIES] = { "bimi_cache_entries", "gauge", "Entries (files) in a cache now.",
     { "cache", NULL } },
@@ -1151,6 +1161,15 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
     add_series(all, BIMI_EVALUATE_METRIC_DNS_ANSWERS, lower, NULL, dns.answers[st]);
   }
   add_series(all, BIMI_EVALUATE_METRIC_DNS_TIMEOUTS, NULL, NULL, dns.timeouts);
+  {
+    BimiDnsCacheStats dc;
+    bimi_dns_resolver_get_cache_stats(ev->resolver, &dc);
+    add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "dns", "hit", dc.hits);
+    add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "dns", "miss", dc.misses);
+    add_series(all, BIMI_EVALUATE_METRIC_CACHE_ENTRIES, "dns", NULL, dc.entries);
+    add_series(all, BIMI_EVALUATE_METRIC_DNS_QUESTIONS, NULL, NULL, dc.questions);
+  }
+  add_series(all, BIMI_EVALUATE_METRIC_ENVELOPE_INLINE, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_envelope_inline));
   add_series(all, BIMI_EVALUATE_METRIC_VALIDATIONS, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_validations));
 
   bimi_record_cache_get_stats(ev->records, &rc);
@@ -1196,4 +1215,6 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
       append_series(out, (BimiEvaluateMetric) m, parts[1], parts[2], s->value);
     }
   }
+  /* report/: the DMARC report records (bimi_report_records_total, bimi_report_queue_length) */
+  bimi_report_recorder_append_metrics(ev->recorder, out);
 }
