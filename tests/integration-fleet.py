@@ -14,6 +14,7 @@
                                       (all bimi_cache_redis_* when none given)
 """
 import http.client
+import itertools
 import json
 import os
 import socket
@@ -42,14 +43,27 @@ def rows_of(index, msgdir):
 STABLE = ("decision", "reason", "indicator", "mark", "bimi", "authentication_results")
 
 
-def post(host, port, path, body, timeout=60):
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
-    try:
-        conn.request("POST", path, body=body, headers={"Content-Type": "message/rfc822"})
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+class Client:
+    """One keep-alive HTTP connection to the front, reopened after a transport error."""
+
+    def __init__(self, host, port):
+        self.host, self.port, self.conn = host, port, None
+
+    def post(self, path, body):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            self.conn.request("POST", path, body=body, headers={"Content-Type": "message/rfc822"})
+            resp = self.conn.getresponse()
+            return resp.status, resp.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
 
 
 def cmd_burst(args):
@@ -62,10 +76,12 @@ def cmd_burst(args):
     def one(i):
         name, path, body = rows[i % len(rows)]
         barrier.wait()
+        c = Client(u.hostname, u.port)
         try:
-            results[i] = (name,) + post(u.hostname, u.port, path, body)
+            results[i] = (name,) + c.post(path, body)
         except (OSError, http.client.HTTPException) as e:
             results[i] = (name, 0, repr(e).encode())
+        c.close()
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     t0 = time.monotonic()
@@ -104,33 +120,27 @@ def cmd_load(args):
     stats = {"n": 0, "status": {}, "errors": []}
     deadline = time.monotonic() + seconds
 
+    def note(status, problem):
+        with lock:
+            stats["n"] += status != 0
+            stats["status"][status] = stats["status"].get(status, 0) + 1
+            if problem and len(stats["errors"]) < 10:
+                stats["errors"].append(problem)
+
     def client(k):
-        conn = None
-        i = k
-        while time.monotonic() < deadline:
+        c = Client(u.hostname, u.port)
+        for i in itertools.count(k):
+            if time.monotonic() >= deadline:
+                break
             name, path, body = rows[i % len(rows)]
-            i += 1
             try:
-                if conn is None:
-                    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
-                conn.request("POST", path, body=body, headers={"Content-Type": "message/rfc822"})
-                resp = conn.getresponse()
-                data = resp.read()
-                with lock:
-                    stats["n"] += 1
-                    stats["status"][resp.status] = stats["status"].get(resp.status, 0) + 1
-                    if (resp.status != 200 or data[:1] != b"{") and len(stats["errors"]) < 10:
-                        stats["errors"].append("%s: HTTP %d %r" % (name, resp.status, data[:200]))
+                status, data = c.post(path, body)
             except (OSError, http.client.HTTPException) as e:
-                with lock:
-                    stats["status"][0] = stats["status"].get(0, 0) + 1
-                    if len(stats["errors"]) < 10:
-                        stats["errors"].append("%s: transport: %r" % (name, e))
-                if conn is not None:
-                    conn.close()
-                conn = None
-        if conn is not None:
-            conn.close()
+                note(0, "%s: transport: %r" % (name, e))
+                continue
+            bad = status != 200 or data[:1] != b"{"
+            note(status, "%s: HTTP %d %r" % (name, status, data[:200]) if bad else None)
+        c.close()
 
     t0 = time.monotonic()
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]

@@ -120,8 +120,15 @@ for f in "$INT_TMP"/answers/*.json; do
     [ "$st" = 200 ] && $CHECK png "$INT_TMP/p.png" "$px" >/dev/null 2>&1 || bad="$bad $sha/$px:$st"
   done
 done
-[ "$n" -gt 0 ] && [ -z "$bad" ]
-int_ok $? "$n logo PNGs through the front from the fleet" "failed:$bad"
+# each (logo, size) rendered at most once per node: a node's renders never exceed the distinct PNGs asked
+over=""
+for k in 0 1 2; do
+  r=$(metric "${SOCK[$k]}" bimi_render_requests_total); p=$(metric "${SOCK[$k]}" bimi_render_probes_total)
+  [ $(( ${r:-0} - ${p:-0} )) -le "$n" ] || over="$over node$((k + 1)):${r}-${p}"
+done
+[ "$n" -gt 0 ] && [ -z "$bad" ] && [ -z "$over" ]
+int_ok $? "$n logo PNGs through the front from the fleet, each rendered at most once per node" "failed:$bad" \
+  "renders over $n:$over"
 echo "# logos from Redis: $(for s in "${SOCK[@]}"; do metric "$s" bimi_cache_redis_logos_total; done | paste -sd+)" >&2
 
 # 3. SIGKILL one node mid-load
