@@ -39,6 +39,12 @@ int bimi_cli_cmd_render_worker(int argc, char **argv);
 int bimi_cli_cmd_lookup(int argc, char **argv);
 int bimi_cli_cmd_evaluate(int argc, char **argv);
 int bimi_cli_cmd_config(int argc, char **argv);
+/** `bimi report build|send`: DMARC aggregate reports (report/). */
+int bimi_cli_cmd_report(int argc, char **argv);
+/** `bimi report ingest|summary|html`: received aggregate reports (cli/cmd-report-ingest.c). */
+int bimi_cli_cmd_report_ingest(int argc, char **argv);
+int bimi_cli_cmd_report_summary(int argc, char **argv);
+int bimi_cli_cmd_report_html(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
  * --forwarder ADDR[@PORT]..., --timeout-ms N, --trust-anchor FILE. */

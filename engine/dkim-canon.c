@@ -12,13 +12,30 @@
  *
  * Empty bodies: simple → one CRLF (§3.4.3); relaxed → nothing (§3.4.4 as
  * corrected by erratum 1384, which all implementations follow).
+ *
+ * Speed (issue 21): most of a body is its own canonical form. A vector scan
+ * (SSE2, or a word-at-a-time fallback) finds the next byte that is *not* —
+ * an HTAB, a SP followed by WSP or CR, a CR that is not the CRLF of a line
+ * with content — and the span before it goes to SHA-256 as it is, straight
+ * from the message buffer when it is long. Only those bytes go through the
+ * byte-wise state machine. tests/lib/dkim-canon-ref.h keeps the plain
+ * byte-wise canonicalizer this replaced; fuzz/fuzz-dkim-canon.c checks the
+ * two agree on every input and every split into chunks.
  */
 #include "engine/dkim-private.h"
 #include "engine/base/base-chars.h"
 
 #include <string.h>
+/* BIMI_DKIM_CANON_PORTABLE forces the word-at-a-time scan (its unit test,
+ * tests/test-dkim-canon-portable.c, builds this file with it). */
+#if defined(__SSE2__) && !defined(BIMI_DKIM_CANON_PORTABLE)
+#define CANON_SSE2 1
+#include <emmintrin.h>
+#endif
 
 #define BODY_BUF_BYTES 4096
+/* A verbatim span at least this long is hashed in place, not copied. */
+#define DIRECT_SPAN_BYTES 512
 
 struct _BimiDkimBodyHasher {
   BimiDkimCanon canon;
@@ -97,7 +114,8 @@ end_of_line(BimiDkimBodyHasher *h)
 BimiDkimBodyHasher *
 bimi_dkim__body_hasher_new(BimiDkimCanon canon, const EVP_MD *md, guint64 limit)
 {
-  BimiDkimBodyHasher *h = g_new0(BimiDkimBodyHasher, 1);
+  BimiDkimBodyHasher *h = g_new(BimiDkimBodyHasher, 1);
+  memset(h, 0, offsetof(BimiDkimBodyHasher, buf)); /* the buffer needs no clearing */
   h->canon = canon;
   h->limit = limit;
   h->ctx = EVP_MD_CTX_new();
@@ -106,22 +124,16 @@ bimi_dkim__body_hasher_new(BimiDkimCanon canon, const EVP_MD *md, guint64 limit)
   return h;
 }
 
-/* A run of bytes that are neither CR nor (relaxed) WSP: copied as they are. */
+/* A span of the input that is its own canonical form: hashed as it is. */
 static inline void
 emit_run(BimiDkimBodyHasher *h, const guint8 *data, gsize n)
 {
-  if (G_LIKELY(h->limit - h->canon_len >= n && h->canon_len <= h->limit && h->buf_len + n <= BODY_BUF_BYTES)) {
-    memcpy(h->buf + h->buf_len, data, n); /* the common case: all of it hashed, room in the buffer */
-    h->buf_len += n;
-    h->canon_len += n;
-    return;
-  }
   guint64 room = h->canon_len < h->limit ? h->limit - h->canon_len : 0;
   gsize take = room < n ? (gsize) room : n;
   h->canon_len += n;
   if (take == 0)
     return;
-  if (take >= BODY_BUF_BYTES) {
+  if (take >= DIRECT_SPAN_BYTES) {
     flush(h);
     EVP_DigestUpdate(h->ctx, data, take);
     return;
@@ -132,54 +144,166 @@ emit_run(BimiDkimBodyHasher *h, const guint8 *data, gsize n)
   h->buf_len += take;
 }
 
+/* The byte masks of one 64-byte block: bit i of *sp is set when b[i] is SP,
+ * and so on. */
+#ifdef CANON_SSE2
+static inline void
+block_masks(const guint8 *b, guint64 *sp, guint64 *ht, guint64 *cr, guint64 *lf)
+{
+  const __m128i csp = _mm_set1_epi8(' '), cht = _mm_set1_epi8('\t'), ccr = _mm_set1_epi8('\r'),
+                clf = _mm_set1_epi8('\n');
+  guint64 s = 0, h = 0, c = 0, l = 0;
+  for (int j = 0; j < 4; j++) {
+    __m128i v = _mm_loadu_si128((const __m128i *) (b + 16 * j));
+    s |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, csp)) << (16 * j);
+    h |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, cht)) << (16 * j);
+    c |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, ccr)) << (16 * j);
+    l |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, clf)) << (16 * j);
+  }
+  *sp = s;
+  *ht = h;
+  *cr = c;
+  *lf = l;
+}
+#else
+/* Word-at-a-time: the bits of the bytes of the little-endian word @x that
+ * equal @c (exact: no carry crosses a byte), gathered into 8 bits. */
+static inline guint64
+word_mask(guint64 x, guint8 c)
+{
+  const guint64 low7 = G_GUINT64_CONSTANT(0x7f7f7f7f7f7f7f7f);
+  guint64 y = x ^ (G_GUINT64_CONSTANT(0x0101010101010101) * c);
+  guint64 hi = ~(((y & low7) + low7) | y | low7); /* 0x80 in each equal byte */
+  return ((hi >> 7) * G_GUINT64_CONSTANT(0x0102040810204080)) >> 56;
+}
+
+static inline void
+block_masks(const guint8 *b, guint64 *sp, guint64 *ht, guint64 *cr, guint64 *lf)
+{
+  guint64 s = 0, h = 0, c = 0, l = 0;
+  for (int j = 0; j < 8; j++) {
+    guint64 w;
+    memcpy(&w, b + 8 * j, 8);
+    w = GUINT64_FROM_LE(w);
+    s |= word_mask(w, ' ') << (8 * j);
+    h |= word_mask(w, '\t') << (8 * j);
+    c |= word_mask(w, '\r') << (8 * j);
+    l |= word_mask(w, '\n') << (8 * j);
+  }
+  *sp = s;
+  *ht = h;
+  *cr = c;
+  *lf = l;
+}
+#endif
+
+/* A verbatim span ends: what content() does before a byte, once for the
+ * span, then the span itself. */
+static inline void
+verbatim(BimiDkimBodyHasher *h, const guint8 *data, gsize n)
+{
+  if (h->pending_crlf > 0)
+    emit_pending_crlf(h);
+  if (h->pending_wsp) {
+    emit(h, ' ');
+    h->pending_wsp = FALSE;
+  }
+  emit_run(h, data, n);
+  /* a span that ends with a line's CRLF leaves an empty line behind */
+  h->line_has_content = !(n >= 2 && data[n - 1] == '\n' && data[n - 2] == '\r');
+}
+
+/* One byte through the state machine (the reference's step). */
+static inline void
+machine(BimiDkimBodyHasher *h, guint8 c)
+{
+  if (h->pending_cr) {
+    h->pending_cr = FALSE;
+    if (c == '\n') {
+      end_of_line(h);
+      return;
+    }
+    content(h, '\r');
+  }
+  if (c == '\r')
+    h->pending_cr = TRUE;
+  else
+    content(h, c);
+}
+
+/* The input is cut into 64-byte blocks; for each, a mask of the "special"
+ * bytes, those that go through machine(): every other byte is its own
+ * canonical form and goes to SHA-256 in spans. Special are:
+ *  - the first byte of the chunk (the state from the last chunk applies);
+ *  - a CR, unless the byte before it is neither CR nor LF (nor, relaxed,
+ *    WSP) — so its line has content and no withheld WSP — and LF follows: that
+ *    CRLF ends a line with content and is emitted as it is. Any other CR may
+ *    be a bare CR, the end of an empty (maybe trailing) line, or end WSP;
+ *  - the byte after a special CR (it decides what that CR is);
+ *  - relaxed: HTAB (becomes SP), SP followed by WSP or CR (a run, or WSP at
+ *    the end of a line), SP after WSP (it joins the withheld run).
+ * The byte after the chunk is unknown: a SP or CR at the end is special.
+ * A verbatim SP (relaxed) is a single SP between content and content, which
+ * is its own canonical form; the withheld WSP before a span becomes one SP. */
 void
 bimi_dkim__body_hasher_update(BimiDkimBodyHasher *h, const guint8 *data, gsize len)
 {
   const gboolean relaxed = h->canon == BIMI_DKIM_CANON_RELAXED;
-  gsize i = 0;
+  gsize span = 0;                          /* verbatim bytes from here are not emitted yet */
+  guint64 c_prev_x = 0, c_ws = 0, c_crb = 0; /* bit 63 of the block before */
 
-  while (i < len) {
-    guint8 c = data[i];
-    if (h->pending_cr) {
-      h->pending_cr = FALSE;
-      if (c == '\n') {
-        end_of_line(h);
-        i++;
-        continue;
-      }
-      content(h, '\r');
-    }
-    if (c == '\r') {
-      h->pending_cr = TRUE;
-      i++;
-      continue;
-    }
-    if (relaxed && bimi_char_is_wsp(c)) {
-      h->pending_wsp = TRUE;
-      i++;
-      continue;
-    }
-    /* the longest run of ordinary bytes from i, emitted in one go */
-    gsize j;
-    if (relaxed) {
-      for (j = i + 1; j < len && data[j] != '\r' && data[j] != ' ' && data[j] != '\t'; j++)
-        ;
+  for (gsize k = 0; k < len; k += 64) {
+    gsize n = len - k < 64 ? len - k : 64;
+    guint64 sp, ht, cr, lf;
+    if (n == 64) {
+      block_masks(data + k, &sp, &ht, &cr, &lf);
     } else {
-      const guint8 *cr = memchr(data + i + 1, '\r', len - i - 1);
-      j = cr ? (gsize) (cr - data) : len;
+      guint8 tmp[64] = { 0 };
+      memcpy(tmp, data + k, n);
+      block_masks(tmp, &sp, &ht, &cr, &lf);
     }
-    /* what content() does for each byte, once for the run: withheld empty
-     * lines, then the withheld WSP as one SP (relaxed), then the bytes */
-    if (h->pending_crlf > 0)
-      emit_pending_crlf(h);
-    if (h->pending_wsp) {
-      emit(h, ' ');
-      h->pending_wsp = FALSE;
+    guint64 valid = n == 64 ? ~(guint64) 0 : ((guint64) 1 << n) - 1;
+    guint64 last = (guint64) 1 << (n - 1);
+    guint64 first = k == 0 ? 1 : 0;
+    /* the byte after each byte: within the block, then the next block's
+     * first byte, or unknown (taken as CR: ends a SP run, is no LF) */
+    guint64 next_ws, next_lf;
+    if (k + 64 < len) {
+      guint8 nb = data[k + 64];
+      next_ws = (sp | ht | cr) >> 1 | (guint64) (nb == ' ' || nb == '\t' || nb == '\r') << 63;
+      next_lf = lf >> 1 | (guint64) (nb == '\n') << 63;
+    } else {
+      next_ws = ((sp | ht | cr) >> 1) | last;
+      next_lf = (lf >> 1) & ~last;
     }
-    emit_run(h, data + i, j - i);
-    h->line_has_content = TRUE;
-    i = j;
+    guint64 special;
+    if (relaxed) {
+      guint64 prev_x = (sp | ht | cr | lf) << 1 | c_prev_x;
+      guint64 ws = sp | ht;
+      guint64 crb = cr & (prev_x | ~next_lf | first);
+      special = ht | (sp & next_ws) | (sp & (ws << 1 | c_ws)) | crb | (crb << 1 | c_crb) | first;
+      c_prev_x = (sp | ht | cr | lf) >> 63;
+      c_ws = ws >> 63;
+      c_crb = crb >> 63;
+    } else {
+      guint64 prev_x = (cr | lf) << 1 | c_prev_x;
+      guint64 crb = cr & (prev_x | ~next_lf | first);
+      special = crb | (crb << 1 | c_crb) | first;
+      c_prev_x = (cr | lf) >> 63;
+      c_crb = crb >> 63;
+    }
+    special &= valid;
+    while (special != 0) {
+      gsize p = k + (gsize) __builtin_ctzll(special);
+      special &= special - 1;
+      if (p > span)
+        verbatim(h, data + span, p - span);
+      machine(h, data[p]);
+      span = p + 1;
+    }
   }
+  if (span < len)
+    verbatim(h, data + span, len - span);
 }
 
 guint

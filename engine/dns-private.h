@@ -104,6 +104,98 @@ BimiDnsRecord *bimi_dns__record_from_rdata(BimiDnsType type, guint32 ttl, const 
 void bimi_dns__record_free(BimiDnsRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDnsRecord, bimi_dns__record_free)
 
+/* ---- the answer cache (engine/dns-cache.c) --------------------------------- */
+
+/**
+ * BimiDnsCache:
+ * The in-process answer cache of one resolver: final answers (after CNAMEs,
+ * after the fault list) keyed by (query name, type, class), each kept for its
+ * TTL (RFC 1035 §3.2.1; RFC 2308 §5 for NXDOMAIN and NODATA). Shared by all
+ * threads: the table is split into BIMI_DNS_CACHE_STRIPES stripes, each with
+ * its own lock, entry and byte bounds (the limits divided by the stripe
+ * count); when a stripe is full its oldest entries go first. A hit copies the
+ * answer out on the calling thread; the records themselves are shared
+ * (immutable, reference-counted).
+ */
+typedef struct _BimiDnsCache BimiDnsCache;
+
+/* BIMI_DNS__SHARED_UNREF_FENCE(p): called just before dropping a reference to
+ * @p, an object shared across threads whose reference count lives in GLib
+ * (the records array of cached answers). GLib is not instrumented, so
+ * ThreadSanitizer cannot see that the last unref — which frees — comes after
+ * every other thread's reads; a release then an acquire on @p at every unref
+ * tells it. Nothing outside a -fsanitize=thread build. */
+#if defined(__SANITIZE_THREAD__)
+#define BIMI_DNS__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BIMI_DNS__TSAN 1
+#endif
+#endif
+#ifdef BIMI_DNS__TSAN
+#include <sanitizer/tsan_interface.h>
+#define BIMI_DNS__SHARED_UNREF_FENCE(p) (__tsan_release(p), __tsan_acquire(p))
+#else
+#define BIMI_DNS__SHARED_UNREF_FENCE(p) ((void) (p))
+#endif
+
+/**
+ * bimi_dns__cache_new:
+ * @max_entries: most answers held (BIMI_DNS_CACHE_MAX_ENTRIES in production)
+ * @max_bytes: most bytes of answers held, as bimi_dns__cache_answer_bytes() counts them
+ *
+ * Returns: (transfer full): an empty cache.
+ */
+BimiDnsCache *bimi_dns__cache_new(guint max_entries, gsize max_bytes);
+void bimi_dns__cache_free(BimiDnsCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDnsCache, bimi_dns__cache_free)
+
+/**
+ * bimi_dns__cache_lookup:
+ * @qname: the question's name (any case: names compare case-insensitively, RFC 4343)
+ * @type: the question's type; the class is always IN
+ * @now_us: the resolver's clock, microseconds
+ *
+ * An entry whose TTL has run out by @now_us is dropped and is a miss.
+ *
+ * Returns: (transfer full) (nullable): a copy of the cached answer, with
+ * the TTL it was received with (see engine/dns-cache.c for why not the time
+ * left), or NULL on a miss.
+ */
+BimiDnsAnswer *bimi_dns__cache_lookup(BimiDnsCache *cache, const BimiDnsName *qname, BimiDnsType type,
+                                      gint64 now_us);
+
+/**
+ * bimi_dns__cache_contains:
+ *
+ * bimi_dns__cache_lookup() without the copy: TRUE when a fresh answer is held.
+ */
+gboolean bimi_dns__cache_contains(BimiDnsCache *cache, const BimiDnsName *qname, BimiDnsType type, gint64 now_us);
+
+/**
+ * bimi_dns__cache_insert:
+ * @qname: the question's name
+ * @answer: (transfer none): the final answer; its ttl (seconds) is how long it is kept
+ * @now_us: the resolver's clock, microseconds
+ *
+ * Stores @answer (replacing an older answer to the same question), evicting
+ * the oldest entries of its stripe to stay within the bounds. Temperror and
+ * TTL 0 answers are not stored (RFC 2308 §7: a server failure is cached, if
+ * at all, for at most five minutes; we do not), nor an answer larger than a
+ * stripe's byte bound.
+ */
+void bimi_dns__cache_insert(BimiDnsCache *cache, const BimiDnsName *qname, const BimiDnsAnswer *answer,
+                            gint64 now_us);
+
+/** Drops every entry (the zone data or the fault list changed). */
+void bimi_dns__cache_clear(BimiDnsCache *cache);
+
+/** The counters and the current size (questions, which the resolver counts, is 0). */
+void bimi_dns__cache_get_stats(BimiDnsCache *cache, BimiDnsCacheStats *out);
+
+/** The bytes @answer counts for against the byte bound: names, RDATA and fixed overhead. */
+gsize bimi_dns__cache_answer_bytes(const BimiDnsAnswer *answer);
+
 G_END_DECLS
 
 #endif /* BIMI_DNS_PRIVATE_H */

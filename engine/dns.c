@@ -14,7 +14,7 @@
  *
  * Design: queries go out with ub_resolve_async() on a threaded context;
  * one resolver thread polls ub_fd() and runs ub_process(), which calls the
- * completion callback. A caller waits on its query's GCond until the
+ * completion callback. A caller waits on its query's condition variable until the
  * deadline; on timeout it ub_cancel()s. The per-query state holds two
  * references (caller and callback): when ub_cancel() succeeds libunbound
  * promises never to call back, so the caller drops the callback's reference
@@ -22,9 +22,14 @@
  * resolver thread and drops its own. Nothing is ever freed under a callback.
  *
  * Deliberate deviations and choices:
- *  - Offline negative answers (NXDOMAIN, NODATA) have TTL 0: local data has
- *    no SOA, so there is no RFC 2308 §5 negative TTL (libunbound reports a
- *    meaningless 32768), and local data costs nothing to ask again.
+ *  - Offline negative answers (NXDOMAIN, NODATA) take the RFC 2308 §5
+ *    negative TTL of the closest SOA of the zone data at or above the name
+ *    (libunbound reports a meaningless 32768 for local data), and TTL 0 when
+ *    no SOA covers it.
+ *  - Final answers are kept in an in-process cache (engine/dns-cache.c) for
+ *    their TTL: a hit is answered on the calling thread without touching
+ *    libunbound or the resolver thread. Temperror is never kept. Adding zone
+ *    data or a fault name empties it.
  *  - libunbound answers local CNAMEs without chasing them, and reports the
  *    end of a chain only as lossy text (canonname turns unusual bytes into
  *    '?'). So whenever a CNAME takes part we walk the chain ourselves, one
@@ -63,7 +68,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <unbound.h>
 #include <glib-unix.h>
@@ -92,12 +99,18 @@ struct _BimiDnsResolver {
   GThread *thread;          /* polls ub_fd(), runs ub_process() */
   gint thread_failed;       /* atomic: the thread stopped on an error */
   int wake[2];              /* the thread stops once wake[0] is readable */
-  GMutex lock;              /* protects the fields below */
+  pthread_mutex_t lock;     /* protects the fields below (pthread: visible to ThreadSanitizer) */
   gboolean offline;         /* local data only, "." is a static zone */
   BimiDnsZone *zone;        /* what the zone data loaded so far holds */
   GHashTable *fault_names;  /* lower-case name, no trailing dot */
   GHashTable *asked;        /* with bimi_dns_resolver_count_queries(): lower-case name → questions asked */
   guint n_asked;            /* with bimi_dns_resolver_count_queries(): every question */
+  /* offline: SOA owner (lower-case wire name) → RFC 2308 §5 negative TTL, min(SOA TTL, MINIMUM) */
+  GHashTable *negative_ttls;
+  BimiDnsCache *cache;      /* final answers; locks of its own */
+  BimiDnsClock clock;       /* the cache's clock, set before the first lookup */
+  gpointer clock_data;
+  guint64 questions;        /* atomic: questions handed to libunbound */
 };
 
 /* ---- small tables --------------------------------------------------------- */
@@ -138,6 +151,8 @@ bimi_dns_answer_free(BimiDnsAnswer *answer)
     return;
   g_free(answer->qname);
   g_free(answer->canonical_name);
+  if (answer->records != NULL)
+    BIMI_DNS__SHARED_UNREF_FENCE(answer->records); /* may be shared with the answer cache */
   g_clear_pointer(&answer->records, g_ptr_array_unref);
   g_free(answer->detail);
   g_free(answer);
@@ -189,9 +204,9 @@ resolver_thread(gpointer data)
 }
 
 typedef struct {
-  gatomicrefcount refs;     /* the caller's and the callback's */
-  GMutex lock;
-  GCond cond;
+  gint refs;                /* the caller's and the callback's; g_atomic_int (inline atomics ThreadSanitizer sees) */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;      /* on CLOCK_MONOTONIC, the clock of g_get_monotonic_time() */
   gboolean done;
   int err;
   struct ub_result *result;
@@ -200,12 +215,12 @@ typedef struct {
 static void
 pending_unref(Pending *p)
 {
-  if (!g_atomic_ref_count_dec(&p->refs))
+  if (!g_atomic_int_dec_and_test(&p->refs))
     return;
   if (p->result != NULL)
     ub_resolve_free(p->result);
-  g_mutex_clear(&p->lock);
-  g_cond_clear(&p->cond);
+  pthread_mutex_destroy(&p->lock);
+  pthread_cond_destroy(&p->cond);
   g_free(p);
 }
 
@@ -214,12 +229,12 @@ static void
 on_result(void *data, int err, struct ub_result *result)
 {
   Pending *p = data;
-  g_mutex_lock(&p->lock);
+  pthread_mutex_lock(&p->lock);
   p->err = err;
   p->result = result;
   p->done = TRUE;
-  g_cond_signal(&p->cond);
-  g_mutex_unlock(&p->lock);
+  pthread_cond_signal(&p->cond);
+  pthread_mutex_unlock(&p->lock);
   pending_unref(p);
 }
 
@@ -238,11 +253,17 @@ ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, st
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "the resolver thread has stopped on an error");
     return ASK_FAILED;
   }
+  __atomic_fetch_add(&r->questions, 1, __ATOMIC_RELAXED);
   p = g_new0(Pending, 1);
-  g_atomic_ref_count_init(&p->refs);
-  g_atomic_ref_count_inc(&p->refs);
-  g_mutex_init(&p->lock);
-  g_cond_init(&p->cond);
+  p->refs = 2;
+  pthread_mutex_init(&p->lock, NULL);
+  {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cond, &attr);
+    pthread_condattr_destroy(&attr);
+  }
   *out_result = NULL;
   *out_err = 0;
 
@@ -253,19 +274,21 @@ ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, st
     g_set_error(error, BIMI_DNS_ERROR, BIMI_DNS_ERROR_RESOLVER, "libunbound refused the query: %s", ub_strerror(rc));
     return ASK_FAILED;
   }
-  g_mutex_lock(&p->lock);
+  pthread_mutex_lock(&p->lock);
   while (!p->done) {
-    if (!g_cond_wait_until(&p->cond, &p->lock, deadline))
+    struct timespec ts = { .tv_sec = (time_t) (deadline / G_USEC_PER_SEC),
+                           .tv_nsec = (long) (deadline % G_USEC_PER_SEC) * 1000 };
+    if (pthread_cond_timedwait(&p->cond, &p->lock, &ts) == ETIMEDOUT)
       break;
   }
   if (p->done) {
     *out_result = g_steal_pointer(&p->result);
     *out_err = p->err;
-    g_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->lock);
     pending_unref(p);
     return ASK_ANSWERED;
   }
-  g_mutex_unlock(&p->lock);
+  pthread_mutex_unlock(&p->lock);
   if (ub_cancel(r->ctx, id) == 0)
     pending_unref(p); /* libunbound will never call back: drop the callback's reference */
   pending_unref(p);
@@ -302,8 +325,10 @@ bimi_dns_resolver_unref(BimiDnsResolver *resolver)
   g_hash_table_unref(resolver->fault_names);
   if (resolver->asked != NULL)
     g_hash_table_unref(resolver->asked);
+  g_hash_table_unref(resolver->negative_ttls);
+  bimi_dns__cache_free(resolver->cache);
   bimi_dns__zone_free(resolver->zone);
-  g_mutex_clear(&resolver->lock);
+  pthread_mutex_destroy(&resolver->lock);
   g_free(resolver);
 }
 
@@ -393,11 +418,13 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
 
   r = g_new0(BimiDnsResolver, 1);
   g_atomic_ref_count_init(&r->refs);
-  g_mutex_init(&r->lock);
+  pthread_mutex_init(&r->lock, NULL);
   r->wake[0] = r->wake[1] = -1;
   r->timeout_ms = config->timeout_ms != 0 ? config->timeout_ms : BIMI_DNS_DEFAULT_TIMEOUT_MS;
   r->fault_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   r->zone = bimi_dns__zone_new(BIMI_MAX_ZONE_RECORDS);
+  r->negative_ttls = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
+  r->cache = bimi_dns__cache_new(BIMI_DNS_CACHE_MAX_ENTRIES, BIMI_DNS_CACHE_MAX_BYTES);
 
   r->ctx = ub_ctx_create();
   if (r->ctx == NULL) {
@@ -478,6 +505,47 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
   return g_steal_pointer(&r);
 }
 
+/* An SOA of the zone data: its owner's negative TTL (RFC 2308 §5: the
+ * smaller of the SOA record's TTL and its MINIMUM field, the last one of the
+ * canonical RDATA). Called with the lock held. */
+static void
+add_negative_ttl(BimiDnsResolver *r, const BimiDnsZoneRecord *rec)
+{
+  const char *last = strrchr(rec->rdata, ' ');
+  guint64 minimum = 0;
+  guint8 lower[BIMI_DNS__MAX_WIRE_NAME];
+
+  if (last == NULL || !g_ascii_string_to_unsigned(last + 1, 10, 0, G_MAXUINT32, &minimum, NULL))
+    return; /* RFC 3597 generic RDATA: no negative TTL, negative answers are not cached */
+  for (gsize i = 0; i < rec->owner.len; i++)
+    lower[i] = (guint8) g_ascii_tolower((gchar) rec->owner.wire[i]);
+  g_hash_table_insert(r->negative_ttls, g_bytes_new(lower, rec->owner.len),
+                      GUINT_TO_POINTER(MIN(MIN(rec->ttl, (guint32) minimum), BIMI_DNS_MAX_TTL)));
+}
+
+/* Offline: the negative TTL of the closest SOA at or above @name, 0 when no
+ * SOA of the zone data covers it (RFC 2308 §5: then the answer is not cached). */
+static guint32
+offline_negative_ttl(BimiDnsResolver *r, const BimiDnsName *name)
+{
+  guint8 lower[BIMI_DNS__MAX_WIRE_NAME];
+  guint32 ttl = 0;
+
+  for (gsize i = 0; i < name->len; i++)
+    lower[i] = (guint8) g_ascii_tolower((gchar) name->wire[i]);
+  pthread_mutex_lock(&r->lock);
+  for (gsize at = 0; at < name->len; at += 1u + lower[at]) {
+    g_autoptr(GBytes) suffix = g_bytes_new_static(lower + at, name->len - at);
+    gpointer found = NULL;
+    if (g_hash_table_lookup_extended(r->negative_ttls, suffix, NULL, &found)) {
+      ttl = GPOINTER_TO_UINT(found);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&r->lock);
+  return ttl;
+}
+
 gboolean
 bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsize len, const char *source,
                                 const char *default_origin, GError **error)
@@ -494,7 +562,7 @@ bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsi
                 len, BIMI_MAX_ZONE_FILE_BYTES);
     return FALSE;
   }
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   records = bimi_dns__zone_parse(resolver->zone, text, len, source, default_origin, error);
   if (records == NULL || !go_offline(resolver, error)) {
     ok = FALSE;
@@ -511,9 +579,12 @@ bimi_dns_resolver_add_zone_data(BimiDnsResolver *resolver, const char *text, gsi
         ok = FALSE;
         break;
       }
+      if (rec->type == BIMI_DNS__TYPE_SOA)
+        add_negative_ttl(resolver, rec);
     }
   }
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
+  bimi_dns__cache_clear(resolver->cache); /* answers may differ now */
   return ok;
 }
 
@@ -528,13 +599,16 @@ bimi_dns_resolver_add_fault_name(BimiDnsResolver *resolver, const char *name, GE
     g_prefix_error(error, "fault name '%s': ", shown);
     return FALSE;
   }
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   g_hash_table_add(resolver->fault_names, bimi_dns__name_to_text(&wire, BIMI_DNS__NAME_LOWER));
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
+  bimi_dns__cache_clear(resolver->cache); /* answers may differ now */
   return TRUE;
 }
 
 /* ---- lookups --------------------------------------------------------------- */
+
+static gint64 cache_clock(BimiDnsResolver *r);
 
 static const char *
 rcode_name(int rcode)
@@ -698,8 +772,8 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
 {
   g_autoptr(BimiDnsAnswer) answer = NULL;
   g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func(g_free);
-  BimiDnsName cur;
-  gint64 now, deadline;
+  BimiDnsName cur, qname;
+  gint64 now, deadline, cache_now = 0;
   const char *expired = "timeout"; /* the detail when the effective deadline passes */
   guint32 ttl = BIMI_DNS_MAX_TTL;
   gboolean offline;
@@ -719,18 +793,28 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
     deadline = deadline_monotonic_us;
     expired = "deadline";
   }
-  g_mutex_lock(&resolver->lock);
-  offline = resolver->offline;
-  if (resolver->asked != NULL) {
+  if (g_atomic_pointer_get(&resolver->asked) != NULL) {
     char *key = g_ascii_strdown(name, -1);
     gsize n = strlen(key);
     if (n > 1 && key[n - 1] == '.')
       key[n - 1] = '\0';
+    pthread_mutex_lock(&resolver->lock);
     g_hash_table_insert(resolver->asked, key,
                         GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(resolver->asked, key)) + 1));
     resolver->n_asked++;
+    pthread_mutex_unlock(&resolver->lock);
   }
-  g_mutex_unlock(&resolver->lock);
+  if (deadline > now) {
+    /* the answer cache: a hit never leaves this thread */
+    cache_now = cache_clock(resolver);
+    answer = bimi_dns__cache_lookup(resolver->cache, &cur, type, cache_now);
+    if (answer != NULL)
+      return g_steal_pointer(&answer);
+  }
+  pthread_mutex_lock(&resolver->lock);
+  offline = resolver->offline;
+  pthread_mutex_unlock(&resolver->lock);
+  qname = cur;
 
   answer = g_new0(BimiDnsAnswer, 1);
   answer->qname = bimi_dns__name_to_text(&cur, BIMI_DNS__NAME_LOWER);
@@ -792,7 +876,7 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
     }
     if (res->rcode == 3) {
       answer->status = BIMI_DNS_NXDOMAIN;
-      ttl = MIN(ttl, offline ? 0 : clamp_ttl(res->ttl));
+      ttl = MIN(ttl, offline ? offline_negative_ttl(resolver, &cur) : clamp_ttl(res->ttl));
     } else if (res->havedata) {
       if (!take_records(answer, res, type, error)) {
         ub_resolve_free(res);
@@ -801,7 +885,7 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
       ttl = MIN(ttl, clamp_ttl(res->ttl));
     } else {
       answer->status = BIMI_DNS_NODATA;
-      ttl = MIN(ttl, offline ? 0 : clamp_ttl(res->ttl));
+      ttl = MIN(ttl, offline ? offline_negative_ttl(resolver, &cur) : clamp_ttl(res->ttl));
     }
     ub_resolve_free(res);
     break;
@@ -809,18 +893,19 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
 
   if (answer->status == BIMI_DNS_NXDOMAIN || answer->status == BIMI_DNS_NODATA) {
     gboolean faulted = FALSE;
-    g_mutex_lock(&resolver->lock);
+    pthread_mutex_lock(&resolver->lock);
     if (g_hash_table_size(resolver->fault_names) > 0) {
       for (guint i = 0; i < chain->len && !faulted; i++)
         faulted = g_hash_table_contains(resolver->fault_names, chain->pdata[i]);
       if (!faulted && answer->canonical_name != NULL)
         faulted = g_hash_table_contains(resolver->fault_names, answer->canonical_name);
     }
-    g_mutex_unlock(&resolver->lock);
+    pthread_mutex_unlock(&resolver->lock);
     if (faulted)
       set_temperror(answer, g_strdup("timeout"));
   }
   answer->ttl = answer->status == BIMI_DNS_TEMPERROR ? 0 : ttl;
+  bimi_dns__cache_insert(resolver->cache, &qname, answer, cache_now);
   return g_steal_pointer(&answer);
 }
 
@@ -828,12 +913,12 @@ void
 bimi_dns_resolver_count_queries(BimiDnsResolver *resolver)
 {
   g_return_if_fail(resolver != NULL);
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   if (resolver->asked == NULL)
     resolver->asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   g_hash_table_remove_all(resolver->asked);
   resolver->n_asked = 0;
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
 }
 
 guint
@@ -842,7 +927,7 @@ bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name)
   guint n;
 
   g_return_val_if_fail(resolver != NULL, 0);
-  g_mutex_lock(&resolver->lock);
+  pthread_mutex_lock(&resolver->lock);
   if (resolver->asked == NULL) {
     n = 0;
   } else if (name == NULL) {
@@ -851,6 +936,42 @@ bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name)
     g_autofree char *key = g_ascii_strdown(name, -1);
     n = GPOINTER_TO_UINT(g_hash_table_lookup(resolver->asked, key));
   }
-  g_mutex_unlock(&resolver->lock);
+  pthread_mutex_unlock(&resolver->lock);
   return n;
+}
+
+/* ---- the answer cache ------------------------------------------------------- */
+
+static gint64
+cache_clock(BimiDnsResolver *r)
+{
+  return r->clock != NULL ? r->clock(r->clock_data) : g_get_monotonic_time();
+}
+
+void
+bimi_dns_resolver_set_clock(BimiDnsResolver *resolver, BimiDnsClock clock, gpointer data)
+{
+  g_return_if_fail(resolver != NULL);
+  resolver->clock = clock;
+  resolver->clock_data = data;
+  bimi_dns__cache_clear(resolver->cache); /* expiry times were on the other clock */
+}
+
+void
+bimi_dns_resolver_get_cache_stats(BimiDnsResolver *resolver, BimiDnsCacheStats *out)
+{
+  g_return_if_fail(resolver != NULL && out != NULL);
+  bimi_dns__cache_get_stats(resolver->cache, out);
+  out->questions = __atomic_load_n(&resolver->questions, __ATOMIC_RELAXED);
+}
+
+gboolean
+bimi_dns_resolver_is_cached(BimiDnsResolver *resolver, const char *name, BimiDnsType type)
+{
+  BimiDnsName wire;
+
+  g_return_val_if_fail(resolver != NULL && name != NULL, FALSE);
+  if (!bimi_dns__name_from_text(name, strlen(name), NULL, &wire, NULL))
+    return FALSE;
+  return bimi_dns__cache_contains(resolver->cache, &wire, type, cache_clock(resolver));
 }

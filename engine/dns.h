@@ -16,6 +16,11 @@
  * instead of being NXDOMAIN/NODATA, while types that do have records there
  * still answer: the convention of the RFC 7208 test suite ("TIMEOUT").
  *
+ * Answer cache: final answers are kept in the process for their TTL
+ * (RFC 2308 §5 for NXDOMAIN/NODATA; temperror never), bounded by
+ * BIMI_DNS_CACHE_MAX_ENTRIES and BIMI_DNS_CACHE_MAX_BYTES; a cached answer is
+ * returned on the calling thread, a miss goes to libunbound.
+ *
  * Thread-safety: one BimiDnsResolver is shared by all worker threads;
  * bimi_dns_lookup() may be called concurrently. Configuration (zone data,
  * fault names) is added before the first lookup (adding later is safe but
@@ -90,12 +95,13 @@ typedef struct {
   BimiDnsType type;
   BimiDnsStatus status;
   /* seconds the answer may be cached: the smallest TTL met on the way
-   * (CNAMEs, records); online negative answers carry the RFC 2308 §5
-   * negative TTL; offline negative answers 0 (local data has no SOA);
-   * temperror 0 */
+   * (CNAMEs, records); negative answers carry the RFC 2308 §5 negative
+   * TTL (offline: of the closest SOA of the zone data, 0 without one);
+   * temperror 0. From the answer cache: the TTL as received (the cache
+   * never serves it past its expiry). */
   guint32 ttl;
   char *canonical_name;    /**< target after CNAMEs, NULL when no CNAME was followed */
-  GPtrArray *records;      /**< of BimiDnsRecord*, empty unless status is NOERROR */
+  GPtrArray *records;      /**< of BimiDnsRecord*, empty unless status is NOERROR; read-only (shared with the answer cache) */
   /* temperror cause, else NULL: "timeout", "SERVFAIL" (or another RCODE
    * name), "bogus: <why>", "CNAME loop at <name>", "more than 8 CNAMEs",
    * "malformed answer: <what>", "resolver: <libunbound error>", "deadline"
@@ -288,6 +294,64 @@ void bimi_dns_resolver_count_queries(BimiDnsResolver *resolver);
  * counting is off.
  */
 guint bimi_dns_resolver_get_query_count(BimiDnsResolver *resolver, const char *name);
+
+/* ---- the answer cache ------------------------------------------------------- */
+
+/**
+ * BimiDnsClock:
+ * @data: the pointer given to bimi_dns_resolver_set_clock()
+ *
+ * Returns: now on a monotonic clock, in microseconds (the default is
+ * g_get_monotonic_time()).
+ */
+typedef gint64 (*BimiDnsClock)(gpointer data);
+
+/**
+ * bimi_dns_resolver_set_clock:
+ * @resolver: a resolver before its first lookup
+ * @clock: (nullable): the clock the answer cache ages its entries by; NULL
+ *         for g_get_monotonic_time()
+ * @data: (transfer none): passed to @clock; must outlive @resolver
+ *
+ * Injects the time of the answer cache (tests: a TTL that runs out without
+ * waiting). Deadlines of questions on the network keep the real clock.
+ */
+void bimi_dns_resolver_set_clock(BimiDnsResolver *resolver, BimiDnsClock clock, gpointer data);
+
+/** Counters of the answer cache of one resolver, since it was created. */
+typedef struct {
+  guint64 hits;       /**< lookups answered from the cache, on the calling thread */
+  guint64 misses;     /**< lookups that were not (each then asks libunbound) */
+  guint64 insertions; /**< answers stored */
+  guint64 evictions;  /**< entries dropped to stay within BIMI_DNS_CACHE_MAX_ENTRIES / _MAX_BYTES */
+  guint64 expirations; /**< entries dropped because their TTL ran out */
+  guint64 questions;  /**< questions handed to libunbound (CNAME hops count one each) */
+  guint entries;      /**< answers held now */
+  gsize bytes;        /**< bytes held now (names, RDATA, overhead), at most BIMI_DNS_CACHE_MAX_BYTES */
+} BimiDnsCacheStats;
+
+/**
+ * bimi_dns_resolver_get_cache_stats:
+ * @resolver: a resolver
+ * @out: (out caller-allocates): the counters
+ *
+ * Thread-safe; the counters of different stripes are read one after the
+ * other, so under load they are a near, not an atomic, snapshot.
+ */
+void bimi_dns_resolver_get_cache_stats(BimiDnsResolver *resolver, BimiDnsCacheStats *out);
+
+/**
+ * bimi_dns_resolver_is_cached:
+ * @resolver: a resolver
+ * @name: as bimi_dns_lookup() (an invalid name is never cached: FALSE)
+ * @type: RR type
+ *
+ * Whether bimi_dns_lookup() of (@name, @type) would be answered from the
+ * answer cache now, without waiting for the network: callers decide with
+ * it whether work is cheap enough to run inline rather than on a thread
+ * pool. Counts neither a hit nor a miss. Thread-safe.
+ */
+gboolean bimi_dns_resolver_is_cached(BimiDnsResolver *resolver, const char *name, BimiDnsType type);
 
 /** The per-query deadline of @resolver, in milliseconds (the configured value or the default). */
 guint bimi_dns_resolver_get_timeout_ms(BimiDnsResolver *resolver);

@@ -70,6 +70,14 @@
 /** TTL of a zone record with no TTL, no $TTL and no earlier TTL, seconds
  * (a default, not a bound; BIND uses the SOA minimum, which we may lack). */
 #define BIMI_DNS_ZONE_DEFAULT_TTL     3600u
+/* ---- engine/dns-cache (the in-process answer cache) ---------------------- */
+/** Most answers held by one resolver's answer cache; the oldest go first. */
+#define BIMI_DNS_CACHE_MAX_ENTRIES    65536u
+/** Most bytes of answers held (names, RDATA and per-entry overhead as
+ *  bimi_dns__cache_answer_bytes() counts them); a single larger answer is not kept. */
+#define BIMI_DNS_CACHE_MAX_BYTES      (64u * 1024u * 1024u)
+/** Independently locked parts of the cache (each holds 1/16 of both bounds). */
+#define BIMI_DNS_CACHE_STRIPES        16u
 
 /* ---- engine/arc (RFC 8617) --------------------------------------------- */
 /** Most ARC sets (instances) in one chain: i= is 1..50 (RFC 8617 §4.2.1). */
@@ -224,6 +232,42 @@
 /** Default elapsed-time budget of one FCrDNS check, in per-query timeouts
  *  (BimiRdnsPolicy.budget_ms = 0): bounds a check whose PTR names all time out. */
 #define BIMI_RDNS_BUDGET_QUERIES      2u
+
+/* ---- report/ingest-*, report/mail-source: DMARC aggregate reports received (issue 16, RFC 9990, RFC 7489 App. C) */
+/** Largest report payload read from one file or MIME part (XML, gzip or zip as
+ *  stored), in bytes. */
+#define BIMI_INGEST_MAX_PAYLOAD_BYTES  (32u * 1024u * 1024u)
+/** Largest XML document of one report after decompression, in bytes (the
+ *  largest real reports, from the biggest receivers, are a few MiB). */
+#define BIMI_INGEST_MAX_XML_BYTES      (64u * 1024u * 1024u)
+/** Highest decompression ratio (inflated bytes per payload byte) accepted once
+ *  more than BIMI_INGEST_RATIO_FLOOR_BYTES came out: report XML deflates to
+ *  about 1:10-1:40; a zip bomb reaches 1:1000 and more. */
+#define BIMI_INGEST_MAX_INFLATE_RATIO  200u
+/** Inflated size below which the ratio is not checked, in bytes (tiny reports
+ *  compress oddly). */
+#define BIMI_INGEST_RATIO_FLOOR_BYTES  (1024u * 1024u)
+/** Most <record> elements in one report. */
+#define BIMI_INGEST_MAX_RECORDS        100000u
+/** Most DKIM, and most SPF, <auth_results> entries kept per record. */
+#define BIMI_INGEST_MAX_AUTH_RESULTS   32u
+/** Most <reason>, <error> and <extension> entries kept per record or report. */
+#define BIMI_INGEST_MAX_LIST_ITEMS     32u
+/** Longest text of one element (org_name, report_id, a domain...), in bytes. */
+#define BIMI_INGEST_MAX_FIELD_BYTES    1024u
+/** Deepest element nesting in a report (the schema needs 5; extensions more). */
+#define BIMI_INGEST_MAX_XML_DEPTH      24u
+/** Most entries looked at in one zip archive. */
+#define BIMI_INGEST_MAX_ARCHIVE_ENTRIES 16u
+/** Most MIME parts walked in one message. */
+#define BIMI_INGEST_MAX_MIME_PARTS     64u
+/** Deepest MIME nesting (multipart in multipart, message/rfc822) walked. */
+#define BIMI_INGEST_MAX_MIME_DEPTH     8u
+/** Largest single item read from a mailbox (one mbox message, one Maildir or
+ *  directory file), in bytes: the engine's message cap. */
+#define BIMI_MAIL_SOURCE_MAX_ITEM_BYTES    BIMI_MAX_MESSAGE_BYTES
+/** Deepest directory nesting walked below a directory given as input. */
+#define BIMI_MAIL_SOURCE_MAX_DIR_DEPTH     8u
 
 /* ---- cache/ (issue 8, DESIGN.md §8) ------------------------------------ */
 /** Longest BIMI selector used in a record-cache key, bytes (one DNS label). */

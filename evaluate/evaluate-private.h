@@ -44,6 +44,7 @@ struct _BimiEvaluator {
   BimiRenderOptions render_options;
   /* decision counters (metrics), updated atomically */
   gint n_evaluations;
+  gint n_envelope_inline;   /**< envelope tasks run inline: their DNS answers were cached */
   gint n_domain_status;
   gint n_decisions[3];      /**< indexed by BimiDecisionKind */
   gint n_temperror;

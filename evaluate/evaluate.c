@@ -774,6 +774,17 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   g_return_if_fail(ev != NULL && out != NULL);
   metric(out, "bimi_evaluations_total", "counter", "Messages evaluated.",
          (guint64) g_atomic_int_get(&ev->n_evaluations));
+  metric(out, "bimi_envelope_inline_total", "counter",
+         "Envelope checks (FCrDNS, SPF) run inline because their DNS answers were cached.",
+         (guint64) g_atomic_int_get(&ev->n_envelope_inline));
+  {
+    BimiDnsCacheStats dc;
+    bimi_dns_resolver_get_cache_stats(ev->resolver, &dc);
+    metric(out, "bimi_dns_cache_hits_total", "counter", "DNS lookups answered from the in-process cache.", dc.hits);
+    metric(out, "bimi_dns_cache_misses_total", "counter", "DNS lookups not in the in-process cache.", dc.misses);
+    metric(out, "bimi_dns_questions_total", "counter", "Questions handed to libunbound.", dc.questions);
+    metric(out, "bimi_dns_cache_entries", "gauge", "Answers held by the in-process DNS cache.", dc.entries);
+  }
   metric(out, "bimi_domain_status_total", "counter", "Domain status requests evaluated.",
          (guint64) g_atomic_int_get(&ev->n_domain_status));
   g_string_append(out, "# HELP bimi_decisions_total Decisions by kind.\n# TYPE bimi_decisions_total counter\n");

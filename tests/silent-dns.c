@@ -33,12 +33,42 @@ put32(GByteArray *b, guint32 v)
   put16(b, v & 0xffff);
 }
 
+/* NXDOMAIN for the question of @q (@qend bytes), with the root's SOA in the
+ * authority section (RFC 2308 §3). */
+static GByteArray *
+nxdomain(const guint8 *q, gsize qend)
+{
+  static const guint8 soa_names[] = { 1, 'a', 0, 1, 'b', 0 }; /* MNAME a. RNAME b. */
+  GByteArray *b = g_byte_array_new();
+
+  g_byte_array_append(b, q, 2); /* ID */
+  put16(b, 0x8183);             /* QR RD RA, NXDOMAIN */
+  put16(b, 1);
+  put16(b, 0);
+  put16(b, 1);
+  put16(b, 0);
+  g_byte_array_append(b, q + 12, (guint) (qend - 12));
+  g_byte_array_append(b, (const guint8 *) "", 1); /* owner: the root */
+  put16(b, 6);                                   /* SOA */
+  put16(b, 1);
+  put32(b, SILENT_DNS_SOA_TTL);
+  put16(b, sizeof soa_names + 20);
+  g_byte_array_append(b, soa_names, sizeof soa_names);
+  put32(b, 1);                                   /* serial */
+  put32(b, 3600);                                /* refresh */
+  put32(b, 600);                                 /* retry */
+  put32(b, 86400);                               /* expire */
+  put32(b, SILENT_DNS_SOA_MINIMUM);
+  return b;
+}
+
 /* The reply to @q, or NULL to stay silent. Records the question. */
 static GByteArray *
 reply(SilentDns *s, const guint8 *q, gsize qlen)
 {
   gsize pos = 12, qend;
   guint qtype, ancount = 0;
+  gboolean nx;
   GString *name = g_string_new(NULL);
   GByteArray *b;
 
@@ -64,8 +94,11 @@ reply(SilentDns *s, const guint8 *q, gsize qlen)
     g_hash_table_add(s->asked, key);
   }
   g_mutex_unlock(&s->lock);
+  nx = name->len >= 2 && g_ascii_strncasecmp(name->str, "nx", 2) == 0;
   g_string_free(name, TRUE);
 
+  if (nx)
+    return nxdomain(q, qend);
   if (qtype == 12)
     ancount = s->ptr_names;
   else if (qtype == 16 && s->txt != NULL)

@@ -5,11 +5,18 @@
  * TXT questions with one TXT record holding @txt (when @txt is not NULL),
  * and drops every other question, so that the client's per-query deadline
  * passes: the shape of a PTR zone whose names live on dead servers.
+ * A name whose first label starts with "nx" is NXDOMAIN with the SOA of the
+ * root in the authority section (TTL SILENT_DNS_SOA_TTL, MINIMUM
+ * SILENT_DNS_SOA_MINIMUM): RFC 2308 negative caching.
  */
 #ifndef BIMI_TESTS_SILENT_DNS_H
 #define BIMI_TESTS_SILENT_DNS_H
 
 #include <glib.h>
+
+/** TTL and MINIMUM of the SOA sent with NXDOMAIN, seconds (negative TTL: the smaller). */
+#define SILENT_DNS_SOA_TTL 3600u
+#define SILENT_DNS_SOA_MINIMUM 30u
 
 typedef struct _SilentDns SilentDns;
 

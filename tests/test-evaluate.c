@@ -207,6 +207,33 @@ eval_thread(gpointer data)
   return GINT_TO_POINTER(k);
 }
 
+/* FCrDNS and SPF run inline, with no hand-off to the envelope pool, once the
+ * resolver's answer cache holds their first answers; the results are the same. */
+static void
+test_envelope_inline(void)
+{
+  static const BimiEnvelope env = { "192.0.2.10", "brand.test", "bounce@brand.test" };
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(BimiDecision) d1 = eval(ev, "vmc.eml", &env);
+  g_autoptr(BimiDecision) d2 = NULL;
+  JsonObject *rdns1, *rdns2, *spf1, *spf2;
+
+  g_assert_cmpint(g_atomic_int_get(&ev->n_envelope_inline), ==, 0); /* nothing cached yet: the pool */
+  d2 = eval(ev, "vmc.eml", &env);
+  g_assert_cmpint(g_atomic_int_get(&ev->n_envelope_inline), ==, 1);
+  rdns1 = member(d1, "auth", "rdns", NULL);
+  rdns2 = member(d2, "auth", "rdns", NULL);
+  spf1 = member(d1, "auth", "spf", NULL);
+  spf2 = member(d2, "auth", "spf", NULL);
+  g_assert_true(rdns1 != NULL && rdns2 != NULL && spf1 != NULL && spf2 != NULL);
+  g_assert_cmpstr(json_object_get_string_member(rdns1, "result"), ==, "pass");
+  g_assert_cmpstr(json_object_get_string_member(rdns2, "result"), ==, "pass");
+  g_assert_cmpstr(json_object_get_string_member(spf1, "result"), ==, "pass");
+  g_assert_cmpstr(json_object_get_string_member(spf2, "result"), ==, "pass");
+  g_assert_cmpstr(json_object_get_string_member(rdns2, "confirmed_name"), ==,
+                  json_object_get_string_member(rdns1, "confirmed_name"));
+}
+
 static void
 test_single_flight(void)
 {
@@ -651,6 +678,7 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/cache", test_cache);
   g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
+  g_test_add_func("/evaluate/envelope-inline", test_envelope_inline);
   g_test_add_func("/evaluate/bad-input", test_bad_input);
   g_test_add_func("/evaluate/domain-status", test_domain_status);
   g_test_add_func("/evaluate/reason-names", test_reason_names);

@@ -1,0 +1,231 @@
+/* report/ingest-store.c — received aggregate reports in SQLite (issue 16).
+ *
+ * RFC 9990 §3.1.1 (report_id unique per org_name), RFC 7489 Appendix C. The
+ * schema is the "ingest" module's migrations in report/report-db; a report is
+ * one BEGIN IMMEDIATE transaction (INSERT OR IGNORE of the report row decides
+ * "duplicate" under the write lock, so two ingest processes never store a
+ * report twice).
+ */
+#include "report/ingest-store.h"
+
+#include <sqlite3.h>
+
+static const char *const ingest_migrations[] = {
+  /* version 1 */
+  "CREATE TABLE ingest_report ("
+  "  id INTEGER PRIMARY KEY,"
+  "  org_name TEXT NOT NULL,"
+  "  report_id TEXT NOT NULL,"
+  "  email TEXT, extra_contact_info TEXT, generator TEXT, version TEXT, xml_namespace TEXT,"
+  "  begin_time INTEGER NOT NULL, end_time INTEGER NOT NULL,"
+  "  policy_domain TEXT NOT NULL,"
+  "  adkim TEXT, aspf TEXT, p TEXT NOT NULL, sp TEXT, np TEXT, pct INTEGER, fo TEXT, testing TEXT,"
+  "  discovery_method TEXT, version_published TEXT,"
+  "  errors TEXT,"
+  "  message_count INTEGER NOT NULL,"
+  "  source TEXT NOT NULL,"
+  "  ingested_at INTEGER NOT NULL,"
+  "  UNIQUE (org_name, report_id));"
+  "CREATE INDEX ingest_report_domain ON ingest_report (policy_domain, begin_time);"
+  "CREATE TABLE ingest_record ("
+  "  id INTEGER PRIMARY KEY,"
+  "  report INTEGER NOT NULL REFERENCES ingest_report(id) ON DELETE CASCADE,"
+  "  source_ip TEXT NOT NULL,"
+  "  count INTEGER NOT NULL,"
+  "  disposition TEXT NOT NULL, dkim TEXT NOT NULL, spf TEXT NOT NULL,"
+  "  header_from TEXT NOT NULL, envelope_from TEXT, envelope_to TEXT);"
+  "CREATE INDEX ingest_record_report ON ingest_record (report);"
+  "CREATE TABLE ingest_reason ("
+  "  record INTEGER NOT NULL REFERENCES ingest_record(id) ON DELETE CASCADE,"
+  "  type TEXT NOT NULL, comment TEXT);"
+  "CREATE INDEX ingest_reason_record ON ingest_reason (record);"
+  "CREATE TABLE ingest_auth_result ("
+  "  record INTEGER NOT NULL REFERENCES ingest_record(id) ON DELETE CASCADE,"
+  "  method TEXT NOT NULL CHECK (method IN ('dkim', 'spf')),"
+  "  domain TEXT NOT NULL, selector TEXT, scope TEXT, result TEXT NOT NULL, human_result TEXT);"
+  "CREATE INDEX ingest_auth_result_record ON ingest_auth_result (record);",
+};
+
+static const BimiReportDbSchema ingest_schema = { "ingest", ingest_migrations, G_N_ELEMENTS(ingest_migrations) };
+
+gboolean
+bimi_ingest_store_migrate(BimiReportDb *db, GError **error)
+{
+  return bimi_report_db_migrate(db, &ingest_schema, error);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+  if (s != NULL)
+    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+/* Runs a bound statement that returns no rows; resets it for the next use. */
+static gboolean
+step_done(BimiReportDb *db, sqlite3_stmt *st, const char *what, GError **error)
+{
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (rc != SQLITE_DONE)
+    return bimi_report_db_set_error(db, error, what);
+  return TRUE;
+}
+
+typedef struct {
+  sqlite3_stmt *report, *record, *reason, *auth;
+} Statements;
+
+static void
+statements_clear(Statements *s)
+{
+  sqlite3_finalize(s->report);
+  sqlite3_finalize(s->record);
+  sqlite3_finalize(s->reason);
+  sqlite3_finalize(s->auth);
+}
+
+static gboolean
+prepare(BimiReportDb *db, Statements *s, GError **error)
+{
+  sqlite3 *h = bimi_report_db_handle(db);
+  const char *sql[] = {
+    "INSERT OR IGNORE INTO ingest_report (org_name, report_id, email, extra_contact_info, generator, version,"
+    " xml_namespace, begin_time, end_time, policy_domain, adkim, aspf, p, sp, np, pct, fo, testing,"
+    " discovery_method, version_published, errors, message_count, source, ingested_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+    " ?22, ?23, ?24)",
+    "INSERT INTO ingest_record (report, source_ip, count, disposition, dkim, spf, header_from, envelope_from,"
+    " envelope_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "INSERT INTO ingest_reason (record, type, comment) VALUES (?1, ?2, ?3)",
+    "INSERT INTO ingest_auth_result (record, method, domain, selector, scope, result, human_result)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+  };
+  sqlite3_stmt **out[] = { &s->report, &s->record, &s->reason, &s->auth };
+  for (gsize i = 0; i < G_N_ELEMENTS(sql); i++) {
+    if (sqlite3_prepare_v2(h, sql[i], -1, out[i], NULL) != SQLITE_OK)
+      return bimi_report_db_set_error(db, error, "prepare ingest statement");
+  }
+  return TRUE;
+}
+
+static gboolean
+insert_auth(BimiReportDb *db, sqlite3_stmt *st, sqlite3_int64 record, const char *method, GPtrArray *list,
+            GError **error)
+{
+  for (guint i = 0; i < list->len; i++) {
+    const BimiIngestAuthResult *a = g_ptr_array_index(list, i);
+    sqlite3_bind_int64(st, 1, record);
+    bind_text(st, 2, method);
+    bind_text(st, 3, a->domain);
+    bind_text(st, 4, a->selector);
+    bind_text(st, 5, a->scope);
+    bind_text(st, 6, a->result);
+    bind_text(st, 7, a->human_result);
+    if (!step_done(db, st, "insert auth result", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+insert_all(BimiReportDb *db, Statements *s, const BimiIngestReport *r, const char *source, gint64 now,
+           gboolean *duplicate_out, GError **error)
+{
+  sqlite3 *h = bimi_report_db_handle(db);
+  /* <error> texts, one per line (NULL when none). */
+  g_autoptr(GString) joined = g_string_new(NULL);
+  for (guint i = 0; i < r->errors->len; i++)
+    g_string_append_printf(joined, "%s%s", i > 0 ? "\n" : "", (const char *) g_ptr_array_index(r->errors, i));
+  const char *errors = r->errors->len > 0 ? joined->str : NULL;
+  sqlite3_stmt *st = s->report;
+  bind_text(st, 1, r->org_name);
+  bind_text(st, 2, r->report_id);
+  bind_text(st, 3, r->email);
+  bind_text(st, 4, r->extra_contact_info);
+  bind_text(st, 5, r->generator);
+  bind_text(st, 6, r->version);
+  bind_text(st, 7, r->xml_namespace);
+  sqlite3_bind_int64(st, 8, r->begin);
+  sqlite3_bind_int64(st, 9, r->end);
+  bind_text(st, 10, r->domain);
+  bind_text(st, 11, r->adkim);
+  bind_text(st, 12, r->aspf);
+  bind_text(st, 13, r->p);
+  bind_text(st, 14, r->sp);
+  bind_text(st, 15, r->np);
+  if (r->pct >= 0)
+    sqlite3_bind_int(st, 16, r->pct);
+  else
+    sqlite3_bind_null(st, 16);
+  bind_text(st, 17, r->fo);
+  bind_text(st, 18, r->testing);
+  bind_text(st, 19, r->discovery_method);
+  bind_text(st, 20, r->version_published);
+  bind_text(st, 21, errors);
+  sqlite3_bind_int64(st, 22, (sqlite3_int64) r->message_count);
+  bind_text(st, 23, source);
+  sqlite3_bind_int64(st, 24, now);
+  if (!step_done(db, st, "insert report", error))
+    return FALSE;
+  if (sqlite3_changes(h) == 0) {
+    *duplicate_out = TRUE;
+    return TRUE;
+  }
+  sqlite3_int64 report_row = sqlite3_last_insert_rowid(h);
+  for (guint i = 0; i < r->records->len; i++) {
+    const BimiIngestRecord *rec = g_ptr_array_index(r->records, i);
+    st = s->record;
+    sqlite3_bind_int64(st, 1, report_row);
+    bind_text(st, 2, rec->source_ip);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64) rec->count);
+    bind_text(st, 4, rec->disposition);
+    bind_text(st, 5, rec->dkim);
+    bind_text(st, 6, rec->spf);
+    bind_text(st, 7, rec->header_from);
+    bind_text(st, 8, rec->envelope_from);
+    bind_text(st, 9, rec->envelope_to);
+    if (!step_done(db, st, "insert record", error))
+      return FALSE;
+    sqlite3_int64 record_row = sqlite3_last_insert_rowid(h);
+    for (guint j = 0; j < rec->reasons->len; j++) {
+      const BimiIngestReason *reason = g_ptr_array_index(rec->reasons, j);
+      sqlite3_bind_int64(s->reason, 1, record_row);
+      bind_text(s->reason, 2, reason->type);
+      bind_text(s->reason, 3, reason->comment);
+      if (!step_done(db, s->reason, "insert reason", error))
+        return FALSE;
+    }
+    if (!insert_auth(db, s->auth, record_row, "dkim", rec->dkim_results, error) ||
+        !insert_auth(db, s->auth, record_row, "spf", rec->spf_results, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+bimi_ingest_store_report(BimiReportDb *db, const BimiIngestReport *report, const char *source, gint64 now,
+                         gboolean *duplicate_out, GError **error)
+{
+  g_return_val_if_fail(db != NULL && report != NULL && source != NULL && duplicate_out != NULL, FALSE);
+  *duplicate_out = FALSE;
+  Statements s = { 0 };
+  if (!prepare(db, &s, error)) {
+    statements_clear(&s);
+    return FALSE;
+  }
+  if (!bimi_report_db_begin(db, error)) {
+    statements_clear(&s);
+    return FALSE;
+  }
+  gboolean ok = insert_all(db, &s, report, source, now, duplicate_out, error);
+  statements_clear(&s);
+  if (!ok) {
+    bimi_report_db_rollback(db);
+    return FALSE;
+  }
+  return bimi_report_db_commit(db, error);
+}
