@@ -257,12 +257,11 @@ static void
 redis_release(BimiRecordCacheBackend *self, const char *key, gboolean ok)
 {
   RedisBackend *b = (RedisBackend *) self;
-  char *token;
+  gpointer stored_key = NULL, token = NULL;
 
   pthread_mutex_lock(&b->lock);
-  token = g_hash_table_lookup(b->tokens, key);
-  if (token != NULL)
-    g_hash_table_steal(b->tokens, key);
+  if (g_hash_table_steal_extended(b->tokens, key, &stored_key, &token))
+    g_free(stored_key);
   pthread_mutex_unlock(&b->lock);
   if (token != NULL) {
     g_autofree char *lk = lock_key(key);
