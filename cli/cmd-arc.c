@@ -38,9 +38,10 @@ print_json(const BimiArcChain *chain)
   bimi_cli_print_builder(b);
 }
 
-static int
-run(int argc, char **argv, BimiCliDnsOptions *dns)
+int
+bimi_cli_cmd_arc(int argc, char **argv)
 {
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *at = NULL;
   gboolean json = FALSE;
   g_autoptr(GError) error = NULL;
@@ -49,46 +50,30 @@ run(int argc, char **argv, BimiCliDnsOptions *dns)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the chain as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - validate the ARC chain of a message");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  g_option_context_set_description(ctx, "Exit status: 0 arc=pass; 1 fail or none; 2 usage or internal error.");
-  bimi_cli_add_dns_options(ctx, dns);
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("arc", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("arc", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "arc", .parameters = "MSG.eml - validate the ARC chain of a message",
+    .description = "Exit status: 0 arc=pass; 1 fail or none; 2 usage or internal error.",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("arc", error->message);
   g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
-  if (msg == NULL) {
-    fprintf(stderr, "bimi arc: %s: %s\n", argv[1], error->message);
-    return BIMI_EXIT_USAGE;
-  }
-  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(dns, &error);
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi arc: DNS: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (msg == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "arc: %s: %s", argv[1], error->message);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "arc: DNS: %s", error->message);
   BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
   g_autoptr(BimiArcChain) chain = bimi_arc_validate(msg, &opts, &error);
-  if (chain == NULL) {
-    fprintf(stderr, "bimi arc: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (chain == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "arc: %s", error->message);
   if (json)
     print_json(chain);
   else
     print_text(chain);
   return chain->result == BIMI_ARC_RESULT_PASS ? BIMI_EXIT_PASS : BIMI_EXIT_FAIL;
-}
-
-int
-bimi_cli_cmd_arc(int argc, char **argv)
-{
-  BimiCliDnsOptions dns = { 0 };
-  int rc = run(argc, argv, &dns);
-  bimi_cli_dns_options_clear(&dns);
-  return rc;
 }

@@ -31,38 +31,10 @@
 #include <json-glib/json-glib.h>
 
 static char *
-default_data_file(const char *name)
-{
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  const char *env = g_getenv("BIMI_DATA_DIR");
-
-  if (env != NULL)
-    return g_build_filename(env, name, NULL);
-  if (exe != NULL) {
-    g_autofree char *dir = g_path_get_dirname(exe);
-    char *p = g_build_filename(dir, "..", "data", name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free(p);
-  }
-  return g_build_filename("data", name, NULL);
-}
-
-static char *
 iso_time(gint64 t)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
   return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-}
-
-static void
-add_strv(JsonBuilder *b, const char *member, char **v)
-{
-  json_builder_set_member_name(b, member);
-  json_builder_begin_array(b);
-  for (guint i = 0; v != NULL && v[i] != NULL; i++)
-    json_builder_add_string_value(b, v[i]);
-  json_builder_end_array(b);
 }
 
 static void
@@ -72,48 +44,27 @@ print_json(const BimiVmcResult *r)
   g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after);
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "valid");
-  json_builder_add_boolean_value(b, r->valid);
-  bimi_json_add_string_or_null(b, "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type));
-  bimi_json_add_string_or_null(b, "mark_type", bimi_vmc_mark_type_to_string(r->mark_type));
-  bimi_json_add_string_or_null(b, "mark_type_text", r->mark_type_text);
-  json_builder_set_member_name(b, "pilot");
-  json_builder_add_boolean_value(b, r->pilot);
-  bimi_json_add_string_or_null(b, "subject", r->subject);
-  bimi_json_add_string_or_null(b, "organization", r->organization);
-  bimi_json_add_string_or_null(b, "trademark_country", r->trademark_country);
-  bimi_json_add_string_or_null(b, "trademark_office", r->trademark_office);
-  bimi_json_add_string_or_null(b, "trademark_id", r->trademark_id);
-  bimi_json_add_string_or_null(b, "issuer", r->issuer);
-  bimi_json_add_string_or_null(b, "serial", r->serial_hex);
-  bimi_json_add_string_or_null(b, "sha256", r->leaf_sha256);
-  bimi_json_add_string_or_null(b, "not_before", nb);
-  bimi_json_add_string_or_null(b, "not_after", na);
-  add_strv(b, "sans", r->sans);
-  add_strv(b, "chain", r->chain);
-  add_strv(b, "sct_logs", r->sct_logs);
-  bimi_json_add_string_or_null(b, "revocation", bimi_vmc_revocation_status_to_string(r->revocation));
-  add_strv(b, "revocation_crls", r->revocation_crls);
-  bimi_json_add_string_or_null(b, "logo_hash_alg", r->logo_hash_alg);
-  bimi_json_add_string_or_null(b, "logo_hash", r->logo_hash_hex);
-  json_builder_set_member_name(b, "logo_hash_ok");
-  json_builder_add_boolean_value(b, r->logo_hash_ok);
-  bimi_json_add_string_or_null(b, "svg_sha256", r->svg_sha256);
+  bimi_json_add_members(b, "bsssb sssss sssss vvvsv ssbs", "valid", r->valid,
+                        "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type),
+                        "mark_type", bimi_vmc_mark_type_to_string(r->mark_type), "mark_type_text", r->mark_type_text,
+                        "pilot", r->pilot, "subject", r->subject, "organization", r->organization,
+                        "trademark_country", r->trademark_country, "trademark_office", r->trademark_office,
+                        "trademark_id", r->trademark_id, "issuer", r->issuer, "serial", r->serial_hex,
+                        "sha256", r->leaf_sha256, "not_before", nb, "not_after", na, "sans", r->sans,
+                        "chain", r->chain, "sct_logs", r->sct_logs,
+                        "revocation", bimi_vmc_revocation_status_to_string(r->revocation),
+                        "revocation_crls", r->revocation_crls, "logo_hash_alg", r->logo_hash_alg,
+                        "logo_hash", r->logo_hash_hex, "logo_hash_ok", r->logo_hash_ok, "svg_sha256", r->svg_sha256);
   json_builder_set_member_name(b, "failures");
   json_builder_begin_array(b);
   for (guint i = 0; i < r->failures->len; i++) {
     const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
     json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "check", bimi_vmc_check_code(f->check));
-    bimi_json_add_string_or_null(b, "detail", f->detail);
+    bimi_json_add_members(b, "ss", "check", bimi_vmc_check_code(f->check), "detail", f->detail);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
-  json_builder_set_member_name(b, "warnings");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < r->warnings->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(r->warnings, i));
-  json_builder_end_array(b);
+  bimi_json_add_members(b, "p", "warnings", r->warnings);
   json_builder_end_object(b);
   bimi_cli_print_builder(b);
 }
@@ -179,7 +130,6 @@ cert_verify(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("CHAIN.pem — validate a VMC/CMC Evidence Document");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pem = NULL, logo = NULL;
   g_autoptr(BimiVmcTrust) trust = NULL;
@@ -189,12 +139,12 @@ cert_verify(int argc, char **argv)
   g_auto(BimiCliFetchOptions) fetch_opts = { 0 };
   g_autoptr(BimiFetcher) fetcher = NULL;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_fetch_options(ctx, &fetch_opts);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("cert verify", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("cert verify", "expected exactly one CHAIN.pem");
+  const BimiCliSpec spec = {
+    .name = "cert verify", .parameters = "CHAIN.pem — validate a VMC/CMC Evidence Document",
+    .entries = entries, .fetch = &fetch_opts, .n_args = 1, .args_usage = "expected exactly one CHAIN.pem",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (revocation != NULL && !bimi_vmc_revocation_mode_from_string(revocation, &opts.revocation))
     return bimi_cli_usage_error("cert verify", "--revocation takes require, soft or off");
   if (at != NULL) {
@@ -203,24 +153,18 @@ cert_verify(int argc, char **argv)
   } else {
     opts.now = g_get_real_time() / G_USEC_PER_SEC;
   }
-  roots_path = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
-  logs_path = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+  roots_path = trust_store ? g_strdup(trust_store) : bimi_cli_data_file("bimi-roots.pem");
+  logs_path = ct_logs ? g_strdup(ct_logs) : bimi_cli_data_file("ct-logs.cnf");
   trust = bimi_vmc_trust_new_from_files(roots_path, logs_path, &error);
-  if (trust == NULL) {
-    fprintf(stderr, "bimi cert verify: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (trust == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
   pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);
-  if (pem == NULL) {
-    fprintf(stderr, "bimi cert verify: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (pem == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
   if (svg != NULL) {
     logo = bimi_cli_read_file(svg, BIMI_VMC_MAX_SVG_BYTES, &error);
-    if (logo == NULL) {
-      fprintf(stderr, "bimi cert verify: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (logo == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
     opts.location_svg = logo;
   }
   if (opts.revocation != BIMI_VMC_REVOCATION_OFF) {
@@ -233,10 +177,8 @@ cert_verify(int argc, char **argv)
   opts.domain = domain;
   opts.selector = selector;
   r = bimi_vmc_verify(pem, trust, &opts, &error);
-  if (r == NULL) {
-    fprintf(stderr, "bimi cert verify: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (r == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
   if (json)
     print_json(r);
   else
@@ -252,33 +194,29 @@ cert_logo(int argc, char **argv)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "where to write the SVG (- for stdout)", "LOGO.svg" },
     { NULL }
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("CHAIN.pem — extract the certificate's SVG logo");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pem = NULL, svg = NULL;
   gsize n;
   const char *p;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("cert logo", error->message);
+  const BimiCliSpec spec = {
+    .name = "cert logo", .parameters = "CHAIN.pem — extract the certificate's SVG logo",
+    .entries = entries, .n_args = -1,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (argc != 2 || output == NULL)
     return bimi_cli_usage_error("cert logo", "usage: bimi cert logo CHAIN.pem -o LOGO.svg");
   pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);
-  if (pem == NULL) {
-    fprintf(stderr, "bimi cert logo: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (pem == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert logo: %s", error->message);
   svg = bimi_vmc_extract_logo(pem, &error);
-  if (svg == NULL) {
-    fprintf(stderr, "bimi cert logo: %s\n", error->message);
-    return BIMI_EXIT_FAIL;
-  }
+  if (svg == NULL)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "cert logo: %s", error->message);
   p = g_bytes_get_data(svg, &n);
   fflush(stdout);
-  if (!bimi_cli_write_output(output, p, n, &error)) {
-    fprintf(stderr, "bimi cert logo: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (!bimi_cli_write_output(output, p, n, &error))
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert logo: %s", error->message);
   return BIMI_EXIT_PASS;
 }
 

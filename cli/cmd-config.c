@@ -27,10 +27,8 @@ bimi_cli_cmd_config(int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(BimiConfig) config = bimi_config_new_from_file(argv[2], &error);
     g_autofree char *changed = NULL;
-    if (config == NULL) {
-      fprintf(stderr, "bimi config: %s\n", error->message);
-      return BIMI_EXIT_FAIL;
-    }
+    if (config == NULL)
+      return bimi_cli_fail(BIMI_EXIT_FAIL, "config: %s", error->message);
     changed = bimi_config_format_changed(config);
     printf("# %s: configuration ok; keys set away from their defaults:\n%s", argv[2], changed);
     return BIMI_EXIT_PASS;

@@ -50,9 +50,10 @@ print_json(const GPtrArray *sigs)
   bimi_cli_print_builder(b);
 }
 
-static int
-run(int argc, char **argv, BimiCliDnsOptions *dns)
+int
+bimi_cli_cmd_dkim(int argc, char **argv)
 {
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *at = NULL;
   gboolean json = FALSE;
   int max_signatures = 0;
@@ -63,14 +64,13 @@ run(int argc, char **argv, BimiCliDnsOptions *dns)
     { "max-signatures", 0, 0, G_OPTION_ARG_INT, &max_signatures, "Verify at most N signatures (default 10)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - verify the DKIM signatures of a message");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, dns);
 
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("dkim", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("dkim", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "dkim", .parameters = "MSG.eml - verify the DKIM signatures of a message",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (max_signatures < 0 || (guint) max_signatures > BIMI_DKIM_MAX_SIGNATURES) {
     g_autofree char *m = g_strdup_printf("--max-signatures must be 0..%u", BIMI_DKIM_MAX_SIGNATURES);
     return bimi_cli_usage_error("dkim", m);
@@ -79,15 +79,11 @@ run(int argc, char **argv, BimiCliDnsOptions *dns)
   if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("dkim", error->message);
   g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
-  if (msg == NULL) {
-    fprintf(stderr, "bimi dkim: %s: %s\n", argv[1], error->message);
-    return BIMI_EXIT_USAGE;
-  }
-  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(dns, &error);
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi dkim: DNS: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (msg == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dkim: %s: %s", argv[1], error->message);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dkim: DNS: %s", error->message);
   BimiDkimOptions opts = {
     .now = now,
     .max_signatures = (guint) max_signatures,
@@ -95,10 +91,8 @@ run(int argc, char **argv, BimiCliDnsOptions *dns)
     .key_fetch_data = resolver,
   };
   g_autoptr(GPtrArray) sigs = bimi_dkim_verify(msg, &opts, &error);
-  if (sigs == NULL) {
-    fprintf(stderr, "bimi dkim: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (sigs == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dkim: %s", error->message);
   if (json)
     print_json(sigs);
   else
@@ -110,14 +104,5 @@ run(int argc, char **argv, BimiCliDnsOptions *dns)
     any_pass = any_pass || s->result == BIMI_DKIM_RESULT_PASS;
     any_temp = any_temp || s->result == BIMI_DKIM_RESULT_TEMPERROR;
   }
-  return any_pass ? BIMI_EXIT_PASS : any_temp ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_FAIL;
-}
-
-int
-bimi_cli_cmd_dkim(int argc, char **argv)
-{
-  BimiCliDnsOptions dns = { 0 };
-  int rc = run(argc, argv, &dns);
-  bimi_cli_dns_options_clear(&dns);
-  return rc;
+  return bimi_cli_exit_status(any_pass, any_temp);
 }

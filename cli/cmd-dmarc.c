@@ -100,7 +100,7 @@ print_text(const BimiDmarcEvaluation *ev, const char *authres)
 int
 bimi_cli_cmd_dmarc(int argc, char **argv)
 {
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *ip_text = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *authserv_id = NULL;
   gboolean json = FALSE, rfc7489 = FALSE;
   g_auto(GStrv) trusted_sealers = NULL;
@@ -117,7 +117,6 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {spf, dkim[], arc, dmarc, authentication_results} as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - SPF, DKIM and DMARC of one message");
   g_autoptr(BimiMessage) msg = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(GInetAddress) ip = NULL;
@@ -131,48 +130,31 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   BimiDmarcOptions dmarc_options = { 0 };
   BimiDmarcMessageInput input;
   gint64 now;
-  int status;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx, "Exit status: 0 dmarc=pass; 1 fail, none or permerror;\n"
-                                         "2 usage or internal error; 3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("dmarc", error->message);
-  }
-  if (argc != 2) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("dmarc", "expected exactly one message file (or - for stdin)");
-  }
+  const BimiCliSpec spec = {
+    .name = "dmarc", .parameters = "MSG.eml - SPF, DKIM and DMARC of one message",
+    .description = "Exit status: 0 dmarc=pass; 1 fail, none or permerror;\n"
+                   "2 usage or internal error; 3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   now = g_get_real_time() / G_USEC_PER_SEC;
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
     return bimi_cli_usage_error("dmarc", error->message);
-  }
   if (ip_text != NULL) {
     ip = g_inet_address_new_from_string(ip_text);
-    if (ip == NULL) {
-      bimi_cli_dns_options_clear(&dns);
+    if (ip == NULL)
       return bimi_cli_usage_error("dmarc", "--ip: not an IPv4 or IPv6 address");
-    }
-    if ((helo == NULL || *helo == '\0') && (mail_from == NULL || *mail_from == '\0')) {
-      bimi_cli_dns_options_clear(&dns);
+    if ((helo == NULL || *helo == '\0') && (mail_from == NULL || *mail_from == '\0'))
       return bimi_cli_usage_error("dmarc", "--ip needs --mail-from, --helo or both");
-    }
   }
   msg = bimi_cli_read_message(argv[1], &error);
-  if (msg == NULL) {
-    bimi_cli_dns_options_clear(&dns);
-    fprintf(stderr, "bimi dmarc: %s: %s\n", argv[1], error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (msg == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s: %s", argv[1], error->message);
   resolver = bimi_cli_dns_resolver(&dns, &error);
-  bimi_cli_dns_options_clear(&dns);
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi dmarc: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s", error->message);
 
   /* SPF of the MAIL FROM identity (postmaster@HELO for a null path, RFC 7208 §2.4). */
   if (ip != NULL) {
@@ -180,10 +162,8 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     spf_options.now = now;
     spf_options.receiver = authserv_id;
     spf = bimi_spf_check(resolver, ip, helo, mail_from, &spf_options, &error);
-    if (spf == NULL) {
-      fprintf(stderr, "bimi dmarc: SPF: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (spf == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: SPF: %s", error->message);
     /* the HELO identity on its own, as the service reports it (RFC 7208 §2.3) */
     spf_helo = bimi_spf_check_helo(resolver, ip, helo, spf, &spf_options);
   }
@@ -192,28 +172,22 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   dkim_options.key_fetch = bimi_dkim_key_fetch_dns;
   dkim_options.key_fetch_data = resolver;
   sigs = bimi_dkim_verify(msg, &dkim_options, &error);
-  if (sigs == NULL) {
-    fprintf(stderr, "bimi dmarc: DKIM: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (sigs == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: DKIM: %s", error->message);
 
   {
     BimiArcOptions arc_options = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
     arc = bimi_arc_validate(msg, &arc_options, &error);
-    if (arc == NULL) {
-      fprintf(stderr, "bimi dmarc: ARC: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (arc == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: ARC: %s", error->message);
   }
 
   bimi_dmarc_message_input_init(&input, msg, spf, spf_helo, helo != NULL && *helo != '\0' ? helo : NULL, sigs);
   dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
   ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
   bimi_dmarc_message_input_clear(&input);
-  if (ev == NULL) {
-    fprintf(stderr, "bimi dmarc: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (ev == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s", error->message);
   if (ev->result == BIMI_DMARC_RESULT_FAIL) {
     const char *sealer = NULL;
     if (bimi_arc_trusted_pass(arc, (const char *const *) trusted_sealers, ev->author_domain, ev->adkim, ev->aspf,
@@ -227,16 +201,5 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   else
     print_text(ev, authres);
 
-  switch (ev->result) {
-  case BIMI_DMARC_RESULT_PASS:
-    status = BIMI_EXIT_PASS;
-    break;
-  case BIMI_DMARC_RESULT_TEMPERROR:
-    status = BIMI_EXIT_TEMPERROR;
-    break;
-  default:
-    status = BIMI_EXIT_FAIL;
-    break;
-  }
-  return status;
+  return bimi_cli_exit_status(ev->result == BIMI_DMARC_RESULT_PASS, ev->result == BIMI_DMARC_RESULT_TEMPERROR);
 }

@@ -8,6 +8,7 @@
  * Exit: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.
  */
 #include "cli/commands.h"
+#include "engine/base/base-json.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -81,15 +82,7 @@ add_bytes(JsonBuilder *b, const char *member, GBytes *bytes)
 {
   gsize len = 0;
   const char *p = g_bytes_get_data(bytes, &len);
-  g_autofree char *valid = g_utf8_make_valid(p ? p : "", (gssize) len);
-  json_builder_set_member_name(b, member);
-  json_builder_add_string_value(b, valid);
-  if (!g_utf8_validate_len(p ? p : "", len, NULL) || memchr(p ? p : "", '\0', len) != NULL) {
-    g_autofree char *b64 = g_base64_encode((const guchar *) p, len);
-    g_autofree char *name = g_strconcat(member, "_base64", NULL);
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, b64);
-  }
+  bimi_json_add_bytes(b, member, p, len);
 }
 
 static void
@@ -98,33 +91,15 @@ print_json(const BimiDnsAnswer *answer)
   g_autoptr(JsonBuilder) b = json_builder_new();
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "name");
-  json_builder_add_string_value(b, answer->qname);
-  json_builder_set_member_name(b, "type");
-  json_builder_add_string_value(b, bimi_dns_type_to_string(answer->type));
-  json_builder_set_member_name(b, "status");
-  json_builder_add_string_value(b, bimi_dns_status_to_string(answer->status));
-  json_builder_set_member_name(b, "ttl");
-  json_builder_add_int_value(b, answer->ttl);
-  json_builder_set_member_name(b, "canonical_name");
-  if (answer->canonical_name != NULL)
-    json_builder_add_string_value(b, answer->canonical_name);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "detail");
-  if (answer->detail != NULL)
-    json_builder_add_string_value(b, answer->detail);
-  else
-    json_builder_add_null_value(b);
+  bimi_json_add_members(b, "sssuss", "name", answer->qname, "type", bimi_dns_type_to_string(answer->type),
+                        "status", bimi_dns_status_to_string(answer->status), "ttl", answer->ttl,
+                        "canonical_name", answer->canonical_name, "detail", answer->detail);
   json_builder_set_member_name(b, "records");
   json_builder_begin_array(b);
   for (guint i = 0; i < answer->records->len; i++) {
     const BimiDnsRecord *rec = answer->records->pdata[i];
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, bimi_dns_type_to_string(rec->type));
-    json_builder_set_member_name(b, "ttl");
-    json_builder_add_int_value(b, rec->ttl);
+    bimi_json_add_members(b, "su", "type", bimi_dns_type_to_string(rec->type), "ttl", rec->ttl);
     switch (rec->type) {
     case BIMI_DNS_TYPE_TXT:
     case BIMI_DNS_TYPE_SPF:
@@ -142,19 +117,14 @@ print_json(const BimiDnsAnswer *answer)
     case BIMI_DNS_TYPE_A:
     case BIMI_DNS_TYPE_AAAA: {
       g_autofree char *addr = g_inet_address_to_string(rec->address);
-      json_builder_set_member_name(b, "address");
-      json_builder_add_string_value(b, addr);
+      bimi_json_add_members(b, "s", "address", addr);
       break;
     }
     case BIMI_DNS_TYPE_MX:
-      json_builder_set_member_name(b, "preference");
-      json_builder_add_int_value(b, rec->preference);
-      json_builder_set_member_name(b, "name");
-      json_builder_add_string_value(b, rec->name);
+      bimi_json_add_members(b, "is", "preference", rec->preference, "name", rec->name);
       break;
     default:
-      json_builder_set_member_name(b, "name");
-      json_builder_add_string_value(b, rec->name);
+      bimi_json_add_members(b, "s", "name", rec->name);
       break;
     }
     json_builder_end_object(b);
@@ -168,53 +138,42 @@ print_json(const BimiDnsAnswer *answer)
 int
 bimi_cli_cmd_dns(int argc, char **argv)
 {
-  BimiCliDnsOptions dns_opts = { 0 };
+  g_auto(BimiCliDnsOptions) dns_opts = { 0 };
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the answer as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("TYPE NAME");
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiDnsAnswer) answer = NULL;
   BimiDnsType type;
   int rc;
 
-  g_option_context_set_summary(context,
-                               "Ask the engine's DNS layer one question. TYPE is one of\n"
-                               "A AAAA CNAME MX NS PTR SPF TXT.\n\n"
-                               "Exit status: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.");
   g_set_prgname("bimi dns");
-  g_option_context_add_main_entries(context, entries, NULL);
-  bimi_cli_add_dns_options(context, &dns_opts);
-  if (!g_option_context_parse(context, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns_opts);
-    return bimi_cli_usage_error("dns", error->message);
-  }
-  if (argc != 3) {
-    bimi_cli_dns_options_clear(&dns_opts);
-    return bimi_cli_usage_error("dns", "expected TYPE and NAME");
-  }
+  const BimiCliSpec spec = {
+    .name = "dns", .parameters = "TYPE NAME",
+    .summary = "Ask the engine's DNS layer one question. TYPE is one of\n"
+               "A AAAA CNAME MX NS PTR SPF TXT.\n\n"
+               "Exit status: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.",
+    .entries = entries, .dns = &dns_opts, .n_args = 2, .args_usage = "expected TYPE and NAME",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (!bimi_dns_type_from_string(argv[1], &type)) {
     g_autofree char *msg = g_strdup_printf("unknown type '%s' (A AAAA CNAME MX NS PTR SPF TXT)", argv[1]);
-    bimi_cli_dns_options_clear(&dns_opts);
     return bimi_cli_usage_error("dns", msg);
   }
 
   resolver = bimi_cli_dns_resolver(&dns_opts, &error);
-  bimi_cli_dns_options_clear(&dns_opts);
   if (resolver == NULL) {
     if (error->domain == G_OPTION_ERROR)
       return bimi_cli_usage_error("dns", error->message);
-    fprintf(stderr, "bimi dns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dns: %s", error->message);
   }
   answer = bimi_dns_lookup(resolver, argv[2], type, &error);
-  if (answer == NULL) {
-    fprintf(stderr, "bimi dns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (answer == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dns: %s", error->message);
 
   if (json)
     print_json(answer);

@@ -1,5 +1,5 @@
 /* cli/cmd-evaluate.c — `bimi evaluate MSG.eml [--ip IP --helo NAME --mail-from ADDR]
- * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--json]`:
+ * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--report-db FILE] [--json]`:
  * the whole pipeline of evaluate/ for one message — FCrDNS, SPF, DKIM,
  * ARC, DMARC, BIMI discovery, logo and Evidence Document, the decision — and
  * the same JSON object the service answers (DESIGN.md §4, §5).
@@ -11,7 +11,8 @@
  * another port), --trust-store / --ct-logs (the BIMI roots and CT
  * logs; default data/ next to the program), --cache-dir (default: a fresh
  * temporary directory, removed at exit). --at sets the evaluation time (and
- * [testing] now, so the caches agree).
+ * [testing] now, so the caches agree). --report-db ([report] db) records the
+ * DMARC outcome for the aggregate reports (`bimi report build`).
  *
  * Exit: 0 a logo is shown (logo or logo+checkmark); 1 none; 3 temperror;
  * 2 usage, an unreadable message or a component that cannot start.
@@ -25,24 +26,6 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
-
-static char *
-default_data_file(const char *name)
-{
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  const char *env = g_getenv("BIMI_DATA_DIR");
-
-  if (env != NULL)
-    return g_build_filename(env, name, NULL);
-  if (exe != NULL) {
-    g_autofree char *dir = g_path_get_dirname(exe);
-    char *p = g_build_filename(dir, "..", "data", name, NULL);
-    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free(p);
-  }
-  return g_build_filename("data", name, NULL);
-}
 
 /* Removes the temporary cache directory and what the run put there. */
 static void
@@ -113,9 +96,9 @@ print_json(const BimiDecision *d)
 int
 bimi_cli_cmd_evaluate(int argc, char **argv)
 {
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
-  g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL;
+  g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL, *report_db = NULL;
   g_auto(BimiCliFetchOptions) fetch = { 0 };
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
@@ -129,10 +112,11 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list ([trust] ct_logs)", "FILE" },
     { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
       "Logo store directory (default: a temporary directory removed at exit)", "DIR" },
+    { "report-db", 0, 0, G_OPTION_ARG_FILENAME, &report_db,
+      "Record the DMARC outcome in this report database ([report] db) for `bimi report build`", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("MSG.eml - the BIMI decision for one message");
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiConfig) config = NULL;
   g_autoptr(BimiEvaluator) ev = NULL;
@@ -142,33 +126,21 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   gint64 now = 0;
   int status;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  bimi_cli_add_fetch_options(ctx, &fetch);
-  g_option_context_set_description(ctx, "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
-                                         "3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", error->message);
-  }
-  if (argc != 2) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", "expected exactly one message file (or - for stdin)");
-  }
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", error->message);
-  }
-  if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
-  }
-  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
-  if (config == NULL) {
-    bimi_cli_dns_options_clear(&dns);
-    fprintf(stderr, "bimi evaluate: %s\n", error->message);
+  const BimiCliSpec spec = {
+    .name = "evaluate", .parameters = "MSG.eml - the BIMI decision for one message",
+    .description = "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
+                   "3 temperror.\n",
+    .entries = entries, .dns = &dns, .fetch = &fetch, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  }
+  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
+    return bimi_cli_usage_error("evaluate", error->message);
+  if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1)
+    return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
+  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
+  if (config == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   /* the options over the file: this process owns the configuration until
    * the evaluator takes its reference */
   replace_strv(&config->dns_zone_files, dns.zone_files);
@@ -177,7 +149,6 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   if (dns.timeout_ms != G_MININT)
     config->dns_timeout_ms = (guint) dns.timeout_ms;
   replace_string(&config->dns_trust_anchor, dns.trust_anchor);
-  bimi_cli_dns_options_clear(&dns);
   if (at != NULL)
     config->testing_now = now;
   replace_string(&config->fetch_ca_file, fetch.ca_file);
@@ -186,21 +157,21 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   replace_strv(&config->fetch_resolve, fetch.resolve);
   replace_strv(&config->fetch_connect_to, fetch.connect_to);
   if (trust_store != NULL || config_path == NULL) {
-    g_autofree char *p = trust_store ? g_strdup(trust_store) : default_data_file("bimi-roots.pem");
+    g_autofree char *p = trust_store ? g_strdup(trust_store) : bimi_cli_data_file("bimi-roots.pem");
     replace_string(&config->trust_bimi_roots, p);
   }
   if (ct_logs != NULL || config_path == NULL) {
-    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : default_data_file("ct-logs.cnf");
+    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : bimi_cli_data_file("ct-logs.cnf");
     replace_string(&config->trust_ct_logs, p);
   }
   if (cache_dir == NULL) {
     tmp_dir = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
-    if (tmp_dir == NULL) {
-      fprintf(stderr, "bimi evaluate: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (tmp_dir == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
   }
   replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
+  if (report_db != NULL)
+    replace_string(&config->report_db, report_db);
 
   raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
   if (raw == NULL) {

@@ -31,31 +31,13 @@ print_json(const BimiFetchResult *r)
   g_autofree char *sha = body_sha256(r);
 
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "status", bimi_fetch_status_to_string(r->status));
-  bimi_json_add_string_or_null(b, "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL);
-  bimi_json_add_string_or_null(b, "detail", r->detail);
-  json_builder_set_member_name(b, "http_status");
-  json_builder_add_int_value(b, r->http_status);
-  bimi_json_add_string_or_null(b, "content_type", r->content_type);
-  bimi_json_add_string_or_null(b, "etag", r->etag);
-  bimi_json_add_string_or_null(b, "last_modified", r->last_modified);
-  json_builder_set_member_name(b, "max_age");
-  if (r->max_age >= 0)
-    json_builder_add_int_value(b, r->max_age);
-  else
-    json_builder_add_null_value(b);
-  bimi_json_add_string_or_null(b, "final_url", r->final_url);
-  bimi_json_add_string_or_null(b, "remote_ip", r->remote_ip);
-  json_builder_set_member_name(b, "redirects");
-  json_builder_add_int_value(b, r->redirects);
-  json_builder_set_member_name(b, "body_bytes");
-  if (r->body != NULL)
-    json_builder_add_int_value(b, (gint64) g_bytes_get_size(r->body));
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "inflated");
-  json_builder_add_boolean_value(b, r->inflated);
-  bimi_json_add_string_or_null(b, "sha256", sha);
+  bimi_json_add_members(b, "sssu sss?I ssu?I bs", "status", bimi_fetch_status_to_string(r->status),
+                        "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL,
+                        "detail", r->detail, "http_status", r->http_status, "content_type", r->content_type,
+                        "etag", r->etag, "last_modified", r->last_modified, "max_age", r->max_age >= 0, r->max_age,
+                        "final_url", r->final_url, "remote_ip", r->remote_ip, "redirects", r->redirects,
+                        "body_bytes", r->body != NULL, (gint64) (r->body != NULL ? g_bytes_get_size(r->body) : 0),
+                        "inflated", r->inflated, "sha256", sha);
   json_builder_end_object(b);
 
   bimi_cli_print_builder(b);
@@ -126,7 +108,6 @@ bimi_cli_cmd_fetch(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("URL - fetch a BIMI logo or Evidence Document over HTTPS");
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiFetcher) fetcher = NULL;
@@ -134,11 +115,12 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   BimiFetchConfig config = { 0 };
   BimiFetchRequest req = { .kind = BIMI_FETCH_KIND_LOGO };
 
-  g_option_context_add_main_entries(context, entries, NULL);
-  if (!g_option_context_parse(context, &argc, &argv, &error))
-    return bimi_cli_usage_error("fetch", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("fetch", "expected exactly one URL");
+  const BimiCliSpec spec = {
+    .name = "fetch", .parameters = "URL - fetch a BIMI logo or Evidence Document over HTTPS",
+    .entries = entries, .n_args = 1, .args_usage = "expected exactly one URL",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (kind != NULL && strcmp(kind, "evidence") == 0)
     req.kind = BIMI_FETCH_KIND_EVIDENCE;
   else if (kind != NULL && strcmp(kind, "logo") != 0)
@@ -159,25 +141,18 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   } else {
     resolver = bimi_dns_resolver_new(NULL, &error);
   }
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   config.resolver = resolver;
   fetcher = bimi_fetch_fetcher_new(&config, &error);
-  if (fetcher == NULL) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (fetcher == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   r = bimi_fetch_url(fetcher, argv[1], &req, &error);
-  if (r == NULL) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (r == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   if (output != NULL && r->body != NULL &&
       !bimi_cli_write_output(output, g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body), &error)) {
-    fprintf(stderr, "bimi fetch: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   }
   if (json)
     print_json(r);

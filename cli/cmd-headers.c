@@ -63,25 +63,6 @@ field_value(const BimiHeaderField *f)
   return escape_bytes(v, len);
 }
 
-/* A header value in JSON: the bytes as they are when they are UTF-8 (JSON
- * escapes what it must, a consumer gets the real text); otherwise invalid
- * sequences become U+FFFD in @member and the exact bytes go to
- * @member_base64. A NUL byte counts as not UTF-8 here: json-glib strings
- * end at NUL. */
-static void
-add_bytes(JsonBuilder *b, const char *member, const char *p, gsize len)
-{
-  g_autofree char *valid = g_utf8_make_valid(p != NULL ? p : "", (gssize) len);
-  json_builder_set_member_name(b, member);
-  json_builder_add_string_value(b, valid);
-  if (len > 0 && (!g_utf8_validate_len(p, len, NULL) || memchr(p, '\0', len) != NULL)) {
-    g_autofree char *b64 = g_base64_encode((const guchar *) p, len);
-    g_autofree char *name = g_strconcat(member, "_base64", NULL);
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, b64);
-  }
-}
-
 /* The number after @prefix in @text ("line 3: ...", "(byte offset 34)"), or -1. */
 static gint64
 number_after(const char *text, const char *prefix)
@@ -120,20 +101,8 @@ print_json_error(const GError *error)
   gint64 offset = number_after(error->message, "(byte offset ");
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "error");
-  json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "message", error->message);
-  json_builder_set_member_name(b, "line");
-  if (line >= 0)
-    json_builder_add_int_value(b, line);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "offset");
-  if (offset >= 0)
-    json_builder_add_int_value(b, offset);
-  else
-    json_builder_add_null_value(b);
-  json_builder_end_object(b);
+  bimi_json_add_members(b, "{s?I?I}", "error", "message", error->message, "line", line >= 0, line,
+                        "offset", offset >= 0, offset);
   json_builder_end_object(b);
   print_json_node(b);
 }
@@ -145,12 +114,9 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
   gsize body_len = 0;
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "size");
-  json_builder_add_int_value(b, (gint64) g_bytes_get_size(bimi_message_get_raw(msg)));
-  json_builder_set_member_name(b, "canonical_size");
-  json_builder_add_int_value(b, (gint64) g_bytes_get_size(bimi_message_get_canonical(msg)));
-  json_builder_set_member_name(b, "normalised");
-  json_builder_add_boolean_value(b, bimi_message_was_normalised(msg));
+  bimi_json_add_members(b, "IIb", "size", (gint64) g_bytes_get_size(bimi_message_get_raw(msg)),
+                        "canonical_size", (gint64) g_bytes_get_size(bimi_message_get_canonical(msg)),
+                        "normalised", bimi_message_was_normalised(msg));
 
   json_builder_set_member_name(b, "fields");
   json_builder_begin_array(b);
@@ -160,58 +126,29 @@ print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
     gsize value_len = 0;
     g_autofree char *value = bimi_header_field_dup_unfolded_value(f, &value_len);
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "index");
-    json_builder_add_int_value(b, i);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, name);
-    json_builder_set_member_name(b, "line");
-    json_builder_add_int_value(b, f->line);
-    json_builder_set_member_name(b, "lines");
-    json_builder_add_int_value(b, f->n_lines);
-    json_builder_set_member_name(b, "offset");
-    json_builder_add_int_value(b, (gint64) f->field_offset);
-    json_builder_set_member_name(b, "length");
-    json_builder_add_int_value(b, (gint64) f->field_length);
-    json_builder_set_member_name(b, "value_offset");
-    json_builder_add_int_value(b, (gint64) f->value_offset);
-    json_builder_set_member_name(b, "value_length");
-    json_builder_add_int_value(b, (gint64) f->value_length);
-    json_builder_set_member_name(b, "raw_offset");
-    json_builder_add_int_value(b, (gint64) f->raw_offset);
-    json_builder_set_member_name(b, "raw_length");
-    json_builder_add_int_value(b, (gint64) f->raw_length);
-    add_bytes(b, "value", value, value_len);
+    bimi_json_add_members(b, "usuu IIII II", "index", i, "name", name, "line", f->line, "lines", f->n_lines,
+                          "offset", (gint64) f->field_offset, "length", (gint64) f->field_length,
+                          "value_offset", (gint64) f->value_offset, "value_length", (gint64) f->value_length,
+                          "raw_offset", (gint64) f->raw_offset, "raw_length", (gint64) f->raw_length);
+    bimi_json_add_bytes(b, "value", value, value_len);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
 
   bimi_message_get_body(msg, &body_len);
-  json_builder_set_member_name(b, "body");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "separator");
-  json_builder_add_boolean_value(b, bimi_message_has_body_separator(msg));
-  json_builder_set_member_name(b, "offset");
-  json_builder_add_int_value(b, (gint64) bimi_message_get_body_offset(msg));
-  json_builder_set_member_name(b, "length");
-  json_builder_add_int_value(b, (gint64) body_len);
-  json_builder_end_object(b);
-
+  bimi_json_add_members(b, "{bII}", "body", "separator", bimi_message_has_body_separator(msg),
+                        "offset", (gint64) bimi_message_get_body_offset(msg), "length", (gint64) body_len);
   json_builder_set_member_name(b, "from");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "fields");
-  json_builder_add_int_value(b, n_from);
+  bimi_json_add_members(b, "u", "fields", n_from);
   json_builder_set_member_name(b, "mailboxes");
   json_builder_begin_array(b);
   for (guint i = 0; from != NULL && i < from->len; i++) {
     const BimiMailbox *m = from->pdata[i];
     json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "display_name", m->display_name);
-    bimi_json_add_string_or_null(b, "local_part", m->local_part);
-    bimi_json_add_string_or_null(b, "domain", m->domain);
-    bimi_json_add_string_or_null(b, "domain_utf8", m->domain_utf8);
-    bimi_json_add_string_or_null(b, "group", m->group);
-    json_builder_set_member_name(b, "domain_literal");
-    json_builder_add_boolean_value(b, m->domain_is_literal);
+    bimi_json_add_members(b, "sssss b", "display_name", m->display_name, "local_part", m->local_part,
+                          "domain", m->domain, "domain_utf8", m->domain_utf8, "group", m->group,
+                          "domain_literal", m->domain_is_literal);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -287,7 +224,6 @@ bimi_cli_cmd_headers(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("MSG.eml");
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) from_error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -295,29 +231,26 @@ bimi_cli_cmd_headers(int argc, char **argv)
   g_autoptr(GPtrArray) from = NULL;
   guint n_from = 0;
 
-  g_option_context_set_summary(context,
-                               "Show the header index (byte offsets in the CRLF form) and the parsed From of a\n"
-                               "message (\"-\" reads stdin).\n"
-                               "Exit: 0 parsed with a From mailbox, 1 From missing or unparseable, 2 usage or\n"
-                               "a message that does not parse.");
   g_set_prgname("bimi headers"); /* usage line "bimi headers [OPTION…] MSG.eml" */
-  g_option_context_add_main_entries(context, entries, NULL);
-  if (!g_option_context_parse(context, &argc, &argv, &error))
-    return bimi_cli_usage_error("headers", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("headers", "expected exactly one message file (or - for stdin)");
+  const BimiCliSpec spec = {
+    .name = "headers", .parameters = "MSG.eml",
+    .summary = "Show the header index (byte offsets in the CRLF form) and the parsed From of a\n"
+               "message (\"-\" reads stdin).\n"
+               "Exit: 0 parsed with a From mailbox, 1 From missing or unparseable, 2 usage or\n"
+               "a message that does not parse.",
+    .entries = entries, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
 
   raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
-  if (raw == NULL) {
-    fprintf(stderr, "bimi headers: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (raw == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "headers: %s", error->message);
   msg = bimi_message_parse(raw, &error);
   if (msg == NULL) {
     if (json)
       print_json_error(error);
-    fprintf(stderr, "bimi headers: %s: %s\n", argv[1], error->message);
-    return BIMI_EXIT_USAGE;
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "headers: %s: %s", argv[1], error->message);
   }
   from = bimi_message_get_from_mailboxes(msg, &n_from, &from_error);
   if (json)
@@ -325,17 +258,11 @@ bimi_cli_cmd_headers(int argc, char **argv)
   else
     print_text(msg, from, n_from, from_error);
 
-  if (from_error != NULL) {
-    fprintf(stderr, "bimi headers: %s: %s\n", argv[1], from_error->message);
-    return BIMI_EXIT_FAIL;
-  }
-  if (n_from == 0) {
-    fprintf(stderr, "bimi headers: %s: no From field\n", argv[1]);
-    return BIMI_EXIT_FAIL;
-  }
-  if (from->len == 0) {
-    fprintf(stderr, "bimi headers: %s: the From field lists no mailbox\n", argv[1]);
-    return BIMI_EXIT_FAIL;
-  }
+  if (from_error != NULL)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "headers: %s: %s", argv[1], from_error->message);
+  if (n_from == 0)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "headers: %s: no From field", argv[1]);
+  if (from->len == 0)
+    return bimi_cli_fail(BIMI_EXIT_FAIL, "headers: %s: the From field lists no mailbox", argv[1]);
   return BIMI_EXIT_PASS;
 }

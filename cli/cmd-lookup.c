@@ -83,7 +83,7 @@ print_json(const BimiBimiResult *r, const BimiDmarcEvaluation *ev)
 int
 bimi_cli_cmd_lookup(int argc, char **argv)
 {
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *selector = NULL;
   gboolean json = FALSE, rfc7489 = FALSE;
   g_autoptr(GError) error = NULL;
@@ -93,7 +93,6 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {bimi, dmarc} as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("DOMAIN - BIMI Assertion Record and DMARC gate of a domain");
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
   g_autoptr(BimiBimiResult) r = NULL;
@@ -102,23 +101,17 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   BimiDmarcMessageInput input;
   gsize dlen;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx, "Exit status: 0 record found and DMARC enforcing; 1 none, declined,\n"
-                                         "invalid or DMARC not enforcing; 2 usage or internal error; 3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("lookup", error->message);
-  }
-  if (argc != 2) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("lookup", "expected exactly one DOMAIN");
-  }
+  const BimiCliSpec spec = {
+    .name = "lookup", .parameters = "DOMAIN - BIMI Assertion Record and DMARC gate of a domain",
+    .description = "Exit status: 0 record found and DMARC enforcing; 1 none, declined,\n"
+                   "invalid or DMARC not enforcing; 2 usage or internal error; 3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = "expected exactly one DOMAIN",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   domain = g_hostname_to_ascii(argv[1]);
-  if (domain == NULL || *domain == '\0' || g_hostname_is_ip_address(domain)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (domain == NULL || *domain == '\0' || g_hostname_is_ip_address(domain))
     return bimi_cli_usage_error("lookup", "DOMAIN is not a domain name");
-  }
   {
     char *lower = g_ascii_strdown(domain, -1);
     g_free(domain);
@@ -129,21 +122,16 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     domain[dlen - 1] = '\0';
   if (selector == NULL)
     selector = g_strdup("default");
-  if (!bimi_bimi_selector_is_valid(selector, strlen(selector))) {
-    bimi_cli_dns_options_clear(&dns);
+  if (!bimi_bimi_selector_is_valid(selector, strlen(selector)))
     return bimi_cli_usage_error("lookup", "--selector: not a selector (dot-separated LDH labels)");
-  }
   {
     char *lower = g_ascii_strdown(selector, -1);
     g_free(selector);
     selector = lower;
   }
   resolver = bimi_cli_dns_resolver(&dns, &error);
-  bimi_cli_dns_options_clear(&dns);
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi lookup: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "lookup: %s", error->message);
 
   /* A hypothetical message From: DOMAIN that DMARC passes through an aligned
    * DKIM signature d=DOMAIN: what policy would apply, at which domains. */
@@ -151,10 +139,8 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
   ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
   bimi_dmarc_message_input_clear(&input);
-  if (ev == NULL) {
-    fprintf(stderr, "bimi lookup: DMARC: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (ev == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "lookup: DMARC: %s", error->message);
 
   r = bimi_bimi_result_new();
   r->author_domain = g_strdup(domain);
@@ -178,10 +164,8 @@ bimi_cli_cmd_lookup(int argc, char **argv)
                                         ev->reason ? ev->reason : "");
     }
   }
-  if (!bimi_bimi_discover(resolver, selector, domain, r->org_domain, NULL, r, &error)) {
-    fprintf(stderr, "bimi lookup: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (!bimi_bimi_discover(resolver, selector, domain, r->org_domain, NULL, r, &error))
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "lookup: %s", error->message);
 
   if (json)
     print_json(r, ev);

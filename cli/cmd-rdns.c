@@ -29,7 +29,7 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   gboolean json = FALSE;
   gint budget_ms = 0;
   g_autofree char *action_text = NULL;
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   const GOptionEntry entries[] = {
     { "no-ptr-action", 0, 0, G_OPTION_ARG_STRING, &action_text,
       "action advised without a confirmed name: accept|tag|greylist|reject (default tag)", "ACTION" },
@@ -38,50 +38,34 @@ bimi_cli_cmd_rdns(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("IP - forward-confirmed reverse DNS");
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) ip = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiRdnsResult) r = NULL;
   BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx, "Exit status: 0 pass; 1 fail or none; 2 usage or internal error;\n"
-                                        "3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("rdns", error->message);
-  }
-  if (argc != 2) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("rdns", "expected one IP address");
-  }
+  const BimiCliSpec spec = {
+    .name = "rdns", .parameters = "IP - forward-confirmed reverse DNS",
+    .description = "Exit status: 0 pass; 1 fail or none; 2 usage or internal error;\n"
+                   "3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 1, .args_usage = "expected one IP address",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   ip = g_inet_address_new_from_string(argv[1]);
-  if (ip == NULL) {
-    bimi_cli_dns_options_clear(&dns);
+  if (ip == NULL)
     return bimi_cli_usage_error("rdns", "not an IPv4 or IPv6 address");
-  }
-  if (action_text != NULL && !bimi_rdns_action_from_string(action_text, &policy.no_ptr_action)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (action_text != NULL && !bimi_rdns_action_from_string(action_text, &policy.no_ptr_action))
     return bimi_cli_usage_error("rdns", "--no-ptr-action: expected accept, tag, greylist or reject");
-  }
-  if (budget_ms < 0) {
-    bimi_cli_dns_options_clear(&dns);
+  if (budget_ms < 0)
     return bimi_cli_usage_error("rdns", "--budget-ms must not be negative");
-  }
   policy.budget_ms = (guint) budget_ms;
   resolver = bimi_cli_dns_resolver(&dns, &error);
-  bimi_cli_dns_options_clear(&dns);
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi rdns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
   r = bimi_rdns_check(resolver, ip, &policy, &error);
-  if (r == NULL) {
-    fprintf(stderr, "bimi rdns: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (r == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
   if (json) {
     g_autofree char *text = result_json(r);
     printf("%s\n", text);
@@ -99,12 +83,5 @@ bimi_cli_cmd_rdns(int argc, char **argv)
       printf("  problem: %s\n", r->problem);
     printf("  action: %s\n", bimi_rdns_action_to_string(r->action));
   }
-  switch (r->result) {
-  case BIMI_RDNS_RESULT_PASS:
-    return BIMI_EXIT_PASS;
-  case BIMI_RDNS_RESULT_TEMPERROR:
-    return BIMI_EXIT_TEMPERROR;
-  default:
-    return BIMI_EXIT_FAIL;
-  }
+  return bimi_cli_exit_status(r->result == BIMI_RDNS_RESULT_PASS, r->result == BIMI_RDNS_RESULT_TEMPERROR);
 }

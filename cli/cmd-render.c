@@ -68,7 +68,6 @@ bimi_cli_cmd_render(int argc, char **argv)
       "Render each size N times and print the mean time per render (benchmarks)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("LOGO.svg - rasterise a validated SVG logo to PNG");
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) sizes = NULL;
   g_autoptr(GBytes) svg = NULL;
@@ -77,14 +76,15 @@ bimi_cli_cmd_render(int argc, char **argv)
   BimiRenderOptions options = { 0 };
   int status = BIMI_EXIT_PASS;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  g_option_context_set_description(ctx, "The SVG must pass 'bimi svg check' first. It is rendered in a worker process\n"
-                                        "with the service's limits (deadline, memory cap, seccomp) unless --in-process.\n"
-                                        "Exit status: 0 written; 1 could not render; 2 usage or internal error.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error))
-    return bimi_cli_usage_error("render", error->message);
-  if (argc != 2)
-    return bimi_cli_usage_error("render", "expected one SVG file");
+  const BimiCliSpec spec = {
+    .name = "render", .parameters = "LOGO.svg - rasterise a validated SVG logo to PNG",
+    .description = "The SVG must pass 'bimi svg check' first. It is rendered in a worker process\n"
+                   "with the service's limits (deadline, memory cap, seccomp) unless --in-process.\n"
+                   "Exit status: 0 written; 1 could not render; 2 usage or internal error.\n",
+    .entries = entries, .n_args = 1, .args_usage = "expected one SVG file",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (output == NULL)
     return bimi_cli_usage_error("render", "-o PATH is required");
   if ((size != 0) == (sizes_text != NULL))
@@ -113,17 +113,13 @@ bimi_cli_cmd_render(int argc, char **argv)
     }
   }
   svg = bimi_cli_read_file(argv[1], BIMI_RENDER_MAX_SVG_BYTES, &error);
-  if (svg == NULL) {
-    fprintf(stderr, "bimi render: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (svg == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "render: %s", error->message);
   /* Only SVGs that pass the SVG Tiny PS profile reach librsvg (DESIGN.md §3, issue 8). */
   {
     g_autoptr(BimiSvgResult) check = bimi_svg_validate(svg, &error);
-    if (check == NULL) {
-      fprintf(stderr, "bimi render: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (check == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "render: %s", error->message);
     if (!check->valid) {
       const BimiSvgIssue *first = g_ptr_array_index(check->errors, 0);
       fprintf(stderr, "bimi render: %s is not SVG Tiny PS (%u error%s; first: line %u: %s); see bimi svg check\n",
@@ -136,24 +132,18 @@ bimi_cli_cmd_render(int argc, char **argv)
     if (g_str_has_suffix(base, ".svg"))
       base[strlen(base) - 4] = '\0';
     stem = g_steal_pointer(&base);
-    if (g_mkdir_with_parents(output, 0755) != 0) {
-      fprintf(stderr, "bimi render: cannot create directory %s\n", output);
-      return BIMI_EXIT_USAGE;
-    }
+    if (g_mkdir_with_parents(output, 0755) != 0)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "render: cannot create directory %s", output);
   }
   if (!in_process) {
     g_autofree char *self = g_file_read_link("/proc/self/exe", &error);
     const char *wargv[] = { self, "__render-worker", NULL };
     BimiRenderPoolConfig config = { .worker_argv = wargv, .n_workers = 1, .deadline_ms = options.deadline_ms };
-    if (self == NULL) {
-      fprintf(stderr, "bimi render: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (self == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "render: %s", error->message);
     pool = bimi_render_pool_new(&config, &error);
-    if (pool == NULL) {
-      fprintf(stderr, "bimi render: %s\n", error->message);
-      return BIMI_EXIT_USAGE;
-    }
+    if (pool == NULL)
+      return bimi_cli_fail(BIMI_EXIT_USAGE, "render: %s", error->message);
   }
 
   for (guint i = 0; i < sizes->len; i++) {

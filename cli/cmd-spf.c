@@ -33,7 +33,7 @@ bimi_cli_cmd_spf(int argc, char **argv)
   g_autofree char *receiver = NULL;
   gboolean json = FALSE;
   gint budget_ms = 0;
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   const GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip_text, "SMTP client address (IPv4 or IPv6)", "IP" },
     { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "HELO/EHLO name", "NAME" },
@@ -46,59 +46,39 @@ bimi_cli_cmd_spf(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- RFC 7208 SPF check_host()");
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) ip = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiSpfResult) r = NULL;
   BimiSpfOptions options = { 0 };
-  int status;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx,
-      "Exit status: 0 pass; 1 fail, softfail, neutral, none or permerror;\n"
-      "2 usage or internal error; 3 temperror.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("spf", error->message);
-  }
-  if (argc > 1) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("spf", "unexpected argument");
-  }
-  if (ip_text == NULL) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("spf", "--ip is required");
-  }
-  ip = g_inet_address_new_from_string(ip_text);
-  if (ip == NULL) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("spf", "--ip: not an IPv4 or IPv6 address");
-  }
-  if ((helo == NULL || helo[0] == '\0') && (mail_from == NULL || mail_from[0] == '\0')) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("spf", "give --mail-from, --helo or both");
-  }
-  if (budget_ms < 0) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("spf", "--budget-ms must not be negative");
-  }
-  resolver = bimi_cli_dns_resolver(&dns, &error);
-  bimi_cli_dns_options_clear(&dns);
-  if (resolver == NULL) {
-    fprintf(stderr, "bimi spf: %s\n", error->message);
+  const BimiCliSpec spec = {
+    .name = "spf", .parameters = "- RFC 7208 SPF check_host()",
+    .description = "Exit status: 0 pass; 1 fail, softfail, neutral, none or permerror;\n"
+                   "2 usage or internal error; 3 temperror.\n",
+    .entries = entries, .dns = &dns, .n_args = 0, .args_usage = "unexpected argument",
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  }
+  if (ip_text == NULL)
+    return bimi_cli_usage_error("spf", "--ip is required");
+  ip = g_inet_address_new_from_string(ip_text);
+  if (ip == NULL)
+    return bimi_cli_usage_error("spf", "--ip: not an IPv4 or IPv6 address");
+  if ((helo == NULL || helo[0] == '\0') && (mail_from == NULL || mail_from[0] == '\0'))
+    return bimi_cli_usage_error("spf", "give --mail-from, --helo or both");
+  if (budget_ms < 0)
+    return bimi_cli_usage_error("spf", "--budget-ms must not be negative");
+  resolver = bimi_cli_dns_resolver(&dns, &error);
+  if (resolver == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "spf: %s", error->message);
   options.receiver = receiver;
   options.time_limit_ms = (guint) budget_ms;
   if (options.now == 0)
     options.now = g_get_real_time() / G_USEC_PER_SEC; /* %{t}: the CLI knows the clock */
   r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
-  if (r == NULL) {
-    fprintf(stderr, "bimi spf: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (r == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "spf: %s", error->message);
   if (json) {
     g_autofree char *text = result_json(r, helo);
     printf("%s\n", text);
@@ -116,16 +96,5 @@ bimi_cli_cmd_spf(int argc, char **argv)
     printf("  lookups: %u DNS-querying terms, %u void, %u DNS queries\n", r->dns_lookups,
            r->void_lookups, r->dns_queries);
   }
-  switch (r->result) {
-  case BIMI_SPF_RESULT_PASS:
-    status = BIMI_EXIT_PASS;
-    break;
-  case BIMI_SPF_RESULT_TEMPERROR:
-    status = BIMI_EXIT_TEMPERROR;
-    break;
-  default:
-    status = BIMI_EXIT_FAIL;
-    break;
-  }
-  return status;
+  return bimi_cli_exit_status(r->result == BIMI_SPF_RESULT_PASS, r->result == BIMI_SPF_RESULT_TEMPERROR);
 }

@@ -12,6 +12,7 @@
  * or a logo that could not be evaluated.
  */
 #include "cli/commands.h"
+#include "engine/base/base-json.h"
 #include "engine/svg.h"
 #include "engine/limits.h"
 
@@ -56,12 +57,7 @@ add_issues(JsonBuilder *b, const char *member, const GPtrArray *issues)
   for (guint i = 0; i < issues->len; i++) {
     const BimiSvgIssue *issue = issues->pdata[i];
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "code");
-    json_builder_add_string_value(b, issue->code);
-    json_builder_set_member_name(b, "line");
-    json_builder_add_int_value(b, issue->line);
-    json_builder_set_member_name(b, "message");
-    json_builder_add_string_value(b, issue->message);
+    bimi_json_add_members(b, "sus", "code", issue->code, "line", issue->line, "message", issue->message);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -73,19 +69,8 @@ print_json(const char *file, const BimiSvgResult *r)
   g_autoptr(JsonBuilder) b = json_builder_new();
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "file");
-  json_builder_add_string_value(b, file);
-  json_builder_set_member_name(b, "valid");
-  json_builder_add_boolean_value(b, r->valid);
-  json_builder_set_member_name(b, "size");
-  json_builder_add_int_value(b, (gint64) r->size);
-  json_builder_set_member_name(b, "title");
-  if (r->title != NULL)
-    json_builder_add_string_value(b, r->title);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "truncated");
-  json_builder_add_boolean_value(b, r->truncated);
+  bimi_json_add_members(b, "sbIsb", "file", file, "valid", r->valid, "size", (gint64) r->size, "title", r->title,
+                        "truncated", r->truncated);
   add_issues(b, "errors", r->errors);
   add_issues(b, "warnings", r->warnings);
   json_builder_end_object(b);
@@ -132,34 +117,31 @@ bimi_cli_cmd_svg(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("check LOGO.svg");
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(BimiSvgResult) result = NULL;
 
-  g_option_context_set_summary(context,
-                               "Validate a BIMI indicator against the SVG Tiny Portable/Secure profile: size,\n"
-                               "safe XML, the BIMI Group RelaxNG schema and the rules it cannot express.\n"
-                               "Lists every violation with its line and code (\"-\" reads stdin).\n"
-                               "Exit: 0 valid, 1 invalid, 2 usage or unreadable file.");
-  g_option_context_add_main_entries(context, entries, NULL);
-  if (!g_option_context_parse(context, &argc, &argv, &error))
-    return bimi_cli_usage_error("svg", error->message);
+  const BimiCliSpec spec = {
+    .name = "svg", .parameters = "check LOGO.svg",
+    .summary = "Validate a BIMI indicator against the SVG Tiny Portable/Secure profile: size,\n"
+               "safe XML, the BIMI Group RelaxNG schema and the rules it cannot express.\n"
+               "Lists every violation with its line and code (\"-\" reads stdin).\n"
+               "Exit: 0 valid, 1 invalid, 2 usage or unreadable file.",
+    .entries = entries, .n_args = -1,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
   if (argc < 2 || strcmp(argv[1], "check") != 0)
     return bimi_cli_usage_error("svg", "expected: bimi svg check LOGO.svg [--json]");
   if (argc != 3)
     return bimi_cli_usage_error("svg", "expected exactly one SVG file (or - for stdin)");
 
   bytes = bimi_cli_read_file(argv[2], SVG_CLI_MAX_FILE_BYTES, &error);
-  if (bytes == NULL) {
-    fprintf(stderr, "bimi svg: %s\n", error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (bytes == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "svg: %s", error->message);
   result = bimi_svg_validate(bytes, &error);
-  if (result == NULL) {
-    fprintf(stderr, "bimi svg: %s: could not evaluate: %s\n", argv[2], error->message);
-    return BIMI_EXIT_USAGE;
-  }
+  if (result == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "svg: %s: could not evaluate: %s", argv[2], error->message);
   if (json)
     print_json(argv[2], result);
   else

@@ -39,12 +39,15 @@ int bimi_cli_cmd_render_worker(int argc, char **argv);
 int bimi_cli_cmd_lookup(int argc, char **argv);
 int bimi_cli_cmd_evaluate(int argc, char **argv);
 int bimi_cli_cmd_config(int argc, char **argv);
-/** `bimi report build|send`: DMARC aggregate reports (report/). */
+/** `bimi report SUBCOMMAND`: DMARC aggregate reports (report/; cli/cmd-report.c dispatches). */
 int bimi_cli_cmd_report(int argc, char **argv);
 /** `bimi report ingest|summary|html`: received aggregate reports (cli/cmd-report-ingest.c). */
 int bimi_cli_cmd_report_ingest(int argc, char **argv);
 int bimi_cli_cmd_report_summary(int argc, char **argv);
 int bimi_cli_cmd_report_html(int argc, char **argv);
+/** `bimi report build|send`: reports this receiver sends (cli/cmd-report-send.c). */
+int bimi_cli_cmd_report_build(int argc, char **argv);
+int bimi_cli_cmd_report_send(int argc, char **argv);
 
 /** Options every DNS-using subcommand takes: --zone FILE..., --dns-timeout NAME...,
  * --forwarder ADDR[@PORT]..., --timeout-ms N, --trust-anchor FILE. */
@@ -61,6 +64,7 @@ void bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts);
 /** Builds the resolver the options describe. (transfer full) or NULL + @error. */
 BimiDnsResolver *bimi_cli_dns_resolver(const BimiCliDnsOptions *opts, GError **error);
 void bimi_cli_dns_options_clear(BimiCliDnsOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliDnsOptions, bimi_cli_dns_options_clear)
 
 /** Options of a subcommand that fetches (a CRL for `bimi cert verify`):
  * --ca-file FILE, --allow-private-addresses, --resolve HOST:PORT:ADDR...,
@@ -85,6 +89,62 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliFetchOptions, bimi_cli_fetch_options_cle
 
 /** Prints "bimi SUBCOMMAND: MESSAGE" on stderr and returns BIMI_EXIT_USAGE. */
 int bimi_cli_usage_error(const char *subcommand, const char *message);
+
+/** The usage error of a subcommand that reads one message. */
+#define BIMI_CLI_USAGE_ONE_MESSAGE "expected exactly one message file (or - for stdin)"
+
+/** The command line of a subcommand, as bimi_cli_parse() reads it. */
+typedef struct {
+  const char *name;            /**< "dmarc", "cert verify": the error lines say "bimi NAME: ..." */
+  const char *parameters;      /**< after the options on the usage line, e.g. "MSG.eml - what it does" */
+  const char *summary;         /**< (nullable) text above the options */
+  const char *description;     /**< (nullable) text below the options (the exit status) */
+  const GOptionEntry *entries; /**< the subcommand's own options, { NULL } terminated */
+  BimiCliDnsOptions *dns;      /**< (nullable) also take the DNS options into this */
+  BimiCliFetchOptions *fetch;  /**< (nullable) also take the fetch options into this */
+  int n_args;                  /**< arguments after the options (argc - 1 after parsing); -1: the caller checks */
+  const char *args_usage;      /**< the usage error when there are not @n_args of them */
+} BimiCliSpec;
+
+/**
+ * bimi_cli_parse:
+ * @spec: the subcommand's command line
+ * @argc: (inout): argument count; the options are removed
+ * @argv: (inout): arguments, argv[0] the subcommand
+ *
+ * Parses the options of @spec (GOption; --help prints the usage and exits 0)
+ * and checks the number of arguments left.
+ *
+ * Returns: TRUE, or FALSE after printing the usage error (bimi_cli_usage_error()):
+ *   the caller returns BIMI_EXIT_USAGE.
+ */
+gboolean bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv);
+
+/**
+ * bimi_cli_data_file:
+ * @name: a file of data/ (bimi-roots.pem, ct-logs.cnf)
+ *
+ * Where the default trust data lives: $BIMI_DATA_DIR/@name when set, else
+ * ../data/@name next to the program (build/bimi → data/) when it exists, else
+ * data/@name in the working directory.
+ *
+ * Returns: (transfer full): the path
+ */
+char *bimi_cli_data_file(const char *name);
+
+/** The exit code of a verdict (DESIGN.md §5): 0 pass, else 3 on a temperror, else 1. */
+int bimi_cli_exit_status(gboolean pass, gboolean temperror);
+
+/**
+ * bimi_cli_fail:
+ * @status: the exit code to return (BIMI_EXIT_*)
+ * @format: printf format of what went wrong, starting with the subcommand ("arc: %s")
+ *
+ * Prints "bimi " + the formatted text + a newline on stderr (the one spelling of a
+ * subcommand's error line) and returns @status, so that a failure is one
+ * `return bimi_cli_fail(...)`.
+ */
+int bimi_cli_fail(int status, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 /** Parses --at: RFC 3339 ("2022-11-07T17:54:24Z") or "@EPOCH" into Unix seconds. */
 gboolean bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **error);

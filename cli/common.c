@@ -4,6 +4,7 @@
 #include "engine/message.h"
 #include "engine/util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
@@ -125,6 +126,67 @@ bimi_cli_usage_error(const char *subcommand, const char *message)
   fprintf(stderr, "bimi %s: %s\n", subcommand, message);
   fprintf(stderr, "Try 'bimi %s --help'.\n", subcommand);
   return BIMI_EXIT_USAGE;
+}
+
+gboolean
+bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new(spec->parameters);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries(ctx, spec->entries, NULL);
+  if (spec->dns != NULL)
+    bimi_cli_add_dns_options(ctx, spec->dns);
+  if (spec->fetch != NULL)
+    bimi_cli_add_fetch_options(ctx, spec->fetch);
+  g_option_context_set_summary(ctx, spec->summary);
+  g_option_context_set_description(ctx, spec->description);
+  if (!g_option_context_parse(ctx, argc, argv, &error)) {
+    bimi_cli_usage_error(spec->name, error->message);
+    return FALSE;
+  }
+  if (spec->n_args >= 0 && *argc - 1 != spec->n_args) {
+    bimi_cli_usage_error(spec->name, spec->args_usage);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+char *
+bimi_cli_data_file(const char *name)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  const char *env = g_getenv("BIMI_DATA_DIR");
+
+  if (env != NULL)
+    return g_build_filename(env, name, NULL);
+  if (exe != NULL) {
+    g_autofree char *dir = g_path_get_dirname(exe);
+    char *p = g_build_filename(dir, "..", "data", name, NULL);
+    if (g_file_test(p, G_FILE_TEST_IS_REGULAR))
+      return p;
+    g_free(p);
+  }
+  return g_build_filename("data", name, NULL);
+}
+
+int
+bimi_cli_exit_status(gboolean pass, gboolean temperror)
+{
+  return pass ? BIMI_EXIT_PASS : temperror ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_FAIL;
+}
+
+int
+bimi_cli_fail(int status, const char *format, ...)
+{
+  va_list ap;
+
+  fputs("bimi ", stderr);
+  va_start(ap, format);
+  vfprintf(stderr, format, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return status;
 }
 
 gboolean

@@ -495,35 +495,19 @@ void
 bimi_arc_chain_build_json(const BimiArcChain *chain, JsonBuilder *b)
 {
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "result", bimi_arc_result_to_string(chain->result));
-  json_builder_set_member_name(b, "instances");
-  json_builder_add_int_value(b, chain->instances);
-  json_builder_set_member_name(b, "oldest_pass");
-  if (chain->result == BIMI_ARC_RESULT_PASS)
-    json_builder_add_int_value(b, chain->oldest_pass);
-  else
-    json_builder_add_null_value(b);
-  bimi_json_add_string_or_null(b, "reason", chain->reason);
+  bimi_json_add_members(b, "su?us", "result", bimi_arc_result_to_string(chain->result),
+                        "instances", chain->instances,
+                        "oldest_pass", chain->result == BIMI_ARC_RESULT_PASS, chain->oldest_pass,
+                        "reason", chain->reason);
   json_builder_set_member_name(b, "sets");
   json_builder_begin_array(b);
   for (guint i = 0; i < chain->sets->len; i++) {
     const BimiArcSet *s = g_ptr_array_index(chain->sets, i);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "i");
-    json_builder_add_int_value(b, s->instance);
-    bimi_json_add_string_or_null(b, "d", s->seal_domain);
-    bimi_json_add_string_or_null(b, "s", s->seal_selector);
-    bimi_json_add_string_or_null(b, "cv", s->cv);
-    bimi_json_add_string_or_null(b, "seal_result", s->seal_result);
-    json_builder_set_member_name(b, "ams");
-    json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "d", s->ams_domain);
-    bimi_json_add_string_or_null(b, "s", s->ams_selector);
-    bimi_json_add_string_or_null(b, "result", s->ams_result);
-    json_builder_end_object(b);
     g_autofree char *aar = s->aar ? bimi_authres_to_string(s->aar) : NULL;
-    bimi_json_add_string_or_null(b, "aar", aar);
-    bimi_json_add_string_or_null(b, "aar_error", s->aar_error);
+    json_builder_begin_object(b);
+    bimi_json_add_members(b, "ussss {sss} ss", "i", s->instance, "d", s->seal_domain, "s", s->seal_selector,
+                          "cv", s->cv, "seal_result", s->seal_result, "ams", "d", s->ams_domain,
+                          "s", s->ams_selector, "result", s->ams_result, "aar", aar, "aar_error", s->aar_error);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

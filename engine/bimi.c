@@ -697,22 +697,11 @@ bimi_bimi_indicator_header_value(GBytes *svg, GError **error)
 static void
 add_policy_json(JsonBuilder *b, const char *name, const BimiBimiDmarcPolicy *p)
 {
-  json_builder_set_member_name(b, name);
-  json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "domain", p->domain);
-  json_builder_set_member_name(b, "found");
-  json_builder_add_boolean_value(b, p->found);
-  bimi_json_add_string_or_null(b, "p", p->found && p->has_p ? bimi_dmarc_policy_to_string(p->p) : NULL);
-  bimi_json_add_string_or_null(b, "sp", p->found && p->has_sp ? bimi_dmarc_policy_to_string(p->sp) : NULL);
-  bimi_json_add_string_or_null(b, "np", p->found && p->has_np ? bimi_dmarc_policy_to_string(p->np) : NULL);
-  json_builder_set_member_name(b, "pct");
-  if (p->found && p->has_pct)
-    json_builder_add_int_value(b, p->pct);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "testing");
-  json_builder_add_boolean_value(b, p->testing);
-  json_builder_end_object(b);
+  bimi_json_add_members(b, "{sbsss?ub}", name, "domain", p->domain, "found", p->found,
+                        "p", p->found && p->has_p ? bimi_dmarc_policy_to_string(p->p) : NULL,
+                        "sp", p->found && p->has_sp ? bimi_dmarc_policy_to_string(p->sp) : NULL,
+                        "np", p->found && p->has_np ? bimi_dmarc_policy_to_string(p->np) : NULL,
+                        "pct", p->found && p->has_pct, p->pct, "testing", p->testing);
 }
 
 static const char *
@@ -734,26 +723,16 @@ bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
 {
   g_return_if_fail(r != NULL && b != NULL);
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "result", bimi_bimi_result_code_to_string(r->code));
-  bimi_json_add_string_or_null(b, "reason_code", r->reason_code);
-  bimi_json_add_string_or_null(b, "reason", r->reason);
-  bimi_json_add_string_or_null(b, "author_domain", r->author_domain);
-  bimi_json_add_string_or_null(b, "org_domain", r->org_domain);
-
-  json_builder_set_member_name(b, "selector");
-  json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "name", r->selector);
-  bimi_json_add_string_or_null(b, "source", selector_source_to_string(r->selector_source));
-  bimi_json_add_string_or_null(b, "note", r->selector_note);
-  json_builder_end_object(b);
+  bimi_json_add_members(b, "sssss {sss}", "result", bimi_bimi_result_code_to_string(r->code),
+                        "reason_code", r->reason_code, "reason", r->reason, "author_domain", r->author_domain,
+                        "org_domain", r->org_domain, "selector", "name", r->selector,
+                        "source", selector_source_to_string(r->selector_source), "note", r->selector_note);
 
   json_builder_set_member_name(b, "gate");
   if (r->gate != NULL) {
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "ok");
-    json_builder_add_boolean_value(b, r->gate->ok);
-    bimi_json_add_string_or_null(b, "reason_code", r->gate->reason_code);
-    bimi_json_add_string_or_null(b, "reason", r->gate->reason);
+    bimi_json_add_members(b, "bss", "ok", r->gate->ok, "reason_code", r->gate->reason_code,
+                          "reason", r->gate->reason);
     add_policy_json(b, "author", &r->gate->author);
     add_policy_json(b, "org", &r->gate->org);
     bimi_json_add_string_or_null(b, "effective_policy", r->gate->has_effective ? bimi_dmarc_policy_to_string(r->gate->effective) : NULL);
@@ -765,48 +744,21 @@ bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
   json_builder_set_member_name(b, "record");
   if (r->record_text != NULL || r->record != NULL) {
     json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "text", r->record_text);
-    bimi_json_add_string_or_null(b, "domain", r->record_domain);
-    bimi_json_add_string_or_null(b, "selector", r->record_selector);
-    bimi_json_add_string_or_null(b, "name", r->record_name);
-    bimi_json_add_string_or_null(b, "canonical_name", r->canonical_name);
-    json_builder_set_member_name(b, "org_fallback");
-    json_builder_add_boolean_value(b, r->org_fallback);
-    json_builder_set_member_name(b, "local_part_selector");
-    json_builder_add_boolean_value(b, r->lps_used);
-    if (r->record != NULL) {
-      bimi_json_add_string_or_null(b, "l", r->record->location);
-      bimi_json_add_string_or_null(b, "a", r->record->evidence);
-      json_builder_set_member_name(b, "declined");
-      json_builder_add_boolean_value(b, r->record->declined);
-      bimi_json_add_string_or_null(b, "avp", r->record->has_avp ? bimi_bimi_avp_to_string(r->record->avp) : NULL);
-      json_builder_set_member_name(b, "lps");
-      if (r->record->has_lps) {
-        json_builder_begin_array(b);
-        for (guint i = 0; r->record->lps[i] != NULL; i++)
-          json_builder_add_string_value(b, r->record->lps[i]);
-        json_builder_end_array(b);
-      } else {
-        json_builder_add_null_value(b);
-      }
-      json_builder_set_member_name(b, "warnings");
-      json_builder_begin_array(b);
-      for (guint i = 0; r->record->warnings != NULL && r->record->warnings[i] != NULL; i++)
-        json_builder_add_string_value(b, r->record->warnings[i]);
-      json_builder_end_array(b);
-    }
+    bimi_json_add_members(b, "sssss bb", "text", r->record_text, "domain", r->record_domain,
+                          "selector", r->record_selector, "name", r->record_name,
+                          "canonical_name", r->canonical_name, "org_fallback", r->org_fallback,
+                          "local_part_selector", r->lps_used);
+    if (r->record != NULL)
+      bimi_json_add_members(b, "ssbs?vv", "l", r->record->location, "a", r->record->evidence,
+                            "declined", r->record->declined,
+                            "avp", r->record->has_avp ? bimi_bimi_avp_to_string(r->record->avp) : NULL,
+                            "lps", r->record->has_lps, r->record->lps, "warnings", r->record->warnings);
     json_builder_end_object(b);
   } else {
     json_builder_add_null_value(b);
   }
 
-  json_builder_set_member_name(b, "queries");
-  json_builder_begin_array(b);
-  for (guint i = 0; r->queries != NULL && i < r->queries->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(r->queries, i));
-  json_builder_end_array(b);
-  json_builder_set_member_name(b, "ttl");
-  json_builder_add_int_value(b, r->ttl == G_MAXUINT32 ? 0 : r->ttl);
-  bimi_json_add_string_or_null(b, "authority", authority_to_string(r->authority));
+  bimi_json_add_members(b, "pus", "queries", r->queries, "ttl", r->ttl == G_MAXUINT32 ? 0 : r->ttl,
+                        "authority", authority_to_string(r->authority));
   json_builder_end_object(b);
 }

@@ -7,65 +7,28 @@
 #include "engine/dkim.h"
 #include "engine/base/base-json.h"
 
-static void
-member_time(JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name(b, name);
-  if (value >= 0)
-    json_builder_add_int_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
 void
 bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *b)
 {
   g_return_if_fail(sig != NULL && b != NULL);
+  g_autofree char *c = NULL;
+  if (sig->signed_headers != NULL)
+    c = g_strdup_printf("%s/%s", sig->header_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple",
+                        sig->body_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple");
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "result", bimi_dkim_result_to_string(sig->result));
-  bimi_json_add_string_or_null(b, "reason", sig->reason);
-  bimi_json_add_string_or_null(b, "d", sig->domain);
-  bimi_json_add_string_or_null(b, "i", sig->identity);
-  bimi_json_add_string_or_null(b, "s", sig->selector);
-  bimi_json_add_string_or_null(b, "a", sig->algorithm_name);
-  if (sig->signed_headers != NULL) {
-    g_autofree char *c = g_strdup_printf("%s/%s",
-                                         sig->header_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple",
-                                         sig->body_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple");
-    bimi_json_add_string_or_null(b, "c", c);
-    json_builder_set_member_name(b, "h");
-    json_builder_begin_array(b);
-    for (guint i = 0; sig->signed_headers[i] != NULL; i++)
-      json_builder_add_string_value(b, sig->signed_headers[i]);
-    json_builder_end_array(b);
-  } else {
-    bimi_json_add_string_or_null(b, "c", NULL);
-    bimi_json_add_string_or_null(b, "h", NULL);
-  }
-  member_time(b, "t", sig->timestamp);
-  member_time(b, "x", sig->expiration);
-  bimi_json_add_string_or_null(b, "header_b", sig->b_prefix);
-  json_builder_set_member_name(b, "key_bits");
-  if (sig->key_bits > 0)
-    json_builder_add_int_value(b, sig->key_bits);
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "key_testing");
-  json_builder_add_boolean_value(b, sig->key_testing);
-  json_builder_set_member_name(b, "aligned_with_from");
-  if (sig->aligned_with_from == BIMI_DKIM_ALIGNMENT_UNKNOWN)
-    json_builder_add_null_value(b);
-  else
-    json_builder_add_boolean_value(b, sig->aligned_with_from == BIMI_DKIM_ALIGNMENT_ALIGNED);
-  json_builder_set_member_name(b, "body_length_limited");
-  json_builder_add_boolean_value(b, sig->body_length_limited);
-  json_builder_set_member_name(b, "body_length");
-  if (sig->body_length_limited)
-    json_builder_add_int_value(b, (gint64) MIN(sig->body_length, (guint64) G_MAXINT64));
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "body_bytes_unsigned");
-  json_builder_add_int_value(b, (gint64) MIN(sig->body_bytes_unsigned, (guint64) G_MAXINT64));
+  /* t=, x= and key_bits are null when absent (negative / 0), h= when the tags did not parse */
+  bimi_json_add_members(b, "sssssss?v ?I?Is?ub?bb?II",
+                        "result", bimi_dkim_result_to_string(sig->result), "reason", sig->reason,
+                        "d", sig->domain, "i", sig->identity, "s", sig->selector, "a", sig->algorithm_name,
+                        "c", c, "h", sig->signed_headers != NULL, sig->signed_headers,
+                        "t", sig->timestamp >= 0, sig->timestamp, "x", sig->expiration >= 0, sig->expiration,
+                        "header_b", sig->b_prefix, "key_bits", sig->key_bits > 0, sig->key_bits,
+                        "key_testing", sig->key_testing,
+                        "aligned_with_from", sig->aligned_with_from != BIMI_DKIM_ALIGNMENT_UNKNOWN,
+                        sig->aligned_with_from == BIMI_DKIM_ALIGNMENT_ALIGNED,
+                        "body_length_limited", sig->body_length_limited,
+                        "body_length", sig->body_length_limited, (gint64) MIN(sig->body_length, (guint64) G_MAXINT64),
+                        "body_bytes_unsigned", (gint64) MIN(sig->body_bytes_unsigned, (guint64) G_MAXINT64));
   json_builder_end_object(b);
 }
 

@@ -208,6 +208,55 @@ GPtrArray *bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *optio
  */
 void bimi_dkim_signatures_add_authres(const GPtrArray *signatures, BimiAuthres *ar);
 
+/* ---- signing (RFC 6376 §5, RFC 8463), engine/dkim-sign.c ---------------- */
+
+/** A signing identity: d=, s= and the private key. Opaque; thread-safe once built. */
+typedef struct _BimiDkimSigner BimiDkimSigner;
+
+/**
+ * bimi_dkim_signer_new:
+ * @domain: d= (a host name, stored lower case)
+ * @selector: s= (a DNS label sequence: letters, digits, '-', '_', '.')
+ * @key_pem: (array length=key_len): the private key, PEM (PKCS#8 or traditional RSA)
+ * @key_len: bytes of @key_pem
+ * @error: BIMI_DKIM_ERROR_INVALID (bad domain or selector, not a PEM private key,
+ *   a key type other than RSA and Ed25519), BIMI_DKIM_ERROR_LIMIT (RSA smaller than
+ *   BIMI_DKIM_MIN_RSA_BITS or larger than BIMI_DKIM_MAX_KEY_BITS)
+ *
+ * RSA keys sign rsa-sha256 (RFC 6376 §3.3.1, RFC 8301), Ed25519 keys ed25519-sha256
+ * (RFC 8463 §3).
+ *
+ * Returns: (transfer full): the signer, or NULL with @error.
+ */
+BimiDkimSigner *bimi_dkim_signer_new(const char *domain, const char *selector, const char *key_pem, gsize key_len,
+                                     GError **error);
+void bimi_dkim_signer_free(BimiDkimSigner *signer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimSigner, bimi_dkim_signer_free)
+
+/** The algorithm the signer's key signs with. */
+BimiDkimAlgorithm bimi_dkim_signer_get_algorithm(const BimiDkimSigner *signer);
+
+/**
+ * bimi_dkim_signer_sign:
+ * @signer: the signer
+ * @message: (transfer none): the message to sign (LF or CRLF line ends)
+ * @now: t=, Unix seconds
+ * @error: BIMI_DKIM_ERROR_SYNTAX (the message does not parse: engine/message's
+ *   error text), BIMI_DKIM_ERROR_INVALID (no From field), BIMI_DKIM_ERROR_INTERNAL
+ *   (OpenSSL failed)
+ *
+ * Signs with c=relaxed/relaxed over the header fields From, To, Cc, Subject, Date,
+ * Message-ID, MIME-Version, Content-Type, Content-Transfer-Encoding present in
+ * @message (each instance) plus one more From (over-signing, RFC 6376 §8.15). The
+ * header data and the body hash come from the verifier's own canonicalization
+ * (bimi_dkim__header_data(), the body hasher), so what this signs, bimi_dkim_verify()
+ * checks byte for byte.
+ *
+ * Returns: (transfer full): the whole field "DKIM-Signature: ...\r\n", folded below
+ * 78 columns, to put on top of the header section; NULL with @error.
+ */
+char *bimi_dkim_signer_sign(BimiDkimSigner *signer, GBytes *message, gint64 now, GError **error);
+
 G_END_DECLS
 
 #endif /* BIMI_DKIM_H */

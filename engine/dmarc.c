@@ -936,26 +936,16 @@ build_record_json(const BimiDmarcRecord *r, JsonBuilder *b)
   static const char *const psd[] = { "u", "y", "n" };
 
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "p", r->has_p ? bimi_dmarc_policy_to_string(r->p) : NULL);
-  bimi_json_add_string_or_null(b, "sp", r->has_sp ? bimi_dmarc_policy_to_string(r->sp) : NULL);
-  if (r->mode == BIMI_DMARC_MODE_RFC9989) {
-    bimi_json_add_string_or_null(b, "np", r->has_np ? bimi_dmarc_policy_to_string(r->np) : NULL);
-    bimi_json_add_string_or_null(b, "psd", psd[r->psd]);
-    bimi_json_add_string_or_null(b, "t", r->testing ? "y" : "n");
-  }
-  bimi_json_add_string_or_null(b, "adkim", align_name(r->adkim));
-  bimi_json_add_string_or_null(b, "aspf", align_name(r->aspf));
-  bimi_json_add_strv(b, "rua", r->rua);
-  bimi_json_add_strv(b, "ruf", r->ruf);
-  bimi_json_add_string_or_null(b, "fo", r->fo);
-  if (r->mode == BIMI_DMARC_MODE_RFC7489) {
-    json_builder_set_member_name(b, "pct");
-    json_builder_add_int_value(b, r->pct);
-    bimi_json_add_string_or_null(b, "rf", r->rf);
-    json_builder_set_member_name(b, "ri");
-    json_builder_add_int_value(b, r->ri);
-  }
-  bimi_json_add_strv(b, "warnings", r->warnings);
+  bimi_json_add_members(b, "ss", "p", r->has_p ? bimi_dmarc_policy_to_string(r->p) : NULL,
+                        "sp", r->has_sp ? bimi_dmarc_policy_to_string(r->sp) : NULL);
+  if (r->mode == BIMI_DMARC_MODE_RFC9989)
+    bimi_json_add_members(b, "sss", "np", r->has_np ? bimi_dmarc_policy_to_string(r->np) : NULL,
+                          "psd", psd[r->psd], "t", r->testing ? "y" : "n");
+  bimi_json_add_members(b, "ssvvs", "adkim", align_name(r->adkim), "aspf", align_name(r->aspf),
+                        "rua", r->rua, "ruf", r->ruf, "fo", r->fo);
+  if (r->mode == BIMI_DMARC_MODE_RFC7489)
+    bimi_json_add_members(b, "usu", "pct", r->pct, "rf", r->rf, "ri", r->ri);
+  bimi_json_add_members(b, "v", "warnings", r->warnings);
   json_builder_end_object(b);
 }
 
@@ -965,48 +955,31 @@ bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
   g_return_if_fail(ev != NULL && b != NULL);
 
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "result", bimi_dmarc_result_to_string(ev->result));
-  bimi_json_add_string_or_null(b, "reason", ev->reason);
-  bimi_json_add_string_or_null(b, "mode", bimi_dmarc_mode_to_string(ev->mode));
-  bimi_json_add_string_or_null(b, "author_domain", ev->author_domain);
-  bimi_json_add_string_or_null(b, "policy_domain", ev->policy_domain);
-  bimi_json_add_string_or_null(b, "policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->policy) : NULL);
-  bimi_json_add_string_or_null(b, "policy_source", ev->has_policy ? bimi_dmarc_policy_source_to_string(ev->policy_source) : NULL);
-  bimi_json_add_string_or_null(b, "requested_policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->requested_policy) : NULL);
-  json_builder_set_member_name(b, "p_defaulted");
-  json_builder_add_boolean_value(b, ev->p_defaulted);
-  bimi_json_add_string_or_null(b, "disposition", bimi_dmarc_policy_to_string(ev->disposition));
-  json_builder_set_member_name(b, "pct_sampled");
-  json_builder_add_boolean_value(b, ev->pct_sampled);
-  bimi_json_add_string_or_null(b, "override", ev->arc_override ? "arc" : NULL);
-  bimi_json_add_string_or_null(b, "arc_sealer", ev->arc_sealer);
-  json_builder_set_member_name(b, "author_domain_exists");
-  if (ev->author_domain_exists < 0)
-    json_builder_add_null_value(b);
-  else
-    json_builder_add_boolean_value(b, ev->author_domain_exists == 1);
-  bimi_json_add_string_or_null(b, "org_domain", ev->org_domain);
-  bimi_json_add_string_or_null(b, "org_domain_psl", ev->org_domain_psl);
-  bimi_json_add_string_or_null(b, "org_domain_tree_walk", ev->org_domain_tree_walk);
-  json_builder_set_member_name(b, "org_domain_divergence");
-  json_builder_add_boolean_value(b, ev->org_domain_divergence);
-
+  bimi_json_add_members(b, "sssss sss bsb ss ?b sssb", "result", bimi_dmarc_result_to_string(ev->result),
+                        "reason", ev->reason, "mode", bimi_dmarc_mode_to_string(ev->mode),
+                        "author_domain", ev->author_domain, "policy_domain", ev->policy_domain,
+                        "policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->policy) : NULL,
+                        "policy_source", ev->has_policy ? bimi_dmarc_policy_source_to_string(ev->policy_source) : NULL,
+                        "requested_policy", ev->has_policy ? bimi_dmarc_policy_to_string(ev->requested_policy) : NULL,
+                        "p_defaulted", ev->p_defaulted,
+                        "disposition", bimi_dmarc_policy_to_string(ev->disposition),
+                        "pct_sampled", ev->pct_sampled, "override", ev->arc_override ? "arc" : NULL,
+                        "arc_sealer", ev->arc_sealer,
+                        "author_domain_exists", ev->author_domain_exists >= 0, ev->author_domain_exists == 1,
+                        "org_domain", ev->org_domain, "org_domain_psl", ev->org_domain_psl,
+                        "org_domain_tree_walk", ev->org_domain_tree_walk,
+                        "org_domain_divergence", ev->org_domain_divergence);
   json_builder_set_member_name(b, "alignment");
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "adkim", align_name(ev->adkim));
-  bimi_json_add_string_or_null(b, "aspf", align_name(ev->aspf));
-  json_builder_set_member_name(b, "dkim_aligned");
-  json_builder_add_boolean_value(b, ev->dkim_aligned);
-  bimi_json_add_string_or_null(b, "dkim_domain", ev->dkim_aligned_domain);
+  bimi_json_add_members(b, "ssbs", "adkim", align_name(ev->adkim), "aspf", align_name(ev->aspf),
+                        "dkim_aligned", ev->dkim_aligned, "dkim_domain", ev->dkim_aligned_domain);
   json_builder_set_member_name(b, "dkim_signatures_aligned");
   json_builder_begin_array(b);
   for (guint i = 0; ev->dkim_signature_aligned != NULL && i < ev->dkim_signature_aligned->len; i++)
     json_builder_add_boolean_value(b, g_array_index(ev->dkim_signature_aligned, gboolean, i));
   json_builder_end_array(b);
-  json_builder_set_member_name(b, "spf_aligned");
-  json_builder_add_boolean_value(b, ev->spf_aligned);
-  bimi_json_add_string_or_null(b, "spf_domain", ev->spf_domain);
-  bimi_json_add_string_or_null(b, "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
+  bimi_json_add_members(b, "bss", "spf_aligned", ev->spf_aligned, "spf_domain", ev->spf_domain,
+                        "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
   json_builder_end_object(b);
 
   json_builder_set_member_name(b, "record");
@@ -1014,11 +987,7 @@ bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
     build_record_json(ev->record, b);
   else
     json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "queries");
-  json_builder_begin_array(b);
-  for (guint i = 0; ev->queries != NULL && i < ev->queries->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(ev->queries, i));
-  json_builder_end_array(b);
+  bimi_json_add_members(b, "p", "queries", ev->queries);
   json_builder_end_object(b);
 }
 

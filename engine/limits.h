@@ -382,6 +382,29 @@
 #define BIMI_REPORT_DB_BUSY_TIMEOUT_MS 5000u
 /** Longest module name in the schema_version table, bytes. */
 #define BIMI_REPORT_DB_MAX_MODULE_BYTES 32u
+/** Default evaluation records waiting for the report writer thread ([report] queue_size);
+ *  past it a record is dropped and counted, never waited for. */
+#define BIMI_REPORT_DEFAULT_QUEUE     10000u
+/** Largest [report] queue_size (a record is about 1 KiB in memory). */
+#define BIMI_REPORT_MAX_QUEUE         1000000u
+/** Most records the writer commits in one transaction. */
+#define BIMI_REPORT_WRITE_BATCH       256u
+/** A queue-full warning is logged for the first dropped record and every this many after it. */
+#define BIMI_REPORT_DROP_WARN_EVERY   1000u
+/** Longest rua= URI read, in bytes (a mailto: with an address of at most 254 bytes, percent-encoded). */
+#define BIMI_REPORT_MAX_URI_BYTES     1024u
+/** Most <record> rows in one report; a policy domain with more distinct rows in a period gets
+ *  further reports (parts) for the same period, each with its own report_id. */
+#define BIMI_REPORT_MAX_ROWS_PER_REPORT 10000u
+/** Most reports one `bimi report build` run writes; the policy domains beyond it are built by the
+ *  next run (they are logged). */
+#define BIMI_REPORT_MAX_REPORTS_PER_RUN 1000u
+/** Most report mails one `bimi report send` run submits; the rest wait for the next run. */
+#define BIMI_REPORT_MAX_SENDS_PER_RUN 1000u
+/** Runs of `bimi report send` that may fail for one destination before it is marked failed. */
+#define BIMI_REPORT_MAX_SEND_ATTEMPTS 5u
+/** Deadline of one SMTP submission (connect to QUIT), seconds. */
+#define BIMI_REPORT_SMTP_TIMEOUT_S    60u
 
 /* ---- fcgi/ the service (DESIGN.md §4, conf [server]) -------------------- */
 /** Most worker threads of bimi-fcgi. */

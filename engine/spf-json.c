@@ -9,23 +9,13 @@ bimi_spf_result_build_json(const BimiSpfResult *r, const char *helo, JsonBuilder
 {
   g_return_if_fail(r != NULL && b != NULL);
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "result", bimi_spf_result_to_string(r->result));
-  bimi_json_add_string_or_null(b, "identity", bimi_spf_identity_to_string(r->identity));
-  bimi_json_add_string_or_null(b, "domain", r->domain);
-  bimi_json_add_string_or_null(b, "sender", r->sender);
-  bimi_json_add_string_or_null(b, "ip", r->ip);
-  bimi_json_add_string_or_null(b, "helo", helo);
-  bimi_json_add_string_or_null(b, "mechanism", r->mechanism);
-  bimi_json_add_string_or_null(b, "mechanism_domain", r->mechanism_domain);
-  bimi_json_add_string_or_null(b, "record", r->record);
-  bimi_json_add_string_or_null(b, "explanation", r->explanation);
-  bimi_json_add_string_or_null(b, "problem", r->problem);
-  json_builder_set_member_name(b, "lookups");
-  json_builder_add_int_value(b, r->dns_lookups);
-  json_builder_set_member_name(b, "void_lookups");
-  json_builder_add_int_value(b, r->void_lookups);
-  json_builder_set_member_name(b, "dns_queries");
-  json_builder_add_int_value(b, r->dns_queries);
+  bimi_json_add_members(b, "ssssss sssss uuu",
+                        "result", bimi_spf_result_to_string(r->result),
+                        "identity", bimi_spf_identity_to_string(r->identity), "domain", r->domain,
+                        "sender", r->sender, "ip", r->ip, "helo", helo, "mechanism", r->mechanism,
+                        "mechanism_domain", r->mechanism_domain, "record", r->record,
+                        "explanation", r->explanation, "problem", r->problem, "lookups", r->dns_lookups,
+                        "void_lookups", r->void_lookups, "dns_queries", r->dns_queries);
   json_builder_end_object(b);
 }
 

@@ -275,6 +275,32 @@ static const ConfigKey config_keys[] = {
   { "auth", "mta_strips_authres", KEY_BOOL, AT(auth_mta_strips_authres), 0, 0, FALSE, NULL, NULL, NULL,
     "true: our MTA removes inbound Authentication-Results carrying our authserv_id, so the topmost one is ours." },
 
+  { "report", "db", KEY_OPTIONAL, AT(report_db), 0, 0, 0, NULL, NULL, NULL,
+    "DMARC aggregate reports (RFC 9990). The SQLite database where every evaluation that reached a DMARC\n"
+    "result is recorded once per message (e.g. /var/lib/bimi/reports.sqlite; its directory must exist and be\n"
+    "writable). `bimi report build` and `bimi report send` read it. Empty: nothing is recorded." },
+  { "report", "queue_size", KEY_UINT, AT(report_queue_size), 1, BIMI_REPORT_MAX_QUEUE, BIMI_REPORT_DEFAULT_QUEUE,
+    NULL, NULL, NULL,
+    "Records waiting for the database writer thread, 1..1000000. A request never waits for the disk: past this\n"
+    "a record is dropped with a warning and counted (bimi_report_records_total{outcome=\"dropped\"})." },
+  { "report", "org_name", KEY_OPTIONAL, AT(report_org_name), 0, 0, 0, NULL, NULL, NULL,
+    "The Reporting Organization named in reports (report_metadata org_name) and their Subject." },
+  { "report", "org_email", KEY_OPTIONAL, AT(report_org_email), 0, 0, 0, NULL, NULL, NULL,
+    "Contact address in reports (report_metadata email) and the From of report mails; its domain is the\n"
+    "receiver in report file names." },
+  { "report", "dkim_domain", KEY_DOMAIN, AT(report_dkim_domain), 0, 0, 0, NULL, NULL, NULL,
+    "Report mails are DKIM-signed (RFC 6376) with d= this domain, s= dkim_selector and the private key in\n"
+    "dkim_key (PEM, RSA >= 1024 bits: rsa-sha256, or Ed25519: ed25519-sha256). Publish the public key at\n"
+    "<dkim_selector>._domainkey.<dkim_domain>. Empty: mails are sent unsigned." },
+  { "report", "dkim_selector", KEY_OPTIONAL, AT(report_dkim_selector), 0, 0, 0, NULL, NULL, NULL, NULL },
+  { "report", "dkim_key", KEY_OPTIONAL, AT(report_dkim_key), 0, 0, 0, NULL, NULL, NULL, NULL },
+  { "report", "smtp_url", KEY_OPTIONAL, AT(report_smtp_url), 0, 0, 0, NULL, NULL, NULL,
+    "Where `bimi report send` submits report mails: smtp://HOST[:PORT] (STARTTLS when offered) or\n"
+    "smtps://HOST[:PORT]. Publish an SPF record that allows this sending host for the org_email domain." },
+  { "report", "smtp_user", KEY_OPTIONAL, AT(report_smtp_user), 0, 0, 0, NULL, NULL, NULL,
+    "SMTP AUTH user; the password is read from smtp_password_file (one line). Empty: no authentication." },
+  { "report", "smtp_password_file", KEY_OPTIONAL, AT(report_smtp_password_file), 0, 0, 0, NULL, NULL, NULL, NULL },
+
   { "testing", "now", KEY_TIME, AT(testing_now), 0, 0, 0, NULL, NULL, NULL,
     "Evaluation time replacing the clock, RFC 3339 or @EPOCH, for tests and demos that replay certificates\n"
     "outside their validity. Empty: the clock. Never set on a real service." },
@@ -613,6 +639,17 @@ check_values(const BimiConfig *c, const char *source, GError **error)
   if (c->cache_min_ttl > c->cache_max_ttl)
     return value_error(error, source, find_key("cache", "min_ttl"), " = %u is larger than max_ttl = %u",
                        c->cache_min_ttl, c->cache_max_ttl);
+  if ((c->report_dkim_domain != NULL) != (c->report_dkim_selector != NULL) ||
+      (c->report_dkim_domain != NULL) != (c->report_dkim_key != NULL))
+    return value_error(error, source, find_key("report", "dkim_domain"),
+                       ": dkim_domain, dkim_selector and dkim_key go together (all three or none)");
+  if (c->report_smtp_url != NULL && !g_str_has_prefix(c->report_smtp_url, "smtp://") &&
+      !g_str_has_prefix(c->report_smtp_url, "smtps://"))
+    return value_error(error, source, find_key("report", "smtp_url"), " = '%s': expected smtp:// or smtps://",
+                       c->report_smtp_url);
+  if ((c->report_smtp_user != NULL) != (c->report_smtp_password_file != NULL))
+    return value_error(error, source, find_key("report", "smtp_user"),
+                       ": smtp_user and smtp_password_file go together");
   if (c->auth_trust_own_authres && c->auth_own_signing_domain == NULL && !c->auth_mta_strips_authres)
     return value_error(error, source, find_key("auth", "trust_own_authres"),
                        " = true needs own_signing_domain or mta_strips_authres = true "

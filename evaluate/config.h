@@ -126,6 +126,17 @@ typedef struct {
   guint render_deadline_ms;          /**< "deadline_ms": 100..60000, default BIMI_RENDER_DEFAULT_DEADLINE_MS */
   char *render_worker_path;          /**< "worker_path": the `bimi` binary run as `bimi __render-worker`; NULL =
                                       *   `bimi` next to the running program */
+  /* [report] (report/: DMARC aggregate reports, issue 15) */
+  char *report_db;                   /**< "db": the report database (SQLite); NULL = no recording */
+  guint report_queue_size;           /**< "queue_size": records waiting for the writer, 1..BIMI_REPORT_MAX_QUEUE */
+  char *report_org_name;             /**< "org_name": Reporting Organization (report_metadata org_name), or NULL */
+  char *report_org_email;            /**< "org_email": its contact address and the From of report mails, or NULL */
+  char *report_dkim_domain;          /**< "dkim_domain": d= of the report mails' DKIM signature, or NULL */
+  char *report_dkim_selector;        /**< "dkim_selector": s=, or NULL */
+  char *report_dkim_key;             /**< "dkim_key": PEM private key file (RSA or Ed25519), or NULL */
+  char *report_smtp_url;             /**< "smtp_url": smtp://HOST[:PORT] or smtps://..., or NULL */
+  char *report_smtp_user;            /**< "smtp_user": SMTP AUTH user, or NULL (no auth) */
+  char *report_smtp_password_file;   /**< "smtp_password_file": file holding the SMTP AUTH password, or NULL */
   /* [testing] */
   gint64 testing_now;                /**< "now": RFC 3339 or @EPOCH evaluation time replacing the clock (tests and the
                                       *   demo replaying old certificates); 0 = the clock */

@@ -87,9 +87,7 @@ build_indicator(BimiEvaluator *ev, JsonBuilder *b, const BimiEvaluateRun *run)
   }
   svg = g_strdup_printf("%s/%s.svg", prefix, v->sha256);
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "sha256", v->sha256);
-  bimi_json_add_string_or_null(b, "alt", v->title);
-  bimi_json_add_string_or_null(b, "svg", svg);
+  bimi_json_add_members(b, "sss", "sha256", v->sha256, "alt", v->title, "svg", svg);
   json_builder_set_member_name(b, "png");
   json_builder_begin_object(b);
   for (guint i = 0; i < config->render_n_sizes; i++) {
@@ -114,16 +112,10 @@ build_mark(JsonBuilder *b, const BimiEvaluateRun *run)
   }
   not_after = bimi_evaluate__iso_time(v->not_after);
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "certificate_type", v->cert_type);
-  bimi_json_add_string_or_null(b, "mark_type", v->mark_type);
-  bimi_json_add_string_or_null(b, "organization", v->organization);
-  bimi_json_add_string_or_null(b, "issuer", v->issuer);
-  bimi_json_add_string_or_null(b, "not_after", not_after);
-  bimi_json_add_string_or_null(b, "trademark_country", v->trademark_country);
-  bimi_json_add_string_or_null(b, "trademark_office", v->trademark_office);
-  bimi_json_add_string_or_null(b, "trademark_id", v->trademark_id);
-  json_builder_set_member_name(b, "pilot");
-  json_builder_add_boolean_value(b, v->pilot);
+  bimi_json_add_members(b, "ssss ssss b", "certificate_type", v->cert_type, "mark_type", v->mark_type,
+                        "organization", v->organization, "issuer", v->issuer, "not_after", not_after,
+                        "trademark_country", v->trademark_country, "trademark_office", v->trademark_office,
+                        "trademark_id", v->trademark_id, "pilot", v->pilot);
   json_builder_end_object(b);
 }
 
@@ -133,13 +125,8 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
   json_builder_set_member_name(b, "auth");
   json_builder_begin_object(b);
   if (!run->domain_status) {
-    json_builder_set_member_name(b, "envelope");
-    json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "ip", run->client_ip);
-    bimi_json_add_string_or_null(b, "helo", run->helo);
-    bimi_json_add_string_or_null(b, "mail_from", run->mail_from);
-    bimi_json_add_string_or_null(b, "source", run->envelope_source);
-    json_builder_end_object(b);
+    bimi_json_add_members(b, "{ssss}", "envelope", "ip", run->client_ip, "helo", run->helo,
+                          "mail_from", run->mail_from, "source", run->envelope_source);
     json_builder_set_member_name(b, "rdns");
     if (run->rdns != NULL)
       bimi_rdns_result_build_json(run->rdns, b);
@@ -202,14 +189,12 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run)
   g_autoptr(JsonBuilder) b = json_builder_new();
 
   json_builder_begin_object(b);
-  bimi_json_add_string_or_null(b, "decision", bimi_decision_kind_to_string(run->kind));
-  bimi_json_add_string_or_null(b, "reason", bimi_decision_reason_to_string(run->reason));
+  bimi_json_add_members(b, "ss", "decision", bimi_decision_kind_to_string(run->kind),
+                        "reason", bimi_decision_reason_to_string(run->reason));
   build_indicator(ev, b, run);
   build_mark(b, run);
   build_auth(b, run);
-  bimi_json_add_string_or_null(b, "authentication_results", run->authres);
-  json_builder_set_member_name(b, "ttl");
-  json_builder_add_int_value(b, run->ttl);
+  bimi_json_add_members(b, "su", "authentication_results", run->authres, "ttl", run->ttl);
   json_builder_end_object(b);
   return json_builder_get_root(b);
 }

@@ -299,6 +299,33 @@ own_authres_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *ms
   return found;
 }
 
+/* [report] db: the DMARC outcome of this message, queued for the aggregate reports (issue 15).
+ * The engine applies no disposition itself (the MTA does): applied = none, so a fail under
+ * p=quarantine/reject is reported with reason local_policy until the consent feature passes
+ * what the operator applied. */
+static void
+record_for_report(BimiEvaluator *ev, const BimiEvaluateRun *run, const BimiMessage *msg, gint64 now)
+{
+  BimiReportEvaluationInput in = { 0 };
+  BimiReportRecord *record;
+
+  if (ev->recorder == NULL || run->dmarc == NULL)
+    return;
+  in.message = bimi_message_get_canonical(msg);
+  in.body_offset = bimi_message_get_body_offset(msg);
+  in.client_ip = run->client_ip;
+  in.helo = run->helo;
+  in.mail_from = run->mail_from;
+  in.dmarc = run->dmarc;
+  in.spf = run->spf;
+  in.dkim = run->dkim;
+  in.applied = BIMI_DMARC_POLICY_NONE;
+  in.now = now;
+  record = bimi_report_record_new_from_evaluation(&in);
+  if (record != NULL)
+    bimi_report_recorder_submit(ev->recorder, record);
+}
+
 BimiDecision *
 bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *envelope, gint64 now,
                         GError **error)
@@ -416,6 +443,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
   bimi_evaluate__run_evidence(ev, &run, now);
   bimi_evaluate__decide(ev, &run, overridden, now);
   run.authres = build_authres(ev, &run);
+  record_for_report(ev, &run, msg, now);
   return bimi_evaluate__finish(ev, &run);
 }
 

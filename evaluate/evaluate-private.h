@@ -23,6 +23,7 @@
 #include "cache/store.h"
 #include "cache/flight.h"
 #include "renderer/worker.h"
+#include "report/recorder.h"
 
 G_BEGIN_DECLS
 
@@ -40,6 +41,7 @@ struct _BimiEvaluator {
   BimiLogoStore *store;
   BimiRenderPool *pool;
   GThreadPool *envelope_pool;  /**< FCrDNS + SPF of one message, run while DKIM and ARC verify */
+  BimiReportRecorder *recorder; /**< [report] db: DMARC evaluations recorded for aggregate reports, or NULL */
   BimiCacheTtlBounds ttl_bounds;
   BimiRenderOptions render_options;
   /* decision counters (metrics), updated atomically */

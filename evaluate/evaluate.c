@@ -282,6 +282,11 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   ev->render_options.sizes = config->render_sizes;
   ev->render_options.n_sizes = config->render_n_sizes;
   ev->render_options.deadline_ms = config->render_deadline_ms;
+  if (config->report_db != NULL) {
+    ev->recorder = bimi_report_recorder_new(config->report_db, config->report_queue_size, &local);
+    if (ev->recorder == NULL)
+      return setup_failed(ev, error, "[report] db", local);
+  }
   return ev;
 }
 
@@ -298,6 +303,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
 {
   if (ev == NULL || !g_atomic_ref_count_dec(&ev->ref))
     return;
+  g_clear_pointer(&ev->recorder, bimi_report_recorder_free); /* writes what is queued */
   if (ev->envelope_pool != NULL)
     g_thread_pool_free(g_steal_pointer(&ev->envelope_pool), FALSE, TRUE);
   g_clear_pointer(&ev->pool, bimi_render_pool_free);
@@ -814,6 +820,7 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   metric(out, "bimi_logo_store_writes_total", "counter", "Logo store files written.", ls.writes);
   metric(out, "bimi_logo_store_files", "gauge", "Logo store files.", ls.files);
   metric(out, "bimi_logo_store_bytes", "gauge", "Logo store bytes.", ls.bytes);
+  bimi_report_recorder_append_metrics(ev->recorder, out);
   bimi_render_pool_get_stats(ev->pool, &rp);
   metric(out, "bimi_render_requests_total", "counter", "PNG renders requested from the worker pool.", rp.requests);
   metric(out, "bimi_render_failures_total", "counter", "PNG renders that failed.", rp.failures);

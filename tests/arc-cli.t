@@ -6,18 +6,8 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 BIMI=build/bimi
 Z=(--zone fixtures/arc/arc.zone --at @1700000100)
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-check() {
-  local name=$1 want=$2 pattern=$3; shift 3
-  local out rc
-  out=$("$BIMI" "$@" 2>&1); rc=$?
-  if [ "$rc" != "$want" ]; then echo "# $name: exit $rc, want $want; output: $out"; ok 1 "$name"; return; fi
-  if [ -n "$pattern" ] && ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
-    echo "# $name: output lacks /$pattern/: $out"; ok 1 "$name"; return
-  fi
-  ok 0 "$name"
-}
+. tests/lib/tap.sh
+CHECK_CMD=("$BIMI")
 echo "1..13"
 check "two-set chain passes" 0 '^arc=pass header.oldest-pass=0 \(2 ARC sets verified\)' arc "${Z[@]}" fixtures/arc/list-trusted-fwd.eml
 check "JSON shape" 0 '"oldest_pass" : 0' arc --json "${Z[@]}" fixtures/arc/list-trusted.eml

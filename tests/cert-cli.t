@@ -63,7 +63,7 @@ expect_rc 2 "missing file" $BIMI cert verify /nonexistent.pem
 
 # ---- revocation against a real CRL server (nginx) ----------------------------
 REV_TESTS=15
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. tests/lib/net.sh
 start_nginx() {
   [ -x /usr/sbin/nginx ] && command -v python3 > /dev/null || return 1
   local ports=() p

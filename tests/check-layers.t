@@ -4,8 +4,7 @@
 # engine/base -> engine -> cache, renderer, report -> evaluate -> fcgi, cli. TAP.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 
 scripts/check-layers >/dev/null; ok $? "this tree keeps the layer order"

@@ -10,8 +10,7 @@ FCGI=build/bimi-fcgi
 if [ ! -x "$BIMI" ] || [ ! -x "$FCGI" ]; then echo "Bail out! $BIMI or $FCGI is not built"; exit 1; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 
 echo "1..6"
 "$BIMI" config example > "$tmp/example" 2>&1; rc=$?

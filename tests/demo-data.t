@@ -27,8 +27,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 note() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
 echo "1..17"
@@ -170,20 +169,7 @@ ok $? "arc-forwarded.eml with bimi_accept_arc_override = false: none (dmarc-fail
 
 # 16-17. nsd serving the demo zones; .test names through a forwarder
 NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
-free_port() {  # a port free for both TCP and UDP on 127.0.0.1 (nsd needs both; nginx TCP)
-  "$PY" -c 'import socket
-for _ in range(50):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-else:
-    raise SystemExit("no free port")'
-}
+. tests/lib/net.sh
 mkdir -p "$tmp/nsd"
 awk -v out="$tmp/nsd" '/^\$ORIGIN / { name = $2; sub(/\.$/, "", name); file = out "/" name ".zone"; print "$TTL 300" > file
     printf "zone:\n  name: \"%s\"\n  zonefile: \"%s.zone\"\n", name, name > (out "/zones.conf") }
@@ -191,24 +177,7 @@ awk -v out="$tmp/nsd" '/^\$ORIGIN / { name = $2; sub(/\.$/, "", name); file = ou
 started=""
 for attempt in 1 2 3; do
   port=$(free_port)
-  cat > "$tmp/nsd/nsd.conf" <<EOF
-server:
-  ip-address: 127.0.0.1@$port
-  port: $port
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "$tmp/nsd"
-  pidfile: "$tmp/nsd/nsd.pid"
-  database: ""
-  zonelistfile: "$tmp/nsd/zone.list"
-  xfrdfile: "$tmp/nsd/xfrd.state"
-  xfrdir: "$tmp/nsd"
-  logfile: "$tmp/nsd/nsd.log"
-  server-count: 1
-remote-control:
-  control-enable: no
-EOF
+  nsd_server_conf "$tmp/nsd" "$tmp/nsd" "$port" > "$tmp/nsd/nsd.conf"
   cat "$tmp/nsd/zones.conf" >> "$tmp/nsd/nsd.conf"
   "$NSD" -d -c "$tmp/nsd/nsd.conf" >> "$tmp/nsd/nsd.log" 2>&1 &
   nsd_pid=$!

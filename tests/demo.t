@@ -11,20 +11,7 @@ cd "$(dirname "$0")/.." || exit 1
 # Debian's interpreter: a python3 earlier in PATH may be a slow shim (pyenv) or lack the packages.
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 
-free_port() {  # a port free for both TCP and UDP on 127.0.0.1 (nsd needs both; nginx TCP)
-  "$PY" -c 'import socket
-for _ in range(50):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break
-else:
-    raise SystemExit("no free port")'
-}
+. tests/lib/net.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bimi-demo.XXXXXX")
 cleanup() {
   for d in "$tmp"/stack-*; do [ -d "$d" ] && scripts/demo-stack stop "$d" >/dev/null 2>&1; done
@@ -34,8 +21,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 echo "1..2"
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 
 for dns in zones; do
   d="$tmp/stack-$dns"

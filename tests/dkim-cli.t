@@ -11,21 +11,10 @@ UP=${BIMI_UPSTREAM_DIR:-../shared/upstream}
 RFC=$UP/rfc-dkim-examples
 if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
 
-n=0
-fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 
 # check NAME WANT_RC WANT_GREP ARGS...
-check() {
-  local name=$1 want=$2 pattern=$3; shift 3
-  local out rc
-  out=$("$BIMI" dkim "$@" 2>&1); rc=$?
-  if [ "$rc" != "$want" ]; then echo "# $name: exit $rc, want $want; output: $out"; ok 1 "$name"; return; fi
-  if [ -n "$pattern" ] && ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
-    echo "# $name: output lacks /$pattern/: $out"; ok 1 "$name"; return
-  fi
-  ok 0 "$name"
-}
+CHECK_CMD=("$BIMI" dkim)
 
 echo "1..12"
 check "rfc8463 both pass" 0 'dkim=pass header.d=football.example.com header.s=test header.a=rsa-sha256' \

@@ -16,18 +16,8 @@ ZONES=(--zone fixtures/dmarc/football.zone --zone "$RFC/rfc8463-keys.zone" --zon
 A3=$RFC/rfc8463-appendix-A3.eml
 A2=$RFC/rfc6376-appendix-A2.eml
 
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-check() {
-  local name=$1 want=$2 pattern=$3; shift 3
-  local out rc
-  out=$("$BIMI" dmarc "$@" 2>&1); rc=$?
-  if [ "$rc" != "$want" ]; then echo "# $name: exit $rc, want $want; output: $out"; ok 1 "$name"; return; fi
-  if [ -n "$pattern" ] && ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
-    echo "# $name: output lacks /$pattern/: $out"; ok 1 "$name"; return
-  fi
-  ok 0 "$name"
-}
+. tests/lib/tap.sh
+CHECK_CMD=("$BIMI" dmarc)
 
 echo "1..8"
 # The HELO identity is checked on its own too (RFC 7208 §2.3), as the service does: the same A-R (issue 14).

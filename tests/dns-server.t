@@ -60,31 +60,10 @@ soa_ns() {
   awk '/^\$ORIGIN 2\.0\.192\.in-addr\.arpa\./ { on = 1 } on { print }' "$FIXTURE"
 } > "$tmp/2.0.192.in-addr.arpa.zone"
 
-free_port() {
-  python3 -c 'import socket
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
-t = socket.socket(); t.bind(("127.0.0.1", p)); print(p)' 2>/dev/null
-}
+. tests/lib/net.sh
 
 start_nsd() {
-  cat > "$tmp/nsd.conf" <<EOF
-server:
-  ip-address: 127.0.0.1@$port
-  port: $port
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "$tmp"
-  pidfile: "$tmp/nsd.pid"
-  database: ""
-  zonelistfile: "$tmp/zone.list"
-  xfrdfile: "$tmp/xfrd.state"
-  xfrdir: "$tmp"
-  logfile: "$tmp/nsd.log"
-  server-count: 1
-  verbosity: 1
-remote-control:
-  control-enable: no
+  { nsd_server_conf "$tmp" "$tmp" "$port"; cat <<EOF; } > "$tmp/nsd.conf"
 zone:
   name: "example.com"
   zonefile: "example.com.zone"

@@ -32,18 +32,8 @@ O=(--zone "$T/evaluate.zone" --timeout-ms 300 --at 2026-06-01T00:00:00Z --ca-fil
    --connect-to "crl.pki.test:80::$PORT_CRL" --resolve "crl.pki.test:$PORT_CRL:127.0.0.1"
    --trust-store fixtures/pki/root.pem --ct-logs fixtures/pki/ct-logs.cnf)
 
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-check() {
-  local name=$1 want=$2 pattern=$3; shift 3
-  local out rc
-  out=$("$BIMI" evaluate "$@" 2>&1); rc=$?
-  if [ "$rc" != "$want" ]; then echo "# $name: exit $rc, want $want; output: $out"; ok 1 "$name"; return; fi
-  if [ -n "$pattern" ] && ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
-    echo "# $name: output lacks /$pattern/: $out"; ok 1 "$name"; return
-  fi
-  ok 0 "$name"
-}
+. tests/lib/tap.sh
+CHECK_CMD=("$BIMI" evaluate)
 F=fixtures/evaluate
 
 echo "1..6"

@@ -8,7 +8,7 @@
 NGINX=${NGINX:-/usr/sbin/nginx}
 NGINX_PID=
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. tests/lib/net.sh
 
 evaluate_origin_start() {
   local dir=$1 user_line=

@@ -98,18 +98,8 @@ int_ok() {
 
 int_done() { exit $((INT_FAILS > 0)); }
 
-int_free_port() {
-  "$PY" -c 'import socket
-for _ in range(100):  # a port free for both UDP and TCP (nsd takes both); retry when TCP is taken
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0)); p = u.getsockname()[1]
-    t = socket.socket()
-    try:
-        t.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    print(p)
-    break'
-}
+. "$INT_ROOT/tests/lib/net.sh"
+int_free_port() { free_port; }
 
 int_wait_tcp() { # PORT PID
   local i
@@ -158,10 +148,7 @@ int_start_nsd() {
   for attempt in 1 2 3 4 5; do
     NSD_PORT=$(int_free_port)
     {
-      printf 'server:\n  ip-address: 127.0.0.1@%s\n  port: %s\n  do-ip6: no\n  username: ""\n  chroot: ""\n' "$NSD_PORT" "$NSD_PORT"
-      printf '  zonesdir: "%s"\n  pidfile: "%s/nsd.pid"\n  database: ""\n  zonelistfile: "%s/nsd-zone.list"\n' "$dir" "$INT_TMP" "$INT_TMP"
-      printf '  xfrdfile: "%s/xfrd.state"\n  xfrdir: "%s"\n  logfile: "%s/nsd.log"\n  server-count: 1\n  verbosity: 1\n' "$INT_TMP" "$INT_TMP" "$INT_TMP"
-      printf 'remote-control:\n  control-enable: no\n'
+      nsd_server_conf "$INT_TMP" "$dir" "$NSD_PORT"
       for f in "$dir"/*.zone; do
         z=$(basename "$f" .zone)
         [ "$z" = root ] && z=.

@@ -10,18 +10,8 @@ BIMI=build/bimi
 Z=(--zone fixtures/bimi/bimi.zone)
 if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
 
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
-check() {
-  local name=$1 want=$2 pattern=$3; shift 3
-  local out rc
-  out=$("$BIMI" lookup "$@" 2>&1); rc=$?
-  if [ "$rc" != "$want" ]; then echo "# $name: exit $rc, want $want; output: $out"; ok 1 "$name"; return; fi
-  if [ -n "$pattern" ] && ! printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
-    echo "# $name: output lacks /$pattern/: $out"; ok 1 "$name"; return
-  fi
-  ok 0 "$name"
-}
+. tests/lib/tap.sh
+CHECK_CMD=("$BIMI" lookup)
 
 echo "1..12"
 check "record at the Author Domain, gate enforcing" 0 \

@@ -35,8 +35,7 @@ T=$(mktemp -d) || exit 1
 cleanup() { evaluate_origin_stop; rm -rf "$T"; }
 trap cleanup EXIT
 
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 
 evaluate_origin_start "$T"
 {

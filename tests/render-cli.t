@@ -7,8 +7,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 BIMI=build/bimi
 if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 GOOD=$(ls fixtures/svg/valid-*.svg 2>/dev/null | head -1)
 

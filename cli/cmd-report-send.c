@@ -1,0 +1,246 @@
+/* cli/cmd-report-send.c — `bimi report build|send`: DMARC aggregate reports (issue 15,
+ * RFC 9990) from the evaluations recorded in the report database ([report] db).
+ *
+ *   bimi report build [-c FILE] [--db FILE] [--from TIME --to TIME] [--org-name NAME]
+ *                     [--org-email ADDR] [--out DIR] [--format rfc9990|rfc7489] [--zone F]...
+ *   bimi report send  [-c FILE] [--db FILE] [--smtp-url URL] [--dry-run] [--at TIME]
+ *
+ * build: one report per policy domain that asked for reports (rua=) and reporting
+ * period; the period defaults to the previous UTC day (of --at, or now). send: mails
+ * every pending report, DKIM-signed with [report] dkim_*, through [report] smtp_url.
+ * Both print one line per report on stdout and notes on stderr.
+ *
+ * Exit: 0 done; 3 something was left for the next run (DNS temperror during the
+ * external destination verification, a failed submission); 2 usage, configuration
+ * or database error.
+ */
+#include "cli/commands.h"
+#include "evaluate/config.h"
+#include "report/build.h"
+#include "report/record.h"
+#include "report/send.h"
+#include "engine/limits.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+replace_string(char **field, const char *value)
+{
+  if (value == NULL)
+    return;
+  g_free(*field);
+  *field = g_strdup(value);
+}
+
+static void
+replace_strv(char ***field, char **value)
+{
+  if (value == NULL || value[0] == NULL)
+    return;
+  g_strfreev(*field);
+  *field = g_strdupv(value);
+}
+
+/* The configuration (FILE or defaults) and the report database it or --db names. */
+static BimiReportDb *
+open_db(const char *cmd, BimiConfig *config, const char *db_path, int *status)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiReportDb) db = NULL;
+  const char *path = db_path != NULL ? db_path : config->report_db;
+
+  if (path == NULL) {
+    *status = bimi_cli_usage_error(cmd, "no report database: give --db FILE or set [report] db");
+    return NULL;
+  }
+  db = bimi_report_db_open(path, &error);
+  if (db == NULL || !bimi_report_db_migrate(db, &bimi_report_schema, &error)) {
+    fprintf(stderr, "bimi %s: %s\n", cmd, error->message);
+    *status = BIMI_EXIT_USAGE;
+    return NULL;
+  }
+  return g_steal_pointer(&db);
+}
+
+int
+bimi_cli_cmd_report_build(int argc, char **argv)
+{
+  BimiCliDnsOptions dns = { 0 };
+  g_autofree char *config_path = NULL, *db_path = NULL, *from = NULL, *to = NULL, *org_name = NULL;
+  g_autofree char *org_email = NULL, *out_dir = NULL, *format = NULL, *at = NULL;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file ([report] and [dns] keys)", "FILE" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "Report database (default: [report] db)", "FILE" },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from, "Period start, inclusive (RFC 3339 or @EPOCH)", "TIME" },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to, "Period end, exclusive (default: the previous UTC day)", "TIME" },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Build as if now were TIME (the default period, built_at)", "TIME" },
+    { "org-name", 0, 0, G_OPTION_ARG_STRING, &org_name, "Reporting Organization ([report] org_name)", "NAME" },
+    { "org-email", 0, 0, G_OPTION_ARG_STRING, &org_email, "Its contact address ([report] org_email)", "ADDR" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Also write each .xml.gz into DIR", "DIR" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, "rfc9990 (default) or rfc7489", "FORMAT" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- build DMARC aggregate reports (RFC 9990)");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) config = NULL;
+  g_autoptr(BimiReportDb) db = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  BimiReportBuildOptions o = { 0 };
+  BimiReportBuildSummary s = { 0 };
+  BimiDnsConfig dc;
+  int status = BIMI_EXIT_PASS;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  bimi_cli_add_dns_options(ctx, &dns);
+  g_option_context_set_description(ctx, "Exit status: 0 done; 3 something is left for the next run (DNS temperror);\n"
+                                         "2 usage, configuration or database error.\n");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 1) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("report build", error ? error->message : "unexpected arguments");
+  }
+  o.now = g_get_real_time() / G_USEC_PER_SEC;
+  if ((at != NULL && !bimi_cli_parse_time(at, &o.now, &error)) ||
+      (from != NULL && !bimi_cli_parse_time(from, &o.begin, &error)) ||
+      (to != NULL && !bimi_cli_parse_time(to, &o.end, &error))) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("report build", error->message);
+  }
+  if ((from == NULL) != (to == NULL)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("report build", "--from and --to go together");
+  }
+  if (from == NULL) { /* the previous UTC day */
+    o.end = o.now - o.now % 86400;
+    o.begin = o.end - 86400;
+  }
+  if (format != NULL && !bimi_report_format_from_string(format, &o.format)) {
+    bimi_cli_dns_options_clear(&dns);
+    return bimi_cli_usage_error("report build", "--format: expected rfc9990 or rfc7489");
+  }
+  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
+  if (config == NULL) {
+    bimi_cli_dns_options_clear(&dns);
+    fprintf(stderr, "bimi report build: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  replace_strv(&config->dns_zone_files, dns.zone_files);
+  replace_strv(&config->dns_fault_names, dns.fault_names);
+  replace_strv(&config->dns_forwarders, dns.forwarders);
+  if (dns.timeout_ms != G_MININT && dns.timeout_ms > 0)
+    config->dns_timeout_ms = (guint) dns.timeout_ms;
+  replace_string(&config->dns_trust_anchor, dns.trust_anchor);
+  bimi_cli_dns_options_clear(&dns);
+  replace_string(&config->report_org_name, org_name);
+  replace_string(&config->report_org_email, org_email);
+
+  db = open_db("report build", config, db_path, &status);
+  if (db == NULL)
+    return status;
+  bimi_config_get_dns_config(config, &dc);
+  resolver = bimi_dns_resolver_new(&dc, &error);
+  if (resolver == NULL) {
+    fprintf(stderr, "bimi report build: [dns]: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  o.org_name = config->report_org_name;
+  o.org_email = config->report_org_email;
+  o.out_dir = out_dir;
+  o.resolver = resolver;
+  if (!bimi_report_build(db, &o, &s, &error)) {
+    fprintf(stderr, "bimi report build: %s\n", error->message);
+    bimi_report_build_summary_clear(&s);
+    return BIMI_EXIT_USAGE;
+  }
+  for (guint i = 0; i < s.files->len; i++)
+    printf("%s\n", (const char *) g_ptr_array_index(s.files, i));
+  for (guint i = 0; i < s.notes->len; i++)
+    fprintf(stderr, "bimi report build: %s\n", (const char *) g_ptr_array_index(s.notes, i));
+  fprintf(stderr,
+          "bimi report build: period %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ": %u built, %u already built, "
+          "%u skipped, %u deferred\n",
+          o.begin, o.end - 1, s.built, s.already, s.skipped, s.deferred);
+  status = s.deferred > 0 ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_PASS;
+  bimi_report_build_summary_clear(&s);
+  return status;
+}
+
+int
+bimi_cli_cmd_report_send(int argc, char **argv)
+{
+  g_autofree char *config_path = NULL, *db_path = NULL, *smtp_url = NULL, *at = NULL, *password = NULL;
+  gboolean dry_run = FALSE;
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file ([report] keys)", "FILE" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "Report database (default: [report] db)", "FILE" },
+    { "smtp-url", 0, 0, G_OPTION_ARG_STRING, &smtp_url, "SMTP server ([report] smtp_url)", "URL" },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "List what would be sent; send and change nothing", NULL },
+    { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Send as if now were TIME (Date, DKIM t=)", "TIME" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("- mail the built DMARC aggregate reports");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) config = NULL;
+  g_autoptr(BimiReportDb) db = NULL;
+  g_autoptr(BimiDkimSigner) signer = NULL;
+  BimiReportSendOptions o = { 0 };
+  BimiReportSendSummary s = { 0 };
+  int status = BIMI_EXIT_PASS;
+
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_description(ctx, "Exit status: 0 every pending report was sent; 3 some submission failed\n"
+                                         "(retried next run); 2 usage, configuration or database error.\n");
+  if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 1)
+    return bimi_cli_usage_error("report send", error ? error->message : "unexpected arguments");
+  o.now = g_get_real_time() / G_USEC_PER_SEC;
+  if (at != NULL && !bimi_cli_parse_time(at, &o.now, &error))
+    return bimi_cli_usage_error("report send", error->message);
+  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
+  if (config == NULL) {
+    fprintf(stderr, "bimi report send: %s\n", error->message);
+    return BIMI_EXIT_USAGE;
+  }
+  replace_string(&config->report_smtp_url, smtp_url);
+  if (config->report_dkim_key != NULL) {
+    g_autofree char *pem = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(config->report_dkim_key, &pem, &len, &error)) {
+      fprintf(stderr, "bimi report send: [report] dkim_key: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+    signer = bimi_dkim_signer_new(config->report_dkim_domain, config->report_dkim_selector, pem, len, &error);
+    if (signer == NULL) {
+      fprintf(stderr, "bimi report send: [report] dkim_key %s: %s\n", config->report_dkim_key, error->message);
+      return BIMI_EXIT_USAGE;
+    }
+  }
+  if (config->report_smtp_password_file != NULL) {
+    if (!g_file_get_contents(config->report_smtp_password_file, &password, NULL, &error)) {
+      fprintf(stderr, "bimi report send: [report] smtp_password_file: %s\n", error->message);
+      return BIMI_EXIT_USAGE;
+    }
+    g_strchomp(password);
+  }
+  db = open_db("report send", config, db_path, &status);
+  if (db == NULL)
+    return status;
+  o.smtp_url = config->report_smtp_url;
+  o.smtp_user = config->report_smtp_user;
+  o.smtp_password = password;
+  o.org_name = config->report_org_name;
+  o.org_email = config->report_org_email;
+  o.signer = signer;
+  o.dry_run = dry_run;
+  if (!bimi_report_send(db, &o, &s, &error)) {
+    fprintf(stderr, "bimi report send: %s\n", error->message);
+    bimi_report_send_summary_clear(&s);
+    return BIMI_EXIT_USAGE;
+  }
+  for (guint i = 0; i < s.lines->len; i++)
+    printf("%s\n", (const char *) g_ptr_array_index(s.lines, i));
+  fprintf(stderr, "bimi report send: %u sent, %u failed, %u would be sent, %u left for the next run\n", s.sent,
+          s.failed, s.would_send, s.deferred);
+  status = s.failed > 0 || s.deferred > 0 ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_PASS;
+  bimi_report_send_summary_clear(&s);
+  return status;
+}

@@ -1,0 +1,442 @@
+/* report/record.c — one DMARC evaluation as RFC 9990 §3 rows need it, and the
+ * report module's tables (issue 15).
+ *
+ * RFC 9990 §3 (the aggregate report: policy_published, row, identifiers,
+ * auth_results), its PolicyOverrideType, RFC 8617 §7.2.1 (a trusted ARC sealer
+ * relaxes the disposition: trusted_forwarder), RFC 9989 §4.7 (t=y: policy_test_mode),
+ * RFC 7489 §6.6.4 (pct: sampled_out).
+ */
+#include "report/record.h"
+
+#include <string.h>
+
+BimiReportRecord *
+bimi_report_record_new(void)
+{
+  BimiReportRecord *r = g_new0(BimiReportRecord, 1);
+  r->reasons = g_ptr_array_new();
+  r->dkim = g_ptr_array_new();
+  return r;
+}
+
+static void
+reason_free(BimiReportReason *r)
+{
+  g_free(r->type);
+  g_free(r->comment);
+  g_free(r);
+}
+
+static void
+dkim_auth_free(BimiReportDkimAuth *d)
+{
+  g_free(d->domain);
+  g_free(d->selector);
+  g_free(d->result);
+  g_free(d->human_result);
+  g_free(d);
+}
+
+void
+bimi_report_record_free(BimiReportRecord *r)
+{
+  if (r == NULL)
+    return;
+  g_free(r->source_ip);
+  g_free(r->header_from);
+  g_free(r->envelope_from);
+  g_free(r->envelope_to);
+  g_free(r->policy_domain);
+  g_free(r->discovery_method);
+  g_free(r->p);
+  g_free(r->sp);
+  g_free(r->np);
+  g_free(r->adkim);
+  g_free(r->aspf);
+  g_free(r->testing);
+  g_free(r->fo);
+  g_free(r->rua);
+  g_free(r->dmarc_result);
+  g_free(r->disposition);
+  g_free(r->dkim_aligned);
+  g_free(r->spf_aligned);
+  g_ptr_array_foreach(r->reasons, (GFunc) (void (*)(void)) reason_free, NULL);
+  g_ptr_array_unref(r->reasons);
+  g_ptr_array_foreach(r->dkim, (GFunc) (void (*)(void)) dkim_auth_free, NULL);
+  g_ptr_array_unref(r->dkim);
+  g_free(r->spf_domain);
+  g_free(r->spf_scope);
+  g_free(r->spf_result);
+  g_free(r);
+}
+
+void
+bimi_report_record_add_reason(BimiReportRecord *record, const char *type, const char *comment)
+{
+  BimiReportReason *r;
+
+  g_return_if_fail(record != NULL && type != NULL);
+  r = g_new0(BimiReportReason, 1);
+  r->type = g_strdup(type);
+  r->comment = g_strdup(comment);
+  g_ptr_array_add(record->reasons, r);
+}
+
+/* One field of a key: a tag byte (0 absent, 1 present), the bytes, a NUL. */
+static void
+key_field(GChecksum *c, const char *s)
+{
+  static const guint8 absent = 0, present = 1, nul = 0;
+  if (s == NULL) {
+    g_checksum_update(c, &absent, 1);
+  } else {
+    g_checksum_update(c, &present, 1);
+    g_checksum_update(c, (const guint8 *) s, (gssize) strlen(s));
+  }
+  g_checksum_update(c, &nul, 1);
+}
+
+static void
+key_hex(GChecksum *c, char *out)
+{
+  const char *hex = g_checksum_get_string(c);
+  memcpy(out, hex, BIMI_REPORT_KEY_HEX_LEN);
+  out[BIMI_REPORT_KEY_HEX_LEN] = '\0';
+}
+
+void
+bimi_report_dedup_key(const guint8 *header_section, gsize header_len, const char *client_ip, const char *mail_from,
+                      const char *helo, char *out)
+{
+  g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+  static const guint8 nul = 0;
+
+  g_return_if_fail(out != NULL);
+  g_checksum_update(c, (const guint8 *) "bimi-report-dedup-v1", 20);
+  g_checksum_update(c, &nul, 1);
+  if (header_len > 0)
+    g_checksum_update(c, header_section, (gssize) header_len);
+  g_checksum_update(c, &nul, 1);
+  g_checksum_update(c, (const guint8 *) (client_ip ? client_ip : ""), (gssize) strlen(client_ip ? client_ip : ""));
+  g_checksum_update(c, &nul, 1);
+  g_checksum_update(c, (const guint8 *) (mail_from ? mail_from : ""), (gssize) strlen(mail_from ? mail_from : ""));
+  g_checksum_update(c, &nul, 1);
+  g_checksum_update(c, (const guint8 *) (helo ? helo : ""), (gssize) strlen(helo ? helo : ""));
+  key_hex(c, out);
+}
+
+void
+bimi_report_record_finish(BimiReportRecord *r)
+{
+  g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+
+  g_return_if_fail(r != NULL);
+  key_field(c, "bimi-report-row-v1");
+  key_field(c, r->policy_domain);
+  key_field(c, r->source_ip);
+  key_field(c, r->header_from);
+  key_field(c, r->envelope_from);
+  key_field(c, r->envelope_to);
+  key_field(c, r->disposition);
+  key_field(c, r->dkim_aligned);
+  key_field(c, r->spf_aligned);
+  for (guint i = 0; i < r->reasons->len; i++) {
+    const BimiReportReason *x = g_ptr_array_index(r->reasons, i);
+    key_field(c, "reason");
+    key_field(c, x->type);
+    key_field(c, x->comment);
+  }
+  for (guint i = 0; i < r->dkim->len; i++) {
+    const BimiReportDkimAuth *d = g_ptr_array_index(r->dkim, i);
+    key_field(c, "dkim");
+    key_field(c, d->domain);
+    key_field(c, d->selector);
+    key_field(c, d->result);
+    key_field(c, d->human_result);
+  }
+  key_field(c, "spf");
+  key_field(c, r->spf_domain);
+  key_field(c, r->spf_scope);
+  key_field(c, r->spf_result);
+  key_hex(c, r->row_key);
+}
+
+static const char *
+align_name(BimiDmarcAlignMode m)
+{
+  return m == BIMI_DMARC_ALIGN_STRICT ? "s" : "r";
+}
+
+static char *
+mail_from_domain(const char *mail_from)
+{
+  const char *at;
+  gsize n;
+
+  if (mail_from == NULL || *mail_from == '\0')
+    return NULL;
+  at = strrchr(mail_from, '@');
+  if (at == NULL || at[1] == '\0')
+    return NULL;
+  n = strlen(at + 1);
+  if (n > 0 && at[n] == '>') /* tolerated angle brackets, as engine/spf tolerates them */
+    n--;
+  return n > 0 ? g_ascii_strdown(at + 1, (gssize) n) : NULL;
+}
+
+BimiReportRecord *
+bimi_report_record_new_from_evaluation(const BimiReportEvaluationInput *in)
+{
+  const BimiDmarcEvaluation *d;
+  const BimiDmarcRecord *rec;
+  g_autoptr(BimiReportRecord) r = NULL;
+  gsize raw_len = 0;
+  const guint8 *raw;
+  BimiDmarcPolicy asked;
+
+  g_return_val_if_fail(in != NULL && in->message != NULL && in->dmarc != NULL, NULL);
+  d = in->dmarc;
+  rec = d->record;
+  if (in->client_ip == NULL || *in->client_ip == '\0' || d->policy_domain == NULL || rec == NULL ||
+      d->author_domain == NULL ||
+      (d->result != BIMI_DMARC_RESULT_PASS && d->result != BIMI_DMARC_RESULT_FAIL))
+    return NULL;
+
+  raw = g_bytes_get_data(in->message, &raw_len);
+  r = bimi_report_record_new();
+  bimi_report_dedup_key(raw, MIN(in->body_offset, raw_len), in->client_ip, in->mail_from, in->helo, r->dedup_key);
+  r->time = in->now;
+  r->source_ip = g_strdup(in->client_ip);
+  r->header_from = g_ascii_strdown(d->author_domain, -1);
+  r->envelope_from = mail_from_domain(in->mail_from);
+  r->envelope_to = in->envelope_to ? g_ascii_strdown(in->envelope_to, -1) : NULL;
+
+  r->policy_domain = g_ascii_strdown(d->policy_domain, -1);
+  r->discovery_method = g_strdup(d->mode == BIMI_DMARC_MODE_RFC7489 ? "psl" : "treewalk");
+  r->p = g_strdup(bimi_dmarc_policy_to_string(rec->has_p ? rec->p : BIMI_DMARC_POLICY_NONE));
+  r->sp = rec->has_sp ? g_strdup(bimi_dmarc_policy_to_string(rec->sp)) : NULL;
+  r->np = rec->has_np ? g_strdup(bimi_dmarc_policy_to_string(rec->np)) : NULL;
+  r->adkim = g_strdup(align_name(rec->adkim));
+  r->aspf = g_strdup(align_name(rec->aspf));
+  r->testing = g_strdup(rec->testing ? "y" : "n");
+  r->fo = rec->fo != NULL ? g_strdup(rec->fo) : NULL;
+  r->rua = rec->rua != NULL ? g_strjoinv(",", rec->rua) : g_strdup("");
+
+  r->dmarc_result = g_strdup(d->result == BIMI_DMARC_RESULT_PASS ? "pass" : "fail");
+  r->dkim_aligned = g_strdup(d->dkim_aligned ? "pass" : "fail");
+  r->spf_aligned = g_strdup(d->spf_aligned ? "pass" : "fail");
+
+  if (d->result == BIMI_DMARC_RESULT_PASS) {
+    /* RFC 9990 ActionDispositionType "pass": no action, passing DMARC with an enforcing policy. */
+    r->disposition = g_strdup(d->has_policy && d->policy != BIMI_DMARC_POLICY_NONE ? "pass" : "none");
+  } else {
+    r->disposition = g_strdup(bimi_dmarc_policy_to_string(in->applied));
+    asked = d->disposition;
+    if (d->arc_override) {
+      g_autofree char *c = g_strdup_printf("ARC chain sealed by %s reported a pass before forwarding",
+                                           d->arc_sealer ? d->arc_sealer : "a trusted sealer");
+      bimi_report_record_add_reason(r, "trusted_forwarder", c);
+    }
+    if (d->has_policy && d->requested_policy != d->policy && rec->testing)
+      bimi_report_record_add_reason(r, "policy_test_mode", "t=y");
+    if (d->mode == BIMI_DMARC_MODE_RFC7489 && !d->pct_sampled)
+      bimi_report_record_add_reason(r, "sampled_out", "pct");
+    if (in->applied != asked) {
+      g_autofree char *c = g_strdup_printf("policy asked for %s; this receiver applied %s",
+                                           bimi_dmarc_policy_to_string(asked), bimi_dmarc_policy_to_string(in->applied));
+      bimi_report_record_add_reason(r, "local_policy", c);
+    }
+  }
+
+  for (guint i = 0; in->dkim != NULL && i < in->dkim->len; i++) {
+    const BimiDkimSignature *s = g_ptr_array_index(in->dkim, i);
+    BimiReportDkimAuth *a;
+    if (s->domain == NULL || s->selector == NULL)
+      continue; /* a signature too broken to name its signer is no DKIMAuthResultType */
+    a = g_new0(BimiReportDkimAuth, 1);
+    a->domain = g_strdup(s->domain);
+    a->selector = g_strdup(s->selector);
+    a->result = g_strdup(bimi_dkim_result_to_string(s->result));
+    a->human_result = s->result != BIMI_DKIM_RESULT_PASS && s->reason != NULL ? g_strdup(s->reason) : NULL;
+    g_ptr_array_add(r->dkim, a);
+  }
+  if (in->spf != NULL && in->spf->domain != NULL) {
+    r->spf_domain = g_ascii_strdown(in->spf->domain, -1);
+    r->spf_scope = g_strdup(in->spf->identity == BIMI_SPF_IDENTITY_HELO ? "helo" : "mfrom");
+    r->spf_result = g_strdup(bimi_spf_result_to_string(in->spf->result));
+  }
+  bimi_report_record_finish(r);
+  return g_steal_pointer(&r);
+}
+
+/* ---- the tables ---------------------------------------------------------- */
+
+static const char *const report_migrations[] = {
+  /* version 1 (issue 15) */
+  "CREATE TABLE evaluation ("
+  "  id INTEGER PRIMARY KEY,"
+  "  dedup_key TEXT NOT NULL UNIQUE,"
+  "  row_key TEXT NOT NULL,"
+  "  time INTEGER NOT NULL,"
+  "  source_ip TEXT NOT NULL,"
+  "  header_from TEXT NOT NULL,"
+  "  envelope_from TEXT,"
+  "  envelope_to TEXT,"
+  "  policy_domain TEXT NOT NULL,"
+  "  discovery_method TEXT NOT NULL,"
+  "  p TEXT NOT NULL, sp TEXT, np TEXT,"
+  "  adkim TEXT NOT NULL, aspf TEXT NOT NULL, testing TEXT NOT NULL, fo TEXT,"
+  "  rua TEXT NOT NULL,"
+  "  dmarc_result TEXT NOT NULL,"
+  "  disposition TEXT NOT NULL,"
+  "  dkim_aligned TEXT NOT NULL, spf_aligned TEXT NOT NULL,"
+  "  spf_domain TEXT, spf_scope TEXT, spf_result TEXT"
+  ") STRICT;"
+  "CREATE INDEX evaluation_time ON evaluation (time, policy_domain);"
+  "CREATE TABLE evaluation_dkim ("
+  "  evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL,"
+  "  domain TEXT NOT NULL, selector TEXT NOT NULL, result TEXT NOT NULL, human_result TEXT,"
+  "  PRIMARY KEY (evaluation_id, position)"
+  ") STRICT;"
+  "CREATE TABLE evaluation_reason ("
+  "  evaluation_id INTEGER NOT NULL REFERENCES evaluation (id) ON DELETE CASCADE,"
+  "  position INTEGER NOT NULL,"
+  "  type TEXT NOT NULL, comment TEXT,"
+  "  PRIMARY KEY (evaluation_id, position)"
+  ") STRICT;"
+  "CREATE TABLE report ("
+  "  report_id TEXT PRIMARY KEY NOT NULL,"
+  "  policy_domain TEXT NOT NULL,"
+  "  begin_time INTEGER NOT NULL, end_time INTEGER NOT NULL,"
+  "  part INTEGER NOT NULL,"
+  "  format TEXT NOT NULL,"
+  "  file_name TEXT NOT NULL,"
+  "  gz BLOB NOT NULL,"
+  "  records INTEGER NOT NULL, messages INTEGER NOT NULL,"
+  "  built_at INTEGER NOT NULL,"
+  "  UNIQUE (policy_domain, begin_time, end_time, part, format)"
+  ") STRICT;"
+  "CREATE TABLE report_destination ("
+  "  report_id TEXT NOT NULL REFERENCES report (report_id) ON DELETE CASCADE,"
+  "  address TEXT NOT NULL,"
+  "  uri TEXT NOT NULL,"
+  "  max_bytes INTEGER,"
+  "  state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'skipped', 'failed')),"
+  "  note TEXT,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  sent_at INTEGER,"
+  "  smtp_response TEXT,"
+  "  PRIMARY KEY (report_id, address)"
+  ") STRICT;"
+  "CREATE TABLE report_note ("
+  "  policy_domain TEXT NOT NULL,"
+  "  begin_time INTEGER NOT NULL, end_time INTEGER NOT NULL,"
+  "  format TEXT NOT NULL,"
+  "  final INTEGER NOT NULL,"
+  "  note TEXT NOT NULL,"
+  "  at INTEGER NOT NULL,"
+  "  PRIMARY KEY (policy_domain, begin_time, end_time, format)"
+  ") STRICT;",
+};
+
+const BimiReportDbSchema bimi_report_schema = { "report", report_migrations, G_N_ELEMENTS(report_migrations) };
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+  if (s != NULL)
+    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+gboolean
+bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean *inserted, GError **error)
+{
+  sqlite3 *h = bimi_report_db_handle(db);
+  sqlite3_stmt *st = NULL;
+  sqlite3_int64 id;
+  int rc, i = 1;
+
+  g_return_val_if_fail(db != NULL && r != NULL, FALSE);
+  if (inserted != NULL)
+    *inserted = FALSE;
+  if (sqlite3_prepare_v2(h,
+                         "INSERT INTO evaluation (dedup_key, row_key, time, source_ip, header_from, envelope_from,"
+                         " envelope_to, policy_domain, discovery_method, p, sp, np, adkim, aspf, testing, fo, rua,"
+                         " dmarc_result, disposition, dkim_aligned, spf_aligned, spf_domain, spf_scope, spf_result)"
+                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                         " ON CONFLICT (dedup_key) DO NOTHING",
+                         -1, &st, NULL) != SQLITE_OK)
+    return bimi_report_db_set_error(db, error, "prepare insert evaluation");
+  bind_text(st, i++, r->dedup_key);
+  bind_text(st, i++, r->row_key);
+  sqlite3_bind_int64(st, i++, r->time);
+  bind_text(st, i++, r->source_ip);
+  bind_text(st, i++, r->header_from);
+  bind_text(st, i++, r->envelope_from);
+  bind_text(st, i++, r->envelope_to);
+  bind_text(st, i++, r->policy_domain);
+  bind_text(st, i++, r->discovery_method);
+  bind_text(st, i++, r->p);
+  bind_text(st, i++, r->sp);
+  bind_text(st, i++, r->np);
+  bind_text(st, i++, r->adkim);
+  bind_text(st, i++, r->aspf);
+  bind_text(st, i++, r->testing);
+  bind_text(st, i++, r->fo);
+  bind_text(st, i++, r->rua ? r->rua : "");
+  bind_text(st, i++, r->dmarc_result);
+  bind_text(st, i++, r->disposition);
+  bind_text(st, i++, r->dkim_aligned);
+  bind_text(st, i++, r->spf_aligned);
+  bind_text(st, i++, r->spf_domain);
+  bind_text(st, i++, r->spf_scope);
+  bind_text(st, i++, r->spf_result);
+  rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return bimi_report_db_set_error(db, error, "insert evaluation");
+  if (sqlite3_changes(h) == 0)
+    return TRUE; /* the same message again */
+  id = sqlite3_last_insert_rowid(h);
+
+  for (guint k = 0; k < r->dkim->len; k++) {
+    const BimiReportDkimAuth *a = g_ptr_array_index(r->dkim, k);
+    if (sqlite3_prepare_v2(h,
+                           "INSERT INTO evaluation_dkim (evaluation_id, position, domain, selector, result,"
+                           " human_result) VALUES (?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+      return bimi_report_db_set_error(db, error, "prepare insert evaluation_dkim");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, (int) k);
+    bind_text(st, 3, a->domain);
+    bind_text(st, 4, a->selector);
+    bind_text(st, 5, a->result);
+    bind_text(st, 6, a->human_result);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return bimi_report_db_set_error(db, error, "insert evaluation_dkim");
+  }
+  for (guint k = 0; k < r->reasons->len; k++) {
+    const BimiReportReason *x = g_ptr_array_index(r->reasons, k);
+    if (sqlite3_prepare_v2(h,
+                           "INSERT INTO evaluation_reason (evaluation_id, position, type, comment)"
+                           " VALUES (?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+      return bimi_report_db_set_error(db, error, "prepare insert evaluation_reason");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, (int) k);
+    bind_text(st, 3, x->type);
+    bind_text(st, 4, x->comment);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      return bimi_report_db_set_error(db, error, "insert evaluation_reason");
+  }
+  if (inserted != NULL)
+    *inserted = TRUE;
+  return TRUE;
+}
