@@ -290,6 +290,7 @@ get_key(Ctx *c, const BimiDkimSigParams *p, BimiDkimKey **key, char **why)
     .now = c->options->now,
     .key_fetch = c->options->key_fetch,
     .key_fetch_data = c->options->key_fetch_data,
+    .key_cache = c->options->key_cache,
   };
   BimiDkimResult res;
   g_autofree char *reason = NULL;

@@ -89,6 +89,7 @@ typedef struct {
   gint64 now;                     /**< Unix seconds, for an x= tag if one appears */
   BimiDkimKeyFetchFunc key_fetch; /**< required: the same fetchers as DKIM */
   gpointer key_fetch_data;
+  BimiDkimKeyCache *key_cache;    /**< optional: decoded keys, shared with DKIM */
 } BimiArcOptions;
 
 /**

@@ -9,7 +9,8 @@
 #include "engine/dkim.h"
 
 BimiDkimKeyStatus
-bimi_dkim_key_fetch_dns(const char *qname, GPtrArray **out_records, char **out_detail, gpointer user_data)
+bimi_dkim_key_fetch_dns(const char *qname, GPtrArray **out_records, char **out_detail, guint32 *out_ttl,
+                        gpointer user_data)
 {
   BimiDnsResolver *resolver = user_data;
   g_autoptr(GError) local = NULL;
@@ -39,5 +40,6 @@ bimi_dkim_key_fetch_dns(const char *qname, GPtrArray **out_records, char **out_d
       g_ptr_array_add(records, g_bytes_ref(r->text));
   }
   *out_records = records;
+  *out_ttl = answer->ttl;
   return BIMI_DKIM_KEY_FOUND;
 }

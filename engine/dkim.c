@@ -435,22 +435,18 @@ copy_params(BimiDkimSignature *out, const BimiDkimSigParams *p)
     return FALSE; \
   } while (0)
 
-gboolean
-bimi_dkim__fetch_key(const BimiDkimOptions *options, const BimiDkimSigParams *p, BimiDkimKey **out_key,
-                     BimiDkimResult *out_result, char **out_reason)
+/* Asks the fetcher for @qname's one key record and decodes it (through the
+ * key cache when there is one). */
+static gboolean
+fetch_and_parse(const BimiDkimOptions *options, const char *qname, BimiDkimKey **out_key, BimiDkimResult *out_result,
+                char **out_reason)
 {
-  g_autofree char *qname = g_strconcat(p->selector, "._domainkey.", p->domain, NULL);
   g_autoptr(GPtrArray) records = NULL;
   g_autofree char *detail = NULL;
   g_autoptr(GError) local = NULL;
+  guint32 ttl = 0;
 
-  *out_key = NULL;
-  *out_reason = NULL;
-  for (char *c = qname; *c != '\0'; c++)
-    *c = g_ascii_tolower(*c);
-  if (strlen(qname) > BIMI_DNS_MAX_NAME_BYTES)
-    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key (key name longer than 253 bytes)");
-  switch (options->key_fetch(qname, &records, &detail, options->key_fetch_data)) {
+  switch (options->key_fetch(qname, &records, &detail, &ttl, options->key_fetch_data)) {
   case BIMI_DKIM_KEY_NONE:
     KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key");
   case BIMI_DKIM_KEY_TEMPERROR:
@@ -462,11 +458,37 @@ bimi_dkim__fetch_key(const BimiDkimOptions *options, const BimiDkimSigParams *p,
     KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key");
   if (records->len > 1)
     KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "several key records (%u)", records->len);
-  gsize len;
-  const char *text = g_bytes_get_data(g_ptr_array_index(records, 0), &len);
-  BimiDkimKey *key = bimi_dkim__key_parse(text ? text : "", len, &local);
+  GBytes *record = g_ptr_array_index(records, 0);
+  BimiDkimKey *key;
+  if (options->key_cache != NULL) {
+    key = bimi_dkim__key_cache_parse(options->key_cache, qname, record, ttl, options->now, &local);
+  } else {
+    gsize len;
+    const char *text = g_bytes_get_data(record, &len);
+    key = bimi_dkim__key_parse(text ? text : "", len, &local);
+  }
   if (key == NULL)
     KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "%s", local->message);
+  *out_key = key;
+  return TRUE;
+}
+
+gboolean
+bimi_dkim__fetch_key(const BimiDkimOptions *options, const BimiDkimSigParams *p, BimiDkimKey **out_key,
+                     BimiDkimResult *out_result, char **out_reason)
+{
+  g_autofree char *qname = g_strconcat(p->selector, "._domainkey.", p->domain, NULL);
+
+  *out_key = NULL;
+  *out_reason = NULL;
+  for (char *c = qname; *c != '\0'; c++)
+    *c = g_ascii_tolower(*c);
+  if (strlen(qname) > BIMI_DNS_MAX_NAME_BYTES)
+    KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key (key name longer than 253 bytes)");
+  BimiDkimKey *key = options->key_cache != NULL ? bimi_dkim__key_cache_lookup(options->key_cache, qname, options->now)
+                                                : NULL;
+  if (key == NULL && !fetch_and_parse(options, qname, &key, out_result, out_reason))
+    return FALSE;
   *out_key = key;
   if (key->revoked)
     KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "key revoked");
@@ -523,7 +545,7 @@ body_slot_for(GArray *slots, const BimiDkimSigParams *p)
       return (gint) i;
   }
   BodySlot s = { .canon = p->body_canon, .sha1 = sha1, .limit = limit };
-  s.hasher = bimi_dkim__body_hasher_new(p->body_canon, sha1 ? EVP_sha1() : EVP_sha256(), limit);
+  s.hasher = bimi_dkim__body_hasher_new(p->body_canon, sha1 ? EVP_sha1() : bimi_dkim__sha256(), limit);
   g_array_append_val(slots, s);
   return (gint) slots->len - 1;
 }
@@ -593,15 +615,26 @@ bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const
     /* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the header data. */
     guint8 hash[32];
     unsigned int hl = 0;
-    if (EVP_Digest(data, len, hash, &hl, EVP_sha256(), NULL) != 1 ||
+    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1 ||
         EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) != 1) {
       EVP_MD_CTX_free(ctx);
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up Ed25519 verification");
       return FALSE;
     }
     rc = EVP_DigestVerify(ctx, sig, sig_len, hash, hl);
+  } else if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA256 && key->rsa_sha256 != NULL) {
+    /* RSASSA-PKCS1-v1_5 over the SHA-256 of the header data, with the key's
+     * ready context (the same check EVP_DigestVerify makes) */
+    guint8 hash[32];
+    unsigned int hl = 0;
+    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1 ||
+        (rc = bimi_dkim__key_verify_rsa_sha256(key, sig, sig_len, hash)) < 0) {
+      EVP_MD_CTX_free(ctx);
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");
+      return FALSE;
+    }
   } else {
-    const EVP_MD *md = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256();
+    const EVP_MD *md = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? EVP_sha1() : bimi_dkim__sha256();
     if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, key->pkey) != 1) {
       EVP_MD_CTX_free(ctx);
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");

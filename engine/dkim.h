@@ -154,12 +154,14 @@ typedef enum {
  * @out_records: (out) (transfer full) (element-type GBytes): on FOUND, each TXT
  *   record's character-strings joined (RFC 6376 §3.6.2.2); the caller frees it
  * @out_detail: (out) (transfer full) (optional): on TEMPERROR, a short cause
+ * @out_ttl: (out): on FOUND, seconds the records may be kept (the DNS TTL);
+ *   the caller sets it to 0 first, and 0 means "do not keep"
  * @user_data: the fetcher's data
  *
  * Looks up the key records of one signature.
  */
 typedef BimiDkimKeyStatus (*BimiDkimKeyFetchFunc)(const char *qname, GPtrArray **out_records,
-                                                  char **out_detail, gpointer user_data);
+                                                  char **out_detail, guint32 *out_ttl, gpointer user_data);
 
 /**
  * bimi_dkim_key_fetch_dns:
@@ -169,7 +171,48 @@ typedef BimiDkimKeyStatus (*BimiDkimKeyFetchFunc)(const char *qname, GPtrArray *
  * NONE, TEMPERROR gives TEMPERROR, an invalid name gives NONE.
  */
 BimiDkimKeyStatus bimi_dkim_key_fetch_dns(const char *qname, GPtrArray **out_records,
-                                          char **out_detail, gpointer user_data);
+                                          char **out_detail, guint32 *out_ttl, gpointer user_data);
+
+/**
+ * BimiDkimKeyCache:
+ *
+ * Decoded DKIM keys (RFC 6376 §3.6.1) by key name, each kept for the TTL of
+ * its record (at most BIMI_DKIM_KEY_CACHE_MAX_TTL_SECONDS), at most
+ * BIMI_DKIM_KEY_CACHE_MAX_ENTRIES names (the oldest entry goes first).
+ * While an entry is fresh the verifier neither asks the fetcher nor decodes;
+ * once it has expired the fetcher is asked again, and a record identical to
+ * the one kept reuses its decoded key. Only usable keys' records are kept:
+ * failures and "no key" are not. Thread-safe: one cache serves every thread
+ * of a process.
+ */
+typedef struct _BimiDkimKeyCache BimiDkimKeyCache;
+
+/** Counters of a key cache, for tests and metrics. */
+typedef struct {
+  guint64 hits;      /**< lookups answered from a fresh entry */
+  guint64 misses;    /**< lookups that went to the fetcher */
+  guint64 parses;    /**< records decoded, good or bad (a record seen again after expiry is not) */
+  guint64 evictions; /**< entries dropped for room */
+  guint entries;     /**< names held now */
+} BimiDkimKeyCacheStats;
+
+/**
+ * bimi_dkim_key_cache_new:
+ * @max_entries: names held at most; 0 or more than
+ *   BIMI_DKIM_KEY_CACHE_MAX_ENTRIES means BIMI_DKIM_KEY_CACHE_MAX_ENTRIES
+ *
+ * Returns: (transfer full): an empty cache; free with bimi_dkim_key_cache_free()
+ * once no verification uses it.
+ */
+BimiDkimKeyCache *bimi_dkim_key_cache_new(guint max_entries);
+void bimi_dkim_key_cache_free(BimiDkimKeyCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKeyCache, bimi_dkim_key_cache_free)
+
+/**
+ * bimi_dkim_key_cache_get_stats:
+ * @out_stats: (out caller-allocates): the counters and size now
+ */
+void bimi_dkim_key_cache_get_stats(BimiDkimKeyCache *cache, BimiDkimKeyCacheStats *out_stats);
 
 /** Verification settings. Zero-initialise, then set what you need. */
 typedef struct {
@@ -177,6 +220,7 @@ typedef struct {
   guint max_signatures;          /**< signatures verified; 0 = BIMI_DKIM_DEFAULT_MAX_SIGNATURES; at most BIMI_DKIM_MAX_SIGNATURES */
   BimiDkimKeyFetchFunc key_fetch; /**< required */
   gpointer key_fetch_data;
+  BimiDkimKeyCache *key_cache;   /**< optional: decoded keys kept across messages, `now` is its clock */
 } BimiDkimOptions;
 
 /**

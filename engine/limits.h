@@ -113,6 +113,14 @@
 /** Longest decoded b= signature, in bytes (an 8192-bit RSA signature is 1024). */
 #define BIMI_DKIM_MAX_SIGNATURE_BYTES 1024u
 
+/* ---- engine/dkim-key.c: the decoded-key cache (issue 21) ----------------- */
+/** Most key names a BimiDkimKeyCache holds (a decoded RSA-2048 key is about
+ *  3 KB: 4096 names stay under 16 MB); the oldest entry goes first. */
+#define BIMI_DKIM_KEY_CACHE_MAX_ENTRIES 4096u
+/** Longest a decoded key is kept, in seconds, whatever its record's TTL says
+ *  (a key rotated by its owner is seen within a day). */
+#define BIMI_DKIM_KEY_CACHE_MAX_TTL_SECONDS 86400u
+
 /* ---- engine/svg (spec/bimi-receiver.md §6, draft-svg-tiny-ps §2.4) ------ */
 /** Largest SVG indicator, uncompressed, in bytes ("SHOULD NOT exceed 32
  *  kilobytes", treated as a hard limit; checked before parsing). */

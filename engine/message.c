@@ -25,6 +25,9 @@
 #include "engine/limits.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 G_DEFINE_QUARK(bimi-message-error-quark, bimi_message_error)
 
@@ -72,7 +75,41 @@ set_name_error(const guint8 *data, gsize pos, gsize content_end, gsize name_end,
   }
 }
 
-/* Copies @data turning every bare LF into CRLF, then appends @tail. */
+/* The offset of the first bare LF (an LF not preceded by CR) at or after
+ * @from, or @len when there is none. SSE2 compares 16 bytes and the 16 bytes
+ * before them at a time; elsewhere memchr() finds each LF. The body of a
+ * well-formed message has none, so this one scan at memory speed is all the
+ * body costs (issue 21). */
+static gsize
+find_bare_lf(const guint8 *data, gsize from, gsize len)
+{
+  gsize k = from;
+  if (k < len && data[k] == '\n' && (k == 0 || data[k - 1] != '\r'))
+    return k;
+  k++;
+#ifdef __SSE2__
+  const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+  for (; k + 16 <= len; k += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *) (data + k));
+    __m128i prev = _mm_loadu_si128((const __m128i *) (data + k - 1));
+    unsigned m = (unsigned) _mm_movemask_epi8(_mm_andnot_si128(_mm_cmpeq_epi8(prev, cr), _mm_cmpeq_epi8(v, lf)));
+    if (m != 0)
+      return k + (gsize) __builtin_ctz(m);
+  }
+#endif
+  while (k < len) {
+    const guint8 *nl = memchr(data + k, '\n', len - k);
+    if (nl == NULL)
+      break;
+    if (nl[-1] != '\r')
+      return (gsize) (nl - data);
+    k = (gsize) (nl - data) + 1;
+  }
+  return len;
+}
+
+/* Copies @data turning every bare LF into CRLF, then appends @tail: spans
+ * between bare LFs are copied whole. */
 static GBytes *
 make_canonical(const guint8 *data, gsize len, gsize n_bare_lf, const char *tail)
 {
@@ -85,10 +122,15 @@ make_canonical(const guint8 *data, gsize len, gsize n_bare_lf, const char *tail)
   if (!g_size_checked_add(&size, len, n_bare_lf) || !g_size_checked_add(&size, size, tail_len))
     g_error("message: canonical size overflows");
   out = g_malloc(size > 0 ? size : 1);
-  for (gsize i = 0; i < len; i++) {
-    if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
-      out[o++] = '\r';
-    out[o++] = data[i];
+  for (gsize i = 0; i < len;) {
+    gsize lf = find_bare_lf(data, i, len);
+    memcpy(out + o, data + i, lf - i);
+    o += lf - i;
+    if (lf == len)
+      break;
+    out[o++] = '\r';
+    out[o++] = '\n';
+    i = lf + 1;
   }
   memcpy(out + o, tail, tail_len);
   o += tail_len;
@@ -100,21 +142,9 @@ static gsize
 count_bare_lf(const guint8 *data, gsize len)
 {
   gsize n = 0;
-  const guint8 *p, *end;
 
-  if (len == 0)
-    return 0;               /* data may be NULL */
-  p = data;
-  end = data + len;
-
-  while (p < end) {
-    const guint8 *nl = memchr(p, '\n', (gsize) (end - p));
-    if (nl == NULL)
-      break;
-    if (nl == data || nl[-1] != '\r')
-      n++;
-    p = nl + 1;
-  }
+  for (gsize k = find_bare_lf(data, 0, len); k < len; k = find_bare_lf(data, k + 1, len))
+    n++;
   return n;
 }
 

@@ -380,10 +380,13 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
     opts.max_signatures = ev->config->auth_max_signatures;
     opts.key_fetch = bimi_dkim_key_fetch_dns;
     opts.key_fetch_data = ev->resolver;
+    opts.key_cache = ev->dkim_keys;
     run.dkim = bimi_dkim_verify(msg, &opts, &local);
   }
   if (run.dkim != NULL) {
-    BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = ev->resolver };
+    BimiArcOptions opts = {
+      .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = ev->resolver, .key_cache = ev->dkim_keys
+    };
     run.arc = bimi_arc_validate(msg, &opts, &local);
   }
   /* join the envelope task before anything can leave (it writes into run) */

@@ -33,6 +33,7 @@ struct _BimiEvaluator {
   char *authserv_id;           /**< of the A-R written and trusted: [auth] authserv_id, else the host name (read once,
                                 *   when the evaluator is built: the pipeline reads no host name) */
   BimiDnsResolver *resolver;
+  BimiDkimKeyCache *dkim_keys; /**< decoded DKIM/ARC keys by name, for their TTL (issue 21) */
   BimiFetcher *fetcher;
   BimiVmcTrust *trust;
   BimiRecordCache *records;

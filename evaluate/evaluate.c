@@ -239,6 +239,7 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   ev->resolver = bimi_dns_resolver_new(&dns, &local);
   if (ev->resolver == NULL)
     return setup_failed(ev, error, "[dns]", local);
+  ev->dkim_keys = bimi_dkim_key_cache_new(0);
   bimi_config_get_fetch_config(config, &fetch);
   fetch.resolver = ev->resolver;  /* fetch hosts resolve through [dns] too (zone files, forwarders) */
   ev->fetcher = bimi_fetch_fetcher_new(&fetch, &local);
@@ -314,6 +315,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->trust, bimi_vmc_trust_unref);
   g_clear_pointer(&ev->fetcher, bimi_fetch_fetcher_free);
   g_clear_pointer(&ev->resolver, bimi_dns_resolver_unref);
+  g_clear_pointer(&ev->dkim_keys, bimi_dkim_key_cache_free);
   bimi_config_unref(ev->config);
   g_free(ev->authserv_id);
   g_free(ev);

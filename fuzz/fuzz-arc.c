@@ -35,7 +35,7 @@ static const char *const key2048 =
   "9rIwIDAQAB";
 
 static BimiDkimKeyStatus
-fetch(const char *qname, GPtrArray **out, char **detail, gpointer user_data)
+fetch(const char *qname, GPtrArray **out, char **detail, guint32 *ttl, gpointer user_data)
 {
   (void) user_data;
   (void) detail;

@@ -26,7 +26,7 @@ static const char *const rsa_key =
   "Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
 
 static BimiDkimKeyStatus
-fetch(const char *qname, GPtrArray **out, char **detail, gpointer data)
+fetch(const char *qname, GPtrArray **out, char **detail, guint32 *ttl, gpointer data)
 {
   (void) data;
   if (g_str_has_prefix(qname, "temp"))

@@ -9,6 +9,7 @@
  * Keys are served by a table fetcher (no resolver needed).
  */
 #include "engine/dkim-private.h"
+#include "engine/limits.h"
 #include "engine/message.h"
 
 #include <string.h>
@@ -69,7 +70,7 @@ table_mark(KeyTable *t, const char *name, GPtrArray *mark)
 }
 
 static BimiDkimKeyStatus
-table_fetch(const char *qname, GPtrArray **out_records, char **out_detail, gpointer user_data)
+table_fetch(const char *qname, GPtrArray **out_records, char **out_detail, guint32 *out_ttl, gpointer user_data)
 {
   KeyTable *t = user_data;
   GPtrArray *r = g_hash_table_lookup(t->names, qname);
@@ -306,16 +307,18 @@ test_rfc8463_dns(void)
 
   g_autoptr(GPtrArray) recs = NULL;
   g_autofree char *detail = NULL;
-  g_assert_cmpint(bimi_dkim_key_fetch_dns("test._domainkey.football.example.com", &recs, &detail, resolver), ==,
+  guint32 ttl = 0;
+  g_assert_cmpint(bimi_dkim_key_fetch_dns("test._domainkey.football.example.com", &recs, &detail, &ttl, resolver), ==,
                   BIMI_DKIM_KEY_FOUND);
+  g_assert_cmpuint(ttl, ==, BIMI_DNS_ZONE_DEFAULT_TTL); /* no $TTL in the zone: the zone parser's default */
   g_assert_cmpuint(recs->len, ==, 1);
   g_assert_cmpuint(g_bytes_get_size(g_ptr_array_index(recs, 0)), >, 200); /* the 4 strings joined */
   g_autoptr(GPtrArray) r2 = NULL;
-  g_assert_cmpint(bimi_dkim_key_fetch_dns("other._domainkey.football.example.com", &r2, NULL, resolver), ==,
+  g_assert_cmpint(bimi_dkim_key_fetch_dns("other._domainkey.football.example.com", &r2, NULL, &ttl, resolver), ==,
                   BIMI_DKIM_KEY_NONE);
   g_autoptr(GPtrArray) r3 = NULL;
   g_autofree char *d3 = NULL;
-  g_assert_cmpint(bimi_dkim_key_fetch_dns("nope._domainkey.football.example.com", &r3, &d3, resolver), ==,
+  g_assert_cmpint(bimi_dkim_key_fetch_dns("nope._domainkey.football.example.com", &r3, &d3, &ttl, resolver), ==,
                   BIMI_DKIM_KEY_TEMPERROR);
   g_assert_nonnull(d3);
 }

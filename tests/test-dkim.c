@@ -20,6 +20,7 @@ typedef struct {
   GHashTable *records; /* name → GPtrArray of GBytes */
   GHashTable *tempfail; /* names that time out */
   guint lookups;
+  guint32 ttl;          /* reported with every record found */
 } Keys;
 
 static Keys *
@@ -52,7 +53,7 @@ keys_add(Keys *k, const char *name, const char *text)
 }
 
 static BimiDkimKeyStatus
-keys_fetch(const char *qname, GPtrArray **out, char **detail, gpointer data)
+keys_fetch(const char *qname, GPtrArray **out, char **detail, guint32 *ttl, gpointer data)
 {
   Keys *k = data;
   k->lookups++;
@@ -65,6 +66,7 @@ keys_fetch(const char *qname, GPtrArray **out, char **detail, gpointer data)
   if (a == NULL)
     return BIMI_DKIM_KEY_NONE;
   *out = g_ptr_array_ref(a);
+  *ttl = k->ttl;
   return BIMI_DKIM_KEY_FOUND;
 }
 
@@ -736,6 +738,200 @@ test_json(void)
   g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "h")), ==, 2);
 }
 
+/* ---- the decoded-key cache (engine/dkim-key.c) --------------------------- */
+
+static BimiDkimResult
+verify_cached(const char *text, Keys *k, gint64 now, BimiDkimKeyCache *cache, char **reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new(text, strlen(text));
+  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
+  g_assert_no_error(error);
+  BimiDkimOptions o = { .now = now, .key_fetch = keys_fetch, .key_fetch_data = k, .key_cache = cache };
+  g_autoptr(GPtrArray) r = bimi_dkim_verify(msg, &o, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(r->len, ==, 1);
+  const BimiDkimSignature *s = g_ptr_array_index(r, 0);
+  if (reason != NULL)
+    *reason = g_strdup(s->reason);
+  return s->result;
+}
+
+/* A key is fetched and decoded once, used until its TTL runs out under the
+ * injected clock, fetched again then (and not decoded again when the record
+ * is the same), and a rotated record replaces it. TTL 0 keeps nothing. */
+static void
+test_key_cache_ttl(void)
+{
+  const gint64 t = 1700000000;
+  g_autoptr(Keys) k = keys_new();
+  g_autoptr(BimiDkimKeyCache) cache = bimi_dkim_key_cache_new(0);
+  g_autofree char *ked = key_record(fx.ed, NULL), *krsa = key_record(fx.rsa, NULL);
+  keys_add(k, "ed._domainkey.example.com", ked);
+  k->ttl = 300;
+  g_autofree char *m = sign(headers, body, "v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=ed; h=from:to",
+                            fx.ed);
+  BimiDkimKeyCacheStats st;
+
+  g_assert_cmpint(verify_cached(m, k, t, cache, NULL), ==, BIMI_DKIM_RESULT_PASS);
+  g_assert_cmpuint(k->lookups, ==, 1);
+  g_assert_cmpint(verify_cached(m, k, t + 299, cache, NULL), ==, BIMI_DKIM_RESULT_PASS);
+  g_assert_cmpuint(k->lookups, ==, 1); /* fresh: the fetcher is not asked */
+  bimi_dkim_key_cache_get_stats(cache, &st);
+  g_assert_cmpuint(st.hits, ==, 1);
+  g_assert_cmpuint(st.misses, ==, 1);
+  g_assert_cmpuint(st.parses, ==, 1);
+  g_assert_cmpuint(st.entries, ==, 1);
+
+  g_assert_cmpint(verify_cached(m, k, t + 300, cache, NULL), ==, BIMI_DKIM_RESULT_PASS);
+  g_assert_cmpuint(k->lookups, ==, 2); /* expired: asked again */
+  bimi_dkim_key_cache_get_stats(cache, &st);
+  g_assert_cmpuint(st.parses, ==, 1); /* the same record: its decoded key is reused */
+  g_assert_cmpint(verify_cached(m, k, t + 599, cache, NULL), ==, BIMI_DKIM_RESULT_PASS);
+  g_assert_cmpuint(k->lookups, ==, 2); /* and kept for another TTL */
+
+  /* the owner rotates the record (now an RSA key under the same name) */
+  g_hash_table_remove(k->records, "ed._domainkey.example.com");
+  keys_add(k, "ed._domainkey.example.com", krsa);
+  g_assert_cmpint(verify_cached(m, k, t + 599, cache, NULL), ==, BIMI_DKIM_RESULT_PASS); /* still the kept key */
+  g_autofree char *reason = NULL;
+  g_assert_cmpint(verify_cached(m, k, t + 600, cache, &reason), ==, BIMI_DKIM_RESULT_PERMERROR);
+  g_assert_cmpstr(reason, ==, "key type k= does not match a=");
+  g_assert_cmpuint(k->lookups, ==, 3);
+  bimi_dkim_key_cache_get_stats(cache, &st);
+  g_assert_cmpuint(st.parses, ==, 2);
+  g_assert_cmpuint(st.entries, ==, 1);
+
+  /* TTL 0: nothing is kept, every verification asks */
+  g_autoptr(BimiDkimKeyCache) none = bimi_dkim_key_cache_new(0);
+  k->ttl = 0;
+  verify_cached(m, k, t, none, NULL);
+  verify_cached(m, k, t, none, NULL);
+  g_assert_cmpuint(k->lookups, ==, 5);
+  bimi_dkim_key_cache_get_stats(none, &st);
+  g_assert_cmpuint(st.entries, ==, 0);
+}
+
+/* A TTL above BIMI_DKIM_KEY_CACHE_MAX_TTL_SECONDS counts as that. */
+static void
+test_key_cache_max_ttl(void)
+{
+  const gint64 t = 1700000000;
+  g_autoptr(Keys) k = keys_new();
+  g_autoptr(BimiDkimKeyCache) cache = bimi_dkim_key_cache_new(0);
+  g_autofree char *ked = key_record(fx.ed, NULL);
+  keys_add(k, "ed._domainkey.example.com", ked);
+  k->ttl = 2147483647; /* RFC 2181 §8: the largest TTL */
+  g_autofree char *m = sign(headers, body, "v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=ed; h=from:to",
+                            fx.ed);
+  verify_cached(m, k, t, cache, NULL);
+  verify_cached(m, k, t + BIMI_DKIM_KEY_CACHE_MAX_TTL_SECONDS - 1, cache, NULL);
+  g_assert_cmpuint(k->lookups, ==, 1);
+  verify_cached(m, k, t + BIMI_DKIM_KEY_CACHE_MAX_TTL_SECONDS, cache, NULL);
+  g_assert_cmpuint(k->lookups, ==, 2);
+}
+
+/* BIMI_DKIM_KEY_CACHE_MAX_ENTRIES names at most: one more evicts the oldest;
+ * a larger max_entries is cut to the limit, a smaller one is honoured. */
+static void
+test_key_cache_limit(void)
+{
+  const gint64 t = 1700000000;
+  g_autofree char *ked = key_record(fx.ed, NULL);
+  g_autoptr(GBytes) record = g_bytes_new(ked, strlen(ked));
+  const guint sizes[] = { 0, BIMI_DKIM_KEY_CACHE_MAX_ENTRIES + 10, 5 };
+  for (guint s = 0; s < G_N_ELEMENTS(sizes); s++) {
+    guint bound = sizes[s] == 5 ? 5 : BIMI_DKIM_KEY_CACHE_MAX_ENTRIES;
+    g_autoptr(BimiDkimKeyCache) cache = bimi_dkim_key_cache_new(sizes[s]);
+    for (guint i = 0; i <= bound; i++) {
+      g_autofree char *name = g_strdup_printf("s%u._domainkey.example.com", i);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BimiDkimKey) key = bimi_dkim__key_cache_parse(cache, name, record, 3600, t, &error);
+      g_assert_no_error(error);
+      g_assert_nonnull(key->pkey);
+    }
+    BimiDkimKeyCacheStats st;
+    bimi_dkim_key_cache_get_stats(cache, &st);
+    g_assert_cmpuint(st.entries, ==, bound);
+    g_assert_cmpuint(st.evictions, ==, 1);
+    g_assert_null(bimi_dkim__key_cache_lookup(cache, "s0._domainkey.example.com", t)); /* the oldest went */
+    g_autoptr(BimiDkimKey) k1 = bimi_dkim__key_cache_lookup(cache, "s1._domainkey.example.com", t);
+    g_assert_nonnull(k1);
+    g_autofree char *last = g_strdup_printf("s%u._domainkey.example.com", bound);
+    g_autoptr(BimiDkimKey) kl = bimi_dkim__key_cache_lookup(cache, last, t);
+    g_assert_nonnull(kl);
+  }
+}
+
+typedef struct {
+  const char *message;
+  BimiDkimKeyCache *cache;
+  Keys *keys;
+  GMutex *keys_lock;
+  guint passes;
+} CacheThread;
+
+static BimiDkimKeyStatus
+locked_fetch(const char *qname, GPtrArray **out, char **detail, guint32 *ttl, gpointer data)
+{
+  CacheThread *c = data;
+  g_mutex_lock(c->keys_lock);
+  BimiDkimKeyStatus st = keys_fetch(qname, out, detail, ttl, c->keys);
+  g_mutex_unlock(c->keys_lock);
+  return st;
+}
+
+static gpointer
+cache_thread(gpointer data)
+{
+  CacheThread *c = data;
+  for (guint i = 0; i < 200; i++) {
+    g_autoptr(GBytes) raw = g_bytes_new_static(c->message, strlen(c->message));
+    g_autoptr(BimiMessage) msg = bimi_message_parse(raw, NULL);
+    /* the clock moves: entries expire and are refreshed while others read */
+    BimiDkimOptions o = { .now = 1700000000 + i, .key_fetch = locked_fetch, .key_fetch_data = c, .key_cache = c->cache };
+    g_autoptr(GPtrArray) r = bimi_dkim_verify(msg, &o, NULL);
+    if (r != NULL && r->len == 1 && ((BimiDkimSignature *) r->pdata[0])->result == BIMI_DKIM_RESULT_PASS)
+      c->passes++;
+  }
+  return NULL;
+}
+
+/* Four threads verify through one cache (run under TSan by SANITIZE=thread). */
+static void
+test_key_cache_threads(void)
+{
+  g_autoptr(Keys) k = keys_new();
+  g_autoptr(BimiDkimKeyCache) cache = bimi_dkim_key_cache_new(0);
+  g_autofree char *ked = key_record(fx.ed, NULL), *krsa = key_record(fx.rsa, NULL);
+  keys_add(k, "ed._domainkey.example.com", ked);
+  keys_add(k, "rsa._domainkey.example.com", krsa);
+  k->ttl = 10;
+  g_autofree char *med = sign(headers, body, "v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=ed; h=from:to",
+                              fx.ed);
+  g_autofree char *mrsa = sign(headers, body, "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=rsa; h=from:to",
+                               fx.rsa);
+  GMutex lock;
+  g_mutex_init(&lock);
+  CacheThread c[4];
+  GThread *th[4];
+  for (guint i = 0; i < 4; i++) {
+    c[i] = (CacheThread){ .message = i % 2 ? mrsa : med, .cache = cache, .keys = k, .keys_lock = &lock };
+    th[i] = g_thread_new("dkim-cache", cache_thread, &c[i]);
+  }
+  for (guint i = 0; i < 4; i++) {
+    g_thread_join(th[i]);
+    g_assert_cmpuint(c[i].passes, ==, 200);
+  }
+  g_mutex_clear(&lock);
+  /* 200 s of clock, TTL 10 s, 2 names: about 40 fetches, not 800 */
+  g_assert_cmpuint(k->lookups, <, 800);
+  BimiDkimKeyCacheStats st;
+  bimi_dkim_key_cache_get_stats(cache, &st);
+  g_assert_cmpuint(st.entries, ==, 2);
+  g_assert_cmpuint(st.parses, <=, k->lookups);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -759,6 +955,10 @@ main(int argc, char **argv)
   g_test_add_func("/dkim/verify/max-signatures", test_verify_max_signatures);
   g_test_add_func("/dkim/verify/unparsable", test_verify_unparsable);
   g_test_add_func("/dkim/json", test_json);
+  g_test_add_func("/dkim/key-cache/ttl", test_key_cache_ttl);
+  g_test_add_func("/dkim/key-cache/max-ttl", test_key_cache_max_ttl);
+  g_test_add_func("/dkim/key-cache/limit", test_key_cache_limit);
+  g_test_add_func("/dkim/key-cache/threads", test_key_cache_threads);
   int rc = g_test_run();
   EVP_PKEY_free(fx.ed);
   EVP_PKEY_free(fx.rsa);
