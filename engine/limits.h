@@ -318,6 +318,10 @@
 /** First and last interval between polls of a single-flight wait on another node, ms (doubling). */
 #define BIMI_CACHE_REDIS_POLL_MIN_MS      5u
 #define BIMI_CACHE_REDIS_POLL_MAX_MS      50u
+/** How long node memory serves a fresh entry without asking Redis again, ms: bounds how late a node
+ *  sees what another node stored (a refresh, a re-population after a Redis restart) and how soon it
+ *  notices that Redis went away. */
+#define BIMI_CACHE_REDIS_LOCAL_FRESH_MS   1000u
 /** Largest logo (SVG) kept in Redis for the other nodes, bytes (the SVG limit of the renderer). */
 #define BIMI_CACHE_REDIS_MAX_SVG_BYTES    (64u * 1024u)
 /** Defaults of [cache] redis_*: url, prefix, connect_timeout_ms, timeout_ms, lock_ms. */

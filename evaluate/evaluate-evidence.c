@@ -37,23 +37,42 @@
 
 #include <string.h>
 
+/* The strings of a verdict, in cache-value order: one table frees, encodes and
+ * decodes them (the key is the member's name; "detail" is never NULL). */
+static const struct {
+  const char *key;
+  gsize offset;
+  gboolean required;
+} verdict_strings[] = {
+#define VERDICT_STRING(member, required) { #member, G_STRUCT_OFFSET(BimiEvaluateVerdict, member), required }
+  VERDICT_STRING(detail, TRUE), VERDICT_STRING(location, FALSE), VERDICT_STRING(evidence, FALSE),
+  VERDICT_STRING(sha256, FALSE), VERDICT_STRING(title, FALSE), VERDICT_STRING(cert_type, FALSE),
+  VERDICT_STRING(mark_type, FALSE), VERDICT_STRING(organization, FALSE), VERDICT_STRING(issuer, FALSE),
+  VERDICT_STRING(trademark_country, FALSE), VERDICT_STRING(trademark_office, FALSE),
+  VERDICT_STRING(trademark_id, FALSE),
+#undef VERDICT_STRING
+};
+
+/* Where the string verdict_strings[@i] of @v is. */
+static char **
+verdict_string_slot(BimiEvaluateVerdict *v, gsize i)
+{
+  return (char **) (void *) ((guint8 *) v + verdict_strings[i].offset);
+}
+
+static const char *
+verdict_string(const BimiEvaluateVerdict *v, gsize i)
+{
+  return *(char *const *) (const void *) ((const guint8 *) v + verdict_strings[i].offset);
+}
+
 void
 bimi_evaluate__verdict_free(BimiEvaluateVerdict *v)
 {
   if (v == NULL)
     return;
-  g_free(v->detail);
-  g_free(v->location);
-  g_free(v->evidence);
-  g_free(v->sha256);
-  g_free(v->title);
-  g_free(v->cert_type);
-  g_free(v->mark_type);
-  g_free(v->organization);
-  g_free(v->issuer);
-  g_free(v->trademark_country);
-  g_free(v->trademark_office);
-  g_free(v->trademark_id);
+  for (gsize i = 0; i < G_N_ELEMENTS(verdict_strings); i++)
+    g_free(*verdict_string_slot(v, i));
   g_free(v);
 }
 
@@ -583,20 +602,10 @@ bimi_evaluate__verdict_encode(const BimiEvaluateVerdict *v)
   g_key_file_set_integer(kf, GROUP, "format", BIMI_EVALUATE_CACHE_FORMAT);
   g_key_file_set_string(kf, GROUP, "kind", kind_names[v->kind]);
   g_key_file_set_string(kf, GROUP, "reason", bimi_decision_reason_to_string(v->reason));
-  g_key_file_set_string(kf, GROUP, "detail", v->detail);
   g_key_file_set_string(kf, GROUP, "authority", authority_names[v->authority]);
-  put_string(kf, "location", v->location);
-  put_string(kf, "evidence", v->evidence);
-  put_string(kf, "sha256", v->sha256);
-  put_string(kf, "title", v->title);
+  for (gsize i = 0; i < G_N_ELEMENTS(verdict_strings); i++)
+    put_string(kf, verdict_strings[i].key, verdict_string(v, i));
   g_key_file_set_boolean(kf, GROUP, "svg_from_evidence", v->svg_from_evidence);
-  put_string(kf, "cert_type", v->cert_type);
-  put_string(kf, "mark_type", v->mark_type);
-  put_string(kf, "organization", v->organization);
-  put_string(kf, "issuer", v->issuer);
-  put_string(kf, "trademark_country", v->trademark_country);
-  put_string(kf, "trademark_office", v->trademark_office);
-  put_string(kf, "trademark_id", v->trademark_id);
   g_key_file_set_boolean(kf, GROUP, "pilot", v->pilot);
   g_key_file_set_boolean(kf, GROUP, "temperror", v->temperror);
   g_key_file_set_int64(kf, GROUP, "not_after", v->not_after);
@@ -708,16 +717,10 @@ bimi_evaluate__verdict_decode(GBytes *value, GError **error)
     return NULL;
   v->kind = (BimiEvaluateVerdictKind) kind;
   v->authority = (BimiBimiAuthority) authority;
-  if (!get_string(kf, "detail", TRUE, &v->detail, error) || !get_string(kf, "location", FALSE, &v->location, error) ||
-      !get_string(kf, "evidence", FALSE, &v->evidence, error) || !get_string(kf, "sha256", FALSE, &v->sha256, error) ||
-      !get_string(kf, "title", FALSE, &v->title, error) || !get_string(kf, "cert_type", FALSE, &v->cert_type, error) ||
-      !get_string(kf, "mark_type", FALSE, &v->mark_type, error) ||
-      !get_string(kf, "organization", FALSE, &v->organization, error) ||
-      !get_string(kf, "issuer", FALSE, &v->issuer, error) ||
-      !get_string(kf, "trademark_country", FALSE, &v->trademark_country, error) ||
-      !get_string(kf, "trademark_office", FALSE, &v->trademark_office, error) ||
-      !get_string(kf, "trademark_id", FALSE, &v->trademark_id, error) ||
-      !get_flag(kf, "svg_from_evidence", &v->svg_from_evidence, error) || !get_flag(kf, "pilot", &v->pilot, error) ||
+  for (gsize i = 0; i < G_N_ELEMENTS(verdict_strings); i++)
+    if (!get_string(kf, verdict_strings[i].key, verdict_strings[i].required, verdict_string_slot(v, i), error))
+      return NULL;
+  if (!get_flag(kf, "svg_from_evidence", &v->svg_from_evidence, error) || !get_flag(kf, "pilot", &v->pilot, error) ||
       !get_flag(kf, "temperror", &v->temperror, error))
     return NULL;
   v->not_after = g_key_file_get_int64(kf, GROUP, "not_after", &local);

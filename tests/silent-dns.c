@@ -1,5 +1,6 @@
 /* tests/silent-dns.c — see silent-dns.h. RFC 1035 §4.1 messages, built by hand. */
 #include "tests/silent-dns.h"
+#include "tests/lib/dns-wire.h"
 
 #include <poll.h>
 #include <string.h>
@@ -19,46 +20,25 @@ struct _SilentDns {
   GThread *thread;
 };
 
-static void
-put16(GByteArray *b, guint v)
-{
-  guint8 x[2] = { (guint8) (v >> 8), (guint8) v };
-  g_byte_array_append(b, x, 2);
-}
-
-static void
-put32(GByteArray *b, guint32 v)
-{
-  put16(b, v >> 16);
-  put16(b, v & 0xffff);
-}
-
 /* NXDOMAIN for the question of @q (@qend bytes), with the root's SOA in the
  * authority section (RFC 2308 §3). */
 static GByteArray *
 nxdomain(const guint8 *q, gsize qend)
 {
   static const guint8 soa_names[] = { 1, 'a', 0, 1, 'b', 0 }; /* MNAME a. RNAME b. */
-  GByteArray *b = g_byte_array_new();
+  GByteArray *b = bimi_test_dns_reply_new(q, qend, 3, 0, 1); /* NXDOMAIN */
 
-  g_byte_array_append(b, q, 2); /* ID */
-  put16(b, 0x8183);             /* QR RD RA, NXDOMAIN */
-  put16(b, 1);
-  put16(b, 0);
-  put16(b, 1);
-  put16(b, 0);
-  g_byte_array_append(b, q + 12, (guint) (qend - 12));
   g_byte_array_append(b, (const guint8 *) "", 1); /* owner: the root */
-  put16(b, 6);                                   /* SOA */
-  put16(b, 1);
-  put32(b, SILENT_DNS_SOA_TTL);
-  put16(b, sizeof soa_names + 20);
+  bimi_test_dns_put16(b, 6); /* SOA */
+  bimi_test_dns_put16(b, 1);
+  bimi_test_dns_put32(b, SILENT_DNS_SOA_TTL);
+  bimi_test_dns_put16(b, sizeof soa_names + 20);
   g_byte_array_append(b, soa_names, sizeof soa_names);
-  put32(b, 1);                                   /* serial */
-  put32(b, 3600);                                /* refresh */
-  put32(b, 600);                                 /* retry */
-  put32(b, 86400);                               /* expire */
-  put32(b, SILENT_DNS_SOA_MINIMUM);
+  bimi_test_dns_put32(b, 1); /* serial */
+  bimi_test_dns_put32(b, 3600); /* refresh */
+  bimi_test_dns_put32(b, 600); /* retry */
+  bimi_test_dns_put32(b, 86400); /* expire */
+  bimi_test_dns_put32(b, SILENT_DNS_SOA_MINIMUM);
   return b;
 }
 
@@ -106,30 +86,20 @@ reply(SilentDns *s, const guint8 *q, gsize qlen)
   else
     return NULL; /* silent */
 
-  b = g_byte_array_new();
-  g_byte_array_append(b, q, 2); /* ID */
-  put16(b, 0x8180);             /* QR RD RA, NOERROR */
-  put16(b, 1);
-  put16(b, ancount);
-  put16(b, 0);
-  put16(b, 0);
-  g_byte_array_append(b, q + 12, (guint) (qend - 12));
+  b = bimi_test_dns_reply_new(q, qend, 0, ancount, 0);
   for (guint i = 0; i < ancount; i++) {
-    put16(b, 0xc00c);
-    put16(b, qtype);
-    put16(b, 1);
-    put32(b, 60);
+    bimi_test_dns_answer_start(b, qtype, 60);
     if (qtype == 12) {
       char label[16];
       guint8 n = (guint8) g_snprintf(label, sizeof label, "n%u", i + 1);
       static const guint8 tail[] = { 4, 's', 'l', 'o', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0 };
-      put16(b, 1u + n + sizeof tail);
+      bimi_test_dns_put16(b, 1u + n + sizeof tail);
       g_byte_array_append(b, &n, 1);
       g_byte_array_append(b, (const guint8 *) label, n);
       g_byte_array_append(b, tail, sizeof tail);
     } else {
       guint8 len = (guint8) MIN(strlen(s->txt), 255);
-      put16(b, 1u + len);
+      bimi_test_dns_put16(b, 1u + len);
       g_byte_array_append(b, &len, 1);
       g_byte_array_append(b, (const guint8 *) s->txt, len);
     }

@@ -6,6 +6,7 @@
  * (silent, late, SERVFAIL, oversized answers): no network is needed.
  */
 #include "engine/dns.h"
+#include "tests/lib/dns-wire.h"
 #include "engine/dns-private.h"
 #include "tests/silent-dns.h"
 #include "tests/lib/cli.h"
@@ -128,20 +129,6 @@ udp_socket(guint16 *out_port)
   return fd;
 }
 
-static void
-put16(GByteArray *b, guint v)
-{
-  guint8 x[2] = { (guint8) (v >> 8), (guint8) v };
-  g_byte_array_append(b, x, 2);
-}
-
-static void
-put32(GByteArray *b, guint32 v)
-{
-  put16(b, v >> 16);
-  put16(b, v & 0xffff);
-}
-
 /* RFC 1035 §4.1: header, the question echoed, answers pointing at it. */
 static GByteArray *
 fake_reply(const FakeServer *fs, const guint8 *q, gsize qlen)
@@ -171,27 +158,17 @@ fake_reply(const FakeServer *fs, const guint8 *q, gsize qlen)
   else if (fs->mode == FAKE_ANSWER && (qtype == BIMI_DNS_TYPE_A || qtype == BIMI_DNS_TYPE_TXT))
     ancount = 1;
 
-  b = g_byte_array_new();
-  g_byte_array_append(b, q, 2);          /* ID */
-  put16(b, 0x8180 | rcode);              /* QR RD RA */
-  put16(b, 1);
-  put16(b, ancount);
-  put16(b, 0);
-  put16(b, 0);
-  g_byte_array_append(b, q + 12, (guint) (qend - 12));
+  b = bimi_test_dns_reply_new(q, qend, rcode, ancount, 0);
   for (guint i = 0; i < ancount; i++) {
-    put16(b, 0xc00c);
-    put16(b, qtype);
-    put16(b, 1);
-    put32(b, 60);
+    bimi_test_dns_answer_start(b, qtype, 60);
     if (qtype == BIMI_DNS_TYPE_TXT) {
       static const guint8 txt[] = { 7, 'v', '=', 's', 'p', 'f', '1', ' ', 4, '-', 'a', 'l', 'l' };
-      put16(b, sizeof txt);
+      bimi_test_dns_put16(b, sizeof txt);
       g_byte_array_append(b, txt, sizeof txt);
     } else {
       guint8 addr[4] = { 192, 0, 2, (guint8) (1 + i % 250) };
       addr[2] = (guint8) (2 + i / 250);
-      put16(b, 4);
+      bimi_test_dns_put16(b, 4);
       g_byte_array_append(b, addr, 4);
     }
   }

@@ -30,7 +30,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#define NGINX "/usr/sbin/nginx"
+#define NGINX BIMI_TEST_NGINX
 #define PKI "fixtures/pki/"
 #define PKI_NOW 1780272000 /* 2026-06-01T00:00:00Z */
 #define CRL_URL "http://crl.pki.test/intermediate.crl"
@@ -42,20 +42,13 @@ static guint port_good, port_forged, port_big, port_private, port_ftp, port_http
 /* ---- the server ------------------------------------------------------------ */
 
 static void
-replace_port(GString *conf, const char *name, guint p)
-{
-  g_autofree char *v = g_strdup_printf("%u", p);
-  g_string_replace(conf, name, v, 0);
-}
-
-static void
 setup_server(void)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *cwd = g_get_current_dir();
   g_autofree char *pki = g_build_filename(cwd, "fixtures", "pki", NULL);
   g_autofree char *tls = g_build_filename(cwd, "fixtures", "tls", NULL);
-  g_autofree char *conf_in = NULL, *conf_path = NULL, *big_path = NULL, *errlog = NULL;
+  g_autofree char *big_path = NULL;
   g_autofree char *big = g_malloc0(BIMI_FETCH_CRL_MAX_BYTES + 1);
   g_autoptr(GString) conf = NULL;
 
@@ -78,32 +71,19 @@ setup_server(void)
     port_closed = ports[7]; /* nothing will listen there */
   }
 
-  g_assert_true(g_file_get_contents("fixtures/fetch/nginx-crl.conf.in", &conf_in, NULL, NULL));
-  conf = g_string_new(conf_in);
-  g_string_replace(conf, "@USER@", getuid() == 0 ? "user root;" : "", 0);
+  conf = bimi_test_nginx_conf("fixtures/fetch/nginx-crl.conf.in");
   g_string_replace(conf, "@TMP@", tmp, 0);
   g_string_replace(conf, "@PKI@", pki, 0);
   g_string_replace(conf, "@TLS@", tls, 0);
-  replace_port(conf, "@PORT_GOOD@", port_good);
-  replace_port(conf, "@PORT_FORGED@", port_forged);
-  replace_port(conf, "@PORT_BIG@", port_big);
-  replace_port(conf, "@PORT_PRIVATE@", port_private);
-  replace_port(conf, "@PORT_FTP@", port_ftp);
-  replace_port(conf, "@PORT_HTTPS@", port_https);
-  replace_port(conf, "@PORT_TLS@", port_tls);
+  bimi_test_conf_set_port(conf, "@PORT_GOOD@", port_good);
+  bimi_test_conf_set_port(conf, "@PORT_FORGED@", port_forged);
+  bimi_test_conf_set_port(conf, "@PORT_BIG@", port_big);
+  bimi_test_conf_set_port(conf, "@PORT_PRIVATE@", port_private);
+  bimi_test_conf_set_port(conf, "@PORT_FTP@", port_ftp);
+  bimi_test_conf_set_port(conf, "@PORT_HTTPS@", port_https);
+  bimi_test_conf_set_port(conf, "@PORT_TLS@", port_tls);
   g_assert_null(strchr(conf->str, '@'));
-  conf_path = g_build_filename(tmp, "nginx.conf", NULL);
-  g_assert_true(g_file_set_contents(conf_path, conf->str, (gssize) conf->len, NULL));
-  errlog = g_build_filename(tmp, "error.log", NULL);
-  {
-    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    g_auto(GStrv) argv = NULL;
-    g_strv_builder_add_many(b, NGINX, "-p", tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL);
-    argv = g_strv_builder_end(b);
-    g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                  bimi_test_die_with_parent, NULL, &nginx_pid, &error);
-    g_assert_no_error(error);
-  }
+  nginx_pid = bimi_test_nginx_start(tmp, conf);
   {
     const guint listening[] = { port_good, port_forged, port_big, port_private, port_ftp, port_https, port_tls };
     for (gsize i = 0; i < G_N_ELEMENTS(listening); i++)
@@ -115,19 +95,9 @@ setup_server(void)
 static void
 teardown_server(void)
 {
-  if (nginx_pid > 0) {
-    kill(nginx_pid, SIGTERM);
-    waitpid(nginx_pid, NULL, 0);
-    g_spawn_close_pid(nginx_pid);
-    nginx_pid = 0;
-  }
-  if (tmp != NULL) {
-    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    g_auto(GStrv) argv = NULL;
-    g_strv_builder_add_many(b, "rm", "-rf", tmp, NULL);
-    argv = g_strv_builder_end(b);
-    g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-  }
+  bimi_test_child_stop(&nginx_pid);
+  if (tmp != NULL)
+    bimi_test_remove_tree(tmp);
   g_clear_pointer(&tmp, g_free);
 }
 

@@ -24,7 +24,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#define NGINX "/usr/sbin/nginx"
+#define NGINX BIMI_TEST_NGINX
 
 static char *tmp;
 static char *root;
@@ -92,10 +92,8 @@ filler_svg(gsize len)
 static void
 setup_origin(void)
 {
-  g_autofree char *conf_in = NULL;
   g_autofree char *cwd = g_get_current_dir();
   g_autofree char *tls = g_build_filename(cwd, "fixtures", "tls", NULL);
-  g_autofree char *conf_path = NULL;
   g_autofree char *big = filler_svg(40 * 1024);
   g_autofree char *huge = filler_svg(100 * 1024);
   g_autofree char *evidence_big = filler_svg(70 * 1024);
@@ -139,27 +137,13 @@ setup_origin(void)
     port_rogue = ports[2];
   }
 
-  g_assert_true(g_file_get_contents("fixtures/fetch/nginx.conf.in", &conf_in, NULL, NULL));
-  conf = g_string_new(conf_in);
-  {
-    g_autofree char *p = g_strdup_printf("%u", port);
-    g_autofree char *pu = g_strdup_printf("%u", port_untrusted);
-    g_string_replace(conf, "@USER@", getuid() == 0 ? "user root;" : "", 0);
-    g_string_replace(conf, "@PORT_UNTRUSTED@", pu, 0);
-    g_string_replace(conf, "@PORT@", p, 0);
-    g_string_replace(conf, "@TMP@", tmp, 0);
-    g_string_replace(conf, "@ROOT@", root, 0);
-    g_string_replace(conf, "@TLS@", tls, 0);
-  }
-  conf_path = g_build_filename(tmp, "nginx.conf", NULL);
-  g_assert_true(g_file_set_contents(conf_path, conf->str, (gssize) conf->len, NULL));
-  {
-    g_autofree char *errlog = g_build_filename(tmp, "error.log", NULL);
-    g_auto(GStrv) argv = make_argv(NGINX, "-p", tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL);
-    g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                  bimi_test_die_with_parent, NULL, &nginx_pid, &error);
-    g_assert_no_error(error);
-  }
+  conf = bimi_test_nginx_conf("fixtures/fetch/nginx.conf.in");
+  bimi_test_conf_set_port(conf, "@PORT_UNTRUSTED@", port_untrusted);
+  bimi_test_conf_set_port(conf, "@PORT@", port);
+  g_string_replace(conf, "@TMP@", tmp, 0);
+  g_string_replace(conf, "@ROOT@", root, 0);
+  g_string_replace(conf, "@TLS@", tls, 0);
+  nginx_pid = bimi_test_nginx_start(tmp, conf);
   {
     g_autofree char *p = g_strdup_printf("%u", port_rogue);
     g_autofree char *cert = g_build_filename(tls, "server.pem", NULL);
@@ -207,28 +191,15 @@ setup_origin(void)
 }
 
 static void
-stop_child(GPid *pid)
-{
-  if (*pid <= 0)
-    return;
-  kill(*pid, SIGTERM);
-  waitpid(*pid, NULL, 0);
-  g_spawn_close_pid(*pid);
-  *pid = 0;
-}
-
-static void
 teardown_origin(void)
 {
-  stop_child(&nginx_pid);
+  bimi_test_child_stop(&nginx_pid);
   if (rogue_stdin >= 0)
     close(rogue_stdin);
-  stop_child(&rogue_pid);
+  bimi_test_child_stop(&rogue_pid);
   g_clear_object(&slow_socket);
-  if (tmp != NULL) {
-    g_auto(GStrv) argv = make_argv("rm", "-rf", tmp, NULL);
-    g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
-  }
+  if (tmp != NULL)
+    bimi_test_remove_tree(tmp);
   g_clear_pointer(&tmp, g_free);
   g_clear_pointer(&root, g_free);
   g_clear_pointer(&pins, g_strfreev);

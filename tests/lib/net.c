@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <gio/gio.h>
 
 void
@@ -75,4 +76,53 @@ bimi_test_remove_tree(const char *path)
     bimi_test_remove_tree(child);
   }
   (void) rmdir(path);
+}
+
+GString *
+bimi_test_nginx_conf(const char *path)
+{
+  g_autofree char *text = NULL;
+  GString *conf;
+
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    g_error("cannot read %s", path);
+  conf = g_string_new(text);
+  g_string_replace(conf, "@USER@", getuid() == 0 ? "user root;" : "", 0);
+  return conf;
+}
+
+void
+bimi_test_conf_set_port(GString *conf, const char *name, guint port)
+{
+  g_autofree char *v = g_strdup_printf("%u", port);
+
+  g_string_replace(conf, name, v, 0);
+}
+
+GPid
+bimi_test_nginx_start(const char *dir, const GString *conf)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conf_path = g_build_filename(dir, "nginx.conf", NULL);
+  g_autofree char *errlog = g_build_filename(dir, "error.log", NULL);
+  const char *args[] = { BIMI_TEST_NGINX, "-p", dir, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL };
+  g_auto(GStrv) argv = g_strdupv((char **) (void *) args);
+  GPid pid = 0;
+
+  g_assert_true(g_file_set_contents(conf_path, conf->str, (gssize) conf->len, NULL));
+  g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, bimi_test_die_with_parent,
+                NULL, &pid, &error);
+  g_assert_no_error(error);
+  return pid;
+}
+
+void
+bimi_test_child_stop(GPid *pid)
+{
+  if (*pid <= 0)
+    return;
+  kill(*pid, SIGTERM);
+  waitpid(*pid, NULL, 0);
+  g_spawn_close_pid(*pid);
+  *pid = 0;
 }

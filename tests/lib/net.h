@@ -24,6 +24,27 @@ gboolean bimi_test_wait_port(guint port);
  * (PR_SET_PDEATHSIG), so no server outlives a crashed test. */
 void bimi_test_die_with_parent(gpointer data);
 
+/** The path of the nginx binary the tests start (Debian's; scripts/install-deps installs it). */
+#define BIMI_TEST_NGINX "/usr/sbin/nginx"
+
+/** Reads the nginx.conf template @path (aborts the test when it cannot) and fills
+ * in @USER@ ("user root;" when the tests run as root, nginx's workers would
+ * otherwise drop to nobody). Free with g_string_free(). */
+GString *bimi_test_nginx_conf(const char *path);
+
+/** Replaces every @name (e.g. "@PORT@") in @conf with @port in decimal. */
+void bimi_test_conf_set_port(GString *conf, const char *name, guint port);
+
+/** Writes @conf to @dir/nginx.conf and starts BIMI_TEST_NGINX in the foreground
+ * with @dir as its prefix and @dir/error.log as its error log, as a child that
+ * dies with the test (the test aborts when it cannot be spawned). Returns its
+ * pid: stop it with bimi_test_child_stop(). Wait for its ports with
+ * bimi_test_wait_port(). */
+GPid bimi_test_nginx_start(const char *dir, const GString *conf);
+
+/** SIGTERM to the child *@pid, reaps it and sets *@pid to 0; nothing when it is 0. */
+void bimi_test_child_stop(GPid *pid);
+
 /** Removes @path: a file, or a directory and everything under it (symlinks are removed, not followed). */
 void bimi_test_remove_tree(const char *path);
 

@@ -6,42 +6,33 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#define NGINX "/usr/sbin/nginx"
-
 gboolean
 bimi_test_origin_available(void)
 {
-  return g_file_test(NGINX, G_FILE_TEST_IS_EXECUTABLE);
+  return g_file_test(BIMI_TEST_NGINX, G_FILE_TEST_IS_EXECUTABLE);
 }
 
 /* @path with @USER@, @PORT_CRL@, @PORT@, @TMP@ and @REPO@ filled in. */
-static char *
+static GString *
 fill(const BimiTestOrigin *o, const char *path)
 {
-  g_autofree char *text = NULL;
-  g_autoptr(GString) s = NULL;
-  g_autofree char *p = g_strdup_printf("%u", o->port);
-  g_autofree char *pc = g_strdup_printf("%u", o->port_crl);
+  GString *s = bimi_test_nginx_conf(path);
 
-  if (!g_file_get_contents(path, &text, NULL, NULL))
-    g_error("cannot read %s", path);
-  s = g_string_new(text);
-  g_string_replace(s, "@USER@", getuid() == 0 ? "user root;" : "", 0);
-  g_string_replace(s, "@PORT_CRL@", pc, 0);
-  g_string_replace(s, "@PORT@", p, 0);
+  bimi_test_conf_set_port(s, "@PORT_CRL@", o->port_crl);
+  bimi_test_conf_set_port(s, "@PORT@", o->port);
   g_string_replace(s, "@TMP@", o->tmp, 0);
   g_string_replace(s, "@REPO@", o->repo, 0);
-  return g_string_free(g_steal_pointer(&s), FALSE);
+  return s;
 }
 
 BimiTestOrigin *
 bimi_test_origin_start(void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *conf = NULL, *conf_path = NULL, *zone = NULL, *errlog = NULL;
+  g_autofree char *zone = NULL;
+  g_autoptr(GString) conf = NULL;
   const char *build = g_getenv("BIMI_BUILD");
   BimiTestOrigin *o = g_new0(BimiTestOrigin, 1);
-  GPid pid;
 
   o->repo = g_get_current_dir();
   o->tmp = g_dir_make_tmp("bimi-origin-XXXXXX", &error);
@@ -53,21 +44,11 @@ bimi_test_origin_start(void)
     o->port_crl = ports[1];
   }
   conf = fill(o, "fixtures/evaluate/nginx.conf.in");
-  conf_path = g_build_filename(o->tmp, "nginx.conf", NULL);
-  g_assert_true(g_file_set_contents(conf_path, conf, -1, NULL));
-  zone = fill(o, "fixtures/evaluate/evaluate.zone.in");
+  zone = g_string_free(fill(o, "fixtures/evaluate/evaluate.zone.in"), FALSE);
   o->zone_path = g_build_filename(o->tmp, "evaluate.zone", NULL);
   g_assert_true(g_file_set_contents(o->zone_path, zone, -1, NULL));
   o->worker = g_build_filename(o->repo, build ? build : "build", "bimi", NULL);
-  errlog = g_build_filename(o->tmp, "error.log", NULL);
-  {
-    const char *args[] = { NGINX, "-p", o->tmp, "-e", errlog, "-c", conf_path, "-g", "daemon off;", NULL };
-    g_auto(GStrv) argv = g_strdupv((char **) (void *) args);
-    g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, bimi_test_die_with_parent, NULL,
-                  &pid, &error);
-    g_assert_no_error(error);
-    o->pid = pid;
-  }
+  o->pid = bimi_test_nginx_start(o->tmp, conf);
   if (!bimi_test_wait_port(o->port) || !bimi_test_wait_port(o->port_crl))
     g_error("nginx does not listen on 127.0.0.1:%u and :%u (see %s)", o->port, o->port_crl, o->tmp);
   return o;
@@ -162,8 +143,8 @@ bimi_test_origin_stop(BimiTestOrigin *o)
   if (o == NULL)
     return;
   if (o->pid > 0) {
-    kill(o->pid, SIGTERM);
-    waitpid(o->pid, NULL, 0);
+    GPid pid = o->pid;
+    bimi_test_child_stop(&pid);
   }
   bimi_test_remove_tree(o->tmp);
   g_free(o->tmp);
