@@ -11,8 +11,10 @@
  *                              (compare-and-delete), or expired when the owner
  *                              crashed.
  * Node memory (the memory backend) is a first level: a fresh entry there is
- * served without a round trip; a stale or missing one is looked up in Redis,
- * where another node may have refreshed it. While Redis is unavailable the
+ * served without a round trip for BIMI_CACHE_REDIS_LOCAL_FRESH_MS; after that,
+ * or when it is stale or missing, Redis is asked (another node may have
+ * refreshed it; an entry Redis lost is put back). While Redis is away the node
+ * memory is the whole cache. While Redis is unavailable the
  * node works on its memory alone (per-node single-flight), as a node with
  * backend = memory would; no request fails because of Redis.
  *
@@ -59,9 +61,9 @@ lock_key(const char *key)
 }
 
 /* Reads the entry of @key from Redis: OK with @out (servable at @now), NONE
- * (absent, expired or invalid: counted), or UNAVAILABLE. */
+ * (absent, expired or invalid: counted; *invalid tells), or UNAVAILABLE. */
 static BimiRedisResult
-remote_get(RedisBackend *b, const char *key, gint64 now, BimiCacheEntry *out)
+remote_get(RedisBackend *b, const char *key, gint64 now, BimiCacheEntry *out, gboolean *invalid)
 {
   g_autofree char *k = entry_key(key);
   g_autoptr(GBytes) raw = NULL;
@@ -74,6 +76,8 @@ remote_get(RedisBackend *b, const char *key, gint64 now, BimiCacheEntry *out)
   if (!bimi_redis_entry_decode(raw, out, &error)) {
     g_debug("cache: redis %s: %s: a miss", k, error->message);
     bimi_redis_note_invalid(b->redis);
+    if (invalid != NULL)
+      *invalid = TRUE;
     return BIMI_REDIS_NONE;
   }
   if (now >= out->stale_until) {
@@ -83,23 +87,41 @@ remote_get(RedisBackend *b, const char *key, gint64 now, BimiCacheEntry *out)
   return BIMI_REDIS_OK;
 }
 
+/* Puts a fresh entry that node memory holds back into Redis (Redis restarted
+ * empty, evicted it, or holds bytes that are not an entry: @replace): the
+ * fleet shares it again. */
+static void
+repopulate(RedisBackend *b, const char *key, const BimiCacheEntry *e, gint64 now, gboolean replace)
+{
+  g_autofree char *k = entry_key(key);
+  g_autoptr(GBytes) encoded = bimi_redis_entry_encode(e->value, e->negative, e->stored_at, e->expires_at,
+                                                      e->stale_until);
+  guint64 px_ms = (guint64) (e->stale_until - now) / 1000u;
+
+  if (px_ms >= 1)
+    bimi_redis_set(b->redis, k, encoded, px_ms, !replace);
+}
+
 static gboolean
 redis_get(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheEntry *out)
 {
   RedisBackend *b = (RedisBackend *) self;
   BimiCacheEntry local = { 0 }, remote = { 0 };
-  gboolean have_local;
+  gint64 local_at = 0;
+  gboolean have_local, invalid = FALSE;
 
-  have_local = b->memory->vtable->get(b->memory, key, now, &local);
-  if (have_local && now < local.expires_at) {
+  have_local = bimi_record_cache__memory_get(b->memory, key, now, &local, &local_at);
+  if (have_local && now < local.expires_at && now - local_at < (gint64) BIMI_CACHE_REDIS_LOCAL_FRESH_MS * 1000 &&
+      now >= local_at) {
     *out = local;
     return TRUE;
   }
-  switch (remote_get(b, key, now, &remote)) {
+  switch (remote_get(b, key, now, &remote, &invalid)) {
   case BIMI_REDIS_OK:
-    if (!have_local || remote.expires_at > local.expires_at) {
-      COUNT(b, remote_hits);
-      bimi_record_cache__memory_put_entry(b->memory, key, &remote);
+    if (!have_local || remote.expires_at >= local.expires_at) {
+      if (!have_local || remote.stored_at != local.stored_at)
+        COUNT(b, remote_hits);
+      bimi_record_cache__memory_put_entry(b->memory, key, &remote, now);
       bimi_cache_entry_clear(&local);
       *out = remote;
       return TRUE;
@@ -110,6 +132,8 @@ redis_get(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheEn
     bimi_redis_note_fallback(b->redis);
     break;
   case BIMI_REDIS_NONE:
+    if (have_local && now < local.expires_at)
+      repopulate(b, key, &local, now, invalid);
     break;
   }
   if (have_local) {
@@ -164,11 +188,11 @@ remote_has_fresh(RedisBackend *b, const char *key, gint64 now)
   BimiCacheEntry e = { 0 };
   gboolean fresh;
 
-  if (remote_get(b, key, now, &e) != BIMI_REDIS_OK)
+  if (remote_get(b, key, now, &e, NULL) != BIMI_REDIS_OK)
     return FALSE;
   fresh = now < e.expires_at;
   if (fresh)
-    bimi_record_cache__memory_put_entry(b->memory, key, &e);
+    bimi_record_cache__memory_put_entry(b->memory, key, &e, now);
   bimi_cache_entry_clear(&e);
   return fresh;
 }
@@ -233,12 +257,11 @@ static void
 redis_release(BimiRecordCacheBackend *self, const char *key, gboolean ok)
 {
   RedisBackend *b = (RedisBackend *) self;
-  char *token;
+  gpointer stored_key = NULL, token = NULL;
 
   pthread_mutex_lock(&b->lock);
-  token = g_hash_table_lookup(b->tokens, key);
-  if (token != NULL)
-    g_hash_table_steal(b->tokens, key);
+  if (g_hash_table_steal_extended(b->tokens, key, &stored_key, &token))
+    g_free(stored_key);
   pthread_mutex_unlock(&b->lock);
   if (token != NULL) {
     g_autofree char *lk = lock_key(key);

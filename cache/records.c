@@ -34,6 +34,7 @@ typedef struct {
   GBytes *value;
   gboolean negative;
   gint64 stored_at, expires_at, stale_until;
+  gint64 local_at;     /* when this level got it (== stored_at unless copied from another level) */
   GList link;          /* in MemoryBackend.lru, head = most recent */
 } Node;
 
@@ -63,7 +64,7 @@ memory_drop_locked(MemoryBackend *m, Node *n)
 }
 
 static gboolean
-memory_get(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheEntry *out)
+memory_get_full(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheEntry *out, gint64 *local_at)
 {
   MemoryBackend *m = (MemoryBackend *) self;
   Node *n;
@@ -89,13 +90,21 @@ memory_get(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheE
   out->stored_at = n->stored_at;
   out->expires_at = n->expires_at;
   out->stale_until = n->stale_until;
+  if (local_at != NULL)
+    *local_at = n->local_at;
   pthread_mutex_unlock(&m->lock);
   return TRUE;
 }
 
+static gboolean
+memory_get(BimiRecordCacheBackend *self, const char *key, gint64 now, BimiCacheEntry *out)
+{
+  return memory_get_full(self, key, now, out, NULL);
+}
+
 static void
 memory_insert(MemoryBackend *m, const char *key, GBytes *value, gboolean negative, gint64 stored_at,
-              gint64 expires_at, gint64 stale_until)
+              gint64 expires_at, gint64 stale_until, gint64 local_at)
 {
   Node *n = g_new0(Node, 1);
   Node *old;
@@ -106,6 +115,7 @@ memory_insert(MemoryBackend *m, const char *key, GBytes *value, gboolean negativ
   n->stored_at = stored_at;
   n->expires_at = expires_at;
   n->stale_until = stale_until;
+  n->local_at = local_at;
   n->link.data = n;
 
   pthread_mutex_lock(&m->lock);
@@ -128,7 +138,7 @@ memory_put(BimiRecordCacheBackend *self, const char *key, GBytes *value, gboolea
   gint64 expires_at = now + (gint64) ttl_s * G_USEC_PER_SEC;
 
   memory_insert((MemoryBackend *) self, key, value, negative, now, expires_at,
-                expires_at + (gint64) stale_s * G_USEC_PER_SEC);
+                expires_at + (gint64) stale_s * G_USEC_PER_SEC, now);
   return TRUE;
 }
 
@@ -188,11 +198,20 @@ bimi_record_cache_backend_new_memory(guint max_entries)
 }
 
 void
-bimi_record_cache__memory_put_entry(BimiRecordCacheBackend *memory, const char *key, const BimiCacheEntry *entry)
+bimi_record_cache__memory_put_entry(BimiRecordCacheBackend *memory, const char *key, const BimiCacheEntry *entry,
+                                    gint64 now)
 {
   g_return_if_fail(memory != NULL && memory->vtable == &memory_vtable && entry != NULL && entry->value != NULL);
   memory_insert((MemoryBackend *) memory, key, entry->value, entry->negative, entry->stored_at, entry->expires_at,
-                entry->stale_until);
+                entry->stale_until, now);
+}
+
+gboolean
+bimi_record_cache__memory_get(BimiRecordCacheBackend *memory, const char *key, gint64 now, BimiCacheEntry *out,
+                              gint64 *local_at)
+{
+  g_return_val_if_fail(memory != NULL && memory->vtable == &memory_vtable && out != NULL, FALSE);
+  return memory_get_full(memory, key, now, out, local_at);
 }
 
 void

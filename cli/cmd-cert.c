@@ -8,7 +8,11 @@
  *        [--connect-to HOST:PORT:CONNECT-HOST:CONNECT-PORT]...
  *   bimi cert logo CHAIN.pem -o LOGO.svg
  *
- * Exit: 0 valid, 1 invalid, 2 usage or internal error.
+ * Exit: 0 valid, 1 invalid, 2 usage, an input that is not a PEM chain or an
+ * internal error, 3 temperror: the only failure is revocation-unknown
+ * (--revocation require) because a CRL could not be fetched for a reason that
+ * passes (DNS, connect, timeout, busy, HTTP 5xx). A CRL fetched and refused
+ * (forged, forbidden address) stays invalid, 1.
  * The trust store defaults to data/bimi-roots.pem and data/ct-logs.cnf next to the
  * program (../data from build/bimi, ../share/bimi when installed), else in the working directory: only BIMI
  * roots, never the system TLS store. Revocation (unless --revocation off): the
@@ -113,6 +117,41 @@ print_human(const BimiVmcResult *r)
     printf("warning: %s\n", (const char *) g_ptr_array_index(r->warnings, i));
 }
 
+/* Whether @bytes hold a PEM certificate block (the encapsulation boundary of RFC 7468 §2). */
+static gboolean
+looks_like_pem(GBytes *bytes)
+{
+  gsize len = 0;
+  const char *p = g_bytes_get_data(bytes, &len);
+  static const char begin[] = "-----BEGIN CERTIFICATE-----";
+
+  return p != NULL && g_strstr_len(p, (gssize) len, begin) != NULL;
+}
+
+/* Whether @bytes look like an SVG document (an "<svg" element near the start). */
+static gboolean
+looks_like_svg(GBytes *bytes)
+{
+  gsize len = 0;
+  const char *p = g_bytes_get_data(bytes, &len);
+
+  return p != NULL && g_strstr_len(p, (gssize) MIN(len, 4096), "<svg") != NULL;
+}
+
+/* TRUE when the one failure of @r is revocation-unknown (revocation=require, CRL unavailable). */
+static gboolean
+only_revocation_unknown(const BimiVmcResult *r)
+{
+  if (r->failures == NULL || r->failures->len == 0)
+    return FALSE;
+  for (guint i = 0; i < r->failures->len; i++) {
+    const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
+    if (f->check != BIMI_VMC_CHECK_REVOCATION_UNKNOWN)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static int
 cert_verify(int argc, char **argv)
 {
@@ -161,6 +200,9 @@ cert_verify(int argc, char **argv)
   pem = bimi_cli_read_file(argv[1], BIMI_VMC_MAX_PEM_BYTES, &error);
   if (pem == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
+  if (!looks_like_pem(pem))
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s: not a PEM certificate chain (no \"-----BEGIN CERTIFICATE-----\" line)%s",
+                         argv[1], looks_like_svg(pem) ? "; it looks like an SVG image: give the logo with --svg" : "");
   if (svg != NULL) {
     logo = bimi_cli_read_file(svg, BIMI_VMC_MAX_SVG_BYTES, &error);
     if (logo == NULL)
@@ -183,7 +225,13 @@ cert_verify(int argc, char **argv)
     print_json(r);
   else
     print_human(r);
-  return r->valid ? BIMI_EXIT_PASS : BIMI_EXIT_FAIL;
+  if (r->valid)
+    return BIMI_EXIT_PASS;
+  /* revocation=require and a CRL that could not be had: not a verdict on the certificate, retry later
+   * (the CLI contract's temperror), unless something else failed too. */
+  if (only_revocation_unknown(r) && r->revocation_transient)
+    return BIMI_EXIT_TEMPERROR;
+  return BIMI_EXIT_FAIL;
 }
 
 static int

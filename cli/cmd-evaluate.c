@@ -69,6 +69,46 @@ print_human(const BimiDecision *d)
   printf("ttl: %u s\n", d->ttl);
 }
 
+/* One header field, folded (RFC 5322 §2.2.3) so that no line passes 78 characters: the value is split at
+ * its spaces, and a run longer than a line (the base64 of BIMI-Indicator) into 76-character pieces. */
+static void
+print_header_field(const char *name, const char *value)
+{
+  g_auto(GStrv) words = g_strsplit(value, " ", -1);
+  gsize col = strlen(name) + 1;
+
+  printf("%s:", name);
+  for (guint i = 0; words[i] != NULL; i++) {
+    const char *w = words[i];
+    gsize left = strlen(w);
+    while (left > 0) {
+      gsize piece = MIN(left, 76);
+      if (col + 1 + piece > 78) {
+        printf("\n");
+        col = 0;
+      }
+      printf(" %.*s", (int) piece, w);
+      col += 1 + piece;
+      w += piece;
+      left -= piece;
+    }
+  }
+  printf("\n");
+}
+
+/* --headers: the fields an MTA prepends at delivery (BIMI draft §7.7, spec/bimi-receiver.md §9): its
+ * Authentication-Results, and when a logo is shown BIMI-Location and BIMI-Indicator. */
+static void
+print_headers(const BimiDecision *d)
+{
+  if (d->authentication_results != NULL)
+    print_header_field("Authentication-Results", d->authentication_results);
+  if (d->bimi_location != NULL && d->bimi_indicator != NULL) {
+    print_header_field("BIMI-Location", d->bimi_location);
+    print_header_field("BIMI-Indicator", d->bimi_indicator);
+  }
+}
+
 static void
 print_json(const BimiDecision *d)
 {
@@ -82,7 +122,7 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
   g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL, *report_db = NULL;
   g_auto(BimiCliFetchOptions) fetch = { 0 };
-  gboolean json = FALSE;
+  gboolean json = FALSE, headers = FALSE;
   const GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "SMTP client address (enables FCrDNS and SPF)", "IP" },
     { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "HELO/EHLO name", "NAME" },
@@ -97,6 +137,9 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "report-db", 0, 0, G_OPTION_ARG_FILENAME, &report_db,
       "Record the DMARC outcome in this report database ([report] db) for `bimi report build`", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
+    { "headers", 0, 0, G_OPTION_ARG_NONE, &headers,
+      "Print the header fields an MTA prepends: Authentication-Results, and BIMI-Location and BIMI-Indicator "
+      "when a logo is shown", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -171,7 +214,9 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     status = BIMI_EXIT_USAGE;
     goto out;
   }
-  if (json)
+  if (headers)
+    print_headers(d);
+  else if (json)
     print_json(d);
   else
     print_human(d);

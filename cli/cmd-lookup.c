@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "engine/bimi.h"
 #include "engine/dmarc.h"
+#include "evaluate/evaluate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -75,7 +76,7 @@ print_json(const BimiBimiResult *r, const BimiDmarcEvaluation *ev)
   json_builder_set_member_name(b, "bimi");
   bimi_bimi_result_build_json(r, b);
   json_builder_set_member_name(b, "dmarc");
-  bimi_dmarc_evaluation_build_json(ev, b);
+  bimi_evaluate_dmarc_status_build_json(ev, r->gate, b);
   json_builder_end_object(b);
   bimi_cli_print_builder(b);
 }

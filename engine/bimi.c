@@ -32,6 +32,7 @@
 #include "engine/bimi.h"
 #include "engine/base/base-json.h"
 #include "engine/bimi-private.h"
+#include "engine/base/base-text.h"
 #include "engine/limits.h"
 #include "engine/taglist.h"
 
@@ -139,6 +140,7 @@ typedef struct {
   GPtrArray *texts;     /* of GBytes*: TXT texts starting with the wanted version */
   char *canonical;
   char *detail;
+  char *near_miss;      /* the first TXT text that fails the filter but starts "v=bimi1" in another case, escaped */
 } Query;
 
 static void
@@ -148,6 +150,7 @@ query_clear(Query *q)
     g_ptr_array_unref(q->texts);
   g_free(q->canonical);
   g_free(q->detail);
+  g_free(q->near_miss);
   memset(q, 0, sizeof *q);
 }
 
@@ -190,6 +193,10 @@ txt_query(BimiDnsResolver *resolver, const char *name, TextFilter filter, Query 
       text = g_bytes_get_data(rr->text, &len);
       if (text != NULL && filter(text, len))
         g_ptr_array_add(q->texts, g_bytes_ref(rr->text));
+      else if (text != NULL && q->near_miss == NULL && len >= 7 && g_ascii_strncasecmp(text, "v=bimi1", 7) == 0)
+        /* A record meant as BIMI whose version tag is in the wrong case: it does not count (the
+         * tag is case-sensitive, draft §4.2), and the operator should be told why. */
+        q->near_miss = bimi_text_escape_ascii(text, len, 80, BIMI_TEXT_ESCAPE_QUOTE);
     }
   }
   if (queries != NULL) {
@@ -197,11 +204,14 @@ txt_query(BimiDnsResolver *resolver, const char *name, TextFilter filter, Query 
       g_ptr_array_add(queries, g_strdup_printf("%s TEMPERROR (%s)", name,
                                                answer->detail ? answer->detail : "no detail"));
     else
-      g_ptr_array_add(queries, g_strdup_printf("%s %s%s%s (%u matching)", name,
+      g_ptr_array_add(queries, g_strdup_printf("%s %s%s%s (%u matching%s%s%s)", name,
                                                bimi_dns_status_to_string(answer->status),
                                                answer->canonical_name ? " via CNAME " : "",
                                                answer->canonical_name ? answer->canonical_name : "",
-                                               q->texts->len));
+                                               q->texts->len, q->near_miss ? "; TXT \"" : "",
+                                               q->near_miss ? q->near_miss : "",
+                                               q->near_miss ? "\" does not count: the version must be "
+                                                              "exactly v=BIMI1, upper case" : ""));
   }
   return TRUE;
 }
@@ -355,6 +365,7 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
                    const char *org_domain, const char *local_part, BimiBimiResult *r, GError **error)
 {
   const char *levels[2] = { author_domain, NULL };
+  g_autofree char *near_miss = NULL;
 
   g_return_val_if_fail(resolver != NULL && selector != NULL && author_domain != NULL && r != NULL, FALSE);
   if (org_domain != NULL && g_ascii_strcasecmp(org_domain, author_domain) != 0)
@@ -381,6 +392,9 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
       return TRUE;
     }
     if (q.texts->len == 0) { /* NXDOMAIN, NODATA, or no v=BIMI1 text: next level */
+      if (q.near_miss != NULL && near_miss == NULL)
+        near_miss = g_strdup_printf("; the TXT record \"%s\" at %s does not count: the version tag must be exactly "
+                                    "\"v=BIMI1\" (case-sensitive, draft §4.2)", q.near_miss, name);
       query_clear(&q);
       continue;
     }
@@ -465,7 +479,7 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
     g_autofree char *why = g_strdup_printf("no BIMI record at %s._bimi.%s%s%s%s", selector, author_domain,
                                            levels[1] ? " nor " : "", levels[1] ? selector : "",
                                            levels[1] ? "._bimi." : "");
-    g_autofree char *full = levels[1] ? g_strconcat(why, levels[1], NULL) : g_strdup(why);
+    g_autofree char *full = g_strconcat(why, levels[1] ? levels[1] : "", near_miss ? near_miss : "", NULL);
     set_code(r, BIMI_BIMI_RESULT_NONE, "no-record", full);
   }
   return TRUE;

@@ -105,6 +105,8 @@ struct _BimiDnsResolver {
   GHashTable *fault_names;  /* lower-case name, no trailing dot */
   GHashTable *asked;        /* with bimi_dns_resolver_count_queries(): lower-case name → questions asked */
   guint n_asked;            /* with bimi_dns_resolver_count_queries(): every question */
+  gint n_answers[BIMI_DNS_TEMPERROR + 1]; /* atomic: answers by status (bimi_dns_resolver_get_stats()) */
+  gint n_timeouts;          /* atomic: temperror answers whose deadline passed */
   /* offline: SOA owner (lower-case wire name) → RFC 2308 §5 negative TTL, min(SOA TTL, MINIMUM) */
   GHashTable *negative_ttls;
   BimiDnsCache *cache;      /* final answers; locks of its own */
@@ -728,6 +730,18 @@ bimi_dns_resolver_get_timeout_ms(BimiDnsResolver *resolver)
   return resolver->timeout_ms;
 }
 
+/* Counts @answer in the resolver's stats and returns it. */
+static BimiDnsAnswer *
+counted(BimiDnsResolver *resolver, BimiDnsAnswer *answer)
+{
+  if ((guint) answer->status < G_N_ELEMENTS(resolver->n_answers))
+    g_atomic_int_inc(&resolver->n_answers[answer->status]);
+  if (answer->status == BIMI_DNS_TEMPERROR && answer->detail != NULL &&
+      (strcmp(answer->detail, "timeout") == 0 || strcmp(answer->detail, "deadline") == 0))
+    g_atomic_int_inc(&resolver->n_timeouts);
+  return answer;
+}
+
 BimiDnsAnswer *
 bimi_dns_lookup(BimiDnsResolver *resolver, const char *name, BimiDnsType type, GError **error)
 {
@@ -809,7 +823,7 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
     cache_now = cache_clock(resolver);
     answer = bimi_dns__cache_lookup(resolver->cache, &cur, type, cache_now);
     if (answer != NULL)
-      return g_steal_pointer(&answer);
+      return counted(resolver, g_steal_pointer(&answer)); /* answers from the cache count too */
   }
   pthread_mutex_lock(&resolver->lock);
   offline = resolver->offline;
@@ -823,7 +837,7 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
   g_ptr_array_add(chain, g_strdup(answer->qname));
   if (deadline <= now) {
     set_temperror(answer, g_strdup(expired)); /* the caller's budget is spent: not asked */
-    return g_steal_pointer(&answer);
+    return counted(resolver, g_steal_pointer(&answer));
   }
 
   for (;;) {
@@ -906,7 +920,17 @@ bimi_dns_lookup_deadline(BimiDnsResolver *resolver, const char *name, BimiDnsTyp
   }
   answer->ttl = answer->status == BIMI_DNS_TEMPERROR ? 0 : ttl;
   bimi_dns__cache_insert(resolver->cache, &qname, answer, cache_now);
-  return g_steal_pointer(&answer);
+  return counted(resolver, g_steal_pointer(&answer));
+}
+
+void
+bimi_dns_resolver_get_stats(BimiDnsResolver *resolver, BimiDnsStats *out)
+{
+  g_return_if_fail(resolver != NULL && out != NULL);
+  memset(out, 0, sizeof *out);
+  for (guint i = 0; i < G_N_ELEMENTS(resolver->n_answers); i++)
+    out->answers[i] = (guint) g_atomic_int_get(&resolver->n_answers[i]);
+  out->timeouts = (guint) g_atomic_int_get(&resolver->n_timeouts);
 }
 
 void

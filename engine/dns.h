@@ -356,6 +356,20 @@ gboolean bimi_dns_resolver_is_cached(BimiDnsResolver *resolver, const char *name
 /** The per-query deadline of @resolver, in milliseconds (the configured value or the default). */
 guint bimi_dns_resolver_get_timeout_ms(BimiDnsResolver *resolver);
 
+/** Answers counted since the resolver was built (bimi_dns_resolver_get_stats()). */
+typedef struct {
+  guint64 answers[BIMI_DNS_TEMPERROR + 1]; /**< by BimiDnsStatus */
+  guint64 timeouts;                        /**< of the TEMPERROR answers: the deadline passed */
+} BimiDnsStats;
+
+/**
+ * bimi_dns_resolver_get_stats:
+ * @resolver: a resolver
+ * @out: (out caller-allocates): the answers of every bimi_dns_lookup*() call so far, by status, and the
+ *   timeouts among them (the metrics endpoint exposes them). Thread-safe.
+ */
+void bimi_dns_resolver_get_stats(BimiDnsResolver *resolver, BimiDnsStats *out);
+
 /** "NOERROR" "NODATA" "NXDOMAIN" "TEMPERROR". (transfer none) */
 const char *bimi_dns_status_to_string(BimiDnsStatus status);
 /** "A", "TXT"...; NULL for a type outside BimiDnsType. (transfer none) */

@@ -32,7 +32,11 @@ bimi_vmc_fetch_crl_with_fetcher(const char *url, gpointer user_data, GError **er
   if (r == NULL)
     return NULL;
   if (r->status != BIMI_FETCH_STATUS_OK || r->body == NULL) {
-    g_set_error(error, BIMI_VMC_ERROR, BIMI_VMC_ERROR_FETCH, "%s: %s", bimi_fetch_reason_to_string(r->reason),
+    gboolean transient = r->reason == BIMI_FETCH_REASON_DNS || r->reason == BIMI_FETCH_REASON_CONNECT ||
+                         r->reason == BIMI_FETCH_REASON_TIMEOUT || r->reason == BIMI_FETCH_REASON_BUSY ||
+                         (r->reason == BIMI_FETCH_REASON_HTTP_STATUS && r->http_status >= 500);
+    g_set_error(error, BIMI_VMC_ERROR, transient ? BIMI_VMC_ERROR_FETCH_TRANSIENT : BIMI_VMC_ERROR_FETCH, "%s: %s",
+                bimi_fetch_reason_to_string(r->reason),
                 r->detail != NULL ? r->detail : bimi_fetch_status_to_string(r->status));
     return NULL;
   }

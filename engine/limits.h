@@ -325,6 +325,10 @@
 /** First and last interval between polls of a single-flight wait on another node, ms (doubling). */
 #define BIMI_CACHE_REDIS_POLL_MIN_MS      5u
 #define BIMI_CACHE_REDIS_POLL_MAX_MS      50u
+/** How long node memory serves a fresh entry without asking Redis again, ms: bounds how late a node
+ *  sees what another node stored (a refresh, a re-population after a Redis restart) and how soon it
+ *  notices that Redis went away. */
+#define BIMI_CACHE_REDIS_LOCAL_FRESH_MS   1000u
 /** Largest logo (SVG) kept in Redis for the other nodes, bytes (the SVG limit of the renderer). */
 #define BIMI_CACHE_REDIS_MAX_SVG_BYTES    (64u * 1024u)
 /** Defaults of [cache] redis_*: url, prefix, connect_timeout_ms, timeout_ms, lock_ms. */
@@ -444,6 +448,10 @@
 /** Most logo hashes remembered as unrenderable (the negative render cache);
  *  when full, expired entries go first, then the entry closest to expiry. */
 #define BIMI_EVALUATE_MAX_UNRENDERABLE 4096u
+/* ---- operator logs (evaluate, issue 22) ---- */
+/** Most brands (record domain, selector) whose last state is remembered, so that a brand-side failure is
+ *  logged once per state change; past it the table starts empty again (a state may be logged twice). */
+#define BIMI_EVALUATE_MAX_BRAND_STATES 16384u
 /** Longest HELO identity accepted in an envelope, bytes (RFC 5321 §4.5.3.1.2 domain). */
 #define BIMI_EVALUATE_MAX_HELO_BYTES  255u
 

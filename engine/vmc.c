@@ -591,7 +591,18 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
   case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
   case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     if (depth == 0)
-      fail(st->r, BIMI_VMC_CHECK_CHAIN_INCOMPLETE, "the issuer of the leaf (%s) is neither in the document nor a BIMI root", subj);
+    {
+      /* Name the certificate that is missing (the issuer), not the one that was found. */
+      g_autofree char *issuer = NULL;
+      if (cur != NULL) {
+        issuer = name_attr(X509_get_issuer_name(cur), "2.5.4.3");
+        if (issuer == NULL)
+          issuer = name_to_string(X509_get_issuer_name(cur));
+      }
+      fail(st->r, BIMI_VMC_CHECK_CHAIN_INCOMPLETE,
+           "the issuer of the leaf, \"%s\", is neither in the document nor a BIMI root (leaf: %s)",
+           issuer != NULL ? issuer : "?", subj);
+    }
     else
       fail(st->r, BIMI_VMC_CHECK_CHAIN_UNTRUSTED, "certificate %d (%s) does not chain to a configured BIMI root", depth, subj);
     break;
@@ -913,7 +924,8 @@ bimi_vmc__crl_cache_put(BimiVmcTrust *trust, const char *url, X509_CRL *crl, gin
 
 /* A verified, current CRL for @url issued by @issuer (cached), or NULL + why. */
 static X509_CRL *
-get_crl(BimiVmcTrust *trust, const BimiVmcOptions *opts, const char *url, X509 *issuer, char **why)
+get_crl(BimiVmcTrust *trust, const BimiVmcOptions *opts, const char *url, X509 *issuer, char **why,
+        gboolean *transient)
 {
   CachedCrl *c;
   g_autoptr(GBytes) bytes = NULL;
@@ -940,6 +952,7 @@ get_crl(BimiVmcTrust *trust, const BimiVmcOptions *opts, const char *url, X509 *
   }
   bytes = opts->fetch_crl(url, opts->fetch_user_data, &local);
   if (bytes == NULL) {
+    *transient = g_error_matches(local, BIMI_VMC_ERROR, BIMI_VMC_ERROR_FETCH_TRANSIENT);
     *why = g_strdup_printf("%s: %s", url, local ? local->message : "fetch failed");
     return NULL;
   }
@@ -984,7 +997,7 @@ static void
 check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, const BimiVmcOptions *opts)
 {
   int n = chain ? sk_X509_num(chain) : 0;
-  gboolean unavailable = FALSE, revoked = FALSE;
+  gboolean unavailable = FALSE, revoked = FALSE, all_transient = TRUE;
   g_autoptr(GPtrArray) leaf_urls = NULL;
   g_autoptr(GPtrArray) tried = g_ptr_array_new_with_free_func(g_free);
 
@@ -1019,16 +1032,19 @@ check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, c
       if (i > 0) { /* the leaf's case is the "crldp-missing" failure above */
         warn(r, "revocation: %s has no CRL distribution point", subj);
         unavailable = TRUE;
+        all_transient = FALSE;
       }
       continue;
     }
     for (guint u = 0; u < urls->len && !decided; u++) {
       g_autofree char *why = NULL;
-      X509_CRL *crl = get_crl(trust, opts, g_ptr_array_index(urls, u), issuer, &why);
+      gboolean transient = FALSE;
+      X509_CRL *crl = get_crl(trust, opts, g_ptr_array_index(urls, u), issuer, &why, &transient);
       X509_REVOKED *rev = NULL;
       const char *url = g_ptr_array_index(urls, u);
       gboolean listed = FALSE;
       if (crl == NULL) {
+        all_transient = all_transient && transient;
         warn(r, "revocation unavailable: %s", why);
         /* @why starts with the URL */
         g_ptr_array_add(tried, g_strdup_printf("%s (%s): unavailable: %s", url, subj,
@@ -1057,6 +1073,7 @@ check_revocation(BimiVmcResult *r, BimiVmcTrust *trust, STACK_OF(X509) *chain, c
     r->revocation = BIMI_VMC_REVOCATION_REVOKED;
   else if (unavailable) {
     r->revocation = BIMI_VMC_REVOCATION_UNAVAILABLE;
+    r->revocation_transient = all_transient;
     if (opts->revocation == BIMI_VMC_REVOCATION_REQUIRE)
       fail(r, BIMI_VMC_CHECK_REVOCATION_UNKNOWN, "revocation status unavailable and revocation=require");
   } else

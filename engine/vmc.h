@@ -24,6 +24,8 @@ typedef enum {
   BIMI_VMC_ERROR_LIMIT,   /**< a limit of engine/limits.h was exceeded */
   BIMI_VMC_ERROR_IO,      /**< a trust file could not be read */
   BIMI_VMC_ERROR_FETCH,   /**< the CRL fetch callback failed (reported to it, not by bimi_vmc_verify) */
+  BIMI_VMC_ERROR_FETCH_TRANSIENT, /**< the same, for a reason that passes (DNS, connect, timeout, busy,
+                                   *   HTTP 5xx): the revocation status is a temperror, not a verdict */
 } BimiVmcError;
 
 /** Every check, with a stable reason code (bimi_vmc_check_code()). */
@@ -196,6 +198,8 @@ typedef struct {
   char **chain;                 /**< subjects of the validated (or file) chain, leaf first */
   char **sct_logs;              /**< names of the logs whose SCT verified */
   BimiVmcRevocationStatus revocation;
+  gboolean revocation_transient; /**< UNAVAILABLE only because CRL fetches failed with
+                                  *   BIMI_VMC_ERROR_FETCH_TRANSIENT: retry later (temperror) */
   char **revocation_crls;       /**< one line per CRL distribution point tried, leaf's first, NULL-terminated:
                                      "URL (SUBJECT): good", "URL (SUBJECT): revoked" or
                                      "URL (SUBJECT): unavailable: WHY" (WHY from the fetch callback or the

@@ -7,8 +7,13 @@
 #include "engine/limits.h"
 #include "engine/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK(bimi-config-error-quark, bimi_config_error)
 
@@ -62,6 +67,13 @@ typedef struct {
   const char *doc;             /* the comment above the key in the example, lines split by '\n', or NULL */
 } ConfigKey;
 
+/* Path kinds (PathKey.kind). */
+enum {
+  KEY_PATH_FILE = 1 << 0,  /* a file read at start: must be readable */
+  KEY_PATH_DIR = 1 << 1,   /* a directory written: must exist and be writable, or be creatable */
+  KEY_PATH_EXEC = 1 << 2,  /* a program started: must be executable */
+};
+
 #define AT(field) G_STRUCT_OFFSET(BimiConfig, field)
 #define FIELD(c, k, T) ((T *) (void *) ((char *) (c) + (k)->offset))
 #define CFIELD(c, k, T) ((T const *) (const void *) ((const char *) (c) + (k)->offset))
@@ -74,6 +86,7 @@ G_STATIC_ASSERT(BIMI_RDNS_ACTION_ACCEPT == 0 && BIMI_RDNS_ACTION_TAG == 1 && BIM
 static const char *const revocation_modes[] = { "soft", "require", "off", NULL };
 G_STATIC_ASSERT(BIMI_VMC_REVOCATION_SOFT == 0 && BIMI_VMC_REVOCATION_REQUIRE == 1 && BIMI_VMC_REVOCATION_OFF == 2);
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
 static const char *const none_logo[] = { "none", "logo", NULL };        /* FALSE, TRUE */
 static const char *const ignore_require[] = { "ignore", "require", NULL }; /* FALSE, TRUE */
 static const char *const cache_backends[] = { "memory", "redis", NULL }; /* BimiConfigCacheBackend */
@@ -98,6 +111,9 @@ static const ConfigKey config_keys[] = {
     "On SIGTERM: how long requests in flight may still run, milliseconds, 0..600000." },
   { "server", "log_level", KEY_CHOICE_TEXT, AT(server_log_level), 0, 0, 2, NULL, log_levels, NULL,
     "Log level of the per-request lines and diagnostics on stderr: error, warning, info or debug." },
+  { "server", "log_format", KEY_CHOICE_TEXT, AT(server_log_format), 0, 0, 0, NULL, log_formats, NULL,
+    "Format of the log lines: text (key=value, attacker-controlled values escaped) or json (one JSON\n"
+    "object per line, for journald and log shippers)." },
   { "server", "logo_url_prefix", KEY_STRING, AT(server_logo_url_prefix), 0, 0, 0, "/bimi/v1/logo", NULL, NULL,
     "Prefix of the logo links in decisions: an absolute path (same origin as the API) or an https URL (a CDN)." },
 
@@ -194,7 +210,7 @@ static const ConfigKey config_keys[] = {
     "empty (the BIMI trust configuration cannot be disabled)",
     "BIMI trust anchors for Evidence Documents (VMC/CMC), PEM. Only these roots are trusted, never the\n"
     "system TLS store. A \"# distrust-after: YYYY-MM-DD\" line before a certificate distrusts leaves issued\n"
-    "after that day under it. Relative paths are relative to the working directory." },
+    "after that day under it. The defaults of bimi_roots and ct_logs are relative to the working directory." },
   { "trust", "ct_logs", KEY_STRING, AT(trust_ct_logs), 0, 0, 0, BIMI_CONFIG_DEFAULT_CT_LOGS, NULL,
     "empty (the BIMI trust configuration cannot be disabled)",
     "Certificate Transparency logs whose SCTs are accepted, OpenSSL ct_log_list.cnf format\n"
@@ -307,11 +323,30 @@ static const ConfigKey config_keys[] = {
     "outside their validity. Empty: the clock. Never set on a real service." },
 };
 
+/* The keys whose value is a path: a relative one given in a file is resolved
+ * against the file's directory (resolve_paths()), and bimi_config_check_paths()
+ * checks each as its kind says. */
+static const struct {
+  const char *group;
+  const char *name;
+  guint kind;
+} path_keys[] = {
+  { "render", "worker_path", KEY_PATH_EXEC },
+  { "dns", "zone_files", KEY_PATH_FILE },
+  { "dns", "trust_anchor", KEY_PATH_FILE },
+  { "fetch", "ca_file", KEY_PATH_FILE },
+  { "trust", "bimi_roots", KEY_PATH_FILE },
+  { "trust", "ct_logs", KEY_PATH_FILE },
+  { "cache", "dir", KEY_PATH_DIR },
+};
+
 /* The top of the example file. */
 static const char example_header[] =
   "# bimi-engine configuration (GKeyFile / INI). Every key is shown with its default.\n"
   "# Unknown groups or keys and out-of-range values are errors, so a typo is reported, never ignored.\n"
-  "# Lists take commas (or semicolons).\n";
+  "# Lists take commas (or semicolons). A relative path given here (zone_files, trust_anchor, ca_file,\n"
+  "# bimi_roots, ct_logs, dir, worker_path) is resolved against the directory of this file.\n"
+  "# A key given twice is an error. `bimi-fcgi -c FILE --check-config` lists every problem.\n";
 
 /* Sets the default of one key in a zeroed configuration. */
 static void
@@ -416,8 +451,24 @@ find_key(const char *group, const char *name)
   return NULL;
 }
 
-static gboolean
-check_known_keys(GKeyFile *kf, const char *source, GError **error)
+/* The problems found so far: their messages in order, and the GError code of the first. */
+typedef struct {
+  GPtrArray *lines;
+  int code;
+} Problems;
+
+/* Adds the message of @e (freed) to @p. */
+static void
+problems_take(Problems *p, GError *e)
+{
+  if (p->lines->len == 0)
+    p->code = e->code;
+  g_ptr_array_add(p->lines, g_strdup(e->message));
+  g_error_free(e);
+}
+
+static void
+check_known_keys(GKeyFile *kf, const char *source, Problems *p)
 {
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
 
@@ -425,20 +476,61 @@ check_known_keys(GKeyFile *kf, const char *source, GError **error)
     g_auto(GStrv) keys = NULL;
 
     if (find_key(groups[i], NULL) == NULL) {
-      g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY,
-                  "%s: [%s]: unknown group", source, groups[i]);
-      return FALSE;
+      problems_take(p, g_error_new(BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY,
+                                   "%s: [%s]: unknown group", source, groups[i]));
+      continue;
     }
     keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
-    for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
-      if (find_key(groups[i], keys[k]) == NULL) {
-        g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY,
-                    "%s: [%s] %s: unknown key", source, groups[i], keys[k]);
-        return FALSE;
-      }
-    }
+    for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+      if (find_key(groups[i], keys[k]) == NULL)
+        problems_take(p, g_error_new(BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY,
+                                     "%s: [%s] %s: unknown key", source, groups[i], keys[k]));
   }
-  return TRUE;
+}
+
+/* GKeyFile keeps the last of two values of one key silently; which one the
+ * operator meant is unknown, so a key given twice (in one group, or in the same
+ * group opened twice) is refused. @data holds no NUL (checked before). */
+static void
+check_duplicate_keys(const char *data, gsize len, const char *source, Problems *p)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = g_strdup("");
+  gsize pos = 0;
+  guint line_no = 0;
+
+  while (pos < len) {
+    const char *line = data + pos;
+    const char *nl = memchr(line, '\n', len - pos);
+    gsize n = nl != NULL ? (gsize) (nl - line) : len - pos;
+    g_autofree char *text = g_strndup(line, n);
+    char *t = g_strstrip(text);
+    char *eq;
+    gpointer first = NULL;
+
+    pos += n + 1;
+    line_no++;
+    if (*t == '\0' || *t == '#')
+      continue;
+    if (*t == '[') {
+      char *close = strchr(t, ']');
+      if (close != NULL) {
+        g_free(group);
+        group = g_strndup(t + 1, (gsize) (close - t - 1));
+      }
+      continue;
+    }
+    if ((eq = strchr(t, '=')) == NULL)
+      continue;
+    *eq = '\0';
+    g_autofree char *id = g_strdup_printf("[%s] %s", group, g_strstrip(t));
+    if (g_hash_table_lookup_extended(seen, id, NULL, &first))
+      problems_take(p, g_error_new(BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
+                                   "%s:%u: %s: given twice (first on line %u); give each key once",
+                                   source, line_no, id, GPOINTER_TO_UINT(first)));
+    else
+      g_hash_table_insert(seen, g_steal_pointer(&id), GUINT_TO_POINTER(line_no));
+  }
 }
 
 /* A list value: "a, b, c" (GKeyFile's ';' separator is accepted too). */
@@ -606,13 +698,14 @@ parse_value(BimiConfig *c, const ConfigKey *k, char *raw, const char *source, GE
 }
 
 /* The checks a single row cannot express: value syntax of listen and logo_url_prefix, and rules between keys. */
-static gboolean
-check_values(const BimiConfig *c, const char *source, GError **error)
+static void
+check_values(const BimiConfig *c, const char *source, Problems *p)
 {
   const char *l = c->server_listen;
   const char *colon = strrchr(l, ':');
   guint64 port = 0;
   gboolean ok;
+  GError *e = NULL;
 
   if (g_str_has_prefix(l, "unix:"))
     ok = l[5] == '/';
@@ -620,50 +713,104 @@ check_values(const BimiConfig *c, const char *source, GError **error)
     ok = TRUE;
   else
     ok = colon != NULL && colon != l && g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL);
-  if (!ok)
-    return value_error(error, source, find_key("server", "listen"),
-                       " = '%s': expected unix:/PATH, /PATH or HOST:PORT", l);
-  if (c->server_logo_url_prefix[0] != '/' && !g_str_has_prefix(c->server_logo_url_prefix, "https://"))
-    return value_error(error, source, find_key("server", "logo_url_prefix"),
-                       " = '%s': expected an absolute path or an https URL", c->server_logo_url_prefix);
+  if (!ok) {
+    value_error(&e, source, find_key("server", "listen"), " = '%s': expected unix:/PATH, /PATH or HOST:PORT", l);
+    problems_take(p, e);
+  }
+  if (c->server_logo_url_prefix[0] != '/' && !g_str_has_prefix(c->server_logo_url_prefix, "https://")) {
+    value_error(&e, source, find_key("server", "logo_url_prefix"),
+                " = '%s': expected an absolute path or an https URL", c->server_logo_url_prefix);
+    problems_take(p, g_steal_pointer(&e));
+  }
   if (c->cache_backend == BIMI_CONFIG_CACHE_REDIS) {
     BimiRedisAddress addr;
     g_autoptr(GError) local = NULL;
-    if (!bimi_redis_url_parse(c->cache_redis_url, &addr, &local))
-      return value_error(error, source, find_key("cache", "redis_url"), " = '%s': %s", c->cache_redis_url,
-                         local->message);
-    bimi_redis_address_clear(&addr);
+    if (!bimi_redis_url_parse(c->cache_redis_url, &addr, &local)) {
+      value_error(&e, source, find_key("cache", "redis_url"), " = '%s': %s", c->cache_redis_url, local->message);
+      problems_take(p, g_steal_pointer(&e));
+    } else {
+      bimi_redis_address_clear(&addr);
+    }
   }
-  if (strlen(c->cache_redis_prefix) > BIMI_CACHE_REDIS_MAX_PREFIX_BYTES)
-    return value_error(error, source, find_key("cache", "redis_prefix"), ": longer than %u bytes",
-                       BIMI_CACHE_REDIS_MAX_PREFIX_BYTES);
-  if (c->cache_min_ttl > c->cache_max_ttl)
-    return value_error(error, source, find_key("cache", "min_ttl"), " = %u is larger than max_ttl = %u",
-                       c->cache_min_ttl, c->cache_max_ttl);
+  if (strlen(c->cache_redis_prefix) > BIMI_CACHE_REDIS_MAX_PREFIX_BYTES) {
+    value_error(&e, source, find_key("cache", "redis_prefix"), ": longer than %u bytes",
+                BIMI_CACHE_REDIS_MAX_PREFIX_BYTES);
+    problems_take(p, g_steal_pointer(&e));
+  }
+  if (c->cache_min_ttl > c->cache_max_ttl) {
+    value_error(&e, source, find_key("cache", "min_ttl"), " = %u is larger than max_ttl = %u",
+                c->cache_min_ttl, c->cache_max_ttl);
+    problems_take(p, g_steal_pointer(&e));
+  }
+  if (c->auth_trust_own_authres && c->auth_own_signing_domain == NULL && !c->auth_mta_strips_authres) {
+    value_error(&e, source, find_key("auth", "trust_own_authres"),
+                " = true needs own_signing_domain or mta_strips_authres = true "
+                "(else a sender could forge the Authentication-Results)");
+    problems_take(p, g_steal_pointer(&e));
+  }
   if ((c->report_dkim_domain != NULL) != (c->report_dkim_selector != NULL) ||
-      (c->report_dkim_domain != NULL) != (c->report_dkim_key != NULL))
-    return value_error(error, source, find_key("report", "dkim_domain"),
-                       ": dkim_domain, dkim_selector and dkim_key go together (all three or none)");
+      (c->report_dkim_domain != NULL) != (c->report_dkim_key != NULL)) {
+    value_error(&e, source, find_key("report", "dkim_domain"),
+                ": dkim_domain, dkim_selector and dkim_key go together (all three or none)");
+    problems_take(p, g_steal_pointer(&e));
+  }
   if (c->report_smtp_url != NULL && !g_str_has_prefix(c->report_smtp_url, "smtp://") &&
-      !g_str_has_prefix(c->report_smtp_url, "smtps://"))
-    return value_error(error, source, find_key("report", "smtp_url"), " = '%s': expected smtp:// or smtps://",
-                       c->report_smtp_url);
-  if ((c->report_smtp_user != NULL) != (c->report_smtp_password_file != NULL))
-    return value_error(error, source, find_key("report", "smtp_user"),
-                       ": smtp_user and smtp_password_file go together");
-  if (c->auth_trust_own_authres && c->auth_own_signing_domain == NULL && !c->auth_mta_strips_authres)
-    return value_error(error, source, find_key("auth", "trust_own_authres"),
-                       " = true needs own_signing_domain or mta_strips_authres = true "
-                       "(else a sender could forge the Authentication-Results)");
-  return TRUE;
+      !g_str_has_prefix(c->report_smtp_url, "smtps://")) {
+    value_error(&e, source, find_key("report", "smtp_url"), " = '%s': expected smtp:// or smtps://",
+                c->report_smtp_url);
+    problems_take(p, g_steal_pointer(&e));
+  }
+  if ((c->report_smtp_user != NULL) != (c->report_smtp_password_file != NULL)) {
+    value_error(&e, source, find_key("report", "smtp_user"), ": smtp_user and smtp_password_file go together");
+    problems_take(p, g_steal_pointer(&e));
+  }
 }
 
-BimiConfig *
-bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
+/* @path made absolute against @base_dir (NULL: the working directory). (transfer full) */
+static char *
+absolute_path(const char *path, const char *base_dir)
+{
+  return g_canonicalize_filename(path, base_dir);
+}
+
+/* Resolves the relative paths the file @kf gives (rows with a KEY_PATH_* flag)
+ * against @base_dir, the directory of the configuration file. Defaults stay as
+ * compiled in. */
+static void
+resolve_paths(BimiConfig *c, GKeyFile *kf, const char *base_dir)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(path_keys); i++) {
+    const ConfigKey *k = find_key(path_keys[i].group, path_keys[i].name);
+
+    if (!g_key_file_has_key(kf, k->group, k->name, NULL))
+      continue;
+    if (k->type == KEY_LIST) {
+      for (char **v = *FIELD(c, k, char **); *v != NULL; v++) {
+        char *abs = absolute_path(*v, base_dir);
+        g_free(*v);
+        *v = abs;
+      }
+    } else if (*FIELD(c, k, char *) != NULL) {
+      char *abs = absolute_path(*FIELD(c, k, char *), base_dir);
+      g_free(*FIELD(c, k, char *));
+      *FIELD(c, k, char *) = abs;
+    }
+  }
+}
+
+/* Parses @data; every problem found (not only the first) goes into one GError,
+ * one per line, with the code of the first — or, with @collect, into @collect,
+ * and the configuration is returned with the refused keys at their defaults.
+ * @base_dir: see resolve_paths(), or NULL. */
+static BimiConfig *
+parse_config(const char *data, gsize len, const char *source, const char *base_dir, GPtrArray *collect,
+             GError **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autoptr(GError) local = NULL;
   g_autoptr(BimiConfig) config = NULL;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+  Problems p = { lines, 0 };
 
   if (len > BIMI_MAX_CONFIG_BYTES) {
     g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE,
@@ -678,19 +825,49 @@ bimi_config_new_from_data(const char *data, gsize len, const char *source, GErro
     g_set_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_SYNTAX, "%s: %s", source, local->message);
     return NULL;
   }
-  if (!check_known_keys(kf, source, error))
-    return NULL;
+  check_known_keys(kf, source, &p);
+  check_duplicate_keys(data, len, source, &p);
 
   config = bimi_config_new_default();
   for (gsize i = 0; i < G_N_ELEMENTS(config_keys); i++) {
     const ConfigKey *k = &config_keys[i];
     g_autofree char *raw = g_key_file_get_string(kf, k->group, k->name, NULL);
-    if (raw != NULL && !parse_value(config, k, g_strstrip(raw), source, error))
-      return NULL;
+    GError *e = NULL;
+    if (raw != NULL && !parse_value(config, k, g_strstrip(raw), source, &e))
+      problems_take(&p, e);
   }
-  if (!check_values(config, source, error))
+  check_values(config, source, &p);
+  if (collect != NULL) {
+    for (guint i = 0; i < lines->len; i++)
+      g_ptr_array_add(collect, g_strdup(lines->pdata[i]));
+  } else if (lines->len > 0) {
+    g_autofree char *all = NULL;
+    g_ptr_array_add(lines, NULL);
+    all = g_strjoinv("\n", (char **) lines->pdata);
+    g_set_error_literal(error, BIMI_CONFIG_ERROR, p.code, all);
     return NULL;
+  }
+  if (base_dir != NULL)
+    resolve_paths(config, kf, base_dir);
   return g_steal_pointer(&config);
+}
+
+BimiConfig *
+bimi_config_new_from_data(const char *data, gsize len, const char *source, GError **error)
+{
+  return parse_config(data, len, source, NULL, NULL, error);
+}
+
+/* @prefix, then @text escaped as GKeyFile reads it back (g_key_file_get_string() unescapes "\\"). */
+static void
+append_text(GString *out, const char *text, const char *prefix)
+{
+  g_string_append(out, prefix);
+  for (const char *p = text; *p != '\0'; p++) {
+    if (*p == '\\')
+      g_string_append_c(out, '\\');
+    g_string_append_c(out, *p);
+  }
 }
 
 /* Appends the value of @k in @c as the configuration file spells it. */
@@ -725,7 +902,7 @@ append_value(GString *out, const BimiConfig *c, const ConfigKey *k)
   case KEY_LIST:
   case KEY_DOMAIN_LIST:
     for (char **p = *CFIELD(c, k, char **); *p != NULL; p++)
-      g_string_append_printf(out, "%s%s", p != *CFIELD(c, k, char **) ? ", " : "", *p);
+      append_text(out, *p, p != *CFIELD(c, k, char **) ? ", " : "");
     return;
   case KEY_SIZES:
     for (guint i = 0; i < c->render_n_sizes; i++)
@@ -737,7 +914,17 @@ append_value(GString *out, const BimiConfig *c, const ConfigKey *k)
     return;
   }
   if (text != NULL)
-    g_string_append(out, text);
+    append_text(out, text, "");
+}
+
+/* Whether @k is a path key (path_keys) and @value a relative path. */
+static gboolean
+is_relative_path_key(const ConfigKey *k, const char *value)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(path_keys); i++)
+    if (strcmp(path_keys[i].group, k->group) == 0 && strcmp(path_keys[i].name, k->name) == 0)
+      return *value != '\0' && !g_path_is_absolute(value);
+  return FALSE;
 }
 
 /* "[group]" lines and "key = value" lines of @c; with @docs the comments of the example too;
@@ -769,7 +956,10 @@ format_config(const BimiConfig *c, gboolean docs, gboolean only_changed)
       for (guint l = 0; lines[l] != NULL; l++)
         g_string_append_printf(out, "# %s\n", lines[l]);
     }
-    g_string_append_printf(out, "%s =%s%s\n", k->name, value->len > 0 ? " " : "", value->str);
+    /* In the example, a relative default path is shown commented out: written in the file it
+     * would be resolved against the file's directory, not the working directory it means. */
+    g_string_append_printf(out, "%s%s =%s%s\n", docs && is_relative_path_key(k, value->str) ? "# " : "", k->name,
+                           value->len > 0 ? " " : "", value->str);
   }
   return g_string_free(out, FALSE);
 }
@@ -788,11 +978,13 @@ bimi_config_format_changed(const BimiConfig *config)
   return format_config(config, FALSE, TRUE);
 }
 
-BimiConfig *
-bimi_config_new_from_file(const char *path, GError **error)
+/* bimi_config_new_from_file(), and with @collect bimi_config_load_collecting(). */
+static BimiConfig *
+load_file(const char *path, GPtrArray *collect, GError **error)
 {
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local = NULL;
+  g_autofree char *abs = NULL, *base_dir = NULL;
   gsize len = 0;
   const char *data;
 
@@ -805,7 +997,117 @@ bimi_config_new_from_file(const char *path, GError **error)
     return NULL;
   }
   data = g_bytes_get_data(bytes, &len);
-  return bimi_config_new_from_data(data != NULL ? data : "", len, path, error);
+  abs = absolute_path(path, NULL);
+  base_dir = g_path_get_dirname(abs);
+  return parse_config(data != NULL ? data : "", len, path, base_dir, collect, error);
+}
+
+BimiConfig *
+bimi_config_new_from_file(const char *path, GError **error)
+{
+  return load_file(path, NULL, error);
+}
+
+BimiConfig *
+bimi_config_load_collecting(const char *path, GPtrArray *problems, GError **error)
+{
+  g_return_val_if_fail(path != NULL && problems != NULL, NULL);
+  return load_file(path, problems, error);
+}
+
+/* One path problem: "SOURCE: [group] key = ABSOLUTE-PATH: what". */
+static void
+path_problem(GPtrArray *problems, const char *source, const ConfigKey *k, const char *abs, const char *what)
+{
+  g_ptr_array_add(problems, g_strdup_printf("%s: [%s] %s = %s: %s", source, k->group, k->name, abs, what));
+}
+
+/* Checks the one path @value of key @k, of kind @kind (KEY_PATH_*). */
+static void
+check_path(GPtrArray *problems, const char *source, const ConfigKey *k, guint kind, const char *value)
+{
+  g_autofree char *abs = absolute_path(value, NULL);
+  struct stat st;
+
+  if (kind & KEY_PATH_DIR) {
+    g_autofree char *parent = NULL;
+    if (g_stat(abs, &st) == 0) {
+      if (!S_ISDIR(st.st_mode))
+        path_problem(problems, source, k, abs, "not a directory");
+      else if (g_access(abs, W_OK | X_OK) != 0)
+        path_problem(problems, source, k, abs, "directory not writable by this user");
+      return;
+    }
+    /* Missing: created at start (bimi_logo_store_open()) when its parent is a writable directory. */
+    parent = g_path_get_dirname(abs);
+    if (g_stat(parent, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      g_autofree char *why = g_strdup_printf("directory missing, and so is its parent %s", parent);
+      path_problem(problems, source, k, abs, why);
+    } else if (g_access(parent, W_OK | X_OK) != 0) {
+      g_autofree char *why = g_strdup_printf("directory missing, and %s is not writable to create it", parent);
+      path_problem(problems, source, k, abs, why);
+    }
+    return;
+  }
+  if (g_stat(abs, &st) != 0) {
+    path_problem(problems, source, k, abs, g_strerror(errno));
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    path_problem(problems, source, k, abs, "not a regular file");
+    return;
+  }
+  if (kind & KEY_PATH_EXEC) {
+    if (g_access(abs, X_OK) != 0)
+      path_problem(problems, source, k, abs, "not executable");
+    return;
+  }
+  /* access(2) answers for the real uid; opening answers for the user the service runs as. */
+  int fd = g_open(abs, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    g_autofree char *why = g_strdup_printf("cannot be read: %s", g_strerror(errno));
+    path_problem(problems, source, k, abs, why);
+    return;
+  }
+  close(fd);
+}
+
+void
+bimi_config_check_paths(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  g_return_if_fail(config != NULL && source != NULL && problems != NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(path_keys); i++) {
+    const ConfigKey *k = find_key(path_keys[i].group, path_keys[i].name);
+
+    if (k->type == KEY_LIST) {
+      for (char *const *v = *CFIELD(config, k, char **); *v != NULL; v++)
+        check_path(problems, source, k, path_keys[i].kind, *v);
+    } else if (*CFIELD(config, k, char *) != NULL) {
+      check_path(problems, source, k, path_keys[i].kind, *CFIELD(config, k, char *));
+    }
+  }
+}
+
+char **
+bimi_config_warnings(const BimiConfig *config)
+{
+  GPtrArray *out = g_ptr_array_new();
+
+  g_return_val_if_fail(config != NULL, NULL);
+  if (config->testing_now != 0) {
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(config->testing_now);
+    g_autofree char *when = t != NULL ? g_date_time_format_iso8601(t) : g_strdup("?");
+    g_ptr_array_add(out, g_strdup_printf("[testing] now = %s: the clock is replaced, certificates and caches are "
+                                         "judged at that time (tests and demos only, never on a real service)", when));
+  }
+  if (config->fetch_allow_private_addresses)
+    g_ptr_array_add(out, g_strdup("[fetch] allow_private_addresses = true: senders can make this service fetch "
+                                  "from loopback and the internal network (tests and demos only)"));
+  if (config->trust_revocation == BIMI_VMC_REVOCATION_OFF)
+    g_ptr_array_add(out, g_strdup("[trust] revocation = off: revoked VMCs and CMCs are accepted "
+                                  "(CRLs are not consulted)"));
+  g_ptr_array_add(out, NULL);
+  return (char **) g_ptr_array_free(out, FALSE);
 }
 
 void

@@ -118,6 +118,7 @@ typedef struct {
   guint server_max_queue;            /**< "max_queue": accepted connections waiting for a worker, 1..65536, default 256 */
   guint server_shutdown_timeout_ms;  /**< "shutdown_timeout_ms": SIGTERM grace for requests in flight, 0..600000, default 10000 */
   char *server_log_level;            /**< "log_level": error | warning | info (default) | debug */
+  char *server_log_format;           /**< "log_format": text (default) | json */
   char *server_logo_url_prefix;      /**< "logo_url_prefix": URL prefix of logo links in decisions, default "/bimi/v1/logo" */
   /* [render] (renderer/) */
   guint *render_sizes;               /**< "sizes": PNG sizes, ascending; default bimi_render_default_sizes */
@@ -164,7 +165,10 @@ BimiConfig *bimi_config_new_default(void);
  * @source: name for error messages (the path)
  * @error: BIMI_CONFIG_ERROR_SYNTAX, _UNKNOWN_KEY ("SOURCE: [group] key: unknown key"), _VALUE
  *
- * Relative zone-file paths stay as written (relative to the process's cwd).
+ * Every problem is reported, not only the first: @error's message holds one
+ * line per problem (an unknown key, a bad value, a key given twice —
+ * "SOURCE:LINE: [group] key: given twice"), its code is that of the first.
+ * Relative paths stay as written (relative to the process's cwd).
  *
  * Returns: (transfer full): the configuration, or NULL with @error set.
  */
@@ -175,9 +179,58 @@ BimiConfig *bimi_config_new_from_data(const char *data, gsize len, const char *s
  * @path: the INI file
  * @error: BIMI_CONFIG_ERROR_IO, or any error of bimi_config_new_from_data()
  *
+ * A relative path the file gives (zone_files, trust_anchor, ca_file,
+ * bimi_roots, ct_logs, [cache] dir, worker_path) is resolved against the
+ * directory of @path; the configuration holds it absolute. Defaults stay as
+ * compiled in.
+ *
  * Returns: (transfer full): the configuration, or NULL with @error set.
  */
 BimiConfig *bimi_config_new_from_file(const char *path, GError **error);
+
+/**
+ * bimi_config_load_collecting:
+ * @path: the INI file
+ * @problems: (element-type utf8): gets one message per refused key (unknown,
+ *   bad value, given twice), appended
+ * @error: BIMI_CONFIG_ERROR_IO, or _SYNTAX / _VALUE for a file that cannot be
+ *   read as a key file at all
+ *
+ * bimi_config_new_from_file() for `--check-config`: a refused key is a line in
+ * @problems and keeps its default, so that the checks after the parse still run
+ * and every problem of the file is listed at once.
+ *
+ * Returns: (transfer full): the configuration, or NULL with @error set.
+ */
+BimiConfig *bimi_config_load_collecting(const char *path, GPtrArray *problems, GError **error);
+
+/**
+ * bimi_config_check_paths:
+ * @config: a configuration
+ * @source: the configuration file's name, for the messages
+ * @problems: (element-type utf8): gets one message per problem
+ *   ("SOURCE: [group] key = ABSOLUTE-PATH: what"), appended
+ *
+ * Checks every file and directory the configuration names, without opening
+ * anything for writing: files read at start (zone files, trust anchor, CA file,
+ * BIMI roots, CT log list) must be readable regular files, the render worker
+ * executable, [cache] dir a writable directory or missing under a writable
+ * parent (the start creates it). `bimi-fcgi --check-config` runs it.
+ */
+void bimi_config_check_paths(const BimiConfig *config, const char *source, GPtrArray *problems);
+
+/**
+ * bimi_config_warnings:
+ * @config: a configuration
+ *
+ * Settings valid for tests and demos that must never be on in production:
+ * [testing] now, [fetch] allow_private_addresses = true, [trust] revocation = off.
+ * bimi-fcgi logs them at start and `--check-config` prints them; neither refuses.
+ *
+ * Returns: (transfer full): one message per such setting, NULL-terminated
+ *   (maybe empty), free with g_strfreev().
+ */
+char **bimi_config_warnings(const BimiConfig *config);
 
 BimiConfig *bimi_config_ref(BimiConfig *config);
 void bimi_config_unref(BimiConfig *config);

@@ -31,6 +31,7 @@
  * wrote) and has a libFuzzer target, fuzz/fuzz-evaluate-cache.c.
  */
 #include "evaluate/evaluate-private.h"
+#include "engine/base/base-text.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
 
@@ -139,7 +140,6 @@ fetch(BimiEvaluator *ev, const char *url, BimiFetchKind kind, gint64 now, gint64
 
   request.kind = kind;
   request.now = now;
-  g_atomic_int_inc(&ev->n_fetches);
   r = bimi_fetch_url(ev->fetcher, url, &request, &error);
   if (r == NULL) {
     r = g_new0(BimiFetchResult, 1);
@@ -147,8 +147,13 @@ fetch(BimiEvaluator *ev, const char *url, BimiFetchKind kind, gint64 now, gint64
     r->reason = BIMI_FETCH_REASON_BUSY;
     r->detail = g_strdup(error->message);
     r->max_age = -1;
-    return r;
   }
+  bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_FETCHES, kind == BIMI_FETCH_KIND_LOGO ? "logo" : "evidence",
+                       r->status == BIMI_FETCH_STATUS_OK ? "ok"
+                       : r->status == BIMI_FETCH_STATUS_NOT_MODIFIED ? "not-modified"
+                       : bimi_fetch_reason_to_string(r->reason));
+  if (r->status == BIMI_FETCH_STATUS_FAILED && error != NULL)
+    return r;
   if (r->status == BIMI_FETCH_STATUS_OK && r->max_age >= 0 && (*max_age < 0 || r->max_age < *max_age))
     *max_age = r->max_age;
   return r;
@@ -304,6 +309,13 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     opts.svg_user_data = &check;
     opts.location_svg = logo ? logo->body : NULL;
     cert = bimi_vmc_verify(pem->body, ev->trust, &opts, &error);
+    if (cert != NULL) {
+      const BimiVmcFailure *first = cert->failures->len > 0 ? g_ptr_array_index(cert->failures, 0) : NULL;
+      bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_CERT_VERDICTS, bimi_vmc_cert_type_to_string(cert->cert_type),
+                           first != NULL ? bimi_vmc_check_code(first->check) : cert->svg != NULL ? "valid" : "no-logo");
+    } else {
+      bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_CERT_VERDICTS, "none", "unparsable");
+    }
     if (cert == NULL) {
       set_fail(v, BIMI_DECISION_REASON_EVIDENCE_INVALID, FALSE, "a= %s: %s", evidence, error->message);
       v->authority = BIMI_BIMI_AUTHORITY_FAIL;
@@ -313,8 +325,13 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     if (!cert->valid || cert->svg == NULL) {
       gboolean only_mismatch = FALSE;
       g_autofree char *why = vmc_failures(cert, &only_mismatch);
-      set_fail(v, only_mismatch ? BIMI_DECISION_REASON_LOGO_MISMATCH : BIMI_DECISION_REASON_EVIDENCE_INVALID, FALSE, "a= %s: %s", evidence,
-               *why ? why : "no logo");
+      /* revocation = require and the CRLs out of reach for a reason that passes: no verdict on the
+       * certificate yet, a temperror (retry), as `bimi cert verify` exits 3 */
+      gboolean crl_temp = cert->revocation_transient && cert->failures->len == 1 &&
+        ((const BimiVmcFailure *) g_ptr_array_index(cert->failures, 0))->check == BIMI_VMC_CHECK_REVOCATION_UNKNOWN;
+      set_fail(v, only_mismatch ? BIMI_DECISION_REASON_LOGO_MISMATCH : BIMI_DECISION_REASON_EVIDENCE_INVALID, crl_temp,
+               "a= %s: %s", evidence, *why ? why : "no logo");
+      v->not_after = cert->not_after; /* for the brand's warning: "VMC expired <notAfter>" */
       v->authority = BIMI_BIMI_AUTHORITY_FAIL;
       g_free(check.title);
       return g_steal_pointer(&v);
@@ -410,9 +427,89 @@ same_uri(const char *a, const char *b)
   return g_strcmp0(a, b) == 0;
 }
 
+/* The brand-side failure of @v for the operator's log, or NULL when the brand's indicator is fine or the
+ * verdict says nothing about the brand (a temperror is ours). (transfer full) */
+static char *
+brand_failure(const BimiEvaluateVerdict *v)
+{
+  if (v->temperror)
+    return NULL;
+  if (v->kind != BIMI_EVALUATE_VERDICT_FAIL)
+    return g_strdup("");
+  if (v->reason == BIMI_DECISION_REASON_EVIDENCE_INVALID && v->detail != NULL && strstr(v->detail, "expired:") != NULL
+      && v->not_after > 0) {
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(v->not_after);
+    g_autofree char *when = t != NULL ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
+    return g_strdup_printf("%s expired %s", v->cert_type != NULL ? v->cert_type : "VMC", when);
+  }
+  if (v->reason == BIMI_DECISION_REASON_EVIDENCE_INVALID && v->detail != NULL && strstr(v->detail, "revoked:") != NULL)
+    return g_strdup_printf("VMC revoked (%s)", v->detail);
+  return g_strdup_printf("%s: %s", bimi_decision_reason_to_string(v->reason), v->detail ? v->detail : "");
+}
+
+void
+bimi_evaluate__note_brand(BimiEvaluator *ev, const char *domain, const char *selector, const char *failure)
+{
+  g_autofree char *key = g_strdup_printf("%s\x1f%s", domain, selector);
+  const char *state = failure != NULL ? failure : "";
+  const char *before;
+  gboolean changed;
+
+  g_mutex_lock(&ev->brands_lock);
+  before = g_hash_table_lookup(ev->brand_states, key);
+  changed = before != NULL ? strcmp(before, state) != 0 : *state != '\0';
+  if (changed) {
+    if (before == NULL && g_hash_table_size(ev->brand_states) >= BIMI_EVALUATE_MAX_BRAND_STATES)
+      g_hash_table_remove_all(ev->brand_states); /* bounded: forget, at worst a state is logged again */
+    g_hash_table_replace(ev->brand_states, g_steal_pointer(&key), g_strdup(state));
+  }
+  g_mutex_unlock(&ev->brands_lock);
+  if (!changed)
+    return;
+  {
+    g_autofree char *d = bimi_text_escape_ascii(domain, strlen(domain), 255, 0);
+    g_autofree char *sel = bimi_text_escape_ascii(selector, strlen(selector), 64, 0);
+    g_autofree char *what = bimi_text_escape_ascii(state, strlen(state), 400, 0);
+    if (ev->brand_func != NULL)
+      ev->brand_func(d, sel, *state != '\0' ? what : NULL, ev->brand_data);
+    else
+      g_debug("brand %s (selector %s): %s", d, sel, *state != '\0' ? what : "validates again");
+  }
+}
+
+void
+bimi_evaluator_set_brand_func(BimiEvaluator *ev, BimiEvaluatorBrandFunc func, gpointer user_data)
+{
+  g_return_if_fail(ev != NULL);
+  ev->brand_func = func;
+  ev->brand_data = user_data;
+}
+
+guint
+bimi_evaluate__brand_states_size(BimiEvaluator *ev)
+{
+  return bimi_evaluate__locked_size(&ev->brands_lock, ev->brand_states);
+}
+
+/* The verdict for the record, and the brand's state change logged (bimi_evaluate__note_brand()). */
+static BimiEvaluateVerdict *evidence_cached(BimiEvaluator *ev, const char *record_domain, const char *selector,
+                                            const char *location, const char *evidence, guint dns_ttl, gint64 now);
+
 BimiEvaluateVerdict *
 bimi_evaluate__evidence(BimiEvaluator *ev, const char *record_domain, const char *selector, const char *location,
                         const char *evidence, guint dns_ttl, gint64 now)
+{
+  BimiEvaluateVerdict *v = evidence_cached(ev, record_domain, selector, location, evidence, dns_ttl, now);
+  g_autofree char *failure = v != NULL ? brand_failure(v) : NULL;
+
+  if (failure != NULL)
+    bimi_evaluate__note_brand(ev, record_domain, selector, *failure != '\0' ? failure : NULL);
+  return v;
+}
+
+static BimiEvaluateVerdict *
+evidence_cached(BimiEvaluator *ev, const char *record_domain, const char *selector, const char *location,
+                const char *evidence, guint dns_ttl, gint64 now)
 {
   FetchContext c = { ev, location, evidence, dns_ttl, now, NULL, 0 };
   BimiCacheEntry entry = { 0 };

@@ -154,7 +154,10 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
       json_builder_add_null_value(b);
   }
   json_builder_set_member_name(b, "dmarc");
-  if (run->dmarc != NULL) {
+  if (run->dmarc != NULL && run->domain_status) {
+    /* No message was evaluated: what was checked is the policy, not a result. */
+    bimi_evaluate_dmarc_status_build_json(run->dmarc, run->bimi != NULL ? run->bimi->gate : NULL, b);
+  } else if (run->dmarc != NULL) {
     g_autoptr(JsonBuilder) inner = json_builder_new();
     g_autoptr(JsonNode) node = NULL;
     bimi_dmarc_evaluation_build_json(run->dmarc, inner);
@@ -170,7 +173,7 @@ build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
         json_object_set_string_member(o, "reverified_reason", own->reverified_reason);
       }
       else
-        json_object_set_string_member(o, "source", run->domain_status ? "assumed-pass" : "evaluated");
+        json_object_set_string_member(o, "source", "evaluated");
       if (run->own_authres_note != NULL)
         json_object_set_string_member(o, "trusted_authres", run->own_authres_note);
     }
@@ -197,4 +200,46 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run)
   bimi_json_add_members(b, "su", "authentication_results", run->authres, "ttl", run->ttl);
   json_builder_end_object(b);
   return json_builder_get_root(b);
+}
+
+void
+bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *d, const BimiBimiGate *gate, JsonBuilder *b)
+{
+  g_autofree char *reason = NULL;
+  gboolean temperror = d->result == BIMI_DMARC_RESULT_TEMPERROR || (gate != NULL && gate->temperror);
+  gboolean found = d->record != NULL;
+
+  g_return_if_fail(d != NULL && b != NULL);
+  if (temperror)
+    reason = g_strdup_printf("the DMARC policy could not be read: %s",
+                             gate != NULL && gate->reason != NULL ? gate->reason : d->reason);
+  else if (!found)
+    reason = g_strdup_printf("no DMARC policy record for %s (%s)", d->author_domain ? d->author_domain : "?", d->reason);
+  else if (gate != NULL && gate->ok)
+    reason = g_strdup_printf("p=%s at _dmarc.%s enforces: a message passing DMARC may show a logo",
+                             bimi_dmarc_policy_to_string(d->policy), d->policy_domain);
+  else
+    reason = g_strdup_printf("the policy at _dmarc.%s does not enforce: %s", d->policy_domain,
+                             gate != NULL && gate->reason != NULL ? gate->reason : "no gate");
+  json_builder_begin_object(b);
+  bimi_json_add_string_or_null(b, "checked", "policy");
+  bimi_json_add_string_or_null(b, "mode", bimi_dmarc_mode_to_string(d->mode));
+  bimi_json_add_string_or_null(b, "author_domain", d->author_domain);
+  bimi_json_add_string_or_null(b, "org_domain", d->org_domain);
+  json_builder_set_member_name(b, "record_found");
+  json_builder_add_boolean_value(b, found);
+  bimi_json_add_string_or_null(b, "policy_domain", d->policy_domain);
+  bimi_json_add_string_or_null(b, "policy", found && d->has_policy ? bimi_dmarc_policy_to_string(d->policy) : NULL);
+  json_builder_set_member_name(b, "enforcing");
+  if (temperror)
+    json_builder_add_null_value(b);
+  else
+    json_builder_add_boolean_value(b, found && gate != NULL && gate->ok);
+  bimi_json_add_string_or_null(b, "reason", reason);
+  json_builder_set_member_name(b, "queries");
+  json_builder_begin_array(b);
+  for (guint i = 0; d->queries != NULL && i < d->queries->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(d->queries, i));
+  json_builder_end_array(b);
+  json_builder_end_object(b);
 }

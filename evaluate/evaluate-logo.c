@@ -112,11 +112,17 @@ bimi_evaluate__unrenderable_note(BimiEvaluator *ev, const char *hash, gint64 now
 guint
 bimi_evaluate__unrenderable_size(BimiEvaluator *ev)
 {
+  return bimi_evaluate__locked_size(&ev->unrenderable_lock, ev->unrenderable);
+}
+
+guint
+bimi_evaluate__locked_size(GMutex *lock, GHashTable *table)
+{
   guint n;
 
-  g_mutex_lock(&ev->unrenderable_lock);
-  n = g_hash_table_size(ev->unrenderable);
-  g_mutex_unlock(&ev->unrenderable_lock);
+  g_mutex_lock(lock);
+  n = g_hash_table_size(table);
+  g_mutex_unlock(lock);
   return n;
 }
 

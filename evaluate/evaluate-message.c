@@ -339,7 +339,8 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
   EnvelopeTask task = { 0 };
 
   g_return_val_if_fail(ev != NULL && message != NULL, NULL);
-  g_atomic_int_inc(&ev->n_evaluations);
+  bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_EVALUATIONS, "message", NULL);
+  run.started_us = g_get_monotonic_time();
 
   msg = bimi_message_parse(message, &local);
   if (msg == NULL) {

@@ -45,14 +45,16 @@ struct _BimiEvaluator {
   BimiReportRecorder *recorder; /**< [report] db: DMARC evaluations recorded for aggregate reports, or NULL */
   BimiCacheTtlBounds ttl_bounds;
   BimiRenderOptions render_options;
-  /* decision counters (metrics), updated atomically */
-  gint n_evaluations;
+  /* metrics: labelled counters (bimi_evaluate__count()), and atomics */
+  GMutex counters_lock;
+  GHashTable *counters;     /**< series key (family, label values) → guint64 count */
   gint n_envelope_inline;   /**< envelope tasks run inline: their DNS answers were cached */
-  gint n_domain_status;
-  gint n_decisions[3];      /**< indexed by BimiDecisionKind */
-  gint n_temperror;
   gint n_validations;       /**< logo/evidence validations run (cache misses and uncached) */
-  gint n_fetches;           /**< HTTPS fetches made by validations */
+  /* brand-side failures logged once per state change (bimi_evaluate__note_brand()) */
+  GMutex brands_lock;
+  GHashTable *brand_states; /**< "domain\x1fselector" → the last failure detail ("" = fine) */
+  BimiEvaluatorBrandFunc brand_func;
+  gpointer brand_data;
   /* evaluate-logo.c: logos that cannot be rendered (issue 13) */
   GMutex unrenderable_lock;
   GHashTable *unrenderable; /**< hash (lowercase hex) → expiry and detail; at most BIMI_EVALUATE_MAX_UNRENDERABLE */
@@ -62,6 +64,61 @@ struct _BimiEvaluator {
   gint n_unrenderable_hits; /**< validations and PNG requests answered from the unrenderable table */
   gint n_fleet_logos;       /**< logo SVGs this node took from Redis (another node validated them) */
 };
+
+/** The metric families of bimi_evaluator_append_metrics() (evaluate.c's metric_families table). */
+typedef enum {
+  BIMI_EVALUATE_METRIC_EVALUATIONS,
+  BIMI_EVALUATE_METRIC_DECISIONS,
+  BIMI_EVALUATE_METRIC_TEMPERRORS,
+  BIMI_EVALUATE_METRIC_AUTH_RESULTS,
+  BIMI_EVALUATE_METRIC_DNS_ANSWERS,
+  BIMI_EVALUATE_METRIC_DNS_TIMEOUTS,
+  BIMI_EVALUATE_METRIC_DNS_QUESTIONS,
+  BIMI_EVALUATE_METRIC_ENVELOPE_INLINE,
+  BIMI_EVALUATE_METRIC_VALIDATIONS,
+  BIMI_EVALUATE_METRIC_FETCHES,
+  BIMI_EVALUATE_METRIC_CERT_VERDICTS,
+  BIMI_EVALUATE_METRIC_CACHE_LOOKUPS,
+  BIMI_EVALUATE_METRIC_CACHE_ENTRIES,
+  BIMI_EVALUATE_METRIC_CACHE_BYTES,
+  BIMI_EVALUATE_METRIC_CACHE_EVICTIONS,
+  BIMI_EVALUATE_METRIC_CACHE_WRITES,
+  BIMI_EVALUATE_METRIC_RENDERS,
+  BIMI_EVALUATE_METRIC_RENDER_PROBES,
+  BIMI_EVALUATE_METRIC_RENDER_WORKERS,
+  BIMI_EVALUATE_METRIC_UNRENDERABLE,
+  BIMI_EVALUATE_METRIC_REDIS_UP,
+  BIMI_EVALUATE_METRIC_REDIS_DOWNS,
+  BIMI_EVALUATE_METRIC_REDIS_RECOVERIES,
+  BIMI_EVALUATE_METRIC_REDIS_FALLBACKS,
+  BIMI_EVALUATE_METRIC_REDIS_ERRORS,
+  BIMI_EVALUATE_METRIC_REDIS_COMMANDS,
+  BIMI_EVALUATE_METRIC_REDIS_INVALID_VALUES,
+  BIMI_EVALUATE_METRIC_REDIS_REMOTE_HITS,
+  BIMI_EVALUATE_METRIC_REDIS_LOCK_WAITS,
+  BIMI_EVALUATE_METRIC_REDIS_WAIT_TIMEOUTS,
+  BIMI_EVALUATE_METRIC_REDIS_LOGOS,
+  BIMI_EVALUATE_N_METRICS
+} BimiEvaluateMetric;
+
+/** Adds one to the series of family @metric with label values @label1, @label2 (NULL when the
+ *  family has fewer labels). Thread-safe. */
+void bimi_evaluate__count(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2);
+
+/**
+ * bimi_evaluate__note_brand:
+ * @domain: the record domain, @selector: its selector
+ * @failure: (nullable): the brand-side failure detail ("VMC expired 2026-11-30T00:00:00Z", "logo fetch: connect:
+ *   ..."), NULL when the brand's indicator validated
+ *
+ * Calls the evaluator's BimiEvaluatorBrandFunc once per (domain, selector) per change of state: the first
+ * failure, a different failure, and the recovery. The table is bounded by BIMI_EVALUATE_MAX_BRAND_STATES. Thread-safe.
+ */
+void bimi_evaluate__note_brand(BimiEvaluator *ev, const char *domain, const char *selector, const char *failure);
+/** g_hash_table_size() of @table under @lock (the sizes tests read). */
+guint bimi_evaluate__locked_size(GMutex *lock, GHashTable *table);
+/** Brands in the table of bimi_evaluate__note_brand() (tests). */
+guint bimi_evaluate__brand_states_size(BimiEvaluator *ev);
 
 /** What the logo/evidence validation of one Assertion Record concluded. */
 typedef enum {
@@ -204,6 +261,8 @@ typedef struct {
   gboolean temperror;
   guint ttl;
   char *authres;              /**< NULL for domain status */
+  gint64 started_us;          /**< monotonic, when the evaluation started */
+  gint64 evidence_us;         /**< monotonic microseconds spent in bimi_evaluate__run_evidence() */
 } BimiEvaluateRun;
 
 void bimi_evaluate__run_clear(BimiEvaluateRun *run);

@@ -42,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -149,6 +150,10 @@ bimi_decision_free(BimiDecision *d)
   }
   g_free(d->bimi_reason);
   g_free(d->indicator_detail);
+  g_free(d->author_domain);
+  g_free(d->selector);
+  g_free(d->bimi_location);
+  g_free(d->bimi_indicator);
   g_free(d);
 }
 
@@ -242,6 +247,10 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   g_atomic_ref_count_init(&ev->ref);
   ev->config = bimi_config_ref(config);
   ev->authserv_id = g_strdup(config->auth_authserv_id != NULL ? config->auth_authserv_id : g_get_host_name());
+  g_mutex_init(&ev->counters_lock);
+  ev->counters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_mutex_init(&ev->brands_lock);
+  ev->brand_states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   bimi_evaluate__logo_init(ev);
   (void) bimi_evaluate_error_quark();
 
@@ -363,6 +372,143 @@ bimi_health_results_clear(BimiHealthResult *results, guint n)
     g_clear_pointer(&results[i].detail, g_free);
 }
 
+/* ---- --check-config ----------------------------------------------------- */
+
+/* One problem of a component: "SOURCE: [group] message". */
+static void
+component_problem(GPtrArray *problems, const char *source, const char *group, GError *cause)
+{
+  g_ptr_array_add(problems, g_strdup_printf("%s: [%s] %s", source, group, cause->message));
+}
+
+/* TRUE when @path is a file this process can open for reading (else
+ * bimi_config_check_paths() has reported it, and building on it would say the same twice). */
+static gboolean
+readable(const char *path)
+{
+  return path == NULL || (g_file_test(path, G_FILE_TEST_IS_REGULAR) && g_access(path, R_OK) == 0);
+}
+
+/* Builds a resolver from @dns; on failure adds the problem (when @report) and returns FALSE. */
+static gboolean
+try_resolver(const BimiDnsConfig *dns, const char *source, GPtrArray *problems, gboolean report)
+{
+  g_autoptr(GError) e = NULL;
+  g_autoptr(BimiDnsResolver) r = bimi_dns_resolver_new(dns, &e);
+
+  if (r == NULL && report)
+    component_problem(problems, source, "dns", e);
+  return r != NULL;
+}
+
+/* [dns]: the resolver as the start builds it; when that fails, each forwarder,
+ * zone file and the trust anchor alone, so that every bad one is named. */
+static void
+check_dns(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  BimiDnsConfig all, one;
+  guint before = problems->len;
+  gboolean files_ok = readable(config->dns_trust_anchor);
+
+  bimi_config_get_dns_config(config, &all);
+  for (gsize i = 0; all.zone_files != NULL && all.zone_files[i] != NULL; i++)
+    files_ok = files_ok && readable(all.zone_files[i]);
+  if (files_ok && try_resolver(&all, source, problems, FALSE))
+    return;
+  for (gsize i = 0; all.forwarders != NULL && all.forwarders[i] != NULL; i++) {
+    const char *only[] = { all.forwarders[i], NULL };
+    one = (BimiDnsConfig){ .forwarders = only, .timeout_ms = all.timeout_ms };
+    try_resolver(&one, source, problems, TRUE);
+  }
+  for (gsize i = 0; all.zone_files != NULL && all.zone_files[i] != NULL; i++) {
+    const char *only[] = { all.zone_files[i], NULL };
+    one = (BimiDnsConfig){ .zone_files = only, .timeout_ms = all.timeout_ms };
+    if (readable(all.zone_files[i]))
+      try_resolver(&one, source, problems, TRUE);
+  }
+  if (all.trust_anchor_file != NULL && readable(all.trust_anchor_file)) {
+    one = (BimiDnsConfig){ .trust_anchor_file = all.trust_anchor_file, .timeout_ms = all.timeout_ms };
+    try_resolver(&one, source, problems, TRUE);
+  }
+  if (files_ok && problems->len == before) /* each alone is fine: the combination is the problem */
+    try_resolver(&all, source, problems, TRUE);
+}
+
+static gboolean
+try_fetcher(const BimiFetchConfig *fetch, const char *source, GPtrArray *problems, gboolean report)
+{
+  g_autoptr(GError) e = NULL;
+  BimiFetcher *f = bimi_fetch_fetcher_new(fetch, &e);
+  gboolean ok = f != NULL;
+
+  if (!ok && report)
+    component_problem(problems, source, "fetch", e);
+  g_clear_pointer(&f, bimi_fetch_fetcher_free);
+  return ok;
+}
+
+/* [fetch]: the fetcher as the start builds it; when that fails, each resolve
+ * pin and connect_to entry alone. */
+static void
+check_fetch(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  BimiFetchConfig all, one;
+  guint before = problems->len;
+  gboolean files_ok = readable(config->fetch_ca_file);
+
+  bimi_config_get_fetch_config(config, &all);
+  if (!files_ok)
+    all.ca_file = NULL; /* reported by bimi_config_check_paths() */
+  if (try_fetcher(&all, source, problems, FALSE))
+    return;
+  for (gsize i = 0; all.resolve != NULL && all.resolve[i] != NULL; i++) {
+    const char *only[] = { all.resolve[i], NULL };
+    one = all;
+    one.resolve = only;
+    one.connect_to = NULL;
+    try_fetcher(&one, source, problems, TRUE);
+  }
+  for (gsize i = 0; all.connect_to != NULL && all.connect_to[i] != NULL; i++) {
+    const char *only[] = { all.connect_to[i], NULL };
+    one = all;
+    one.resolve = NULL;
+    one.connect_to = only;
+    try_fetcher(&one, source, problems, TRUE);
+  }
+  if (problems->len == before)
+    try_fetcher(&all, source, problems, TRUE);
+}
+
+gboolean
+bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  g_autoptr(GError) e = NULL;
+  guint before;
+
+  g_return_val_if_fail(config != NULL && source != NULL && problems != NULL, FALSE);
+  before = problems->len;
+  bimi_config_check_paths(config, source, problems);
+  if (!bimi_svg_init(&e))
+    component_problem(problems, source, "svg", e);
+  g_clear_error(&e);
+  check_dns(config, source, problems);
+  check_fetch(config, source, problems);
+  if (readable(config->trust_bimi_roots) && readable(config->trust_ct_logs)) {
+    g_autoptr(BimiVmcTrust) trust = bimi_vmc_trust_new_from_files(config->trust_bimi_roots, config->trust_ct_logs, &e);
+    if (trust == NULL)
+      component_problem(problems, source, "trust", e);
+    g_clear_error(&e);
+  }
+  if (config->render_worker_path == NULL) {
+    /* The default worker, `bimi` next to this program (bimi_config_check_paths() checks a configured one). */
+    g_autofree char *worker = worker_path(config);
+    if (!g_file_test(worker, G_FILE_TEST_IS_EXECUTABLE))
+      g_ptr_array_add(problems, g_strdup_printf("%s: [render] worker_path is empty and %s (the render worker) is "
+                                                "not an executable file: set worker_path", source, worker));
+  }
+  return problems->len == before;
+}
+
 BimiEvaluator *
 bimi_evaluator_ref(BimiEvaluator *ev)
 {
@@ -390,6 +536,10 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->dkim_keys, bimi_dkim_key_cache_free);
   bimi_config_unref(ev->config);
   g_free(ev->authserv_id);
+  g_clear_pointer(&ev->counters, g_hash_table_destroy);
+  g_mutex_clear(&ev->counters_lock);
+  g_clear_pointer(&ev->brand_states, g_hash_table_destroy);
+  g_mutex_clear(&ev->brands_lock);
   g_free(ev);
 }
 
@@ -578,6 +728,60 @@ bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_ov
   run->ttl = ttl;
 }
 
+/* The header form of a decision that shows a logo (BIMI draft §7.7, spec/bimi-receiver.md §9.2): the
+ * BIMI-Location value naming the validated l= and a= URIs, and BIMI-Indicator, the base64 of the
+ * validated (uncompressed) SVG as the logo store holds it. Both NULL for none, or when the store no
+ * longer has the SVG. */
+static void
+header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, char **location, char **indicator)
+{
+  const BimiEvaluateVerdict *v = run->verdict;
+  g_autoptr(GBytes) svg = NULL;
+  g_autoptr(GString) loc = NULL;
+  gsize len = 0;
+  const guchar *data;
+
+  *location = *indicator = NULL;
+  if (run->domain_status || run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL)
+    return;
+  svg = bimi_evaluator_logo_svg(ev, v->sha256, NULL);
+  if (svg == NULL)
+    return;
+  loc = g_string_new("v=BIMI1");
+  if (v->location != NULL)
+    g_string_append_printf(loc, "; l=%s", v->location);
+  if (v->evidence != NULL)
+    g_string_append_printf(loc, "; a=%s", v->evidence);
+  data = g_bytes_get_data(svg, &len);
+  *location = g_string_free(g_steal_pointer(&loc), FALSE);
+  *indicator = g_base64_encode(data, len);
+}
+
+/* The metrics of one evaluation: its decision, and the authentication results it rests on. */
+static void
+count_run(BimiEvaluator *ev, const BimiEvaluateRun *run)
+{
+  bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_DECISIONS, bimi_decision_kind_to_string(run->kind),
+                       bimi_decision_reason_to_string(run->reason));
+  if (run->temperror)
+    bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_TEMPERRORS, NULL, NULL);
+  if (run->domain_status)
+    return;
+  /* No client IP: FCrDNS was not run, which is "none" for the no-PTR share too. */
+  bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "fcrdns",
+                       run->rdns != NULL ? bimi_rdns_result_to_string(run->rdns->result) : "none");
+  if (run->spf != NULL)
+    bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "spf", bimi_spf_result_to_string(run->spf->result));
+  for (guint i = 0; run->dkim != NULL && i < run->dkim->len; i++) {
+    const BimiDkimSignature *sig = g_ptr_array_index(run->dkim, i);
+    bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "dkim", bimi_dkim_result_to_string(sig->result));
+  }
+  if (run->dkim != NULL && run->dkim->len == 0)
+    bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "dkim", "none");
+  if (run->dmarc != NULL)
+    bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "dmarc", bimi_dmarc_result_to_string(run->dmarc->result));
+}
+
 BimiDecision *
 bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
 {
@@ -609,11 +813,30 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
     d->has_bimi = TRUE;
     d->bimi_result = run->bimi->code;
     d->bimi_reason = g_strdup(run->bimi->reason);
+    d->author_domain = g_strdup(run->bimi->author_domain);
+    d->selector = g_strdup(run->bimi->record_selector != NULL ? run->bimi->record_selector : run->bimi->selector);
+  }
+  if (d->author_domain == NULL && run->dmarc != NULL)
+    d->author_domain = g_strdup(run->dmarc->author_domain);
+  header_form(ev, run, &d->bimi_location, &d->bimi_indicator);
+  if (run->started_us > 0) {
+    gint64 total = g_get_monotonic_time() - run->started_us;
+    d->fetch_ms = (double) run->evidence_us / 1000.0;
+    d->dns_ms = (double) MAX(total - run->evidence_us, 0) / 1000.0;
   }
   d->json = bimi_evaluate__build_json(ev, run);
-  g_atomic_int_inc(&ev->n_decisions[run->kind]);
-  if (run->temperror)
-    g_atomic_int_inc(&ev->n_temperror);
+  if (d->json != NULL && JSON_NODE_HOLDS_OBJECT(d->json) && !run->domain_status) {
+    /* The header form an MTA or a webmail can stamp (docs/api.md "The header form"). */
+    JsonObject *o = json_node_get_object(d->json);
+    if (d->bimi_location != NULL) {
+      json_object_set_string_member(o, "bimi_location", d->bimi_location);
+      json_object_set_string_member(o, "bimi_indicator", d->bimi_indicator);
+    } else {
+      json_object_set_null_member(o, "bimi_location");
+      json_object_set_null_member(o, "bimi_indicator");
+    }
+  }
+  count_run(ev, run);
   bimi_evaluate__run_clear(run);
   return d;
 }
@@ -636,8 +859,10 @@ bimi_evaluate__run_evidence(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
     return;
   if (r->record->location == NULL && r->record->evidence == NULL)
     return;
+  gint64 t0 = g_get_monotonic_time();
   run->verdict = bimi_evaluate__evidence(ev, r->record_domain, r->record_selector ? r->record_selector : r->selector,
                                          r->record->location, r->record->evidence, r->ttl, now);
+  run->evidence_us += g_get_monotonic_time() - t0;
 }
 
 /* ---- a domain without a message ---------------------------------------- */
@@ -689,8 +914,9 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
                                    "not a selector (dot-separated LDH labels)");
     return NULL;
   }
-  g_atomic_int_inc(&ev->n_domain_status);
+  bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_EVALUATIONS, "domain", NULL);
   run.domain_status = TRUE;
+  run.started_us = g_get_monotonic_time();
 
   /* a message From: @domain whose DMARC passed through an aligned DKIM d=@domain */
   bimi_dmarc_message_input_init_domain(&input, domain);
@@ -805,43 +1031,180 @@ bimi_evaluator_logo_png(BimiEvaluator *ev, const char *hash, guint px, GError **
   return png;
 }
 
-/* ---- metrics (Prometheus text exposition format 0.0.4) ----------------- */
+/* ---- metrics (Prometheus text exposition format 0.0.4) -----------------
+ *
+ * One family per thing, each a row of metric_families: name, type, help and
+ * label names. Labelled counters are counted with bimi_evaluate__count() into
+ * one table (family, label values) → count; the stats of the caches, the
+ * render pool and the resolver are turned into series of the same families
+ * when scraped. A family is printed (HELP and TYPE) even before its first
+ * sample, so dashboards and alerts can name it from the start. */
+
+typedef struct {
+  const char *name;
+  const char *type;
+  const char *help;
+  const char *labels[2];  /* label names, NULL when fewer */
+} MetricFamily;
+
+static const MetricFamily metric_families[BIMI_EVALUATE_N_METRICS] = {
+  [BIMI_EVALUATE_METRIC_EVALUATIONS] = { "bimi_evaluations_total", "counter",
+    "Evaluations run: kind message (POST /evaluate, bimi evaluate) or domain (domain status).", { "kind", NULL } },
+  [BIMI_EVALUATE_METRIC_DECISIONS] = { "bimi_decisions_total", "counter",
+    "Decisions by kind (none, logo, logo+checkmark) and stable reason code.", { "decision", "reason" } },
+  [BIMI_EVALUATE_METRIC_TEMPERRORS] = { "bimi_decision_temperrors_total", "counter",
+    "Decisions some input of which could not be evaluated now (retry later).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_AUTH_RESULTS] = { "bimi_auth_results_total", "counter",
+    "Authentication results of evaluated messages: method fcrdns, spf, dkim (one per signature), dmarc.",
+    { "method", "result" } },
+  [BIMI_EVALUATE_METRIC_DNS_ANSWERS] = { "bimi_dns_answers_total", "counter",
+    "DNS answers by result (noerror, nodata, nxdomain, temperror).", { "result", NULL } },
+  [BIMI_EVALUATE_METRIC_DNS_TIMEOUTS] = { "bimi_dns_timeouts_total", "counter",
+    "DNS questions that timed out (a temperror answer).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_DNS_QUESTIONS] = { "bimi_dns_questions_total", "counter",
+    "Questions handed to libunbound (answers not in the in-process cache).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_ENVELOPE_INLINE] = { "bimi_envelope_inline_total", "counter",
+    "Envelope checks (FCrDNS, SPF) run inline because their DNS answers were cached.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_VALIDATIONS] = { "bimi_indicator_validations_total", "counter",
+    "Logo and evidence validations run (record-cache misses).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_FETCHES] = { "bimi_fetches_total", "counter",
+    "HTTPS fetches by kind (logo, evidence) and outcome (ok, not-modified, or the failure reason).",
+    { "kind", "outcome" } },
+  [BIMI_EVALUATE_METRIC_CERT_VERDICTS] = { "bimi_certificate_verdicts_total", "counter",
+    "Evidence Document verdicts by certificate type and verdict (valid, or the first failed check).",
+    { "type", "verdict" } },
+  [BIMI_EVALUATE_METRIC_CACHE_LOOKUPS] = { "bimi_cache_lookups_total", "counter",
+    "Cache lookups by cache (record, logo_store, unrenderable, dns) and result (hit, negative_hit, stale, miss, wait).",
+    { "cache", "result" } },
+  [BIMI_EVALUATE_METRIC_CACHE_ENTRIES] = { "bimi_cache_entries", "gauge", "Entries (files) in a cache now.",
+    { "cache", NULL } },
+  [BIMI_EVALUATE_METRIC_CACHE_BYTES] = { "bimi_cache_bytes", "gauge", "Bytes in a cache now.", { "cache", NULL } },
+  [BIMI_EVALUATE_METRIC_CACHE_EVICTIONS] = { "bimi_cache_evictions_total", "counter",
+    "Entries evicted by a cache's size bound.", { "cache", NULL } },
+  [BIMI_EVALUATE_METRIC_CACHE_WRITES] = { "bimi_cache_writes_total", "counter", "Files written to a cache.",
+    { "cache", NULL } },
+  [BIMI_EVALUATE_METRIC_RENDERS] = { "bimi_renders_total", "counter",
+    "PNG renders in the worker pool by outcome (ok, failed).", { "outcome", NULL } },
+  [BIMI_EVALUATE_METRIC_RENDER_PROBES] = { "bimi_render_probes_total", "counter",
+    "First renders of a logo before a decision shows it.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_RENDER_WORKERS] = { "bimi_render_worker_events_total", "counter",
+    "Render worker processes: spawned, died (replaced), died_idle, deadline_killed, retried (requests resent).",
+    { "event", NULL } },
+  [BIMI_EVALUATE_METRIC_UNRENDERABLE] = { "bimi_logos_unrenderable_total", "counter",
+    "Logos judged unrenderable (deadline, memory, librsvg error): decision none, svg-unrenderable.", { NULL, NULL } },
+  /* [cache] backend = redis (issue 18): samples only with that backend */
+  [BIMI_EVALUATE_METRIC_REDIS_UP] = { "bimi_cache_redis_up", "gauge",
+    "1 while the shared Redis answers, 0 while this node serves from memory.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_DOWNS] = { "bimi_cache_redis_down_total", "counter",
+    "Times Redis became unavailable (fallback to node memory).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_RECOVERIES] = { "bimi_cache_redis_recoveries_total", "counter",
+    "Times Redis became reachable again.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_FALLBACKS] = { "bimi_cache_redis_fallbacks_total", "counter",
+    "Cache operations served from node memory because Redis was unavailable.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_ERRORS] = { "bimi_cache_redis_errors_total", "counter",
+    "Redis connects or commands that failed.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_COMMANDS] = { "bimi_cache_redis_commands_total", "counter", "Redis commands sent.",
+    { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_INVALID_VALUES] = { "bimi_cache_redis_invalid_values_total", "counter",
+    "Values in Redis that were truncated or not ours, treated as misses.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_REMOTE_HITS] = { "bimi_cache_redis_remote_hits_total", "counter",
+    "Record-cache entries read from Redis (stored by another node or fresher there).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_LOCK_WAITS] = { "bimi_cache_redis_lock_waits_total", "counter",
+    "Cold lookups that waited for another node's single-flight lock.", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_WAIT_TIMEOUTS] = { "bimi_cache_redis_wait_timeouts_total", "counter",
+    "Waits for another node that ran past [cache] wait_ms (this node fetched itself).", { NULL, NULL } },
+  [BIMI_EVALUATE_METRIC_REDIS_LOGOS] = { "bimi_cache_redis_logos_total", "counter",
+    "Logo SVGs taken from Redis into this node's store.", { NULL, NULL } },
+};
+
+/* The key of one series in ev->counters: family index, then the label values, 0x1f-separated. */
+static char *
+series_key(BimiEvaluateMetric m, const char *l1, const char *l2)
+{
+  return g_strdup_printf("%02d\x1f%s\x1f%s", (int) m, l1 != NULL ? l1 : "", l2 != NULL ? l2 : "");
+}
+
+void
+bimi_evaluate__count(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2)
+{
+  g_autofree char *key = series_key(metric, label1, label2);
+  guint64 *n;
+
+  g_return_if_fail(ev != NULL && (guint) metric < BIMI_EVALUATE_N_METRICS);
+  g_mutex_lock(&ev->counters_lock);
+  n = g_hash_table_lookup(ev->counters, key);
+  if (n == NULL) {
+    n = g_new0(guint64, 1);
+    g_hash_table_insert(ev->counters, g_steal_pointer(&key), n);
+  }
+  (*n)++;
+  g_mutex_unlock(&ev->counters_lock);
+}
+
+/* One sample line of family @m. */
+static void
+append_series(GString *out, BimiEvaluateMetric m, const char *l1, const char *l2, guint64 value)
+{
+  const MetricFamily *f = &metric_families[m];
+
+  g_string_append(out, f->name);
+  if (f->labels[0] != NULL) {
+    g_autofree char *v1 = g_strescape(l1 != NULL ? l1 : "", NULL);
+    g_string_append_printf(out, "{%s=\"%s\"", f->labels[0], v1);
+    if (f->labels[1] != NULL) {
+      g_autofree char *v2 = g_strescape(l2 != NULL ? l2 : "", NULL);
+      g_string_append_printf(out, ",%s=\"%s\"", f->labels[1], v2);
+    }
+    g_string_append_c(out, '}');
+  }
+  g_string_append_printf(out, " %" G_GUINT64_FORMAT "\n", value);
+}
+
+typedef struct {
+  char *key;      /* series_key() */
+  guint64 value;
+} Series;
+
+static gint
+series_cmp(gconstpointer a, gconstpointer b)
+{
+  return strcmp(((const Series *) a)->key, ((const Series *) b)->key);
+}
 
 static void
-metric(GString *out, const char *name, const char *type, const char *help, guint64 value)
+series_clear(gpointer p)
 {
-  g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", name, help, name, type,
-                         name, value);
+  g_free(((Series *) p)->key);
+}
+
+/* A series computed at scrape time (from stats), beside the counted ones. */
+static void
+add_series(GArray *all, BimiEvaluateMetric m, const char *l1, const char *l2, guint64 value)
+{
+  Series s = { series_key(m, l1, l2), value };
+  g_array_append_val(all, s);
 }
 
 /* [cache] backend = redis (issue 18): the fleet cache's state and fallbacks. */
 static void
-append_redis_metrics(BimiEvaluator *ev, GString *out)
+add_redis_series(BimiEvaluator *ev, GArray *all)
 {
   BimiRedisStats rs;
   BimiRedisBackendStats bs;
 
   bimi_redis_get_stats(ev->redis, &rs);
   bimi_record_cache_backend_redis_stats(ev->records_backend, &bs);
-  metric(out, "bimi_cache_redis_up", "gauge", "1 while the shared Redis answers, 0 while this node serves from memory.",
-         rs.up ? 1 : 0);
-  metric(out, "bimi_cache_redis_down_total", "counter", "Times Redis became unavailable (fallback to node memory).",
-         rs.downs);
-  metric(out, "bimi_cache_redis_recoveries_total", "counter", "Times Redis became reachable again.", rs.recoveries);
-  metric(out, "bimi_cache_redis_fallbacks_total", "counter",
-         "Cache operations served from node memory because Redis was unavailable.", rs.fallbacks);
-  metric(out, "bimi_cache_redis_errors_total", "counter", "Redis connects or commands that failed.", rs.errors);
-  metric(out, "bimi_cache_redis_commands_total", "counter", "Redis commands sent.", rs.commands);
-  metric(out, "bimi_cache_redis_invalid_values_total", "counter",
-         "Values in Redis that were truncated or not ours, treated as misses.", rs.invalid_values);
-  metric(out, "bimi_cache_redis_remote_hits_total", "counter",
-         "Record-cache entries read from Redis (stored by another node or fresher there).", bs.remote_hits);
-  metric(out, "bimi_cache_redis_lock_waits_total", "counter",
-         "Cold lookups that waited for another node's single-flight lock.", bs.lock_waits);
-  metric(out, "bimi_cache_redis_wait_timeouts_total", "counter",
-         "Waits for another node that ran past [cache] wait_ms (this node fetched itself).", bs.wait_timeouts);
-  metric(out, "bimi_cache_redis_logos_total", "counter", "Logo SVGs taken from Redis into this node's store.",
-         (guint64) g_atomic_int_get(&ev->n_fleet_logos));
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_UP, NULL, NULL, rs.up ? 1 : 0);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_DOWNS, NULL, NULL, rs.downs);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_RECOVERIES, NULL, NULL, rs.recoveries);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_FALLBACKS, NULL, NULL, rs.fallbacks);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_ERRORS, NULL, NULL, rs.errors);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_COMMANDS, NULL, NULL, rs.commands);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_INVALID_VALUES, NULL, NULL, rs.invalid_values);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_REMOTE_HITS, NULL, NULL, bs.remote_hits);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_LOCK_WAITS, NULL, NULL, bs.lock_waits);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_WAIT_TIMEOUTS, NULL, NULL, bs.wait_timeouts);
+  add_series(all, BIMI_EVALUATE_METRIC_REDIS_LOGOS, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_fleet_logos));
 }
 
 void
@@ -850,68 +1213,82 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   BimiRecordCacheStats rc;
   BimiLogoStoreStats ls;
   BimiRenderPoolStats rp;
+  BimiDnsStats dns;
+  g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Series));
+  GHashTableIter it;
+  gpointer key, value;
+  guint i = 0;
 
   g_return_if_fail(ev != NULL && out != NULL);
-  metric(out, "bimi_evaluations_total", "counter", "Messages evaluated.",
-         (guint64) g_atomic_int_get(&ev->n_evaluations));
-  metric(out, "bimi_envelope_inline_total", "counter",
-         "Envelope checks (FCrDNS, SPF) run inline because their DNS answers were cached.",
-         (guint64) g_atomic_int_get(&ev->n_envelope_inline));
+  g_array_set_clear_func(all, series_clear);
+  g_mutex_lock(&ev->counters_lock);
+  g_hash_table_iter_init(&it, ev->counters);
+  while (g_hash_table_iter_next(&it, &key, &value)) {
+    Series s = { g_strdup(key), *(guint64 *) value };
+    g_array_append_val(all, s);
+  }
+  g_mutex_unlock(&ev->counters_lock);
+
+  bimi_dns_resolver_get_stats(ev->resolver, &dns);
+  for (BimiDnsStatus st = BIMI_DNS_NOERROR; st <= BIMI_DNS_TEMPERROR; st++) {
+    g_autofree char *lower = g_ascii_strdown(bimi_dns_status_to_string(st), -1);
+    add_series(all, BIMI_EVALUATE_METRIC_DNS_ANSWERS, lower, NULL, dns.answers[st]);
+  }
+  add_series(all, BIMI_EVALUATE_METRIC_DNS_TIMEOUTS, NULL, NULL, dns.timeouts);
   {
     BimiDnsCacheStats dc;
     bimi_dns_resolver_get_cache_stats(ev->resolver, &dc);
-    metric(out, "bimi_dns_cache_hits_total", "counter", "DNS lookups answered from the in-process cache.", dc.hits);
-    metric(out, "bimi_dns_cache_misses_total", "counter", "DNS lookups not in the in-process cache.", dc.misses);
-    metric(out, "bimi_dns_questions_total", "counter", "Questions handed to libunbound.", dc.questions);
-    metric(out, "bimi_dns_cache_entries", "gauge", "Answers held by the in-process DNS cache.", dc.entries);
+    add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "dns", "hit", dc.hits);
+    add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "dns", "miss", dc.misses);
+    add_series(all, BIMI_EVALUATE_METRIC_CACHE_ENTRIES, "dns", NULL, dc.entries);
+    add_series(all, BIMI_EVALUATE_METRIC_DNS_QUESTIONS, NULL, NULL, dc.questions);
   }
-  metric(out, "bimi_domain_status_total", "counter", "Domain status requests evaluated.",
-         (guint64) g_atomic_int_get(&ev->n_domain_status));
-  g_string_append(out, "# HELP bimi_decisions_total Decisions by kind.\n# TYPE bimi_decisions_total counter\n");
-  for (guint k = BIMI_DECISION_NONE; k <= BIMI_DECISION_LOGO_CHECKMARK; k++)
-    g_string_append_printf(out, "bimi_decisions_total{decision=\"%s\"} %d\n", bimi_decision_kind_to_string(k),
-                           g_atomic_int_get(&ev->n_decisions[k]));
-  metric(out, "bimi_decision_temperrors_total", "counter", "Decisions that were temperror.",
-         (guint64) g_atomic_int_get(&ev->n_temperror));
-  metric(out, "bimi_indicator_validations_total", "counter", "Logo and evidence validations run (cache misses).",
-         (guint64) g_atomic_int_get(&ev->n_validations));
-  metric(out, "bimi_fetches_total", "counter", "HTTPS fetches of logos and evidence documents.",
-         (guint64) g_atomic_int_get(&ev->n_fetches));
+  add_series(all, BIMI_EVALUATE_METRIC_ENVELOPE_INLINE, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_envelope_inline));
+  add_series(all, BIMI_EVALUATE_METRIC_VALIDATIONS, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_validations));
+
   bimi_record_cache_get_stats(ev->records, &rc);
-  metric(out, "bimi_record_cache_hits_total", "counter", "Fresh positive record-cache hits.", rc.hits);
-  metric(out, "bimi_record_cache_negative_hits_total", "counter", "Fresh negative record-cache hits.",
-         rc.negative_hits);
-  metric(out, "bimi_record_cache_stale_hits_total", "counter", "Stale record-cache entries served.", rc.stale_hits);
-  metric(out, "bimi_record_cache_misses_total", "counter", "Record-cache misses.", rc.misses);
-  metric(out, "bimi_record_cache_waits_total", "counter", "Single-flight waits.", rc.waits);
-  metric(out, "bimi_record_cache_entries", "gauge", "Record-cache entries.", rc.entries);
-  metric(out, "bimi_record_cache_evictions_total", "counter", "Record-cache LRU evictions.", rc.evictions);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "record", "hit", rc.hits);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "record", "negative_hit", rc.negative_hits);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "record", "stale", rc.stale_hits);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "record", "miss", rc.misses);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "record", "wait", rc.waits);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_ENTRIES, "record", NULL, rc.entries);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_EVICTIONS, "record", NULL, rc.evictions);
   if (ev->redis != NULL)
-    append_redis_metrics(ev, out);
+    add_redis_series(ev, all);
   bimi_logo_store_get_stats(ev->store, &ls);
-  metric(out, "bimi_logo_store_hits_total", "counter", "Logo store reads served.", ls.hits);
-  metric(out, "bimi_logo_store_misses_total", "counter", "Logo store misses.", ls.misses);
-  metric(out, "bimi_logo_store_writes_total", "counter", "Logo store files written.", ls.writes);
-  metric(out, "bimi_logo_store_files", "gauge", "Logo store files.", ls.files);
-  metric(out, "bimi_logo_store_bytes", "gauge", "Logo store bytes.", ls.bytes);
-  bimi_report_recorder_append_metrics(ev->recorder, out);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "logo_store", "hit", ls.hits);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "logo_store", "miss", ls.misses);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_ENTRIES, "logo_store", NULL, ls.files);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_BYTES, "logo_store", NULL, ls.bytes);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_EVICTIONS, "logo_store", NULL, ls.evictions);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_WRITES, "logo_store", NULL, ls.writes);
+  add_series(all, BIMI_EVALUATE_METRIC_CACHE_LOOKUPS, "unrenderable", "hit",
+             (guint64) g_atomic_int_get(&ev->n_unrenderable_hits));
   bimi_render_pool_get_stats(ev->pool, &rp);
-  metric(out, "bimi_render_requests_total", "counter", "PNG renders requested from the worker pool.", rp.requests);
-  metric(out, "bimi_render_failures_total", "counter", "PNG renders that failed.", rp.failures);
-  metric(out, "bimi_render_workers_spawned_total", "counter", "Render worker processes started.", rp.spawned);
-  metric(out, "bimi_render_worker_deaths_total", "counter", "Render workers found dead and replaced.", rp.deaths);
-  metric(out, "bimi_render_worker_idle_deaths_total", "counter",
-         "Render workers that died while idle, reaped and replaced at once.", rp.idle_deaths);
-  metric(out, "bimi_render_deadline_kills_total", "counter", "Render workers killed at the render deadline.",
-         rp.deadline_kills);
-  metric(out, "bimi_render_retries_total", "counter", "Renders sent again to a fresh worker after a worker death.",
-         rp.retries);
-  metric(out, "bimi_render_probes_total", "counter", "First renders of a logo before a decision shows it.",
-         (guint64) g_atomic_int_get(&ev->n_probes));
-  metric(out, "bimi_logos_unrenderable_total", "counter",
-         "Logos judged unrenderable (deadline, memory, librsvg error): decision none, svg-unrenderable.",
-         (guint64) g_atomic_int_get(&ev->n_unrenderable));
-  metric(out, "bimi_logos_unrenderable_cached_total", "counter",
-         "Validations and PNG requests answered from the unrenderable cache without a render.",
-         (guint64) g_atomic_int_get(&ev->n_unrenderable_hits));
+  add_series(all, BIMI_EVALUATE_METRIC_RENDERS, "ok", NULL, rp.requests - MIN(rp.failures, rp.requests));
+  add_series(all, BIMI_EVALUATE_METRIC_RENDERS, "failed", NULL, rp.failures);
+  add_series(all, BIMI_EVALUATE_METRIC_RENDER_PROBES, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_probes));
+  add_series(all, BIMI_EVALUATE_METRIC_RENDER_WORKERS, "spawned", NULL, rp.spawned);
+  add_series(all, BIMI_EVALUATE_METRIC_RENDER_WORKERS, "died", NULL, rp.deaths);
+  add_series(all, BIMI_EVALUATE_METRIC_RENDER_WORKERS, "died_idle", NULL, rp.idle_deaths);
+  add_series(all, BIMI_EVALUATE_METRIC_RENDER_WORKERS, "deadline_killed", NULL, rp.deadline_kills);
+  add_series(all, BIMI_EVALUATE_METRIC_RENDER_WORKERS, "retried", NULL, rp.retries);
+  add_series(all, BIMI_EVALUATE_METRIC_UNRENDERABLE, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_unrenderable));
+
+  /* Family by family (the key starts with the family index), label values sorted within. */
+  g_array_sort(all, series_cmp);
+  for (int m = 0; m < BIMI_EVALUATE_N_METRICS; m++) {
+    const MetricFamily *f = &metric_families[m];
+    g_string_append_printf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name, f->type);
+    for (; i < all->len; i++) {
+      const Series *s = &g_array_index(all, Series, i);
+      g_auto(GStrv) parts = g_strsplit(s->key, "\x1f", 3);
+      if ((int) g_ascii_strtoull(parts[0], NULL, 10) != m)
+        break;
+      append_series(out, (BimiEvaluateMetric) m, parts[1], parts[2], s->value);
+    }
+  }
+  /* report/: the DMARC report records (bimi_report_records_total, bimi_report_queue_length) */
+  bimi_report_recorder_append_metrics(ev->recorder, out);
 }

@@ -145,6 +145,15 @@ typedef struct {
   BimiBimiResultCode bimi_result; /**< the bimi= result (spec §9.1) */
   char *bimi_reason;            /**< its human reason */
   char *indicator_detail;       /**< the logo/evidence validation's one-line detail, NULL when none ran */
+  /* For the request log line (fcgi) and --headers: */
+  char *author_domain;          /**< RFC5322.From domain, NULL without a usable From */
+  char *selector;               /**< BIMI selector used, NULL when discovery did not run */
+  char *bimi_location;          /**< BIMI-Location value ("v=BIMI1; l=...; a=..."), NULL unless a logo is shown
+                                 *   (draft §7.7, spec/bimi-receiver.md §9.2) */
+  char *bimi_indicator;         /**< BIMI-Indicator value: base64 of the shown SVG, unfolded; NULL likewise */
+  double dns_ms;                /**< milliseconds before the logo/evidence step: authentication and BIMI
+                                 *   discovery, DNS-bound */
+  double fetch_ms;              /**< milliseconds in the logo/evidence step: fetches (or cache) and validation */
 } BimiDecision;
 
 void bimi_decision_free(BimiDecision *decision);
@@ -163,6 +172,58 @@ typedef struct _BimiEvaluator BimiEvaluator;
  * Returns: (transfer full): the evaluator, or NULL with @error set.
  */
 BimiEvaluator *bimi_evaluator_new(BimiConfig *config, GError **error);
+
+/**
+ * bimi_evaluator_check_config:
+ * @config: a parsed configuration
+ * @source: the configuration file's name, for the messages
+ * @problems: (element-type utf8): gets one message per problem, appended
+ *
+ * Runs every check bimi_evaluator_new() runs, without stopping at the first
+ * problem and without opening anything for writing (no cache directory is
+ * created, no render worker started): the paths (bimi_config_check_paths()),
+ * the SVG schema, the resolver (each forwarder, zone file and trust anchor),
+ * the fetcher (CA file, each resolve pin and connect_to entry), the trust
+ * store and the render worker. `bimi-fcgi --check-config` runs it.
+ *
+ * Returns: TRUE when no problem was found.
+ */
+gboolean bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrArray *problems);
+
+/**
+ * BimiEvaluatorBrandFunc:
+ * @domain: the record domain, @selector: its selector (both escaped for a log)
+ * @failure: (nullable): the brand-side failure ("VMC expired 2026-11-30T00:00:00Z",
+ *   "logo-fetch-failed: ..."), escaped; NULL when the brand's indicator validates again
+ * @user_data: as given to bimi_evaluator_set_brand_func()
+ *
+ * Called once per brand (domain, selector) per change of state, from the
+ * evaluating thread: the first failure, another failure, the recovery.
+ */
+typedef void (*BimiEvaluatorBrandFunc)(const char *domain, const char *selector, const char *failure,
+                                       gpointer user_data);
+
+/**
+ * bimi_evaluator_set_brand_func:
+ * @func: (nullable): where brand state changes go (bimi-fcgi logs them at warning level); NULL: nowhere
+ *
+ * Set before the evaluator is shared between threads.
+ */
+void bimi_evaluator_set_brand_func(BimiEvaluator *evaluator, BimiEvaluatorBrandFunc func, gpointer user_data);
+
+/**
+ * bimi_evaluate_dmarc_status_build_json:
+ * @dmarc: the DMARC evaluation of a domain without a message (bimi_dmarc_message_input_init_domain())
+ * @gate: (nullable): BIMI's enforcement gate over it, NULL when it did not run
+ * @b: a builder where a value is expected
+ *
+ * The "dmarc" member of domain status and `bimi lookup --json`: what was checked — the policy record
+ * found and whether it enforces — never a DMARC result, since no message was evaluated:
+ * {"checked": "policy", "mode", "author_domain", "org_domain", "record_found", "policy_domain",
+ *  "policy", "enforcing" (null on a DNS temperror), "reason", "queries"}.
+ */
+void bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *dmarc, const BimiBimiGate *gate, JsonBuilder *b);
+
 /* Reference counted, so that a SIGHUP reload can swap in a new evaluator while
  * requests in flight finish on the old one. Thread-safe. */
 BimiEvaluator *bimi_evaluator_ref(BimiEvaluator *evaluator);

@@ -31,8 +31,11 @@ typedef struct {
   BimiFcgiRouteId route;
   gboolean head;
   guint status;
-  const char *decision;   /* for the log and metrics */
+  const char *decision;   /* for the log line */
   gboolean body_done;     /* FCGI_STDIN read to its end */
+  /* the decision's fields for the log line (owned; NULL: none) */
+  char *reason, *author_domain, *selector, *cert_type;
+  double dns_ms, fetch_ms;
 } Exchange;
 
 static const char *
@@ -198,6 +201,12 @@ respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
   g_autofree char *etag = NULL;
 
   ex->decision = bimi_decision_kind_to_string(d->kind);
+  ex->reason = g_strdup(d->reason);
+  ex->author_domain = g_strdup(d->author_domain);
+  ex->selector = g_strdup(d->selector);
+  ex->cert_type = g_strdup(d->mark != NULL ? d->mark->certificate_type : NULL);
+  ex->dns_ms = d->dns_ms;
+  ex->fetch_ms = d->fetch_ms;
   if (is_public) {
     etag = decision_weak_etag(d->json);
     if (bimi_fcgi_etag_matches(FCGX_GetParam("HTTP_IF_NONE_MATCH", ex->req->envp), etag)) {
@@ -454,8 +463,27 @@ finish(Exchange *ex, gint64 started_us)
   g_autofree char *path_raw = ex->path != NULL ? g_strndup(ex->path, ex->path_len) : NULL;
   g_autofree char *path = bimi_fcgi_log_escape(path_raw, 200);
 
-  bimi_fcgi_metrics_observe(ex->ctx->metrics, ex->route, ex->status, seconds, ex->decision);
-  g_info("%s %s %u %s %.1fms", method, path, ex->status, ex->decision != NULL ? ex->decision : "-", seconds * 1000.0);
+  bimi_fcgi_metrics_observe(ex->ctx->metrics, ex->route, ex->status, seconds);
+  if (bimi_fcgi_log_enabled(G_LOG_LEVEL_INFO)) {
+    /* One line per request: what was asked, and for a decision why (its reason), for whom (author domain,
+     * selector), on what (certificate type) and where the time went. Sender-controlled values escaped. */
+    g_autofree char *status = g_strdup_printf("%u", ex->status);
+    g_autofree char *total = g_strdup_printf("%.1f", seconds * 1000.0);
+    g_autofree char *dns = ex->decision != NULL ? g_strdup_printf("%.1f", ex->dns_ms) : NULL;
+    g_autofree char *fetch = ex->decision != NULL ? g_strdup_printf("%.1f", ex->fetch_ms) : NULL;
+    g_autofree char *domain = ex->author_domain != NULL ? bimi_fcgi_log_escape(ex->author_domain, 255) : NULL;
+    g_autofree char *selector = ex->selector != NULL ? bimi_fcgi_log_escape(ex->selector, 64) : NULL;
+    const BimiFcgiLogField fields[] = {
+      { "method", method }, { "path", path }, { "status", status }, { "decision", ex->decision },
+      { "reason", ex->reason }, { "author_domain", domain }, { "selector", selector },
+      { "certificate_type", ex->cert_type }, { "dns_ms", dns }, { "fetch_ms", fetch }, { "total_ms", total },
+    };
+    bimi_fcgi_log_request(fields, G_N_ELEMENTS(fields));
+  }
+  g_clear_pointer(&ex->reason, g_free);
+  g_clear_pointer(&ex->author_domain, g_free);
+  g_clear_pointer(&ex->selector, g_free);
+  g_clear_pointer(&ex->cert_type, g_free);
 }
 
 gboolean

@@ -25,6 +25,39 @@ gboolean bimi_fcgi_log_set_level(const char *level);
 /** Returns: whether a message at @level would be printed now (to skip building it). */
 gboolean bimi_fcgi_log_enabled(GLogLevelFlags level);
 
+/**
+ * bimi_fcgi_log_set_format:
+ * @format: "text" or "json" ([server] log_format)
+ *
+ * text: "TIME bimi-fcgi[PID] LEVEL: MESSAGE"; json: one object per line,
+ * {"time", "level", "pid", "message"} plus the fields of a request line.
+ * Thread-safe. Returns: FALSE (format unchanged) for any other word.
+ */
+gboolean bimi_fcgi_log_set_format(const char *format);
+
+/** One field of a request line: @value already escaped for a log (or NULL: absent). */
+typedef struct {
+  const char *name;
+  const char *value;
+} BimiFcgiLogField;
+
+/**
+ * bimi_fcgi_log_request:
+ * @fields: (array length=n_fields): method and path first (the text form starts
+ *   "METHOD PATH STATUS"), then key=value fields; a NULL value is left out
+ *
+ * The request line, at info level: text "GET /p 200 decision=none reason=no-record ... total_ms=1.2";
+ * json the same fields as members.
+ */
+void bimi_fcgi_log_request(const BimiFcgiLogField *fields, gsize n_fields);
+
+/**
+ * bimi_fcgi_log_brand:
+ * A BimiEvaluatorBrandFunc (evaluate/evaluate.h): a brand-side failure or recovery at warning level,
+ * "vmc.example.com: VMC expired 2026-11-30T00:00:00Z (selector default)". @user_data is unused.
+ */
+void bimi_fcgi_log_brand(const char *domain, const char *selector, const char *failure, gpointer user_data);
+
 G_END_DECLS
 
 #endif /* BIMI_FCGI_LOG_H */

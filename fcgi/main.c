@@ -7,6 +7,12 @@
  * serves until SIGTERM (fcgi/server.c). Logs go to stderr at [server]
  * log_level (fcgi/log.c). Exit: 0 after SIGTERM or a good --check-config,
  * 1 bad configuration or setup, 2 usage.
+ *
+ * --check-config runs every check the start runs (bimi_evaluator_check_config():
+ * files, resolver, fetcher, trust store, render worker; the listen address and
+ * its directory) without binding or creating anything, and prints every
+ * problem, one per line, not only the first; settings for tests only
+ * (bimi_config_warnings()) are warnings, here and at start.
  */
 #include "fcgi/log.h"
 #include "fcgi/server.h"
@@ -16,6 +22,76 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+/* Each line of @text on @out, after @prefix. */
+static void
+print_lines(FILE *out, const char *prefix, const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    fprintf(out, "%s%s\n", prefix, lines[i]);
+}
+
+/* [server] listen: its syntax, and for a unix socket that its directory exists
+ * (bind(2) would fail at start). Nothing is bound. */
+static void
+check_listen(const BimiConfig *config, const char *source, GPtrArray *problems)
+{
+  g_autoptr(GError) error = NULL;
+  BimiFcgiListen listen;
+
+  if (!bimi_fcgi_listen_parse(config->server_listen, &listen, &error)) {
+    g_ptr_array_add(problems, g_strdup_printf("%s: %s", source, error->message));
+    return;
+  }
+  if (listen.unix_path != NULL) {
+    g_autofree char *dir = g_path_get_dirname(listen.unix_path);
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+      g_ptr_array_add(problems, g_strdup_printf("%s: [server] listen = %s: the directory %s does not exist "
+                                                "(with systemd, RuntimeDirectory= creates it)",
+                                                source, config->server_listen, dir));
+    else if (access(dir, W_OK | X_OK) != 0)
+      g_ptr_array_add(problems, g_strdup_printf("%s: [server] listen = %s: the directory %s is not writable "
+                                                "by this user", source, config->server_listen, dir));
+  }
+  bimi_fcgi_listen_clear(&listen);
+}
+
+/* --check-config: exit 0 with "configuration ok" and the changed keys, or 1
+ * with every problem on stderr, one per line. */
+static int
+check_config(const char *config_path)
+{
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) config = bimi_config_load_collecting(config_path, problems, &error);
+  g_auto(GStrv) warnings = NULL;
+  g_autofree char *changed = NULL;
+
+  if (config == NULL) {
+    print_lines(stderr, "bimi-fcgi: ", error->message);
+    return 1;
+  }
+  warnings = bimi_config_warnings(config);
+  for (guint i = 0; warnings[i] != NULL; i++)
+    fprintf(stderr, "bimi-fcgi: %s: warning: %s\n", config_path, warnings[i]);
+  check_listen(config, config_path, problems);
+  bimi_evaluator_check_config(config, config_path, problems);
+  for (guint i = 0; i < problems->len; i++)
+    fprintf(stderr, "bimi-fcgi: %s\n", (const char *) problems->pdata[i]);
+  if (problems->len > 0) {
+    fprintf(stderr, "bimi-fcgi: %s: %u problem%s, the service would not start\n", config_path, problems->len,
+            problems->len == 1 ? "" : "s");
+    return 1;
+  }
+  changed = bimi_config_format_changed(config);
+  printf("bimi-fcgi: %s: configuration ok\n", config_path);
+  /* The keys the file sets away from their defaults (evaluate/config.c's key table). */
+  fputs(changed, stdout);
+  return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -50,39 +126,31 @@ main(int argc, char **argv)
     return 2;
   }
 
+  if (check_only)
+    return check_config(config_path);
   g_autoptr(BimiConfig) config = bimi_config_new_from_file(config_path, &error);
   if (config == NULL) {
-    fprintf(stderr, "bimi-fcgi: %s\n", error->message);
+    print_lines(stderr, "bimi-fcgi: ", error->message);
     return 1;
   }
+  g_auto(GStrv) warnings = bimi_config_warnings(config);
   BimiFcgiListen listen;
   if (!bimi_fcgi_listen_parse(config->server_listen, &listen, &error)) {
     fprintf(stderr, "bimi-fcgi: %s: %s\n", config_path, error->message);
     return 1;
   }
   bimi_fcgi_listen_clear(&listen);
-  if (check_only) {
-    /* The files the configuration names must load too: a missing trust store is
-     * caught before systemd starts the service, not at the first Evidence Document. */
-    g_autoptr(BimiVmcTrust) trust = bimi_vmc_trust_new_from_files(config->trust_bimi_roots, config->trust_ct_logs,
-                                                                  &error);
-    if (trust == NULL) {
-      fprintf(stderr, "bimi-fcgi: %s: [trust]: %s\n", config_path, error->message);
-      return 1;
-    }
-    g_autofree char *changed = bimi_config_format_changed(config);
-    printf("bimi-fcgi: %s: configuration ok\n", config_path);
-    /* The keys the file sets away from their defaults (evaluate/config.c's key table). */
-    fputs(changed, stdout);
-    return 0;
-  }
   bimi_fcgi_log_set_level(config->server_log_level);
+  bimi_fcgi_log_set_format(config->server_log_format);
+  for (guint i = 0; warnings[i] != NULL; i++)
+    g_warning("%s: %s", config_path, warnings[i]);
 
   g_autoptr(BimiEvaluator) evaluator = bimi_evaluator_new(config, &error);
   if (evaluator == NULL) {
     g_critical("%s", error->message);
     return 1;
   }
+  bimi_evaluator_set_brand_func(evaluator, bimi_fcgi_log_brand, NULL);
   g_autoptr(BimiFcgiServer) server = bimi_fcgi_server_new(config_path, evaluator, &error);
   if (server == NULL) {
     g_critical("%s", error->message);

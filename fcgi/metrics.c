@@ -17,8 +17,6 @@ static const guint known_status[] = { 200, 304, 400, 404, 405, 413, 500, 503 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 #define N_BUCKETS G_N_ELEMENTS(buckets)
 
-static const char *const decision_kinds[] = { "none", "logo", "logo+checkmark" };
-#define N_DECISIONS G_N_ELEMENTS(decision_kinds)
 
 struct _BimiFcgiMetrics {
   GMutex lock;
@@ -26,7 +24,6 @@ struct _BimiFcgiMetrics {
   guint64 bucket_counts[BIMI_FCGI_N_ROUTES][N_BUCKETS]; /* not cumulative; summed when rendered */
   guint64 count[BIMI_FCGI_N_ROUTES];
   double sum[BIMI_FCGI_N_ROUTES];
-  guint64 decisions[N_DECISIONS];
   guint64 rejected, dropped, reloads_ok, reloads_failed;
 };
 
@@ -57,8 +54,7 @@ status_index(guint status)
 }
 
 void
-bimi_fcgi_metrics_observe(BimiFcgiMetrics *metrics, BimiFcgiRouteId route, guint status, double seconds,
-                          const char *decision)
+bimi_fcgi_metrics_observe(BimiFcgiMetrics *metrics, BimiFcgiRouteId route, guint status, double seconds)
 {
   guint r = (guint) route < BIMI_FCGI_N_ROUTES ? (guint) route : BIMI_FCGI_ROUTE_NOT_FOUND;
   guint b = 0;
@@ -73,9 +69,6 @@ bimi_fcgi_metrics_observe(BimiFcgiMetrics *metrics, BimiFcgiRouteId route, guint
     metrics->bucket_counts[r][b]++;
   metrics->count[r]++;
   metrics->sum[r] += seconds;
-  for (guint i = 0; decision != NULL && i < N_DECISIONS; i++)
-    if (strcmp(decision, decision_kinds[i]) == 0)
-      metrics->decisions[i]++;
   g_mutex_unlock(&metrics->lock);
 }
 
@@ -160,11 +153,6 @@ bimi_fcgi_metrics_render(BimiFcgiMetrics *metrics, const BimiFcgiGauges *gauges,
     g_string_append_printf(out, "\nbimi_fcgi_request_duration_seconds_count{route=\"%s\"} %" G_GUINT64_FORMAT "\n", route,
                            snap.count[r]);
   }
-
-  header(out, "bimi_fcgi_decisions_total", "counter", "Decisions answered by POST /bimi/v1/evaluate and GET /bimi/v1/domain, by kind.");
-  for (guint i = 0; i < N_DECISIONS; i++)
-    g_string_append_printf(out, "bimi_fcgi_decisions_total{decision=\"%s\"} %" G_GUINT64_FORMAT "\n", decision_kinds[i],
-                           snap.decisions[i]);
 
   header(out, "bimi_fcgi_rejected_total", "counter", "Requests answered 503 because more than max_queue were waiting.");
   g_string_append_printf(out, "bimi_fcgi_rejected_total %" G_GUINT64_FORMAT "\n", snap.rejected);

@@ -1,7 +1,7 @@
 /* fcgi/metrics.h — the service's own counters, exposed at GET /bimi/v1/metrics
  * in the Prometheus text exposition format 0.0.4: requests by route and
- * status, a latency histogram by route, decisions by kind, 503 rejections,
- * reloads. The engine adds its own lines (bimi_evaluator_append_metrics()).
+ * status, a latency histogram by route, 503 rejections, reloads. Decisions
+ * are the engine's family (bimi_decisions_total{decision,reason}), counted once. The engine adds its own lines (bimi_evaluator_append_metrics()).
  * Thread-safe: every worker records into one instance.
  */
 #ifndef BIMI_FCGI_METRICS_H
@@ -33,10 +33,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiFcgiMetrics, bimi_fcgi_metrics_free)
  * @route: the route the request was for
  * @status: the HTTP status sent (100..599; others are counted as 0)
  * @seconds: time from the request's first byte to its last answer byte
- * @decision: (nullable): "none", "logo" or "logo+checkmark" for a decision answered, else NULL
  */
-void bimi_fcgi_metrics_observe(BimiFcgiMetrics *metrics, BimiFcgiRouteId route, guint status, double seconds,
-                               const char *decision);
+void bimi_fcgi_metrics_observe(BimiFcgiMetrics *metrics, BimiFcgiRouteId route, guint status, double seconds);
 
 /** Counts a request answered 503 because more than [server] max_queue were waiting. */
 void bimi_fcgi_metrics_count_rejected(BimiFcgiMetrics *metrics);

@@ -643,6 +643,7 @@ reload_once(BimiFcgiServer *s)
     g_warning("reload: %s; keeping the running configuration", error->message);
     return FALSE;
   }
+  bimi_evaluator_set_brand_func(fresh, bimi_fcgi_log_brand, NULL);
   g_mutex_lock(&s->lock);
   BimiEvaluator *old = s->evaluator;
   s->evaluator = g_steal_pointer(&fresh);
@@ -653,6 +654,7 @@ reload_once(BimiFcgiServer *s)
   g_atomic_int_set(&s->max_message_bytes, (gint) config->server_max_message_bytes);
   s->shutdown_timeout_ms = config->server_shutdown_timeout_ms;
   bimi_fcgi_log_set_level(config->server_log_level);
+  bimi_fcgi_log_set_format(config->server_log_format);
   g_message("reload: %s in force", s->config_path);
   return TRUE;
 }

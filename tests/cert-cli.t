@@ -35,7 +35,7 @@ expect_in() { # NEEDLE DESC
   if grep -qF -- "$1" "$TMP/out"; then ok "$2"; else notok "$2: '$1' not in output"; sed 's/^/# /' "$TMP/out"; fi
 }
 
-echo "1..37"
+echo "1..40"
 V=$UP/vmc-fixtures
 expect_rc 0 "cnn.pem valid at 2022-01-01" $BIMI cert verify "$V/postalsys-vmc/cnn.pem" --domain cnn.com --at 2022-01-01T00:00:00Z --revocation soft
 expect_in "verified by DigiCert Gorgon" "cnn SCT verified against Gorgon"
@@ -46,6 +46,12 @@ expect_in '"certificate_type" : "cmc"' "xometry is a CMC"
 expect_in '"mark_type" : "Prior Use Mark"' "xometry Prior Use Mark"
 expect_rc 1 "rspamd paypal: wrong intermediate" $BIMI cert verify "$V/rspamd-bimi-helper/paypal.pem" --domain paypal.com --at 2025-06-01T00:00:00Z --json
 expect_in '"check" : "chain-incomplete"' "paypal reason chain-incomplete"
+expect_in 'the issuer of the leaf, \"DigiCert Verified Mark RSA4096 SHA256 2021 CA1\", is neither' \
+  "chain-incomplete names the missing issuer, not the leaf"
+expect_rc 2 "an SVG given as the chain: usage" $BIMI cert verify fixtures/pki/logo.svg
+if grep -qF "fixtures/pki/logo.svg: not a PEM certificate chain" "$TMP/err" && grep -qF -- "give the logo with --svg" "$TMP/err" \
+   && [ ! -s "$TMP/out" ]; then ok "... says the input is not a PEM chain, prints no certificate block"
+else notok "non-PEM input message"; sed 's/^/# /' "$TMP/out" "$TMP/err"; fi
 expect_rc 1 "catchall.delivery: TLS cert refused" $BIMI cert verify "$V/postalsys-vmc/catchall.delivery.pem" --at 2022-08-01T00:00:00Z --json
 expect_in '"check" : "eku-leaf"' "catchall reason eku-leaf"
 expect_rc 1 "valimail: SAN does not cover another domain" $BIMI cert verify "$V/rspamd-bimi-helper/valimail.pem" --domain example.com --at 2025-06-01T00:00:00Z
@@ -106,7 +112,7 @@ expect_rc 1 "revoked leaf invalid" $BIMI cert verify fixtures/pki/bad-revoked.pe
 expect_in "FAIL revoked: Test Brand, Inc. is revoked (CRL $CRL/intermediate.crl)" "revoked reason with the CRL URL"
 expect_rc 0 "CRL server down, revocation=soft: valid" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation soft $(via "$CLOSED")
 expect_in "warning: revocation unavailable: $CRL/intermediate.crl: connect:" "soft: warning names the URL and the reason"
-expect_rc 1 "CRL server down, revocation=require: invalid" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation require $(via "$CLOSED")
+expect_rc 3 "CRL server down, revocation=require: temperror" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation require $(via "$CLOSED")
 expect_in "FAIL revocation-unknown" "require: revocation-unknown"
 expect_rc 1 "forged CRL (another key) not used" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --revocation require $(via "$FORGED")
 expect_in "CRL $CRL/intermediate.crl (Test Brand, Inc.): unavailable: CRL not signed by the issuing CA" "forged CRL reason"

@@ -159,7 +159,7 @@ ok "$([ -z "$bad" ] && echo 0 || echo 1)" "cmc, noevidence, pnone, badsvg, expir
 
 # 15. the ARC row is the demo's policy choice: without bimi_accept_arc_override the forwarded message gets none
 printf '[dns]\nzone_files = %s\n[policy]\ntrusted_arc_sealers = lists.demo.test\nbimi_accept_arc_override = false\n[cache]\ndir = %s\n' \
-  "$D/demo.zone" "$tmp/cache" > "$tmp/no-override.conf"
+  "$(pwd)/$D/demo.zone" "$tmp/cache" > "$tmp/no-override.conf"
 out=$("$BIMI" evaluate -c "$tmp/no-override.conf" --json "$D/messages/arc-forwarded.eml" --ip 192.0.2.50 \
   --helo mail.lists.demo.test --mail-from rocket-fans-bounces@lists.demo.test 2>&1 |
   "$PY" -c 'import json, sys; d = json.load(sys.stdin); print(d["decision"], d["reason"], d["auth"]["dmarc"].get("override"))' 2>&1)

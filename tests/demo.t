@@ -3,7 +3,7 @@
 # (TLS origin nginx, bimi-fcgi with the demo zones, front nginx), posts every message of
 # fixtures/demo/messages/index.json through the front and compares the decision and reason with the
 # manifest (and fetches the PNG of every logo it shows, checks revocation through the stack's CRL server),
-# then stops the stack; and checks that the stack is really gone (no pid files left, ports free). DNS from
+# and prints the header fields of the demo VMC message (bimi evaluate --headers), then stops the stack; and checks that the stack is really gone (no pid files left, ports free). DNS from
 # the zone files here; tests/integration-demo.t runs the same cases with nsd. TAP, run by make check.
 # Needs build/bimi-fcgi, nginx, nsd: a missing piece is a failure, not a skip.
 set -u
@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "1..2"
+echo "1..3"
 . tests/lib/tap.sh
 
 for dns in zones; do
@@ -30,6 +30,8 @@ for dns in zones; do
   out=$(scripts/run-demo --check --dir "$d" --front-port "$fp" --origin-port "$op" --dns "$dns" 2>&1); rc=$?
   ok $rc "run-demo --check --dns $dns: every manifest message gets its expected decision and reason"
   printf '%s\n' "$out" | sed 's/^/# /'
+  printf '%s\n' "$out" | grep -qF "bimi evaluate --headers vmc.eml: Authentication-Results, BIMI-Location, BIMI-Indicator"
+  ok $? "--dns $dns: bimi evaluate --headers prints the three header fields for the demo VMC message"
   if [ $rc != 0 ]; then
     for log in bimi-fcgi.log front-error.log origin-error.log nsd.log; do
       [ -s "$d/$log" ] && { echo "# --- $log"; tail -n 20 "$d/$log" | sed 's/^/# /'; }

@@ -107,7 +107,7 @@ BASE = "http://127.0.0.1:%d" % PORT
 def write_config(path, **over):
     server = {"listen": "unix:" + SOCK, "threads": "4", "max_message_bytes": "4096", "max_queue": "8",
               "shutdown_timeout_ms": "20000", "log_level": "info"}
-    dns = {"zone_files": "fixtures/bimi/bimi.zone", "timeout_ms": "1000"}
+    dns = {"zone_files": os.path.abspath("fixtures/bimi/bimi.zone"), "timeout_ms": "1000"}
     for k, v in over.items():
         group, key = k.split("__")
         (server if group == "server" else dns)[key] = v
@@ -489,15 +489,32 @@ try:
     ok(None not in counts and counts == sorted(counts)
        and counts[-1] == metric(m, 'bimi_fcgi_request_duration_seconds_count{route="evaluate"}')
        and metric(m, 'bimi_fcgi_requests_total{route="evaluate",status="400"}') >= 5
-       and metric(m, 'bimi_fcgi_decisions_total{decision="none"}') >= 1
+       and sum(float(v) for v in re.findall(r'^bimi_decisions_total\{decision="none",reason="[a-z-]+"\} ([0-9.]+)$',
+                                             m, re.M)) >= 1
        and metric(m, "bimi_fcgi_workers") == 4,
-       "metrics: cumulative latency buckets, requests by route and status, decisions, workers", m[:3000])
+       "metrics: cumulative latency buckets, requests by route and status, decisions by reason, workers", m[:3000])
+    types = re.findall(r"^# TYPE (\S+) ", m, re.M)
+    ok(len(types) == len(set(types)) and "bimi_fcgi_decisions_total" not in types
+       and {"bimi_decisions_total", "bimi_auth_results_total", "bimi_dns_answers_total", "bimi_dns_timeouts_total",
+            "bimi_fetches_total", "bimi_certificate_verdicts_total", "bimi_cache_lookups_total", "bimi_renders_total",
+            "bimi_fcgi_request_duration_seconds"} <= set(types),
+       "metrics: one family per thing, decisions counted once, the families of issue 22 there", types)
+    # every metric a query of the Grafana dashboard names exists in this /metrics
+    with open(os.path.join(ROOT, "conf", "grafana", "bimi-engine.json")) as f:
+        dash = json.load(f)
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+    exprs += [v["query"] for v in dash.get("templating", {}).get("list", []) if v.get("type") == "query"]
+    named = set(n for e in exprs for n in re.findall(r"\b(bimi_[a-z0-9_]+)", e))
+    missing = [n for n in named if n not in types and re.sub(r"_(bucket|sum|count)$", "", n) not in types]
+    ok(exprs and named and not missing, "grafana: the %d metrics its %d queries name all exist in /metrics"
+       % (len(named), len(exprs)), missing)
 
     # ---- the log: one line per request ---------------------------------------------------
     lg = log_text("fcgi-a")
-    ok(re.search(r" info: POST /bimi/v1/evaluate 200 none [0-9.]+ms$", lg, re.M)
-       and re.search(r" info: GET /bimi/v1/nothing 404 - [0-9.]+ms$", lg, re.M),
-       "log: method, path, status, decision, ms", lg[-2000:])
+    ok(re.search(r" info: POST /bimi/v1/evaluate 200 decision=none reason=[a-z-]+ (author_domain=\S+ )?"
+                 r"(selector=\S+ )?dns_ms=[0-9.]+ fetch_ms=[0-9.]+ total_ms=[0-9.]+$", lg, re.M)
+       and re.search(r" info: GET /bimi/v1/nothing 404 total_ms=[0-9.]+$", lg, re.M),
+       "log: one line per request: method, path, status, decision, reason, domain, selector, times", lg[-2000:])
 
     # ---- SIGHUP ---------------------------------------------------------------------------
     def children(pid):
@@ -518,7 +535,7 @@ try:
 
     t = threading.Thread(target=hammer)
     t.start()
-    write_config(conf, server__max_queue="5")
+    write_config(conf, server__max_queue="5", server__log_format="json")
     os.kill(fcgi.pid, signal.SIGHUP)
     reloaded = False
     for _ in range(200):
@@ -538,6 +555,18 @@ try:
        m[-1500:])
     ok(len(results) >= 4 and all(r == 200 for r in results),
        "SIGHUP: %d requests during two reloads, all answered 200" % len(results), results)
+    jlines = []
+    for line in log_text("fcgi-a").splitlines():
+        if line.startswith("{"):
+            try:
+                jlines.append(json.loads(line))
+            except ValueError:
+                jlines = [None]
+                break
+    ev_lines = [j for j in jlines if j and j.get("path") == "/bimi/v1/evaluate"]
+    ok(jlines and None not in jlines and ev_lines
+       and all(j["level"] == "info" and j["decision"] and j["reason"] and "total_ms" in j for j in ev_lines),
+       "log_format = json after reload: JSON lines, a request's decision and reason as members", jlines[-3:])
     for _ in range(100):  # the old evaluator goes with its last request, its pool with it
         left = old_workers & children(fcgi.pid)
         if not left:

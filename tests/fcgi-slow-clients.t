@@ -82,7 +82,7 @@ def start_fcgi(name, sock, nofile=None, **server):
     opts.update(server)
     with open(conf, "w") as f:
         f.write("[server]\n" + "".join("%s = %s\n" % kv for kv in opts.items()))
-        f.write("[dns]\nzone_files = fixtures/bimi/bimi.zone\ntimeout_ms = 1000\n")
+        f.write("[dns]\nzone_files = %s\ntimeout_ms = 1000\n" % os.path.abspath("fixtures/bimi/bimi.zone"))
         f.write("[cache]\ndir = %s\n[render]\nworker_path = %s\n" % (os.path.join(tmp, name + "-cache"), BIMI))
     log = open(os.path.join(tmp, name + ".log"), "w")
 

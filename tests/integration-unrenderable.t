@@ -174,7 +174,7 @@ echo "# hostile ms:  $(awk '{ printf "%s ", $2 }' "$INT_TMP/loaded.txt")"
 
 curl -sS -o "$INT_TMP/metrics.txt" --max-time 20 "$API/metrics"
 unr=$(awk '$1 == "bimi_logos_unrenderable_total" { print $2 }' "$INT_TMP/metrics.txt")
-probes_bad=$(awk '$1 == "bimi_render_requests_total" { print $2 }' "$INT_TMP/metrics.txt")
+probes_bad=$(awk '$1 ~ /^bimi_renders_total[{]/ { n += $2 } END { print n + 0 }' "$INT_TMP/metrics.txt")
 [ "$unr" = 3 ]
 int_ok $? "metrics: bimi_logos_unrenderable_total 3 (got $unr; render requests $probes_bad)" \
   "$(grep -E '^bimi_(render|logos)_' "$INT_TMP/metrics.txt")"

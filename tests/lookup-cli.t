@@ -13,13 +13,23 @@ if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
 . tests/lib/tap.sh
 CHECK_CMD=("$BIMI" lookup)
 
-echo "1..12"
+echo "1..14"
 check "record at the Author Domain, gate enforcing" 0 \
   '^discovery: pass \(BIMI record at default._bimi.brand.example\)' brand.example "${Z[@]}"
 check "JSON: l= and a= of the record" 0 '"result" : "pass"' --json brand.example "${Z[@]}"
 check "selector promo" 0 'record: v=BIMI1; l=https://brand.example/promo.svg' brand.example --selector promo "${Z[@]}"
 check "v=bimi1 is not v=BIMI1: fallback to the Organizational Domain" 0 \
   'BIMI record at default._bimi.brand.example' noise.brand.example "${Z[@]}"
+check "the wrong-case v=bimi1 record is named in the query log, and why it does not count" 0 \
+  'query: default._bimi.noise.brand.example NOERROR \(0 matching; TXT "v=bimi1;.*" does not count: the version must be exactly v=BIMI1' \
+  noise.brand.example "${Z[@]}"
+out=$("$BIMI" lookup --json brand.example "${Z[@]}" 2>&1)
+printf '%s' "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)["dmarc"]
+sys.exit(0 if d["checked"] == "policy" and "result" not in d and d["record_found"] is True and d["enforcing"] is True
+         and d["policy"] in ("quarantine", "reject") and "enforces" in d["reason"] else 1)'
+ok $? "lookup --json: dmarc says what was checked (policy found, enforcing), no invented result"
 check "declination record" 1 '^discovery: declined' optout.brand.example "${Z[@]}"
 check "two records: fail" 1 '^discovery: fail \(2 BIMI records' multi.example "${Z[@]}"
 check "no record: none" 1 '^discovery: none' nosuch.example "${Z[@]}"

@@ -24,7 +24,7 @@ static guint n_passed, n_failed, n_total;
 static char *
 upstream_path(const char *rel)
 {
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
 }
 

@@ -10,6 +10,7 @@
  * (then the run is skipped).
  */
 #include "engine/authres.h"
+#include "tests/lib/data.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -134,7 +135,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
 
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   g_autofree char *path = g_build_filename(dir != NULL ? dir : "../shared/upstream", SUITE_FILE, NULL);
   g_autoptr(GError) error = NULL;
   suite_parser = json_parser_new();

@@ -21,7 +21,7 @@
 static char *
 upstream_path(const char *rel)
 {
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
 }
 
@@ -252,13 +252,19 @@ test_mail_bimi_zonefile(void)
     g_autoptr(BimiBimiResult) r = bimi_bimi_result_new();
     g_assert_true(bimi_bimi_discover(resolver, "default", lower_only[i], NULL, NULL, r, &error));
     g_assert_cmpint(r->code, ==, BIMI_BIMI_RESULT_NONE); /* v=bimi1 discarded (draft: exact match) */
-    g_assert_true(g_str_has_suffix(g_ptr_array_index(r->queries, 0), "NOERROR (0 matching)"));
+    /* ... and said so: the query log and the reason name the record and why it does not count */
+    g_assert_nonnull(strstr(g_ptr_array_index(r->queries, 0), "NOERROR (0 matching; TXT \"v=bimi1"));
+    g_assert_true(g_str_has_suffix(g_ptr_array_index(r->queries, 0),
+                                   "does not count: the version must be exactly v=BIMI1, upper case)"));
+    g_assert_nonnull(strstr(r->reason, "does not count: the version tag must be exactly \"v=BIMI1\""));
   }
   {
     g_autoptr(BimiBimiResult) r = bimi_bimi_result_new();
     g_assert_true(bimi_bimi_discover(resolver, "selector", "dnslookupcname.com", NULL, NULL, r, &error));
     g_assert_cmpstr(g_ptr_array_index(r->queries, 0), ==,
-                    "selector._bimi.dnslookupcname.com NOERROR via CNAME cnametarget.dnslookupcname.com (0 matching)");
+                    "selector._bimi.dnslookupcname.com NOERROR via CNAME cnametarget.dnslookupcname.com (0 matching; "
+                    "TXT \"v=bimi1; l=https://fastmaildmarc.com/FM_BIMI.svg\" does not count: the version must be "
+                    "exactly v=BIMI1, upper case)");
   }
   {
     /* same-selector fallback: selector._bimi.<org> only */

@@ -278,6 +278,33 @@ test_record_limits(void)
   }
 }
 
+/* A record "v=bimi1; ..." (lower case) does not count (the version tag is case-sensitive, draft
+ * §4.2): discovery says none, and both the reason and the query log say which TXT was found and why. */
+static void
+test_version_case_explained(void)
+{
+  static const char zone[] = "default._bimi.lower.example. TXT \"v=bimi1; l=https://lower.example/logo.svg\"\n";
+  BimiDnsConfig config = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiDnsResolver) r = NULL;
+  g_autoptr(BimiBimiResult) res = bimi_bimi_result_new();
+
+  config.offline = TRUE;
+  r = bimi_dns_resolver_new(&config, &error);
+  g_assert_no_error(error);
+  g_assert_true(bimi_dns_resolver_add_zone_data(r, zone, strlen(zone), "lower.zone", NULL, &error));
+  g_assert_true(bimi_bimi_discover(r, "default", "lower.example", NULL, NULL, res, &error));
+  g_assert_no_error(error);
+  g_assert_cmpint(res->code, ==, BIMI_BIMI_RESULT_NONE);
+  g_assert_cmpstr(res->reason, ==, "no BIMI record at default._bimi.lower.example; the TXT record "
+                  "\"v=bimi1; l=https://lower.example/logo.svg\" at default._bimi.lower.example does not count: "
+                  "the version tag must be exactly \"v=BIMI1\" (case-sensitive, draft §4.2)");
+  g_assert_cmpuint(res->queries->len, ==, 1);
+  g_assert_cmpstr(g_ptr_array_index(res->queries, 0), ==,
+                  "default._bimi.lower.example NOERROR (0 matching; TXT \"v=bimi1; l=https://lower.example/logo.svg\" "
+                  "does not count: the version must be exactly v=BIMI1, upper case)");
+}
+
 /* BIMI_BIMI_MAX_TXT_RECORDS: only that many TXT records at a name are looked
  * at (the resolver does not keep zone order, so count what was kept). */
 static void
@@ -810,5 +837,6 @@ main(int argc, char **argv)
   g_test_add_func("/bimi/output/indicator", test_output_indicator);
   g_test_add_func("/bimi/output/json", test_output_json);
   g_test_add_func("/bimi/output/receiver-headers", test_output_receiver_headers);
+  g_test_add_func("/bimi/discover/version-case-explained", test_version_case_explained);
   return g_test_run();
 }

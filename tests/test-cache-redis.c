@@ -640,6 +640,24 @@ test_down_and_back(void)
     g_assert_cmpint(r->integer, ==, 1);
     freeReplyObject(r);
   }
+  /* what node memory kept through the outage goes back into the (empty) Redis once node memory
+   * asks again (after BIMI_CACHE_REDIS_LOCAL_FRESH_MS), so the fleet shares it again */
+  {
+    redisReply *r = raw("EXISTS t:rec:default._bimi.down.example");
+    g_assert_cmpint(r->integer, ==, 0);
+    freeReplyObject(r);
+  }
+  clock.now += (BIMI_CACHE_REDIS_LOCAL_FRESH_MS + 1) * 1000;
+  g_assert_true(bimi_record_cache_lookup(a.cache, "default", "down.example", &e, &st, &error));
+  g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_HIT);
+  g_assert_cmpstr(value_str(&e), ==, "kept");
+  bimi_cache_entry_clear(&e);
+  {
+    redisReply *r = raw("PTTL t:rec:default._bimi.down.example");
+    g_assert_cmpint(r->integer, >, 0);
+    g_assert_cmpint(r->integer, <=, 59 * 1000);
+    freeReplyObject(r);
+  }
   node_clear(&a);
 }
 

@@ -705,6 +705,102 @@ test_format_changed(void)
   g_assert_cmpstr(text2, ==, text);
 }
 
+/* A key given twice is refused, naming both lines; every problem is in the one error. */
+static void
+test_duplicate_and_all_problems(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) c = parse("[server]\nthreads = 4\n[dns]\ntimeout_ms = 5\n[server]\nthreads = 4\n"
+                                  "[policy]\ncmc = maybe\nbogus = 1\n", &error);
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_null(c);
+  g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_UNKNOWN_KEY); /* the first problem's code */
+  g_assert_nonnull(strstr(error->message, "test.conf:6: [server] threads: given twice (first on line 2)"));
+  g_assert_nonnull(strstr(error->message, "[dns] timeout_ms = '5'"));
+  g_assert_nonnull(strstr(error->message, "[policy] cmc = 'maybe'"));
+  g_assert_nonnull(strstr(error->message, "[policy] bogus: unknown key"));
+  lines = g_strsplit(error->message, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 4);
+}
+
+/* Relative paths in a file are resolved against its directory; defaults stay as compiled in. */
+static void
+test_relative_paths(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("bimi-config-XXXXXX", &error);
+  g_autofree char *path = g_build_filename(dir, "bimi.conf", NULL);
+  g_autofree char *want_zone = g_build_filename(dir, "zones", "a.zone", NULL);
+  g_autofree char *want_ca = g_build_filename(dir, "ca.pem", NULL);
+  g_autoptr(BimiConfig) c = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+
+  g_assert_no_error(error);
+  g_assert_true(g_file_set_contents(path, "[dns]\nzone_files = zones/a.zone, /abs/b.zone\n[fetch]\nca_file = ca.pem\n"
+                                    "[cache]\ndir = cache\n", -1, &error));
+  c = bimi_config_new_from_file(path, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(c->dns_zone_files[0], ==, want_zone);
+  g_assert_cmpstr(c->dns_zone_files[1], ==, "/abs/b.zone");
+  g_assert_cmpstr(c->fetch_ca_file, ==, want_ca);
+  g_assert_true(g_str_has_prefix(c->cache_dir, dir));
+  g_assert_cmpstr(c->trust_bimi_roots, ==, BIMI_CONFIG_DEFAULT_BIMI_ROOTS);
+
+  /* bimi_config_check_paths(): the missing files, by absolute path; the missing cache dir is creatable. */
+  bimi_config_check_paths(c, path, problems);
+  g_assert_cmpuint(problems->len, >=, 3);
+  g_assert_nonnull(strstr(problems->pdata[0], want_zone));
+  g_assert_nonnull(strstr(problems->pdata[1], "/abs/b.zone"));
+  g_assert_nonnull(strstr(problems->pdata[2], want_ca));
+  for (guint i = 0; i < problems->len; i++)
+    g_assert_null(strstr(problems->pdata[i], "[cache]"));
+  g_unlink(path);
+  g_rmdir(dir);
+}
+
+/* bimi_config_load_collecting(): refused keys are listed and keep their defaults. */
+static void
+test_load_collecting(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp("bimi-config-XXXXXX.conf", &path, &error);
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(BimiConfig) c = NULL;
+
+  g_assert_cmpint(fd, >=, 0);
+  close(fd);
+  g_assert_true(g_file_set_contents(path, "[server]\nthreads = 0\nmax_queue = 7\n[dns]\ntimeout_ms = 1\n", -1, &error));
+  c = bimi_config_load_collecting(path, problems, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(c);
+  g_assert_cmpuint(problems->len, ==, 2);
+  g_assert_cmpuint(c->server_threads, ==, BIMI_SERVER_DEFAULT_THREADS);
+  g_assert_cmpuint(c->server_max_queue, ==, 7);
+  g_unlink(path);
+}
+
+/* Test-only settings are warnings, one per setting. */
+static void
+test_warnings(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) d = bimi_config_new_default();
+  g_autoptr(BimiConfig) c = parse("[testing]\nnow = 2026-06-01T00:00:00Z\n[fetch]\nallow_private_addresses = true\n"
+                                  "[trust]\nrevocation = off\n", &error);
+  g_auto(GStrv) none = bimi_config_warnings(d);
+  g_auto(GStrv) three = NULL;
+
+  g_assert_no_error(error);
+  three = bimi_config_warnings(c);
+  g_assert_cmpuint(g_strv_length(none), ==, 0);
+  g_assert_cmpuint(g_strv_length(three), ==, 3);
+  g_assert_true(g_str_has_prefix(three[0], "[testing] now = 2026-06-01T00:00:00Z"));
+  g_assert_true(g_str_has_prefix(three[1], "[fetch] allow_private_addresses = true"));
+  g_assert_true(g_str_has_prefix(three[2], "[trust] revocation = off"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -734,5 +830,9 @@ main(int argc, char **argv)
   g_test_add_func("/config/trust/defaults", test_trust_defaults);
   g_test_add_func("/config/trust/keys", test_trust_keys);
   g_test_add_func("/config/trust/bad-values", test_trust_bad_values);
+  g_test_add_func("/config/duplicate-and-all-problems", test_duplicate_and_all_problems);
+  g_test_add_func("/config/relative-paths", test_relative_paths);
+  g_test_add_func("/config/load-collecting", test_load_collecting);
+  g_test_add_func("/config/warnings", test_warnings);
   return g_test_run();
 }

@@ -10,6 +10,7 @@
  */
 #include "engine/dkim-private.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 #include "engine/message.h"
 
 #include <string.h>
@@ -91,7 +92,7 @@ table_fetch(const char *qname, GPtrArray **out_records, char **out_detail, guint
 static char *
 upstream_path(const char *rel)
 {
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
 }
 

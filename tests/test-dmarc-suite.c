@@ -24,6 +24,7 @@
  * A missing suite is a failure, unless BIMI_ALLOW_MISSING_UPSTREAM is set.
  */
 #include "engine/dmarc.h"
+#include "tests/lib/data.h"
 #include "dmarc-stub.h"
 
 #include <json-glib/json-glib.h>
@@ -267,7 +268,7 @@ main(int argc, char **argv)
   int rc;
 
   g_test_init(&argc, &argv, NULL);
-  dir = g_getenv("BIMI_UPSTREAM_DIR");
+  dir = bimi_test_upstream_dir();
   path = g_build_filename(dir != NULL ? dir : "../shared/upstream", SUITE_FILE, NULL);
   suite_parser = json_parser_new();
   if (!json_parser_load_from_file(suite_parser, path, &error)) {

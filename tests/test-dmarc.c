@@ -5,6 +5,7 @@
  * dmarc-stub.h (same semantics as the upstream DMARC scenarios).
  */
 #include "engine/dmarc.h"
+#include "tests/lib/data.h"
 #include "engine/dmarc-private.h"
 #include "engine/limits.h"
 #include "dmarc-stub.h"
@@ -994,7 +995,7 @@ test_json(Fixture *f, gconstpointer data)
 static void
 test_resolver_fixture(void)
 {
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   g_autofree char *eml = g_build_filename(dir != NULL ? dir : "../shared/upstream", "rfc-dkim-examples",
                                           "rfc8463-appendix-A3.eml", NULL);
   const char *zones[] = { "fixtures/dmarc/football.zone", NULL };

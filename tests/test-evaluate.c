@@ -42,6 +42,23 @@ evaluator_with(const char *extra)
   return ev;
 }
 
+/* The sum of every series of the metric family @name in @ev's metrics. */
+static guint64
+metric_sum(BimiEvaluator *ev, const char *name)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  g_auto(GStrv) lines = NULL;
+  gsize n = strlen(name);
+  guint64 sum = 0;
+
+  bimi_evaluator_append_metrics(ev, out);
+  lines = g_strsplit(out->str, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strncmp(lines[i], name, n) == 0 && (lines[i][n] == '{' || lines[i][n] == ' '))
+      sum += g_ascii_strtoull(strrchr(lines[i], ' ') + 1, NULL, 10);
+  return sum;
+}
+
 static BimiDecision *
 eval(BimiEvaluator *ev, const char *name, const BimiEnvelope *env)
 {
@@ -141,6 +158,18 @@ test_revocation_required(void)
   g_assert_nonnull(strstr(text, "GET /intermediate.crl"));
 }
 
+/* revocation = require with the CRL server out of reach: a temperror (retry), not evidence-invalid. */
+static void
+test_revocation_unreachable(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with("[trust]\nrevocation = require\n[fetch]\nconnect_to = crl.pki.test:80::1");
+  g_autoptr(BimiDecision) d = eval(ev, "vmc.eml", NULL);
+
+  check(d, BIMI_DECISION_NONE, "temperror", "temperror");
+  g_assert_true(d->temperror);
+  g_assert_cmpuint(d->ttl, <=, BIMI_EVALUATE_TEMPERROR_TTL_S);
+}
+
 static void
 test_cache(void)
 {
@@ -193,8 +222,55 @@ test_fetch_temperror(void)
   iv = member(d1, "auth", "bimi", "indicator_validation", NULL);
   g_assert_nonnull(strstr(json_object_get_string_member(iv, "detail"), "connect"));
   check(d2, BIMI_DECISION_NONE, "temperror", "temperror");
-  g_assert_cmpint(g_atomic_int_get(&ev->n_fetches), ==, 1);
+  g_assert_cmpuint(metric_sum(ev, "bimi_fetches_total"), ==, 1);
   g_assert_cmpint(g_atomic_int_get(&ev->n_validations), ==, 1);
+}
+
+/* Brand-side failures: one call (bimi-fcgi: a warning) per brand per change of state (issue 22). */
+static void
+collect_brand(const char *domain, const char *selector, const char *failure, gpointer user_data)
+{
+  g_ptr_array_add(user_data, g_strdup_printf("%s %s %s", domain, selector, failure ? failure : "(ok)"));
+}
+
+static void
+test_brand_warnings(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(BimiDecision) d = NULL;
+
+  bimi_evaluator_set_brand_func(ev, collect_brand, seen);
+  bimi_evaluate__note_brand(ev, "vmc.example.com", "default", "VMC expired 2026-11-30T00:00:00Z");
+  bimi_evaluate__note_brand(ev, "vmc.example.com", "default", "VMC expired 2026-11-30T00:00:00Z"); /* same */
+  bimi_evaluate__note_brand(ev, "vmc.example.com", "default", NULL);
+  bimi_evaluate__note_brand(ev, "vmc.example.com", "default", NULL);
+  bimi_evaluate__note_brand(ev, "fine.example", "default", NULL); /* fine from the start */
+  bimi_evaluate__note_brand(ev, "evil.example", "default", "logo-fetch-failed: \x1b[31m");
+  g_assert_cmpuint(seen->len, ==, 3);
+  g_assert_cmpstr(seen->pdata[0], ==, "vmc.example.com default VMC expired 2026-11-30T00:00:00Z");
+  g_assert_cmpstr(seen->pdata[1], ==, "vmc.example.com default (ok)");
+  g_assert_cmpstr(seen->pdata[2], ==, "evil.example default logo-fetch-failed: \\x1b[31m");
+  /* through an evaluation: the expired VMC of the test PKI, named with its notAfter */
+  d = eval(ev, "expired.eml", NULL);
+  g_assert_cmpuint(seen->len, ==, 4);
+  g_assert_true(g_regex_match_simple("^brand\\.test [a-z0-9.]+ VMC expired [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$",
+                                     seen->pdata[3], 0, 0));
+}
+
+/* BIMI_EVALUATE_MAX_BRAND_STATES: the table of brand states stays bounded. */
+static void
+test_brand_states_limit(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+
+  for (guint i = 0; i < BIMI_EVALUATE_MAX_BRAND_STATES; i++) {
+    g_autofree char *domain = g_strdup_printf("b%u.example", i);
+    bimi_evaluate__note_brand(ev, domain, "default", "logo-fetch-failed: connect");
+  }
+  g_assert_cmpuint(bimi_evaluate__brand_states_size(ev), ==, BIMI_EVALUATE_MAX_BRAND_STATES);
+  bimi_evaluate__note_brand(ev, "one-more.example", "default", "logo-fetch-failed: connect");
+  g_assert_cmpuint(bimi_evaluate__brand_states_size(ev), ==, 1);
 }
 
 /* Concurrent first evaluations of one brand share one validation. */
@@ -323,7 +399,20 @@ test_domain_status(void)
   g_assert_cmpint(none->reason_id, ==, BIMI_DECISION_REASON_NO_RECORD);
   g_assert_null(none->mark);
   g_assert_null(none->indicator_detail);
-  g_assert_cmpstr(json_object_get_string_member(member(brand, "auth", "dmarc", NULL), "source"), ==, "assumed-pass");
+  /* no message was evaluated: the DMARC member says what was checked (the policy), never an invented result */
+  {
+    JsonObject *dm = member(brand, "auth", "dmarc", NULL);
+    JsonObject *dn = member(nodmarc, "auth", "dmarc", NULL);
+    g_assert_cmpstr(json_object_get_string_member(dm, "checked"), ==, "policy");
+    g_assert_false(json_object_has_member(dm, "result"));
+    g_assert_true(json_object_get_boolean_member(dm, "record_found"));
+    g_assert_true(json_object_get_boolean_member(dm, "enforcing"));
+    g_assert_cmpstr(json_object_get_string_member(dm, "policy"), ==, "reject");
+    g_assert_false(json_object_has_member(dn, "result"));
+    g_assert_false(json_object_get_boolean_member(dn, "record_found"));
+    g_assert_false(json_object_get_boolean_member(dn, "enforcing"));
+    g_assert_true(g_str_has_prefix(json_object_get_string_member(dn, "reason"), "no DMARC policy record for nothing.test"));
+  }
   check(cmc, BIMI_DECISION_LOGO, "cmc", NULL);
   check(lax, BIMI_DECISION_NONE, "dmarc-not-enforcing", NULL);
   check(none, BIMI_DECISION_NONE, "no-record", NULL);
@@ -377,9 +466,39 @@ test_logos(void)
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
   g_clear_error(&error);
   bimi_evaluator_append_metrics(ev, metrics);
-  g_assert_nonnull(strstr(metrics->str, "bimi_decisions_total{decision=\"logo+checkmark\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "bimi_fetches_total 2\n"));
-  g_assert_nonnull(strstr(metrics->str, "bimi_render_requests_total 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_decisions_total{decision=\"logo+checkmark\",reason=\"vmc\"} 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_fetches_total{kind=\"evidence\",outcome=\"ok\"} 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_fetches_total{kind=\"logo\",outcome=\"ok\"} 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_certificate_verdicts_total{type=\"vmc\",verdict=\"valid\"} 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_renders_total{outcome=\"ok\"} 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_evaluations_total{kind=\"message\"} 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_auth_results_total{method=\"dmarc\",result=\"pass\"} 1\n"));
+  g_assert_nonnull(strstr(metrics->str, "\nbimi_cache_lookups_total{cache=\"record\",result=\"miss\"} 1\n"));
+  g_assert_true(g_regex_match_simple("\nbimi_dns_answers_total\\{result=\"noerror\"\\} [1-9][0-9]*\n", metrics->str, 0, 0));
+  /* one family per thing: each # TYPE line once */
+  {
+    g_auto(GStrv) lines = g_strsplit(metrics->str, "\n", -1);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (g_str_has_prefix(lines[i], "# TYPE "))
+        g_assert_true(g_hash_table_add(seen, lines[i]));
+    g_assert_cmpuint(g_hash_table_size(seen), >=, 18);
+  }
+  /* the header form of a decision showing a logo (docs/api.md "The header form") */
+  {
+    g_autofree char *svg_b64 = NULL;
+    g_autoptr(GBytes) stored = bimi_evaluator_logo_svg(ev, d->logo_sha256, &error);
+    g_assert_no_error(error);
+    svg_b64 = g_base64_encode(g_bytes_get_data(stored, NULL), g_bytes_get_size(stored));
+    g_assert_nonnull(d->bimi_location);
+    g_assert_true(g_str_has_prefix(d->bimi_location, "v=BIMI1; l=https://"));
+    g_assert_nonnull(strstr(d->bimi_location, "; a=https://"));
+    g_assert_cmpstr(d->bimi_indicator, ==, svg_b64);
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(d->json), "bimi_indicator"), ==, svg_b64);
+    g_assert_cmpstr(d->author_domain, !=, NULL);
+    g_assert_cmpstr(d->selector, ==, "default");
+    g_assert_cmpfloat(d->dns_ms, >, 0.0);
+  }
 }
 
 static char *
@@ -482,7 +601,7 @@ test_unrenderable(void)
   g_assert_true(metric_is(ev, "bimi_render_probes_total", 4));
   g_assert_true(metric_is(ev, "bimi_logos_unrenderable_total", 4));
   g_assert_true(metric_is(ev, "bimi_indicator_validations_total", 5));
-  g_assert_true(metric_is(ev, "bimi_render_requests_total", 4)); /* the PNG requests rendered nothing */
+  g_assert_true(metric_sum(ev, "bimi_renders_total") == 4); /* the PNG requests rendered nothing */
 
   /* a logo that renders: shown, its SVG and the probe's PNG in the store */
   fine = bimi_evaluator_domain_status(ev, "brand.test", "noevidence", NOW, NULL);
@@ -490,7 +609,7 @@ test_unrenderable(void)
   g_assert_cmpstr(fine->logo_sha256, ==, good);
   png = bimi_evaluator_logo_png(ev, good, 512, &error);
   g_assert_no_error(error);
-  g_assert_true(metric_is(ev, "bimi_render_requests_total", 5)); /* the probe only */
+  g_assert_true(metric_sum(ev, "bimi_renders_total") == 5); /* the probe only */
 }
 
 /* An SVG in the store that cannot be rendered (stored before issue 13): the
@@ -513,9 +632,9 @@ test_unrenderable_in_store(void)
     g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
     g_clear_error(&error);
   }
-  g_assert_true(metric_is(ev, "bimi_render_requests_total", 1));
+  g_assert_true(metric_sum(ev, "bimi_renders_total") == 1);
   g_assert_true(metric_is(ev, "bimi_logos_unrenderable_total", 1));
-  g_assert_true(metric_is(ev, "bimi_logos_unrenderable_cached_total", 2));
+  g_assert_true(metric_is(ev, "bimi_cache_lookups_total{cache=\"unrenderable\",result=\"hit\"}", 2));
 }
 
 /* The default policy (logo_without_evidence = none) shows nothing for a
@@ -543,8 +662,8 @@ test_not_shown_not_stored(void)
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
   g_clear_error(&error);
   g_assert_true(metric_is(ev, "bimi_render_probes_total", 0));
-  g_assert_true(metric_is(ev, "bimi_logo_store_writes_total", 0));
-  g_assert_true(metric_is(no_cmc, "bimi_logo_store_writes_total", 0));
+  g_assert_true(metric_is(ev, "bimi_cache_writes_total{cache=\"logo_store\"}", 0));
+  g_assert_true(metric_is(no_cmc, "bimi_cache_writes_total{cache=\"logo_store\"}", 0));
 }
 
 /* BIMI_EVALUATE_MAX_UNRENDERABLE bounds the table: expired entries go first,
@@ -675,6 +794,7 @@ main(int argc, char **argv)
   }
   origin = bimi_test_origin_start();
   g_test_add_func("/evaluate/revocation-required", test_revocation_required);
+  g_test_add_func("/evaluate/revocation-unreachable", test_revocation_unreachable);
   g_test_add_func("/evaluate/cache", test_cache);
   g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);
@@ -687,6 +807,8 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/unrenderable-in-store", test_unrenderable_in_store);
   g_test_add_func("/evaluate/not-shown-not-stored", test_not_shown_not_stored);
   g_test_add_func("/evaluate/limit/unrenderable", test_unrenderable_limit);
+  g_test_add_func("/evaluate/brand-warnings", test_brand_warnings);
+  g_test_add_func("/evaluate/limit/brand-states", test_brand_states_limit);
   rc = g_test_run();
   bimi_test_origin_stop(origin);
   return rc;

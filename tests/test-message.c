@@ -2,6 +2,7 @@
  * endings, errors, limits), RFC5322.From parsing (RFC 5322 §3.4 and §4.4,
  * RFC 2047, IDN), every upstream message, and the `bimi headers` CLI. */
 #include "engine/message.h"
+#include "tests/lib/data.h"
 #include "engine/limits.h"
 #include "tests/lib/cli.h"
 
@@ -1119,7 +1120,7 @@ test_from_garbage(void)
 static const char *
 upstream_dir(void)
 {
-  const char *d = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *d = bimi_test_upstream_dir();
   return d != NULL ? d : "../shared/upstream";
 }
 

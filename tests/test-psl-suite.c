@@ -14,6 +14,7 @@
  * city.kobe.jp and report the discrepancy.
  */
 #include "engine/dmarc.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -124,7 +125,7 @@ main(int argc, char **argv)
   g_auto(GStrv) lines = NULL;
 
   g_test_init(&argc, &argv, NULL);
-  dir = g_getenv("BIMI_UPSTREAM_DIR");
+  dir = bimi_test_upstream_dir();
   path = g_build_filename(dir != NULL ? dir : "../shared/upstream", SUITE_FILE, NULL);
   if (!g_file_get_contents(path, &text, NULL, &error)) {
     g_autofree char *why = g_strdup_printf("cannot load %s: %s", path, error->message);

@@ -7,6 +7,7 @@
  * bimi_received_envelope() including forged-field and HELO-injection cases.
  */
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 #include "engine/received.h"
 
 #include <gio/gio.h>
@@ -390,7 +391,7 @@ real_path(const char *rel)
 {
   if (g_str_has_prefix(rel, "fixtures/"))
     return g_strdup(rel);
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
 }
 

@@ -39,7 +39,7 @@ read_fixture(const char *path)
 static char *
 upstream_svg(const char *name)
 {
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   return g_build_filename(dir != NULL ? dir : "../shared/upstream", "bimi", "svg", name, NULL);
 }
 

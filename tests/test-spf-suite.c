@@ -26,6 +26,7 @@
  * prove passes through (it hides comments), so `make check` shows them.
  */
 #include "engine/spf.h"
+#include "tests/lib/data.h"
 #include "engine/dns.h"
 
 #include <json-glib/json-glib.h>
@@ -476,7 +477,7 @@ load_suite(const char *suite, const char *path, GPtrArray *keep)
 int
 main(int argc, char **argv)
 {
-  const char *upstream = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *upstream = bimi_test_upstream_dir();
   g_autofree char *dir = NULL;
   g_autofree char *p7208 = NULL;
   g_autofree char *p4408 = NULL;

@@ -15,6 +15,7 @@
  * set (then skipped).
  */
 #include "engine/svg.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -166,7 +167,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
 
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   svg_dir = g_build_filename(dir != NULL ? dir : "../shared/upstream", "bimi", "svg", NULL);
   if (!g_file_test(svg_dir, G_FILE_TEST_IS_DIR)) {
     g_autofree char *why = g_strdup_printf("%s: no such directory", svg_dir);

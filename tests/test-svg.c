@@ -132,7 +132,7 @@ read_file(const char *path)
 static const char *
 upstream_dir(void)
 {
-  const char *d = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *d = bimi_test_upstream_dir();
   return d != NULL ? d : "../shared/upstream";
 }
 

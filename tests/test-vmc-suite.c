@@ -55,7 +55,7 @@ static BimiVmcTrust *trust;
 static char *
 upstream(const char *rel)
 {
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   return g_build_filename(dir ? dir : "../shared/upstream", "bimi", rel, NULL);
 }
 

@@ -1,6 +1,7 @@
 /* tests/test-zone.c — RFC 1035 §5 master-file parser and domain names
  * (engine/dns-zone.c), without a resolver. */
 #include "engine/dns-zone.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -429,7 +430,7 @@ test_bom(void)
 static void
 test_upstream_zones(void)
 {
-  const char *dir = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = bimi_test_upstream_dir();
   const char *files[] = { "rfc-dkim-examples/rfc8463-keys.zone", "rfc-dkim-examples/rfc6376-appendix-C.zone",
                           "bimi/dns/mail-bimi_zonefile.txt" };
   if (dir == NULL)

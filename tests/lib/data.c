@@ -1,6 +1,27 @@
 /* tests/lib/data.c — see data.h. */
 #include "tests/lib/data.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+const char *
+bimi_test_upstream_dir(void)
+{
+  const char *env = g_getenv("BIMI_UPSTREAM_DIR");
+  const char *dir = env != NULL && *env != '\0' ? env : "../shared/upstream";
+
+  if (!g_file_test(dir, G_FILE_TEST_IS_DIR) && g_getenv("BIMI_ALLOW_MISSING_UPSTREAM") == NULL) {
+    /* One line TAP understands, instead of a GLib assertion deep in a suite. */
+    g_autofree char *abs = g_canonicalize_filename(dir, NULL);
+    printf("Bail out! upstream test data missing: %s is not a directory%s. It is the project's shared/upstream "
+           "(third-party suites, data only), checked out next to the repository; or set "
+           "BIMI_UPSTREAM_DIR=/path/to/shared/upstream\n", abs, env != NULL ? " (from BIMI_UPSTREAM_DIR)" : "");
+    fflush(stdout);
+    exit(1);
+  }
+  return dir;
+}
+
 GBytes *
 bimi_test_read_bytes(const char *path)
 {

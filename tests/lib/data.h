@@ -12,6 +12,12 @@
  * Aborts the test (g_error, naming the file) when it cannot be read. (transfer full) */
 GBytes *bimi_test_read_bytes(const char *path);
 
+/** The directory of the upstream test suites: $BIMI_UPSTREAM_DIR, else ../shared/upstream
+ * (relative to the repository root, where tests run). When it is missing, prints one
+ * "Bail out!" line naming it and how to get it, and exits 1 (unless
+ * BIMI_ALLOW_MISSING_UPSTREAM is set: the suites that allow it skip). (transfer none) */
+const char *bimi_test_upstream_dir(void);
+
 /** bimi_dns_resolver_new(@config), asserting that it builds. (transfer full) */
 BimiDnsResolver *bimi_test_resolver_new(const BimiDnsConfig *config);
 

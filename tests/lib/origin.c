@@ -54,24 +54,58 @@ bimi_test_origin_start(void)
   return o;
 }
 
+/* @base with the keys of @extra (INI lines for [policy], or for groups they name) set over it: the
+ * configuration refuses a key given twice, so an override replaces the key instead of repeating it. */
+static char *
+merge_extra(const char *base, const char *extra)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GKeyFile) over = g_key_file_new();
+  g_autofree char *over_text = g_strconcat("[policy]\n", extra != NULL ? extra : "", "\n", NULL);
+  g_auto(GStrv) groups = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_key_file_load_from_data(kf, base, (gsize) -1, G_KEY_FILE_NONE, &error) ||
+      !g_key_file_load_from_data(over, over_text, (gsize) -1, G_KEY_FILE_NONE, &error))
+    g_error("test configuration: %s", error->message);
+  groups = g_key_file_get_groups(over, NULL);
+  for (guint g = 0; groups[g] != NULL; g++) {
+    g_auto(GStrv) keys = g_key_file_get_keys(over, groups[g], NULL, NULL);
+    for (guint k = 0; keys != NULL && keys[k] != NULL; k++) {
+      g_autofree char *v = g_key_file_get_value(over, groups[g], keys[k], NULL);
+      g_key_file_set_value(kf, groups[g], keys[k], v);
+    }
+  }
+  return g_key_file_to_data(kf, NULL, NULL);
+}
+
 char *
 bimi_test_origin_config(BimiTestOrigin *o, const char *const *extra_zones, const char *extra)
 {
   g_autofree char *cache = g_strdup_printf("%s/cache-%u", o->tmp, ++o->n_cache_dirs);
   g_autoptr(GString) zones = g_string_new(o->zone_path);
+  /* Absolute: the text is also written to a file, where a relative path would be resolved against
+   * the file's directory (bimi_config_new_from_file()). */
+  g_autofree char *ca = g_canonicalize_filename("fixtures/tls/ca.pem", NULL);
+  g_autofree char *roots = g_canonicalize_filename("fixtures/pki/root.pem", NULL);
+  g_autofree char *ct_logs = g_canonicalize_filename("fixtures/pki/ct-logs.cnf", NULL);
+  g_autofree char *base = NULL;
 
-  for (guint i = 0; extra_zones != NULL && extra_zones[i] != NULL; i++)
-    g_string_append_printf(zones, ", %s", extra_zones[i]);
-  return g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
-                         "[fetch]\nca_file = fixtures/tls/ca.pem\nallow_private_addresses = true\n"
+  for (guint i = 0; extra_zones != NULL && extra_zones[i] != NULL; i++) {
+    g_autofree char *abs = g_canonicalize_filename(extra_zones[i], NULL);
+    g_string_append_printf(zones, ", %s", abs);
+  }
+  base = g_strdup_printf("[dns]\nzone_files = %s\ntimeout_ms = 300\n"
+                         "[fetch]\nca_file = %s\nallow_private_addresses = true\n"
                          "resolve = origin.test:%u:127.0.0.1, crl.pki.test:%u:127.0.0.1, origin.test:1:127.0.0.1\n"
                          "connect_to = crl.pki.test:80::%u\n"
-                         "[trust]\nbimi_roots = fixtures/pki/root.pem\n"
-                         "ct_logs = fixtures/pki/ct-logs.cnf\n"
+                         "[trust]\nbimi_roots = %s\n"
+                         "ct_logs = %s\n"
                          "[cache]\ndir = %s\n[render]\nworker_path = %s\nsizes = 32, 64\n"
                          "[auth]\nauthserv_id = " BIMI_TEST_ORIGIN_AUTHSERV_ID "\n"
-                         "[testing]\nnow = 2026-06-01T00:00:00Z\n[policy]\n%s\n",
-                         zones->str, o->port, o->port_crl, o->port_crl, cache, o->worker, extra ? extra : "");
+                         "[testing]\nnow = 2026-06-01T00:00:00Z\n",
+                         zones->str, ca, o->port, o->port_crl, o->port_crl, roots, ct_logs, cache, o->worker);
+  return merge_extra(base, extra);
 }
 
 static guint
