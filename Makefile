@@ -242,8 +242,8 @@ INSTALL_SED := -e 's|/usr/local/sbin/bimi-fcgi|$(SBINDIR)/bimi-fcgi|g' \
                -e 's|/usr/local/share/doc/bimi-engine|$(DOCDIR)|g' \
                -e 's|/usr/local/share/doc/bimi/|$(DOCDIR)/|g' \
                -e 's|/etc/bimi/|$(SYSCONFDIR)/bimi/|g' \
-               -e 's|^bimi_roots = .*|bimi_roots = $(DATADIR)/bimi-roots.pem|' \
-               -e 's|^ct_logs = .*|ct_logs = $(DATADIR)/ct-logs.cnf|' \
+               -e 's|^\#* *bimi_roots = .*|bimi_roots = $(DATADIR)/bimi-roots.pem|' \
+               -e 's|^\#* *ct_logs = .*|ct_logs = $(DATADIR)/ct-logs.cnf|' \
                -e 's|^dir = /var/cache/bimi$$|dir = $(CACHEDIR)|'
 
 install: build/bimi build/bimi-fcgi $(MAN_PAGES)

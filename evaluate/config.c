@@ -736,6 +736,12 @@ check_values(const BimiConfig *c, const char *source, Problems *p)
     value_error(&e, source, find_key("cache", "redis_prefix"), ": longer than %u bytes",
                 BIMI_CACHE_REDIS_MAX_PREFIX_BYTES);
     problems_take(p, g_steal_pointer(&e));
+  } else if (strpbrk(c->cache_redis_prefix, " \t#") != NULL) {
+    /* A key prefix never holds blanks or '#': such a value is a trailing comment taken as part of it,
+     * and nodes whose comments differ would silently stop sharing. */
+    value_error(&e, source, find_key("cache", "redis_prefix"),
+                ": holds a blank or '#' (a comment goes on its own line)");
+    problems_take(p, g_steal_pointer(&e));
   }
   if (c->cache_min_ttl > c->cache_max_ttl) {
     value_error(&e, source, find_key("cache", "min_ttl"), " = %u is larger than max_ttl = %u",

@@ -99,7 +99,7 @@ for line in example.splitlines():
     if m:
         group = m.group(1)
         continue
-    m = re.match(r"^([a-z_]+) =", line)
+    m = re.match(r"^(?:# )?([a-z_]+) =( |$)", line)  # "# key = default": a default left commented out
     if m and group:
         keys.append((group, m.group(1)))
 ok(len(keys) >= 40, "bimi config example has the keys (%d)" % len(keys))

@@ -379,6 +379,7 @@ test_cache_redis_keys(void)
     { "[cache]\nbackend = redis\nredis_url = redis://h/999\n", "database" },
     { "[cache]\nredis_prefix = 0123456789012345678901234567890123456789012345678901234567890123456789\n",
       "redis_prefix" },
+    { "[cache]\nredis_prefix = bimi:   # fleet\n", "comment goes on its own line" },
     { "[cache]\nredis_timeout_ms = 0\n", "redis_timeout_ms" },
     { "[cache]\nredis_lock_ms = 99\n", "redis_lock_ms" },
   };
