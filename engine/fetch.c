@@ -373,6 +373,29 @@ connect_to_valid(const char *entry, Redirection *out)
   return TRUE;
 }
 
+/* TRUE when @list (the ADDRESS part of a HOST:PORT:ADDRESS pin, libcurl CURLOPT_RESOLVE) is
+ * one or more comma-separated IP addresses, IPv6 ones in brackets: libcurl would refuse
+ * anything else only at the first fetch. */
+static gboolean
+resolve_pin_addresses_ok(const char *list)
+{
+  g_auto(GStrv) addrs = g_strsplit(list, ",", -1);
+
+  for (gsize i = 0; addrs[i] != NULL; i++) {
+    const char *a = addrs[i];
+    gsize n = strlen(a);
+    g_autofree char *bare = NULL;
+
+    if (n >= 2 && a[0] == '[' && a[n - 1] == ']')
+      bare = g_strndup(a + 1, n - 2);
+    else if (strchr(a, ':') == NULL)
+      bare = g_strdup(a);
+    if (bare == NULL || !g_hostname_is_ip_address(bare))
+      return FALSE;
+  }
+  return addrs[0] != NULL;
+}
+
 BimiFetcher *
 bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
 {
@@ -435,6 +458,12 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
         !g_ascii_string_to_unsigned(parts[1], 10, 1, 65535, NULL, NULL)) {
       g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
                   "resolve pin '%s': expected HOST:PORT:ADDRESS", pin);
+      return NULL;
+    }
+    if (!resolve_pin_addresses_ok(parts[2])) {
+      g_set_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG,
+                  "resolve pin '%s': '%s' is not an IP address list (IPv4, or IPv6 in brackets; comma-separated)",
+                  pin, parts[2]);
       return NULL;
     }
     g_ptr_array_add(f->resolve_pins, g_strdup(pin));

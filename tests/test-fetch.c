@@ -614,6 +614,7 @@ test_config_errors(void)
   const char *too_many[BIMI_FETCH_MAX_RESOLVE_PINS + 2];
   const char *bad_pin[] = { "origin.test:443", NULL };
   const char *bad_port[] = { "origin.test:0:127.0.0.1", NULL };
+  const char *bad_addr[] = { "origin.test:443:not-an-ip", NULL };
   const char *good_pin[] = { "origin.test:443:127.0.0.1", "v6.origin.test:443:[::1]", NULL };
   struct {
     BimiFetchConfig c;
@@ -625,6 +626,7 @@ test_config_errors(void)
     { { .ca_file = "/nonexistent/ca.pem" }, "ca_file" },
     { { .resolve = bad_pin }, "HOST:PORT:ADDRESS" },
     { { .resolve = bad_port }, "HOST:PORT:ADDRESS" },
+    { { .resolve = bad_addr }, "not an IP address list" },
     { { .resolve = too_many }, "resolve pins" },
   };
 
