@@ -194,7 +194,7 @@ load_record(BimiReportDb *db, gint64 id, GError **error)
 static void
 el(xmlTextWriterPtr w, const char *name, const char *text)
 {
-  xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST text);
+  xmlTextWriterWriteElement(w, (const xmlChar *) name, (const xmlChar *) text);
 }
 
 static void
@@ -233,8 +233,8 @@ write_record(xmlTextWriterPtr w, const BimiReportRecord *r, gint64 count, BimiRe
   gboolean v9 = fmt == BIMI_REPORT_FORMAT_RFC9990;
   const char *disp = r->disposition;
 
-  xmlTextWriterStartElement(w, BAD_CAST "record");
-  xmlTextWriterStartElement(w, BAD_CAST "row");
+  xmlTextWriterStartElement(w, (const xmlChar *) "record");
+  xmlTextWriterStartElement(w, (const xmlChar *) "row");
   if (v9) {
     el(w, "source_ip", r->source_ip);
   } else {
@@ -242,7 +242,7 @@ write_record(xmlTextWriterPtr w, const BimiReportRecord *r, gint64 count, BimiRe
     el(w, "source_ip", ip);
   }
   el_int(w, "count", count);
-  xmlTextWriterStartElement(w, BAD_CAST "policy_evaluated");
+  xmlTextWriterStartElement(w, (const xmlChar *) "policy_evaluated");
   if (!v9 && g_strcmp0(disp, "pass") == 0)
     disp = "none";
   el(w, "disposition", disp);
@@ -258,7 +258,7 @@ write_record(xmlTextWriterPtr w, const BimiReportRecord *r, gint64 count, BimiRe
     } else {
       comment = g_strdup(x->comment);
     }
-    xmlTextWriterStartElement(w, BAD_CAST "reason");
+    xmlTextWriterStartElement(w, (const xmlChar *) "reason");
     el(w, "type", type);
     el_opt(w, "comment", comment);
     xmlTextWriterEndElement(w);
@@ -266,7 +266,7 @@ write_record(xmlTextWriterPtr w, const BimiReportRecord *r, gint64 count, BimiRe
   xmlTextWriterEndElement(w); /* policy_evaluated */
   xmlTextWriterEndElement(w); /* row */
 
-  xmlTextWriterStartElement(w, BAD_CAST "identifiers");
+  xmlTextWriterStartElement(w, (const xmlChar *) "identifiers");
   if (v9) {
     el(w, "header_from", r->header_from);
     el_opt(w, "envelope_from", r->envelope_from);
@@ -278,10 +278,10 @@ write_record(xmlTextWriterPtr w, const BimiReportRecord *r, gint64 count, BimiRe
   }
   xmlTextWriterEndElement(w);
 
-  xmlTextWriterStartElement(w, BAD_CAST "auth_results");
+  xmlTextWriterStartElement(w, (const xmlChar *) "auth_results");
   for (guint i = 0; i < r->dkim->len; i++) {
     const BimiReportDkimAuth *a = g_ptr_array_index(r->dkim, i);
-    xmlTextWriterStartElement(w, BAD_CAST "dkim");
+    xmlTextWriterStartElement(w, (const xmlChar *) "dkim");
     el(w, "domain", a->domain);
     el(w, "selector", a->selector);
     el(w, "result", a->result);
@@ -289,7 +289,7 @@ write_record(xmlTextWriterPtr w, const BimiReportRecord *r, gint64 count, BimiRe
     xmlTextWriterEndElement(w);
   }
   if (r->spf_domain != NULL) {
-    xmlTextWriterStartElement(w, BAD_CAST "spf");
+    xmlTextWriterStartElement(w, (const xmlChar *) "spf");
     el(w, "domain", r->spf_domain);
     /* RFC 9990 SPFDomainScope has mfrom only: the HELO identity goes without scope. */
     if (!v9 || g_strcmp0(r->spf_scope, "mfrom") == 0)
@@ -297,7 +297,7 @@ write_record(xmlTextWriterPtr w, const BimiReportRecord *r, gint64 count, BimiRe
     el(w, "result", r->spf_result);
     xmlTextWriterEndElement(w);
   } else if (!v9) {
-    xmlTextWriterStartElement(w, BAD_CAST "spf");
+    xmlTextWriterStartElement(w, (const xmlChar *) "spf");
     el(w, "domain", r->envelope_from ? r->envelope_from : r->header_from);
     el(w, "scope", "mfrom");
     el(w, "result", "none");
@@ -328,17 +328,17 @@ write_xml(BimiReportDb *db, const Header *hd, GPtrArray *groups, guint from, gui
 
   *messages = 0;
   xmlTextWriterSetIndent(w, 1);
-  xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+  xmlTextWriterSetIndentString(w, (const xmlChar *) "  ");
   xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
-  xmlTextWriterStartElement(w, BAD_CAST "feedback");
+  xmlTextWriterStartElement(w, (const xmlChar *) "feedback");
   if (v9)
-    xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST NS_RFC9990);
+    xmlTextWriterWriteAttribute(w, (const xmlChar *) "xmlns", (const xmlChar *) NS_RFC9990);
   el(w, "version", "1.0");
-  xmlTextWriterStartElement(w, BAD_CAST "report_metadata");
+  xmlTextWriterStartElement(w, (const xmlChar *) "report_metadata");
   el(w, "org_name", hd->o->org_name);
   el(w, "email", hd->o->org_email);
   el(w, "report_id", hd->report_id);
-  xmlTextWriterStartElement(w, BAD_CAST "date_range");
+  xmlTextWriterStartElement(w, (const xmlChar *) "date_range");
   el_int(w, "begin", hd->begin);
   el_int(w, "end", hd->end_incl);
   xmlTextWriterEndElement(w);
@@ -346,7 +346,7 @@ write_xml(BimiReportDb *db, const Header *hd, GPtrArray *groups, guint from, gui
     el(w, "generator", "bimi-engine " BIMI_VERSION);
   xmlTextWriterEndElement(w); /* report_metadata */
 
-  xmlTextWriterStartElement(w, BAD_CAST "policy_published");
+  xmlTextWriterStartElement(w, (const xmlChar *) "policy_published");
   el(w, "domain", p->policy_domain);
   if (v9) {
     el(w, "p", p->p);
