@@ -66,6 +66,8 @@ struct _BimiCautionSet {
   GHashTable *first_token; /* token -> GPtrArray of NameRef* */
   GHashTable *joined;      /* joined form -> GPtrArray of NameRef* (names of two tokens or more) */
   GHashTable *domain_skel; /* skeleton (UTF-8) -> GPtrArray of DomainRef* */
+  GHashTable *by_length;   /* skeleton length in code points -> GPtrArray of DomainRef* (the edit distance's
+                            * candidates: only lengths within max_edit_distance can be that close) */
   GHashTable *stop;        /* stop phrases, skeleton tokens joined by ' ' */
 };
 
@@ -244,6 +246,7 @@ bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GErro
   set->joined = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   set->domain_skel = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   set->stop = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  set->by_length = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
 
   for (gsize i = 0; stop[i] != NULL; i++) {
     char *s = bimi_caution_skeleton(stop[i], strlen(stop[i]), error);
@@ -313,6 +316,16 @@ bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GErro
         ref = g_new(DomainRef, 1);
         *ref = (DomainRef) { e, is_org, d };
         index_add(set->domain_skel, key, ref);
+        if ((is_org ? d->org_reg_len : d->reg_len) >= set->min_name_length) {
+          GPtrArray *list = g_hash_table_lookup(set->by_length, GSIZE_TO_POINTER((gsize) n));
+          if (list == NULL) {
+            list = g_ptr_array_new_with_free_func(g_free);
+            g_hash_table_insert(set->by_length, GSIZE_TO_POINTER((gsize) n), list);
+          }
+          ref = g_new(DomainRef, 1);
+          *ref = (DomainRef) { e, is_org, d };
+          g_ptr_array_add(list, ref);
+        }
       }
     }
   }
@@ -337,6 +350,7 @@ bimi_caution_set_unref(BimiCautionSet *set)
   g_clear_pointer(&set->joined, g_hash_table_unref);
   g_clear_pointer(&set->domain_skel, g_hash_table_unref);
   g_clear_pointer(&set->stop, g_hash_table_unref);
+  g_clear_pointer(&set->by_length, g_hash_table_unref);
   g_free(set);
 }
 
@@ -410,13 +424,26 @@ entry_same_org(const Entry *e, const char *org)
   return FALSE;
 }
 
-static gboolean
-close_enough(const BimiCautionSet *set, const gunichar *a, glong alen, const gunichar *b, glong blen, gsize reg_len)
+/* The brand domains (or their Organizational Domains, when @org_too) whose skeleton lies within
+ * max_edit_distance of @u: the edit-distance lookalikes, across registrants only. */
+static void
+match_distance(const BimiCautionSet *set, const gunichar *u, glong ulen, gboolean org_too, const char *author,
+               const char *org, GHashTable *found)
 {
-  if (a == NULL || b == NULL || reg_len < set->min_name_length)
-    return FALSE;
-  return bimi_caution__edit_distance(a, (gsize) alen, b, (gsize) blen, set->max_edit_distance) <=
-         set->max_edit_distance;
+  guint k = set->max_edit_distance;
+
+  for (glong len = MAX(ulen - (glong) k, 1); u != NULL && len <= ulen + (glong) k; len++) {
+    GPtrArray *refs = g_hash_table_lookup(set->by_length, GSIZE_TO_POINTER((gsize) len));
+    for (guint r = 0; refs != NULL && r < refs->len; r++) {
+      const DomainRef *ref = g_ptr_array_index(refs, r);
+      const gunichar *b = ref->is_org ? ref->info->org_skel : ref->info->skel;
+      glong blen = ref->is_org ? ref->info->org_skel_len : ref->info->skel_len;
+      if ((ref->is_org && !org_too) || entry_same_org(ref->entry, org) || entry_owns(ref->entry, author))
+        continue;
+      if (bimi_caution__edit_distance(u, (gsize) ulen, b, (gsize) blen, k) <= k)
+        note(found, ref->entry, BIMI_CAUTION_SIGNAL_LOOKALIKE_DOMAIN);
+    }
+  }
 }
 
 /* The lookalike-domain signal for @author (A-labels). */
@@ -447,20 +474,10 @@ match_domain(const BimiCautionSet *set, const char *author, GHashTable *found)
   u = g_utf8_to_ucs4_fast(skel, -1, &ulen);
   if (org_skel != NULL)
     org_u = g_utf8_to_ucs4_fast(org_skel, -1, &org_ulen);
-  for (guint i = 0; i < set->entries->len; i++) {
-    Entry *e = g_ptr_array_index(set->entries, i);
-    if (entry_same_org(e, org) || entry_owns(e, author))
-      continue;
-    /* a small edit distance between registrable parts */
-    for (guint k = 0; set->max_edit_distance > 0 && k < e->domains->len; k++) {
-      const DomainInfo *d = &g_array_index(e->domains, DomainInfo, k);
-      if (close_enough(set, u, ulen, d->skel, d->skel_len, d->reg_len) ||
-          close_enough(set, org_u, org_ulen, d->skel, d->skel_len, d->reg_len) ||
-          close_enough(set, org_u, org_ulen, d->org_skel, d->org_skel_len, d->org_reg_len)) {
-        note(found, e, BIMI_CAUTION_SIGNAL_LOOKALIKE_DOMAIN);
-        break;
-      }
-    }
+  /* a small edit distance: the name to brand domains, its registrable part to brand domains and theirs */
+  if (set->max_edit_distance > 0) {
+    match_distance(set, u, ulen, FALSE, author, org, found);
+    match_distance(set, org_u, org_ulen, TRUE, author, org, found);
   }
   /* the brand's name spelt in the labels left of the public suffix */
   if (org != NULL) {

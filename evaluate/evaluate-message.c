@@ -446,6 +446,9 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
   }
   bimi_evaluate__run_evidence(ev, &run, now);
   bimi_evaluate__decide(ev, &run, overridden, now);
+  /* issue 19: a message without a logo that claims a brand it is not authenticated as */
+  bimi_evaluate__caution_check(ev, &run, msg, run.dmarc->result == BIMI_DMARC_RESULT_PASS || arc_trusted || own_pass,
+                               now);
   run.authres = build_authres(ev, &run);
   record_for_report(ev, &run, msg, now);
   return bimi_evaluate__finish(ev, &run);

@@ -30,6 +30,7 @@
 #include <json-glib/json-glib.h>
 #include "evaluate/config.h"
 #include "engine/bimi.h"
+#include "engine/caution.h"
 
 G_BEGIN_DECLS
 
@@ -154,6 +155,8 @@ typedef struct {
   double dns_ms;                /**< milliseconds before the logo/evidence step: authentication and BIMI
                                  *   discovery, DNS-bound */
   double fetch_ms;              /**< milliseconds in the logo/evidence step: fetches (or cache) and validation */
+  BimiCautionMatch *caution;    /**< the JSON's "caution": the brand this message claims and is not
+                                 *   authenticated as (issue 19), NULL when none (always NULL for domain status) */
 } BimiDecision;
 
 void bimi_decision_free(BimiDecision *decision);
