@@ -477,7 +477,10 @@ finish(Exchange *ex, gint64 started_us)
     g_autofree char *fetch = ex->decision != NULL ? g_strdup_printf("%.1f", ex->fetch_ms) : NULL;
     g_autofree char *domain = ex->author_domain != NULL ? bimi_fcgi_log_escape(ex->author_domain, 255) : NULL;
     g_autofree char *selector = ex->selector != NULL ? bimi_fcgi_log_escape(ex->selector, 64) : NULL;
-    g_autofree char *brand = ex->caution_brand != NULL ? bimi_fcgi_log_escape(ex->caution_brand, 128) : NULL;
+    g_autofree char *brand_escaped = ex->caution_brand != NULL ? bimi_fcgi_log_escape(ex->caution_brand, 128) : NULL;
+    /* a brand name has spaces: \x20 as the escaper writes other bytes, so key=value stays one token */
+    g_auto(GStrv) brand_words = brand_escaped != NULL ? g_strsplit(brand_escaped, " ", -1) : NULL;
+    g_autofree char *brand = brand_words != NULL ? g_strjoinv("\\x20", brand_words) : NULL;
     const BimiFcgiLogField fields[] = {
       { "method", method }, { "path", path }, { "status", status }, { "decision", ex->decision },
       { "reason", ex->reason }, { "author_domain", domain }, { "selector", selector },
