@@ -53,9 +53,9 @@ check "usage: no message" 2 'expected exactly one message' "${O[@]}"
 # issue 19: [caution] brands_file from -c; the options still apply over the file
 printf '[Brand News]\ndomains = brand.test\n' > "$T/brands.conf"
 printf '[caution]\nbrands_file = brands.conf\n' > "$T/caution.conf"
-check "human summary: the caution line" 1 '^  caution: Claims to be Brand News — not verified$' \
+check "human summary: the caution line" 1 '^caution: Claims to be Brand News — not verified$' \
   "$F/dmarc-fail.eml" "${O[@]}" -c "$T/caution.conf"
 check "human summary: the caution's signal and verified domains" 1 \
-  '^    signal display-name, matched "Brand News", verified domains brand.test$' "$F/dmarc-fail.eml" "${O[@]}" \
+  '^  signal display-name, matched "Brand News", verified domains brand.test$' "$F/dmarc-fail.eml" "${O[@]}" \
   -c "$T/caution.conf"
 exit $((fails > 0))
