@@ -190,7 +190,7 @@ def main():
     if os.path.isfile(os.path.join(stack, 'stack.env')):
         with open(os.path.join(stack, 'stack.env')) as f:
             env = dict(line.strip().split('=', 1) for line in f if '=' in line)
-    if not tap.ok(rc == 0 and 'RC_PORT' in env, 'roundcube-stack start: demo stack, dovecot, php-fpm, nginx', 
+    if not tap.ok(rc == 0 and 'RC_PORT' in env, 'roundcube-stack start: demo stack, dovecot, php-fpm, nginx',
                   f'exit {rc}\n{out[-3000:]}'):
         bail('the Roundcube stack did not start')
     base = f"http://127.0.0.1:{env['RC_PORT']}"
