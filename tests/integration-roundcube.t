@@ -28,11 +28,13 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import zlib
@@ -130,6 +132,39 @@ def stored_pref(db):
     return 's:24:"bimi_engine_filter_dmarc";b:1;' in prefs
 
 
+class SilentServer:
+    """A TCP listener on loopback that accepts connections and never answers: a hung service."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+
+    def close(self):
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+def log_lines(path, word):
+    try:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return [line.rstrip('\n') for line in f if word in line]
+    except OSError:
+        return []
+
+
 def count_evaluates(log):
     try:
         with open(log, encoding='utf-8', errors='replace') as f:
@@ -176,9 +211,9 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
 
-    # stack + php -l + login + one per manifest row + cache + VMC view + spoof view + pref saved + spoof in
-    # Junk + two screenshots
-    tap.plan(10 + len(manifest))
+    # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view + hung
+    # service (2) + pref saved + spoof in Junk + two screenshots
+    tap.plan(13 + len(manifest))
 
     try:
         p = subprocess.run([os.path.join(ROOT, 'scripts/roundcube-stack'), 'start', stack],
@@ -203,6 +238,24 @@ def main():
             for f in sorted(files)]
     bad = [f'{f}: {r.stdout.decode(errors="replace")}' for f, r in lint if r.returncode != 0]
     tap.ok(len(files) >= 4 and not bad, f'php -l: {len(files)} files of the plugin', '\n'.join(bad))
+
+    # Every label in English and Japanese, and a sentence for every reason code of evaluate/evaluate.h.
+    keys = {}
+    for lang in ('en_US', 'ja_JP'):
+        r = subprocess.run(['/usr/bin/php', '-r', 'include $argv[1]; echo json_encode($labels);',
+                            os.path.join(PLUGIN, 'localization', f'{lang}.inc')], stdout=subprocess.PIPE)
+        keys[lang] = json.loads(r.stdout or b'{}')
+    with open(os.path.join(ROOT, 'evaluate/evaluate.h'), encoding='utf-8') as f:
+        block = f.read().split('Decision reasons', 1)[-1].split('*/', 1)[0]
+    codes = set(re.findall(r'"([a-z]+(?:-[a-z]+)*)"', block))
+    missing = sorted(f"reason_{c.replace('-', '_')}" for c in codes
+                     if f"reason_{c.replace('-', '_')}" not in keys['en_US'])
+    reasons = codes
+    tap.ok(keys['en_US'] and set(keys['en_US']) == set(keys['ja_JP']) and len(codes) >= 19 and not missing
+           and all(v.strip() for v in keys['ja_JP'].values()),
+           f"localization: en_US and ja_JP with the same {len(keys['en_US'])} labels, {len(reasons)} reason codes in words",
+           f"only en_US: {sorted(set(keys['en_US']) - set(keys['ja_JP']))}\n"
+           f"only ja_JP: {sorted(set(keys['ja_JP']) - set(keys['en_US']))}\nmissing {missing}")
 
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
@@ -255,18 +308,22 @@ def main():
             pass
         return list_rows()
 
+    def login():
+        driver.delete_all_cookies()
+        driver.get(base + '/')
+        try:
+            wait.until(lambda d: d.find_elements(By.ID, 'rcmloginuser'))
+            driver.find_element(By.ID, 'rcmloginuser').send_keys(env['RC_USER'])
+            driver.find_element(By.ID, 'rcmloginpwd').send_keys(env['RC_PASSWORD'])
+            driver.find_element(By.ID, 'rcmloginsubmit').click()
+            wait.until(lambda d: d.find_elements(By.ID, 'messagelist'))
+            return True
+        except TimeoutException:
+            return False
+
     # Log in (the inbox it opens is the first listing: every message evaluated once from here).
     evals_before = count_evaluates(front_log)
-    driver.get(base + '/')
-    try:
-        wait.until(lambda d: d.find_elements(By.ID, 'rcmloginuser'))
-        driver.find_element(By.ID, 'rcmloginuser').send_keys(env['RC_USER'])
-        driver.find_element(By.ID, 'rcmloginpwd').send_keys(env['RC_PASSWORD'])
-        driver.find_element(By.ID, 'rcmloginsubmit').click()
-        wait.until(lambda d: d.find_elements(By.ID, 'messagelist'))
-        logged = True
-    except TimeoutException:
-        logged = False
+    logged = login()
     tap.ok(logged, f"log in to Roundcube at {base}/ as {env['RC_USER']}",
            driver.page_source[-2000:] if not logged else '')
     if not logged:
@@ -355,6 +412,52 @@ def main():
     tap.ok(banner is not None and not missing and not js("return !!document.querySelector('.header img.bimi-logo')"),
            f"spoof message view: the warning banner, no logo ({len(wants)} engine text(s) in it: "
            f"{[t['text'] for t in wants]})", f'banner {banner!r}, missing {missing}')
+
+    # A hung service: the plugin's URL pointed at a listener that never answers, a 2 s timeout. A message
+    # delivered meanwhile (not cached) gets no indicator; the cached ones keep theirs; one log line; the
+    # next listing within bimi_engine_retry_after makes no call.
+    rc_conf = os.path.join(stack, 'roundcube', 'config', 'config.inc.php')
+    plugin_log = os.path.join(stack, 'roundcube', 'logs', 'bimi_engine.log')
+    with open(rc_conf, encoding='utf-8') as f:
+        conf_text = f.read()
+    silent = SilentServer()
+    with open(rc_conf, 'a', encoding='utf-8') as f:
+        f.write(f"\n$config['bimi_engine_url'] = 'http://127.0.0.1:{silent.port}/bimi/v1/';\n"
+                "$config['bimi_engine_timeout'] = 2;\n$config['bimi_engine_retry_after'] = 600;\n")
+    time.sleep(3)   # php's opcache revalidates a changed file after opcache.revalidate_freq (2 s)
+    hung_subject = 'Delivered while the service hangs'
+    with open(os.path.join(ROOT, 'fixtures/demo/messages/cmc.eml'), 'rb') as f:
+        raw = re.sub(rb'(?m)^Subject: .*$', b'Subject: ' + hung_subject.encode(), f.read(), count=1)
+    maildir = os.path.join(stack, 'mail', env['RC_USER'], 'Maildir')
+    new_path = os.path.join(maildir, 'new', f'{int(time.time())}.Mhung.bimi-demo')
+    with open(new_path, 'wb') as f:
+        f.write(raw)
+    st = os.stat(os.path.join(maildir, 'cur'))
+    os.chown(new_path, st.st_uid, st.st_gid)
+    failed_before = len(log_lines(plugin_log, 'evaluate failed'))
+    t0 = time.monotonic()
+    hung = open_list('INBOX', len(manifest) + 1)
+    seconds = time.monotonic() - t0
+    failed = log_lines(plugin_log, 'evaluate failed')[failed_before:]
+    calls = len(silent.conns)
+    kept = [e['subject'] for e in manifest if e['expect']['decision'] != 'none'
+            and not (hung.get(e['subject']) or {}).get('imgs')]
+    row = hung.get(hung_subject)
+    tap.ok(row is not None and not row['imgs'] and not kept and len(failed) == 1
+           and 'evaluate failed for 1 message(s)' in failed[0] and calls == 1,
+           f'hung service: the list loads ({seconds:.1f} s), the new message without indicator, the cached '
+           f'ones with theirs, one log line, one call', f'row {row}\nlogos lost on {kept}\n'
+           f'log lines {failed}\ncalls {calls}')
+    open_list('INBOX', len(manifest) + 1)
+    tap.ok(len(silent.conns) == 1 and len(log_lines(plugin_log, 'evaluate failed')) == failed_before + 1,
+           f'hung service, next listing within bimi_engine_retry_after: no call ({len(silent.conns)} in all), '
+           'no new log line')
+    with open(rc_conf, 'w', encoding='utf-8') as f:
+        f.write(conf_text)
+    silent.close()
+    time.sleep(3)
+    if not login():   # a new session: the pause after the failure was this session's
+        bail('cannot log in again')
 
     # The preference: Settings → Preferences → Mailbox View.
     driver.get(f'{base}/?_task=settings&_action=edit-prefs&_section=mailbox&_framed=1')

@@ -104,6 +104,11 @@ class bimi_engine extends rcube_plugin
             return $args;
         }
 
+        // Only where the list shows senders: in Sent and Drafts (smart column "to") there is nothing to show.
+        if (rcmail_action_mail_index::message_list_smart_column_name() != 'from') {
+            return $args;
+        }
+
         $storage = $this->rc->get_storage();
         $current = $storage->get_folder();
         $items   = [];
@@ -231,8 +236,8 @@ class bimi_engine extends rcube_plugin
             $lines[] = html::span(['class' => 'bimi-caution-text'], rcube::Q($d['caution']['text']));
         }
         if (!empty($d['label']['text'])) {
-            $lines[] = html::span(['class' => 'bimi-label-text', 'data-code' => $d['label']['code'] ?? ''],
-                rcube::Q($d['label']['text']));
+            $lines[] = html::span(['class' => 'bimi-label-text', 'data-code' => $d['label']['code']],
+                rcube::Q($this->label_text($d['label'])));
         }
         if (empty($lines) && $d['reason'] === 'dmarc-fail') {
             // An engine without the filter and caution members: the DMARC failure itself warns.
@@ -576,6 +581,21 @@ class bimi_engine extends rcube_plugin
             $text .= ' — ' . $d['org'] . ($d['mark'] !== '' ? ' (' . $d['mark'] . ')' : '');
         }
         return $text;
+    }
+
+    /**
+     * The filter's warning label in the user's language: the engine's text (English) unless the
+     * localization has label_<code> for a language other than English.
+     */
+    private function label_text(array $label)
+    {
+        $this->add_texts('localization/');
+        $name = 'label_' . str_replace('-', '_', $label['code']);
+        if (strpos((string) $this->rc->get_user_language(), 'en') !== 0
+            && preg_match('/^label_[a-z_]+$/', $name) && $this->rc->text_exists($name, 'bimi_engine')) {
+            return $this->gettext($name);
+        }
+        return $label['text'];
     }
 
     /** The browser URL of the PNG of $px pixels, else the smallest larger one, else the largest. */
