@@ -13,8 +13,8 @@
  *    checkmark badge for "logo+checkmark", nothing for "none".
  *  - Message view: the same logo in the header's contact photo, the caution banner and the
  *    engine's filter label when the decision carries them, the reason in words on hover.
- *  - Preference "Filter spoofed mail (DMARC)", off by default: when on, the plugin passes
- *    consent=dmarc and moves a message whose filter.applied.action is quarantine or reject
+ *  - Preference "Filter spoofed mail (DMARC)", off by default: the plugin passes consent=none, or
+ *    with the preference on consent=dmarc, and moves a message whose filter.applied.action is quarantine or reject
  *    to the Junk folder (RFC 7489 §6.3 p=, RFC 9989 consent of the receiving user).
  *
  * Never inline SVG: the only images are PNGs the engine rendered from a validated SVG Tiny PS
@@ -300,10 +300,13 @@ class bimi_engine extends rcube_plugin
 
     // ---- decisions --------------------------------------------------------------------------
 
-    /** The consent this user gives (docs/api.md, consent=): "dmarc" with the preference on, else "". */
+    /**
+     * The consent this user gives (docs/api.md, consent=): "dmarc" with the preference on, else "none"
+     * (the user's word, not the service's [filter] default_consent).
+     */
     private function consent()
     {
-        return $this->cfg('bimi_engine_filter_dmarc') ? 'dmarc' : '';
+        return $this->cfg('bimi_engine_filter_dmarc') ? 'dmarc' : 'none';
     }
 
     private function should_move(array $d, $folder)
@@ -360,7 +363,7 @@ class bimi_engine extends rcube_plugin
     /** The cache key of one message: (mailbox, UIDVALIDITY, UID, consent). */
     private function cache_key($folder, $uid)
     {
-        return 'd.' . md5($folder) . '.' . $this->uidvalidity($folder) . '.' . $uid . '.' . ($this->consent() ?: '-');
+        return 'd.' . md5($folder) . '.' . $this->uidvalidity($folder) . '.' . $uid . '.' . $this->consent();
     }
 
     /**
@@ -442,10 +445,7 @@ class bimi_engine extends rcube_plugin
         if (empty($bodies)) {
             return $out;
         }
-        $url = rtrim((string) $this->cfg('bimi_engine_url'), '/') . '/evaluate';
-        if ($this->consent() !== '') {
-            $url .= '?consent=' . rawurlencode($this->consent());
-        }
+        $url = rtrim((string) $this->cfg('bimi_engine_url'), '/') . '/evaluate?consent=' . rawurlencode($this->consent());
         $headers = ['Content-Type: message/rfc822', 'Accept: application/json', 'Expect:'];
         $token = (string) $this->cfg('bimi_engine_token');
         if ($token !== '') {
