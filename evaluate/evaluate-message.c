@@ -448,6 +448,6 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
   bimi_evaluate__decide(ev, &run, overridden, now);
   run.authres = build_authres(ev, &run);
   record_for_report(ev, &run, msg, now);
-  return bimi_evaluate__finish(ev, &run);
+  return bimi_evaluate__finish(ev, &run, now);
 }
 

@@ -733,7 +733,7 @@ bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_ov
  * validated (uncompressed) SVG as the logo store holds it. Both NULL for none, or when the store no
  * longer has the SVG. */
 static void
-header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, char **location, char **indicator)
+header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, gint64 now, char **location, char **indicator)
 {
   const BimiEvaluateVerdict *v = run->verdict;
   g_autoptr(GBytes) svg = NULL;
@@ -744,7 +744,7 @@ header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, char **location, char
   *location = *indicator = NULL;
   if (run->domain_status || run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL)
     return;
-  svg = bimi_evaluator_logo_svg(ev, v->sha256, NULL);
+  svg = bimi_evaluate__indicator_svg(ev, v->sha256, now);
   if (svg == NULL)
     return;
   loc = g_string_new("v=BIMI1");
@@ -783,7 +783,7 @@ count_run(BimiEvaluator *ev, const BimiEvaluateRun *run)
 }
 
 BimiDecision *
-bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
+bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
 {
   BimiDecision *d = g_new0(BimiDecision, 1);
 
@@ -818,7 +818,7 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
   }
   if (d->author_domain == NULL && run->dmarc != NULL)
     d->author_domain = g_strdup(run->dmarc->author_domain);
-  header_form(ev, run, &d->bimi_location, &d->bimi_indicator);
+  header_form(ev, run, now, &d->bimi_location, &d->bimi_indicator);
   if (run->started_us > 0) {
     gint64 total = g_get_monotonic_time() - run->started_us;
     d->fetch_ms = (double) run->evidence_us / 1000.0;
@@ -947,7 +947,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   }
   bimi_evaluate__run_evidence(ev, &run, now);
   bimi_evaluate__decide(ev, &run, FALSE, now);
-  return bimi_evaluate__finish(ev, &run);
+  return bimi_evaluate__finish(ev, &run, now);
 }
 
 /* ---- logos ------------------------------------------------------------- */
