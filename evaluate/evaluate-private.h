@@ -309,8 +309,10 @@ void bimi_evaluate__envelope_task_run(gpointer data, gpointer pool_data);
 /** @t (Unix seconds) as RFC 3339 UTC "2026-06-01T00:00:00Z", the JSON's spelling. (transfer full) */
 char *bimi_evaluate__iso_time(gint64 t);
 
-/** The DESIGN.md §4 object of @run. (transfer full) */
-JsonNode *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run);
+/** The DESIGN.md §4 object of @run as compact JSON text; @bimi_location and @bimi_indicator
+ *  (nullable) are the header form (bimi_decision's fields). (transfer full) */
+char *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run, const char *bimi_location,
+                                const char *bimi_indicator);
 
 /**
  * bimi_evaluate__logo_share:

@@ -137,6 +137,7 @@ bimi_decision_free(BimiDecision *d)
   g_free(d->reason);
   g_free(d->logo_sha256);
   g_free(d->authentication_results);
+  g_free(d->json_text);
   if (d->json != NULL)
     json_node_unref(d->json);
   g_free(d->logo_alt);
@@ -782,6 +783,15 @@ count_run(BimiEvaluator *ev, const BimiEvaluateRun *run)
     bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "dmarc", bimi_dmarc_result_to_string(run->dmarc->result));
 }
 
+JsonNode *
+bimi_decision_get_json(BimiDecision *d)
+{
+  g_return_val_if_fail(d != NULL && d->json_text != NULL, NULL);
+  if (d->json == NULL)
+    d->json = json_from_string(d->json_text, NULL);
+  return d->json;
+}
+
 BimiDecision *
 bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
 {
@@ -824,18 +834,7 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
     d->fetch_ms = (double) run->evidence_us / 1000.0;
     d->dns_ms = (double) MAX(total - run->evidence_us, 0) / 1000.0;
   }
-  d->json = bimi_evaluate__build_json(ev, run);
-  if (d->json != NULL && JSON_NODE_HOLDS_OBJECT(d->json) && !run->domain_status) {
-    /* The header form an MTA or a webmail can stamp (docs/api.md "The header form"). */
-    JsonObject *o = json_node_get_object(d->json);
-    if (d->bimi_location != NULL) {
-      json_object_set_string_member(o, "bimi_location", d->bimi_location);
-      json_object_set_string_member(o, "bimi_indicator", d->bimi_indicator);
-    } else {
-      json_object_set_null_member(o, "bimi_location");
-      json_object_set_null_member(o, "bimi_indicator");
-    }
-  }
+  d->json_text = bimi_evaluate__build_json(ev, run, d->bimi_location, d->bimi_indicator);
   count_run(ev, run);
   bimi_evaluate__run_clear(run);
   return d;

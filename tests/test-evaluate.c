@@ -75,14 +75,14 @@ eval(BimiEvaluator *ev, const char *name, const BimiEnvelope *env)
   d = bimi_evaluator_evaluate(ev, raw, env, NOW, &error);
   g_assert_no_error(error);
   g_assert_nonnull(d);
-  g_assert_nonnull(d->json);
+  g_assert_nonnull(bimi_decision_get_json(d));
   return d;
 }
 
 static JsonObject *
-member(const BimiDecision *d, const char *first, ...)
+member(BimiDecision *d, const char *first, ...)
 {
-  JsonObject *o = json_node_get_object(d->json);
+  JsonObject *o = json_node_get_object(bimi_decision_get_json(d));
   va_list ap;
 
   va_start(ap, first);
@@ -100,9 +100,9 @@ member(const BimiDecision *d, const char *first, ...)
 
 /* The decision, its JSON twin, and the A-R: parsed back, with the bimi= result. */
 static void
-check(const BimiDecision *d, BimiDecisionKind kind, const char *reason, const char *bimi_result)
+check(BimiDecision *d, BimiDecisionKind kind, const char *reason, const char *bimi_result)
 {
-  JsonObject *o = json_node_get_object(d->json);
+  JsonObject *o = json_node_get_object(bimi_decision_get_json(d));
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiAuthres) ar = NULL;
   const BimiAuthresResult *r;
@@ -191,7 +191,7 @@ test_cache(void)
   g_assert_cmpstr(d2->logo_sha256, ==, d1->logo_sha256);
   /* the same question, the same bytes (the service's ETag) */
   {
-    g_autofree char *a = json_to_string(d1->json, FALSE), *b = json_to_string(d2->json, FALSE);
+    g_autofree char *a = json_to_string(bimi_decision_get_json(d1), FALSE), *b = json_to_string(bimi_decision_get_json(d2), FALSE);
     g_assert_cmpstr(a, ==, b);
   }
   g_assert_cmpstr(json_object_get_string_member(member(d2, "mark", NULL), "organization"), ==, "Test Brand, Inc.");
@@ -495,7 +495,7 @@ test_logos(void)
     g_assert_true(g_str_has_prefix(d->bimi_location, "v=BIMI1; l=https://"));
     g_assert_nonnull(strstr(d->bimi_location, "; a=https://"));
     g_assert_cmpstr(d->bimi_indicator, ==, svg_b64);
-    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(d->json), "bimi_indicator"), ==, svg_b64);
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(bimi_decision_get_json(d)), "bimi_indicator"), ==, svg_b64);
     g_assert_cmpstr(d->author_domain, !=, NULL);
     g_assert_cmpstr(d->selector, ==, "default");
     g_assert_cmpfloat(d->dns_ms, >, 0.0);
