@@ -9,7 +9,8 @@
  *     "auth": { "rdns", "spf", "spf_helo", "dkim": [...], "arc", "dmarc", "bimi" },
  *     "authentication_results": RFC 8601 value | null (domain status),
  *     "ttl": seconds,
- *     "bimi_location", "bimi_indicator": the header form (not for domain status) }
+ *     "bimi_location", "bimi_indicator": the header form (not for domain status),
+ *     "filter": consent-aware filtering (evaluate/filter.c), null for domain status }
  *
  * Logo URLs are [server] logo_url_prefix + "/<sha256>.svg" and
  * "/<sha256>/<px>.png" for each [render] size. The auth members reuse the
@@ -189,6 +190,12 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run, const c
     bimi_json_add_members(b, "ss", "bimi_location", bimi_location, "bimi_indicator",
                           bimi_location != NULL ? bimi_indicator : NULL);
   }
+  /* Consent-aware filtering (issue 17): after ttl and the header form; null for domain status. */
+  bimi_json_set_member_name(b, "filter");
+  if (run->filter != NULL)
+    bimi_filter_outcome_build_json(run->filter, b);
+  else
+    bimi_json_add_null_value(b);
   bimi_json_end_object(b);
   return bimi_json_writer_steal_text(b);
 }
