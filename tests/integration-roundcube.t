@@ -18,7 +18,7 @@
 #   - turn on Settings → Preferences → Mailbox View → "Filter spoofed mail (DMARC)", save, reload: when the
 #     engine's decision with consent=dmarc says filter.applied.action quarantine/reject, the spoof is gone
 #     from the inbox and listed in Junk (and IMAP agrees);
-#   - screenshots of the inbox and of the VMC message into the output dir (BIMI_BUILD, else the temp dir),
+#   - screenshots of the inbox, of the VMC message and of the spoof into the output dir (BIMI_BUILD, else the temp dir),
 #     each a PNG of the window size that is not blank (many colours, not one flat fill).
 # TAP; a missing component is a failure, never a skip. The temp dir is kept when a check fails.
 import atexit
@@ -211,9 +211,9 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
 
-    # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view + hung
-    # service (2) + pref saved + spoof in Junk + two screenshots
-    tap.plan(13 + len(manifest))
+    # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view +
+    # caution banners + hung service (2) + pref saved + spoof in Junk + three screenshots
+    tap.plan(15 + len(manifest))
 
     try:
         p = subprocess.run([os.path.join(ROOT, 'scripts/roundcube-stack'), 'start', stack],
@@ -413,6 +413,33 @@ def main():
            f"spoof message view: the warning banner, no logo ({len(wants)} engine text(s) in it: "
            f"{[t['text'] for t in wants]})", f'banner {banner!r}, missing {missing}')
 
+    driver.save_screenshot(os.path.join(tmp, 'spoof.png'))
+
+    # Every message the manifest expects a caution for: its banner carries the decision's caution.text.
+    problems, shown = [], 0
+    member = True
+    for e in manifest:
+        if not e['expect'].get('caution'):
+            continue
+        _, dec = post_decision(front, os.path.join(ROOT, 'fixtures/demo/messages', e['file']), '?consent=none')
+        if 'caution' not in dec:
+            member = False
+            continue
+        text = (dec.get('caution') or {}).get('text')
+        driver.get(f"{base}/?_task=mail&_mbox=INBOX&_uid={row_uid(rows.get(e['subject']))}&_action=show")
+        try:
+            wait.until(lambda d: d.find_elements(By.ID, 'bimi-caution'))
+        except TimeoutException:
+            pass
+        got = js("const b = document.getElementById('bimi-caution'); return b ? b.textContent : null;")
+        if not text or text not in (got or ''):
+            problems.append(f"{e['file']}: caution {dec.get('caution')}, banner {got!r}")
+        else:
+            shown += 1
+    if not member:
+        print('# the engine has no "caution" member yet: nothing to show (the plugin treats it as null)')
+    tap.ok(not problems, f'caution banners: {shown} message(s) show the decision\'s caution.text', '\n'.join(problems))
+
     # A hung service: the plugin's URL pointed at a listener that never answers, a 2 s timeout. A message
     # delivered meanwhile (not cached) gets no indicator; the cached ones keep theirs; one log line; the
     # next listing within bimi_engine_retry_after makes no call.
@@ -494,7 +521,7 @@ def main():
            f'filter on: the spoof (filter.applied.action {action}) is in Junk, not in the inbox',
            f'inbox {list(inbox)}\njunk {list(junk)}\nIMAP Junk search {found}')
 
-    for name in ('inbox', 'message'):
+    for name in ('inbox', 'message', 'spoof'):
         path = os.path.join(tmp, f'{name}.png')
         data = open(path, 'rb').read() if os.path.isfile(path) else b''
         why = not_blank(data) if data else 'no file'
@@ -502,7 +529,7 @@ def main():
                f'size {png_size(data)}: {why}')
         if data:
             shutil.copyfile(path, os.path.join(outdir, f'roundcube-{name}.png'))
-    print(f'# screenshots: {outdir}/roundcube-inbox.png, {outdir}/roundcube-message.png')
+    print(f'# screenshots: {outdir}/roundcube-{{inbox,message,spoof}}.png')
     return 1 if tap.fails else 0
 
 
