@@ -9,6 +9,8 @@
  *     "auth": { "rdns", "spf", "spf_helo", "dkim": [...], "arc", "dmarc", "bimi" },
  *     "authentication_results": RFC 8601 value | null (domain status),
  *     "ttl": seconds }
+ * and, added by bimi_evaluate__finish() (evaluate.c) after it: "bimi_location", "bimi_indicator" (evaluate
+ * only) and "filter" (evaluate/filter.h; null for domain status).
  *
  * Logo URLs are [server] logo_url_prefix + "/<sha256>.svg" and
  * "/<sha256>/<px>.png" for each [render] size. The auth members reuse the
