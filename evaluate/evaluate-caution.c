@@ -170,19 +170,17 @@ bimi_evaluate__caution_learn(BimiEvaluator *ev, const BimiVmcResult *cert, const
             brand->not_after);
 }
 
-JsonNode *
-bimi_evaluate__caution_to_json(const BimiCautionMatch *m)
+void
+bimi_evaluate__caution_build_json(BimiJsonWriter *b, const BimiCautionMatch *m)
 {
-  g_autoptr(JsonBuilder) b = NULL;
-
-  if (m == NULL)
-    return json_node_new(JSON_NODE_NULL);
-  b = json_builder_new();
-  json_builder_begin_object(b);
+  if (m == NULL) {
+    bimi_json_add_null_value(b);
+    return;
+  }
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "svsss", "brand", m->brand, "domains", m->domains, "signal",
                         bimi_caution_signal_to_string(m->signals), "matched", m->matched, "text", m->text);
-  json_builder_end_object(b);
-  return json_builder_get_root(b);
+  bimi_json_end_object(b);
 }
 
 void
