@@ -18,7 +18,10 @@
  * an HTAB, a SP followed by WSP or CR, a CR that is not the CRLF of a line
  * with content — and the span before it goes to SHA-256 as it is, straight
  * from the message buffer when it is long. Only those bytes go through the
- * byte-wise state machine. tests/lib/dkim-canon-ref.h keeps the plain
+ * byte-wise state machine. Relaxed, an ordinary block (lines ending in CRLF
+ * with content, WSP runs inside) skips the machine altogether: its kept
+ * bytes are copied in runs, or compressed in one AVX-512 VBMI2 step where
+ * the CPU has it (relaxed_plan()). tests/lib/dkim-canon-ref.h keeps the plain
  * byte-wise canonicalizer this replaced; fuzz/fuzz-dkim-canon.c checks the
  * two agree on every input and every split into chunks.
  */
