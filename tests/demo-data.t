@@ -33,7 +33,7 @@ trap 'exit 1' INT TERM
 . tests/lib/tap.sh
 note() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
-echo "1..19"
+echo "1..20"
 
 # 1. the committed zone is the template rendered with 8443
 if sed 's/@ORIGIN_PORT@/8443/g' "$D/demo.zone.in" | cmp -s - "$D/demo.zone"; then
@@ -209,7 +209,40 @@ PY
 ok $rc "brands.conf: Acme Rockets = vmc.demo.test, Bluebird Bakery = cmc.demo.test, logo_sha256 = their SVGs' SHA-256"
 [ $rc = 0 ] || note "$out"
 
-# 17. the ARC row is the demo's policy choice: without bimi_accept_arc_override the forwarded message gets none
+# 17. the caution of each message that gets none without fetching anything, offline through bimi evaluate with the
+#     demo's brands file (no VMC seen yet: the operator list alone names Acme Rockets)
+printf '[dns]\nzone_files = %s\n[policy]\nfcrdns = require\n[caution]\nbrands_file = %s\n[cache]\ndir = %s\n' \
+  "$(pwd)/$D/demo.zone" "$(pwd)/$D/brands.conf" "$tmp/cache-caution" > "$tmp/caution.conf"
+out=$("$PY" - "$tmp/caution.conf" <<'PY' 2>&1
+import json, subprocess, sys
+bad = []
+for r in json.load(open("fixtures/demo/messages/index.json")):
+    if r["expect"]["decision"] != "none" or r["expect"]["reason"] not in ("dmarc-fail", "no-record", "no-fcrdns",
+                                                                           "dmarc-not-enforcing"):
+        continue
+    p = subprocess.run(["build/bimi", "evaluate", "-c", sys.argv[1], "--json", "fixtures/demo/messages/" + r["file"],
+                        "--ip", r["ip"], "--helo", r["helo"], "--mail-from", r["mail_from"]], capture_output=True, text=True)
+    try:
+        d = json.loads(p.stdout)
+    except ValueError:
+        bad.append("%s: exit %d %s" % (r["file"], p.returncode, p.stderr.strip()[:300]))
+        continue
+    c = d.get("caution")
+    got = (d["decision"], d["reason"], c and c.get("signal"), c and c.get("brand"), c and c.get("domains"))
+    want = (r["expect"]["decision"], r["expect"]["reason"], r["expect"]["caution"],
+            r["expect"]["caution"] and "Acme Rockets", r["expect"]["caution"] and ["vmc.demo.test"])
+    if got != want:
+        bad.append("%s: got %r, want %r" % (r["file"], got, want))
+    print(r["file"], got[2] or "-")
+if bad:
+    print("\n".join(bad))
+    sys.exit(1)
+PY
+); rc=$?
+ok $rc "bimi evaluate with brands.conf: the caution signal of every message that gets none offline is its expect.caution"
+note "$out"
+
+# 18. the ARC row is the demo's policy choice: without bimi_accept_arc_override the forwarded message gets none
 printf '[dns]\nzone_files = %s\n[policy]\ntrusted_arc_sealers = lists.demo.test\nbimi_accept_arc_override = false\n[cache]\ndir = %s\n' \
   "$(pwd)/$D/demo.zone" "$tmp/cache" > "$tmp/no-override.conf"
 out=$("$BIMI" evaluate -c "$tmp/no-override.conf" --json "$D/messages/arc-forwarded.eml" --ip 192.0.2.50 \
@@ -219,7 +252,7 @@ out=$("$BIMI" evaluate -c "$tmp/no-override.conf" --json "$D/messages/arc-forwar
 ok $? "arc-forwarded.eml with bimi_accept_arc_override = false: none (dmarc-fail), the ARC override noted"
 [ "$out" = "none dmarc-fail arc" ] || note "got: $out"
 
-# 18-19. nsd serving the demo zones; .test names through a forwarder
+# 19-20. nsd serving the demo zones; .test names through a forwarder
 NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
 . tests/lib/net.sh
 mkdir -p "$tmp/nsd"

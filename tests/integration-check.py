@@ -2,12 +2,13 @@
 """tests/integration-check.py — checks of the tests/integration-*.t scripts (python3 stdlib +
 python3-authres). Each subcommand prints what differs on stdout and exits 1 on a mismatch:
 
-  decision JSON --decision D --reason R [--check C] [--svg FILE] [--value S]
+  decision JSON --decision D --reason R [--check C] [--svg FILE] [--value S] [--caution SIGNAL|-]
            [--authres HELPER [--ar M=R,...]] [--print-sha]
       the decision object of DESIGN.md §4: decision and reason exact; --check: the certificate
       failure code C appears in the object (a string value that is C, or lists "C: detail"); --svg: indicator.sha256
       equals the SHA-256 of FILE; a none decision has no indicator sha256; --value: some string
-      member equals S (e.g. the certificate's organization); --authres: as the authres subcommand
+      member equals S (e.g. the certificate's organization); --caution: the caution member's
+      signal (issue 19), "-" for a null caution; --authres: as the authres subcommand
       on authentication_results; --print-sha: print indicator.sha256 when all is well.
   field JSON PATH VALUE       the member at PATH (dots, [i] for arrays) equals VALUE (JSON text)
   get JSON PATH               prints the member at PATH (strings bare, else JSON)
@@ -86,6 +87,11 @@ def cmd_decision(args):
     code = re.compile(r"(^|[\s;])" + re.escape(check) + r"(:|$)")
     if check != "-" and not any(isinstance(v, str) and code.search(v) for v in walk(d)):
         problems.append("certificate failure %r not reported" % check)
+    if "--caution" in opts:  # issue 19: the caution's signal, "-" for null
+        c = d.get("caution")
+        got = "-" if c is None else (c.get("signal") if isinstance(c, dict) else repr(c))
+        if got != opts["--caution"]:
+            problems.append("caution %r, want %r" % (got, opts["--caution"]))
     if "--value" in opts and opts["--value"] not in set(v for v in walk(d) if isinstance(v, str)):
         problems.append("no member equals %r" % opts["--value"])
     ind = d.get("indicator") or {}

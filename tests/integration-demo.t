@@ -5,7 +5,7 @@
 # on a free port as bimi-fcgi's [dns] forwarder, bimi-fcgi, the nginx front), free ports for
 # everything. For each row of fixtures/demo/messages/index.json, POST /bimi/v1/evaluate with the
 # row's envelope through the front:
-#   - decision and reason equal the row's expect;
+#   - decision, reason and the caution's signal (issue 19; null: none) equal the row's expect;
 #   - a logo row's indicator gives PNGs of the asked sizes (IHDR width and height) at
 #     /bimi/v1/logo/<sha256>/<px>.png, and its SVG's SHA-256 is the indicator's;
 #   - authentication_results parses with engine/authres (tests/helpers/authres-json) to exactly
@@ -29,12 +29,12 @@ demo_cleanup() {
 }
 trap demo_cleanup EXIT
 
-# One row per line: file, ip, helo, mail_from, decision, reason (tab-separated, "-" = absent).
+# One row per line: file, ip, helo, mail_from, decision, reason, caution (tab-separated, "-" = absent).
 mapfile -t ROWS < <("$PY" -c 'import json, sys
 for r in json.load(open(sys.argv[1])):
     e = r["expect"]
     print("\t".join([r["file"], r.get("ip") or "-", r.get("helo") or "-", r.get("mail_from") or "-",
-                     e["decision"], e["reason"]]))' "$INDEX")
+                     e["decision"], e["reason"], e.get("caution") or "-"]))' "$INDEX")
 [ "${#ROWS[@]}" -gt 0 ] || int_bail "no rows in $INDEX"
 logos=0
 for row in "${ROWS[@]}"; do
@@ -60,16 +60,16 @@ urlenc() { "$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv
 
 for row in "${ROWS[@]}"; do
   IFS=$'\t' read -r -a f <<< "$row"
-  file=${f[0]} want=${f[4]} reason=${f[5]}
+  file=${f[0]} want=${f[4]} reason=${f[5]} caution=${f[6]}
   q=""
   [ "${f[1]}" != - ] && q="${q}&ip=$(urlenc "${f[1]}")"
   [ "${f[2]}" != - ] && q="${q}&helo=$(urlenc "${f[2]}")"
   [ "${f[3]}" != - ] && q="${q}&mail_from=$(urlenc "${f[3]}")"
   out=$INT_TMP/${file%.eml}.json
   status=$(int_post "fixtures/demo/messages/$file" "$out" "${q#&}")
-  d=$($CHECK decision "$out" --decision "$want" --reason "$reason" 2>&1)
+  d=$($CHECK decision "$out" --decision "$want" --reason "$reason" --caution "$caution" 2>&1)
   [ "$status" = 200 ] && [ -z "$d" ]
-  int_ok $? "demo $file: $want ($reason)" "HTTP $status" "$d" "$(head -c 600 "$out")"
+  int_ok $? "demo $file: $want ($reason), caution $caution" "HTTP $status" "$d" "$(head -c 600 "$out")"
 
   ar=$($CHECK get "$out" authentication_results 2>&1)
   d=$($CHECK authres "$ar" "$HELPER" 2>&1)

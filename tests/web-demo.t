@@ -12,8 +12,14 @@
 #     srcset "<32 px PNG> 1x, <64 px PNG> 2x" and the logo's <title> as alt, and those
 #     URLs answer with PNGs of exactly 32x32 and 64x64 pixels;
 #   - a "Verified brand" checkmark badge exactly on "logo+checkmark" rows;
-#   - no <img> at all on "none" rows.
-# Then one --screenshot of the page into the test's temp dir (a PNG of the window size).
+#   - no <img> at all on "none" rows;
+#   - the brand-impersonation caution (issue 19) exactly on the rows whose expect.caution is a
+#     signal: data-caution = that signal, one .bimi-caution with its red triangle and the text
+#     "Claims to be Acme Rockets — not verified"; none on the others (Acme Plumbing included).
+# Then one --screenshot of the page into the test's temp dir (a PNG of the window size), and the
+# caution view: ?open=display-name.eml shows that message with the caution and Acme Rockets'
+# verified domain (DOM), and its screenshot (taller window: every row) is not blank and has the
+# caution triangle's colour (png_pixels); it is kept as $BIMI_BUILD/web-demo-caution.png.
 #
 # TAP, run by `make check` through prove. The stack is stopped (scripts/demo-stack stop)
 # in every exit path; Chromium runs with its own throw-away profile, as root in CI
@@ -33,13 +39,19 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
-from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, free_port, parse_dom, png_size  # noqa: E402
+from harness import (CHROMIUM, Tap, bail, chromium, chromium_noise_free, colour_pixels, free_port,  # noqa: E402
+                     parse_dom, png_size)
 
 os.chdir(ROOT)
 MANIFEST = os.path.join(ROOT, 'fixtures/demo/messages/index.json')
 LOGO_PX = 32                 # the page's default logo size (web/demo.js)
 WINDOW = (1100, 800)         # screenshot size, CSS pixels at scale 1
 STACK_START_SECONDS = 120    # bound on scripts/demo-stack start and its first health answer
+CAUTION_TEXT = 'Claims to be Acme Rockets \u2014 not verified'   # the demo's one impersonated brand
+CAUTION_RGB = (0xd9, 0x30, 0x25)   # web/bimi-client.js CAUTION_COLOUR, the triangle's outline
+CAUTION_WINDOW = (1100, 1400)      # tall enough for every row and the open message
+CAUTION_VIEW = 'display-name.eml'
+MIN_TRIANGLE_PIXELS = 25           # pixels of the caution colour per triangle (about 45 at 16 px)
 tap = Tap()
 
 
@@ -81,8 +93,8 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
 
-    # 2 tests for the stack and the page + 1 per manifest row + 1 for the screenshot.
-    tap.plan(3 + len(manifest))
+    # 2 tests for the stack and the page + 1 per manifest row + 1 for the screenshot + 2 for the caution view.
+    tap.plan(5 + len(manifest))
     base = f'http://127.0.0.1:{front}'
     try:
         start = subprocess.run(['scripts/demo-stack', 'start', stack, '--front-port', str(front),
@@ -159,6 +171,20 @@ def main():
                                     f"data-logo-px={a.get('data-logo-px')!r}, want 'loaded', '{LOGO_PX}'")
         elif row['imgs']:
             problems.append(f"<img> on a {wd!r} row: {row['imgs']}")
+        wc = want.get('caution')
+        cautions = [c for c in row['cautions'] if 'bimi-caution' in (c['attrs'].get('class') or '').split()]
+        if wc:
+            name += f', caution {wc}'
+            if a.get('data-caution') != wc:
+                problems.append(f"data-caution={a.get('data-caution')!r}, want {wc!r}")
+            if len(cautions) != 1 or cautions[0]['attrs'].get('data-bimi-caution-signal') != wc or \
+                    cautions[0]['text'].strip() != CAUTION_TEXT or len(row['icons']) != 1:
+                problems.append(f'want one caution {wc!r} "{CAUTION_TEXT}" with its triangle, got {cautions}, '
+                                f"{len(row['icons'])} triangle(s)")
+        else:
+            name += ', no caution'
+            if cautions or 'data-caution' in a or row['icons']:
+                problems.append(f"caution on a row that must not have one: {a.get('data-caution')!r} {cautions}")
         tap.ok(not problems, name, '\n'.join(problems))
 
     shot = os.path.join(tmp, 'inbox.png')
@@ -173,6 +199,44 @@ def main():
     build = os.environ.get('BIMI_BUILD')
     if data and build and os.path.isdir(build):
         shutil.copyfile(shot, os.path.join(build, 'web-demo.png'))
+
+    # The message view of a flagged message: the caution with the brand's verified domains.
+    flagged = [e['file'] for e in manifest if e.get('expect', {}).get('caution')]
+    view_url = f'{base}/?open={CAUTION_VIEW}'
+    rc, out, err = chromium(['--dump-dom', view_url], tmp, 'view', CAUTION_WINDOW)
+    views = parse_dom(out.decode('utf-8', errors='replace'), 'data-view-file').rows
+    view = views[0] if len(views) == 1 else None
+    problems = []
+    if rc != 0 or view is None:
+        problems.append(f'chromium exit {rc}, {len(views)} message views\n{chromium_noise_free(err)}')
+    else:
+        va, text = view['attrs'], ' '.join(view['text'].split())
+        if va.get('data-view-file') != CAUTION_VIEW or 'hidden' in va:
+            problems.append(f'view attributes {va}')
+        details = [c for c in view['cautions'] if 'bimi-caution-details' in (c['attrs'].get('class') or '').split()]
+        if len(details) != 1 or details[0]['attrs'].get('data-bimi-caution-signal') != 'display-name':
+            problems.append(f"want one caution details (display-name), got {view['cautions']}")
+        elif not details[0]['text'].rstrip().endswith('Mail really from Acme Rockets comes from:vmc.demo.test'):
+            problems.append(f"the caution does not end with Acme Rockets' verified domain: {details[0]['text']!r}")
+        for want_text in (CAUTION_TEXT, '(“Acme Rockets Support”)', 'Sign in within 24 hours'):
+            if want_text not in text:
+                problems.append(f'{want_text!r} not in the view: {text[:600]!r}')
+    tap.ok(not problems, f'{view_url}: the message view shows the caution and vmc.demo.test', '\n'.join(problems))
+
+    shot = os.path.join(tmp, 'caution.png')
+    rc, _, err = chromium([f'--screenshot={shot}', view_url], tmp, 'caution-shot', CAUTION_WINDOW)
+    near = colours = top = None
+    if os.path.isfile(shot) and png_size(open(shot, 'rb').read(24)) == CAUTION_WINDOW:
+        near, colours, top = colour_pixels(shot, CAUTION_RGB) or (None, None, None)
+    want_near = MIN_TRIANGLE_PIXELS * (len(flagged) + 1)
+    tap.ok(rc == 0 and near is not None and colours >= 100 and top < 0.9 and near >= want_near,
+           f'screenshot {shot}: {CAUTION_WINDOW[0]}x{CAUTION_WINDOW[1]}, not blank ({colours} colours, commonest '
+           f'{top and round(top * 100)} %), {near} pixels of the triangle colour #d93025 '
+           f'(>= {want_near}: {len(flagged)} rows and the view)',
+           f'chromium exit {rc}\n{chromium_noise_free(err)}')
+    if os.path.isfile(shot) and build and os.path.isdir(build):
+        shutil.copyfile(shot, os.path.join(build, 'web-demo-caution.png'))
+        print(f"# caution screenshot: {os.path.join(build, 'web-demo-caution.png')}")
     return 1 if tap.fails else 0
 
 

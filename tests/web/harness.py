@@ -100,7 +100,8 @@ def png_pixels(data):
 
 class Dom(html.parser.HTMLParser):
     """Collects <body>'s attributes and every element that has attribute `key` (the "rows"):
-    its attributes, its text, and the <img>s and checkmark badges (class bimi-checkmark) in it."""
+    its attributes, its text, and the <img>s, checkmark badges (class bimi-checkmark), cautions
+    (class bimi-caution: attributes and text) and caution triangles (svg.bimi-caution-icon) in it."""
 
     VOID = {'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta',
             'source', 'track', 'wbr'}
@@ -111,6 +112,7 @@ class Dom(html.parser.HTMLParser):
         self.body = {}
         self.rows = []
         self.row = None
+        self.caution = None
         self.depth = 0
 
     def handle_starttag(self, tag, attrs):
@@ -119,16 +121,24 @@ class Dom(html.parser.HTMLParser):
             self.body = a
         if self.row is None:
             if self.key in a and tag not in self.VOID:
-                self.row = {'tag': tag, 'attrs': a, 'imgs': [], 'badges': [], 'text': ''}
+                self.row = {'tag': tag, 'attrs': a, 'imgs': [], 'badges': [], 'cautions': [], 'icons': [],
+                            'text': ''}
+                self.caution = None
                 self.rows.append(self.row)
                 self.depth = 1
             return
         if tag == 'img':
             self.row['imgs'].append(a)
-        if 'bimi-checkmark' in (a.get('class') or '').split():
+        classes = (a.get('class') or '').split()
+        if 'bimi-checkmark' in classes:
             self.row['badges'].append(a)
+        if 'bimi-caution-icon' in classes:
+            self.row['icons'].append(a)
         if tag not in self.VOID:
             self.depth += 1
+        if 'bimi-caution' in classes and self.caution is None and tag not in self.VOID:
+            self.caution = {'attrs': a, 'text': '', 'depth': self.depth}
+            self.row['cautions'].append(self.caution)
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -138,6 +148,8 @@ class Dom(html.parser.HTMLParser):
     def handle_endtag(self, tag):
         if self.row is None or tag in self.VOID:
             return
+        if self.caution is not None and self.depth == self.caution['depth']:
+            self.caution = None
         self.depth -= 1
         if self.depth == 0:
             self.row = None
@@ -145,6 +157,25 @@ class Dom(html.parser.HTMLParser):
     def handle_data(self, data):
         if self.row is not None:
             self.row['text'] += data
+            if self.caution is not None:
+                self.caution['text'] += data
+
+
+def colour_pixels(path, rgb, tolerance=30):
+    """(pixels within `tolerance` (Euclidean, 0..255 per channel) of colour `rgb`, distinct colours,
+    share of the commonest colour) of a PNG decoded by png_pixels, or None when it cannot be decoded."""
+    with open(path, 'rb') as f:
+        decoded = png_pixels(f.read())
+    if decoded is None:
+        return None
+    width, height, ch, rows = decoded
+    counts = {}
+    for row in rows:
+        for x in range(0, width * ch, ch):
+            c = row[x:x + 3]
+            counts[c] = counts.get(c, 0) + 1
+    near = sum(n for c, n in counts.items() if sum((a - b) ** 2 for a, b in zip(c, rgb)) <= tolerance ** 2)
+    return near, len(counts), max(counts.values()) / (width * height)
 
 
 def parse_dom(text, key):
