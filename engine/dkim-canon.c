@@ -600,9 +600,21 @@ static guint8 *
 canon_relaxed_value(guint8 *o, const char *v, gsize n, gboolean *pending_sp, gboolean *any)
 {
   gboolean sp = *pending_sp, seen = *any;
-  for (gsize i = 0; i < n; i++) {
+  for (gsize i = 0; i < n;) {
     guint8 c = (guint8) v[i];
-    if (c == '\r' && i + 1 < n && v[i + 1] == '\n') {
+    if (G_LIKELY(c > ' ')) {
+      /* a run of bytes that are neither WSP nor CR, copied as they are */
+      if (sp && seen)
+        *o++ = ' ';
+      sp = FALSE;
+      seen = TRUE;
+      do
+        *o++ = (guint8) v[i++];
+      while (i < n && (guint8) v[i] > ' ');
+      continue;
+    }
+    i++;
+    if (c == '\r' && i < n && v[i] == '\n') {
       i++; /* unfold: the CRLF goes, the WSP after it counts as WSP */
       continue;
     }
