@@ -747,9 +747,9 @@ test_json(void)
   keys_add(k, "ed._domainkey.example.com", ked);
   g_autofree char *m = sign(headers, body, "v=1; a=ed25519-sha256; d=example.com; s=ed; h=from:subject; l=5; t=1", fx.ed);
   g_autoptr(GPtrArray) r = verify(m, k);
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   bimi_dkim_signature_build_json(g_ptr_array_index(r, 0), b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonNode) root = bimi_json_writer_get_node(b);
   JsonObject *o = json_node_get_object(root);
   g_assert_cmpstr(json_object_get_string_member(o, "result"), ==, "pass");
   g_assert_cmpstr(json_object_get_string_member(o, "d"), ==, "example.com");
