@@ -27,6 +27,7 @@
  */
 #include "engine/dkim-private.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-cpu.h"
 
 #include <string.h>
 /* BIMI_DKIM_CANON_PORTABLE forces the word-at-a-time scan (its unit test,
@@ -431,18 +432,11 @@ relaxed_blocks_avx512(BimiDkimBodyHasher *h, const guint8 *data, gsize len)
 
 static gboolean canon_force_portable;
 
-/* Whether this CPU (and OS) has AVX-512 BW and VBMI2, asked once. */
+/* Whether the AVX-512 path is in use: the CPU has it, no test turned it off. */
 static gboolean
 canon_avx512(void)
 {
-  static gsize once = 0;
-  static gboolean have;
-  if (g_once_init_enter(&once)) {
-    __builtin_cpu_init();
-    have = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
-    g_once_init_leave(&once, 1);
-  }
-  return have && !canon_force_portable;
+  return (bimi_cpu_features() & BIMI_CPU_AVX512VBMI2) && !canon_force_portable;
 }
 #endif
 
@@ -600,9 +594,21 @@ static guint8 *
 canon_relaxed_value(guint8 *o, const char *v, gsize n, gboolean *pending_sp, gboolean *any)
 {
   gboolean sp = *pending_sp, seen = *any;
-  for (gsize i = 0; i < n; i++) {
+  for (gsize i = 0; i < n;) {
     guint8 c = (guint8) v[i];
-    if (c == '\r' && i + 1 < n && v[i + 1] == '\n') {
+    if (G_LIKELY(c > ' ')) {
+      /* a run of bytes that are neither WSP nor CR, copied as they are */
+      if (sp && seen)
+        *o++ = ' ';
+      sp = FALSE;
+      seen = TRUE;
+      do
+        *o++ = (guint8) v[i++];
+      while (i < n && (guint8) v[i] > ' ');
+      continue;
+    }
+    i++;
+    if (c == '\r' && i < n && v[i] == '\n') {
       i++; /* unfold: the CRLF goes, the WSP after it counts as WSP */
       continue;
     }

@@ -390,6 +390,10 @@ typedef struct {
 /* Decides the signature: its result and reason (printf-style, checked by bimi_text_set_printf()). */
 #define decide(w, res, ...) \
   ((w)->out->result = (res), (w)->done = TRUE, bimi_text_set_printf(&(w)->out->reason, __VA_ARGS__))
+/* The same with a fixed reason: no printf on the path every good signature
+ * takes (issue 21). */
+#define decide_text(w, res, text) \
+  ((w)->out->result = (res), (w)->done = TRUE, g_free((w)->out->reason), (w)->out->reason = g_strdup(text))
 
 /* When a signature does not parse, still report what can be read of it, so
  * that the operator sees whose signature was broken. */
@@ -739,11 +743,11 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
       break;
     }
     if (!good)
-      decide(w, BIMI_DKIM_RESULT_FAIL, "signature verification failed");
+      decide_text(w, BIMI_DKIM_RESULT_FAIL, "signature verification failed");
     else if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA1)
       decide(w, BIMI_DKIM_RESULT_POLICY, "rsa-sha1 is not accepted (RFC 8301)");
     else
-      decide(w, BIMI_DKIM_RESULT_PASS, "signature verified");
+      decide_text(w, BIMI_DKIM_RESULT_PASS, "signature verified");
   }
 
   for (guint i = 0; i < idx->len; i++) {

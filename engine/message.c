@@ -22,6 +22,7 @@
  */
 #include "engine/message.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-cpu.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -80,7 +81,7 @@ set_name_error(const guint8 *data, gsize pos, gsize content_end, gsize name_end,
 }
 
 #ifdef MESSAGE_AVX512
-/* find_bare_lf() 64 bytes a step, where the CPU has AVX-512 BW (asked once):
+/* find_bare_lf() 64 bytes a step, where the CPU has AVX-512 BW:
  * the offset of the first bare LF at or after @k (>= 1), or where fewer than
  * 64 bytes are left. */
 __attribute__((target("avx512f,avx512bw"))) static gsize
@@ -96,18 +97,6 @@ find_bare_lf_avx512(const guint8 *data, gsize k, gsize len)
   return k;
 }
 
-static gboolean
-have_avx512bw(void)
-{
-  static gsize once = 0;
-  static gboolean have;
-  if (g_once_init_enter(&once)) {
-    __builtin_cpu_init();
-    have = __builtin_cpu_supports("avx512bw");
-    g_once_init_leave(&once, 1);
-  }
-  return have;
-}
 #endif
 
 /* The offset of the first bare LF (an LF not preceded by CR) at or after
@@ -123,7 +112,7 @@ find_bare_lf(const guint8 *data, gsize from, gsize len)
     return k;
   k++;
 #ifdef MESSAGE_AVX512
-  if (k < len && have_avx512bw())
+  if (k < len && (bimi_cpu_features() & BIMI_CPU_AVX512BW))
     k = find_bare_lf_avx512(data, k, len); /* the loops below go on from there */
 #endif
 #ifdef __SSE2__
