@@ -116,6 +116,10 @@ bimi_cli_cmd_survey(int argc, char **argv)
   config = bimi_cli_pipeline_config(&pipeline, &dns, &fetch, &error);
   if (config == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "survey: %s", error->message);
+  /* A survey of an archive must not record its messages a second time into the service's report
+   * database ([report] db of the file): only --report-db records. */
+  if (pipeline.report_db == NULL)
+    g_clear_pointer(&config->report_db, g_free);
   ev = bimi_evaluator_new(config, &error);
   if (ev == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "survey: %s", error->message);

@@ -28,7 +28,9 @@ typedef struct {
   const double *values;       /* n_bars x n_series */
   const char *const *series;  /* legend names */
   const Rgb *colors;
-  char **bar_labels;          /* n_bars: "06:00" or "Mar 02\n06:00"; '\n' splits lines */
+  char **bar_labels;          /* n_bars: "06:00" or "06:00\nMar 02"; '\n' splits lines */
+  const gint64 *bar_slots;    /* (nullable) n_bars: the bin's number since the epoch (start / width) */
+  guint slots_per_day;        /* bins in a day (0: the width does not divide a day) */
   gboolean percent;           /* normalise each bar to 100 % */
   gboolean percent_axis;      /* the values are percentages already: label the axis in % */
   const char *y_title;
@@ -90,6 +92,22 @@ draw_legend(cairo_t *cr, const Panel *p, double x, double y)
   }
 }
 
+/* Label every how many bins, so that labels (about 70 px wide) do not overlap: for time bins a divisor
+ * of a day or a whole number of days, so that the first bin of each day (which carries the date) is
+ * always labelled. */
+static guint
+label_step(const Panel *p, double slot)
+{
+  guint need = (guint) MAX(1.0, ceil(70.0 / slot));
+
+  if (p->bar_slots == NULL || p->slots_per_day == 0)
+    return need;
+  for (guint k = 1; k <= p->slots_per_day; k++)
+    if (p->slots_per_day % k == 0 && k >= need)
+      return k;
+  return ((need + p->slots_per_day - 1) / p->slots_per_day) * p->slots_per_day;
+}
+
 static void
 draw_panel(cairo_t *cr, const Panel *p)
 {
@@ -108,6 +126,8 @@ draw_panel(cairo_t *cr, const Panel *p)
   } else {
     step = nice_step(MAX(max, 1));
     top = ceil(MAX(max, 1) / step) * step;
+    if (p->value_labels && max > top - step * 0.25)
+      top += step; /* room for the label above the highest bar */
   }
 
   /* grid and y axis */
@@ -138,7 +158,7 @@ draw_panel(cairo_t *cr, const Panel *p)
   /* bars */
   slot = p->w / MAX(p->n_bars, 1);
   bar_w = MIN(slot * 0.7, 120);
-  label_every = (guint) MAX(1.0, ceil(70.0 / slot));
+  label_every = label_step(p, slot);
   for (guint b = 0; b < p->n_bars; b++) {
     const double *v = &p->values[b * p->n_series];
     double sum = 0, y = p->y + p->h, x = p->x + slot * b + (slot - bar_w) / 2;
@@ -161,7 +181,8 @@ draw_panel(cairo_t *cr, const Panel *p)
       g_snprintf(buf, sizeof buf, "%.1f %%", sum);
       text_at(cr, x + bar_w / 2, y - 6, 0.5, 1, buf);
     }
-    if (p->bar_labels != NULL && p->bar_labels[b] != NULL && b % label_every == 0) {
+    if (p->bar_labels != NULL && p->bar_labels[b] != NULL &&
+        (p->bar_slots != NULL ? p->bar_slots[b] % label_every == 0 : b % label_every == 0)) {
       g_auto(GStrv) lines = g_strsplit(p->bar_labels[b], "\n", -1);
       set_font(cr, 13, FALSE);
       cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
@@ -191,30 +212,40 @@ draw_title(cairo_t *cr, const char *title, const char *subtitle)
   text_at(cr, 30, 56, 0, 0, subtitle);
 }
 
-/* "Mar 02\n06:00" at the first bar of a day (and the first bar), else "06:00"; "Mar 02" alone for
- * bins of a day or more. */
+/* The bins' labels: "06:00", with the date below on the first bin of a day and on the first bar
+ * ("00:00\nMar 02"); the date alone for bins of a day or more. @slots gets each bin's number since the
+ * epoch. */
 static char **
-bin_labels(BimiSurveyStats *stats)
+bin_labels(BimiSurveyStats *stats, gint64 **slots)
 {
   guint n = bimi_survey_stats_n_bins(stats);
   char **labels = g_new0(char *, n + 1);
   gint64 width = bimi_survey_stats_bin_seconds(stats);
-  gint64 last_day = G_MININT64;
 
+  *slots = g_new0(gint64, MAX(n, 1));
   for (guint i = 0; i < n; i++) {
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(bimi_survey_stats_bin_start(stats, i));
-    gint64 day = bimi_survey_stats_bin_start(stats, i) / 86400;
+    gint64 start = bimi_survey_stats_bin_start(stats, i);
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(start);
+    (*slots)[i] = start / width;
     if (dt == NULL)
       labels[i] = g_strdup("?");
     else if (width >= 86400)
       labels[i] = g_date_time_format(dt, "%b %d");
-    else if (day != last_day)
+    else if (i == 0 || ((start % 86400) + 86400) % 86400 < width)
       labels[i] = g_date_time_format(dt, "%H:%M\n%b %d");
     else
       labels[i] = g_date_time_format(dt, "%H:%M");
-    last_day = day;
   }
   return labels;
+}
+
+/* Bins in a day, 0 when the width does not divide a day. */
+static guint
+slots_per_day(BimiSurveyStats *stats)
+{
+  gint64 width = bimi_survey_stats_bin_seconds(stats);
+
+  return width < 86400 && 86400 % width == 0 ? (guint) (86400 / width) : 0;
 }
 
 static gboolean
@@ -260,13 +291,15 @@ chart_fcrdns(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GError
                                        "no envelope" };
   guint n = bimi_survey_stats_n_bins(stats);
   g_autofree double *values = g_new0(double, (gsize) MAX(n, 1) * BIMI_SURVEY_FCRDNS_N);
-  g_auto(GStrv) labels = bin_labels(stats);
+  g_autofree gint64 *slots = NULL;
+  g_auto(GStrv) labels = bin_labels(stats, &slots);
   g_autofree char *sub = bin_subtitle(stats, "Messages by the reverse DNS of the sending client");
   cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int) W, (int) H);
   cairo_t *cr = cairo_create(surface);
   Panel p = { .x = 100, .y = 100, .w = W - 100 - 290, .h = H - 100 - 70, .n_bars = n,
               .n_series = BIMI_SURVEY_FCRDNS_N, .values = values, .series = names, .colors = colors,
-              .bar_labels = labels, .y_title = "messages" };
+              .bar_labels = labels, .bar_slots = slots, .slots_per_day = slots_per_day(stats),
+              .y_title = "messages" };
   gboolean ok;
 
   for (guint b = 0; b < n; b++)
@@ -291,7 +324,8 @@ chart_dmarc(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GError 
   guint n = bimi_survey_stats_n_bins(stats);
   g_autofree double *rv = g_new0(double, (gsize) MAX(n, 1) * BIMI_SURVEY_DMARC_N);
   g_autofree double *pv = g_new0(double, (gsize) MAX(n, 1) * BIMI_SURVEY_POLICY_N);
-  g_auto(GStrv) labels = bin_labels(stats);
+  g_autofree gint64 *slots = NULL;
+  g_auto(GStrv) labels = bin_labels(stats, &slots);
   g_autofree char *sub = bin_subtitle(stats, "Shares of messages");
   cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int) W, (int) H);
   cairo_t *cr = cairo_create(surface);
@@ -301,7 +335,8 @@ chart_dmarc(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GError 
               .y_title = "DMARC result" };
   Panel p = { .x = 100, .y = 100 + ph + 60, .w = W - 100 - 290, .h = ph, .n_bars = n,
               .n_series = BIMI_SURVEY_POLICY_N, .values = pv, .series = pnames, .colors = pcolors,
-              .bar_labels = labels, .percent = TRUE, .y_title = "published policy" };
+              .bar_labels = labels, .bar_slots = slots, .slots_per_day = slots_per_day(stats), .percent = TRUE,
+              .y_title = "published policy" };
   gboolean ok;
 
   for (guint b = 0; b < n; b++) {

@@ -2,8 +2,8 @@
 """tests/survey/generate.py — writes the Maildir `bimi survey` is tested and benchmarked on.
 
     generate.py DIR              the test set: the messages of CASES below, in DIR/new and DIR/cur
-    generate.py DIR --count N    N messages cycling through the evaluable cases, spread over a week
-                                 (bench/survey.sh)
+    generate.py DIR --count N    N messages drawn from the evaluable cases over a week, more mail by day and
+                                 more from PTR-less clients at night (bench/survey.sh, the README chart)
 
 Every message carries a Received field written by our MX, mx.survey.test (tests/survey/survey.conf,
 [auth] trusted_receivers), with the client address, the HELO and the date the survey bins by, and a
@@ -12,6 +12,7 @@ tests/survey/survey.zone): no DKIM signature is needed. tests/survey-cli.t holds
 worked out by hand from the table here.
 """
 import os
+import random
 import sys
 
 # name, date of our MX's Received field (None: no date), client IP, From domain, MAIL FROM domain, kind
@@ -94,15 +95,22 @@ def main():
             fname = "1772409600.%s.survey%s" % (case[0], ":2,S" if sub == "cur" else "")
             write(maildir, sub, fname, message(*case, serial=i))
         return
+    # --count: a week of mail with a day/night rhythm (more mail by day, more of it from clients without
+    # a PTR at night), from a fixed seed so that every run writes the same mailbox.
     n = int(sys.argv[3])
+    rnd = random.Random(17)
     usable = [c for c in CASES if c[5] in ("trusted", "foreign") and c[1] is not None]
+    weight = {"a1": 30, "a2": 4, "a3": 5, "a4": 3, "a5": 10, "b1": 2, "b2": 2, "b3": 1, "b4": 8, "b5": 1,
+              "c1": 20, "c2": 3, "c3": 3, "c4": 4}
+    hours = [h for h in range(168) for _ in range(3 if 7 <= h % 24 < 19 else 1)]
     for i in range(n):
-        name, _, ip, from_dom, mf_dom, kind = usable[i % len(usable)]
-        # spread over 7 days: hour i % 168, minute from i
-        day, hour = divmod(i % 168, 24)
-        date = "%02d Mar 2026 %02d:%02d:00 +0000" % (2 + day, hour, i % 60)
+        hour = rnd.choice(hours)
+        night = not 7 <= hour % 24 < 19
+        w = [weight[c[0][:2]] * (4 if night and c[2] == "192.0.2.3" else 1) for c in usable]
+        name, _, ip, from_dom, mf_dom, kind = rnd.choices(usable, weights=w)[0]
+        day = hour // 24
+        date = "%02d Mar 2026 %02d:%02d:%02d +0000" % (2 + day, hour % 24, rnd.randrange(60), rnd.randrange(60))
         write(maildir, "new", "1772409600.%07d.bench" % i, message(name, date, ip, from_dom, mf_dom, kind, i))
-
 
 if __name__ == "__main__":
     main()
