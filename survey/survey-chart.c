@@ -271,6 +271,24 @@ write_png(cairo_surface_t *surface, const char *dir, const char *name, GPtrArray
   return TRUE;
 }
 
+/* One chart: title, subtitle and panels on a white canvas, written to DIR/@name. */
+static gboolean
+write_chart(const char *dir, const char *name, const char *title, const char *subtitle, const Panel *panels,
+            guint n_panels, GPtrArray *written, GError **error)
+{
+  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int) W, (int) H);
+  cairo_t *cr = cairo_create(surface);
+  gboolean ok;
+
+  draw_title(cr, title, subtitle);
+  for (guint i = 0; i < n_panels; i++)
+    draw_panel(cr, &panels[i]);
+  cairo_destroy(cr);
+  ok = write_png(surface, dir, name, written, error);
+  cairo_surface_destroy(surface);
+  return ok;
+}
+
 static char *
 bin_subtitle(BimiSurveyStats *stats, const char *what)
 {
@@ -294,23 +312,15 @@ chart_fcrdns(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GError
   g_autofree gint64 *slots = NULL;
   g_auto(GStrv) labels = bin_labels(stats, &slots);
   g_autofree char *sub = bin_subtitle(stats, "Messages by the reverse DNS of the sending client");
-  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int) W, (int) H);
-  cairo_t *cr = cairo_create(surface);
   Panel p = { .x = 100, .y = 100, .w = W - 100 - 290, .h = H - 100 - 70, .n_bars = n,
               .n_series = BIMI_SURVEY_FCRDNS_N, .values = values, .series = names, .colors = colors,
               .bar_labels = labels, .bar_slots = slots, .slots_per_day = slots_per_day(stats),
               .y_title = "messages" };
-  gboolean ok;
 
   for (guint b = 0; b < n; b++)
     for (guint s = 0; s < BIMI_SURVEY_FCRDNS_N; s++)
       values[b * BIMI_SURVEY_FCRDNS_N + s] = (double) bimi_survey_stats_bin(stats, b)->fcrdns[s];
-  draw_title(cr, "FCrDNS of the sending MTAs", sub);
-  draw_panel(cr, &p);
-  cairo_destroy(cr);
-  ok = write_png(surface, dir, "fcrdns.png", written, error);
-  cairo_surface_destroy(surface);
-  return ok;
+  return write_chart(dir, "fcrdns.png", "FCrDNS of the sending MTAs", sub, &p, 1, written, error);
 }
 
 static gboolean
@@ -327,17 +337,14 @@ chart_dmarc(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GError 
   g_autofree gint64 *slots = NULL;
   g_auto(GStrv) labels = bin_labels(stats, &slots);
   g_autofree char *sub = bin_subtitle(stats, "Shares of messages");
-  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int) W, (int) H);
-  cairo_t *cr = cairo_create(surface);
   double ph = (H - 100 - 60 - 70) / 2;
-  Panel r = { .x = 100, .y = 100, .w = W - 100 - 290, .h = ph, .n_bars = n, .n_series = BIMI_SURVEY_DMARC_N,
-              .values = rv, .series = rnames, .colors = rcolors, .bar_labels = NULL, .percent = TRUE,
-              .y_title = "DMARC result" };
-  Panel p = { .x = 100, .y = 100 + ph + 60, .w = W - 100 - 290, .h = ph, .n_bars = n,
-              .n_series = BIMI_SURVEY_POLICY_N, .values = pv, .series = pnames, .colors = pcolors,
-              .bar_labels = labels, .bar_slots = slots, .slots_per_day = slots_per_day(stats), .percent = TRUE,
-              .y_title = "published policy" };
-  gboolean ok;
+  Panel panels[2] = {
+    { .x = 100, .y = 100, .w = W - 100 - 290, .h = ph, .n_bars = n, .n_series = BIMI_SURVEY_DMARC_N, .values = rv,
+      .series = rnames, .colors = rcolors, .percent = TRUE, .y_title = "DMARC result" },
+    { .x = 100, .y = 100 + ph + 60, .w = W - 100 - 290, .h = ph, .n_bars = n, .n_series = BIMI_SURVEY_POLICY_N,
+      .values = pv, .series = pnames, .colors = pcolors, .bar_labels = labels, .bar_slots = slots,
+      .slots_per_day = slots_per_day(stats), .percent = TRUE, .y_title = "published policy" },
+  };
 
   for (guint b = 0; b < n; b++) {
     const BimiSurveyCounts *c = bimi_survey_stats_bin(stats, b);
@@ -346,13 +353,8 @@ chart_dmarc(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GError 
     for (guint s = 0; s < BIMI_SURVEY_POLICY_N; s++)
       pv[b * BIMI_SURVEY_POLICY_N + s] = (double) c->policy[s];
   }
-  draw_title(cr, "DMARC results and the author domains' published policies", sub);
-  draw_panel(cr, &r);
-  draw_panel(cr, &p);
-  cairo_destroy(cr);
-  ok = write_png(surface, dir, "dmarc.png", written, error);
-  cairo_surface_destroy(surface);
-  return ok;
+  return write_chart(dir, "dmarc.png", "DMARC results and the author domains' published policies", sub, panels, 2,
+                     written, error);
 }
 
 static gboolean
@@ -367,8 +369,6 @@ chart_refused(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GErro
   double values[4 * 2] = { 0 };
   g_autofree char *sub = g_strdup_printf("Share of all %" G_GUINT64_FORMAT " messages a DMARC-enforcing receiver "
                                          "would not deliver to the inbox", t->messages);
-  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int) W, (int) H);
-  cairo_t *cr = cairo_create(surface);
   Panel p = { .x = 100, .y = 110, .w = W - 100 - 290, .h = H - 110 - 80, .n_bars = 4, .n_series = 2,
               .values = values, .series = names, .colors = colors, .bar_labels = labels, .percent_axis = TRUE,
               .y_title = "share of all messages", .value_labels = TRUE };
@@ -378,11 +378,8 @@ chart_refused(BimiSurveyStats *stats, const char *dir, GPtrArray *written, GErro
     values[(s + 1) * 2] = bimi_survey_counts_share(t, t->action[s][BIMI_SURVEY_ACTION_REJECT]) * 100.0;
     values[(s + 1) * 2 + 1] = bimi_survey_counts_share(t, t->action[s][BIMI_SURVEY_ACTION_QUARANTINE]) * 100.0;
   }
-  draw_title(cr, "Mail refused under each receiver policy: before / after", sub);
-  draw_panel(cr, &p);
-  cairo_destroy(cr);
-  ok = write_png(surface, dir, "refused.png", written, error);
-  cairo_surface_destroy(surface);
+  ok = write_chart(dir, "refused.png", "Mail refused under each receiver policy: before / after", sub, &p, 1, written,
+                   error);
   for (guint i = 0; labels[i] != NULL; i++)
     g_free(labels[i]);
   return ok;

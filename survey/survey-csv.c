@@ -2,24 +2,7 @@
  * (CRLF line ends; a field with a comma, a quote or a line break quoted, quotes doubled). */
 #include "survey/survey-output.h"
 
-#include <string.h>
-
-static void
-field(GString *out, const char *s, gboolean last)
-{
-  if (strpbrk(s, ",\"\r\n") != NULL) {
-    g_string_append_c(out, '"');
-    for (const char *p = s; *p != '\0'; p++) {
-      if (*p == '"')
-        g_string_append_c(out, '"');
-      g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '"');
-  } else {
-    g_string_append(out, s);
-  }
-  g_string_append(out, last ? "\r\n" : ",");
-}
+#include "engine/base/base-text.h"
 
 /* One row; @share < 0: empty. */
 static void
@@ -31,13 +14,13 @@ row(GString *out, const char *start, const char *end, const char *table, const c
 
   if (share >= 0)
     g_ascii_formatd(s, sizeof s, "%.4f", share);
-  field(out, start, FALSE);
-  field(out, end, FALSE);
-  field(out, table, FALSE);
-  field(out, category, FALSE);
-  field(out, c, FALSE);
-  field(out, s, FALSE);
-  field(out, note, TRUE);
+  bimi_text_append_csv_field(out, start, FALSE);
+  bimi_text_append_csv_field(out, end, FALSE);
+  bimi_text_append_csv_field(out, table, FALSE);
+  bimi_text_append_csv_field(out, category, FALSE);
+  bimi_text_append_csv_field(out, c, FALSE);
+  bimi_text_append_csv_field(out, s, FALSE);
+  bimi_text_append_csv_field(out, note, TRUE);
 }
 
 static void

@@ -11,14 +11,15 @@ import json
 import os
 import re
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 os.chdir(ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests", "web"))
+from harness import png_pixels  # noqa: E402
+
 BIMI = "build/bimi"
 if not os.access(BIMI, os.X_OK):
     print("Bail out! build/bimi is not built")
@@ -275,47 +276,11 @@ ok(rc == 0 and rows_db == 12,
 # ---- --charts -----------------------------------------------------------------------------------
 
 
-def png_pixels(path):
-    """(width, height, set of RGB colours) of an 8-bit RGB/RGBA PNG (filters undone)."""
-    data = open(path, "rb").read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, ihdr = 8, b"", None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            ihdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    w, h, depth, ctype = ihdr[:4]
-    bpp = {2: 3, 6: 4}[ctype]
-    raw = zlib.decompress(idat)
-    stride = w * bpp
-    prev = bytearray(stride)
-    colours = set()
-    i = 0
-    for _ in range(h):
-        f = raw[i]
-        line = bytearray(raw[i + 1:i + 1 + stride])
-        i += 1 + stride
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]
-            c = prev[x - bpp] if x >= bpp else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        colours.update(bytes(line[x:x + 3]) for x in range(0, stride, bpp * 7))
-        prev = line
-    return w, h, colours
+def png_colours(path):
+    """(width, height, set of RGB colours) of a PNG the charts wrote."""
+    with open(path, "rb") as f:
+        width, height, ch, rows = png_pixels(f.read())
+    return width, height, {row[x:x + 3] for row in rows for x in range(0, len(row), ch * 7)}
 
 
 charts = os.path.join(T, "charts")
@@ -329,7 +294,7 @@ for name, colours in sorted(want.items()):
     if not os.path.exists(path):
         ok(False, "--charts wrote " + name)
         continue
-    w, h, seen = png_pixels(path)
+    w, h, seen = png_colours(path)
     missing = [c.hex() for c in colours if c not in seen]
     ok((w, h) == (1200, 675) and len(seen) > 20 and not missing,
        "%s: 1200x675, not blank (%d colours), the legend's colours drawn" % (name, len(seen)),
