@@ -1,7 +1,7 @@
 /* fuzz/fuzz-survey-received.c — libFuzzer target for survey/survey-run's Received date: a whole message
  * (engine/message), the Received fields walked for the trusted hop "mx.example.net" and their
  * date-times (RFC 5322 §3.3, GMime's parser), by bimi_survey_received_time().
- * Checks: the date, when one is found, lies in GDateTime's range (years 1..9999, what GMime can give);
+ * Checks: the date, when one is found, lies in GDateTime's UTC range (years 1..9999: a bin can be labelled);
  * the same message asked twice gives the same answer; without trusted receivers the answer is the
  * topmost dated field's, so it is found whenever it is found with them.
  */

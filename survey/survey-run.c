@@ -22,6 +22,10 @@ G_DEFINE_QUARK(bimi-survey-error-quark, bimi_survey_error)
 
 /* ---- the Received date ------------------------------------------------------------------------ */
 
+/* GDateTime's range in UTC: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
+#define MIN_UTC G_GINT64_CONSTANT(-62135596800)
+#define MAX_UTC G_GINT64_CONSTANT(253402300799)
+
 /* The date after the last ';' of one Received value, or FALSE. */
 static gboolean
 received_value_time(const char *value, gsize len, gint64 *out_time)
@@ -37,7 +41,9 @@ received_value_time(const char *value, gsize len, gint64 *out_time)
   if (dt == NULL)
     return FALSE;
   *out_time = g_date_time_to_unix(dt);
-  return TRUE;
+  /* A local date near the ends of GDateTime's range can lie outside it in UTC (31 Dec 9999 -1200):
+   * no bin could be labelled; such a date is as unreadable as a malformed one. */
+  return *out_time >= MIN_UTC && *out_time <= MAX_UTC;
 }
 
 static gboolean

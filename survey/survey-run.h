@@ -85,7 +85,8 @@ gboolean bimi_survey_run(const BimiSurveyRunOptions *options, BimiSurveyRunResul
  *
  * The date-time (RFC 5322 §3.6.7, after the last ";") of the topmost Received field written by a
  * trusted receiver (the hop bimi_received_envelope() reads the envelope from); without one, of the
- * topmost Received field. Parsed with GMime (RFC 5322 §3.3, obsolete forms too), zone applied.
+ * topmost Received field. Parsed with GMime (RFC 5322 §3.3, obsolete forms too), zone applied; a date
+ * outside years 1..9999 in UTC counts as unreadable.
  *
  * Returns: TRUE with *@out_time set, FALSE when no such field has a readable date.
  */

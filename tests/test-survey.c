@@ -175,6 +175,9 @@ test_received_time(void)
   /* no date anywhere */
   assert_received_time("Received: from x by mx.example.net with SMTP\nFrom: a@b.example\n\nx\n", trusted, FALSE, 0);
   assert_received_time("From: a@b.example\n\nx\n", trusted, FALSE, 0);
+  /* a date that is year 10000 in UTC: unreadable */
+  assert_received_time("Received: from x by mx.example.net; 31 Dec 9999 23:59:59 -1200\nFrom: a@b.example\n\nx\n",
+                       trusted, FALSE, 0);
   /* an unreadable date */
   assert_received_time("Received: from x by mx.example.net; yesterday\nFrom: a@b.example\n\nx\n", trusted, FALSE, 0);
 }
