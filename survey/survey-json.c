@@ -2,7 +2,6 @@
  * (the shape is documented in survey-output.h and docs/api.md). */
 #include "survey/survey-output.h"
 
-#include "engine/base/base-json.h"
 
 /* COUNTS: "messages" and one {"counts", "shares"} member per table. */
 static void
@@ -39,12 +38,32 @@ add_counts(JsonBuilder *b, const BimiSurveyCounts *c)
   }
 }
 
+/* "name": the string made valid UTF-8 (file names and error messages may not be), or null. */
+static void
+add_string_or_null(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value == NULL) {
+    json_builder_add_null_value(b);
+  } else {
+    g_autofree char *valid = g_utf8_make_valid(value, -1);
+    json_builder_add_string_value(b, valid);
+  }
+}
+
+static void
+add_int(JsonBuilder *b, const char *name, guint64 value)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, (gint64) value);
+}
+
 static void
 add_time_or_null(JsonBuilder *b, const char *name, gboolean has, gint64 t)
 {
   g_autofree char *text = has ? bimi_survey_format_time(t) : NULL;
 
-  bimi_json_add_string_or_null(b, name, text);
+  add_string_or_null(b, name, text);
 }
 
 JsonNode *
@@ -74,11 +93,12 @@ bimi_survey_build_json(BimiSurveyStats *stats, const BimiSurveyReportInfo *info)
 
   json_builder_set_member_name(b, "messages");
   json_builder_begin_object(b);
-  bimi_json_add_members(b, "IIIIII", "read", (gint64) info->run->messages, "evaluated", (gint64) info->run->evaluated,
-                        "malformed", (gint64) bimi_survey_stats_n_malformed(stats),
-                        "outside_period", (gint64) bimi_survey_stats_outside_period(stats),
-                        "undated", (gint64) bimi_survey_stats_undated(stats),
-                        "beyond_bin_limit", (gint64) bimi_survey_stats_beyond_bin_limit(stats));
+  add_int(b, "read", info->run->messages);
+  add_int(b, "evaluated", info->run->evaluated);
+  add_int(b, "malformed", bimi_survey_stats_n_malformed(stats));
+  add_int(b, "outside_period", bimi_survey_stats_outside_period(stats));
+  add_int(b, "undated", bimi_survey_stats_undated(stats));
+  add_int(b, "beyond_bin_limit", bimi_survey_stats_beyond_bin_limit(stats));
   json_builder_end_object(b);
   json_builder_set_member_name(b, "elapsed_seconds");
   json_builder_add_double_value(b, info->run->elapsed);
@@ -107,8 +127,8 @@ bimi_survey_build_json(BimiSurveyStats *stats, const BimiSurveyReportInfo *info)
   for (guint i = 0; i < malformed->len; i++) {
     const BimiSurveyMalformed *m = malformed->pdata[i];
     json_builder_begin_object(b);
-    bimi_json_add_string_or_null(b, "file", m->where);
-    bimi_json_add_string_or_null(b, "reason", m->reason);
+    add_string_or_null(b, "file", m->where);
+    add_string_or_null(b, "reason", m->reason);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

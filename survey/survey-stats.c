@@ -149,11 +149,10 @@ bimi_record_of(JsonObject *bimi)
 }
 
 void
-bimi_survey_observation_from_decision(const BimiDecision *decision, BimiSurveyObservation *out)
+bimi_survey_observation_from_decision(BimiDecision *decision, BimiSurveyObservation *out)
 {
-  JsonObject *root = decision->json != NULL && JSON_NODE_HOLDS_OBJECT(decision->json)
-                         ? json_node_get_object(decision->json)
-                         : NULL;
+  JsonNode *json = bimi_decision_get_json(decision);
+  JsonObject *root = json != NULL && JSON_NODE_HOLDS_OBJECT(json) ? json_node_get_object(json) : NULL;
   JsonObject *auth = member_object(root, "auth");
   JsonObject *dmarc = member_object(auth, "dmarc");
   BimiSurveyAction published = BIMI_SURVEY_ACTION_DELIVER;

@@ -110,14 +110,15 @@ typedef struct {
 
 /**
  * bimi_survey_observation_from_decision:
- * @decision: (transfer none): an evaluation of one message (bimi_evaluator_evaluate())
+ * @decision: (transfer none): an evaluation of one message (bimi_evaluator_evaluate()); its json-glib
+ *   tree is made (bimi_decision_get_json())
  * @out: (out caller-allocates): filled; @dated and @time are left as they are (the caller reads
  *   the Received date); clear with bimi_survey_observation_clear()
  *
  * Reads the decision's auth.rdns, auth.dmarc and auth.bimi members (docs/api.md) and computes the
  * three receivers' actions (see the top of this file).
  */
-void bimi_survey_observation_from_decision(const BimiDecision *decision, BimiSurveyObservation *out);
+void bimi_survey_observation_from_decision(BimiDecision *decision, BimiSurveyObservation *out);
 
 /** Frees @obs's strings (not @obs). */
 void bimi_survey_observation_clear(BimiSurveyObservation *obs);
