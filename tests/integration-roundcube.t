@@ -30,18 +30,16 @@ import shutil
 import signal
 import socket
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-import zlib
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
-from harness import CHROMIUM, Tap, bail, png_size  # noqa: E402
+from harness import CHROMIUM, Tap, bail, png_pixels, png_size  # noqa: E402
 
 os.chdir(ROOT)
 PLUGIN = os.path.join(ROOT, 'integrations/roundcube/bimi_engine')
@@ -54,50 +52,12 @@ LOGO_RE = re.compile(r'^/bimi/v1/logo/[0-9a-f]{64}/(\d+)\.png$')   # bimi_engine
 tap = Tap()
 
 
-def png_pixels(data):
-    """(width, height, rows of bytes, bytes per pixel) of an 8-bit non-interlaced RGB/RGBA PNG (PNG spec
-    §11.2.2, §9 filters), or None."""
-    if png_size(data) is None:
-        return None
-    w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', data[16:29])
-    if depth != 8 or ctype not in (2, 6) or interlace != 0:
-        return None
-    bpp = 3 if ctype == 2 else 4
-    idat, pos = b'', 8
-    while pos + 8 <= len(data):
-        n, kind = struct.unpack('>I4s', data[pos:pos + 8])
-        if kind == b'IDAT':
-            idat += data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-    raw = zlib.decompress(idat)
-    stride, rows, prev = w * bpp, [], bytearray(w * bpp)
-    for y in range(h):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]
-            c = prev[x - bpp] if x >= bpp else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return w, h, rows, bpp
-
-
 def not_blank(data):
     """'' when the PNG has many colours and no colour covers 98 % of it (sampled), else why not."""
-    px = png_pixels(data)
+    px = png_pixels(data) if png_size(data) else None
     if px is None:
         return f'not an 8-bit RGB(A) PNG (size {png_size(data)})'
-    w, h, rows, bpp = px
+    w, h, bpp, rows = px
     counts = {}
     for y in range(0, h, 4):
         row = rows[y]
@@ -381,6 +341,15 @@ def main():
         e = next(e for e in manifest if e['file'] == name)
         return e, rows.get(e['subject'])
 
+    def open_banner(uid):
+        """Opens message UID of the inbox; the text of its caution banner, or None."""
+        driver.get(f'{base}/?_task=mail&_mbox=INBOX&_uid={uid}&_action=show')
+        try:
+            wait.until(lambda d: d.find_elements(By.ID, 'bimi-caution'))
+        except TimeoutException:
+            pass
+        return js("const b = document.getElementById('bimi-caution'); return b ? b.textContent : null;")
+
     # The VMC message: logo and checkmark in the header.
     vmc, vrow = by_file('vmc.eml')
     driver.get(f'{base}/?_task=mail&_mbox=INBOX&_uid={row_uid(vrow)}&_action=show')
@@ -400,12 +369,7 @@ def main():
     # The spoof: the warning banner, with the engine's label and caution text when the decision has them.
     spoof, srow = by_file('spoof.eml')
     _, sdec = post_decision(front, os.path.join(ROOT, 'fixtures/demo/messages', spoof['file']))
-    driver.get(f'{base}/?_task=mail&_mbox=INBOX&_uid={row_uid(srow)}&_action=show')
-    try:
-        wait.until(lambda d: d.find_elements(By.ID, 'bimi-caution'))
-    except TimeoutException:
-        pass
-    banner = js("const b = document.getElementById('bimi-caution'); return b ? b.textContent : null;")
+    banner = open_banner(row_uid(srow))
     wants = [t for t in ((sdec.get('filter') or {}).get('label') or {}, sdec.get('caution') or {})
              if t.get('text')]
     missing = [t['text'] for t in wants if t['text'] not in (banner or '')]
@@ -426,12 +390,7 @@ def main():
             member = False
             continue
         text = (dec.get('caution') or {}).get('text')
-        driver.get(f"{base}/?_task=mail&_mbox=INBOX&_uid={row_uid(rows.get(e['subject']))}&_action=show")
-        try:
-            wait.until(lambda d: d.find_elements(By.ID, 'bimi-caution'))
-        except TimeoutException:
-            pass
-        got = js("const b = document.getElementById('bimi-caution'); return b ? b.textContent : null;")
+        got = open_banner(row_uid(rows.get(e['subject'])))
         if not text or text not in (got or ''):
             problems.append(f"{e['file']}: caution {dec.get('caution')}, banner {got!r}")
         else:

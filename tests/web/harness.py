@@ -1,5 +1,6 @@
-# tests/web/harness.py — what tests/web-demo.t and tests/web-client.t share: TAP output,
-# free loopback ports, PNG sizes and pixels, a parser for the dumped DOM, and headless Chromium.
+# tests/web/harness.py — what tests/web-demo.t, tests/web-client.t, tests/report-cli.t and
+# tests/integration-roundcube.t share: TAP output, free loopback ports, PNG sizes and pixels, a parser
+# for the dumped DOM, and headless Chromium.
 import html.parser
 import os
 import signal
