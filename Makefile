@@ -16,7 +16,7 @@
 VERSION := 0.1.0
 PKGS := glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 openssl libcurl libxml-2.0 \
         librsvg-2.0 cairo libunbound libpsl libidn2 fcgi sqlite3 zlib hiredis \
-        libarchive gmime-3.0
+        libarchive gmime-3.0 icu-uc icu-i18n
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

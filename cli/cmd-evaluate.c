@@ -49,6 +49,19 @@ remove_tree(const char *path)
 }
 
 /* The summary, from the typed decision (the JSON is for --json). */
+/* @s for a terminal: valid UTF-8, every control character (a sender may put them in a display name)
+ * shown as "?", so it cannot move the cursor or forge lines. (transfer full) */
+static char *
+printable(const char *s)
+{
+  char *out = g_utf8_make_valid(s, -1);
+
+  for (char *p = out; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return out;
+}
+
 static void
 print_human(const BimiDecision *d)
 {
@@ -79,6 +92,15 @@ print_human(const BimiDecision *d)
     }
     if (f->label_code != NULL)
       printf("  label: %s\n", f->label_text);
+  }
+  if (d->caution != NULL) {
+    /* issue 19: the brand this message claims and is not authenticated as (sender text escaped) */
+    g_autofree char *text = printable(d->caution->text);
+    g_autofree char *matched = printable(d->caution->matched);
+    g_autofree char *domains = g_strjoinv(", ", d->caution->domains);
+    printf("caution: %s\n", text);
+    printf("  signal %s, matched \"%s\", verified domains %s\n", bimi_caution_signal_to_string(d->caution->signals),
+           matched, domains);
   }
   printf("Authentication-Results: %s\n", d->authentication_results);
   printf("ttl: %u s\n", d->ttl);
