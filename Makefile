@@ -59,7 +59,7 @@ LIBS := $(PKG_LIBS) -lm -lpthread
 
 O := build/obj/$(VARIANT)
 
-LIB_SRC := $(sort $(wildcard engine/base/*.c engine/*.c renderer/*.c cache/*.c report/*.c evaluate/*.c))
+LIB_SRC := $(sort $(wildcard engine/base/*.c engine/*.c renderer/*.c cache/*.c report/*.c evaluate/*.c survey/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 TEST_SRC := $(sort $(wildcard tests/test-*.c))
@@ -202,7 +202,7 @@ fuzz-run: fuzz
 # STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
 BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
 checksrc:
-	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/base/*.[ch] engine/*.[ch] renderer/*.[ch] cache/*.[ch] report/*.[ch] evaluate/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/lib/*.c tests/helpers/*.c 2>/dev/null); then \
+	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/base/*.[ch] engine/*.[ch] renderer/*.[ch] cache/*.[ch] report/*.[ch] evaluate/*.[ch] survey/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/lib/*.c tests/helpers/*.c 2>/dev/null); then \
 	  echo "checksrc: banned call(s) above (STYLE.md §5)"; exit 1; fi
 	@echo "checksrc: ok"
 	@mkdir -p build && scripts/check-layers

@@ -452,6 +452,29 @@
 /** Deadline of one SMTP submission (connect to QUIT), seconds. */
 #define BIMI_REPORT_SMTP_TIMEOUT_S    60u
 
+/* ---- survey/ `bimi survey`: the operator's survey of a mail stream (issue 17) ---- */
+/** Most time bins of one survey; a message whose bin would be one more is counted in the
+ *  total only (and in "beyond_bin_limit"). 10000 bins = 6-hour bins over almost 7 years. */
+#define BIMI_SURVEY_MAX_BINS          10000u
+/** Shortest --bin, seconds. */
+#define BIMI_SURVEY_MIN_BIN_SECONDS   60u
+/** Most distinct author domains remembered per table (each bin and the total) for the
+ *  "by distinct domains" counts; past it new domains are not counted and the output says
+ *  the counts are a lower bound ("domains_capped"). */
+#define BIMI_SURVEY_MAX_DOMAINS       200000u
+/** Most malformed messages listed by file and reason; past it they are only counted. */
+#define BIMI_SURVEY_MAX_MALFORMED_LISTED 10000u
+/** Most --jobs (evaluation threads). */
+#define BIMI_SURVEY_MAX_JOBS          256u
+/** Messages waiting between the reader and the evaluation threads, per thread: the
+ *  survey holds at most jobs * (this + 1) messages in memory, whatever the mailbox size. */
+#define BIMI_SURVEY_QUEUE_PER_JOB     4u
+/** Longest path line read from stdin (INPUT "-"), bytes (PATH_MAX). */
+#define BIMI_SURVEY_MAX_PATH_LINE_BYTES 4096u
+/** Chart size in pixels (--charts). */
+#define BIMI_SURVEY_CHART_WIDTH       1200u
+#define BIMI_SURVEY_CHART_HEIGHT      675u
+
 /* ---- fcgi/ the service (DESIGN.md §4, conf [server]) -------------------- */
 /** Most worker threads of bimi-fcgi. */
 #define BIMI_SERVER_MAX_THREADS       256u
