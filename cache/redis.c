@@ -21,6 +21,7 @@
  * one is consumed (the technique of curl's sigpipe.h).
  */
 #include "cache/redis.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <errno.h>
@@ -37,10 +38,7 @@ bimi_redis_address_clear(BimiRedisAddress *addr)
 {
   if (addr == NULL)
     return;
-  g_free(addr->host);
-  g_free(addr->unix_path);
-  g_free(addr->username);
-  g_free(addr->password);
+  BIMI_FREE_ALL(addr->host, addr->unix_path, addr->username, addr->password);
   memset(addr, 0, sizeof *addr);
 }
 
@@ -226,8 +224,7 @@ bimi_redis_unref(BimiRedis *redis)
   g_ptr_array_unref(redis->idle);
   pthread_mutex_destroy(&redis->lock);
   bimi_redis_address_clear(&redis->addr);
-  g_free(redis->prefix);
-  g_free(redis);
+  BIMI_FREE_ALL(redis->prefix, redis);
 }
 
 static struct timeval

@@ -19,6 +19,7 @@
 #include "cache/store.h"
 #include "cache/store-private.h"
 #include "cache/flight.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <dirent.h>
@@ -137,8 +138,7 @@ item_free(Item *it)
 {
   if (it == NULL)
     return; /* slots of the scan array already moved into the index */
-  g_free(it->rel);
-  g_free(it);
+  BIMI_FREE_ALL(it->rel, it);
 }
 
 static void
@@ -384,8 +384,7 @@ bimi_logo_store_free(BimiLogoStore *store)
   g_hash_table_destroy(store->items);
   bimi_flight_group_free(store->renders);
   pthread_mutex_destroy(&store->lock);
-  g_free(store->dir);
-  g_free(store);
+  BIMI_FREE_ALL(store->dir, store);
 }
 
 /* ---- writes ------------------------------------------------------------- */

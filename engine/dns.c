@@ -61,6 +61,7 @@
  *    order the forwarder sent.
  */
 #include "engine/dns.h"
+#include "engine/base/base-mem.h"
 #include "engine/dns-private.h"
 #include "engine/dns-zone.h"
 #include "engine/util.h"
@@ -151,13 +152,11 @@ bimi_dns_answer_free(BimiDnsAnswer *answer)
 {
   if (answer == NULL)
     return;
-  g_free(answer->qname);
-  g_free(answer->canonical_name);
+  BIMI_FREE_ALL(answer->qname, answer->canonical_name);
   if (answer->records != NULL)
     BIMI_DNS__SHARED_UNREF_FENCE(answer->records); /* may be shared with the answer cache */
   g_clear_pointer(&answer->records, g_ptr_array_unref);
-  g_free(answer->detail);
-  g_free(answer);
+  BIMI_FREE_ALL(answer->detail, answer);
 }
 
 /* Attacker-controlled text for a message: escaped, at most 80 bytes. */

@@ -24,6 +24,7 @@
  *    checkmark) plus a "mark-type" failure, since we cannot tell what was verified.
  */
 #include "engine/vmc.h"
+#include "engine/base/base-mem.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -392,8 +393,7 @@ static void
 failure_free(gpointer p)
 {
   BimiVmcFailure *f = p;
-  g_free(f->detail);
-  g_free(f);
+  BIMI_FREE_ALL(f->detail, f);
 }
 
 void
@@ -401,23 +401,14 @@ bimi_vmc_result_free(BimiVmcResult *r)
 {
   if (r == NULL)
     return;
-  g_free(r->mark_type_text);
-  g_free(r->subject);
-  g_free(r->organization);
-  g_free(r->trademark_country);
-  g_free(r->trademark_office);
-  g_free(r->trademark_id);
-  g_free(r->issuer);
-  g_free(r->serial_hex);
-  g_free(r->leaf_sha256);
+  BIMI_FREE_ALL(r->mark_type_text, r->subject, r->organization, r->trademark_country, r->trademark_office,
+                r->trademark_id, r->issuer, r->serial_hex, r->leaf_sha256);
   g_strfreev(r->sans);
   g_strfreev(r->chain);
   g_strfreev(r->sct_logs);
   g_strfreev(r->revocation_crls);
   g_clear_pointer(&r->svg, g_bytes_unref);
-  g_free(r->logo_hash_alg);
-  g_free(r->logo_hash_hex);
-  g_free(r->svg_sha256);
+  BIMI_FREE_ALL(r->logo_hash_alg, r->logo_hash_hex, r->svg_sha256);
   g_clear_pointer(&r->failures, g_ptr_array_unref);
   g_clear_pointer(&r->warnings, g_ptr_array_unref);
   g_free(r);

@@ -7,6 +7,7 @@
  * RFC 7489 §6.6.4 (pct: sampled_out).
  */
 #include "report/record.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 
@@ -22,19 +23,13 @@ bimi_report_record_new(void)
 static void
 reason_free(BimiReportReason *r)
 {
-  g_free(r->type);
-  g_free(r->comment);
-  g_free(r);
+  BIMI_FREE_ALL(r->type, r->comment, r);
 }
 
 static void
 dkim_auth_free(BimiReportDkimAuth *d)
 {
-  g_free(d->domain);
-  g_free(d->selector);
-  g_free(d->result);
-  g_free(d->human_result);
-  g_free(d);
+  BIMI_FREE_ALL(d->domain, d->selector, d->result, d->human_result, d);
 }
 
 void
@@ -42,32 +37,14 @@ bimi_report_record_free(BimiReportRecord *r)
 {
   if (r == NULL)
     return;
-  g_free(r->source_ip);
-  g_free(r->header_from);
-  g_free(r->envelope_from);
-  g_free(r->envelope_to);
-  g_free(r->policy_domain);
-  g_free(r->discovery_method);
-  g_free(r->p);
-  g_free(r->sp);
-  g_free(r->np);
-  g_free(r->adkim);
-  g_free(r->aspf);
-  g_free(r->testing);
-  g_free(r->fo);
-  g_free(r->rua);
-  g_free(r->dmarc_result);
-  g_free(r->disposition);
-  g_free(r->dkim_aligned);
-  g_free(r->spf_aligned);
+  BIMI_FREE_ALL(r->source_ip, r->header_from, r->envelope_from, r->envelope_to, r->policy_domain, r->discovery_method,
+                r->p, r->sp, r->np, r->adkim, r->aspf, r->testing, r->fo, r->rua, r->dmarc_result, r->disposition,
+                r->dkim_aligned, r->spf_aligned);
   g_ptr_array_foreach(r->reasons, (GFunc) (void (*)(void)) reason_free, NULL);
   g_ptr_array_unref(r->reasons);
   g_ptr_array_foreach(r->dkim, (GFunc) (void (*)(void)) dkim_auth_free, NULL);
   g_ptr_array_unref(r->dkim);
-  g_free(r->spf_domain);
-  g_free(r->spf_scope);
-  g_free(r->spf_result);
-  g_free(r);
+  BIMI_FREE_ALL(r->spf_domain, r->spf_scope, r->spf_result, r);
 }
 
 void

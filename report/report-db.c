@@ -6,6 +6,7 @@
  */
 #include "report/report-db.h"
 
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <errno.h>
@@ -113,8 +114,7 @@ bimi_report_db_close(BimiReportDb *db)
       sqlite3_finalize(st);
     sqlite3_close(db->db);
   }
-  g_free(db->path);
-  g_free(db);
+  BIMI_FREE_ALL(db->path, db);
 }
 
 /* Creates @path with mode 0640 when it does not exist, so that SQLite (which
