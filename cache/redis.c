@@ -159,7 +159,6 @@ bimi_redis_url_parse(const char *url, BimiRedisAddress *out, GError **error)
 /* ---- the client ----------------------------------------------------------- */
 
 struct BimiRedis {
-  gatomicrefcount ref;
   BimiRedisAddress addr;
   char *prefix;
   guint connect_timeout_ms, timeout_ms;
@@ -195,8 +194,7 @@ bimi_redis_new(const BimiRedisConfig *config, GError **error)
     g_free(addr.password);
     addr.password = g_strdup(config->password);
   }
-  r = g_new0(BimiRedis, 1);
-  g_atomic_ref_count_init(&r->ref);
+  r = g_atomic_rc_box_new0(BimiRedis);
   r->addr = addr;
   r->prefix = g_strdup(config->prefix != NULL ? config->prefix : "");
   r->connect_timeout_ms = config->connect_timeout_ms;
@@ -212,19 +210,26 @@ BimiRedis *
 bimi_redis_ref(BimiRedis *redis)
 {
   g_return_val_if_fail(redis != NULL, NULL);
-  g_atomic_ref_count_inc(&redis->ref);
-  return redis;
+  return g_atomic_rc_box_acquire(redis);
+}
+
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+redis_clear(gpointer data)
+{
+  BimiRedis *redis = data;
+
+  g_ptr_array_unref(redis->idle);
+  pthread_mutex_destroy(&redis->lock);
+  bimi_redis_address_clear(&redis->addr);
+  g_free(redis->prefix);
 }
 
 void
 bimi_redis_unref(BimiRedis *redis)
 {
-  if (redis == NULL || !g_atomic_ref_count_dec(&redis->ref))
-    return;
-  g_ptr_array_unref(redis->idle);
-  pthread_mutex_destroy(&redis->lock);
-  bimi_redis_address_clear(&redis->addr);
-  BIMI_FREE_ALL(redis->prefix, redis);
+  if (redis != NULL)
+    g_atomic_rc_box_release_full(redis, redis_clear);
 }
 
 static struct timeval

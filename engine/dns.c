@@ -94,7 +94,6 @@ static const char *const builtin_zones[] = {
 };
 
 struct _BimiDnsResolver {
-  gatomicrefcount refs;
   struct ub_ctx *ctx;
   guint timeout_ms;
   GThread *thread;          /* polls ub_fd(), runs ub_process() */
@@ -302,15 +301,15 @@ BimiDnsResolver *
 bimi_dns_resolver_ref(BimiDnsResolver *resolver)
 {
   g_return_val_if_fail(resolver != NULL, NULL);
-  g_atomic_ref_count_inc(&resolver->refs);
-  return resolver;
+  return g_atomic_rc_box_acquire(resolver);
 }
 
-void
-bimi_dns_resolver_unref(BimiDnsResolver *resolver)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+resolver_clear(gpointer data)
 {
-  if (resolver == NULL || !g_atomic_ref_count_dec(&resolver->refs))
-    return;
+  BimiDnsResolver *resolver = data;
+
   if (resolver->thread != NULL) {
     const char b = 'q';
     while (write(resolver->wake[1], &b, 1) < 0 && errno == EINTR)
@@ -330,7 +329,13 @@ bimi_dns_resolver_unref(BimiDnsResolver *resolver)
   bimi_dns__cache_free(resolver->cache);
   bimi_dns__zone_free(resolver->zone);
   pthread_mutex_destroy(&resolver->lock);
-  g_free(resolver);
+}
+
+void
+bimi_dns_resolver_unref(BimiDnsResolver *resolver)
+{
+  if (resolver != NULL)
+    g_atomic_rc_box_release_full(resolver, resolver_clear);
 }
 
 /* "ADDR" or "ADDR@PORT" with ADDR an IPv4 or IPv6 literal. */
@@ -417,8 +422,7 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
       return NULL;
   }
 
-  r = g_new0(BimiDnsResolver, 1);
-  g_atomic_ref_count_init(&r->refs);
+  r = g_atomic_rc_box_new0(BimiDnsResolver);
   pthread_mutex_init(&r->lock, NULL);
   r->wake[0] = r->wake[1] = -1;
   r->timeout_ms = config->timeout_ms != 0 ? config->timeout_ms : BIMI_DNS_DEFAULT_TIMEOUT_MS;

@@ -189,7 +189,6 @@ typedef struct {
 } CachedCrl;
 
 struct BimiVmcTrust {
-  gatomicrefcount ref;
   X509_STORE *store;
   GArray *anchors;         /* Anchor */
   CTLOG_STORE *logs;
@@ -289,8 +288,7 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
   }
 
   g_once(&oids_once, register_oids, NULL);
-  trust = g_new0(BimiVmcTrust, 1);
-  g_atomic_ref_count_init(&trust->ref);
+  trust = g_atomic_rc_box_new0(BimiVmcTrust);
   g_mutex_init(&trust->lock);
   trust->crls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_crl_free);
   trust->anchors = g_array_new(FALSE, TRUE, sizeof(Anchor));
@@ -347,15 +345,15 @@ BimiVmcTrust *
 bimi_vmc_trust_ref(BimiVmcTrust *trust)
 {
   g_return_val_if_fail(trust != NULL, NULL);
-  g_atomic_ref_count_inc(&trust->ref);
-  return trust;
+  return g_atomic_rc_box_acquire(trust);
 }
 
-void
-bimi_vmc_trust_unref(BimiVmcTrust *trust)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+trust_clear(gpointer data)
 {
-  if (trust == NULL || !g_atomic_ref_count_dec(&trust->ref))
-    return;
+  BimiVmcTrust *trust = data;
+
   for (guint i = 0; i < trust->anchors->len; i++)
     X509_free(g_array_index(trust->anchors, Anchor, i).cert);
   g_array_unref(trust->anchors);
@@ -363,7 +361,13 @@ bimi_vmc_trust_unref(BimiVmcTrust *trust)
   CTLOG_STORE_free(trust->logs);
   g_hash_table_unref(trust->crls);
   g_mutex_clear(&trust->lock);
-  g_free(trust);
+}
+
+void
+bimi_vmc_trust_unref(BimiVmcTrust *trust)
+{
+  if (trust != NULL)
+    g_atomic_rc_box_release_full(trust, trust_clear);
 }
 
 guint
