@@ -20,6 +20,7 @@
  * show an indicator it cannot display) do.
  */
 #include "evaluate/evaluate-private.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -33,8 +34,7 @@ static void
 unrenderable_free(gpointer data)
 {
   Unrenderable *u = data;
-  g_free(u->detail);
-  g_free(u);
+  BIMI_FREE_ALL(u->detail, u);
 }
 
 void
