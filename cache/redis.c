@@ -326,13 +326,27 @@ command_argv(redisContext *c, int argc, const char **argv, const size_t *argvlen
   return reply;
 }
 
+/* Runs a command of the connection set-up (AUTH, SELECT) on @c: FALSE with
+ * @why set to "@what: the server's or hiredis' error" when it fails. */
+static gboolean
+setup_command(redisContext *c, int argc, const char **argv, const char *what, char **why)
+{
+  redisReply *reply = command_argv(c, argc, argv, NULL);
+  gboolean ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
+
+  if (!ok)
+    *why = g_strdup_printf("%s: %s", what, reply != NULL ? reply->str : c->errstr);
+  if (reply != NULL)
+    freeReplyObject(reply);
+  return ok;
+}
+
 /* A fresh connection with AUTH and SELECT done, or NULL with @why set. */
 static redisContext *
 connect_new(BimiRedis *r, char **why)
 {
   struct timeval tv = ms_to_tv(r->connect_timeout_ms);
   redisContext *c;
-  redisReply *reply;
 
   c = r->addr.unix_path != NULL ? redisConnectUnixWithTimeout(r->addr.unix_path, tv)
                                 : redisConnectWithTimeout(r->addr.host, (int) r->addr.port, tv);
@@ -351,30 +365,20 @@ connect_new(BimiRedis *r, char **why)
   if (r->addr.password != NULL) {
     const char *argv[3] = { "AUTH", r->addr.username != NULL ? r->addr.username : r->addr.password,
                             r->addr.password };
-    int argc = r->addr.username != NULL ? 3 : 2;
-    reply = command_argv(c, argc, argv, NULL);
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-      *why = g_strdup_printf("AUTH: %s", reply != NULL ? reply->str : c->errstr);
-      if (reply != NULL)
-        freeReplyObject(reply);
+    if (!setup_command(c, r->addr.username != NULL ? 3 : 2, argv, "AUTH", why)) {
       redisFree(c);
       return NULL;
     }
-    freeReplyObject(reply);
   }
   if (r->addr.db != 0) {
-    char db[16];
+    char db[16], what[32];
     const char *argv[2] = { "SELECT", db };
     g_snprintf(db, sizeof db, "%u", r->addr.db);
-    reply = command_argv(c, 2, argv, NULL);
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-      *why = g_strdup_printf("SELECT %u: %s", r->addr.db, reply != NULL ? reply->str : c->errstr);
-      if (reply != NULL)
-        freeReplyObject(reply);
+    g_snprintf(what, sizeof what, "SELECT %u", r->addr.db);
+    if (!setup_command(c, 2, argv, what, why)) {
       redisFree(c);
       return NULL;
     }
-    freeReplyObject(reply);
   }
   redisSetTimeout(c, ms_to_tv(r->timeout_ms));
   return c;

@@ -324,15 +324,6 @@ static const char *const report_migrations[] = {
 
 const BimiReportDbSchema bimi_report_schema = { "report", report_migrations, G_N_ELEMENTS(report_migrations) };
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-  if (s != NULL)
-    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null(st, i);
-}
-
 gboolean
 bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean *inserted, GError **error)
 {
@@ -352,30 +343,30 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
                          " ON CONFLICT (dedup_key) DO NOTHING",
                          -1, &st, NULL) != SQLITE_OK)
     return bimi_report_db_set_error(db, error, "prepare insert evaluation");
-  bind_text(st, i++, r->dedup_key);
-  bind_text(st, i++, r->row_key);
+  bimi_report_db_bind_text(st, i++, r->dedup_key);
+  bimi_report_db_bind_text(st, i++, r->row_key);
   sqlite3_bind_int64(st, i++, r->time);
-  bind_text(st, i++, r->source_ip);
-  bind_text(st, i++, r->header_from);
-  bind_text(st, i++, r->envelope_from);
-  bind_text(st, i++, r->envelope_to);
-  bind_text(st, i++, r->policy_domain);
-  bind_text(st, i++, r->discovery_method);
-  bind_text(st, i++, r->p);
-  bind_text(st, i++, r->sp);
-  bind_text(st, i++, r->np);
-  bind_text(st, i++, r->adkim);
-  bind_text(st, i++, r->aspf);
-  bind_text(st, i++, r->testing);
-  bind_text(st, i++, r->fo);
-  bind_text(st, i++, r->rua ? r->rua : "");
-  bind_text(st, i++, r->dmarc_result);
-  bind_text(st, i++, r->disposition);
-  bind_text(st, i++, r->dkim_aligned);
-  bind_text(st, i++, r->spf_aligned);
-  bind_text(st, i++, r->spf_domain);
-  bind_text(st, i++, r->spf_scope);
-  bind_text(st, i++, r->spf_result);
+  bimi_report_db_bind_text(st, i++, r->source_ip);
+  bimi_report_db_bind_text(st, i++, r->header_from);
+  bimi_report_db_bind_text(st, i++, r->envelope_from);
+  bimi_report_db_bind_text(st, i++, r->envelope_to);
+  bimi_report_db_bind_text(st, i++, r->policy_domain);
+  bimi_report_db_bind_text(st, i++, r->discovery_method);
+  bimi_report_db_bind_text(st, i++, r->p);
+  bimi_report_db_bind_text(st, i++, r->sp);
+  bimi_report_db_bind_text(st, i++, r->np);
+  bimi_report_db_bind_text(st, i++, r->adkim);
+  bimi_report_db_bind_text(st, i++, r->aspf);
+  bimi_report_db_bind_text(st, i++, r->testing);
+  bimi_report_db_bind_text(st, i++, r->fo);
+  bimi_report_db_bind_text(st, i++, r->rua ? r->rua : "");
+  bimi_report_db_bind_text(st, i++, r->dmarc_result);
+  bimi_report_db_bind_text(st, i++, r->disposition);
+  bimi_report_db_bind_text(st, i++, r->dkim_aligned);
+  bimi_report_db_bind_text(st, i++, r->spf_aligned);
+  bimi_report_db_bind_text(st, i++, r->spf_domain);
+  bimi_report_db_bind_text(st, i++, r->spf_scope);
+  bimi_report_db_bind_text(st, i++, r->spf_result);
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE)
@@ -393,10 +384,10 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
       return bimi_report_db_set_error(db, error, "prepare insert evaluation_dkim");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, (int) k);
-    bind_text(st, 3, a->domain);
-    bind_text(st, 4, a->selector);
-    bind_text(st, 5, a->result);
-    bind_text(st, 6, a->human_result);
+    bimi_report_db_bind_text(st, 3, a->domain);
+    bimi_report_db_bind_text(st, 4, a->selector);
+    bimi_report_db_bind_text(st, 5, a->result);
+    bimi_report_db_bind_text(st, 6, a->human_result);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -411,8 +402,8 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
       return bimi_report_db_set_error(db, error, "prepare insert evaluation_reason");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, (int) k);
-    bind_text(st, 3, x->type);
-    bind_text(st, 4, x->comment);
+    bimi_report_db_bind_text(st, 3, x->type);
+    bimi_report_db_bind_text(st, 4, x->comment);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
