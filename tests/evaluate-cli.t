@@ -14,8 +14,9 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 BIMI=build/bimi
 NGINX=/usr/sbin/nginx
-if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
-if [ ! -x "$NGINX" ]; then echo "Bail out! $NGINX is not installed (scripts/install-deps installs it)"; exit 1; fi
+. tests/lib/tap.sh
+need_program "$BIMI" "is not built"
+need_program "$NGINX" "is not installed (scripts/install-deps installs it)"
 
 T=$(mktemp -d) || exit 1
 . tests/evaluate-origin.sh
@@ -32,7 +33,6 @@ O=(--zone "$T/evaluate.zone" --timeout-ms 300 --at 2026-06-01T00:00:00Z --ca-fil
    --connect-to "crl.pki.test:80::$PORT_CRL" --resolve "crl.pki.test:$PORT_CRL:127.0.0.1"
    --trust-store fixtures/pki/root.pem --ct-logs fixtures/pki/ct-logs.cnf)
 
-. tests/lib/tap.sh
 CHECK_CMD=("$BIMI" evaluate)
 F=fixtures/evaluate
 

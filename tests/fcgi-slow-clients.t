@@ -28,6 +28,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
+import tap  # noqa: E402
+from tap import ok  # noqa: E402
+from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 OBJ = os.environ.get("BIMI_BUILD", "build")
 FCGI = os.path.join(OBJ, "bimi-fcgi") if os.path.exists(os.path.join(OBJ, "bimi-fcgi")) else "build/bimi-fcgi"
 BIMI = os.path.abspath(os.path.join(OBJ, "bimi") if os.path.exists(os.path.join(OBJ, "bimi")) else "build/bimi")
@@ -43,37 +47,16 @@ if not os.access(FCGI, os.X_OK):
 
 tmp = tempfile.mkdtemp(prefix="bimi-slow-t.")
 procs = []
-n = 0
-failed = 0
 
 
 def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    tap.stop_processes(procs)
     subprocess.call(["rm", "-rf", tmp])
 
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 signal.signal(signal.SIGINT, lambda *_: sys.exit(1))
 
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(diag).splitlines()[:40]:
-            print("# " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def start_fcgi(name, sock, nofile=None, **server):
@@ -103,8 +86,6 @@ def start_fcgi(name, sock, nofile=None, **server):
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ----------------------------------------------------
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
-from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 
 def head(params):
@@ -274,4 +255,4 @@ try:
        % bound, (status, open(os.path.join(tmp, "b.log")).read()[-1500:]))
 finally:
     cleanup()
-sys.exit(1 if failed else 0)
+sys.exit(tap.exit_status())

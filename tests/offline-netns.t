@@ -16,8 +16,9 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 BIMI=build/bimi
 NGINX=/usr/sbin/nginx
-if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
-if [ ! -x "$NGINX" ]; then echo "Bail out! $NGINX is not installed (scripts/install-deps installs it)"; exit 1; fi
+. tests/lib/tap.sh
+need_program "$BIMI" "is not built"
+need_program "$NGINX" "is not installed (scripts/install-deps installs it)"
 
 if [ -z "${BIMI_IN_NETNS:-}" ]; then
   why=
@@ -34,8 +35,6 @@ T=$(mktemp -d) || exit 1
 . tests/evaluate-origin.sh
 cleanup() { evaluate_origin_stop; rm -rf "$T"; }
 trap cleanup EXIT
-
-. tests/lib/tap.sh
 
 evaluate_origin_start "$T"
 {
