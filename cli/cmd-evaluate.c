@@ -1,5 +1,5 @@
 /* cli/cmd-evaluate.c — `bimi evaluate MSG.eml [--ip IP --helo NAME --mail-from ADDR]
- * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--report-db FILE] [--json]`:
+ * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--report-db FILE] [--consent LIST] [--json]`:
  * the whole pipeline of evaluate/ for one message — FCrDNS, SPF, DKIM,
  * ARC, DMARC, BIMI discovery, logo and Evidence Document, the decision — and
  * the same JSON object the service answers (DESIGN.md §4, §5).
@@ -12,7 +12,9 @@
  * logs; default data/ next to the program), --cache-dir (default: a fresh
  * temporary directory, removed at exit). --at sets the evaluation time (and
  * [testing] now, so the caches agree). --report-db ([report] db) records the
- * DMARC outcome for the aggregate reports (`bimi report build`).
+ * DMARC outcome for the aggregate reports (`bimi report build`). --consent
+ * LIST: the filters the user agreed to (evaluate/filter.h): the decision's
+ * filter.applied, and the disposition recorded.
  *
  * Exit: 0 a logo is shown (logo or logo+checkmark); 1 none; 3 temperror;
  * 2 usage, an unreadable message or a component that cannot start.
@@ -64,6 +66,19 @@ print_human(const BimiDecision *d)
            d->bimi_reason != NULL ? d->bimi_reason : "");
     if (d->indicator_detail != NULL)
       printf("  indicator: %s\n", d->indicator_detail);
+  }
+  if (d->filter != NULL) {
+    const BimiFilterOutcome *f = d->filter;
+    g_autofree char *consent = bimi_filter_consent_to_string(f->consent);
+    printf("filter: recommended %s, applied %s (consent: %s, %s)\n", bimi_filter_action_to_string(f->recommended),
+           bimi_filter_action_to_string(f->applied), consent, f->consent_from_request ? "given" : "default");
+    for (guint i = 0; i < f->reasons->len; i++) {
+      const BimiFilterReason *r = g_ptr_array_index(f->reasons, i);
+      printf("  %s: %s%s — %s\n", bimi_filter_kind_to_string(r->filter), bimi_filter_action_to_string(r->action),
+             bimi_filter_reason_applied(f, r) ? " (applied)" : " (not applied: no consent)", r->detail);
+    }
+    if (f->label_code != NULL)
+      printf("  label: %s\n", f->label_text);
   }
   printf("Authentication-Results: %s\n", d->authentication_results);
   printf("ttl: %u s\n", d->ttl);
@@ -121,6 +136,8 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
   g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL, *report_db = NULL;
+  g_autofree char *consent_text = NULL;
+  guint consent = BIMI_FILTER_CONSENT_DEFAULT;
   g_auto(BimiCliFetchOptions) fetch = { 0 };
   gboolean json = FALSE, headers = FALSE;
   const GOptionEntry entries[] = {
@@ -136,6 +153,9 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
       "Logo store directory (default: a temporary directory removed at exit)", "DIR" },
     { "report-db", 0, 0, G_OPTION_ARG_FILENAME, &report_db,
       "Record the DMARC outcome in this report database ([report] db) for `bimi report build`", "FILE" },
+    { "consent", 0, 0, G_OPTION_ARG_STRING, &consent_text,
+      "Filters the user consented to: none, or a comma list of dmarc, no-ptr (default: [filter] default_consent)",
+      "LIST" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
     { "headers", 0, 0, G_OPTION_ARG_NONE, &headers,
       "Print the header fields an MTA prepends: Authentication-Results, and BIMI-Location and BIMI-Indicator "
@@ -160,6 +180,8 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
   if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
+    return bimi_cli_usage_error("evaluate", error->message);
+  if (consent_text != NULL && !bimi_filter_consent_parse(consent_text, &consent, &error))
     return bimi_cli_usage_error("evaluate", error->message);
   if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1)
     return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
@@ -208,7 +230,7 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
   env.client_ip = ip;
   env.helo = helo;
   env.mail_from = mail_from;
-  d = bimi_evaluator_evaluate(ev, raw, &env, at != NULL ? now : bimi_evaluator_now(ev), &error);
+  d = bimi_evaluator_evaluate_with_consent(ev, raw, &env, consent, at != NULL ? now : bimi_evaluator_now(ev), &error);
   if (d == NULL) {
     fprintf(stderr, "bimi evaluate: %s: %s\n", argv[1], error->message);
     status = BIMI_EXIT_USAGE;

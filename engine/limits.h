@@ -448,6 +448,10 @@
 /** Most logo hashes remembered as unrenderable (the negative render cache);
  *  when full, expired entries go first, then the entry closest to expiry. */
 #define BIMI_EVALUATE_MAX_UNRENDERABLE 4096u
+/* ---- evaluate/filter (consent-aware filtering, issue 17) ---- */
+/** Longest consent list accepted (consent= of POST /bimi/v1/evaluate, `bimi evaluate --consent`,
+ *  [filter] default_consent), bytes: "dmarc, no-ptr" is 13; more is not a list of the known filters. */
+#define BIMI_FILTER_MAX_CONSENT_BYTES 64u
 /* ---- operator logs (evaluate, issue 22) ---- */
 /** Most brands (record domain, selector) whose last state is remembered, so that a brand-side failure is
  *  logged once per state change; past it the table starts empty again (a state may be logged twice). */

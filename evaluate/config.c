@@ -52,6 +52,7 @@ typedef enum {
   KEY_OCTAL,        /* guint: octal permission bits 0..max */
   KEY_SIZES,        /* render_sizes/render_n_sizes (bimi_render_parse_sizes()) */
   KEY_TIME,         /* gint64 epoch seconds: RFC 3339 or @EPOCH, empty = 0 (the clock) */
+  KEY_CONSENT,      /* guint: a consent list, bits of BimiFilterKind (bimi_filter_consent_parse()) */
 } KeyType;
 
 typedef struct {
@@ -90,6 +91,8 @@ static const char *const log_formats[] = { "text", "json", NULL };
 static const char *const none_logo[] = { "none", "logo", NULL };        /* FALSE, TRUE */
 static const char *const ignore_require[] = { "ignore", "require", NULL }; /* FALSE, TRUE */
 static const char *const cache_backends[] = { "memory", "redis", NULL }; /* BimiConfigCacheBackend */
+static const char *const filter_actions[] = { "deliver", "quarantine", "reject", NULL };
+G_STATIC_ASSERT(BIMI_FILTER_ACTION_DELIVER == 0 && BIMI_FILTER_ACTION_QUARANTINE == 1 && BIMI_FILTER_ACTION_REJECT == 2);
 
 /* Rows in the order of the example file. */
 static const ConfigKey config_keys[] = {
@@ -172,6 +175,21 @@ static const ConfigKey config_keys[] = {
   { "policy", "fcrdns", KEY_CHOICE, AT(policy_require_fcrdns), 0, 0, TRUE, NULL, ignore_require, NULL,
     "Forward-confirmed reverse DNS of the client IP, when the envelope gives one: require (a sender without a\n"
     "confirmed PTR name gets no indicator, reason no-fcrdns) or ignore." },
+
+  { "filter", "default_consent", KEY_CONSENT, AT(filter_default_consent), 0, 0, 0, NULL, NULL, NULL,
+    "Consent-aware filtering (issue 17). Each decision carries filter.recommended (what DMARC and the no-PTR\n"
+    "check support: deliver, quarantine or reject) and filter.applied (what the user consented to: never more,\n"
+    "deliver without consent); a warning label is shown either way. Filtering a user's mail because of its\n"
+    "DMARC result may need the user's valid consent (Japan: Telecommunications Business Act art. 4). Two lawful\n"
+    "modes: opt-in (none here, each user switches a filter on: consent= on POST /bimi/v1/evaluate), or on by\n"
+    "default (dmarc, no-ptr here) ONLY when every user can switch it off at any time on the same terms, the\n"
+    "scope is clear and limited, an average user would agree, and the service explained it beforehand.\n"
+    "The consent taken when a request gives none: none (default) or a comma list of dmarc, no-ptr." },
+  { "filter", "no_ptr", KEY_CHOICE, AT(filter_no_ptr), 0, 0, BIMI_FILTER_ACTION_QUARANTINE, NULL, filter_actions,
+    NULL,
+    "What the no-ptr filter recommends for a message whose client has no forward-confirmed reverse name\n"
+    "(FCrDNS none or fail; a DNS temperror never filters): deliver, quarantine or reject. The dmarc filter\n"
+    "recommends the DMARC disposition after the overrides ([policy] trusted_arc_sealers, t=y, pct)." },
 
   { "fetch", "connect_timeout_ms", KEY_UINT, AT(fetch_connect_timeout_ms), 100, 60000, BIMI_FETCH_CONNECT_TIMEOUT_MS,
     NULL, NULL, NULL,
@@ -385,6 +403,9 @@ set_default(BimiConfig *c, const ConfigKey *k)
     break;
   case KEY_TIME:
     *FIELD(c, k, gint64) = 0;
+    break;
+  case KEY_CONSENT:
+    *FIELD(c, k, guint) = (guint) k->def;
     break;
   }
 }
@@ -686,6 +707,14 @@ parse_value(BimiConfig *c, const ConfigKey *k, char *raw, const char *source, GE
     c->render_sizes = g_memdup2(arr->data, sizeof(guint) * arr->len);
     return TRUE;
   }
+  case KEY_CONSENT: {
+    g_autoptr(GError) bad = NULL;
+    guint set = 0;
+    if (!bimi_filter_consent_parse(raw, &set, &bad))
+      return value_error(error, source, k, " = '%s': %s", raw, bad->message);
+    *FIELD(c, k, guint) = set;
+    return TRUE;
+  }
   case KEY_TIME:
     if (*raw == '\0')
       return TRUE;
@@ -914,6 +943,11 @@ append_value(GString *out, const BimiConfig *c, const ConfigKey *k)
     for (guint i = 0; i < c->render_n_sizes; i++)
       g_string_append_printf(out, "%s%u", i > 0 ? ", " : "", c->render_sizes[i]);
     return;
+  case KEY_CONSENT: {
+    g_autofree char *list = bimi_filter_consent_to_string(*CFIELD(c, k, guint));
+    append_text(out, list, "");
+    return;
+  }
   case KEY_TIME:
     if (*CFIELD(c, k, gint64) != 0)
       g_string_append_printf(out, "@%" G_GINT64_FORMAT, *CFIELD(c, k, gint64));

@@ -23,6 +23,7 @@
 #include "cache/records.h"
 #include "cache/redis.h"
 #include "renderer/render.h"
+#include "evaluate/filter.h"
 
 G_BEGIN_DECLS
 
@@ -103,6 +104,11 @@ typedef struct {
   gboolean policy_show_cmc;          /**< "cmc": logo (TRUE, default) or none: a valid CMC earns a logo */
   gboolean policy_require_fcrdns;    /**< "fcrdns": require (TRUE, default) or ignore: when the client IP is known,
                                       *   FCrDNS none/fail means no indicator (reason "no-fcrdns") */
+  /* [filter], consent-aware filtering (issue 17, evaluate/filter.h) */
+  guint filter_default_consent;      /**< "default_consent": bits of BimiFilterKind taken when a request gives no
+                                      *   consent; 0 ("none", default: opt-in) */
+  BimiFilterAction filter_no_ptr;    /**< "no_ptr": what the no-ptr filter recommends for a client without a
+                                      *   forward-confirmed reverse name: deliver, quarantine (default) or reject */
   /* [auth], the A-R this service may trust (DESIGN.md §3 "authres") and the envelope */
   char **auth_trusted_receivers;     /**< "trusted_receivers": host names (lower case) whose Received fields give the
                                       *   envelope when the request has none; NULL-terminated, empty by default */

@@ -299,15 +299,32 @@ own_authres_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *ms
   return found;
 }
 
-/* [report] db: the DMARC outcome of this message, queued for the aggregate reports (issue 15).
- * The engine applies no disposition itself (the MTA does): applied = none, so a fail under
- * p=quarantine/reject is reported with reason local_policy until the consent feature passes
- * what the operator applied. */
+/* Consent-aware filtering (issue 17, evaluate/filter.h): what the DMARC result (overrides applied) and the
+ * FCrDNS result recommend, and what @consent lets the service apply. */
+static void
+run_filter(BimiEvaluator *ev, BimiEvaluateRun *run, guint consent)
+{
+  BimiFilterInput in = { 0 };
+
+  in.dmarc = run->dmarc;
+  in.rdns = run->rdns;
+  in.no_ptr_action = ev->config->filter_no_ptr;
+  in.consent_from_request = consent != BIMI_FILTER_CONSENT_DEFAULT;
+  in.consent = in.consent_from_request ? consent : ev->config->filter_default_consent;
+  run->filter = bimi_filter_evaluate(&in);
+}
+
+/* [report] db: the DMARC outcome of this message, queued for the aggregate reports (issue 15). The
+ * disposition recorded is the one applied under the user's consent (filter.applied; RFC 9990
+ * ActionDispositionType); a recommended action left unapplied for lack of consent is said in the
+ * local_policy comment. */
 static void
 record_for_report(BimiEvaluator *ev, const BimiEvaluateRun *run, const BimiMessage *msg, gint64 now)
 {
   BimiReportEvaluationInput in = { 0 };
   BimiReportRecord *record;
+  g_autofree char *comment = NULL;
+  const BimiFilterOutcome *f = run->filter;
 
   if (ev->recorder == NULL || run->dmarc == NULL)
     return;
@@ -319,7 +336,19 @@ record_for_report(BimiEvaluator *ev, const BimiEvaluateRun *run, const BimiMessa
   in.dmarc = run->dmarc;
   in.spf = run->spf;
   in.dkim = run->dkim;
-  in.applied = BIMI_DMARC_POLICY_NONE;
+  in.applied = f->applied == BIMI_FILTER_ACTION_REJECT       ? BIMI_DMARC_POLICY_REJECT
+               : f->applied == BIMI_FILTER_ACTION_QUARANTINE ? BIMI_DMARC_POLICY_QUARANTINE
+                                                              : BIMI_DMARC_POLICY_NONE;
+  if (f->recommended != f->applied) {
+    g_autofree char *consent = bimi_filter_consent_to_string(f->consent);
+    comment = g_strdup_printf("%s recommended, not applied without the user's consent (consent: %s)",
+                              bimi_filter_action_to_string(f->recommended), consent);
+  } else if (f->applied != BIMI_FILTER_ACTION_DELIVER) {
+    g_autofree char *consent = bimi_filter_consent_to_string(f->consent);
+    comment = g_strdup_printf("%s applied with the user's consent (consent: %s)",
+                              bimi_filter_action_to_string(f->applied), consent);
+  }
+  in.applied_comment = comment;
   in.now = now;
   record = bimi_report_record_new_from_evaluation(&in);
   if (record != NULL)
@@ -329,6 +358,13 @@ record_for_report(BimiEvaluator *ev, const BimiEvaluateRun *run, const BimiMessa
 BimiDecision *
 bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *envelope, gint64 now,
                         GError **error)
+{
+  return bimi_evaluator_evaluate_with_consent(ev, message, envelope, BIMI_FILTER_CONSENT_DEFAULT, now, error);
+}
+
+BimiDecision *
+bimi_evaluator_evaluate_with_consent(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *envelope, guint consent,
+                                     gint64 now, GError **error)
 {
   BimiEvaluateRun run = { 0 };
   g_autoptr(BimiMessage) msg = NULL;
@@ -447,6 +483,7 @@ bimi_evaluator_evaluate(BimiEvaluator *ev, GBytes *message, const BimiEnvelope *
   bimi_evaluate__run_evidence(ev, &run, now);
   bimi_evaluate__decide(ev, &run, overridden, now);
   run.authres = build_authres(ev, &run);
+  run_filter(ev, &run, consent);
   record_for_report(ev, &run, msg, now);
   return bimi_evaluate__finish(ev, &run);
 }

@@ -71,6 +71,7 @@ typedef enum {
   BIMI_EVALUATE_METRIC_DECISIONS,
   BIMI_EVALUATE_METRIC_TEMPERRORS,
   BIMI_EVALUATE_METRIC_AUTH_RESULTS,
+  BIMI_EVALUATE_METRIC_FILTER_ACTIONS,
   BIMI_EVALUATE_METRIC_DNS_ANSWERS,
   BIMI_EVALUATE_METRIC_DNS_TIMEOUTS,
   BIMI_EVALUATE_METRIC_DNS_QUESTIONS,
@@ -261,6 +262,7 @@ typedef struct {
   gboolean temperror;
   guint ttl;
   char *authres;              /**< NULL for domain status */
+  BimiFilterOutcome *filter;  /**< consent-aware filtering (evaluate/filter.h); NULL for domain status */
   gint64 started_us;          /**< monotonic, when the evaluation started */
   gint64 evidence_us;         /**< monotonic microseconds spent in bimi_evaluate__run_evidence() */
 } BimiEvaluateRun;

@@ -154,6 +154,7 @@ bimi_decision_free(BimiDecision *d)
   g_free(d->selector);
   g_free(d->bimi_location);
   g_free(d->bimi_indicator);
+  bimi_filter_outcome_free(d->filter);
   g_free(d);
 }
 
@@ -174,6 +175,7 @@ bimi_evaluate__run_clear(BimiEvaluateRun *run)
   g_clear_pointer(&run->bimi, bimi_bimi_result_free);
   g_clear_pointer(&run->verdict, bimi_evaluate__verdict_free);
   g_free(run->authres);
+  bimi_filter_outcome_free(run->filter);
   memset(run, 0, sizeof *run);
 }
 
@@ -780,6 +782,12 @@ count_run(BimiEvaluator *ev, const BimiEvaluateRun *run)
     bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "dkim", "none");
   if (run->dmarc != NULL)
     bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_AUTH_RESULTS, "dmarc", bimi_dmarc_result_to_string(run->dmarc->result));
+  if (run->filter != NULL) {
+    bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_FILTER_ACTIONS, "recommended",
+                         bimi_filter_action_to_string(run->filter->recommended));
+    bimi_evaluate__count(ev, BIMI_EVALUATE_METRIC_FILTER_ACTIONS, "applied",
+                         bimi_filter_action_to_string(run->filter->applied));
+  }
 }
 
 BimiDecision *
@@ -836,7 +844,19 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
       json_object_set_null_member(o, "bimi_indicator");
     }
   }
+  if (d->json != NULL && JSON_NODE_HOLDS_OBJECT(d->json)) {
+    /* Consent-aware filtering (issue 17): after ttl and the header form; null for domain status. */
+    JsonObject *o = json_node_get_object(d->json);
+    if (run->filter != NULL) {
+      g_autoptr(JsonBuilder) fb = json_builder_new();
+      bimi_filter_outcome_build_json(run->filter, fb);
+      json_object_set_member(o, "filter", json_builder_get_root(fb));
+    } else {
+      json_object_set_null_member(o, "filter");
+    }
+  }
   count_run(ev, run);
+  d->filter = g_steal_pointer(&run->filter);
   bimi_evaluate__run_clear(run);
   return d;
 }
@@ -1057,6 +1077,10 @@ static const MetricFamily metric_families[BIMI_EVALUATE_N_METRICS] = {
   [BIMI_EVALUATE_METRIC_AUTH_RESULTS] = { "bimi_auth_results_total", "counter",
     "Authentication results of evaluated messages: method fcrdns, spf, dkim (one per signature), dmarc.",
     { "method", "result" } },
+  [BIMI_EVALUATE_METRIC_FILTER_ACTIONS] = { "bimi_filter_actions_total", "counter",
+    "Consent-aware filtering of evaluated messages: the action recommended (DMARC disposition, no-PTR) and the "
+    "action applied under the user's consent, by stage (recommended, applied) and action (deliver, quarantine, reject).",
+    { "stage", "action" } },
   [BIMI_EVALUATE_METRIC_DNS_ANSWERS] = { "bimi_dns_answers_total", "counter",
     "DNS answers by result (noerror, nodata, nxdomain, temperror).", { "result", NULL } },
   [BIMI_EVALUATE_METRIC_DNS_TIMEOUTS] = { "bimi_dns_timeouts_total", "counter",

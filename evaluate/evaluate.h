@@ -30,6 +30,7 @@
 #include <json-glib/json-glib.h>
 #include "evaluate/config.h"
 #include "engine/bimi.h"
+#include "evaluate/filter.h"
 
 G_BEGIN_DECLS
 
@@ -154,6 +155,8 @@ typedef struct {
   double dns_ms;                /**< milliseconds before the logo/evidence step: authentication and BIMI
                                  *   discovery, DNS-bound */
   double fetch_ms;              /**< milliseconds in the logo/evidence step: fetches (or cache) and validation */
+  /* Consent-aware filtering (issue 17): the JSON's "filter", typed */
+  BimiFilterOutcome *filter;    /**< recommended and applied action, consent, label; NULL for domain status */
 } BimiDecision;
 
 void bimi_decision_free(BimiDecision *decision);
@@ -254,6 +257,27 @@ gint64 bimi_evaluator_now(BimiEvaluator *evaluator);
  */
 BimiDecision *bimi_evaluator_evaluate(BimiEvaluator *evaluator, GBytes *message, const BimiEnvelope *envelope,
                                       gint64 now, GError **error);
+
+/** The consent argument of bimi_evaluator_evaluate_with_consent() meaning "the request gave none":
+ *  [filter] default_consent applies. */
+#define BIMI_FILTER_CONSENT_DEFAULT G_MAXUINT
+
+/**
+ * bimi_evaluator_evaluate_with_consent:
+ * @consent: the filters the user consented to (bits of BimiFilterKind, bimi_filter_consent_parse()),
+ *   or BIMI_FILTER_CONSENT_DEFAULT for [filter] default_consent
+ *
+ * bimi_evaluator_evaluate() (which is this with BIMI_FILTER_CONSENT_DEFAULT) with the user's consent
+ * to filtering (issue 17, evaluate/filter.h): the decision's "filter" member recommends an action
+ * (DMARC disposition after the overrides, [filter] no_ptr) and applies only what @consent covers
+ * (deliver without consent). The applied action is what [report] db records as the RFC 9990
+ * disposition. The Authentication-Results value and every other member do not depend on @consent.
+ *
+ * Returns: (transfer full): the decision, or NULL with @error set (the errors of bimi_evaluator_evaluate()).
+ */
+BimiDecision *bimi_evaluator_evaluate_with_consent(BimiEvaluator *evaluator, GBytes *message,
+                                                   const BimiEnvelope *envelope, guint consent, gint64 now,
+                                                   GError **error);
 
 /**
  * bimi_evaluator_domain_status:

@@ -220,8 +220,10 @@ respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
 static void
 handle_evaluate(Exchange *ex, const char *query)
 {
-  static const char *const names[] = { "ip", "helo", "mail_from", NULL };
+  static const char *const names[] = { "ip", "helo", "mail_from", "consent", NULL };
   BimiConfig *config = bimi_evaluator_get_config(ex->ctx->evaluator);
+  guint consent = BIMI_FILTER_CONSENT_DEFAULT;
+  const char *consent_text;
   const char *field = NULL;
   g_autoptr(GError) error = NULL;
   guint64 declared = 0;
@@ -241,6 +243,13 @@ handle_evaluate(Exchange *ex, const char *query)
   if (params == NULL || !bimi_fcgi_envelope_from_query(params, &envelope, &field, &error)) {
     ex->body_done = drain_body(ex->req->in, BIMI_SERVER_MAX_DRAIN_BYTES);
     respond_error(ex, 400, error->message, field, NULL);
+    return;
+  }
+  /* consent=: the filters the user agreed to (issue 17); absent: [filter] default_consent */
+  consent_text = g_hash_table_lookup(params, "consent");
+  if (consent_text != NULL && !bimi_filter_consent_parse(consent_text, &consent, &error)) {
+    ex->body_done = drain_body(ex->req->in, BIMI_SERVER_MAX_DRAIN_BYTES);
+    respond_error(ex, 400, error->message, "consent", NULL);
     return;
   }
 
@@ -272,7 +281,8 @@ handle_evaluate(Exchange *ex, const char *query)
   }
 
   g_autoptr(GBytes) message = g_bytes_new_take(g_steal_pointer(&buf), len);
-  g_autoptr(BimiDecision) d = bimi_evaluator_evaluate(ex->ctx->evaluator, message, &envelope, evaluation_now(ex), &error);
+  g_autoptr(BimiDecision) d =
+    bimi_evaluator_evaluate_with_consent(ex->ctx->evaluator, message, &envelope, consent, evaluation_now(ex), &error);
   if (d == NULL) {
     respond_gerror(ex, error, "message");
     return;

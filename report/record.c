@@ -206,6 +206,12 @@ bimi_report_record_new_from_evaluation(const BimiReportEvaluationInput *in)
   if (d->result == BIMI_DMARC_RESULT_PASS) {
     /* RFC 9990 ActionDispositionType "pass": no action, passing DMARC with an enforcing policy. */
     r->disposition = g_strdup(d->has_policy && d->policy != BIMI_DMARC_POLICY_NONE ? "pass" : "none");
+    if (in->applied != BIMI_DMARC_POLICY_NONE) {
+      /* DMARC passed, and this receiver still acted on the message for another reason (local policy) */
+      g_free(r->disposition);
+      r->disposition = g_strdup(bimi_dmarc_policy_to_string(in->applied));
+      bimi_report_record_add_reason(r, "local_policy", in->applied_comment);
+    }
   } else {
     r->disposition = g_strdup(bimi_dmarc_policy_to_string(in->applied));
     asked = d->disposition;
@@ -219,8 +225,10 @@ bimi_report_record_new_from_evaluation(const BimiReportEvaluationInput *in)
     if (d->mode == BIMI_DMARC_MODE_RFC7489 && !d->pct_sampled)
       bimi_report_record_add_reason(r, "sampled_out", "pct");
     if (in->applied != asked) {
-      g_autofree char *c = g_strdup_printf("policy asked for %s; this receiver applied %s",
-                                           bimi_dmarc_policy_to_string(asked), bimi_dmarc_policy_to_string(in->applied));
+      g_autofree char *c = g_strdup_printf("policy asked for %s; this receiver applied %s%s%s",
+                                           bimi_dmarc_policy_to_string(asked), bimi_dmarc_policy_to_string(in->applied),
+                                           in->applied_comment != NULL ? ": " : "",
+                                           in->applied_comment != NULL ? in->applied_comment : "");
       bimi_report_record_add_reason(r, "local_policy", c);
     }
   }

@@ -129,10 +129,11 @@ typedef struct {
   const BimiDmarcEvaluation *dmarc;   /**< the evaluation, overrides applied */
   const BimiSpfResult *spf;           /**< the SPF check DMARC used, or NULL */
   GPtrArray *dkim;                    /**< of BimiDkimSignature*, or NULL */
-  /* The disposition this receiver actually applied to the message (what the MTA did).
-   * Today the engine applies none; the consent feature will pass quarantine/reject
-   * when the operator applied the published policy. */
+  /* The disposition this receiver actually applied to the message: the consent-aware filter's
+   * applied action (evaluate/filter.h: none without the user's consent). */
   BimiDmarcPolicy applied;
+  const char *applied_comment;        /**< why @applied differs from what the policy asked (the consent), added
+                                       *   to the local_policy comment; or NULL */
   gint64 now;                         /**< evaluation time, Unix seconds */
 } BimiReportEvaluationInput;
 
@@ -147,7 +148,9 @@ typedef struct {
  * trusted_forwarder when a trusted ARC sealer relaxed the disposition,
  * policy_test_mode when t=y lowered it, sampled_out when RFC 7489 pct left the
  * message out, and local_policy when the disposition the policy asked for was not
- * the one applied (for any other reason: today, always).
+ * the one applied (the user's consent, @input->applied_comment). A pass that this
+ * receiver still quarantined or rejected (the no-ptr filter, with consent) is
+ * recorded with that disposition and local_policy.
  *
  * Returns: (transfer full) (nullable): the finished record, or NULL when there is
  * nothing to report (no policy, result none/temperror/permerror, no client address).

@@ -8,6 +8,9 @@
 #    Mark, CMC Prior Use Mark, expired; the origin's docroot and TLS certificate;
 #  - each message's FCrDNS, SPF, DKIM, ARC and DMARC (bimi rdns, bimi dmarc with the demo's trusted sealer)
 #    are the ones its case needs;
+#  - the caution cases (issue 19): the IDN lookalike's A-label is vmc.demo.test with one Cyrillic letter, the
+#    display-name spoof and the unrelated "Acme" authenticate for their own domains only, and the demo's
+#    brands file (fixtures/demo/brands.conf) names Acme Rockets' domain and logo hash;
 #  - nsd serves the demo zones and bimi answers .test names through it as from the zone file.
 # The decisions themselves need bimi-fcgi: tests/demo.t runs the stack. TAP, run by make check.
 set -u
@@ -30,7 +33,7 @@ trap 'exit 1' INT TERM
 . tests/lib/tap.sh
 note() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
-echo "1..17"
+echo "1..19"
 
 # 1. the committed zone is the template rendered with 8443
 if sed 's/@ORIGIN_PORT@/8443/g' "$D/demo.zone.in" | cmp -s - "$D/demo.zone"; then
@@ -59,15 +62,23 @@ files = sorted(f for f in os.listdir(d) if f.endswith(".eml"))
 listed = [r["file"] for r in rows]
 assert sorted(listed) == files and len(set(listed)) == len(listed), (listed, files)
 kinds = {"logo+checkmark", "logo", "none"}
+signals = {"display-name", "lookalike-domain", "both", None}
 for r in rows:
     for k in ("file", "label", "from", "subject", "ip", "helo", "mail_from", "expect"):
         assert isinstance(r.get(k), (str, dict)) and r[k], (r["file"], k)
     assert r["expect"]["decision"] in kinds, r
     assert (r["expect"]["decision"] == "none") == (r["expect"]["reason"] not in ("vmc", "cmc")), r
+    assert "caution" in r["expect"] and r["expect"]["caution"] in signals, r
+    assert r["expect"]["caution"] is None or r["expect"]["decision"] == "none", r
 want = {("logo+checkmark", "vmc"), ("logo", "cmc"), ("none", "evidence-missing"), ("none", "dmarc-not-enforcing"),
-        ("none", "no-fcrdns"), ("none", "svg-invalid"), ("none", "evidence-invalid"), ("none", "dmarc-fail")}
+        ("none", "no-fcrdns"), ("none", "svg-invalid"), ("none", "evidence-invalid"), ("none", "dmarc-fail"),
+        ("none", "no-record")}
 got = {(r["expect"]["decision"], r["expect"]["reason"]) for r in rows}
 assert want <= got, want - got
+cautions = {r["file"]: r["expect"]["caution"] for r in rows}
+assert cautions["spoof.eml"] and cautions["display-name.eml"] == "display-name", cautions
+assert cautions["idn-lookalike.eml"] == "lookalike-domain" and cautions["acme-plumbing.eml"] is None, cautions
+assert cautions["vmc.eml"] is None and cautions["noptr.eml"] is None, cautions
 print(len(rows))
 PY
 ); rc=$?
@@ -150,14 +161,55 @@ check_auth arc-forwarded.eml "pass pass fail pass fail arc"
 check_auth noptr.eml "none pass pass none pass -"
 check_auth spoof.eml "pass pass none none fail -"
 bad=""
-for f in cmc.eml noevidence.eml pnone.eml badsvg.eml expired.eml; do
+for f in cmc.eml noevidence.eml pnone.eml badsvg.eml expired.eml display-name.eml idn-lookalike.eml acme-plumbing.eml; do
   got=$(auth "$f" 2>&1)
   [ "$got" = "pass pass pass none pass -" ] || bad="$bad $f($got)"
 done
-ok "$([ -z "$bad" ] && echo 0 || echo 1)" "cmc, noevidence, pnone, badsvg, expired: everything passes (their cases are BIMI's)"
+ok "$([ -z "$bad" ] && echo 0 || echo 1)" "cmc, noevidence, pnone, badsvg, expired and the caution cases: everything passes"
 [ -z "$bad" ] || note "$bad"
 
-# 15. the ARC row is the demo's policy choice: without bimi_accept_arc_override the forwarded message gets none
+# 15. the caution cases pass DMARC for their own domains, none of them Acme Rockets' (vmc.demo.test); the
+#     lookalike's A-label is vmc.demo.test with one Latin letter swapped for a Cyrillic one
+out=$("$PY" - "${Z[@]}" <<'PY' 2>&1
+import json, subprocess, sys, unicodedata
+zone = sys.argv[1:]
+rows = {r["file"]: r for r in json.load(open("fixtures/demo/messages/index.json"))}
+for f, domain in (("display-name.eml", "rocket-deals.demo.test"), ("idn-lookalike.eml", "xn--vm-pmc.demo.test"),
+                  ("acme-plumbing.eml", "acmeplumbing.demo.test")):
+    r = rows[f]
+    assert r["from"].endswith("@%s>" % domain), (f, r["from"])
+    d = json.loads(subprocess.run(["build/bimi", "dmarc", "fixtures/demo/messages/" + f, "--ip", r["ip"], "--helo", r["helo"],
+                                   "--mail-from", r["mail_from"], "--json"] + zone, capture_output=True, text=True).stdout)
+    signers = sorted(s["d"] for s in d["dkim"] if s["result"] == "pass")
+    assert signers == [domain], (f, d["dkim"])
+label = "xn--vm-pmc".encode("ascii").decode("idna")
+assert len(label) == 3 and label[:2] == "vm" and unicodedata.name(label[2]) == "CYRILLIC SMALL LETTER ES", label
+assert rows["display-name.eml"]["from"].startswith("Acme Rockets Support <")
+assert rows["acme-plumbing.eml"]["from"].startswith("Acme Plumbing <")
+print(label + ".demo.test")
+PY
+); rc=$?
+ok $rc "display-name, IDN lookalike ($out), Acme Plumbing: DKIM passes for the From domain only, not vmc.demo.test"
+[ $rc = 0 ] || note "$out"
+
+# 16. the demo's brands file: Acme Rockets = vmc.demo.test with its logo's SHA-256, Bluebird Bakery = cmc.demo.test
+out=$("$PY" - "$D" <<'PY' 2>&1
+import configparser, hashlib, sys
+d = sys.argv[1]
+k = configparser.ConfigParser(interpolation=None, comment_prefixes=("#",), delimiters=("=",))
+k.optionxform = str
+k.read_file(open(d + "/brands.conf", encoding="utf-8"))
+assert k.sections() == ["Acme Rockets", "Bluebird Bakery"], k.sections()
+for brand, domain, logo in (("Acme Rockets", "vmc.demo.test", "vmc"), ("Bluebird Bakery", "cmc.demo.test", "cmc")):
+    assert [x for x in k[brand]["domains"].split(";") if x] == [domain], (brand, k[brand]["domains"])
+    want = hashlib.sha256(open("%s/logos/%s.svg" % (d, logo), "rb").read()).hexdigest()
+    assert k[brand]["logo_sha256"] == want, (brand, k[brand]["logo_sha256"], want)
+PY
+); rc=$?
+ok $rc "brands.conf: Acme Rockets = vmc.demo.test, Bluebird Bakery = cmc.demo.test, logo_sha256 = their SVGs' SHA-256"
+[ $rc = 0 ] || note "$out"
+
+# 17. the ARC row is the demo's policy choice: without bimi_accept_arc_override the forwarded message gets none
 printf '[dns]\nzone_files = %s\n[policy]\ntrusted_arc_sealers = lists.demo.test\nbimi_accept_arc_override = false\n[cache]\ndir = %s\n' \
   "$(pwd)/$D/demo.zone" "$tmp/cache" > "$tmp/no-override.conf"
 out=$("$BIMI" evaluate -c "$tmp/no-override.conf" --json "$D/messages/arc-forwarded.eml" --ip 192.0.2.50 \
@@ -167,7 +219,7 @@ out=$("$BIMI" evaluate -c "$tmp/no-override.conf" --json "$D/messages/arc-forwar
 ok $? "arc-forwarded.eml with bimi_accept_arc_override = false: none (dmarc-fail), the ARC override noted"
 [ "$out" = "none dmarc-fail arc" ] || note "got: $out"
 
-# 16-17. nsd serving the demo zones; .test names through a forwarder
+# 18-19. nsd serving the demo zones; .test names through a forwarder
 NSD=$(command -v nsd 2>/dev/null || echo /usr/sbin/nsd)
 . tests/lib/net.sh
 mkdir -p "$tmp/nsd"
@@ -200,7 +252,7 @@ else
   bad=""
   for q in "TXT _dmarc.vmc.demo.test" "TXT default._bimi.cmc.demo.test" "TXT s2024._domainkey.cmc.demo.test" \
            "A mail.vmc.demo.test" "PTR 10.2.0.192.in-addr.arpa" "PTR 11.2.0.192.in-addr.arpa" "TXT nosuch.demo.test" \
-           "TXT _dmarc.demo.test" "TXT _dmarc.test"; do
+           "TXT _dmarc.demo.test" "TXT _dmarc.test" "TXT _dmarc.xn--vm-pmc.demo.test" "PTR 85.2.0.192.in-addr.arpa"; do
     # shellcheck disable=SC2086
     a=$("$BIMI" dns $q "${Z[@]}" 2>&1 | grep -v '^ttl:' | sed -E 's/^([A-Z]+) [0-9]+ /\1 /'); ra=$?
     # shellcheck disable=SC2086

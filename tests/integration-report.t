@@ -205,8 +205,8 @@ got=$(sqlite3 "$edb" "SELECT count(*), policy_domain, dmarc_result, disposition 
 [ "$got" = "1|vmc.demo.test|fail|none" ]
 int_ok $? "bimi evaluate --report-db: evaluated 3 times, recorded once (fail, applied none)" "$got"
 reason=$(sqlite3 "$edb" "SELECT type || ': ' || comment FROM evaluation_reason" 2>&1)
-[ "$reason" = "local_policy: policy asked for reject; this receiver applied none" ]
-int_ok $? "the policy not applied is reported as local_policy" "$reason"
+[ "$reason" = "local_policy: policy asked for reject; this receiver applied none: reject recommended, not applied without the user's consent (consent: none)" ]
+int_ok $? "the policy not applied (no consent to filtering) is reported as local_policy" "$reason"
 bad=$($BIMI evaluate fixtures/demo/messages/spoof.eml --zone fixtures/demo/demo.zone --report-db /nonexistent/dir/x.sqlite 2>&1)
 rc=$?
 [ "$rc" = 2 ] && printf '%s' "$bad" | grep -q '\[report\] db'

@@ -654,6 +654,37 @@ test_trust_bad_values(void)
   }
 }
 
+/* [filter] (issue 17): default_consent is none or a list of the known filters, no_ptr an action. */
+static void
+test_filter_keys(void)
+{
+  g_autoptr(BimiConfig) def = bimi_config_new_default();
+  g_assert_cmpuint(def->filter_default_consent, ==, 0);
+  g_assert_cmpint(def->filter_no_ptr, ==, BIMI_FILTER_ACTION_QUARANTINE);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse("[filter]\ndefault_consent = no-ptr, dmarc\nno_ptr = reject\n", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(c->filter_default_consent, ==, BIMI_FILTER_DMARC | BIMI_FILTER_NO_PTR);
+    g_assert_cmpint(c->filter_no_ptr, ==, BIMI_FILTER_ACTION_REJECT);
+    g_autofree char *changed = bimi_config_format_changed(c);
+    g_assert_cmpstr(changed, ==, "[filter]\ndefault_consent = dmarc, no-ptr\nno_ptr = reject\n");
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse("[filter]\ndefault_consent = dmarc, spam\n", &error);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+    g_assert_nonnull(strstr(error->message, "[filter] default_consent = 'dmarc, spam': consent: 'spam' is not a filter"));
+    g_assert_null(c);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiConfig) c = parse("[filter]\nno_ptr = tag\n", &error);
+    g_assert_error(error, BIMI_CONFIG_ERROR, BIMI_CONFIG_ERROR_VALUE);
+    g_assert_nonnull(strstr(error->message, "expected one of deliver, quarantine, reject"));
+  }
+}
+
 /* conf/bimi.conf.example is the key table's example text byte for byte: every key, no other, each with its
  * real default (`make conf/bimi.conf.example` regenerates it). */
 static void
@@ -817,6 +848,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/fetch/keys", test_fetch_keys);
   g_test_add_func("/config/fetch/out-of-range", test_fetch_out_of_range);
   g_test_add_func("/config/policy/arc", test_policy_arc);
+  g_test_add_func("/config/filter/keys", test_filter_keys);
   g_test_add_func("/config/strict/unknown-key", test_unknown_key);
   g_test_add_func("/config/strict/unknown-group", test_unknown_group);
   g_test_add_func("/config/strict/out-of-range", test_out_of_range);

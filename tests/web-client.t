@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
 from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, free_port, parse_dom  # noqa: E402
 
 # How many client-unit.js tests there are: a test that silently vanished fails the plan.
-UNIT_TESTS = 17
+UNIT_TESTS = 21
 MAX_BODY = 1 << 20
 
 VMC = {
@@ -55,6 +55,27 @@ EVIL_URLS = {
 EVIL_ONLY = {'decision': 'logo', 'reason': 'cmc',
              'indicator': {'alt': 'Evil', 'svg': 'javascript:1', 'png': {'32': 'javascript:alert(1)'}}}
 
+# Issue 19: the caution member (shared JSON contract: brand, domains, signal, matched, text).
+CAUTION = {
+    'decision': 'none', 'reason': 'no-record', 'indicator': None,
+    'caution': {'brand': 'Acme Rockets', 'domains': ['vmc.demo.test', 'acme.demo.test'],
+                'signal': 'display-name', 'matched': 'Acme Rockets Support',
+                'text': 'Claims to be Acme Rockets \u2014 not verified'},
+    'ttl': 600,
+}
+CAUTION_EVIL = {
+    'decision': 'none', 'reason': 'dmarc-fail',
+    'caution': {'brand': '<b>Acme</b>', 'domains': ['vmc.demo.test', 7, None, '<i>x</i>', ''],
+                'signal': 'telepathy', 'matched': '<img src=x onerror="window.pwned=2">',
+                'text': '<img src=x onerror="window.pwned=3">Claims'},
+}
+CAUTION_NO_TEXT = {'decision': 'none', 'reason': 'dmarc-fail',
+                   'caution': {'brand': 'Acme Rockets', 'domains': 'vmc.demo.test', 'signal': 'both'}}
+CAUTION_ON_LOGO = dict(CMC, caution=CAUTION['caution'])
+CAUTION_NO_BRAND = {'decision': 'none', 'reason': 'dmarc-fail',
+                    'caution': {'brand': '  ', 'domains': ['vmc.demo.test'], 'signal': 'display-name',
+                                'text': 'Claims to be  \u2014 not verified'}}
+
 
 def err(status, message, field=None, headers=()):
     e = {'message': message}
@@ -76,7 +97,9 @@ def answer(case, n, request):
                                  'content_type': request['content_type'],
                                  'body_hex': request['body'].hex()}})
     fixed = {'vmc': VMC, 'cmc': CMC, 'none': NONE, 'evil-urls': EVIL_URLS, 'evil-only': EVIL_ONLY,
-             'odd-decision': {'decision': 'maybe', 'reason': 'x'}}
+             'odd-decision': {'decision': 'maybe', 'reason': 'x'},
+             'caution': CAUTION, 'caution-evil': CAUTION_EVIL, 'caution-no-text': CAUTION_NO_TEXT,
+             'caution-on-logo': CAUTION_ON_LOGO, 'caution-no-brand': CAUTION_NO_BRAND}
     if case in fixed:
         return ok_json(fixed[case])
     if case == 'bad-ip':

@@ -4,7 +4,9 @@
 // POST /bimi/v1/evaluate (DESIGN.md §4) and shows what the answer allows:
 //   "logo+checkmark"  the brand's logo and a "Verified brand" badge (VMC: a registered Mark),
 //   "logo"            the logo only (CMC, or a policy that shows unverified logos),
-//   "none"            nothing at all.
+//   "none"            nothing at all — or, when the service flagged the message as claiming a
+//                     verified brand it cannot prove (the `caution` member, issue 19), a caution:
+//                     a red outline triangle and "Claims to be <brand> — not verified".
 //
 // Everything in an answer is attacker-influenced (the <title> of a sender's SVG becomes the
 // alt text, reasons and URLs come from the service): this module never builds markup from
@@ -13,6 +15,13 @@
 
 /** Decisions the API can answer (DESIGN.md §3). */
 export const DECISIONS = Object.freeze(['logo+checkmark', 'logo', 'none']);
+
+/** What made the service flag a message (`caution.signal`): the From display name claims a
+ *  registered brand, the author domain looks like one of its domains, or both. */
+export const CAUTION_SIGNALS = Object.freeze(['display-name', 'lookalike-domain', 'both']);
+
+/** Colour of the caution triangle's outline (tests/web-demo.t looks for it in the screenshot). */
+export const CAUTION_COLOUR = '#d93025';
 
 /** Default API root: the folder that holds `evaluate`, resolved against the page. */
 export const DEFAULT_BASE_URL = '/bimi/v1/';
@@ -141,6 +150,25 @@ function normaliseIndicator(raw, base) {
 }
 
 /**
+ * The `caution` member as this module uses it, or null: a brand name is required; the
+ * domains keep their strings only; an unknown signal becomes null; a missing text is
+ * written from the brand. Strings stay strings: they are shown as text, never parsed.
+ */
+function normaliseCaution(raw) {
+  if (!raw || typeof raw !== 'object') return null;
+  const brand = typeof raw.brand === 'string' ? raw.brand.trim() : '';
+  if (!brand) return null;
+  const domains = Array.isArray(raw.domains) ? raw.domains.filter((d) => typeof d === 'string' && d !== '') : [];
+  return {
+    brand,
+    domains,
+    signal: CAUTION_SIGNALS.includes(raw.signal) ? raw.signal : null,
+    matched: typeof raw.matched === 'string' ? raw.matched : '',
+    text: (typeof raw.text === 'string' && raw.text.trim()) ? raw.text : `Claims to be ${brand} — not verified`,
+  };
+}
+
+/**
  * Asks bimi-fcgi what to show for one message: POST <baseUrl>evaluate?ip=&helo=&mail_from=
  * with the raw message as the body (DESIGN.md §4).
  *
@@ -157,8 +185,9 @@ function normaliseIndicator(raw, base) {
  * @param {AbortSignal} [options.signal]  cancels the request (rejects with code "aborted").
  * @returns {Promise<object>}  the decision object of DESIGN.md §4: `decision` (one of DECISIONS),
  *   `reason` (string), `indicator` (null, or {sha256, alt, svg, png: {px: URL}} with every URL
- *   absolute http(s), unsafe ones dropped), and `mark`, `auth`, `authentication_results`, `ttl`
- *   as the service sent them.
+ *   absolute http(s), unsafe ones dropped), `caution` (null, or {brand, domains: [string],
+ *   signal: one of CAUTION_SIGNALS or null, matched, text}; always null for a logo decision),
+ *   and `mark`, `auth`, `authentication_results`, `ttl`, `filter` as the service sent them.
  * @throws {BimiError}  HTTP 400/413/503/other status (code "http-<status>", `status`,
  *   `retryAfter` for 503, `field` for 400), network failure ("network"), abort ("aborted"),
  *   or an answer that is not a decision object ("bad-response").
@@ -213,6 +242,7 @@ export async function evaluateMessage(rawMessage, envelope = {}, { baseUrl, sign
     ...body,
     reason: typeof body.reason === 'string' ? body.reason : '',
     indicator: body.decision === 'none' ? null : normaliseIndicator(body.indicator, base),
+    caution: body.decision === 'none' ? normaliseCaution(body.caution) : null,
   };
 }
 
@@ -297,5 +327,106 @@ export function renderIndicator(decision, { size = 32, document: doc = globalThi
   wrap.append(img);
 
   if (decision.decision === 'logo+checkmark') wrap.append(checkmarkBadge(doc, px));
+  return wrap;
+}
+
+function cautionTriangle(doc, px) {
+  const svg = doc.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('class', 'bimi-caution-icon');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', String(px));
+  svg.setAttribute('height', String(px));
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const triangle = doc.createElementNS(SVG_NS, 'path');
+  triangle.setAttribute('d', 'M12 2.8L22.2 20.5H1.8z');
+  triangle.setAttribute('fill', 'none');
+  triangle.setAttribute('stroke', CAUTION_COLOUR);
+  triangle.setAttribute('stroke-width', '2.4');
+  triangle.setAttribute('stroke-linejoin', 'round');
+  const bar = doc.createElementNS(SVG_NS, 'path');
+  bar.setAttribute('d', 'M12 9.2v5.3');
+  bar.setAttribute('stroke', CAUTION_COLOUR);
+  bar.setAttribute('stroke-width', '2.4');
+  bar.setAttribute('stroke-linecap', 'round');
+  const dot = doc.createElementNS(SVG_NS, 'circle');
+  dot.setAttribute('cx', '12');
+  dot.setAttribute('cy', '17.6');
+  dot.setAttribute('r', '1.3');
+  dot.setAttribute('fill', CAUTION_COLOUR);
+  svg.append(triangle, bar, dot);
+  return svg;
+}
+
+const SIGNAL_WORDS = {
+  'display-name': 'the sender\'s name claims the brand',
+  'lookalike-domain': 'the sender\'s domain looks like one of the brand\'s domains',
+  both: 'the sender\'s name claims the brand and its domain looks like one of the brand\'s',
+};
+
+/**
+ * Builds the brand-impersonation caution for one decision (issue 19): the service found that
+ * the message claims a registered brand (display name or lookalike author domain) but is not
+ * authenticated as one of that brand's domains. It is advice to the reader, not an
+ * authentication result: show it beside the sender, never instead of the message.
+ *
+ * @param {object} decision  a decision object as returned by evaluateMessage() (a raw answer
+ *   works too: its `caution` is checked the same way).
+ * @param {object} [options]
+ * @param {boolean} [options.details=false]  false: one line for a mail list; true: for a
+ *   message view, with what matched and the brand's verified domains as a list.
+ * @param {number} [options.size=16]  triangle edge in CSS pixels.
+ * @param {Document} [options.document=globalThis.document]  the document that owns the node.
+ * @returns {?HTMLElement}  null when there is no caution (a null or malformed member, or a logo
+ *   decision); otherwise a new (transfer full) <span class="bimi-caution" role="note"
+ *   data-bimi-caution-signal=SIGNAL> (a <div> with details) holding an SVG red outline
+ *   triangle (aria-hidden) and <span class="bimi-caution-text"> = `caution.text`; with details
+ *   also <p class="bimi-caution-matched"> and <ul class="bimi-caution-domains"> (one <li> per
+ *   verified domain). Every string reaches the page through textContent only.
+ */
+export function renderCaution(decision, { details = false, size = 16, document: doc = globalThis.document } = {}) {
+  if (!decision || decision.decision !== 'none') return null;
+  const caution = normaliseCaution(decision.caution);
+  if (!caution) return null;
+  const px = Number.isInteger(size) && size > 0 ? size : 16;
+
+  const wrap = doc.createElement(details ? 'div' : 'span');
+  wrap.className = details ? 'bimi-caution bimi-caution-details' : 'bimi-caution';
+  wrap.setAttribute('role', 'note');
+  if (caution.signal) wrap.dataset.bimiCautionSignal = caution.signal;
+  const headline = doc.createElement('span');
+  headline.className = 'bimi-caution-text';
+  headline.textContent = caution.text;
+  wrap.append(cautionTriangle(doc, px), headline);
+  if (!details) {
+    wrap.title = caution.domains.length
+      ? `${caution.text}. Verified domains of ${caution.brand}: ${caution.domains.join(', ')}`
+      : caution.text;
+    return wrap;
+  }
+
+  const matched = doc.createElement('p');
+  matched.className = 'bimi-caution-matched';
+  const why = caution.signal ? SIGNAL_WORDS[caution.signal] : `the message claims ${caution.brand}`;
+  matched.textContent = caution.matched
+    ? `Why: ${why} (“${caution.matched}”), but it is not authenticated as ${caution.brand}.`
+    : `Why: ${why}, but it is not authenticated as ${caution.brand}.`;
+  wrap.append(matched);
+  const intro = doc.createElement('p');
+  intro.className = 'bimi-caution-domains-intro';
+  intro.textContent = caution.domains.length
+    ? `Mail really from ${caution.brand} comes from:`
+    : `No verified domain of ${caution.brand} is known.`;
+  wrap.append(intro);
+  if (caution.domains.length) {
+    const list = doc.createElement('ul');
+    list.className = 'bimi-caution-domains';
+    for (const domain of caution.domains) {
+      const item = doc.createElement('li');
+      item.textContent = domain;
+      list.append(item);
+    }
+    wrap.append(list);
+  }
   return wrap;
 }

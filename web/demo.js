@@ -5,12 +5,15 @@
 //   {"file", "label", "note", "from", "subject", "ip", "helo", "mail_from", "expect": {"decision", "reason"}}.
 // Each row carries data-file, and once the answer is in data-decision, data-reason and
 // data-state="done" (or data-state="error"), a row with a logo data-logo="loaded" (data-logo-px = the
-// decoded PNG's width) or "failed"; <body data-ready="true"> when every row and logo is settled.
-// tests/web-demo.t reads those attributes from headless Chromium's DOM.
+// decoded PNG's width) or "failed", a row the service flagged (the `caution` member, issue 19)
+// data-caution = its signal and a caution line; <body data-ready="true"> when every row and logo is
+// settled. A click (or Enter) on a row opens the message view (#message-view, data-view-file = the
+// open message's file). tests/web-demo.t reads those attributes from headless Chromium's DOM.
 //
-// Query parameters (all optional): size=<px> logo edge (default 32), manifest=<path> (same origin).
+// Query parameters (all optional): size=<px> logo edge (default 32), manifest=<path> (same origin),
+// open=<file> opens that message's view once every row is settled.
 
-import { evaluateMessage, renderIndicator } from './bimi-client.js';
+import { evaluateMessage, renderIndicator, renderCaution } from './bimi-client.js';
 
 const MESSAGES_DIR = '/demo/messages/';
 const PARALLEL = 4;
@@ -28,6 +31,10 @@ function sameOrigin(path, fallback) {
 }
 
 const MANIFEST = sameOrigin(params.get('manifest'), MESSAGES_DIR + 'index.json');
+const OPEN_FILE = params.get('open') ?? '';
+
+/** Per row: its manifest entry, the message bytes and the decision, for the message view. */
+const rowData = new WeakMap();
 
 function text(value) {
   return typeof value === 'string' ? value : '';
@@ -66,6 +73,14 @@ function newRow(entry) {
   row.querySelector('.case').textContent = text(entry.label);
   const title = [text(entry.label), text(entry.note)].filter(Boolean).join(': ');
   if (title) row.title = title;
+  row.tabIndex = 0;
+  row.addEventListener('click', () => openMessage(row, { scroll: true }));
+  row.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      openMessage(row, { scroll: true });
+    }
+  });
   return row;
 }
 
@@ -82,8 +97,64 @@ function showDecision(row, decision) {
   }
   row.querySelector('.decision').textContent = decision.decision;
   row.querySelector('.reason').textContent = decision.reason ? `(${decision.reason})` : '';
+  showCaution(row, decision);
   row.dataset.state = 'done';
   return logo;
+}
+
+/** The caution line of a flagged message (issue 19): the service's text beside a red outline
+ *  triangle, in its own cell under the sender and subject. */
+function showCaution(row, decision) {
+  const caution = renderCaution(decision);
+  if (!caution) return;
+  row.dataset.caution = decision.caution?.signal ?? 'unknown';
+  row.classList.add('has-caution');
+  row.append(caution);
+}
+
+/** The headers and text of a message for the view: the body after the first empty line,
+ *  decoded as UTF-8 (the demo messages are text/plain; charset=utf-8). */
+function messageBody(raw) {
+  const textOf = new TextDecoder('utf-8', { fatal: false }).decode(raw ?? new ArrayBuffer(0));
+  const m = /\r?\n\r?\n/.exec(textOf);
+  return m ? textOf.slice(m.index + m[0].length).replace(/\r\n/g, '\n') : '';
+}
+
+/** Shows one message in #message-view: sender, subject, the decision, the caution with the
+ *  brand's verified domains, and the text. */
+function openMessage(row, { scroll = false } = {}) {
+  const data = rowData.get(row);
+  const view = document.getElementById('message-view');
+  if (!data || !view) return;
+  const { entry, raw, decision } = data;
+  const from = splitFrom(text(entry.from));
+  for (const other of document.querySelectorAll('.mail-row[aria-current]')) other.removeAttribute('aria-current');
+  row.setAttribute('aria-current', 'true');
+  view.dataset.viewFile = text(entry.file);
+  view.querySelector('.mv-subject').textContent = text(entry.subject) || '(no subject)';
+  view.querySelector('.mv-name').textContent = from.name;
+  view.querySelector('.mv-address').textContent = from.address ? `<${from.address}>` : '';
+  const avatar = view.querySelector('.mv-avatar');
+  const indicator = decision ? renderIndicator(decision, { size: 40 }) : null;
+  if (indicator) {
+    avatar.replaceChildren(indicator);
+  } else {
+    const initial = document.createElement('span');
+    initial.className = 'initial';
+    initial.setAttribute('aria-hidden', 'true');
+    initial.textContent = (from.name.trim()[0] ?? '?').toUpperCase();
+    avatar.replaceChildren(initial);
+  }
+  const caution = decision ? renderCaution(decision, { details: true, size: 20 }) : null;
+  view.querySelector('.mv-caution').replaceChildren(...(caution ? [caution] : []));
+  view.classList.toggle('has-caution', Boolean(caution));
+  view.querySelector('.mv-verdict').textContent = decision
+    ? `bimi-engine: ${decision.decision}${decision.reason ? ` (${decision.reason})` : ''}` +
+      (text(entry.note) ? ` — ${text(entry.note)}` : '')
+    : 'bimi-engine: no answer';
+  view.querySelector('.mv-body').textContent = messageBody(raw);
+  view.hidden = false;
+  if (scroll) view.scrollIntoView({ block: 'nearest' });
 }
 
 /** Resolves once the logo has loaded or failed; data-logo="loaded" (with data-logo-px, the
@@ -118,11 +189,14 @@ async function evaluateRow(row, entry) {
     if (!response.ok) throw new Error(`cannot load ${text(entry.file)}: HTTP ${response.status}`);
     // Bytes, not text: a message may carry 8-bit content that is not UTF-8.
     const raw = await response.arrayBuffer();
+    rowData.set(row, { entry, raw, decision: null });
     const envelope = {};
     for (const key of ['ip', 'helo', 'mail_from']) {
       if (typeof entry[key] === 'string') envelope[key] = entry[key];
     }
-    await showDecision(row, await evaluateMessage(raw, envelope));
+    const decision = await evaluateMessage(raw, envelope);
+    rowData.set(row, { entry, raw, decision });
+    await showDecision(row, decision);
   } catch (error) {
     showError(row, error);
   }
@@ -130,6 +204,10 @@ async function evaluateRow(row, entry) {
 
 async function main() {
   const list = document.getElementById('inbox');
+  document.querySelector('#message-view .mv-close')?.addEventListener('click', () => {
+    document.getElementById('message-view').hidden = true;
+    document.querySelector('.mail-row[aria-current]')?.focus();
+  });
   let entries;
   try {
     const response = await fetch(MANIFEST, { cache: 'no-store' });
@@ -165,8 +243,12 @@ async function main() {
 
   const count = (d) => rows.filter((r) => r.dataset.decision === d).length;
   const errors = rows.filter((r) => r.dataset.state === 'error').length;
+  const cautions = rows.filter((r) => r.dataset.caution).length;
   setStatus(`${rows.length} messages: ${count('logo+checkmark')} verified logo, ${count('logo')} logo, ` +
-    `${count('none')} no indicator` + (errors ? `, ${errors} failed.` : '.'));
+    `${count('none')} no indicator` + (cautions ? `, ${cautions} claiming a brand they cannot prove` : '') +
+    (errors ? `, ${errors} failed.` : '.'));
+  const toOpen = OPEN_FILE && rows.find((r) => r.dataset.file === OPEN_FILE);
+  if (toOpen) openMessage(toOpen);
   list.setAttribute('aria-busy', 'false');
   document.body.dataset.ready = 'true';
 }

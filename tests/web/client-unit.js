@@ -3,7 +3,9 @@
 // answers what each case below needs (see CASES there), /api/<case>/count says how
 // many POSTs the case received. Each test becomes <li data-test=NAME data-result=pass|fail>
 // with the failure in its text; <body data-ready="true"> when all have run.
-import { evaluateMessage, renderIndicator, BimiError, DECISIONS } from '/web/bimi-client.js';
+import {
+  evaluateMessage, renderIndicator, renderCaution, BimiError, DECISIONS, CAUTION_SIGNALS, CAUTION_COLOUR,
+} from '/web/bimi-client.js';
 
 const params = new URLSearchParams(location.search);
 const CLOSED_PORT = params.get('closed');
@@ -195,6 +197,77 @@ test('200 that is not JSON, or not a decision: BimiError "bad-response"', async 
   const e2 = await rejects(evaluateMessage(MESSAGE, {}, api('odd-decision')), 'odd decision');
   eq(e2.code, 'bad-response', 'odd decision');
   eq(DECISIONS, ['logo+checkmark', 'logo', 'none'], 'DECISIONS');
+});
+
+test('caution: a red outline triangle and caution.text on one line; no logo, no badge', async () => {
+  const d = await evaluateMessage(MESSAGE, {}, api('caution'));
+  eq(d.caution, { brand: 'Acme Rockets', domains: ['vmc.demo.test', 'acme.demo.test'], signal: 'display-name',
+    matched: 'Acme Rockets Support', text: 'Claims to be Acme Rockets — not verified' }, 'caution normalised');
+  eq(renderIndicator(d, { size: 32 }), null, 'no indicator');
+  const node = renderCaution(d);
+  assert(node instanceof HTMLElement, 'a node');
+  eq([node.tagName, node.className, node.getAttribute('role')], ['SPAN', 'bimi-caution', 'note'], 'element');
+  eq(node.dataset.bimiCautionSignal, 'display-name', 'data-bimi-caution-signal');
+  eq(node.querySelector('.bimi-caution-text').textContent, 'Claims to be Acme Rockets — not verified', 'text');
+  eq(node.textContent, 'Claims to be Acme Rockets — not verified', 'nothing else as text');
+  const svg = node.querySelector('svg.bimi-caution-icon');
+  eq(svg?.getAttribute('aria-hidden'), 'true', 'the triangle is decoration');
+  const outline = svg.querySelector('path');
+  eq([outline.getAttribute('fill'), outline.getAttribute('stroke'), CAUTION_COLOUR], ['none', '#d93025', '#d93025'],
+    'outline triangle in the caution colour');
+  eq([svg.getAttribute('width'), renderCaution(d, { size: 24 }).querySelector('svg').getAttribute('width')],
+    ['16', '24'], 'size');
+  eq(node.title, 'Claims to be Acme Rockets — not verified. Verified domains of Acme Rockets: vmc.demo.test, ' +
+    'acme.demo.test', 'title');
+  eq(node.querySelectorAll('img, .bimi-checkmark').length, 0, 'no image, no badge');
+  eq(CAUTION_SIGNALS, ['display-name', 'lookalike-domain', 'both'], 'CAUTION_SIGNALS');
+});
+
+test('caution details: what matched and the brand\'s verified domains, one <li> each', async () => {
+  const d = await evaluateMessage(MESSAGE, {}, api('caution'));
+  const node = renderCaution(d, { details: true });
+  eq([node.tagName, node.className], ['DIV', 'bimi-caution bimi-caution-details'], 'element');
+  eq(node.querySelector('.bimi-caution-text').textContent, 'Claims to be Acme Rockets — not verified', 'headline');
+  eq(node.querySelector('.bimi-caution-matched').textContent,
+    'Why: the sender\'s name claims the brand (“Acme Rockets Support”), but it is not authenticated as Acme Rockets.',
+    'what matched');
+  eq(Array.from(node.querySelectorAll('.bimi-caution-domains li'), (li) => li.textContent),
+    ['vmc.demo.test', 'acme.demo.test'], 'verified domains');
+});
+
+test('caution strings with markup stay text; bad domains and signals are dropped, a missing text is written', async () => {
+  const d = await evaluateMessage(MESSAGE, {}, api('caution-evil'));
+  eq(d.caution.domains, ['vmc.demo.test', '<i>x</i>'], 'string domains kept, others dropped');
+  eq(d.caution.signal, null, 'unknown signal');
+  const node = renderCaution(d, { details: true });
+  document.getElementById('scratch').append(node);
+  eq(node.querySelectorAll('img, b, i').length, 0, 'no element from a string');
+  eq(node.querySelector('.bimi-caution-text').textContent, '<img src=x onerror="window.pwned=3">Claims', 'text verbatim');
+  eq(node.hasAttribute('data-bimi-caution-signal'), false, 'no signal attribute');
+  eq(node.querySelector('.bimi-caution-matched').textContent,
+    'Why: the message claims <b>Acme</b> (“<img src=x onerror="window.pwned=2">”), but it is not authenticated as ' +
+    '<b>Acme</b>.', 'matched verbatim');
+  await new Promise((r) => setTimeout(r, 50));
+  eq(window.pwned, undefined, 'no handler ran');
+  const t = await evaluateMessage(MESSAGE, {}, api('caution-no-text'));
+  eq([t.caution.text, t.caution.domains, t.caution.signal], ['Claims to be Acme Rockets — not verified', [], 'both'],
+    'text written from the brand; a domains string is not a list');
+  eq(renderCaution(t, { details: true }).querySelector('.bimi-caution-domains-intro').textContent,
+    'No verified domain of Acme Rockets is known.', 'no domains');
+});
+
+test('no caution: a null member, a member without a brand, a logo decision', async () => {
+  const none = await evaluateMessage(MESSAGE, {}, api('none'));
+  eq([none.caution, renderCaution(none)], [null, null], 'none without caution');
+  const logo = await evaluateMessage(MESSAGE, {}, api('caution-on-logo'));
+  eq([logo.decision, logo.caution], ['logo', null], 'a logo decision carries no caution');
+  eq(renderCaution({ ...logo, caution: { brand: 'Acme Rockets' } }), null, 'renderCaution ignores it on a logo');
+  const nobrand = await evaluateMessage(MESSAGE, {}, api('caution-no-brand'));
+  eq([nobrand.caution, renderCaution(nobrand)], [null, null], 'blank brand');
+  eq(renderCaution(null), null, 'null decision');
+  const raw = renderCaution({ decision: 'none', caution: { brand: 'Acme Rockets', signal: 'lookalike-domain' } });
+  eq([raw.dataset.bimiCautionSignal, raw.textContent], ['lookalike-domain', 'Claims to be Acme Rockets — not verified'],
+    'a raw answer is checked the same way');
 });
 
 async function run() {
