@@ -12,14 +12,11 @@
 # nginx is stopped by PID on exit. TAP, run by make check.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-BIMI=build/bimi
-NGINX=/usr/sbin/nginx
 . tests/lib/tap.sh
-need_program "$BIMI" "is not built"
-need_program "$NGINX" "is not installed (scripts/install-deps installs it)"
+. tests/evaluate-origin.sh   # BIMI, NGINX and the origin of fixtures/evaluate
+evaluate_origin_require
 
 T=$(mktemp -d) || exit 1
-. tests/evaluate-origin.sh
 cleanup() { evaluate_origin_stop; rm -rf "$T"; }
 trap cleanup EXIT
 

@@ -16,16 +16,15 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
 import tap  # noqa: E402
 from tap import ok  # noqa: E402
+ROOT = tap.enter_repository()
 from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
-OBJ = os.environ.get("BIMI_BUILD", "build")
-FCGI = os.path.join(OBJ, "bimi-fcgi") if os.path.exists(os.path.join(OBJ, "bimi-fcgi")) else "build/bimi-fcgi"
-BIMI = os.path.abspath(os.path.join(OBJ, "bimi") if os.path.exists(os.path.join(OBJ, "bimi")) else "build/bimi")
+FCGI = tap.built("bimi-fcgi")
+BIMI = os.path.abspath(tap.built("bimi"))
 if not os.access(FCGI, os.X_OK):
     print("Bail out! %s is not built" % FCGI)
     sys.exit(1)
@@ -40,7 +39,6 @@ def cleanup():
 
 
 atexit.register(cleanup)
-
 
 
 def config(name, cache, worker=BIMI, roots=os.path.abspath("data/bimi-roots.pem"), now=""):

@@ -34,15 +34,13 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
 import tap  # noqa: E402
 from tap import ok  # noqa: E402
-from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
-OBJ = os.environ.get("BIMI_BUILD", "build")
-FCGI = os.path.join(OBJ, "bimi-fcgi") if os.path.exists(os.path.join(OBJ, "bimi-fcgi")) else "build/bimi-fcgi"
-BIMI = os.path.abspath(os.path.join(OBJ, "bimi") if os.path.exists(os.path.join(OBJ, "bimi")) else "build/bimi")
+ROOT = tap.enter_repository()
+FCGI = tap.built("bimi-fcgi")
+BIMI = os.path.abspath(tap.built("bimi"))
 NGINX = "/usr/sbin/nginx"
 SLOW_DNS_MS = 2000
 
@@ -68,7 +66,6 @@ def on_signal(signo, frame):
 
 signal.signal(signal.SIGTERM, on_signal)
 signal.signal(signal.SIGINT, on_signal)
-
 
 
 def free_port():
@@ -196,7 +193,7 @@ def metric(text, name):
 
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ------------------------------------------
-sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 
 def fcgi_send(s, params, stdin=b"", send_stdin=True, keep=True):

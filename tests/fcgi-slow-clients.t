@@ -26,15 +26,13 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
 import tap  # noqa: E402
 from tap import ok  # noqa: E402
-from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
-OBJ = os.environ.get("BIMI_BUILD", "build")
-FCGI = os.path.join(OBJ, "bimi-fcgi") if os.path.exists(os.path.join(OBJ, "bimi-fcgi")) else "build/bimi-fcgi"
-BIMI = os.path.abspath(os.path.join(OBJ, "bimi") if os.path.exists(os.path.join(OBJ, "bimi")) else "build/bimi")
+ROOT = tap.enter_repository()
+FCGI = tap.built("bimi-fcgi")
+BIMI = os.path.abspath(tap.built("bimi"))
 # engine/limits.h
 REQUEST_TIMEOUT_S = 10
 READAHEAD_BYTES = 64 * 1024
@@ -56,7 +54,6 @@ def cleanup():
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 signal.signal(signal.SIGINT, lambda *_: sys.exit(1))
-
 
 
 def start_fcgi(name, sock, nofile=None, **server):
@@ -85,7 +82,7 @@ def start_fcgi(name, sock, nofile=None, **server):
 
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ----------------------------------------------------
-sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 
 def head(params):

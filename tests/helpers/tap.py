@@ -1,5 +1,6 @@
 """tests/helpers/tap.py — TAP for the Python .t scripts: numbered "ok N - name" lines, the
 diagnostic lines of a failure, the plan and the exit status (prove reads them)."""
+import os
 import subprocess
 import sys
 
@@ -39,3 +40,18 @@ def stop_processes(procs):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+
+
+def built(name):
+    """The program @name of the build under test: $BIMI_BUILD/@name when it exists (make check sets
+    BIMI_BUILD to the variant's directory), else build/@name."""
+    path = os.path.join(os.environ.get("BIMI_BUILD", "build"), name)
+    return path if os.path.exists(path) else os.path.join("build", name)
+
+
+def enter_repository():
+    """Changes into the repository root, where the tests run (paths in them are relative to it),
+    and returns it."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.chdir(root)
+    return root
