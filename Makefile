@@ -82,7 +82,7 @@ PROVE ?= prove
 # would otherwise be deleted, forcing a full rebuild each time.
 .SECONDARY:
 
-.PHONY: all check unit-check fuzz fuzz-run checksrc bench run clean install-deps install uninstall man FORCE
+.PHONY: all check unit-check fuzz fuzz-run checksrc bench run run-roundcube clean install-deps install uninstall man FORCE
 all: build/bimi build/bimi-fcgi $(LIB)
 
 # The variant stamp makes build/bimi follow the last variant built.
@@ -268,6 +268,11 @@ install: build/bimi build/bimi-fcgi $(MAN_PAGES)
 	$(INSTALL) -m 0644 build/man/bimi-fcgi.8 $(DESTDIR)$(MANDIR)/man8/bimi-fcgi.8
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	$(INSTALL) -m 0644 docs/api.md $(DESTDIR)$(DOCDIR)/api.md
+	for f in $(ROUNDCUBE_PLUGIN_FILES); do d=$(DESTDIR)$(DATADIR)/roundcube/$${f#integrations/roundcube/}; \
+	  $(INSTALL) -d $$(dirname $$d) && $(INSTALL) -m 0644 $$f $$d || exit 1; done
+
+# The Roundcube plugin, installed as DATADIR/roundcube/bimi_engine (README "Roundcube").
+ROUNDCUBE_PLUGIN_FILES := $(sort $(shell find integrations/roundcube/bimi_engine -type f 2>/dev/null))
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bimi $(DESTDIR)$(SBINDIR)/bimi-fcgi \
@@ -280,6 +285,11 @@ uninstall:
 
 run: install-deps all
 	scripts/run-demo
+
+# Roundcube with the bimi_engine plugin on the demo stack (scripts/roundcube-stack), for a person:
+# prints the URL and the test login; Enter or Ctrl-C stops it.
+run-roundcube: install-deps all
+	scripts/run-roundcube
 
 bench: all
 	bench/run

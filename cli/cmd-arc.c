@@ -33,9 +33,9 @@ print_text(const BimiArcChain *chain)
 static void
 print_json(const BimiArcChain *chain)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   bimi_arc_chain_build_json(chain, b);
-  bimi_cli_print_builder(b);
+  bimi_cli_print_writer(b);
 }
 
 int

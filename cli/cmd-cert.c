@@ -44,10 +44,10 @@ iso_time(gint64 t)
 static void
 print_json(const BimiVmcResult *r)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after);
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "bsssb sssss sssss vvvsv ssbs", "valid", r->valid,
                         "certificate_type", bimi_vmc_cert_type_to_string(r->cert_type),
                         "mark_type", bimi_vmc_mark_type_to_string(r->mark_type), "mark_type_text", r->mark_type_text,
@@ -59,18 +59,18 @@ print_json(const BimiVmcResult *r)
                         "revocation", bimi_vmc_revocation_status_to_string(r->revocation),
                         "revocation_crls", r->revocation_crls, "logo_hash_alg", r->logo_hash_alg,
                         "logo_hash", r->logo_hash_hex, "logo_hash_ok", r->logo_hash_ok, "svg_sha256", r->svg_sha256);
-  json_builder_set_member_name(b, "failures");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "failures");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < r->failures->len; i++) {
     const BimiVmcFailure *f = g_ptr_array_index(r->failures, i);
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "ss", "check", bimi_vmc_check_code(f->check), "detail", f->detail);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
   bimi_json_add_members(b, "p", "warnings", r->warnings);
-  json_builder_end_object(b);
-  bimi_cli_print_builder(b);
+  bimi_json_end_object(b);
+  bimi_cli_print_writer(b);
 }
 
 static void

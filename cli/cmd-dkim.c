@@ -39,15 +39,15 @@ print_text(const GPtrArray *sigs)
 static void
 print_json(const GPtrArray *sigs)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "signatures");
-  json_builder_begin_array(b);
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
+  bimi_json_begin_object(b);
+  bimi_json_set_member_name(b, "signatures");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < sigs->len; i++)
     bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
-  json_builder_end_array(b);
-  json_builder_end_object(b);
-  bimi_cli_print_builder(b);
+  bimi_json_end_array(b);
+  bimi_json_end_object(b);
+  bimi_cli_print_writer(b);
 }
 
 int

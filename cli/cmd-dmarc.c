@@ -52,27 +52,27 @@ static void
 print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs, const BimiArcChain *arc,
            const BimiDmarcEvaluation *ev, const char *authres)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
 
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "spf");
+  bimi_json_begin_object(b);
+  bimi_json_set_member_name(b, "spf");
   if (spf != NULL)
     bimi_spf_result_build_json(spf, helo, b);
   else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "dkim");
-  json_builder_begin_array(b);
+    bimi_json_add_null_value(b);
+  bimi_json_set_member_name(b, "dkim");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < sigs->len; i++)
     bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
-  json_builder_end_array(b);
-  json_builder_set_member_name(b, "arc");
+  bimi_json_end_array(b);
+  bimi_json_set_member_name(b, "arc");
   bimi_arc_chain_build_json(arc, b);
-  json_builder_set_member_name(b, "dmarc");
+  bimi_json_set_member_name(b, "dmarc");
   bimi_dmarc_evaluation_build_json(ev, b);
-  json_builder_set_member_name(b, "authentication_results");
-  json_builder_add_string_value(b, authres);
-  json_builder_end_object(b);
-  bimi_cli_print_builder(b);
+  bimi_json_set_member_name(b, "authentication_results");
+  bimi_json_add_string_value(b, authres);
+  bimi_json_end_object(b);
+  bimi_cli_print_writer(b);
 }
 
 static void

@@ -78,7 +78,7 @@ print_human(const BimiDnsAnswer *answer)
 /* JSON strings must be UTF-8: invalid bytes become U+FFFD in @member and
  * the exact bytes go to @member_base64. */
 static void
-add_bytes(JsonBuilder *b, const char *member, GBytes *bytes)
+add_bytes(BimiJsonWriter *b, const char *member, GBytes *bytes)
 {
   gsize len = 0;
   const char *p = g_bytes_get_data(bytes, &len);
@@ -88,31 +88,31 @@ add_bytes(JsonBuilder *b, const char *member, GBytes *bytes)
 static void
 print_json(const BimiDnsAnswer *answer)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "sssuss", "name", answer->qname, "type", bimi_dns_type_to_string(answer->type),
                         "status", bimi_dns_status_to_string(answer->status), "ttl", answer->ttl,
                         "canonical_name", answer->canonical_name, "detail", answer->detail);
-  json_builder_set_member_name(b, "records");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "records");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < answer->records->len; i++) {
     const BimiDnsRecord *rec = answer->records->pdata[i];
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "su", "type", bimi_dns_type_to_string(rec->type), "ttl", rec->ttl);
     switch (rec->type) {
     case BIMI_DNS_TYPE_TXT:
     case BIMI_DNS_TYPE_SPF:
       add_bytes(b, "text", rec->text);
-      json_builder_set_member_name(b, "strings");
-      json_builder_begin_array(b);
+      bimi_json_set_member_name(b, "strings");
+      bimi_json_begin_array(b);
       for (guint j = 0; j < rec->strings->len; j++) {
         gsize len = 0;
         const char *p = g_bytes_get_data(rec->strings->pdata[j], &len);
         g_autofree char *valid = g_utf8_make_valid(p ? p : "", (gssize) len);
-        json_builder_add_string_value(b, valid);
+        bimi_json_add_string_value(b, valid);
       }
-      json_builder_end_array(b);
+      bimi_json_end_array(b);
       break;
     case BIMI_DNS_TYPE_A:
     case BIMI_DNS_TYPE_AAAA: {
@@ -127,12 +127,12 @@ print_json(const BimiDnsAnswer *answer)
       bimi_json_add_members(b, "s", "name", rec->name);
       break;
     }
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
+  bimi_json_end_array(b);
+  bimi_json_end_object(b);
 
-  bimi_cli_print_builder(b);
+  bimi_cli_print_writer(b);
 }
 
 int

@@ -125,9 +125,9 @@ print_headers(const BimiDecision *d)
 }
 
 static void
-print_json(const BimiDecision *d)
+print_json(BimiDecision *d)
 {
-  bimi_cli_print_json(d->json);
+  bimi_cli_print_json(bimi_decision_get_json(d));
 }
 
 int

@@ -27,10 +27,10 @@ body_sha256(const BimiFetchResult *r)
 static void
 print_json(const BimiFetchResult *r)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   g_autofree char *sha = body_sha256(r);
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "sssu sss?I ssu?I bs", "status", bimi_fetch_status_to_string(r->status),
                         "reason", r->status == BIMI_FETCH_STATUS_FAILED ? bimi_fetch_reason_to_string(r->reason) : NULL,
                         "detail", r->detail, "http_status", r->http_status, "content_type", r->content_type,
@@ -38,9 +38,9 @@ print_json(const BimiFetchResult *r)
                         "final_url", r->final_url, "remote_ip", r->remote_ip, "redirects", r->redirects,
                         "body_bytes", r->body != NULL, (gint64) (r->body != NULL ? g_bytes_get_size(r->body) : 0),
                         "inflated", r->inflated, "sha256", sha);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 
-  bimi_cli_print_builder(b);
+  bimi_cli_print_writer(b);
 }
 
 /* Server-controlled text for a terminal: control characters escaped. */

@@ -49,9 +49,9 @@ number_after(const char *text, const char *prefix)
 }
 
 static void
-print_json_node(JsonBuilder *b)
+print_json_node(BimiJsonWriter *b)
 {
-  bimi_cli_print_builder(b);
+  bimi_cli_print_writer(b);
 }
 
 /* --json and the header section does not parse: {"error": {"message": ...,
@@ -61,65 +61,65 @@ print_json_node(JsonBuilder *b)
 static void
 print_json_error(const GError *error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   gint64 line = g_str_has_prefix(error->message, "line ") ? number_after(error->message, "line ") : -1;
   gint64 offset = number_after(error->message, "(byte offset ");
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "{s?I?I}", "error", "message", error->message, "line", line >= 0, line,
                         "offset", offset >= 0, offset);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
   print_json_node(b);
 }
 
 static void
 print_json(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GError *from_error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   gsize body_len = 0;
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "IIb", "size", (gint64) g_bytes_get_size(bimi_message_get_raw(msg)),
                         "canonical_size", (gint64) g_bytes_get_size(bimi_message_get_canonical(msg)),
                         "normalised", bimi_message_was_normalised(msg));
 
-  json_builder_set_member_name(b, "fields");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "fields");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < bimi_message_get_n_fields(msg); i++) {
     const BimiHeaderField *f = bimi_message_get_field(msg, i);
     g_autofree char *name = g_strndup(f->name, f->name_length);
     gsize value_len = 0;
     g_autofree char *value = bimi_header_field_dup_unfolded_value(f, &value_len);
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "usuu IIII II", "index", i, "name", name, "line", f->line, "lines", f->n_lines,
                           "offset", (gint64) f->field_offset, "length", (gint64) f->field_length,
                           "value_offset", (gint64) f->value_offset, "value_length", (gint64) f->value_length,
                           "raw_offset", (gint64) f->raw_offset, "raw_length", (gint64) f->raw_length);
     bimi_json_add_bytes(b, "value", value, value_len);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
 
   bimi_message_get_body(msg, &body_len);
   bimi_json_add_members(b, "{bII}", "body", "separator", bimi_message_has_body_separator(msg),
                         "offset", (gint64) bimi_message_get_body_offset(msg), "length", (gint64) body_len);
-  json_builder_set_member_name(b, "from");
-  json_builder_begin_object(b);
+  bimi_json_set_member_name(b, "from");
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "u", "fields", n_from);
-  json_builder_set_member_name(b, "mailboxes");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "mailboxes");
+  bimi_json_begin_array(b);
   for (guint i = 0; from != NULL && i < from->len; i++) {
     const BimiMailbox *m = from->pdata[i];
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "sssss b", "display_name", m->display_name, "local_part", m->local_part,
                           "domain", m->domain, "domain_utf8", m->domain_utf8, "group", m->group,
                           "domain_literal", m->domain_is_literal);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
   bimi_json_add_string_or_null(b, "error", from_error != NULL ? from_error->message : NULL);
-  json_builder_end_object(b);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
+  bimi_json_end_object(b);
   print_json_node(b);
 }
 

@@ -70,15 +70,15 @@ print_text(const BimiBimiResult *r)
 static void
 print_json(const BimiBimiResult *r, const BimiDmarcEvaluation *ev)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
 
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "bimi");
+  bimi_json_begin_object(b);
+  bimi_json_set_member_name(b, "bimi");
   bimi_bimi_result_build_json(r, b);
-  json_builder_set_member_name(b, "dmarc");
+  bimi_json_set_member_name(b, "dmarc");
   bimi_evaluate_dmarc_status_build_json(ev, r->gate, b);
-  json_builder_end_object(b);
-  bimi_cli_print_builder(b);
+  bimi_json_end_object(b);
+  bimi_cli_print_writer(b);
 }
 
 int

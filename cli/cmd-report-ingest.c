@@ -267,9 +267,9 @@ bimi_cli_cmd_report_summary(int argc, char **argv)
   if (s == NULL)
     return BIMI_EXIT_USAGE;
   if (json) {
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
     bimi_ingest_summary_build_json(s, b);
-    bimi_cli_print_builder(b);
+    bimi_cli_print_writer(b);
   } else {
     g_autofree char *text = csv ? bimi_ingest_summary_to_csv(s) : bimi_ingest_summary_to_text(s);
     fputs(text, stdout);

@@ -13,12 +13,12 @@
 static char *
 result_json(const BimiSpfResult *r, const char *helo)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   g_autoptr(JsonGenerator) gen = json_generator_new();
   g_autoptr(JsonNode) root = NULL;
 
   bimi_spf_result_build_json(r, helo, b);
-  root = json_builder_get_root(b);
+  root = bimi_json_writer_get_node(b);
   json_generator_set_root(gen, root);
   json_generator_set_pretty(gen, TRUE);
   return json_generator_to_data(gen, NULL);

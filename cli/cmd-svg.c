@@ -25,32 +25,32 @@
 #define SVG_CLI_MAX_FILE_BYTES (16u * 1024u * 1024u)
 
 static void
-add_issues(JsonBuilder *b, const char *member, const GPtrArray *issues)
+add_issues(BimiJsonWriter *b, const char *member, const GPtrArray *issues)
 {
-  json_builder_set_member_name(b, member);
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, member);
+  bimi_json_begin_array(b);
   for (guint i = 0; i < issues->len; i++) {
     const BimiSvgIssue *issue = issues->pdata[i];
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "sus", "code", issue->code, "line", issue->line, "message", issue->message);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
 }
 
 static void
 print_json(const char *file, const BimiSvgResult *r)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "sbIsb", "file", file, "valid", r->valid, "size", (gint64) r->size, "title", r->title,
                         "truncated", r->truncated);
   add_issues(b, "errors", r->errors);
   add_issues(b, "warnings", r->warnings);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 
-  bimi_cli_print_builder(b);
+  bimi_cli_print_writer(b);
 }
 
 static void

@@ -8,7 +8,7 @@
 #define BIMI_CLI_COMMANDS_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 #include "engine/dns.h"
 #include "engine/message.h"
 #include "engine/fetch.h"
@@ -198,12 +198,12 @@ GBytes *bimi_cli_read_file(const char *path, gsize max_bytes, GError **error);
 void bimi_cli_print_json(JsonNode *root);
 
 /**
- * bimi_cli_print_builder:
- * @builder: (transfer none): a JsonBuilder holding one complete value
+ * bimi_cli_print_writer:
+ * @writer: (transfer none): a BimiJsonWriter holding one complete value
  *
- * bimi_cli_print_json() of the builder's root.
+ * bimi_cli_print_json() of the writer's value.
  */
-void bimi_cli_print_builder(JsonBuilder *builder);
+void bimi_cli_print_writer(BimiJsonWriter *writer);
 
 /**
  * bimi_cli_write_output:

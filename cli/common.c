@@ -260,9 +260,9 @@ bimi_cli_print_json(JsonNode *root)
 }
 
 void
-bimi_cli_print_builder(JsonBuilder *builder)
+bimi_cli_print_writer(BimiJsonWriter *writer)
 {
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  g_autoptr(JsonNode) root = bimi_json_writer_get_node(writer);
 
   bimi_cli_print_json(root);
 }

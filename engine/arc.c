@@ -488,26 +488,26 @@ bimi_arc_validate(const BimiMessage *msg, const BimiArcOptions *options, GError 
 /* ---- output ------------------------------------------------------------ */
 
 void
-bimi_arc_chain_build_json(const BimiArcChain *chain, JsonBuilder *b)
+bimi_arc_chain_build_json(const BimiArcChain *chain, BimiJsonWriter *b)
 {
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "su?us", "result", bimi_arc_result_to_string(chain->result),
                         "instances", chain->instances,
                         "oldest_pass", chain->result == BIMI_ARC_RESULT_PASS, chain->oldest_pass,
                         "reason", chain->reason);
-  json_builder_set_member_name(b, "sets");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "sets");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < chain->sets->len; i++) {
     const BimiArcSet *s = g_ptr_array_index(chain->sets, i);
     g_autofree char *aar = s->aar ? bimi_authres_to_string(s->aar) : NULL;
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "ussss {sss} ss", "i", s->instance, "d", s->seal_domain, "s", s->seal_selector,
                           "cv", s->cv, "seal_result", s->seal_result, "ams", "d", s->ams_domain,
                           "s", s->ams_selector, "result", s->ams_result, "aar", aar, "aar_error", s->aar_error);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
+  bimi_json_end_array(b);
+  bimi_json_end_object(b);
 }
 
 void

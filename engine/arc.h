@@ -18,7 +18,7 @@
 #define BIMI_ARC_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 #include "engine/authres.h"
 #include "engine/dkim.h"
 #include "engine/dmarc.h"
@@ -127,13 +127,13 @@ gboolean bimi_arc_aar_parse(const char *value, gsize len, guint *out_instance, g
 
 /**
  * bimi_arc_chain_build_json:
- * @builder: where a value is expected (transfer none)
+ * @writer: where a value is expected (transfer none)
  *
  * {"result","instances","oldest_pass" (null unless pass),"reason","sets":[
  *  {"i","d","s","cv","seal_result","ams":{"d","s","result"},
  *   "aar" (the payload re-serialised, or null),"aar_error"}]}.
  */
-void bimi_arc_chain_build_json(const BimiArcChain *chain, JsonBuilder *builder);
+void bimi_arc_chain_build_json(const BimiArcChain *chain, BimiJsonWriter *writer);
 
 /**
  * bimi_arc_chain_add_authres:

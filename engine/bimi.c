@@ -698,7 +698,7 @@ bimi_bimi_indicator_header_value(GBytes *svg, GError **error)
 }
 
 static void
-add_policy_json(JsonBuilder *b, const char *name, const BimiBimiDmarcPolicy *p)
+add_policy_json(BimiJsonWriter *b, const char *name, const BimiBimiDmarcPolicy *p)
 {
   bimi_json_add_members(b, "{sbsss?ub}", name, "domain", p->domain, "found", p->found,
                         "p", p->found && p->has_p ? bimi_dmarc_policy_to_string(p->p) : NULL,
@@ -722,31 +722,31 @@ selector_source_to_string(BimiBimiSelectorSource s)
 }
 
 void
-bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
+bimi_bimi_result_build_json(const BimiBimiResult *r, BimiJsonWriter *b)
 {
   g_return_if_fail(r != NULL && b != NULL);
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "sssss {sss}", "result", bimi_bimi_result_code_to_string(r->code),
                         "reason_code", r->reason_code, "reason", r->reason, "author_domain", r->author_domain,
                         "org_domain", r->org_domain, "selector", "name", r->selector,
                         "source", selector_source_to_string(r->selector_source), "note", r->selector_note);
 
-  json_builder_set_member_name(b, "gate");
+  bimi_json_set_member_name(b, "gate");
   if (r->gate != NULL) {
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "bss", "ok", r->gate->ok, "reason_code", r->gate->reason_code,
                           "reason", r->gate->reason);
     add_policy_json(b, "author", &r->gate->author);
     add_policy_json(b, "org", &r->gate->org);
     bimi_json_add_string_or_null(b, "effective_policy", r->gate->has_effective ? bimi_dmarc_policy_to_string(r->gate->effective) : NULL);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   } else {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   }
 
-  json_builder_set_member_name(b, "record");
+  bimi_json_set_member_name(b, "record");
   if (r->record_text != NULL || r->record != NULL) {
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "sssss bb", "text", r->record_text, "domain", r->record_domain,
                           "selector", r->record_selector, "name", r->record_name,
                           "canonical_name", r->canonical_name, "org_fallback", r->org_fallback,
@@ -756,12 +756,12 @@ bimi_bimi_result_build_json(const BimiBimiResult *r, JsonBuilder *b)
                             "declined", r->record->declined,
                             "avp", r->record->has_avp ? bimi_bimi_avp_to_string(r->record->avp) : NULL,
                             "lps", r->record->has_lps, r->record->lps, "warnings", r->record->warnings);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   } else {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   }
 
   bimi_json_add_members(b, "pus", "queries", r->queries, "ttl", r->ttl == G_MAXUINT32 ? 0 : r->ttl,
                         "authority", authority_to_string(r->authority));
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }

@@ -20,7 +20,7 @@
 #define BIMI_BIMI_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 #include "engine/authres.h"
 #include "engine/dkim.h"
 #include "engine/dmarc.h"
@@ -376,13 +376,13 @@ gboolean bimi_bimi_is_receiver_header(const char *name, gsize len);
 
 /**
  * bimi_bimi_result_build_json:
- * Adds the result as one JSON object to @builder: result, reason_code,
+ * Adds the result as one JSON object to @writer: result, reason_code,
  * reason, author_domain, org_domain, selector {name, source, note},
  * gate {ok, reason_code, author {...}, org {...}, effective_policy},
  * record {text, domain, selector, name, canonical_name, org_fallback, lps,
  * l, a, declined, avp, lps_prefixes, warnings}, queries[], ttl, authority.
  */
-void bimi_bimi_result_build_json(const BimiBimiResult *result, JsonBuilder *builder);
+void bimi_bimi_result_build_json(const BimiBimiResult *result, BimiJsonWriter *writer);
 
 G_END_DECLS
 

@@ -339,38 +339,92 @@ bimi_dkim__body_hasher_free(BimiDkimBodyHasher *h)
   g_free(h);
 }
 
-void
-bimi_dkim__canon_header(GByteArray *out, BimiDkimCanon canon, const char *name, gsize name_len,
-                        const char *field, gsize field_len, const char *value, gsize value_len)
+/* Relaxed value bytes (§3.4.2) from @v into @o: unfold, WSP runs become
+ * one SP, no WSP before the first or after the last byte kept. *pending_sp
+ * and *any carry the state over the hole of canon_header(). Returns the end
+ * of what was written: never more than @n bytes. */
+static guint8 *
+canon_relaxed_value(guint8 *o, const char *v, gsize n, gboolean *pending_sp, gboolean *any)
 {
-  if (canon == BIMI_DKIM_CANON_SIMPLE) {
-    /* §3.4.1: the field exactly as it is, final CRLF included */
-    g_byte_array_append(out, (const guint8 *) field, (guint) field_len);
-    return;
-  }
-  /* §3.4.2: lower-case name, unfold, WSP runs → one SP, no WSP at the ends
-   * of the value or around the colon. */
-  for (gsize i = 0; i < name_len; i++) {
-    guint8 c = (guint8) g_ascii_tolower(name[i]);
-    g_byte_array_append(out, &c, 1);
-  }
-  g_byte_array_append(out, (const guint8 *) ":", 1);
-  gboolean pending_sp = FALSE, any = FALSE;
-  for (gsize i = 0; i < value_len; i++) {
-    guint8 c = (guint8) value[i];
-    if (c == '\r' && i + 1 < value_len && value[i + 1] == '\n') {
+  gboolean sp = *pending_sp, seen = *any;
+  for (gsize i = 0; i < n; i++) {
+    guint8 c = (guint8) v[i];
+    if (c == '\r' && i + 1 < n && v[i + 1] == '\n') {
       i++; /* unfold: the CRLF goes, the WSP after it counts as WSP */
       continue;
     }
     if (bimi_char_is_wsp(c)) {
-      pending_sp = TRUE;
+      sp = TRUE;
       continue;
     }
-    if (pending_sp && any)
-      g_byte_array_append(out, (const guint8 *) " ", 1);
-    pending_sp = FALSE;
-    any = TRUE;
-    g_byte_array_append(out, &c, 1);
+    if (sp && seen)
+      *o++ = ' ';
+    sp = FALSE;
+    seen = TRUE;
+    *o++ = c;
   }
-  g_byte_array_append(out, (const guint8 *) "\r\n", 2);
+  *pending_sp = sp;
+  *any = seen;
+  return o;
+}
+
+/* The field in @canon form with the @hole_len bytes of its value at
+ * @hole_offset left out (0, 0: all of it). */
+static void
+canon_header(GByteArray *out, BimiDkimCanon canon, const char *name, gsize name_len, const char *field,
+             gsize field_len, const char *value, gsize value_len, gsize hole_offset, gsize hole_len)
+{
+  const char *value2 = value + hole_offset + hole_len;
+  gsize value2_len = value_len - hole_offset - hole_len;
+
+  if (hole_len == 0)
+    hole_offset = value_len, value2_len = 0;
+  if (canon == BIMI_DKIM_CANON_SIMPLE) {
+    /* §3.4.1: the field exactly as it is, final CRLF included */
+    gsize head = (gsize) (value - field) + hole_offset;
+    g_byte_array_append(out, (const guint8 *) field, (guint) (hole_len > 0 ? head : field_len));
+    if (hole_len > 0)
+      g_byte_array_append(out, (const guint8 *) field + head + hole_len, (guint) (field_len - head - hole_len));
+    return;
+  }
+  /* §3.4.2: lower-case name, unfold, WSP runs → one SP, no WSP at the ends
+   * of the value or around the colon. The result is never longer than
+   * name ":" value CRLF: room for that is made once, written through a
+   * pointer (not byte by byte through GByteArray), and the array cut to what
+   * was written. */
+  guint start = out->len;
+  gsize room;
+  if (!g_size_checked_add(&room, name_len, value_len) || !g_size_checked_add(&room, room, 3 + (gsize) start) ||
+      room > G_MAXUINT)
+    g_error("dkim: canonical header data overflows");
+  g_byte_array_set_size(out, (guint) room);
+  guint8 *o = out->data + start;
+  for (gsize i = 0; i < name_len; i++)
+    *o++ = (guint8) g_ascii_tolower(name[i]);
+  *o++ = ':';
+  gboolean pending_sp = FALSE, any = FALSE;
+  o = canon_relaxed_value(o, value, hole_offset, &pending_sp, &any);
+  o = canon_relaxed_value(o, value2, value2_len, &pending_sp, &any);
+  *o++ = '\r';
+  *o++ = '\n';
+  g_byte_array_set_size(out, (guint) (o - out->data));
+}
+
+void
+bimi_dkim__canon_header(GByteArray *out, BimiDkimCanon canon, const char *name, gsize name_len,
+                        const char *field, gsize field_len, const char *value, gsize value_len)
+{
+  canon_header(out, canon, name, name_len, field, field_len, value, value_len, 0, 0);
+}
+
+void
+bimi_dkim__canon_header_hole(GByteArray *out, BimiDkimCanon canon, const BimiHeaderField *f, gsize hole_offset,
+                             gsize hole_len)
+{
+  g_return_if_fail(out != NULL && f != NULL);
+  g_return_if_fail(hole_offset <= f->value_length && hole_len <= f->value_length - hole_offset);
+  /* a CRLF split by the hole would unfold differently from the copy */
+  g_return_if_fail(hole_offset == 0 || f->value[hole_offset - 1] != '\r');
+  canon_header(out, canon, f->name, f->name_length, f->field, f->field_length, f->value, f->value_length,
+               hole_offset, hole_len);
 }

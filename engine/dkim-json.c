@@ -8,14 +8,14 @@
 #include "engine/base/base-json.h"
 
 void
-bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *b)
+bimi_dkim_signature_build_json(const BimiDkimSignature *sig, BimiJsonWriter *b)
 {
   g_return_if_fail(sig != NULL && b != NULL);
   g_autofree char *c = NULL;
   if (sig->signed_headers != NULL)
     c = g_strdup_printf("%s/%s", sig->header_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple",
                         sig->body_canon == BIMI_DKIM_CANON_RELAXED ? "relaxed" : "simple");
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   /* t=, x= and key_bits are null when absent (negative / 0), h= when the tags did not parse */
   bimi_json_add_members(b, "sssssss?v ?I?Is?ub?bb?II",
                         "result", bimi_dkim_result_to_string(sig->result), "reason", sig->reason,
@@ -29,7 +29,7 @@ bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *b)
                         "body_length_limited", sig->body_length_limited,
                         "body_length", sig->body_length_limited, (gint64) MIN(sig->body_length, (guint64) G_MAXINT64),
                         "body_bytes_unsigned", (gint64) MIN(sig->body_bytes_unsigned, (guint64) G_MAXINT64));
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }
 
 void

@@ -197,6 +197,21 @@ BimiDkimKey *bimi_dkim__key_cache_parse(BimiDkimKeyCache *cache, const char *qna
 void bimi_dkim__canon_header(GByteArray *out, BimiDkimCanon canon, const char *name, gsize name_len,
                              const char *field, gsize field_len, const char *value, gsize value_len);
 
+/**
+ * bimi_dkim__canon_header_hole:
+ * @out: bytes are appended here
+ * @f: the header field (in the message's canonical buffer)
+ * @hole_offset, @hole_len: bytes of @f's value left out, as if deleted
+ *   before canonicalization: the b= value of a signature field (RFC 6376
+ *   §3.7, "with the value of the b= tag ... deleted"). @hole_offset must not
+ *   follow a CR (a tag value follows its '=').
+ *
+ * As bimi_dkim__canon_header() on @f with the hole deleted, without copying
+ * the field.
+ */
+void bimi_dkim__canon_header_hole(GByteArray *out, BimiDkimCanon canon, const BimiHeaderField *f, gsize hole_offset,
+                                  gsize hole_len);
+
 /** Streaming body canonicalizer + hasher (RFC 6376 §3.4.3, §3.4.4, §3.7). */
 typedef struct _BimiDkimBodyHasher BimiDkimBodyHasher;
 

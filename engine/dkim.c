@@ -553,38 +553,33 @@ GByteArray *
 bimi_dkim__header_data_skip(const BimiMessage *msg, const BimiHeaderField *sig_field, const BimiDkimSigParams *p,
                             const gboolean *skip)
 {
-  GByteArray *data = g_byte_array_new();
-  g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  guint n_fields = bimi_message_get_n_fields(msg);
+  gsize header_bytes = bimi_message_get_body_offset(msg);
+  /* canonical header data is at most the header section plus the signature
+   * field again: one allocation in the common case */
+  GByteArray *data = g_byte_array_sized_new((guint) MIN(header_bytes + sig_field->field_length, G_MAXUINT / 2));
+  /* Each h= name takes the bottom-most instance of that name not taken yet
+   * (§5.4.2); a name listed more often than present finds none and adds
+   * nothing. */
+  g_autofree gboolean *taken = g_new0(gboolean, MAX(n_fields, 1));
 
   for (guint i = 0; p->signed_headers[i] != NULL; i++) {
-    g_autofree char *key = g_ascii_strdown(p->signed_headers[i], -1);
-    g_autoptr(GArray) idx = bimi_message_find_fields(msg, key);
-    if (skip != NULL) {
-      for (guint k = idx->len; k-- > 0;) {
-        if (skip[g_array_index(idx, guint, k)])
-          g_array_remove_index(idx, k);
-      }
+    const char *name = p->signed_headers[i];
+    gsize name_len = strlen(name);
+    for (guint k = n_fields; k-- > 0;) {
+      const BimiHeaderField *f = bimi_message_get_field(msg, k);
+      if (taken[k] || (skip != NULL && skip[k]) || f->name_length != name_len ||
+          g_ascii_strncasecmp(f->name, name, name_len) != 0)
+        continue;
+      taken[k] = TRUE;
+      bimi_dkim__canon_header(data, p->header_canon, f->name, f->name_length, f->field, f->field_length, f->value,
+                              f->value_length);
+      break;
     }
-    guint n_used = GPOINTER_TO_UINT(g_hash_table_lookup(used, key));
-    if (n_used >= idx->len)
-      continue; /* over-signed: a missing instance hashes as nothing */
-    const BimiHeaderField *f = bimi_message_get_field(msg, g_array_index(idx, guint, idx->len - 1 - n_used));
-    g_hash_table_replace(used, g_steal_pointer(&key), GUINT_TO_POINTER(n_used + 1));
-    bimi_dkim__canon_header(data, p->header_canon, f->name, f->name_length, f->field, f->field_length,
-                            f->value, f->value_length);
   }
 
   /* The signature field itself, b= value deleted, without its final CRLF. */
-  const BimiHeaderField *f = sig_field;
-  gsize vo = f->value_offset - f->field_offset;
-  g_autoptr(GByteArray) field = g_byte_array_new();
-  g_byte_array_append(field, (const guint8 *) f->field, (guint) (vo + p->b_raw_offset));
-  gsize after = vo + p->b_raw_offset + p->b_raw_len;
-  g_byte_array_append(field, (const guint8 *) f->field + after, (guint) (f->field_length - after));
-  /* field now ends with the CRLF of the original field */
-  gsize value_len = f->value_length - p->b_raw_len;
-  bimi_dkim__canon_header(data, p->header_canon, f->name, f->name_length, (const char *) field->data,
-                          field->len, (const char *) field->data + vo, value_len);
+  bimi_dkim__canon_header_hole(data, p->header_canon, sig_field, p->b_raw_offset, p->b_raw_len);
   g_assert(data->len >= 2);
   g_byte_array_set_size(data, data->len - 2);
   return data;
@@ -594,11 +589,27 @@ gboolean
 bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const guint8 *data, gsize len,
                        gboolean *ok, GError **error)
 {
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   gsize sig_len;
   const guint8 *sig = g_bytes_get_data(p->b, &sig_len);
   int rc;
 
+  if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA256 && key->rsa_sha256 != NULL) {
+    /* RSASSA-PKCS1-v1_5 over the SHA-256 of the header data, with the key's
+     * ready context (the same check EVP_DigestVerify makes, without setting
+     * up a digest-verify context per signature: issue 21) */
+    guint8 hash[32];
+    unsigned int hl = 0;
+    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1 ||
+        (rc = bimi_dkim__key_verify_rsa_sha256(key, sig, sig_len, hash)) < 0) {
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");
+      return FALSE;
+    }
+    ERR_clear_error();
+    *ok = rc == 1;
+    return TRUE;
+  }
+
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   if (ctx == NULL) {
     g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "EVP_MD_CTX_new failed");
     return FALSE;
@@ -614,17 +625,6 @@ bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const
       return FALSE;
     }
     rc = EVP_DigestVerify(ctx, sig, sig_len, hash, hl);
-  } else if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA256 && key->rsa_sha256 != NULL) {
-    /* RSASSA-PKCS1-v1_5 over the SHA-256 of the header data, with the key's
-     * ready context (the same check EVP_DigestVerify makes) */
-    guint8 hash[32];
-    unsigned int hl = 0;
-    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1 ||
-        (rc = bimi_dkim__key_verify_rsa_sha256(key, sig, sig_len, hash)) < 0) {
-      EVP_MD_CTX_free(ctx);
-      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");
-      return FALSE;
-    }
   } else {
     const EVP_MD *md = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? EVP_sha1() : bimi_dkim__sha256();
     if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, key->pkey) != 1) {

@@ -27,7 +27,7 @@
 #include "engine/message.h"
 #include "engine/dns.h"
 #include "engine/authres.h"
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 
 G_BEGIN_DECLS
 
@@ -131,7 +131,7 @@ gboolean bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const c
 
 /**
  * bimi_dkim_signature_build_json:
- * @builder: a JsonBuilder where a value is expected (transfer none)
+ * @writer: a BimiJsonWriter where a value is expected (transfer none)
  *
  * Adds the signature as one JSON object, the shape of the service's
  * auth.dkim[] and of `bimi dkim --json`: result, reason, d, i, s, a, c, h,
@@ -139,7 +139,7 @@ gboolean bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const c
  * null), body_bytes_unsigned, header_b, and aligned_with_from (true/false
  * once DMARC has recorded it in the signature, else null). Absent values are null.
  */
-void bimi_dkim_signature_build_json(const BimiDkimSignature *sig, JsonBuilder *builder);
+void bimi_dkim_signature_build_json(const BimiDkimSignature *sig, BimiJsonWriter *writer);
 
 /** How a key lookup ended (RFC 6376 §6.1.2). */
 typedef enum {

@@ -923,11 +923,11 @@ align_name(BimiDmarcAlignMode mode)
 }
 
 static void
-build_record_json(const BimiDmarcRecord *r, JsonBuilder *b)
+build_record_json(const BimiDmarcRecord *r, BimiJsonWriter *b)
 {
   static const char *const psd[] = { "u", "y", "n" };
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "ss", "p", r->has_p ? bimi_dmarc_policy_to_string(r->p) : NULL,
                         "sp", r->has_sp ? bimi_dmarc_policy_to_string(r->sp) : NULL);
   if (r->mode == BIMI_DMARC_MODE_RFC9989)
@@ -938,15 +938,15 @@ build_record_json(const BimiDmarcRecord *r, JsonBuilder *b)
   if (r->mode == BIMI_DMARC_MODE_RFC7489)
     bimi_json_add_members(b, "usu", "pct", r->pct, "rf", r->rf, "ri", r->ri);
   bimi_json_add_members(b, "v", "warnings", r->warnings);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }
 
 void
-bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
+bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, BimiJsonWriter *b)
 {
   g_return_if_fail(ev != NULL && b != NULL);
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "sssss sss bsb ss ?b sssb", "result", bimi_dmarc_result_to_string(ev->result),
                         "reason", ev->reason, "mode", bimi_dmarc_mode_to_string(ev->mode),
                         "author_domain", ev->author_domain, "policy_domain", ev->policy_domain,
@@ -961,26 +961,26 @@ bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *b)
                         "org_domain", ev->org_domain, "org_domain_psl", ev->org_domain_psl,
                         "org_domain_tree_walk", ev->org_domain_tree_walk,
                         "org_domain_divergence", ev->org_domain_divergence);
-  json_builder_set_member_name(b, "alignment");
-  json_builder_begin_object(b);
+  bimi_json_set_member_name(b, "alignment");
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "ssbs", "adkim", align_name(ev->adkim), "aspf", align_name(ev->aspf),
                         "dkim_aligned", ev->dkim_aligned, "dkim_domain", ev->dkim_aligned_domain);
-  json_builder_set_member_name(b, "dkim_signatures_aligned");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "dkim_signatures_aligned");
+  bimi_json_begin_array(b);
   for (guint i = 0; ev->dkim_signature_aligned != NULL && i < ev->dkim_signature_aligned->len; i++)
-    json_builder_add_boolean_value(b, g_array_index(ev->dkim_signature_aligned, gboolean, i));
-  json_builder_end_array(b);
+    bimi_json_add_boolean_value(b, g_array_index(ev->dkim_signature_aligned, gboolean, i));
+  bimi_json_end_array(b);
   bimi_json_add_members(b, "bss", "spf_aligned", ev->spf_aligned, "spf_domain", ev->spf_domain,
                         "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 
-  json_builder_set_member_name(b, "record");
+  bimi_json_set_member_name(b, "record");
   if (ev->record != NULL)
     build_record_json(ev->record, b);
   else
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   bimi_json_add_members(b, "p", "queries", ev->queries);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }
 
 BimiDmarcAuthResult

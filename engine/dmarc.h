@@ -17,7 +17,7 @@
 #define BIMI_DMARC_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 #include "engine/dns.h"
 #include "engine/message.h"
 #include "engine/spf.h"
@@ -486,7 +486,7 @@ BimiDmarcEvaluation *bimi_dmarc_evaluate_message(BimiDnsResolver *resolver, cons
 /**
  * bimi_dmarc_evaluation_build_json:
  * @ev: an evaluation
- * @builder: a JsonBuilder where a value is expected (transfer none)
+ * @writer: a BimiJsonWriter where a value is expected (transfer none)
  *
  * Adds one object, the "auth.dmarc" value of the service and of
  * `bimi dmarc --json`: result, reason, mode, author_domain, policy_domain,
@@ -499,7 +499,7 @@ BimiDmarcEvaluation *bimi_dmarc_evaluate_message(BimiDnsResolver *resolver, cons
  * ("mailfrom"/"helo"/null)}, record (null, or every tag of the record in
  * force plus "warnings"), queries (the "_dmarc" names asked, in order).
  */
-void bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, JsonBuilder *builder);
+void bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, BimiJsonWriter *writer);
 
 /**
  * bimi_dmarc_evaluation_add_authres:

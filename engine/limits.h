@@ -448,6 +448,15 @@
 /** Most logo hashes remembered as unrenderable (the negative render cache);
  *  when full, expired entries go first, then the entry closest to expiry. */
 #define BIMI_EVALUATE_MAX_UNRENDERABLE 4096u
+/* ---- evaluate/evaluate-logo.c: the indicator memo (issue 21) ---- */
+/** Most validated SVGs kept in memory for the BIMI-Indicator header form (each at most
+ *  BIMI_SVG_MAX_BYTES), so that a decision showing a logo does not read, hash and touch
+ *  its file in the logo store per request; when full, expired entries go first, then
+ *  the entry closest to expiry. */
+#define BIMI_EVALUATE_MAX_INDICATOR_MEMO 256u
+/** Seconds an SVG stays in the indicator memo before the logo store is read again
+ *  (which notices an eviction and keeps the store's LRU recency current). */
+#define BIMI_EVALUATE_INDICATOR_MEMO_TTL_S 60u
 /* ---- evaluate/filter (consent-aware filtering, issue 17) ---- */
 /** Longest consent list accepted (consent= of POST /bimi/v1/evaluate, `bimi evaluate --consent`,
  *  [filter] default_consent), bytes: "dmarc, no-ptr" is 13; more is not a list of the known filters. */

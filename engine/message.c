@@ -173,7 +173,7 @@ bimi_message_parse(GBytes *raw, GError **error)
                 len, BIMI_MAX_MESSAGE_BYTES);
     return NULL;
   }
-  fields = g_array_new(FALSE, TRUE, sizeof(BimiHeaderField));
+  fields = g_array_sized_new(FALSE, TRUE, sizeof(BimiHeaderField), 32); /* grown rarely: issue 21 */
 
   while (pos < len) {
     const guint8 *nl = memchr(data + pos, '\n', len - pos);

@@ -10,7 +10,7 @@
 #define BIMI_RDNS_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 #include <gio/gio.h>
 
 #include "engine/dns.h"
@@ -126,14 +126,14 @@ gboolean bimi_rdns_action_from_string(const char *text, BimiRdnsAction *out_acti
 /**
  * bimi_rdns_result_build_json:
  * @result: an FCrDNS result (transfer none)
- * @builder: a JsonBuilder where a value is expected (transfer none)
+ * @writer: a BimiJsonWriter where a value is expected (transfer none)
  *
  * Adds one object, the auth.rdns value of the service and of `bimi rdns --json`:
  * result, ip, reverse_name, ptr_names (array), confirmed_name, multiple_ptr,
  * generic_name (booleans), generic_reason, action, problem (strings or null),
  * names_tried, dns_queries (integers).
  */
-void bimi_rdns_result_build_json(const BimiRdnsResult *result, JsonBuilder *builder);
+void bimi_rdns_result_build_json(const BimiRdnsResult *result, BimiJsonWriter *writer);
 
 G_END_DECLS
 

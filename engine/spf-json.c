@@ -5,10 +5,10 @@
 #include "engine/base/base-json.h"
 
 void
-bimi_spf_result_build_json(const BimiSpfResult *r, const char *helo, JsonBuilder *b)
+bimi_spf_result_build_json(const BimiSpfResult *r, const char *helo, BimiJsonWriter *b)
 {
   g_return_if_fail(r != NULL && b != NULL);
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "ssssss sssss uuu",
                         "result", bimi_spf_result_to_string(r->result),
                         "identity", bimi_spf_identity_to_string(r->identity), "domain", r->domain,
@@ -16,7 +16,7 @@ bimi_spf_result_build_json(const BimiSpfResult *r, const char *helo, JsonBuilder
                         "mechanism_domain", r->mechanism_domain, "record", r->record,
                         "explanation", r->explanation, "problem", r->problem, "lookups", r->dns_lookups,
                         "void_lookups", r->void_lookups, "dns_queries", r->dns_queries);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }
 
 void

@@ -13,7 +13,7 @@
 
 #include <glib.h>
 #include <gio/gio.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 
 #include "engine/dns.h"
 #include "engine/authres.h"
@@ -147,14 +147,14 @@ BimiSpfResult *bimi_spf_check(BimiDnsResolver *resolver, GInetAddress *ip, const
  * bimi_spf_result_build_json:
  * @result: an SPF result (transfer none)
  * @helo: (nullable): the HELO name given to the check, reported as "helo"
- * @builder: a JsonBuilder where a value is expected (transfer none)
+ * @writer: a BimiJsonWriter where a value is expected (transfer none)
  *
  * Adds one object, the auth.spf value of the service and of `bimi spf --json`:
  * result, identity ("mailfrom"/"helo"), domain, sender, ip, helo, mechanism,
  * mechanism_domain, record, explanation, problem (strings or null), lookups,
  * void_lookups, dns_queries (integers).
  */
-void bimi_spf_result_build_json(const BimiSpfResult *result, const char *helo, JsonBuilder *builder);
+void bimi_spf_result_build_json(const BimiSpfResult *result, const char *helo, BimiJsonWriter *writer);
 
 /**
  * bimi_spf_result_add_authres:

@@ -87,7 +87,7 @@ bimi_taglist_parse(const char *input, gsize len, BimiTaglistFlags flags, GError 
     n -= 2;
 
   g_autoptr(BimiTagList) list = g_new0(BimiTagList, 1);
-  list->tags = g_array_new(FALSE, TRUE, sizeof(BimiTag));
+  list->tags = g_array_sized_new(FALSE, TRUE, sizeof(BimiTag), 16); /* a DKIM-Signature has ~12 */
   list->strings = g_string_chunk_new(MIN(n + 2 * BIMI_MAX_TAGS, 4096));
   GArray *tags = list->tags;
 
@@ -236,7 +236,7 @@ bimi_taglist_lookup(const BimiTagList *list, const char *name)
   g_return_val_if_fail(name != NULL, NULL);
   for (guint i = 0; i < list->tags->len; i++) {
     const BimiTag *t = &g_array_index(list->tags, BimiTag, i);
-    if (strcmp(t->name, name) == 0)
+    if (t->name[0] == name[0] && strcmp(t->name, name) == 0)
       return t;
   }
   return NULL;

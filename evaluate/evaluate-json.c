@@ -1,5 +1,5 @@
-/* evaluate/evaluate-json.c — the decision object of DESIGN.md §4, built with
- * json-glib from one evaluation:
+/* evaluate/evaluate-json.c — the decision object of DESIGN.md §4, written as JSON
+ * text (engine/base/base-json's BimiJsonWriter, no tree) from one evaluation:
  *
  *   { "decision": "logo+checkmark" | "logo" | "none",
  *     "reason": stable code (evaluate/evaluate.h),
@@ -8,7 +8,9 @@
  *                      "trademark_country", "trademark_office", "trademark_id", "pilot" },
  *     "auth": { "rdns", "spf", "spf_helo", "dkim": [...], "arc", "dmarc", "bimi" },
  *     "authentication_results": RFC 8601 value | null (domain status),
- *     "ttl": seconds }
+ *     "ttl": seconds,
+ *     "bimi_location", "bimi_indicator": the header form (not for domain status),
+ *     "filter": consent-aware filtering (evaluate/filter.c), null for domain status }
  *
  * Logo URLs are [server] logo_url_prefix + "/<sha256>.svg" and
  * "/<sha256>/<px>.png" for each [render] size. The auth members reuse the
@@ -43,167 +45,163 @@ verdict_kind_to_string(BimiEvaluateVerdictKind kind)
 
 /* auth.bimi: the module's object plus the indicator validation. */
 static void
-build_bimi(JsonBuilder *b, const BimiEvaluateRun *run)
+build_bimi(BimiJsonWriter *b, const BimiEvaluateRun *run)
 {
-  g_autoptr(JsonBuilder) inner = json_builder_new();
-  g_autoptr(JsonNode) node = NULL;
   const BimiEvaluateVerdict *v = run->verdict;
 
   if (run->bimi == NULL) {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
     return;
   }
-  bimi_bimi_result_build_json(run->bimi, inner);
-  node = json_builder_get_root(inner);
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
-    JsonObject *o = json_node_get_object(node);
-    if (v == NULL) {
-      json_object_set_null_member(o, "indicator_validation");
-    } else {
-      JsonObject *iv = json_object_new();
-      json_object_set_string_member(iv, "verdict", verdict_kind_to_string(v->kind));
-      json_object_set_string_member(iv, "reason", bimi_decision_reason_to_string(v->reason));
-      json_object_set_string_member(iv, "detail", v->detail);
-      json_object_set_boolean_member(iv, "temperror", v->temperror);
-      json_object_set_boolean_member(iv, "svg_from_evidence", v->svg_from_evidence);
-      json_object_set_object_member(o, "indicator_validation", iv);
-    }
-  }
-  json_builder_add_value(b, g_steal_pointer(&node));
+  bimi_bimi_result_build_json(run->bimi, b);
+  bimi_json_reopen_object(b);
+  if (v == NULL)
+    bimi_json_add_members(b, "n", "indicator_validation");
+  else
+    bimi_json_add_members(b, "{sssbb}", "indicator_validation", "verdict", verdict_kind_to_string(v->kind),
+                          "reason", bimi_decision_reason_to_string(v->reason), "detail", v->detail,
+                          "temperror", v->temperror, "svg_from_evidence", v->svg_from_evidence);
+  bimi_json_end_object(b);
 }
 
 static void
-build_indicator(BimiEvaluator *ev, JsonBuilder *b, const BimiEvaluateRun *run)
+build_indicator(BimiEvaluator *ev, BimiJsonWriter *b, const BimiEvaluateRun *run)
 {
   const BimiConfig *config = ev->config;
   const BimiEvaluateVerdict *v = run->verdict;
   const char *prefix = config->server_logo_url_prefix;
   g_autofree char *svg = NULL;
 
-  json_builder_set_member_name(b, "indicator");
+  bimi_json_set_member_name(b, "indicator");
   if (run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL) {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
     return;
   }
   svg = g_strdup_printf("%s/%s.svg", prefix, v->sha256);
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "sss", "sha256", v->sha256, "alt", v->title, "svg", svg);
-  json_builder_set_member_name(b, "png");
-  json_builder_begin_object(b);
+  bimi_json_set_member_name(b, "png");
+  bimi_json_begin_object(b);
   for (guint i = 0; i < config->render_n_sizes; i++) {
     g_autofree char *px = g_strdup_printf("%u", config->render_sizes[i]);
     g_autofree char *url = g_strdup_printf("%s/%s/%u.png", prefix, v->sha256, config->render_sizes[i]);
     bimi_json_add_string_or_null(b, px, url);
   }
-  json_builder_end_object(b);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
+  bimi_json_end_object(b);
 }
 
 static void
-build_mark(JsonBuilder *b, const BimiEvaluateRun *run)
+build_mark(BimiJsonWriter *b, const BimiEvaluateRun *run)
 {
   const BimiEvaluateVerdict *v = run->verdict;
   g_autofree char *not_after = NULL;
 
-  json_builder_set_member_name(b, "mark");
+  bimi_json_set_member_name(b, "mark");
   if (v == NULL || v->cert_type == NULL) {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
     return;
   }
   not_after = bimi_evaluate__iso_time(v->not_after);
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "ssss ssss b", "certificate_type", v->cert_type, "mark_type", v->mark_type,
                         "organization", v->organization, "issuer", v->issuer, "not_after", not_after,
                         "trademark_country", v->trademark_country, "trademark_office", v->trademark_office,
                         "trademark_id", v->trademark_id, "pilot", v->pilot);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }
 
 static void
-build_auth(JsonBuilder *b, const BimiEvaluateRun *run)
+build_auth(BimiJsonWriter *b, const BimiEvaluateRun *run)
 {
-  json_builder_set_member_name(b, "auth");
-  json_builder_begin_object(b);
+  bimi_json_set_member_name(b, "auth");
+  bimi_json_begin_object(b);
   if (!run->domain_status) {
     bimi_json_add_members(b, "{ssss}", "envelope", "ip", run->client_ip, "helo", run->helo,
                           "mail_from", run->mail_from, "source", run->envelope_source);
-    json_builder_set_member_name(b, "rdns");
+    bimi_json_set_member_name(b, "rdns");
     if (run->rdns != NULL)
       bimi_rdns_result_build_json(run->rdns, b);
     else
-      json_builder_add_null_value(b);
-    json_builder_set_member_name(b, "spf");
+      bimi_json_add_null_value(b);
+    bimi_json_set_member_name(b, "spf");
     if (run->spf != NULL)
       bimi_spf_result_build_json(run->spf, run->helo, b);
     else
-      json_builder_add_null_value(b);
-    json_builder_set_member_name(b, "spf_helo");
+      bimi_json_add_null_value(b);
+    bimi_json_set_member_name(b, "spf_helo");
     if (run->spf_helo != NULL)
       bimi_spf_result_build_json(run->spf_helo, run->helo, b);
     else
-      json_builder_add_null_value(b);
-    json_builder_set_member_name(b, "dkim");
-    json_builder_begin_array(b);
+      bimi_json_add_null_value(b);
+    bimi_json_set_member_name(b, "dkim");
+    bimi_json_begin_array(b);
     for (guint i = 0; run->dkim != NULL && i < run->dkim->len; i++)
       bimi_dkim_signature_build_json(g_ptr_array_index(run->dkim, i), b);
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "arc");
+    bimi_json_end_array(b);
+    bimi_json_set_member_name(b, "arc");
     if (run->arc != NULL)
       bimi_arc_chain_build_json(run->arc, b);
     else
-      json_builder_add_null_value(b);
+      bimi_json_add_null_value(b);
   }
-  json_builder_set_member_name(b, "dmarc");
+  bimi_json_set_member_name(b, "dmarc");
   if (run->dmarc != NULL && run->domain_status) {
     /* No message was evaluated: what was checked is the policy, not a result. */
     bimi_evaluate_dmarc_status_build_json(run->dmarc, run->bimi != NULL ? run->bimi->gate : NULL, b);
   } else if (run->dmarc != NULL) {
-    g_autoptr(JsonBuilder) inner = json_builder_new();
-    g_autoptr(JsonNode) node = NULL;
-    bimi_dmarc_evaluation_build_json(run->dmarc, inner);
-    node = json_builder_get_root(inner);
-    if (node != NULL && JSON_NODE_HOLDS_OBJECT(node)) {
-      JsonObject *o = json_node_get_object(node);
-      const BimiDmarcOverride *own =
-        bimi_dmarc_evaluation_find_override(run->dmarc, BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES);
-      if (own != NULL) {
-        /* our own MTA's verdict at delivery is the result; the re-verification is kept beside it */
-        json_object_set_string_member(o, "source", "trusted-authres");
-        json_object_set_string_member(o, "reverified_result", bimi_dmarc_result_to_string(own->reverified));
-        json_object_set_string_member(o, "reverified_reason", own->reverified_reason);
-      }
-      else
-        json_object_set_string_member(o, "source", "evaluated");
-      if (run->own_authres_note != NULL)
-        json_object_set_string_member(o, "trusted_authres", run->own_authres_note);
+    const BimiDmarcOverride *own = bimi_dmarc_evaluation_find_override(run->dmarc, BIMI_DMARC_OVERRIDE_TRUSTED_AUTHRES);
+    bimi_dmarc_evaluation_build_json(run->dmarc, b);
+    bimi_json_reopen_object(b);
+    if (own != NULL) {
+      /* our own MTA's verdict at delivery is the result; the re-verification is kept beside it */
+      bimi_json_add_members(b, "sss", "source", "trusted-authres",
+                            "reverified_result", bimi_dmarc_result_to_string(own->reverified),
+                            "reverified_reason", own->reverified_reason);
+    } else {
+      bimi_json_add_members(b, "s", "source", "evaluated");
     }
-    json_builder_add_value(b, g_steal_pointer(&node));
+    if (run->own_authres_note != NULL)
+      bimi_json_add_members(b, "s", "trusted_authres", run->own_authres_note);
+    bimi_json_end_object(b);
   } else {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   }
-  json_builder_set_member_name(b, "bimi");
+  bimi_json_set_member_name(b, "bimi");
   build_bimi(b, run);
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }
 
-JsonNode *
-bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run)
+char *
+bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run, const char *bimi_location,
+                          const char *bimi_indicator)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
 
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_members(b, "ss", "decision", bimi_decision_kind_to_string(run->kind),
                         "reason", bimi_decision_reason_to_string(run->reason));
   build_indicator(ev, b, run);
   build_mark(b, run);
   build_auth(b, run);
   bimi_json_add_members(b, "su", "authentication_results", run->authres, "ttl", run->ttl);
-  json_builder_end_object(b);
-  return json_builder_get_root(b);
+  if (!run->domain_status) {
+    /* The header form an MTA or a webmail can stamp (docs/api.md "The header form"). */
+    bimi_json_add_members(b, "ss", "bimi_location", bimi_location, "bimi_indicator",
+                          bimi_location != NULL ? bimi_indicator : NULL);
+  }
+  /* Consent-aware filtering (issue 17): after ttl and the header form; null for domain status. */
+  bimi_json_set_member_name(b, "filter");
+  if (run->filter != NULL)
+    bimi_filter_outcome_build_json(run->filter, b);
+  else
+    bimi_json_add_null_value(b);
+  bimi_json_end_object(b);
+  return bimi_json_writer_steal_text(b);
 }
 
 void
-bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *d, const BimiBimiGate *gate, JsonBuilder *b)
+bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *d, const BimiBimiGate *gate, BimiJsonWriter *b)
 {
   g_autofree char *reason = NULL;
   gboolean temperror = d->result == BIMI_DMARC_RESULT_TEMPERROR || (gate != NULL && gate->temperror);
@@ -221,25 +219,25 @@ bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *d, const BimiBi
   else
     reason = g_strdup_printf("the policy at _dmarc.%s does not enforce: %s", d->policy_domain,
                              gate != NULL && gate->reason != NULL ? gate->reason : "no gate");
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
   bimi_json_add_string_or_null(b, "checked", "policy");
   bimi_json_add_string_or_null(b, "mode", bimi_dmarc_mode_to_string(d->mode));
   bimi_json_add_string_or_null(b, "author_domain", d->author_domain);
   bimi_json_add_string_or_null(b, "org_domain", d->org_domain);
-  json_builder_set_member_name(b, "record_found");
-  json_builder_add_boolean_value(b, found);
+  bimi_json_set_member_name(b, "record_found");
+  bimi_json_add_boolean_value(b, found);
   bimi_json_add_string_or_null(b, "policy_domain", d->policy_domain);
   bimi_json_add_string_or_null(b, "policy", found && d->has_policy ? bimi_dmarc_policy_to_string(d->policy) : NULL);
-  json_builder_set_member_name(b, "enforcing");
+  bimi_json_set_member_name(b, "enforcing");
   if (temperror)
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   else
-    json_builder_add_boolean_value(b, found && gate != NULL && gate->ok);
+    bimi_json_add_boolean_value(b, found && gate != NULL && gate->ok);
   bimi_json_add_string_or_null(b, "reason", reason);
-  json_builder_set_member_name(b, "queries");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "queries");
+  bimi_json_begin_array(b);
   for (guint i = 0; d->queries != NULL && i < d->queries->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(d->queries, i));
-  json_builder_end_array(b);
-  json_builder_end_object(b);
+    bimi_json_add_string_value(b, g_ptr_array_index(d->queries, i));
+  bimi_json_end_array(b);
+  bimi_json_end_object(b);
 }

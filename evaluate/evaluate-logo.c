@@ -18,6 +18,12 @@
  * No RFC governs this; the BIMI draft's security considerations (§8: the SVG
  * is attacker-supplied) and spec/bimi-receiver.md §5 (a receiver MAY decline to
  * show an indicator it cannot display) do.
+ *
+ * The indicator memo (issue 21): the header form of every decision that shows a
+ * logo carries its SVG (BIMI-Indicator, BIMI draft §7.7). Reading it from the logo
+ * store costs an open/read, a SHA-256 of up to 32 KiB and an atime update per
+ * request, so validated SVGs are kept in memory for BIMI_EVALUATE_INDICATOR_MEMO_TTL_S,
+ * at most BIMI_EVALUATE_MAX_INDICATOR_MEMO of them (bounded like the unrenderable table).
  */
 #include "evaluate/evaluate-private.h"
 #include "engine/base/base-mem.h"
@@ -25,10 +31,24 @@
 
 #include <string.h>
 
+/* The values of both bounded tables start with their expiry (make_room() reads it). */
 typedef struct {
   gint64 expires_at; /* Unix seconds */
   char *detail;
 } Unrenderable;
+
+typedef struct {
+  gint64 expires_at; /* Unix seconds */
+  GBytes *svg;
+} Indicator;
+
+static void
+indicator_free(gpointer data)
+{
+  Indicator *m = data;
+  g_bytes_unref(m->svg);
+  g_free(m);
+}
 
 static void
 unrenderable_free(gpointer data)
@@ -43,6 +63,8 @@ bimi_evaluate__logo_init(BimiEvaluator *ev)
   g_mutex_init(&ev->unrenderable_lock);
   ev->unrenderable = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, unrenderable_free);
   ev->probes = bimi_flight_group_new();
+  g_mutex_init(&ev->indicators_lock);
+  ev->indicators = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, indicator_free);
 }
 
 void
@@ -51,6 +73,72 @@ bimi_evaluate__logo_clear(BimiEvaluator *ev)
   g_clear_pointer(&ev->unrenderable, g_hash_table_unref);
   g_clear_pointer(&ev->probes, bimi_flight_group_free);
   g_mutex_clear(&ev->unrenderable_lock);
+  g_clear_pointer(&ev->indicators, g_hash_table_unref);
+  g_mutex_clear(&ev->indicators_lock);
+}
+
+/* Before @key goes into the bounded table @t (values start with a gint64 expiry):
+ * when it is new and @t holds @max entries, drop what expired at @now; if nothing
+ * did, the entry closest to expiry. The caller holds the table's lock. */
+static void
+make_room(GHashTable *t, const char *key, guint max, gint64 now)
+{
+  GHashTableIter it;
+  gpointer k, value;
+  const char *oldest = NULL;
+  gint64 oldest_at = G_MAXINT64;
+
+  if (g_hash_table_contains(t, key) || g_hash_table_size(t) < max)
+    return;
+  g_hash_table_iter_init(&it, t);
+  while (g_hash_table_iter_next(&it, &k, &value)) {
+    gint64 expires_at = *(const gint64 *) value;
+    if (expires_at <= now)
+      g_hash_table_iter_remove(&it);
+    else if (expires_at < oldest_at) {
+      oldest_at = expires_at;
+      oldest = k;
+    }
+  }
+  if (g_hash_table_size(t) >= max && oldest != NULL)
+    g_hash_table_remove(t, oldest);
+}
+
+GBytes *
+bimi_evaluate__indicator_svg(BimiEvaluator *ev, const char *hash, gint64 now)
+{
+  Indicator *m;
+  GBytes *svg = NULL;
+
+  g_mutex_lock(&ev->indicators_lock);
+  m = g_hash_table_lookup(ev->indicators, hash);
+  if (m != NULL && m->expires_at > now)
+    svg = g_bytes_ref(m->svg);
+  g_mutex_unlock(&ev->indicators_lock);
+  if (svg != NULL)
+    return svg;
+  svg = bimi_evaluator_logo_svg(ev, hash, NULL);
+  g_mutex_lock(&ev->indicators_lock);
+  if (svg == NULL) {
+    g_hash_table_remove(ev->indicators, hash); /* the store no longer has it */
+  } else {
+    m = g_new(Indicator, 1);
+    m->expires_at = now + (gint64) BIMI_EVALUATE_INDICATOR_MEMO_TTL_S;
+    m->svg = g_bytes_ref(svg);
+    make_room(ev->indicators, hash, BIMI_EVALUATE_MAX_INDICATOR_MEMO, now);
+    g_hash_table_replace(ev->indicators, g_strdup(hash), m);
+  }
+  g_mutex_unlock(&ev->indicators_lock);
+  return svg;
+}
+
+guint
+bimi_evaluate__indicator_memo_size(BimiEvaluator *ev)
+{
+  g_mutex_lock(&ev->indicators_lock);
+  guint n = g_hash_table_size(ev->indicators);
+  g_mutex_unlock(&ev->indicators_lock);
+  return n;
 }
 
 gboolean
@@ -83,27 +171,7 @@ bimi_evaluate__unrenderable_note(BimiEvaluator *ev, const char *hash, gint64 now
   u->expires_at = now + (gint64) ttl;
   u->detail = g_strdup(detail);
   g_mutex_lock(&ev->unrenderable_lock);
-  if (!g_hash_table_contains(ev->unrenderable, hash) &&
-      g_hash_table_size(ev->unrenderable) >= BIMI_EVALUATE_MAX_UNRENDERABLE) {
-    /* Full: drop what expired; if nothing did, the entry closest to expiry. */
-    GHashTableIter it;
-    gpointer key, value;
-    const char *oldest = NULL;
-    gint64 oldest_at = G_MAXINT64;
-
-    g_hash_table_iter_init(&it, ev->unrenderable);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-      const Unrenderable *e = value;
-      if (e->expires_at <= now)
-        g_hash_table_iter_remove(&it);
-      else if (e->expires_at < oldest_at) {
-        oldest_at = e->expires_at;
-        oldest = key;
-      }
-    }
-    if (g_hash_table_size(ev->unrenderable) >= BIMI_EVALUATE_MAX_UNRENDERABLE && oldest != NULL)
-      g_hash_table_remove(ev->unrenderable, oldest);
-  }
+  make_room(ev->unrenderable, hash, BIMI_EVALUATE_MAX_UNRENDERABLE, now);
   g_hash_table_replace(ev->unrenderable, g_strdup(hash), u);
   g_mutex_unlock(&ev->unrenderable_lock);
   g_atomic_int_inc(&ev->n_unrenderable);

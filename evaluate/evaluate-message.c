@@ -485,6 +485,6 @@ bimi_evaluator_evaluate_with_consent(BimiEvaluator *ev, GBytes *message, const B
   run.authres = build_authres(ev, &run);
   run_filter(ev, &run, consent);
   record_for_report(ev, &run, msg, now);
-  return bimi_evaluate__finish(ev, &run);
+  return bimi_evaluate__finish(ev, &run, now);
 }
 

@@ -63,6 +63,9 @@ struct _BimiEvaluator {
   gint n_unrenderable;      /**< logos judged unrenderable (probe or PNG request) */
   gint n_unrenderable_hits; /**< validations and PNG requests answered from the unrenderable table */
   gint n_fleet_logos;       /**< logo SVGs this node took from Redis (another node validated them) */
+  /* evaluate-logo.c: validated SVGs for the header form (issue 21) */
+  GMutex indicators_lock;
+  GHashTable *indicators;   /**< hash (lowercase hex) → SVG and expiry; at most BIMI_EVALUATE_MAX_INDICATOR_MEMO */
 };
 
 /** The metric families of bimi_evaluator_append_metrics() (evaluate.c's metric_families table). */
@@ -239,6 +242,23 @@ void bimi_evaluate__unrenderable_note(BimiEvaluator *evaluator, const char *hash
 /** Entries in the unrenderable table (tests). */
 guint bimi_evaluate__unrenderable_size(BimiEvaluator *evaluator);
 
+/**
+ * bimi_evaluate__indicator_svg:
+ * @hash: SHA-256 of a validated SVG, lowercase hex
+ * @now: Unix seconds (the memo's expiry clock)
+ *
+ * The SVG of @hash for the header form (BIMI-Indicator): from the indicator memo while
+ * its entry is younger than BIMI_EVALUATE_INDICATOR_MEMO_TTL_S, else from the logo store
+ * (bimi_evaluator_logo_svg()), then remembered. The memo holds at most
+ * BIMI_EVALUATE_MAX_INDICATOR_MEMO SVGs. The bytes are content-addressed, so a memo hit is
+ * exactly what the store holds or held.
+ *
+ * Returns: (transfer full) (nullable): the SVG, or NULL when the store does not have it.
+ */
+GBytes *bimi_evaluate__indicator_svg(BimiEvaluator *evaluator, const char *hash, gint64 now);
+/** Entries in the indicator memo (tests). */
+guint bimi_evaluate__indicator_memo_size(BimiEvaluator *evaluator);
+
 /** Everything one evaluation produced, for the decision and the JSON. */
 typedef struct {
   gboolean domain_status;     /**< bimi_evaluator_domain_status(): no message */
@@ -279,8 +299,9 @@ void bimi_evaluate__set_field_error(GError **error, BimiEvaluateError code, Bimi
 void bimi_evaluate__decide(BimiEvaluator *evaluator, BimiEvaluateRun *run, gboolean dmarc_overridden, gint64 now);
 /* evaluate.c: the logo flow when discovery passed (sets run->verdict). */
 void bimi_evaluate__run_evidence(BimiEvaluator *evaluator, BimiEvaluateRun *run, gint64 now);
-/* evaluate.c: the BimiDecision of @run (JSON built, counters, @run cleared). (transfer full) */
-BimiDecision *bimi_evaluate__finish(BimiEvaluator *evaluator, BimiEvaluateRun *run);
+/* evaluate.c: the BimiDecision of @run (JSON built, counters, @run cleared); @now: the evaluation's
+ * Unix seconds (the indicator memo's clock). (transfer full) */
+BimiDecision *bimi_evaluate__finish(BimiEvaluator *evaluator, BimiEvaluateRun *run, gint64 now);
 /* evaluate.c: sets BIMI_EVALUATE_ERROR_INTERNAL "@what: cause", clears @run, returns NULL. */
 BimiDecision *bimi_evaluate__internal_error(BimiEvaluateRun *run, GError **error, const char *what,
                                             const GError *cause);
@@ -290,8 +311,10 @@ void bimi_evaluate__envelope_task_run(gpointer data, gpointer pool_data);
 /** @t (Unix seconds) as RFC 3339 UTC "2026-06-01T00:00:00Z", the JSON's spelling. (transfer full) */
 char *bimi_evaluate__iso_time(gint64 t);
 
-/** The DESIGN.md §4 object of @run. (transfer full) */
-JsonNode *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run);
+/** The DESIGN.md §4 object of @run as compact JSON text; @bimi_location and @bimi_indicator
+ *  (nullable) are the header form (bimi_decision's fields). (transfer full) */
+char *bimi_evaluate__build_json(BimiEvaluator *evaluator, const BimiEvaluateRun *run, const char *bimi_location,
+                                const char *bimi_indicator);
 
 /**
  * bimi_evaluate__logo_share:

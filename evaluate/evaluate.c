@@ -137,6 +137,7 @@ bimi_decision_free(BimiDecision *d)
   g_free(d->reason);
   g_free(d->logo_sha256);
   g_free(d->authentication_results);
+  g_free(d->json_text);
   if (d->json != NULL)
     json_node_unref(d->json);
   g_free(d->logo_alt);
@@ -735,7 +736,7 @@ bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_ov
  * validated (uncompressed) SVG as the logo store holds it. Both NULL for none, or when the store no
  * longer has the SVG. */
 static void
-header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, char **location, char **indicator)
+header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, gint64 now, char **location, char **indicator)
 {
   const BimiEvaluateVerdict *v = run->verdict;
   g_autoptr(GBytes) svg = NULL;
@@ -746,7 +747,7 @@ header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, char **location, char
   *location = *indicator = NULL;
   if (run->domain_status || run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL)
     return;
-  svg = bimi_evaluator_logo_svg(ev, v->sha256, NULL);
+  svg = bimi_evaluate__indicator_svg(ev, v->sha256, now);
   if (svg == NULL)
     return;
   loc = g_string_new("v=BIMI1");
@@ -790,8 +791,17 @@ count_run(BimiEvaluator *ev, const BimiEvaluateRun *run)
   }
 }
 
+JsonNode *
+bimi_decision_get_json(BimiDecision *d)
+{
+  g_return_val_if_fail(d != NULL && d->json_text != NULL, NULL);
+  if (d->json == NULL)
+    d->json = json_from_string(d->json_text, NULL);
+  return d->json;
+}
+
 BimiDecision *
-bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
+bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
 {
   BimiDecision *d = g_new0(BimiDecision, 1);
 
@@ -826,35 +836,13 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run)
   }
   if (d->author_domain == NULL && run->dmarc != NULL)
     d->author_domain = g_strdup(run->dmarc->author_domain);
-  header_form(ev, run, &d->bimi_location, &d->bimi_indicator);
+  header_form(ev, run, now, &d->bimi_location, &d->bimi_indicator);
   if (run->started_us > 0) {
     gint64 total = g_get_monotonic_time() - run->started_us;
     d->fetch_ms = (double) run->evidence_us / 1000.0;
     d->dns_ms = (double) MAX(total - run->evidence_us, 0) / 1000.0;
   }
-  d->json = bimi_evaluate__build_json(ev, run);
-  if (d->json != NULL && JSON_NODE_HOLDS_OBJECT(d->json) && !run->domain_status) {
-    /* The header form an MTA or a webmail can stamp (docs/api.md "The header form"). */
-    JsonObject *o = json_node_get_object(d->json);
-    if (d->bimi_location != NULL) {
-      json_object_set_string_member(o, "bimi_location", d->bimi_location);
-      json_object_set_string_member(o, "bimi_indicator", d->bimi_indicator);
-    } else {
-      json_object_set_null_member(o, "bimi_location");
-      json_object_set_null_member(o, "bimi_indicator");
-    }
-  }
-  if (d->json != NULL && JSON_NODE_HOLDS_OBJECT(d->json)) {
-    /* Consent-aware filtering (issue 17): after ttl and the header form; null for domain status. */
-    JsonObject *o = json_node_get_object(d->json);
-    if (run->filter != NULL) {
-      g_autoptr(JsonBuilder) fb = json_builder_new();
-      bimi_filter_outcome_build_json(run->filter, fb);
-      json_object_set_member(o, "filter", json_builder_get_root(fb));
-    } else {
-      json_object_set_null_member(o, "filter");
-    }
-  }
+  d->json_text = bimi_evaluate__build_json(ev, run, d->bimi_location, d->bimi_indicator);
   count_run(ev, run);
   d->filter = g_steal_pointer(&run->filter);
   bimi_evaluate__run_clear(run);
@@ -967,7 +955,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   }
   bimi_evaluate__run_evidence(ev, &run, now);
   bimi_evaluate__decide(ev, &run, FALSE, now);
-  return bimi_evaluate__finish(ev, &run);
+  return bimi_evaluate__finish(ev, &run, now);
 }
 
 /* ---- logos ------------------------------------------------------------- */

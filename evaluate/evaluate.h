@@ -27,7 +27,7 @@
 #define BIMI_EVALUATE_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 #include "evaluate/config.h"
 #include "engine/bimi.h"
 #include "evaluate/filter.h"
@@ -137,8 +137,9 @@ typedef struct {
   guint ttl;                    /**< seconds the answer may be cached (Cache-Control max-age) */
   gboolean temperror;           /**< some input could not be evaluated now (DNS, fetch): retry later */
   char *authentication_results; /**< RFC 8601 value written for the whole evaluation; NULL for domain status */
-  JsonNode *json;               /**< the whole DESIGN.md §4 object (decision, reason, indicator, mark, auth,
-                                 *   authentication_results, ttl) */
+  char *json_text;              /**< the whole DESIGN.md §4 object (decision, reason, indicator, mark, auth,
+                                 *   authentication_results, ttl, header form) as compact JSON text */
+  JsonNode *json;               /**< the same as a json-glib tree: NULL until bimi_decision_get_json() */
   /* The same answer typed, for callers that print it (`bimi evaluate`): */
   char *logo_alt;               /**< the indicator's alt text (its <title>), or NULL */
   BimiDecisionMark *mark;       /**< the mark certificate, NULL when the JSON's mark is null */
@@ -161,6 +162,19 @@ typedef struct {
 
 void bimi_decision_free(BimiDecision *decision);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDecision, bimi_decision_free)
+
+/**
+ * bimi_decision_get_json:
+ * @decision: a decision
+ *
+ * The decision object (DESIGN.md §4) as a json-glib tree, parsed from
+ * @decision->json_text on the first call and kept in @decision->json (for the
+ * CLI's pretty printing and for tests; the service answers with the text).
+ * Not thread-safe: a decision belongs to one thread.
+ *
+ * Returns: (transfer none): the tree.
+ */
+JsonNode *bimi_decision_get_json(BimiDecision *decision);
 
 typedef struct _BimiEvaluator BimiEvaluator;
 
@@ -225,7 +239,7 @@ void bimi_evaluator_set_brand_func(BimiEvaluator *evaluator, BimiEvaluatorBrandF
  * {"checked": "policy", "mode", "author_domain", "org_domain", "record_found", "policy_domain",
  *  "policy", "enforcing" (null on a DNS temperror), "reason", "queries"}.
  */
-void bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *dmarc, const BimiBimiGate *gate, JsonBuilder *b);
+void bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *dmarc, const BimiBimiGate *gate, BimiJsonWriter *b);
 
 /* Reference counted, so that a SIGHUP reload can swap in a new evaluator while
  * requests in flight finish on the old one. Thread-safe. */

@@ -249,55 +249,55 @@ bimi_filter_evaluate(const BimiFilterInput *in)
 /* ---- JSON --------------------------------------------------------------- */
 
 static void
-build_reasons(JsonBuilder *b, const BimiFilterOutcome *o, gboolean applied_only)
+build_reasons(BimiJsonWriter *b, const BimiFilterOutcome *o, gboolean applied_only)
 {
-  json_builder_set_member_name(b, "reasons");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "reasons");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < o->reasons->len; i++) {
     const BimiFilterReason *r = g_ptr_array_index(o->reasons, i);
     if (applied_only && !bimi_filter_reason_applied(o, r))
       continue;
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "sss", "filter", bimi_filter_kind_to_string(r->filter), "action",
                           bimi_filter_action_to_string(r->action), "detail", r->detail);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
 }
 
 void
-bimi_filter_outcome_build_json(const BimiFilterOutcome *o, JsonBuilder *b)
+bimi_filter_outcome_build_json(const BimiFilterOutcome *o, BimiJsonWriter *b)
 {
   g_return_if_fail(b != NULL);
   if (o == NULL) {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
     return;
   }
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "recommended");
-  json_builder_begin_object(b);
+  bimi_json_begin_object(b);
+  bimi_json_set_member_name(b, "recommended");
+  bimi_json_begin_object(b);
   bimi_json_add_string_or_null(b, "action", bimi_filter_action_to_string(o->recommended));
   build_reasons(b, o, FALSE);
-  json_builder_end_object(b);
-  json_builder_set_member_name(b, "applied");
-  json_builder_begin_object(b);
+  bimi_json_end_object(b);
+  bimi_json_set_member_name(b, "applied");
+  bimi_json_begin_object(b);
   bimi_json_add_string_or_null(b, "action", bimi_filter_action_to_string(o->applied));
   build_reasons(b, o, TRUE);
-  json_builder_end_object(b);
-  json_builder_set_member_name(b, "consent");
-  json_builder_begin_array(b);
+  bimi_json_end_object(b);
+  bimi_json_set_member_name(b, "consent");
+  bimi_json_begin_array(b);
   for (gsize i = 0; i < G_N_ELEMENTS(filters); i++)
     if (o->consent & filters[i].kind)
-      json_builder_add_string_value(b, filters[i].name);
-  json_builder_end_array(b);
+      bimi_json_add_string_value(b, filters[i].name);
+  bimi_json_end_array(b);
   bimi_json_add_string_or_null(b, "consent_source", o->consent_from_request ? "request" : "default");
-  json_builder_set_member_name(b, "label");
+  bimi_json_set_member_name(b, "label");
   if (o->label_code == NULL) {
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   } else {
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     bimi_json_add_members(b, "ss", "code", o->label_code, "text", o->label_text);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_object(b);
+  bimi_json_end_object(b);
 }

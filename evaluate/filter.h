@@ -26,7 +26,7 @@
 #define BIMI_FILTER_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 #include "engine/dmarc.h"
 #include "engine/rdns.h"
 
@@ -146,7 +146,7 @@ BimiFilterOutcome *bimi_filter_evaluate(const BimiFilterInput *input);
  *  "consent": ["dmarc", "no-ptr"], "consent_source": "request" | "default",
  *  "label": null | {"code", "text"}}.
  */
-void bimi_filter_outcome_build_json(const BimiFilterOutcome *outcome, JsonBuilder *b);
+void bimi_filter_outcome_build_json(const BimiFilterOutcome *outcome, BimiJsonWriter *b);
 
 G_END_DECLS
 

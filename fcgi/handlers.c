@@ -196,7 +196,6 @@ decision_weak_etag(JsonNode *json)
 static void
 respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
 {
-  g_autofree char *json = json_to_string(d->json, FALSE);
   g_autofree char *cc = g_strdup_printf("%s, max-age=%u", is_public ? "public" : "private", d->ttl);
   g_autofree char *etag = NULL;
 
@@ -208,13 +207,13 @@ respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
   ex->dns_ms = d->dns_ms;
   ex->fetch_ms = d->fetch_ms;
   if (is_public) {
-    etag = decision_weak_etag(d->json);
+    etag = decision_weak_etag(bimi_decision_get_json(d));
     if (bimi_fcgi_etag_matches(FCGX_GetParam("HTTP_IF_NONE_MATCH", ex->req->envp), etag)) {
       respond(ex, 304, NULL, cc, etag, NULL, NULL, 0);
       return;
     }
   }
-  respond_json(ex, 200, cc, etag, NULL, json);
+  respond_json(ex, 200, cc, etag, NULL, d->json_text);
 }
 
 static void

@@ -99,9 +99,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     abort();
   if (chain->result == BIMI_ARC_RESULT_PASS && chain->sets->len == 0)
     abort();
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   bimi_arc_chain_build_json(chain, b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonNode) root = bimi_json_writer_get_node(b);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
     abort();
   g_autoptr(BimiAuthres) ar = bimi_authres_new("fuzz.example");

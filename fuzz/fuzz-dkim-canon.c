@@ -40,6 +40,39 @@ hash(BimiDkimCanon c, guint64 limit, const guint8 *b, gsize n, gsize chunk, guin
   return bimi_dkim__body_hasher_finish(h, out, clen);
 }
 
+/* The field "X-Fuzz:" @b CRLF with @hole_len bytes of its value at @at
+ * deleted: in place and through a copy. */
+static void
+check_hole(const guint8 *b, gsize n, gsize at, gsize hole_len)
+{
+  hole_len = MIN(hole_len, n - at);
+  if (at > 0 && b[at - 1] == '\r')
+    return; /* outside the contract: a tag value follows its '=' */
+  g_autoptr(GByteArray) field = g_byte_array_new();
+  g_byte_array_append(field, (const guint8 *) "X-Fuzz:", 7);
+  g_byte_array_append(field, b, (guint) n);
+  g_byte_array_append(field, (const guint8 *) "\r\n", 2);
+  g_autoptr(GByteArray) copy = g_byte_array_new();
+  g_byte_array_append(copy, field->data, (guint) (7 + at));
+  g_byte_array_append(copy, field->data + 7 + at + hole_len, (guint) (field->len - 7 - at - hole_len));
+  BimiHeaderField f = {
+    .field = (const char *) field->data, .field_length = field->len, .name = (const char *) field->data,
+    .name_length = 6, .value = (const char *) field->data + 7, .value_length = n,
+  };
+  for (int c = 0; c < 2; c++) {
+    BimiDkimCanon canon = c ? BIMI_DKIM_CANON_RELAXED : BIMI_DKIM_CANON_SIMPLE;
+    g_autoptr(GByteArray) got = g_byte_array_new();
+    g_autoptr(GByteArray) want = g_byte_array_new();
+    g_byte_array_append(got, (const guint8 *) "prefix", 6); /* appends, never overwrites */
+    g_byte_array_append(want, (const guint8 *) "prefix", 6);
+    bimi_dkim__canon_header_hole(got, canon, &f, at, hole_len);
+    bimi_dkim__canon_header(want, canon, "X-Fuzz", 6, (const char *) copy->data, copy->len,
+                            (const char *) copy->data + 7, n - hole_len);
+    if (got->len != want->len || memcmp(got->data, want->data, got->len) != 0)
+      abort();
+  }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -84,5 +117,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (o[i] == '\t' || (o[i] == ' ' && (i == 7 || i == len - 3 || o[i + 1] == ' ')))
       abort();
   }
+  check_hole(b, n, seed % (n + 1), data[2]);
   return 0;
 }

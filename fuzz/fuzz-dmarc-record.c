@@ -115,9 +115,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ev->result == BIMI_DMARC_RESULT_PASS && ev->disposition != BIMI_DMARC_POLICY_NONE)
       abort();
     /* The JSON object must serialize (warnings quote hostile bytes). */
-    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
     bimi_dmarc_evaluation_build_json(ev, b);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonNode) root = bimi_json_writer_get_node(b);
     g_autoptr(JsonGenerator) gen = json_generator_new();
     json_generator_set_root(gen, root);
     g_autofree char *json = json_generator_to_data(gen, NULL);

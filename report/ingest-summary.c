@@ -668,97 +668,97 @@ date_of(gint64 t)
 }
 
 static void
-json_tallies(JsonBuilder *b, const char *member, GPtrArray *tallies)
+json_tallies(BimiJsonWriter *b, const char *member, GPtrArray *tallies)
 {
-  json_builder_set_member_name(b, member);
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, member);
+  bimi_json_begin_array(b);
   for (guint i = 0; i < tallies->len; i++) {
     const BimiIngestTally *t = g_ptr_array_index(tallies, i);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, t->name);
-    json_builder_set_member_name(b, "messages");
-    json_builder_add_int_value(b, (gint64) t->messages);
-    json_builder_end_object(b);
+    bimi_json_begin_object(b);
+    bimi_json_set_member_name(b, "name");
+    bimi_json_add_string_value(b, t->name);
+    bimi_json_set_member_name(b, "messages");
+    bimi_json_add_int_value(b, (gint64) t->messages);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
 }
 
 static void
-json_member_string(JsonBuilder *b, const char *name, const char *value)
+json_member_string(BimiJsonWriter *b, const char *name, const char *value)
 {
-  json_builder_set_member_name(b, name);
+  bimi_json_set_member_name(b, name);
   if (value != NULL)
-    json_builder_add_string_value(b, value);
+    bimi_json_add_string_value(b, value);
   else
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
 }
 
 static void
-json_member_int(JsonBuilder *b, const char *name, gint64 value)
+json_member_int(BimiJsonWriter *b, const char *name, gint64 value)
 {
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, value);
+  bimi_json_set_member_name(b, name);
+  bimi_json_add_int_value(b, value);
 }
 
 void
-bimi_ingest_summary_build_json(const BimiIngestSummary *s, JsonBuilder *b)
+bimi_ingest_summary_build_json(const BimiIngestSummary *s, BimiJsonWriter *b)
 {
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "from");
+  bimi_json_begin_object(b);
+  bimi_json_set_member_name(b, "from");
   if (s->from >= 0)
-    json_builder_add_int_value(b, s->from);
+    bimi_json_add_int_value(b, s->from);
   else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "to");
+    bimi_json_add_null_value(b);
+  bimi_json_set_member_name(b, "to");
   if (s->to >= 0)
-    json_builder_add_int_value(b, s->to);
+    bimi_json_add_int_value(b, s->to);
   else
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   json_member_int(b, "reports", s->reports);
   json_member_int(b, "messages", (gint64) s->messages);
-  json_builder_set_member_name(b, "domains");
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, "domains");
+  bimi_json_begin_array(b);
   for (guint i = 0; i < s->domains->len; i++) {
     const BimiIngestDomain *d = g_ptr_array_index(s->domains, i);
-    json_builder_begin_object(b);
+    bimi_json_begin_object(b);
     json_member_string(b, "domain", d->domain);
     json_member_string(b, "policy", d->policy);
     json_member_int(b, "reports", d->reports);
     json_member_int(b, "messages", (gint64) d->messages);
     json_member_int(b, "dmarc_pass", (gint64) d->dmarc_pass);
-    json_builder_set_member_name(b, "dmarc_pass_share");
-    json_builder_add_double_value(b, d->messages > 0 ? (double) d->dmarc_pass / (double) d->messages : 0.0);
-    json_builder_set_member_name(b, "disposition");
-    json_builder_begin_object(b);
+    bimi_json_set_member_name(b, "dmarc_pass_share");
+    bimi_json_add_double_value(b, d->messages > 0 ? (double) d->dmarc_pass / (double) d->messages : 0.0);
+    bimi_json_set_member_name(b, "disposition");
+    bimi_json_begin_object(b);
     for (guint j = 0; j < G_N_ELEMENTS(dispositions); j++)
       json_member_int(b, dispositions[j], (gint64) d->disposition[j]);
-    json_builder_end_object(b);
-    json_builder_set_member_name(b, "groups");
-    json_builder_begin_object(b);
+    bimi_json_end_object(b);
+    bimi_json_set_member_name(b, "groups");
+    bimi_json_begin_object(b);
     for (guint g = 0; g < 3; g++)
       json_member_int(b, bimi_ingest_group_to_string(g), (gint64) d->group_messages[g]);
-    json_builder_end_object(b);
+    bimi_json_end_object(b);
     json_member_string(b, "verdict", d->verdict);
     json_member_string(b, "recommendation", d->recommendation);
     json_tallies(b, "orgs", d->orgs);
-    json_builder_set_member_name(b, "days");
-    json_builder_begin_array(b);
+    bimi_json_set_member_name(b, "days");
+    bimi_json_begin_array(b);
     for (guint j = 0; j < d->days->len; j++) {
       const BimiIngestDay *day = g_ptr_array_index(d->days, j);
       g_autofree char *date = date_of(day->day);
-      json_builder_begin_object(b);
+      bimi_json_begin_object(b);
       json_member_string(b, "date", date);
       json_member_int(b, "pass", (gint64) day->pass);
       json_member_int(b, "fail", (gint64) day->fail);
-      json_builder_end_object(b);
+      bimi_json_end_object(b);
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "sources");
-    json_builder_begin_array(b);
+    bimi_json_end_array(b);
+    bimi_json_set_member_name(b, "sources");
+    bimi_json_begin_array(b);
     for (guint j = 0; j < d->sources->len; j++) {
       const BimiIngestSource *src = g_ptr_array_index(d->sources, j);
-      json_builder_begin_object(b);
+      bimi_json_begin_object(b);
       json_member_string(b, "source_ip", src->source_ip);
       json_member_string(b, "ptr", src->ptr_name);
       json_member_string(b, "fcrdns", src->fcrdns);
@@ -773,13 +773,13 @@ bimi_ingest_summary_build_json(const BimiIngestSummary *s, JsonBuilder *b)
       json_tallies(b, "dkim", src->dkim);
       json_tallies(b, "spf", src->spf);
       json_tallies(b, "reasons", src->reasons);
-      json_builder_end_object(b);
+      bimi_json_end_object(b);
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    bimi_json_end_array(b);
+    bimi_json_end_object(b);
   }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
+  bimi_json_end_array(b);
+  bimi_json_end_object(b);
 }
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */

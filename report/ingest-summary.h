@@ -22,7 +22,7 @@
 #define BIMI_REPORT_INGEST_SUMMARY_H
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
 
 #include "engine/dns.h"
 #include "report/report-db.h"
@@ -116,7 +116,7 @@ BimiIngestSummary *bimi_ingest_summary_build(BimiReportDb *db, const char *domai
                                              BimiDnsResolver *resolver, GError **error);
 
 /** The summary as one JSON object (the `bimi report summary --json` output). */
-void bimi_ingest_summary_build_json(const BimiIngestSummary *summary, JsonBuilder *builder);
+void bimi_ingest_summary_build_json(const BimiIngestSummary *summary, BimiJsonWriter *writer);
 
 /** The sources as CSV (RFC 4180, a header line, CRLF): one line per domain and source. (transfer full) */
 char *bimi_ingest_summary_to_csv(const BimiIngestSummary *summary);

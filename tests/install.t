@@ -25,7 +25,8 @@ rc=$?; [ "$rc" = 0 ]; ok $? "make install PREFIX=/usr DESTDIR=... (exit $rc)"
 missing=""
 for f in usr/bin/bimi usr/sbin/bimi-fcgi; do [ -x "$D/$f" ] || missing="$missing $f"; done
 for f in usr/share/bimi/bimi-roots.pem usr/share/bimi/ct-logs.cnf usr/share/bimi/schema/SVG_PS-latest.rng \
-         usr/share/bimi/bimi.conf.example etc/bimi/bimi.conf etc/nginx/sites-available/bimi.conf \
+         usr/share/bimi/bimi.conf.example usr/share/bimi/roundcube/bimi_engine/bimi_engine.php \
+         usr/share/bimi/roundcube/bimi_engine/localization/ja_JP.inc etc/bimi/bimi.conf etc/nginx/sites-available/bimi.conf \
          lib/systemd/system/bimi-fcgi.service lib/systemd/system/bimi-fcgi.socket \
          usr/share/man/man1/bimi.1 usr/share/man/man5/bimi.conf.5 usr/share/man/man8/bimi-fcgi.8 \
          usr/share/doc/bimi-engine/README.md; do

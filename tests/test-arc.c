@@ -230,9 +230,9 @@ static void
 test_json_and_authres(void)
 {
   g_autoptr(BimiArcChain) a = validate_fixture("list-trusted-fwd.eml", NULL, NULL);
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   bimi_arc_chain_build_json(a, b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonNode) root = bimi_json_writer_get_node(b);
   JsonObject *o = json_node_get_object(root);
   g_assert_cmpstr(json_object_get_string_member(o, "result"), ==, "pass");
   g_assert_cmpint(json_object_get_int_member(o, "instances"), ==, 2);
@@ -255,9 +255,9 @@ test_json_and_authres(void)
   bimi_arc_chain_add_authres(f, ar2, NULL);
   g_autofree char *text2 = bimi_authres_to_string(ar2);
   g_assert_cmpstr(text2, ==, "mx.example.net; arc=fail");
-  g_autoptr(JsonBuilder) b2 = json_builder_new();
+  g_autoptr(BimiJsonWriter) b2 = bimi_json_writer_new();
   bimi_arc_chain_build_json(f, b2);
-  g_autoptr(JsonNode) root2 = json_builder_get_root(b2);
+  g_autoptr(JsonNode) root2 = bimi_json_writer_get_node(b2);
   g_assert_true(json_object_get_null_member(json_node_get_object(root2), "oldest_pass"));
 }
 

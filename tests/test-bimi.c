@@ -772,12 +772,12 @@ static void
 test_output_json(void)
 {
   g_autoptr(BimiBimiResult) r = run_simple("news@mail.brand.example", "brand.example");
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   g_autoptr(JsonNode) root = NULL;
   JsonObject *o, *rec, *gate;
 
   bimi_bimi_result_build_json(r, b);
-  root = json_builder_get_root(b);
+  root = bimi_json_writer_get_node(b);
   o = json_node_get_object(root);
   g_assert_cmpstr(json_object_get_string_member(o, "result"), ==, "pass");
   rec = json_object_get_object_member(o, "record");

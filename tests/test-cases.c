@@ -357,7 +357,7 @@ run_library(gconstpointer data)
   }
   /* the typed decision agrees with its JSON */
   {
-    JsonObject *o = json_node_get_object(d->json);
+    JsonObject *o = json_node_get_object(bimi_decision_get_json(d));
     JsonObject *ind = json_object_get_null_member(o, "indicator") ? NULL : json_object_get_object_member(o, "indicator");
     expect_string(&r, "BimiDecision.kind", bimi_decision_kind_to_string(d->kind), string_member(want, "decision"));
     expect_string(&r, "BimiDecision.reason", d->reason, string_member(want, "reason"));
@@ -372,7 +372,7 @@ run_library(gconstpointer data)
         !d->temperror != !json_object_get_boolean_member(want, "temperror"))
       mismatch(&r, "temperror", "got %s", d->temperror ? "true" : "false");
   }
-  check_json(&r, d->json, want);
+  check_json(&r, bimi_decision_get_json(d), want);
   finish(&r);
 }
 

@@ -230,6 +230,34 @@ test_canon_rfc_example(void)
   assert_body(BIMI_DKIM_CANON_SIMPLE, b, " C \r\nD \t E\r\n");
 }
 
+/* A signature field with its b= value deleted (RFC 6376 §3.7), in place:
+ * the same bytes as canonicalizing a copy without it. */
+static void
+test_canon_header_hole(void)
+{
+  const char *raw = "DKIM-Signature : a=rsa-sha256;  b= AbC\r\n dEf ;\r\n\th=from  \r\n";
+  const char *value = strchr(raw, ':') + 1;
+  BimiHeaderField f = {
+    .field = raw, .field_length = strlen(raw), .name = raw, .name_length = 14, .value = value,
+    .value_length = strlen(value) - 2,
+  };
+  gsize at = (gsize) (strstr(value, "b=") + 2 - value);
+  gsize hole = (gsize) (strchr(value + at, ';') - value) - at; /* " AbC\r\n dEf " */
+  g_autoptr(GByteArray) rel = g_byte_array_new();
+  g_autoptr(GByteArray) sim = g_byte_array_new();
+  bimi_dkim__canon_header_hole(rel, BIMI_DKIM_CANON_RELAXED, &f, at, hole);
+  bimi_dkim__canon_header_hole(sim, BIMI_DKIM_CANON_SIMPLE, &f, at, hole);
+  const char *want_rel = "dkim-signature:a=rsa-sha256; b=; h=from\r\n";
+  const char *want_sim = "DKIM-Signature : a=rsa-sha256;  b=;\r\n\th=from  \r\n";
+  g_assert_cmpmem(rel->data, rel->len, want_rel, strlen(want_rel));
+  g_assert_cmpmem(sim->data, sim->len, want_sim, strlen(want_sim));
+  /* no hole: the whole field */
+  g_byte_array_set_size(rel, 0);
+  bimi_dkim__canon_header_hole(rel, BIMI_DKIM_CANON_RELAXED, &f, 0, 0);
+  want_rel = "dkim-signature:a=rsa-sha256; b= AbC dEf ; h=from\r\n";
+  g_assert_cmpmem(rel->data, rel->len, want_rel, strlen(want_rel));
+}
+
 static void
 test_canon_body_edges(void)
 {
@@ -719,9 +747,9 @@ test_json(void)
   keys_add(k, "ed._domainkey.example.com", ked);
   g_autofree char *m = sign(headers, body, "v=1; a=ed25519-sha256; d=example.com; s=ed; h=from:subject; l=5; t=1", fx.ed);
   g_autoptr(GPtrArray) r = verify(m, k);
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   bimi_dkim_signature_build_json(g_ptr_array_index(r, 0), b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonNode) root = bimi_json_writer_get_node(b);
   JsonObject *o = json_node_get_object(root);
   g_assert_cmpstr(json_object_get_string_member(o, "result"), ==, "pass");
   g_assert_cmpstr(json_object_get_string_member(o, "d"), ==, "example.com");
@@ -940,6 +968,7 @@ main(int argc, char **argv)
   fx.rsa = gen_key("RSA", 2048);
   g_test_add_func("/dkim/canon/rfc6376-example", test_canon_rfc_example);
   g_test_add_func("/dkim/canon/body-edges", test_canon_body_edges);
+  g_test_add_func("/dkim/canon/header-hole", test_canon_header_hole);
   g_test_add_func("/dkim/canon/length", test_canon_length);
   g_test_add_func("/dkim/signature/errors", test_signature_errors);
   g_test_add_func("/dkim/signature/fields", test_signature_fields);

@@ -965,9 +965,9 @@ test_json(Fixture *f, gconstpointer data)
   f->input.spf_mail_from_result = BIMI_DMARC_AUTH_PASS;
   add_dkim(f, "giant.bank.example", BIMI_DMARC_AUTH_PASS);
   g_autoptr(BimiDmarcEvaluation) ev = evaluate(f);
-  g_autoptr(JsonBuilder) b = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
   bimi_dmarc_evaluation_build_json(ev, b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autoptr(JsonNode) root = bimi_json_writer_get_node(b);
   g_autoptr(JsonGenerator) gen = json_generator_new();
   json_generator_set_root(gen, root);
   g_autofree char *text = json_generator_to_data(gen, NULL);

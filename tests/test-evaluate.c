@@ -20,6 +20,7 @@
 
 #include <string.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #define NOW BIMI_TEST_ORIGIN_NOW
 
@@ -75,14 +76,14 @@ eval(BimiEvaluator *ev, const char *name, const BimiEnvelope *env)
   d = bimi_evaluator_evaluate(ev, raw, env, NOW, &error);
   g_assert_no_error(error);
   g_assert_nonnull(d);
-  g_assert_nonnull(d->json);
+  g_assert_nonnull(bimi_decision_get_json(d));
   return d;
 }
 
 static JsonObject *
-member(const BimiDecision *d, const char *first, ...)
+member(BimiDecision *d, const char *first, ...)
 {
-  JsonObject *o = json_node_get_object(d->json);
+  JsonObject *o = json_node_get_object(bimi_decision_get_json(d));
   va_list ap;
 
   va_start(ap, first);
@@ -100,9 +101,9 @@ member(const BimiDecision *d, const char *first, ...)
 
 /* The decision, its JSON twin, and the A-R: parsed back, with the bimi= result. */
 static void
-check(const BimiDecision *d, BimiDecisionKind kind, const char *reason, const char *bimi_result)
+check(BimiDecision *d, BimiDecisionKind kind, const char *reason, const char *bimi_result)
 {
-  JsonObject *o = json_node_get_object(d->json);
+  JsonObject *o = json_node_get_object(bimi_decision_get_json(d));
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiAuthres) ar = NULL;
   const BimiAuthresResult *r;
@@ -191,7 +192,7 @@ test_cache(void)
   g_assert_cmpstr(d2->logo_sha256, ==, d1->logo_sha256);
   /* the same question, the same bytes (the service's ETag) */
   {
-    g_autofree char *a = json_to_string(d1->json, FALSE), *b = json_to_string(d2->json, FALSE);
+    g_autofree char *a = json_to_string(bimi_decision_get_json(d1), FALSE), *b = json_to_string(bimi_decision_get_json(d2), FALSE);
     g_assert_cmpstr(a, ==, b);
   }
   g_assert_cmpstr(json_object_get_string_member(member(d2, "mark", NULL), "organization"), ==, "Test Brand, Inc.");
@@ -495,7 +496,7 @@ test_logos(void)
     g_assert_true(g_str_has_prefix(d->bimi_location, "v=BIMI1; l=https://"));
     g_assert_nonnull(strstr(d->bimi_location, "; a=https://"));
     g_assert_cmpstr(d->bimi_indicator, ==, svg_b64);
-    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(d->json), "bimi_indicator"), ==, svg_b64);
+    g_assert_cmpstr(json_object_get_string_member(json_node_get_object(bimi_decision_get_json(d)), "bimi_indicator"), ==, svg_b64);
     g_assert_cmpstr(d->author_domain, !=, NULL);
     g_assert_cmpstr(d->selector, ==, "default");
     g_assert_cmpfloat(d->dns_ms, >, 0.0);
@@ -696,6 +697,59 @@ test_unrenderable_limit(void)
   g_assert_false(bimi_evaluate__unrenderable_lookup(ev, hash, NOW + 10, NULL));
 }
 
+/* The indicator memo (issue 21): the header form's SVG comes from memory for
+ * BIMI_EVALUATE_INDICATOR_MEMO_TTL_S, then from the store again, which notices
+ * that the file is gone. */
+static void
+test_indicator_memo(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(GBytes) svg = g_bytes_new_static("<svg id=\"memo\"/>", 17);
+  g_autoptr(GBytes) first = NULL, hit = NULL, stale = NULL;
+  g_autofree char *path = NULL;
+  char hash[BIMI_LOGO_HASH_HEX_LEN + 1];
+
+  g_assert_true(bimi_logo_store_put_svg(ev->store, svg, hash, NULL));
+  first = bimi_evaluate__indicator_svg(ev, hash, NOW);
+  g_assert_nonnull(first);
+  g_assert_true(g_bytes_equal(first, svg));
+  g_assert_cmpuint(bimi_evaluate__indicator_memo_size(ev), ==, 1);
+  path = g_strdup_printf("%s/svg/%.2s/%s.svg", ev->config->cache_dir, hash, hash);
+  g_assert_cmpint(g_unlink(path), ==, 0);
+  /* within the TTL the memo answers without the store */
+  hit = bimi_evaluate__indicator_svg(ev, hash, NOW + BIMI_EVALUATE_INDICATOR_MEMO_TTL_S - 1);
+  g_assert_nonnull(hit);
+  g_assert_true(g_bytes_equal(hit, svg));
+  /* at the TTL the store is asked again: the file is gone, and so is the entry */
+  stale = bimi_evaluate__indicator_svg(ev, hash, NOW + BIMI_EVALUATE_INDICATOR_MEMO_TTL_S);
+  g_assert_null(stale);
+  g_assert_cmpuint(bimi_evaluate__indicator_memo_size(ev), ==, 0);
+}
+
+/* BIMI_EVALUATE_MAX_INDICATOR_MEMO bounds the memo: one SVG more makes room
+ * (nothing expired, so an entry closest to expiry goes), and what expired goes first. */
+static void
+test_indicator_memo_limit(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  char hash[BIMI_LOGO_HASH_HEX_LEN + 1];
+
+  for (guint i = 0; i <= BIMI_EVALUATE_MAX_INDICATOR_MEMO + 1; i++) {
+    g_autofree char *text = g_strdup_printf("<svg id=\"m%u\"/>", i);
+    g_autoptr(GBytes) svg = g_bytes_new(text, strlen(text));
+    g_autoptr(GBytes) got = NULL;
+    g_assert_true(bimi_logo_store_put_svg(ev->store, svg, hash, NULL));
+    /* the last one a TTL later: every other entry has expired by then */
+    got = bimi_evaluate__indicator_svg(ev, hash, i <= BIMI_EVALUATE_MAX_INDICATOR_MEMO ? NOW
+                                                  : NOW + BIMI_EVALUATE_INDICATOR_MEMO_TTL_S);
+    g_assert_nonnull(got);
+    g_assert_true(g_bytes_equal(got, svg));
+    g_assert_cmpuint(bimi_evaluate__indicator_memo_size(ev), ==,
+                     i < BIMI_EVALUATE_MAX_INDICATOR_MEMO ? i + 1
+                     : i == BIMI_EVALUATE_MAX_INDICATOR_MEMO ? BIMI_EVALUATE_MAX_INDICATOR_MEMO : 1);
+  }
+}
+
 /* ---- the cached verdict codec ------------------------------------------- */
 
 static void
@@ -801,6 +855,8 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/unrenderable-in-store", test_unrenderable_in_store);
   g_test_add_func("/evaluate/not-shown-not-stored", test_not_shown_not_stored);
   g_test_add_func("/evaluate/limit/unrenderable", test_unrenderable_limit);
+  g_test_add_func("/evaluate/indicator-memo", test_indicator_memo);
+  g_test_add_func("/evaluate/limit/indicator-memo", test_indicator_memo_limit);
   g_test_add_func("/evaluate/brand-warnings", test_brand_warnings);
   g_test_add_func("/evaluate/limit/brand-states", test_brand_states_limit);
   rc = g_test_run();

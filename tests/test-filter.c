@@ -246,8 +246,8 @@ test_json(void)
 {
   BimiDmarcEvaluation d;
   BimiRdnsResult r;
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonBuilder) nb = json_builder_new();
+  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
+  g_autoptr(BimiJsonWriter) nb = bimi_json_writer_new();
   g_autoptr(JsonNode) root = NULL, null_root = NULL;
   g_autofree char *text = NULL;
 
@@ -256,7 +256,7 @@ test_json(void)
   BimiFilterInput in = { &d, &r, BIMI_FILTER_ACTION_QUARANTINE, BIMI_FILTER_NO_PTR, FALSE };
   g_autoptr(BimiFilterOutcome) o = bimi_filter_evaluate(&in);
   bimi_filter_outcome_build_json(o, b);
-  root = json_builder_get_root(b);
+  root = bimi_json_writer_get_node(b);
   text = json_to_string(root, FALSE);
   g_assert_cmpstr(text, ==,
                   "{\"recommended\":{\"action\":\"reject\",\"reasons\":["
@@ -269,10 +269,10 @@ test_json(void)
                   "\"consent\":[\"no-ptr\"],\"consent_source\":\"default\","
                   "\"label\":{\"code\":\"dmarc-fail-reject\",\"text\":\"Failed sender authentication for a domain "
                   "that asks to reject its unauthenticated mail\"}}");
-  json_builder_begin_array(nb);
+  bimi_json_begin_array(nb);
   bimi_filter_outcome_build_json(NULL, nb);
-  json_builder_end_array(nb);
-  null_root = json_builder_get_root(nb);
+  bimi_json_end_array(nb);
+  null_root = bimi_json_writer_get_node(nb);
   g_assert_cmpuint(json_array_get_length(json_node_get_array(null_root)), ==, 1);
   g_assert_true(json_array_get_null_element(json_node_get_array(null_root), 0));
 }

@@ -3,69 +3,300 @@
 
 #include <string.h>
 
+/* ---- the writer ------------------------------------------------------------ */
+
+struct _BimiJsonWriter {
+  GString *out;
+  guint depth;
+  /* per depth: whether a value was written at this level (the next needs a comma) */
+  gboolean filled[BIMI_BASE_JSON_WRITER_MAX_DEPTH + 1];
+  gboolean after_name; /* a member name was written: its value needs no comma */
+};
+
+BimiJsonWriter *
+bimi_json_writer_new(void)
+{
+  BimiJsonWriter *w = g_new0(BimiJsonWriter, 1);
+  w->out = g_string_sized_new(1024);
+  return w;
+}
+
+void
+bimi_json_writer_free(BimiJsonWriter *w)
+{
+  if (w == NULL)
+    return;
+  g_string_free(w->out, TRUE);
+  g_free(w);
+}
+
+const char *
+bimi_json_writer_get_text(BimiJsonWriter *w, gsize *len)
+{
+  g_return_val_if_fail(w != NULL, NULL);
+  if (len != NULL)
+    *len = w->out->len;
+  return w->out->str;
+}
+
+char *
+bimi_json_writer_steal_text(BimiJsonWriter *w)
+{
+  g_return_val_if_fail(w != NULL, NULL);
+  char *text = g_string_free(w->out, FALSE);
+  w->out = g_string_sized_new(1024);
+  w->depth = 0;
+  w->filled[0] = w->after_name = FALSE;
+  return text;
+}
+
+JsonNode *
+bimi_json_writer_get_node(BimiJsonWriter *w)
+{
+  g_return_val_if_fail(w != NULL, NULL);
+  if (w->out->len == 0 || w->depth != 0)
+    return NULL;
+  return json_from_string(w->out->str, NULL);
+}
+
+/* Before a value (or a member name): the comma that separates it from the previous one. */
 static void
-add_valid(JsonBuilder *b, const char *value)
+separate(BimiJsonWriter *w)
+{
+  if (w->after_name) {
+    w->after_name = FALSE;
+    return;
+  }
+  if (w->filled[w->depth])
+    g_string_append_c(w->out, ',');
+  w->filled[w->depth] = TRUE;
+}
+
+/* A JSON string as json-glib's generator escapes it (json_strescape() of json-glib
+ * 1.6): '"' and '\\' backslashed; \b \f \n \r \t named; the other bytes 0x01..0x1e
+ * and 0x7f as \u00XX (lowercase hex); everything else, 0x1f and bytes >= 0x80
+ * included, as it is. */
+static void
+append_escaped(GString *out, const char *s)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = s;
+
+  g_string_append_c(out, '"');
+  for (const char *p = s; *p != '\0'; p++) {
+    guchar c = (guchar) *p;
+    const char *named = NULL;
+    if (c != '"' && c != '\\' && (c >= 0x1f || c == 0) && c != 0x7f)
+      continue;
+    g_string_append_len(out, run, p - run);
+    run = p + 1;
+    switch (c) {
+    case '"':  named = "\\\""; break;
+    case '\\': named = "\\\\"; break;
+    case '\b': named = "\\b"; break;
+    case '\f': named = "\\f"; break;
+    case '\n': named = "\\n"; break;
+    case '\r': named = "\\r"; break;
+    case '\t': named = "\\t"; break;
+    default:
+      break;
+    }
+    if (named != NULL) {
+      g_string_append(out, named);
+    } else {
+      char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
+      g_string_append_len(out, u, sizeof u);
+    }
+  }
+  g_string_append_len(out, run, (gssize) strlen(run));
+  g_string_append_c(out, '"');
+}
+
+static void
+open_level(BimiJsonWriter *w, char bracket)
+{
+  separate(w);
+  if (w->depth >= BIMI_BASE_JSON_WRITER_MAX_DEPTH) {
+    g_critical("BimiJsonWriter: nested deeper than %u", BIMI_BASE_JSON_WRITER_MAX_DEPTH);
+    return;
+  }
+  g_string_append_c(w->out, bracket);
+  w->depth++;
+  w->filled[w->depth] = FALSE;
+}
+
+static void
+close_level(BimiJsonWriter *w, char bracket)
+{
+  g_return_if_fail(w->depth > 0);
+  g_string_append_c(w->out, bracket);
+  w->depth--;
+  w->after_name = FALSE;
+}
+
+void
+bimi_json_begin_object(BimiJsonWriter *w)
+{
+  open_level(w, '{');
+}
+
+void
+bimi_json_end_object(BimiJsonWriter *w)
+{
+  close_level(w, '}');
+}
+
+void
+bimi_json_begin_array(BimiJsonWriter *w)
+{
+  open_level(w, '[');
+}
+
+void
+bimi_json_end_array(BimiJsonWriter *w)
+{
+  close_level(w, ']');
+}
+
+void
+bimi_json_reopen_object(BimiJsonWriter *w)
+{
+  gsize len = w->out->len;
+
+  g_return_if_fail(len > 0 && w->out->str[len - 1] == '}' && w->depth < BIMI_BASE_JSON_WRITER_MAX_DEPTH);
+  g_string_truncate(w->out, len - 1);
+  w->depth++;
+  w->filled[w->depth] = w->out->str[len - 2] != '{';
+}
+
+void
+bimi_json_set_member_name(BimiJsonWriter *w, const char *name)
+{
+  separate(w);
+  append_escaped(w->out, name);
+  g_string_append_c(w->out, ':');
+  w->after_name = TRUE;
+}
+
+void
+bimi_json_add_string_value(BimiJsonWriter *w, const char *value)
+{
+  separate(w);
+  append_escaped(w->out, value != NULL ? value : "");
+}
+
+void
+bimi_json_add_int_value(BimiJsonWriter *w, gint64 value)
+{
+  separate(w);
+  g_string_append_printf(w->out, "%" G_GINT64_FORMAT, value);
+}
+
+void
+bimi_json_add_double_value(BimiJsonWriter *w, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  separate(w);
+  g_ascii_dtostr(buf, sizeof buf, value);
+  g_string_append(w->out, buf);
+  if (strpbrk(buf, ".eE") == NULL)
+    g_string_append(w->out, ".0");
+}
+
+void
+bimi_json_add_boolean_value(BimiJsonWriter *w, gboolean value)
+{
+  separate(w);
+  g_string_append(w->out, value ? "true" : "false");
+}
+
+void
+bimi_json_add_null_value(BimiJsonWriter *w)
+{
+  separate(w);
+  g_string_append(w->out, "null");
+}
+
+void
+bimi_json_add_value(BimiJsonWriter *w, JsonNode *node)
+{
+  g_autoptr(JsonNode) owned = node;
+  g_autofree char *text = NULL;
+
+  if (node == NULL) {
+    bimi_json_add_null_value(w);
+    return;
+  }
+  text = json_to_string(node, FALSE);
+  separate(w);
+  g_string_append(w->out, text);
+}
+
+
+static void
+add_valid(BimiJsonWriter *b, const char *value)
 {
   if (g_utf8_validate(value, -1, NULL)) {
-    json_builder_add_string_value(b, value);
+    bimi_json_add_string_value(b, value);
   } else {
     g_autofree char *valid = g_utf8_make_valid(value, -1);
-    json_builder_add_string_value(b, valid);
+    bimi_json_add_string_value(b, valid);
   }
 }
 
 void
-bimi_json_add_string_or_null(JsonBuilder *b, const char *name, const char *value)
+bimi_json_add_string_or_null(BimiJsonWriter *b, const char *name, const char *value)
 {
   g_return_if_fail(b != NULL && name != NULL);
-  json_builder_set_member_name(b, name);
+  bimi_json_set_member_name(b, name);
   if (value == NULL)
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
   else
     add_valid(b, value);
 }
 
 void
-bimi_json_add_strv(JsonBuilder *b, const char *name, char *const *values)
+bimi_json_add_strv(BimiJsonWriter *b, const char *name, char *const *values)
 {
   g_return_if_fail(b != NULL && name != NULL);
-  json_builder_set_member_name(b, name);
-  json_builder_begin_array(b);
+  bimi_json_set_member_name(b, name);
+  bimi_json_begin_array(b);
   for (guint i = 0; values != NULL && values[i] != NULL; i++)
     add_valid(b, values[i]);
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
 }
 
 void
-bimi_json_add_bytes(JsonBuilder *b, const char *name, const char *data, gsize len)
+bimi_json_add_bytes(BimiJsonWriter *b, const char *name, const char *data, gsize len)
 {
   const char *p = data != NULL ? data : "";
   g_autofree char *valid = g_utf8_make_valid(p, (gssize) len);
 
   g_return_if_fail(b != NULL && name != NULL);
-  json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, valid);
+  bimi_json_set_member_name(b, name);
+  bimi_json_add_string_value(b, valid);
   if (len > 0 && (!g_utf8_validate_len(p, len, NULL) || memchr(p, '\0', len) != NULL)) {
     g_autofree char *b64 = g_base64_encode((const guchar *) p, len);
     g_autofree char *b64_name = g_strconcat(name, "_base64", NULL);
-    json_builder_set_member_name(b, b64_name);
-    json_builder_add_string_value(b, b64);
+    bimi_json_set_member_name(b, b64_name);
+    bimi_json_add_string_value(b, b64);
   }
 }
 
 static void
-add_ptr_array(JsonBuilder *b, const GPtrArray *values)
+add_ptr_array(BimiJsonWriter *b, const GPtrArray *values)
 {
-  json_builder_begin_array(b);
+  bimi_json_begin_array(b);
   for (guint i = 0; values != NULL && i < values->len; i++)
     add_valid(b, g_ptr_array_index(values, i));
-  json_builder_end_array(b);
+  bimi_json_end_array(b);
 }
 
 /* Adds the value of one member, taking its argument(s) from @ap; FALSE on a
  * letter outside the format. */
 static gboolean
-add_value(JsonBuilder *b, char kind, gboolean present, va_list *ap)
+add_value(BimiJsonWriter *b, char kind, gboolean present, va_list *ap)
 {
   switch (kind) {
   case 's': {
@@ -73,48 +304,48 @@ add_value(JsonBuilder *b, char kind, gboolean present, va_list *ap)
     if (present && s != NULL)
       add_valid(b, s);
     else
-      json_builder_add_null_value(b);
+      bimi_json_add_null_value(b);
     return TRUE;
   }
   case 'b': {
     gboolean v = va_arg(*ap, gboolean);
-    present ? json_builder_add_boolean_value(b, v) : json_builder_add_null_value(b);
+    present ? bimi_json_add_boolean_value(b, v) : bimi_json_add_null_value(b);
     return TRUE;
   }
   case 'i': {
     int v = va_arg(*ap, int);
-    present ? json_builder_add_int_value(b, v) : json_builder_add_null_value(b);
+    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
     return TRUE;
   }
   case 'u': {
     guint v = va_arg(*ap, guint);
-    present ? json_builder_add_int_value(b, v) : json_builder_add_null_value(b);
+    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
     return TRUE;
   }
   case 'I': {
     gint64 v = va_arg(*ap, gint64);
-    present ? json_builder_add_int_value(b, v) : json_builder_add_null_value(b);
+    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
     return TRUE;
   }
   case 'v': {
     char *const *v = va_arg(*ap, char *const *);
     if (!present) {
-      json_builder_add_null_value(b);
+      bimi_json_add_null_value(b);
       return TRUE;
     }
-    json_builder_begin_array(b);
+    bimi_json_begin_array(b);
     for (guint i = 0; v != NULL && v[i] != NULL; i++)
       add_valid(b, v[i]);
-    json_builder_end_array(b);
+    bimi_json_end_array(b);
     return TRUE;
   }
   case 'p': {
     const GPtrArray *v = va_arg(*ap, const GPtrArray *);
-    present ? add_ptr_array(b, v) : json_builder_add_null_value(b);
+    present ? add_ptr_array(b, v) : bimi_json_add_null_value(b);
     return TRUE;
   }
   case 'n':
-    json_builder_add_null_value(b);
+    bimi_json_add_null_value(b);
     return TRUE;
   default:
     return FALSE;
@@ -122,7 +353,7 @@ add_value(JsonBuilder *b, char kind, gboolean present, va_list *ap)
 }
 
 void
-bimi_json_add_members(JsonBuilder *b, const char *format, ...)
+bimi_json_add_members(BimiJsonWriter *b, const char *format, ...)
 {
   va_list ap;
 
@@ -132,12 +363,12 @@ bimi_json_add_members(JsonBuilder *b, const char *format, ...)
     if (g_ascii_isspace(*f))
       continue;
     if (*f == '}') {
-      json_builder_end_object(b);
+      bimi_json_end_object(b);
       continue;
     }
-    json_builder_set_member_name(b, va_arg(ap, const char *));
+    bimi_json_set_member_name(b, va_arg(ap, const char *));
     if (*f == '{') {
-      json_builder_begin_object(b);
+      bimi_json_begin_object(b);
       continue;
     }
     gboolean present = TRUE;

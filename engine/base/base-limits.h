@@ -11,6 +11,10 @@
  *  (address lists, Authentication-Results, Received). Real mail nests < 3. */
 #define BIMI_BASE_MAX_COMMENT_DEPTH 16u
 
+/** Deepest nesting of arrays and objects a BimiJsonWriter takes (engine/base/base-json,
+ *  issue 21); deeper is a programmer error. The deepest result object nests 5. */
+#define BIMI_BASE_JSON_WRITER_MAX_DEPTH 64u
+
 /** Longest domain name in presentation form without the trailing dot, in
  *  bytes (RFC 1035 §2.3.4: 255 octets in wire form). */
 #define BIMI_BASE_DNS_MAX_NAME_BYTES 253u
