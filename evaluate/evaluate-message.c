@@ -9,7 +9,9 @@
  * discovery (spec §3, §4; the override counts as a pass only with [policy]
  * bimi_accept_arc_override) → logo and evidence (evaluate-evidence.c) → the
  * decision → one Authentication-Results value (RFC 8601 §2.2, §2.7; bimi= per
- * spec §9.1).
+ * spec §9.1) → the consent-aware filter (evaluate/filter.h, issue 17: written
+ * after the A-R, which never depends on the consent) → the report record of
+ * the applied disposition ([report] db).
  *
  * Envelope: the request's; when it has none and [auth] trusted_receivers is
  * set, the topmost Received field written by one of them (engine/received).

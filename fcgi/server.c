@@ -1,15 +1,22 @@
 /* fcgi/server.c — listener, dispatcher, work queue, workers, signals.
  *
  * Threads and who owns a connection (its fd) when:
- *   main (dispatcher)  accepts, polls idle connections with epoll (EPOLLONESHOT),
- *                      and hands a readable one to the work queue — or, when
- *                      more than [server] max_queue are already waiting, to the
- *                      overload queue. Reads signals from a signalfd.
+ *   main (dispatcher)  accepts, polls the connections in its hands with epoll
+ *                      (edge-triggered; each connection stays registered from
+ *                      accept to close), and hands one whose request is whole to
+ *                      the work queue — or, when more than [server] max_queue are
+ *                      already waiting, to the overload queue. Reads signals from
+ *                      a signalfd.
  *   workers            pop a connection, run ONE request on it with libfcgi
  *                      (FCGX_InitRequest once, then per request: set ipcFd,
  *                      FCGX_Accept_r reads the request from that open fd),
- *                      FCGX_Finish_r, then give a kept connection back to the
- *                      dispatcher through a pipe, or close it.
+ *                      FCGX_Finish_r, then give the connection back, kept or
+ *                      closed: a lock-free stack the dispatcher takes whole, woken
+ *                      by an eventfd only when the stack was empty (issue 21: no
+ *                      pipe write, epoll_ctl DEL/ADD pair or allocation per
+ *                      request). EPOLL_CTL_MOD re-arms a kept connection, which
+ *                      raises an event at once if its next request came while a
+ *                      worker had it.
  *   overload           the same for the overload queue: 503 + Retry-After.
  *   reload             SIGHUP: reads the configuration, builds a new evaluator,
  *                      swaps it in; requests in flight finish on the old one.
@@ -46,6 +53,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -63,18 +71,24 @@ G_DEFINE_QUARK(bimi-fcgi-server-error-quark, bimi_fcgi_server_error)
 /* After accept(2) fails for lack of descriptors, the listener rests this long, ms. */
 #define ACCEPT_BACKOFF_MS 100
 
-typedef struct {
+/* One FastCGI connection, from accept to close. It stays registered with epoll all
+ * along: its event carries its fd and generation (conn_key()), looked up in the
+ * dispatcher's table conns[fd], so a late event never reaches a connection that
+ * has gone or a successor on the same fd. In the dispatcher's hands (in_hand):
+ * kept alive between requests, or a request arriving; otherwise a worker has it,
+ * or it is on the returned stack. */
+typedef struct Conn Conn;
+struct Conn {
   int fd;
-  gint64 ready_us; /* when the dispatcher saw the request arrive */
-} Conn;
-
-/* A connection in the dispatcher's hands: kept alive between requests, or a request arriving. */
-typedef struct {
-  int fd;
-  gint64 started_us; /* first byte of a request seen (monotonic), 0: none yet */
-  gsize need;        /* bytes that must be waiting before the next look */
-  GList link;        /* in lru: head = in the dispatcher's hands the longest */
-} Idle;
+  guint32 gen;       /* != 0 */
+  gboolean in_hand;  /* dispatcher only */
+  gboolean closed;   /* set by the worker that closed it before returning it: to be freed */
+  gint64 started_us; /* dispatcher only: first byte of a request seen (monotonic), 0: none yet */
+  gsize need;        /* dispatcher only: bytes that must be waiting before the next look */
+  gint64 ready_us;   /* when the dispatcher saw the request arrive (read by the worker) */
+  GList link;        /* dispatcher only: in lru while in hand; head = in hand the longest */
+  Conn *next;        /* on the returned stack */
+};
 
 /* Popped by a worker: stop. */
 static Conn stop_item;
@@ -94,7 +108,8 @@ struct _BimiFcgiServer {
   ino_t unix_ino;
   int epoll_fd;
   int signal_fd;
-  int handback[2];            /* workers write kept fds, the dispatcher reads */
+  int wake_fd;                /* eventfd: a worker returned connections to an empty stack */
+  Conn *returned;             /* atomic: stack of connections workers are done with (kept or closed) */
 
   GAsyncQueue *work;
   GAsyncQueue *overload;
@@ -107,8 +122,10 @@ struct _BimiFcgiServer {
   gint busy;                  /* atomic: requests running */
   gint pending;               /* atomic: requests queued or running */
   gint stopping;              /* atomic */
-  GHashTable *idle;           /* dispatcher only: fd → Idle, connections polled */
-  GQueue lru;                 /* dispatcher only: the Idle, oldest first */
+  Conn **conns;               /* dispatcher only: fd → its connection (n_fds slots, grown on demand) */
+  guint n_fds;
+  guint32 last_gen;           /* dispatcher only */
+  GQueue lru;                 /* dispatcher only: the connections in hand, oldest first */
   guchar *peek;               /* dispatcher only: BIMI_SERVER_READAHEAD_BYTES */
   gint64 sweep_us;            /* dispatcher only: last look for overdue requests */
   guint max_conns;            /* BIMI_SERVER_MAX_CONNECTIONS, or less when RLIMIT_NOFILE is lower */
@@ -351,15 +368,35 @@ close_conn(BimiFcgiServer *s, int fd, gboolean linger)
   g_atomic_int_add(&s->n_conns, -1);
 }
 
-static void
-hand_back(BimiFcgiServer *s, int fd)
+/* Its epoll event data: generation above, fd below (the listener, signalfd and
+ * eventfd have generation 0). */
+static guint64
+conn_key(const Conn *c)
 {
-  ssize_t n;
-  do
-    n = write(s->handback[1], &fd, sizeof fd);
-  while (n < 0 && errno == EINTR);
-  if (n != (ssize_t) sizeof fd)
-    close_conn(s, fd, FALSE);
+  return (guint64) c->gen << 32 | (guint32) c->fd;
+}
+
+/* A worker is done with @c (kept: give it back; @closed: freed by the dispatcher).
+ * Lock-free push (many workers, one dispatcher that takes the whole stack); the
+ * dispatcher is woken only when the stack was empty, so under load one wake-up
+ * returns many connections. After the push @c is the dispatcher's. */
+static void
+give_back(BimiFcgiServer *s, Conn *c, gboolean closed)
+{
+  Conn *head;
+
+  c->closed = closed;
+  do {
+    head = g_atomic_pointer_get(&s->returned);
+    c->next = head;
+  } while (!g_atomic_pointer_compare_and_exchange(&s->returned, head, c));
+  if (head == NULL) {
+    guint64 one = 1;
+    ssize_t n;
+    do
+      n = write(s->wake_fd, &one, sizeof one);
+    while (n < 0 && errno == EINTR); /* EAGAIN: the counter is full, the dispatcher wakes anyway */
+  }
 }
 
 /* One request on @c with @req; then the connection goes back to the dispatcher or is closed. */
@@ -374,7 +411,8 @@ serve(BimiFcgiServer *s, FCGX_Request *req, Conn *c, gboolean overload)
   req->keepConnection = 1;
   if (FCGX_Accept_r(req) < 0) {
     req->ipcFd = -1;
-    g_atomic_int_add(&s->n_conns, -1);
+    g_atomic_int_add(&s->n_conns, -1); /* libfcgi closed it (and so epoll forgot it) */
+    give_back(s, c, TRUE);
     return;
   }
   gboolean peer_keeps = req->keepConnection != 0;
@@ -389,12 +427,16 @@ serve(BimiFcgiServer *s, FCGX_Request *req, Conn *c, gboolean overload)
   FCGX_Finish_r(req);
   int fd = req->ipcFd;
   req->ipcFd = -1;
-  if (fd < 0)
+  if (fd < 0) {
     g_atomic_int_add(&s->n_conns, -1);
-  else if (body_done && peer_keeps && !g_atomic_int_get(&s->stopping))
-    hand_back(s, fd);
-  else
+    give_back(s, c, TRUE);
+  } else if (body_done && peer_keeps && !g_atomic_int_get(&s->stopping)) {
+    give_back(s, c, FALSE);
+  } else {
+    epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, fd, NULL); /* before close: a forked child may hold a copy */
     close_conn(s, fd, !body_done);
+    give_back(s, c, TRUE);
+  }
 }
 
 typedef struct {
@@ -419,7 +461,6 @@ worker_main(gpointer data)
     serve(s, &req, c, args->overload);
     g_atomic_int_add(&s->busy, -1);
     g_atomic_int_add(&s->pending, -1);
-    g_free(c);
   }
   g_free(args);
   return NULL;
@@ -427,39 +468,78 @@ worker_main(gpointer data)
 
 /* ---- the dispatcher ----------------------------------------------------- */
 
-/* Takes @fd into the dispatcher's hands. Edge-triggered: a request that is
- * not all there wakes the dispatcher again only when more bytes arrive. */
+/* Into the dispatcher's hands: polled for its next request. */
+static void
+take_in_hand(BimiFcgiServer *s, Conn *c)
+{
+  c->in_hand = TRUE;
+  c->started_us = 0;
+  c->need = 0;
+  c->link.data = c;
+  g_queue_push_tail_link(&s->lru, &c->link);
+}
+
+/* A new connection @fd, registered with epoll for good. Edge-triggered: a request
+ * that is not all there wakes the dispatcher again only when more bytes arrive. */
 static void
 watch(BimiFcgiServer *s, int fd)
 {
-  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.fd = fd };
+  Conn *c;
+
+  if ((guint) fd >= s->n_fds) {
+    guint n = MAX(s->n_fds * 2, (guint) fd + 1);
+    s->conns = g_renew(Conn *, s->conns, n);
+    memset(s->conns + s->n_fds, 0, (n - s->n_fds) * sizeof *s->conns);
+    s->n_fds = n;
+  }
+  c = g_new0(Conn, 1);
+  c->fd = fd;
+  if (++s->last_gen == 0)
+    s->last_gen = 1;
+  c->gen = s->last_gen;
+  struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = conn_key(c) };
   if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
     g_warning("epoll_ctl(%d): %s", fd, g_strerror(errno));
     close_conn(s, fd, FALSE);
+    g_free(c);
     return;
   }
-  Idle *it = g_new0(Idle, 1);
-  it->fd = fd;
-  it->link.data = it;
-  g_queue_push_tail_link(&s->lru, &it->link);
-  g_hash_table_insert(s->idle, GINT_TO_POINTER(fd), it);
+  s->conns[fd] = c;
+  take_in_hand(s, c);
 }
 
-/* Out of the dispatcher's hands (to a worker, or to be closed). */
+/* Out of the dispatcher's hands, to a worker (still registered with epoll:
+ * its events are ignored until the worker gives it back). */
 static void
-forget(BimiFcgiServer *s, Idle *it)
+forget(BimiFcgiServer *s, Conn *c)
 {
-  epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, it->fd, NULL);
-  g_queue_unlink(&s->lru, &it->link);
-  g_hash_table_remove(s->idle, GINT_TO_POINTER(it->fd)); /* frees it */
+  g_queue_unlink(&s->lru, &c->link);
+  c->in_hand = FALSE;
+}
+
+/* Frees @c, a connection out of the lru whose fd is closed or about to be. */
+static void
+conn_free(BimiFcgiServer *s, Conn *c)
+{
+  if ((guint) c->fd < s->n_fds && s->conns[c->fd] == c)
+    s->conns[c->fd] = NULL;
+  g_free(c);
+}
+
+/* Closes @c, out of the lru. */
+static void
+drop_conn(BimiFcgiServer *s, Conn *c)
+{
+  epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+  close_conn(s, c->fd, FALSE);
+  conn_free(s, c);
 }
 
 static void
-forget_and_close(BimiFcgiServer *s, Idle *it)
+forget_and_close(BimiFcgiServer *s, Conn *c)
 {
-  int fd = it->fd;
-  forget(s, it);
-  close_conn(s, fd, FALSE);
+  forget(s, c);
+  drop_conn(s, c);
 }
 
 static void
@@ -483,7 +563,7 @@ accept_all(BimiFcgiServer *s)
     if ((guint) g_atomic_int_get(&s->n_conns) >= s->max_conns) {
       /* Full: the connection idle the longest makes room (nginx opens another
        * when it needs one); only when none is idle is the new one refused. */
-      Idle *oldest = g_queue_peek_head(&s->lru);
+      Conn *oldest = g_queue_peek_head(&s->lru);
       bimi_fcgi_metrics_count_dropped(s->metrics);
       if (oldest == NULL) {
         close(fd);
@@ -505,7 +585,7 @@ accept_all(BimiFcgiServer *s)
 /* Whether the request waiting on @it is ready for a worker (see the top of the
  * file); closes the connection when it never can be. */
 static gboolean
-request_ready(BimiFcgiServer *s, Idle *it, guint32 events)
+request_ready(BimiFcgiServer *s, Conn *it, guint32 events)
 {
   int waiting = 0;
   gboolean peer_done = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
@@ -557,48 +637,69 @@ request_ready(BimiFcgiServer *s, Idle *it, guint32 events)
 }
 
 static void
-dispatch(BimiFcgiServer *s, int fd, guint32 events)
+dispatch(BimiFcgiServer *s, guint64 key, guint32 events)
 {
-  Idle *it = g_hash_table_lookup(s->idle, GINT_TO_POINTER(fd));
+  guint fd = (guint) (key & G_MAXUINT32);
+  Conn *c = fd < s->n_fds ? s->conns[fd] : NULL;
 
-  if (it == NULL || !request_ready(s, it, events))
-    return;
-  forget(s, it);
-  Conn *c = g_new(Conn, 1);
-  c->fd = fd;
+  if (c == NULL || c->gen != (guint32) (key >> 32) || !c->in_hand || !request_ready(s, c, events))
+    return; /* gone, a successor's fd, with a worker (the give-back re-arms it), or not whole yet */
+  forget(s, c);
   c->ready_us = g_get_monotonic_time();
   gint max_queue = g_atomic_int_get(&s->max_queue);
   gint waiting = g_async_queue_length(s->work);
   if (waiting < max_queue) {
     g_atomic_int_inc(&s->pending);
     g_async_queue_push(s->work, c);
-    g_debug("connection %d: request queued (%d waiting before it)", fd, MAX(waiting, 0));
+    g_debug("connection %u: request queued (%d waiting before it)", fd, MAX(waiting, 0));
     return;
   }
   /* More than max_queue waiting: answer 503 quickly, without evaluating. */
   bimi_fcgi_metrics_count_rejected(s->metrics);
   if (g_async_queue_length(s->overload) >= max_queue) {
     bimi_fcgi_metrics_count_dropped(s->metrics);
-    g_free(c);
-    close_conn(s, fd, FALSE);
+    drop_conn(s, c);
     return;
   }
   g_atomic_int_inc(&s->pending);
   g_async_queue_push(s->overload, c);
 }
 
+/* Takes the connections workers gave back: closed ones are freed, kept ones are
+ * polled again. EPOLL_CTL_MOD re-arms a kept one: an event is queued at once when
+ * its next request has already arrived (its edge came while a worker had it). */
 static void
 take_back(BimiFcgiServer *s)
 {
-  int fds[64];
-  ssize_t n;
+  guint64 count;
+  Conn *list, *rev = NULL;
 
-  while ((n = read(s->handback[0], fds, sizeof fds)) > 0) {
-    for (gsize i = 0; i < (gsize) n / sizeof fds[0]; i++) {
-      if (g_atomic_int_get(&s->stopping))
-        close_conn(s, fds[i], FALSE);
-      else
-        watch(s, fds[i]);
+  /* Read the eventfd before taking the stack: a push after the take writes it again. */
+  while (read(s->wake_fd, &count, sizeof count) < 0 && errno == EINTR)
+    ;
+  list = g_atomic_pointer_exchange(&s->returned, NULL);
+  while (list != NULL) { /* oldest first */
+    Conn *next = list->next;
+    list->next = rev;
+    rev = list;
+    list = next;
+  }
+  for (Conn *c = rev, *next; c != NULL; c = next) {
+    next = c->next;
+    c->next = NULL;
+    if (c->closed) {
+      conn_free(s, c);
+      continue;
+    }
+    if (g_atomic_int_get(&s->stopping)) {
+      drop_conn(s, c);
+      continue;
+    }
+    take_in_hand(s, c);
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = conn_key(c) };
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
+      g_warning("epoll_ctl(%d): %s", c->fd, g_strerror(errno));
+      forget_and_close(s, c);
     }
   }
 }
@@ -615,7 +716,7 @@ sweep_overdue(BimiFcgiServer *s, gint64 now)
     return;
   s->sweep_us = now;
   while (l != NULL) {
-    Idle *it = l->data;
+    Conn *it = l->data;
     l = l->next;
     if (it->started_us != 0 && now - it->started_us > limit) {
       g_message("connection %d: request not complete after %u s; closed", it->fd, BIMI_SERVER_REQUEST_TIMEOUT_S);
@@ -742,7 +843,7 @@ bimi_fcgi_server_new(const char *config_path, BimiEvaluator *evaluator, GError *
   BimiFcgiListen l;
   sigset_t set;
 
-  s->listen_fd = s->epoll_fd = s->signal_fd = s->handback[0] = s->handback[1] = -1;
+  s->listen_fd = s->epoll_fd = s->signal_fd = s->wake_fd = -1;
   g_mutex_init(&s->lock);
   g_mutex_init(&s->reload_lock);
   s->config_path = g_strdup(config_path);
@@ -754,7 +855,8 @@ bimi_fcgi_server_new(const char *config_path, BimiEvaluator *evaluator, GError *
   s->max_message_bytes = (gint) config->server_max_message_bytes;
   s->max_conns = connection_bound();
   s->metrics = bimi_fcgi_metrics_new();
-  s->idle = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  s->n_fds = 1024;
+  s->conns = g_new0(Conn *, s->n_fds);
   g_queue_init(&s->lru);
   s->peek = g_malloc(BIMI_SERVER_READAHEAD_BYTES);
   s->work = g_async_queue_new();
@@ -793,17 +895,15 @@ bimi_fcgi_server_new(const char *config_path, BimiEvaluator *evaluator, GError *
   sigaddset(&set, SIGHUP);
   s->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  if (s->signal_fd < 0 || s->epoll_fd < 0 || pipe2(s->handback, O_CLOEXEC | O_NONBLOCK) != 0) {
-    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_SYSTEM, "signalfd/epoll/pipe: %s",
+  s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (s->signal_fd < 0 || s->epoll_fd < 0 || s->wake_fd < 0) {
+    g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_SYSTEM, "signalfd/epoll/eventfd: %s",
                 g_strerror(errno));
     return NULL;
   }
-  /* The write end blocks (a worker must not lose a connection to EAGAIN); it
-   * never has to: the pipe holds 16k descriptors, more than MAX_CONNECTIONS. */
-  fcntl(s->handback[1], F_SETFL, 0);
-  int fds[] = { s->listen_fd, s->signal_fd, s->handback[0] };
+  int fds[] = { s->listen_fd, s->signal_fd, s->wake_fd };
   for (guint i = 0; i < G_N_ELEMENTS(fds); i++) {
-    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (guint64) fds[i] }; /* generation 0 */
     if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fds[i], &ev) != 0) {
       g_set_error(error, BIMI_FCGI_SERVER_ERROR, BIMI_FCGI_SERVER_ERROR_SYSTEM, "epoll_ctl: %s", g_strerror(errno));
       return NULL;
@@ -863,7 +963,7 @@ begin_shutdown(BimiFcgiServer *s)
   /* Idle kept-alive connections that carry no request are closed now; one
    * whose request has started to arrive is served (then closed). */
   for (GList *l = s->lru.head; l != NULL;) {
-    Idle *idle = l->data;
+    Conn *idle = l->data;
     l = l->next;
     if (!has_input(idle->fd))
       forget_and_close(s, idle);
@@ -919,10 +1019,11 @@ bimi_fcgi_server_run(BimiFcgiServer *s)
       break;
     }
     for (int i = 0; i < n; i++) {
-      int fd = events[i].data.fd;
-      if (fd == s->listen_fd)
+      guint64 key = events[i].data.u64;
+      int fd = key >> 32 == 0 ? (int) key : -1;
+      if (fd >= 0 && fd == s->listen_fd)
         accept_all(s);
-      else if (fd == s->handback[0])
+      else if (fd >= 0 && fd == s->wake_fd)
         take_back(s);
       else if (fd == s->signal_fd) {
         if (read_signals(s) && deadline == 0) {
@@ -931,20 +1032,20 @@ bimi_fcgi_server_run(BimiFcgiServer *s)
           begin_shutdown(s);
           deadline = g_get_monotonic_time() + (gint64) s->shutdown_timeout_ms * 1000;
         }
-      } else {
-        dispatch(s, fd, events[i].events);
+      } else if (fd < 0) {
+        dispatch(s, key, events[i].events);
       }
     }
     if (s->lru.length > 0)
       sweep_overdue(s, g_get_monotonic_time());
     if (s->accept_resume_us != 0 && deadline == 0 && g_get_monotonic_time() >= s->accept_resume_us) {
-      struct epoll_event ev = { .events = EPOLLIN, .data.fd = s->listen_fd };
+      struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (guint64) s->listen_fd };
       epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->listen_fd, &ev);
       s->accept_resume_us = 0;
     }
     if (deadline != 0) {
       /* Done when nothing runs or waits, and no connection kept for its request is left. */
-      if (g_atomic_int_get(&s->pending) == 0 && g_hash_table_size(s->idle) == 0)
+      if (g_atomic_int_get(&s->pending) == 0 && s->lru.length == 0 && g_atomic_pointer_get(&s->returned) == NULL)
         break;
       if (g_get_monotonic_time() >= deadline) {
         /* Workers are still inside requests: freeing what they use is not an
@@ -981,12 +1082,21 @@ bimi_fcgi_server_free(BimiFcgiServer *s)
   if (s->listen_fd >= 0)
     close(s->listen_fd);
   unlink_own_socket(s);
-  for (GList *l = s->lru.head; l != NULL; l = l->next)
-    close(((Idle *) l->data)->fd);
-  if (s->idle != NULL)
-    g_hash_table_unref(s->idle); /* frees the Idle */
+  /* The workers are gone: every connection is either given back or in hand. */
+  for (Conn *c = s->returned, *next; c != NULL; c = next) {
+    next = c->next;
+    if (!c->closed)
+      close(c->fd);
+    g_free(c);
+  }
+  for (GList *l = s->lru.head, *next; l != NULL; l = next) {
+    next = l->next;
+    close(((Conn *) l->data)->fd);
+    g_free(l->data);
+  }
+  g_free(s->conns);
   g_free(s->peek);
-  int fds[] = { s->epoll_fd, s->signal_fd, s->handback[0], s->handback[1] };
+  int fds[] = { s->epoll_fd, s->signal_fd, s->wake_fd };
   for (guint i = 0; i < G_N_ELEMENTS(fds); i++)
     if (fds[i] >= 0)
       close(fds[i]);

@@ -343,14 +343,15 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
   g_return_val_if_fail(db != NULL && r != NULL, FALSE);
   if (inserted != NULL)
     *inserted = FALSE;
-  if (sqlite3_prepare_v2(h,
+  st = bimi_report_db_prepare_cached(db,
                          "INSERT INTO evaluation (dedup_key, row_key, time, source_ip, header_from, envelope_from,"
                          " envelope_to, policy_domain, discovery_method, p, sp, np, adkim, aspf, testing, fo, rua,"
                          " dmarc_result, disposition, dkim_aligned, spf_aligned, spf_domain, spf_scope, spf_result)"
                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
                          " ON CONFLICT (dedup_key) DO NOTHING",
-                         -1, &st, NULL) != SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "prepare insert evaluation");
+                         "insert evaluation", error);
+  if (st == NULL)
+    return FALSE;
   bimi_report_db_bind_text(st, i++, r->dedup_key);
   bimi_report_db_bind_text(st, i++, r->row_key);
   sqlite3_bind_int64(st, i++, r->time);
@@ -376,7 +377,7 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
   bimi_report_db_bind_text(st, i++, r->spf_scope);
   bimi_report_db_bind_text(st, i++, r->spf_result);
   rc = sqlite3_step(st);
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   if (rc != SQLITE_DONE)
     return bimi_report_db_set_error(db, error, "insert evaluation");
   if (sqlite3_changes(h) == 0)
@@ -385,11 +386,12 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
 
   for (guint k = 0; k < r->dkim->len; k++) {
     const BimiReportDkimAuth *a = g_ptr_array_index(r->dkim, k);
-    if (sqlite3_prepare_v2(h,
-                           "INSERT INTO evaluation_dkim (evaluation_id, position, domain, selector, result,"
-                           " human_result) VALUES (?,?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
-      return bimi_report_db_set_error(db, error, "prepare insert evaluation_dkim");
+    st = bimi_report_db_prepare_cached(db,
+                                       "INSERT INTO evaluation_dkim (evaluation_id, position, domain, selector,"
+                                       " result, human_result) VALUES (?,?,?,?,?,?)",
+                                       "insert evaluation_dkim", error);
+    if (st == NULL)
+      return FALSE;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, (int) k);
     bimi_report_db_bind_text(st, 3, a->domain);
@@ -397,23 +399,24 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
     bimi_report_db_bind_text(st, 5, a->result);
     bimi_report_db_bind_text(st, 6, a->human_result);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc != SQLITE_DONE)
       return bimi_report_db_set_error(db, error, "insert evaluation_dkim");
   }
   for (guint k = 0; k < r->reasons->len; k++) {
     const BimiReportReason *x = g_ptr_array_index(r->reasons, k);
-    if (sqlite3_prepare_v2(h,
-                           "INSERT INTO evaluation_reason (evaluation_id, position, type, comment)"
-                           " VALUES (?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
-      return bimi_report_db_set_error(db, error, "prepare insert evaluation_reason");
+    st = bimi_report_db_prepare_cached(db,
+                                       "INSERT INTO evaluation_reason (evaluation_id, position, type, comment)"
+                                       " VALUES (?,?,?,?)",
+                                       "insert evaluation_reason", error);
+    if (st == NULL)
+      return FALSE;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, (int) k);
     bimi_report_db_bind_text(st, 3, x->type);
     bimi_report_db_bind_text(st, 4, x->comment);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc != SQLITE_DONE)
       return bimi_report_db_set_error(db, error, "insert evaluation_reason");
   }

@@ -6,7 +6,6 @@
  */
 #include "report/report-db.h"
 
-#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <errno.h>
@@ -20,6 +19,7 @@ G_DEFINE_QUARK(bimi-report-db-error-quark, bimi_report_db_error)
 struct BimiReportDb {
   sqlite3 *db;
   char *path;
+  GHashTable *statements; /* SQL text → sqlite3_stmt *, prepared once (bimi_report_db_prepare_cached()) */
 };
 
 gboolean
@@ -102,6 +102,29 @@ bimi_report_db_path(BimiReportDb *db)
   return db->path;
 }
 
+sqlite3_stmt *
+bimi_report_db_prepare_cached(BimiReportDb *db, const char *sql, const char *what, GError **error)
+{
+  sqlite3_stmt *st;
+
+  g_return_val_if_fail(db != NULL && sql != NULL && what != NULL, NULL);
+  if (db->statements == NULL)
+    db->statements = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  st = g_hash_table_lookup(db->statements, sql);
+  if (st != NULL) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+  }
+  if (sqlite3_prepare_v3(db->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    g_autofree char *msg = g_strconcat("prepare ", what, NULL);
+    bimi_report_db_set_error(db, error, msg);
+    return NULL;
+  }
+  g_hash_table_insert(db->statements, g_strdup(sql), st);
+  return st;
+}
+
 void
 bimi_report_db_close(BimiReportDb *db)
 {
@@ -111,10 +134,13 @@ bimi_report_db_close(BimiReportDb *db)
     return;
   if (db->db != NULL) {
     while ((st = sqlite3_next_stmt(db->db, NULL)) != NULL)
-      sqlite3_finalize(st);
+      sqlite3_finalize(st); /* the cached statements too */
     sqlite3_close(db->db);
   }
-  BIMI_FREE_ALL(db->path, db);
+  if (db->statements != NULL)
+    g_hash_table_unref(db->statements);
+  g_free(db->path);
+  g_free(db);
 }
 
 /* Creates @path with mode 0640 when it does not exist, so that SQLite (which

@@ -13,11 +13,15 @@
 # then: consent=spam and an over-long consent are 400 with field "consent"; the report database
 # records the spoof's applied disposition (none, local_policy with the consent comment), and
 # `bimi evaluate --consent dmarc --report-db` records reject; /bimi/v1/metrics counts recommended and
-# applied actions exactly.
+# applied actions exactly; the demo inbox in headless Chromium: with the "Filter spoofed mail" switch off (the
+# default) every message is in the inbox and the spoof shows its warning label, with ?filter=on the spoof is in the
+# Spam view (the no-PTR message is not: the switch is the dmarc filter), and a click on the switch moves it there
+# (the page asks again with consent=dmarc, seen in the front's access log).
 #
 # TAP, run by `make check`. The stack is stopped in every exit path; a stack that does not start is a
 # failure, not a skip.
 import atexit
+import html.parser
 import json
 import os
 import shutil
@@ -33,7 +37,7 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
-from harness import Tap, bail, free_port  # noqa: E402
+from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, free_port  # noqa: E402
 
 os.chdir(ROOT)
 BUILD = os.environ.get('BIMI_BUILD', 'build/obj/release')
@@ -139,6 +143,98 @@ def report_rows(db, source_ip):
         time.sleep(0.2)
 
 
+class FolderDom(html.parser.HTMLParser):
+    """Each element with data-file: its attributes, its text, and the id of the nearest enclosing list
+    (<ol id="inbox"> or <ol id="spam">) — where the page really put the row."""
+
+    VOID = {'area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr'}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []     # (tag, id or None, row or None)
+        self.rows = {}
+        self.body = {}
+        self.switch = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'body':
+            self.body = a
+        if tag == 'input' and a.get('id') == 'filter-switch':
+            self.switch = a
+        if tag in self.VOID:
+            return
+        row = None
+        if 'data-file' in a:
+            lists = [i for (_, i, _) in self.stack if i in ('inbox', 'spam')]
+            row = {'attrs': a, 'list': lists[-1] if lists else None, 'text': ''}
+            self.rows[a['data-file']] = row
+        self.stack.append((tag, a.get('id'), row))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        while self.stack:
+            t, _, _ = self.stack.pop()
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        for _, _, row in self.stack:
+            if row is not None:
+                row['text'] += data
+
+
+def page_problems(dom, manifest, on):
+    """What is wrong with the dumped inbox for the switch state @on."""
+    p = []
+    want_state = 'on' if on else 'off'
+    if dom.body.get('data-ready') != 'true' or dom.body.get('data-filter') != want_state:
+        p.append(f"body {dom.body}: want data-ready true, data-filter {want_state}")
+    if dom.switch is None or dom.switch.get('role') != 'switch':
+        p.append(f'switch input {dom.switch}: want <input id="filter-switch" role="switch">')
+    for entry in manifest:
+        exp = entry['expect']['filter']
+        row = dom.rows.get(entry['file'])
+        if row is None:
+            p.append(f"{entry['file']}: no row")
+            continue
+        a = row['attrs']
+        applied, _ = want_applied(exp, ['dmarc'] if on else [])
+        folder = 'inbox' if applied == 'deliver' else 'spam'
+        got = (a.get('data-state'), a.get('data-filter-recommended'), a.get('data-filter-applied'),
+               a.get('data-label'), a.get('data-folder'), row['list'])
+        want = ('done', exp['recommended'], applied, exp['label'] or '', folder, folder)
+        if got != want:
+            p.append(f"{entry['file']}: (state, recommended, applied, label, data-folder, list) {got}, want {want}")
+        if exp['label'] and 'Failed sender authentication' not in row['text'] and 'verified host name' not in row['text']:
+            p.append(f"{entry['file']}: the warning text is not shown: {row['text']!r}")
+    return p
+
+
+def page_tests(base, tmp, manifest, stack):
+    """The demo inbox's "Filter spoofed mail" switch in headless Chromium: off by default, on by ?filter=on,
+    and switched on by a click on the switch itself (the page re-asks the service with consent=dmarc)."""
+    for name, query, on in (('switch off (the default): the spoof stays in the inbox with its warning', '/', False),
+                            ('switch on (?filter=on): the spoof is in the Spam view, the no-PTR message is not',
+                             '/?filter=on', True),
+                            ('a click on the switch (off → on) moves the spoof to Spam',
+                             '/?filter=off&click-filter=1', True)):
+        rc, out, err = chromium(['--dump-dom', base + query], tmp, 'filter', (1100, 800))
+        dom = FolderDom()
+        dom.feed(out.decode('utf-8', errors='replace'))
+        dom.close()
+        problems = page_problems(dom, manifest, on)
+        tap.ok(rc == 0 and not problems, f'demo page {query}: {name}',
+               f'chromium exit {rc}\n' + '\n'.join(problems) + '\n' + chromium_noise_free(err))
+    with open(os.path.join(stack, 'front-access.log'), encoding='utf-8', errors='replace') as f:
+        log = f.read()
+    asked = [l for l in log.splitlines() if '/bimi/v1/evaluate?' in l]
+    tap.ok(any('consent=dmarc' in l for l in asked) and any('consent=none' in l for l in asked),
+           'the page asked the service with consent=none (switch off) and consent=dmarc (switch on)',
+           '\n'.join(asked[-5:]))
+
+
 def main():
     with open(MANIFEST, encoding='utf-8') as f:
         manifest = json.load(f)
@@ -146,6 +242,8 @@ def main():
         bail(f'{MANIFEST}: not a list of messages with expect.filter')
     if not os.access(BIMI, os.X_OK):
         bail(f'{BIMI} is not built')
+    if not os.access(CHROMIUM, os.X_OK):
+        bail(f'{CHROMIUM} is not installed (scripts/install-deps installs chromium)')
     tmp = tempfile.mkdtemp(prefix='filter-consent-')
     stack = os.path.join(tmp, 'stack')
     front, origin = free_port(), free_port()
@@ -164,7 +262,7 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
 
-    tap.plan(1 + 3 * len(manifest) + 5)
+    tap.plan(1 + 3 * len(manifest) + 5 + 4)
     base = f'http://127.0.0.1:{front}'
     try:
         start = subprocess.run(['scripts/demo-stack', 'start', stack, '--front-port', str(front),
@@ -267,6 +365,8 @@ def main():
     tap.ok(got_rec == recommended and got_app == applied and sum(applied.values()) == evaluations,
            f'metrics: bimi_filter_actions_total counts {evaluations} evaluations by stage and action',
            f'recommended {got_rec} want {recommended}\napplied {got_app} want {applied}')
+
+    page_tests(base, tmp, manifest, stack)
     return 1 if tap.fails else 0
 
 

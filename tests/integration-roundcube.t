@@ -18,7 +18,7 @@
 #   - turn on Settings → Preferences → Mailbox View → "Filter spoofed mail (DMARC)", save, reload: when the
 #     engine's decision with consent=dmarc says filter.applied.action quarantine/reject, the spoof is gone
 #     from the inbox and listed in Junk (and IMAP agrees);
-#   - screenshots of the inbox and of the VMC message into the output dir (BIMI_BUILD, else the temp dir),
+#   - screenshots of the inbox, of the VMC message and of the spoof into the output dir (BIMI_BUILD, else the temp dir),
 #     each a PNG of the window size that is not blank (many colours, not one flat fill).
 # TAP; a missing component is a failure, never a skip. The temp dir is kept when a check fails.
 import atexit
@@ -30,18 +30,16 @@ import shutil
 import signal
 import socket
 import sqlite3
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-import zlib
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
-from harness import CHROMIUM, Tap, bail, png_size  # noqa: E402
+from harness import CHROMIUM, Tap, bail, png_pixels, png_size  # noqa: E402
 
 os.chdir(ROOT)
 PLUGIN = os.path.join(ROOT, 'integrations/roundcube/bimi_engine')
@@ -54,50 +52,12 @@ LOGO_RE = re.compile(r'^/bimi/v1/logo/[0-9a-f]{64}/(\d+)\.png$')   # bimi_engine
 tap = Tap()
 
 
-def png_pixels(data):
-    """(width, height, rows of bytes, bytes per pixel) of an 8-bit non-interlaced RGB/RGBA PNG (PNG spec
-    §11.2.2, §9 filters), or None."""
-    if png_size(data) is None:
-        return None
-    w, h, depth, ctype, _, _, interlace = struct.unpack('>IIBBBBB', data[16:29])
-    if depth != 8 or ctype not in (2, 6) or interlace != 0:
-        return None
-    bpp = 3 if ctype == 2 else 4
-    idat, pos = b'', 8
-    while pos + 8 <= len(data):
-        n, kind = struct.unpack('>I4s', data[pos:pos + 8])
-        if kind == b'IDAT':
-            idat += data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-    raw = zlib.decompress(idat)
-    stride, rows, prev = w * bpp, [], bytearray(w * bpp)
-    for y in range(h):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]
-            c = prev[x - bpp] if x >= bpp else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return w, h, rows, bpp
-
-
 def not_blank(data):
     """'' when the PNG has many colours and no colour covers 98 % of it (sampled), else why not."""
-    px = png_pixels(data)
+    px = png_pixels(data) if png_size(data) else None
     if px is None:
         return f'not an 8-bit RGB(A) PNG (size {png_size(data)})'
-    w, h, rows, bpp = px
+    w, h, bpp, rows = px
     counts = {}
     for y in range(0, h, 4):
         row = rows[y]
@@ -211,9 +171,9 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: sys.exit(1))
 
-    # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view + hung
-    # service (2) + pref saved + spoof in Junk + two screenshots
-    tap.plan(13 + len(manifest))
+    # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view +
+    # caution banners + hung service (2) + pref saved + spoof in Junk + three screenshots
+    tap.plan(15 + len(manifest))
 
     try:
         p = subprocess.run([os.path.join(ROOT, 'scripts/roundcube-stack'), 'start', stack],
@@ -381,6 +341,15 @@ def main():
         e = next(e for e in manifest if e['file'] == name)
         return e, rows.get(e['subject'])
 
+    def open_banner(uid):
+        """Opens message UID of the inbox; the text of its caution banner, or None."""
+        driver.get(f'{base}/?_task=mail&_mbox=INBOX&_uid={uid}&_action=show')
+        try:
+            wait.until(lambda d: d.find_elements(By.ID, 'bimi-caution'))
+        except TimeoutException:
+            pass
+        return js("const b = document.getElementById('bimi-caution'); return b ? b.textContent : null;")
+
     # The VMC message: logo and checkmark in the header.
     vmc, vrow = by_file('vmc.eml')
     driver.get(f'{base}/?_task=mail&_mbox=INBOX&_uid={row_uid(vrow)}&_action=show')
@@ -400,18 +369,35 @@ def main():
     # The spoof: the warning banner, with the engine's label and caution text when the decision has them.
     spoof, srow = by_file('spoof.eml')
     _, sdec = post_decision(front, os.path.join(ROOT, 'fixtures/demo/messages', spoof['file']))
-    driver.get(f'{base}/?_task=mail&_mbox=INBOX&_uid={row_uid(srow)}&_action=show')
-    try:
-        wait.until(lambda d: d.find_elements(By.ID, 'bimi-caution'))
-    except TimeoutException:
-        pass
-    banner = js("const b = document.getElementById('bimi-caution'); return b ? b.textContent : null;")
+    banner = open_banner(row_uid(srow))
     wants = [t for t in ((sdec.get('filter') or {}).get('label') or {}, sdec.get('caution') or {})
              if t.get('text')]
     missing = [t['text'] for t in wants if t['text'] not in (banner or '')]
     tap.ok(banner is not None and not missing and not js("return !!document.querySelector('.header img.bimi-logo')"),
            f"spoof message view: the warning banner, no logo ({len(wants)} engine text(s) in it: "
            f"{[t['text'] for t in wants]})", f'banner {banner!r}, missing {missing}')
+
+    driver.save_screenshot(os.path.join(tmp, 'spoof.png'))
+
+    # Every message the manifest expects a caution for: its banner carries the decision's caution.text.
+    problems, shown = [], 0
+    member = True
+    for e in manifest:
+        if not e['expect'].get('caution'):
+            continue
+        _, dec = post_decision(front, os.path.join(ROOT, 'fixtures/demo/messages', e['file']), '?consent=none')
+        if 'caution' not in dec:
+            member = False
+            continue
+        text = (dec.get('caution') or {}).get('text')
+        got = open_banner(row_uid(rows.get(e['subject'])))
+        if not text or text not in (got or ''):
+            problems.append(f"{e['file']}: caution {dec.get('caution')}, banner {got!r}")
+        else:
+            shown += 1
+    if not member:
+        print('# the engine has no "caution" member yet: nothing to show (the plugin treats it as null)')
+    tap.ok(not problems, f'caution banners: {shown} message(s) show the decision\'s caution.text', '\n'.join(problems))
 
     # A hung service: the plugin's URL pointed at a listener that never answers, a 2 s timeout. A message
     # delivered meanwhile (not cached) gets no indicator; the cached ones keep theirs; one log line; the
@@ -494,7 +480,7 @@ def main():
            f'filter on: the spoof (filter.applied.action {action}) is in Junk, not in the inbox',
            f'inbox {list(inbox)}\njunk {list(junk)}\nIMAP Junk search {found}')
 
-    for name in ('inbox', 'message'):
+    for name in ('inbox', 'message', 'spoof'):
         path = os.path.join(tmp, f'{name}.png')
         data = open(path, 'rb').read() if os.path.isfile(path) else b''
         why = not_blank(data) if data else 'no file'
@@ -502,7 +488,7 @@ def main():
                f'size {png_size(data)}: {why}')
         if data:
             shutil.copyfile(path, os.path.join(outdir, f'roundcube-{name}.png'))
-    print(f'# screenshots: {outdir}/roundcube-inbox.png, {outdir}/roundcube-message.png')
+    print(f'# screenshots: {outdir}/roundcube-{{inbox,message,spoof}}.png')
     return 1 if tap.fails else 0
 
 

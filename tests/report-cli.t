@@ -23,17 +23,15 @@ import io
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
-import zlib
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
-from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, parse_dom, png_size  # noqa: E402
+from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, parse_dom, png_pixels, png_size  # noqa: E402
 
 os.chdir(ROOT)
 BUILD = os.environ.get('BIMI_BUILD', 'build/obj/release')
@@ -92,49 +90,6 @@ def variant(path, report_id, domain):
         data = f.read()
     data = data.replace(b'brand-2026-12-01', report_id.encode()).replace(b'brand.example', domain.encode())
     return data
-
-
-def png_pixels(data):
-    """RGB(A) pixels of a non-interlaced 8-bit PNG (what Chromium writes): (width, height, channels, rows)."""
-    pos = 8
-    idat = b''
-    width = height = ctype = 0
-    while pos < len(data):
-        n, kind = struct.unpack('>I4s', data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b'IHDR':
-            width, height, depth, ctype = struct.unpack('>IIBB', body[:10])
-            if depth != 8 or body[12] != 0:
-                return None
-        elif kind == b'IDAT':
-            idat += body
-        pos += 12 + n
-    ch = {2: 3, 6: 4}.get(ctype)
-    if ch is None:
-        return None
-    raw = zlib.decompress(idat)
-    stride = width * ch
-    rows, prev = [], bytearray(stride)
-    for y in range(height):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - ch] if i >= ch else 0
-            b = prev[i]
-            c = prev[i - ch] if i >= ch else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return width, height, ch, rows
 
 
 def main():

@@ -242,6 +242,38 @@ test_busy_timeout(Fixture *fx, gconstpointer data)
   bimi_report_db_rollback(a);
 }
 
+/* A cached statement is compiled once per connection and handed out reset, its
+ * bindings cleared; bimi_report_db_close() finalizes it. */
+static void
+test_prepare_cached(Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiReportDb) db = bimi_report_db_open(fx->path, &error);
+  static const char sql[] = "SELECT ?1 + 1";
+  sqlite3_stmt *first, *again;
+
+  g_assert_no_error(error);
+  first = bimi_report_db_prepare_cached(db, sql, "add one", &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(first);
+  sqlite3_bind_int(first, 1, 41);
+  g_assert_cmpint(sqlite3_step(first), ==, SQLITE_ROW);
+  g_assert_cmpint(sqlite3_column_int(first, 0), ==, 42);
+  /* the same text from another buffer: the same statement, reset, unbound (NULL + 1 is NULL) */
+  g_autofree char *copy = g_strdup(sql);
+  again = bimi_report_db_prepare_cached(db, copy, "add one", &error);
+  g_assert_true(again == first);
+  g_assert_cmpint(sqlite3_step(again), ==, SQLITE_ROW);
+  g_assert_cmpint(sqlite3_column_type(again, 0), ==, SQLITE_NULL);
+  sqlite3_reset(again);
+  g_assert_true(sqlite3_next_stmt(bimi_report_db_handle(db), NULL) == first);
+  g_assert_null(sqlite3_next_stmt(bimi_report_db_handle(db), first));
+  /* SQL that does not compile: an error naming what it was for */
+  g_assert_null(bimi_report_db_prepare_cached(db, "SELECT FROM nowhere", "a broken query", &error));
+  g_assert_nonnull(error);
+  g_assert_nonnull(strstr(error->message, "prepare a broken query"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -254,5 +286,6 @@ main(int argc, char **argv)
   ADD("/report-db/migrate/failure-rolls-back", test_failed_migration_rolls_back);
   ADD("/report-db/limit/module-name", test_module_name);
   ADD("/report-db/limit/busy-timeout", test_busy_timeout);
+  ADD("/report-db/prepare-cached", test_prepare_cached);
   return g_test_run();
 }

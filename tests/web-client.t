@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
 from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, free_port, parse_dom  # noqa: E402
 
 # How many client-unit.js tests there are: a test that silently vanished fails the plan.
-UNIT_TESTS = 21
+UNIT_TESTS = 23
 MAX_BODY = 1 << 20
 
 VMC = {

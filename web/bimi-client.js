@@ -26,6 +26,12 @@ export const CAUTION_COLOUR = '#d93025';
 /** Default API root: the folder that holds `evaluate`, resolved against the page. */
 export const DEFAULT_BASE_URL = '/bimi/v1/';
 
+/** Filters a user may consent to (consent= of POST /bimi/v1/evaluate, issue 17). */
+export const FILTERS = Object.freeze(['dmarc', 'no-ptr']);
+
+/** Actions of the consent-aware filter, weakest first. */
+export const FILTER_ACTIONS = Object.freeze(['deliver', 'quarantine', 'reject']);
+
 /** Longest Retry-After this client waits for before retrying a 503, in seconds. */
 export const MAX_RETRY_AFTER_SECONDS = 10;
 
@@ -183,6 +189,9 @@ function normaliseCaution(raw) {
  * @param {object} [options]
  * @param {string} [options.baseUrl="/bimi/v1/"]  API root, absolute or relative to the page.
  * @param {AbortSignal} [options.signal]  cancels the request (rejects with code "aborted").
+ * @param {string[]} [options.consent]  the filters the user consented to (members of FILTERS; others
+ *   are dropped), sent as consent=dmarc,no-ptr — an empty list as consent=none. Left out: the
+ *   service's [filter] default_consent. Only `filter.applied` of the answer depends on it.
  * @returns {Promise<object>}  the decision object of DESIGN.md §4: `decision` (one of DECISIONS),
  *   `reason` (string), `indicator` (null, or {sha256, alt, svg, png: {px: URL}} with every URL
  *   absolute http(s), unsafe ones dropped), `caution` (null, or {brand, domains: [string],
@@ -192,11 +201,15 @@ function normaliseCaution(raw) {
  *   `retryAfter` for 503, `field` for 400), network failure ("network"), abort ("aborted"),
  *   or an answer that is not a decision object ("bad-response").
  */
-export async function evaluateMessage(rawMessage, envelope = {}, { baseUrl, signal } = {}) {
+export async function evaluateMessage(rawMessage, envelope = {}, { baseUrl, signal, consent } = {}) {
   const url = new URL('evaluate', resolveApiRoot(baseUrl));
   for (const key of ['ip', 'helo', 'mail_from']) {
     const value = envelope?.[key];
     if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
+  }
+  if (Array.isArray(consent)) {
+    const known = FILTERS.filter((f) => consent.includes(f));
+    url.searchParams.set('consent', known.length ? known.join(',') : 'none');
   }
 
   let response;
@@ -244,6 +257,42 @@ export async function evaluateMessage(rawMessage, envelope = {}, { baseUrl, sign
     indicator: body.decision === 'none' ? null : normaliseIndicator(body.indicator, base),
     caution: body.decision === 'none' ? normaliseCaution(body.caution) : null,
   };
+}
+
+/**
+ * What the service applied to a message under the user's consent (the decision's `filter.applied.action`,
+ * issue 17): "deliver" (keep it in the inbox), "quarantine" or "reject" (a webmail that already holds the
+ * message moves it to Spam). Anything else in the answer — no filter member (an older service, domain
+ * status), an unknown action — is "deliver": a client never filters on its own.
+ *
+ * @param {object} decision  a decision object as returned by evaluateMessage().
+ * @returns {string}  one of FILTER_ACTIONS.
+ */
+export function appliedAction(decision) {
+  const action = decision?.filter?.applied?.action;
+  return FILTER_ACTIONS.includes(action) ? action : 'deliver';
+}
+
+/**
+ * The warning label of a decision (`filter.label`): shown with or without the user's consent, since
+ * labelling is not filtering.
+ *
+ * @param {object} decision  a decision object as returned by evaluateMessage().
+ * @param {object} [options]
+ * @param {Document} [options.document=globalThis.document]  the document that owns the node.
+ * @returns {?HTMLElement}  null when the decision has no label; else a new
+ *   <span class="bimi-filter-label" role="note" data-bimi-label=CODE title=TEXT> holding TEXT (as text).
+ */
+export function renderFilterLabel(decision, { document: doc = globalThis.document } = {}) {
+  const label = decision?.filter?.label;
+  if (!label || typeof label !== 'object' || typeof label.text !== 'string' || label.text === '') return null;
+  const node = doc.createElement('span');
+  node.className = 'bimi-filter-label';
+  node.setAttribute('role', 'note');
+  if (typeof label.code === 'string' && /^[a-z0-9-]{1,64}$/.test(label.code)) node.dataset.bimiLabel = label.code;
+  node.title = label.text;
+  node.textContent = label.text;
+  return node;
 }
 
 /** The PNG of exactly `px` pixels, else the smallest larger one, else the largest, else the SVG. */

@@ -11,9 +11,18 @@
 // open message's file). tests/web-demo.t reads those attributes from headless Chromium's DOM.
 //
 // Query parameters (all optional): size=<px> logo edge (default 32), manifest=<path> (same origin),
-// open=<file> opens that message's view once every row is settled.
+// open=<file> opens that message's view once every row is settled, filter=on|off sets the "Filter spoofed
+// mail" switch (and remembers it), click-filter=1 clicks the switch once the inbox has settled
+// (tests/filter-consent.t: the switch's own change handler, in headless Chromium).
+//
+// "Filter spoofed mail" (issue 17) is the user's consent to the DMARC filter, per user (localStorage), off by
+// default. Every message is asked with consent=dmarc when it is on and consent=none when it is off; a message
+// whose filter.applied is quarantine or reject moves to the Spam view, every other one stays in the inbox.
+// filter.label (a warning) is shown either way: labelling is not filtering. Rows also carry
+// data-filter-recommended, data-filter-applied, data-label (the label code, "" for none) and data-folder
+// ("inbox" or "spam"); <body data-filter="on|off">.
 
-import { evaluateMessage, renderIndicator, renderCaution } from './bimi-client.js';
+import { evaluateMessage, renderIndicator, renderCaution, appliedAction, renderFilterLabel } from './bimi-client.js';
 
 const MESSAGES_DIR = '/demo/messages/';
 const PARALLEL = 4;
@@ -32,6 +41,32 @@ function sameOrigin(path, fallback) {
 
 const MANIFEST = sameOrigin(params.get('manifest'), MESSAGES_DIR + 'index.json');
 const OPEN_FILE = params.get('open') ?? '';
+
+// The user's consent to filtering spoofed mail: remembered per browser profile (one demo user), off by default.
+const FILTER_KEY = 'bimi-demo.filter-spoofed';
+
+function loadFilterSwitch() {
+  const asked = params.get('filter');
+  if (asked === 'on' || asked === 'off') {
+    saveFilterSwitch(asked === 'on');
+    return asked === 'on';
+  }
+  try {
+    return localStorage.getItem(FILTER_KEY) === 'on';
+  } catch {
+    return false;
+  }
+}
+
+function saveFilterSwitch(on) {
+  try {
+    localStorage.setItem(FILTER_KEY, on ? 'on' : 'off');
+  } catch {
+    // No storage (a private window): the switch lasts for this page only.
+  }
+}
+
+let filterOn = loadFilterSwitch();
 
 /** Per row: its manifest entry, the message bytes and the decision, for the message view. */
 const rowData = new WeakMap();
@@ -98,14 +133,37 @@ function showDecision(row, decision) {
   row.querySelector('.decision').textContent = decision.decision;
   row.querySelector('.reason').textContent = decision.reason ? `(${decision.reason})` : '';
   showCaution(row, decision);
+  showFilter(row, decision);
   row.dataset.state = 'done';
   return logo;
+}
+
+/** The consent-aware filter's answer on a row (issue 17): the warning label (always), and the folder it
+ *  belongs in under the user's consent. */
+function showFilter(row, decision) {
+  const label = renderFilterLabel(decision);
+  row.querySelector('.filter-label-slot').replaceChildren(...(label ? [label] : []));
+  row.dataset.label = label?.dataset.bimiLabel ?? '';
+  row.dataset.filterRecommended = text(decision.filter?.recommended?.action) || 'deliver';
+  row.dataset.filterApplied = appliedAction(decision);
+  row.dataset.folder = row.dataset.filterApplied === 'deliver' ? 'inbox' : 'spam';
+}
+
+/** Puts every row into its folder's list, in manifest order. */
+function placeRows(rows) {
+  const inbox = document.getElementById('inbox');
+  const spam = document.getElementById('spam');
+  for (const row of rows) (row.dataset.folder === 'spam' ? spam : inbox).append(row);
+  const n = spam.children.length;
+  document.getElementById('spam-count').textContent = `(${n})`;
+  document.getElementById('spam-empty').hidden = n > 0;
 }
 
 /** The caution line of a flagged message (issue 19): the service's text beside a red outline
  *  triangle, in its own cell under the sender and subject. */
 function showCaution(row, decision) {
   const caution = renderCaution(decision);
+  row.querySelector(':scope > .bimi-caution')?.remove(); // asked again (the filter switch): one line
   if (!caution) return;
   row.dataset.caution = decision.caution?.signal ?? 'unknown';
   row.classList.add('has-caution');
@@ -180,6 +238,7 @@ function showError(row, error) {
   row.querySelector('.decision').textContent = 'error';
   row.querySelector('.reason').textContent = `(${text(error?.message) || String(error)})`;
   row.dataset.state = 'error';
+  row.dataset.folder = 'inbox'; // no answer: nothing may be filtered
 }
 
 async function evaluateRow(row, entry) {
@@ -194,7 +253,7 @@ async function evaluateRow(row, entry) {
     for (const key of ['ip', 'helo', 'mail_from']) {
       if (typeof entry[key] === 'string') envelope[key] = entry[key];
     }
-    const decision = await evaluateMessage(raw, envelope);
+    const decision = await evaluateMessage(raw, envelope, { consent: filterOn ? ['dmarc'] : [] });
     rowData.set(row, { entry, raw, decision });
     await showDecision(row, decision);
   } catch (error) {
@@ -227,8 +286,30 @@ async function main() {
     list.append(row);
     return row;
   });
-  setStatus(`Checking ${rows.length} messages…`);
+  const toggle = document.getElementById('filter-switch');
+  toggle.checked = filterOn;
+  document.body.dataset.filter = filterOn ? 'on' : 'off';
+  toggle.addEventListener('change', async () => {
+    // The user changed their consent: remember it and ask again about every message.
+    filterOn = toggle.checked;
+    saveFilterSwitch(filterOn);
+    document.body.dataset.filter = filterOn ? 'on' : 'off';
+    document.body.dataset.ready = 'false';
+    await evaluateAll(rows, entries);
+    document.body.dataset.ready = 'true';
+  });
+  await evaluateAll(rows, entries);
+  const toOpen = OPEN_FILE && rows.find((r) => r.dataset.file === OPEN_FILE);
+  if (toOpen) openMessage(toOpen);
+  document.body.dataset.ready = 'true';
+  if (params.get('click-filter') === '1') toggle.click();
+}
 
+/** Asks about every row (PARALLEL at a time) under the current consent, then files each row in its folder. */
+async function evaluateAll(rows, entries) {
+  const list = document.getElementById('inbox');
+  list.setAttribute('aria-busy', 'true');
+  setStatus(`Checking ${rows.length} messages…`);
   let next = 0;
   let settled = 0;
   async function worker() {
@@ -240,17 +321,16 @@ async function main() {
     }
   }
   await Promise.all(Array.from({ length: Math.min(PARALLEL, rows.length) }, worker));
+  placeRows(rows);
 
   const count = (d) => rows.filter((r) => r.dataset.decision === d).length;
   const errors = rows.filter((r) => r.dataset.state === 'error').length;
   const cautions = rows.filter((r) => r.dataset.caution).length;
+  const spam = rows.filter((r) => r.dataset.folder === 'spam').length;
   setStatus(`${rows.length} messages: ${count('logo+checkmark')} verified logo, ${count('logo')} logo, ` +
     `${count('none')} no indicator` + (cautions ? `, ${cautions} claiming a brand they cannot prove` : '') +
-    (errors ? `, ${errors} failed.` : '.'));
-  const toOpen = OPEN_FILE && rows.find((r) => r.dataset.file === OPEN_FILE);
-  if (toOpen) openMessage(toOpen);
+    (errors ? `, ${errors} failed` : '') + (spam ? `; ${spam} moved to Spam.` : '.'));
   list.setAttribute('aria-busy', 'false');
-  document.body.dataset.ready = 'true';
 }
 
 main();

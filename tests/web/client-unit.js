@@ -5,6 +5,7 @@
 // with the failure in its text; <body data-ready="true"> when all have run.
 import {
   evaluateMessage, renderIndicator, renderCaution, BimiError, DECISIONS, CAUTION_SIGNALS, CAUTION_COLOUR,
+  appliedAction, renderFilterLabel, FILTERS, FILTER_ACTIONS,
 } from '/web/bimi-client.js';
 
 const params = new URLSearchParams(location.search);
@@ -268,6 +269,39 @@ test('no caution: a null member, a member without a brand, a logo decision', asy
   const raw = renderCaution({ decision: 'none', caution: { brand: 'Acme Rockets', signal: 'lookalike-domain' } });
   eq([raw.dataset.bimiCautionSignal, raw.textContent], ['lookalike-domain', 'Claims to be Acme Rockets — not verified'],
     'a raw answer is checked the same way');
+});
+
+test('consent: sent as consent=, known filters only in a fixed order, [] as none, absent when not given', async () => {
+  const both = await evaluateMessage(MESSAGE, {}, { ...api('echo'), consent: ['no-ptr', 'spam', 'dmarc'] });
+  eq(both.echo.query.consent, ['dmarc,no-ptr'], 'two filters (spam dropped)');
+  const none = await evaluateMessage(MESSAGE, {}, { ...api('echo'), consent: [] });
+  eq(none.echo.query.consent, ['none'], 'no filter: consent=none');
+  const absent = await evaluateMessage(MESSAGE, { ip: '192.0.2.1' }, api('echo'));
+  eq(absent.echo.query, { ip: ['192.0.2.1'] }, 'no consent option: no consent= (the service default)');
+  eq([FILTERS, FILTER_ACTIONS], [['dmarc', 'no-ptr'], ['deliver', 'quarantine', 'reject']], 'vocabulary');
+});
+
+test('filter: appliedAction is filter.applied.action, deliver for anything else; the label is text only', async () => {
+  const spoof = {
+    decision: 'none', reason: 'dmarc-fail',
+    filter: {
+      recommended: { action: 'reject', reasons: [{ filter: 'dmarc', action: 'reject', detail: 'x' }] },
+      applied: { action: 'reject', reasons: [{ filter: 'dmarc', action: 'reject', detail: 'x' }] },
+      consent: ['dmarc'], consent_source: 'request',
+      label: { code: 'dmarc-fail-reject', text: 'Failed <b>sender</b> authentication' },
+    },
+  };
+  eq(appliedAction(spoof), 'reject', 'applied');
+  eq(appliedAction({ ...spoof, filter: { ...spoof.filter, applied: { action: 'discard' } } }), 'deliver',
+    'an unknown action is deliver');
+  eq([appliedAction({ decision: 'none' }), appliedAction(null)], ['deliver', 'deliver'], 'no filter member');
+  const label = renderFilterLabel(spoof);
+  eq([label.className, label.getAttribute('role'), label.dataset.bimiLabel], ['bimi-filter-label', 'note',
+    'dmarc-fail-reject'], 'label node');
+  eq([label.textContent, label.children.length], ['Failed <b>sender</b> authentication', 0], 'text, no markup');
+  eq(renderFilterLabel({ ...spoof, filter: { ...spoof.filter, label: null } }), null, 'no label');
+  const odd = renderFilterLabel({ filter: { label: { code: '"><x', text: 'Warning' } } });
+  eq([odd.textContent, odd.dataset.bimiLabel], ['Warning', undefined], 'a bad code is dropped');
 });
 
 async function run() {

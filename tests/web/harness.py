@@ -1,5 +1,6 @@
-# tests/web/harness.py — what tests/web-demo.t and tests/web-client.t share: TAP output,
-# free loopback ports, PNG sizes, a parser for the dumped DOM, and headless Chromium.
+# tests/web/harness.py — what tests/web-demo.t, tests/web-client.t, tests/report-cli.t and
+# tests/integration-roundcube.t share: TAP output, free loopback ports, PNG sizes and pixels, a parser
+# for the dumped DOM, and headless Chromium.
 import html.parser
 import os
 import signal
@@ -8,6 +9,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 CHROMIUM = os.environ.get('BIMI_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_SECONDS = 120       # wall-clock bound on one Chromium run
@@ -51,6 +53,49 @@ def png_size(data):
     if len(data) < 24 or data[:8] != b'\x89PNG\r\n\x1a\n' or data[12:16] != b'IHDR':
         return None
     return struct.unpack('>II', data[16:24])
+
+
+def png_pixels(data):
+    """RGB(A) pixels of a non-interlaced 8-bit PNG (what Chromium writes): (width, height, channels, rows)."""
+    pos = 8
+    idat = b''
+    width = height = ctype = 0
+    while pos < len(data):
+        n, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b'IHDR':
+            width, height, depth, ctype = struct.unpack('>IIBB', body[:10])
+            if depth != 8 or body[12] != 0:
+                return None
+        elif kind == b'IDAT':
+            idat += body
+        pos += 12 + n
+    ch = {2: 3, 6: 4}.get(ctype)
+    if ch is None:
+        return None
+    raw = zlib.decompress(idat)
+    stride = width * ch
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - ch] if i >= ch else 0
+            b = prev[i]
+            c = prev[i - ch] if i >= ch else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, ch, rows
 
 
 class Dom(html.parser.HTMLParser):
