@@ -16,7 +16,7 @@
 VERSION := 0.1.0
 PKGS := glib-2.0 gobject-2.0 gio-2.0 json-glib-1.0 openssl libcurl libxml-2.0 \
         librsvg-2.0 cairo libunbound libpsl libidn2 fcgi sqlite3 zlib hiredis \
-        libarchive gmime-3.0
+        libarchive gmime-3.0 icu-uc icu-i18n
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -59,7 +59,7 @@ LIBS := $(PKG_LIBS) -lm -lpthread
 
 O := build/obj/$(VARIANT)
 
-LIB_SRC := $(sort $(wildcard engine/base/*.c engine/*.c renderer/*.c cache/*.c report/*.c evaluate/*.c))
+LIB_SRC := $(sort $(wildcard engine/base/*.c engine/*.c renderer/*.c cache/*.c report/*.c evaluate/*.c survey/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 TEST_SRC := $(sort $(wildcard tests/test-*.c))
@@ -202,7 +202,7 @@ fuzz-run: fuzz
 # STYLE.md §5: calls that invite overflows or unbounded parsing never enter the tree.
 BANNED := strtok|sscanf|atoi|atol|strcpy|strcat|sprintf|vsprintf|gets|strncpy
 checksrc:
-	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/base/*.[ch] engine/*.[ch] renderer/*.[ch] cache/*.[ch] report/*.[ch] evaluate/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/lib/*.c tests/helpers/*.c 2>/dev/null); then \
+	@if grep -nE '(^|[^_a-zA-Z0-9])($(BANNED))[[:space:]]*\(' $$(ls engine/base/*.[ch] engine/*.[ch] renderer/*.[ch] cache/*.[ch] report/*.[ch] evaluate/*.[ch] survey/*.[ch] cli/*.[ch] fcgi/*.[ch] fuzz/*.c tests/*.c tests/lib/*.c tests/helpers/*.c 2>/dev/null); then \
 	  echo "checksrc: banned call(s) above (STYLE.md §5)"; exit 1; fi
 	@echo "checksrc: ok"
 	@mkdir -p build && scripts/check-layers

@@ -26,29 +26,22 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-/* Removes the temporary cache directory and what the run put there. */
-static void
-remove_tree(const char *path)
+/* The summary, from the typed decision (the JSON is for --json). */
+/* @s for a terminal: valid UTF-8, every control character (a sender may put them in a display name)
+ * shown as "?", so it cannot move the cursor or forge lines. (transfer full) */
+static char *
+printable(const char *s)
 {
-  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-  const char *name;
+  char *out = g_utf8_make_valid(s, -1);
 
-  if (dir != NULL) {
-    while ((name = g_dir_read_name(dir)) != NULL) {
-      g_autofree char *child = g_build_filename(path, name, NULL);
-      if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree(child);
-      else
-        g_unlink(child);
-    }
-  }
-  g_rmdir(path);
+  for (char *p = out; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return out;
 }
 
-/* The summary, from the typed decision (the JSON is for --json). */
 static void
 print_human(const BimiDecision *d)
 {
@@ -79,6 +72,15 @@ print_human(const BimiDecision *d)
     }
     if (f->label_code != NULL)
       printf("  label: %s\n", f->label_text);
+  }
+  if (d->caution != NULL) {
+    /* issue 19: the brand this message claims and is not authenticated as (sender text escaped) */
+    g_autofree char *text = printable(d->caution->text);
+    g_autofree char *matched = printable(d->caution->matched);
+    g_autofree char *domains = g_strjoinv(", ", d->caution->domains);
+    printf("caution: %s\n", text);
+    printf("  signal %s, matched \"%s\", verified domains %s\n", bimi_caution_signal_to_string(d->caution->signals),
+           matched, domains);
   }
   printf("Authentication-Results: %s\n", d->authentication_results);
   printf("ttl: %u s\n", d->ttl);
@@ -134,25 +136,17 @@ int
 bimi_cli_cmd_evaluate(int argc, char **argv)
 {
   g_auto(BimiCliDnsOptions) dns = { 0 };
-  g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL, *config_path = NULL;
-  g_autofree char *trust_store = NULL, *ct_logs = NULL, *cache_dir = NULL, *tmp_dir = NULL, *report_db = NULL;
+  g_autofree char *ip = NULL, *helo = NULL, *mail_from = NULL, *at = NULL;
   g_autofree char *consent_text = NULL;
   guint consent = BIMI_FILTER_CONSENT_DEFAULT;
   g_auto(BimiCliFetchOptions) fetch = { 0 };
+  g_auto(BimiCliPipelineOptions) pipeline = { 0 };
   gboolean json = FALSE, headers = FALSE;
   const GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "SMTP client address (enables FCrDNS and SPF)", "IP" },
     { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, "HELO/EHLO name", "NAME" },
     { "mail-from", 0, 0, G_OPTION_ARG_STRING, &mail_from, "MAIL FROM address (empty = null reverse-path)", "ADDR" },
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Evaluate as if now were TIME (RFC 3339 or @EPOCH)", "TIME" },
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (default: built-in defaults)",
-      "FILE" },
-    { "trust-store", 0, 0, G_OPTION_ARG_FILENAME, &trust_store, "BIMI roots, PEM ([trust] bimi_roots)", "FILE" },
-    { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list ([trust] ct_logs)", "FILE" },
-    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &cache_dir,
-      "Logo store directory (default: a temporary directory removed at exit)", "DIR" },
-    { "report-db", 0, 0, G_OPTION_ARG_FILENAME, &report_db,
-      "Record the DMARC outcome in this report database ([report] db) for `bimi report build`", "FILE" },
     { "consent", 0, 0, G_OPTION_ARG_STRING, &consent_text,
       "Filters the user consented to: none, or a comma list of dmarc, no-ptr (default: [filter] default_consent)",
       "LIST" },
@@ -175,7 +169,8 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     .name = "evaluate", .parameters = "MSG.eml - the BIMI decision for one message",
     .description = "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
                    "3 temperror.\n",
-    .entries = entries, .dns = &dns, .fetch = &fetch, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+    .entries = entries, .dns = &dns, .fetch = &fetch, .pipeline = &pipeline, .n_args = 1,
+    .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
@@ -185,35 +180,11 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     return bimi_cli_usage_error("evaluate", error->message);
   if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1)
     return bimi_cli_usage_error("evaluate", "--timeout-ms must be at least 1");
-  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
+  config = bimi_cli_pipeline_config(&pipeline, &dns, &fetch, &error);
   if (config == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
-  /* the options over the file: this process owns the configuration until
-   * the evaluator takes its reference */
-  bimi_cli_config_apply_dns(config, &dns);
   if (at != NULL)
     config->testing_now = now;
-  bimi_cli_replace_string(&config->fetch_ca_file, fetch.ca_file);
-  if (fetch.allow_private_addresses)
-    config->fetch_allow_private_addresses = TRUE;
-  bimi_cli_replace_strv(&config->fetch_resolve, fetch.resolve);
-  bimi_cli_replace_strv(&config->fetch_connect_to, fetch.connect_to);
-  if (trust_store != NULL || config_path == NULL) {
-    g_autofree char *p = trust_store ? g_strdup(trust_store) : bimi_cli_data_file("bimi-roots.pem");
-    bimi_cli_replace_string(&config->trust_bimi_roots, p);
-  }
-  if (ct_logs != NULL || config_path == NULL) {
-    g_autofree char *p = ct_logs ? g_strdup(ct_logs) : bimi_cli_data_file("ct-logs.cnf");
-    bimi_cli_replace_string(&config->trust_ct_logs, p);
-  }
-  if (cache_dir == NULL) {
-    tmp_dir = g_dir_make_tmp("bimi-evaluate-XXXXXX", &error);
-    if (tmp_dir == NULL)
-      return bimi_cli_fail(BIMI_EXIT_USAGE, "evaluate: %s", error->message);
-  }
-  bimi_cli_replace_string(&config->cache_dir, cache_dir ? cache_dir : tmp_dir);
-  if (report_db != NULL)
-    bimi_cli_replace_string(&config->report_db, report_db);
 
   raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
   if (raw == NULL) {
@@ -246,7 +217,5 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
 
 out:
   g_clear_pointer(&ev, bimi_evaluator_unref);
-  if (tmp_dir != NULL)
-    remove_tree(tmp_dir);
   return status;
 }

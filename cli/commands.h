@@ -39,6 +39,8 @@ int bimi_cli_cmd_render(int argc, char **argv);
 int bimi_cli_cmd_render_worker(int argc, char **argv);
 int bimi_cli_cmd_lookup(int argc, char **argv);
 int bimi_cli_cmd_evaluate(int argc, char **argv);
+/** `bimi survey INPUT...`: the operator's survey of a mail stream (cli/cmd-survey.c, survey/). */
+int bimi_cli_cmd_survey(int argc, char **argv);
 int bimi_cli_cmd_config(int argc, char **argv);
 /** `bimi report SUBCOMMAND`: DMARC aggregate reports (report/; cli/cmd-report.c dispatches). */
 int bimi_cli_cmd_report(int argc, char **argv);
@@ -107,6 +109,38 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliFetchOptions, bimi_cli_fetch_options_cle
  * Returns: (transfer full): the escaped text.
  */
 char *bimi_cli_escape_terminal(const char *s, gsize n);
+/** Options of the subcommands that run the whole pipeline (`bimi evaluate`, `bimi survey`):
+ * -c/--config FILE, --trust-store FILE, --ct-logs FILE, --cache-dir DIR, --report-db FILE. */
+typedef struct {
+  char *config_path;
+  char *trust_store;
+  char *ct_logs;
+  char *cache_dir;
+  char *report_db;
+  char *tmp_dir;     /**< the temporary cache directory bimi_cli_pipeline_config() made, or NULL */
+} BimiCliPipelineOptions;
+
+/** Adds the pipeline options to the main entries of @context; @opts must outlive the parse. */
+void bimi_cli_add_pipeline_options(GOptionContext *context, BimiCliPipelineOptions *opts);
+
+/**
+ * bimi_cli_pipeline_config:
+ * @opts: the pipeline options; a temporary cache directory is made when --cache-dir is not given
+ *   (@opts->tmp_dir, removed with everything in it by bimi_cli_pipeline_options_clear())
+ * @dns: (nullable): DNS options put over the [dns] keys
+ * @fetch: (nullable): fetch options put over the [fetch] keys
+ * @error: the configuration file's errors (BIMI_CONFIG_ERROR), G_FILE_ERROR for the temporary directory
+ *
+ * The configuration of a pipeline run: FILE (or the built-in defaults) with the options on top;
+ * without FILE the trust store and CT logs default to data/ next to the program (bimi_cli_data_file()).
+ *
+ * Returns: (transfer full): the configuration, or NULL with @error set.
+ */
+BimiConfig *bimi_cli_pipeline_config(BimiCliPipelineOptions *opts, const BimiCliDnsOptions *dns,
+                                     const BimiCliFetchOptions *fetch, GError **error);
+/** Frees the strings and removes the temporary cache directory with its contents. */
+void bimi_cli_pipeline_options_clear(BimiCliPipelineOptions *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliPipelineOptions, bimi_cli_pipeline_options_clear)
 
 /** Prints "bimi SUBCOMMAND: MESSAGE" on stderr and returns BIMI_EXIT_USAGE. */
 int bimi_cli_usage_error(const char *subcommand, const char *message);
@@ -125,6 +159,7 @@ typedef struct {
   BimiCliFetchOptions *fetch;  /**< (nullable) also take the fetch options into this */
   gboolean *json;              /**< (nullable) --json sets this: the command prints JSON instead of text */
   const char *json_help;       /**< what --json prints, for --help ("Print the chain as JSON") */
+  BimiCliPipelineOptions *pipeline; /**< (nullable) also take the pipeline options into this */
   int n_args;                  /**< arguments after the options (argc - 1 after parsing); -1: the caller checks */
   const char *args_usage;      /**< the usage error when there are not @n_args of them */
 } BimiCliSpec;

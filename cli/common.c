@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <glib/gstdio.h>
 
 /* --timeout-ms not given (0 and negative values given are refused). An int
  * option cannot say whether it was given, so it starts at this value; the
@@ -147,6 +148,8 @@ bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
     bimi_cli_add_dns_options(ctx, spec->dns);
   if (spec->fetch != NULL)
     bimi_cli_add_fetch_options(ctx, spec->fetch);
+  if (spec->pipeline != NULL)
+    bimi_cli_add_pipeline_options(ctx, spec->pipeline);
   g_option_context_set_summary(ctx, spec->summary);
   g_option_context_set_description(ctx, spec->description);
   if (!g_option_context_parse(ctx, argc, argv, &error)) {
@@ -370,4 +373,88 @@ bimi_cli_escape_terminal(const char *s, gsize n)
     i += (gsize) g_utf8_skip[(guchar) s[i]]; /* not g_utf8_next_char: it casts const away */
   }
   return g_string_free(out, FALSE);
+void
+bimi_cli_add_pipeline_options(GOptionContext *context, BimiCliPipelineOptions *opts)
+{
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opts->config_path, "Configuration file (default: built-in defaults)",
+      "FILE" },
+    { "trust-store", 0, 0, G_OPTION_ARG_FILENAME, &opts->trust_store, "BIMI roots, PEM ([trust] bimi_roots)", "FILE" },
+    { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &opts->ct_logs, "CT log list ([trust] ct_logs)", "FILE" },
+    { "cache-dir", 0, 0, G_OPTION_ARG_FILENAME, &opts->cache_dir,
+      "Logo store directory (default: a temporary directory removed at exit)", "DIR" },
+    { "report-db", 0, 0, G_OPTION_ARG_FILENAME, &opts->report_db,
+      "Record the DMARC outcome in this report database ([report] db) for `bimi report build`", "FILE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_option_context_add_main_entries(context, entries, NULL);
+}
+
+BimiConfig *
+bimi_cli_pipeline_config(BimiCliPipelineOptions *opts, const BimiCliDnsOptions *dns,
+                         const BimiCliFetchOptions *fetch, GError **error)
+{
+  g_autoptr(BimiConfig) config = opts->config_path != NULL ? bimi_config_new_from_file(opts->config_path, error)
+                                                          : bimi_config_new_default();
+
+  if (config == NULL)
+    return NULL;
+  /* the options over the file: this process owns the configuration until the evaluator takes its reference */
+  if (dns != NULL)
+    bimi_cli_config_apply_dns(config, dns);
+  if (fetch != NULL) {
+    bimi_cli_replace_string(&config->fetch_ca_file, fetch->ca_file);
+    if (fetch->allow_private_addresses)
+      config->fetch_allow_private_addresses = TRUE;
+    bimi_cli_replace_strv(&config->fetch_resolve, fetch->resolve);
+    bimi_cli_replace_strv(&config->fetch_connect_to, fetch->connect_to);
+  }
+  if (opts->trust_store != NULL || opts->config_path == NULL) {
+    g_autofree char *p = opts->trust_store ? g_strdup(opts->trust_store) : bimi_cli_data_file("bimi-roots.pem");
+    bimi_cli_replace_string(&config->trust_bimi_roots, p);
+  }
+  if (opts->ct_logs != NULL || opts->config_path == NULL) {
+    g_autofree char *p = opts->ct_logs ? g_strdup(opts->ct_logs) : bimi_cli_data_file("ct-logs.cnf");
+    bimi_cli_replace_string(&config->trust_ct_logs, p);
+  }
+  if (opts->cache_dir == NULL && opts->tmp_dir == NULL) {
+    opts->tmp_dir = g_dir_make_tmp("bimi-evaluate-XXXXXX", error);
+    if (opts->tmp_dir == NULL)
+      return NULL;
+  }
+  bimi_cli_replace_string(&config->cache_dir, opts->cache_dir ? opts->cache_dir : opts->tmp_dir);
+  bimi_cli_replace_string(&config->report_db, opts->report_db);
+  return g_steal_pointer(&config);
+}
+
+/* Removes the temporary cache directory and what the run put there. */
+static void
+remove_tree(const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL) {
+    while ((name = g_dir_read_name(dir)) != NULL) {
+      g_autofree char *child = g_build_filename(path, name, NULL);
+      if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree(child);
+      else
+        g_unlink(child);
+    }
+  }
+  g_rmdir(path);
+}
+
+void
+bimi_cli_pipeline_options_clear(BimiCliPipelineOptions *opts)
+{
+  if (opts->tmp_dir != NULL)
+    remove_tree(opts->tmp_dir);
+  g_clear_pointer(&opts->tmp_dir, g_free);
+  g_clear_pointer(&opts->config_path, g_free);
+  g_clear_pointer(&opts->trust_store, g_free);
+  g_clear_pointer(&opts->ct_logs, g_free);
+  g_clear_pointer(&opts->cache_dir, g_free);
+  g_clear_pointer(&opts->report_db, g_free);
 }

@@ -26,6 +26,7 @@ static const BimiCliCommand commands[] = {
   { "render", bimi_cli_cmd_render, "rasterise a validated SVG logo to PNG (--size PX -o OUT.png)" },
   { "config", bimi_cli_cmd_config, "the configuration keys: example (every key and default), check FILE" },
   { "evaluate", bimi_cli_cmd_evaluate, "the whole pipeline and the decision for a message (MSG.eml [--ip ...])" },
+  { "survey", bimi_cli_cmd_survey, "survey a mail stream (mbox, Maildir, .eml): FCrDNS, DMARC, refusals, BIMI per time bin" },
   { "report", bimi_cli_cmd_report, "DMARC aggregate reports: build, send (RFC 9990, DKIM, SMTP); ingest, summary, html" },
 };
 

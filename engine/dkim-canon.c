@@ -18,7 +18,10 @@
  * an HTAB, a SP followed by WSP or CR, a CR that is not the CRLF of a line
  * with content — and the span before it goes to SHA-256 as it is, straight
  * from the message buffer when it is long. Only those bytes go through the
- * byte-wise state machine. tests/lib/dkim-canon-ref.h keeps the plain
+ * byte-wise state machine. Relaxed, an ordinary block (lines ending in CRLF
+ * with content, WSP runs inside) skips the machine altogether: its kept
+ * bytes are copied in runs, or compressed in one AVX-512 VBMI2 step where
+ * the CPU has it (relaxed_plan()). tests/lib/dkim-canon-ref.h keeps the plain
  * byte-wise canonicalizer this replaced; fuzz/fuzz-dkim-canon.c checks the
  * two agree on every input and every split into chunks.
  */
@@ -31,9 +34,17 @@
 #if defined(__SSE2__) && !defined(BIMI_DKIM_CANON_PORTABLE)
 #define CANON_SSE2 1
 #include <emmintrin.h>
+/* AVX-512 (relaxed_blocks_avx512()) where the compiler can target it for one
+ * function and the CPU has it */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CANON_AVX512 1
+#include <immintrin.h>
+#endif
 #endif
 
-#define BODY_BUF_BYTES 4096
+#define BODY_BUF_BYTES 16384
+/* relaxed_block() writes up to 16 bytes past what it keeps */
+#define BODY_BUF_SLACK 64
 /* A verbatim span at least this long is hashed in place, not copied. */
 #define DIRECT_SPAN_BYTES 512
 
@@ -47,7 +58,7 @@ struct _BimiDkimBodyHasher {
   gboolean pending_wsp; /* relaxed: a WSP run withheld */
   gboolean line_has_content;
   gsize buf_len;
-  guint8 buf[BODY_BUF_BYTES];
+  guint8 buf[BODY_BUF_BYTES + BODY_BUF_SLACK];
 };
 
 static void
@@ -147,19 +158,26 @@ emit_run(BimiDkimBodyHasher *h, const guint8 *data, gsize n)
 /* The byte masks of one 64-byte block: bit i of *sp is set when b[i] is SP,
  * and so on. */
 #ifdef CANON_SSE2
-static inline void
+G_ALWAYS_INLINE static inline void
 block_masks(const guint8 *b, guint64 *sp, guint64 *ht, guint64 *cr, guint64 *lf)
 {
   const __m128i csp = _mm_set1_epi8(' '), cht = _mm_set1_epi8('\t'), ccr = _mm_set1_epi8('\r'),
                 clf = _mm_set1_epi8('\n');
   guint64 s = 0, h = 0, c = 0, l = 0;
-  for (int j = 0; j < 4; j++) {
-    __m128i v = _mm_loadu_si128((const __m128i *) (b + 16 * j));
-    s |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, csp)) << (16 * j);
-    h |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, cht)) << (16 * j);
-    c |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, ccr)) << (16 * j);
-    l |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, clf)) << (16 * j);
-  }
+  /* unrolled by hand: the compiler kept the loop, with variable shifts */
+#define CANON_LANE(j) \
+  do { \
+    __m128i v = _mm_loadu_si128((const __m128i *) (b + 16 * (j))); \
+    s |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, csp)) << (16 * (j)); \
+    h |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, cht)) << (16 * (j)); \
+    c |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, ccr)) << (16 * (j)); \
+    l |= (guint64) (guint32) _mm_movemask_epi8(_mm_cmpeq_epi8(v, clf)) << (16 * (j)); \
+  } while (0)
+  CANON_LANE(0);
+  CANON_LANE(1);
+  CANON_LANE(2);
+  CANON_LANE(3);
+#undef CANON_LANE
   *sp = s;
   *ht = h;
   *cr = c;
@@ -177,7 +195,7 @@ word_mask(guint64 x, guint8 c)
   return ((hi >> 7) * G_GUINT64_CONSTANT(0x0102040810204080)) >> 56;
 }
 
-static inline void
+G_ALWAYS_INLINE static inline void
 block_masks(const guint8 *b, guint64 *sp, guint64 *ht, guint64 *cr, guint64 *lf)
 {
   guint64 s = 0, h = 0, c = 0, l = 0;
@@ -231,6 +249,214 @@ machine(BimiDkimBodyHasher *h, guint8 c)
     content(h, c);
 }
 
+static inline guint
+ctz64(guint64 x)
+{
+  return (guint) __builtin_ctzll(x);
+}
+
+static inline guint
+clz64(guint64 x)
+{
+  return (guint) __builtin_clzll(x);
+}
+
+/* 16 bytes from @src to @dst, every HTAB made a SP. */
+static inline void
+copy16_htab_to_sp(guint8 *dst, const guint8 *src)
+{
+#ifdef CANON_SSE2
+  __m128i v = _mm_loadu_si128((const __m128i *) src);
+  __m128i ht = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
+  _mm_storeu_si128((__m128i *) dst, _mm_xor_si128(v, _mm_and_si128(ht, _mm_set1_epi8('\t' ^ ' '))));
+#else
+  const guint64 low7 = G_GUINT64_CONSTANT(0x7f7f7f7f7f7f7f7f);
+  for (int j = 0; j < 2; j++) {
+    guint64 w, y, hi;
+    memcpy(&w, src + 8 * j, 8);
+    y = w ^ G_GUINT64_CONSTANT(0x0909090909090909);
+    hi = ~(((y & low7) + low7) | y | low7); /* 0x80 in each HTAB byte */
+    w ^= (hi >> 7) * (guint8) ('\t' ^ ' ');
+    memcpy(dst + 8 * j, &w, 8);
+  }
+#endif
+}
+
+/* Relaxed (§3.4.4), the common case in one step: a block whose lines end in
+ * CRLF, have content, and whose WSP runs lie inside. With no CR pending, no
+ * WSP or empty line withheld, the canonical form of the block up to its last
+ * "safe" byte (content, or the LF of a CRLF) is the block with
+ *  - each WSP run before content turned into one SP (its first byte kept, a
+ *    HTAB made SP, the rest deleted),
+ *  - each WSP run before a CRLF deleted;
+ * so it is written by copying the bytes kept, none through the state
+ * machine. relaxed_plan() decides from the masks of a 64-byte block
+ * (block_masks()) whether it is of that kind and which bytes go: FALSE for a
+ * bare CR or LF, an empty or WSP-only line, an l= limit within reach (the
+ * byte-wise path takes those). */
+typedef struct {
+  guint m;        /* bytes of the block consumed: the safe prefix */
+  guint64 kept;   /* bytes of that prefix kept */
+  guint kept_n;   /* how many */
+  gboolean ends_line; /* the prefix ends with a CRLF */
+} RelaxedPlan;
+
+G_ALWAYS_INLINE static inline gboolean
+relaxed_plan(const BimiDkimBodyHasher *h, guint64 sp, guint64 ht, guint64 cr, guint64 lf, RelaxedPlan *plan)
+{
+  const guint64 one = 1;
+  if (h->pending_cr || h->pending_wsp || h->pending_crlf > 0)
+    return FALSE;
+  guint64 other = sp | ht | cr | lf;
+  guint64 safe = ~other | (lf & (cr << 1));
+  if (safe == 0)
+    return FALSE;
+  guint m = 64 - clz64(safe);
+  guint64 in = m == 64 ? ~(guint64) 0 : (one << m) - 1;
+  guint64 ws = (sp | ht) & in;
+  cr &= in;
+  lf &= in;
+  /* the byte before the block is safe (or the state machine's, which then
+   * left nothing pending), so no CRLF or WSP run crosses into the block */
+  if ((cr & ~(lf >> 1)) != 0 || (lf & ~(cr << 1)) != 0)
+    return FALSE; /* a bare CR or LF */
+  guint64 content = ~other & in;
+  guint64 del = ws & (ws << 1);
+  for (guint64 c = cr; c != 0; c &= c - 1) {
+    guint p = ctz64(c);
+    guint64 below = (content | lf) & ((one << p) - 1);
+    guint start = 0;
+    if (below == 0) {
+      if (!h->line_has_content)
+        return FALSE; /* a line of WSP only, or empty: withheld */
+    } else {
+      guint top = 63 - clz64(below);
+      if (!(content >> top & 1))
+        return FALSE; /* an empty line or one of WSP only: withheld */
+      start = top + 1;
+    }
+    del |= ((one << p) - 1) & ~((one << start) - 1); /* WSP before the CRLF */
+  }
+  guint kept_n = m;
+  for (guint64 d = del; d != 0; d &= d - 1)
+    kept_n--; /* a few per block: cheaper than popcount without -mpopcnt */
+  if (h->canon_len + kept_n > h->limit)
+    return FALSE; /* l= cuts inside: byte by byte */
+  plan->m = m;
+  plan->kept = in & ~del;
+  plan->kept_n = kept_n;
+  plan->ends_line = (lf >> (m - 1)) & 1;
+  return TRUE;
+}
+
+G_ALWAYS_INLINE static inline void
+relaxed_commit(BimiDkimBodyHasher *h, const RelaxedPlan *plan)
+{
+  h->buf_len += plan->kept_n;
+  h->canon_len += plan->kept_n;
+  h->line_has_content = !plan->ends_line;
+}
+
+/* relaxed_plan() carried out with SSE2 (or words): each run of kept bytes in
+ * 16-byte steps, straight from the input (a copy of the block would cost a
+ * store-forwarding stall per load). A step may copy up to 15 bytes too many:
+ * the buffer's slack takes them, the next run overwrites them. Near the end
+ * of the input (@readable < 80) the block is copied first so that no load
+ * reads past it. Returns the bytes consumed, 0 when the plan says no. */
+static inline guint
+relaxed_block(BimiDkimBodyHasher *h, const guint8 *b, gsize readable, guint64 sp, guint64 ht, guint64 cr,
+              guint64 lf)
+{
+  RelaxedPlan plan;
+  if (!relaxed_plan(h, sp, ht, cr, lf, &plan))
+    return 0;
+  if (h->buf_len + 64 > BODY_BUF_BYTES)
+    flush(h);
+  guint8 *o = h->buf + h->buf_len;
+  guint64 in = plan.m == 64 ? ~(guint64) 0 : ((guint64) 1 << plan.m) - 1;
+  if (plan.kept == in && (ht & in) == 0) {
+    memcpy(o, b, plan.m);
+  } else {
+    guint8 tmp[64 + 16];
+    const guint8 *src = b;
+    if (readable < 64 + 16) {
+      memcpy(tmp, b, 64);
+      memset(tmp + 64, 0, 16);
+      src = tmp;
+    }
+    guint64 kept = plan.kept;
+    while (kept != 0) {
+      guint s = ctz64(kept);
+      guint64 rest = ~(kept >> s);
+      guint n = rest == 0 ? 64 - s : ctz64(rest);
+      for (guint i = 0; i < n; i += 16)
+        copy16_htab_to_sp(o + i, src + s + i);
+      o += n;
+      kept &= n + s >= 64 ? 0 : ~(guint64) 0 << (s + n);
+    }
+  }
+  relaxed_commit(h, &plan);
+  return plan.m;
+}
+
+#ifdef CANON_AVX512
+/* relaxed_plan() over consecutive blocks with AVX-512 (BW for the masks,
+ * VBMI2 for vpcompressb, which writes the kept bytes of a block in one
+ * step): the part of a relaxed body that costs most, at a fraction of the
+ * SSE2 work. Chosen at run time (canon_avx512()). Returns the bytes
+ * consumed: it stops before a block relaxed_plan() refuses or the last
+ * partial one. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static gsize
+relaxed_blocks_avx512(BimiDkimBodyHasher *h, const guint8 *data, gsize len)
+{
+  const __m512i csp = _mm512_set1_epi8(' '), cht = _mm512_set1_epi8('\t'), ccr = _mm512_set1_epi8('\r'),
+                clf = _mm512_set1_epi8('\n');
+  gsize k = 0;
+  while (len - k >= 64) {
+    __m512i v = _mm512_loadu_si512((const void *) (data + k));
+    guint64 sp = _mm512_cmpeq_epi8_mask(v, csp), ht = _mm512_cmpeq_epi8_mask(v, cht);
+    guint64 cr = _mm512_cmpeq_epi8_mask(v, ccr), lf = _mm512_cmpeq_epi8_mask(v, clf);
+    RelaxedPlan plan;
+    if (!relaxed_plan(h, sp, ht, cr, lf, &plan))
+      break;
+    if (h->buf_len + 64 > BODY_BUF_BYTES)
+      flush(h);
+    v = _mm512_mask_mov_epi8(v, ht, csp);
+    _mm512_storeu_si512((void *) (h->buf + h->buf_len), _mm512_maskz_compress_epi8(plan.kept, v));
+    relaxed_commit(h, &plan);
+    k += plan.m;
+  }
+  return k;
+}
+
+static gboolean canon_force_portable;
+
+/* Whether this CPU (and OS) has AVX-512 BW and VBMI2, asked once. */
+static gboolean
+canon_avx512(void)
+{
+  static gsize once = 0;
+  static gboolean have;
+  if (g_once_init_enter(&once)) {
+    __builtin_cpu_init();
+    have = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+    g_once_init_leave(&once, 1);
+  }
+  return have && !canon_force_portable;
+}
+#endif
+
+gboolean
+bimi_dkim__canon_set_vector(gboolean allow)
+{
+#ifdef CANON_AVX512
+  canon_force_portable = !allow;
+  return canon_avx512() || !allow;
+#else
+  return !allow;
+#endif
+}
+
 /* The input is cut into 64-byte blocks; for each, a mask of the "special"
  * bytes, those that go through machine(): every other byte is its own
  * canonical form and goes to SHA-256 in spans. Special are:
@@ -252,11 +478,38 @@ bimi_dkim__body_hasher_update(BimiDkimBodyHasher *h, const guint8 *data, gsize l
   gsize span = 0;                          /* verbatim bytes from here are not emitted yet */
   guint64 c_prev_x = 0, c_ws = 0, c_crb = 0; /* bit 63 of the block before */
 
-  for (gsize k = 0; k < len; k += 64) {
+  for (gsize k = 0, step; k < len; k += step) {
     gsize n = len - k < 64 ? len - k : 64;
+    step = 64;
     guint64 sp, ht, cr, lf;
     if (n == 64) {
       block_masks(data + k, &sp, &ht, &cr, &lf);
+      /* (the verbatim bytes before are emitted first, unless they end in a
+       * CR: a CRLF is never split between two verbatim spans) */
+      if (relaxed && (span == k || data[k - 1] != '\r')) {
+        if (span < k) {
+          verbatim(h, data + span, k - span);
+          span = k;
+        }
+        gsize m;
+#ifdef CANON_AVX512
+        if (canon_avx512())
+          m = relaxed_blocks_avx512(h, data + k, len - k);
+        else
+#endif
+          m = relaxed_block(h, data + k, len - k, sp, ht, cr, lf);
+        if (m > 0) {
+          /* the carries of the byte-wise path: byte k + m - 1 is safe, no
+           * special CR */
+          guint8 c = data[k + m - 1];
+          c_prev_x = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+          c_ws = c == ' ' || c == '\t';
+          c_crb = 0;
+          span = k + m;
+          step = m;
+          continue;
+        }
+      }
     } else {
       guint8 tmp[64] = { 0 };
       memcpy(tmp, data + k, n);

@@ -212,6 +212,19 @@ void bimi_dkim__canon_header(GByteArray *out, BimiDkimCanon canon, const char *n
 void bimi_dkim__canon_header_hole(GByteArray *out, BimiDkimCanon canon, const BimiHeaderField *f, gsize hole_offset,
                                   gsize hole_len);
 
+/**
+ * bimi_dkim__canon_set_vector:
+ * @allow: FALSE: the relaxed body canonicalizer uses its SSE2 (or word)
+ *   path even where the CPU has AVX-512 BW + VBMI2; TRUE: the default, the
+ *   widest the CPU has
+ *
+ * For tests and the fuzz target, which check every path against the
+ * byte-wise reference. Not thread-safe: call before hashing.
+ * Returns: whether the path asked for is in use (FALSE for TRUE on a CPU or
+ * build without AVX-512).
+ */
+gboolean bimi_dkim__canon_set_vector(gboolean allow);
+
 /** Streaming body canonicalizer + hasher (RFC 6376 §3.4.3, §3.4.4, §3.7). */
 typedef struct _BimiDkimBodyHasher BimiDkimBodyHasher;
 

@@ -207,6 +207,37 @@
 /** Most SAN dNSNames reported from the leaf. */
 #define BIMI_VMC_MAX_SANS             100u
 
+/* ---- engine/caution, cache/brands: brand-impersonation caution (issue 19) ---- */
+/** Longest display name (or brand name, stop word) normalised, bytes: the display-name limit. */
+#define BIMI_CAUTION_MAX_TEXT_BYTES   BIMI_MAX_DISPLAY_NAME_BYTES
+/** Most UTF-16 units one ICU step (NFKC, case fold, skeleton, NFD) may produce; more is refused
+ *  (the text then claims nothing). Four times BIMI_CAUTION_MAX_TEXT_BYTES: real names stay far below,
+ *  a name of compatibility ligatures that expand 18-fold (U+FDFA) does not. */
+#define BIMI_CAUTION_MAX_NORMALIZED_UNITS (8u * 1024u)
+/** Longest brand name (brands_file group, certificate organisation, logo title), bytes. */
+#define BIMI_CAUTION_MAX_NAME_BYTES   256u
+/** Most domains of one brand (a brands_file entry; a certificate's SANs plus the record domain). */
+#define BIMI_CAUTION_MAX_BRAND_DOMAINS 64u
+/** Most brands in one brand set: the brands_file and the learned registry together. */
+#define BIMI_CAUTION_MAX_BRANDS       10000u
+/** Largest [caution] brands_file (and registry value parsed), bytes. */
+#define BIMI_CAUTION_MAX_BRANDS_FILE_BYTES (1024u * 1024u)
+/** Most words in a [caution] stop_words_file, and its largest size in bytes. */
+#define BIMI_CAUTION_MAX_STOP_WORDS   10000u
+#define BIMI_CAUTION_MAX_STOP_WORDS_FILE_BYTES (256u * 1024u)
+/** Largest [caution] max_edit_distance. */
+#define BIMI_CAUTION_MAX_EDIT_DISTANCE 3u
+/** Defaults of [caution] min_name_length and max_edit_distance. */
+#define BIMI_CAUTION_DEFAULT_MIN_NAME_LENGTH 5u
+#define BIMI_CAUTION_DEFAULT_MAX_EDIT_DISTANCE 1u
+/** Most learned brands the registry keeps ([caution] max_learned_brands upper bound); past the
+ *  configured bound the brand whose certificate expires first goes. Its record-cache value must also
+ *  fit BIMI_CACHE_MAX_VALUE_BYTES: brands expiring first are left out of it until it does. */
+#define BIMI_BRAND_REGISTRY_MAX_LEARNED 5000u
+#define BIMI_BRAND_REGISTRY_DEFAULT_MAX_LEARNED 1000u
+/** Seconds between two reads of the shared registry value (what other nodes learned). */
+#define BIMI_BRAND_REGISTRY_REFRESH_S 60u
+
 /* ---- evaluate/config (DESIGN.md §6) ------------------------------------ */
 /** Largest configuration file read, in bytes. */
 #define BIMI_MAX_CONFIG_BYTES         (1024u * 1024u)
@@ -420,6 +451,29 @@
 #define BIMI_REPORT_MAX_SEND_ATTEMPTS 5u
 /** Deadline of one SMTP submission (connect to QUIT), seconds. */
 #define BIMI_REPORT_SMTP_TIMEOUT_S    60u
+
+/* ---- survey/ `bimi survey`: the operator's survey of a mail stream (issue 17) ---- */
+/** Most time bins of one survey; a message whose bin would be one more is counted in the
+ *  total only (and in "beyond_bin_limit"). 10000 bins = 6-hour bins over almost 7 years. */
+#define BIMI_SURVEY_MAX_BINS          10000u
+/** Shortest --bin, seconds. */
+#define BIMI_SURVEY_MIN_BIN_SECONDS   60u
+/** Most distinct author domains remembered per table (each bin and the total) for the
+ *  "by distinct domains" counts; past it new domains are not counted and the output says
+ *  the counts are a lower bound ("domains_capped"). */
+#define BIMI_SURVEY_MAX_DOMAINS       200000u
+/** Most malformed messages listed by file and reason; past it they are only counted. */
+#define BIMI_SURVEY_MAX_MALFORMED_LISTED 10000u
+/** Most --jobs (evaluation threads). */
+#define BIMI_SURVEY_MAX_JOBS          256u
+/** Messages waiting between the reader and the evaluation threads, per thread: the
+ *  survey holds at most jobs * (this + 1) messages in memory, whatever the mailbox size. */
+#define BIMI_SURVEY_QUEUE_PER_JOB     4u
+/** Longest path line read from stdin (INPUT "-"), bytes (PATH_MAX). */
+#define BIMI_SURVEY_MAX_PATH_LINE_BYTES 4096u
+/** Chart size in pixels (--charts). */
+#define BIMI_SURVEY_CHART_WIDTH       1200u
+#define BIMI_SURVEY_CHART_HEIGHT      675u
 
 /* ---- fcgi/ the service (DESIGN.md §4, conf [server]) -------------------- */
 /** Most worker threads of bimi-fcgi. */

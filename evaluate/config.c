@@ -336,6 +336,38 @@ static const ConfigKey config_keys[] = {
     "SMTP AUTH user; the password is read from smtp_password_file (one line). Empty: no authentication." },
   { "report", "smtp_password_file", KEY_OPTIONAL, AT(report_smtp_password_file), 0, 0, 0, NULL, NULL, NULL, NULL },
 
+  { "caution", "enabled", KEY_BOOL, AT(caution_enabled), 0, 0, TRUE, NULL, NULL, NULL,
+    "Brand-impersonation caution (issue 19): a message that gets no logo but claims a registered brand - its\n"
+    "From display name holds the brand's name, or its author domain looks like one of the brand's domains - and\n"
+    "is not authenticated (DMARC pass) as one of the brand's domains gets a \"caution\" member in its decision\n"
+    "(\"Claims to be Acme Rockets - not verified\"). Advice to the reader: it warns, it proves nothing, and it\n"
+    "changes neither the decision nor the Authentication-Results. Brands come from brands_file and, with learn,\n"
+    "from every validated VMC and CMC (kept in the record cache's backend: shared by a fleet on Redis)." },
+  { "caution", "brands_file", KEY_OPTIONAL, AT(caution_brands_file), 0, 0, 0, NULL, NULL, NULL,
+    "The operator's brands, protected before any of their mail arrived: a key file with one group per brand,\n"
+    "  [Acme Rockets]\n"
+    "  domains = acme.example;acme-mail.example;\n"
+    "  logo_sha256 = <64 hex, optional>\n"
+    "Read at start (and by --check-config): an error names the file, the group and the key." },
+  { "caution", "learn", KEY_BOOL, AT(caution_learn), 0, 0, TRUE, NULL, NULL, NULL,
+    "Learn brands from validated Evidence Documents: the subject's organisation (legal form such as \"Inc.\"\n"
+    "removed) and the logo's title, the SAN domains plus the BIMI record's domain; forgotten at the notAfter." },
+  { "caution", "max_learned_brands", KEY_UINT, AT(caution_max_learned_brands), 1, BIMI_BRAND_REGISTRY_MAX_LEARNED,
+    BIMI_BRAND_REGISTRY_DEFAULT_MAX_LEARNED, NULL, NULL, NULL,
+    "Most learned brands kept, 1..5000; past it the brand whose certificate expires first is forgotten." },
+  { "caution", "min_name_length", KEY_UINT, AT(caution_min_name_length), 3, 64, BIMI_CAUTION_DEFAULT_MIN_NAME_LENGTH,
+    NULL, NULL, NULL,
+    "Letters and digits a brand name needs before it may claim anything (a display name, a domain's labels),\n"
+    "3..64; also the shortest registrable part compared by edit distance. Shorter names never trigger alone." },
+  { "caution", "max_edit_distance", KEY_UINT, AT(caution_max_edit_distance), 0, BIMI_CAUTION_MAX_EDIT_DISTANCE,
+    BIMI_CAUTION_DEFAULT_MAX_EDIT_DISTANCE, NULL, NULL, NULL,
+    "Largest edit distance (insert, delete, replace, swap two neighbours) between an author domain's\n"
+    "registrable part and a brand domain for a lookalike (vmc-demo.test for vmc.demo.test), 0..3; 0: only\n"
+    "confusable skeletons (UTS #39) and the brand name spelt in the labels." },
+  { "caution", "stop_words_file", KEY_OPTIONAL, AT(caution_stop_words_file), 0, 0, 0, NULL, NULL, NULL,
+    "Names that never claim a brand alone (\"Support\", \"Security Team\"), one per line, '#' comments: replaces\n"
+    "the built-in list. Empty: the built-in list." },
+
   { "testing", "now", KEY_TIME, AT(testing_now), 0, 0, 0, NULL, NULL, NULL,
     "Evaluation time replacing the clock, RFC 3339 or @EPOCH, for tests and demos that replay certificates\n"
     "outside their validity. Empty: the clock. Never set on a real service." },
@@ -356,6 +388,8 @@ static const struct {
   { "trust", "bimi_roots", KEY_PATH_FILE },
   { "trust", "ct_logs", KEY_PATH_FILE },
   { "cache", "dir", KEY_PATH_DIR },
+  { "caution", "brands_file", KEY_PATH_FILE },
+  { "caution", "stop_words_file", KEY_PATH_FILE },
 };
 
 /* The top of the example file. */
@@ -363,7 +397,8 @@ static const char example_header[] =
   "# bimi-engine configuration (GKeyFile / INI). Every key is shown with its default.\n"
   "# Unknown groups or keys and out-of-range values are errors, so a typo is reported, never ignored.\n"
   "# Lists take commas (or semicolons). A relative path given here (zone_files, trust_anchor, ca_file,\n"
-  "# bimi_roots, ct_logs, dir, worker_path) is resolved against the directory of this file.\n"
+  "# bimi_roots, ct_logs, dir, worker_path, brands_file, stop_words_file) is resolved against the directory\n"
+  "# of this file.\n"
   "# A key given twice is an error. `bimi-fcgi -c FILE --check-config` lists every problem.\n";
 
 /* Sets the default of one key in a zeroed configuration. */

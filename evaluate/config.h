@@ -144,6 +144,14 @@ typedef struct {
   char *report_smtp_url;             /**< "smtp_url": smtp://HOST[:PORT] or smtps://..., or NULL */
   char *report_smtp_user;            /**< "smtp_user": SMTP AUTH user, or NULL (no auth) */
   char *report_smtp_password_file;   /**< "smtp_password_file": file holding the SMTP AUTH password, or NULL */
+  /* [caution] (issue 19: brand-impersonation caution; engine/caution.h, cache/brands.h) */
+  gboolean caution_enabled;          /**< "enabled" (default true): look for claimed, unauthenticated brands */
+  char *caution_brands_file;         /**< "brands_file": the operator's brands (GKeyFile), or NULL */
+  gboolean caution_learn;            /**< "learn" (default true): learn brands from validated VMCs and CMCs */
+  guint caution_max_learned_brands;  /**< "max_learned_brands": 1..BIMI_BRAND_REGISTRY_MAX_LEARNED */
+  guint caution_min_name_length;     /**< "min_name_length": letters and digits a brand name needs, 3..64 */
+  guint caution_max_edit_distance;   /**< "max_edit_distance": 0..BIMI_CAUTION_MAX_EDIT_DISTANCE */
+  char *caution_stop_words_file;     /**< "stop_words_file": replaces the built-in stop list, or NULL */
   /* [testing] */
   gint64 testing_now;                /**< "now": RFC 3339 or @EPOCH evaluation time replacing the clock (tests and the
                                       *   demo replaying old certificates); 0 = the clock */

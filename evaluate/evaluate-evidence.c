@@ -338,6 +338,8 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
     }
     take_certificate(v, cert);
     display = cert->svg;
+    /* issue 19: a CA vouched for this brand: the caution's registry learns it */
+    bimi_evaluate__caution_learn(ev, cert, domain, check.title, cert->svg_sha256, now);
   } else {
     v->kind = BIMI_EVALUATE_VERDICT_NO_EVIDENCE;
       v->reason = BIMI_DECISION_REASON_EVIDENCE_MISSING;

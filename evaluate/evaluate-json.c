@@ -10,7 +10,8 @@
  *     "authentication_results": RFC 8601 value | null (domain status),
  *     "ttl": seconds,
  *     "bimi_location", "bimi_indicator": the header form (not for domain status),
- *     "filter": consent-aware filtering (evaluate/filter.c), null for domain status }
+ *     "filter": consent-aware filtering (evaluate/filter.c), null for domain status,
+ *     "caution": brand-impersonation caution (evaluate/evaluate-caution.c), null when none }
  *
  * Logo URLs are [server] logo_url_prefix + "/<sha256>.svg" and
  * "/<sha256>/<px>.png" for each [render] size. The auth members reuse the
@@ -196,6 +197,10 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run, const c
     bimi_filter_outcome_build_json(run->filter, b);
   else
     bimi_json_add_null_value(b);
+  /* Brand-impersonation caution (issue 19): after "filter", always present; null for domain status, a
+   * decision with a logo and a message that claims no brand it is not authenticated as. */
+  bimi_json_set_member_name(b, "caution");
+  bimi_evaluate__caution_build_json(b, run->caution);
   bimi_json_end_object(b);
   return bimi_json_writer_steal_text(b);
 }

@@ -484,6 +484,9 @@ bimi_evaluator_evaluate_with_consent(BimiEvaluator *ev, GBytes *message, const B
   }
   bimi_evaluate__run_evidence(ev, &run, now);
   bimi_evaluate__decide(ev, &run, overridden, now);
+  /* issue 19: a message without a logo that claims a brand it is not authenticated as */
+  bimi_evaluate__caution_check(ev, &run, msg, run.dmarc->result == BIMI_DMARC_RESULT_PASS || arc_trusted || own_pass,
+                               now);
   run.authres = build_authres(ev, &run);
   run_filter(ev, &run, consent);
   record_for_report(ev, &run, msg, now);

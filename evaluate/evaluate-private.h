@@ -18,6 +18,7 @@
 #include "engine/rdns.h"
 #include "engine/spf.h"
 #include "engine/vmc.h"
+#include "cache/brands.h"
 #include "cache/records.h"
 #include "cache/redis.h"
 #include "cache/store.h"
@@ -66,6 +67,8 @@ struct _BimiEvaluator {
   /* evaluate-logo.c: validated SVGs for the header form (issue 21) */
   GMutex indicators_lock;
   GHashTable *indicators;   /**< hash (lowercase hex) → SVG and expiry; at most BIMI_EVALUATE_MAX_INDICATOR_MEMO */
+  /* evaluate-caution.c: brand-impersonation caution (issue 19) */
+  BimiBrandRegistry *brands; /**< [caution] enabled: the operator's and the learned brands; else NULL */
 };
 
 /** The metric families of bimi_evaluator_append_metrics() (evaluate.c's metric_families table). */
@@ -91,6 +94,9 @@ typedef enum {
   BIMI_EVALUATE_METRIC_RENDER_PROBES,
   BIMI_EVALUATE_METRIC_RENDER_WORKERS,
   BIMI_EVALUATE_METRIC_UNRENDERABLE,
+  BIMI_EVALUATE_METRIC_CAUTIONS,          /* issue 19: evaluate-caution.c */
+  BIMI_EVALUATE_METRIC_CAUTION_BRANDS,
+  BIMI_EVALUATE_METRIC_CAUTION_REGISTRY,
   BIMI_EVALUATE_METRIC_REDIS_UP,
   BIMI_EVALUATE_METRIC_REDIS_DOWNS,
   BIMI_EVALUATE_METRIC_REDIS_RECOVERIES,
@@ -285,6 +291,7 @@ typedef struct {
   BimiFilterOutcome *filter;  /**< consent-aware filtering (evaluate/filter.h); NULL for domain status */
   gint64 started_us;          /**< monotonic, when the evaluation started */
   gint64 evidence_us;         /**< monotonic microseconds spent in bimi_evaluate__run_evidence() */
+  BimiCautionMatch *caution;  /**< the brand the message claims and is not authenticated as, or NULL */
 } BimiEvaluateRun;
 
 void bimi_evaluate__run_clear(BimiEvaluateRun *run);
@@ -340,6 +347,27 @@ void bimi_evaluate__logo_share(BimiEvaluator *ev, const char *hash, GBytes *svg)
  * Returns: TRUE when the store holds the SVG now.
  */
 gboolean bimi_evaluate__logo_from_fleet(BimiEvaluator *ev, const char *hash);
+
+/* ---- evaluate-caution.c: brand-impersonation caution (issue 19) ---- */
+
+/* Builds ev->brands from [caution] (brands_file, stop_words_file) with the record cache's backend.
+ * @error: the file's problem (naming file, group and key), for BIMI_EVALUATE_ERROR_SETUP "[caution]". */
+gboolean bimi_evaluate__caution_init(BimiEvaluator *ev, GError **error);
+/* --check-config: the [caution] files as bimi_evaluate__caution_init() reads them; problems appended. */
+void bimi_evaluate__caution_check_config(const BimiConfig *config, const char *source, GPtrArray *problems);
+/* Sets run->caution for a message whose decision is none: @dmarc_pass when DMARC passed for the
+ * Author Domain (or a trusted ARC sealer or our own A-R said so). Counts bimi_cautions_total. */
+void bimi_evaluate__caution_check(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg,
+                                  gboolean dmarc_pass, gint64 now);
+/* [caution] learn: the brand of a validated VMC/CMC @cert found at @record_domain, logo title @title
+ * (nullable) and SHA-256 @sha256 (nullable), into the registry. */
+void bimi_evaluate__caution_learn(BimiEvaluator *ev, const BimiVmcResult *cert, const char *record_domain,
+                                  const char *title, const char *sha256, gint64 now);
+/* The value of the "caution" member where @b expects one: null, or {brand, domains, signal, matched, text}. */
+void bimi_evaluate__caution_build_json(BimiJsonWriter *b, const BimiCautionMatch *caution);
+/* The registry's series for the metrics endpoint (GArray of evaluate.c's Series, via @add). */
+void bimi_evaluate__caution_metrics(BimiEvaluator *ev, void (*add)(GArray *all, BimiEvaluateMetric m, const char *l1,
+                                                                  const char *l2, guint64 value), GArray *all);
 
 G_END_DECLS
 

@@ -156,6 +156,7 @@ bimi_decision_free(BimiDecision *d)
   g_free(d->bimi_location);
   g_free(d->bimi_indicator);
   bimi_filter_outcome_free(d->filter);
+  bimi_caution_match_free(d->caution);
   g_free(d);
 }
 
@@ -177,6 +178,7 @@ bimi_evaluate__run_clear(BimiEvaluateRun *run)
   g_clear_pointer(&run->verdict, bimi_evaluate__verdict_free);
   g_free(run->authres);
   bimi_filter_outcome_free(run->filter);
+  g_clear_pointer(&run->caution, bimi_caution_match_free);
   memset(run, 0, sizeof *run);
 }
 
@@ -312,6 +314,8 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
     if (ev->recorder == NULL)
       return setup_failed(ev, error, "[report] db", local);
   }
+  if (!bimi_evaluate__caution_init(ev, &local))
+    return setup_failed(ev, error, "[caution]", local);
   return ev;
 }
 
@@ -502,6 +506,8 @@ bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrAr
       component_problem(problems, source, "trust", e);
     g_clear_error(&e);
   }
+  if (readable(config->caution_brands_file) && readable(config->caution_stop_words_file))
+    bimi_evaluate__caution_check_config(config, source, problems);
   if (config->render_worker_path == NULL) {
     /* The default worker, `bimi` next to this program (bimi_config_check_paths() checks a configured one). */
     g_autofree char *worker = worker_path(config);
@@ -531,6 +537,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->pool, bimi_render_pool_free);
   g_clear_pointer(&ev->store, bimi_logo_store_free);
   bimi_evaluate__logo_clear(ev);
+  g_clear_pointer(&ev->brands, bimi_brand_registry_free); /* before the records: it uses their backend */
   g_clear_pointer(&ev->records, bimi_record_cache_free);
   g_clear_pointer(&ev->redis, bimi_redis_unref);
   g_clear_pointer(&ev->trust, bimi_vmc_trust_unref);
@@ -843,6 +850,7 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
     d->dns_ms = (double) MAX(total - run->evidence_us, 0) / 1000.0;
   }
   d->json_text = bimi_evaluate__build_json(ev, run, d->bimi_location, d->bimi_indicator);
+  d->caution = g_steal_pointer(&run->caution);
   count_run(ev, run);
   d->filter = g_steal_pointer(&run->filter);
   bimi_evaluate__run_clear(run);
@@ -1104,6 +1112,16 @@ static const MetricFamily metric_families[BIMI_EVALUATE_N_METRICS] = {
     { "event", NULL } },
   [BIMI_EVALUATE_METRIC_UNRENDERABLE] = { "bimi_logos_unrenderable_total", "counter",
     "Logos judged unrenderable (deadline, memory, librsvg error): decision none, svg-unrenderable.", { NULL, NULL } },
+  /* issue 19: brand-impersonation caution */
+  [BIMI_EVALUATE_METRIC_CAUTIONS] = { "bimi_cautions_total", "counter",
+    "Decisions with a caution (a claimed, unauthenticated brand) by signal: display-name, lookalike-domain, both.",
+    { "signal", NULL } },
+  [BIMI_EVALUATE_METRIC_CAUTION_BRANDS] = { "bimi_caution_brands", "gauge",
+    "Brands a message is checked against, by source: operator ([caution] brands_file) or learned (VMC/CMC).",
+    { "source", NULL } },
+  [BIMI_EVALUATE_METRIC_CAUTION_REGISTRY] = { "bimi_caution_registry_events_total", "counter",
+    "Brand registry events: learned, expired (notAfter), evicted (max_learned_brands), shared_read, "
+    "shared_write, shared_invalid (the shared value did not parse).", { "event", NULL } },
   /* [cache] backend = redis (issue 18): samples only with that backend */
   [BIMI_EVALUATE_METRIC_REDIS_UP] = { "bimi_cache_redis_up", "gauge",
     "1 while the shared Redis answers, 0 while this node serves from memory.", { NULL, NULL } },
@@ -1287,6 +1305,7 @@ bimi_evaluator_append_metrics(BimiEvaluator *ev, GString *out)
   add_series(all, BIMI_EVALUATE_METRIC_RENDER_WORKERS, "deadline_killed", NULL, rp.deadline_kills);
   add_series(all, BIMI_EVALUATE_METRIC_RENDER_WORKERS, "retried", NULL, rp.retries);
   add_series(all, BIMI_EVALUATE_METRIC_UNRENDERABLE, NULL, NULL, (guint64) g_atomic_int_get(&ev->n_unrenderable));
+  bimi_evaluate__caution_metrics(ev, add_series, all);
 
   /* Family by family (the key starts with the family index), label values sorted within. */
   g_array_sort(all, series_cmp);

@@ -31,6 +31,7 @@
 #include "evaluate/config.h"
 #include "engine/bimi.h"
 #include "evaluate/filter.h"
+#include "engine/caution.h"
 
 G_BEGIN_DECLS
 
@@ -158,6 +159,8 @@ typedef struct {
   double fetch_ms;              /**< milliseconds in the logo/evidence step: fetches (or cache) and validation */
   /* Consent-aware filtering (issue 17): the JSON's "filter", typed */
   BimiFilterOutcome *filter;    /**< recommended and applied action, consent, label; NULL for domain status */
+  BimiCautionMatch *caution;    /**< the JSON's "caution": the brand this message claims and is not
+                                 *   authenticated as (issue 19), NULL when none (always NULL for domain status) */
 } BimiDecision;
 
 void bimi_decision_free(BimiDecision *decision);

@@ -35,6 +35,8 @@ typedef struct {
   gboolean body_done;     /* FCGI_STDIN read to its end */
   /* the decision's fields for the log line (owned; NULL: none) */
   char *reason, *author_domain, *selector, *cert_type;
+  const char *caution;    /* the caution's signal (issue 19), or NULL */
+  char *caution_brand;    /* the brand it names, or NULL */
   double dns_ms, fetch_ms;
 } Exchange;
 
@@ -204,6 +206,8 @@ respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
   ex->author_domain = g_strdup(d->author_domain);
   ex->selector = g_strdup(d->selector);
   ex->cert_type = g_strdup(d->mark != NULL ? d->mark->certificate_type : NULL);
+  ex->caution = d->caution != NULL ? bimi_caution_signal_to_string(d->caution->signals) : NULL;
+  ex->caution_brand = d->caution != NULL ? g_strdup(d->caution->brand) : NULL;
   ex->dns_ms = d->dns_ms;
   ex->fetch_ms = d->fetch_ms;
   if (is_public) {
@@ -482,10 +486,15 @@ finish(Exchange *ex, gint64 started_us)
     g_autofree char *fetch = ex->decision != NULL ? g_strdup_printf("%.1f", ex->fetch_ms) : NULL;
     g_autofree char *domain = ex->author_domain != NULL ? bimi_fcgi_log_escape(ex->author_domain, 255) : NULL;
     g_autofree char *selector = ex->selector != NULL ? bimi_fcgi_log_escape(ex->selector, 64) : NULL;
+    g_autofree char *brand_escaped = ex->caution_brand != NULL ? bimi_fcgi_log_escape(ex->caution_brand, 128) : NULL;
+    /* a brand name has spaces: \x20 as the escaper writes other bytes, so key=value stays one token */
+    g_auto(GStrv) brand_words = brand_escaped != NULL ? g_strsplit(brand_escaped, " ", -1) : NULL;
+    g_autofree char *brand = brand_words != NULL ? g_strjoinv("\\x20", brand_words) : NULL;
     const BimiFcgiLogField fields[] = {
       { "method", method }, { "path", path }, { "status", status }, { "decision", ex->decision },
       { "reason", ex->reason }, { "author_domain", domain }, { "selector", selector },
-      { "certificate_type", ex->cert_type }, { "dns_ms", dns }, { "fetch_ms", fetch }, { "total_ms", total },
+      { "certificate_type", ex->cert_type }, { "caution", ex->caution }, { "caution_brand", brand },
+      { "dns_ms", dns }, { "fetch_ms", fetch }, { "total_ms", total },
     };
     bimi_fcgi_log_request(fields, G_N_ELEMENTS(fields));
   }
@@ -493,6 +502,8 @@ finish(Exchange *ex, gint64 started_us)
   g_clear_pointer(&ex->author_domain, g_free);
   g_clear_pointer(&ex->selector, g_free);
   g_clear_pointer(&ex->cert_type, g_free);
+  g_clear_pointer(&ex->caution_brand, g_free);
+  ex->caution = NULL;
 }
 
 gboolean

@@ -6,7 +6,8 @@
  *    SHA-256 of the reference canonical body (tests/lib/dkim-canon-ref.h, the
  *    old byte-wise canonicalizer) cut at l=, and report its length, whether
  *    the body comes whole, in chunks of the fuzzed size, byte by byte, or in
- *    pseudo-random chunks (1..80 bytes, the seed from byte 1 and the body).
+ *    pseudo-random chunks (1..80 bytes, the seed from byte 1 and the body);
+ *    through the SSE2 (or word) path and, where the CPU has it, AVX-512.
  *  - A simple body's canonical form is never empty (at least CRLF).
  *  - The relaxed form of the rest as a header value has no HTAB, no double
  *    SP, no SP at either end of the value, and ends in CRLF. (Bare CR and LF
@@ -96,11 +97,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   EVP_Digest(canonical->data, (gsize) MIN((guint64) canonical->len, limit), want, NULL, EVP_sha256(), NULL);
 
   const gsize chunks[] = { n ? n : 1, chunk, 1, 0 };
-  for (gsize k = 0; k < G_N_ELEMENTS(chunks); k++) {
-    guint8 d[EVP_MAX_MD_SIZE];
-    guint64 l;
-    if (hash(c, limit, b, n, chunks[k], seed, d, &l) != 32 || memcmp(d, want, 32) != 0 || l != canonical->len)
-      abort();
+  for (int vector = 0; vector < 2; vector++) {
+    /* the SSE2 path, then AVX-512 where the CPU has it */
+    if (!bimi_dkim__canon_set_vector(vector) && vector)
+      break;
+    for (gsize k = 0; k < G_N_ELEMENTS(chunks); k++) {
+      guint8 d[EVP_MAX_MD_SIZE];
+      guint64 l;
+      if (hash(c, limit, b, n, chunks[k], seed, d, &l) != 32 || memcmp(d, want, 32) != 0 || l != canonical->len)
+        abort();
+    }
   }
   if (c == BIMI_DKIM_CANON_SIMPLE && canonical->len < 2)
     abort();

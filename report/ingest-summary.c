@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "engine/base/base-mem.h"
+#include "engine/base/base-text.h"
 #include "engine/dmarc.h"
 #include "engine/limits.h"
 #include "engine/rdns.h"
@@ -782,26 +783,6 @@ bimi_ingest_summary_build_json(const BimiIngestSummary *s, BimiJsonWriter *b)
   bimi_json_end_object(b);
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
-static void
-csv_field(GString *out, const char *v, gboolean last)
-{
-  if (v == NULL)
-    v = "";
-  if (strpbrk(v, ",\"\r\n") != NULL) {
-    g_string_append_c(out, '"');
-    for (const char *p = v; *p; p++) {
-      if (*p == '"')
-        g_string_append_c(out, '"');
-      g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '"');
-  } else {
-    g_string_append(out, v);
-  }
-  g_string_append(out, last ? "\r\n" : ",");
-}
-
 static char *
 join_tallies(GPtrArray *tallies, const char *sep)
 {
@@ -826,17 +807,17 @@ bimi_ingest_summary_to_csv(const BimiIngestSummary *s)
       g_autofree char *dkim = join_tallies(src->dkim, "; ");
       g_autofree char *spf = join_tallies(src->spf, "; ");
       g_autofree char *orgs = join_tallies(src->orgs, "; ");
-      csv_field(out, d->domain, FALSE);
-      csv_field(out, bimi_ingest_group_to_string(src->group), FALSE);
-      csv_field(out, src->source_ip, FALSE);
-      csv_field(out, src->ptr_name, FALSE);
-      csv_field(out, src->fcrdns, FALSE);
-      csv_field(out, messages, FALSE);
-      csv_field(out, pass, FALSE);
-      csv_field(out, dkim, FALSE);
-      csv_field(out, spf, FALSE);
-      csv_field(out, orgs, FALSE);
-      csv_field(out, src->why, TRUE);
+      bimi_text_append_csv_field(out, d->domain, FALSE);
+      bimi_text_append_csv_field(out, bimi_ingest_group_to_string(src->group), FALSE);
+      bimi_text_append_csv_field(out, src->source_ip, FALSE);
+      bimi_text_append_csv_field(out, src->ptr_name, FALSE);
+      bimi_text_append_csv_field(out, src->fcrdns, FALSE);
+      bimi_text_append_csv_field(out, messages, FALSE);
+      bimi_text_append_csv_field(out, pass, FALSE);
+      bimi_text_append_csv_field(out, dkim, FALSE);
+      bimi_text_append_csv_field(out, spf, FALSE);
+      bimi_text_append_csv_field(out, orgs, FALSE);
+      bimi_text_append_csv_field(out, src->why, TRUE);
     }
   }
   return g_string_free(out, FALSE);

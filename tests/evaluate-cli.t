@@ -33,7 +33,7 @@ O=(--zone "$T/evaluate.zone" --timeout-ms 300 --at 2026-06-01T00:00:00Z --ca-fil
 CHECK_CMD=("$BIMI" evaluate)
 F=fixtures/evaluate
 
-echo "1..6"
+echo "1..8"
 check "human summary: the decision line" 0 '^decision: logo\+checkmark \(vmc\)' "$F/vmc.eml" "${O[@]}"
 check "human summary, envelope options: the A-R line" 0 \
   '^Authentication-Results: .*iprev=pass policy.iprev=192.0.2.10; spf=pass' "$F/vmc.eml" "${O[@]}" \
@@ -47,4 +47,12 @@ else
   echo "# cache: $(ls -R "$T/cache" 2>&1 | head -5); tmpdir: $(ls -A "$T/tmpdir")"; ok 1 "cache directories"
 fi
 check "usage: no message" 2 'expected exactly one message' "${O[@]}"
+# issue 19: [caution] brands_file from -c; the options still apply over the file
+printf '[Brand News]\ndomains = brand.test\n' > "$T/brands.conf"
+printf '[caution]\nbrands_file = brands.conf\n' > "$T/caution.conf"
+check "human summary: the caution line" 1 '^caution: Claims to be Brand News — not verified$' \
+  "$F/dmarc-fail.eml" "${O[@]}" -c "$T/caution.conf"
+check "human summary: the caution's signal and verified domains" 1 \
+  '^  signal display-name, matched "Brand News", verified domains brand.test$' "$F/dmarc-fail.eml" "${O[@]}" \
+  -c "$T/caution.conf"
 exit $((fails > 0))

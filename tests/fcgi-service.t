@@ -82,6 +82,12 @@ PORT = free_port()
 BASE = "http://127.0.0.1:%d" % PORT
 
 
+# [caution] brands_file (issue 19): the operator protects "Acme Rockets" at brand.example
+BRANDS = os.path.join(tmp, "brands.conf")
+with open(BRANDS, "w") as f:
+    f.write("[Acme Rockets]\ndomains = brand.example\n")
+
+
 def write_config(path, **over):
     server = {"listen": "unix:" + SOCK, "threads": "4", "max_message_bytes": "4096", "max_queue": "8",
               "shutdown_timeout_ms": "20000", "log_level": "info"}
@@ -93,6 +99,7 @@ def write_config(path, **over):
         f.write("[server]\n" + "".join("%s = %s\n" % kv for kv in server.items()))
         f.write("[dns]\n" + "".join("%s = %s\n" % kv for kv in dns.items()))
         f.write("[cache]\ndir = %s\n[render]\nworker_path = %s\n" % (CACHE, BIMI))
+        f.write("[caution]\nbrands_file = %s\n" % BRANDS)
 
 
 def start_fcgi(conf, name):
@@ -329,6 +336,24 @@ try:
     ok(isinstance(d.get("authentication_results"), str) and d["authentication_results"] != "",
        "evaluate: an Authentication-Results value", body)
 
+    ok(d.get("caution", "absent") is None, "evaluate: \"caution\": null for a name that claims no brand", body)
+    # issue 19: the display name claims the operator's brand from another domain: a caution, the decision unchanged
+    spoof = msg.replace(b"From: Brand <news@brand.example>", b"From: ACME Rockets Support <help@other.example>")
+    st, h, body = curl("/bimi/v1/evaluate", method="POST", data=spoof)
+    try:
+        d = json.loads(body)
+    except ValueError:
+        d = {}
+    c = d.get("caution") or {}
+    ok(st == 200 and d.get("decision") == "none" and c.get("brand") == "Acme Rockets"
+       and c.get("signal") == "display-name" and c.get("domains") == ["brand.example"]
+       and c.get("matched") == "ACME Rockets Support"
+       and c.get("text") == "Claims to be Acme Rockets \u2014 not verified"
+       and "caution" not in d.get("authentication_results", "caution"),
+       "evaluate: a display name claiming a registered brand from another domain: caution, A-R unchanged", body)
+    st, h, body = curl("/bimi/v1/domain/brand.example")
+    ok(st == 200 and json.loads(body).get("caution", "absent") is None, "domain status: \"caution\": null", body)
+
     st, h, body = curl("/bimi/v1/evaluate?ip=192.0.2.300", method="POST", data=msg)
     ok(st == 400 and json.loads(body).get("field") == "ip" and h.get("cache-control") == "no-store",
        "bad ip: 400 naming the field ip", (st, body))
@@ -491,6 +516,9 @@ try:
                  r"(selector=\S+ )?dns_ms=[0-9.]+ fetch_ms=[0-9.]+ total_ms=[0-9.]+$", lg, re.M)
        and re.search(r" info: GET /bimi/v1/nothing 404 total_ms=[0-9.]+$", lg, re.M),
        "log: one line per request: method, path, status, decision, reason, domain, selector, times", lg[-2000:])
+    ok(re.search(r" info: POST /bimi/v1/evaluate 200 decision=none reason=[a-z-]+ author_domain=other\.example "
+                 r"(selector=\S+ )?caution=display-name caution_brand=Acme\\x20Rockets dns_ms=", lg, re.M),
+       "log: the caution's signal and brand on the request line", [l for l in lg.splitlines() if "caution" in l])
 
     # ---- SIGHUP ---------------------------------------------------------------------------
     def children(pid):

@@ -7,6 +7,7 @@
  * coming back (fallback to memory, one state change each way, counted).
  * Also run under ThreadSanitizer (Makefile TSAN_TESTS). */
 #include "cache/redis.h"
+#include "cache/brands.h"
 #include "cache/records.h"
 #include "engine/limits.h"
 #include "tests/lib/clock.h"
@@ -653,6 +654,55 @@ test_down_and_back(void)
   node_clear(&a);
 }
 
+/* Issue 19: the caution's brand registry (cache/brands.c) shares what one node learned through
+ * Redis: another node sees it at its next read, a new node starts from it, the key lives until the
+ * last certificate's notAfter. */
+static void
+test_brand_registry(void)
+{
+  BimiTestClock clock = { T0 };
+  Node a, b;
+  const BimiCautionOptions options = { 5, 1, NULL };
+  const char *const domains[] = { "vmc.demo.test", NULL };
+  g_autoptr(BimiCautionBrand) brand = bimi_caution_brand_new("Acme Rockets", domains, NULL);
+  gint64 now = T0 / G_USEC_PER_SEC;
+  redisReply *r;
+
+  flushall();
+  node_init(&a, &clock, 600, 1000, 5000);
+  node_init(&b, &clock, 600, 1000, 5000);
+  brand->source = BIMI_CAUTION_SOURCE_VMC;
+  brand->record_domain = g_strdup("vmc.demo.test");
+  brand->not_after = now + 86400;
+  {
+    g_autoptr(BimiBrandRegistry) ra = bimi_brand_registry_new(NULL, &options, a.backend, 10, NULL);
+    g_autoptr(BimiBrandRegistry) rb = bimi_brand_registry_new(NULL, &options, b.backend, 10, NULL);
+    g_autoptr(BimiCautionSet) before = bimi_brand_registry_get_set(rb, now);
+    g_autoptr(BimiCautionSet) after = NULL;
+    g_autoptr(BimiCautionMatch) m = NULL;
+
+    g_assert_cmpuint(bimi_caution_set_size(before), ==, 0);
+    g_assert_true(bimi_brand_registry_learn(ra, brand, now));
+    r = raw("PTTL t:rec:" BIMI_BRAND_REGISTRY_KEY);
+    g_assert_cmpint(r->type, ==, REDIS_REPLY_INTEGER);
+    g_assert_cmpint(r->integer, >, (86400 - 5) * 1000);
+    g_assert_cmpint(r->integer, <=, 86400 * 1000);
+    freeReplyObject(r);
+    after = bimi_brand_registry_get_set(rb, now + BIMI_BRAND_REGISTRY_REFRESH_S);
+    g_assert_cmpuint(bimi_caution_set_size(after), ==, 1);
+    m = bimi_caution_check(after, "Acme Rockets", "other.example", TRUE);
+    g_assert_nonnull(m);
+    g_assert_cmpstr(m->domains[0], ==, "vmc.demo.test");
+  }
+  node_clear(&a);
+  node_clear(&b);
+}
+
+static void
+test_skipped(void)
+{
+  g_test_skip(REDIS_SERVER " is not installed");
+}
 
 int
 main(int argc, char **argv)
@@ -675,6 +725,7 @@ main(int argc, char **argv)
   g_test_add_func("/cache/redis/server/fleet-single-flight", test_fleet_single_flight);
   g_test_add_func("/cache/redis/server/lock-expiry-and-wait-bound", test_lock_expiry_and_wait_bound);
   g_test_add_func("/cache/redis/server/down-and-back", test_down_and_back);
+  g_test_add_func("/cache/redis/server/brand-registry", test_brand_registry);
   rc = g_test_run();
   server_stop();
   rmdir(tmpdir);

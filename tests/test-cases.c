@@ -84,6 +84,13 @@ case_config(const Case *c)
   g_autofree char *extra = read_optional_text(c->dir, "config.ini");
   const char *zones[] = { zone, NULL };
 
+  if (extra != NULL && strstr(extra, "@CASE_DIR@") != NULL) {
+    /* a file of the case ([caution] brands_file): the configuration is written elsewhere */
+    g_autofree char *abs = g_canonicalize_filename(c->dir, NULL);
+    g_auto(GStrv) parts = g_strsplit(extra, "@CASE_DIR@", -1);
+    g_free(extra);
+    extra = g_strjoinv(abs, parts);
+  }
   return bimi_test_origin_config(origin, g_file_test(zone, G_FILE_TEST_EXISTS) ? zones : NULL, extra);
 }
 

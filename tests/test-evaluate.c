@@ -830,6 +830,150 @@ test_codec(void)
   }
 }
 
+/* ---- issue 19: brand-impersonation caution ---------------------------------- */
+
+/* A message from outside the test PKI's brands, unsigned (DMARC none for other.test). */
+#define CAUTION_SPOOF "From: Test Brand Support <help@other.test>\r\nTo: you@webmail.test\r\n" \
+                      "Subject: your account\r\nMessage-ID: <1@other.test>\r\n\r\nHello.\r\n"
+#define CAUTION_LOOKALIKE "From: Newsletter <news@brands.test>\r\nTo: you@webmail.test\r\n" \
+                          "Subject: news\r\nMessage-ID: <2@brands.test>\r\n\r\nHello.\r\n"
+
+static BimiDecision *
+eval_text(BimiEvaluator *ev, const char *text, gint64 now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new_static(text, strlen(text));
+  BimiDecision *d = bimi_evaluator_evaluate(ev, raw, NULL, now, &error);
+
+  g_assert_no_error(error);
+  return d;
+}
+
+/* The decision's "caution" member: present always; NULL when it is null. */
+static JsonObject *
+caution_of(BimiDecision *d)
+{
+  JsonObject *o = json_node_get_object(bimi_decision_get_json(d));
+  JsonNode *n = json_object_get_member(o, "caution");
+
+  g_assert_nonnull(n);
+  if (JSON_NODE_HOLDS_NULL(n)) {
+    g_assert_null(d->caution);
+    return NULL;
+  }
+  g_assert_nonnull(d->caution);
+  return json_node_get_object(n);
+}
+
+/* The registry learns "Test Brand" (O = "Test Brand, Inc.") from the validated VMC of vmc.eml, with
+ * its SAN domains; a message claiming it from elsewhere gets a caution, the decision and the A-R
+ * stay what they are without the feature; at the certificate's notAfter the brand is forgotten. */
+static void
+test_caution_learned(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(BimiEvaluator) off = evaluator_with("[caution]\nenabled = false");
+  g_autoptr(BimiDecision) before = eval_text(ev, CAUTION_SPOOF, NOW);
+  g_autoptr(BimiDecision) good = NULL, spoof = NULL, spoof_off = NULL, lookalike = NULL, after = NULL;
+  g_autoptr(GDateTime) not_after = NULL;
+  JsonObject *c;
+  JsonArray *domains;
+
+  g_assert_null(caution_of(before)); /* nothing registered yet */
+  good = eval(ev, "vmc.eml", NULL);
+  check(good, BIMI_DECISION_LOGO_CHECKMARK, "vmc", "pass");
+  g_assert_null(caution_of(good)); /* the brand's own mail */
+  g_assert_cmpuint(metric_sum(ev, "bimi_caution_brands"), ==, 1);
+
+  spoof = eval_text(ev, CAUTION_SPOOF, NOW);
+  check(spoof, BIMI_DECISION_NONE, "dmarc-not-enforcing", "skipped");
+  c = caution_of(spoof);
+  g_assert_nonnull(c);
+  g_assert_cmpstr(json_object_get_string_member(c, "brand"), ==, "Test Brand");
+  g_assert_cmpstr(json_object_get_string_member(c, "signal"), ==, "display-name");
+  g_assert_cmpstr(json_object_get_string_member(c, "matched"), ==, "Test Brand Support");
+  g_assert_cmpstr(json_object_get_string_member(c, "text"), ==, "Claims to be Test Brand \xe2\x80\x94 not verified");
+  domains = json_object_get_array_member(c, "domains");
+  g_assert_cmpuint(json_array_get_length(domains), ==, 2);
+  g_assert_cmpstr(json_array_get_string_element(domains, 0), ==, "brand.test");
+  g_assert_cmpstr(json_array_get_string_element(domains, 1), ==, "brand.example");
+  /* the decision and the Authentication-Results are those of an evaluator without the feature */
+  spoof_off = eval_text(off, CAUTION_SPOOF, NOW);
+  g_assert_null(caution_of(spoof_off));
+  g_assert_cmpstr(spoof->reason, ==, spoof_off->reason);
+  g_assert_cmpstr(spoof->authentication_results, ==, spoof_off->authentication_results);
+  g_assert_null(strstr(spoof->authentication_results, "caution"));
+
+  lookalike = eval_text(ev, CAUTION_LOOKALIKE, NOW); /* brands.test: one letter from brand.test */
+  c = caution_of(lookalike);
+  g_assert_nonnull(c);
+  g_assert_cmpstr(json_object_get_string_member(c, "signal"), ==, "lookalike-domain");
+  g_assert_cmpstr(json_object_get_string_member(c, "matched"), ==, "brands.test");
+  g_assert_cmpuint(metric_sum(ev, "bimi_cautions_total"), ==, 2);
+  g_assert_cmpuint(metric_sum(off, "bimi_cautions_total"), ==, 0);
+
+  /* forgotten when the certificate expires (the evaluation's clock) */
+  not_after = g_date_time_new_from_iso8601(good->mark->not_after, NULL);
+  g_assert_nonnull(not_after);
+  {
+    g_autoptr(BimiDecision) last = eval_text(ev, CAUTION_SPOOF, g_date_time_to_unix(not_after) - 1);
+    g_assert_nonnull(caution_of(last));
+  }
+  after = eval_text(ev, CAUTION_SPOOF, g_date_time_to_unix(not_after));
+  g_assert_null(caution_of(after));
+  g_assert_cmpuint(metric_sum(ev, "bimi_caution_brands"), ==, 0);
+}
+
+/* [caution] brands_file: the operator's brands, refused at start and by --check-config with the file,
+ * group and key named; domain status has "caution": null. */
+static void
+test_caution_brands_file(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("caution-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename(dir, "brands.conf", NULL);
+  g_autofree char *extra = g_strdup_printf("[caution]\nbrands_file = %s\nlearn = false", path);
+  g_autoptr(BimiConfig) config = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true(g_file_set_contents(path, "[Brand News]\ndomains = brand.test\n[Bad]\ndomains = a.example\ncolour = red\n",
+                                    -1, NULL));
+  text = bimi_test_origin_config(origin, NULL, extra);
+  config = bimi_config_new_from_data(text, strlen(text), "test.conf", &error);
+  g_assert_no_error(error);
+  g_assert_null(bimi_evaluator_new(config, &error));
+  g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_SETUP);
+  g_assert_nonnull(strstr(error->message, "[caution]"));
+  g_assert_nonnull(strstr(error->message, path));
+  g_assert_nonnull(strstr(error->message, "[Bad] colour: unknown key"));
+  g_clear_error(&error);
+  g_assert_false(bimi_evaluator_check_config(config, "test.conf", problems));
+  g_assert_cmpuint(problems->len, ==, 1);
+  g_assert_nonnull(strstr(g_ptr_array_index(problems, 0), "test.conf: [caution] "));
+  g_assert_nonnull(strstr(g_ptr_array_index(problems, 0), "[Bad] colour"));
+
+  g_assert_true(g_file_set_contents(path, "[Brand News]\ndomains = brand.test\n", -1, NULL));
+  {
+    g_autoptr(BimiEvaluator) ev = evaluator_with(extra);
+    g_autoptr(BimiDecision) fail = eval(ev, "dmarc-fail.eml", NULL);
+    g_autoptr(BimiDecision) good = eval(ev, "vmc.eml", NULL);
+    g_autoptr(BimiDecision) status = bimi_evaluator_domain_status(ev, "brand.test", NULL, NOW, NULL);
+    g_autoptr(BimiDecision) status_fail = bimi_evaluator_domain_status(ev, "norecord.test", NULL, NOW, NULL);
+    JsonObject *c = caution_of(fail);
+
+    check(fail, BIMI_DECISION_NONE, "dmarc-fail", "skipped");
+    g_assert_nonnull(c); /* "Brand News" <news@brand.test>, DMARC fail: the brand's own domain, not authenticated */
+    g_assert_cmpstr(json_object_get_string_member(c, "brand"), ==, "Brand News");
+    g_assert_cmpstr(json_object_get_string_member(c, "signal"), ==, "display-name");
+    g_assert_null(caution_of(good));
+    g_assert_null(caution_of(status));
+    g_assert_null(caution_of(status_fail));
+    g_assert_cmpuint(metric_sum(ev, "bimi_caution_brands"), ==, 1); /* operator 1, learned 0 (learn = false) */
+  }
+  g_unlink(path);
+  g_rmdir(dir);
+}
 
 int
 main(int argc, char **argv)
@@ -859,6 +1003,8 @@ main(int argc, char **argv)
   g_test_add_func("/evaluate/limit/indicator-memo", test_indicator_memo_limit);
   g_test_add_func("/evaluate/brand-warnings", test_brand_warnings);
   g_test_add_func("/evaluate/limit/brand-states", test_brand_states_limit);
+  g_test_add_func("/evaluate/caution/learned", test_caution_learned);
+  g_test_add_func("/evaluate/caution/brands-file", test_caution_brands_file);
   rc = g_test_run();
   bimi_test_origin_stop(origin);
   return rc;

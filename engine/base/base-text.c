@@ -1,5 +1,5 @@
 /* engine/base/base-text.c — list splitting for tag values (RFC 6376 §3.5 colon
- * lists) and escaping of hostile bytes for logs and messages. */
+ * lists), escaping of hostile bytes for logs and messages, and RFC 4180 CSV fields. */
 #include "engine/base/base-text.h"
 
 #include <string.h>
@@ -66,4 +66,23 @@ bimi_text_set_printf(char **slot, const char *format, ...)
   va_end(ap);
   g_free(*slot);
   *slot = text;
+}
+
+void
+bimi_text_append_csv_field(GString *out, const char *value, gboolean last)
+{
+  if (value == NULL)
+    value = "";
+  if (strpbrk(value, ",\"\r\n") != NULL) {
+    g_string_append_c(out, '"');
+    for (const char *p = value; *p != '\0'; p++) {
+      if (*p == '"')
+        g_string_append_c(out, '"');
+      g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+  } else {
+    g_string_append(out, value);
+  }
+  g_string_append(out, last ? "\r\n" : ",");
 }

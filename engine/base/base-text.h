@@ -44,3 +44,14 @@ char *bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags
  * full): the one path of the engine's "result with a reason" setters.
  */
 void bimi_text_set_printf(char **slot, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+/**
+ * bimi_text_append_csv_field:
+ * @out: the CSV text being written
+ * @value: (nullable): the field (NULL: empty)
+ * @last: the last field of its record: CRLF follows instead of ","
+ *
+ * Appends one RFC 4180 field: quoted when it holds a comma, a quote or a line break, its quotes
+ * doubled (the CSV of `bimi report summary --csv` and `bimi survey --csv`).
+ */
+void bimi_text_append_csv_field(GString *out, const char *value, gboolean last);

@@ -1,0 +1,37 @@
+/* engine/caution-private.h — what engine/caution's files share, and its tests see. */
+#ifndef BIMI_CAUTION_PRIVATE_H
+#define BIMI_CAUTION_PRIVATE_H
+
+#include "engine/caution.h"
+
+G_BEGIN_DECLS
+
+/**
+ * bimi_caution__tokens:
+ * @text: UTF-8, not NUL-terminated; @len: bytes, at most BIMI_CAUTION_MAX_TEXT_BYTES
+ * @skeleton_first: map confusables before the case fold too ("PayPaI" with a capital I reads
+ *   "paypal" only this way; the fold-first form keeps "i" and "l" apart)
+ * @out_chars: (out) (optional): letters and digits of @text after NFKC (before the skeleton)
+ * @error: BIMI_CAUTION_ERROR_INPUT, _LIMIT
+ *
+ * Returns: (transfer full) (element-type utf8): the skeleton tokens (letters, digits and the
+ *   marks on them; separators dropped); NULL with @error.
+ */
+GPtrArray *bimi_caution__tokens(const char *text, gsize len, gboolean skeleton_first, guint *out_chars,
+                                GError **error);
+
+/**
+ * bimi_caution__edit_distance:
+ * @a, @b: code points; @alen, @blen: their counts
+ * @max: the largest distance of interest
+ *
+ * Optimal string alignment distance (Levenshtein plus the swap of two neighbours), computed
+ * in the band |i - j| <= @max only.
+ *
+ * Returns: the distance, or @max + 1 when it is larger.
+ */
+guint bimi_caution__edit_distance(const gunichar *a, gsize alen, const gunichar *b, gsize blen, guint max);
+
+G_END_DECLS
+
+#endif /* BIMI_CAUTION_PRIVATE_H */
