@@ -373,6 +373,8 @@ bimi_cli_escape_terminal(const char *s, gsize n)
     i += (gsize) g_utf8_skip[(guchar) s[i]]; /* not g_utf8_next_char: it casts const away */
   }
   return g_string_free(out, FALSE);
+}
+
 void
 bimi_cli_add_pipeline_options(GOptionContext *context, BimiCliPipelineOptions *opts)
 {
