@@ -698,11 +698,6 @@ test_brand_registry(void)
   node_clear(&b);
 }
 
-static void
-test_skipped(void)
-{
-  g_test_skip(REDIS_SERVER " is not installed");
-}
 
 int
 main(int argc, char **argv)
