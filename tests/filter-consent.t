@@ -20,16 +20,12 @@
 #
 # TAP, run by `make check`. The stack is stopped in every exit path; a stack that does not start is a
 # failure, not a skip.
-import atexit
 import html.parser
 import json
 import os
-import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -37,7 +33,7 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
-from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, free_port  # noqa: E402
+from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, demo_stack  # noqa: E402
 
 os.chdir(ROOT)
 BUILD = os.environ.get('BIMI_BUILD', 'build/obj/release')
@@ -244,33 +240,9 @@ def main():
         bail(f'{BIMI} is not built')
     if not os.access(CHROMIUM, os.X_OK):
         bail(f'{CHROMIUM} is not installed (scripts/install-deps installs chromium)')
-    tmp = tempfile.mkdtemp(prefix='filter-consent-')
-    stack = os.path.join(tmp, 'stack')
-    front, origin = free_port(), free_port()
-    while origin == front:
-        origin = free_port()
-
-    def stop_stack():
-        subprocess.run(['scripts/demo-stack', 'stop', stack], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
-        if tap.fails == 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f'# kept {tmp} for inspection')
-
-    atexit.register(stop_stack)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit(1))
-
     tap.plan(1 + 3 * len(manifest) + 5 + 4)
+    tmp, stack, front, origin, start_rc, start_out = demo_stack(tap, 'filter-consent-', STACK_START_SECONDS)
     base = f'http://127.0.0.1:{front}'
-    try:
-        start = subprocess.run(['scripts/demo-stack', 'start', stack, '--front-port', str(front),
-                                '--origin-port', str(origin)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, timeout=STACK_START_SECONDS)
-        start_rc, start_out = start.returncode, start.stdout
-    except subprocess.TimeoutExpired as e:
-        start_rc, start_out = f'none (killed after {STACK_START_SECONDS} s)', e.stdout or b''
     if not tap.ok(start_rc == 0, f'demo stack up: front {front}, origin {origin}',
                   f'demo-stack start exit {start_rc}\n' + start_out.decode(errors='replace')[-3000:]):
         bail('the demo stack did not start')

@@ -19,21 +19,17 @@
 # in every exit path; Chromium runs with its own throw-away profile, as root in CI
 # (--no-sandbox) and without a display (--headless). A missing chromium or a stack that
 # does not start is a failure, not a skip.
-import atexit
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
-from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, free_port, parse_dom, png_size  # noqa: E402
+from harness import CHROMIUM, Tap, bail, chromium, chromium_noise_free, demo_stack, parse_dom, png_size  # noqa: E402
 
 os.chdir(ROOT)
 MANIFEST = os.path.join(ROOT, 'fixtures/demo/messages/index.json')
@@ -63,35 +59,10 @@ def main():
     if not os.access(CHROMIUM, os.X_OK):
         bail(f'{CHROMIUM} is not installed (scripts/install-deps installs chromium)')
 
-    tmp = tempfile.mkdtemp(prefix='web-demo-')
-    stack = os.path.join(tmp, 'stack')
-    front, origin = free_port(), free_port()
-    while origin == front:
-        origin = free_port()
-
-    def stop_stack():
-        subprocess.run(['scripts/demo-stack', 'stop', stack], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60)
-        if tap.fails == 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f'# kept {tmp} for inspection')
-
-    atexit.register(stop_stack)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit(1))
-
     # 2 tests for the stack and the page + 1 per manifest row + 1 for the screenshot.
     tap.plan(3 + len(manifest))
+    tmp, _, front, origin, start_rc, start_out = demo_stack(tap, 'web-demo-', STACK_START_SECONDS)
     base = f'http://127.0.0.1:{front}'
-    try:
-        start = subprocess.run(['scripts/demo-stack', 'start', stack, '--front-port', str(front),
-                                '--origin-port', str(origin)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=STACK_START_SECONDS)
-        start_rc, start_out = start.returncode, start.stdout
-    except subprocess.TimeoutExpired as e:
-        start_rc, start_out = f'none (killed after {STACK_START_SECONDS} s)', e.stdout or b''
     up = start_rc == 0
     deadline = time.monotonic() + STACK_START_SECONDS
     status = None

@@ -1,8 +1,10 @@
-# tests/web/harness.py — what tests/web-demo.t, tests/web-client.t, tests/report-cli.t and
-# tests/integration-roundcube.t share: TAP output, free loopback ports, PNG sizes and pixels, a parser
-# for the dumped DOM, and headless Chromium.
+# tests/web/harness.py — what tests/web-demo.t, tests/web-client.t, tests/report-cli.t,
+# tests/integration-roundcube.t and tests/filter-consent.t share: TAP output, free loopback ports, PNG sizes
+# and pixels, a parser for the dumped DOM, headless Chromium, and the demo stack.
+import atexit
 import html.parser
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -182,3 +184,35 @@ def chromium_noise_free(text):
     keep = [l for l in text.splitlines()
             if l.strip() and 'dbus' not in l and 'unexpected operator' not in l]
     return '\n'.join(keep[-20:])
+
+
+def demo_stack(tap, prefix, start_seconds=120):
+    """Starts scripts/demo-stack (run from the repository root) in a new temporary directory on free loopback
+    ports, and registers its stop (and the directory's removal when no test failed; else it is kept and named)
+    for the exit, SIGTERM, SIGINT and SIGHUP included. Returns (tmp, stack dir, front port, origin port,
+    start_rc: 0 on success, else the exit status or a description of the timeout, start_out: its output)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    stack = os.path.join(tmp, 'stack')
+    front, origin = free_port(), free_port()
+    while origin == front:
+        origin = free_port()
+
+    def stop_stack():
+        subprocess.run(['scripts/demo-stack', 'stop', stack], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60)
+        if tap.fails == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print(f'# kept {tmp} for inspection')
+
+    atexit.register(stop_stack)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(1))
+    try:
+        start = subprocess.run(['scripts/demo-stack', 'start', stack, '--front-port', str(front),
+                                '--origin-port', str(origin)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=start_seconds)
+        start_rc, start_out = start.returncode, start.stdout
+    except subprocess.TimeoutExpired as e:
+        start_rc, start_out = f'none (killed after {start_seconds} s)', e.stdout or b''
+    return tmp, stack, front, origin, start_rc, start_out
