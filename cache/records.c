@@ -12,6 +12,7 @@
  */
 #include "cache/records.h"
 #include "cache/records-private.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <pthread.h>
@@ -52,8 +53,7 @@ static void
 node_free(Node *n)
 {
   g_bytes_unref(n->value);
-  g_free(n->key);
-  g_free(n);
+  BIMI_FREE_ALL(n->key, n);
 }
 
 static void

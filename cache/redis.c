@@ -21,6 +21,7 @@
  * one is consumed (the technique of curl's sigpipe.h).
  */
 #include "cache/redis.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <errno.h>
@@ -37,10 +38,7 @@ bimi_redis_address_clear(BimiRedisAddress *addr)
 {
   if (addr == NULL)
     return;
-  g_free(addr->host);
-  g_free(addr->unix_path);
-  g_free(addr->username);
-  g_free(addr->password);
+  BIMI_FREE_ALL(addr->host, addr->unix_path, addr->username, addr->password);
   memset(addr, 0, sizeof *addr);
 }
 
@@ -161,7 +159,6 @@ bimi_redis_url_parse(const char *url, BimiRedisAddress *out, GError **error)
 /* ---- the client ----------------------------------------------------------- */
 
 struct BimiRedis {
-  gatomicrefcount ref;
   BimiRedisAddress addr;
   char *prefix;
   guint connect_timeout_ms, timeout_ms;
@@ -197,8 +194,7 @@ bimi_redis_new(const BimiRedisConfig *config, GError **error)
     g_free(addr.password);
     addr.password = g_strdup(config->password);
   }
-  r = g_new0(BimiRedis, 1);
-  g_atomic_ref_count_init(&r->ref);
+  r = g_atomic_rc_box_new0(BimiRedis);
   r->addr = addr;
   r->prefix = g_strdup(config->prefix != NULL ? config->prefix : "");
   r->connect_timeout_ms = config->connect_timeout_ms;
@@ -214,20 +210,26 @@ BimiRedis *
 bimi_redis_ref(BimiRedis *redis)
 {
   g_return_val_if_fail(redis != NULL, NULL);
-  g_atomic_ref_count_inc(&redis->ref);
-  return redis;
+  return g_atomic_rc_box_acquire(redis);
+}
+
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+redis_clear(gpointer data)
+{
+  BimiRedis *redis = data;
+
+  g_ptr_array_unref(redis->idle);
+  pthread_mutex_destroy(&redis->lock);
+  bimi_redis_address_clear(&redis->addr);
+  g_free(redis->prefix);
 }
 
 void
 bimi_redis_unref(BimiRedis *redis)
 {
-  if (redis == NULL || !g_atomic_ref_count_dec(&redis->ref))
-    return;
-  g_ptr_array_unref(redis->idle);
-  pthread_mutex_destroy(&redis->lock);
-  bimi_redis_address_clear(&redis->addr);
-  g_free(redis->prefix);
-  g_free(redis);
+  if (redis != NULL)
+    g_atomic_rc_box_release_full(redis, redis_clear);
 }
 
 static struct timeval
@@ -324,13 +326,27 @@ command_argv(redisContext *c, int argc, const char **argv, const size_t *argvlen
   return reply;
 }
 
+/* Runs a command of the connection set-up (AUTH, SELECT) on @c: FALSE with
+ * @why set to "@what: the server's or hiredis' error" when it fails. */
+static gboolean
+setup_command(redisContext *c, int argc, const char **argv, const char *what, char **why)
+{
+  redisReply *reply = command_argv(c, argc, argv, NULL);
+  gboolean ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
+
+  if (!ok)
+    *why = g_strdup_printf("%s: %s", what, reply != NULL ? reply->str : c->errstr);
+  if (reply != NULL)
+    freeReplyObject(reply);
+  return ok;
+}
+
 /* A fresh connection with AUTH and SELECT done, or NULL with @why set. */
 static redisContext *
 connect_new(BimiRedis *r, char **why)
 {
   struct timeval tv = ms_to_tv(r->connect_timeout_ms);
   redisContext *c;
-  redisReply *reply;
 
   c = r->addr.unix_path != NULL ? redisConnectUnixWithTimeout(r->addr.unix_path, tv)
                                 : redisConnectWithTimeout(r->addr.host, (int) r->addr.port, tv);
@@ -349,30 +365,20 @@ connect_new(BimiRedis *r, char **why)
   if (r->addr.password != NULL) {
     const char *argv[3] = { "AUTH", r->addr.username != NULL ? r->addr.username : r->addr.password,
                             r->addr.password };
-    int argc = r->addr.username != NULL ? 3 : 2;
-    reply = command_argv(c, argc, argv, NULL);
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-      *why = g_strdup_printf("AUTH: %s", reply != NULL ? reply->str : c->errstr);
-      if (reply != NULL)
-        freeReplyObject(reply);
+    if (!setup_command(c, r->addr.username != NULL ? 3 : 2, argv, "AUTH", why)) {
       redisFree(c);
       return NULL;
     }
-    freeReplyObject(reply);
   }
   if (r->addr.db != 0) {
-    char db[16];
+    char db[16], what[32];
     const char *argv[2] = { "SELECT", db };
     g_snprintf(db, sizeof db, "%u", r->addr.db);
-    reply = command_argv(c, 2, argv, NULL);
-    if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-      *why = g_strdup_printf("SELECT %u: %s", r->addr.db, reply != NULL ? reply->str : c->errstr);
-      if (reply != NULL)
-        freeReplyObject(reply);
+    g_snprintf(what, sizeof what, "SELECT %u", r->addr.db);
+    if (!setup_command(c, 2, argv, what, why)) {
       redisFree(c);
       return NULL;
     }
-    freeReplyObject(reply);
   }
   redisSetTimeout(c, ms_to_tv(r->timeout_ms));
   return c;

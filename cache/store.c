@@ -19,6 +19,7 @@
 #include "cache/store.h"
 #include "cache/store-private.h"
 #include "cache/flight.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <dirent.h>
@@ -137,8 +138,7 @@ item_free(Item *it)
 {
   if (it == NULL)
     return; /* slots of the scan array already moved into the index */
-  g_free(it->rel);
-  g_free(it);
+  BIMI_FREE_ALL(it->rel, it);
 }
 
 static void
@@ -384,8 +384,7 @@ bimi_logo_store_free(BimiLogoStore *store)
   g_hash_table_destroy(store->items);
   bimi_flight_group_free(store->renders);
   pthread_mutex_destroy(&store->lock);
-  g_free(store->dir);
-  g_free(store);
+  BIMI_FREE_ALL(store->dir, store);
 }
 
 /* ---- writes ------------------------------------------------------------- */
@@ -646,13 +645,36 @@ discard_corrupt(BimiLogoStore *s, const char *rel, const char *path)
   pthread_mutex_unlock(&s->lock);
 }
 
+/* The bytes of the entry at @rel (@path under the store): NULL with *@error
+ * set on an I/O error, NULL without one when it is absent (a miss; its index
+ * entry forgotten) or oversized or not a regular file (discarded). */
+static GBytes *
+read_entry(BimiLogoStore *store, const char *rel, const char *path, GError **error)
+{
+  GError *local = NULL;
+  GBytes *bytes = read_file(store, path, &local);
+
+  if (local != NULL) {
+    g_propagate_error(error, local);
+    return NULL;
+  }
+  if (bytes == NULL) {
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+      discard_corrupt(store, rel, path); /* oversized, not regular */
+    else {
+      index_forget(store, rel);
+      count(store, &store->stats.misses);
+    }
+  }
+  return bytes;
+}
+
 GBytes *
 bimi_logo_store_get_svg(BimiLogoStore *store, const char *hash, GError **error)
 {
   g_autofree char *rel = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  GError *local = NULL;
   char actual[BIMI_LOGO_HASH_HEX_LEN + 1];
   gsize len = 0;
   const guchar *data;
@@ -662,20 +684,9 @@ bimi_logo_store_get_svg(BimiLogoStore *store, const char *hash, GError **error)
     return NULL;
   rel = svg_rel(hash);
   path = g_build_filename(store->dir, rel, NULL);
-  bytes = read_file(store, path, &local);
-  if (local != NULL) {
-    g_propagate_error(error, local);
+  bytes = read_entry(store, rel, path, error);
+  if (bytes == NULL)
     return NULL;
-  }
-  if (bytes == NULL) {
-    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-      discard_corrupt(store, rel, path); /* oversized, not regular */
-      return NULL;
-    }
-    index_forget(store, rel);
-    count(store, &store->stats.misses);
-    return NULL;
-  }
   data = g_bytes_get_data(bytes, &len);
   sha256_hex(data, len, actual);
   if (len == 0 || strcmp(actual, hash) != 0) {
@@ -692,7 +703,6 @@ bimi_logo_store_get_png(BimiLogoStore *store, const char *hash, guint px, GError
   g_autofree char *rel = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  GError *local = NULL;
   gsize len = 0;
   const guchar *data;
 
@@ -701,20 +711,9 @@ bimi_logo_store_get_png(BimiLogoStore *store, const char *hash, guint px, GError
     return NULL;
   rel = png_rel(hash, px);
   path = g_build_filename(store->dir, rel, NULL);
-  bytes = read_file(store, path, &local);
-  if (local != NULL) {
-    g_propagate_error(error, local);
+  bytes = read_entry(store, rel, path, error);
+  if (bytes == NULL)
     return NULL;
-  }
-  if (bytes == NULL) {
-    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-      discard_corrupt(store, rel, path);
-      return NULL;
-    }
-    index_forget(store, rel);
-    count(store, &store->stats.misses);
-    return NULL;
-  }
   data = g_bytes_get_data(bytes, &len);
   if (!bimi_logo_store__png_is_valid(data, len, px)) {
     discard_corrupt(store, rel, path);

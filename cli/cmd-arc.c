@@ -47,7 +47,6 @@ bimi_cli_cmd_arc(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Validate as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the chain as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
@@ -55,6 +54,7 @@ bimi_cli_cmd_arc(int argc, char **argv)
     .name = "arc", .parameters = "MSG.eml - validate the ARC chain of a message",
     .description = "Exit status: 0 arc=pass; 1 fail or none; 2 usage or internal error.",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+    .json = &json, .json_help = "Print the chain as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

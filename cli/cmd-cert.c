@@ -166,7 +166,6 @@ cert_verify(int argc, char **argv)
     { "trust-store", 0, 0, G_OPTION_ARG_FILENAME, &trust_store, "BIMI roots, PEM", "F" },
     { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list (OpenSSL ct_log_list.cnf format)", "F" },
     { "revocation", 0, 0, G_OPTION_ARG_STRING, &revocation, "require | soft | off (default soft)", "MODE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -181,6 +180,7 @@ cert_verify(int argc, char **argv)
   const BimiCliSpec spec = {
     .name = "cert verify", .parameters = "CHAIN.pem — validate a VMC/CMC Evidence Document",
     .entries = entries, .fetch = &fetch_opts, .n_args = 1, .args_usage = "expected exactly one CHAIN.pem",
+    .json = &json, .json_help = "print JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

@@ -60,7 +60,6 @@ bimi_cli_cmd_dkim(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Verify as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {\"signatures\": [...]} as JSON", NULL },
     { "max-signatures", 0, 0, G_OPTION_ARG_INT, &max_signatures, "Verify at most N signatures (default 10)", "N" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -68,6 +67,7 @@ bimi_cli_cmd_dkim(int argc, char **argv)
   const BimiCliSpec spec = {
     .name = "dkim", .parameters = "MSG.eml - verify the DKIM signatures of a message",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+    .json = &json, .json_help = "Print {\"signatures\": [...]} as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

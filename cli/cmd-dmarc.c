@@ -114,7 +114,6 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id, "authserv-id of the A-R value (default: host name)", "ID" },
     { "trusted-arc-sealer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted_sealers,
       "ARC sealer trusted to relax a DMARC fail (repeatable)", "DOMAIN" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {spf, dkim[], arc, dmarc, authentication_results} as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(BimiMessage) msg = NULL;
@@ -136,6 +135,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     .description = "Exit status: 0 dmarc=pass; 1 fail, none or permerror;\n"
                    "2 usage or internal error; 3 temperror.\n",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+    .json = &json, .json_help = "Print {spf, dkim[], arc, dmarc, authentication_results} as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

@@ -140,10 +140,6 @@ bimi_cli_cmd_dns(int argc, char **argv)
 {
   g_auto(BimiCliDnsOptions) dns_opts = { 0 };
   gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the answer as JSON", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
-  };
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
   g_autoptr(BimiDnsAnswer) answer = NULL;
@@ -156,7 +152,8 @@ bimi_cli_cmd_dns(int argc, char **argv)
     .summary = "Ask the engine's DNS layer one question. TYPE is one of\n"
                "A AAAA CNAME MX NS PTR SPF TXT.\n\n"
                "Exit status: 0 NOERROR, 1 NXDOMAIN or NODATA, 3 TEMPERROR, 2 usage or internal error.",
-    .entries = entries, .dns = &dns_opts, .n_args = 2, .args_usage = "expected TYPE and NAME",
+    .entries = NULL, .dns = &dns_opts, .n_args = 2, .args_usage = "expected TYPE and NAME",
+    .json = &json, .json_help = "Print the answer as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

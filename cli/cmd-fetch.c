@@ -105,7 +105,6 @@ bimi_cli_cmd_fetch(int argc, char **argv)
     { "if-modified-since", 0, 0, G_OPTION_ARG_STRING, &last_modified, "Conditional request on this date", "DATE" },
     { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &timeout_ms, "Deadline of the whole fetch (default 5000)", "MS" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the body to FILE", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -118,6 +117,7 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   const BimiCliSpec spec = {
     .name = "fetch", .parameters = "URL - fetch a BIMI logo or Evidence Document over HTTPS",
     .entries = entries, .n_args = 1, .args_usage = "expected exactly one URL",
+    .json = &json, .json_help = "Print the result as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

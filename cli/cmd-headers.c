@@ -7,7 +7,7 @@
  * line and byte offset, on stderr; with --json also as {"error": {"message",
  * "line", "offset"}} on stdout).
  *
- * Text output escapes attacker bytes for a terminal (escape_bytes()); JSON
+ * Text output escapes attacker bytes for a terminal (bimi_cli_escape_terminal()); JSON
  * output carries header values as they are (JSON-escaped by json-glib), with
  * "value_base64" holding the exact bytes when they are not UTF-8.
  */
@@ -20,47 +20,12 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
-/* Attacker bytes made safe for a terminal (text output only): valid UTF-8 kept,
- * except control characters (C0, DEL, C1) and backslash, which are escaped;
- * invalid bytes become \xNN. */
-static char *
-escape_bytes(const char *s, gsize n)
-{
-  GString *out = g_string_sized_new(n + 8);
-  gsize i = 0;
-
-  while (i < n) {
-    gunichar c = g_utf8_get_char_validated(s + i, (gssize) (n - i));
-    if (c == (gunichar) -1 || c == (gunichar) -2) {
-      g_string_append_printf(out, "\\x%02x", (guchar) s[i]);
-      i++;
-      continue;
-    }
-    if (c == '\\')
-      g_string_append(out, "\\\\");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", (guint) c);
-    else if (c >= 0x80 && c <= 0x9f)
-      g_string_append_printf(out, "\\u%04x", (guint) c);
-    else
-      g_string_append_unichar(out, c);
-    i += (gsize) g_utf8_skip[(guchar) s[i]]; /* not g_utf8_next_char: it casts const away */
-  }
-  return g_string_free(out, FALSE);
-}
-
 static char *
 field_value(const BimiHeaderField *f)
 {
   gsize len = 0;
   g_autofree char *v = bimi_header_field_dup_unfolded_value(f, &len);
-  return escape_bytes(v, len);
+  return bimi_cli_escape_terminal(v, len);
 }
 
 /* The number after @prefix in @text ("line 3: ...", "(byte offset 34)"), or -1. */
@@ -191,16 +156,17 @@ print_text(const BimiMessage *msg, const GPtrArray *from, guint n_from, const GE
 
   printf("From: %u field%s", n_from, n_from == 1 ? "" : "s");
   if (from_error != NULL) {
-    g_autofree char *e = escape_bytes(from_error->message, strlen(from_error->message));
+    g_autofree char *e = bimi_cli_escape_terminal(from_error->message, strlen(from_error->message));
     printf(", does not parse: %s\n", e);
     return;
   }
   printf(", %u mailbox%s\n", from->len, from->len == 1 ? "" : "es");
   for (guint i = 0; i < from->len; i++) {
     const BimiMailbox *m = from->pdata[i];
-    g_autofree char *dn = m->display_name != NULL ? escape_bytes(m->display_name, strlen(m->display_name)) : NULL;
-    g_autofree char *lp = escape_bytes(m->local_part, strlen(m->local_part));
-    g_autofree char *gr = m->group != NULL ? escape_bytes(m->group, strlen(m->group)) : NULL;
+    g_autofree char *dn =
+      m->display_name != NULL ? bimi_cli_escape_terminal(m->display_name, strlen(m->display_name)) : NULL;
+    g_autofree char *lp = bimi_cli_escape_terminal(m->local_part, strlen(m->local_part));
+    g_autofree char *gr = m->group != NULL ? bimi_cli_escape_terminal(m->group, strlen(m->group)) : NULL;
     printf("  mailbox %u:", i + 1);
     if (gr != NULL)
       printf(" group \"%s\",", gr);
@@ -220,10 +186,6 @@ int
 bimi_cli_cmd_headers(int argc, char **argv)
 {
   gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
-  };
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) from_error = NULL;
   g_autoptr(GBytes) raw = NULL;
@@ -238,7 +200,8 @@ bimi_cli_cmd_headers(int argc, char **argv)
                "message (\"-\" reads stdin).\n"
                "Exit: 0 parsed with a From mailbox, 1 From missing or unparseable, 2 usage or\n"
                "a message that does not parse.",
-    .entries = entries, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+    .entries = NULL, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+    .json = &json, .json_help = "Print one JSON object",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

@@ -91,7 +91,6 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   const GOptionEntry entries[] = {
     { "selector", 0, 0, G_OPTION_ARG_STRING, &selector, "Selector (default: \"default\")", "S" },
     { "rfc7489", 0, 0, G_OPTION_ARG_NONE, &rfc7489, "RFC 7489 DMARC (PSL) instead of RFC 9989", NULL },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print {bimi, dmarc} as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(BimiDnsResolver) resolver = NULL;
@@ -107,6 +106,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     .description = "Exit status: 0 record found and DMARC enforcing; 1 none, declined,\n"
                    "invalid or DMARC not enforcing; 2 usage or internal error; 3 temperror.\n",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = "expected exactly one DOMAIN",
+    .json = &json, .json_help = "Print {bimi, dmarc} as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

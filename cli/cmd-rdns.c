@@ -35,7 +35,6 @@ bimi_cli_cmd_rdns(int argc, char **argv)
       "action advised without a confirmed name: accept|tag|greylist|reject (default tag)", "ACTION" },
     { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
       "elapsed-time limit of the whole check, PTR and forward lookups (default 2 x --timeout-ms)", "MS" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -49,6 +48,7 @@ bimi_cli_cmd_rdns(int argc, char **argv)
     .description = "Exit status: 0 pass; 1 fail or none; 2 usage or internal error;\n"
                    "3 temperror.\n",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = "expected one IP address",
+    .json = &json, .json_help = "print the result as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

@@ -13,6 +13,7 @@
  * summary and html: 0, or 2 for a usage or database error.
  */
 #include "cli/commands.h"
+#include "engine/base/base-mem.h"
 #include "report/ingest-store.h"
 #include "report/ingest-summary.h"
 #include "report/ingest.h"
@@ -176,10 +177,7 @@ typedef struct {
 static void
 filter_options_clear(FilterOptions *f)
 {
-  g_free(f->db_path);
-  g_free(f->domain);
-  g_free(f->from_text);
-  g_free(f->to_text);
+  BIMI_FREE_ALL(f->db_path, f->domain, f->from_text, f->to_text);
   bimi_cli_dns_options_clear(&f->dns);
 }
 

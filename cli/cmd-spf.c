@@ -43,7 +43,6 @@ bimi_cli_cmd_spf(int argc, char **argv)
       "NAME" },
     { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
       "elapsed-time limit of the whole check_host() (RFC 7208 4.6.4; default 20000)", "MS" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print the result as JSON", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
@@ -57,6 +56,7 @@ bimi_cli_cmd_spf(int argc, char **argv)
     .description = "Exit status: 0 pass; 1 fail, softfail, neutral, none or permerror;\n"
                    "2 usage or internal error; 3 temperror.\n",
     .entries = entries, .dns = &dns, .n_args = 0, .args_usage = "unexpected argument",
+    .json = &json, .json_help = "print the result as JSON",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

@@ -24,31 +24,6 @@
  * logo is reported as the "too-large" violation, not as an unreadable file. */
 #define SVG_CLI_MAX_FILE_BYTES (16u * 1024u * 1024u)
 
-/* Valid UTF-8 kept, except controls (C0, DEL, C1) and backslash, escaped. */
-static char *
-escape_text(const char *s)
-{
-  GString *out = g_string_sized_new(strlen(s) + 8);
-  for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-    if (c == '\\')
-      g_string_append(out, "\\\\");
-    else if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", (guint) c);
-    else if (c >= 0x80 && c <= 0x9f)
-      g_string_append_printf(out, "\\u%04x", (guint) c);
-    else
-      g_string_append_unichar(out, c);
-  }
-  return g_string_free(out, FALSE);
-}
-
 static void
 add_issues(BimiJsonWriter *b, const char *member, const GPtrArray *issues)
 {
@@ -83,7 +58,7 @@ print_issues(const char *kind, const GPtrArray *issues)
 {
   for (guint i = 0; i < issues->len; i++) {
     const BimiSvgIssue *issue = issues->pdata[i];
-    g_autofree char *m = escape_text(issue->message);
+    g_autofree char *m = bimi_cli_escape_terminal(issue->message, strlen(issue->message));
     if (issue->line > 0)
       printf("  %s line %u [%s] %s\n", kind, issue->line, issue->code, m);
     else
@@ -94,7 +69,7 @@ print_issues(const char *kind, const GPtrArray *issues)
 static void
 print_text(const char *file, const BimiSvgResult *r)
 {
-  g_autofree char *f = escape_text(file);
+  g_autofree char *f = bimi_cli_escape_terminal(file, strlen(file));
   printf("%s: %s, %" G_GSIZE_FORMAT " bytes, %u error%s, %u warning%s%s\n", f,
          r->valid ? "valid SVG Tiny PS" : "INVALID", r->size, r->errors->len, r->errors->len == 1 ? "" : "s",
          r->warnings->len, r->warnings->len == 1 ? "" : "s",
@@ -102,7 +77,7 @@ print_text(const char *file, const BimiSvgResult *r)
   print_issues("error  ", r->errors);
   print_issues("warning", r->warnings);
   if (r->title != NULL) {
-    g_autofree char *t = escape_text(r->title);
+    g_autofree char *t = bimi_cli_escape_terminal(r->title, strlen(r->title));
     printf("  title: \"%s\"\n", t);
   } else {
     printf("  title: none\n");
@@ -113,10 +88,6 @@ int
 bimi_cli_cmd_svg(int argc, char **argv)
 {
   gboolean json = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
-  };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(BimiSvgResult) result = NULL;
@@ -127,7 +98,8 @@ bimi_cli_cmd_svg(int argc, char **argv)
                "safe XML, the BIMI Group RelaxNG schema and the rules it cannot express.\n"
                "Lists every violation with its line and code (\"-\" reads stdin).\n"
                "Exit: 0 valid, 1 invalid, 2 usage or unreadable file.",
-    .entries = entries, .n_args = -1,
+    .entries = NULL, .n_args = -1,
+    .json = &json, .json_help = "Print one JSON object",
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;

@@ -98,6 +98,17 @@ BimiFetcher *bimi_cli_fetcher(const BimiCliFetchOptions *opts, BimiDnsResolver *
 void bimi_cli_fetch_options_clear(BimiCliFetchOptions *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiCliFetchOptions, bimi_cli_fetch_options_clear)
 
+/**
+ * bimi_cli_escape_terminal:
+ * @s: attacker bytes (transfer none), not NUL-terminated
+ * @n: bytes in @s
+ *
+ * The text made safe for a terminal (text output only; JSON has its own
+ * escaping): valid UTF-8 kept, except control characters (C0, DEL as \xNN,
+ * C1 as \uNNNN) and backslash, which are escaped; invalid bytes become \xNN.
+ * Returns: (transfer full): the escaped text.
+ */
+char *bimi_cli_escape_terminal(const char *s, gsize n);
 /** Options of the subcommands that run the whole pipeline (`bimi evaluate`, `bimi survey`):
  * -c/--config FILE, --trust-store FILE, --ct-logs FILE, --cache-dir DIR, --report-db FILE. */
 typedef struct {
@@ -146,6 +157,8 @@ typedef struct {
   const GOptionEntry *entries; /**< the subcommand's own options, { NULL } terminated */
   BimiCliDnsOptions *dns;      /**< (nullable) also take the DNS options into this */
   BimiCliFetchOptions *fetch;  /**< (nullable) also take the fetch options into this */
+  gboolean *json;              /**< (nullable) --json sets this: the command prints JSON instead of text */
+  const char *json_help;       /**< what --json prints, for --help ("Print the chain as JSON") */
   BimiCliPipelineOptions *pipeline; /**< (nullable) also take the pipeline options into this */
   int n_args;                  /**< arguments after the options (argc - 1 after parsing); -1: the caller checks */
   const char *args_usage;      /**< the usage error when there are not @n_args of them */

@@ -135,7 +135,15 @@ bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new(spec->parameters);
   g_autoptr(GError) error = NULL;
 
-  g_option_context_add_main_entries(ctx, spec->entries, NULL);
+  if (spec->entries != NULL)
+    g_option_context_add_main_entries(ctx, spec->entries, NULL);
+  if (spec->json != NULL) {
+    const GOptionEntry json[] = {
+      { "json", 0, 0, G_OPTION_ARG_NONE, spec->json, spec->json_help, NULL },
+      { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_option_context_add_main_entries(ctx, json, NULL);
+  }
   if (spec->dns != NULL)
     bimi_cli_add_dns_options(ctx, spec->dns);
   if (spec->fetch != NULL)
@@ -333,6 +341,38 @@ bimi_cli_config_apply_dns(BimiConfig *config, const BimiCliDnsOptions *opts)
   if (opts->timeout_ms != G_MININT && opts->timeout_ms > 0)
     config->dns_timeout_ms = (guint) opts->timeout_ms;
   bimi_cli_replace_string(&config->dns_trust_anchor, opts->trust_anchor);
+}
+
+char *
+bimi_cli_escape_terminal(const char *s, gsize n)
+{
+  GString *out = g_string_sized_new(n + 8);
+  gsize i = 0;
+
+  while (i < n) {
+    gunichar c = g_utf8_get_char_validated(s + i, (gssize) (n - i));
+    if (c == (gunichar) -1 || c == (gunichar) -2) {
+      g_string_append_printf(out, "\\x%02x", (guchar) s[i]);
+      i++;
+      continue;
+    }
+    if (c == '\\')
+      g_string_append(out, "\\\\");
+    else if (c == '\t')
+      g_string_append(out, "\\t");
+    else if (c == '\r')
+      g_string_append(out, "\\r");
+    else if (c == '\n')
+      g_string_append(out, "\\n");
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", (guint) c);
+    else if (c >= 0x80 && c <= 0x9f)
+      g_string_append_printf(out, "\\u%04x", (guint) c);
+    else
+      g_string_append_unichar(out, c);
+    i += (gsize) g_utf8_skip[(guchar) s[i]]; /* not g_utf8_next_char: it casts const away */
+  }
+  return g_string_free(out, FALSE);
 }
 
 void

@@ -41,6 +41,7 @@
  */
 #include "engine/arc.h"
 #include "engine/base/base-json.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-text.h"
 #include "engine/dkim-private.h"
 #include "engine/dmarc.h"
@@ -65,16 +66,10 @@ bimi_arc_set_free(BimiArcSet *set)
 {
   if (set == NULL)
     return;
-  g_free(set->seal_domain);
-  g_free(set->seal_selector);
-  g_free(set->cv);
-  g_free(set->seal_result);
-  g_free(set->ams_domain);
-  g_free(set->ams_selector);
-  g_free(set->ams_result);
+  BIMI_FREE_ALL(set->seal_domain, set->seal_selector, set->cv, set->seal_result, set->ams_domain, set->ams_selector,
+                set->ams_result);
   bimi_authres_free(set->aar);
-  g_free(set->aar_error);
-  g_free(set);
+  BIMI_FREE_ALL(set->aar_error, set);
 }
 
 void

@@ -26,6 +26,7 @@
 #include "engine/authres.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
@@ -53,10 +54,7 @@ bimi_authres_property_free(BimiAuthresProperty *p)
 {
   if (p == NULL)
     return;
-  g_free(p->ptype);
-  g_free(p->name);
-  g_free(p->value);
-  g_free(p);
+  BIMI_FREE_ALL(p->ptype, p->name, p->value, p);
 }
 
 BimiAuthresResult *
@@ -77,9 +75,7 @@ bimi_authres_result_free(BimiAuthresResult *r)
 {
   if (r == NULL)
     return;
-  g_free(r->method);
-  g_free(r->result);
-  g_free(r->reason);
+  BIMI_FREE_ALL(r->method, r->result, r->reason);
   if (r->properties != NULL)
     g_ptr_array_unref(r->properties);
   g_free(r);

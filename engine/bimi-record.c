@@ -27,6 +27,7 @@
  *   lps= matches every local part (spec §2.2 step 2).
  */
 #include "engine/bimi.h"
+#include "engine/base/base-mem.h"
 #include "engine/bimi-private.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-domain.h"
@@ -48,8 +49,7 @@ bimi_bimi_record_free(BimiBimiRecord *record)
 {
   if (record == NULL)
     return;
-  g_free(record->location);
-  g_free(record->evidence);
+  BIMI_FREE_ALL(record->location, record->evidence);
   g_strfreev(record->lps);
   g_strfreev(record->warnings);
   g_free(record);

@@ -31,6 +31,7 @@
  */
 #include "engine/bimi.h"
 #include "engine/base/base-json.h"
+#include "engine/base/base-mem.h"
 #include "engine/bimi-private.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
@@ -72,8 +73,7 @@ bimi_bimi_gate_free(BimiBimiGate *gate)
 {
   if (gate == NULL)
     return;
-  g_free(gate->reason_code);
-  g_free(gate->reason);
+  BIMI_FREE_ALL(gate->reason_code, gate->reason);
   policy_clear(&gate->author);
   policy_clear(&gate->org);
   g_free(gate);
@@ -97,20 +97,11 @@ bimi_bimi_result_free(BimiBimiResult *r)
 {
   if (r == NULL)
     return;
-  g_free(r->reason_code);
-  g_free(r->reason);
-  g_free(r->author_domain);
-  g_free(r->org_domain);
-  g_free(r->local_part);
-  g_free(r->selector);
-  g_free(r->selector_note);
+  BIMI_FREE_ALL(r->reason_code, r->reason, r->author_domain, r->org_domain, r->local_part, r->selector,
+                r->selector_note);
   bimi_bimi_gate_free(r->gate);
   bimi_bimi_record_free(r->record);
-  g_free(r->record_text);
-  g_free(r->record_domain);
-  g_free(r->record_selector);
-  g_free(r->record_name);
-  g_free(r->canonical_name);
+  BIMI_FREE_ALL(r->record_text, r->record_domain, r->record_selector, r->record_name, r->canonical_name);
   if (r->queries != NULL)
     g_ptr_array_unref(r->queries);
   g_free(r);
@@ -148,9 +139,7 @@ query_clear(Query *q)
 {
   if (q->texts != NULL)
     g_ptr_array_unref(q->texts);
-  g_free(q->canonical);
-  g_free(q->detail);
-  g_free(q->near_miss);
+  BIMI_FREE_ALL(q->canonical, q->detail, q->near_miss);
   memset(q, 0, sizeof *q);
 }
 

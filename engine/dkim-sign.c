@@ -9,6 +9,7 @@
  * verifying). What this code signs is therefore exactly what engine/dkim verifies.
  */
 #include "engine/dkim.h"
+#include "engine/base/base-mem.h"
 #include "engine/dkim-private.h"
 #include "engine/base/base-domain.h"
 #include "engine/limits.h"
@@ -36,8 +37,7 @@ bimi_dkim_signer_free(BimiDkimSigner *s)
 {
   if (s == NULL)
     return;
-  g_free(s->domain);
-  g_free(s->selector);
+  BIMI_FREE_ALL(s->domain, s->selector);
   EVP_PKEY_free(s->key);
   g_free(s);
 }

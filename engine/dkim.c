@@ -30,6 +30,7 @@
  */
 #include "engine/dkim-private.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 
@@ -57,15 +58,9 @@ bimi_dkim_signature_free(BimiDkimSignature *sig)
 {
   if (sig == NULL)
     return;
-  g_free(sig->reason);
-  g_free(sig->domain);
-  g_free(sig->identity);
-  g_free(sig->identity_domain);
-  g_free(sig->selector);
-  g_free(sig->algorithm_name);
+  BIMI_FREE_ALL(sig->reason, sig->domain, sig->identity, sig->identity_domain, sig->selector, sig->algorithm_name);
   g_strfreev(sig->signed_headers);
-  g_free(sig->b_prefix);
-  g_free(sig);
+  BIMI_FREE_ALL(sig->b_prefix, sig);
 }
 
 gboolean
@@ -153,14 +148,11 @@ bimi_dkim__sig_params_free(BimiDkimSigParams *p)
   if (p == NULL)
     return;
   bimi_taglist_free(p->tags);
-  g_free(p->domain);
-  g_free(p->identity);
-  g_free(p->identity_domain);
+  BIMI_FREE_ALL(p->domain, p->identity, p->identity_domain);
   g_strfreev(p->signed_headers);
   g_clear_pointer(&p->b, g_bytes_unref);
   g_clear_pointer(&p->bh, g_bytes_unref);
-  g_free(p->b_prefix);
-  g_free(p);
+  BIMI_FREE_ALL(p->b_prefix, p);
 }
 
 #define INVALID(...) \

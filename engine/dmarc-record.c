@@ -28,6 +28,7 @@
  */
 #include "engine/dmarc.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 #include "engine/taglist.h"
 
@@ -42,8 +43,7 @@ bimi_dmarc_record_free(BimiDmarcRecord *record)
     return;
   g_strfreev(record->rua);
   g_strfreev(record->ruf);
-  g_free(record->fo);
-  g_free(record->rf);
+  BIMI_FREE_ALL(record->fo, record->rf);
   g_strfreev(record->warnings);
   g_free(record);
 }

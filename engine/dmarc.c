@@ -39,6 +39,7 @@
  */
 #include "engine/dmarc.h"
 #include "engine/base/base-json.h"
+#include "engine/base/base-mem.h"
 #include "engine/dmarc-private.h"
 #include "engine/limits.h"
 
@@ -115,14 +116,8 @@ bimi_dmarc_evaluation_free(BimiDmarcEvaluation *ev)
 {
   if (ev == NULL)
     return;
-  g_free(ev->reason);
-  g_free(ev->author_domain);
-  g_free(ev->policy_domain);
-  g_free(ev->arc_sealer);
-  g_free(ev->org_domain);
-  g_free(ev->org_domain_psl);
-  g_free(ev->org_domain_tree_walk);
-  g_free(ev->dkim_aligned_domain);
+  BIMI_FREE_ALL(ev->reason, ev->author_domain, ev->policy_domain, ev->arc_sealer, ev->org_domain, ev->org_domain_psl,
+                ev->org_domain_tree_walk, ev->dkim_aligned_domain);
   if (ev->dkim_signature_aligned != NULL)
     g_array_unref(ev->dkim_signature_aligned);
   g_free(ev->spf_domain);
@@ -140,9 +135,7 @@ override_free(gpointer p)
 {
   BimiDmarcOverride *o = p;
 
-  g_free(o->by);
-  g_free(o->reverified_reason);
-  g_free(o);
+  BIMI_FREE_ALL(o->by, o->reverified_reason, o);
 }
 
 /* Records an override of @kind with what the evaluation said before it. */
@@ -177,8 +170,7 @@ policy_record_free(gpointer p)
 {
   BimiDmarcPolicyRecord *r = p;
 
-  g_free(r->domain);
-  g_free(r->detail);
+  BIMI_FREE_ALL(r->domain, r->detail);
   bimi_dmarc_record_free(r->record);
   g_free(r->problem);
   if (r->valid_text != NULL)

@@ -31,6 +31,7 @@
  *    reads the stripe, and answers expire by TTL anyway.
  */
 #include "engine/dns-private.h"
+#include "engine/base/base-mem.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -115,8 +116,7 @@ stripe_of(BimiDnsCache *cache, const Key *k)
 static void
 entry_free(Entry *e)
 {
-  g_free(e->qname);
-  g_free(e->canonical_name);
+  BIMI_FREE_ALL(e->qname, e->canonical_name);
   BIMI_DNS__SHARED_UNREF_FENCE(e->records);
   g_ptr_array_unref(e->records);
   g_free(e);

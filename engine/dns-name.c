@@ -11,6 +11,7 @@
  */
 #include "engine/dns-private.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 
@@ -250,8 +251,7 @@ bimi_dns__record_free(BimiDnsRecord *record)
   g_clear_pointer(&record->text, g_bytes_unref);
   g_clear_pointer(&record->strings, g_ptr_array_unref);
   g_clear_object(&record->address);
-  g_free(record->name);
-  g_free(record);
+  BIMI_FREE_ALL(record->name, record);
 }
 
 static char *

@@ -34,6 +34,7 @@
  */
 #include "engine/dns-zone.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 
@@ -105,8 +106,7 @@ bimi_dns__zone_record_free(BimiDnsZoneRecord *record)
 {
   if (record == NULL)
     return;
-  g_free(record->rdata);
-  g_free(record);
+  BIMI_FREE_ALL(record->rdata, record);
 }
 
 char *

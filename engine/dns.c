@@ -61,6 +61,7 @@
  *    order the forwarder sent.
  */
 #include "engine/dns.h"
+#include "engine/base/base-mem.h"
 #include "engine/dns-private.h"
 #include "engine/dns-zone.h"
 #include "engine/util.h"
@@ -93,7 +94,6 @@ static const char *const builtin_zones[] = {
 };
 
 struct _BimiDnsResolver {
-  gatomicrefcount refs;
   struct ub_ctx *ctx;
   guint timeout_ms;
   GThread *thread;          /* polls ub_fd(), runs ub_process() */
@@ -151,13 +151,11 @@ bimi_dns_answer_free(BimiDnsAnswer *answer)
 {
   if (answer == NULL)
     return;
-  g_free(answer->qname);
-  g_free(answer->canonical_name);
+  BIMI_FREE_ALL(answer->qname, answer->canonical_name);
   if (answer->records != NULL)
     BIMI_DNS__SHARED_UNREF_FENCE(answer->records); /* may be shared with the answer cache */
   g_clear_pointer(&answer->records, g_ptr_array_unref);
-  g_free(answer->detail);
-  g_free(answer);
+  BIMI_FREE_ALL(answer->detail, answer);
 }
 
 /* Attacker-controlled text for a message: escaped, at most 80 bytes. */
@@ -303,15 +301,15 @@ BimiDnsResolver *
 bimi_dns_resolver_ref(BimiDnsResolver *resolver)
 {
   g_return_val_if_fail(resolver != NULL, NULL);
-  g_atomic_ref_count_inc(&resolver->refs);
-  return resolver;
+  return g_atomic_rc_box_acquire(resolver);
 }
 
-void
-bimi_dns_resolver_unref(BimiDnsResolver *resolver)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+resolver_clear(gpointer data)
 {
-  if (resolver == NULL || !g_atomic_ref_count_dec(&resolver->refs))
-    return;
+  BimiDnsResolver *resolver = data;
+
   if (resolver->thread != NULL) {
     const char b = 'q';
     while (write(resolver->wake[1], &b, 1) < 0 && errno == EINTR)
@@ -331,7 +329,13 @@ bimi_dns_resolver_unref(BimiDnsResolver *resolver)
   bimi_dns__cache_free(resolver->cache);
   bimi_dns__zone_free(resolver->zone);
   pthread_mutex_destroy(&resolver->lock);
-  g_free(resolver);
+}
+
+void
+bimi_dns_resolver_unref(BimiDnsResolver *resolver)
+{
+  if (resolver != NULL)
+    g_atomic_rc_box_release_full(resolver, resolver_clear);
 }
 
 /* "ADDR" or "ADDR@PORT" with ADDR an IPv4 or IPv6 literal. */
@@ -418,8 +422,7 @@ bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error)
       return NULL;
   }
 
-  r = g_new0(BimiDnsResolver, 1);
-  g_atomic_ref_count_init(&r->refs);
+  r = g_atomic_rc_box_new0(BimiDnsResolver);
   pthread_mutex_init(&r->lock, NULL);
   r->wake[0] = r->wake[1] = -1;
   r->timeout_ms = config->timeout_ms != 0 ? config->timeout_ms : BIMI_DNS_DEFAULT_TIMEOUT_MS;

@@ -35,6 +35,7 @@
  *    CA, is what protects it (RFC 5280 §5); see bimi_fetch_crl() in fetch.h.
  */
 #include "engine/fetch.h"
+#include "engine/base/base-mem.h"
 #include "engine/fetch-private.h"
 #include "engine/limits.h"
 #include "engine/fetch-netaddr.h"
@@ -90,12 +91,8 @@ bimi_fetch_result_free(BimiFetchResult *result)
     return;
   g_free(result->detail);
   g_clear_pointer(&result->body, g_bytes_unref);
-  g_free(result->content_type);
-  g_free(result->etag);
-  g_free(result->last_modified);
-  g_free(result->final_url);
-  g_free(result->remote_ip);
-  g_free(result);
+  BIMI_FREE_ALL(result->content_type, result->etag, result->last_modified, result->final_url, result->remote_ip,
+                result);
 }
 
 const char *
@@ -343,8 +340,7 @@ static void
 redirection_clear(gpointer data)
 {
   Redirection *r = data;
-  g_free(r->host);
-  g_free(r->chost);
+  BIMI_FREE_ALL(r->host, r->chost);
 }
 
 /* "HOST:PORT:CONNECT-HOST:CONNECT-PORT": HOST a name, both ports 1..65535,
@@ -508,8 +504,7 @@ bimi_fetch_fetcher_free(BimiFetcher *f)
   g_ptr_array_unref(f->resolve_pins);
   g_array_unref(f->redirections);
   g_clear_pointer(&f->resolver, bimi_dns_resolver_unref);
-  g_free(f->exempt_ip);
-  g_free(f);
+  BIMI_FREE_ALL(f->exempt_ip, f);
 }
 
 void
@@ -1435,7 +1430,6 @@ bimi_fetch_url(BimiFetcher *f, const char *url, const BimiFetchRequest *req, GEr
   curl_slist_free_all(hop_resolve);
   curl_slist_free_all(headers);
   g_byte_array_unref(t.body);
-  g_free(t.too_large);
-  g_free(t.forbidden);
+  BIMI_FREE_ALL(t.too_large, t.forbidden);
   return g_steal_pointer(&r);
 }

@@ -28,6 +28,7 @@
 #include "engine/base/base-base64.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
@@ -66,12 +67,8 @@ bimi_mailbox_free(BimiMailbox *mailbox)
 {
   if (mailbox == NULL)
     return;
-  g_free(mailbox->display_name);
-  g_free(mailbox->local_part);
-  g_free(mailbox->domain);
-  g_free(mailbox->domain_utf8);
-  g_free(mailbox->group);
-  g_free(mailbox);
+  BIMI_FREE_ALL(mailbox->display_name, mailbox->local_part, mailbox->domain, mailbox->domain_utf8, mailbox->group,
+                mailbox);
 }
 
 /* RFC 5322 §3.2.3 atext, plus UTF8-non-ascii (RFC 6532 §3.2). */
@@ -632,10 +629,7 @@ add_mailbox(Parser *p, gsize offset, char *display, char *local, char *domain, c
   BimiMailbox *m;
 
   if (p->out->len >= BIMI_MAX_ADDRESSES) {
-    g_free(display);
-    g_free(local);
-    g_free(domain);
-    g_free(domain_utf8);
+    BIMI_FREE_ALL(display, local, domain, domain_utf8);
     return fail(p->error, BIMI_MESSAGE_ERROR_LIMIT, offset,
                 "more than BIMI_MAX_ADDRESSES (%u) mailboxes", BIMI_MAX_ADDRESSES);
   }

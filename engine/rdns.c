@@ -26,6 +26,7 @@
  *    asked might have confirmed.
  */
 #include "engine/rdns.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -77,13 +78,9 @@ bimi_rdns_result_free(BimiRdnsResult *result)
 {
   if (result == NULL)
     return;
-  g_free(result->ip);
-  g_free(result->reverse_name);
+  BIMI_FREE_ALL(result->ip, result->reverse_name);
   g_clear_pointer(&result->ptr_names, g_ptr_array_unref);
-  g_free(result->confirmed_name);
-  g_free(result->generic_reason);
-  g_free(result->problem);
-  g_free(result);
+  BIMI_FREE_ALL(result->confirmed_name, result->generic_reason, result->problem, result);
 }
 
 /* ---- generic-name heuristic ------------------------------------------------ */

@@ -26,6 +26,7 @@
 #include "engine/received.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-rfc5322.h"
 #include "engine/limits.h"
 
@@ -585,11 +586,7 @@ bimi_received_hop_clear(BimiReceivedHop *hop)
 {
   if (hop == NULL)
     return;
-  g_free(hop->helo);
-  g_free(hop->client_ip);
-  g_free(hop->by_host);
-  g_free(hop->with);
-  g_free(hop->for_addr);
+  BIMI_FREE_ALL(hop->helo, hop->client_ip, hop->by_host, hop->with, hop->for_addr);
   memset(hop, 0, sizeof *hop);
 }
 

@@ -20,6 +20,7 @@
 #include "engine/spf-private.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -43,9 +44,7 @@ static void
 mechanism_free(gpointer data)
 {
   BimiSpfMechanism *m = data;
-  g_free(m->text);
-  g_free(m->domain_spec);
-  g_free(m);
+  BIMI_FREE_ALL(m->text, m->domain_spec, m);
 }
 
 void
@@ -54,9 +53,7 @@ bimi_spf__record_free(BimiSpfRecord *record)
   if (record == NULL)
     return;
   g_clear_pointer(&record->mechanisms, g_ptr_array_unref);
-  g_free(record->redirect);
-  g_free(record->exp);
-  g_free(record);
+  BIMI_FREE_ALL(record->redirect, record->exp, record);
 }
 
 gboolean

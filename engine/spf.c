@@ -33,6 +33,7 @@
  */
 #include "engine/spf-private.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 
@@ -80,15 +81,8 @@ bimi_spf_result_free(BimiSpfResult *result)
 {
   if (result == NULL)
     return;
-  g_free(result->domain);
-  g_free(result->sender);
-  g_free(result->ip);
-  g_free(result->record);
-  g_free(result->mechanism);
-  g_free(result->mechanism_domain);
-  g_free(result->explanation);
-  g_free(result->problem);
-  g_free(result);
+  BIMI_FREE_ALL(result->domain, result->sender, result->ip, result->record, result->mechanism, result->mechanism_domain,
+                result->explanation, result->problem, result);
 }
 
 /* ---- evaluation state ----------------------------------------------------- */
@@ -829,13 +823,7 @@ bimi_spf_check_host(BimiDnsResolver *resolver, GInetAddress *ip, const char *dom
   outcome_clear(&out);
   g_ptr_array_unref(c.records);
   g_clear_pointer(&c.validated, g_ptr_array_unref);
-  g_free(c.problem);
-  g_free(c.record);
-  g_free(c.ip_dotted);
-  g_free(c.ip_text);
-  g_free(c.sender);
-  g_free(c.local_part);
-  g_free(c.sender_domain);
+  BIMI_FREE_ALL(c.problem, c.record, c.ip_dotted, c.ip_text, c.sender, c.local_part, c.sender_domain);
   return res;
 }
 

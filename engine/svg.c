@@ -52,6 +52,7 @@
  * and no global handler stays installed.
  */
 #include "engine/svg.h"
+#include "engine/base/base-mem.h"
 #include "engine/svg-private.h"
 #include "engine/limits.h"
 
@@ -86,8 +87,7 @@ issue_free(gpointer p)
   BimiSvgIssue *i = p;
   if (i == NULL)
     return;
-  g_free(i->message);
-  g_free(i);
+  BIMI_FREE_ALL(i->message, i);
 }
 
 void
@@ -97,8 +97,7 @@ bimi_svg_result_free(BimiSvgResult *result)
     return;
   g_ptr_array_unref(result->errors);
   g_ptr_array_unref(result->warnings);
-  g_free(result->title);
-  g_free(result);
+  BIMI_FREE_ALL(result->title, result);
 }
 
 static gboolean

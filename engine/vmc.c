@@ -24,6 +24,7 @@
  *    checkmark) plus a "mark-type" failure, since we cannot tell what was verified.
  */
 #include "engine/vmc.h"
+#include "engine/base/base-mem.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -188,7 +189,6 @@ typedef struct {
 } CachedCrl;
 
 struct BimiVmcTrust {
-  gatomicrefcount ref;
   X509_STORE *store;
   GArray *anchors;         /* Anchor */
   CTLOG_STORE *logs;
@@ -288,8 +288,7 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
   }
 
   g_once(&oids_once, register_oids, NULL);
-  trust = g_new0(BimiVmcTrust, 1);
-  g_atomic_ref_count_init(&trust->ref);
+  trust = g_atomic_rc_box_new0(BimiVmcTrust);
   g_mutex_init(&trust->lock);
   trust->crls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_crl_free);
   trust->anchors = g_array_new(FALSE, TRUE, sizeof(Anchor));
@@ -346,15 +345,15 @@ BimiVmcTrust *
 bimi_vmc_trust_ref(BimiVmcTrust *trust)
 {
   g_return_val_if_fail(trust != NULL, NULL);
-  g_atomic_ref_count_inc(&trust->ref);
-  return trust;
+  return g_atomic_rc_box_acquire(trust);
 }
 
-void
-bimi_vmc_trust_unref(BimiVmcTrust *trust)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+trust_clear(gpointer data)
 {
-  if (trust == NULL || !g_atomic_ref_count_dec(&trust->ref))
-    return;
+  BimiVmcTrust *trust = data;
+
   for (guint i = 0; i < trust->anchors->len; i++)
     X509_free(g_array_index(trust->anchors, Anchor, i).cert);
   g_array_unref(trust->anchors);
@@ -362,7 +361,13 @@ bimi_vmc_trust_unref(BimiVmcTrust *trust)
   CTLOG_STORE_free(trust->logs);
   g_hash_table_unref(trust->crls);
   g_mutex_clear(&trust->lock);
-  g_free(trust);
+}
+
+void
+bimi_vmc_trust_unref(BimiVmcTrust *trust)
+{
+  if (trust != NULL)
+    g_atomic_rc_box_release_full(trust, trust_clear);
 }
 
 guint
@@ -392,8 +397,7 @@ static void
 failure_free(gpointer p)
 {
   BimiVmcFailure *f = p;
-  g_free(f->detail);
-  g_free(f);
+  BIMI_FREE_ALL(f->detail, f);
 }
 
 void
@@ -401,23 +405,14 @@ bimi_vmc_result_free(BimiVmcResult *r)
 {
   if (r == NULL)
     return;
-  g_free(r->mark_type_text);
-  g_free(r->subject);
-  g_free(r->organization);
-  g_free(r->trademark_country);
-  g_free(r->trademark_office);
-  g_free(r->trademark_id);
-  g_free(r->issuer);
-  g_free(r->serial_hex);
-  g_free(r->leaf_sha256);
+  BIMI_FREE_ALL(r->mark_type_text, r->subject, r->organization, r->trademark_country, r->trademark_office,
+                r->trademark_id, r->issuer, r->serial_hex, r->leaf_sha256);
   g_strfreev(r->sans);
   g_strfreev(r->chain);
   g_strfreev(r->sct_logs);
   g_strfreev(r->revocation_crls);
   g_clear_pointer(&r->svg, g_bytes_unref);
-  g_free(r->logo_hash_alg);
-  g_free(r->logo_hash_hex);
-  g_free(r->svg_sha256);
+  BIMI_FREE_ALL(r->logo_hash_alg, r->logo_hash_hex, r->svg_sha256);
   g_clear_pointer(&r->failures, g_ptr_array_unref);
   g_clear_pointer(&r->warnings, g_ptr_array_unref);
   g_free(r);

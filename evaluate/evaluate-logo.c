@@ -26,6 +26,7 @@
  * at most BIMI_EVALUATE_MAX_INDICATOR_MEMO of them (bounded like the unrenderable table).
  */
 #include "evaluate/evaluate-private.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -53,8 +54,7 @@ static void
 unrenderable_free(gpointer data)
 {
   Unrenderable *u = data;
-  g_free(u->detail);
-  g_free(u);
+  BIMI_FREE_ALL(u->detail, u);
 }
 
 void

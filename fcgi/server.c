@@ -41,6 +41,7 @@
 #include "fcgi/handlers.h"
 #include "fcgi/log.h"
 #include "fcgi/metrics.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <errno.h>
@@ -1108,8 +1109,5 @@ bimi_fcgi_server_free(BimiFcgiServer *s)
     bimi_evaluator_unref(s->evaluator);
   g_mutex_clear(&s->lock);
   g_mutex_clear(&s->reload_lock);
-  g_free(s->config_path);
-  g_free(s->listen_spec);
-  g_free(s->unix_path);
-  g_free(s);
+  BIMI_FREE_ALL(s->config_path, s->listen_spec, s->unix_path, s);
 }

@@ -20,6 +20,7 @@
 
 #include "report/record.h"
 #include "report/rua.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <errno.h>
@@ -91,8 +92,7 @@ typedef struct {
 static void
 group_free(Group *g)
 {
-  g_free(g->row_key);
-  g_free(g);
+  BIMI_FREE_ALL(g->row_key, g);
 }
 
 static char *
@@ -455,8 +455,7 @@ static void
 dest_free(Dest *d)
 {
   bimi_report_rua_free(d->rua);
-  g_free(d->note);
-  g_free(d);
+  BIMI_FREE_ALL(d->note, d);
 }
 
 typedef enum { DESTS_OK, DESTS_SKIP, DESTS_DEFER } DestsOutcome;

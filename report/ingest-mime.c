@@ -12,6 +12,7 @@
 
 #include <gmime/gmime.h>
 
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 #include "report/ingest-payload.h"
 #include "report/ingest-xml.h"
@@ -21,8 +22,7 @@ bimi_ingest_part_free(BimiIngestPart *part)
 {
   if (part == NULL)
     return;
-  g_free(part->name);
-  g_free(part->media_type);
+  BIMI_FREE_ALL(part->name, part->media_type);
   g_bytes_unref(part->data);
   g_free(part);
 }

@@ -54,15 +54,6 @@ bimi_ingest_store_migrate(BimiReportDb *db, GError **error)
   return bimi_report_db_migrate(db, &ingest_schema, error);
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-  if (s != NULL)
-    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null(st, i);
-}
-
 /* Runs a bound statement that returns no rows; resets it for the next use. */
 static gboolean
 step_done(BimiReportDb *db, sqlite3_stmt *st, const char *what, GError **error)
@@ -119,12 +110,12 @@ insert_auth(BimiReportDb *db, sqlite3_stmt *st, sqlite3_int64 record, const char
   for (guint i = 0; i < list->len; i++) {
     const BimiIngestAuthResult *a = g_ptr_array_index(list, i);
     sqlite3_bind_int64(st, 1, record);
-    bind_text(st, 2, method);
-    bind_text(st, 3, a->domain);
-    bind_text(st, 4, a->selector);
-    bind_text(st, 5, a->scope);
-    bind_text(st, 6, a->result);
-    bind_text(st, 7, a->human_result);
+    bimi_report_db_bind_text(st, 2, method);
+    bimi_report_db_bind_text(st, 3, a->domain);
+    bimi_report_db_bind_text(st, 4, a->selector);
+    bimi_report_db_bind_text(st, 5, a->scope);
+    bimi_report_db_bind_text(st, 6, a->result);
+    bimi_report_db_bind_text(st, 7, a->human_result);
     if (!step_done(db, st, "insert auth result", error))
       return FALSE;
   }
@@ -142,32 +133,32 @@ insert_all(BimiReportDb *db, Statements *s, const BimiIngestReport *r, const cha
     g_string_append_printf(joined, "%s%s", i > 0 ? "\n" : "", (const char *) g_ptr_array_index(r->errors, i));
   const char *errors = r->errors->len > 0 ? joined->str : NULL;
   sqlite3_stmt *st = s->report;
-  bind_text(st, 1, r->org_name);
-  bind_text(st, 2, r->report_id);
-  bind_text(st, 3, r->email);
-  bind_text(st, 4, r->extra_contact_info);
-  bind_text(st, 5, r->generator);
-  bind_text(st, 6, r->version);
-  bind_text(st, 7, r->xml_namespace);
+  bimi_report_db_bind_text(st, 1, r->org_name);
+  bimi_report_db_bind_text(st, 2, r->report_id);
+  bimi_report_db_bind_text(st, 3, r->email);
+  bimi_report_db_bind_text(st, 4, r->extra_contact_info);
+  bimi_report_db_bind_text(st, 5, r->generator);
+  bimi_report_db_bind_text(st, 6, r->version);
+  bimi_report_db_bind_text(st, 7, r->xml_namespace);
   sqlite3_bind_int64(st, 8, r->begin);
   sqlite3_bind_int64(st, 9, r->end);
-  bind_text(st, 10, r->domain);
-  bind_text(st, 11, r->adkim);
-  bind_text(st, 12, r->aspf);
-  bind_text(st, 13, r->p);
-  bind_text(st, 14, r->sp);
-  bind_text(st, 15, r->np);
+  bimi_report_db_bind_text(st, 10, r->domain);
+  bimi_report_db_bind_text(st, 11, r->adkim);
+  bimi_report_db_bind_text(st, 12, r->aspf);
+  bimi_report_db_bind_text(st, 13, r->p);
+  bimi_report_db_bind_text(st, 14, r->sp);
+  bimi_report_db_bind_text(st, 15, r->np);
   if (r->pct >= 0)
     sqlite3_bind_int(st, 16, r->pct);
   else
     sqlite3_bind_null(st, 16);
-  bind_text(st, 17, r->fo);
-  bind_text(st, 18, r->testing);
-  bind_text(st, 19, r->discovery_method);
-  bind_text(st, 20, r->version_published);
-  bind_text(st, 21, errors);
+  bimi_report_db_bind_text(st, 17, r->fo);
+  bimi_report_db_bind_text(st, 18, r->testing);
+  bimi_report_db_bind_text(st, 19, r->discovery_method);
+  bimi_report_db_bind_text(st, 20, r->version_published);
+  bimi_report_db_bind_text(st, 21, errors);
   sqlite3_bind_int64(st, 22, (sqlite3_int64) r->message_count);
-  bind_text(st, 23, source);
+  bimi_report_db_bind_text(st, 23, source);
   sqlite3_bind_int64(st, 24, now);
   if (!step_done(db, st, "insert report", error))
     return FALSE;
@@ -180,22 +171,22 @@ insert_all(BimiReportDb *db, Statements *s, const BimiIngestReport *r, const cha
     const BimiIngestRecord *rec = g_ptr_array_index(r->records, i);
     st = s->record;
     sqlite3_bind_int64(st, 1, report_row);
-    bind_text(st, 2, rec->source_ip);
+    bimi_report_db_bind_text(st, 2, rec->source_ip);
     sqlite3_bind_int64(st, 3, (sqlite3_int64) rec->count);
-    bind_text(st, 4, rec->disposition);
-    bind_text(st, 5, rec->dkim);
-    bind_text(st, 6, rec->spf);
-    bind_text(st, 7, rec->header_from);
-    bind_text(st, 8, rec->envelope_from);
-    bind_text(st, 9, rec->envelope_to);
+    bimi_report_db_bind_text(st, 4, rec->disposition);
+    bimi_report_db_bind_text(st, 5, rec->dkim);
+    bimi_report_db_bind_text(st, 6, rec->spf);
+    bimi_report_db_bind_text(st, 7, rec->header_from);
+    bimi_report_db_bind_text(st, 8, rec->envelope_from);
+    bimi_report_db_bind_text(st, 9, rec->envelope_to);
     if (!step_done(db, st, "insert record", error))
       return FALSE;
     sqlite3_int64 record_row = sqlite3_last_insert_rowid(h);
     for (guint j = 0; j < rec->reasons->len; j++) {
       const BimiIngestReason *reason = g_ptr_array_index(rec->reasons, j);
       sqlite3_bind_int64(s->reason, 1, record_row);
-      bind_text(s->reason, 2, reason->type);
-      bind_text(s->reason, 3, reason->comment);
+      bimi_report_db_bind_text(s->reason, 2, reason->type);
+      bimi_report_db_bind_text(s->reason, 3, reason->comment);
       if (!step_done(db, s->reason, "insert reason", error))
         return FALSE;
     }

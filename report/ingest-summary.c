@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "engine/base/base-mem.h"
 #include "engine/base/base-text.h"
 #include "engine/dmarc.h"
 #include "engine/limits.h"
@@ -41,38 +42,30 @@ static void
 tally_free(gpointer p)
 {
   BimiIngestTally *t = p;
-  g_free(t->name);
-  g_free(t);
+  BIMI_FREE_ALL(t->name, t);
 }
 
 static void
 source_free(gpointer p)
 {
   BimiIngestSource *s = p;
-  g_free(s->source_ip);
-  g_free(s->ptr_name);
-  g_free(s->fcrdns);
-  g_free(s->label);
+  BIMI_FREE_ALL(s->source_ip, s->ptr_name, s->fcrdns, s->label);
   g_ptr_array_unref(s->orgs);
   g_ptr_array_unref(s->dkim);
   g_ptr_array_unref(s->spf);
   g_ptr_array_unref(s->reasons);
-  g_free(s->why);
-  g_free(s);
+  BIMI_FREE_ALL(s->why, s);
 }
 
 static void
 domain_free(gpointer p)
 {
   BimiIngestDomain *d = p;
-  g_free(d->domain);
-  g_free(d->policy);
+  BIMI_FREE_ALL(d->domain, d->policy);
   g_ptr_array_unref(d->orgs);
   g_ptr_array_unref(d->days);
   g_ptr_array_unref(d->sources);
-  g_free(d->verdict);
-  g_free(d->recommendation);
-  g_free(d);
+  BIMI_FREE_ALL(d->verdict, d->recommendation, d);
 }
 
 void
@@ -155,10 +148,7 @@ source_acc_free(gpointer p)
   g_hash_table_unref(a->dkim);
   g_hash_table_unref(a->spf);
   g_hash_table_unref(a->reasons);
-  g_free(a->dkim_other);
-  g_free(a->spf_other);
-  g_free(a->override);
-  g_free(a);
+  BIMI_FREE_ALL(a->dkim_other, a->spf_other, a->override, a);
 }
 
 typedef struct {
@@ -181,8 +171,7 @@ domain_acc_free(gpointer p)
   g_hash_table_unref(a->days);
   g_hash_table_unref(a->orgs);
   g_hash_table_unref(a->reports);
-  g_free(a->org_domain);
-  g_free(a);
+  BIMI_FREE_ALL(a->org_domain, a);
 }
 
 /* Relaxed alignment (RFC 7489 §3.1.1): same Organizational Domain. */

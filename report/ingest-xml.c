@@ -30,6 +30,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
 
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 G_DEFINE_QUARK(bimi-ingest-error-quark, bimi_ingest_error)
@@ -43,30 +44,21 @@ static void
 reason_free(gpointer p)
 {
   BimiIngestReason *r = p;
-  g_free(r->type);
-  g_free(r->comment);
-  g_free(r);
+  BIMI_FREE_ALL(r->type, r->comment, r);
 }
 
 static void
 auth_result_free(gpointer p)
 {
   BimiIngestAuthResult *a = p;
-  g_free(a->domain);
-  g_free(a->selector);
-  g_free(a->scope);
-  g_free(a->result);
-  g_free(a->human_result);
-  g_free(a);
+  BIMI_FREE_ALL(a->domain, a->selector, a->scope, a->result, a->human_result, a);
 }
 
 static void
 extension_free(gpointer p)
 {
   BimiIngestExtension *e = p;
-  g_free(e->name);
-  g_free(e->definition);
-  g_free(e);
+  BIMI_FREE_ALL(e->name, e->definition, e);
 }
 
 static void
@@ -75,14 +67,9 @@ record_free(gpointer p)
   BimiIngestRecord *r = p;
   if (r == NULL)
     return;
-  g_free(r->source_ip);
-  g_free(r->disposition);
-  g_free(r->dkim);
-  g_free(r->spf);
+  BIMI_FREE_ALL(r->source_ip, r->disposition, r->dkim, r->spf);
   g_ptr_array_unref(r->reasons);
-  g_free(r->header_from);
-  g_free(r->envelope_from);
-  g_free(r->envelope_to);
+  BIMI_FREE_ALL(r->header_from, r->envelope_from, r->envelope_to);
   g_ptr_array_unref(r->dkim_results);
   g_ptr_array_unref(r->spf_results);
   g_ptr_array_unref(r->extensions);
@@ -105,24 +92,10 @@ bimi_ingest_report_free(BimiIngestReport *r)
 {
   if (r == NULL)
     return;
-  g_free(r->xml_namespace);
-  g_free(r->version);
-  g_free(r->org_name);
-  g_free(r->email);
-  g_free(r->extra_contact_info);
-  g_free(r->report_id);
-  g_free(r->generator);
+  BIMI_FREE_ALL(r->xml_namespace, r->version, r->org_name, r->email, r->extra_contact_info, r->report_id, r->generator);
   g_ptr_array_unref(r->errors);
-  g_free(r->domain);
-  g_free(r->adkim);
-  g_free(r->aspf);
-  g_free(r->p);
-  g_free(r->sp);
-  g_free(r->np);
-  g_free(r->fo);
-  g_free(r->testing);
-  g_free(r->discovery_method);
-  g_free(r->version_published);
+  BIMI_FREE_ALL(r->domain, r->adkim, r->aspf, r->p, r->sp, r->np, r->fo, r->testing, r->discovery_method,
+                r->version_published);
   g_ptr_array_unref(r->records);
   g_ptr_array_unref(r->extensions);
   g_free(r);

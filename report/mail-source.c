@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 G_DEFINE_QUARK(bimi-mail-source-error-quark, bimi_mail_source_error)
@@ -84,8 +85,7 @@ bimi_mail_source_free(BimiMailSource *mb)
   if (mb == NULL)
     return;
   g_ptr_array_unref(mb->stack);
-  g_free(mb->root);
-  g_free(mb);
+  BIMI_FREE_ALL(mb->root, mb);
 }
 
 guint64

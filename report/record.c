@@ -7,6 +7,7 @@
  * RFC 7489 §6.6.4 (pct: sampled_out).
  */
 #include "report/record.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 
@@ -22,19 +23,13 @@ bimi_report_record_new(void)
 static void
 reason_free(BimiReportReason *r)
 {
-  g_free(r->type);
-  g_free(r->comment);
-  g_free(r);
+  BIMI_FREE_ALL(r->type, r->comment, r);
 }
 
 static void
 dkim_auth_free(BimiReportDkimAuth *d)
 {
-  g_free(d->domain);
-  g_free(d->selector);
-  g_free(d->result);
-  g_free(d->human_result);
-  g_free(d);
+  BIMI_FREE_ALL(d->domain, d->selector, d->result, d->human_result, d);
 }
 
 void
@@ -42,32 +37,14 @@ bimi_report_record_free(BimiReportRecord *r)
 {
   if (r == NULL)
     return;
-  g_free(r->source_ip);
-  g_free(r->header_from);
-  g_free(r->envelope_from);
-  g_free(r->envelope_to);
-  g_free(r->policy_domain);
-  g_free(r->discovery_method);
-  g_free(r->p);
-  g_free(r->sp);
-  g_free(r->np);
-  g_free(r->adkim);
-  g_free(r->aspf);
-  g_free(r->testing);
-  g_free(r->fo);
-  g_free(r->rua);
-  g_free(r->dmarc_result);
-  g_free(r->disposition);
-  g_free(r->dkim_aligned);
-  g_free(r->spf_aligned);
+  BIMI_FREE_ALL(r->source_ip, r->header_from, r->envelope_from, r->envelope_to, r->policy_domain, r->discovery_method,
+                r->p, r->sp, r->np, r->adkim, r->aspf, r->testing, r->fo, r->rua, r->dmarc_result, r->disposition,
+                r->dkim_aligned, r->spf_aligned);
   g_ptr_array_foreach(r->reasons, (GFunc) (void (*)(void)) reason_free, NULL);
   g_ptr_array_unref(r->reasons);
   g_ptr_array_foreach(r->dkim, (GFunc) (void (*)(void)) dkim_auth_free, NULL);
   g_ptr_array_unref(r->dkim);
-  g_free(r->spf_domain);
-  g_free(r->spf_scope);
-  g_free(r->spf_result);
-  g_free(r);
+  BIMI_FREE_ALL(r->spf_domain, r->spf_scope, r->spf_result, r);
 }
 
 void
@@ -355,15 +332,6 @@ static const char *const report_migrations[] = {
 
 const BimiReportDbSchema bimi_report_schema = { "report", report_migrations, G_N_ELEMENTS(report_migrations) };
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-  if (s != NULL)
-    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null(st, i);
-}
-
 gboolean
 bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean *inserted, GError **error)
 {
@@ -384,30 +352,30 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
                          "insert evaluation", error);
   if (st == NULL)
     return FALSE;
-  bind_text(st, i++, r->dedup_key);
-  bind_text(st, i++, r->row_key);
+  bimi_report_db_bind_text(st, i++, r->dedup_key);
+  bimi_report_db_bind_text(st, i++, r->row_key);
   sqlite3_bind_int64(st, i++, r->time);
-  bind_text(st, i++, r->source_ip);
-  bind_text(st, i++, r->header_from);
-  bind_text(st, i++, r->envelope_from);
-  bind_text(st, i++, r->envelope_to);
-  bind_text(st, i++, r->policy_domain);
-  bind_text(st, i++, r->discovery_method);
-  bind_text(st, i++, r->p);
-  bind_text(st, i++, r->sp);
-  bind_text(st, i++, r->np);
-  bind_text(st, i++, r->adkim);
-  bind_text(st, i++, r->aspf);
-  bind_text(st, i++, r->testing);
-  bind_text(st, i++, r->fo);
-  bind_text(st, i++, r->rua ? r->rua : "");
-  bind_text(st, i++, r->dmarc_result);
-  bind_text(st, i++, r->disposition);
-  bind_text(st, i++, r->dkim_aligned);
-  bind_text(st, i++, r->spf_aligned);
-  bind_text(st, i++, r->spf_domain);
-  bind_text(st, i++, r->spf_scope);
-  bind_text(st, i++, r->spf_result);
+  bimi_report_db_bind_text(st, i++, r->source_ip);
+  bimi_report_db_bind_text(st, i++, r->header_from);
+  bimi_report_db_bind_text(st, i++, r->envelope_from);
+  bimi_report_db_bind_text(st, i++, r->envelope_to);
+  bimi_report_db_bind_text(st, i++, r->policy_domain);
+  bimi_report_db_bind_text(st, i++, r->discovery_method);
+  bimi_report_db_bind_text(st, i++, r->p);
+  bimi_report_db_bind_text(st, i++, r->sp);
+  bimi_report_db_bind_text(st, i++, r->np);
+  bimi_report_db_bind_text(st, i++, r->adkim);
+  bimi_report_db_bind_text(st, i++, r->aspf);
+  bimi_report_db_bind_text(st, i++, r->testing);
+  bimi_report_db_bind_text(st, i++, r->fo);
+  bimi_report_db_bind_text(st, i++, r->rua ? r->rua : "");
+  bimi_report_db_bind_text(st, i++, r->dmarc_result);
+  bimi_report_db_bind_text(st, i++, r->disposition);
+  bimi_report_db_bind_text(st, i++, r->dkim_aligned);
+  bimi_report_db_bind_text(st, i++, r->spf_aligned);
+  bimi_report_db_bind_text(st, i++, r->spf_domain);
+  bimi_report_db_bind_text(st, i++, r->spf_scope);
+  bimi_report_db_bind_text(st, i++, r->spf_result);
   rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE)
@@ -426,10 +394,10 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
       return FALSE;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, (int) k);
-    bind_text(st, 3, a->domain);
-    bind_text(st, 4, a->selector);
-    bind_text(st, 5, a->result);
-    bind_text(st, 6, a->human_result);
+    bimi_report_db_bind_text(st, 3, a->domain);
+    bimi_report_db_bind_text(st, 4, a->selector);
+    bimi_report_db_bind_text(st, 5, a->result);
+    bimi_report_db_bind_text(st, 6, a->human_result);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -445,8 +413,8 @@ bimi_report_record_insert(BimiReportDb *db, const BimiReportRecord *r, gboolean 
       return FALSE;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int(st, 2, (int) k);
-    bind_text(st, 3, x->type);
-    bind_text(st, 4, x->comment);
+    bimi_report_db_bind_text(st, 3, x->type);
+    bimi_report_db_bind_text(st, 4, x->comment);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)

@@ -328,3 +328,12 @@ bimi_report_db_migrate(BimiReportDb *db, const BimiReportDbSchema *schema, GErro
       return FALSE;
   }
 }
+
+void
+bimi_report_db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+  if (s != NULL)
+    sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null(st, i);
+}

@@ -206,6 +206,16 @@ sqlite3_stmt *bimi_report_db_prepare_cached(BimiReportDb *db, const char *sql, c
  */
 gboolean bimi_report_db_set_error(BimiReportDb *db, GError **error, const char *what);
 
+/**
+ * bimi_report_db_bind_text:
+ * @st: a prepared statement
+ * @i: the 1-based parameter index
+ * @s: (nullable): the text (copied by SQLite: SQLITE_TRANSIENT); NULL binds SQL NULL
+ *
+ * Binds an optional text column, the way every report table stores an absent value.
+ */
+void bimi_report_db_bind_text(sqlite3_stmt *st, int i, const char *s);
+
 G_END_DECLS
 
 #endif /* BIMI_REPORT_DB_H */

@@ -10,6 +10,7 @@
 
 #include "engine/base/base-chars.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/dmarc.h"
 #include "engine/limits.h"
 
@@ -22,10 +23,7 @@ bimi_report_rua_free(BimiReportRua *rua)
 {
   if (rua == NULL)
     return;
-  g_free(rua->uri);
-  g_free(rua->address);
-  g_free(rua->domain);
-  g_free(rua);
+  BIMI_FREE_ALL(rua->uri, rua->address, rua->domain, rua);
 }
 
 static int

@@ -6,6 +6,7 @@
  */
 #include "report/send.h"
 
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <curl/curl.h>
@@ -170,10 +171,7 @@ typedef struct {
 static void
 pending_free(Pending *p)
 {
-  g_free(p->report_id);
-  g_free(p->address);
-  g_free(p->policy_domain);
-  g_free(p->file_name);
+  BIMI_FREE_ALL(p->report_id, p->address, p->policy_domain, p->file_name);
   g_bytes_unref(p->gz);
   g_free(p);
 }

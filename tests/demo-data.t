@@ -43,8 +43,9 @@ else
 fi
 
 # 2. the signing generator reproduces every committed output
-mkdir -p "$tmp/copy/fixtures/demo"
+mkdir -p "$tmp/copy/fixtures/demo" "$tmp/copy/fixtures/lib"
 cp -r "$D/." "$tmp/copy/fixtures/demo/"
+cp -r fixtures/lib/. "$tmp/copy/fixtures/lib/"   # dkimkeys.py, which the generator imports
 if "$PY" "$tmp/copy/fixtures/demo/sign-messages.py" 2>/dev/null &&
    diff -r "$D" "$tmp/copy/fixtures/demo" > "$tmp/diff" 2>&1; then
   ok 0 "sign-messages.py reproduces the messages, the manifest and the zones"

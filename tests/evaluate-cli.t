@@ -12,13 +12,11 @@
 # nginx is stopped by PID on exit. TAP, run by make check.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-BIMI=build/bimi
-NGINX=/usr/sbin/nginx
-if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
-if [ ! -x "$NGINX" ]; then echo "Bail out! $NGINX is not installed (scripts/install-deps installs it)"; exit 1; fi
+. tests/lib/tap.sh
+. tests/evaluate-origin.sh   # BIMI, NGINX and the origin of fixtures/evaluate
+evaluate_origin_require
 
 T=$(mktemp -d) || exit 1
-. tests/evaluate-origin.sh
 cleanup() { evaluate_origin_stop; rm -rf "$T"; }
 trap cleanup EXIT
 
@@ -32,7 +30,6 @@ O=(--zone "$T/evaluate.zone" --timeout-ms 300 --at 2026-06-01T00:00:00Z --ca-fil
    --connect-to "crl.pki.test:80::$PORT_CRL" --resolve "crl.pki.test:$PORT_CRL:127.0.0.1"
    --trust-store fixtures/pki/root.pem --ct-logs fixtures/pki/ct-logs.cnf)
 
-. tests/lib/tap.sh
 CHECK_CMD=("$BIMI" evaluate)
 F=fixtures/evaluate
 

@@ -5,10 +5,19 @@
 # loopback ports (PORT: the TLS origin.test, PORT_CRL: the plain-http crl.pki.test), starts nginx
 # (NGINX_PID, stopped by evaluate_origin_stop) and waits until PORT accepts. Logs: DIR/access.log,
 # DIR/crl-access.log, DIR/error.log.
+#
+# evaluate_origin_require: "Bail out!" unless $BIMI (build/bimi) is built and $NGINX installed
+# (need_program of tests/lib/tap.sh, which the caller sources first).
+BIMI=build/bimi
 NGINX=${NGINX:-/usr/sbin/nginx}
 NGINX_PID=
 
 . tests/lib/net.sh
+
+evaluate_origin_require() {
+  need_program "$BIMI" "is not built"
+  need_program "$NGINX" "is not installed (scripts/install-deps installs it)"
+}
 
 evaluate_origin_start() {
   local dir=$1 user_line=

@@ -16,48 +16,29 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
+import tap  # noqa: E402
+from tap import ok  # noqa: E402
+ROOT = tap.enter_repository()
 from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
-OBJ = os.environ.get("BIMI_BUILD", "build")
-FCGI = os.path.join(OBJ, "bimi-fcgi") if os.path.exists(os.path.join(OBJ, "bimi-fcgi")) else "build/bimi-fcgi"
-BIMI = os.path.abspath(os.path.join(OBJ, "bimi") if os.path.exists(os.path.join(OBJ, "bimi")) else "build/bimi")
+FCGI = tap.built("bimi-fcgi")
+BIMI = os.path.abspath(tap.built("bimi"))
 if not os.access(FCGI, os.X_OK):
     print("Bail out! %s is not built" % FCGI)
     sys.exit(1)
 
 tmp = tempfile.mkdtemp(prefix="bimi-health-t.")
 procs = []
-n = failed = 0
 
 
 def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+    tap.stop_processes(procs)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
 atexit.register(cleanup)
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(diag).splitlines()[:30]:
-            print("# " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def config(name, cache, worker=BIMI, roots=os.path.abspath("data/bimi-roots.pem"), now=""):
@@ -182,5 +163,5 @@ p = subprocess.run([FCGI, "-c", conf], capture_output=True, text=True, timeout=3
 ok(p.returncode == 1 and "[trust]" in p.stderr, "an empty trust store: bimi-fcgi refuses to start, exit 1 naming [trust]",
    p.stderr)
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+print("1..%d" % tap.count)
+sys.exit(tap.exit_status())

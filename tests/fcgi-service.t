@@ -34,11 +34,13 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-OBJ = os.environ.get("BIMI_BUILD", "build")
-FCGI = os.path.join(OBJ, "bimi-fcgi") if os.path.exists(os.path.join(OBJ, "bimi-fcgi")) else "build/bimi-fcgi"
-BIMI = os.path.abspath(os.path.join(OBJ, "bimi") if os.path.exists(os.path.join(OBJ, "bimi")) else "build/bimi")
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
+import tap  # noqa: E402
+from tap import ok  # noqa: E402
+ROOT = tap.enter_repository()
+FCGI = tap.built("bimi-fcgi")
+BIMI = os.path.abspath(tap.built("bimi"))
 NGINX = "/usr/sbin/nginx"
 SLOW_DNS_MS = 2000
 
@@ -51,21 +53,10 @@ if not os.access(FCGI, os.X_OK):
 
 tmp = tempfile.mkdtemp(prefix="bimi-fcgi-t.")
 procs = {}   # name -> Popen
-n = 0
-failed = 0
 
 
 def cleanup():
-    # SIGTERM first: nginx's master then stops its workers (SIGKILL would orphan them).
-    for p in procs.values():
-        if p.poll() is None:
-            p.terminate()
-    for p in procs.values():
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    tap.stop_processes(procs.values())
     subprocess.call(["rm", "-rf", tmp])
 
 
@@ -75,19 +66,6 @@ def on_signal(signo, frame):
 
 signal.signal(signal.SIGTERM, on_signal)
 signal.signal(signal.SIGINT, on_signal)
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[:40]:
-                print("# " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def free_port():
@@ -222,8 +200,6 @@ def metric(text, name):
 
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ------------------------------------------
-sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
 from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 
@@ -677,6 +653,6 @@ try:
        "SIGTERM: the slow request in flight is answered, exit 0", (ra, rc, log_text("fcgi-b")[-1000:]))
     blackhole.close()
 finally:
-    print("1..%d" % n)
+    print("1..%d" % tap.count)
     cleanup()
-sys.exit(1 if failed else 0)
+sys.exit(tap.exit_status())

@@ -26,11 +26,13 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-os.chdir(ROOT)
-OBJ = os.environ.get("BIMI_BUILD", "build")
-FCGI = os.path.join(OBJ, "bimi-fcgi") if os.path.exists(os.path.join(OBJ, "bimi-fcgi")) else "build/bimi-fcgi"
-BIMI = os.path.abspath(os.path.join(OBJ, "bimi") if os.path.exists(os.path.join(OBJ, "bimi")) else "build/bimi")
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
+import tap  # noqa: E402
+from tap import ok  # noqa: E402
+ROOT = tap.enter_repository()
+FCGI = tap.built("bimi-fcgi")
+BIMI = os.path.abspath(tap.built("bimi"))
 # engine/limits.h
 REQUEST_TIMEOUT_S = 10
 READAHEAD_BYTES = 64 * 1024
@@ -43,37 +45,15 @@ if not os.access(FCGI, os.X_OK):
 
 tmp = tempfile.mkdtemp(prefix="bimi-slow-t.")
 procs = []
-n = 0
-failed = 0
 
 
 def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+    tap.stop_processes(procs)
     subprocess.call(["rm", "-rf", tmp])
 
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 signal.signal(signal.SIGINT, lambda *_: sys.exit(1))
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(diag).splitlines()[:40]:
-            print("# " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def start_fcgi(name, sock, nofile=None, **server):
@@ -102,8 +82,6 @@ def start_fcgi(name, sock, nofile=None, **server):
 
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ----------------------------------------------------
-sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
 from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 
@@ -274,4 +252,4 @@ try:
        % bound, (status, open(os.path.join(tmp, "b.log")).read()[-1500:]))
 finally:
     cleanup()
-sys.exit(1 if failed else 0)
+sys.exit(tap.exit_status())

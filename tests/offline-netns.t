@@ -14,10 +14,9 @@
 # check only. TAP, run by make check.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-BIMI=build/bimi
-NGINX=/usr/sbin/nginx
-if [ ! -x "$BIMI" ]; then echo "Bail out! $BIMI is not built"; exit 1; fi
-if [ ! -x "$NGINX" ]; then echo "Bail out! $NGINX is not installed (scripts/install-deps installs it)"; exit 1; fi
+. tests/lib/tap.sh
+. tests/evaluate-origin.sh   # BIMI, NGINX and the origin of fixtures/evaluate
+evaluate_origin_require
 
 if [ -z "${BIMI_IN_NETNS:-}" ]; then
   why=
@@ -31,11 +30,8 @@ fi
 ip link set lo up || { echo "Bail out! ip link set lo up failed in the new namespace"; exit 1; }
 
 T=$(mktemp -d) || exit 1
-. tests/evaluate-origin.sh
 cleanup() { evaluate_origin_stop; rm -rf "$T"; }
 trap cleanup EXIT
-
-. tests/lib/tap.sh
 
 evaluate_origin_start "$T"
 {

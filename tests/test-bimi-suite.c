@@ -19,16 +19,9 @@
 #include <string.h>
 
 static char *
-upstream_path(const char *rel)
-{
-  const char *dir = bimi_test_upstream_dir();
-  return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
-}
-
-static char *
 read_upstream(const char *rel)
 {
-  g_autofree char *path = upstream_path(rel);
+  g_autofree char *path = bimi_test_upstream_path(rel);
   g_autoptr(GError) error = NULL;
   char *text = NULL;
   g_file_get_contents(path, &text, NULL, &error);

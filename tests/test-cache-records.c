@@ -3,6 +3,7 @@
  * stale-while-revalidate, single-flight exactly-once under 32 threads. */
 #include "cache/records.h"
 #include "engine/limits.h"
+#include "tests/lib/clock.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -12,18 +13,8 @@
 
 #define T0 ((gint64) 1700000000 * G_USEC_PER_SEC)
 
-typedef struct {
-  gint64 now;
-} FakeClock;
-
-static gint64
-fake_clock(gpointer data)
-{
-  return ((FakeClock *) data)->now;
-}
-
 static void
-advance(FakeClock *c, gint64 seconds)
+advance(BimiTestClock *c, gint64 seconds)
 {
   c->now += seconds * G_USEC_PER_SEC;
 }
@@ -66,12 +57,12 @@ value_str(const BimiCacheEntry *e)
 }
 
 static BimiRecordCache *
-new_cache(FakeClock *clock, guint max_entries, guint max_stale, guint wait_ms)
+new_cache(BimiTestClock *clock, guint max_entries, guint max_stale, guint wait_ms)
 {
   BimiRecordCacheConfig cfg = { .max_ttl = 86400, .negative_ttl = 300, .max_stale = max_stale,
                                 .wait_ms = wait_ms };
   return bimi_record_cache_new(bimi_record_cache_backend_new_memory(max_entries), &cfg,
-                               clock != NULL ? fake_clock : NULL, clock);
+                               clock != NULL ? bimi_test_clock_now : NULL, clock);
 }
 
 static void
@@ -104,7 +95,7 @@ test_ttl_compute(void)
 static void
 test_hit_and_expiry(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 1000);
   Fetcher f = { .ttl_s = 600 };
   BimiCacheEntry e = { 0 };
@@ -157,7 +148,7 @@ test_hit_and_expiry(void)
 static void
 test_negative(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 3600, 1000);
   Fetcher f = { .ttl_s = 3600, .negative = TRUE };
   BimiCacheEntry e = { 0 };
@@ -201,7 +192,7 @@ test_negative(void)
 static void
 test_lru(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 3, 0, 1000);
   Fetcher f = { .ttl_s = 600 };
   BimiCacheEntry e = { 0 };
@@ -244,7 +235,7 @@ test_lru(void)
 static void
 test_stale_while_revalidate(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 600, 1000);
   Fetcher f = { .ttl_s = 60 };
   BimiCacheEntry e = { 0 }, e2 = { 0 };
@@ -337,7 +328,7 @@ worker_main(void *data)
 static void
 test_single_flight(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 10000);
   Fetcher f = { .ttl_s = 600, .sleep_ms = 100 };
   atomic_uint gate = 0;
@@ -375,7 +366,7 @@ test_single_flight(void)
 static void
 test_single_flight_failure(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 10000);
   Fetcher f = { .ttl_s = 600, .sleep_ms = 100, .fail = TRUE };
   atomic_uint gate = 0;
@@ -419,7 +410,7 @@ waiter_main(void *data)
 static void
 test_wait_bounded(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 50);
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
@@ -451,7 +442,7 @@ test_wait_bounded(void)
 static void
 test_key_and_value_limits(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 50);
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;

@@ -10,6 +10,8 @@
 #include "cache/brands.h"
 #include "cache/records.h"
 #include "engine/limits.h"
+#include "tests/lib/clock.h"
+#include "tests/lib/net.h"
 
 #include <hiredis.h>
 #include <signal.h>
@@ -106,16 +108,6 @@ flushall(void)
 /* ---- nodes ---------------------------------------------------------------- */
 
 typedef struct {
-  gint64 now;
-} FakeClock;
-
-static gint64
-fake_clock(gpointer data)
-{
-  return ((FakeClock *) data)->now;
-}
-
-typedef struct {
   BimiRedis *redis;
   BimiRecordCacheBackend *backend; /* owned by cache */
   BimiRecordCache *cache;
@@ -134,13 +126,13 @@ new_client(const char *prefix)
 }
 
 static void
-node_init(Node *n, FakeClock *clock, guint max_stale, guint wait_ms, guint lock_ms)
+node_init(Node *n, BimiTestClock *clock, guint max_stale, guint wait_ms, guint lock_ms)
 {
   BimiRecordCacheConfig cfg = { .max_ttl = 86400, .negative_ttl = 300, .max_stale = max_stale, .wait_ms = wait_ms };
 
   n->redis = new_client("t:");
   n->backend = bimi_record_cache_backend_new_redis(n->redis, bimi_record_cache_backend_new_memory(1000), lock_ms);
-  n->cache = bimi_record_cache_new(n->backend, &cfg, clock != NULL ? fake_clock : NULL, clock);
+  n->cache = bimi_record_cache_new(n->backend, &cfg, clock != NULL ? bimi_test_clock_now : NULL, clock);
 }
 
 static void
@@ -308,7 +300,7 @@ test_codec(void)
 static void
 test_shared_entries(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   Node a, b;
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
@@ -367,7 +359,7 @@ test_shared_entries(void)
 static void
 test_stale_across_nodes(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   Node a, b;
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
@@ -408,7 +400,7 @@ test_stale_across_nodes(void)
 static void
 test_garbage_is_miss(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   Node a;
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
@@ -591,7 +583,7 @@ test_lock_expiry_and_wait_bound(void)
 static void
 test_down_and_back(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   Node a;
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
@@ -668,7 +660,7 @@ test_down_and_back(void)
 static void
 test_brand_registry(void)
 {
-  FakeClock clock = { T0 };
+  BimiTestClock clock = { T0 };
   Node a, b;
   const BimiCautionOptions options = { 5, 1, NULL };
   const char *const domains[] = { "vmc.demo.test", NULL };
@@ -706,11 +698,6 @@ test_brand_registry(void)
   node_clear(&b);
 }
 
-static void
-test_skipped(void)
-{
-  g_test_skip(REDIS_SERVER " is not installed");
-}
 
 int
 main(int argc, char **argv)
@@ -722,10 +709,8 @@ main(int argc, char **argv)
   g_test_add_func("/cache/redis/url", test_url);
   g_test_add_func("/cache/redis/url-limits", test_url_limits);
   g_test_add_func("/cache/redis/codec", test_codec);
-  if (!g_file_test(REDIS_SERVER, G_FILE_TEST_IS_EXECUTABLE)) {
-    g_test_add_func("/cache/redis/server/skipped", test_skipped);
+  if (!bimi_test_require_program(REDIS_SERVER, "/cache/redis/server/skipped"))
     return g_test_run();
-  }
   tmpdir = g_dir_make_tmp("bimi-redis-XXXXXX", NULL);
   sock_path = g_build_filename(tmpdir, "redis.sock", NULL);
   server_start();

@@ -5,6 +5,7 @@
 #include "cache/store.h"
 #include "cache/store-private.h"
 #include "engine/limits.h"
+#include "tests/lib/clock.h"
 #include "tests/lib/net.h"
 
 #include <errno.h>
@@ -19,21 +20,11 @@
 
 #define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
-typedef struct {
-  gint64 now;
-} FakeClock;
-
-static gint64
-fake_clock(gpointer data)
-{
-  return ((FakeClock *) data)->now;
-}
-
 /* Near the real time, so that relatime never rewrites an atime we set. */
-static FakeClock
+static BimiTestClock
 clock_at_real_now(void)
 {
-  FakeClock c = { (g_get_real_time() / G_USEC_PER_SEC) * G_USEC_PER_SEC };
+  BimiTestClock c = { (g_get_real_time() / G_USEC_PER_SEC) * G_USEC_PER_SEC };
   return c;
 }
 
@@ -93,9 +84,9 @@ static void
 test_svg_roundtrip(void)
 {
   g_autofree char *dir = make_dir();
-  FakeClock clock = clock_at_real_now();
+  BimiTestClock clock = clock_at_real_now();
   GError *error = NULL;
-  g_autoptr(BimiLogoStore) store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
+  g_autoptr(BimiLogoStore) store = bimi_logo_store_open(dir, 1 << 20, bimi_test_clock_now, &clock, &error);
   g_autoptr(GBytes) abc = g_bytes_new_static("abc", 3);
   g_autoptr(GBytes) got = NULL;
   g_autofree char *path = NULL;
@@ -218,9 +209,9 @@ test_crash_before_rename(void)
 {
   g_autofree char *dir = make_dir();
   g_autofree char *subdir = g_build_filename(dir, "svg", "ba", NULL);
-  FakeClock clock = clock_at_real_now();
+  BimiTestClock clock = clock_at_real_now();
   GError *error = NULL;
-  BimiLogoStore *store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
+  BimiLogoStore *store = bimi_logo_store_open(dir, 1 << 20, bimi_test_clock_now, &clock, &error);
   g_autoptr(GBytes) abc = g_bytes_new_static("abc", 3);
   BimiLogoStoreStats stats;
 
@@ -237,7 +228,7 @@ test_crash_before_rename(void)
   bimi_logo_store_free(store);
 
   /* Restart at once, same clock: the dead writer holds no lock, its temp goes. */
-  store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
+  store = bimi_logo_store_open(dir, 1 << 20, bimi_test_clock_now, &clock, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(count_temps(subdir), ==, 0);
   bimi_logo_store_get_stats(store, &stats);
@@ -259,7 +250,7 @@ test_live_writer_temp_kept(void)
   g_autofree char *subdir = g_build_filename(dir, "png", "0a", NULL);
   g_autofree char *live = g_build_filename(subdir, ".tmp-live01", NULL);
   g_autofree char *dead = g_build_filename(subdir, ".tmp-dead01", NULL);
-  FakeClock clock = clock_at_real_now();
+  BimiTestClock clock = clock_at_real_now();
   GError *error = NULL;
   BimiLogoStore *store;
   int fd;
@@ -272,14 +263,14 @@ test_live_writer_temp_kept(void)
   g_assert_cmpuint(count_temps(subdir), ==, 2);
 
   clock.now += (gint64) 3600 * G_USEC_PER_SEC; /* age plays no part */
-  store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
+  store = bimi_logo_store_open(dir, 1 << 20, bimi_test_clock_now, &clock, &error);
   g_assert_no_error(error);
   g_assert_true(g_file_test(live, G_FILE_TEST_EXISTS));
   g_assert_false(g_file_test(dead, G_FILE_TEST_EXISTS));
   bimi_logo_store_free(store);
 
   close(fd); /* the writer dies */
-  store = bimi_logo_store_open(dir, 1 << 20, fake_clock, &clock, &error);
+  store = bimi_logo_store_open(dir, 1 << 20, bimi_test_clock_now, &clock, &error);
   g_assert_no_error(error);
   g_assert_cmpuint(count_temps(subdir), ==, 0);
   bimi_logo_store_free(store);
@@ -310,9 +301,9 @@ static void
 test_eviction_and_restart(void)
 {
   g_autofree char *dir = make_dir();
-  FakeClock clock = clock_at_real_now();
+  BimiTestClock clock = clock_at_real_now();
   GError *error = NULL;
-  BimiLogoStore *store = bimi_logo_store_open(dir, 350, fake_clock, &clock, &error);
+  BimiLogoStore *store = bimi_logo_store_open(dir, 350, bimi_test_clock_now, &clock, &error);
   char a[65], b[65], c[65], d[65];
   g_autoptr(GBytes) got = NULL;
   BimiLogoStoreStats stats;
@@ -339,7 +330,7 @@ test_eviction_and_restart(void)
 
   /* Restart with a smaller bound: the order comes back from the access times
    * (c at t+2, a at t+3, d at t+4), so c goes first, then a. */
-  store = bimi_logo_store_open(dir, 250, fake_clock, &clock, &error);
+  store = bimi_logo_store_open(dir, 250, bimi_test_clock_now, &clock, &error);
   g_assert_no_error(error);
   g_assert_true(has_svg(dir, a));
   g_assert_false(has_svg(dir, c));
@@ -349,7 +340,7 @@ test_eviction_and_restart(void)
   g_assert_cmpuint(stats.evictions, ==, 1);
   bimi_logo_store_free(store);
 
-  store = bimi_logo_store_open(dir, 150, fake_clock, &clock, &error);
+  store = bimi_logo_store_open(dir, 150, bimi_test_clock_now, &clock, &error);
   g_assert_false(has_svg(dir, a));
   g_assert_true(has_svg(dir, d));
   bimi_logo_store_free(store);

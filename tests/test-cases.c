@@ -21,6 +21,7 @@
 #include "engine/authres.h"
 #include "tests/lib/cli.h"
 #include "tests/lib/origin.h"
+#include "tests/lib/net.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -460,11 +461,6 @@ sorted_subdirs(const char *dir)
   return (char **) g_ptr_array_free(g_steal_pointer(&names), FALSE);
 }
 
-static void
-test_skipped(void)
-{
-  g_test_skip("/usr/sbin/nginx is not installed");
-}
 
 int
 main(int argc, char **argv)
@@ -476,10 +472,8 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   if (g_getenv("BIMI_CASES_DIR") != NULL)
     cases_dir = g_getenv("BIMI_CASES_DIR");
-  if (!bimi_test_origin_available()) {
-    g_test_add_func("/cases/skipped", test_skipped);
+  if (!bimi_test_require_program(BIMI_TEST_NGINX, "/cases/skipped"))
     return g_test_run();
-  }
   areas = sorted_subdirs(cases_dir);
   for (guint a = 0; areas[a] != NULL; a++) {
     g_autofree char *area_dir = g_build_filename(cases_dir, areas[a], NULL);

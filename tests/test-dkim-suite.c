@@ -89,25 +89,6 @@ table_fetch(const char *qname, GPtrArray **out_records, char **out_detail, guint
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static char *
-upstream_path(const char *rel)
-{
-  const char *dir = bimi_test_upstream_dir();
-  return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
-}
-
-static GBytes *
-read_upstream(const char *rel)
-{
-  g_autofree char *path = upstream_path(rel);
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-  if (!g_file_get_contents(path, &contents, &len, &error))
-    g_error("%s", error->message);
-  return g_bytes_new_take(g_steal_pointer(&contents), len);
-}
-
 static GPtrArray *
 verify_bytes(GBytes *raw, KeyTable *t, gint64 now)
 {
@@ -135,7 +116,7 @@ assert_result(const BimiDkimSignature *s, BimiDkimResult want, const char *reaso
 static void
 table_load_zone(KeyTable *t, const char *rel)
 {
-  g_autoptr(GBytes) b = read_upstream(rel);
+  g_autoptr(GBytes) b = bimi_test_read_upstream(rel);
   gsize len;
   const char *s = g_bytes_get_data(b, &len);
   g_autofree char *owner = NULL;
@@ -224,7 +205,7 @@ test_stalwart(void)
 {
   for (guint n = 1; n <= 6; n++) {
     g_autofree char *rel = g_strdup_printf("stalwart-mail-auth/dkim/%03u.txt", n);
-    g_autoptr(GBytes) file = read_upstream(rel);
+    g_autoptr(GBytes) file = bimi_test_read_upstream(rel);
     g_autoptr(KeyTable) t = table_new();
     gsize len;
     const char *s = g_bytes_get_data(file, &len);
@@ -247,7 +228,7 @@ test_stalwart(void)
 static void
 test_stalwart_expired(void)
 {
-  g_autoptr(GBytes) file = read_upstream("stalwart-mail-auth/dkim/005.txt");
+  g_autoptr(GBytes) file = bimi_test_read_upstream("stalwart-mail-auth/dkim/005.txt");
   g_autoptr(KeyTable) t = table_new();
   gsize len;
   const char *s = g_bytes_get_data(file, &len);
@@ -266,7 +247,7 @@ test_rfc8463(void)
 {
   g_autoptr(KeyTable) t = table_new();
   table_load_zone(t, "rfc-dkim-examples/rfc8463-keys.zone");
-  g_autoptr(GBytes) msg = read_upstream("rfc-dkim-examples/rfc8463-appendix-A3.eml");
+  g_autoptr(GBytes) msg = bimi_test_read_upstream("rfc-dkim-examples/rfc8463-appendix-A3.eml");
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1528637909);
   g_assert_cmpuint(res->len, ==, 2);
   const BimiDkimSignature *ed = g_ptr_array_index(res, 0), *rsa = g_ptr_array_index(res, 1);
@@ -289,14 +270,14 @@ test_rfc8463(void)
 static void
 test_rfc8463_dns(void)
 {
-  g_autofree char *zone = upstream_path("rfc-dkim-examples/rfc8463-keys.zone");
+  g_autofree char *zone = bimi_test_upstream_path("rfc-dkim-examples/rfc8463-keys.zone");
   const char *zones[] = { zone, NULL };
   const char *faults[] = { "nope._domainkey.football.example.com", NULL };
   BimiDnsConfig cfg = { .zone_files = zones, .fault_names = faults };
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = bimi_dns_resolver_new(&cfg, &error);
   g_assert_no_error(error);
-  g_autoptr(GBytes) raw = read_upstream("rfc-dkim-examples/rfc8463-appendix-A3.eml");
+  g_autoptr(GBytes) raw = bimi_test_read_upstream("rfc-dkim-examples/rfc8463-appendix-A3.eml");
   g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
   g_assert_no_error(error);
   BimiDkimOptions opts = { .now = 1528637909, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
@@ -329,7 +310,7 @@ test_rfc6376_a2(void)
 {
   g_autoptr(KeyTable) t = table_new();
   table_load_zone(t, "rfc-dkim-examples/rfc6376-appendix-C.zone");
-  g_autoptr(GBytes) msg = read_upstream("rfc-dkim-examples/rfc6376-appendix-A2.eml");
+  g_autoptr(GBytes) msg = bimi_test_read_upstream("rfc-dkim-examples/rfc6376-appendix-A2.eml");
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1700000000);
   g_assert_cmpuint(res->len, ==, 1);
   const BimiDkimSignature *s = g_ptr_array_index(res, 0);
@@ -343,7 +324,7 @@ test_rfc6376_a2(void)
 static void
 add_file_record(KeyTable *t, const char *name, const char *rel)
 {
-  g_autoptr(GBytes) b = read_upstream(rel);
+  g_autoptr(GBytes) b = bimi_test_read_upstream(rel);
   gsize len;
   const char *s = g_bytes_get_data(b, &len);
   while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
@@ -359,12 +340,12 @@ test_dkimpy(void)
   /* brisbane and test._domainkey.football.example.com: the RFC 8463 keys */
   table_load_zone(t, "rfc-dkim-examples/rfc8463-keys.zone");
 
-  g_autoptr(GBytes) m1 = read_upstream("dkimpy/ed25519test2.msg");
+  g_autoptr(GBytes) m1 = bimi_test_read_upstream("dkimpy/ed25519test2.msg");
   g_autoptr(GPtrArray) r1 = verify_bytes(m1, t, 1700000000);
   g_assert_cmpuint(r1->len, ==, 1);
   assert_result(g_ptr_array_index(r1, 0), BIMI_DKIM_RESULT_PASS, NULL);
 
-  g_autoptr(GBytes) m2 = read_upstream("dkimpy/rfc6376.signed.msg");
+  g_autoptr(GBytes) m2 = bimi_test_read_upstream("dkimpy/rfc6376.signed.msg");
   g_autoptr(GPtrArray) r2 = verify_bytes(m2, t, 1700000000);
   g_assert_cmpuint(r2->len, ==, 2);
   for (guint i = 0; i < r2->len; i++) {
@@ -387,7 +368,7 @@ test_dkimpy_bad_keys(void)
     { "dkimpy/test_bad.txt", FALSE, "not an RSA public key" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autoptr(GBytes) b = read_upstream(cases[i].file);
+    g_autoptr(GBytes) b = bimi_test_read_upstream(cases[i].file);
     gsize len;
     const char *s = g_bytes_get_data(b, &len);
     while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
@@ -436,7 +417,7 @@ hash_body(GBytes *body, BimiDkimCanon canon, gboolean sha1, guint64 limit, gsize
 static void
 test_mailauth_body_hash(void)
 {
-  g_autofree char *path = upstream_path("mailauth-postalsys/body-hash-vectors.json");
+  g_autofree char *path = bimi_test_upstream_path("mailauth-postalsys/body-hash-vectors.json");
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
   json_parser_load_from_file(parser, path, &error);
@@ -457,7 +438,7 @@ test_mailauth_body_hash(void)
       body = lf_to_crlf(b, strlen(b));
     } else {
       g_autofree char *rel = g_strconcat("mailauth-postalsys/", json_object_get_string_member(v, "body_file"), NULL);
-      g_autoptr(GBytes) file = read_upstream(rel);
+      g_autoptr(GBytes) file = bimi_test_read_upstream(rel);
       gsize len;
       const char *s = g_bytes_get_data(file, &len);
       g_autoptr(GBytes) crlf = lf_to_crlf(s, len);
@@ -482,7 +463,7 @@ test_mailauth_body_hash(void)
 static void
 test_mailauth_message(void)
 {
-  g_autofree char *path = upstream_path("mailauth-postalsys/dkim-ec-dns.json");
+  g_autofree char *path = bimi_test_upstream_path("mailauth-postalsys/dkim-ec-dns.json");
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
   json_parser_load_from_file(parser, path, &error);
@@ -503,7 +484,7 @@ test_mailauth_message(void)
       table_add(t, l->data, joined->str, joined->len);
     }
   }
-  g_autoptr(GBytes) msg = read_upstream("mailauth-postalsys/dkim-ec-signed.eml");
+  g_autoptr(GBytes) msg = bimi_test_read_upstream("mailauth-postalsys/dkim-ec-signed.eml");
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1528637909);
   g_assert_cmpuint(res->len, ==, 2);
   for (guint i = 0; i < res->len; i++)
@@ -696,12 +677,12 @@ static void
 test_mail_dkim(void)
 {
   g_autoptr(KeyTable) t = table_new();
-  g_autoptr(GBytes) dns = read_upstream("mail-dkim-perl/FAKE_DNS.dat");
+  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
   gsize len;
   const char *s = g_bytes_get_data(dns, &len);
   table_load_lines(t, s, len, FALSE);
 
-  g_autoptr(GBytes) tsv = read_upstream("mail-dkim-perl/expected-results.tsv");
+  g_autoptr(GBytes) tsv = bimi_test_read_upstream("mail-dkim-perl/expected-results.tsv");
   g_autofree char *tsv_text = g_strndup(g_bytes_get_data(tsv, NULL), g_bytes_get_size(tsv));
   g_auto(GStrv) lines = g_strsplit(tsv_text, "\n", -1);
   guint passed = 0, skipped = 0, differ = 0, failed = 0;
@@ -716,7 +697,7 @@ test_mail_dkim(void)
       continue;
     }
     g_autofree char *rel = g_strconcat("mail-dkim-perl/corpus/", file, NULL);
-    g_autoptr(GBytes) msg = read_upstream(rel);
+    g_autoptr(GBytes) msg = bimi_test_read_upstream(rel);
     g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1700000000);
     const char *ours = "none";
     gint best = -1;
@@ -764,11 +745,11 @@ static void
 test_mail_dkim_multiple(void)
 {
   g_autoptr(KeyTable) t = table_new();
-  g_autoptr(GBytes) dns = read_upstream("mail-dkim-perl/FAKE_DNS.dat");
+  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
   gsize len;
   const char *s = g_bytes_get_data(dns, &len);
   table_load_lines(t, s, len, FALSE);
-  g_autoptr(GBytes) msg = read_upstream("mail-dkim-perl/corpus/multiple_1.txt");
+  g_autoptr(GBytes) msg = bimi_test_read_upstream("mail-dkim-perl/corpus/multiple_1.txt");
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1700000000);
   g_assert_cmpuint(res->len, ==, 4);
   for (guint i = 0; i < res->len; i++) {

@@ -16,6 +16,7 @@
 #include "engine/authres.h"
 #include "engine/limits.h"
 #include "tests/lib/origin.h"
+#include "tests/lib/net.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -974,12 +975,6 @@ test_caution_brands_file(void)
   g_rmdir(dir);
 }
 
-static void
-test_skipped(void)
-{
-  g_test_skip("/usr/sbin/nginx is not installed");
-}
-
 int
 main(int argc, char **argv)
 {
@@ -987,10 +982,8 @@ main(int argc, char **argv)
 
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/evaluate/codec", test_codec);
-  if (!bimi_test_origin_available()) {
-    g_test_add_func("/evaluate/skipped", test_skipped);
+  if (!bimi_test_require_program(BIMI_TEST_NGINX, "/evaluate/skipped"))
     return g_test_run();
-  }
   origin = bimi_test_origin_start();
   g_test_add_func("/evaluate/revocation-required", test_revocation_required);
   g_test_add_func("/evaluate/revocation-unreachable", test_revocation_unreachable);

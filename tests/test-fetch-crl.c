@@ -19,6 +19,7 @@
 #include "engine/vmc.h"
 #include "tests/lib/net.h"
 #include "tests/lib/data.h"
+#include "tests/lib/fetch.h"
 
 #include <stdarg.h>
 #include <signal.h>
@@ -143,21 +144,8 @@ fetch(BimiFetcher *f, const char *url)
 
   g_assert_no_error(error);
   g_assert_nonnull(r);
-  if (g_test_verbose())
-    g_test_message("%s → %s %s (%s)", url, bimi_fetch_status_to_string(r->status),
-                   bimi_fetch_reason_to_string(r->reason), r->detail ? r->detail : "");
+  bimi_test_fetch_log(url, r);
   return r;
-}
-
-static void
-assert_failed(const BimiFetchResult *r, BimiFetchReason reason)
-{
-  if (r->status != BIMI_FETCH_STATUS_FAILED || r->reason != reason)
-    g_error("expected failed/%s, got %s/%s (%s)", bimi_fetch_reason_to_string(reason),
-            bimi_fetch_status_to_string(r->status), bimi_fetch_reason_to_string(r->reason),
-            r->detail ? r->detail : "");
-  g_assert_null(r->body);
-  g_assert_nonnull(r->detail);
 }
 
 static GBytes *
@@ -272,20 +260,20 @@ test_fetch_media_type_and_kinds(void)
 
   logo = bimi_fetch_url(f, CRL_URL, &req, &error);
   g_assert_no_error(error);
-  assert_failed(logo, BIMI_FETCH_REASON_SCHEME);
+  bimi_test_fetch_assert_failed(logo, BIMI_FETCH_REASON_SCHEME);
   req.kind = BIMI_FETCH_KIND_EVIDENCE;
   evidence = bimi_fetch_url(f, CRL_URL, &req, &error);
   g_assert_no_error(error);
-  assert_failed(evidence, BIMI_FETCH_REASON_SCHEME);
+  bimi_test_fetch_assert_failed(evidence, BIMI_FETCH_REASON_SCHEME);
   /* A caller may still restrict the media types of a CRL fetch. */
   req.kind = BIMI_FETCH_KIND_CRL;
   req.accept_types = der_only;
   restricted = bimi_fetch_url(f, "http://crl.pki.test/labelled-html.crl", &req, &error);
   g_assert_no_error(error);
-  assert_failed(restricted, BIMI_FETCH_REASON_CONTENT_TYPE);
+  bimi_test_fetch_assert_failed(restricted, BIMI_FETCH_REASON_CONTENT_TYPE);
 
   missing = fetch(f, "http://crl.pki.test/missing.crl");
-  assert_failed(missing, BIMI_FETCH_REASON_HTTP_STATUS);
+  bimi_test_fetch_assert_failed(missing, BIMI_FETCH_REASON_HTTP_STATUS);
   g_assert_cmpuint(missing->http_status, ==, 404);
 }
 
@@ -299,9 +287,9 @@ test_fetch_too_large(void)
   g_autoptr(GError) error = NULL;
   BimiFetchConfig c = { .crl_max_bytes = BIMI_FETCH_MAX_BODY_BYTES + 1 };
 
-  assert_failed(big, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(big, BIMI_FETCH_REASON_TOO_LARGE);
   g_assert_nonnull(strstr(big->detail, "1048577"));
-  assert_failed(capped, BIMI_FETCH_REASON_TOO_LARGE); /* 238 bytes > 100 */
+  bimi_test_fetch_assert_failed(capped, BIMI_FETCH_REASON_TOO_LARGE); /* 238 bytes > 100 */
   g_assert_null(bimi_fetch_fetcher_new(&c, &error));
   g_assert_error(error, BIMI_FETCH_ERROR, BIMI_FETCH_ERROR_CONFIG);
 }
@@ -318,12 +306,12 @@ test_fetch_redirects(void)
   g_autoptr(GBytes) want = read_bytes(PKI "intermediate.crl");
   g_autofree char *https_url = g_strdup_printf("https://origin.test:%u/intermediate.crl", port_tls);
 
-  assert_failed(priv, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+  bimi_test_fetch_assert_failed(priv, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
   g_assert_nonnull(strstr(priv->detail, "127.0.0.2"));
   g_assert_cmpstr(priv->final_url, ==, "http://private.crl.test/intermediate.crl");
-  assert_failed(ftp, BIMI_FETCH_REASON_SCHEME);
+  bimi_test_fetch_assert_failed(ftp, BIMI_FETCH_REASON_SCHEME);
   g_assert_nonnull(strstr(ftp->detail, "'ftp'"));
-  assert_failed(loop, BIMI_FETCH_REASON_REDIRECT);
+  bimi_test_fetch_assert_failed(loop, BIMI_FETCH_REASON_REDIRECT);
   g_assert_cmpint(https->status, ==, BIMI_FETCH_STATUS_OK);
   g_assert_cmpuint(https->redirects, ==, 1);
   g_assert_cmpstr(https->final_url, ==, https_url);
@@ -340,12 +328,12 @@ test_fetch_ssrf(void)
 
   bimi_fetch__exempt_endpoint(f, "127.0.0.9", port_good);
   other = fetch(f, CRL_URL);
-  assert_failed(other, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+  bimi_test_fetch_assert_failed(other, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
   g_assert_nonnull(strstr(other->detail, "127.0.0.1"));
   literal = fetch(f, "http://127.0.0.1/intermediate.crl");
-  assert_failed(literal, BIMI_FETCH_REASON_URL);
+  bimi_test_fetch_assert_failed(literal, BIMI_FETCH_REASON_URL);
   file = fetch(f, "file:///etc/passwd");
-  assert_failed(file, BIMI_FETCH_REASON_SCHEME);
+  bimi_test_fetch_assert_failed(file, BIMI_FETCH_REASON_SCHEME);
 }
 
 /* Port per scheme on a public address: http 80, https 443, nothing else. */
@@ -506,11 +494,6 @@ test_vmc_https_redirect(void)
   g_assert_cmpstr(r->revocation_crls[0], ==, CRL_URL " (Test Brand, Inc.): good");
 }
 
-static void
-test_skipped(void)
-{
-  g_test_skip(NGINX " is not installed");
-}
 
 int
 main(int argc, char **argv)
@@ -520,10 +503,8 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/fetch-crl/endpoint-port", test_endpoint_port);
   g_test_add_func("/fetch-crl/connect-to-config", test_connect_to_config);
-  if (!g_file_test(NGINX, G_FILE_TEST_IS_EXECUTABLE)) {
-    g_test_add_func("/fetch-crl/skipped", test_skipped);
+  if (!bimi_test_require_program(NGINX, "/fetch-crl/skipped"))
     return g_test_run();
-  }
   setup_server();
   g_test_add_func("/fetch-crl/fetch/good", test_fetch_good);
   g_test_add_func("/fetch-crl/fetch/media-type-and-kinds", test_fetch_media_type_and_kinds);

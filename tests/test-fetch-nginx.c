@@ -13,6 +13,7 @@
 #include "engine/fetch.h"
 #include "engine/fetch-private.h"
 #include "tests/lib/net.h"
+#include "tests/lib/fetch.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -238,9 +239,7 @@ get_request(BimiFetcher *f, const char *host, guint p, const char *path, const B
   BimiFetchResult *r = bimi_fetch_url(f, url, req, &error);
   g_assert_no_error(error);
   g_assert_nonnull(r);
-  if (g_test_verbose())
-    g_test_message("%s → %s %s (%s)", url, bimi_fetch_status_to_string(r->status),
-                   bimi_fetch_reason_to_string(r->reason), r->detail ? r->detail : "");
+  bimi_test_fetch_log(url, r);
   return r;
 }
 
@@ -255,17 +254,6 @@ static BimiFetchResult *
 get(BimiFetcher *f, const char *path)
 {
   return get_kind(f, "origin.test", port, path, BIMI_FETCH_KIND_LOGO);
-}
-
-static void
-assert_failed(const BimiFetchResult *r, BimiFetchReason reason)
-{
-  if (r->status != BIMI_FETCH_STATUS_FAILED || r->reason != reason)
-    g_error("expected failed/%s, got %s/%s (%s)", bimi_fetch_reason_to_string(reason),
-            bimi_fetch_status_to_string(r->status), bimi_fetch_reason_to_string(r->reason),
-            r->detail ? r->detail : "");
-  g_assert_null(r->body);
-  g_assert_nonnull(r->detail);
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -369,7 +357,7 @@ test_too_large_content_length(void)
 {
   g_autoptr(BimiFetcher) f = fetcher(TRUE);
   g_autoptr(BimiFetchResult) r = get(f, "/big.svg");   /* 40 KiB > 32 KiB, < wire cap */
-  assert_failed(r, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_TOO_LARGE);
   g_assert_nonnull(strstr(r->detail, "Content-Length 40960"));
 }
 
@@ -378,7 +366,7 @@ test_too_large_wire(void)
 {
   g_autoptr(BimiFetcher) f = fetcher(TRUE);
   g_autoptr(BimiFetchResult) r = get(f, "/huge.svg");  /* 100 KiB > 64 KiB wire cap: CURLOPT_MAXFILESIZE */
-  assert_failed(r, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_TOO_LARGE);
   g_assert_nonnull(strstr(r->detail, "Content-Length 102400 exceeds the limit of 65536 bytes received"));
 }
 
@@ -388,7 +376,7 @@ test_too_large_decoded(void)
   g_autoptr(BimiFetcher) f = fetcher(TRUE);
   /* gzip on the wire: small and chunked; 40 KiB once curl has decoded it. */
   g_autoptr(BimiFetchResult) r = get(f, "/gz/big.svg");
-  assert_failed(r, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_TOO_LARGE);
   g_assert_nonnull(strstr(r->detail, "after decoding"));
 }
 
@@ -401,8 +389,8 @@ test_evidence_caps(void)
   g_autoptr(BimiFetchResult) chain = get_kind(f, "origin.test", port, "/chain.pem", BIMI_FETCH_KIND_EVIDENCE);
 
   /* 40 KiB is under the 64 KiB evidence cap; image/svg+xml is not a PEM type, though. */
-  assert_failed(big_ok, BIMI_FETCH_REASON_CONTENT_TYPE);
-  assert_failed(too_big, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(big_ok, BIMI_FETCH_REASON_CONTENT_TYPE);
+  bimi_test_fetch_assert_failed(too_big, BIMI_FETCH_REASON_TOO_LARGE);
   g_assert_cmpint(chain->status, ==, BIMI_FETCH_STATUS_OK);
   g_assert_cmpstr(chain->content_type, ==, "application/x-x509-ca-cert");
   g_assert_true(g_str_has_prefix(g_bytes_get_data(chain->body, NULL), "-----BEGIN CERTIFICATE-----"));
@@ -418,7 +406,7 @@ test_svgz(void)
   g_assert_cmpint(r->status, ==, BIMI_FETCH_STATUS_OK);
   g_assert_true(r->inflated);
   g_assert_true(g_bytes_equal(r->body, logo_svg));
-  assert_failed(bomb, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(bomb, BIMI_FETCH_REASON_TOO_LARGE);
   g_assert_nonnull(strstr(bomb->detail, "SVGZ"));
 }
 
@@ -434,9 +422,9 @@ test_content_type(void)
   const char *const html_only[] = { "text/html", NULL };
   BimiFetchRequest req = { .kind = BIMI_FETCH_KIND_LOGO, .accept_types = html_only };
 
-  assert_failed(html, BIMI_FETCH_REASON_CONTENT_TYPE);
+  bimi_test_fetch_assert_failed(html, BIMI_FETCH_REASON_CONTENT_TYPE);
   g_assert_nonnull(strstr(html->detail, "text/html"));
-  assert_failed(html_ev, BIMI_FETCH_REASON_CONTENT_TYPE);
+  bimi_test_fetch_assert_failed(html_ev, BIMI_FETCH_REASON_CONTENT_TYPE);
   custom = bimi_fetch_url(f, url, &req, &error);
   g_assert_no_error(error);
   g_assert_cmpint(custom->status, ==, BIMI_FETCH_STATUS_OK);
@@ -447,7 +435,7 @@ test_http_status(void)
 {
   g_autoptr(BimiFetcher) f = fetcher(TRUE);
   g_autoptr(BimiFetchResult) r = get(f, "/missing.svg");
-  assert_failed(r, BIMI_FETCH_REASON_HTTP_STATUS);
+  bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_HTTP_STATUS);
   g_assert_cmpuint(r->http_status, ==, 404);
 }
 
@@ -464,9 +452,9 @@ test_redirects(void)
   g_assert_cmpuint(two->redirects, ==, 2);
   g_assert_cmpstr(two->final_url, ==, final);
   g_assert_true(g_bytes_equal(two->body, logo_svg));
-  assert_failed(three, BIMI_FETCH_REASON_REDIRECT);
+  bimi_test_fetch_assert_failed(three, BIMI_FETCH_REASON_REDIRECT);
   g_assert_cmpuint(three->http_status, ==, 302);   /* the third redirect, not followed */
-  assert_failed(http, BIMI_FETCH_REASON_SCHEME);
+  bimi_test_fetch_assert_failed(http, BIMI_FETCH_REASON_SCHEME);
   g_assert_true(g_str_has_prefix(http->final_url, "http://origin.test:"));
 }
 
@@ -483,12 +471,12 @@ test_redirect_private(void)
   direct = get(f, "/logo.svg");
   g_assert_cmpint(direct->status, ==, BIMI_FETCH_STATUS_OK);
   hop = get(f, "/redirect/private");   /* → private.origin.test = 127.0.0.2 */
-  assert_failed(hop, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+  bimi_test_fetch_assert_failed(hop, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
   g_assert_nonnull(strstr(hop->detail, "127.0.0.2"));
   g_assert_nonnull(strstr(hop->detail, "loopback"));
   g_assert_cmpuint(hop->redirects, ==, 1);
   ip = get(f, "/redirect/ip");         /* → https://127.0.0.1:port/: IP literal */
-  assert_failed(ip, BIMI_FETCH_REASON_URL);
+  bimi_test_fetch_assert_failed(ip, BIMI_FETCH_REASON_URL);
   g_assert_nonnull(strstr(ip->detail, "IP literal"));
 }
 
@@ -497,7 +485,7 @@ test_dns_private(void)
 {
   g_autoptr(BimiFetcher) f = fetcher(FALSE);
   g_autoptr(BimiFetchResult) r = get(f, "/logo.svg");   /* origin.test resolves to 127.0.0.1 */
-  assert_failed(r, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+  bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
   g_assert_nonnull(strstr(r->detail, "127.0.0.1"));
   g_assert_nonnull(strstr(r->detail, "127.0.0.0/8"));
   g_assert_cmpuint(r->http_status, ==, 0);
@@ -505,9 +493,9 @@ test_dns_private(void)
     /* AAAA answers: ::1, and 127.0.0.1 in its IPv4-mapped form. */
     g_autoptr(BimiFetchResult) v6 = get_kind(f, "v6.origin.test", port, "/logo.svg", BIMI_FETCH_KIND_LOGO);
     g_autoptr(BimiFetchResult) mapped = get_kind(f, "mapped.origin.test", port, "/logo.svg", BIMI_FETCH_KIND_LOGO);
-    assert_failed(v6, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+    bimi_test_fetch_assert_failed(v6, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
     g_assert_nonnull(strstr(v6->detail, "::1: loopback address (::1/128)"));
-    assert_failed(mapped, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
+    bimi_test_fetch_assert_failed(mapped, BIMI_FETCH_REASON_FORBIDDEN_ADDRESS);
     g_assert_nonnull(strstr(mapped->detail, "::ffff:127.0.0.1: loopback address (127.0.0.0/8)"));
   }
 }
@@ -543,7 +531,7 @@ test_dns_zone(void)
     g_assert_cmpint(hop->status, ==, BIMI_FETCH_STATUS_OK);
     g_assert_cmpuint(hop->redirects, ==, 1);
     g_assert_cmpstr(hop->final_url, ==, final);
-    assert_failed(nx, BIMI_FETCH_REASON_DNS);
+    bimi_test_fetch_assert_failed(nx, BIMI_FETCH_REASON_DNS);
     g_assert_nonnull(strstr(nx->detail, "nx.origin.test has no address: A NXDOMAIN"));
   }
   {
@@ -558,7 +546,7 @@ test_dns_zone(void)
     pinned = bimi_fetch_fetcher_new(&c, &error);
     g_assert_no_error(error);
     r = get(pinned, "/logo.svg");
-    assert_failed(r, BIMI_FETCH_REASON_CONNECT);
+    bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_CONNECT);
   }
 }
 
@@ -567,7 +555,7 @@ test_connect_refused(void)
 {
   g_autoptr(BimiFetcher) f = fetcher(TRUE);
   g_autoptr(BimiFetchResult) r = get_kind(f, "closed.origin.test", port_closed, "/logo.svg", BIMI_FETCH_KIND_LOGO);
-  assert_failed(r, BIMI_FETCH_REASON_CONNECT);
+  bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_CONNECT);
 }
 
 static void
@@ -579,9 +567,9 @@ test_tls(void)
   g_autoptr(BimiFetchResult) wrong_name = get_kind(f, "wrong.example", port, "/logo.svg", BIMI_FETCH_KIND_LOGO);
   g_autoptr(BimiFetchResult) not_web_pki = get(system_roots, "/logo.svg");
 
-  assert_failed(untrusted, BIMI_FETCH_REASON_TLS);
-  assert_failed(wrong_name, BIMI_FETCH_REASON_TLS);
-  assert_failed(not_web_pki, BIMI_FETCH_REASON_TLS);
+  bimi_test_fetch_assert_failed(untrusted, BIMI_FETCH_REASON_TLS);
+  bimi_test_fetch_assert_failed(wrong_name, BIMI_FETCH_REASON_TLS);
+  bimi_test_fetch_assert_failed(not_web_pki, BIMI_FETCH_REASON_TLS);
 }
 
 static void
@@ -592,7 +580,7 @@ test_slow_origin(void)
   g_autoptr(BimiFetchResult) r = get_kind(f, "slow.origin.test", port_slow, "/logo.svg", BIMI_FETCH_KIND_LOGO);
   gint64 elapsed_ms = (g_get_monotonic_time() - start) / 1000;
 
-  assert_failed(r, BIMI_FETCH_REASON_TIMEOUT);
+  bimi_test_fetch_assert_failed(r, BIMI_FETCH_REASON_TIMEOUT);
   g_assert_cmpint(elapsed_ms, >=, 700);
   g_assert_cmpint(elapsed_ms, <, 3000);
 }
@@ -606,25 +594,26 @@ test_rogue(void)
   g_autoptr(BimiFetchResult) shortr = get_kind(f, "rogue.origin.test", port_rogue, "/short", BIMI_FETCH_KIND_LOGO);
   g_autoptr(BimiFetchResult) stall = get_kind(f, "rogue.origin.test", port_rogue, "/stall", BIMI_FETCH_KIND_LOGO);
 
-  assert_failed(chunked, BIMI_FETCH_REASON_TOO_LARGE);   /* no Content-Length: the write callback stops it */
-  assert_failed(closed, BIMI_FETCH_REASON_TOO_LARGE);
-  assert_failed(shortr, BIMI_FETCH_REASON_PROTOCOL);     /* Content-Length says 5000, 100 arrive */
+  /* no Content-Length: the write callback stops it */
+  bimi_test_fetch_assert_failed(chunked, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(closed, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(shortr, BIMI_FETCH_REASON_PROTOCOL);     /* Content-Length says 5000, 100 arrive */
   {
     /* One header line of 1 MiB: libcurl gives up with "Out of memory". */
     g_autoptr(BimiFetchResult) bighead = get_kind(f, "rogue.origin.test", port_rogue, "/bighead", BIMI_FETCH_KIND_LOGO);
-    assert_failed(bighead, BIMI_FETCH_REASON_TOO_LARGE);
+    bimi_test_fetch_assert_failed(bighead, BIMI_FETCH_REASON_TOO_LARGE);
     g_assert_nonnull(strstr(bighead->detail, "response header larger than libcurl accepts"));
     /* Many lines, each under libcurl's line limit, over BIMI_FETCH_MAX_HEADER_BYTES in all. */
     g_autoptr(BimiFetchResult) manyhead = get_kind(f, "rogue.origin.test", port_rogue, "/manyhead",
                                                    BIMI_FETCH_KIND_LOGO);
-    assert_failed(manyhead, BIMI_FETCH_REASON_TOO_LARGE);
+    bimi_test_fetch_assert_failed(manyhead, BIMI_FETCH_REASON_TOO_LARGE);
     g_assert_nonnull(strstr(manyhead->detail, "response header section over 65536 bytes"));
     /* Just under the cap: fetched. */
     g_autoptr(BimiFetchResult) fullhead = get_kind(f, "rogue.origin.test", port_rogue, "/fullhead",
                                                    BIMI_FETCH_KIND_LOGO);
     g_assert_cmpint(fullhead->status, ==, BIMI_FETCH_STATUS_OK);
   }
-  assert_failed(stall, BIMI_FETCH_REASON_TIMEOUT);
+  bimi_test_fetch_assert_failed(stall, BIMI_FETCH_REASON_TIMEOUT);
 }
 
 static void
@@ -646,11 +635,11 @@ test_rogue_more(void)
   g_autoptr(BimiFetchResult) nodate_noclock = get_request(f, "rogue.origin.test", port_rogue, "/nodate", &no_clock);
 
   /* Decoded it is tiny; on the wire it passes 2 × 32 KiB: the progress callback stops it. */
-  assert_failed(wire, BIMI_FETCH_REASON_TOO_LARGE);
+  bimi_test_fetch_assert_failed(wire, BIMI_FETCH_REASON_TOO_LARGE);
   g_assert_nonnull(strstr(wire->detail, "more than 65536 bytes received"));
-  assert_failed(noloc, BIMI_FETCH_REASON_REDIRECT);
+  bimi_test_fetch_assert_failed(noloc, BIMI_FETCH_REASON_REDIRECT);
   g_assert_nonnull(strstr(noloc->detail, "Location"));
-  assert_failed(notype, BIMI_FETCH_REASON_CONTENT_TYPE);
+  bimi_test_fetch_assert_failed(notype, BIMI_FETCH_REASON_CONTENT_TYPE);
   g_assert_nonnull(strstr(notype->detail, "no Content-Type"));
   g_assert_cmpint(notype_ev->status, ==, BIMI_FETCH_STATUS_OK);   /* evidence: PEM is checked by engine/vmc */
   g_assert_null(notype_ev->content_type);
@@ -748,11 +737,6 @@ test_cli(void)
   g_assert_nonnull(strstr(out, "status: failed (content-type)"));
 }
 
-static void
-test_skipped(void)
-{
-  g_test_skip(NGINX " is not installed");
-}
 
 int
 main(int argc, char **argv)
@@ -760,10 +744,8 @@ main(int argc, char **argv)
   int rc;
 
   g_test_init(&argc, &argv, NULL);
-  if (!g_file_test(NGINX, G_FILE_TEST_IS_EXECUTABLE)) {
-    g_test_add_func("/fetch-nginx/skipped", test_skipped);
+  if (!bimi_test_require_program(NGINX, "/fetch-nginx/skipped"))
     return g_test_run();
-  }
   setup_origin();
   g_test_add_func("/fetch-nginx/logo/good", test_good_logo);
   g_test_add_func("/fetch-nginx/logo/user-agent", test_user_agent);

@@ -30,6 +30,18 @@ assert_hop(const char *value, const char *helo, const char *ip, const char *by, 
   g_assert_null(hop.helo);
 }
 
+/* One Received field value and what it must yield. */
+typedef struct {
+  const char *value, *helo, *ip, *by, *with, *for_addr;
+} HopCase;
+
+static void
+assert_hops(const HopCase *cases, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    assert_hop(cases[i].value, cases[i].helo, cases[i].ip, cases[i].by, cases[i].with, cases[i].for_addr);
+}
+
 static void
 assert_error_len(const char *value, gsize len, int code, const char *needle)
 {
@@ -57,180 +69,208 @@ assert_error(const char *value, int code, const char *needle)
 static void
 test_postfix(void)
 {
-  assert_hop(" from mail.football.example.com (mail.football.example.com [192.0.2.10])\r\n"
-             "\tby mx.shopping.example.net (Postfix) with ESMTPS id 4Q1x2Y3z4Z\r\n"
-             "\tfor <suzie@shopping.example.net>; Fri, 11 Jul 2003 21:00:40 -0700 (PDT)",
-             "mail.football.example.com", "192.0.2.10", "mx.shopping.example.net", "ESMTPS",
-             "suzie@shopping.example.net");
-  /* No PTR: Postfix writes "unknown"; TLS comments between from and by. */
-  assert_hop(" from helo.example (unknown [198.51.100.7])\r\n"
-             " (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\r\n"
-             " key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)\r\n"
-             " (No client certificate requested)\r\n"
-             " by mx.example.net (Postfix) with ESMTPS id 1337D7E19D\r\n"
-             " for <a@example.net>; Tue, 20 Sep 2022 10:28:18 +0000 (UTC)",
-             "helo.example", "198.51.100.7", "mx.example.net", "ESMTPS", "a@example.net");
-  /* IPv6 literal and smtpd_client_port_logging "[ip]:port". */
-  assert_hop("from mail-qv1-xf4a.google.com (mail-qv1-xf4a.google.com [IPv6:2607:F8B0:4864:20::F4A]:41678) "
-             "by mx.example.net (Postfix) with ESMTPS id 1;  Mon, 28 Nov 2022 10:51:55 +0000",
-             "mail-qv1-xf4a.google.com", "2607:f8b0:4864:20::f4a", "mx.example.net", "ESMTPS", NULL);
-  /* HELO as an address literal: the TCP-info, not the HELO, is the client. */
-  assert_hop("from [203.0.113.9] (unknown [192.0.2.44]) by mx.example.net (Postfix) with SMTP id 2; "
-             "Mon, 1 Jan 2024 00:00:00 +0000",
-             "[203.0.113.9]", "192.0.2.44", "mx.example.net", "SMTP", NULL);
-  /* Local pickup: "from (localhost[127.0.0.1])" without domain (Mail::DKIM corpus). */
-  assert_hop("from (localhost[127.0.0.1]) by voicemail.cis.att.net (vm2) with SMTP id <2006050319071918800spa0re>;"
-             " Wed, 3 May 2006 19:07:19 +0000",
-             NULL, "127.0.0.1", "voicemail.cis.att.net", "SMTP", NULL);
-  /* Authenticated submission: extra comment without addresses. */
-  assert_hop("from [192.168.1.20] (dynamic.example [198.51.100.20])\n\t(Authenticated sender: alice)\n"
-             "\tby submit.example.org (Postfix) with ESMTPSA id 9; Tue, 2 Jan 2024 09:00:00 +0100",
-             "[192.168.1.20]", "198.51.100.20", "submit.example.org", "ESMTPSA", NULL);
+  static const HopCase cases[] = {
+    { " from mail.football.example.com (mail.football.example.com [192.0.2.10])\r\n"
+      "\tby mx.shopping.example.net (Postfix) with ESMTPS id 4Q1x2Y3z4Z\r\n"
+      "\tfor <suzie@shopping.example.net>; Fri, 11 Jul 2003 21:00:40 -0700 (PDT)",
+      "mail.football.example.com", "192.0.2.10", "mx.shopping.example.net", "ESMTPS",
+      "suzie@shopping.example.net" },
+    /* No PTR: Postfix writes "unknown"; TLS comments between from and by. */
+    { " from helo.example (unknown [198.51.100.7])\r\n"
+      " (using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\r\n"
+      " key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256)\r\n"
+      " (No client certificate requested)\r\n"
+      " by mx.example.net (Postfix) with ESMTPS id 1337D7E19D\r\n"
+      " for <a@example.net>; Tue, 20 Sep 2022 10:28:18 +0000 (UTC)",
+      "helo.example", "198.51.100.7", "mx.example.net", "ESMTPS", "a@example.net" },
+    /* IPv6 literal and smtpd_client_port_logging "[ip]:port". */
+    { "from mail-qv1-xf4a.google.com (mail-qv1-xf4a.google.com [IPv6:2607:F8B0:4864:20::F4A]:41678) "
+      "by mx.example.net (Postfix) with ESMTPS id 1;  Mon, 28 Nov 2022 10:51:55 +0000",
+      "mail-qv1-xf4a.google.com", "2607:f8b0:4864:20::f4a", "mx.example.net", "ESMTPS", NULL },
+    /* HELO as an address literal: the TCP-info, not the HELO, is the client. */
+    { "from [203.0.113.9] (unknown [192.0.2.44]) by mx.example.net (Postfix) with SMTP id 2; "
+      "Mon, 1 Jan 2024 00:00:00 +0000",
+      "[203.0.113.9]", "192.0.2.44", "mx.example.net", "SMTP", NULL },
+    /* Local pickup: "from (localhost[127.0.0.1])" without domain (Mail::DKIM corpus). */
+    { "from (localhost[127.0.0.1]) by voicemail.cis.att.net (vm2) with SMTP id <2006050319071918800spa0re>;"
+      " Wed, 3 May 2006 19:07:19 +0000",
+      NULL, "127.0.0.1", "voicemail.cis.att.net", "SMTP", NULL },
+    /* Authenticated submission: extra comment without addresses. */
+    { "from [192.168.1.20] (dynamic.example [198.51.100.20])\n\t(Authenticated sender: alice)\n"
+      "\tby submit.example.org (Postfix) with ESMTPSA id 9; Tue, 2 Jan 2024 09:00:00 +0100",
+      "[192.168.1.20]", "198.51.100.20", "submit.example.org", "ESMTPSA", NULL },
+  };
+
+  assert_hops(cases, G_N_ELEMENTS(cases));
 }
 
 static void
 test_exim(void)
 {
-  /* No PTR: "[ip] (helo=x)" with a port — the literal is the client. */
-  assert_hop(" from [10.161.4.115] (port=60844 helo=60)\r\n\tby relay7.m.smailru.net with esmtp "
-             "(envelope-from <dmarc_support@corp.mail.ru>)\r\n\tid 1osXzK-0007VC-BD\r\n\tfor domains@stalw.art; "
-             "Wed, 09 Nov 2022 02:26:38 +0300",
-             "60", "10.161.4.115", "relay7.m.smailru.net", "esmtp", "domains@stalw.art");
-  /* PTR name and a different HELO inside the comment. */
-  assert_hop("from host.example.com ([192.0.2.5] helo=mail.example.com) by mx.example.net with esmtps "
-             "(TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) (envelope-from <a@example.com>) id 1rA-000B-Cd "
-             "for b@example.net; Tue, 02 Jan 2024 10:00:00 +0000",
-             "mail.example.com", "192.0.2.5", "mx.example.net", "esmtps", "b@example.net");
-  /* HELO equal to the PTR name: no helo=; Exim may add ":port" and ident. */
-  assert_hop("from mail.example.com ([192.0.2.6]:50123 ident=postfix) by mx.example.net with esmtp (Exim 4.96) "
-             "id 1rA; Tue, 02 Jan 2024 10:00:00 +0000",
-             "mail.example.com", "192.0.2.6", "mx.example.net", "esmtp", NULL);
-  /* HELO as a literal. */
-  assert_hop("from [2001:db8::25] (helo=[IPv6:2001:db8::25]) by mx.example.net with esmtp id 1; "
-             "Tue, 02 Jan 2024 10:00:00 +0000",
-             "[IPv6:2001:db8::25]", "2001:db8::25", "mx.example.net", "esmtp", NULL);
-  /* Real (upstream IETF mail): Exim behind a "(FreeBSD)" version comment. */
-  assert_hop(" from [198.252.137.10] (helo=PSB)\r\n by bsa2.jck.com with esmtp (Exim 4.82 (FreeBSD))\r\n"
-             " (envelope-from <john-ietf@jck.com>) id 1or2tR-000LNT-Uq\r\n for emailcore@ietf.org; "
-             "Fri, 04 Nov 2022 16:02:21 -0400",
-             "PSB", "198.252.137.10", "bsa2.jck.com", "esmtp", "emailcore@ietf.org");
+  static const HopCase cases[] = {
+    /* No PTR: "[ip] (helo=x)" with a port — the literal is the client. */
+    { " from [10.161.4.115] (port=60844 helo=60)\r\n\tby relay7.m.smailru.net with esmtp "
+      "(envelope-from <dmarc_support@corp.mail.ru>)\r\n\tid 1osXzK-0007VC-BD\r\n\tfor domains@stalw.art; "
+      "Wed, 09 Nov 2022 02:26:38 +0300",
+      "60", "10.161.4.115", "relay7.m.smailru.net", "esmtp", "domains@stalw.art" },
+    /* PTR name and a different HELO inside the comment. */
+    { "from host.example.com ([192.0.2.5] helo=mail.example.com) by mx.example.net with esmtps "
+      "(TLS1.3) tls TLS_AES_256_GCM_SHA384 (Exim 4.96) (envelope-from <a@example.com>) id 1rA-000B-Cd "
+      "for b@example.net; Tue, 02 Jan 2024 10:00:00 +0000",
+      "mail.example.com", "192.0.2.5", "mx.example.net", "esmtps", "b@example.net" },
+    /* HELO equal to the PTR name: no helo=; Exim may add ":port" and ident. */
+    { "from mail.example.com ([192.0.2.6]:50123 ident=postfix) by mx.example.net with esmtp (Exim 4.96) "
+      "id 1rA; Tue, 02 Jan 2024 10:00:00 +0000",
+      "mail.example.com", "192.0.2.6", "mx.example.net", "esmtp", NULL },
+    /* HELO as a literal. */
+    { "from [2001:db8::25] (helo=[IPv6:2001:db8::25]) by mx.example.net with esmtp id 1; "
+      "Tue, 02 Jan 2024 10:00:00 +0000",
+      "[IPv6:2001:db8::25]", "2001:db8::25", "mx.example.net", "esmtp", NULL },
+    /* Real (upstream IETF mail): Exim behind a "(FreeBSD)" version comment. */
+    { " from [198.252.137.10] (helo=PSB)\r\n by bsa2.jck.com with esmtp (Exim 4.82 (FreeBSD))\r\n"
+      " (envelope-from <john-ietf@jck.com>) id 1or2tR-000LNT-Uq\r\n for emailcore@ietf.org; "
+      "Fri, 04 Nov 2022 16:02:21 -0400",
+      "PSB", "198.252.137.10", "bsa2.jck.com", "esmtp", "emailcore@ietf.org" },
+  };
+
+  assert_hops(cases, G_N_ELEMENTS(cases));
 }
 
 static void
 test_sendmail(void)
 {
-  assert_hop("from mail.example.com (root@host.example.com [192.0.2.7] (may be forged))\n"
-             "\tby mx.example.net (8.17.1/8.17.1) with ESMTP id 40AB12CD001234\n"
-             "\tfor <c@example.net>; Tue, 2 Jan 2024 10:00:00 GMT",
-             "mail.example.com", "192.0.2.7", "mx.example.net", "ESMTP", "c@example.net");
-  assert_hop("from laptop ([IPv6:2001:db8:0:0:0:0:0:1]) (authenticated bits=0)\n"
-             "\tby mx.example.net (8.17.1/8.17.1) with ESMTPSA id 1; Tue, 2 Jan 2024 10:00:00 GMT",
-             "laptop", "2001:db8::1", "mx.example.net", "ESMTPSA", NULL);
-  /* Mail::DKIM corpus: "(unknown [ip])". */
-  assert_hop("from voicemail.cis.att.net (unknown [12.34.200.188]) by mx2.messiah.edu (Postfix) with ESMTP id "
-             "02F12E15D8 for <test@dkimtest.jason.long.name>; Wed, 3 May 2006 15:06:32 -0400 (EDT)",
-             "voicemail.cis.att.net", "12.34.200.188", "mx2.messiah.edu", "ESMTP", "test@dkimtest.jason.long.name");
+  static const HopCase cases[] = {
+    { "from mail.example.com (root@host.example.com [192.0.2.7] (may be forged))\n"
+      "\tby mx.example.net (8.17.1/8.17.1) with ESMTP id 40AB12CD001234\n"
+      "\tfor <c@example.net>; Tue, 2 Jan 2024 10:00:00 GMT",
+      "mail.example.com", "192.0.2.7", "mx.example.net", "ESMTP", "c@example.net" },
+    { "from laptop ([IPv6:2001:db8:0:0:0:0:0:1]) (authenticated bits=0)\n"
+      "\tby mx.example.net (8.17.1/8.17.1) with ESMTPSA id 1; Tue, 2 Jan 2024 10:00:00 GMT",
+      "laptop", "2001:db8::1", "mx.example.net", "ESMTPSA", NULL },
+    /* Mail::DKIM corpus: "(unknown [ip])". */
+    { "from voicemail.cis.att.net (unknown [12.34.200.188]) by mx2.messiah.edu (Postfix) with ESMTP id "
+      "02F12E15D8 for <test@dkimtest.jason.long.name>; Wed, 3 May 2006 15:06:32 -0400 (EDT)",
+      "voicemail.cis.att.net", "12.34.200.188", "mx2.messiah.edu", "ESMTP", "test@dkimtest.jason.long.name" },
+  };
+
+  assert_hops(cases, G_N_ELEMENTS(cases));
 }
 
 static void
 test_exchange(void)
 {
-  assert_hop(" from BN9PR03CA0046.namprd03.prod.outlook.com (2603:10b6:408:fb::21)\r\n"
-             " by SJ0PR18MB3916.namprd18.prod.outlook.com (2603:10b6:a03:2c9::21) with\r\n"
-             " Microsoft SMTP Server (version=TLS1_2,\r\n"
-             " cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.5746.21; Tue, 25 Oct\r\n"
-             " 2022 04:08:19 +0000",
-             "BN9PR03CA0046.namprd03.prod.outlook.com", "2603:10b6:408:fb::21", "SJ0PR18MB3916.namprd18.prod.outlook.com",
-             "Microsoft SMTP Server", NULL);
-  assert_hop("from EX01.corp.example (10.0.0.5) by EX02.corp.example (10.0.0.6) with Microsoft SMTP Server "
-             "(version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.1.2507.35 via Frontend "
-             "Transport; Tue, 2 Jan 2024 10:00:00 +0000",
-             "EX01.corp.example", "10.0.0.5", "EX02.corp.example", "Microsoft SMTP Server", NULL);
-  /* On-premises Exchange 2010: "([ip])". */
-  assert_hop("from mail.example.com ([192.0.2.8]) by exch.example.net with Microsoft SMTPSVC(6.0.3790.4675);"
-             " Tue, 2 Jan 2024 10:00:00 +0100",
-             "mail.example.com", "192.0.2.8", "exch.example.net", "Microsoft SMTPSVC", NULL);
+  static const HopCase cases[] = {
+    { " from BN9PR03CA0046.namprd03.prod.outlook.com (2603:10b6:408:fb::21)\r\n"
+      " by SJ0PR18MB3916.namprd18.prod.outlook.com (2603:10b6:a03:2c9::21) with\r\n"
+      " Microsoft SMTP Server (version=TLS1_2,\r\n"
+      " cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.5746.21; Tue, 25 Oct\r\n"
+      " 2022 04:08:19 +0000",
+      "BN9PR03CA0046.namprd03.prod.outlook.com", "2603:10b6:408:fb::21", "SJ0PR18MB3916.namprd18.prod.outlook.com",
+      "Microsoft SMTP Server", NULL },
+    { "from EX01.corp.example (10.0.0.5) by EX02.corp.example (10.0.0.6) with Microsoft SMTP Server "
+      "(version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.1.2507.35 via Frontend "
+      "Transport; Tue, 2 Jan 2024 10:00:00 +0000",
+      "EX01.corp.example", "10.0.0.5", "EX02.corp.example", "Microsoft SMTP Server", NULL },
+    /* On-premises Exchange 2010: "([ip])". */
+    { "from mail.example.com ([192.0.2.8]) by exch.example.net with Microsoft SMTPSVC(6.0.3790.4675);"
+      " Tue, 2 Jan 2024 10:00:00 +0100",
+      "mail.example.com", "192.0.2.8", "exch.example.net", "Microsoft SMTPSVC", NULL },
+  };
+
+  assert_hops(cases, G_N_ELEMENTS(cases));
 }
 
 static void
 test_gmail(void)
 {
-  /* PTR name with its root dot; "(Google Transport Security)" after for. */
-  assert_hop("from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])\r\n"
-             "        by mx.google.com with SMTPS id a1sor123456qkb.41.2024.01.02.10.00.00\r\n"
-             "        for <someone@gmail.com>\r\n"
-             "        (Google Transport Security);\r\n"
-             "        Tue, 02 Jan 2024 10:00:00 -0800 (PST)",
-             "mail-sor-f41.google.com", "209.85.220.41", "mx.google.com", "SMTPS", "someone@gmail.com");
-  /* Google-internal hops: only by, an IPv6 host, and HTTP webmail. */
-  assert_hop("by 2002:adf:b343:0:0:0:0:0 with SMTP id k3csp2230702wrd;\r\n        Mon, 7 Nov 2022 23:51:18 -0800 (PST)",
-             NULL, NULL, "2002:adf:b343:0:0:0:0:0", "SMTP", NULL);
-  assert_hop("by 10.42.92.137 with HTTP; Sun, 9 Jun 2013 02:37:02 -0700 (PDT)", NULL, NULL, "10.42.92.137", "HTTP",
-             NULL);
-  assert_hop("from [127.0.0.1] (localhost [127.0.0.1]) by smtp.gmail.com with ESMTPSA id x; "
-             "Tue, 02 Jan 2024 10:00:00 -0800 (PST)",
-             "[127.0.0.1]", "127.0.0.1", "smtp.gmail.com", "ESMTPSA", NULL);
+  static const HopCase cases[] = {
+    /* PTR name with its root dot; "(Google Transport Security)" after for. */
+    { "from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])\r\n"
+      "        by mx.google.com with SMTPS id a1sor123456qkb.41.2024.01.02.10.00.00\r\n"
+      "        for <someone@gmail.com>\r\n"
+      "        (Google Transport Security);\r\n"
+      "        Tue, 02 Jan 2024 10:00:00 -0800 (PST)",
+      "mail-sor-f41.google.com", "209.85.220.41", "mx.google.com", "SMTPS", "someone@gmail.com" },
+    /* Google-internal hops: only by, an IPv6 host, and HTTP webmail. */
+    { "by 2002:adf:b343:0:0:0:0:0 with SMTP id k3csp2230702wrd;\r\n        Mon, 7 Nov 2022 23:51:18 -0800 (PST)",
+      NULL, NULL, "2002:adf:b343:0:0:0:0:0", "SMTP", NULL },
+    { "by 10.42.92.137 with HTTP; Sun, 9 Jun 2013 02:37:02 -0700 (PDT)", NULL, NULL, "10.42.92.137", "HTTP",
+      NULL },
+    { "from [127.0.0.1] (localhost [127.0.0.1]) by smtp.gmail.com with ESMTPSA id x; "
+      "Tue, 02 Jan 2024 10:00:00 -0800 (PST)",
+      "[127.0.0.1]", "127.0.0.1", "smtp.gmail.com", "ESMTPSA", NULL },
+  };
+
+  assert_hops(cases, G_N_ELEMENTS(cases));
 }
 
 static void
 test_qmail_and_others(void)
 {
-  assert_hop("(qmail 84128 invoked by uid 3013); 7 Mar 2011 19:23:23 -0000", NULL, NULL, NULL, NULL, NULL);
-  assert_hop("from unknown (HELO mail.example.com) (192.0.2.9)\n  by mx.example.net with SMTP; "
-             "7 Mar 2011 19:23:23 -0000",
-             "mail.example.com", "192.0.2.9", "mx.example.net", "SMTP", NULL);
-  assert_hop("from unknown (HELO [192.0.2.200]) (postmaster@[192.0.2.9])\n  by mx.example.net with ESMTPA; "
-             "7 Mar 2011 19:23:23 -0000",
-             "[192.0.2.200]", "192.0.2.9", "mx.example.net", "ESMTPA", NULL);
-  /* RFC 6376 A.2: a literal without parentheses. */
-  assert_hop(" from client1.football.example.com  [192.0.2.1]\r\n      by submitserver.example.com with SUBMISSION;\r\n"
-             "      Fri, 11 Jul 2003 21:01:54 -0700 (PDT)",
-             "client1.football.example.com", "192.0.2.1", "submitserver.example.com", "SUBMISSION", NULL);
-  /* Stalwart: a host name in brackets is no address. */
-  assert_hop("from mail.stalw.art ([mail.stalw.art])\tby 127.0.0.1 (Stalwart JMAP) with LMTP;\t"
-             "Tue, 20 Sep 2022 10:28:19 +0000",
-             "mail.stalw.art", NULL, "127.0.0.1", "LMTP", NULL);
-  /* Missing parts: no by, no date; keywords in any case; via. */
-  assert_hop("from localhost", "localhost", NULL, NULL, NULL, NULL);
-  assert_hop("FROM x.example BY y.example VIA TCP WITH ESMTP ID 7 FOR <q@y.example>",
-             "x.example", NULL, "y.example", "ESMTP", "q@y.example");
-  assert_hop("from x.y.test by example.net via TCP with ESMTP id ABC12345 for <mary@example.net>; "
-             "21 Nov 1997 10:05:43 -0600",
-             "x.y.test", NULL, "example.net", "ESMTP", "mary@example.net");
-  /* The word after "from" is the HELO even when it spells a keyword. */
-  assert_hop("from by (unknown [192.0.2.3]) by mx.example.net with SMTP; Tue, 2 Jan 2024 10:00:00 +0000",
-             "by", "192.0.2.3", "mx.example.net", "SMTP", NULL);
-  /* UTF-8 (RFC 6532) is kept. */
-  assert_hop("from b\xc3\xbc" "cher.example (unknown [192.0.2.4]) by mx.example.net with UTF8SMTP id 1; "
-             "Tue, 2 Jan 2024 10:00:00 +0000",
-             "b\xc3\xbc" "cher.example", "192.0.2.4", "mx.example.net", "UTF8SMTP", NULL);
-  /* A quoted local part inside the for angle-addr. */
-  assert_hop("from a.example (a.example [192.0.2.2]) by mx.example.net with ESMTP id 1 for <\"john; doe\"@example.net>;"
-             " Tue, 2 Jan 2024 10:00:00 +0000",
-             "a.example", "192.0.2.2", "mx.example.net", "ESMTP", "\"john; doe\"@example.net");
-  assert_hop("", NULL, NULL, NULL, NULL, NULL);
+  static const HopCase cases[] = {
+    { "(qmail 84128 invoked by uid 3013); 7 Mar 2011 19:23:23 -0000", NULL, NULL, NULL, NULL, NULL },
+    { "from unknown (HELO mail.example.com) (192.0.2.9)\n  by mx.example.net with SMTP; "
+      "7 Mar 2011 19:23:23 -0000",
+      "mail.example.com", "192.0.2.9", "mx.example.net", "SMTP", NULL },
+    { "from unknown (HELO [192.0.2.200]) (postmaster@[192.0.2.9])\n  by mx.example.net with ESMTPA; "
+      "7 Mar 2011 19:23:23 -0000",
+      "[192.0.2.200]", "192.0.2.9", "mx.example.net", "ESMTPA", NULL },
+    /* RFC 6376 A.2: a literal without parentheses. */
+    { " from client1.football.example.com  [192.0.2.1]\r\n      by submitserver.example.com with SUBMISSION;\r\n"
+      "      Fri, 11 Jul 2003 21:01:54 -0700 (PDT)",
+      "client1.football.example.com", "192.0.2.1", "submitserver.example.com", "SUBMISSION", NULL },
+    /* Stalwart: a host name in brackets is no address. */
+    { "from mail.stalw.art ([mail.stalw.art])\tby 127.0.0.1 (Stalwart JMAP) with LMTP;\t"
+      "Tue, 20 Sep 2022 10:28:19 +0000",
+      "mail.stalw.art", NULL, "127.0.0.1", "LMTP", NULL },
+    /* Missing parts: no by, no date; keywords in any case; via. */
+    { "from localhost", "localhost", NULL, NULL, NULL, NULL },
+    { "FROM x.example BY y.example VIA TCP WITH ESMTP ID 7 FOR <q@y.example>",
+      "x.example", NULL, "y.example", "ESMTP", "q@y.example" },
+    { "from x.y.test by example.net via TCP with ESMTP id ABC12345 for <mary@example.net>; "
+      "21 Nov 1997 10:05:43 -0600",
+      "x.y.test", NULL, "example.net", "ESMTP", "mary@example.net" },
+    /* The word after "from" is the HELO even when it spells a keyword. */
+    { "from by (unknown [192.0.2.3]) by mx.example.net with SMTP; Tue, 2 Jan 2024 10:00:00 +0000",
+      "by", "192.0.2.3", "mx.example.net", "SMTP", NULL },
+    /* UTF-8 (RFC 6532) is kept. */
+    { "from b\xc3\xbc" "cher.example (unknown [192.0.2.4]) by mx.example.net with UTF8SMTP id 1; "
+      "Tue, 2 Jan 2024 10:00:00 +0000",
+      "b\xc3\xbc" "cher.example", "192.0.2.4", "mx.example.net", "UTF8SMTP", NULL },
+    /* A quoted local part inside the for angle-addr. */
+    { "from a.example (a.example [192.0.2.2]) by mx.example.net with ESMTP id 1 for <\"john; doe\"@example.net>;"
+      " Tue, 2 Jan 2024 10:00:00 +0000",
+      "a.example", "192.0.2.2", "mx.example.net", "ESMTP", "\"john; doe\"@example.net" },
+    { "", NULL, NULL, NULL, NULL, NULL },
+  };
+
+  assert_hops(cases, G_N_ELEMENTS(cases));
 }
 
 static void
 test_ipv6(void)
 {
-  /* IPv4-mapped IPv6 is given as IPv4. */
-  assert_hop("from a.example (a.example [IPv6:::ffff:192.0.2.77]) by mx.example.net with ESMTP; "
-             "Tue, 2 Jan 2024 10:00:00 +0000",
-             "a.example", "192.0.2.77", "mx.example.net", "ESMTP", NULL);
-  /* Canonical form: lower case, zeros compressed. */
-  assert_hop("from a.example (a.example [IPv6:2001:0DB8:0000:0000:0000:0000:0000:0025]) by mx.example.net; x",
-             "a.example", "2001:db8::25", "mx.example.net", NULL, NULL);
-  /* Loopback (Postfix "localhost [IPv6:::1]", upstream ietf.org). */
-  assert_hop(" from ietfa.amsl.com (localhost [IPv6:::1])\r\n\tby ietfa.amsl.com (Postfix) with ESMTP id 5E112C1522AC;\r\n"
-             "\tFri,  4 Nov 2022 13:02:25 -0700 (PDT)",
-             "ietfa.amsl.com", "::1", "ietfa.amsl.com", "ESMTP", NULL);
-  /* Without the "IPv6:" tag (seen in the wild). */
-  assert_hop("from a.example ([2001:db8::1]) by mx.example.net; x", "a.example", "2001:db8::1", "mx.example.net",
-             NULL, NULL);
-  /* The same address written twice in two forms is one address. */
-  assert_hop("from a.example (a.example [IPv6:2001:db8::1]) (2001:DB8:0::1) by mx.example.net; x", "a.example",
-             "2001:db8::1", "mx.example.net", NULL, NULL);
+  static const HopCase cases[] = {
+    /* IPv4-mapped IPv6 is given as IPv4. */
+    { "from a.example (a.example [IPv6:::ffff:192.0.2.77]) by mx.example.net with ESMTP; "
+      "Tue, 2 Jan 2024 10:00:00 +0000",
+      "a.example", "192.0.2.77", "mx.example.net", "ESMTP", NULL },
+    /* Canonical form: lower case, zeros compressed. */
+    { "from a.example (a.example [IPv6:2001:0DB8:0000:0000:0000:0000:0000:0025]) by mx.example.net; x",
+      "a.example", "2001:db8::25", "mx.example.net", NULL, NULL },
+    /* Loopback (Postfix "localhost [IPv6:::1]", upstream ietf.org). */
+    { " from ietfa.amsl.com (localhost [IPv6:::1])\r\n\tby ietfa.amsl.com (Postfix) with ESMTP id 5E112C1522AC;\r\n"
+      "\tFri,  4 Nov 2022 13:02:25 -0700 (PDT)",
+      "ietfa.amsl.com", "::1", "ietfa.amsl.com", "ESMTP", NULL },
+    /* Without the "IPv6:" tag (seen in the wild). */
+    { "from a.example ([2001:db8::1]) by mx.example.net; x", "a.example", "2001:db8::1", "mx.example.net",
+      NULL, NULL },
+    /* The same address written twice in two forms is one address. */
+    { "from a.example (a.example [IPv6:2001:db8::1]) (2001:DB8:0::1) by mx.example.net; x", "a.example",
+      "2001:db8::1", "mx.example.net", NULL, NULL },
+  };
+
+  assert_hops(cases, G_N_ELEMENTS(cases));
 }
 
 /* ---- errors and limits ---------------------------------------------------- */

@@ -16,6 +16,7 @@
  */
 #include "engine/svg.h"
 #include "tests/lib/data.h"
+#include "tests/lib/svg.h"
 
 #include <string.h>
 
@@ -68,19 +69,6 @@ static const struct {
 static char *svg_dir;
 
 static void
-dump(const BimiSvgResult *r)
-{
-  for (guint i = 0; i < r->errors->len; i++) {
-    const BimiSvgIssue *e = r->errors->pdata[i];
-    g_test_message("error %s line %u: %s", e->code, e->line, e->message);
-  }
-  for (guint i = 0; i < r->warnings->len; i++) {
-    const BimiSvgIssue *w = r->warnings->pdata[i];
-    g_test_message("warning %s line %u: %s", w->code, w->line, w->message);
-  }
-}
-
-static void
 run_file(gconstpointer data)
 {
   const Expectation *x = data;
@@ -95,7 +83,7 @@ run_file(gconstpointer data)
   g_autoptr(BimiSvgResult) r = bimi_svg_validate(bytes, &error);
   g_assert_no_error(error);
   g_assert_nonnull(r);
-  dump(r);
+  bimi_test_svg_dump(r);
 
   g_assert_cmpuint(r->size, ==, len);
   g_assert_cmpint(r->valid, ==, x->valid);
@@ -150,18 +138,6 @@ all_listed(void)
   g_assert_cmpuint(files->len, ==, G_N_ELEMENTS(expectations));
 }
 
-static void
-missing_suite(gconstpointer data)
-{
-  const char *why = data;
-  if (g_getenv("BIMI_ALLOW_MISSING_UPSTREAM") != NULL) {
-    g_test_skip(why);
-    return;
-  }
-  g_test_message("%s (set BIMI_ALLOW_MISSING_UPSTREAM=1 to skip)", why);
-  g_test_fail();
-}
-
 int
 main(int argc, char **argv)
 {
@@ -171,7 +147,7 @@ main(int argc, char **argv)
   svg_dir = g_build_filename(dir != NULL ? dir : "../shared/upstream", "bimi", "svg", NULL);
   if (!g_file_test(svg_dir, G_FILE_TEST_IS_DIR)) {
     g_autofree char *why = g_strdup_printf("%s: no such directory", svg_dir);
-    g_test_add_data_func_full("/svg/suite/load", g_steal_pointer(&why), missing_suite, g_free);
+    g_test_add_data_func_full("/svg/suite/load", g_steal_pointer(&why), bimi_test_missing_suite, g_free);
   } else {
     g_test_add_func("/svg/suite/all-listed", all_listed);
     for (gsize i = 0; i < G_N_ELEMENTS(expectations); i++) {

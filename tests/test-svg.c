@@ -8,6 +8,7 @@
 #include "engine/limits.h"
 #include "tests/lib/cli.h"
 #include "tests/lib/data.h"
+#include "tests/lib/svg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,19 +77,6 @@ code_set(const GPtrArray *issues)
   return g_strjoinv(" ", (char **) seen->pdata);
 }
 
-static void
-dump(const BimiSvgResult *r)
-{
-  for (guint i = 0; i < r->errors->len; i++) {
-    const BimiSvgIssue *e = r->errors->pdata[i];
-    g_test_message("error %s line %u: %s", e->code, e->line, e->message);
-  }
-  for (guint i = 0; i < r->warnings->len; i++) {
-    const BimiSvgIssue *w = r->warnings->pdata[i];
-    g_test_message("warning %s line %u: %s", w->code, w->line, w->message);
-  }
-}
-
 static const BimiSvgIssue *
 find(const GPtrArray *issues, const char *code)
 {
@@ -104,7 +92,7 @@ static void
 assert_valid(const BimiSvgResult *r)
 {
   if (!r->valid)
-    dump(r);
+    bimi_test_svg_dump(r);
   g_assert_true(r->valid);
   g_assert_cmpuint(r->errors->len, ==, 0);
 }
@@ -115,7 +103,7 @@ assert_error(const BimiSvgResult *r, const char *code, guint line)
 {
   const BimiSvgIssue *e = find(r->errors, code);
   if (e == NULL) {
-    dump(r);
+    bimi_test_svg_dump(r);
     g_error("expected error %s", code);
   }
   g_assert_false(r->valid);
@@ -747,7 +735,7 @@ test_fixture(gconstpointer data)
   g_autoptr(BimiSvgResult) r = bimi_svg_validate(b, &error);
 
   g_assert_no_error(error);
-  dump(r);
+  bimi_test_svg_dump(r);
   g_autofree char *errs = code_set(r->errors);
   g_autofree char *warns = code_set(r->warnings);
   g_assert_cmpint(r->valid, ==, fixtures[i].valid);

@@ -13,6 +13,18 @@ parse(const char *text, const char *origin, GError **error)
   return bimi_dns__zone_parse(zone, text, strlen(text), "t.zone", origin, error);
 }
 
+/* @text parsed without error (the test stops on one); the records. */
+static GPtrArray *
+parse_ok(const char *text, const char *origin)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *records = parse(text, origin, &error);
+
+  g_assert_no_error(error);
+  g_assert_nonnull(records);
+  return records;
+}
+
 static char *
 rr(GPtrArray *records, guint i)
 {
@@ -24,6 +36,27 @@ rr(GPtrArray *records, guint i)
   do {                                         \
     g_autofree char *_s = rr((records), (i));  \
     g_assert_cmpstr(_s, ==, (expected));       \
+  } while (0)
+
+/* The records of @r against @want (NULL: that record is not checked); @r has
+ * exactly @n_want records when @exact, at least that many otherwise. */
+static void
+assert_records(GPtrArray *r, gboolean exact, const char *const *want, gsize n_want)
+{
+  if (exact)
+    g_assert_cmpuint(r->len, ==, n_want);
+  else
+    g_assert_cmpuint(r->len, >=, n_want);
+  for (gsize i = 0; i < n_want; i++) {
+    if (want[i] != NULL)
+      assert_rr(r, (guint) i, want[i]);
+  }
+}
+
+#define ASSERT_RECORDS(records, exact, ...)                          \
+  do {                                                              \
+    static const char *const want_[] = { __VA_ARGS__ };             \
+    assert_records((records), (exact), want_, G_N_ELEMENTS(want_)); \
   } while (0)
 
 static void
@@ -41,28 +74,26 @@ assert_error(const char *text, int code, const char *expected)
 static void
 test_basic(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("$ORIGIN example.com.\n"
-                                 "$TTL 300\n"
-                                 "@        IN A     192.0.2.1\n"
-                                 "www      60 IN CNAME @\n"
-                                 "mail.example.net.  IN  A 192.0.2.2\n"
-                                 "sub      MX 10 mail\n"
-                                 "rel      PTR host\n"
-                                 "v6       AAAA 2001:DB8:0:0::1\n"
-                                 "@        NS ns1.example.org.\n"
-                                 "@        SPF \"v=spf1 -all\"\n",
-                                 NULL, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(r->len, ==, 8);
-  assert_rr(r, 0, "example.com. 300 IN A 192.0.2.1");
-  assert_rr(r, 1, "www.example.com. 60 IN CNAME example.com.");
-  assert_rr(r, 2, "mail.example.net. 300 IN A 192.0.2.2");
-  assert_rr(r, 3, "sub.example.com. 300 IN MX 10 mail.example.com.");
-  assert_rr(r, 4, "rel.example.com. 300 IN PTR host.example.com.");
-  assert_rr(r, 5, "v6.example.com. 300 IN AAAA 2001:db8::1");
-  assert_rr(r, 6, "example.com. 300 IN NS ns1.example.org.");
-  assert_rr(r, 7, "example.com. 300 IN SPF \"v=spf1 -all\"");
+  g_autoptr(GPtrArray) r = parse_ok("$ORIGIN example.com.\n"
+                                    "$TTL 300\n"
+                                    "@        IN A     192.0.2.1\n"
+                                    "www      60 IN CNAME @\n"
+                                    "mail.example.net.  IN  A 192.0.2.2\n"
+                                    "sub      MX 10 mail\n"
+                                    "rel      PTR host\n"
+                                    "v6       AAAA 2001:DB8:0:0::1\n"
+                                    "@        NS ns1.example.org.\n"
+                                    "@        SPF \"v=spf1 -all\"\n",
+                                    NULL);
+  ASSERT_RECORDS(r, TRUE,
+                 "example.com. 300 IN A 192.0.2.1",
+                 "www.example.com. 60 IN CNAME example.com.",
+                 "mail.example.net. 300 IN A 192.0.2.2",
+                 "sub.example.com. 300 IN MX 10 mail.example.com.",
+                 "rel.example.com. 300 IN PTR host.example.com.",
+                 "v6.example.com. 300 IN AAAA 2001:db8::1",
+                 "example.com. 300 IN NS ns1.example.org.",
+                 "example.com. 300 IN SPF \"v=spf1 -all\"");
   g_assert_cmpuint(((BimiDnsZoneRecord *) r->pdata[3])->line, ==, 6);
 }
 
@@ -70,22 +101,22 @@ test_basic(void)
 static void
 test_omitted_owner(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("a.example. 10 A 192.0.2.1\n"
-                                 "  TXT \"x\"\n"
-                                 "\t20 AAAA ::1\n"
-                                 "; comment line between\n"
-                                 "\n"
-                                 "   MX 5 a.example.\n"
-                                 "b.example. A 192.0.2.2\n"
-                                 " A 192.0.2.3\n",
-                                 NULL, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(r->len, ==, 6);
-  assert_rr(r, 1, "a.example. 10 IN TXT \"x\"");
-  assert_rr(r, 2, "a.example. 20 IN AAAA ::1");
-  assert_rr(r, 3, "a.example. 20 IN MX 5 a.example.");
-  assert_rr(r, 5, "b.example. 20 IN A 192.0.2.3");
+  g_autoptr(GPtrArray) r = parse_ok("a.example. 10 A 192.0.2.1\n"
+                                    "  TXT \"x\"\n"
+                                    "\t20 AAAA ::1\n"
+                                    "; comment line between\n"
+                                    "\n"
+                                    "   MX 5 a.example.\n"
+                                    "b.example. A 192.0.2.2\n"
+                                    " A 192.0.2.3\n",
+                                    NULL);
+  ASSERT_RECORDS(r, TRUE,
+                 NULL,
+                 "a.example. 10 IN TXT \"x\"",
+                 "a.example. 20 IN AAAA ::1",
+                 "a.example. 20 IN MX 5 a.example.",
+                 NULL,
+                 "b.example. 20 IN A 192.0.2.3");
 }
 
 /* RFC 1035 §5.1 [TTL] [class] in either order; RFC 2308 §4 $TTL; without
@@ -93,18 +124,16 @@ test_omitted_owner(void)
 static void
 test_ttl_and_class(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("a. A 192.0.2.1\n"
-                                 "b. 300 IN A 192.0.2.1\n"
-                                 "c. IN 400 A 192.0.2.1\n"
-                                 "d. in a 192.0.2.1\n"
-                                 "$TTL 1h30m\n"
-                                 "e. A 192.0.2.1\n"
-                                 "f. 1W2d A 192.0.2.1\n"
-                                 "g. 2147483647 A 192.0.2.1\n"
-                                 "h. 0 A 192.0.2.1\n",
-                                 NULL, &error);
-  g_assert_no_error(error);
+  g_autoptr(GPtrArray) r = parse_ok("a. A 192.0.2.1\n"
+                                    "b. 300 IN A 192.0.2.1\n"
+                                    "c. IN 400 A 192.0.2.1\n"
+                                    "d. in a 192.0.2.1\n"
+                                    "$TTL 1h30m\n"
+                                    "e. A 192.0.2.1\n"
+                                    "f. 1W2d A 192.0.2.1\n"
+                                    "g. 2147483647 A 192.0.2.1\n"
+                                    "h. 0 A 192.0.2.1\n",
+                                    NULL);
   g_assert_cmpuint(((BimiDnsZoneRecord *) r->pdata[0])->ttl, ==, BIMI_DNS_ZONE_DEFAULT_TTL);
   g_assert_cmpuint(((BimiDnsZoneRecord *) r->pdata[1])->ttl, ==, 300);
   g_assert_cmpuint(((BimiDnsZoneRecord *) r->pdata[2])->ttl, ==, 400);
@@ -120,88 +149,82 @@ test_ttl_and_class(void)
 static void
 test_multi_string_txt(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("$ORIGIN example.com.\n"
-                                 "sel._domainkey IN TXT ( \"v=DKIM1; k=rsa; \" ; first part\n"
-                                 "    \"p=MIGfMA0\"   ; second part\n"
-                                 "    unquoted\\032word\n"
-                                 ")\n"
-                                 "next A 192.0.2.9 ; after\n"
-                                 "semi TXT \"a;b\" ; the first ';' is quoted\n"
-                                 "empty TXT \"\"\n",
-                                 NULL, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(r->len, ==, 4);
-  assert_rr(r, 0, "sel._domainkey.example.com. 3600 IN TXT \"v=DKIM1; k=rsa; \" \"p=MIGfMA0\" \"unquoted word\"");
-  assert_rr(r, 1, "next.example.com. 3600 IN A 192.0.2.9");
+  g_autoptr(GPtrArray) r = parse_ok("$ORIGIN example.com.\n"
+                                    "sel._domainkey IN TXT ( \"v=DKIM1; k=rsa; \" ; first part\n"
+                                    "    \"p=MIGfMA0\"   ; second part\n"
+                                    "    unquoted\\032word\n"
+                                    ")\n"
+                                    "next A 192.0.2.9 ; after\n"
+                                    "semi TXT \"a;b\" ; the first ';' is quoted\n"
+                                    "empty TXT \"\"\n",
+                                    NULL);
+  ASSERT_RECORDS(r, TRUE,
+                 "sel._domainkey.example.com. 3600 IN TXT \"v=DKIM1; k=rsa; \" \"p=MIGfMA0\" \"unquoted word\"",
+                 "next.example.com. 3600 IN A 192.0.2.9",
+                 "semi.example.com. 3600 IN TXT \"a;b\"",
+                 "empty.example.com. 3600 IN TXT \"\"");
   g_assert_cmpuint(((BimiDnsZoneRecord *) r->pdata[1])->line, ==, 6);
-  assert_rr(r, 2, "semi.example.com. 3600 IN TXT \"a;b\"");
-  assert_rr(r, 3, "empty.example.com. 3600 IN TXT \"\"");
 }
 
 /* RFC 1035 §5.1: \X and \DDD, in strings and in names. */
 static void
 test_escapes(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("q. TXT \"say \\\"hi\\\"\\059 ok\" \"back\\\\slash\" \"\\000\\255\\t\"\n"
-                                 "dot\\.ted.example. A 192.0.2.1\n"
-                                 "sp\\032ace.example. CNAME t\\.x.example.\n"
-                                 "\\@at.example. A 192.0.2.2\n",
-                                 NULL, &error);
-  g_assert_no_error(error);
-  assert_rr(r, 0, "q. 3600 IN TXT \"say \\\"hi\\\"; ok\" \"back\\\\slash\" \"\\000\\255t\"");
-  assert_rr(r, 1, "dot\\.ted.example. 3600 IN A 192.0.2.1");
+  g_autoptr(GPtrArray) r = parse_ok("q. TXT \"say \\\"hi\\\"\\059 ok\" \"back\\\\slash\" \"\\000\\255\\t\"\n"
+                                    "dot\\.ted.example. A 192.0.2.1\n"
+                                    "sp\\032ace.example. CNAME t\\.x.example.\n"
+                                    "\\@at.example. A 192.0.2.2\n",
+                                    NULL);
+  ASSERT_RECORDS(r, FALSE,
+                 "q. 3600 IN TXT \"say \\\"hi\\\"; ok\" \"back\\\\slash\" \"\\000\\255t\"",
+                 "dot\\.ted.example. 3600 IN A 192.0.2.1",
+                 "sp\\032ace.example. 3600 IN CNAME t\\.x.example.",
+                 "\\@at.example. 3600 IN A 192.0.2.2");
   g_assert_cmpuint(((BimiDnsZoneRecord *) r->pdata[1])->owner.len, ==, 17);
-  assert_rr(r, 2, "sp\\032ace.example. 3600 IN CNAME t\\.x.example.");
-  assert_rr(r, 3, "\\@at.example. 3600 IN A 192.0.2.2");
 }
 
 /* $ORIGIN relative to the current origin; a default origin; "@" in RDATA. */
 static void
 test_origin(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("a A 192.0.2.1\n"
-                                 "$ORIGIN sub\n"
-                                 "b MX 1 @\n"
-                                 "$ORIGIN other.test.\n"
-                                 "@ PTR a.example.com\n",
-                                 "Example.COM", &error);
-  g_assert_no_error(error);
-  assert_rr(r, 0, "a.Example.COM. 3600 IN A 192.0.2.1");
-  assert_rr(r, 1, "b.sub.Example.COM. 3600 IN MX 1 sub.Example.COM.");
-  assert_rr(r, 2, "other.test. 3600 IN PTR a.example.com.other.test.");
+  g_autoptr(GPtrArray) r = parse_ok("a A 192.0.2.1\n"
+                                    "$ORIGIN sub\n"
+                                    "b MX 1 @\n"
+                                    "$ORIGIN other.test.\n"
+                                    "@ PTR a.example.com\n",
+                                    "Example.COM");
+  ASSERT_RECORDS(r, FALSE,
+                 "a.Example.COM. 3600 IN A 192.0.2.1",
+                 "b.sub.Example.COM. 3600 IN MX 1 sub.Example.COM.",
+                 "other.test. 3600 IN PTR a.example.com.other.test.");
 }
 
 /* Many unrelated owners in one file, CRLF line ends, no final newline. */
 static void
 test_unrelated_owners(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("example.com. A 192.0.2.1\r\n"
-                                 "example.net TXT \"v=spf1 -all\"\r\n"
-                                 "1.2.0.192.in-addr.arpa. PTR example.com.",
-                                 NULL, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(r->len, ==, 3);
-  assert_rr(r, 1, "example.net. 3600 IN TXT \"v=spf1 -all\"");
-  assert_rr(r, 2, "1.2.0.192.in-addr.arpa. 3600 IN PTR example.com.");
+  g_autoptr(GPtrArray) r = parse_ok("example.com. A 192.0.2.1\r\n"
+                                    "example.net TXT \"v=spf1 -all\"\r\n"
+                                    "1.2.0.192.in-addr.arpa. PTR example.com.",
+                                    NULL);
+  ASSERT_RECORDS(r, TRUE,
+                 NULL,
+                 "example.net. 3600 IN TXT \"v=spf1 -all\"",
+                 "1.2.0.192.in-addr.arpa. 3600 IN PTR example.com.");
 }
 
 /* RFC 3597 §5 generic RDATA, checked against the type. */
 static void
 test_generic_rdata(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("a. A \\# 4 C0000201\n"
-                                 "t. TXT \\# 1 00\n"
-                                 "s. SPF \\# 6 0561 62 6364 65\n",
-                                 NULL, &error);
-  g_assert_no_error(error);
-  assert_rr(r, 0, "a. 3600 IN A \\# 4 C0000201");
-  assert_rr(r, 1, "t. 3600 IN TXT \\# 1 00");
-  assert_rr(r, 2, "s. 3600 IN SPF \\# 6 056162636465");
+  g_autoptr(GPtrArray) r = parse_ok("a. A \\# 4 C0000201\n"
+                                    "t. TXT \\# 1 00\n"
+                                    "s. SPF \\# 6 0561 62 6364 65\n",
+                                    NULL);
+  ASSERT_RECORDS(r, FALSE,
+                 "a. 3600 IN A \\# 4 C0000201",
+                 "t. 3600 IN TXT \\# 1 00",
+                 "s. 3600 IN SPF \\# 6 056162636465");
   assert_error("t. TXT \\# 0\n", BIMI_DNS_ERROR_ZONE_SYNTAX, "t.zone:1: TXT RDATA needs at least one character-string");
   assert_error("a. A \\# 3 C00002\n", BIMI_DNS_ERROR_ZONE_SYNTAX, "t.zone:1: \\# RDATA: A RDATA has 3 bytes");
   assert_error("a. A \\# 4 C0000201FF\n", BIMI_DNS_ERROR_ZONE_SYNTAX, "longer than its length");
@@ -215,15 +238,14 @@ test_generic_rdata(void)
 static void
 test_soa(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) r = parse("$ORIGIN example.com.\n"
-                                 "@ 3600 IN SOA ns1 hostmaster ( 2024010101 ; serial\n"
-                                 "   1h 15m 1w 300 )\n"
-                                 "  NS ns1\n",
-                                 NULL, &error);
-  g_assert_no_error(error);
-  assert_rr(r, 0, "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 2024010101 3600 900 604800 300");
-  assert_rr(r, 1, "example.com. 3600 IN NS ns1.example.com.");
+  g_autoptr(GPtrArray) r = parse_ok("$ORIGIN example.com.\n"
+                                    "@ 3600 IN SOA ns1 hostmaster ( 2024010101 ; serial\n"
+                                    "   1h 15m 1w 300 )\n"
+                                    "  NS ns1\n",
+                                    NULL);
+  ASSERT_RECORDS(r, FALSE,
+                 "example.com. 3600 IN SOA ns1.example.com. hostmaster.example.com. 2024010101 3600 900 604800 300",
+                 "example.com. 3600 IN NS ns1.example.com.");
 }
 
 /* Syntax errors name the source and the line of the fault. */

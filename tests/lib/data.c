@@ -34,6 +34,31 @@ bimi_test_read_bytes(const char *path)
   return g_bytes_new_take(contents, len);
 }
 
+char *
+bimi_test_upstream_path(const char *rel)
+{
+  const char *dir = bimi_test_upstream_dir();
+  return g_build_filename(dir != NULL ? dir : "../shared/upstream", rel, NULL);
+}
+
+GBytes *
+bimi_test_read_upstream(const char *rel)
+{
+  g_autofree char *path = bimi_test_upstream_path(rel);
+  return bimi_test_read_bytes(path);
+}
+
+void
+bimi_test_missing_suite(gconstpointer why)
+{
+  if (g_getenv("BIMI_ALLOW_MISSING_UPSTREAM") != NULL) {
+    g_test_skip(why);
+    return;
+  }
+  g_test_message("%s (set BIMI_ALLOW_MISSING_UPSTREAM=1 to skip)", (const char *) why);
+  g_test_fail();
+}
+
 BimiDnsResolver *
 bimi_test_resolver_new(const BimiDnsConfig *config)
 {

@@ -18,6 +18,17 @@ GBytes *bimi_test_read_bytes(const char *path);
  * BIMI_ALLOW_MISSING_UPSTREAM is set: the suites that allow it skip). (transfer none) */
 const char *bimi_test_upstream_dir(void);
 
+/** @rel under bimi_test_upstream_dir() (../shared/upstream where that may be missing). (transfer full) */
+char *bimi_test_upstream_path(const char *rel);
+
+/** The whole upstream file @rel (bimi_test_upstream_path()); aborts the test, naming it, when it
+ * cannot be read. (transfer full) */
+GBytes *bimi_test_read_upstream(const char *rel);
+
+/** The test of a suite whose upstream files are missing (a GTestDataFunc; @why: a string saying
+ * what is missing): skipped when BIMI_ALLOW_MISSING_UPSTREAM is set, else a failure. */
+void bimi_test_missing_suite(gconstpointer why);
+
 /** bimi_dns_resolver_new(@config), asserting that it builds. (transfer full) */
 BimiDnsResolver *bimi_test_resolver_new(const BimiDnsConfig *config);
 

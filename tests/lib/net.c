@@ -126,3 +126,19 @@ bimi_test_child_stop(GPid *pid)
   g_spawn_close_pid(*pid);
   *pid = 0;
 }
+
+static void
+skip_missing(gconstpointer program)
+{
+  g_autofree char *why = g_strdup_printf("%s is not installed", (const char *) program);
+  g_test_skip(why);
+}
+
+gboolean
+bimi_test_require_program(const char *program, const char *testpath)
+{
+  if (g_file_test(program, G_FILE_TEST_IS_EXECUTABLE))
+    return TRUE;
+  g_test_add_data_func(testpath, program, skip_missing);
+  return FALSE;
+}

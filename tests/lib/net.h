@@ -48,4 +48,10 @@ void bimi_test_child_stop(GPid *pid);
 /** Removes @path: a file, or a directory and everything under it (symlinks are removed, not followed). */
 void bimi_test_remove_tree(const char *path);
 
+/** Whether @program (an absolute path, a string that outlives the test run) is
+ * installed. When it is not, registers one test at @testpath that is skipped
+ * with "@program is not installed" and returns FALSE: main() then returns
+ * g_test_run() without the tests that need it. */
+gboolean bimi_test_require_program(const char *program, const char *testpath);
+
 #endif /* BIMI_TESTS_LIB_NET_H */

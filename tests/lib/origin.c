@@ -1,5 +1,6 @@
 /* tests/lib/origin.c — see origin.h. */
 #include "tests/lib/origin.h"
+#include "engine/base/base-mem.h"
 
 #include <signal.h>
 #include <string.h>
@@ -147,9 +148,5 @@ bimi_test_origin_stop(BimiTestOrigin *o)
     bimi_test_child_stop(&pid);
   }
   bimi_test_remove_tree(o->tmp);
-  g_free(o->tmp);
-  g_free(o->repo);
-  g_free(o->zone_path);
-  g_free(o->worker);
-  g_free(o);
+  BIMI_FREE_ALL(o->tmp, o->repo, o->zone_path, o->worker, o);
 }

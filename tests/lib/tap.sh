@@ -5,9 +5,11 @@
 #                         when it exits WANT_RC and, for a non-empty PATTERN, its output matches
 #                         the extended regex PATTERN; otherwise the output goes to a # comment
 #   $fails                how many tests failed, for the script's `exit $((fails > 0))`
+#   need_program PATH WHY "Bail out! PATH WHY" and exit 1 unless PATH is an executable file
 # A script sets CHECK_CMD (e.g. CHECK_CMD=("$BIMI" dkim)) before its first check.
 n=0
 fails=0
+need_program() { [ -x "$1" ] || { echo "Bail out! $1 $2"; exit 1; }; }
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
 check() {
   local name=$1 want=$2 pattern=$3; shift 3
