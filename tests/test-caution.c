@@ -421,6 +421,35 @@ test_lookalike_domain(void)
   expect(set, NULL, "help-desk.example", FALSE, NULL, NULL);
 }
 
+/* The two bounds of the check: a brand name of BIMI_CAUTION_DEFAULT_MIN_NAME_LENGTH characters claims, one
+ * character less does not; a configured edit distance above BIMI_CAUTION_MAX_EDIT_DISTANCE is clamped to it
+ * (a registrable part at that distance is flagged, one more edit is not). */
+static void
+test_check_limits(void)
+{
+  g_autoptr(GPtrArray) brands = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_caution_brand_free);
+  const char *const orbit[] = { "orbit.example", NULL };
+  const char *const orbi[] = { "orbi.example", NULL };
+  const char *const freight[] = { "rocketlaunch.example", NULL };
+  BimiCautionOptions options = { BIMI_CAUTION_DEFAULT_MIN_NAME_LENGTH, BIMI_CAUTION_MAX_EDIT_DISTANCE + 2, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiCautionSet) set = NULL;
+
+  g_assert_cmpuint(strlen("Orbit"), ==, BIMI_CAUTION_DEFAULT_MIN_NAME_LENGTH);
+  g_assert_cmpuint(BIMI_CAUTION_MAX_EDIT_DISTANCE, ==, 3);
+  g_ptr_array_add(brands, bimi_caution_brand_new("Orbit", orbit, NULL));
+  g_ptr_array_add(brands, bimi_caution_brand_new("Orbi", orbi, NULL));
+  g_ptr_array_add(brands, bimi_caution_brand_new("Orbital Freight", freight, NULL));
+  set = bimi_caution_set_new(brands, &options, &error);
+  g_assert_no_error(error);
+
+  expect(set, "Orbit", "mailer.example", FALSE, "display-name", "Orbit");
+  expect(set, "Orbi", "mailer.example", FALSE, NULL, NULL);
+  /* three substitutions in "rocketlaunch": within the clamped distance; four: not */
+  expect(set, NULL, "rocketlqqqch.example", TRUE, "lookalike-domain", "Orbital Freight");
+  expect(set, NULL, "rocketqqqqch.example", TRUE, NULL, NULL);
+}
+
 static void
 test_stop_words(void)
 {
@@ -522,6 +551,7 @@ main(int argc, char **argv)
   g_test_add_func("/caution/display-name", test_display_name);
   g_test_add_func("/caution/lookalike-domain", test_lookalike_domain);
   g_test_add_func("/caution/stop-words", test_stop_words);
+  g_test_add_func("/caution/check-limits", test_check_limits);
   g_test_add_func("/caution/set-limit", test_set_limit);
   g_test_add_func("/caution/long-display-name", test_long_display_name);
   return g_test_run();
