@@ -2,7 +2,7 @@
  * [--zone F]... [--dns-timeout NAME]... [--at TIME] [--config FILE] [--report-db FILE] [--consent LIST] [--json]`:
  * the whole pipeline of evaluate/ for one message — FCrDNS, SPF, DKIM,
  * ARC, DMARC, BIMI discovery, logo and Evidence Document, the decision — and
- * the same JSON object the service answers (DESIGN.md §4, §5).
+ * the same JSON object the service answers (docs/api.md, the decision object).
  *
  * The configuration is FILE (or the defaults) with the options on top. For
  * offline runs against a local origin: --zone (DNS from zone files),
@@ -150,7 +150,7 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "consent", 0, 0, G_OPTION_ARG_STRING, &consent_text,
       "Filters the user consented to: none, or a comma list of dmarc, no-ptr (default: [filter] default_consent)",
       "LIST" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (DESIGN.md §4)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the decision object of the service (docs/api.md)", NULL },
     { "headers", 0, 0, G_OPTION_ARG_NONE, &headers,
       "Print the header fields an MTA prepends: Authentication-Results, and BIMI-Location and BIMI-Indicator "
       "when a logo is shown", NULL },

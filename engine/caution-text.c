@@ -150,6 +150,22 @@ is_word_char(UChar32 c)
   return (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_N_MASK | U_GC_MC_MASK | U_GC_ME_MASK)) != 0;
 }
 
+/* Symbols and "other" numbers (™ ℠ ® ㍿ ① ², U+2122 …: general categories So, Sk, Sm, Sc, No) become spaces
+ * before NFKC, which would otherwise expand them into letters glued to the word before ("Rockets™" →
+ * "rocketstm") and hide a whole-token brand name. */
+static void
+symbols_to_spaces(U16 *u)
+{
+  for (int32_t i = 0; i < u->len;) {
+    int32_t start = i;
+    UChar32 c;
+    U16_NEXT(u->s, i, u->len, c);
+    if ((U_GET_GC_MASK(c) & (U_GC_SO_MASK | U_GC_SK_MASK | U_GC_SM_MASK | U_GC_SC_MASK | U_GC_NO_MASK)) != 0)
+      for (int32_t k = start; k < i; k++)
+        u->s[k] = 0x20;
+  }
+}
+
 /* The common pipeline: [NFKC, skeleton,] (fold, skeleton) twice, fold, NFD. */
 static gboolean
 normalize(U16 *u, gboolean skeleton_first, guint *out_chars, GError **error)
@@ -193,6 +209,7 @@ bimi_caution__tokens(const char *text, gsize len, gboolean skeleton_first, guint
   g_return_val_if_fail(text != NULL || len == 0, NULL);
   if (!from_utf8(text != NULL ? text : "", len, BIMI_CAUTION_MAX_TEXT_BYTES, &u, error))
     return NULL;
+  symbols_to_spaces(&u);
   if (!normalize(&u, skeleton_first, out_chars, error)) {
     u16_clear(&u);
     return NULL;

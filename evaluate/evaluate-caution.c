@@ -60,7 +60,17 @@ bimi_evaluate__caution_init(BimiEvaluator *ev, GError **error)
   if (!ev->config->caution_enabled)
     return TRUE;
   ev->brands = registry_new(ev->config, ev->records_backend, error);
-  return ev->brands != NULL;
+  if (ev->brands == NULL)
+    return FALSE;
+  /* bimi_cautions_total shows each signal from the start, at 0 */
+  bimi_evaluate__count_declare(ev, BIMI_EVALUATE_METRIC_CAUTIONS,
+                               bimi_caution_signal_to_string(BIMI_CAUTION_SIGNAL_DISPLAY_NAME), NULL);
+  bimi_evaluate__count_declare(ev, BIMI_EVALUATE_METRIC_CAUTIONS,
+                               bimi_caution_signal_to_string(BIMI_CAUTION_SIGNAL_LOOKALIKE_DOMAIN), NULL);
+  bimi_evaluate__count_declare(ev, BIMI_EVALUATE_METRIC_CAUTIONS,
+                               bimi_caution_signal_to_string(BIMI_CAUTION_SIGNAL_DISPLAY_NAME |
+                                                             BIMI_CAUTION_SIGNAL_LOOKALIKE_DOMAIN), NULL);
+  return TRUE;
 }
 
 void

@@ -114,6 +114,9 @@ typedef enum {
 /** Adds one to the series of family @metric with label values @label1, @label2 (NULL when the
  *  family has fewer labels). Thread-safe. */
 void bimi_evaluate__count(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2);
+/* The same series at 0 when it does not exist yet, so that a family shows each of its label values from the start. */
+void bimi_evaluate__count_declare(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1,
+                                  const char *label2);
 
 /**
  * bimi_evaluate__note_brand:

@@ -1154,8 +1154,8 @@ series_key(BimiEvaluateMetric m, const char *l1, const char *l2)
   return g_strdup_printf("%02d\x1f%s\x1f%s", (int) m, l1 != NULL ? l1 : "", l2 != NULL ? l2 : "");
 }
 
-void
-bimi_evaluate__count(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2)
+static void
+count_add(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2, guint64 add)
 {
   g_autofree char *key = series_key(metric, label1, label2);
   guint64 *n;
@@ -1167,8 +1167,20 @@ bimi_evaluate__count(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *l
     n = g_new0(guint64, 1);
     g_hash_table_insert(ev->counters, g_steal_pointer(&key), n);
   }
-  (*n)++;
+  *n += add;
   g_mutex_unlock(&ev->counters_lock);
+}
+
+void
+bimi_evaluate__count(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2)
+{
+  count_add(ev, metric, label1, label2, 1);
+}
+
+void
+bimi_evaluate__count_declare(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2)
+{
+  count_add(ev, metric, label1, label2, 0);
 }
 
 /* One sample line of family @m. */

@@ -67,7 +67,11 @@ text_at(cairo_t *cr, double x, double y, double ax, double ay, const char *s)
 static double
 nice_step(double max)
 {
-  double raw = max / 5.0, p = pow(10.0, floor(log10(raw)));
+  double raw = max / 5.0, p;
+
+  if (raw <= 1.0)
+    return 1.0; /* message counts are whole numbers: never a step of 0.2 or 0.5 (labels "0, 0, 1, 2, 2") */
+  p = pow(10.0, floor(log10(raw)));
 
   if (raw <= p)
     return p;

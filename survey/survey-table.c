@@ -223,8 +223,19 @@ bimi_survey_write_table(BimiSurveyStats *stats, const BimiSurveyReportInfo *info
     g_string_append_printf(out, ", %" G_GUINT64_FORMAT " outside --from/--to", bimi_survey_stats_outside_period(stats));
   g_string_append_printf(out, "; %s bins by the Received date (UTC, rows: bin start)\n", words);
   if (bimi_survey_stats_undated(stats) > 0)
-    g_string_append_printf(out, "%" G_GUINT64_FORMAT " evaluated messages have no readable Received date: in the "
-                           "total only\n", bimi_survey_stats_undated(stats));
+    g_string_append_printf(out, "%" G_GUINT64_FORMAT " evaluated message%s no readable Received date: in the "
+                           "total only\n", bimi_survey_stats_undated(stats),
+                           bimi_survey_stats_undated(stats) == 1 ? " has" : "s have");
+  {
+    const BimiSurveyCounts *all = bimi_survey_stats_total(stats);
+    guint64 none = all->fcrdns[BIMI_SURVEY_FCRDNS_NO_ENVELOPE];
+    if (all->messages > 0 && none > 0)
+      g_string_append_printf(out, "warning: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " messages (%.1f %%) have no "
+                             "envelope (no Received field of an [auth] trusted_receivers host): FCrDNS and SPF were "
+                             "not evaluated for them, so their DMARC results and the refusal shares below overstate "
+                             "failures; set trusted_receivers to your MX names (-c CONFIG)\n",
+                             none, all->messages, 100.0 * (double) none / (double) all->messages);
+  }
   if (bimi_survey_stats_beyond_bin_limit(stats) > 0)
     g_string_append_printf(out, "%" G_GUINT64_FORMAT " messages fell past %u bins: in the total only (use a "
                            "larger --bin or --from/--to)\n", bimi_survey_stats_beyond_bin_limit(stats),

@@ -359,6 +359,14 @@ test_display_name(void)
   expect(set, "Acme Rockets", "vmc.demo.test", FALSE, "display-name", "Acme Rockets");
   expect(set, "Acme Rockets Support", "gmail.example", TRUE, "display-name", "Acme Rockets");
   expect(set, "ACME ROCKETS", "mailer.example", TRUE, "display-name", "Acme Rockets");
+  /* a trademark or service-mark sign, a squared legal form, a circled or superscript number glued to the name:
+   * NFKC would make "Rockets™" the token "rocketstm"; symbols are separators */
+  expect(set, "Acme Rockets\xe2\x84\xa2", "mailer.example", TRUE, "display-name", "Acme Rockets");
+  expect(set, "Acme\xe2\x84\xa2" "Rockets Support", "mailer.example", TRUE, "display-name", "Acme Rockets");
+  expect(set, "Acme Rockets\xe2\x84\xa0", "mailer.example", TRUE, "display-name", "Acme Rockets");
+  expect(set, "Acme Rockets\xe3\x8d\xbf", "mailer.example", TRUE, "display-name", "Acme Rockets");
+  expect(set, "Acme Rockets\xe2\x91\xa0", "mailer.example", TRUE, "display-name", "Acme Rockets");
+  expect(set, "Acme Rockets\xc2\xb2", "mailer.example", TRUE, "display-name", "Acme Rockets");
   expect(set, "Acme R\xce\xbf" "ckets", "mailer.example", TRUE, "display-name", "Acme Rockets");
   expect(set, "\xd0\x90\xd1\x81me Rockets", "mailer.example", TRUE, "display-name", "Acme Rockets"); /* Cyrillic А, с */
   expect(set, "Your AcmeRockets order", "mailer.example", TRUE, "display-name", "Acme Rockets");

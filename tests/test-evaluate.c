@@ -911,6 +911,12 @@ test_caution_learned(void)
   g_assert_cmpstr(json_object_get_string_member(c, "matched"), ==, "brands.test");
   g_assert_cmpuint(metric_sum(ev, "bimi_cautions_total"), ==, 2);
   g_assert_cmpuint(metric_sum(off, "bimi_cautions_total"), ==, 0);
+  { /* each signal is a series from the start: "both" has not happened here and shows at 0 */
+    g_autoptr(GString) text = g_string_new(NULL);
+    bimi_evaluator_append_metrics(ev, text);
+    g_assert_nonnull(strstr(text->str, "bimi_cautions_total{signal=\"both\"} 0\n"));
+    g_assert_nonnull(strstr(text->str, "bimi_cautions_total{signal=\"lookalike-domain\"} 1\n"));
+  }
 
   /* forgotten when the certificate expires (the evaluation's clock) */
   not_after = g_date_time_new_from_iso8601(good->mark->not_after, NULL);
