@@ -436,7 +436,10 @@ class bimi_engine extends rcube_plugin
 
     /**
      * POSTs each raw message of $bodies [index => string] to /evaluate, at most
-     * bimi_engine_parallel at a time, each bounded by bimi_engine_timeout seconds.
+     * bimi_engine_parallel at a time. bimi_engine_timeout is a deadline for the whole call (the
+     * page), not per request: at the deadline the requests in flight are aborted and the ones not
+     * started are dropped, each with an entry in $errors (no indicator). Each request also has
+     * bimi_engine_connect_timeout to connect.
      * Returns [index => compact decision]; failures go to $errors [index => text].
      */
     private function post_all(array $bodies, array &$errors)
@@ -454,18 +457,21 @@ class bimi_engine extends rcube_plugin
         $timeout_ms = (int) round(1000 * (float) $this->cfg('bimi_engine_timeout'));
         $connect_ms = (int) round(1000 * (float) $this->cfg('bimi_engine_connect_timeout'));
 
+        $deadline = microtime(true) + max(1, $timeout_ms) / 1000;
         $multi   = curl_multi_init();
         $queue   = array_keys($bodies);
         $running = [];
-        $start = function ($i) use ($multi, $url, $headers, $bodies, $timeout_ms, $connect_ms, &$running) {
+        $start = function ($i) use ($multi, $url, $headers, $bodies, $deadline, $connect_ms, &$running) {
+            // What is left of the page's deadline bounds this request.
+            $left_ms = (int) ceil(1000 * ($deadline - microtime(true)));
             $ch = curl_init($url);
             curl_setopt_array($ch, [
                 CURLOPT_POST => true,
                 CURLOPT_POSTFIELDS => $bodies[$i],
                 CURLOPT_HTTPHEADER => $headers,
                 CURLOPT_RETURNTRANSFER => true,
-                CURLOPT_TIMEOUT_MS => max(1, $timeout_ms),
-                CURLOPT_CONNECTTIMEOUT_MS => max(1, $connect_ms),
+                CURLOPT_TIMEOUT_MS => max(1, $left_ms),
+                CURLOPT_CONNECTTIMEOUT_MS => max(1, min($connect_ms, max(1, $left_ms))),
                 CURLOPT_NOSIGNAL => true,
                 CURLOPT_FOLLOWLOCATION => false,
                 CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
@@ -499,15 +505,26 @@ class bimi_engine extends rcube_plugin
                 }
                 curl_multi_remove_handle($multi, $ch);
                 curl_close($ch);
-                if (!empty($queue)) {
+                if (!empty($queue) && microtime(true) < $deadline) {
                     $start(array_shift($queue));
                     curl_multi_exec($multi, $active);
                 }
             }
-            if ($active || !empty($running)) {
-                curl_multi_select($multi, 0.1);
+            $left = $deadline - microtime(true);
+            if (($active || !empty($running)) && $left > 0) {
+                curl_multi_select($multi, min(0.1, $left));
             }
-        } while ($active || !empty($running));
+        } while (($active || !empty($running)) && microtime(true) < $deadline);
+        // The page's deadline: abort what is in flight, drop what never started (no indicator;
+        // the caller logs one line for all of them).
+        foreach ($running as list($i, $ch)) {
+            $errors[$i] = sprintf('aborted at the page deadline (bimi_engine_timeout %d ms)', $timeout_ms);
+            curl_multi_remove_handle($multi, $ch);
+            curl_close($ch);
+        }
+        foreach ($queue as $i) {
+            $errors[$i] = sprintf('not sent: the page deadline (bimi_engine_timeout %d ms) passed', $timeout_ms);
+        }
         curl_multi_close($multi);
         return $out;
     }
