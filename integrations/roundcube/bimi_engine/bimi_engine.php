@@ -397,29 +397,33 @@ class bimi_engine extends rcube_plugin
             return $out;
         }
 
-        // The raw messages, over IMAP, within the size limit.
+        // Messages over the size limit (RFC822.SIZE from the list's headers) are neither read nor
+        // sent: no indicator. The others are read over IMAP only when a parallel slot opens, so at
+        // most bimi_engine_parallel raw messages are in memory at once.
         $storage = $this->rc->get_storage();
         $current = $storage->get_folder();
         $max     = (int) $this->cfg('bimi_engine_max_message_bytes');
-        $bodies  = [];
+        $send    = [];
         foreach ($todo as $i => $it) {
-            if ($max > 0 && $it['size'] > $max) {
-                continue;
+            if ($max <= 0 || $it['size'] <= $max) {
+                $send[] = $i;
             }
+        }
+        $read = function ($i) use ($storage, $todo, $max) {
+            $it = $todo[$i];
             if ($storage->get_folder() !== $it['folder']) {
                 $storage->set_folder($it['folder']);
             }
             $raw = $storage->get_raw_body($it['uid']);
-            if (is_string($raw) && $raw !== '' && ($max <= 0 || strlen($raw) <= $max)) {
-                $bodies[$i] = $raw;
-            }
-        }
+            return is_string($raw) && $raw !== '' && ($max <= 0 || strlen($raw) <= $max) ? $raw : null;
+        };
+
+        $errors = [];
+        $posted = $this->post_all($send, $read, $errors);
         if ($storage->get_folder() !== $current) {
             $storage->set_folder($current);
         }
-
-        $errors = [];
-        foreach ($this->post_all($bodies, $errors) as $i => $d) {
+        foreach ($posted as $i => $d) {
             $out[$i] = $d + ['_folder' => $todo[$i]['folder']];
             if ($cache) {
                 $cache->set($todo[$i]['key'], $d);
@@ -435,17 +439,19 @@ class bimi_engine extends rcube_plugin
     }
 
     /**
-     * POSTs each raw message of $bodies [index => string] to /evaluate, at most
-     * bimi_engine_parallel at a time. bimi_engine_timeout is a deadline for the whole call (the
+     * POSTs the raw message of each index of $indexes to /evaluate, at most
+     * bimi_engine_parallel at a time. $read(index) returns the raw message (string), or null to
+     * skip it (no post, no error); it is called only when a slot opens, and the body is released
+     * when its request ends. bimi_engine_timeout is a deadline for the whole call (the
      * page), not per request: at the deadline the requests in flight are aborted and the ones not
      * started are dropped, each with an entry in $errors (no indicator). Each request also has
      * bimi_engine_connect_timeout to connect.
      * Returns [index => compact decision]; failures go to $errors [index => text].
      */
-    private function post_all(array $bodies, array &$errors)
+    private function post_all(array $indexes, callable $read, array &$errors)
     {
         $out = [];
-        if (empty($bodies)) {
+        if (empty($indexes)) {
             return $out;
         }
         $url = rtrim((string) $this->cfg('bimi_engine_url'), '/') . '/evaluate?consent=' . rawurlencode($this->consent());
@@ -459,15 +465,19 @@ class bimi_engine extends rcube_plugin
 
         $deadline = microtime(true) + max(1, $timeout_ms) / 1000;
         $multi   = curl_multi_init();
-        $queue   = array_keys($bodies);
+        $queue   = array_values($indexes);
         $running = [];
-        $start = function ($i) use ($multi, $url, $headers, $bodies, $deadline, $connect_ms, &$running) {
+        $start = function ($i) use ($multi, $url, $headers, $read, $deadline, $connect_ms, &$running) {
+            $body = $read($i);
+            if ($body === null) {
+                return false;
+            }
             // What is left of the page's deadline bounds this request.
             $left_ms = (int) ceil(1000 * ($deadline - microtime(true)));
             $ch = curl_init($url);
             curl_setopt_array($ch, [
                 CURLOPT_POST => true,
-                CURLOPT_POSTFIELDS => $bodies[$i],
+                CURLOPT_POSTFIELDS => $body,
                 CURLOPT_HTTPHEADER => $headers,
                 CURLOPT_RETURNTRANSFER => true,
                 CURLOPT_TIMEOUT_MS => max(1, $left_ms),
@@ -476,13 +486,19 @@ class bimi_engine extends rcube_plugin
                 CURLOPT_FOLLOWLOCATION => false,
                 CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
             ]);
+            unset($body);   // curl holds the copy until the handle is closed
             curl_multi_add_handle($multi, $ch);
             $running[(int) $ch] = [$i, $ch];
+            return true;
         };
         $parallel = max(1, (int) $this->cfg('bimi_engine_parallel'));
-        while (!empty($queue) && count($running) < $parallel) {
-            $start(array_shift($queue));
-        }
+        // Fills the free slots (a skipped message frees its slot for the next one).
+        $fill = function () use (&$queue, &$running, $parallel, $start, $deadline) {
+            while (!empty($queue) && count($running) < $parallel && microtime(true) < $deadline) {
+                $start(array_shift($queue));
+            }
+        };
+        $fill();
         do {
             curl_multi_exec($multi, $active);
             while ($info = curl_multi_info_read($multi)) {
@@ -505,8 +521,8 @@ class bimi_engine extends rcube_plugin
                 }
                 curl_multi_remove_handle($multi, $ch);
                 curl_close($ch);
-                if (!empty($queue) && microtime(true) < $deadline) {
-                    $start(array_shift($queue));
+                if (!empty($queue)) {
+                    $fill();
                     curl_multi_exec($multi, $active);
                 }
             }
