@@ -351,6 +351,12 @@ class bimi_engine extends rcube_plugin
         return $this->rc->get_cache('bimi_engine', $this->cfg('bimi_engine_cache'), $ttl, true);
     }
 
+    /** Seconds of bimi_engine_cache_ttl ('7d', '12h', seconds), as rcube_cache bounds it (30 days). */
+    private function cache_lifetime()
+    {
+        return min((int) get_offset_sec($this->cfg('bimi_engine_cache_ttl')), 2592000);
+    }
+
     private function uidvalidity($folder)
     {
         if (!array_key_exists($folder, $this->uidvalidity)) {
@@ -382,8 +388,9 @@ class bimi_engine extends rcube_plugin
             }
             $key = $this->cache_key($it['folder'], $it['uid']);
             $hit = $cache ? $cache->get($key) : null;
-            if (is_array($hit) && isset($hit['decision'])) {
-                $out[$i] = $hit + ['_folder' => $it['folder']];
+            // An entry is ['d' => decision, 'exp' => unix time]; an expired (or older-format) one is a miss.
+            if (is_array($hit) && isset($hit['d']['decision'], $hit['exp']) && $hit['exp'] > time()) {
+                $out[$i] = $hit['d'] + ['_folder' => $it['folder']];
             }
             else {
                 $todo[$i] = $it + ['key' => $key];
@@ -426,7 +433,13 @@ class bimi_engine extends rcube_plugin
         foreach ($posted as $i => $d) {
             $out[$i] = $d + ['_folder' => $todo[$i]['folder']];
             if ($cache) {
-                $cache->set($todo[$i]['key'], $d);
+                // The engine's ttl (seconds the answer may be cached; short for a temperror), capped
+                // by the cache's lifetime; no ttl member: the cache's lifetime.
+                $life = $this->cache_lifetime();
+                $ttl  = $d['ttl'] === null ? $life : min($d['ttl'], $life);
+                if ($ttl > 0) {
+                    $cache->set($todo[$i]['key'], ['d' => $d, 'exp' => time() + $ttl]);
+                }
             }
         }
         if (!empty($errors)) {
@@ -565,6 +578,8 @@ class bimi_engine extends rcube_plugin
             'applied'  => '',
             'label'    => null,
             'caution'  => null,
+            // Seconds the decision may be cached (docs/api.md "ttl"); null when absent.
+            'ttl'      => is_int($j['ttl'] ?? null) && $j['ttl'] >= 0 ? $j['ttl'] : null,
         ];
         if ($d['decision'] !== 'none' && is_array($j['indicator']['png'] ?? null)) {
             $path = preg_quote(rtrim((string) $this->cfg('bimi_engine_logo_path'), '/'), '#');
