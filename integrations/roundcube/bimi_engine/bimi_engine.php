@@ -379,6 +379,14 @@ class bimi_engine extends rcube_plugin
      */
     private function decisions(array $items)
     {
+        if (!function_exists('curl_multi_init')) {
+            // Without php-curl: no indicators at all, one log line per session, never an error page.
+            if (empty($_SESSION['bimi_engine_nocurl_logged'])) {
+                $_SESSION['bimi_engine_nocurl_logged'] = true;
+                $this->log('PHP has no curl extension (Debian: apt install php-curl): no indicators shown');
+            }
+            return [];
+        }
         $cache  = $this->cache();
         $out    = [];
         $todo   = [];
