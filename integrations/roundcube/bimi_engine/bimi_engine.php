@@ -231,17 +231,18 @@ class bimi_engine extends rcube_plugin
         if ($d === null) {
             return $args;
         }
+        // Each text its own line (a block element), never run together into one sentence.
         $lines = [];
         if (!empty($d['caution']['text'])) {
-            $lines[] = html::span(['class' => 'bimi-caution-text'], rcube::Q($d['caution']['text']));
+            $lines[] = html::div(['class' => 'bimi-caution-text'], rcube::Q($d['caution']['text']));
         }
         if (!empty($d['label']['text'])) {
-            $lines[] = html::span(['class' => 'bimi-label-text', 'data-code' => $d['label']['code']],
+            $lines[] = html::div(['class' => 'bimi-label-text', 'data-code' => $d['label']['code']],
                 rcube::Q($this->label_text($d['label'])));
         }
         if (empty($lines) && $d['reason'] === 'dmarc-fail') {
             // An engine without the filter and caution members: the DMARC failure itself warns.
-            $lines[] = html::span(['class' => 'bimi-label-text'], rcube::Q($this->why($d)));
+            $lines[] = html::div(['class' => 'bimi-label-text'], rcube::Q($this->why($d)));
         }
         if (empty($lines)) {
             return $args;
@@ -256,7 +257,7 @@ class bimi_engine extends rcube_plugin
                 'title' => $this->why($d),
                 'data-bimi-reason' => $d['reason'],
             ],
-            html::span(['class' => 'bimi-caution-title'], $title) . ' ' . implode(' ', $lines));
+            html::div(['class' => 'bimi-caution-title'], $title) . implode('', $lines));
         return $args;
     }
 
