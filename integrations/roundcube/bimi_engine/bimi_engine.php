@@ -156,10 +156,30 @@ class bimi_engine extends rcube_plugin
             }
             if (!empty($moved)) {
                 $args['messages'] = array_values($args['messages']);
+                $this->recount($current);
             }
         }
 
         return $args;
+    }
+
+    /**
+     * Roundcube counted the folder (env messagecount, "Messages 1 to N of M") before this hook
+     * moved messages out of it: count again and send the client the new count, page count and
+     * text (a later set_rowcount command wins), and the new unread count.
+     */
+    private function recount($folder)
+    {
+        $storage = $this->rc->get_storage();
+        if ($storage->get_folder() !== $folder || $storage->get_search_set()) {
+            return;   // a search (possibly over several folders) keeps Roundcube's own count
+        }
+        $count = (int) $storage->count($folder, $storage->get_threading() ? 'THREADS' : 'ALL', true);
+        $this->rc->output->set_env('messagecount', $count);
+        $this->rc->output->set_env('pagecount', (int) ceil($count / max(1, (int) $storage->get_pagesize())));
+        $this->rc->output->set_env('exists', (int) $storage->count($folder, 'EXISTS', true));
+        $this->rc->output->command('set_rowcount', rcmail_action_mail_index::get_messagecount_text($count), $folder);
+        rcmail_action_mail_index::send_unread_count($folder, true);
     }
 
     // ---- hooks: message view --------------------------------------------------------------
