@@ -156,10 +156,30 @@ class bimi_engine extends rcube_plugin
             }
             if (!empty($moved)) {
                 $args['messages'] = array_values($args['messages']);
+                $this->recount($current);
             }
         }
 
         return $args;
+    }
+
+    /**
+     * Roundcube counted the folder (env messagecount, "Messages 1 to N of M") before this hook
+     * moved messages out of it: count again and send the client the new count, page count and
+     * text (a later set_rowcount command wins), and the new unread count.
+     */
+    private function recount($folder)
+    {
+        $storage = $this->rc->get_storage();
+        if ($storage->get_folder() !== $folder || $storage->get_search_set()) {
+            return;   // a search (possibly over several folders) keeps Roundcube's own count
+        }
+        $count = (int) $storage->count($folder, $storage->get_threading() ? 'THREADS' : 'ALL', true);
+        $this->rc->output->set_env('messagecount', $count);
+        $this->rc->output->set_env('pagecount', (int) ceil($count / max(1, (int) $storage->get_pagesize())));
+        $this->rc->output->set_env('exists', (int) $storage->count($folder, 'EXISTS', true));
+        $this->rc->output->command('set_rowcount', rcmail_action_mail_index::get_messagecount_text($count), $folder);
+        rcmail_action_mail_index::send_unread_count($folder, true);
     }
 
     // ---- hooks: message view --------------------------------------------------------------
@@ -231,17 +251,18 @@ class bimi_engine extends rcube_plugin
         if ($d === null) {
             return $args;
         }
+        // Each text its own line (a block element), never run together into one sentence.
         $lines = [];
         if (!empty($d['caution']['text'])) {
-            $lines[] = html::span(['class' => 'bimi-caution-text'], rcube::Q($d['caution']['text']));
+            $lines[] = html::div(['class' => 'bimi-caution-text'], rcube::Q($d['caution']['text']));
         }
         if (!empty($d['label']['text'])) {
-            $lines[] = html::span(['class' => 'bimi-label-text', 'data-code' => $d['label']['code']],
+            $lines[] = html::div(['class' => 'bimi-label-text', 'data-code' => $d['label']['code']],
                 rcube::Q($this->label_text($d['label'])));
         }
         if (empty($lines) && $d['reason'] === 'dmarc-fail') {
             // An engine without the filter and caution members: the DMARC failure itself warns.
-            $lines[] = html::span(['class' => 'bimi-label-text'], rcube::Q($this->why($d)));
+            $lines[] = html::div(['class' => 'bimi-label-text'], rcube::Q($this->why($d)));
         }
         if (empty($lines)) {
             return $args;
@@ -256,7 +277,7 @@ class bimi_engine extends rcube_plugin
                 'title' => $this->why($d),
                 'data-bimi-reason' => $d['reason'],
             ],
-            html::span(['class' => 'bimi-caution-title'], $title) . ' ' . implode(' ', $lines));
+            html::div(['class' => 'bimi-caution-title'], $title) . implode('', $lines));
         return $args;
     }
 
@@ -351,6 +372,12 @@ class bimi_engine extends rcube_plugin
         return $this->rc->get_cache('bimi_engine', $this->cfg('bimi_engine_cache'), $ttl, true);
     }
 
+    /** Seconds of bimi_engine_cache_ttl ('7d', '12h', seconds), as rcube_cache bounds it (30 days). */
+    private function cache_lifetime()
+    {
+        return min((int) get_offset_sec($this->cfg('bimi_engine_cache_ttl')), 2592000);
+    }
+
     private function uidvalidity($folder)
     {
         if (!array_key_exists($folder, $this->uidvalidity)) {
@@ -373,6 +400,14 @@ class bimi_engine extends rcube_plugin
      */
     private function decisions(array $items)
     {
+        if (!function_exists('curl_multi_init')) {
+            // Without php-curl: no indicators at all, one log line per session, never an error page.
+            if (empty($_SESSION['bimi_engine_nocurl_logged'])) {
+                $_SESSION['bimi_engine_nocurl_logged'] = true;
+                $this->log('PHP has no curl extension (Debian: apt install php-curl): no indicators shown');
+            }
+            return [];
+        }
         $cache  = $this->cache();
         $out    = [];
         $todo   = [];
@@ -382,8 +417,9 @@ class bimi_engine extends rcube_plugin
             }
             $key = $this->cache_key($it['folder'], $it['uid']);
             $hit = $cache ? $cache->get($key) : null;
-            if (is_array($hit) && isset($hit['decision'])) {
-                $out[$i] = $hit + ['_folder' => $it['folder']];
+            // An entry is ['d' => decision, 'exp' => unix time]; an expired (or older-format) one is a miss.
+            if (is_array($hit) && isset($hit['d']['decision'], $hit['exp']) && $hit['exp'] > time()) {
+                $out[$i] = $hit['d'] + ['_folder' => $it['folder']];
             }
             else {
                 $todo[$i] = $it + ['key' => $key];
@@ -397,32 +433,42 @@ class bimi_engine extends rcube_plugin
             return $out;
         }
 
-        // The raw messages, over IMAP, within the size limit.
+        // Messages over the size limit (RFC822.SIZE from the list's headers) are neither read nor
+        // sent: no indicator. The others are read over IMAP only when a parallel slot opens, so at
+        // most bimi_engine_parallel raw messages are in memory at once.
         $storage = $this->rc->get_storage();
         $current = $storage->get_folder();
         $max     = (int) $this->cfg('bimi_engine_max_message_bytes');
-        $bodies  = [];
+        $send    = [];
         foreach ($todo as $i => $it) {
-            if ($max > 0 && $it['size'] > $max) {
-                continue;
+            if ($max <= 0 || $it['size'] <= $max) {
+                $send[] = $i;
             }
+        }
+        $read = function ($i) use ($storage, $todo, $max) {
+            $it = $todo[$i];
             if ($storage->get_folder() !== $it['folder']) {
                 $storage->set_folder($it['folder']);
             }
             $raw = $storage->get_raw_body($it['uid']);
-            if (is_string($raw) && $raw !== '' && ($max <= 0 || strlen($raw) <= $max)) {
-                $bodies[$i] = $raw;
-            }
-        }
+            return is_string($raw) && $raw !== '' && ($max <= 0 || strlen($raw) <= $max) ? $raw : null;
+        };
+
+        $errors = [];
+        $posted = $this->post_all($send, $read, $errors);
         if ($storage->get_folder() !== $current) {
             $storage->set_folder($current);
         }
-
-        $errors = [];
-        foreach ($this->post_all($bodies, $errors) as $i => $d) {
+        foreach ($posted as $i => $d) {
             $out[$i] = $d + ['_folder' => $todo[$i]['folder']];
             if ($cache) {
-                $cache->set($todo[$i]['key'], $d);
+                // The engine's ttl (seconds the answer may be cached; short for a temperror), capped
+                // by the cache's lifetime; no ttl member: the cache's lifetime.
+                $life = $this->cache_lifetime();
+                $ttl  = $d['ttl'] === null ? $life : min($d['ttl'], $life);
+                if ($ttl > 0) {
+                    $cache->set($todo[$i]['key'], ['d' => $d, 'exp' => time() + $ttl]);
+                }
             }
         }
         if (!empty($errors)) {
@@ -435,14 +481,19 @@ class bimi_engine extends rcube_plugin
     }
 
     /**
-     * POSTs each raw message of $bodies [index => string] to /evaluate, at most
-     * bimi_engine_parallel at a time, each bounded by bimi_engine_timeout seconds.
+     * POSTs the raw message of each index of $indexes to /evaluate, at most
+     * bimi_engine_parallel at a time. $read(index) returns the raw message (string), or null to
+     * skip it (no post, no error); it is called only when a slot opens, and the body is released
+     * when its request ends. bimi_engine_timeout is a deadline for the whole call (the
+     * page), not per request: at the deadline the requests in flight are aborted and the ones not
+     * started are dropped, each with an entry in $errors (no indicator). Each request also has
+     * bimi_engine_connect_timeout to connect.
      * Returns [index => compact decision]; failures go to $errors [index => text].
      */
-    private function post_all(array $bodies, array &$errors)
+    private function post_all(array $indexes, callable $read, array &$errors)
     {
         $out = [];
-        if (empty($bodies)) {
+        if (empty($indexes)) {
             return $out;
         }
         $url = rtrim((string) $this->cfg('bimi_engine_url'), '/') . '/evaluate?consent=' . rawurlencode($this->consent());
@@ -454,29 +505,42 @@ class bimi_engine extends rcube_plugin
         $timeout_ms = (int) round(1000 * (float) $this->cfg('bimi_engine_timeout'));
         $connect_ms = (int) round(1000 * (float) $this->cfg('bimi_engine_connect_timeout'));
 
+        $deadline = microtime(true) + max(1, $timeout_ms) / 1000;
         $multi   = curl_multi_init();
-        $queue   = array_keys($bodies);
+        $queue   = array_values($indexes);
         $running = [];
-        $start = function ($i) use ($multi, $url, $headers, $bodies, $timeout_ms, $connect_ms, &$running) {
+        $start = function ($i) use ($multi, $url, $headers, $read, $deadline, $connect_ms, &$running) {
+            $body = $read($i);
+            if ($body === null) {
+                return false;
+            }
+            // What is left of the page's deadline bounds this request.
+            $left_ms = (int) ceil(1000 * ($deadline - microtime(true)));
             $ch = curl_init($url);
             curl_setopt_array($ch, [
                 CURLOPT_POST => true,
-                CURLOPT_POSTFIELDS => $bodies[$i],
+                CURLOPT_POSTFIELDS => $body,
                 CURLOPT_HTTPHEADER => $headers,
                 CURLOPT_RETURNTRANSFER => true,
-                CURLOPT_TIMEOUT_MS => max(1, $timeout_ms),
-                CURLOPT_CONNECTTIMEOUT_MS => max(1, $connect_ms),
+                CURLOPT_TIMEOUT_MS => max(1, $left_ms),
+                CURLOPT_CONNECTTIMEOUT_MS => max(1, min($connect_ms, max(1, $left_ms))),
                 CURLOPT_NOSIGNAL => true,
                 CURLOPT_FOLLOWLOCATION => false,
                 CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
             ]);
+            unset($body);   // curl holds the copy until the handle is closed
             curl_multi_add_handle($multi, $ch);
             $running[(int) $ch] = [$i, $ch];
+            return true;
         };
         $parallel = max(1, (int) $this->cfg('bimi_engine_parallel'));
-        while (!empty($queue) && count($running) < $parallel) {
-            $start(array_shift($queue));
-        }
+        // Fills the free slots (a skipped message frees its slot for the next one).
+        $fill = function () use (&$queue, &$running, $parallel, $start, $deadline) {
+            while (!empty($queue) && count($running) < $parallel && microtime(true) < $deadline) {
+                $start(array_shift($queue));
+            }
+        };
+        $fill();
         do {
             curl_multi_exec($multi, $active);
             while ($info = curl_multi_info_read($multi)) {
@@ -500,14 +564,25 @@ class bimi_engine extends rcube_plugin
                 curl_multi_remove_handle($multi, $ch);
                 curl_close($ch);
                 if (!empty($queue)) {
-                    $start(array_shift($queue));
+                    $fill();
                     curl_multi_exec($multi, $active);
                 }
             }
-            if ($active || !empty($running)) {
-                curl_multi_select($multi, 0.1);
+            $left = $deadline - microtime(true);
+            if (($active || !empty($running)) && $left > 0) {
+                curl_multi_select($multi, min(0.1, $left));
             }
-        } while ($active || !empty($running));
+        } while (($active || !empty($running)) && microtime(true) < $deadline);
+        // The page's deadline: abort what is in flight, drop what never started (no indicator;
+        // the caller logs one line for all of them).
+        foreach ($running as list($i, $ch)) {
+            $errors[$i] = sprintf('aborted at the page deadline (bimi_engine_timeout %d ms)', $timeout_ms);
+            curl_multi_remove_handle($multi, $ch);
+            curl_close($ch);
+        }
+        foreach ($queue as $i) {
+            $errors[$i] = sprintf('not sent: the page deadline (bimi_engine_timeout %d ms) passed', $timeout_ms);
+        }
         curl_multi_close($multi);
         return $out;
     }
@@ -532,6 +607,8 @@ class bimi_engine extends rcube_plugin
             'applied'  => '',
             'label'    => null,
             'caution'  => null,
+            // Seconds the decision may be cached (docs/api.md "ttl"); null when absent.
+            'ttl'      => is_int($j['ttl'] ?? null) && $j['ttl'] >= 0 ? $j['ttl'] : null,
         ];
         if ($d['decision'] !== 'none' && is_array($j['indicator']['png'] ?? null)) {
             $path = preg_quote(rtrim((string) $this->cfg('bimi_engine_logo_path'), '/'), '#');
