@@ -46,15 +46,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autofree char *text = g_strndup((const char *) data, size);
   g_auto(GStrv) parts = NULL;
   const char *display, *author, *name, *domain;
+  guint n_parts;
   g_autofree char *author_ascii = NULL;
 
   if (size > BIMI_CAUTION_MAX_TEXT_BYTES + 600 || !g_utf8_validate(text, -1, NULL))
     return 0;
   parts = g_strsplit(text, "\n", 4);
-  display = parts[0] != NULL ? parts[0] : "";
-  author = display[0] != '\0' && parts[1] != NULL ? parts[1] : "";
-  name = parts[1] != NULL && parts[2] != NULL ? parts[2] : "Acme Rockets";
-  domain = parts[1] != NULL && parts[2] != NULL && parts[3] != NULL ? parts[3] : "vmc.demo.test";
+  n_parts = g_strv_length(parts); /* "" splits into no part at all: never index past the terminating NULL */
+  display = n_parts > 0 ? parts[0] : "";
+  author = n_parts > 1 && display[0] != '\0' ? parts[1] : "";
+  name = n_parts > 2 ? parts[2] : "Acme Rockets";
+  domain = n_parts > 3 ? parts[3] : "vmc.demo.test";
   if (strlen(display) <= BIMI_CAUTION_MAX_TEXT_BYTES)
     check_skeleton(display);
   {
