@@ -221,7 +221,6 @@ bimi_json_add_null_value(BimiJsonWriter *w)
 void
 bimi_json_add_value(BimiJsonWriter *w, JsonNode *node)
 {
-  g_autoptr(JsonNode) owned = node;
   g_autofree char *text = NULL;
 
   if (node == NULL) {
@@ -229,6 +228,7 @@ bimi_json_add_value(BimiJsonWriter *w, JsonNode *node)
     return;
   }
   text = json_to_string(node, FALSE);
+  json_node_unref(node); /* the call owns @node */
   separate(w);
   g_string_append(w->out, text);
 }
