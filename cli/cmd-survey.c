@@ -120,7 +120,7 @@ bimi_cli_cmd_survey(int argc, char **argv)
    * database ([report] db of the file): only --report-db records. */
   if (pipeline.report_db == NULL)
     g_clear_pointer(&config->report_db, g_free);
-  ev = bimi_evaluator_new(config, &error);
+  ev = bimi_evaluator_new(config, g_get_host_name(), &error);
   if (ev == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "survey: %s", error->message);
 
