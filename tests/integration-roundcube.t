@@ -18,7 +18,8 @@
 #     deadline and the first timeout stops the page's calls (the listing's time printed, never asserted):
 #     one call, one log line, no call on the next listing within bimi_engine_retry_after;
 #   - open the VMC message: the header shows the logo and the checkmark; open the spoof: the warning banner,
-#     with the engine's filter label and caution text when its decision carries them;
+#     with the engine's filter label and caution text when its decision carries them; with the user's
+#     language Japanese, the caution in the plugin's Japanese sentence naming the brand;
 #   - turn on Settings → Preferences → Mailbox View → "Filter spoofed mail (DMARC)", save, reload: when the
 #     engine's decision with consent=dmarc says filter.applied.action quarantine/reject, the spoof is gone
 #     from the inbox and listed in Junk (and IMAP agrees), and the inbox's count matches its rows;
@@ -178,8 +179,9 @@ def main():
         signal.signal(sig, lambda *_: sys.exit(1))
 
     # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view +
-    # expired ttl + caution banners + hung service (2) + pref saved + spoof in Junk + three screenshots
-    tap.plan(16 + len(manifest))
+    # expired ttl + caution banners + Japanese caution + hung service (2) + pref saved + spoof in Junk +
+    # three screenshots
+    tap.plan(17 + len(manifest))
 
     try:
         p = subprocess.run([os.path.join(ROOT, 'scripts/roundcube-stack'), 'start', stack],
@@ -433,6 +435,21 @@ def main():
     if not member:
         print('# the engine has no "caution" member yet: nothing to show (the plugin treats it as null)')
     tap.ok(not problems, f'caution banners: {shown} message(s) show the decision\'s caution.text', '\n'.join(problems))
+
+    # The user's language Japanese (Roundcube's users.language, read at login): the banner names the brand
+    # in the plugin's Japanese sentence, not the engine's English one. Then back to English.
+    dn, dnrow = by_file('display-name.eml')
+    _, ddec = post_decision(front, os.path.join(ROOT, 'fixtures/demo/messages', dn['file']), '?consent=none')
+    brand = (ddec.get('caution') or {}).get('brand') or ''
+    want_ja = f'\u300c{brand}\u300dを名乗っていますが、認証されていません'
+    with sqlite3.connect(db, timeout=10) as c:
+        c.execute("UPDATE users SET language = 'ja_JP'")
+    ja_banner = open_banner(row_uid(dnrow)) if login() else None
+    with sqlite3.connect(db, timeout=10) as c:
+        c.execute("UPDATE users SET language = 'en_US'")
+    login()
+    tap.ok(brand and want_ja in (ja_banner or '') and (ddec['caution']['text'] not in ja_banner),
+           f'Japanese UI: the caution banner of {dn["file"]} reads {want_ja!r}', f'banner {ja_banner!r}')
 
     # A hung service: the plugin's URL pointed at a listener that never answers, a 2 s timeout, one request
     # at a time. Three messages delivered meanwhile (not cached) get no indicator; the cached ones keep

@@ -254,7 +254,7 @@ class bimi_engine extends rcube_plugin
         // Each text its own line (a block element), never run together into one sentence.
         $lines = [];
         if (!empty($d['caution']['text'])) {
-            $lines[] = html::div(['class' => 'bimi-caution-text'], rcube::Q($d['caution']['text']));
+            $lines[] = html::div(['class' => 'bimi-caution-text'], rcube::Q($this->caution_text($d['caution'])));
         }
         if (!empty($d['label']['text'])) {
             $lines[] = html::div(['class' => 'bimi-label-text', 'data-code' => $d['label']['code']],
@@ -683,6 +683,20 @@ class bimi_engine extends rcube_plugin
             return $this->gettext($name);
         }
         return $label['text'];
+    }
+
+    /**
+     * The caution's sentence in the user's language: the engine's text (English) for an English UI or
+     * without a brand name, else the localized caution_claims with the brand the message claims.
+     */
+    private function caution_text(array $caution)
+    {
+        $this->add_texts('localization/');
+        if ($caution['brand'] === '' || strpos((string) $this->rc->get_user_language(), 'en') === 0
+            || !$this->rc->text_exists('caution_claims', 'bimi_engine')) {
+            return $caution['text'];
+        }
+        return $this->gettext(['name' => 'caution_claims', 'vars' => ['brand' => $caution['brand']]]);
     }
 
     /** The browser URL of the PNG of $px pixels, else the smallest larger one, else the largest. */
