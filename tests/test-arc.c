@@ -452,8 +452,7 @@ main(int argc, char **argv)
   g_test_add_func("/arc/limits/sets-and-fields", test_limits);
   g_test_add_func("/arc/output/json-and-authres", test_json_and_authres);
   g_test_add_func("/arc/policy/trusted-pass-rules", test_trusted_pass_rules);
-  for (guint i = 0; i < G_N_ELEMENTS(trusted_pass_groups); i++)
-    g_test_add_data_func(trusted_pass_groups[i].path, &trusted_pass_groups[i], test_trusted_pass_group);
+  BIMI_TEST_ADD_CASES(trusted_pass_groups, test_trusted_pass_group);
   g_test_add_func("/arc/policy/dmarc-override", test_dmarc_override);
   int rc = g_test_run();
   bimi_dns_resolver_unref(resolver);

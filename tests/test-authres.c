@@ -1,6 +1,7 @@
 /* tests/test-authres.c — RFC 8601 Authentication-Results writer and parser. */
 #include "engine/authres.h"
 #include "engine/limits.h"
+#include "tests/lib/data.h"
 
 #include <string.h>
 
@@ -625,23 +626,20 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS(appendix_b); i++)
-    g_test_add_data_func(appendix_b[i].path, &appendix_b[i], test_parse_case_data);
+  BIMI_TEST_ADD_CASES(appendix_b, test_parse_case_data);
   g_test_add_func("/authres/write/basic", test_write_basic);
   g_test_add_func("/authres/write/none", test_write_none);
   g_test_add_func("/authres/write/quoting", test_write_quoting);
   g_test_add_func("/authres/write/keywords", test_write_keywords);
   g_test_add_func("/authres/write/roundtrip", test_roundtrip_built);
-  for (guint i = 0; i < G_N_ELEMENTS(parse_cases); i++)
-    g_test_add_data_func(parse_cases[i].path, &parse_cases[i], test_parse_case_data);
+  BIMI_TEST_ADD_CASES(parse_cases, test_parse_case_data);
   g_test_add_func("/authres/parse/trailing-semicolon", test_parse_trailing_semicolon);
   g_test_add_func("/authres/parse/errors", test_parse_errors);
   g_test_add_func("/authres/parse/explicit-length", test_parse_explicit_length);
   g_test_add_func("/authres/parse/field", test_parse_field);
   g_test_add_func("/authres/equal", test_equal);
   g_test_add_func("/authres/limit/bytes", test_limit_bytes);
-  for (guint i = 0; i < G_N_ELEMENTS(count_limits); i++)
-    g_test_add_data_func(count_limits[i].path, &count_limits[i], test_limit_count);
+  BIMI_TEST_ADD_CASES(count_limits, test_limit_count);
   g_test_add_func("/authres/limit/comment-depth", test_limit_comment_depth);
   g_test_add_func("/authres/limit/version", test_limit_version);
   return g_test_run();
