@@ -14,6 +14,7 @@
 #     (the VMC, CMC and spoof rows by name);
 #   - the decisions were cached: a second listing makes no new POST /bimi/v1/evaluate (front access log);
 #     an entry made expired in Roundcube's cache table is a miss: one evaluation on the next listing;
+#   - bimi_engine_max_message_bytes: a larger message is not sent (one evaluation for it and a small one);
 #   - a hung service with three uncached messages, one request at a time: bimi_engine_timeout is the page's
 #     deadline and the first timeout stops the page's calls (the listing's time printed, never asserted):
 #     one call, one log line, no call on the next listing within bimi_engine_retry_after;
@@ -179,9 +180,9 @@ def main():
         signal.signal(sig, lambda *_: sys.exit(1))
 
     # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view +
-    # expired ttl + caution banners + Japanese caution + hung service (2) + pref saved + spoof in Junk +
-    # three screenshots
-    tap.plan(17 + len(manifest))
+    # expired ttl + caution banners + Japanese caution + message size cap + hung service (2) + pref saved +
+    # spoof in Junk + three screenshots
+    tap.plan(18 + len(manifest))
 
     try:
         p = subprocess.run([os.path.join(ROOT, 'scripts/roundcube-stack'), 'start', stack],
@@ -451,13 +452,43 @@ def main():
     tap.ok(brand and want_ja in (ja_banner or '') and (ddec['caution']['text'] not in ja_banner),
            f'Japanese UI: the caution banner of {dn["file"]} reads {want_ja!r}', f'banner {ja_banner!r}')
 
+    rc_conf = os.path.join(stack, 'roundcube', 'config', 'config.inc.php')
+    plugin_log = os.path.join(stack, 'roundcube', 'logs', 'bimi_engine.log')
+    maildir = os.path.join(stack, 'mail', env['RC_USER'], 'Maildir')
+    owner = os.stat(os.path.join(maildir, 'cur'))
+    with open(os.path.join(ROOT, 'fixtures/demo/messages/cmc.eml'), 'rb') as f:
+        cmc_raw = f.read()
+
+    def deliver(tag, subject, body_extra=b''):
+        """A copy of the CMC message with SUBJECT into the user's Maildir/new (as the MDA would)."""
+        raw = re.sub(rb'(?m)^Subject: .*$', b'Subject: ' + subject.encode(), cmc_raw, count=1) + body_extra
+        path = os.path.join(maildir, 'new', f'{int(time.time())}.M{tag}.bimi-demo')
+        with open(path, 'wb') as f:
+            f.write(raw)
+        os.chown(path, owner.st_uid, owner.st_gid)
+
+    # bimi_engine_max_message_bytes: a message over it (RFC822.SIZE of the list) is neither read nor sent
+    # (no indicator, no log line); one under it delivered with it is evaluated: one evaluation for the two.
+    with open(rc_conf, 'a', encoding='utf-8') as f:
+        f.write("\n$config['bimi_engine_max_message_bytes'] = 20000;\n")
+    time.sleep(3)   # php's opcache revalidates a changed file after opcache.revalidate_freq (2 s)
+    sized = ['Too large to evaluate', 'Small enough to evaluate']
+    deliver('big', sized[0], (b'x' * 76 + b'\r\n') * 400)   # 31 KB more
+    deliver('small', sized[1])
+    evals_before, failed_before = count_evaluates(front_log), len(log_lines(plugin_log, 'evaluate failed'))
+    srows = open_list('INBOX', len(manifest) + 2)
+    evals_sized = count_evaluates(front_log) - evals_before
+    tap.ok(srows.get(sized[0]) is not None and not srows[sized[0]]['imgs'] and srows.get(sized[1]) is not None
+           and evals_sized == 1 and len(log_lines(plugin_log, 'evaluate failed')) == failed_before,
+           f'bimi_engine_max_message_bytes 20000: a message of {len(cmc_raw) + 78 * 400} bytes is not sent, one of '
+           f'{len(cmc_raw)} is ({evals_sized} '
+           'evaluation for the two), no log line', f"rows {[srows.get(s) for s in sized]}")
+
     # A hung service: the plugin's URL pointed at a listener that never answers, a 2 s timeout, one request
     # at a time. Three messages delivered meanwhile (not cached) get no indicator; the cached ones keep
     # theirs; bimi_engine_timeout is the page's deadline (not per request: 3 x 2 s) and the first timeout
     # stops the page's calls: one call, one log line for the three; the next listing within
     # bimi_engine_retry_after makes no call.
-    rc_conf = os.path.join(stack, 'roundcube', 'config', 'config.inc.php')
-    plugin_log = os.path.join(stack, 'roundcube', 'logs', 'bimi_engine.log')
     with open(rc_conf, encoding='utf-8') as f:
         conf_text = f.read()
     silent = SilentServer()
@@ -465,17 +496,10 @@ def main():
         f.write(f"\n$config['bimi_engine_url'] = 'http://127.0.0.1:{silent.port}/bimi/v1/';\n"
                 "$config['bimi_engine_timeout'] = 2;\n$config['bimi_engine_retry_after'] = 600;\n"
                 "$config['bimi_engine_parallel'] = 1;\n")
-    time.sleep(3)   # php's opcache revalidates a changed file after opcache.revalidate_freq (2 s)
+    time.sleep(3)
     hung_subjects = [f'Delivered while the service hangs {n}' for n in (1, 2, 3)]
-    maildir = os.path.join(stack, 'mail', env['RC_USER'], 'Maildir')
-    st = os.stat(os.path.join(maildir, 'cur'))
     for n, subject in enumerate(hung_subjects):
-        with open(os.path.join(ROOT, 'fixtures/demo/messages/cmc.eml'), 'rb') as f:
-            raw = re.sub(rb'(?m)^Subject: .*$', b'Subject: ' + subject.encode(), f.read(), count=1)
-        new_path = os.path.join(maildir, 'new', f'{int(time.time())}.Mhung{n}.bimi-demo')
-        with open(new_path, 'wb') as f:
-            f.write(raw)
-        os.chown(new_path, st.st_uid, st.st_gid)
+        deliver(f'hung{n}', subject)
     failed_before = len(log_lines(plugin_log, 'evaluate failed'))
     t0 = time.monotonic()
     hung = open_list('INBOX', len(manifest) + len(hung_subjects))
