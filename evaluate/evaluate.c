@@ -257,6 +257,7 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   g_mutex_init(&ev->brands_lock);
   ev->brand_states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   bimi_evaluate__logo_init(ev);
+  bimi_evaluate__verdict_memo_init(ev);
   (void) bimi_evaluate_error_quark();
 
   if (!bimi_svg_init(&local))
@@ -537,6 +538,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->pool, bimi_render_pool_free);
   g_clear_pointer(&ev->store, bimi_logo_store_free);
   bimi_evaluate__logo_clear(ev);
+  bimi_evaluate__verdict_memo_clear(ev);
   g_clear_pointer(&ev->brands, bimi_brand_registry_free); /* before the records: it uses their backend */
   g_clear_pointer(&ev->records, bimi_record_cache_free);
   g_clear_pointer(&ev->redis, bimi_redis_unref);
