@@ -76,8 +76,8 @@ separate(BimiJsonWriter *w)
  * 1.6): '"' and '\\' backslashed; \b \f \n \r \t named; the other bytes 0x01..0x1e
  * and 0x7f as \u00XX (lowercase hex); everything else, 0x1f and bytes >= 0x80
  * included, as it is. */
-static void
-append_escaped(GString *out, const char *s)
+void
+bimi_json_append_string(GString *out, const char *s)
 {
   static const char hex[] = "0123456789abcdef";
   const char *run = s;
@@ -173,7 +173,7 @@ void
 bimi_json_set_member_name(BimiJsonWriter *w, const char *name)
 {
   separate(w);
-  append_escaped(w->out, name);
+  bimi_json_append_string(w->out, name);
   g_string_append_c(w->out, ':');
   w->after_name = TRUE;
 }
@@ -182,7 +182,7 @@ void
 bimi_json_add_string_value(BimiJsonWriter *w, const char *value)
 {
   separate(w);
-  append_escaped(w->out, value != NULL ? value : "");
+  bimi_json_append_string(w->out, value != NULL ? value : "");
 }
 
 void
