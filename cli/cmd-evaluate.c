@@ -192,7 +192,7 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     status = BIMI_EXIT_USAGE;
     goto out;
   }
-  ev = bimi_evaluator_new(config, &error);
+  ev = bimi_evaluator_new(config, g_get_host_name(), &error);
   if (ev == NULL) {
     fprintf(stderr, "bimi evaluate: %s\n", error->message);
     status = BIMI_EXIT_USAGE;

@@ -21,24 +21,38 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The progress bar on stderr (a terminal): "[######......]  1234/5000  410 msg/s  ETA 0:09". */
+/* The progress bar on stderr (a terminal): "[######......]  1234/5000  410 msg/s  ETA 0:09" for
+ * Maildirs (messages known), "[######......]  1234 messages  42 %  410 msg/s  ETA 0:09" for mbox
+ * files (the share of bytes read), else the count and the rate. */
 static void
-progress(guint64 done, guint64 total, double elapsed, gpointer user_data)
+progress(const BimiSurveyProgress *p, gpointer user_data)
 {
-  double rate = elapsed > 0 ? (double) done / elapsed : 0;
+  double rate = p->elapsed > 0 ? (double) p->done / p->elapsed : 0;
+  double share = -1, eta = 0;
+  char bar[31];
 
-  if (total > 0) {
-    char bar[31];
-    guint fill = (guint) (MIN(done, total) * 30 / total);
-    double eta = rate > 0 && total > done ? (double) (total - done) / rate : 0;
-    memset(bar, '#', fill);
-    memset(bar + fill, '.', 30 - fill);
-    bar[30] = '\0';
-    fprintf(stderr, "\r[%s] %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "  %.0f msg/s  ETA %u:%02u ", bar, done, total,
-            rate, (guint) eta / 60, (guint) eta % 60);
-  } else {
-    fprintf(stderr, "\r%" G_GUINT64_FORMAT " messages  %.0f msg/s ", done, rate);
+  (void) user_data;
+  if (p->total > 0) {
+    share = (double) MIN(p->done, p->total) / (double) p->total;
+    eta = rate > 0 && p->total > p->done ? (double) (p->total - p->done) / rate : 0;
+  } else if (p->bytes_total > 0) {
+    share = (double) MIN(p->bytes_read, p->bytes_total) / (double) p->bytes_total;
+    eta = share > 0 ? p->elapsed * (1 - share) / share : 0;
   }
+  if (share < 0) {
+    fprintf(stderr, "\r%" G_GUINT64_FORMAT " messages  %.0f msg/s ", p->done, rate);
+    fflush(stderr);
+    return;
+  }
+  memset(bar, '#', (gsize) (share * 30));
+  memset(bar + (gsize) (share * 30), '.', 30 - (gsize) (share * 30));
+  bar[30] = '\0';
+  if (p->total > 0)
+    fprintf(stderr, "\r[%s] %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "  %.0f msg/s  ETA %u:%02u ", bar, p->done,
+            p->total, rate, (guint) eta / 60, (guint) eta % 60);
+  else
+    fprintf(stderr, "\r[%s] %" G_GUINT64_FORMAT " messages  %3.0f %%  %.0f msg/s  ETA %u:%02u ", bar, p->done,
+            100 * share, rate, (guint) eta / 60, (guint) eta % 60);
   fflush(stderr);
 }
 
@@ -120,7 +134,7 @@ bimi_cli_cmd_survey(int argc, char **argv)
    * database ([report] db of the file): only --report-db records. */
   if (pipeline.report_db == NULL)
     g_clear_pointer(&config->report_db, g_free);
-  ev = bimi_evaluator_new(config, &error);
+  ev = bimi_evaluator_new(config, g_get_host_name(), &error);
   if (ev == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "survey: %s", error->message);
 

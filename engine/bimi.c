@@ -84,6 +84,7 @@ bimi_bimi_result_new(void)
 {
   BimiBimiResult *r = g_new0(BimiBimiResult, 1);
   r->code = BIMI_BIMI_RESULT_NONE;
+  r->reason_id = BIMI_BIMI_REASON_NO_RECORD;
   r->reason_code = g_strdup("no-record");
   r->reason = g_strdup("no BIMI record");
   r->selector = g_strdup("default");
@@ -107,21 +108,87 @@ bimi_bimi_result_free(BimiBimiResult *r)
   g_free(r);
 }
 
+static const char *const reason_names[] = {
+  [BIMI_BIMI_REASON_NO_RECORD] = "no-record",
+  [BIMI_BIMI_REASON_RECORD_FOUND] = "record-found",
+  [BIMI_BIMI_REASON_DECLINED] = "declined",
+  [BIMI_BIMI_REASON_NO_FROM] = "no-from",
+  [BIMI_BIMI_REASON_MULTIPLE_FROM_FIELDS] = "multiple-from-fields",
+  [BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES] = "multiple-from-mailboxes",
+  [BIMI_BIMI_REASON_FROM_INVALID] = "from-invalid",
+  [BIMI_BIMI_REASON_FROM_NO_DOMAIN] = "from-no-domain",
+  [BIMI_BIMI_REASON_DMARC_NOT_PASS] = "dmarc-not-pass",
+  [BIMI_BIMI_REASON_DMARC_TEMPERROR] = "dmarc-temperror",
+  [BIMI_BIMI_REASON_GATE] = "gate",
+  [BIMI_BIMI_REASON_DNS_TEMPERROR] = "dns-temperror",
+  [BIMI_BIMI_REASON_MULTIPLE_RECORDS] = "multiple-records",
+  [BIMI_BIMI_REASON_INVALID_RECORD] = "invalid-record",
+  [BIMI_BIMI_REASON_INDICATOR] = "indicator",
+  [BIMI_BIMI_REASON_EVIDENCE] = "evidence",
+  [BIMI_BIMI_REASON_FETCH_TEMPERROR] = "fetch-temperror",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(reason_names) == BIMI_BIMI_REASON_FETCH_TEMPERROR + 1);
+
+const char *
+bimi_bimi_reason_to_string(BimiBimiReason reason)
+{
+  if ((guint) reason >= G_N_ELEMENTS(reason_names) || reason_names[reason] == NULL)
+    return "unknown";
+  return reason_names[reason];
+}
+
+gboolean
+bimi_bimi_reason_is_from(BimiBimiReason reason)
+{
+  switch (reason) {
+  case BIMI_BIMI_REASON_NO_FROM:
+  case BIMI_BIMI_REASON_MULTIPLE_FROM_FIELDS:
+  case BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES:
+  case BIMI_BIMI_REASON_FROM_INVALID:
+  case BIMI_BIMI_REASON_FROM_NO_DOMAIN:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
 static void
-set_code(BimiBimiResult *r, BimiBimiResultCode code, const char *reason_code, const char *reason)
+set_code_text(BimiBimiResult *r, BimiBimiResultCode code, BimiBimiReason reason_id, const char *reason_code,
+              const char *reason)
 {
   r->code = code;
+  r->reason_id = reason_id;
   g_free(r->reason_code);
   r->reason_code = g_strdup(reason_code);
   g_free(r->reason);
   r->reason = g_strdup(reason);
 }
 
-void
-bimi_bimi_result_set_fail(BimiBimiResult *result, const char *reason_code, const char *reason)
+static void
+set_code(BimiBimiResult *r, BimiBimiResultCode code, BimiBimiReason reason_id, const char *reason)
 {
-  g_return_if_fail(result != NULL && reason_code != NULL && reason != NULL);
-  set_code(result, BIMI_BIMI_RESULT_FAIL, reason_code, reason);
+  set_code_text(r, code, reason_id, bimi_bimi_reason_to_string(reason_id), reason);
+}
+
+void
+bimi_bimi_result_set(BimiBimiResult *result, BimiBimiResultCode code, BimiBimiReason reason_id, const char *reason)
+{
+  g_return_if_fail(result != NULL && reason != NULL && reason_id != BIMI_BIMI_REASON_GATE);
+  set_code(result, code, reason_id, reason);
+}
+
+gboolean
+bimi_bimi_result_apply_gate(BimiBimiResult *result)
+{
+  const BimiBimiGate *gate;
+
+  g_return_val_if_fail(result != NULL && result->gate != NULL, FALSE);
+  gate = result->gate;
+  if (!gate->temperror && gate->ok)
+    return FALSE;
+  set_code_text(result, gate->temperror ? BIMI_BIMI_RESULT_TEMPERROR : BIMI_BIMI_RESULT_SKIPPED,
+                BIMI_BIMI_REASON_GATE, gate->reason_code, gate->reason);
+  return TRUE;
 }
 
 /* ---- DNS ---------------------------------------------------------------- */
@@ -376,7 +443,7 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
       return FALSE;
     if (q.status == BIMI_DNS_TEMPERROR) {
       g_autofree char *why = g_strdup_printf("DNS temperror at %s: %s", name, q.detail ? q.detail : "no detail");
-      set_code(r, BIMI_BIMI_RESULT_TEMPERROR, "dns-temperror", why);
+      set_code(r, BIMI_BIMI_RESULT_TEMPERROR, BIMI_BIMI_REASON_DNS_TEMPERROR, why);
       query_clear(&q);
       return TRUE;
     }
@@ -394,7 +461,7 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
     r->org_fallback = level == 1;
     if (q.texts->len > 1) {
       g_autofree char *why = g_strdup_printf("%u BIMI records at %s", q.texts->len, name);
-      set_code(r, BIMI_BIMI_RESULT_FAIL, "multiple-records", why);
+      set_code(r, BIMI_BIMI_RESULT_FAIL, BIMI_BIMI_REASON_MULTIPLE_RECORDS, why);
       query_clear(&q);
       return TRUE;
     }
@@ -408,7 +475,7 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
       g_autofree char *why = g_strdup_printf("invalid BIMI record at %s: %s", name, local->message);
       g_free(r->record_text);
       r->record_text = g_steal_pointer(&text);
-      set_code(r, BIMI_BIMI_RESULT_FAIL, "invalid-record", why);
+      set_code(r, BIMI_BIMI_RESULT_FAIL, BIMI_BIMI_REASON_INVALID_RECORD, why);
       return TRUE;
     }
     /* Spec §2.2: local-part selectors, at the level the record was found. */
@@ -424,7 +491,7 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
         if (lq.status == BIMI_DNS_TEMPERROR) {
           g_autofree char *why = g_strdup_printf("DNS temperror at %s: %s", lname,
                                                  lq.detail ? lq.detail : "no detail");
-          set_code(r, BIMI_BIMI_RESULT_TEMPERROR, "dns-temperror", why);
+          set_code(r, BIMI_BIMI_RESULT_TEMPERROR, BIMI_BIMI_REASON_DNS_TEMPERROR, why);
           query_clear(&lq);
           return TRUE;
         }
@@ -457,10 +524,10 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
     r->record = g_steal_pointer(&rec);
     if (r->record->declined) {
       g_autofree char *why = g_strdup_printf("declination record at %s", r->record_name);
-      set_code(r, BIMI_BIMI_RESULT_DECLINED, "declined", why);
+      set_code(r, BIMI_BIMI_RESULT_DECLINED, BIMI_BIMI_REASON_DECLINED, why);
     } else {
       g_autofree char *why = g_strdup_printf("BIMI record at %s", r->record_name);
-      set_code(r, BIMI_BIMI_RESULT_PASS, "record-found", why);
+      set_code(r, BIMI_BIMI_RESULT_PASS, BIMI_BIMI_REASON_RECORD_FOUND, why);
     }
     return TRUE;
   }
@@ -469,7 +536,7 @@ bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, const char *
                                            levels[1] ? " nor " : "", levels[1] ? selector : "",
                                            levels[1] ? "._bimi." : "");
     g_autofree char *full = g_strconcat(why, levels[1] ? levels[1] : "", near_miss ? near_miss : "", NULL);
-    set_code(r, BIMI_BIMI_RESULT_NONE, "no-record", full);
+    set_code(r, BIMI_BIMI_RESULT_NONE, BIMI_BIMI_REASON_NO_RECORD, full);
   }
   return TRUE;
 }
@@ -547,27 +614,28 @@ bimi_bimi_evaluate(BimiDnsResolver *resolver, const BimiBimiOptions *options, co
   /* §4 step 1: exactly one From field with exactly one mailbox. */
   mailboxes = bimi_message_get_from_mailboxes(input->message, &n_from, &local);
   if (n_from == 0) {
-    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "no-from", "no From field");
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, BIMI_BIMI_REASON_NO_FROM, "no From field");
     return g_steal_pointer(&r);
   }
   if (n_from > 1) {
     g_autofree char *why = g_strdup_printf("%u From fields", n_from);
-    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "multiple-from-fields", why);
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, BIMI_BIMI_REASON_MULTIPLE_FROM_FIELDS, why);
     return g_steal_pointer(&r);
   }
   if (mailboxes == NULL) {
     g_autofree char *why = g_strdup_printf("From does not parse: %s", local->message);
-    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "from-invalid", why);
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, BIMI_BIMI_REASON_FROM_INVALID, why);
     return g_steal_pointer(&r);
   }
   if (mailboxes->len != 1) {
     g_autofree char *why = g_strdup_printf("From holds %u mailboxes", mailboxes->len);
-    set_code(r, BIMI_BIMI_RESULT_SKIPPED, mailboxes->len == 0 ? "no-from" : "multiple-from-mailboxes", why);
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED,
+             mailboxes->len == 0 ? BIMI_BIMI_REASON_NO_FROM : BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES, why);
     return g_steal_pointer(&r);
   }
   mb = g_ptr_array_index(mailboxes, 0);
   if (mb->domain == NULL || mb->domain_is_literal) {
-    set_code(r, BIMI_BIMI_RESULT_SKIPPED, "from-no-domain", "the From mailbox has no domain name");
+    set_code(r, BIMI_BIMI_RESULT_SKIPPED, BIMI_BIMI_REASON_FROM_NO_DOMAIN, "the From mailbox has no domain name");
     return g_steal_pointer(&r);
   }
   r->author_domain = g_strdup(mb->domain);
@@ -577,22 +645,16 @@ bimi_bimi_evaluate(BimiDnsResolver *resolver, const BimiBimiOptions *options, co
   /* §4 steps 4–6: DMARC pass for the Author Domain. */
   if (dmarc->result != BIMI_DMARC_RESULT_PASS && !input->dmarc_pass_override) {
     if (dmarc->result == BIMI_DMARC_RESULT_TEMPERROR)
-      set_code(r, BIMI_BIMI_RESULT_SKIPPED, "dmarc-temperror", "DMARC temperror");
+      set_code(r, BIMI_BIMI_RESULT_SKIPPED, BIMI_BIMI_REASON_DMARC_TEMPERROR, "DMARC temperror");
     else
-      set_code(r, BIMI_BIMI_RESULT_SKIPPED, "dmarc-not-pass", "message failed DMARC");
+      set_code(r, BIMI_BIMI_RESULT_SKIPPED, BIMI_BIMI_REASON_DMARC_NOT_PASS, "message failed DMARC");
     return g_steal_pointer(&r);
   }
 
   /* §4 steps 7–9: enforcement on both records. */
   r->gate = dmarc_gate(options, dmarc, r->author_domain, r->org_domain, &r->ttl);
-  if (r->gate->temperror) {
-    set_code(r, BIMI_BIMI_RESULT_TEMPERROR, r->gate->reason_code, r->gate->reason);
+  if (bimi_bimi_result_apply_gate(r))
     return g_steal_pointer(&r);
-  }
-  if (!r->gate->ok) {
-    set_code(r, BIMI_BIMI_RESULT_SKIPPED, r->gate->reason_code, r->gate->reason);
-    return g_steal_pointer(&r);
-  }
 
   choose_selector(input, r);
   if (!bimi_bimi_discover(resolver, r->selector, r->author_domain, r->org_domain, r->local_part, r, error))

@@ -229,16 +229,55 @@ typedef enum {
   BIMI_BIMI_AUTHORITY_FAIL,
 } BimiBimiAuthority;
 
+/**
+ * Why the BIMI result is what it is: the typed form of
+ * BimiBimiResult.reason_code (bimi_bimi_reason_to_string gives the stable
+ * name). BIMI_BIMI_REASON_GATE stands for every code of the enforcement gate
+ * (spec §4 steps 7–9), whose name is the gate's own reason_code.
+ */
+typedef enum {
+  BIMI_BIMI_REASON_NO_RECORD,                /**< none: "no-record" */
+  BIMI_BIMI_REASON_RECORD_FOUND,             /**< pass: "record-found" */
+  BIMI_BIMI_REASON_DECLINED,                 /**< declined: "declined" */
+  BIMI_BIMI_REASON_NO_FROM,                  /**< skipped (§4 step 1): "no-from" */
+  BIMI_BIMI_REASON_MULTIPLE_FROM_FIELDS,     /**< skipped: "multiple-from-fields" */
+  BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES,  /**< skipped: "multiple-from-mailboxes" */
+  BIMI_BIMI_REASON_FROM_INVALID,             /**< skipped: "from-invalid" */
+  BIMI_BIMI_REASON_FROM_NO_DOMAIN,           /**< skipped: "from-no-domain" */
+  BIMI_BIMI_REASON_DMARC_NOT_PASS,           /**< skipped (§4 steps 4–6): "dmarc-not-pass" */
+  BIMI_BIMI_REASON_DMARC_TEMPERROR,          /**< skipped: "dmarc-temperror" */
+  BIMI_BIMI_REASON_GATE,                     /**< skipped or temperror: the gate's reason_code */
+  BIMI_BIMI_REASON_DNS_TEMPERROR,            /**< temperror: "dns-temperror" */
+  BIMI_BIMI_REASON_MULTIPLE_RECORDS,         /**< fail: "multiple-records" */
+  BIMI_BIMI_REASON_INVALID_RECORD,           /**< fail: "invalid-record" */
+  BIMI_BIMI_REASON_INDICATOR,                /**< fail (set by the pipeline): "indicator" */
+  BIMI_BIMI_REASON_EVIDENCE,                 /**< fail (set by the pipeline): "evidence" */
+  BIMI_BIMI_REASON_FETCH_TEMPERROR,          /**< temperror (set by the pipeline): "fetch-temperror" */
+} BimiBimiReason;
+
+/**
+ * bimi_bimi_reason_to_string:
+ * @reason: a BimiBimiReason.
+ *
+ * Returns: (transfer none): its stable name, e.g. "dmarc-temperror"; "gate"
+ * for BIMI_BIMI_REASON_GATE (the result carries the gate's own code).
+ */
+const char *bimi_bimi_reason_to_string(BimiBimiReason reason);
+
+/**
+ * bimi_bimi_reason_is_from:
+ * Returns: TRUE for the reasons of spec §4 step 1 (the From precondition:
+ * no From, several From fields or mailboxes, unparsable, no domain).
+ */
+gboolean bimi_bimi_reason_is_from(BimiBimiReason reason);
+
 /** The BIMI part of one evaluation. Plain data; strings owned. */
 typedef struct {
   BimiBimiResultCode code;
-  /* Stable reason code: skipped → "no-from", "multiple-from-fields",
-   * "multiple-from-mailboxes", "from-no-domain", "dmarc-not-pass",
-   * "dmarc-temperror", or a gate code (bimi_bimi_dmarc_gate); fail →
-   * "multiple-records", "invalid-record", "name-too-long", "indicator" /
-   * "evidence" (set by the pipeline); none → "no-record"; declined →
-   * "declined"; temperror → "dns-temperror", "dmarc-record-temperror";
-   * pass → "record-found". Never NULL. */
+  BimiBimiReason reason_id;     /**< the reason as an enum; compare this, not reason_code */
+  /* Stable reason code, the name of @reason_id (bimi_bimi_reason_to_string),
+   * or for BIMI_BIMI_REASON_GATE the gate's code (bimi_bimi_dmarc_gate, e.g.
+   * "dmarc-record-temperror", "org-no-record"). Never NULL. */
   char *reason_code;
   char *reason;                 /**< human one-liner (A-R comment); never NULL */
   char *author_domain;          /**< NULL when the From precondition failed */
@@ -316,12 +355,32 @@ gboolean bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, con
 BimiBimiResult *bimi_bimi_result_new(void);
 
 /**
- * bimi_bimi_result_set_fail:
- * @reason_code: e.g. "indicator", "evidence"; @reason: the comment.
+ * bimi_bimi_result_set:
+ * @result: the result to change.
+ * @code: the new `bimi=` result.
+ * @reason_id: why; not BIMI_BIMI_REASON_GATE (use bimi_bimi_result_apply_gate).
+ * @reason: the human one-liner (A-R comment), copied.
  *
- * For the pipeline: the indicator or evidence did not validate (spec §9.1 fail).
+ * Sets code, reason_id, reason_code (the name of @reason_id) and reason
+ * together, so that they cannot disagree. For the pipeline: the indicator or
+ * evidence did not validate (spec §9.1 fail, BIMI_BIMI_REASON_INDICATOR or
+ * _EVIDENCE), or could not be fetched (temperror, _FETCH_TEMPERROR).
  */
-void bimi_bimi_result_set_fail(BimiBimiResult *result, const char *reason_code, const char *reason);
+void bimi_bimi_result_set(BimiBimiResult *result, BimiBimiResultCode code, BimiBimiReason reason_id,
+                          const char *reason);
+
+/**
+ * bimi_bimi_result_apply_gate:
+ * @result: a result whose @gate is set (not NULL).
+ *
+ * When the gate refused (spec §4 steps 7–9), the result takes its outcome:
+ * temperror when a DMARC record could not be fetched, else skipped, with
+ * reason_id BIMI_BIMI_REASON_GATE and the gate's reason_code and reason.
+ *
+ * Returns: TRUE when the gate refused (discovery must not run), FALSE when it
+ * let the message through (the result is unchanged).
+ */
+gboolean bimi_bimi_result_apply_gate(BimiBimiResult *result);
 
 /**
  * bimi_bimi_result_add_authres:

@@ -21,6 +21,16 @@ GPtrArray *bimi_caution__tokens(const char *text, gsize len, gboolean skeleton_f
                                 GError **error);
 
 /**
+ * bimi_caution__token_is_unspaced:
+ * @token: a token of bimi_caution__tokens() (UTF-8, NUL-terminated)
+ *
+ * Returns: TRUE when the token's first character belongs to a script written without spaces
+ *   between words (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar): ICU's dictionary cut it,
+ *   and may cut the same name differently in another text.
+ */
+gboolean bimi_caution__token_is_unspaced(const char *token);
+
+/**
  * bimi_caution__edit_distance:
  * @a, @b: code points; @alen, @blen: their counts
  * @max: the largest distance of interest

@@ -19,7 +19,9 @@
 #include "engine/limits.h"
 
 #include <string.h>
+#include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
@@ -166,6 +168,81 @@ symbols_to_spaces(U16 *u)
   }
 }
 
+/* Whether @c belongs to a script written without spaces between words, which ICU's word break
+ * iterator segments with its dictionaries (UAX #29 §6.3 leaves them to the implementation). */
+static gboolean
+is_unspaced_script(UChar32 c)
+{
+  UErrorCode status = U_ZERO_ERROR;
+
+  switch (uscript_getScript(c, &status)) {
+  case USCRIPT_HAN:
+  case USCRIPT_HIRAGANA:
+  case USCRIPT_KATAKANA:
+  case USCRIPT_THAI:
+  case USCRIPT_LAO:
+  case USCRIPT_KHMER:
+  case USCRIPT_MYANMAR:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+gboolean
+bimi_caution__token_is_unspaced(const char *token)
+{
+  g_return_val_if_fail(token != NULL, FALSE);
+  return *token != '\0' && is_unspaced_script((UChar32) g_utf8_get_char(token));
+}
+
+/* Words of scripts written without spaces become tokens: a space goes wherever ICU's word break
+ * iterator (dictionary-based for Japanese, Chinese, Thai...) puts a boundary between two word
+ * characters, so "三井住友カードのお知らせ" reads as 三井 住友 カード の お知らせ and can contain the
+ * brand 三井 住友 カード as a whole token sequence. Text without such a script is left as it is.
+ * At most doubles the length (BIMI_CAUTION_MAX_TEXT_BYTES UTF-16 units in, far below
+ * BIMI_CAUTION_MAX_NORMALIZED_UNITS out). */
+static gboolean
+segment_words(U16 *u, GError **error)
+{
+  UErrorCode status = U_ZERO_ERROR;
+  UBreakIterator *bi;
+  gboolean unspaced = FALSE;
+  UChar *out;
+  int32_t n = 0, from = 0;
+
+  for (int32_t i = 0; i < u->len && !unspaced;) {
+    UChar32 c;
+    U16_NEXT(u->s, i, u->len, c);
+    unspaced = is_unspaced_script(c);
+  }
+  if (!unspaced)
+    return TRUE;
+  bi = ubrk_open(UBRK_WORD, "ja", u->s, u->len, &status);
+  if (U_FAILURE(status)) {
+    g_set_error(error, BIMI_CAUTION_ERROR, BIMI_CAUTION_ERROR_INPUT, "word break: %s", u_errorName(status));
+    return FALSE;
+  }
+  out = g_new(UChar, (gsize) u->len * 2 + 1);
+  for (int32_t b = ubrk_next(bi); b != UBRK_DONE; b = ubrk_next(bi)) {
+    UChar32 before, after = 0;
+    int32_t k = b;
+    memcpy(out + n, u->s + from, (gsize) (b - from) * sizeof(UChar));
+    n += b - from;
+    from = b;
+    U16_PREV(u->s, 0, k, before);
+    if (b < u->len)
+      U16_GET(u->s, 0, b, u->len, after);
+    if (b < u->len && (is_word_char(before) || (U_GET_GC_MASK(before) & U_GC_MN_MASK)) && is_word_char(after))
+      out[n++] = 0x20;
+  }
+  ubrk_close(bi);
+  g_free(u->s);
+  u->s = out;
+  u->len = n;
+  return TRUE;
+}
+
 /* The common pipeline: [NFKC, skeleton,] (fold, skeleton) twice, fold, NFD. */
 static gboolean
 normalize(U16 *u, gboolean skeleton_first, guint *out_chars, GError **error)
@@ -210,7 +287,7 @@ bimi_caution__tokens(const char *text, gsize len, gboolean skeleton_first, guint
   if (!from_utf8(text != NULL ? text : "", len, BIMI_CAUTION_MAX_TEXT_BYTES, &u, error))
     return NULL;
   symbols_to_spaces(&u);
-  if (!normalize(&u, skeleton_first, out_chars, error)) {
+  if (!segment_words(&u, error) || !normalize(&u, skeleton_first, out_chars, error)) {
     u16_clear(&u);
     return NULL;
   }

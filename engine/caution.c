@@ -69,6 +69,7 @@ struct _BimiCautionSet {
   GHashTable *by_length;   /* skeleton length in code points -> GPtrArray of DomainRef* (the edit distance's
                             * candidates: only lengths within max_edit_distance can be that close) */
   GHashTable *stop;        /* stop phrases, skeleton tokens joined by ' ' */
+  gsize longest_joined;    /* bytes of the longest NameSeq.joined: bounds match_unspaced_runs */
 };
 
 static void
@@ -290,6 +291,7 @@ bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GErro
       if (s == NULL)
         continue;
       g_ptr_array_add(e->names, s);
+      set->longest_joined = MAX(set->longest_joined, strlen(s->joined));
       ref = g_new(NameRef, 1);
       *ref = (NameRef) { e, s };
       index_add(set->first_token, s->tokens[0], ref);
@@ -401,6 +403,38 @@ match_tokens(const BimiCautionSet *set, GPtrArray *tokens, GHashTable *found, gu
     refs = g_hash_table_lookup(set->joined, t);
     for (guint r = 0; refs != NULL && r < refs->len; r++)
       note(found, ((const NameRef *) g_ptr_array_index(refs, r))->entry, signal);
+  }
+}
+
+/* Consecutive tokens of scripts written without spaces, written together, compared with every
+ * name's joined form: ICU's dictionary cuts an unknown katakana name differently inside a longer
+ * text ("アクメ ロケ ッ ツ サポート") than alone ("アクメロケッツ"), so the name is found when a run of
+ * whole tokens spells it. Latin tokens are never joined (the whole-token rule stays as it is). */
+static void
+match_unspaced_runs(const BimiCautionSet *set, GPtrArray *tokens, GHashTable *found, guint signal)
+{
+  g_autoptr(GString) cat = g_string_new(NULL);
+
+  for (guint i = 0; tokens != NULL && i < tokens->len; i++) {
+    if (!bimi_caution__token_is_unspaced(g_ptr_array_index(tokens, i)))
+      continue;
+    g_string_assign(cat, g_ptr_array_index(tokens, i));
+    for (guint j = i + 1; j < tokens->len; j++) {
+      const char *t = g_ptr_array_index(tokens, j);
+      GPtrArray *refs;
+      if (!bimi_caution__token_is_unspaced(t) || cat->len + strlen(t) > set->longest_joined)
+        break;
+      g_string_append(cat, t);
+      refs = g_hash_table_lookup(set->joined, cat->str);
+      for (guint r = 0; refs != NULL && r < refs->len; r++)
+        note(found, ((const NameRef *) g_ptr_array_index(refs, r))->entry, signal);
+      refs = g_hash_table_lookup(set->first_token, cat->str);
+      for (guint r = 0; refs != NULL && r < refs->len; r++) {
+        const NameRef *ref = g_ptr_array_index(refs, r);
+        if (ref->seq->n == 1)
+          note(found, ref->entry, signal);
+      }
+    }
   }
 }
 
@@ -522,6 +556,7 @@ bimi_caution_check(const BimiCautionSet *set, const char *display_name, const ch
     for (int pass = 0; pass < 2; pass++) {
       g_autoptr(GPtrArray) tokens = bimi_caution__tokens(display_name, len, pass == 1, NULL, NULL);
       match_tokens(set, tokens, found, BIMI_CAUTION_SIGNAL_DISPLAY_NAME);
+      match_unspaced_runs(set, tokens, found, BIMI_CAUTION_SIGNAL_DISPLAY_NAME);
     }
   }
   if (author_domain != NULL && *author_domain != '\0')

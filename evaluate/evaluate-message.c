@@ -475,11 +475,7 @@ bimi_evaluator_evaluate_with_consent(BimiEvaluator *ev, GBytes *message, const B
   if (run.bimi == NULL) {
     /* the resolver refused a name derived from the message: a result, not our failure */
     run.bimi = bimi_bimi_result_new();
-    run.bimi->code = BIMI_BIMI_RESULT_FAIL;
-    g_free(run.bimi->reason_code);
-    run.bimi->reason_code = g_strdup("invalid-record");
-    g_free(run.bimi->reason);
-    run.bimi->reason = g_strdup(local->message);
+    bimi_bimi_result_set(run.bimi, BIMI_BIMI_RESULT_FAIL, BIMI_BIMI_REASON_INVALID_RECORD, local->message);
     g_clear_error(&local);
   }
   bimi_evaluate__run_evidence(ev, &run, now);

@@ -31,8 +31,8 @@ G_BEGIN_DECLS
 struct _BimiEvaluator {
   gatomicrefcount ref;
   BimiConfig *config;
-  char *authserv_id;           /**< of the A-R written and trusted: [auth] authserv_id, else the host name (read once,
-                                *   when the evaluator is built: the pipeline reads no host name) */
+  char *authserv_id;           /**< of the A-R written and trusted: [auth] authserv_id, else the host name the
+                                *   caller gave bimi_evaluator_new() (the pipeline reads no host name) */
   BimiDnsResolver *resolver;
   BimiDkimKeyCache *dkim_keys; /**< decoded DKIM/ARC keys by name, for their TTL (issue 21) */
   BimiFetcher *fetcher;

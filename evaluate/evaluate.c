@@ -236,7 +236,7 @@ setup_failed(BimiEvaluator *ev, GError **error, const char *component, GError *c
 }
 
 BimiEvaluator *
-bimi_evaluator_new(BimiConfig *config, GError **error)
+bimi_evaluator_new(BimiConfig *config, const char *host_name, GError **error)
 {
   BimiEvaluator *ev;
   BimiDnsConfig dns = { 0 };
@@ -251,7 +251,7 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   ev = g_new0(BimiEvaluator, 1);
   g_atomic_ref_count_init(&ev->ref);
   ev->config = bimi_config_ref(config);
-  ev->authserv_id = g_strdup(config->auth_authserv_id != NULL ? config->auth_authserv_id : g_get_host_name());
+  ev->authserv_id = g_strdup(config->auth_authserv_id != NULL ? config->auth_authserv_id : host_name);
   g_mutex_init(&ev->counters_lock);
   ev->counters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   g_mutex_init(&ev->brands_lock);
@@ -259,6 +259,12 @@ bimi_evaluator_new(BimiConfig *config, GError **error)
   bimi_evaluate__logo_init(ev);
   bimi_evaluate__verdict_memo_init(ev);
   (void) bimi_evaluate_error_quark();
+  if (ev->authserv_id == NULL || ev->authserv_id[0] == '\0') {
+    g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_SETUP,
+                "[auth] authserv_id: empty, and the caller gave no host name to use instead");
+    bimi_evaluator_unref(ev);
+    return NULL;
+  }
 
   if (!bimi_svg_init(&local))
     return setup_failed(ev, error, "[svg]", local);
@@ -615,17 +621,6 @@ set_decision(BimiEvaluateRun *run, BimiDecisionKind kind, BimiDecisionReason rea
   run->temperror = reason == BIMI_DECISION_REASON_TEMPERROR;
 }
 
-static gboolean
-is_from_code(const char *code)
-{
-  static const char *const codes[] = { "no-from", "multiple-from-fields", "multiple-from-mailboxes", "from-invalid",
-                                       "from-no-domain" };
-  for (gsize i = 0; code != NULL && i < G_N_ELEMENTS(codes); i++)
-    if (strcmp(code, codes[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* The verdict's detail as an A-R reason: '"' and '\\' become "'" and '/', so
  * the quoted-string needs no quoted-pair (RFC 5322 §3.2.4), which some
  * readers (python3-authres) keep escaped instead of unquoting. (transfer full) */
@@ -652,6 +647,7 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
   BimiEvaluateVerdict *v = run->verdict;
   BimiBimiResult *r = run->bimi;
   BimiDecisionReason reason;
+  g_autofree char *comment = NULL;
 
   r->authority = v->authority;
   switch (v->kind) {
@@ -675,17 +671,14 @@ decide_verdict(BimiEvaluator *ev, BimiEvaluateRun *run)
   }
   reason = v->reason;
   set_decision(run, BIMI_DECISION_NONE, reason);
+  comment = authres_reason(v->detail);
   if (v->temperror) {
-    r->code = BIMI_BIMI_RESULT_TEMPERROR;
-    g_free(r->reason_code);
-    r->reason_code = g_strdup("fetch-temperror");
-    g_free(r->reason);
-    r->reason = authres_reason(v->detail);
+    bimi_bimi_result_set(r, BIMI_BIMI_RESULT_TEMPERROR, BIMI_BIMI_REASON_FETCH_TEMPERROR, comment);
   } else {
     gboolean indicator = reason == BIMI_DECISION_REASON_SVG_INVALID || reason == BIMI_DECISION_REASON_LOGO_FETCH_FAILED ||
                          reason == BIMI_DECISION_REASON_SVG_UNRENDERABLE;
-    g_autofree char *comment = authres_reason(v->detail);
-    bimi_bimi_result_set_fail(r, indicator ? "indicator" : "evidence", comment);
+    bimi_bimi_result_set(r, BIMI_BIMI_RESULT_FAIL, indicator ? BIMI_BIMI_REASON_INDICATOR : BIMI_BIMI_REASON_EVIDENCE,
+                         comment);
   }
 }
 
@@ -697,7 +690,7 @@ bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_ov
   const BimiBimiResult *r = run->bimi;
   guint ttl = c->cache_max_ttl;
 
-  if (d->author_domain == NULL || is_from_code(r->reason_code)) {
+  if (d->author_domain == NULL || bimi_bimi_reason_is_from(r->reason_id)) {
     set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_NO_FROM);
   } else if (d->result == BIMI_DMARC_RESULT_TEMPERROR && !dmarc_overridden) {
     set_decision(run, BIMI_DECISION_NONE, BIMI_DECISION_REASON_TEMPERROR);
@@ -710,8 +703,8 @@ bimi_evaluate__decide(BimiEvaluator *ev, BimiEvaluateRun *run, gboolean dmarc_ov
   } else if (r->code == BIMI_BIMI_RESULT_SKIPPED) {
     /* what is left of skipped: the enforcement gate (spec §4 steps 7–9) */
     set_decision(run, BIMI_DECISION_NONE,
-                 g_strcmp0(r->reason_code, "dmarc-temperror") == 0 ? BIMI_DECISION_REASON_TEMPERROR
-                                                                   : BIMI_DECISION_REASON_DMARC_NOT_ENFORCING);
+                 r->reason_id == BIMI_BIMI_REASON_DMARC_TEMPERROR ? BIMI_DECISION_REASON_TEMPERROR
+                                                                 : BIMI_DECISION_REASON_DMARC_NOT_ENFORCING);
   } else if (run->rdns != NULL && c->policy_require_fcrdns && run->rdns->result != BIMI_RDNS_RESULT_PASS) {
     set_decision(run, BIMI_DECISION_NONE,
                  run->rdns->result == BIMI_RDNS_RESULT_TEMPERROR ? BIMI_DECISION_REASON_TEMPERROR
@@ -951,12 +944,8 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
   if (d->result == BIMI_DMARC_RESULT_PASS) {
     r->gate = bimi_bimi_dmarc_gate(NULL, d);
-    if (r->gate->temperror || !r->gate->ok) {
-      r->code = r->gate->temperror ? BIMI_BIMI_RESULT_TEMPERROR : BIMI_BIMI_RESULT_SKIPPED;
-      g_free(r->reason_code);
-      r->reason_code = g_strdup(r->gate->reason_code);
-      g_free(r->reason);
-      r->reason = g_strdup(r->gate->reason);
+    if (bimi_bimi_result_apply_gate(r)) {
+      /* the gate refused: r holds its outcome */
     } else if (!bimi_bimi_discover(ev->resolver, selector, domain, r->org_domain, NULL, r, &local)) {
       r->code = BIMI_BIMI_RESULT_FAIL;
       g_free(r->reason);

@@ -184,14 +184,19 @@ typedef struct _BimiEvaluator BimiEvaluator;
 /**
  * bimi_evaluator_new:
  * @config: (transfer none): referenced for the evaluator's life
- * @error: BIMI_EVALUATE_ERROR_SETUP naming the component ([dns], [fetch], [trust], [cache], [render])
+ * @host_name: (nullable) (transfer none): the machine's host name, given by the caller (the library reads
+ *   no host name, as it reads no clock: STYLE §7): the authserv-id (RFC 8601 §2.5) of the
+ *   Authentication-Results written and trusted when [auth] authserv_id is empty; copied. Ignored when
+ *   authserv_id is set.
+ * @error: BIMI_EVALUATE_ERROR_SETUP naming the component ([auth] when authserv_id is empty and @host_name
+ *   is NULL or empty; [dns], [fetch], [trust], [cache], [render])
  *
  * Builds the resolver, fetcher, trust store, record cache, logo store (creating
  * [cache] dir) and render pool (started lazily) from @config.
  *
  * Returns: (transfer full): the evaluator, or NULL with @error set.
  */
-BimiEvaluator *bimi_evaluator_new(BimiConfig *config, GError **error);
+BimiEvaluator *bimi_evaluator_new(BimiConfig *config, const char *host_name, GError **error);
 
 /**
  * bimi_evaluator_check_config:

@@ -145,7 +145,7 @@ main(int argc, char **argv)
   for (guint i = 0; warnings[i] != NULL; i++)
     g_warning("%s: %s", config_path, warnings[i]);
 
-  g_autoptr(BimiEvaluator) evaluator = bimi_evaluator_new(config, &error);
+  g_autoptr(BimiEvaluator) evaluator = bimi_evaluator_new(config, g_get_host_name(), &error);
   if (evaluator == NULL) {
     g_critical("%s", error->message);
     return 1;

@@ -746,7 +746,7 @@ reload_once(BimiFcgiServer *s)
   }
   if (g_strcmp0(config->server_listen, s->listen_spec) != 0 || config->server_threads != s->n_workers)
     g_warning("reload: [server] listen and threads take effect at the next restart only");
-  g_autoptr(BimiEvaluator) fresh = bimi_evaluator_new(config, &error);
+  g_autoptr(BimiEvaluator) fresh = bimi_evaluator_new(config, g_get_host_name(), &error);
   if (fresh == NULL) {
     g_warning("reload: %s; keeping the running configuration", error->message);
     return FALSE;

@@ -56,7 +56,7 @@ setup(void)
   config = bimi_config_new_from_data(text, strlen(text), "fuzz", &error);
   if (config == NULL)
     abort();
-  evaluator = bimi_evaluator_new(config, &error);
+  evaluator = bimi_evaluator_new(config, "mx.fuzz.test", &error);
   if (evaluator == NULL) {
     fprintf(stderr, "fuzz-evaluate-message: %s (run from the repository root)\n", error->message);
     abort();

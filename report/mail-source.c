@@ -42,6 +42,7 @@ typedef struct {
   guint64 line;         /* lines consumed */
   guint messages;
   gboolean started;     /* a From_ line was seen */
+  guint64 consumed;     /* bytes of the stream consumed (From_ lines and separators included) */
 } Source;
 
 struct BimiMailSource {
@@ -49,6 +50,7 @@ struct BimiMailSource {
   char *root;           /* the path given, when it is a single file */
   gboolean root_done;
   guint64 count;
+  guint64 bytes;        /* input bytes of the items returned and of the mbox sources finished */
 };
 
 void
@@ -92,6 +94,18 @@ guint64
 bimi_mail_source_count(const BimiMailSource *mb)
 {
   return mb->count;
+}
+
+guint64
+bimi_mail_source_bytes(const BimiMailSource *mb)
+{
+  guint64 n = mb->bytes;
+
+  for (guint i = 0; i < mb->stack->len; i++) {
+    const Source *s = g_ptr_array_index(mb->stack, i);
+    n += s->consumed;
+  }
+  return n;
 }
 
 static BimiMailSourceItem *
@@ -311,6 +325,7 @@ mbox_next(BimiMailSource *mb, Source *s, BimiMailSourceItem **item_out, GError *
     if (nl != NULL)
       s->line++;
     s->at_line_start = nl != NULL;
+    s->consumed += len;
     g_byte_array_remove_range(s->buf, 0, (guint) len);
   }
   if (!have)
@@ -368,6 +383,7 @@ open_file(BimiMailSource *mb, const char *path, BimiMailSourceItemKind kind)
     return NULL;
   }
   item = item_new(kind, g_strdup(path));
+  mb->bytes += size > 0 ? (guint64) size : 0; /* read or skipped: the progress moves on */
   if (size < 0 || (guint64) size > BIMI_MAIL_SOURCE_MAX_ITEM_BYTES) {
     item->error = g_error_new(BIMI_MAIL_SOURCE_ERROR, BIMI_MAIL_SOURCE_ERROR_LIMIT,
                               "file of %" G_GOFFSET_FORMAT " bytes is larger than %u (BIMI_MAIL_SOURCE_MAX_ITEM_BYTES): skipped",
@@ -423,6 +439,7 @@ bimi_mail_source_next(BimiMailSource *mb, BimiMailSourceItem **item_out, GError 
         *item_out = item;
         return TRUE;
       }
+      mb->bytes += s->consumed;
       g_ptr_array_remove_index(mb->stack, mb->stack->len - 1);
       continue;
     }

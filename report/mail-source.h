@@ -83,6 +83,16 @@ gboolean bimi_mail_source_next(BimiMailSource *mailbox, BimiMailSourceItem **ite
 /** Items returned so far (messages and files, skipped ones included). */
 guint64 bimi_mail_source_count(const BimiMailSource *mailbox);
 
+/**
+ * bimi_mail_source_bytes:
+ * @mailbox: the reader
+ *
+ * Returns: bytes of input read so far: the files returned as items (skipped ones by their size)
+ *   and what the mbox parser consumed, From_ lines included; at the end, the sum of the sizes
+ *   of the files read (the progress of a survey over mbox files).
+ */
+guint64 bimi_mail_source_bytes(const BimiMailSource *mailbox);
+
 void bimi_mail_source_free(BimiMailSource *mailbox);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiMailSource, bimi_mail_source_free)
 

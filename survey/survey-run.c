@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <gmime/gmime.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "engine/limits.h"
 #include "engine/received.h"
@@ -242,6 +244,9 @@ typedef struct {
   Shared *sh;
   guint64 seq;
   guint64 total;        /* known beforehand, or 0 */
+  guint64 bytes_total;  /* the input files' sizes, or 0 */
+  guint64 bytes_before; /* bytes read from the sources finished */
+  BimiMailSource *current; /* the source being read, or NULL */
   gint64 started;       /* monotonic, microseconds */
   gint64 last_progress; /* monotonic, microseconds */
 } Reader;
@@ -258,14 +263,20 @@ maybe_progress(Reader *r, gboolean force)
 {
   const BimiSurveyRunOptions *o = r->sh->o;
   gint64 now = g_get_monotonic_time();
-  guint64 done;
+  BimiSurveyProgress p = { 0 };
 
   if (o->progress == NULL || (!force && now - r->last_progress < BIMI_SURVEY_PROGRESS_MS * 1000))
     return;
   r->last_progress = now;
-  done = r->sh->done;
+  p.done = r->sh->done;
+  p.total = r->total;
+  if (r->bytes_total > 0) {
+    p.bytes_total = r->bytes_total;
+    p.bytes_read = r->bytes_before + (r->current != NULL ? bimi_mail_source_bytes(r->current) : 0);
+  }
+  p.elapsed = elapsed_s(r);
   g_mutex_unlock(&r->sh->lock);
-  o->progress(done, r->total, elapsed_s(r), o->progress_data);
+  o->progress(&p, o->progress_data);
   g_mutex_lock(&r->sh->lock);
 }
 
@@ -313,16 +324,19 @@ push_error(Reader *r, const char *where, const GError *error)
 static void
 read_source(Reader *r, BimiMailSource *source, const char *path)
 {
+  r->current = source;
   for (;;) {
     BimiMailSourceItem *item = NULL;
     g_autoptr(GError) error = NULL;
     if (!bimi_mail_source_next(source, &item, &error)) {
       if (error != NULL)
         push_error(r, path, error);
-      return;
+      break;
     }
     push(r, item);
   }
+  r->bytes_before += bimi_mail_source_bytes(source);
+  r->current = NULL;
 }
 
 static void
@@ -392,8 +406,9 @@ bimi_survey_run(const BimiSurveyRunOptions *o, BimiSurveyRunResult *out, GError 
   Reader r = { 0 };
   g_autoptr(GPtrArray) threads = NULL;
   BimiConfig *config = bimi_evaluator_get_config(o->evaluator);
-  gboolean all_maildirs = TRUE;
+  gboolean all_maildirs = TRUE, all_files = TRUE;
   gint64 total = 0;
+  guint64 bytes_total = 0;
 
   memset(out, 0, sizeof *out);
   if (o->jobs < 1 || o->jobs > BIMI_SURVEY_MAX_JOBS) {
@@ -404,7 +419,7 @@ bimi_survey_run(const BimiSurveyRunOptions *o, BimiSurveyRunResult *out, GError 
   /* Every INPUT opens before the first message is read: a typo fails at once, not after hours. */
   for (guint i = 0; o->inputs[i] != NULL; i++) {
     if (strcmp(o->inputs[i], "-") == 0) {
-      all_maildirs = FALSE;
+      all_maildirs = all_files = FALSE;
       continue;
     }
     if (!g_file_test(o->inputs[i], G_FILE_TEST_EXISTS)) {
@@ -426,6 +441,14 @@ bimi_survey_run(const BimiSurveyRunOptions *o, BimiSurveyRunResult *out, GError 
       else
         total += n;
     }
+    if (all_files && o->progress != NULL) {
+      /* mbox files or single messages: the share of bytes read gives the ETA */
+      GStatBuf st;
+      if (g_stat(o->inputs[i], &st) == 0 && S_ISREG(st.st_mode))
+        bytes_total += (guint64) st.st_size;
+      else
+        all_files = FALSE;
+    }
   }
 
   g_mime_init(); /* the date parser's tables; idempotent (report/ingest-mime calls it too) */
@@ -439,6 +462,7 @@ bimi_survey_run(const BimiSurveyRunOptions *o, BimiSurveyRunResult *out, GError 
   g_queue_init(&sh.queue);
   r.sh = &sh;
   r.total = all_maildirs && o->progress != NULL ? (guint64) total : 0;
+  r.bytes_total = all_files && o->progress != NULL ? bytes_total : 0;
   r.started = g_get_monotonic_time();
   r.last_progress = r.started;
 

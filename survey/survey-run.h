@@ -30,15 +30,23 @@ typedef enum {
   BIMI_SURVEY_ERROR_ARGUMENT,  /**< a bad option value (--bin, --jobs, --from/--to); the message names it */
 } BimiSurveyError;
 
+/** Where a survey run is. */
+typedef struct {
+  guint64 done;        /**< messages finished (evaluated, malformed or left out) */
+  guint64 total;       /**< messages in the input when known beforehand (every INPUT a Maildir), else 0 */
+  guint64 bytes_read;  /**< bytes of input read (every INPUT a file: mbox or one message), else 0 */
+  guint64 bytes_total; /**< the sizes of those files at the start, else 0 */
+  double elapsed;      /**< seconds since the start (monotonic clock) */
+} BimiSurveyProgress;
+
 /**
  * BimiSurveyProgressFunc:
- * @done: messages finished (evaluated, malformed or left out)
- * @total: messages in the input when known beforehand (every INPUT a Maildir), else 0
- * @elapsed: seconds since the start (monotonic clock)
+ * @progress: (transfer none): where the run is; @total or @bytes_total (or neither: INPUT "-",
+ *   other directories, a mix) gives the share done
  *
  * Called on the reading thread about every BIMI_SURVEY_PROGRESS_MS and once at the end.
  */
-typedef void (*BimiSurveyProgressFunc)(guint64 done, guint64 total, double elapsed, gpointer user_data);
+typedef void (*BimiSurveyProgressFunc)(const BimiSurveyProgress *progress, gpointer user_data);
 
 /** Milliseconds between two progress calls. */
 #define BIMI_SURVEY_PROGRESS_MS 250

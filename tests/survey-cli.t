@@ -4,7 +4,9 @@
 # every table, per 6-hour bin and in total, in the text tables, in --json and in --csv, worked out by hand
 # from the cases of the generator; the malformed messages listed, exit 0; INPUT "-" (paths on stdin),
 # --jobs 1 = --jobs 2, --from/--to, --bin, --report-db, --charts (three PNGs of the chart size, drawn in
-# the legend's colours), nothing on stderr on a pipe, usage errors. TAP, run by make check.
+# the legend's colours), nothing on stderr on a pipe, the same counts from an mbox, the progress on a
+# pseudo-terminal (Maildir: count/total; mbox: the share of bytes read; "-": count and rate), usage
+# errors. TAP, run by make check.
 import csv
 import io
 import json
@@ -254,6 +256,60 @@ rc, out, err = survey("--json", "--jobs", "2", "-", stdin=os.path.join(T, "missi
 jm = json.loads(out) if rc == 0 else {}
 ok(rc == 0 and jm["messages"]["malformed"] == 1 and "missing" in jm["malformed"][0]["file"],
    "a path on stdin that cannot be opened is listed as malformed, the run goes on", out + err)
+
+# ---- an mbox file, the progress on a terminal --------------------------------------------------------
+# The same messages as one mbox (RFC 4155 From_ lines, mboxrd quoting): the same counts, the malformed
+# named by message and line.
+MBOX = os.path.join(T, "survey.mbox")
+with open(MBOX, "wb") as mbox:
+    for d in ("new", "cur"):
+        for name in sorted(os.listdir(os.path.join(MAILDIR, d))):
+            with open(os.path.join(MAILDIR, d, name), "rb") as f:
+                data = re.sub(rb"(?m)^(>*From )", rb">\1", f.read())
+            mbox.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n" + data + (b"" if data.endswith(b"\n") else b"\n")
+                       + b"\n")
+rc, out, err = survey("--json", MBOX)
+jb = json.loads(out) if rc == 0 else {}
+ok(rc == 0 and jb.get("total") == js["total"] and jb.get("bins") == js["bins"]
+   and jb["messages"]["malformed"] == 2 and all(re.search(r"survey\.mbox, message \d+ \(line \d+\)", m["file"])
+                                                 for m in jb["malformed"]),
+   "an mbox of the same messages: the same counts, the malformed named by message and line", out[-2000:] + err)
+
+
+def survey_tty(*args):
+    """bimi survey with stderr on a pseudo-terminal: (exit, stdout, what the terminal showed)."""
+    import pty
+    master, slave = pty.openpty()
+    with tempfile.TemporaryFile() as stdout:
+        p = subprocess.Popen(BASE + list(args), stdout=stdout, stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the last writer closed the terminal
+                break
+            if not data:
+                break
+            shown += data
+        p.wait()
+        os.close(master)
+        stdout.seek(0)
+        return p.returncode, stdout.read().decode(), shown.decode(errors="replace")
+
+
+# The last progress line (drawn with \r) is the end of the run: every message, every byte.
+rc, out, shown = survey_tty("--json", MAILDIR)
+last = shown.replace("\r\n", "\n").split("\r")[-2] if "\r" in shown else shown
+ok(rc == 0 and re.search(r"\[#{30}\] 17/17 +\d+ msg/s +ETA 0:00", last) is not None,
+   "on a terminal, a Maildir: the bar, count/total, rate and ETA (last: %r)" % last.strip(), shown[-500:])
+rc, out, shown = survey_tty("--json", MBOX)
+last = shown.replace("\r\n", "\n").split("\r")[-2] if "\r" in shown else shown
+ok(rc == 0 and re.search(r"\[#{30}\] 17 messages +100 % +\d+ msg/s +ETA 0:00", last) is not None,
+   "on a terminal, an mbox: the bar and the share of bytes read, rate and ETA (last: %r)" % last.strip(), shown[-500:])
+rc, out, shown = survey_tty("--json", "-")
+ok(rc == 0 and re.search(r"^\r?0 messages +0 msg/s", shown.split("\n")[0]) is not None,
+   "on a terminal, INPUT - (nothing known beforehand): the count and the rate only", shown[-500:])
 
 # ---- --from / --to, --bin ------------------------------------------------------------------------
 rc, out, err = survey("--json", "--from", "2026-03-02T06:00:00Z", "--to", "2026-03-02T12:00:00Z", MAILDIR)

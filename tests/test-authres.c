@@ -86,117 +86,119 @@ assert_roundtrip(const BimiAuthres *ar)
 
 /* ---- RFC 8601 Appendix B ------------------------------------------------ */
 
-/* B.2: service provided, no authentication done. */
+/* The examples of RFC 8601 Appendix B as data: each field, what it parses to,
+ * and (when the RFC's text is not already canonical) what it is written back as.
+ * Every field also makes the write → parse → equal round trip. */
+typedef struct {
+  const char *ptype, *name, *value;
+} PropCase;
+
+typedef struct {
+  const char *method;
+  int version;
+  const char *result, *reason;
+  PropCase props[2];  /* ptype NULL ends */
+} ResultCase;
+
+typedef struct {
+  const char *field;
+  const char *authserv_id;
+  int version;
+  guint n_results;
+  ResultCase results[2];
+  const char *written;  /* bimi_authres_to_string(), or NULL: not asserted */
+} FieldCase;
+
+typedef struct {
+  const char *path;
+  FieldCase fields[2];  /* field NULL ends */
+} AppendixBCase;
+
+static const AppendixBCase appendix_b[] = {
+  /* B.2: service provided, no authentication done. */
+  { "/authres/rfc8601/b2-none",
+    { { "Authentication-Results: example.org 1; none", "example.org", 1, 0, { { 0 } }, "example.org 1; none" } } },
+  /* B.3: service provided, authentication done. */
+  { "/authres/rfc8601/b3-spf",
+    { { "Authentication-Results: example.com;\r\n"
+        "          spf=pass smtp.mailfrom=example.net",
+        "example.com", -1, 1, { { "spf", -1, "pass", NULL, { { "smtp", "mailfrom", "example.net" } } } }, NULL } } },
+  /* B.4: several authentications done, single MTA (two fields). */
+  { "/authres/rfc8601/b4-single-mta",
+    { { "Authentication-Results: example.com;\r\n"
+        "          auth=pass (cram-md5) smtp.auth=sender@example.net;\r\n"
+        "          spf=pass smtp.mailfrom=example.net",
+        "example.com", -1, 2,
+        { { "auth", -1, "pass", NULL, { { "smtp", "auth", "sender@example.net" } } },
+          { "spf", -1, "pass", NULL, { { "smtp", "mailfrom", "example.net" } } } }, NULL },
+      { "Authentication-Results: example.com; iprev=pass\r\n"
+        "          policy.iprev=192.0.2.200",
+        "example.com", -1, 1, { { "iprev", -1, "pass", NULL, { { "policy", "iprev", "192.0.2.200" } } } }, NULL } } },
+  /* B.5: several authentications done, different MTAs. */
+  { "/authres/rfc8601/b5-different-mtas",
+    { { "Authentication-Results: example.com;\r\n"
+        "          dkim=pass (good signature) header.d=example.com",
+        "example.com", -1, 1, { { "dkim", -1, "pass", NULL, { { "header", "d", "example.com" } } } }, NULL },
+      { "Authentication-Results: example.com;\r\n"
+        "          auth=pass (cram-md5) smtp.auth=sender@example.com;\r\n"
+        "          spf=fail smtp.mailfrom=example.com",
+        "example.com", -1, 2,
+        { { "auth", -1, "pass", NULL, { { "smtp", "auth", "sender@example.com" } } },
+          { "spf", -1, "fail", NULL, { { "smtp", "mailfrom", "example.com" } } } }, NULL } } },
+  /* B.6: multi-tiered authentication, reason= and header.i=@domain. */
+  { "/authres/rfc8601/b6-multi-tiered",
+    { { "Authentication-Results: example.com;\r\n"
+        "      dkim=pass reason=\"good signature\"\r\n"
+        "        header.i=@mail-router.example.net;\r\n"
+        "      dkim=fail reason=\"bad signature\"\r\n"
+        "        header.i=@newyork.example.com",
+        "example.com", -1, 2,
+        { { "dkim", -1, "pass", "good signature", { { "header", "i", "@mail-router.example.net" } } },
+          { "dkim", -1, "fail", "bad signature", { { "header", "i", "@newyork.example.com" } } } },
+        "example.com; dkim=pass reason=\"good signature\" header.i=@mail-router.example.net; "
+        "dkim=fail reason=\"bad signature\" header.i=@newyork.example.com" },
+      { "Authentication-Results: example.net;\r\n"
+        "      dkim=pass (good signature) header.i=@newyork.example.com",
+        "example.net", -1, 1, { { "dkim", -1, "pass", NULL, { { "header", "i", "@newyork.example.com" } } } },
+        NULL } } },
+  /* B.7: comment-heavy example: comments between every token. */
+  { "/authres/rfc8601/b7-comment-heavy",
+    { { "Authentication-Results: foo.example.net (foobar) 1 (baz);\r\n"
+        "    dkim (Because I like it) / 1 (One yay) = (wait for it) fail\r\n"
+        "      policy (A dot can go here) . (like that) expired\r\n"
+        "      (this surprised me) = (as I wasn't expecting it) 1362471462",
+        "foo.example.net", 1, 1, { { "dkim", 1, "fail", NULL, { { "policy", "expired", "1362471462" } } } },
+        "foo.example.net 1; dkim/1=fail policy.expired=1362471462" } } },
+};
+
 static void
-test_rfc8601_b2(void)
+test_appendix_b(gconstpointer data)
 {
-  g_autoptr(BimiAuthres) ar = parse_field_ok("Authentication-Results: example.org 1; none");
-  g_assert_cmpstr(ar->authserv_id, ==, "example.org");
-  g_assert_cmpint(ar->version, ==, 1);
-  g_assert_cmpuint(ar->results->len, ==, 0);
-  assert_roundtrip(ar);
-  g_autofree char *s = bimi_authres_to_string(ar);
-  g_assert_cmpstr(s, ==, "example.org 1; none");
-}
+  const AppendixBCase *c = data;
 
-/* B.3: service provided, authentication done. */
-static void
-test_rfc8601_b3(void)
-{
-  g_autoptr(BimiAuthres) ar = parse_field_ok("Authentication-Results: example.com;\r\n"
-                                             "          spf=pass smtp.mailfrom=example.net");
-  g_assert_cmpstr(ar->authserv_id, ==, "example.com");
-  g_assert_cmpint(ar->version, ==, -1);
-  g_assert_cmpuint(ar->results->len, ==, 1);
-  assert_result(result_at(ar, 0), "spf", -1, "pass", NULL, 1);
-  assert_prop(result_at(ar, 0), 0, "smtp", "mailfrom", "example.net");
-  assert_roundtrip(ar);
-}
+  for (guint f = 0; f < G_N_ELEMENTS(c->fields) && c->fields[f].field != NULL; f++) {
+    const FieldCase *fc = &c->fields[f];
+    g_autoptr(BimiAuthres) ar = parse_field_ok(fc->field);
 
-/* B.4: several authentications done, single MTA (two fields). */
-static void
-test_rfc8601_b4(void)
-{
-  g_autoptr(BimiAuthres) a = parse_field_ok("Authentication-Results: example.com;\r\n"
-                                            "          auth=pass (cram-md5) smtp.auth=sender@example.net;\r\n"
-                                            "          spf=pass smtp.mailfrom=example.net");
-  g_assert_cmpuint(a->results->len, ==, 2);
-  assert_result(result_at(a, 0), "auth", -1, "pass", NULL, 1);
-  assert_prop(result_at(a, 0), 0, "smtp", "auth", "sender@example.net");
-  assert_result(result_at(a, 1), "spf", -1, "pass", NULL, 1);
-  assert_prop(result_at(a, 1), 0, "smtp", "mailfrom", "example.net");
+    g_assert_cmpstr(ar->authserv_id, ==, fc->authserv_id);
+    g_assert_cmpint(ar->version, ==, fc->version);
+    g_assert_cmpuint(ar->results->len, ==, fc->n_results);
+    for (guint i = 0; i < fc->n_results; i++) {
+      const ResultCase *rc = &fc->results[i];
+      guint n_props = 0;
 
-  g_autoptr(BimiAuthres) b = parse_field_ok("Authentication-Results: example.com; iprev=pass\r\n"
-                                            "          policy.iprev=192.0.2.200");
-  assert_result(result_at(b, 0), "iprev", -1, "pass", NULL, 1);
-  assert_prop(result_at(b, 0), 0, "policy", "iprev", "192.0.2.200");
-  assert_roundtrip(a);
-  assert_roundtrip(b);
-}
-
-/* B.5: several authentications done, different MTAs. */
-static void
-test_rfc8601_b5(void)
-{
-  g_autoptr(BimiAuthres) a = parse_field_ok("Authentication-Results: example.com;\r\n"
-                                            "          dkim=pass (good signature) header.d=example.com");
-  assert_result(result_at(a, 0), "dkim", -1, "pass", NULL, 1);
-  assert_prop(result_at(a, 0), 0, "header", "d", "example.com");
-
-  g_autoptr(BimiAuthres) b = parse_field_ok("Authentication-Results: example.com;\r\n"
-                                            "          auth=pass (cram-md5) smtp.auth=sender@example.com;\r\n"
-                                            "          spf=fail smtp.mailfrom=example.com");
-  g_assert_cmpuint(b->results->len, ==, 2);
-  assert_result(result_at(b, 0), "auth", -1, "pass", NULL, 1);
-  assert_prop(result_at(b, 0), 0, "smtp", "auth", "sender@example.com");
-  assert_result(result_at(b, 1), "spf", -1, "fail", NULL, 1);
-  assert_prop(result_at(b, 1), 0, "smtp", "mailfrom", "example.com");
-}
-
-/* B.6: multi-tiered authentication, reason= and header.i=@domain. */
-static void
-test_rfc8601_b6(void)
-{
-  g_autoptr(BimiAuthres) a = parse_field_ok("Authentication-Results: example.com;\r\n"
-                                            "      dkim=pass reason=\"good signature\"\r\n"
-                                            "        header.i=@mail-router.example.net;\r\n"
-                                            "      dkim=fail reason=\"bad signature\"\r\n"
-                                            "        header.i=@newyork.example.com");
-  g_assert_cmpuint(a->results->len, ==, 2);
-  assert_result(result_at(a, 0), "dkim", -1, "pass", "good signature", 1);
-  assert_prop(result_at(a, 0), 0, "header", "i", "@mail-router.example.net");
-  assert_result(result_at(a, 1), "dkim", -1, "fail", "bad signature", 1);
-  assert_prop(result_at(a, 1), 0, "header", "i", "@newyork.example.com");
-  assert_roundtrip(a);
-  g_autofree char *s = bimi_authres_to_string(a);
-  g_assert_cmpstr(s, ==,
-                  "example.com; dkim=pass reason=\"good signature\" header.i=@mail-router.example.net; "
-                  "dkim=fail reason=\"bad signature\" header.i=@newyork.example.com");
-
-  g_autoptr(BimiAuthres) b = parse_field_ok("Authentication-Results: example.net;\r\n"
-                                            "      dkim=pass (good signature) header.i=@newyork.example.com");
-  g_assert_cmpstr(b->authserv_id, ==, "example.net");
-  assert_result(result_at(b, 0), "dkim", -1, "pass", NULL, 1);
-  assert_prop(result_at(b, 0), 0, "header", "i", "@newyork.example.com");
-}
-
-/* B.7: comment-heavy example: comments between every token. */
-static void
-test_rfc8601_b7(void)
-{
-  g_autoptr(BimiAuthres) ar = parse_field_ok(
-    "Authentication-Results: foo.example.net (foobar) 1 (baz);\r\n"
-    "    dkim (Because I like it) / 1 (One yay) = (wait for it) fail\r\n"
-    "      policy (A dot can go here) . (like that) expired\r\n"
-    "      (this surprised me) = (as I wasn't expecting it) 1362471462");
-  g_assert_cmpstr(ar->authserv_id, ==, "foo.example.net");
-  g_assert_cmpint(ar->version, ==, 1);
-  g_assert_cmpuint(ar->results->len, ==, 1);
-  assert_result(result_at(ar, 0), "dkim", 1, "fail", NULL, 1);
-  assert_prop(result_at(ar, 0), 0, "policy", "expired", "1362471462");
-  assert_roundtrip(ar);
-  g_autofree char *s = bimi_authres_to_string(ar);
-  g_assert_cmpstr(s, ==, "foo.example.net 1; dkim/1=fail policy.expired=1362471462");
+      while (n_props < G_N_ELEMENTS(rc->props) && rc->props[n_props].ptype != NULL)
+        n_props++;
+      assert_result(result_at(ar, i), rc->method, rc->version, rc->result, rc->reason, n_props);
+      for (guint p = 0; p < n_props; p++)
+        assert_prop(result_at(ar, i), p, rc->props[p].ptype, rc->props[p].name, rc->props[p].value);
+    }
+    assert_roundtrip(ar);
+    if (fc->written != NULL) {
+      g_autofree char *s = bimi_authres_to_string(ar);
+      g_assert_cmpstr(s, ==, fc->written);
+    }
+  }
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -550,35 +552,46 @@ test_limit_bytes(void)
   parse_fail_len(s, n + 1, BIMI_AUTHRES_ERROR_LIMIT, "65537 bytes");
 }
 
-static void
-test_limit_results(void)
-{
-  g_autoptr(GString) s = g_string_new("mx");
-  for (guint i = 0; i < BIMI_MAX_AUTHRES_RESULTS; i++)
-    g_string_append(s, "; spf=pass");
-  {
-    g_autoptr(BimiAuthres) ar = parse_ok(s->str);
-    g_assert_cmpuint(ar->results->len, ==, BIMI_MAX_AUTHRES_RESULTS);
-  }
-  gsize where = s->len + 2;
-  g_string_append(s, "; dkim=pass");
-  g_autofree char *needle = g_strdup_printf("result at byte %" G_GSIZE_FORMAT " is one too many", where);
-  parse_fail_len(s->str, s->len, BIMI_AUTHRES_ERROR_LIMIT, needle);
-}
+/* A count limit: @limit items parse, one more is refused with the byte
+ * offset of the item that is one too many. */
+typedef struct {
+  const char *path;
+  const char *head;   /* the value before the items */
+  const char *item;   /* one item */
+  guint limit;
+  gboolean in_result; /* the items are properties of the first result (else results): each gets a
+                       * name of its own, @item then the index then "=v" */
+  const char *extra;  /* the item one too many */
+  guint skip;         /* bytes of @extra before the item's first byte */
+  const char *what;   /* the error message names it */
+} CountLimitCase;
+
+static const CountLimitCase count_limits[] = {
+  { "/authres/limit/results", "mx", "; spf=pass", BIMI_MAX_AUTHRES_RESULTS, FALSE, "; dkim=pass", 2, "result" },
+  { "/authres/limit/properties", "mx; dkim=pass", " header.p", BIMI_MAX_AUTHRES_PROPERTIES, TRUE,
+    " header.extra=v", 1, "property" },
+};
 
 static void
-test_limit_properties(void)
+test_limit_count(gconstpointer data)
 {
-  g_autoptr(GString) s = g_string_new("mx; dkim=pass");
-  for (guint i = 0; i < BIMI_MAX_AUTHRES_PROPERTIES; i++)
-    g_string_append_printf(s, " header.p%u=v", i);
+  const CountLimitCase *c = data;
+  g_autoptr(GString) s = g_string_new(c->head);
+  g_autofree char *needle = NULL;
+  gsize where;
+
+  for (guint i = 0; i < c->limit; i++) {
+    g_string_append(s, c->item);
+    if (c->in_result)
+      g_string_append_printf(s, "%u=v", i);
+  }
   {
     g_autoptr(BimiAuthres) ar = parse_ok(s->str);
-    g_assert_cmpuint(result_at(ar, 0)->properties->len, ==, BIMI_MAX_AUTHRES_PROPERTIES);
+    g_assert_cmpuint(c->in_result ? result_at(ar, 0)->properties->len : ar->results->len, ==, c->limit);
   }
-  gsize where = s->len + 1;
-  g_string_append(s, " header.extra=v");
-  g_autofree char *needle = g_strdup_printf("property at byte %" G_GSIZE_FORMAT " is one too many", where);
+  where = s->len + c->skip;
+  g_string_append(s, c->extra);
+  needle = g_strdup_printf("%s at byte %" G_GSIZE_FORMAT " is one too many", c->what, where);
   parse_fail_len(s->str, s->len, BIMI_AUTHRES_ERROR_LIMIT, needle);
 }
 
@@ -617,12 +630,8 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add_func("/authres/rfc8601/b2-none", test_rfc8601_b2);
-  g_test_add_func("/authres/rfc8601/b3-spf", test_rfc8601_b3);
-  g_test_add_func("/authres/rfc8601/b4-single-mta", test_rfc8601_b4);
-  g_test_add_func("/authres/rfc8601/b5-different-mtas", test_rfc8601_b5);
-  g_test_add_func("/authres/rfc8601/b6-multi-tiered", test_rfc8601_b6);
-  g_test_add_func("/authres/rfc8601/b7-comment-heavy", test_rfc8601_b7);
+  for (guint i = 0; i < G_N_ELEMENTS(appendix_b); i++)
+    g_test_add_data_func(appendix_b[i].path, &appendix_b[i], test_appendix_b);
   g_test_add_func("/authres/write/basic", test_write_basic);
   g_test_add_func("/authres/write/none", test_write_none);
   g_test_add_func("/authres/write/quoting", test_write_quoting);
@@ -639,8 +648,8 @@ main(int argc, char **argv)
   g_test_add_func("/authres/parse/field", test_parse_field);
   g_test_add_func("/authres/equal", test_equal);
   g_test_add_func("/authres/limit/bytes", test_limit_bytes);
-  g_test_add_func("/authres/limit/results", test_limit_results);
-  g_test_add_func("/authres/limit/properties", test_limit_properties);
+  for (guint i = 0; i < G_N_ELEMENTS(count_limits); i++)
+    g_test_add_data_func(count_limits[i].path, &count_limits[i], test_limit_count);
   g_test_add_func("/authres/limit/comment-depth", test_limit_comment_depth);
   g_test_add_func("/authres/limit/version", test_limit_version);
   return g_test_run();

@@ -95,6 +95,25 @@ assert_result(const BimiBimiResult *r, BimiBimiResultCode code, const char *reas
     g_test_message("got %s/%s (%s)", bimi_bimi_result_code_to_string(r->code), r->reason_code, r->reason);
   g_assert_cmpstr(bimi_bimi_result_code_to_string(r->code), ==, bimi_bimi_result_code_to_string(code));
   g_assert_cmpstr(r->reason_code, ==, reason_code);
+  /* the typed reason names the same thing (the gate's codes are its own) */
+  if (r->reason_id != BIMI_BIMI_REASON_GATE)
+    g_assert_cmpstr(bimi_bimi_reason_to_string(r->reason_id), ==, reason_code);
+  else
+    g_assert_cmpstr(r->reason_code, ==, r->gate->reason_code);
+}
+
+static void
+test_reason_names(void)
+{
+  g_assert_cmpstr(bimi_bimi_reason_to_string(BIMI_BIMI_REASON_NO_RECORD), ==, "no-record");
+  g_assert_cmpstr(bimi_bimi_reason_to_string(BIMI_BIMI_REASON_DMARC_TEMPERROR), ==, "dmarc-temperror");
+  g_assert_cmpstr(bimi_bimi_reason_to_string(BIMI_BIMI_REASON_FETCH_TEMPERROR), ==, "fetch-temperror");
+  g_assert_cmpstr(bimi_bimi_reason_to_string((BimiBimiReason) 999), ==, "unknown");
+  g_assert_true(bimi_bimi_reason_is_from(BIMI_BIMI_REASON_NO_FROM));
+  g_assert_true(bimi_bimi_reason_is_from(BIMI_BIMI_REASON_FROM_NO_DOMAIN));
+  g_assert_true(bimi_bimi_reason_is_from(BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES));
+  g_assert_false(bimi_bimi_reason_is_from(BIMI_BIMI_REASON_DMARC_TEMPERROR));
+  g_assert_false(bimi_bimi_reason_is_from(BIMI_BIMI_REASON_GATE));
 }
 
 /* ---- record parser ---------------------------------------------------------- */
@@ -721,7 +740,11 @@ test_output_location(void)
   g_assert_cmpstr(l, ==, "v=BIMI1; l=https://brand.example/logo.svg");
   g_assert_cmpstr(a, ==, "v=BIMI1; a=https://brand.example/vmc.pem");
   g_assert_null(none);
-  bimi_bimi_result_set_fail(pass, "indicator", "Invalid SVG");
+  bimi_bimi_result_set(pass, BIMI_BIMI_RESULT_FAIL, BIMI_BIMI_REASON_INDICATOR, "Invalid SVG");
+  g_assert_cmpint(pass->code, ==, BIMI_BIMI_RESULT_FAIL);
+  g_assert_cmpint(pass->reason_id, ==, BIMI_BIMI_REASON_INDICATOR);
+  g_assert_cmpstr(pass->reason_code, ==, "indicator");
+  g_assert_cmpstr(pass->reason, ==, "Invalid SVG");
   g_clear_pointer(&l, g_free);
   l = bimi_bimi_location_header_value(pass, FALSE);
   g_assert_null(l); /* MUST NOT be added when validation failed */
@@ -816,6 +839,7 @@ main(int argc, char **argv)
   g_test_add_func("/bimi/record/txt-records-limit", test_txt_records_limit);
   g_test_add_func("/bimi/selector/parse", test_selector_parse);
   g_test_add_func("/bimi/selector/local-part", test_local_part_selector);
+  g_test_add_func("/bimi/reason/names", test_reason_names);
   g_test_add_func("/bimi/precondition/good", test_pre_good);
   g_test_add_func("/bimi/precondition/from", test_pre_from);
   g_test_add_func("/bimi/precondition/dmarc-pass", test_pre_dmarc);

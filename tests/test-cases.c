@@ -352,7 +352,7 @@ run_library(gconstpointer data)
   env = (BimiEnvelope){ string_member(eo, "ip"), string_member(eo, "helo"), string_member(eo, "mail_from") };
   config = bimi_config_new_from_data(l.config, strlen(l.config), "test", &error);
   g_assert_no_error(error);
-  ev = bimi_evaluator_new(config, &error);
+  ev = bimi_evaluator_new(config, "host.unused.test", &error);
   g_assert_no_error(error);
   g_assert_true(g_file_get_contents(path, &data_text, &len, NULL));
   raw = g_bytes_new_take(g_steal_pointer(&data_text), len);

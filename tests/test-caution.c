@@ -391,6 +391,45 @@ test_display_name(void)
   g_assert_cmpstr(m->domains[2], ==, "acmerockets.example");
 }
 
+/* Japanese display names, written without spaces: ICU's dictionary word break makes the tokens. */
+static void
+test_display_name_unspaced(void)
+{
+  g_autoptr(GPtrArray) brands = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_caution_brand_free);
+  const char *const card[] = { "card.jp.example", NULL };
+  const char *const rockets[] = { "rockets.jp.example", NULL };
+  BimiCautionOptions options = { BIMI_CAUTION_DEFAULT_MIN_NAME_LENGTH, 1, NULL };
+  g_autoptr(BimiCautionSet) set = NULL;
+  g_autoptr(GPtrArray) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* 三井住友カード (a Han and katakana name), アクメロケッツ (an unknown katakana word) */
+  g_ptr_array_add(brands, bimi_caution_brand_new("三井住友カード", card, NULL));
+  g_ptr_array_add(brands, bimi_caution_brand_new("アクメロケッツ", rockets, NULL));
+  set = bimi_caution_set_new(brands, &options, &error);
+  g_assert_no_error(error);
+
+  /* the tokens: 三井住友カードのお知らせ → 三井 住友 カード の お知らせ */
+  tokens = bimi_caution__tokens("三井住友カードのお知らせ", strlen("三井住友カードのお知らせ"), FALSE, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(tokens->len, ==, 5);
+  g_assert_true(bimi_caution__token_is_unspaced(g_ptr_array_index(tokens, 2)));
+  g_assert_false(bimi_caution__token_is_unspaced("acme"));
+
+  /* positives: the brand inside a sentence, after 【重要】, with a legal form, half-width katakana */
+  expect(set, "三井住友カードのお知らせ", "mailer.example", FALSE, "display-name", "三井住友カード");
+  expect(set, "【重要】三井住友カードからのお知らせ", "mailer.example", TRUE, "display-name", "三井住友カード");
+  expect(set, "アクメロケッツ株式会社サポート", "mailer.example", TRUE, "display-name", "アクメロケッツ");
+  /* cut アクメ ロケ ッ ツ サポート by the dictionary: the run of whole tokens spells the name */
+  expect(set, "アクメロケッツサポート", "mailer.example", TRUE, "display-name", "アクメロケッツ");
+  expect(set, "ｱｸﾒﾛｹｯﾂ お知らせ",
+         "mailer.example", TRUE, "display-name", "アクメロケッツ"); /* half-width katakana */
+  /* negatives: the brand's own mail, a different bank of the same group, part of a longer katakana word */
+  expect(set, "三井住友カードのお知らせ", "card.jp.example", TRUE, NULL, NULL);
+  expect(set, "三井住友銀行", "mailer.example", FALSE, NULL, NULL);
+  expect(set, "アクメロケッツァー", "mailer.example", FALSE, NULL, NULL);
+}
+
 static void
 test_lookalike_domain(void)
 {
@@ -552,6 +591,7 @@ main(int argc, char **argv)
   g_test_add_func("/caution/domain-skeleton", test_domain_skeleton);
   g_test_add_func("/caution/edit-distance", test_edit_distance);
   g_test_add_func("/caution/legal-forms", test_legal_forms);
+  g_test_add_func("/caution/display-name-unspaced", test_display_name_unspaced);
   g_test_add_func("/caution/brands-file", test_brands_file);
   g_test_add_func("/caution/brands-file-limits", test_brands_file_limits);
   g_test_add_func("/caution/brands-load", test_brands_load);

@@ -39,7 +39,7 @@ evaluator_with(const char *extra)
 
   config = bimi_config_new_from_data(text, strlen(text), "test", &error);
   g_assert_no_error(error);
-  ev = bimi_evaluator_new(config, &error);
+  ev = bimi_evaluator_new(config, "host.unused.test", &error);
   g_assert_no_error(error);
   return ev;
 }
@@ -161,6 +161,37 @@ test_revocation_required(void)
 }
 
 /* revocation = require with the CRL server out of reach: a temperror (retry), not evidence-invalid. */
+/* [auth] authserv_id empty: the A-R is written (and our own A-R trusted) under the host name the
+ * caller gave; without one the evaluator is refused, naming [auth]. The library reads no host name. */
+static void
+test_authserv_from_caller(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiConfig) config = NULL;
+  g_autofree char *text = bimi_test_origin_config(origin, NULL, "[auth]\nauthserv_id =");
+  g_autoptr(BimiEvaluator) ev = NULL;
+  g_autoptr(BimiDecision) d = NULL;
+  g_autoptr(BimiAuthres) ar = NULL;
+
+  config = bimi_config_new_from_data(text, strlen(text), "test", &error);
+  g_assert_no_error(error);
+  g_assert_null(config->auth_authserv_id);
+  g_assert_null(bimi_evaluator_new(config, NULL, &error));
+  g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_SETUP);
+  g_assert_nonnull(strstr(error->message, "[auth] authserv_id"));
+  g_clear_error(&error);
+  g_assert_null(bimi_evaluator_new(config, "", &error));
+  g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_SETUP);
+  g_clear_error(&error);
+
+  ev = bimi_evaluator_new(config, "mx.caller.test", &error);
+  g_assert_no_error(error);
+  d = eval(ev, "vmc.eml", NULL);
+  ar = bimi_authres_parse(d->authentication_results, strlen(d->authentication_results), &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(ar->authserv_id, ==, "mx.caller.test");
+}
+
 static void
 test_revocation_unreachable(void)
 {
@@ -1019,7 +1050,7 @@ test_caution_brands_file(void)
   text = bimi_test_origin_config(origin, NULL, extra);
   config = bimi_config_new_from_data(text, strlen(text), "test.conf", &error);
   g_assert_no_error(error);
-  g_assert_null(bimi_evaluator_new(config, &error));
+  g_assert_null(bimi_evaluator_new(config, "host.unused.test", &error));
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_SETUP);
   g_assert_nonnull(strstr(error->message, "[caution]"));
   g_assert_nonnull(strstr(error->message, path));
@@ -1066,6 +1097,7 @@ main(int argc, char **argv)
   origin = bimi_test_origin_start();
   g_test_add_func("/evaluate/revocation-required", test_revocation_required);
   g_test_add_func("/evaluate/revocation-unreachable", test_revocation_unreachable);
+  g_test_add_func("/evaluate/authserv-from-caller", test_authserv_from_caller);
   g_test_add_func("/evaluate/cache", test_cache);
   g_test_add_func("/evaluate/fetch-temperror", test_fetch_temperror);
   g_test_add_func("/evaluate/single-flight", test_single_flight);

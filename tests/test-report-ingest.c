@@ -815,6 +815,8 @@ test_mailbox(void)
                   "Subject: two\r\n\r\nsecond\r\n", 24);
   g_autofree char *third = g_strdup_printf("%s, message 3 (line 13)", mbox);
   g_assert_cmpstr(((BimiMailSourceItem *) g_ptr_array_index(items, 2))->where, ==, third);
+  /* every byte of the file consumed, From_ lines and separators included (the survey's progress) */
+  g_assert_cmpuint(bimi_mail_source_bytes(mb), ==, 88 + 71 + 70);
 
   /* A Maildir inside a directory tree, with a file and a dot-file beside it. */
   g_autofree char *tree = g_build_filename(tmp, "tree", NULL);
@@ -843,6 +845,7 @@ test_mailbox(void)
   g_assert_cmpstr(((BimiMailSourceItem *) g_ptr_array_index(items2, 2))->where, ==, f1);
   g_assert_cmpstr(item_text(g_ptr_array_index(items2, 2)), ==, "<feedback/>");
   g_assert_cmpuint(bimi_mail_source_count(mb2), ==, 3);
+  g_assert_cmpuint(bimi_mail_source_bytes(mb2), ==, 14 + 14 + 11); /* the three files returned */
 
   /* BIMI_MAIL_SOURCE_MAX_DIR_DEPTH. */
   g_autoptr(GString) deep = g_string_new(tmp);

@@ -29,6 +29,7 @@ typedef struct {
   char *dir;
   char *path;
   BimiReportDb *db;
+  BimiDnsResolver *resolver; /* the test zone's, made by the first build_opts() */
 } Fixture;
 
 static void
@@ -47,6 +48,7 @@ static void
 fx_teardown(Fixture *fx, gconstpointer data)
 {
   bimi_report_db_close(fx->db);
+  g_clear_pointer(&fx->resolver, bimi_dns_resolver_unref);
   bimi_test_remove_tree(fx->dir);
   g_free(fx->path);
   g_free(fx->dir);
@@ -390,8 +392,10 @@ count_rows(xmlDocPtr doc, gint64 *messages, guint *records)
 }
 
 static void
-build_opts(BimiReportBuildOptions *o, BimiDnsResolver *r, const char *out_dir, BimiReportFormat format)
+build_opts(Fixture *fx, BimiReportBuildOptions *o, const char *out_dir, BimiReportFormat format)
 {
+  if (fx->resolver == NULL)
+    fx->resolver = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
   memset(o, 0, sizeof *o);
   o->begin = T0;
   o->end = T0 + 86400;
@@ -399,15 +403,23 @@ build_opts(BimiReportBuildOptions *o, BimiDnsResolver *r, const char *out_dir, B
   o->org_email = "dmarc-reports@receiver.example";
   o->format = format;
   o->out_dir = out_dir;
-  o->resolver = r;
+  o->resolver = fx->resolver;
   o->now = T0 + 90000;
+}
+
+/* One build run over @db with @o into @s; it must succeed (the outcomes are in @s). */
+static void
+build_ok(BimiReportDb *db, const BimiReportBuildOptions *o, BimiReportBuildSummary *s)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(bimi_report_build(db, o, s, &error));
+  g_assert_no_error(error);
 }
 
 static void
 check_format(Fixture *fx, BimiReportFormat format)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
   g_autofree char *out = g_build_filename(fx->dir, "out", NULL);
   BimiReportBuildOptions o;
   BimiReportBuildSummary s;
@@ -420,9 +432,8 @@ check_format(Fixture *fx, BimiReportFormat format)
   insert(fx->db, mk_record("d", "example.com", "2001:db8::1", "<evil>&\"x\".example.com", "mailto:d@example.com",
                            FALSE));
   insert(fx->db, mk_record("e", "example.net", "192.0.2.1", "example.net", "", TRUE));
-  build_opts(&o, r, out, format);
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
-  g_assert_no_error(error);
+  build_opts(fx, &o, out, format);
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 1);
   g_assert_cmpuint(s.files->len, ==, 1);
   {
@@ -455,7 +466,7 @@ check_format(Fixture *fx, BimiReportFormat format)
   bimi_report_build_summary_clear(&s);
 
   /* A second run builds nothing. */
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 0);
   g_assert_cmpuint(s.already, ==, 1);
   bimi_report_build_summary_clear(&s);
@@ -477,11 +488,11 @@ static void
 test_build_destinations(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
   BimiReportBuildOptions o;
   BimiReportBuildSummary s;
 
-  g_assert_true(bimi_dns_resolver_add_fault_name(r, "example.org._report._dmarc.slow.example", NULL));
+  build_opts(fx, &o, NULL, BIMI_REPORT_FORMAT_RFC9990);
+  g_assert_true(bimi_dns_resolver_add_fault_name(fx->resolver, "example.org._report._dmarc.slow.example", NULL));
   /* example.com: one verified external destination, one refused, one size-limited */
   insert(fx->db, mk_record("a", "example.com", "192.0.2.1", "example.com",
                            "mailto:x@reports.example,mailto:y@other.example,mailto:z@example.com!1", TRUE));
@@ -491,9 +502,7 @@ test_build_destinations(Fixture *fx, gconstpointer data)
   insert(fx->db, mk_record("c", "example.edu", "192.0.2.1", "example.edu", "mailto:x@example.edu?subject=hi", TRUE));
   /* example.int: every destination refused */
   insert(fx->db, mk_record("d", "example.int", "192.0.2.1", "example.int", "mailto:x@other.example", TRUE));
-  build_opts(&o, r, NULL, BIMI_REPORT_FORMAT_RFC9990);
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
-  g_assert_no_error(error);
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 1);
   g_assert_cmpuint(s.deferred, ==, 1);
   g_assert_cmpuint(s.skipped, ==, 2);
@@ -507,7 +516,7 @@ test_build_destinations(Fixture *fx, gconstpointer data)
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM report_note WHERE final = 1"), ==, 2);
   bimi_report_build_summary_clear(&s);
   /* Next run: only the deferred domain is tried again (and deferred again). */
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 0);
   g_assert_cmpuint(s.deferred, ==, 1);
   g_assert_cmpuint(s.already, ==, 3);
@@ -518,7 +527,6 @@ static void
 test_limit_rows(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
   BimiReportBuildOptions o;
   BimiReportBuildSummary s;
 
@@ -528,9 +536,8 @@ test_limit_rows(Fixture *fx, gconstpointer data)
     insert(fx->db, mk_record(ip, "example.com", ip, "example.com", "mailto:d@example.com", TRUE));
   }
   g_assert_true(bimi_report_db_commit(fx->db, &error));
-  build_opts(&o, r, NULL, BIMI_REPORT_FORMAT_RFC9990);
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
-  g_assert_no_error(error);
+  build_opts(fx, &o, NULL, BIMI_REPORT_FORMAT_RFC9990);
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 2);
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT max(records) FROM report"), ==, BIMI_REPORT_MAX_ROWS_PER_REPORT);
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT sum(records) FROM report"), ==, BIMI_REPORT_MAX_ROWS_PER_REPORT + 1);
@@ -545,7 +552,6 @@ static void
 test_build_report_ids(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
   g_autofree char *path2 = g_build_filename(fx->dir, "other.sqlite", NULL);
   g_autofree char *id1 = NULL, *id2 = NULL, *id1_again = NULL;
   BimiReportDb *db2 = bimi_report_db_open(path2, &error);
@@ -556,12 +562,11 @@ test_build_report_ids(Fixture *fx, gconstpointer data)
   g_assert_true(bimi_report_db_migrate(db2, &bimi_report_schema, &error));
   insert(fx->db, mk_record("a", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE));
   insert(db2, mk_record("b", "example.com", "192.0.2.2", "example.com", "mailto:d@example.com", FALSE));
-  build_opts(&o, r, NULL, BIMI_REPORT_FORMAT_RFC9990);
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
-  g_assert_no_error(error);
+  build_opts(fx, &o, NULL, BIMI_REPORT_FORMAT_RFC9990);
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 1);
   bimi_report_build_summary_clear(&s);
-  g_assert_true(bimi_report_build(db2, &o, &s, &error));
+  build_ok(db2, &o, &s);
   g_assert_cmpuint(s.built, ==, 1);
   bimi_report_build_summary_clear(&s);
   id1 = QUERY_TEXT(fx->db, "SELECT report_id FROM report");
@@ -569,7 +574,7 @@ test_build_report_ids(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(strlen(id1), ==, 32);
   g_assert_cmpstr(id1, !=, id2);
   /* The same period again: already built, same id. */
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.already, ==, 1);
   bimi_report_build_summary_clear(&s);
   id1_again = QUERY_TEXT(fx->db, "SELECT report_id FROM report");
@@ -577,8 +582,7 @@ test_build_report_ids(Fixture *fx, gconstpointer data)
   /* A period overlapping the built day: skipped with a note, nothing new stored. */
   o.begin = T0 + 3600;
   o.end = T0 + 86400 + 3600;
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
-  g_assert_no_error(error);
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 0);
   g_assert_cmpuint(s.skipped, ==, 1);
   g_assert_nonnull(strstr(g_ptr_array_index(s.notes, 0), "overlaps a report already built"));
@@ -591,7 +595,6 @@ static void
 test_limit_reports(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
   BimiReportBuildOptions o;
   BimiReportBuildSummary s;
 
@@ -602,13 +605,12 @@ test_limit_reports(Fixture *fx, gconstpointer data)
     insert(fx->db, mk_record(domain, domain, "192.0.2.1", domain, rua, TRUE));
   }
   g_assert_true(bimi_report_db_commit(fx->db, &error));
-  build_opts(&o, r, NULL, BIMI_REPORT_FORMAT_RFC9990);
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
-  g_assert_no_error(error);
+  build_opts(fx, &o, NULL, BIMI_REPORT_FORMAT_RFC9990);
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, BIMI_REPORT_MAX_REPORTS_PER_RUN);
   g_assert_cmpuint(s.deferred, ==, 1);
   bimi_report_build_summary_clear(&s);
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 1);
   g_assert_cmpuint(s.deferred, ==, 0);
   bimi_report_build_summary_clear(&s);
@@ -745,15 +747,14 @@ static void
 test_send_dry_run(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "report.zone");
   BimiReportBuildOptions o;
   BimiReportBuildSummary s;
   BimiReportSendOptions so = { 0 };
   BimiReportSendSummary ss;
 
   insert(fx->db, mk_record("a", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE));
-  build_opts(&o, r, NULL, BIMI_REPORT_FORMAT_RFC9990);
-  g_assert_true(bimi_report_build(fx->db, &o, &s, &error));
+  build_opts(fx, &o, NULL, BIMI_REPORT_FORMAT_RFC9990);
+  build_ok(fx->db, &o, &s);
   bimi_report_build_summary_clear(&s);
   so.org_name = "Test";
   so.org_email = "dmarc-reports@receiver.example";

@@ -254,7 +254,7 @@ class bimi_engine extends rcube_plugin
         // Each text its own line (a block element), never run together into one sentence.
         $lines = [];
         if (!empty($d['caution']['text'])) {
-            $lines[] = html::div(['class' => 'bimi-caution-text'], rcube::Q($d['caution']['text']));
+            $lines[] = html::div(['class' => 'bimi-caution-text'], rcube::Q($this->caution_text($d['caution'])));
         }
         if (!empty($d['label']['text'])) {
             $lines[] = html::div(['class' => 'bimi-label-text', 'data-code' => $d['label']['code']],
@@ -487,7 +487,9 @@ class bimi_engine extends rcube_plugin
      * when its request ends. bimi_engine_timeout is a deadline for the whole call (the
      * page), not per request: at the deadline the requests in flight are aborted and the ones not
      * started are dropped, each with an entry in $errors (no indicator). Each request also has
-     * bimi_engine_connect_timeout to connect.
+     * bimi_engine_connect_timeout to connect. After the first failure of the service itself (no
+     * connection, a timeout, an HTTP 5xx) no further request is started: a hung or overloaded
+     * service costs one request per page, not one per message.
      * Returns [index => compact decision]; failures go to $errors [index => text].
      */
     private function post_all(array $indexes, callable $read, array &$errors)
@@ -534,9 +536,12 @@ class bimi_engine extends rcube_plugin
             return true;
         };
         $parallel = max(1, (int) $this->cfg('bimi_engine_parallel'));
+        // Set at the first failure of the service itself (no connection, a timeout, a 5xx): the
+        // messages not yet sent are not sent (they would fail the same way), one log line for all.
+        $broken = null;
         // Fills the free slots (a skipped message frees its slot for the next one).
-        $fill = function () use (&$queue, &$running, $parallel, $start, $deadline) {
-            while (!empty($queue) && count($running) < $parallel && microtime(true) < $deadline) {
+        $fill = function () use (&$queue, &$running, &$broken, $parallel, $start, $deadline) {
+            while ($broken === null && !empty($queue) && count($running) < $parallel && microtime(true) < $deadline) {
                 $start(array_shift($queue));
             }
         };
@@ -551,9 +556,13 @@ class bimi_engine extends rcube_plugin
                 $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
                 if ($info['result'] !== CURLE_OK) {
                     $errors[$i] = curl_strerror($info['result']) . ' (' . curl_error($ch) . ')';
+                    $broken = $broken ?? $errors[$i];
                 }
                 else if ($status !== 200) {
                     $errors[$i] = "HTTP $status: " . substr(preg_replace('/\s+/', ' ', (string) $body), 0, 200);
+                    if ($status >= 500) {
+                        $broken = $broken ?? $errors[$i];
+                    }
                 }
                 else if (($d = $this->compact(json_decode((string) $body, true))) === null) {
                     $errors[$i] = 'the answer is not a decision object';
@@ -581,7 +590,8 @@ class bimi_engine extends rcube_plugin
             curl_close($ch);
         }
         foreach ($queue as $i) {
-            $errors[$i] = sprintf('not sent: the page deadline (bimi_engine_timeout %d ms) passed', $timeout_ms);
+            $errors[$i] = $broken !== null ? 'not sent: the service failed on an earlier message'
+                : sprintf('not sent: the page deadline (bimi_engine_timeout %d ms) passed', $timeout_ms);
         }
         curl_multi_close($multi);
         return $out;
@@ -673,6 +683,20 @@ class bimi_engine extends rcube_plugin
             return $this->gettext($name);
         }
         return $label['text'];
+    }
+
+    /**
+     * The caution's sentence in the user's language: the engine's text (English) for an English UI or
+     * without a brand name, else the localized caution_claims with the brand the message claims.
+     */
+    private function caution_text(array $caution)
+    {
+        $this->add_texts('localization/');
+        if ($caution['brand'] === '' || strpos((string) $this->rc->get_user_language(), 'en') === 0
+            || !$this->rc->text_exists('caution_claims', 'bimi_engine')) {
+            return $caution['text'];
+        }
+        return $this->gettext(['name' => 'caution_claims', 'vars' => ['brand' => $caution['brand']]]);
     }
 
     /** The browser URL of the PNG of $px pixels, else the smallest larger one, else the largest. */
