@@ -1148,15 +1148,31 @@ series_key(BimiEvaluateMetric m, const char *l1, const char *l2)
 static void
 count_add(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2, guint64 add)
 {
-  g_autofree char *key = series_key(metric, label1, label2);
+  /* the series key as series_key() writes it, on the stack when it fits: a counter is bumped
+   * several times per request, a key is allocated only for a new series (issue 21) */
+  char buf[256];
+  gsize l1 = label1 != NULL ? strlen(label1) : 0, l2 = label2 != NULL ? strlen(label2) : 0;
+  g_autofree char *heap = NULL;
+  const char *key = buf;
   guint64 *n;
 
   g_return_if_fail(ev != NULL && (guint) metric < BIMI_EVALUATE_N_METRICS);
+  if (l1 + l2 + 5 <= sizeof buf) {
+    buf[0] = (char) ('0' + (int) metric / 10);
+    buf[1] = (char) ('0' + (int) metric % 10);
+    buf[2] = '\x1f';
+    memcpy(buf + 3, label1 != NULL ? label1 : "", l1);
+    buf[3 + l1] = '\x1f';
+    memcpy(buf + 4 + l1, label2 != NULL ? label2 : "", l2);
+    buf[4 + l1 + l2] = '\0';
+  } else {
+    key = heap = series_key(metric, label1, label2);
+  }
   g_mutex_lock(&ev->counters_lock);
   n = g_hash_table_lookup(ev->counters, key);
   if (n == NULL) {
     n = g_new0(guint64, 1);
-    g_hash_table_insert(ev->counters, g_steal_pointer(&key), n);
+    g_hash_table_insert(ev->counters, g_strdup(key), n);
   }
   *n += add;
   g_mutex_unlock(&ev->counters_lock);

@@ -99,50 +99,62 @@ static gboolean
 append_string(GString *out, const char *s, gboolean check_utf8)
 {
   static const char hex[] = "0123456789abcdef";
-  gsize start = out->len;
-  const guchar *p = (const guchar *) s, *run = p;
+  gsize len = strlen(s), room, at = out->len;
+  const guchar *p = (const guchar *) s;
   gboolean validated = !check_utf8;
 
-  g_string_append_c(out, '"');
+  /* Written straight into @out's buffer, grown once to the worst case (every byte as
+   * \u00XX, and the quotes): one GString call per string, not one per piece. */
+  if (!g_size_checked_mul(&room, len, 6) || !g_size_checked_add(&room, room, at + 2))
+    g_error("bimi_json_append_string: %" G_GSIZE_FORMAT " bytes", len);
+  g_string_set_size(out, room);
+  char *w = out->str + at;
+  *w++ = '"';
   for (;;) {
+    const guchar *run = p;
     while (byte_class[*p] == BYTE_PLAIN)
       p++;
+    memcpy(w, run, (gsize) (p - run));
+    w += p - run;
     guint8 kind = byte_class[*p];
     if (kind == BYTE_END)
       break;
     if (kind == BYTE_HIGH) {
       /* everything before is ASCII: the whole text is UTF-8 if the rest is */
-      if (!validated && !g_utf8_validate((const char *) p, -1, NULL)) {
-        g_string_truncate(out, start);
+      if (!validated && !g_utf8_validate_len((const char *) p, len - (gsize) ((const char *) p - s), NULL)) {
+        g_string_truncate(out, at);
         return FALSE;
       }
       validated = TRUE;
-      p++;
+      *w++ = (char) *p++;
       continue;
     }
-    g_string_append_len(out, (const char *) run, (gssize) (p - run));
-    const char *named = NULL;
+    char named = 0;
     switch (*p) {
-    case '"':  named = "\\\""; break;
-    case '\\': named = "\\\\"; break;
-    case '\b': named = "\\b"; break;
-    case '\f': named = "\\f"; break;
-    case '\n': named = "\\n"; break;
-    case '\r': named = "\\r"; break;
-    case '\t': named = "\\t"; break;
+    case '"':  named = '"'; break;
+    case '\\': named = '\\'; break;
+    case '\b': named = 'b'; break;
+    case '\f': named = 'f'; break;
+    case '\n': named = 'n'; break;
+    case '\r': named = 'r'; break;
+    case '\t': named = 't'; break;
     default:
       break;
     }
-    if (named != NULL) {
-      g_string_append_len(out, named, 2);
+    *w++ = '\\';
+    if (named != 0) {
+      *w++ = named;
     } else {
-      char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 0xf] };
-      g_string_append_len(out, u, sizeof u);
+      memcpy(w, "u00", 3);
+      w[3] = hex[*p >> 4];
+      w[4] = hex[*p & 0xf];
+      w += 5;
     }
-    run = ++p;
+    p++;
   }
-  g_string_append_len(out, (const char *) run, (gssize) (p - run));
-  g_string_append_c(out, '"');
+  *w++ = '"';
+  *w = '\0';
+  out->len = (gsize) (w - out->str);
   return TRUE;
 }
 
