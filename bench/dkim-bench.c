@@ -68,8 +68,8 @@ inproc_limit(GBytes *raw, guint64 bytes, double seconds)
   const char *rec = g_hash_table_lookup(keys, q);
   g_autoptr(BimiDkimKey) key = bimi_dkim__key_parse(rec, strlen(rec), NULL);
   g_autofree guint8 *buf = g_malloc0(bytes);
-  gsize sig_len;
-  const guint8 *sig = g_bytes_get_data(p->b, &sig_len);
+  gsize sig_len = p->b_len;
+  const guint8 *sig = p->b;
   gboolean ed = p->algorithm == BIMI_DKIM_ALG_ED25519_SHA256;
   guint64 n = 0;
   gint64 start = cpu_usec(), end = start + (gint64) (seconds * G_USEC_PER_SEC), now;

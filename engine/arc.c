@@ -357,9 +357,7 @@ verify_ams(Ctx *c, guint i, gboolean *ok, char **why, GError **error)
     return TRUE;
   guint dl;
   const guint8 *digest = body_digest(c, p->body_canon, &dl);
-  gsize bh_len;
-  const guint8 *bh = g_bytes_get_data(p->bh, &bh_len);
-  if (bh_len != dl || memcmp(bh, digest, dl) != 0) {
+  if (p->bh_len != dl || memcmp(p->bh, digest, dl) != 0) {
     *why = g_strdup("body hash mismatch");
     return TRUE;
   }

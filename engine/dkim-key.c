@@ -32,25 +32,42 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+static void
+set_base64_error(const BimiBase64Error *e, gsize max_out, const char *what, GError **error)
+{
+  if (e->status == BIMI_BASE64_TOO_LONG)
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
+                "%s decodes to %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " allowed", what, e->out_len,
+                max_out);
+  else if (e->status == BIMI_BASE64_BAD_CHAR)
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID,
+                "%s is not valid base64 (bad character at offset %" G_GSIZE_FORMAT ")", what, e->offset);
+  else /* BAD_LENGTH: offset is the length */
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, "%s is not valid base64 (length %" G_GSIZE_FORMAT ")",
+                what, e->offset);
+}
+
 GBytes *
 bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, const char *what, GError **error)
 {
   BimiBase64Error e;
   GBytes *out = bimi_base64_decode(text, len, max_out, BIMI_BASE64_STRICT, &e);
 
-  if (out != NULL)
-    return out;
-  if (e.status == BIMI_BASE64_TOO_LONG)
-    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
-                "%s decodes to %" G_GSIZE_FORMAT " bytes, more than the %" G_GSIZE_FORMAT " allowed", what, e.out_len,
-                max_out);
-  else if (e.status == BIMI_BASE64_BAD_CHAR)
-    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID,
-                "%s is not valid base64 (bad character at offset %" G_GSIZE_FORMAT ")", what, e.offset);
-  else
-    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, "%s is not valid base64 (length %" G_GSIZE_FORMAT ")",
-                what, len);
-  return NULL;
+  if (out == NULL)
+    set_base64_error(&e, max_out, what, error);
+  return out;
+}
+
+gboolean
+bimi_dkim__base64_decode_fws(const char *text, gsize len, guint8 *out, gsize out_size, gsize *out_len, const char *what,
+                             GError **error)
+{
+  BimiBase64Error e;
+
+  if (bimi_base64_decode_to(text, len, BIMI_BASE64_SKIP_FWS, out, out_size, out_len, &e))
+    return TRUE;
+  set_base64_error(&e, out_size, what, error);
+  return FALSE;
 }
 
 static void

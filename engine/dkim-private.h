@@ -3,6 +3,7 @@
 #define BIMI_DKIM_PRIVATE_H
 
 #include "engine/dkim.h"
+#include "engine/limits.h"
 #include "engine/taglist.h"
 
 #include <openssl/evp.h>
@@ -35,9 +36,11 @@ typedef struct {
   char *identity_domain;     /* lower case */
   const char *selector;      /* s= */
   char **signed_headers;     /* h=, trimmed */
-  GBytes *b;                 /* decoded b= */
-  GBytes *bh;                /* decoded bh= */
-  char *b_prefix;
+  guint8 b[BIMI_DKIM_MAX_SIGNATURE_BYTES]; /* decoded b=, b_len bytes */
+  gsize b_len;
+  guint8 bh[EVP_MAX_MD_SIZE];              /* decoded bh=, bh_len bytes (0: an ARC-Seal has none) */
+  gsize bh_len;
+  char *b_prefix;            /* the first 8 base64 characters of b= */
   gboolean has_length;
   guint64 length;            /* l= */
   gint64 timestamp;          /* t= or -1 */
@@ -66,7 +69,7 @@ BimiDkimSigParams *bimi_dkim__sig_parse(const char *value, gsize len, GError **e
  *   BimiDkimSigKind)
  *
  * As bimi_dkim__sig_parse(), for any of the three signature fields. For
- * SEAL, @signed_headers is an empty list, @bh NULL and @header_canon relaxed.
+ * SEAL, @signed_headers is an empty list, @bh_len 0 and @header_canon relaxed.
  * Errors as bimi_dkim__sig_parse() (messages name the field).
  */
 BimiDkimSigParams *bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind,
@@ -85,6 +88,19 @@ BimiDkimSigParams *bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiD
  */
 GBytes *bimi_dkim__base64_decode(const char *text, gsize len, gsize max_out, const char *what,
                                  GError **error);
+
+/**
+ * bimi_dkim__base64_decode_fws:
+ * @text: base64 with FWS (SP, HTAB, CR, LF) anywhere, @len bytes
+ * @out: (out caller-allocates): @out_size bytes, the most accepted
+ * @out_len: (out): decoded bytes
+ *
+ * As bimi_dkim__base64_decode(), skipping FWS (RFC 6376 §3.5 b=, bh=), into
+ * @out: no allocation. Offsets and lengths in messages count the base64
+ * characters only. Returns: TRUE, or FALSE with @error set.
+ */
+gboolean bimi_dkim__base64_decode_fws(const char *text, gsize len, guint8 *out, gsize out_size, gsize *out_len,
+                                      const char *what, GError **error);
 
 /**
  * bimi_dkim__header_data:

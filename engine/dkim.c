@@ -113,19 +113,21 @@ is_dns_name(const char *v)
 static char *
 qp_decode(const char *v)
 {
-  GString *s = g_string_sized_new(strlen(v));
+  char *out = g_malloc(strlen(v) + 1); /* decoding only shortens */
+  gsize o = 0;
   for (gsize i = 0; v[i] != '\0'; i++) {
     if (v[i] == '=' && g_ascii_isxdigit(v[i + 1]) && g_ascii_isxdigit(v[i + 2])) {
       char c = (char) (g_ascii_xdigit_value(v[i + 1]) * 16 + g_ascii_xdigit_value(v[i + 2]));
       if (c == '\0' || (guchar) c < 0x21 || (guchar) c > 0x7e)
         c = '?'; /* keep the identity printable */
-      g_string_append_c(s, c);
+      out[o++] = c;
       i += 2;
     } else {
-      g_string_append_c(s, v[i]);
+      out[o++] = v[i];
     }
   }
-  return g_string_free(s, FALSE);
+  out[o] = '\0';
+  return out;
 }
 
 static gboolean
@@ -150,8 +152,6 @@ bimi_dkim__sig_params_free(BimiDkimSigParams *p)
   bimi_taglist_free(p->tags);
   BIMI_FREE_ALL(p->domain, p->identity, p->identity_domain);
   g_strfreev(p->signed_headers);
-  g_clear_pointer(&p->b, g_bytes_unref);
-  g_clear_pointer(&p->bh, g_bytes_unref);
   BIMI_FREE_ALL(p->b_prefix, p);
 }
 
@@ -160,12 +160,6 @@ bimi_dkim__sig_params_free(BimiDkimSigParams *p)
     g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, __VA_ARGS__); \
     return NULL; \
   } while (0)
-
-static const char *
-required(const BimiTagList *tags, const char *name)
-{
-  return bimi_taglist_lookup_value(tags, name);
-}
 
 BimiDkimSigParams *
 bimi_dkim__sig_parse(const char *value, gsize len, GError **error)
@@ -194,6 +188,92 @@ parse_instance(const char *v, guint *out)
   return TRUE;
 }
 
+/* The tags a signature field may carry, each found once by index_tags()
+ * (one pass over the list instead of a lookup per tag: issue 21). */
+enum { T_V, T_A, T_B, T_BH, T_C, T_D, T_H, T_I, T_L, T_Q, T_S, T_T, T_X, T_CV, N_KNOWN_TAGS };
+
+static const char *const known_tag_names[N_KNOWN_TAGS] = {
+  [T_V] = "v", [T_A] = "a", [T_B] = "b", [T_BH] = "bh", [T_C] = "c", [T_D] = "d", [T_H] = "h",
+  [T_I] = "i", [T_L] = "l", [T_Q] = "q", [T_S] = "s", [T_T] = "t", [T_X] = "x", [T_CV] = "cv",
+};
+
+/* The slot + 1 of each one-letter tag name (0: not a known tag). */
+static const guint8 one_letter_tag[256] = {
+  ['v'] = T_V + 1, ['a'] = T_A + 1, ['b'] = T_B + 1, ['c'] = T_C + 1, ['d'] = T_D + 1, ['h'] = T_H + 1,
+  ['i'] = T_I + 1, ['l'] = T_L + 1, ['q'] = T_Q + 1, ['s'] = T_S + 1, ['t'] = T_T + 1, ['x'] = T_X + 1,
+};
+
+/* Fills @slots with the known tags of @tags (NULL when absent); other tags
+ * are ignored (RFC 6376 §3.2 "unrecognized tags MUST be ignored"). */
+static void
+index_tags(const BimiTagList *tags, const BimiTag **slots)
+{
+  guint n = bimi_taglist_get_n_tags(tags);
+  memset(slots, 0, N_KNOWN_TAGS * sizeof *slots);
+  for (guint i = 0; i < n; i++) {
+    const BimiTag *t = bimi_taglist_get(tags, i);
+    const char *nm = t->name;
+    gint k = -1;
+    if (nm[1] == '\0') {
+      k = (gint) one_letter_tag[(guchar) nm[0]] - 1;
+    } else if (nm[2] == '\0') {
+      if (nm[0] == 'b' && nm[1] == 'h')
+        k = T_BH;
+      else if (nm[0] == 'c' && nm[1] == 'v')
+        k = T_CV;
+    }
+    if (k >= 0)
+      slots[k] = t; /* names are unique: the tag-list parser refused duplicates */
+  }
+}
+
+/* Decodes the base64 value of @t (FWS inside allowed, RFC 6376 §3.5) into
+ * @out: "empty b=" when there is nothing to decode. */
+static gboolean
+decode_b64_tag(const BimiTag *t, guint8 *out, gsize out_size, gsize *out_len, const char *what, GError **error)
+{
+  if (t->value_len == 0) { /* the value is trimmed: empty iff nothing but FWS */
+    g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, "empty %s", what);
+    return FALSE;
+  }
+  return bimi_dkim__base64_decode_fws(t->value, t->value_len, out, out_size, out_len, what, error);
+}
+
+/* The first 8 base64 characters of b= (FWS skipped), for reports. */
+static char *
+b64_prefix(const BimiTag *t)
+{
+  char buf[9];
+  gsize o = 0;
+  for (gsize i = 0; i < t->value_len && o < 8; i++) {
+    char c = t->value[i];
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+      buf[o++] = c;
+  }
+  return g_strndup(buf, o);
+}
+
+/* Whether the q= list (RFC 6376 §3.5, colon-separated, items trimmed)
+ * offers dns/txt (ASCII case-insensitive). */
+static gboolean
+q_offers_dns_txt(const char *v)
+{
+  for (const char *start = v;;) {
+    const char *end = strchr(start, ':');
+    const char *stop = end != NULL ? end : start + strlen(start);
+    const char *a = start, *z = stop;
+    while (a < z && g_ascii_isspace(*a))
+      a++;
+    while (z > a && g_ascii_isspace(z[-1]))
+      z--;
+    if (z - a == 7 && g_ascii_strncasecmp(a, "dns/txt", 7) == 0)
+      return TRUE;
+    if (end == NULL)
+      return FALSE;
+    start = end + 1;
+  }
+}
+
 BimiDkimSigParams *
 bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GError **error)
 {
@@ -201,8 +281,8 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
   const gboolean arc = kind != BIMI_DKIM_SIG_KIND_DKIM;
   const gboolean seal = kind == BIMI_DKIM_SIG_KIND_ARC_SEAL;
   g_autoptr(BimiDkimSigParams) p = g_new0(BimiDkimSigParams, 1);
+  const BimiTag *tag[N_KNOWN_TAGS];
   const char *v;
-  const BimiTag *t;
   guint64 num;
 
   p->timestamp = p->expiration = -1;
@@ -213,22 +293,24 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
                 "%s: %s", kind_name(kind), local->message);
     return NULL;
   }
-  static const char *const req_dkim[] = { "v", "a", "b", "bh", "d", "h", "s", NULL };
-  static const char *const req_ams[] = { "i", "a", "b", "bh", "d", "h", "s", NULL };
-  static const char *const req_seal[] = { "i", "a", "b", "cv", "d", "s", NULL };
-  const char *const *req = seal ? req_seal : arc ? req_ams : req_dkim;
-  for (guint i = 0; req[i] != NULL; i++) {
-    if (required(p->tags, req[i]) == NULL)
-      INVALID("missing tag %s=", req[i]);
+  index_tags(p->tags, tag);
+  static const guint8 req_dkim[] = { T_V, T_A, T_B, T_BH, T_D, T_H, T_S };
+  static const guint8 req_ams[] = { T_I, T_A, T_B, T_BH, T_D, T_H, T_S };
+  static const guint8 req_seal[] = { T_I, T_A, T_B, T_CV, T_D, T_S };
+  const guint8 *req = seal ? req_seal : arc ? req_ams : req_dkim;
+  guint n_req = seal ? G_N_ELEMENTS(req_seal) : arc ? G_N_ELEMENTS(req_ams) : G_N_ELEMENTS(req_dkim);
+  for (guint i = 0; i < n_req; i++) {
+    if (tag[req[i]] == NULL)
+      INVALID("missing tag %s=", known_tag_names[req[i]]);
   }
-  if (!arc && strcmp(required(p->tags, "v"), "1") != 0)
+  if (!arc && strcmp(tag[T_V]->value, "1") != 0)
     INVALID("v= is not 1");
-  if (arc && !parse_instance(required(p->tags, "i"), &p->instance))
+  if (arc && !parse_instance(tag[T_I]->value, &p->instance))
     INVALID("i= is not an ARC instance (1..%u)", BIMI_ARC_MAX_SETS);
-  if (seal && bimi_taglist_lookup(p->tags, "h") != NULL)
+  if (seal && tag[T_H] != NULL)
     INVALID("h= is not allowed in an ARC-Seal (RFC 8617 §4.1.3)");
 
-  v = required(p->tags, "a");
+  v = tag[T_A]->value;
   p->algorithm_name = v;
   if (strcmp(v, "rsa-sha256") == 0)
     p->algorithm = BIMI_DKIM_ALG_RSA_SHA256;
@@ -239,39 +321,25 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
   else
     INVALID("unknown algorithm a=");
 
-  t = bimi_taglist_lookup(p->tags, "b");
-  {
-    g_autofree char *b64 = bimi_taglist_value_strip_ws(t);
-    if (b64[0] == '\0')
-      INVALID("empty b=");
-    p->b = bimi_dkim__base64_decode(b64, strlen(b64), BIMI_DKIM_MAX_SIGNATURE_BYTES, "b=", error);
-    if (p->b == NULL)
-      return NULL;
-    p->b_prefix = g_strndup(b64, 8);
-    p->b_raw_offset = t->raw_value_offset;
-    p->b_raw_len = t->raw_value_len;
-  }
-  t = bimi_taglist_lookup(p->tags, "bh");
-  if (!seal) {
-    g_autofree char *b64 = bimi_taglist_value_strip_ws(t);
-    if (b64[0] == '\0')
-      INVALID("empty bh=");
-    p->bh = bimi_dkim__base64_decode(b64, strlen(b64), EVP_MAX_MD_SIZE, "bh=", error);
-    if (p->bh == NULL)
-      return NULL;
-  }
+  if (!decode_b64_tag(tag[T_B], p->b, sizeof p->b, &p->b_len, "b=", error))
+    return NULL;
+  p->b_prefix = b64_prefix(tag[T_B]);
+  p->b_raw_offset = tag[T_B]->raw_value_offset;
+  p->b_raw_len = tag[T_B]->raw_value_len;
+  if (!seal && !decode_b64_tag(tag[T_BH], p->bh, sizeof p->bh, &p->bh_len, "bh=", error))
+    return NULL;
 
-  v = seal ? NULL : bimi_taglist_lookup_value(p->tags, "c");
+  v = seal || tag[T_C] == NULL ? NULL : tag[T_C]->value;
   p->header_canon = p->body_canon = BIMI_DKIM_CANON_SIMPLE;
   if (seal)
     p->header_canon = BIMI_DKIM_CANON_RELAXED; /* RFC 8617 §5.1.1 */
   if (v != NULL) {
     const char *slash = strchr(v, '/');
-    g_autofree char *hc = slash ? g_strndup(v, (gsize) (slash - v)) : g_strdup(v);
+    gsize hl = slash ? (gsize) (slash - v) : strlen(v);
     const char *bc = slash ? slash + 1 : "simple";
-    if (strcmp(hc, "relaxed") == 0)
+    if (hl == 7 && memcmp(v, "relaxed", 7) == 0)
       p->header_canon = BIMI_DKIM_CANON_RELAXED;
-    else if (strcmp(hc, "simple") != 0)
+    else if (!(hl == 6 && memcmp(v, "simple", 6) == 0))
       INVALID("unknown header canonicalization in c=");
     if (strcmp(bc, "relaxed") == 0)
       p->body_canon = BIMI_DKIM_CANON_RELAXED;
@@ -279,12 +347,12 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
       INVALID("unknown body canonicalization in c=");
   }
 
-  v = required(p->tags, "d");
+  v = tag[T_D]->value;
   if (!is_dns_name(v))
     INVALID("d= is not a domain name");
   p->domain = g_ascii_strdown(v, -1);
 
-  v = required(p->tags, "s");
+  v = tag[T_S]->value;
   if (!is_dns_name(v))
     INVALID("s= is not a selector");
   p->selector = v;
@@ -292,7 +360,7 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
   if (seal)
     p->signed_headers = g_new0(char *, 1);
   else
-    p->signed_headers = bimi_text_split_trimmed(required(p->tags, "h"), ':');
+    p->signed_headers = bimi_text_split_trimmed(tag[T_H]->value, ':');
   if (!seal) {
     guint n = g_strv_length(p->signed_headers);
     gboolean from = FALSE;
@@ -316,7 +384,7 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
       INVALID("h= lacks from");
   }
 
-  v = arc ? NULL : bimi_taglist_lookup_value(p->tags, "i");
+  v = arc || tag[T_I] == NULL ? NULL : tag[T_I]->value;
   if (v != NULL) {
     p->identity = qp_decode(v);
     const char *at = strrchr(p->identity, '@');
@@ -335,29 +403,23 @@ bimi_dkim__sig_parse_kind(const char *value, gsize len, BimiDkimSigKind kind, GE
     p->identity_domain = g_strdup(p->domain);
   }
 
-  v = arc ? NULL : bimi_taglist_lookup_value(p->tags, "l");
+  v = arc || tag[T_L] == NULL ? NULL : tag[T_L]->value;
   if (v != NULL) {
     if (!parse_decimal(v, 76, &num))
       INVALID("l= is not a decimal number");
     p->has_length = TRUE;
     p->length = num;
   }
-  v = arc ? NULL : bimi_taglist_lookup_value(p->tags, "q");
-  if (v != NULL) {
-    g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
-    gboolean ok = FALSE;
-    for (guint i = 0; items[i] != NULL; i++)
-      ok = ok || g_ascii_strcasecmp(items[i], "dns/txt") == 0;
-    if (!ok)
-      INVALID("q= does not offer dns/txt");
-  }
-  v = bimi_taglist_lookup_value(p->tags, "t");
+  v = arc || tag[T_Q] == NULL ? NULL : tag[T_Q]->value;
+  if (v != NULL && !q_offers_dns_txt(v))
+    INVALID("q= does not offer dns/txt");
+  v = tag[T_T] == NULL ? NULL : tag[T_T]->value;
   if (v != NULL) {
     if (!parse_decimal(v, 16, &num))
       INVALID("t= is not a timestamp");
     p->timestamp = (gint64) num;
   }
-  v = bimi_taglist_lookup_value(p->tags, "x");
+  v = tag[T_X] == NULL ? NULL : tag[T_X]->value;
   if (v != NULL) {
     if (!parse_decimal(v, 16, &num))
       INVALID("x= is not a timestamp");
@@ -405,23 +467,31 @@ salvage_tags(BimiDkimSignature *out, const BimiHeaderField *f)
     out->algorithm_name = g_strdup(v);
 }
 
+/* The parameters the result reports. The strings @p owns move over at the
+ * end of the verification (give_strings()): no copy of each (issue 21). */
 static void
 copy_params(BimiDkimSignature *out, const BimiDkimSigParams *p)
 {
-  out->domain = g_strdup(p->domain);
-  out->identity = g_strdup(p->identity);
-  out->identity_domain = g_strdup(p->identity_domain);
   out->selector = g_strdup(p->selector);
   out->algorithm_name = g_strdup(p->algorithm_name);
   out->algorithm = p->algorithm;
   out->header_canon = p->header_canon;
   out->body_canon = p->body_canon;
-  out->signed_headers = g_strdupv(p->signed_headers);
-  out->b_prefix = g_strdup(p->b_prefix);
   out->timestamp = p->timestamp;
   out->expiration = p->expiration;
   out->body_length_limited = p->has_length;
   out->body_length = p->has_length ? p->length : 0;
+}
+
+/* Moves the strings @p owns into @out once @p is no longer used. */
+static void
+give_strings(BimiDkimSignature *out, BimiDkimSigParams *p)
+{
+  out->domain = g_steal_pointer(&p->domain);
+  out->identity = g_steal_pointer(&p->identity);
+  out->identity_domain = g_steal_pointer(&p->identity_domain);
+  out->signed_headers = g_steal_pointer(&p->signed_headers);
+  out->b_prefix = g_steal_pointer(&p->b_prefix);
 }
 
 #define KEY_BAD(res, ...) \
@@ -473,14 +543,19 @@ gboolean
 bimi_dkim__fetch_key(const BimiDkimOptions *options, const BimiDkimSigParams *p, BimiDkimKey **out_key,
                      BimiDkimResult *out_result, char **out_reason)
 {
-  g_autofree char *qname = g_strconcat(p->selector, "._domainkey.", p->domain, NULL);
+  static const char infix[] = "._domainkey.";
+  gsize sl = strlen(p->selector), dl = strlen(p->domain);
+  char qname[BIMI_DNS_MAX_NAME_BYTES + 1];
 
   *out_key = NULL;
   *out_reason = NULL;
-  for (char *c = qname; *c != '\0'; c++)
-    *c = g_ascii_tolower(*c);
-  if (strlen(qname) > BIMI_DNS_MAX_NAME_BYTES)
+  if (sl + sizeof infix - 1 + dl > BIMI_DNS_MAX_NAME_BYTES)
     KEY_BAD(BIMI_DKIM_RESULT_PERMERROR, "no key (key name longer than 253 bytes)");
+  /* selector lower-cased here; d= already is */
+  for (gsize i = 0; i < sl; i++)
+    qname[i] = g_ascii_tolower(p->selector[i]);
+  memcpy(qname + sl, infix, sizeof infix - 1);
+  memcpy(qname + sl + sizeof infix - 1, p->domain, dl + 1);
   BimiDkimKey *key = options->key_cache != NULL ? bimi_dkim__key_cache_lookup(options->key_cache, qname, options->now)
                                                 : NULL;
   if (key == NULL && !fetch_and_parse(options, qname, &key, out_result, out_reason))
@@ -530,20 +605,35 @@ typedef struct {
   guint64 canon_len;
 } BodySlot;
 
+/* The slot of @p's (canonicalization, hash, l=) among the @n_slots of
+ * @slots (room for one per signature), added when new. */
 static gint
-body_slot_for(GArray *slots, const BimiDkimSigParams *p)
+body_slot_for(BodySlot *slots, guint *n_slots, const BimiDkimSigParams *p)
 {
   gboolean sha1 = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1;
   guint64 limit = p->has_length ? p->length : G_MAXUINT64;
-  for (guint i = 0; i < slots->len; i++) {
-    BodySlot *s = &g_array_index(slots, BodySlot, i);
+  for (guint i = 0; i < *n_slots; i++) {
+    BodySlot *s = &slots[i];
     if (s->canon == p->body_canon && s->sha1 == sha1 && s->limit == limit)
       return (gint) i;
   }
-  BodySlot s = { .canon = p->body_canon, .sha1 = sha1, .limit = limit };
-  s.hasher = bimi_dkim__body_hasher_new(p->body_canon, sha1 ? EVP_sha1() : bimi_dkim__sha256(), limit);
-  g_array_append_val(slots, s);
-  return (gint) slots->len - 1;
+  BodySlot *s = &slots[(*n_slots)++];
+  *s = (BodySlot) { .canon = p->body_canon, .sha1 = sha1, .limit = limit };
+  s->hasher = bimi_dkim__body_hasher_new(p->body_canon, sha1 ? EVP_sha1() : bimi_dkim__sha256(), limit);
+  return (gint) *n_slots - 1;
+}
+
+/* ASCII case-insensitive equality of @n bytes (RFC 5322 field names), inline:
+ * it runs for every (h= name, field) pair of the same length. */
+static inline gboolean
+ascii_case_equal(const char *a, const char *b, gsize n)
+{
+  for (gsize i = 0; i < n; i++) {
+    guint8 x = (guint8) a[i], y = (guint8) b[i];
+    if (x != y && ((x | 0x20) != (y | 0x20) || (guint8) ((x | 0x20) - 'a') > 'z' - 'a'))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* §5.4.2 + §3.7: the canonical header data the signature covers. */
@@ -564,16 +654,19 @@ bimi_dkim__header_data_skip(const BimiMessage *msg, const BimiHeaderField *sig_f
   GByteArray *data = g_byte_array_sized_new((guint) MIN(header_bytes + sig_field->field_length, G_MAXUINT / 2));
   /* Each h= name takes the bottom-most instance of that name not taken yet
    * (§5.4.2); a name listed more often than present finds none and adds
-   * nothing. */
-  g_autofree gboolean *taken = g_new0(gboolean, MAX(n_fields, 1));
+   * nothing. On the stack for ordinary headers (issue 21). */
+  guint8 taken_stack[256];
+  g_autofree guint8 *taken_heap = n_fields > sizeof taken_stack ? g_new0(guint8, n_fields) : NULL;
+  guint8 *taken = taken_heap != NULL ? taken_heap : taken_stack;
+  if (taken_heap == NULL)
+    memset(taken, 0, MAX(n_fields, 1));
 
   for (guint i = 0; p->signed_headers[i] != NULL; i++) {
     const char *name = p->signed_headers[i];
     gsize name_len = strlen(name);
     for (guint k = n_fields; k-- > 0;) {
       const BimiHeaderField *f = bimi_message_get_field(msg, k);
-      if (taken[k] || (skip != NULL && skip[k]) || f->name_length != name_len ||
-          g_ascii_strncasecmp(f->name, name, name_len) != 0)
+      if (taken[k] || (skip != NULL && skip[k]) || f->name_length != name_len || !ascii_case_equal(f->name, name, name_len))
         continue;
       taken[k] = TRUE;
       bimi_dkim__canon_header(data, p->header_canon, f->name, f->name_length, f->field, f->field_length, f->value,
@@ -593,8 +686,8 @@ gboolean
 bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const guint8 *data, gsize len,
                        gboolean *ok, GError **error)
 {
-  gsize sig_len;
-  const guint8 *sig = g_bytes_get_data(p->b, &sig_len);
+  gsize sig_len = p->b_len;
+  const guint8 *sig = p->b;
   int rc;
 
   if (p->algorithm == BIMI_DKIM_ALG_RSA_SHA256 && key->rsa_sha256 != NULL) {
@@ -656,9 +749,19 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
   }
   g_autoptr(GArray) idx = bimi_message_find_fields(msg, "DKIM-Signature");
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dkim_signature_free);
-  g_autofree Work *work = g_new0(Work, MAX(idx->len, 1));
-  g_autoptr(GArray) slots = g_array_new(FALSE, TRUE, sizeof(BodySlot));
+  /* per-signature state and body hashers: on the stack for a message with
+   * a few signatures (issue 21), on the heap beyond */
+  Work work_stack[4];
+  BodySlot slot_stack[G_N_ELEMENTS(work_stack)];
+  g_autofree Work *work_heap = idx->len > G_N_ELEMENTS(work_stack) ? g_new0(Work, idx->len) : NULL;
+  g_autofree BodySlot *slot_heap = work_heap != NULL ? g_new0(BodySlot, idx->len) : NULL;
+  Work *work = work_heap != NULL ? work_heap : work_stack;
+  BodySlot *slots = slot_heap != NULL ? slot_heap : slot_stack;
+  guint n_slots = 0;
   gboolean ok = TRUE;
+
+  if (work_heap == NULL)
+    memset(work_stack, 0, sizeof work_stack);
 
   /* Phase 1: parse, check times, fetch keys. */
   for (guint i = 0; i < idx->len; i++) {
@@ -689,21 +792,21 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
     }
     fetch_key(w, options);
     if (!w->done)
-      w->body_slot = body_slot_for(slots, w->params);
+      w->body_slot = body_slot_for(slots, &n_slots, w->params);
   }
 
   /* Phase 2: the body, once, through every distinct canonicalizer. */
-  if (slots->len > 0) {
+  if (n_slots > 0) {
     gsize body_len;
     const guint8 *body = bimi_message_get_body(msg, &body_len);
     const gsize chunk = 64 * 1024;
     for (gsize off = 0; off < body_len; off += chunk) {
       gsize n = MIN(chunk, body_len - off);
-      for (guint s = 0; s < slots->len; s++)
-        bimi_dkim__body_hasher_update(g_array_index(slots, BodySlot, s).hasher, body + off, n);
+      for (guint s = 0; s < n_slots; s++)
+        bimi_dkim__body_hasher_update(slots[s].hasher, body + off, n);
     }
-    for (guint s = 0; s < slots->len; s++) {
-      BodySlot *slot = &g_array_index(slots, BodySlot, s);
+    for (guint s = 0; s < n_slots; s++) {
+      BodySlot *slot = &slots[s];
       slot->digest_len = bimi_dkim__body_hasher_finish(slot->hasher, slot->digest, &slot->canon_len);
     }
   }
@@ -713,7 +816,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
     Work *w = &work[i];
     if (w->done)
       continue;
-    BodySlot *slot = &g_array_index(slots, BodySlot, w->body_slot);
+    BodySlot *slot = &slots[w->body_slot];
     const BimiDkimSigParams *p = w->params;
     if (p->has_length)
       w->out->body_bytes_unsigned = slot->canon_len > p->length ? slot->canon_len - p->length : 0;
@@ -722,9 +825,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
              slot->canon_len);
       continue;
     }
-    gsize bh_len;
-    const guint8 *bh = g_bytes_get_data(p->bh, &bh_len);
-    if (bh_len != slot->digest_len || memcmp(bh, slot->digest, bh_len) != 0) {
+    if (p->bh_len != slot->digest_len || memcmp(p->bh, slot->digest, p->bh_len) != 0) {
       decide(w, BIMI_DKIM_RESULT_FAIL, "body hash mismatch");
       continue;
     }
@@ -743,11 +844,13 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
   }
 
   for (guint i = 0; i < idx->len; i++) {
+    if (ok && work[i].params != NULL)
+      give_strings(work[i].out, work[i].params);
     bimi_dkim__sig_params_free(work[i].params);
     bimi_dkim__key_free(work[i].key);
   }
-  for (guint s = 0; s < slots->len; s++)
-    bimi_dkim__body_hasher_free(g_array_index(slots, BodySlot, s).hasher);
+  for (guint s = 0; s < n_slots; s++)
+    bimi_dkim__body_hasher_free(slots[s].hasher);
   if (!ok)
     return NULL;
   return g_steal_pointer(&results);

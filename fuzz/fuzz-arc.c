@@ -76,9 +76,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (p->instance < 1 || p->instance > BIMI_ARC_MAX_SETS)
       abort();
     if (kind == BIMI_DKIM_SIG_KIND_ARC_SEAL &&
-        (p->bh != NULL || p->signed_headers[0] != NULL || p->header_canon != BIMI_DKIM_CANON_RELAXED))
+        (p->bh_len != 0 || p->signed_headers[0] != NULL || p->header_canon != BIMI_DKIM_CANON_RELAXED))
       abort();
-    if (kind == BIMI_DKIM_SIG_KIND_ARC_AMS && p->bh == NULL)
+    if (kind == BIMI_DKIM_SIG_KIND_ARC_AMS && p->bh_len == 0)
       abort();
   }
 

@@ -83,6 +83,46 @@ test_limit(void)
   expect_fail("Zm9vYmE", 4, BIMI_BASE64_STRICT, BIMI_BASE64_TOO_LONG, 5);
 }
 
+/* Into the caller's buffer, folding white space skipped (a DKIM b= as
+ * written across lines): offsets and lengths count the symbols, the room is
+ * the limit, and a failed length check writes nothing. */
+static void
+test_decode_to_fws(void)
+{
+  BimiBase64Error e = { BIMI_BASE64_OK, 999, 999 };
+  guint8 out[6];
+  gsize n = 999;
+  const char *folded = "Zm9v\r\n\tYm Fy";
+  g_assert_true(bimi_base64_decode_to(folded, strlen(folded), BIMI_BASE64_SKIP_FWS, out, sizeof out, &n, &e));
+  g_assert_cmpmem(out, n, "foobar", 6);
+  g_assert_true(bimi_base64_decode_to("Zg =\r\n =", 8, BIMI_BASE64_SKIP_FWS, out, sizeof out, &n, &e));
+  g_assert_cmpmem(out, n, "f", 1);
+  g_assert_true(bimi_base64_decode_to(" \t", 2, BIMI_BASE64_SKIP_FWS, out, sizeof out, &n, &e));
+  g_assert_cmpuint(n, ==, 0);
+  /* the bad byte's offset counts symbols only: '-' is the fifth */
+  g_assert_false(bimi_base64_decode_to("Zm9v\r\n -mFy", 11, BIMI_BASE64_SKIP_FWS, out, sizeof out, &n, &e));
+  g_assert_cmpint(e.status, ==, BIMI_BASE64_BAD_CHAR);
+  g_assert_cmpuint(e.offset, ==, 4);
+  /* without the flag white space is a bad byte like any other */
+  g_assert_false(bimi_base64_decode_to("Zm9v Ym", 7, BIMI_BASE64_STRICT, out, sizeof out, &n, &e));
+  g_assert_cmpint(e.status, ==, BIMI_BASE64_BAD_CHAR);
+  g_assert_cmpuint(e.offset, ==, 4);
+  /* a third '=' is not padding: a bad byte at its place */
+  g_assert_false(bimi_base64_decode_to("Zm9vY= = =", 10, BIMI_BASE64_SKIP_FWS, out, sizeof out, &n, &e));
+  g_assert_cmpint(e.status, ==, BIMI_BASE64_BAD_CHAR);
+  g_assert_cmpuint(e.offset, ==, 5);
+  /* 5 symbols: a quantum of one; the length reported is the symbols' */
+  memset(out, 0x55, sizeof out);
+  g_assert_false(bimi_base64_decode_to("Zm9v Y", 6, BIMI_BASE64_SKIP_FWS, out, sizeof out, &n, &e));
+  g_assert_cmpint(e.status, ==, BIMI_BASE64_BAD_LENGTH);
+  g_assert_cmpuint(e.offset, ==, 5);
+  g_assert_cmpuint(out[0], ==, 0x55);
+  /* the room is the limit: 6 bytes fit, 9 do not */
+  g_assert_false(bimi_base64_decode_to("Zm9vYmFy Zm9v", 13, BIMI_BASE64_SKIP_FWS, out, sizeof out, &n, &e));
+  g_assert_cmpint(e.status, ==, BIMI_BASE64_TOO_LONG);
+  g_assert_cmpuint(e.out_len, ==, 9);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -91,5 +131,6 @@ main(int argc, char **argv)
   g_test_add_func("/base/base64/refused", test_refused);
   g_test_add_func("/base/base64/loose-padding", test_loose_padding);
   g_test_add_func("/base/base64/limit", test_limit);
+  g_test_add_func("/base/base64/decode-to-fws", test_decode_to_fws);
   return g_test_run();
 }

@@ -1,9 +1,8 @@
 /* engine/base/base-base64.h — strict, bounded base64 decoding (RFC 4648 §4).
  *
- * A wrapper over GLib's decoder that first checks what GLib does not: the
- * alphabet (the offset of the first bad byte), the length, '=' only as final
- * padding, and the decoded size against the caller's maximum before anything
- * is allocated. Unpadded input is accepted (RFC 6376 §3.5 b= and p= values
+ * Checks what GLib's decoder does not: the alphabet (the offset of the first
+ * bad byte), the length, '=' only as final padding, and the decoded size
+ * against the caller's maximum before anything is allocated or written. Unpadded input is accepted (RFC 6376 §3.5 b= and p= values
  * as signers write them, RFC 2047 §4.1 encoded words).
  */
 #pragma once
@@ -20,11 +19,13 @@ typedef enum {
 typedef enum {
   BIMI_BASE64_STRICT = 0,           /* padding, when present, completes the last quantum */
   BIMI_BASE64_LOOSE_PADDING = 1u << 0, /* 1 or 2 '=' accepted whatever the length (RFC 2047 decoders' habit) */
+  BIMI_BASE64_SKIP_FWS = 1u << 1,      /* SP, HTAB, CR and LF skipped as if absent (RFC 6376 §3.5 b=, bh=:
+                                          base64string allows FWS); offsets and lengths count the rest */
 } BimiBase64Flags;
 
 typedef struct {
   BimiBase64Status status;
-  gsize offset;  /* BAD_CHAR: the offending byte in the input */
+  gsize offset;  /* BAD_CHAR: the offending byte in the input; BAD_LENGTH: the input's length */
   gsize out_len; /* TOO_LONG: the decoded size */
 } BimiBase64Error;
 
@@ -44,3 +45,21 @@ gboolean bimi_base64_is_alphabet(guchar c);
  * Returns: (transfer full): the decoded bytes (possibly empty), or NULL with @err set.
  */
 GBytes *bimi_base64_decode(const char *text, gsize len, gsize max_out, guint flags, BimiBase64Error *err);
+
+/**
+ * bimi_base64_decode_to:
+ * @text: the base64 text (transfer none), not NUL-terminated
+ * @len: bytes in @text
+ * @flags: #BimiBase64Flags (BIMI_BASE64_SKIP_FWS for folded header values)
+ * @out: (out caller-allocates): @out_size bytes
+ * @out_size: the room in @out, in bytes: the largest decoded size accepted
+ * @out_len: (out): the decoded size, in bytes
+ * @err: (out): what was wrong and where, when FALSE is returned
+ *
+ * As bimi_base64_decode(), into the caller's buffer (no allocation: a DKIM
+ * b= is decoded on every verification, issue 21). The same checks in the same
+ * order; nothing is written when the length or the size check fails.
+ * Returns: TRUE, or FALSE with @err set.
+ */
+gboolean bimi_base64_decode_to(const char *text, gsize len, guint flags, guint8 *out, gsize out_size, gsize *out_len,
+                               BimiBase64Error *err);
