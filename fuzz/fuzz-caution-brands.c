@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (back == NULL || back->len != brands->len)
       abort();
   }
-  if (brands->len <= 64) {
+  if (brands->len > 0 && brands->len <= 64) { /* an empty registry ("[registry]" alone) has no brand 0 */
     BimiCautionOptions options = { BIMI_CAUTION_DEFAULT_MIN_NAME_LENGTH, 1, NULL };
     g_autoptr(BimiCautionSet) set = bimi_caution_set_new(brands, &options, NULL);
     if (set != NULL) {
