@@ -34,6 +34,10 @@
 #   BENCH_WARMUP    seconds of warm-up per case (default 2)
 #   BENCH_MESSAGE   file name of the demo message to post (default: the first one of
 #                   index.json expected to get logo+checkmark)
+#   BENCH_THREADS   [server] threads of bimi-fcgi (and so of fcgi-hello): demo-stack --threads;
+#                   default: the built-in default (engine/limits.h BIMI_SERVER_DEFAULT_THREADS)
+#   BENCH_CASES     the cases to run, space-separated (default: all of static fcgi evaluate static-png
+#                   logo); the ratios of cases not run print "not available"
 #   BENCH_PERF      a file name: `perf record -g` bimi-fcgi during the measured evaluate
 #                   run into it (then `perf report -i FILE`); needs perf
 #   BENCH_PERF_CALLGRAPH  perf's --call-graph mode for BENCH_PERF (default fp; dwarf
@@ -91,7 +95,7 @@ elif [ ! -f "$SITE" ]; then
 else
   stack=$tmp/stack
   if ! scripts/demo-stack start "$stack" --front-port "$(free_port)" --origin-port "$(free_port)" \
-       > "$tmp/stack.log" 2>&1; then
+       ${BENCH_THREADS:+--threads "$BENCH_THREADS"} > "$tmp/stack.log" 2>&1; then
     missing="scripts/demo-stack start failed: $(grep -m1 'demo-stack:' "$tmp/stack.log" || tail -n 1 "$tmp/stack.log")"
   fi
 fi
@@ -233,6 +237,7 @@ ROW='%-9s %11s %9s %9s %8s %8s  %s\n'
 # run_case NAME URL [LUA]: warm-up run, measured run, one table row.
 run_case() {
   local name=$1 url=$2 lua=${3:-} out
+  case " ${BENCH_CASES:-static fcgi evaluate static-png logo} " in *" $name "*) ;; *) return 0 ;; esac
   local script=()
   [ -n "$lua" ] && script=(-s "$lua")
   local watch="" before="" after="" perf_pid="" t0 t1

@@ -511,6 +511,12 @@
 /** Seconds an SVG stays in the indicator memo before the logo store is read again
  *  (which notices an eviction and keeps the store's LRU recency current). */
 #define BIMI_EVALUATE_INDICATOR_MEMO_TTL_S 60u
+/* ---- evaluate/evaluate-evidence.c: the decoded-verdict memo (issue 21) ---- */
+/** Most decoded verdicts remembered by their record-cache value (each value at most
+ *  BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES), so that a cached verdict is not parsed from its key-file
+ *  form per request; the key is the value's bytes, so an entry never goes stale. When full, the
+ *  memo starts empty again. */
+#define BIMI_EVALUATE_MAX_VERDICT_MEMO 1024u
 /* ---- evaluate/filter (consent-aware filtering, issue 17) ---- */
 /** Longest consent list accepted (consent= of POST /bimi/v1/evaluate, `bimi evaluate --consent`,
  *  [filter] default_consent), bytes: "dmarc, no-ptr" is 13; more is not a list of the known filters. */

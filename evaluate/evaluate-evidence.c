@@ -76,6 +76,70 @@ bimi_evaluate__verdict_free(BimiEvaluateVerdict *v)
   g_free(v);
 }
 
+BimiEvaluateVerdict *
+bimi_evaluate__verdict_copy(const BimiEvaluateVerdict *v)
+{
+  BimiEvaluateVerdict *copy = g_memdup2(v, sizeof *v);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(verdict_strings); i++)
+    *verdict_string_slot(copy, i) = g_strdup(verdict_string(v, i));
+  return copy;
+}
+
+/* ---- the decoded-verdict memo (issue 21) ---------------------------------
+ * A cached verdict is read per request; parsing its key-file form each time cost
+ * more than the rest of the evidence step. The memo maps the value's bytes to the
+ * verdict decoded from them: decoding is a function of the bytes alone, so an
+ * entry is never stale (the record cache decides freshness), and a value from
+ * Redis with the same bytes hits too. */
+
+void
+bimi_evaluate__verdict_memo_init(BimiEvaluator *ev)
+{
+  g_mutex_init(&ev->verdicts_lock);
+  ev->verdicts = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref,
+                                       (GDestroyNotify) bimi_evaluate__verdict_free);
+}
+
+void
+bimi_evaluate__verdict_memo_clear(BimiEvaluator *ev)
+{
+  g_clear_pointer(&ev->verdicts, g_hash_table_unref);
+  g_mutex_clear(&ev->verdicts_lock);
+}
+
+BimiEvaluateVerdict *
+bimi_evaluate__verdict_decode_memo(BimiEvaluator *ev, GBytes *value, GError **error)
+{
+  BimiEvaluateVerdict *v = NULL;
+
+  if (value == NULL || g_bytes_get_size(value) == 0 || g_bytes_get_size(value) > BIMI_EVALUATE_MAX_CACHE_VALUE_BYTES)
+    return bimi_evaluate__verdict_decode(value, error); /* its error, never remembered */
+  g_mutex_lock(&ev->verdicts_lock);
+  const BimiEvaluateVerdict *known = g_hash_table_lookup(ev->verdicts, value);
+  if (known != NULL)
+    v = bimi_evaluate__verdict_copy(known);
+  g_mutex_unlock(&ev->verdicts_lock);
+  if (v != NULL)
+    return v;
+  v = bimi_evaluate__verdict_decode(value, error);
+  if (v == NULL)
+    return NULL;
+  BimiEvaluateVerdict *keep = bimi_evaluate__verdict_copy(v);
+  g_mutex_lock(&ev->verdicts_lock);
+  if (g_hash_table_size(ev->verdicts) >= BIMI_EVALUATE_MAX_VERDICT_MEMO && !g_hash_table_contains(ev->verdicts, value))
+    g_hash_table_remove_all(ev->verdicts);
+  g_hash_table_replace(ev->verdicts, g_bytes_ref(value), keep);
+  g_mutex_unlock(&ev->verdicts_lock);
+  return v;
+}
+
+guint
+bimi_evaluate__verdict_memo_size(BimiEvaluator *ev)
+{
+  return bimi_evaluate__locked_size(&ev->verdicts_lock, ev->verdicts);
+}
+
 /* Valid UTF-8, no control characters, at most BIMI_EVALUATE_MAX_DETAIL_BYTES
  * (cut at a character boundary): attacker text (servers, certificates) made
  * safe for JSON, logs and A-R comments. */
@@ -540,7 +604,7 @@ evidence_cached(BimiEvaluator *ev, const char *record_domain, const char *select
     v = g_steal_pointer(&c.fresh);
   } else {
     g_clear_pointer(&c.fresh, bimi_evaluate__verdict_free);
-    v = bimi_evaluate__verdict_decode(entry.value, &error);
+    v = bimi_evaluate__verdict_decode_memo(ev, entry.value, &error);
     if (v == NULL)
       g_debug("evaluate: %s._bimi.%s: %s; validating again", selector, record_domain, error->message);
     else

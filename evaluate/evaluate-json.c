@@ -21,11 +21,28 @@
 #include "evaluate/evaluate-private.h"
 #include "engine/base/base-json.h"
 
+#include <string.h>
+
 char *
 bimi_evaluate__iso_time(gint64 t)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
   return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+}
+
+/* @v in decimal into @buf (at least 11 bytes), without printf. */
+static void
+decimal(char *buf, guint v)
+{
+  char digits[10];
+  gsize n = 0, i = 0;
+
+  do
+    digits[n++] = (char) ('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n > 0)
+    buf[i++] = digits[--n];
+  buf[i] = '\0';
 }
 
 static const char *
@@ -71,22 +88,31 @@ build_indicator(BimiEvaluator *ev, BimiJsonWriter *b, const BimiEvaluateRun *run
   const BimiConfig *config = ev->config;
   const BimiEvaluateVerdict *v = run->verdict;
   const char *prefix = config->server_logo_url_prefix;
-  g_autofree char *svg = NULL;
 
   bimi_json_set_member_name(b, "indicator");
   if (run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL) {
     bimi_json_add_null_value(b);
     return;
   }
-  svg = g_strdup_printf("%s/%s.svg", prefix, v->sha256);
+  /* the URLs share "<prefix>/<sha256>": built once, each ending appended (no printf per size) */
+  g_autoptr(GString) url = g_string_sized_new(strlen(prefix) + 96);
+  g_string_append(url, prefix);
+  g_string_append_c(url, '/');
+  g_string_append(url, v->sha256);
+  gsize stem = url->len;
+  g_string_append(url, ".svg");
   bimi_json_begin_object(b);
-  bimi_json_add_members(b, "sss", "sha256", v->sha256, "alt", v->title, "svg", svg);
+  bimi_json_add_members(b, "sss", "sha256", v->sha256, "alt", v->title, "svg", url->str);
   bimi_json_set_member_name(b, "png");
   bimi_json_begin_object(b);
   for (guint i = 0; i < config->render_n_sizes; i++) {
-    g_autofree char *px = g_strdup_printf("%u", config->render_sizes[i]);
-    g_autofree char *url = g_strdup_printf("%s/%s/%u.png", prefix, v->sha256, config->render_sizes[i]);
-    bimi_json_add_string_or_null(b, px, url);
+    char px[16];
+    decimal(px, config->render_sizes[i]);
+    g_string_truncate(url, stem);
+    g_string_append_c(url, '/');
+    g_string_append(url, px);
+    g_string_append(url, ".png");
+    bimi_json_add_string_or_null(b, px, url->str);
   }
   bimi_json_end_object(b);
   bimi_json_end_object(b);

@@ -67,6 +67,9 @@ struct _BimiEvaluator {
   /* evaluate-logo.c: validated SVGs for the header form (issue 21) */
   GMutex indicators_lock;
   GHashTable *indicators;   /**< hash (lowercase hex) → SVG and expiry; at most BIMI_EVALUATE_MAX_INDICATOR_MEMO */
+  /* evaluate-evidence.c: decoded verdicts by their record-cache value (issue 21) */
+  GMutex verdicts_lock;
+  GHashTable *verdicts;     /**< value bytes (GBytes) → decoded verdict; at most BIMI_EVALUATE_MAX_VERDICT_MEMO */
   /* evaluate-caution.c: brand-impersonation caution (issue 19) */
   BimiBrandRegistry *brands; /**< [caution] enabled: the operator's and the learned brands; else NULL */
 };
@@ -198,6 +201,31 @@ GBytes *bimi_evaluate__verdict_encode(const BimiEvaluateVerdict *verdict);
  * Returns: (transfer full): the verdict, or NULL with @error set.
  */
 BimiEvaluateVerdict *bimi_evaluate__verdict_decode(GBytes *value, GError **error);
+
+/**
+ * bimi_evaluate__verdict_decode_memo:
+ * @evaluator: its memo of decoded verdicts
+ * @value: a record-cache value, untrusted
+ * @error: as bimi_evaluate__verdict_decode()
+ *
+ * bimi_evaluate__verdict_decode() through the evaluator's memo (issue 21): a value whose
+ * bytes were decoded before is copied from the memo instead of parsed again. Values that do
+ * not decode are not remembered. The memo holds at most BIMI_EVALUATE_MAX_VERDICT_MEMO
+ * verdicts and starts empty again when full.
+ *
+ * Returns: (transfer full): the verdict, or NULL with @error set.
+ */
+BimiEvaluateVerdict *bimi_evaluate__verdict_decode_memo(BimiEvaluator *evaluator, GBytes *value, GError **error);
+
+/** Entries in the decoded-verdict memo (tests). */
+guint bimi_evaluate__verdict_memo_size(BimiEvaluator *evaluator);
+
+/** (transfer full): a deep copy of @verdict. */
+BimiEvaluateVerdict *bimi_evaluate__verdict_copy(const BimiEvaluateVerdict *verdict);
+
+/** The memo's table and lock (bimi_evaluator_new(), the last unref). */
+void bimi_evaluate__verdict_memo_init(BimiEvaluator *evaluator);
+void bimi_evaluate__verdict_memo_clear(BimiEvaluator *evaluator);
 
 /**
  * bimi_evaluate__evidence:

@@ -257,6 +257,7 @@ bimi_evaluator_new(BimiConfig *config, const char *host_name, GError **error)
   g_mutex_init(&ev->brands_lock);
   ev->brand_states = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   bimi_evaluate__logo_init(ev);
+  bimi_evaluate__verdict_memo_init(ev);
   (void) bimi_evaluate_error_quark();
   if (ev->authserv_id == NULL || ev->authserv_id[0] == '\0') {
     g_set_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_SETUP,
@@ -543,6 +544,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->pool, bimi_render_pool_free);
   g_clear_pointer(&ev->store, bimi_logo_store_free);
   bimi_evaluate__logo_clear(ev);
+  bimi_evaluate__verdict_memo_clear(ev);
   g_clear_pointer(&ev->brands, bimi_brand_registry_free); /* before the records: it uses their backend */
   g_clear_pointer(&ev->records, bimi_record_cache_free);
   g_clear_pointer(&ev->redis, bimi_redis_unref);
@@ -1146,15 +1148,31 @@ series_key(BimiEvaluateMetric m, const char *l1, const char *l2)
 static void
 count_add(BimiEvaluator *ev, BimiEvaluateMetric metric, const char *label1, const char *label2, guint64 add)
 {
-  g_autofree char *key = series_key(metric, label1, label2);
+  /* the series key as series_key() writes it, on the stack when it fits: a counter is bumped
+   * several times per request, a key is allocated only for a new series (issue 21) */
+  char buf[256];
+  gsize l1 = label1 != NULL ? strlen(label1) : 0, l2 = label2 != NULL ? strlen(label2) : 0;
+  g_autofree char *heap = NULL;
+  const char *key = buf;
   guint64 *n;
 
   g_return_if_fail(ev != NULL && (guint) metric < BIMI_EVALUATE_N_METRICS);
+  if (l1 + l2 + 5 <= sizeof buf) {
+    buf[0] = (char) ('0' + (int) metric / 10);
+    buf[1] = (char) ('0' + (int) metric % 10);
+    buf[2] = '\x1f';
+    memcpy(buf + 3, label1 != NULL ? label1 : "", l1);
+    buf[3 + l1] = '\x1f';
+    memcpy(buf + 4 + l1, label2 != NULL ? label2 : "", l2);
+    buf[4 + l1 + l2] = '\0';
+  } else {
+    key = heap = series_key(metric, label1, label2);
+  }
   g_mutex_lock(&ev->counters_lock);
   n = g_hash_table_lookup(ev->counters, key);
   if (n == NULL) {
     n = g_new0(guint64, 1);
-    g_hash_table_insert(ev->counters, g_steal_pointer(&key), n);
+    g_hash_table_insert(ev->counters, g_strdup(key), n);
   }
   *n += add;
   g_mutex_unlock(&ev->counters_lock);

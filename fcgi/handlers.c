@@ -31,13 +31,8 @@ typedef struct {
   BimiFcgiRouteId route;
   gboolean head;
   guint status;
-  const char *decision;   /* for the log line */
   gboolean body_done;     /* FCGI_STDIN read to its end */
-  /* the decision's fields for the log line (owned; NULL: none) */
-  char *reason, *author_domain, *selector, *cert_type;
-  const char *caution;    /* the caution's signal (issue 19), or NULL */
-  char *caution_brand;    /* the brand it names, or NULL */
-  double dns_ms, fetch_ms;
+  BimiDecision *d;        /* the decision answered (owned, for the log line), or NULL */
 } Exchange;
 
 static const char *
@@ -195,21 +190,15 @@ decision_weak_etag(JsonNode *json)
   return g_strdup_printf("W/\"%.32s\"", g_checksum_get_string(sum));
 }
 
+/* Answers @d (transfer full: kept for the log line until finish()). */
 static void
 respond_decision(Exchange *ex, BimiDecision *d, gboolean is_public)
 {
-  g_autofree char *cc = g_strdup_printf("%s, max-age=%u", is_public ? "public" : "private", d->ttl);
+  char cc[64];
   g_autofree char *etag = NULL;
 
-  ex->decision = bimi_decision_kind_to_string(d->kind);
-  ex->reason = g_strdup(d->reason);
-  ex->author_domain = g_strdup(d->author_domain);
-  ex->selector = g_strdup(d->selector);
-  ex->cert_type = g_strdup(d->mark != NULL ? d->mark->certificate_type : NULL);
-  ex->caution = d->caution != NULL ? bimi_caution_signal_to_string(d->caution->signals) : NULL;
-  ex->caution_brand = d->caution != NULL ? g_strdup(d->caution->brand) : NULL;
-  ex->dns_ms = d->dns_ms;
-  ex->fetch_ms = d->fetch_ms;
+  g_snprintf(cc, sizeof cc, "%s, max-age=%u", is_public ? "public" : "private", d->ttl);
+  ex->d = d;
   if (is_public) {
     etag = decision_weak_etag(bimi_decision_get_json(d));
     if (bimi_fcgi_etag_matches(FCGX_GetParam("HTTP_IF_NONE_MATCH", ex->req->envp), etag)) {
@@ -284,7 +273,7 @@ handle_evaluate(Exchange *ex, const char *query)
   }
 
   g_autoptr(GBytes) message = g_bytes_new_take(g_steal_pointer(&buf), len);
-  g_autoptr(BimiDecision) d =
+  BimiDecision *d =
     bimi_evaluator_evaluate_with_consent(ex->ctx->evaluator, message, &envelope, consent, evaluation_now(ex), &error);
   if (d == NULL) {
     respond_gerror(ex, error, "message");
@@ -306,7 +295,7 @@ handle_domain(Exchange *ex, const BimiFcgiRoute *route, const char *query)
     return;
   }
   const char *selector = g_hash_table_lookup(params, "selector");
-  g_autoptr(BimiDecision) d =
+  BimiDecision *d =
     bimi_evaluator_domain_status(ex->ctx->evaluator, route->domain, selector, evaluation_now(ex), &error);
   if (d == NULL) {
     respond_gerror(ex, error, "domain");
@@ -472,38 +461,39 @@ static void
 finish(Exchange *ex, gint64 started_us)
 {
   double seconds = (double) (g_get_monotonic_time() - started_us) / G_USEC_PER_SEC;
-  g_autofree char *method = bimi_fcgi_log_escape(ex->method, 16);
-  g_autofree char *path_raw = ex->path != NULL ? g_strndup(ex->path, ex->path_len) : NULL;
-  g_autofree char *path = bimi_fcgi_log_escape(path_raw, 200);
+  const BimiDecision *d = ex->d;
 
   bimi_fcgi_metrics_observe(ex->ctx->metrics, ex->route, ex->status, seconds);
   if (bimi_fcgi_log_enabled(G_LOG_LEVEL_INFO)) {
     /* One line per request: what was asked, and for a decision why (its reason), for whom (author domain,
-     * selector), on what (certificate type) and where the time went. Sender-controlled values escaped. */
-    g_autofree char *status = g_strdup_printf("%u", ex->status);
-    g_autofree char *total = g_strdup_printf("%.1f", seconds * 1000.0);
-    g_autofree char *dns = ex->decision != NULL ? g_strdup_printf("%.1f", ex->dns_ms) : NULL;
-    g_autofree char *fetch = ex->decision != NULL ? g_strdup_printf("%.1f", ex->fetch_ms) : NULL;
-    g_autofree char *domain = ex->author_domain != NULL ? bimi_fcgi_log_escape(ex->author_domain, 255) : NULL;
-    g_autofree char *selector = ex->selector != NULL ? bimi_fcgi_log_escape(ex->selector, 64) : NULL;
-    g_autofree char *brand_escaped = ex->caution_brand != NULL ? bimi_fcgi_log_escape(ex->caution_brand, 128) : NULL;
-    /* a brand name has spaces: \x20 as the escaper writes other bytes, so key=value stays one token */
-    g_auto(GStrv) brand_words = brand_escaped != NULL ? g_strsplit(brand_escaped, " ", -1) : NULL;
-    g_autofree char *brand = brand_words != NULL ? g_strjoinv("\\x20", brand_words) : NULL;
+     * selector), on what (certificate type) and where the time went. Sender-controlled values escaped
+     * (a brand name's spaces as \x20, so key=value stays one token), all in the log's one buffer. */
+    char status[16], total[BIMI_FCGI_LOG_MS_LEN], dns[BIMI_FCGI_LOG_MS_LEN], fetch[BIMI_FCGI_LOG_MS_LEN];
+    const BimiCautionMatch *caution = d != NULL ? d->caution : NULL;
+    g_snprintf(status, sizeof status, "%u", ex->status);
+    bimi_fcgi_log_format_ms(total, seconds * 1000.0);
+    if (d != NULL) {
+      bimi_fcgi_log_format_ms(dns, d->dns_ms);
+      bimi_fcgi_log_format_ms(fetch, d->fetch_ms);
+    }
     const BimiFcgiLogField fields[] = {
-      { "method", method }, { "path", path }, { "status", status }, { "decision", ex->decision },
-      { "reason", ex->reason }, { "author_domain", domain }, { "selector", selector },
-      { "certificate_type", ex->cert_type }, { "caution", ex->caution }, { "caution_brand", brand },
-      { "dns_ms", dns }, { "fetch_ms", fetch }, { "total_ms", total },
+      { "method", ex->method != NULL ? ex->method : "-", -1, 16, 0 },
+      { "path", ex->path != NULL ? ex->path : "-", ex->path != NULL ? (gssize) ex->path_len : -1, 200, 0 },
+      { "status", status, -1, 0, 0 },
+      { "decision", d != NULL ? bimi_decision_kind_to_string(d->kind) : NULL, -1, 0, 0 },
+      { "reason", d != NULL ? d->reason : NULL, -1, 0, 0 },
+      { "author_domain", d != NULL ? d->author_domain : NULL, -1, 255, 0 },
+      { "selector", d != NULL ? d->selector : NULL, -1, 64, 0 },
+      { "certificate_type", d != NULL && d->mark != NULL ? d->mark->certificate_type : NULL, -1, 0, 0 },
+      { "caution", caution != NULL ? bimi_caution_signal_to_string(caution->signals) : NULL, -1, 0, 0 },
+      { "caution_brand", caution != NULL ? caution->brand : NULL, -1, 128, BIMI_TEXT_ESCAPE_SPACE },
+      { "dns_ms", d != NULL ? dns : NULL, -1, 0, 0 },
+      { "fetch_ms", d != NULL ? fetch : NULL, -1, 0, 0 },
+      { "total_ms", total, -1, 0, 0 },
     };
     bimi_fcgi_log_request(fields, G_N_ELEMENTS(fields));
   }
-  g_clear_pointer(&ex->reason, g_free);
-  g_clear_pointer(&ex->author_domain, g_free);
-  g_clear_pointer(&ex->selector, g_free);
-  g_clear_pointer(&ex->cert_type, g_free);
-  g_clear_pointer(&ex->caution_brand, g_free);
-  ex->caution = NULL;
+  g_clear_pointer(&ex->d, bimi_decision_free);
 }
 
 gboolean

@@ -6,9 +6,12 @@
  */
 #include "fcgi/log.h"
 
-#include <json-glib/json-glib.h>
+#include "engine/base/base-json.h"
+#include "engine/base/base-text.h"
+
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The most verbose GLogLevelFlags bit printed: ERROR/CRITICAL < WARNING < MESSAGE/INFO < DEBUG. */
@@ -30,6 +33,150 @@ level_word(GLogLevelFlags level)
   return "debug";
 }
 
+/* Per thread: the line being built, reused (issue 21: a request line costs no allocation). */
+static void
+line_free(gpointer data)
+{
+  g_string_free(data, TRUE);
+}
+static GPrivate line_key = G_PRIVATE_INIT(line_free);
+static GPrivate message_key = G_PRIVATE_INIT(line_free);
+static GPrivate value_key = G_PRIVATE_INIT(line_free);
+
+static GString *
+thread_buffer(GPrivate *key)
+{
+  GString *s = g_private_get(key);
+
+  if (s == NULL) {
+    s = g_string_sized_new(512);
+    g_private_set(key, s);
+  }
+  g_string_truncate(s, 0);
+  return s;
+}
+
+/* Per thread: the "YYYY-MM-DDTHH:MM:SS" of the last second a line was stamped in. */
+typedef struct {
+  gint64 second;
+  char text[24];
+} Stamp;
+static GPrivate stamp_key = G_PRIVATE_INIT(g_free);
+
+/* "2025-01-31T12:00:00.123Z" (UTC, milliseconds) of now. */
+static void
+append_stamp(GString *out)
+{
+  gint64 now_us = g_get_real_time();
+  gint64 second = now_us / G_USEC_PER_SEC;
+  guint ms = (guint) (now_us % G_USEC_PER_SEC / 1000);
+  Stamp *st = g_private_get(&stamp_key);
+
+  if (st == NULL) {
+    st = g_new0(Stamp, 1);
+    st->second = -1;
+    g_private_set(&stamp_key, st);
+  }
+  if (st->second != second) {
+    time_t t = (time_t) second;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(st->text, sizeof st->text, "%Y-%m-%dT%H:%M:%S", &tm);
+    st->second = second;
+  }
+  char tail[6] = { '.', (char) ('0' + ms / 100), (char) ('0' + ms / 10 % 10), (char) ('0' + ms % 10), 'Z', '\0' };
+  g_string_append(out, st->text);
+  g_string_append_len(out, tail, 5);
+}
+
+/* The process id, read once (bimi-fcgi never forks a copy of itself that logs). */
+static int
+log_pid(void)
+{
+  static gint pid = 0;
+  gint p = g_atomic_int_get(&pid);
+
+  if (p == 0) {
+    p = (gint) getpid();
+    g_atomic_int_set(&pid, p);
+  }
+  return p;
+}
+
+static void
+append_uint(GString *out, guint64 v)
+{
+  char buf[24];
+  gsize i = sizeof buf;
+
+  do
+    buf[--i] = (char) ('0' + v % 10);
+  while ((v /= 10) != 0);
+  g_string_append_len(out, buf + i, (gssize) (sizeof buf - i));
+}
+
+/* Ends @line with '\n' and writes it: one write(2) per line, so lines of concurrent threads never interleave. */
+static gboolean
+write_line(GString *line)
+{
+  g_string_append_c(line, '\n');
+  return write(STDERR_FILENO, line->str, line->len) >= 0;
+}
+
+/* A field's value: as it is, or escaped (bimi_text_append_escaped_ascii()). */
+static void
+append_value(GString *out, const BimiFcgiLogField *f)
+{
+  if (f->escape_max == 0)
+    g_string_append(out, f->value);
+  else
+    bimi_text_append_escaped_ascii(out, f->value, f->len, f->escape_max, BIMI_TEXT_ESCAPE_QUOTE | f->escape_flags);
+}
+
+/* One whole line of @level with @message (text), and for a request line its @fields
+ * (already safe: see append_field()) as JSON members. */
+static gboolean
+emit(GLogLevelFlags level, const char *message, gsize message_len, const BimiFcgiLogField *fields, gsize n_fields)
+{
+  GString *line = thread_buffer(&line_key);
+
+  if (g_atomic_int_get(&json_format)) {
+    /* One JSON object per line (journald, log shippers): the request fields as members. */
+    g_string_append(line, "{\"time\":\"");
+    append_stamp(line);
+    g_string_append(line, "\",\"level\":\"");
+    g_string_append(line, level_word(level));
+    g_string_append(line, "\",\"pid\":");
+    append_uint(line, (guint64) log_pid());
+    g_string_append(line, ",\"message\":");
+    bimi_json_append_string(line, message);
+    for (gsize i = 0; i < n_fields; i++) {
+      if (fields[i].value == NULL)
+        continue;
+      g_string_append_c(line, ',');
+      bimi_json_append_string(line, fields[i].name);
+      g_string_append_c(line, ':');
+      GString *value = thread_buffer(&value_key);
+      append_value(value, &fields[i]);
+      bimi_json_append_string(line, value->str);
+    }
+    g_string_append_c(line, '}');
+  } else {
+    append_stamp(line);
+    g_string_append(line, " bimi-fcgi[");
+    append_uint(line, (guint64) log_pid());
+    g_string_append(line, "] ");
+    g_string_append(line, level_word(level));
+    g_string_append(line, ": ");
+    gsize at = line->len;
+    g_string_append_len(line, message, (gssize) message_len);
+    for (char *p = line->str + at; *p != '\0'; p++)
+      if (*p == '\n' || *p == '\r')
+        *p = ' ';
+  }
+  return write_line(line);
+}
+
 static GLogWriterOutput
 writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
@@ -46,47 +193,7 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer u
       message = fields[i].value;
   if (message == NULL)
     message = "";
-
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-  g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");
-  g_autoptr(GString) line = g_string_sized_new(128 + strlen(message));
-  if (g_atomic_int_get(&json_format)) {
-    /* One JSON object per line (journald, log shippers): the request fields as members. */
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    g_autoptr(JsonNode) root = NULL;
-    g_autofree char *ts = g_strdup_printf("%s.%03dZ", stamp, g_date_time_get_microsecond(now) / 1000);
-    g_autofree char *text = NULL;
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "time");
-    json_builder_add_string_value(b, ts);
-    json_builder_set_member_name(b, "level");
-    json_builder_add_string_value(b, level_word(level));
-    json_builder_set_member_name(b, "pid");
-    json_builder_add_int_value(b, (gint64) getpid());
-    json_builder_set_member_name(b, "message");
-    json_builder_add_string_value(b, message);
-    for (gsize i = 0; i < n_fields; i++) {
-      if (!g_str_has_prefix(fields[i].key, "BIMI_") || fields[i].length >= 0)
-        continue;
-      g_autofree char *member = g_ascii_strdown(fields[i].key + 5, -1);
-      json_builder_set_member_name(b, member);
-      json_builder_add_string_value(b, fields[i].value);
-    }
-    json_builder_end_object(b);
-    root = json_builder_get_root(b);
-    text = json_to_string(root, FALSE);
-    g_string_append(line, text);
-  } else {
-    g_string_append_printf(line, "%s.%03dZ bimi-fcgi[%d] %s: ", stamp, g_date_time_get_microsecond(now) / 1000,
-                           (int) getpid(), level_word(level));
-    for (const char *p = message; *p != '\0'; p++)
-      g_string_append_c(line, *p == '\n' || *p == '\r' ? ' ' : *p);
-  }
-  g_string_append_c(line, '\n');
-  /* One write(2) per line: lines of concurrent threads never interleave. */
-  if (write(STDERR_FILENO, line->str, line->len) < 0)
-    return G_LOG_WRITER_UNHANDLED;
-  return G_LOG_WRITER_HANDLED;
+  return emit(level, message, strlen(message), NULL, 0) ? G_LOG_WRITER_HANDLED : G_LOG_WRITER_UNHANDLED;
 }
 
 void
@@ -135,36 +242,41 @@ bimi_fcgi_log_set_format(const char *format)
 void
 bimi_fcgi_log_request(const BimiFcgiLogField *fields, gsize n_fields)
 {
-  g_autoptr(GString) text = g_string_new(NULL);
-  g_autoptr(GArray) log = g_array_new(FALSE, FALSE, sizeof(GLogField));
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-  GLogField f;
+  GString *text = thread_buffer(&message_key);
 
+  if (!bimi_fcgi_log_enabled(G_LOG_LEVEL_INFO))
+    return;
   for (gsize i = 0; i < n_fields; i++) {
     if (fields[i].value == NULL)
       continue;
-    if (i < 2)
-      g_string_append_printf(text, "%s%s", i > 0 ? " " : "", fields[i].value);
-    else if (strcmp(fields[i].name, "status") == 0)
-      g_string_append_printf(text, " %s", fields[i].value);
-    else
-      g_string_append_printf(text, " %s=%s", fields[i].name, fields[i].value);
+    if (i > 0)
+      g_string_append_c(text, ' ');
+    if (i >= 2 && strcmp(fields[i].name, "status") != 0) {
+      g_string_append(text, fields[i].name);
+      g_string_append_c(text, '=');
+    }
+    append_value(text, &fields[i]);
   }
-  f = (GLogField){ "MESSAGE", text->str, -1 };
-  g_array_append_val(log, f);
-  f = (GLogField){ "PRIORITY", "6", -1 };
-  g_array_append_val(log, f);
-  for (gsize i = 0; i < n_fields; i++) {
-    char *key;
-    if (fields[i].value == NULL)
-      continue;
-    key = g_ascii_strup(fields[i].name, -1);
-    g_ptr_array_add(keys, g_strconcat("BIMI_", key, NULL));
-    g_free(key);
-    f = (GLogField){ g_ptr_array_index(keys, keys->len - 1), fields[i].value, -1 };
-    g_array_append_val(log, f);
-  }
-  g_log_structured_array(G_LOG_LEVEL_INFO, (const GLogField *) (void *) log->data, log->len);
+  emit(G_LOG_LEVEL_INFO, text->str, text->len, fields, n_fields);
+}
+
+void
+bimi_fcgi_log_format_ms(char buf[BIMI_FCGI_LOG_MS_LEN], double ms)
+{
+  if (!(ms >= 0.0) || ms > 1e12)
+    ms = 0.0;
+  guint64 tenths = (guint64) (ms * 10.0 + 0.5);
+  char digits[24];
+  gsize n = 0, i = 0;
+  guint64 whole = tenths / 10;
+  do
+    digits[n++] = (char) ('0' + whole % 10);
+  while ((whole /= 10) != 0);
+  while (n > 0)
+    buf[i++] = digits[--n];
+  buf[i++] = '.';
+  buf[i++] = (char) ('0' + tenths % 10);
+  buf[i] = '\0';
 }
 
 void

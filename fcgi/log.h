@@ -5,6 +5,8 @@
 #ifndef BIMI_FCGI_LOG_H
 #define BIMI_FCGI_LOG_H
 
+#include "engine/base/base-text.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -35,11 +37,37 @@ gboolean bimi_fcgi_log_enabled(GLogLevelFlags level);
  */
 gboolean bimi_fcgi_log_set_format(const char *format);
 
-/** One field of a request line: @value already escaped for a log (or NULL: absent). */
+/**
+ * BimiFcgiLogField:
+ * One field of a request line.
+ * @name: its key (the JSON member)
+ * @value: (nullable): NULL: the field is left out
+ * @len: bytes of @value, or -1: NUL-terminated
+ * @escape_max: 0: @value is printed as it is (a fixed word, a number); else it is
+ *   sender-controlled and escaped (bimi_text_append_escaped_ascii(), '"' too) with at
+ *   most this many bytes shown
+ * @escape_flags: further #BimiTextEscapeFlags (BIMI_TEXT_ESCAPE_SPACE: a value with
+ *   spaces, such as a brand name, stays one key=value token)
+ */
 typedef struct {
   const char *name;
   const char *value;
+  gssize len;
+  gsize escape_max;
+  guint escape_flags;
 } BimiFcgiLogField;
+
+/** Bytes of a bimi_fcgi_log_format_ms() buffer. */
+#define BIMI_FCGI_LOG_MS_LEN 32
+
+/**
+ * bimi_fcgi_log_format_ms:
+ * @buf: (out caller-allocates): the text, NUL-terminated
+ * @ms: a duration in milliseconds (negative or not a number: 0)
+ *
+ * "12.3": @ms rounded to a tenth, for the *_ms fields of a request line, without printf.
+ */
+void bimi_fcgi_log_format_ms(char buf[BIMI_FCGI_LOG_MS_LEN], double ms);
 
 /**
  * bimi_fcgi_log_request:
@@ -47,7 +75,8 @@ typedef struct {
  *   "METHOD PATH STATUS"), then key=value fields; a NULL value is left out
  *
  * The request line, at info level: text "GET /p 200 decision=none reason=no-record ... total_ms=1.2";
- * json the same fields as members.
+ * json the same fields as members. Built in one per-thread buffer and written with one write(2)
+ * (issue 21: no allocation per line); nothing when the level is above info.
  */
 void bimi_fcgi_log_request(const BimiFcgiLogField *fields, gsize n_fields);
 

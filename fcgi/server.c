@@ -590,7 +590,13 @@ request_ready(BimiFcgiServer *s, Conn *it, guint32 events)
   int waiting = 0;
   gboolean peer_done = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
 
-  if (ioctl(it->fd, FIONREAD, &waiting) != 0 || waiting <= 0) {
+  if (it->need == 0) {
+    /* The first look at a request (the common case: nginx sends it whole): peek at once,
+     * one system call instead of FIONREAD and then the peek (issue 21). */
+    waiting = (int) BIMI_SERVER_READAHEAD_BYTES;
+  } else if (ioctl(it->fd, FIONREAD, &waiting) != 0 || waiting <= 0) {
+    /* Part of it came before: count what is waiting before copying it again, so a
+     * client that trickles costs an ioctl per packet, not a peek of what it sent so far. */
     char byte;
     ssize_t n = recv(it->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || (n < 0 && peer_done)) {
@@ -601,8 +607,6 @@ request_ready(BimiFcgiServer *s, Conn *it, guint32 events)
       return FALSE; /* spurious */
     waiting = 1;
   }
-  if (it->started_us == 0)
-    it->started_us = g_get_monotonic_time();
   if ((gsize) waiting < it->need) {
     if (peer_done)
       forget_and_close(s, it); /* it stopped sending before the request was whole */
@@ -610,10 +614,12 @@ request_ready(BimiFcgiServer *s, Conn *it, guint32 events)
   }
   ssize_t got = recv(it->fd, s->peek, MIN((gsize) waiting, BIMI_SERVER_READAHEAD_BYTES), MSG_PEEK | MSG_DONTWAIT);
   if (got <= 0) {
-    if (got == 0 || (errno != EAGAIN && errno != EINTR))
-      forget_and_close(s, it);
-    return FALSE;
+    if (got == 0 || (errno != EAGAIN && errno != EINTR) || peer_done)
+      forget_and_close(s, it); /* the peer closed (an idle connection, or mid-request) */
+    return FALSE; /* spurious */
   }
+  if (it->started_us == 0)
+    it->started_us = g_get_monotonic_time(); /* a request has begun to arrive */
   g_autoptr(GError) error = NULL;
   gsize need = 0;
   guint64 content_length = 0;

@@ -9,6 +9,7 @@
 #include "report/record.h"
 #include "engine/base/base-mem.h"
 
+#include <openssl/evp.h>
 #include <string.h>
 
 BimiReportRecord *
@@ -59,25 +60,70 @@ bimi_report_record_add_reason(BimiReportRecord *record, const char *type, const 
   g_ptr_array_add(record->reasons, r);
 }
 
-/* One field of a key: a tag byte (0 absent, 1 present), the bytes, a NUL. */
-static void
-key_field(GChecksum *c, const char *s)
+/* ---- the SHA-256 keys (OpenSSL's: GLib's GChecksum hashed the header section at a
+ * fraction of the speed, issue 21) ---- */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MD_CTX, EVP_MD_CTX_free)
+
+/* SHA-256, fetched once (an implicit fetch per EVP_DigestInit_ex costs a lock and a lookup). (transfer none) */
+static const EVP_MD *
+sha256(void)
 {
-  static const guint8 absent = 0, present = 1, nul = 0;
-  if (s == NULL) {
-    g_checksum_update(c, &absent, 1);
-  } else {
-    g_checksum_update(c, &present, 1);
-    g_checksum_update(c, (const guint8 *) s, (gssize) strlen(s));
+  static gsize once = 0;
+  static EVP_MD *md = NULL;
+
+  if (g_once_init_enter(&once)) {
+    md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    g_once_init_leave(&once, 1);
   }
-  g_checksum_update(c, &nul, 1);
+  return md != NULL ? md : EVP_sha256();
+}
+
+/* A SHA-256 context; aborts as GLib does on out-of-memory when OpenSSL cannot make one. (transfer full) */
+static EVP_MD_CTX *
+key_new(void)
+{
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+  if (c == NULL || EVP_DigestInit_ex(c, sha256(), NULL) != 1)
+    g_error("report: SHA-256 unavailable from OpenSSL");
+  return c;
 }
 
 static void
-key_hex(GChecksum *c, char *out)
+key_update(EVP_MD_CTX *c, const void *data, gssize len)
 {
-  const char *hex = g_checksum_get_string(c);
-  memcpy(out, hex, BIMI_REPORT_KEY_HEX_LEN);
+  if (len > 0)
+    EVP_DigestUpdate(c, data, (gsize) len);
+}
+
+/* One field of a key: a tag byte (0 absent, 1 present), the bytes, a NUL. */
+static void
+key_field(EVP_MD_CTX *c, const char *s)
+{
+  static const guint8 absent = 0, present = 1, nul = 0;
+  if (s == NULL) {
+    key_update(c, &absent, 1);
+  } else {
+    key_update(c, &present, 1);
+    key_update(c, (const guint8 *) s, (gssize) strlen(s));
+  }
+  key_update(c, &nul, 1);
+}
+
+/* The lowercase hex digest of @c (its end: @c takes no more updates). */
+static void
+key_hex(EVP_MD_CTX *c, char *out)
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+
+  if (EVP_DigestFinal_ex(c, digest, &len) != 1 || len * 2 < BIMI_REPORT_KEY_HEX_LEN)
+    g_error("report: SHA-256 failed");
+  for (guint i = 0; i < BIMI_REPORT_KEY_HEX_LEN / 2; i++) {
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 0xf];
+  }
   out[BIMI_REPORT_KEY_HEX_LEN] = '\0';
 }
 
@@ -85,27 +131,27 @@ void
 bimi_report_dedup_key(const guint8 *header_section, gsize header_len, const char *client_ip, const char *mail_from,
                       const char *helo, char *out)
 {
-  g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autoptr(EVP_MD_CTX) c = key_new();
   static const guint8 nul = 0;
 
   g_return_if_fail(out != NULL);
-  g_checksum_update(c, (const guint8 *) "bimi-report-dedup-v1", 20);
-  g_checksum_update(c, &nul, 1);
+  key_update(c, (const guint8 *) "bimi-report-dedup-v1", 20);
+  key_update(c, &nul, 1);
   if (header_len > 0)
-    g_checksum_update(c, header_section, (gssize) header_len);
-  g_checksum_update(c, &nul, 1);
-  g_checksum_update(c, (const guint8 *) (client_ip ? client_ip : ""), (gssize) strlen(client_ip ? client_ip : ""));
-  g_checksum_update(c, &nul, 1);
-  g_checksum_update(c, (const guint8 *) (mail_from ? mail_from : ""), (gssize) strlen(mail_from ? mail_from : ""));
-  g_checksum_update(c, &nul, 1);
-  g_checksum_update(c, (const guint8 *) (helo ? helo : ""), (gssize) strlen(helo ? helo : ""));
+    key_update(c, header_section, (gssize) header_len);
+  key_update(c, &nul, 1);
+  key_update(c, (const guint8 *) (client_ip ? client_ip : ""), (gssize) strlen(client_ip ? client_ip : ""));
+  key_update(c, &nul, 1);
+  key_update(c, (const guint8 *) (mail_from ? mail_from : ""), (gssize) strlen(mail_from ? mail_from : ""));
+  key_update(c, &nul, 1);
+  key_update(c, (const guint8 *) (helo ? helo : ""), (gssize) strlen(helo ? helo : ""));
   key_hex(c, out);
 }
 
 void
 bimi_report_record_finish(BimiReportRecord *r)
 {
-  g_autoptr(GChecksum) c = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autoptr(EVP_MD_CTX) c = key_new();
 
   g_return_if_fail(r != NULL);
   key_field(c, "bimi-report-row-v1");

@@ -18,6 +18,7 @@ struct BimiReportRecorder {
   guint capacity;
   gboolean stop;
   gboolean paused;
+  gboolean waiting;        /* the writer sleeps on wake: a submit signals it (only then: issue 21) */
   guint in_flight;         /* taken by the writer, not yet committed */
   guint64 taken;           /* records the writer has finished with (sequence for flush) */
   guint64 enqueued;        /* records ever queued */
@@ -64,8 +65,11 @@ writer_main(gpointer data)
   for (;;) {
     guint64 written = 0, dups = 0, failed = 0;
 
-    while (!rec->stop && (rec->paused || g_queue_is_empty(&rec->queue)))
+    while (!rec->stop && (rec->paused || g_queue_is_empty(&rec->queue))) {
+      rec->waiting = TRUE;
       g_cond_wait(&rec->wake, &rec->lock);
+      rec->waiting = FALSE;
+    }
     if (g_queue_is_empty(&rec->queue) && rec->stop)
       break;
     while (batch->len < BIMI_REPORT_WRITE_BATCH && !g_queue_is_empty(&rec->queue))
@@ -149,7 +153,10 @@ bimi_report_recorder_submit(BimiReportRecorder *rec, BimiReportRecord *record)
     g_queue_push_tail(&rec->queue, record);
     rec->enqueued++;
     rec->stats.queued = rec->queue.length;
-    g_cond_signal(&rec->wake);
+    /* A busy writer takes the queue when its batch is done: waking it costs a futex call
+     * per request for nothing (GLib's g_cond_signal always enters the kernel). */
+    if (rec->waiting)
+      g_cond_signal(&rec->wake);
   }
   g_mutex_unlock(&rec->lock);
   if (dropped == 0)

@@ -22,6 +22,8 @@ fill_strings(BimiJsonWriter *b)
   bimi_json_add_string_or_null(b, "b", NULL);
   bimi_json_add_string_or_null(b, "c", "x\xff" "y");
   bimi_json_add_string_or_null(b, "d", "");
+  /* escapes before the bad byte: the repaired text is escaped, once (issue 21: one pass) */
+  bimi_json_add_string_or_null(b, "e", "q\"\n\xff\xc3\xa9");
 }
 
 static void
@@ -76,7 +78,8 @@ static void
 test_string_or_null(void)
 {
   g_autofree char *s = build(fill_strings);
-  g_assert_cmpstr(s, ==, "{\"a\":\"caf\xc3\xa9\",\"b\":null,\"c\":\"x\xef\xbf\xbdy\",\"d\":\"\"}");
+  g_assert_cmpstr(s, ==, "{\"a\":\"caf\xc3\xa9\",\"b\":null,\"c\":\"x\xef\xbf\xbdy\",\"d\":\"\","
+                         "\"e\":\"q\\\"\\n\xef\xbf\xbd\xc3\xa9\"}");
 }
 
 static void

@@ -32,6 +32,33 @@ test_escape(void)
   g_assert_cmpstr(cut, ==, "abcd...");
 }
 
+/* The appending form: the same bytes into a buffer that already holds text; -1 reads to the NUL
+ * (never past max + 1 bytes), NULL is "-", BIMI_TEXT_ESCAPE_SPACE keeps a value one token. */
+static void
+test_append_escaped(void)
+{
+  static const char raw[] = "a\"b\\c\r\nd\x7f\xc3\xa9\0z";
+  g_autoptr(GString) out = g_string_new("k=");
+
+  bimi_text_append_escaped_ascii(out, raw, sizeof raw - 1, 64, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(out->str, ==, "k=a\"b\\x5cc\\x0d\\x0ad\\x7f\\xc3\\xa9\\x00z");
+  g_string_assign(out, "");
+  bimi_text_append_escaped_ascii(out, "Acme \"Rockets\"", -1, 64, BIMI_TEXT_ESCAPE_QUOTE | BIMI_TEXT_ESCAPE_SPACE);
+  g_assert_cmpstr(out->str, ==, "Acme\\x20\\x22Rockets\\x22");
+  g_string_assign(out, "");
+  bimi_text_append_escaped_ascii(out, "abcde", -1, 4, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(out->str, ==, "abcd...");
+  g_string_assign(out, "");
+  bimi_text_append_escaped_ascii(out, "abcd", -1, 4, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(out->str, ==, "abcd");
+  g_string_assign(out, "");
+  bimi_text_append_escaped_ascii(out, "abcdef", 3, 4, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(out->str, ==, "abc");
+  g_string_assign(out, "");
+  bimi_text_append_escaped_ascii(out, NULL, -1, 4, BIMI_TEXT_ESCAPE_DEFAULT);
+  g_assert_cmpstr(out->str, ==, "-");
+}
+
 /* The setter replaces what the slot held; a NULL slot is ignored. */
 static void
 test_set_printf(void)
@@ -51,6 +78,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/base/text/split-trimmed", test_split);
   g_test_add_func("/base/text/escape-ascii", test_escape);
+  g_test_add_func("/base/text/append-escaped-ascii", test_append_escaped);
   g_test_add_func("/base/text/set-printf", test_set_printf);
   return g_test_run();
 }

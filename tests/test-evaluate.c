@@ -783,6 +783,77 @@ test_indicator_memo_limit(void)
 
 /* ---- the cached verdict codec ------------------------------------------- */
 
+/* A no-evidence verdict whose detail is @detail, encoded as the record cache holds it. */
+static GBytes *
+encoded_verdict(const char *detail)
+{
+  g_autoptr(BimiEvaluateVerdict) v = g_new0(BimiEvaluateVerdict, 1);
+
+  v->kind = BIMI_EVALUATE_VERDICT_NO_EVIDENCE;
+  v->reason = BIMI_DECISION_REASON_EVIDENCE_MISSING;
+  v->authority = BIMI_BIMI_AUTHORITY_NONE;
+  v->detail = g_strdup(detail);
+  v->location = g_strdup("https://origin.test/logo.svg");
+  v->sha256 = g_strdup("5e1858ea6463b1c80cf2dfdefcb445c218afd5304dc366dd860de088ef85ef62");
+  v->title = g_strdup("Brand");
+  return bimi_evaluate__verdict_encode(v);
+}
+
+/* The decoded-verdict memo (issue 21): the same bytes decode once, every caller gets its own
+ * copy (freeing or changing it leaves the memo's alone), bytes that do not decode are never
+ * remembered. */
+static void
+test_verdict_memo(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+  g_autoptr(GBytes) value = encoded_verdict("logo without evidence");
+  g_autoptr(GBytes) same = g_bytes_new(g_bytes_get_data(value, NULL), g_bytes_get_size(value));
+  g_autoptr(GBytes) bad = g_bytes_new_static("[verdict]\nformat=1\n", 20);
+  g_autoptr(GError) error = NULL;
+
+  BimiEvaluateVerdict *first = bimi_evaluate__verdict_decode_memo(ev, value, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(bimi_evaluate__verdict_memo_size(ev), ==, 1);
+  g_assert_cmpstr(first->detail, ==, "logo without evidence");
+  first->cached = TRUE;
+  g_free(first->detail);
+  first->detail = g_strdup("changed by the caller");
+  bimi_evaluate__verdict_free(first);
+  /* equal bytes in another GBytes (as Redis hands them) hit the same entry */
+  g_autoptr(BimiEvaluateVerdict) second = bimi_evaluate__verdict_decode_memo(ev, same, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(bimi_evaluate__verdict_memo_size(ev), ==, 1);
+  g_assert_cmpstr(second->detail, ==, "logo without evidence");
+  g_assert_cmpstr(second->sha256, ==, "5e1858ea6463b1c80cf2dfdefcb445c218afd5304dc366dd860de088ef85ef62");
+  g_assert_cmpint(second->kind, ==, BIMI_EVALUATE_VERDICT_NO_EVIDENCE);
+  g_assert_false(second->cached);
+  g_assert_true(second->detail != NULL && second->location != NULL);
+  /* twice a value that does not decode: an error each time, no entry */
+  for (guint i = 0; i < 2; i++) {
+    g_assert_null(bimi_evaluate__verdict_decode_memo(ev, bad, &error));
+    g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_INTERNAL);
+    g_clear_error(&error);
+  }
+  g_assert_cmpuint(bimi_evaluate__verdict_memo_size(ev), ==, 1);
+}
+
+/* BIMI_EVALUATE_MAX_VERDICT_MEMO bounds the memo: one value more and it starts empty again. */
+static void
+test_verdict_memo_limit(void)
+{
+  g_autoptr(BimiEvaluator) ev = evaluator_with(NULL);
+
+  for (guint i = 0; i <= BIMI_EVALUATE_MAX_VERDICT_MEMO; i++) {
+    g_autofree char *detail = g_strdup_printf("verdict %u", i);
+    g_autoptr(GBytes) value = encoded_verdict(detail);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BimiEvaluateVerdict) v = bimi_evaluate__verdict_decode_memo(ev, value, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(v->detail, ==, detail);
+    g_assert_cmpuint(bimi_evaluate__verdict_memo_size(ev), ==, i < BIMI_EVALUATE_MAX_VERDICT_MEMO ? i + 1 : 1);
+  }
+}
+
 static void
 test_codec(void)
 {
@@ -1019,6 +1090,8 @@ main(int argc, char **argv)
 
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/evaluate/codec", test_codec);
+  g_test_add_func("/evaluate/verdict-memo", test_verdict_memo);
+  g_test_add_func("/evaluate/limit/verdict-memo", test_verdict_memo_limit);
   if (!bimi_test_require_program(BIMI_TEST_NGINX, "/evaluate/skipped"))
     return g_test_run();
   origin = bimi_test_origin_start();

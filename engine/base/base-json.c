@@ -72,44 +72,96 @@ separate(BimiJsonWriter *w)
   w->filled[w->depth] = TRUE;
 }
 
-/* A JSON string as json-glib's generator escapes it (json_strescape() of json-glib
- * 1.6): '"' and '\\' backslashed; \b \f \n \r \t named; the other bytes 0x01..0x1e
- * and 0x7f as \u00XX (lowercase hex); everything else, 0x1f and bytes >= 0x80
- * included, as it is. */
-static void
-append_escaped(GString *out, const char *s)
+/* What the escaper does with each byte (issue 21: one table look-up per byte, in one
+ * pass with the UTF-8 check of add_valid()): */
+enum {
+  BYTE_PLAIN = 0, /* copied */
+  BYTE_ESCAPE,    /* '"' and '\\' backslashed; \b \f \n \r \t named; 0x01..0x1e and 0x7f as \u00XX */
+  BYTE_HIGH,      /* >= 0x80: copied, but the text is UTF-8 only if it validates from here */
+  BYTE_END,       /* NUL */
+};
+static const guint8 byte_class[256] = {
+  [0] = BYTE_END,
+  [0x01] = BYTE_ESCAPE, [0x02] = BYTE_ESCAPE, [0x03] = BYTE_ESCAPE, [0x04] = BYTE_ESCAPE, [0x05] = BYTE_ESCAPE,
+  [0x06] = BYTE_ESCAPE, [0x07] = BYTE_ESCAPE, [0x08] = BYTE_ESCAPE, [0x09] = BYTE_ESCAPE, [0x0a] = BYTE_ESCAPE,
+  [0x0b] = BYTE_ESCAPE, [0x0c] = BYTE_ESCAPE, [0x0d] = BYTE_ESCAPE, [0x0e] = BYTE_ESCAPE, [0x0f] = BYTE_ESCAPE,
+  [0x10] = BYTE_ESCAPE, [0x11] = BYTE_ESCAPE, [0x12] = BYTE_ESCAPE, [0x13] = BYTE_ESCAPE, [0x14] = BYTE_ESCAPE,
+  [0x15] = BYTE_ESCAPE, [0x16] = BYTE_ESCAPE, [0x17] = BYTE_ESCAPE, [0x18] = BYTE_ESCAPE, [0x19] = BYTE_ESCAPE,
+  [0x1a] = BYTE_ESCAPE, [0x1b] = BYTE_ESCAPE, [0x1c] = BYTE_ESCAPE, [0x1d] = BYTE_ESCAPE, [0x1e] = BYTE_ESCAPE,
+  ['"'] = BYTE_ESCAPE, ['\\'] = BYTE_ESCAPE, [0x7f] = BYTE_ESCAPE,
+  [0x80 ... 0xff] = BYTE_HIGH,
+};
+
+/* Appends @s as a JSON string, escaped as json-glib's generator escapes it (json_strescape()
+ * of json-glib 1.6): see byte_class; 0x1f and bytes >= 0x80 as they are. With @check_utf8,
+ * text that is not valid UTF-8 appends nothing and returns FALSE. */
+static gboolean
+append_string(GString *out, const char *s, gboolean check_utf8)
 {
   static const char hex[] = "0123456789abcdef";
-  const char *run = s;
+  gsize len = strlen(s), room, at = out->len;
+  const guchar *p = (const guchar *) s;
+  gboolean validated = !check_utf8;
 
-  g_string_append_c(out, '"');
-  for (const char *p = s; *p != '\0'; p++) {
-    guchar c = (guchar) *p;
-    const char *named = NULL;
-    if (c != '"' && c != '\\' && (c >= 0x1f || c == 0) && c != 0x7f)
+  /* Written straight into @out's buffer, grown once to the worst case (every byte as
+   * \u00XX, and the quotes): one GString call per string, not one per piece. */
+  if (!g_size_checked_mul(&room, len, 6) || !g_size_checked_add(&room, room, at + 2))
+    g_error("bimi_json_append_string: %" G_GSIZE_FORMAT " bytes", len);
+  g_string_set_size(out, room);
+  char *w = out->str + at;
+  *w++ = '"';
+  for (;;) {
+    const guchar *run = p;
+    while (byte_class[*p] == BYTE_PLAIN)
+      p++;
+    memcpy(w, run, (gsize) (p - run));
+    w += p - run;
+    guint8 kind = byte_class[*p];
+    if (kind == BYTE_END)
+      break;
+    if (kind == BYTE_HIGH) {
+      /* everything before is ASCII: the whole text is UTF-8 if the rest is */
+      if (!validated && !g_utf8_validate_len((const char *) p, len - (gsize) ((const char *) p - s), NULL)) {
+        g_string_truncate(out, at);
+        return FALSE;
+      }
+      validated = TRUE;
+      *w++ = (char) *p++;
       continue;
-    g_string_append_len(out, run, p - run);
-    run = p + 1;
-    switch (c) {
-    case '"':  named = "\\\""; break;
-    case '\\': named = "\\\\"; break;
-    case '\b': named = "\\b"; break;
-    case '\f': named = "\\f"; break;
-    case '\n': named = "\\n"; break;
-    case '\r': named = "\\r"; break;
-    case '\t': named = "\\t"; break;
+    }
+    char named = 0;
+    switch (*p) {
+    case '"':  named = '"'; break;
+    case '\\': named = '\\'; break;
+    case '\b': named = 'b'; break;
+    case '\f': named = 'f'; break;
+    case '\n': named = 'n'; break;
+    case '\r': named = 'r'; break;
+    case '\t': named = 't'; break;
     default:
       break;
     }
-    if (named != NULL) {
-      g_string_append(out, named);
+    *w++ = '\\';
+    if (named != 0) {
+      *w++ = named;
     } else {
-      char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
-      g_string_append_len(out, u, sizeof u);
+      memcpy(w, "u00", 3);
+      w[3] = hex[*p >> 4];
+      w[4] = hex[*p & 0xf];
+      w += 5;
     }
+    p++;
   }
-  g_string_append_len(out, run, (gssize) strlen(run));
-  g_string_append_c(out, '"');
+  *w++ = '"';
+  *w = '\0';
+  out->len = (gsize) (w - out->str);
+  return TRUE;
+}
+
+void
+bimi_json_append_string(GString *out, const char *s)
+{
+  append_string(out, s, FALSE);
 }
 
 static void
@@ -173,7 +225,7 @@ void
 bimi_json_set_member_name(BimiJsonWriter *w, const char *name)
 {
   separate(w);
-  append_escaped(w->out, name);
+  bimi_json_append_string(w->out, name);
   g_string_append_c(w->out, ':');
   w->after_name = TRUE;
 }
@@ -182,7 +234,7 @@ void
 bimi_json_add_string_value(BimiJsonWriter *w, const char *value)
 {
   separate(w);
-  append_escaped(w->out, value != NULL ? value : "");
+  bimi_json_append_string(w->out, value != NULL ? value : "");
 }
 
 void
@@ -237,11 +289,10 @@ bimi_json_add_value(BimiJsonWriter *w, JsonNode *node)
 static void
 add_valid(BimiJsonWriter *b, const char *value)
 {
-  if (g_utf8_validate(value, -1, NULL)) {
-    bimi_json_add_string_value(b, value);
-  } else {
+  separate(b);
+  if (!append_string(b->out, value, TRUE)) {
     g_autofree char *valid = g_utf8_make_valid(value, -1);
-    bimi_json_add_string_value(b, valid);
+    append_string(b->out, valid, FALSE);
   }
 }
 
@@ -293,6 +344,14 @@ add_ptr_array(BimiJsonWriter *b, const GPtrArray *values)
   bimi_json_end_array(b);
 }
 
+/* An integer member's value, or null when the member is marked absent; TRUE. */
+static gboolean
+add_int_or_null(BimiJsonWriter *b, gboolean present, gint64 v)
+{
+  present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
+  return TRUE;
+}
+
 /* Adds the value of one member, taking its argument(s) from @ap; FALSE on a
  * letter outside the format. */
 static gboolean
@@ -312,21 +371,13 @@ add_value(BimiJsonWriter *b, char kind, gboolean present, va_list *ap)
     present ? bimi_json_add_boolean_value(b, v) : bimi_json_add_null_value(b);
     return TRUE;
   }
-  case 'i': {
-    int v = va_arg(*ap, int);
-    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
-    return TRUE;
-  }
-  case 'u': {
-    guint v = va_arg(*ap, guint);
-    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
-    return TRUE;
-  }
-  case 'I': {
-    gint64 v = va_arg(*ap, gint64);
-    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
-    return TRUE;
-  }
+  /* the argument is read as its own type even when absent (va_arg keeps the list in step) */
+  case 'i':
+    return add_int_or_null(b, present, va_arg(*ap, int));
+  case 'u':
+    return add_int_or_null(b, present, va_arg(*ap, guint));
+  case 'I':
+    return add_int_or_null(b, present, va_arg(*ap, gint64));
   case 'v': {
     char *const *v = va_arg(*ap, char *const *);
     if (!present) {

@@ -42,6 +42,17 @@ char *bimi_json_writer_steal_text(BimiJsonWriter *w);
  */
 JsonNode *bimi_json_writer_get_node(BimiJsonWriter *w);
 
+/**
+ * bimi_json_append_string:
+ * @out: where the JSON string is appended
+ * @s: NUL-terminated text (transfer none), written as given (no UTF-8 repair)
+ *
+ * @s as a JSON string (RFC 8259 §7), quotes included, escaped exactly as json-glib's
+ * generator does (json_strescape() of json-glib 1.6), for one-line writers such as
+ * bimi-fcgi's JSON log.
+ */
+void bimi_json_append_string(GString *out, const char *s);
+
 /* The JsonBuilder calls, same order rules: inside an object a member name comes
  * before each value. Strings are written as given (no UTF-8 repair: see
  * bimi_json_add_string_or_null() for that); NULL is written as "". */

@@ -4,6 +4,26 @@
 
 #include <string.h>
 
+/* Escapes @n bytes of @data into @out (see bimi_text_escape_ascii()). */
+static void
+escape_into(GString *out, const char *data, gsize n, guint flags)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = data;
+
+  for (gsize i = 0; i < n; i++) {
+    guchar c = (guchar) data[i];
+    if (c >= 0x20 && c < 0x7f && c != '\\' && !(c == '"' && (flags & BIMI_TEXT_ESCAPE_QUOTE)) &&
+        !(c == ' ' && (flags & BIMI_TEXT_ESCAPE_SPACE)))
+      continue;
+    g_string_append_len(out, run, data + i - run);
+    run = data + i + 1;
+    char x[4] = { '\\', 'x', hex[c >> 4], hex[c & 0xf] };
+    g_string_append_len(out, x, sizeof x);
+  }
+  g_string_append_len(out, run, data + n - run);
+}
+
 char *
 bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags)
 {
@@ -12,16 +32,24 @@ bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags)
 
   g_return_val_if_fail(data != NULL || len == 0, NULL);
   out = g_string_sized_new(n + 8);
-  for (gsize i = 0; i < n; i++) {
-    guchar c = (guchar) data[i];
-    if (c >= 0x20 && c < 0x7f && c != '\\' && !(c == '"' && (flags & BIMI_TEXT_ESCAPE_QUOTE)))
-      g_string_append_c(out, (char) c);
-    else
-      g_string_append_printf(out, "\\x%02x", c);
-  }
+  escape_into(out, data, n, flags);
   if (len > max)
     g_string_append(out, "...");
   return g_string_free(out, FALSE);
+}
+
+void
+bimi_text_append_escaped_ascii(GString *out, const char *data, gssize len, gsize max, guint flags)
+{
+  g_return_if_fail(out != NULL);
+  if (data == NULL) {
+    g_string_append_c(out, '-');
+    return;
+  }
+  gsize n = len >= 0 ? (gsize) len : strnlen(data, max < G_MAXSIZE ? max + 1 : max);
+  escape_into(out, data, MIN(n, max), flags);
+  if (n > max)
+    g_string_append(out, "...");
 }
 
 char **

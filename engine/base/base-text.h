@@ -19,6 +19,7 @@ char **bimi_text_split_trimmed(const char *value, char sep);
 typedef enum {
   BIMI_TEXT_ESCAPE_DEFAULT = 0,
   BIMI_TEXT_ESCAPE_QUOTE = 1u << 0, /* '"' as \x22 too (inside a quoted log field) */
+  BIMI_TEXT_ESCAPE_SPACE = 1u << 1, /* ' ' as \x20 too (a key=value token that must stay one word) */
 } BimiTextEscapeFlags;
 
 /**
@@ -34,6 +35,18 @@ typedef enum {
  * Returns: (transfer full): the escaped text.
  */
 char *bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags);
+
+/**
+ * bimi_text_append_escaped_ascii:
+ * @out: where the escaped text is appended
+ * @data: (nullable): the bytes (transfer none), hostile; NULL: "-" is appended
+ * @len: bytes in @data, or -1: @data is NUL-terminated (only its first @max + 1 bytes are read)
+ * @max: the most input bytes shown; "..." follows when there are more
+ * @flags: #BimiTextEscapeFlags
+ *
+ * bimi_text_escape_ascii() into @out, without a string of its own (a log line is built in one buffer).
+ */
+void bimi_text_append_escaped_ascii(GString *out, const char *data, gssize len, gsize max, guint flags);
 
 /**
  * bimi_text_set_printf:
