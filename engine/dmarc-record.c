@@ -77,8 +77,7 @@ cached_parse_free(gpointer data)
 {
   CachedParse *c = data;
   bimi_dmarc_record_free(c->record);
-  g_free(c->message);
-  g_free(c);
+  BIMI_FREE_ALL(c->message, c);
 }
 
 struct _BimiDmarcRecordCache {
