@@ -22,17 +22,15 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; }
+. tests/lib/tap.sh
 expect_rc() { # WANT DESC CMD...
   local want=$1 desc=$2; shift 2
   "$@" > "$TMP/out" 2> "$TMP/err"
   local rc=$?
-  if [ "$rc" = "$want" ]; then ok "$desc (exit $rc)"; else notok "$desc: exit $rc, wanted $want"; sed 's/^/# /' "$TMP/out" "$TMP/err"; fi
+  if [ "$rc" = "$want" ]; then ok 0 "$desc (exit $rc)"; else ok 1 "$desc: exit $rc, wanted $want"; sed 's/^/# /' "$TMP/out" "$TMP/err"; fi
 }
 expect_in() { # NEEDLE DESC
-  if grep -qF -- "$1" "$TMP/out"; then ok "$2"; else notok "$2: '$1' not in output"; sed 's/^/# /' "$TMP/out"; fi
+  if grep -qF -- "$1" "$TMP/out"; then ok 0 "$2"; else ok 1 "$2: '$1' not in output"; sed 's/^/# /' "$TMP/out"; fi
 }
 
 echo "1..40"
@@ -50,8 +48,8 @@ expect_in 'the issuer of the leaf, \"DigiCert Verified Mark RSA4096 SHA256 2021 
   "chain-incomplete names the missing issuer, not the leaf"
 expect_rc 2 "an SVG given as the chain: usage" $BIMI cert verify fixtures/pki/logo.svg
 if grep -qF "fixtures/pki/logo.svg: not a PEM certificate chain" "$TMP/err" && grep -qF -- "give the logo with --svg" "$TMP/err" \
-   && [ ! -s "$TMP/out" ]; then ok "... says the input is not a PEM chain, prints no certificate block"
-else notok "non-PEM input message"; sed 's/^/# /' "$TMP/out" "$TMP/err"; fi
+   && [ ! -s "$TMP/out" ]; then ok 0 "... says the input is not a PEM chain, prints no certificate block"
+else ok 1 "non-PEM input message"; sed 's/^/# /' "$TMP/out" "$TMP/err"; fi
 expect_rc 1 "catchall.delivery: TLS cert refused" $BIMI cert verify "$V/postalsys-vmc/catchall.delivery.pem" --at 2022-08-01T00:00:00Z --json
 expect_in '"check" : "eku-leaf"' "catchall reason eku-leaf"
 expect_rc 1 "valimail: SAN does not cover another domain" $BIMI cert verify "$V/rspamd-bimi-helper/valimail.pem" --domain example.com --at 2025-06-01T00:00:00Z
@@ -59,7 +57,7 @@ expect_rc 0 "valimail with the l= logo" $BIMI cert verify "$V/rspamd-bimi-helper
 expect_rc 1 "valimail with another l= logo" $BIMI cert verify "$V/rspamd-bimi-helper/valimail.pem" --domain valimail.com --svg "$UP/svg/extracted-from-vmc/cnn.svg" --at 2025-06-01T00:00:00Z
 expect_in "FAIL logo-mismatch" "logo-mismatch reason"
 expect_rc 0 "cert logo globalsign" $BIMI cert logo "$V/postalsys-vmc/globalsign-vmc.pem" -o "$TMP/gs.svg"
-if cmp -s "$TMP/gs.svg" "$UP/svg/extracted-from-vmc/globalsign-vmc.svg"; then ok "extracted logo equals upstream"; else notok "extracted logo differs"; fi
+if cmp -s "$TMP/gs.svg" "$UP/svg/extracted-from-vmc/globalsign-vmc.svg"; then ok 0 "extracted logo equals upstream"; else ok 1 "extracted logo differs"; fi
 P="--trust-store fixtures/pki/root.pem --ct-logs fixtures/pki/ct-logs.cnf --domain brand.test --at 2026-06-01T00:00:00Z"
 expect_rc 0 "test PKI good VMC" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P
 expect_rc 1 "test PKI unknown log" $BIMI cert verify fixtures/pki/bad-sct-unknown-log.pem $P
@@ -120,3 +118,4 @@ expect_rc 1 "SSRF guard: loopback CRL server refused without --allow-private-add
 expect_in "unavailable: forbidden-address: refused to connect to 127.0.0.1" "forbidden-address in the JSON revocation_crls"
 expect_rc 2 "malformed --connect-to" $BIMI cert verify fixtures/pki/good-vmc-registered.pem $P --connect-to crl.pki.test:80
 }
+exit $((fails > 0))

@@ -5,8 +5,7 @@
 # configuration (its files moved under DESTDIR). TAP, run by make check.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 D=$t/root
 

@@ -11,18 +11,15 @@
 import os, re, shutil, subprocess, sys
 
 os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join("tests", "helpers"))
+import tap  # noqa: E402
+
 BIMI, FCGI = "build/bimi", "build/bimi-fcgi"
-n = fails = 0
 
 
 def ok(cond, name, detail=""):
-    global n, fails
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        fails += 1
-        for line in str(detail).splitlines()[:20]:
-            print("#   " + line)
+    """A test line; on failure the first 20 lines of @detail."""
+    return tap.ok(cond, name, detail, max_lines=20)
 
 
 def run(*argv):
@@ -120,5 +117,5 @@ for src in sorted(os.listdir("man")):
     p = subprocess.run(["scdoc"], stdin=open("man/" + src), capture_output=True, text=True)
     ok(p.returncode == 0 and ".TH" in p.stdout, "scdoc builds man/%s" % src, p.stderr)
 
-print("1..%d" % n)
-sys.exit(1 if fails else 0)
+tap.plan()
+sys.exit(tap.exit_status())

@@ -4,8 +4,7 @@
 # run as written, writes build/logo.png. TAP, run by make check.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+. tests/lib/tap.sh
 echo "1..2"
 
 bad=$(grep -oE '(^|[[:space:]])(-o|--output)[ =][^ ]+' README.md | awk '{print $NF}' | sed 's/^--output=//' \

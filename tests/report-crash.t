@@ -10,8 +10,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BIMI_BUILD:-build/obj/$(cat build/.variant 2>/dev/null || echo release)}
 W=$BUILD/tests/helpers/report-writer
-n=0; fails=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'; fi; }
+. tests/lib/tap.sh
 [ -x "$W" ] || { echo "Bail out! $W is not built (make check builds it)"; exit 1; }
 command -v sqlite3 >/dev/null || { echo "Bail out! sqlite3 (Debian sqlite3) is required"; exit 1; }
 t=$(mktemp -d); pid=""

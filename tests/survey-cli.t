@@ -20,26 +20,16 @@ import tempfile
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 os.chdir(ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests", "web"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "helpers"))
 from harness import png_pixels  # noqa: E402
+from tap import ok  # noqa: E402
+import tap  # noqa: E402
 
 BIMI = "build/bimi"
 if not os.access(BIMI, os.X_OK):
     print("Bail out! build/bimi is not built")
     sys.exit(1)
 
-n = 0
-fails = 0
-
-
-def ok(cond, name, diag=None):
-    global n, fails
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
-    if not cond:
-        fails += 1
-        if diag:
-            for line in str(diag).splitlines()[:40]:
-                print("# " + line)
 
 
 T = tempfile.mkdtemp(prefix="survey-cli-")
@@ -55,63 +45,23 @@ def survey(*args, stdin=None):
     return p.returncode, p.stdout, p.stderr
 
 
-# The expected counts (see the table in tests/survey/generate.py and the zone's comment):
+# The expected counts, data in tests/survey/expect.json (see the table in tests/survey/generate.py and the
+# zone's comment):
 #   bin A 2026-03-02 00:00  a1 reject pass .1 | a2 reject spoof .1 | a3 quarantine spoof .3 (no PTR)
 #                           a4 none spoof .2 (PTR not confirmed) | a5 no DMARC record .1
 #   bin B 06:00             b1 reject pass .3 | b2 testmode (p=reject t=y) spoof .1 | b3 quarantine pass .4
 #                           (temperror) | b4 none pass .1 | b5 reject forged, no trusted Received (no envelope)
 #   bin C 12:00 (+0900)     c1 quarantine pass .1 | c2 reject spoof .2 | c3 no record .3 | c4 none spoof .3
 #   undated (total only)    d1 reject pass .1
-def t(**kw):
-    return kw
+def load_expected():
+    """tests/survey/expect.json: the bins (A, B, C) and the total, each {table: {category: count}}."""
+    with open("tests/survey/expect.json") as f:
+        data = json.load(f)
+    return [(b.pop("start"), b) for b in data["bins"]], data["total"]
 
 
-A = t(messages=5,
-      fcrdns=t(pass_=3, fail=1, none=1, temperror=0, no_envelope=0),
-      dmarc=t(pass_=1, fail=3, none=1, temperror=0, permerror=0, no_from=0),
-      policy=t(reject=2, quarantine=1, none=1, no_record=1, unknown=0),
-      policy_domains=t(reject=1, quarantine=1, none=1, no_record=1, unknown=0),
-      receiver_published=t(reject=1, quarantine=1, deliver=3, refused=2),
-      receiver_refuse_p_none=t(reject=2, quarantine=1, deliver=2, refused=3),
-      receiver_refuse_no_ptr=t(reject=2, quarantine=0, deliver=3, refused=2),
-      bimi_record=t(record=1, no_record=0, not_looked_up=4, temperror=0),
-      bimi_decision={"logo+checkmark": 0, "logo": 0, "none": 5},
-      bimi_reason={"dmarc-fail": 3, "dmarc-not-enforcing": 1, "logo-fetch-failed": 1})
-B = t(messages=5,
-      fcrdns=t(pass_=2, fail=0, none=1, temperror=1, no_envelope=1),
-      dmarc=t(pass_=3, fail=2, none=0, temperror=0, permerror=0, no_from=0),
-      policy=t(reject=3, quarantine=1, none=1, no_record=0, unknown=0),
-      policy_domains=t(reject=2, quarantine=1, none=1, no_record=0, unknown=0),
-      receiver_published=t(reject=1, quarantine=1, deliver=3, refused=2),
-      receiver_refuse_p_none=t(reject=1, quarantine=1, deliver=3, refused=2),
-      receiver_refuse_no_ptr=t(reject=2, quarantine=1, deliver=2, refused=3),
-      bimi_record=t(record=1, no_record=1, not_looked_up=3, temperror=0),
-      bimi_decision={"logo+checkmark": 0, "logo": 0, "none": 5},
-      bimi_reason={"dmarc-fail": 2, "dmarc-not-enforcing": 1, "no-fcrdns": 1, "temperror": 1})
-C = t(messages=4,
-      fcrdns=t(pass_=1, fail=1, none=2, temperror=0, no_envelope=0),
-      dmarc=t(pass_=1, fail=2, none=1, temperror=0, permerror=0, no_from=0),
-      policy=t(reject=1, quarantine=1, none=1, no_record=1, unknown=0),
-      policy_domains=t(reject=1, quarantine=1, none=1, no_record=1, unknown=0),
-      receiver_published=t(reject=1, quarantine=0, deliver=3, refused=1),
-      receiver_refuse_p_none=t(reject=2, quarantine=0, deliver=2, refused=2),
-      receiver_refuse_no_ptr=t(reject=3, quarantine=0, deliver=1, refused=3),
-      bimi_record=t(record=0, no_record=1, not_looked_up=3, temperror=0),
-      bimi_decision={"logo+checkmark": 0, "logo": 0, "none": 4},
-      bimi_reason={"dmarc-fail": 2, "dmarc-not-enforcing": 1, "no-record": 1})
-TOTAL = t(messages=15,
-          fcrdns=t(pass_=7, fail=2, none=4, temperror=1, no_envelope=1),
-          dmarc=t(pass_=6, fail=7, none=2, temperror=0, permerror=0, no_from=0),
-          policy=t(reject=7, quarantine=3, none=3, no_record=2, unknown=0),
-          policy_domains=t(reject=2, quarantine=1, none=1, no_record=1, unknown=0),
-          receiver_published=t(reject=3, quarantine=2, deliver=10, refused=5),
-          receiver_refuse_p_none=t(reject=5, quarantine=2, deliver=8, refused=7),
-          receiver_refuse_no_ptr=t(reject=7, quarantine=1, deliver=7, refused=8),
-          bimi_record=t(record=3, no_record=2, not_looked_up=10, temperror=0),
-          bimi_decision={"logo+checkmark": 0, "logo": 0, "none": 15},
-          bimi_reason={"dmarc-fail": 7, "dmarc-not-enforcing": 3, "no-fcrdns": 1, "no-record": 1,
-                       "logo-fetch-failed": 2, "temperror": 1})
-BINS = [("2026-03-02T00:00:00Z", A), ("2026-03-02T06:00:00Z", B), ("2026-03-02T12:00:00Z", C)]
+BINS, TOTAL = load_expected()
+(_, A), (_, B), (_, C) = BINS
 TABLES = ["fcrdns", "dmarc", "policy", "policy_domains", "receiver_published", "receiver_refuse_p_none",
           "receiver_refuse_no_ptr", "bimi_record", "bimi_decision", "bimi_reason"]
 
@@ -371,5 +321,5 @@ for args, pattern, name in [
        "exit %d: %s" % (rc, err))
 
 subprocess.run(["rm", "-rf", T])
-print("1..%d" % n)
-sys.exit(1 if fails else 0)
+tap.plan()
+sys.exit(tap.exit_status())

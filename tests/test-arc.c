@@ -380,40 +380,60 @@ test_trusted_pass_rules(void)
   g_assert_false(bimi_arc_trusted_pass(b, trusted, "brand.example", R, R, NULL));
 }
 
-/* dkim= path: header.d, or header.i's domain, aligned per adkim (aspf irrelevant). */
-static void
-test_trusted_pass_dkim(void)
-{
-  g_assert_true(trusted_pass_of("list-trusted-dkim-sub.eml", "brand.example", R, S));
-  g_assert_false(trusted_pass_of("list-trusted-dkim-sub.eml", "brand.example", S, R));
-  g_assert_true(trusted_pass_of("list-trusted-dkim-sub.eml", "news.brand.example", S, S));
-  g_assert_true(trusted_pass_of("list-trusted-dkim-i.eml", "brand.example", S, S));
-  g_assert_true(trusted_pass_of("list-trusted-dkim-i.eml", "BRAND.example", R, R));
-  /* its dmarc=pass is for other.example: it decides there, not for brand.example */
-  g_assert_true(trusted_pass_of("list-trusted-dkim-i.eml", "other.example", S, S));
-  g_assert_false(trusted_pass_of("list-trusted-dkim-i.eml", "sub.other.example", R, R));
-}
+/* The trusted-sealer override per path of the AAR, as data: the fixture, the
+ * From domain, adkim, aspf, and whether the sealer's word counts. */
+typedef struct {
+  const char *fixture, *author;
+  BimiDmarcAlignMode adkim, aspf;
+  gboolean pass;
+} TrustedPassCase;
 
-/* spf= path: smtp.mailfrom or smtp.mfrom domain aligned per aspf (adkim irrelevant). */
-static void
-test_trusted_pass_spf(void)
-{
-  g_assert_true(trusted_pass_of("list-trusted-spf-mfrom.eml", "brand.example", S, R));
-  g_assert_false(trusted_pass_of("list-trusted-spf-mfrom.eml", "brand.example", R, S));
-  g_assert_true(trusted_pass_of("list-trusted-spf-mfrom.eml", "mail.brand.example", R, S));
-  g_assert_true(trusted_pass_of("list-trusted-spf.eml", "brand.example", S, S));
-  g_assert_false(trusted_pass_of("list-trusted-spf.eml", "other.example", R, R));
-}
+typedef struct {
+  const char *path;
+  TrustedPassCase cases[7]; /* fixture NULL ends */
+} TrustedPassGroup;
 
-/* A dmarc= entry for the From domain decides, even against aligned passes. */
+static const TrustedPassGroup trusted_pass_groups[] = {
+  /* dkim= path: header.d, or header.i's domain, aligned per adkim (aspf irrelevant). */
+  { "/arc/policy/trusted-pass-dkim",
+    { { "list-trusted-dkim-sub.eml", "brand.example", R, S, TRUE },
+      { "list-trusted-dkim-sub.eml", "brand.example", S, R, FALSE },
+      { "list-trusted-dkim-sub.eml", "news.brand.example", S, S, TRUE },
+      { "list-trusted-dkim-i.eml", "brand.example", S, S, TRUE },
+      { "list-trusted-dkim-i.eml", "BRAND.example", R, R, TRUE },
+      /* its dmarc=pass is for other.example: it decides there, not for brand.example */
+      { "list-trusted-dkim-i.eml", "other.example", S, S, TRUE },
+      { "list-trusted-dkim-i.eml", "sub.other.example", R, R, FALSE } } },
+  /* spf= path: smtp.mailfrom or smtp.mfrom domain aligned per aspf (adkim irrelevant). */
+  { "/arc/policy/trusted-pass-spf",
+    { { "list-trusted-spf-mfrom.eml", "brand.example", S, R, TRUE },
+      { "list-trusted-spf-mfrom.eml", "brand.example", R, S, FALSE },
+      { "list-trusted-spf-mfrom.eml", "mail.brand.example", R, S, TRUE },
+      { "list-trusted-spf.eml", "brand.example", S, S, TRUE },
+      { "list-trusted-spf.eml", "other.example", R, R, FALSE } } },
+  /* A dmarc= entry for the From domain decides, even against aligned passes. */
+  { "/arc/policy/trusted-pass-dmarc-fail",
+    { { "list-trusted-dmarc-fail.eml", "brand.example", R, R, FALSE },
+      { "list-trusted-dmarc-fail.eml", "brand.example", S, S, FALSE },
+      /* for another From domain the entry is silent: aligned dkim/spf pass counts */
+      { "list-trusted-dmarc-fail.eml", "news.brand.example", R, R, TRUE },
+      { "list-trusted.eml", "brand.example", S, S, TRUE } } },
+};
+
 static void
-test_trusted_pass_dmarc_fail(void)
+test_trusted_pass_group(gconstpointer data)
 {
-  g_assert_false(trusted_pass_of("list-trusted-dmarc-fail.eml", "brand.example", R, R));
-  g_assert_false(trusted_pass_of("list-trusted-dmarc-fail.eml", "brand.example", S, S));
-  /* for another From domain the entry is silent: aligned dkim/spf pass counts */
-  g_assert_true(trusted_pass_of("list-trusted-dmarc-fail.eml", "news.brand.example", R, R));
-  g_assert_true(trusted_pass_of("list-trusted.eml", "brand.example", S, S));
+  const TrustedPassGroup *g = data;
+
+  for (guint i = 0; i < G_N_ELEMENTS(g->cases) && g->cases[i].fixture != NULL; i++) {
+    const TrustedPassCase *c = &g->cases[i];
+    gboolean got = trusted_pass_of(c->fixture, c->author, c->adkim, c->aspf) ? TRUE : FALSE;
+
+    if (got != c->pass)
+      g_test_message("%s, From %s, adkim %d, aspf %d: trusted pass %d", c->fixture, c->author, c->adkim, c->aspf,
+                     got);
+    g_assert_cmpint(got, ==, c->pass);
+  }
 }
 
 #undef R
@@ -432,9 +452,7 @@ main(int argc, char **argv)
   g_test_add_func("/arc/limits/sets-and-fields", test_limits);
   g_test_add_func("/arc/output/json-and-authres", test_json_and_authres);
   g_test_add_func("/arc/policy/trusted-pass-rules", test_trusted_pass_rules);
-  g_test_add_func("/arc/policy/trusted-pass-dkim", test_trusted_pass_dkim);
-  g_test_add_func("/arc/policy/trusted-pass-spf", test_trusted_pass_spf);
-  g_test_add_func("/arc/policy/trusted-pass-dmarc-fail", test_trusted_pass_dmarc_fail);
+  BIMI_TEST_ADD_CASES(trusted_pass_groups, test_trusted_pass_group);
   g_test_add_func("/arc/policy/dmarc-override", test_dmarc_override);
   int rc = g_test_run();
   bimi_dns_resolver_unref(resolver);

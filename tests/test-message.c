@@ -170,6 +170,40 @@ check_invariants(const BimiMessage *msg)
   g_assert_true(bimi_message_was_normalised(msg) == (raw != c || raw_size != size));
 }
 
+/* @s parsed with no error, its invariants checked (check_invariants()). (transfer full) */
+static BimiMessage *
+parse_valid(const char *s)
+{
+  g_autoptr(GError) error = NULL;
+  BimiMessage *msg = parse(s, &error);
+
+  g_assert_no_error(error);
+  check_invariants(msg);
+  return msg;
+}
+
+/* The canonical form of @msg is the @len bytes at @expect. */
+static void
+assert_canonical(const BimiMessage *msg, const char *expect, gsize len)
+{
+  gsize size;
+  const char *c = g_bytes_get_data(bimi_message_get_canonical(msg), &size);
+
+  g_assert_cmpmem(c, size, expect, len);
+}
+
+/* The body of @msg starts at byte @offset of the canonical form and is the @len bytes at @expect. */
+static void
+assert_body(const BimiMessage *msg, gsize offset, const char *expect, gsize len)
+{
+  gsize body_len = 99;
+  const guint8 *body = bimi_message_get_body(msg, &body_len);
+
+  g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, offset);
+  g_assert_nonnull(body);
+  g_assert_cmpmem(body, body_len, expect, len);
+}
+
 /* ---- header index --------------------------------------------------------- */
 
 static const char crlf_msg[] = "From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n";
@@ -177,14 +211,9 @@ static const char crlf_msg[] = "From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n
 static void
 test_parse_crlf(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BimiMessage) msg = parse(crlf_msg, &error);
+  g_autoptr(BimiMessage) msg = parse_valid(crlf_msg);
   const BimiHeaderField *f;
-  gsize body_len;
-  const guint8 *body;
 
-  g_assert_no_error(error);
-  check_invariants(msg);
   g_assert_false(bimi_message_was_normalised(msg));
   g_assert_true(bimi_message_get_canonical(msg) == bimi_message_get_raw(msg));
   g_assert_cmpuint(bimi_message_get_n_fields(msg), ==, 2);
@@ -203,27 +232,17 @@ test_parse_crlf(void)
   g_assert_cmpuint(f->line, ==, 2);
 
   g_assert_true(bimi_message_has_body_separator(msg));
-  g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, 34);
-  body = bimi_message_get_body(msg, &body_len);
-  g_assert_cmpmem(body, body_len, "body\r\n", 6);
+  assert_body(msg, 34, "body\r\n", 6);
 }
 
 static void
 test_parse_lf(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BimiMessage) msg = parse("From: a@b.example\nSubject: hi\n\nbody\n", &error);
+  g_autoptr(BimiMessage) msg = parse_valid("From: a@b.example\nSubject: hi\n\nbody\n");
   const BimiHeaderField *f;
-  gsize size;
-  const char *c;
-  gsize body_len;
-  const guint8 *body;
 
-  g_assert_no_error(error);
-  check_invariants(msg);
   g_assert_true(bimi_message_was_normalised(msg));
-  c = g_bytes_get_data(bimi_message_get_canonical(msg), &size);
-  g_assert_cmpmem(c, size, crlf_msg, strlen(crlf_msg));
+  assert_canonical(msg, crlf_msg, strlen(crlf_msg));
   g_assert_cmpuint(g_bytes_get_size(bimi_message_get_raw(msg)), ==, 36);
 
   /* Offsets into the canonical form equal those of the CRLF message. */
@@ -231,48 +250,33 @@ test_parse_lf(void)
   assert_span(f, 19, 13, 27, 3);
   /* ... and the raw position is kept. */
   assert_raw(f, 18, 12);
-  g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, 34);
-  body = bimi_message_get_body(msg, &body_len);
-  g_assert_cmpmem(body, body_len, "body\r\n", 6);
+  assert_body(msg, 34, "body\r\n", 6);
 }
 
 static void
 test_parse_mixed(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BimiMessage) msg = parse("A: 1\nB: 2\r\nC: 3\n\r\nx\ny", &error);
-  gsize size;
-  const char *c;
-  gsize body_len;
-  const guint8 *body;
+  g_autoptr(BimiMessage) msg = parse_valid("A: 1\nB: 2\r\nC: 3\n\r\nx\ny");
 
-  g_assert_no_error(error);
-  check_invariants(msg);
-  c = g_bytes_get_data(bimi_message_get_canonical(msg), &size);
-  g_assert_cmpmem(c, size, "A: 1\r\nB: 2\r\nC: 3\r\n\r\nx\r\ny", 24);
+  assert_canonical(msg, "A: 1\r\nB: 2\r\nC: 3\r\n\r\nx\r\ny", 24);
   g_assert_cmpuint(bimi_message_get_n_fields(msg), ==, 3);
   g_assert_cmpuint(bimi_message_get_field(msg, 1)->field_offset, ==, 6);
   assert_raw(bimi_message_get_field(msg, 1), 5, 6);
   g_assert_cmpuint(bimi_message_get_field(msg, 2)->field_offset, ==, 12);
   g_assert_cmpuint(bimi_message_get_field(msg, 2)->raw_offset, ==, 11);
-  g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, 20);
   /* The body is normalised but never extended: no CRLF added after "y". */
-  body = bimi_message_get_body(msg, &body_len);
-  g_assert_cmpmem(body, body_len, "x\r\ny", 4);
+  assert_body(msg, 20, "x\r\ny", 4);
 }
 
 static void
 test_parse_folding(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BimiMessage) msg = parse("Subject: a\r\n b\r\n\tc\r\nX: y\r\n\r\n", &error);
+  g_autoptr(BimiMessage) msg = parse_valid("Subject: a\r\n b\r\n\tc\r\nX: y\r\n\r\n");
   const BimiHeaderField *f;
   g_autofree char *v = NULL;
   g_autofree char *whole = NULL;
   gsize vlen = 0;
 
-  g_assert_no_error(error);
-  check_invariants(msg);
   g_assert_cmpuint(bimi_message_get_n_fields(msg), ==, 2);
   f = bimi_message_get_field(msg, 0);
   assert_span(f, 0, 20, 8, 10);
@@ -288,7 +292,7 @@ test_parse_folding(void)
   g_assert_cmpuint(f->field_length, ==, 6);
   g_assert_cmpuint(f->line, ==, 4);
   g_assert_true(bimi_message_has_body_separator(msg));
-  g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, 28);
+  assert_body(msg, 28, "", 0);
 }
 
 /* RFC 5322 Appendix A.6.3: WSP before the colon, a line of only WSP inside a
@@ -338,29 +342,18 @@ test_parse_rfc5322_a63(void)
 static void
 test_parse_no_body(void)
 {
-  g_autoptr(GError) error = NULL;
-  gsize size, body_len = 99;
-
   {
-    g_autoptr(BimiMessage) msg = parse("From: a@b.example\r\nSubject: x\r\n", &error);
-    g_assert_no_error(error);
-    check_invariants(msg);
+    g_autoptr(BimiMessage) msg = parse_valid("From: a@b.example\r\nSubject: x\r\n");
     g_assert_false(bimi_message_has_body_separator(msg));
     g_assert_false(bimi_message_was_normalised(msg));
-    g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, 31);
-    bimi_message_get_body(msg, &body_len);
-    g_assert_cmpuint(body_len, ==, 0);
+    assert_body(msg, 31, "", 0);
   }
   {
     /* No final line break: the canonical form gets one, the raw stays. */
-    g_autoptr(BimiMessage) msg = parse("From: a@b.example\nSubject: x", &error);
+    g_autoptr(BimiMessage) msg = parse_valid("From: a@b.example\nSubject: x");
     const BimiHeaderField *f;
-    const char *c;
-    g_assert_no_error(error);
-    check_invariants(msg);
     g_assert_true(bimi_message_was_normalised(msg));
-    c = g_bytes_get_data(bimi_message_get_canonical(msg), &size);
-    g_assert_cmpmem(c, size, "From: a@b.example\r\nSubject: x\r\n", 31);
+    assert_canonical(msg, "From: a@b.example\r\nSubject: x\r\n", 31);
     f = bimi_message_get_field(msg, 1);
     g_assert_cmpuint(f->field_length, ==, 12);
     g_assert_cmpuint(f->value_length, ==, 2);
@@ -370,52 +363,33 @@ test_parse_no_body(void)
   }
   {
     /* A final lone CR is that line break. */
-    g_autoptr(BimiMessage) msg = parse("Subject: x\r", &error);
-    const char *c;
-    g_assert_no_error(error);
-    check_invariants(msg);
-    c = g_bytes_get_data(bimi_message_get_canonical(msg), &size);
-    g_assert_cmpmem(c, size, "Subject: x\r\n", 12);
+    g_autoptr(BimiMessage) msg = parse_valid("Subject: x\r");
+    assert_canonical(msg, "Subject: x\r\n", 12);
     g_assert_cmpuint(bimi_message_get_field(msg, 0)->value_length, ==, 2);
   }
   {
     /* Empty body after the separator. */
-    g_autoptr(BimiMessage) msg = parse("Subject: x\r\n\r\n", &error);
-    g_assert_no_error(error);
-    check_invariants(msg);
+    g_autoptr(BimiMessage) msg = parse_valid("Subject: x\r\n\r\n");
     g_assert_true(bimi_message_has_body_separator(msg));
-    g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, 14);
-    bimi_message_get_body(msg, &body_len);
-    g_assert_cmpuint(body_len, ==, 0);
+    assert_body(msg, 14, "", 0);
   }
 }
 
 static void
 test_parse_empty(void)
 {
-  g_autoptr(GError) error = NULL;
-  gsize body_len = 99;
-
   {
-    g_autoptr(BimiMessage) msg = parse("", &error);
-    g_assert_no_error(error);
-    check_invariants(msg);
+    g_autoptr(BimiMessage) msg = parse_valid("");
     g_assert_cmpuint(bimi_message_get_n_fields(msg), ==, 0);
     g_assert_false(bimi_message_has_body_separator(msg));
-    g_assert_nonnull(bimi_message_get_body(msg, &body_len));
-    g_assert_cmpuint(body_len, ==, 0);
+    assert_body(msg, 0, "", 0);
   }
   {
     /* Starts with the empty line: no fields, all body. */
-    g_autoptr(BimiMessage) msg = parse("\nFrom: not a header\n", &error);
-    const guint8 *body;
-    g_assert_no_error(error);
-    check_invariants(msg);
+    g_autoptr(BimiMessage) msg = parse_valid("\nFrom: not a header\n");
     g_assert_cmpuint(bimi_message_get_n_fields(msg), ==, 0);
     g_assert_true(bimi_message_has_body_separator(msg));
-    g_assert_cmpuint(bimi_message_get_body_offset(msg), ==, 2);
-    body = bimi_message_get_body(msg, &body_len);
-    g_assert_cmpmem(body, body_len, "From: not a header\r\n", 20);
+    assert_body(msg, 2, "From: not a header\r\n", 20);
   }
 }
 

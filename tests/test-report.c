@@ -104,6 +104,29 @@ insert(BimiReportDb *db, BimiReportRecord *r)
   g_assert_no_error(error);
 }
 
+/* @n passing records in one transaction: @n messages of example.com, each from its own IP
+ * (10.x.y.z, one report row each), or with @per_domain one message for each of the @n
+ * domains dN.example, each with its own rua= (one report each). */
+static void
+insert_many(Fixture *fx, guint n, gboolean per_domain)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(bimi_report_db_begin(fx->db, &error));
+  for (guint i = 0; i < n; i++) {
+    if (per_domain) {
+      g_autofree char *domain = g_strdup_printf("d%u.example", i);
+      g_autofree char *rua = g_strdup_printf("mailto:r@%s", domain);
+      insert(fx->db, mk_record(domain, domain, "192.0.2.1", domain, rua, TRUE));
+    } else {
+      g_autofree char *ip = g_strdup_printf("10.%u.%u.%u", i >> 16, (i >> 8) & 255, i & 255);
+      insert(fx->db, mk_record(ip, "example.com", ip, "example.com", "mailto:d@example.com", TRUE));
+    }
+  }
+  g_assert_true(bimi_report_db_commit(fx->db, &error));
+  g_assert_no_error(error);
+}
+
 /* ---- dedup key and records ------------------------------------------------ */
 
 static void
@@ -526,16 +549,10 @@ test_build_destinations(Fixture *fx, gconstpointer data)
 static void
 test_limit_rows(Fixture *fx, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   BimiReportBuildOptions o;
   BimiReportBuildSummary s;
 
-  g_assert_true(bimi_report_db_begin(fx->db, &error));
-  for (guint i = 0; i <= BIMI_REPORT_MAX_ROWS_PER_REPORT; i++) {
-    g_autofree char *ip = g_strdup_printf("10.%u.%u.%u", i >> 16, (i >> 8) & 255, i & 255);
-    insert(fx->db, mk_record(ip, "example.com", ip, "example.com", "mailto:d@example.com", TRUE));
-  }
-  g_assert_true(bimi_report_db_commit(fx->db, &error));
+  insert_many(fx, BIMI_REPORT_MAX_ROWS_PER_REPORT + 1, FALSE);
   build_opts(fx, &o, NULL, BIMI_REPORT_FORMAT_RFC9990);
   build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, 2);
@@ -594,17 +611,10 @@ test_build_report_ids(Fixture *fx, gconstpointer data)
 static void
 test_limit_reports(Fixture *fx, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
   BimiReportBuildOptions o;
   BimiReportBuildSummary s;
 
-  g_assert_true(bimi_report_db_begin(fx->db, &error));
-  for (guint i = 0; i <= BIMI_REPORT_MAX_REPORTS_PER_RUN; i++) {
-    g_autofree char *domain = g_strdup_printf("d%u.example", i);
-    g_autofree char *rua = g_strdup_printf("mailto:r@%s", domain);
-    insert(fx->db, mk_record(domain, domain, "192.0.2.1", domain, rua, TRUE));
-  }
-  g_assert_true(bimi_report_db_commit(fx->db, &error));
+  insert_many(fx, BIMI_REPORT_MAX_REPORTS_PER_RUN + 1, TRUE);
   build_opts(fx, &o, NULL, BIMI_REPORT_FORMAT_RFC9990);
   build_ok(fx->db, &o, &s);
   g_assert_cmpuint(s.built, ==, BIMI_REPORT_MAX_REPORTS_PER_RUN);

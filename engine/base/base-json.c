@@ -344,6 +344,14 @@ add_ptr_array(BimiJsonWriter *b, const GPtrArray *values)
   bimi_json_end_array(b);
 }
 
+/* An integer member's value, or null when the member is marked absent; TRUE. */
+static gboolean
+add_int_or_null(BimiJsonWriter *b, gboolean present, gint64 v)
+{
+  present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
+  return TRUE;
+}
+
 /* Adds the value of one member, taking its argument(s) from @ap; FALSE on a
  * letter outside the format. */
 static gboolean
@@ -363,21 +371,13 @@ add_value(BimiJsonWriter *b, char kind, gboolean present, va_list *ap)
     present ? bimi_json_add_boolean_value(b, v) : bimi_json_add_null_value(b);
     return TRUE;
   }
-  case 'i': {
-    int v = va_arg(*ap, int);
-    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
-    return TRUE;
-  }
-  case 'u': {
-    guint v = va_arg(*ap, guint);
-    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
-    return TRUE;
-  }
-  case 'I': {
-    gint64 v = va_arg(*ap, gint64);
-    present ? bimi_json_add_int_value(b, v) : bimi_json_add_null_value(b);
-    return TRUE;
-  }
+  /* the argument is read as its own type even when absent (va_arg keeps the list in step) */
+  case 'i':
+    return add_int_or_null(b, present, va_arg(*ap, int));
+  case 'u':
+    return add_int_or_null(b, present, va_arg(*ap, guint));
+  case 'I':
+    return add_int_or_null(b, present, va_arg(*ap, gint64));
   case 'v': {
     char *const *v = va_arg(*ap, char *const *);
     if (!present) {

@@ -1,30 +1,75 @@
 """tests/helpers/tap.py — TAP for the Python .t scripts: numbered "ok N - name" lines, the
-diagnostic lines of a failure, the plan and the exit status (prove reads them)."""
+diagnostic lines of a failure, the plan and the exit status (prove reads them).
+
+One Tap object counts the tests of a script. The module-level ok(), plan() and exit_status()
+(and tap.count, tap.failed) use the module's own Tap; tests/web/harness.py's Tap is this class
+with its own diagnostics format."""
 import os
 import subprocess
 import sys
 
-count = 0   # tests run so far
-failed = 0  # of them, failed
+
+class Tap:
+    """Numbered TAP lines; a failure's diagnostics as '#' lines under it.
+
+    @diag_prefix starts each diagnostic line; @max_lines caps how many lines of one diagnostic
+    are printed (None: all)."""
+
+    def __init__(self, diag_prefix="# ", max_lines=40):
+        self.n = 0       # tests run so far
+        self.fails = 0   # of them, failed
+        self.diag_prefix = diag_prefix
+        self.max_lines = max_lines
+
+    def plan(self, count=None):
+        """The plan line "1..@count" (default: the tests run so far, for a plan at the end)."""
+        print("1..%d" % (self.n if count is None else count), flush=True)
+
+    def ok(self, cond, name, diag=None, max_lines=None):
+        """One test line; on failure the first @max_lines (default: the object's) lines of @diag
+        as comments. Returns @cond."""
+        self.n += 1
+        print(("ok %d - %s" if cond else "not ok %d - %s") % (self.n, name))
+        if not cond:
+            self.fails += 1
+            if diag is not None:
+                limit = self.max_lines if max_lines is None else max_lines
+                lines = str(diag).splitlines()
+                for line in (lines if limit is None else lines[:limit]):
+                    print(self.diag_prefix + line)
+        sys.stdout.flush()
+        return cond
+
+    def exit_status(self):
+        """0 when every test passed, else 1 (for sys.exit)."""
+        return 1 if self.fails else 0
+
+
+_tap = Tap()
 
 
 def ok(cond, name, diag=None, max_lines=40):
-    """One test line; on failure the first @max_lines lines of @diag as '# ' comments. Returns @cond."""
-    global count, failed
-    count += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (count, name))
-    if not cond:
-        failed += 1
-        if diag is not None:
-            for line in str(diag).splitlines()[:max_lines]:
-                print("# " + line)
-    sys.stdout.flush()
-    return cond
+    """One test line of the script (the module's Tap); see Tap.ok. Returns @cond."""
+    return _tap.ok(cond, name, diag, max_lines)
+
+
+def plan(count=None):
+    """The plan line of the script; see Tap.plan."""
+    _tap.plan(count)
 
 
 def exit_status():
     """0 when every test passed, else 1 (for sys.exit)."""
-    return 1 if failed else 0
+    return _tap.exit_status()
+
+
+def __getattr__(name):
+    """tap.count (tests run so far) and tap.failed (of them, failed)."""
+    if name == "count":
+        return _tap.n
+    if name == "failed":
+        return _tap.fails
+    raise AttributeError(name)
 
 
 def stop_processes(procs):

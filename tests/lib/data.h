@@ -8,6 +8,12 @@
 #include "engine/dns.h"
 #include <sqlite3.h>
 
+/** Registers one GTest per element of the static array @cases (each a struct whose `path` member is the
+ * test path), calling @func (a GTestDataFunc) with a pointer to that element: a table-driven test. */
+#define BIMI_TEST_ADD_CASES(cases, func)                                    \
+  for (gsize bimi_test_i_ = 0; bimi_test_i_ < G_N_ELEMENTS(cases); bimi_test_i_++) \
+    g_test_add_data_func((cases)[bimi_test_i_].path, &(cases)[bimi_test_i_], (func))
+
 /** The whole file at @path (relative to the repository root, where tests run).
  * Aborts the test (g_error, naming the file) when it cannot be read. (transfer full) */
 GBytes *bimi_test_read_bytes(const char *path);

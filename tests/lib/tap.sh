@@ -1,5 +1,6 @@
 # tests/lib/tap.sh — the TAP helpers of the tests/*.t scripts (sourced, bash):
-#   ok STATUS NAME        one test line: "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
+#   ok STATUS NAME [DIAG] one test line: "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
+#                         followed by DIAG (when given and not empty) as "# " comment lines
 #   check NAME WANT_RC PATTERN ARGS...
 #                         runs "${CHECK_CMD[@]}" ARGS... (stdout and stderr together) and passes
 #                         when it exits WANT_RC and, for a non-empty PATTERN, its output matches
@@ -10,7 +11,14 @@
 n=0
 fails=0
 need_program() { [ -x "$1" ] || { echo "Bail out! $1 $2"; exit 1; }; }
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
+ok() {
+  n=$((n + 1))
+  if [ "$1" = 0 ]; then echo "ok $n - $2"; return 0; fi
+  echo "not ok $n - $2"
+  fails=$((fails + 1))
+  if [ -n "${3:-}" ]; then printf '%s\n' "$3" | sed 's/^/# /'; fi
+  return 0
+}
 check() {
   local name=$1 want=$2 pattern=$3; shift 3
   local out rc

@@ -13,30 +13,20 @@ import sys
 import tempfile
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'helpers'))
+import tap as _tap  # noqa: E402
+
 CHROMIUM = os.environ.get('BIMI_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_SECONDS = 120       # wall-clock bound on one Chromium run
 VIRTUAL_TIME_MS = 15000      # virtual time a page gets (waiting on the network does not use it)
 
 
-class Tap:
-    """Numbered TAP lines; diagnostics as '#' lines under a failure."""
+class Tap(_tap.Tap):
+    """tests/helpers/tap.py's Tap (numbered TAP lines, plan, fails) with this harness's diagnostics:
+    every line of a failure's diagnostic, as '#   ' lines under it."""
 
     def __init__(self):
-        self.n = 0
-        self.fails = 0
-
-    def plan(self, count):
-        print(f'1..{count}', flush=True)
-
-    def ok(self, cond, name, diag=None):
-        self.n += 1
-        print(f"{'ok' if cond else 'not ok'} {self.n} - {name}")
-        if not cond:
-            self.fails += 1
-            for line in str(diag or '').splitlines():
-                print(f'#   {line}')
-        sys.stdout.flush()
-        return cond
+        super().__init__(diag_prefix='#   ', max_lines=None)
 
 
 def bail(msg):
