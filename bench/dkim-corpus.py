@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "fixtures", "dkim"))
 import generate as fixture_keys  # noqa: E402  (the fixture corpus generator: key paths, dkimpy key form)
-from generate import dkimpy_private  # noqa: E402
+from dkimkeys import dkimpy_private  # noqa: E402  (generate put fixtures/lib on the path)
 DOMAIN = b"example.com"
 T = 1700000000
 # (selector, weight) and (canonicalization, weight), the mix of a receiving MX

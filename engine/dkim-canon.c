@@ -302,12 +302,20 @@ typedef struct {
   gboolean ends_line; /* the prefix ends with a CRLF */
 } RelaxedPlan;
 
+/* Nothing withheld: the precondition of relaxed_plan(), which it leaves true. */
+static inline gboolean
+relaxed_nothing_pending(const BimiDkimBodyHasher *h)
+{
+  return !h->pending_cr && !h->pending_wsp && h->pending_crlf == 0;
+}
+
+/* @line_has_content and @canon_len: the hasher's, passed in so that the
+ * AVX-512 loop keeps them in registers (issue 21); @limit: l=. */
 G_ALWAYS_INLINE static inline gboolean
-relaxed_plan(const BimiDkimBodyHasher *h, guint64 sp, guint64 ht, guint64 cr, guint64 lf, RelaxedPlan *plan)
+relaxed_plan(gboolean line_has_content, guint64 canon_len, guint64 limit, guint64 sp, guint64 ht, guint64 cr,
+             guint64 lf, RelaxedPlan *plan)
 {
   const guint64 one = 1;
-  if (h->pending_cr || h->pending_wsp || h->pending_crlf > 0)
-    return FALSE;
   guint64 other = sp | ht | cr | lf;
   guint64 safe = ~other | (lf & (cr << 1));
   if (safe == 0)
@@ -328,7 +336,7 @@ relaxed_plan(const BimiDkimBodyHasher *h, guint64 sp, guint64 ht, guint64 cr, gu
     guint64 below = (content | lf) & ((one << p) - 1);
     guint start = 0;
     if (below == 0) {
-      if (!h->line_has_content)
+      if (!line_has_content)
         return FALSE; /* a line of WSP only, or empty: withheld */
     } else {
       guint top = 63 - clz64(below);
@@ -341,7 +349,7 @@ relaxed_plan(const BimiDkimBodyHasher *h, guint64 sp, guint64 ht, guint64 cr, gu
   guint kept_n = m;
   for (guint64 d = del; d != 0; d &= d - 1)
     kept_n--; /* a few per block: cheaper than popcount without -mpopcnt */
-  if (h->canon_len + kept_n > h->limit)
+  if (canon_len + kept_n > limit)
     return FALSE; /* l= cuts inside: byte by byte */
   plan->m = m;
   plan->kept = in & ~del;
@@ -369,7 +377,7 @@ relaxed_block(BimiDkimBodyHasher *h, const guint8 *b, gsize readable, guint64 sp
               guint64 lf)
 {
   RelaxedPlan plan;
-  if (!relaxed_plan(h, sp, ht, cr, lf, &plan))
+  if (!relaxed_nothing_pending(h) || !relaxed_plan(h->line_has_content, h->canon_len, h->limit, sp, ht, cr, lf, &plan))
     return 0;
   if (h->buf_len + 64 > BODY_BUF_BYTES)
     flush(h);
@@ -406,28 +414,49 @@ relaxed_block(BimiDkimBodyHasher *h, const guint8 *b, gsize readable, guint64 sp
  * step): the part of a relaxed body that costs most, at a fraction of the
  * SSE2 work. Chosen at run time (canon_avx512()). Returns the bytes
  * consumed: it stops before a block relaxed_plan() refuses or the last
- * partial one. */
+ * partial one. The inner loop runs as many blocks as the buffer has room
+ * for with the hasher's state in registers and no call (a flush between
+ * blocks made the compiler reload the constants and the state each block). */
 __attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static gsize
 relaxed_blocks_avx512(BimiDkimBodyHasher *h, const guint8 *data, gsize len)
 {
   const __m512i csp = _mm512_set1_epi8(' '), cht = _mm512_set1_epi8('\t'), ccr = _mm512_set1_epi8('\r'),
                 clf = _mm512_set1_epi8('\n');
+  const guint64 limit = h->limit;
   gsize k = 0;
-  while (len - k >= 64) {
-    __m512i v = _mm512_loadu_si512((const void *) (data + k));
-    guint64 sp = _mm512_cmpeq_epi8_mask(v, csp), ht = _mm512_cmpeq_epi8_mask(v, cht);
-    guint64 cr = _mm512_cmpeq_epi8_mask(v, ccr), lf = _mm512_cmpeq_epi8_mask(v, clf);
-    RelaxedPlan plan;
-    if (!relaxed_plan(h, sp, ht, cr, lf, &plan))
-      break;
+  if (!relaxed_nothing_pending(h))
+    return 0;
+  for (;;) {
     if (h->buf_len + 64 > BODY_BUF_BYTES)
       flush(h);
-    v = _mm512_mask_mov_epi8(v, ht, csp);
-    _mm512_storeu_si512((void *) (h->buf + h->buf_len), _mm512_maskz_compress_epi8(plan.kept, v));
-    relaxed_commit(h, &plan);
-    k += plan.m;
+    /* each block stores 64 bytes and keeps at most 64: this many fit */
+    gsize blocks = (BODY_BUF_BYTES - h->buf_len) / 64;
+    guint8 *o = h->buf + h->buf_len;
+    guint64 canon_len = h->canon_len;
+    gboolean line_has_content = h->line_has_content;
+    gboolean refused = FALSE;
+    for (; blocks > 0 && len - k >= 64; blocks--) {
+      __m512i v = _mm512_loadu_si512((const void *) (data + k));
+      guint64 sp = _mm512_cmpeq_epi8_mask(v, csp), ht = _mm512_cmpeq_epi8_mask(v, cht);
+      guint64 cr = _mm512_cmpeq_epi8_mask(v, ccr), lf = _mm512_cmpeq_epi8_mask(v, clf);
+      RelaxedPlan plan;
+      if (!relaxed_plan(line_has_content, canon_len, limit, sp, ht, cr, lf, &plan)) {
+        refused = TRUE;
+        break;
+      }
+      v = _mm512_mask_mov_epi8(v, ht, csp);
+      _mm512_storeu_si512((void *) o, _mm512_maskz_compress_epi8(plan.kept, v));
+      o += plan.kept_n;
+      canon_len += plan.kept_n;
+      line_has_content = !plan.ends_line;
+      k += plan.m;
+    }
+    h->buf_len = (gsize) (o - h->buf);
+    h->canon_len = canon_len;
+    h->line_has_content = line_has_content;
+    if (refused || len - k < 64)
+      return k;
   }
-  return k;
 }
 
 static gboolean canon_force_portable;

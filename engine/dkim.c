@@ -643,15 +643,27 @@ bimi_dkim__header_data(const BimiMessage *msg, const BimiHeaderField *sig_field,
   return bimi_dkim__header_data_skip(msg, sig_field, p, NULL);
 }
 
+static void header_data_append(GByteArray *data, const BimiMessage *msg, const BimiHeaderField *sig_field,
+                               const BimiDkimSigParams *p, const gboolean *skip);
+
 GByteArray *
 bimi_dkim__header_data_skip(const BimiMessage *msg, const BimiHeaderField *sig_field, const BimiDkimSigParams *p,
                             const gboolean *skip)
 {
-  guint n_fields = bimi_message_get_n_fields(msg);
   gsize header_bytes = bimi_message_get_body_offset(msg);
   /* canonical header data is at most the header section plus the signature
    * field again: one allocation in the common case */
   GByteArray *data = g_byte_array_sized_new((guint) MIN(header_bytes + sig_field->field_length, G_MAXUINT / 2));
+  header_data_append(data, msg, sig_field, p, skip);
+  return data;
+}
+
+/* bimi_dkim__header_data_skip() appending to @data. */
+static void
+header_data_append(GByteArray *data, const BimiMessage *msg, const BimiHeaderField *sig_field,
+                   const BimiDkimSigParams *p, const gboolean *skip)
+{
+  guint n_fields = bimi_message_get_n_fields(msg);
   /* Each h= name takes the bottom-most instance of that name not taken yet
    * (§5.4.2); a name listed more often than present finds none and adds
    * nothing. On the stack for ordinary headers (issue 21). */
@@ -679,7 +691,6 @@ bimi_dkim__header_data_skip(const BimiMessage *msg, const BimiHeaderField *sig_f
   bimi_dkim__canon_header_hole(data, p->header_canon, sig_field, p->b_raw_offset, p->b_raw_len);
   g_assert(data->len >= 2);
   g_byte_array_set_size(data, data->len - 2);
-  return data;
 }
 
 gboolean
@@ -737,6 +748,33 @@ bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const
   return TRUE;
 }
 
+/* The header data of each signature bimi_dkim_verify() checks is built in
+ * one buffer per thread, kept between calls (issue 21: no allocation per
+ * signature). A buffer a huge header section grew beyond this is let go. */
+#define HEADER_SCRATCH_KEEP_BYTES (64u * 1024u)
+
+static GPrivate header_scratch_key = G_PRIVATE_INIT((GDestroyNotify) g_byte_array_unref);
+
+/* (transfer none): this thread's buffer, empty. */
+static GByteArray *
+header_scratch(void)
+{
+  GByteArray *data = g_private_get(&header_scratch_key);
+  if (data == NULL) {
+    data = g_byte_array_sized_new(4096);
+    g_private_set(&header_scratch_key, data);
+  }
+  g_byte_array_set_size(data, 0);
+  return data;
+}
+
+static void
+header_scratch_done(GByteArray *data)
+{
+  if (data->len > HEADER_SCRATCH_KEEP_BYTES)
+    g_private_replace(&header_scratch_key, NULL);
+}
+
 GPtrArray *
 bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError **error)
 {
@@ -747,29 +785,37 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
                 "max_signatures %u exceeds BIMI_DKIM_MAX_SIGNATURES (%u)", max, BIMI_DKIM_MAX_SIGNATURES);
     return NULL;
   }
-  g_autoptr(GArray) idx = bimi_message_find_fields(msg, "DKIM-Signature");
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_dkim_signature_free);
-  /* per-signature state and body hashers: on the stack for a message with
-   * a few signatures (issue 21), on the heap beyond */
-  Work work_stack[4];
-  BodySlot slot_stack[G_N_ELEMENTS(work_stack)];
-  g_autofree Work *work_heap = idx->len > G_N_ELEMENTS(work_stack) ? g_new0(Work, idx->len) : NULL;
-  g_autofree BodySlot *slot_heap = work_heap != NULL ? g_new0(BodySlot, idx->len) : NULL;
+  /* the signature fields, per-signature state and body hashers: on the
+   * stack for a message with a few signatures (issue 21), on the heap beyond */
+  guint n_sigs = bimi_message_count_fields(msg, "DKIM-Signature");
+  guint idx_stack[4];
+  Work work_stack[G_N_ELEMENTS(idx_stack)];
+  BodySlot slot_stack[G_N_ELEMENTS(idx_stack)];
+  gboolean small = n_sigs <= G_N_ELEMENTS(idx_stack);
+  g_autofree guint *idx_heap = small ? NULL : g_new(guint, n_sigs);
+  g_autofree Work *work_heap = small ? NULL : g_new0(Work, n_sigs);
+  g_autofree BodySlot *slot_heap = small ? NULL : g_new0(BodySlot, n_sigs);
+  guint *idx = small ? idx_stack : idx_heap;
   Work *work = work_heap != NULL ? work_heap : work_stack;
   BodySlot *slots = slot_heap != NULL ? slot_heap : slot_stack;
   guint n_slots = 0;
   gboolean ok = TRUE;
 
-  if (work_heap == NULL)
+  if (small)
     memset(work_stack, 0, sizeof work_stack);
+  for (guint k = 0, j = 0; j < n_sigs; k++) {
+    if (bimi_header_field_has_name(bimi_message_get_field(msg, k), "DKIM-Signature"))
+      idx[j++] = k;
+  }
 
   /* Phase 1: parse, check times, fetch keys. */
-  for (guint i = 0; i < idx->len; i++) {
+  for (guint i = 0; i < n_sigs; i++) {
     Work *w = &work[i];
     g_autoptr(GError) local = NULL;
-    w->field = bimi_message_get_field(msg, g_array_index(idx, guint, i));
+    w->field = bimi_message_get_field(msg, idx[i]);
     w->out = g_new0(BimiDkimSignature, 1);
-    w->out->field_index = g_array_index(idx, guint, i);
+    w->out->field_index = idx[i];
     w->out->signature_number = i;
     w->out->timestamp = w->out->expiration = -1;
     w->body_slot = -1;
@@ -812,7 +858,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
   }
 
   /* Phase 3: body hash comparison, header hash, signature. */
-  for (guint i = 0; i < idx->len && ok; i++) {
+  for (guint i = 0; i < n_sigs && ok; i++) {
     Work *w = &work[i];
     if (w->done)
       continue;
@@ -829,9 +875,12 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
       decide(w, BIMI_DKIM_RESULT_FAIL, "body hash mismatch");
       continue;
     }
-    g_autoptr(GByteArray) data = bimi_dkim__header_data(msg, w->field, p);
+    GByteArray *data = header_scratch();
+    header_data_append(data, msg, w->field, p, NULL);
     gboolean good = FALSE;
-    if (!bimi_dkim__verify_data(p, w->key, data->data, data->len, &good, error)) {
+    gboolean done = bimi_dkim__verify_data(p, w->key, data->data, data->len, &good, error);
+    header_scratch_done(data);
+    if (!done) {
       ok = FALSE;
       break;
     }
@@ -843,7 +892,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
       decide_text(w, BIMI_DKIM_RESULT_PASS, "signature verified");
   }
 
-  for (guint i = 0; i < idx->len; i++) {
+  for (guint i = 0; i < n_sigs; i++) {
     if (ok && work[i].params != NULL)
       give_strings(work[i].out, work[i].params);
     bimi_dkim__sig_params_free(work[i].params);

@@ -48,6 +48,130 @@ bimi_dmarc_record_free(BimiDmarcRecord *record)
   g_free(record);
 }
 
+BimiDmarcRecord *
+bimi_dmarc_record_copy(const BimiDmarcRecord *record)
+{
+  BimiDmarcRecord *copy;
+
+  g_return_val_if_fail(record != NULL, NULL);
+  copy = g_memdup2(record, sizeof *record);
+  copy->rua = g_strdupv(record->rua);
+  copy->ruf = g_strdupv(record->ruf);
+  copy->fo = g_strdup(record->fo);
+  copy->rf = g_strdup(record->rf);
+  copy->warnings = g_strdupv(record->warnings);
+  return copy;
+}
+
+/* ---- the parsed-record cache (issue 21) ---- */
+
+typedef struct {
+  BimiDmarcRecord *record; /* or, when the text did not parse: */
+  GQuark domain;
+  gint code;
+  char *message;
+} CachedParse;
+
+static void
+cached_parse_free(gpointer data)
+{
+  CachedParse *c = data;
+  bimi_dmarc_record_free(c->record);
+  BIMI_FREE_ALL(c->message, c);
+}
+
+struct _BimiDmarcRecordCache {
+  GMutex lock;
+  GHashTable *entries; /* GBytes (mode byte, then the text) → CachedParse */
+};
+
+BimiDmarcRecordCache *
+bimi_dmarc_record_cache_new(void)
+{
+  BimiDmarcRecordCache *cache = g_new0(BimiDmarcRecordCache, 1);
+
+  g_mutex_init(&cache->lock);
+  cache->entries = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref,
+                                         cached_parse_free);
+  return cache;
+}
+
+void
+bimi_dmarc_record_cache_free(BimiDmarcRecordCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_hash_table_unref(cache->entries);
+  g_mutex_clear(&cache->lock);
+  g_free(cache);
+}
+
+guint
+bimi_dmarc_record_cache_size(BimiDmarcRecordCache *cache)
+{
+  g_return_val_if_fail(cache != NULL, 0);
+  g_mutex_lock(&cache->lock);
+  guint n = g_hash_table_size(cache->entries);
+  g_mutex_unlock(&cache->lock);
+  return n;
+}
+
+/* The answer of @c, as bimi_dmarc_record_parse() gives it. */
+static BimiDmarcRecord *
+cached_answer(const CachedParse *c, GError **error)
+{
+  if (c->record != NULL)
+    return bimi_dmarc_record_copy(c->record);
+  g_set_error_literal(error, c->domain, c->code, c->message);
+  return NULL;
+}
+
+BimiDmarcRecord *
+bimi_dmarc_record_cache_parse(BimiDmarcRecordCache *cache, const char *text, gsize len, BimiDmarcMode mode,
+                              GError **error)
+{
+  g_return_val_if_fail(text != NULL || len == 0, NULL);
+  if (cache == NULL || len > BIMI_DMARC_MAX_RECORD_BYTES)
+    return bimi_dmarc_record_parse(text, len, mode, error); /* too long: refused at once, never kept */
+
+  guint8 key_bytes[BIMI_DMARC_MAX_RECORD_BYTES + 1];
+  key_bytes[0] = (guint8) mode;
+  if (len > 0)
+    memcpy(key_bytes + 1, text, len);
+  g_autoptr(GBytes) key = g_bytes_new_static(key_bytes, len + 1);
+  BimiDmarcRecord *answer = NULL;
+  gboolean hit = FALSE;
+
+  g_mutex_lock(&cache->lock);
+  const CachedParse *known = g_hash_table_lookup(cache->entries, key);
+  if (known != NULL) {
+    answer = cached_answer(known, error);
+    hit = TRUE;
+  }
+  g_mutex_unlock(&cache->lock);
+  if (hit)
+    return answer;
+
+  g_autoptr(GError) local = NULL;
+  answer = bimi_dmarc_record_parse(text, len, mode, &local);
+  CachedParse *c = g_new0(CachedParse, 1);
+  if (answer != NULL) {
+    c->record = bimi_dmarc_record_copy(answer);
+  } else {
+    c->domain = local->domain;
+    c->code = local->code;
+    c->message = g_strdup(local->message);
+  }
+  g_mutex_lock(&cache->lock);
+  if (g_hash_table_size(cache->entries) >= BIMI_DMARC_RECORD_CACHE_MAX_ENTRIES)
+    g_hash_table_remove_all(cache->entries);
+  g_hash_table_replace(cache->entries, g_bytes_new(key_bytes, len + 1), c);
+  g_mutex_unlock(&cache->lock);
+  if (local != NULL)
+    g_propagate_error(error, g_steal_pointer(&local));
+  return answer;
+}
+
 /* The dmarc-version check on the raw bytes, before any tag-list parsing, so
  * that "some other txt record" is NOT_DMARC and not a syntax error. */
 static gboolean

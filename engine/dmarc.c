@@ -381,11 +381,12 @@ typedef struct {
   GPtrArray *records;    /* of BimiDmarcPolicyRecord*, in query order (the evaluation's policy_records) */
   GPtrArray *queries;    /* names asked, in order */
   GError *fatal;         /* a query could not be asked: stops the evaluation */
+  BimiDmarcRecordCache *record_cache; /* (nullable) parsed records by text (issue 21) */
 } Ctx;
 
 /* Reads the TXT set of one answer into @r: the v=DMARC1 records, each parsed once under RFC 9989. */
 static void
-read_policy_record(BimiDmarcPolicyRecord *r, const BimiDmarcDnsReply *reply)
+read_policy_record(BimiDmarcRecordCache *cache, BimiDmarcPolicyRecord *r, const BimiDmarcDnsReply *reply)
 {
   r->status = reply->status;
   r->detail = g_strdup(reply->detail);
@@ -396,8 +397,8 @@ read_policy_record(BimiDmarcPolicyRecord *r, const BimiDmarcDnsReply *reply)
     gsize len = 0;
     const char *text = g_bytes_get_data(b, &len);
     g_autoptr(GError) error = NULL;
-    g_autoptr(BimiDmarcRecord) rec = bimi_dmarc_record_parse(text != NULL ? text : "", len, BIMI_DMARC_MODE_RFC9989,
-                                                             &error);
+    g_autoptr(BimiDmarcRecord) rec = bimi_dmarc_record_cache_parse(cache, text != NULL ? text : "", len,
+                                                                   BIMI_DMARC_MODE_RFC9989, &error);
 
     if (rec == NULL && g_error_matches(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_NOT_DMARC))
       continue;
@@ -447,7 +448,7 @@ dmarc_txt(Ctx *ctx, const char *domain)
   r = g_new0(BimiDmarcPolicyRecord, 1);
   r->domain = g_ascii_strdown(domain, -1);
   r->ttl = reply.ttl;
-  read_policy_record(r, &reply);
+  read_policy_record(ctx->record_cache, r, &reply);
   bimi_dmarc__dns_reply_clear(&reply);
   g_ptr_array_add(ctx->records, r);
   g_hash_table_insert(ctx->txt, g_steal_pointer(&name), r);
@@ -489,7 +490,8 @@ fetch_set(Ctx *ctx, const char *domain, BimiDmarcMode mode, DmarcSet *set)
     gsize len = 0;
     const char *text = g_bytes_get_data(r->valid_text, &len);
     g_autoptr(GError) error = NULL;
-    r->record_rfc7489 = bimi_dmarc_record_parse(text != NULL ? text : "", len, BIMI_DMARC_MODE_RFC7489, &error);
+    r->record_rfc7489 = bimi_dmarc_record_cache_parse(ctx->record_cache, text != NULL ? text : "", len,
+                                                      BIMI_DMARC_MODE_RFC7489, &error);
     if (r->record_rfc7489 == NULL) {
       set->problem = r->problem = g_strdup(error->message);
       return TRUE;
@@ -738,6 +740,7 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
   ev->adkim = ev->aspf = BIMI_DMARC_ALIGN_RELAXED;
   ctx.lookup = lookup;
   ctx.user_data = user_data;
+  ctx.record_cache = options != NULL ? options->record_cache : NULL;
   ctx.txt = cache;
   ev->policy_records = g_ptr_array_new_with_free_func(policy_record_free);
   ctx.records = ev->policy_records;

@@ -386,9 +386,44 @@ void bimi_dmarc_evaluation_free(BimiDmarcEvaluation *evaluation);
 gboolean bimi_dmarc_evaluation_apply_arc_override(BimiDmarcEvaluation *evaluation, const char *sealer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free)
 
+/**
+ * BimiDmarcRecordCache:
+ * Parsed DMARC records by (record text, mode), shared by threads (issue 21: the policy
+ * records of a busy domain are the same text request after request; OpenDKIM's and rspamd's
+ * key caches do the same for DKIM keys). Parsing is a function of the text and the mode
+ * alone, so an entry never goes stale; DNS TTLs stay the resolver's business. At most
+ * BIMI_DMARC_RECORD_CACHE_MAX_ENTRIES entries; when full it starts empty again.
+ */
+typedef struct _BimiDmarcRecordCache BimiDmarcRecordCache;
+
+/** Returns: (transfer full): an empty cache. */
+BimiDmarcRecordCache *bimi_dmarc_record_cache_new(void);
+void bimi_dmarc_record_cache_free(BimiDmarcRecordCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDmarcRecordCache, bimi_dmarc_record_cache_free)
+
+/**
+ * bimi_dmarc_record_cache_parse:
+ * @cache: (nullable): the cache; NULL: bimi_dmarc_record_parse() itself
+ * @text: (array length=len), @len, @mode, @error: as bimi_dmarc_record_parse()
+ *
+ * bimi_dmarc_record_parse() through @cache: a text parsed before under @mode is copied
+ * from the cache, its error included (the same domain, code and message). Thread-safe.
+ *
+ * Returns: (transfer full): the record, or NULL with @error set.
+ */
+BimiDmarcRecord *bimi_dmarc_record_cache_parse(BimiDmarcRecordCache *cache, const char *text, gsize len,
+                                               BimiDmarcMode mode, GError **error);
+
+/** Entries in @cache (tests, metrics). */
+guint bimi_dmarc_record_cache_size(BimiDmarcRecordCache *cache);
+
+/** Returns: (transfer full): a deep copy of @record. */
+BimiDmarcRecord *bimi_dmarc_record_copy(const BimiDmarcRecord *record);
+
 /** Evaluator settings ([policy] of the configuration). */
 typedef struct {
   BimiDmarcMode mode;
+  BimiDmarcRecordCache *record_cache; /**< (nullable): parsed records by text (issue 21); NULL: parse each time */
 } BimiDmarcOptions;
 
 /**

@@ -89,6 +89,9 @@
 /* ---- engine/dmarc (RFC 9989, RFC 7489) -------------------------------- */
 /** Longest DMARC record parsed (one TXT RR, strings joined), in bytes. */
 #define BIMI_DMARC_MAX_RECORD_BYTES   4096u
+/** Most parsed DMARC records a BimiDmarcRecordCache keeps (issue 21), each keyed by its text (at most
+ *  BIMI_DMARC_MAX_RECORD_BYTES) and mode; when full it starts empty again. */
+#define BIMI_DMARC_RECORD_CACHE_MAX_ENTRIES 4096u
 /** Most rua= (and, apart, ruf=) URIs kept from one record; the rest are dropped
  *  with a warning (RFC 7489 §6.2 lets receivers cap them; at least two required). */
 #define BIMI_DMARC_MAX_REPORT_URIS    8u

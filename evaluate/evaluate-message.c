@@ -146,7 +146,7 @@ run_spf(BimiEvaluator *ev, BimiEvaluateRun *run, GInetAddress *ip, gint64 now, G
 static BimiDmarcEvaluation *
 run_dmarc(BimiEvaluator *ev, BimiEvaluateRun *run, const BimiMessage *msg, GError **error)
 {
-  BimiDmarcOptions opts = { ev->config->policy_dmarc };
+  BimiDmarcOptions opts = { ev->config->policy_dmarc, ev->dmarc_records };
   BimiDmarcMessageInput input;
   BimiDmarcEvaluation *d;
 

@@ -35,6 +35,7 @@ struct _BimiEvaluator {
                                 *   caller gave bimi_evaluator_new() (the pipeline reads no host name) */
   BimiDnsResolver *resolver;
   BimiDkimKeyCache *dkim_keys; /**< decoded DKIM/ARC keys by name, for their TTL (issue 21) */
+  BimiDmarcRecordCache *dmarc_records; /**< parsed DMARC policy records by text (issue 21) */
   BimiFetcher *fetcher;
   BimiVmcTrust *trust;
   BimiRecordCache *records;

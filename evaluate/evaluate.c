@@ -273,6 +273,7 @@ bimi_evaluator_new(BimiConfig *config, const char *host_name, GError **error)
   if (ev->resolver == NULL)
     return setup_failed(ev, error, "[dns]", local);
   ev->dkim_keys = bimi_dkim_key_cache_new(0);
+  ev->dmarc_records = bimi_dmarc_record_cache_new();
   bimi_config_get_fetch_config(config, &fetch);
   fetch.resolver = ev->resolver;  /* fetch hosts resolve through [dns] too (zone files, forwarders) */
   ev->fetcher = bimi_fetch_fetcher_new(&fetch, &local);
@@ -552,6 +553,7 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_clear_pointer(&ev->fetcher, bimi_fetch_fetcher_free);
   g_clear_pointer(&ev->resolver, bimi_dns_resolver_unref);
   g_clear_pointer(&ev->dkim_keys, bimi_dkim_key_cache_free);
+  g_clear_pointer(&ev->dmarc_records, bimi_dmarc_record_cache_free);
   bimi_config_unref(ev->config);
   g_free(ev->authserv_id);
   g_clear_pointer(&ev->counters, g_hash_table_destroy);
@@ -909,7 +911,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   g_autofree char *domain = normalise_domain(domain_in);
   g_autofree char *selector = NULL;
   g_autoptr(GError) local = NULL;
-  BimiDmarcOptions opts = { ev->config->policy_dmarc };
+  BimiDmarcOptions opts = { ev->config->policy_dmarc, ev->dmarc_records };
   BimiDmarcMessageInput input;
   BimiBimiResult *r;
   const BimiDmarcEvaluation *d;

@@ -585,7 +585,7 @@ test_gate_uses_dmarc_records(void)
     g_autoptr(BimiBimiResult) r = NULL;
     BimiDmarcDkimInput dkim = { "brand.example", BIMI_DMARC_AUTH_PASS };
     BimiDmarcInput input = { 0 };
-    BimiDmarcOptions options = { modes[m] };
+    BimiDmarcOptions options = { .mode = modes[m] };
     BimiBimiInput bin = { 0 };
     guint dmarc_queries = 0, after_dmarc;
 

@@ -875,16 +875,19 @@ static const TableRow table[] = {
   { BIMI_DMARC_MODE_RFC7489, 's', "dkim", "ghost.example.com", "mail.example.com", "fail", "quarantine", "sp", "quarantine" },
 };
 
+/* Shared by the table's rows: each row is evaluated without it, then twice through it (a miss, then
+ * a hit of the same text), and every pass must give the same answer (issue 21). */
+static BimiDmarcRecordCache *table_cache;
+
 static void
-run_table_row(gconstpointer data)
+run_table_row_pass(const TableRow *row, BimiDmarcRecordCache *cache)
 {
-  const TableRow *row = data;
   Stub *stub = stub_new();
   g_autofree char *record = g_strdup_printf("v=DMARC1; p=reject; sp=quarantine; np=none; adkim=%c; aspf=%c",
                                             row->align, row->align);
   BimiDmarcDkimInput dkim = { row->identifier, BIMI_DMARC_AUTH_PASS };
   BimiDmarcInput input = { 0 };
-  BimiDmarcOptions options = { .mode = row->mode };
+  BimiDmarcOptions options = { .mode = row->mode, .record_cache = cache };
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDmarcEvaluation) ev = NULL;
 
@@ -918,6 +921,85 @@ run_table_row(gconstpointer data)
     g_assert_false(ev->dkim_aligned);
   }
   stub_free(stub);
+}
+
+static void
+run_table_row(gconstpointer data)
+{
+  run_table_row_pass(data, NULL);
+  run_table_row_pass(data, table_cache);
+  run_table_row_pass(data, table_cache);
+  g_assert_cmpuint(bimi_dmarc_record_cache_size(table_cache), >=, 1);
+}
+
+/* The parsed-record cache (issue 21): a text parses once per mode, every caller gets its own copy,
+ * an error comes back the same (domain, code, message) from the cache. */
+static void
+test_record_cache(void)
+{
+  g_autoptr(BimiDmarcRecordCache) cache = bimi_dmarc_record_cache_new();
+  static const char text[] = "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.com; pct=50; adkim=x";
+  g_autoptr(GError) error = NULL;
+
+  BimiDmarcRecord *first = bimi_dmarc_record_cache_parse(cache, text, strlen(text), BIMI_DMARC_MODE_RFC7489, &error);
+  g_assert_no_error(error);
+  g_autoptr(BimiDmarcRecord) plain = bimi_dmarc_record_parse(text, strlen(text), BIMI_DMARC_MODE_RFC7489, &error);
+  g_assert_no_error(error);
+  bimi_dmarc_record_free(first); /* the cache keeps its own */
+  g_autoptr(BimiDmarcRecord) again = bimi_dmarc_record_cache_parse(cache, text, strlen(text), BIMI_DMARC_MODE_RFC7489,
+                                                                   &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(bimi_dmarc_record_cache_size(cache), ==, 1);
+  g_assert_cmpint(again->p, ==, plain->p);
+  g_assert_cmpuint(again->pct, ==, 50);
+  g_assert_cmpuint(again->pct, ==, plain->pct);
+  g_assert_cmpstr(again->rf, ==, plain->rf);
+  g_assert_cmpstr(again->fo, ==, plain->fo);
+  g_assert_cmpuint(g_strv_length(again->rua), ==, 2);
+  g_assert_cmpstr(again->rua[1], ==, plain->rua[1]);
+  g_assert_cmpuint(g_strv_length(again->warnings), ==, g_strv_length(plain->warnings));
+  g_assert_cmpuint(g_strv_length(again->warnings), >=, 1);
+  /* the other RFC is another entry, parsed under its own rules */
+  g_autoptr(BimiDmarcRecord) other = bimi_dmarc_record_cache_parse(cache, text, strlen(text), BIMI_DMARC_MODE_RFC9989,
+                                                                   &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(bimi_dmarc_record_cache_size(cache), ==, 2);
+  g_assert_null(other->rf);
+  /* not DMARC: the same error twice, the second from the cache */
+  for (guint i = 0; i < 2; i++) {
+    g_assert_null(bimi_dmarc_record_cache_parse(cache, "v=spf1 -all", 11, BIMI_DMARC_MODE_RFC9989, &error));
+    g_assert_error(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_NOT_DMARC);
+    g_clear_error(&error);
+  }
+  g_assert_cmpuint(bimi_dmarc_record_cache_size(cache), ==, 3);
+  /* NULL cache: the parser itself */
+  g_autoptr(BimiDmarcRecord) direct = bimi_dmarc_record_cache_parse(NULL, text, strlen(text), BIMI_DMARC_MODE_RFC7489,
+                                                                    &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(direct->pct, ==, 50);
+}
+
+/* BIMI_DMARC_RECORD_CACHE_MAX_ENTRIES bounds the cache: one text more and it starts empty again; a text
+ * over BIMI_DMARC_MAX_RECORD_BYTES is refused as by the parser and never kept. */
+static void
+test_record_cache_limit(void)
+{
+  g_autoptr(BimiDmarcRecordCache) cache = bimi_dmarc_record_cache_new();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i <= BIMI_DMARC_RECORD_CACHE_MAX_ENTRIES; i++) {
+    g_autofree char *text = g_strdup_printf("v=DMARC1; p=none; rua=mailto:r%u@example.com", i);
+    g_autoptr(BimiDmarcRecord) r = bimi_dmarc_record_cache_parse(cache, text, strlen(text), BIMI_DMARC_MODE_RFC9989,
+                                                                 &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(r);
+    g_assert_cmpuint(bimi_dmarc_record_cache_size(cache), ==, i < BIMI_DMARC_RECORD_CACHE_MAX_ENTRIES ? i + 1 : 1);
+  }
+  g_autofree char *huge = g_strnfill(BIMI_DMARC_MAX_RECORD_BYTES + 1, 'x');
+  memcpy(huge, "v=DMARC1; p=none; ", 18);
+  g_assert_null(bimi_dmarc_record_cache_parse(cache, huge, strlen(huge), BIMI_DMARC_MODE_RFC9989, &error));
+  g_assert_error(error, BIMI_DMARC_ERROR, BIMI_DMARC_ERROR_LIMIT);
+  g_assert_cmpuint(bimi_dmarc_record_cache_size(cache), ==, 1);
 }
 
 /* t=y (RFC 9989 §4.7 "t"): the policy reported and applied is one step
@@ -1115,6 +1197,8 @@ main(int argc, char **argv)
   g_test_add_func("/dmarc/helpers/psl", test_psl);
   g_test_add_func("/dmarc/author-domain", test_author_domain);
   g_test_add_func("/dmarc/overrides", test_overrides);
+  g_test_add_func("/dmarc/record-cache", test_record_cache);
+  g_test_add_func("/dmarc/limit/record-cache", test_record_cache_limit);
   ADD_F("/dmarc/eval/spf-helo-identity", test_spf_helo_identity);
   ADD_F("/dmarc/eval/dkim-per-signature", test_dkim_per_signature);
   ADD_F("/dmarc/eval/pct-sampling", test_pct_sampling);
@@ -1138,5 +1222,8 @@ main(int argc, char **argv)
                                             r->mech, r->align, r->author, r->identifier);
     g_test_add_data_func(path, r, run_table_row);
   }
-  return g_test_run();
+  table_cache = bimi_dmarc_record_cache_new();
+  int rc = g_test_run();
+  bimi_dmarc_record_cache_free(table_cache);
+  return rc;
 }

@@ -1,9 +1,10 @@
 /* engine/base/base-base64.h — strict, bounded base64 decoding (RFC 4648 §4).
  *
- * Checks what GLib's decoder does not: the alphabet (the offset of the first
- * bad byte), the length, '=' only as final padding, and the decoded size
- * against the caller's maximum before anything is allocated or written. Unpadded input is accepted (RFC 6376 §3.5 b= and p= values
- * as signers write them, RFC 2047 §4.1 encoded words).
+ * A wrapper over GLib's decoder that first checks what GLib does not: the
+ * alphabet (the offset of the first bad byte), the length, '=' only as final
+ * padding, and the decoded size against the caller's maximum before anything
+ * is allocated or written. Unpadded input is accepted (RFC 6376 §3.5 b= and
+ * p= values as signers write them, RFC 2047 §4.1 encoded words).
  */
 #pragma once
 
