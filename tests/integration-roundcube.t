@@ -276,6 +276,16 @@ def main():
         except TimeoutException:
             pass
 
+    def screenshot(name):
+        """Saves the page as NAME.png once Roundcube's own toasts ("Loading...") are gone (a bounded wait:
+        a toast that stays is in the picture, never a failure)."""
+        try:
+            WebDriverWait(driver, 10, poll_frequency=0.2).until(lambda d: js(
+                "return ![...document.querySelectorAll('#messagestack > div')].some(t => t.offsetParent)"))
+        except TimeoutException:
+            pass
+        driver.save_screenshot(os.path.join(tmp, f'{name}.png'))
+
     def open_list(mbox, count):
         driver.get(f'{base}/?_task=mail&_mbox={mbox}')
         listing_done(count)
@@ -307,7 +317,7 @@ def main():
 
     rows = open_list('INBOX', len(manifest))
     js('rcmail.list_mailbox && 0')
-    driver.save_screenshot(os.path.join(tmp, 'inbox.png'))
+    screenshot('inbox')
     evals_first = count_evaluates(front_log)
 
     for entry in manifest:
@@ -402,7 +412,7 @@ def main():
     tap.ok(hdr is not None and LOGO_RE.match(hdr['src']) and hdr['loaded'] and hdr['badges'] >= 1
            and hdr['title'], 'VMC message view: the logo (loaded) in the header, the checkmark, a "why" title',
            f'{hdr}')
-    driver.save_screenshot(os.path.join(tmp, 'message.png'))
+    screenshot('message')
 
     # The spoof: the warning banner, with the engine's label and caution text when the decision has them.
     spoof, srow = by_file('spoof.eml')
@@ -415,7 +425,7 @@ def main():
            f"spoof message view: the warning banner, no logo ({len(wants)} engine text(s) in it: "
            f"{[t['text'] for t in wants]})", f'banner {banner!r}, missing {missing}')
 
-    driver.save_screenshot(os.path.join(tmp, 'spoof.png'))
+    screenshot('spoof')
 
     # Every message the manifest expects a caution for: its banner carries the decision's caution.text.
     problems, shown = [], 0

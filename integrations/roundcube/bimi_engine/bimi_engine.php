@@ -559,7 +559,12 @@ class bimi_engine extends rcube_plugin
                     $broken = $broken ?? $errors[$i];
                 }
                 else if ($status !== 200) {
-                    $errors[$i] = "HTTP $status: " . substr(preg_replace('/\s+/', ' ', (string) $body), 0, 200);
+                    // The engine's JSON error names the problem; anything else (nginx's HTML page
+                    // for a 502) is not worth a log line's room.
+                    $e = json_decode((string) $body, true);
+                    $e = is_array($e) && isset($e['error']) ? $e['error'] : null;
+                    $e = is_string($e) ? $e : ($e === null ? '' : json_encode($e, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE));
+                    $errors[$i] = "HTTP $status" . ($e !== '' ? ': ' . substr(preg_replace('/\s+/', ' ', $e), 0, 200) : '');
                     if ($status >= 500) {
                         $broken = $broken ?? $errors[$i];
                     }
