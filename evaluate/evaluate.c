@@ -847,6 +847,21 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
     d->dns_ms = (double) MAX(total - run->evidence_us, 0) / 1000.0;
   }
   d->json_text = bimi_evaluate__build_json(ev, run, d->bimi_location, d->bimi_indicator);
+  /* the survey's facts, as bimi_evaluate__build_json() wrote them */
+  if (!run->domain_status && run->rdns != NULL) {
+    d->auth.has_rdns = TRUE;
+    d->auth.rdns = run->rdns->result;
+  }
+  if (!run->domain_status && run->dmarc != NULL) {
+    d->auth.has_dmarc = TRUE;
+    d->auth.dmarc = run->dmarc->result;
+    d->auth.has_requested_policy = run->dmarc->has_policy;
+    d->auth.requested_policy = run->dmarc->requested_policy;
+    d->auth.has_dmarc_record = run->dmarc->record != NULL;
+    d->auth.disposition = run->dmarc->disposition;
+    d->auth.arc_override = run->dmarc->arc_override;
+  }
+  d->auth.has_bimi_record = run->bimi != NULL && (run->bimi->record_text != NULL || run->bimi->record != NULL);
   d->caution = g_steal_pointer(&run->caution);
   count_run(ev, run);
   d->filter = g_steal_pointer(&run->filter);

@@ -129,6 +129,21 @@ typedef struct {
   char *not_after;         /**< leaf notAfter, RFC 3339 UTC, or NULL */
 } BimiDecisionMark;
 
+/** The JSON's "auth" members a mailbox survey counts (survey/survey-stats), typed: the same values
+ * as the JSON without parsing it back. */
+typedef struct {
+  gboolean has_rdns;             /**< auth.rdns is not null (the envelope had a client address) */
+  BimiRdnsResultCode rdns;       /**< its result */
+  gboolean has_dmarc;            /**< auth.dmarc is a message's result (not null, not domain status) */
+  BimiDmarcResult dmarc;         /**< auth.dmarc.result (after the overrides) */
+  gboolean has_requested_policy; /**< auth.dmarc.requested_policy is not null */
+  BimiDmarcPolicy requested_policy;
+  gboolean has_dmarc_record;     /**< auth.dmarc.record is not null */
+  BimiDmarcPolicy disposition;   /**< auth.dmarc.disposition */
+  gboolean arc_override;         /**< auth.dmarc.override is "arc" */
+  gboolean has_bimi_record;      /**< auth.bimi.record is not null (a record was found, valid or not) */
+} BimiDecisionAuth;
+
 /** One answer. Plain data, owned by the caller; free with bimi_decision_free(). */
 typedef struct {
   BimiDecisionKind kind;
@@ -161,6 +176,7 @@ typedef struct {
   BimiFilterOutcome *filter;    /**< recommended and applied action, consent, label; NULL for domain status */
   BimiCautionMatch *caution;    /**< the JSON's "caution": the brand this message claims and is not
                                  *   authenticated as (issue 19), NULL when none (always NULL for domain status) */
+  BimiDecisionAuth auth;         /**< what the survey counts of the JSON's "auth", typed */
 } BimiDecision;
 
 void bimi_decision_free(BimiDecision *decision);

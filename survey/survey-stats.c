@@ -57,75 +57,58 @@ bimi_survey_bimi_record_to_string(BimiSurveyBimiRecord v)
 
 /* ---- observation ------------------------------------------------------------------------------ */
 
-/* The object member @name of @obj, NULL when absent, null or not an object. */
-static JsonObject *
-member_object(JsonObject *obj, const char *name)
-{
-  JsonNode *n = obj != NULL ? json_object_get_member(obj, name) : NULL;
-  return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
-}
+/* Every fact below is the typed twin of a member of the decision's JSON "auth" object (docs/api.md),
+ * BimiDecisionAuth: the same values, without parsing the JSON back (json-glib's parser emits GObject
+ * signals under one process-wide lock, and the evaluation threads queued on it). */
 
-/* The string member @name of @obj, NULL when absent, null or not a string. */
-static const char *
-member_string(JsonObject *obj, const char *name)
-{
-  JsonNode *n = obj != NULL ? json_object_get_member(obj, name) : NULL;
-  return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-             ? json_node_get_string(n)
-             : NULL;
-}
-
+/* auth.rdns.result; a null auth.rdns (no client address) is "no envelope". */
 static BimiSurveyFcrdns
-fcrdns_of(JsonObject *rdns)
+fcrdns_of(const BimiDecisionAuth *a)
 {
-  const char *r = member_string(rdns, "result");
-
-  if (r == NULL)
+  if (!a->has_rdns)
     return BIMI_SURVEY_FCRDNS_NO_ENVELOPE;
-  if (strcmp(r, "pass") == 0)
-    return BIMI_SURVEY_FCRDNS_PASS;
-  if (strcmp(r, "fail") == 0)
-    return BIMI_SURVEY_FCRDNS_FAIL;
-  if (strcmp(r, "none") == 0)
-    return BIMI_SURVEY_FCRDNS_NONE;
-  return BIMI_SURVEY_FCRDNS_TEMPERROR;
+  switch (a->rdns) {
+  case BIMI_RDNS_RESULT_PASS: return BIMI_SURVEY_FCRDNS_PASS;
+  case BIMI_RDNS_RESULT_FAIL: return BIMI_SURVEY_FCRDNS_FAIL;
+  case BIMI_RDNS_RESULT_NONE: return BIMI_SURVEY_FCRDNS_NONE;
+  default: return BIMI_SURVEY_FCRDNS_TEMPERROR;
+  }
 }
 
+/* auth.dmarc.result; a null auth.dmarc (no usable From) is "no From". */
 static BimiSurveyDmarc
-dmarc_of(JsonObject *dmarc)
+dmarc_of(const BimiDecisionAuth *a)
 {
-  static const char *const names[] = { "pass", "fail", "none", "temperror", "permerror" };
-  const char *r = member_string(dmarc, "result");
-
-  for (guint i = 0; r != NULL && i < G_N_ELEMENTS(names); i++)
-    if (strcmp(r, names[i]) == 0)
-      return (BimiSurveyDmarc) i;
-  return BIMI_SURVEY_DMARC_NO_FROM;
+  if (!a->has_dmarc)
+    return BIMI_SURVEY_DMARC_NO_FROM;
+  switch (a->dmarc) {
+  case BIMI_DMARC_RESULT_PASS: return BIMI_SURVEY_DMARC_PASS;
+  case BIMI_DMARC_RESULT_FAIL: return BIMI_SURVEY_DMARC_FAIL;
+  case BIMI_DMARC_RESULT_NONE: return BIMI_SURVEY_DMARC_NONE;
+  case BIMI_DMARC_RESULT_TEMPERROR: return BIMI_SURVEY_DMARC_TEMPERROR;
+  case BIMI_DMARC_RESULT_PERMERROR: return BIMI_SURVEY_DMARC_PERMERROR;
+  default: return BIMI_SURVEY_DMARC_NO_FROM;
+  }
 }
 
 static BimiSurveyPolicy
-policy_from_string(const char *p)
+policy_from_dmarc(BimiDmarcPolicy p)
 {
-  if (p == NULL)
-    return BIMI_SURVEY_POLICY_UNKNOWN;
-  if (strcmp(p, "reject") == 0)
-    return BIMI_SURVEY_POLICY_REJECT;
-  if (strcmp(p, "quarantine") == 0)
-    return BIMI_SURVEY_POLICY_QUARANTINE;
-  if (strcmp(p, "none") == 0)
-    return BIMI_SURVEY_POLICY_NONE;
-  return BIMI_SURVEY_POLICY_UNKNOWN;
+  switch (p) {
+  case BIMI_DMARC_POLICY_REJECT: return BIMI_SURVEY_POLICY_REJECT;
+  case BIMI_DMARC_POLICY_QUARANTINE: return BIMI_SURVEY_POLICY_QUARANTINE;
+  case BIMI_DMARC_POLICY_NONE: return BIMI_SURVEY_POLICY_NONE;
+  default: return BIMI_SURVEY_POLICY_UNKNOWN;
+  }
 }
 
 /* The published (requested) policy; a "none" result without a record is "no record". */
 static BimiSurveyPolicy
-policy_of(JsonObject *dmarc, BimiSurveyDmarc result)
+policy_of(const BimiDecisionAuth *a, BimiSurveyDmarc result)
 {
-  const char *requested = member_string(dmarc, "requested_policy");
-
-  if (requested != NULL)
-    return policy_from_string(requested);
-  if (result == BIMI_SURVEY_DMARC_NONE && member_object(dmarc, "record") == NULL)
+  if (a->has_dmarc && a->has_requested_policy)
+    return policy_from_dmarc(a->requested_policy);
+  if (result == BIMI_SURVEY_DMARC_NONE && !a->has_dmarc_record)
     return BIMI_SURVEY_POLICY_NO_RECORD;
   return BIMI_SURVEY_POLICY_UNKNOWN;
 }
@@ -133,17 +116,15 @@ policy_of(JsonObject *dmarc, BimiSurveyDmarc result)
 /* A record found is a record published, whatever became of its indicator (pass, declined, fail;
  * temperror of the logo or evidence fetch); else the result says why there is none. */
 static BimiSurveyBimiRecord
-bimi_record_of(JsonObject *bimi)
+bimi_record_of(const BimiDecision *d)
 {
-  const char *r = member_string(bimi, "result");
-
-  if (member_object(bimi, "record") != NULL)
+  if (d->auth.has_bimi_record)
     return BIMI_SURVEY_BIMI_RECORD;
-  if (r == NULL || strcmp(r, "skipped") == 0)
+  if (!d->has_bimi || d->bimi_result == BIMI_BIMI_RESULT_SKIPPED)
     return BIMI_SURVEY_BIMI_NOT_LOOKED_UP;
-  if (strcmp(r, "none") == 0)
+  if (d->bimi_result == BIMI_BIMI_RESULT_NONE)
     return BIMI_SURVEY_BIMI_NO_RECORD;
-  if (strcmp(r, "temperror") == 0)
+  if (d->bimi_result == BIMI_BIMI_RESULT_TEMPERROR)
     return BIMI_SURVEY_BIMI_TEMPERROR;
   return BIMI_SURVEY_BIMI_RECORD; /* fail: an invalid record, or several */
 }
@@ -151,23 +132,20 @@ bimi_record_of(JsonObject *bimi)
 void
 bimi_survey_observation_from_decision(BimiDecision *decision, BimiSurveyObservation *out)
 {
-  JsonNode *json = bimi_decision_get_json(decision);
-  JsonObject *root = json != NULL && JSON_NODE_HOLDS_OBJECT(json) ? json_node_get_object(json) : NULL;
-  JsonObject *auth = member_object(root, "auth");
-  JsonObject *dmarc = member_object(auth, "dmarc");
+  const BimiDecisionAuth *a = &decision->auth;
   BimiSurveyAction published = BIMI_SURVEY_ACTION_DELIVER;
 
-  out->fcrdns = fcrdns_of(member_object(auth, "rdns"));
-  out->dmarc = dmarc_of(dmarc);
-  out->policy = policy_of(dmarc, out->dmarc);
+  out->fcrdns = fcrdns_of(a);
+  out->dmarc = dmarc_of(a);
+  out->policy = policy_of(a, out->dmarc);
   g_free(out->author_domain);
   out->author_domain = decision->author_domain != NULL ? g_ascii_strdown(decision->author_domain, -1) : NULL;
-  out->bimi_record = bimi_record_of(member_object(auth, "bimi"));
+  out->bimi_record = bimi_record_of(decision);
   out->decision = decision->kind;
   out->reason = decision->reason_id;
 
   if (out->dmarc == BIMI_SURVEY_DMARC_FAIL) {
-    BimiSurveyPolicy disposition = policy_from_string(member_string(dmarc, "disposition"));
+    BimiSurveyPolicy disposition = policy_from_dmarc(a->disposition);
     if (disposition == BIMI_SURVEY_POLICY_REJECT)
       published = BIMI_SURVEY_ACTION_REJECT;
     else if (disposition == BIMI_SURVEY_POLICY_QUARANTINE)
@@ -177,8 +155,7 @@ bimi_survey_observation_from_decision(BimiDecision *decision, BimiSurveyObservat
   /* p=none refused too: a fail the sender's policy (p=none, t=y, pct) let through is rejected;
    * one an override relaxed (a trusted ARC sealer vouched for it) is not. */
   out->action[BIMI_SURVEY_SCENARIO_REFUSE_P_NONE] =
-      out->dmarc == BIMI_SURVEY_DMARC_FAIL && published == BIMI_SURVEY_ACTION_DELIVER &&
-              member_string(dmarc, "override") == NULL
+      out->dmarc == BIMI_SURVEY_DMARC_FAIL && published == BIMI_SURVEY_ACTION_DELIVER && !a->arc_override
           ? BIMI_SURVEY_ACTION_REJECT
           : published;
   out->action[BIMI_SURVEY_SCENARIO_REFUSE_NO_PTR] =

@@ -110,12 +110,12 @@ typedef struct {
 
 /**
  * bimi_survey_observation_from_decision:
- * @decision: (transfer none): an evaluation of one message (bimi_evaluator_evaluate()); its json-glib
- *   tree is made (bimi_decision_get_json())
+ * @decision: (transfer none): an evaluation of one message (bimi_evaluator_evaluate()); read, not
+ *   changed (its typed BimiDecisionAuth: no JSON is parsed)
  * @out: (out caller-allocates): filled; @dated and @time are left as they are (the caller reads
  *   the Received date); clear with bimi_survey_observation_clear()
  *
- * Reads the decision's auth.rdns, auth.dmarc and auth.bimi members (docs/api.md) and computes the
+ * Reads what the decision's auth.rdns, auth.dmarc and auth.bimi members (docs/api.md) hold, typed, and computes the
  * three receivers' actions (see the top of this file).
  */
 void bimi_survey_observation_from_decision(BimiDecision *decision, BimiSurveyObservation *out);
