@@ -182,21 +182,21 @@ test_received_time(void)
   assert_received_time("Received: from x by mx.example.net; yesterday\nFrom: a@b.example\n\nx\n", trusted, FALSE, 0);
 }
 
-/* The receiver actions from a decision's auth.dmarc and auth.rdns (survey-stats.h). */
+/* The receiver actions from a decision's typed auth facts (the JSON's auth.rdns, auth.dmarc and
+ * auth.bimi; survey-stats.h); @bimi_result < 0: auth.bimi is null. */
 static BimiSurveyObservation
-observe(const char *auth_json)
+observe(BimiDecisionAuth auth, int bimi_result)
 {
-  g_autofree char *text = g_strdup_printf("{\"auth\": %s}", auth_json);
   g_autofree char *author = g_strdup("Example.COM");
   BimiDecision d = { 0 };
   BimiSurveyObservation o = { 0 };
 
-  d.json_text = text;
+  d.auth = auth;
+  d.has_bimi = bimi_result >= 0;
+  d.bimi_result = bimi_result >= 0 ? (BimiBimiResultCode) bimi_result : BIMI_BIMI_RESULT_NONE;
   d.author_domain = author;
   d.reason_id = BIMI_DECISION_REASON_DMARC_FAIL;
   bimi_survey_observation_from_decision(&d, &o);
-  g_assert_nonnull(d.json); /* the text parsed */
-  json_node_unref(d.json);
   g_assert_cmpstr(o.author_domain, ==, "example.com");
   return o;
 }
@@ -206,40 +206,53 @@ test_actions(void)
 {
   BimiSurveyObservation o;
 
-  /* p=reject failure from a client without PTR */
-  o = observe("{\"rdns\": {\"result\": \"none\"}, \"dmarc\": {\"result\": \"fail\", \"requested_policy\": \"reject\","
-              " \"disposition\": \"reject\", \"override\": null, \"record\": {}}, \"bimi\": null}");
+  /* p=reject failure from a client without PTR (rdns none; dmarc fail, requested reject, disposition
+   * reject, a record; bimi null) */
+  o = observe((BimiDecisionAuth) { .has_rdns = TRUE, .rdns = BIMI_RDNS_RESULT_NONE, .has_dmarc = TRUE,
+                                   .dmarc = BIMI_DMARC_RESULT_FAIL, .has_requested_policy = TRUE,
+                                   .requested_policy = BIMI_DMARC_POLICY_REJECT, .has_dmarc_record = TRUE,
+                                   .disposition = BIMI_DMARC_POLICY_REJECT }, -1);
   g_assert_cmpint(o.fcrdns, ==, BIMI_SURVEY_FCRDNS_NONE);
   g_assert_cmpint(o.policy, ==, BIMI_SURVEY_POLICY_REJECT);
   g_assert_cmpint(o.action[BIMI_SURVEY_SCENARIO_PUBLISHED], ==, BIMI_SURVEY_ACTION_REJECT);
   g_assert_cmpint(o.bimi_record, ==, BIMI_SURVEY_BIMI_NOT_LOOKED_UP);
   bimi_survey_observation_clear(&o);
   /* p=none failure: delivered, refused when p=none is refused too */
-  o = observe("{\"rdns\": {\"result\": \"fail\"}, \"dmarc\": {\"result\": \"fail\", \"requested_policy\": \"none\","
-              " \"disposition\": \"none\", \"override\": null, \"record\": {}}}");
+  o = observe((BimiDecisionAuth) { .has_rdns = TRUE, .rdns = BIMI_RDNS_RESULT_FAIL, .has_dmarc = TRUE,
+                                   .dmarc = BIMI_DMARC_RESULT_FAIL, .has_requested_policy = TRUE,
+                                   .requested_policy = BIMI_DMARC_POLICY_NONE, .has_dmarc_record = TRUE,
+                                   .disposition = BIMI_DMARC_POLICY_NONE }, -1);
   g_assert_cmpint(o.action[BIMI_SURVEY_SCENARIO_PUBLISHED], ==, BIMI_SURVEY_ACTION_DELIVER);
   g_assert_cmpint(o.action[BIMI_SURVEY_SCENARIO_REFUSE_P_NONE], ==, BIMI_SURVEY_ACTION_REJECT);
   g_assert_cmpint(o.action[BIMI_SURVEY_SCENARIO_REFUSE_NO_PTR], ==, BIMI_SURVEY_ACTION_DELIVER);
   bimi_survey_observation_clear(&o);
   /* a p=reject failure a trusted ARC sealer vouched for: delivered in every policy */
-  o = observe("{\"rdns\": {\"result\": \"pass\"}, \"dmarc\": {\"result\": \"fail\", \"requested_policy\": \"reject\","
-              " \"disposition\": \"none\", \"override\": \"arc\", \"record\": {}}}");
+  o = observe((BimiDecisionAuth) { .has_rdns = TRUE, .rdns = BIMI_RDNS_RESULT_PASS, .has_dmarc = TRUE,
+                                   .dmarc = BIMI_DMARC_RESULT_FAIL, .has_requested_policy = TRUE,
+                                   .requested_policy = BIMI_DMARC_POLICY_REJECT, .has_dmarc_record = TRUE,
+                                   .disposition = BIMI_DMARC_POLICY_NONE, .arc_override = TRUE }, -1);
   for (guint s = 0; s < BIMI_SURVEY_SCENARIO_N; s++)
     g_assert_cmpint(o.action[s], ==, BIMI_SURVEY_ACTION_DELIVER);
   bimi_survey_observation_clear(&o);
   /* no record; no envelope; a BIMI record whose logo fetch timed out still counts as published */
-  o = observe("{\"rdns\": null, \"dmarc\": {\"result\": \"none\", \"requested_policy\": null, \"record\": null},"
-              " \"bimi\": {\"result\": \"temperror\", \"record\": {\"l\": \"x\"}}}");
+  o = observe((BimiDecisionAuth) { .has_dmarc = TRUE, .dmarc = BIMI_DMARC_RESULT_NONE, .has_bimi_record = TRUE },
+              BIMI_BIMI_RESULT_TEMPERROR);
   g_assert_cmpint(o.fcrdns, ==, BIMI_SURVEY_FCRDNS_NO_ENVELOPE);
   g_assert_cmpint(o.policy, ==, BIMI_SURVEY_POLICY_NO_RECORD);
   g_assert_cmpint(o.bimi_record, ==, BIMI_SURVEY_BIMI_RECORD);
   bimi_survey_observation_clear(&o);
   /* a DNS temperror: the policy is unknown, the BIMI lookup a temperror */
-  o = observe("{\"rdns\": {\"result\": \"temperror\"}, \"dmarc\": {\"result\": \"temperror\", \"record\": null},"
-              " \"bimi\": {\"result\": \"temperror\", \"record\": null}}");
+  o = observe((BimiDecisionAuth) { .has_rdns = TRUE, .rdns = BIMI_RDNS_RESULT_TEMPERROR, .has_dmarc = TRUE,
+                                   .dmarc = BIMI_DMARC_RESULT_TEMPERROR }, BIMI_BIMI_RESULT_TEMPERROR);
   g_assert_cmpint(o.fcrdns, ==, BIMI_SURVEY_FCRDNS_TEMPERROR);
   g_assert_cmpint(o.policy, ==, BIMI_SURVEY_POLICY_UNKNOWN);
   g_assert_cmpint(o.bimi_record, ==, BIMI_SURVEY_BIMI_TEMPERROR);
+  bimi_survey_observation_clear(&o);
+  /* no usable From: no DMARC result, no policy; BIMI skipped */
+  o = observe((BimiDecisionAuth) { .has_rdns = TRUE, .rdns = BIMI_RDNS_RESULT_PASS }, BIMI_BIMI_RESULT_SKIPPED);
+  g_assert_cmpint(o.dmarc, ==, BIMI_SURVEY_DMARC_NO_FROM);
+  g_assert_cmpint(o.policy, ==, BIMI_SURVEY_POLICY_UNKNOWN);
+  g_assert_cmpint(o.bimi_record, ==, BIMI_SURVEY_BIMI_NOT_LOOKED_UP);
   bimi_survey_observation_clear(&o);
 }
 
