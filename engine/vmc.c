@@ -341,19 +341,10 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
   return trust;
 }
 
-BimiVmcTrust *
-bimi_vmc_trust_ref(BimiVmcTrust *trust)
-{
-  g_return_val_if_fail(trust != NULL, NULL);
-  return g_atomic_rc_box_acquire(trust);
-}
-
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
 static void
-trust_clear(gpointer data)
+trust_clear(BimiVmcTrust *trust)
 {
-  BimiVmcTrust *trust = data;
-
   for (guint i = 0; i < trust->anchors->len; i++)
     X509_free(g_array_index(trust->anchors, Anchor, i).cert);
   g_array_unref(trust->anchors);
@@ -363,12 +354,7 @@ trust_clear(gpointer data)
   g_mutex_clear(&trust->lock);
 }
 
-void
-bimi_vmc_trust_unref(BimiVmcTrust *trust)
-{
-  if (trust != NULL)
-    g_atomic_rc_box_release_full(trust, trust_clear);
-}
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiVmcTrust, bimi_vmc_trust, trust_clear)
 
 guint
 bimi_vmc_trust_n_roots(const BimiVmcTrust *trust)
