@@ -76,17 +76,13 @@ static void
 name_seq_free(NameSeq *s)
 {
   g_strfreev(s->tokens);
-  g_free(s->joined);
-  g_free(s);
+  BIMI_FREE_ALL(s->joined, s);
 }
 
 static void
 domain_info_clear(DomainInfo *d)
 {
-  g_free(d->ascii);
-  g_free(d->org);
-  g_free(d->skel);
-  g_free(d->org_skel);
+  BIMI_FREE_ALL(d->ascii, d->org, d->skel, d->org_skel);
 }
 
 static void
@@ -354,17 +350,14 @@ bimi_caution_set_size(const BimiCautionSet *set)
   return set->entries->len;
 }
 
-void
-bimi_caution_match_free(BimiCautionMatch *m)
+static void
+caution_match_clear(BimiCautionMatch *m)
 {
-  if (m == NULL)
-    return;
-  g_free(m->brand);
+  BIMI_FREE_ALL(m->brand, m->matched, m->text);
   g_strfreev(m->domains);
-  g_free(m->matched);
-  g_free(m->text);
-  g_free(m);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiCautionMatch, bimi_caution_match_free, caution_match_clear)
 
 /* ---- one message ------------------------------------------------------------ */
 

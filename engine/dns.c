@@ -146,17 +146,17 @@ bimi_dns_reverse_name(GInetAddress *address)
   return g_string_free(s, FALSE);
 }
 
-void
-bimi_dns_answer_free(BimiDnsAnswer *answer)
+static void
+dns_answer_clear(BimiDnsAnswer *answer)
 {
-  if (answer == NULL)
-    return;
   BIMI_FREE_ALL(answer->qname, answer->canonical_name);
   if (answer->records != NULL)
     BIMI_DNS__SHARED_UNREF_FENCE(answer->records); /* may be shared with the answer cache */
   g_clear_pointer(&answer->records, g_ptr_array_unref);
-  BIMI_FREE_ALL(answer->detail, answer);
+  g_free(answer->detail);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDnsAnswer, bimi_dns_answer_free, dns_answer_clear)
 
 /* Attacker-controlled text for a message: escaped, at most 80 bytes. */
 static char *

@@ -197,12 +197,12 @@ struct BimiVmcTrust {
 };
 
 static void
-cached_crl_free(gpointer p)
+cached_crl_clear(CachedCrl *c)
 {
-  CachedCrl *c = p;
   X509_CRL_free(c->crl);
-  g_free(c);
 }
+
+static BIMI_DEFINE_FREE_FUNC(CachedCrl, cached_crl_free, cached_crl_clear)
 
 static gint64
 asn1_time_to_unix(const ASN1_TIME *t)
@@ -290,7 +290,7 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
   g_once(&oids_once, register_oids, NULL);
   trust = g_atomic_rc_box_new0(BimiVmcTrust);
   g_mutex_init(&trust->lock);
-  trust->crls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_crl_free);
+  trust->crls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) cached_crl_free);
   trust->anchors = g_array_new(FALSE, TRUE, sizeof(Anchor));
   trust->store = X509_STORE_new();
   trust->logs = CTLOG_STORE_new();
@@ -386,11 +386,9 @@ failure_free(gpointer p)
   BIMI_FREE_ALL(f->detail, f);
 }
 
-void
-bimi_vmc_result_free(BimiVmcResult *r)
+static void
+vmc_result_clear(BimiVmcResult *r)
 {
-  if (r == NULL)
-    return;
   BIMI_FREE_ALL(r->mark_type_text, r->subject, r->organization, r->trademark_country, r->trademark_office,
                 r->trademark_id, r->issuer, r->serial_hex, r->leaf_sha256);
   g_strfreev(r->sans);
@@ -401,8 +399,9 @@ bimi_vmc_result_free(BimiVmcResult *r)
   BIMI_FREE_ALL(r->logo_hash_alg, r->logo_hash_hex, r->svg_sha256);
   g_clear_pointer(&r->failures, g_ptr_array_unref);
   g_clear_pointer(&r->warnings, g_ptr_array_unref);
-  g_free(r);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiVmcResult, bimi_vmc_result_free, vmc_result_clear)
 
 gboolean
 bimi_vmc_result_has_failure(const BimiVmcResult *r, BimiVmcCheck check)

@@ -130,15 +130,10 @@ bimi_decision_kind_to_string(BimiDecisionKind kind)
   return "none";
 }
 
-void
-bimi_decision_free(BimiDecision *d)
+static void
+decision_clear(BimiDecision *d)
 {
-  if (d == NULL)
-    return;
-  g_free(d->reason);
-  g_free(d->logo_sha256);
-  g_free(d->authentication_results);
-  g_free(d->json_text);
+  BIMI_FREE_ALL(d->reason, d->logo_sha256, d->authentication_results, d->json_text);
   if (d->json != NULL)
     json_node_unref(d->json);
   g_free(d->logo_alt);
@@ -150,16 +145,13 @@ bimi_decision_free(BimiDecision *d)
     g_free(d->mark->not_after);
     g_free(d->mark);
   }
-  g_free(d->bimi_reason);
-  g_free(d->indicator_detail);
-  g_free(d->author_domain);
-  g_free(d->selector);
-  g_free(d->bimi_location);
-  g_free(d->bimi_indicator);
+  BIMI_FREE_ALL(d->bimi_reason, d->indicator_detail, d->author_domain, d->selector, d->bimi_location,
+                d->bimi_indicator);
   bimi_filter_outcome_free(d->filter);
   bimi_caution_match_free(d->caution);
-  g_free(d);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDecision, bimi_decision_free, decision_clear)
 
 void
 bimi_evaluate__run_clear(BimiEvaluateRun *run)
