@@ -32,6 +32,7 @@
 #include "engine/bimi.h"
 #include "engine/base/base-json.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/bimi-private.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
@@ -127,13 +128,7 @@ static const char *const reason_names[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(reason_names) == BIMI_BIMI_REASON_FETCH_TEMPERROR + 1);
 
-const char *
-bimi_bimi_reason_to_string(BimiBimiReason reason)
-{
-  if ((guint) reason >= G_N_ELEMENTS(reason_names) || reason_names[reason] == NULL)
-    return "unknown";
-  return reason_names[reason];
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiBimiReason, bimi_bimi_reason_to_string, reason_names, "unknown")
 
 gboolean
 bimi_bimi_reason_is_from(BimiBimiReason reason)

@@ -10,17 +10,14 @@
 #include "engine/caution-private.h"
 #include "engine/base/base-domain.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/limits.h"
 
 #include <string.h>
 
 static const char *const source_names[] = { "operator", "vmc", "cmc" };
 
-const char *
-bimi_caution_source_to_string(BimiCautionSource source)
-{
-  return (guint) source < G_N_ELEMENTS(source_names) ? source_names[source] : "operator";
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiCautionSource, bimi_caution_source_to_string, source_names, "operator")
 
 static void
 caution_brand_clear(BimiCautionBrand *b)

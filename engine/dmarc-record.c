@@ -27,6 +27,7 @@
  *    lets a receiver cap them); invalid URIs are dropped with a warning.
  */
 #include "engine/dmarc.h"
+#include "engine/dmarc-private.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-mem.h"
 #include "engine/limits.h"
@@ -180,20 +181,6 @@ starts_with_version(const char *text, gsize len)
 }
 
 static gboolean
-parse_policy(const char *value, BimiDmarcPolicy *out)
-{
-  if (g_ascii_strcasecmp(value, "none") == 0)
-    *out = BIMI_DMARC_POLICY_NONE;
-  else if (g_ascii_strcasecmp(value, "quarantine") == 0)
-    *out = BIMI_DMARC_POLICY_QUARANTINE;
-  else if (g_ascii_strcasecmp(value, "reject") == 0)
-    *out = BIMI_DMARC_POLICY_REJECT;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-static gboolean
 parse_align(const char *value, BimiDmarcAlignMode *out)
 {
   if (g_ascii_strcasecmp(value, "r") == 0)
@@ -339,19 +326,19 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
     g_hash_table_add(seen, g_strdup(name));
 
     if (strcmp(name, "p") == 0) {
-      if (parse_policy(v, &rec->p))
+      if (bimi_dmarc__policy_from_string(v, &rec->p))
         rec->has_p = TRUE;
       else
         warn_invalid(warnings, tag);
     } else if (strcmp(name, "sp") == 0) {
-      if (parse_policy(v, &rec->sp)) {
+      if (bimi_dmarc__policy_from_string(v, &rec->sp)) {
         rec->has_sp = TRUE;
       } else {
         rec->sp_invalid = TRUE;
         warn_invalid(warnings, tag);
       }
     } else if (strcmp(name, "np") == 0 && bis) {
-      if (parse_policy(v, &rec->np))
+      if (bimi_dmarc__policy_from_string(v, &rec->np))
         rec->has_np = TRUE;
       else
         warn_invalid(warnings, tag);

@@ -40,6 +40,7 @@
 #include "engine/dmarc.h"
 #include "engine/base/base-json.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/dmarc-private.h"
 #include "engine/limits.h"
 
@@ -50,33 +51,23 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-const char *
-bimi_dmarc_mode_to_string(BimiDmarcMode mode)
-{
-  return mode == BIMI_DMARC_MODE_RFC7489 ? "rfc7489" : "rfc9989";
-}
+static const char *const mode_names[] = {
+  [BIMI_DMARC_MODE_RFC9989] = "rfc9989",
+  [BIMI_DMARC_MODE_RFC7489] = "rfc7489",
+};
 
-gboolean
-bimi_dmarc_mode_from_string(const char *text, BimiDmarcMode *out_mode)
-{
-  if (text != NULL && g_ascii_strcasecmp(text, "rfc9989") == 0)
-    *out_mode = BIMI_DMARC_MODE_RFC9989;
-  else if (text != NULL && g_ascii_strcasecmp(text, "rfc7489") == 0)
-    *out_mode = BIMI_DMARC_MODE_RFC7489;
-  else
-    return FALSE;
-  return TRUE;
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiDmarcMode, bimi_dmarc_mode_to_string, mode_names, "rfc9989")
+BIMI_DEFINE_NAME_FROM_STRING(BimiDmarcMode, bimi_dmarc_mode_from_string, mode_names, BIMI_NAMES_ASCII_CASELESS)
 
-const char *
-bimi_dmarc_policy_to_string(BimiDmarcPolicy policy)
-{
-  switch (policy) {
-  case BIMI_DMARC_POLICY_QUARANTINE: return "quarantine";
-  case BIMI_DMARC_POLICY_REJECT: return "reject";
-  case BIMI_DMARC_POLICY_NONE: default: return "none";
-  }
-}
+/* The p=, sp= and np= values (RFC 9989 §4.7, RFC 7489 §6.3); the record parser reads them without case. */
+static const char *const policy_names[] = {
+  [BIMI_DMARC_POLICY_NONE] = "none",
+  [BIMI_DMARC_POLICY_QUARANTINE] = "quarantine",
+  [BIMI_DMARC_POLICY_REJECT] = "reject",
+};
+
+BIMI_DEFINE_NAME_TO_STRING(BimiDmarcPolicy, bimi_dmarc_policy_to_string, policy_names, "none")
+BIMI_DEFINE_NAME_FROM_STRING(BimiDmarcPolicy, bimi_dmarc__policy_from_string, policy_names, BIMI_NAMES_ASCII_CASELESS)
 
 const char *
 bimi_dmarc_result_to_string(BimiDmarcResult result)

@@ -25,6 +25,7 @@
  */
 #include "engine/vmc.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -86,29 +87,15 @@ bimi_vmc_check_code(BimiVmcCheck check)
   return check_codes[check];
 }
 
-gboolean
-bimi_vmc_revocation_mode_from_string(const char *s, BimiVmcRevocationMode *out)
-{
-  if (g_strcmp0(s, "soft") == 0)
-    *out = BIMI_VMC_REVOCATION_SOFT;
-  else if (g_strcmp0(s, "require") == 0)
-    *out = BIMI_VMC_REVOCATION_REQUIRE;
-  else if (g_strcmp0(s, "off") == 0)
-    *out = BIMI_VMC_REVOCATION_OFF;
-  else
-    return FALSE;
-  return TRUE;
-}
+static const char *const revocation_mode_names[] = {
+  [BIMI_VMC_REVOCATION_SOFT] = "soft",
+  [BIMI_VMC_REVOCATION_REQUIRE] = "require",
+  [BIMI_VMC_REVOCATION_OFF] = "off",
+};
 
-const char *
-bimi_vmc_revocation_mode_to_string(BimiVmcRevocationMode mode)
-{
-  switch (mode) {
-  case BIMI_VMC_REVOCATION_REQUIRE: return "require";
-  case BIMI_VMC_REVOCATION_OFF: return "off";
-  case BIMI_VMC_REVOCATION_SOFT: default: return "soft";
-  }
-}
+BIMI_DEFINE_NAME_FROM_STRING(BimiVmcRevocationMode, bimi_vmc_revocation_mode_from_string, revocation_mode_names,
+                             BIMI_NAMES_EXACT)
+BIMI_DEFINE_NAME_TO_STRING(BimiVmcRevocationMode, bimi_vmc_revocation_mode_to_string, revocation_mode_names, "soft")
 
 const char *
 bimi_vmc_cert_type_to_string(BimiVmcCertType t)

@@ -36,6 +36,7 @@
  */
 #include "evaluate/evaluate-private.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/authres.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -86,11 +87,7 @@ static const char *const field_names[] = {
   [BIMI_EVALUATE_FIELD_SIZE] = "size",
 };
 
-const char *
-bimi_evaluate_field_to_string(BimiEvaluateField field)
-{
-  return (guint) field < G_N_ELEMENTS(field_names) ? field_names[field] : NULL;
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiEvaluateField, bimi_evaluate_field_to_string, field_names, NULL)
 
 BimiEvaluateField
 bimi_evaluate_error_get_field(const GError *error)
@@ -587,17 +584,7 @@ bimi_decision_reason_to_string(BimiDecisionReason reason)
   return reason_names[reason];
 }
 
-gboolean
-bimi_decision_reason_from_string(const char *text, BimiDecisionReason *out_reason)
-{
-  for (guint i = 0; text != NULL && i < G_N_ELEMENTS(reason_names); i++) {
-    if (strcmp(text, reason_names[i]) == 0) {
-      *out_reason = (BimiDecisionReason) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
+BIMI_DEFINE_NAME_FROM_STRING(BimiDecisionReason, bimi_decision_reason_from_string, reason_names, BIMI_NAMES_EXACT)
 
 static void
 set_decision(BimiEvaluateRun *run, BimiDecisionKind kind, BimiDecisionReason reason)
