@@ -61,8 +61,7 @@ bimi_arc_result_to_string(BimiArcResult result)
   }
 }
 
-static void
-arc_set_clear(BimiArcSet *set)
+BIMI_DEFINE_FREE_FUNC(BimiArcSet, bimi_arc_set_free, set)
 {
   BIMI_FREE_ALL(set->seal_domain, set->seal_selector, set->cv, set->seal_result, set->ams_domain, set->ams_selector,
                 set->ams_result);
@@ -70,16 +69,11 @@ arc_set_clear(BimiArcSet *set)
   g_free(set->aar_error);
 }
 
-BIMI_DEFINE_FREE_FUNC(BimiArcSet, bimi_arc_set_free, arc_set_clear)
-
-static void
-arc_chain_clear(BimiArcChain *chain)
+BIMI_DEFINE_FREE_FUNC(BimiArcChain, bimi_arc_chain_free, chain)
 {
   g_free(chain->reason);
   g_clear_pointer(&chain->sets, g_ptr_array_unref);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiArcChain, bimi_arc_chain_free, arc_chain_clear)
 
 /* ---- ARC-Authentication-Results prefix (§4.1.1) ------------------------ */
 

@@ -49,13 +49,10 @@ bimi_authres_property_new(const char *ptype, const char *name, const char *value
   return p;
 }
 
-static void
-authres_property_clear(BimiAuthresProperty *p)
+BIMI_DEFINE_FREE_FUNC(BimiAuthresProperty, bimi_authres_property_free, p)
 {
   BIMI_FREE_ALL(p->ptype, p->name, p->value);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiAuthresProperty, bimi_authres_property_free, authres_property_clear)
 
 BimiAuthresResult *
 bimi_authres_result_new(const char *method, const char *result)
@@ -70,15 +67,12 @@ bimi_authres_result_new(const char *method, const char *result)
   return r;
 }
 
-static void
-authres_result_clear(BimiAuthresResult *r)
+BIMI_DEFINE_FREE_FUNC(BimiAuthresResult, bimi_authres_result_free, r)
 {
   BIMI_FREE_ALL(r->method, r->result, r->reason);
   if (r->properties != NULL)
     g_ptr_array_unref(r->properties);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiAuthresResult, bimi_authres_result_free, authres_result_clear)
 
 BimiAuthres *
 bimi_authres_new(const char *authserv_id)
@@ -91,15 +85,12 @@ bimi_authres_new(const char *authserv_id)
   return ar;
 }
 
-static void
-authres_clear(BimiAuthres *ar)
+BIMI_DEFINE_FREE_FUNC(BimiAuthres, bimi_authres_free, ar)
 {
   g_free(ar->authserv_id);
   if (ar->results != NULL)
     g_ptr_array_unref(ar->results);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiAuthres, bimi_authres_free, authres_clear)
 
 BimiAuthresResult *
 bimi_authres_add_result(BimiAuthres *ar, const char *method, const char *result)

@@ -69,15 +69,12 @@ policy_clear(BimiBimiDmarcPolicy *p)
   p->domain = NULL;
 }
 
-static void
-bimi_gate_clear(BimiBimiGate *gate)
+BIMI_DEFINE_FREE_FUNC(BimiBimiGate, bimi_bimi_gate_free, gate)
 {
   BIMI_FREE_ALL(gate->reason_code, gate->reason);
   policy_clear(&gate->author);
   policy_clear(&gate->org);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiBimiGate, bimi_bimi_gate_free, bimi_gate_clear)
 
 BimiBimiResult *
 bimi_bimi_result_new(void)
@@ -93,8 +90,7 @@ bimi_bimi_result_new(void)
   return r;
 }
 
-static void
-bimi_result_clear(BimiBimiResult *r)
+BIMI_DEFINE_FREE_FUNC(BimiBimiResult, bimi_bimi_result_free, r)
 {
   BIMI_FREE_ALL(r->reason_code, r->reason, r->author_domain, r->org_domain, r->local_part, r->selector,
                 r->selector_note);
@@ -104,8 +100,6 @@ bimi_result_clear(BimiBimiResult *r)
   if (r->queries != NULL)
     g_ptr_array_unref(r->queries);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiBimiResult, bimi_bimi_result_free, bimi_result_clear)
 
 static const char *const reason_names[] = {
   [BIMI_BIMI_REASON_NO_RECORD] = "no-record",

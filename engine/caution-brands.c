@@ -19,14 +19,11 @@ static const char *const source_names[] = { "operator", "vmc", "cmc" };
 
 BIMI_DEFINE_NAME_TO_STRING(BimiCautionSource, bimi_caution_source_to_string, source_names, "operator")
 
-static void
-caution_brand_clear(BimiCautionBrand *b)
+BIMI_DEFINE_FREE_FUNC(BimiCautionBrand, bimi_caution_brand_free, b)
 {
   BIMI_FREE_ALL(b->name, b->alias, b->logo_sha256, b->record_domain);
   g_strfreev(b->domains);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiCautionBrand, bimi_caution_brand_free, caution_brand_clear)
 
 BimiCautionBrand *
 bimi_caution_brand_copy(const BimiCautionBrand *b)

@@ -366,14 +366,11 @@ bimi_dkim_key_cache_new(guint max_entries)
   return c;
 }
 
-static void
-dkim_key_cache_clear(BimiDkimKeyCache *cache)
+BIMI_DEFINE_FREE_FUNC(BimiDkimKeyCache, bimi_dkim_key_cache_free, cache)
 {
   g_hash_table_destroy(cache->by_name);
   g_mutex_clear(&cache->lock);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDkimKeyCache, bimi_dkim_key_cache_free, dkim_key_cache_clear)
 
 BimiDkimKey *
 bimi_dkim__key_cache_lookup(BimiDkimKeyCache *cache, const char *qname, gint64 now)

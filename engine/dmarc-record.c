@@ -37,16 +37,13 @@
 
 G_DEFINE_QUARK(bimi-dmarc-error-quark, bimi_dmarc_error)
 
-static void
-dmarc_record_clear(BimiDmarcRecord *record)
+BIMI_DEFINE_FREE_FUNC(BimiDmarcRecord, bimi_dmarc_record_free, record)
 {
   g_strfreev(record->rua);
   g_strfreev(record->ruf);
   BIMI_FREE_ALL(record->fo, record->rf);
   g_strfreev(record->warnings);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDmarcRecord, bimi_dmarc_record_free, dmarc_record_clear)
 
 BimiDmarcRecord *
 bimi_dmarc_record_copy(const BimiDmarcRecord *record)
@@ -72,14 +69,11 @@ typedef struct {
   char *message;
 } CachedParse;
 
-static void
-cached_parse_clear(CachedParse *c)
+BIMI_DEFINE_STATIC_FREE_FUNC(CachedParse, cached_parse_free, c)
 {
   bimi_dmarc_record_free(c->record);
   g_free(c->message);
 }
-
-static BIMI_DEFINE_FREE_FUNC(CachedParse, cached_parse_free, cached_parse_clear)
 
 struct _BimiDmarcRecordCache {
   GMutex lock;
@@ -97,14 +91,11 @@ bimi_dmarc_record_cache_new(void)
   return cache;
 }
 
-static void
-dmarc_record_cache_clear(BimiDmarcRecordCache *cache)
+BIMI_DEFINE_FREE_FUNC(BimiDmarcRecordCache, bimi_dmarc_record_cache_free, cache)
 {
   g_hash_table_unref(cache->entries);
   g_mutex_clear(&cache->lock);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDmarcRecordCache, bimi_dmarc_record_cache_free, dmarc_record_cache_clear)
 
 guint
 bimi_dmarc_record_cache_size(BimiDmarcRecordCache *cache)

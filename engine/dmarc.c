@@ -102,8 +102,7 @@ bimi_dmarc__dns_reply_clear(BimiDmarcDnsReply *reply)
   reply->status = BIMI_DNS_NOERROR;
 }
 
-static void
-dmarc_evaluation_clear(BimiDmarcEvaluation *ev)
+BIMI_DEFINE_FREE_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free, ev)
 {
   BIMI_FREE_ALL(ev->reason, ev->author_domain, ev->policy_domain, ev->arc_sealer, ev->org_domain, ev->org_domain_psl,
                 ev->org_domain_tree_walk, ev->dkim_aligned_domain);
@@ -117,8 +116,6 @@ dmarc_evaluation_clear(BimiDmarcEvaluation *ev)
   if (ev->overrides != NULL)
     g_ptr_array_unref(ev->overrides);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free, dmarc_evaluation_clear)
 
 static void
 override_free(gpointer p)

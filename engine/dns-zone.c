@@ -86,13 +86,10 @@ bimi_dns__zone_new(guint max_records)
   return zone;
 }
 
-static void
-dns_zone_clear(BimiDnsZone *zone)
+BIMI_DEFINE_FREE_FUNC(BimiDnsZone, bimi_dns__zone_free, zone)
 {
   g_hash_table_unref(zone->owners);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDnsZone, bimi_dns__zone_free, dns_zone_clear)
 
 guint
 bimi_dns__zone_record_count(const BimiDnsZone *zone)
@@ -100,13 +97,10 @@ bimi_dns__zone_record_count(const BimiDnsZone *zone)
   return zone->n_records;
 }
 
-static void
-dns_zone_record_clear(BimiDnsZoneRecord *record)
+BIMI_DEFINE_FREE_FUNC(BimiDnsZoneRecord, bimi_dns__zone_record_free, record)
 {
   g_free(record->rdata);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDnsZoneRecord, bimi_dns__zone_record_free, dns_zone_record_clear)
 
 char *
 bimi_dns__zone_record_to_string(const BimiDnsZoneRecord *record)

@@ -52,15 +52,12 @@ BIMI_DEFINE_NAME_TO_STRING(BimiRdnsResultCode, bimi_rdns_result_to_string, resul
 BIMI_DEFINE_NAME_TO_STRING(BimiRdnsAction, bimi_rdns_action_to_string, action_names, NULL)
 BIMI_DEFINE_NAME_FROM_STRING(BimiRdnsAction, bimi_rdns_action_from_string, action_names, BIMI_NAMES_ASCII_CASELESS)
 
-static void
-rdns_result_clear(BimiRdnsResult *result)
+BIMI_DEFINE_FREE_FUNC(BimiRdnsResult, bimi_rdns_result_free, result)
 {
   BIMI_FREE_ALL(result->ip, result->reverse_name);
   g_clear_pointer(&result->ptr_names, g_ptr_array_unref);
   BIMI_FREE_ALL(result->confirmed_name, result->generic_reason, result->problem);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiRdnsResult, bimi_rdns_result_free, rdns_result_clear)
 
 /* ---- generic-name heuristic ------------------------------------------------ */
 

@@ -42,13 +42,10 @@ typedef struct {
   GBytes *svg;
 } Indicator;
 
-static void
-indicator_clear(Indicator *m)
+BIMI_DEFINE_STATIC_FREE_FUNC(Indicator, indicator_free, m)
 {
   g_bytes_unref(m->svg);
 }
-
-static BIMI_DEFINE_FREE_FUNC(Indicator, indicator_free, indicator_clear)
 
 static void
 unrenderable_free(gpointer data)

@@ -127,8 +127,7 @@ bimi_decision_kind_to_string(BimiDecisionKind kind)
   return "none";
 }
 
-static void
-decision_clear(BimiDecision *d)
+BIMI_DEFINE_FREE_FUNC(BimiDecision, bimi_decision_free, d)
 {
   BIMI_FREE_ALL(d->reason, d->logo_sha256, d->authentication_results, d->json_text);
   if (d->json != NULL)
@@ -147,8 +146,6 @@ decision_clear(BimiDecision *d)
   bimi_filter_outcome_free(d->filter);
   bimi_caution_match_free(d->caution);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDecision, bimi_decision_free, decision_clear)
 
 void
 bimi_evaluate__run_clear(BimiEvaluateRun *run)
@@ -516,8 +513,7 @@ bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrAr
 }
 
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
-static void
-evaluator_clear(BimiEvaluator *ev)
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiEvaluator, bimi_evaluator, ev)
 {
   g_clear_pointer(&ev->recorder, bimi_report_recorder_free); /* writes what is queued */
   if (ev->envelope_pool != NULL)
@@ -541,8 +537,6 @@ evaluator_clear(BimiEvaluator *ev)
   g_clear_pointer(&ev->brand_states, g_hash_table_destroy);
   g_mutex_clear(&ev->brands_lock);
 }
-
-BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiEvaluator, bimi_evaluator, evaluator_clear)
 
 BimiConfig *
 bimi_evaluator_get_config(BimiEvaluator *ev)

@@ -22,13 +22,10 @@ bimi_json_writer_new(void)
   return w;
 }
 
-static void
-json_writer_clear(BimiJsonWriter *w)
+BIMI_DEFINE_FREE_FUNC(BimiJsonWriter, bimi_json_writer_free, w)
 {
   g_string_free(w->out, TRUE);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiJsonWriter, bimi_json_writer_free, json_writer_clear)
 
 const char *
 bimi_json_writer_get_text(BimiJsonWriter *w, gsize *len)
