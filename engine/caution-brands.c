@@ -301,14 +301,11 @@ GPtrArray *
 bimi_caution_brands_load(const char *path, GError **error)
 {
   g_autofree char *data = NULL;
-  g_autoptr(GError) local = NULL;
   gsize len = 0;
 
   g_return_val_if_fail(path != NULL, NULL);
-  if (!g_file_get_contents(path, &data, &len, &local)) {
-    g_set_error(error, BIMI_CAUTION_ERROR, BIMI_CAUTION_ERROR_IO, "%s: %s", path, local->message);
+  if (!bimi_caution__read_file(path, &data, &len, error))
     return NULL;
-  }
   return bimi_caution_brands_parse(data, len, path, BIMI_CAUTION_BRANDS_OPERATOR, error);
 }
 

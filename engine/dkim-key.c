@@ -71,8 +71,8 @@ bimi_dkim__base64_decode_fws(const char *text, gsize len, guint8 *out, gsize out
   return FALSE;
 }
 
-static void
-key_clear(BimiDkimKey *key)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiDkimKey, bimi_dkim__key, key)
 {
   EVP_PKEY_CTX_free(key->rsa_sha256);
   EVP_PKEY_free(key->pkey);
@@ -118,20 +118,6 @@ rsa_sha256_template(EVP_PKEY *pkey)
     return NULL;
   }
   return ctx;
-}
-
-BimiDkimKey *
-bimi_dkim__key_ref(BimiDkimKey *key)
-{
-  return g_atomic_rc_box_acquire(key);
-}
-
-void
-bimi_dkim__key_free(BimiDkimKey *key)
-{
-  if (key == NULL)
-    return;
-  g_atomic_rc_box_release_full(key, (GDestroyNotify) key_clear);
 }
 
 static gboolean
@@ -344,13 +330,11 @@ struct _BimiDkimKeyCache {
   BimiDkimKeyCacheStats stats;
 };
 
-static void
-entry_free(KeyEntry *e)
+BIMI_DEFINE_STATIC_FREE_FUNC(KeyEntry, entry_free, e)
 {
   g_free(e->qname);
   g_bytes_unref(e->record);
-  bimi_dkim__key_free(e->key);
-  g_free(e);
+  bimi_dkim__key_unref(e->key);
 }
 
 BimiDkimKeyCache *

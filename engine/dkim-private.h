@@ -156,10 +156,11 @@ const EVP_MD *bimi_dkim__sha256(void);
  * key: 1 good, 0 bad, -1 OpenSSL failed. */
 int bimi_dkim__key_verify_rsa_sha256(const BimiDkimKey *key, const guint8 *sig, gsize sig_len, const guint8 *hash);
 
-/* Keys are reference-counted (the key cache shares them): _free drops one. */
+/* Keys are reference-counted (the key cache shares them): _ref takes one
+ * (@key not NULL), _unref drops one (NULL does nothing). */
 BimiDkimKey *bimi_dkim__key_ref(BimiDkimKey *key);
-void bimi_dkim__key_free(BimiDkimKey *key);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKey, bimi_dkim__key_free)
+void bimi_dkim__key_unref(BimiDkimKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKey, bimi_dkim__key_unref)
 
 /**
  * bimi_dkim__key_parse:

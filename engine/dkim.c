@@ -890,7 +890,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
     if (ok && work[i].params != NULL)
       give_strings(work[i].out, work[i].params);
     bimi_dkim__sig_params_free(work[i].params);
-    bimi_dkim__key_free(work[i].key);
+    bimi_dkim__key_unref(work[i].key);
   }
   for (guint s = 0; s < n_slots; s++)
     bimi_dkim__body_hasher_free(slots[s].hasher);
