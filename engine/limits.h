@@ -438,6 +438,10 @@
 #define BIMI_REPORT_MAX_QUEUE         1000000u
 /** Most records the writer commits in one transaction. */
 #define BIMI_REPORT_WRITE_BATCH       256u
+/** Most dedup keys a recorder remembers as committed (about 100 bytes each): a record whose key
+ *  is among them is counted as a duplicate without a queue hand-off or a database round trip
+ *  (issue 21: webmail re-evaluates a message on each view). One more and the memory starts empty. */
+#define BIMI_REPORT_RECORDED_MEMO_MAX 16384u
 /** A queue-full warning is logged for the first dropped record and every this many after it. */
 #define BIMI_REPORT_DROP_WARN_EVERY   1000u
 /** Longest rua= URI read, in bytes (a mailto: with an address of at most 254 bytes, percent-encoded). */
