@@ -123,6 +123,11 @@
 /** Longest a decoded key is kept, in seconds, whatever its record's TTL says
  *  (a key rotated by its owner is seen within a day). */
 #define BIMI_DKIM_KEY_CACHE_MAX_TTL_SECONDS 86400u
+/** Most signature verification outcomes a key cache's verification memo keeps ([auth]
+ *  verify_memo_entries at most; about 100 bytes each); one more and the memo starts empty. */
+#define BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES 1048576u
+/** Default of [auth] verify_memo_entries (about 6 MB when full). */
+#define BIMI_DKIM_VERIFY_MEMO_DEFAULT_ENTRIES 65536u
 
 /* ---- engine/svg (spec/bimi-receiver.md §6, draft-svg-tiny-ps §2.4) ------ */
 /** Largest SVG indicator, uncompressed, in bytes ("SHOULD NOT exceed 32
