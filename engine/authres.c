@@ -297,19 +297,30 @@ read_quoted(Cursor *c, GError **error)
   return out;
 }
 
+/* Reads the run of bytes in @in_class at the cursor (the field is already
+ * bounded: no maximum of its own): its start and length, or FALSE with
+ * @error "expected WHAT@detail" when there is none. */
+static gboolean
+read_run(Cursor *c, gboolean (*in_class)(guchar), const char *what, const char *detail, gsize *out_start,
+         gsize *out_len, GError **error)
+{
+  *out_start = c->b.pos;
+  bimi_cursor_span(&c->b, in_class, G_MAXSIZE, out_len);
+  if (*out_len == 0)
+    return fail_at(c, error, "expected %s%s", what, detail);
+  return TRUE;
+}
+
 /* Reads a Keyword (RFC 8601 §2.2) at the cursor; returns it lower-cased, or
  * NULL with @error naming @what was expected. */
 static char *
 read_keyword(Cursor *c, const char *what, GError **error)
 {
-  gsize start = c->b.pos;
-  while (!at_end(c) && is_keyword_char(peek(c)))
-    c->b.pos++;
-  if (c->b.pos == start) {
-    fail_at(c, error, "expected %s", what);
+  gsize start, len;
+
+  if (!read_run(c, is_keyword_char, what, "", &start, &len, error))
     return NULL;
-  }
-  return g_ascii_strdown(c->b.p + start, (gssize) (c->b.pos - start));
+  return g_ascii_strdown(c->b.p + start, (gssize) len);
 }
 
 /* Reads 1*DIGIT as a version number (RFC 8601 authres-version,
@@ -343,14 +354,10 @@ read_value(Cursor *c, const char *what, GError **error)
 {
   if (peek(c) == '"' && !at_end(c))
     return read_quoted(c, error);
-  gsize start = c->b.pos;
-  while (!at_end(c) && is_bare_value_char(peek(c)))
-    c->b.pos++;
-  if (c->b.pos == start) {
-    fail_at(c, error, "expected %s (a token or a quoted-string)", what);
+  gsize start, len;
+  if (!read_run(c, is_bare_value_char, what, " (a token or a quoted-string)", &start, &len, error))
     return NULL;
-  }
-  return g_strndup(c->b.p + start, c->b.pos - start);
+  return g_strndup(c->b.p + start, len);
 }
 
 /* pvalue = [CFWS] ( value / [ [ local-part ] "@" ] domain-name ) [CFWS]

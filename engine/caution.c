@@ -330,12 +330,12 @@ bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GErro
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
 BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiCautionSet, bimi_caution_set, set)
 {
-  g_ptr_array_unref(set->entries);
-  g_hash_table_unref(set->first_token);
-  g_hash_table_unref(set->joined);
-  g_hash_table_unref(set->domain_skel);
-  g_hash_table_unref(set->stop);
-  g_hash_table_unref(set->by_length);
+  g_clear_pointer(&set->entries, g_ptr_array_unref);
+  g_clear_pointer(&set->first_token, g_hash_table_unref);
+  g_clear_pointer(&set->joined, g_hash_table_unref);
+  g_clear_pointer(&set->domain_skel, g_hash_table_unref);
+  g_clear_pointer(&set->stop, g_hash_table_unref);
+  g_clear_pointer(&set->by_length, g_hash_table_unref);
 }
 
 guint

@@ -152,18 +152,13 @@ bimi_dmarc_evaluation_find_override(const BimiDmarcEvaluation *evaluation, BimiD
   return NULL;
 }
 
-static void
-policy_record_free(gpointer p)
+BIMI_DEFINE_STATIC_FREE_FUNC(BimiDmarcPolicyRecord, policy_record_free, r)
 {
-  BimiDmarcPolicyRecord *r = p;
-
-  BIMI_FREE_ALL(r->domain, r->detail);
+  BIMI_FREE_ALL(r->domain, r->detail, r->problem);
   bimi_dmarc_record_free(r->record);
-  g_free(r->problem);
+  bimi_dmarc_record_free(r->record_rfc7489);
   if (r->valid_text != NULL)
     g_bytes_unref(r->valid_text);
-  bimi_dmarc_record_free(r->record_rfc7489);
-  g_free(r);
 }
 
 const BimiDmarcPolicyRecord *
@@ -729,7 +724,7 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
   ctx.user_data = user_data;
   ctx.record_cache = options != NULL ? options->record_cache : NULL;
   ctx.txt = cache;
-  ev->policy_records = g_ptr_array_new_with_free_func(policy_record_free);
+  ev->policy_records = g_ptr_array_new_with_free_func((GDestroyNotify) policy_record_free);
   ctx.records = ev->policy_records;
   ctx.queries = ev->queries;
 

@@ -121,6 +121,14 @@ typedef struct {
   gboolean line_indented; /* the physical line of the token starts with a blank */
 } Token;
 
+static void
+token_set(Token *tok, TokKind kind, const char *p, gsize len)
+{
+  tok->kind = kind;
+  tok->p = p;
+  tok->len = len;
+}
+
 typedef struct {
   const char *text;
   gsize len;
@@ -261,9 +269,7 @@ lex_read(Lexer *lx, Token *tok, GError **error)
           return FALSE;
         lx->pos++;
       }
-      tok->kind = TOK_QUOTED;
-      tok->p = lx->text + start;
-      tok->len = lx->pos - start;
+      token_set(tok, TOK_QUOTED, lx->text + start, lx->pos - start);
       lx->pos++; /* closing quote */
       return TRUE;
     } else {
@@ -276,9 +282,7 @@ lex_read(Lexer *lx, Token *tok, GError **error)
           return FALSE;
         lx->pos++;
       }
-      tok->kind = TOK_WORD;
-      tok->p = lx->text + start;
-      tok->len = lx->pos - start;
+      token_set(tok, TOK_WORD, lx->text + start, lx->pos - start);
       return TRUE;
     }
   }

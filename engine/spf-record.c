@@ -104,6 +104,17 @@ check_domain_spec(const char *s, gsize len, gsize offset, GError **error)
   return TRUE;
 }
 
+/* ":" domain-spec, the argument of include, exists, ptr, a and mx: @arg
+ * (@len bytes, at @offset in the record) starts at the ':'. */
+static gboolean
+take_domain_spec(BimiSpfMechanism *m, const char *arg, gsize len, gsize offset, GError **error)
+{
+  if (!check_domain_spec(arg + 1, len - 1, offset + 1, error))
+    return FALSE;
+  m->domain_spec = g_strndup(arg + 1, len - 1);
+  return TRUE;
+}
+
 /* ip4-cidr-length = "/" ("0" / %x31-39 0*1DIGIT); ip6 allows 0*2DIGIT. */
 static gboolean
 parse_cidr_number(const char *s, gsize len, guint max, guint *out)
@@ -296,18 +307,16 @@ parse_mechanism(BimiSpfRecord *rec, const char *t, gsize tlen, gsize offset, GEr
     if (rest_len == 0 || rest[0] != ':')
       return syntax_error(error, offset, "'%s' requires ':' domain-spec",
                           m->kind == BIMI_SPF_MECH_INCLUDE ? "include" : "exists");
-    if (!check_domain_spec(rest + 1, rest_len - 1, offset + 1, error))
+    if (!take_domain_spec(m, rest, rest_len, offset, error))
       return FALSE;
-    m->domain_spec = g_strndup(rest + 1, rest_len - 1);
     break;
   case BIMI_SPF_MECH_PTR:
     if (rest_len == 0)
       break;
     if (rest[0] != ':')
       return syntax_error(error, offset, "'ptr' takes only ':' domain-spec");
-    if (!check_domain_spec(rest + 1, rest_len - 1, offset + 1, error))
+    if (!take_domain_spec(m, rest, rest_len, offset, error))
       return FALSE;
-    m->domain_spec = g_strndup(rest + 1, rest_len - 1);
     break;
   case BIMI_SPF_MECH_A:
   case BIMI_SPF_MECH_MX: {
@@ -318,9 +327,8 @@ parse_mechanism(BimiSpfRecord *rec, const char *t, gsize tlen, gsize offset, GEr
       break;
     if (rest[0] != ':')
       return syntax_error(error, offset, "invalid argument '%.*s'", (int) MIN(rest_len, 255), rest);
-    if (!check_domain_spec(rest + 1, l - 1, offset + 1, error))
+    if (!take_domain_spec(m, rest, l, offset, error))
       return FALSE;
-    m->domain_spec = g_strndup(rest + 1, l - 1);
     break;
   }
   case BIMI_SPF_MECH_IP4:

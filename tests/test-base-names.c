@@ -50,14 +50,19 @@ test_find(void)
 }
 
 static void
-test_defined_functions(void)
+test_define_to_string(void)
 {
-  Color c = COLOR_RED;
-
   g_assert_cmpstr(color_to_string(COLOR_RED), ==, "red");
   g_assert_cmpstr(color_to_string(COLOR_BLUE), ==, "blue");
   g_assert_cmpstr(color_to_string(COLOR_GAP), ==, "unknown");
   g_assert_cmpstr(color_to_string((Color) 17), ==, "unknown");
+}
+
+static void
+test_define_from_string(void)
+{
+  Color c = COLOR_RED;
+
   g_assert_true(color_from_string("green", &c));
   g_assert_cmpint(c, ==, COLOR_GREEN);
   g_assert_false(color_from_string("GREEN", &c));
@@ -74,6 +79,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/base/names/get", test_get);
   g_test_add_func("/base/names/find", test_find);
-  g_test_add_func("/base/names/defined-functions", test_defined_functions);
+  g_test_add_func("/base/names/define-to-string", test_define_to_string);
+  g_test_add_func("/base/names/define-from-string", test_define_from_string);
   return g_test_run();
 }
