@@ -284,6 +284,67 @@ test_recorder_memo(Fixture *fx, gconstpointer data)
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 2);
 }
 
+/* bimi_report_recorder_submit_evaluation(): the record new_from_evaluation makes, with the
+ * same dedup key; once committed, a repeat is a duplicate without a record built; an
+ * evaluation that makes no record counts nothing. */
+static void
+test_recorder_submit_evaluation(Fixture *fx, gconstpointer data)
+{
+  static const char text[] = "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+  static const char dmarc[] = "v=DMARC1; p=reject; rua=mailto:d@example.com";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, 3, &error);
+  g_autoptr(BimiDmarcRecord) policy = bimi_dmarc_record_parse(dmarc, strlen(dmarc),
+                                                              BIMI_DMARC_MODE_RFC9989, &error);
+  g_autoptr(GBytes) message = g_bytes_new_static(text, sizeof text - 1);
+  char domain[] = "example.com";
+  BimiDmarcEvaluation d = { 0 };
+  BimiReportEvaluationInput in = { 0 };
+  BimiReportRecorderStats s;
+  char key[BIMI_REPORT_KEY_HEX_LEN + 1];
+
+  g_assert_no_error(error);
+  d.result = BIMI_DMARC_RESULT_PASS;
+  d.author_domain = domain;
+  d.policy_domain = domain;
+  d.record = policy;
+  in.message = message;
+  in.body_offset = strstr(text, "\r\n\r\n") + 4 - text;
+  in.client_ip = "192.0.2.1";
+  in.mail_from = "b@example.com";
+  in.helo = "mx.example.com";
+  in.dmarc = &d;
+  in.now = T0;
+  g_assert_true(bimi_report_evaluation_dedup_key(&in, key));
+  {
+    g_autoptr(BimiReportRecord) r = bimi_report_record_new_from_evaluation(&in);
+    g_assert_cmpstr(r->dedup_key, ==, key);
+  }
+  bimi_report_recorder_submit_evaluation(rec, &in);
+  bimi_report_recorder_flush(rec);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 1);
+  {
+    g_autofree char *stored = QUERY_TEXT(fx->db, "SELECT dedup_key FROM evaluation");
+    g_assert_cmpstr(stored, ==, key);
+  }
+  bimi_report_recorder__set_paused(rec, TRUE);
+  for (guint i = 0; i < 4; i++)
+    bimi_report_recorder_submit_evaluation(rec, &in);
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.submitted, ==, 5);
+  g_assert_cmpuint(s.written, ==, 1);
+  g_assert_cmpuint(s.duplicates, ==, 4);
+  g_assert_cmpuint(s.dropped, ==, 0);
+  g_assert_cmpuint(s.queued, ==, 0);
+  /* no client address: no record, nothing counted */
+  in.client_ip = NULL;
+  g_assert_false(bimi_report_evaluation_dedup_key(&in, key));
+  bimi_report_recorder_submit_evaluation(rec, &in);
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.submitted, ==, 5);
+  bimi_report_recorder__set_paused(rec, FALSE);
+}
+
 /* BIMI_REPORT_RECORDED_MEMO_MAX bounds the memo: one key more and it starts empty; a key it
  * forgot reaches the database again, which counts it as the duplicate it is. */
 static void
@@ -868,6 +929,7 @@ main(int argc, char **argv)
   ADD("/report/recorder/queue-limit", test_recorder_queue_limit);
   ADD("/report/recorder/threads", test_recorder_threads);
   ADD("/report/recorder/memo", test_recorder_memo);
+  ADD("/report/recorder/submit-evaluation", test_recorder_submit_evaluation);
   ADD("/report/limit/recorded-memo", test_recorder_memo_limit);
   g_test_add_func("/report/rua/parse", test_rua_parse);
   g_test_add_func("/report/rua/verify-destination", test_rua_verify);
