@@ -245,6 +245,22 @@ test_recorder_threads(Fixture *fx, gconstpointer data)
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 800);
 }
 
+/* The recorder's counters now, every one of them. */
+static void
+assert_counts(BimiReportRecorder *rec, guint64 submitted, guint64 written, guint64 duplicates, guint64 dropped,
+              guint64 queued)
+{
+  BimiReportRecorderStats s;
+
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.submitted, ==, submitted);
+  g_assert_cmpuint(s.written, ==, written);
+  g_assert_cmpuint(s.duplicates, ==, duplicates);
+  g_assert_cmpuint(s.dropped, ==, dropped);
+  g_assert_cmpuint(s.queued, ==, queued);
+  g_assert_cmpuint(s.failed, ==, 0);
+}
+
 /* The recorded-key memo: a record committed once is a duplicate at submit, without the queue;
  * the database holds it once, and the counters say the same as without the memo. */
 static void
@@ -252,7 +268,6 @@ test_recorder_memo(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, 3, &error);
-  BimiReportRecorderStats s;
 
   g_assert_no_error(error);
   g_assert_true(bimi_report_recorder_submit(
@@ -264,22 +279,14 @@ test_recorder_memo(Fixture *fx, gconstpointer data)
   for (guint i = 0; i < 5; i++)
     g_assert_true(bimi_report_recorder_submit(
       rec, mk_record("m", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE)));
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.queued, ==, 0);
-  g_assert_cmpuint(s.dropped, ==, 0); /* five is more than the queue's 3 */
-  g_assert_cmpuint(s.submitted, ==, 6);
-  g_assert_cmpuint(s.written, ==, 1);
-  g_assert_cmpuint(s.duplicates, ==, 5);
+  assert_counts(rec, 6, 1, 5, 0, 0); /* none dropped: five is more than the queue's 3 */
   /* another message is queued as before */
   g_assert_true(bimi_report_recorder_submit(
     rec, mk_record("n", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE)));
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.queued, ==, 1);
+  assert_counts(rec, 7, 1, 5, 0, 1);
   bimi_report_recorder__set_paused(rec, FALSE);
   bimi_report_recorder_flush(rec);
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.written, ==, 2);
-  g_assert_cmpuint(s.duplicates, ==, 5);
+  assert_counts(rec, 7, 2, 5, 0, 0);
   g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 2);
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 2);
 }
@@ -300,7 +307,6 @@ test_recorder_submit_evaluation(Fixture *fx, gconstpointer data)
   char domain[] = "example.com";
   BimiDmarcEvaluation d = { 0 };
   BimiReportEvaluationInput in = { 0 };
-  BimiReportRecorderStats s;
   char key[BIMI_REPORT_KEY_HEX_LEN + 1];
 
   g_assert_no_error(error);
@@ -330,18 +336,12 @@ test_recorder_submit_evaluation(Fixture *fx, gconstpointer data)
   bimi_report_recorder__set_paused(rec, TRUE);
   for (guint i = 0; i < 4; i++)
     bimi_report_recorder_submit_evaluation(rec, &in);
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.submitted, ==, 5);
-  g_assert_cmpuint(s.written, ==, 1);
-  g_assert_cmpuint(s.duplicates, ==, 4);
-  g_assert_cmpuint(s.dropped, ==, 0);
-  g_assert_cmpuint(s.queued, ==, 0);
+  assert_counts(rec, 5, 1, 4, 0, 0);
   /* no client address: no record, nothing counted */
   in.client_ip = NULL;
   g_assert_false(bimi_report_evaluation_dedup_key(&in, key));
   bimi_report_recorder_submit_evaluation(rec, &in);
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.submitted, ==, 5);
+  assert_counts(rec, 5, 1, 4, 0, 0);
   bimi_report_recorder__set_paused(rec, FALSE);
 }
 
@@ -352,7 +352,6 @@ test_recorder_memo_limit(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, BIMI_REPORT_DEFAULT_QUEUE, &error);
-  BimiReportRecorderStats s;
 
   g_assert_no_error(error);
   for (guint i = 0; i < BIMI_REPORT_RECORDED_MEMO_MAX; i++) {
@@ -371,10 +370,7 @@ test_recorder_memo_limit(Fixture *fx, gconstpointer data)
   bimi_report_recorder_submit(rec,
                               mk_record("0", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE));
   bimi_report_recorder_flush(rec);
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.written, ==, BIMI_REPORT_RECORDED_MEMO_MAX + 1);
-  g_assert_cmpuint(s.duplicates, ==, 1);
-  g_assert_cmpuint(s.dropped, ==, 0);
+  assert_counts(rec, BIMI_REPORT_RECORDED_MEMO_MAX + 2, BIMI_REPORT_RECORDED_MEMO_MAX + 1, 1, 0, 0);
   g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 2);
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, BIMI_REPORT_RECORDED_MEMO_MAX + 1);
 }
