@@ -60,11 +60,7 @@ print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs, co
     bimi_spf_result_build_json(spf, helo, b);
   else
     bimi_json_add_null_value(b);
-  bimi_json_set_member_name(b, "dkim");
-  bimi_json_begin_array(b);
-  for (guint i = 0; i < sigs->len; i++)
-    bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
-  bimi_json_end_array(b);
+  bimi_cli_json_add_signatures(b, "dkim", sigs);
   bimi_json_set_member_name(b, "arc");
   bimi_arc_chain_build_json(arc, b);
   bimi_json_set_member_name(b, "dmarc");
@@ -128,7 +124,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
   BimiDkimOptions dkim_options = { 0 };
   BimiDmarcOptions dmarc_options = { 0 };
   BimiDmarcMessageInput input;
-  gint64 now;
+  gint64 now = 0;
 
   const BimiCliSpec spec = {
     .name = "dmarc", .parameters = "MSG.eml - SPF, DKIM and DMARC of one message",
@@ -136,12 +132,10 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
                    "2 usage or internal error; 3 temperror.\n",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
     .json = &json, .json_help = "Print {spf, dkim[], arc, dmarc, authentication_results} as JSON",
+    .at = &at, .now = &now,
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  now = g_get_real_time() / G_USEC_PER_SEC;
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
-    return bimi_cli_usage_error("dmarc", error->message);
   if (ip_text != NULL) {
     ip = g_inet_address_new_from_string(ip_text);
     if (ip == NULL)

@@ -9,18 +9,29 @@
 #include <stdio.h>
 #include <json-glib/json-glib.h>
 
-static char *
-result_json(const BimiRdnsResult *r)
+static void
+build_json(gconstpointer result, BimiJsonWriter *b)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
+  bimi_rdns_result_build_json(result, b);
+}
 
-  bimi_rdns_result_build_json(r, b);
-  root = bimi_json_writer_get_node(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  return json_generator_to_data(gen, NULL);
+static void
+print_text(gconstpointer result)
+{
+  const BimiRdnsResult *r = result;
+
+  printf("rdns=%s (ip %s, %s)\n", bimi_rdns_result_to_string(r->result), r->ip, r->reverse_name);
+  for (guint i = 0; i < r->ptr_names->len; i++)
+    printf("  ptr: %s\n", (const char *) g_ptr_array_index(r->ptr_names, i));
+  if (r->confirmed_name != NULL)
+    printf("  confirmed: %s\n", r->confirmed_name);
+  if (r->multiple_ptr)
+    printf("  note: more than one PTR name\n");
+  if (r->generic_name)
+    printf("  generic: %s\n", r->generic_reason);
+  if (r->problem != NULL)
+    printf("  problem: %s\n", r->problem);
+  printf("  action: %s\n", bimi_rdns_action_to_string(r->action));
 }
 
 int
@@ -66,22 +77,6 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   r = bimi_rdns_check(resolver, ip, &policy, &error);
   if (r == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
-  if (json) {
-    g_autofree char *text = result_json(r);
-    printf("%s\n", text);
-  } else {
-    printf("rdns=%s (ip %s, %s)\n", bimi_rdns_result_to_string(r->result), r->ip, r->reverse_name);
-    for (guint i = 0; i < r->ptr_names->len; i++)
-      printf("  ptr: %s\n", (const char *) g_ptr_array_index(r->ptr_names, i));
-    if (r->confirmed_name != NULL)
-      printf("  confirmed: %s\n", r->confirmed_name);
-    if (r->multiple_ptr)
-      printf("  note: more than one PTR name\n");
-    if (r->generic_name)
-      printf("  generic: %s\n", r->generic_reason);
-    if (r->problem != NULL)
-      printf("  problem: %s\n", r->problem);
-    printf("  action: %s\n", bimi_rdns_action_to_string(r->action));
-  }
+  bimi_cli_print_result(json, build_json, print_text, r);
   return bimi_cli_exit_status(r->result == BIMI_RDNS_RESULT_PASS, r->result == BIMI_RDNS_RESULT_TEMPERROR);
 }

@@ -1,5 +1,6 @@
 /* cli/common.c — option groups and helpers shared by the `bimi` subcommands. */
 #include "cli/commands.h"
+#include "engine/dkim.h"
 #include "engine/limits.h"
 #include "engine/message.h"
 #include "engine/util.h"
@@ -160,6 +161,13 @@ bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
     bimi_cli_usage_error(spec->name, spec->args_usage);
     return FALSE;
   }
+  if (spec->now != NULL) {
+    *spec->now = g_get_real_time() / G_USEC_PER_SEC; /* the CLI owns the clock (STYLE §7) */
+    if (*spec->at != NULL && !bimi_cli_parse_time(*spec->at, spec->now, &error)) {
+      bimi_cli_usage_error(spec->name, error->message);
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 
@@ -268,6 +276,29 @@ bimi_cli_print_writer(BimiJsonWriter *writer)
   g_autoptr(JsonNode) root = bimi_json_writer_get_node(writer);
 
   bimi_cli_print_json(root);
+}
+
+void
+bimi_cli_json_add_signatures(BimiJsonWriter *writer, const char *member, const GPtrArray *sigs)
+{
+  bimi_json_set_member_name(writer, member);
+  bimi_json_begin_array(writer);
+  for (guint i = 0; i < sigs->len; i++)
+    bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), writer);
+  bimi_json_end_array(writer);
+}
+
+void
+bimi_cli_print_result(gboolean json, BimiCliBuildJsonFunc build_json, BimiCliPrintTextFunc print_text,
+                      gconstpointer result)
+{
+  if (json) {
+    g_autoptr(BimiJsonWriter) writer = bimi_json_writer_new();
+    build_json(result, writer);
+    bimi_cli_print_writer(writer);
+  } else {
+    print_text(result);
+  }
 }
 
 gboolean
