@@ -259,6 +259,11 @@ cert_logo(int argc, char **argv)
   return BIMI_EXIT_PASS;
 }
 
+static const BimiCliCommand cert_commands[] = {
+  { "verify", cert_verify, NULL },
+  { "logo", cert_logo, NULL },
+};
+
 int
 bimi_cli_cmd_cert(int argc, char **argv)
 {
@@ -271,9 +276,8 @@ bimi_cli_cmd_cert(int argc, char **argv)
                  "       bimi cert logo CHAIN.pem -o LOGO.svg\n");
     return argc < 2 ? BIMI_EXIT_USAGE : BIMI_EXIT_PASS;
   }
-  if (strcmp(argv[1], "verify") == 0)
-    return cert_verify(argc - 1, argv + 1);
-  if (strcmp(argv[1], "logo") == 0)
-    return cert_logo(argc - 1, argv + 1);
+  const BimiCliCommand *command = bimi_cli_find_command(cert_commands, G_N_ELEMENTS(cert_commands), argv[1]);
+  if (command != NULL)
+    return command->func(argc - 1, argv + 1);
   return bimi_cli_usage_error("cert", "expected 'verify' or 'logo'");
 }

@@ -49,9 +49,6 @@ bimi_cli_cmd_rdns(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) ip = NULL;
-  g_autoptr(BimiDnsResolver) resolver = NULL;
-  g_autoptr(BimiRdnsResult) r = NULL;
   BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
 
   const BimiCliSpec spec = {
@@ -63,7 +60,7 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  ip = g_inet_address_new_from_string(argv[1]);
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(argv[1]);
   if (ip == NULL)
     return bimi_cli_usage_error("rdns", "not an IPv4 or IPv6 address");
   if (action_text != NULL && !bimi_rdns_action_from_string(action_text, &policy.no_ptr_action))
@@ -71,10 +68,10 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   if (budget_ms < 0)
     return bimi_cli_usage_error("rdns", "--budget-ms must not be negative");
   policy.budget_ms = (guint) budget_ms;
-  resolver = bimi_cli_dns_resolver(&dns, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
   if (resolver == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
-  r = bimi_rdns_check(resolver, ip, &policy, &error);
+  g_autoptr(BimiRdnsResult) r = bimi_rdns_check(resolver, ip, &policy, &error);
   if (r == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
   bimi_cli_print_result(json, build_json, print_text, r);

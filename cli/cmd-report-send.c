@@ -84,12 +84,7 @@ bimi_cli_cmd_report_build(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiConfig) config = NULL;
-  g_autoptr(BimiReportDb) db = NULL;
-  g_autoptr(BimiDnsResolver) resolver = NULL;
   BimiReportBuildOptions o = { 0 };
-  g_auto(BimiReportBuildSummary) s = { 0 };
-  BimiDnsConfig dc;
   int status = BIMI_EXIT_PASS;
 
   const BimiCliSpec spec = {
@@ -111,18 +106,19 @@ bimi_cli_cmd_report_build(int argc, char **argv)
   }
   if (format != NULL && !bimi_report_format_from_string(format, &o.format))
     return bimi_cli_usage_error("report build", "--format: expected rfc9990 or rfc7489");
-  config = load_config("report build", config_path);
+  g_autoptr(BimiConfig) config = load_config("report build", config_path);
   if (config == NULL)
     return BIMI_EXIT_USAGE;
   bimi_cli_config_apply_dns(config, &dns);
   bimi_cli_replace_string(&config->report_org_name, org_name);
   bimi_cli_replace_string(&config->report_org_email, org_email);
 
-  db = open_db("report build", config, db_path, &status);
+  g_autoptr(BimiReportDb) db = open_db("report build", config, db_path, &status);
   if (db == NULL)
     return status;
+  BimiDnsConfig dc;
   bimi_config_get_dns_config(config, &dc);
-  resolver = bimi_dns_resolver_new(&dc, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_dns_resolver_new(&dc, &error);
   if (resolver == NULL) {
     fprintf(stderr, "bimi report build: [dns]: %s\n", error->message);
     return BIMI_EXIT_USAGE;
@@ -131,6 +127,7 @@ bimi_cli_cmd_report_build(int argc, char **argv)
   o.org_email = config->report_org_email;
   o.out_dir = out_dir;
   o.resolver = resolver;
+  g_auto(BimiReportBuildSummary) s = { 0 };
   if (!bimi_report_build(db, &o, &s, &error))
     return bimi_cli_fail(BIMI_EXIT_USAGE, "report build: %s", error->message);
   print_lines(s.files);
@@ -157,11 +154,7 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiConfig) config = NULL;
-  g_autoptr(BimiReportDb) db = NULL;
-  g_autoptr(BimiDkimSigner) signer = NULL;
   BimiReportSendOptions o = { 0 };
-  g_auto(BimiReportSendSummary) s = { 0 };
   int status = BIMI_EXIT_PASS;
 
   const BimiCliSpec spec = {
@@ -172,10 +165,11 @@ bimi_cli_cmd_report_send(int argc, char **argv)
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  config = load_config("report send", config_path);
+  g_autoptr(BimiConfig) config = load_config("report send", config_path);
   if (config == NULL)
     return BIMI_EXIT_USAGE;
   bimi_cli_replace_string(&config->report_smtp_url, smtp_url);
+  g_autoptr(BimiDkimSigner) signer = NULL;
   if (config->report_dkim_key != NULL) {
     g_autofree char *pem = NULL;
     gsize len = 0;
@@ -196,7 +190,7 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     }
     g_strchomp(password);
   }
-  db = open_db("report send", config, db_path, &status);
+  g_autoptr(BimiReportDb) db = open_db("report send", config, db_path, &status);
   if (db == NULL)
     return status;
   o.smtp_url = config->report_smtp_url;
@@ -206,6 +200,7 @@ bimi_cli_cmd_report_send(int argc, char **argv)
   o.org_email = config->report_org_email;
   o.signer = signer;
   o.dry_run = dry_run;
+  g_auto(BimiReportSendSummary) s = { 0 };
   if (!bimi_report_send(db, &o, &s, &error))
     return bimi_cli_fail(BIMI_EXIT_USAGE, "report send: %s", error->message);
   print_lines(s.lines);

@@ -49,10 +49,6 @@ bimi_cli_cmd_spf(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) ip = NULL;
-  g_autoptr(BimiDnsResolver) resolver = NULL;
-  g_autoptr(BimiSpfResult) r = NULL;
-  BimiSpfOptions options = { 0 };
 
   const BimiCliSpec spec = {
     .name = "spf", .parameters = "- RFC 7208 SPF check_host()",
@@ -65,21 +61,22 @@ bimi_cli_cmd_spf(int argc, char **argv)
     return BIMI_EXIT_USAGE;
   if (ip_text == NULL)
     return bimi_cli_usage_error("spf", "--ip is required");
-  ip = g_inet_address_new_from_string(ip_text);
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(ip_text);
   if (ip == NULL)
     return bimi_cli_usage_error("spf", "--ip: not an IPv4 or IPv6 address");
   if ((helo == NULL || helo[0] == '\0') && (mail_from == NULL || mail_from[0] == '\0'))
     return bimi_cli_usage_error("spf", "give --mail-from, --helo or both");
   if (budget_ms < 0)
     return bimi_cli_usage_error("spf", "--budget-ms must not be negative");
-  resolver = bimi_cli_dns_resolver(&dns, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
   if (resolver == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "spf: %s", error->message);
-  options.receiver = receiver;
-  options.time_limit_ms = (guint) budget_ms;
-  if (options.now == 0)
-    options.now = g_get_real_time() / G_USEC_PER_SEC; /* %{t}: the CLI knows the clock */
-  r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
+  BimiSpfOptions options = {
+    .receiver = receiver,
+    .time_limit_ms = (guint) budget_ms,
+    .now = g_get_real_time() / G_USEC_PER_SEC, /* %{t}: the CLI knows the clock */
+  };
+  g_autoptr(BimiSpfResult) r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
   if (r == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "spf: %s", error->message);
   if (json) {

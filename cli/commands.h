@@ -24,6 +24,23 @@ enum {
 /** A subcommand: argv[0] is the subcommand name. Returns an exit code. */
 typedef int (*BimiCliCommandFunc)(int argc, char **argv);
 
+/** One entry of a table of subcommands (`bimi COMMAND`, `bimi report SUBCOMMAND`, `bimi cert SUBCOMMAND`). */
+typedef struct {
+  const char *name;        /**< what argv[1] says */
+  BimiCliCommandFunc func; /**< runs it, with argv[0] the name */
+  const char *summary;     /**< (nullable) one line for `bimi --help`; NULL in the tables of subcommands */
+} BimiCliCommand;
+
+/**
+ * bimi_cli_find_command:
+ * @commands: (array length=n_commands): the table
+ * @n_commands: its entries
+ * @name: (nullable): the subcommand asked for
+ *
+ * Returns: (transfer none) (nullable): the entry of @commands named @name, or NULL (none, or @name NULL).
+ */
+const BimiCliCommand *bimi_cli_find_command(const BimiCliCommand *commands, gsize n_commands, const char *name);
+
 int bimi_cli_cmd_dns(int argc, char **argv);
 int bimi_cli_cmd_fetch(int argc, char **argv);
 int bimi_cli_cmd_headers(int argc, char **argv);

@@ -1,5 +1,6 @@
 /* cli/common.c — option groups and helpers shared by the `bimi` subcommands. */
 #include "cli/commands.h"
+#include "engine/base/base-mem.h"
 #include "engine/dkim.h"
 #include "engine/limits.h"
 #include "engine/message.h"
@@ -7,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <errno.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -120,6 +122,16 @@ bimi_cli_fetch_options_clear(BimiCliFetchOptions *opts)
   g_clear_pointer(&opts->ca_file, g_free);
   g_clear_pointer(&opts->resolve, g_strfreev);
   g_clear_pointer(&opts->connect_to, g_strfreev);
+}
+
+const BimiCliCommand *
+bimi_cli_find_command(const BimiCliCommand *commands, gsize n_commands, const char *name)
+{
+  for (gsize i = 0; name != NULL && i < n_commands; i++) {
+    if (strcmp(name, commands[i].name) == 0)
+      return &commands[i];
+  }
+  return NULL;
 }
 
 int
@@ -484,10 +496,6 @@ bimi_cli_pipeline_options_clear(BimiCliPipelineOptions *opts)
 {
   if (opts->tmp_dir != NULL)
     remove_tree(opts->tmp_dir);
-  g_clear_pointer(&opts->tmp_dir, g_free);
-  g_clear_pointer(&opts->config_path, g_free);
-  g_clear_pointer(&opts->trust_store, g_free);
-  g_clear_pointer(&opts->ct_logs, g_free);
-  g_clear_pointer(&opts->cache_dir, g_free);
-  g_clear_pointer(&opts->report_db, g_free);
+  BIMI_FREE_ALL(opts->tmp_dir, opts->config_path, opts->trust_store, opts->ct_logs, opts->cache_dir, opts->report_db);
+  *opts = (BimiCliPipelineOptions) { 0 };
 }
