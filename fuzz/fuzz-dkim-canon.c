@@ -14,32 +14,13 @@
  *    are data there: engine/message never lets a bare LF into a field.)
  */
 #include "engine/dkim-private.h"
+#include "fuzz/fuzz.h"
 #include "tests/lib/dkim-canon-ref.h"
+#include "tests/lib/dkim-hash-chunks.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* @chunk 0 = pseudo-random chunk sizes from @seed */
-static guint
-hash(BimiDkimCanon c, guint64 limit, const guint8 *b, gsize n, gsize chunk, guint32 seed, guint8 *out,
-     guint64 *clen)
-{
-  g_autoptr(BimiDkimBodyHasher) h = bimi_dkim__body_hasher_new(c, EVP_sha256(), limit);
-  for (gsize off = 0; off < n;) {
-    gsize step = chunk;
-    if (step == 0) {
-      seed = seed * 1103515245u + 12345u;
-      step = 1 + (seed >> 16) % 80;
-    }
-    step = MIN(step, n - off);
-    bimi_dkim__body_hasher_update(h, b + off, step);
-    off += step;
-  }
-  return bimi_dkim__body_hasher_finish(h, out, clen);
-}
 
 /* The field "X-Fuzz:" @b CRLF with @hole_len bytes of its value at @at
  * deleted: in place and through a copy. */
@@ -104,7 +85,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (gsize k = 0; k < G_N_ELEMENTS(chunks); k++) {
       guint8 d[EVP_MAX_MD_SIZE];
       guint64 l;
-      if (hash(c, limit, b, n, chunks[k], seed, d, &l) != 32 || memcmp(d, want, 32) != 0 || l != canonical->len)
+      if (bimi_test_dkim_hash_in_chunks(c, limit, b, n, chunks[k], seed, 80, d, &l) != 32 ||
+          memcmp(d, want, 32) != 0 || l != canonical->len)
         abort();
     }
   }
