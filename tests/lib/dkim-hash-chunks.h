@@ -2,6 +2,7 @@
  * of engine/dkim-canon.c (RFC 6376 §3.7) in chunks, so that a test or a fuzz
  * target can compare the hash of every split of a body with the reference of
  * tests/lib/dkim-canon-ref.h: the scans must not depend on where chunks end.
+ * bimi_test_dkim_ref_digest() is that reference's side.
  *
  * Header-only (static inline): the fuzz targets link only libbimi.
  */
@@ -9,6 +10,7 @@
 #define BIMI_TESTS_LIB_DKIM_HASH_CHUNKS_H
 
 #include "engine/dkim-private.h"
+#include "tests/lib/dkim-canon-ref.h"
 
 /* SHA-256 of the canonical form of @body (@n bytes) under @canon, cut at
  * @limit bytes (l=; G_MAXUINT64: none), through the streaming hasher, given
@@ -31,6 +33,20 @@ bimi_test_dkim_hash_in_chunks(BimiDkimCanon canon, guint64 limit, const guint8 *
     off += step;
   }
   return bimi_dkim__body_hasher_finish(h, out, clen);
+}
+
+/* The reference's side: the canonical form of @body (@n bytes) under @canon by
+ * tests/lib/dkim-canon-ref.h, all of it (transfer full), and in @digest (32
+ * bytes) its SHA-256 cut at @limit bytes (l=; G_MAXUINT64: none). */
+static inline GByteArray *
+bimi_test_dkim_ref_digest(BimiDkimCanon canon, guint64 limit, const guint8 *body, gsize n, guint8 digest[32])
+{
+  BimiDkimRefCanon ref;
+  bimi_dkim_ref_canon_init(&ref, canon == BIMI_DKIM_CANON_RELAXED);
+  bimi_dkim_ref_canon_update(&ref, body, n);
+  GByteArray *canonical = bimi_dkim_ref_canon_finish(&ref);
+  EVP_Digest(canonical->data, (gsize) MIN((guint64) canonical->len, limit), digest, NULL, EVP_sha256(), NULL);
+  return canonical;
 }
 
 #endif
