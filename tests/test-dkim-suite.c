@@ -198,6 +198,30 @@ table_load_lines(KeyTable *t, const char *s, gsize len, gboolean stop_at_blank)
   return pos;
 }
 
+/* A Stalwart vector (stalwart-mail-auth/dkim/NNN.txt): its key lines, an
+ * empty line, then the message. Loads the keys into @t; returns the message. */
+static GBytes *
+stalwart_load(const char *rel, KeyTable *t)
+{
+  g_autoptr(GBytes) file = bimi_test_read_upstream(rel);
+  gsize len;
+  const char *s = g_bytes_get_data(file, &len);
+  gsize off = table_load_lines(t, s, len, TRUE);
+  return g_bytes_new_from_bytes(file, off, len - off);
+}
+
+/* The keys of the Mail::DKIM corpus (mail-dkim-perl/FAKE_DNS.dat). */
+static KeyTable *
+mail_dkim_keys(void)
+{
+  KeyTable *t = table_new();
+  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
+  gsize len;
+  const char *s = g_bytes_get_data(dns, &len);
+  table_load_lines(t, s, len, FALSE);
+  return t;
+}
+
 /* ---- Stalwart ---------------------------------------------------------- */
 
 static void
@@ -205,12 +229,8 @@ test_stalwart(void)
 {
   for (guint n = 1; n <= 6; n++) {
     g_autofree char *rel = g_strdup_printf("stalwart-mail-auth/dkim/%03u.txt", n);
-    g_autoptr(GBytes) file = bimi_test_read_upstream(rel);
     g_autoptr(KeyTable) t = table_new();
-    gsize len;
-    const char *s = g_bytes_get_data(file, &len);
-    gsize off = table_load_lines(t, s, len, TRUE);
-    g_autoptr(GBytes) msg = g_bytes_new_from_bytes(file, off, len - off);
+    g_autoptr(GBytes) msg = stalwart_load(rel, t);
     g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1667843664);
     g_assert_cmpuint(res->len, >=, 1);
     for (guint i = 0; i < res->len; i++) {
@@ -228,12 +248,8 @@ test_stalwart(void)
 static void
 test_stalwart_expired(void)
 {
-  g_autoptr(GBytes) file = bimi_test_read_upstream("stalwart-mail-auth/dkim/005.txt");
   g_autoptr(KeyTable) t = table_new();
-  gsize len;
-  const char *s = g_bytes_get_data(file, &len);
-  gsize off = table_load_lines(t, s, len, TRUE);
-  g_autoptr(GBytes) msg = g_bytes_new_from_bytes(file, off, len - off);
+  g_autoptr(GBytes) msg = stalwart_load("stalwart-mail-auth/dkim/005.txt", t);
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1667930064 + 1);
   assert_result(g_ptr_array_index(res, 0), BIMI_DKIM_RESULT_PERMERROR, "signature expired");
   g_autoptr(GPtrArray) res2 = verify_bytes(msg, t, 1667930064);
@@ -676,11 +692,7 @@ rank(BimiDkimResult r)
 static void
 test_mail_dkim(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
-  gsize len;
-  const char *s = g_bytes_get_data(dns, &len);
-  table_load_lines(t, s, len, FALSE);
+  g_autoptr(KeyTable) t = mail_dkim_keys();
 
   g_autoptr(GBytes) tsv = bimi_test_read_upstream("mail-dkim-perl/expected-results.tsv");
   g_autofree char *tsv_text = g_strndup(g_bytes_get_data(tsv, NULL), g_bytes_get_size(tsv));
@@ -744,11 +756,7 @@ test_mail_dkim(void)
 static void
 test_mail_dkim_multiple(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
-  gsize len;
-  const char *s = g_bytes_get_data(dns, &len);
-  table_load_lines(t, s, len, FALSE);
+  g_autoptr(KeyTable) t = mail_dkim_keys();
   g_autoptr(GBytes) msg = bimi_test_read_upstream("mail-dkim-perl/corpus/multiple_1.txt");
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1700000000);
   g_assert_cmpuint(res->len, ==, 4);
