@@ -59,6 +59,15 @@ static const char zone[] =
   "$ORIGIN other.\n"
   "plain  60  IN A 192.0.2.2\n";
 
+/* A resolver answering from the zone above, its cache on @clock (transfer full). */
+static BimiDnsResolver *
+zone_resolver(FakeClock *clock)
+{
+  BimiDnsResolver *r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  bimi_dns_resolver_set_clock(r, fake_now, clock);
+  return r;
+}
+
 /* ---- TTLs ------------------------------------------------------------------ */
 
 /* The issue's acceptance test: a positive answer is served from the cache
@@ -68,11 +77,10 @@ static void
 test_ttl_expiry(void)
 {
   FakeClock clock = { 1000 * G_USEC_PER_SEC };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   BimiDnsCacheStats st;
   guint64 q0;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   q0 = questions(r);
   {
     g_autoptr(BimiDnsAnswer) a = ask(r, "host.example", BIMI_DNS_TYPE_TXT);
@@ -115,10 +123,9 @@ static void
 test_cname_ttl(void)
 {
   FakeClock clock = { 0 };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   guint64 q0;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   {
     g_autoptr(BimiDnsAnswer) a = ask(r, "alias.example", BIMI_DNS_TYPE_A);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
@@ -145,10 +152,9 @@ static void
 test_negative_offline(void)
 {
   FakeClock clock = { 0 };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   guint64 q0;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   {
     g_autoptr(BimiDnsAnswer) nx = ask(r, "missing.example", BIMI_DNS_TYPE_TXT);
     g_autoptr(BimiDnsAnswer) nodata = ask(r, "host.example", BIMI_DNS_TYPE_MX);
@@ -395,12 +401,11 @@ static void
 test_threads(void)
 {
   FakeClock clock = { 0 };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   Shared s = { r, &clock, 0, 0 };
   GThread *threads[8], *tick;
   BimiDnsCacheStats st;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   tick = g_thread_new("ticker", ticker, &s);
   for (gsize i = 0; i < G_N_ELEMENTS(threads); i++)
     threads[i] = g_thread_new("lookups", worker, &s);
