@@ -11,6 +11,7 @@
 #include "tests/silent-dns.h"
 #include "tests/lib/cli.h"
 #include "tests/lib/data.h"
+#include "tests/lib/net.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -113,22 +114,6 @@ scheduled_free(Scheduled *s)
   g_free(s);
 }
 
-static int
-udp_socket(guint16 *out_port)
-{
-  struct sockaddr_in sa;
-  socklen_t len = sizeof sa;
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  g_assert_cmpint(fd, >=, 0);
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  g_assert_cmpint(bind(fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  g_assert_cmpint(getsockname(fd, (struct sockaddr *) &sa, &len), ==, 0);
-  *out_port = ntohs(sa.sin_port);
-  return fd;
-}
-
 /* RFC 1035 §4.1: header, the question echoed, answers pointing at it. */
 static GByteArray *
 fake_reply(const FakeServer *fs, const guint8 *q, gsize qlen)
@@ -182,11 +167,7 @@ fake_thread(gpointer data)
   g_autoptr(GPtrArray) queue = g_ptr_array_new_with_free_func((GDestroyNotify) scheduled_free);
 
   while (!g_atomic_int_get(&fs->stop)) {
-    struct pollfd p = { .fd = fs->fd, .events = POLLIN };
-    guint8 buf[4096];
-    struct sockaddr_storage from;
-    socklen_t fromlen = sizeof from;
-    ssize_t n;
+    BimiTestDatagram d;
     Scheduled *sc;
     gint64 now = g_get_monotonic_time();
     int wait_ms = 20;
@@ -201,23 +182,20 @@ fake_thread(gpointer data)
         i++;
       }
     }
-    if (poll(&p, 1, wait_ms) <= 0)
-      continue;
-    n = recvfrom(fs->fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &fromlen);
-    if (n <= 0)
+    if (!bimi_test_udp_receive(fs->fd, wait_ms, &d))
       continue;
     g_atomic_int_inc(&fs->queries);
     sc = g_new0(Scheduled, 1);
-    sc->reply = fake_reply(fs, buf, (gsize) n);
+    sc->reply = fake_reply(fs, d.data, d.len);
     if (sc->reply == NULL) {
       g_free(sc);
       continue;
     }
     sc->due = g_get_monotonic_time();
-    if (n > 17 && memcmp(buf + 13, "late", 4) == 0)
+    if (d.len > 17 && memcmp(d.data + 13, "late", 4) == 0)
       sc->due += (gint64) fs->delay_ms * G_TIME_SPAN_MILLISECOND;
-    memcpy(&sc->to, &from, fromlen);
-    sc->tolen = fromlen;
+    memcpy(&sc->to, &d.from, d.fromlen);
+    sc->tolen = d.fromlen;
     g_ptr_array_add(queue, sc);
   }
   return NULL;
@@ -227,7 +205,7 @@ static FakeServer *
 fake_start(FakeMode mode, guint delay_ms)
 {
   FakeServer *fs = g_new0(FakeServer, 1);
-  fs->fd = udp_socket(&fs->port);
+  fs->fd = bimi_test_udp_listen(&fs->port);
   fs->mode = mode;
   fs->delay_ms = delay_ms;
   fs->thread = g_thread_new("fake-dns", fake_thread, fs);
@@ -875,7 +853,7 @@ static void
 test_deadline(void)
 {
   guint16 port = 0;
-  int fd = udp_socket(&port); /* bound, never read */
+  int fd = bimi_test_udp_listen(&port); /* bound, never read */
   g_autoptr(BimiDnsResolver) r = forwarding_resolver(port, 300);
   g_autoptr(BimiDnsAnswer) a = lookup(r, "example.com", BIMI_DNS_TYPE_TXT);
   g_autoptr(BimiDnsAnswer) b = lookup(r, "example.net", BIMI_DNS_TYPE_A);
