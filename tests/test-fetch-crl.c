@@ -162,15 +162,11 @@ verify(const char *name, BimiFetcher *f, BimiVmcRevocationMode mode)
   g_autoptr(BimiVmcTrust) trust = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", &error);
   g_autofree char *path = g_strdup_printf(PKI "%s.pem", name);
   g_autoptr(GBytes) pem = read_bytes(path);
-  BimiVmcOptions o = { 0 };
+  BimiVmcOptions o = { .domain = "brand.test", .now = PKI_NOW, .revocation = mode,
+                       .fetch_crl = bimi_vmc_fetch_crl_with_fetcher, .fetch_user_data = f };
   BimiVmcResult *r;
 
   g_assert_no_error(error);
-  o.domain = "brand.test";
-  o.now = PKI_NOW;
-  o.revocation = mode;
-  o.fetch_crl = bimi_vmc_fetch_crl_with_fetcher;
-  o.fetch_user_data = f;
   r = bimi_vmc_verify(pem, trust, &o, &error);
   g_assert_no_error(error);
   g_assert_nonnull(r);
