@@ -258,13 +258,25 @@ test_stalwart_expired(void)
 
 /* ---- RFC examples ------------------------------------------------------ */
 
+/* The signatures of the RFC example message @eml verified at @now with the keys of the zone file @zone
+ * (both under rfc-dkim-examples/). */
+static GPtrArray *
+verify_example(const char *zone, const char *eml, gint64 now)
+{
+  g_autoptr(KeyTable) t = table_new();
+  g_autofree char *zone_rel = g_strconcat("rfc-dkim-examples/", zone, NULL);
+  g_autofree char *eml_rel = g_strconcat("rfc-dkim-examples/", eml, NULL);
+  g_autoptr(GBytes) msg = NULL;
+
+  table_load_zone(t, zone_rel);
+  msg = bimi_test_read_upstream(eml_rel);
+  return verify_bytes(msg, t, now);
+}
+
 static void
 test_rfc8463(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  table_load_zone(t, "rfc-dkim-examples/rfc8463-keys.zone");
-  g_autoptr(GBytes) msg = bimi_test_read_upstream("rfc-dkim-examples/rfc8463-appendix-A3.eml");
-  g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1528637909);
+  g_autoptr(GPtrArray) res = verify_example("rfc8463-keys.zone", "rfc8463-appendix-A3.eml", 1528637909);
   g_assert_cmpuint(res->len, ==, 2);
   const BimiDkimSignature *ed = g_ptr_array_index(res, 0), *rsa = g_ptr_array_index(res, 1);
   assert_result(ed, BIMI_DKIM_RESULT_PASS, NULL);
@@ -324,10 +336,7 @@ test_rfc8463_dns(void)
 static void
 test_rfc6376_a2(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  table_load_zone(t, "rfc-dkim-examples/rfc6376-appendix-C.zone");
-  g_autoptr(GBytes) msg = bimi_test_read_upstream("rfc-dkim-examples/rfc6376-appendix-A2.eml");
-  g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1700000000);
+  g_autoptr(GPtrArray) res = verify_example("rfc6376-appendix-C.zone", "rfc6376-appendix-A2.eml", 1700000000);
   g_assert_cmpuint(res->len, ==, 1);
   const BimiDkimSignature *s = g_ptr_array_index(res, 0);
   assert_result(s, BIMI_DKIM_RESULT_FAIL, "body hash mismatch");

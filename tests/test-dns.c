@@ -551,11 +551,9 @@ static void
 test_invalid_names(void)
 {
   g_autoptr(BimiDnsResolver) r = fixture_resolver(NULL);
-  g_autofree char *l63 = g_strnfill(63, 'a');
   g_autofree char *l64 = g_strnfill(64, 'a');
-  g_autofree char *l61 = g_strnfill(61, 'b');
-  g_autofree char *n253 = g_strdup_printf("%s.%s.%s.%s", l63, l63, l63, l61);
-  g_autofree char *n254 = g_strdup_printf("%s.%s.%s.%sb", l63, l63, l63, l61);
+  g_autofree char *n253 = bimi_test_longest_name('b');
+  g_autofree char *n254 = g_strconcat(n253, "b", NULL);
   g_autofree char *long_label = g_strdup_printf("%s.example.com", l64);
   const char *bad[] = { "", "a..b", ".a", "a\\", "a\\300", long_label, n254 };
 

@@ -152,3 +152,12 @@ bimi_test_nested(const char *before, const char *open, guint depth, const char *
   g_string_append(s, after);
   return g_string_free(s, FALSE);
 }
+
+char *
+bimi_test_longest_name(char last)
+{
+  g_autofree char *l63 = g_strnfill(63, 'a');
+  g_autofree char *l61 = g_strnfill(61, last);
+
+  return g_strdup_printf("%s.%s.%s.%s", l63, l63, l63, l61);
+}

@@ -47,6 +47,10 @@ BimiDnsResolver *bimi_test_resolver_zone_files(const char *const *zones, const c
  * loaded under the file name @name (error messages cite it). Asserts it builds. (transfer full) */
 BimiDnsResolver *bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name);
 
+/** The longest DNS name in text form (RFC 1035 §2.3.4: 255 octets on the wire, 253 characters
+ * without the root's dot): three 63-octet labels of 'a' and one 61-octet label of @last. (transfer full) */
+char *bimi_test_longest_name(char last);
+
 /** Nested text for the depth limits: @before, then @open @depth times, @inner, @close
  * @depth times, and @after (e.g. "mx " "((" "" "))" "; none"). (transfer full) */
 char *bimi_test_nested(const char *before, const char *open, guint depth, const char *inner, const char *close,
