@@ -59,6 +59,17 @@ bimi_test_missing_suite(gconstpointer why)
   g_test_fail();
 }
 
+BimiDnsAnswer *
+bimi_test_lookup(BimiDnsResolver *r, const char *name, BimiDnsType type)
+{
+  g_autoptr(GError) error = NULL;
+  BimiDnsAnswer *a = bimi_dns_lookup(r, name, type, &error);
+
+  g_assert_no_error(error);
+  g_assert_nonnull(a);
+  return a;
+}
+
 BimiDnsResolver *
 bimi_test_resolver_new(const BimiDnsConfig *config)
 {

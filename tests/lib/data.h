@@ -61,6 +61,9 @@ char *bimi_test_nested(const char *before, const char *open, guint depth, const 
  * in order; none when @types has no TXT member. (transfer full) */
 GStrv bimi_test_json_txt_records(JsonObject *types);
 
+/** bimi_dns_lookup(@r, @name, @type), asserting that it answers (any status) without a GError. (transfer full) */
+BimiDnsAnswer *bimi_test_lookup(BimiDnsResolver *r, const char *name, BimiDnsType type);
+
 /** The first column of the first row of @sql on @db, as an integer; asserts that @sql
  * prepares and returns a row (the report database tests). */
 gint64 bimi_test_sqlite_int(sqlite3 *db, const char *sql);
