@@ -53,8 +53,7 @@ setup_server(void)
   g_autofree char *big = g_malloc0(BIMI_FETCH_CRL_MAX_BYTES + 1);
   g_autoptr(GString) conf = NULL;
 
-  tmp = g_dir_make_tmp("bimi-crl-XXXXXX", &error);
-  g_assert_no_error(error);
+  tmp = bimi_test_make_tmpdir("bimi-crl-XXXXXX");
   big_path = g_build_filename(tmp, "big.crl", NULL);
   big[0] = 0x30; /* looks like DER; only the size matters */
   g_assert_true(g_file_set_contents(big_path, big, BIMI_FETCH_CRL_MAX_BYTES + 1, NULL));

@@ -179,3 +179,13 @@ bimi_test_udp_receive(int fd, int wait_ms, BimiTestDatagram *d)
   d->len = (gsize) n;
   return TRUE;
 }
+
+char *
+bimi_test_make_tmpdir(const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp(tmpl, &error);
+
+  g_assert_no_error(error);
+  return dir;
+}
