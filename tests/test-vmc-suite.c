@@ -155,7 +155,8 @@ test_cnn_expired(void)
 static void
 test_paypal_before_issuance(void)
 {
-  g_autoptr(BimiVmcResult) r = verify_real("vmc-fixtures/postalsys-vmc/paypal_vmc.pem", "paypal.com", "2024-01-01T00:00:00Z");
+  g_autoptr(BimiVmcResult) r =
+    verify_real("vmc-fixtures/postalsys-vmc/paypal_vmc.pem", "paypal.com", "2024-01-01T00:00:00Z");
 
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_NOT_YET_VALID));
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_SCT_INVALID));
@@ -165,7 +166,8 @@ test_paypal_before_issuance(void)
 static void
 test_valimail_san(void)
 {
-  g_autoptr(BimiVmcResult) r = verify_real("vmc-fixtures/rspamd-bimi-helper/valimail.pem", "mail.valimail.com", "2025-06-01T00:00:00Z");
+  g_autoptr(BimiVmcResult) r =
+    verify_real("vmc-fixtures/rspamd-bimi-helper/valimail.pem", "mail.valimail.com", "2025-06-01T00:00:00Z");
 
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_SAN_MISMATCH));
   g_assert_cmpuint(g_strv_length(r->sans), ==, 3);
