@@ -10,6 +10,7 @@
  * this node holds.
  */
 #include "cache/brands.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -82,18 +83,17 @@ bimi_brand_registry_new(GPtrArray *operator_brands, const BimiCautionOptions *op
   return r;
 }
 
-void
-bimi_brand_registry_free(BimiBrandRegistry *r)
+static void
+brand_registry_clear(BimiBrandRegistry *r)
 {
-  if (r == NULL)
-    return;
   g_clear_pointer(&r->set, bimi_caution_set_unref);
   g_hash_table_destroy(r->learned);
   g_ptr_array_unref(r->operator_brands);
   g_strfreev(r->stop_words);
   g_mutex_clear(&r->lock);
-  g_free(r);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiBrandRegistry, bimi_brand_registry_free, brand_registry_clear)
 
 /* Drops the learned brand that expires first until at most @max remain. Under lock. */
 static void

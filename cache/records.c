@@ -250,14 +250,13 @@ bimi_record_cache_new(BimiRecordCacheBackend *backend, const BimiRecordCacheConf
   return c;
 }
 
-void
-bimi_record_cache_free(BimiRecordCache *cache)
+static void
+record_cache_clear(BimiRecordCache *cache)
 {
-  if (cache == NULL)
-    return;
   bimi_record_cache_backend_free(cache->backend);
-  g_free(cache);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiRecordCache, bimi_record_cache_free, record_cache_clear)
 
 static inline gboolean
 name_char_ok(char ch)

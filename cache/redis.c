@@ -206,31 +206,17 @@ bimi_redis_new(const BimiRedisConfig *config, GError **error)
   return r;
 }
 
-BimiRedis *
-bimi_redis_ref(BimiRedis *redis)
-{
-  g_return_val_if_fail(redis != NULL, NULL);
-  return g_atomic_rc_box_acquire(redis);
-}
-
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
 static void
-redis_clear(gpointer data)
+redis_clear(BimiRedis *redis)
 {
-  BimiRedis *redis = data;
-
   g_ptr_array_unref(redis->idle);
   pthread_mutex_destroy(&redis->lock);
   bimi_redis_address_clear(&redis->addr);
   g_free(redis->prefix);
 }
 
-void
-bimi_redis_unref(BimiRedis *redis)
-{
-  if (redis != NULL)
-    g_atomic_rc_box_release_full(redis, redis_clear);
-}
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiRedis, bimi_redis, redis_clear)
 
 static struct timeval
 ms_to_tv(guint ms)

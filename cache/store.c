@@ -376,16 +376,16 @@ bimi_logo_store_open(const char *dir, guint64 max_bytes, BimiCacheClockFunc cloc
   return s;
 }
 
-void
-bimi_logo_store_free(BimiLogoStore *store)
+static void
+logo_store_clear(BimiLogoStore *store)
 {
-  if (store == NULL)
-    return;
   g_hash_table_destroy(store->items);
   bimi_flight_group_free(store->renders);
   pthread_mutex_destroy(&store->lock);
-  BIMI_FREE_ALL(store->dir, store);
+  g_free(store->dir);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiLogoStore, bimi_logo_store_free, logo_store_clear)
 
 /* ---- writes ------------------------------------------------------------- */
 

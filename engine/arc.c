@@ -61,26 +61,25 @@ bimi_arc_result_to_string(BimiArcResult result)
   }
 }
 
-void
-bimi_arc_set_free(BimiArcSet *set)
+static void
+arc_set_clear(BimiArcSet *set)
 {
-  if (set == NULL)
-    return;
   BIMI_FREE_ALL(set->seal_domain, set->seal_selector, set->cv, set->seal_result, set->ams_domain, set->ams_selector,
                 set->ams_result);
   bimi_authres_free(set->aar);
-  BIMI_FREE_ALL(set->aar_error, set);
+  g_free(set->aar_error);
 }
 
-void
-bimi_arc_chain_free(BimiArcChain *chain)
+BIMI_DEFINE_FREE_FUNC(BimiArcSet, bimi_arc_set_free, arc_set_clear)
+
+static void
+arc_chain_clear(BimiArcChain *chain)
 {
-  if (chain == NULL)
-    return;
   g_free(chain->reason);
   g_clear_pointer(&chain->sets, g_ptr_array_unref);
-  g_free(chain);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiArcChain, bimi_arc_chain_free, arc_chain_clear)
 
 /* ---- ARC-Authentication-Results prefix (§4.1.1) ------------------------ */
 

@@ -49,13 +49,13 @@ bimi_authres_property_new(const char *ptype, const char *name, const char *value
   return p;
 }
 
-void
-bimi_authres_property_free(BimiAuthresProperty *p)
+static void
+authres_property_clear(BimiAuthresProperty *p)
 {
-  if (p == NULL)
-    return;
-  BIMI_FREE_ALL(p->ptype, p->name, p->value, p);
+  BIMI_FREE_ALL(p->ptype, p->name, p->value);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiAuthresProperty, bimi_authres_property_free, authres_property_clear)
 
 BimiAuthresResult *
 bimi_authres_result_new(const char *method, const char *result)
@@ -70,16 +70,15 @@ bimi_authres_result_new(const char *method, const char *result)
   return r;
 }
 
-void
-bimi_authres_result_free(BimiAuthresResult *r)
+static void
+authres_result_clear(BimiAuthresResult *r)
 {
-  if (r == NULL)
-    return;
   BIMI_FREE_ALL(r->method, r->result, r->reason);
   if (r->properties != NULL)
     g_ptr_array_unref(r->properties);
-  g_free(r);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiAuthresResult, bimi_authres_result_free, authres_result_clear)
 
 BimiAuthres *
 bimi_authres_new(const char *authserv_id)
@@ -92,16 +91,15 @@ bimi_authres_new(const char *authserv_id)
   return ar;
 }
 
-void
-bimi_authres_free(BimiAuthres *ar)
+static void
+authres_clear(BimiAuthres *ar)
 {
-  if (ar == NULL)
-    return;
   g_free(ar->authserv_id);
   if (ar->results != NULL)
     g_ptr_array_unref(ar->results);
-  g_free(ar);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiAuthres, bimi_authres_free, authres_clear)
 
 BimiAuthresResult *
 bimi_authres_add_result(BimiAuthres *ar, const char *method, const char *result)

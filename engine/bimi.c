@@ -68,16 +68,15 @@ policy_clear(BimiBimiDmarcPolicy *p)
   p->domain = NULL;
 }
 
-void
-bimi_bimi_gate_free(BimiBimiGate *gate)
+static void
+bimi_gate_clear(BimiBimiGate *gate)
 {
-  if (gate == NULL)
-    return;
   BIMI_FREE_ALL(gate->reason_code, gate->reason);
   policy_clear(&gate->author);
   policy_clear(&gate->org);
-  g_free(gate);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiBimiGate, bimi_bimi_gate_free, bimi_gate_clear)
 
 BimiBimiResult *
 bimi_bimi_result_new(void)
@@ -93,11 +92,9 @@ bimi_bimi_result_new(void)
   return r;
 }
 
-void
-bimi_bimi_result_free(BimiBimiResult *r)
+static void
+bimi_result_clear(BimiBimiResult *r)
 {
-  if (r == NULL)
-    return;
   BIMI_FREE_ALL(r->reason_code, r->reason, r->author_domain, r->org_domain, r->local_part, r->selector,
                 r->selector_note);
   bimi_bimi_gate_free(r->gate);
@@ -105,8 +102,9 @@ bimi_bimi_result_free(BimiBimiResult *r)
   BIMI_FREE_ALL(r->record_text, r->record_domain, r->record_selector, r->record_name, r->canonical_name);
   if (r->queries != NULL)
     g_ptr_array_unref(r->queries);
-  g_free(r);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiBimiResult, bimi_bimi_result_free, bimi_result_clear)
 
 static const char *const reason_names[] = {
   [BIMI_BIMI_REASON_NO_RECORD] = "no-record",

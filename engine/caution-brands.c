@@ -9,6 +9,7 @@
  */
 #include "engine/caution-private.h"
 #include "engine/base/base-domain.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -21,18 +22,14 @@ bimi_caution_source_to_string(BimiCautionSource source)
   return (guint) source < G_N_ELEMENTS(source_names) ? source_names[source] : "operator";
 }
 
-void
-bimi_caution_brand_free(BimiCautionBrand *b)
+static void
+caution_brand_clear(BimiCautionBrand *b)
 {
-  if (b == NULL)
-    return;
-  g_free(b->name);
-  g_free(b->alias);
+  BIMI_FREE_ALL(b->name, b->alias, b->logo_sha256, b->record_domain);
   g_strfreev(b->domains);
-  g_free(b->logo_sha256);
-  g_free(b->record_domain);
-  g_free(b);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiCautionBrand, bimi_caution_brand_free, caution_brand_clear)
 
 BimiCautionBrand *
 bimi_caution_brand_copy(const BimiCautionBrand *b)

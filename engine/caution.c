@@ -19,6 +19,7 @@
  * distance for the brand domains within max_edit_distance in length.
  */
 #include "engine/caution-private.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-domain.h"
 #include "engine/dmarc.h"
 #include "engine/limits.h"
@@ -59,8 +60,7 @@ typedef struct {
   const DomainInfo *info;
 } DomainRef;
 
-struct _BimiCautionSet {
-  gatomicrefcount ref;
+struct _BimiCautionSet { /* a g_atomic_rc_box */
   guint min_name_length, max_edit_distance;
   GPtrArray *entries;      /* Entry* */
   GHashTable *first_token; /* token -> GPtrArray of NameRef* */
@@ -76,17 +76,13 @@ static void
 name_seq_free(NameSeq *s)
 {
   g_strfreev(s->tokens);
-  g_free(s->joined);
-  g_free(s);
+  BIMI_FREE_ALL(s->joined, s);
 }
 
 static void
 domain_info_clear(DomainInfo *d)
 {
-  g_free(d->ascii);
-  g_free(d->org);
-  g_free(d->skel);
-  g_free(d->org_skel);
+  BIMI_FREE_ALL(d->ascii, d->org, d->skel, d->org_skel);
 }
 
 static void
@@ -234,12 +230,11 @@ merge_brand(BimiCautionBrand *into, const BimiCautionBrand *from)
 BimiCautionSet *
 bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GError **error)
 {
-  g_autoptr(BimiCautionSet) set = g_new0(BimiCautionSet, 1);
+  g_autoptr(BimiCautionSet) set = g_atomic_rc_box_new0(BimiCautionSet);
   g_autoptr(GHashTable) by_key = g_hash_table_new(g_str_hash, g_str_equal);
   const char *const *stop = options->stop_words != NULL ? options->stop_words : bimi_caution_builtin_stop_words();
 
   g_return_val_if_fail(options != NULL, NULL);
-  g_atomic_ref_count_init(&set->ref);
   set->min_name_length = options->min_name_length;
   set->max_edit_distance = MIN(options->max_edit_distance, BIMI_CAUTION_MAX_EDIT_DISTANCE);
   set->entries = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
@@ -334,27 +329,19 @@ bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GErro
   return g_steal_pointer(&set);
 }
 
-BimiCautionSet *
-bimi_caution_set_ref(BimiCautionSet *set)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+set_clear(BimiCautionSet *set)
 {
-  g_return_val_if_fail(set != NULL, NULL);
-  g_atomic_ref_count_inc(&set->ref);
-  return set;
-}
-
-void
-bimi_caution_set_unref(BimiCautionSet *set)
-{
-  if (set == NULL || !g_atomic_ref_count_dec(&set->ref))
-    return;
   g_clear_pointer(&set->entries, g_ptr_array_unref);
   g_clear_pointer(&set->first_token, g_hash_table_unref);
   g_clear_pointer(&set->joined, g_hash_table_unref);
   g_clear_pointer(&set->domain_skel, g_hash_table_unref);
   g_clear_pointer(&set->stop, g_hash_table_unref);
   g_clear_pointer(&set->by_length, g_hash_table_unref);
-  g_free(set);
 }
+
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiCautionSet, bimi_caution_set, set_clear)
 
 guint
 bimi_caution_set_size(const BimiCautionSet *set)
@@ -363,17 +350,14 @@ bimi_caution_set_size(const BimiCautionSet *set)
   return set->entries->len;
 }
 
-void
-bimi_caution_match_free(BimiCautionMatch *m)
+static void
+caution_match_clear(BimiCautionMatch *m)
 {
-  if (m == NULL)
-    return;
-  g_free(m->brand);
+  BIMI_FREE_ALL(m->brand, m->matched, m->text);
   g_strfreev(m->domains);
-  g_free(m->matched);
-  g_free(m->text);
-  g_free(m);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiCautionMatch, bimi_caution_match_free, caution_match_clear)
 
 /* ---- one message ------------------------------------------------------------ */
 

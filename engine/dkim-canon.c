@@ -28,6 +28,7 @@
 #include "engine/dkim-private.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-cpu.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 /* BIMI_DKIM_CANON_PORTABLE forces the word-at-a-time scan (its unit test,
@@ -606,14 +607,13 @@ bimi_dkim__body_hasher_finish(BimiDkimBodyHasher *h, guint8 *digest, guint64 *ca
   return n;
 }
 
-void
-bimi_dkim__body_hasher_free(BimiDkimBodyHasher *h)
+static void
+dkim_body_hasher_clear(BimiDkimBodyHasher *h)
 {
-  if (h == NULL)
-    return;
   EVP_MD_CTX_free(h->ctx);
-  g_free(h);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDkimBodyHasher, bimi_dkim__body_hasher_free, dkim_body_hasher_clear)
 
 /* Relaxed value bytes (§3.4.2) from @v into @o: unfold, WSP runs become
  * one SP, no WSP before the first or after the last byte kept. *pending_sp

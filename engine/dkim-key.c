@@ -24,6 +24,7 @@
 #include "engine/dkim-private.h"
 #include "engine/base/base-base64.h"
 #include "engine/base/base-der.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 
@@ -365,15 +366,14 @@ bimi_dkim_key_cache_new(guint max_entries)
   return c;
 }
 
-void
-bimi_dkim_key_cache_free(BimiDkimKeyCache *cache)
+static void
+dkim_key_cache_clear(BimiDkimKeyCache *cache)
 {
-  if (cache == NULL)
-    return;
   g_hash_table_destroy(cache->by_name);
   g_mutex_clear(&cache->lock);
-  g_free(cache);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDkimKeyCache, bimi_dkim_key_cache_free, dkim_key_cache_clear)
 
 BimiDkimKey *
 bimi_dkim__key_cache_lookup(BimiDkimKeyCache *cache, const char *qname, gint64 now)

@@ -32,15 +32,14 @@ static const char *const signed_names[] = {
   "from", "to", "cc", "subject", "date", "message-id", "mime-version", "content-type", "content-transfer-encoding",
 };
 
-void
-bimi_dkim_signer_free(BimiDkimSigner *s)
+static void
+dkim_signer_clear(BimiDkimSigner *s)
 {
-  if (s == NULL)
-    return;
   BIMI_FREE_ALL(s->domain, s->selector);
   EVP_PKEY_free(s->key);
-  g_free(s);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDkimSigner, bimi_dkim_signer_free, dkim_signer_clear)
 
 BimiDkimAlgorithm
 bimi_dkim_signer_get_algorithm(const BimiDkimSigner *s)

@@ -53,15 +53,15 @@ bimi_dkim_result_to_string(BimiDkimResult result)
   return "permerror";
 }
 
-void
-bimi_dkim_signature_free(BimiDkimSignature *sig)
+static void
+dkim_signature_clear(BimiDkimSignature *sig)
 {
-  if (sig == NULL)
-    return;
   BIMI_FREE_ALL(sig->reason, sig->domain, sig->identity, sig->identity_domain, sig->selector, sig->algorithm_name);
   g_strfreev(sig->signed_headers);
-  BIMI_FREE_ALL(sig->b_prefix, sig);
+  g_free(sig->b_prefix);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDkimSignature, bimi_dkim_signature_free, dkim_signature_clear)
 
 gboolean
 bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const char *name)
@@ -144,16 +144,16 @@ is_field_name(const char *v)
 
 /* ---- DKIM-Signature (§3.5) -------------------------------------------- */
 
-void
-bimi_dkim__sig_params_free(BimiDkimSigParams *p)
+static void
+dkim_sig_params_clear(BimiDkimSigParams *p)
 {
-  if (p == NULL)
-    return;
   bimi_taglist_free(p->tags);
   BIMI_FREE_ALL(p->domain, p->identity, p->identity_domain);
   g_strfreev(p->signed_headers);
-  BIMI_FREE_ALL(p->b_prefix, p);
+  g_free(p->b_prefix);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDkimSigParams, bimi_dkim__sig_params_free, dkim_sig_params_clear)
 
 #define INVALID(...) \
   do { \

@@ -36,17 +36,16 @@
 
 G_DEFINE_QUARK(bimi-dmarc-error-quark, bimi_dmarc_error)
 
-void
-bimi_dmarc_record_free(BimiDmarcRecord *record)
+static void
+dmarc_record_clear(BimiDmarcRecord *record)
 {
-  if (record == NULL)
-    return;
   g_strfreev(record->rua);
   g_strfreev(record->ruf);
   BIMI_FREE_ALL(record->fo, record->rf);
   g_strfreev(record->warnings);
-  g_free(record);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDmarcRecord, bimi_dmarc_record_free, dmarc_record_clear)
 
 BimiDmarcRecord *
 bimi_dmarc_record_copy(const BimiDmarcRecord *record)
@@ -73,12 +72,13 @@ typedef struct {
 } CachedParse;
 
 static void
-cached_parse_free(gpointer data)
+cached_parse_clear(CachedParse *c)
 {
-  CachedParse *c = data;
   bimi_dmarc_record_free(c->record);
-  BIMI_FREE_ALL(c->message, c);
+  g_free(c->message);
 }
+
+static BIMI_DEFINE_FREE_FUNC(CachedParse, cached_parse_free, cached_parse_clear)
 
 struct _BimiDmarcRecordCache {
   GMutex lock;
@@ -92,19 +92,18 @@ bimi_dmarc_record_cache_new(void)
 
   g_mutex_init(&cache->lock);
   cache->entries = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref,
-                                         cached_parse_free);
+                                         (GDestroyNotify) cached_parse_free);
   return cache;
 }
 
-void
-bimi_dmarc_record_cache_free(BimiDmarcRecordCache *cache)
+static void
+dmarc_record_cache_clear(BimiDmarcRecordCache *cache)
 {
-  if (cache == NULL)
-    return;
   g_hash_table_unref(cache->entries);
   g_mutex_clear(&cache->lock);
-  g_free(cache);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDmarcRecordCache, bimi_dmarc_record_cache_free, dmarc_record_cache_clear)
 
 guint
 bimi_dmarc_record_cache_size(BimiDmarcRecordCache *cache)

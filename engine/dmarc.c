@@ -111,11 +111,9 @@ bimi_dmarc__dns_reply_clear(BimiDmarcDnsReply *reply)
   reply->status = BIMI_DNS_NOERROR;
 }
 
-void
-bimi_dmarc_evaluation_free(BimiDmarcEvaluation *ev)
+static void
+dmarc_evaluation_clear(BimiDmarcEvaluation *ev)
 {
-  if (ev == NULL)
-    return;
   BIMI_FREE_ALL(ev->reason, ev->author_domain, ev->policy_domain, ev->arc_sealer, ev->org_domain, ev->org_domain_psl,
                 ev->org_domain_tree_walk, ev->dkim_aligned_domain);
   if (ev->dkim_signature_aligned != NULL)
@@ -127,8 +125,9 @@ bimi_dmarc_evaluation_free(BimiDmarcEvaluation *ev)
     g_ptr_array_unref(ev->policy_records);
   if (ev->overrides != NULL)
     g_ptr_array_unref(ev->overrides);
-  g_free(ev);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free, dmarc_evaluation_clear)
 
 static void
 override_free(gpointer p)

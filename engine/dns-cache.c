@@ -155,18 +155,17 @@ stripe_clear(Stripe *s)
     stripe_drop(s, l->data);
 }
 
-void
-bimi_dns__cache_free(BimiDnsCache *cache)
+static void
+dns_cache_clear(BimiDnsCache *cache)
 {
-  if (cache == NULL)
-    return;
   for (guint i = 0; i < BIMI_DNS_CACHE_STRIPES; i++) {
     stripe_clear(&cache->stripes[i]);
     g_hash_table_unref(cache->stripes[i].table);
     pthread_mutex_destroy(&cache->stripes[i].lock);
   }
-  g_free(cache);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDnsCache, bimi_dns__cache_free, dns_cache_clear)
 
 void
 bimi_dns__cache_clear(BimiDnsCache *cache)

@@ -86,14 +86,13 @@ bimi_dns__zone_new(guint max_records)
   return zone;
 }
 
-void
-bimi_dns__zone_free(BimiDnsZone *zone)
+static void
+dns_zone_clear(BimiDnsZone *zone)
 {
-  if (zone == NULL)
-    return;
   g_hash_table_unref(zone->owners);
-  g_free(zone);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDnsZone, bimi_dns__zone_free, dns_zone_clear)
 
 guint
 bimi_dns__zone_record_count(const BimiDnsZone *zone)
@@ -101,13 +100,13 @@ bimi_dns__zone_record_count(const BimiDnsZone *zone)
   return zone->n_records;
 }
 
-void
-bimi_dns__zone_record_free(BimiDnsZoneRecord *record)
+static void
+dns_zone_record_clear(BimiDnsZoneRecord *record)
 {
-  if (record == NULL)
-    return;
-  BIMI_FREE_ALL(record->rdata, record);
+  g_free(record->rdata);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDnsZoneRecord, bimi_dns__zone_record_free, dns_zone_record_clear)
 
 char *
 bimi_dns__zone_record_to_string(const BimiDnsZoneRecord *record)

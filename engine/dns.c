@@ -146,17 +146,17 @@ bimi_dns_reverse_name(GInetAddress *address)
   return g_string_free(s, FALSE);
 }
 
-void
-bimi_dns_answer_free(BimiDnsAnswer *answer)
+static void
+dns_answer_clear(BimiDnsAnswer *answer)
 {
-  if (answer == NULL)
-    return;
   BIMI_FREE_ALL(answer->qname, answer->canonical_name);
   if (answer->records != NULL)
     BIMI_DNS__SHARED_UNREF_FENCE(answer->records); /* may be shared with the answer cache */
   g_clear_pointer(&answer->records, g_ptr_array_unref);
-  BIMI_FREE_ALL(answer->detail, answer);
+  g_free(answer->detail);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDnsAnswer, bimi_dns_answer_free, dns_answer_clear)
 
 /* Attacker-controlled text for a message: escaped, at most 80 bytes. */
 static char *
@@ -297,19 +297,10 @@ ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, st
 
 /* ---- the resolver ---------------------------------------------------------- */
 
-BimiDnsResolver *
-bimi_dns_resolver_ref(BimiDnsResolver *resolver)
-{
-  g_return_val_if_fail(resolver != NULL, NULL);
-  return g_atomic_rc_box_acquire(resolver);
-}
-
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
 static void
-resolver_clear(gpointer data)
+resolver_clear(BimiDnsResolver *resolver)
 {
-  BimiDnsResolver *resolver = data;
-
   if (resolver->thread != NULL) {
     const char b = 'q';
     while (write(resolver->wake[1], &b, 1) < 0 && errno == EINTR)
@@ -331,12 +322,7 @@ resolver_clear(gpointer data)
   pthread_mutex_destroy(&resolver->lock);
 }
 
-void
-bimi_dns_resolver_unref(BimiDnsResolver *resolver)
-{
-  if (resolver != NULL)
-    g_atomic_rc_box_release_full(resolver, resolver_clear);
-}
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiDnsResolver, bimi_dns_resolver, resolver_clear)
 
 /* "ADDR" or "ADDR@PORT" with ADDR an IPv4 or IPv6 literal. */
 static gboolean

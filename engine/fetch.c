@@ -84,16 +84,15 @@ struct _BimiFetcher {
 
 /* ---- result ---------------------------------------------------------- */
 
-void
-bimi_fetch_result_free(BimiFetchResult *result)
+static void
+fetch_result_clear(BimiFetchResult *result)
 {
-  if (result == NULL)
-    return;
   g_free(result->detail);
   g_clear_pointer(&result->body, g_bytes_unref);
-  BIMI_FREE_ALL(result->content_type, result->etag, result->last_modified, result->final_url, result->remote_ip,
-                result);
+  BIMI_FREE_ALL(result->content_type, result->etag, result->last_modified, result->final_url, result->remote_ip);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiFetchResult, bimi_fetch_result_free, fetch_result_clear)
 
 const char *
 bimi_fetch_reason_to_string(BimiFetchReason reason)
@@ -491,11 +490,9 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
   return g_steal_pointer(&f);
 }
 
-void
-bimi_fetch_fetcher_free(BimiFetcher *f)
+static void
+fetch_fetcher_clear(BimiFetcher *f)
 {
-  if (f == NULL)
-    return;
   g_mutex_clear(&f->lock);
   g_cond_clear(&f->cond);
   g_hash_table_unref(f->per_host);
@@ -504,8 +501,10 @@ bimi_fetch_fetcher_free(BimiFetcher *f)
   g_ptr_array_unref(f->resolve_pins);
   g_array_unref(f->redirections);
   g_clear_pointer(&f->resolver, bimi_dns_resolver_unref);
-  BIMI_FREE_ALL(f->exempt_ip, f);
+  g_free(f->exempt_ip);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiFetcher, bimi_fetch_fetcher_free, fetch_fetcher_clear)
 
 void
 bimi_fetch__exempt_endpoint(BimiFetcher *fetcher, const char *ip, guint port)

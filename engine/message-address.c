@@ -62,14 +62,13 @@ typedef struct {
   GError **error;
 } Parser;
 
-void
-bimi_mailbox_free(BimiMailbox *mailbox)
+static void
+mailbox_clear(BimiMailbox *mailbox)
 {
-  if (mailbox == NULL)
-    return;
-  BIMI_FREE_ALL(mailbox->display_name, mailbox->local_part, mailbox->domain, mailbox->domain_utf8, mailbox->group,
-                mailbox);
+  BIMI_FREE_ALL(mailbox->display_name, mailbox->local_part, mailbox->domain, mailbox->domain_utf8, mailbox->group);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiMailbox, bimi_mailbox_free, mailbox_clear)
 
 /* RFC 5322 §3.2.3 atext, plus UTF8-non-ascii (RFC 6532 §3.2). */
 static gboolean

@@ -23,6 +23,7 @@
 #include "engine/message.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-cpu.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -328,16 +329,15 @@ bimi_message_parse(GBytes *raw, GError **error)
   return msg;
 }
 
-void
-bimi_message_free(BimiMessage *msg)
+static void
+message_clear(BimiMessage *msg)
 {
-  if (msg == NULL)
-    return;
   g_bytes_unref(msg->raw);
   g_bytes_unref(msg->canonical);
   g_array_unref(msg->fields);
-  g_free(msg);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiMessage, bimi_message_free, message_clear)
 
 GBytes *
 bimi_message_get_raw(const BimiMessage *msg)

@@ -73,15 +73,15 @@ bimi_rdns_action_from_string(const char *text, BimiRdnsAction *out_action)
   return FALSE;
 }
 
-void
-bimi_rdns_result_free(BimiRdnsResult *result)
+static void
+rdns_result_clear(BimiRdnsResult *result)
 {
-  if (result == NULL)
-    return;
   BIMI_FREE_ALL(result->ip, result->reverse_name);
   g_clear_pointer(&result->ptr_names, g_ptr_array_unref);
-  BIMI_FREE_ALL(result->confirmed_name, result->generic_reason, result->problem, result);
+  BIMI_FREE_ALL(result->confirmed_name, result->generic_reason, result->problem);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiRdnsResult, bimi_rdns_result_free, rdns_result_clear)
 
 /* ---- generic-name heuristic ------------------------------------------------ */
 

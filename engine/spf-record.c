@@ -47,14 +47,14 @@ mechanism_free(gpointer data)
   BIMI_FREE_ALL(m->text, m->domain_spec, m);
 }
 
-void
-bimi_spf__record_free(BimiSpfRecord *record)
+static void
+spf_record_clear(BimiSpfRecord *record)
 {
-  if (record == NULL)
-    return;
   g_clear_pointer(&record->mechanisms, g_ptr_array_unref);
-  BIMI_FREE_ALL(record->redirect, record->exp, record);
+  BIMI_FREE_ALL(record->redirect, record->exp);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiSpfRecord, bimi_spf__record_free, spf_record_clear)
 
 gboolean
 bimi_spf__record_is_spf(const char *text, gsize len)

@@ -76,14 +76,14 @@ bimi_spf_identity_to_string(BimiSpfIdentity identity)
   return identity == BIMI_SPF_IDENTITY_HELO ? "helo" : "mailfrom";
 }
 
-void
-bimi_spf_result_free(BimiSpfResult *result)
+static void
+spf_result_clear(BimiSpfResult *result)
 {
-  if (result == NULL)
-    return;
   BIMI_FREE_ALL(result->domain, result->sender, result->ip, result->record, result->mechanism, result->mechanism_domain,
-                result->explanation, result->problem, result);
+                result->explanation, result->problem);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiSpfResult, bimi_spf_result_free, spf_result_clear)
 
 /* ---- evaluation state ----------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include "engine/limits.h"
 #include "engine/base/base-base64.h"
 #include "engine/base/base-der.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -119,23 +120,22 @@ static const struct {
 };
 
 static void
-logo_hash_free(gpointer p)
+logo_hash_clear(BimiLogoHash *h)
 {
-  BimiLogoHash *h = p;
   g_bytes_unref(h->value);
-  g_free(h);
 }
 
-void
-bimi_vmc__logotype_details_free(BimiLogotypeDetails *d)
+static BIMI_DEFINE_FREE_FUNC(BimiLogoHash, logo_hash_free, logo_hash_clear)
+
+static void
+vmc_logotype_details_clear(BimiLogotypeDetails *d)
 {
-  if (d == NULL)
-    return;
   g_free(d->media_type);
   g_clear_pointer(&d->hashes, g_ptr_array_unref);
   g_clear_pointer(&d->uris, g_ptr_array_unref);
-  g_free(d);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiLogotypeDetails, bimi_vmc__logotype_details_free, vmc_logotype_details_clear)
 
 static gboolean
 parse_details(DerCursor *c, BimiLogotypeDetails *d, GError **error)
@@ -253,7 +253,7 @@ bimi_vmc__logotype_parse(const guint8 *der, gsize len, GError **error)
       !der_expect(&image.body, 0x30, "imageDetails", &details, error))
     return NULL;
   d = g_new0(BimiLogotypeDetails, 1);
-  d->hashes = g_ptr_array_new_with_free_func(logo_hash_free);
+  d->hashes = g_ptr_array_new_with_free_func((GDestroyNotify) logo_hash_free);
   d->uris = g_ptr_array_new_with_free_func(g_free);
   if (!parse_details(&details.body, d, error))
     return NULL;

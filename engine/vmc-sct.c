@@ -9,19 +9,19 @@
  * malformed lists precisely, and is what the fuzz target exercises.
  */
 #include "engine/vmc.h"
+#include "engine/base/base-mem.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
 
 #include <string.h>
 
-void
-bimi_vmc__sct_free(BimiSct *sct)
+static void
+vmc_sct_clear(BimiSct *sct)
 {
-  if (sct == NULL)
-    return;
   g_bytes_unref(sct->raw);
-  g_free(sct);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiSct, bimi_vmc__sct_free, vmc_sct_clear)
 
 static gboolean
 rd_u16(const guint8 *p, gsize len, gsize *pos, gsize *out)

@@ -197,12 +197,12 @@ struct BimiVmcTrust {
 };
 
 static void
-cached_crl_free(gpointer p)
+cached_crl_clear(CachedCrl *c)
 {
-  CachedCrl *c = p;
   X509_CRL_free(c->crl);
-  g_free(c);
 }
+
+static BIMI_DEFINE_FREE_FUNC(CachedCrl, cached_crl_free, cached_crl_clear)
 
 static gint64
 asn1_time_to_unix(const ASN1_TIME *t)
@@ -290,7 +290,7 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
   g_once(&oids_once, register_oids, NULL);
   trust = g_atomic_rc_box_new0(BimiVmcTrust);
   g_mutex_init(&trust->lock);
-  trust->crls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cached_crl_free);
+  trust->crls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) cached_crl_free);
   trust->anchors = g_array_new(FALSE, TRUE, sizeof(Anchor));
   trust->store = X509_STORE_new();
   trust->logs = CTLOG_STORE_new();
@@ -341,19 +341,10 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
   return trust;
 }
 
-BimiVmcTrust *
-bimi_vmc_trust_ref(BimiVmcTrust *trust)
-{
-  g_return_val_if_fail(trust != NULL, NULL);
-  return g_atomic_rc_box_acquire(trust);
-}
-
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
 static void
-trust_clear(gpointer data)
+trust_clear(BimiVmcTrust *trust)
 {
-  BimiVmcTrust *trust = data;
-
   for (guint i = 0; i < trust->anchors->len; i++)
     X509_free(g_array_index(trust->anchors, Anchor, i).cert);
   g_array_unref(trust->anchors);
@@ -363,12 +354,7 @@ trust_clear(gpointer data)
   g_mutex_clear(&trust->lock);
 }
 
-void
-bimi_vmc_trust_unref(BimiVmcTrust *trust)
-{
-  if (trust != NULL)
-    g_atomic_rc_box_release_full(trust, trust_clear);
-}
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiVmcTrust, bimi_vmc_trust, trust_clear)
 
 guint
 bimi_vmc_trust_n_roots(const BimiVmcTrust *trust)
@@ -400,11 +386,9 @@ failure_free(gpointer p)
   BIMI_FREE_ALL(f->detail, f);
 }
 
-void
-bimi_vmc_result_free(BimiVmcResult *r)
+static void
+vmc_result_clear(BimiVmcResult *r)
 {
-  if (r == NULL)
-    return;
   BIMI_FREE_ALL(r->mark_type_text, r->subject, r->organization, r->trademark_country, r->trademark_office,
                 r->trademark_id, r->issuer, r->serial_hex, r->leaf_sha256);
   g_strfreev(r->sans);
@@ -415,8 +399,9 @@ bimi_vmc_result_free(BimiVmcResult *r)
   BIMI_FREE_ALL(r->logo_hash_alg, r->logo_hash_hex, r->svg_sha256);
   g_clear_pointer(&r->failures, g_ptr_array_unref);
   g_clear_pointer(&r->warnings, g_ptr_array_unref);
-  g_free(r);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiVmcResult, bimi_vmc_result_free, vmc_result_clear)
 
 gboolean
 bimi_vmc_result_has_failure(const BimiVmcResult *r, BimiVmcCheck check)

@@ -31,6 +31,7 @@
  * wrote) and has a libFuzzer target, fuzz/fuzz-evaluate-cache.c.
  */
 #include "evaluate/evaluate-private.h"
+#include "engine/base/base-mem.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -66,15 +67,14 @@ verdict_string(const BimiEvaluateVerdict *v, gsize i)
   return *(char *const *) (const void *) ((const guint8 *) v + verdict_strings[i].offset);
 }
 
-void
-bimi_evaluate__verdict_free(BimiEvaluateVerdict *v)
+static void
+evaluate_verdict_clear(BimiEvaluateVerdict *v)
 {
-  if (v == NULL)
-    return;
   for (gsize i = 0; i < G_N_ELEMENTS(verdict_strings); i++)
     g_free(*verdict_string_slot(v, i));
-  g_free(v);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiEvaluateVerdict, bimi_evaluate__verdict_free, evaluate_verdict_clear)
 
 BimiEvaluateVerdict *
 bimi_evaluate__verdict_copy(const BimiEvaluateVerdict *v)

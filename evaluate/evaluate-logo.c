@@ -43,12 +43,12 @@ typedef struct {
 } Indicator;
 
 static void
-indicator_free(gpointer data)
+indicator_clear(Indicator *m)
 {
-  Indicator *m = data;
   g_bytes_unref(m->svg);
-  g_free(m);
 }
+
+static BIMI_DEFINE_FREE_FUNC(Indicator, indicator_free, indicator_clear)
 
 static void
 unrenderable_free(gpointer data)
@@ -64,7 +64,7 @@ bimi_evaluate__logo_init(BimiEvaluator *ev)
   ev->unrenderable = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, unrenderable_free);
   ev->probes = bimi_flight_group_new();
   g_mutex_init(&ev->indicators_lock);
-  ev->indicators = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, indicator_free);
+  ev->indicators = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) indicator_free);
 }
 
 void

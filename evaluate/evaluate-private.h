@@ -28,8 +28,7 @@
 
 G_BEGIN_DECLS
 
-struct _BimiEvaluator {
-  gatomicrefcount ref;
+struct _BimiEvaluator { /* a g_atomic_rc_box */
   BimiConfig *config;
   char *authserv_id;           /**< of the A-R written and trusted: [auth] authserv_id, else the host name the
                                 *   caller gave bimi_evaluator_new() (the pipeline reads no host name) */

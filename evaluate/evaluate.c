@@ -35,6 +35,7 @@
  *   logo or evidence failure                        → none with the verdict's code
  */
 #include "evaluate/evaluate-private.h"
+#include "engine/base/base-mem.h"
 #include "engine/authres.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -129,15 +130,10 @@ bimi_decision_kind_to_string(BimiDecisionKind kind)
   return "none";
 }
 
-void
-bimi_decision_free(BimiDecision *d)
+static void
+decision_clear(BimiDecision *d)
 {
-  if (d == NULL)
-    return;
-  g_free(d->reason);
-  g_free(d->logo_sha256);
-  g_free(d->authentication_results);
-  g_free(d->json_text);
+  BIMI_FREE_ALL(d->reason, d->logo_sha256, d->authentication_results, d->json_text);
   if (d->json != NULL)
     json_node_unref(d->json);
   g_free(d->logo_alt);
@@ -149,16 +145,13 @@ bimi_decision_free(BimiDecision *d)
     g_free(d->mark->not_after);
     g_free(d->mark);
   }
-  g_free(d->bimi_reason);
-  g_free(d->indicator_detail);
-  g_free(d->author_domain);
-  g_free(d->selector);
-  g_free(d->bimi_location);
-  g_free(d->bimi_indicator);
+  BIMI_FREE_ALL(d->bimi_reason, d->indicator_detail, d->author_domain, d->selector, d->bimi_location,
+                d->bimi_indicator);
   bimi_filter_outcome_free(d->filter);
   bimi_caution_match_free(d->caution);
-  g_free(d);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiDecision, bimi_decision_free, decision_clear)
 
 void
 bimi_evaluate__run_clear(BimiEvaluateRun *run)
@@ -248,8 +241,7 @@ bimi_evaluator_new(BimiConfig *config, const char *host_name, GError **error)
   const char *argv[3];
 
   g_return_val_if_fail(config != NULL, NULL);
-  ev = g_new0(BimiEvaluator, 1);
-  g_atomic_ref_count_init(&ev->ref);
+  ev = g_atomic_rc_box_new0(BimiEvaluator);
   ev->config = bimi_config_ref(config);
   ev->authserv_id = g_strdup(config->auth_authserv_id != NULL ? config->auth_authserv_id : host_name);
   g_mutex_init(&ev->counters_lock);
@@ -526,19 +518,10 @@ bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrAr
   return problems->len == before;
 }
 
-BimiEvaluator *
-bimi_evaluator_ref(BimiEvaluator *ev)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+static void
+evaluator_clear(BimiEvaluator *ev)
 {
-  g_return_val_if_fail(ev != NULL, NULL);
-  g_atomic_ref_count_inc(&ev->ref);
-  return ev;
-}
-
-void
-bimi_evaluator_unref(BimiEvaluator *ev)
-{
-  if (ev == NULL || !g_atomic_ref_count_dec(&ev->ref))
-    return;
   g_clear_pointer(&ev->recorder, bimi_report_recorder_free); /* writes what is queued */
   if (ev->envelope_pool != NULL)
     g_thread_pool_free(g_steal_pointer(&ev->envelope_pool), FALSE, TRUE);
@@ -560,8 +543,9 @@ bimi_evaluator_unref(BimiEvaluator *ev)
   g_mutex_clear(&ev->counters_lock);
   g_clear_pointer(&ev->brand_states, g_hash_table_destroy);
   g_mutex_clear(&ev->brands_lock);
-  g_free(ev);
 }
+
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiEvaluator, bimi_evaluator, evaluator_clear)
 
 BimiConfig *
 bimi_evaluator_get_config(BimiEvaluator *ev)

@@ -14,6 +14,7 @@
  */
 #include "evaluate/filter.h"
 #include "engine/base/base-json.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -140,19 +141,16 @@ static void
 reason_free(gpointer p)
 {
   BimiFilterReason *r = p;
-
-  g_free(r->detail);
-  g_free(r);
+  BIMI_FREE_ALL(r->detail, r);
 }
 
-void
-bimi_filter_outcome_free(BimiFilterOutcome *o)
+static void
+filter_outcome_clear(BimiFilterOutcome *o)
 {
-  if (o == NULL)
-    return;
   g_clear_pointer(&o->reasons, g_ptr_array_unref);
-  g_free(o);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiFilterOutcome, bimi_filter_outcome_free, filter_outcome_clear)
 
 gboolean
 bimi_filter_reason_applied(const BimiFilterOutcome *o, const BimiFilterReason *r)

@@ -6,6 +6,7 @@
  * which costs nothing next to a FastCGI round trip.
  */
 #include "fcgi/metrics.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 
@@ -35,14 +36,13 @@ bimi_fcgi_metrics_new(void)
   return m;
 }
 
-void
-bimi_fcgi_metrics_free(BimiFcgiMetrics *metrics)
+static void
+fcgi_metrics_clear(BimiFcgiMetrics *metrics)
 {
-  if (metrics == NULL)
-    return;
   g_mutex_clear(&metrics->lock);
-  g_free(metrics);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiFcgiMetrics, bimi_fcgi_metrics_free, fcgi_metrics_clear)
 
 static guint
 status_index(guint status)

@@ -25,6 +25,7 @@
  *    dependency); see install_seccomp().
  */
 #include "renderer/worker.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <errno.h>
@@ -1141,11 +1142,9 @@ bimi_render_pool_get_stats(BimiRenderPool *pool, BimiRenderPoolStats *out)
   g_mutex_unlock(&pool->lock);
 }
 
-void
-bimi_render_pool_free(BimiRenderPool *pool)
+static void
+render_pool_clear(BimiRenderPool *pool)
 {
-  if (pool == NULL)
-    return;
   if (pool->monitor != NULL) {
     g_mutex_lock(&pool->lock);
     pool->stopping = TRUE;
@@ -1164,5 +1163,6 @@ bimi_render_pool_free(BimiRenderPool *pool)
   g_strfreev(pool->argv);
   g_mutex_clear(&pool->lock);
   g_cond_clear(&pool->idle);
-  g_free(pool);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiRenderPool, bimi_render_pool_free, render_pool_clear)

@@ -1,6 +1,7 @@
 /* tests/test-base-mem.c — engine/base/base-mem: BIMI_FREE_ALL frees every
  * argument once, reads them all before freeing (a struct may come last), and
- * skips NULL. The frees themselves are checked by LeakSanitizer and ASan in
+ * skips NULL; BIMI_DEFINE_FREE_FUNC and BIMI_DEFINE_ATOMIC_RC_FUNCS call the
+ * clear function exactly once, on the last release only, and accept NULL. The frees themselves are checked by LeakSanitizer and ASan in
  * `make check SANITIZE=1` (a skipped block is a leak, a double one an error). */
 #include "engine/base/base-mem.h"
 
@@ -49,6 +50,69 @@ test_nulls_and_empty(void)
   g_assert_null(none[0]);
 }
 
+/* ---- BIMI_DEFINE_FREE_FUNC / BIMI_DEFINE_ATOMIC_RC_FUNCS ---------------- */
+
+typedef struct {
+  char *name;
+  guint *cleared; /* counts the clear calls; outlives the struct */
+} Thing;
+
+static void
+thing_clear(Thing *t)
+{
+  g_free(t->name);
+  (*t->cleared)++;
+}
+
+static BIMI_DEFINE_FREE_FUNC(Thing, thing_free, thing_clear)
+
+typedef struct _Shared Shared;
+struct _Shared {
+  Thing thing;
+};
+
+static Shared *shared_ref(Shared *self);
+static void shared_unref(Shared *self);
+
+static void
+shared_clear(Shared *s)
+{
+  thing_clear(&s->thing);
+}
+
+BIMI_DEFINE_ATOMIC_RC_FUNCS(Shared, shared, shared_clear)
+
+static void
+test_define_free(void)
+{
+  guint cleared = 0;
+  Thing *t = g_new0(Thing, 1);
+
+  t->name = g_strdup("brand.example");
+  t->cleared = &cleared;
+  thing_free(t);
+  g_assert_cmpuint(cleared, ==, 1);
+  thing_free(NULL);
+  g_assert_cmpuint(cleared, ==, 1);
+}
+
+static void
+test_define_atomic_rc(void)
+{
+  guint cleared = 0;
+  Shared *s = g_atomic_rc_box_new0(Shared);
+
+  s->thing.name = g_strdup("brand.example");
+  s->thing.cleared = &cleared;
+  g_assert_true(shared_ref(s) == s);
+  shared_unref(s);
+  g_assert_cmpuint(cleared, ==, 0); /* one reference left */
+  shared_unref(s);
+  g_assert_cmpuint(cleared, ==, 1); /* the last one cleared and freed it */
+  shared_unref(NULL);
+  g_assert_cmpuint(cleared, ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -56,5 +120,7 @@ main(int argc, char **argv)
   g_test_add_func("/base/mem/struct-last", test_struct_last);
   g_test_add_func("/base/mem/arguments-once", test_arguments_once);
   g_test_add_func("/base/mem/nulls-and-empty", test_nulls_and_empty);
+  g_test_add_func("/base/mem/define-free", test_define_free);
+  g_test_add_func("/base/mem/define-atomic-rc", test_define_atomic_rc);
   return g_test_run();
 }

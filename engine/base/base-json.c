@@ -1,5 +1,6 @@
 /* engine/base/base-json.c — JSON member helpers (RFC 8259 §8.1 UTF-8). */
 #include "engine/base/base-json.h"
+#include "engine/base/base-mem.h"
 
 #include <string.h>
 
@@ -21,14 +22,13 @@ bimi_json_writer_new(void)
   return w;
 }
 
-void
-bimi_json_writer_free(BimiJsonWriter *w)
+static void
+json_writer_clear(BimiJsonWriter *w)
 {
-  if (w == NULL)
-    return;
   g_string_free(w->out, TRUE);
-  g_free(w);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiJsonWriter, bimi_json_writer_free, json_writer_clear)
 
 const char *
 bimi_json_writer_get_text(BimiJsonWriter *w, gsize *len)
