@@ -64,7 +64,7 @@ GPid bimi_test_nginx_start(const char *dir, const GString *conf);
 void bimi_test_child_stop(GPid *pid);
 
 /** A new directory under the temporary directory, named after @tmpl (g_dir_make_tmp(): its
- * XXXXXX replaced); asserts that it is made. The test removes it (bimi_test_remove_tree()). (transfer full) */
+ * XXXXXX replaced); the test fails, naming it, when it cannot be made. The test removes it (bimi_test_remove_tree()). (transfer full) */
 char *bimi_test_make_tmpdir(const char *tmpl);
 
 /** Removes @path: a file, or a directory and everything under it (symlinks are removed, not followed). */
