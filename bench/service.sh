@@ -15,12 +15,17 @@
 #                 its envelope from fixtures/demo/messages/index.json (bench/evaluate.lua),
 #                 through nginx to bimi-fcgi; DNS records and the logo are cached by
 #                 the warm-up requests
+#   evaluate-nomemo  (c) again after bimi-fcgi reloaded its configuration with [auth]
+#                 verify_memo_entries = 0: every DKIM/ARC signature is verified with RSA
+#                 again, as for a message seen the first time (the memo answers the
+#                 repeated demo message of (c) from the second request on)
 #   (d) logo      GET /bimi/v1/logo/<sha256>/64.png of that message's logo: rendered
 #                 once by the warm-up, then every request is a file nginx serves itself
 # each measured by wrk (2 threads, 64 connections, BENCH_DURATION s, --latency)
 # after a BENCH_WARMUP s run that is thrown away. Prints requests/s, p50/p99
 # latency and non-2xx/socket-error counts per case, then the ratios fcgi/static,
-# evaluate/static, evaluate/fcgi and logo/static and logo/static-png (goal >= 0.90 against the same bytes, says whether met).
+# evaluate/static, evaluate/fcgi, evaluate-nomemo/fcgi, logo/static and logo/static-png (goal >= 0.90
+# against the same bytes, says whether met).
 # For the evaluate case it also prints the CPU time bimi-fcgi spent during the
 # measured run, user and kernel apart (utime/stime of /proc/<pid>/stat, all its
 # threads), as seconds, as cores busy and as CPU per request, and its p50/p99
@@ -36,8 +41,8 @@
 #                   index.json expected to get logo+checkmark)
 #   BENCH_THREADS   [server] threads of bimi-fcgi (and so of fcgi-hello): demo-stack --threads;
 #                   default: the built-in default (engine/limits.h BIMI_SERVER_DEFAULT_THREADS)
-#   BENCH_CASES     the cases to run, space-separated (default: all of static fcgi evaluate static-png
-#                   logo); the ratios of cases not run print "not available"
+#   BENCH_CASES     the cases to run, space-separated (default: all of static fcgi evaluate evaluate-nomemo
+#                   static-png logo); the ratios of cases not run print "not available"
 #   BENCH_PERF      a file name: `perf record -g` bimi-fcgi during the measured evaluate
 #                   run into it (then `perf report -i FILE`); needs perf
 #   BENCH_PERF_CALLGRAPH  perf's --call-graph mode for BENCH_PERF (default fp; dwarf
@@ -237,12 +242,12 @@ ROW='%-9s %11s %9s %9s %8s %8s  %s\n'
 # run_case NAME URL [LUA]: warm-up run, measured run, one table row.
 run_case() {
   local name=$1 url=$2 lua=${3:-} out
-  case " ${BENCH_CASES:-static fcgi evaluate static-png logo} " in *" $name "*) ;; *) return 0 ;; esac
+  case " ${BENCH_CASES:-static fcgi evaluate evaluate-nomemo static-png logo} " in *" $name "*) ;; *) return 0 ;; esac
   local script=()
   [ -n "$lua" ] && script=(-s "$lua")
   local watch="" before="" after="" perf_pid="" t0 t1
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" "${script[@]}" "$url" > /dev/null 2>&1 || true
-  [ "$name" = evaluate ] && [ -n "$fcgi_pid" ] && watch=$fcgi_pid
+  case $name in evaluate*) [ -n "$fcgi_pid" ] && watch=$fcgi_pid ;; esac
   [ "$name" = fcgi ] && watch=$hello_pid
   if [ -n "$watch" ]; then
     before=$(cpu_ticks "$watch") || watch=""
@@ -297,6 +302,25 @@ run_case static "$base/bench/static.json"
 run_case fcgi "$base/bench/hello"
 if [ -n "$evaluate_url" ] && [ -z "$missing" ]; then
   run_case evaluate "$evaluate_url" bench/evaluate.lua
+  case " ${BENCH_CASES:-evaluate-nomemo} " in
+  *" evaluate-nomemo "*)
+    # [auth] verify_memo_entries = 0 in the stack's bimi.conf, then SIGHUP: the reload builds a new
+    # evaluator (cold caches: the case's warm-up run fills them again).
+    reloads=$(grep -c 'reload: .* in force' "$stack/bimi-fcgi.log" || true)
+    sed -i 's/^\[auth\]$/[auth]\nverify_memo_entries = 0/' "$stack/bimi.conf"
+    grep -q '^verify_memo_entries = 0$' "$stack/bimi.conf" || printf '[auth]\nverify_memo_entries = 0\n' >> "$stack/bimi.conf"
+    kill -HUP "$fcgi_pid"
+    for _ in $(seq 100); do
+      [ "$(grep -c 'reload: .* in force' "$stack/bimi-fcgi.log" || true)" -gt "$reloads" ] && break
+      sleep 0.1
+    done
+    if [ "$(grep -c 'reload: .* in force' "$stack/bimi-fcgi.log" || true)" -gt "$reloads" ]; then
+      run_case evaluate-nomemo "$evaluate_url" bench/evaluate.lua
+    else
+      echo "evaluate-nomemo  not available: bimi-fcgi did not reload $stack/bimi.conf"
+    fi
+    ;;
+  esac
 else
   echo "evaluate  not available: $missing"
 fi
@@ -318,11 +342,13 @@ echo
 echo "fcgi/static      $(ratio fcgi static)"
 echo "evaluate/static  $(ratio evaluate static)"
 echo "evaluate/fcgi    $(ratio evaluate fcgi 0.5)"
+echo "evaluate-nomemo/fcgi $(ratio evaluate-nomemo fcgi)  (no DKIM verification memo: each signature verified again)"
 echo "logo/static      $(ratio logo static)"
 if [ -n "${RPS[evaluate]:-}" ]; then
   echo "evaluate latency p50 ${P50[evaluate]} ms, p99 ${P99[evaluate]} ms  $(awk -v p="${P99[evaluate]}" 'BEGIN {
     printf "(goal p99 <= 25 ms: %s)", (p != "?" && p + 0 <= 25 ? "met" : "NOT met") }')"
   echo "${CPU_LINE[evaluate]:-bimi-fcgi CPU during evaluate: not measured (no bimi-fcgi pid)}"
+  [ -n "${RPS[evaluate-nomemo]:-}" ] && echo "${CPU_LINE[evaluate-nomemo]:-bimi-fcgi CPU during evaluate-nomemo: not measured}"
   echo "${CPU_LINE[fcgi]:-fcgi-hello CPU during fcgi: not measured}"
 fi
 echo "logo/static-png  $(ratio logo static-png 0.90)   (the same PNG bytes served by a plain static location)"

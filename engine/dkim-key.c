@@ -11,6 +11,15 @@
  * rspamd's key cache do: base64 and DER decoding cost more than an RSA-2048
  * verification (issue 21).
  *
+ * The verification memo (bimi_dkim_key_cache_set_verify_memo(), off unless
+ * asked for): the outcomes of signature verifications with the cache's keys,
+ * by SHA-256(key fingerprint, algorithm, header-data digest, b= value). RSA
+ * PKCS#1 v1.5 and Ed25519 verification are pure functions of those, so a
+ * message verified again (webmail evaluates a message on each view) gets the
+ * same outcome without the public-key operation. An outcome is remembered only
+ * when OpenSSL gave one (never an internal failure). At most the memo's bound;
+ * one more and it starts empty.
+ *
  * Deliberate choices:
  *  - RSA p= is a SubjectPublicKeyInfo (§3.6.1 "RSAPublicKey ... wrapped in
  *    SubjectPublicKeyInfo"); a bare PKCS#1 RSAPublicKey is also accepted, as
@@ -71,9 +80,101 @@ bimi_dkim__base64_decode_fws(const char *text, gsize len, guint8 *out, gsize out
   return FALSE;
 }
 
+/* The verification memo, shared by a cache and the keys it decoded (keys may outlive the cache). */
+typedef struct _BimiDkimVerifyMemo {
+  GMutex lock;
+  GHashTable *outcomes; /* 32-byte id (owned, with the outcome as a 33rd byte) → itself */
+  guint max_entries;
+  guint64 hits, misses;
+} VerifyMemo;
+
+static guint
+id_hash(gconstpointer id)
+{
+  guint h;
+  memcpy(&h, id, sizeof h); /* a SHA-256 output: any 4 bytes are uniform */
+  return h;
+}
+
+static gboolean
+id_equal(gconstpointer a, gconstpointer b)
+{
+  return memcmp(a, b, 32) == 0;
+}
+
+static void
+memo_clear(VerifyMemo *m)
+{
+  g_hash_table_unref(m->outcomes);
+  g_mutex_clear(&m->lock);
+}
+
+static VerifyMemo *
+memo_new(guint max_entries)
+{
+  VerifyMemo *m = g_atomic_rc_box_new0(VerifyMemo);
+  g_mutex_init(&m->lock);
+  m->outcomes = g_hash_table_new_full(id_hash, id_equal, g_free, NULL);
+  m->max_entries = max_entries;
+  return m;
+}
+
+static void
+memo_unref(VerifyMemo *m)
+{
+  if (m != NULL)
+    g_atomic_rc_box_release_full(m, (GDestroyNotify) memo_clear);
+}
+
+gboolean
+bimi_dkim__key_verify_memo_lookup(const BimiDkimKey *key, BimiDkimAlgorithm algorithm, const guint8 *hash,
+                                  const guint8 *sig, gsize sig_len, guint8 *id, gboolean *ok)
+{
+  VerifyMemo *m = key->memo;
+  guint8 alg = (guint8) algorithm;
+  const guint8 *known;
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  unsigned int len = 0;
+
+  g_return_val_if_fail(m != NULL, FALSE);
+  if (c == NULL || EVP_DigestInit_ex(c, bimi_dkim__sha256(), NULL) != 1 ||
+      EVP_DigestUpdate(c, key->fingerprint, sizeof key->fingerprint) != 1 || EVP_DigestUpdate(c, &alg, 1) != 1 ||
+      EVP_DigestUpdate(c, hash, 32) != 1 || EVP_DigestUpdate(c, sig, sig_len) != 1 ||
+      EVP_DigestFinal_ex(c, id, &len) != 1)
+    g_error("dkim: SHA-256 failed");
+  EVP_MD_CTX_free(c);
+  g_mutex_lock(&m->lock);
+  known = g_hash_table_lookup(m->outcomes, id);
+  if (known != NULL) {
+    *ok = known[32];
+    m->hits++;
+  } else {
+    m->misses++;
+  }
+  g_mutex_unlock(&m->lock);
+  return known != NULL;
+}
+
+void
+bimi_dkim__key_verify_memo_store(const BimiDkimKey *key, const guint8 *id, gboolean ok)
+{
+  VerifyMemo *m = key->memo;
+  guint8 *entry = g_malloc(33);
+
+  g_return_if_fail(m != NULL);
+  memcpy(entry, id, 32);
+  entry[32] = ok ? 1 : 0;
+  g_mutex_lock(&m->lock);
+  if (g_hash_table_size(m->outcomes) >= m->max_entries)
+    g_hash_table_remove_all(m->outcomes);
+  g_hash_table_add(m->outcomes, entry); /* a racing twin is replaced: same outcome */
+  g_mutex_unlock(&m->lock);
+}
+
 static void
 key_clear(BimiDkimKey *key)
 {
+  memo_unref(key->memo);
   EVP_PKEY_CTX_free(key->rsa_sha256);
   EVP_PKEY_free(key->pkey);
   g_mutex_clear(key->lock);
@@ -294,6 +395,8 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
     return NULL;
   gsize der_len;
   const guint8 *der_data = g_bytes_get_data(der, &der_len);
+  if (EVP_Digest(der_data, der_len, key->fingerprint, NULL, bimi_dkim__sha256(), NULL) != 1)
+    g_error("dkim: SHA-256 failed");
   if (key->type == BIMI_DKIM_KEY_TYPE_ED25519) {
     if (der_len != 32) {
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID,
@@ -342,6 +445,7 @@ struct _BimiDkimKeyCache {
   GQueue order;        /* of KeyEntry*, oldest first: evicted first */
   guint max_entries;
   BimiDkimKeyCacheStats stats;
+  VerifyMemo *memo;    /* (nullable) the verification memo, given to each key kept */
 };
 
 static void
@@ -370,6 +474,7 @@ static void
 dkim_key_cache_clear(BimiDkimKeyCache *cache)
 {
   g_hash_table_destroy(cache->by_name);
+  memo_unref(cache->memo);
   g_mutex_clear(&cache->lock);
 }
 
@@ -430,6 +535,8 @@ bimi_dkim__key_cache_parse(BimiDkimKeyCache *cache, const char *qname, GBytes *r
     g_hash_table_remove(cache->by_name, oldest->qname);
     cache->stats.evictions++;
   }
+  if (cache->memo != NULL && key->pkey != NULL && key->memo == NULL) /* not yet shared: ours to set */
+    key->memo = g_atomic_rc_box_acquire(cache->memo);
   e = g_new0(KeyEntry, 1);
   e->qname = g_strdup(qname);
   e->record = g_bytes_ref(record);
@@ -448,5 +555,22 @@ bimi_dkim_key_cache_get_stats(BimiDkimKeyCache *cache, BimiDkimKeyCacheStats *ou
   g_mutex_lock(&cache->lock);
   *out_stats = cache->stats;
   out_stats->entries = g_hash_table_size(cache->by_name);
+  g_mutex_unlock(&cache->lock);
+  if (cache->memo != NULL) {
+    g_mutex_lock(&cache->memo->lock);
+    out_stats->memo_hits = cache->memo->hits;
+    out_stats->memo_misses = cache->memo->misses;
+    out_stats->memo_entries = g_hash_table_size(cache->memo->outcomes);
+    g_mutex_unlock(&cache->memo->lock);
+  }
+}
+
+void
+bimi_dkim_key_cache_set_verify_memo(BimiDkimKeyCache *cache, guint max_entries)
+{
+  g_return_if_fail(cache != NULL);
+  g_mutex_lock(&cache->lock);
+  memo_unref(cache->memo);
+  cache->memo = max_entries > 0 ? memo_new(MIN(max_entries, BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES)) : NULL;
   g_mutex_unlock(&cache->lock);
 }

@@ -146,6 +146,8 @@ typedef struct {
    * about as much as an RSA-2048 verification (provider fetches). */
   EVP_PKEY_CTX *rsa_sha256;
   GMutex *lock;              /* (owned) a key is shared read-only; this guards the dup */
+  guint8 fingerprint[32];    /* SHA-256 of the decoded p= bytes: names the key in the verification memo */
+  struct _BimiDkimVerifyMemo *memo; /* (owned ref) (nullable) set by a key cache with a memo, before sharing */
 } BimiDkimKey;
 
 /* SHA-256, fetched from the default provider once (an implicit fetch on each
@@ -155,6 +157,25 @@ const EVP_MD *bimi_dkim__sha256(void);
 /* RSASSA-PKCS1-v1_5 verification of @sig over the SHA-256 @hash with an RSA
  * key: 1 good, 0 bad, -1 OpenSSL failed. */
 int bimi_dkim__key_verify_rsa_sha256(const BimiDkimKey *key, const guint8 *sig, gsize sig_len, const guint8 *hash);
+
+/**
+ * bimi_dkim__key_verify_memo_lookup:
+ * @key: a key with a memo (@key->memo != NULL)
+ * @algorithm: the signature's a= (BIMI_DKIM_ALG_RSA_SHA256 or _ED25519_SHA256)
+ * @hash: the SHA-256 of the header data (32 bytes)
+ * @sig, @sig_len: the decoded b= value
+ * @id: (out caller-allocates): 32 bytes, the memo key SHA-256(key fingerprint, @algorithm, @hash, @sig)
+ *   to give bimi_dkim__key_verify_memo_store() after a verification
+ * @ok: (out): the remembered outcome, when known
+ *
+ * A signature verification is a pure function of the public key, the signed
+ * data's digest and the signature: its outcome can be remembered.
+ * Returns: TRUE when the outcome is known.
+ */
+gboolean bimi_dkim__key_verify_memo_lookup(const BimiDkimKey *key, BimiDkimAlgorithm algorithm, const guint8 *hash,
+                                           const guint8 *sig, gsize sig_len, guint8 *id, gboolean *ok);
+/* Remembers @ok for @id (from bimi_dkim__key_verify_memo_lookup()) in @key's memo. */
+void bimi_dkim__key_verify_memo_store(const BimiDkimKey *key, const guint8 *id, gboolean ok);
 
 /* Keys are reference-counted (the key cache shares them): _free drops one. */
 BimiDkimKey *bimi_dkim__key_ref(BimiDkimKey *key);

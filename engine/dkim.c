@@ -705,15 +705,22 @@ bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const
     /* RSASSA-PKCS1-v1_5 over the SHA-256 of the header data, with the key's
      * ready context (the same check EVP_DigestVerify makes, without setting
      * up a digest-verify context per signature: issue 21) */
-    guint8 hash[32];
+    guint8 hash[32], id[32];
     unsigned int hl = 0;
-    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1 ||
-        (rc = bimi_dkim__key_verify_rsa_sha256(key, sig, sig_len, hash)) < 0) {
+    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1) {
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");
+      return FALSE;
+    }
+    if (key->memo != NULL && bimi_dkim__key_verify_memo_lookup(key, p->algorithm, hash, sig, sig_len, id, ok))
+      return TRUE;
+    if ((rc = bimi_dkim__key_verify_rsa_sha256(key, sig, sig_len, hash)) < 0) {
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up RSA verification");
       return FALSE;
     }
     ERR_clear_error();
     *ok = rc == 1;
+    if (key->memo != NULL)
+      bimi_dkim__key_verify_memo_store(key, id, *ok);
     return TRUE;
   }
 
@@ -724,15 +731,25 @@ bimi_dkim__verify_data(const BimiDkimSigParams *p, const BimiDkimKey *key, const
   }
   if (p->algorithm == BIMI_DKIM_ALG_ED25519_SHA256) {
     /* RFC 8463 §3: Ed25519 (pure) over the SHA-256 of the header data. */
-    guint8 hash[32];
+    guint8 hash[32], id[32];
     unsigned int hl = 0;
-    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1 ||
-        EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) != 1) {
+    if (EVP_Digest(data, len, hash, &hl, bimi_dkim__sha256(), NULL) != 1) {
+      EVP_MD_CTX_free(ctx);
+      g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up Ed25519 verification");
+      return FALSE;
+    }
+    if (key->memo != NULL && bimi_dkim__key_verify_memo_lookup(key, p->algorithm, hash, sig, sig_len, id, ok)) {
+      EVP_MD_CTX_free(ctx);
+      return TRUE;
+    }
+    if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key->pkey) != 1) {
       EVP_MD_CTX_free(ctx);
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "OpenSSL: cannot set up Ed25519 verification");
       return FALSE;
     }
     rc = EVP_DigestVerify(ctx, sig, sig_len, hash, hl);
+    if (key->memo != NULL && rc >= 0)
+      bimi_dkim__key_verify_memo_store(key, id, rc == 1);
   } else {
     const EVP_MD *md = p->algorithm == BIMI_DKIM_ALG_RSA_SHA1 ? EVP_sha1() : bimi_dkim__sha256();
     if (EVP_DigestVerifyInit(ctx, NULL, md, NULL, key->pkey) != 1) {

@@ -194,6 +194,9 @@ typedef struct {
   guint64 parses;    /**< records decoded, good or bad (a record seen again after expiry is not) */
   guint64 evictions; /**< entries dropped for room */
   guint entries;     /**< names held now */
+  guint64 memo_hits;   /**< verifications answered by the verification memo */
+  guint64 memo_misses; /**< verifications the memo did not know (then made) */
+  guint memo_entries;  /**< outcomes the memo holds now */
 } BimiDkimKeyCacheStats;
 
 /**
@@ -213,6 +216,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKeyCache, bimi_dkim_key_cache_free)
  * @out_stats: (out caller-allocates): the counters and size now
  */
 void bimi_dkim_key_cache_get_stats(BimiDkimKeyCache *cache, BimiDkimKeyCacheStats *out_stats);
+
+/**
+ * bimi_dkim_key_cache_set_verify_memo:
+ * @max_entries: outcomes kept at most (0: no memo, the default; more than
+ *   BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES means BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES)
+ *
+ * Gives the keys this cache keeps from now on a verification memo (issue 21):
+ * the outcome of each DKIM or ARC signature verification with such a key
+ * (rsa-sha256 and ed25519-sha256, RFC 6376 §3.3, RFC 8463 §3), by
+ * SHA-256(key fingerprint, algorithm, header-data digest, b=). A verification
+ * is a pure function of those, so a message verified again gets the same
+ * outcome without the public-key operation. One outcome more than
+ * @max_entries and the memo starts empty. Call it before the first
+ * verification; the counters are in bimi_dkim_key_cache_get_stats().
+ */
+void bimi_dkim_key_cache_set_verify_memo(BimiDkimKeyCache *cache, guint max_entries);
 
 /** Verification settings. Zero-initialise, then set what you need. */
 typedef struct {

@@ -123,6 +123,11 @@
 /** Longest a decoded key is kept, in seconds, whatever its record's TTL says
  *  (a key rotated by its owner is seen within a day). */
 #define BIMI_DKIM_KEY_CACHE_MAX_TTL_SECONDS 86400u
+/** Most signature verification outcomes a key cache's verification memo keeps ([auth]
+ *  verify_memo_entries at most; about 100 bytes each); one more and the memo starts empty. */
+#define BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES 1048576u
+/** Default of [auth] verify_memo_entries (about 6 MB when full). */
+#define BIMI_DKIM_VERIFY_MEMO_DEFAULT_ENTRIES 65536u
 
 /* ---- engine/svg (spec/bimi-receiver.md §6, draft-svg-tiny-ps §2.4) ------ */
 /** Largest SVG indicator, uncompressed, in bytes ("SHOULD NOT exceed 32
@@ -438,6 +443,10 @@
 #define BIMI_REPORT_MAX_QUEUE         1000000u
 /** Most records the writer commits in one transaction. */
 #define BIMI_REPORT_WRITE_BATCH       256u
+/** Most dedup keys a recorder remembers as committed (about 100 bytes each): a record whose key
+ *  is among them is counted as a duplicate without a queue hand-off or a database round trip
+ *  (issue 21: webmail re-evaluates a message on each view). One more and the memory starts empty. */
+#define BIMI_REPORT_RECORDED_MEMO_MAX 16384u
 /** A queue-full warning is logged for the first dropped record and every this many after it. */
 #define BIMI_REPORT_DROP_WARN_EVERY   1000u
 /** Longest rua= URI read, in bytes (a mailto: with an address of at most 254 bytes, percent-encoded). */

@@ -296,6 +296,12 @@ static const ConfigKey config_keys[] = {
   { "auth", "max_signatures", KEY_UINT, AT(auth_max_signatures), 1, BIMI_DKIM_MAX_SIGNATURES,
     BIMI_DKIM_DEFAULT_MAX_SIGNATURES, NULL, NULL, NULL,
     "DKIM-Signature fields verified per message, 1..50; the rest get permerror \"too many signatures\"." },
+  { "auth", "verify_memo_entries", KEY_UINT, AT(auth_verify_memo_entries), 0, BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES,
+    BIMI_DKIM_VERIFY_MEMO_DEFAULT_ENTRIES, NULL, NULL, NULL,
+    "Outcomes of DKIM and ARC signature verifications remembered, 0..1048576 (0: none; about 100 bytes each).\n"
+    "A verification is a pure function of the public key, the signed data's digest and the signature, so a\n"
+    "message evaluated again (webmail asks on each view) skips the RSA or Ed25519 operation. One more and the\n"
+    "memory starts empty." },
   { "auth", "trusted_receivers", KEY_DOMAIN_LIST, AT(auth_trusted_receivers), 0, 0, 0, NULL, NULL, NULL,
     "Receivers (the \"by\" host of a Received field) trusted to record the envelope: when a request gives no\n"
     "ip/helo/mail_from, they come from the topmost Received field added by one of these hosts (and MAIL FROM\n"

@@ -56,6 +56,8 @@ typedef struct {
                                *   Organizational Domain method (engine/dmarc.h) */
   /* [auth] */
   guint auth_max_signatures;  /**< DKIM signatures verified per message, 1..BIMI_DKIM_MAX_SIGNATURES, default 10 */
+  guint auth_verify_memo_entries; /**< DKIM/ARC verification outcomes remembered, 0 (off)..
+                                   *   BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES (engine/dkim.h) */
   char *auth_authserv_id;     /**< authserv-id of the Authentication-Results written (RFC 8601 §2.5), NULL = host name */
   BimiRdnsAction policy_no_ptr_action; /**< "no_ptr_action": accept|tag (default)|greylist|reject,
                                         *   advised when FCrDNS finds no confirmed name (engine/rdns.h) */

@@ -265,6 +265,7 @@ bimi_evaluator_new(BimiConfig *config, const char *host_name, GError **error)
   if (ev->resolver == NULL)
     return setup_failed(ev, error, "[dns]", local);
   ev->dkim_keys = bimi_dkim_key_cache_new(0);
+  bimi_dkim_key_cache_set_verify_memo(ev->dkim_keys, config->auth_verify_memo_entries);
   ev->dmarc_records = bimi_dmarc_record_cache_new();
   bimi_config_get_fetch_config(config, &fetch);
   fetch.resolver = ev->resolver;  /* fetch hosts resolve through [dns] too (zone files, forwarders) */

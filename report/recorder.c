@@ -4,6 +4,15 @@
  * SQLite allows one writer at a time per file anyway; one thread with batched
  * transactions (BEGIN IMMEDIATE ... COMMIT, WAL, synchronous=FULL) gives the best
  * throughput and keeps every request thread off the disk.
+ *
+ * The recorded-key memo (issue 21): the dedup keys of the records the writer has
+ * committed, inserted or found already there. Rows of the evaluation table are never
+ * deleted (nothing in the project deletes them), so a key committed once stays in the
+ * database, and a record with that key would be an ON CONFLICT DO NOTHING: submit
+ * counts it as a duplicate at once, without queueing it, waking the writer or asking
+ * SQLite. A key joins only after its batch committed (a failed batch is retried by
+ * the next submission of the same message, as before). At most
+ * BIMI_REPORT_RECORDED_MEMO_MAX keys; one more and the memo starts empty.
  */
 #include "report/recorder.h"
 
@@ -22,11 +31,12 @@ struct BimiReportRecorder {
   guint in_flight;         /* taken by the writer, not yet committed */
   guint64 taken;           /* records the writer has finished with (sequence for flush) */
   guint64 enqueued;        /* records ever queued */
+  GHashTable *recorded;    /* dedup keys committed (set of owned strings): the memo above */
   BimiReportRecorderStats stats;
   GThread *thread;
 };
 
-static void
+static gboolean
 write_batch(BimiReportRecorder *rec, GPtrArray *batch, guint64 *written, guint64 *dups, guint64 *failed)
 {
   g_autoptr(GError) error = NULL;
@@ -49,10 +59,25 @@ write_batch(BimiReportRecorder *rec, GPtrArray *batch, guint64 *written, guint64
     goto fail;
   *written += w;
   *dups += d;
-  return;
+  return TRUE;
 fail:
   g_warning("report: %u evaluation record(s) lost: %s", batch->len, error->message);
   *failed += batch->len;
+  return FALSE;
+}
+
+/* Under rec->lock: @batch's keys are in the database now. */
+static void
+remember_committed(BimiReportRecorder *rec, GPtrArray *batch)
+{
+  for (guint i = 0; i < batch->len; i++) {
+    BimiReportRecord *r = g_ptr_array_index(batch, i);
+    if (g_hash_table_contains(rec->recorded, r->dedup_key))
+      continue;
+    if (g_hash_table_size(rec->recorded) >= BIMI_REPORT_RECORDED_MEMO_MAX)
+      g_hash_table_remove_all(rec->recorded);
+    g_hash_table_add(rec->recorded, g_strdup(r->dedup_key));
+  }
 }
 
 static gpointer
@@ -64,6 +89,7 @@ writer_main(gpointer data)
   g_mutex_lock(&rec->lock);
   for (;;) {
     guint64 written = 0, dups = 0, failed = 0;
+    gboolean committed;
 
     while (!rec->stop && (rec->paused || g_queue_is_empty(&rec->queue))) {
       rec->waiting = TRUE;
@@ -78,9 +104,11 @@ writer_main(gpointer data)
     rec->stats.queued = rec->queue.length;
     g_mutex_unlock(&rec->lock);
 
-    write_batch(rec, batch, &written, &dups, &failed);
+    committed = write_batch(rec, batch, &written, &dups, &failed);
 
     g_mutex_lock(&rec->lock);
+    if (committed)
+      remember_committed(rec, batch);
     rec->stats.written += written;
     rec->stats.duplicates += dups;
     rec->stats.failed += failed;
@@ -116,6 +144,7 @@ bimi_report_recorder_new(const char *path, guint capacity, GError **error)
   g_cond_init(&rec->wake);
   g_cond_init(&rec->idle);
   g_queue_init(&rec->queue);
+  rec->recorded = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   rec->thread = g_thread_new("bimi-report-writer", writer_main, rec);
   return rec;
 }
@@ -133,6 +162,7 @@ bimi_report_recorder_free(BimiReportRecorder *rec)
   g_thread_join(rec->thread);
   bimi_report_db_close(rec->db);
   g_queue_clear_full(&rec->queue, (GDestroyNotify) bimi_report_record_free);
+  g_hash_table_unref(rec->recorded);
   g_cond_clear(&rec->idle);
   g_cond_clear(&rec->wake);
   g_mutex_clear(&rec->lock);
@@ -143,11 +173,15 @@ gboolean
 bimi_report_recorder_submit(BimiReportRecorder *rec, BimiReportRecord *record)
 {
   guint64 dropped = 0;
+  gboolean known;
 
   g_return_val_if_fail(rec != NULL && record != NULL, FALSE);
   g_mutex_lock(&rec->lock);
   rec->stats.submitted++;
-  if (rec->queue.length >= rec->capacity) {
+  known = g_hash_table_contains(rec->recorded, record->dedup_key);
+  if (known) {
+    rec->stats.duplicates++; /* committed before: the insert would do nothing */
+  } else if (rec->queue.length >= rec->capacity) {
     dropped = ++rec->stats.dropped;
   } else {
     g_queue_push_tail(&rec->queue, record);
@@ -159,6 +193,10 @@ bimi_report_recorder_submit(BimiReportRecorder *rec, BimiReportRecord *record)
       g_cond_signal(&rec->wake);
   }
   g_mutex_unlock(&rec->lock);
+  if (known) {
+    bimi_report_record_free(record);
+    return TRUE;
+  }
   if (dropped == 0)
     return TRUE;
   bimi_report_record_free(record);
@@ -211,6 +249,18 @@ bimi_report_recorder_append_metrics(BimiReportRecorder *rec, GString *out)
                          "# HELP bimi_report_queue_length Evaluation records waiting for the report writer.\n"
                          "# TYPE bimi_report_queue_length gauge\nbimi_report_queue_length %" G_GUINT64_FORMAT "\n",
                          s.queued);
+}
+
+guint
+bimi_report_recorder__memo_size(BimiReportRecorder *rec)
+{
+  guint n;
+
+  g_return_val_if_fail(rec != NULL, 0);
+  g_mutex_lock(&rec->lock);
+  n = g_hash_table_size(rec->recorded);
+  g_mutex_unlock(&rec->lock);
+  return n;
 }
 
 void

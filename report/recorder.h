@@ -57,11 +57,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiReportRecorder, bimi_report_recorder_free)
  * @recorder: the recorder
  * @record: (transfer full): a finished record
  *
- * Never waits for the disk. Thread-safe.
+ * Never waits for the disk. Thread-safe. A record whose dedup key this recorder
+ * has already committed (the last BIMI_REPORT_RECORDED_MEMO_MAX keys at most) is
+ * freed and counted as a duplicate at once: the database would ignore it
+ * (ON CONFLICT DO NOTHING), and rows are never deleted.
  *
- * Returns: TRUE when queued; FALSE when the queue was full (the record is freed,
- * counted as dropped, and a warning is logged for the first drop and every
- * BIMI_REPORT_DROP_WARN_EVERY-th after it).
+ * Returns: TRUE when queued or known as a duplicate; FALSE when the queue was
+ * full (the record is freed, counted as dropped, and a warning is logged for the
+ * first drop and every BIMI_REPORT_DROP_WARN_EVERY-th after it).
  */
 gboolean bimi_report_recorder_submit(BimiReportRecorder *recorder, BimiReportRecord *record);
 
@@ -84,6 +87,9 @@ void bimi_report_recorder_get_stats(BimiReportRecorder *recorder, BimiReportReco
  *   "written|duplicate|dropped|failed"} and bimi_report_queue_length.
  */
 void bimi_report_recorder_append_metrics(BimiReportRecorder *recorder, GString *out);
+
+/* For tests: how many committed dedup keys the recorder remembers now. */
+guint bimi_report_recorder__memo_size(BimiReportRecorder *recorder);
 
 /* For tests: while paused the writer takes nothing from the queue. */
 void bimi_report_recorder__set_paused(BimiReportRecorder *recorder, gboolean paused);

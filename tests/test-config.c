@@ -48,9 +48,19 @@ test_auth_keys(void)
   g_assert_no_error(error);
   g_assert_cmpstr(c->auth_authserv_id, ==, "mx.example.net");
   g_assert_cmpuint(c->auth_max_signatures, ==, 3);
-  for (guint i = 0; i < 3; i++) {
+  /* [auth] verify_memo_entries: 0 turns the memo off; BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES bounds it */
+  g_assert_cmpuint(d->auth_verify_memo_entries, ==, BIMI_DKIM_VERIFY_MEMO_DEFAULT_ENTRIES);
+  {
+    g_autoptr(BimiConfig) off = parse("[auth]\nverify_memo_entries = 0\n", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(off->auth_verify_memo_entries, ==, 0);
+    g_autoptr(BimiConfig) max = parse("[auth]\nverify_memo_entries = 1048576\n", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(max->auth_verify_memo_entries, ==, BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES);
+  }
+  for (guint i = 0; i < 4; i++) {
     static const char *const bad[] = { "[auth]\nmax_signatures = 0\n", "[auth]\nmax_signatures = 51\n",
-                                       "[auth]\nauthserv_id = mx;evil\n" };
+                                       "[auth]\nauthserv_id = mx;evil\n", "[auth]\nverify_memo_entries = 1048577\n" };
     g_autoptr(GError) e = NULL;
     g_autoptr(BimiConfig) b = parse(bad[i], &e);
     g_assert_null(b);

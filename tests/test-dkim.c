@@ -892,6 +892,80 @@ test_key_cache_limit(void)
   }
 }
 
+/* The verification memo: a message verified again is answered from it, pass or fail alike; a
+ * changed signed header, another key under the same name or a cache without a memo verify anew. */
+static void
+test_verify_memo(void)
+{
+  const gint64 t = 1700000000;
+  g_autoptr(Keys) k = keys_new();
+  g_autoptr(BimiDkimKeyCache) cache = bimi_dkim_key_cache_new(0);
+  g_autoptr(BimiDkimKeyCache) plain = bimi_dkim_key_cache_new(0);
+  g_autofree char *ked = key_record(fx.ed, NULL), *krsa = key_record(fx.rsa, NULL);
+  keys_add(k, "rsa._domainkey.example.com", krsa);
+  keys_add(k, "ed._domainkey.example.com", ked);
+  k->ttl = 300;
+  g_autofree char *mrsa = sign(headers, body, "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=rsa; h=from:to",
+                               fx.rsa);
+  g_autofree char *med = sign(headers, body, "v=1; a=ed25519-sha256; c=relaxed/relaxed; d=example.com; s=ed; h=from:to",
+                              fx.ed);
+  g_autoptr(GString) forged = g_string_new(mrsa);
+  g_string_replace(forged, "To: Suzie Q", "To: Suzie X", 1);
+  BimiDkimKeyCacheStats st;
+  g_autofree char *reason = NULL;
+
+  bimi_dkim_key_cache_set_verify_memo(cache, BIMI_DKIM_VERIFY_MEMO_DEFAULT_ENTRIES);
+  for (guint i = 0; i < 2; i++) {
+    g_assert_cmpint(verify_cached(mrsa, k, t, cache, NULL), ==, BIMI_DKIM_RESULT_PASS);
+    g_assert_cmpint(verify_cached(med, k, t, cache, NULL), ==, BIMI_DKIM_RESULT_PASS);
+    g_assert_cmpint(verify_cached(forged->str, k, t, cache, NULL), ==, BIMI_DKIM_RESULT_FAIL);
+    bimi_dkim_key_cache_get_stats(cache, &st);
+    g_assert_cmpuint(st.memo_misses, ==, 3);
+    g_assert_cmpuint(st.memo_hits, ==, 3 * i);
+    g_assert_cmpuint(st.memo_entries, ==, 3);
+  }
+
+  /* the owner puts another key under the same name: the memo knows nothing of it */
+  g_hash_table_remove(k->records, "rsa._domainkey.example.com");
+  g_autoptr(EVP_PKEY) other = gen_key("RSA", 2048);
+  g_autofree char *kother = key_record(other, NULL);
+  keys_add(k, "rsa._domainkey.example.com", kother);
+  g_assert_cmpint(verify_cached(mrsa, k, t + 300, cache, &reason), ==, BIMI_DKIM_RESULT_FAIL);
+  bimi_dkim_key_cache_get_stats(cache, &st);
+  g_assert_cmpuint(st.memo_misses, ==, 4);
+  g_assert_cmpuint(st.memo_hits, ==, 3);
+
+  /* no memo unless asked for */
+  verify_cached(mrsa, k, t, plain, NULL);
+  verify_cached(mrsa, k, t, plain, NULL);
+  bimi_dkim_key_cache_get_stats(plain, &st);
+  g_assert_cmpuint(st.memo_hits + st.memo_misses + st.memo_entries, ==, 0);
+}
+
+/* A memo of N outcomes holds N: one more and it starts empty (BIMI_DKIM_VERIFY_MEMO_MAX_ENTRIES
+ * bounds N: tests/test-config.c refuses a larger [auth] verify_memo_entries). */
+static void
+test_verify_memo_limit(void)
+{
+  g_autoptr(Keys) k = keys_new();
+  g_autoptr(BimiDkimKeyCache) cache = bimi_dkim_key_cache_new(0);
+  g_autofree char *krsa = key_record(fx.rsa, NULL);
+  keys_add(k, "rsa._domainkey.example.com", krsa);
+  k->ttl = 300;
+  BimiDkimKeyCacheStats st;
+
+  bimi_dkim_key_cache_set_verify_memo(cache, 2);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *h = g_strdup_printf("%sX-Seq: %u\r\n", headers, i);
+    g_autofree char *m = sign(h, body, "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=rsa; h=from:to:x-seq",
+                              fx.rsa);
+    g_assert_cmpint(verify_cached(m, k, 1700000000, cache, NULL), ==, BIMI_DKIM_RESULT_PASS);
+    bimi_dkim_key_cache_get_stats(cache, &st);
+    g_assert_cmpuint(st.memo_entries, ==, i < 2 ? i + 1 : 1);
+  }
+  g_assert_cmpuint(st.memo_misses, ==, 3);
+}
+
 typedef struct {
   const char *message;
   BimiDkimKeyCache *cache;
@@ -940,6 +1014,7 @@ test_key_cache_threads(void)
                               fx.ed);
   g_autofree char *mrsa = sign(headers, body, "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=rsa; h=from:to",
                                fx.rsa);
+  bimi_dkim_key_cache_set_verify_memo(cache, 1); /* shared by the threads, and full at once */
   GMutex lock;
   g_mutex_init(&lock);
   CacheThread c[4];
@@ -989,6 +1064,8 @@ main(int argc, char **argv)
   g_test_add_func("/dkim/key-cache/max-ttl", test_key_cache_max_ttl);
   g_test_add_func("/dkim/key-cache/limit", test_key_cache_limit);
   g_test_add_func("/dkim/key-cache/threads", test_key_cache_threads);
+  g_test_add_func("/dkim/key-cache/verify-memo", test_verify_memo);
+  g_test_add_func("/dkim/limit/verify-memo", test_verify_memo_limit);
   int rc = g_test_run();
   EVP_PKEY_free(fx.ed);
   EVP_PKEY_free(fx.rsa);

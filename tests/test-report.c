@@ -244,6 +244,79 @@ test_recorder_threads(Fixture *fx, gconstpointer data)
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 800);
 }
 
+/* The recorded-key memo: a record committed once is a duplicate at submit, without the queue;
+ * the database holds it once, and the counters say the same as without the memo. */
+static void
+test_recorder_memo(Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, 3, &error);
+  BimiReportRecorderStats s;
+
+  g_assert_no_error(error);
+  g_assert_true(bimi_report_recorder_submit(
+    rec, mk_record("m", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE)));
+  bimi_report_recorder_flush(rec);
+  g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 1);
+  /* paused: the queue would keep a record it took, yet the known one never enters it */
+  bimi_report_recorder__set_paused(rec, TRUE);
+  for (guint i = 0; i < 5; i++)
+    g_assert_true(bimi_report_recorder_submit(
+      rec, mk_record("m", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE)));
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.queued, ==, 0);
+  g_assert_cmpuint(s.dropped, ==, 0); /* five is more than the queue's 3 */
+  g_assert_cmpuint(s.submitted, ==, 6);
+  g_assert_cmpuint(s.written, ==, 1);
+  g_assert_cmpuint(s.duplicates, ==, 5);
+  /* another message is queued as before */
+  g_assert_true(bimi_report_recorder_submit(
+    rec, mk_record("n", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE)));
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.queued, ==, 1);
+  bimi_report_recorder__set_paused(rec, FALSE);
+  bimi_report_recorder_flush(rec);
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.written, ==, 2);
+  g_assert_cmpuint(s.duplicates, ==, 5);
+  g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 2);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 2);
+}
+
+/* BIMI_REPORT_RECORDED_MEMO_MAX bounds the memo: one key more and it starts empty; a key it
+ * forgot reaches the database again, which counts it as the duplicate it is. */
+static void
+test_recorder_memo_limit(Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, BIMI_REPORT_DEFAULT_QUEUE, &error);
+  BimiReportRecorderStats s;
+
+  g_assert_no_error(error);
+  for (guint i = 0; i < BIMI_REPORT_RECORDED_MEMO_MAX; i++) {
+    g_autofree char *seed = g_strdup_printf("%u", i);
+    bimi_report_recorder_submit(rec,
+                                mk_record(seed, "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE));
+    if ((i + 1) % BIMI_REPORT_WRITE_BATCH == 0)
+      bimi_report_recorder_flush(rec); /* the queue never fills */
+  }
+  bimi_report_recorder_flush(rec);
+  g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, BIMI_REPORT_RECORDED_MEMO_MAX);
+  bimi_report_recorder_submit(rec, mk_record("over", "example.com", "192.0.2.1", "example.com",
+                                             "mailto:d@example.com", TRUE));
+  bimi_report_recorder_flush(rec);
+  g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 1);
+  bimi_report_recorder_submit(rec,
+                              mk_record("0", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE));
+  bimi_report_recorder_flush(rec);
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.written, ==, BIMI_REPORT_RECORDED_MEMO_MAX + 1);
+  g_assert_cmpuint(s.duplicates, ==, 1);
+  g_assert_cmpuint(s.dropped, ==, 0);
+  g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 2);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, BIMI_REPORT_RECORDED_MEMO_MAX + 1);
+}
+
 /* ---- rua= ------------------------------------------------------------------ */
 
 static void
@@ -793,6 +866,8 @@ main(int argc, char **argv)
   ADD("/report/record/dedup", test_record_dedup);
   ADD("/report/recorder/queue-limit", test_recorder_queue_limit);
   ADD("/report/recorder/threads", test_recorder_threads);
+  ADD("/report/recorder/memo", test_recorder_memo);
+  ADD("/report/limit/recorded-memo", test_recorder_memo_limit);
   g_test_add_func("/report/rua/parse", test_rua_parse);
   g_test_add_func("/report/rua/verify-destination", test_rua_verify);
   ADD("/report/build/rfc9990-xsd", test_build_rfc9990);
