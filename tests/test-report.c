@@ -36,8 +36,7 @@ static void
 fx_setup(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  fx->dir = g_dir_make_tmp("test-report-XXXXXX", &error);
-  g_assert_no_error(error);
+  fx->dir = bimi_test_make_tmpdir("test-report-XXXXXX");
   fx->path = g_build_filename(fx->dir, "reports.sqlite", NULL);
   fx->db = bimi_report_db_open(fx->path, &error);
   g_assert_no_error(error);
