@@ -709,25 +709,20 @@ static void
 header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, gint64 now, char **location, char **indicator)
 {
   const BimiEvaluateVerdict *v = run->verdict;
-  g_autoptr(GBytes) svg = NULL;
-  g_autoptr(GString) loc = NULL;
-  gsize len = 0;
-  const guchar *data;
+  GString *loc;
 
   *location = *indicator = NULL;
   if (run->domain_status || run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL)
     return;
-  svg = bimi_evaluate__indicator_svg(ev, v->sha256, now);
-  if (svg == NULL)
+  *indicator = bimi_evaluate__indicator_base64(ev, v->sha256, now);
+  if (*indicator == NULL)
     return;
   loc = g_string_new("v=BIMI1");
   if (v->location != NULL)
     g_string_append_printf(loc, "; l=%s", v->location);
   if (v->evidence != NULL)
     g_string_append_printf(loc, "; a=%s", v->evidence);
-  data = g_bytes_get_data(svg, &len);
-  *location = g_string_free(g_steal_pointer(&loc), FALSE);
-  *indicator = g_base64_encode(data, len);
+  *location = g_string_free(loc, FALSE);
 }
 
 /* The metrics of one evaluation: its decision, and the authentication results it rests on. */

@@ -10,12 +10,11 @@
  */
 #include "engine/authres.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 roundtrip(const BimiAuthres *ar, gboolean ascii_input)
@@ -46,8 +45,7 @@ static void
 check(BimiAuthres *ar, GError *error, gboolean ascii_input)
 {
   if (ar == NULL) {
-    if (error == NULL || error->domain != BIMI_AUTHRES_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_AUTHRES_ERROR);
     return;
   }
   if (error != NULL || ar->authserv_id == NULL || *ar->authserv_id == '\0' ||

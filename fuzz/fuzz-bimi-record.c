@@ -7,15 +7,14 @@
  * lower-case LDH within BIMI_BIMI_MAX_LPS_BYTES and at most
  * BIMI_BIMI_MAX_LPS_PREFIXES. Errors must be BIMI_BIMI_ERROR. Any breach aborts.
  */
-#include "engine/bimi.h"
 #include "engine/bimi-private.h"
+#include "engine/bimi.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_uri(const char *uri)
@@ -33,8 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autoptr(BimiBimiRecord) rec = bimi_bimi_record_parse((const char *) data, size, &error);
 
   if (rec == NULL) {
-    if (error == NULL || error->domain != BIMI_BIMI_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_BIMI_ERROR);
     return 0;
   }
   if (error != NULL)

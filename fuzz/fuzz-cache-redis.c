@@ -8,11 +8,10 @@
  * either a unix socket or a host with a port, never both. */
 #include "cache/redis.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

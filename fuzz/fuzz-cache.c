@@ -15,12 +15,11 @@
 #include "cache/records.h"
 #include "cache/store-private.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static gint64
 fixed_clock(gpointer user_data)

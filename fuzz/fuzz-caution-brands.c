@@ -11,12 +11,11 @@
  */
 #include "engine/caution.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_brand(const BimiCautionBrand *b, BimiCautionBrandsFormat format)
@@ -57,8 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   format = (data[0] & 1) ? BIMI_CAUTION_BRANDS_REGISTRY : BIMI_CAUTION_BRANDS_OPERATOR;
   brands = bimi_caution_brands_parse((const char *) data + 1, size - 1, "fuzz", format, &error);
   if (brands == NULL) {
-    if (error == NULL || error->domain != BIMI_CAUTION_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_CAUTION_ERROR);
     return 0;
   }
   if (error != NULL || brands->len > BIMI_CAUTION_MAX_BRANDS)

@@ -9,15 +9,14 @@
  * authenticated (DMARC pass) for one of the brand's domains, and every caution it gives must
  * carry a brand, its domains, a signal and the text. Any breach aborts.
  */
-#include "engine/caution-private.h"
 #include "engine/base/base-domain.h"
+#include "engine/caution-private.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_skeleton(const char *text)

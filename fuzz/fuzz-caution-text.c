@@ -4,13 +4,12 @@
  * or when an input over BIMI_CAUTION_MAX_TEXT_BYTES is accepted. */
 #include "engine/caution-private.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <glib.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_tokens(const char *text, gsize len, gboolean skeleton_first)

@@ -6,12 +6,11 @@
  * the error must carry one line per problem, each naming the source. Any breach aborts.
  */
 #include "evaluate/config.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -21,8 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   if (c == NULL) {
     g_auto(GStrv) lines = NULL;
-    if (error == NULL || error->domain != BIMI_CONFIG_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_CONFIG_ERROR);
     lines = g_strsplit(error->message, "\n", -1);
     for (guint i = 0; lines[i] != NULL; i++)
       if (!g_str_has_prefix(lines[i], "fuzz.conf"))

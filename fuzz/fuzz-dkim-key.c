@@ -5,11 +5,10 @@
  */
 #include "engine/dkim-private.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -17,8 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDkimKey) k = bimi_dkim__key_parse((const char *) data, size, &error);
   if (k == NULL) {
-    if (error == NULL || error->domain != BIMI_DKIM_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_DKIM_ERROR);
     return 0;
   }
   if (size > BIMI_DKIM_MAX_KEY_RECORD_BYTES)

@@ -18,12 +18,11 @@
 #include "engine/base/base-base64.h"
 #include "engine/dkim-private.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const ed_key = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
 static const char *const rsa_key =
@@ -90,8 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDkimSigParams) p = bimi_dkim__sig_parse(in, size, &error);
   if (p == NULL) {
-    if (error == NULL || error->domain != BIMI_DKIM_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_DKIM_ERROR);
   } else {
     if (p->b_raw_offset == 0 || p->b_raw_offset + p->b_raw_len > size || in[p->b_raw_offset - 1] != '=')
       abort();

@@ -9,11 +9,10 @@
  * and gives it back with its one DKIM input. */
 #include "engine/dmarc.h"
 #include "engine/message.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

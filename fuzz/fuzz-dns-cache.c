@@ -12,11 +12,10 @@
  * TTL above 0 and the type asked; after the clock moved past the largest TTL (255 s)
  * every lookup misses; the entry and byte counts never exceed the bounds. */
 #include "engine/dns-private.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_ENTRIES 64u  /* 4 per stripe: eviction is reached */
 #define MAX_BYTES (64u * 1024u)

@@ -7,11 +7,10 @@
  * print gives the same bytes), with and without the master-file escapes. Text
  * that parses must print to text that parses back to an equal name. */
 #include "engine/dns-private.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 round_trip(const BimiDnsName *name, BimiDnsNameFlags flags)

@@ -7,11 +7,10 @@
  * handed to libunbound is always one our own parser accepts unchanged.
  */
 #include "engine/dns-zone.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,14 +8,13 @@
  * BIMI_EVALUATE_MAX_CACHE_STRING_BYTES and UTF-8) and must round-trip:
  * encode(decode(x)) decodes to the same fields. Any breach aborts.
  */
-#include "evaluate/evaluate-private.h"
 #include "engine/limits.h"
+#include "evaluate/evaluate-private.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_string(const char *s)
@@ -50,8 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autoptr(GBytes) encoded = NULL;
 
   if (v == NULL) {
-    if (error == NULL || error->domain != BIMI_EVALUATE_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_EVALUATE_ERROR);
     return 0;
   }
   if (v->detail == NULL || (v->location == NULL && v->evidence == NULL))

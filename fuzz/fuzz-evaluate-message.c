@@ -15,13 +15,12 @@
 #include "engine/authres.h"
 #include "evaluate/config.h"
 #include "evaluate/evaluate.h"
+#include "fuzz/fuzz.h"
 
 #include <glib/gstdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char zone[] =
   "$ORIGIN example.\n$TTL 300\n"

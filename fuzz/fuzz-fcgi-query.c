@@ -8,15 +8,14 @@
  * lowercase hex digits, its size 1..9999, its domain non-empty UTF-8 within
  * BIMI_SERVER_MAX_DOMAIN_BYTES.
  */
-#include "fcgi/http.h"
-#include "engine/limits.h"
 #include "cache/store.h"
+#include "engine/limits.h"
+#include "fcgi/http.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const names[] = { "ip", "helo", "mail_from", "selector", NULL };
 

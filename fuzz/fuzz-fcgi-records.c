@@ -8,14 +8,13 @@
  * READY never comes from fewer than 32 bytes (BEGIN_REQUEST, empty PARAMS,
  * empty STDIN).
  */
-#include "fcgi/http.h"
 #include "engine/limits.h"
+#include "fcgi/http.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,12 +7,11 @@
  * input is 4 or 16 bytes long. Any breach aborts.
  */
 #include "engine/fetch-netaddr.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check(const guint8 *addr, gsize len)

@@ -9,15 +9,14 @@
  * '-', '_' and '.', at most BIMI_DNS_MAX_NAME_BYTES, has a dot, never parses
  * as an IP address and never ends in a numeric label; a refusal has a detail.
  */
-#include "engine/fetch-private.h"
 #include "engine/fetch-netaddr.h"
+#include "engine/fetch-private.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_host(const uint8_t *data, size_t size)

@@ -10,14 +10,13 @@
  * disposition: applied is never more than recommended, and deliver without
  * consent. Any breach aborts.
  */
-#include "evaluate/filter.h"
 #include "engine/limits.h"
+#include "evaluate/filter.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char ip_text[] = "192.0.2.1";
 static char domain_text[] = "example.test";

@@ -8,14 +8,13 @@
  * message_count the sum of the counts, end not before begin; and the same
  * verdict (and the same report) for both feeds. Any breach aborts.
  */
-#include "report/ingest-xml.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
+#include "report/ingest-xml.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_field(const char *s)

@@ -7,14 +7,13 @@
  * only ever remove bytes); the reader ends without an error (a memory stream
  * cannot fail). Any breach aborts.
  */
-#include "report/mail-source.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
+#include "report/mail-source.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

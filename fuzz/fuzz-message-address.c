@@ -3,11 +3,10 @@
  * encoded words, IDN domains). Checks that every string returned is valid
  * UTF-8. */
 #include "engine/message.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,11 +2,10 @@
  * index (bimi_message_parse) and everything built on it (unfolding, field
  * lookup, the body, From parsing). Checks the index invariants as it goes. */
 #include "engine/message.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -11,13 +11,12 @@
  */
 #include "engine/limits.h"
 #include "engine/received.h"
+#include "fuzz/fuzz.h"
 
 #include <gio/gio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_string(const char *s)

@@ -10,14 +10,13 @@
  * re-encoded request/response decoding to the same values. Any breach aborts.
  * librsvg itself is not run here: it only sees validated SVG.
  */
-#include "renderer/worker.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
+#include "renderer/worker.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_request(const guint8 *body, gsize len)

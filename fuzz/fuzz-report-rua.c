@@ -7,14 +7,13 @@
  * keeps the URI as given. Then
  * the input is split at commas as a whole rua= list is. Any breach aborts.
  */
-#include "report/rua.h"
 #include "engine/limits.h"
+#include "fuzz/fuzz.h"
+#include "report/rua.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 check_one(const char *uri, gsize len)
@@ -24,8 +23,7 @@ check_one(const char *uri, gsize len)
   gsize alen, dlen;
 
   if (r == NULL) {
-    if (error == NULL || error->domain != BIMI_REPORT_RUA_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_REPORT_RUA_ERROR);
     return;
   }
   if (error != NULL || r->address == NULL || r->domain == NULL || r->uri == NULL)

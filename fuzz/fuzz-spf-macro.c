@@ -7,13 +7,12 @@
  * BIMI_SPF_MAX_EXPANSION_BYTES, and the domain rules never return a name
  * longer than 253 bytes or with an empty label.
  */
-#include "engine/spf-private.h"
 #include "engine/limits.h"
+#include "engine/spf-private.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char p_name[] = "mx.email.example.com";
 

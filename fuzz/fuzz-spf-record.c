@@ -4,13 +4,12 @@
  * Checks beyond "no crash": a parsed record has consistent fields (CIDR in
  * range, offsets inside the input, domain-specs that pass the macro check).
  */
-#include "engine/spf-private.h"
 #include "engine/limits.h"
+#include "engine/spf-private.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,13 +6,12 @@
  * topmost dated field's, so it is found whenever it is found with them.
  */
 #include "engine/message.h"
+#include "fuzz/fuzz.h"
 #include "survey/survey-run.h"
 
 #include <gmime/gmime.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

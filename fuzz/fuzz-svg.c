@@ -8,14 +8,13 @@
  * and an oversized input answered by the single "too-large" error without
  * parsing. Any breach aborts.
  */
-#include "engine/svg.h"
 #include "engine/limits.h"
+#include "engine/svg.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const known_codes[] = {
   BIMI_SVG_CODE_TOO_LARGE, BIMI_SVG_CODE_NOT_XML, BIMI_SVG_CODE_TOO_DEEP, BIMI_SVG_CODE_TOO_MANY_NODES,

@@ -6,15 +6,14 @@
  * every decoded logo within BIMI_VMC_MAX_SVG_BYTES. The input is also tried as a
  * URI directly. Any breach aborts.
  */
-#include "engine/vmc.h"
-#include "engine/vmc-private.h"
 #include "engine/limits.h"
+#include "engine/vmc-private.h"
+#include "engine/vmc.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
 decode(const char *uri)
@@ -23,8 +22,7 @@ decode(const char *uri)
   GBytes *svg = bimi_vmc__logo_data_uri_decode(uri, &error);
 
   if (svg == NULL) {
-    if (error == NULL || error->domain != BIMI_VMC_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_VMC_ERROR);
     g_error_free(error);
     return;
   }
@@ -40,8 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   BimiLogotypeDetails *d = bimi_vmc__logotype_parse(data, size, &error);
 
   if (d == NULL) {
-    if (error == NULL || error->domain != BIMI_VMC_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_VMC_ERROR);
     g_error_free(error);
   } else {
     if (d->media_type == NULL || d->hashes->len == 0 || d->uris->len == 0 ||

@@ -7,15 +7,14 @@
  * BIMI_VMC_ERROR. Any breach aborts. Inputs past BIMI_VMC_MAX_PEM_BYTES must
  * be refused with BIMI_VMC_ERROR_LIMIT.
  */
-#include "engine/vmc.h"
-#include "engine/vmc-private.h"
 #include "engine/limits.h"
+#include "engine/vmc-private.h"
+#include "engine/vmc.h"
+#include "fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <openssl/x509.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,8 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   GPtrArray *certs = bimi_vmc__pem_chain_parse(data, size, &error);
 
   if (certs == NULL) {
-    if (error == NULL || error->domain != BIMI_VMC_ERROR)
-      abort();
+    fuzz_expect_error(error, BIMI_VMC_ERROR);
     if (size > BIMI_VMC_MAX_PEM_BYTES && error->code != BIMI_VMC_ERROR_LIMIT)
       abort();
     g_error_free(error);

@@ -5,11 +5,11 @@
  * UBSan with SANITIZE=1) and prints TAP, so seeds and regressions stay clean
  * even on machines without clang.
  */
+#include "fuzz/fuzz.h"
+
 #include <glib.h>
 #include <stdint.h>
 #include <stdio.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static gint
 compare_names(gconstpointer a, gconstpointer b)

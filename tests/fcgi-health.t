@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers"))
@@ -25,9 +24,7 @@ from fcgi_raw import BEGIN, PARAMS, STDIN, fcgi_read, nv, record  # noqa: E402
 
 FCGI = tap.built("bimi-fcgi")
 BIMI = os.path.abspath(tap.built("bimi"))
-if not os.access(FCGI, os.X_OK):
-    print("Bail out! %s is not built" % FCGI)
-    sys.exit(1)
+tap.need_program(FCGI)
 
 tmp = tempfile.mkdtemp(prefix="bimi-health-t.")
 procs = []
@@ -58,20 +55,8 @@ def start(name, conf):
     log = open(os.path.join(tmp, name + ".log"), "w")
     p = subprocess.Popen([FCGI, "-c", conf], stdout=log, stderr=log)
     procs.append(p)
-    for _ in range(200):
-        if p.poll() is not None:
-            break
-        if os.path.exists(sock):
-            try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(sock)
-                s.close()
-                return sock
-            except OSError:
-                pass
-        time.sleep(0.05)
-    print("Bail out! bimi-fcgi did not start: " + open(os.path.join(tmp, name + ".log")).read())
-    sys.exit(1)
+    tap.wait_for_socket(p, sock, os.path.join(tmp, name + ".log"))
+    return sock
 
 
 def get(sock, path):

@@ -47,9 +47,7 @@ SLOW_DNS_MS = 2000
 if not os.path.exists(NGINX):
     print("Bail out! nginx is not installed (scripts/install-deps installs it)")
     sys.exit(1)
-if not os.access(FCGI, os.X_OK):
-    print("Bail out! %s is not built" % FCGI)
-    sys.exit(1)
+tap.need_program(FCGI)
 
 tmp = tempfile.mkdtemp(prefix="bimi-fcgi-t.")
 procs = {}   # name -> Popen
@@ -106,20 +104,8 @@ def start_fcgi(conf, name):
     log = open(os.path.join(tmp, name + ".log"), "w")
     p = subprocess.Popen([FCGI, "-c", conf], stderr=log, stdout=log)
     procs[name] = p
-    for _ in range(200):
-        if os.path.exists(SOCK) and p.poll() is None:
-            try:
-                s = socket.socket(socket.AF_UNIX)
-                s.connect(SOCK)
-                s.close()
-                return p
-            except OSError:
-                pass
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    print("Bail out! bimi-fcgi did not start: " + open(os.path.join(tmp, name + ".log")).read())
-    sys.exit(1)
+    tap.wait_for_socket(p, SOCK, os.path.join(tmp, name + ".log"))
+    return p
 
 
 def log_text(name):

@@ -39,9 +39,7 @@ READAHEAD_BYTES = 64 * 1024
 MAX_CONNECTIONS = 4096
 FD_RESERVE = 256
 
-if not os.access(FCGI, os.X_OK):
-    print("Bail out! %s is not built" % FCGI)
-    sys.exit(1)
+tap.need_program(FCGI)
 
 tmp = tempfile.mkdtemp(prefix="bimi-slow-t.")
 procs = []
@@ -71,14 +69,8 @@ def start_fcgi(name, sock, nofile=None, **server):
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     p = subprocess.Popen([FCGI, "-c", conf], stderr=log, stdout=log, preexec_fn=limit)
     procs.append(p)
-    for _ in range(200):
-        if os.path.exists(sock) and p.poll() is None:
-            return p
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    print("Bail out! bimi-fcgi did not start: " + open(os.path.join(tmp, name + ".log")).read())
-    sys.exit(1)
+    tap.wait_for_socket(p, sock, os.path.join(tmp, name + ".log"), connect=False)
+    return p
 
 
 # ---- raw FastCGI (fastcgi-spec §3, §5) ----------------------------------------------------

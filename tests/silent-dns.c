@@ -1,6 +1,7 @@
 /* tests/silent-dns.c — see silent-dns.h. RFC 1035 §4.1 messages, built by hand. */
 #include "tests/silent-dns.h"
 #include "tests/lib/dns-wire.h"
+#include "tests/lib/net.h"
 
 #include <poll.h>
 #include <string.h>
@@ -112,21 +113,14 @@ serve(gpointer data)
 {
   SilentDns *s = data;
   while (!g_atomic_int_get(&s->stop)) {
-    struct pollfd p = { .fd = s->fd, .events = POLLIN };
-    guint8 buf[4096];
-    struct sockaddr_storage from;
-    socklen_t fromlen = sizeof from;
-    ssize_t n;
+    BimiTestDatagram d;
     GByteArray *out;
 
-    if (poll(&p, 1, 20) <= 0)
+    if (!bimi_test_udp_receive(s->fd, 20, &d))
       continue;
-    n = recvfrom(s->fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &fromlen);
-    if (n <= 0)
-      continue;
-    out = reply(s, buf, (gsize) n);
+    out = reply(s, d.data, d.len);
     if (out != NULL) {
-      (void) sendto(s->fd, out->data, out->len, 0, (struct sockaddr *) &from, fromlen);
+      (void) sendto(s->fd, out->data, out->len, 0, (struct sockaddr *) &d.from, d.fromlen);
       g_byte_array_unref(out);
     }
   }
@@ -137,17 +131,8 @@ SilentDns *
 silent_dns_start(guint ptr_names, const char *txt)
 {
   SilentDns *s = g_new0(SilentDns, 1);
-  struct sockaddr_in sa;
-  socklen_t len = sizeof sa;
 
-  s->fd = socket(AF_INET, SOCK_DGRAM, 0);
-  g_assert_cmpint(s->fd, >=, 0);
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  g_assert_cmpint(bind(s->fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  g_assert_cmpint(getsockname(s->fd, (struct sockaddr *) &sa, &len), ==, 0);
-  s->port = ntohs(sa.sin_port);
+  s->fd = bimi_test_udp_listen(&s->port);
   s->ptr_names = ptr_names;
   s->txt = g_strdup(txt);
   g_mutex_init(&s->lock);

@@ -594,22 +594,15 @@ test_limit_count(gconstpointer data)
 static void
 test_limit_comment_depth(void)
 {
-  g_autoptr(GString) ok = g_string_new("mx ");
-  for (guint i = 0; i < BIMI_MAX_COMMENT_DEPTH; i++)
-    g_string_append_c(ok, '(');
-  for (guint i = 0; i < BIMI_MAX_COMMENT_DEPTH; i++)
-    g_string_append_c(ok, ')');
-  g_string_append(ok, "; none");
+  g_autofree char *ok = bimi_test_nested("mx ", "(", BIMI_MAX_COMMENT_DEPTH, "", ")", "; none");
   {
-    g_autoptr(BimiAuthres) ar = parse_ok(ok->str);
+    g_autoptr(BimiAuthres) ar = parse_ok(ok);
     g_assert_cmpstr(ar->authserv_id, ==, "mx");
   }
-  g_autoptr(GString) deep = g_string_new("mx ");
-  for (guint i = 0; i <= BIMI_MAX_COMMENT_DEPTH; i++)
-    g_string_append_c(deep, '(');
+  g_autofree char *deep = bimi_test_nested("mx ", "(", BIMI_MAX_COMMENT_DEPTH + 1, "", "", "");
   g_autofree char *needle = g_strdup_printf("deeper than %u at byte %u", (unsigned) BIMI_MAX_COMMENT_DEPTH,
                                             (unsigned) (3 + BIMI_MAX_COMMENT_DEPTH));
-  parse_fail_len(deep->str, deep->len, BIMI_AUTHRES_ERROR_LIMIT, needle);
+  parse_fail_len(deep, strlen(deep), BIMI_AUTHRES_ERROR_LIMIT, needle);
 }
 
 static void

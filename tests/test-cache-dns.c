@@ -32,16 +32,6 @@ advance(FakeClock *c, guint seconds)
   __atomic_fetch_add(&c->now_us, (gint64) seconds * G_USEC_PER_SEC, __ATOMIC_RELAXED);
 }
 
-static BimiDnsAnswer *
-ask(BimiDnsResolver *r, const char *name, BimiDnsType type)
-{
-  g_autoptr(GError) error = NULL;
-  BimiDnsAnswer *a = bimi_dns_lookup(r, name, type, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(a);
-  return a;
-}
-
 static guint64
 questions(BimiDnsResolver *r)
 {
@@ -59,6 +49,15 @@ static const char zone[] =
   "$ORIGIN other.\n"
   "plain  60  IN A 192.0.2.2\n";
 
+/* A resolver answering from the zone above, its cache on @clock (transfer full). */
+static BimiDnsResolver *
+zone_resolver(FakeClock *clock)
+{
+  BimiDnsResolver *r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  bimi_dns_resolver_set_clock(r, fake_now, clock);
+  return r;
+}
+
 /* ---- TTLs ------------------------------------------------------------------ */
 
 /* The issue's acceptance test: a positive answer is served from the cache
@@ -68,14 +67,13 @@ static void
 test_ttl_expiry(void)
 {
   FakeClock clock = { 1000 * G_USEC_PER_SEC };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   BimiDnsCacheStats st;
   guint64 q0;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   q0 = questions(r);
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "host.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpuint(a->ttl, ==, 60);
   }
@@ -85,7 +83,8 @@ test_ttl_expiry(void)
 
   advance(&clock, 40);
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "Host.Example.", BIMI_DNS_TYPE_TXT); /* RFC 4343: the same question */
+    /* RFC 4343: the same question */
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "Host.Example.", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpuint(a->ttl, ==, 60); /* as received: decisions stay byte-identical */
     g_assert_cmpstr(a->qname, ==, "host.example");
@@ -97,7 +96,7 @@ test_ttl_expiry(void)
   advance(&clock, 20); /* exactly the TTL: expired */
   g_assert_false(bimi_dns_resolver_is_cached(r, "host.example", BIMI_DNS_TYPE_TXT));
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "host.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpuint(a->ttl, ==, 60);
   }
@@ -115,12 +114,11 @@ static void
 test_cname_ttl(void)
 {
   FakeClock clock = { 0 };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   guint64 q0;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "alias.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "alias.example", BIMI_DNS_TYPE_A);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpstr(a->canonical_name, ==, "host.example");
     g_assert_cmpuint(a->ttl, ==, 60);
@@ -128,13 +126,13 @@ test_cname_ttl(void)
   q0 = questions(r);
   advance(&clock, 59);
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "alias.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "alias.example", BIMI_DNS_TYPE_A);
     g_assert_cmpstr(a->canonical_name, ==, "host.example");
     g_assert_cmpuint(a->ttl, ==, 60);
   }
   g_assert_cmpuint(questions(r), ==, q0);
   advance(&clock, 1);
-  g_autoptr(BimiDnsAnswer) b = ask(r, "alias.example", BIMI_DNS_TYPE_A);
+  g_autoptr(BimiDnsAnswer) b = bimi_test_lookup(r, "alias.example", BIMI_DNS_TYPE_A);
   g_assert_cmpuint(questions(r), >, q0);
 }
 
@@ -145,13 +143,12 @@ static void
 test_negative_offline(void)
 {
   FakeClock clock = { 0 };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   guint64 q0;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   {
-    g_autoptr(BimiDnsAnswer) nx = ask(r, "missing.example", BIMI_DNS_TYPE_TXT);
-    g_autoptr(BimiDnsAnswer) nodata = ask(r, "host.example", BIMI_DNS_TYPE_MX);
+    g_autoptr(BimiDnsAnswer) nx = bimi_test_lookup(r, "missing.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) nodata = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_MX);
     g_assert_cmpint(nx->status, ==, BIMI_DNS_NXDOMAIN);
     g_assert_cmpuint(nx->ttl, ==, 45);
     g_assert_cmpint(nodata->status, ==, BIMI_DNS_NODATA);
@@ -160,8 +157,8 @@ test_negative_offline(void)
   q0 = questions(r);
   advance(&clock, 44);
   {
-    g_autoptr(BimiDnsAnswer) nx = ask(r, "missing.example", BIMI_DNS_TYPE_TXT);
-    g_autoptr(BimiDnsAnswer) nodata = ask(r, "host.example", BIMI_DNS_TYPE_MX);
+    g_autoptr(BimiDnsAnswer) nx = bimi_test_lookup(r, "missing.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) nodata = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_MX);
     g_assert_cmpint(nx->status, ==, BIMI_DNS_NXDOMAIN);
     g_assert_cmpuint(nx->ttl, ==, 45);
     g_assert_cmpint(nodata->status, ==, BIMI_DNS_NODATA);
@@ -170,14 +167,14 @@ test_negative_offline(void)
   g_assert_cmpuint(questions(r), ==, q0);
   advance(&clock, 1);
   {
-    g_autoptr(BimiDnsAnswer) nx = ask(r, "missing.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) nx = bimi_test_lookup(r, "missing.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(nx->status, ==, BIMI_DNS_NXDOMAIN);
   }
   g_assert_cmpuint(questions(r), ==, q0 + 1);
 
   /* other. has no SOA: no negative TTL, nothing kept */
   for (int i = 0; i < 2; i++) {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "missing.other", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "missing.other", BIMI_DNS_TYPE_A);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NXDOMAIN);
     g_assert_cmpuint(a->ttl, ==, 0);
   }
@@ -199,8 +196,8 @@ test_negative_online(void)
 
   bimi_dns_resolver_set_clock(r, fake_now, &clock);
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
-    g_autoptr(BimiDnsAnswer) t = ask(r, "txt.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) t = bimi_test_lookup(r, "txt.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NXDOMAIN);
     g_assert_cmpuint(a->ttl, ==, MIN(SILENT_DNS_SOA_TTL, SILENT_DNS_SOA_MINIMUM));
     g_assert_cmpint(t->status, ==, BIMI_DNS_NOERROR);
@@ -209,14 +206,14 @@ test_negative_online(void)
   q0 = questions(r);
   advance(&clock, SILENT_DNS_SOA_MINIMUM - 1);
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NXDOMAIN);
     g_assert_cmpuint(a->ttl, ==, MIN(SILENT_DNS_SOA_TTL, SILENT_DNS_SOA_MINIMUM));
   }
   g_assert_cmpuint(questions(r), ==, q0);
   advance(&clock, 1);
   {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(a->status, ==, BIMI_DNS_NXDOMAIN);
   }
   g_assert_cmpuint(questions(r), ==, q0 + 1);
@@ -236,7 +233,7 @@ test_temperror_not_kept(void)
   g_assert_no_error(error);
   q0 = questions(r);
   for (int i = 0; i < 3; i++) {
-    g_autoptr(BimiDnsAnswer) a = ask(r, "missing.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "missing.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(a->status, ==, BIMI_DNS_TEMPERROR);
   }
   g_assert_cmpuint(questions(r), ==, q0 + 3);
@@ -250,13 +247,13 @@ test_zone_data_clears(void)
   static const char more[] = "late.example. 300 IN A 192.0.2.9\n";
   g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiDnsAnswer) before = ask(r, "late.example", BIMI_DNS_TYPE_A);
+  g_autoptr(BimiDnsAnswer) before = bimi_test_lookup(r, "late.example", BIMI_DNS_TYPE_A);
   g_autoptr(BimiDnsAnswer) after = NULL;
 
   g_assert_cmpint(before->status, ==, BIMI_DNS_NXDOMAIN);
   g_assert_true(bimi_dns_resolver_add_zone_data(r, more, strlen(more), "more.zone", NULL, &error));
   g_assert_no_error(error);
-  after = ask(r, "late.example", BIMI_DNS_TYPE_A);
+  after = bimi_test_lookup(r, "late.example", BIMI_DNS_TYPE_A);
   g_assert_cmpint(after->status, ==, BIMI_DNS_NOERROR);
 }
 
@@ -395,12 +392,11 @@ static void
 test_threads(void)
 {
   FakeClock clock = { 0 };
-  g_autoptr(BimiDnsResolver) r = bimi_test_resolver_zone_text(zone, strlen(zone), "cache.zone");
+  g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   Shared s = { r, &clock, 0, 0 };
   GThread *threads[8], *tick;
   BimiDnsCacheStats st;
 
-  bimi_dns_resolver_set_clock(r, fake_now, &clock);
   tick = g_thread_new("ticker", ticker, &s);
   for (gsize i = 0; i < G_N_ELEMENTS(threads); i++)
     threads[i] = g_thread_new("lookups", worker, &s);

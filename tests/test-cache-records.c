@@ -3,6 +3,7 @@
  * stale-while-revalidate, single-flight exactly-once under 32 threads. */
 #include "cache/records.h"
 #include "engine/limits.h"
+#include "tests/lib/cache-origin.h"
 #include "tests/lib/clock.h"
 
 #include <pthread.h>
@@ -17,37 +18,6 @@ static void
 advance(BimiTestClock *c, gint64 seconds)
 {
   c->now += seconds * G_USEC_PER_SEC;
-}
-
-/* A counting fake fetcher: returns "v<count>" with the configured TTL. */
-typedef struct {
-  atomic_uint calls;
-  guint ttl_s;
-  gboolean negative;
-  gboolean fail;
-  guint sleep_ms;
-} Fetcher;
-
-static gboolean
-fake_fetch(const char *selector, const char *domain, gpointer user_data, GBytes **value, gboolean *negative,
-           guint *ttl_s, GError **error)
-{
-  Fetcher *f = user_data;
-  guint n = atomic_fetch_add(&f->calls, 1) + 1;
-
-  if (f->sleep_ms > 0)
-    g_usleep(f->sleep_ms * 1000);
-  if (f->fail) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_AGAIN, "origin slow");
-    return FALSE;
-  }
-  {
-    char *s = g_strdup_printf("v%u:%s/%s", n, selector, domain);
-    *value = g_bytes_new_take(s, strlen(s) + 1); /* with the NUL, for value_str() */
-  }
-  *negative = f->negative;
-  *ttl_s = f->ttl_s;
-  return TRUE;
 }
 
 static const char *
@@ -97,13 +67,13 @@ test_hit_and_expiry(void)
 {
   BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 1000);
-  Fetcher f = { .ttl_s = 600 };
+  BimiTestOrigin f = { .name_in_value = TRUE, .ttl_s = 600 };
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
   BimiRecordCacheStats stats;
   GError *error = NULL;
 
-  g_assert_true(bimi_record_cache_get(cache, "default", "example.com", fake_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(cache, "default", "example.com", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_no_error(error);
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   g_assert_cmpstr(value_str(&e), ==, "v1:default/example.com");
@@ -113,7 +83,7 @@ test_hit_and_expiry(void)
 
   /* 599 s later: a hit; the key is case-insensitive and ignores a trailing dot. */
   advance(&clock, 599);
-  g_assert_true(bimi_record_cache_get(cache, "DEFAULT", "Example.COM.", fake_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(cache, "DEFAULT", "Example.COM.", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_HIT);
   g_assert_cmpstr(value_str(&e), ==, "v1:default/example.com");
   bimi_cache_entry_clear(&e);
@@ -121,13 +91,13 @@ test_hit_and_expiry(void)
 
   /* At exactly T0+600 the entry has expired (max_stale 0): fetched again. */
   advance(&clock, 1);
-  g_assert_true(bimi_record_cache_get(cache, "default", "example.com", fake_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(cache, "default", "example.com", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   g_assert_cmpstr(value_str(&e), ==, "v2:default/example.com");
   bimi_cache_entry_clear(&e);
 
   /* Another selector is another key. */
-  g_assert_true(bimi_record_cache_get(cache, "brand", "example.com", fake_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(cache, "brand", "example.com", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_cmpstr(value_str(&e), ==, "v3:brand/example.com");
   bimi_cache_entry_clear(&e);
 
@@ -140,7 +110,7 @@ test_hit_and_expiry(void)
 
   /* The TTL is capped at max_ttl. */
   f.ttl_s = 10 * 86400;
-  g_assert_true(bimi_record_cache_get(cache, "x", "cap.example", fake_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(cache, "x", "cap.example", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_cmpint(e.expires_at - e.stored_at, ==, (gint64) 86400 * G_USEC_PER_SEC);
   bimi_cache_entry_clear(&e);
 }
@@ -150,12 +120,12 @@ test_negative(void)
 {
   BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 3600, 1000);
-  Fetcher f = { .ttl_s = 3600, .negative = TRUE };
+  BimiTestOrigin f = { .name_in_value = TRUE, .ttl_s = 3600, .negative = TRUE };
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
   BimiRecordCacheStats stats;
 
-  g_assert_true(bimi_record_cache_get(cache, "default", "none.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "default", "none.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_true(e.negative);
   /* Negative TTL: min(3600, negative_ttl = 300); no stale window. */
   g_assert_cmpint(e.expires_at, ==, T0 + 300 * G_USEC_PER_SEC);
@@ -163,7 +133,7 @@ test_negative(void)
   bimi_cache_entry_clear(&e);
 
   advance(&clock, 299);
-  g_assert_true(bimi_record_cache_get(cache, "default", "none.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "default", "none.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_HIT);
   g_assert_true(e.negative);
   bimi_cache_entry_clear(&e);
@@ -171,7 +141,7 @@ test_negative(void)
   /* Expired negative entries are never served stale, even with max_stale 3600. */
   advance(&clock, 1);
   f.negative = FALSE;
-  g_assert_true(bimi_record_cache_get(cache, "default", "none.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "default", "none.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   g_assert_false(e.negative);
   bimi_cache_entry_clear(&e);
@@ -180,7 +150,7 @@ test_negative(void)
   /* A smaller negative TTL than negative_ttl is kept. */
   f.negative = TRUE;
   f.ttl_s = 30;
-  g_assert_true(bimi_record_cache_get(cache, "default", "short.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "default", "short.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(e.expires_at - e.stored_at, ==, 30 * G_USEC_PER_SEC);
   bimi_cache_entry_clear(&e);
 
@@ -194,37 +164,37 @@ test_lru(void)
 {
   BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 3, 0, 1000);
-  Fetcher f = { .ttl_s = 600 };
+  BimiTestOrigin f = { .name_in_value = TRUE, .ttl_s = 600 };
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
   BimiRecordCacheStats stats;
   const char *domains[] = { "a.example", "b.example", "c.example" };
 
   for (gsize i = 0; i < 3; i++) {
-    g_assert_true(bimi_record_cache_get(cache, "s", domains[i], fake_fetch, &f, &e, &st, NULL));
+    g_assert_true(bimi_record_cache_get(cache, "s", domains[i], bimi_test_origin_fetch, &f, &e, &st, NULL));
     bimi_cache_entry_clear(&e);
   }
   /* Touch a: b is now least recently used. */
-  g_assert_true(bimi_record_cache_get(cache, "s", "a.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "s", "a.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_HIT);
   bimi_cache_entry_clear(&e);
-  g_assert_true(bimi_record_cache_get(cache, "s", "d.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "s", "d.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   bimi_cache_entry_clear(&e);
   bimi_record_cache_get_stats(cache, &stats);
   g_assert_cmpuint(stats.evictions, ==, 1);
   g_assert_cmpuint(stats.entries, ==, 3);
 
   /* a, c, d hit; b was evicted and is fetched again (evicting c, now the oldest). */
-  g_assert_true(bimi_record_cache_get(cache, "s", "a.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "s", "a.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_HIT);
   bimi_cache_entry_clear(&e);
-  g_assert_true(bimi_record_cache_get(cache, "s", "d.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "s", "d.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_HIT);
   bimi_cache_entry_clear(&e);
-  g_assert_true(bimi_record_cache_get(cache, "s", "b.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "s", "b.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   bimi_cache_entry_clear(&e);
-  g_assert_true(bimi_record_cache_get(cache, "s", "c.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "s", "c.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   bimi_cache_entry_clear(&e);
   bimi_record_cache_get_stats(cache, &stats);
@@ -237,14 +207,14 @@ test_stale_while_revalidate(void)
 {
   BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 600, 1000);
-  Fetcher f = { .ttl_s = 60 };
+  BimiTestOrigin f = { .name_in_value = TRUE, .ttl_s = 60 };
   BimiCacheEntry e = { 0 }, e2 = { 0 };
   BimiRecordCacheStatus st, st2;
   BimiRecordCacheStats stats;
   g_autoptr(GBytes) v = g_bytes_new_static("fresh", 6);
   GError *error = NULL;
 
-  g_assert_true(bimi_record_cache_get(cache, "default", "brand.example", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "default", "brand.example", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(e.stale_until, ==, T0 + (60 + 600) * G_USEC_PER_SEC);
   bimi_cache_entry_clear(&e);
 
@@ -270,13 +240,13 @@ test_stale_while_revalidate(void)
   /* Origin down during a refresh: get() serves the stale entry, the next lookup may refresh again. */
   advance(&clock, 61);
   f.fail = TRUE;
-  g_assert_true(bimi_record_cache_get(cache, "default", "brand.example", fake_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(cache, "default", "brand.example", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_no_error(error);
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_STALE);
   g_assert_cmpstr(value_str(&e), ==, "fresh");
   bimi_cache_entry_clear(&e);
   f.fail = FALSE;
-  g_assert_true(bimi_record_cache_get(cache, "default", "brand.example", fake_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(cache, "default", "brand.example", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   g_assert_cmpstr(value_str(&e), ==, "v3:default/brand.example");
   bimi_cache_entry_clear(&e);
@@ -299,7 +269,7 @@ test_stale_while_revalidate(void)
 
 typedef struct {
   BimiRecordCache *cache;
-  Fetcher *fetcher;
+  BimiTestOrigin *fetcher;
   atomic_uint *gate;
   char *value;
   BimiRecordCacheStatus status;
@@ -316,7 +286,7 @@ worker_main(void *data)
   atomic_fetch_add(w->gate, 1);
   while (atomic_load(w->gate) < N_THREADS)
     sched_yield(); /* start together */
-  w->ok = bimi_record_cache_get(w->cache, "default", "popular.example", fake_fetch, w->fetcher, &e,
+  w->ok = bimi_record_cache_get(w->cache, "default", "popular.example", bimi_test_origin_fetch, w->fetcher, &e,
                                 &w->status, &error);
   if (w->ok)
     w->value = g_strdup(value_str(&e));
@@ -330,7 +300,7 @@ test_single_flight(void)
 {
   BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 10000);
-  Fetcher f = { .ttl_s = 600, .sleep_ms = 100 };
+  BimiTestOrigin f = { .name_in_value = TRUE, .ttl_s = 600, .sleep_ms = 100 };
   atomic_uint gate = 0;
   Worker workers[N_THREADS];
   pthread_t threads[N_THREADS];
@@ -368,7 +338,7 @@ test_single_flight_failure(void)
 {
   BimiTestClock clock = { T0 };
   g_autoptr(BimiRecordCache) cache = new_cache(&clock, 100, 0, 10000);
-  Fetcher f = { .ttl_s = 600, .sleep_ms = 100, .fail = TRUE };
+  BimiTestOrigin f = { .name_in_value = TRUE, .ttl_s = 600, .sleep_ms = 100, .fail = TRUE };
   atomic_uint gate = 0;
   Worker workers[N_THREADS];
   pthread_t threads[N_THREADS];
@@ -494,12 +464,12 @@ static void
 test_default_clock(void)
 {
   g_autoptr(BimiRecordCache) cache = new_cache(NULL, 10, 0, 50);
-  Fetcher f = { .ttl_s = 600 };
+  BimiTestOrigin f = { .name_in_value = TRUE, .ttl_s = 600 };
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
   gint64 before = g_get_real_time();
 
-  g_assert_true(bimi_record_cache_get(cache, "default", "example.com", fake_fetch, &f, &e, &st, NULL));
+  g_assert_true(bimi_record_cache_get(cache, "default", "example.com", bimi_test_origin_fetch, &f, &e, &st, NULL));
   g_assert_cmpint(e.stored_at, >=, before);
   g_assert_cmpint(e.stored_at, <=, g_get_real_time());
   bimi_cache_entry_clear(&e);

@@ -10,6 +10,7 @@
 #include "cache/brands.h"
 #include "cache/records.h"
 #include "engine/limits.h"
+#include "tests/lib/cache-origin.h"
 #include "tests/lib/clock.h"
 #include "tests/lib/net.h"
 
@@ -448,27 +449,8 @@ test_garbage_is_miss(void)
 #define THREADS_PER_NODE 16
 
 typedef struct {
-  atomic_uint calls;
-  guint sleep_ms;
-} Fetcher;
-
-static gboolean
-slow_fetch(const char *selector, const char *domain, gpointer user_data, GBytes **value, gboolean *negative,
-           guint *ttl_s, GError **error)
-{
-  Fetcher *f = user_data;
-  guint n = atomic_fetch_add(&f->calls, 1) + 1;
-
-  g_usleep(f->sleep_ms * 1000);
-  *value = g_bytes_new_take(g_strdup_printf("v%u", n), 3);
-  *negative = FALSE;
-  *ttl_s = 300;
-  return TRUE;
-}
-
-typedef struct {
   Node *node;
-  Fetcher *fetcher;
+  BimiTestOrigin *fetcher;
   const char *domain;
   atomic_int *go;
   gboolean ok;
@@ -485,7 +467,7 @@ worker_run(gpointer data)
 
   while (!atomic_load(w->go))
     g_usleep(100);
-  w->ok = bimi_record_cache_get(w->node->cache, "default", w->domain, slow_fetch, w->fetcher, &e, &st, &error);
+  w->ok = bimi_record_cache_get(w->node->cache, "default", w->domain, bimi_test_origin_fetch, w->fetcher, &e, &st, &error);
   if (w->ok)
     g_strlcpy(w->value, value_str(&e), sizeof w->value);
   else
@@ -499,7 +481,7 @@ static void
 test_fleet_single_flight(void)
 {
   Node nodes[NODES];
-  Fetcher f = { .sleep_ms = 100 };
+  BimiTestOrigin f = { .ttl_s = 300, .sleep_ms = 100 };
   Worker w[NODES * THREADS_PER_NODE];
   GThread *t[NODES * THREADS_PER_NODE];
   atomic_int go = 0;
@@ -537,7 +519,7 @@ static void
 test_lock_expiry_and_wait_bound(void)
 {
   Node a;
-  Fetcher f = { .sleep_ms = 0 };
+  BimiTestOrigin f = { .ttl_s = 300 };
   BimiCacheEntry e = { 0 };
   BimiRecordCacheStatus st;
   g_autoptr(GError) error = NULL;
@@ -548,7 +530,7 @@ test_lock_expiry_and_wait_bound(void)
   node_init(&a, NULL, 0, 3000, 5000);
   freeReplyObject(raw("SET t:rec:default._bimi.crashed.example:lock dead-node PX 300"));
   t0 = g_get_monotonic_time();
-  g_assert_true(bimi_record_cache_get(a.cache, "default", "crashed.example", slow_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(a.cache, "default", "crashed.example", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_no_error(error);
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   g_test_message("waited %" G_GINT64_FORMAT " ms for the crashed leader's lock to expire",
@@ -561,7 +543,7 @@ test_lock_expiry_and_wait_bound(void)
 
   node_init(&a, NULL, 0, 200, 5000);
   freeReplyObject(raw("SET t:rec:default._bimi.stuck.example:lock slow-node PX 60000"));
-  g_assert_true(bimi_record_cache_get(a.cache, "default", "stuck.example", slow_fetch, &f, &e, &st, &error));
+  g_assert_true(bimi_record_cache_get(a.cache, "default", "stuck.example", bimi_test_origin_fetch, &f, &e, &st, &error));
   g_assert_no_error(error);
   g_assert_cmpint(st, ==, BIMI_RECORD_CACHE_REFRESHED);
   bimi_cache_entry_clear(&e);

@@ -31,10 +31,7 @@ clock_at_real_now(void)
 static char *
 make_dir(void)
 {
-  GError *error = NULL;
-  char *dir = g_dir_make_tmp("bimi-cache-XXXXXX", &error);
-  g_assert_no_error(error);
-  return dir;
+  return bimi_test_make_tmpdir("bimi-cache-XXXXXX");
 }
 
 /* A structurally complete px x px PNG (signature, IHDR, IEND), padded to @total bytes. */

@@ -198,6 +198,30 @@ table_load_lines(KeyTable *t, const char *s, gsize len, gboolean stop_at_blank)
   return pos;
 }
 
+/* A Stalwart vector (stalwart-mail-auth/dkim/NNN.txt): its key lines, an
+ * empty line, then the message. Loads the keys into @t; returns the message. */
+static GBytes *
+stalwart_load(const char *rel, KeyTable *t)
+{
+  g_autoptr(GBytes) file = bimi_test_read_upstream(rel);
+  gsize len;
+  const char *s = g_bytes_get_data(file, &len);
+  gsize off = table_load_lines(t, s, len, TRUE);
+  return g_bytes_new_from_bytes(file, off, len - off);
+}
+
+/* The keys of the Mail::DKIM corpus (mail-dkim-perl/FAKE_DNS.dat). */
+static KeyTable *
+mail_dkim_keys(void)
+{
+  KeyTable *t = table_new();
+  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
+  gsize len;
+  const char *s = g_bytes_get_data(dns, &len);
+  table_load_lines(t, s, len, FALSE);
+  return t;
+}
+
 /* ---- Stalwart ---------------------------------------------------------- */
 
 static void
@@ -205,12 +229,8 @@ test_stalwart(void)
 {
   for (guint n = 1; n <= 6; n++) {
     g_autofree char *rel = g_strdup_printf("stalwart-mail-auth/dkim/%03u.txt", n);
-    g_autoptr(GBytes) file = bimi_test_read_upstream(rel);
     g_autoptr(KeyTable) t = table_new();
-    gsize len;
-    const char *s = g_bytes_get_data(file, &len);
-    gsize off = table_load_lines(t, s, len, TRUE);
-    g_autoptr(GBytes) msg = g_bytes_new_from_bytes(file, off, len - off);
+    g_autoptr(GBytes) msg = stalwart_load(rel, t);
     g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1667843664);
     g_assert_cmpuint(res->len, >=, 1);
     for (guint i = 0; i < res->len; i++) {
@@ -228,12 +248,8 @@ test_stalwart(void)
 static void
 test_stalwart_expired(void)
 {
-  g_autoptr(GBytes) file = bimi_test_read_upstream("stalwart-mail-auth/dkim/005.txt");
   g_autoptr(KeyTable) t = table_new();
-  gsize len;
-  const char *s = g_bytes_get_data(file, &len);
-  gsize off = table_load_lines(t, s, len, TRUE);
-  g_autoptr(GBytes) msg = g_bytes_new_from_bytes(file, off, len - off);
+  g_autoptr(GBytes) msg = stalwart_load("stalwart-mail-auth/dkim/005.txt", t);
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1667930064 + 1);
   assert_result(g_ptr_array_index(res, 0), BIMI_DKIM_RESULT_PERMERROR, "signature expired");
   g_autoptr(GPtrArray) res2 = verify_bytes(msg, t, 1667930064);
@@ -242,13 +258,25 @@ test_stalwart_expired(void)
 
 /* ---- RFC examples ------------------------------------------------------ */
 
+/* The signatures of the RFC example message @eml verified at @now with the keys of the zone file @zone
+ * (both under rfc-dkim-examples/). */
+static GPtrArray *
+verify_example(const char *zone, const char *eml, gint64 now)
+{
+  g_autoptr(KeyTable) t = table_new();
+  g_autofree char *zone_rel = g_strconcat("rfc-dkim-examples/", zone, NULL);
+  g_autofree char *eml_rel = g_strconcat("rfc-dkim-examples/", eml, NULL);
+  g_autoptr(GBytes) msg = NULL;
+
+  table_load_zone(t, zone_rel);
+  msg = bimi_test_read_upstream(eml_rel);
+  return verify_bytes(msg, t, now);
+}
+
 static void
 test_rfc8463(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  table_load_zone(t, "rfc-dkim-examples/rfc8463-keys.zone");
-  g_autoptr(GBytes) msg = bimi_test_read_upstream("rfc-dkim-examples/rfc8463-appendix-A3.eml");
-  g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1528637909);
+  g_autoptr(GPtrArray) res = verify_example("rfc8463-keys.zone", "rfc8463-appendix-A3.eml", 1528637909);
   g_assert_cmpuint(res->len, ==, 2);
   const BimiDkimSignature *ed = g_ptr_array_index(res, 0), *rsa = g_ptr_array_index(res, 1);
   assert_result(ed, BIMI_DKIM_RESULT_PASS, NULL);
@@ -308,10 +336,7 @@ test_rfc8463_dns(void)
 static void
 test_rfc6376_a2(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  table_load_zone(t, "rfc-dkim-examples/rfc6376-appendix-C.zone");
-  g_autoptr(GBytes) msg = bimi_test_read_upstream("rfc-dkim-examples/rfc6376-appendix-A2.eml");
-  g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1700000000);
+  g_autoptr(GPtrArray) res = verify_example("rfc6376-appendix-C.zone", "rfc6376-appendix-A2.eml", 1700000000);
   g_assert_cmpuint(res->len, ==, 1);
   const BimiDkimSignature *s = g_ptr_array_index(res, 0);
   assert_result(s, BIMI_DKIM_RESULT_FAIL, "body hash mismatch");
@@ -472,17 +497,9 @@ test_mailauth_message(void)
   JsonObject *root = json_node_get_object(json_parser_get_root(parser));
   g_autoptr(GList) names = json_object_get_members(root);
   for (GList *l = names; l != NULL; l = l->next) {
-    JsonObject *types = json_object_get_object_member(root, l->data);
-    if (!json_object_has_member(types, "TXT"))
-      continue;
-    JsonArray *recs = json_object_get_array_member(types, "TXT");
-    for (guint i = 0; i < json_array_get_length(recs); i++) {
-      JsonArray *strings = json_array_get_array_element(recs, i);
-      g_autoptr(GString) joined = g_string_new(NULL);
-      for (guint j = 0; j < json_array_get_length(strings); j++)
-        g_string_append(joined, json_array_get_string_element(strings, j));
-      table_add(t, l->data, joined->str, joined->len);
-    }
+    g_auto(GStrv) txt = bimi_test_json_txt_records(json_object_get_object_member(root, l->data));
+    for (guint i = 0; txt[i] != NULL; i++)
+      table_add(t, l->data, txt[i], strlen(txt[i]));
   }
   g_autoptr(GBytes) msg = bimi_test_read_upstream("mailauth-postalsys/dkim-ec-signed.eml");
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1528637909);
@@ -676,11 +693,7 @@ rank(BimiDkimResult r)
 static void
 test_mail_dkim(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
-  gsize len;
-  const char *s = g_bytes_get_data(dns, &len);
-  table_load_lines(t, s, len, FALSE);
+  g_autoptr(KeyTable) t = mail_dkim_keys();
 
   g_autoptr(GBytes) tsv = bimi_test_read_upstream("mail-dkim-perl/expected-results.tsv");
   g_autofree char *tsv_text = g_strndup(g_bytes_get_data(tsv, NULL), g_bytes_get_size(tsv));
@@ -744,11 +757,7 @@ test_mail_dkim(void)
 static void
 test_mail_dkim_multiple(void)
 {
-  g_autoptr(KeyTable) t = table_new();
-  g_autoptr(GBytes) dns = bimi_test_read_upstream("mail-dkim-perl/FAKE_DNS.dat");
-  gsize len;
-  const char *s = g_bytes_get_data(dns, &len);
-  table_load_lines(t, s, len, FALSE);
+  g_autoptr(KeyTable) t = mail_dkim_keys();
   g_autoptr(GBytes) msg = bimi_test_read_upstream("mail-dkim-perl/corpus/multiple_1.txt");
   g_autoptr(GPtrArray) res = verify_bytes(msg, t, 1700000000);
   g_assert_cmpuint(res->len, ==, 4);

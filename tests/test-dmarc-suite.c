@@ -77,16 +77,9 @@ load_zone(Stub *stub, JsonObject *zone)
       continue;
     }
     JsonObject *types = json_node_get_object(node);
-    if (json_object_has_member(types, "TXT")) {
-      JsonArray *rrs = json_object_get_array_member(types, "TXT");
-      for (guint i = 0; i < json_array_get_length(rrs); i++) {
-        JsonArray *strings = json_array_get_array_element(rrs, i);
-        g_autoptr(GString) joined = g_string_new(NULL);
-        for (guint k = 0; k < json_array_get_length(strings); k++)
-          g_string_append(joined, json_array_get_string_element(strings, k));
-        stub_add(stub, name, BIMI_DNS_TYPE_TXT, joined->str, joined->len);
-      }
-    }
+    g_auto(GStrv) txt = bimi_test_json_txt_records(types);
+    for (guint i = 0; txt[i] != NULL; i++)
+      stub_add(stub, name, BIMI_DNS_TYPE_TXT, txt[i], strlen(txt[i]));
     if (json_object_has_member(types, "A"))
       stub_add(stub, name, BIMI_DNS_TYPE_A, "a", 1);
     if (json_object_has_member(types, "AAAA"))

@@ -11,6 +11,7 @@
 #include "tests/silent-dns.h"
 #include "tests/lib/cli.h"
 #include "tests/lib/data.h"
+#include "tests/lib/net.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -38,20 +39,10 @@ fixture_resolver(const char *const *fault_names)
   return bimi_test_resolver_zone_files(zones, fault_names);
 }
 
-static BimiDnsAnswer *
-lookup(BimiDnsResolver *r, const char *name, BimiDnsType type)
-{
-  g_autoptr(GError) error = NULL;
-  BimiDnsAnswer *a = bimi_dns_lookup(r, name, type, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(a);
-  return a;
-}
-
 static void
 assert_status(BimiDnsResolver *r, const char *name, BimiDnsType type, BimiDnsStatus status)
 {
-  g_autoptr(BimiDnsAnswer) a = lookup(r, name, type);
+  g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, name, type);
   if (a->status != status)
     g_error("%s %s: %s (%s), expected %s", name, bimi_dns_type_to_string(type), bimi_dns_status_to_string(a->status),
             a->detail ? a->detail : "-", bimi_dns_status_to_string(status));
@@ -113,22 +104,6 @@ scheduled_free(Scheduled *s)
   g_free(s);
 }
 
-static int
-udp_socket(guint16 *out_port)
-{
-  struct sockaddr_in sa;
-  socklen_t len = sizeof sa;
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  g_assert_cmpint(fd, >=, 0);
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  g_assert_cmpint(bind(fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  g_assert_cmpint(getsockname(fd, (struct sockaddr *) &sa, &len), ==, 0);
-  *out_port = ntohs(sa.sin_port);
-  return fd;
-}
-
 /* RFC 1035 §4.1: header, the question echoed, answers pointing at it. */
 static GByteArray *
 fake_reply(const FakeServer *fs, const guint8 *q, gsize qlen)
@@ -182,11 +157,7 @@ fake_thread(gpointer data)
   g_autoptr(GPtrArray) queue = g_ptr_array_new_with_free_func((GDestroyNotify) scheduled_free);
 
   while (!g_atomic_int_get(&fs->stop)) {
-    struct pollfd p = { .fd = fs->fd, .events = POLLIN };
-    guint8 buf[4096];
-    struct sockaddr_storage from;
-    socklen_t fromlen = sizeof from;
-    ssize_t n;
+    BimiTestDatagram d;
     Scheduled *sc;
     gint64 now = g_get_monotonic_time();
     int wait_ms = 20;
@@ -201,23 +172,20 @@ fake_thread(gpointer data)
         i++;
       }
     }
-    if (poll(&p, 1, wait_ms) <= 0)
-      continue;
-    n = recvfrom(fs->fd, buf, sizeof buf, 0, (struct sockaddr *) &from, &fromlen);
-    if (n <= 0)
+    if (!bimi_test_udp_receive(fs->fd, wait_ms, &d))
       continue;
     g_atomic_int_inc(&fs->queries);
     sc = g_new0(Scheduled, 1);
-    sc->reply = fake_reply(fs, buf, (gsize) n);
+    sc->reply = fake_reply(fs, d.data, d.len);
     if (sc->reply == NULL) {
       g_free(sc);
       continue;
     }
     sc->due = g_get_monotonic_time();
-    if (n > 17 && memcmp(buf + 13, "late", 4) == 0)
+    if (d.len > 17 && memcmp(d.data + 13, "late", 4) == 0)
       sc->due += (gint64) fs->delay_ms * G_TIME_SPAN_MILLISECOND;
-    memcpy(&sc->to, &from, fromlen);
-    sc->tolen = fromlen;
+    memcpy(&sc->to, &d.from, d.fromlen);
+    sc->tolen = d.fromlen;
     g_ptr_array_add(queue, sc);
   }
   return NULL;
@@ -227,7 +195,7 @@ static FakeServer *
 fake_start(FakeMode mode, guint delay_ms)
 {
   FakeServer *fs = g_new0(FakeServer, 1);
-  fs->fd = udp_socket(&fs->port);
+  fs->fd = bimi_test_udp_listen(&fs->port);
   fs->mode = mode;
   fs->delay_ms = delay_ms;
   fs->thread = g_thread_new("fake-dns", fake_thread, fs);
@@ -314,7 +282,7 @@ static void
 test_offline_statuses(void)
 {
   g_autoptr(BimiDnsResolver) r = fixture_resolver(NULL);
-  g_autoptr(BimiDnsAnswer) a = lookup(r, "_dmarc.example.com", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "_dmarc.example.com", BIMI_DNS_TYPE_TXT);
 
   g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
   g_assert_cmpstr(a->qname, ==, "_dmarc.example.com");
@@ -335,8 +303,8 @@ test_offline_statuses(void)
   assert_status(r, "com", BIMI_DNS_TYPE_A, BIMI_DNS_NODATA);
   assert_status(r, "in-addr.arpa", BIMI_DNS_TYPE_PTR, BIMI_DNS_NODATA);
   {
-    g_autoptr(BimiDnsAnswer) nx = lookup(r, "nothing.example.com", BIMI_DNS_TYPE_TXT);
-    g_autoptr(BimiDnsAnswer) nodata = lookup(r, "_dmarc.example.com", BIMI_DNS_TYPE_MX);
+    g_autoptr(BimiDnsAnswer) nx = bimi_test_lookup(r, "nothing.example.com", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) nodata = bimi_test_lookup(r, "_dmarc.example.com", BIMI_DNS_TYPE_MX);
     /* offline negative answers have no SOA, hence no negative TTL */
     g_assert_cmpuint(nx->ttl, ==, 0);
     g_assert_cmpuint(nodata->ttl, ==, 0);
@@ -359,8 +327,8 @@ test_offline_builtin_zones(void)
   /* but zone data under such names is served */
   {
     g_autoptr(BimiDnsResolver) r2 = offline_resolver("mail.test. A 192.0.2.7\nlocalhost. A 192.0.2.8\n");
-    g_autoptr(BimiDnsAnswer) a = lookup(r2, "mail.test", BIMI_DNS_TYPE_A);
-    g_autoptr(BimiDnsAnswer) b = lookup(r2, "localhost", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r2, "mail.test", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) b = bimi_test_lookup(r2, "localhost", BIMI_DNS_TYPE_A);
     g_autofree char *s1 = NULL, *s2 = NULL;
     g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
     s1 = address_text(record(a, 0));
@@ -377,12 +345,12 @@ static void
 test_offline_types(void)
 {
   g_autoptr(BimiDnsResolver) r = fixture_resolver(NULL);
-  g_autoptr(BimiDnsAnswer) a = lookup(r, "Example.COM.", BIMI_DNS_TYPE_A);
-  g_autoptr(BimiDnsAnswer) aaaa = lookup(r, "example.com", BIMI_DNS_TYPE_AAAA);
-  g_autoptr(BimiDnsAnswer) mx = lookup(r, "example.com", BIMI_DNS_TYPE_MX);
-  g_autoptr(BimiDnsAnswer) ptr = lookup(r, "25.2.0.192.in-addr.arpa", BIMI_DNS_TYPE_PTR);
-  g_autoptr(BimiDnsAnswer) cname = lookup(r, "smtp.example.com", BIMI_DNS_TYPE_CNAME);
-  g_autoptr(BimiDnsAnswer) mail = lookup(r, "mail.example.com", BIMI_DNS_TYPE_A);
+  g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "Example.COM.", BIMI_DNS_TYPE_A);
+  g_autoptr(BimiDnsAnswer) aaaa = bimi_test_lookup(r, "example.com", BIMI_DNS_TYPE_AAAA);
+  g_autoptr(BimiDnsAnswer) mx = bimi_test_lookup(r, "example.com", BIMI_DNS_TYPE_MX);
+  g_autoptr(BimiDnsAnswer) ptr = bimi_test_lookup(r, "25.2.0.192.in-addr.arpa", BIMI_DNS_TYPE_PTR);
+  g_autoptr(BimiDnsAnswer) cname = bimi_test_lookup(r, "smtp.example.com", BIMI_DNS_TYPE_CNAME);
+  g_autoptr(BimiDnsAnswer) mail = bimi_test_lookup(r, "mail.example.com", BIMI_DNS_TYPE_A);
   g_autofree char *s1 = address_text(record(a, 0));
   g_autofree char *s2 = address_text(record(aaaa, 0));
   const BimiDnsRecord *m0, *m1;
@@ -415,7 +383,7 @@ test_offline_types(void)
   g_assert_cmpuint(record(mail, 0)->ttl, ==, 300);
   assert_status(r, "mail.example.com", BIMI_DNS_TYPE_AAAA, BIMI_DNS_NOERROR);
   {
-    g_autoptr(BimiDnsAnswer) p26 = lookup(r, "26.2.0.192.in-addr.arpa", BIMI_DNS_TYPE_PTR);
+    g_autoptr(BimiDnsAnswer) p26 = bimi_test_lookup(r, "26.2.0.192.in-addr.arpa", BIMI_DNS_TYPE_PTR);
     g_assert_cmpuint(p26->ttl, ==, 86400);
   }
 }
@@ -426,9 +394,9 @@ static void
 test_offline_txt(void)
 {
   g_autoptr(BimiDnsResolver) r = fixture_resolver(NULL);
-  g_autoptr(BimiDnsAnswer) dkim = lookup(r, "brisbane._domainkey.example.com", BIMI_DNS_TYPE_TXT);
-  g_autoptr(BimiDnsAnswer) esc = lookup(r, "escaped.example.com", BIMI_DNS_TYPE_TXT);
-  g_autoptr(BimiDnsAnswer) bimi = lookup(r, "default._bimi.example.com", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) dkim = bimi_test_lookup(r, "brisbane._domainkey.example.com", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) esc = bimi_test_lookup(r, "escaped.example.com", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) bimi = bimi_test_lookup(r, "default._bimi.example.com", BIMI_DNS_TYPE_TXT);
   const BimiDnsRecord *k = record(dkim, 0);
 
   assert_text(k, "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
@@ -448,9 +416,9 @@ test_offline_spf_and_binary(void)
   g_autoptr(BimiDnsResolver) r = offline_resolver("spf.example. SPF \"v=spf1 \" \"-all\"\n"
                                                   "bin.example. TXT \"\\000\\255\\\"\" \"\" \"x\"\n"
                                                   "null.example. SPF \\# 1 00\n");
-  g_autoptr(BimiDnsAnswer) spf = lookup(r, "spf.example", BIMI_DNS_TYPE_SPF);
-  g_autoptr(BimiDnsAnswer) bin = lookup(r, "bin.example", BIMI_DNS_TYPE_TXT);
-  g_autoptr(BimiDnsAnswer) null = lookup(r, "null.example", BIMI_DNS_TYPE_SPF);
+  g_autoptr(BimiDnsAnswer) spf = bimi_test_lookup(r, "spf.example", BIMI_DNS_TYPE_SPF);
+  g_autoptr(BimiDnsAnswer) bin = bimi_test_lookup(r, "bin.example", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) null = bimi_test_lookup(r, "null.example", BIMI_DNS_TYPE_SPF);
 
   g_assert_cmpint(record(spf, 0)->type, ==, BIMI_DNS_TYPE_SPF);
   assert_text(record(spf, 0), "v=spf1 -all");
@@ -488,38 +456,38 @@ test_offline_cname(void)
     g_assert_true(bimi_dns_resolver_add_zone_data(r, second, strlen(second), "second.zone", NULL, &error));
   }
   {
-    g_autoptr(BimiDnsAnswer) x = lookup(r, "a.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) x = bimi_test_lookup(r, "a.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(x->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpstr(x->canonical_name, ==, "c.example");
     assert_text(record(x, 0), "end");
     g_assert_cmpuint(x->ttl, ==, 100);
   }
   {
-    g_autoptr(BimiDnsAnswer) x = lookup(r, "a.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) x = bimi_test_lookup(r, "a.example", BIMI_DNS_TYPE_A);
     g_assert_cmpint(x->status, ==, BIMI_DNS_NODATA);
     g_assert_cmpstr(x->canonical_name, ==, "c.example");
   }
   {
-    g_autoptr(BimiDnsAnswer) x = lookup(r, "dangling.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) x = bimi_test_lookup(r, "dangling.example", BIMI_DNS_TYPE_A);
     g_assert_cmpint(x->status, ==, BIMI_DNS_NXDOMAIN);
     g_assert_cmpstr(x->canonical_name, ==, "nowhere.example");
   }
   {
-    g_autoptr(BimiDnsAnswer) x = lookup(r, "loop1.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) x = bimi_test_lookup(r, "loop1.example", BIMI_DNS_TYPE_A);
     g_assert_cmpint(x->status, ==, BIMI_DNS_TEMPERROR);
     g_assert_cmpstr(x->detail, ==, "CNAME loop at loop1.example");
     g_assert_cmpuint(x->records->len, ==, 0);
     g_assert_cmpuint(x->ttl, ==, 0);
   }
   {
-    g_autoptr(BimiDnsAnswer) x = lookup(r, "self.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) x = bimi_test_lookup(r, "self.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(x->status, ==, BIMI_DNS_TEMPERROR);
     g_assert_cmpstr(x->detail, ==, "CNAME loop at self.example");
   }
   {
     /* chain1 is BIMI_DNS_MAX_CNAME_CHAIN CNAMEs from the A record: allowed */
-    g_autoptr(BimiDnsAnswer) ok = lookup(r, "chain1.example", BIMI_DNS_TYPE_A);
-    g_autoptr(BimiDnsAnswer) bad = lookup(r, "chain0.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) ok = bimi_test_lookup(r, "chain1.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) bad = bimi_test_lookup(r, "chain0.example", BIMI_DNS_TYPE_A);
     g_autofree char *expected = g_strdup_printf("chain%u.example", BIMI_DNS_MAX_CNAME_CHAIN + 1);
     g_assert_cmpint(ok->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpstr(ok->canonical_name, ==, expected);
@@ -528,7 +496,7 @@ test_offline_cname(void)
   }
   {
     /* across zone sources */
-    g_autoptr(BimiDnsAnswer) x = lookup(r, "fixture.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) x = bimi_test_lookup(r, "fixture.example", BIMI_DNS_TYPE_A);
     g_autofree char *s = NULL;
     g_assert_cmpint(x->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpstr(x->canonical_name, ==, "example.com");
@@ -545,9 +513,9 @@ test_fault_list(void)
 {
   const char *faults[] = { "_dmarc.example.com", "GONE.example.com.", NULL };
   g_autoptr(BimiDnsResolver) r = fixture_resolver(faults);
-  g_autoptr(BimiDnsAnswer) txt = lookup(r, "_dmarc.example.com", BIMI_DNS_TYPE_TXT);
-  g_autoptr(BimiDnsAnswer) aaaa = lookup(r, "_DMARC.example.com.", BIMI_DNS_TYPE_AAAA);
-  g_autoptr(BimiDnsAnswer) gone = lookup(r, "gone.example.com", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) txt = bimi_test_lookup(r, "_dmarc.example.com", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) aaaa = bimi_test_lookup(r, "_DMARC.example.com.", BIMI_DNS_TYPE_AAAA);
+  g_autoptr(BimiDnsAnswer) gone = bimi_test_lookup(r, "gone.example.com", BIMI_DNS_TYPE_TXT);
   g_autoptr(GError) error = NULL;
 
   g_assert_cmpint(txt->status, ==, BIMI_DNS_NOERROR);
@@ -573,11 +541,9 @@ static void
 test_invalid_names(void)
 {
   g_autoptr(BimiDnsResolver) r = fixture_resolver(NULL);
-  g_autofree char *l63 = g_strnfill(63, 'a');
   g_autofree char *l64 = g_strnfill(64, 'a');
-  g_autofree char *l61 = g_strnfill(61, 'b');
-  g_autofree char *n253 = g_strdup_printf("%s.%s.%s.%s", l63, l63, l63, l61);
-  g_autofree char *n254 = g_strdup_printf("%s.%s.%s.%sb", l63, l63, l63, l61);
+  g_autofree char *n253 = bimi_test_longest_name('b');
+  g_autofree char *n254 = g_strconcat(n253, "b", NULL);
   g_autofree char *long_label = g_strdup_printf("%s.example.com", l64);
   const char *bad[] = { "", "a..b", ".a", "a\\", "a\\300", long_label, n254 };
 
@@ -595,9 +561,9 @@ test_invalid_names(void)
                                                      "user\\@Example.com.spf.example. A 192.0.2.6\n"
                                                      "x.example. CNAME dot\\.ted.example.\n"
                                                      "dot\\.ted.example. A 192.0.2.7\n");
-    g_autoptr(BimiDnsAnswer) at = lookup(r2, "USER@example.com.spf.example", BIMI_DNS_TYPE_A);
-    g_autoptr(BimiDnsAnswer) sp = lookup(r2, "sp\\ ace.example.", BIMI_DNS_TYPE_A);
-    g_autoptr(BimiDnsAnswer) dot = lookup(r2, "x.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) at = bimi_test_lookup(r2, "USER@example.com.spf.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) sp = bimi_test_lookup(r2, "sp\\ ace.example.", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) dot = bimi_test_lookup(r2, "x.example", BIMI_DNS_TYPE_A);
     assert_status(r2, "sp\\032ace.example", BIMI_DNS_TYPE_A, BIMI_DNS_NOERROR);
     g_assert_cmpint(sp->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpstr(sp->qname, ==, "sp\\032ace.example");
@@ -795,7 +761,7 @@ test_reverse_names(void)
     g_autoptr(BimiDnsResolver) r = fixture_resolver(NULL);
     g_autoptr(GInetAddress) addr = g_inet_address_new_from_string("192.0.2.26");
     g_autofree char *name = bimi_dns_reverse_name(addr);
-    g_autoptr(BimiDnsAnswer) a = lookup(r, name, BIMI_DNS_TYPE_PTR);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, name, BIMI_DNS_TYPE_PTR);
     g_assert_cmpstr(record(a, 0)->name, ==, "mail2.example.com");
   }
 }
@@ -875,10 +841,10 @@ static void
 test_deadline(void)
 {
   guint16 port = 0;
-  int fd = udp_socket(&port); /* bound, never read */
+  int fd = bimi_test_udp_listen(&port); /* bound, never read */
   g_autoptr(BimiDnsResolver) r = forwarding_resolver(port, 300);
-  g_autoptr(BimiDnsAnswer) a = lookup(r, "example.com", BIMI_DNS_TYPE_TXT);
-  g_autoptr(BimiDnsAnswer) b = lookup(r, "example.net", BIMI_DNS_TYPE_A);
+  g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "example.com", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) b = bimi_test_lookup(r, "example.net", BIMI_DNS_TYPE_A);
 
   g_assert_cmpint(a->status, ==, BIMI_DNS_TEMPERROR);
   g_assert_cmpstr(a->detail, ==, "timeout");
@@ -936,12 +902,12 @@ test_late_answers(void)
   FakeServer *fs = fake_start(FAKE_ANSWER, 200);
   g_autoptr(BimiDnsResolver) r = forwarding_resolver(fs->port, 100);
   {
-    g_autoptr(BimiDnsAnswer) a = lookup(r, "late.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "late.example", BIMI_DNS_TYPE_A);
     g_assert_cmpint(a->status, ==, BIMI_DNS_TEMPERROR);
     g_assert_cmpstr(a->detail, ==, "timeout");
   }
   {
-    g_autoptr(BimiDnsAnswer) t = lookup(r, "prompt.example", BIMI_DNS_TYPE_TXT);
+    g_autoptr(BimiDnsAnswer) t = bimi_test_lookup(r, "prompt.example", BIMI_DNS_TYPE_TXT);
     g_assert_cmpint(t->status, ==, BIMI_DNS_NOERROR);
     g_assert_cmpuint(t->ttl, ==, 60);
     assert_text(record(t, 0), "v=spf1 -all");
@@ -951,7 +917,7 @@ test_late_answers(void)
   g_assert_cmpint(g_atomic_int_get(&fs->queries), >=, 2);
   {
     /* libunbound kept resolving the cancelled query and cached the answer */
-    g_autoptr(BimiDnsAnswer) a = lookup(r, "late.example", BIMI_DNS_TYPE_A);
+    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "late.example", BIMI_DNS_TYPE_A);
     g_autofree char *s = NULL;
     g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
     s = address_text(record(a, 0));
@@ -1001,7 +967,7 @@ test_servfail(void)
 {
   FakeServer *fs = fake_start(FAKE_SERVFAIL, 0);
   g_autoptr(BimiDnsResolver) r = forwarding_resolver(fs->port, 3000);
-  g_autoptr(BimiDnsAnswer) a = lookup(r, "broken.example", BIMI_DNS_TYPE_TXT);
+  g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "broken.example", BIMI_DNS_TYPE_TXT);
 
   g_assert_cmpint(a->status, ==, BIMI_DNS_TEMPERROR);
   g_assert_cmpstr(a->detail, ==, "SERVFAIL");
@@ -1039,7 +1005,7 @@ test_bogus_dnssec(void)
   config.trust_anchor_file = anchor;
   r = bimi_dns_resolver_new(&config, &error);
   g_assert_no_error(error);
-  a = lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
+  a = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
   g_assert_cmpint(a->status, ==, BIMI_DNS_TEMPERROR);
   g_assert_true(g_str_has_prefix(a->detail, "bogus: "));
   g_assert_nonnull(strstr(a->detail, "DNSKEY"));
@@ -1047,7 +1013,7 @@ test_bogus_dnssec(void)
   g_assert_cmpuint(a->ttl, ==, 0);
 
   plain = forwarding_resolver(fs->port, 3000);
-  b = lookup(plain, "host.example", BIMI_DNS_TYPE_TXT);
+  b = bimi_test_lookup(plain, "host.example", BIMI_DNS_TYPE_TXT);
   g_assert_cmpint(b->status, ==, BIMI_DNS_NOERROR);
   g_clear_pointer(&r, bimi_dns_resolver_unref);
   g_clear_pointer(&plain, bimi_dns_resolver_unref);
@@ -1113,8 +1079,8 @@ test_offline_record_order(void)
   g_autoptr(BimiDnsResolver) r = offline_resolver(zone);
 
   for (guint round = 0; round < 20; round++) {
-    g_autoptr(BimiDnsAnswer) ptr = lookup(r, "ptr.order.example", BIMI_DNS_TYPE_PTR);
-    g_autoptr(BimiDnsAnswer) mx = lookup(r, "mx.order.example", BIMI_DNS_TYPE_MX);
+    g_autoptr(BimiDnsAnswer) ptr = bimi_test_lookup(r, "ptr.order.example", BIMI_DNS_TYPE_PTR);
+    g_autoptr(BimiDnsAnswer) mx = bimi_test_lookup(r, "mx.order.example", BIMI_DNS_TYPE_MX);
     g_assert_cmpuint(ptr->records->len, ==, G_N_ELEMENTS(ptrs));
     g_assert_cmpuint(mx->records->len, ==, G_N_ELEMENTS(mxs));
     for (guint i = 0; i < G_N_ELEMENTS(ptrs); i++) {

@@ -53,8 +53,7 @@ setup_server(void)
   g_autofree char *big = g_malloc0(BIMI_FETCH_CRL_MAX_BYTES + 1);
   g_autoptr(GString) conf = NULL;
 
-  tmp = g_dir_make_tmp("bimi-crl-XXXXXX", &error);
-  g_assert_no_error(error);
+  tmp = bimi_test_make_tmpdir("bimi-crl-XXXXXX");
   big_path = g_build_filename(tmp, "big.crl", NULL);
   big[0] = 0x30; /* looks like DER; only the size matters */
   g_assert_true(g_file_set_contents(big_path, big, BIMI_FETCH_CRL_MAX_BYTES + 1, NULL));
@@ -162,15 +161,11 @@ verify(const char *name, BimiFetcher *f, BimiVmcRevocationMode mode)
   g_autoptr(BimiVmcTrust) trust = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", &error);
   g_autofree char *path = g_strdup_printf(PKI "%s.pem", name);
   g_autoptr(GBytes) pem = read_bytes(path);
-  BimiVmcOptions o = { 0 };
+  BimiVmcOptions o = { .domain = "brand.test", .now = PKI_NOW, .revocation = mode,
+                       .fetch_crl = bimi_vmc_fetch_crl_with_fetcher, .fetch_user_data = f };
   BimiVmcResult *r;
 
   g_assert_no_error(error);
-  o.domain = "brand.test";
-  o.now = PKI_NOW;
-  o.revocation = mode;
-  o.fetch_crl = bimi_vmc_fetch_crl_with_fetcher;
-  o.fetch_user_data = f;
   r = bimi_vmc_verify(pem, trust, &o, &error);
   g_assert_no_error(error);
   g_assert_nonnull(r);

@@ -107,8 +107,7 @@ setup_origin(void)
   gsize len = 0;
   char *logo = NULL;
 
-  tmp = g_dir_make_tmp("bimi-fetch-XXXXXX", &error);
-  g_assert_no_error(error);
+  tmp = bimi_test_make_tmpdir("bimi-fetch-XXXXXX");
   root = g_build_filename(tmp, "www", NULL);
 
   g_assert_true(g_file_get_contents("fixtures/fetch/logo.svg", &logo, &len, NULL));

@@ -190,19 +190,15 @@ test_limits(void)
   assert_error(s->str, BIMI_RECEIVED_ERROR_LIMIT, "more than BIMI_RECEIVED_MAX_TOKENS (256) tokens");
   g_string_free(s, TRUE);
 
-  /* BIMI_RECEIVED_MAX_COMMENT_DEPTH. */
-  s = g_string_new("from a ");
-  for (guint k = 0; k < BIMI_RECEIVED_MAX_COMMENT_DEPTH; k++)
-    g_string_append_c(s, '(');
-  g_string_append(s, "[192.0.2.1]");
-  for (guint k = 0; k < BIMI_RECEIVED_MAX_COMMENT_DEPTH; k++)
-    g_string_append_c(s, ')');
-  g_string_append(s, " by m; d");
-  assert_hop(s->str, "a", "192.0.2.1", "m", NULL, NULL);
-  g_string_insert_c(s, 7, '(');
-  g_string_insert_c(s, s->len - 8, ')');
-  assert_error(s->str, BIMI_RECEIVED_ERROR_LIMIT, "deeper than BIMI_RECEIVED_MAX_COMMENT_DEPTH (16) at offset 23");
-  g_string_free(s, TRUE);
+  /* BIMI_RECEIVED_MAX_COMMENT_DEPTH: the address literal in comments nested to the limit, then one deeper. */
+  {
+    g_autofree char *at = bimi_test_nested("from a ", "(", BIMI_RECEIVED_MAX_COMMENT_DEPTH, "[192.0.2.1]", ")",
+                                           " by m; d");
+    g_autofree char *over = bimi_test_nested("from a ", "(", BIMI_RECEIVED_MAX_COMMENT_DEPTH + 1, "[192.0.2.1]", ")",
+                                             " by m; d");
+    assert_hop(at, "a", "192.0.2.1", "m", NULL, NULL);
+    assert_error(over, BIMI_RECEIVED_ERROR_LIMIT, "deeper than BIMI_RECEIVED_MAX_COMMENT_DEPTH (16) at offset 23");
+  }
 }
 
 /* ---- real fields ------------------------------------------------------------ */

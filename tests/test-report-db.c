@@ -18,9 +18,7 @@ typedef struct {
 static void
 fx_setup(Fixture *fx, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  fx->dir = g_dir_make_tmp("test-report-db-XXXXXX", &error);
-  g_assert_no_error(error);
+  fx->dir = bimi_test_make_tmpdir("test-report-db-XXXXXX");
   fx->path = g_build_filename(fx->dir, "reports.sqlite", NULL);
 }
 

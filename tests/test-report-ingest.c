@@ -22,6 +22,7 @@
 #include "report/ingest-payload.h"
 #include "report/ingest-xml.h"
 #include "report/mail-source.h"
+#include "tests/lib/data.h"
 
 static const char *
 upstream(void)
@@ -229,13 +230,9 @@ test_limit_field(void)
 static void
 test_limit_depth(void)
 {
-  g_autoptr(GString) s = g_string_new("<feedback><extensions>");
-  for (guint i = 0; i < BIMI_INGEST_MAX_XML_DEPTH; i++)
-    g_string_append(s, "<a>");
-  for (guint i = 0; i < BIMI_INGEST_MAX_XML_DEPTH; i++)
-    g_string_append(s, "</a>");
-  g_string_append(s, "</extensions></feedback>");
-  assert_refused(s->str, BIMI_INGEST_ERROR_LIMIT, "nested deeper than 24");
+  g_autofree char *s = bimi_test_nested("<feedback><extensions>", "<a>", BIMI_INGEST_MAX_XML_DEPTH, "", "</a>",
+                                        "</extensions></feedback>");
+  assert_refused(s, BIMI_INGEST_ERROR_LIMIT, "nested deeper than 24");
 }
 
 static void

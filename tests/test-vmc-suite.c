@@ -131,14 +131,21 @@ run_case(gconstpointer data)
   }
 }
 
+/* Verifies the real chain at upstream @rel for the record domain @domain at the time @at (ISO 8601). */
+static BimiVmcResult *
+verify_real(const char *rel, const char *domain, const char *at)
+{
+  g_autofree char *path = upstream(rel);
+  g_autoptr(GBytes) pem = read_bytes(path);
+  BimiVmcOptions opts = { .domain = domain, .now = parse_at(at) };
+  return bimi_vmc_verify(pem, trust, &opts, NULL);
+}
+
 /* The same real chains outside their validity: expired (cnn today, spec §12 pitfall 3). */
 static void
 test_cnn_expired(void)
 {
-  g_autofree char *path = upstream("vmc-fixtures/postalsys-vmc/cnn.pem");
-  g_autoptr(GBytes) pem = read_bytes(path);
-  BimiVmcOptions opts = { .domain = "cnn.com", .now = parse_at("2026-11-29T00:00:00Z") };
-  g_autoptr(BimiVmcResult) r = bimi_vmc_verify(pem, trust, &opts, NULL);
+  g_autoptr(BimiVmcResult) r = verify_real("vmc-fixtures/postalsys-vmc/cnn.pem", "cnn.com", "2026-11-29T00:00:00Z");
 
   g_assert_false(r->valid);
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_EXPIRED));
@@ -148,10 +155,8 @@ test_cnn_expired(void)
 static void
 test_paypal_before_issuance(void)
 {
-  g_autofree char *path = upstream("vmc-fixtures/postalsys-vmc/paypal_vmc.pem");
-  g_autoptr(GBytes) pem = read_bytes(path);
-  BimiVmcOptions opts = { .domain = "paypal.com", .now = parse_at("2024-01-01T00:00:00Z") };
-  g_autoptr(BimiVmcResult) r = bimi_vmc_verify(pem, trust, &opts, NULL);
+  g_autoptr(BimiVmcResult) r =
+    verify_real("vmc-fixtures/postalsys-vmc/paypal_vmc.pem", "paypal.com", "2024-01-01T00:00:00Z");
 
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_NOT_YET_VALID));
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_SCT_INVALID));
@@ -161,10 +166,8 @@ test_paypal_before_issuance(void)
 static void
 test_valimail_san(void)
 {
-  g_autofree char *path = upstream("vmc-fixtures/rspamd-bimi-helper/valimail.pem");
-  g_autoptr(GBytes) pem = read_bytes(path);
-  BimiVmcOptions opts = { .domain = "mail.valimail.com", .now = parse_at("2025-06-01T00:00:00Z") };
-  g_autoptr(BimiVmcResult) r = bimi_vmc_verify(pem, trust, &opts, NULL);
+  g_autoptr(BimiVmcResult) r =
+    verify_real("vmc-fixtures/rspamd-bimi-helper/valimail.pem", "mail.valimail.com", "2025-06-01T00:00:00Z");
 
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_SAN_MISMATCH));
   g_assert_cmpuint(g_strv_length(r->sans), ==, 3);

@@ -305,31 +305,32 @@ function pickSource(indicator, px) {
   return indicator.svg;
 }
 
+// An SVG element of @doc with the attributes @attrs (name -> value, set in that order).
+function svgElement(doc, name, attrs) {
+  const el = doc.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attrs)) el.setAttribute(key, value);
+  return el;
+}
+
+// A decorative 24x24 icon of @px CSS pixels: hidden from assistive technology, never focused.
+function iconSvg(doc, px, attrs = {}) {
+  return svgElement(doc, 'svg', {
+    ...attrs, viewBox: '0 0 24 24', width: String(px), height: String(px), 'aria-hidden': 'true', focusable: 'false',
+  });
+}
+
 function checkmarkBadge(doc, size) {
   const badge = doc.createElement('span');
   badge.className = 'bimi-checkmark';
   badge.setAttribute('role', 'img');
   badge.setAttribute('aria-label', 'Verified brand');
   badge.title = 'Verified brand';
-  const px = String(Math.max(12, Math.round(size * 0.45)));
-  const svg = doc.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('width', px);
-  svg.setAttribute('height', px);
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  const disc = doc.createElementNS(SVG_NS, 'circle');
-  disc.setAttribute('cx', '12');
-  disc.setAttribute('cy', '12');
-  disc.setAttribute('r', '11');
-  disc.setAttribute('fill', '#1a73e8');
-  const tick = doc.createElementNS(SVG_NS, 'path');
-  tick.setAttribute('d', 'M6.5 12.5l3.5 3.5 7.5-8');
-  tick.setAttribute('fill', 'none');
-  tick.setAttribute('stroke', '#fff');
-  tick.setAttribute('stroke-width', '2.5');
-  tick.setAttribute('stroke-linecap', 'round');
-  tick.setAttribute('stroke-linejoin', 'round');
+  const svg = iconSvg(doc, Math.max(12, Math.round(size * 0.45)));
+  const disc = svgElement(doc, 'circle', { cx: '12', cy: '12', r: '11', fill: '#1a73e8' });
+  const tick = svgElement(doc, 'path', {
+    d: 'M6.5 12.5l3.5 3.5 7.5-8', fill: 'none', stroke: '#fff', 'stroke-width': '2.5', 'stroke-linecap': 'round',
+    'stroke-linejoin': 'round',
+  });
   svg.append(disc, tick);
   badge.append(svg);
   return badge;
@@ -380,29 +381,15 @@ export function renderIndicator(decision, { size = 32, document: doc = globalThi
 }
 
 function cautionTriangle(doc, px) {
-  const svg = doc.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('class', 'bimi-caution-icon');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('width', String(px));
-  svg.setAttribute('height', String(px));
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  const triangle = doc.createElementNS(SVG_NS, 'path');
-  triangle.setAttribute('d', 'M12 2.8L22.2 20.5H1.8z');
-  triangle.setAttribute('fill', 'none');
-  triangle.setAttribute('stroke', CAUTION_COLOUR);
-  triangle.setAttribute('stroke-width', '2.4');
-  triangle.setAttribute('stroke-linejoin', 'round');
-  const bar = doc.createElementNS(SVG_NS, 'path');
-  bar.setAttribute('d', 'M12 9.2v5.3');
-  bar.setAttribute('stroke', CAUTION_COLOUR);
-  bar.setAttribute('stroke-width', '2.4');
-  bar.setAttribute('stroke-linecap', 'round');
-  const dot = doc.createElementNS(SVG_NS, 'circle');
-  dot.setAttribute('cx', '12');
-  dot.setAttribute('cy', '17.6');
-  dot.setAttribute('r', '1.3');
-  dot.setAttribute('fill', CAUTION_COLOUR);
+  const svg = iconSvg(doc, px, { class: 'bimi-caution-icon' });
+  const triangle = svgElement(doc, 'path', {
+    d: 'M12 2.8L22.2 20.5H1.8z', fill: 'none', stroke: CAUTION_COLOUR, 'stroke-width': '2.4',
+    'stroke-linejoin': 'round',
+  });
+  const bar = svgElement(doc, 'path', {
+    d: 'M12 9.2v5.3', stroke: CAUTION_COLOUR, 'stroke-width': '2.4', 'stroke-linecap': 'round',
+  });
+  const dot = svgElement(doc, 'circle', { cx: '12', cy: '17.6', r: '1.3', fill: CAUTION_COLOUR });
   svg.append(triangle, bar, dot);
   return svg;
 }

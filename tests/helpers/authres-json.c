@@ -18,6 +18,13 @@
 #include <json-glib/json-glib.h>
 
 static void
+add_string_member(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_string_value(b, value);
+}
+
+static void
 add_version(JsonBuilder *b, int version)
 {
   json_builder_set_member_name(b, "version");
@@ -32,19 +39,16 @@ to_json(const BimiAuthres *ar)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "authserv_id");
-  json_builder_add_string_value(b, ar->authserv_id);
+  add_string_member(b, "authserv_id", ar->authserv_id);
   add_version(b, ar->version);
   json_builder_set_member_name(b, "results");
   json_builder_begin_array(b);
   for (guint i = 0; i < ar->results->len; i++) {
     const BimiAuthresResult *r = g_ptr_array_index(ar->results, i);
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "method");
-    json_builder_add_string_value(b, r->method);
+    add_string_member(b, "method", r->method);
     add_version(b, r->method_version);
-    json_builder_set_member_name(b, "result");
-    json_builder_add_string_value(b, r->result);
+    add_string_member(b, "result", r->result);
     json_builder_set_member_name(b, "reason");
     if (r->reason == NULL)
       json_builder_add_null_value(b);
@@ -84,8 +88,7 @@ main(int argc, char **argv)
     if (ar == NULL) {
       g_autoptr(JsonBuilder) b = json_builder_new();
       json_builder_begin_object(b);
-      json_builder_set_member_name(b, "error");
-      json_builder_add_string_value(b, error->message);
+      add_string_member(b, "error", error->message);
       json_builder_end_object(b);
       g_autoptr(JsonNode) root = json_builder_get_root(b);
       g_autofree char *s = json_to_string(root, FALSE);

@@ -5,8 +5,10 @@ One Tap object counts the tests of a script. The module-level ok(), plan() and e
 (and tap.count, tap.failed) use the module's own Tap; tests/web/harness.py's Tap is this class
 with its own diagnostics format."""
 import os
+import socket
 import subprocess
 import sys
+import time
 
 
 class Tap:
@@ -100,3 +102,35 @@ def enter_repository():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     os.chdir(root)
     return root
+
+
+def need_program(path):
+    """"Bail out! @path is not built" and exit 1 unless @path is an executable file (the Python
+    counterpart of tests/lib/tap.sh's need_program)."""
+    if not os.access(path, os.X_OK):
+        print("Bail out! %s is not built" % path)
+        sys.exit(1)
+
+
+def wait_for_socket(proc, sock, log_path, name="bimi-fcgi", connect=True, tries=200, interval=0.05):
+    """Waits until the process @proc (a subprocess.Popen) listens on the Unix socket @sock: the path
+    exists and, with @connect, a connection to it is accepted. Polls @tries times, @interval seconds
+    apart. When @proc exits first or the time runs out: "Bail out! @name did not start: " with the
+    text of its log @log_path, and exit 1."""
+    for _ in range(tries):
+        if proc.poll() is not None:
+            break
+        if os.path.exists(sock):
+            if not connect:
+                return
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(sock)
+                s.close()
+                return
+            except OSError:
+                pass
+        time.sleep(interval)
+    with open(log_path) as f:
+        print("Bail out! %s did not start: %s" % (name, f.read()))
+    sys.exit(1)

@@ -59,6 +59,17 @@ bimi_test_missing_suite(gconstpointer why)
   g_test_fail();
 }
 
+BimiDnsAnswer *
+bimi_test_lookup(BimiDnsResolver *r, const char *name, BimiDnsType type)
+{
+  g_autoptr(GError) error = NULL;
+  BimiDnsAnswer *a = bimi_dns_lookup(r, name, type, &error);
+
+  g_assert_no_error(error);
+  g_assert_nonnull(a);
+  return a;
+}
+
 BimiDnsResolver *
 bimi_test_resolver_new(const BimiDnsConfig *config)
 {
@@ -118,4 +129,46 @@ bimi_test_sqlite_text(sqlite3 *db, const char *sql)
   v = g_strdup((const char *) sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
   return v;
+}
+
+GStrv
+bimi_test_json_txt_records(JsonObject *types)
+{
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new();
+
+  if (json_object_has_member(types, "TXT")) {
+    JsonArray *rrs = json_object_get_array_member(types, "TXT");
+    for (guint i = 0; i < json_array_get_length(rrs); i++) {
+      JsonArray *strings = json_array_get_array_element(rrs, i);
+      g_autoptr(GString) joined = g_string_new(NULL);
+      for (guint k = 0; k < json_array_get_length(strings); k++)
+        g_string_append(joined, json_array_get_string_element(strings, k));
+      g_strv_builder_add(out, joined->str);
+    }
+  }
+  return g_strv_builder_end(out);
+}
+
+char *
+bimi_test_nested(const char *before, const char *open, guint depth, const char *inner, const char *close,
+                 const char *after)
+{
+  GString *s = g_string_new(before);
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append(s, open);
+  g_string_append(s, inner);
+  for (guint i = 0; i < depth; i++)
+    g_string_append(s, close);
+  g_string_append(s, after);
+  return g_string_free(s, FALSE);
+}
+
+char *
+bimi_test_longest_name(char last)
+{
+  g_autofree char *l63 = g_strnfill(63, 'a');
+  g_autofree char *l61 = g_strnfill(61, last);
+
+  return g_strdup_printf("%s.%s.%s.%s", l63, l63, l63, l61);
 }

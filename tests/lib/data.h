@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include "engine/dns.h"
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 
 /** Registers one GTest per element of the static array @cases (each a struct whose `path` member is the
@@ -45,6 +46,23 @@ BimiDnsResolver *bimi_test_resolver_zone_files(const char *const *zones, const c
 /** An offline resolver answering only from @zone_text (@len bytes; NULL: no data),
  * loaded under the file name @name (error messages cite it). Asserts it builds. (transfer full) */
 BimiDnsResolver *bimi_test_resolver_zone_text(const char *zone_text, gsize len, const char *name);
+
+/** The longest DNS name in text form (RFC 1035 §2.3.4: 255 octets on the wire, 253 characters
+ * without the root's dot): three 63-octet labels of 'a' and one 61-octet label of @last. (transfer full) */
+char *bimi_test_longest_name(char last);
+
+/** Nested text for the depth limits: @before, then @open @depth times, @inner, @close
+ * @depth times, and @after (e.g. "mx " "((" "" "))" "; none"). (transfer full) */
+char *bimi_test_nested(const char *before, const char *open, guint depth, const char *inner, const char *close,
+                       const char *after);
+
+/** The TXT records of one owner name in the upstream suites' JSON zones ({"TXT": [["part", ...], ...],
+ * "A": ...}): each record's character-strings joined into one string (RFC 6376 §3.6.2.2, RFC 7208 §3.3),
+ * in order; none when @types has no TXT member. (transfer full) */
+GStrv bimi_test_json_txt_records(JsonObject *types);
+
+/** bimi_dns_lookup(@r, @name, @type), asserting that it answers (any status) without a GError. (transfer full) */
+BimiDnsAnswer *bimi_test_lookup(BimiDnsResolver *r, const char *name, BimiDnsType type);
 
 /** The first column of the first row of @sql on @db, as an integer; asserts that @sql
  * prepares and returns a row (the report database tests). */

@@ -1,8 +1,12 @@
 /* tests/lib/net.c — see net.h. */
 #include "tests/lib/net.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <gio/gio.h>
@@ -141,4 +145,48 @@ bimi_test_require_program(const char *program, const char *testpath)
     return TRUE;
   g_test_add_data_func(testpath, program, skip_missing);
   return FALSE;
+}
+
+int
+bimi_test_udp_listen(guint16 *out_port)
+{
+  struct sockaddr_in sa;
+  socklen_t len = sizeof sa;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+  g_assert_cmpint(fd, >=, 0);
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  g_assert_cmpint(bind(fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint(getsockname(fd, (struct sockaddr *) &sa, &len), ==, 0);
+  *out_port = ntohs(sa.sin_port);
+  return fd;
+}
+
+gboolean
+bimi_test_udp_receive(int fd, int wait_ms, BimiTestDatagram *d)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  ssize_t n;
+
+  if (poll(&p, 1, wait_ms) <= 0)
+    return FALSE;
+  d->fromlen = sizeof d->from;
+  n = recvfrom(fd, d->data, sizeof d->data, 0, (struct sockaddr *) &d->from, &d->fromlen);
+  if (n <= 0)
+    return FALSE;
+  d->len = (gsize) n;
+  return TRUE;
+}
+
+char *
+bimi_test_make_tmpdir(const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp(tmpl, &error);
+
+  if (dir == NULL)
+    g_error("no temporary directory %s for the test: %s", tmpl, error->message);
+  return dir;
 }

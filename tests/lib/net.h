@@ -7,6 +7,24 @@
 #define BIMI_TESTS_LIB_NET_H
 
 #include <glib.h>
+#include <sys/socket.h>
+
+/** One UDP datagram as a loopback test server received it: its bytes, and the
+ * sender's address (to answer it with sendto). */
+typedef struct {
+  guint8 data[4096];
+  gsize len;
+  struct sockaddr_storage from;
+  socklen_t fromlen;
+} BimiTestDatagram;
+
+/** A UDP socket bound to 127.0.0.1 on a port the kernel picks (returned in
+ * @out_port); asserts that it works. The caller closes it. */
+int bimi_test_udp_listen(guint16 *out_port);
+
+/** Waits up to @wait_ms milliseconds for one datagram on @fd: TRUE with it in
+ * @d, FALSE when none came (or an empty one, or an error). */
+gboolean bimi_test_udp_receive(int fd, int wait_ms, BimiTestDatagram *d);
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 guint bimi_test_free_port(void);
@@ -44,6 +62,10 @@ GPid bimi_test_nginx_start(const char *dir, const GString *conf);
 
 /** SIGTERM to the child *@pid, reaps it and sets *@pid to 0; nothing when it is 0. */
 void bimi_test_child_stop(GPid *pid);
+
+/** A new directory under the temporary directory, named after @tmpl (g_dir_make_tmp(): its
+ * XXXXXX replaced); the test fails, naming it, when it cannot be made. The test removes it (bimi_test_remove_tree()). (transfer full) */
+char *bimi_test_make_tmpdir(const char *tmpl);
 
 /** Removes @path: a file, or a directory and everything under it (symlinks are removed, not followed). */
 void bimi_test_remove_tree(const char *path);
