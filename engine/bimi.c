@@ -282,17 +282,19 @@ read_dmarc_policy(const BimiDmarcEvaluation *dmarc, const char *domain, BimiBimi
   rec = pr->record;
   if (rec == NULL)
     return;
-  out->found = TRUE;
-  out->has_p = rec->has_p;
-  out->p = rec->p;
-  out->has_sp = rec->has_sp;
-  out->sp = rec->sp;
-  out->has_np = rec->has_np;
-  out->np = rec->np;
-  out->testing = rec->testing;
-  out->has_pct = rec->has_pct;
-  /* an invalid pct value: RFC 7489 §6.3 default 100 (record parser decides) */
-  out->pct = rec->pct_rfc7489;
+  *out = (BimiBimiDmarcPolicy) {
+    .domain = out->domain,
+    .found = TRUE,
+    .has_p = rec->has_p,
+    .p = rec->p,
+    .has_sp = rec->has_sp,
+    .sp = rec->sp,
+    .has_np = rec->has_np,
+    .np = rec->np,
+    .has_pct = rec->has_pct,
+    .pct = rec->pct_rfc7489, /* an invalid pct value: RFC 7489 §6.3 default 100 (record parser decides) */
+    .testing = rec->testing,
+  };
 }
 
 static gboolean

@@ -321,19 +321,20 @@ macro_context(Check *c, const char *domain, PContext *pc, BimiSpfMacroContext *c
 {
   pc->check = c;
   pc->domain = domain;
-  memset(ctx, 0, sizeof *ctx);
-  ctx->sender = c->sender;
-  ctx->local_part = c->local_part;
-  ctx->sender_domain = c->sender_domain;
-  ctx->domain = domain;
-  ctx->ip_dotted = c->ip_dotted;
-  ctx->ip_text = c->ip_text;
-  ctx->ip_version = c->v4 ? "in-addr" : "ip6";
-  ctx->helo = c->helo;
-  ctx->receiver = c->receiver;
-  ctx->now = c->now;
-  ctx->validated_name = validated_name_for;
-  ctx->validated_name_data = pc;
+  *ctx = (BimiSpfMacroContext) {
+    .sender = c->sender,
+    .local_part = c->local_part,
+    .sender_domain = c->sender_domain,
+    .domain = domain,
+    .ip_dotted = c->ip_dotted,
+    .ip_text = c->ip_text,
+    .ip_version = c->v4 ? "in-addr" : "ip6",
+    .helo = c->helo,
+    .receiver = c->receiver,
+    .now = c->now,
+    .validated_name = validated_name_for,
+    .validated_name_data = pc,
+  };
 }
 
 /* Expands a domain-spec (§4.8, §7). FALSE = permerror; TRUE with *out_name
