@@ -68,14 +68,13 @@ domain_free(gpointer p)
   BIMI_FREE_ALL(d->verdict, d->recommendation, d);
 }
 
-void
-bimi_ingest_summary_free(BimiIngestSummary *s)
+static void
+ingest_summary_clear(BimiIngestSummary *s)
 {
-  if (s == NULL)
-    return;
   g_ptr_array_unref(s->domains);
-  g_free(s);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiIngestSummary, bimi_ingest_summary_free, ingest_summary_clear)
 
 /* ---- accumulation --------------------------------------------------------- */
 

@@ -53,17 +53,16 @@ struct BimiMailSource {
   guint64 bytes;        /* input bytes of the items returned and of the mbox sources finished */
 };
 
-void
-bimi_mail_source_item_free(BimiMailSourceItem *item)
+static void
+mail_source_item_clear(BimiMailSourceItem *item)
 {
-  if (item == NULL)
-    return;
   g_free(item->where);
   if (item->data != NULL)
     g_bytes_unref(item->data);
   g_clear_error(&item->error);
-  g_free(item);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiMailSourceItem, bimi_mail_source_item_free, mail_source_item_clear)
 
 static void
 source_free(gpointer p)
@@ -81,14 +80,14 @@ source_free(gpointer p)
   g_free(s);
 }
 
-void
-bimi_mail_source_free(BimiMailSource *mb)
+static void
+mail_source_clear(BimiMailSource *mb)
 {
-  if (mb == NULL)
-    return;
   g_ptr_array_unref(mb->stack);
-  BIMI_FREE_ALL(mb->root, mb);
+  g_free(mb->root);
 }
+
+BIMI_DEFINE_FREE_FUNC(BimiMailSource, bimi_mail_source_free, mail_source_clear)
 
 guint64
 bimi_mail_source_count(const BimiMailSource *mb)
