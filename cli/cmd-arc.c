@@ -14,8 +14,10 @@
 #include <json-glib/json-glib.h>
 
 static void
-print_text(const BimiArcChain *chain)
+print_text(gconstpointer result)
 {
+  const BimiArcChain *chain = result;
+
   printf("arc=%s", bimi_arc_result_to_string(chain->result));
   if (chain->result == BIMI_ARC_RESULT_PASS)
     printf(" header.oldest-pass=%u", chain->oldest_pass);
@@ -31,11 +33,9 @@ print_text(const BimiArcChain *chain)
 }
 
 static void
-print_json(const BimiArcChain *chain)
+build_json(gconstpointer result, BimiJsonWriter *b)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
-  bimi_arc_chain_build_json(chain, b);
-  bimi_cli_print_writer(b);
+  bimi_arc_chain_build_json(result, b);
 }
 
 int
@@ -44,6 +44,7 @@ bimi_cli_cmd_arc(int argc, char **argv)
   g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *at = NULL;
   gboolean json = FALSE;
+  gint64 now = 0;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Validate as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
@@ -54,13 +55,10 @@ bimi_cli_cmd_arc(int argc, char **argv)
     .name = "arc", .parameters = "MSG.eml - validate the ARC chain of a message",
     .description = "Exit status: 0 arc=pass; 1 fail or none; 2 usage or internal error.",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
-    .json = &json, .json_help = "Print the chain as JSON",
+    .json = &json, .json_help = "Print the chain as JSON", .at = &at, .now = &now,
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
-    return bimi_cli_usage_error("arc", error->message);
   g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
   if (msg == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "arc: %s: %s", argv[1], error->message);
@@ -71,9 +69,6 @@ bimi_cli_cmd_arc(int argc, char **argv)
   g_autoptr(BimiArcChain) chain = bimi_arc_validate(msg, &opts, &error);
   if (chain == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "arc: %s", error->message);
-  if (json)
-    print_json(chain);
-  else
-    print_text(chain);
+  bimi_cli_print_result(json, build_json, print_text, chain);
   return chain->result == BIMI_ARC_RESULT_PASS ? BIMI_EXIT_PASS : BIMI_EXIT_FAIL;
 }

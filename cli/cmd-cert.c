@@ -42,9 +42,9 @@ iso_time(gint64 t)
 }
 
 static void
-print_json(const BimiVmcResult *r)
+build_json(gconstpointer result, BimiJsonWriter *b)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
+  const BimiVmcResult *r = result;
   g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after);
 
   bimi_json_begin_object(b);
@@ -70,12 +70,12 @@ print_json(const BimiVmcResult *r)
   bimi_json_end_array(b);
   bimi_json_add_members(b, "p", "warnings", r->warnings);
   bimi_json_end_object(b);
-  bimi_cli_print_writer(b);
 }
 
 static void
-print_human(const BimiVmcResult *r)
+print_human(gconstpointer result)
 {
+  const BimiVmcResult *r = result;
   g_autofree char *nb = iso_time(r->not_before), *na = iso_time(r->not_after);
   const char *mark = bimi_vmc_mark_type_to_string(r->mark_type);
 
@@ -180,18 +180,12 @@ cert_verify(int argc, char **argv)
   const BimiCliSpec spec = {
     .name = "cert verify", .parameters = "CHAIN.pem — validate a VMC/CMC Evidence Document",
     .entries = entries, .fetch = &fetch_opts, .n_args = 1, .args_usage = "expected exactly one CHAIN.pem",
-    .json = &json, .json_help = "print JSON",
+    .json = &json, .json_help = "print JSON", .at = &at, .now = &opts.now,
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
   if (revocation != NULL && !bimi_vmc_revocation_mode_from_string(revocation, &opts.revocation))
     return bimi_cli_usage_error("cert verify", "--revocation takes require, soft or off");
-  if (at != NULL) {
-    if (!bimi_cli_parse_time(at, &opts.now, &error))
-      return bimi_cli_usage_error("cert verify", error->message);
-  } else {
-    opts.now = g_get_real_time() / G_USEC_PER_SEC;
-  }
   roots_path = trust_store ? g_strdup(trust_store) : bimi_cli_data_file("bimi-roots.pem");
   logs_path = ct_logs ? g_strdup(ct_logs) : bimi_cli_data_file("ct-logs.cnf");
   trust = bimi_vmc_trust_new_from_files(roots_path, logs_path, &error);
@@ -221,10 +215,7 @@ cert_verify(int argc, char **argv)
   r = bimi_vmc_verify(pem, trust, &opts, &error);
   if (r == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "cert verify: %s", error->message);
-  if (json)
-    print_json(r);
-  else
-    print_human(r);
+  bimi_cli_print_result(json, build_json, print_human, r);
   if (r->valid)
     return BIMI_EXIT_PASS;
   /* revocation=require and a CRL that could not be had: not a verdict on the certificate, retry later
@@ -268,6 +259,11 @@ cert_logo(int argc, char **argv)
   return BIMI_EXIT_PASS;
 }
 
+static const BimiCliCommand cert_commands[] = {
+  { "verify", cert_verify, NULL },
+  { "logo", cert_logo, NULL },
+};
+
 int
 bimi_cli_cmd_cert(int argc, char **argv)
 {
@@ -280,9 +276,8 @@ bimi_cli_cmd_cert(int argc, char **argv)
                  "       bimi cert logo CHAIN.pem -o LOGO.svg\n");
     return argc < 2 ? BIMI_EXIT_USAGE : BIMI_EXIT_PASS;
   }
-  if (strcmp(argv[1], "verify") == 0)
-    return cert_verify(argc - 1, argv + 1);
-  if (strcmp(argv[1], "logo") == 0)
-    return cert_logo(argc - 1, argv + 1);
+  const BimiCliCommand *command = bimi_cli_find_command(cert_commands, G_N_ELEMENTS(cert_commands), argv[1]);
+  if (command != NULL)
+    return command->func(argc - 1, argv + 1);
   return bimi_cli_usage_error("cert", "expected 'verify' or 'logo'");
 }

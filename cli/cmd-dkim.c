@@ -13,8 +13,10 @@
 #include <json-glib/json-glib.h>
 
 static void
-print_text(const GPtrArray *sigs)
+print_text(gconstpointer result)
 {
+  const GPtrArray *sigs = result;
+
   if (sigs->len == 0) {
     printf("dkim=none (no DKIM-Signature)\n");
     return;
@@ -36,18 +38,15 @@ print_text(const GPtrArray *sigs)
   }
 }
 
+/* {"signatures": [...]} */
 static void
-print_json(const GPtrArray *sigs)
+build_json(gconstpointer result, BimiJsonWriter *b)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
+  const GPtrArray *sigs = result;
+
   bimi_json_begin_object(b);
-  bimi_json_set_member_name(b, "signatures");
-  bimi_json_begin_array(b);
-  for (guint i = 0; i < sigs->len; i++)
-    bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
-  bimi_json_end_array(b);
+  bimi_cli_json_add_signatures(b, "signatures", sigs);
   bimi_json_end_object(b);
-  bimi_cli_print_writer(b);
 }
 
 int
@@ -57,6 +56,7 @@ bimi_cli_cmd_dkim(int argc, char **argv)
   g_autofree char *at = NULL;
   gboolean json = FALSE;
   int max_signatures = 0;
+  gint64 now = 0;
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Verify as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
@@ -67,7 +67,7 @@ bimi_cli_cmd_dkim(int argc, char **argv)
   const BimiCliSpec spec = {
     .name = "dkim", .parameters = "MSG.eml - verify the DKIM signatures of a message",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
-    .json = &json, .json_help = "Print {\"signatures\": [...]} as JSON",
+    .json = &json, .json_help = "Print {\"signatures\": [...]} as JSON", .at = &at, .now = &now,
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
@@ -75,9 +75,6 @@ bimi_cli_cmd_dkim(int argc, char **argv)
     g_autofree char *m = g_strdup_printf("--max-signatures must be 0..%u", BIMI_DKIM_MAX_SIGNATURES);
     return bimi_cli_usage_error("dkim", m);
   }
-  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
-    return bimi_cli_usage_error("dkim", error->message);
   g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
   if (msg == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "dkim: %s: %s", argv[1], error->message);
@@ -93,10 +90,7 @@ bimi_cli_cmd_dkim(int argc, char **argv)
   g_autoptr(GPtrArray) sigs = bimi_dkim_verify(msg, &opts, &error);
   if (sigs == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "dkim: %s", error->message);
-  if (json)
-    print_json(sigs);
-  else
-    print_text(sigs);
+  bimi_cli_print_result(json, build_json, print_text, sigs);
 
   gboolean any_pass = FALSE, any_temp = FALSE;
   for (guint i = 0; i < sigs->len; i++) {

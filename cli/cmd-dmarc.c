@@ -60,11 +60,7 @@ print_json(const BimiSpfResult *spf, const char *helo, const GPtrArray *sigs, co
     bimi_spf_result_build_json(spf, helo, b);
   else
     bimi_json_add_null_value(b);
-  bimi_json_set_member_name(b, "dkim");
-  bimi_json_begin_array(b);
-  for (guint i = 0; i < sigs->len; i++)
-    bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), b);
-  bimi_json_end_array(b);
+  bimi_cli_json_add_signatures(b, "dkim", sigs);
   bimi_json_set_member_name(b, "arc");
   bimi_arc_chain_build_json(arc, b);
   bimi_json_set_member_name(b, "dmarc");
@@ -116,19 +112,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
       "ARC sealer trusted to relax a DMARC fail (repeatable)", "DOMAIN" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(BimiMessage) msg = NULL;
-  g_autoptr(BimiDnsResolver) resolver = NULL;
-  g_autoptr(GInetAddress) ip = NULL;
-  g_autoptr(BimiSpfResult) spf = NULL;
-  g_autoptr(BimiSpfResult) spf_helo = NULL;
-  g_autoptr(GPtrArray) sigs = NULL;
-  g_autoptr(BimiDmarcEvaluation) ev = NULL;
-  g_autoptr(BimiArcChain) arc = NULL;
-  g_autofree char *authres = NULL;
-  BimiDkimOptions dkim_options = { 0 };
-  BimiDmarcOptions dmarc_options = { 0 };
-  BimiDmarcMessageInput input;
-  gint64 now;
+  gint64 now = 0;
 
   const BimiCliSpec spec = {
     .name = "dmarc", .parameters = "MSG.eml - SPF, DKIM and DMARC of one message",
@@ -136,12 +120,11 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
                    "2 usage or internal error; 3 temperror.\n",
     .entries = entries, .dns = &dns, .n_args = 1, .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
     .json = &json, .json_help = "Print {spf, dkim[], arc, dmarc, authentication_results} as JSON",
+    .at = &at, .now = &now,
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  now = g_get_real_time() / G_USEC_PER_SEC;
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
-    return bimi_cli_usage_error("dmarc", error->message);
+  g_autoptr(GInetAddress) ip = NULL;
   if (ip_text != NULL) {
     ip = g_inet_address_new_from_string(ip_text);
     if (ip == NULL)
@@ -149,18 +132,18 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     if ((helo == NULL || *helo == '\0') && (mail_from == NULL || *mail_from == '\0'))
       return bimi_cli_usage_error("dmarc", "--ip needs --mail-from, --helo or both");
   }
-  msg = bimi_cli_read_message(argv[1], &error);
+  g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
   if (msg == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s: %s", argv[1], error->message);
-  resolver = bimi_cli_dns_resolver(&dns, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
   if (resolver == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s", error->message);
 
   /* SPF of the MAIL FROM identity (postmaster@HELO for a null path, RFC 7208 §2.4). */
+  g_autoptr(BimiSpfResult) spf = NULL;
+  g_autoptr(BimiSpfResult) spf_helo = NULL;
   if (ip != NULL) {
-    BimiSpfOptions spf_options = { 0 };
-    spf_options.now = now;
-    spf_options.receiver = authserv_id;
+    BimiSpfOptions spf_options = { .now = now, .receiver = authserv_id };
     spf = bimi_spf_check(resolver, ip, helo, mail_from, &spf_options, &error);
     if (spf == NULL)
       return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: SPF: %s", error->message);
@@ -168,23 +151,20 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     spf_helo = bimi_spf_check_helo(resolver, ip, helo, spf, &spf_options);
   }
 
-  dkim_options.now = now;
-  dkim_options.key_fetch = bimi_dkim_key_fetch_dns;
-  dkim_options.key_fetch_data = resolver;
-  sigs = bimi_dkim_verify(msg, &dkim_options, &error);
+  BimiDkimOptions dkim_options = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
+  g_autoptr(GPtrArray) sigs = bimi_dkim_verify(msg, &dkim_options, &error);
   if (sigs == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: DKIM: %s", error->message);
 
-  {
-    BimiArcOptions arc_options = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
-    arc = bimi_arc_validate(msg, &arc_options, &error);
-    if (arc == NULL)
-      return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: ARC: %s", error->message);
-  }
+  BimiArcOptions arc_options = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
+  g_autoptr(BimiArcChain) arc = bimi_arc_validate(msg, &arc_options, &error);
+  if (arc == NULL)
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: ARC: %s", error->message);
 
+  BimiDmarcMessageInput input;
+  BimiDmarcOptions dmarc_options = { .mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989 };
   bimi_dmarc_message_input_init(&input, msg, spf, spf_helo, helo != NULL && *helo != '\0' ? helo : NULL, sigs);
-  dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
-  ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
+  g_autoptr(BimiDmarcEvaluation) ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
   bimi_dmarc_message_input_clear(&input);
   if (ev == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s", error->message);
@@ -195,7 +175,8 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
       bimi_dmarc_evaluation_apply_arc_override(ev, sealer);
   }
 
-  authres = build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, spf_helo, sigs, arc, ip_text, ev);
+  g_autofree char *authres =
+    build_authres(authserv_id ? authserv_id : g_get_host_name(), spf, spf_helo, sigs, arc, ip_text, ev);
   if (json)
     print_json(spf, helo, sigs, arc, ev, authres);
   else

@@ -36,8 +36,9 @@ escape_text(GBytes *bytes)
 }
 
 static void
-print_human(const BimiDnsAnswer *answer)
+print_human(gconstpointer result)
 {
+  const BimiDnsAnswer *answer = result;
   const char *type = bimi_dns_type_to_string(answer->type);
 
   printf("%s %s: %s", answer->qname, type, bimi_dns_status_to_string(answer->status));
@@ -86,9 +87,9 @@ add_bytes(BimiJsonWriter *b, const char *member, GBytes *bytes)
 }
 
 static void
-print_json(const BimiDnsAnswer *answer)
+build_json(gconstpointer result, BimiJsonWriter *b)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
+  const BimiDnsAnswer *answer = result;
 
   bimi_json_begin_object(b);
   bimi_json_add_members(b, "sssuss", "name", answer->qname, "type", bimi_dns_type_to_string(answer->type),
@@ -131,8 +132,6 @@ print_json(const BimiDnsAnswer *answer)
   }
   bimi_json_end_array(b);
   bimi_json_end_object(b);
-
-  bimi_cli_print_writer(b);
 }
 
 int
@@ -171,11 +170,7 @@ bimi_cli_cmd_dns(int argc, char **argv)
   answer = bimi_dns_lookup(resolver, argv[2], type, &error);
   if (answer == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "dns: %s", error->message);
-
-  if (json)
-    print_json(answer);
-  else
-    print_human(answer);
+  bimi_cli_print_result(json, build_json, print_human, answer);
 
   switch (answer->status) {
   case BIMI_DNS_NOERROR: rc = BIMI_EXIT_PASS; break;

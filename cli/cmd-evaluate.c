@@ -170,12 +170,10 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     .description = "Exit status: 0 a logo is shown; 1 none; 2 usage or internal error;\n"
                    "3 temperror.\n",
     .entries = entries, .dns = &dns, .fetch = &fetch, .pipeline = &pipeline, .n_args = 1,
-    .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE,
+    .args_usage = BIMI_CLI_USAGE_ONE_MESSAGE, .at = &at, .now = &now,
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  if (at != NULL && !bimi_cli_parse_time(at, &now, &error))
-    return bimi_cli_usage_error("evaluate", error->message);
   if (consent_text != NULL && !bimi_filter_consent_parse(consent_text, &consent, &error))
     return bimi_cli_usage_error("evaluate", error->message);
   if (dns.timeout_ms != G_MININT && dns.timeout_ms < 1)

@@ -25,9 +25,9 @@ body_sha256(const BimiFetchResult *r)
 }
 
 static void
-print_json(const BimiFetchResult *r)
+build_json(gconstpointer result, BimiJsonWriter *b)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
+  const BimiFetchResult *r = result;
   g_autofree char *sha = body_sha256(r);
 
   bimi_json_begin_object(b);
@@ -39,8 +39,6 @@ print_json(const BimiFetchResult *r)
                         "body_bytes", r->body != NULL, (gint64) (r->body != NULL ? g_bytes_get_size(r->body) : 0),
                         "inflated", r->inflated, "sha256", sha);
   bimi_json_end_object(b);
-
-  bimi_cli_print_writer(b);
 }
 
 /* Server-controlled text for a terminal: control characters escaped. */
@@ -56,8 +54,9 @@ print_field(const char *name, const char *value)
 }
 
 static void
-print_human(const BimiFetchResult *r)
+print_human(gconstpointer result)
 {
+  const BimiFetchResult *r = result;
   g_autofree char *sha = body_sha256(r);
 
   printf("status: %s", bimi_fetch_status_to_string(r->status));
@@ -109,8 +108,6 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;
-  g_autoptr(BimiFetcher) fetcher = NULL;
-  g_autoptr(BimiFetchResult) r = NULL;
   BimiFetchConfig config = { 0 };
   BimiFetchRequest req = { .kind = BIMI_FETCH_KIND_LOGO };
 
@@ -144,20 +141,17 @@ bimi_cli_cmd_fetch(int argc, char **argv)
   if (resolver == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   config.resolver = resolver;
-  fetcher = bimi_fetch_fetcher_new(&config, &error);
+  g_autoptr(BimiFetcher) fetcher = bimi_fetch_fetcher_new(&config, &error);
   if (fetcher == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
-  r = bimi_fetch_url(fetcher, argv[1], &req, &error);
+  g_autoptr(BimiFetchResult) r = bimi_fetch_url(fetcher, argv[1], &req, &error);
   if (r == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   if (output != NULL && r->body != NULL &&
       !bimi_cli_write_output(output, g_bytes_get_data(r->body, NULL), g_bytes_get_size(r->body), &error)) {
     return bimi_cli_fail(BIMI_EXIT_USAGE, "fetch: %s", error->message);
   }
-  if (json)
-    print_json(r);
-  else
-    print_human(r);
+  bimi_cli_print_result(json, build_json, print_human, r);
   if (r->status != BIMI_FETCH_STATUS_FAILED)
     return BIMI_EXIT_PASS;
   switch (r->reason) {

@@ -187,11 +187,6 @@ bimi_cli_cmd_headers(int argc, char **argv)
 {
   gboolean json = FALSE;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GError) from_error = NULL;
-  g_autoptr(GBytes) raw = NULL;
-  g_autoptr(BimiMessage) msg = NULL;
-  g_autoptr(GPtrArray) from = NULL;
-  guint n_from = 0;
 
   g_set_prgname("bimi headers"); /* usage line "bimi headers [OPTION…] MSG.eml" */
   const BimiCliSpec spec = {
@@ -206,16 +201,18 @@ bimi_cli_cmd_headers(int argc, char **argv)
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
 
-  raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
+  g_autoptr(GBytes) raw = bimi_cli_read_file(argv[1], BIMI_MAX_MESSAGE_BYTES, &error);
   if (raw == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "headers: %s", error->message);
-  msg = bimi_message_parse(raw, &error);
+  g_autoptr(BimiMessage) msg = bimi_message_parse(raw, &error);
   if (msg == NULL) {
     if (json)
       print_json_error(error);
     return bimi_cli_fail(BIMI_EXIT_USAGE, "headers: %s: %s", argv[1], error->message);
   }
-  from = bimi_message_get_from_mailboxes(msg, &n_from, &from_error);
+  g_autoptr(GError) from_error = NULL;
+  guint n_from = 0;
+  g_autoptr(GPtrArray) from = bimi_message_get_from_mailboxes(msg, &n_from, &from_error);
   if (json)
     print_json(msg, from, n_from, from_error);
   else

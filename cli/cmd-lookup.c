@@ -93,13 +93,6 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     { "rfc7489", 0, 0, G_OPTION_ARG_NONE, &rfc7489, "RFC 7489 DMARC (PSL) instead of RFC 9989", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(BimiDnsResolver) resolver = NULL;
-  g_autoptr(BimiDmarcEvaluation) ev = NULL;
-  g_autoptr(BimiBimiResult) r = NULL;
-  g_autofree char *domain = NULL;
-  BimiDmarcOptions dmarc_options = { 0 };
-  BimiDmarcMessageInput input;
-  gsize dlen;
 
   const BimiCliSpec spec = {
     .name = "lookup", .parameters = "DOMAIN - BIMI Assertion Record and DMARC gate of a domain",
@@ -110,7 +103,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  domain = g_hostname_to_ascii(argv[1]);
+  g_autofree char *domain = g_hostname_to_ascii(argv[1]);
   if (domain == NULL || *domain == '\0' || g_hostname_is_ip_address(domain))
     return bimi_cli_usage_error("lookup", "DOMAIN is not a domain name");
   {
@@ -118,7 +111,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     g_free(domain);
     domain = lower;
   }
-  dlen = strlen(domain);
+  gsize dlen = strlen(domain);
   if (dlen > 1 && domain[dlen - 1] == '.')
     domain[dlen - 1] = '\0';
   if (selector == NULL)
@@ -130,20 +123,21 @@ bimi_cli_cmd_lookup(int argc, char **argv)
     g_free(selector);
     selector = lower;
   }
-  resolver = bimi_cli_dns_resolver(&dns, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
   if (resolver == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "lookup: %s", error->message);
 
   /* A hypothetical message From: DOMAIN that DMARC passes through an aligned
    * DKIM signature d=DOMAIN: what policy would apply, at which domains. */
+  BimiDmarcMessageInput input;
+  BimiDmarcOptions dmarc_options = { .mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989 };
   bimi_dmarc_message_input_init_domain(&input, domain);
-  dmarc_options.mode = rfc7489 ? BIMI_DMARC_MODE_RFC7489 : BIMI_DMARC_MODE_RFC9989;
-  ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
+  g_autoptr(BimiDmarcEvaluation) ev = bimi_dmarc_evaluate_message(resolver, &dmarc_options, &input, &error);
   bimi_dmarc_message_input_clear(&input);
   if (ev == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "lookup: DMARC: %s", error->message);
 
-  r = bimi_bimi_result_new();
+  g_autoptr(BimiBimiResult) r = bimi_bimi_result_new();
   r->author_domain = g_strdup(domain);
   r->org_domain = g_strdup(ev->org_domain ? ev->org_domain : (ev->org_domain_psl ? ev->org_domain_psl : domain));
   g_free(r->selector);

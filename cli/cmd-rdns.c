@@ -9,18 +9,29 @@
 #include <stdio.h>
 #include <json-glib/json-glib.h>
 
-static char *
-result_json(const BimiRdnsResult *r)
+static void
+build_json(gconstpointer result, BimiJsonWriter *b)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
+  bimi_rdns_result_build_json(result, b);
+}
 
-  bimi_rdns_result_build_json(r, b);
-  root = bimi_json_writer_get_node(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  return json_generator_to_data(gen, NULL);
+static void
+print_text(gconstpointer result)
+{
+  const BimiRdnsResult *r = result;
+
+  printf("rdns=%s (ip %s, %s)\n", bimi_rdns_result_to_string(r->result), r->ip, r->reverse_name);
+  for (guint i = 0; i < r->ptr_names->len; i++)
+    printf("  ptr: %s\n", (const char *) g_ptr_array_index(r->ptr_names, i));
+  if (r->confirmed_name != NULL)
+    printf("  confirmed: %s\n", r->confirmed_name);
+  if (r->multiple_ptr)
+    printf("  note: more than one PTR name\n");
+  if (r->generic_name)
+    printf("  generic: %s\n", r->generic_reason);
+  if (r->problem != NULL)
+    printf("  problem: %s\n", r->problem);
+  printf("  action: %s\n", bimi_rdns_action_to_string(r->action));
 }
 
 int
@@ -38,9 +49,6 @@ bimi_cli_cmd_rdns(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) ip = NULL;
-  g_autoptr(BimiDnsResolver) resolver = NULL;
-  g_autoptr(BimiRdnsResult) r = NULL;
   BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;
 
   const BimiCliSpec spec = {
@@ -52,7 +60,7 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  ip = g_inet_address_new_from_string(argv[1]);
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(argv[1]);
   if (ip == NULL)
     return bimi_cli_usage_error("rdns", "not an IPv4 or IPv6 address");
   if (action_text != NULL && !bimi_rdns_action_from_string(action_text, &policy.no_ptr_action))
@@ -60,28 +68,12 @@ bimi_cli_cmd_rdns(int argc, char **argv)
   if (budget_ms < 0)
     return bimi_cli_usage_error("rdns", "--budget-ms must not be negative");
   policy.budget_ms = (guint) budget_ms;
-  resolver = bimi_cli_dns_resolver(&dns, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
   if (resolver == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
-  r = bimi_rdns_check(resolver, ip, &policy, &error);
+  g_autoptr(BimiRdnsResult) r = bimi_rdns_check(resolver, ip, &policy, &error);
   if (r == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "rdns: %s", error->message);
-  if (json) {
-    g_autofree char *text = result_json(r);
-    printf("%s\n", text);
-  } else {
-    printf("rdns=%s (ip %s, %s)\n", bimi_rdns_result_to_string(r->result), r->ip, r->reverse_name);
-    for (guint i = 0; i < r->ptr_names->len; i++)
-      printf("  ptr: %s\n", (const char *) g_ptr_array_index(r->ptr_names, i));
-    if (r->confirmed_name != NULL)
-      printf("  confirmed: %s\n", r->confirmed_name);
-    if (r->multiple_ptr)
-      printf("  note: more than one PTR name\n");
-    if (r->generic_name)
-      printf("  generic: %s\n", r->generic_reason);
-    if (r->problem != NULL)
-      printf("  problem: %s\n", r->problem);
-    printf("  action: %s\n", bimi_rdns_action_to_string(r->action));
-  }
+  bimi_cli_print_result(json, build_json, print_text, r);
   return bimi_cli_exit_status(r->result == BIMI_RDNS_RESULT_PASS, r->result == BIMI_RDNS_RESULT_TEMPERROR);
 }

@@ -69,11 +69,6 @@ bimi_cli_cmd_render(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) sizes = NULL;
-  g_autoptr(GBytes) svg = NULL;
-  g_autoptr(BimiRenderPool) pool = NULL;
-  g_autofree char *stem = NULL;
-  BimiRenderOptions options = { 0 };
   int status = BIMI_EXIT_PASS;
 
   const BimiCliSpec spec = {
@@ -95,7 +90,8 @@ bimi_cli_cmd_render(int argc, char **argv)
     return bimi_cli_usage_error("render", "give at most one of --isolated and --in-process");
   if (repeat < 1 || repeat > 100000)
     return bimi_cli_usage_error("render", "--repeat must be in 1..100000");
-  options.deadline_ms = (guint) deadline_ms;
+  BimiRenderOptions options = { .deadline_ms = (guint) deadline_ms };
+  g_autoptr(GArray) sizes = NULL;
   if (sizes_text != NULL) {
     sizes = bimi_render_parse_sizes(sizes_text, &error);
     if (sizes == NULL)
@@ -112,7 +108,7 @@ bimi_cli_cmd_render(int argc, char **argv)
       return bimi_cli_usage_error("render", msg);
     }
   }
-  svg = bimi_cli_read_file(argv[1], BIMI_RENDER_MAX_SVG_BYTES, &error);
+  g_autoptr(GBytes) svg = bimi_cli_read_file(argv[1], BIMI_RENDER_MAX_SVG_BYTES, &error);
   if (svg == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "render: %s", error->message);
   /* Only SVGs that pass the SVG Tiny PS profile reach librsvg (DESIGN.md §3, issue 8). */
@@ -127,6 +123,7 @@ bimi_cli_cmd_render(int argc, char **argv)
       return BIMI_EXIT_FAIL;
     }
   }
+  g_autofree char *stem = NULL;
   if (sizes_text != NULL) {
     g_autofree char *base = g_path_get_basename(argv[1]);
     if (g_str_has_suffix(base, ".svg"))
@@ -135,6 +132,7 @@ bimi_cli_cmd_render(int argc, char **argv)
     if (g_mkdir_with_parents(output, 0755) != 0)
       return bimi_cli_fail(BIMI_EXIT_USAGE, "render: cannot create directory %s", output);
   }
+  g_autoptr(BimiRenderPool) pool = NULL;
   if (!in_process) {
     g_autofree char *self = g_file_read_link("/proc/self/exe", &error);
     const char *wargv[] = { self, "__render-worker", NULL };

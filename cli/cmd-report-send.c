@@ -24,7 +24,27 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The configuration (FILE or defaults) and the report database it or --db names. */
+/* The configuration FILE, or the defaults without one; NULL after printing the error. */
+static BimiConfig *
+load_config(const char *cmd, const char *config_path)
+{
+  g_autoptr(GError) error = NULL;
+  BimiConfig *config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
+
+  if (config == NULL)
+    fprintf(stderr, "bimi %s: %s\n", cmd, error->message);
+  return config;
+}
+
+/* Prints each of @lines (char *) on a line of stdout. */
+static void
+print_lines(const GPtrArray *lines)
+{
+  for (guint i = 0; i < lines->len; i++)
+    printf("%s\n", (const char *) g_ptr_array_index(lines, i));
+}
+
+/* The report database the configuration or --db names. */
 static BimiReportDb *
 open_db(const char *cmd, BimiConfig *config, const char *db_path, int *status)
 {
@@ -48,7 +68,7 @@ open_db(const char *cmd, BimiConfig *config, const char *db_path, int *status)
 int
 bimi_cli_cmd_report_build(int argc, char **argv)
 {
-  BimiCliDnsOptions dns = { 0 };
+  g_auto(BimiCliDnsOptions) dns = { 0 };
   g_autofree char *config_path = NULL, *db_path = NULL, *from = NULL, *to = NULL, *org_name = NULL;
   g_autofree char *org_email = NULL, *out_dir = NULL, *format = NULL, *at = NULL;
   const GOptionEntry entries[] = {
@@ -63,59 +83,42 @@ bimi_cli_cmd_report_build(int argc, char **argv)
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "rfc9990 (default) or rfc7489", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- build DMARC aggregate reports (RFC 9990)");
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiConfig) config = NULL;
-  g_autoptr(BimiReportDb) db = NULL;
-  g_autoptr(BimiDnsResolver) resolver = NULL;
   BimiReportBuildOptions o = { 0 };
-  BimiReportBuildSummary s = { 0 };
-  BimiDnsConfig dc;
   int status = BIMI_EXIT_PASS;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  bimi_cli_add_dns_options(ctx, &dns);
-  g_option_context_set_description(ctx, "Exit status: 0 done; 3 something is left for the next run (DNS temperror);\n"
-                                         "2 usage, configuration or database error.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 1) {
-    bimi_cli_dns_options_clear(&dns);
-    return bimi_cli_usage_error("report build", error ? error->message : "unexpected arguments");
-  }
-  o.now = g_get_real_time() / G_USEC_PER_SEC;
-  if ((at != NULL && !bimi_cli_parse_time(at, &o.now, &error)) ||
-      (from != NULL && !bimi_cli_parse_time(from, &o.begin, &error)) ||
-      (to != NULL && !bimi_cli_parse_time(to, &o.end, &error))) {
-    bimi_cli_dns_options_clear(&dns);
+  const BimiCliSpec spec = {
+    .name = "report build", .parameters = "- build DMARC aggregate reports (RFC 9990)",
+    .description = "Exit status: 0 done; 3 something is left for the next run (DNS temperror);\n"
+                   "2 usage, configuration or database error.\n",
+    .entries = entries, .dns = &dns, .n_args = 0, .args_usage = "unexpected arguments", .at = &at, .now = &o.now,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
+    return BIMI_EXIT_USAGE;
+  if ((from != NULL && !bimi_cli_parse_time(from, &o.begin, &error)) ||
+      (to != NULL && !bimi_cli_parse_time(to, &o.end, &error)))
     return bimi_cli_usage_error("report build", error->message);
-  }
-  if ((from == NULL) != (to == NULL)) {
-    bimi_cli_dns_options_clear(&dns);
+  if ((from == NULL) != (to == NULL))
     return bimi_cli_usage_error("report build", "--from and --to go together");
-  }
   if (from == NULL) { /* the previous UTC day */
     o.end = o.now - o.now % 86400;
     o.begin = o.end - 86400;
   }
-  if (format != NULL && !bimi_report_format_from_string(format, &o.format)) {
-    bimi_cli_dns_options_clear(&dns);
+  if (format != NULL && !bimi_report_format_from_string(format, &o.format))
     return bimi_cli_usage_error("report build", "--format: expected rfc9990 or rfc7489");
-  }
-  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
-  if (config == NULL) {
-    bimi_cli_dns_options_clear(&dns);
-    fprintf(stderr, "bimi report build: %s\n", error->message);
+  g_autoptr(BimiConfig) config = load_config("report build", config_path);
+  if (config == NULL)
     return BIMI_EXIT_USAGE;
-  }
   bimi_cli_config_apply_dns(config, &dns);
-  bimi_cli_dns_options_clear(&dns);
   bimi_cli_replace_string(&config->report_org_name, org_name);
   bimi_cli_replace_string(&config->report_org_email, org_email);
 
-  db = open_db("report build", config, db_path, &status);
+  g_autoptr(BimiReportDb) db = open_db("report build", config, db_path, &status);
   if (db == NULL)
     return status;
+  BimiDnsConfig dc;
   bimi_config_get_dns_config(config, &dc);
-  resolver = bimi_dns_resolver_new(&dc, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_dns_resolver_new(&dc, &error);
   if (resolver == NULL) {
     fprintf(stderr, "bimi report build: [dns]: %s\n", error->message);
     return BIMI_EXIT_USAGE;
@@ -124,22 +127,17 @@ bimi_cli_cmd_report_build(int argc, char **argv)
   o.org_email = config->report_org_email;
   o.out_dir = out_dir;
   o.resolver = resolver;
-  if (!bimi_report_build(db, &o, &s, &error)) {
-    fprintf(stderr, "bimi report build: %s\n", error->message);
-    bimi_report_build_summary_clear(&s);
-    return BIMI_EXIT_USAGE;
-  }
-  for (guint i = 0; i < s.files->len; i++)
-    printf("%s\n", (const char *) g_ptr_array_index(s.files, i));
+  g_auto(BimiReportBuildSummary) s = { 0 };
+  if (!bimi_report_build(db, &o, &s, &error))
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "report build: %s", error->message);
+  print_lines(s.files);
   for (guint i = 0; i < s.notes->len; i++)
     fprintf(stderr, "bimi report build: %s\n", (const char *) g_ptr_array_index(s.notes, i));
   fprintf(stderr,
           "bimi report build: period %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ": %u built, %u already built, "
           "%u skipped, %u deferred\n",
           o.begin, o.end - 1, s.built, s.already, s.skipped, s.deferred);
-  status = s.deferred > 0 ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_PASS;
-  bimi_report_build_summary_clear(&s);
-  return status;
+  return s.deferred > 0 ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_PASS;
 }
 
 int
@@ -155,29 +153,23 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Send as if now were TIME (Date, DKIM t=)", "TIME" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("- mail the built DMARC aggregate reports");
   g_autoptr(GError) error = NULL;
-  g_autoptr(BimiConfig) config = NULL;
-  g_autoptr(BimiReportDb) db = NULL;
-  g_autoptr(BimiDkimSigner) signer = NULL;
   BimiReportSendOptions o = { 0 };
-  BimiReportSendSummary s = { 0 };
   int status = BIMI_EXIT_PASS;
 
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  g_option_context_set_description(ctx, "Exit status: 0 every pending report was sent; 3 some submission failed\n"
-                                         "(retried next run); 2 usage, configuration or database error.\n");
-  if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 1)
-    return bimi_cli_usage_error("report send", error ? error->message : "unexpected arguments");
-  o.now = g_get_real_time() / G_USEC_PER_SEC;
-  if (at != NULL && !bimi_cli_parse_time(at, &o.now, &error))
-    return bimi_cli_usage_error("report send", error->message);
-  config = config_path ? bimi_config_new_from_file(config_path, &error) : bimi_config_new_default();
-  if (config == NULL) {
-    fprintf(stderr, "bimi report send: %s\n", error->message);
+  const BimiCliSpec spec = {
+    .name = "report send", .parameters = "- mail the built DMARC aggregate reports",
+    .description = "Exit status: 0 every pending report was sent; 3 some submission failed\n"
+                   "(retried next run); 2 usage, configuration or database error.\n",
+    .entries = entries, .n_args = 0, .args_usage = "unexpected arguments", .at = &at, .now = &o.now,
+  };
+  if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  }
+  g_autoptr(BimiConfig) config = load_config("report send", config_path);
+  if (config == NULL)
+    return BIMI_EXIT_USAGE;
   bimi_cli_replace_string(&config->report_smtp_url, smtp_url);
+  g_autoptr(BimiDkimSigner) signer = NULL;
   if (config->report_dkim_key != NULL) {
     g_autofree char *pem = NULL;
     gsize len = 0;
@@ -198,7 +190,7 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     }
     g_strchomp(password);
   }
-  db = open_db("report send", config, db_path, &status);
+  g_autoptr(BimiReportDb) db = open_db("report send", config, db_path, &status);
   if (db == NULL)
     return status;
   o.smtp_url = config->report_smtp_url;
@@ -208,16 +200,11 @@ bimi_cli_cmd_report_send(int argc, char **argv)
   o.org_email = config->report_org_email;
   o.signer = signer;
   o.dry_run = dry_run;
-  if (!bimi_report_send(db, &o, &s, &error)) {
-    fprintf(stderr, "bimi report send: %s\n", error->message);
-    bimi_report_send_summary_clear(&s);
-    return BIMI_EXIT_USAGE;
-  }
-  for (guint i = 0; i < s.lines->len; i++)
-    printf("%s\n", (const char *) g_ptr_array_index(s.lines, i));
+  g_auto(BimiReportSendSummary) s = { 0 };
+  if (!bimi_report_send(db, &o, &s, &error))
+    return bimi_cli_fail(BIMI_EXIT_USAGE, "report send: %s", error->message);
+  print_lines(s.lines);
   fprintf(stderr, "bimi report send: %u sent, %u failed, %u would be sent, %u left for the next run\n", s.sent,
           s.failed, s.would_send, s.deferred);
-  status = s.failed > 0 || s.deferred > 0 ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_PASS;
-  bimi_report_send_summary_clear(&s);
-  return status;
+  return s.failed > 0 || s.deferred > 0 ? BIMI_EXIT_TEMPERROR : BIMI_EXIT_PASS;
 }

@@ -10,18 +10,21 @@
 #include <stdio.h>
 #include <json-glib/json-glib.h>
 
-static char *
-result_json(const BimiSpfResult *r, const char *helo)
+static void
+print_text(const BimiSpfResult *r)
 {
-  g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
-
-  bimi_spf_result_build_json(r, helo, b);
-  root = bimi_json_writer_get_node(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  return json_generator_to_data(gen, NULL);
+  printf("spf=%s (%s %s, domain %s, ip %s)\n", bimi_spf_result_to_string(r->result),
+         bimi_spf_identity_to_string(r->identity), r->sender, r->domain, r->ip);
+  if (r->record != NULL)
+    printf("  record: %s\n", r->record);
+  if (r->mechanism != NULL)
+    printf("  mechanism: %s (in %s)\n", r->mechanism, r->mechanism_domain);
+  if (r->explanation != NULL)
+    printf("  explanation: %s\n", r->explanation);
+  if (r->problem != NULL)
+    printf("  problem: %s\n", r->problem);
+  printf("  lookups: %u DNS-querying terms, %u void, %u DNS queries\n", r->dns_lookups, r->void_lookups,
+         r->dns_queries);
 }
 
 int
@@ -46,10 +49,6 @@ bimi_cli_cmd_spf(int argc, char **argv)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GInetAddress) ip = NULL;
-  g_autoptr(BimiDnsResolver) resolver = NULL;
-  g_autoptr(BimiSpfResult) r = NULL;
-  BimiSpfOptions options = { 0 };
 
   const BimiCliSpec spec = {
     .name = "spf", .parameters = "- RFC 7208 SPF check_host()",
@@ -62,39 +61,30 @@ bimi_cli_cmd_spf(int argc, char **argv)
     return BIMI_EXIT_USAGE;
   if (ip_text == NULL)
     return bimi_cli_usage_error("spf", "--ip is required");
-  ip = g_inet_address_new_from_string(ip_text);
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(ip_text);
   if (ip == NULL)
     return bimi_cli_usage_error("spf", "--ip: not an IPv4 or IPv6 address");
   if ((helo == NULL || helo[0] == '\0') && (mail_from == NULL || mail_from[0] == '\0'))
     return bimi_cli_usage_error("spf", "give --mail-from, --helo or both");
   if (budget_ms < 0)
     return bimi_cli_usage_error("spf", "--budget-ms must not be negative");
-  resolver = bimi_cli_dns_resolver(&dns, &error);
+  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
   if (resolver == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "spf: %s", error->message);
-  options.receiver = receiver;
-  options.time_limit_ms = (guint) budget_ms;
-  if (options.now == 0)
-    options.now = g_get_real_time() / G_USEC_PER_SEC; /* %{t}: the CLI knows the clock */
-  r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
+  BimiSpfOptions options = {
+    .receiver = receiver,
+    .time_limit_ms = (guint) budget_ms,
+    .now = g_get_real_time() / G_USEC_PER_SEC, /* %{t}: the CLI knows the clock */
+  };
+  g_autoptr(BimiSpfResult) r = bimi_spf_check(resolver, ip, helo, mail_from, &options, &error);
   if (r == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "spf: %s", error->message);
   if (json) {
-    g_autofree char *text = result_json(r, helo);
-    printf("%s\n", text);
+    g_autoptr(BimiJsonWriter) b = bimi_json_writer_new();
+    bimi_spf_result_build_json(r, helo, b); /* the result with the HELO name given */
+    bimi_cli_print_writer(b);
   } else {
-    printf("spf=%s (%s %s, domain %s, ip %s)\n", bimi_spf_result_to_string(r->result),
-           bimi_spf_identity_to_string(r->identity), r->sender, r->domain, r->ip);
-    if (r->record != NULL)
-      printf("  record: %s\n", r->record);
-    if (r->mechanism != NULL)
-      printf("  mechanism: %s (in %s)\n", r->mechanism, r->mechanism_domain);
-    if (r->explanation != NULL)
-      printf("  explanation: %s\n", r->explanation);
-    if (r->problem != NULL)
-      printf("  problem: %s\n", r->problem);
-    printf("  lookups: %u DNS-querying terms, %u void, %u DNS queries\n", r->dns_lookups,
-           r->void_lookups, r->dns_queries);
+    print_text(r);
   }
   return bimi_cli_exit_status(r->result == BIMI_SPF_RESULT_PASS, r->result == BIMI_SPF_RESULT_TEMPERROR);
 }

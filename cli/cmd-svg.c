@@ -89,8 +89,6 @@ bimi_cli_cmd_svg(int argc, char **argv)
 {
   gboolean json = FALSE;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(BimiSvgResult) result = NULL;
 
   const BimiCliSpec spec = {
     .name = "svg", .parameters = "check LOGO.svg",
@@ -108,10 +106,10 @@ bimi_cli_cmd_svg(int argc, char **argv)
   if (argc != 3)
     return bimi_cli_usage_error("svg", "expected exactly one SVG file (or - for stdin)");
 
-  bytes = bimi_cli_read_file(argv[2], SVG_CLI_MAX_FILE_BYTES, &error);
+  g_autoptr(GBytes) bytes = bimi_cli_read_file(argv[2], SVG_CLI_MAX_FILE_BYTES, &error);
   if (bytes == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "svg: %s", error->message);
-  result = bimi_svg_validate(bytes, &error);
+  g_autoptr(BimiSvgResult) result = bimi_svg_validate(bytes, &error);
   if (result == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "svg: %s: could not evaluate: %s", argv[2], error->message);
   if (json)

@@ -24,6 +24,23 @@ enum {
 /** A subcommand: argv[0] is the subcommand name. Returns an exit code. */
 typedef int (*BimiCliCommandFunc)(int argc, char **argv);
 
+/** One entry of a table of subcommands (`bimi COMMAND`, `bimi report SUBCOMMAND`, `bimi cert SUBCOMMAND`). */
+typedef struct {
+  const char *name;        /**< what argv[1] says */
+  BimiCliCommandFunc func; /**< runs it, with argv[0] the name */
+  const char *summary;     /**< (nullable) one line for `bimi --help`; NULL in the tables of subcommands */
+} BimiCliCommand;
+
+/**
+ * bimi_cli_find_command:
+ * @commands: (array length=n_commands): the table
+ * @n_commands: its entries
+ * @name: (nullable): the subcommand asked for
+ *
+ * Returns: (transfer none) (nullable): the entry of @commands named @name, or NULL (none, or @name NULL).
+ */
+const BimiCliCommand *bimi_cli_find_command(const BimiCliCommand *commands, gsize n_commands, const char *name);
+
 int bimi_cli_cmd_dns(int argc, char **argv);
 int bimi_cli_cmd_fetch(int argc, char **argv);
 int bimi_cli_cmd_headers(int argc, char **argv);
@@ -162,6 +179,10 @@ typedef struct {
   BimiCliPipelineOptions *pipeline; /**< (nullable) also take the pipeline options into this */
   int n_args;                  /**< arguments after the options (argc - 1 after parsing); -1: the caller checks */
   const char *args_usage;      /**< the usage error when there are not @n_args of them */
+  char **at;                   /**< (nullable) the --at TIME option of @entries (RFC 3339 or @EPOCH) */
+  gint64 *now;                 /**< (nullable) with @at: set to the Unix time in seconds that --at names, or to
+                                *   the current time when it is not given; a TIME that does not parse is a
+                                *   usage error */
 } BimiCliSpec;
 
 /**
@@ -170,8 +191,9 @@ typedef struct {
  * @argc: (inout): argument count; the options are removed
  * @argv: (inout): arguments, argv[0] the subcommand
  *
- * Parses the options of @spec (GOption; --help prints the usage and exits 0)
- * and checks the number of arguments left.
+ * Parses the options of @spec (GOption; --help prints the usage and exits 0),
+ * checks the number of arguments left and, with @spec->now, reads --at
+ * (bimi_cli_parse_time()).
  *
  * Returns: TRUE, or FALSE after printing the usage error (bimi_cli_usage_error()):
  *   the caller returns BIMI_EXIT_USAGE.
@@ -239,6 +261,34 @@ void bimi_cli_print_json(JsonNode *root);
  * bimi_cli_print_json() of the writer's value.
  */
 void bimi_cli_print_writer(BimiJsonWriter *writer);
+
+/** Writes @result (transfer none) into @writer as one JSON value. */
+typedef void (*BimiCliBuildJsonFunc)(gconstpointer result, BimiJsonWriter *writer);
+/** Prints @result (transfer none) as text on stdout. */
+typedef void (*BimiCliPrintTextFunc)(gconstpointer result);
+
+/**
+ * bimi_cli_json_add_signatures:
+ * @writer: a BimiJsonWriter inside an object
+ * @member: the member name ("signatures", "dkim")
+ * @sigs: (element-type BimiDkimSignature) (transfer none): verified DKIM signatures
+ *
+ * Writes @member: [one bimi_dkim_signature_build_json() object per signature, in order].
+ */
+void bimi_cli_json_add_signatures(BimiJsonWriter *writer, const char *member, const GPtrArray *sigs);
+
+/**
+ * bimi_cli_print_result:
+ * @json: TRUE for --json
+ * @build_json: writes @result as the one JSON value the command prints
+ * @print_text: prints @result as text
+ * @result: (transfer none): the subcommand's result
+ *
+ * The output switch of a subcommand: with @json, @build_json's value as
+ * pretty JSON and a newline (bimi_cli_print_writer()), else @print_text.
+ */
+void bimi_cli_print_result(gboolean json, BimiCliBuildJsonFunc build_json, BimiCliPrintTextFunc print_text,
+                           gconstpointer result);
 
 /**
  * bimi_cli_write_output:

@@ -1,11 +1,14 @@
 /* cli/common.c — option groups and helpers shared by the `bimi` subcommands. */
 #include "cli/commands.h"
+#include "engine/base/base-mem.h"
+#include "engine/dkim.h"
 #include "engine/limits.h"
 #include "engine/message.h"
 #include "engine/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <errno.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -121,6 +124,16 @@ bimi_cli_fetch_options_clear(BimiCliFetchOptions *opts)
   g_clear_pointer(&opts->connect_to, g_strfreev);
 }
 
+const BimiCliCommand *
+bimi_cli_find_command(const BimiCliCommand *commands, gsize n_commands, const char *name)
+{
+  for (gsize i = 0; name != NULL && i < n_commands; i++) {
+    if (strcmp(name, commands[i].name) == 0)
+      return &commands[i];
+  }
+  return NULL;
+}
+
 int
 bimi_cli_usage_error(const char *subcommand, const char *message)
 {
@@ -159,6 +172,13 @@ bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
   if (spec->n_args >= 0 && *argc - 1 != spec->n_args) {
     bimi_cli_usage_error(spec->name, spec->args_usage);
     return FALSE;
+  }
+  if (spec->now != NULL) {
+    *spec->now = g_get_real_time() / G_USEC_PER_SEC; /* the CLI owns the clock (STYLE §7) */
+    if (*spec->at != NULL && !bimi_cli_parse_time(*spec->at, spec->now, &error)) {
+      bimi_cli_usage_error(spec->name, error->message);
+      return FALSE;
+    }
   }
   return TRUE;
 }
@@ -268,6 +288,29 @@ bimi_cli_print_writer(BimiJsonWriter *writer)
   g_autoptr(JsonNode) root = bimi_json_writer_get_node(writer);
 
   bimi_cli_print_json(root);
+}
+
+void
+bimi_cli_json_add_signatures(BimiJsonWriter *writer, const char *member, const GPtrArray *sigs)
+{
+  bimi_json_set_member_name(writer, member);
+  bimi_json_begin_array(writer);
+  for (guint i = 0; i < sigs->len; i++)
+    bimi_dkim_signature_build_json(g_ptr_array_index(sigs, i), writer);
+  bimi_json_end_array(writer);
+}
+
+void
+bimi_cli_print_result(gboolean json, BimiCliBuildJsonFunc build_json, BimiCliPrintTextFunc print_text,
+                      gconstpointer result)
+{
+  if (json) {
+    g_autoptr(BimiJsonWriter) writer = bimi_json_writer_new();
+    build_json(result, writer);
+    bimi_cli_print_writer(writer);
+  } else {
+    print_text(result);
+  }
 }
 
 gboolean
@@ -453,10 +496,6 @@ bimi_cli_pipeline_options_clear(BimiCliPipelineOptions *opts)
 {
   if (opts->tmp_dir != NULL)
     remove_tree(opts->tmp_dir);
-  g_clear_pointer(&opts->tmp_dir, g_free);
-  g_clear_pointer(&opts->config_path, g_free);
-  g_clear_pointer(&opts->trust_store, g_free);
-  g_clear_pointer(&opts->ct_logs, g_free);
-  g_clear_pointer(&opts->cache_dir, g_free);
-  g_clear_pointer(&opts->report_db, g_free);
+  BIMI_FREE_ALL(opts->tmp_dir, opts->config_path, opts->trust_store, opts->ct_logs, opts->cache_dir, opts->report_db);
+  *opts = (BimiCliPipelineOptions) { 0 };
 }

@@ -5,12 +5,6 @@
 #include <string.h>
 #include <locale.h>
 
-typedef struct {
-  const char *name;
-  BimiCliCommandFunc func;
-  const char *summary;
-} BimiCliCommand;
-
 static const BimiCliCommand commands[] = {
   { "dns", bimi_cli_cmd_dns, "ask the engine's DNS layer one question (TYPE NAME)" },
   { "headers", bimi_cli_cmd_headers, "show the header index and the parsed From of a message" },
@@ -60,10 +54,9 @@ main(int argc, char **argv)
   /* Hidden: the render worker a render pool spawns (renderer/worker.h); not in the help. */
   if (strcmp(argv[1], "__render-worker") == 0)
     return bimi_cli_cmd_render_worker(argc - 1, argv + 1);
-  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-    if (strcmp(argv[1], commands[i].name) == 0)
-      return commands[i].func(argc - 1, argv + 1);
-  }
+  const BimiCliCommand *command = bimi_cli_find_command(commands, G_N_ELEMENTS(commands), argv[1]);
+  if (command != NULL)
+    return command->func(argc - 1, argv + 1);
   fprintf(stderr, "bimi: unknown command '%s'\n\n", argv[1]);
   print_help(stderr);
   return BIMI_EXIT_USAGE;

@@ -32,22 +32,28 @@
 
 #define NS_RFC9990 "urn:ietf:params:xml:ns:dmarc-2.0"
 
+/* The name of each BimiReportFormat (--format, the format column of report and report_note). */
+static const char *const format_names[] = {
+  [BIMI_REPORT_FORMAT_RFC9990] = "rfc9990",
+  [BIMI_REPORT_FORMAT_RFC7489] = "rfc7489",
+};
+
 const char *
 bimi_report_format_to_string(BimiReportFormat format)
 {
-  return format == BIMI_REPORT_FORMAT_RFC7489 ? "rfc7489" : "rfc9990";
+  return (guint) format < G_N_ELEMENTS(format_names) ? format_names[format] : format_names[BIMI_REPORT_FORMAT_RFC9990];
 }
 
 gboolean
 bimi_report_format_from_string(const char *text, BimiReportFormat *out)
 {
-  if (text != NULL && g_ascii_strcasecmp(text, "rfc9990") == 0)
-    *out = BIMI_REPORT_FORMAT_RFC9990;
-  else if (text != NULL && g_ascii_strcasecmp(text, "rfc7489") == 0)
-    *out = BIMI_REPORT_FORMAT_RFC7489;
-  else
-    return FALSE;
-  return TRUE;
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS(format_names); i++) {
+    if (g_ascii_strcasecmp(text, format_names[i]) == 0) {
+      *out = (BimiReportFormat) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 void
@@ -102,24 +108,32 @@ column_dup(sqlite3_stmt *st, int i)
   return t != NULL ? g_strdup((const char *) t) : NULL;
 }
 
+/* The statement @sql of one evaluation: ?1 its @id. (transfer full) or NULL + @error. */
+static sqlite3_stmt *
+prepare_evaluation(BimiReportDb *db, const char *sql, const char *what, gint64 id, GError **error)
+{
+  sqlite3_stmt *st = bimi_report_db_prepare(db, sql, what, error);
+
+  if (st != NULL)
+    sqlite3_bind_int64(st, 1, id);
+  return st;
+}
+
 /* The evaluation @id with its children, as a record. */
 static BimiReportRecord *
 load_record(BimiReportDb *db, gint64 id, GError **error)
 {
-  sqlite3 *h = bimi_report_db_handle(db);
   sqlite3_stmt *st = NULL;
   g_autoptr(BimiReportRecord) r = bimi_report_record_new();
   int rc, i = 0;
 
-  if (sqlite3_prepare_v2(h,
-                         "SELECT source_ip, header_from, envelope_from, envelope_to, policy_domain, discovery_method,"
-                         " p, sp, np, adkim, aspf, testing, fo, rua, dmarc_result, disposition, dkim_aligned,"
-                         " spf_aligned, spf_domain, spf_scope, spf_result, time FROM evaluation WHERE id = ?1",
-                         -1, &st, NULL) != SQLITE_OK) {
-    bimi_report_db_set_error(db, error, "read evaluation");
+  st = prepare_evaluation(db,
+                          "SELECT source_ip, header_from, envelope_from, envelope_to, policy_domain, discovery_method,"
+                          " p, sp, np, adkim, aspf, testing, fo, rua, dmarc_result, disposition, dkim_aligned,"
+                          " spf_aligned, spf_domain, spf_scope, spf_result, time FROM evaluation WHERE id = ?1",
+                          "read evaluation", id, error);
+  if (st == NULL)
     return NULL;
-  }
-  sqlite3_bind_int64(st, 1, id);
   rc = sqlite3_step(st);
   if (rc != SQLITE_ROW) {
     sqlite3_finalize(st);
@@ -150,14 +164,12 @@ load_record(BimiReportDb *db, gint64 id, GError **error)
   r->time = sqlite3_column_int64(st, i++);
   sqlite3_finalize(st);
 
-  if (sqlite3_prepare_v2(h,
-                         "SELECT domain, selector, result, human_result FROM evaluation_dkim"
-                         " WHERE evaluation_id = ?1 ORDER BY position",
-                         -1, &st, NULL) != SQLITE_OK) {
-    bimi_report_db_set_error(db, error, "read evaluation_dkim");
+  st = prepare_evaluation(db,
+                          "SELECT domain, selector, result, human_result FROM evaluation_dkim"
+                          " WHERE evaluation_id = ?1 ORDER BY position",
+                          "read evaluation_dkim", id, error);
+  if (st == NULL)
     return NULL;
-  }
-  sqlite3_bind_int64(st, 1, id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     BimiReportDkimAuth *a = g_new0(BimiReportDkimAuth, 1);
     a->domain = column_dup(st, 0);
@@ -166,26 +178,17 @@ load_record(BimiReportDb *db, gint64 id, GError **error)
     a->human_result = column_dup(st, 3);
     g_ptr_array_add(r->dkim, a);
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
-    bimi_report_db_set_error(db, error, "read evaluation_dkim");
+  if (!bimi_report_db_finish(db, st, rc, "read evaluation_dkim", error))
     return NULL;
-  }
-  if (sqlite3_prepare_v2(h,
-                         "SELECT type, comment FROM evaluation_reason WHERE evaluation_id = ?1 ORDER BY position",
-                         -1, &st, NULL) != SQLITE_OK) {
-    bimi_report_db_set_error(db, error, "read evaluation_reason");
+  st = prepare_evaluation(db, "SELECT type, comment FROM evaluation_reason WHERE evaluation_id = ?1 ORDER BY position",
+                          "read evaluation_reason", id, error);
+  if (st == NULL)
     return NULL;
-  }
-  sqlite3_bind_int64(st, 1, id);
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     bimi_report_record_add_reason(r, (const char *) sqlite3_column_text(st, 0),
                                   (const char *) sqlite3_column_text(st, 1));
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
-    bimi_report_db_set_error(db, error, "read evaluation_reason");
+  if (!bimi_report_db_finish(db, st, rc, "read evaluation_reason", error))
     return NULL;
-  }
   return g_steal_pointer(&r);
 }
 
@@ -527,9 +530,9 @@ load_instance(BimiReportDb *db, char out[33], GError **error)
   const unsigned char *id;
   int rc;
 
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db), "SELECT id FROM report_instance LIMIT 1", -1, &st, NULL) !=
-      SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "read report_instance");
+  st = bimi_report_db_prepare(db, "SELECT id FROM report_instance LIMIT 1", "read report_instance", error);
+  if (st == NULL)
+    return FALSE;
   rc = sqlite3_step(st);
   id = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
   if (id == NULL || strlen((const char *) id) != 32) {
@@ -543,19 +546,33 @@ load_instance(BimiReportDb *db, char out[33], GError **error)
   return TRUE;
 }
 
+/* The statement @sql for one policy domain and reporting period: ?1 @domain, ?2 begin, ?3 end
+ * and, with @format, ?4 the report format. (transfer full) or NULL + @error. */
+static sqlite3_stmt *
+prepare_period(BimiReportDb *db, const char *sql, const char *what, const char *domain,
+               const BimiReportBuildOptions *o, gboolean format, GError **error)
+{
+  sqlite3_stmt *st = bimi_report_db_prepare(db, sql, what, error);
+
+  if (st == NULL)
+    return NULL;
+  sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, o->begin);
+  sqlite3_bind_int64(st, 3, o->end);
+  if (format)
+    sqlite3_bind_text(st, 4, bimi_report_format_to_string(o->format), -1, SQLITE_STATIC);
+  return st;
+}
+
 static gboolean
 exists(BimiReportDb *db, const char *sql, const char *domain, const BimiReportBuildOptions *o, gboolean *found,
        GError **error)
 {
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = prepare_period(db, sql, "read report", domain, o, TRUE, error);
   int rc;
 
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "read report");
-  sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, o->begin);
-  sqlite3_bind_int64(st, 3, o->end);
-  sqlite3_bind_text(st, 4, bimi_report_format_to_string(o->format), -1, SQLITE_STATIC);
+  if (st == NULL)
+    return FALSE;
   rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -567,43 +584,32 @@ exists(BimiReportDb *db, const char *sql, const char *domain, const BimiReportBu
 static gboolean
 save_note(BimiReportDb *db, const BimiReportBuildOptions *o, const char *domain, const char *text, GError **error)
 {
-  sqlite3_stmt *st = NULL;
-  int rc;
+  sqlite3_stmt *st =
+    prepare_period(db,
+                   "INSERT INTO report_note (policy_domain, begin_time, end_time, format, final, note, at)"
+                   " VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6) ON CONFLICT DO UPDATE SET note = excluded.note,"
+                   " at = excluded.at",
+                   "write report_note", domain, o, TRUE, error);
 
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db),
-                         "INSERT INTO report_note (policy_domain, begin_time, end_time, format, final, note, at)"
-                         " VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6) ON CONFLICT DO UPDATE SET note = excluded.note,"
-                         " at = excluded.at",
-                         -1, &st, NULL) != SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "write report_note");
-  sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, o->begin);
-  sqlite3_bind_int64(st, 3, o->end);
-  sqlite3_bind_text(st, 4, bimi_report_format_to_string(o->format), -1, SQLITE_STATIC);
+  if (st == NULL)
+    return FALSE;
   sqlite3_bind_text(st, 5, text, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 6, o->now);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return bimi_report_db_set_error(db, error, "write report_note");
-  return TRUE;
+  return bimi_report_db_finish(db, st, sqlite3_step(st), "write report_note", error);
 }
 
 static gboolean
 load_groups(BimiReportDb *db, const BimiReportBuildOptions *o, const char *domain, GPtrArray *groups, GError **error)
 {
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = prepare_period(db,
+                                    "SELECT row_key, count(*), min(id) FROM evaluation"
+                                    " WHERE policy_domain = ?1 AND time >= ?2 AND time < ?3"
+                                    " GROUP BY row_key ORDER BY min(id)",
+                                    "group evaluations", domain, o, FALSE, error);
   int rc;
 
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db),
-                         "SELECT row_key, count(*), min(id) FROM evaluation"
-                         " WHERE policy_domain = ?1 AND time >= ?2 AND time < ?3"
-                         " GROUP BY row_key ORDER BY min(id)",
-                         -1, &st, NULL) != SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "group evaluations");
-  sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 2, o->begin);
-  sqlite3_bind_int64(st, 3, o->end);
+  if (st == NULL)
+    return FALSE;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     Group *g = g_new0(Group, 1);
     g->row_key = column_dup(st, 0);
@@ -611,10 +617,7 @@ load_groups(BimiReportDb *db, const BimiReportBuildOptions *o, const char *domai
     g->rep_id = sqlite3_column_int64(st, 2);
     g_ptr_array_add(groups, g);
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return bimi_report_db_set_error(db, error, "group evaluations");
-  return TRUE;
+  return bimi_report_db_finish(db, st, rc, "group evaluations", error);
 }
 
 static gboolean
@@ -697,6 +700,31 @@ fail:
   return FALSE;
 }
 
+/* The policy domains recorded in the period, sorted, into @domains (char *), and the id of the latest
+ * evaluation of each into @latest (gint64): the policy record that says whether a report is asked for. */
+static gboolean
+load_policy_domains(BimiReportDb *db, const BimiReportBuildOptions *o, GPtrArray *domains, GArray *latest,
+                    GError **error)
+{
+  sqlite3_stmt *st = bimi_report_db_prepare(db,
+                                            "SELECT policy_domain, max(id) FROM evaluation"
+                                            " WHERE time >= ?1 AND time < ?2"
+                                            " GROUP BY policy_domain ORDER BY policy_domain",
+                                            "list policy domains", error);
+  int rc;
+
+  if (st == NULL)
+    return FALSE;
+  sqlite3_bind_int64(st, 1, o->begin);
+  sqlite3_bind_int64(st, 2, o->end);
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    gint64 id = sqlite3_column_int64(st, 1);
+    g_ptr_array_add(domains, column_dup(st, 0));
+    g_array_append_val(latest, id);
+  }
+  return bimi_report_db_finish(db, st, rc, "list policy domains", error);
+}
+
 /* Builds the reports (parts) of one policy domain. */
 static gboolean
 build_domain(BimiReportDb *db, const BimiReportBuildOptions *o, const char *instance, const char *receiver,
@@ -765,13 +793,11 @@ build_domain(BimiReportDb *db, const BimiReportBuildOptions *o, const char *inst
 gboolean
 bimi_report_build(BimiReportDb *db, const BimiReportBuildOptions *o, BimiReportBuildSummary *s, GError **error)
 {
-  sqlite3_stmt *st = NULL;
   g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GArray) latest = g_array_new(FALSE, FALSE, sizeof(gint64));
   const char *at;
   g_autofree char *receiver = NULL;
   char instance[33];
-  int rc;
 
   g_return_val_if_fail(db != NULL && o != NULL && s != NULL && o->resolver != NULL, FALSE);
   memset(s, 0, sizeof *s);
@@ -798,22 +824,8 @@ bimi_report_build(BimiReportDb *db, const BimiReportBuildOptions *o, BimiReportB
   if (!load_instance(db, instance, error))
     return FALSE;
 
-  /* Policy domains that asked for reports, per their latest record in the period. */
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db),
-                         "SELECT policy_domain, max(id) FROM evaluation WHERE time >= ?1 AND time < ?2"
-                         " GROUP BY policy_domain ORDER BY policy_domain",
-                         -1, &st, NULL) != SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "list policy domains");
-  sqlite3_bind_int64(st, 1, o->begin);
-  sqlite3_bind_int64(st, 2, o->end);
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    gint64 id = sqlite3_column_int64(st, 1);
-    g_ptr_array_add(domains, column_dup(st, 0));
-    g_array_append_val(latest, id);
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return bimi_report_db_set_error(db, error, "list policy domains");
+  if (!load_policy_domains(db, o, domains, latest, error))
+    return FALSE;
 
   for (guint i = 0; i < domains->len; i++) {
     const char *domain = g_ptr_array_index(domains, i);

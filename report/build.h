@@ -55,7 +55,9 @@ typedef struct {
   GPtrArray *notes;         /**< of char*: one line per skipped or deferred domain and destination */
 } BimiReportBuildSummary;
 
+/** Frees the arrays of @summary (NULL-safe); the struct itself stays the caller's. */
 void bimi_report_build_summary_clear(BimiReportBuildSummary *summary);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiReportBuildSummary, bimi_report_build_summary_clear)
 
 /**
  * bimi_report_build:

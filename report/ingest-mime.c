@@ -134,12 +134,8 @@ bimi_ingest_mime_parts(GBytes *message, GError **error)
   g_return_val_if_fail(message != NULL, NULL);
   gsize len = 0;
   const guint8 *data = g_bytes_get_data(message, &len);
-  if (len > BIMI_MAX_MESSAGE_BYTES) {
-    g_set_error(error, BIMI_INGEST_ERROR, BIMI_INGEST_ERROR_LIMIT,
-                "message of %" G_GSIZE_FORMAT " bytes is larger than %u (BIMI_MAX_MESSAGE_BYTES)", len,
-                BIMI_MAX_MESSAGE_BYTES);
+  if (!bimi_ingest_check_size("message", len, BIMI_MAX_MESSAGE_BYTES, "BIMI_MAX_MESSAGE_BYTES", error))
     return NULL;
-  }
   init_gmime();
   GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *) data, len);
   GMimeParser *parser = g_mime_parser_new_with_stream(stream);

@@ -177,12 +177,9 @@ bimi_ingest_payload_parse(GBytes *payload, GError **error)
   g_return_val_if_fail(payload != NULL, NULL);
   gsize len = 0;
   const guint8 *data = g_bytes_get_data(payload, &len);
-  if (len > BIMI_INGEST_MAX_PAYLOAD_BYTES) {
-    g_set_error(error, BIMI_INGEST_ERROR, BIMI_INGEST_ERROR_LIMIT,
-                "report payload of %" G_GSIZE_FORMAT " bytes is larger than %u (BIMI_INGEST_MAX_PAYLOAD_BYTES)",
-                len, BIMI_INGEST_MAX_PAYLOAD_BYTES);
+  if (!bimi_ingest_check_size("report payload", len, BIMI_INGEST_MAX_PAYLOAD_BYTES, "BIMI_INGEST_MAX_PAYLOAD_BYTES",
+                              error))
     return NULL;
-  }
   BimiIngestPayloadKind kind = bimi_ingest_payload_kind(data, len);
   switch (kind) {
   case BIMI_INGEST_PAYLOAD_XML: {

@@ -66,49 +66,36 @@ step_done(BimiReportDb *db, sqlite3_stmt *st, const char *what, GError **error)
   return TRUE;
 }
 
-typedef struct {
-  sqlite3_stmt *report, *record, *reason, *auth;
-} Statements;
+/* The statements of an ingestion, prepared once per connection (bimi_report_db_prepare_cached()). */
+static const char SQL_REPORT[] =
+  "INSERT OR IGNORE INTO ingest_report (org_name, report_id, email, extra_contact_info, generator, version,"
+  " xml_namespace, begin_time, end_time, policy_domain, adkim, aspf, p, sp, np, pct, fo, testing,"
+  " discovery_method, version_published, errors, message_count, source, ingested_at)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
+  " ?22, ?23, ?24)";
+static const char SQL_RECORD[] =
+  "INSERT INTO ingest_record (report, source_ip, count, disposition, dkim, spf, header_from, envelope_from,"
+  " envelope_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_REASON[] = "INSERT INTO ingest_reason (record, type, comment) VALUES (?1, ?2, ?3)";
+static const char SQL_AUTH[] =
+  "INSERT INTO ingest_auth_result (record, method, domain, selector, scope, result, human_result)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-static void
-statements_clear(Statements *s)
+/* The cached statement @sql, ready to bind; NULL + @error. */
+static sqlite3_stmt *
+statement(BimiReportDb *db, const char *sql, GError **error)
 {
-  sqlite3_finalize(s->report);
-  sqlite3_finalize(s->record);
-  sqlite3_finalize(s->reason);
-  sqlite3_finalize(s->auth);
+  return bimi_report_db_prepare_cached(db, sql, "prepare ingest statement", error);
 }
 
 static gboolean
-prepare(BimiReportDb *db, Statements *s, GError **error)
-{
-  sqlite3 *h = bimi_report_db_handle(db);
-  const char *sql[] = {
-    "INSERT OR IGNORE INTO ingest_report (org_name, report_id, email, extra_contact_info, generator, version,"
-    " xml_namespace, begin_time, end_time, policy_domain, adkim, aspf, p, sp, np, pct, fo, testing,"
-    " discovery_method, version_published, errors, message_count, source, ingested_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
-    " ?22, ?23, ?24)",
-    "INSERT INTO ingest_record (report, source_ip, count, disposition, dkim, spf, header_from, envelope_from,"
-    " envelope_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    "INSERT INTO ingest_reason (record, type, comment) VALUES (?1, ?2, ?3)",
-    "INSERT INTO ingest_auth_result (record, method, domain, selector, scope, result, human_result)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-  };
-  sqlite3_stmt **out[] = { &s->report, &s->record, &s->reason, &s->auth };
-  for (gsize i = 0; i < G_N_ELEMENTS(sql); i++) {
-    if (sqlite3_prepare_v2(h, sql[i], -1, out[i], NULL) != SQLITE_OK)
-      return bimi_report_db_set_error(db, error, "prepare ingest statement");
-  }
-  return TRUE;
-}
-
-static gboolean
-insert_auth(BimiReportDb *db, sqlite3_stmt *st, sqlite3_int64 record, const char *method, GPtrArray *list,
-            GError **error)
+insert_auth(BimiReportDb *db, sqlite3_int64 record, const char *method, GPtrArray *list, GError **error)
 {
   for (guint i = 0; i < list->len; i++) {
     const BimiIngestAuthResult *a = g_ptr_array_index(list, i);
+    sqlite3_stmt *st = statement(db, SQL_AUTH, error);
+    if (st == NULL)
+      return FALSE;
     sqlite3_bind_int64(st, 1, record);
     bimi_report_db_bind_text(st, 2, method);
     bimi_report_db_bind_text(st, 3, a->domain);
@@ -123,8 +110,8 @@ insert_auth(BimiReportDb *db, sqlite3_stmt *st, sqlite3_int64 record, const char
 }
 
 static gboolean
-insert_all(BimiReportDb *db, Statements *s, const BimiIngestReport *r, const char *source, gint64 now,
-           gboolean *duplicate_out, GError **error)
+insert_all(BimiReportDb *db, const BimiIngestReport *r, const char *source, gint64 now, gboolean *duplicate_out,
+           GError **error)
 {
   sqlite3 *h = bimi_report_db_handle(db);
   /* <error> texts, one per line (NULL when none). */
@@ -132,7 +119,9 @@ insert_all(BimiReportDb *db, Statements *s, const BimiIngestReport *r, const cha
   for (guint i = 0; i < r->errors->len; i++)
     g_string_append_printf(joined, "%s%s", i > 0 ? "\n" : "", (const char *) g_ptr_array_index(r->errors, i));
   const char *errors = r->errors->len > 0 ? joined->str : NULL;
-  sqlite3_stmt *st = s->report;
+  sqlite3_stmt *st = statement(db, SQL_REPORT, error);
+  if (st == NULL)
+    return FALSE;
   bimi_report_db_bind_text(st, 1, r->org_name);
   bimi_report_db_bind_text(st, 2, r->report_id);
   bimi_report_db_bind_text(st, 3, r->email);
@@ -169,7 +158,9 @@ insert_all(BimiReportDb *db, Statements *s, const BimiIngestReport *r, const cha
   sqlite3_int64 report_row = sqlite3_last_insert_rowid(h);
   for (guint i = 0; i < r->records->len; i++) {
     const BimiIngestRecord *rec = g_ptr_array_index(r->records, i);
-    st = s->record;
+    st = statement(db, SQL_RECORD, error);
+    if (st == NULL)
+      return FALSE;
     sqlite3_bind_int64(st, 1, report_row);
     bimi_report_db_bind_text(st, 2, rec->source_ip);
     sqlite3_bind_int64(st, 3, (sqlite3_int64) rec->count);
@@ -184,14 +175,17 @@ insert_all(BimiReportDb *db, Statements *s, const BimiIngestReport *r, const cha
     sqlite3_int64 record_row = sqlite3_last_insert_rowid(h);
     for (guint j = 0; j < rec->reasons->len; j++) {
       const BimiIngestReason *reason = g_ptr_array_index(rec->reasons, j);
-      sqlite3_bind_int64(s->reason, 1, record_row);
-      bimi_report_db_bind_text(s->reason, 2, reason->type);
-      bimi_report_db_bind_text(s->reason, 3, reason->comment);
-      if (!step_done(db, s->reason, "insert reason", error))
+      st = statement(db, SQL_REASON, error);
+      if (st == NULL)
+        return FALSE;
+      sqlite3_bind_int64(st, 1, record_row);
+      bimi_report_db_bind_text(st, 2, reason->type);
+      bimi_report_db_bind_text(st, 3, reason->comment);
+      if (!step_done(db, st, "insert reason", error))
         return FALSE;
     }
-    if (!insert_auth(db, s->auth, record_row, "dkim", rec->dkim_results, error) ||
-        !insert_auth(db, s->auth, record_row, "spf", rec->spf_results, error))
+    if (!insert_auth(db, record_row, "dkim", rec->dkim_results, error) ||
+        !insert_auth(db, record_row, "spf", rec->spf_results, error))
       return FALSE;
   }
   return TRUE;
@@ -203,18 +197,9 @@ bimi_ingest_store_report(BimiReportDb *db, const BimiIngestReport *report, const
 {
   g_return_val_if_fail(db != NULL && report != NULL && source != NULL && duplicate_out != NULL, FALSE);
   *duplicate_out = FALSE;
-  Statements s = { 0 };
-  if (!prepare(db, &s, error)) {
-    statements_clear(&s);
+  if (!bimi_report_db_begin(db, error))
     return FALSE;
-  }
-  if (!bimi_report_db_begin(db, error)) {
-    statements_clear(&s);
-    return FALSE;
-  }
-  gboolean ok = insert_all(db, &s, report, source, now, duplicate_out, error);
-  statements_clear(&s);
-  if (!ok) {
+  if (!insert_all(db, report, source, now, duplicate_out, error)) {
     bimi_report_db_rollback(db);
     return FALSE;
   }

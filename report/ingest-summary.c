@@ -224,12 +224,10 @@ static gboolean
 prepare_filtered(BimiReportDb *db, const char *sql, const char *domain, gint64 from, gint64 to, Cursor *c,
                  GError **error)
 {
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db), sql, -1, &c->st, NULL) != SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "prepare summary query");
-  if (domain != NULL)
-    sqlite3_bind_text(c->st, 1, domain, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null(c->st, 1);
+  c->st = bimi_report_db_prepare(db, sql, "prepare summary query", error);
+  if (c->st == NULL)
+    return FALSE;
+  bimi_report_db_bind_text(c->st, 1, domain);
   sqlite3_bind_int64(c->st, 2, from);
   sqlite3_bind_int64(c->st, 3, to);
   return TRUE;

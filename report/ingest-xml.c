@@ -38,6 +38,16 @@ G_DEFINE_QUARK(bimi-ingest-error-quark, bimi_ingest_error)
 /* Bytes handed to one xmlParseChunk() call. */
 #define FEED_CHUNK (64u * 1024u)
 
+gboolean
+bimi_ingest_check_size(const char *what, gsize len, guint max, const char *max_name, GError **error)
+{
+  if (len <= max)
+    return TRUE;
+  g_set_error(error, BIMI_INGEST_ERROR, BIMI_INGEST_ERROR_LIMIT,
+              "%s of %" G_GSIZE_FORMAT " bytes is larger than %u (%s)", what, len, max, max_name);
+  return FALSE;
+}
+
 /* ---- the report -------------------------------------------------------- */
 
 static void

@@ -34,6 +34,20 @@ typedef enum {
   BIMI_INGEST_ERROR_ARCHIVE,     /**< gzip or zip data that does not decompress (truncated, corrupt, encrypted) */
 } BimiIngestError;
 
+/**
+ * bimi_ingest_check_size:
+ * @what: what the input is, for the message ("message", "report payload")
+ * @len: its size in bytes
+ * @max: the limit in bytes (an engine/limits.h constant)
+ * @max_name: the name of that constant, for the message
+ * @error: BIMI_INGEST_ERROR_LIMIT "WHAT of LEN bytes is larger than MAX (MAX_NAME)" when @len > @max
+ *
+ * The size check an ingestion step makes before it reads an input.
+ *
+ * Returns: TRUE when @len is at most @max.
+ */
+gboolean bimi_ingest_check_size(const char *what, gsize len, guint max, const char *max_name, GError **error);
+
 /** <reason> of <policy_evaluated> (RFC 9990 §3, PolicyOverrideType). */
 typedef struct {
   char *type;     /**< forwarded, sampled_out, trusted_forwarder, mailing_list, local_policy, policy_test_mode, other */

@@ -10,18 +10,24 @@
 #include "report/ingest-payload.h"
 #include "report/ingest-store.h"
 
+/* An item that does not parse is counted, handed to @refused, and ingestion goes on: TRUE. */
+static gboolean
+refuse(BimiIngestCounts *c, const char *where, const GError *why, BimiIngestRefusedFunc refused, gpointer user_data)
+{
+  c->refused++;
+  if (refused != NULL)
+    refused(where, why, user_data);
+  return TRUE;
+}
+
 static gboolean
 ingest_payload(BimiReportDb *db, GBytes *payload, const char *where, gint64 now, BimiIngestCounts *c,
                BimiIngestRefusedFunc refused, gpointer user_data, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GPtrArray) reports = bimi_ingest_payload_parse(payload, &local);
-  if (reports == NULL) {
-    c->refused++;
-    if (refused != NULL)
-      refused(where, local, user_data);
-    return TRUE;
-  }
+  if (reports == NULL)
+    return refuse(c, where, local, refused, user_data);
   for (guint i = 0; i < reports->len; i++) {
     const BimiIngestReport *r = g_ptr_array_index(reports, i);
     gboolean duplicate = FALSE;
@@ -50,12 +56,8 @@ bimi_ingest_bytes(BimiReportDb *db, GBytes *data, const char *where, gint64 now,
     return ingest_payload(db, data, where, now, c, refused, user_data, error);
   g_autoptr(GError) local = NULL;
   g_autoptr(GPtrArray) parts = bimi_ingest_mime_parts(data, &local);
-  if (parts == NULL) {
-    c->refused++;
-    if (refused != NULL)
-      refused(where, local, user_data);
-    return TRUE;
-  }
+  if (parts == NULL)
+    return refuse(c, where, local, refused, user_data);
   for (guint i = 0; i < parts->len; i++) {
     const BimiIngestPart *part = g_ptr_array_index(parts, i);
     g_autofree char *part_where = g_strdup_printf("%s: %s", where, part->name);

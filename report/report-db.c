@@ -337,3 +337,25 @@ bimi_report_db_bind_text(sqlite3_stmt *st, int i, const char *s)
   else
     sqlite3_bind_null(st, i);
 }
+
+sqlite3_stmt *
+bimi_report_db_prepare(BimiReportDb *db, const char *sql, const char *what, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+
+  g_return_val_if_fail(db != NULL && sql != NULL, NULL);
+  if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    bimi_report_db_set_error(db, error, what);
+    return NULL;
+  }
+  return st;
+}
+
+gboolean
+bimi_report_db_finish(BimiReportDb *db, sqlite3_stmt *st, int rc, const char *what, GError **error)
+{
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    return bimi_report_db_set_error(db, error, what);
+  return TRUE;
+}

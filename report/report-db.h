@@ -216,6 +216,35 @@ gboolean bimi_report_db_set_error(BimiReportDb *db, GError **error, const char *
  */
 void bimi_report_db_bind_text(sqlite3_stmt *st, int i, const char *s);
 
+/**
+ * bimi_report_db_prepare:
+ * @db: the connection
+ * @sql: one SQL statement (transfer none)
+ * @what: what it does ("group evaluations"), for the error message
+ * @error: BIMI_REPORT_DB_ERROR_* (bimi_report_db_set_error()) when it cannot be prepared
+ *
+ * A statement of its own for a query run once (a statement run per evaluation is
+ * bimi_report_db_prepare_cached()'s): sqlite3_finalize() it, or end it with
+ * bimi_report_db_finish() after its last step.
+ *
+ * Returns: (transfer full) (nullable): the statement, ready to bind.
+ */
+sqlite3_stmt *bimi_report_db_prepare(BimiReportDb *db, const char *sql, const char *what, GError **error);
+
+/**
+ * bimi_report_db_finish:
+ * @db: the connection
+ * @st: (transfer full): a statement of bimi_report_db_prepare() stepped to its end; finalized here
+ * @rc: the result code of its last sqlite3_step()
+ * @what: what it did, for the error message
+ * @error: BIMI_REPORT_DB_ERROR_* (bimi_report_db_set_error()) when @rc is not SQLITE_DONE
+ *
+ * Finalizes @st and checks that its steps ran to the end.
+ *
+ * Returns: TRUE when @rc is SQLITE_DONE.
+ */
+gboolean bimi_report_db_finish(BimiReportDb *db, sqlite3_stmt *st, int rc, const char *what, GError **error);
+
 G_END_DECLS
 
 #endif /* BIMI_REPORT_DB_H */

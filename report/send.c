@@ -181,16 +181,15 @@ set_state(BimiReportDb *db, const Pending *p, const char *state, const char *not
           gboolean count_attempt, GError **error)
 {
   sqlite3_stmt *st = NULL;
-  int rc;
 
   if (!bimi_report_db_begin(db, error))
     return FALSE;
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db),
-                         "UPDATE report_destination SET state = ?3, note = ?4, smtp_response = ?5,"
-                         " sent_at = CASE WHEN ?3 = 'sent' THEN ?6 ELSE sent_at END,"
-                         " attempts = attempts + ?7 WHERE report_id = ?1 AND address = ?2",
-                         -1, &st, NULL) != SQLITE_OK) {
-    bimi_report_db_set_error(db, error, "update report_destination");
+  st = bimi_report_db_prepare(db,
+                              "UPDATE report_destination SET state = ?3, note = ?4, smtp_response = ?5,"
+                              " sent_at = CASE WHEN ?3 = 'sent' THEN ?6 ELSE sent_at END,"
+                              " attempts = attempts + ?7 WHERE report_id = ?1 AND address = ?2",
+                              "update report_destination", error);
+  if (st == NULL) {
     bimi_report_db_rollback(db);
     return FALSE;
   }
@@ -203,10 +202,7 @@ set_state(BimiReportDb *db, const Pending *p, const char *state, const char *not
     sqlite3_bind_text(st, 5, response, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 6, now);
   sqlite3_bind_int(st, 7, count_attempt ? 1 : 0);
-  rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
-    bimi_report_db_set_error(db, error, "update report_destination");
+  if (!bimi_report_db_finish(db, st, sqlite3_step(st), "update report_destination", error)) {
     bimi_report_db_rollback(db);
     return FALSE;
   }
@@ -220,12 +216,13 @@ load_pending(BimiReportDb *db, GPtrArray *out, guint *more, GError **error)
   int rc;
 
   *more = 0;
-  if (sqlite3_prepare_v2(bimi_report_db_handle(db),
-                         "SELECT d.report_id, d.address, r.policy_domain, r.file_name, r.gz, r.begin_time,"
-                         " r.end_time, d.attempts FROM report_destination d JOIN report r USING (report_id)"
-                         " WHERE d.state IN ('pending', 'sending') ORDER BY r.built_at, r.report_id, d.address",
-                         -1, &st, NULL) != SQLITE_OK)
-    return bimi_report_db_set_error(db, error, "list pending reports");
+  st = bimi_report_db_prepare(db,
+                              "SELECT d.report_id, d.address, r.policy_domain, r.file_name, r.gz, r.begin_time,"
+                              " r.end_time, d.attempts FROM report_destination d JOIN report r USING (report_id)"
+                              " WHERE d.state IN ('pending', 'sending') ORDER BY r.built_at, r.report_id, d.address",
+                              "list pending reports", error);
+  if (st == NULL)
+    return FALSE;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     Pending *p;
     if (out->len >= BIMI_REPORT_MAX_SENDS_PER_RUN) {
@@ -243,10 +240,7 @@ load_pending(BimiReportDb *db, GPtrArray *out, guint *more, GError **error)
     p->attempts = sqlite3_column_int64(st, 7);
     g_ptr_array_add(out, p);
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return bimi_report_db_set_error(db, error, "list pending reports");
-  return TRUE;
+  return bimi_report_db_finish(db, st, rc, "list pending reports", error);
 }
 
 gboolean

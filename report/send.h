@@ -52,7 +52,9 @@ typedef struct {
   GPtrArray *lines;           /**< of char*: one line per message (sent, failed, would send) */
 } BimiReportSendSummary;
 
+/** Frees the lines of @summary (NULL-safe); the struct itself stays the caller's. */
 void bimi_report_send_summary_clear(BimiReportSendSummary *summary);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BimiReportSendSummary, bimi_report_send_summary_clear)
 
 /**
  * bimi_report_send:

@@ -13,47 +13,27 @@
 
 /* ---- names -------------------------------------------------------------------------------------- */
 
-const char *
-bimi_survey_fcrdns_to_string(BimiSurveyFcrdns v)
-{
-  static const char *const names[] = { "pass", "fail", "none", "temperror", "no_envelope" };
-  return v < G_N_ELEMENTS(names) ? names[v] : "?";
-}
+/* SURVEY_DEFINE_TO_STRING(func, Type, names...): defines `const char *func(Type v)` (declared in
+ * survey-stats.h) returning the name of @v, the names listed in the order of the enum's values, "?" past the end. */
+#define SURVEY_DEFINE_TO_STRING(func, Type, ...)        \
+  const char *func(Type v)                              \
+  {                                                     \
+    static const char *const names[] = { __VA_ARGS__ }; \
+    return v < G_N_ELEMENTS(names) ? names[v] : "?";    \
+  }
 
-const char *
-bimi_survey_dmarc_to_string(BimiSurveyDmarc v)
-{
-  static const char *const names[] = { "pass", "fail", "none", "temperror", "permerror", "no_from" };
-  return v < G_N_ELEMENTS(names) ? names[v] : "?";
-}
-
-const char *
-bimi_survey_policy_to_string(BimiSurveyPolicy v)
-{
-  static const char *const names[] = { "reject", "quarantine", "none", "no_record", "unknown" };
-  return v < G_N_ELEMENTS(names) ? names[v] : "?";
-}
-
-const char *
-bimi_survey_action_to_string(BimiSurveyAction v)
-{
-  static const char *const names[] = { "reject", "quarantine", "deliver" };
-  return v < G_N_ELEMENTS(names) ? names[v] : "?";
-}
-
-const char *
-bimi_survey_scenario_to_string(BimiSurveyScenario v)
-{
-  static const char *const names[] = { "published", "refuse_p_none", "refuse_no_ptr" };
-  return v < G_N_ELEMENTS(names) ? names[v] : "?";
-}
-
-const char *
-bimi_survey_bimi_record_to_string(BimiSurveyBimiRecord v)
-{
-  static const char *const names[] = { "record", "no_record", "not_looked_up", "temperror" };
-  return v < G_N_ELEMENTS(names) ? names[v] : "?";
-}
+SURVEY_DEFINE_TO_STRING(bimi_survey_fcrdns_to_string, BimiSurveyFcrdns,
+                        "pass", "fail", "none", "temperror", "no_envelope")
+SURVEY_DEFINE_TO_STRING(bimi_survey_dmarc_to_string, BimiSurveyDmarc,
+                        "pass", "fail", "none", "temperror", "permerror", "no_from")
+SURVEY_DEFINE_TO_STRING(bimi_survey_policy_to_string, BimiSurveyPolicy,
+                        "reject", "quarantine", "none", "no_record", "unknown")
+SURVEY_DEFINE_TO_STRING(bimi_survey_action_to_string, BimiSurveyAction,
+                        "reject", "quarantine", "deliver")
+SURVEY_DEFINE_TO_STRING(bimi_survey_scenario_to_string, BimiSurveyScenario,
+                        "published", "refuse_p_none", "refuse_no_ptr")
+SURVEY_DEFINE_TO_STRING(bimi_survey_bimi_record_to_string, BimiSurveyBimiRecord,
+                        "record", "no_record", "not_looked_up", "temperror")
 
 /* ---- observation ------------------------------------------------------------------------------ */
 
