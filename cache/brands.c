@@ -83,8 +83,7 @@ bimi_brand_registry_new(GPtrArray *operator_brands, const BimiCautionOptions *op
   return r;
 }
 
-static void
-brand_registry_clear(BimiBrandRegistry *r)
+BIMI_DEFINE_FREE_FUNC(BimiBrandRegistry, bimi_brand_registry_free, r)
 {
   g_clear_pointer(&r->set, bimi_caution_set_unref);
   g_hash_table_destroy(r->learned);
@@ -92,8 +91,6 @@ brand_registry_clear(BimiBrandRegistry *r)
   g_strfreev(r->stop_words);
   g_mutex_clear(&r->lock);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiBrandRegistry, bimi_brand_registry_free, brand_registry_clear)
 
 /* Drops the learned brand that expires first until at most @max remain. Under lock. */
 static void

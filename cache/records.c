@@ -250,13 +250,10 @@ bimi_record_cache_new(BimiRecordCacheBackend *backend, const BimiRecordCacheConf
   return c;
 }
 
-static void
-record_cache_clear(BimiRecordCache *cache)
+BIMI_DEFINE_FREE_FUNC(BimiRecordCache, bimi_record_cache_free, cache)
 {
   bimi_record_cache_backend_free(cache->backend);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiRecordCache, bimi_record_cache_free, record_cache_clear)
 
 static inline gboolean
 name_char_ok(char ch)

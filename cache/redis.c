@@ -207,16 +207,13 @@ bimi_redis_new(const BimiRedisConfig *config, GError **error)
 }
 
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
-static void
-redis_clear(BimiRedis *redis)
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiRedis, bimi_redis, redis)
 {
   g_ptr_array_unref(redis->idle);
   pthread_mutex_destroy(&redis->lock);
   bimi_redis_address_clear(&redis->addr);
   g_free(redis->prefix);
 }
-
-BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiRedis, bimi_redis, redis_clear)
 
 static struct timeval
 ms_to_tv(guint ms)

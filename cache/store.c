@@ -376,16 +376,13 @@ bimi_logo_store_open(const char *dir, guint64 max_bytes, BimiCacheClockFunc cloc
   return s;
 }
 
-static void
-logo_store_clear(BimiLogoStore *store)
+BIMI_DEFINE_FREE_FUNC(BimiLogoStore, bimi_logo_store_free, store)
 {
   g_hash_table_destroy(store->items);
   bimi_flight_group_free(store->renders);
   pthread_mutex_destroy(&store->lock);
   g_free(store->dir);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiLogoStore, bimi_logo_store_free, logo_store_clear)
 
 /* ---- writes ------------------------------------------------------------- */
 

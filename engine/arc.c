@@ -42,6 +42,7 @@
 #include "engine/arc.h"
 #include "engine/base/base-json.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/base/base-text.h"
 #include "engine/dkim-private.h"
 #include "engine/dmarc.h"
@@ -51,18 +52,16 @@
 
 G_DEFINE_QUARK(bimi-arc-error-quark, bimi_arc_error)
 
-const char *
-bimi_arc_result_to_string(BimiArcResult result)
-{
-  switch (result) {
-  case BIMI_ARC_RESULT_PASS: return "pass";
-  case BIMI_ARC_RESULT_FAIL: return "fail";
-  case BIMI_ARC_RESULT_NONE: default: return "none";
-  }
-}
+/* The RFC 8617 §4.4 chain validation status values. */
+static const char *const result_names[] = {
+  [BIMI_ARC_RESULT_NONE] = "none",
+  [BIMI_ARC_RESULT_PASS] = "pass",
+  [BIMI_ARC_RESULT_FAIL] = "fail",
+};
 
-static void
-arc_set_clear(BimiArcSet *set)
+BIMI_DEFINE_NAME_TO_STRING(BimiArcResult, bimi_arc_result_to_string, result_names, "none")
+
+BIMI_DEFINE_FREE_FUNC(BimiArcSet, bimi_arc_set_free, set)
 {
   BIMI_FREE_ALL(set->seal_domain, set->seal_selector, set->cv, set->seal_result, set->ams_domain, set->ams_selector,
                 set->ams_result);
@@ -70,16 +69,11 @@ arc_set_clear(BimiArcSet *set)
   g_free(set->aar_error);
 }
 
-BIMI_DEFINE_FREE_FUNC(BimiArcSet, bimi_arc_set_free, arc_set_clear)
-
-static void
-arc_chain_clear(BimiArcChain *chain)
+BIMI_DEFINE_FREE_FUNC(BimiArcChain, bimi_arc_chain_free, chain)
 {
   g_free(chain->reason);
   g_clear_pointer(&chain->sets, g_ptr_array_unref);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiArcChain, bimi_arc_chain_free, arc_chain_clear)
 
 /* ---- ARC-Authentication-Results prefix (§4.1.1) ------------------------ */
 

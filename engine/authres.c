@@ -49,13 +49,10 @@ bimi_authres_property_new(const char *ptype, const char *name, const char *value
   return p;
 }
 
-static void
-authres_property_clear(BimiAuthresProperty *p)
+BIMI_DEFINE_FREE_FUNC(BimiAuthresProperty, bimi_authres_property_free, p)
 {
   BIMI_FREE_ALL(p->ptype, p->name, p->value);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiAuthresProperty, bimi_authres_property_free, authres_property_clear)
 
 BimiAuthresResult *
 bimi_authres_result_new(const char *method, const char *result)
@@ -70,15 +67,12 @@ bimi_authres_result_new(const char *method, const char *result)
   return r;
 }
 
-static void
-authres_result_clear(BimiAuthresResult *r)
+BIMI_DEFINE_FREE_FUNC(BimiAuthresResult, bimi_authres_result_free, r)
 {
   BIMI_FREE_ALL(r->method, r->result, r->reason);
   if (r->properties != NULL)
     g_ptr_array_unref(r->properties);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiAuthresResult, bimi_authres_result_free, authres_result_clear)
 
 BimiAuthres *
 bimi_authres_new(const char *authserv_id)
@@ -91,15 +85,12 @@ bimi_authres_new(const char *authserv_id)
   return ar;
 }
 
-static void
-authres_clear(BimiAuthres *ar)
+BIMI_DEFINE_FREE_FUNC(BimiAuthres, bimi_authres_free, ar)
 {
   g_free(ar->authserv_id);
   if (ar->results != NULL)
     g_ptr_array_unref(ar->results);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiAuthres, bimi_authres_free, authres_clear)
 
 BimiAuthresResult *
 bimi_authres_add_result(BimiAuthres *ar, const char *method, const char *result)
@@ -306,19 +297,30 @@ read_quoted(Cursor *c, GError **error)
   return out;
 }
 
+/* Reads the run of bytes in @in_class at the cursor (the field is already
+ * bounded: no maximum of its own): its start and length, or FALSE with
+ * @error "expected WHAT@detail" when there is none. */
+static gboolean
+read_run(Cursor *c, gboolean (*in_class)(guchar), const char *what, const char *detail, gsize *out_start,
+         gsize *out_len, GError **error)
+{
+  *out_start = c->b.pos;
+  bimi_cursor_span(&c->b, in_class, G_MAXSIZE, out_len);
+  if (*out_len == 0)
+    return fail_at(c, error, "expected %s%s", what, detail);
+  return TRUE;
+}
+
 /* Reads a Keyword (RFC 8601 §2.2) at the cursor; returns it lower-cased, or
  * NULL with @error naming @what was expected. */
 static char *
 read_keyword(Cursor *c, const char *what, GError **error)
 {
-  gsize start = c->b.pos;
-  while (!at_end(c) && is_keyword_char(peek(c)))
-    c->b.pos++;
-  if (c->b.pos == start) {
-    fail_at(c, error, "expected %s", what);
+  gsize start, len;
+
+  if (!read_run(c, is_keyword_char, what, "", &start, &len, error))
     return NULL;
-  }
-  return g_ascii_strdown(c->b.p + start, (gssize) (c->b.pos - start));
+  return g_ascii_strdown(c->b.p + start, (gssize) len);
 }
 
 /* Reads 1*DIGIT as a version number (RFC 8601 authres-version,
@@ -352,14 +354,10 @@ read_value(Cursor *c, const char *what, GError **error)
 {
   if (peek(c) == '"' && !at_end(c))
     return read_quoted(c, error);
-  gsize start = c->b.pos;
-  while (!at_end(c) && is_bare_value_char(peek(c)))
-    c->b.pos++;
-  if (c->b.pos == start) {
-    fail_at(c, error, "expected %s (a token or a quoted-string)", what);
+  gsize start, len;
+  if (!read_run(c, is_bare_value_char, what, " (a token or a quoted-string)", &start, &len, error))
     return NULL;
-  }
-  return g_strndup(c->b.p + start, c->b.pos - start);
+  return g_strndup(c->b.p + start, len);
 }
 
 /* pvalue = [CFWS] ( value / [ [ local-part ] "@" ] domain-name ) [CFWS]

@@ -44,15 +44,12 @@ bimi_bimi_avp_to_string(BimiBimiAvp avp)
   return avp == BIMI_BIMI_AVP_PERSONAL ? "personal" : "brand";
 }
 
-static void
-bimi_record_clear(BimiBimiRecord *record)
+BIMI_DEFINE_FREE_FUNC(BimiBimiRecord, bimi_bimi_record_free, record)
 {
   BIMI_FREE_ALL(record->location, record->evidence);
   g_strfreev(record->lps);
   g_strfreev(record->warnings);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiBimiRecord, bimi_bimi_record_free, bimi_record_clear)
 
 /* "v" *WSP "=" *WSP "BIMI1" followed by the end, WSP, CR/LF or ";".
  * Leading FWS is tolerated (the tag-list allows it). */

@@ -32,6 +32,7 @@
 #include "engine/bimi.h"
 #include "engine/base/base-json.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/bimi-private.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
@@ -68,15 +69,12 @@ policy_clear(BimiBimiDmarcPolicy *p)
   p->domain = NULL;
 }
 
-static void
-bimi_gate_clear(BimiBimiGate *gate)
+BIMI_DEFINE_FREE_FUNC(BimiBimiGate, bimi_bimi_gate_free, gate)
 {
   BIMI_FREE_ALL(gate->reason_code, gate->reason);
   policy_clear(&gate->author);
   policy_clear(&gate->org);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiBimiGate, bimi_bimi_gate_free, bimi_gate_clear)
 
 BimiBimiResult *
 bimi_bimi_result_new(void)
@@ -92,8 +90,7 @@ bimi_bimi_result_new(void)
   return r;
 }
 
-static void
-bimi_result_clear(BimiBimiResult *r)
+BIMI_DEFINE_FREE_FUNC(BimiBimiResult, bimi_bimi_result_free, r)
 {
   BIMI_FREE_ALL(r->reason_code, r->reason, r->author_domain, r->org_domain, r->local_part, r->selector,
                 r->selector_note);
@@ -103,8 +100,6 @@ bimi_result_clear(BimiBimiResult *r)
   if (r->queries != NULL)
     g_ptr_array_unref(r->queries);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiBimiResult, bimi_bimi_result_free, bimi_result_clear)
 
 static const char *const reason_names[] = {
   [BIMI_BIMI_REASON_NO_RECORD] = "no-record",
@@ -127,13 +122,7 @@ static const char *const reason_names[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(reason_names) == BIMI_BIMI_REASON_FETCH_TEMPERROR + 1);
 
-const char *
-bimi_bimi_reason_to_string(BimiBimiReason reason)
-{
-  if ((guint) reason >= G_N_ELEMENTS(reason_names) || reason_names[reason] == NULL)
-    return "unknown";
-  return reason_names[reason];
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiBimiReason, bimi_bimi_reason_to_string, reason_names, "unknown")
 
 gboolean
 bimi_bimi_reason_is_from(BimiBimiReason reason)

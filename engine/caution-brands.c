@@ -10,26 +10,20 @@
 #include "engine/caution-private.h"
 #include "engine/base/base-domain.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/limits.h"
 
 #include <string.h>
 
 static const char *const source_names[] = { "operator", "vmc", "cmc" };
 
-const char *
-bimi_caution_source_to_string(BimiCautionSource source)
-{
-  return (guint) source < G_N_ELEMENTS(source_names) ? source_names[source] : "operator";
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiCautionSource, bimi_caution_source_to_string, source_names, "operator")
 
-static void
-caution_brand_clear(BimiCautionBrand *b)
+BIMI_DEFINE_FREE_FUNC(BimiCautionBrand, bimi_caution_brand_free, b)
 {
   BIMI_FREE_ALL(b->name, b->alias, b->logo_sha256, b->record_domain);
   g_strfreev(b->domains);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiCautionBrand, bimi_caution_brand_free, caution_brand_clear)
 
 BimiCautionBrand *
 bimi_caution_brand_copy(const BimiCautionBrand *b)
@@ -307,14 +301,11 @@ GPtrArray *
 bimi_caution_brands_load(const char *path, GError **error)
 {
   g_autofree char *data = NULL;
-  g_autoptr(GError) local = NULL;
   gsize len = 0;
 
   g_return_val_if_fail(path != NULL, NULL);
-  if (!g_file_get_contents(path, &data, &len, &local)) {
-    g_set_error(error, BIMI_CAUTION_ERROR, BIMI_CAUTION_ERROR_IO, "%s: %s", path, local->message);
+  if (!bimi_caution__read_file(path, &data, &len, error))
     return NULL;
-  }
   return bimi_caution_brands_parse(data, len, path, BIMI_CAUTION_BRANDS_OPERATOR, error);
 }
 

@@ -7,6 +7,17 @@
 G_BEGIN_DECLS
 
 /**
+ * bimi_caution__read_file:
+ * @path: an operator's file (the brands file, the stop words), NUL-terminated
+ * @out_data: (out) (transfer full): its bytes, NUL-terminated (g_file_get_contents())
+ * @out_len: (out): bytes in @out_data
+ * @error: BIMI_CAUTION_ERROR_IO ("PATH: why")
+ *
+ * Returns: FALSE when the file cannot be read (the outputs are then unset).
+ */
+gboolean bimi_caution__read_file(const char *path, char **out_data, gsize *out_len, GError **error);
+
+/**
  * bimi_caution__tokens:
  * @text: UTF-8, not NUL-terminated; @len: bytes, at most BIMI_CAUTION_MAX_TEXT_BYTES
  * @skeleton_first: map confusables before the case fold too ("PayPaI" with a capital I reads

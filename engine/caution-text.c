@@ -513,20 +513,28 @@ bimi_caution_builtin_stop_words(void)
   return builtin_stop_words;
 }
 
+gboolean
+bimi_caution__read_file(const char *path, char **out_data, gsize *out_len, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (g_file_get_contents(path, out_data, out_len, &local))
+    return TRUE;
+  g_set_error(error, BIMI_CAUTION_ERROR, BIMI_CAUTION_ERROR_IO, "%s: %s", path, local->message);
+  return FALSE;
+}
+
 char **
 bimi_caution_stop_words_load(const char *path, GError **error)
 {
   g_autofree char *data = NULL;
-  g_autoptr(GError) local = NULL;
   g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
   g_auto(GStrv) lines = NULL;
   gsize len = 0;
 
   g_return_val_if_fail(path != NULL, NULL);
-  if (!g_file_get_contents(path, &data, &len, &local)) {
-    g_set_error(error, BIMI_CAUTION_ERROR, BIMI_CAUTION_ERROR_IO, "%s: %s", path, local->message);
+  if (!bimi_caution__read_file(path, &data, &len, error))
     return NULL;
-  }
   if (len > BIMI_CAUTION_MAX_STOP_WORDS_FILE_BYTES) {
     g_set_error(error, BIMI_CAUTION_ERROR, BIMI_CAUTION_ERROR_LIMIT,
                 "%s: %" G_GSIZE_FORMAT " bytes, more than BIMI_CAUTION_MAX_STOP_WORDS_FILE_BYTES (%u)", path, len,

@@ -85,14 +85,12 @@ domain_info_clear(DomainInfo *d)
   BIMI_FREE_ALL(d->ascii, d->org, d->skel, d->org_skel);
 }
 
-static void
-entry_free(Entry *e)
+BIMI_DEFINE_STATIC_FREE_FUNC(Entry, entry_free, e)
 {
   bimi_caution_brand_free(e->brand);
   g_free(e->key);
   g_ptr_array_unref(e->names);
   g_array_unref(e->domains);
-  g_free(e);
 }
 
 const char *
@@ -330,8 +328,7 @@ bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GErro
 }
 
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
-static void
-set_clear(BimiCautionSet *set)
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiCautionSet, bimi_caution_set, set)
 {
   g_clear_pointer(&set->entries, g_ptr_array_unref);
   g_clear_pointer(&set->first_token, g_hash_table_unref);
@@ -341,8 +338,6 @@ set_clear(BimiCautionSet *set)
   g_clear_pointer(&set->by_length, g_hash_table_unref);
 }
 
-BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiCautionSet, bimi_caution_set, set_clear)
-
 guint
 bimi_caution_set_size(const BimiCautionSet *set)
 {
@@ -350,14 +345,11 @@ bimi_caution_set_size(const BimiCautionSet *set)
   return set->entries->len;
 }
 
-static void
-caution_match_clear(BimiCautionMatch *m)
+BIMI_DEFINE_FREE_FUNC(BimiCautionMatch, bimi_caution_match_free, m)
 {
   BIMI_FREE_ALL(m->brand, m->matched, m->text);
   g_strfreev(m->domains);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiCautionMatch, bimi_caution_match_free, caution_match_clear)
 
 /* ---- one message ------------------------------------------------------------ */
 

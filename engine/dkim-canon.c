@@ -607,13 +607,10 @@ bimi_dkim__body_hasher_finish(BimiDkimBodyHasher *h, guint8 *digest, guint64 *ca
   return n;
 }
 
-static void
-dkim_body_hasher_clear(BimiDkimBodyHasher *h)
+BIMI_DEFINE_FREE_FUNC(BimiDkimBodyHasher, bimi_dkim__body_hasher_free, h)
 {
   EVP_MD_CTX_free(h->ctx);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDkimBodyHasher, bimi_dkim__body_hasher_free, dkim_body_hasher_clear)
 
 /* Relaxed value bytes (§3.4.2) from @v into @o: unfold, WSP runs become
  * one SP, no WSP before the first or after the last byte kept. *pending_sp

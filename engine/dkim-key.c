@@ -171,8 +171,8 @@ bimi_dkim__key_verify_memo_store(const BimiDkimKey *key, const guint8 *id, gbool
   g_mutex_unlock(&m->lock);
 }
 
-static void
-key_clear(BimiDkimKey *key)
+/* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiDkimKey, bimi_dkim__key, key)
 {
   memo_unref(key->memo);
   EVP_PKEY_CTX_free(key->rsa_sha256);
@@ -219,20 +219,6 @@ rsa_sha256_template(EVP_PKEY *pkey)
     return NULL;
   }
   return ctx;
-}
-
-BimiDkimKey *
-bimi_dkim__key_ref(BimiDkimKey *key)
-{
-  return g_atomic_rc_box_acquire(key);
-}
-
-void
-bimi_dkim__key_free(BimiDkimKey *key)
-{
-  if (key == NULL)
-    return;
-  g_atomic_rc_box_release_full(key, (GDestroyNotify) key_clear);
 }
 
 static gboolean
@@ -448,13 +434,11 @@ struct _BimiDkimKeyCache {
   VerifyMemo *memo;    /* (nullable) the verification memo, given to each key kept */
 };
 
-static void
-entry_free(KeyEntry *e)
+BIMI_DEFINE_STATIC_FREE_FUNC(KeyEntry, entry_free, e)
 {
   g_free(e->qname);
   g_bytes_unref(e->record);
-  bimi_dkim__key_free(e->key);
-  g_free(e);
+  bimi_dkim__key_unref(e->key);
 }
 
 BimiDkimKeyCache *
@@ -470,15 +454,12 @@ bimi_dkim_key_cache_new(guint max_entries)
   return c;
 }
 
-static void
-dkim_key_cache_clear(BimiDkimKeyCache *cache)
+BIMI_DEFINE_FREE_FUNC(BimiDkimKeyCache, bimi_dkim_key_cache_free, cache)
 {
   g_hash_table_destroy(cache->by_name);
   memo_unref(cache->memo);
   g_mutex_clear(&cache->lock);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDkimKeyCache, bimi_dkim_key_cache_free, dkim_key_cache_clear)
 
 BimiDkimKey *
 bimi_dkim__key_cache_lookup(BimiDkimKeyCache *cache, const char *qname, gint64 now)

@@ -177,10 +177,11 @@ gboolean bimi_dkim__key_verify_memo_lookup(const BimiDkimKey *key, BimiDkimAlgor
 /* Remembers @ok for @id (from bimi_dkim__key_verify_memo_lookup()) in @key's memo. */
 void bimi_dkim__key_verify_memo_store(const BimiDkimKey *key, const guint8 *id, gboolean ok);
 
-/* Keys are reference-counted (the key cache shares them): _free drops one. */
+/* Keys are reference-counted (the key cache shares them): _ref takes one
+ * (@key not NULL), _unref drops one (NULL does nothing). */
 BimiDkimKey *bimi_dkim__key_ref(BimiDkimKey *key);
-void bimi_dkim__key_free(BimiDkimKey *key);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKey, bimi_dkim__key_free)
+void bimi_dkim__key_unref(BimiDkimKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKey, bimi_dkim__key_unref)
 
 /**
  * bimi_dkim__key_parse:

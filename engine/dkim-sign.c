@@ -32,14 +32,11 @@ static const char *const signed_names[] = {
   "from", "to", "cc", "subject", "date", "message-id", "mime-version", "content-type", "content-transfer-encoding",
 };
 
-static void
-dkim_signer_clear(BimiDkimSigner *s)
+BIMI_DEFINE_FREE_FUNC(BimiDkimSigner, bimi_dkim_signer_free, s)
 {
   BIMI_FREE_ALL(s->domain, s->selector);
   EVP_PKEY_free(s->key);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDkimSigner, bimi_dkim_signer_free, dkim_signer_clear)
 
 BimiDkimAlgorithm
 bimi_dkim_signer_get_algorithm(const BimiDkimSigner *s)

@@ -53,15 +53,12 @@ bimi_dkim_result_to_string(BimiDkimResult result)
   return "permerror";
 }
 
-static void
-dkim_signature_clear(BimiDkimSignature *sig)
+BIMI_DEFINE_FREE_FUNC(BimiDkimSignature, bimi_dkim_signature_free, sig)
 {
   BIMI_FREE_ALL(sig->reason, sig->domain, sig->identity, sig->identity_domain, sig->selector, sig->algorithm_name);
   g_strfreev(sig->signed_headers);
   g_free(sig->b_prefix);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDkimSignature, bimi_dkim_signature_free, dkim_signature_clear)
 
 gboolean
 bimi_dkim_signature_covers_header(const BimiDkimSignature *sig, const char *name)
@@ -144,16 +141,13 @@ is_field_name(const char *v)
 
 /* ---- DKIM-Signature (§3.5) -------------------------------------------- */
 
-static void
-dkim_sig_params_clear(BimiDkimSigParams *p)
+BIMI_DEFINE_FREE_FUNC(BimiDkimSigParams, bimi_dkim__sig_params_free, p)
 {
   bimi_taglist_free(p->tags);
   BIMI_FREE_ALL(p->domain, p->identity, p->identity_domain);
   g_strfreev(p->signed_headers);
   g_free(p->b_prefix);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDkimSigParams, bimi_dkim__sig_params_free, dkim_sig_params_clear)
 
 #define INVALID(...) \
   do { \
@@ -913,7 +907,7 @@ bimi_dkim_verify(const BimiMessage *msg, const BimiDkimOptions *options, GError 
     if (ok && work[i].params != NULL)
       give_strings(work[i].out, work[i].params);
     bimi_dkim__sig_params_free(work[i].params);
-    bimi_dkim__key_free(work[i].key);
+    bimi_dkim__key_unref(work[i].key);
   }
   for (guint s = 0; s < n_slots; s++)
     bimi_dkim__body_hasher_free(slots[s].hasher);

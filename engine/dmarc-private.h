@@ -62,6 +62,16 @@ char *bimi_dmarc__normalize_domain(const char *domain);
 /** The pct sampling bucket 0..99 of a message (SHA-256 of Message-ID "\n" Date). */
 guint bimi_dmarc__pct_bucket(const char *message_id, const char *date);
 
+/**
+ * bimi_dmarc__policy_from_string:
+ * @text: (nullable): a p=, sp= or np= value (RFC 9989 §4.7), NUL-terminated
+ * @out_value: (out) (optional): the policy
+ *
+ * Reads "none", "quarantine" or "reject", ASCII letters without case.
+ * Returns: FALSE for any other text and for NULL (@out_value unchanged).
+ */
+gboolean bimi_dmarc__policy_from_string(const char *text, BimiDmarcPolicy *out_value);
+
 G_END_DECLS
 
 #endif /* BIMI_DMARC_PRIVATE_H */

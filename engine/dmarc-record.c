@@ -27,6 +27,7 @@
  *    lets a receiver cap them); invalid URIs are dropped with a warning.
  */
 #include "engine/dmarc.h"
+#include "engine/dmarc-private.h"
 #include "engine/base/base-chars.h"
 #include "engine/base/base-mem.h"
 #include "engine/limits.h"
@@ -36,16 +37,13 @@
 
 G_DEFINE_QUARK(bimi-dmarc-error-quark, bimi_dmarc_error)
 
-static void
-dmarc_record_clear(BimiDmarcRecord *record)
+BIMI_DEFINE_FREE_FUNC(BimiDmarcRecord, bimi_dmarc_record_free, record)
 {
   g_strfreev(record->rua);
   g_strfreev(record->ruf);
   BIMI_FREE_ALL(record->fo, record->rf);
   g_strfreev(record->warnings);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDmarcRecord, bimi_dmarc_record_free, dmarc_record_clear)
 
 BimiDmarcRecord *
 bimi_dmarc_record_copy(const BimiDmarcRecord *record)
@@ -71,14 +69,11 @@ typedef struct {
   char *message;
 } CachedParse;
 
-static void
-cached_parse_clear(CachedParse *c)
+BIMI_DEFINE_STATIC_FREE_FUNC(CachedParse, cached_parse_free, c)
 {
   bimi_dmarc_record_free(c->record);
   g_free(c->message);
 }
-
-static BIMI_DEFINE_FREE_FUNC(CachedParse, cached_parse_free, cached_parse_clear)
 
 struct _BimiDmarcRecordCache {
   GMutex lock;
@@ -96,14 +91,11 @@ bimi_dmarc_record_cache_new(void)
   return cache;
 }
 
-static void
-dmarc_record_cache_clear(BimiDmarcRecordCache *cache)
+BIMI_DEFINE_FREE_FUNC(BimiDmarcRecordCache, bimi_dmarc_record_cache_free, cache)
 {
   g_hash_table_unref(cache->entries);
   g_mutex_clear(&cache->lock);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDmarcRecordCache, bimi_dmarc_record_cache_free, dmarc_record_cache_clear)
 
 guint
 bimi_dmarc_record_cache_size(BimiDmarcRecordCache *cache)
@@ -177,20 +169,6 @@ static gboolean
 starts_with_version(const char *text, gsize len)
 {
   return bimi_taglist_has_version(text, len, "DMARC1", BIMI_TAGLIST_VERSION_V_ANY_CASE | BIMI_TAGLIST_VERSION_END_STRICT);
-}
-
-static gboolean
-parse_policy(const char *value, BimiDmarcPolicy *out)
-{
-  if (g_ascii_strcasecmp(value, "none") == 0)
-    *out = BIMI_DMARC_POLICY_NONE;
-  else if (g_ascii_strcasecmp(value, "quarantine") == 0)
-    *out = BIMI_DMARC_POLICY_QUARANTINE;
-  else if (g_ascii_strcasecmp(value, "reject") == 0)
-    *out = BIMI_DMARC_POLICY_REJECT;
-  else
-    return FALSE;
-  return TRUE;
 }
 
 static gboolean
@@ -339,19 +317,19 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
     g_hash_table_add(seen, g_strdup(name));
 
     if (strcmp(name, "p") == 0) {
-      if (parse_policy(v, &rec->p))
+      if (bimi_dmarc__policy_from_string(v, &rec->p))
         rec->has_p = TRUE;
       else
         warn_invalid(warnings, tag);
     } else if (strcmp(name, "sp") == 0) {
-      if (parse_policy(v, &rec->sp)) {
+      if (bimi_dmarc__policy_from_string(v, &rec->sp)) {
         rec->has_sp = TRUE;
       } else {
         rec->sp_invalid = TRUE;
         warn_invalid(warnings, tag);
       }
     } else if (strcmp(name, "np") == 0 && bis) {
-      if (parse_policy(v, &rec->np))
+      if (bimi_dmarc__policy_from_string(v, &rec->np))
         rec->has_np = TRUE;
       else
         warn_invalid(warnings, tag);

@@ -40,6 +40,7 @@
 #include "engine/dmarc.h"
 #include "engine/base/base-json.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/dmarc-private.h"
 #include "engine/limits.h"
 
@@ -50,33 +51,23 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-const char *
-bimi_dmarc_mode_to_string(BimiDmarcMode mode)
-{
-  return mode == BIMI_DMARC_MODE_RFC7489 ? "rfc7489" : "rfc9989";
-}
+static const char *const mode_names[] = {
+  [BIMI_DMARC_MODE_RFC9989] = "rfc9989",
+  [BIMI_DMARC_MODE_RFC7489] = "rfc7489",
+};
 
-gboolean
-bimi_dmarc_mode_from_string(const char *text, BimiDmarcMode *out_mode)
-{
-  if (text != NULL && g_ascii_strcasecmp(text, "rfc9989") == 0)
-    *out_mode = BIMI_DMARC_MODE_RFC9989;
-  else if (text != NULL && g_ascii_strcasecmp(text, "rfc7489") == 0)
-    *out_mode = BIMI_DMARC_MODE_RFC7489;
-  else
-    return FALSE;
-  return TRUE;
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiDmarcMode, bimi_dmarc_mode_to_string, mode_names, "rfc9989")
+BIMI_DEFINE_NAME_FROM_STRING(BimiDmarcMode, bimi_dmarc_mode_from_string, mode_names, BIMI_NAMES_ASCII_CASELESS)
 
-const char *
-bimi_dmarc_policy_to_string(BimiDmarcPolicy policy)
-{
-  switch (policy) {
-  case BIMI_DMARC_POLICY_QUARANTINE: return "quarantine";
-  case BIMI_DMARC_POLICY_REJECT: return "reject";
-  case BIMI_DMARC_POLICY_NONE: default: return "none";
-  }
-}
+/* The p=, sp= and np= values (RFC 9989 §4.7, RFC 7489 §6.3); the record parser reads them without case. */
+static const char *const policy_names[] = {
+  [BIMI_DMARC_POLICY_NONE] = "none",
+  [BIMI_DMARC_POLICY_QUARANTINE] = "quarantine",
+  [BIMI_DMARC_POLICY_REJECT] = "reject",
+};
+
+BIMI_DEFINE_NAME_TO_STRING(BimiDmarcPolicy, bimi_dmarc_policy_to_string, policy_names, "none")
+BIMI_DEFINE_NAME_FROM_STRING(BimiDmarcPolicy, bimi_dmarc__policy_from_string, policy_names, BIMI_NAMES_ASCII_CASELESS)
 
 const char *
 bimi_dmarc_result_to_string(BimiDmarcResult result)
@@ -111,8 +102,7 @@ bimi_dmarc__dns_reply_clear(BimiDmarcDnsReply *reply)
   reply->status = BIMI_DNS_NOERROR;
 }
 
-static void
-dmarc_evaluation_clear(BimiDmarcEvaluation *ev)
+BIMI_DEFINE_FREE_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free, ev)
 {
   BIMI_FREE_ALL(ev->reason, ev->author_domain, ev->policy_domain, ev->arc_sealer, ev->org_domain, ev->org_domain_psl,
                 ev->org_domain_tree_walk, ev->dkim_aligned_domain);
@@ -126,8 +116,6 @@ dmarc_evaluation_clear(BimiDmarcEvaluation *ev)
   if (ev->overrides != NULL)
     g_ptr_array_unref(ev->overrides);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free, dmarc_evaluation_clear)
 
 static void
 override_free(gpointer p)
@@ -164,18 +152,13 @@ bimi_dmarc_evaluation_find_override(const BimiDmarcEvaluation *evaluation, BimiD
   return NULL;
 }
 
-static void
-policy_record_free(gpointer p)
+BIMI_DEFINE_STATIC_FREE_FUNC(BimiDmarcPolicyRecord, policy_record_free, r)
 {
-  BimiDmarcPolicyRecord *r = p;
-
-  BIMI_FREE_ALL(r->domain, r->detail);
+  BIMI_FREE_ALL(r->domain, r->detail, r->problem);
   bimi_dmarc_record_free(r->record);
-  g_free(r->problem);
+  bimi_dmarc_record_free(r->record_rfc7489);
   if (r->valid_text != NULL)
     g_bytes_unref(r->valid_text);
-  bimi_dmarc_record_free(r->record_rfc7489);
-  g_free(r);
 }
 
 const BimiDmarcPolicyRecord *
@@ -741,7 +724,7 @@ bimi_dmarc__evaluate_with_lookup(BimiDmarcLookupFunc lookup, gpointer user_data,
   ctx.user_data = user_data;
   ctx.record_cache = options != NULL ? options->record_cache : NULL;
   ctx.txt = cache;
-  ev->policy_records = g_ptr_array_new_with_free_func(policy_record_free);
+  ev->policy_records = g_ptr_array_new_with_free_func((GDestroyNotify) policy_record_free);
   ctx.records = ev->policy_records;
   ctx.queries = ev->queries;
 

@@ -155,8 +155,7 @@ stripe_clear(Stripe *s)
     stripe_drop(s, l->data);
 }
 
-static void
-dns_cache_clear(BimiDnsCache *cache)
+BIMI_DEFINE_FREE_FUNC(BimiDnsCache, bimi_dns__cache_free, cache)
 {
   for (guint i = 0; i < BIMI_DNS_CACHE_STRIPES; i++) {
     stripe_clear(&cache->stripes[i]);
@@ -164,8 +163,6 @@ dns_cache_clear(BimiDnsCache *cache)
     pthread_mutex_destroy(&cache->stripes[i].lock);
   }
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDnsCache, bimi_dns__cache_free, dns_cache_clear)
 
 void
 bimi_dns__cache_clear(BimiDnsCache *cache)

@@ -243,16 +243,13 @@ bimi_dns__name_equal(const BimiDnsName *a, const BimiDnsName *b)
 
 /* ---- RDATA (wire form) ---------------------------------------------------- */
 
-static void
-dns_record_clear(BimiDnsRecord *record)
+BIMI_DEFINE_FREE_FUNC(BimiDnsRecord, bimi_dns__record_free, record)
 {
   g_clear_pointer(&record->text, g_bytes_unref);
   g_clear_pointer(&record->strings, g_ptr_array_unref);
   g_clear_object(&record->address);
   g_free(record->name);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDnsRecord, bimi_dns__record_free, dns_record_clear)
 
 static char *
 rdata_name(const guint8 *data, gsize len, gsize *consumed)

@@ -86,13 +86,10 @@ bimi_dns__zone_new(guint max_records)
   return zone;
 }
 
-static void
-dns_zone_clear(BimiDnsZone *zone)
+BIMI_DEFINE_FREE_FUNC(BimiDnsZone, bimi_dns__zone_free, zone)
 {
   g_hash_table_unref(zone->owners);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDnsZone, bimi_dns__zone_free, dns_zone_clear)
 
 guint
 bimi_dns__zone_record_count(const BimiDnsZone *zone)
@@ -100,13 +97,10 @@ bimi_dns__zone_record_count(const BimiDnsZone *zone)
   return zone->n_records;
 }
 
-static void
-dns_zone_record_clear(BimiDnsZoneRecord *record)
+BIMI_DEFINE_FREE_FUNC(BimiDnsZoneRecord, bimi_dns__zone_record_free, record)
 {
   g_free(record->rdata);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDnsZoneRecord, bimi_dns__zone_record_free, dns_zone_record_clear)
 
 char *
 bimi_dns__zone_record_to_string(const BimiDnsZoneRecord *record)
@@ -126,6 +120,14 @@ typedef struct {
   guint line;
   gboolean line_indented; /* the physical line of the token starts with a blank */
 } Token;
+
+static void
+token_set(Token *tok, TokKind kind, const char *p, gsize len)
+{
+  tok->kind = kind;
+  tok->p = p;
+  tok->len = len;
+}
 
 typedef struct {
   const char *text;
@@ -267,9 +269,7 @@ lex_read(Lexer *lx, Token *tok, GError **error)
           return FALSE;
         lx->pos++;
       }
-      tok->kind = TOK_QUOTED;
-      tok->p = lx->text + start;
-      tok->len = lx->pos - start;
+      token_set(tok, TOK_QUOTED, lx->text + start, lx->pos - start);
       lx->pos++; /* closing quote */
       return TRUE;
     } else {
@@ -282,9 +282,7 @@ lex_read(Lexer *lx, Token *tok, GError **error)
           return FALSE;
         lx->pos++;
       }
-      tok->kind = TOK_WORD;
-      tok->p = lx->text + start;
-      tok->len = lx->pos - start;
+      token_set(tok, TOK_WORD, lx->text + start, lx->pos - start);
       return TRUE;
     }
   }

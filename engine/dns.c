@@ -146,8 +146,7 @@ bimi_dns_reverse_name(GInetAddress *address)
   return g_string_free(s, FALSE);
 }
 
-static void
-dns_answer_clear(BimiDnsAnswer *answer)
+BIMI_DEFINE_FREE_FUNC(BimiDnsAnswer, bimi_dns_answer_free, answer)
 {
   BIMI_FREE_ALL(answer->qname, answer->canonical_name);
   if (answer->records != NULL)
@@ -155,8 +154,6 @@ dns_answer_clear(BimiDnsAnswer *answer)
   g_clear_pointer(&answer->records, g_ptr_array_unref);
   g_free(answer->detail);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDnsAnswer, bimi_dns_answer_free, dns_answer_clear)
 
 /* Attacker-controlled text for a message: escaped, at most 80 bytes. */
 static char *
@@ -298,8 +295,7 @@ ask(BimiDnsResolver *r, const char *qname, BimiDnsType type, gint64 deadline, st
 /* ---- the resolver ---------------------------------------------------------- */
 
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
-static void
-resolver_clear(BimiDnsResolver *resolver)
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiDnsResolver, bimi_dns_resolver, resolver)
 {
   if (resolver->thread != NULL) {
     const char b = 'q';
@@ -321,8 +317,6 @@ resolver_clear(BimiDnsResolver *resolver)
   bimi_dns__zone_free(resolver->zone);
   pthread_mutex_destroy(&resolver->lock);
 }
-
-BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiDnsResolver, bimi_dns_resolver, resolver_clear)
 
 /* "ADDR" or "ADDR@PORT" with ADDR an IPv4 or IPv6 literal. */
 static gboolean

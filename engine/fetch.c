@@ -84,15 +84,12 @@ struct _BimiFetcher {
 
 /* ---- result ---------------------------------------------------------- */
 
-static void
-fetch_result_clear(BimiFetchResult *result)
+BIMI_DEFINE_FREE_FUNC(BimiFetchResult, bimi_fetch_result_free, result)
 {
   g_free(result->detail);
   g_clear_pointer(&result->body, g_bytes_unref);
   BIMI_FREE_ALL(result->content_type, result->etag, result->last_modified, result->final_url, result->remote_ip);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiFetchResult, bimi_fetch_result_free, fetch_result_clear)
 
 const char *
 bimi_fetch_reason_to_string(BimiFetchReason reason)
@@ -490,8 +487,7 @@ bimi_fetch_fetcher_new(const BimiFetchConfig *config, GError **error)
   return g_steal_pointer(&f);
 }
 
-static void
-fetch_fetcher_clear(BimiFetcher *f)
+BIMI_DEFINE_FREE_FUNC(BimiFetcher, bimi_fetch_fetcher_free, f)
 {
   g_mutex_clear(&f->lock);
   g_cond_clear(&f->cond);
@@ -503,8 +499,6 @@ fetch_fetcher_clear(BimiFetcher *f)
   g_clear_pointer(&f->resolver, bimi_dns_resolver_unref);
   g_free(f->exempt_ip);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiFetcher, bimi_fetch_fetcher_free, fetch_fetcher_clear)
 
 void
 bimi_fetch__exempt_endpoint(BimiFetcher *fetcher, const char *ip, guint port)

@@ -516,9 +516,9 @@
 #define BIMI_EVALUATE_MAX_UNRENDERABLE 4096u
 /* ---- evaluate/evaluate-logo.c: the indicator memo (issue 21) ---- */
 /** Most validated SVGs kept in memory for the BIMI-Indicator header form (each at most
- *  BIMI_SVG_MAX_BYTES), so that a decision showing a logo does not read, hash and touch
- *  its file in the logo store per request; when full, expired entries go first, then
- *  the entry closest to expiry. */
+ *  BIMI_SVG_MAX_BYTES, with its base64 form), so that a decision showing a logo does not
+ *  read, hash, touch and encode its file in the logo store per request; when full, expired
+ *  entries go first, then the entry closest to expiry. */
 #define BIMI_EVALUATE_MAX_INDICATOR_MEMO 256u
 /** Seconds an SVG stays in the indicator memo before the logo store is read again
  *  (which notices an eviction and keeps the store's LRU recency current). */

@@ -62,13 +62,10 @@ typedef struct {
   GError **error;
 } Parser;
 
-static void
-mailbox_clear(BimiMailbox *mailbox)
+BIMI_DEFINE_FREE_FUNC(BimiMailbox, bimi_mailbox_free, mailbox)
 {
   BIMI_FREE_ALL(mailbox->display_name, mailbox->local_part, mailbox->domain, mailbox->domain_utf8, mailbox->group);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiMailbox, bimi_mailbox_free, mailbox_clear)
 
 /* RFC 5322 §3.2.3 atext, plus UTF8-non-ascii (RFC 6532 §3.2). */
 static gboolean

@@ -329,15 +329,12 @@ bimi_message_parse(GBytes *raw, GError **error)
   return msg;
 }
 
-static void
-message_clear(BimiMessage *msg)
+BIMI_DEFINE_FREE_FUNC(BimiMessage, bimi_message_free, msg)
 {
   g_bytes_unref(msg->raw);
   g_bytes_unref(msg->canonical);
   g_array_unref(msg->fields);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiMessage, bimi_message_free, message_clear)
 
 GBytes *
 bimi_message_get_raw(const BimiMessage *msg)

@@ -27,6 +27,7 @@
  */
 #include "engine/rdns.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -47,41 +48,16 @@ static const char *const action_names[] = {
   [BIMI_RDNS_ACTION_REJECT] = "reject",
 };
 
-const char *
-bimi_rdns_result_to_string(BimiRdnsResultCode result)
-{
-  return (guint) result < G_N_ELEMENTS(result_names) ? result_names[result] : NULL;
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiRdnsResultCode, bimi_rdns_result_to_string, result_names, NULL)
+BIMI_DEFINE_NAME_TO_STRING(BimiRdnsAction, bimi_rdns_action_to_string, action_names, NULL)
+BIMI_DEFINE_NAME_FROM_STRING(BimiRdnsAction, bimi_rdns_action_from_string, action_names, BIMI_NAMES_ASCII_CASELESS)
 
-const char *
-bimi_rdns_action_to_string(BimiRdnsAction action)
-{
-  return (guint) action < G_N_ELEMENTS(action_names) ? action_names[action] : NULL;
-}
-
-gboolean
-bimi_rdns_action_from_string(const char *text, BimiRdnsAction *out_action)
-{
-  g_return_val_if_fail(text != NULL, FALSE);
-  for (guint i = 0; i < G_N_ELEMENTS(action_names); i++) {
-    if (g_ascii_strcasecmp(text, action_names[i]) == 0) {
-      if (out_action != NULL)
-        *out_action = (BimiRdnsAction) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
-static void
-rdns_result_clear(BimiRdnsResult *result)
+BIMI_DEFINE_FREE_FUNC(BimiRdnsResult, bimi_rdns_result_free, result)
 {
   BIMI_FREE_ALL(result->ip, result->reverse_name);
   g_clear_pointer(&result->ptr_names, g_ptr_array_unref);
   BIMI_FREE_ALL(result->confirmed_name, result->generic_reason, result->problem);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiRdnsResult, bimi_rdns_result_free, rdns_result_clear)
 
 /* ---- generic-name heuristic ------------------------------------------------ */
 

@@ -145,6 +145,20 @@ scan_bracketed(const Bracketed *k, const char *v, gsize len, gsize *i, GError **
   return FALSE;
 }
 
+/* RFC 6532 §3.2: 8-bit bytes in a field must be UTF-8. @what starts the
+ * message ("" or "Return-Path: "). */
+static gboolean
+require_utf8(const char *v, gsize len, const char *what, GError **error)
+{
+  const char *bad = NULL;
+
+  if (g_utf8_validate_len(v, len, &bad))
+    return TRUE;
+  g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
+              "%s8-bit byte that is not UTF-8 at offset %" G_GSIZE_FORMAT, what, (gsize) (bad - v));
+  return FALSE;
+}
+
 static gboolean
 tokenize(const char *v, gsize len, GArray *toks, GError **error)
 {
@@ -203,13 +217,7 @@ tokenize(const char *v, gsize len, GArray *toks, GError **error)
     t.len = i - t.off;
     g_array_append_val(toks, t);
   }
-  const char *bad = NULL;
-  if (!g_utf8_validate_len(v, len, &bad)) {
-    g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-                "8-bit byte that is not UTF-8 at offset %" G_GSIZE_FORMAT, (gsize) (bad - v));
-    return FALSE;
-  }
-  return TRUE;
+  return require_utf8(v, len, "", error);
 }
 
 /* ---- addresses ---------------------------------------------------------- */
@@ -622,12 +630,8 @@ parse_return_path(const char *v, gsize len, char **out, GError **error)
                 BIMI_RECEIVED_MAX_PATH_BYTES);
     return FALSE;
   }
-  const char *bad = NULL;
-  if (!g_utf8_validate_len(v, len, &bad)) {
-    g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_SYNTAX,
-                "Return-Path: 8-bit byte that is not UTF-8 at offset %" G_GSIZE_FORMAT, (gsize) (bad - v));
+  if (!require_utf8(v, len, "Return-Path: ", error))
     return FALSE;
-  }
   gboolean ok;
   gsize i = skip_cfws(v, len, 0, error, &ok);
   if (!ok)

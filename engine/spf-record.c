@@ -47,14 +47,11 @@ mechanism_free(gpointer data)
   BIMI_FREE_ALL(m->text, m->domain_spec, m);
 }
 
-static void
-spf_record_clear(BimiSpfRecord *record)
+BIMI_DEFINE_FREE_FUNC(BimiSpfRecord, bimi_spf__record_free, record)
 {
   g_clear_pointer(&record->mechanisms, g_ptr_array_unref);
   BIMI_FREE_ALL(record->redirect, record->exp);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiSpfRecord, bimi_spf__record_free, spf_record_clear)
 
 gboolean
 bimi_spf__record_is_spf(const char *text, gsize len)
@@ -104,6 +101,17 @@ check_domain_spec(const char *s, gsize len, gsize offset, GError **error)
   if (!is_toplabel(s + dot, end - dot))
     return syntax_error(error, offset + dot, "'%.*s' is not a valid top label",
                         (int) MIN(end - dot, 255), s + dot);
+  return TRUE;
+}
+
+/* ":" domain-spec, the argument of include, exists, ptr, a and mx: @arg
+ * (@len bytes, at @offset in the record) starts at the ':'. */
+static gboolean
+take_domain_spec(BimiSpfMechanism *m, const char *arg, gsize len, gsize offset, GError **error)
+{
+  if (!check_domain_spec(arg + 1, len - 1, offset + 1, error))
+    return FALSE;
+  m->domain_spec = g_strndup(arg + 1, len - 1);
   return TRUE;
 }
 
@@ -299,18 +307,16 @@ parse_mechanism(BimiSpfRecord *rec, const char *t, gsize tlen, gsize offset, GEr
     if (rest_len == 0 || rest[0] != ':')
       return syntax_error(error, offset, "'%s' requires ':' domain-spec",
                           m->kind == BIMI_SPF_MECH_INCLUDE ? "include" : "exists");
-    if (!check_domain_spec(rest + 1, rest_len - 1, offset + 1, error))
+    if (!take_domain_spec(m, rest, rest_len, offset, error))
       return FALSE;
-    m->domain_spec = g_strndup(rest + 1, rest_len - 1);
     break;
   case BIMI_SPF_MECH_PTR:
     if (rest_len == 0)
       break;
     if (rest[0] != ':')
       return syntax_error(error, offset, "'ptr' takes only ':' domain-spec");
-    if (!check_domain_spec(rest + 1, rest_len - 1, offset + 1, error))
+    if (!take_domain_spec(m, rest, rest_len, offset, error))
       return FALSE;
-    m->domain_spec = g_strndup(rest + 1, rest_len - 1);
     break;
   case BIMI_SPF_MECH_A:
   case BIMI_SPF_MECH_MX: {
@@ -321,9 +327,8 @@ parse_mechanism(BimiSpfRecord *rec, const char *t, gsize tlen, gsize offset, GEr
       break;
     if (rest[0] != ':')
       return syntax_error(error, offset, "invalid argument '%.*s'", (int) MIN(rest_len, 255), rest);
-    if (!check_domain_spec(rest + 1, l - 1, offset + 1, error))
+    if (!take_domain_spec(m, rest, l, offset, error))
       return FALSE;
-    m->domain_spec = g_strndup(rest + 1, l - 1);
     break;
   }
   case BIMI_SPF_MECH_IP4:

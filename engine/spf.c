@@ -34,6 +34,7 @@
 #include "engine/spf-private.h"
 #include "engine/base/base-domain.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 
@@ -48,27 +49,8 @@ static const char *const result_names[] = {
   [BIMI_SPF_RESULT_PERMERROR] = "permerror",
 };
 
-const char *
-bimi_spf_result_to_string(BimiSpfResultCode result)
-{
-  if ((guint) result >= G_N_ELEMENTS(result_names))
-    return NULL;
-  return result_names[result];
-}
-
-gboolean
-bimi_spf_result_from_string(const char *text, BimiSpfResultCode *out_result)
-{
-  g_return_val_if_fail(text != NULL, FALSE);
-  for (guint i = 0; i < G_N_ELEMENTS(result_names); i++) {
-    if (g_ascii_strcasecmp(text, result_names[i]) == 0) {
-      if (out_result != NULL)
-        *out_result = (BimiSpfResultCode) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiSpfResultCode, bimi_spf_result_to_string, result_names, NULL)
+BIMI_DEFINE_NAME_FROM_STRING(BimiSpfResultCode, bimi_spf_result_from_string, result_names, BIMI_NAMES_ASCII_CASELESS)
 
 const char *
 bimi_spf_identity_to_string(BimiSpfIdentity identity)
@@ -76,14 +58,11 @@ bimi_spf_identity_to_string(BimiSpfIdentity identity)
   return identity == BIMI_SPF_IDENTITY_HELO ? "helo" : "mailfrom";
 }
 
-static void
-spf_result_clear(BimiSpfResult *result)
+BIMI_DEFINE_FREE_FUNC(BimiSpfResult, bimi_spf_result_free, result)
 {
   BIMI_FREE_ALL(result->domain, result->sender, result->ip, result->record, result->mechanism, result->mechanism_domain,
                 result->explanation, result->problem);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiSpfResult, bimi_spf_result_free, spf_result_clear)
 
 /* ---- evaluation state ----------------------------------------------------- */
 

@@ -90,15 +90,12 @@ issue_free(gpointer p)
   BIMI_FREE_ALL(i->message, i);
 }
 
-static void
-svg_result_clear(BimiSvgResult *result)
+BIMI_DEFINE_FREE_FUNC(BimiSvgResult, bimi_svg_result_free, result)
 {
   g_ptr_array_unref(result->errors);
   g_ptr_array_unref(result->warnings);
   g_free(result->title);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiSvgResult, bimi_svg_result_free, svg_result_clear)
 
 static gboolean
 has_code(const GPtrArray *list, const char *code)

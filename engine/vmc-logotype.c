@@ -119,23 +119,17 @@ static const struct {
   { { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03 }, 9, BIMI_LOGO_HASH_SHA512 },
 };
 
-static void
-logo_hash_clear(BimiLogoHash *h)
+BIMI_DEFINE_STATIC_FREE_FUNC(BimiLogoHash, logo_hash_free, h)
 {
   g_bytes_unref(h->value);
 }
 
-static BIMI_DEFINE_FREE_FUNC(BimiLogoHash, logo_hash_free, logo_hash_clear)
-
-static void
-vmc_logotype_details_clear(BimiLogotypeDetails *d)
+BIMI_DEFINE_FREE_FUNC(BimiLogotypeDetails, bimi_vmc__logotype_details_free, d)
 {
   g_free(d->media_type);
   g_clear_pointer(&d->hashes, g_ptr_array_unref);
   g_clear_pointer(&d->uris, g_ptr_array_unref);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiLogotypeDetails, bimi_vmc__logotype_details_free, vmc_logotype_details_clear)
 
 static gboolean
 parse_details(DerCursor *c, BimiLogotypeDetails *d, GError **error)

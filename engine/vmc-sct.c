@@ -15,13 +15,10 @@
 
 #include <string.h>
 
-static void
-vmc_sct_clear(BimiSct *sct)
+BIMI_DEFINE_FREE_FUNC(BimiSct, bimi_vmc__sct_free, sct)
 {
   g_bytes_unref(sct->raw);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiSct, bimi_vmc__sct_free, vmc_sct_clear)
 
 static gboolean
 rd_u16(const guint8 *p, gsize len, gsize *pos, gsize *out)

@@ -25,6 +25,7 @@
  */
 #include "engine/vmc.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/vmc-private.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -86,29 +87,15 @@ bimi_vmc_check_code(BimiVmcCheck check)
   return check_codes[check];
 }
 
-gboolean
-bimi_vmc_revocation_mode_from_string(const char *s, BimiVmcRevocationMode *out)
-{
-  if (g_strcmp0(s, "soft") == 0)
-    *out = BIMI_VMC_REVOCATION_SOFT;
-  else if (g_strcmp0(s, "require") == 0)
-    *out = BIMI_VMC_REVOCATION_REQUIRE;
-  else if (g_strcmp0(s, "off") == 0)
-    *out = BIMI_VMC_REVOCATION_OFF;
-  else
-    return FALSE;
-  return TRUE;
-}
+static const char *const revocation_mode_names[] = {
+  [BIMI_VMC_REVOCATION_SOFT] = "soft",
+  [BIMI_VMC_REVOCATION_REQUIRE] = "require",
+  [BIMI_VMC_REVOCATION_OFF] = "off",
+};
 
-const char *
-bimi_vmc_revocation_mode_to_string(BimiVmcRevocationMode mode)
-{
-  switch (mode) {
-  case BIMI_VMC_REVOCATION_REQUIRE: return "require";
-  case BIMI_VMC_REVOCATION_OFF: return "off";
-  case BIMI_VMC_REVOCATION_SOFT: default: return "soft";
-  }
-}
+BIMI_DEFINE_NAME_FROM_STRING(BimiVmcRevocationMode, bimi_vmc_revocation_mode_from_string, revocation_mode_names,
+                             BIMI_NAMES_EXACT)
+BIMI_DEFINE_NAME_TO_STRING(BimiVmcRevocationMode, bimi_vmc_revocation_mode_to_string, revocation_mode_names, "soft")
 
 const char *
 bimi_vmc_cert_type_to_string(BimiVmcCertType t)
@@ -196,13 +183,10 @@ struct BimiVmcTrust {
   GHashTable *crls;        /* url → CachedCrl* */
 };
 
-static void
-cached_crl_clear(CachedCrl *c)
+BIMI_DEFINE_STATIC_FREE_FUNC(CachedCrl, cached_crl_free, c)
 {
   X509_CRL_free(c->crl);
 }
-
-static BIMI_DEFINE_FREE_FUNC(CachedCrl, cached_crl_free, cached_crl_clear)
 
 static gint64
 asn1_time_to_unix(const ASN1_TIME *t)
@@ -342,8 +326,7 @@ bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, 
 }
 
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
-static void
-trust_clear(BimiVmcTrust *trust)
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiVmcTrust, bimi_vmc_trust, trust)
 {
   for (guint i = 0; i < trust->anchors->len; i++)
     X509_free(g_array_index(trust->anchors, Anchor, i).cert);
@@ -353,8 +336,6 @@ trust_clear(BimiVmcTrust *trust)
   g_hash_table_unref(trust->crls);
   g_mutex_clear(&trust->lock);
 }
-
-BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiVmcTrust, bimi_vmc_trust, trust_clear)
 
 guint
 bimi_vmc_trust_n_roots(const BimiVmcTrust *trust)
@@ -386,8 +367,7 @@ failure_free(gpointer p)
   BIMI_FREE_ALL(f->detail, f);
 }
 
-static void
-vmc_result_clear(BimiVmcResult *r)
+BIMI_DEFINE_FREE_FUNC(BimiVmcResult, bimi_vmc_result_free, r)
 {
   BIMI_FREE_ALL(r->mark_type_text, r->subject, r->organization, r->trademark_country, r->trademark_office,
                 r->trademark_id, r->issuer, r->serial_hex, r->leaf_sha256);
@@ -400,8 +380,6 @@ vmc_result_clear(BimiVmcResult *r)
   g_clear_pointer(&r->failures, g_ptr_array_unref);
   g_clear_pointer(&r->warnings, g_ptr_array_unref);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiVmcResult, bimi_vmc_result_free, vmc_result_clear)
 
 gboolean
 bimi_vmc_result_has_failure(const BimiVmcResult *r, BimiVmcCheck check)

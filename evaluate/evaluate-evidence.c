@@ -67,14 +67,11 @@ verdict_string(const BimiEvaluateVerdict *v, gsize i)
   return *(char *const *) (const void *) ((const guint8 *) v + verdict_strings[i].offset);
 }
 
-static void
-evaluate_verdict_clear(BimiEvaluateVerdict *v)
+BIMI_DEFINE_FREE_FUNC(BimiEvaluateVerdict, bimi_evaluate__verdict_free, v)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(verdict_strings); i++)
     g_free(*verdict_string_slot(v, i));
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiEvaluateVerdict, bimi_evaluate__verdict_free, evaluate_verdict_clear)
 
 BimiEvaluateVerdict *
 bimi_evaluate__verdict_copy(const BimiEvaluateVerdict *v)

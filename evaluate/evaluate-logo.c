@@ -40,15 +40,26 @@ typedef struct {
 typedef struct {
   gint64 expires_at; /* Unix seconds */
   GBytes *svg;
+  char *base64;      /* the header form's base64 of @svg, made at the first request for it (or NULL) */
 } Indicator;
 
-static void
-indicator_clear(Indicator *m)
+BIMI_DEFINE_STATIC_FREE_FUNC(Indicator, indicator_free, m)
 {
   g_bytes_unref(m->svg);
+  g_free(m->base64);
 }
 
-static BIMI_DEFINE_FREE_FUNC(Indicator, indicator_free, indicator_clear)
+/* Under the memo's lock: a copy of @m's base64 form, encoded once per entry (issue 21). */
+static char *
+indicator_base64(Indicator *m)
+{
+  gsize len = 0;
+  const guchar *data = g_bytes_get_data(m->svg, &len);
+
+  if (m->base64 == NULL)
+    m->base64 = g_base64_encode(data, len);
+  return g_strdup(m->base64);
+}
 
 static void
 unrenderable_free(gpointer data)
@@ -104,16 +115,20 @@ make_room(GHashTable *t, const char *key, guint max, gint64 now)
     g_hash_table_remove(t, oldest);
 }
 
-GBytes *
-bimi_evaluate__indicator_svg(BimiEvaluator *ev, const char *hash, gint64 now)
+/* The memo's SVG of @hash (transfer full, or NULL), and with @base64 its base64 form too. */
+static GBytes *
+indicator_get(BimiEvaluator *ev, const char *hash, gint64 now, char **base64)
 {
   Indicator *m;
   GBytes *svg = NULL;
 
   g_mutex_lock(&ev->indicators_lock);
   m = g_hash_table_lookup(ev->indicators, hash);
-  if (m != NULL && m->expires_at > now)
+  if (m != NULL && m->expires_at > now) {
     svg = g_bytes_ref(m->svg);
+    if (base64 != NULL)
+      *base64 = indicator_base64(m);
+  }
   g_mutex_unlock(&ev->indicators_lock);
   if (svg != NULL)
     return svg;
@@ -122,14 +137,31 @@ bimi_evaluate__indicator_svg(BimiEvaluator *ev, const char *hash, gint64 now)
   if (svg == NULL) {
     g_hash_table_remove(ev->indicators, hash); /* the store no longer has it */
   } else {
-    m = g_new(Indicator, 1);
+    m = g_new0(Indicator, 1);
     m->expires_at = now + (gint64) BIMI_EVALUATE_INDICATOR_MEMO_TTL_S;
     m->svg = g_bytes_ref(svg);
+    if (base64 != NULL)
+      *base64 = indicator_base64(m);
     make_room(ev->indicators, hash, BIMI_EVALUATE_MAX_INDICATOR_MEMO, now);
     g_hash_table_replace(ev->indicators, g_strdup(hash), m);
   }
   g_mutex_unlock(&ev->indicators_lock);
   return svg;
+}
+
+GBytes *
+bimi_evaluate__indicator_svg(BimiEvaluator *ev, const char *hash, gint64 now)
+{
+  return indicator_get(ev, hash, now, NULL);
+}
+
+char *
+bimi_evaluate__indicator_base64(BimiEvaluator *ev, const char *hash, gint64 now)
+{
+  char *base64 = NULL;
+  g_autoptr(GBytes) svg = indicator_get(ev, hash, now, &base64);
+
+  return base64;
 }
 
 guint

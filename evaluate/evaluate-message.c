@@ -324,7 +324,6 @@ static void
 record_for_report(BimiEvaluator *ev, const BimiEvaluateRun *run, const BimiMessage *msg, gint64 now)
 {
   BimiReportEvaluationInput in = { 0 };
-  BimiReportRecord *record;
   g_autofree char *comment = NULL;
   const BimiFilterOutcome *f = run->filter;
 
@@ -352,9 +351,7 @@ record_for_report(BimiEvaluator *ev, const BimiEvaluateRun *run, const BimiMessa
   }
   in.applied_comment = comment;
   in.now = now;
-  record = bimi_report_record_new_from_evaluation(&in);
-  if (record != NULL)
-    bimi_report_recorder_submit(ev->recorder, record);
+  bimi_report_recorder_submit_evaluation(ev->recorder, &in);
 }
 
 BimiDecision *

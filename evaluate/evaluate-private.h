@@ -293,6 +293,16 @@ guint bimi_evaluate__unrenderable_size(BimiEvaluator *evaluator);
  * Returns: (transfer full) (nullable): the SVG, or NULL when the store does not have it.
  */
 GBytes *bimi_evaluate__indicator_svg(BimiEvaluator *evaluator, const char *hash, gint64 now);
+/**
+ * bimi_evaluate__indicator_base64:
+ * @hash: @now: as bimi_evaluate__indicator_svg()
+ *
+ * The base64 of bimi_evaluate__indicator_svg()'s SVG (the BIMI-Indicator value, spec §9.2),
+ * encoded once per memo entry (issue 21: not per request).
+ *
+ * Returns: (transfer full) (nullable): the base64 text, or NULL when the store does not have it.
+ */
+char *bimi_evaluate__indicator_base64(BimiEvaluator *evaluator, const char *hash, gint64 now);
 /** Entries in the indicator memo (tests). */
 guint bimi_evaluate__indicator_memo_size(BimiEvaluator *evaluator);
 

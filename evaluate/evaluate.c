@@ -36,6 +36,7 @@
  */
 #include "evaluate/evaluate-private.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/authres.h"
 #include "engine/limits.h"
 #include "engine/svg.h"
@@ -86,11 +87,7 @@ static const char *const field_names[] = {
   [BIMI_EVALUATE_FIELD_SIZE] = "size",
 };
 
-const char *
-bimi_evaluate_field_to_string(BimiEvaluateField field)
-{
-  return (guint) field < G_N_ELEMENTS(field_names) ? field_names[field] : NULL;
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiEvaluateField, bimi_evaluate_field_to_string, field_names, NULL)
 
 BimiEvaluateField
 bimi_evaluate_error_get_field(const GError *error)
@@ -130,8 +127,7 @@ bimi_decision_kind_to_string(BimiDecisionKind kind)
   return "none";
 }
 
-static void
-decision_clear(BimiDecision *d)
+BIMI_DEFINE_FREE_FUNC(BimiDecision, bimi_decision_free, d)
 {
   BIMI_FREE_ALL(d->reason, d->logo_sha256, d->authentication_results, d->json_text);
   if (d->json != NULL)
@@ -150,8 +146,6 @@ decision_clear(BimiDecision *d)
   bimi_filter_outcome_free(d->filter);
   bimi_caution_match_free(d->caution);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiDecision, bimi_decision_free, decision_clear)
 
 void
 bimi_evaluate__run_clear(BimiEvaluateRun *run)
@@ -520,8 +514,7 @@ bimi_evaluator_check_config(const BimiConfig *config, const char *source, GPtrAr
 }
 
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
-static void
-evaluator_clear(BimiEvaluator *ev)
+BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiEvaluator, bimi_evaluator, ev)
 {
   g_clear_pointer(&ev->recorder, bimi_report_recorder_free); /* writes what is queued */
   if (ev->envelope_pool != NULL)
@@ -545,8 +538,6 @@ evaluator_clear(BimiEvaluator *ev)
   g_clear_pointer(&ev->brand_states, g_hash_table_destroy);
   g_mutex_clear(&ev->brands_lock);
 }
-
-BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiEvaluator, bimi_evaluator, evaluator_clear)
 
 BimiConfig *
 bimi_evaluator_get_config(BimiEvaluator *ev)
@@ -588,17 +579,7 @@ bimi_decision_reason_to_string(BimiDecisionReason reason)
   return reason_names[reason];
 }
 
-gboolean
-bimi_decision_reason_from_string(const char *text, BimiDecisionReason *out_reason)
-{
-  for (guint i = 0; text != NULL && i < G_N_ELEMENTS(reason_names); i++) {
-    if (strcmp(text, reason_names[i]) == 0) {
-      *out_reason = (BimiDecisionReason) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
+BIMI_DEFINE_NAME_FROM_STRING(BimiDecisionReason, bimi_decision_reason_from_string, reason_names, BIMI_NAMES_EXACT)
 
 static void
 set_decision(BimiEvaluateRun *run, BimiDecisionKind kind, BimiDecisionReason reason)
@@ -728,25 +709,20 @@ static void
 header_form(BimiEvaluator *ev, const BimiEvaluateRun *run, gint64 now, char **location, char **indicator)
 {
   const BimiEvaluateVerdict *v = run->verdict;
-  g_autoptr(GBytes) svg = NULL;
-  g_autoptr(GString) loc = NULL;
-  gsize len = 0;
-  const guchar *data;
+  GString *loc;
 
   *location = *indicator = NULL;
   if (run->domain_status || run->kind == BIMI_DECISION_NONE || v == NULL || v->sha256 == NULL)
     return;
-  svg = bimi_evaluate__indicator_svg(ev, v->sha256, now);
-  if (svg == NULL)
+  *indicator = bimi_evaluate__indicator_base64(ev, v->sha256, now);
+  if (*indicator == NULL)
     return;
   loc = g_string_new("v=BIMI1");
   if (v->location != NULL)
     g_string_append_printf(loc, "; l=%s", v->location);
   if (v->evidence != NULL)
     g_string_append_printf(loc, "; a=%s", v->evidence);
-  data = g_bytes_get_data(svg, &len);
-  *location = g_string_free(g_steal_pointer(&loc), FALSE);
-  *indicator = g_base64_encode(data, len);
+  *location = g_string_free(loc, FALSE);
 }
 
 /* The metrics of one evaluation: its decision, and the authentication results it rests on. */

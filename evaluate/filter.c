@@ -144,13 +144,10 @@ reason_free(gpointer p)
   BIMI_FREE_ALL(r->detail, r);
 }
 
-static void
-filter_outcome_clear(BimiFilterOutcome *o)
+BIMI_DEFINE_FREE_FUNC(BimiFilterOutcome, bimi_filter_outcome_free, o)
 {
   g_clear_pointer(&o->reasons, g_ptr_array_unref);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiFilterOutcome, bimi_filter_outcome_free, filter_outcome_clear)
 
 gboolean
 bimi_filter_reason_applied(const BimiFilterOutcome *o, const BimiFilterReason *r)

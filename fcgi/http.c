@@ -6,6 +6,7 @@
  * which refuses escapes of NUL. CONTENT_LENGTH is RFC 3875 §4.1.2.
  */
 #include "fcgi/http.h"
+#include "engine/base/base-names.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
 #include "cache/store.h"
@@ -29,11 +30,7 @@ static const char *const route_names[BIMI_FCGI_N_ROUTES] = {
   [BIMI_FCGI_ROUTE_METRICS] = "metrics",
 };
 
-const char *
-bimi_fcgi_route_name(BimiFcgiRouteId id)
-{
-  return (guint) id < BIMI_FCGI_N_ROUTES ? route_names[id] : "not_found";
-}
+BIMI_DEFINE_NAME_TO_STRING(BimiFcgiRouteId, bimi_fcgi_route_name, route_names, "not_found")
 
 const char *
 bimi_fcgi_route_allow(BimiFcgiRouteId id)

@@ -36,13 +36,10 @@ bimi_fcgi_metrics_new(void)
   return m;
 }
 
-static void
-fcgi_metrics_clear(BimiFcgiMetrics *metrics)
+BIMI_DEFINE_FREE_FUNC(BimiFcgiMetrics, bimi_fcgi_metrics_free, metrics)
 {
   g_mutex_clear(&metrics->lock);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiFcgiMetrics, bimi_fcgi_metrics_free, fcgi_metrics_clear)
 
 static guint
 status_index(guint status)

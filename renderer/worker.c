@@ -1142,8 +1142,7 @@ bimi_render_pool_get_stats(BimiRenderPool *pool, BimiRenderPoolStats *out)
   g_mutex_unlock(&pool->lock);
 }
 
-static void
-render_pool_clear(BimiRenderPool *pool)
+BIMI_DEFINE_FREE_FUNC(BimiRenderPool, bimi_render_pool_free, pool)
 {
   if (pool->monitor != NULL) {
     g_mutex_lock(&pool->lock);
@@ -1164,5 +1163,3 @@ render_pool_clear(BimiRenderPool *pool)
   g_mutex_clear(&pool->lock);
   g_cond_clear(&pool->idle);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiRenderPool, bimi_render_pool_free, render_pool_clear)

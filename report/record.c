@@ -207,27 +207,49 @@ mail_from_domain(const char *mail_from)
   return n > 0 ? g_ascii_strdown(at + 1, (gssize) n) : NULL;
 }
 
+/* Whether @in makes a record: a DMARC pass or fail with a policy record, and a client address. */
+static gboolean
+recordable(const BimiReportEvaluationInput *in)
+{
+  const BimiDmarcEvaluation *d = in->dmarc;
+
+  return in->client_ip != NULL && *in->client_ip != '\0' && d->policy_domain != NULL && d->record != NULL &&
+         d->author_domain != NULL && (d->result == BIMI_DMARC_RESULT_PASS || d->result == BIMI_DMARC_RESULT_FAIL);
+}
+
+gboolean
+bimi_report_evaluation_dedup_key(const BimiReportEvaluationInput *in, char *out)
+{
+  gsize raw_len = 0;
+  const guint8 *raw;
+
+  g_return_val_if_fail(in != NULL && in->message != NULL && in->dmarc != NULL && out != NULL, FALSE);
+  if (!recordable(in))
+    return FALSE;
+  raw = g_bytes_get_data(in->message, &raw_len);
+  bimi_report_dedup_key(raw, MIN(in->body_offset, raw_len), in->client_ip, in->mail_from, in->helo, out);
+  return TRUE;
+}
+
 BimiReportRecord *
 bimi_report_record_new_from_evaluation(const BimiReportEvaluationInput *in)
 {
   const BimiDmarcEvaluation *d;
   const BimiDmarcRecord *rec;
   g_autoptr(BimiReportRecord) r = NULL;
-  gsize raw_len = 0;
-  const guint8 *raw;
   BimiDmarcPolicy asked;
 
   g_return_val_if_fail(in != NULL && in->message != NULL && in->dmarc != NULL, NULL);
   d = in->dmarc;
   rec = d->record;
-  if (in->client_ip == NULL || *in->client_ip == '\0' || d->policy_domain == NULL || rec == NULL ||
-      d->author_domain == NULL ||
-      (d->result != BIMI_DMARC_RESULT_PASS && d->result != BIMI_DMARC_RESULT_FAIL))
+  if (!recordable(in))
     return NULL;
 
-  raw = g_bytes_get_data(in->message, &raw_len);
   r = bimi_report_record_new();
-  bimi_report_dedup_key(raw, MIN(in->body_offset, raw_len), in->client_ip, in->mail_from, in->helo, r->dedup_key);
+  if (in->dedup_key != NULL)
+    g_strlcpy(r->dedup_key, in->dedup_key, sizeof r->dedup_key);
+  else
+    bimi_report_evaluation_dedup_key(in, r->dedup_key);
   r->time = in->now;
   r->source_ip = g_strdup(in->client_ip);
   r->header_from = g_ascii_strdown(d->author_domain, -1);

@@ -132,6 +132,8 @@ typedef struct {
   /* The disposition this receiver actually applied to the message: the consent-aware filter's
    * applied action (evaluate/filter.h: none without the user's consent). */
   BimiDmarcPolicy applied;
+  const char *dedup_key;              /**< (nullable) bimi_report_evaluation_dedup_key() of this input when the
+                                       *   caller has it (not computed again), or NULL */
   const char *applied_comment;        /**< why @applied differs from what the policy asked (the consent), added
                                        *   to the local_policy comment; or NULL */
   gint64 now;                         /**< evaluation time, Unix seconds */
@@ -156,6 +158,18 @@ typedef struct {
  * nothing to report (no policy, result none/temperror/permerror, no client address).
  */
 BimiReportRecord *bimi_report_record_new_from_evaluation(const BimiReportEvaluationInput *input);
+
+/**
+ * bimi_report_evaluation_dedup_key:
+ * @input: the evaluation's outcome
+ * @out: (out caller-allocates): BIMI_REPORT_KEY_HEX_LEN + 1 bytes
+ *
+ * The dedup key (bimi_report_dedup_key()) of the record
+ * bimi_report_record_new_from_evaluation() makes of @input, without making it.
+ *
+ * Returns: FALSE (@out untouched) when @input makes no record.
+ */
+gboolean bimi_report_evaluation_dedup_key(const BimiReportEvaluationInput *input, char *out);
 
 /** The report module's tables (module "report" in schema_version). */
 extern const BimiReportDbSchema bimi_report_schema;

@@ -207,6 +207,33 @@ bimi_report_recorder_submit(BimiReportRecorder *rec, BimiReportRecord *record)
 }
 
 void
+bimi_report_recorder_submit_evaluation(BimiReportRecorder *rec, const BimiReportEvaluationInput *in)
+{
+  char key[BIMI_REPORT_KEY_HEX_LEN + 1];
+  BimiReportEvaluationInput keyed;
+  BimiReportRecord *record;
+  gboolean known;
+
+  g_return_if_fail(rec != NULL && in != NULL);
+  if (!bimi_report_evaluation_dedup_key(in, key))
+    return;
+  g_mutex_lock(&rec->lock);
+  known = g_hash_table_contains(rec->recorded, key);
+  if (known) {
+    rec->stats.submitted++;
+    rec->stats.duplicates++;
+  }
+  g_mutex_unlock(&rec->lock);
+  if (known)
+    return;
+  keyed = *in;
+  keyed.dedup_key = key;
+  record = bimi_report_record_new_from_evaluation(&keyed);
+  if (record != NULL)
+    bimi_report_recorder_submit(rec, record);
+}
+
+void
 bimi_report_recorder_flush(BimiReportRecorder *rec)
 {
   guint64 target;

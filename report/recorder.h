@@ -69,6 +69,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiReportRecorder, bimi_report_recorder_free)
 gboolean bimi_report_recorder_submit(BimiReportRecorder *recorder, BimiReportRecord *record);
 
 /**
+ * bimi_report_recorder_submit_evaluation:
+ * @recorder: the recorder
+ * @input: an evaluation's outcome (transfer none)
+ *
+ * bimi_report_record_new_from_evaluation() and bimi_report_recorder_submit(), the
+ * same counters and the same rows, except that the record of an evaluation whose
+ * dedup key the recorder has committed is not built: counted as a duplicate at once
+ * (issue 21: webmail evaluates a message again on each view). Nothing when @input
+ * makes no record. Thread-safe.
+ */
+void bimi_report_recorder_submit_evaluation(BimiReportRecorder *recorder, const BimiReportEvaluationInput *input);
+
+/**
  * bimi_report_recorder_flush:
  * @recorder: the recorder
  *

@@ -155,6 +155,33 @@ test_writer_as_json_glib(void)
   g_assert_cmpstr(writer, ==, glib);
 }
 
+/* The escaper looks at 16 bytes at a time, then byte by byte: every byte value (a UTF-8
+ * pair for the high ones) at every position of a 40-byte string, alone and after a
+ * first escape, gives json-glib's bytes (issue 21). */
+static void
+test_writer_escape_positions(void)
+{
+  for (int c = 1; c < 0x81; c++) {
+    for (guint at = 0; at < 39; at++) {
+      char text[41];
+      memset(text, 'a', 40);
+      text[40] = '\0';
+      if (c == 0x80) {
+        text[at] = '\xc3'; /* a UTF-8 pair: é */
+        text[at + 1] = '\xa9';
+      } else {
+        text[at] = (char) c;
+      }
+      g_autofree char *twice = g_strdup_printf("\"%s%c", text, c == 0x80 ? 'b' : c);
+      const Op ops[] = { { .op = 'a' }, { .op = 's', .s = text }, { .op = 's', .s = twice }, { .op = 'A' } };
+      g_autofree char *writer = NULL, *glib = NULL;
+      run_ops(ops, G_N_ELEMENTS(ops), &writer, &glib);
+      if (g_strcmp0(writer, glib) != 0)
+        g_error("byte 0x%02x at %u: writer %s, json-glib %s", c, at, writer, glib);
+    }
+  }
+}
+
 /* bimi_json_reopen_object(): members added to a closed object, empty or not. */
 static void
 test_writer_reopen(void)
@@ -208,6 +235,7 @@ main(int argc, char **argv)
   g_test_add_func("/base/json/members", test_members);
   g_test_add_func("/base/json/members-bad-letter", test_members_bad_letter);
   g_test_add_func("/base/json/writer-as-json-glib", test_writer_as_json_glib);
+  g_test_add_func("/base/json/writer-escape-positions", test_writer_escape_positions);
   g_test_add_func("/base/json/writer-reopen", test_writer_reopen);
   g_test_add_func("/base/json/limit/writer-depth", test_writer_depth_limit);
   return g_test_run();

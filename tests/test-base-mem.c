@@ -1,7 +1,8 @@
 /* tests/test-base-mem.c — engine/base/base-mem: BIMI_FREE_ALL frees every
  * argument once, reads them all before freeing (a struct may come last), and
- * skips NULL; BIMI_DEFINE_FREE_FUNC and BIMI_DEFINE_ATOMIC_RC_FUNCS call the
- * clear function exactly once, on the last release only, and accept NULL. The frees themselves are checked by LeakSanitizer and ASan in
+ * skips NULL; the functions BIMI_DEFINE_FREE_FUNC and BIMI_DEFINE_ATOMIC_RC_FUNCS
+ * define run the body after them exactly once, on the last release only, and
+ * accept NULL. The frees themselves are checked by LeakSanitizer and ASan in
  * `make check SANITIZE=1` (a skipped block is a leak, a double one an error). */
 #include "engine/base/base-mem.h"
 
@@ -57,30 +58,26 @@ typedef struct {
   guint *cleared; /* counts the clear calls; outlives the struct */
 } Thing;
 
-static void
-thing_clear(Thing *t)
+BIMI_DEFINE_STATIC_FREE_FUNC(Thing, thing_free, t)
 {
   g_free(t->name);
   (*t->cleared)++;
 }
 
-static BIMI_DEFINE_FREE_FUNC(Thing, thing_free, thing_clear)
-
 typedef struct _Shared Shared;
 struct _Shared {
-  Thing thing;
+  char *name;
+  guint *cleared;
 };
 
 static Shared *shared_ref(Shared *self);
 static void shared_unref(Shared *self);
 
-static void
-shared_clear(Shared *s)
+BIMI_DEFINE_ATOMIC_RC_FUNCS(Shared, shared, s)
 {
-  thing_clear(&s->thing);
+  g_free(s->name);
+  (*s->cleared)++;
 }
-
-BIMI_DEFINE_ATOMIC_RC_FUNCS(Shared, shared, shared_clear)
 
 static void
 test_define_free(void)
@@ -102,8 +99,8 @@ test_define_atomic_rc(void)
   guint cleared = 0;
   Shared *s = g_atomic_rc_box_new0(Shared);
 
-  s->thing.name = g_strdup("brand.example");
-  s->thing.cleared = &cleared;
+  s->name = g_strdup("brand.example");
+  s->cleared = &cleared;
   g_assert_true(shared_ref(s) == s);
   shared_unref(s);
   g_assert_cmpuint(cleared, ==, 0); /* one reference left */

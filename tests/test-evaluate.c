@@ -751,10 +751,16 @@ test_indicator_memo(void)
   hit = bimi_evaluate__indicator_svg(ev, hash, NOW + BIMI_EVALUATE_INDICATOR_MEMO_TTL_S - 1);
   g_assert_nonnull(hit);
   g_assert_true(g_bytes_equal(hit, svg));
+  /* and its base64 form, the header form's BIMI-Indicator value, twice the same */
+  for (guint i = 0; i < 2; i++) {
+    g_autofree char *b64 = bimi_evaluate__indicator_base64(ev, hash, NOW + BIMI_EVALUATE_INDICATOR_MEMO_TTL_S - 1);
+    g_assert_cmpstr(b64, ==, "PHN2ZyBpZD0ibWVtbyIvPgA="); /* the 17 bytes stored, NUL included */
+  }
   /* at the TTL the store is asked again: the file is gone, and so is the entry */
   stale = bimi_evaluate__indicator_svg(ev, hash, NOW + BIMI_EVALUATE_INDICATOR_MEMO_TTL_S);
   g_assert_null(stale);
   g_assert_cmpuint(bimi_evaluate__indicator_memo_size(ev), ==, 0);
+  g_assert_null(bimi_evaluate__indicator_base64(ev, hash, NOW + BIMI_EVALUATE_INDICATOR_MEMO_TTL_S));
 }
 
 /* BIMI_EVALUATE_MAX_INDICATOR_MEMO bounds the memo: one SVG more makes room

@@ -244,6 +244,22 @@ test_recorder_threads(Fixture *fx, gconstpointer data)
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 800);
 }
 
+/* The recorder's counters now, every one of them. */
+static void
+assert_counts(BimiReportRecorder *rec, guint64 submitted, guint64 written, guint64 duplicates, guint64 dropped,
+              guint64 queued)
+{
+  BimiReportRecorderStats s;
+
+  bimi_report_recorder_get_stats(rec, &s);
+  g_assert_cmpuint(s.submitted, ==, submitted);
+  g_assert_cmpuint(s.written, ==, written);
+  g_assert_cmpuint(s.duplicates, ==, duplicates);
+  g_assert_cmpuint(s.dropped, ==, dropped);
+  g_assert_cmpuint(s.queued, ==, queued);
+  g_assert_cmpuint(s.failed, ==, 0);
+}
+
 /* The recorded-key memo: a record committed once is a duplicate at submit, without the queue;
  * the database holds it once, and the counters say the same as without the memo. */
 static void
@@ -251,7 +267,6 @@ test_recorder_memo(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, 3, &error);
-  BimiReportRecorderStats s;
 
   g_assert_no_error(error);
   g_assert_true(bimi_report_recorder_submit(
@@ -263,24 +278,70 @@ test_recorder_memo(Fixture *fx, gconstpointer data)
   for (guint i = 0; i < 5; i++)
     g_assert_true(bimi_report_recorder_submit(
       rec, mk_record("m", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE)));
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.queued, ==, 0);
-  g_assert_cmpuint(s.dropped, ==, 0); /* five is more than the queue's 3 */
-  g_assert_cmpuint(s.submitted, ==, 6);
-  g_assert_cmpuint(s.written, ==, 1);
-  g_assert_cmpuint(s.duplicates, ==, 5);
+  assert_counts(rec, 6, 1, 5, 0, 0); /* none dropped: five is more than the queue's 3 */
   /* another message is queued as before */
   g_assert_true(bimi_report_recorder_submit(
     rec, mk_record("n", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE)));
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.queued, ==, 1);
+  assert_counts(rec, 7, 1, 5, 0, 1);
   bimi_report_recorder__set_paused(rec, FALSE);
   bimi_report_recorder_flush(rec);
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.written, ==, 2);
-  g_assert_cmpuint(s.duplicates, ==, 5);
+  assert_counts(rec, 7, 2, 5, 0, 0);
   g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 2);
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 2);
+}
+
+/* bimi_report_recorder_submit_evaluation(): the record new_from_evaluation makes, with the
+ * same dedup key; once committed, a repeat is a duplicate without a record built; an
+ * evaluation that makes no record counts nothing. */
+static void
+test_recorder_submit_evaluation(Fixture *fx, gconstpointer data)
+{
+  static const char text[] = "From: a@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
+  static const char dmarc[] = "v=DMARC1; p=reject; rua=mailto:d@example.com";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, 3, &error);
+  g_autoptr(BimiDmarcRecord) policy = bimi_dmarc_record_parse(dmarc, strlen(dmarc),
+                                                              BIMI_DMARC_MODE_RFC9989, &error);
+  g_autoptr(GBytes) message = g_bytes_new_static(text, sizeof text - 1);
+  char domain[] = "example.com";
+  BimiDmarcEvaluation d = { 0 };
+  BimiReportEvaluationInput in = { 0 };
+  char key[BIMI_REPORT_KEY_HEX_LEN + 1];
+
+  g_assert_no_error(error);
+  d.result = BIMI_DMARC_RESULT_PASS;
+  d.author_domain = domain;
+  d.policy_domain = domain;
+  d.record = policy;
+  in.message = message;
+  in.body_offset = strstr(text, "\r\n\r\n") + 4 - text;
+  in.client_ip = "192.0.2.1";
+  in.mail_from = "b@example.com";
+  in.helo = "mx.example.com";
+  in.dmarc = &d;
+  in.now = T0;
+  g_assert_true(bimi_report_evaluation_dedup_key(&in, key));
+  {
+    g_autoptr(BimiReportRecord) r = bimi_report_record_new_from_evaluation(&in);
+    g_assert_cmpstr(r->dedup_key, ==, key);
+  }
+  bimi_report_recorder_submit_evaluation(rec, &in);
+  bimi_report_recorder_flush(rec);
+  g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, 1);
+  {
+    g_autofree char *stored = QUERY_TEXT(fx->db, "SELECT dedup_key FROM evaluation");
+    g_assert_cmpstr(stored, ==, key);
+  }
+  bimi_report_recorder__set_paused(rec, TRUE);
+  for (guint i = 0; i < 4; i++)
+    bimi_report_recorder_submit_evaluation(rec, &in);
+  assert_counts(rec, 5, 1, 4, 0, 0);
+  /* no client address: no record, nothing counted */
+  in.client_ip = NULL;
+  g_assert_false(bimi_report_evaluation_dedup_key(&in, key));
+  bimi_report_recorder_submit_evaluation(rec, &in);
+  assert_counts(rec, 5, 1, 4, 0, 0);
+  bimi_report_recorder__set_paused(rec, FALSE);
 }
 
 /* BIMI_REPORT_RECORDED_MEMO_MAX bounds the memo: one key more and it starts empty; a key it
@@ -290,7 +351,6 @@ test_recorder_memo_limit(Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiReportRecorder) rec = bimi_report_recorder_new(fx->path, BIMI_REPORT_DEFAULT_QUEUE, &error);
-  BimiReportRecorderStats s;
 
   g_assert_no_error(error);
   for (guint i = 0; i < BIMI_REPORT_RECORDED_MEMO_MAX; i++) {
@@ -309,10 +369,7 @@ test_recorder_memo_limit(Fixture *fx, gconstpointer data)
   bimi_report_recorder_submit(rec,
                               mk_record("0", "example.com", "192.0.2.1", "example.com", "mailto:d@example.com", TRUE));
   bimi_report_recorder_flush(rec);
-  bimi_report_recorder_get_stats(rec, &s);
-  g_assert_cmpuint(s.written, ==, BIMI_REPORT_RECORDED_MEMO_MAX + 1);
-  g_assert_cmpuint(s.duplicates, ==, 1);
-  g_assert_cmpuint(s.dropped, ==, 0);
+  assert_counts(rec, BIMI_REPORT_RECORDED_MEMO_MAX + 2, BIMI_REPORT_RECORDED_MEMO_MAX + 1, 1, 0, 0);
   g_assert_cmpuint(bimi_report_recorder__memo_size(rec), ==, 2);
   g_assert_cmpint(QUERY_INT(fx->db, "SELECT count(*) FROM evaluation"), ==, BIMI_REPORT_RECORDED_MEMO_MAX + 1);
 }
@@ -867,6 +924,7 @@ main(int argc, char **argv)
   ADD("/report/recorder/queue-limit", test_recorder_queue_limit);
   ADD("/report/recorder/threads", test_recorder_threads);
   ADD("/report/recorder/memo", test_recorder_memo);
+  ADD("/report/recorder/submit-evaluation", test_recorder_submit_evaluation);
   ADD("/report/limit/recorded-memo", test_recorder_memo_limit);
   g_test_add_func("/report/rua/parse", test_rua_parse);
   g_test_add_func("/report/rua/verify-destination", test_rua_verify);

@@ -33,42 +33,61 @@ void bimi_free_all(gpointer const *ptrs, gsize n);
  * BIMI_DEFINE_FREE_FUNC:
  * @TypeName: a struct type whose instances come from g_new()/g_new0()
  * @func: the name of the function to define, `void func(TypeName *self)`
- * @clear: `void clear(TypeName *self)`: releases what @self owns, not @self
+ * @self: the name of the instance in the body that follows
  *
- * Defines the `_free` of a heap struct (STYLE.md §3) from its clear function,
- * in the manner of GLib's G_DEFINE_* macros: @func does nothing on NULL,
- * otherwise calls @clear and then g_free() on @self. Write `static` before
- * the macro for a file-local function. The declaration (and its doc comment:
- * ownership, what it releases) stays in the module's header.
+ * Defines the `_free` of a heap struct (STYLE.md §3); the block that follows
+ * the macro releases what @self owns (not @self itself):
+ *
+ * |[<!-- language="C" -->
+ * BIMI_DEFINE_FREE_FUNC(BimiMessage, bimi_message_free, msg)
+ * {
+ *   g_bytes_unref(msg->raw);
+ *   g_array_unref(msg->fields);
+ * }
+ * ]|
+ *
+ * @func does nothing on NULL, otherwise runs that block and then g_free() on
+ * @self. As with GLib's G_DEFINE_TYPE (whose class_init and init the caller
+ * writes after it) and Linux's SYSCALL_DEFINEn, the macro writes the
+ * boilerplate and the body is the type's own. The declaration of @func (and
+ * its doc comment: ownership, what it releases) stays in the module's header;
+ * BIMI_DEFINE_STATIC_FREE_FUNC() defines a file-local one.
  */
-#define BIMI_DEFINE_FREE_FUNC(TypeName, func, clear) \
-  void func(TypeName *self)                          \
-  {                                                  \
-    if (self == NULL)                                \
-      return;                                        \
-    clear(self);                                     \
-    g_free(self);                                    \
-  }
+#define BIMI_DEFINE_FREE_FUNC(TypeName, func, self) BIMI_DEFINE_FREE_FUNC_FULL(, TypeName, func, self)
+/** BIMI_DEFINE_STATIC_FREE_FUNC: BIMI_DEFINE_FREE_FUNC() for a `static` @func. */
+#define BIMI_DEFINE_STATIC_FREE_FUNC(TypeName, func, self) BIMI_DEFINE_FREE_FUNC_FULL(static, TypeName, func, self)
+/* What the two expand to; @scope is `static` or nothing. */
+#define BIMI_DEFINE_FREE_FUNC_FULL(scope, TypeName, func, self) \
+  static void func##__members(TypeName *self);                  \
+  scope void func(TypeName *self)                               \
+  {                                                             \
+    if (self == NULL)                                           \
+      return;                                                   \
+    func##__members(self);                                      \
+    g_free(self);                                               \
+  }                                                             \
+  static void func##__members(TypeName *self)
 
 /**
  * BIMI_DEFINE_ATOMIC_RC_FUNCS:
  * @TypeName: a struct type whose instances come from g_atomic_rc_box_new0()
  * @prefix: the function prefix: defines `prefix_ref` and `prefix_unref`
- * @clear: `void clear(TypeName *self)`: what the last reference releases
- *   (the members, not the box itself)
+ * @self: the name of the instance in the body that follows
  *
  * Defines the reference counting of a type shared between threads, in the
- * manner of GLib's G_DEFINE_* macros:
+ * manner of BIMI_DEFINE_FREE_FUNC(); the block that follows the macro is what
+ * the last reference releases (the members, not the box itself):
  * - `TypeName *prefix_ref(TypeName *self)` takes a reference and returns
  *   @self (transfer full); @self must not be NULL;
  * - `void prefix_unref(TypeName *self)` drops one (NULL does nothing); the
- *   last one calls @clear and g_atomic_rc_box_release_full() frees the box.
+ *   last one runs the block and g_atomic_rc_box_release_full() frees the box.
  * The declarations (and their doc comments) stay in the module's header.
  */
-#define BIMI_DEFINE_ATOMIC_RC_FUNCS(TypeName, prefix, clear)              \
-  static void prefix##__rc_clear(gpointer self)                           \
+#define BIMI_DEFINE_ATOMIC_RC_FUNCS(TypeName, prefix, self)               \
+  static void prefix##__members(TypeName *self);                          \
+  static void prefix##__release(gpointer self)                            \
   {                                                                       \
-    clear((TypeName *) self);                                             \
+    prefix##__members((TypeName *) self);                                 \
   }                                                                       \
   TypeName *prefix##_ref(TypeName *self)                                  \
   {                                                                       \
@@ -78,5 +97,6 @@ void bimi_free_all(gpointer const *ptrs, gsize n);
   void prefix##_unref(TypeName *self)                                     \
   {                                                                       \
     if (self != NULL)                                                     \
-      g_atomic_rc_box_release_full(self, prefix##__rc_clear);             \
-  }
+      g_atomic_rc_box_release_full(self, prefix##__release);              \
+  }                                                                       \
+  static void prefix##__members(TypeName *self)
