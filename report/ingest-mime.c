@@ -17,14 +17,11 @@
 #include "report/ingest-payload.h"
 #include "report/ingest-xml.h"
 
-static void
-ingest_part_clear(BimiIngestPart *part)
+BIMI_DEFINE_FREE_FUNC(BimiIngestPart, bimi_ingest_part_free, part)
 {
   BIMI_FREE_ALL(part->name, part->media_type);
   g_bytes_unref(part->data);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiIngestPart, bimi_ingest_part_free, ingest_part_clear)
 
 static const char *const report_types[] = {
   "application/gzip", "application/x-gzip", "application/zip", "application/x-zip-compressed",

@@ -68,13 +68,10 @@ domain_free(gpointer p)
   BIMI_FREE_ALL(d->verdict, d->recommendation, d);
 }
 
-static void
-ingest_summary_clear(BimiIngestSummary *s)
+BIMI_DEFINE_FREE_FUNC(BimiIngestSummary, bimi_ingest_summary_free, s)
 {
   g_ptr_array_unref(s->domains);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiIngestSummary, bimi_ingest_summary_free, ingest_summary_clear)
 
 /* ---- accumulation --------------------------------------------------------- */
 

@@ -71,8 +71,7 @@ extension_free(gpointer p)
   BIMI_FREE_ALL(e->name, e->definition, e);
 }
 
-static void
-record_clear(BimiIngestRecord *r)
+BIMI_DEFINE_STATIC_FREE_FUNC(BimiIngestRecord, record_free, r)
 {
   BIMI_FREE_ALL(r->source_ip, r->disposition, r->dkim, r->spf);
   g_ptr_array_unref(r->reasons);
@@ -81,8 +80,6 @@ record_clear(BimiIngestRecord *r)
   g_ptr_array_unref(r->spf_results);
   g_ptr_array_unref(r->extensions);
 }
-
-static BIMI_DEFINE_FREE_FUNC(BimiIngestRecord, record_free, record_clear)
 
 static BimiIngestRecord *
 record_new(void)
@@ -95,8 +92,7 @@ record_new(void)
   return r;
 }
 
-static void
-ingest_report_clear(BimiIngestReport *r)
+BIMI_DEFINE_FREE_FUNC(BimiIngestReport, bimi_ingest_report_free, r)
 {
   BIMI_FREE_ALL(r->xml_namespace, r->version, r->org_name, r->email, r->extra_contact_info, r->report_id, r->generator);
   g_ptr_array_unref(r->errors);
@@ -105,8 +101,6 @@ ingest_report_clear(BimiIngestReport *r)
   g_ptr_array_unref(r->records);
   g_ptr_array_unref(r->extensions);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiIngestReport, bimi_ingest_report_free, ingest_report_clear)
 
 static BimiIngestReport *
 report_new(void)

@@ -53,16 +53,13 @@ struct BimiMailSource {
   guint64 bytes;        /* input bytes of the items returned and of the mbox sources finished */
 };
 
-static void
-mail_source_item_clear(BimiMailSourceItem *item)
+BIMI_DEFINE_FREE_FUNC(BimiMailSourceItem, bimi_mail_source_item_free, item)
 {
   g_free(item->where);
   if (item->data != NULL)
     g_bytes_unref(item->data);
   g_clear_error(&item->error);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiMailSourceItem, bimi_mail_source_item_free, mail_source_item_clear)
 
 static void
 source_free(gpointer p)
@@ -80,14 +77,11 @@ source_free(gpointer p)
   g_free(s);
 }
 
-static void
-mail_source_clear(BimiMailSource *mb)
+BIMI_DEFINE_FREE_FUNC(BimiMailSource, bimi_mail_source_free, mb)
 {
   g_ptr_array_unref(mb->stack);
   g_free(mb->root);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiMailSource, bimi_mail_source_free, mail_source_clear)
 
 guint64
 bimi_mail_source_count(const BimiMailSource *mb)

@@ -18,13 +18,10 @@
 
 G_DEFINE_QUARK(bimi-report-rua-error-quark, bimi_report_rua_error)
 
-static void
-report_rua_clear(BimiReportRua *rua)
+BIMI_DEFINE_FREE_FUNC(BimiReportRua, bimi_report_rua_free, rua)
 {
   BIMI_FREE_ALL(rua->uri, rua->address, rua->domain);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiReportRua, bimi_report_rua_free, report_rua_clear)
 
 static int
 hex_value(guchar c)

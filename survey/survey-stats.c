@@ -262,16 +262,13 @@ bimi_survey_stats_new(gint64 bin_seconds)
   return s;
 }
 
-static void
-survey_stats_clear(BimiSurveyStats *stats)
+BIMI_DEFINE_FREE_FUNC(BimiSurveyStats, bimi_survey_stats_free, stats)
 {
   g_clear_pointer(&stats->sorted, g_ptr_array_unref);
   g_hash_table_unref(stats->bins);
   bin_free(stats->total);
   g_ptr_array_unref(stats->malformed);
 }
-
-BIMI_DEFINE_FREE_FUNC(BimiSurveyStats, bimi_survey_stats_free, survey_stats_clear)
 
 /* The position where a bin starting at @start belongs in @sorted (binary search). */
 static guint
