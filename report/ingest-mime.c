@@ -17,14 +17,10 @@
 #include "report/ingest-payload.h"
 #include "report/ingest-xml.h"
 
-void
-bimi_ingest_part_free(BimiIngestPart *part)
+BIMI_DEFINE_FREE_FUNC(BimiIngestPart, bimi_ingest_part_free, part)
 {
-  if (part == NULL)
-    return;
   BIMI_FREE_ALL(part->name, part->media_type);
   g_bytes_unref(part->data);
-  g_free(part);
 }
 
 static const char *const report_types[] = {

@@ -68,13 +68,9 @@ domain_free(gpointer p)
   BIMI_FREE_ALL(d->verdict, d->recommendation, d);
 }
 
-void
-bimi_ingest_summary_free(BimiIngestSummary *s)
+BIMI_DEFINE_FREE_FUNC(BimiIngestSummary, bimi_ingest_summary_free, s)
 {
-  if (s == NULL)
-    return;
   g_ptr_array_unref(s->domains);
-  g_free(s);
 }
 
 /* ---- accumulation --------------------------------------------------------- */

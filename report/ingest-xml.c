@@ -71,19 +71,14 @@ extension_free(gpointer p)
   BIMI_FREE_ALL(e->name, e->definition, e);
 }
 
-static void
-record_free(gpointer p)
+BIMI_DEFINE_STATIC_FREE_FUNC(BimiIngestRecord, record_free, r)
 {
-  BimiIngestRecord *r = p;
-  if (r == NULL)
-    return;
   BIMI_FREE_ALL(r->source_ip, r->disposition, r->dkim, r->spf);
   g_ptr_array_unref(r->reasons);
   BIMI_FREE_ALL(r->header_from, r->envelope_from, r->envelope_to);
   g_ptr_array_unref(r->dkim_results);
   g_ptr_array_unref(r->spf_results);
   g_ptr_array_unref(r->extensions);
-  g_free(r);
 }
 
 static BimiIngestRecord *
@@ -97,18 +92,14 @@ record_new(void)
   return r;
 }
 
-void
-bimi_ingest_report_free(BimiIngestReport *r)
+BIMI_DEFINE_FREE_FUNC(BimiIngestReport, bimi_ingest_report_free, r)
 {
-  if (r == NULL)
-    return;
   BIMI_FREE_ALL(r->xml_namespace, r->version, r->org_name, r->email, r->extra_contact_info, r->report_id, r->generator);
   g_ptr_array_unref(r->errors);
   BIMI_FREE_ALL(r->domain, r->adkim, r->aspf, r->p, r->sp, r->np, r->fo, r->testing, r->discovery_method,
                 r->version_published);
   g_ptr_array_unref(r->records);
   g_ptr_array_unref(r->extensions);
-  g_free(r);
 }
 
 static BimiIngestReport *
@@ -119,7 +110,7 @@ report_new(void)
   r->end = -1;
   r->pct = -1;
   r->errors = g_ptr_array_new_with_free_func(g_free);
-  r->records = g_ptr_array_new_with_free_func(record_free);
+  r->records = g_ptr_array_new_with_free_func((GDestroyNotify) record_free);
   r->extensions = g_ptr_array_new_with_free_func(extension_free);
   return r;
 }

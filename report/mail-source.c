@@ -53,16 +53,12 @@ struct BimiMailSource {
   guint64 bytes;        /* input bytes of the items returned and of the mbox sources finished */
 };
 
-void
-bimi_mail_source_item_free(BimiMailSourceItem *item)
+BIMI_DEFINE_FREE_FUNC(BimiMailSourceItem, bimi_mail_source_item_free, item)
 {
-  if (item == NULL)
-    return;
   g_free(item->where);
   if (item->data != NULL)
     g_bytes_unref(item->data);
   g_clear_error(&item->error);
-  g_free(item);
 }
 
 static void
@@ -81,13 +77,10 @@ source_free(gpointer p)
   g_free(s);
 }
 
-void
-bimi_mail_source_free(BimiMailSource *mb)
+BIMI_DEFINE_FREE_FUNC(BimiMailSource, bimi_mail_source_free, mb)
 {
-  if (mb == NULL)
-    return;
   g_ptr_array_unref(mb->stack);
-  BIMI_FREE_ALL(mb->root, mb);
+  g_free(mb->root);
 }
 
 guint64

@@ -18,12 +18,9 @@
 
 G_DEFINE_QUARK(bimi-report-rua-error-quark, bimi_report_rua_error)
 
-void
-bimi_report_rua_free(BimiReportRua *rua)
+BIMI_DEFINE_FREE_FUNC(BimiReportRua, bimi_report_rua_free, rua)
 {
-  if (rua == NULL)
-    return;
-  BIMI_FREE_ALL(rua->uri, rua->address, rua->domain, rua);
+  BIMI_FREE_ALL(rua->uri, rua->address, rua->domain);
 }
 
 static int

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 /* ---- names -------------------------------------------------------------------------------------- */
@@ -261,16 +262,12 @@ bimi_survey_stats_new(gint64 bin_seconds)
   return s;
 }
 
-void
-bimi_survey_stats_free(BimiSurveyStats *stats)
+BIMI_DEFINE_FREE_FUNC(BimiSurveyStats, bimi_survey_stats_free, stats)
 {
-  if (stats == NULL)
-    return;
   g_clear_pointer(&stats->sorted, g_ptr_array_unref);
   g_hash_table_unref(stats->bins);
   bin_free(stats->total);
   g_ptr_array_unref(stats->malformed);
-  g_free(stats);
 }
 
 /* The position where a bin starting at @start belongs in @sorted (binary search). */
