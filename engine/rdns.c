@@ -91,7 +91,9 @@ embeds_address(const char *name, GInetAddress *ip, char **out_form)
     static const char seps[] = { '-', '.', '_' };
     static const char *const sep_names[] = { "dashed", "dotted", "underscored" };
     char buf[64];
-    for (guint s = 0; s < G_N_ELEMENTS(seps); s++) {
+    /* every decimal form below is made of digits: a name without one holds none of them */
+    gboolean has_digit = strpbrk(name, "0123456789") != NULL;
+    for (guint s = 0; has_digit && s < G_N_ELEMENTS(seps); s++) {
       g_snprintf(buf, sizeof buf, "%u%c%u%c%u%c%u", b[0], seps[s], b[1], seps[s], b[2], seps[s], b[3]);
       if (contains_bounded(name, buf, FALSE)) {
         *out_form = g_strdup(sep_names[s]);
@@ -103,15 +105,17 @@ embeds_address(const char *name, GInetAddress *ip, char **out_form)
         return TRUE;
       }
     }
-    g_snprintf(buf, sizeof buf, "%03u%03u%03u%03u", b[0], b[1], b[2], b[3]);
-    if (contains_bounded(name, buf, FALSE)) {
-      *out_form = g_strdup("zero-padded");
-      return TRUE;
-    }
-    g_snprintf(buf, sizeof buf, "%03u%03u%03u%03u", b[3], b[2], b[1], b[0]);
-    if (contains_bounded(name, buf, FALSE)) {
-      *out_form = g_strdup("zero-padded, reversed");
-      return TRUE;
+    if (has_digit) {
+      g_snprintf(buf, sizeof buf, "%03u%03u%03u%03u", b[0], b[1], b[2], b[3]);
+      if (contains_bounded(name, buf, FALSE)) {
+        *out_form = g_strdup("zero-padded");
+        return TRUE;
+      }
+      g_snprintf(buf, sizeof buf, "%03u%03u%03u%03u", b[3], b[2], b[1], b[0]);
+      if (contains_bounded(name, buf, FALSE)) {
+        *out_form = g_strdup("zero-padded, reversed");
+        return TRUE;
+      }
     }
     g_snprintf(buf, sizeof buf, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
     if (contains_bounded(name, buf, TRUE)) {
