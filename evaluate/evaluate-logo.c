@@ -159,8 +159,9 @@ char *
 bimi_evaluate__indicator_base64(BimiEvaluator *ev, const char *hash, gint64 now)
 {
   char *base64 = NULL;
-  g_autoptr(GBytes) svg = indicator_get(ev, hash, now, &base64);
+  GBytes *svg = indicator_get(ev, hash, now, &base64);
 
+  g_clear_pointer(&svg, g_bytes_unref);
   return base64;
 }
 
