@@ -14,6 +14,7 @@
 #include "engine/arc.h"
 #include "engine/dns.h"
 #include "tests/lib/data.h"
+#include "tests/lib/files.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -207,10 +208,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_autofree char *path = upstream_path("arc-valimail/arc-draft-validation-tests.json");
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-  if (!json_parser_load_from_file(parser, path, &error))
-    g_error("%s: %s", path, error->message);
+  g_autoptr(JsonParser) parser = bimi_test_load_json(path);
   scenarios = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "scenarios");
   for (guint i = 0; i < json_array_get_length(scenarios); i++) {
     JsonObject *sc = json_array_get_object_element(scenarios, i);
