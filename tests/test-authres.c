@@ -2,7 +2,7 @@
 #include "engine/authres.h"
 #include "engine/limits.h"
 #include "tests/lib/data.h"
-#include "tests/lib/expect.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 

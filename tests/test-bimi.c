@@ -10,7 +10,7 @@
 #include "engine/bimi-private.h"
 #include "engine/limits.h"
 #include "tests/lib/data.h"
-#include "tests/lib/expect.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 

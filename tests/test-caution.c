@@ -7,7 +7,7 @@
 #include "engine/caution-private.h"
 #include "engine/base/base-domain.h"
 #include "engine/limits.h"
-#include "tests/lib/expect.h"
+#include "tests/lib/outcome.h"
 
 #include <glib/gstdio.h>
 #include <string.h>

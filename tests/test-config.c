@@ -1,8 +1,8 @@
 /* tests/test-config.c — evaluate/config: defaults, [dns] keys, strictness. */
 #include "evaluate/config.h"
 #include "engine/limits.h"
-#include "tests/lib/expect.h"
 #include "tests/lib/files.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 #include <unistd.h>

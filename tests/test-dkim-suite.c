@@ -12,8 +12,8 @@
 #include "engine/limits.h"
 #include "tests/lib/data.h"
 #include "engine/message.h"
-#include "tests/lib/expect.h"
 #include "tests/lib/files.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>

@@ -10,7 +10,7 @@
  */
 #include "engine/dkim-private.h"
 #include "engine/limits.h"
-#include "tests/lib/expect.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 #include <openssl/x509.h>

@@ -9,7 +9,7 @@
 #include "engine/dmarc-private.h"
 #include "engine/limits.h"
 #include "dmarc-stub.h"
-#include "tests/lib/expect.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 

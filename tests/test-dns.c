@@ -11,9 +11,9 @@
 #include "tests/silent-dns.h"
 #include "tests/lib/cli.h"
 #include "tests/lib/data.h"
-#include "tests/lib/expect.h"
 #include "tests/lib/files.h"
 #include "tests/lib/net.h"
+#include "tests/lib/outcome.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,43 +1,50 @@
-/* tests/lib/expect.h — the two outcomes of a call that returns a result or NULL and a GError
- * (STYLE.md §2: outputs first, gboolean/pointer + GError **), asserted the same way in every test.
- */
+/* tests/lib/expect.h — what a test expects in a text: a `bimi` run's exit status and
+ * output, and the sample lines of a Prometheus text exposition. */
 #ifndef BIMI_TESTS_LIB_EXPECT_H
 #define BIMI_TESTS_LIB_EXPECT_H
 
 #include <glib.h>
-#include <string.h>
 
-/** Asserts that the call that returned @result and set (or not) @error succeeded: @error is unset and
- * @result is not NULL. Returns @result, so a helper can end with `return bimi_test_expect_ok(r, error);`.
- * (transfer none: the caller's reference passes through) */
-gpointer bimi_test_expect_ok(gpointer result, const GError *error);
+/**
+ * BimiTestCliRun:
+ * @status: the exit status of `bimi`
+ * @out: (transfer full): what it wrote to stdout
+ * @err: (transfer full): what it wrote to stderr
+ *
+ * One run of the `bimi` CLI (tests/lib/cli.h).
+ */
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} BimiTestCliRun;
 
-/** Asserts that the call that returned @result and set @error refused: @result is NULL, @error is set
- * with @domain and @code (g_assert_error), and its message contains @needle (NULL: any message). A
- * message without @needle fails the test naming both. */
-void bimi_test_expect_refused(gconstpointer result, const GError *error, GQuark domain, gint code,
-                              const char *needle);
+void bimi_test_cli_run_free(BimiTestCliRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiTestCliRun, bimi_test_cli_run_free)
 
-/** Defines `static Type *name(const char *text)`: @parse (an engine parser of the form
- * `Type *parse(const char *text, gsize len, GError **error)`) over the NUL-terminated @text must
- * succeed (bimi_test_expect_ok()); returns its result. (transfer full) */
-#define BIMI_TEST_DEFINE_PARSE_OK(name, Type, parse)     \
-  static Type *name(const char *text)                     \
-  {                                                       \
-    g_autoptr(GError) error = NULL;                       \
-    Type *result = parse(text, strlen(text), &error);     \
-    return bimi_test_expect_ok(result, error);            \
-  }
+/**
+ * bimi_test_cli_expect:
+ * @command: the subcommand (`headers`, `svg`, ...), or NULL for none
+ * @args: the arguments after it, NULL-terminated
+ * @status: the exit status the run must end with
+ * @out_has: (nullable): strings stdout must each contain, NULL-terminated
+ *
+ * Runs `bimi @command @args...` and asserts its exit status and that stdout contains every
+ * string of @out_has (g_error() names the first one missing and shows stdout).
+ *
+ * Returns: (transfer full): the run, for further checks of stdout or stderr.
+ */
+BimiTestCliRun *bimi_test_cli_expect(const char *command, const char *const *args, int status,
+                                     const char *const *out_has);
 
-/** Defines `static void name(const char *text, gsize len, gint code, const char *needle)`: @parse (as
- * for BIMI_TEST_DEFINE_PARSE_OK) over the @len bytes of @text must refuse with the GError @domain and
- * the @code given, its message containing @needle (NULL: any message; bimi_test_expect_refused()). */
-#define BIMI_TEST_DEFINE_PARSE_REFUSED(name, Type, parse, domain)               \
-  static void name(const char *text, gsize len, gint code, const char *needle)  \
-  {                                                                              \
-    g_autoptr(GError) error = NULL;                                              \
-    g_autoptr(Type) result = parse(text, len, &error);                           \
-    bimi_test_expect_refused(result, error, (domain), code, needle);             \
-  }
+/**
+ * bimi_test_assert_samples:
+ * @text: a Prometheus text exposition
+ * @samples: sample lines (`name{labels} value`), NULL-terminated
+ *
+ * Asserts that every line of @samples stands in @text as a whole line after the first
+ * (`"\n" sample "\n"`); g_error() names the first one missing.
+ */
+void bimi_test_assert_samples(const char *text, const char *const *samples);
 
 #endif /* BIMI_TESTS_LIB_EXPECT_H */
