@@ -110,7 +110,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id, "authserv-id of the A-R value (default: host name)", "ID" },
     { "trusted-arc-sealer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted_sealers,
       "ARC sealer trusted to relax a DMARC fail (repeatable)", "DOMAIN" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   gint64 now = 0;
 

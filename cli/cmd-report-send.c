@@ -81,7 +81,7 @@ bimi_cli_cmd_report_build(int argc, char **argv)
     { "org-email", 0, 0, G_OPTION_ARG_STRING, &org_email, "Its contact address ([report] org_email)", "ADDR" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Also write each .xml.gz into DIR", "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "rfc9990 (default) or rfc7489", "FORMAT" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   BimiReportBuildOptions o = { 0 };
@@ -151,7 +151,7 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     { "smtp-url", 0, 0, G_OPTION_ARG_STRING, &smtp_url, "SMTP server ([report] smtp_url)", "URL" },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "List what would be sent; send and change nothing", NULL },
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Send as if now were TIME (Date, DKIM t=)", "TIME" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   BimiReportSendOptions o = { 0 };
