@@ -270,6 +270,31 @@ bimi_cli_read_message(const char *path, GError **error)
   return bimi_message_parse(raw, error);
 }
 
+gboolean
+bimi_cli_open_message(const char *name, const char *dns_label, const char *path, const BimiCliDnsOptions *dns,
+                      BimiMessage **out_message, BimiDnsResolver **out_resolver)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiMessage) message = bimi_cli_read_message(path, &error);
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+
+  *out_message = NULL;
+  *out_resolver = NULL;
+  if (message == NULL) {
+    bimi_cli_fail(BIMI_EXIT_USAGE, "%s: %s: %s", name, path, error->message);
+    return FALSE;
+  }
+  resolver = bimi_cli_dns_resolver(dns, &error);
+  if (resolver == NULL) {
+    bimi_cli_fail(BIMI_EXIT_USAGE, "%s: %s%s%s", name, dns_label ? dns_label : "", dns_label ? ": " : "",
+                  error->message);
+    return FALSE;
+  }
+  *out_message = g_steal_pointer(&message);
+  *out_resolver = g_steal_pointer(&resolver);
+  return TRUE;
+}
+
 void
 bimi_cli_print_json(JsonNode *root)
 {
