@@ -2,7 +2,8 @@
  * argument once, reads them all before freeing (a struct may come last), and
  * skips NULL; the functions BIMI_DEFINE_FREE_FUNC and BIMI_DEFINE_ATOMIC_RC_FUNCS
  * define run the body after them exactly once, on the last release only, and
- * accept NULL. The frees themselves are checked by LeakSanitizer and ASan in
+ * accept NULL; the _clear of BIMI_DEFINE_CLEAR_FUNC empties a value and may run
+ * again. The frees themselves are checked by LeakSanitizer and ASan in
  * `make check SANITIZE=1` (a skipped block is a leak, a double one an error). */
 #include "engine/base/base-mem.h"
 
