@@ -17,6 +17,7 @@
 #include "engine/limits.h"
 #include "tests/lib/origin.h"
 #include "tests/lib/net.h"
+#include "tests/lib/expect.h"
 
 #include <string.h>
 #include <gio/gio.h>
@@ -499,14 +500,18 @@ test_logos(void)
   g_assert_error(error, BIMI_EVALUATE_ERROR, BIMI_EVALUATE_ERROR_NOT_FOUND);
   g_clear_error(&error);
   bimi_evaluator_append_metrics(ev, metrics);
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_decisions_total{decision=\"logo+checkmark\",reason=\"vmc\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_fetches_total{kind=\"evidence\",outcome=\"ok\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_fetches_total{kind=\"logo\",outcome=\"ok\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_certificate_verdicts_total{type=\"vmc\",verdict=\"valid\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_renders_total{outcome=\"ok\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_evaluations_total{kind=\"message\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_auth_results_total{method=\"dmarc\",result=\"pass\"} 1\n"));
-  g_assert_nonnull(strstr(metrics->str, "\nbimi_cache_lookups_total{cache=\"record\",result=\"miss\"} 1\n"));
+  {
+    const char *samples[] = { "bimi_decisions_total{decision=\"logo+checkmark\",reason=\"vmc\"} 1",
+                              "bimi_fetches_total{kind=\"evidence\",outcome=\"ok\"} 1",
+                              "bimi_fetches_total{kind=\"logo\",outcome=\"ok\"} 1",
+                              "bimi_certificate_verdicts_total{type=\"vmc\",verdict=\"valid\"} 1",
+                              "bimi_renders_total{outcome=\"ok\"} 1",
+                              "bimi_evaluations_total{kind=\"message\"} 1",
+                              "bimi_auth_results_total{method=\"dmarc\",result=\"pass\"} 1",
+                              "bimi_cache_lookups_total{cache=\"record\",result=\"miss\"} 1",
+                              NULL };
+    bimi_test_assert_samples(metrics->str, samples);
+  }
   g_assert_true(g_regex_match_simple("\nbimi_dns_answers_total\\{result=\"noerror\"\\} [1-9][0-9]*\n", metrics->str, 0, 0));
   /* one family per thing: each # TYPE line once */
   {

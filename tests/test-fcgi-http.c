@@ -6,6 +6,7 @@
 #include "fcgi/metrics.h"
 #include "fcgi/server.h"
 #include "engine/limits.h"
+#include "tests/lib/expect.h"
 
 #include <string.h>
 
@@ -312,6 +313,20 @@ test_metrics_text(void)
   g_autoptr(GString) out = g_string_new("");
   BimiFcgiGauges g = { .workers = 4, .in_flight = 1, .queued = 2, .connections = 3, .max_queue = 8 };
   g_autoptr(GRegex) line = g_regex_new("^[a-z_]+(\\{([a-z_]+=\"[^\"]*\",?)+\\})? [0-9.e+-]+$", 0, 0, NULL);
+  const char *samples[] = { "bimi_fcgi_requests_total{route=\"evaluate\",status=\"200\"} 2",
+                            "bimi_fcgi_requests_total{route=\"evaluate\",status=\"400\"} 1",
+                            "bimi_fcgi_requests_total{route=\"health\",status=\"other\"} 1",
+                            "bimi_fcgi_request_duration_seconds_bucket{route=\"evaluate\",le=\"0.001\"} 1",
+                            "bimi_fcgi_request_duration_seconds_bucket{route=\"evaluate\",le=\"0.005\"} 2",
+                            "bimi_fcgi_request_duration_seconds_bucket{route=\"evaluate\",le=\"0.25\"} 3",
+                            "bimi_fcgi_request_duration_seconds_bucket{route=\"health\",le=\"10\"} 0",
+                            "bimi_fcgi_request_duration_seconds_bucket{route=\"health\",le=\"+Inf\"} 1",
+                            "bimi_fcgi_request_duration_seconds_count{route=\"evaluate\"} 3",
+                            "bimi_fcgi_rejected_total 1",
+                            "bimi_fcgi_reloads_total{result=\"failed\"} 1",
+                            "bimi_fcgi_queue_length 2",
+                            "bimi_fcgi_queue_limit 8",
+                            NULL };
 
   bimi_fcgi_metrics_observe(m, BIMI_FCGI_ROUTE_EVALUATE, 200, 0.003);
   bimi_fcgi_metrics_observe(m, BIMI_FCGI_ROUTE_EVALUATE, 200, 0.2);
@@ -328,20 +343,8 @@ test_metrics_text(void)
     if (!g_regex_match(line, lines[i], 0, NULL))
       g_error("not a sample line: %s", lines[i]);
   }
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_requests_total{route=\"evaluate\",status=\"200\"} 2\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_requests_total{route=\"evaluate\",status=\"400\"} 1\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_requests_total{route=\"health\",status=\"other\"} 1\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_request_duration_seconds_bucket{route=\"evaluate\",le=\"0.001\"} 1\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_request_duration_seconds_bucket{route=\"evaluate\",le=\"0.005\"} 2\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_request_duration_seconds_bucket{route=\"evaluate\",le=\"0.25\"} 3\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_request_duration_seconds_bucket{route=\"health\",le=\"10\"} 0\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_request_duration_seconds_bucket{route=\"health\",le=\"+Inf\"} 1\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_request_duration_seconds_count{route=\"evaluate\"} 3\n"));
+  bimi_test_assert_samples(out->str, samples);
   g_assert_null(strstr(out->str, "decisions")); /* one family: the engine's bimi_decisions_total */
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_rejected_total 1\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_reloads_total{result=\"failed\"} 1\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_queue_length 2\n"));
-  g_assert_nonnull(strstr(out->str, "\nbimi_fcgi_queue_limit 8\n"));
   g_assert_nonnull(strstr(out->str, "# TYPE bimi_fcgi_request_duration_seconds histogram\n"));
 }
 

@@ -448,34 +448,30 @@ test_vmc_revoked(void)
   g_assert_null(r->revocation_crls[1]); /* a revoked leaf ends the walk */
 }
 
-static void
-test_vmc_server_down(void)
-{
-  assert_unavailable(port_closed, FALSE, "connect: ");
-}
+/* A CRL server that fails in one way: the port it listens on, whether redirects are
+ * checked (strict), and the reason the CRL is unavailable (assert_unavailable). */
+typedef struct {
+  const char *path;
+  const guint *port;
+  gboolean strict;
+  const char *why;
+} UnavailableCase;
+
+static const UnavailableCase unavailable_cases[] = {
+  { "/fetch-crl/vmc/server-down", &port_closed, FALSE, "connect: " },
+  { "/fetch-crl/vmc/too-large", &port_big, FALSE,
+    "too-large: Content-Length 1048577 exceeds the cap of 1048576 bytes" },
+  { "/fetch-crl/vmc/redirect-private", &port_private, TRUE,
+    "forbidden-address: redirect 1: refused to connect to 127.0.0.2" },
+  { "/fetch-crl/vmc/redirect-ftp", &port_ftp, FALSE, "scheme: redirect 1: scheme 'ftp' is neither http nor https" },
+  { "/fetch-crl/vmc/forged-signature", &port_forged, FALSE, "CRL not signed by the issuing CA" },
+};
 
 static void
-test_vmc_too_large(void)
+test_vmc_unavailable(gconstpointer data)
 {
-  assert_unavailable(port_big, FALSE, "too-large: Content-Length 1048577 exceeds the cap of 1048576 bytes");
-}
-
-static void
-test_vmc_redirect_private(void)
-{
-  assert_unavailable(port_private, TRUE, "forbidden-address: redirect 1: refused to connect to 127.0.0.2");
-}
-
-static void
-test_vmc_redirect_ftp(void)
-{
-  assert_unavailable(port_ftp, FALSE, "scheme: redirect 1: scheme 'ftp' is neither http nor https");
-}
-
-static void
-test_vmc_forged(void)
-{
-  assert_unavailable(port_forged, FALSE, "CRL not signed by the issuing CA");
+  const UnavailableCase *c = data;
+  assert_unavailable(*c->port, c->strict, c->why);
 }
 
 static void
@@ -509,11 +505,7 @@ main(int argc, char **argv)
   g_test_add_func("/fetch-crl/fetch/from-config", test_fetch_from_config);
   g_test_add_func("/fetch-crl/vmc/good", test_vmc_good);
   g_test_add_func("/fetch-crl/vmc/revoked", test_vmc_revoked);
-  g_test_add_func("/fetch-crl/vmc/server-down", test_vmc_server_down);
-  g_test_add_func("/fetch-crl/vmc/too-large", test_vmc_too_large);
-  g_test_add_func("/fetch-crl/vmc/redirect-private", test_vmc_redirect_private);
-  g_test_add_func("/fetch-crl/vmc/redirect-ftp", test_vmc_redirect_ftp);
-  g_test_add_func("/fetch-crl/vmc/forged-signature", test_vmc_forged);
+  BIMI_TEST_ADD_CASES(unavailable_cases, test_vmc_unavailable);
   g_test_add_func("/fetch-crl/vmc/https-redirect", test_vmc_https_redirect);
   rc = g_test_run();
   teardown_server();

@@ -5,7 +5,7 @@
 #include "tests/lib/assert.h"
 #include "tests/lib/data.h"
 #include "engine/limits.h"
-#include "tests/lib/cli.h"
+#include "tests/lib/expect.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +33,17 @@ addrs(const char *s, GError **error)
   return bimi_message_parse_address_list(s, strlen(s), error);
 }
 
+/* Parses @list, which must parse into @n mailboxes. */
+static GPtrArray *
+addrs_ok(const char *list, guint n)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *a = addrs(list, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(a->len, ==, n);
+  return a;
+}
+
 static const BimiMailbox *
 mb(GPtrArray *a, guint i)
 {
@@ -56,10 +67,7 @@ assert_mailbox(const BimiMailbox *m, const char *display, const char *local, con
 static void
 assert_single(const char *list, const char *display, const char *local, const char *domain)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) a = addrs(list, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 1);
+  g_autoptr(GPtrArray) a = addrs_ok(list, 1);
   g_assert_cmpstr(mb(a, 0)->display_name, ==, display);
   g_assert_cmpstr(mb(a, 0)->local_part, ==, local);
   g_assert_cmpstr(mb(a, 0)->domain, ==, domain);
@@ -633,9 +641,7 @@ test_limit_addresses(void)
   for (guint i = 0; i < BIMI_MAX_ADDRESSES; i++)
     g_string_append_printf(s, "%su%u@example.com", i > 0 ? ", " : "", i);
   {
-    g_autoptr(GPtrArray) a = addrs(s->str, &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(a->len, ==, BIMI_MAX_ADDRESSES);
+    g_autoptr(GPtrArray) a = addrs_ok(s->str, BIMI_MAX_ADDRESSES);
     g_assert_cmpstr(mb(a, 99)->local_part, ==, "u99");
   }
   g_string_append(s, ", one@too.many");
@@ -696,12 +702,8 @@ test_limit_comment_depth(void)
 {
   g_autofree char *ok = bimi_test_nested("a@b.example ", "(", BIMI_MAX_ADDRESS_COMMENT_DEPTH, "", ")", "");
   g_autofree char *bad = bimi_test_nested("a@b.example ", "(", BIMI_MAX_ADDRESS_COMMENT_DEPTH + 1, "", ")", "");
-  g_autoptr(GError) error = NULL;
-
   {
-    g_autoptr(GPtrArray) a = addrs(ok, &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(a->len, ==, 1);
+    g_autoptr(GPtrArray) a = addrs_ok(ok, 1);
   }
   assert_address_error(bad, BIMI_MESSAGE_ERROR_LIMIT, "BIMI_MAX_ADDRESS_COMMENT_DEPTH");
 }
@@ -763,7 +765,6 @@ test_from_comments(void)
 static void
 test_from_quoted(void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) a = NULL;
 
   assert_single("\"john doe\"@example.com", NULL, "john doe", "example.com");
@@ -772,9 +773,7 @@ test_from_quoted(void)
   assert_single("\"a\".\"b\"@example.com", NULL, "a.b", "example.com");
   assert_single("a..b@example.jp", NULL, "a..b", "example.jp");
   /* RFC 5322 A.1.2: a quoted display name with specials and escapes */
-  a = addrs("<boss@nil.test>, \"Giant; \\\"Big\\\" Box\" <sysservices@example.net>", &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 2);
+  a = addrs_ok("<boss@nil.test>, \"Giant; \\\"Big\\\" Box\" <sysservices@example.net>", 2);
   assert_mailbox(mb(a, 0), NULL, "boss", "nil.test", "nil.test", NULL);
   assert_mailbox(mb(a, 1), "Giant; \"Big\" Box", "sysservices", "example.net", "example.net", NULL);
   /* A fold inside a quoted string is removed; the WSP stays. */
@@ -837,30 +836,22 @@ test_from_groups(void)
   g_autoptr(GError) error = NULL;
 
   {
-    g_autoptr(GPtrArray) a = addrs("Undisclosed: a@b.example, c@d.example;", &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(a->len, ==, 2);
+    g_autoptr(GPtrArray) a = addrs_ok("Undisclosed: a@b.example, c@d.example;", 2);
     assert_mailbox(mb(a, 0), NULL, "a", "b.example", "b.example", "Undisclosed");
     assert_mailbox(mb(a, 1), NULL, "c", "d.example", "d.example", "Undisclosed");
   }
   {
     /* RFC 5322 A.1.3 */
-    g_autoptr(GPtrArray) a = addrs("A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;", &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(a->len, ==, 3);
+    g_autoptr(GPtrArray) a = addrs_ok("A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;", 3);
     assert_mailbox(mb(a, 0), "Ed Jones", "c", "a.test", "a.test", "A Group");
     assert_mailbox(mb(a, 2), "John", "jdoe", "one.test", "one.test", "A Group");
   }
   {
-    g_autoptr(GPtrArray) a = addrs("Undisclosed recipients:;", &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(a->len, ==, 0);
+    g_autoptr(GPtrArray) a = addrs_ok("Undisclosed recipients:;", 0);
   }
   {
     /* RFC 5322 A.5 */
-    g_autoptr(GPtrArray) a = addrs("(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;", &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(a->len, ==, 0);
+    g_autoptr(GPtrArray) a = addrs_ok("(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;", 0);
   }
   {
     g_autoptr(GPtrArray) a = addrs("x@y.example, G: , a@b.example, ; z@w.example", &error);
@@ -869,9 +860,7 @@ test_from_groups(void)
     g_clear_error(&error);
   }
   {
-    g_autoptr(GPtrArray) a = addrs("x@y.example, G: , a@b.example, ;, z@w.example", &error);
-    g_assert_no_error(error);
-    g_assert_cmpuint(a->len, ==, 3);
+    g_autoptr(GPtrArray) a = addrs_ok("x@y.example, G: , a@b.example, ;, z@w.example", 3);
     assert_mailbox(mb(a, 0), NULL, "x", "y.example", "y.example", NULL);
     assert_mailbox(mb(a, 1), NULL, "a", "b.example", "b.example", "G");
     assert_mailbox(mb(a, 2), NULL, "z", "w.example", "w.example", NULL);
@@ -923,11 +912,7 @@ test_from_idn(void)
 static void
 test_from_domain_literal(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) a = addrs("Joe <joe@[192.0.2.1]>, x@[ IPv6:2001:DB8::1 ]", &error);
-
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 2);
+  g_autoptr(GPtrArray) a = addrs_ok("Joe <joe@[192.0.2.1]>, x@[ IPv6:2001:DB8::1 ]", 2);
   assert_mailbox(mb(a, 0), "Joe", "joe", "[192.0.2.1]", "[192.0.2.1]", NULL);
   g_assert_true(mb(a, 0)->domain_is_literal);
   assert_mailbox(mb(a, 1), NULL, "x", "[ipv6:2001:db8::1]", "[ipv6:2001:db8::1]", NULL);
@@ -946,23 +931,15 @@ test_from_domain_literal(void)
 static void
 test_from_multiple(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) a = addrs("Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>", &error);
-
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 3);
+  g_autoptr(GPtrArray) a = addrs_ok("Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>", 3);
   assert_mailbox(mb(a, 0), "Mary Smith", "mary", "x.test", "x.test", NULL);
   assert_mailbox(mb(a, 1), NULL, "jdoe", "example.org", "example.org", NULL);
   assert_mailbox(mb(a, 2), "Who?", "one", "y.test", "y.test", NULL);
   g_clear_pointer(&a, g_ptr_array_unref);
   /* obs-addr-list: empty elements (RFC 5322 A.6.1) */
-  a = addrs(", , a@b.example,,c@d.example ,", &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 2);
+  a = addrs_ok(", , a@b.example,,c@d.example ,", 2);
   g_clear_pointer(&a, g_ptr_array_unref);
-  a = addrs("", &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 0);
+  a = addrs_ok("", 0);
 }
 
 static void
@@ -1009,16 +986,13 @@ test_from_fields(void)
 static void
 test_from_obs_route(void)
 {
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) a = NULL;
 
   assert_single("<@route:user@example.com>", NULL, "user", "example.com");
   assert_single("Joe <@a.example,@b.example:joe@c.example>", "Joe", "joe", "c.example");
   assert_single("<,@a.example, ,@b.example:joe@c.example>", NULL, "joe", "c.example");
   /* RFC 5322 A.6.1 */
-  a = addrs("Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example", &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 2);
+  a = addrs_ok("Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example", 2);
   assert_mailbox(mb(a, 0), "Mary Smith", "mary", "example.net", "example.net", NULL);
   assert_mailbox(mb(a, 1), NULL, "jdoe", "test.example", "test.example", NULL);
   assert_address_error("<@route user@example.com>", BIMI_MESSAGE_ERROR_ADDRESS_SYNTAX,
@@ -1028,11 +1002,7 @@ test_from_obs_route(void)
 static void
 test_from_no_domain(void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) a = addrs("root, <postmaster>, Name <local.part>", &error);
-
-  g_assert_no_error(error);
-  g_assert_cmpuint(a->len, ==, 3);
+  g_autoptr(GPtrArray) a = addrs_ok("root, <postmaster>, Name <local.part>", 3);
   assert_mailbox(mb(a, 0), NULL, "root", NULL, NULL, NULL);
   assert_mailbox(mb(a, 1), NULL, "postmaster", NULL, NULL, NULL);
   assert_mailbox(mb(a, 2), "Name", "local.part", NULL, NULL, NULL);
@@ -1353,39 +1323,35 @@ test_fixtures(void)
   g_assert_cmpuint(bimi_message_get_n_fields(nobody), ==, 3);
 }
 
-static int
-run_cli(const char *const *args, char **out, char **err)
+/* `bimi headers ARGS...`: asserts the exit status and what stdout contains. */
+static BimiTestCliRun *
+run_cli(const char *const *args, int status, const char *const *out_has)
 {
-  return bimi_test_cli_run("headers", args, out, err);
+  return bimi_test_cli_expect("headers", args, status, out_has);
 }
 
 static void
 test_cli_text(void)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   const char *args[] = { "fixtures/messages/idn-from.eml", NULL };
+  const char *out_has[] = { "header fields: 7", "[0] From  offset 0 length 45 (raw 0+44), line 1",
+                            "display name \"B\xc3\xbc" "cher Shop\", local part \"info\", "
+                            "domain xn--bcher-kva.example (U-label b\xc3\xbc" "cher.example)",
+                            "body: offset 250 length 63", NULL };
 
-  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
-  g_assert_nonnull(strstr(out, "header fields: 7"));
-  g_assert_nonnull(strstr(out, "[0] From  offset 0 length 45 (raw 0+44), line 1"));
-  g_assert_nonnull(strstr(out, "display name \"B\xc3\xbc" "cher Shop\", local part \"info\", "
-                                "domain xn--bcher-kva.example (U-label b\xc3\xbc" "cher.example)"));
-  g_assert_nonnull(strstr(out, "body: offset 250 length 63"));
+  bimi_test_cli_run_free(run_cli(args, 0, out_has));
 }
 
 static void
 test_cli_json(void)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   const char *args[] = { "--json", "fixtures/messages/encoded-from.eml", NULL };
+  g_autoptr(BimiTestCliRun) run = run_cli(args, 0, NULL);
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
   JsonObject *root, *from, *m, *f0, *body;
 
-  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
-  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  g_assert_true(json_parser_load_from_data(parser, run->out, -1, &error));
   g_assert_no_error(error);
   root = json_node_get_object(json_parser_get_root(parser));
   g_assert_false(json_object_get_boolean_member(root, "normalised"));
@@ -1416,32 +1382,23 @@ test_cli_exit_codes(void)
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
     const char *args[] = { cases[i].json ? "--json" : cases[i].file, cases[i].json ? cases[i].file : NULL, NULL };
-    g_assert_cmpint(run_cli(args, &out, &err), ==, cases[i].code);
-    if (cases[i].in_err != NULL && strstr(err, cases[i].in_err) == NULL)
-      g_error("%s: stderr '%s' lacks '%s'", cases[i].file, err, cases[i].in_err);
-    if (cases[i].in_out != NULL && strstr(out, cases[i].in_out) == NULL)
-      g_error("%s: stdout '%s' lacks '%s'", cases[i].file, out, cases[i].in_out);
+    const char *out_has[] = { cases[i].in_out, NULL };
+    g_autoptr(BimiTestCliRun) run = run_cli(args, cases[i].code, out_has);
+    if (cases[i].in_err != NULL && strstr(run->err, cases[i].in_err) == NULL)
+      g_error("%s: stderr '%s' lacks '%s'", cases[i].file, run->err, cases[i].in_err);
   }
   {
     /* No From field (but the index is printed), and usage errors. */
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
     g_autofree char *path = g_build_filename(upstream_dir(), "dkimpy", "test_nofrom.message", NULL);
     const char *args[] = { path, NULL };
+    const char *out_has[] = { "From: 0 fields", NULL };
     const char *none[] = { NULL };
     const char *two[] = { "a", "b", NULL };
-    g_assert_cmpint(run_cli(args, &out, &err), ==, 1);
-    g_assert_nonnull(strstr(out, "From: 0 fields"));
-    g_assert_nonnull(strstr(err, "no From field"));
-    g_clear_pointer(&out, g_free);
-    g_clear_pointer(&err, g_free);
-    g_assert_cmpint(run_cli(none, &out, &err), ==, 2);
-    g_clear_pointer(&out, g_free);
-    g_clear_pointer(&err, g_free);
-    g_assert_cmpint(run_cli(two, &out, &err), ==, 2);
+    g_autoptr(BimiTestCliRun) run = run_cli(args, 1, out_has);
+    g_assert_nonnull(strstr(run->err, "no From field"));
+    bimi_test_cli_run_free(run_cli(none, 2, NULL));
+    bimi_test_cli_run_free(run_cli(two, 2, NULL));
   }
 }
 
@@ -1463,8 +1420,7 @@ test_cli_json_values(void)
                             "From: a@b.example\r\n\r\n";
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  g_autoptr(BimiTestCliRun) run = NULL;
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autofree guchar *bytes = NULL;
   gsize n = 0;
@@ -1476,8 +1432,8 @@ test_cli_json_values(void)
   g_assert_cmpint(write(fd, msg, sizeof msg - 1), ==, (gssize) (sizeof msg - 1));
   close(fd);
   args[1] = path;
-  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
-  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  run = run_cli(args, 0, NULL);
+  g_assert_true(json_parser_load_from_data(parser, run->out, -1, &error));
   g_assert_no_error(error);
 
   subject = json_field(parser, 0);
@@ -1492,12 +1448,12 @@ test_cli_json_values(void)
   g_assert_cmpstr(json_object_get_string_member(from, "value"), ==, "a@b.example");
   g_assert_false(json_object_has_member(from, "value_base64"));
   /* the text output still escapes for a terminal */
-  g_clear_pointer(&out, g_free);
-  g_clear_pointer(&err, g_free);
   args[0] = path;
   args[1] = NULL;
-  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
-  g_assert_nonnull(strstr(out, "a\\tb \"q\" \\\\ caf\xc3\xa9 \\xff\\xfe!"));
+  {
+    const char *out_has[] = { "a\\tb \"q\" \\\\ caf\xc3\xa9 \\xff\\xfe!", NULL };
+    bimi_test_cli_run_free(run_cli(args, 0, out_has));
+  }
   g_unlink(path);
 }
 
@@ -1506,15 +1462,13 @@ test_cli_json_values(void)
 static void
 test_cli_json_error(void)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  const char *args[] = { "--json", "fixtures/messages/no-colon.eml", NULL };
+  g_autoptr(BimiTestCliRun) run = run_cli(args, 2, NULL);
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
-  const char *args[] = { "--json", "fixtures/messages/no-colon.eml", NULL };
   JsonObject *e;
 
-  g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
-  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  g_assert_true(json_parser_load_from_data(parser, run->out, -1, &error));
   g_assert_no_error(error);
   e = json_object_get_object_member(json_node_get_object(json_parser_get_root(parser)), "error");
   g_assert_nonnull(e);
@@ -1522,20 +1476,17 @@ test_cli_json_error(void)
                   "line 3: not a header field, no colon (byte offset 34)");
   g_assert_cmpint(json_object_get_int_member(e, "line"), ==, 3);
   g_assert_cmpint(json_object_get_int_member(e, "offset"), ==, 34);
-  g_assert_nonnull(strstr(err, "line 3"));
+  g_assert_nonnull(strstr(run->err, "line 3"));
 }
 
 /* The usage line names the subcommand as typed. */
 static void
 test_cli_help(void)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   const char *args[] = { "--help", NULL };
+  const char *out_has[] = { "Usage:\n  bimi headers [OPTION", "--json", NULL };
 
-  g_assert_cmpint(run_cli(args, &out, &err), ==, 0);
-  g_assert_nonnull(strstr(out, "Usage:\n  bimi headers [OPTION"));
-  g_assert_nonnull(strstr(out, "--json"));
+  bimi_test_cli_run_free(run_cli(args, 0, out_has));
 }
 
 /* BIMI_MAX_MESSAGE_BYTES holds on the bytes read: /dev/zero (st_size 0) and
@@ -1561,22 +1512,18 @@ test_cli_size_limit(void)
   {
     const char *paths[] = { "/dev/zero", over };
     for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
-      g_autofree char *out = NULL;
-      g_autofree char *err = NULL;
       const char *args[] = { paths[i], NULL };
-      g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
-      g_assert_nonnull(strstr(err, paths[i]));
-      if (strstr(err, limit_text) == NULL)
-        g_error("%s: stderr '%s' lacks '%s'", paths[i], err, limit_text);
+      g_autoptr(BimiTestCliRun) run = run_cli(args, 2, NULL);
+      g_assert_nonnull(strstr(run->err, paths[i]));
+      if (strstr(run->err, limit_text) == NULL)
+        g_error("%s: stderr '%s' lacks '%s'", paths[i], run->err, limit_text);
     }
   }
   {
     /* read whole, then refused by the parser (a NUL byte), not by the reader */
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
     const char *args[] = { at, NULL };
-    g_assert_cmpint(run_cli(args, &out, &err), ==, 2);
-    g_assert_null(strstr(err, limit_text));
+    g_autoptr(BimiTestCliRun) run = run_cli(args, 2, NULL);
+    g_assert_null(strstr(run->err, limit_text));
   }
   g_unlink(over);
   g_unlink(at);

@@ -7,6 +7,7 @@
 #include "engine/svg-private.h"
 #include "engine/limits.h"
 #include "tests/lib/cli.h"
+#include "tests/lib/expect.h"
 #include "tests/lib/data.h"
 #include "tests/lib/svg.h"
 
@@ -769,43 +770,35 @@ test_fixtures_listed(void)
 
 /* ---- bimi svg check ----------------------------------------------------------- */
 
-static int
-run_cli(const char *const *args, char **out, char **err)
+/* `bimi svg ARGS...`: asserts the exit status and what stdout contains. */
+static BimiTestCliRun *
+run_cli(const char *const *args, int status, const char *const *out_has)
 {
-  return bimi_test_cli_run("svg", args, out, err);
+  return bimi_test_cli_expect("svg", args, status, out_has);
 }
 
 static void
 test_cli_text(void)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   const char *valid[] = { "check", "fixtures/svg/warn-not-square.svg", NULL };
+  const char *valid_has[] = { "valid SVG Tiny PS, 179 bytes, 0 errors, 1 warning", "warning line 1 [not-square]",
+                              "title: \"Wide Example\"", NULL };
   const char *invalid[] = { "check", "fixtures/svg/invalid-many.svg", NULL };
+  const char *invalid_has[] = { "INVALID", "error   line 2 [script]", "error   line 3 [media]", NULL };
 
-  g_assert_cmpint(run_cli(valid, &out, &err), ==, 0);
-  g_assert_nonnull(strstr(out, "valid SVG Tiny PS, 179 bytes, 0 errors, 1 warning"));
-  g_assert_nonnull(strstr(out, "warning line 1 [not-square]"));
-  g_assert_nonnull(strstr(out, "title: \"Wide Example\""));
-  g_clear_pointer(&out, g_free);
-  g_clear_pointer(&err, g_free);
-  g_assert_cmpint(run_cli(invalid, &out, &err), ==, 1);
-  g_assert_nonnull(strstr(out, "INVALID"));
-  g_assert_nonnull(strstr(out, "error   line 2 [script]"));
-  g_assert_nonnull(strstr(out, "error   line 3 [media]"));
+  bimi_test_cli_run_free(run_cli(valid, 0, valid_has));
+  bimi_test_cli_run_free(run_cli(invalid, 1, invalid_has));
 }
 
 static void
 test_cli_json(void)
 {
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
   const char *args[] = { "check", "--json", "fixtures/svg/invalid-event-attribute.svg", NULL };
+  g_autoptr(BimiTestCliRun) run = run_cli(args, 1, NULL);
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
 
-  g_assert_cmpint(run_cli(args, &out, &err), ==, 1);
-  g_assert_true(json_parser_load_from_data(parser, out, -1, &error));
+  g_assert_true(json_parser_load_from_data(parser, run->out, -1, &error));
   g_assert_no_error(error);
   JsonObject *root = json_node_get_object(json_parser_get_root(parser));
   g_assert_false(json_object_get_boolean_member(root, "valid"));
@@ -837,11 +830,9 @@ test_cli_exit_codes(void)
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-    g_assert_cmpint(run_cli(cases[i].args, &out, &err), ==, cases[i].code);
-    if (cases[i].in_err != NULL && strstr(err, cases[i].in_err) == NULL)
-      g_error("case %" G_GSIZE_FORMAT ": stderr \"%s\" lacks \"%s\"", i, err, cases[i].in_err);
+    g_autoptr(BimiTestCliRun) run = run_cli(cases[i].args, cases[i].code, NULL);
+    if (cases[i].in_err != NULL && strstr(run->err, cases[i].in_err) == NULL)
+      g_error("case %" G_GSIZE_FORMAT ": stderr \"%s\" lacks \"%s\"", i, run->err, cases[i].in_err);
   }
 }
 
@@ -858,7 +849,7 @@ test_cli_too_large(void)
   const char *args[] = { "check", path, NULL };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  int code = run_cli(args, &out, &err);
+  int code = bimi_test_cli_run("svg", args, &out, &err);
   g_unlink(path);
   g_assert_cmpint(code, ==, 1);
   g_assert_nonnull(strstr(out, "[too-large] 32868 bytes"));
