@@ -694,15 +694,20 @@ ascii_form(const char *v, char **owned)
   return v;
 }
 
-/* @v must be to_ascii() output. */
+/* @v must be to_ascii() output: a quoted-string (RFC 5322 §3.2.4), the text
+ * between the quoted-pairs of '"' and '\\' appended in runs. */
 static void
 append_quoted(GString *out, const char *v)
 {
   g_string_append_c(out, '"');
-  for (const char *p = v; *p != '\0'; p++) {
-    if (*p == '"' || *p == '\\')
-      g_string_append_c(out, '\\');
-    g_string_append_c(out, *p);
+  for (;;) {
+    gsize run = strcspn(v, "\"\\");
+    g_string_append_len(out, v, (gssize) run);
+    v += run;
+    if (*v == '\0')
+      break;
+    g_string_append_c(out, '\\');
+    g_string_append_c(out, *v++);
   }
   g_string_append_c(out, '"');
 }
