@@ -260,10 +260,6 @@ BimiBimiRecord *
 bimi_bimi_record_parse(const char *text, gsize len, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(BimiTagList) list = NULL;
-  g_autoptr(BimiBimiRecord) rec = NULL;
-  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-  const BimiTag *tag;
 
   g_return_val_if_fail(text != NULL || len == 0, NULL);
   if (len > BIMI_BIMI_MAX_RECORD_BYTES) {
@@ -280,7 +276,7 @@ bimi_bimi_record_parse(const char *text, gsize len, GError **error)
   /* RFC 6376 §3.2: tag-list = tag-spec *( ";" tag-spec ) [ ";" ] and a
    * tag-spec has a tag-name: one trailing ";" ends the list, an empty
    * tag-spec (";;", "; ;") is a syntax error (spec §2: no auto-correction). */
-  list = bimi_taglist_parse(text, len, 0, &local);
+  g_autoptr(BimiTagList) list = bimi_taglist_parse(text, len, 0, &local);
   if (list == NULL) {
     taglist_error(local, "record", error);
     return NULL;
@@ -288,8 +284,8 @@ bimi_bimi_record_parse(const char *text, gsize len, GError **error)
   /* The prefix check saw v=BIMI1 first; the tag-list agrees by construction. */
   g_assert(bimi_taglist_get_n_tags(list) > 0);
 
-  rec = g_new0(BimiBimiRecord, 1);
-  tag = bimi_taglist_lookup(list, "l");
+  g_autoptr(BimiBimiRecord) rec = g_new0(BimiBimiRecord, 1);
+  const BimiTag *tag = bimi_taglist_lookup(list, "l");
   if (tag == NULL) {
     g_set_error_literal(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_INVALID, "l= is missing (it is required)");
     return NULL;
@@ -300,6 +296,7 @@ bimi_bimi_record_parse(const char *text, gsize len, GError **error)
     return NULL;
   rec->declined = rec->location == NULL && rec->evidence == NULL;
 
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
   tag = bimi_taglist_lookup(list, "avp");
   if (tag != NULL) {
     if (strcmp(tag->value, "personal") == 0) {

@@ -228,11 +228,12 @@ merge_brand(BimiCautionBrand *into, const BimiCautionBrand *from)
 BimiCautionSet *
 bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GError **error)
 {
+  g_return_val_if_fail(options != NULL, NULL);
+
+  /* Every member is set before the set can be released (its release unrefs them all). */
   g_autoptr(BimiCautionSet) set = g_atomic_rc_box_new0(BimiCautionSet);
   g_autoptr(GHashTable) by_key = g_hash_table_new(g_str_hash, g_str_equal);
   const char *const *stop = options->stop_words != NULL ? options->stop_words : bimi_caution_builtin_stop_words();
-
-  g_return_val_if_fail(options != NULL, NULL);
   set->min_name_length = options->min_name_length;
   set->max_edit_distance = MIN(options->max_edit_distance, BIMI_CAUTION_MAX_EDIT_DISTANCE);
   set->entries = g_ptr_array_new_with_free_func((GDestroyNotify) entry_free);
@@ -330,12 +331,11 @@ bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GErro
 /* What the last reference releases; g_atomic_rc_box_release_full() frees the box. */
 BIMI_DEFINE_ATOMIC_RC_FUNCS(BimiCautionSet, bimi_caution_set, set)
 {
-  g_clear_pointer(&set->entries, g_ptr_array_unref);
-  g_clear_pointer(&set->first_token, g_hash_table_unref);
-  g_clear_pointer(&set->joined, g_hash_table_unref);
-  g_clear_pointer(&set->domain_skel, g_hash_table_unref);
-  g_clear_pointer(&set->stop, g_hash_table_unref);
-  g_clear_pointer(&set->by_length, g_hash_table_unref);
+  GHashTable *tables[] = { set->first_token, set->joined, set->domain_skel, set->stop, set->by_length };
+
+  g_ptr_array_unref(set->entries);
+  for (gsize i = 0; i < G_N_ELEMENTS(tables); i++)
+    g_hash_table_unref(tables[i]);
 }
 
 guint

@@ -307,10 +307,6 @@ BimiDkimKey *
 bimi_dkim__key_parse(const char *text, gsize len, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(BimiTagList) tags = NULL;
-  g_autoptr(BimiDkimKey) key = NULL;
-  const BimiTag *t;
-  const char *v;
 
   if (len > BIMI_DKIM_MAX_KEY_RECORD_BYTES) {
     g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_LIMIT,
@@ -318,17 +314,17 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
                 len, BIMI_DKIM_MAX_KEY_RECORD_BYTES);
     return NULL;
   }
-  tags = bimi_taglist_parse(text, len, BIMI_TAGLIST_FLAG_NONE, &local);
+  g_autoptr(BimiTagList) tags = bimi_taglist_parse(text, len, BIMI_TAGLIST_FLAG_NONE, &local);
   if (tags == NULL) {
     g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_SYNTAX, "key record: %s", local->message);
     return NULL;
   }
-  key = g_atomic_rc_box_new0(BimiDkimKey);
+  g_autoptr(BimiDkimKey) key = g_atomic_rc_box_new0(BimiDkimKey);
   key->lock = g_new0(GMutex, 1);
   g_mutex_init(key->lock);
   key->allows_sha1 = key->allows_sha256 = TRUE;
 
-  t = bimi_taglist_lookup(tags, "v");
+  const BimiTag *t = bimi_taglist_lookup(tags, "v");
   if (t != NULL) {
     if (bimi_taglist_get(tags, 0) != t) {
       g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INVALID, "key record: v= is not the first tag");
@@ -340,13 +336,13 @@ bimi_dkim__key_parse(const char *text, gsize len, GError **error)
     }
   }
   for (guint i = 0; i < G_N_ELEMENTS(key_flags); i++) {
-    v = bimi_taglist_lookup_value(tags, key_flags[i].tag);
+    const char *v = bimi_taglist_lookup_value(tags, key_flags[i].tag);
     if (v != NULL) {
       g_auto(GStrv) items = bimi_text_split_trimmed(v, ':');
       G_STRUCT_MEMBER(gboolean, key, key_flags[i].offset) = list_has(items, key_flags[i].item, NULL);
     }
   }
-  v = bimi_taglist_lookup_value(tags, "k");
+  const char *v = bimi_taglist_lookup_value(tags, "k");
   if (v == NULL || strcmp(v, "rsa") == 0) {
     key->type = BIMI_DKIM_KEY_TYPE_RSA;
   } else if (strcmp(v, "ed25519") == 0) {

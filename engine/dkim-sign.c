@@ -153,29 +153,10 @@ append_folded(GString *out, const char *b64, gsize first_room)
 char *
 bimi_dkim_signer_sign(BimiDkimSigner *s, GBytes *message, gint64 now, GError **error)
 {
-  g_autoptr(BimiMessage) msg = NULL;
-  g_autoptr(BimiMessage) signed_msg = NULL;
   g_autoptr(GError) local = NULL;
-  g_autoptr(GString) field = NULL;
-  g_autoptr(GByteArray) both = NULL;
-  g_autoptr(GBytes) both_bytes = NULL;
-  g_autoptr(BimiDkimBodyHasher) hasher = NULL;
-  g_autoptr(BimiDkimSigParams) p = NULL;
-  g_autoptr(GByteArray) data = NULL;
-  g_autoptr(GBytes) sig = NULL;
-  g_autofree char *bh = NULL;
-  g_autofree char *b = NULL;
-  guint8 digest[EVP_MAX_MD_SIZE];
-  guint64 canon_len = 0;
-  guint digest_len, n_names = 0;
-  gsize body_len, canon_size;
-  const guint8 *body;
-  const BimiHeaderField *f;
-  GBytes *canon;
-  const guint8 *canon_data;
 
   g_return_val_if_fail(s != NULL && message != NULL, NULL);
-  msg = bimi_message_parse(message, &local);
+  g_autoptr(BimiMessage) msg = bimi_message_parse(message, &local);
   if (msg == NULL) {
     g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_SYNTAX, "message: %s", local->message);
     return NULL;
@@ -186,17 +167,22 @@ bimi_dkim_signer_sign(BimiDkimSigner *s, GBytes *message, gint64 now, GError **e
   }
 
   /* §5.5 body hash, relaxed. */
-  hasher = bimi_dkim__body_hasher_new(BIMI_DKIM_CANON_RELAXED, EVP_sha256(), G_MAXUINT64);
-  body = bimi_message_get_body(msg, &body_len);
+  g_autoptr(BimiDkimBodyHasher) hasher = bimi_dkim__body_hasher_new(BIMI_DKIM_CANON_RELAXED, EVP_sha256(),
+                                                                    G_MAXUINT64);
+  gsize body_len;
+  const guint8 *body = bimi_message_get_body(msg, &body_len);
+  guint8 digest[EVP_MAX_MD_SIZE];
+  guint64 canon_len = 0;
   bimi_dkim__body_hasher_update(hasher, body, body_len);
-  digest_len = bimi_dkim__body_hasher_finish(hasher, digest, &canon_len);
-  bh = g_base64_encode(digest, digest_len);
+  guint digest_len = bimi_dkim__body_hasher_finish(hasher, digest, &canon_len);
+  g_autofree char *bh = g_base64_encode(digest, digest_len);
 
   /* The field without its signature. */
-  field = g_string_new("DKIM-Signature: v=1; a=");
+  g_autoptr(GString) field = g_string_new("DKIM-Signature: v=1; a=");
   g_string_append(field, s->algorithm == BIMI_DKIM_ALG_ED25519_SHA256 ? "ed25519-sha256" : "rsa-sha256");
   g_string_append_printf(field, "; c=relaxed/relaxed;\r\n\td=%s; s=%s; t=%" G_GINT64_FORMAT ";\r\n\th=", s->domain,
                          s->selector, now);
+  guint n_names = 0;
   for (gsize i = 0; i < G_N_ELEMENTS(signed_names); i++) {
     guint count = bimi_message_count_fields(msg, signed_names[i]) + (strcmp(signed_names[i], "from") == 0 ? 1 : 0);
     for (guint k = 0; k < count; k++) {
@@ -210,30 +196,30 @@ bimi_dkim_signer_sign(BimiDkimSigner *s, GBytes *message, gint64 now, GError **e
 
   /* §5.5: hash the header fields as the verifier will, on the message with the field on top.
    * The placeholder b= value is deleted by bimi_dkim__header_data() like the real one. */
-  canon = bimi_message_get_canonical(msg);
-  canon_data = g_bytes_get_data(canon, &canon_size);
-  both = g_byte_array_new();
+  gsize canon_size;
+  const guint8 *canon_data = g_bytes_get_data(bimi_message_get_canonical(msg), &canon_size);
+  g_autoptr(GByteArray) both = g_byte_array_new();
   g_byte_array_append(both, (const guint8 *) field->str, (guint) field->len);
   g_byte_array_append(both, (const guint8 *) "AAAA\r\n", 6);
   g_byte_array_append(both, canon_data, (guint) canon_size);
-  both_bytes = g_byte_array_free_to_bytes(g_steal_pointer(&both));
-  signed_msg = bimi_message_parse(both_bytes, &local);
+  g_autoptr(GBytes) both_bytes = g_byte_array_free_to_bytes(g_steal_pointer(&both));
+  g_autoptr(BimiMessage) signed_msg = bimi_message_parse(both_bytes, &local);
   if (signed_msg == NULL) {
     g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_SYNTAX, "message with signature: %s", local->message);
     return NULL;
   }
-  f = bimi_message_get_field(signed_msg, 0);
-  p = bimi_dkim__sig_parse(f->value, f->value_length, &local);
+  const BimiHeaderField *f = bimi_message_get_field(signed_msg, 0);
+  g_autoptr(BimiDkimSigParams) p = bimi_dkim__sig_parse(f->value, f->value_length, &local);
   if (p == NULL) {
     g_set_error(error, BIMI_DKIM_ERROR, BIMI_DKIM_ERROR_INTERNAL, "the signature field does not parse: %s",
                 local->message);
     return NULL;
   }
-  data = bimi_dkim__header_data(signed_msg, f, p);
-  sig = sign_data(s, data->data, data->len, error);
+  g_autoptr(GByteArray) data = bimi_dkim__header_data(signed_msg, f, p);
+  g_autoptr(GBytes) sig = sign_data(s, data->data, data->len, error);
   if (sig == NULL)
     return NULL;
-  b = g_base64_encode(g_bytes_get_data(sig, NULL), g_bytes_get_size(sig));
+  g_autofree char *b = g_base64_encode(g_bytes_get_data(sig, NULL), g_bytes_get_size(sig));
   append_folded(field, b, 72);
   g_string_append(field, "\r\n");
   return g_string_free(g_steal_pointer(&field), FALSE);

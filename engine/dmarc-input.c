@@ -11,6 +11,7 @@
  * into that signature (BimiDkimSignature.aligned_with_from).
  */
 #include "engine/dmarc.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 
 #include <string.h>
@@ -87,13 +88,10 @@ bimi_dmarc_message_input_clear(BimiDmarcMessageInput *in)
 {
   if (in == NULL)
     return;
-  g_clear_pointer(&in->author, g_free);
-  g_clear_pointer(&in->author_reason, g_free);
-  g_clear_pointer(&in->message_id, g_free);
-  g_clear_pointer(&in->date, g_free);
+  BIMI_FREE_ALL(in->author, in->author_reason, in->message_id, in->date);
   g_clear_pointer(&in->dkim, g_array_unref);
   g_clear_pointer(&in->signatures, g_ptr_array_unref);
-  memset(&in->input, 0, sizeof in->input);
+  *in = (BimiDmarcMessageInput) { 0 };
 }
 
 BimiDmarcEvaluation *

@@ -259,11 +259,6 @@ BimiDmarcRecord *
 bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(BimiTagList) list = NULL;
-  g_autoptr(BimiDmarcRecord) rec = NULL;
-  g_autoptr(GPtrArray) warnings = NULL;
-  g_autoptr(GHashTable) seen = NULL;
-  guint n;
 
   g_return_val_if_fail(text != NULL || len == 0, NULL);
   g_return_val_if_fail(mode == BIMI_DMARC_MODE_RFC9989 || mode == BIMI_DMARC_MODE_RFC7489, NULL);
@@ -278,7 +273,7 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
                 "not a DMARC record: does not start with v=DMARC1 (offset 0)");
     return NULL;
   }
-  list = bimi_taglist_parse(text, len, BIMI_TAGLIST_FLAG_ALLOW_EMPTY, &local);
+  g_autoptr(BimiTagList) list = bimi_taglist_parse(text, len, BIMI_TAGLIST_FLAG_ALLOW_EMPTY, &local);
   if (list == NULL) {
     g_set_error(error, BIMI_DMARC_ERROR,
                 g_error_matches(local, BIMI_TAGLIST_ERROR, BIMI_TAGLIST_ERROR_LIMIT) ? BIMI_DMARC_ERROR_LIMIT
@@ -287,7 +282,7 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
     return NULL;
   }
 
-  rec = g_new0(BimiDmarcRecord, 1);
+  g_autoptr(BimiDmarcRecord) rec = g_new0(BimiDmarcRecord, 1);
   rec->mode = mode;
   rec->adkim = BIMI_DMARC_ALIGN_RELAXED;
   rec->aspf = BIMI_DMARC_ALIGN_RELAXED;
@@ -298,10 +293,9 @@ bimi_dmarc_record_parse(const char *text, gsize len, BimiDmarcMode mode, GError 
     rec->rf = g_strdup("afrf");
     rec->ri = 86400;
   }
-  warnings = g_ptr_array_new_with_free_func(g_free);
-  seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-
-  n = bimi_taglist_get_n_tags(list);
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  guint n = bimi_taglist_get_n_tags(list);
   for (guint i = 1; i < n; i++) {
     const BimiTag *tag = bimi_taglist_get(list, i);
     g_autofree char *name = g_ascii_strdown(tag->name, -1);

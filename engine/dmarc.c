@@ -98,8 +98,8 @@ bimi_dmarc__dns_reply_clear(BimiDmarcDnsReply *reply)
   if (reply == NULL)
     return;
   g_clear_pointer(&reply->texts, g_ptr_array_unref);
-  g_clear_pointer(&reply->detail, g_free);
-  reply->status = BIMI_DNS_NOERROR;
+  g_free(reply->detail);
+  *reply = (BimiDmarcDnsReply) { 0 };
 }
 
 BIMI_DEFINE_FREE_FUNC(BimiDmarcEvaluation, bimi_dmarc_evaluation_free, ev)

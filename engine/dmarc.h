@@ -499,7 +499,7 @@ void bimi_dmarc_message_input_init(BimiDmarcMessageInput *in, const BimiMessage 
  */
 void bimi_dmarc_message_input_init_domain(BimiDmarcMessageInput *in, const char *domain);
 
-/** Frees what bimi_dmarc_message_input_init*() allocated (not @in itself). */
+/** Frees what bimi_dmarc_message_input_init*() allocated (not @in itself) and zeroes @in. */
 void bimi_dmarc_message_input_clear(BimiDmarcMessageInput *in);
 
 /**

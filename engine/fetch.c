@@ -41,6 +41,7 @@
 #include "engine/fetch-netaddr.h"
 #include "engine/dns.h"
 #include "engine/base/base-chars.h"
+#include "engine/base/base-cursor.h"
 #include "engine/base/base-domain.h"
 
 #include <string.h>
@@ -145,42 +146,28 @@ bimi_fetch_default_types(BimiFetchKind kind)
 
 /* ---- header value parsers (hostile text, explicit lengths) ------------- */
 
-static gboolean
-is_tchar(char c)
-{
-  /* RFC 9110 §5.6.2 */
-  return g_ascii_isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
-}
-
-static gboolean
-is_ows(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 char *
 bimi_fetch__media_type(const char *value, gsize len)
 {
-  gsize i = 0, type_start, slash, end;
+  BimiCursor c = bimi_cursor_init(value, len);
+  gsize ows, type_start, type_len, subtype_len, end;
 
   if (value == NULL || len > BIMI_FETCH_MAX_HEADER_VALUE_BYTES)
     return NULL;
-  while (i < len && is_ows(value[i]))
-    i++;
-  type_start = i;
-  while (i < len && is_tchar(value[i]))
-    i++;
-  if (i == type_start || i >= len || value[i] != '/')
+  /* RFC 9110 §8.3.1: OWS type "/" subtype, then OWS and parameters (";"). No
+   * run can pass the whole value, so the spans' maximum is never hit. */
+  bimi_cursor_span(&c, bimi_char_is_wsp, len, &ows);
+  type_start = c.pos;
+  bimi_cursor_span(&c, bimi_char_is_tchar, len, &type_len);
+  if (type_len == 0 || bimi_cursor_peek(&c) != '/')
     return NULL;
-  slash = i++;
-  while (i < len && is_tchar(value[i]))
-    i++;
-  if (i == slash + 1)
+  c.pos++;
+  bimi_cursor_span(&c, bimi_char_is_tchar, len, &subtype_len);
+  if (subtype_len == 0)
     return NULL;
-  end = i;
-  while (i < len && is_ows(value[i]))
-    i++;
-  if (i < len && value[i] != ';')
+  end = c.pos;
+  bimi_cursor_span(&c, bimi_char_is_wsp, len, &ows);
+  if (!bimi_cursor_at_end(&c) && bimi_cursor_peek(&c) != ';')
     return NULL;
   return g_ascii_strdown(value + type_start, (gssize) (end - type_start));
 }
@@ -230,7 +217,7 @@ skip_argument(const char *v, gsize len, gsize *i)
       (*i)++;
     return;
   }
-  while (*i < len && is_tchar(v[*i]))
+  while (*i < len && bimi_char_is_tchar((guchar) v[*i]))
     (*i)++;
 }
 
@@ -248,18 +235,18 @@ bimi_fetch__cache_control_max_age(const char *v, gsize len)
     gboolean has_arg = FALSE, valid = TRUE;
     gint64 secs = -1;
 
-    while (i < len && (is_ows(v[i]) || v[i] == ','))
+    while (i < len && (bimi_char_is_wsp((guchar) v[i]) || v[i] == ','))
       i++;
     name_start = i;
-    while (i < len && is_tchar(v[i]))
+    while (i < len && bimi_char_is_tchar((guchar) v[i]))
       i++;
     name_len = i - name_start;
-    while (i < len && is_ows(v[i]))
+    while (i < len && bimi_char_is_wsp((guchar) v[i]))
       i++;
     if (i < len && v[i] == '=') {
       gsize arg_start;
       i++;
-      while (i < len && is_ows(v[i]))
+      while (i < len && bimi_char_is_wsp((guchar) v[i]))
         i++;
       arg_start = i;
       has_arg = TRUE;
@@ -270,7 +257,7 @@ bimi_fetch__cache_control_max_age(const char *v, gsize len)
       if (i == arg_start)
         skip_argument(v, len, &i);
     }
-    while (i < len && is_ows(v[i]))
+    while (i < len && bimi_char_is_wsp((guchar) v[i]))
       i++;
     if (i < len && v[i] != ',') {
       /* Malformed directive: skip to the next comma outside quotes. */

@@ -268,32 +268,27 @@ literal_claims_address(const char *in, gsize len)
   return v4 || (v6 && colon);
 }
 
+/* The TCP-info of the from clause, read straight into its hop: hop->client_ip
+ * is the one client address seen so far (canonical), hop->helo the "helo=X" /
+ * "HELO X" of a comment; the hop's clear releases both. */
 typedef struct {
-  char *ip;        /* the one client address seen so far (canonical) */
-  gsize ip_off;    /* where it was written */
-  char *helo;      /* "helo=X" / "HELO X" in a comment */
+  BimiReceivedHop *hop; /* (transfer none) */
+  gsize ip_off;         /* where hop->client_ip was written */
 } TcpInfo;
-
-static void
-tcp_info_clear(TcpInfo *t)
-{
-  g_clear_pointer(&t->ip, g_free);
-  g_clear_pointer(&t->helo, g_free);
-}
 
 static gboolean
 tcp_info_add_ip(TcpInfo *t, char *ip, gsize off, GError **error)
 {
-  if (t->ip == NULL) {
-    t->ip = ip;
+  if (t->hop->client_ip == NULL) {
+    t->hop->client_ip = ip;
     t->ip_off = off;
     return TRUE;
   }
-  gboolean same = strcmp(t->ip, ip) == 0;
+  gboolean same = strcmp(t->hop->client_ip, ip) == 0;
   if (!same)
     g_set_error(error, BIMI_RECEIVED_ERROR, BIMI_RECEIVED_ERROR_ADDRESS,
                 "the from clause names two client addresses, %s (offset %" G_GSIZE_FORMAT ") and %s (offset %" G_GSIZE_FORMAT ")",
-                t->ip, t->ip_off, ip, off);
+                t->hop->client_ip, t->ip_off, ip, off);
   g_free(ip);
   return same;
 }
@@ -343,8 +338,8 @@ tcp_info_comment(TcpInfo *t, const char *v, gsize off, gsize len, GError **error
         continue;
       i++;
       if (want_helo) {
-        if (t->helo == NULL)
-          t->helo = g_strndup(v + s, i - s);
+        if (t->hop->helo == NULL)
+          t->hop->helo = g_strndup(v + s, i - s);
         want_helo = FALSE;
         continue;
       }
@@ -365,8 +360,8 @@ tcp_info_comment(TcpInfo *t, const char *v, gsize off, gsize len, GError **error
     gsize wl = i - s;
     const char *w = v + s;
     if (want_helo) {
-      if (t->helo == NULL && wl > 0)
-        t->helo = g_strndup(w, wl);
+      if (t->hop->helo == NULL && wl > 0)
+        t->hop->helo = g_strndup(w, wl);
       want_helo = FALSE;
       continue;
     }
@@ -377,8 +372,8 @@ tcp_info_comment(TcpInfo *t, const char *v, gsize off, gsize len, GError **error
     if (wl >= 5 && g_ascii_strncasecmp(w, "helo=", 5) == 0) {
       if (wl == 5 && i < end && v[i] == '[')
         want_helo = TRUE; /* Exim: "helo=[192.0.2.1]" */
-      else if (t->helo == NULL && wl > 5)
-        t->helo = g_strndup(w + 5, wl - 5);
+      else if (t->hop->helo == NULL && wl > 5)
+        t->hop->helo = g_strndup(w + 5, wl - 5);
       continue;
     }
     /* A bare address: Exchange "(192.0.2.1)", qmail "(user@192.0.2.1)". */
@@ -460,7 +455,7 @@ parse_hop(const char *value, gsize len, BimiReceivedHop *out, ParseInfo *info, G
     }
 
   BimiReceivedHop hop = { 0 };
-  TcpInfo tcp = { 0 };
+  TcpInfo tcp = { .hop = &hop };
   const Tok *from_value = NULL;
   gboolean ok = TRUE;
   guint k = 0;
@@ -559,24 +554,19 @@ parse_hop(const char *value, gsize len, BimiReceivedHop *out, ParseInfo *info, G
   }
   if (!ok) {
     bimi_received_hop_clear(&hop);
-    tcp_info_clear(&tcp);
     return FALSE;
   }
 
-  if (tcp.helo != NULL)
-    hop.helo = g_steal_pointer(&tcp.helo);
-  else if (from_value != NULL)
+  /* Without TCP-info, the From-domain is the HELO and a literal there the address. */
+  if (hop.helo == NULL && from_value != NULL)
     hop.helo = tok_dup(value, from_value);
-  if (tcp.ip != NULL) {
-    hop.client_ip = g_steal_pointer(&tcp.ip);
-  } else if (from_value != NULL && from_value->kind == TOK_LITERAL) {
+  if (hop.client_ip == NULL && from_value != NULL && from_value->kind == TOK_LITERAL) {
     /* Exim "from [192.0.2.1] (helo=x)", webmail "from [192.0.2.1] by". */
     const char *in = value + from_value->off + 1;
     gsize il = from_value->len - 2;
     gsize skip = (il >= 5 && g_ascii_strncasecmp(in, "IPv6:", 5) == 0) ? 5 : 0;
     hop.client_ip = ip_canonical(in + skip, il - skip);
   }
-  tcp_info_clear(&tcp);
   *out = hop;
   return TRUE;
 }

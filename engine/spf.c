@@ -103,10 +103,8 @@ typedef struct {
 static void
 outcome_clear(Outcome *o)
 {
-  g_clear_pointer(&o->mechanism, g_free);
-  g_clear_pointer(&o->mechanism_domain, g_free);
-  g_clear_pointer(&o->exp_domain, g_free);
-  o->exp_spec = NULL;
+  BIMI_FREE_ALL(o->mechanism, o->mechanism_domain, o->exp_domain);
+  *o = (Outcome) { 0 };
 }
 
 typedef enum {

@@ -97,15 +97,17 @@ BIMI_DEFINE_FREE_FUNC(BimiSvgResult, bimi_svg_result_free, result)
   g_free(result->title);
 }
 
+/* GEqualFunc: @issue (a BimiSvgIssue) has the code @code. */
 static gboolean
-has_code(const GPtrArray *list, const char *code)
+issue_has_code(gconstpointer issue, gconstpointer code)
 {
-  for (guint i = 0; i < list->len; i++) {
-    const BimiSvgIssue *issue = list->pdata[i];
-    if (strcmp(issue->code, code) == 0)
-      return TRUE;
-  }
-  return FALSE;
+  return strcmp(((const BimiSvgIssue *) issue)->code, code) == 0;
+}
+
+static gboolean
+has_code(GPtrArray *list, const char *code)
+{
+  return g_ptr_array_find_with_equal_func(list, code, issue_has_code, NULL);
 }
 
 gboolean

@@ -25,6 +25,9 @@ test_chars(void)
                  bimi_char_is_atext(0xc3));
   g_assert_true(bimi_char_is_token('/') == FALSE && bimi_char_is_token('.') && bimi_char_is_token('~'));
   g_assert_false(bimi_char_is_token(' ') || bimi_char_is_token('=') || bimi_char_is_token(0x7f));
+  g_assert_true(bimi_char_is_tchar('!') && bimi_char_is_tchar('~') && bimi_char_is_tchar('Z') && bimi_char_is_tchar('7'));
+  g_assert_false(bimi_char_is_tchar('{') || bimi_char_is_tchar('/') || bimi_char_is_tchar('"') ||
+                 bimi_char_is_tchar(' ') || bimi_char_is_tchar(0) || bimi_char_is_tchar(0x80));
   g_assert_true(bimi_char_is_valchar('=') && !bimi_char_is_valchar(';') && !bimi_char_is_valchar(' '));
   g_assert_true(bimi_char_is_alnumpunc('_') && !bimi_char_is_alnumpunc('-'));
   g_assert_true(bimi_char_is_ldh('-') && !bimi_char_is_ldh('_'));

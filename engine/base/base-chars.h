@@ -11,6 +11,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 /** RFC 5234 WSP: space or horizontal tab. */
 static inline gboolean
@@ -97,6 +98,14 @@ bimi_char_is_token(guchar c)
   default:
     return TRUE;
   }
+}
+
+/** RFC 9110 §5.6.2 tchar, a byte of an HTTP token: ALPHA / DIGIT and
+ *  "!#$%&'*+-.^_`|~" (no '{' or '}', which an RFC 2045 token allows). */
+static inline gboolean
+bimi_char_is_tchar(guchar c)
+{
+  return bimi_char_is_alnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /** RFC 6376 §3.2 ALNUMPUNC: ALPHA / DIGIT / "_". */
