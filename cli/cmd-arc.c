@@ -48,7 +48,7 @@ bimi_cli_cmd_arc(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   const GOptionEntry entries[] = {
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Validate as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
 
   const BimiCliSpec spec = {
@@ -59,12 +59,10 @@ bimi_cli_cmd_arc(int argc, char **argv)
   };
   if (!bimi_cli_parse(&spec, &argc, &argv))
     return BIMI_EXIT_USAGE;
-  g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
-  if (msg == NULL)
-    return bimi_cli_fail(BIMI_EXIT_USAGE, "arc: %s: %s", argv[1], error->message);
-  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
-  if (resolver == NULL)
-    return bimi_cli_fail(BIMI_EXIT_USAGE, "arc: DNS: %s", error->message);
+  g_autoptr(BimiMessage) msg = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  if (!bimi_cli_open_message("arc", "DNS", argv[1], &dns, &msg, &resolver))
+    return BIMI_EXIT_USAGE;
   BimiArcOptions opts = { .now = now, .key_fetch = bimi_dkim_key_fetch_dns, .key_fetch_data = resolver };
   g_autoptr(BimiArcChain) chain = bimi_arc_validate(msg, &opts, &error);
   if (chain == NULL)

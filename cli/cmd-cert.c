@@ -166,7 +166,7 @@ cert_verify(int argc, char **argv)
     { "trust-store", 0, 0, G_OPTION_ARG_FILENAME, &trust_store, "BIMI roots, PEM", "F" },
     { "ct-logs", 0, 0, G_OPTION_ARG_FILENAME, &ct_logs, "CT log list (OpenSSL ct_log_list.cnf format)", "F" },
     { "revocation", 0, 0, G_OPTION_ARG_STRING, &revocation, "require | soft | off (default soft)", "MODE" },
-    { NULL }
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pem = NULL, logo = NULL;
@@ -231,7 +231,7 @@ cert_logo(int argc, char **argv)
   g_autofree char *output = NULL;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "where to write the SVG (- for stdout)", "LOGO.svg" },
-    { NULL }
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) pem = NULL, svg = NULL;

@@ -61,7 +61,7 @@ bimi_cli_cmd_dkim(int argc, char **argv)
   const GOptionEntry entries[] = {
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Verify as if now were TIME (RFC 3339 or @EPOCH); default: now", "TIME" },
     { "max-signatures", 0, 0, G_OPTION_ARG_INT, &max_signatures, "Verify at most N signatures (default 10)", "N" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
 
   const BimiCliSpec spec = {
@@ -75,12 +75,10 @@ bimi_cli_cmd_dkim(int argc, char **argv)
     g_autofree char *m = g_strdup_printf("--max-signatures must be 0..%u", BIMI_DKIM_MAX_SIGNATURES);
     return bimi_cli_usage_error("dkim", m);
   }
-  g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
-  if (msg == NULL)
-    return bimi_cli_fail(BIMI_EXIT_USAGE, "dkim: %s: %s", argv[1], error->message);
-  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
-  if (resolver == NULL)
-    return bimi_cli_fail(BIMI_EXIT_USAGE, "dkim: DNS: %s", error->message);
+  g_autoptr(BimiMessage) msg = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  if (!bimi_cli_open_message("dkim", "DNS", argv[1], &dns, &msg, &resolver))
+    return BIMI_EXIT_USAGE;
   BimiDkimOptions opts = {
     .now = now,
     .max_signatures = (guint) max_signatures,

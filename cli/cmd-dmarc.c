@@ -110,7 +110,7 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id, "authserv-id of the A-R value (default: host name)", "ID" },
     { "trusted-arc-sealer", 0, 0, G_OPTION_ARG_STRING_ARRAY, &trusted_sealers,
       "ARC sealer trusted to relax a DMARC fail (repeatable)", "DOMAIN" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   gint64 now = 0;
 
@@ -132,12 +132,10 @@ bimi_cli_cmd_dmarc(int argc, char **argv)
     if ((helo == NULL || *helo == '\0') && (mail_from == NULL || *mail_from == '\0'))
       return bimi_cli_usage_error("dmarc", "--ip needs --mail-from, --helo or both");
   }
-  g_autoptr(BimiMessage) msg = bimi_cli_read_message(argv[1], &error);
-  if (msg == NULL)
-    return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s: %s", argv[1], error->message);
-  g_autoptr(BimiDnsResolver) resolver = bimi_cli_dns_resolver(&dns, &error);
-  if (resolver == NULL)
-    return bimi_cli_fail(BIMI_EXIT_USAGE, "dmarc: %s", error->message);
+  g_autoptr(BimiMessage) msg = NULL;
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+  if (!bimi_cli_open_message("dmarc", NULL, argv[1], &dns, &msg, &resolver))
+    return BIMI_EXIT_USAGE;
 
   /* SPF of the MAIL FROM identity (postmaster@HELO for a null path, RFC 7208 §2.4). */
   g_autoptr(BimiSpfResult) spf = NULL;

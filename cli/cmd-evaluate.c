@@ -154,7 +154,7 @@ bimi_cli_cmd_evaluate(int argc, char **argv)
     { "headers", 0, 0, G_OPTION_ARG_NONE, &headers,
       "Print the header fields an MTA prepends: Authentication-Results, and BIMI-Location and BIMI-Indicator "
       "when a logo is shown", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiConfig) config = NULL;

@@ -104,7 +104,7 @@ bimi_cli_cmd_fetch(int argc, char **argv)
     { "if-modified-since", 0, 0, G_OPTION_ARG_STRING, &last_modified, "Conditional request on this date", "DATE" },
     { "timeout-ms", 0, 0, G_OPTION_ARG_INT, &timeout_ms, "Deadline of the whole fetch (default 5000)", "MS" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "Write the body to FILE", "FILE" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDnsResolver) resolver = NULL;

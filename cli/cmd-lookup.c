@@ -91,7 +91,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   const GOptionEntry entries[] = {
     { "selector", 0, 0, G_OPTION_ARG_STRING, &selector, "Selector (default: \"default\")", "S" },
     { "rfc7489", 0, 0, G_OPTION_ARG_NONE, &rfc7489, "RFC 7489 DMARC (PSL) instead of RFC 9989", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
 
   const BimiCliSpec spec = {

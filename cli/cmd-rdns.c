@@ -46,7 +46,7 @@ bimi_cli_cmd_rdns(int argc, char **argv)
       "action advised without a confirmed name: accept|tag|greylist|reject (default tag)", "ACTION" },
     { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
       "elapsed-time limit of the whole check, PTR and forward lookups (default 2 x --timeout-ms)", "MS" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   BimiRdnsPolicy policy = BIMI_RDNS_POLICY_DEFAULT;

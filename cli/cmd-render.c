@@ -66,7 +66,7 @@ bimi_cli_cmd_render(int argc, char **argv)
       "Render in this process: no memory cap, the deadline checked only between phases", NULL },
     { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
       "Render each size N times and print the mean time per render (benchmarks)", "N" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   int status = BIMI_EXIT_PASS;

@@ -101,7 +101,7 @@ bimi_cli_cmd_report_ingest(int argc, char **argv)
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, "the report database (SQLite, created when missing)", "FILE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress line and no totals", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("INPUT... - store received DMARC aggregate reports (files, e-mails, mbox, Maildir, "
@@ -134,9 +134,10 @@ bimi_cli_cmd_report_ingest(int argc, char **argv)
       g_clear_error(&error);
       continue;
     }
-    BimiMailSourceItem *item = NULL;
-    while (bimi_mail_source_next(src, &item, &error)) {
-      g_autoptr(BimiMailSourceItem) owned = item;
+    for (;;) {
+      g_autoptr(BimiMailSourceItem) item = NULL;
+      if (!bimi_mail_source_next(src, &item, &error))
+        break;
       if (item->error != NULL) {
         counts.items++;
         counts.refused++;
@@ -193,7 +194,7 @@ add_filter_options(GOptionContext *ctx, FilterOptions *f)
       "only reports whose date range ends after TIME (RFC 3339 or @EPOCH)", "TIME" },
     { "to", 0, 0, G_OPTION_ARG_STRING, &f->to_text, "only reports whose date range begins before TIME", "TIME" },
     { "no-dns", 0, 0, G_OPTION_ARG_NONE, &f->no_dns, "do not ask PTR/FCrDNS of the sources", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_option_context_add_main_entries(ctx, entries, NULL);
   bimi_cli_add_dns_options(ctx, &f->dns);
@@ -256,7 +257,7 @@ bimi_cli_cmd_report_summary(int argc, char **argv)
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "print the sources as CSV", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   if (!parse_filter("report summary", "- per policy domain: messages, DMARC pass share, sources by group, "
                     "a recommendation", entries, argc, argv, &f))
@@ -284,7 +285,7 @@ bimi_cli_cmd_report_html(int argc, char **argv)
   g_autofree char *out = NULL;
   const GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "the HTML file to write (- for stdout)", "FILE" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   if (!parse_filter("report html", "- one self-contained HTML page: per domain messages per day (DMARC pass/fail) "

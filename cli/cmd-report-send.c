@@ -44,22 +44,22 @@ print_lines(const GPtrArray *lines)
     printf("%s\n", (const char *) g_ptr_array_index(lines, i));
 }
 
-/* The report database the configuration or --db names. */
+/* The report database --db or the configuration names, opened and migrated; NULL after printing the
+ * error (none named: a usage error; one that does not open): the caller exits BIMI_EXIT_USAGE. */
 static BimiReportDb *
-open_db(const char *cmd, BimiConfig *config, const char *db_path, int *status)
+open_db(const char *cmd, BimiConfig *config, const char *db_path)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiReportDb) db = NULL;
   const char *path = db_path != NULL ? db_path : config->report_db;
 
   if (path == NULL) {
-    *status = bimi_cli_usage_error(cmd, "no report database: give --db FILE or set [report] db");
+    bimi_cli_usage_error(cmd, "no report database: give --db FILE or set [report] db");
     return NULL;
   }
   db = bimi_report_db_open(path, &error);
   if (db == NULL || !bimi_report_db_migrate(db, &bimi_report_schema, &error)) {
     fprintf(stderr, "bimi %s: %s\n", cmd, error->message);
-    *status = BIMI_EXIT_USAGE;
     return NULL;
   }
   return g_steal_pointer(&db);
@@ -81,11 +81,10 @@ bimi_cli_cmd_report_build(int argc, char **argv)
     { "org-email", 0, 0, G_OPTION_ARG_STRING, &org_email, "Its contact address ([report] org_email)", "ADDR" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_dir, "Also write each .xml.gz into DIR", "DIR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "rfc9990 (default) or rfc7489", "FORMAT" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   BimiReportBuildOptions o = { 0 };
-  int status = BIMI_EXIT_PASS;
 
   const BimiCliSpec spec = {
     .name = "report build", .parameters = "- build DMARC aggregate reports (RFC 9990)",
@@ -113,9 +112,9 @@ bimi_cli_cmd_report_build(int argc, char **argv)
   bimi_cli_replace_string(&config->report_org_name, org_name);
   bimi_cli_replace_string(&config->report_org_email, org_email);
 
-  g_autoptr(BimiReportDb) db = open_db("report build", config, db_path, &status);
+  g_autoptr(BimiReportDb) db = open_db("report build", config, db_path);
   if (db == NULL)
-    return status;
+    return BIMI_EXIT_USAGE;
   BimiDnsConfig dc;
   bimi_config_get_dns_config(config, &dc);
   g_autoptr(BimiDnsResolver) resolver = bimi_dns_resolver_new(&dc, &error);
@@ -151,11 +150,10 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     { "smtp-url", 0, 0, G_OPTION_ARG_STRING, &smtp_url, "SMTP server ([report] smtp_url)", "URL" },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, "List what would be sent; send and change nothing", NULL },
     { "at", 0, 0, G_OPTION_ARG_STRING, &at, "Send as if now were TIME (Date, DKIM t=)", "TIME" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
   BimiReportSendOptions o = { 0 };
-  int status = BIMI_EXIT_PASS;
 
   const BimiCliSpec spec = {
     .name = "report send", .parameters = "- mail the built DMARC aggregate reports",
@@ -190,9 +188,9 @@ bimi_cli_cmd_report_send(int argc, char **argv)
     }
     g_strchomp(password);
   }
-  g_autoptr(BimiReportDb) db = open_db("report send", config, db_path, &status);
+  g_autoptr(BimiReportDb) db = open_db("report send", config, db_path);
   if (db == NULL)
-    return status;
+    return BIMI_EXIT_USAGE;
   o.smtp_url = config->report_smtp_url;
   o.smtp_user = config->report_smtp_user;
   o.smtp_password = password;

@@ -46,7 +46,7 @@ bimi_cli_cmd_spf(int argc, char **argv)
       "NAME" },
     { "budget-ms", 0, 0, G_OPTION_ARG_INT, &budget_ms,
       "elapsed-time limit of the whole check_host() (RFC 7208 4.6.4; default 20000)", "MS" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GError) error = NULL;
 

@@ -84,7 +84,7 @@ bimi_cli_cmd_survey(int argc, char **argv)
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "Print the counts as CSV, one number per row", NULL },
     { "charts", 0, 0, G_OPTION_ARG_FILENAME, &charts, "Write PNG charts into DIR (created when missing)", "DIR" },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Evaluation threads (default: the number of CPUs)", "N" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   const BimiCliSpec spec = {
     .name = "survey",

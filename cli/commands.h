@@ -242,6 +242,26 @@ gboolean bimi_cli_parse_time(const char *text, gint64 *out_seconds, GError **err
  */
 BimiMessage *bimi_cli_read_message(const char *path, GError **error);
 
+/**
+ * bimi_cli_open_message:
+ * @name: the subcommand ("dkim"): the error lines start with "bimi NAME: "
+ * @dns_label: (nullable): what the error line of a resolver that cannot be built names after @name
+ *   ("DNS" gives "bimi arc: DNS: MESSAGE"), or NULL ("bimi dmarc: MESSAGE")
+ * @path: the message file, or "-" for stdin
+ * @dns: the DNS options of the subcommand
+ * @out_message: (out) (transfer full): the parsed message (bimi_cli_read_message())
+ * @out_resolver: (out) (transfer full): the resolver @dns describes (bimi_cli_dns_resolver())
+ *
+ * The start of a subcommand that checks one message against DNS (`bimi dkim|arc|dmarc`): reads the
+ * message first, then builds the resolver. A failure of either is printed (bimi_cli_fail(): "bimi NAME:
+ * PATH: MESSAGE" for the message, G_FILE_ERROR or BIMI_MESSAGE_ERROR; the @dns_label line for the
+ * resolver, G_OPTION_ERROR or BIMI_DNS_ERROR) and leaves both outputs NULL.
+ *
+ * Returns: TRUE with both set; FALSE after printing the error: the caller returns BIMI_EXIT_USAGE.
+ */
+gboolean bimi_cli_open_message(const char *name, const char *dns_label, const char *path, const BimiCliDnsOptions *dns,
+                               BimiMessage **out_message, BimiDnsResolver **out_resolver);
+
 /** Reads a whole file (or "-" = stdin), at most @max_bytes. (transfer full) */
 GBytes *bimi_cli_read_file(const char *path, gsize max_bytes, GError **error);
 

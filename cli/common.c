@@ -36,7 +36,7 @@ bimi_cli_add_dns_options(GOptionContext *context, BimiCliDnsOptions *opts)
     { "trust-anchor", 0, 0, G_OPTION_ARG_FILENAME, &opts->trust_anchor,
       "Validate DNSSEC from these DS/DNSKEY records (e.g. /usr/share/dns/root.key); bogus answers are TEMPERROR",
       "FILE" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   /* In the main group, so that plain --help lists them (a separate group
    * shows only under --help-dns or --help-all). The entries are copied. */
@@ -90,7 +90,7 @@ bimi_cli_add_fetch_options(GOptionContext *context, BimiCliFetchOptions *opts)
     { "connect-to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->connect_to,
       "Connect to CONNECT-HOST:CONNECT-PORT for HOST:PORT (repeatable; tests, demo)",
       "HOST:PORT:CONNECT-HOST:CONNECT-PORT" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_option_context_add_main_entries(context, entries, NULL);
 }
@@ -153,7 +153,7 @@ bimi_cli_parse(const BimiCliSpec *spec, int *argc, char ***argv)
   if (spec->json != NULL) {
     const GOptionEntry json[] = {
       { "json", 0, 0, G_OPTION_ARG_NONE, spec->json, spec->json_help, NULL },
-      { NULL, 0, 0, 0, NULL, NULL, NULL },
+      G_OPTION_ENTRY_NULL,
     };
     g_option_context_add_main_entries(ctx, json, NULL);
   }
@@ -268,6 +268,31 @@ bimi_cli_read_message(const char *path, GError **error)
   if (raw == NULL)
     return NULL;
   return bimi_message_parse(raw, error);
+}
+
+gboolean
+bimi_cli_open_message(const char *name, const char *dns_label, const char *path, const BimiCliDnsOptions *dns,
+                      BimiMessage **out_message, BimiDnsResolver **out_resolver)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BimiMessage) message = bimi_cli_read_message(path, &error);
+  g_autoptr(BimiDnsResolver) resolver = NULL;
+
+  *out_message = NULL;
+  *out_resolver = NULL;
+  if (message == NULL) {
+    bimi_cli_fail(BIMI_EXIT_USAGE, "%s: %s: %s", name, path, error->message);
+    return FALSE;
+  }
+  resolver = bimi_cli_dns_resolver(dns, &error);
+  if (resolver == NULL) {
+    bimi_cli_fail(BIMI_EXIT_USAGE, "%s: %s%s%s", name, dns_label ? dns_label : "", dns_label ? ": " : "",
+                  error->message);
+    return FALSE;
+  }
+  *out_message = g_steal_pointer(&message);
+  *out_resolver = g_steal_pointer(&resolver);
+  return TRUE;
 }
 
 void
@@ -430,7 +455,7 @@ bimi_cli_add_pipeline_options(GOptionContext *context, BimiCliPipelineOptions *o
       "Logo store directory (default: a temporary directory removed at exit)", "DIR" },
     { "report-db", 0, 0, G_OPTION_ARG_FILENAME, &opts->report_db,
       "Record the DMARC outcome in this report database ([report] db) for `bimi report build`", "FILE" },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_option_context_add_main_entries(context, entries, NULL);
 }

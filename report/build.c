@@ -56,11 +56,8 @@ bimi_report_format_from_string(const char *text, BimiReportFormat *out)
   return FALSE;
 }
 
-void
-bimi_report_build_summary_clear(BimiReportBuildSummary *s)
+BIMI_DEFINE_CLEAR_FUNC(BimiReportBuildSummary, bimi_report_build_summary_clear, s)
 {
-  if (s == NULL)
-    return;
   g_clear_pointer(&s->files, g_ptr_array_unref);
   g_clear_pointer(&s->notes, g_ptr_array_unref);
 }

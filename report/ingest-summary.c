@@ -662,118 +662,103 @@ date_of(gint64 t)
   return dt != NULL ? g_date_time_format(dt, "%Y-%m-%d") : g_strdup("?");
 }
 
+typedef void (*JsonItemFunc)(BimiJsonWriter *b, gconstpointer item);
+
+/* "@name": [ the value @item_func writes for each element of @items, in order ]. */
 static void
-json_tallies(BimiJsonWriter *b, const char *member, GPtrArray *tallies)
+json_array(BimiJsonWriter *b, const char *name, const GPtrArray *items, JsonItemFunc item_func)
 {
-  bimi_json_set_member_name(b, member);
+  bimi_json_set_member_name(b, name);
   bimi_json_begin_array(b);
-  for (guint i = 0; i < tallies->len; i++) {
-    const BimiIngestTally *t = g_ptr_array_index(tallies, i);
-    bimi_json_begin_object(b);
-    bimi_json_set_member_name(b, "name");
-    bimi_json_add_string_value(b, t->name);
-    bimi_json_set_member_name(b, "messages");
-    bimi_json_add_int_value(b, (gint64) t->messages);
-    bimi_json_end_object(b);
-  }
+  for (guint i = 0; i < items->len; i++)
+    item_func(b, g_ptr_array_index(items, i));
   bimi_json_end_array(b);
 }
 
+/* {"name", "messages"} of a BimiIngestTally. */
 static void
-json_member_string(BimiJsonWriter *b, const char *name, const char *value)
+json_tally(BimiJsonWriter *b, gconstpointer item)
 {
-  bimi_json_set_member_name(b, name);
-  if (value != NULL)
-    bimi_json_add_string_value(b, value);
-  else
-    bimi_json_add_null_value(b);
+  const BimiIngestTally *t = item;
+
+  bimi_json_begin_object(b);
+  bimi_json_add_members(b, "sI", "name", t->name, "messages", (gint64) t->messages);
+  bimi_json_end_object(b);
 }
 
+/* {"date", "pass", "fail"} of a BimiIngestDay. */
 static void
-json_member_int(BimiJsonWriter *b, const char *name, gint64 value)
+json_day(BimiJsonWriter *b, gconstpointer item)
+{
+  const BimiIngestDay *day = item;
+  g_autofree char *date = date_of(day->day);
+
+  bimi_json_begin_object(b);
+  bimi_json_add_members(b, "sII", "date", date, "pass", (gint64) day->pass, "fail", (gint64) day->fail);
+  bimi_json_end_object(b);
+}
+
+/* "@name": { one member per entry of @names: its count in @counts }. */
+static void
+json_counts(BimiJsonWriter *b, const char *name, const char *const *names, const guint64 *counts, guint n)
 {
   bimi_json_set_member_name(b, name);
-  bimi_json_add_int_value(b, value);
+  bimi_json_begin_object(b);
+  for (guint i = 0; i < n; i++) {
+    bimi_json_set_member_name(b, names[i]);
+    bimi_json_add_int_value(b, (gint64) counts[i]);
+  }
+  bimi_json_end_object(b);
+}
+
+/* A BimiIngestSource (docs/api.md's report summary). */
+static void
+json_source(BimiJsonWriter *b, gconstpointer item)
+{
+  const BimiIngestSource *src = item;
+
+  bimi_json_begin_object(b);
+  bimi_json_add_members(b, "ssssss IIII", "source_ip", src->source_ip, "ptr", src->ptr_name, "fcrdns", src->fcrdns,
+                        "label", src->label, "group", bimi_ingest_group_to_string(src->group), "why", src->why,
+                        "messages", (gint64) src->messages, "dmarc_pass", (gint64) src->dmarc_pass,
+                        "dkim_aligned_pass", (gint64) src->dkim_pass, "spf_aligned_pass", (gint64) src->spf_pass);
+  json_array(b, "orgs", src->orgs, json_tally);
+  json_array(b, "dkim", src->dkim, json_tally);
+  json_array(b, "spf", src->spf, json_tally);
+  json_array(b, "reasons", src->reasons, json_tally);
+  bimi_json_end_object(b);
+}
+
+/* A BimiIngestDomain, its days and sources included. */
+static void
+json_domain(BimiJsonWriter *b, gconstpointer item)
+{
+  const BimiIngestDomain *d = item;
+  const char *groups[G_N_ELEMENTS(d->group_messages)];
+
+  for (guint g = 0; g < G_N_ELEMENTS(groups); g++)
+    groups[g] = bimi_ingest_group_to_string(g);
+  bimi_json_begin_object(b);
+  bimi_json_add_members(b, "ssuII", "domain", d->domain, "policy", d->policy, "reports", d->reports,
+                        "messages", (gint64) d->messages, "dmarc_pass", (gint64) d->dmarc_pass);
+  bimi_json_set_member_name(b, "dmarc_pass_share");
+  bimi_json_add_double_value(b, d->messages > 0 ? (double) d->dmarc_pass / (double) d->messages : 0.0);
+  json_counts(b, "disposition", dispositions, d->disposition, G_N_ELEMENTS(dispositions));
+  json_counts(b, "groups", groups, d->group_messages, G_N_ELEMENTS(groups));
+  bimi_json_add_members(b, "ss", "verdict", d->verdict, "recommendation", d->recommendation);
+  json_array(b, "orgs", d->orgs, json_tally);
+  json_array(b, "days", d->days, json_day);
+  json_array(b, "sources", d->sources, json_source);
+  bimi_json_end_object(b);
 }
 
 void
 bimi_ingest_summary_build_json(const BimiIngestSummary *s, BimiJsonWriter *b)
 {
   bimi_json_begin_object(b);
-  bimi_json_set_member_name(b, "from");
-  if (s->from >= 0)
-    bimi_json_add_int_value(b, s->from);
-  else
-    bimi_json_add_null_value(b);
-  bimi_json_set_member_name(b, "to");
-  if (s->to >= 0)
-    bimi_json_add_int_value(b, s->to);
-  else
-    bimi_json_add_null_value(b);
-  json_member_int(b, "reports", s->reports);
-  json_member_int(b, "messages", (gint64) s->messages);
-  bimi_json_set_member_name(b, "domains");
-  bimi_json_begin_array(b);
-  for (guint i = 0; i < s->domains->len; i++) {
-    const BimiIngestDomain *d = g_ptr_array_index(s->domains, i);
-    bimi_json_begin_object(b);
-    json_member_string(b, "domain", d->domain);
-    json_member_string(b, "policy", d->policy);
-    json_member_int(b, "reports", d->reports);
-    json_member_int(b, "messages", (gint64) d->messages);
-    json_member_int(b, "dmarc_pass", (gint64) d->dmarc_pass);
-    bimi_json_set_member_name(b, "dmarc_pass_share");
-    bimi_json_add_double_value(b, d->messages > 0 ? (double) d->dmarc_pass / (double) d->messages : 0.0);
-    bimi_json_set_member_name(b, "disposition");
-    bimi_json_begin_object(b);
-    for (guint j = 0; j < G_N_ELEMENTS(dispositions); j++)
-      json_member_int(b, dispositions[j], (gint64) d->disposition[j]);
-    bimi_json_end_object(b);
-    bimi_json_set_member_name(b, "groups");
-    bimi_json_begin_object(b);
-    for (guint g = 0; g < 3; g++)
-      json_member_int(b, bimi_ingest_group_to_string(g), (gint64) d->group_messages[g]);
-    bimi_json_end_object(b);
-    json_member_string(b, "verdict", d->verdict);
-    json_member_string(b, "recommendation", d->recommendation);
-    json_tallies(b, "orgs", d->orgs);
-    bimi_json_set_member_name(b, "days");
-    bimi_json_begin_array(b);
-    for (guint j = 0; j < d->days->len; j++) {
-      const BimiIngestDay *day = g_ptr_array_index(d->days, j);
-      g_autofree char *date = date_of(day->day);
-      bimi_json_begin_object(b);
-      json_member_string(b, "date", date);
-      json_member_int(b, "pass", (gint64) day->pass);
-      json_member_int(b, "fail", (gint64) day->fail);
-      bimi_json_end_object(b);
-    }
-    bimi_json_end_array(b);
-    bimi_json_set_member_name(b, "sources");
-    bimi_json_begin_array(b);
-    for (guint j = 0; j < d->sources->len; j++) {
-      const BimiIngestSource *src = g_ptr_array_index(d->sources, j);
-      bimi_json_begin_object(b);
-      json_member_string(b, "source_ip", src->source_ip);
-      json_member_string(b, "ptr", src->ptr_name);
-      json_member_string(b, "fcrdns", src->fcrdns);
-      json_member_string(b, "label", src->label);
-      json_member_string(b, "group", bimi_ingest_group_to_string(src->group));
-      json_member_string(b, "why", src->why);
-      json_member_int(b, "messages", (gint64) src->messages);
-      json_member_int(b, "dmarc_pass", (gint64) src->dmarc_pass);
-      json_member_int(b, "dkim_aligned_pass", (gint64) src->dkim_pass);
-      json_member_int(b, "spf_aligned_pass", (gint64) src->spf_pass);
-      json_tallies(b, "orgs", src->orgs);
-      json_tallies(b, "dkim", src->dkim);
-      json_tallies(b, "spf", src->spf);
-      json_tallies(b, "reasons", src->reasons);
-      bimi_json_end_object(b);
-    }
-    bimi_json_end_array(b);
-    bimi_json_end_object(b);
-  }
-  bimi_json_end_array(b);
+  bimi_json_add_members(b, "?I?IuI", "from", s->from >= 0, s->from, "to", s->to >= 0, s->to, "reports", s->reports,
+                        "messages", (gint64) s->messages);
+  json_array(b, "domains", s->domains, json_domain);
   bimi_json_end_object(b);
 }
 

@@ -14,11 +14,9 @@
 
 G_DEFINE_QUARK(bimi-report-send-error-quark, bimi_report_send_error)
 
-void
-bimi_report_send_summary_clear(BimiReportSendSummary *s)
+BIMI_DEFINE_CLEAR_FUNC(BimiReportSendSummary, bimi_report_send_summary_clear, s)
 {
-  if (s != NULL)
-    g_clear_pointer(&s->lines, g_ptr_array_unref);
+  g_clear_pointer(&s->lines, g_ptr_array_unref);
 }
 
 static const char *

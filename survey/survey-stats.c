@@ -10,31 +10,31 @@
 #include <string.h>
 
 #include "engine/base/base-mem.h"
+#include "engine/base/base-names.h"
 #include "engine/limits.h"
 
 /* ---- names -------------------------------------------------------------------------------------- */
 
-/* SURVEY_DEFINE_TO_STRING(func, Type, names...): defines `const char *func(Type v)` (declared in
- * survey-stats.h) returning the name of @v, the names listed in the order of the enum's values, "?" past the end. */
-#define SURVEY_DEFINE_TO_STRING(func, Type, ...)        \
-  const char *func(Type v)                              \
-  {                                                     \
-    static const char *const names[] = { __VA_ARGS__ }; \
-    return v < G_N_ELEMENTS(names) ? names[v] : "?";    \
-  }
+/* The names of each enum of survey-stats.h, in the order of its values (the _N member counts them). */
+static const char *const fcrdns_names[] = { "pass", "fail", "none", "temperror", "no_envelope" };
+static const char *const dmarc_names[] = { "pass", "fail", "none", "temperror", "permerror", "no_from" };
+static const char *const policy_names[] = { "reject", "quarantine", "none", "no_record", "unknown" };
+static const char *const action_names[] = { "reject", "quarantine", "deliver" };
+static const char *const scenario_names[] = { "published", "refuse_p_none", "refuse_no_ptr" };
+static const char *const bimi_record_names[] = { "record", "no_record", "not_looked_up", "temperror" };
+G_STATIC_ASSERT(G_N_ELEMENTS(fcrdns_names) == BIMI_SURVEY_FCRDNS_N);
+G_STATIC_ASSERT(G_N_ELEMENTS(dmarc_names) == BIMI_SURVEY_DMARC_N);
+G_STATIC_ASSERT(G_N_ELEMENTS(policy_names) == BIMI_SURVEY_POLICY_N);
+G_STATIC_ASSERT(G_N_ELEMENTS(action_names) == BIMI_SURVEY_ACTION_N);
+G_STATIC_ASSERT(G_N_ELEMENTS(scenario_names) == BIMI_SURVEY_SCENARIO_N);
+G_STATIC_ASSERT(G_N_ELEMENTS(bimi_record_names) == BIMI_SURVEY_BIMI_N);
 
-SURVEY_DEFINE_TO_STRING(bimi_survey_fcrdns_to_string, BimiSurveyFcrdns,
-                        "pass", "fail", "none", "temperror", "no_envelope")
-SURVEY_DEFINE_TO_STRING(bimi_survey_dmarc_to_string, BimiSurveyDmarc,
-                        "pass", "fail", "none", "temperror", "permerror", "no_from")
-SURVEY_DEFINE_TO_STRING(bimi_survey_policy_to_string, BimiSurveyPolicy,
-                        "reject", "quarantine", "none", "no_record", "unknown")
-SURVEY_DEFINE_TO_STRING(bimi_survey_action_to_string, BimiSurveyAction,
-                        "reject", "quarantine", "deliver")
-SURVEY_DEFINE_TO_STRING(bimi_survey_scenario_to_string, BimiSurveyScenario,
-                        "published", "refuse_p_none", "refuse_no_ptr")
-SURVEY_DEFINE_TO_STRING(bimi_survey_bimi_record_to_string, BimiSurveyBimiRecord,
-                        "record", "no_record", "not_looked_up", "temperror")
+BIMI_DEFINE_NAME_TO_STRING(BimiSurveyFcrdns, bimi_survey_fcrdns_to_string, fcrdns_names, "?")
+BIMI_DEFINE_NAME_TO_STRING(BimiSurveyDmarc, bimi_survey_dmarc_to_string, dmarc_names, "?")
+BIMI_DEFINE_NAME_TO_STRING(BimiSurveyPolicy, bimi_survey_policy_to_string, policy_names, "?")
+BIMI_DEFINE_NAME_TO_STRING(BimiSurveyAction, bimi_survey_action_to_string, action_names, "?")
+BIMI_DEFINE_NAME_TO_STRING(BimiSurveyScenario, bimi_survey_scenario_to_string, scenario_names, "?")
+BIMI_DEFINE_NAME_TO_STRING(BimiSurveyBimiRecord, bimi_survey_bimi_record_to_string, bimi_record_names, "?")
 
 /* ---- observation ------------------------------------------------------------------------------ */
 
@@ -42,34 +42,37 @@ SURVEY_DEFINE_TO_STRING(bimi_survey_bimi_record_to_string, BimiSurveyBimiRecord,
  * BimiDecisionAuth: the same values, without parsing the JSON back (json-glib's parser emits GObject
  * signals under one process-wide lock, and the evaluation threads queued on it). */
 
-/* auth.rdns.result; a null auth.rdns (no client address) is "no envelope". */
-static BimiSurveyFcrdns
-fcrdns_of(const BimiDecisionAuth *a)
+/* engine/rdns's and engine/dmarc's results as the survey counts them (the enums list them in other orders). */
+static const BimiSurveyFcrdns fcrdns_by_rdns_result[] = {
+  [BIMI_RDNS_RESULT_NONE] = BIMI_SURVEY_FCRDNS_NONE,
+  [BIMI_RDNS_RESULT_PASS] = BIMI_SURVEY_FCRDNS_PASS,
+  [BIMI_RDNS_RESULT_FAIL] = BIMI_SURVEY_FCRDNS_FAIL,
+  [BIMI_RDNS_RESULT_TEMPERROR] = BIMI_SURVEY_FCRDNS_TEMPERROR,
+};
+static const BimiSurveyDmarc dmarc_by_dmarc_result[] = {
+  [BIMI_DMARC_RESULT_NONE] = BIMI_SURVEY_DMARC_NONE,
+  [BIMI_DMARC_RESULT_PASS] = BIMI_SURVEY_DMARC_PASS,
+  [BIMI_DMARC_RESULT_FAIL] = BIMI_SURVEY_DMARC_FAIL,
+  [BIMI_DMARC_RESULT_TEMPERROR] = BIMI_SURVEY_DMARC_TEMPERROR,
+  [BIMI_DMARC_RESULT_PERMERROR] = BIMI_SURVEY_DMARC_PERMERROR,
+};
+
+/* auth.rdns.result and auth.dmarc.result; a null auth.rdns (no client address) is "no envelope", a null
+ * auth.dmarc (no usable From) "no From". A result past the tables (none today) counts as a temperror of
+ * FCrDNS, as no From for DMARC. */
+static void
+observe_results(const BimiDecisionAuth *a, BimiSurveyObservation *out)
 {
   if (!a->has_rdns)
-    return BIMI_SURVEY_FCRDNS_NO_ENVELOPE;
-  switch (a->rdns) {
-  case BIMI_RDNS_RESULT_PASS: return BIMI_SURVEY_FCRDNS_PASS;
-  case BIMI_RDNS_RESULT_FAIL: return BIMI_SURVEY_FCRDNS_FAIL;
-  case BIMI_RDNS_RESULT_NONE: return BIMI_SURVEY_FCRDNS_NONE;
-  default: return BIMI_SURVEY_FCRDNS_TEMPERROR;
-  }
-}
-
-/* auth.dmarc.result; a null auth.dmarc (no usable From) is "no From". */
-static BimiSurveyDmarc
-dmarc_of(const BimiDecisionAuth *a)
-{
-  if (!a->has_dmarc)
-    return BIMI_SURVEY_DMARC_NO_FROM;
-  switch (a->dmarc) {
-  case BIMI_DMARC_RESULT_PASS: return BIMI_SURVEY_DMARC_PASS;
-  case BIMI_DMARC_RESULT_FAIL: return BIMI_SURVEY_DMARC_FAIL;
-  case BIMI_DMARC_RESULT_NONE: return BIMI_SURVEY_DMARC_NONE;
-  case BIMI_DMARC_RESULT_TEMPERROR: return BIMI_SURVEY_DMARC_TEMPERROR;
-  case BIMI_DMARC_RESULT_PERMERROR: return BIMI_SURVEY_DMARC_PERMERROR;
-  default: return BIMI_SURVEY_DMARC_NO_FROM;
-  }
+    out->fcrdns = BIMI_SURVEY_FCRDNS_NO_ENVELOPE;
+  else if ((guint) a->rdns < G_N_ELEMENTS(fcrdns_by_rdns_result))
+    out->fcrdns = fcrdns_by_rdns_result[a->rdns];
+  else
+    out->fcrdns = BIMI_SURVEY_FCRDNS_TEMPERROR;
+  if (a->has_dmarc && (guint) a->dmarc < G_N_ELEMENTS(dmarc_by_dmarc_result))
+    out->dmarc = dmarc_by_dmarc_result[a->dmarc];
+  else
+    out->dmarc = BIMI_SURVEY_DMARC_NO_FROM;
 }
 
 static BimiSurveyPolicy
@@ -116,8 +119,7 @@ bimi_survey_observation_from_decision(BimiDecision *decision, BimiSurveyObservat
   const BimiDecisionAuth *a = &decision->auth;
   BimiSurveyAction published = BIMI_SURVEY_ACTION_DELIVER;
 
-  out->fcrdns = fcrdns_of(a);
-  out->dmarc = dmarc_of(a);
+  observe_results(a, out);
   out->policy = policy_of(a, out->dmarc);
   g_free(out->author_domain);
   out->author_domain = decision->author_domain != NULL ? g_ascii_strdown(decision->author_domain, -1) : NULL;

@@ -2,7 +2,8 @@
  * argument once, reads them all before freeing (a struct may come last), and
  * skips NULL; the functions BIMI_DEFINE_FREE_FUNC and BIMI_DEFINE_ATOMIC_RC_FUNCS
  * define run the body after them exactly once, on the last release only, and
- * accept NULL. The frees themselves are checked by LeakSanitizer and ASan in
+ * accept NULL; the _clear of BIMI_DEFINE_CLEAR_FUNC empties a value and may run
+ * again. The frees themselves are checked by LeakSanitizer and ASan in
  * `make check SANITIZE=1` (a skipped block is a leak, a double one an error). */
 #include "engine/base/base-mem.h"
 
@@ -114,6 +115,30 @@ test_define_atomic_rc(void)
   g_assert_cmpuint(cleared, ==, 1);
 }
 
+/* BIMI_DEFINE_CLEAR_FUNC: a stack value whose clear runs its body, leaves it empty, and may run again. */
+typedef struct {
+  GPtrArray *lines;
+} Summary;
+
+static void summary_clear(Summary *s);
+BIMI_DEFINE_CLEAR_FUNC(Summary, summary_clear, s)
+{
+  g_clear_pointer(&s->lines, g_ptr_array_unref);
+}
+
+static void
+test_define_clear(void)
+{
+  Summary s = { g_ptr_array_new_with_free_func(g_free) };
+
+  g_ptr_array_add(s.lines, g_strdup("brand.example"));
+  summary_clear(&s);
+  g_assert_null(s.lines);
+  summary_clear(&s); /* a second clear finds nothing to release */
+  summary_clear(NULL);
+  g_assert_null(s.lines);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -123,5 +148,6 @@ main(int argc, char **argv)
   g_test_add_func("/base/mem/nulls-and-empty", test_nulls_and_empty);
   g_test_add_func("/base/mem/define-free", test_define_free);
   g_test_add_func("/base/mem/define-atomic-rc", test_define_atomic_rc);
+  g_test_add_func("/base/mem/define-clear", test_define_clear);
   return g_test_run();
 }

@@ -69,6 +69,27 @@ void bimi_free_all(gpointer const *ptrs, gsize n);
   static void func##__members(TypeName *self)
 
 /**
+ * BIMI_DEFINE_CLEAR_FUNC:
+ * @TypeName: a struct type that lives in its owner's storage (a stack value, a member)
+ * @func: the name of the function to define, `void func(TypeName *self)`
+ * @self: the name of the instance in the body that follows
+ *
+ * Defines the `_clear` of a caller-allocated struct, the one that
+ * G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC() names: @func does nothing on NULL,
+ * otherwise runs the block that follows, which releases what @self owns and
+ * leaves the members it cleared NULL (g_clear_pointer()), so that a second
+ * clear is harmless. The declaration of @func stays in the module's header.
+ */
+#define BIMI_DEFINE_CLEAR_FUNC(TypeName, func, self) \
+  static void func##__members(TypeName *self);       \
+  void func(TypeName *self)                          \
+  {                                                  \
+    if (self != NULL)                                \
+      func##__members(self);                         \
+  }                                                  \
+  static void func##__members(TypeName *self)
+
+/**
  * BIMI_DECLARE_ATOMIC_RC_FUNCS:
  * @TypeName: a struct type whose instances come from g_atomic_rc_box_new0()
  * @prefix: the function prefix
