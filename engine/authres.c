@@ -36,22 +36,48 @@ G_DEFINE_QUARK(bimi-authres-error-quark, bimi_authres_error)
 
 /* ---- plain data --------------------------------------------------------- */
 
+/* A zeroed struct of @size bytes with copies of the @n strings @in right after it, in one
+ * allocation (issue 21: the A-R of one evaluation has some 25 properties, each one block
+ * instead of four); the copy of @in[i] is stored in the char * member at offset @at[i].
+ * Freed with g_free() alone. */
+static gpointer
+alloc_with_strings(gsize size, guint n, const char *const *in, const gsize *at)
+{
+  gsize len[3], total = size;
+
+  g_assert(n <= G_N_ELEMENTS(len));
+  for (guint i = 0; i < n; i++) {
+    len[i] = strlen(in[i]) + 1;
+    if (!g_size_checked_add(&total, total, len[i]))
+      g_error("authres: %" G_GSIZE_FORMAT " bytes", len[i]);
+  }
+  guint8 *block = g_malloc0(total);
+  char *copy = (char *) block + size;
+  for (guint i = 0; i < n; i++) {
+    char **member = (char **) (void *) (block + at[i]);
+    *member = memcpy(copy, in[i], len[i]);
+    copy += len[i];
+  }
+  return block;
+}
+
 BimiAuthresProperty *
 bimi_authres_property_new(const char *ptype, const char *name, const char *value)
 {
   g_return_val_if_fail(ptype != NULL && *ptype != '\0', NULL);
   g_return_val_if_fail(name != NULL && *name != '\0', NULL);
   g_return_val_if_fail(value != NULL, NULL);
-  BimiAuthresProperty *p = g_new0(BimiAuthresProperty, 1);
-  p->ptype = g_strdup(ptype);
-  p->name = g_strdup(name);
-  p->value = g_strdup(value);
-  return p;
+  const char *const in[] = { ptype, name, value };
+  static const gsize at[] = { G_STRUCT_OFFSET(BimiAuthresProperty, ptype), G_STRUCT_OFFSET(BimiAuthresProperty, name),
+                              G_STRUCT_OFFSET(BimiAuthresProperty, value) };
+  return alloc_with_strings(sizeof(BimiAuthresProperty), G_N_ELEMENTS(in), in, at);
 }
 
-BIMI_DEFINE_FREE_FUNC(BimiAuthresProperty, bimi_authres_property_free, p)
+/* ptype, name and value live in the property's own block (alloc_with_strings). */
+void
+bimi_authres_property_free(BimiAuthresProperty *p)
 {
-  BIMI_FREE_ALL(p->ptype, p->name, p->value);
+  g_free(p);
 }
 
 BimiAuthresResult *
@@ -59,17 +85,18 @@ bimi_authres_result_new(const char *method, const char *result)
 {
   g_return_val_if_fail(method != NULL && *method != '\0', NULL);
   g_return_val_if_fail(result != NULL && *result != '\0', NULL);
-  BimiAuthresResult *r = g_new0(BimiAuthresResult, 1);
-  r->method = g_strdup(method);
+  const char *const in[] = { method, result };
+  static const gsize at[] = { G_STRUCT_OFFSET(BimiAuthresResult, method), G_STRUCT_OFFSET(BimiAuthresResult, result) };
+  BimiAuthresResult *r = alloc_with_strings(sizeof(BimiAuthresResult), G_N_ELEMENTS(in), in, at);
   r->method_version = -1;
-  r->result = g_strdup(result);
   r->properties = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_authres_property_free);
   return r;
 }
 
+/* method and result live in the result's own block; the reason is set apart. */
 BIMI_DEFINE_FREE_FUNC(BimiAuthresResult, bimi_authres_result_free, r)
 {
-  BIMI_FREE_ALL(r->method, r->result, r->reason);
+  g_free(r->reason);
   if (r->properties != NULL)
     g_ptr_array_unref(r->properties);
 }
@@ -453,11 +480,7 @@ parse_properties(Cursor *c, BimiAuthresResult *r, GError **error)
                     (unsigned) BIMI_MAX_AUTHRES_PROPERTIES, c->base + kw_start);
         return FALSE;
       }
-      BimiAuthresProperty *p = g_new0(BimiAuthresProperty, 1);
-      p->ptype = g_steal_pointer(&kw);
-      p->name = g_steal_pointer(&name);
-      p->value = g_steal_pointer(&value);
-      g_ptr_array_add(r->properties, p);
+      g_ptr_array_add(r->properties, bimi_authres_property_new(kw, name, value));
     } else if (peek(c) == '=' && !at_end(c)) {
       c->b.pos++;
       if (!skip_cfws(c, error))
@@ -659,6 +682,18 @@ to_ascii(const char *v)
   return a;
 }
 
+/* @v as this writer's ASCII: @v itself when it is printable ASCII already (the common case,
+ * issue 21: no copy, no transliteration), else to_ascii(@v), kept in *@owned. */
+static const char *
+ascii_form(const char *v, char **owned)
+{
+  *owned = NULL;
+  for (const guchar *p = (const guchar *) v; *p != '\0'; p++)
+    if (*p != '\t' && (*p < 0x20 || *p >= 0x7f))
+      return *owned = to_ascii(v);
+  return v;
+}
+
 /* @v must be to_ascii() output: a quoted-string (RFC 5322 §3.2.4), the text
  * between the quoted-pairs of '"' and '\\' appended in runs. */
 static void
@@ -724,9 +759,10 @@ bimi_authres_to_string(const BimiAuthres *ar)
 {
   g_return_val_if_fail(ar != NULL, NULL);
   g_return_val_if_fail(ar->authserv_id != NULL && *ar->authserv_id != '\0', NULL);
-  GString *out = g_string_new(NULL);
+  GString *out = g_string_sized_new(512); /* an evaluation's value is 300-600 bytes */
 
-  g_autofree char *id = to_ascii(ar->authserv_id);
+  g_autofree char *id_owned = NULL;
+  const char *id = ascii_form(ar->authserv_id, &id_owned);
 
   if (is_strict_token(id))
     g_string_append(out, id);
@@ -747,13 +783,15 @@ bimi_authres_to_string(const BimiAuthres *ar)
     g_string_append_c(out, '=');
     append_keyword(out, r->result);
     if (r->reason != NULL) {
-      g_autofree char *reason = to_ascii(r->reason);
+      g_autofree char *reason_owned = NULL;
+      const char *reason = ascii_form(r->reason, &reason_owned);
       g_string_append(out, " reason=");
       append_quoted(out, reason);
     }
     for (guint j = 0; r->properties != NULL && j < r->properties->len; j++) {
       const BimiAuthresProperty *p = r->properties->pdata[j];
-      g_autofree char *v = to_ascii(p->value != NULL ? p->value : "");
+      g_autofree char *v_owned = NULL;
+      const char *v = ascii_form(p->value != NULL ? p->value : "", &v_owned);
       g_string_append_c(out, ' ');
       append_keyword(out, p->ptype);
       g_string_append_c(out, '.');

@@ -10,7 +10,9 @@
  *
  * All three are plain data: fields may be read directly; build them with the
  * _new/_add functions so that ownership stays consistent (every string and
- * array is owned by its parent and freed with it).
+ * array is owned by its parent and freed with it). A property's strings and a
+ * result's method and result share their struct's allocation: read them, never
+ * free or replace them (the reason is set with bimi_authres_result_set_reason()).
  */
 #ifndef BIMI_AUTHRES_H
 #define BIMI_AUTHRES_H

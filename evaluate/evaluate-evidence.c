@@ -73,6 +73,18 @@ BIMI_DEFINE_FREE_FUNC(BimiEvaluateVerdict, bimi_evaluate__verdict_free, v)
     g_free(*verdict_string_slot(v, i));
 }
 
+void
+bimi_evaluate__verdict_set_not_after(BimiEvaluateVerdict *v, gint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
+  g_autofree char *text = dt != NULL ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+  v->not_after = t;
+  v->not_after_text[0] = '\0';
+  if (text != NULL && strlen(text) < sizeof v->not_after_text)
+    memcpy(v->not_after_text, text, strlen(text) + 1);
+}
+
 BimiEvaluateVerdict *
 bimi_evaluate__verdict_copy(const BimiEvaluateVerdict *v)
 {
@@ -261,7 +273,7 @@ take_certificate(BimiEvaluateVerdict *v, const BimiVmcResult *r)
   v->trademark_office = r->trademark_office ? clean_text(r->trademark_office) : NULL;
   v->trademark_id = r->trademark_id ? clean_text(r->trademark_id) : NULL;
   v->pilot = r->pilot;
-  v->not_after = r->not_after;
+  bimi_evaluate__verdict_set_not_after(v, r->not_after);
   v->authority = BIMI_BIMI_AUTHORITY_PASS;
   v->svg_from_evidence = TRUE;
 }
@@ -392,7 +404,7 @@ validate(BimiEvaluator *ev, const char *domain, const char *selector, const char
         ((const BimiVmcFailure *) g_ptr_array_index(cert->failures, 0))->check == BIMI_VMC_CHECK_REVOCATION_UNKNOWN;
       set_fail(v, only_mismatch ? BIMI_DECISION_REASON_LOGO_MISMATCH : BIMI_DECISION_REASON_EVIDENCE_INVALID, crl_temp,
                "a= %s: %s", evidence, *why ? why : "no logo");
-      v->not_after = cert->not_after; /* for the brand's warning: "VMC expired <notAfter>" */
+      bimi_evaluate__verdict_set_not_after(v, cert->not_after); /* for the brand's warning: "VMC expired <notAfter>" */
       v->authority = BIMI_BIMI_AUTHORITY_FAIL;
       g_free(check.title);
       return g_steal_pointer(&v);
@@ -501,9 +513,8 @@ brand_failure(const BimiEvaluateVerdict *v)
     return g_strdup("");
   if (v->reason == BIMI_DECISION_REASON_EVIDENCE_INVALID && v->detail != NULL && strstr(v->detail, "expired:") != NULL
       && v->not_after > 0) {
-    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(v->not_after);
-    g_autofree char *when = t != NULL ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
-    return g_strdup_printf("%s expired %s", v->cert_type != NULL ? v->cert_type : "VMC", when);
+    return g_strdup_printf("%s expired %s", v->cert_type != NULL ? v->cert_type : "VMC",
+                           v->not_after_text[0] != '\0' ? v->not_after_text : "?");
   }
   if (v->reason == BIMI_DECISION_REASON_EVIDENCE_INVALID && v->detail != NULL && strstr(v->detail, "revoked:") != NULL)
     return g_strdup_printf("VMC revoked (%s)", v->detail);
@@ -786,9 +797,10 @@ bimi_evaluate__verdict_decode(GBytes *value, GError **error)
   if (!get_flag(kf, "svg_from_evidence", &v->svg_from_evidence, error) || !get_flag(kf, "pilot", &v->pilot, error) ||
       !get_flag(kf, "temperror", &v->temperror, error))
     return NULL;
-  v->not_after = g_key_file_get_int64(kf, GROUP, "not_after", &local);
-  if (local != NULL || v->not_after < 0)
+  gint64 not_after = g_key_file_get_int64(kf, GROUP, "not_after", &local);
+  if (local != NULL || not_after < 0)
     return decode_error(error, "not_after: not a time"), NULL;
+  bimi_evaluate__verdict_set_not_after(v, not_after);
   if (v->location == NULL && v->evidence == NULL)
     return decode_error(error, "neither location nor evidence"), NULL;
   /* consistency: the kind and its reason, a valid verdict names its logo */

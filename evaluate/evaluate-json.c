@@ -23,13 +23,6 @@
 
 #include <string.h>
 
-char *
-bimi_evaluate__iso_time(gint64 t)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
-  return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
-}
-
 /* @v in decimal into @buf (at least 11 bytes), without printf. */
 static void
 decimal(char *buf, guint v)
@@ -122,14 +115,14 @@ static void
 build_mark(BimiJsonWriter *b, const BimiEvaluateRun *run)
 {
   const BimiEvaluateVerdict *v = run->verdict;
-  g_autofree char *not_after = NULL;
 
   bimi_json_set_member_name(b, "mark");
   if (v == NULL || v->cert_type == NULL) {
     bimi_json_add_null_value(b);
     return;
   }
-  not_after = bimi_evaluate__iso_time(v->not_after);
+  /* formatted when the verdict was made (bimi_evaluate__verdict_set_not_after) */
+  const char *not_after = v->not_after_text[0] != '\0' ? v->not_after_text : NULL;
   bimi_json_begin_object(b);
   bimi_json_add_members(b, "ssss ssss b", "certificate_type", v->cert_type, "mark_type", v->mark_type,
                         "organization", v->organization, "issuer", v->issuer, "not_after", not_after,

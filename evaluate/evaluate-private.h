@@ -149,6 +149,9 @@ typedef enum {
  * The validated outcome of an (l=, a=) pair, what the record cache holds
  * (serialized by bimi_evaluate__verdict_encode()). Plain data, strings owned.
  */
+/* "YYYY-MM-DDTHH:MM:SSZ" and its NUL. */
+#define BIMI_EVALUATE_ISO_TIME_SIZE 21
+
 typedef struct {
   BimiEvaluateVerdictKind kind;
   BimiDecisionReason reason; /**< VMC, CMC, EVIDENCE_MISSING, or for FAIL one of SVG_INVALID,
@@ -172,6 +175,9 @@ typedef struct {
   char *trademark_id;
   gboolean pilot;
   gint64 not_after;      /**< leaf notAfter, Unix seconds; 0 without a certificate */
+  char not_after_text[BIMI_EVALUATE_ISO_TIME_SIZE]; /**< not_after as RFC 3339 UTC ("2027-01-31T23:59:59Z"),
+                          *   formatted once when the verdict is made or decoded (issue 21: not per request);
+                          *   "" when not_after is past year 9999. Set with bimi_evaluate__verdict_set_not_after() */
   gboolean temperror;    /**< a fetch failed for a reason that may pass (reason "temperror"; cached
                           *   BIMI_EVALUATE_TEMPERROR_TTL_S only) */
   /* not serialized: how this evaluation got it */
@@ -180,6 +186,18 @@ typedef struct {
 } BimiEvaluateVerdict;
 
 void bimi_evaluate__verdict_free(BimiEvaluateVerdict *verdict);
+
+/**
+ * bimi_evaluate__verdict_set_not_after:
+ * @verdict: the verdict being made or decoded
+ * @t: the leaf certificate's notAfter, Unix seconds
+ *
+ * Sets not_after and its RFC 3339 UTC spelling not_after_text ("2026-06-01T00:00:00Z", the
+ * decision JSON's and the brand log's), formatted here once per verdict: the verdict memo's
+ * copies carry the text, so no request formats a date (issue 21). A time GDateTime cannot
+ * represent (past year 9999) leaves the text "".
+ */
+void bimi_evaluate__verdict_set_not_after(BimiEvaluateVerdict *verdict, gint64 t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiEvaluateVerdict, bimi_evaluate__verdict_free)
 
 /**
@@ -356,8 +374,6 @@ BimiDecision *bimi_evaluate__internal_error(BimiEvaluateRun *run, GError **error
 /* evaluate-message.c: the GThreadPool function of the envelope pool (FCrDNS + SPF). */
 void bimi_evaluate__envelope_task_run(gpointer data, gpointer pool_data);
 
-/** @t (Unix seconds) as RFC 3339 UTC "2026-06-01T00:00:00Z", the JSON's spelling. (transfer full) */
-char *bimi_evaluate__iso_time(gint64 t);
 
 /** The DESIGN.md §4 object of @run as compact JSON text; @bimi_location and @bimi_indicator
  *  (nullable) are the header form (bimi_decision's fields). (transfer full) */

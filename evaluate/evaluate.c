@@ -789,7 +789,7 @@ bimi_evaluate__finish(BimiEvaluator *ev, BimiEvaluateRun *run, gint64 now)
       d->mark->mark_type = g_strdup(v->mark_type);
       d->mark->organization = g_strdup(v->organization);
       d->mark->issuer = g_strdup(v->issuer);
-      d->mark->not_after = bimi_evaluate__iso_time(v->not_after);
+      d->mark->not_after = v->not_after_text[0] != '\0' ? g_strdup(v->not_after_text) : NULL;
     }
   }
   if (run->bimi != NULL) {

@@ -907,6 +907,17 @@ test_codec(void)
   g_assert_cmpstr(back->mark_type, ==, v->mark_type);
   g_assert_null(back->issuer);
   g_assert_cmpint(back->not_after, ==, v->not_after);
+  /* the date's spelling is made once, by the decoder (issue 21), and copied with the verdict */
+  g_assert_cmpstr(back->not_after_text, ==, "2026-12-31T23:59:59Z");
+  {
+    g_autoptr(BimiEvaluateVerdict) copy = bimi_evaluate__verdict_copy(back);
+    g_assert_cmpstr(copy->not_after_text, ==, "2026-12-31T23:59:59Z");
+    bimi_evaluate__verdict_set_not_after(copy, 253402300800); /* 10000-01-01: GDateTime has no spelling */
+    g_assert_cmpint(copy->not_after, ==, 253402300800);
+    g_assert_cmpstr(copy->not_after_text, ==, "");
+    bimi_evaluate__verdict_set_not_after(copy, 0);
+    g_assert_cmpstr(copy->not_after_text, ==, "1970-01-01T00:00:00Z");
+  }
   g_assert_true(back->svg_from_evidence);
   {
     /* the issue 13 reason round-trips as a failure */
