@@ -49,11 +49,10 @@ typedef struct {
   BimiFlightGroup *flights;
 } MemoryBackend;
 
-static void
-node_free(Node *n)
+BIMI_DEFINE_STATIC_FREE_FUNC(Node, node_free, n)
 {
   g_bytes_unref(n->value);
-  BIMI_FREE_ALL(n->key, n);
+  g_free(n->key);
 }
 
 static void

@@ -51,12 +51,10 @@ static gboolean
 invalid(GError **error, const char *fmt, ...)
 {
   va_list ap;
-  g_autofree char *msg = NULL;
 
   va_start(ap, fmt);
-  msg = g_strdup_vprintf(fmt, ap);
+  g_propagate_error(error, g_error_new_valist(BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_INVALID, fmt, ap));
   va_end(ap);
-  g_set_error_literal(error, BIMI_CACHE_ERROR, BIMI_CACHE_ERROR_INVALID, msg);
   return FALSE;
 }
 

@@ -20,6 +20,7 @@
 #define BIMI_CACHE_REDIS_H
 
 #include <glib.h>
+#include "engine/base/base-mem.h"
 #include "cache/cache.h"
 #include "cache/records.h"
 
@@ -74,9 +75,7 @@ typedef struct BimiRedis BimiRedis;
  * Returns: (transfer full): the client; release with bimi_redis_unref().
  */
 BimiRedis *bimi_redis_new(const BimiRedisConfig *config, GError **error);
-BimiRedis *bimi_redis_ref(BimiRedis *redis);
-void bimi_redis_unref(BimiRedis *redis);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiRedis, bimi_redis_unref)
+BIMI_DECLARE_ATOMIC_RC_FUNCS(BimiRedis, bimi_redis)
 
 /** What a command found. */
 typedef enum {

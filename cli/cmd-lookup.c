@@ -137,12 +137,7 @@ bimi_cli_cmd_lookup(int argc, char **argv)
   if (ev == NULL)
     return bimi_cli_fail(BIMI_EXIT_USAGE, "lookup: DMARC: %s", error->message);
 
-  g_autoptr(BimiBimiResult) r = bimi_bimi_result_new();
-  r->author_domain = g_strdup(domain);
-  r->org_domain = g_strdup(ev->org_domain ? ev->org_domain : (ev->org_domain_psl ? ev->org_domain_psl : domain));
-  g_free(r->selector);
-  r->selector = g_strdup(selector);
-  r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
+  g_autoptr(BimiBimiResult) r = bimi_bimi_result_new_for_domain(domain, selector, ev);
   if (ev->result == BIMI_DMARC_RESULT_TEMPERROR) {
     r->gate = g_new0(BimiBimiGate, 1);
     r->gate->temperror = TRUE;

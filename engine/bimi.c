@@ -32,7 +32,6 @@
 #include "engine/bimi.h"
 #include "engine/base/base-json.h"
 #include "engine/base/base-mem.h"
-#include "engine/base/base-names.h"
 #include "engine/bimi-private.h"
 #include "engine/base/base-text.h"
 #include "engine/limits.h"
@@ -90,6 +89,21 @@ bimi_bimi_result_new(void)
   return r;
 }
 
+BimiBimiResult *
+bimi_bimi_result_new_for_domain(const char *domain, const char *selector, const BimiDmarcEvaluation *dmarc)
+{
+  g_return_val_if_fail(domain != NULL && selector != NULL && dmarc != NULL, NULL);
+  BimiBimiResult *r = bimi_bimi_result_new();
+  const char *org = dmarc->org_domain != NULL ? dmarc->org_domain : dmarc->org_domain_psl;
+
+  r->author_domain = g_strdup(domain);
+  r->org_domain = g_strdup(org != NULL ? org : domain);
+  g_free(r->selector); /* bimi_bimi_result_new()'s "default" */
+  r->selector = g_strdup(selector);
+  r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
+  return r;
+}
+
 BIMI_DEFINE_FREE_FUNC(BimiBimiResult, bimi_bimi_result_free, r)
 {
   BIMI_FREE_ALL(r->reason_code, r->reason, r->author_domain, r->org_domain, r->local_part, r->selector,
@@ -101,42 +115,42 @@ BIMI_DEFINE_FREE_FUNC(BimiBimiResult, bimi_bimi_result_free, r)
     g_ptr_array_unref(r->queries);
 }
 
-static const char *const reason_names[] = {
-  [BIMI_BIMI_REASON_NO_RECORD] = "no-record",
-  [BIMI_BIMI_REASON_RECORD_FOUND] = "record-found",
-  [BIMI_BIMI_REASON_DECLINED] = "declined",
-  [BIMI_BIMI_REASON_NO_FROM] = "no-from",
-  [BIMI_BIMI_REASON_MULTIPLE_FROM_FIELDS] = "multiple-from-fields",
-  [BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES] = "multiple-from-mailboxes",
-  [BIMI_BIMI_REASON_FROM_INVALID] = "from-invalid",
-  [BIMI_BIMI_REASON_FROM_NO_DOMAIN] = "from-no-domain",
-  [BIMI_BIMI_REASON_DMARC_NOT_PASS] = "dmarc-not-pass",
-  [BIMI_BIMI_REASON_DMARC_TEMPERROR] = "dmarc-temperror",
-  [BIMI_BIMI_REASON_GATE] = "gate",
-  [BIMI_BIMI_REASON_DNS_TEMPERROR] = "dns-temperror",
-  [BIMI_BIMI_REASON_MULTIPLE_RECORDS] = "multiple-records",
-  [BIMI_BIMI_REASON_INVALID_RECORD] = "invalid-record",
-  [BIMI_BIMI_REASON_INDICATOR] = "indicator",
-  [BIMI_BIMI_REASON_EVIDENCE] = "evidence",
-  [BIMI_BIMI_REASON_FETCH_TEMPERROR] = "fetch-temperror",
+/* Each reason: its stable code, and whether it is about the RFC5322.From
+ * (spec §4 step 1: none, several, or one without a usable domain). */
+static const struct {
+  const char *name;
+  gboolean from;
+} reasons[] = {
+  [BIMI_BIMI_REASON_NO_RECORD] = { "no-record", FALSE },
+  [BIMI_BIMI_REASON_RECORD_FOUND] = { "record-found", FALSE },
+  [BIMI_BIMI_REASON_DECLINED] = { "declined", FALSE },
+  [BIMI_BIMI_REASON_NO_FROM] = { "no-from", TRUE },
+  [BIMI_BIMI_REASON_MULTIPLE_FROM_FIELDS] = { "multiple-from-fields", TRUE },
+  [BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES] = { "multiple-from-mailboxes", TRUE },
+  [BIMI_BIMI_REASON_FROM_INVALID] = { "from-invalid", TRUE },
+  [BIMI_BIMI_REASON_FROM_NO_DOMAIN] = { "from-no-domain", TRUE },
+  [BIMI_BIMI_REASON_DMARC_NOT_PASS] = { "dmarc-not-pass", FALSE },
+  [BIMI_BIMI_REASON_DMARC_TEMPERROR] = { "dmarc-temperror", FALSE },
+  [BIMI_BIMI_REASON_GATE] = { "gate", FALSE },
+  [BIMI_BIMI_REASON_DNS_TEMPERROR] = { "dns-temperror", FALSE },
+  [BIMI_BIMI_REASON_MULTIPLE_RECORDS] = { "multiple-records", FALSE },
+  [BIMI_BIMI_REASON_INVALID_RECORD] = { "invalid-record", FALSE },
+  [BIMI_BIMI_REASON_INDICATOR] = { "indicator", FALSE },
+  [BIMI_BIMI_REASON_EVIDENCE] = { "evidence", FALSE },
+  [BIMI_BIMI_REASON_FETCH_TEMPERROR] = { "fetch-temperror", FALSE },
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(reason_names) == BIMI_BIMI_REASON_FETCH_TEMPERROR + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(reasons) == BIMI_BIMI_REASON_FETCH_TEMPERROR + 1);
 
-BIMI_DEFINE_NAME_TO_STRING(BimiBimiReason, bimi_bimi_reason_to_string, reason_names, "unknown")
+const char *
+bimi_bimi_reason_to_string(BimiBimiReason reason)
+{
+  return (guint) reason < G_N_ELEMENTS(reasons) ? reasons[reason].name : "unknown";
+}
 
 gboolean
 bimi_bimi_reason_is_from(BimiBimiReason reason)
 {
-  switch (reason) {
-  case BIMI_BIMI_REASON_NO_FROM:
-  case BIMI_BIMI_REASON_MULTIPLE_FROM_FIELDS:
-  case BIMI_BIMI_REASON_MULTIPLE_FROM_MAILBOXES:
-  case BIMI_BIMI_REASON_FROM_INVALID:
-  case BIMI_BIMI_REASON_FROM_NO_DOMAIN:
-    return TRUE;
-  default:
-    return FALSE;
-  }
+  return (guint) reason < G_N_ELEMENTS(reasons) && reasons[reason].from;
 }
 
 static void

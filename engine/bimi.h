@@ -355,6 +355,23 @@ gboolean bimi_bimi_discover(BimiDnsResolver *resolver, const char *selector, con
 BimiBimiResult *bimi_bimi_result_new(void);
 
 /**
+ * bimi_bimi_result_new_for_domain:
+ * @domain: the Author Domain of a message that is not there (A-labels)
+ * @selector: the selector to discover, lower-case ("default" when none was asked for)
+ * @dmarc: the DMARC evaluation of that message (bimi_dmarc_message_input_init_domain())
+ *
+ * The result a lookup of @domain starts from, before its gate and discovery
+ * (`bimi lookup`, the service's domain endpoint): the Author Domain, the
+ * Organizational Domain DMARC found (else the PSL's, else @domain itself),
+ * @selector and its source (BIMI_BIMI_SELECTOR_DEFAULT for "default", else
+ * _ARGUMENT).
+ *
+ * Returns: (transfer full): the result, code NONE as bimi_bimi_result_new().
+ */
+BimiBimiResult *bimi_bimi_result_new_for_domain(const char *domain, const char *selector,
+                                                const BimiDmarcEvaluation *dmarc);
+
+/**
  * bimi_bimi_result_set:
  * @result: the result to change.
  * @code: the new `bimi=` result.

@@ -30,6 +30,7 @@
 #define BIMI_CAUTION_H
 
 #include <glib.h>
+#include "engine/base/base-mem.h"
 
 G_BEGIN_DECLS
 
@@ -216,9 +217,7 @@ typedef struct _BimiCautionSet BimiCautionSet;
  * Returns: (transfer full): the set; NULL with @error.
  */
 BimiCautionSet *bimi_caution_set_new(GPtrArray *brands, const BimiCautionOptions *options, GError **error);
-BimiCautionSet *bimi_caution_set_ref(BimiCautionSet *set);
-void bimi_caution_set_unref(BimiCautionSet *set);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiCautionSet, bimi_caution_set_unref)
+BIMI_DECLARE_ATOMIC_RC_FUNCS(BimiCautionSet, bimi_caution_set)
 /** Brands in @set after merging. */
 guint bimi_caution_set_size(const BimiCautionSet *set);
 

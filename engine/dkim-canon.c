@@ -233,18 +233,27 @@ verbatim(BimiDkimBodyHasher *h, const guint8 *data, gsize n)
   h->line_has_content = !(n >= 2 && data[n - 1] == '\n' && data[n - 2] == '\r');
 }
 
+/* A withheld CR that no LF follows (another byte, or the end of the body)
+ * is data. */
+static inline void
+release_pending_cr(BimiDkimBodyHasher *h)
+{
+  if (h->pending_cr) {
+    h->pending_cr = FALSE;
+    content(h, '\r');
+  }
+}
+
 /* One byte through the state machine (the reference's step). */
 static inline void
 machine(BimiDkimBodyHasher *h, guint8 c)
 {
-  if (h->pending_cr) {
+  if (h->pending_cr && c == '\n') {
     h->pending_cr = FALSE;
-    if (c == '\n') {
-      end_of_line(h);
-      return;
-    }
-    content(h, '\r');
+    end_of_line(h);
+    return;
   }
+  release_pending_cr(h);
   if (c == '\r')
     h->pending_cr = TRUE;
   else
@@ -587,10 +596,7 @@ guint
 bimi_dkim__body_hasher_finish(BimiDkimBodyHasher *h, guint8 *digest, guint64 *canon_len)
 {
   unsigned int n = 0;
-  if (h->pending_cr) {
-    h->pending_cr = FALSE;
-    content(h, '\r');
-  }
+  release_pending_cr(h);
   if (h->line_has_content) {
     /* a body that does not end in CRLF gets one (§3.4.3, §3.4.4) */
     emit(h, '\r');

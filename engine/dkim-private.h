@@ -3,6 +3,7 @@
 #define BIMI_DKIM_PRIVATE_H
 
 #include "engine/dkim.h"
+#include "engine/base/base-mem.h"
 #include "engine/limits.h"
 #include "engine/taglist.h"
 
@@ -179,9 +180,7 @@ void bimi_dkim__key_verify_memo_store(const BimiDkimKey *key, const guint8 *id, 
 
 /* Keys are reference-counted (the key cache shares them): _ref takes one
  * (@key not NULL), _unref drops one (NULL does nothing). */
-BimiDkimKey *bimi_dkim__key_ref(BimiDkimKey *key);
-void bimi_dkim__key_unref(BimiDkimKey *key);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDkimKey, bimi_dkim__key_unref)
+BIMI_DECLARE_ATOMIC_RC_FUNCS(BimiDkimKey, bimi_dkim__key)
 
 /**
  * bimi_dkim__key_parse:

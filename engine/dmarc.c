@@ -959,11 +959,8 @@ bimi_dmarc_evaluation_build_json(const BimiDmarcEvaluation *ev, BimiJsonWriter *
                         "spf_identity", ev->spf_domain == NULL ? NULL : ev->spf_domain_is_helo ? "helo" : "mailfrom");
   bimi_json_end_object(b);
 
-  bimi_json_set_member_name(b, "record");
-  if (ev->record != NULL)
+  if (bimi_json_set_member_or_null(b, "record", ev->record != NULL))
     build_record_json(ev->record, b);
-  else
-    bimi_json_add_null_value(b);
   bimi_json_add_members(b, "p", "queries", ev->queries);
   bimi_json_end_object(b);
 }

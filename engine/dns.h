@@ -37,6 +37,7 @@
 #define BIMI_DNS_H
 
 #include <glib.h>
+#include "engine/base/base-mem.h"
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
@@ -148,9 +149,7 @@ typedef struct _BimiDnsResolver BimiDnsResolver;
  * Returns: (transfer full): a new resolver (unref with bimi_dns_resolver_unref()), or NULL.
  */
 BimiDnsResolver *bimi_dns_resolver_new(const BimiDnsConfig *config, GError **error);
-BimiDnsResolver *bimi_dns_resolver_ref(BimiDnsResolver *resolver);
-void bimi_dns_resolver_unref(BimiDnsResolver *resolver);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiDnsResolver, bimi_dns_resolver_unref)
+BIMI_DECLARE_ATOMIC_RC_FUNCS(BimiDnsResolver, bimi_dns_resolver)
 
 /**
  * bimi_dns_resolver_add_zone_data:

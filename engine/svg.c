@@ -640,30 +640,38 @@ is_svg(const xmlNode *n, const char *name)
   return n->type == XML_ELEMENT_NODE && is_ns(n, SVG_NS) && strcmp((const char *) n->name, name) == 0;
 }
 
-/* Elements the profile forbids, with their specific code (all are also
- * outside the schema's 23 elements; the schema reports the rest). */
-static const struct {
-  const char *name;
+/* The profile's rules against elements: each rule's code and reason once,
+ * then the elements it forbids (all are also outside the schema's 23
+ * elements; the schema reports the rest). */
+typedef struct {
   const char *code;
   const char *why;
-} forbidden_elements[] = {
-  { "script", BIMI_SVG_CODE_SCRIPT, "scripts are not allowed (RFC 6170 §5.2, SVG Tiny 1.2 §15)" },
-  { "handler", BIMI_SVG_CODE_SCRIPT, "event handlers are not allowed (SVG Tiny 1.2 §15)" },
-  { "listener", BIMI_SVG_CODE_SCRIPT, "event listeners are not allowed (SVG Tiny 1.2 §15)" },
-  { "animate", BIMI_SVG_CODE_ANIMATION, "animation is not allowed (SVG Tiny 1.2 §16)" },
-  { "set", BIMI_SVG_CODE_ANIMATION, "animation is not allowed (SVG Tiny 1.2 §16)" },
-  { "animateMotion", BIMI_SVG_CODE_ANIMATION, "animation is not allowed (SVG Tiny 1.2 §16)" },
-  { "animateColor", BIMI_SVG_CODE_ANIMATION, "animation is not allowed (SVG Tiny 1.2 §16)" },
-  { "animateTransform", BIMI_SVG_CODE_ANIMATION, "animation is not allowed (SVG Tiny 1.2 §16)" },
-  { "discard", BIMI_SVG_CODE_ANIMATION, "animation is not allowed (SVG Tiny 1.2 §16)" },
-  { "animation", BIMI_SVG_CODE_ANIMATION, "embedded animations are not allowed (SVG Tiny 1.2 §12)" },
-  { "a", BIMI_SVG_CODE_LINK, "links are not allowed (SVG Tiny 1.2 §14)" },
-  { "image", BIMI_SVG_CODE_IMAGE, "raster images are not allowed (draft §2.3, SVG Tiny 1.2 §5.7)" },
-  { "audio", BIMI_SVG_CODE_MEDIA, "media are not allowed (SVG Tiny 1.2 §12)" },
-  { "video", BIMI_SVG_CODE_MEDIA, "media are not allowed (SVG Tiny 1.2 §12)" },
-  { "foreignObject", BIMI_SVG_CODE_FOREIGN_OBJECT, "foreign content is not allowed" },
-  { "style", BIMI_SVG_CODE_STYLE, "CSS is not allowed: use presentation attributes (§6 rule 6)" },
+  const char *const elements[7]; /* NULL-terminated: at most 6 */
+} ForbiddenRule;
+
+static const ForbiddenRule forbidden_rules[] = {
+  { BIMI_SVG_CODE_SCRIPT, "scripts are not allowed (RFC 6170 §5.2, SVG Tiny 1.2 §15)", { "script" } },
+  { BIMI_SVG_CODE_SCRIPT, "event handlers are not allowed (SVG Tiny 1.2 §15)", { "handler" } },
+  { BIMI_SVG_CODE_SCRIPT, "event listeners are not allowed (SVG Tiny 1.2 §15)", { "listener" } },
+  { BIMI_SVG_CODE_ANIMATION, "animation is not allowed (SVG Tiny 1.2 §16)",
+    { "animate", "set", "animateMotion", "animateColor", "animateTransform", "discard" } },
+  { BIMI_SVG_CODE_ANIMATION, "embedded animations are not allowed (SVG Tiny 1.2 §12)", { "animation" } },
+  { BIMI_SVG_CODE_LINK, "links are not allowed (SVG Tiny 1.2 §14)", { "a" } },
+  { BIMI_SVG_CODE_IMAGE, "raster images are not allowed (draft §2.3, SVG Tiny 1.2 §5.7)", { "image" } },
+  { BIMI_SVG_CODE_MEDIA, "media are not allowed (SVG Tiny 1.2 §12)", { "audio", "video" } },
+  { BIMI_SVG_CODE_FOREIGN_OBJECT, "foreign content is not allowed", { "foreignObject" } },
+  { BIMI_SVG_CODE_STYLE, "CSS is not allowed: use presentation attributes (§6 rule 6)", { "style" } },
 };
+
+/* The rule that forbids the element @name (local name), or NULL. */
+static const ForbiddenRule *
+forbidden_rule(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(forbidden_rules); i++)
+    if (g_strv_contains(forbidden_rules[i].elements, name))
+      return &forbidden_rules[i];
+  return NULL;
+}
 
 static char *
 attr_value(const xmlAttr *a)
@@ -760,15 +768,9 @@ check_tree(xmlNode *el, BimiSvgResult *r)
       g_autofree char *q = quote(n->name);
       add_error(r, BIMI_SVG_CODE_EXTERNAL_REF, node_line(n), "XInclude <%s> is not allowed (§6 rule 12)", q);
     }
-    if (is_ns(n, SVG_NS)) {
-      for (gsize i = 0; i < G_N_ELEMENTS(forbidden_elements); i++) {
-        if (strcmp((const char *) n->name, forbidden_elements[i].name) == 0) {
-          add_error(r, forbidden_elements[i].code, node_line(n), "<%s>: %s", forbidden_elements[i].name,
-                    forbidden_elements[i].why);
-          break;
-        }
-      }
-    }
+    const ForbiddenRule *rule = is_ns(n, SVG_NS) ? forbidden_rule((const char *) n->name) : NULL;
+    if (rule != NULL)
+      add_error(r, rule->code, node_line(n), "<%s>: %s", (const char *) n->name, rule->why);
     check_attributes(n, r);
     if (is_svg(n, "use"))
       accept_internal_xlink_href(n, r);

@@ -103,23 +103,28 @@ bimi_vmc_cert_type_to_string(BimiVmcCertType t)
   return t == BIMI_VMC_CERT_VMC ? "vmc" : t == BIMI_VMC_CERT_CMC ? "cmc" : "none";
 }
 
+/* MCR v1.7 §7.1.4.2: each markType as the certificate spells it, and what it
+ * makes of the certificate: a VMC (checkmark) or a CMC, and whether the pilot
+ * identifier (§7.1.2.7, Prior Use and Modified Registered Marks) belongs on
+ * it. ABSENT (no markType: a pre-2022 VMC) has no text; UNKNOWN is any other
+ * text, a CMC that fails the mark-type check. */
 static const struct {
   const char *text;
-  BimiVmcMarkType type;
+  BimiVmcCertType cert_type;
+  gboolean pilot_allowed;
 } mark_types[] = {
-  { "Registered Mark", BIMI_VMC_MARK_REGISTERED },
-  { "Government Mark", BIMI_VMC_MARK_GOVERNMENT },
-  { "Prior Use Mark", BIMI_VMC_MARK_PRIOR_USE },
-  { "Modified Registered Mark", BIMI_VMC_MARK_MODIFIED_REGISTERED },
+  [BIMI_VMC_MARK_ABSENT] = { NULL, BIMI_VMC_CERT_VMC, FALSE },
+  [BIMI_VMC_MARK_REGISTERED] = { "Registered Mark", BIMI_VMC_CERT_VMC, FALSE },
+  [BIMI_VMC_MARK_GOVERNMENT] = { "Government Mark", BIMI_VMC_CERT_VMC, FALSE },
+  [BIMI_VMC_MARK_PRIOR_USE] = { "Prior Use Mark", BIMI_VMC_CERT_CMC, TRUE },
+  [BIMI_VMC_MARK_MODIFIED_REGISTERED] = { "Modified Registered Mark", BIMI_VMC_CERT_CMC, TRUE },
+  [BIMI_VMC_MARK_UNKNOWN] = { "unknown", BIMI_VMC_CERT_CMC, FALSE },
 };
 
 const char *
 bimi_vmc_mark_type_to_string(BimiVmcMarkType t)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS(mark_types); i++)
-    if (mark_types[i].type == t)
-      return mark_types[i].text;
-  return t == BIMI_VMC_MARK_UNKNOWN ? "unknown" : NULL;
+  return (guint) t < G_N_ELEMENTS(mark_types) ? mark_types[t].text : NULL;
 }
 
 const char *
@@ -1194,31 +1199,20 @@ classify(BimiVmcResult *r, gboolean bimi_eku)
   r->mark_type = BIMI_VMC_MARK_ABSENT;
   if (r->mark_type_text != NULL) {
     r->mark_type = BIMI_VMC_MARK_UNKNOWN;
-    for (gsize i = 0; i < G_N_ELEMENTS(mark_types); i++)
-      if (strcmp(r->mark_type_text, mark_types[i].text) == 0)
-        r->mark_type = mark_types[i].type;
+    /* the named values, between ABSENT (no text) and UNKNOWN (whatever else) */
+    for (guint t = BIMI_VMC_MARK_ABSENT + 1; t < BIMI_VMC_MARK_UNKNOWN; t++)
+      if (strcmp(r->mark_type_text, mark_types[t].text) == 0)
+        r->mark_type = (BimiVmcMarkType) t;
   }
   if (!bimi_eku) {
     r->cert_type = BIMI_VMC_CERT_NONE;
     return;
   }
-  switch (r->mark_type) {
-  case BIMI_VMC_MARK_ABSENT:
-  case BIMI_VMC_MARK_REGISTERED:
-  case BIMI_VMC_MARK_GOVERNMENT:
-    r->cert_type = BIMI_VMC_CERT_VMC;
-    break;
-  case BIMI_VMC_MARK_UNKNOWN:
+  r->cert_type = mark_types[r->mark_type].cert_type;
+  if (r->mark_type == BIMI_VMC_MARK_UNKNOWN)
     fail(r, BIMI_VMC_CHECK_MARK_TYPE, "unknown markType '%s'", r->mark_type_text);
-    r->cert_type = BIMI_VMC_CERT_CMC;
-    break;
-  default:
-    r->cert_type = BIMI_VMC_CERT_CMC;
-    break;
-  }
-  /* MCR v1.7 §7.1.2.7: the pilot identifier belongs to Prior Use / Modified
-   * Registered Mark certificates only; elsewhere it is an unknown critical extension. */
-  if (r->pilot && r->mark_type != BIMI_VMC_MARK_PRIOR_USE && r->mark_type != BIMI_VMC_MARK_MODIFIED_REGISTERED)
+  /* Elsewhere the pilot identifier is an unknown critical extension. */
+  if (r->pilot && !mark_types[r->mark_type].pilot_allowed)
     fail(r, BIMI_VMC_CHECK_CRITICAL_EXTENSION, "critical pilot identifier extension %s on a %s certificate",
          OID_PILOT, r->mark_type_text ? r->mark_type_text : "non-CMC");
 }

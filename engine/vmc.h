@@ -13,6 +13,7 @@
 #define BIMI_VMC_H
 
 #include <glib.h>
+#include "engine/base/base-mem.h"
 
 G_BEGIN_DECLS
 
@@ -143,9 +144,7 @@ typedef struct BimiVmcTrust BimiVmcTrust;
  * Returns: (transfer full): the trust object, or NULL with @error.
  */
 BimiVmcTrust *bimi_vmc_trust_new_from_files(const char *roots_path, const char *ct_logs_path, GError **error);
-BimiVmcTrust *bimi_vmc_trust_ref(BimiVmcTrust *trust);
-void bimi_vmc_trust_unref(BimiVmcTrust *trust);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiVmcTrust, bimi_vmc_trust_unref)
+BIMI_DECLARE_ATOMIC_RC_FUNCS(BimiVmcTrust, bimi_vmc_trust)
 /** Number of trust anchors loaded. */
 guint bimi_vmc_trust_n_roots(const BimiVmcTrust *trust);
 /**

@@ -139,31 +139,19 @@ build_auth(BimiJsonWriter *b, const BimiEvaluateRun *run)
   if (!run->domain_status) {
     bimi_json_add_members(b, "{ssss}", "envelope", "ip", run->client_ip, "helo", run->helo,
                           "mail_from", run->mail_from, "source", run->envelope_source);
-    bimi_json_set_member_name(b, "rdns");
-    if (run->rdns != NULL)
+    if (bimi_json_set_member_or_null(b, "rdns", run->rdns != NULL))
       bimi_rdns_result_build_json(run->rdns, b);
-    else
-      bimi_json_add_null_value(b);
-    bimi_json_set_member_name(b, "spf");
-    if (run->spf != NULL)
+    if (bimi_json_set_member_or_null(b, "spf", run->spf != NULL))
       bimi_spf_result_build_json(run->spf, run->helo, b);
-    else
-      bimi_json_add_null_value(b);
-    bimi_json_set_member_name(b, "spf_helo");
-    if (run->spf_helo != NULL)
+    if (bimi_json_set_member_or_null(b, "spf_helo", run->spf_helo != NULL))
       bimi_spf_result_build_json(run->spf_helo, run->helo, b);
-    else
-      bimi_json_add_null_value(b);
     bimi_json_set_member_name(b, "dkim");
     bimi_json_begin_array(b);
     for (guint i = 0; run->dkim != NULL && i < run->dkim->len; i++)
       bimi_dkim_signature_build_json(g_ptr_array_index(run->dkim, i), b);
     bimi_json_end_array(b);
-    bimi_json_set_member_name(b, "arc");
-    if (run->arc != NULL)
+    if (bimi_json_set_member_or_null(b, "arc", run->arc != NULL))
       bimi_arc_chain_build_json(run->arc, b);
-    else
-      bimi_json_add_null_value(b);
   }
   bimi_json_set_member_name(b, "dmarc");
   if (run->dmarc != NULL && run->domain_status) {
@@ -211,11 +199,8 @@ bimi_evaluate__build_json(BimiEvaluator *ev, const BimiEvaluateRun *run, const c
                           bimi_location != NULL ? bimi_indicator : NULL);
   }
   /* Consent-aware filtering (issue 17): after ttl and the header form; null for domain status. */
-  bimi_json_set_member_name(b, "filter");
-  if (run->filter != NULL)
+  if (bimi_json_set_member_or_null(b, "filter", run->filter != NULL))
     bimi_filter_outcome_build_json(run->filter, b);
-  else
-    bimi_json_add_null_value(b);
   /* Brand-impersonation caution (issue 19): after "filter", always present; null for domain status, a
    * decision with a logo and a message that claims no brand it is not authenticated as. */
   bimi_json_set_member_name(b, "caution");

@@ -914,12 +914,7 @@ bimi_evaluator_domain_status(BimiEvaluator *ev, const char *domain_in, const cha
   if (run.dmarc == NULL)
     return bimi_evaluate__internal_error(&run, error, "dmarc", local);
   d = run.dmarc;
-  r = run.bimi = bimi_bimi_result_new();
-  r->author_domain = g_strdup(domain);
-  r->org_domain = g_strdup(d->org_domain ? d->org_domain : (d->org_domain_psl ? d->org_domain_psl : domain));
-  g_free(r->selector);
-  r->selector = g_strdup(selector);
-  r->selector_source = strcmp(selector, "default") == 0 ? BIMI_BIMI_SELECTOR_DEFAULT : BIMI_BIMI_SELECTOR_ARGUMENT;
+  r = run.bimi = bimi_bimi_result_new_for_domain(domain, selector, d);
   if (d->result == BIMI_DMARC_RESULT_PASS) {
     r->gate = bimi_bimi_dmarc_gate(NULL, d);
     if (bimi_bimi_result_apply_gate(r)) {

@@ -27,6 +27,7 @@
 #define BIMI_EVALUATE_H
 
 #include <glib.h>
+#include "engine/base/base-mem.h"
 #include "engine/base/base-json.h"
 #include "evaluate/config.h"
 #include "engine/bimi.h"
@@ -267,9 +268,7 @@ void bimi_evaluate_dmarc_status_build_json(const BimiDmarcEvaluation *dmarc, con
 
 /* Reference counted, so that a SIGHUP reload can swap in a new evaluator while
  * requests in flight finish on the old one. Thread-safe. */
-BimiEvaluator *bimi_evaluator_ref(BimiEvaluator *evaluator);
-void bimi_evaluator_unref(BimiEvaluator *evaluator);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BimiEvaluator, bimi_evaluator_unref)
+BIMI_DECLARE_ATOMIC_RC_FUNCS(BimiEvaluator, bimi_evaluator)
 
 /** The configuration in use. (transfer none) */
 BimiConfig *bimi_evaluator_get_config(BimiEvaluator *evaluator);

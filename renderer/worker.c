@@ -508,13 +508,6 @@ worker_serve(int argc, char **argv)
     guint8 hdr[4];
     gsize len;
     gboolean eof = FALSE;
-    g_autofree guint8 *body = NULL;
-    g_autoptr(GBytes) svg = NULL;
-    g_autoptr(GBytes) png = NULL;
-    g_autoptr(GBytes) reply = NULL;
-    g_autoptr(GError) render_error = NULL;
-    guint size = 0;
-    rlim_t soft;
 
     if (!read_full(in_fd, hdr, 4, &eof))
       return eof ? 0 : 2;
@@ -522,18 +515,22 @@ worker_serve(int argc, char **argv)
       g_printerr("bimi __render-worker: %s\n", error->message);
       return 2;
     }
-    body = g_malloc(len);
+    g_autofree guint8 *body = g_malloc(len);
     if (!read_full(in_fd, body, len, NULL))
       return 2;
+    g_autoptr(GBytes) svg = NULL;
+    g_autoptr(GBytes) png = NULL;
+    g_autoptr(GError) render_error = NULL;
+    guint size = 0;
     if (bimi_render__request_decode(body, len, &size, &svg, &render_error)) {
       /* A fresh CPU budget for this request (RLIMIT_CPU counts the process's life). */
-      soft = (rlim_t) cpu_seconds_used() + (rlim_t) cpu_s;
+      rlim_t soft = (rlim_t) cpu_seconds_used() + (rlim_t) cpu_s;
       if (soft > cpu_hard)
         soft = cpu_hard;
       set_limit(RLIMIT_CPU, soft, cpu_hard, "RLIMIT_CPU");
       png = bimi_render_png(svg, size, &options, &render_error);
     }
-    reply = bimi_render__response_encode(png, render_error);
+    g_autoptr(GBytes) reply = bimi_render__response_encode(png, render_error);
     if (!write_full(out_fd, g_bytes_get_data(reply, NULL), g_bytes_get_size(reply)))
       return 2;
     if (++served >= BIMI_RENDER_WORKER_MAX_REQUESTS)

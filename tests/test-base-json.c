@@ -82,6 +82,24 @@ test_string_or_null(void)
                          "\"e\":\"q\\\"\\n\xef\xbf\xbd\xc3\xa9\"}");
 }
 
+/* bimi_json_set_member_or_null(): null and FALSE, or TRUE with the value left to the caller. */
+static void
+fill_member_or_null(BimiJsonWriter *b)
+{
+  g_assert_false(bimi_json_set_member_or_null(b, "absent", FALSE));
+  g_assert_true(bimi_json_set_member_or_null(b, "present", TRUE));
+  bimi_json_begin_array(b);
+  bimi_json_add_int_value(b, 1);
+  bimi_json_end_array(b);
+}
+
+static void
+test_member_or_null(void)
+{
+  g_autofree char *s = build(fill_member_or_null);
+  g_assert_cmpstr(s, ==, "{\"absent\":null,\"present\":[1]}");
+}
+
 static void
 test_strv(void)
 {
@@ -231,6 +249,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/base/json/string-or-null", test_string_or_null);
+  g_test_add_func("/base/json/member-or-null", test_member_or_null);
   g_test_add_func("/base/json/strv", test_strv);
   g_test_add_func("/base/json/members", test_members);
   g_test_add_func("/base/json/members-bad-letter", test_members_bad_letter);

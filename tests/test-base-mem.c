@@ -71,8 +71,7 @@ struct _Shared {
   guint *cleared;
 };
 
-static Shared *shared_ref(Shared *self);
-static void shared_unref(Shared *self);
+BIMI_DECLARE_ATOMIC_RC_FUNCS(Shared, shared)
 
 BIMI_DEFINE_ATOMIC_RC_FUNCS(Shared, shared, s)
 {
@@ -105,6 +104,11 @@ test_define_atomic_rc(void)
   g_assert_true(shared_ref(s) == s);
   shared_unref(s);
   g_assert_cmpuint(cleared, ==, 0); /* one reference left */
+  {
+    g_autoptr(Shared) held = shared_ref(s); /* the cleanup BIMI_DECLARE_ATOMIC_RC_FUNCS declares */
+    g_assert_true(held == s);
+  }
+  g_assert_cmpuint(cleared, ==, 0); /* the scope's reference is dropped, one left */
   shared_unref(s);
   g_assert_cmpuint(cleared, ==, 1); /* the last one cleared and freed it */
   shared_unref(NULL);

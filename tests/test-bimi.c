@@ -813,10 +813,36 @@ test_output_receiver_headers(void)
   g_assert_false(bimi_bimi_is_receiver_header("BIMI-Location", 12));
 }
 
+/* bimi_bimi_result_new_for_domain(): the Organizational Domain DMARC found,
+ * else the PSL's, else the domain itself; the selector's source. */
+static void
+test_result_new_for_domain(void)
+{
+  g_autoptr(BimiDmarcEvaluation) dmarc = g_new0(BimiDmarcEvaluation, 1);
+
+  g_autoptr(BimiBimiResult) alone = bimi_bimi_result_new_for_domain("mail.example.com", "default", dmarc);
+  g_assert_cmpstr(alone->author_domain, ==, "mail.example.com");
+  g_assert_cmpstr(alone->org_domain, ==, "mail.example.com");
+  g_assert_cmpstr(alone->selector, ==, "default");
+  g_assert_cmpint(alone->selector_source, ==, BIMI_BIMI_SELECTOR_DEFAULT);
+  g_assert_cmpint(alone->code, ==, BIMI_BIMI_RESULT_NONE);
+
+  dmarc->org_domain_psl = g_strdup("example.com");
+  g_autoptr(BimiBimiResult) psl = bimi_bimi_result_new_for_domain("mail.example.com", "brand", dmarc);
+  g_assert_cmpstr(psl->org_domain, ==, "example.com");
+  g_assert_cmpstr(psl->selector, ==, "brand");
+  g_assert_cmpint(psl->selector_source, ==, BIMI_BIMI_SELECTOR_ARGUMENT);
+
+  dmarc->org_domain = g_strdup("mail.example.com");
+  g_autoptr(BimiBimiResult) walk = bimi_bimi_result_new_for_domain("a.mail.example.com", "default", dmarc);
+  g_assert_cmpstr(walk->org_domain, ==, "mail.example.com");
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/bimi/result/new-for-domain", test_result_new_for_domain);
   g_test_add_func("/bimi/record/full", test_record_full);
   g_test_add_func("/bimi/record/declined", test_record_declined);
   g_test_add_func("/bimi/record/errors", test_record_errors);

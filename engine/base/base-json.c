@@ -331,6 +331,16 @@ add_valid(BimiJsonWriter *b, const char *value)
   }
 }
 
+gboolean
+bimi_json_set_member_or_null(BimiJsonWriter *b, const char *name, gboolean present)
+{
+  g_return_val_if_fail(b != NULL && name != NULL, FALSE);
+  bimi_json_set_member_name(b, name);
+  if (!present)
+    bimi_json_add_null_value(b);
+  return present;
+}
+
 void
 bimi_json_add_string_or_null(BimiJsonWriter *b, const char *name, const char *value)
 {

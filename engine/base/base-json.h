@@ -90,6 +90,25 @@ void bimi_json_reopen_object(BimiJsonWriter *w);
 void bimi_json_add_string_or_null(BimiJsonWriter *b, const char *name, const char *value);
 
 /**
+ * bimi_json_set_member_or_null:
+ * @b: a writer inside an object
+ * @name: the member name
+ * @present: whether the member has a value
+ *
+ * Starts the member "@name". When @present is FALSE, writes its value, null,
+ * and returns FALSE; when TRUE, returns TRUE and the caller writes the value
+ * (an object or array of its own builder):
+ *
+ * |[<!-- language="C" -->
+ * if (bimi_json_set_member_or_null(b, "arc", run->arc != NULL))
+ *   bimi_arc_chain_build_json(run->arc, b);
+ * ]|
+ *
+ * Returns: @present.
+ */
+gboolean bimi_json_set_member_or_null(BimiJsonWriter *b, const char *name, gboolean present);
+
+/**
  * bimi_json_add_strv:
  * @b: a writer inside an object
  * @name: the member name

@@ -90,6 +90,22 @@ void bimi_free_all(gpointer const *ptrs, gsize n);
   static void func##__members(TypeName *self)
 
 /**
+ * BIMI_DECLARE_ATOMIC_RC_FUNCS:
+ * @TypeName: a struct type whose instances come from g_atomic_rc_box_new0()
+ * @prefix: the function prefix
+ *
+ * Declares, in a module's header, what BIMI_DEFINE_ATOMIC_RC_FUNCS() defines
+ * in its `.c` (as GLib's G_DECLARE_FINAL_TYPE goes with G_DEFINE_TYPE):
+ * `TypeName *prefix_ref(TypeName *self)` (transfer full; @self not NULL),
+ * `void prefix_unref(TypeName *self)` (NULL does nothing), and g_autoptr(TypeName)
+ * through G_DEFINE_AUTOPTR_CLEANUP_FUNC() with `prefix_unref`.
+ */
+#define BIMI_DECLARE_ATOMIC_RC_FUNCS(TypeName, prefix) \
+  TypeName *prefix##_ref(TypeName *self);              \
+  void prefix##_unref(TypeName *self);                 \
+  G_DEFINE_AUTOPTR_CLEANUP_FUNC(TypeName, prefix##_unref)
+
+/**
  * BIMI_DEFINE_ATOMIC_RC_FUNCS:
  * @TypeName: a struct type whose instances come from g_atomic_rc_box_new0()
  * @prefix: the function prefix: defines `prefix_ref` and `prefix_unref`
