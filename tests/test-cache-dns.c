@@ -58,6 +58,16 @@ zone_resolver(FakeClock *clock)
   return r;
 }
 
+/* Looks @name/@type up on @r and asserts the answer's status and TTL (seconds). */
+static void
+assert_answer(BimiDnsResolver *r, const char *name, BimiDnsType type, BimiDnsStatus status, guint32 ttl)
+{
+  g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, name, type);
+
+  g_assert_cmpint(a->status, ==, status);
+  g_assert_cmpuint(a->ttl, ==, ttl);
+}
+
 /* ---- TTLs ------------------------------------------------------------------ */
 
 /* The issue's acceptance test: a positive answer is served from the cache
@@ -72,11 +82,7 @@ test_ttl_expiry(void)
   guint64 q0;
 
   q0 = questions(r);
-  {
-    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
-    g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
-    g_assert_cmpuint(a->ttl, ==, 60);
-  }
+  assert_answer(r, "host.example", BIMI_DNS_TYPE_TXT, BIMI_DNS_NOERROR, 60);
   g_assert_cmpuint(questions(r), ==, q0 + 1);
   g_assert_true(bimi_dns_resolver_is_cached(r, "HOST.example.", BIMI_DNS_TYPE_TXT));
   g_assert_false(bimi_dns_resolver_is_cached(r, "host.example", BIMI_DNS_TYPE_A));
@@ -95,11 +101,7 @@ test_ttl_expiry(void)
 
   advance(&clock, 20); /* exactly the TTL: expired */
   g_assert_false(bimi_dns_resolver_is_cached(r, "host.example", BIMI_DNS_TYPE_TXT));
-  {
-    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_TXT);
-    g_assert_cmpint(a->status, ==, BIMI_DNS_NOERROR);
-    g_assert_cmpuint(a->ttl, ==, 60);
-  }
+  assert_answer(r, "host.example", BIMI_DNS_TYPE_TXT, BIMI_DNS_NOERROR, 60);
   g_assert_cmpuint(questions(r), ==, q0 + 2); /* the second question reached the resolver */
   bimi_dns_resolver_get_cache_stats(r, &st);
   g_assert_cmpuint(st.hits, ==, 1);
@@ -146,21 +148,13 @@ test_negative_offline(void)
   g_autoptr(BimiDnsResolver) r = zone_resolver(&clock);
   guint64 q0;
 
-  {
-    g_autoptr(BimiDnsAnswer) nx = bimi_test_lookup(r, "missing.example", BIMI_DNS_TYPE_TXT);
-    g_autoptr(BimiDnsAnswer) nodata = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_MX);
-    g_assert_cmpint(nx->status, ==, BIMI_DNS_NXDOMAIN);
-    g_assert_cmpuint(nx->ttl, ==, 45);
-    g_assert_cmpint(nodata->status, ==, BIMI_DNS_NODATA);
-    g_assert_cmpuint(nodata->ttl, ==, 45);
-  }
+  assert_answer(r, "missing.example", BIMI_DNS_TYPE_TXT, BIMI_DNS_NXDOMAIN, 45);
+  assert_answer(r, "host.example", BIMI_DNS_TYPE_MX, BIMI_DNS_NODATA, 45);
   q0 = questions(r);
   advance(&clock, 44);
+  assert_answer(r, "missing.example", BIMI_DNS_TYPE_TXT, BIMI_DNS_NXDOMAIN, 45);
   {
-    g_autoptr(BimiDnsAnswer) nx = bimi_test_lookup(r, "missing.example", BIMI_DNS_TYPE_TXT);
     g_autoptr(BimiDnsAnswer) nodata = bimi_test_lookup(r, "host.example", BIMI_DNS_TYPE_MX);
-    g_assert_cmpint(nx->status, ==, BIMI_DNS_NXDOMAIN);
-    g_assert_cmpuint(nx->ttl, ==, 45);
     g_assert_cmpint(nodata->status, ==, BIMI_DNS_NODATA);
     g_assert_cmpuint(nodata->records->len, ==, 0);
   }
@@ -173,11 +167,8 @@ test_negative_offline(void)
   g_assert_cmpuint(questions(r), ==, q0 + 1);
 
   /* other. has no SOA: no negative TTL, nothing kept */
-  for (int i = 0; i < 2; i++) {
-    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "missing.other", BIMI_DNS_TYPE_A);
-    g_assert_cmpint(a->status, ==, BIMI_DNS_NXDOMAIN);
-    g_assert_cmpuint(a->ttl, ==, 0);
-  }
+  for (int i = 0; i < 2; i++)
+    assert_answer(r, "missing.other", BIMI_DNS_TYPE_A, BIMI_DNS_NXDOMAIN, 0);
   g_assert_cmpuint(questions(r), ==, q0 + 3);
 }
 
@@ -195,21 +186,13 @@ test_negative_online(void)
   guint64 q0;
 
   bimi_dns_resolver_set_clock(r, fake_now, &clock);
-  {
-    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
-    g_autoptr(BimiDnsAnswer) t = bimi_test_lookup(r, "txt.example", BIMI_DNS_TYPE_TXT);
-    g_assert_cmpint(a->status, ==, BIMI_DNS_NXDOMAIN);
-    g_assert_cmpuint(a->ttl, ==, MIN(SILENT_DNS_SOA_TTL, SILENT_DNS_SOA_MINIMUM));
-    g_assert_cmpint(t->status, ==, BIMI_DNS_NOERROR);
-    g_assert_cmpuint(t->ttl, ==, 60);
-  }
+  assert_answer(r, "nxhost.example", BIMI_DNS_TYPE_TXT, BIMI_DNS_NXDOMAIN,
+                MIN(SILENT_DNS_SOA_TTL, SILENT_DNS_SOA_MINIMUM));
+  assert_answer(r, "txt.example", BIMI_DNS_TYPE_TXT, BIMI_DNS_NOERROR, 60);
   q0 = questions(r);
   advance(&clock, SILENT_DNS_SOA_MINIMUM - 1);
-  {
-    g_autoptr(BimiDnsAnswer) a = bimi_test_lookup(r, "nxhost.example", BIMI_DNS_TYPE_TXT);
-    g_assert_cmpint(a->status, ==, BIMI_DNS_NXDOMAIN);
-    g_assert_cmpuint(a->ttl, ==, MIN(SILENT_DNS_SOA_TTL, SILENT_DNS_SOA_MINIMUM));
-  }
+  assert_answer(r, "nxhost.example", BIMI_DNS_TYPE_TXT, BIMI_DNS_NXDOMAIN,
+                MIN(SILENT_DNS_SOA_TTL, SILENT_DNS_SOA_MINIMUM));
   g_assert_cmpuint(questions(r), ==, q0);
   advance(&clock, 1);
   {
