@@ -274,6 +274,17 @@ expand(const BimiSpfMacroContext *ctx, BimiSpfMacroMode mode, const char *text, 
   return g_strdup(out->str);
 }
 
+/* @text expands under @ctx in @mode to exactly @want. */
+static void
+assert_expands(const BimiSpfMacroContext *ctx, BimiSpfMacroMode mode, const char *text, const char *want)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = expand(ctx, mode, text, &error);
+
+  g_assert_no_error(error);
+  g_assert_cmpstr(got, ==, want);
+}
+
 static void
 test_macro_rfc_examples(void)
 {
@@ -300,56 +311,35 @@ test_macro_rfc_examples(void)
   };
   BimiSpfMacroContext ctx = rfc_context(FALSE);
   BimiSpfMacroContext ctx6 = rfc_context(TRUE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *v6 = NULL;
 
-  for (gsize i = 0; i < G_N_ELEMENTS(table); i++) {
-    g_autofree char *got = expand(&ctx, BIMI_SPF_MACRO_DOMAIN, table[i][0], &error);
-    g_assert_no_error(error);
-    g_assert_cmpstr(got, ==, table[i][1]);
-  }
-  v6 = expand(&ctx6, BIMI_SPF_MACRO_DOMAIN, "%{ir}.%{v}._spf.%{d2}", &error);
-  g_assert_no_error(error);
-  g_assert_cmpstr(v6, ==, "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com");
+  for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
+    assert_expands(&ctx, BIMI_SPF_MACRO_DOMAIN, table[i][0], table[i][1]);
+  assert_expands(&ctx6, BIMI_SPF_MACRO_DOMAIN, "%{ir}.%{v}._spf.%{d2}",
+                 "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com");
 }
 
 static void
 test_macro_special(void)
 {
   BimiSpfMacroContext ctx = rfc_context(FALSE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *a = expand(&ctx, BIMI_SPF_MACRO_DOMAIN, "macro%%percent%_%_space%-url-space.example.com", &error);
-  g_autofree char *b = NULL;
-  g_autofree char *c = NULL;
-  g_autofree char *d = NULL;
-  g_autofree char *e = NULL;
-  g_autofree char *f = NULL;
 
-  g_assert_no_error(error);
-  g_assert_cmpstr(a, ==, "macro%percent  space%20url-space.example.com");
+  assert_expands(&ctx, BIMI_SPF_MACRO_DOMAIN, "macro%%percent%_%_space%-url-space.example.com",
+                 "macro%percent  space%20url-space.example.com");
   /* §7.3: upper-case letters are URL-escaped after transformation (suite: upper-macro) */
   ctx.local_part = "~jack&jill=up-a_b3.c";
-  b = expand(&ctx, BIMI_SPF_MACRO_EXPLAIN, "http://example.com/why.html?l=%{L}", &error);
-  g_assert_no_error(error);
-  g_assert_cmpstr(b, ==, "http://example.com/why.html?l=~jack%26jill%3Dup-a_b3.c");
+  assert_expands(&ctx, BIMI_SPF_MACRO_EXPLAIN, "http://example.com/why.html?l=%{L}",
+                 "http://example.com/why.html?l=~jack%26jill%3Dup-a_b3.c");
   /* several delimiters (suite: macro-multiple-delimiters, macro-reverse-split-on-dash) */
   ctx.local_part = "foo-bar+zip+quux";
-  c = expand(&ctx, BIMI_SPF_MACRO_DOMAIN, "%{l2r+-}.user.%{d2}", &error);
-  g_assert_no_error(error);
-  g_assert_cmpstr(c, ==, "bar.foo.user.example.com");
+  assert_expands(&ctx, BIMI_SPF_MACRO_DOMAIN, "%{l2r+-}.user.%{d2}", "bar.foo.user.example.com");
   ctx.local_part = "philip-gladstone-test";
-  d = expand(&ctx, BIMI_SPF_MACRO_DOMAIN, "%{i}.%{l2r-}.user.%{d2}", &error);
-  g_assert_no_error(error);
-  g_assert_cmpstr(d, ==, "192.0.2.3.gladstone.philip.user.example.com");
+  assert_expands(&ctx, BIMI_SPF_MACRO_DOMAIN, "%{i}.%{l2r-}.user.%{d2}", "192.0.2.3.gladstone.philip.user.example.com");
   /* explanation-only letters and spaces; %{p} without DNS is "unknown" */
-  e = expand(&ctx, BIMI_SPF_MACRO_EXPLAIN, "%{c} via %{r} at %{t} from %{p} (%{H})", &error);
-  g_assert_no_error(error);
-  g_assert_cmpstr(e, ==, "192.0.2.3 via mx.receiver.example at 1700000000 from unknown (mx.example.org)");
+  assert_expands(&ctx, BIMI_SPF_MACRO_EXPLAIN, "%{c} via %{r} at %{t} from %{p} (%{H})",
+                 "192.0.2.3 via mx.receiver.example at 1700000000 from unknown (mx.example.org)");
   ctx.validated_name = fixed_p;
   ctx.validated_name_data = p_name;
-  f = expand(&ctx, BIMI_SPF_MACRO_DOMAIN, "%{p2}.%{pr}", &error);
-  g_assert_no_error(error);
-  g_assert_cmpstr(f, ==, "example.com.com.example.email.mx");
+  assert_expands(&ctx, BIMI_SPF_MACRO_DOMAIN, "%{p2}.%{pr}", "example.com.com.example.email.mx");
 }
 
 static void

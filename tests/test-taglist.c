@@ -1,6 +1,7 @@
 /* tests/test-taglist.c — RFC 6376 §3.2 tag-list parser. */
 #include "engine/taglist.h"
 #include "engine/limits.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 
@@ -9,9 +10,7 @@ parse_ok(const char *s, BimiTaglistFlags flags)
 {
   g_autoptr(GError) error = NULL;
   BimiTagList *l = bimi_taglist_parse(s, strlen(s), flags, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(l);
-  return l;
+  return bimi_test_expect_ok(l, error);
 }
 
 /* Parses, expects failure with @code, and checks the message mentions @needle. */
@@ -20,10 +19,7 @@ parse_fail(const char *s, gsize len, BimiTaglistFlags flags, int code, const cha
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiTagList) l = bimi_taglist_parse(s, len, flags, &error);
-  g_assert_null(l);
-  g_assert_error(error, BIMI_TAGLIST_ERROR, code);
-  if (needle != NULL && strstr(error->message, needle) == NULL)
-    g_error("message \"%s\" lacks \"%s\"", error->message, needle);
+  bimi_test_expect_refused(l, error, BIMI_TAGLIST_ERROR, code, needle);
 }
 
 #define FAIL_STR(s, code, needle) parse_fail((s), strlen(s), BIMI_TAGLIST_FLAG_NONE, (code), (needle))
