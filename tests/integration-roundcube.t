@@ -27,7 +27,6 @@
 #   - screenshots of the inbox, of the VMC message and of the spoof into the output dir (BIMI_BUILD, else the temp dir),
 #     each a PNG of the window size that is not blank (many colours, not one flat fill).
 # TAP; a missing component is a failure, never a skip. The temp dir is kept when a check fails.
-import atexit
 import base64
 import imaplib
 import hashlib
@@ -35,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -48,6 +46,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'web'))
 from harness import CHROMIUM, Tap, bail, png_pixels, png_size  # noqa: E402
+from tap import clean_up_at_exit  # noqa: E402  (tests/helpers, on the path through harness)
 
 os.chdir(ROOT)
 PLUGIN = os.path.join(ROOT, 'integrations/roundcube/bimi_engine')
@@ -162,7 +161,7 @@ def main():
     outdir = os.environ.get('BIMI_BUILD') if os.path.isdir(os.environ.get('BIMI_BUILD', '') or '/nonexistent') else tmp
     driver = None
 
-    def cleanup():
+    def stop():
         if driver is not None:
             try:
                 driver.quit()
@@ -170,14 +169,8 @@ def main():
                 pass
         subprocess.run([os.path.join(ROOT, 'scripts/roundcube-stack'), 'stop', stack],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
-        if tap.fails == 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f'# kept {tmp} for inspection')
 
-    atexit.register(cleanup)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit(1))
+    clean_up_at_exit(tap, tmp, stop)
 
     # stack + php -l + localization + login + one per manifest row + cache + VMC view + spoof view +
     # expired ttl + caution banners + Japanese caution + message size cap + hung service (2) + pref saved +

@@ -14,19 +14,14 @@
 #include "engine/arc.h"
 #include "engine/dns.h"
 #include "tests/lib/data.h"
+#include "tests/lib/files.h"
+#include "tests/lib/zone-text.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
 
 static JsonArray *scenarios;
 static guint n_passed, n_failed, n_total;
-
-static char *
-upstream_path(const char *rel)
-{
-  const char *dir = bimi_test_upstream_dir();
-  return g_build_filename(dir ? dir : "../shared/upstream", rel, NULL);
-}
 
 /* One TXT record as zone text: split into character-strings of at most 200
  * bytes (RFC 1035 limits each to 255), '"' and '\' escaped. */
@@ -36,13 +31,7 @@ append_txt(GString *zone, const char *name, const char *value)
   gsize len = strlen(value);
   g_string_append_printf(zone, "%s. IN TXT", name);
   for (gsize off = 0; off < len || off == 0; off += 200) {
-    g_string_append(zone, " \"");
-    for (gsize i = off; i < len && i < off + 200; i++) {
-      if (value[i] == '"' || value[i] == '\\')
-        g_string_append_c(zone, '\\');
-      g_string_append_c(zone, value[i]);
-    }
-    g_string_append_c(zone, '"');
+    bimi_test_zone_append_string(zone, value + off, MIN(len - off, 200));
     if (len == 0)
       break;
   }
@@ -169,7 +158,7 @@ test_stalwart(void)
 {
   for (guint n = 1; n <= 2; n++) {
     g_autofree char *rel = g_strdup_printf("stalwart-mail-auth/arc/%03u.txt", n);
-    g_autofree char *path = upstream_path(rel);
+    g_autofree char *path = bimi_test_upstream_path(rel);
     g_autofree char *contents = NULL;
     gsize len = 0;
     g_autoptr(GError) error = NULL;
@@ -206,11 +195,8 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_autofree char *path = upstream_path("arc-valimail/arc-draft-validation-tests.json");
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-  if (!json_parser_load_from_file(parser, path, &error))
-    g_error("%s: %s", path, error->message);
+  g_autofree char *path = bimi_test_upstream_path("arc-valimail/arc-draft-validation-tests.json");
+  g_autoptr(JsonParser) parser = bimi_test_load_json(path);
   scenarios = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "scenarios");
   for (guint i = 0; i < json_array_get_length(scenarios); i++) {
     JsonObject *sc = json_array_get_object_element(scenarios, i);

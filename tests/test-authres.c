@@ -2,39 +2,13 @@
 #include "engine/authres.h"
 #include "engine/limits.h"
 #include "tests/lib/data.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 
-static BimiAuthres *
-parse_ok(const char *value)
-{
-  g_autoptr(GError) error = NULL;
-  BimiAuthres *ar = bimi_authres_parse(value, strlen(value), &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(ar);
-  return ar;
-}
-
-static BimiAuthres *
-parse_field_ok(const char *field)
-{
-  g_autoptr(GError) error = NULL;
-  BimiAuthres *ar = bimi_authres_parse_field(field, strlen(field), &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(ar);
-  return ar;
-}
-
-static void
-parse_fail_len(const char *value, gsize len, int code, const char *needle)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BimiAuthres) ar = bimi_authres_parse(value, len, &error);
-  g_assert_null(ar);
-  g_assert_error(error, BIMI_AUTHRES_ERROR, code);
-  if (needle != NULL && strstr(error->message, needle) == NULL)
-    g_error("input \"%s\": message \"%s\" lacks \"%s\"", value, error->message, needle);
-}
+BIMI_TEST_DEFINE_PARSE_OK(parse_ok, BimiAuthres, bimi_authres_parse)
+BIMI_TEST_DEFINE_PARSE_OK(parse_field_ok, BimiAuthres, bimi_authres_parse_field)
+BIMI_TEST_DEFINE_PARSE_REFUSED(parse_fail_len, BimiAuthres, bimi_authres_parse, BIMI_AUTHRES_ERROR)
 
 static void
 parse_fail(const char *value, const char *needle)

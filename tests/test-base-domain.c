@@ -77,17 +77,22 @@ test_limits(void)
 static void
 test_compare(void)
 {
-  g_assert_true(bimi_domain_equal("Example.COM", "example.com."));
-  g_assert_true(bimi_domain_equal("a.example.", "A.EXAMPLE"));
-  g_assert_false(bimi_domain_equal("a.example", "b.example"));
-  g_assert_false(bimi_domain_equal("", ""));
-  g_assert_false(bimi_domain_equal("a.example", "a.example.."));
+  /* Pairs that are the same domain (RFC 4343) and pairs that are not; names within a domain and not. */
+  static const char *const same[][2] = { { "Example.COM", "example.com." }, { "a.example.", "A.EXAMPLE" } };
+  static const char *const different[][2] = { { "a.example", "b.example" }, { "", "" }, { "a.example", "a.example.." } };
+  static const char *const within[][2] = { { "mail.Example.com", "example.COM." }, { "example.com", "example.com" } };
+  static const char *const not_within[][2] = {
+    { "badexample.com", "example.com" }, { "com", "example.com" }, { "example.com", "" },
+  };
 
-  g_assert_true(bimi_domain_is_within("mail.Example.com", "example.COM."));
-  g_assert_true(bimi_domain_is_within("example.com", "example.com"));
-  g_assert_false(bimi_domain_is_within("badexample.com", "example.com"));
-  g_assert_false(bimi_domain_is_within("com", "example.com"));
-  g_assert_false(bimi_domain_is_within("example.com", ""));
+  for (gsize i = 0; i < G_N_ELEMENTS(same); i++)
+    g_assert_true(bimi_domain_equal(same[i][0], same[i][1]));
+  for (gsize i = 0; i < G_N_ELEMENTS(different); i++)
+    g_assert_false(bimi_domain_equal(different[i][0], different[i][1]));
+  for (gsize i = 0; i < G_N_ELEMENTS(within); i++)
+    g_assert_true(bimi_domain_is_within(within[i][0], within[i][1]));
+  for (gsize i = 0; i < G_N_ELEMENTS(not_within); i++)
+    g_assert_false(bimi_domain_is_within(not_within[i][0], not_within[i][1]));
 }
 
 /* RFC 5891 §4/§5 through libidn2: U-labels in, lower-case A-labels out, and back. */

@@ -10,6 +10,7 @@
 #include "engine/bimi-private.h"
 #include "engine/limits.h"
 #include "tests/lib/data.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 
@@ -74,9 +75,7 @@ run_with(const char *message_text, const Run *run)
   bin.dkim = sigs;
   bin.dmarc_pass_override = run->override;
   r = bimi_bimi_evaluate(resolver, run->options, &bin, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(r);
-  return r;
+  return bimi_test_expect_ok(r, error);
 }
 
 /* A message From: @from, signed (pass) by @dkim_domain with h=from:to:subject. */
@@ -118,23 +117,14 @@ test_reason_names(void)
 
 /* ---- record parser ---------------------------------------------------------- */
 
-static BimiBimiRecord *
-parse_ok(const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  BimiBimiRecord *rec = bimi_bimi_record_parse(text, strlen(text), &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(rec);
-  return rec;
-}
+BIMI_TEST_DEFINE_PARSE_OK(parse_ok, BimiBimiRecord, bimi_bimi_record_parse)
 
 static void
 parse_fails(const char *text, int code)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiBimiRecord) rec = bimi_bimi_record_parse(text, strlen(text), &error);
-  g_assert_null(rec);
-  g_assert_error(error, BIMI_BIMI_ERROR, code);
+  bimi_test_expect_refused(rec, error, BIMI_BIMI_ERROR, code, NULL);
 }
 
 static void
@@ -213,9 +203,7 @@ test_record_image_suffix(void)
     g_autofree char *dot = g_strdup_printf(".%s image", bad[i].suffix);
     g_autoptr(GError) error = NULL;
     g_autoptr(BimiBimiRecord) r = bimi_bimi_record_parse(rec, strlen(rec), &error);
-    g_assert_null(r);
-    g_assert_error(error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_INVALID);
-    g_assert_nonnull(strstr(error->message, dot));
+    bimi_test_expect_refused(r, error, BIMI_BIMI_ERROR, BIMI_BIMI_ERROR_INVALID, dot);
     g_assert_cmpstr(bimi_bimi__location_image_suffix(bad[i].uri), ==, bad[i].suffix);
   }
   for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {

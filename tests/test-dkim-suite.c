@@ -12,6 +12,8 @@
 #include "engine/limits.h"
 #include "tests/lib/data.h"
 #include "engine/message.h"
+#include "tests/lib/files.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -97,9 +99,7 @@ verify_bytes(GBytes *raw, KeyTable *t, gint64 now)
   g_assert_no_error(error);
   BimiDkimOptions opts = { .now = now, .key_fetch = table_fetch, .key_fetch_data = t };
   GPtrArray *res = bimi_dkim_verify(msg, &opts, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(res);
-  return res;
+  return bimi_test_expect_ok(res, error);
 }
 
 static void
@@ -443,10 +443,7 @@ static void
 test_mailauth_body_hash(void)
 {
   g_autofree char *path = bimi_test_upstream_path("mailauth-postalsys/body-hash-vectors.json");
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-  json_parser_load_from_file(parser, path, &error);
-  g_assert_no_error(error);
+  g_autoptr(JsonParser) parser = bimi_test_load_json(path);
   JsonArray *vectors = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "vectors");
   guint n = json_array_get_length(vectors);
   g_assert_cmpuint(n, ==, 10);
@@ -489,10 +486,7 @@ static void
 test_mailauth_message(void)
 {
   g_autofree char *path = bimi_test_upstream_path("mailauth-postalsys/dkim-ec-dns.json");
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-  json_parser_load_from_file(parser, path, &error);
-  g_assert_no_error(error);
+  g_autoptr(JsonParser) parser = bimi_test_load_json(path);
   g_autoptr(KeyTable) t = table_new();
   JsonObject *root = json_node_get_object(json_parser_get_root(parser));
   g_autoptr(GList) names = json_object_get_members(root);

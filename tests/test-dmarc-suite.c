@@ -25,6 +25,7 @@
  */
 #include "engine/dmarc.h"
 #include "tests/lib/data.h"
+#include "tests/lib/zone-text.h"
 #include "dmarc-stub.h"
 
 #include <json-glib/json-glib.h>
@@ -116,13 +117,7 @@ zone_resolver(JsonObject *zone)
         g_string_append_printf(text, "%s. IN TXT", name);
         for (guint k = 0; k < json_array_get_length(strings); k++) {
           const char *str = json_array_get_string_element(strings, k);
-          g_string_append(text, " \"");
-          for (const char *c = str; *c != '\0'; c++) {
-            if (*c == '"' || *c == '\\')
-              g_string_append_c(text, '\\');
-            g_string_append_c(text, *c);
-          }
-          g_string_append_c(text, '"');
+          bimi_test_zone_append_string(text, str, strlen(str));
         }
         g_string_append_c(text, '\n');
       }

@@ -9,6 +9,7 @@
 #include "engine/dmarc-private.h"
 #include "engine/limits.h"
 #include "dmarc-stub.h"
+#include "tests/lib/outcome.h"
 
 #include <string.h>
 
@@ -19,9 +20,7 @@ parse_ok(const char *text, BimiDmarcMode mode)
 {
   g_autoptr(GError) error = NULL;
   BimiDmarcRecord *r = bimi_dmarc_record_parse(text, strlen(text), mode, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(r);
-  return r;
+  return bimi_test_expect_ok(r, error);
 }
 
 static void
@@ -29,10 +28,7 @@ parse_fail(const char *text, gsize len, BimiDmarcMode mode, int code, const char
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BimiDmarcRecord) r = bimi_dmarc_record_parse(text, len, mode, &error);
-  g_assert_null(r);
-  g_assert_error(error, BIMI_DMARC_ERROR, code);
-  if (needle != NULL && strstr(error->message, needle) == NULL)
-    g_error("message \"%s\" lacks \"%s\"", error->message, needle);
+  bimi_test_expect_refused(r, error, BIMI_DMARC_ERROR, code, needle);
 }
 
 static gboolean
@@ -341,9 +337,7 @@ evaluate(Fixture *f)
 {
   g_autoptr(GError) error = NULL;
   BimiDmarcEvaluation *ev = bimi_dmarc__evaluate_with_lookup(stub_lookup, f->stub, &f->options, &f->input, &error);
-  g_assert_no_error(error);
-  g_assert_nonnull(ev);
-  return ev;
+  return bimi_test_expect_ok(ev, error);
 }
 
 static void

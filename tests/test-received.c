@@ -111,38 +111,47 @@ add_hop_families(void)
 static void
 test_malformed(void)
 {
-  /* Real (dkimpy ed25519test2.msg): an Exim field with a lost "(". */
-  assert_error("from jgh by myhost.test.ex with local (Exim x.yz)\n\tenvelope-from <jgh@myhost.test.ex>)\n"
-               "\t 1dtXln-0000YP-Hb\n\t a@test.ex; Sun, 17 Sep 2017 12:29:51 +0100",
-               BIMI_RECEIVED_ERROR_SYNTAX, "')' at offset 85 closes nothing");
-  assert_error("from a.example (a.example [192.0.2.1] by mx.example.net; x", BIMI_RECEIVED_ERROR_SYNTAX,
-               "unterminated comment opened at offset 15");
-  assert_error("from a.example (a.example [192.0.2.1]) by [mx.example.net; x", BIMI_RECEIVED_ERROR_SYNTAX,
-               "';' inside the address literal opened at offset 42");
-  assert_error("from a.example (a.example [192.0.2.1]) by mx.example.net for <a@b; x", BIMI_RECEIVED_ERROR_SYNTAX,
-               "';' inside the angle-addr opened at offset 61");
-  assert_error("from a.example by mx.example.net for <a@b", BIMI_RECEIVED_ERROR_SYNTAX,
-               "unterminated angle-addr opened at offset 37");
-  assert_error("from a.example by mx.example.net ]", BIMI_RECEIVED_ERROR_SYNTAX, "']' at offset 33 closes nothing");
-  assert_error("from a.example by mx.example.net for \"a b\"@c; x", BIMI_RECEIVED_ERROR_SYNTAX,
-               "quoted-string outside an angle-addr at offset 37");
-  assert_error("from a.example by mx.example.net for <\"a@b>; x", BIMI_RECEIVED_ERROR_SYNTAX,
-               "unterminated quoted-string opened at offset 38");
-  assert_error("from a.example by ; x", BIMI_RECEIVED_ERROR_SYNTAX, "by clause at offset 15 without a host");
-  assert_error("from ; x", BIMI_RECEIVED_ERROR_SYNTAX, "from clause at offset 0 without a domain");
-  assert_error("from a by b by c; x", BIMI_RECEIVED_ERROR_SYNTAX, "second by clause at offset 12");
-  assert_error("from a from b by c; x", BIMI_RECEIVED_ERROR_SYNTAX, "second from clause at offset 7");
-  assert_error("from a; by b; x", BIMI_RECEIVED_ERROR_SYNTAX, "';' at offset 6 before the one that starts the date-time");
+  static const struct {
+    const char *value;
+    int code;
+    const char *needle;
+  } cases[] = {
+    /* Real (dkimpy ed25519test2.msg): an Exim field with a lost "(". */
+    { "from jgh by myhost.test.ex with local (Exim x.yz)\n\tenvelope-from <jgh@myhost.test.ex>)\n"
+      "\t 1dtXln-0000YP-Hb\n\t a@test.ex; Sun, 17 Sep 2017 12:29:51 +0100",
+      BIMI_RECEIVED_ERROR_SYNTAX, "')' at offset 85 closes nothing" },
+    { "from a.example (a.example [192.0.2.1] by mx.example.net; x", BIMI_RECEIVED_ERROR_SYNTAX,
+      "unterminated comment opened at offset 15" },
+    { "from a.example (a.example [192.0.2.1]) by [mx.example.net; x", BIMI_RECEIVED_ERROR_SYNTAX,
+      "';' inside the address literal opened at offset 42" },
+    { "from a.example (a.example [192.0.2.1]) by mx.example.net for <a@b; x", BIMI_RECEIVED_ERROR_SYNTAX,
+      "';' inside the angle-addr opened at offset 61" },
+    { "from a.example by mx.example.net for <a@b", BIMI_RECEIVED_ERROR_SYNTAX,
+      "unterminated angle-addr opened at offset 37" },
+    { "from a.example by mx.example.net ]", BIMI_RECEIVED_ERROR_SYNTAX, "']' at offset 33 closes nothing" },
+    { "from a.example by mx.example.net for \"a b\"@c; x", BIMI_RECEIVED_ERROR_SYNTAX,
+      "quoted-string outside an angle-addr at offset 37" },
+    { "from a.example by mx.example.net for <\"a@b>; x", BIMI_RECEIVED_ERROR_SYNTAX,
+      "unterminated quoted-string opened at offset 38" },
+    { "from a.example by ; x", BIMI_RECEIVED_ERROR_SYNTAX, "by clause at offset 15 without a host" },
+    { "from ; x", BIMI_RECEIVED_ERROR_SYNTAX, "from clause at offset 0 without a domain" },
+    { "from a by b by c; x", BIMI_RECEIVED_ERROR_SYNTAX, "second by clause at offset 12" },
+    { "from a from b by c; x", BIMI_RECEIVED_ERROR_SYNTAX, "second from clause at offset 7" },
+    { "from a; by b; x", BIMI_RECEIVED_ERROR_SYNTAX, "';' at offset 6 before the one that starts the date-time" },
+    { "from a (\x1b) by b; x", BIMI_RECEIVED_ERROR_SYNTAX, "control byte 0x1b at offset 8" },
+    { "from a\xff by b; x", BIMI_RECEIVED_ERROR_SYNTAX, "8-bit byte that is not UTF-8 at offset 6" },
+    /* Address literals that claim to be addresses must be addresses. */
+    { "from a (a [300.1.2.3]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS,
+      "address literal [300.1.2.3] at offset 10 is not an IPv4 or IPv6 address" },
+    { "from a (a [IPv6:2001:db8::zz]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS, "[IPv6:2001:db8::zz] at offset 10" },
+    { "from a (a [IPv6:192.0.2.1]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS, "[IPv6:192.0.2.1]" },
+    { "from a (a [fe80::1%eth0]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS, "[fe80::1%eth0] at offset 10" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    assert_error(cases[i].value, cases[i].code, cases[i].needle);
+  /* A NUL byte inside the field value. */
   assert_error_len("from a\0 by b; x", 15, BIMI_RECEIVED_ERROR_SYNTAX, "control byte 0x00 at offset 6");
-  assert_error("from a (\x1b) by b; x", BIMI_RECEIVED_ERROR_SYNTAX, "control byte 0x1b at offset 8");
-  assert_error("from a\xff by b; x", BIMI_RECEIVED_ERROR_SYNTAX, "8-bit byte that is not UTF-8 at offset 6");
-  /* Address literals that claim to be addresses must be addresses. */
-  assert_error("from a (a [300.1.2.3]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS,
-               "address literal [300.1.2.3] at offset 10 is not an IPv4 or IPv6 address");
-  assert_error("from a (a [IPv6:2001:db8::zz]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS,
-               "[IPv6:2001:db8::zz] at offset 10");
-  assert_error("from a (a [IPv6:192.0.2.1]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS, "[IPv6:192.0.2.1]");
-  assert_error("from a (a [fe80::1%eth0]) by b; x", BIMI_RECEIVED_ERROR_ADDRESS, "[fe80::1%eth0] at offset 10");
 }
 
 /* A HELO (copied verbatim by Postfix) that imitates TCP-info, a ";" or a

@@ -217,6 +217,23 @@ test_limit_size(void)
   g_assert_null(big->title);
 }
 
+/* A limit of the validator: @at (at the limit) is valid; @over (one past it) is invalid with
+ * exactly one error, @code on @line, whose message contains @needle (NULL: not checked).
+ * Returns: (transfer full): the result for @over. */
+static BimiSvgResult *
+assert_limit(const char *at, const char *over, const char *code, guint line, const char *needle)
+{
+  g_autoptr(BimiSvgResult) ok = validate(at);
+  g_autoptr(BimiSvgResult) bad = validate(over);
+
+  assert_valid(ok);
+  g_assert_cmpuint(bad->errors->len, ==, 1);
+  assert_error(bad, code, line);
+  if (needle != NULL)
+    g_assert_nonnull(strstr(((BimiSvgIssue *) bad->errors->pdata[0])->message, needle));
+  return g_steal_pointer(&bad);
+}
+
 static char *
 nested_svg(guint depth)
 {
@@ -234,13 +251,8 @@ test_limit_depth(void)
 {
   g_autofree char *at = nested_svg(BIMI_SVG_MAX_DEPTH);
   g_autofree char *over = nested_svg(BIMI_SVG_MAX_DEPTH + 1);
-  g_autoptr(BimiSvgResult) ok = validate(at);
-  g_autoptr(BimiSvgResult) deep = validate(over);
 
-  assert_valid(ok);
-  g_assert_cmpuint(deep->errors->len, ==, 1);
-  assert_error(deep, BIMI_SVG_CODE_TOO_DEEP, 1);
-  g_assert_nonnull(strstr(((BimiSvgIssue *) deep->errors->pdata[0])->message, "deeper than 32 levels"));
+  bimi_svg_result_free(assert_limit(at, over, BIMI_SVG_CODE_TOO_DEEP, 1, "deeper than 32 levels"));
 }
 
 /* root + title + @n children: @n + 2 elements. */
@@ -260,14 +272,10 @@ test_limit_nodes(void)
   g_autofree char *at = wide_svg(BIMI_SVG_MAX_NODES - 2, "<g/>");
   g_autofree char *over = wide_svg(BIMI_SVG_MAX_NODES - 1, "<g/>");
   g_autofree char *comments = wide_svg(BIMI_SVG_MAX_NODES - 1, "<!---->");
-  g_autoptr(BimiSvgResult) ok = validate(at);
-  g_autoptr(BimiSvgResult) many = validate(over);
   g_autoptr(BimiSvgResult) many_comments = validate(comments);
 
   g_assert_cmpuint(strlen(over), <=, BIMI_SVG_MAX_BYTES);
-  assert_valid(ok);
-  g_assert_cmpuint(many->errors->len, ==, 1);
-  assert_error(many, BIMI_SVG_CODE_TOO_MANY_NODES, 1);
+  bimi_svg_result_free(assert_limit(at, over, BIMI_SVG_CODE_TOO_MANY_NODES, 1, NULL));
   g_assert_cmpuint(many_comments->errors->len, ==, 1);
   assert_error(many_comments, BIMI_SVG_CODE_TOO_MANY_NODES, 1);
 }

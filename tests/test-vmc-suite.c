@@ -196,10 +196,7 @@ main(int argc, char **argv)
   trust = bimi_vmc_trust_new_from_files("data/bimi-roots.pem", "data/ct-logs.cnf", &error);
   g_assert_no_error(error);
   g_assert_cmpuint(bimi_vmc_trust_n_roots(trust), ==, 5);
-  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autofree char *tp = g_strdup_printf("/vmc-suite/real/%s", cases[i].name);
-    g_test_add_data_func(tp, &cases[i], run_case);
-  }
+  BIMI_TEST_ADD_NAMED_CASES("/vmc-suite/real/", cases, run_case);
   g_test_add_func("/vmc-suite/real/cnn-expired-now", test_cnn_expired);
   g_test_add_func("/vmc-suite/real/paypal-before-issuance", test_paypal_before_issuance);
   g_test_add_func("/vmc-suite/real/valimail-san-subdomain", test_valimail_san);

@@ -212,15 +212,38 @@ test_san_no_domain_warns(void)
   g_assert_cmpuint(r->warnings->len, >=, 1);
 }
 
+/* A trust store of the test's own (an empty CRL cache) in place of the shared `trust`
+ * while it is in scope: g_auto(FreshTrust) fresh = fresh_trust(); */
+typedef struct {
+  BimiVmcTrust *own;
+  BimiVmcTrust *saved;
+} FreshTrust;
+
+static FreshTrust
+fresh_trust(void)
+{
+  FreshTrust f = { bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL), trust };
+
+  g_assert_nonnull(f.own);
+  trust = f.own;
+  return f;
+}
+
+static void
+fresh_trust_clear(FreshTrust *f)
+{
+  trust = f->saved;
+  g_clear_pointer(&f->own, bimi_vmc_trust_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FreshTrust, fresh_trust_clear)
+
 static void
 test_revocation_modes(void)
 {
   BimiVmcOptions o = pki_options();
   g_autoptr(BimiVmcResult) soft = NULL, req = NULL, off = NULL, off_revoked = NULL, soft_revoked = NULL;
-  g_autoptr(BimiVmcTrust) t2 = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL);
-  BimiVmcTrust *saved = trust;
+  g_auto(FreshTrust) fresh = fresh_trust();
 
-  trust = t2; /* empty CRL cache */
   o.fetch_crl = NULL;
   o.revocation = BIMI_VMC_REVOCATION_SOFT;
   soft = verify_file("good-vmc-registered", &o);
@@ -243,7 +266,6 @@ test_revocation_modes(void)
   soft_revoked = verify_file("bad-revoked", &o);
   g_assert_true(bimi_vmc_result_has_failure(soft_revoked, BIMI_VMC_CHECK_REVOKED));
   g_assert_cmpint(soft_revoked->revocation, ==, BIMI_VMC_REVOCATION_REVOKED);
-  trust = saved;
 }
 
 /* A revocation after `now` does not count; a CRL past nextUpdate is not current. */
@@ -252,10 +274,8 @@ test_revocation_time(void)
 {
   BimiVmcOptions o = pki_options();
   g_autoptr(BimiVmcResult) early = NULL, late = NULL;
-  g_autoptr(BimiVmcTrust) t2 = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL);
-  BimiVmcTrust *saved = trust;
+  g_auto(FreshTrust) fresh = fresh_trust();
 
-  trust = t2; /* fresh CRL cache */
   o.now = 1767225600 + 10 * 86400; /* revoked on day 30 */
   early = verify_file("bad-revoked", &o);
   g_assert_true(early->valid);
@@ -263,26 +283,22 @@ test_revocation_time(void)
   o.now = 1798761600 + 3600; /* after the CRL's nextUpdate (and the leaf's notAfter) */
   late = verify_file("bad-revoked", &o);
   g_assert_true(bimi_vmc_result_has_failure(late, BIMI_VMC_CHECK_REVOCATION_UNKNOWN));
-  trust = saved;
 }
 
 /* A CRL is fetched once and served from the cache until nextUpdate. */
 static void
 test_crl_cache(void)
 {
-  g_autoptr(BimiVmcTrust) t2 = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL);
-  BimiVmcTrust *saved = trust;
+  g_auto(FreshTrust) fresh = fresh_trust();
   BimiVmcOptions o = pki_options();
   g_autoptr(BimiVmcResult) a = NULL, b = NULL;
 
-  trust = t2;
   fetch_calls = 0;
   a = verify_file("good-vmc-government", &o);
   g_assert_cmpuint(fetch_calls, ==, 2); /* intermediate.crl, root.crl */
   b = verify_file("good-cmc-prior-use", &o);
   g_assert_cmpuint(fetch_calls, ==, 2);
   g_assert_true(a->valid && b->valid);
-  trust = saved;
 }
 
 /* A CRL signed by someone else is not used. */
@@ -295,17 +311,14 @@ fetch_wrong_crl(const char *url, gpointer user_data, GError **error)
 static void
 test_crl_wrong_issuer(void)
 {
-  g_autoptr(BimiVmcTrust) t2 = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL);
-  BimiVmcTrust *saved = trust;
+  g_auto(FreshTrust) fresh = fresh_trust();
   BimiVmcOptions o = pki_options();
   g_autoptr(BimiVmcResult) r = NULL;
 
-  trust = t2;
   o.fetch_crl = fetch_wrong_crl;
   r = verify_file("bad-revoked", &o);
   g_assert_false(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_REVOKED));
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_REVOCATION_UNKNOWN));
-  trust = saved;
 }
 
 /* spec §7.5: the l= logo must equal the certificate's after line-ending normalisation. */
@@ -907,13 +920,11 @@ fetch_huge_crl(const char *url, gpointer user_data, GError **error)
 static void
 test_crl_size_limit(void)
 {
-  g_autoptr(BimiVmcTrust) t2 = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", NULL);
-  BimiVmcTrust *saved = trust;
+  g_auto(FreshTrust) fresh = fresh_trust();
   BimiVmcOptions o = pki_options();
   g_autoptr(BimiVmcResult) r = NULL;
   gboolean warned = FALSE;
 
-  trust = t2;
   o.fetch_crl = fetch_huge_crl;
   r = verify_file("bad-revoked", &o);
   g_assert_true(bimi_vmc_result_has_failure(r, BIMI_VMC_CHECK_REVOCATION_UNKNOWN));
@@ -921,7 +932,6 @@ test_crl_size_limit(void)
     if (strstr(g_ptr_array_index(r->warnings, i), "CRL larger than") != NULL)
       warned = TRUE;
   g_assert_true(warned);
-  trust = saved;
 }
 
 /* BIMI_VMC_MAX_CACHED_CRLS: a new URL into a full cache empties it first. */
@@ -967,10 +977,7 @@ main(int argc, char **argv)
   pki_now = g_date_time_to_unix(dt);
   trust = bimi_vmc_trust_new_from_files(PKI "root.pem", PKI "ct-logs.cnf", &error);
   g_assert_no_error(error);
-  for (gsize i = 0; i < G_N_ELEMENTS(pki_cases); i++) {
-    g_autofree char *p = g_strdup_printf("/vmc/pki/%s", pki_cases[i].name);
-    g_test_add_data_func(p, &pki_cases[i], test_pki_case);
-  }
+  BIMI_TEST_ADD_NAMED_CASES("/vmc/pki/", pki_cases, test_pki_case);
   g_test_add_func("/vmc/reason-codes", test_reason_codes_distinct);
   g_test_add_func("/vmc/subject-fields", test_subject_fields);
   g_test_add_func("/vmc/san/selector-and-idn", test_san_selector_and_idn);

@@ -17,11 +17,15 @@
 #include <string.h>
 #include <json-glib/json-glib.h>
 
+/* "@name": @value, or "@name": null when @value is NULL. */
 static void
 add_string_member(JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name(b, name);
-  json_builder_add_string_value(b, value);
+  if (value == NULL)
+    json_builder_add_null_value(b);
+  else
+    json_builder_add_string_value(b, value);
 }
 
 static void
@@ -49,11 +53,7 @@ to_json(const BimiAuthres *ar)
     add_string_member(b, "method", r->method);
     add_version(b, r->method_version);
     add_string_member(b, "result", r->result);
-    json_builder_set_member_name(b, "reason");
-    if (r->reason == NULL)
-      json_builder_add_null_value(b);
-    else
-      json_builder_add_string_value(b, r->reason);
+    add_string_member(b, "reason", r->reason);
     json_builder_set_member_name(b, "properties");
     json_builder_begin_array(b);
     for (guint j = 0; j < r->properties->len; j++) {

@@ -4,7 +4,10 @@ diagnostic lines of a failure, the plan and the exit status (prove reads them).
 One Tap object counts the tests of a script. The module-level ok(), plan() and exit_status()
 (and tap.count, tap.failed) use the module's own Tap; tests/web/harness.py's Tap is this class
 with its own diagnostics format."""
+import atexit
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -72,6 +75,22 @@ def __getattr__(name):
     if name == "failed":
         return _tap.fails
     raise AttributeError(name)
+
+
+
+def clean_up_at_exit(tap, tmp, stop):
+    """At the script's exit (SIGTERM, SIGINT and SIGHUP included): calls stop(), then removes the
+    directory @tmp when no test of @tap failed; else keeps it and names it for inspection."""
+    def clean_up():
+        stop()
+        if tap.fails == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print(f'# kept {tmp} for inspection')
+
+    atexit.register(clean_up)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: sys.exit(1))
 
 
 def stop_processes(procs):

@@ -15,6 +15,14 @@
   for (gsize bimi_test_i_ = 0; bimi_test_i_ < G_N_ELEMENTS(cases); bimi_test_i_++) \
     g_test_add_data_func((cases)[bimi_test_i_].path, &(cases)[bimi_test_i_], (func))
 
+/** Like BIMI_TEST_ADD_CASES for a table whose elements have a `name` member instead of a path: each
+ * test's path is @prefix followed by that name. */
+#define BIMI_TEST_ADD_NAMED_CASES(prefix, cases, func)                                        \
+  for (gsize bimi_test_i_ = 0; bimi_test_i_ < G_N_ELEMENTS(cases); bimi_test_i_++) {          \
+    g_autofree char *bimi_test_path_ = g_strconcat((prefix), (cases)[bimi_test_i_].name, NULL); \
+    g_test_add_data_func(bimi_test_path_, &(cases)[bimi_test_i_], (func));                   \
+  }
+
 /** The whole file at @path (relative to the repository root, where tests run).
  * Aborts the test (g_error, naming the file) when it cannot be read. (transfer full) */
 GBytes *bimi_test_read_bytes(const char *path);

@@ -142,17 +142,23 @@ test('unsafe logo URLs are dropped: a logo decision without a usable URL renders
   eq(renderIndicator(only, { size: 32 }), null, 'no node');
 });
 
+// evaluateMessage() of MESSAGE with @envelope against the fake service's @scenario: rejected with a
+// BimiError whose @fields hold @values, after @nPosts POSTs (not checked when undefined). Returns the error.
+async function rejectsWith(scenario, envelope, fields, values, nPosts) {
+  const e = await rejects(evaluateMessage(MESSAGE, envelope, api(scenario)), scenario);
+  eq(fields.map((f) => e[f]), values, fields.join('/'));
+  if (nPosts !== undefined) eq(await posts(scenario), nPosts, 'POSTs');
+  return e;
+}
+
 test('HTTP 400: BimiError with the status, the field and the message the service named', async () => {
-  const e = await rejects(evaluateMessage(MESSAGE, { ip: 'not-an-ip' }, api('bad-ip')), '400');
-  eq([e.code, e.status, e.field, e.retryAfter], ['http-400', 400, 'ip', null], 'code/status/field/retryAfter');
+  const e = await rejectsWith('bad-ip', { ip: 'not-an-ip' }, ['code', 'status', 'field', 'retryAfter'],
+    ['http-400', 400, 'ip', null], 1);
   assert(e.message.includes('ip is not an IP address'), `message ${e.message}`);
-  eq(await posts('bad-ip'), 1, 'no retry');
 });
 
 test('HTTP 413: BimiError, no retry', async () => {
-  const e = await rejects(evaluateMessage(MESSAGE, {}, api('too-large')), '413');
-  eq([e.code, e.status], ['http-413', 413], 'code/status');
-  eq(await posts('too-large'), 1, 'no retry');
+  await rejectsWith('too-large', {}, ['code', 'status'], ['http-413', 413], 1);
 });
 
 test('HTTP 503 with Retry-After: 1, then 200: one retry, the decision', async () => {
@@ -162,20 +168,15 @@ test('HTTP 503 with Retry-After: 1, then 200: one retry, the decision', async ()
 });
 
 test('HTTP 503 twice: BimiError with retryAfter, after exactly one retry', async () => {
-  const e = await rejects(evaluateMessage(MESSAGE, {}, api('busy')), '503');
-  eq([e.code, e.status, e.retryAfter], ['http-503', 503, 1], 'code/status/retryAfter');
-  eq(await posts('busy'), 2, 'two POSTs');
+  await rejectsWith('busy', {}, ['code', 'status', 'retryAfter'], ['http-503', 503, 1], 2);
 });
 
 test('HTTP 503 with a long Retry-After: no retry, retryAfter reported', async () => {
-  const e = await rejects(evaluateMessage(MESSAGE, {}, api('busy-long')), '503');
-  eq([e.code, e.retryAfter], ['http-503', 120], 'code/retryAfter');
-  eq(await posts('busy-long'), 1, 'one POST');
+  await rejectsWith('busy-long', {}, ['code', 'retryAfter'], ['http-503', 120], 1);
 });
 
 test('HTTP 502 from the front (HTML error page): BimiError http-502', async () => {
-  const e = await rejects(evaluateMessage(MESSAGE, {}, api('bad-gateway')), '502');
-  eq([e.code, e.status, e.field], ['http-502', 502, null], 'code/status/field');
+  await rejectsWith('bad-gateway', {}, ['code', 'status', 'field'], ['http-502', 502, null]);
 });
 
 test('network error: BimiError "network"', async () => {

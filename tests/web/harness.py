@@ -1,10 +1,8 @@
 # tests/web/harness.py — what tests/web-demo.t, tests/web-client.t, tests/report-cli.t,
 # tests/integration-roundcube.t and tests/filter-consent.t share: TAP output, free loopback ports, PNG sizes
 # and pixels, a parser for the dumped DOM, headless Chromium, and the demo stack.
-import atexit
 import html.parser
 import os
-import shutil
 import signal
 import socket
 import struct
@@ -221,14 +219,8 @@ def demo_stack(tap, prefix, start_seconds=120):
     def stop_stack():
         subprocess.run(['scripts/demo-stack', 'stop', stack], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=60)
-        if tap.fails == 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f'# kept {tmp} for inspection')
 
-    atexit.register(stop_stack)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda *_: sys.exit(1))
+    _tap.clean_up_at_exit(tap, tmp, stop_stack)
     try:
         start = subprocess.run(['scripts/demo-stack', 'start', stack, '--front-port', str(front),
                                 '--origin-port', str(origin)], stdout=subprocess.PIPE,
