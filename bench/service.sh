@@ -29,8 +29,9 @@
 # For the evaluate case it also prints the CPU time bimi-fcgi spent during the
 # measured run, user and kernel apart (utime/stime of /proc/<pid>/stat, all its
 # threads), as seconds, as cores busy and as CPU per request, and its p50/p99
-# against the issue 21 goal (p99 <= 25 ms); the same CPU figures of fcgi-hello
-# for the fcgi case. On a shared machine requests/s follow the load; the CPU
+# against the issue 21 goal (p99 <= 25 ms), and its context switches per request
+# (all threads, voluntary and involuntary); the same figures of fcgi-hello for the
+# fcgi case. On a shared machine requests/s follow the load; the CPU
 # per request of the two responders is the steadier comparison.
 # It prints figures; it never asserts times. Every process it starts is stopped
 # by PID on exit (the stack by scripts/demo-stack stop).
@@ -235,6 +236,12 @@ cpu_ticks() {
   set -- $stat
   echo "${12} ${13}"
 }
+# Context switches (voluntary + involuntary) of all the threads of PID so far: each request
+# crosses threads (dispatcher -> worker -> dispatcher), and this counts what that costs.
+ctx_switches() {
+  cat /proc/"$1"/task/*/status 2>/dev/null |
+    awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
 fcgi_pid=""
 [ -n "$stack" ] && fcgi_pid=$(cat "$stack/bimi-fcgi.pid" 2>/dev/null || true)
 declare -A CPU_LINE
@@ -245,12 +252,13 @@ run_case() {
   case " ${BENCH_CASES:-static fcgi evaluate evaluate-nomemo static-png logo} " in *" $name "*) ;; *) return 0 ;; esac
   local script=()
   [ -n "$lua" ] && script=(-s "$lua")
-  local watch="" before="" after="" perf_pid="" t0 t1
+  local watch="" before="" after="" perf_pid="" t0 t1 cs0=0 cs1=0
   wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" "${script[@]}" "$url" > /dev/null 2>&1 || true
   case $name in evaluate*) [ -n "$fcgi_pid" ] && watch=$fcgi_pid ;; esac
   [ "$name" = fcgi ] && watch=$hello_pid
   if [ -n "$watch" ]; then
     before=$(cpu_ticks "$watch") || watch=""
+    cs0=$(ctx_switches "$watch")
     if [ "$name" = evaluate ] && [ -n "${BENCH_PERF:-}" ] && command -v perf > /dev/null; then
       perf record -q --call-graph "${BENCH_PERF_CALLGRAPH:-fp}" -p "$watch" -o "$BENCH_PERF" > /dev/null 2>&1 &
       perf_pid=$!
@@ -267,13 +275,14 @@ run_case() {
   rps=$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
   requests=$(printf '%s\n' "$out" | awk '/ requests in / { print $1 }')
   if [ -n "$watch" ] && after=$(cpu_ticks "$watch"); then
-    CPU_LINE[$name]=$(awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" \
+    cs1=$(ctx_switches "$watch")
+    CPU_LINE[$name]=$(awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" -v cs=$((cs1 - cs0)) \
       -v n="${requests:-0}" -v who="$([ "$name" = fcgi ] && echo fcgi-hello || echo bimi-fcgi)" -v case="$name" 'BEGIN {
       split(b, x, " "); split(a, y, " ")
       u = (y[1] - x[1]) / hz; k = (y[2] - x[2]) / hz; w = t1 - t0
       printf "%s CPU during %s: user %.2f s, sys %.2f s over %.1f s (%.2f + %.2f cores busy; kernel %.0f%% of its CPU)",
         who, case, u, k, w, u / w, k / w, (u + k > 0 ? 100 * k / (u + k) : 0)
-      if (n > 0) printf "; %.3f ms CPU per request", 1000 * (u + k) / n }')
+      if (n > 0) printf "; %.3f ms CPU, %.2f context switches per request", 1000 * (u + k) / n, cs / n }')
   fi
   p50=$(to_ms "$(printf '%s\n' "$out" | awk '$1 == "50%" { print $2 }')")
   p99=$(to_ms "$(printf '%s\n' "$out" | awk '$1 == "99%" { print $2 }')")

@@ -62,6 +62,7 @@
  */
 #include "engine/dns.h"
 #include "engine/base/base-mem.h"
+#include "engine/base/base-text.h"
 #include "engine/dns-private.h"
 #include "engine/dns-zone.h"
 #include "engine/util.h"
@@ -137,11 +138,21 @@ bimi_dns_reverse_name(GInetAddress *address)
 
   g_return_val_if_fail(G_IS_INET_ADDRESS(address), NULL);
   b = g_inet_address_to_bytes(address);
-  if (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV4)
-    return g_strdup_printf("%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
   s = g_string_sized_new(73);
-  for (int i = 15; i >= 0; i--)
-    g_string_append_printf(s, "%x.%x.", (guint) (b[i] & 0x0f), (guint) (b[i] >> 4));
+  /* written without printf (issue 21: two per evaluation, for FCrDNS) */
+  if (g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV4) {
+    for (int i = 3; i >= 0; i--) {
+      bimi_text_append_uint(s, b[i]);
+      g_string_append_c(s, '.');
+    }
+    g_string_append(s, "in-addr.arpa");
+    return g_string_free(s, FALSE);
+  }
+  for (int i = 15; i >= 0; i--) {
+    static const char hex[] = "0123456789abcdef";
+    char nibbles[4] = { hex[b[i] & 0x0f], '.', hex[b[i] >> 4], '.' };
+    g_string_append_len(s, nibbles, sizeof nibbles);
+  }
   g_string_append(s, "ip6.arpa");
   return g_string_free(s, FALSE);
 }

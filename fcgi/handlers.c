@@ -11,6 +11,7 @@
 #include "fcgi/handlers.h"
 #include "fcgi/http.h"
 #include "fcgi/log.h"
+#include "engine/base/base-text.h"
 #include "engine/limits.h"
 
 #include <json-glib/json-glib.h>
@@ -51,6 +52,15 @@ reason_phrase(guint status)
   }
 }
 
+/* "@name@value" CRLF into @h. */
+static void
+append_header(GString *h, const char *name, const char *value)
+{
+  g_string_append(h, name);
+  g_string_append(h, value);
+  g_string_append(h, "\r\n");
+}
+
 /* Writes the whole answer. @extra: further header lines, each ending in CRLF, or NULL. */
 static void
 respond(Exchange *ex, guint status, const char *content_type, const char *cache_control, const char *etag,
@@ -58,15 +68,23 @@ respond(Exchange *ex, guint status, const char *content_type, const char *cache_
 {
   g_autoptr(GString) h = g_string_sized_new(256);
 
-  g_string_append_printf(h, "Status: %u %s\r\n", status, reason_phrase(status));
+  /* the header lines without printf (issue 21): one answer per request */
+  g_string_append(h, "Status: ");
+  bimi_text_append_uint(h, status);
+  g_string_append_c(h, ' ');
+  g_string_append(h, reason_phrase(status));
+  g_string_append(h, "\r\n");
   if (content_type != NULL)
-    g_string_append_printf(h, "Content-Type: %s\r\n", content_type);
-  if (status != 304)
-    g_string_append_printf(h, "Content-Length: %" G_GSIZE_FORMAT "\r\n", body_len);
+    append_header(h, "Content-Type: ", content_type);
+  if (status != 304) {
+    g_string_append(h, "Content-Length: ");
+    bimi_text_append_uint(h, body_len);
+    g_string_append(h, "\r\n");
+  }
   if (cache_control != NULL)
-    g_string_append_printf(h, "Cache-Control: %s\r\n", cache_control);
+    append_header(h, "Cache-Control: ", cache_control);
   if (etag != NULL)
-    g_string_append_printf(h, "ETag: %s\r\n", etag);
+    append_header(h, "ETag: ", etag);
   g_string_append(h, "X-Content-Type-Options: nosniff\r\n");
   if (extra != NULL)
     g_string_append(h, extra);

@@ -2,6 +2,7 @@
  * arrays and the member writer (bimi_json_add_members), always valid UTF-8 (RFC 8259 §8.1). */
 #include "engine/base/base-json.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static char *
@@ -200,6 +201,38 @@ test_writer_escape_positions(void)
   }
 }
 
+/* Short strings, every length to 33 (so every tail of the 16-byte scan), as member names and
+ * values, plain or with a newline at each position, placed so that they end just before a page
+ * boundary (where the scan must not load the last block whole) and inside a page (where it
+ * does), followed by '"' bytes that must not be taken for part of them (issue 21). */
+static void
+test_writer_short_strings(void)
+{
+  guchar *pages = NULL;
+
+  g_assert_cmpint(posix_memalign((void **) &pages, 4096, 8192), ==, 0);
+  memset(pages, '"', 8192);
+  for (gsize len = 0; len <= 33; len++) {
+    for (gsize at = 0; at <= len; at++) { /* at == len: no byte to escape */
+      for (guint where = 0; where < 2; where++) {
+        char *s = (char *) pages + (where == 0 ? 4096 - len - 1 : 2048);
+        memset(s, 'k', len);
+        if (at < len)
+          s[at] = '\n';
+        s[len] = '\0';
+        const Op ops[] = { { .op = 'o' }, { .op = 'm', .s = s }, { .op = 's', .s = s }, { .op = 'O' } };
+        g_autofree char *writer = NULL, *glib = NULL;
+        run_ops(ops, G_N_ELEMENTS(ops), &writer, &glib);
+        if (g_strcmp0(writer, glib) != 0)
+          g_error("length %" G_GSIZE_FORMAT ", newline at %" G_GSIZE_FORMAT ": writer %s, json-glib %s", len, at,
+                  writer, glib);
+        memset(s, '"', len + 1);
+      }
+    }
+  }
+  free(pages);
+}
+
 /* bimi_json_reopen_object(): members added to a closed object, empty or not. */
 static void
 test_writer_reopen(void)
@@ -255,6 +288,7 @@ main(int argc, char **argv)
   g_test_add_func("/base/json/members-bad-letter", test_members_bad_letter);
   g_test_add_func("/base/json/writer-as-json-glib", test_writer_as_json_glib);
   g_test_add_func("/base/json/writer-escape-positions", test_writer_escape_positions);
+  g_test_add_func("/base/json/writer-short-strings", test_writer_short_strings);
   g_test_add_func("/base/json/writer-reopen", test_writer_reopen);
   g_test_add_func("/base/json/limit/writer-depth", test_writer_depth_limit);
   return g_test_run();

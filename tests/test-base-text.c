@@ -72,10 +72,27 @@ test_set_printf(void)
   bimi_text_set_printf(NULL, "ignored %d", 1);
 }
 
+/* bimi_text_append_uint(): the digits printf's %" G_GUINT64_FORMAT " writes, appended. */
+static void
+test_append_uint(void)
+{
+  static const guint64 values[] = { 0, 7, 10, 255, 304, 65535, 1000000007, G_MAXUINT32, G_MAXUINT64 };
+  g_autoptr(GString) out = g_string_new("x=");
+
+  for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+    g_autofree char *want = g_strdup_printf("x=%" G_GUINT64_FORMAT, values[i]);
+    g_string_truncate(out, 2);
+    bimi_text_append_uint(out, values[i]);
+    g_assert_cmpstr(out->str, ==, want);
+  }
+  g_assert_cmpstr(out->str, ==, "x=18446744073709551615");
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/base/text/append-uint", test_append_uint);
   g_test_add_func("/base/text/split-trimmed", test_split);
   g_test_add_func("/base/text/escape-ascii", test_escape);
   g_test_add_func("/base/text/append-escaped-ascii", test_append_escaped);

@@ -81,6 +81,18 @@ bimi_text_split_trimmed(const char *value, char sep)
 }
 
 void
+bimi_text_append_uint(GString *out, guint64 value)
+{
+  char buf[20], *d = buf + sizeof buf; /* G_MAXUINT64 has 20 digits */
+
+  g_return_if_fail(out != NULL);
+  do
+    *--d = (char) ('0' + value % 10);
+  while ((value /= 10) != 0);
+  g_string_append_len(out, d, buf + sizeof buf - d);
+}
+
+void
 bimi_text_set_printf(char **slot, const char *format, ...)
 {
   va_list ap;

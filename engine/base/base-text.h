@@ -49,6 +49,16 @@ char *bimi_text_escape_ascii(const char *data, gsize len, gsize max, guint flags
 void bimi_text_append_escaped_ascii(GString *out, const char *data, gssize len, gsize max, guint flags);
 
 /**
+ * bimi_text_append_uint:
+ * @out: where the digits are appended
+ * @value: the number
+ *
+ * Appends @value in decimal, without printf (issue 21: the format parsing and locale work of
+ * printf cost several times the digits in a response header or a reverse-DNS name).
+ */
+void bimi_text_append_uint(GString *out, guint64 value);
+
+/**
  * bimi_text_set_printf:
  * @slot: (nullable) (inout): where a string owned by the caller lives; NULL: nothing happens
  * @format: printf-style format, then its arguments
