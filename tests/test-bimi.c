@@ -144,12 +144,14 @@ test_record_full(void)
 static void
 test_record_declined(void)
 {
-  g_autoptr(BimiBimiRecord) a = parse_ok("v=BIMI1; l=; a=;");
-  g_autoptr(BimiBimiRecord) b = parse_ok("v=BIMI1; l=");
+  static const char *const declined[] = { "v=BIMI1; l=; a=;", "v=BIMI1; l=" };
   g_autoptr(BimiBimiRecord) c = parse_ok("v=BIMI1; l=; a=https://example.com/vmc.pem");
-  g_assert_true(a->declined);
-  g_assert_null(a->location);
-  g_assert_true(b->declined);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(declined); i++) {
+    g_autoptr(BimiBimiRecord) r = parse_ok(declined[i]);
+    g_assert_true(r->declined);
+    g_assert_null(r->location);
+  }
   g_assert_false(c->declined); /* evidence only is not a declination */
   g_assert_cmpstr(c->evidence, ==, "https://example.com/vmc.pem");
 }
