@@ -97,26 +97,24 @@ bimi_authres_result_new(const char *method, const char *result)
 BIMI_DEFINE_FREE_FUNC(BimiAuthresResult, bimi_authres_result_free, r)
 {
   g_free(r->reason);
-  if (r->properties != NULL)
-    g_ptr_array_unref(r->properties);
+  g_ptr_array_unref(r->properties); /* always set by bimi_authres_result_new() */
 }
 
 BimiAuthres *
 bimi_authres_new(const char *authserv_id)
 {
   g_return_val_if_fail(authserv_id != NULL && *authserv_id != '\0', NULL);
-  BimiAuthres *ar = g_new0(BimiAuthres, 1);
-  ar->authserv_id = g_strdup(authserv_id);
+  static const gsize at[] = { G_STRUCT_OFFSET(BimiAuthres, authserv_id) };
+  BimiAuthres *ar = alloc_with_strings(sizeof(BimiAuthres), 1, &authserv_id, at);
   ar->version = -1;
   ar->results = g_ptr_array_new_with_free_func((GDestroyNotify) bimi_authres_result_free);
   return ar;
 }
 
+/* The authserv-id lives in the header's own block, as a result's method does. */
 BIMI_DEFINE_FREE_FUNC(BimiAuthres, bimi_authres_free, ar)
 {
-  g_free(ar->authserv_id);
-  if (ar->results != NULL)
-    g_ptr_array_unref(ar->results);
+  g_ptr_array_unref(ar->results); /* always set by bimi_authres_new() */
 }
 
 BimiAuthresResult *
